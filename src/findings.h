@@ -1,0 +1,53 @@
+/*
+ * findings.h — the unit every module speaks: "this finding is present /
+ * absent / unsure, on this side, and came from these words".
+ *
+ * A kf_findings owns its array; kf_findings_free() releases it.  It never
+ * owns the text its spans point into.
+ */
+#ifndef KF_FINDINGS_H
+#define KF_FINDINGS_H
+
+#include "kb.h"
+
+typedef enum { KF_ABSENT = 0, KF_PRESENT = 1, KF_UNSURE = 2 } kf_state;
+typedef enum { KF_FROM_TEXT = 0, KF_FROM_MAP, KF_FROM_ANSWER, KF_FROM_JOURNAL } kf_origin;
+
+typedef struct {
+    int       finding;   /* index into kb->findings */
+    kf_state  state;
+    kf_side   side;
+    kf_origin origin;
+    int       alt;       /* ambiguous reading: the other finding it may be, or -1 */
+    int       start;     /* byte span of the words it came from, or -1 */
+    int       len;
+} kf_fact;
+
+typedef struct {
+    kf_fact *v;
+    int      n, cap;
+    /* Numbers read from the words; -1 when not given. */
+    int      age;
+    int      weeks_pregnant;
+    int      duration_days;
+    kf_side  dominant;   /* dominant hand, NONE when not said */
+    bool     oom;        /* an add failed for lack of memory */
+} kf_findings;
+
+void kf_findings_init(kf_findings *f);
+void kf_findings_free(kf_findings *f);
+/* Deep copy; returns KF_ENOMEM and leaves *dst empty on failure. */
+kf_err kf_findings_copy(kf_findings *dst, const kf_findings *src);
+
+/* Adds a fact, merging with an earlier fact about the same finding:
+ *  - an answer (KF_FROM_ANSWER) or map click overrides what the text said;
+ *  - otherwise PRESENT beats UNSURE beats ABSENT, and sides are OR-ed.
+ * Returns the index of the fact, or -1 when out of memory (f->oom set). */
+int kf_findings_add(kf_findings *f, const kf_fact *fact);
+
+/* The fact about `finding`, or NULL. */
+const kf_fact *kf_findings_get(const kf_findings *f, int finding);
+/* Count of PRESENT facts. */
+int kf_findings_present(const kf_findings *f);
+
+#endif

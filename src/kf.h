@@ -1,0 +1,82 @@
+/*
+ * kf.h — types and helpers shared by every knotfinder module.
+ *
+ * Memory rule for the whole project: a function that returns a pointer
+ * documents who frees it; objects made by kf_X_new() are freed with
+ * kf_X_free(), and kf_X_free(NULL) does nothing.  All allocation goes through
+ * kf_malloc/kf_calloc/kf_realloc so that tests can inject out-of-memory.
+ */
+#ifndef KF_H
+#define KF_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+/* One error enum for the project; 0 is success. */
+typedef enum {
+    KF_OK = 0,
+    KF_ENOMEM,     /* out of memory */
+    KF_EIO,        /* a file could not be read or written */
+    KF_EPARSE,     /* malformed input (KB file, JSON, ...) */
+    KF_EINVAL,     /* a value out of range or of the wrong kind */
+    KF_ENOTFOUND,  /* an id or file that does not exist */
+    KF_ETOOBIG,    /* input over a size limit */
+    KF_EDB,        /* the database refused or is damaged */
+    KF_EBUSY       /* a resource is locked by someone else */
+} kf_err;
+
+/* A static English sentence for an error code; never NULL. */
+const char *kf_strerror(kf_err e);
+
+/* Sides of the body.  BOTH is LEFT|RIGHT so sides can be OR-ed together. */
+typedef enum {
+    KF_SIDE_NONE  = 0,
+    KF_SIDE_LEFT  = 1,
+    KF_SIDE_RIGHT = 2,
+    KF_SIDE_BOTH  = 3
+} kf_side;
+
+const char *kf_side_name(kf_side s);          /* "", "left", "right", "both" */
+/* Parses "left"/"right"/"both"/"l"/"r"/""; returns -1 when unknown. */
+int kf_side_parse(const char *s);
+
+/* Triage levels, lowest first; the order is used in comparisons. */
+typedef enum {
+    KF_TRIAGE_SELF_CARE = 0,
+    KF_TRIAGE_MENTION   = 1,   /* mention_to_doctor */
+    KF_TRIAGE_SOON      = 2,   /* doctor_soon */
+    KF_TRIAGE_EMERGENCY = 3
+} kf_triage;
+
+const char *kf_triage_id(kf_triage t);        /* vocabulary id, e.g. "doctor_soon" */
+int kf_triage_parse(const char *id);          /* -1 when unknown */
+
+/* Allocation wrappers.  They return NULL on failure (never abort), and the
+ * test build can make the Nth call fail through kf_alloc_fail_after(). */
+void *kf_malloc(size_t n);
+void *kf_calloc(size_t count, size_t size);
+void *kf_realloc(void *p, size_t n);
+char *kf_strdup(const char *s);
+char *kf_strndup(const char *s, size_t n);
+void  kf_free(void *p);
+/* Make the allocation after `n` more successful ones fail; -1 disables. */
+void  kf_alloc_fail_after(long n);
+
+/* A growable byte buffer used by renderers and the text reader. */
+typedef struct {
+    char  *s;      /* always NUL-terminated when cap > 0 */
+    size_t len;
+    size_t cap;
+    bool   oom;    /* set once an append failed; later appends do nothing */
+} kf_buf;
+
+void kf_buf_init(kf_buf *b);
+void kf_buf_free(kf_buf *b);
+void kf_buf_add(kf_buf *b, const char *s, size_t n);
+void kf_buf_puts(kf_buf *b, const char *s);
+void kf_buf_printf(kf_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define KF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

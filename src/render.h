@@ -1,0 +1,38 @@
+/*
+ * render.h — the three views of a kf_result: terminal text, JSON, and the
+ * pieces the web and interview share.  Renderers decide nothing; they only
+ * print what the engine decided.
+ */
+#ifndef KF_RENDER_H
+#define KF_RENDER_H
+
+#include <jansson.h>
+#include "engine.h"
+
+/* Appends the human-readable result, wrapped to `width` columns (<= 0: 80). */
+void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text,
+                    kf_buf *out, int width);
+
+/* The result as the JSON object of docs/API.md; `text` is the input the
+ * spans point into (may be NULL).  Returns a new reference, NULL on OOM. */
+json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text);
+
+/* A question as JSON (docs/API.md); new reference, NULL on OOM. */
+json_t *kf_question_json(const kf_kb *kb, const kf_question *q);
+
+/* The findings list as JSON array [{"id","state","side"}]. */
+json_t *kf_findings_json(const kf_kb *kb, const kf_findings *f);
+
+/* Reads {"text","findings","dominant_hand"} into `out` (initialised by the
+ * caller).  On a wrong field returns KF_EINVAL with a message in `err`
+ * naming the field; `out` may then hold part of the input. */
+kf_err kf_findings_from_json(const kf_kb *kb, json_t *in, kf_findings *out,
+                             kf_buf *err);
+
+/* The sentence every result ends with. */
+extern const char *const kf_disclaimer;
+
+/* The plain words of a question (for the CLI and the web). */
+const char *kf_question_text(const kf_kb *kb, const kf_question *q);
+
+#endif
