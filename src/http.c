@@ -1,8 +1,1015 @@
-/* http.c — placeholder until the server lands (issue 4). */
-#include "cli.h"
+/*
+ * http.c — the embedded web server: the JSON API of docs/API.md and the web
+ * app's static files, on libmicrohttpd with a pool of polling threads.
+ *
+ * A request goes through: route lookup (404, 405), for POST the content
+ * type (415) and the body size (413, answered as soon as it is known, and
+ * the rest of the body is not read), JSON parsing (400 with jansson's line
+ * and column), then the handler (422 for wrong fields).  Anything that is
+ * not under /api/ is a static file from the web folder.
+ */
+#include "http.h"
+#include "engine.h"
+#include "render.h"
+#include "text.h"
+
+#include <microhttpd.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+/* After the 413 is decided, a client that still streams a body (chunked,
+ * so it could not be refused up front) gets this much more before the
+ * connection is dropped. */
+#define DISCARD_MAX (256 * 1024)
+
+/* Questions an interview asks at most (as the CLI interview). */
+#define INTERVIEW_MAX_Q 8
+
+/* Largest "asked" count accepted. */
+#define ASKED_MAX 1000
+
+struct kf_http {
+    struct MHD_Daemon *daemon;
+    const kf_kb       *kb;
+    const kf_cli      *cli;
+    char              *web_root;    /* realpath of the web folder, or NULL */
+    size_t             web_root_len;
+    int                port;
+    char               url[INET6_ADDRSTRLEN + 32];
+};
+
+/* ---- the API handlers ------------------------------------------------- */
+
+void kf_http_error(kf_http_reply *rep, int status, const char *code,
+                   const char *fmt, ...)
+{
+    json_decref(rep->json);
+    rep->json = NULL;
+    rep->status = status;
+    rep->code = code;
+    rep->message.len = 0;
+    if (rep->message.s)
+        rep->message.s[0] = '\0';
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kf_buf_puts(&rep->message, msg);
+}
+
+static void oom(kf_http_reply *rep)
+{
+    kf_http_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "out of memory");
+}
+
+/* Sets a successful JSON body; a NULL value (a failed allocation) becomes
+ * a 500. */
+static void reply_json(kf_http_reply *rep, json_t *v)
+{
+    if (!v) {
+        oom(rep);
+        return;
+    }
+    json_decref(rep->json);
+    rep->json = v;
+    rep->status = MHD_HTTP_OK;
+}
+
+/* The input both POST endpoints share: {"text", "findings", "dominant_hand"}.
+ * On success fills `f` and `*text` (borrowed from the body, may be NULL);
+ * otherwise sets the error reply and returns false. */
+static bool read_input(const kf_http_req *q, kf_http_reply *rep,
+                       kf_findings *f, const char **text)
+{
+    *text = NULL;
+    if (!json_is_object(q->body)) {
+        kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
+                      "the body must be a JSON object");
+        return false;
+    }
+    kf_buf err;
+    kf_buf_init(&err);
+    json_t *t = json_object_get(q->body, "text");
+    if (t && !json_is_null(t)) {
+        if (!json_is_string(t)) {
+            kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
+                          "\"text\" must be a string");
+            return false;
+        }
+        *text = json_string_value(t);
+        kf_err e = kf_text_read(q->kb, *text, json_string_length(t), f, &err);
+        if (e != KF_OK) {
+            if (e == KF_ENOMEM)
+                oom(rep);
+            else
+                kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
+                              "text: %s", err.len ? err.s : kf_strerror(e));
+            kf_buf_free(&err);
+            return false;
+        }
+    }
+    kf_err e = kf_findings_from_json(q->kb, q->body, f, &err);
+    if (e == KF_ENOMEM || f->oom) {
+        oom(rep);
+    } else if (e != KF_OK) {
+        kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid", "%s",
+                      err.len ? err.s : kf_strerror(e));
+    }
+    kf_buf_free(&err);
+    return rep->status < 400;
+}
+
+/* POST /api/v1/consult: the result object, as `knotfinder ask --json`. */
+static void h_consult(const kf_http_req *q, kf_http_reply *rep)
+{
+    kf_findings f;
+    kf_findings_init(&f);
+    const char *text;
+    if (read_input(q, rep, &f, &text)) {
+        kf_result *r = kf_consult(q->kb, &f);
+        if (r)
+            reply_json(rep, kf_result_json(q->kb, r, text));
+        else
+            oom(rep);
+        kf_result_free(r);
+    }
+    kf_findings_free(&f);
+}
+
+/* POST /api/v1/interview: stateless — the findings so far and how many
+ * questions were asked come in; the next question, or the result when
+ * there is nothing left worth asking, goes out together with the merged
+ * findings to send back.  A red flag at doctor_soon or above ends the
+ * interview at once: safety comes before sharpening the guess. */
+static void h_interview(const kf_http_req *q, kf_http_reply *rep)
+{
+    int asked = 0;
+    if (json_is_object(q->body)) {
+        json_t *a = json_object_get(q->body, "asked");
+        if (a && !json_is_null(a)) {
+            if (!json_is_integer(a) || json_integer_value(a) < 0 ||
+                json_integer_value(a) > ASKED_MAX) {
+                kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
+                              "\"asked\" must be a whole number from 0 to %d",
+                              ASKED_MAX);
+                return;
+            }
+            asked = (int)json_integer_value(a);
+        }
+        /* Not a finding field: keep it away from the findings reader. */
+        json_object_del(q->body, "asked");
+    }
+    kf_findings f;
+    kf_findings_init(&f);
+    const char *text;
+    kf_result *r = NULL;
+    kf_question qn = { .kind = KF_Q_NONE };
+    if (!read_input(q, rep, &f, &text))
+        goto out;
+    r = kf_consult(q->kb, &f);
+    if (!r) {
+        oom(rep);
+        goto out;
+    }
+    if (r->triage < KF_TRIAGE_SOON)
+        qn = kf_next_question(q->kb, &f, asked, INTERVIEW_MAX_Q);
+    json_t *question = json_null(), *result = json_null();
+    if (qn.kind != KF_Q_NONE) {
+        question = kf_question_json(q->kb, &qn);
+        asked++;
+    } else {
+        result = kf_result_json(q->kb, r, text);
+    }
+    json_t *found = kf_findings_json(q->kb, &f);
+    if (!question || !result || !found) {
+        json_decref(question);
+        json_decref(result);
+        json_decref(found);
+        oom(rep);
+        goto out;
+    }
+    reply_json(rep, json_pack("{s:o,s:o,s:o,s:i}", "question", question,
+                              "result", result, "findings", found,
+                              "asked", asked));
+out:
+    kf_question_free(&qn);
+    kf_result_free(r);
+    kf_findings_free(&f);
+}
+
+/* GET /api/v1/regions: the zones of the body map. */
+static void h_regions(const kf_http_req *q, kf_http_reply *rep)
+{
+    const kf_kb *kb = q->kb;
+    json_t *arr = json_array();
+    for (int i = 0; arr && i < kb->n_regions; i++) {
+        const kf_region *g = &kb->regions[i];
+        const char *fid = g->finding >= 0 ? kb->findings[g->finding].id : NULL;
+        if (json_array_append_new(arr, json_pack("{s:s,s:s?,s:s,s:b,s:s?}",
+                                  "id", g->id, "label", g->label,
+                                  "view", g->back ? "back" : "front",
+                                  "sided", g->sided, "finding", fid)) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    reply_json(rep, arr ? json_pack("{s:o}", "regions", arr) : NULL);
+}
+
+/* GET /api/v1/techniques/{id}: one self-care technique. */
+static void h_technique(const kf_http_req *q, kf_http_reply *rep)
+{
+    int t = kf_kb_technique(q->kb, q->param);
+    if (t < 0) {
+        kf_http_error(rep, MHD_HTTP_NOT_FOUND, "not_found",
+                      "no technique with the id '%.100s'", q->param);
+        return;
+    }
+    const kf_technique *k = &q->kb->techniques[t];
+    json_t *steps = json_array();
+    for (int i = 0; steps && i < k->n_steps; i++)
+        if (json_array_append_new(steps, json_string(k->steps[i])) != 0) {
+            json_decref(steps);
+            steps = NULL;
+        }
+    json_t *timer = k->work_s > 0
+        ? json_pack("{s:i,s:i,s:i}", "work_s", k->work_s, "rest_s", k->rest_s,
+                    "reps", k->reps)
+        : json_null();
+    if (!steps || !timer) {
+        json_decref(steps);
+        json_decref(timer);
+        oom(rep);
+        return;
+    }
+    reply_json(rep, json_pack("{s:s,s:s?,s:s,s:o,s:s?,s:s?,s:o,s:s?}",
+                              "id", k->id, "name", k->name,
+                              "kind", kf_tech_kind_name(k->kind),
+                              "steps", steps, "dose", k->dose,
+                              "caution", k->caution, "timer", timer,
+                              "source", k->source));
+}
+
+/* GET /api/v1/health */
+static void h_health(const kf_http_req *q, kf_http_reply *rep)
+{
+    reply_json(rep, json_pack("{s:s,s:s}", "status", "ok",
+                              "kb_version", q->kb->version));
+}
+
+/* The route table.  To add endpoints (the journal, issue 5), add rows here;
+ * the handler may live in its own module (declare it in that module's
+ * header) as long as it has the kf_http_handler signature. */
+static const kf_http_route routes[] = {
+    { "POST", "/api/v1/consult",        h_consult },
+    { "POST", "/api/v1/interview",      h_interview },
+    { "GET",  "/api/v1/regions",        h_regions },
+    { "GET",  "/api/v1/techniques/{}",  h_technique },
+    { "GET",  "/api/v1/health",         h_health },
+};
+
+/* Does `url` match the route path `pat`?  A trailing "/{}" matches one
+ * non-empty segment, returned in *param (pointing into url). */
+static bool path_match(const char *pat, const char *url, const char **param)
+{
+    size_t n = strlen(pat);
+    *param = NULL;
+    if (n >= 3 && strcmp(pat + n - 3, "/{}") == 0) {
+        n -= 2;                                   /* keep the '/' */
+        if (strncmp(pat, url, n) != 0)
+            return false;
+        const char *seg = url + n;
+        if (*seg == '\0' || strchr(seg, '/'))
+            return false;
+        *param = seg;
+        return true;
+    }
+    return strcmp(pat, url) == 0;
+}
+
+/* Finds the route for (method, url).  Returns it, or NULL with *status 404
+ * or 405 (then `allow` lists the methods the path accepts). */
+static const kf_http_route *route_find(const char *method, const char *url,
+                                       const char **param, int *status,
+                                       char *allow, size_t allowsz)
+{
+    bool head = strcmp(method, "HEAD") == 0;
+    *status = MHD_HTTP_NOT_FOUND;
+    allow[0] = '\0';
+    for (size_t i = 0; i < KF_ARRAY_LEN(routes); i++) {
+        const char *p;
+        if (!path_match(routes[i].path, url, &p))
+            continue;
+        if (strcmp(routes[i].method, method) == 0 ||
+            (head && strcmp(routes[i].method, "GET") == 0)) {
+            *param = p;
+            return &routes[i];
+        }
+        *status = MHD_HTTP_METHOD_NOT_ALLOWED;
+        size_t l = strlen(allow);
+        snprintf(allow + l, allowsz - l, "%s%s%s", l ? ", " : "",
+                 routes[i].method,
+                 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
+    }
+    return NULL;
+}
+
+/* ---- responses -------------------------------------------------------- */
+
+/* Headers every response carries. */
+static void add_common_headers(struct MHD_Response *resp, const char *type,
+                               const char *cache)
+{
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; base-uri 'none'; "
+                            "form-action 'self'; frame-ancestors 'none'");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, int status,
+                                     struct MHD_Response *resp)
+{
+    if (!resp)
+        return MHD_NO;                 /* out of memory: drop the connection */
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static int dump_cb(const char *s, size_t n, void *data)
+{
+    kf_buf *b = data;
+    kf_buf_add(b, s, n);
+    return b->oom ? -1 : 0;
+}
+
+/* Sends a JSON value (stolen) with `status`; `allow` is the Allow header
+ * for a 405, or NULL. */
+static enum MHD_Result send_json(struct MHD_Connection *conn, int status,
+                                 json_t *v, const char *allow)
+{
+    kf_buf b;
+    kf_buf_init(&b);
+    int rc = v ? json_dump_callback(v, dump_cb, &b, JSON_COMPACT) : -1;
+    json_decref(v);
+    kf_buf_add(&b, "\n", 1);
+    struct MHD_Response *resp;
+    if (rc != 0 || b.oom) {
+        kf_buf_free(&b);
+        static const char fail[] =
+            "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}\n";
+        status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        resp = MHD_create_response_from_buffer(sizeof fail - 1, (void *)fail,
+                                               MHD_RESPMEM_PERSISTENT);
+    } else {
+        resp = MHD_create_response_from_buffer_with_free_callback(b.len, b.s,
+                                                                  kf_free);
+        if (!resp)
+            kf_buf_free(&b);
+    }
+    if (!resp)
+        return MHD_NO;
+    add_common_headers(resp, "application/json; charset=utf-8", "no-store");
+    if (allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    return send_response(conn, status, resp);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
+                                  const char *code, const char *message,
+                                  const char *allow)
+{
+    json_t *v = json_pack("{s:{s:s,s:s}}", "error", "code", code,
+                          "message", message);
+    return send_json(conn, status, v, allow);
+}
+
+/* ---- static files ----------------------------------------------------- */
+
+static const struct { const char *ext, *type; } mime_types[] = {
+    { "html", "text/html; charset=utf-8" },
+    { "htm",  "text/html; charset=utf-8" },
+    { "css",  "text/css; charset=utf-8" },
+    { "js",   "text/javascript; charset=utf-8" },
+    { "mjs",  "text/javascript; charset=utf-8" },
+    { "json", "application/json; charset=utf-8" },
+    { "map",  "application/json; charset=utf-8" },
+    { "webmanifest", "application/manifest+json" },
+    { "svg",  "image/svg+xml" },
+    { "png",  "image/png" },
+    { "jpg",  "image/jpeg" },
+    { "jpeg", "image/jpeg" },
+    { "gif",  "image/gif" },
+    { "webp", "image/webp" },
+    { "ico",  "image/x-icon" },
+    { "woff", "font/woff" },
+    { "woff2","font/woff2" },
+    { "txt",  "text/plain; charset=utf-8" },
+    { "md",   "text/plain; charset=utf-8" },
+    { "wasm", "application/wasm" },
+};
+
+static const char *mime_type(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash : path, '.');
+    if (dot)
+        for (size_t i = 0; i < KF_ARRAY_LEN(mime_types); i++)
+            if (strcasecmp(dot + 1, mime_types[i].ext) == 0)
+                return mime_types[i].type;
+    return "application/octet-stream";
+}
+
+/* An HTTP date (RFC 9110 IMF-fixdate), independent of the locale. */
+static void http_date(time_t t, char *out, size_t outsz)
+{
+    static const char *const day[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+                                       "Fri", "Sat" };
+    static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+                                       "Jun", "Jul", "Aug", "Sep", "Oct",
+                                       "Nov", "Dec" };
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, outsz, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+             day[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Resolves `path` and opens it when it is a regular file inside the web
+ * folder; a folder means its index.html.  Returns the descriptor or -1. */
+static int open_inside(const kf_http *s, const char *path, struct stat *st,
+                       char *real)
+{
+    char full[PATH_MAX];
+    if ((size_t)snprintf(full, sizeof full, "%s", path) >= sizeof full)
+        return -1;
+    for (int round = 0; round < 2; round++) {
+        if (!realpath(full, real))
+            return -1;
+        if (strncmp(real, s->web_root, s->web_root_len) != 0 ||
+            (real[s->web_root_len] != '/' && real[s->web_root_len] != '\0'))
+            return -1;                            /* escaped the web folder */
+        int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        if (fd < 0)
+            return -1;
+        if (fstat(fd, st) != 0) {
+            close(fd);
+            return -1;
+        }
+        if (S_ISREG(st->st_mode))
+            return fd;
+        close(fd);
+        if (!S_ISDIR(st->st_mode) ||
+            (size_t)snprintf(full, sizeof full, "%s/index.html", real) >= sizeof full)
+            return -1;
+    }
+    return -1;
+}
+
+static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
+                                    const char *url)
+{
+    if (!s->web_root)
+        return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
+                          "no web folder is being served", NULL);
+    /* Refuse what could climb out or expose hidden files: any segment
+     * starting with a dot (".", "..", ".git"), backslashes, and anything
+     * that is not a plain absolute path. */
+    bool bad = url[0] != '/' || strchr(url, '\\') != NULL;
+    for (const char *p = url; !bad && (p = strchr(p, '/')) != NULL; p++)
+        if (p[1] == '.')
+            bad = true;
+    char path[PATH_MAX], real[PATH_MAX];
+    struct stat st;
+    int fd = -1;
+    if (!bad && (size_t)snprintf(path, sizeof path, "%s%s", s->web_root,
+                                 strcmp(url, "/") == 0 ? "/index.html" : url)
+                < sizeof path)
+        fd = open_inside(s, path, &st, real);
+    if (fd < 0)
+        return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
+                          "no such file", NULL);
+
+    char date[64];
+    http_date(st.st_mtime, date, sizeof date);
+    const char *ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                  MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+    struct MHD_Response *resp;
+    int status = MHD_HTTP_OK;
+    if (ims && strcmp(ims, date) == 0) {
+        close(fd);
+        status = MHD_HTTP_NOT_MODIFIED;
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    } else {
+        resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
+        if (!resp)
+            close(fd);
+    }
+    if (!resp)
+        return MHD_NO;
+    /* no-cache: the browser keeps the file but asks each time whether it
+     * changed, so an updated app is never served stale. */
+    add_common_headers(resp, mime_type(real), "no-cache");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+    return send_response(conn, status, resp);
+}
+
+/* ---- the request cycle ------------------------------------------------ */
+
+/* Per-request state, kept in MHD's con_cls between calls. */
+typedef struct {
+    kf_buf body;          /* the POST body so far */
+    size_t dropped;       /* bytes discarded after a decision was made */
+    bool   too_big;       /* the body went over KF_HTTP_BODY_MAX */
+    bool   answered;      /* a response has been queued */
+} req_state;
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    req_state *r = *con_cls;
+    if (r) {
+        kf_buf_free(&r->body);
+        kf_free(r);
+        *con_cls = NULL;
+    }
+}
+
+/* Is this Content-Type application/json, with at most a UTF-8 charset? */
+static bool is_json_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (strncasecmp(ct, "application/json", 16) != 0)
+        return false;
+    const char *p = ct + 16;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            return true;
+        if (*p++ != ';')
+            return false;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t n = strcspn(p, ";");
+        if (strncasecmp(p, "charset=", 8) == 0) {
+            const char *v = p + 8;
+            size_t vn = n - 8;
+            while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
+                vn--;
+            if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') {
+                v++;
+                vn -= 2;
+            }
+            if (!((vn == 5 && strncasecmp(v, "utf-8", 5) == 0) ||
+                  (vn == 4 && strncasecmp(v, "utf8", 4) == 0)))
+                return false;
+        }
+        p += n;
+    }
+}
+
+/* Runs a handler and sends what it answered. */
+static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
+                                   const kf_http_route *rt, const char *url,
+                                   const char *method, const char *param,
+                                   json_t *body)
+{
+    kf_http_req req = { .kb = s->kb, .cli = s->cli, .method = method,
+                        .path = url, .param = param, .body = body };
+    kf_http_reply rep = { .status = MHD_HTTP_OK };
+    kf_buf_init(&rep.message);
+    rt->fn(&req, &rep);
+    enum MHD_Result ret;
+    if (rep.status >= 400) {
+        json_decref(rep.json);
+        if (rep.status >= 500)
+            fprintf(stderr, "knotfinder: %s %s: %d %s\n", method, url,
+                    rep.status, rep.message.len ? rep.message.s : "");
+        ret = send_error(conn, rep.status, rep.code ? rep.code : "error",
+                         rep.message.len ? rep.message.s : "error", NULL);
+    } else if (!rep.json) {
+        ret = send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                         "the handler gave no answer", NULL);
+    } else {
+        ret = send_json(conn, rep.status, rep.json, NULL);
+    }
+    kf_buf_free(&rep.message);
+    return ret;
+}
+
+/* Parses a finished POST body and runs its handler. */
+static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
+                                   const kf_http_route *rt, const char *url,
+                                   const char *method, const char *param,
+                                   req_state *r)
+{
+    json_error_t jerr;
+    json_t *body = json_loadb(r->body.s ? r->body.s : "", r->body.len,
+                              JSON_REJECT_DUPLICATES, &jerr);
+    if (!body) {
+        char msg[256 + 64];
+        snprintf(msg, sizeof msg, "line %d, column %d: %s", jerr.line,
+                 jerr.column, jerr.text);
+        return send_error(conn, MHD_HTTP_BAD_REQUEST, "bad_json", msg, NULL);
+    }
+    enum MHD_Result ret = run_handler(s, conn, rt, url, method, param, body);
+    json_decref(body);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    kf_http *s = cls;
+    req_state *r = *con_cls;
+
+    if (!r) {
+        /* First call: only the headers are in. */
+        r = kf_calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        *con_cls = r;
+        r->answered = true;          /* unless we wait for a body below */
+        if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0) {
+            if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+                return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                  "method_not_allowed",
+                                  "static files answer only GET and HEAD",
+                                  "GET, HEAD");
+            return serve_static(s, conn, url);
+        }
+        const char *param;
+        int status;
+        char allow[128], msg[256];
+        const kf_http_route *rt = route_find(method, url, &param, &status,
+                                             allow, sizeof allow);
+        if (!rt) {
+            if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
+                snprintf(msg, sizeof msg, "%.20s is not allowed here; use %s",
+                         method, allow);
+                return send_error(conn, status, "method_not_allowed", msg, allow);
+            }
+            snprintf(msg, sizeof msg, "no endpoint %.200s", url);
+            return send_error(conn, status, "not_found", msg, NULL);
+        }
+        if (strcmp(rt->method, "POST") != 0)
+            return run_handler(s, conn, rt, url, method, param, NULL);
+
+        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!is_json_type(ct)) {
+            snprintf(msg, sizeof msg,
+                     "the body must be sent as application/json, not %.100s",
+                     ct ? ct : "(no Content-Type)");
+            return send_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                              "unsupported_media_type", msg, NULL);
+        }
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > KF_HTTP_BODY_MAX) {
+            snprintf(msg, sizeof msg, "the body is %.30s bytes; the limit is %d",
+                     cl, KF_HTTP_BODY_MAX);
+            return send_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+                              msg, NULL);
+        }
+        r->answered = false;
+        return MHD_YES;                  /* wait for the body */
+    }
+
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (r->answered || r->too_big) {
+            r->dropped += n;
+            return r->dropped > DISCARD_MAX ? MHD_NO : MHD_YES;
+        }
+        if (r->body.len + n > KF_HTTP_BODY_MAX) {
+            r->too_big = true;
+            kf_buf_free(&r->body);
+            r->dropped = n;
+            return MHD_YES;
+        }
+        kf_buf_add(&r->body, upload, n);
+        return r->body.oom ? MHD_NO : MHD_YES;
+    }
+
+    /* The last call: the whole body is in. */
+    if (r->answered)
+        return MHD_YES;
+    r->answered = true;
+    if (r->too_big) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "the body is over the limit of %d bytes",
+                 KF_HTTP_BODY_MAX);
+        return send_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg, NULL);
+    }
+    const char *param;
+    int status;
+    char allow[128];
+    const kf_http_route *rt = route_find(method, url, &param, &status, allow,
+                                         sizeof allow);
+    if (!rt)                             /* cannot happen: routes are fixed */
+        return MHD_NO;
+    return finish_post(s, conn, rt, url, method, param, r);
+}
+
+static void on_log(void *cls, const char *fmt, va_list ap)
+{
+    fputs("knotfinder: http: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
+/* ---- start and stop --------------------------------------------------- */
+
+/* Creates a listening socket for bind:port.  Returns it, or -1 with a
+ * message in err.  Fills the address actually bound into s->url/port. */
+static int listen_on(kf_http *s, const char *bind_addr, int port, int *family,
+                     kf_buf *err)
+{
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res;
+    char serv[16];
+    snprintf(serv, sizeof serv, "%d", port);
+    int rc = getaddrinfo(bind_addr, serv, &hints, &res);
+    if (rc != 0) {
+        kf_buf_printf(err, "cannot use the address '%s': %s", bind_addr,
+                      gai_strerror(rc));
+        return -1;
+    }
+    int fd = -1, last = 0;
+    for (struct addrinfo *a = res; a; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                    a->ai_protocol);
+        if (fd < 0) {
+            last = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (a->ai_family == AF_INET6)
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 511) == 0) {
+            *family = a->ai_family;
+            break;
+        }
+        last = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        kf_buf_printf(err, "cannot listen on %s port %d: %s", bind_addr, port,
+                      strerror(last));
+        return -1;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+        if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+            s->port = ntohs(in6->sin6_port);
+        } else {
+            struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &in4->sin_addr, host, sizeof host);
+            s->port = ntohs(in4->sin_port);
+        }
+    }
+    snprintf(s->url, sizeof s->url, *family == AF_INET6 ? "http://[%s]:%d/"
+                                                         : "http://%s:%d/",
+             host, s->port);
+    return fd;
+}
+
+kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
+                       const kf_http_opts *opts, kf_buf *err)
+{
+    kf_http_opts o = opts ? *opts : (kf_http_opts){ 0 };
+    if (!o.bind || !*o.bind)
+        o.bind = "127.0.0.1";
+    if (o.port < 0 || o.port > 65535) {
+        kf_buf_printf(err, "port %d is out of range (0 to 65535)", o.port);
+        return NULL;
+    }
+    if (o.threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        o.threads = n > 0 ? (n > 64 ? 64 : (int)n) : 1;
+    }
+    if (o.max_conns <= 0) {
+        /* Leave descriptors for files being served and the listener. */
+        struct rlimit rl;
+        o.max_conns = 1000;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur < (rlim_t)o.max_conns * 2 + 64)
+            o.max_conns = rl.rlim_cur > 128 ? (int)((rl.rlim_cur - 64) / 2) : 32;
+    }
+    if (o.timeout_s <= 0)
+        o.timeout_s = 15;
+
+    kf_http *s = kf_calloc(1, sizeof *s);
+    if (!s) {
+        kf_buf_puts(err, "out of memory");
+        return NULL;
+    }
+    s->kb = kb;
+    s->cli = cli;
+    char real[PATH_MAX];
+    if (cli && cli->web_dir && realpath(cli->web_dir, real)) {
+        struct stat st;
+        if (stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
+            s->web_root = kf_strdup(real);
+            if (!s->web_root) {
+                kf_free(s);
+                kf_buf_puts(err, "out of memory");
+                return NULL;
+            }
+            s->web_root_len = strlen(real);
+        }
+    }
+    if (!s->web_root)
+        fprintf(stderr, "knotfinder: no web folder at %s; serving the API only\n",
+                cli && cli->web_dir ? cli->web_dir : "(none)");
+
+    /* jansson seeds its hash function on first use; do it now, before
+     * there are threads to race over it. */
+    json_object_seed(0);
+
+    int family = AF_INET;
+    int fd = listen_on(s, o.bind, o.port, &family, err);
+    if (fd < 0) {
+        kf_free(s->web_root);
+        kf_free(s);
+        return NULL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+                     MHD_USE_ERROR_LOG;
+    if (family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_EXTERNAL_LOGGER, on_log, (void *)NULL,
+        MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o.threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)o.max_conns,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)NULL,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        close(fd);
+        kf_buf_printf(err, "cannot start the HTTP server on %s", s->url);
+        kf_free(s->web_root);
+        kf_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int kf_http_port(const kf_http *s) { return s->port; }
+
+const char *kf_http_url(const kf_http *s) { return s->url; }
+
+void kf_http_stop(kf_http *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->daemon);        /* closes the listening socket too */
+    kf_free(s->web_root);
+    kf_free(s);
+}
+
+/* ---- the command ------------------------------------------------------ */
+
+static void serve_usage(FILE *out)
+{
+    fputs("usage: knotfinder serve [--port N] [--bind ADDR] [--threads N]\n"
+          "  --port N     port to listen on (default 8080; 0 picks a free one)\n"
+          "  --bind ADDR  address to listen on (default 127.0.0.1)\n"
+          "  --threads N  worker threads (default: one per core)\n"
+          "Serves the web app from the web folder (--web DIR) and the JSON API\n"
+          "under /api/v1/ (docs/API.md).  Stop with Ctrl-C.\n", out);
+}
+
+/* Parses a whole number in [lo, hi]; false when it is not one. */
+static bool parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
 int kf_cmd_serve(kf_cli *c, int argc, char **argv)
 {
-    fprintf(stderr, "knotfinder: serve is not built yet\n");
-    return KF_EXIT_INTERNAL;
+    kf_http_opts o = { .bind = "127.0.0.1", .port = 8080 };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        const char *eq = strchr(a, '=');
+        char name[32];
+        if (strncmp(a, "--", 2) == 0 && eq && (size_t)(eq - a) < sizeof name) {
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = '\0';
+            a = name;
+            v = eq + 1;
+        }
+        bool takes = !strcmp(a, "--port") || !strcmp(a, "--bind") ||
+                     !strcmp(a, "--threads");
+        if (takes && !v) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "knotfinder serve: %s needs a value\n", a);
+                return KF_EXIT_USAGE;
+            }
+            v = argv[++i];
+        }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            serve_usage(stdout);
+            return KF_EXIT_OK;
+        } else if (!strcmp(a, "--port")) {
+            if (!parse_int(v, 0, 65535, &o.port)) {
+                fprintf(stderr, "knotfinder serve: --port wants 0 to 65535, not '%s'\n", v);
+                return KF_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--threads")) {
+            if (!parse_int(v, 1, 256, &o.threads)) {
+                fprintf(stderr, "knotfinder serve: --threads wants 1 to 256, not '%s'\n", v);
+                return KF_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--bind")) {
+            if (!*v) {
+                fprintf(stderr, "knotfinder serve: --bind needs an address\n");
+                return KF_EXIT_USAGE;
+            }
+            o.bind = v;
+        } else {
+            fprintf(stderr, "knotfinder serve: unknown argument '%s'\n", argv[i]);
+            serve_usage(stderr);
+            return KF_EXIT_USAGE;
+        }
+    }
+
+    kf_kb *kb = kf_cli_load_kb(c);
+    if (!kb)
+        return KF_EXIT_KB;
+
+    /* Block the stop signals in every thread (the server's threads inherit
+     * this mask) and wait for them here: shutdown then runs in plain code,
+     * not in a signal handler. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    kf_buf err;
+    kf_buf_init(&err);
+    kf_http *s = kf_http_start(kb, c, &o, &err);
+    if (!s) {
+        fprintf(stderr, "knotfinder: %s\n", err.len ? err.s : "cannot start the server");
+        kf_buf_free(&err);
+        kf_kb_free(kb);
+        return KF_EXIT_INTERNAL;
+    }
+    kf_buf_free(&err);
+    printf("knotfinder: serving %s\n", kf_http_url(s));
+    fflush(stdout);
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0)
+        ;
+    fprintf(stderr, "knotfinder: %s, shutting down\n",
+            sig == SIGINT ? "interrupted" : "terminated");
+    kf_http_stop(s);
+    kf_kb_free(kb);
+    return KF_EXIT_OK;
 }
