@@ -1,5 +1,5 @@
 /*
- * kb.h — the knowledge base: loaded from kb/*.kb, validated, ids interned.
+ * kb.h — the knowledge base: loaded from kb/ (every .kb file), validated, ids interned.
  *
  * A kf_kb is immutable after kf_kb_load() succeeds and may be shared by
  * threads without locks.  Every string in it is owned by the kb and lives
@@ -118,6 +118,10 @@ struct kf_kb {
     kf_technique   *techniques;  int n_techniques;
     kf_redflag     *redflags;    int n_redflags;
     kf_phrase      *phrases;     int n_phrases;
+    /* Phrases by first word, longest first: the phrases starting with word w
+     * are phrase_order[phrase_first[w] .. phrase_first[w+1]). */
+    int            *phrase_first;
+    int            *phrase_order;
     /* Normalised word vocabulary (stemmed).  words[i] is a stem; word_flags
      * are kf_word_flag bits. Lookup with kf_kb_word(). */
     const char    **words;       int n_words;
@@ -150,6 +154,13 @@ int kf_kb_finding(const kf_kb *kb, const char *id);
 int kf_kb_region(const kf_kb *kb, const char *id);
 int kf_kb_technique(const kf_kb *kb, const char *id);
 int kf_kb_word(const kf_kb *kb, const char *stem, size_t len);
+
+/* A known misspelling's fix (may be several words), or NULL. */
+const char *kf_kb_spell(const kf_kb *kb, const char *word, size_t len);
+/* True when `word` (lower case, unstemmed) appears in the lexicon. */
+bool kf_kb_known_raw(const kf_kb *kb, const char *word, size_t len);
+/* A lexicon word one edit away from `word` (5+ letters), or NULL. */
+const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len);
 
 /* Stems one lower-case ASCII word into `out` (size >= 64); returns length.
  * Thread-safe (each thread gets its own stemmer). */

@@ -57,8 +57,8 @@ static const char *find_dir(const char *env, const char *name)
             *slash = '\0';
         static const char *const ups[] = { "", "/..", "/../.." };
         for (size_t i = 0; i < KF_ARRAY_LEN(ups); i++) {
-            snprintf(slot, PATH_MAX, "%s%s/%s", exe, ups[i], name);
-            if (is_dir(slot))
+            int w = snprintf(slot, PATH_MAX, "%.3800s%s/%s", exe, ups[i], name);
+            if (w > 0 && w < PATH_MAX && is_dir(slot))
                 return slot;
         }
     }

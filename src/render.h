@@ -20,6 +20,9 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text);
 /* A question as JSON (docs/API.md); new reference, NULL on OOM. */
 json_t *kf_question_json(const kf_kb *kb, const kf_question *q);
 
+/* A technique as {"id","name","kind","steps","dose","caution","timer","source"}. */
+json_t *kf_technique_json(const kf_kb *kb, int tech);
+
 /* The findings list as JSON array [{"id","state","side"}]. */
 json_t *kf_findings_json(const kf_kb *kb, const kf_findings *f);
 

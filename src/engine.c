@@ -1,0 +1,765 @@
+/*
+ * engine.c — posterior over causes (noisy-OR, Quickscore), triage, plan,
+ * explanation and the next question.
+ *
+ * The model is a two-layer noisy-OR network (as QMR-DT): causes are
+ * independent binary variables with priors; a finding is absent only if
+ * every present cause linked to it, and the leak, all fail to produce it.
+ * The exact marginal of every cause given positive findings P and negative
+ * findings N is Quickscore's sum over subsets S of P:
+ *
+ *   P(P, N)         = sum_S (-1)^|S| prod_{f in S+N} (1-leak)
+ *                           prod_j [(1-pi_j) + pi_j prod_{f in S+N} q_jf]
+ *   P(c_i = 1, P, N) = same with cause i's factor replaced by
+ *                           pi_i prod_{f in S+N} q_if
+ *
+ * with q_jf = 1 - p_jf.  It is exponential only in |P|.  Above KF_QS_MAX
+ * positives, or when the alternating sum loses too much precision, the
+ * engine falls back to exact enumeration of the cause sets of at most two
+ * causes and marks the result approximate.
+ */
+#include "engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KF_QS_MAX 14
+
+typedef struct {
+    int *pos;  int np;        /* positive findings */
+    int *neg;  int nn;        /* negative findings */
+    int *rel;  int nr;        /* relevant causes (linked to P or N) */
+    double *qpos;             /* nr x np: q of relevant cause r for positive s */
+    double *qneg;             /* nr: product of q over N */
+} evidence;
+
+static void evidence_free(evidence *e)
+{
+    kf_free(e->pos);
+    kf_free(e->neg);
+    kf_free(e->rel);
+    kf_free(e->qpos);
+    kf_free(e->qneg);
+}
+
+/* Strength of the strongest link to positive finding f (for trimming). */
+static double max_link(const kf_kb *kb, int f)
+{
+    double m = 0;
+    for (int i = 0; i < kb->n_links; i++)
+        if (kb->links[i].finding == f && kb->links[i].p > m)
+            m = kb->links[i].p;
+    return m;
+}
+
+static bool evidence_build(const kf_kb *kb, const kf_findings *f, evidence *e, bool *trimmed)
+{
+    memset(e, 0, sizeof *e);
+    e->pos = kf_malloc((size_t)(f->n + 1) * sizeof *e->pos);
+    e->neg = kf_malloc((size_t)(f->n + 1) * sizeof *e->neg);
+    e->rel = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *e->rel);
+    int *where = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *where);
+    if (!e->pos || !e->neg || !e->rel || !where) {
+        kf_free(where);
+        evidence_free(e);
+        return false;
+    }
+    for (int i = 0; i < kb->n_findings; i++)
+        where[i] = 0;
+    for (int i = 0; i < f->n; i++) {
+        const kf_fact *x = &f->v[i];
+        if (x->finding < 0 || x->finding >= kb->n_findings || where[x->finding])
+            continue;
+        if (x->state == KF_PRESENT) {
+            e->pos[e->np++] = x->finding;
+            where[x->finding] = 1;
+        } else if (x->state == KF_ABSENT) {
+            e->neg[e->nn++] = x->finding;
+            where[x->finding] = -1;
+        }
+    }
+    /* Too many positives for the exact sum: keep the most telling ones. */
+    *trimmed = false;
+    if (e->np > KF_QS_MAX) {
+        *trimmed = true;
+        for (int a = 0; a < e->np; a++)
+            for (int b = a + 1; b < e->np; b++)
+                if (max_link(kb, e->pos[b]) > max_link(kb, e->pos[a])) {
+                    int t = e->pos[a];
+                    e->pos[a] = e->pos[b];
+                    e->pos[b] = t;
+                }
+        for (int a = KF_QS_MAX; a < e->np; a++)
+            where[e->pos[a]] = 0;
+        e->np = KF_QS_MAX;
+    }
+    for (int c = 0; c < kb->n_causes; c++) {
+        const kf_cause *k = &kb->causes[c];
+        for (int l = 0; l < k->n_links; l++)
+            if (where[kb->links[k->links[l]].finding]) {
+                e->rel[e->nr++] = c;
+                break;
+            }
+    }
+    e->qpos = kf_malloc((size_t)(e->nr * e->np + 1) * sizeof *e->qpos);
+    e->qneg = kf_malloc((size_t)(e->nr + 1) * sizeof *e->qneg);
+    if (!e->qpos || !e->qneg) {
+        kf_free(where);
+        evidence_free(e);
+        return false;
+    }
+    for (int r = 0; r < e->nr; r++) {
+        const kf_cause *k = &kb->causes[e->rel[r]];
+        e->qneg[r] = 1;
+        for (int s = 0; s < e->np; s++)
+            e->qpos[r * e->np + s] = 1;
+        for (int l = 0; l < k->n_links; l++) {
+            const kf_link *ln = &kb->links[k->links[l]];
+            if (where[ln->finding] < 0)
+                e->qneg[r] *= 1 - ln->p;
+            else if (where[ln->finding] > 0)
+                for (int s = 0; s < e->np; s++)
+                    if (e->pos[s] == ln->finding)
+                        e->qpos[r * e->np + s] = 1 - ln->p;
+        }
+    }
+    kf_free(where);
+    return true;
+}
+
+/* Quickscore.  Returns false when precision was lost. */
+static bool quickscore(const kf_kb *kb, const evidence *e, double *post)
+{
+    int nr = e->nr, np = e->np;
+    long double *prod = kf_malloc((size_t)(nr + 1) * sizeof *prod);
+    long double *num = kf_calloc((size_t)(nr + 1), sizeof *num);
+    if (!prod || !num) {
+        kf_free(prod);
+        kf_free(num);
+        return false;
+    }
+    long double leakq = 1 - kb->leak;
+    long double Z = 0, maxterm = 0;
+    unsigned long total = 1UL << np;
+    for (int r = 0; r < nr; r++)
+        prod[r] = e->qneg[r];
+    unsigned long gray = 0;
+    int size = 0;
+    for (unsigned long it = 0; it < total; it++) {
+        if (it) {
+            /* Gray code: flip the bit of the lowest set bit of it. */
+            int s = __builtin_ctzl(it);
+            gray ^= 1UL << s;
+            bool in = gray >> s & 1;
+            size += in ? 1 : -1;
+            for (int r = 0; r < nr; r++) {
+                long double q = e->qpos[r * np + s];
+                if (q != 1)
+                    prod[r] = in ? prod[r] * q : prod[r] / q;
+            }
+        }
+        long double G = powl(leakq, size + e->nn);
+        for (int r = 0; r < nr; r++) {
+            double pi = kb->causes[e->rel[r]].prior;
+            G *= (1 - pi) + pi * prod[r];
+        }
+        long double term = (size & 1) ? -G : G;
+        Z += term;
+        if (fabsl(term) > maxterm)
+            maxterm = fabsl(term);
+        for (int r = 0; r < nr; r++) {
+            double pi = kb->causes[e->rel[r]].prior;
+            num[r] += term * prod[r] / ((1 - pi) + pi * prod[r]);
+        }
+    }
+    bool ok = Z > maxterm * 1e-13L * (long double)total && Z > 0;
+    if (ok)
+        for (int r = 0; r < nr; r++) {
+            double pi = kb->causes[e->rel[r]].prior;
+            double p = (double)(pi * num[r] / Z);
+            post[e->rel[r]] = p < 0 ? 0 : p > 1 ? 1 : p;
+        }
+    kf_free(prod);
+    kf_free(num);
+    return ok;
+}
+
+/* Exact over cause sets of size <= 2 (an approximation of the full model). */
+static void enumerate2(const kf_kb *kb, const evidence *e, double *post)
+{
+    int nr = e->nr, np = e->np;
+    double *acc = kf_calloc((size_t)(nr + 1), sizeof *acc);
+    if (!acc)
+        return;
+    double leakq = 1 - kb->leak;
+    double total = 0;
+    /* empty set */
+    double w0 = pow(kb->leak, np);
+    total += w0;
+    for (int a = 0; a < nr; a++) {
+        double pa = kb->causes[e->rel[a]].prior;
+        for (int b = a; b < nr; b++) {
+            double pb = kb->causes[e->rel[b]].prior;
+            double w = pa / (1 - pa) * e->qneg[a];
+            if (b != a)
+                w *= pb / (1 - pb) * e->qneg[b];
+            for (int s = 0; s < np && w > 0; s++) {
+                double q = e->qpos[a * np + s];
+                if (b != a)
+                    q *= e->qpos[b * np + s];
+                w *= 1 - leakq * q;
+            }
+            total += w;
+            acc[a] += w;
+            if (b != a)
+                acc[b] += w;
+        }
+    }
+    for (int r = 0; r < nr; r++)
+        post[e->rel[r]] = total > 0 ? acc[r] / total : kb->causes[e->rel[r]].prior;
+    kf_free(acc);
+}
+
+bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post)
+{
+    for (int c = 0; c < kb->n_causes; c++)
+        post[c] = kb->causes[c].prior;
+    evidence e;
+    bool trimmed;
+    if (!evidence_build(kb, f, &e, &trimmed))
+        return false;
+    bool exact = quickscore(kb, &e, post);
+    if (!exact)
+        enumerate2(kb, &e, post);
+    evidence_free(&e);
+    return exact && !trimmed;
+}
+
+/* ---------- triage ---------- */
+
+static bool present(const kf_findings *f, int finding)
+{
+    const kf_fact *x = kf_findings_get(f, finding);
+    return x && x->state == KF_PRESENT;
+}
+
+static bool rule_fires(const kf_redflag *r, const kf_findings *f)
+{
+    for (int i = 0; i < r->n_all; i++)
+        if (!present(f, r->all[i]))
+            return false;
+    bool any = r->n_any == 0;
+    for (int i = 0; i < r->n_any && !any; i++)
+        any = present(f, r->any[i]);
+    if (!any)
+        return false;
+    for (int i = 0; i < r->n_none; i++)
+        if (present(f, r->none[i]))
+            return false;
+    return true;
+}
+
+/* Highest level of the rules that fire. */
+static kf_triage triage_level(const kf_kb *kb, const kf_findings *f)
+{
+    kf_triage t = KF_TRIAGE_SELF_CARE;
+    for (int i = 0; i < kb->n_redflags; i++)
+        if (kb->redflags[i].level > t && rule_fires(&kb->redflags[i], f))
+            t = kb->redflags[i].level;
+    return t;
+}
+
+/* ---------- ranking and explanation ---------- */
+
+static int by_post(const void *a, const void *b, void *ctx)
+{
+    const double *key = ctx;
+    int x = *(const int *)a, y = *(const int *)b;
+    if (key[x] != key[y])
+        return key[x] > key[y] ? -1 : 1;
+    return x - y;
+}
+
+static int by_weight(const void *a, const void *b)
+{
+    const kf_reason *x = a, *y = b;
+    double wx = fabs(x->weight), wy = fabs(y->weight);
+    if (wx != wy)
+        return wx > wy ? -1 : 1;
+    return x->finding - y->finding;
+}
+
+static int fact_index(const kf_findings *f, int finding)
+{
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].finding == finding)
+            return i;
+    return -1;
+}
+
+static bool explain(const kf_kb *kb, const kf_findings *f, kf_ranked *rk)
+{
+    const kf_cause *c = &kb->causes[rk->cause];
+    rk->reasons = kf_malloc((size_t)(c->n_links + 1) * sizeof *rk->reasons);
+    if (!rk->reasons)
+        return false;
+    kf_side side = KF_SIDE_NONE;
+    for (int l = 0; l < c->n_links; l++) {
+        const kf_link *ln = &kb->links[c->links[l]];
+        int fi = fact_index(f, ln->finding);
+        if (fi < 0 || f->v[fi].state == KF_UNSURE)
+            continue;
+        kf_reason *r = &rk->reasons[rk->n_reasons++];
+        r->finding = ln->finding;
+        r->state = f->v[fi].state;
+        r->mech = ln->mech;
+        r->why = ln->why;
+        r->fact = fi;
+        if (r->state == KF_PRESENT) {
+            r->weight = log((1 - (1 - kb->leak) * (1 - ln->p)) / kb->leak);
+            side |= f->v[fi].side;
+        } else {
+            r->weight = log(1 - ln->p);
+        }
+    }
+    qsort(rk->reasons, (size_t)rk->n_reasons, sizeof *rk->reasons, by_weight);
+    if (rk->n_reasons > 6)
+        rk->n_reasons = 6;
+    if (side == KF_SIDE_NONE && (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_HABIT))
+        side = f->dominant;
+    rk->side = side;
+    return true;
+}
+
+/* ---------- the question ---------- */
+
+static double entropy(const double *p, const int *idx, int n)
+{
+    double s = 0, h = 0;
+    for (int i = 0; i < n; i++)
+        s += p[idx[i]];
+    if (s <= 0)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        double r = p[idx[i]] / s;
+        if (r > 0)
+            h -= r * log2(r);
+    }
+    return h;
+}
+
+/* Expected information gain of asking about finding `fd`, approximated by
+ * updating each cause's marginal on its own (fast, deterministic). */
+static double gain_of(const kf_kb *kb, const double *post, const int *top, int nt, int fd,
+                      double *tmp_pos, double *tmp_neg)
+{
+    double leakq = 1 - kb->leak;
+    /* P(f absent) ~ (1-leak) prod_j (1 - p_j p_jf) */
+    double absent_all = leakq;
+    double *pj = kf_calloc((size_t)kb->n_causes, sizeof *pj);
+    if (!pj)
+        return 0;
+    for (int i = 0; i < kb->n_links; i++)
+        if (kb->links[i].finding == fd) {
+            pj[kb->links[i].cause] = kb->links[i].p;
+            absent_all *= 1 - post[kb->links[i].cause] * kb->links[i].p;
+        }
+    double pf = 1 - absent_all;
+    if (pf <= 1e-9 || pf >= 1 - 1e-9) {
+        kf_free(pj);
+        return 0;
+    }
+    for (int i = 0; i < nt; i++) {
+        int c = top[i];
+        double others = absent_all / (1 - post[c] * pj[c]);
+        double pfc = 1 - others * (1 - pj[c]);        /* P(f | c present) */
+        tmp_pos[c] = post[c] * pfc / pf;
+        tmp_neg[c] = post[c] * (1 - pfc) / (1 - pf);
+    }
+    kf_free(pj);
+    double h = entropy(post, top, nt);
+    double hp = entropy(tmp_pos, top, nt), hn = entropy(tmp_neg, top, nt);
+    return h - (pf * hp + (1 - pf) * hn);
+}
+
+static bool has_fact(const kf_findings *f, int finding)
+{
+    return kf_findings_get(f, finding) != NULL;
+}
+
+static bool leader_clear(const double *post, const int *order, int n)
+{
+    if (n < 1)
+        return false;
+    double p1 = post[order[0]], p2 = n > 1 ? post[order[1]] : 0;
+    return p1 >= 0.5 && p1 - p2 >= 0.3;
+}
+
+/* The best yes/no question; kind NONE when nothing is worth asking. */
+static kf_question best_question(const kf_kb *kb, const kf_findings *f, const double *post,
+                                 const int *order)
+{
+    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
+    int nt = kb->n_causes < 8 ? kb->n_causes : 8;
+    double *tp = kf_calloc((size_t)kb->n_causes, sizeof *tp);
+    double *tn = kf_calloc((size_t)kb->n_causes, sizeof *tn);
+    bool *cand = kf_calloc((size_t)kb->n_findings + 1, sizeof *cand);
+    if (!tp || !tn || !cand)
+        goto out;
+    for (int i = 0; i < nt; i++) {
+        const kf_cause *c = &kb->causes[order[i]];
+        for (int l = 0; l < c->n_links; l++)
+            cand[kb->links[c->links[l]].finding] = true;
+    }
+    double best = 0.005;
+    for (int fd = 0; fd < kb->n_findings; fd++) {
+        const kf_finding_def *d = &kb->findings[fd];
+        if (!cand[fd] || !d->question || d->kind == KF_FIND_REDFLAG ||
+            d->kind == KF_FIND_FOLLOWUP || has_fact(f, fd))
+            continue;
+        double g = gain_of(kb, post, order, nt, fd, tp, tn);
+        if (g > best) {
+            best = g;
+            q.kind = KF_Q_FINDING;
+            q.finding = fd;
+            q.gain = g;
+        }
+    }
+out:
+    kf_free(tp);
+    kf_free(tn);
+    kf_free(cand);
+    return q;
+}
+
+static kf_question clarify_question(const kf_findings *f)
+{
+    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
+    for (int i = 0; i < f->n; i++) {
+        const kf_fact *x = &f->v[i];
+        if (x->state == KF_PRESENT && x->alt >= 0 && !has_fact(f, x->alt)) {
+            q.kind = KF_Q_CLARIFY;
+            q.finding = x->finding;
+            q.alt = x->alt;
+            return q;
+        }
+    }
+    return q;
+}
+
+static int *posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,
+                            bool *exact)
+{
+    double *post = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *post);
+    int *order = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *order);
+    if (!post || !order) {
+        kf_free(post);
+        kf_free(order);
+        return NULL;
+    }
+    *exact = kf_posterior(kb, f, post);
+    for (int i = 0; i < kb->n_causes; i++)
+        order[i] = i;
+    qsort_r(order, (size_t)kb->n_causes, sizeof *order, by_post, post);
+    *post_out = post;
+    return order;
+}
+
+static bool any_location(const kf_kb *kb, const kf_findings *f, bool answered)
+{
+    for (int i = 0; i < f->n; i++)
+        if (kb->findings[f->v[i].finding].kind == KF_FIND_LOCATION &&
+            (answered || f->v[i].state == KF_PRESENT))
+            return true;
+    return false;
+}
+
+kf_question kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int max_q)
+{
+    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
+    if (asked >= max_q || triage_level(kb, f) >= KF_TRIAGE_SOON)
+        return q;
+    if (!any_location(kb, f, false) && !any_location(kb, f, true)) {
+        q.kind = KF_Q_WHERE;
+        return q;
+    }
+    /* The red-flag screen: asked once, early; done when any of its findings
+     * has an answer. */
+    int *screen = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *screen);
+    if (!screen)
+        return q;
+    int ns = 0;
+    bool done = false;
+    for (int r = 0; r < kb->n_redflags; r++) {
+        const kf_redflag *rf = &kb->redflags[r];
+        if (!rf->screen)
+            continue;
+        const int *ids = rf->n_all ? rf->all : rf->any;
+        int n = rf->n_all ? rf->n_all : rf->n_any;
+        for (int i = 0; i < n; i++) {
+            bool dup = false;
+            for (int k = 0; k < ns; k++)
+                dup |= screen[k] == ids[i];
+            if (dup)
+                continue;
+            const kf_fact *x = kf_findings_get(f, ids[i]);
+            if (x && x->origin != KF_FROM_TEXT)
+                done = true;
+            screen[ns++] = ids[i];
+        }
+    }
+    if (ns && !done) {
+        q.kind = KF_Q_SCREEN;
+        q.screen = screen;
+        q.n_screen = ns;
+        return q;
+    }
+    kf_free(screen);
+    q = clarify_question(f);
+    if (q.kind != KF_Q_NONE)
+        return q;
+    double *post;
+    bool exact;
+    int *order = posterior_order(kb, f, &post, &exact);
+    if (!order)
+        return q;
+    if (!leader_clear(post, order, kb->n_causes))
+        q = best_question(kb, f, post, order);
+    kf_free(post);
+    kf_free(order);
+    return q;
+}
+
+void kf_question_free(kf_question *q)
+{
+    if (!q)
+        return;
+    kf_free(q->screen);
+    q->screen = NULL;
+    q->n_screen = 0;
+}
+
+/* ---------- the plan ---------- */
+
+static const int kind_order[] = {
+    [KF_TECH_DOCTOR] = 0, [KF_TECH_RELEASE] = 1, [KF_TECH_STRETCH] = 2,
+    [KF_TECH_STRENGTHEN] = 3, [KF_TECH_HABIT] = 4, [KF_TECH_THERMAL] = 5,
+    [KF_TECH_THERAPIST] = 6,
+};
+
+static void add_step(const kf_kb *kb, kf_result *r, int tech, int cause, kf_side side)
+{
+    if (tech < 0)
+        return;
+    for (int i = 0; i < r->n_plan; i++)
+        if (r->plan[i].technique == tech) {
+            r->plan[i].side |= side;
+            return;
+        }
+    r->plan[r->n_plan++] = (kf_step){ tech, cause, side };
+    (void)kb;
+}
+
+static void build_plan(const kf_kb *kb, kf_result *r)
+{
+    int see = kf_kb_technique(kb, "see_doctor");
+    if (r->triage >= KF_TRIAGE_SOON) {
+        int mimic = -1;
+        if (r->n_flags)
+            mimic = kb->redflags[r->flags[0]].mimic;
+        add_step(kb, r, see, mimic, KF_SIDE_NONE);
+        return;
+    }
+    bool worse_heat = false, worse_cold = false;
+    int fh = kf_kb_finding(kb, "worse_after_heat"), fc = kf_kb_finding(kb, "worse_after_cold");
+    worse_heat = fh >= 0 && present(&r->findings, fh);
+    worse_cold = fc >= 0 && present(&r->findings, fc);
+    int cold = kf_kb_technique(kb, "cold_therapy"), heat = kf_kb_technique(kb, "heat_front");
+    double lead = r->n_causes ? r->causes[0].p : 0;
+    int used = 0;
+    for (int i = 0; i < r->n_causes && used < 3; i++) {
+        const kf_ranked *rk = &r->causes[i];
+        const kf_cause *c = &kb->causes[rk->cause];
+        if (c->kind == KF_CAUSE_MIMIC || rk->p < 0.2 * lead)
+            continue;
+        int quota = used == 0 ? 3 : 2, took = 0;
+        for (int t = 0; t < c->n_treat && took < quota && r->n_plan < 8; t++) {
+            int tech = c->treat[t];
+            if ((worse_heat && tech == heat) || (worse_cold && tech == cold))
+                continue;
+            if (kb->techniques[tech].kind == KF_TECH_DOCTOR)
+                continue;
+            add_step(kb, r, tech, rk->cause, rk->side);
+            took++;
+        }
+        used++;
+    }
+    if (worse_heat && r->n_plan < 9)
+        add_step(kb, r, cold, r->n_causes ? r->causes[0].cause : -1, KF_SIDE_NONE);
+    if (worse_cold && r->n_plan < 9)
+        add_step(kb, r, heat, r->n_causes ? r->causes[0].cause : -1, KF_SIDE_NONE);
+    if (r->triage == KF_TRIAGE_MENTION)
+        add_step(kb, r, see, -1, KF_SIDE_NONE);
+    /* Order: release, stretch, strengthen, habit, cold/heat, therapist
+     * (insertion sort keeps the causes' order within a kind). */
+    for (int i = 1; i < r->n_plan; i++) {
+        kf_step s = r->plan[i];
+        int k = kind_order[kb->techniques[s.technique].kind];
+        int j = i;
+        while (j > 0 && kind_order[kb->techniques[r->plan[j - 1].technique].kind] > k) {
+            r->plan[j] = r->plan[j - 1];
+            j--;
+        }
+        r->plan[j] = s;
+    }
+    /* A doctor step asked for by the triage goes last, after self-care. */
+    for (int i = 0; i + 1 < r->n_plan; i++)
+        if (r->plan[i].technique == see) {
+            kf_step s = r->plan[i];
+            memmove(&r->plan[i], &r->plan[i + 1], (size_t)(r->n_plan - i - 1) * sizeof s);
+            r->plan[r->n_plan - 1] = s;
+            break;
+        }
+}
+
+static void build_massage(const kf_kb *kb, kf_result *r)
+{
+    for (int i = 0; i < r->n_causes && r->n_massage < 6; i++) {
+        const kf_ranked *rk = &r->causes[i];
+        const kf_cause *c = &kb->causes[rk->cause];
+        if (c->kind == KF_CAUSE_MUSCLE) {
+            bool dup = false;
+            for (int k = 0; k < r->n_massage; k++)
+                dup |= r->massage[k] == rk->cause;
+            if (!dup) {
+                r->massage_side[r->n_massage] = rk->side;
+                r->massage[r->n_massage++] = rk->cause;
+            }
+        } else if (c->kind != KF_CAUSE_MIMIC && i < 3) {
+            for (int j = 0; j < c->n_keeps && j < 2 && r->n_massage < 6; j++) {
+                bool dup = false;
+                for (int k = 0; k < r->n_massage; k++)
+                    dup |= r->massage[k] == c->keeps[j];
+                if (!dup) {
+                    r->massage_side[r->n_massage] = rk->side;
+                    r->massage[r->n_massage++] = c->keeps[j];
+                }
+            }
+        }
+    }
+}
+
+/* ---------- consult ---------- */
+
+kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
+{
+    kf_result *r = kf_calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->next.kind = KF_Q_NONE;
+    r->next.finding = r->next.alt = -1;
+    if (kf_findings_copy(&r->findings, f) != KF_OK) {
+        kf_free(r);
+        return NULL;
+    }
+    r->flags = kf_malloc((size_t)(kb->n_redflags + 1) * sizeof *r->flags);
+    r->causes = kf_calloc(KF_MAX_RANKED, sizeof *r->causes);
+    r->plan = kf_calloc(16, sizeof *r->plan);
+    r->massage = kf_calloc(8, sizeof *r->massage);
+    r->massage_side = kf_calloc(8, sizeof *r->massage_side);
+    if (!r->flags || !r->causes || !r->plan || !r->massage || !r->massage_side) {
+        kf_result_free(r);
+        return NULL;
+    }
+    /* Triage first: the rules that fire, highest level first. */
+    for (int lv = KF_TRIAGE_EMERGENCY; lv > KF_TRIAGE_SELF_CARE; lv--)
+        for (int i = 0; i < kb->n_redflags; i++)
+            if ((int)kb->redflags[i].level == lv && rule_fires(&kb->redflags[i], f))
+                r->flags[r->n_flags++] = i;
+    r->triage = r->n_flags ? kb->redflags[r->flags[0]].level : KF_TRIAGE_SELF_CARE;
+
+    int npres = kf_findings_present(f);
+    r->unrecognised = npres == 0;
+    if (r->unrecognised) {
+        r->next.kind = KF_Q_WHERE;
+        build_plan(kb, r);
+        return r;
+    }
+    double *post;
+    bool exact;
+    int *order = posterior_order(kb, f, &post, &exact);
+    if (!order) {
+        kf_result_free(r);
+        return NULL;
+    }
+    r->approximate = !exact;
+    /* 3 to 5 causes: the top 3, then more while they still matter. */
+    for (int i = 0; i < kb->n_causes && r->n_causes < KF_MAX_RANKED; i++) {
+        double p = post[order[i]];
+        if (i >= 3 && (p < 0.1 || p < 0.25 * post[order[0]]))
+            break;
+        kf_ranked *rk = &r->causes[r->n_causes++];
+        rk->cause = order[i];
+        rk->p = p;
+        rk->kept_by = -1;
+        if (!explain(kb, f, rk)) {
+            kf_free(post);
+            kf_free(order);
+            kf_result_free(r);
+            return NULL;
+        }
+    }
+    /* A muscle kept tight by a likely habit: name the habit in the chain. */
+    for (int i = 0; i < r->n_causes; i++) {
+        kf_ranked *rk = &r->causes[i];
+        if (kb->causes[rk->cause].kind != KF_CAUSE_MUSCLE)
+            continue;
+        double best = 0.15;
+        for (int h = 0; h < kb->n_causes; h++) {
+            const kf_cause *hc = &kb->causes[h];
+            for (int j = 0; j < hc->n_keeps; j++)
+                if (hc->keeps[j] == rk->cause && post[h] > best) {
+                    best = post[h];
+                    rk->kept_by = h;
+                }
+        }
+    }
+    /* A non-muscular cause leading the ranking needs a doctor even when no
+     * rule fired (capped at doctor_soon: emergencies come from rules). */
+    if (r->n_causes) {
+        const kf_cause *lead = &kb->causes[r->causes[0].cause];
+        if (lead->kind == KF_CAUSE_MIMIC && r->causes[0].p >= 0.5) {
+            kf_triage t = lead->level < KF_TRIAGE_SOON ? lead->level : KF_TRIAGE_SOON;
+            if (t > r->triage)
+                r->triage = t;
+        }
+    }
+    r->leader_clear = leader_clear(post, order, kb->n_causes);
+    build_plan(kb, r);
+    build_massage(kb, r);
+    if (!r->leader_clear && r->triage < KF_TRIAGE_SOON) {
+        r->next = clarify_question(f);
+        if (r->next.kind == KF_Q_NONE)
+            r->next = best_question(kb, f, post, order);
+    }
+    kf_free(post);
+    kf_free(order);
+    return r;
+}
+
+void kf_result_free(kf_result *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->n_causes; i++)
+        kf_free(r->causes[i].reasons);
+    kf_free(r->causes);
+    kf_free(r->flags);
+    kf_free(r->plan);
+    kf_free(r->massage);
+    kf_free(r->massage_side);
+    kf_question_free(&r->next);
+    kf_findings_free(&r->findings);
+    kf_free(r);
+}

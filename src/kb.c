@@ -1,0 +1,1762 @@
+/*
+ * kb.c — loads and validates the knowledge base (docs/KB-FORMAT.md).
+ *
+ * Loading runs in three passes: parse every file into raw blocks of
+ * key/value lines (syntax errors), declare every id (duplicates), then
+ * resolve every reference and value (unknown ids, ranges, missing sources).
+ * All problems are collected as "file:line: message"; any problem fails the
+ * load and frees everything, so a failed load changes nothing.
+ */
+#include "kb.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <dirent.h>
+#include <errno.h>
+#include <libstemmer.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------- arena: every string and array of a kb lives here ---------- */
+
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, cap;
+    char data[];
+} arena_chunk;
+
+typedef struct {
+    arena_chunk *head;
+    bool oom;
+} arena;
+
+static void *arena_alloc(arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (!a->head || a->head->used + n > a->head->cap) {
+        size_t cap = n > 65536 ? n : 65536;
+        arena_chunk *c = kf_malloc(sizeof *c + cap);
+        if (!c) {
+            a->oom = true;
+            return NULL;
+        }
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+    }
+    void *p = a->head->data + a->head->used;
+    a->head->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+static char *arena_strndup(arena *a, const char *s, size_t n)
+{
+    char *d = arena_alloc(a, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static void arena_free(arena *a)
+{
+    for (arena_chunk *c = a->head, *next; c; c = next) {
+        next = c->next;
+        kf_free(c);
+    }
+    a->head = NULL;
+}
+
+/* ---------- a string -> int hash map (open addressing) ---------- */
+
+typedef struct {
+    const char **keys;
+    int *vals;
+    size_t cap, n;
+} strmap;
+
+static unsigned long long hash_str(const char *s, size_t len)
+{
+    unsigned long long h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static bool strmap_grow(strmap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    const char **keys = kf_calloc(cap, sizeof *keys);
+    int *vals = kf_calloc(cap, sizeof *vals);
+    if (!keys || !vals) {
+        kf_free(keys);
+        kf_free(vals);
+        return false;
+    }
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->keys[i])
+            continue;
+        size_t j = hash_str(m->keys[i], strlen(m->keys[i])) & (cap - 1);
+        while (keys[j])
+            j = (j + 1) & (cap - 1);
+        keys[j] = m->keys[i];
+        vals[j] = m->vals[i];
+    }
+    kf_free(m->keys);
+    kf_free(m->vals);
+    m->keys = keys;
+    m->vals = vals;
+    m->cap = cap;
+    return true;
+}
+
+static int strmap_get(const strmap *m, const char *s, size_t len)
+{
+    if (!m->cap)
+        return -1;
+    size_t j = hash_str(s, len) & (m->cap - 1);
+    while (m->keys[j]) {
+        if (strlen(m->keys[j]) == len && !memcmp(m->keys[j], s, len))
+            return m->vals[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    return -1;
+}
+
+/* Adds key (which must outlive the map) unless present; returns false on OOM. */
+static bool strmap_put(strmap *m, const char *key, int val)
+{
+    if ((m->n + 1) * 2 > m->cap && !strmap_grow(m))
+        return false;
+    size_t len = strlen(key);
+    size_t j = hash_str(key, len) & (m->cap - 1);
+    while (m->keys[j]) {
+        if (!strcmp(m->keys[j], key))
+            return true;
+        j = (j + 1) & (m->cap - 1);
+    }
+    m->keys[j] = key;
+    m->vals[j] = val;
+    m->n++;
+    return true;
+}
+
+static void strmap_free(strmap *m)
+{
+    kf_free(m->keys);
+    kf_free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---------- stemming (one Snowball stemmer per thread) ---------- */
+
+static pthread_key_t stem_key;
+static pthread_once_t stem_once = PTHREAD_ONCE_INIT;
+
+static void stem_destroy(void *p) { sb_stemmer_delete(p); }
+static void stem_init(void) { pthread_key_create(&stem_key, stem_destroy); }
+
+size_t kf_stem(const char *word, size_t len, char *out, size_t outsz)
+{
+    pthread_once(&stem_once, stem_init);
+    struct sb_stemmer *st = pthread_getspecific(stem_key);
+    if (!st) {
+        st = sb_stemmer_new("english", NULL);
+        if (st)
+            pthread_setspecific(stem_key, st);
+    }
+    const sb_symbol *r = NULL;
+    int n = 0;
+    if (st && len < 60) {
+        r = sb_stemmer_stem(st, (const sb_symbol *)word, (int)len);
+        n = sb_stemmer_length(st);
+    }
+    if (!r) {              /* no stemmer or a very long word: keep it as is */
+        r = (const sb_symbol *)word;
+        n = (int)len;
+    }
+    size_t m = (size_t)n < outsz - 1 ? (size_t)n : outsz - 1;
+    memcpy(out, r, m);
+    out[m] = '\0';
+    return m;
+}
+
+/* ---------- raw parse ---------- */
+
+typedef struct {
+    const char *key, *val;
+    int line;
+} kv;
+
+typedef struct {
+    const char *kind, *id;
+    const char *file;
+    int line;
+    kv *kvs;
+    int n_kvs, cap_kvs;
+} block;
+
+typedef struct {
+    arena a;
+    kf_buf *errs;
+    int n_errs;
+    block *blocks;
+    int n_blocks, cap_blocks;
+    kf_kb *kb;
+    strmap regions, findings, causes, techniques, redflags, words, raw_words, spell, deletes;
+    unsigned long long digest;
+} loader;
+
+/* Internals kept after loading, for lookups. */
+typedef struct {
+    arena a;
+    strmap regions, findings, causes, techniques, words, spell, raw_words, deletes;
+} kb_priv;
+
+static void err_at(loader *L, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void err_at(loader *L, const char *file, int line, const char *fmt, ...)
+{
+    L->n_errs++;
+    if (!L->errs)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kf_buf_printf(L->errs, "%s:%d: %s\n", file, line, msg);
+}
+
+static char *trim(char *s, char *end)
+{
+    while (s < end && isspace((unsigned char)*s))
+        s++;
+    while (end > s && isspace((unsigned char)end[-1]))
+        end--;
+    *end = '\0';
+    return s;
+}
+
+static bool valid_id(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
+            return false;
+    return true;
+}
+
+static block *new_block(loader *L)
+{
+    if (L->n_blocks == L->cap_blocks) {
+        int cap = L->cap_blocks ? L->cap_blocks * 2 : 64;
+        block *b = kf_realloc(L->blocks, (size_t)cap * sizeof *b);
+        if (!b) {
+            L->a.oom = true;
+            return NULL;
+        }
+        L->blocks = b;
+        L->cap_blocks = cap;
+    }
+    block *b = &L->blocks[L->n_blocks++];
+    memset(b, 0, sizeof *b);
+    return b;
+}
+
+static void add_kv(loader *L, block *b, const char *key, const char *val, int line)
+{
+    if (b->n_kvs == b->cap_kvs) {
+        int cap = b->cap_kvs ? b->cap_kvs * 2 : 16;
+        kv *k = arena_alloc(&L->a, (size_t)cap * sizeof *k);
+        if (!k)
+            return;
+        if (b->n_kvs)
+            memcpy(k, b->kvs, (size_t)b->n_kvs * sizeof *k);
+        b->kvs = k;
+        b->cap_kvs = cap;
+    }
+    b->kvs[b->n_kvs++] = (kv){ key, val, line };
+}
+
+static const char *const kinds[] = {
+    "region", "finding", "cause", "technique", "redflag", "lexicon", "scale"
+};
+
+/* Parses one file's text into blocks.  `text` is copied. */
+static void parse_text(loader *L, const char *fname, const char *text, size_t len)
+{
+    const char *file = arena_strndup(&L->a, fname, strlen(fname));
+    char *buf = arena_strndup(&L->a, text, len);
+    if (!file || !buf)
+        return;
+    for (size_t i = 0; i < len; i++)
+        L->digest = (L->digest ^ (unsigned char)text[i]) * 1099511628211ULL;
+    if (memchr(text, '\0', len)) {
+        err_at(L, file, 1, "file contains a NUL byte; knowledge-base files are plain text");
+        return;
+    }
+    block *cur = NULL;
+    int lineno = 0;
+    char *p = buf, *end = buf + len;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *le = nl ? nl : end;
+        lineno++;
+        int startline = lineno;
+        /* Join continuation lines ending in " \". */
+        char *line = p;
+        char *lend = le;
+        while (lend > line && lend[-1] == '\r')
+            lend--;
+        while (lend > line && lend[-1] == '\\' && nl) {
+            lend[-1] = ' ';
+            char *next = nl + 1;
+            char *nnl = memchr(next, '\n', (size_t)(end - next));
+            char *nle = nnl ? nnl : end;
+            /* Move the next line up so the value is contiguous. */
+            size_t n = (size_t)(nle - next);
+            memmove(lend, next, n);
+            lend += n;
+            memset(lend, ' ', (size_t)(nle - lend));
+            lineno++;
+            nl = nnl;
+            le = nle;
+            while (lend > line && lend[-1] == '\r')
+                lend--;
+        }
+        p = nl ? nl + 1 : end;
+        char *s = trim(line, lend);
+        if (!*s || *s == '#')
+            continue;
+        if (*s == '[') {
+            char *close = strchr(s, ']');
+            if (!close || close[1]) {
+                err_at(L, file, startline, "a block header must look like [kind id]");
+                cur = NULL;
+                continue;
+            }
+            *close = '\0';
+            char *kind = trim(s + 1, close);
+            char *sp = kind;
+            while (*sp && !isspace((unsigned char)*sp))
+                sp++;
+            char *id = sp;
+            if (*sp) {
+                *sp = '\0';
+                id = trim(sp + 1, sp + 1 + strlen(sp + 1));
+            }
+            bool known = false;
+            for (size_t k = 0; k < KF_ARRAY_LEN(kinds); k++)
+                known |= !strcmp(kind, kinds[k]);
+            if (!known) {
+                err_at(L, file, startline, "unknown block kind '%s' (expected region, finding, "
+                       "cause, technique, redflag, lexicon or scale)", kind);
+                cur = NULL;
+                continue;
+            }
+            if (strcmp(kind, "scale") && strcmp(kind, "lexicon") && !valid_id(id)) {
+                err_at(L, file, startline, "invalid id '%s': use lower-case letters, digits and _", id);
+                cur = NULL;
+                continue;
+            }
+            cur = new_block(L);
+            if (!cur)
+                return;
+            cur->kind = kind;
+            cur->id = id;
+            cur->file = file;
+            cur->line = startline;
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            err_at(L, file, startline, "expected 'key = value' or '[kind id]', got '%.40s'", s);
+            continue;
+        }
+        *eq = '\0';
+        char *key = trim(s, eq);
+        char *val = trim(eq + 1, eq + 1 + strlen(eq + 1));
+        if (!cur) {
+            err_at(L, file, startline, "'%s' outside of any block", key);
+            continue;
+        }
+        if (!*val) {
+            err_at(L, file, startline, "'%s' has an empty value", key);
+            continue;
+        }
+        add_kv(L, cur, key, val, startline);
+    }
+}
+
+static void read_file(loader *L, const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        err_at(L, name, 0, "cannot open: %s", strerror(errno));
+        return;
+    }
+    kf_buf b;
+    kf_buf_init(&b);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        kf_buf_add(&b, chunk, n);
+        if (b.len > 8 * 1024 * 1024) {
+            err_at(L, name, 0, "file is over 8 MB; is it really a knowledge-base file?");
+            fclose(f);
+            kf_buf_free(&b);
+            return;
+        }
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad)
+        err_at(L, name, 0, "read error");
+    else if (b.oom)
+        L->a.oom = true;
+    else
+        parse_text(L, name, b.s ? b.s : "", b.len);
+    kf_buf_free(&b);
+}
+
+/* ---------- helpers for pass 2 and 3 ---------- */
+
+static const char *get(const block *b, const char *key, int *line)
+{
+    for (int i = 0; i < b->n_kvs; i++)
+        if (!strcmp(b->kvs[i].key, key)) {
+            if (line)
+                *line = b->kvs[i].line;
+            return b->kvs[i].val;
+        }
+    if (line)
+        *line = b->line;
+    return NULL;
+}
+
+/* Splits `s` on `sep` into trimmed arena strings; returns the count. */
+static int split(loader *L, const char *s, char sep, char ***out)
+{
+    int n = 1;
+    for (const char *p = s; *p; p++)
+        n += *p == sep;
+    char **v = arena_alloc(&L->a, (size_t)n * sizeof *v);
+    if (!v) {
+        *out = NULL;
+        return 0;
+    }
+    int k = 0;
+    const char *start = s;
+    for (const char *p = s;; p++) {
+        if (*p == sep || !*p) {
+            char *d = arena_strndup(&L->a, start, (size_t)(p - start));
+            if (!d)
+                break;
+            d = trim(d, d + strlen(d));
+            if (*d)
+                v[k++] = d;
+            if (!*p)
+                break;
+            start = p + 1;
+        }
+    }
+    *out = v;
+    return k;
+}
+
+/* Resolves a comma list of ids in `map`; unknown ids are errors. */
+static int resolve_list(loader *L, const block *b, const char *key, strmap *map,
+                        const char *what, int **out)
+{
+    int line;
+    const char *v = get(b, key, &line);
+    *out = NULL;
+    if (!v)
+        return 0;
+    char **parts;
+    int n = split(L, v, ',', &parts);
+    int *ids = arena_alloc(&L->a, (size_t)(n ? n : 1) * sizeof *ids);
+    if (!ids)
+        return 0;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        int id = strmap_get(map, parts[i], strlen(parts[i]));
+        if (id < 0)
+            err_at(L, b->file, line, "%s '%s': unknown %s '%s'", b->id, key, what, parts[i]);
+        else
+            ids[k++] = id;
+    }
+    *out = ids;
+    return k;
+}
+
+static bool parse_bool(loader *L, const block *b, const char *key, bool dflt)
+{
+    int line;
+    const char *v = get(b, key, &line);
+    if (!v)
+        return dflt;
+    if (!strcmp(v, "yes") || !strcmp(v, "true"))
+        return true;
+    if (!strcmp(v, "no") || !strcmp(v, "false"))
+        return false;
+    err_at(L, b->file, line, "%s '%s' must be yes or no, not '%s'", b->id, key, v);
+    return dflt;
+}
+
+/* A probability word or number strictly inside (0,1). */
+static double parse_strength(loader *L, const char *file, int line, const char *s,
+                             bool prior)
+{
+    kf_kb *kb = L->kb;
+    static const char *const words[] = { "always", "often", "sometimes", "rarely" };
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(s, words[i]))
+            return kb->strengths[i];
+    if (prior) {
+        if (!strcmp(s, "common"))   return 0.10;
+        if (!strcmp(s, "uncommon")) return 0.03;
+        if (!strcmp(s, "rare"))     return 0.005;
+    }
+    char *end;
+    double d = strtod(s, &end);
+    if (end == s || *end) {
+        err_at(L, file, line, "'%s' is not a %s (use %s or a number between 0 and 1)", s,
+               prior ? "prior" : "strength",
+               prior ? "common, uncommon, rare" : "always, often, sometimes, rarely");
+        return -1;
+    }
+    if (!(d > 0 && d < 1)) {
+        err_at(L, file, line, "%s %g is out of range: it must be between 0 and 1 (exclusive)",
+               prior ? "prior" : "strength", d);
+        return -1;
+    }
+    return d;
+}
+
+static void need_source(loader *L, const block *b)
+{
+    if (!get(b, "source", NULL))
+        err_at(L, b->file, b->line, "%s %s has no source: say where this fact comes from",
+               b->kind, b->id);
+}
+
+static const char *const allowed_keys[][16] = {
+    /* region */    { "label", "view", "sided", "near", "source", NULL },
+    /* finding */   { "label", "question", "kind", "sided", "source", NULL },
+    /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
+                      "keeps_tight", "source", "refers", "pulls", "local", "sign",
+                      "reports", NULL },
+    /* technique */ { "name", "kind", "step", "dose", "timer", "caution", "source", NULL },
+    /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
+                      "source", NULL },
+    /* lexicon */   { "phrase", "spell", "negate", "stop", "side_left", "side_right",
+                      "side_both", "source", NULL },
+    /* scale */     { "always", "often", "sometimes", "rarely", "leak", "source", NULL },
+};
+
+static const char *const repeatable[] = {
+    "refers", "pulls", "local", "sign", "reports", "step", "phrase", "spell", "negate",
+    "stop", "side_left", "side_right", "side_both", NULL
+};
+
+static void check_keys(loader *L, const block *b)
+{
+    int k = 0;
+    while (strcmp(kinds[k], b->kind))
+        k++;
+    for (int i = 0; i < b->n_kvs; i++) {
+        bool ok = false;
+        for (int j = 0; allowed_keys[k][j]; j++)
+            ok |= !strcmp(allowed_keys[k][j], b->kvs[i].key);
+        if (!ok) {
+            err_at(L, b->file, b->kvs[i].line, "unknown key '%s' in %s %s", b->kvs[i].key,
+                   b->kind, b->id);
+            continue;
+        }
+        bool rep = false;
+        for (int j = 0; repeatable[j]; j++)
+            rep |= !strcmp(repeatable[j], b->kvs[i].key);
+        if (rep)
+            continue;
+        for (int j = 0; j < i; j++)
+            if (!strcmp(b->kvs[j].key, b->kvs[i].key))
+                err_at(L, b->file, b->kvs[i].line, "'%s' given twice in %s %s (first on line %d)",
+                       b->kvs[i].key, b->kind, b->id, b->kvs[j].line);
+    }
+}
+
+static int count_kind(loader *L, const char *kind)
+{
+    int n = 0;
+    for (int i = 0; i < L->n_blocks; i++)
+        n += !strcmp(L->blocks[i].kind, kind);
+    return n;
+}
+
+/* Declares ids of `kind` into `map`; duplicates are errors. */
+static void declare(loader *L, const char *kind, strmap *map)
+{
+    int n = 0;
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, kind))
+            continue;
+        int prev = strmap_get(map, b->id, strlen(b->id));
+        if (prev >= 0) {
+            /* find the first block with this id for the message */
+            for (int j = 0; j < i; j++)
+                if (!strcmp(L->blocks[j].kind, kind) && !strcmp(L->blocks[j].id, b->id)) {
+                    err_at(L, b->file, b->line, "duplicate %s id '%s' (first defined at %s:%d)",
+                           kind, b->id, L->blocks[j].file, L->blocks[j].line);
+                    break;
+                }
+            continue;
+        }
+        if (!strmap_put(map, b->id, n++))
+            L->a.oom = true;
+    }
+}
+
+/* ---------- pass 3: build each entity ---------- */
+
+static void build_scale(loader *L)
+{
+    kf_kb *kb = L->kb;
+    kb->strengths[0] = 0.9;
+    kb->strengths[1] = 0.6;
+    kb->strengths[2] = 0.3;
+    kb->strengths[3] = 0.1;
+    kb->leak = 0.02;
+    static const char *const keys[] = { "always", "often", "sometimes", "rarely", "leak" };
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "scale"))
+            continue;
+        need_source(L, b);
+        for (int k = 0; k < 5; k++) {
+            int line;
+            const char *v = get(b, keys[k], &line);
+            if (!v)
+                continue;
+            char *end;
+            double d = strtod(v, &end);
+            if (end == v || *end || !(d > 0 && d < 1)) {
+                err_at(L, b->file, line, "scale '%s' must be a number between 0 and 1, not '%s'",
+                       keys[k], v);
+                continue;
+            }
+            if (k < 4)
+                kb->strengths[k] = d;
+            else
+                kb->leak = d;
+        }
+    }
+}
+
+static void build_regions(loader *L)
+{
+    kf_kb *kb = L->kb;
+    int r = 0;
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "region"))
+            continue;
+        if (strmap_get(&L->regions, b->id, strlen(b->id)) != r)
+            continue;       /* a duplicate, already reported */
+        kf_region *g = &kb->regions[r++];
+        g->id = b->id;
+        int line;
+        g->label = get(b, "label", &line);
+        if (!g->label) {
+            err_at(L, b->file, b->line, "region %s has no label", b->id);
+            g->label = b->id;
+        }
+        const char *view = get(b, "view", &line);
+        if (!view || (strcmp(view, "back") && strcmp(view, "front")))
+            err_at(L, b->file, line, "region %s: view must be back or front", b->id);
+        g->back = view && !strcmp(view, "back");
+        g->sided = parse_bool(L, b, "sided", true);
+        g->n_near = resolve_list(L, b, "near", &L->regions, "region", &g->near);
+        g->source = get(b, "source", NULL);
+        need_source(L, b);
+    }
+}
+
+static const char *const finding_kinds[] = {
+    "location", "symptom", "habit", "history", "body", "followup", "redflag"
+};
+
+static void build_findings(loader *L)
+{
+    kf_kb *kb = L->kb;
+    /* Region findings first, in region order: pain_<region>. */
+    for (int r = 0; r < kb->n_regions; r++) {
+        kf_finding_def *f = &kb->findings[r];
+        const kf_region *g = &kb->regions[r];
+        size_t n = strlen(g->id) + 6;
+        char *id = arena_alloc(&L->a, n);
+        char *label = arena_alloc(&L->a, strlen(g->label) + 32);
+        char *q = arena_alloc(&L->a, strlen(g->label) + 48);
+        if (!id || !label || !q)
+            return;
+        snprintf(id, n, "pain_%s", g->id);
+        sprintf(label, "pain or a knot at %s", g->label);
+        sprintf(q, "Do you also feel it at %s?", g->label);
+        f->id = id;
+        f->label = label;
+        f->question = q;
+        f->kind = KF_FIND_LOCATION;
+        f->sided = g->sided;
+        f->region = r;
+        f->source = g->source;
+        kb->regions[r].finding = r;
+        if (strmap_get(&L->findings, id, strlen(id)) >= 0) {
+            for (int i = 0; i < L->n_blocks; i++)
+                if (!strcmp(L->blocks[i].kind, "finding") && !strcmp(L->blocks[i].id, id))
+                    err_at(L, L->blocks[i].file, L->blocks[i].line,
+                           "finding id '%s' clashes with the finding made by region %s", id, g->id);
+        }
+    }
+    /* Rebuild the findings map: region findings, then declared ones. */
+    strmap_free(&L->findings);
+    for (int r = 0; r < kb->n_regions; r++)
+        if (!strmap_put(&L->findings, kb->findings[r].id, r))
+            L->a.oom = true;
+    int k = kb->n_regions;
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "finding"))
+            continue;
+        if (strmap_get(&L->findings, b->id, strlen(b->id)) >= 0)
+            continue;     /* duplicate or clash: reported already */
+        if (!strmap_put(&L->findings, b->id, k)) {
+            L->a.oom = true;
+            return;
+        }
+        kf_finding_def *f = &kb->findings[k++];
+        int line;
+        f->id = b->id;
+        f->region = -1;
+        f->label = get(b, "label", &line);
+        if (!f->label) {
+            err_at(L, b->file, b->line, "finding %s has no label", b->id);
+            f->label = b->id;
+        }
+        f->question = get(b, "question", NULL);
+        const char *kind = get(b, "kind", &line);
+        f->kind = KF_FIND_SYMPTOM;
+        if (kind) {
+            size_t j = 0;
+            while (j < KF_ARRAY_LEN(finding_kinds) && strcmp(kind, finding_kinds[j]))
+                j++;
+            if (j == KF_ARRAY_LEN(finding_kinds))
+                err_at(L, b->file, line, "finding %s: unknown kind '%s'", b->id, kind);
+            else
+                f->kind = (kf_finding_kind)j;
+        }
+        f->sided = parse_bool(L, b, "sided", false);
+        f->source = get(b, "source", NULL);
+        need_source(L, b);
+    }
+    kb->n_findings = k;
+}
+
+static const char *const cause_kinds[] = { "muscle", "habit", "body", "mimic" };
+static const char *const mech_keys[] = { "refers", "pulls", "local", "sign", "reports" };
+
+/* Link lines: "FINDING STRENGTH | WHY | SOURCE". */
+static void build_link(loader *L, const block *b, int cause, const kv *k, kf_mechanism mech,
+                       kf_link *out)
+{
+    char **parts;
+    int n = split(L, k->val, '|', &parts);
+    if (n < 1) {
+        err_at(L, b->file, k->line, "%s: empty link", b->id);
+        return;
+    }
+    char *head = parts[0];
+    char *sp = head;
+    while (*sp && !isspace((unsigned char)*sp))
+        sp++;
+    if (!*sp) {
+        err_at(L, b->file, k->line, "%s %s: expected 'FINDING STRENGTH | why | source'",
+               b->id, k->key);
+        return;
+    }
+    *sp = '\0';
+    char *strength = trim(sp + 1, sp + 1 + strlen(sp + 1));
+    int f = strmap_get(&L->findings, head, strlen(head));
+    if (f < 0) {
+        err_at(L, b->file, k->line, "%s %s: unknown finding '%s'", b->id, k->key, head);
+        return;
+    }
+    double p = parse_strength(L, b->file, k->line, strength, false);
+    if (p < 0)
+        return;
+    out->cause = cause;
+    out->finding = f;
+    out->p = p;
+    out->mech = mech;
+    out->why = n >= 2 ? parts[1] : NULL;
+    out->source = n >= 3 ? parts[2] : get(b, "source", NULL);
+    if (!out->source)
+        err_at(L, b->file, k->line, "%s: link to %s has no source", b->id, head);
+}
+
+static void build_causes(loader *L)
+{
+    kf_kb *kb = L->kb;
+    /* Count links first. */
+    int nlinks = 0;
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "cause"))
+            continue;
+        for (int j = 0; j < b->n_kvs; j++)
+            for (size_t m = 0; m < KF_ARRAY_LEN(mech_keys); m++)
+                nlinks += !strcmp(b->kvs[j].key, mech_keys[m]);
+    }
+    /* Room for generated "kept tight by" links too. */
+    int room = nlinks * 4 + 64;
+    kb->links = arena_alloc(&L->a, (size_t)room * sizeof *kb->links);
+    if (!kb->links)
+        return;
+    int c = 0;
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "cause"))
+            continue;
+        if (strmap_get(&L->causes, b->id, strlen(b->id)) != c)
+            continue;
+        kf_cause *k = &kb->causes[c];
+        int line;
+        k->id = b->id;
+        const char *kind = get(b, "kind", &line);
+        size_t j = 0;
+        while (kind && j < KF_ARRAY_LEN(cause_kinds) && strcmp(kind, cause_kinds[j]))
+            j++;
+        if (!kind || j == KF_ARRAY_LEN(cause_kinds))
+            err_at(L, b->file, line, "cause %s: kind must be muscle, habit, body or mimic", b->id);
+        else
+            k->kind = (kf_cause_kind)j;
+        k->name = get(b, "name", NULL);
+        if (!k->name) {
+            err_at(L, b->file, b->line, "cause %s has no name", b->id);
+            k->name = b->id;
+        }
+        k->about = get(b, "about", NULL);
+        if (!k->about)
+            err_at(L, b->file, b->line, "cause %s has no 'about' text", b->id);
+        const char *prior = get(b, "prior", &line);
+        k->prior = 0.01;
+        if (!prior)
+            err_at(L, b->file, b->line, "cause %s has no prior", b->id);
+        else {
+            double p = parse_strength(L, b->file, line, prior, true);
+            if (p > 0)
+                k->prior = p;
+        }
+        k->n_where = resolve_list(L, b, "where", &L->regions, "region", &k->where);
+        k->n_treat = resolve_list(L, b, "treat", &L->techniques, "technique", &k->treat);
+        k->n_keeps = resolve_list(L, b, "keeps_tight", &L->causes, "cause", &k->keeps);
+        const char *level = get(b, "level", &line);
+        k->level = KF_TRIAGE_SELF_CARE;
+        if (level) {
+            int t = kf_triage_parse(level);
+            if (t < 0)
+                err_at(L, b->file, line, "cause %s: unknown triage level '%s'", b->id, level);
+            else
+                k->level = (kf_triage)t;
+        } else if (k->kind == KF_CAUSE_MIMIC)
+            err_at(L, b->file, b->line, "mimic %s needs a triage 'level'", b->id);
+        k->source = get(b, "source", NULL);
+        need_source(L, b);
+        for (int m = 0; m < b->n_kvs; m++)
+            for (size_t mk = 0; mk < KF_ARRAY_LEN(mech_keys); mk++)
+                if (!strcmp(b->kvs[m].key, mech_keys[mk]) && kb->n_links < room) {
+                    kf_link *ln = &kb->links[kb->n_links];
+                    memset(ln, 0, sizeof *ln);
+                    ln->finding = -1;
+                    build_link(L, b, c, &b->kvs[m], (kf_mechanism)mk, ln);
+                    if (ln->finding < 0)
+                        continue;
+                    /* The same finding twice for one cause: keep the stronger. */
+                    bool dup = false;
+                    for (int q = 0; q < kb->n_links; q++)
+                        if (kb->links[q].cause == c && kb->links[q].finding == ln->finding) {
+                            err_at(L, b->file, b->kvs[m].line,
+                                   "%s links to %s twice; keep one link per finding",
+                                   b->id, kb->findings[ln->finding].id);
+                            dup = true;
+                            break;
+                        }
+                    if (!dup)
+                        kb->n_links++;
+                }
+        c++;
+    }
+    /* Checks that need every cause. */
+    for (int i = 0; i < kb->n_causes; i++) {
+        kf_cause *k = &kb->causes[i];
+        for (int j = 0; j < k->n_keeps; j++)
+            if (kb->causes[k->keeps[j]].kind != KF_CAUSE_MUSCLE) {
+                const block *b = NULL;
+                for (int m = 0; m < L->n_blocks; m++)
+                    if (!strcmp(L->blocks[m].kind, "cause") && !strcmp(L->blocks[m].id, k->id))
+                        b = &L->blocks[m];
+                int line = 0;
+                if (b)
+                    get(b, "keeps_tight", &line);
+                err_at(L, b ? b->file : "?", line, "%s keeps_tight: %s is not a muscle", k->id,
+                       kb->causes[k->keeps[j]].id);
+            }
+    }
+    /* Generated links: a muscle that a habit keeps tight is also suggested by
+     * the habit's reported findings (weaker than the habit itself). */
+    int nl = kb->n_links;
+    for (int h = 0; h < kb->n_causes; h++) {
+        const kf_cause *hc = &kb->causes[h];
+        for (int j = 0; j < hc->n_keeps; j++) {
+            int m = hc->keeps[j];
+            for (int q = 0; q < nl; q++) {
+                const kf_link *hl = &kb->links[q];
+                if (hl->cause != h || hl->mech != KF_MECH_REPORTS)
+                    continue;
+                bool have = false;
+                for (int r = 0; r < kb->n_links; r++)
+                    have |= kb->links[r].cause == m && kb->links[r].finding == hl->finding;
+                if (have || kb->n_links >= room)
+                    continue;
+                kf_link *ln = &kb->links[kb->n_links++];
+                ln->cause = m;
+                ln->finding = hl->finding;
+                ln->p = hl->p * 0.5 < kb->strengths[2] ? hl->p * 0.5 : kb->strengths[2];
+                ln->mech = KF_MECH_KEEPS;
+                char *why = arena_alloc(&L->a, strlen(hc->name) + strlen(kb->causes[m].name) + 64);
+                if (why)
+                    sprintf(why, "%s keeps the %s short and tight.", hc->name, kb->causes[m].name);
+                if (why && why[0] >= 'a' && why[0] <= 'z')
+                    why[0] = (char)(why[0] - 'a' + 'A');
+                ln->why = why ? why : "";
+                ln->source = hc->source;
+            }
+        }
+    }
+    /* Per-cause link index lists. */
+    for (int i = 0; i < kb->n_causes; i++) {
+        kf_cause *k = &kb->causes[i];
+        int n = 0;
+        for (int q = 0; q < kb->n_links; q++)
+            n += kb->links[q].cause == i;
+        k->links = arena_alloc(&L->a, (size_t)(n ? n : 1) * sizeof *k->links);
+        if (!k->links)
+            return;
+        for (int q = 0; q < kb->n_links; q++)
+            if (kb->links[q].cause == i)
+                k->links[k->n_links++] = q;
+    }
+    /* Default explanation text for links written without one. */
+    for (int q = 0; q < kb->n_links; q++) {
+        kf_link *ln = &kb->links[q];
+        if (ln->why)
+            continue;
+        const char *verb = ln->mech == KF_MECH_REFERS ? "can send pain to"
+                         : ln->mech == KF_MECH_PULLS ? "pulls on and strains"
+                         : ln->mech == KF_MECH_LOCAL ? "is itself tight at"
+                         : "often comes with";
+        const char *name = kb->causes[ln->cause].name;
+        const char *lab = kb->findings[ln->finding].label;
+        char *why = arena_alloc(&L->a, strlen(name) + strlen(lab) + 40);
+        if (!why)
+            return;
+        sprintf(why, "A tight or irritated %s %s %s.", name, verb, lab);
+        ln->why = why;
+    }
+}
+
+static const char *const tech_kinds[] = {
+    "release", "stretch", "strengthen", "habit", "thermal", "therapist", "doctor"
+};
+
+static void build_techniques(loader *L)
+{
+    kf_kb *kb = L->kb;
+    int t = 0;
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "technique"))
+            continue;
+        if (strmap_get(&L->techniques, b->id, strlen(b->id)) != t)
+            continue;
+        kf_technique *k = &kb->techniques[t++];
+        int line;
+        k->id = b->id;
+        k->name = get(b, "name", NULL);
+        if (!k->name) {
+            err_at(L, b->file, b->line, "technique %s has no name", b->id);
+            k->name = b->id;
+        }
+        const char *kind = get(b, "kind", &line);
+        size_t j = 0;
+        while (kind && j < KF_ARRAY_LEN(tech_kinds) && strcmp(kind, tech_kinds[j]))
+            j++;
+        if (!kind || j == KF_ARRAY_LEN(tech_kinds))
+            err_at(L, b->file, line, "technique %s: kind must be one of release, stretch, "
+                   "strengthen, habit, thermal, therapist, doctor", b->id);
+        else
+            k->kind = (kf_tech_kind)j;
+        int n = 0;
+        for (int m = 0; m < b->n_kvs; m++)
+            n += !strcmp(b->kvs[m].key, "step");
+        if (!n)
+            err_at(L, b->file, b->line, "technique %s has no step", b->id);
+        k->steps = arena_alloc(&L->a, (size_t)(n ? n : 1) * sizeof *k->steps);
+        if (!k->steps)
+            return;
+        for (int m = 0; m < b->n_kvs; m++)
+            if (!strcmp(b->kvs[m].key, "step"))
+                k->steps[k->n_steps++] = b->kvs[m].val;
+        k->dose = get(b, "dose", NULL);
+        k->caution = get(b, "caution", NULL);
+        const char *timer = get(b, "timer", &line);
+        k->reps = 1;
+        if (timer) {
+            char *end;
+            long w = strtol(timer, &end, 10);
+            if (end != timer && !*end) {
+                k->work_s = (int)w;
+            } else {
+                int wk = 0, rs = 0, rp = 1;
+                if (sscanf(timer, "work %d rest %d reps %d", &wk, &rs, &rp) == 3) {
+                    k->work_s = wk;
+                    k->rest_s = rs;
+                    k->reps = rp;
+                } else {
+                    err_at(L, b->file, line, "technique %s: timer must be seconds or "
+                           "'work W rest R reps N', not '%s'", b->id, timer);
+                }
+            }
+            if (k->work_s <= 0 || k->work_s > 7200 || k->rest_s < 0 || k->rest_s > 7200 ||
+                k->reps < 1 || k->reps > 50)
+                err_at(L, b->file, line, "technique %s: timer out of range (work 1..7200 s, "
+                       "rest 0..7200 s, reps 1..50)", b->id);
+        }
+        k->source = get(b, "source", NULL);
+        need_source(L, b);
+    }
+}
+
+static void build_redflags(loader *L)
+{
+    kf_kb *kb = L->kb;
+    int r = 0;
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "redflag"))
+            continue;
+        if (strmap_get(&L->redflags, b->id, strlen(b->id)) != r)
+            continue;
+        kf_redflag *k = &kb->redflags[r++];
+        int line;
+        k->id = b->id;
+        const char *level = get(b, "level", &line);
+        int t = level ? kf_triage_parse(level) : -1;
+        if (t <= KF_TRIAGE_SELF_CARE)
+            err_at(L, b->file, line, "redflag %s: level must be mention_to_doctor, doctor_soon "
+                   "or emergency", b->id);
+        k->level = t > 0 ? (kf_triage)t : KF_TRIAGE_SOON;
+        const char *mimic = get(b, "mimic", &line);
+        k->mimic = -1;
+        if (mimic) {
+            k->mimic = strmap_get(&L->causes, mimic, strlen(mimic));
+            if (k->mimic < 0)
+                err_at(L, b->file, line, "redflag %s: unknown cause '%s'", b->id, mimic);
+        }
+        k->n_all = resolve_list(L, b, "all", &L->findings, "finding", &k->all);
+        k->n_any = resolve_list(L, b, "any", &L->findings, "finding", &k->any);
+        k->n_none = resolve_list(L, b, "none", &L->findings, "finding", &k->none);
+        if (!k->n_all && !k->n_any)
+            err_at(L, b->file, b->line, "redflag %s needs 'all' or 'any' findings", b->id);
+        k->screen = parse_bool(L, b, "screen", false);
+        k->message = get(b, "message", NULL);
+        if (!k->message)
+            err_at(L, b->file, b->line, "redflag %s has no message", b->id);
+        k->source = get(b, "source", NULL);
+        need_source(L, b);
+    }
+}
+
+/* ---------- lexicon ---------- */
+
+/* Lower-cases and splits a phrase into words (letters, digits); returns the
+ * count, words in `w` (arena). */
+static int phrase_words(loader *L, const char *s, char ***w)
+{
+    int cap = 8, n = 0;
+    char **v = arena_alloc(&L->a, (size_t)cap * sizeof *v);
+    if (!v)
+        return 0;
+    const char *p = s;
+    while (*p) {
+        while (*p && !isalnum((unsigned char)*p))
+            p++;
+        const char *st = p;
+        while (*p && (isalnum((unsigned char)*p) || *p == '\''))
+            p++;
+        if (p == st)
+            break;
+        char tmp[64];
+        size_t k = 0;
+        for (const char *q = st; q < p && k < sizeof tmp - 1; q++)
+            if (*q != '\'')
+                tmp[k++] = (char)tolower((unsigned char)*q);
+        tmp[k] = '\0';
+        if (n == cap) {
+            char **nv = arena_alloc(&L->a, (size_t)cap * 2 * sizeof *nv);
+            if (!nv)
+                return n;
+            memcpy(nv, v, (size_t)n * sizeof *nv);
+            v = nv;
+            cap *= 2;
+        }
+        v[n] = arena_strndup(&L->a, tmp, k);
+        if (!v[n])
+            return n;
+        n++;
+    }
+    *w = v;
+    return n;
+}
+
+/* Interns a stemmed word, returning its id. */
+static int intern_word(loader *L, const char *stem)
+{
+    int id = strmap_get(&L->words, stem, strlen(stem));
+    if (id >= 0)
+        return id;
+    kf_kb *kb = L->kb;
+    if (kb->n_words % 256 == 0) {
+        const char **w = arena_alloc(&L->a, (size_t)(kb->n_words + 256) * sizeof *w);
+        unsigned char *fl = arena_alloc(&L->a, (size_t)(kb->n_words + 256));
+        if (!w || !fl)
+            return -1;
+        if (kb->n_words) {
+            memcpy(w, kb->words, (size_t)kb->n_words * sizeof *w);
+            memcpy(fl, kb->word_flags, (size_t)kb->n_words);
+        }
+        kb->words = w;
+        kb->word_flags = fl;
+    }
+    char *s = arena_strndup(&L->a, stem, strlen(stem));
+    if (!s)
+        return -1;
+    id = kb->n_words++;
+    kb->words[id] = s;
+    kb->word_flags[id] = 0;
+    if (!strmap_put(&L->words, s, id))
+        L->a.oom = true;
+    return id;
+}
+
+static void add_raw_word(loader *L, const char *w)
+{
+    kf_kb *kb = L->kb;
+    if (strmap_get(&L->raw_words, w, strlen(w)) >= 0)
+        return;
+    if (kb->n_raw_words % 256 == 0) {
+        const char **v = arena_alloc(&L->a, (size_t)(kb->n_raw_words + 256) * sizeof *v);
+        if (!v)
+            return;
+        if (kb->n_raw_words)
+            memcpy(v, kb->raw_words, (size_t)kb->n_raw_words * sizeof *v);
+        kb->raw_words = v;
+    }
+    char *s = arena_strndup(&L->a, w, strlen(w));
+    if (!s)
+        return;
+    kb->raw_words[kb->n_raw_words] = s;
+    if (!strmap_put(&L->raw_words, s, kb->n_raw_words))
+        L->a.oom = true;
+    kb->n_raw_words++;
+}
+
+static int word_id_for(loader *L, const char *raw)
+{
+    char st[64];
+    kf_stem(raw, strlen(raw), st, sizeof st);
+    add_raw_word(L, raw);
+    return intern_word(L, st);
+}
+
+static const char *const builtin_negate[] = {
+    "not", "no", "never", "without", "doesnt", "dont", "didnt", "isnt", "wasnt", "arent",
+    "cant", "cannot", "wont", "nor", "neither", "nothing", "none", "denies", "deny", NULL
+};
+static const char *const builtin_stop[] = {
+    "my", "the", "a", "an", "of", "in", "on", "at", "to", "and", "is", "are", "it", "its",
+    "i", "me", "im", "this", "that", "these", "those", "her", "his", "your", "some", "very",
+    "really", "so", "just", "like", "kind", "sort", "area", "region", "part", "side", "sides",
+    "upper", "lower", NULL
+};
+
+static void flag_words(loader *L, const char *const *list, unsigned char flag)
+{
+    for (int i = 0; list[i]; i++) {
+        int id = word_id_for(L, list[i]);
+        if (id >= 0)
+            L->kb->word_flags[id] |= flag;
+    }
+}
+
+static void flag_list(loader *L, const block *b, const kv *k, unsigned char flag)
+{
+    char **parts;
+    int n = split(L, k->val, ',', &parts);
+    for (int i = 0; i < n; i++) {
+        char **w;
+        int nw = phrase_words(L, parts[i], &w);
+        if (nw != 1) {
+            err_at(L, b->file, k->line, "'%s' entries must be single words, not '%s'",
+                   k->key, parts[i]);
+            continue;
+        }
+        int id = word_id_for(L, w[0]);
+        if (id >= 0)
+            L->kb->word_flags[id] |= flag;
+    }
+}
+
+static void build_lexicon(loader *L)
+{
+    kf_kb *kb = L->kb;
+    /* Built-in word classes.  "upper"/"lower" and "side" are stop words so
+     * that "upper left side of my back" reads as "back"; lexicon phrases that
+     * need them (e.g. "lower back") still match because stop words are
+     * skipped on both sides of the comparison. */
+    flag_words(L, builtin_negate, KF_WORD_NEGATE);
+    flag_words(L, builtin_stop, KF_WORD_STOP);
+    static const char *const l[] = { "left", NULL }, *const r[] = { "right", NULL },
+                      *const both[] = { "both", "bilateral", NULL };
+    flag_words(L, l, KF_WORD_LEFT);
+    flag_words(L, r, KF_WORD_RIGHT);
+    flag_words(L, both, KF_WORD_BOTH);
+
+    int nphr = 0;
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "lexicon"))
+            continue;
+        for (int j = 0; j < b->n_kvs; j++) {
+            const kv *k = &b->kvs[j];
+            if (!strcmp(k->key, "negate"))      flag_list(L, b, k, KF_WORD_NEGATE);
+            else if (!strcmp(k->key, "stop"))   flag_list(L, b, k, KF_WORD_STOP);
+            else if (!strcmp(k->key, "side_left"))  flag_list(L, b, k, KF_WORD_LEFT);
+            else if (!strcmp(k->key, "side_right")) flag_list(L, b, k, KF_WORD_RIGHT);
+            else if (!strcmp(k->key, "side_both"))  flag_list(L, b, k, KF_WORD_BOTH);
+            else if (!strcmp(k->key, "phrase")) {
+                const char *arrow = strstr(k->val, "=>");
+                if (!arrow) {
+                    err_at(L, b->file, k->line, "phrase must look like 'words, words => finding'");
+                    continue;
+                }
+                char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
+                if (!lhs)
+                    return;
+                char **phr;
+                int np = split(L, lhs, ',', &phr);
+                nphr += np;
+            }
+        }
+    }
+    kb->phrases = arena_alloc(&L->a, (size_t)(nphr ? nphr : 1) * sizeof *kb->phrases);
+    if (!kb->phrases)
+        return;
+    /* Spelling fixes. */
+    int nspell = 0;
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "lexicon"))
+            continue;
+        for (int j = 0; j < b->n_kvs; j++)
+            if (!strcmp(b->kvs[j].key, "spell")) {
+                const char *v = b->kvs[j].val;
+                for (const char *p = v; *p; p++)
+                    nspell += *p == ',';
+                nspell++;
+            }
+    }
+    kb->spell_from = arena_alloc(&L->a, (size_t)(nspell + 1) * sizeof *kb->spell_from);
+    kb->spell_to = arena_alloc(&L->a, (size_t)(nspell + 1) * sizeof *kb->spell_to);
+    if (!kb->spell_from || !kb->spell_to)
+        return;
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "lexicon"))
+            continue;
+        for (int j = 0; j < b->n_kvs; j++) {
+            const kv *k = &b->kvs[j];
+            if (strcmp(k->key, "spell"))
+                continue;
+            const char *arrow = strstr(k->val, "=>");
+            if (!arrow) {
+                err_at(L, b->file, k->line, "spell must look like 'wrong, wrong => right'");
+                continue;
+            }
+            char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
+            if (!lhs)
+                return;
+            char **to;
+            int nto = phrase_words(L, arrow + 2, &to);
+            if (nto < 1) {
+                err_at(L, b->file, k->line, "spell: nothing after '=>'");
+                continue;
+            }
+            /* The right-hand side may be several words ("shoulder blade"). */
+            char *right = arena_strndup(&L->a, arrow + 2, strlen(arrow + 2));
+            if (!right)
+                return;
+            right = trim(right, right + strlen(right));
+            for (char *q = right; *q; q++)
+                *q = (char)tolower((unsigned char)*q);
+            for (int w = 0; w < nto; w++)
+                word_id_for(L, to[w]);
+            char **from;
+            int nf = split(L, lhs, ',', &from);
+            for (int m = 0; m < nf; m++) {
+                char **fw;
+                int nfw = phrase_words(L, from[m], &fw);
+                if (nfw != 1) {
+                    err_at(L, b->file, k->line, "spell: '%s' must be a single word", from[m]);
+                    continue;
+                }
+                if (strmap_get(&L->spell, fw[0], strlen(fw[0])) >= 0) {
+                    err_at(L, b->file, k->line, "spell: '%s' is given a fix twice", fw[0]);
+                    continue;
+                }
+                kb->spell_from[kb->n_spell] = fw[0];
+                kb->spell_to[kb->n_spell] = right;
+                if (!strmap_put(&L->spell, fw[0], kb->n_spell))
+                    L->a.oom = true;
+                kb->n_spell++;
+            }
+        }
+    }
+    /* Phrases. */
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "lexicon"))
+            continue;
+        for (int j = 0; j < b->n_kvs; j++) {
+            const kv *k = &b->kvs[j];
+            if (strcmp(k->key, "phrase"))
+                continue;
+            const char *arrow = strstr(k->val, "=>");
+            if (!arrow)
+                continue;   /* reported above */
+            char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
+            if (!lhs)
+                return;
+            char **fparts;
+            int nf = split(L, arrow + 2, ',', &fparts);
+            if (!nf) {
+                err_at(L, b->file, k->line, "phrase: no finding after '=>'");
+                continue;
+            }
+            int *finds = arena_alloc(&L->a, (size_t)nf * sizeof *finds);
+            int *alts = arena_alloc(&L->a, (size_t)nf * sizeof *alts);
+            bool *neg = arena_alloc(&L->a, (size_t)nf * sizeof *neg);
+            if (!finds || !alts || !neg)
+                return;
+            int kf = 0;
+            bool bad = false;
+            for (int m = 0; m < nf; m++) {
+                char *f = fparts[m];
+                bool isneg = false;
+                if (*f == '!') {
+                    isneg = true;
+                    f = trim(f + 1, f + strlen(f));
+                }
+                char *q = strchr(f, '?');
+                char *alt = NULL;
+                if (q) {
+                    *q = '\0';
+                    alt = trim(q + 1, q + 1 + strlen(q + 1));
+                    f = trim(f, q);
+                }
+                int fid = strmap_get(&L->findings, f, strlen(f));
+                if (fid < 0) {
+                    err_at(L, b->file, k->line, "phrase: unknown finding '%s'", f);
+                    bad = true;
+                    continue;
+                }
+                int aid = -1;
+                if (alt) {
+                    aid = strmap_get(&L->findings, alt, strlen(alt));
+                    if (aid < 0) {
+                        err_at(L, b->file, k->line, "phrase: unknown finding '%s'", alt);
+                        bad = true;
+                        continue;
+                    }
+                }
+                finds[kf] = fid;
+                alts[kf] = aid;
+                neg[kf] = isneg;
+                kf++;
+            }
+            if (bad)
+                continue;
+            char **phr;
+            int np = split(L, lhs, ',', &phr);
+            for (int m = 0; m < np; m++) {
+                char **w;
+                int nw = phrase_words(L, phr[m], &w);
+                int *ids = arena_alloc(&L->a, (size_t)(nw ? nw : 1) * sizeof *ids);
+                if (!ids)
+                    return;
+                int n = 0;
+                for (int x = 0; x < nw; x++) {
+                    int id = word_id_for(L, w[x]);
+                    if (id < 0)
+                        return;
+                    /* Stop and side words are skipped in text, so skip them here. */
+                    if (kb->word_flags[id] & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT |
+                                              KF_WORD_BOTH))
+                        continue;
+                    ids[n++] = id;
+                }
+                if (!n) {
+                    err_at(L, b->file, k->line, "phrase '%s' has only stop or side words", phr[m]);
+                    continue;
+                }
+                kf_phrase *ph = &kb->phrases[kb->n_phrases++];
+                ph->words = ids;
+                ph->n_words = n;
+                ph->finds = finds;
+                ph->alts = alts;
+                ph->neg = neg;
+                ph->n_finds = kf;
+                ph->text = phr[m];
+            }
+        }
+    }
+    /* Stop and negation flags can be set after a phrase used the word; a
+     * phrase whose words later became stop words would never match. */
+    for (int i = 0; i < kb->n_phrases; i++) {
+        kf_phrase *ph = &kb->phrases[i];
+        int n = 0;
+        for (int x = 0; x < ph->n_words; x++)
+            if (!(kb->word_flags[ph->words[x]] &
+                  (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)))
+                ph->words[n++] = ph->words[x];
+        ph->n_words = n ? n : ph->n_words;
+    }
+}
+
+/* ---------- public ---------- */
+
+static void loader_free(loader *L)
+{
+    strmap_free(&L->regions);
+    strmap_free(&L->findings);
+    strmap_free(&L->causes);
+    strmap_free(&L->techniques);
+    strmap_free(&L->redflags);
+    strmap_free(&L->words);
+    strmap_free(&L->raw_words);
+    strmap_free(&L->spell);
+    strmap_free(&L->deletes);
+    kf_free(L->blocks);
+}
+
+static kf_err finish(loader *L, kf_kb **out)
+{
+    kf_kb *kb = arena_alloc(&L->a, sizeof *kb);
+    kb_priv *priv = kf_calloc(1, sizeof *priv);
+    if (!kb || !priv) {
+        kf_free(priv);
+        return KF_ENOMEM;
+    }
+    L->kb = kb;
+    build_scale(L);
+    kb->n_regions = count_kind(L, "region");
+    kb->n_causes = count_kind(L, "cause");
+    kb->n_techniques = count_kind(L, "technique");
+    kb->n_redflags = count_kind(L, "redflag");
+    declare(L, "region", &L->regions);
+    declare(L, "finding", &L->findings);
+    declare(L, "cause", &L->causes);
+    declare(L, "technique", &L->techniques);
+    declare(L, "redflag", &L->redflags);
+    kb->n_regions = (int)L->regions.n;
+    kb->n_causes = (int)L->causes.n;
+    kb->n_techniques = (int)L->techniques.n;
+    kb->n_redflags = (int)L->redflags.n;
+    kb->regions = arena_alloc(&L->a, (size_t)(kb->n_regions + 1) * sizeof *kb->regions);
+    kb->findings = arena_alloc(&L->a, (size_t)(kb->n_regions + L->findings.n + 1) *
+                               sizeof *kb->findings);
+    kb->causes = arena_alloc(&L->a, (size_t)(kb->n_causes + 1) * sizeof *kb->causes);
+    kb->techniques = arena_alloc(&L->a, (size_t)(kb->n_techniques + 1) * sizeof *kb->techniques);
+    kb->redflags = arena_alloc(&L->a, (size_t)(kb->n_redflags + 1) * sizeof *kb->redflags);
+    if (L->a.oom) {
+        kf_free(priv);
+        return KF_ENOMEM;
+    }
+    for (int i = 0; i < L->n_blocks; i++)
+        check_keys(L, &L->blocks[i]);
+    build_regions(L);
+    build_findings(L);
+    build_causes(L);
+    build_techniques(L);
+    build_redflags(L);
+    build_lexicon(L);
+    if (!kb->n_causes && !L->n_errs)
+        err_at(L, "kb", 0, "the knowledge base defines no causes");
+    snprintf(kb->version, sizeof kb->version, "%016llx", L->digest);
+    if (L->a.oom) {
+        kf_free(priv);
+        return KF_ENOMEM;
+    }
+    if (L->n_errs) {
+        kf_free(priv);
+        return KF_EPARSE;
+    }
+    /* Index the phrases by first word, longest first. */
+    kb->phrase_first = arena_alloc(&L->a, (size_t)(kb->n_words + 2) * sizeof(int));
+    kb->phrase_order = arena_alloc(&L->a, (size_t)(kb->n_phrases + 1) * sizeof(int));
+    if (!kb->phrase_first || !kb->phrase_order) {
+        kf_free(priv);
+        return KF_ENOMEM;
+    }
+    for (int i = 0; i < kb->n_phrases; i++)
+        kb->phrase_first[kb->phrases[i].words[0] + 1]++;
+    for (int w = 0; w < kb->n_words; w++)
+        kb->phrase_first[w + 1] += kb->phrase_first[w];
+    {
+        int *fill = kf_calloc((size_t)kb->n_words + 1, sizeof *fill);
+        if (!fill) {
+            kf_free(priv);
+            return KF_ENOMEM;
+        }
+        for (int i = 0; i < kb->n_phrases; i++) {
+            int w = kb->phrases[i].words[0];
+            int at = kb->phrase_first[w] + fill[w]++;
+            /* insertion keeps each run sorted by length, longest first */
+            while (at > kb->phrase_first[w] &&
+                   kb->phrases[kb->phrase_order[at - 1]].n_words < kb->phrases[i].n_words) {
+                kb->phrase_order[at] = kb->phrase_order[at - 1];
+                at--;
+            }
+            kb->phrase_order[at] = i;
+        }
+        kf_free(fill);
+    }
+    /* Single-deletion neighbourhood of every lexicon word of 4+ letters, for
+     * one-edit spelling correction (SymSpell-style): a typo and the word it
+     * should be share a deletion whenever they are one edit apart. */
+    for (int i = 0; i < kb->n_raw_words; i++) {
+        const char *w = kb->raw_words[i];
+        size_t n = strlen(w);
+        if (n < 4 || n > 40)
+            continue;
+        for (size_t d = 0; d < n; d++) {
+            char *del = arena_alloc(&L->a, n);
+            if (!del)
+                break;
+            memcpy(del, w, d);
+            memcpy(del + d, w + d + 1, n - d - 1);
+            del[n - 1] = '\0';
+            if (!strmap_put(&L->deletes, del, i))
+                L->a.oom = true;
+        }
+    }
+    if (L->a.oom) {
+        kf_free(priv);
+        return KF_ENOMEM;
+    }
+    /* Keep the lookup maps; the rest of the loader goes. */
+    priv->spell = L->spell;
+    priv->raw_words = L->raw_words;
+    priv->deletes = L->deletes;
+    memset(&L->spell, 0, sizeof L->spell);
+    memset(&L->raw_words, 0, sizeof L->raw_words);
+    memset(&L->deletes, 0, sizeof L->deletes);
+    priv->regions = L->regions;
+    priv->findings = L->findings;
+    priv->causes = L->causes;
+    priv->techniques = L->techniques;
+    priv->words = L->words;
+    memset(&L->regions, 0, sizeof L->regions);
+    memset(&L->findings, 0, sizeof L->findings);
+    memset(&L->causes, 0, sizeof L->causes);
+    memset(&L->techniques, 0, sizeof L->techniques);
+    memset(&L->words, 0, sizeof L->words);
+    priv->a = L->a;
+    L->a.head = NULL;
+    kb->priv = priv;
+    *out = kb;
+    return KF_OK;
+}
+
+static int cmp_names(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int is_kb_file(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return n > 3 && d->d_name[0] != '.' && !strcmp(d->d_name + n - 3, ".kb");
+}
+
+kf_err kf_kb_load(const char *dir, kf_kb **out, kf_buf *errs)
+{
+    *out = NULL;
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.errs = errs;
+    L.digest = 1469598103934665603ULL;
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, is_kb_file, cmp_names);
+    if (n < 0) {
+        if (errs)
+            kf_buf_printf(errs, "%s:0: cannot read the knowledge-base folder: %s\n", dir,
+                          strerror(errno));
+        return KF_EIO;
+    }
+    if (n == 0 && errs)
+        kf_buf_printf(errs, "%s:0: no .kb files in this folder\n", dir);
+    for (int i = 0; i < n; i++) {
+        read_file(&L, dir, names[i]->d_name);
+        free(names[i]);
+    }
+    free(names);
+    kf_err e = n == 0 ? KF_ENOTFOUND : finish(&L, out);
+    if (e == KF_OK && L.n_errs)
+        e = KF_EPARSE;
+    loader_free(&L);
+    if (e != KF_OK) {
+        arena_free(&L.a);
+        *out = NULL;
+    }
+    return e;
+}
+
+kf_err kf_kb_load_text(const char *name, const char *text, size_t len, kf_kb **out,
+                       kf_buf *errs)
+{
+    *out = NULL;
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.errs = errs;
+    L.digest = 1469598103934665603ULL;
+    parse_text(&L, name, text, len);
+    kf_err e = finish(&L, out);
+    loader_free(&L);
+    if (e != KF_OK) {
+        arena_free(&L.a);
+        *out = NULL;
+    }
+    return e;
+}
+
+void kf_kb_free(kf_kb *kb)
+{
+    if (!kb)
+        return;
+    kb_priv *p = kb->priv;
+    strmap_free(&p->regions);
+    strmap_free(&p->findings);
+    strmap_free(&p->causes);
+    strmap_free(&p->techniques);
+    strmap_free(&p->words);
+    strmap_free(&p->spell);
+    strmap_free(&p->raw_words);
+    strmap_free(&p->deletes);
+    arena a = p->a;      /* kb itself lives in the arena */
+    kf_free(p);
+    arena_free(&a);
+}
+
+static int lookup(const kf_kb *kb, size_t off, const char *id)
+{
+    if (!kb || !id)
+        return -1;
+    const strmap *m = (const strmap *)((const char *)kb->priv + off);
+    return strmap_get(m, id, strlen(id));
+}
+
+int kf_kb_cause(const kf_kb *kb, const char *id)     { return lookup(kb, offsetof(kb_priv, causes), id); }
+int kf_kb_finding(const kf_kb *kb, const char *id)   { return lookup(kb, offsetof(kb_priv, findings), id); }
+int kf_kb_region(const kf_kb *kb, const char *id)    { return lookup(kb, offsetof(kb_priv, regions), id); }
+int kf_kb_technique(const kf_kb *kb, const char *id) { return lookup(kb, offsetof(kb_priv, techniques), id); }
+
+int kf_kb_word(const kf_kb *kb, const char *stem, size_t len)
+{
+    return strmap_get(&((const kb_priv *)kb->priv)->words, stem, len);
+}
+
+const char *kf_cause_kind_name(kf_cause_kind k)
+{
+    return (unsigned)k < KF_ARRAY_LEN(cause_kinds) ? cause_kinds[k] : "muscle";
+}
+
+const char *kf_mech_name(kf_mechanism m)
+{
+    static const char *const names[] = { "refers", "pulls", "local", "sign", "reports", "keeps" };
+    return (unsigned)m < KF_ARRAY_LEN(names) ? names[m] : "sign";
+}
+
+const char *kf_tech_kind_name(kf_tech_kind k)
+{
+    return (unsigned)k < KF_ARRAY_LEN(tech_kinds) ? tech_kinds[k] : "release";
+}
+
+const char *kf_kb_spell(const kf_kb *kb, const char *word, size_t len)
+{
+    int i = strmap_get(&((const kb_priv *)kb->priv)->spell, word, len);
+    return i >= 0 ? kb->spell_to[i] : NULL;
+}
+
+bool kf_kb_known_raw(const kf_kb *kb, const char *word, size_t len)
+{
+    return strmap_get(&((const kb_priv *)kb->priv)->raw_words, word, len) >= 0;
+}
+
+const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
+{
+    const kb_priv *p = kb->priv;
+    if (len < 5 || len > 40)
+        return NULL;
+    /* The word itself may be a lexicon word with a letter deleted. */
+    int i = strmap_get(&p->deletes, word, len);
+    if (i >= 0)
+        return kb->raw_words[i];
+    char del[48];
+    for (size_t d = 0; d < len; d++) {
+        memcpy(del, word, d);
+        memcpy(del + d, word + d + 1, len - d - 1);
+        /* substitution or transposition: both share a deletion */
+        i = strmap_get(&p->deletes, del, len - 1);
+        if (i >= 0 && strlen(kb->raw_words[i]) == len)
+            return kb->raw_words[i];
+        /* an extra letter in the typo */
+        i = strmap_get(&p->raw_words, del, len - 1);
+        if (i >= 0)
+            return kb->raw_words[i];
+    }
+    return NULL;
+}
