@@ -1,0 +1,1285 @@
+/*
+ * store.c — the journal's storage: a thin dispatch layer over a backend
+ * vtable, and the SQLite backend.
+ *
+ * Shape.  Public calls validate their input, take the store's mutex and call
+ * the backend through `store_ops`.  Everything that does not depend on the
+ * backend (validation, time, export) lives in this layer, so a PostgreSQL
+ * backend only has to implement the seven operations of `store_ops` with the
+ * same logical schema (see `sqlite_migrations` for the SQLite text; the
+ * PostgreSQL one would say BIGINT GENERATED ALWAYS AS IDENTITY for the ids
+ * and DOUBLE PRECISION for relief_hours, and keep times as ISO-8601 text so
+ * exports from both backends are byte-for-byte alike).  When that backend
+ * lands, `store_ops` and `struct kf_store` move to a private header
+ * (store_impl.h, prefix kf__store_) shared by store.c and store_pg.c.
+ *
+ * SQLite choices, and why:
+ *  - WAL journal: readers never block the writer and the writer never blocks
+ *    readers, so `knotfinder serve` and a `knotfinder log` in a terminal can
+ *    use the same file at once.
+ *  - synchronous=FULL: in WAL mode this fsyncs the WAL at every commit, so a
+ *    check-in reported as saved survives a power cut, not only a crash of
+ *    the process.  NORMAL would skip that fsync and could lose the last few
+ *    check-ins on power loss.  Check-ins come a few times a day; the cost
+ *    (one fsync, a few milliseconds) is invisible at that rate, and the
+ *    benchmark in bench/journal/ measures it.
+ *  - busy_timeout: writers from several processes take turns instead of
+ *    failing at once with SQLITE_BUSY.
+ *  - STRICT tables with CHECK constraints: the ranges are enforced by the
+ *    database too, whoever writes to it.
+ *  - Migrations are recorded in a schema_version table (portable to
+ *    PostgreSQL, unlike PRAGMA user_version), each applied in a
+ *    BEGIN IMMEDIATE transaction so two processes opening a new file at the
+ *    same time cannot both apply it.  PRAGMA application_id marks the file
+ *    as ours, so a stranger's SQLite file is refused rather than extended.
+ *  - An existing file is opened without SQLITE_OPEN_CREATE and checked with
+ *    PRAGMA quick_check; a damaged file is reported and left as it is.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* "Knot" in ASCII: marks a knotfinder journal file. */
+#define KF_APP_ID 0x4b6e6f74
+
+/* ------------------------------------------------------------------ */
+/* A small arena for the strings of a list: freed in one go. */
+
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    char   data[];
+} arena_block;
+
+typedef struct {
+    arena_block *head;
+    bool         oom;
+} arena;
+
+static char *arena_strdup(arena *a, const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s) + 1;
+    if (!a->head || a->head->cap - a->head->used < n) {
+        size_t cap = n > 16000 ? n : 16000;
+        arena_block *b = kf_malloc(sizeof *b + cap);
+        if (!b) {
+            a->oom = true;
+            return NULL;
+        }
+        b->next = a->head;
+        b->used = 0;
+        b->cap = cap;
+        a->head = b;
+    }
+    char *d = a->head->data + a->head->used;
+    memcpy(d, s, n);
+    a->head->used += n;
+    return d;
+}
+
+static void arena_free(arena *a)
+{
+    if (!a)
+        return;
+    for (arena_block *b = a->head, *next; b; b = next) {
+        next = b->next;
+        kf_free(b);
+    }
+    kf_free(a);
+}
+
+/* ------------------------------------------------------------------ */
+/* The backend interface. */
+
+typedef struct {
+    const char *name;
+    kf_err (*migrate)(kf_store *s, kf_buf *err);
+    kf_err (*add_consultation)(kf_store *s, const char *at, const char *text,
+                               const char *findings, const char *result,
+                               const char *kb_version, long long *id,
+                               kf_buf *err);
+    kf_err (*add_checkin)(kf_store *s, const kf_checkin *c, const char *at,
+                          long long *id, kf_buf *err);
+    kf_err (*list_checkins)(kf_store *s, const char *since, int limit,
+                            kf_checkin_list *out, arena *a, kf_buf *err);
+    kf_err (*list_consultations)(kf_store *s, int limit,
+                                 kf_consultation_list *out, arena *a,
+                                 kf_buf *err);
+    void   (*close)(kf_store *s);
+} store_ops;
+
+struct kf_store {
+    const store_ops *ops;
+    char            *path;
+    bool             readonly;
+    int              version;      /* schema version after migration */
+    pthread_mutex_t  mu;
+    /* SQLite backend */
+    sqlite3         *db;
+    sqlite3_stmt    *ins_checkin;
+};
+
+/* ------------------------------------------------------------------ */
+/* Time. */
+
+void kf_time_format(long long t, char out[KF_TIME_LEN])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) ||
+        strftime(out, KF_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) != KF_TIME_LEN - 1)
+        snprintf(out, KF_TIME_LEN, "1970-01-01T00:00:00Z");
+}
+
+void kf_time_now(char out[KF_TIME_LEN])
+{
+    kf_time_format((long long)time(NULL), out);
+}
+
+static bool digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+bool kf_time_parse_utc(const char *s, long long *t)
+{
+    if (!s || strlen(s) != KF_TIME_LEN - 1 || !digits(s, 4) || s[4] != '-' ||
+        !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2) || s[10] != 'T' ||
+        !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2) ||
+        s[16] != ':' || !digits(s + 17, 2) || s[19] != 'Z')
+        return false;
+    struct tm tm = { 0 };
+    tm.tm_year = atoi(s) - 1900;
+    tm.tm_mon = atoi(s + 5) - 1;
+    tm.tm_mday = atoi(s + 8);
+    tm.tm_hour = atoi(s + 11);
+    tm.tm_min = atoi(s + 14);
+    tm.tm_sec = atoi(s + 17);
+    if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_hour > 23 ||
+        tm.tm_min > 59 || tm.tm_sec > 59 || tm.tm_year < 70)
+        return false;
+    time_t v = timegm(&tm);
+    /* timegm normalises 31 February into March: round-trip to refuse it. */
+    char back[KF_TIME_LEN];
+    kf_time_format((long long)v, back);
+    if (strcmp(back, s) != 0)
+        return false;
+    if (t)
+        *t = (long long)v;
+    return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation, shared by every backend. */
+
+static bool utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        int n;
+        unsigned min;
+        unsigned cp;
+        if ((*p & 0xE0) == 0xC0)      { n = 1; cp = *p & 0x1F; min = 0x80; }
+        else if ((*p & 0xF0) == 0xE0) { n = 2; cp = *p & 0x0F; min = 0x800; }
+        else if ((*p & 0xF8) == 0xF0) { n = 3; cp = *p & 0x07; min = 0x10000; }
+        else return false;
+        p++;
+        for (int i = 0; i < n; i++, p++) {
+            if ((*p & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (*p & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+    }
+    return true;
+}
+
+/* Free words: valid UTF-8, no control characters but tab and newline. */
+static kf_err check_words(const char *what, const char *s, size_t max,
+                          kf_buf *err)
+{
+    if (!s)
+        return KF_OK;
+    size_t n = strlen(s);
+    if (n > max) {
+        if (err)
+            kf_buf_printf(err, "%s is too long: %zu bytes, at most %zu", what,
+                          n, max);
+        return KF_ETOOBIG;
+    }
+    if (!utf8_valid(s)) {
+        if (err)
+            kf_buf_printf(err, "%s is not valid UTF-8 text", what);
+        return KF_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t' &&
+            s[i] != '\r') {
+            if (err)
+                kf_buf_printf(err, "%s holds a control character at byte %zu",
+                              what, i + 1);
+            return KF_EINVAL;
+        }
+    return KF_OK;
+}
+
+/* Id lists: lower-case letters, digits and _ - : , and spaces. */
+static kf_err check_ids(const char *what, const char *s, size_t max,
+                        kf_buf *err)
+{
+    if (!s)
+        return KF_OK;
+    size_t n = strlen(s);
+    if (n > max) {
+        if (err)
+            kf_buf_printf(err, "%s is too long: %zu bytes, at most %zu", what,
+                          n, max);
+        return KF_ETOOBIG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-' || ch == ':' || ch == ',' || ch == ' ')) {
+            if (err)
+                kf_buf_printf(err, "%s may hold only lower-case letters, digits, "
+                              "'_' and commas (found '%c' at byte %zu)", what,
+                              (ch > 0x20 && ch < 0x7f) ? ch : '?', i + 1);
+            return KF_EINVAL;
+        }
+    }
+    return KF_OK;
+}
+
+kf_err kf_checkin_validate(const kf_checkin *c, kf_buf *err)
+{
+    kf_err e;
+    if (c->pain < 0 || c->pain > 10) {
+        if (err)
+            kf_buf_printf(err, "pain must be a whole number from 0 to 10, not %d",
+                          c->pain);
+        return KF_EINVAL;
+    }
+    if (c->pain_before < -1 || c->pain_before > 10) {
+        if (err)
+            kf_buf_printf(err, "pain before must be a whole number from 0 to 10, "
+                          "not %d", c->pain_before);
+        return KF_EINVAL;
+    }
+    if (!isfinite(c->relief_hours) || c->relief_hours > KF_STORE_HOURS_MAX) {
+        if (err)
+            kf_buf_printf(err, "relief hours must be from 0 to %.0f (a year), "
+                          "not %g", KF_STORE_HOURS_MAX, c->relief_hours);
+        return KF_EINVAL;
+    }
+    if (c->done_s < -1 || c->done_s > 24 * 3600) {
+        if (err)
+            kf_buf_printf(err, "the time a step ran must be from 0 to 86400 s, "
+                          "not %d", c->done_s);
+        return KF_EINVAL;
+    }
+    if ((unsigned)c->side > KF_SIDE_BOTH) {
+        if (err)
+            kf_buf_printf(err, "side must be left, right or both");
+        return KF_EINVAL;
+    }
+    if ((e = check_ids("the region", c->region, KF_STORE_ID_MAX, err)) ||
+        (e = check_ids("what was done", c->did, KF_STORE_LIST_MAX, err)) ||
+        (e = check_ids("worse after", c->worse_after, KF_STORE_LIST_MAX, err)) ||
+        (e = check_ids("via", c->via, KF_STORE_ID_MAX, err)) ||
+        (e = check_words("the note", c->note, KF_STORE_NOTE_MAX, err)))
+        return e;
+    if (c->at[0]) {
+        long long t;
+        if (memchr(c->at, '\0', KF_TIME_LEN) == NULL ||
+            !kf_time_parse_utc(c->at, &t)) {
+            if (err)
+                kf_buf_printf(err, "the time must be UTC as "
+                              "YYYY-MM-DDTHH:MM:SSZ, not \"%.*s\"",
+                              KF_TIME_LEN - 1, c->at);
+            return KF_EINVAL;
+        }
+        if (t > (long long)time(NULL) + KF_STORE_FUTURE_S) {
+            if (err)
+                kf_buf_printf(err, "the time %s is in the future; a check-in "
+                              "records what already happened", c->at);
+            return KF_EINVAL;
+        }
+    }
+    return KF_OK;
+}
+
+static kf_err check_json(const char *what, const char *s, kf_buf *err)
+{
+    if (!s) {
+        if (err)
+            kf_buf_printf(err, "%s is missing", what);
+        return KF_EINVAL;
+    }
+    size_t n = strlen(s);
+    if (n > KF_STORE_JSON_MAX) {
+        if (err)
+            kf_buf_printf(err, "%s is too long: %zu bytes, at most %d", what, n,
+                          KF_STORE_JSON_MAX);
+        return KF_ETOOBIG;
+    }
+    json_error_t je;
+    json_t *v = json_loadb(s, n, JSON_DECODE_ANY, &je);
+    if (!v) {
+        if (err)
+            kf_buf_printf(err, "%s is not valid JSON: line %d, column %d: %s",
+                          what, je.line, je.column, je.text);
+        return KF_EPARSE;
+    }
+    json_decref(v);
+    return KF_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* SQLite backend. */
+
+/* Migration N is sqlite_migrations[N - 1].  Never edit a released entry;
+ * add a new one.  Each runs inside one transaction with its version row. */
+static const char *const sqlite_migrations[] = {
+    /* 1: consultations and check-ins. */
+    "CREATE TABLE consultations (\n"
+    "  id          INTEGER PRIMARY KEY,\n"
+    "  at          TEXT NOT NULL CHECK (length(at) = 20),\n"
+    "  text        TEXT NOT NULL,\n"
+    "  findings    TEXT NOT NULL,\n"
+    "  result      TEXT NOT NULL,\n"
+    "  kb_version  TEXT NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX consultations_at ON consultations (at);\n"
+    "CREATE TABLE checkins (\n"
+    "  id            INTEGER PRIMARY KEY,\n"
+    "  at            TEXT NOT NULL CHECK (length(at) = 20),\n"
+    "  pain          INTEGER NOT NULL CHECK (pain BETWEEN 0 AND 10),\n"
+    "  pain_before   INTEGER CHECK (pain_before BETWEEN 0 AND 10),\n"
+    "  region        TEXT,\n"
+    "  side          TEXT NOT NULL DEFAULT ''\n"
+    "                CHECK (side IN ('', 'left', 'right', 'both')),\n"
+    "  did           TEXT NOT NULL DEFAULT '',\n"
+    "  relief_hours  REAL CHECK (relief_hours BETWEEN 0 AND 8760),\n"
+    "  worse_after   TEXT NOT NULL DEFAULT '',\n"
+    "  done_s        INTEGER CHECK (done_s >= 0),\n"
+    "  stopped_early INTEGER NOT NULL DEFAULT 0 CHECK (stopped_early IN (0, 1)),\n"
+    "  via           TEXT NOT NULL DEFAULT 'cli',\n"
+    "  note          TEXT NOT NULL DEFAULT ''\n"
+    ") STRICT;\n"
+    "CREATE INDEX checkins_at ON checkins (at);\n",
+};
+
+_Static_assert(KF_ARRAY_LEN(sqlite_migrations) == KF_STORE_SCHEMA,
+               "one migration per schema version");
+
+/* Plain words for an SQLite result code, for a person to read. */
+static const char *sq_reason(sqlite3 *db, int rc)
+{
+    int sys = db ? sqlite3_system_errno(db) : 0;
+    switch (rc & 0xff) {
+    case SQLITE_FULL:     return "the disk is full";
+    case SQLITE_IOERR:
+        if (sys == ENOSPC) return "the disk is full";
+        if (sys == EFBIG)  return "the file may not grow any larger (file size limit)";
+        if (sys == EDQUOT) return "the disk quota is used up";
+        return "reading or writing the file failed (I/O error)";
+    case SQLITE_READONLY: return "the file or its folder is read-only for this user";
+    case SQLITE_CORRUPT:  return "the database file is damaged";
+    case SQLITE_NOTADB:   return "the file is not an SQLite database";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:   return "another program kept the database locked too long";
+    case SQLITE_CANTOPEN:
+        if (sys == ENOENT) return "its folder does not exist";
+        if (sys == EACCES) return "permission denied";
+        return "the file cannot be opened";
+    case SQLITE_NOMEM:    return "out of memory";
+    case SQLITE_CONSTRAINT: return "a value is out of the allowed range";
+    case SQLITE_PERM:
+    case SQLITE_AUTH:     return "permission denied";
+    default:              return "the database refused the operation";
+    }
+}
+
+static kf_err sq_kferr(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:         return KF_OK;
+    case SQLITE_NOMEM:      return KF_ENOMEM;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:      return KF_EIO;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:     return KF_EBUSY;
+    case SQLITE_CONSTRAINT: return KF_EINVAL;
+    case SQLITE_TOOBIG:     return KF_ETOOBIG;
+    default:                return KF_EDB;
+    }
+}
+
+/* Appends "PATH: cannot WHAT: reason (SQLite: message)" and maps the code. */
+static kf_err sq_fail(kf_store *s, int rc, const char *what, kf_buf *err)
+{
+    if (err) {
+        const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+        kf_buf_printf(err, "%s: cannot %s: %s (SQLite: %s)", s->path, what,
+                      sq_reason(s->db, rc), msg);
+        int k = rc & 0xff;
+        if (k == SQLITE_CORRUPT || k == SQLITE_NOTADB)
+            kf_buf_puts(err, "; the file was left as it is");
+    }
+    return sq_kferr(rc);
+}
+
+/* Runs SQL that returns no rows. */
+static int sq_exec(kf_store *s, const char *sql)
+{
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+/* Runs a one-row query whose first column is an integer or text.  Returns
+ * the SQLite code; the value goes to *iv and/or `tv` (size tn). */
+static int sq_scalar(kf_store *s, const char *sql, long long *iv, char *tv,
+                     size_t tn)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (iv)
+            *iv = sqlite3_column_int64(st, 0);
+        if (tv && tn) {
+            const unsigned char *t = sqlite3_column_text(st, 0);
+            snprintf(tv, tn, "%s", t ? (const char *)t : "");
+        }
+        rc = SQLITE_OK;
+    } else if (rc == SQLITE_DONE) {
+        if (iv)
+            *iv = 0;
+        if (tv && tn)
+            tv[0] = '\0';
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_read_version(kf_store *s, int *version)
+{
+    long long has = 0, v = 0;
+    int rc = sq_scalar(s, "SELECT count(*) FROM sqlite_schema "
+                          "WHERE type = 'table' AND name = 'schema_version'",
+                       &has, NULL, 0);
+    if (rc == SQLITE_OK && has)
+        rc = sq_scalar(s, "SELECT coalesce(max(version), 0) FROM schema_version",
+                       &v, NULL, 0);
+    *version = (int)v;
+    return rc;
+}
+
+static kf_err sq_migrate(kf_store *s, kf_buf *err)
+{
+    int version = 0;
+    int rc = sq_read_version(s, &version);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "read the schema version", err);
+    if (version > KF_STORE_SCHEMA) {
+        if (err)
+            kf_buf_printf(err, "%s: the journal has schema version %d, newer than "
+                          "this knotfinder understands (%d); use a newer "
+                          "knotfinder (the file was left as it is)", s->path,
+                          version, KF_STORE_SCHEMA);
+        return KF_EDB;
+    }
+    if (version == KF_STORE_SCHEMA) {
+        s->version = version;
+        return KF_OK;
+    }
+    if (s->readonly) {
+        if (err)
+            kf_buf_printf(err, "%s: the journal needs an upgrade to schema "
+                          "version %d but the file is read-only for this user",
+                          s->path, KF_STORE_SCHEMA);
+        return KF_EDB;
+    }
+    /* IMMEDIATE: take the write lock before reading the version again, so
+     * two processes cannot both apply the same migration. */
+    rc = sq_exec(s, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "start the schema upgrade", err);
+    rc = sq_exec(s, "CREATE TABLE IF NOT EXISTS schema_version (\n"
+                    "  version    INTEGER PRIMARY KEY,\n"
+                    "  applied_at TEXT NOT NULL\n"
+                    ") STRICT");
+    if (rc == SQLITE_OK)
+        rc = sq_read_version(s, &version);
+    const char *what = "upgrade the schema";
+    for (int v = version + 1; rc == SQLITE_OK && v <= KF_STORE_SCHEMA; v++) {
+        rc = sq_exec(s, sqlite_migrations[v - 1]);
+        if (rc != SQLITE_OK)
+            break;
+        char now[KF_TIME_LEN], sql[128];
+        kf_time_now(now);
+        snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d, '%s')",
+                 v, now);
+        rc = sq_exec(s, sql);
+        if (rc == SQLITE_OK)
+            version = v;
+    }
+    if (rc == SQLITE_OK) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA application_id = %d", KF_APP_ID);
+        rc = sq_exec(s, sql);
+    }
+    if (rc == SQLITE_OK)
+        rc = sq_exec(s, "COMMIT");
+    if (rc != SQLITE_OK) {
+        kf_err e = sq_fail(s, rc, what, err);
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return e;
+    }
+    s->version = version;
+    return KF_OK;
+}
+
+static kf_err sq_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    return sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC) == SQLITE_OK
+           ? KF_OK : KF_ENOMEM;
+}
+
+static kf_err sq_add_consultation(kf_store *s, const char *at, const char *text,
+                                  const char *findings, const char *result,
+                                  const char *kb_version, long long *id,
+                                  kf_buf *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+        "INSERT INTO consultations (at, text, findings, result, kb_version) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "save the consultation", err);
+    sq_bind_text(st, 1, at);
+    sq_bind_text(st, 2, text);
+    sq_bind_text(st, 3, findings);
+    sq_bind_text(st, 4, result);
+    sq_bind_text(st, 5, kb_version);
+    rc = sqlite3_step(st);
+    kf_err e = KF_OK;
+    if (rc != SQLITE_DONE)
+        e = sq_fail(s, rc, "save the consultation; it was not saved", err);
+    else if (id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    sqlite3_finalize(st);
+    return e;
+}
+
+static kf_err sq_add_checkin(kf_store *s, const kf_checkin *c, const char *at,
+                             long long *id, kf_buf *err)
+{
+    int rc;
+    if (!s->ins_checkin) {
+        rc = sqlite3_prepare_v3(s->db,
+            "INSERT INTO checkins (at, pain, pain_before, region, side, did, "
+            "relief_hours, worse_after, done_s, stopped_early, via, note) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            -1, SQLITE_PREPARE_PERSISTENT, &s->ins_checkin, NULL);
+        if (rc != SQLITE_OK)
+            return sq_fail(s, rc, "save the check-in; it was not saved", err);
+    }
+    sqlite3_stmt *st = s->ins_checkin;
+    sq_bind_text(st, 1, at);
+    sqlite3_bind_int(st, 2, c->pain);
+    if (c->pain_before >= 0)
+        sqlite3_bind_int(st, 3, c->pain_before);
+    else
+        sqlite3_bind_null(st, 3);
+    if (c->region && *c->region)
+        sq_bind_text(st, 4, c->region);
+    else
+        sqlite3_bind_null(st, 4);
+    sq_bind_text(st, 5, kf_side_name(c->side));
+    sq_bind_text(st, 6, c->did);
+    if (c->relief_hours >= 0)
+        sqlite3_bind_double(st, 7, c->relief_hours);
+    else
+        sqlite3_bind_null(st, 7);
+    sq_bind_text(st, 8, c->worse_after);
+    if (c->done_s >= 0)
+        sqlite3_bind_int(st, 9, c->done_s);
+    else
+        sqlite3_bind_null(st, 9);
+    sqlite3_bind_int(st, 10, c->stopped_early ? 1 : 0);
+    sq_bind_text(st, 11, c->via && *c->via ? c->via : "cli");
+    sq_bind_text(st, 12, c->note);
+    rc = sqlite3_step(st);
+    kf_err e = KF_OK;
+    if (rc != SQLITE_DONE)
+        e = sq_fail(s, rc, "save the check-in; it was not saved", err);
+    else if (id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return e;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+static kf_err sq_list_checkins(kf_store *s, const char *since, int limit,
+                               kf_checkin_list *out, arena *a, kf_buf *err)
+{
+#define CHECKIN_COLS "id, at, pain, pain_before, region, side, did, " \
+    "relief_hours, worse_after, done_s, stopped_early, via, note"
+    const char *sql = limit > 0
+        ? "SELECT * FROM (SELECT " CHECKIN_COLS " FROM checkins WHERE at >= ?1 "
+          "ORDER BY at DESC, id DESC LIMIT ?2) ORDER BY at, id"
+        : "SELECT " CHECKIN_COLS " FROM checkins WHERE at >= ?1 ORDER BY at, id";
+#undef CHECKIN_COLS
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "read the check-ins", err);
+    sq_bind_text(st, 1, since ? since : "");
+    if (limit > 0)
+        sqlite3_bind_int(st, 2, limit);
+    int cap = 0;
+    kf_err e = KF_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            int nc = cap ? cap * 2 : 64;
+            kf_checkin *v = kf_realloc(out->v, (size_t)nc * sizeof *v);
+            if (!v) {
+                e = KF_ENOMEM;
+                break;
+            }
+            out->v = v;
+            cap = nc;
+        }
+        kf_checkin *c = &out->v[out->n];
+        memset(c, 0, sizeof *c);
+        c->id = sqlite3_column_int64(st, 0);
+        snprintf(c->at, sizeof c->at, "%s", col_text(st, 1));
+        c->pain = sqlite3_column_int(st, 2);
+        c->pain_before = sqlite3_column_type(st, 3) == SQLITE_NULL
+                         ? -1 : sqlite3_column_int(st, 3);
+        c->region = sqlite3_column_type(st, 4) == SQLITE_NULL
+                    ? NULL : arena_strdup(a, col_text(st, 4));
+        int side = kf_side_parse(col_text(st, 5));
+        c->side = side < 0 ? KF_SIDE_NONE : (kf_side)side;
+        c->did = arena_strdup(a, col_text(st, 6));
+        c->relief_hours = sqlite3_column_type(st, 7) == SQLITE_NULL
+                          ? -1 : sqlite3_column_double(st, 7);
+        c->worse_after = arena_strdup(a, col_text(st, 8));
+        c->done_s = sqlite3_column_type(st, 9) == SQLITE_NULL
+                    ? -1 : sqlite3_column_int(st, 9);
+        c->stopped_early = sqlite3_column_int(st, 10) != 0;
+        c->via = arena_strdup(a, col_text(st, 11));
+        c->note = arena_strdup(a, col_text(st, 12));
+        out->n++;
+        if (a->oom) {
+            e = KF_ENOMEM;
+            break;
+        }
+    }
+    if (e == KF_OK && rc != SQLITE_DONE)
+        e = sq_fail(s, rc, "read the check-ins", err);
+    else if (e == KF_ENOMEM && err)
+        kf_buf_printf(err, "%s: cannot read the check-ins: out of memory",
+                      s->path);
+    sqlite3_finalize(st);
+    return e;
+}
+
+static kf_err sq_list_consultations(kf_store *s, int limit,
+                                    kf_consultation_list *out, arena *a,
+                                    kf_buf *err)
+{
+#define CONS_COLS "id, at, text, findings, result, kb_version"
+    const char *sql = limit > 0
+        ? "SELECT * FROM (SELECT " CONS_COLS " FROM consultations "
+          "ORDER BY at DESC, id DESC LIMIT ?1) ORDER BY at, id"
+        : "SELECT " CONS_COLS " FROM consultations ORDER BY at, id";
+#undef CONS_COLS
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "read the consultations", err);
+    if (limit > 0)
+        sqlite3_bind_int(st, 1, limit);
+    int cap = 0;
+    kf_err e = KF_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            int nc = cap ? cap * 2 : 16;
+            kf_consultation *v = kf_realloc(out->v, (size_t)nc * sizeof *v);
+            if (!v) {
+                e = KF_ENOMEM;
+                break;
+            }
+            out->v = v;
+            cap = nc;
+        }
+        kf_consultation *c = &out->v[out->n];
+        memset(c, 0, sizeof *c);
+        c->id = sqlite3_column_int64(st, 0);
+        snprintf(c->at, sizeof c->at, "%s", col_text(st, 1));
+        c->text = arena_strdup(a, col_text(st, 2));
+        c->findings_json = arena_strdup(a, col_text(st, 3));
+        c->result_json = arena_strdup(a, col_text(st, 4));
+        c->kb_version = arena_strdup(a, col_text(st, 5));
+        out->n++;
+        if (a->oom) {
+            e = KF_ENOMEM;
+            break;
+        }
+    }
+    if (e == KF_OK && rc != SQLITE_DONE)
+        e = sq_fail(s, rc, "read the consultations", err);
+    else if (e == KF_ENOMEM && err)
+        kf_buf_printf(err, "%s: cannot read the consultations: out of memory",
+                      s->path);
+    sqlite3_finalize(st);
+    return e;
+}
+
+static void sq_close(kf_store *s)
+{
+    sqlite3_finalize(s->ins_checkin);
+    s->ins_checkin = NULL;
+    /* close_v2 never fails for a busy connection; every statement is
+     * finalized by now anyway. */
+    sqlite3_close_v2(s->db);
+    s->db = NULL;
+}
+
+/* Checks that an opened file is a healthy knotfinder journal (or empty).
+ * Nothing is written. */
+static kf_err sq_check(kf_store *s, kf_buf *err)
+{
+    long long app = 0, tables = 0;
+    int rc = sq_scalar(s, "PRAGMA application_id", &app, NULL, 0);
+    if (rc == SQLITE_OK)
+        rc = sq_scalar(s, "SELECT count(*) FROM sqlite_schema "
+                          "WHERE name NOT LIKE 'sqlite_%'", &tables, NULL, 0);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "open the journal", err);
+    if (app != KF_APP_ID && !(app == 0 && tables == 0)) {
+        if (err)
+            kf_buf_printf(err, "%s: this SQLite file is not a knotfinder journal "
+                          "(it belongs to another program: application id "
+                          "0x%08llx, %lld tables); choose another file with "
+                          "--db (the file was left as it is)", s->path,
+                          (unsigned long long)(uint32_t)app, tables);
+        return KF_EDB;
+    }
+    if (tables == 0)
+        return KF_OK;
+    /* quick_check reads every page once: a few milliseconds for years of
+     * check-ins, and it turns a damaged file into a clear message now
+     * rather than a surprise in the middle of a write. */
+    char first[512];
+    rc = sq_scalar(s, "PRAGMA quick_check(1)", NULL, first, sizeof first);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "check the journal", err);
+    if (strcmp(first, "ok") != 0) {
+        if (err)
+            kf_buf_printf(err, "%s: the journal is damaged (SQLite quick_check: "
+                          "%s); the file was left as it is; keep a copy and try "
+                          "`sqlite3 %s .recover`", s->path, first, s->path);
+        return KF_EDB;
+    }
+    return KF_OK;
+}
+
+static const store_ops sqlite_ops = {
+    .name = "sqlite",
+    .migrate = sq_migrate,
+    .add_consultation = sq_add_consultation,
+    .add_checkin = sq_add_checkin,
+    .list_checkins = sq_list_checkins,
+    .list_consultations = sq_list_consultations,
+    .close = sq_close,
+};
+
+static kf_err sq_open(kf_store *s, kf_buf *err)
+{
+    struct stat st;
+    bool exists = stat(s->path, &st) == 0;
+    if (!exists && errno != ENOENT) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot open the journal: %s", s->path,
+                          strerror(errno));
+        return KF_EIO;
+    }
+    if (exists && !S_ISREG(st.st_mode)) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot open the journal: it is %s, not a "
+                          "file", s->path,
+                          S_ISDIR(st.st_mode) ? "a folder" : "a special file");
+        return KF_EINVAL;
+    }
+    /* Only a file that does not exist may be created; an existing one is
+     * opened as it is, so a wrong path never turns into a fresh empty
+     * journal on top of something else. */
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE |
+                (exists ? 0 : SQLITE_OPEN_CREATE);
+    int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        kf_err e = sq_fail(s, rc, exists ? "open the journal"
+                                         : "create the journal", err);
+        sq_close(s);
+        return e;
+    }
+    sqlite3_busy_timeout(s->db, KF_STORE_BUSY_MS);
+    s->readonly = sqlite3_db_readonly(s->db, "main") == 1;
+    kf_err e = sq_check(s, err);
+    if (e != KF_OK) {
+        sq_close(s);
+        return e;
+    }
+    rc = sq_exec(s, "PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON;"
+                    "PRAGMA synchronous = FULL");
+    if (rc == SQLITE_OK && !s->readonly) {
+        char mode[16];
+        rc = sq_scalar(s, "PRAGMA journal_mode = WAL", NULL, mode, sizeof mode);
+        if (rc == SQLITE_OK && strcmp(mode, "wal") != 0) {
+            if (err)
+                kf_buf_printf(err, "%s: cannot switch the journal to WAL mode "
+                              "(it stays in %s mode); the file system may not "
+                              "support shared memory", s->path, mode);
+            sq_close(s);
+            return KF_EDB;
+        }
+    }
+    if (rc != SQLITE_OK) {
+        e = sq_fail(s, rc, "prepare the journal", err);
+        sq_close(s);
+        return e;
+    }
+    e = sq_migrate(s, err);
+    if (e != KF_OK)
+        sq_close(s);
+    return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public layer. */
+
+kf_err kf_store_default_path(char *out, size_t n, bool create_dir, kf_buf *err)
+{
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    char dir[4096];
+    int len;
+    if (xdg && xdg[0] == '/')
+        len = snprintf(dir, sizeof dir, "%s/knotfinder", xdg);
+    else if (home && home[0] == '/')
+        len = snprintf(dir, sizeof dir, "%s/.local/share/knotfinder", home);
+    else {
+        if (err)
+            kf_buf_printf(err, "cannot find a place for the journal: neither "
+                          "XDG_DATA_HOME nor HOME is set to an absolute path; "
+                          "give one with --db PATH");
+        return KF_EINVAL;
+    }
+    if (len < 0 || (size_t)len >= sizeof dir ||
+        (size_t)len + sizeof "/knotfinder.db" > n) {
+        if (err)
+            kf_buf_printf(err, "the journal path under %s is too long",
+                          xdg && xdg[0] == '/' ? "XDG_DATA_HOME" : "HOME");
+        return KF_ETOOBIG;
+    }
+    if (create_dir) {
+        /* mkdir -p, private to the user: the journal is health data. */
+        for (char *p = dir + 1; ; p++) {
+            if (*p == '/' || *p == '\0') {
+                char keep = *p;
+                *p = '\0';
+                if (mkdir(dir, keep ? 0755 : 0700) != 0 && errno != EEXIST) {
+                    if (err)
+                        kf_buf_printf(err, "cannot create the folder %s: %s",
+                                      dir, strerror(errno));
+                    return KF_EIO;
+                }
+                *p = keep;
+                if (!keep)
+                    break;
+            }
+        }
+    }
+    snprintf(out, n, "%s/knotfinder.db", dir);
+    return KF_OK;
+}
+
+kf_err kf_store_open(const char *path, kf_store **out, kf_buf *err)
+{
+    *out = NULL;
+    char def[4096];
+    if (!path || !*path) {
+        kf_err e = kf_store_default_path(def, sizeof def, true, err);
+        if (e != KF_OK)
+            return e;
+        path = def;
+    }
+    if (!strncmp(path, "postgres://", 11) || !strncmp(path, "postgresql://", 13)) {
+        if (err)
+            kf_buf_printf(err, "%s: the PostgreSQL backend is not built yet; "
+                          "use a file path", path);
+        return KF_EINVAL;
+    }
+    kf_store *s = kf_calloc(1, sizeof *s);
+    if (!s || !(s->path = kf_strdup(path))) {
+        kf_free(s);
+        if (err)
+            kf_buf_printf(err, "%s: cannot open the journal: out of memory", path);
+        return KF_ENOMEM;
+    }
+    s->ops = &sqlite_ops;
+    if (pthread_mutex_init(&s->mu, NULL) != 0) {
+        kf_free(s->path);
+        kf_free(s);
+        if (err)
+            kf_buf_printf(err, "%s: cannot open the journal: no mutex", path);
+        return KF_ENOMEM;
+    }
+    kf_err e = sq_open(s, err);
+    if (e != KF_OK) {
+        pthread_mutex_destroy(&s->mu);
+        kf_free(s->path);
+        kf_free(s);
+        return e;
+    }
+    *out = s;
+    return KF_OK;
+}
+
+void kf_store_close(kf_store *s)
+{
+    if (!s)
+        return;
+    s->ops->close(s);
+    pthread_mutex_destroy(&s->mu);
+    kf_free(s->path);
+    kf_free(s);
+}
+
+kf_err kf_store_migrate(kf_store *s, kf_buf *err)
+{
+    pthread_mutex_lock(&s->mu);
+    kf_err e = s->ops->migrate(s, err);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+int kf_store_schema_version(kf_store *s) { return s->version; }
+const char *kf_store_path(const kf_store *s) { return s->path; }
+const char *kf_store_backend(const kf_store *s) { return s->ops->name; }
+bool kf_store_readonly(const kf_store *s) { return s->readonly; }
+
+static kf_err refuse_readonly(kf_store *s, const char *what, kf_buf *err)
+{
+    if (err)
+        kf_buf_printf(err, "%s: cannot save the %s: the journal is read-only "
+                      "for this user; nothing was saved", s->path, what);
+    return KF_EDB;
+}
+
+kf_err kf_store_add_consultation(kf_store *s, const char *text,
+                                 const char *findings_json,
+                                 const char *result_json,
+                                 const char *kb_version, long long *id,
+                                 kf_buf *err)
+{
+    kf_err e;
+    if ((e = check_words("the consultation's text", text, KF_STORE_TEXT_MAX, err)) ||
+        (e = check_json("the findings", findings_json, err)) ||
+        (e = check_json("the result", result_json, err)) ||
+        (e = check_words("the knowledge-base version", kb_version,
+                         KF_STORE_ID_MAX, err)))
+        return e;
+    if (!kb_version) {
+        if (err)
+            kf_buf_printf(err, "the knowledge-base version is missing");
+        return KF_EINVAL;
+    }
+    if (s->readonly)
+        return refuse_readonly(s, "consultation", err);
+    char now[KF_TIME_LEN];
+    kf_time_now(now);
+    pthread_mutex_lock(&s->mu);
+    e = s->ops->add_consultation(s, now, text, findings_json, result_json,
+                                 kb_version, id, err);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+kf_err kf_store_add_checkin(kf_store *s, const kf_checkin *c, long long *id,
+                            kf_buf *err)
+{
+    kf_err e = kf_checkin_validate(c, err);
+    if (e != KF_OK)
+        return e;
+    if (s->readonly)
+        return refuse_readonly(s, "check-in", err);
+    char at[KF_TIME_LEN];
+    if (c->at[0])
+        memcpy(at, c->at, KF_TIME_LEN);
+    else
+        kf_time_now(at);
+    pthread_mutex_lock(&s->mu);
+    e = s->ops->add_checkin(s, c, at, id, err);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
+kf_err kf_store_list_checkins(kf_store *s, const char *since, int limit,
+                              kf_checkin_list *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    arena *a = kf_calloc(1, sizeof *a);
+    if (!a) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot read the check-ins: out of memory",
+                          s->path);
+        return KF_ENOMEM;
+    }
+    pthread_mutex_lock(&s->mu);
+    kf_err e = s->ops->list_checkins(s, since, limit, out, a, err);
+    pthread_mutex_unlock(&s->mu);
+    out->priv = a;
+    if (e != KF_OK)
+        kf_checkin_list_free(out);
+    return e;
+}
+
+void kf_checkin_list_free(kf_checkin_list *l)
+{
+    if (!l)
+        return;
+    kf_free(l->v);
+    arena_free(l->priv);
+    memset(l, 0, sizeof *l);
+}
+
+kf_err kf_store_list_consultations(kf_store *s, int limit,
+                                   kf_consultation_list *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    arena *a = kf_calloc(1, sizeof *a);
+    if (!a) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot read the consultations: out of memory",
+                          s->path);
+        return KF_ENOMEM;
+    }
+    pthread_mutex_lock(&s->mu);
+    kf_err e = s->ops->list_consultations(s, limit, out, a, err);
+    pthread_mutex_unlock(&s->mu);
+    out->priv = a;
+    if (e != KF_OK)
+        kf_consultation_list_free(out);
+    return e;
+}
+
+void kf_consultation_list_free(kf_consultation_list *l)
+{
+    if (!l)
+        return;
+    kf_free(l->v);
+    arena_free(l->priv);
+    memset(l, 0, sizeof *l);
+}
+
+/* ------------------------------------------------------------------ */
+/* Export. */
+
+/* A JSON value parsed from stored text, or the text itself as a string
+ * when it does not parse (it always does for rows this code wrote). */
+static json_t *embedded_json(const char *s)
+{
+    json_t *v = json_loads(s, JSON_DECODE_ANY, NULL);
+    return v ? v : json_string(s);
+}
+
+/* NULL when `s` is NULL or empty, else a JSON string. */
+static json_t *opt_string(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+/* A comma list as a JSON array of strings. */
+static json_t *word_array(const char *s)
+{
+    json_t *a = json_array();
+    while (a && s && *s) {
+        while (*s == ',' || *s == ' ')
+            s++;
+        size_t n = strcspn(s, ", ");
+        if (n)
+            json_array_append_new(a, json_stringn(s, n));
+        s += n;
+    }
+    return a;
+}
+
+json_t *kf_checkin_json(const kf_checkin *c)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "id", json_integer(c->id));
+    json_object_set_new(o, "at", json_string(c->at));
+    json_object_set_new(o, "pain", json_integer(c->pain));
+    json_object_set_new(o, "pain_before", c->pain_before >= 0
+                        ? json_integer(c->pain_before) : json_null());
+    json_object_set_new(o, "where", opt_string(c->region));
+    json_object_set_new(o, "side", json_string(kf_side_name(c->side)));
+    json_object_set_new(o, "did", word_array(c->did));
+    json_object_set_new(o, "relief_hours", c->relief_hours >= 0
+                        ? json_real(c->relief_hours) : json_null());
+    json_object_set_new(o, "worse_after", word_array(c->worse_after));
+    json_object_set_new(o, "done_s", c->done_s >= 0
+                        ? json_integer(c->done_s) : json_null());
+    json_object_set_new(o, "stopped_early", json_boolean(c->stopped_early));
+    json_object_set_new(o, "via", json_string(c->via ? c->via : "cli"));
+    json_object_set_new(o, "note", json_string(c->note ? c->note : ""));
+    return o;
+}
+
+static void csv_field(kf_buf *b, const char *s, bool last)
+{
+    if (s && s[strcspn(s, ",\"\r\n")]) {
+        kf_buf_puts(b, "\"");
+        for (const char *p = s; *p; p++) {
+            if (*p == '"')
+                kf_buf_puts(b, "\"");
+            kf_buf_add(b, p, 1);
+        }
+        kf_buf_puts(b, "\"");
+    } else if (s) {
+        kf_buf_puts(b, s);
+    }
+    kf_buf_puts(b, last ? "\r\n" : ",");
+}
+
+static void csv_int(kf_buf *b, long long v, bool present)
+{
+    if (present)
+        kf_buf_printf(b, "%lld", v);
+    kf_buf_puts(b, ",");
+}
+
+kf_err kf_store_export(kf_store *s, kf_export_fmt fmt, kf_buf *out,
+                       kf_buf *err)
+{
+    kf_checkin_list ci;
+    kf_consultation_list co;
+    kf_err e = kf_store_list_consultations(s, 0, &co, err);
+    if (e != KF_OK)
+        return e;
+    e = kf_store_list_checkins(s, NULL, 0, &ci, err);
+    if (e != KF_OK) {
+        kf_consultation_list_free(&co);
+        return e;
+    }
+    char now[KF_TIME_LEN];
+    kf_time_now(now);
+    if (fmt == KF_EXPORT_JSON) {
+        json_t *root = json_object();
+        json_t *ca = json_array(), *ka = json_array();
+        if (root && ca && ka) {
+            json_object_set_new(root, "format", json_string("knotfinder-journal"));
+            json_object_set_new(root, "schema", json_integer(s->version));
+            json_object_set_new(root, "exported_at", json_string(now));
+            for (int i = 0; i < co.n; i++) {
+                const kf_consultation *c = &co.v[i];
+                json_t *o = json_object();
+                json_object_set_new(o, "id", json_integer(c->id));
+                json_object_set_new(o, "at", json_string(c->at));
+                json_object_set_new(o, "text", json_string(c->text));
+                json_object_set_new(o, "kb_version", json_string(c->kb_version));
+                json_object_set_new(o, "findings", embedded_json(c->findings_json));
+                json_object_set_new(o, "result", embedded_json(c->result_json));
+                json_array_append_new(ca, o);
+            }
+            for (int i = 0; i < ci.n; i++)
+                json_array_append_new(ka, kf_checkin_json(&ci.v[i]));
+        }
+        json_object_set(root, "consultations", ca);
+        json_object_set(root, "checkins", ka);
+        char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII)
+                          : NULL;
+        if (text) {
+            kf_buf_puts(out, text);
+            kf_buf_puts(out, "\n");
+            free(text);
+        } else {
+            e = KF_ENOMEM;
+        }
+        json_decref(ca);
+        json_decref(ka);
+        json_decref(root);
+    } else {
+        kf_buf_puts(out, "type,id,at,pain,pain_before,where,side,did,"
+                    "relief_hours,worse_after,done_s,stopped_early,via,note,"
+                    "text,kb_version,findings,result\r\n");
+        for (int i = 0; i < co.n; i++) {
+            const kf_consultation *c = &co.v[i];
+            kf_buf_printf(out, "consultation,%lld,%s,,,,,,,,,,,,", c->id, c->at);
+            csv_field(out, c->text, false);
+            csv_field(out, c->kb_version, false);
+            csv_field(out, c->findings_json, false);
+            csv_field(out, c->result_json, true);
+        }
+        for (int i = 0; i < ci.n; i++) {
+            const kf_checkin *c = &ci.v[i];
+            kf_buf_printf(out, "checkin,%lld,%s,%d,", c->id, c->at, c->pain);
+            csv_int(out, c->pain_before, c->pain_before >= 0);
+            csv_field(out, c->region, false);
+            csv_field(out, kf_side_name(c->side), false);
+            csv_field(out, c->did, false);
+            if (c->relief_hours >= 0)
+                kf_buf_printf(out, "%g", c->relief_hours);
+            kf_buf_puts(out, ",");
+            csv_field(out, c->worse_after, false);
+            csv_int(out, c->done_s, c->done_s >= 0);
+            csv_int(out, c->stopped_early, true);
+            csv_field(out, c->via, false);
+            csv_field(out, c->note, false);
+            kf_buf_puts(out, ",,,\r\n");
+        }
+    }
+    if (e == KF_OK && out->oom)
+        e = KF_ENOMEM;
+    if (e == KF_ENOMEM && err)
+        kf_buf_printf(err, "%s: cannot export the journal: out of memory",
+                      s->path);
+    kf_checkin_list_free(&ci);
+    kf_consultation_list_free(&co);
+    return e;
+}

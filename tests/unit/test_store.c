@@ -1,0 +1,775 @@
+/* test_store.c — the journal store: schema, round trips, validation,
+ * damaged and foreign files, a full disk, threads, export. */
+#include "check.h"
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+static const char *tpath(const char *name)
+{
+    static char p[4][512];
+    static int k;
+    char *s = p[k++ % 4];
+    snprintf(s, 512, "%s/%s", tmpdir, name);
+    return s;
+}
+
+/* The bytes of a file, NUL-terminated; *n gets the length. */
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)len + 1);
+    size_t got = fread(b, 1, (size_t)len, f);
+    fclose(f);
+    b[got] = '\0';
+    if (n)
+        *n = got;
+    return b;
+}
+
+static void spit(const char *path, const char *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, n, f);
+    fclose(f);
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static kf_checkin sample(int pain)
+{
+    kf_checkin c = { .pain = pain, .pain_before = -1, .relief_hours = -1,
+                     .done_s = -1 };
+    return c;
+}
+
+static kf_store *open_ok(const char *path)
+{
+    kf_store *s = NULL;
+    kf_buf err;
+    kf_buf_init(&err);
+    kf_err e = kf_store_open(path, &s, &err);
+    if (e != KF_OK)
+        fprintf(stderr, "open %s: %s\n", path, err.s ? err.s : "");
+    kf_buf_free(&err);
+    return s;
+}
+
+static int count_checkins(kf_store *s)
+{
+    kf_checkin_list l;
+    if (kf_store_list_checkins(s, NULL, 0, &l, NULL) != KF_OK)
+        return -1;
+    int n = l.n;
+    kf_checkin_list_free(&l);
+    return n;
+}
+
+/* A journal with `n` check-ins, closed again. */
+static void make_journal(const char *path, int n)
+{
+    kf_store *s = open_ok(path);
+    for (int i = 0; i < n; i++) {
+        kf_checkin c = sample(i % 11);
+        c.note = "a note long enough to take some room in the pages of the file, "
+                 "so that the file has more than a couple of pages in it";
+        kf_store_add_checkin(s, &c, NULL, NULL);
+    }
+    kf_store_close(s);
+}
+
+static void test_time(void)
+{
+    long long t;
+    CHECK(kf_time_parse_utc("2024-02-29T12:30:05Z", &t));
+    char back[KF_TIME_LEN];
+    kf_time_format(t, back);
+    CHECK_STR(back, "2024-02-29T12:30:05Z");
+    CHECK(!kf_time_parse_utc("2023-02-29T12:30:05Z", &t));   /* not a leap year */
+    CHECK(!kf_time_parse_utc("2024-13-01T00:00:00Z", &t));
+    CHECK(!kf_time_parse_utc("2024-01-01 00:00:00Z", &t));
+    CHECK(!kf_time_parse_utc("2024-01-01T00:00:00", &t));
+    CHECK(!kf_time_parse_utc("2024-01-01T24:00:00Z", &t));
+    CHECK(!kf_time_parse_utc("1969-12-31T23:59:59Z", &t));
+    CHECK(!kf_time_parse_utc("", &t));
+    CHECK(!kf_time_parse_utc(NULL, &t));
+    kf_time_now(back);
+    CHECK(kf_time_parse_utc(back, &t));
+}
+
+static void test_open_new(void)
+{
+    const char *p = tpath("new.db");
+    kf_store *s = open_ok(p);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK_INT(kf_store_schema_version(s), KF_STORE_SCHEMA);
+    CHECK_STR(kf_store_backend(s), "sqlite");
+    CHECK(!kf_store_readonly(s));
+    CHECK_INT(count_checkins(s), 0);
+    kf_store_close(s);
+    /* WAL mode, our application id, one version row. */
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &st, NULL);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_INT(sqlite3_column_int(st, 0), 0x4b6e6f74);
+    sqlite3_finalize(st);
+    sqlite3_prepare_v2(db, "SELECT count(*), max(version) FROM schema_version",
+                       -1, &st, NULL);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_INT(sqlite3_column_int(st, 0), 1);
+    CHECK_INT(sqlite3_column_int(st, 1), KF_STORE_SCHEMA);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    /* Reopening migrates nothing more. */
+    s = open_ok(p);
+    CHECK(s != NULL);
+    CHECK_INT(kf_store_migrate(s, NULL), KF_OK);
+    CHECK_INT(kf_store_schema_version(s), KF_STORE_SCHEMA);
+    kf_store_close(s);
+}
+
+static void test_roundtrip(void)
+{
+    kf_store *s = open_ok(tpath("rt.db"));
+    if (!s)
+        return;
+    kf_checkin c = sample(6);
+    strcpy(c.at, "2024-03-01T08:00:00Z");
+    c.pain_before = 7;
+    c.region = "medial_border";
+    c.side = KF_SIDE_RIGHT;
+    c.did = "tennis_ball,heat";
+    c.relief_hours = 2.5;
+    c.worse_after = "heat";
+    c.done_s = 300;
+    c.stopped_early = true;
+    c.via = "do";
+    c.note = "after work, \"tight\"\nsecond line; é";
+    long long id1 = 0, id2 = 0;
+    CHECK_INT(kf_store_add_checkin(s, &c, &id1, NULL), KF_OK);
+    kf_checkin d = sample(0);
+    strcpy(d.at, "2024-02-01T08:00:00Z");     /* earlier: listed first */
+    CHECK_INT(kf_store_add_checkin(s, &d, &id2, NULL), KF_OK);
+    CHECK(id1 > 0 && id2 > id1);
+    kf_checkin_list l;
+    CHECK_INT(kf_store_list_checkins(s, NULL, 0, &l, NULL), KF_OK);
+    CHECK_INT(l.n, 2);
+    if (l.n == 2) {
+        CHECK_INT(l.v[0].id, id2);
+        CHECK(l.v[0].region == NULL);
+        CHECK_STR(l.v[0].did, "");
+        CHECK(l.v[0].relief_hours < 0);
+        CHECK_INT(l.v[0].pain_before, -1);
+        CHECK_INT(l.v[0].done_s, -1);
+        CHECK_STR(l.v[0].via, "cli");
+        const kf_checkin *r = &l.v[1];
+        CHECK_STR(r->at, "2024-03-01T08:00:00Z");
+        CHECK_INT(r->pain, 6);
+        CHECK_INT(r->pain_before, 7);
+        CHECK_STR(r->region, "medial_border");
+        CHECK_INT(r->side, KF_SIDE_RIGHT);
+        CHECK_STR(r->did, "tennis_ball,heat");
+        CHECK_NEAR(r->relief_hours, 2.5, 1e-9);
+        CHECK_STR(r->worse_after, "heat");
+        CHECK_INT(r->done_s, 300);
+        CHECK(r->stopped_early);
+        CHECK_STR(r->via, "do");
+        CHECK_STR(r->note, c.note);
+    }
+    kf_checkin_list_free(&l);
+    /* since and limit */
+    CHECK_INT(kf_store_list_checkins(s, "2024-02-15T00:00:00Z", 0, &l, NULL), KF_OK);
+    CHECK_INT(l.n, 1);
+    kf_checkin_list_free(&l);
+    CHECK_INT(kf_store_list_checkins(s, NULL, 1, &l, NULL), KF_OK);
+    CHECK_INT(l.n, 1);
+    if (l.n == 1)
+        CHECK_INT(l.v[0].id, id1);        /* the newest */
+    kf_checkin_list_free(&l);
+    /* default time is now */
+    kf_checkin e = sample(3);
+    CHECK_INT(kf_store_add_checkin(s, &e, NULL, NULL), KF_OK);
+    CHECK_INT(kf_store_list_checkins(s, NULL, 1, &l, NULL), KF_OK);
+    long long t;
+    CHECK(l.n == 1 && kf_time_parse_utc(l.v[0].at, &t) &&
+          llabs(t - (long long)time(NULL)) < 5);
+    kf_checkin_list_free(&l);
+    kf_store_close(s);
+    /* durable across reopen */
+    s = open_ok(tpath("rt.db"));
+    CHECK_INT(count_checkins(s), 3);
+    kf_store_close(s);
+}
+
+static void test_validation(void)
+{
+    kf_store *s = open_ok(tpath("val.db"));
+    if (!s)
+        return;
+    struct { kf_checkin c; kf_err want; const char *msg; } cases[12];
+    int n = 0;
+    cases[n].c = sample(11);  cases[n].want = KF_EINVAL; cases[n++].msg = "0 to 10";
+    cases[n].c = sample(-1);  cases[n].want = KF_EINVAL; cases[n++].msg = "0 to 10";
+    cases[n].c = sample(5);   cases[n].c.pain_before = 12;
+    cases[n].want = KF_EINVAL; cases[n++].msg = "pain before";
+    cases[n].c = sample(5);   cases[n].c.relief_hours = NAN;
+    cases[n].want = KF_EINVAL; cases[n++].msg = "relief hours";
+    cases[n].c = sample(5);   cases[n].c.relief_hours = 9000;
+    cases[n].want = KF_EINVAL; cases[n++].msg = "relief hours";
+    cases[n].c = sample(5);   strcpy(cases[n].c.at, "2999-01-01T00:00:00Z");
+    cases[n].want = KF_EINVAL; cases[n++].msg = "in the future";
+    cases[n].c = sample(5);   strcpy(cases[n].c.at, "2024-02-30T00:00:00Z");
+    cases[n].want = KF_EINVAL; cases[n++].msg = "YYYY-MM-DDTHH:MM:SSZ";
+    cases[n].c = sample(5);   cases[n].c.did = "Tennis Ball";
+    cases[n].want = KF_EINVAL; cases[n++].msg = "lower-case";
+    cases[n].c = sample(5);   cases[n].c.note = "bad \xff byte";
+    cases[n].want = KF_EINVAL; cases[n++].msg = "UTF-8";
+    cases[n].c = sample(5);   cases[n].c.note = "bell \a";
+    cases[n].want = KF_EINVAL; cases[n++].msg = "control character";
+    static char longnote[KF_STORE_NOTE_MAX + 2];
+    memset(longnote, 'x', sizeof longnote - 1);
+    cases[n].c = sample(5);   cases[n].c.note = longnote;
+    cases[n].want = KF_ETOOBIG; cases[n++].msg = "too long";
+    cases[n].c = sample(5);   cases[n].c.done_s = -7;
+    cases[n].want = KF_EINVAL; cases[n++].msg = "86400";
+    for (int i = 0; i < n; i++) {
+        kf_buf err;
+        kf_buf_init(&err);
+        CHECK_INT(kf_store_add_checkin(s, &cases[i].c, NULL, &err), cases[i].want);
+        CHECK_CONTAINS(err.s, cases[i].msg);
+        kf_buf_free(&err);
+    }
+    CHECK_INT(count_checkins(s), 0);
+    /* The edges are fine. */
+    kf_checkin ok = sample(10);
+    ok.relief_hours = 0;
+    CHECK_INT(kf_store_add_checkin(s, &ok, NULL, NULL), KF_OK);
+    ok = sample(0);
+    ok.relief_hours = KF_STORE_HOURS_MAX;
+    CHECK_INT(kf_store_add_checkin(s, &ok, NULL, NULL), KF_OK);
+    CHECK_INT(count_checkins(s), 2);
+    kf_store_close(s);
+}
+
+static void test_consultations(void)
+{
+    kf_store *s = open_ok(tpath("cons.db"));
+    if (!s)
+        return;
+    long long id = 0;
+    kf_buf err;
+    kf_buf_init(&err);
+    CHECK_INT(kf_store_add_consultation(s, "knot left of my spine",
+              "[{\"id\":\"pain_medial_border\",\"state\":\"present\"}]",
+              "{\"causes\":[]}", "0123456789abcdef", &id, &err), KF_OK);
+    CHECK(id > 0);
+    CHECK_INT(kf_store_add_consultation(s, NULL, "[]", "{}", "v2", NULL, &err),
+              KF_OK);
+    CHECK_INT(kf_store_add_consultation(s, "x", "[oops", "{}", "v", NULL, &err),
+              KF_EPARSE);
+    CHECK_CONTAINS(err.s, "findings is not valid JSON");
+    kf_buf_free(&err);
+    CHECK_INT(kf_store_add_consultation(s, "x", "[]", NULL, "v", NULL, &err),
+              KF_EINVAL);
+    kf_buf_free(&err);
+    kf_consultation_list l;
+    CHECK_INT(kf_store_list_consultations(s, 0, &l, NULL), KF_OK);
+    CHECK_INT(l.n, 2);
+    if (l.n == 2) {
+        CHECK_STR(l.v[0].text, "knot left of my spine");
+        CHECK_STR(l.v[0].kb_version, "0123456789abcdef");
+        CHECK_STR(l.v[1].text, "");
+    }
+    kf_consultation_list_free(&l);
+    CHECK_INT(kf_store_list_consultations(s, 1, &l, NULL), KF_OK);
+    CHECK(l.n == 1 && !strcmp(l.v[0].kb_version, "v2"));
+    kf_consultation_list_free(&l);
+    kf_store_close(s);
+}
+
+/* Opening `path` must fail with KF_EDB, name the problem, and leave the
+ * file byte for byte as it was, with no -wal or -journal made beside it. */
+static void refused(const char *path, const char *msg)
+{
+    size_t n0, n1;
+    char *before = slurp(path, &n0);
+    kf_store *s = NULL;
+    kf_buf err;
+    kf_buf_init(&err);
+    kf_err e = kf_store_open(path, &s, &err);
+    CHECK_INT(e, KF_EDB);
+    CHECK(s == NULL);
+    CHECK_CONTAINS(err.s, msg);
+    CHECK_CONTAINS(err.s, "left as it is");
+    kf_buf_free(&err);
+    char *after = slurp(path, &n1);
+    CHECK(before && after && n0 == n1 && memcmp(before, after, n0) == 0);
+    free(before);
+    free(after);
+    kf_store_close(s);
+}
+
+static void test_not_a_database(void)
+{
+    const char *p = tpath("notes.txt");
+    const char *text = "my grocery list: eggs, milk, magnesium\n"
+                       "and a second line so the file has some length to it\n";
+    spit(p, text, strlen(text));
+    refused(p, "not an SQLite database");
+    /* 512 bytes of random-looking garbage */
+    char junk[512];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (char)(i * 131 + 7);
+    p = tpath("junk.db");
+    spit(p, junk, sizeof junk);
+    refused(p, "not an SQLite database");
+}
+
+static void test_truncated(void)
+{
+    const char *p = tpath("trunc.db");
+    make_journal(p, 400);
+    size_t n;
+    char *b = slurp(p, &n);
+    CHECK(n > 8192);
+    spit(p, b, n / 2);                  /* half the file, mid-page */
+    refused(p, "damaged");
+    spit(p, b, 4096 * 2);               /* whole pages but too few */
+    refused(p, "damaged");
+    spit(p, b, 60);                     /* not even a whole header */
+    refused(p, "cannot open the journal");
+    free(b);
+}
+
+static void test_corrupt_pages(void)
+{
+    const char *p = tpath("corrupt.db");
+    make_journal(p, 400);
+    size_t n;
+    char *b = slurp(p, &n);
+    /* Scribble over the third page and the middle of the file. */
+    for (size_t i = 8192 + 100; i < 8192 + 1200 && i < n; i++)
+        b[i] = (char)(i * 7);
+    for (size_t i = n / 2; i < n / 2 + 2000 && i < n; i++)
+        b[i] = (char)0xA5;
+    spit(p, b, n);
+    refused(p, "damaged");
+    /* A broken header magic. */
+    char *orig = slurp(p, &n);
+    memcpy(orig, "SQLite format 2", 15);
+    spit(p, orig, n);
+    refused(p, "not an SQLite database");
+    free(orig);
+    free(b);
+}
+
+static void test_foreign_and_newer(void)
+{
+    const char *p = tpath("foreign.db");
+    sqlite3 *db;
+    sqlite3_open(p, &db);
+    sqlite3_exec(db, "CREATE TABLE recipes (name TEXT); "
+                     "INSERT INTO recipes VALUES ('soup')", NULL, NULL, NULL);
+    sqlite3_close(db);
+    refused(p, "not a knotfinder journal");
+
+    p = tpath("newer.db");
+    make_journal(p, 1);
+    sqlite3_open(p, &db);
+    sqlite3_exec(db, "INSERT INTO schema_version VALUES (99, "
+                     "'2030-01-01T00:00:00Z')", NULL, NULL, NULL);
+    sqlite3_close(db);
+    refused(p, "newer than this knotfinder");
+}
+
+static void test_paths(void)
+{
+    kf_store *s = NULL;
+    kf_buf err;
+    kf_buf_init(&err);
+    /* A missing folder: clear error, nothing created. */
+    const char *p = tpath("no/such/folder/x.db");
+    CHECK(kf_store_open(p, &s, &err) != KF_OK);
+    CHECK(s == NULL);
+    CHECK_CONTAINS(err.s, "folder does not exist");
+    CHECK(!exists(p));
+    kf_buf_free(&err);
+    /* A folder. */
+    CHECK_INT(kf_store_open(tmpdir, &s, &err), KF_EINVAL);
+    CHECK_CONTAINS(err.s, "a folder");
+    kf_buf_free(&err);
+    /* PostgreSQL is not here yet. */
+    CHECK_INT(kf_store_open("postgresql://localhost/kf", &s, &err), KF_EINVAL);
+    CHECK_CONTAINS(err.s, "PostgreSQL");
+    kf_buf_free(&err);
+    /* An empty file is a new journal. */
+    p = tpath("empty.db");
+    spit(p, "", 0);
+    s = open_ok(p);
+    CHECK(s != NULL);
+    kf_store_close(s);
+    /* The default path follows XDG_DATA_HOME, else HOME. */
+    char buf[1024], want[1024];
+    setenv("XDG_DATA_HOME", tpath("xdg"), 1);
+    CHECK_INT(kf_store_default_path(buf, sizeof buf, true, NULL), KF_OK);
+    snprintf(want, sizeof want, "%s/xdg/knotfinder/knotfinder.db", tmpdir);
+    CHECK_STR(buf, want);
+    struct stat st;
+    CHECK(stat(tpath("xdg/knotfinder"), &st) == 0 && (st.st_mode & 0777) == 0700);
+    s = open_ok(NULL);
+    CHECK(s && !strcmp(kf_store_path(s), want));
+    kf_store_close(s);
+    setenv("XDG_DATA_HOME", "relative/dir", 1);
+    setenv("HOME", tpath("home"), 1);
+    CHECK_INT(kf_store_default_path(buf, sizeof buf, false, NULL), KF_OK);
+    snprintf(want, sizeof want, "%s/home/.local/share/knotfinder/knotfinder.db",
+             tmpdir);
+    CHECK_STR(buf, want);
+    unsetenv("XDG_DATA_HOME");
+    unsetenv("HOME");
+    CHECK_INT(kf_store_default_path(buf, sizeof buf, false, &err), KF_EINVAL);
+    CHECK_CONTAINS(err.s, "--db");
+    kf_buf_free(&err);
+}
+
+/* ---- a full disk, simulated by a VFS that refuses to grow files past a
+ * quota (the shell tests also use a real tiny tmpfs) ---- */
+
+static sqlite3_vfs *real_vfs;
+static sqlite3_int64 quota = -1;      /* bytes per file; -1: no limit */
+
+typedef struct {
+    sqlite3_file base;
+    sqlite3_file *real;
+} qfile;
+
+static int q_close(sqlite3_file *f)
+{
+    qfile *q = (qfile *)f;
+    int rc = q->real->pMethods ? q->real->pMethods->xClose(q->real) : SQLITE_OK;
+    return rc;
+}
+#define REAL(f) (((qfile *)(f))->real)
+static int q_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o)
+{ return REAL(f)->pMethods->xRead(REAL(f), b, n, o); }
+static int q_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
+{
+    if (quota >= 0 && o + n > quota)
+        return SQLITE_FULL;
+    return REAL(f)->pMethods->xWrite(REAL(f), b, n, o);
+}
+static int q_truncate(sqlite3_file *f, sqlite3_int64 sz)
+{ return REAL(f)->pMethods->xTruncate(REAL(f), sz); }
+static int q_sync(sqlite3_file *f, int fl)
+{ return REAL(f)->pMethods->xSync(REAL(f), fl); }
+static int q_size(sqlite3_file *f, sqlite3_int64 *sz)
+{ return REAL(f)->pMethods->xFileSize(REAL(f), sz); }
+static int q_lock(sqlite3_file *f, int l)
+{ return REAL(f)->pMethods->xLock(REAL(f), l); }
+static int q_unlock(sqlite3_file *f, int l)
+{ return REAL(f)->pMethods->xUnlock(REAL(f), l); }
+static int q_reserved(sqlite3_file *f, int *r)
+{ return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r); }
+static int q_fctl(sqlite3_file *f, int op, void *a)
+{ return REAL(f)->pMethods->xFileControl(REAL(f), op, a); }
+static int q_sector(sqlite3_file *f)
+{ return REAL(f)->pMethods->xSectorSize(REAL(f)); }
+static int q_dev(sqlite3_file *f)
+{ return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
+static int q_shmmap(sqlite3_file *f, int pg, int sz, int ext, void volatile **pp)
+{ return REAL(f)->pMethods->xShmMap(REAL(f), pg, sz, ext, pp); }
+static int q_shmlock(sqlite3_file *f, int o, int n, int fl)
+{ return REAL(f)->pMethods->xShmLock(REAL(f), o, n, fl); }
+static void q_shmbarrier(sqlite3_file *f)
+{ REAL(f)->pMethods->xShmBarrier(REAL(f)); }
+static int q_shmunmap(sqlite3_file *f, int del)
+{ return REAL(f)->pMethods->xShmUnmap(REAL(f), del); }
+static int q_fetch(sqlite3_file *f, sqlite3_int64 o, int n, void **pp)
+{ *pp = NULL; return SQLITE_OK; }
+static int q_unfetch(sqlite3_file *f, sqlite3_int64 o, void *p)
+{ return SQLITE_OK; }
+#undef REAL
+
+static const sqlite3_io_methods q_methods = {
+    3, q_close, q_read, q_write, q_truncate, q_sync, q_size, q_lock, q_unlock,
+    q_reserved, q_fctl, q_sector, q_dev, q_shmmap, q_shmlock, q_shmbarrier,
+    q_shmunmap, q_fetch, q_unfetch
+};
+
+static int q_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
+                  int flags, int *out)
+{
+    qfile *q = (qfile *)f;
+    q->real = (sqlite3_file *)(q + 1);
+    int rc = real_vfs->xOpen(real_vfs, name, q->real, flags, out);
+    q->base.pMethods = q->real->pMethods ? &q_methods : NULL;
+    return rc;
+}
+
+static sqlite3_vfs quota_vfs;
+
+static void install_quota_vfs(void)
+{
+    real_vfs = sqlite3_vfs_find(NULL);
+    quota_vfs = *real_vfs;
+    quota_vfs.zName = "kfquota";
+    quota_vfs.szOsFile = (int)sizeof(qfile) + real_vfs->szOsFile;
+    quota_vfs.xOpen = q_open;
+    quota_vfs.pNext = NULL;
+    sqlite3_vfs_register(&quota_vfs, 1);
+}
+
+static void test_disk_full(void)
+{
+    install_quota_vfs();
+    const char *p = tpath("full.db");
+    kf_store *s = open_ok(p);
+    if (!s) {
+        sqlite3_vfs_register(real_vfs, 1);
+        return;
+    }
+    kf_checkin c = sample(4);
+    c.note = "filling the disk one check-in at a time, with words to spare";
+    int saved = 0;
+    quota = 400 * 1024;
+    kf_err e = KF_OK;
+    kf_buf err;
+    kf_buf_init(&err);
+    for (int i = 0; i < 100000 && e == KF_OK; i++) {
+        e = kf_store_add_checkin(s, &c, NULL, &err);
+        if (e == KF_OK)
+            saved++;
+    }
+    CHECK_INT(e, KF_EIO);
+    CHECK_CONTAINS(err.s, "disk is full");
+    CHECK_CONTAINS(err.s, "not saved");
+    CHECK(saved > 10);
+    kf_buf_free(&err);
+    /* What was committed is still there, and reading works while full. */
+    CHECK_INT(count_checkins(s), saved);
+    /* Room again: writing goes on. */
+    quota = -1;
+    CHECK_INT(kf_store_add_checkin(s, &c, NULL, NULL), KF_OK);
+    kf_store_close(s);
+    s = open_ok(p);
+    CHECK(s != NULL);
+    CHECK_INT(count_checkins(s), saved + 1);
+    kf_store_close(s);
+    /* A full disk while creating a journal: a clear error, no half file that
+     * later passes for a journal. */
+    quota = 0;
+    p = tpath("full2.db");
+    kf_store *s2 = NULL;
+    CHECK(kf_store_open(p, &s2, &err) != KF_OK);
+    CHECK_CONTAINS(err.s, "disk is full");
+    kf_buf_free(&err);
+    quota = -1;
+    sqlite3_vfs_register(real_vfs, 1);
+    sqlite3_vfs_unregister(&quota_vfs);
+    s2 = open_ok(p);            /* the empty file becomes a journal now */
+    CHECK(s2 != NULL);
+    kf_store_close(s2);
+}
+
+/* ---- threads: one shared store, and one store per thread ---- */
+
+typedef struct {
+    kf_store *shared;
+    const char *path;
+    int n, ok;
+} worker_arg;
+
+static void *worker(void *p)
+{
+    worker_arg *a = p;
+    kf_store *s = a->shared ? a->shared : open_ok(a->path);
+    for (int i = 0; s && i < a->n; i++) {
+        kf_checkin c = sample(i % 11);
+        c.via = "web";
+        kf_buf err;
+        kf_buf_init(&err);
+        if (kf_store_add_checkin(s, &c, NULL, &err) == KF_OK)
+            a->ok++;
+        else
+            fprintf(stderr, "worker: %s\n", err.s);
+        kf_buf_free(&err);
+    }
+    if (!a->shared)
+        kf_store_close(s);
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    const char *p = tpath("threads.db");
+    kf_store *s = open_ok(p);
+    if (!s)
+        return;
+    pthread_t t[8];
+    worker_arg a[8];
+    for (int i = 0; i < 8; i++) {
+        a[i] = (worker_arg){ .shared = i < 4 ? s : NULL, .path = p, .n = 60 };
+        pthread_create(&t[i], NULL, worker, &a[i]);
+    }
+    int ok = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        ok += a[i].ok;
+    }
+    CHECK_INT(ok, 8 * 60);
+    CHECK_INT(count_checkins(s), 8 * 60);
+    kf_store_close(s);
+}
+
+static void test_export(void)
+{
+    kf_store *s = open_ok(tpath("export.db"));
+    if (!s)
+        return;
+    kf_store_add_consultation(s, "knot, \"here\"", "[]",
+                              "{\"causes\":[{\"id\":\"latissimus_dorsi\"}]}",
+                              "abc", NULL, NULL);
+    kf_checkin c = sample(6);
+    c.region = "medial_border";
+    c.side = KF_SIDE_LEFT;
+    c.did = "tennis_ball,heat";
+    c.relief_hours = 2;
+    c.note = "comma, quote \" and\nnewline";
+    kf_store_add_checkin(s, &c, NULL, NULL);
+    kf_checkin d = sample(3);
+    kf_store_add_checkin(s, &d, NULL, NULL);
+
+    kf_buf out;
+    kf_buf_init(&out);
+    CHECK_INT(kf_store_export(s, KF_EXPORT_JSON, &out, NULL), KF_OK);
+    json_t *root = json_loads(out.s, 0, NULL);
+    CHECK(root != NULL);
+    json_t *co = json_object_get(root, "consultations");
+    json_t *ci = json_object_get(root, "checkins");
+    CHECK_INT(json_array_size(co), 1);
+    CHECK_INT(json_array_size(ci), 2);
+    CHECK_STR(json_string_value(json_object_get(
+        json_array_get(json_object_get(json_object_get(json_array_get(co, 0),
+        "result"), "causes"), 0), "id")), "latissimus_dorsi");
+    json_t *c0 = json_array_get(ci, 0);
+    CHECK_INT(json_integer_value(json_object_get(c0, "pain")), 6);
+    CHECK_STR(json_string_value(json_object_get(c0, "where")), "medial_border");
+    CHECK_STR(json_string_value(json_object_get(c0, "side")), "left");
+    CHECK_INT(json_array_size(json_object_get(c0, "did")), 2);
+    CHECK_STR(json_string_value(json_object_get(c0, "note")), c.note);
+    json_t *c1 = json_array_get(ci, 1);
+    CHECK(json_is_null(json_object_get(c1, "relief_hours")));
+    CHECK(json_is_null(json_object_get(c1, "where")));
+    json_decref(root);
+    kf_buf_free(&out);
+
+    CHECK_INT(kf_store_export(s, KF_EXPORT_CSV, &out, NULL), KF_OK);
+    CHECK(!strncmp(out.s, "type,id,at,pain,", 16));
+    CHECK_CONTAINS(out.s, "\r\nconsultation,1,");
+    CHECK_CONTAINS(out.s, "\"knot, \"\"here\"\"\"");
+    CHECK_CONTAINS(out.s, ",medial_border,left,\"tennis_ball,heat\",2,,");
+    CHECK_CONTAINS(out.s, "\"comma, quote \"\" and\nnewline\"");
+    /* 1 header + 1 consultation + 2 check-ins = 4 record ends. */
+    int rows = 0;
+    for (const char *q = out.s; (q = strstr(q, "\r\n")); q += 2)
+        rows++;
+    CHECK_INT(rows, 4);
+    kf_buf_free(&out);
+    kf_store_close(s);
+}
+
+static void test_oom(void)
+{
+    kf_store *s = open_ok(tpath("oom.db"));
+    if (!s)
+        return;
+    for (int i = 0; i < 50; i++) {
+        kf_checkin c = sample(i % 11);
+        c.note = "note";
+        kf_store_add_checkin(s, &c, NULL, NULL);
+    }
+    /* Every allocation point of a listing and an export fails cleanly. */
+    for (long k = 0; k < 40; k++) {
+        kf_checkin_list l;
+        kf_alloc_fail_after(k);
+        kf_err e = kf_store_list_checkins(s, NULL, 0, &l, NULL);
+        kf_alloc_fail_after(-1);
+        CHECK(e == KF_OK || e == KF_ENOMEM);
+        if (e == KF_OK)
+            CHECK_INT(l.n, 50);
+        else
+            CHECK(l.n == 0 && l.v == NULL);
+        kf_checkin_list_free(&l);
+        kf_buf out;
+        kf_buf_init(&out);
+        kf_alloc_fail_after(k);
+        e = kf_store_export(s, KF_EXPORT_CSV, &out, NULL);
+        kf_alloc_fail_after(-1);
+        CHECK(e == KF_OK || e == KF_ENOMEM);
+        kf_buf_free(&out);
+    }
+    kf_store *s2 = NULL;
+    for (long k = 0; k < 3; k++) {
+        kf_alloc_fail_after(k);
+        kf_err e = kf_store_open(tpath("oom.db"), &s2, NULL);
+        kf_alloc_fail_after(-1);
+        CHECK(e == KF_OK || e == KF_ENOMEM);
+        kf_store_close(s2);
+        s2 = NULL;
+    }
+    kf_store_close(s);
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/kf-test-store-XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    RUN(test_time);
+    RUN(test_open_new);
+    RUN(test_roundtrip);
+    RUN(test_validation);
+    RUN(test_consultations);
+    RUN(test_not_a_database);
+    RUN(test_truncated);
+    RUN(test_corrupt_pages);
+    RUN(test_foreign_and_newer);
+    RUN(test_paths);
+    RUN(test_disk_full);
+    RUN(test_threads);
+    RUN(test_export);
+    RUN(test_oom);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (!check_failed && system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+    return CHECK_DONE();
+}
