@@ -34,10 +34,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-/* After the 413 is decided, a client that still streams a body (chunked,
- * so it could not be refused up front) gets this much more before the
- * connection is dropped. */
-#define DISCARD_MAX (256 * 1024)
+/* A body that goes over the limit cannot be answered before it ends
+ * (libmicrohttpd 0.9 queues answers only before or after the body), so it
+ * is skipped and answered 413 at its end; but past this much more the
+ * connection is dropped instead. */
+#define DISCARD_MAX (1024 * 1024)
 
 /* Questions an interview asks at most (as the CLI interview). */
 #define INTERVIEW_MAX_Q 8
@@ -52,6 +53,7 @@ struct kf_http {
     char              *web_root;    /* realpath of the web folder, or NULL */
     size_t             web_root_len;
     int                port;
+    int                body_deadline_s;  /* a POST body must be in by then */
     char               url[INET6_ADDRSTRLEN + 32];
 };
 
@@ -470,7 +472,8 @@ static int open_inside(const kf_http *s, const char *path, struct stat *st,
         if (strncmp(real, s->web_root, s->web_root_len) != 0 ||
             (real[s->web_root_len] != '/' && real[s->web_root_len] != '\0'))
             return -1;                            /* escaped the web folder */
-        int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+        int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
             return -1;
         if (fstat(fd, st) != 0) {
@@ -540,9 +543,11 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
 /* Per-request state, kept in MHD's con_cls between calls. */
 typedef struct {
     kf_buf body;          /* the POST body so far */
-    size_t dropped;       /* bytes discarded after a decision was made */
+    size_t received;      /* body bytes received, kept or not */
     bool   too_big;       /* the body went over KF_HTTP_BODY_MAX */
     bool   answered;      /* a response has been queued */
+    bool   want_body;     /* a POST route: the body is kept */
+    struct timespec start; /* when the headers were in */
 } req_state;
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -630,7 +635,7 @@ static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
 {
     json_error_t jerr;
     json_t *body = json_loadb(r->body.s ? r->body.s : "", r->body.len,
-                              JSON_REJECT_DUPLICATES, &jerr);
+                              JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!body) {
         char msg[256 + 64];
         snprintf(msg, sizeof msg, "line %d, column %d: %s", jerr.line,
@@ -642,6 +647,85 @@ static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
     return ret;
 }
 
+/* Answers a request whose headers and body are all in. */
+static enum MHD_Result dispatch(kf_http *s, struct MHD_Connection *conn,
+                                const char *url, const char *method,
+                                req_state *r)
+{
+    if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0) {
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+            return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+                              "method_not_allowed",
+                              "static files answer only GET and HEAD",
+                              "GET, HEAD");
+        return serve_static(s, conn, url);
+    }
+    const char *param;
+    int status;
+    char allow[128], msg[256];
+    const kf_http_route *rt = route_find(method, url, &param, &status,
+                                         allow, sizeof allow);
+    if (!rt) {
+        if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
+            snprintf(msg, sizeof msg, "%.20s is not allowed here; use %s",
+                     method, allow);
+            return send_error(conn, status, "method_not_allowed", msg, allow);
+        }
+        snprintf(msg, sizeof msg, "no endpoint %.200s", url);
+        return send_error(conn, status, "not_found", msg, NULL);
+    }
+    if (strcmp(rt->method, "POST") != 0)
+        return run_handler(s, conn, rt, url, method, param, NULL);
+    if (r->too_big) {
+        snprintf(msg, sizeof msg, "the body is over the limit of %d bytes",
+                 KF_HTTP_BODY_MAX);
+        return send_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg, NULL);
+    }
+    return finish_post(s, conn, rt, url, method, param, r);
+}
+
+/* The first call, with only the headers in: refuses at once a POST body
+ * that is of the wrong type or announced as too large, so that it is never
+ * read.  (An answer queued this early also closes the connection, which is
+ * what a client sending such a body deserves; every other answer waits for
+ * the final call so the connection can be kept alive.)  Returns true when
+ * it queued an answer. */
+static bool refuse_early(struct MHD_Connection *conn, const char *url,
+                         const char *method, req_state *r, enum MHD_Result *ret)
+{
+    const char *param;
+    int status;
+    char allow[128], msg[256];
+    const kf_http_route *rt = route_find(method, url, &param, &status,
+                                         allow, sizeof allow);
+    if (!rt || strcmp(rt->method, "POST") != 0)
+        return false;
+    r->want_body = true;
+    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!is_json_type(ct)) {
+        snprintf(msg, sizeof msg,
+                 "the body must be sent as application/json, not %.100s",
+                 ct ? ct : "(no Content-Type)");
+        *ret = send_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                          "unsupported_media_type", msg, NULL);
+        return true;
+    }
+    /* A body announced as too large is refused before it is read.  Up to
+     * DISCARD_MAX over the limit it is read and skipped first, because a
+     * client still sending when the connection closes may never see the
+     * answer; beyond that it is refused at once and the connection closed. */
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > (unsigned long long)KF_HTTP_BODY_MAX + DISCARD_MAX) {
+        snprintf(msg, sizeof msg, "the body is %.30s bytes; the limit is %d",
+                 cl, KF_HTTP_BODY_MAX);
+        *ret = send_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg, NULL);
+        return true;
+    }
+    return false;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -651,93 +735,75 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     req_state *r = *con_cls;
 
     if (!r) {
-        /* First call: only the headers are in. */
         r = kf_calloc(1, sizeof *r);
         if (!r)
             return MHD_NO;
         *con_cls = r;
-        r->answered = true;          /* unless we wait for a body below */
-        if (strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0) {
-            if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-                return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-                                  "method_not_allowed",
-                                  "static files answer only GET and HEAD",
-                                  "GET, HEAD");
-            return serve_static(s, conn, url);
-        }
-        const char *param;
-        int status;
-        char allow[128], msg[256];
-        const kf_http_route *rt = route_find(method, url, &param, &status,
-                                             allow, sizeof allow);
-        if (!rt) {
-            if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
-                snprintf(msg, sizeof msg, "%.20s is not allowed here; use %s",
-                         method, allow);
-                return send_error(conn, status, "method_not_allowed", msg, allow);
-            }
-            snprintf(msg, sizeof msg, "no endpoint %.200s", url);
-            return send_error(conn, status, "not_found", msg, NULL);
-        }
-        if (strcmp(rt->method, "POST") != 0)
-            return run_handler(s, conn, rt, url, method, param, NULL);
-
-        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_TYPE);
-        if (!is_json_type(ct)) {
-            snprintf(msg, sizeof msg,
-                     "the body must be sent as application/json, not %.100s",
-                     ct ? ct : "(no Content-Type)");
-            return send_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                              "unsupported_media_type", msg, NULL);
-        }
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > KF_HTTP_BODY_MAX) {
-            snprintf(msg, sizeof msg, "the body is %.30s bytes; the limit is %d",
-                     cl, KF_HTTP_BODY_MAX);
-            return send_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-                              msg, NULL);
-        }
-        r->answered = false;
-        return MHD_YES;                  /* wait for the body */
+        clock_gettime(CLOCK_MONOTONIC, &r->start);
+        enum MHD_Result ret = MHD_YES;
+        if (refuse_early(conn, url, method, r, &ret))
+            r->answered = true;
+        return ret;
     }
 
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (r->answered || r->too_big) {
-            r->dropped += n;
-            return r->dropped > DISCARD_MAX ? MHD_NO : MHD_YES;
-        }
+        /* The idle timeout does not stop a client that trickles a byte now
+         * and then; a deadline for the whole body does. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - r->start.tv_sec > s->body_deadline_s)
+            return MHD_NO;
+        r->received += n;
+        if (r->received > (size_t)KF_HTTP_BODY_MAX + DISCARD_MAX)
+            return MHD_NO;
+        if (r->answered || r->too_big || !r->want_body)
+            return MHD_YES;              /* a body nobody reads is skipped */
         if (r->body.len + n > KF_HTTP_BODY_MAX) {
             r->too_big = true;
             kf_buf_free(&r->body);
-            r->dropped = n;
             return MHD_YES;
         }
         kf_buf_add(&r->body, upload, n);
         return r->body.oom ? MHD_NO : MHD_YES;
     }
 
-    /* The last call: the whole body is in. */
     if (r->answered)
         return MHD_YES;
     r->answered = true;
-    if (r->too_big) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "the body is over the limit of %d bytes",
-                 KF_HTTP_BODY_MAX);
-        return send_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg, NULL);
+    return dispatch(s, conn, url, method, r);
+}
+
+/* Decodes %XX escapes in the path in place, except %00: a NUL would cut
+ * the path short without anyone noticing ("/app.js%00.png"), so it stays
+ * as written and names no file. */
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r; ) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 &&
+            (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
     }
-    const char *param;
-    int status;
-    char allow[128];
-    const kf_http_route *rt = route_find(method, url, &param, &status, allow,
-                                         sizeof allow);
-    if (!rt)                             /* cannot happen: routes are fixed */
-        return MHD_NO;
-    return finish_post(s, conn, rt, url, method, param, r);
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 static void on_log(void *cls, const char *fmt, va_list ap)
@@ -841,6 +907,7 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     }
     s->kb = kb;
     s->cli = cli;
+    s->body_deadline_s = 2 * o.timeout_s;
     char real[PATH_MAX];
     if (cli && cli->web_dir && realpath(cli->web_dir, real)) {
         struct stat st;
@@ -876,11 +943,13 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_log, (void *)NULL,
         MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o.threads,
+        /* One thread is no pool; MHD warns when told a pool of one. */
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o.threads > 1 ? o.threads : 0),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)o.max_conns,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, (void *)NULL,
         MHD_OPTION_END);
     if (!s->daemon) {
         close(fd);
@@ -910,9 +979,12 @@ void kf_http_stop(kf_http *s)
 static void serve_usage(FILE *out)
 {
     fputs("usage: knotfinder serve [--port N] [--bind ADDR] [--threads N]\n"
-          "  --port N     port to listen on (default 8080; 0 picks a free one)\n"
-          "  --bind ADDR  address to listen on (default 127.0.0.1)\n"
-          "  --threads N  worker threads (default: one per core)\n"
+          "                        [--timeout S] [--max-conns N]\n"
+          "  --port N       port to listen on (default 8080; 0 picks a free one)\n"
+          "  --bind ADDR    address to listen on (default 127.0.0.1)\n"
+          "  --threads N    worker threads (default: one per core)\n"
+          "  --timeout S    close connections idle this long (default 15)\n"
+          "  --max-conns N  open connections at most (default 1000)\n"
           "Serves the web app from the web folder (--web DIR) and the JSON API\n"
           "under /api/v1/ (docs/API.md).  Stop with Ctrl-C.\n", out);
 }
@@ -943,7 +1015,8 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
             v = eq + 1;
         }
         bool takes = !strcmp(a, "--port") || !strcmp(a, "--bind") ||
-                     !strcmp(a, "--threads");
+                     !strcmp(a, "--threads") || !strcmp(a, "--timeout") ||
+                     !strcmp(a, "--max-conns");
         if (takes && !v) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "knotfinder serve: %s needs a value\n", a);
@@ -962,6 +1035,16 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
         } else if (!strcmp(a, "--threads")) {
             if (!parse_int(v, 1, 256, &o.threads)) {
                 fprintf(stderr, "knotfinder serve: --threads wants 1 to 256, not '%s'\n", v);
+                return KF_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--timeout")) {
+            if (!parse_int(v, 1, 3600, &o.timeout_s)) {
+                fprintf(stderr, "knotfinder serve: --timeout wants 1 to 3600 seconds, not '%s'\n", v);
+                return KF_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--max-conns")) {
+            if (!parse_int(v, 1, 100000, &o.max_conns)) {
+                fprintf(stderr, "knotfinder serve: --max-conns wants 1 to 100000, not '%s'\n", v);
                 return KF_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--bind")) {

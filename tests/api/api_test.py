@@ -1,0 +1,623 @@
+#!/usr/bin/env python3
+"""API tests for `knotfinder serve`, run against a real server.
+
+Starts the binary on a free port (--port 0) with a throw-away web folder,
+checks every endpoint of docs/API.md and every error status, the static file
+rules (no way out of the web folder), the limits (body size, idle timeout,
+connection cap) and a clean stop on SIGTERM and SIGINT.  A second small
+server is started for the timeout and connection-cap checks.
+
+usage: api_test.py [BINARY]      (default: build/knotfinder)
+The last line printed is "N passed, N failed"; the exit status is 1 when
+anything failed.
+"""
+import http.client
+import json
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "knotfinder"))
+KB = os.path.join(ROOT, "kb")
+CASES = "/work/shared/cases/articles.jsonl"
+BODY_MAX = 64 * 1024
+JSON = {"Content-Type": "application/json"}
+
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok   " + name)
+    else:
+        failed += 1
+        print("FAIL " + name + (": " + str(detail)[:400] if detail != "" else ""))
+    return cond
+
+
+# ---- the server -----------------------------------------------------------
+
+class Server:
+    def __init__(self, web, *args):
+        self.proc = subprocess.Popen(
+            [BIN, "--kb", KB, "--web", web, "serve", "--port", "0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.line = self._first_line(20)
+        m = re.fullmatch(r"knotfinder: serving http://127\.0\.0\.1:(\d+)/", self.line)
+        self.port = int(m.group(1)) if m else None
+        self.stderr = b""
+
+    def _first_line(self, timeout):
+        end = time.time() + timeout
+        buf = b""
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in buf and time.time() < end:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    break
+                buf += chunk
+        return buf.split(b"\n")[0].decode(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            _, err = self.proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+            err += b"\n(did not stop within 20 s; killed)"
+        self.stderr = err
+        return self.proc.returncode
+
+
+def request(port, method, path, body=None, headers=None, conn=None):
+    """Returns (status, headers with lower-case names, body bytes, json or None)."""
+    own = conn is None
+    if own:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body)
+    if isinstance(body, str):
+        body = body.encode()
+    conn.request(method, path, body=body, headers=headers or {})
+    r = conn.getresponse()
+    data = r.read()
+    hdrs = {k.lower(): v for k, v in r.getheaders()}
+    if own:
+        conn.close()
+    try:
+        doc = json.loads(data) if data else None
+    except ValueError:
+        doc = None
+    return r.status, hdrs, data, doc
+
+
+def raw(port, data, timeout=5.0):
+    """Sends raw bytes, reads until the server closes; returns the reply."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(data)
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not chunk:
+                break
+            out += chunk
+        return out
+    finally:
+        s.close()
+
+
+def raw_status(reply):
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", reply)
+    return int(m.group(1)) if m else None
+
+
+def post(port, path, body, ctype="application/json", extra=None):
+    h = {"Content-Type": ctype} if ctype is not None else {}
+    h.update(extra or {})
+    return request(port, "POST", path, body, h)
+
+
+def is_error(doc, code):
+    return (isinstance(doc, dict) and list(doc) == ["error"] and
+            isinstance(doc["error"], dict) and doc["error"].get("code") == code and
+            isinstance(doc["error"].get("message"), str) and doc["error"]["message"] != "")
+
+
+def expect_error(name, got, status, code):
+    st, hdrs, data, doc = got
+    check(name, st == status and is_error(doc, code) and
+          hdrs.get("content-type", "").startswith("application/json"),
+          "%s %s" % (st, data[:300]))
+
+
+# ---- fixtures -------------------------------------------------------------
+
+def make_web(tmp):
+    web = os.path.join(tmp, "web")
+    os.makedirs(os.path.join(web, "js"))
+    os.makedirs(os.path.join(web, "empty"))
+    with open(os.path.join(web, "index.html"), "w") as f:
+        f.write("<!doctype html><title>knotfinder test</title>\n")
+    with open(os.path.join(web, "js", "app.js"), "w") as f:
+        f.write("console.log('hi');\n")
+    with open(os.path.join(web, "style.css"), "w") as f:
+        f.write("body { margin: 0 }\n")
+    with open(os.path.join(web, "map.svg"), "w") as f:
+        f.write("<svg xmlns='http://www.w3.org/2000/svg'/>\n")
+    with open(os.path.join(web, "data.bin"), "wb") as f:
+        f.write(b"\x00\x01")
+    with open(os.path.join(web, ".hidden"), "w") as f:
+        f.write("hidden\n")
+    with open(os.path.join(tmp, "secret.txt"), "w") as f:
+        f.write("SECRET\n")
+    os.symlink(os.path.join(tmp, "secret.txt"), os.path.join(web, "link.txt"))
+    os.symlink(tmp, os.path.join(web, "up"))
+    os.mkfifo(os.path.join(web, "fifo"))
+    return web
+
+
+def article_texts():
+    texts = []
+    try:
+        with open(CASES) as f:
+            for line in f:
+                if line.strip():
+                    texts.append(json.loads(line)["text"])
+    except (OSError, ValueError, KeyError):
+        pass
+    if not texts:
+        texts = ["I have a knot between my spine and my left shoulder blade and I use a "
+                 "mouse all day with my left hand.",
+                 "Tight spot at the top of my right shoulder, worse after carrying my "
+                 "toddler on that hip."]
+    return texts
+
+
+def a_technique_id():
+    for name in sorted(os.listdir(KB)):
+        if name.endswith(".kb"):
+            with open(os.path.join(KB, name)) as f:
+                m = re.search(r"^\[technique ([a-z0-9_]+)\]", f.read(), re.M)
+            if m:
+                return m.group(1)
+    return "lat_pinch"
+
+
+# ---- the checks -----------------------------------------------------------
+
+def test_basics(p):
+    st, h, data, doc = request(p, "GET", "/api/v1/health")
+    check("health 200", st == 200 and doc and doc.get("status") == "ok", data)
+    check("health kb_version", isinstance(doc, dict) and
+          re.fullmatch(r"[0-9a-f]{16}", str(doc.get("kb_version"))), doc)
+    check("json content type", h.get("content-type") == "application/json; charset=utf-8", h)
+    check("nosniff header", h.get("x-content-type-options") == "nosniff", h)
+    check("CSP allows only self", "default-src 'self'" in h.get("content-security-policy", ""), h)
+    check("API not cached", h.get("cache-control") == "no-store", h)
+    st, h, data, _ = request(p, "HEAD", "/api/v1/health")
+    check("HEAD health: headers, no body", st == 200 and data == b"", (st, data))
+
+    st, h, data, doc = request(p, "GET", "/api/v1/regions")
+    regs = doc.get("regions") if isinstance(doc, dict) else None
+    check("regions 200 and a list", st == 200 and isinstance(regs, list) and len(regs) > 5, data[:200])
+    ok = isinstance(regs, list) and all(
+        set(r) >= {"id", "label", "view", "sided", "finding"} and r["view"] in ("back", "front")
+        and isinstance(r["sided"], bool) and r["finding"] == "pain_" + r["id"] for r in regs)
+    check("regions have id, label, view, sided, finding", ok, regs[:2] if regs else regs)
+    check("regions: both views", isinstance(regs, list) and
+          {r.get("view") for r in regs} == {"back", "front"}, "")
+
+    tid = a_technique_id()
+    st, h, data, doc = request(p, "GET", "/api/v1/techniques/" + tid)
+    ok = (st == 200 and isinstance(doc, dict) and doc.get("id") == tid and
+          set(doc) >= {"id", "name", "kind", "steps", "dose", "caution", "timer", "source"} and
+          isinstance(doc["steps"], list) and len(doc["steps"]) > 0 and
+          (doc["timer"] is None or set(doc["timer"]) == {"work_s", "rest_s", "reps"}))
+    check("technique %s" % tid, ok, data[:300])
+    expect_error("technique unknown -> 404", request(p, "GET", "/api/v1/techniques/no_such_thing"),
+                 404, "not_found")
+    expect_error("techniques/ without id -> 404", request(p, "GET", "/api/v1/techniques/"),
+                 404, "not_found")
+    expect_error("technique id with a slash -> 404", request(p, "GET", "/api/v1/techniques/a/b"),
+                 404, "not_found")
+
+    conn = http.client.HTTPConnection("127.0.0.1", p, timeout=10)
+    try:
+        request(p, "GET", "/api/v1/health", conn=conn)
+        sock = conn.sock
+        st, h, _, _ = request(p, "GET", "/api/v1/regions", conn=conn)
+        check("keep-alive: one connection, several requests",
+              st == 200 and conn.sock is sock and h.get("connection", "").lower() != "close", h)
+    finally:
+        conn.close()
+
+
+def test_consult(p):
+    texts = article_texts()
+    st, h, data, doc = post(p, "/api/v1/consult", {"text": texts[0]})
+    ok = (st == 200 and isinstance(doc, dict) and
+          set(doc) >= {"kb_version", "triage", "understood", "causes", "plan", "next_question",
+                       "disclaimer"} and
+          doc["triage"].get("level") in ("self_care", "mention_to_doctor", "doctor_soon", "emergency"))
+    check("consult: the result object", ok, data[:300])
+    check("consult: causes with reasons", isinstance(doc, dict) and
+          all("reasons" in c for c in doc.get("causes", [])), "")
+
+    # The API answers exactly what `knotfinder ask --json` prints.
+    same = 0
+    diffs = []
+    for t in texts:
+        cli = subprocess.run([BIN, "--kb", KB, "--json", "ask", t], capture_output=True, timeout=60)
+        try:
+            want = json.loads(cli.stdout)
+        except ValueError:
+            diffs.append("ask --json printed no JSON (exit %d): %s" % (cli.returncode, cli.stderr[:200]))
+            continue
+        st, _, data, got = post(p, "/api/v1/consult", {"text": t})
+        if st == 200 and got == want:
+            same += 1
+        else:
+            diffs.append((st, t[:60]))
+    check("consult == ask --json on %d texts" % len(texts), same == len(texts), diffs[:3])
+
+    st, _, data, doc = post(p, "/api/v1/consult",
+                            {"findings": [{"id": "pain_medial_border", "state": "present",
+                                           "side": "left"}]})
+    check("consult: findings only", st == 200 and isinstance(doc, dict) and
+          len(doc.get("causes", [])) > 0, data[:300])
+    st, _, data, doc = post(p, "/api/v1/consult", {"text": "a knot", "findings": [
+        {"id": "pain_top_shoulder", "state": "present", "side": "right"}],
+        "dominant_hand": "right"})
+    check("consult: text and findings", st == 200 and isinstance(doc, dict), data[:300])
+    st, _, data, doc = post(p, "/api/v1/consult", {})
+    check("consult: nothing given -> unrecognised", st == 200 and isinstance(doc, dict) and
+          doc.get("unrecognised") is True, data[:300])
+    st, _, data, doc = post(p, "/api/v1/consult", {"text": "a knot"}, "application/json; charset=utf-8")
+    check("consult: charset=utf-8 accepted", st == 200, data[:200])
+    st, _, data, doc = post(p, "/api/v1/consult", {"text": "a knot"}, "Application/JSON;charset=\"UTF-8\"")
+    check("consult: type is case-insensitive", st == 200, data[:200])
+    st, _, data, doc = post(p, "/api/v1/consult",
+                            {"findings": [{"id": "chest_pressure", "state": "present"},
+                                          {"id": "pain_jaw", "state": "present"}]})
+    check("consult: red flag -> emergency", st == 200 and isinstance(doc, dict) and
+          doc["triage"]["level"] == "emergency", data[:300])
+
+
+def answer(q, findings):
+    """Answers question q the way the web app does; returns the new findings."""
+    f = list(findings)
+    k = q.get("kind")
+    if k == "where":
+        f.append({"id": "pain_medial_border", "state": "present", "side": "left"})
+    elif k == "screen":
+        f += [{"id": it["finding"], "state": "absent"} for it in q.get("items", [])]
+    elif k == "clarify":
+        f += [{"id": q["finding"], "state": "present"}, {"id": q["alt"], "state": "absent"}]
+    elif k == "finding":
+        f.append({"id": q["finding"], "state": "absent"})
+    return f
+
+
+def test_interview(p):
+    body = {"findings": [], "asked": 0}
+    kinds = []
+    result = None
+    for _ in range(15):
+        st, _, data, doc = post(p, "/api/v1/interview", body)
+        if not check("interview step %d" % len(kinds), st == 200 and isinstance(doc, dict) and
+                     set(doc) == {"question", "result", "findings", "asked"}, data[:300]):
+            return
+        if doc["result"] is not None:
+            check("interview: result and no question together", doc["question"] is None, doc)
+            result = doc["result"]
+            break
+        q = doc["question"]
+        kinds.append(q.get("kind"))
+        check("interview: asked counts up", doc["asked"] == body["asked"] + 1, doc["asked"])
+        check("interview: question has text", isinstance(q.get("text"), str) and q["text"], q)
+        body = {"findings": answer(q, doc["findings"]), "asked": doc["asked"]}
+    check("interview ends with a result", isinstance(result, dict) and "causes" in result,
+          kinds)
+    check("interview asks at most 8 questions", len(kinds) <= 8, kinds)
+
+    st, _, data, doc = post(p, "/api/v1/interview",
+                            {"text": "there is a knot next to my right shoulder blade", "asked": 0})
+    check("interview: text in, findings out", st == 200 and isinstance(doc, dict) and
+          any(f.get("state") == "present" for f in doc.get("findings", [])), data[:300])
+
+    st, _, data, doc = post(p, "/api/v1/interview",
+                            {"findings": [{"id": "chest_pressure", "state": "present"},
+                                          {"id": "pain_jaw", "state": "present"}], "asked": 0})
+    check("interview: red flag stops the interview at once",
+          st == 200 and isinstance(doc, dict) and doc["question"] is None and
+          doc["result"]["triage"]["level"] == "emergency", data[:300])
+    st, _, data, doc = post(p, "/api/v1/interview", {"findings": [], "asked": 50})
+    check("interview: past the question limit -> result", st == 200 and isinstance(doc, dict) and
+          doc["question"] is None and doc["result"] is not None, data[:300])
+
+
+def test_errors(p):
+    c = "/api/v1/consult"
+    # 400
+    st, _, data, doc = post(p, c, '{"text": ')
+    expect_error("400 truncated JSON", (st, {"content-type": "application/json"}, data, doc), 400, "bad_json")
+    check("400 message has line and column", is_error(doc, "bad_json") and
+          re.match(r"line \d+, column \d+: ", doc["error"]["message"]), doc)
+    expect_error("400 empty body", post(p, c, b""), 400, "bad_json")
+    expect_error("400 trailing garbage", post(p, c, '{"text": "a"} x'), 400, "bad_json")
+    expect_error("400 duplicate key", post(p, c, '{"text": "a", "text": "b"}'), 400, "bad_json")
+    expect_error("400 invalid UTF-8", post(p, c, b'{"text": "\xff\xfe"}'), 400, "bad_json")
+    expect_error("400 interview bad JSON", post(p, "/api/v1/interview", "{,}"), 400, "bad_json")
+    # 404
+    expect_error("404 unknown API path", request(p, "GET", "/api/v1/nope"), 404, "not_found")
+    expect_error("404 /api/v2", request(p, "GET", "/api/v2/health"), 404, "not_found")
+    expect_error("404 trailing slash", request(p, "GET", "/api/v1/health/"), 404, "not_found")
+    expect_error("404 POST to unknown API path", post(p, "/api/v1/nope", {}), 404, "not_found")
+    expect_error("404 missing static file", request(p, "GET", "/nope.html"), 404, "not_found")
+    # 405
+    got = request(p, "GET", c)
+    expect_error("405 GET consult", got, 405, "method_not_allowed")
+    check("405 has Allow: POST", got[1].get("allow") == "POST", got[1])
+    got = post(p, "/api/v1/health", {})
+    expect_error("405 POST health", got, 405, "method_not_allowed")
+    check("405 Allow lists GET", "GET" in got[1].get("allow", ""), got[1])
+    expect_error("405 DELETE regions", request(p, "DELETE", "/api/v1/regions"), 405, "method_not_allowed")
+    expect_error("405 PUT static", request(p, "PUT", "/index.html", b"x"), 405, "method_not_allowed")
+    # 413
+    pad = BODY_MAX - len('{"text": ""}')
+    exact = '{"text": "' + "a" * pad + '"}'
+    st, _, data, _ = post(p, c, exact)
+    check("a body of exactly 64 KB is accepted", len(exact) == BODY_MAX and st == 200, (st, data[:200]))
+    expect_error("413 one byte over (Content-Length)", post(p, c, exact[:-2] + 'a"}'), 413, "too_large")
+    expect_error("413 1 MB body", post(p, c, b"{" + b" " * (1 << 20) + b"}"), 413, "too_large")
+    reply = raw(p, b"POST /api/v1/consult HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                   b"Content-Length: 999999999\r\n\r\n{")
+    check("413 at once for a huge announced body (not read)", raw_status(reply) == 413, reply[:200])
+
+    def chunks(n, size=4096):
+        sent = 0
+        while sent < n:
+            k = min(size, n - sent)
+            sent += k
+            yield b" " * k
+
+    conn = http.client.HTTPConnection("127.0.0.1", p, timeout=15)
+    try:
+        conn.request("POST", c, body=chunks(BODY_MAX + 1000), headers=JSON, encode_chunked=True)
+        r = conn.getresponse()
+        doc = json.loads(r.read())
+        check("413 chunked body over the limit", r.status == 413 and is_error(doc, "too_large"),
+              (r.status, doc))
+    finally:
+        conn.close()
+    # A chunked body that never ends is cut off, not read forever.
+    s = socket.create_connection(("127.0.0.1", p), timeout=20)
+    try:
+        s.sendall(b"POST /api/v1/consult HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"%x\r\n%s\r\n" % (65536, b" " * 65536)
+        closed = False
+        for _ in range(200):                       # up to 13 MB
+            try:
+                s.sendall(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+        check("endless chunked body: connection dropped", closed)
+    finally:
+        s.close()
+    # 415
+    expect_error("415 text/plain", post(p, c, {"text": "a"}, "text/plain"), 415, "unsupported_media_type")
+    expect_error("415 no content type", post(p, c, {"text": "a"}, None), 415, "unsupported_media_type")
+    expect_error("415 form", post(p, c, "text=a", "application/x-www-form-urlencoded"), 415,
+                 "unsupported_media_type")
+    expect_error("415 latin1 charset", post(p, c, {"text": "a"}, "application/json; charset=latin1"),
+                 415, "unsupported_media_type")
+    expect_error("415 application/jsonx", post(p, c, {"text": "a"}, "application/jsonx"), 415,
+                 "unsupported_media_type")
+    expect_error("415 on interview", post(p, "/api/v1/interview", {}, "text/json"), 415,
+                 "unsupported_media_type")
+    # 422
+    expect_error("422 array body", post(p, c, []), 422, "invalid")
+    expect_error("422 string body", post(p, c, '"hello"'), 422, "invalid")
+    expect_error("422 text not a string", post(p, c, {"text": 5}), 422, "invalid")
+    expect_error("422 unknown finding id", post(p, c, {"findings": [{"id": "no_such_finding",
+                                                                     "state": "present"}]}),
+                 422, "invalid")
+    got = post(p, c, {"findings": [{"id": "no_such_finding", "state": "present"}]})
+    check("422 message names the field", is_error(got[3], "invalid") and
+          ("no_such_finding" in got[3]["error"]["message"] or
+           "findings" in got[3]["error"]["message"]), got[3])
+    expect_error("422 bad state", post(p, c, {"findings": [{"id": "pain_medial_border",
+                                                            "state": "maybe"}]}), 422, "invalid")
+    expect_error("422 findings not a list", post(p, c, {"findings": "pain_medial_border"}), 422,
+                 "invalid")
+    expect_error("422 bad side", post(p, c, {"findings": [{"id": "pain_medial_border",
+                                                           "state": "present", "side": "up"}]}),
+                 422, "invalid")
+    expect_error("422 bad dominant_hand", post(p, c, {"text": "a", "dominant_hand": 3}), 422, "invalid")
+    i = "/api/v1/interview"
+    expect_error("422 interview asked -1", post(p, i, {"findings": [], "asked": -1}), 422, "invalid")
+    expect_error("422 interview asked text", post(p, i, {"findings": [], "asked": "two"}), 422,
+                 "invalid")
+    expect_error("422 interview unknown finding", post(p, i, {"findings": [{"id": "zzz"}]}), 422,
+                 "invalid")
+
+
+def test_static(p, web):
+    st, h, data, _ = request(p, "GET", "/")
+    check("/ serves index.html", st == 200 and b"knotfinder test" in data and
+          h.get("content-type") == "text/html; charset=utf-8", (st, h, data[:100]))
+    check("static: CSP and nosniff", "default-src 'self'" in h.get("content-security-policy", "")
+          and h.get("x-content-type-options") == "nosniff", h)
+    check("static: revalidated cache", h.get("cache-control") == "no-cache" and
+          "last-modified" in h, h)
+    lm = h.get("last-modified", "")
+    st, h2, data, _ = request(p, "GET", "/", headers={"If-Modified-Since": lm})
+    check("static: 304 when not modified", st == 304 and data == b"", st)
+    for path, ctype in (("/js/app.js", "text/javascript; charset=utf-8"),
+                        ("/style.css", "text/css; charset=utf-8"),
+                        ("/map.svg", "image/svg+xml"),
+                        ("/data.bin", "application/octet-stream"),
+                        ("/index.html", "text/html; charset=utf-8")):
+        st, h, data, _ = request(p, "GET", path)
+        check("static %s is %s" % (path, ctype), st == 200 and h.get("content-type") == ctype,
+              (st, h.get("content-type")))
+    st, h, data, _ = request(p, "GET", "/js/app.js?v=3")
+    check("static: query string ignored", st == 200 and b"console.log" in data, st)
+    st, h, data, _ = request(p, "HEAD", "/js/app.js")
+    check("static: HEAD", st == 200 and data == b"" and h.get("content-length") == "19", (st, h))
+    # Ways out of the folder, and things that are not plain files.
+    for path in ("/../secret.txt", "/js/../../secret.txt", "/%2e%2e/secret.txt",
+                 "/%2E%2E/%2E%2E/secret.txt", "/js/%2e%2e/%2e%2e/secret.txt", "/..%2fsecret.txt",
+                 "/link.txt", "/up/secret.txt", "/.hidden", "/js/./app.js", "/fifo", "/empty",
+                 "/empty/", "//etc/passwd", "/%00index.html", "/index.html%00.js",
+                 "/..\\secret.txt", "/etc/passwd"):
+        reply = raw(p, b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        st = raw_status(reply)
+        check("no escape: %s" % path, st in (400, 404) and b"SECRET" not in reply and
+              b"root:" not in reply, reply[:160])
+    reply = raw(p, b"GET http://t/index.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    check("absolute-form target: no crash", raw_status(reply) in (200, 400, 404), reply[:100])
+
+
+def test_limits(web):
+    s = Server(web, "--timeout", "3", "--threads", "1", "--max-conns", "3")
+    p = s.port
+    if not check("second server starts", p is not None, s.line):
+        s.stop(signal.SIGKILL)
+        return
+    # A client that sends half a request and goes quiet is closed.
+    c = socket.create_connection(("127.0.0.1", p), timeout=10)
+    c.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\n")
+    t0 = time.time()
+    try:
+        got = c.recv(100)
+    except (ConnectionResetError, socket.timeout):
+        got = b""
+    took = time.time() - t0
+    c.close()
+    check("idle client closed after the timeout", got == b"" and 2.0 < took < 9.0, (got, took))
+    # A client that trickles its body gets cut off too.
+    c = socket.create_connection(("127.0.0.1", p), timeout=20)
+    c.sendall(b"POST /api/v1/consult HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+              b"Content-Length: 1000\r\n\r\n")
+    t0 = time.time()
+    dropped = False
+    while time.time() - t0 < 12:
+        try:
+            c.sendall(b" ")
+            r, _, _ = select.select([c], [], [], 1.0)
+            if r and c.recv(100) == b"":
+                dropped = True
+                break
+        except (BrokenPipeError, ConnectionResetError):
+            dropped = True
+            break
+    c.close()
+    check("trickling body cut off by the deadline", dropped, time.time() - t0)
+    # The connection cap: with 3 held open, a 4th waits unanswered (in the
+    # kernel's queue), and is answered once one of the 3 goes away.
+    held = [socket.create_connection(("127.0.0.1", p), timeout=5) for _ in range(3)]
+    time.sleep(0.3)
+    c = socket.create_connection(("127.0.0.1", p), timeout=5)
+    c.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    r, _, _ = select.select([c], [], [], 1.0)
+    check("connection cap: a 4th connection waits", not r, "answered while 3 were open")
+    for h in held:
+        h.close()
+    reply = b""
+    try:
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    c.close()
+    check("connection cap: served once a slot frees", raw_status(reply) == 200, reply[:100])
+    rc = s.stop(signal.SIGINT)
+    check("SIGINT stops cleanly with 0", rc == 0, (rc, s.stderr[-600:]))
+    check("no sanitizer report (second server)", b"Sanitizer" not in s.stderr and
+          b"runtime error" not in s.stderr, s.stderr[-600:])
+
+
+def test_command_line(web, busy_port):
+    r = subprocess.run([BIN, "--kb", KB, "serve", "--port", "70000"], capture_output=True, timeout=30)
+    check("--port 70000 is a usage error (2)", r.returncode == 2 and b"--port" in r.stderr,
+          (r.returncode, r.stderr))
+    r = subprocess.run([BIN, "--kb", KB, "serve", "--frobnicate"], capture_output=True, timeout=30)
+    check("unknown option is a usage error (2)", r.returncode == 2, (r.returncode, r.stderr))
+    r = subprocess.run([BIN, "--kb", KB, "serve", "--bind", "not an address!"], capture_output=True,
+                       timeout=30)
+    check("bad --bind: clear error", r.returncode not in (0, None) and b"address" in r.stderr,
+          (r.returncode, r.stderr))
+    r = subprocess.run([BIN, "--kb", KB, "--web", web, "serve", "--port", str(busy_port)],
+                       capture_output=True, timeout=30)
+    check("port in use: clear error", r.returncode != 0 and b"cannot listen" in r.stderr,
+          (r.returncode, r.stderr))
+    r = subprocess.run([BIN, "--kb", "/nonexistent-kb", "serve", "--port", "0"], capture_output=True,
+                       timeout=30)
+    check("missing KB: exit 4", r.returncode == 4, (r.returncode, r.stderr[:200]))
+
+
+def main():
+    if not os.access(BIN, os.X_OK):
+        print("no binary at %s (build it with make)" % BIN)
+        print("0 passed, 1 failed")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="kf-api-") as tmp:
+        web = make_web(tmp)
+        srv = Server(web)
+        p = srv.port
+        check("startup prints the URL", p is not None, srv.line)
+        if p is None:
+            srv.stop(signal.SIGKILL)
+            print(srv.stderr.decode(errors="replace")[-2000:])
+        else:
+            try:
+                for t in (test_basics, test_consult, test_interview, test_errors):
+                    try:
+                        t(p)
+                    except Exception as e:         # a crash or hang of the server lands here
+                        check("%s ran to the end" % t.__name__, False, repr(e))
+                try:
+                    test_static(p, web)
+                except Exception as e:
+                    check("test_static ran to the end", False, repr(e))
+                st, _, _, _ = request(p, "GET", "/api/v1/health")
+                check("server still healthy after all that", st == 200, st)
+                test_command_line(web, p)
+            finally:
+                rc = srv.stop(signal.SIGTERM)
+            check("SIGTERM stops cleanly with 0", rc == 0, (rc, srv.stderr[-800:]))
+            check("no sanitizer report", b"Sanitizer" not in srv.stderr and
+                  b"runtime error" not in srv.stderr, srv.stderr[-800:])
+        try:
+            test_limits(web)
+        except Exception as e:
+            check("test_limits ran to the end", False, repr(e))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
