@@ -1,8 +1,407 @@
-/* interview.c — placeholder: the CLI interview lands with issue 3. */
+/*
+ * interview.c — `knotfinder interview`: an adaptive interview in the
+ * terminal.  The engine is stateless (kf_next_question takes the findings so
+ * far); this file only asks, reads answers and adds them as findings.
+ *
+ * Input comes through libedit when stdin is a terminal (line editing and
+ * history) and through plain getline otherwise, with the same prompts, so
+ * scripts and tests can pipe answers in.  "quit" or end of input stops.
+ */
 #include "cli.h"
+#include "render.h"
+#include "text.h"
+
+#include <ctype.h>
+#include <editline/readline.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_QUESTIONS 8
+
+typedef struct {
+    bool tty;
+    char *line;          /* last line read (owned) */
+    size_t cap;
+} input;
+
+/* Reads one answer; returns NULL at end of input.  The line is trimmed and
+ * stays valid until the next call. */
+static const char *ask_line(input *in, const char *prompt)
+{
+    if (in->tty) {
+        free(in->line);
+        in->line = readline(prompt);
+        if (!in->line)
+            return NULL;
+        if (*in->line)
+            add_history(in->line);
+    } else {
+        fputs(prompt, stdout);
+        fflush(stdout);
+        ssize_t n = getline(&in->line, &in->cap, stdin);
+        if (n < 0)
+            return NULL;
+        printf("%s", in->line);       /* echo, so a piped transcript reads well */
+        if (n == 0 || in->line[n - 1] != '\n')
+            putchar('\n');
+    }
+    char *s = in->line;
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static bool is_quit(const char *s)
+{
+    return !strcasecmp(s, "quit") || !strcasecmp(s, "q") || !strcasecmp(s, "exit") ||
+           !strcasecmp(s, "stop");
+}
+
+typedef enum { ANS_YES, ANS_NO, ANS_UNSURE, ANS_WORDS } answer;
+
+static answer classify(const char *s)
+{
+    static const char *const yes[] = { "y", "yes", "yeah", "yep", "yup", "sure", "true",
+                                       "correct", "right", "definitely", "often", NULL };
+    static const char *const no[] = { "n", "no", "nope", "nah", "never", "false", "not really",
+                                      "none", NULL };
+    static const char *const unsure[] = { "?", "not sure", "unsure", "dont know", "don't know",
+                                          "dunno", "maybe", "idk", "sometimes", "skip", "", NULL };
+    char low[64];
+    size_t n = strlen(s);
+    if (n >= sizeof low)
+        return ANS_WORDS;
+    for (size_t i = 0; i <= n; i++)
+        low[i] = (char)tolower((unsigned char)s[i]);
+    while (n && (low[n - 1] == '.' || low[n - 1] == '!'))
+        low[--n] = '\0';
+    for (int i = 0; yes[i]; i++)
+        if (!strcmp(low, yes[i]))
+            return ANS_YES;
+    for (int i = 0; no[i]; i++)
+        if (!strcmp(low, no[i]))
+            return ANS_NO;
+    for (int i = 0; unsure[i]; i++)
+        if (!strcmp(low, unsure[i]))
+            return ANS_UNSURE;
+    return ANS_WORDS;
+}
+
+static void add(kf_findings *f, int finding, kf_state st, kf_side side)
+{
+    kf_fact x = { .finding = finding, .state = st, .side = side, .origin = KF_FROM_ANSWER,
+                  .alt = -1, .start = -1 };
+    kf_findings_add(f, &x);
+}
+
+/* Reads free words into `f` (as text findings); returns the fact about
+ * `want` they gave, if any. */
+static const kf_fact *read_words(const kf_kb *kb, const char *s, kf_findings *f,
+                                 kf_findings *scratch, int want)
+{
+    kf_findings_free(scratch);
+    kf_findings_init(scratch);
+    kf_buf err;
+    kf_buf_init(&err);
+    if (kf_text_read(kb, s, strlen(s), scratch, &err) != KF_OK)
+        printf("  (%s)\n", err.len ? err.s : "I could not read that");
+    kf_buf_free(&err);
+    for (int i = 0; i < scratch->n; i++) {
+        kf_fact x = scratch->v[i];
+        x.start = -1;           /* the span points into the answer, not the seed */
+        x.origin = KF_FROM_ANSWER;
+        kf_findings_add(f, &x);
+    }
+    if (scratch->dominant)
+        f->dominant = scratch->dominant;
+    if (scratch->age >= 0)
+        f->age = scratch->age;
+    return want >= 0 ? kf_findings_get(scratch, want) : NULL;
+}
+
+static void wrap_print(const char *s, int indent)
+{
+    kf_buf b;
+    kf_buf_init(&b);
+    kf_buf_printf(&b, "%*s%s", indent, "", s);
+    /* simple wrap at 78 columns */
+    int col = 0;
+    for (size_t i = 0; i < b.len; i++) {
+        if (b.s[i] == ' ' && col > 70) {
+            printf("\n%*s", indent + 2, "");
+            col = indent + 2;
+            continue;
+        }
+        putchar(b.s[i]);
+        col = b.s[i] == '\n' ? 0 : col + 1;
+    }
+    putchar('\n');
+    kf_buf_free(&b);
+}
+
+/* Parses "3r 5l 12, 7 both" into region findings; returns how many. */
+static int parse_regions(const kf_kb *kb, const char *s, kf_findings *f)
+{
+    int n = 0;
+    const char *p = s;
+    while (*p) {
+        while (*p && !isdigit((unsigned char)*p)) {
+            if (isalpha((unsigned char)*p))
+                return 0;      /* words: not a list of numbers */
+            p++;
+        }
+        if (!*p)
+            break;
+        long v = strtol(p, (char **)&p, 10);
+        kf_side side = KF_SIDE_NONE;
+        while (*p == ' ')
+            p++;
+        if (!strncasecmp(p, "both", 4)) { side = KF_SIDE_BOTH; p += 4; }
+        else if (!strncasecmp(p, "left", 4)) { side = KF_SIDE_LEFT; p += 4; }
+        else if (!strncasecmp(p, "right", 5)) { side = KF_SIDE_RIGHT; p += 5; }
+        else if (*p == 'l' || *p == 'L') { side = KF_SIDE_LEFT; p++; }
+        else if (*p == 'r' || *p == 'R') { side = KF_SIDE_RIGHT; p++; }
+        else if (*p == 'b' || *p == 'B') { side = KF_SIDE_BOTH; p++; }
+        if (v < 1 || v > kb->n_regions)
+            return 0;
+        const kf_region *g = &kb->regions[v - 1];
+        add(f, g->finding, KF_PRESENT, g->sided ? side : KF_SIDE_NONE);
+        n++;
+    }
+    return n;
+}
+
+/* Asks one question and records the answer.  Returns false at quit/EOF. */
+static bool ask_one(const kf_kb *kb, const kf_question *q, kf_findings *f, kf_findings *scratch,
+                    input *in, int number)
+{
+    printf("\nQuestion %d. ", number);
+    switch (q->kind) {
+    case KF_Q_WHERE: {
+        printf("%s\n", kf_question_text(kb, q));
+        for (int v = 0; v < 2; v++) {
+            printf("  %s:\n", v == 0 ? "Back" : "Front");
+            for (int i = 0; i < kb->n_regions; i++)
+                if (kb->regions[i].back == (v == 0))
+                    printf("  %2d  %s%s\n", i + 1, kb->regions[i].label,
+                           kb->regions[i].sided ? "" : " (middle)");
+        }
+        for (int tries = 0; tries < 3; tries++) {
+            const char *s = ask_line(in, "Numbers with l/r/b for the side (e.g. 5r 9l), or your own words: ");
+            if (!s || is_quit(s))
+                return false;
+            if (parse_regions(kb, s, f))
+                return true;
+            if (*s) {
+                read_words(kb, s, f, scratch, -1);
+                for (int i = 0; i < scratch->n; i++)
+                    if (kb->findings[scratch->v[i].finding].kind == KF_FIND_LOCATION)
+                        return true;
+            }
+            printf("  I did not catch a place. Type numbers from the list, or words such as "
+                   "\"between my right shoulder blade and spine\".\n");
+        }
+        /* Three misses: move on rather than loop; record "not sure". */
+        add(f, kb->regions[0].finding, KF_UNSURE, KF_SIDE_NONE);
+        return true;
+    }
+    case KF_Q_SCREEN: {
+        printf("%s\n", kf_question_text(kb, q));
+        for (int i = 0; i < q->n_screen; i++) {
+            const kf_finding_def *d = &kb->findings[q->screen[i]];
+            printf("  %2d  %s\n", i + 1, d->label);
+        }
+        for (int tries = 0; tries < 3; tries++) {
+            const char *s = ask_line(in, "Numbers that apply, or \"none\": ");
+            if (!s || is_quit(s))
+                return false;
+            answer a = classify(s);
+            if (a == ANS_NO || !strcasecmp(s, "none") || !strcmp(s, "0")) {
+                for (int i = 0; i < q->n_screen; i++)
+                    add(f, q->screen[i], KF_ABSENT, KF_SIDE_NONE);
+                return true;
+            }
+            bool chosen[256] = { false };
+            bool ok = a != ANS_UNSURE, any = false;
+            for (const char *p = s; *p && ok;) {
+                if (isdigit((unsigned char)*p)) {
+                    long v = strtol(p, (char **)&p, 10);
+                    if (v < 1 || v > q->n_screen || v > 255)
+                        ok = false;
+                    else
+                        chosen[v] = any = true;
+                } else if (isalpha((unsigned char)*p))
+                    ok = false;
+                else
+                    p++;
+            }
+            if (ok && any) {
+                for (int i = 0; i < q->n_screen; i++)
+                    add(f, q->screen[i], chosen[i + 1] ? KF_PRESENT : KF_ABSENT, KF_SIDE_NONE);
+                return true;
+            }
+            if (a == ANS_WORDS) {
+                read_words(kb, s, f, scratch, -1);
+                for (int i = 0; i < q->n_screen; i++)
+                    if (!kf_findings_get(scratch, q->screen[i]))
+                        add(f, q->screen[i], KF_UNSURE, KF_SIDE_NONE);
+                return true;
+            }
+            printf("  Please type the numbers that apply (e.g. 2 5), or \"none\".\n");
+        }
+        for (int i = 0; i < q->n_screen; i++)
+            add(f, q->screen[i], KF_UNSURE, KF_SIDE_NONE);
+        return true;
+    }
+    case KF_Q_CLARIFY: {
+        const kf_finding_def *a = &kb->findings[q->finding], *b = &kb->findings[q->alt];
+        printf("Your words could mean two places.\n  1  %s\n  2  %s\n  3  not sure\n",
+               a->label, b->label);
+        const kf_fact *was = kf_findings_get(f, q->finding);
+        kf_side side = was ? was->side : KF_SIDE_NONE;
+        for (int tries = 0; tries < 3; tries++) {
+            const char *s = ask_line(in, "1, 2 or 3: ");
+            if (!s || is_quit(s))
+                return false;
+            if (!strcmp(s, "1")) {
+                add(f, q->finding, KF_PRESENT, side);
+                add(f, q->alt, KF_ABSENT, KF_SIDE_NONE);
+                return true;
+            }
+            if (!strcmp(s, "2")) {
+                add(f, q->alt, KF_PRESENT, side);
+                add(f, q->finding, KF_UNSURE, KF_SIDE_NONE);
+                return true;
+            }
+            if (!strcmp(s, "3") || classify(s) == ANS_UNSURE) {
+                add(f, q->alt, KF_UNSURE, KF_SIDE_NONE);
+                return true;
+            }
+            printf("  Please answer 1, 2 or 3.\n");
+        }
+        add(f, q->alt, KF_UNSURE, KF_SIDE_NONE);
+        return true;
+    }
+    case KF_Q_FINDING: {
+        wrap_print(kf_question_text(kb, q), 0);
+        const char *s = ask_line(in, "[yes / no / not sure, or your own words] ");
+        if (!s || is_quit(s))
+            return false;
+        const kf_fact *was = kf_findings_get(f, q->finding);
+        kf_side side = was ? was->side : KF_SIDE_NONE;
+        switch (classify(s)) {
+        case ANS_YES:    add(f, q->finding, KF_PRESENT, side); break;
+        case ANS_NO:     add(f, q->finding, KF_ABSENT, KF_SIDE_NONE); break;
+        case ANS_UNSURE: add(f, q->finding, KF_UNSURE, KF_SIDE_NONE); break;
+        case ANS_WORDS: {
+            const kf_fact *got = read_words(kb, s, f, scratch, q->finding);
+            if (!got)
+                add(f, q->finding, KF_UNSURE, KF_SIDE_NONE);
+            break;
+        }
+        }
+        return true;
+    }
+    default:
+        return true;
+    }
+}
+
 int kf_cmd_interview(kf_cli *c, int argc, char **argv)
 {
-    fprintf(stderr, "knotfinder: interview is not built yet\n");
-    return KF_EXIT_INTERNAL;
+    bool json = c->json;
+    kf_buf seed;
+    kf_buf_init(&seed);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = true;
+        else {
+            if (seed.len)
+                kf_buf_add(&seed, " ", 1);
+            kf_buf_puts(&seed, argv[i]);
+        }
+    }
+    kf_kb *kb = kf_cli_load_kb(c);
+    if (!kb) {
+        kf_buf_free(&seed);
+        return KF_EXIT_KB;
+    }
+    input in = { .tty = isatty(0) && isatty(1) };
+    kf_findings f, scratch;
+    kf_findings_init(&f);
+    kf_findings_init(&scratch);
+    int rc = KF_EXIT_OK;
+    printf("knotfinder interview: a few questions to find what keeps your knot coming back.\n"
+           "Answer yes, no, not sure, or in your own words. Type quit to stop.\n");
+    if (seed.len) {
+        kf_buf err;
+        kf_buf_init(&err);
+        if (kf_text_read(kb, seed.s, seed.len, &f, &err) != KF_OK) {
+            fprintf(stderr, "knotfinder interview: %s\n", err.len ? err.s : "cannot read the words");
+            kf_buf_free(&err);
+            rc = KF_EXIT_INPUT;
+            goto out;
+        }
+        kf_buf_free(&err);
+    }
+    int asked = 0;
+    bool quit = false;
+    for (;;) {
+        kf_question q = kf_next_question(kb, &f, asked, MAX_QUESTIONS);
+        if (q.kind == KF_Q_NONE) {
+            kf_question_free(&q);
+            break;
+        }
+        asked++;
+        bool ok = ask_one(kb, &q, &f, &scratch, &in, asked);
+        kf_question_free(&q);
+        if (!ok) {
+            quit = true;
+            break;
+        }
+    }
+    if (quit) {
+        printf("\nInterview stopped; nothing was decided. Run it again any time.\n");
+        goto out;
+    }
+    kf_result *r = kf_consult(kb, &f);
+    if (!r) {
+        rc = KF_EXIT_INTERNAL;
+        goto out;
+    }
+    if (json) {
+        json_t *j = kf_result_json(kb, r, seed.s);
+        json_object_set_new(j, "questions_asked", json_integer(asked));
+        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        putchar('\n');
+        json_decref(j);
+    } else {
+        kf_buf out;
+        kf_buf_init(&out);
+        printf("\n");
+        kf_render_text(kb, r, seed.s, &out, 80);
+        fwrite(out.s, 1, out.len, stdout);
+        kf_buf_free(&out);
+        printf("\nAnswers used (%d question%s):\n", asked, asked == 1 ? "" : "s");
+        for (int i = 0; i < f.n; i++) {
+            const kf_fact *x = &f.v[i];
+            if (x->origin != KF_FROM_ANSWER)
+                continue;
+            printf("  %-9s %s%s%s\n", x->state == KF_PRESENT ? "yes" : x->state == KF_ABSENT ? "no" : "not sure",
+                   kb->findings[x->finding].label, x->side ? ", " : "", kf_side_name(x->side));
+        }
+    }
+    kf_result_free(r);
+out:
+    free(in.line);
+    kf_findings_free(&f);
+    kf_findings_free(&scratch);
+    kf_buf_free(&seed);
+    kf_kb_free(kb);
+    return rc;
 }
