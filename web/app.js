@@ -311,7 +311,8 @@
     var urgent = lv === 'emergency' || lv === 'doctor_soon';
     var box = h('div', { 'class': 'kf-banner kf-level-' + lv, role: urgent ? 'alert' : null,
                          'data-level': lv, 'aria-labelledby': compact ? null : 'banner-title' }, [
-      h(compact ? 'p' : 'h2', { 'class': 'kf-banner-title', id: compact ? null : 'banner-title', text: L.title })
+      h(compact ? 'p' : 'h2', { 'class': 'kf-banner-title', id: compact ? null : 'banner-title',
+                                 tabindex: compact ? null : '-1', text: L.title })
     ]);
     if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
     if (L.lead && !compact) box.appendChild(h('p', { text: L.lead }));
