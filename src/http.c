@@ -775,9 +775,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     return dispatch(s, conn, url, method, r);
 }
 
-/* Decodes %XX escapes in the path in place, except %00: a NUL would cut
- * the path short without anyone noticing ("/app.js%00.png"), so it stays
- * as written and names no file. */
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
@@ -789,6 +786,9 @@ static int hexval(char c)
     return -1;
 }
 
+/* Decodes %XX escapes in the path in place, except %00: a NUL would cut
+ * the path short without anyone noticing ("/app.js%00.png"), so it stays
+ * as written and names no file. */
 static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
 {
     char *w = s;
