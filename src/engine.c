@@ -129,7 +129,7 @@ static bool evidence_build(const kf_kb *kb, const kf_findings *f, evidence *e, b
 }
 
 /* Quickscore.  Returns false when precision was lost. */
-static bool quickscore(const kf_kb *kb, const evidence *e, double *post)
+static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, double *post)
 {
     int nr = e->nr, np = e->np;
     long double *prod = kf_malloc((size_t)(nr + 1) * sizeof *prod);
@@ -161,7 +161,7 @@ static bool quickscore(const kf_kb *kb, const evidence *e, double *post)
         }
         long double G = powl(leakq, size + e->nn);
         for (int r = 0; r < nr; r++) {
-            double pi = kb->causes[e->rel[r]].prior;
+            double pi = prior[e->rel[r]];
             G *= (1 - pi) + pi * prod[r];
         }
         long double term = (size & 1) ? -G : G;
@@ -169,14 +169,14 @@ static bool quickscore(const kf_kb *kb, const evidence *e, double *post)
         if (fabsl(term) > maxterm)
             maxterm = fabsl(term);
         for (int r = 0; r < nr; r++) {
-            double pi = kb->causes[e->rel[r]].prior;
+            double pi = prior[e->rel[r]];
             num[r] += term * prod[r] / ((1 - pi) + pi * prod[r]);
         }
     }
     bool ok = Z > maxterm * 1e-13L * (long double)total && Z > 0;
     if (ok)
         for (int r = 0; r < nr; r++) {
-            double pi = kb->causes[e->rel[r]].prior;
+            double pi = prior[e->rel[r]];
             double p = (double)(pi * num[r] / Z);
             post[e->rel[r]] = p < 0 ? 0 : p > 1 ? 1 : p;
         }
@@ -186,7 +186,7 @@ static bool quickscore(const kf_kb *kb, const evidence *e, double *post)
 }
 
 /* Exact over cause sets of size <= 2 (an approximation of the full model). */
-static void enumerate2(const kf_kb *kb, const evidence *e, double *post)
+static void enumerate2(const kf_kb *kb, const evidence *e, const double *prior, double *post)
 {
     int nr = e->nr, np = e->np;
     double *acc = kf_calloc((size_t)(nr + 1), sizeof *acc);
@@ -198,9 +198,9 @@ static void enumerate2(const kf_kb *kb, const evidence *e, double *post)
     double w0 = pow(kb->leak, np);
     total += w0;
     for (int a = 0; a < nr; a++) {
-        double pa = kb->causes[e->rel[a]].prior;
+        double pa = prior[e->rel[a]];
         for (int b = a; b < nr; b++) {
-            double pb = kb->causes[e->rel[b]].prior;
+            double pb = prior[e->rel[b]];
             double w = pa / (1 - pa) * e->qneg[a];
             if (b != a)
                 w *= pb / (1 - pb) * e->qneg[b];
@@ -217,22 +217,74 @@ static void enumerate2(const kf_kb *kb, const evidence *e, double *post)
         }
     }
     for (int r = 0; r < nr; r++)
-        post[e->rel[r]] = total > 0 ? acc[r] / total : kb->causes[e->rel[r]].prior;
+        post[e->rel[r]] = total > 0 ? acc[r] / total : prior[e->rel[r]];
     kf_free(acc);
 }
 
-bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post)
+/* One pass of the network with the given priors. */
+static bool posterior_pass(const kf_kb *kb, const evidence *e, const double *prior, double *post)
 {
     for (int c = 0; c < kb->n_causes; c++)
-        post[c] = kb->causes[c].prior;
+        post[c] = prior[c];
+    bool exact = quickscore(kb, e, prior, post);
+    if (!exact)
+        enumerate2(kb, e, prior, post);
+    return exact;
+}
+
+bool kf_network_posterior(const kf_kb *kb, const kf_findings *f, const double *prior,
+                          double *post)
+{
     evidence e;
     bool trimmed;
-    if (!evidence_build(kb, f, &e, &trimmed))
+    if (!evidence_build(kb, f, &e, &trimmed)) {
+        for (int c = 0; c < kb->n_causes; c++)
+            post[c] = prior[c];
         return false;
-    bool exact = quickscore(kb, &e, post);
-    if (!exact)
-        enumerate2(kb, &e, post);
+    }
+    bool exact = posterior_pass(kb, &e, prior, post);
     evidence_free(&e);
+    return exact && !trimmed;
+}
+
+/* How much a present habit raises the chance that a muscle it keeps short
+ * is tight. */
+#define KF_KEEPS_STRENGTH 0.5
+
+bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post)
+{
+    evidence e;
+    bool trimmed;
+    double *prior = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *prior);
+    if (!prior || !evidence_build(kb, f, &e, &trimmed)) {
+        kf_free(prior);
+        for (int c = 0; c < kb->n_causes; c++)
+            post[c] = kb->causes[c].prior;
+        return false;
+    }
+    /* Habits act on the findings through the muscles they keep tight, a
+     * third layer the two-layer network lacks.  Pass 1 weighs the habits on
+     * what the person reports; pass 2 raises the prior of each muscle a
+     * likely habit keeps short, so "I mouse all day" lifts the lat without
+     * the lat explaining the mousing away. */
+    for (int c = 0; c < kb->n_causes; c++)
+        prior[c] = kb->causes[c].prior;
+    bool exact = posterior_pass(kb, &e, prior, post);
+    bool raised = false;
+    for (int h = 0; h < kb->n_causes; h++) {
+        const kf_cause *hc = &kb->causes[h];
+        if (!hc->n_keeps || post[h] <= hc->prior)
+            continue;
+        for (int k = 0; k < hc->n_keeps; k++) {
+            int m = hc->keeps[k];
+            prior[m] = 1 - (1 - prior[m]) * (1 - KF_KEEPS_STRENGTH * post[h]);
+            raised = true;
+        }
+    }
+    if (raised)
+        exact = posterior_pass(kb, &e, prior, post) && exact;
+    evidence_free(&e);
+    kf_free(prior);
     return exact && !trimmed;
 }
 

@@ -76,6 +76,11 @@ void kf_result_free(kf_result *r);
  * Returns false when it had to approximate. */
 bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post);
 
+/* The two-layer noisy-OR network alone, with the given priors (array of
+ * kb->n_causes); kf_posterior adds the habit -> muscle layer on top. */
+bool kf_network_posterior(const kf_kb *kb, const kf_findings *f, const double *prior,
+                          double *post);
+
 /* The next interview question for the findings so far.  `asked` is how many
  * questions were already asked; after `max_q` it returns KF_Q_NONE.  The
  * screen array of the result is owned by the caller (kf_question_free). */

@@ -831,7 +831,7 @@ static void build_causes(loader *L)
                 nlinks += !strcmp(b->kvs[j].key, mech_keys[m]);
     }
     /* Room for generated "kept tight by" links too. */
-    int room = nlinks * 4 + 64;
+    int room = nlinks + 1;
     kb->links = arena_alloc(&L->a, (size_t)room * sizeof *kb->links);
     if (!kb->links)
         return;
@@ -924,37 +924,6 @@ static void build_causes(loader *L)
                 err_at(L, b ? b->file : "?", line, "%s keeps_tight: %s is not a muscle", k->id,
                        kb->causes[k->keeps[j]].id);
             }
-    }
-    /* Generated links: a muscle that a habit keeps tight is also suggested by
-     * the habit's reported findings (weaker than the habit itself). */
-    int nl = kb->n_links;
-    for (int h = 0; h < kb->n_causes; h++) {
-        const kf_cause *hc = &kb->causes[h];
-        for (int j = 0; j < hc->n_keeps; j++) {
-            int m = hc->keeps[j];
-            for (int q = 0; q < nl; q++) {
-                const kf_link *hl = &kb->links[q];
-                if (hl->cause != h || hl->mech != KF_MECH_REPORTS)
-                    continue;
-                bool have = false;
-                for (int r = 0; r < kb->n_links; r++)
-                    have |= kb->links[r].cause == m && kb->links[r].finding == hl->finding;
-                if (have || kb->n_links >= room)
-                    continue;
-                kf_link *ln = &kb->links[kb->n_links++];
-                ln->cause = m;
-                ln->finding = hl->finding;
-                ln->p = hl->p * 0.5 < kb->strengths[2] ? hl->p * 0.5 : kb->strengths[2];
-                ln->mech = KF_MECH_KEEPS;
-                char *why = arena_alloc(&L->a, strlen(hc->name) + strlen(kb->causes[m].name) + 64);
-                if (why)
-                    sprintf(why, "%s keeps the %s short and tight.", hc->name, kb->causes[m].name);
-                if (why && why[0] >= 'a' && why[0] <= 'z')
-                    why[0] = (char)(why[0] - 'a' + 'A');
-                ln->why = why ? why : "";
-                ln->source = hc->source;
-            }
-        }
     }
     /* Per-cause link index lists. */
     for (int i = 0; i < kb->n_causes; i++) {

@@ -65,21 +65,6 @@ static const char *find_dir(const char *env, const char *name)
     return name;
 }
 
-kf_kb *kf_cli_load_kb(const kf_cli *c)
-{
-    kf_kb *kb = NULL;
-    kf_buf errs;
-    kf_buf_init(&errs);
-    kf_err e = kf_kb_load(c->kb_dir, &kb, &errs);
-    if (e != KF_OK) {
-        fprintf(stderr, "%s", errs.len ? errs.s : "");
-        fprintf(stderr, "knotfinder: cannot load the knowledge base from %s: %s\n",
-                c->kb_dir, kf_strerror(e));
-    }
-    kf_buf_free(&errs);
-    return kb;
-}
-
 static const struct {
     const char *name;
     int (*fn)(kf_cli *, int, char **);

@@ -314,7 +314,13 @@ static kf_side side_of(const token *k)
 static kf_side find_side(const token *v, int n, int first, int last)
 {
     int best = -1, bestd = 1 << 30;
-    for (int j = first - 1, d = 1; j >= 0 && d <= 8; j--, d++) {
+    for (int j = first; j <= last; j++)      /* "my left shoulder blade" */
+        if (v[j].side_ok) {
+            best = j;
+            bestd = 0;
+            break;
+        }
+    for (int j = first - 1, d = 1; best < 0 && j >= 0 && d <= 8; j--, d++) {
         if (v[j].kind == T_STOP)
             break;
         if (v[j].side_ok) {

@@ -1,0 +1,465 @@
+/* test_core.c — the KB loader, the text reader and the engine, on a small
+ * knowledge base written here, so the tests do not move when kb/ grows. */
+#include "check.h"
+
+#include "engine.h"
+#include "kb.h"
+#include "render.h"
+#include "text.h"
+
+#include <stdlib.h>
+
+static const char *const MINI =
+    "[scale]\nalways = 0.9\noften = 0.6\nsometimes = 0.3\nrarely = 0.1\nleak = 0.02\nsource = test\n"
+    "[region medial_border]\nlabel = between spine and blade\nview = back\nsided = yes\nsource = s\n"
+    "[region lateral_border]\nlabel = outer edge of blade\nview = back\nsided = yes\nsource = s\n"
+    "[region neck_back]\nlabel = back of neck\nview = back\nsided = yes\nsource = s\n"
+    "[finding does_mousing]\nlabel = mouse all day\nquestion = Do you use a mouse?\nkind = habit\nsided = yes\nsource = s\n"
+    "[finding relief_short]\nlabel = relief lasts hours\nquestion = Does relief fade fast?\nkind = followup\nsource = s\n"
+    "[finding chest_pressure]\nlabel = chest pressure\nquestion = Chest pressure?\nkind = redflag\nsource = s\n"
+    "[finding sweating]\nlabel = cold sweat\nquestion = Sweating?\nkind = redflag\nsource = s\n"
+    "[finding teen]\nlabel = teen\nkind = body\nsource = s\n"
+    "[finding chronic]\nlabel = months\nkind = history\nsource = s\n"
+    "[finding pregnant]\nlabel = pregnant\nkind = body\nsource = s\n"
+    "[cause rhomboids]\nkind = muscle\nname = rhomboids\nprior = 0.05\nabout = a\n"
+    "treat = ball\nsource = s\nlocal = pain_medial_border often\n"
+    "[cause latissimus_dorsi]\nkind = muscle\nname = lat\nprior = 0.03\nabout = a\n"
+    "treat = pinch, ball\nsource = s\npulls = pain_medial_border often | The lat pulls the blade. | s\n"
+    "refers = pain_lateral_border sometimes\nsign = relief_short often\n"
+    "[cause mouse_reach]\nkind = habit\nname = mousing\nprior = 0.05\nabout = a\ntreat = switch\n"
+    "keeps_tight = latissimus_dorsi\nsource = s\nreports = does_mousing always\n"
+    "[cause cardiac]\nkind = mimic\nname = heart\nprior = 0.001\nabout = a\nlevel = emergency\n"
+    "treat = doc\nsource = s\nsign = chest_pressure often\nsign = sweating sometimes\n"
+    "[technique ball]\nname = Ball\nkind = release\nstep = Lie on it.\ntimer = 300\nsource = s\n"
+    "[technique pinch]\nname = Pinch\nkind = release\nstep = Squeeze.\ntimer = work 30 rest 30 reps 3\nsource = s\n"
+    "[technique switch]\nname = Switch hands\nkind = habit\nstep = Switch.\nsource = s\n"
+    "[technique doc]\nname = See a doctor\nkind = doctor\nstep = Go.\nsource = s\n"
+    "[technique see_doctor]\nname = See a doctor\nkind = doctor\nstep = Go.\nsource = s\n"
+    "[redflag heart]\nlevel = emergency\nmimic = cardiac\nall = chest_pressure\nany = sweating\n"
+    "screen = yes\nmessage = Call now.\nsource = s\n"
+    "[lexicon t]\n"
+    "phrase = between spine and shoulder blade, next to shoulder blade => pain_medial_border\n"
+    "phrase = crook of shoulder blade => pain_medial_border ? pain_lateral_border\n"
+    "phrase = neck hurts, neck pain => pain_neck_back\n"
+    "phrase = mouse, video games => does_mousing\n"
+    "phrase = chest pressure => chest_pressure\n"
+    "phrase = sweaty => sweating\n"
+    "phrase = feel fine => !pain_neck_back\n"
+    "phrase = no relief => relief_short\n"
+    "spell = rite => right\nspell = sholder => shoulder\n";
+
+static kf_kb *mini(void)
+{
+    kf_kb *kb = NULL;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    kf_err e = kf_kb_load_text("mini.kb", MINI, strlen(MINI), &kb, &errs);
+    if (e != KF_OK)
+        fprintf(stderr, "mini kb: %s\n%s", kf_strerror(e), errs.s ? errs.s : "");
+    kf_buf_free(&errs);
+    return kb;
+}
+
+/* Loads `text` and returns the error text (caller frees), or NULL if it loaded. */
+static char *load_errors(const char *text)
+{
+    kf_kb *kb = NULL;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    kf_err e = kf_kb_load_text("bad.kb", text, strlen(text), &kb, &errs);
+    kf_kb_free(kb);
+    if (e == KF_OK) {
+        kf_buf_free(&errs);
+        return NULL;
+    }
+    return errs.s ? errs.s : kf_strdup("(no message)");
+}
+
+static void test_mini_loads(void)
+{
+    kf_kb *kb = mini();
+    CHECK(kb != NULL);
+    if (!kb)
+        return;
+    CHECK_INT(kb->n_regions, 3);
+    CHECK_INT(kf_kb_finding(kb, "pain_medial_border"), 0);
+    CHECK(kf_kb_cause(kb, "latissimus_dorsi") >= 0);
+    int pinch = kf_kb_technique(kb, "pinch");
+    CHECK_INT(kb->techniques[pinch].work_s, 30);
+    CHECK_INT(kb->techniques[pinch].reps, 3);
+    /* the habit names the muscle it keeps tight */
+    const kf_cause *mouse = &kb->causes[kf_kb_cause(kb, "mouse_reach")];
+    CHECK_INT(mouse->n_keeps, 1);
+    CHECK_INT(mouse->keeps[0], kf_kb_cause(kb, "latissimus_dorsi"));
+    kf_kb_free(kb);
+    kf_kb_free(NULL);
+}
+
+static void test_kb_errors_name_file_and_line(void)
+{
+    char *e = load_errors("[region a]\nlabel = x\nview = back\nsource = s\n[region a]\nlabel = y\n"
+                          "view = back\nsource = s\n[cause c]\nkind = muscle\nname = c\nprior = 0.1\n"
+                          "about = x\nsource = s\n");
+    CHECK_CONTAINS(e, "bad.kb:5: duplicate region id 'a'");
+    free(e);
+    e = load_errors("[cause c]\nkind = muscle\nname = c\nprior = 1.5\nabout = x\nsource = s\n");
+    CHECK_CONTAINS(e, "bad.kb:4: prior 1.5 is out of range");
+    free(e);
+    e = load_errors("[cause c]\nkind = muscle\nname = c\nprior = 0.1\nabout = x\n");
+    CHECK_CONTAINS(e, "bad.kb:1: cause c has no source");
+    free(e);
+    e = load_errors("[cause c]\nkind = muscle\nname = c\nprior = 0.1\nabout = x\nsource = s\n"
+                    "refers = pain_nowhere often\n");
+    CHECK_CONTAINS(e, "bad.kb:7: c refers: unknown finding 'pain_nowhere'");
+    free(e);
+    e = load_errors("[cause c]\nkind = muscle\nname = c\nprior = 0.1\nabout = x\nsource = s\n"
+                    "[region r]\nlabel = r\nview = back\nsource = s\n[cause d]\nkind = muscle\n"
+                    "name = d\nprior = 0.1\nabout = x\nsource = s\nrefers = pain_r oftne\n");
+    CHECK_CONTAINS(e, "bad.kb:17: 'oftne' is not a strength");
+    free(e);
+    e = load_errors("[cause c]\nkind = muscle\nname = c\nprior = 0.1\nabout = x\nsource = s\n"
+                    "tret = x\n");
+    CHECK_CONTAINS(e, "bad.kb:7: unknown key 'tret'");
+    free(e);
+    e = load_errors("just some words\n");
+    CHECK_CONTAINS(e, "bad.kb:1: expected 'key = value'");
+    free(e);
+    e = load_errors("[bogus x]\n");
+    CHECK_CONTAINS(e, "bad.kb:1: unknown block kind 'bogus'");
+    free(e);
+    e = load_errors("[cause c]\nkind = muscle\nname = c\nprior = 0.1\nabout = x\nsource = s\n"
+                    "treat = nothing_here\n");
+    CHECK_CONTAINS(e, "unknown technique 'nothing_here'");
+    free(e);
+    /* binary garbage: an error, not a crash */
+    char bin[64];
+    for (int i = 0; i < 64; i++)
+        bin[i] = (char)(i * 37 + 1);
+    bin[63] = 0;
+    e = load_errors(bin);
+    CHECK(e != NULL);
+    free(e);
+}
+
+static void test_kb_load_dir_errors(void)
+{
+    kf_kb *kb = NULL;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    CHECK_INT(kf_kb_load("/nonexistent/kb", &kb, &errs), KF_EIO);
+    CHECK(kb == NULL);
+    CHECK_CONTAINS(errs.s, "/nonexistent/kb:0: cannot read");
+    kf_buf_free(&errs);
+}
+
+static void test_kb_oom_changes_nothing(void)
+{
+    /* Fail each allocation in turn: the load must fail cleanly (ASan checks
+     * for leaks and bad frees), then succeed once memory is back. */
+    for (long n = 0; n < 400; n += 7) {
+        kf_kb *kb = NULL;
+        kf_alloc_fail_after(n);
+        kf_err e = kf_kb_load_text("mini.kb", MINI, strlen(MINI), &kb, NULL);
+        kf_alloc_fail_after(-1);
+        CHECK(e == KF_OK ? kb != NULL : kb == NULL);
+        kf_kb_free(kb);
+    }
+}
+
+static const kf_fact *fact(const kf_kb *kb, const kf_findings *f, const char *id)
+{
+    return kf_findings_get(f, kf_kb_finding(kb, id));
+}
+
+static void test_text_reader(void)
+{
+    kf_kb *kb = mini();
+    if (!kb)
+        return;
+    kf_findings f;
+    kf_findings_init(&f);
+    const char *t = "I have a knot next to my rite sholder blade, from video games. "
+                    "My neck doesn't hurt at all.";
+    CHECK_INT(kf_text_read(kb, t, strlen(t), &f, NULL), KF_OK);
+    const kf_fact *x = fact(kb, &f, "pain_medial_border");
+    CHECK(x && x->state == KF_PRESENT && x->side == KF_SIDE_RIGHT);
+    if (x)
+        CHECK(!strncmp(t + x->start, "next to my rite sholder blade", (size_t)x->len));
+    x = fact(kb, &f, "does_mousing");
+    CHECK(x && x->state == KF_PRESENT);
+    /* "neck hurts" is matched inside the negation's scope */
+    kf_findings_free(&f);
+    kf_findings_init(&f);
+    t = "no neck pain, but the crook of my left shoulder blade";
+    kf_text_read(kb, t, strlen(t), &f, NULL);
+    x = fact(kb, &f, "pain_neck_back");
+    CHECK(x && x->state == KF_ABSENT);
+    x = fact(kb, &f, "pain_medial_border");
+    CHECK(x && x->state == KF_PRESENT && x->side == KF_SIDE_LEFT &&
+          x->alt == kf_kb_finding(kb, "pain_lateral_border"));
+    /* a phrase that contains the negation word is not negated */
+    kf_findings_free(&f);
+    kf_findings_init(&f);
+    t = "massage gave no relief";
+    kf_text_read(kb, t, strlen(t), &f, NULL);
+    x = fact(kb, &f, "relief_short");
+    CHECK(x && x->state == KF_PRESENT);
+    kf_findings_free(&f);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+}
+
+static void test_text_numbers_and_sides(void)
+{
+    kf_kb *kb = mini();
+    if (!kb)
+        return;
+    kf_findings f;
+    kf_findings_init(&f);
+    const char *t = "I'm 17 and right-handed. Pain next to both shoulder blades for 4 months. "
+                    "I am expecting-16weeks. My 5 month old daughter is heavy. Right now it hurts.";
+    kf_text_read(kb, t, strlen(t), &f, NULL);
+    CHECK_INT(f.age, 17);
+    CHECK_INT(f.dominant, KF_SIDE_RIGHT);
+    CHECK_INT(f.weeks_pregnant, 16);
+    CHECK_INT(f.duration_days, 120);
+    const kf_fact *x = fact(kb, &f, "pain_medial_border");
+    CHECK(x && x->side == KF_SIDE_BOTH);
+    CHECK(fact(kb, &f, "teen") != NULL);
+    CHECK(fact(kb, &f, "chronic") != NULL);
+    CHECK(fact(kb, &f, "pregnant") != NULL);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+}
+
+static void test_text_bad_input(void)
+{
+    kf_kb *kb = mini();
+    if (!kb)
+        return;
+    kf_findings f;
+    kf_findings_init(&f);
+    CHECK_INT(kf_text_read(kb, "", 0, &f, NULL), KF_OK);
+    CHECK_INT(f.n, 0);
+    char bin[4096];
+    for (int i = 0; i < (int)sizeof bin; i++)
+        bin[i] = (char)(0x80 + (i * 7) % 128);   /* invalid UTF-8 throughout */
+    CHECK_INT(kf_text_read(kb, bin, sizeof bin, &f, NULL), KF_OK);
+    CHECK_INT(f.n, 0);
+    size_t big = KF_TEXT_MAX + 1;
+    char *huge = malloc(big);
+    memset(huge, 'a', big);
+    kf_buf err;
+    kf_buf_init(&err);
+    CHECK_INT(kf_text_read(kb, huge, big, &f, &err), KF_ETOOBIG);
+    CHECK_CONTAINS(err.s, "the most I read is");
+    /* exactly at the limit: read, not refused, and no finding invented */
+    memcpy(huge, "next to my shoulder blade ", 26);
+    CHECK_INT(kf_text_read(kb, huge, KF_TEXT_MAX, &f, NULL), KF_OK);
+    CHECK(fact(kb, &f, "pain_medial_border") != NULL);
+    kf_buf_free(&err);
+    free(huge);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+}
+
+/* Brute force over every set of present causes: the reference the
+ * Quickscore posterior must match. */
+static void brute_posterior(const kf_kb *kb, const kf_findings *f, double *post)
+{
+    int C = kb->n_causes;
+    double Z = 0;
+    double *acc = calloc((size_t)C, sizeof *acc);
+    for (unsigned long set = 0; set < (1UL << C); set++) {
+        double w = 1;
+        for (int c = 0; c < C; c++)
+            w *= (set >> c & 1) ? kb->causes[c].prior : 1 - kb->causes[c].prior;
+        for (int i = 0; i < f->n; i++) {
+            if (f->v[i].state == KF_UNSURE)
+                continue;
+            double absent = 1 - kb->leak;
+            for (int l = 0; l < kb->n_links; l++)
+                if (kb->links[l].finding == f->v[i].finding && (set >> kb->links[l].cause & 1))
+                    absent *= 1 - kb->links[l].p;
+            w *= f->v[i].state == KF_PRESENT ? 1 - absent : absent;
+        }
+        Z += w;
+        for (int c = 0; c < C; c++)
+            if (set >> c & 1)
+                acc[c] += w;
+    }
+    for (int c = 0; c < C; c++)
+        post[c] = acc[c] / Z;
+    free(acc);
+}
+
+static void add_state(const kf_kb *kb, kf_findings *f, const char *id, kf_state st)
+{
+    kf_fact x = { .finding = kf_kb_finding(kb, id), .state = st, .origin = KF_FROM_ANSWER,
+                  .alt = -1, .start = -1 };
+    kf_findings_add(f, &x);
+}
+
+static void test_quickscore_matches_brute_force(void)
+{
+    kf_kb *kb = mini();
+    if (!kb)
+        return;
+    const char *sets[][4] = {
+        { "+pain_medial_border", NULL },
+        { "+pain_medial_border", "+relief_short", NULL },
+        { "+pain_medial_border", "+does_mousing", "-relief_short", NULL },
+        { "+chest_pressure", "+sweating", "-pain_medial_border", NULL },
+        { "-pain_medial_border", "-does_mousing", NULL },
+    };
+    for (size_t s = 0; s < KF_ARRAY_LEN(sets); s++) {
+        kf_findings f;
+        kf_findings_init(&f);
+        for (int i = 0; i < 4 && sets[s][i]; i++)
+            add_state(kb, &f, sets[s][i] + 1, sets[s][i][0] == '+' ? KF_PRESENT : KF_ABSENT);
+        double qs[16], bf[16], prior[16];
+        for (int c = 0; c < kb->n_causes; c++)
+            prior[c] = kb->causes[c].prior;
+        CHECK(kf_network_posterior(kb, &f, prior, qs));
+        brute_posterior(kb, &f, bf);
+        for (int c = 0; c < kb->n_causes; c++)
+            CHECK_NEAR(qs[c], bf[c], 1e-9);
+        kf_findings_free(&f);
+    }
+    kf_kb_free(kb);
+}
+
+static void test_consult_moves_to_the_real_cause(void)
+{
+    kf_kb *kb = mini();
+    if (!kb)
+        return;
+    kf_findings f;
+    kf_findings_init(&f);
+    add_state(kb, &f, "pain_medial_border", KF_PRESENT);
+    kf_result *r = kf_consult(kb, &f);
+    CHECK_STR(kb->causes[r->causes[0].cause].id, "rhomboids");
+    kf_result_free(r);
+    add_state(kb, &f, "relief_short", KF_PRESENT);
+    add_state(kb, &f, "does_mousing", KF_PRESENT);
+    r = kf_consult(kb, &f);
+    CHECK_STR(kb->causes[r->causes[0].cause].id, "latissimus_dorsi");
+    CHECK(r->causes[0].kept_by >= 0 &&
+          !strcmp(kb->causes[r->causes[0].kept_by].id, "mouse_reach"));
+    /* the habit itself ranks too: it is what keeps the cause going */
+    CHECK(r->n_causes >= 2 && !strcmp(kb->causes[r->causes[1].cause].id, "mouse_reach"));
+    CHECK_INT(r->triage, KF_TRIAGE_SELF_CARE);
+    /* the plan starts with the lat's release */
+    CHECK_STR(kb->techniques[r->plan[0].technique].id, "pinch");
+    kf_result_free(r);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+}
+
+static void test_red_flag_outranks_everything(void)
+{
+    kf_kb *kb = mini();
+    if (!kb)
+        return;
+    kf_findings f;
+    kf_findings_init(&f);
+    const char *t = "knot next to my shoulder blade and chest pressure, I'm all sweaty";
+    kf_text_read(kb, t, strlen(t), &f, NULL);
+    kf_result *r = kf_consult(kb, &f);
+    CHECK_INT(r->triage, KF_TRIAGE_EMERGENCY);
+    CHECK_INT(r->n_flags, 1);
+    /* the plan is only "see a doctor" */
+    CHECK_INT(r->n_plan, 1);
+    CHECK_STR(kb->techniques[r->plan[0].technique].id, "see_doctor");
+    kf_buf out;
+    kf_buf_init(&out);
+    kf_render_text(kb, r, t, &out, 80);
+    CHECK(!strncmp(out.s, "!! TRIAGE: emergency", 20));
+    /* every line fits 80 columns */
+    int col = 0, maxcol = 0;
+    for (size_t i = 0; i < out.len; i++) {
+        col = out.s[i] == '\n' ? 0 : col + ((out.s[i] & 0xC0) != 0x80);
+        if (col > maxcol)
+            maxcol = col;
+    }
+    CHECK(maxcol <= 80);
+    kf_buf_free(&out);
+    json_t *j = kf_result_json(kb, r, t);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(j, "triage"), "level")), "emergency");
+    json_decref(j);
+    kf_result_free(r);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+}
+
+static void test_nothing_recognised(void)
+{
+    kf_kb *kb = mini();
+    if (!kb)
+        return;
+    kf_findings f;
+    kf_findings_init(&f);
+    const char *t = "purple monkey dishwasher";
+    kf_text_read(kb, t, strlen(t), &f, NULL);
+    kf_result *r = kf_consult(kb, &f);
+    CHECK(r->unrecognised);
+    CHECK_INT(r->n_causes, 0);
+    CHECK_INT(r->next.kind, KF_Q_WHERE);
+    kf_result_free(r);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+}
+
+static void test_interview_order(void)
+{
+    kf_kb *kb = mini();
+    if (!kb)
+        return;
+    kf_findings f;
+    kf_findings_init(&f);
+    kf_question q = kf_next_question(kb, &f, 0, 8);
+    CHECK_INT(q.kind, KF_Q_WHERE);
+    kf_question_free(&q);
+    const char *t = "the crook of my left shoulder blade";
+    kf_text_read(kb, t, strlen(t), &f, NULL);
+    q = kf_next_question(kb, &f, 1, 8);
+    CHECK_INT(q.kind, KF_Q_SCREEN);
+    CHECK_INT(q.n_screen, 1);
+    kf_question_free(&q);
+    add_state(kb, &f, "chest_pressure", KF_ABSENT);
+    q = kf_next_question(kb, &f, 2, 8);
+    CHECK_INT(q.kind, KF_Q_CLARIFY);
+    CHECK_INT(q.alt, kf_kb_finding(kb, "pain_lateral_border"));
+    kf_question_free(&q);
+    add_state(kb, &f, "pain_lateral_border", KF_UNSURE);
+    q = kf_next_question(kb, &f, 3, 8);
+    CHECK_INT(q.kind, KF_Q_FINDING);
+    kf_question_free(&q);
+    q = kf_next_question(kb, &f, 8, 8);
+    CHECK_INT(q.kind, KF_Q_NONE);
+    kf_question_free(&q);
+    /* a red flag ends the interview */
+    add_state(kb, &f, "chest_pressure", KF_PRESENT);
+    add_state(kb, &f, "sweating", KF_PRESENT);
+    q = kf_next_question(kb, &f, 4, 8);
+    CHECK_INT(q.kind, KF_Q_NONE);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+}
+
+int main(void)
+{
+    RUN(test_mini_loads);
+    RUN(test_kb_errors_name_file_and_line);
+    RUN(test_kb_load_dir_errors);
+    RUN(test_kb_oom_changes_nothing);
+    RUN(test_text_reader);
+    RUN(test_text_numbers_and_sides);
+    RUN(test_text_bad_input);
+    RUN(test_quickscore_matches_brute_force);
+    RUN(test_consult_moves_to_the_real_cause);
+    RUN(test_red_flag_outranks_everything);
+    RUN(test_nothing_recognised);
+    RUN(test_interview_order);
+    return CHECK_DONE();
+}
