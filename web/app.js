@@ -547,7 +547,7 @@
       body.appendChild(main);
     }
     if (r.disclaimer) body.appendChild(h('p', { 'class': 'kf-disclaimer', text: r.disclaimer }));
-    $('r-print').hidden = !causes.length;
+    $('r-print').hidden = !causes.length || lvl === 'emergency';
     if (location.hash === '#print') history.replaceState(null, '', '#result');
     show('result', lvl === 'emergency' || lvl === 'doctor_soon' ? 'banner-title' : 'result-title');
   }
@@ -558,7 +558,8 @@
     var body = $('p-body');
     clear(body);
     var when = new Date();
-    body.appendChild(h('p', { 'class': 'kf-muted', text: 'Prepared with knotfinder on ' + when.toLocaleDateString() +
+    body.appendChild(h('p', { 'class': 'kf-muted', text: 'Prepared with knotfinder on ' +
+      when.toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' }) +
       '. These are likely causes from a self-help questionnaire, not a diagnosis.' }));
     if (r.triage && r.triage.level !== 'self_care') body.appendChild(banner(r.triage, true));
 
