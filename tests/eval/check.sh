@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The evaluation on the labelled article cases, when they are present:
+# fails below hit@3 0.85 or advice hit 0.85, or on any unsafe triage; the
+# interview evaluation must do no worse than `ask` with a mean under 6
+# questions.  KNOTFINDER selects the binary.
+set -u
+cd "$(dirname "$0")/../.."
+BIN=${KNOTFINDER:-build/knotfinder}
+CASES=${CASES:-../shared/cases/articles.jsonl}
+if [ ! -f "$CASES" ]; then
+  echo "no $CASES here: evaluation skipped"
+  echo "0 passed, 0 failed"
+  exit 0
+fi
+"$BIN" eval "$CASES" || true
+ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 failed"; exit 1; }
+iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
+python3 - "$ask" "$iv" <<'PY'
+import json, sys
+a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+checks = [
+    ("hit@3 >= 0.85", a["hit3"] >= 0.85, a["hit3"]),
+    ("advice hit >= 0.85", a["advice_hit"] >= 0.85, a["advice_hit"]),
+    ("no unsafe triage", a["triage_unsafe"] == 0, a["triage_unsafe"]),
+    ("interview hit@3 >= ask", i["hit3"] >= a["hit3"], i["hit3"]),
+    ("interview advice >= ask", i["advice_hit"] >= a["advice_hit"], i["advice_hit"]),
+    ("interview: no unsafe triage", i["triage_unsafe"] == 0, i["triage_unsafe"]),
+    ("interview mean questions < 6", i["mean_questions"] < 6, i["mean_questions"]),
+]
+print("ask:       cases %d hit@1 %.2f hit@3 %.2f triage exact %.2f unsafe %d advice %.2f" %
+      (a["cases"], a["hit1"], a["hit3"], a["triage_exact"], a["triage_unsafe"], a["advice_hit"]))
+print("interview: cases %d hit@1 %.2f hit@3 %.2f triage exact %.2f unsafe %d advice %.2f questions %.2f" %
+      (i["cases"], i["hit1"], i["hit3"], i["triage_exact"], i["triage_unsafe"], i["advice_hit"],
+       i["mean_questions"]))
+p = f = 0
+for name, ok, val in checks:
+    print("%s %s (%s)" % ("ok  " if ok else "FAIL", name, val))
+    p += ok; f += not ok
+print("%d passed, %d failed" % (p, f))
+sys.exit(1 if f else 0)
+PY

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The whole test suite: a warning-free build, unit tests, knowledge-base
+# checks, golden tests, the article evaluation, API, journal reliability,
+# browser tests and fuzz-corpus replay; then the same core suites again
+# under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Every suite prints "N passed, N failed" last; this script sums them and
+# prints the grand total the same way.  Exit status is non-zero on any failure.
+#   tests/run.sh            everything
+#   tests/run.sh --quick    skip the browser tests and the sanitizer pass
+set -u
+cd "$(dirname "$0")/.."
+QUICK=0; [ "${1:-}" = "--quick" ] && QUICK=1
+TOTAL_P=0; TOTAL_F=0; FAILED_SUITES=()
+LOG=$(mktemp -d); trap 'rm -rf "$LOG"' EXIT
+
+suite() {   # suite NAME COMMAND...
+  local name=$1; shift
+  printf '\n=== %s\n' "$name"
+  local out="$LOG/out" rc
+  "$@" 2>&1 | tee "$out"; rc=${PIPESTATUS[0]}
+  local last; last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+  local p=0 f=0
+  if [ -n "$last" ]; then
+    p=${last%% passed*}; f=${last#*, }; f=${f%% failed*}
+  fi
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  [ -z "$last" ] && [ "$rc" -eq 0 ] && p=1
+  TOTAL_P=$((TOTAL_P + p)); TOTAL_F=$((TOTAL_F + f))
+  [ "$f" -ne 0 ] && FAILED_SUITES+=("$name")
+  return 0
+}
+
+units() {   # units BUILD_DIR
+  local p=0 f=0 t
+  for t in "$1"/tests/test_*; do
+    [ -x "$t" ] || continue
+    echo "-- $t"
+    if "$t"; then p=$((p + 1)); else f=$((f + 1)); echo "FAIL $t"; fi
+  done
+  echo "$p passed, $f failed"
+  [ "$f" -eq 0 ]
+}
+
+run_if() {  # run_if SCRIPT [ARGS]: a suite that another part of the tree provides
+  if [ -x "$1" ]; then "$@"; else echo "missing $1"; return 1; fi
+}
+
+export KNOTFINDER_KB="$PWD/kb" KNOTFINDER_WEB="$PWD/web"
+
+suite "build (warnings are errors)" make -s WERROR=1 all tests
+export KNOTFINDER="$PWD/build/knotfinder"
+suite "unit tests" units build
+suite "knowledge base: check and vocabulary" python3 tests/kb/vocab.py build/knotfinder ../shared/cases/VOCABULARY.md
+suite "golden cases" run_if tests/golden/run.sh
+suite "golden CLI transcripts" run_if tests/golden/cli.sh
+suite "article evaluation" tests/eval/check.sh
+suite "HTTP API" run_if tests/api/run.sh
+for t in tests/journal/*.sh; do
+  [ -x "$t" ] && suite "journal: $(basename "$t" .sh)" "$t"
+done
+suite "fuzz corpus replay" run_if tests/fuzz/run.sh
+if [ "$QUICK" -eq 0 ]; then
+  suite "browser (headless Chromium)" run_if tests/browser/run.sh
+  suite "sanitizer build" make -s SAN=1 WERROR=1 all tests
+  export KNOTFINDER="$PWD/build/san/knotfinder"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  suite "unit tests (ASan+UBSan)" units build/san
+  suite "golden cases (ASan+UBSan)" run_if tests/golden/run.sh
+  suite "golden CLI transcripts (ASan+UBSan)" run_if tests/golden/cli.sh
+  suite "article evaluation (ASan+UBSan)" tests/eval/check.sh
+  suite "HTTP API (ASan+UBSan)" run_if tests/api/run.sh
+fi
+
+printf '\n=== summary\n'
+[ ${#FAILED_SUITES[@]} -gt 0 ] && printf 'failed suites: %s\n' "${FAILED_SUITES[*]}"
+echo "$TOTAL_P passed, $TOTAL_F failed"
+[ "$TOTAL_F" -eq 0 ]
