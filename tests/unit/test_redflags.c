@@ -1,0 +1,259 @@
+/* test_redflags.c — the real knowledge base (kb/): the red-flag rules give
+ * the triage level a clinician would expect for each warning pattern, without
+ * over-triaging ordinary knots, and every self-care technique is complete.
+ * Run from the repository root (as `make unit` does), or set KF_KB_DIR. */
+#include "check.h"
+
+#include "engine.h"
+#include "kb.h"
+
+#include <stdlib.h>
+
+static kf_kb *load_kb(void)
+{
+    const char *dir = getenv("KF_KB_DIR");
+    kf_kb *kb = NULL;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    kf_err e = kf_kb_load(dir ? dir : "kb", &kb, &errs);
+    if (e != KF_OK)
+        fprintf(stderr, "kb: %s\n%s", kf_strerror(e), errs.s ? errs.s : "");
+    kf_buf_free(&errs);
+    return kb;
+}
+
+/* Findings given as "a, b, c"; every id must exist. */
+static bool fill(const kf_kb *kb, kf_findings *f, const char *list)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    bool ok = true;
+    for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+        int id = kf_kb_finding(kb, tok);
+        if (id < 0) {
+            fprintf(stderr, "unknown finding in test: %s\n", tok);
+            ok = false;
+            continue;
+        }
+        kf_fact x = { .finding = id, .state = KF_PRESENT, .side = KF_SIDE_NONE,
+                      .origin = KF_FROM_ANSWER, .alt = -1, .start = -1, .len = 0 };
+        kf_findings_add(f, &x);
+    }
+    return ok;
+}
+
+typedef struct {
+    const char *findings;
+    kf_triage   level;
+    const char *mimic;   /* a fired rule must screen for this mimic, or NULL */
+} scenario;
+
+static const scenario SCENARIOS[] = {
+    /* heart */
+    { "pain_medial_border, chest_pressure, pain_forearm_hand", KF_TRIAGE_EMERGENCY, "cardiac" },
+    { "pain_medial_border, chest_pressure, pain_jaw", KF_TRIAGE_EMERGENCY, "cardiac" },
+    { "pain_top_shoulder, chest_pressure, sweating", KF_TRIAGE_EMERGENCY, "cardiac" },
+    { "pain_medial_border, chest_pressure, breathless", KF_TRIAGE_EMERGENCY, "cardiac" },
+    { "pain_medial_border, chest_pressure", KF_TRIAGE_SOON, "cardiac" },
+    { "pain_between_blades, sweating", KF_TRIAGE_EMERGENCY, "cardiac" },
+    { "pain_chest, pain_jaw", KF_TRIAGE_EMERGENCY, "cardiac" },
+    { "exertion_pain, pain_upper_arm_front", KF_TRIAGE_SOON, "cardiac" },
+    { "exertion_pain, pain_medial_border", KF_TRIAGE_MENTION, "cardiac" },
+    /* aorta */
+    { "pain_between_blades, tearing_pain", KF_TRIAGE_EMERGENCY, "aortic_dissection" },
+    { "pain_between_blades, sudden_onset, pain_severe, fainting", KF_TRIAGE_EMERGENCY,
+      "aortic_dissection" },
+    /* lungs and clots */
+    { "pain_medial_border, breathless, pain_chest", KF_TRIAGE_EMERGENCY, "blood_clot" },
+    { "pain_medial_border, breathless, pain_breathing", KF_TRIAGE_EMERGENCY, "blood_clot" },
+    { "pain_medial_border, coughing_blood", KF_TRIAGE_EMERGENCY, "lung" },
+    { "pain_under_arm, pain_breathing", KF_TRIAGE_SOON, "lung" },
+    { "pain_medial_border, breathless", KF_TRIAGE_SOON, "lung" },
+    { "pain_breathing, fever", KF_TRIAGE_SOON, "lung" },
+    { "calf_swelling, pain_medial_border", KF_TRIAGE_SOON, "blood_clot" },
+    { "calf_swelling, pain_breathing", KF_TRIAGE_EMERGENCY, "blood_clot" },
+    { "recent_surgery, red_hot_swelling", KF_TRIAGE_SOON, "blood_clot" },
+    { "recent_surgery, calf_swelling", KF_TRIAGE_SOON, "blood_clot" },
+    { "recent_surgery, breathless", KF_TRIAGE_EMERGENCY, "blood_clot" },
+    /* the jaw-surgery reader: a hard bump after an operation, worse after massage */
+    { "recent_surgery, lump, worse_after_massage, pain_low_back", KF_TRIAGE_SOON, "rib_or_lump" },
+    /* spine */
+    { "pain_mid_back, bladder_bowel", KF_TRIAGE_EMERGENCY, "serious_spine" },
+    { "pain_low_back, leg_weakness", KF_TRIAGE_EMERGENCY, "serious_spine" },
+    { "pain_between_blades, fever", KF_TRIAGE_SOON, "serious_spine" },
+    { "pain_between_blades, weight_loss", KF_TRIAGE_SOON, "serious_spine" },
+    { "pain_between_blades, night_pain", KF_TRIAGE_SOON, "serious_spine" },
+    { "pain_between_blades, cancer_history", KF_TRIAGE_SOON, "serious_spine" },
+    { "fever, headache, stiff_neck", KF_TRIAGE_EMERGENCY, NULL },
+    /* nerves */
+    { "pain_top_shoulder, numbness_spreading", KF_TRIAGE_SOON, "nerve_compression" },
+    { "pain_top_shoulder, arm_weakness", KF_TRIAGE_SOON, "nerve_compression" },
+    { "pain_neck_back, dizziness", KF_TRIAGE_MENTION, NULL },
+    { "pain_neck_back, dizziness, arm_weakness", KF_TRIAGE_EMERGENCY, NULL },
+    { "pain_neck_back, stroke_signs", KF_TRIAGE_EMERGENCY, NULL },
+    /* injury and bones */
+    { "pain_medial_border, fall_or_blow", KF_TRIAGE_SOON, "fracture_or_injury" },
+    { "pain_neck_back, fall_or_blow, tingling_hand", KF_TRIAGE_EMERGENCY, "fracture_or_injury" },
+    { "pain_between_blades, osteoporosis, sudden_onset", KF_TRIAGE_SOON, "fracture_or_injury" },
+    /* shingles */
+    { "pain_medial_border, burning_band, rash", KF_TRIAGE_SOON, "shingles" },
+    { "pain_medial_border, burning_band", KF_TRIAGE_MENTION, "shingles" },
+    /* lumps */
+    { "pain_low_back, lump", KF_TRIAGE_SOON, "rib_or_lump" },
+    { "pain_low_back, lump_growing", KF_TRIAGE_SOON, "rib_or_lump" },
+    /* gallbladder */
+    { "pain_shoulder_blade, after_meals", KF_TRIAGE_SOON, "gallbladder" },
+    { "pain_inferior_angle, belly_pain", KF_TRIAGE_SOON, "gallbladder" },
+    { "pain_shoulder_blade, jaundice", KF_TRIAGE_SOON, "gallbladder" },
+    { "pain_shoulder_blade, jaundice, fever", KF_TRIAGE_EMERGENCY, "gallbladder" },
+    /* pregnancy */
+    { "pregnant, pain_low_back, pain_buttock, pain_upper_arm_back", KF_TRIAGE_MENTION, NULL },
+    { "pregnant, pain_medial_border, preeclampsia_signs", KF_TRIAGE_SOON, NULL },
+    /* mention-only diagnoses */
+    { "pain_neck_back, disk_problem", KF_TRIAGE_MENTION, "nerve_compression" },
+    { "pain_neck_back, disk_problem, thoracic_outlet, dizziness", KF_TRIAGE_MENTION,
+      "nerve_compression" },
+    /* not over-triaged: the car-seat mother with tingling fingers */
+    { "pain_top_shoulder, radiating_arm, tingling_hand, carries_one_side", KF_TRIAGE_MENTION,
+      "nerve_compression" },
+    /* ordinary knots stay self-care */
+    { "pain_medial_border, sleeps_side, woke_with_it", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_inferior_angle, knot_recurring, relief_short", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_medial_border, pain_severe, sudden_onset", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_medial_border, shoulder_clicking, knots_visible", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_medial_border, chronic, massage_no_help, arm_lift_pain", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_neck_back, stiff_neck, pain_moves, pain_severe", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_medial_border, teen, sits_long, slouches", KF_TRIAGE_SELF_CARE, NULL },
+};
+
+static void test_scenarios(void)
+{
+    kf_kb *kb = load_kb();
+    CHECK(kb != NULL);
+    if (!kb)
+        return;
+    for (size_t s = 0; s < KF_ARRAY_LEN(SCENARIOS); s++) {
+        const scenario *sc = &SCENARIOS[s];
+        kf_findings f;
+        kf_findings_init(&f);
+        CHECK(fill(kb, &f, sc->findings));
+        kf_result *r = kf_consult(kb, &f);
+        CHECK(r != NULL);
+        if (!r) {
+            kf_findings_free(&f);
+            continue;
+        }
+        if (r->triage != sc->level)
+            fprintf(stderr, "  [%s]: triage %s, want %s\n", sc->findings,
+                    kf_triage_id(r->triage), kf_triage_id(sc->level));
+        CHECK_INT(r->triage, sc->level);
+        if (sc->mimic) {
+            int want = kf_kb_cause(kb, sc->mimic);
+            bool seen = false;
+            for (int i = 0; i < r->n_flags; i++)
+                seen |= kb->redflags[r->flags[i]].mimic == want;
+            if (!seen)
+                fprintf(stderr, "  [%s]: no fired rule screens for %s\n", sc->findings, sc->mimic);
+            CHECK(seen);
+        }
+        kf_result_free(r);
+        kf_findings_free(&f);
+    }
+    kf_kb_free(kb);
+}
+
+static void test_every_mimic_has_a_rule(void)
+{
+    kf_kb *kb = load_kb();
+    CHECK(kb != NULL);
+    if (!kb)
+        return;
+    for (int c = 0; c < kb->n_causes; c++) {
+        if (kb->causes[c].kind != KF_CAUSE_MIMIC)
+            continue;
+        bool has = false;
+        for (int i = 0; i < kb->n_redflags; i++)
+            has |= kb->redflags[i].mimic == c;
+        if (!has)
+            fprintf(stderr, "  mimic %s has no red-flag rule\n", kb->causes[c].id);
+        CHECK(has);
+    }
+    for (int i = 0; i < kb->n_redflags; i++)
+        CHECK(kb->redflags[i].message && kb->redflags[i].source);
+    kf_kb_free(kb);
+}
+
+static void test_screen_asks_the_emergencies(void)
+{
+    kf_kb *kb = load_kb();
+    CHECK(kb != NULL);
+    if (!kb)
+        return;
+    const char *must[] = { "chest_pressure", "tearing_pain", "breathless", "sweating",
+                           "bladder_bowel", "leg_weakness", "fever", "fall_or_blow" };
+    for (size_t m = 0; m < KF_ARRAY_LEN(must); m++) {
+        int id = kf_kb_finding(kb, must[m]);
+        bool screened = false;
+        for (int i = 0; i < kb->n_redflags; i++)
+            for (int k = 0; k < kb->redflags[i].n_all; k++)
+                screened |= kb->redflags[i].screen && kb->redflags[i].all[k] == id;
+        if (!screened)
+            fprintf(stderr, "  %s is not in the red-flag screen\n", must[m]);
+        CHECK(screened);
+    }
+    kf_kb_free(kb);
+}
+
+static void test_techniques_complete(void)
+{
+    kf_kb *kb = load_kb();
+    CHECK(kb != NULL);
+    if (!kb)
+        return;
+    /* every advice id of the case vocabulary, and the extras causes use */
+    const char *ids[] = {
+        "tennis_ball", "lat_pinch", "tender_point_hold", "doorway_chest_stretch",
+        "noodle_chest_stretch", "hip_flexor_stretch", "shoulder_blade_squeeze", "shoulder_rolls",
+        "head_press", "back_strengthening", "cat_camel", "cold_therapy", "heat_front",
+        "tiny_movements", "therapeutic_massage", "switch_sides", "workstation_setup", "eyes_down",
+        "bend_from_waist", "sitting_posture", "wheel_dont_carry", "sleep_position", "see_doctor",
+        "levator_stretch", "upper_trap_stretch", "scalene_stretch", "scm_release", "chin_tuck",
+        "lat_stretch", "serratus_release", "pec_minor_release", "rotator_cuff_release",
+        "ql_stretch", "glute_release", "triceps_stretch", "biceps_stretch", "magnesium_check",
+    };
+    for (size_t i = 0; i < KF_ARRAY_LEN(ids); i++) {
+        int t = kf_kb_technique(kb, ids[i]);
+        if (t < 0)
+            fprintf(stderr, "  technique %s missing\n", ids[i]);
+        CHECK(t >= 0);
+    }
+    for (int t = 0; t < kb->n_techniques; t++) {
+        const kf_technique *k = &kb->techniques[t];
+        bool ok = k->n_steps >= 3 && k->n_steps <= 6 && k->dose && k->caution && k->source;
+        bool timed = k->kind != KF_TECH_HABIT && k->kind != KF_TECH_THERAPIST &&
+                     k->kind != KF_TECH_DOCTOR;
+        ok = ok && (timed ? k->work_s > 0 : k->work_s == 0);
+        if (!ok)
+            fprintf(stderr, "  technique %s incomplete (steps %d, timer %d)\n", k->id,
+                    k->n_steps, k->work_s);
+        CHECK(ok);
+    }
+    /* doses the therapist gave */
+    const kf_technique *ball = &kb->techniques[kf_kb_technique(kb, "tennis_ball")];
+    CHECK_INT(ball->work_s, 300);
+    const kf_technique *cold = &kb->techniques[kf_kb_technique(kb, "cold_therapy")];
+    CHECK_INT(cold->work_s, 1200);
+    CHECK_INT(cold->rest_s, 1200);
+    const kf_technique *hold = &kb->techniques[kf_kb_technique(kb, "tender_point_hold")];
+    CHECK_INT(hold->work_s, 12);
+    kf_kb_free(kb);
+}
+
+int main(void)
+{
+    RUN(test_scenarios);
+    RUN(test_every_mimic_has_a_rule);
+    RUN(test_screen_asks_the_emergencies);
+    RUN(test_techniques_complete);
+    return CHECK_DONE();
+}
