@@ -714,8 +714,8 @@ static void build_findings(loader *L)
         if (!id || !label || !q)
             return;
         snprintf(id, n, "pain_%s", g->id);
-        sprintf(label, "pain or a knot at %s", g->label);
-        sprintf(q, "Do you also feel it at %s?", g->label);
+        sprintf(label, "pain or a knot: %s", g->label);
+        sprintf(q, "Do you also feel it here: %s?", g->label);
         f->id = id;
         f->label = label;
         f->question = q;

@@ -188,27 +188,24 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     for (int i = 0; i < r->n_causes; i++) {
         const kf_ranked *rk = &r->causes[i];
         const kf_cause *c = &kb->causes[rk->cause];
-        line.len = 0;
-        kf_buf_printf(&line, "%d. %s", i + 1, c->name);
-        if (rk->side)
-            kf_buf_printf(&line, ", %s", rk->side == KF_SIDE_BOTH ? "both sides" : kf_side_name(rk->side));
-        if (c->kind == KF_CAUSE_MIMIC)
-            kf_buf_puts(&line, " [needs a doctor]");
-        cap_first(line.s + 3);
         int pct = (int)(rk->p * 100 + 0.5);
-        int pad = width - 2 - (int)line.len - 6 - 12;
-        kf_buf_printf(out, "  %s", line.s);
-        for (int k = 0; k < pad; k++)
-            kf_buf_add(out, " ", 1);
-        if (pad < 0)
-            kf_buf_add(out, " ", 1);
         char barv[11];
         int filled = (pct + 5) / 10;
         for (int k = 0; k < 10; k++)
             barv[k] = k < filled ? '#' : '.';
         barv[10] = '\0';
-        kf_buf_printf(out, "%s %3d%%\n", barv, pct);
-        if (c->about)
+        line.len = 0;
+        kf_buf_printf(&line, "%d. [%s] %3d%%  ", i + 1, barv, pct);
+        size_t at = line.len;
+        kf_buf_puts(&line, c->name);
+        cap_first(line.s + at);
+        if (rk->side)
+            kf_buf_printf(&line, ", %s", rk->side == KF_SIDE_BOTH ? "both sides" : kf_side_name(rk->side));
+        if (c->kind == KF_CAUSE_MIMIC)
+            kf_buf_puts(&line, " [needs a doctor]");
+        wrap(out, line.s, 2, width, 0);
+        /* What the cause is: for the leader, the others keep to their why. */
+        if (c->about && i == 0)
             wrap(out, c->about, 5, width, 0);
         for (int k = 0; k < rk->n_reasons && k < 4; k++) {
             const kf_reason *re = &rk->reasons[k];
