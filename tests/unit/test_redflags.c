@@ -1,7 +1,7 @@
 /* test_redflags.c — the real knowledge base (kb/): the red-flag rules give
  * the triage level a clinician would expect for each warning pattern, without
  * over-triaging ordinary knots, and every self-care technique is complete.
- * Run from the repository root (as `make unit` does), or set KF_KB_DIR. */
+ * Run from the repository root (as `make unit` does), or set KNOTFINDER_KB. */
 #include "check.h"
 
 #include "engine.h"
@@ -11,7 +11,7 @@
 
 static kf_kb *load_kb(void)
 {
-    const char *dir = getenv("KF_KB_DIR");
+    const char *dir = getenv("KNOTFINDER_KB");
     kf_kb *kb = NULL;
     kf_buf errs;
     kf_buf_init(&errs);
