@@ -45,6 +45,7 @@
     return e;
   }
   function words(id) { return String(id || '').replace(/_/g, ' '); }
+  function sentence(t) { t = String(t || ''); return t.charAt(0).toUpperCase() + t.slice(1); }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
   function sideText(side) {
     return side === 'left' ? 'left side' : side === 'right' ? 'right side' : side === 'both' ? 'both sides' : '';
@@ -256,7 +257,7 @@
       var fs = h('fieldset', { 'class': 'kf-screen' }, [h('legend', { text: 'Tick every one that applies now.' })]);
       var boxes = items.map(function (it, i) {
         var cb = h('input', { type: 'checkbox', id: 'scr-' + i, 'data-finding': it.finding });
-        fs.appendChild(h('div', { 'class': 'kf-check' }, [cb, h('label', { 'for': 'scr-' + i, text: it.text })]));
+        fs.appendChild(h('div', { 'class': 'kf-check' }, [cb, h('label', { 'for': 'scr-' + i, text: sentence(it.label || it.text) })]));
         return cb;
       });
       body.appendChild(fs);

@@ -438,7 +438,39 @@
       return pain.concat(cause).some(function (i) { return i.view === v; });
     });
     if (!views.length) views = ['back'];
-    var GAP = 30, total = views.length * W + (views.length - 1) * GAP;
+    var GAP = 30;
+
+    /* The arrow: from a cause zone to a pain zone, preferring a pair on the
+     * same side of the body and never a zone to itself.  With both views
+     * shown, the order of the figures is the one that keeps the arrow
+     * short: the front view mirrors the back, so a left-sided arrow runs
+     * best from a front figure on the left to a back figure on the right. */
+    function bestPair(offset) {
+      var best = null;
+      cause.forEach(function (c) {
+        pain.forEach(function (p) {
+          if (c.id === p.id && c.side === p.side) return;
+          var a = centroid(c), b = centroid(p);
+          var ax = a[0] + offset[c.view], bx = b[0] + offset[p.view];
+          var dist = Math.hypot(ax - bx, a[1] - b[1]);
+          var cost = dist + (c.side && p.side && c.side !== p.side ? 1000 : 0);
+          if (!best || cost < best.cost) best = { cost: cost, a: [ax, a[1]], b: [bx, b[1]], c: c, p: p };
+        });
+      });
+      return best;
+    }
+    function offsets(order) {
+      var o = {};
+      order.forEach(function (v, k) { o[v] = k * (W + GAP); });
+      return o;
+    }
+    if (views.length === 2) {
+      var b1 = bestPair(offsets(['back', 'front'])), b2 = bestPair(offsets(['front', 'back']));
+      if (b1 && b2 && b2.cost < b1.cost) views = ['front', 'back'];
+    }
+    var offset = offsets(views);
+    var best = bestPair(offset);
+    var total = views.length * W + (views.length - 1) * GAP;
     /* Show the body from the head down to a little below the lowest marked
      * zone: most knots are in the upper back, and a smaller picture is a
      * clearer one on a phone. */
@@ -459,9 +491,7 @@
                             markerWidth: 3.6, markerHeight: 3.6, orient: 'auto-start-reverse' }, defs);
     el('path', { d: 'M0,0 L10,5 L0,10 z', 'class': 'kf-arrow-head' }, mk);
 
-    var offset = {};
-    views.forEach(function (v, k) {
-      offset[v] = k * (W + GAP);
+    views.forEach(function (v) {
       var g = el('g', { transform: 'translate(' + offset[v] + ',0)' }, svg);
       drawFigure(g, v);
       drawSideLabels(g, v);
@@ -482,27 +512,18 @@
     draw(cause, 'kf-cause-zone');
     draw(pain, 'kf-pain-zone');
 
-    /* The arrow: from the cause zone to the pain zone, preferring a pair on
-     * the same side of the body and never a zone to itself. */
-    var best = null;
-    cause.forEach(function (c) {
-      pain.forEach(function (p) {
-        if (c.id === p.id && c.side === p.side) return;
-        var a = centroid(c), b = centroid(p);
-        var ax = a[0] + offset[c.view], bx = b[0] + offset[p.view];
-        var dist = Math.hypot(ax - bx, a[1] - b[1]);
-        var cost = dist + (c.side && p.side && c.side !== p.side ? 1000 : 0);
-        if (!best || cost < best.cost) best = { cost: cost, a: [ax, a[1]], b: [bx, b[1]], c: c, p: p };
-      });
-    });
     var same = cause.some(function (c) { return pain.some(function (p) { return p.id === c.id && p.side === c.side; }); });
     if (best && best.cost < 1000 + W * 4 && Math.hypot(best.a[0] - best.b[0], best.a[1] - best.b[1]) > 4) {
       var a = best.a, b = best.b;
       var mx = (a[0] + b[0]) / 2, my = (a[1] + b[1]) / 2;
       var dx = b[0] - a[0], dy = b[1] - a[1], len = Math.hypot(dx, dy);
-      /* Bend the arrow sideways by a fifth of its length, away from the spine. */
+      /* Bend the arrow sideways, away from the spine. */
       var bend = Math.max(10, len * 0.3), nx = -dy / len, ny = dx / len;
-      if ((mx % (W + GAP)) < W / 2 ? nx > 0 : nx < 0) { nx = -nx; ny = -ny; }
+      if (best.c.view !== best.p.view) {
+        /* Across the gap between the figures: a gentle arch over it. */
+        bend = Math.max(10, len * 0.12);
+        if (ny > 0) { nx = -nx; ny = -ny; }
+      } else if ((mx % (W + GAP)) < W / 2 ? nx > 0 : nx < 0) { nx = -nx; ny = -ny; }
       /* Stop short of the centres so the ends do not hide the zones. */
       var sh = Math.min(3, len / 6);
       var a2 = [a[0] + dx / len * sh, a[1] + dy / len * sh], b2 = [b[0] - dx / len * sh, b[1] - dy / len * sh];

@@ -276,6 +276,17 @@ test('a red flag shows the emergency banner first', async (t) => {
   await page.click(zone('medial_border', 'left'));
   await page.fill('#words', 'crushing pressure in my chest and I am sweating, the pain goes down my left arm and into my jaw');
   await page.click('#start-go');
+  /* The words alone may already end the interview; if the warning screen
+   * comes first, the person ticks what they described. */
+  await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
+  if (await page.getAttribute('#q-body', 'data-kind') === 'screen' &&
+      await page.getAttribute('body', 'data-view') === 'question') {
+    for (const f of ['chest_pressure', 'sweating']) {
+      const cb = page.locator(`#q-body input[data-finding="${f}"]`);
+      if (await cb.count()) await cb.check();
+    }
+    await page.click('#q-body button[data-answer="ticked"]');
+  }
   await answerUntilResult(page, 'yes');
   const banner = page.locator('#r-banner .kf-banner');
   assert.equal(await banner.getAttribute('data-level'), 'emergency');
