@@ -275,9 +275,12 @@ bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post)
         const kf_cause *hc = &kb->causes[h];
         if (!hc->n_keeps || post[h] <= hc->prior)
             continue;
+        /* Only what the evidence added to the habit counts: a habit at its
+         * prior says nothing new about its muscles. */
+        double lift = (post[h] - hc->prior) / (1 - hc->prior);
         for (int k = 0; k < hc->n_keeps; k++) {
             int m = hc->keeps[k];
-            prior[m] = 1 - (1 - prior[m]) * (1 - KF_KEEPS_STRENGTH * post[h]);
+            prior[m] = 1 - (1 - prior[m]) * (1 - KF_KEEPS_STRENGTH * lift);
             raised = true;
         }
     }
