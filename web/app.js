@@ -134,6 +134,13 @@
     return body;
   }
 
+  /* The consult endpoint takes the same body less the interview's count. */
+  function consultBody() {
+    var b = request({});
+    delete b.asked;
+    return b;
+  }
+
   /* ---- 1. start ---------------------------------------------------------- */
 
   function painFindings(sel) {
@@ -172,7 +179,7 @@
     $('r-restart').addEventListener('click', restart);
     $('q-skip').addEventListener('click', function () {
       if (busy) return;
-      withBusy(api('/api/v1/consult', request({}))).then(showResult, function () {});
+      withBusy(api('/api/v1/consult', consultBody())).then(showResult, function () {});
     });
     $('q-words-go').addEventListener('click', sendWords);
     $('q-words').addEventListener('keydown', function (ev) {
@@ -211,7 +218,7 @@
     var urgent = resp.result && resp.result.triage && resp.result.triage.level === 'emergency';
     if (resp.question && !urgent) return showQuestion(resp.question, resp.result);
     if (resp.result) return showResult(resp.result);
-    return withBusy(api('/api/v1/consult', request({}))).then(showResult, function () {});
+    return withBusy(api('/api/v1/consult', consultBody())).then(showResult, function () {});
   }
 
   function answer(add) {

@@ -195,6 +195,38 @@ test('describe, answer a question, and see the causes and the body picture', asy
   assert.deepEqual(t.errors, []);
 });
 
+test('words alone: the interview asks where, on the body map, and goes on', async (t) => {
+  const page = await openPage(t);
+  await page.fill('#words', 'it really aches');
+  await page.click('#start-go');
+  await page.waitForSelector('body[data-view="question"]');
+  assert.equal(await page.getAttribute('#q-body', 'data-kind'), 'where');
+  /* Nothing marked: a clear message, and the question stays. */
+  await page.click('#q-body button[data-answer="where"]');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error'), /Mark at least one spot/);
+  await page.click('#q-body .kf-zone[data-region="top_shoulder"][data-side="right"]');
+  await page.click('#q-body button[data-answer="where"]');
+  await page.waitForFunction(() => document.getElementById('q-count').textContent !== 'Question 1' ||
+    document.body.getAttribute('data-view') === 'result');
+  await answerUntilResult(page);
+  assert.ok(await page.locator('#r-picture .kf-pain-zone[data-region="top_shoulder"][data-side="right"]').count() >= 1);
+});
+
+test('a question can be answered in free words', async (t) => {
+  const page = await openPage(t);
+  await page.click(zone('medial_border', 'right'));
+  await page.click('#start-go');
+  await page.waitForSelector('body[data-view="question"]');
+  await page.fill('#q-words', 'no, none of that; I sit at a laptop all day with my head forward');
+  await page.press('#q-words', 'Enter');
+  await page.waitForFunction(() => document.body.getAttribute('data-view') === 'result' ||
+    (document.getElementById('q-count').textContent === 'Question 2' && !document.body.hasAttribute('aria-busy')));
+  assert.equal(await page.locator('#error:not([hidden])').count(), 0);
+  await answerUntilResult(page);
+  assert.ok(await page.locator('.kf-causes > li').count() >= 1);
+});
+
 test('a plan timer starts, counts down, pauses, resets', async (t) => {
   const page = await openPage(t);
   await toResult(page);
