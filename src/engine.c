@@ -21,10 +21,13 @@
 #include "engine.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define KF_QS_MAX 14
+#define KF_MIN_GAIN 0.05      /* bits */
+#define KF_MAX_UNSURE 3
 
 typedef struct {
     int *pos;  int np;        /* positive findings */
@@ -443,12 +446,15 @@ static bool has_fact(const kf_findings *f, int finding)
     return kf_findings_get(f, finding) != NULL;
 }
 
+/* The leader stands out: likely on its own, or well ahead of the next. */
 static bool leader_clear(const double *post, const int *order, int n)
 {
     if (n < 1)
         return false;
     double p1 = post[order[0]], p2 = n > 1 ? post[order[1]] : 0;
-    return p1 >= 0.5 && p1 - p2 >= 0.3;
+    if (getenv("KF_DEBUG"))
+        fprintf(stderr, "leader %.3f second %.3f\n", p1, p2);
+    return p1 >= 0.7 || (p1 >= 0.4 && p1 >= 1.5 * p2);
 }
 
 /* The best yes/no question; kind NONE when nothing is worth asking. */
@@ -467,13 +473,15 @@ static kf_question best_question(const kf_kb *kb, const kf_findings *f, const do
         for (int l = 0; l < c->n_links; l++)
             cand[kb->links[c->links[l]].finding] = true;
     }
-    double best = 0.005;
+    double best = KF_MIN_GAIN;   /* below this a question is not worth the person's time */
     for (int fd = 0; fd < kb->n_findings; fd++) {
         const kf_finding_def *d = &kb->findings[fd];
         if (!cand[fd] || !d->question || d->kind == KF_FIND_REDFLAG ||
             d->kind == KF_FIND_FOLLOWUP || has_fact(f, fd))
             continue;
         double g = gain_of(kb, post, order, nt, fd, tp, tn);
+        if (getenv("KF_DEBUG") && g > 0.02)
+            fprintf(stderr, "  gain %.3f %s\n", g, d->id);
         if (g > best) {
             best = g;
             q.kind = KF_Q_FINDING;
@@ -573,6 +581,15 @@ kf_question kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, i
     kf_free(screen);
     q = clarify_question(f);
     if (q.kind != KF_Q_NONE)
+        return q;
+    /* Three "not sure" answers: the person cannot tell us more this way;
+     * show the best guess rather than keep asking. */
+    int unsure = 0;
+    for (int i = 0; i < f->n; i++)
+        unsure += f->v[i].origin == KF_FROM_ANSWER && f->v[i].state == KF_UNSURE &&
+                  kb->findings[f->v[i].finding].kind != KF_FIND_REDFLAG &&
+                  kb->findings[f->v[i].finding].kind != KF_FIND_LOCATION;
+    if (unsure >= KF_MAX_UNSURE)
         return q;
     double *post;
     bool exact;
