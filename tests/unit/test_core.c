@@ -23,7 +23,7 @@ static const char *const MINI =
     "[finding pregnant]\nlabel = pregnant\nkind = body\nsource = s\n"
     "[cause rhomboids]\nkind = muscle\nname = rhomboids\nprior = 0.05\nabout = a\n"
     "treat = ball\nsource = s\nlocal = pain_medial_border often\n"
-    "[cause latissimus_dorsi]\nkind = muscle\nname = lat\nprior = 0.03\nabout = a\n"
+    "[cause latissimus_dorsi]\nkind = muscle\nname = lat\nprior = 0.05\nabout = a\n"
     "treat = pinch, ball\nsource = s\npulls = pain_medial_border often | The lat pulls the blade. | s\n"
     "refers = pain_lateral_border sometimes\nsign = relief_short often\n"
     "[cause mouse_reach]\nkind = habit\nname = mousing\nprior = 0.05\nabout = a\ntreat = switch\n"
