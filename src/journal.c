@@ -1,0 +1,1799 @@
+/*
+ * journal.c — check-ins -> follow-up evidence -> a revised consultation,
+ * with the reasons in plain words; and the pain chart.
+ *
+ * How a check-in counts.  Each thing done (a technique, or "massage",
+ * "heat", "cold") is one *try*.  A try is honest unless the guided step was
+ * stopped early.  Its effect comes from the relief hours when given (0: no
+ * relief; up to 6 h: short; 24 h or more: lasting; between: helped), else
+ * from the pain before and after (a fall of 2 or more: helped; none: no
+ * change).  A try of a release, stretch or massage "treats" the muscles the
+ * KB lists that technique for: those that lie where it hurts when there are
+ * such (tennis ball on the spot between spine and blade treats the
+ * rhomboids), else all of them (the lat pinch treats the lat wherever the
+ * pain is).
+ *
+ * What follows from the tries:
+ *  - treated causes get a likelihood ratio: x0.55 per short relief, x0.85
+ *    per try without change, x1.25 when it helped, x1.6 per lasting relief,
+ *    kept within [0.1, 4];
+ *  - short relief after work on the sore spot itself is the KB finding
+ *    relief_short (present when short tries outnumber lasting ones, absent
+ *    when lasting ones win): the KB links it to the muscles that pull from
+ *    elsewhere, which rise;
+ *  - massage with only short or no relief: massage_no_help;
+ *  - worse after heat / cold / massage: the findings of those names (the
+ *    engine then swaps heat and cold in the plan);
+ *  - a step with KF_TRIES_NO_CHANGE honest tries and never any help moves to
+ *    the end of the plan; two such steps and nothing that ever helped:
+ *    no_change_after_tries (the KB's red-flag rule then suggests a doctor).
+ */
+#include "journal.h"
+#include "render.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *const kf_journal_plain_words =
+    "massage, heat, cold, stretch, rest, painkiller, other";
+
+static const char *const plain[] = {
+    "massage", "heat", "cold", "stretch", "rest", "painkiller", "other"
+};
+
+/* ------------------------------------------------------------------ */
+/* Small helpers. */
+
+static bool is_plain(const char *w)
+{
+    for (size_t i = 0; i < KF_ARRAY_LEN(plain); i++)
+        if (!strcmp(w, plain[i]))
+            return true;
+    return false;
+}
+
+/* Levenshtein distance of two short strings (capped inputs). */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > 63 || nb > 63)
+        return 99;
+    int d[64][64];
+    for (size_t i = 0; i <= na; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= nb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= na; i++)
+        for (size_t j = 1; j <= nb; j++) {
+            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+            d[i][j] = c < del ? (c < ins ? c : ins) : (del < ins ? del : ins);
+        }
+    return d[na][nb];
+}
+
+/* The closest technique id or plain word, or NULL when none is close. */
+static const char *closest_word(const kf_kb *kb, const char *w)
+{
+    const char *best = NULL;
+    int bd = 3;
+    for (int i = 0; i < kb->n_techniques; i++) {
+        const char *id = kb->techniques[i].id;
+        int d = edit_distance(w, id);
+        if (d < bd || (!best && strlen(w) >= 4 && !strncmp(id, w, strlen(w)))) {
+            bd = d < bd ? d : bd;
+            best = id;
+        }
+    }
+    for (size_t i = 0; i < KF_ARRAY_LEN(plain); i++) {
+        int d = edit_distance(w, plain[i]);
+        if (d < bd) {
+            bd = d;
+            best = plain[i];
+        }
+    }
+    return best;
+}
+
+static const char *closest_region(const kf_kb *kb, const char *w)
+{
+    const char *best = NULL;
+    int bd = 4;
+    for (int i = 0; i < kb->n_regions; i++) {
+        int d = edit_distance(w, kb->regions[i].id);
+        if (d < bd) {
+            bd = d;
+            best = kb->regions[i].id;
+        }
+    }
+    return best;
+}
+
+/* Technique index for a stored word: plain words map to the KB's own
+ * technique where there is one; -1 for rest, painkiller and the like. */
+static int word_technique(const kf_kb *kb, const char *w)
+{
+    if (!strcmp(w, "massage"))
+        return kf_kb_technique(kb, "therapeutic_massage");
+    if (!strcmp(w, "heat"))
+        return kf_kb_technique(kb, "heat_front");
+    if (!strcmp(w, "cold"))
+        return kf_kb_technique(kb, "cold_therapy");
+    if (!strcmp(w, "stretch"))
+        return -1;
+    return kf_kb_technique(kb, w);
+}
+
+static bool tech_is(const kf_kb *kb, int t, kf_tech_kind kind, const char *part)
+{
+    return t >= 0 && kb->techniques[t].kind == kind &&
+           (!part || strstr(kb->techniques[t].id, part));
+}
+
+static bool word_is_heat(const kf_kb *kb, const char *w)
+{
+    return !strcmp(w, "heat") ||
+           tech_is(kb, kf_kb_technique(kb, w), KF_TECH_THERMAL, "heat");
+}
+
+static bool word_is_cold(const kf_kb *kb, const char *w)
+{
+    return !strcmp(w, "cold") ||
+           tech_is(kb, kf_kb_technique(kb, w), KF_TECH_THERMAL, "cold");
+}
+
+static bool word_is_massage(const kf_kb *kb, const char *w)
+{
+    return !strcmp(w, "massage") ||
+           tech_is(kb, kf_kb_technique(kb, w), KF_TECH_THERAPIST, NULL);
+}
+
+/* Calls fn(word, ctx) for each word of a stored comma list; stops early
+ * when fn returns false. */
+static void each_word(const char *list, bool (*fn)(const char *, void *),
+                      void *ctx)
+{
+    char w[KF_STORE_ID_MAX + 1];
+    while (list && *list) {
+        while (*list == ',' || *list == ' ')
+            list++;
+        size_t n = strcspn(list, ", ");
+        if (n && n <= KF_STORE_ID_MAX) {
+            memcpy(w, list, n);
+            w[n] = '\0';
+            if (!fn(w, ctx))
+                return;
+        }
+        list += n;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Input checks. */
+
+kf_err kf_journal_words(const kf_kb *kb, const char *what, const char *in,
+                        kf_buf *out, kf_buf *err)
+{
+    char w[KF_STORE_ID_MAX + 1];
+    const char *p = in ? in : "";
+    size_t start = out->len;
+    while (*p) {
+        while (*p == ',' || isspace((unsigned char)*p))
+            p++;
+        size_t n = strcspn(p, ",");
+        while (n && isspace((unsigned char)p[n - 1]))
+            n--;
+        if (!n)
+            break;
+        if (n > KF_STORE_ID_MAX) {
+            kf_buf_printf(err, "%s: '%.40s...' is too long for a technique "
+                          "name", what, p);
+            out->len = start;
+            return KF_EINVAL;
+        }
+        for (size_t i = 0; i < n; i++) {
+            unsigned char ch = (unsigned char)p[i];
+            w[i] = ch == '-' || ch == ' ' ? '_' : (char)tolower(ch);
+        }
+        w[n] = '\0';
+        p += n;
+        if (!strcmp(w, "ice"))
+            strcpy(w, "cold");
+        if (!strcmp(w, "none") || !strcmp(w, "nothing") || !strcmp(w, "no"))
+            continue;
+        bool ok = is_plain(w) || kf_kb_technique(kb, w) >= 0;
+        if (!ok) {
+            const char *near = closest_word(kb, w);
+            kf_buf_printf(err, "%s: '%s' is neither a technique of the plan nor "
+                          "one of: %s", what, w, kf_journal_plain_words);
+            if (near)
+                kf_buf_printf(err, "; did you mean '%s'?", near);
+            else
+                kf_buf_puts(err, " (`knotfinder learn` lists the techniques)");
+            if (out->len > start) {
+                out->len = start;
+                out->s[start] = '\0';
+            }
+            return KF_EINVAL;
+        }
+        /* Drop duplicates. */
+        bool dup = false;
+        const char *q = out->s ? out->s + start : "";
+        size_t wn = strlen(w);
+        while (*q && !dup) {
+            size_t m = strcspn(q, ",");
+            dup = m == wn && !strncmp(q, w, m);
+            q += m + (q[m] == ',');
+        }
+        if (dup)
+            continue;
+        if (out->len > start)
+            kf_buf_puts(out, ",");
+        kf_buf_puts(out, w);
+    }
+    if (out->oom) {
+        kf_buf_printf(err, "%s: out of memory", what);
+        return KF_ENOMEM;
+    }
+    if (out->len - start > KF_STORE_LIST_MAX) {
+        kf_buf_printf(err, "%s: the list is too long (at most %d bytes)", what,
+                      KF_STORE_LIST_MAX);
+        out->len = start;
+        out->s[start] = '\0';
+        return KF_ETOOBIG;
+    }
+    return KF_OK;
+}
+
+kf_err kf_journal_where(const kf_kb *kb, const char *in, const char **region,
+                        kf_side *side, kf_buf *err)
+{
+    *region = NULL;
+    *side = KF_SIDE_NONE;
+    if (!in || !*in)
+        return KF_OK;
+    char buf[KF_STORE_ID_MAX + 16];
+    if (strlen(in) >= sizeof buf) {
+        kf_buf_printf(err, "--where: '%.40s...' is too long; give REGION or "
+                      "REGION:SIDE", in);
+        return KF_EINVAL;
+    }
+    size_t n = 0;
+    for (const char *p = in; *p; p++)
+        buf[n++] = *p == '-' || *p == ' ' ? '_' : (char)tolower((unsigned char)*p);
+    buf[n] = '\0';
+    char *colon = strchr(buf, ':');
+    const char *sidew = NULL;
+    if (colon) {
+        *colon = '\0';
+        sidew = colon + 1;
+    }
+    const char *rid = buf;
+    if (!strncmp(rid, "pain_", 5))
+        rid += 5;
+    int r = kf_kb_region(kb, rid);
+    if (r < 0) {
+        const char *near = closest_region(kb, rid);
+        kf_buf_printf(err, "--where: '%s' is not a region of the body map", rid);
+        if (near)
+            kf_buf_printf(err, "; did you mean '%s'?", near);
+        else
+            kf_buf_puts(err, " (for example medial_border, top_shoulder, "
+                        "under_arm, lateral_border)");
+        return KF_EINVAL;
+    }
+    if (sidew) {
+        int s = kf_side_parse(sidew);
+        if (s < 0 || !*sidew) {
+            kf_buf_printf(err, "--where: the side after ':' must be left, right "
+                          "or both, not '%s'", sidew);
+            return KF_EINVAL;
+        }
+        if (!kb->regions[r].sided && s != KF_SIDE_NONE) {
+            kf_buf_printf(err, "--where: %s (%s) has no left or right side",
+                          kb->regions[r].id, kb->regions[r].label);
+            return KF_EINVAL;
+        }
+        *side = (kf_side)s;
+    }
+    *region = kb->regions[r].id;
+    return KF_OK;
+}
+
+static bool all_digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+kf_err kf_journal_time(const char *in, long long now, char out[KF_TIME_LEN],
+                       kf_buf *err)
+{
+    const char *form = "use YYYY-MM-DD, YYYY-MM-DD HH:MM or "
+                       "YYYY-MM-DDTHH:MM:SS with an optional Z or +HH:MM";
+    const char *p = in ? in : "";
+    while (isspace((unsigned char)*p))
+        p++;
+    struct tm tm = { 0 };
+    if (strlen(p) < 10 || !all_digits(p, 4) || p[4] != '-' ||
+        !all_digits(p + 5, 2) || p[7] != '-' || !all_digits(p + 8, 2)) {
+        kf_buf_printf(err, "--at: '%.40s' is not a date: %s", p, form);
+        return KF_EINVAL;
+    }
+    tm.tm_year = atoi(p) - 1900;
+    tm.tm_mon = atoi(p + 5) - 1;
+    tm.tm_mday = atoi(p + 8);
+    p += 10;
+    bool date_only = true;
+    tm.tm_hour = 12;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        p++;
+        if (!all_digits(p, 2) || p[2] != ':' || !all_digits(p + 3, 2)) {
+            kf_buf_printf(err, "--at: the time of day in '%.40s' must be HH:MM: %s",
+                          in, form);
+            return KF_EINVAL;
+        }
+        date_only = false;
+        tm.tm_hour = atoi(p);
+        tm.tm_min = atoi(p + 3);
+        p += 5;
+        if (*p == ':') {
+            if (!all_digits(p + 1, 2)) {
+                kf_buf_printf(err, "--at: the seconds in '%.40s' must be two "
+                              "digits", in);
+                return KF_EINVAL;
+            }
+            tm.tm_sec = atoi(p + 1);
+            p += 3;
+        }
+    }
+    bool utc = false;
+    long off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        utc = true;
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1;
+        p++;
+        if (!all_digits(p, 2)) {
+            kf_buf_printf(err, "--at: bad zone offset in '%.40s': %s", in, form);
+            return KF_EINVAL;
+        }
+        int hh = atoi(p), mm = 0;
+        p += 2;
+        if (*p == ':')
+            p++;
+        if (all_digits(p, 2)) {
+            mm = atoi(p);
+            p += 2;
+        }
+        if (hh > 14 || mm > 59) {
+            kf_buf_printf(err, "--at: zone offset out of range in '%.40s'", in);
+            return KF_EINVAL;
+        }
+        utc = true;
+        off = sign * (hh * 3600L + mm * 60L);
+    }
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p) {
+        kf_buf_printf(err, "--at: unexpected '%.20s' in '%.40s': %s", p, in, form);
+        return KF_EINVAL;
+    }
+    if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59) {
+        kf_buf_printf(err, "--at: '%.40s' is not a real date and time", in);
+        return KF_EINVAL;
+    }
+    /* The day must exist (no 30 February): check on a UTC round trip. */
+    struct tm chk = tm;
+    time_t day = timegm(&chk);
+    struct tm back;
+    gmtime_r(&day, &back);
+    if (back.tm_mday != tm.tm_mday || back.tm_mon != tm.tm_mon) {
+        kf_buf_printf(err, "--at: %04d-%02d-%02d is not a day of the calendar",
+                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+        return KF_EINVAL;
+    }
+    long long t;
+    if (utc) {
+        t = (long long)timegm(&tm) - off;
+    } else {
+        tm.tm_isdst = -1;
+        t = (long long)mktime(&tm);
+    }
+    if (date_only && t > now) {
+        /* Today, given as a date: now.  (A later day stays in the future.) */
+        time_t nt = (time_t)now;
+        struct tm today;
+        localtime_r(&nt, &today);
+        if (today.tm_year == back.tm_year && today.tm_mon == back.tm_mon &&
+            today.tm_mday == back.tm_mday)
+            t = now;
+    }
+    if (t < 0) {
+        kf_buf_printf(err, "--at: '%.40s' is before 1970", in);
+        return KF_EINVAL;
+    }
+    if (t > now + KF_STORE_FUTURE_S) {
+        char nowtxt[KF_TIME_LEN];
+        kf_time_format(now, nowtxt);
+        kf_buf_printf(err, "--at: '%.40s' is in the future (now is %s UTC); a "
+                      "check-in records what already happened", in, nowtxt);
+        return KF_EINVAL;
+    }
+    kf_time_format(t, out);
+    return KF_OK;
+}
+
+kf_err kf_journal_pain(const char *in, int *pain, kf_buf *err)
+{
+    const char *p = in ? in : "";
+    while (isspace((unsigned char)*p))
+        p++;
+    size_t n = strspn(p, "0123456789");
+    const char *rest = p + n;
+    if (n && (!strcmp(rest, "/10") || !strcmp(rest, " / 10")))
+        rest = "";
+    while (isspace((unsigned char)*rest))
+        rest++;
+    if (!n || n > 3 || *rest) {
+        kf_buf_printf(err, "pain must be a whole number from 0 (none) to 10 "
+                      "(the worst), not '%.20s'", in ? in : "");
+        return KF_EINVAL;
+    }
+    int v = atoi(p);
+    if (v > 10) {
+        kf_buf_printf(err, "pain must be from 0 (none) to 10 (the worst), not %d",
+                      v);
+        return KF_EINVAL;
+    }
+    *pain = v;
+    return KF_OK;
+}
+
+kf_err kf_journal_hours(const char *in, double *hours, kf_buf *err)
+{
+    const char *p = in ? in : "";
+    char *end;
+    double v = strtod(p, &end);
+    if (end == p || !isfinite(v)) {
+        kf_buf_printf(err, "relief hours must be a number such as 2, 0.5 or 90m, "
+                      "not '%.20s'", p);
+        return KF_EINVAL;
+    }
+    while (isspace((unsigned char)*end))
+        end++;
+    double scale = 1;
+    if (!*end || !strcmp(end, "h") || !strcmp(end, "hr") || !strcmp(end, "hrs") ||
+        !strcmp(end, "hour") || !strcmp(end, "hours"))
+        scale = 1;
+    else if (!strcmp(end, "m") || !strcmp(end, "min") || !strcmp(end, "mins") ||
+             !strcmp(end, "minutes"))
+        scale = 1.0 / 60;
+    else if (!strcmp(end, "d") || !strcmp(end, "day") || !strcmp(end, "days"))
+        scale = 24;
+    else {
+        kf_buf_printf(err, "relief hours: unknown unit '%.10s' (use h, m or d)",
+                      end);
+        return KF_EINVAL;
+    }
+    v *= scale;
+    if (v < 0) {
+        kf_buf_printf(err, "relief hours cannot be negative (got %.20s); use 0 "
+                      "for no relief at all", p);
+        return KF_EINVAL;
+    }
+    if (v > KF_STORE_HOURS_MAX) {
+        kf_buf_printf(err, "relief hours must be at most %.0f (a year), not %g",
+                      KF_STORE_HOURS_MAX, v);
+        return KF_EINVAL;
+    }
+    *hours = v;
+    return KF_OK;
+}
+
+typedef struct {
+    const kf_kb *kb;
+    const char  *bad;
+    char         word[KF_STORE_ID_MAX + 1];
+} word_check;
+
+static bool check_one(const char *w, void *ctx)
+{
+    word_check *c = ctx;
+    if (is_plain(w) || kf_kb_technique(c->kb, w) >= 0)
+        return true;
+    snprintf(c->word, sizeof c->word, "%s", w);
+    c->bad = c->word;
+    return false;
+}
+
+kf_err kf_journal_check(const kf_kb *kb, const kf_checkin *c, kf_buf *err)
+{
+    kf_err e = kf_checkin_validate(c, err);
+    if (e != KF_OK)
+        return e;
+    if (c->region && *c->region) {
+        int r = kf_kb_region(kb, c->region);
+        if (r < 0) {
+            kf_buf_printf(err, "where: '%s' is not a region of the body map",
+                          c->region);
+            return KF_EINVAL;
+        }
+        if (!kb->regions[r].sided && c->side != KF_SIDE_NONE) {
+            kf_buf_printf(err, "where: %s has no left or right side", c->region);
+            return KF_EINVAL;
+        }
+    }
+    const char *lists[2] = { c->did, c->worse_after };
+    const char *names[2] = { "did", "worse_after" };
+    for (int i = 0; i < 2; i++) {
+        word_check wc = { .kb = kb };
+        each_word(lists[i], check_one, &wc);
+        if (wc.bad) {
+            const char *near = closest_word(kb, wc.bad);
+            kf_buf_printf(err, "%s: '%s' is neither a technique nor one of: %s",
+                          names[i], wc.bad, kf_journal_plain_words);
+            if (near)
+                kf_buf_printf(err, "; did you mean '%s'?", near);
+            return KF_EINVAL;
+        }
+    }
+    return KF_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Follow-ups. */
+
+typedef struct {
+    int     tech;
+    int     ci;            /* check-in index */
+    int     region;        /* where it hurt, or -1 */
+    kf_side side;
+    bool    honest;
+    double  relief;        /* hours, < 0 unknown */
+    int     pain_before, pain;
+} try_t;
+
+typedef enum { EFF_UNCLEAR, EFF_NONE, EFF_SHORT, EFF_HELPED, EFF_LASTING } effect;
+
+static effect try_effect(const try_t *t)
+{
+    if (t->relief >= 0) {
+        if (t->relief == 0)
+            return EFF_NONE;
+        if (t->relief <= KF_RELIEF_SHORT_H)
+            return EFF_SHORT;
+        if (t->relief >= KF_RELIEF_LASTING_H)
+            return EFF_LASTING;
+        return EFF_HELPED;
+    }
+    if (t->pain_before >= 0) {
+        int drop = t->pain_before - t->pain;
+        if (drop >= 2)
+            return EFF_HELPED;
+        if (drop <= 0)
+            return EFF_NONE;
+    }
+    return EFF_UNCLEAR;
+}
+
+static bool in_list(const int *v, int n, int x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == x)
+            return true;
+    return false;
+}
+
+/* The muscles a try treats; returns how many went into `out` (size
+ * kb->n_causes) and whether they lie at the sore spot. */
+static int treated(const kf_kb *kb, int tech, int region, int *out, bool *local)
+{
+    int n = 0, nl = 0;
+    *local = false;
+    if (tech < 0)
+        return 0;
+    kf_tech_kind k = kb->techniques[tech].kind;
+    if (k != KF_TECH_RELEASE && k != KF_TECH_STRETCH && k != KF_TECH_THERAPIST)
+        return 0;
+    /* First the muscles at the sore spot. */
+    if (region >= 0)
+        for (int c = 0; c < kb->n_causes; c++) {
+            const kf_cause *cc = &kb->causes[c];
+            if (cc->kind == KF_CAUSE_MUSCLE && in_list(cc->treat, cc->n_treat, tech) &&
+                in_list(cc->where, cc->n_where, region))
+                out[nl++] = c;
+        }
+    if (nl) {
+        *local = true;
+        return nl;
+    }
+    for (int c = 0; c < kb->n_causes; c++) {
+        const kf_cause *cc = &kb->causes[c];
+        if (cc->kind == KF_CAUSE_MUSCLE && in_list(cc->treat, cc->n_treat, tech))
+            out[n++] = c;
+    }
+    /* Nowhere known: a release or massage is put on the spot that hurts. */
+    *local = region < 0 && k != KF_TECH_STRETCH;
+    return n;
+}
+
+typedef struct {
+    const kf_kb *kb;
+    try_t      **tries;
+    int         *nt, *cap;
+    const kf_checkin *c;
+    int          ci, region, pain_before;
+    bool         oom;
+} add_ctx;
+
+static bool add_try(const char *w, void *p)
+{
+    add_ctx *a = p;
+    int t = word_technique(a->kb, w);
+    if (t < 0)
+        return true;
+    if (*a->nt == *a->cap) {
+        int nc = *a->cap ? *a->cap * 2 : 64;
+        try_t *v = kf_realloc(*a->tries, (size_t)nc * sizeof *v);
+        if (!v) {
+            a->oom = true;
+            return false;
+        }
+        *a->tries = v;
+        *a->cap = nc;
+    }
+    (*a->tries)[(*a->nt)++] = (try_t){
+        .tech = t, .ci = a->ci, .region = a->region, .side = a->c->side,
+        .honest = !a->c->stopped_early, .relief = a->c->relief_hours,
+        .pain_before = a->pain_before, .pain = a->c->pain,
+    };
+    return true;
+}
+
+typedef struct {
+    const kf_kb *kb;
+    kf_followup *fu;
+    const char  *at;
+    bool         massage;
+} worse_ctx;
+
+static kf_tech_record *tech_record(kf_followup *fu, int tech)
+{
+    for (int i = 0; i < fu->n_techs; i++)
+        if (fu->techs[i].technique == tech)
+            return &fu->techs[i];
+    kf_tech_record *r = &fu->techs[fu->n_techs++];
+    memset(r, 0, sizeof *r);
+    r->technique = tech;
+    return r;
+}
+
+static bool add_worse(const char *w, void *p)
+{
+    worse_ctx *x = p;
+    if (word_is_heat(x->kb, w))
+        snprintf(x->fu->worse_heat_at, KF_TIME_LEN, "%s", x->at);
+    if (word_is_cold(x->kb, w))
+        snprintf(x->fu->worse_cold_at, KF_TIME_LEN, "%s", x->at);
+    if (word_is_massage(x->kb, w))
+        x->massage = true;
+    int t = word_technique(x->kb, w);
+    if (t >= 0)
+        tech_record(x->fu, t)->worse++;
+    return true;
+}
+
+static void add_fact(const kf_kb *kb, kf_findings *f, const char *id,
+                     kf_state st, kf_side side)
+{
+    int fd = kf_kb_finding(kb, id);
+    if (fd < 0)
+        return;
+    kf_fact x = { .finding = fd, .state = st, .origin = KF_FROM_JOURNAL,
+                  .alt = -1, .start = -1, .len = 0,
+                  .side = kb->findings[fd].sided ? side : KF_SIDE_NONE };
+    kf_findings_add(f, &x);
+}
+
+void kf_followup_free(kf_followup *fu)
+{
+    if (!fu)
+        return;
+    kf_findings_free(&fu->add);
+    kf_free(fu->lr);
+    kf_free(fu->causes);
+    kf_free(fu->techs);
+    memset(fu, 0, sizeof *fu);
+    kf_findings_init(&fu->add);
+}
+
+kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
+                            kf_followup *fu)
+{
+    memset(fu, 0, sizeof *fu);
+    kf_findings_init(&fu->add);
+    fu->lr = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *fu->lr);
+    fu->techs = kf_calloc((size_t)kb->n_techniques + 1, sizeof *fu->techs);
+    int *tmp = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *tmp);
+    int *cnt = kf_calloc((size_t)(kb->n_causes + 1) * 4, sizeof *cnt);
+    double *rsum = kf_calloc((size_t)kb->n_causes + 1, sizeof *rsum);
+    int *tcount = kf_calloc((size_t)(kb->n_causes + 1) * ((size_t)kb->n_techniques + 1),
+                            sizeof *tcount);
+    try_t *tries = NULL;
+    int nt = 0, cap = 0;
+    kf_err e = KF_OK;
+    if (!fu->lr || !fu->techs || !tmp || !cnt || !rsum || !tcount) {
+        e = KF_ENOMEM;
+        goto out;
+    }
+    for (int c = 0; c < kb->n_causes; c++)
+        fu->lr[c] = 1;
+
+    /* The window: KF_JOURNAL_WINDOW_D days before the newest check-in. */
+    long long newest = 0, t;
+    for (int i = 0; i < n; i++)
+        if (kf_time_parse_utc(v[i].at, &t) && t > newest)
+            newest = t;
+    long long from = newest - (long long)KF_JOURNAL_WINDOW_D * 86400;
+    /* A region to fall back on: the latest one given. */
+    int last_region = -1;
+    for (int i = n - 1; i >= 0 && last_region < 0; i--)
+        if (v[i].region && *v[i].region)
+            last_region = kf_kb_region(kb, v[i].region);
+
+    int prev = -1;              /* previous check-in in the window */
+    int did_first = -1, did_end = -1;   /* tries of the latest doing check-in */
+    long long did_t = 0;
+    bool worse_massage = false;
+    for (int i = 0; i < n; i++) {
+        const kf_checkin *c = &v[i];
+        if (!kf_time_parse_utc(c->at, &t) || t < from)
+            continue;
+        fu->n_used++;
+        int region = c->region && *c->region ? kf_kb_region(kb, c->region)
+                                              : last_region;
+        int pb = c->pain_before;
+        long long pt;
+        if (pb < 0 && prev >= 0 && kf_time_parse_utc(v[prev].at, &pt) &&
+            t - pt <= 3 * 86400)
+            pb = v[prev].pain;
+        bool did = false;
+        if (c->did && *c->did) {
+            int before = nt;
+            add_ctx a = { .kb = kb, .tries = &tries, .nt = &nt, .cap = &cap,
+                          .c = c, .ci = i, .region = region, .pain_before = pb };
+            each_word(c->did, add_try, &a);
+            if (a.oom) {
+                e = KF_ENOMEM;
+                goto out;
+            }
+            if (nt > before) {
+                did = true;
+                did_first = before;
+                did_end = nt;
+                did_t = t;
+            }
+        }
+        if (!did && c->relief_hours >= 0 && did_first >= 0 &&
+            t - did_t <= 2 * 86400) {
+            /* "The relief lasted 3 h": about the last thing done. */
+            for (int k = did_first; k < did_end; k++)
+                if (tries[k].relief < 0)
+                    tries[k].relief = c->relief_hours;
+            did_first = -1;
+        }
+        if (c->worse_after && *c->worse_after) {
+            worse_ctx w = { .kb = kb, .fu = fu, .at = c->at };
+            each_word(c->worse_after, add_worse, &w);
+            worse_massage |= w.massage;
+        }
+        prev = i;
+    }
+
+    /* Tries -> technique records, cause ratios, local relief. */
+    int local_short = 0, local_lasting = 0;
+    kf_side short_side = KF_SIDE_NONE;
+    int massage_bad = 0, massage_good = 0;
+    enum { C_SHORT, C_LAST, C_NONE, C_HELP };
+    for (int k = 0; k < nt; k++) {
+        const try_t *tr = &tries[k];
+        if (!tr->honest)
+            continue;
+        effect ef = try_effect(tr);
+        kf_tech_record *rec = tech_record(fu, tr->tech);
+        rec->tries++;
+        if (tr->relief >= 0) {
+            rec->relief_sum += tr->relief;
+            rec->relief_n++;
+        }
+        switch (ef) {
+        case EFF_SHORT:   rec->short_relief++; break;
+        case EFF_LASTING: rec->lasting++; break;
+        case EFF_HELPED:  rec->helped++; break;
+        case EFF_NONE:    rec->no_change++; break;
+        case EFF_UNCLEAR: break;
+        }
+        if (ef == EFF_UNCLEAR)
+            continue;
+        bool local;
+        int nc = treated(kb, tr->tech, tr->region, tmp, &local);
+        if (local && ef == EFF_SHORT) {
+            local_short++;
+            short_side |= tr->side;
+        }
+        if (local && ef == EFF_LASTING)
+            local_lasting++;
+        if (kb->techniques[tr->tech].kind == KF_TECH_THERAPIST) {
+            if (ef == EFF_SHORT || ef == EFF_NONE)
+                massage_bad++;
+            else
+                massage_good++;
+        }
+        for (int j = 0; j < nc; j++) {
+            int c = tmp[j];
+            double f = ef == EFF_SHORT ? 0.55 : ef == EFF_LASTING ? 1.6
+                     : ef == EFF_HELPED ? 1.25 : 0.85;
+            fu->lr[c] *= f;
+            cnt[c * 4 + (ef == EFF_SHORT ? C_SHORT : ef == EFF_LASTING ? C_LAST
+                         : ef == EFF_NONE ? C_NONE : C_HELP)]++;
+            if (tr->relief >= 0)
+                rsum[c] += tr->relief;
+            tcount[c * (kb->n_techniques + 1) + tr->tech]++;
+        }
+    }
+    /* Per-cause evidence, strongest first. */
+    fu->causes = kf_calloc((size_t)kb->n_causes + 1, sizeof *fu->causes);
+    if (!fu->causes) {
+        e = KF_ENOMEM;
+        goto out;
+    }
+    for (int c = 0; c < kb->n_causes; c++) {
+        if (fu->lr[c] < 0.1)
+            fu->lr[c] = 0.1;
+        if (fu->lr[c] > 4)
+            fu->lr[c] = 4;
+        int total = cnt[c * 4] + cnt[c * 4 + 1] + cnt[c * 4 + 2] + cnt[c * 4 + 3];
+        if (!total || fabs(fu->lr[c] - 1) < 1e-9)
+            continue;
+        kf_cause_evidence *ev = &fu->causes[fu->n_causes++];
+        ev->cause = c;
+        ev->lr = fu->lr[c];
+        ev->short_relief = cnt[c * 4 + C_SHORT];
+        ev->lasting = cnt[c * 4 + C_LAST];
+        ev->no_change = cnt[c * 4 + C_NONE];
+        int known = 0;
+        for (int k = 0; k < nt; k++) {
+            bool loc;
+            if (!tries[k].honest || tries[k].relief < 0)
+                continue;
+            int m = treated(kb, tries[k].tech, tries[k].region, tmp, &loc);
+            if (in_list(tmp, m, c))
+                known++;
+        }
+        ev->mean_relief = known ? rsum[c] / known : -1;
+        int best = -1, bc = 0;
+        for (int tq = 0; tq < kb->n_techniques; tq++)
+            if (tcount[c * (kb->n_techniques + 1) + tq] > bc) {
+                bc = tcount[c * (kb->n_techniques + 1) + tq];
+                best = tq;
+            }
+        ev->technique = best;
+    }
+    for (int a = 1; a < fu->n_causes; a++) {          /* by |log lr| */
+        kf_cause_evidence x = fu->causes[a];
+        int b = a;
+        while (b > 0 && fabs(log(fu->causes[b - 1].lr)) < fabs(log(x.lr))) {
+            fu->causes[b] = fu->causes[b - 1];
+            b--;
+        }
+        fu->causes[b] = x;
+    }
+
+    /* Steps without change move down; two such and nothing ever helped:
+     * the plan as a whole has not worked. */
+    int demoted = 0, ever_helped = 0;
+    for (int i = 0; i < fu->n_techs; i++) {
+        kf_tech_record *r = &fu->techs[i];
+        ever_helped += r->helped + r->lasting;
+        if (r->no_change >= KF_TRIES_NO_CHANGE && !r->helped && !r->lasting) {
+            r->demoted = true;
+            demoted++;
+        }
+    }
+
+    /* The follow-up findings. */
+    if (local_short > local_lasting)
+        add_fact(kb, &fu->add, "relief_short", KF_PRESENT, short_side);
+    else if (local_lasting > local_short)
+        add_fact(kb, &fu->add, "relief_short", KF_ABSENT, KF_SIDE_NONE);
+    if (massage_bad && !massage_good)
+        add_fact(kb, &fu->add, "massage_no_help", KF_PRESENT, KF_SIDE_NONE);
+    else if (massage_good > massage_bad)
+        add_fact(kb, &fu->add, "massage_no_help", KF_ABSENT, KF_SIDE_NONE);
+    if (worse_massage)
+        add_fact(kb, &fu->add, "worse_after_massage", KF_PRESENT, KF_SIDE_NONE);
+    if (fu->worse_heat_at[0])
+        add_fact(kb, &fu->add, "worse_after_heat", KF_PRESENT, KF_SIDE_NONE);
+    if (fu->worse_cold_at[0])
+        add_fact(kb, &fu->add, "worse_after_cold", KF_PRESENT, KF_SIDE_NONE);
+    if (demoted >= 2 && !ever_helped)
+        add_fact(kb, &fu->add, "no_change_after_tries", KF_PRESENT, KF_SIDE_NONE);
+    if (fu->add.oom)
+        e = KF_ENOMEM;
+out:
+    kf_free(tmp);
+    kf_free(cnt);
+    kf_free(rsum);
+    kf_free(tcount);
+    kf_free(tries);
+    if (e != KF_OK)
+        kf_followup_free(fu);
+    return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* The revision. */
+
+static int pct(double p) { return (int)(p * 100 + 0.5); }
+
+static kf_change *new_change(kf_revision *r, kf_change_kind kind, int cap)
+{
+    if (r->n_changes >= cap)
+        return NULL;
+    kf_change *c = &r->changes[r->n_changes++];
+    *c = (kf_change){ .kind = kind, .cause = -1, .technique = -1,
+                      .finding = -1, .before = -1, .after = -1 };
+    return c;
+}
+
+static void set_text(kf_change *c, kf_buf *b)
+{
+    c->text = b->oom ? NULL : kf_strdup(b->s ? b->s : "");
+    b->len = 0;
+    if (b->s)
+        b->s[0] = '\0';
+}
+
+static bool plan_has(const kf_result *r, int tech)
+{
+    for (int i = 0; i < r->n_plan; i++)
+        if (r->plan[i].technique == tech)
+            return true;
+    return false;
+}
+
+static const kf_tech_record *record_of(const kf_followup *fu, int tech)
+{
+    for (int i = 0; i < fu->n_techs; i++)
+        if (fu->techs[i].technique == tech)
+            return &fu->techs[i];
+    return NULL;
+}
+
+/* "on 12 May" style date from a stored time. */
+static void human_date(const char *at, char *out, size_t n)
+{
+    static const char *const mon[] = { "January", "February", "March", "April",
+        "May", "June", "July", "August", "September", "October", "November",
+        "December" };
+    long long t;
+    struct tm tm;
+    if (!kf_time_parse_utc(at, &t)) {
+        snprintf(out, n, "%s", at);
+        return;
+    }
+    time_t tt = (time_t)t;
+    gmtime_r(&tt, &tm);
+    snprintf(out, n, "%d %s %d", tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900);
+}
+
+static void hours_words(kf_buf *b, double h)
+{
+    if (h < 1)
+        kf_buf_printf(b, "%d minutes", (int)(h * 60 + 0.5));
+    else if (h < 48)
+        kf_buf_printf(b, "%.3g hour%s", h, fabs(h - 1) < 1e-9 ? "" : "s");
+    else
+        kf_buf_printf(b, "%.3g days", h / 24);
+}
+
+/* The strongest link from one of the follow-up findings to `cause`. */
+static const kf_link *followup_link(const kf_kb *kb, const kf_followup *fu,
+                                    int cause)
+{
+    const kf_link *best = NULL;
+    const kf_cause *c = &kb->causes[cause];
+    for (int l = 0; l < c->n_links; l++) {
+        const kf_link *ln = &kb->links[c->links[l]];
+        const kf_fact *x = kf_findings_get(&fu->add, ln->finding);
+        if (x && x->state == KF_PRESENT && (!best || ln->p > best->p))
+            best = ln;
+    }
+    return best;
+}
+
+static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
+                            const double *p1, int cap)
+{
+    const kf_followup *fu = &r->fu;
+    kf_buf b;
+    kf_buf_init(&b);
+    kf_change *ch;
+    char date[40];
+
+    /* 1. What was learnt. */
+    for (int i = 0; i < fu->add.n; i++) {
+        const kf_fact *x = &fu->add.v[i];
+        const char *id = kb->findings[x->finding].id;
+        if (!(ch = new_change(r, KF_CHANGE_FINDING, cap)))
+            break;
+        ch->finding = x->finding;
+        if (!strcmp(id, "relief_short") && x->state == KF_PRESENT)
+            kf_buf_puts(&b, "Working on the sore spot itself brought relief that "
+                        "faded within hours. That usually means the knot is only "
+                        "the symptom: a muscle elsewhere keeps pulling on it, so "
+                        "the muscles that pull from a distance move up.");
+        else if (!strcmp(id, "relief_short"))
+            kf_buf_puts(&b, "Working on the sore spot brought relief that lasted "
+                        "a day or more, so the cause may well be right where it "
+                        "hurts.");
+        else if (!strcmp(id, "massage_no_help") && x->state == KF_PRESENT)
+            kf_buf_puts(&b, "Massage has not brought lasting relief, which points "
+                        "to muscles the massage did not reach.");
+        else if (!strcmp(id, "massage_no_help"))
+            kf_buf_puts(&b, "Massage helped for a good while: keep telling the "
+                        "therapist which muscles to work on.");
+        else if (!strcmp(id, "worse_after_heat")) {
+            human_date(fu->worse_heat_at, date, sizeof date);
+            kf_buf_printf(&b, "You felt worse after heat (%s). When warmth leaves "
+                          "you a little worse it was the wrong choice for you, so "
+                          "the plan uses cold instead.", date);
+        } else if (!strcmp(id, "worse_after_cold")) {
+            human_date(fu->worse_cold_at, date, sizeof date);
+            kf_buf_printf(&b, "You felt worse after cold (%s). When cold leaves "
+                          "you a little worse it was the wrong choice for you, so "
+                          "the plan uses warmth instead.", date);
+        } else if (!strcmp(id, "worse_after_massage"))
+            kf_buf_puts(&b, "Massage made it worse. Ask for gentler pressure to "
+                        "start with, and aim it at the muscles named below rather "
+                        "than at the sore spot.");
+        else if (!strcmp(id, "no_change_after_tries"))
+            kf_buf_puts(&b, "Several steps changed nothing after honest tries. "
+                        "That is worth a doctor's look for other causes.");
+        else
+            kf_buf_printf(&b, "Learnt from your check-ins: %s.",
+                          kb->findings[x->finding].label);
+        set_text(ch, &b);
+    }
+
+    /* 2. Causes that moved, the most first. */
+    int *order = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *order);
+    int no = 0;
+    if (order) {
+        for (int c = 0; c < kb->n_causes; c++)
+            if (fabs(p1[c] - p0[c]) >= 0.05 || fabs(fu->lr[c] - 1) > 1e-9)
+                order[no++] = c;
+        for (int a = 1; a < no; a++) {
+            int x = order[a], k = a;
+            double dx = fabs(p1[x] - p0[x]);
+            while (k > 0 && fabs(p1[order[k - 1]] - p0[order[k - 1]]) < dx) {
+                order[k] = order[k - 1];
+                k--;
+            }
+            order[k] = x;
+        }
+    }
+    int shown = 0;
+    for (int i = 0; i < no && shown < 6; i++) {
+        int c = order[i];
+        double lr = fu->lr[c];
+        const kf_cause *cc = &kb->causes[c];
+        double d = p1[c] - p0[c];
+        /* Show what moved visibly, or what was treated and matters. */
+        if (fabs(d) < 0.05 &&
+            (fabs(lr - 1) < 1e-9 || fabs(d) < 0.02 ||
+             (p0[c] < 0.1 && p1[c] < 0.1)))
+            continue;
+        kf_change_kind kind = (lr < 1 || (fabs(lr - 1) < 1e-9 && d < 0))
+                              ? KF_CHANGE_CAUSE_DOWN : KF_CHANGE_CAUSE_UP;
+        if (!(ch = new_change(r, kind, cap)))
+            break;
+        shown++;
+        ch->cause = c;
+        ch->before = p0[c];
+        ch->after = p1[c];
+        kf_buf_printf(&b, "%c%s: %d%% -> %d%%. ",
+                      toupper((unsigned char)cc->name[0]), cc->name + 1,
+                      pct(p0[c]), pct(p1[c]));
+        const kf_cause_evidence *ev = NULL;
+        for (int k = 0; k < fu->n_causes; k++)
+            if (fu->causes[k].cause == c)
+                ev = &fu->causes[k];
+        const char *tname = ev && ev->technique >= 0
+                            ? kb->techniques[ev->technique].name : "the steps for it";
+        if (ev && lr < 1) {
+            ch->technique = ev->technique;
+            if (ev->short_relief) {
+                kf_buf_printf(&b, "You treated it (%s, %d time%s) and the relief "
+                              "lasted only ", tname, ev->short_relief,
+                              ev->short_relief == 1 ? "" : "s");
+                if (ev->mean_relief >= 0)
+                    hours_words(&b, ev->mean_relief);
+                else
+                    kf_buf_puts(&b, "a few hours");
+                kf_buf_puts(&b, ". Treating the real cause brings relief that "
+                            "lasts, so this muscle is probably not what keeps "
+                            "the knot going.");
+            } else {
+                kf_buf_printf(&b, "Treating it (%s, %d honest tr%s) changed "
+                              "nothing, so it counts for less.", tname,
+                              ev->no_change, ev->no_change == 1 ? "y" : "ies");
+            }
+        } else if (ev && lr > 1) {
+            ch->technique = ev->technique;
+            kf_buf_printf(&b, "After %s the relief lasted", tname);
+            if (ev->mean_relief >= 0) {
+                kf_buf_puts(&b, " ");
+                hours_words(&b, ev->mean_relief);
+            }
+            kf_buf_puts(&b, ": treating this muscle seems to reach the cause, so "
+                        "keep at it.");
+        } else if (d > 0) {
+            const kf_link *ln = followup_link(kb, fu, c);
+            if (ln)
+                kf_buf_printf(&b, "It fits what you logged: %s", ln->why);
+            else
+                kf_buf_puts(&b, "The causes above it lost ground, so it moves up.");
+        } else {
+            kf_buf_puts(&b, "Other causes now explain your check-ins better.");
+        }
+        set_text(ch, &b);
+    }
+    kf_free(order);
+
+    /* 3. A new leader. */
+    if (r->before->n_causes && r->after->n_causes &&
+        r->before->causes[0].cause != r->after->causes[0].cause &&
+        (ch = new_change(r, KF_CHANGE_LEADER, cap))) {
+        int lead = r->after->causes[0].cause;
+        ch->cause = lead;
+        ch->before = p0[lead];
+        ch->after = p1[lead];
+        kf_buf_printf(&b, "The most likely cause is now %s (it was %s). Try its "
+                      "steps next, and log how long the relief lasts.",
+                      kb->causes[lead].name,
+                      kb->causes[r->before->causes[0].cause].name);
+        set_text(ch, &b);
+    }
+
+    /* 4. The plan. */
+    for (int i = 0; i < r->before->n_plan; i++) {
+        int t = r->before->plan[i].technique;
+        if (plan_has(r->after, t) || !(ch = new_change(r, KF_CHANGE_PLAN_DROP, cap)))
+            continue;
+        ch->technique = t;
+        const kf_tech_record *rec = record_of(fu, t);
+        kf_buf_printf(&b, "Out of the plan: %s. ", kb->techniques[t].name);
+        if (rec && rec->worse)
+            kf_buf_puts(&b, "You felt worse after it.");
+        else if (word_is_heat(kb, kb->techniques[t].id) && fu->worse_heat_at[0])
+            kf_buf_puts(&b, "Heat left you feeling worse.");
+        else if (word_is_cold(kb, kb->techniques[t].id) && fu->worse_cold_at[0])
+            kf_buf_puts(&b, "Cold left you feeling worse.");
+        else
+            kf_buf_puts(&b, "The cause it was for has moved down.");
+        set_text(ch, &b);
+    }
+    for (int i = 0; i < r->after->n_plan; i++) {
+        const kf_step *s = &r->after->plan[i];
+        const kf_tech_record *rec = record_of(fu, s->technique);
+        if (rec && rec->demoted) {
+            if (!(ch = new_change(r, KF_CHANGE_PLAN_DEMOTE, cap)))
+                continue;
+            ch->technique = s->technique;
+            kf_buf_printf(&b, "Moved to the end of the plan: %s. %d honest tries "
+                          "changed nothing; give the other steps a fair chance "
+                          "first.", kb->techniques[s->technique].name,
+                          rec->no_change);
+            set_text(ch, &b);
+            continue;
+        }
+        if (rec && rec->lasting && (ch = new_change(r, KF_CHANGE_KEEP, cap))) {
+            ch->technique = s->technique;
+            kf_buf_printf(&b, "Keep doing %s: the relief after it lasted a day or "
+                          "more.", kb->techniques[s->technique].name);
+            set_text(ch, &b);
+            continue;
+        }
+        if (plan_has(r->before, s->technique) ||
+            !(ch = new_change(r, KF_CHANGE_PLAN_ADD, cap)))
+            continue;
+        ch->technique = s->technique;
+        ch->cause = s->cause;
+        kf_buf_printf(&b, "New in the plan: %s", kb->techniques[s->technique].name);
+        const char *tid = kb->techniques[s->technique].id;
+        if (word_is_cold(kb, tid) && fu->worse_heat_at[0])
+            kf_buf_puts(&b, ", instead of heat, which left you feeling worse.");
+        else if (word_is_heat(kb, tid) && fu->worse_cold_at[0])
+            kf_buf_puts(&b, ", instead of cold, which left you feeling worse.");
+        else if (s->cause >= 0)
+            kf_buf_printf(&b, ", for %s.", kb->causes[s->cause].name);
+        else
+            kf_buf_puts(&b, ".");
+        set_text(ch, &b);
+    }
+    if (r->n_changes == 0 && (ch = new_change(r, KF_CHANGE_NONE, cap))) {
+        if (fu->n_used == 0)
+            kf_buf_puts(&b, "No check-ins yet, so the plan is the consultation's. "
+                        "After each step, log how it went: knotfinder log --pain N "
+                        "--did STEP --relief-hours H.");
+        else
+            kf_buf_puts(&b, "Your check-ins do not change the ranking yet. Keep "
+                        "logging how many hours the relief lasts after each step: "
+                        "relief that fades within hours is what tells the cause "
+                        "from the symptom.");
+        set_text(ch, &b);
+    }
+    kf_buf_free(&b);
+}
+
+/* Steps that made it worse leave the plan; steps without change go last. */
+static void adjust_plan(const kf_kb *kb, kf_result *r, const kf_followup *fu)
+{
+    int see = kf_kb_technique(kb, "see_doctor");
+    int k = 0;
+    for (int i = 0; i < r->n_plan; i++) {
+        const kf_tech_record *rec = record_of(fu, r->plan[i].technique);
+        if (rec && rec->worse && r->plan[i].technique != see)
+            continue;
+        r->plan[k++] = r->plan[i];
+    }
+    r->n_plan = k;
+    /* Stable partition: demoted steps to the end (before a doctor step). */
+    kf_step tmp[32];
+    int n = r->n_plan < 32 ? r->n_plan : 32, m = 0;
+    for (int i = 0; i < n; i++) {
+        const kf_tech_record *rec = record_of(fu, r->plan[i].technique);
+        if (!(rec && rec->demoted) && r->plan[i].technique != see)
+            tmp[m++] = r->plan[i];
+    }
+    for (int i = 0; i < n; i++) {
+        const kf_tech_record *rec = record_of(fu, r->plan[i].technique);
+        if (rec && rec->demoted && r->plan[i].technique != see)
+            tmp[m++] = r->plan[i];
+    }
+    for (int i = 0; i < n; i++)
+        if (r->plan[i].technique == see)
+            tmp[m++] = r->plan[i];
+    memcpy(r->plan, tmp, (size_t)m * sizeof *tmp);
+}
+
+void kf_revision_free(kf_revision *r)
+{
+    if (!r)
+        return;
+    kf_result_free(r->before);
+    kf_result_free(r->after);
+    kf_followup_free(&r->fu);
+    for (int i = 0; i < r->n_changes; i++)
+        kf_free(r->changes[i].text);
+    kf_free(r->changes);
+    kf_free(r);
+}
+
+kf_err kf_journal_revise(const kf_kb *kb, const kf_findings *base,
+                         const kf_checkin *v, int n, kf_revision **out)
+{
+    *out = NULL;
+    kf_revision *r = kf_calloc(1, sizeof *r);
+    if (!r)
+        return KF_ENOMEM;
+    kf_findings_init(&r->fu.add);
+    kf_findings f2;
+    kf_findings_init(&f2);
+    kf_cause *causes = NULL;
+    double *p0 = NULL, *p1 = NULL;
+    kf_err e = kf_journal_followups(kb, v, n, &r->fu);
+    if (e != KF_OK)
+        goto fail;
+    e = KF_ENOMEM;
+    if (kf_findings_copy(&f2, base) != KF_OK)
+        goto fail;
+    for (int i = 0; i < r->fu.add.n; i++)
+        if (kf_findings_add(&f2, &r->fu.add.v[i]) < 0)
+            goto fail;
+    /* The kb as the engine should see it: the same, except the priors of
+     * treated causes (see the header). */
+    kf_kb shadow = *kb;
+    causes = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *causes);
+    p0 = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *p0);
+    p1 = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *p1);
+    r->changes = kf_calloc(48, sizeof *r->changes);
+    if (!causes || !p0 || !p1 || !r->changes)
+        goto fail;
+    for (int c = 0; c < kb->n_causes; c++) {
+        causes[c] = kb->causes[c];
+        double p = causes[c].prior, odds = p / (1 - p) * r->fu.lr[c];
+        p = odds / (1 + odds);
+        causes[c].prior = p < 1e-6 ? 1e-6 : p > 0.999 ? 0.999 : p;
+    }
+    shadow.causes = causes;
+    r->before = kf_consult(kb, base);
+    r->after = kf_consult(&shadow, &f2);
+    if (!r->before || !r->after)
+        goto fail;
+    kf_posterior(kb, base, p0);
+    kf_posterior(&shadow, &f2, p1);
+    if (kf_findings_present(base) == 0) {
+        /* Nothing located: the engine ranks nothing, so neither do we. */
+        for (int c = 0; c < kb->n_causes; c++)
+            p0[c] = p1[c] = kb->causes[c].prior;
+    }
+    adjust_plan(kb, r->after, &r->fu);
+    explain_changes(kb, r, p0, p1, 48);
+    for (int i = 0; i < r->n_changes; i++)
+        if (!r->changes[i].text)
+            goto fail;
+    kf_free(causes);
+    kf_free(p0);
+    kf_free(p1);
+    kf_findings_free(&f2);
+    *out = r;
+    return KF_OK;
+fail:
+    kf_free(causes);
+    kf_free(p0);
+    kf_free(p1);
+    kf_findings_free(&f2);
+    kf_revision_free(r);
+    return e;
+}
+
+/* Word-wraps `s` with `indent` spaces (the first line starts with `first`
+ * instead when given). */
+static void wrap(kf_buf *out, const char *first, const char *s, int indent,
+                 int width)
+{
+    int col = 0;
+    if (first) {
+        kf_buf_puts(out, first);
+        col = (int)strlen(first);
+    } else {
+        for (int i = 0; i < indent; i++)
+            kf_buf_puts(out, " ");
+        col = indent;
+    }
+    bool line_start = true;
+    while (*s) {
+        while (*s == ' ')
+            s++;
+        size_t n = strcspn(s, " ");
+        if (!n)
+            break;
+        if (!line_start && col + 1 + (int)n > width) {
+            kf_buf_puts(out, "\n");
+            for (int i = 0; i < indent; i++)
+                kf_buf_puts(out, " ");
+            col = indent;
+            line_start = true;
+        }
+        if (!line_start) {
+            kf_buf_puts(out, " ");
+            col++;
+        }
+        kf_buf_add(out, s, n);
+        col += (int)n;
+        s += n;
+        line_start = false;
+    }
+    kf_buf_puts(out, "\n");
+}
+
+void kf_revision_text(const kf_kb *kb, const kf_revision *r, kf_buf *out,
+                      int width)
+{
+    if (width <= 0)
+        width = 80;
+    kf_buf_puts(out, "\nWHAT CHANGED AND WHY\n");
+    kf_buf line;
+    kf_buf_init(&line);
+    kf_buf_printf(&line, "From %d check-in%s", r->fu.n_used,
+                  r->fu.n_used == 1 ? "" : "s");
+    int shown = 0;
+    for (int i = 0; i < r->fu.n_techs; i++) {
+        const kf_tech_record *t = &r->fu.techs[i];
+        if (!t->tries)
+            continue;
+        kf_buf_printf(&line, "%s %s x%d", shown ? ";" : ":",
+                      kb->techniques[t->technique].id, t->tries);
+        if (t->relief_n) {
+            kf_buf_puts(&line, " (relief ");
+            hours_words(&line, t->relief_sum / t->relief_n);
+            kf_buf_puts(&line, " on average)");
+        }
+        shown++;
+    }
+    kf_buf_puts(&line, ".");
+    wrap(out, NULL, line.s, 2, width);
+    kf_buf_free(&line);
+    for (int i = 0; i < r->n_changes; i++)
+        wrap(out, "  - ", r->changes[i].text, 4, width);
+}
+
+static const char *change_kind_name(kf_change_kind k)
+{
+    static const char *const names[] = {
+        "cause_down", "cause_up", "leader", "finding", "plan_add", "plan_drop",
+        "plan_demote", "keep", "none"
+    };
+    return (unsigned)k < KF_ARRAY_LEN(names) ? names[k] : "none";
+}
+
+json_t *kf_revision_json(const kf_kb *kb, const kf_revision *r)
+{
+    json_t *o = json_object();
+    json_t *before = json_array(), *changes = json_array(), *techs = json_array();
+    json_t *result = kf_result_json(kb, r->after, NULL);
+    json_t *fups = kf_findings_json(kb, &r->fu.add);
+    if (!o || !before || !changes || !techs || !result || !fups) {
+        json_decref(o);
+        json_decref(before);
+        json_decref(changes);
+        json_decref(techs);
+        json_decref(result);
+        json_decref(fups);
+        return NULL;
+    }
+    for (int i = 0; i < r->before->n_causes; i++)
+        json_array_append_new(before, json_pack("{s:s,s:f}",
+            "id", kb->causes[r->before->causes[i].cause].id,
+            "score", r->before->causes[i].p));
+    for (int i = 0; i < r->n_changes; i++) {
+        const kf_change *c = &r->changes[i];
+        json_t *x = json_object();
+        json_object_set_new(x, "kind", json_string(change_kind_name(c->kind)));
+        json_object_set_new(x, "cause", c->cause >= 0
+                            ? json_string(kb->causes[c->cause].id) : json_null());
+        json_object_set_new(x, "technique", c->technique >= 0
+                            ? json_string(kb->techniques[c->technique].id) : json_null());
+        json_object_set_new(x, "finding", c->finding >= 0
+                            ? json_string(kb->findings[c->finding].id) : json_null());
+        json_object_set_new(x, "before", c->before >= 0 ? json_real(c->before)
+                                                         : json_null());
+        json_object_set_new(x, "after", c->after >= 0 ? json_real(c->after)
+                                                       : json_null());
+        json_object_set_new(x, "text", json_string(c->text));
+        json_array_append_new(changes, x);
+    }
+    for (int i = 0; i < r->fu.n_techs; i++) {
+        const kf_tech_record *t = &r->fu.techs[i];
+        json_array_append_new(techs, json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:o,s:b}",
+            "technique", kb->techniques[t->technique].id, "tries", t->tries,
+            "short_relief", t->short_relief, "lasting", t->lasting,
+            "helped", t->helped, "no_change", t->no_change, "worse", t->worse,
+            "mean_relief_hours", t->relief_n ? json_real(t->relief_sum / t->relief_n)
+                                             : json_null(),
+            "demoted", t->demoted));
+    }
+    json_object_set_new(o, "result", result);
+    json_object_set_new(o, "before", before);
+    json_object_set_new(o, "changes", changes);
+    json_object_set_new(o, "followups", fups);
+    json_object_set_new(o, "techniques", techs);
+    json_object_set_new(o, "checkins_used", json_integer(r->fu.n_used));
+    return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* Consultations. */
+
+json_t *kf_journal_findings_in(const kf_kb *kb, const char *text,
+                               const kf_findings *f)
+{
+    json_t *list = kf_findings_json(kb, f);
+    json_t *facts = json_object();
+    if (!list || !facts) {
+        json_decref(list);
+        json_decref(facts);
+        return NULL;
+    }
+    json_object_set_new(facts, "age", f->age >= 0 ? json_integer(f->age) : json_null());
+    json_object_set_new(facts, "weeks_pregnant", f->weeks_pregnant >= 0
+                        ? json_integer(f->weeks_pregnant) : json_null());
+    json_object_set_new(facts, "duration_days", f->duration_days >= 0
+                        ? json_integer(f->duration_days) : json_null());
+    return json_pack("{s:o,s:o,s:o,s:o}",
+        "text", text ? json_string(text) : json_null(),
+        "findings", list,
+        "dominant_hand", f->dominant == KF_SIDE_LEFT || f->dominant == KF_SIDE_RIGHT
+                         ? json_string(kf_side_name(f->dominant)) : json_null(),
+        "facts", facts);
+}
+
+kf_err kf_journal_save_consultation(const char *db_path, const kf_kb *kb,
+                                    const char *text, const kf_result *r,
+                                    kf_buf *err)
+{
+    const char *no = getenv("KNOTFINDER_NO_SAVE");
+    if (no && *no)
+        return KF_OK;
+    json_t *fin = kf_journal_findings_in(kb, text, &r->findings);
+    json_t *res = kf_result_json(kb, r, text);
+    char *fs = fin ? json_dumps(fin, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    char *rs = res ? json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(fin);
+    json_decref(res);
+    kf_err e;
+    if (!fs || !rs) {
+        kf_buf_puts(err, "out of memory");
+        e = KF_ENOMEM;
+    } else {
+        kf_store *s = NULL;
+        e = kf_store_open(db_path, &s, err);
+        if (e == KF_OK)
+            e = kf_store_add_consultation(s, text ? text : "", fs, rs,
+                                          kb->version, NULL, err);
+        kf_store_close(s);
+    }
+    free(fs);
+    free(rs);
+    return e;
+}
+
+kf_err kf_journal_latest_findings(kf_store *s, const kf_kb *kb,
+                                  kf_findings *out, long long *id,
+                                  char at[KF_TIME_LEN], kf_buf *err)
+{
+    kf_consultation_list l;
+    kf_err e = kf_store_list_consultations(s, 1, &l, err);
+    if (e != KF_OK)
+        return e;
+    if (l.n == 0) {
+        kf_consultation_list_free(&l);
+        kf_buf_puts(err, "no consultation is saved yet: describe the knot first "
+                    "with knotfinder ask \"...\" (or knotfinder interview)");
+        return KF_ENOTFOUND;
+    }
+    const kf_consultation *c = &l.v[0];
+    if (id)
+        *id = c->id;
+    if (at)
+        memcpy(at, c->at, KF_TIME_LEN);
+    json_error_t je;
+    json_t *in = json_loads(c->findings_json, 0, &je);
+    if (!in) {
+        kf_buf_printf(err, "the consultation saved at %s has unreadable findings "
+                      "(%s); run knotfinder ask again", c->at, je.text);
+        kf_consultation_list_free(&l);
+        return KF_EINVAL;
+    }
+    kf_buf why;
+    kf_buf_init(&why);
+    e = kf_findings_from_json(kb, in, out, &why);
+    if (e == KF_EINVAL)
+        kf_buf_printf(err, "the consultation saved at %s does not fit this "
+                      "knowledge base (%s); run knotfinder ask again", c->at,
+                      why.s ? why.s : "");
+    else if (e != KF_OK)
+        kf_buf_puts(err, "out of memory");
+    if (e == KF_OK) {
+        json_t *facts = json_object_get(in, "facts");
+        json_t *v;
+        if ((v = json_object_get(facts, "age")) && json_is_integer(v))
+            out->age = (int)json_integer_value(v);
+        if ((v = json_object_get(facts, "weeks_pregnant")) && json_is_integer(v))
+            out->weeks_pregnant = (int)json_integer_value(v);
+        if ((v = json_object_get(facts, "duration_days")) && json_is_integer(v))
+            out->duration_days = (int)json_integer_value(v);
+    }
+    kf_buf_free(&why);
+    json_decref(in);
+    kf_consultation_list_free(&l);
+    return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* The chart. */
+
+int kf_journal_days(const kf_checkin *v, int n, int max_days, kf_pain_day **out)
+{
+    *out = NULL;
+    long long first = -1, last = -1, t;
+    for (int i = 0; i < n; i++)
+        if (kf_time_parse_utc(v[i].at, &t)) {
+            long long d = t / 86400;
+            if (first < 0 || d < first)
+                first = d;
+            if (d > last)
+                last = d;
+        }
+    if (first < 0)
+        return 0;
+    if (max_days > 0 && last - first + 1 > max_days)
+        first = last - max_days + 1;
+    int nd = (int)(last - first + 1);
+    kf_pain_day *d = kf_calloc((size_t)nd, sizeof *d);
+    double *sum = kf_calloc((size_t)nd, sizeof *sum);
+    if (!d || !sum) {
+        kf_free(d);
+        kf_free(sum);
+        return -1;
+    }
+    for (int k = 0; k < nd; k++) {
+        char full[KF_TIME_LEN];
+        kf_time_format((first + k) * 86400, full);
+        memcpy(d[k].day, full, 10);
+        d[k].day[10] = '\0';
+        d[k].min = 10;
+    }
+    for (int i = 0; i < n; i++) {
+        if (!kf_time_parse_utc(v[i].at, &t) || t / 86400 < first)
+            continue;
+        kf_pain_day *x = &d[t / 86400 - first];
+        x->n++;
+        sum[t / 86400 - first] += v[i].pain;
+        if (v[i].pain > x->max)
+            x->max = v[i].pain;
+        if (v[i].pain < x->min)
+            x->min = v[i].pain;
+        if (v[i].did && *v[i].did)
+            x->did = true;
+    }
+    for (int k = 0; k < nd; k++)
+        d[k].mean = d[k].n ? sum[k] / d[k].n : 0;
+    kf_free(sum);
+    *out = d;
+    return nd;
+}
+
+void kf_journal_chart_text(const kf_pain_day *d, int nd, int width, kf_buf *out)
+{
+    if (nd <= 0) {
+        kf_buf_puts(out, "No check-ins yet: knotfinder log --pain N records one.\n");
+        return;
+    }
+    if (width < 20)
+        width = 20;
+    int cols = width - 6;
+    int per = (nd + cols - 1) / cols;          /* days per column */
+    int nc = (nd + per - 1) / per;
+    double val[1024];
+    bool has[1024], did[1024];
+    if (nc > 1024)
+        nc = 1024;
+    for (int c = 0; c < nc; c++) {
+        double s = 0;
+        int k = 0;
+        did[c] = false;
+        for (int j = c * per; j < (c + 1) * per && j < nd; j++) {
+            s += d[j].mean * d[j].n;
+            k += d[j].n;
+            did[c] |= d[j].did;
+        }
+        has[c] = k > 0;
+        val[c] = k ? s / k : 0;
+    }
+    kf_buf_printf(out, "Pain, daily mean (0-10)%s\n",
+                  per > 1 ? "" : "");
+    if (per > 1)
+        kf_buf_printf(out, "(one column = %d days)\n", per);
+    for (int row = 10; row >= 0; row--) {
+        if (row % 2 == 0)
+            kf_buf_printf(out, "%3d |", row);
+        else
+            kf_buf_puts(out, "    |");
+        for (int c = 0; c < nc; c++) {
+            int v = (int)(val[c] + 0.5);
+            const char *ch = " ";
+            if (has[c]) {
+                if (v == row)
+                    ch = "*";
+                else if (row < v && row > 0)
+                    ch = ":";
+                else if (row == 0)
+                    ch = v == 0 ? "*" : ":";
+            }
+            kf_buf_puts(out, ch);
+        }
+        kf_buf_puts(out, "\n");
+    }
+    kf_buf_puts(out, "    +");
+    for (int c = 0; c < nc; c++)
+        kf_buf_puts(out, did[c] ? "^" : "-");
+    kf_buf_puts(out, "\n     ");
+    kf_buf_puts(out, d[0].day);
+    if (nd > 1) {
+        int pad = nc - 20;
+        for (int i = 0; i < pad; i++)
+            kf_buf_puts(out, " ");
+        if (pad < 0)
+            kf_buf_puts(out, "  ");
+        kf_buf_puts(out, d[nd - 1].day);
+    }
+    kf_buf_puts(out, "\n     (^ = a day something was done)\n");
+}
+
+void kf_journal_chart_svg(const kf_pain_day *d, int nd, kf_buf *out)
+{
+    const int W = 720, H = 300, L = 48, R = 16, T = 36, B = 48;
+    const double pw = W - L - R, ph = H - T - B;
+    kf_buf_printf(out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+        "viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"t\" "
+        "font-family=\"sans-serif\" font-size=\"12\">\n"
+        "<title id=\"t\">Pain over time, daily mean from 0 to 10</title>\n"
+        "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n"
+        "<text x=\"%d\" y=\"22\" font-size=\"15\" fill=\"#222\">Pain over time "
+        "(daily mean, 0-10)</text>\n", W, H, W, H, W, H, L);
+    for (int y = 0; y <= 10; y += 2) {
+        double py = T + ph - ph * y / 10.0;
+        kf_buf_printf(out, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                      "stroke=\"#ddd\"/>\n<text x=\"%d\" y=\"%.1f\" "
+                      "text-anchor=\"end\" fill=\"#555\">%d</text>\n",
+                      L, W - R, py, py, L - 6, py + 4, y);
+    }
+    if (nd <= 0) {
+        kf_buf_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+                      "fill=\"#555\">No check-ins yet</text>\n</svg>\n",
+                      W / 2, H / 2);
+        return;
+    }
+    double step = nd > 1 ? pw / (nd - 1) : 0;
+#define PX(i) (L + (nd > 1 ? step * (i) : pw / 2))
+#define PY(v) (T + ph - ph * (v) / 10.0)
+    /* The day's range, then the line of means (broken at days without
+     * data), then the points. */
+    for (int i = 0; i < nd; i++)
+        if (d[i].n > 1 && d[i].max > d[i].min)
+            kf_buf_printf(out, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                          "y2=\"%.1f\" stroke=\"#f2b8a0\" stroke-width=\"4\"/>\n",
+                          PX(i), PX(i), PY(d[i].min), PY(d[i].max));
+    bool open = false;
+    for (int i = 0; i < nd; i++) {
+        if (!d[i].n) {
+            if (open)
+                kf_buf_puts(out, "\"/>\n");
+            open = false;
+            continue;
+        }
+        if (!open)
+            kf_buf_puts(out, "<polyline fill=\"none\" stroke=\"#c0392b\" "
+                        "stroke-width=\"2\" points=\"");
+        kf_buf_printf(out, "%s%.1f,%.1f", open ? " " : "", PX(i), PY(d[i].mean));
+        open = true;
+    }
+    if (open)
+        kf_buf_puts(out, "\"/>\n");
+    for (int i = 0; i < nd; i++) {
+        if (d[i].n)
+            kf_buf_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" "
+                          "fill=\"#c0392b\"><title>%s: %.1f (%d check-in%s)"
+                          "</title></circle>\n", PX(i), PY(d[i].mean),
+                          nd > 120 ? "1.5" : "3", d[i].day, d[i].mean, d[i].n,
+                          d[i].n == 1 ? "" : "s");
+        if (d[i].did)
+            kf_buf_printf(out, "<path d=\"M%.1f %.1f l-4 7 h8 z\" fill=\"#2e86c1\"/>\n",
+                          PX(i), T + ph + 4);
+    }
+    kf_buf_printf(out, "<text x=\"%d\" y=\"%d\" fill=\"#555\">%s</text>\n",
+                  L, H - 12, d[0].day);
+    if (nd > 1)
+        kf_buf_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" "
+                      "fill=\"#555\">%s</text>\n", W - R, H - 12, d[nd - 1].day);
+    kf_buf_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+                  "fill=\"#2e86c1\">&#9650; a day something was done</text>\n",
+                  W / 2, H - 12);
+    kf_buf_puts(out, "</svg>\n");
+#undef PX
+#undef PY
+}
