@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# libFuzzer harnesses for the two parsers: the text reader (fuzz_text.c, with
+# the consultation and the JSON renderer behind it) and the KB loader
+# (fuzz_kb.c).  Builds them with clang, ASan and UBSan into build/fuzz/.
+#
+#   tests/fuzz/run.sh                 replay the seed corpora (what CI runs)
+#   tests/fuzz/run.sh --fuzz SECONDS  fuzz each harness for SECONDS, adding new
+#                                     inputs to build/fuzz/new_<name>/; a crash
+#                                     is written to tests/fuzz/corpus_<name>/
+#                                     crash-* so it replays from then on
+#   tests/fuzz/run.sh --fuzz S text   only one harness (text or kb)
+# KNOTFINDER_KB names the KB the text harness loads (default kb/).
+# The last line is "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+OUT=build/fuzz
+SECS=0
+ONLY=""
+if [ "${1:-}" = "--fuzz" ]; then
+  SECS=${2:?usage: tests/fuzz/run.sh [--fuzz SECONDS [text|kb]]}
+  ONLY=${3:-}
+fi
+CC=${FUZZ_CC:-clang}
+PKGS="jansson libmicrohttpd sqlite3 libedit"
+export KNOTFINDER_KB=${KNOTFINDER_KB:-$ROOT/kb}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+pass=0; fail=0
+ok()  { echo "ok   $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+
+if ! command -v "$CC" >/dev/null; then
+  bad "no $CC: install clang and libclang-rt-14-dev"
+  echo "$pass passed, $fail failed"; exit 1
+fi
+mkdir -p "$OUT"
+LIBSRC=$(ls src/*.c | grep -v '^src/main\.c$')
+CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Isrc -pthread
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+        $(pkg-config --cflags $PKGS)"
+LIBS="$(pkg-config --libs $PKGS) -lstemmer -lm -pthread"
+
+for name in text kb; do
+  [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
+  bin=$OUT/fuzz_$name
+  # Rebuild when any source is newer than the binary.
+  if [ ! -x "$bin" ] || [ -n "$(find src tests/fuzz/fuzz_$name.c -newer "$bin" -name '*.[ch]' | head -1)" ]; then
+    # shellcheck disable=SC2086
+    if ! $CC $CFLAGS -o "$bin" tests/fuzz/fuzz_$name.c $LIBSRC $LIBS 2>"$OUT/build_$name.log"; then
+      cat "$OUT/build_$name.log"
+      bad "build fuzz_$name"
+      continue
+    fi
+  fi
+  ok "build fuzz_$name"
+  corpus=tests/fuzz/corpus_$name
+  if "$bin" "$corpus" -runs=0 >"$OUT/replay_$name.log" 2>&1; then
+    ok "replay corpus_$name ($(ls "$corpus" | wc -l) inputs)"
+  else
+    tail -40 "$OUT/replay_$name.log"
+    bad "replay corpus_$name"
+  fi
+  if [ "$SECS" -gt 0 ]; then
+    new=$OUT/new_$name
+    mkdir -p "$new"
+    dict=()
+    [ -f "tests/fuzz/$name.dict" ] && dict=(-dict="tests/fuzz/$name.dict")
+    echo "fuzzing fuzz_$name for $SECS s (log $OUT/fuzz_$name.log)"
+    if "$bin" "$new" "$corpus" "${dict[@]}" -max_total_time="$SECS" -max_len=65536 \
+         -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+         -artifact_prefix="$corpus/" >"$OUT/fuzz_$name.log" 2>&1; then
+      ok "fuzz fuzz_$name ${SECS}s: $(grep -E '^stat::number_of_executed_units' "$OUT/fuzz_$name.log" | awk '{print $2}') runs, no crash"
+    else
+      tail -60 "$OUT/fuzz_$name.log"
+      bad "fuzz fuzz_$name: crash saved in $corpus/ ($(ls -t "$corpus" | head -1))"
+    fi
+  fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
