@@ -1,0 +1,675 @@
+/* test_journal.c — check-ins -> follow-up evidence -> revised plan, the
+ * input checks of `knotfinder log`, and the pain chart.  Uses the real
+ * knowledge base (kb/, or $KNOTFINDER_KB). */
+#include "check.h"
+#include "journal.h"
+
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static kf_kb *kb;
+
+static kf_checkin ci(const char *at, int pain)
+{
+    kf_checkin c = { .pain = pain, .pain_before = -1, .relief_hours = -1,
+                     .done_s = -1 };
+    snprintf(c.at, sizeof c.at, "%s", at);
+    return c;
+}
+
+static const kf_fact *fact(const kf_findings *f, const char *id)
+{
+    int fd = kf_kb_finding(kb, id);
+    return fd < 0 ? NULL : kf_findings_get(f, fd);
+}
+
+static double lr_of(const kf_followup *fu, const char *cause)
+{
+    int c = kf_kb_cause(kb, cause);
+    return c < 0 ? -1 : fu->lr[c];
+}
+
+static const kf_tech_record *rec_of(const kf_followup *fu, const char *tech)
+{
+    int t = kf_kb_technique(kb, tech);
+    for (int i = 0; i < fu->n_techs; i++)
+        if (fu->techs[i].technique == t)
+            return &fu->techs[i];
+    return NULL;
+}
+
+static bool plan_has(const kf_result *r, const char *tech)
+{
+    int t = kf_kb_technique(kb, tech);
+    for (int i = 0; i < r->n_plan; i++)
+        if (r->plan[i].technique == t)
+            return true;
+    return false;
+}
+
+static double score(const kf_result *r, const char *cause)
+{
+    int c = kf_kb_cause(kb, cause);
+    for (int i = 0; i < r->n_causes; i++)
+        if (r->causes[i].cause == c)
+            return r->causes[i].p;
+    return 0;
+}
+
+/* Findings as a consultation would have them, without going through the
+ * text reader (whose lexicon is not this test's business): "ID[:SIDE]"
+ * words, present. */
+static void given(const char *spec, kf_findings *f)
+{
+    kf_findings_init(f);
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *w = strtok(buf, " "); w; w = strtok(NULL, " ")) {
+        char *colon = strchr(w, ':');
+        kf_side side = KF_SIDE_NONE;
+        if (colon) {
+            *colon = '\0';
+            side = (kf_side)kf_side_parse(colon + 1);
+        }
+        int fd = kf_kb_finding(kb, w);
+        CHECK(fd >= 0);
+        if (fd < 0)
+            continue;
+        kf_fact x = { .finding = fd, .state = KF_PRESENT, .side = side,
+                      .origin = KF_FROM_TEXT, .alt = -1, .start = -1 };
+        kf_findings_add(f, &x);
+    }
+}
+
+/* ---- input checks ---- */
+
+static void test_words(void)
+{
+    kf_buf out, err;
+    kf_buf_init(&out);
+    kf_buf_init(&err);
+    CHECK_INT(kf_journal_words(kb, "--did", " Tennis-Ball, heat,ice , heat", &out,
+                               &err), KF_OK);
+    CHECK_STR(out.s, "tennis_ball,heat,cold");
+    kf_buf_free(&out);
+    CHECK_INT(kf_journal_words(kb, "--worse-after", "none", &out, &err), KF_OK);
+    CHECK(out.len == 0);
+    CHECK_INT(kf_journal_words(kb, "--did", "heat, tenis_ball", &out, &err),
+              KF_EINVAL);
+    CHECK_CONTAINS(err.s, "'tenis_ball'");
+    CHECK_CONTAINS(err.s, "did you mean 'tennis_ball'");
+    CHECK(out.len == 0);
+    kf_buf_free(&err);
+    CHECK_INT(kf_journal_words(kb, "--did", "yoga;", &out, &err), KF_EINVAL);
+    CHECK_CONTAINS(err.s, "--did");
+    kf_buf_free(&err);
+    kf_buf_free(&out);
+}
+
+static void test_where(void)
+{
+    const char *r;
+    kf_side s;
+    kf_buf err;
+    kf_buf_init(&err);
+    CHECK_INT(kf_journal_where(kb, "medial_border:right", &r, &s, &err), KF_OK);
+    CHECK_STR(r, "medial_border");
+    CHECK_INT(s, KF_SIDE_RIGHT);
+    CHECK_INT(kf_journal_where(kb, "Pain_Medial-Border:l", &r, &s, &err), KF_OK);
+    CHECK_STR(r, "medial_border");
+    CHECK_INT(s, KF_SIDE_LEFT);
+    CHECK_INT(kf_journal_where(kb, "between_blades:left", &r, &s, &err), KF_EINVAL);
+    CHECK_CONTAINS(err.s, "no left or right side");
+    kf_buf_free(&err);
+    CHECK_INT(kf_journal_where(kb, "medial_border:up", &r, &s, &err), KF_EINVAL);
+    CHECK_CONTAINS(err.s, "left, right or both");
+    kf_buf_free(&err);
+    CHECK_INT(kf_journal_where(kb, "top_sholder", &r, &s, &err), KF_EINVAL);
+    CHECK_CONTAINS(err.s, "did you mean 'top_shoulder'");
+    kf_buf_free(&err);
+}
+
+static void test_time(void)
+{
+    setenv("TZ", "UTC", 1);
+    tzset();
+    long long now;
+    CHECK(kf_time_parse_utc("2025-06-15T12:00:00Z", &now));
+    char out[KF_TIME_LEN];
+    kf_buf err;
+    kf_buf_init(&err);
+    CHECK_INT(kf_journal_time("2024-05-01T08:30:00Z", now, out, &err), KF_OK);
+    CHECK_STR(out, "2024-05-01T08:30:00Z");
+    CHECK_INT(kf_journal_time("2024-05-01T10:30+02:00", now, out, &err), KF_OK);
+    CHECK_STR(out, "2024-05-01T08:30:00Z");
+    CHECK_INT(kf_journal_time("2024-05-01 08:30", now, out, &err), KF_OK);
+    CHECK_STR(out, "2024-05-01T08:30:00Z");
+    CHECK_INT(kf_journal_time("2024-05-01", now, out, &err), KF_OK);
+    CHECK_STR(out, "2024-05-01T12:00:00Z");
+    /* Today as a date: noon would be ahead of "now" at 09:00, so now. */
+    long long morning;
+    kf_time_parse_utc("2025-06-15T09:00:00Z", &morning);
+    CHECK_INT(kf_journal_time("2025-06-15", morning, out, &err), KF_OK);
+    CHECK_STR(out, "2025-06-15T09:00:00Z");
+    CHECK_INT(kf_journal_time("2025-06-16", now, out, &err), KF_EINVAL);
+    CHECK_CONTAINS(err.s, "in the future");
+    kf_buf_free(&err);
+    CHECK_INT(kf_journal_time("2025-06-15T13:00:00Z", now, out, &err), KF_EINVAL);
+    CHECK_CONTAINS(err.s, "in the future");
+    kf_buf_free(&err);
+    CHECK_INT(kf_journal_time("2025-06-15T12:04:00Z", now, out, &err), KF_OK);
+    CHECK_INT(kf_journal_time("2023-02-29", now, out, &err), KF_EINVAL);
+    CHECK_CONTAINS(err.s, "not a day of the calendar");
+    kf_buf_free(&err);
+    const char *bad[] = { "yesterday", "2024-5-1", "2024-05-01T8:30",
+                          "2024-05-01T08:30:00Q", "2024-05-01T25:00",
+                          "2024-05-01T08:30+15:00", "" };
+    for (size_t i = 0; i < KF_ARRAY_LEN(bad); i++) {
+        CHECK_INT(kf_journal_time(bad[i], now, out, &err), KF_EINVAL);
+        CHECK_CONTAINS(err.s, "--at");
+        kf_buf_free(&err);
+    }
+    unsetenv("TZ");
+    tzset();
+}
+
+static void test_numbers(void)
+{
+    int p;
+    double h;
+    kf_buf err;
+    kf_buf_init(&err);
+    CHECK_INT(kf_journal_pain("0", &p, &err), KF_OK);
+    CHECK_INT(p, 0);
+    CHECK_INT(kf_journal_pain(" 10 ", &p, &err), KF_OK);
+    CHECK_INT(p, 10);
+    CHECK_INT(kf_journal_pain("6/10", &p, &err), KF_OK);
+    CHECK_INT(p, 6);
+    const char *badp[] = { "11", "-1", "6.5", "", "six", "1000", "5 5" };
+    for (size_t i = 0; i < KF_ARRAY_LEN(badp); i++) {
+        CHECK_INT(kf_journal_pain(badp[i], &p, &err), KF_EINVAL);
+        CHECK_CONTAINS(err.s, "0");
+        kf_buf_free(&err);
+    }
+    CHECK_INT(kf_journal_hours("2", &h, &err), KF_OK);
+    CHECK_NEAR(h, 2, 1e-12);
+    CHECK_INT(kf_journal_hours("90m", &h, &err), KF_OK);
+    CHECK_NEAR(h, 1.5, 1e-12);
+    CHECK_INT(kf_journal_hours("2 d", &h, &err), KF_OK);
+    CHECK_NEAR(h, 48, 1e-12);
+    CHECK_INT(kf_journal_hours("0", &h, &err), KF_OK);
+    CHECK_INT(kf_journal_hours("-2", &h, &err), KF_EINVAL);
+    CHECK_CONTAINS(err.s, "cannot be negative");
+    kf_buf_free(&err);
+    const char *badh[] = { "abc", "9000", "2x", "nan", "inf", "" };
+    for (size_t i = 0; i < KF_ARRAY_LEN(badh); i++) {
+        CHECK_INT(kf_journal_hours(badh[i], &h, &err), KF_EINVAL);
+        kf_buf_free(&err);
+    }
+}
+
+static void test_check(void)
+{
+    kf_buf err;
+    kf_buf_init(&err);
+    kf_checkin c = ci("", 5);
+    c.region = "medial_border";
+    c.side = KF_SIDE_LEFT;
+    c.did = "tennis_ball,heat";
+    CHECK_INT(kf_journal_check(kb, &c, &err), KF_OK);
+    c.did = "tennis_ball,yoga";
+    CHECK_INT(kf_journal_check(kb, &c, &err), KF_EINVAL);
+    CHECK_CONTAINS(err.s, "'yoga'");
+    kf_buf_free(&err);
+    c.did = NULL;
+    c.region = "nowhere";
+    CHECK_INT(kf_journal_check(kb, &c, &err), KF_EINVAL);
+    kf_buf_free(&err);
+    c.region = "between_blades";
+    CHECK_INT(kf_journal_check(kb, &c, &err), KF_EINVAL);
+    kf_buf_free(&err);
+    c = ci("", 12);
+    CHECK_INT(kf_journal_check(kb, &c, &err), KF_EINVAL);
+    kf_buf_free(&err);
+}
+
+/* ---- follow-ups ---- */
+
+static void test_relief_short_local(void)
+{
+    kf_checkin v[3];
+    const char *at[3] = { "2025-03-01T08:00:00Z", "2025-03-02T08:00:00Z",
+                          "2025-03-03T08:00:00Z" };
+    for (int i = 0; i < 3; i++) {
+        v[i] = ci(at[i], 6);
+        v[i].region = "medial_border";
+        v[i].side = KF_SIDE_RIGHT;
+        v[i].did = "tennis_ball";
+        v[i].relief_hours = 2;
+    }
+    kf_followup fu;
+    CHECK_INT(kf_journal_followups(kb, v, 3, &fu), KF_OK);
+    const kf_fact *x = fact(&fu.add, "relief_short");
+    CHECK(x && x->state == KF_PRESENT && x->side == KF_SIDE_RIGHT &&
+          x->origin == KF_FROM_JOURNAL);
+    CHECK_NEAR(lr_of(&fu, "rhomboids"), 0.55 * 0.55 * 0.55, 1e-9);
+    CHECK_NEAR(lr_of(&fu, "latissimus_dorsi"), 1, 1e-12);
+    const kf_tech_record *r = rec_of(&fu, "tennis_ball");
+    CHECK(r && r->tries == 3 && r->short_relief == 3 && !r->demoted);
+    CHECK_NEAR(r->relief_sum / r->relief_n, 2, 1e-9);
+    CHECK_INT(fu.n_used, 3);
+    CHECK(fu.n_causes > 0 && fu.causes[0].lr < 1);
+    kf_followup_free(&fu);
+}
+
+static void test_relief_attributed_later(void)
+{
+    /* The lat pinch (away from the sore spot), then a day later: relief
+     * lasted 2 days.  The lat goes up; no relief_short either way, as the
+     * pinch was not on the sore spot. */
+    kf_checkin v[2] = { ci("2025-03-01T08:00:00Z", 6), ci("2025-03-02T09:00:00Z", 2) };
+    v[0].region = "medial_border";
+    v[0].did = "lat_pinch";
+    v[1].relief_hours = 48;
+    kf_followup fu;
+    CHECK_INT(kf_journal_followups(kb, v, 2, &fu), KF_OK);
+    CHECK(lr_of(&fu, "latissimus_dorsi") > 1.5);
+    CHECK(fact(&fu.add, "relief_short") == NULL);
+    const kf_tech_record *r = rec_of(&fu, "lat_pinch");
+    CHECK(r && r->lasting == 1);
+    kf_followup_free(&fu);
+    /* Three days later is too late to be about the pinch. */
+    snprintf(v[1].at, sizeof v[1].at, "2025-03-05T09:00:00Z");
+    CHECK_INT(kf_journal_followups(kb, v, 2, &fu), KF_OK);
+    CHECK_NEAR(lr_of(&fu, "latissimus_dorsi"), 1, 1e-12);
+    kf_followup_free(&fu);
+}
+
+static void test_worse_and_massage(void)
+{
+    kf_checkin v[3] = { ci("2025-03-01T08:00:00Z", 5), ci("2025-03-02T08:00:00Z", 6),
+                        ci("2025-03-03T08:00:00Z", 6) };
+    v[0].did = "heat";
+    v[0].worse_after = "heat";
+    v[1].did = "massage";
+    v[1].relief_hours = 3;
+    v[2].worse_after = "massage,cold_therapy";
+    kf_followup fu;
+    CHECK_INT(kf_journal_followups(kb, v, 3, &fu), KF_OK);
+    CHECK(fact(&fu.add, "worse_after_heat") &&
+          fact(&fu.add, "worse_after_heat")->state == KF_PRESENT);
+    CHECK(fact(&fu.add, "worse_after_cold") != NULL);
+    CHECK(fact(&fu.add, "worse_after_massage") != NULL);
+    CHECK(fact(&fu.add, "massage_no_help") &&
+          fact(&fu.add, "massage_no_help")->state == KF_PRESENT);
+    CHECK_STR(fu.worse_heat_at, "2025-03-01T08:00:00Z");
+    const kf_tech_record *r = rec_of(&fu, "heat_front");
+    CHECK(r && r->worse == 1);
+    kf_followup_free(&fu);
+}
+
+static void test_no_change(void)
+{
+    kf_checkin v[10];
+    int n = 0;
+    char at[32];
+    for (int d = 0; d < 3; d++) {
+        snprintf(at, sizeof at, "2025-04-%02dT08:00:00Z", d + 1);
+        v[n] = ci(at, 6);
+        v[n].did = "shoulder_rolls";
+        v[n++].relief_hours = 0;
+        snprintf(at, sizeof at, "2025-04-%02dT20:00:00Z", d + 1);
+        v[n] = ci(at, 6);               /* pain not lower than before */
+        v[n++].did = "doorway_chest_stretch";
+    }
+    /* A try stopped early does not count. */
+    v[n] = ci("2025-04-05T08:00:00Z", 7);
+    v[n].did = "lat_pinch";
+    v[n].stopped_early = true;
+    v[n++].relief_hours = 0;
+    kf_followup fu;
+    CHECK_INT(kf_journal_followups(kb, v, n, &fu), KF_OK);
+    const kf_tech_record *a = rec_of(&fu, "shoulder_rolls");
+    const kf_tech_record *b = rec_of(&fu, "doorway_chest_stretch");
+    CHECK(a && a->tries == 3 && a->no_change == 3 && a->demoted);
+    CHECK(b && b->no_change >= 2);
+    CHECK(rec_of(&fu, "lat_pinch") == NULL);
+    bool both = a && b && a->demoted && b->demoted;
+    const kf_fact *x = fact(&fu.add, "no_change_after_tries");
+    CHECK(both ? x != NULL : x == NULL);
+    kf_followup_free(&fu);
+}
+
+static void test_window(void)
+{
+    kf_checkin v[2] = { ci("2024-01-01T08:00:00Z", 6), ci("2025-01-01T08:00:00Z", 3) };
+    v[0].did = "heat";
+    v[0].worse_after = "heat";
+    kf_followup fu;
+    CHECK_INT(kf_journal_followups(kb, v, 2, &fu), KF_OK);
+    CHECK_INT(fu.n_used, 1);
+    CHECK(fact(&fu.add, "worse_after_heat") == NULL);
+    kf_followup_free(&fu);
+    CHECK_INT(kf_journal_followups(kb, NULL, 0, &fu), KF_OK);
+    CHECK_INT(fu.n_used, 0);
+    CHECK_INT(fu.add.n, 0);
+    kf_followup_free(&fu);
+}
+
+/* ---- the revision ---- */
+
+/* A knot between the right shoulder blade and spine, a mouse all day. */
+static const char *const base_spec = "pain_medial_border:right does_mousing:right";
+
+static void test_revise_relief_short(void)
+{
+    kf_findings base;
+    given(base_spec, &base);
+    kf_checkin v[3];
+    const char *at[3] = { "2025-03-01T08:00:00Z", "2025-03-02T08:00:00Z",
+                          "2025-03-03T08:00:00Z" };
+    for (int i = 0; i < 3; i++) {
+        v[i] = ci(at[i], 6);
+        v[i].region = "medial_border";
+        v[i].side = KF_SIDE_RIGHT;
+        v[i].did = "tennis_ball";
+        v[i].relief_hours = 2;
+    }
+    kf_revision *r = NULL;
+    CHECK_INT(kf_journal_revise(kb, &base, v, 3, &r), KF_OK);
+    if (!r)
+        return;
+    /* The muscle at the sore spot goes down, the ones pulling from
+     * elsewhere go up. */
+    CHECK(score(r->after, "rhomboids") < score(r->before, "rhomboids"));
+    CHECK(score(r->after, "latissimus_dorsi") > score(r->before, "latissimus_dorsi"));
+    bool down = false, learnt = false;
+    for (int i = 0; i < r->n_changes; i++) {
+        const kf_change *c = &r->changes[i];
+        if (c->kind == KF_CHANGE_CAUSE_DOWN && c->cause == kf_kb_cause(kb, "rhomboids")) {
+            down = true;
+            CHECK_CONTAINS(c->text, "lasted only 2 hours");
+            CHECK(c->after < c->before);
+        }
+        if (c->kind == KF_CHANGE_FINDING && c->finding == kf_kb_finding(kb, "relief_short"))
+            learnt = true;
+    }
+    CHECK(down);
+    CHECK(learnt);
+    kf_buf out;
+    kf_buf_init(&out);
+    kf_revision_text(kb, r, &out, 72);
+    CHECK_CONTAINS(out.s, "WHAT CHANGED AND WHY");
+    CHECK_CONTAINS(out.s, "tennis_ball x3");
+    for (const char *p = out.s; *p; ) {        /* wrapped to 72 columns */
+        size_t n = strcspn(p, "\n");
+        CHECK(n <= 72);
+        p += n + (p[n] == '\n');
+    }
+    json_t *j = kf_revision_json(kb, r);
+    CHECK(j && json_array_size(json_object_get(j, "changes")) == (size_t)r->n_changes);
+    CHECK(json_is_object(json_object_get(j, "result")));
+    CHECK_INT(json_integer_value(json_object_get(j, "checkins_used")), 3);
+    json_decref(j);
+    /* The same input gives the same words. */
+    kf_revision *r2 = NULL;
+    CHECK_INT(kf_journal_revise(kb, &base, v, 3, &r2), KF_OK);
+    kf_buf out2;
+    kf_buf_init(&out2);
+    if (r2)
+        kf_revision_text(kb, r2, &out2, 72);
+    CHECK_STR(out.s, out2.s);
+    kf_buf_free(&out);
+    kf_buf_free(&out2);
+    kf_revision_free(r2);
+    kf_revision_free(r);
+    kf_findings_free(&base);
+}
+
+static void test_revise_heat_and_plan(void)
+{
+    /* A description whose plan uses heat. */
+    kf_findings base;
+    given("pain_medial_border:left deep_knot:left tender_ribs_side:left "
+          "leans_elbow:left", &base);
+    kf_revision *r = NULL;
+    CHECK_INT(kf_journal_revise(kb, &base, NULL, 0, &r), KF_OK);
+    if (!r)
+        return;
+    CHECK_INT(r->n_changes, 1);
+    CHECK_INT(r->changes[0].kind, KF_CHANGE_NONE);
+    CHECK_CONTAINS(r->changes[0].text, "No check-ins yet");
+    int first = r->after->n_plan ? r->after->plan[0].technique : -1;
+    int n_plan = r->after->n_plan;
+    kf_revision_free(r);
+    CHECK(first >= 0 && n_plan >= 3);
+    if (first < 0)
+        return;
+
+    kf_checkin v[5];
+    v[0] = ci("2025-05-01T08:00:00Z", 5);
+    v[0].did = "heat";
+    v[0].worse_after = "heat";
+    for (int i = 1; i < 4; i++) {
+        char at[32];
+        snprintf(at, sizeof at, "2025-05-%02dT08:00:00Z", i + 1);
+        v[i] = ci(at, 5);
+        v[i].did = kb->techniques[first].id;
+        v[i].relief_hours = 0;
+    }
+    v[4] = ci("2025-05-06T08:00:00Z", 5);
+    v[4].did = "tender_point_hold";
+    v[4].worse_after = "tender_point_hold";
+    CHECK_INT(kf_journal_revise(kb, &base, v, 5, &r), KF_OK);
+    if (!r)
+        return;
+    CHECK(!plan_has(r->after, "heat_front"));
+    CHECK(plan_has(r->after, "cold_therapy"));
+    CHECK(!plan_has(r->after, "tender_point_hold"));
+    /* The step that changed nothing three times is last (before a doctor
+     * step, if any). */
+    int see = kf_kb_technique(kb, "see_doctor"), last = -1;
+    for (int i = 0; i < r->after->n_plan; i++)
+        if (r->after->plan[i].technique != see)
+            last = r->after->plan[i].technique;
+    if (first != kf_kb_technique(kb, "tender_point_hold"))
+        CHECK_INT(last, first);
+    bool demote = false, heat = false;
+    for (int i = 0; i < r->n_changes; i++) {
+        demote |= r->changes[i].kind == KF_CHANGE_PLAN_DEMOTE;
+        heat |= r->changes[i].kind == KF_CHANGE_FINDING &&
+                strstr(r->changes[i].text, "worse after heat") != NULL;
+    }
+    if (first != kf_kb_technique(kb, "tender_point_hold"))
+        CHECK(demote);
+    CHECK(heat);
+    kf_revision_free(r);
+    kf_findings_free(&base);
+}
+
+static void test_revise_oom(void)
+{
+    kf_findings base;
+    given(base_spec, &base);
+    kf_checkin v[2] = { ci("2025-03-01T08:00:00Z", 6), ci("2025-03-01T09:00:00Z", 5) };
+    v[0].did = "tennis_ball,heat";
+    v[0].region = "medial_border";
+    v[0].relief_hours = 3;
+    v[1].worse_after = "heat";
+    int ok = 0;
+    for (long k = 0; k < 400; k++) {
+        kf_revision *r = NULL;
+        kf_alloc_fail_after(k);
+        kf_err e = kf_journal_revise(kb, &base, v, 2, &r);
+        kf_alloc_fail_after(-1);
+        CHECK(e == KF_OK || e == KF_ENOMEM);
+        CHECK((e == KF_OK) == (r != NULL));
+        ok += e == KF_OK;
+        kf_revision_free(r);
+    }
+    CHECK(ok > 0);
+    kf_findings_free(&base);
+}
+
+/* ---- consultations through the store ---- */
+
+static void test_consultation_roundtrip(void)
+{
+    char dir[] = "/tmp/kf-test-journal-XXXXXX";
+    if (!mkdtemp(dir))
+        return;
+    char path[128];
+    snprintf(path, sizeof path, "%s/j.db", dir);
+    kf_findings f;
+    given("pain_inferior_angle:left sleeps_side:left", &f);
+    f.dominant = KF_SIDE_LEFT;
+    f.age = 52;
+    kf_result *r = kf_consult(kb, &f);
+    CHECK(r != NULL);
+    kf_buf err;
+    kf_buf_init(&err);
+    setenv("KNOTFINDER_NO_SAVE", "1", 1);
+    CHECK_INT(kf_journal_save_consultation(path, kb, "x", r, &err), KF_OK);
+    CHECK(access(path, F_OK) != 0);               /* nothing written */
+    unsetenv("KNOTFINDER_NO_SAVE");
+    CHECK_INT(kf_journal_save_consultation(path, kb, "knot under my left shoulder "
+                                           "blade", r, &err), KF_OK);
+    kf_store *s = NULL;
+    CHECK_INT(kf_store_open(path, &s, &err), KF_OK);
+    kf_findings back;
+    kf_findings_init(&back);
+    long long id = 0;
+    char at[KF_TIME_LEN];
+    CHECK_INT(kf_journal_latest_findings(s, kb, &back, &id, at, &err), KF_OK);
+    CHECK(id > 0);
+    CHECK_INT(back.n, f.n);
+    for (int i = 0; i < f.n && i < back.n; i++) {
+        CHECK_INT(back.v[i].finding, f.v[i].finding);
+        CHECK_INT(back.v[i].state, f.v[i].state);
+    }
+    CHECK_INT(back.dominant, f.dominant);
+    CHECK_INT(back.age, f.age);
+    kf_consultation_list l;
+    CHECK_INT(kf_store_list_consultations(s, 0, &l, &err), KF_OK);
+    CHECK_INT(l.n, 1);
+    if (l.n)
+        CHECK_STR(l.v[0].kb_version, kb->version);
+    kf_consultation_list_free(&l);
+    kf_findings_free(&back);
+    kf_store_close(s);
+    kf_result_free(r);
+    kf_findings_free(&f);
+    /* No consultation yet: a clear message. */
+    snprintf(path, sizeof path, "%s/empty.db", dir);
+    CHECK_INT(kf_store_open(path, &s, &err), KF_OK);
+    kf_findings_init(&back);
+    CHECK_INT(kf_journal_latest_findings(s, kb, &back, NULL, NULL, &err),
+              KF_ENOTFOUND);
+    CHECK_CONTAINS(err.s, "knotfinder ask");
+    kf_store_close(s);
+    kf_buf_free(&err);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* ---- the chart ---- */
+
+static void test_chart(void)
+{
+    kf_checkin v[4] = { ci("2025-01-01T08:00:00Z", 8), ci("2025-01-01T20:00:00Z", 6),
+                        ci("2025-01-03T08:00:00Z", 4), ci("2025-01-05T08:00:00Z", 0) };
+    v[2].did = "tennis_ball";
+    kf_pain_day *d = NULL;
+    int nd = kf_journal_days(v, 4, 0, &d);
+    CHECK_INT(nd, 5);
+    if (nd == 5) {
+        CHECK_STR(d[0].day, "2025-01-01");
+        CHECK_INT(d[0].n, 2);
+        CHECK_NEAR(d[0].mean, 7, 1e-12);
+        CHECK_INT(d[0].max, 8);
+        CHECK_INT(d[0].min, 6);
+        CHECK_INT(d[1].n, 0);
+        CHECK(d[2].did);
+        CHECK_INT(d[4].n, 1);
+    }
+    kf_buf out;
+    kf_buf_init(&out);
+    kf_journal_chart_text(d, nd, 60, &out);
+    CHECK_CONTAINS(out.s, " 10 |");
+    CHECK_CONTAINS(out.s, "2025-01-01");
+    CHECK_CONTAINS(out.s, "2025-01-05");
+    CHECK_CONTAINS(out.s, "*");
+    CHECK_CONTAINS(out.s, "^");
+    kf_buf_free(&out);
+    kf_journal_chart_svg(d, nd, &out);
+    CHECK(!strncmp(out.s, "<?xml", 5));
+    CHECK_CONTAINS(out.s, "<polyline");
+    CHECK_CONTAINS(out.s, "2025-01-05");
+    CHECK(out.len > 6 && !strcmp(out.s + out.len - 7, "</svg>\n"));
+    kf_buf_free(&out);
+    kf_free(d);
+    /* Last two days only. */
+    nd = kf_journal_days(v, 4, 2, &d);
+    CHECK_INT(nd, 2);
+    if (nd == 2)
+        CHECK_STR(d[0].day, "2025-01-04");
+    kf_free(d);
+    /* A year of days squeezes into the width. */
+    kf_checkin *y = calloc(365, sizeof *y);
+    for (int i = 0; i < 365; i++) {
+        kf_time_format(1704067200LL + i * 86400LL, y[i].at);
+        y[i].pain = i % 11;
+    }
+    nd = kf_journal_days(y, 365, 0, &d);
+    CHECK_INT(nd, 365);
+    kf_journal_chart_text(d, nd, 80, &out);
+    for (const char *p = out.s; *p; ) {
+        size_t n = strcspn(p, "\n");
+        CHECK(n <= 80);
+        p += n + (p[n] == '\n');
+    }
+    kf_buf_free(&out);
+    kf_free(d);
+    free(y);
+    /* Nothing at all. */
+    CHECK_INT(kf_journal_days(NULL, 0, 0, &d), 0);
+    kf_journal_chart_text(NULL, 0, 80, &out);
+    CHECK_CONTAINS(out.s, "No check-ins yet");
+    kf_buf_free(&out);
+    kf_journal_chart_svg(NULL, 0, &out);
+    CHECK_CONTAINS(out.s, "No check-ins yet");
+    kf_buf_free(&out);
+}
+
+int main(void)
+{
+    const char *dir = getenv("KNOTFINDER_KB");
+    kf_buf errs;
+    kf_buf_init(&errs);
+    if (kf_kb_load(dir && *dir ? dir : "kb", &kb, &errs) != KF_OK) {
+        fprintf(stderr, "cannot load the knowledge base:\n%s", errs.s ? errs.s : "");
+        printf("0 passed, 1 failed\n");
+        return 1;
+    }
+    kf_buf_free(&errs);
+    RUN(test_words);
+    RUN(test_where);
+    RUN(test_time);
+    RUN(test_numbers);
+    RUN(test_check);
+    RUN(test_relief_short_local);
+    RUN(test_relief_attributed_later);
+    RUN(test_worse_and_massage);
+    RUN(test_no_change);
+    RUN(test_window);
+    RUN(test_revise_relief_short);
+    RUN(test_revise_heat_and_plan);
+    RUN(test_revise_oom);
+    RUN(test_consultation_roundtrip);
+    RUN(test_chart);
+    kf_kb_free(kb);
+    return CHECK_DONE();
+}
