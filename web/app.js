@@ -193,6 +193,7 @@
   }
 
   function restart() {
+    KF.Timer.stopAll();
     state.result = null;
     state.question = null;
     state.findings = [];
@@ -244,6 +245,7 @@
   }
 
   function showQuestion(q, partial) {
+    KF.Timer.stopAll();
     state.question = q;
     $('q-count').textContent = 'Question ' + (state.answered + 1);
     $('q-title').textContent = q.text || 'One more question';
@@ -505,6 +507,7 @@
   }
 
   function showResult(r) {
+    KF.Timer.stopAll();
     state.result = r;
     state.question = null;
     var lvl = r.triage ? r.triage.level : 'self_care';

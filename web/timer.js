@@ -69,6 +69,14 @@
            spoken(t.rest_s) + ' ' + names.rest.toLowerCase() + reps;
   }
 
+  /* Every live timer, so a page that redraws its plan can stop the old
+   * ones instead of leaving them ticking (and beeping) out of sight. */
+  var live = [];
+  function stopAll() {
+    live.forEach(function (t) { t.stop(); });
+    live = [];
+  }
+
   function create(container, spec, names) {
     names = names || {};
     names.work = names.work || 'Work';
@@ -126,10 +134,10 @@
     box.appendChild(row);
 
     /* Phase changes and the end are announced; the ticking seconds are not. */
-    var live = document.createElement('p');
-    live.className = 'kf-sr-only';
-    live.setAttribute('aria-live', 'polite');
-    box.appendChild(live);
+    var say = document.createElement('p');
+    say.className = 'kf-sr-only';
+    say.setAttribute('aria-live', 'polite');
+    box.appendChild(say);
 
     container.appendChild(box);
 
@@ -163,13 +171,13 @@
           running = false;
           stopTicking();
           beep(true);
-          live.textContent = 'Finished.';
+          say.textContent = 'Finished.';
           break;
         }
         beep(false);
         var p = phases[idx];
         left = p.len * 1000 - over;
-        live.textContent = phaseName(p) + ' for ' + spoken(p.len) + '.';
+        say.textContent = phaseName(p) + ' for ' + spoken(p.len) + '.';
       }
       render();
     }
@@ -180,7 +188,7 @@
       stopTicking();
       idx = 0;
       left = phases[0].len * 1000;
-      live.textContent = '';
+      say.textContent = '';
       render();
     }
     startBtn.addEventListener('click', function () {
@@ -190,19 +198,21 @@
         tick();
         running = false;
         stopTicking();
-        live.textContent = 'Paused.';
+        say.textContent = 'Paused.';
       } else {
         running = true;
         last = Date.now();
         startTicking();
-        live.textContent = phaseName(phases[idx]) + ' for ' + spoken(left / 1000) + '.';
+        say.textContent = phaseName(phases[idx]) + ' for ' + spoken(left / 1000) + '.';
       }
       render();
     });
     resetBtn.addEventListener('click', reset);
     render();
-    return { element: box, reset: reset };
+    var api = { element: box, reset: reset, stop: function () { running = false; stopTicking(); } };
+    live.push(api);
+    return api;
   }
 
-  KF.Timer = { create: create, fmt: fmt, spoken: spoken, summary: summary };
+  KF.Timer = { create: create, stopAll: stopAll, fmt: fmt, spoken: spoken, summary: summary };
 })();

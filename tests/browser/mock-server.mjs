@@ -48,7 +48,7 @@ function result(findings, emergency) {
   return {
     kb_version: 'mock', disclaimer, unrecognised: false, approximate: false,
     triage: { level: 'self_care', message: 'Nothing you said points away from a muscle knot.', flags: [] },
-    understood: pain.map((p) => ({ finding: p.id, label: 'pain', state: 'present', side: p.side || '', words: '', origin: 'map' })),
+    understood: findings.map((p) => ({ finding: p.id, label: p.id.replace(/_/g, ' '), state: p.state, side: p.side || '', words: '', origin: 'answer' })),
     facts: { age: null, weeks_pregnant: null, duration_days: null, dominant_hand: null },
     causes: [
       { id: 'latissimus_dorsi', name: 'latissimus dorsi (the "lat")', kind: 'muscle', score: 0.62, side,
@@ -69,7 +69,8 @@ function result(findings, emergency) {
     ],
     massage: [{ muscle: 'latissimus_dorsi', name: 'latissimus dorsi', side, why: 'Tender at the outer edge of the blade.' },
               { muscle: 'pectoralis_minor', name: 'pectoralis minor', side: 'both', why: 'Rounds the shoulders.' }],
-    next_question: null
+    next_question: findings.some((f) => f.id === 'looks_down') ? null
+      : { kind: 'finding', finding: 'looks_down', text: 'Do you spend long with your head bent down?', gain: 0.1 }
   };
 }
 

@@ -227,6 +227,27 @@ test('a question can be answered in free words', async (t) => {
   assert.ok(await page.locator('.kf-causes > li').count() >= 1);
 });
 
+test('skip the questions, then answer one more from the result page', async (t) => {
+  const page = await openPage(t);
+  await page.click(zone('medial_border', 'left'));
+  await page.click('#start-go');
+  await page.waitForSelector('body[data-view="question"]');
+  await page.click('#q-skip');
+  await page.waitForSelector('body[data-view="result"]');
+  assert.ok(await page.locator('.kf-causes > li').count() >= 1);
+  const box = page.locator('.kf-sharpen');
+  assert.equal(await box.count(), 1, 'the result offers its next question');
+  const q = await box.locator('p').textContent();
+  assert.ok(q.length > 5);
+  await box.locator('button[data-answer="yes"]').click();
+  await page.waitForFunction((old) => !document.body.hasAttribute('aria-busy') &&
+    (document.body.getAttribute('data-view') === 'question' ||
+     (document.querySelector('.kf-sharpen p') || {}).textContent !== old), q);
+  await answerUntilResult(page);
+  const said = await page.$$eval('.kf-understood li', (li) => li.map((x) => x.textContent));
+  assert.ok(said.some((x) => x.startsWith('yes')), 'the answer is among what was understood');
+});
+
 test('a plan timer starts, counts down, pauses, resets', async (t) => {
   const page = await openPage(t);
   await toResult(page);

@@ -5,6 +5,8 @@
 #   tests/browser/run.sh          against build/knotfinder (build it first)
 #   tests/browser/run.sh --mock   against tests/browser/mock-server.mjs
 #
+# KNOTFINDER, KNOTFINDER_KB and KNOTFINDER_WEB override the binary, the
+# knowledge base and the web folder (default: this checkout's).
 # Needs: node and npm (playwright-core comes from package-lock.json through
 # `npm ci`), and Debian's chromium at /usr/bin/chromium (or $CHROMIUM).
 # The last line printed is "N passed, N failed"; the exit status is 0 only
@@ -14,6 +16,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=${KNOTFINDER:-$root/build/knotfinder}
+kb=${KNOTFINDER_KB:-$root/kb}
+webdir=${KNOTFINDER_WEB:-$root/web}
 mock=0
 [ "${1:-}" = "--mock" ] && mock=1
 
@@ -38,7 +42,7 @@ if [ $mock = 1 ]; then
     node mock-server.mjs >"$log" 2>&1 &
 else
     [ -x "$bin" ] || fail "$bin is missing: run make first"
-    "$bin" --kb "$root/kb" --web "$root/web" serve --port 0 --bind 127.0.0.1 >"$log" 2>&1 &
+    "$bin" --kb "$kb" --web "$webdir" serve --port 0 --bind 127.0.0.1 >"$log" 2>&1 &
 fi
 pid=$!
 cleanup() {
