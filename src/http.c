@@ -9,6 +9,7 @@
  * not under /api/ is a static file from the web folder.
  */
 #include "http.h"
+#include "journal_http.h"
 #include "engine.h"
 #include "render.h"
 #include "text.h"
@@ -286,6 +287,11 @@ static const kf_http_route routes[] = {
     { "GET",  "/api/v1/regions",        h_regions },
     { "GET",  "/api/v1/techniques/{}",  h_technique },
     { "GET",  "/api/v1/health",         h_health },
+    /* The journal (issue 5): handlers in journal_http.c. */
+    { "GET",  "/api/v1/journal",          kf_journal_h_list },
+    { "POST", "/api/v1/journal/checkins", kf_journal_h_checkin },
+    { "GET",  "/api/v1/journal/plan",     kf_journal_h_plan },
+    { "GET",  "/api/v1/journal/history",  kf_journal_h_history },
 };
 
 /* Does `url` match the route path `pat`?  A trailing "/{}" matches one

@@ -1,0 +1,469 @@
+/* journal_http.c — /api/v1/journal: the check-in form, the journal, the
+ * revised plan and the chart for the web app.  See journal_http.h. */
+#include "journal_http.h"
+#include "render.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
+static kf_store *shared;
+
+/* The process's journal, opened on first use.  NULL with an error reply
+ * set when it cannot be opened. */
+static kf_store *journal(const kf_http_req *req, kf_http_reply *rep)
+{
+    pthread_mutex_lock(&store_mu);
+    if (!shared) {
+        kf_buf err;
+        kf_buf_init(&err);
+        kf_err e = kf_store_open(req->cli ? req->cli->db_path : NULL, &shared, &err);
+        if (e != KF_OK) {
+            fprintf(stderr, "knotfinder serve: the journal is unavailable: %s\n",
+                    err.len ? err.s : kf_strerror(e));
+            kf_http_error(rep, 503, "db_unavailable",
+                          "the journal cannot be opened: %s",
+                          err.len ? err.s : kf_strerror(e));
+        }
+        kf_buf_free(&err);
+    }
+    kf_store *s = shared;
+    pthread_mutex_unlock(&store_mu);
+    return s;
+}
+
+void kf_journal_http_close(void)
+{
+    pthread_mutex_lock(&store_mu);
+    kf_store_close(shared);
+    shared = NULL;
+    pthread_mutex_unlock(&store_mu);
+}
+
+/* Maps a store or journal error to an HTTP answer. */
+static void store_error(kf_http_reply *rep, kf_err e, const kf_buf *err)
+{
+    const char *msg = err && err->len ? err->s : kf_strerror(e);
+    switch (e) {
+    case KF_EINVAL:
+    case KF_ETOOBIG:
+    case KF_EPARSE:
+        kf_http_error(rep, 422, "invalid", "%s", msg);
+        break;
+    case KF_ENOTFOUND:
+        kf_http_error(rep, 404, "not_found", "%s", msg);
+        break;
+    case KF_EBUSY:
+        kf_http_error(rep, 503, "busy", "%s", msg);
+        break;
+    case KF_ENOMEM:
+        kf_http_error(rep, 500, "internal", "out of memory");
+        break;
+    default:
+        kf_http_error(rep, 503, "db_unavailable", "%s", msg);
+        break;
+    }
+}
+
+static void answer(kf_http_reply *rep, json_t *v, int status)
+{
+    if (!v) {
+        kf_http_error(rep, 500, "internal", "out of memory");
+        return;
+    }
+    json_decref(rep->json);
+    rep->json = v;
+    rep->status = status;
+}
+
+/* ---- GET /api/v1/journal ---- */
+
+void kf_journal_h_list(const kf_http_req *req, kf_http_reply *rep)
+{
+    kf_store *s = journal(req, rep);
+    if (!s)
+        return;
+    kf_buf err;
+    kf_buf_init(&err);
+    kf_checkin_list ci = { 0 }, all = { 0 };
+    kf_consultation_list co = { 0 };
+    kf_err e = kf_store_list_checkins(s, NULL, 200, &ci, &err);
+    if (e == KF_OK)
+        e = kf_store_list_consultations(s, 20, &co, &err);
+    if (e == KF_OK)
+        e = kf_store_list_checkins(s, NULL, 0, &all, &err);
+    if (e != KF_OK) {
+        store_error(rep, e, &err);
+        goto out;
+    }
+    json_t *ca = json_array(), *ka = json_array();
+    for (int i = 0; ca && i < co.n; i++) {
+        const kf_consultation *c = &co.v[i];
+        json_t *res = json_loads(c->result_json, 0, NULL);
+        json_t *ids = json_array();
+        size_t k;
+        json_t *it;
+        json_array_foreach(json_object_get(res, "causes"), k, it)
+            json_array_append(ids, json_object_get(it, "id"));
+        json_t *lvl = json_object_get(json_object_get(res, "triage"), "level");
+        json_array_append_new(ca, json_pack("{s:I,s:s,s:s,s:s,s:O?,s:o}",
+            "id", (json_int_t)c->id, "at", c->at, "text", c->text,
+            "kb_version", c->kb_version, "triage", lvl, "causes", ids));
+        json_decref(res);
+    }
+    for (int i = 0; ka && i < ci.n; i++)
+        json_array_append_new(ka, kf_checkin_json(&ci.v[i]));
+    answer(rep, json_pack("{s:o,s:o,s:i}", "checkins", ka, "consultations", ca,
+                          "total_checkins", all.n), 200);
+out:
+    kf_checkin_list_free(&ci);
+    kf_checkin_list_free(&all);
+    kf_consultation_list_free(&co);
+    kf_buf_free(&err);
+}
+
+/* ---- POST /api/v1/journal/checkins ---- */
+
+/* A list field: an array of strings or one comma string, normalised into
+ * `out`.  Returns false with a 422 set. */
+static bool list_field(const kf_http_req *req, kf_http_reply *rep, json_t *v,
+                       const char *name, kf_buf *out)
+{
+    if (!v || json_is_null(v))
+        return true;
+    kf_buf joined, err;
+    kf_buf_init(&joined);
+    kf_buf_init(&err);
+    bool ok = true;
+    if (json_is_string(v)) {
+        kf_buf_puts(&joined, json_string_value(v));
+    } else if (json_is_array(v) && json_array_size(v) <= 32) {
+        size_t i;
+        json_t *it;
+        json_array_foreach(v, i, it) {
+            if (!json_is_string(it)) {
+                kf_http_error(rep, 422, "invalid", "'%s'[%zu] must be a string",
+                              name, i);
+                ok = false;
+                break;
+            }
+            if (i)
+                kf_buf_puts(&joined, ",");
+            kf_buf_puts(&joined, json_string_value(it));
+        }
+    } else {
+        kf_http_error(rep, 422, "invalid", "'%s' must be an array of at most 32 "
+                      "strings, or one comma-separated string", name);
+        ok = false;
+    }
+    if (ok) {
+        kf_err e = kf_journal_words(req->kb, name, joined.s ? joined.s : "", out, &err);
+        if (e != KF_OK) {
+            store_error(rep, e, &err);
+            ok = false;
+        }
+    }
+    kf_buf_free(&joined);
+    kf_buf_free(&err);
+    return ok;
+}
+
+/* A whole number 0..10 in field `name`; -1 (and true) when absent and not
+ * required. */
+static bool pain_field(kf_http_reply *rep, json_t *v, const char *name,
+                       bool required, int *out)
+{
+    if (!v || json_is_null(v)) {
+        if (required) {
+            kf_http_error(rep, 422, "invalid", "'%s' is required: a whole number "
+                          "from 0 (none) to 10 (the worst)", name);
+            return false;
+        }
+        *out = -1;
+        return true;
+    }
+    json_int_t p = json_is_integer(v) ? json_integer_value(v) : -1;
+    if (!json_is_integer(v) || p < 0 || p > 10) {
+        kf_http_error(rep, 422, "invalid", "'%s' must be a whole number from 0 "
+                      "(none) to 10 (the worst)", name);
+        return false;
+    }
+    *out = (int)p;
+    return true;
+}
+
+void kf_journal_h_checkin(const kf_http_req *req, kf_http_reply *rep)
+{
+    json_t *b = req->body;
+    if (!json_is_object(b)) {
+        kf_http_error(rep, 422, "invalid", "the body must be a JSON object");
+        return;
+    }
+    static const char *const known[] = { "pain", "where", "side", "did",
+        "relief_hours", "worse_after", "pain_before", "note", "at" };
+    const char *key;
+    json_t *val;
+    json_object_foreach(b, key, val) {
+        bool ok = false;
+        for (size_t i = 0; i < KF_ARRAY_LEN(known); i++)
+            ok |= !strcmp(key, known[i]);
+        if (!ok) {
+            kf_http_error(rep, 422, "invalid", "unknown field '%.60s' (known: "
+                          "pain, where, side, did, relief_hours, worse_after, "
+                          "pain_before, note, at)", key);
+            return;
+        }
+    }
+    kf_checkin c = { .pain_before = -1, .relief_hours = -1, .done_s = -1,
+                     .via = "web" };
+    kf_buf did, worse, err;
+    kf_buf_init(&did);
+    kf_buf_init(&worse);
+    kf_buf_init(&err);
+    kf_err e;
+    if (!pain_field(rep, json_object_get(b, "pain"), "pain", true, &c.pain) ||
+        !pain_field(rep, json_object_get(b, "pain_before"), "pain_before", false,
+                    &c.pain_before))
+        goto out;
+    json_t *v = json_object_get(b, "where");
+    if (v && !json_is_null(v)) {
+        if (!json_is_string(v)) {
+            kf_http_error(rep, 422, "invalid", "'where' must be a region id");
+            goto out;
+        }
+        if ((e = kf_journal_where(req->kb, json_string_value(v), &c.region,
+                                  &c.side, &err)) != KF_OK) {
+            store_error(rep, e, &err);
+            goto out;
+        }
+    }
+    v = json_object_get(b, "side");
+    if (v && !json_is_null(v)) {
+        int sd = json_is_string(v) ? kf_side_parse(json_string_value(v)) : -1;
+        if (sd < 0) {
+            kf_http_error(rep, 422, "invalid", "'side' must be left, right, both "
+                          "or \"\"");
+            goto out;
+        }
+        int r = c.region ? kf_kb_region(req->kb, c.region) : -1;
+        if (sd && (r < 0 || !req->kb->regions[r].sided)) {
+            kf_http_error(rep, 422, "invalid", "'side' needs a 'where' that has "
+                          "a left and a right");
+            goto out;
+        }
+        c.side = (kf_side)sd;
+    }
+    if (!list_field(req, rep, json_object_get(b, "did"), "did", &did) ||
+        !list_field(req, rep, json_object_get(b, "worse_after"), "worse_after",
+                    &worse))
+        goto out;
+    v = json_object_get(b, "relief_hours");
+    if (v && !json_is_null(v)) {
+        double h = json_is_number(v) ? json_number_value(v) : NAN;
+        if (!json_is_number(v) || !isfinite(h)) {
+            kf_http_error(rep, 422, "invalid", "'relief_hours' must be a number "
+                          "of hours (0 = no relief)");
+            goto out;
+        }
+        if (h < 0) {
+            kf_http_error(rep, 422, "invalid", "'relief_hours' cannot be negative "
+                          "(got %g); use 0 for no relief", h);
+            goto out;
+        }
+        if (h > KF_STORE_HOURS_MAX) {
+            kf_http_error(rep, 422, "invalid", "'relief_hours' must be at most "
+                          "%.0f (a year)", KF_STORE_HOURS_MAX);
+            goto out;
+        }
+        c.relief_hours = h;
+    }
+    v = json_object_get(b, "note");
+    if (v && !json_is_null(v)) {
+        if (!json_is_string(v)) {
+            kf_http_error(rep, 422, "invalid", "'note' must be a string");
+            goto out;
+        }
+        c.note = json_string_value(v);
+        if (strlen(c.note) != json_string_length(v)) {
+            kf_http_error(rep, 422, "invalid", "'note' may not contain NUL");
+            goto out;
+        }
+    }
+    v = json_object_get(b, "at");
+    if (v && !json_is_null(v)) {
+        if (!json_is_string(v)) {
+            kf_http_error(rep, 422, "invalid", "'at' must be a date and time "
+                          "string");
+            goto out;
+        }
+        if ((e = kf_journal_time(json_string_value(v), (long long)time(NULL),
+                                 c.at, &err)) != KF_OK) {
+            store_error(rep, e, &err);
+            goto out;
+        }
+    }
+    c.did = did.s;
+    c.worse_after = worse.s;
+    if ((e = kf_journal_check(req->kb, &c, &err)) != KF_OK) {
+        store_error(rep, e, &err);
+        goto out;
+    }
+    kf_store *s = journal(req, rep);
+    if (!s)
+        goto out;
+    long long id;
+    if ((e = kf_store_add_checkin(s, &c, &id, &err)) != KF_OK) {
+        store_error(rep, e, &err);
+        goto out;
+    }
+    c.id = id;
+    if (!c.at[0])
+        kf_time_now(c.at);     /* as stored, give or take a second */
+    json_t *j = kf_checkin_json(&c);
+    answer(rep, j ? json_pack("{s:o}", "checkin", j) : NULL, 201);
+out:
+    kf_buf_free(&did);
+    kf_buf_free(&worse);
+    kf_buf_free(&err);
+}
+
+/* ---- GET /api/v1/journal/plan ---- */
+
+void kf_journal_h_plan(const kf_http_req *req, kf_http_reply *rep)
+{
+    kf_store *s = journal(req, rep);
+    if (!s)
+        return;
+    kf_findings base;
+    kf_findings_init(&base);
+    kf_checkin_list l = { 0 };
+    kf_revision *rev = NULL;
+    kf_buf err;
+    kf_buf_init(&err);
+    long long cid = 0;
+    char at[KF_TIME_LEN] = "";
+    kf_err e = kf_journal_latest_findings(s, req->kb, &base, &cid, at, &err);
+    if (e == KF_OK)
+        e = kf_store_list_checkins(s, NULL, 0, &l, &err);
+    if (e == KF_OK)
+        e = kf_journal_revise(req->kb, &base, l.v, l.n, &rev);
+    if (e != KF_OK) {
+        store_error(rep, e, &err);
+    } else {
+        json_t *j = kf_revision_json(req->kb, rev);
+        if (j)
+            json_object_set_new(j, "consultation", json_pack("{s:I,s:s}",
+                                "id", (json_int_t)cid, "at", at));
+        answer(rep, j, 200);
+    }
+    kf_revision_free(rev);
+    kf_checkin_list_free(&l);
+    kf_findings_free(&base);
+    kf_buf_free(&err);
+}
+
+/* ---- the chart ---- */
+
+static kf_err chart(kf_store *s, kf_pain_day **d, int *nd, kf_buf *err)
+{
+    kf_checkin_list l;
+    kf_err e = kf_store_list_checkins(s, NULL, 0, &l, err);
+    if (e != KF_OK)
+        return e;
+    *nd = kf_journal_days(l.v, l.n, 366, d);
+    kf_checkin_list_free(&l);
+    return *nd < 0 ? KF_ENOMEM : KF_OK;
+}
+
+void kf_journal_h_history(const kf_http_req *req, kf_http_reply *rep)
+{
+    kf_store *s = journal(req, rep);
+    if (!s)
+        return;
+    kf_pain_day *d = NULL;
+    int nd = 0;
+    kf_buf err, svg;
+    kf_buf_init(&err);
+    kf_buf_init(&svg);
+    kf_err e = chart(s, &d, &nd, &err);
+    if (e != KF_OK) {
+        store_error(rep, e, &err);
+    } else {
+        json_t *days = json_array();
+        for (int k = 0; days && k < nd; k++)
+            json_array_append_new(days, json_pack("{s:s,s:i,s:o,s:o,s:o,s:b}",
+                "day", d[k].day, "n", d[k].n,
+                "mean", d[k].n ? json_real(d[k].mean) : json_null(),
+                "min", d[k].n ? json_integer(d[k].min) : json_null(),
+                "max", d[k].n ? json_integer(d[k].max) : json_null(),
+                "did", d[k].did));
+        kf_journal_chart_svg(d, nd, &svg);
+        answer(rep, svg.oom ? NULL
+                            : json_pack("{s:o,s:s}", "days", days, "svg", svg.s),
+               200);
+        if (svg.oom)
+            json_decref(days);
+    }
+    kf_free(d);
+    kf_buf_free(&svg);
+    kf_buf_free(&err);
+}
+
+kf_err kf_journal_history_svg(const kf_cli *cli, kf_buf *out, kf_buf *err)
+{
+    kf_http_req req = { .cli = cli };
+    kf_http_reply rep = { .status = 200 };
+    kf_buf_init(&rep.message);
+    kf_store *s = journal(&req, &rep);
+    kf_err e = KF_EDB;
+    if (!s) {
+        kf_buf_puts(err, rep.message.s ? rep.message.s : "no journal");
+    } else {
+        kf_pain_day *d = NULL;
+        int nd = 0;
+        e = chart(s, &d, &nd, err);
+        if (e == KF_OK) {
+            kf_journal_chart_svg(d, nd, out);
+            if (out->oom)
+                e = KF_ENOMEM;
+        }
+        kf_free(d);
+    }
+    json_decref(rep.json);
+    kf_buf_free(&rep.message);
+    return e;
+}
+
+kf_err kf_journal_http_save(const kf_http_req *req, const char *text,
+                            const kf_result *r, kf_buf *err)
+{
+    const char *no = getenv("KNOTFINDER_NO_SAVE");
+    if (no && *no)
+        return KF_OK;
+    kf_http_reply rep = { .status = 200 };
+    kf_buf_init(&rep.message);
+    kf_store *s = journal(req, &rep);
+    kf_err e = KF_EDB;
+    if (!s) {
+        kf_buf_puts(err, rep.message.s ? rep.message.s : "no journal");
+    } else {
+        json_t *fin = kf_journal_findings_in(req->kb, text, &r->findings);
+        json_t *res = kf_result_json(req->kb, r, text);
+        char *fs = fin ? json_dumps(fin, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        char *rs = res ? json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        e = fs && rs ? kf_store_add_consultation(s, text ? text : "", fs, rs,
+                                                 req->kb->version, NULL, err)
+                     : KF_ENOMEM;
+        free(fs);
+        free(rs);
+        json_decref(fin);
+        json_decref(res);
+    }
+    json_decref(rep.json);
+    kf_buf_free(&rep.message);
+    return e;
+}

@@ -1,0 +1,67 @@
+/*
+ * journal_http.h — the journal's HTTP endpoints, as handlers for the
+ * server's route table (http.h).  Rows for http.c:
+ *
+ *   { "GET",  "/api/v1/journal",          kf_journal_h_list },
+ *   { "POST", "/api/v1/journal/checkins", kf_journal_h_checkin },
+ *   { "GET",  "/api/v1/journal/plan",     kf_journal_h_plan },
+ *   { "GET",  "/api/v1/journal/history",  kf_journal_h_history },
+ *
+ * and, once kf_http_reply can carry a non-JSON body (see
+ * kf_journal_history_svg below), GET /api/v1/journal/history.svg.
+ *
+ * The handlers share one kf_store per process, opened on first use at
+ * req->cli->db_path (the global --db) and kept open; the store serialises
+ * its calls, and other processes (a `knotfinder log` in a terminal) may
+ * write the same file at the same time.  A journal that cannot be opened
+ * answers 503 {"error":{"code":"db_unavailable",...}} and is tried again on
+ * the next request.
+ *
+ * Bodies and answers (docs/API.md, "Journal"):
+ *  GET  /api/v1/journal           -> {"checkins":[C...] (newest 200, oldest
+ *                                    first), "consultations":[{"id","at",
+ *                                    "text","kb_version","triage","causes":
+ *                                    [ids]}] (newest 20), "total_checkins":N}
+ *  POST /api/v1/journal/checkins  {"pain":6, "where":"medial_border",
+ *                                  "side":"right", "did":["tennis_ball"],
+ *                                  "relief_hours":2, "worse_after":["heat"],
+ *                                  "pain_before":7, "note":"...",
+ *                                  "at":"2024-05-01T08:30:00Z"}
+ *                                 only "pain" is required; "where" may also
+ *                                 be "REGION:SIDE"; "did"/"worse_after" may be
+ *                                 a comma string.  -> 201 {"checkin":C};
+ *                                 wrong fields -> 422 "invalid" naming the
+ *                                 field.
+ *  GET  /api/v1/journal/plan      -> the revision object (journal.h,
+ *                                    kf_revision_json) plus "consultation":
+ *                                    {"id","at"}; 404 when none is saved.
+ *  GET  /api/v1/journal/history   -> {"days":[{"day","n","mean","min","max",
+ *                                    "did"}], "svg":"<svg ...>"}
+ * C is a check-in object as in store.h (kf_checkin_json).
+ */
+#ifndef KF_JOURNAL_HTTP_H
+#define KF_JOURNAL_HTTP_H
+
+#include "http.h"
+#include "journal.h"
+
+void kf_journal_h_list(const kf_http_req *req, kf_http_reply *rep);
+void kf_journal_h_checkin(const kf_http_req *req, kf_http_reply *rep);
+void kf_journal_h_plan(const kf_http_req *req, kf_http_reply *rep);
+void kf_journal_h_history(const kf_http_req *req, kf_http_reply *rep);
+
+/* The pain chart as a standalone SVG document (image/svg+xml), for
+ * GET /api/v1/journal/history.svg.  Returns KF_OK and appends to `out`, or
+ * an error with a sentence in `err` (the journal could not be read). */
+kf_err kf_journal_history_svg(const kf_cli *cli, kf_buf *out, kf_buf *err);
+
+/* Saves a consultation made through the API (POST /api/v1/consult, or the
+ * interview's final result) into the shared journal.  Returns the error,
+ * with a sentence in `err`; the caller should log it and still answer. */
+kf_err kf_journal_http_save(const kf_http_req *req, const char *text,
+                            const kf_result *r, kf_buf *err);
+
+/* Closes the shared store (at server shutdown).  Safe to call twice. */
+void kf_journal_http_close(void);
+
+#endif
