@@ -312,7 +312,7 @@
                    lead: 'Some of what you describe is not typical of a muscle knot.' },
     mention_to_doctor: { title: 'Self-care is fine — mention this to your doctor',
                          lead: 'Tell your doctor about it at your next visit.' },
-    self_care: { title: 'No warning signs in what you told me', lead: '' }
+    self_care: { title: 'Self-care is a reasonable start', lead: '' }
   };
 
   function banner(t, compact) {
@@ -404,7 +404,9 @@
       h('div', { 'class': 'kf-cause-head' }, [
         h('h3', { 'class': 'kf-cause-name' }, [c.name || words(c.id)]),
         h('span', { 'class': 'kf-tag kf-kind-' + (c.kind || 'other'), text: words(c.kind || '') }),
-        c.side ? h('span', { 'class': 'kf-tag', text: sideText(c.side) }) : null
+        c.side ? h('span', { 'class': 'kf-tag', text: sideText(c.side) }) : null,
+        c.level && c.level !== 'self_care' ? h('span', { 'class': 'kf-tag kf-tag-doctor',
+          text: c.level === 'emergency' ? 'urgent: get help now' : 'for a doctor to check' }) : null
       ]),
       h('div', { 'class': 'kf-meter', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '100',
                  'aria-valuenow': String(pct), 'aria-label': 'How likely: ' + pct + ' percent' }, [
