@@ -280,9 +280,14 @@
     } else if (q.kind === 'clarify') {
       var opts = q.options && q.options.length ? q.options :
         [{ finding: q.finding, label: words(q.finding) }, { finding: q.alt, label: words(q.alt) }];
+      /* The words that were ambiguous may have named a side: keep it. */
+      var side = '';
+      state.findings.forEach(function (f) { if ((f.id === q.finding || f.id === q.alt) && f.side) side = f.side; });
       body.appendChild(choiceButtons(opts.map(function (o) {
-        return { label: o.label, value: o.finding, go: function () {
-          answer(opts.map(function (x) { return finding(x.finding, x.finding === o.finding ? 'present' : 'absent'); }));
+        return { label: sentence(o.label), value: o.finding, go: function () {
+          answer(opts.map(function (x) {
+            return x.finding === o.finding ? finding(x.finding, 'present', side) : finding(x.finding, 'absent');
+          }));
         } };
       }).concat([{ label: 'Not sure', value: 'unsure', go: function () { answer([finding(q.finding, 'unsure')]); } }])));
     } else if (q.kind === 'where') {

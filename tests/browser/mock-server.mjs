@@ -83,6 +83,12 @@ function interview(body) {
     return { question: null, result: result(fs2, true), findings: fs2, asked };
   }
   const merged = findings.slice();
+  if (/crook/i.test(text) && !findings.some((f) => f.id === 'pain_lateral_border')) {
+    return { question: { kind: 'clarify', finding: 'pain_medial_border', alt: 'pain_lateral_border', text: 'Is it the inner edge, or the outer edge?',
+      options: [{ finding: 'pain_medial_border', label: 'between the spine and the shoulder blade' },
+                { finding: 'pain_lateral_border', label: 'the outer edge of the shoulder blade' }] },
+      result: null, findings: merged, asked: asked + 1 };
+  }
   if (/mouse/i.test(text)) merged.push({ id: 'does_mousing', state: 'present' });
   if (!merged.some((f) => f.id.startsWith('pain_') && f.state === 'present') && asked === 0) {
     return { question: { kind: 'where', text: 'Where does it hurt?', regions: [] }, result: null, findings: merged, asked: asked + 1 };
