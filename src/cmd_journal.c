@@ -50,8 +50,11 @@ static kf_store *open_store(const kf_cli *c, const char *cmd, int *rc)
     kf_buf err;
     kf_buf_init(&err);
     kf_err e = kf_store_open(c->db_path, &s, &err);
-    if (e != KF_OK)
-        *rc = fail(cmd, e, &err);
+    if (e != KF_OK) {
+        fail(cmd, e, &err);
+        /* Whatever went wrong, it was the database's (exit 5). */
+        *rc = e == KF_ENOMEM ? KF_EXIT_INTERNAL : KF_EXIT_DB;
+    }
     kf_buf_free(&err);
     return s;
 }

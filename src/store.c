@@ -826,6 +826,50 @@ static const store_ops sqlite_ops = {
     .close = sq_close,
 };
 
+/* False when the first read fails for lack of write access (the folder of a
+ * WAL journal is read-only). */
+static bool sq_readable(kf_store *s)
+{
+    long long v;
+    int rc = sq_scalar(s, "PRAGMA application_id", &v, NULL, 0);
+    int k = rc & 0xff;
+    return !(k == SQLITE_READONLY || k == SQLITE_CANTOPEN);
+}
+
+/* Reopens the journal read-only and immutable; false (and the store
+ * closed) when a non-empty -wal file makes that unsafe or it fails. */
+static bool sq_reopen_immutable(kf_store *s)
+{
+    sq_close(s);
+    kf_buf wal, uri;
+    kf_buf_init(&wal);
+    kf_buf_init(&uri);
+    kf_buf_printf(&wal, "%s-wal", s->path);
+    struct stat st;
+    bool ok = !wal.oom && !(stat(wal.s, &st) == 0 && st.st_size > 0);
+    if (ok) {
+        /* A file: URI; characters with a meaning in URIs are escaped. */
+        kf_buf_puts(&uri, "file:");
+        for (const unsigned char *p = (const unsigned char *)s->path; *p; p++) {
+            if (*p == '?' || *p == '#' || *p == '%' || *p < 0x21 || *p >= 0x7f)
+                kf_buf_printf(&uri, "%%%02X", *p);
+            else
+                kf_buf_add(&uri, (const char *)p, 1);
+        }
+        kf_buf_puts(&uri, "?immutable=1");
+        ok = !uri.oom &&
+             sqlite3_open_v2(uri.s, &s->db, SQLITE_OPEN_READONLY |
+                             SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE,
+                             NULL) == SQLITE_OK;
+        if (!ok)
+            sq_close(s);
+    }
+    s->readonly = true;
+    kf_buf_free(&wal);
+    kf_buf_free(&uri);
+    return ok;
+}
+
 static kf_err sq_open(kf_store *s, kf_buf *err)
 {
     struct stat st;
@@ -857,6 +901,22 @@ static kf_err sq_open(kf_store *s, kf_buf *err)
     }
     sqlite3_busy_timeout(s->db, KF_STORE_BUSY_MS);
     s->readonly = sqlite3_db_readonly(s->db, "main") == 1;
+    if (exists && !sq_readable(s)) {
+        /* A WAL journal in a folder this user may not write: SQLite cannot
+         * make the -shm file it needs even to read.  When no -wal file holds
+         * unsaved pages, every committed entry is in the main file, and it
+         * can be read as immutable.  Writes are then refused as read-only. */
+        if (!sq_reopen_immutable(s)) {
+            if (err)
+                kf_buf_printf(err, "%s: cannot open the journal: its folder is "
+                              "read-only for this user and %s-wal holds entries "
+                              "not yet merged into it; open it once as its "
+                              "owner (the files were left as they are)",
+                              s->path, s->path);
+            sq_close(s);
+            return KF_EDB;
+        }
+    }
     kf_err e = sq_check(s, err);
     if (e != KF_OK) {
         sq_close(s);
@@ -1004,8 +1064,9 @@ bool kf_store_readonly(const kf_store *s) { return s->readonly; }
 static kf_err refuse_readonly(kf_store *s, const char *what, kf_buf *err)
 {
     if (err)
-        kf_buf_printf(err, "%s: cannot save the %s: the journal is read-only "
-                      "for this user; nothing was saved", s->path, what);
+        kf_buf_printf(err, "%s: cannot save the %s: the journal (or its "
+                      "folder) is read-only for this user; nothing was saved",
+                      s->path, what);
     return KF_EDB;
 }
 
