@@ -925,6 +925,47 @@ static void build_causes(loader *L)
                        kb->causes[k->keeps[j]].id);
             }
     }
+    /* A muscle that "reports" a habit finding ("hours at a mouse keep the lat
+     * short") is the habit -> muscle chain, not a second explanation of the
+     * report: as a link it would explain the habit away.  Move it to the
+     * keeps_tight list of the habits that report the same finding, and drop
+     * the link. */
+    {
+        int kept = 0;
+        for (int q = 0; q < kb->n_links; q++) {
+            kf_link *ln = &kb->links[q];
+            bool chain = kb->causes[ln->cause].kind == KF_CAUSE_MUSCLE &&
+                         ln->mech == KF_MECH_REPORTS &&
+                         kb->findings[ln->finding].kind == KF_FIND_HABIT;
+            if (!chain) {
+                kb->links[kept++] = *ln;
+                continue;
+            }
+            for (int h = 0; h < kb->n_causes; h++) {
+                kf_cause *hc = &kb->causes[h];
+                if (hc->kind == KF_CAUSE_MUSCLE || hc->kind == KF_CAUSE_MIMIC)
+                    continue;
+                bool reports = false;
+                for (int r = 0; r < kb->n_links && !reports; r++)
+                    reports = kb->links[r].cause == h && kb->links[r].finding == ln->finding &&
+                              kb->links[r].mech == KF_MECH_REPORTS &&
+                              kb->links[r].p >= kb->strengths[1];
+                bool have = false;
+                for (int k = 0; k < hc->n_keeps; k++)
+                    have |= hc->keeps[k] == ln->cause;
+                if (!reports || have)
+                    continue;
+                int *nk = arena_alloc(&L->a, (size_t)(hc->n_keeps + 1) * sizeof *nk);
+                if (!nk)
+                    return;
+                if (hc->n_keeps)
+                    memcpy(nk, hc->keeps, (size_t)hc->n_keeps * sizeof *nk);
+                nk[hc->n_keeps++] = ln->cause;
+                hc->keeps = nk;
+            }
+        }
+        kb->n_links = kept;
+    }
     /* Per-cause link index lists. */
     for (int i = 0; i < kb->n_causes; i++) {
         kf_cause *k = &kb->causes[i];
@@ -1178,8 +1219,7 @@ static const char *const builtin_negate[] = {
 static const char *const builtin_stop[] = {
     "my", "the", "a", "an", "of", "in", "on", "at", "to", "and", "is", "are", "it", "its",
     "i", "me", "im", "this", "that", "these", "those", "her", "his", "your", "some", "very",
-    "really", "so", "just", "like", "kind", "sort", "area", "region", "part", "side", "sides",
-    "upper", "lower", NULL
+    "really", "so", "just", "like", "kind", "sort", "area", "region", "part", NULL
 };
 
 static void flag_words(loader *L, const char *const *list, unsigned char flag)
@@ -1212,10 +1252,8 @@ static void flag_list(loader *L, const block *b, const kv *k, unsigned char flag
 static void build_lexicon(loader *L)
 {
     kf_kb *kb = L->kb;
-    /* Built-in word classes.  "upper"/"lower" and "side" are stop words so
-     * that "upper left side of my back" reads as "back"; lexicon phrases that
-     * need them (e.g. "lower back") still match because stop words are
-     * skipped on both sides of the comparison. */
+    /* Built-in word classes; the lexicon's negate/stop/side_* lines add to
+     * them.  Stop words are skipped on both sides of a phrase comparison. */
     flag_words(L, builtin_negate, KF_WORD_NEGATE);
     flag_words(L, builtin_stop, KF_WORD_STOP);
     static const char *const l[] = { "left", NULL }, *const r[] = { "right", NULL },
@@ -1419,6 +1457,8 @@ static void build_lexicon(loader *L)
                 ph->neg = neg;
                 ph->n_finds = kf;
                 ph->text = phr[m];
+                ph->file = b->file;
+                ph->line = k->line;
             }
         }
     }
@@ -1502,6 +1542,41 @@ static kf_err finish(loader *L, kf_kb **out)
     if (L->n_errs) {
         kf_free(priv);
         return KF_EPARSE;
+    }
+    /* Two phrases that read the same after normalising (stop words dropped,
+     * stems compared) but mean different findings would shadow each other;
+     * a phrase that reduces to a single word everyone writes ("knot") is
+     * the usual cause. */
+    {
+        strmap seen = { 0 };
+        for (int i = 0; i < kb->n_phrases && !L->a.oom; i++) {
+            kf_phrase *ph = &kb->phrases[i];
+            kf_buf key;
+            kf_buf_init(&key);
+            for (int w = 0; w < ph->n_words; w++)
+                kf_buf_printf(&key, "%d ", ph->words[w]);
+            if (key.oom) {
+                L->a.oom = true;
+                break;
+            }
+            int prev = strmap_get(&seen, key.s, key.len);
+            if (prev >= 0) {
+                const kf_phrase *o = &kb->phrases[prev];
+                bool same = o->n_finds == ph->n_finds;
+                for (int f = 0; same && f < ph->n_finds; f++)
+                    same = o->finds[f] == ph->finds[f] && o->neg[f] == ph->neg[f];
+                if (!same)
+                    err_at(L, ph->file, ph->line, "phrase '%s' reads the same as '%s' (%s:%d) "
+                           "but means other findings", ph->text, o->text, o->file, o->line);
+                kf_buf_free(&key);
+                continue;
+            }
+            char *k = arena_strndup(&L->a, key.s, key.len);
+            kf_buf_free(&key);
+            if (!k || !strmap_put(&seen, k, i))
+                L->a.oom = true;
+        }
+        strmap_free(&seen);
     }
     /* Index the phrases by first word, longest first. */
     kb->phrase_first = arena_alloc(&L->a, (size_t)(kb->n_words + 2) * sizeof(int));

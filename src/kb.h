@@ -104,6 +104,7 @@ typedef struct {
     int   *alts;                           /* per finding: ambiguous alternative or -1 */
     bool  *neg;                            /* per finding: "!F" (absence) */
     const char *text;                      /* the phrase as written, for messages */
+    const char *file;  int line;           /* where it was written */
 } kf_phrase;
 
 typedef enum { KF_WORD_PLAIN = 0, KF_WORD_STOP = 1, KF_WORD_NEGATE = 2,
