@@ -366,10 +366,18 @@
     return m;
   }
 
+  /* The picture for one cause (idx into r.causes), or, with idx = 'massage',
+   * for every muscle on the massage list at once. */
   function pictureBlock(r, idx) {
-    var c = idx >= 0 ? r.causes[idx] : null;
+    var c = null, several = null;
+    if (idx === 'massage') {
+      several = (r.massage || []).map(function (m) {
+        var k = (r.causes || []).filter(function (x) { return x.id === m.muscle; })[0];
+        return { name: m.name, where: k ? k.where || [] : [], side: m.side || (k && k.side) || '' };
+      });
+    } else if (idx >= 0) c = r.causes[idx];
     var svg = KF.BodyMap.picture({
-      pain: painSpots(r), regions: regionMap(),
+      pain: painSpots(r), regions: regionMap(), causes: several,
       cause: c ? { name: c.name, where: c.where || [], side: c.side } : null
     });
     var fig = h('figure', { 'class': 'kf-picture-fig', id: 'r-picture', 'data-cause': c ? c.id : '' });
@@ -377,7 +385,8 @@
     fig.appendChild(h('figcaption', {}, [
       h('span', { 'class': 'kf-legend' }, [
         h('span', {}, [h('span', { 'class': 'kf-swatch kf-swatch-pain', 'aria-hidden': 'true' }), ' it hurts here']),
-        c ? h('span', {}, [h('span', { 'class': 'kf-swatch kf-swatch-cause', 'aria-hidden': 'true' }), ' the cause is here']) : null,
+        c || several ? h('span', {}, [h('span', { 'class': 'kf-swatch kf-swatch-cause', 'aria-hidden': 'true' }),
+          several ? ' muscles to work on' : ' the cause is here']) : null,
         svg.kfHasArrow ? h('span', {}, [h('span', { 'class': 'kf-swatch kf-swatch-arrow', 'aria-hidden': 'true' }), ' the cause acts on the pain']) : null
       ]),
       h('span', { 'class': 'kf-picture-words', text: svg.kfSentence })
@@ -615,6 +624,9 @@
         table.appendChild(tb);
       });
       body.appendChild(table);
+      var fig = pictureBlock(r, 'massage');
+      fig.id = 'p-picture';
+      body.appendChild(fig);
     }
 
     var causes = r.causes || [];
@@ -625,12 +637,6 @@
           c.side ? ' (' + sideText(c.side) + ')' : '',
           c.kept_by ? ' — kept tight by ' + causeName(r, c.kept_by) : '']);
       })));
-      var idx = firstDrawable(r);
-      if (idx >= 0) {
-        var fig = pictureBlock(r, idx);
-        fig.id = 'p-picture';
-        body.appendChild(fig);
-      }
     }
     if (r.disclaimer) body.appendChild(h('p', { 'class': 'kf-disclaimer', text: r.disclaimer }));
   }

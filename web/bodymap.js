@@ -401,6 +401,7 @@
 
   /*
    * opts: { pain: [{id, side}], cause: {name, where: [ids], side} or null,
+   *         causes: [{name, where, side}] (several at once, instead of cause),
    *         regions: {id: {label, sided}} }
    * Returns an <svg> with the views that hold something, side by side:
    * pain zones hatched warm, cause zones solid cool, and a curved arrow from
@@ -431,9 +432,13 @@
       return out;
     }
     var pain = expand(opts.pain || []);
-    var cause = opts.cause ? expand((opts.cause.where || []).map(function (id) {
-      return { id: id, side: opts.cause.side };
-    })) : [];
+    var causeList = opts.causes || (opts.cause ? [opts.cause] : []);
+    var cause = [];
+    causeList.forEach(function (c) {
+      expand((c.where || []).map(function (id) { return { id: id, side: c.side }; })).forEach(function (i) {
+        if (!cause.some(function (x) { return x.id === i.id && x.side === i.side; })) cause.push(i);
+      });
+    });
     var views = ['back', 'front'].filter(function (v) {
       return pain.concat(cause).some(function (i) { return i.view === v; });
     });
@@ -469,7 +474,8 @@
       if (b1 && b2 && b2.cost < b1.cost) views = ['front', 'back'];
     }
     var offset = offsets(views);
-    var best = bestPair(offset);
+    /* Several muscles at once (the therapist's page): no single arrow. */
+    var best = opts.causes ? null : bestPair(offset);
     var total = views.length * W + (views.length - 1) * GAP;
     /* Show the body from the head down to a little below the lowest marked
      * zone: most knots are in the upper back, and a smaller picture is a
@@ -512,7 +518,7 @@
     draw(cause, 'kf-cause-zone');
     draw(pain, 'kf-pain-zone');
 
-    var same = cause.some(function (c) { return pain.some(function (p) { return p.id === c.id && p.side === c.side; }); });
+    var same = !opts.causes && cause.some(function (c) { return pain.some(function (p) { return p.id === c.id && p.side === c.side; }); });
     if (best && best.cost < 1000 + W * 4 && Math.hypot(best.a[0] - best.b[0], best.a[1] - best.b[1]) > 4) {
       var a = best.a, b = best.b;
       var mx = (a[0] + b[0]) / 2, my = (a[1] + b[1]) / 2;
@@ -548,8 +554,11 @@
       }).join('; ');
     }
     var sentence = pain.length ? 'It hurts at ' + words(pain) + '.' : 'No painful spot was marked.';
-    if (opts.cause) {
-      if (cause.length) sentence += ' The likely cause, ' + opts.cause.name + ', sits at ' + words(cause) + '.';
+    if (causeList.length) {
+      if (cause.length) {
+        sentence += opts.causes ? ' The muscles to work on sit at ' + words(cause) + '.'
+          : ' The likely cause, ' + opts.cause.name + ', sits at ' + words(cause) + '.';
+      }
       if (best && !same) sentence += ' An arrow points from the cause to where it hurts.';
       if (same) sentence += ' The cause is right where it hurts.';
     }
