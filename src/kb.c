@@ -1379,13 +1379,17 @@ static void build_lexicon(loader *L)
                 return;
             char **fparts;
             int nf = split(L, arrow + 2, ',', &fparts);
-            if (!nf) {
+            /* "=> -" consumes the words and means nothing: "tennis ball" is
+             * a tool, not the sport. */
+            if (nf == 1 && !strcmp(fparts[0], "-"))
+                nf = 0;
+            else if (!nf) {
                 err_at(L, b->file, k->line, "phrase: no finding after '=>'");
                 continue;
             }
-            int *finds = arena_alloc(&L->a, (size_t)nf * sizeof *finds);
-            int *alts = arena_alloc(&L->a, (size_t)nf * sizeof *alts);
-            bool *neg = arena_alloc(&L->a, (size_t)nf * sizeof *neg);
+            int *finds = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *finds);
+            int *alts = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *alts);
+            bool *neg = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *neg);
             if (!finds || !alts || !neg)
                 return;
             int kf = 0;
@@ -1780,6 +1784,26 @@ bool kf_kb_known_raw(const kf_kb *kb, const char *word, size_t len)
     return strmap_get(&((const kb_priv *)kb->priv)->raw_words, word, len) >= 0;
 }
 
+/* True when a and b are at most one edit apart (insert, delete, substitute,
+ * or swap two neighbours). */
+static bool one_edit(const char *a, size_t la, const char *b, size_t lb)
+{
+    if (la > lb)
+        return one_edit(b, lb, a, la);
+    if (lb - la > 1)
+        return false;
+    size_t i = 0;
+    while (i < la && a[i] == b[i])
+        i++;
+    if (i == la)
+        return true;
+    if (la == lb)
+        return !strncmp(a + i + 1, b + i + 1, la - i - 1) ||
+               (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+                !strncmp(a + i + 2, b + i + 2, la - i - 2));
+    return !strncmp(a + i, b + i + 1, la - i);
+}
+
 const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
 {
     const kb_priv *p = kb->priv;
@@ -1787,7 +1811,7 @@ const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
         return NULL;
     /* The word itself may be a lexicon word with a letter deleted. */
     int i = strmap_get(&p->deletes, word, len);
-    if (i >= 0)
+    if (i >= 0 && one_edit(word, len, kb->raw_words[i], strlen(kb->raw_words[i])))
         return kb->raw_words[i];
     char del[48];
     for (size_t d = 0; d < len; d++) {
@@ -1795,7 +1819,7 @@ const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
         memcpy(del + d, word + d + 1, len - d - 1);
         /* substitution or transposition: both share a deletion */
         i = strmap_get(&p->deletes, del, len - 1);
-        if (i >= 0 && strlen(kb->raw_words[i]) == len)
+        if (i >= 0 && one_edit(word, len, kb->raw_words[i], strlen(kb->raw_words[i])))
             return kb->raw_words[i];
         /* an extra letter in the typo */
         i = strmap_get(&p->raw_words, del, len - 1);

@@ -516,11 +516,21 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     }
     /* Negation scope: up to 6 words after an unused negation word, within
      * its clause, stopped by "but"-like words. */
+    static const char *const pseudo[] = {    /* "didn't realise", "not sure", "no doubt" */
+        "realize", "realise", "realized", "realised", "know", "knew", "understand", "think",
+        "sure", "mind", "only", "just", "remember", "care", "want", "wonder", "doubt",
+        "matter", "notice", "noticed", NULL
+    };
     for (int i = 0; i < n; i++) {
         if (v[i].kind != T_WORD || !(v[i].flags & KF_WORD_NEGATE) || v[i].used)
             continue;
+        bool is_pseudo = false;
+        for (int k = 0; pseudo[k] && i + 1 < n; k++)
+            is_pseudo |= is_word(&v[i + 1], pseudo[k]);
+        if (is_pseudo)
+            continue;
         int words = 0;
-        for (int j = i + 1; j < n && words < 6; j++) {
+        for (int j = i + 1; j < n && words < 5; j++) {
             if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
                 break;
             if (is_word(&v[j], "but") || is_word(&v[j], "however") || is_word(&v[j], "though") ||
