@@ -1,5 +1,6 @@
 /* cmd_ask.c — `ask`, `eval`, `kb` and `learn`: the consultation from words. */
 #include "cli.h"
+#include "journal.h"
 #include "render.h"
 #include "text.h"
 
@@ -113,6 +114,13 @@ int kf_cmd_ask(kf_cli *c, int argc, char **argv)
         fwrite(out.s, 1, out.len, stdout);
         kf_buf_free(&out);
     }
+    fflush(stdout);
+    kf_buf serr;
+    kf_buf_init(&serr);
+    if (kf_journal_save_consultation(c->db_path, kb, text, r, &serr) != KF_OK)
+        fprintf(stderr, "knotfinder: the consultation was shown but not saved to the journal: %s\n",
+                serr.len ? serr.s : "unknown error");
+    kf_buf_free(&serr);
     kf_result_free(r);
 out:
     kf_buf_free(&err);

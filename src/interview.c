@@ -8,6 +8,7 @@
  * scripts and tests can pipe answers in.  "quit" or end of input stops.
  */
 #include "cli.h"
+#include "journal.h"
 #include "render.h"
 #include "text.h"
 
@@ -396,6 +397,13 @@ int kf_cmd_interview(kf_cli *c, int argc, char **argv)
                    kb->findings[x->finding].label, x->side ? ", " : "", kf_side_name(x->side));
         }
     }
+    fflush(stdout);
+    kf_buf serr;
+    kf_buf_init(&serr);
+    if (kf_journal_save_consultation(c->db_path, kb, seed.s, r, &serr) != KF_OK)
+        fprintf(stderr, "knotfinder: the result was shown but not saved to the journal: %s\n",
+                serr.len ? serr.s : "unknown error");
+    kf_buf_free(&serr);
     kf_result_free(r);
 out:
     free(in.line);

@@ -46,6 +46,8 @@ run_if() {  # run_if SCRIPT [ARGS]: a suite that another part of the tree provid
 }
 
 export KNOTFINDER_KB="$PWD/kb" KNOTFINDER_WEB="$PWD/web"
+# The journal of every consultation the tests make goes to a scratch folder.
+export XDG_DATA_HOME="$LOG/data"
 
 suite "build (warnings are errors)" make -s WERROR=1 all tests
 export KNOTFINDER="$PWD/build/knotfinder"
