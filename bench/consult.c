@@ -1,0 +1,245 @@
+/*
+ * consult.c — how long one consultation takes in-process, and how long the
+ * knowledge base takes to load and validate.
+ *
+ * A consultation is what `ask --json` and POST /api/v1/consult do after
+ * start-up: kf_text_read + kf_consult + kf_result_json + serialising the JSON.
+ * The texts are every case of ../shared/cases/articles.jsonl (the readers'
+ * own words), or tests/golden/cases.jsonl when that file is absent; each is
+ * consulted many times and every consultation is timed on its own, so the
+ * median and the 99th percentile are over single consultations.
+ *
+ *   build/bench/consult [--kb DIR] [--cases FILE.jsonl] [--iterations N]
+ *
+ * Prints the figures beside their targets (median < 100 us per consultation,
+ * KB load + validate < 10 ms as the median of 20 loads).  Exit status 0 when
+ * it ran, whatever the figures; 1 when it could not run.
+ */
+#include "engine.h"
+#include "kb.h"
+#include "render.h"
+#include "text.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TARGET_CONSULT_US 100.0
+#define TARGET_LOAD_MS    10.0
+#define KB_LOADS          20
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* CPU time of this thread: on a busy machine it leaves out the time other
+ * processes had the core, so it is printed beside the wall-clock figure. */
+static double cpu_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The value at fraction q (0..1) of a sorted array, nearest rank. */
+static double quantile(const double *v, size_t n, double q)
+{
+    size_t i = (size_t)(q * (double)n);
+    if (i >= n)
+        i = n - 1;
+    return v[i];
+}
+
+/* Reads the "text" of every JSON line of `path` into *texts (caller frees
+ * each with kf_free() and the array with kf_free()).  Returns the count, or -1
+ * when the file cannot be opened. */
+static int read_texts(const char *path, char ***texts)
+{
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return -1;
+    int n = 0, cap = 0;
+    char **v = NULL, *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &lcap, in)) > 0) {
+        json_error_t jerr;
+        json_t *c = json_loadb(line, (size_t)len, 0, &jerr);
+        const char *t = json_string_value(json_object_get(c, "text"));
+        if (t) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                char **nv = kf_realloc(v, (size_t)cap * sizeof *v);
+                if (!nv)
+                    break;
+                v = nv;
+            }
+            v[n++] = kf_strdup(t);
+        }
+        json_decref(c);
+    }
+    free(line);
+    fclose(in);
+    *texts = v;
+    return n;
+}
+
+/* One full consultation; returns the length of the JSON produced (so the
+ * work cannot be optimised away), or 0 on failure. */
+static size_t consult_once(const kf_kb *kb, const char *text)
+{
+    kf_findings f;
+    kf_findings_init(&f);
+    size_t out = 0;
+    if (kf_text_read(kb, text, strlen(text), &f, NULL) == KF_OK) {
+        kf_result *r = kf_consult(kb, &f);
+        if (r) {
+            json_t *j = kf_result_json(kb, r, text);
+            char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+            out = s ? strlen(s) : 0;
+            free(s);
+            json_decref(j);
+            kf_result_free(r);
+        }
+    }
+    kf_findings_free(&f);
+    return out;
+}
+
+int main(int argc, char **argv)
+{
+    const char *kbdir = getenv("KNOTFINDER_KB");
+    const char *cases = NULL;
+    long iterations = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--kb") && i + 1 < argc)
+            kbdir = argv[++i];
+        else if (!strcmp(argv[i], "--cases") && i + 1 < argc)
+            cases = argv[++i];
+        else if (!strcmp(argv[i], "--iterations") && i + 1 < argc)
+            iterations = atol(argv[++i]);
+        else {
+            fprintf(stderr, "usage: %s [--kb DIR] [--cases FILE.jsonl] [--iterations N]\n",
+                    argv[0]);
+            return 1;
+        }
+    }
+    if (!kbdir || !*kbdir)
+        kbdir = "kb";
+
+    /* KB load + validate, KB_LOADS times. */
+    double loads[KB_LOADS];
+    kf_kb *kb = NULL;
+    for (int i = 0; i < KB_LOADS; i++) {
+        kf_buf errs;
+        kf_buf_init(&errs);
+        kf_kb *k = NULL;
+        double t0 = now_us();
+        kf_err e = kf_kb_load(kbdir, &k, &errs);
+        loads[i] = (now_us() - t0) / 1000.0;
+        if (e != KF_OK) {
+            fprintf(stderr, "consult: cannot load the KB from %s (%s):\n%s", kbdir,
+                    kf_strerror(e), errs.s ? errs.s : "");
+            kf_buf_free(&errs);
+            kf_kb_free(kb);
+            return 1;
+        }
+        kf_buf_free(&errs);
+        if (kb)
+            kf_kb_free(k);
+        else
+            kb = k;
+    }
+    qsort(loads, KB_LOADS, sizeof loads[0], cmp_double);
+
+    /* The texts. */
+    char **texts = NULL;
+    int n = -1;
+    if (cases)
+        n = read_texts(cases, &texts);
+    else {
+        cases = "../shared/cases/articles.jsonl";
+        n = read_texts(cases, &texts);
+        if (n <= 0) {
+            kf_free(texts);
+            cases = "tests/golden/cases.jsonl";
+            n = read_texts(cases, &texts);
+        }
+    }
+    if (n <= 0) {
+        fprintf(stderr, "consult: no texts in %s\n", cases ? cases : "(none)");
+        kf_kb_free(kb);
+        return 1;
+    }
+    if (iterations <= 0)
+        iterations = n < 20000 ? (20000 + n - 1) / n : 1;
+
+    /* Warm up once (stemmer, caches), then time every consultation. */
+    size_t sink = 0, bytes = 0;
+    for (int i = 0; i < n; i++)
+        sink += consult_once(kb, texts[i]);
+    size_t total = (size_t)n * (size_t)iterations;
+    double *t = kf_malloc(total * sizeof *t), *c = kf_malloc(total * sizeof *c);
+    double *per = kf_calloc((size_t)n, sizeof *per);   /* summed CPU us per text */
+    if (!t || !c || !per) {
+        fprintf(stderr, "consult: out of memory\n");
+        return 1;
+    }
+    size_t k = 0;
+    double wall0 = now_us();
+    for (long it = 0; it < iterations; it++)
+        for (int i = 0; i < n; i++) {
+            double t0 = now_us(), c0 = cpu_us();
+            sink += consult_once(kb, texts[i]);
+            c[k] = cpu_us() - c0;
+            t[k++] = now_us() - t0;
+            per[i] += c[k - 1];
+        }
+    double wall = now_us() - wall0;
+    for (int i = 0; i < n; i++)
+        bytes += strlen(texts[i]);
+    qsort(t, total, sizeof t[0], cmp_double);
+    qsort(c, total, sizeof c[0], cmp_double);
+    int slow = 0;
+    for (int i = 1; i < n; i++)
+        if (per[i] > per[slow])
+            slow = i;
+
+    double med = quantile(t, total, 0.5), p99 = quantile(t, total, 0.99);
+    double lmed = quantile(loads, KB_LOADS, 0.5);
+    printf("consultation (read + consult + JSON), %d texts (%s, mean %zu bytes) x %ld = %zu runs\n",
+           n, cases, bytes / (size_t)n, iterations, total);
+    printf("  median %8.1f us   target < %.0f us   %s\n", med, TARGET_CONSULT_US,
+           med < TARGET_CONSULT_US ? "ok" : "OVER TARGET");
+    printf("  p99    %8.1f us   min %.1f us   max %.1f us   %.0f consultations/s on one core\n",
+           p99, t[0], t[total - 1], total / (wall / 1e6));
+    printf("  CPU time: median %.1f us, p99 %.1f us (wall figures above include time the\n"
+           "  machine gave to other processes)\n", quantile(c, total, 0.5), quantile(c, total, 0.99));
+    printf("  slowest text: %.1f us CPU on average, \"%.60s%s\"\n", per[slow] / (double)iterations,
+           texts[slow], strlen(texts[slow]) > 60 ? "..." : "");
+    printf("KB load + validate (%s), median of %d loads\n", kbdir, KB_LOADS);
+    printf("  median %8.2f ms   target < %.0f ms   %s   (min %.2f, max %.2f ms)\n", lmed,
+           TARGET_LOAD_MS, lmed < TARGET_LOAD_MS ? "ok" : "OVER TARGET", loads[0],
+           loads[KB_LOADS - 1]);
+    if (sink == 0)
+        printf("  (no JSON was produced: check the KB)\n");
+    kf_free(t);
+    kf_free(c);
+    kf_free(per);
+    for (int i = 0; i < n; i++)
+        kf_free(texts[i]);
+    kf_free(texts);
+    kf_kb_free(kb);
+    return 0;
+}
