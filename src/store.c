@@ -403,6 +403,10 @@ static const char *sq_reason(sqlite3 *db, int rc)
         if (sys == ENOSPC) return "the disk is full";
         if (sys == EFBIG)  return "the file may not grow any larger (file size limit)";
         if (sys == EDQUOT) return "the disk quota is used up";
+        if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC ||
+            rc == SQLITE_IOERR_TRUNCATE)
+            return "writing the file failed: the disk may be full, the file "
+                   "may have hit a size limit, or the device failed";
         return "reading or writing the file failed (I/O error)";
     case SQLITE_READONLY: return "the file or its folder is read-only for this user";
     case SQLITE_CORRUPT:  return "the database file is damaged";
@@ -587,10 +591,13 @@ static kf_err sq_add_consultation(kf_store *s, const char *at, const char *text,
     sq_bind_text(st, 5, kb_version);
     rc = sqlite3_step(st);
     kf_err e = KF_OK;
-    if (rc != SQLITE_DONE)
-        e = sq_fail(s, rc, "save the consultation; it was not saved", err);
-    else if (id)
+    if (rc != SQLITE_DONE) {
+        e = sq_fail(s, rc, "save the consultation", err);
+        if (err)
+            kf_buf_puts(err, "; nothing was saved");
+    } else if (id) {
         *id = sqlite3_last_insert_rowid(s->db);
+    }
     sqlite3_finalize(st);
     return e;
 }
@@ -606,7 +613,7 @@ static kf_err sq_add_checkin(kf_store *s, const kf_checkin *c, const char *at,
             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             -1, SQLITE_PREPARE_PERSISTENT, &s->ins_checkin, NULL);
         if (rc != SQLITE_OK)
-            return sq_fail(s, rc, "save the check-in; it was not saved", err);
+            return sq_fail(s, rc, "save the check-in", err);
     }
     sqlite3_stmt *st = s->ins_checkin;
     sq_bind_text(st, 1, at);
@@ -635,10 +642,13 @@ static kf_err sq_add_checkin(kf_store *s, const kf_checkin *c, const char *at,
     sq_bind_text(st, 12, c->note);
     rc = sqlite3_step(st);
     kf_err e = KF_OK;
-    if (rc != SQLITE_DONE)
-        e = sq_fail(s, rc, "save the check-in; it was not saved", err);
-    else if (id)
+    if (rc != SQLITE_DONE) {
+        e = sq_fail(s, rc, "save the check-in", err);
+        if (err)
+            kf_buf_puts(err, "; nothing was saved");
+    } else if (id) {
         *id = sqlite3_last_insert_rowid(s->db);
+    }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return e;
@@ -807,6 +817,10 @@ static kf_err sq_check(kf_store *s, kf_buf *err)
     if (rc != SQLITE_OK)
         return sq_fail(s, rc, "check the journal", err);
     if (strcmp(first, "ok") != 0) {
+        /* One line: SQLite's report has a header line of its own. */
+        for (char *p = first; *p; p++)
+            if (*p == '\n' || *p == '\r')
+                *p = ' ';
         if (err)
             kf_buf_printf(err, "%s: the journal is damaged (SQLite quick_check: "
                           "%s); the file was left as it is; keep a copy and try "
@@ -893,6 +907,32 @@ static kf_err sq_open(kf_store *s, kf_buf *err)
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE |
                 (exists ? 0 : SQLITE_OPEN_CREATE);
     int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+    if (rc != SQLITE_OK && !exists && (rc & 0xff) == SQLITE_CANTOPEN) {
+        /* Say which: no folder, or a folder this user may not write. */
+        kf_buf dir;
+        kf_buf_init(&dir);
+        const char *slash = strrchr(s->path, '/');
+        if (slash == s->path)
+            kf_buf_puts(&dir, "/");
+        else if (slash)
+            kf_buf_add(&dir, s->path, (size_t)(slash - s->path));
+        else
+            kf_buf_puts(&dir, ".");
+        struct stat ds;
+        const char *why = dir.oom ? NULL
+            : stat(dir.s, &ds) != 0 || !S_ISDIR(ds.st_mode) ? "its folder does not exist"
+            : access(dir.s, W_OK | X_OK) != 0 ? "its folder is read-only for this user"
+            : NULL;
+        if (why) {
+            if (err)
+                kf_buf_printf(err, "%s: cannot create the journal: %s", s->path,
+                              why);
+            kf_buf_free(&dir);
+            sq_close(s);
+            return KF_EDB;
+        }
+        kf_buf_free(&dir);
+    }
     if (rc != SQLITE_OK) {
         kf_err e = sq_fail(s, rc, exists ? "open the journal"
                                          : "create the journal", err);

@@ -568,7 +568,7 @@ static void test_disk_full(void)
     }
     CHECK_INT(e, KF_EIO);
     CHECK_CONTAINS(err.s, "disk is full");
-    CHECK_CONTAINS(err.s, "not saved");
+    CHECK_CONTAINS(err.s, "nothing was saved");
     CHECK(saved > 10);
     kf_buf_free(&err);
     /* What was committed is still there, and reading works while full. */
