@@ -14,7 +14,9 @@ static kf_checkin ci(const char *at, int pain)
 {
     kf_checkin c = { .pain = pain, .pain_before = -1, .relief_hours = -1,
                      .done_s = -1 };
-    snprintf(c.at, sizeof c.at, "%s", at);
+    size_t n = strlen(at) < sizeof c.at ? strlen(at) : sizeof c.at - 1;
+    memcpy(c.at, at, n);
+    c.at[n] = '\0';
     return c;
 }
 
