@@ -222,19 +222,25 @@
     return withBusy(api('/api/v1/consult', consultBody())).then(showResult, function () {});
   }
 
+  /* Sends an answer.  The findings so far change only when the server has
+   * taken it, so a failed request can simply be tried again. */
   function answer(add) {
     if (busy) return;
-    state.findings = merge(state.findings, add);
-    state.answered++;
-    withBusy(api('/api/v1/interview', request({}))).then(onInterview, function () {});
+    send(request({ findings: merge(state.findings, add) }));
+  }
+  function send(body) {
+    withBusy(api('/api/v1/interview', body)).then(function (resp) {
+      state.findings = body.findings;
+      state.answered++;
+      onInterview(resp);
+    }, function () {});
   }
 
   function sendWords() {
     var w = $('q-words').value.trim();
     if (!w) { showError('Write a few words first, or use the buttons above.'); $('q-words').focus(); return; }
     if (busy) return;
-    state.answered++;
-    withBusy(api('/api/v1/interview', request({ text: w }))).then(onInterview, function () {});
+    send(request({ text: w }));
   }
 
   function choiceButtons(list) {

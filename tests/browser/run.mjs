@@ -248,6 +248,36 @@ test('skip the questions, then answer one more from the result page', async (t) 
   assert.ok(said.some((x) => x.startsWith('yes')), 'the answer is among what was understood');
 });
 
+test('a server error is shown plainly and the answer can be sent again', async (t) => {
+  const page = await openPage(t);
+  await page.click(zone('medial_border', 'left'));
+  await page.click('#start-go');
+  await page.waitForSelector('body[data-view="question"]');
+  const title = await page.textContent('#q-title');
+  await page.route('**/api/v1/interview', (route) => route.fulfill({
+    status: 503, contentType: 'application/json',
+    body: JSON.stringify({ error: { code: 'busy', message: 'too many requests at once; try again' } })
+  }));
+  const first = page.locator('#q-body button.kf-choice').first();
+  await first.click();
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error'), /too many requests at once/);
+  assert.equal(await page.textContent('#q-title'), title, 'the question stays');
+  assert.equal(await page.textContent('#q-count'), 'Question 1');
+  await page.unroute('**/api/v1/interview');
+  await first.click();
+  await page.waitForFunction(() => !document.body.hasAttribute('aria-busy') &&
+    (document.body.getAttribute('data-view') === 'result' || document.getElementById('q-count').textContent === 'Question 2'));
+  assert.equal(await page.isHidden('#error'), true, 'the error clears');
+  /* Unreachable server. */
+  await page.route('**/api/v1/**', (route) => route.abort());
+  if (await page.getAttribute('body', 'data-view') === 'question') {
+    await page.locator('#q-body button.kf-choice').first().click();
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match(await page.textContent('#error'), /Could not reach the knotfinder server/);
+  }
+});
+
 test('a plan timer starts, counts down, pauses, resets', async (t) => {
   const page = await openPage(t);
   await toResult(page);
