@@ -193,7 +193,9 @@ static bool side_word_ok(const token *v, int n, int i)
     static const char *const not_after[] = {
         "now", "away", "after", "before", "then", "there", "here", "when", "thing", "time",
         "way", "work", "home", "me", "it", "over", "out", "off", "alone", "behind", "so",
-        "to", "for", "answer", "track", "choice", "idea", "direction", NULL
+        "to", "for", "answer", "track", "choice", "idea", "direction", "next", "by", "beside",
+        "above", "below", "under", "underneath", "between", "in", "on", "at", "through",
+        "around", "across", "along", "where", "up", "down", "into", "near", "inside", NULL
     };
     static const char *const not_before[] = {
         "all", "thats", "is", "was", "you", "youre", "be", "just", "got", "had", "have",
@@ -439,12 +441,23 @@ static void read_numbers(const kf_kb *kb, const token *v, int n, kf_findings *ou
         const token *after = ui + 1 < n ? &v[ui + 1] : NULL;
         if (after && (is_word(after, "ago") || is_word(after, "old")))
             continue;
-        if (pregnancy && days == 7 && val <= 42) {
+        /* weeks of pregnancy: "16 weeks pregnant", "expecting-16weeks",
+         * "pregnant with my second, 20 weeks"; not "for 3 weeks" */
+        bool preg_here = false;
+        for (int j = ui + 1; j < n && j <= ui + 2; j++)
+            preg_here |= v[j].kind == T_WORD && (!strncmp(v[j].norm, "pregnan", 7) ||
+                                                 is_word(&v[j], "along"));
+        for (int j = i - 1; j >= 0 && j >= i - 3; j--)
+            preg_here |= v[j].kind == T_WORD && (!strncmp(v[j].norm, "pregnan", 7) ||
+                                                 is_word(&v[j], "expecting"));
+        if (i > 0 && is_word(&v[i - 1], "for"))
+            preg_here = false;
+        if (pregnancy && preg_here && days == 7 && val <= 42) {
             out->weeks_pregnant = (int)val;
             add_named(kb, out, "pregnant", k->start, u->start + u->len - k->start);
             continue;
         }
-        if (pregnancy && days == 30 && val <= 10 && after && !strncmp(after->norm, "pregnan", 7)) {
+        if (pregnancy && preg_here && days == 30 && val <= 10) {
             out->weeks_pregnant = (int)(val * 13 / 3);
             add_named(kb, out, "pregnant", k->start, u->start + u->len - k->start);
             continue;
