@@ -880,13 +880,24 @@ kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
                 known++;
         }
         ev->mean_relief = known ? rsum[c] / known : -1;
-        int best = -1, bc = 0;
+        /* The steps that treated it, most often first (ties: KB order). */
+        int *tc = &tcount[c * (kb->n_techniques + 1)];
+        ev->technique = -1;
+        while (ev->n_techs < (int)KF_ARRAY_LEN(ev->techs)) {
+            int best = -1;
+            for (int tq = 0; tq < kb->n_techniques; tq++)
+                if (tc[tq] > 0 && (best < 0 || tc[tq] > tc[best]))
+                    best = tq;
+            if (best < 0)
+                break;
+            ev->techs[ev->n_techs++] = best;
+            tc[best] = -tc[best];          /* taken; restored below */
+        }
         for (int tq = 0; tq < kb->n_techniques; tq++)
-            if (tcount[c * (kb->n_techniques + 1) + tq] > bc) {
-                bc = tcount[c * (kb->n_techniques + 1) + tq];
-                best = tq;
-            }
-        ev->technique = best;
+            if (tc[tq] < 0)
+                tc[tq] = -tc[tq];
+        if (ev->n_techs)
+            ev->technique = ev->techs[0];
     }
     for (int a = 1; a < fu->n_causes; a++) {          /* by |log lr| */
         kf_cause_evidence x = fu->causes[a];
@@ -1118,14 +1129,21 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         for (int k = 0; k < fu->n_causes; k++)
             if (fu->causes[k].cause == c)
                 ev = &fu->causes[k];
-        const char *tname = ev && ev->technique >= 0
-                            ? kb->techniques[ev->technique].name : "the steps for it";
+        /* "Tennis-ball pressure and Therapeutic massage" */
+        char tname[512] = "the steps for it";
+        if (ev && ev->n_techs) {
+            size_t off = 0;
+            for (int k = 0; k < ev->n_techs && off < sizeof tname; k++)
+                off += (size_t)snprintf(tname + off, sizeof tname - off, "%s%s",
+                    k == 0 ? "" : k + 1 == ev->n_techs ? " and " : ", ",
+                    kb->techniques[ev->techs[k]].name);
+        }
         if (ev && lr < 1) {
             ch->technique = ev->technique;
             if (ev->short_relief) {
-                kf_buf_printf(&b, "You treated it (%s, %d time%s) and the relief "
+                kf_buf_printf(&b, "You treated it (%s; %d tr%s) and the relief "
                               "lasted only ", tname, ev->short_relief,
-                              ev->short_relief == 1 ? "" : "s");
+                              ev->short_relief == 1 ? "y" : "ies");
                 if (ev->mean_relief >= 0)
                     hours_words(&b, ev->mean_relief);
                 else

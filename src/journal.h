@@ -103,6 +103,8 @@ typedef struct {
     int    cause;
     double lr;             /* likelihood ratio on its prior odds */
     int    technique;      /* the step that treated it most often */
+    int    techs[4];       /* the steps that treated it, most often first */
+    int    n_techs;
     int    short_relief, lasting, no_change;
     double mean_relief;    /* hours, -1 when unknown */
 } kf_cause_evidence;
