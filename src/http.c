@@ -34,6 +34,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <stdint.h>
 
 /* A body that goes over the limit cannot be answered before it ends
  * (libmicrohttpd 0.9 queues answers only before or after the body), so it
@@ -47,8 +48,11 @@
 /* Largest "asked" count accepted. */
 #define ASKED_MAX 1000
 
+typedef struct http_cache http_cache;
+
 struct kf_http {
     struct MHD_Daemon *daemon;
+    http_cache        *cache;       /* answers of pure routes, or NULL */
     const kf_kb       *kb;
     const kf_cli      *cli;
     char              *web_root;    /* realpath of the web folder, or NULL */
@@ -278,20 +282,22 @@ static void h_health(const kf_http_req *q, kf_http_reply *rep)
                               "kb_version", q->kb->version));
 }
 
-/* The route table.  To add endpoints (the journal, issue 5), add rows here;
- * the handler may live in its own module (declare it in that module's
- * header) as long as it has the kf_http_handler signature. */
+/* The route table.  To add endpoints, add rows here; the handler may live
+ * in its own module (declare it in that module's header) as long as it has
+ * the kf_http_handler signature.  The last field, `pure`, lets the server
+ * keep answers (see kf_http_route): true only for routes that depend on
+ * nothing but the body and the kb. */
 static const kf_http_route routes[] = {
-    { "POST", "/api/v1/consult",        h_consult },
-    { "POST", "/api/v1/interview",      h_interview },
-    { "GET",  "/api/v1/regions",        h_regions },
-    { "GET",  "/api/v1/techniques/{}",  h_technique },
-    { "GET",  "/api/v1/health",         h_health },
+    { "POST", "/api/v1/consult",        h_consult,   true },
+    { "POST", "/api/v1/interview",      h_interview, true },
+    { "GET",  "/api/v1/regions",        h_regions,   false },
+    { "GET",  "/api/v1/techniques/{}",  h_technique, false },
+    { "GET",  "/api/v1/health",         h_health,    false },
     /* The journal (issue 5): handlers in journal_http.c. */
-    { "GET",  "/api/v1/journal",          kf_journal_h_list },
-    { "POST", "/api/v1/journal/checkins", kf_journal_h_checkin },
-    { "GET",  "/api/v1/journal/plan",     kf_journal_h_plan },
-    { "GET",  "/api/v1/journal/history",  kf_journal_h_history },
+    { "GET",  "/api/v1/journal",          kf_journal_h_list, false },
+    { "POST", "/api/v1/journal/checkins", kf_journal_h_checkin, false },
+    { "GET",  "/api/v1/journal/plan",     kf_journal_h_plan, false },
+    { "GET",  "/api/v1/journal/history",  kf_journal_h_history, false },
 };
 
 /* Does `url` match the route path `pat`?  A trailing "/{}" matches one
@@ -372,29 +378,38 @@ static int dump_cb(const char *s, size_t n, void *data)
     return b->oom ? -1 : 0;
 }
 
-/* Sends a JSON value (stolen) with `status`; `allow` is the Allow header
- * for a 405, or NULL. */
-static enum MHD_Result send_json(struct MHD_Connection *conn, int status,
-                                 json_t *v, const char *allow)
+/* Serialises a JSON value (stolen) into `out` as one compact line.
+ * Returns false when out of memory (out is then freed). */
+static bool serialise(json_t *v, kf_buf *out)
 {
-    kf_buf b;
-    kf_buf_init(&b);
-    int rc = v ? json_dump_callback(v, dump_cb, &b, JSON_COMPACT) : -1;
+    kf_buf_init(out);
+    int rc = v ? json_dump_callback(v, dump_cb, out, JSON_COMPACT) : -1;
     json_decref(v);
-    kf_buf_add(&b, "\n", 1);
+    kf_buf_add(out, "\n", 1);
+    if (rc != 0 || out->oom) {
+        kf_buf_free(out);
+        return false;
+    }
+    return true;
+}
+
+/* Sends `len` bytes of JSON at `body`, which the response takes over (it is
+ * freed with kf_free), or an out-of-memory error when body is NULL. */
+static enum MHD_Result send_body(struct MHD_Connection *conn, int status,
+                                 char *body, size_t len, const char *allow)
+{
     struct MHD_Response *resp;
-    if (rc != 0 || b.oom) {
-        kf_buf_free(&b);
+    if (!body) {
         static const char fail[] =
             "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}\n";
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
         resp = MHD_create_response_from_buffer(sizeof fail - 1, (void *)fail,
                                                MHD_RESPMEM_PERSISTENT);
     } else {
-        resp = MHD_create_response_from_buffer_with_free_callback(b.len, b.s,
+        resp = MHD_create_response_from_buffer_with_free_callback(len, body,
                                                                   kf_free);
         if (!resp)
-            kf_buf_free(&b);
+            kf_free(body);
     }
     if (!resp)
         return MHD_NO;
@@ -402,6 +417,17 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, int status,
     if (allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
     return send_response(conn, status, resp);
+}
+
+/* Sends a JSON value (stolen) with `status`; `allow` is the Allow header
+ * for a 405, or NULL. */
+static enum MHD_Result send_json(struct MHD_Connection *conn, int status,
+                                 json_t *v, const char *allow)
+{
+    kf_buf b;
+    if (!serialise(v, &b))
+        return send_body(conn, status, NULL, 0, allow);
+    return send_body(conn, status, b.s, b.len, allow);
 }
 
 static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
@@ -544,6 +570,159 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
     return send_response(conn, status, resp);
 }
 
+/* ---- the answer cache ------------------------------------------------- */
+
+/* The engine is deterministic and the kb does not change while the server
+ * runs, so a pure route (kf_http_route.pure) answers the same body with the
+ * same bytes.  The cache keeps recent answers, keyed by route and body,
+ * in shards with a lock each; every shard is a set-associative table of
+ * CACHE_WAYS entries per set, the least recently used one replaced. */
+#define CACHE_SHARDS  16
+#define CACHE_WAYS    4
+#define CACHE_KEY_MAX (16 * 1024)     /* larger bodies are not kept */
+#define CACHE_VAL_MAX (256 * 1024)    /* nor larger answers */
+
+typedef struct {
+    uint64_t             hash;
+    const kf_http_route *route;
+    char                *mem;          /* key bytes then value bytes */
+    size_t               klen, vlen;
+    uint64_t             used;         /* shard tick of the last use */
+} cache_entry;
+
+typedef struct {
+    pthread_mutex_t lock;
+    cache_entry    *e;                 /* sets * CACHE_WAYS */
+    size_t          sets;
+    uint64_t        tick;
+} cache_shard;
+
+struct http_cache {
+    cache_shard shard[CACHE_SHARDS];
+};
+
+/* FNV-1a, 64 bits. */
+static uint64_t cache_hash(const kf_http_route *rt, const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)rt;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* A cache of about `entries` answers; NULL when out of memory. */
+static http_cache *cache_new(int entries)
+{
+    http_cache *c = kf_calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    size_t sets = ((size_t)entries + CACHE_SHARDS * CACHE_WAYS - 1) /
+                  (CACHE_SHARDS * CACHE_WAYS);
+    for (int i = 0; i < CACHE_SHARDS; i++) {
+        cache_shard *sh = &c->shard[i];
+        sh->sets = sets ? sets : 1;
+        sh->e = kf_calloc(sh->sets * CACHE_WAYS, sizeof *sh->e);
+        pthread_mutex_init(&sh->lock, NULL);
+        if (!sh->e) {
+            for (int k = 0; k <= i; k++) {
+                kf_free(c->shard[k].e);
+                pthread_mutex_destroy(&c->shard[k].lock);
+            }
+            kf_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+static void cache_free(http_cache *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < CACHE_SHARDS; i++) {
+        cache_shard *sh = &c->shard[i];
+        for (size_t k = 0; k < sh->sets * CACHE_WAYS; k++)
+            kf_free(sh->e[k].mem);
+        kf_free(sh->e);
+        pthread_mutex_destroy(&sh->lock);
+    }
+    kf_free(c);
+}
+
+static cache_entry *cache_set(http_cache *c, uint64_t h, cache_shard **shp)
+{
+    cache_shard *sh = &c->shard[h % CACHE_SHARDS];
+    *shp = sh;
+    return &sh->e[(h / CACHE_SHARDS) % sh->sets * CACHE_WAYS];
+}
+
+/* A copy of the answer kept for (rt, key), owned by the caller (kf_free),
+ * or NULL. */
+static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
+                       size_t klen, size_t *vlen)
+{
+    if (!c || klen > CACHE_KEY_MAX)
+        return NULL;
+    uint64_t h = cache_hash(rt, key, klen);
+    cache_shard *sh;
+    cache_entry *set = cache_set(c, h, &sh);
+    char *out = NULL;
+    pthread_mutex_lock(&sh->lock);
+    for (int w = 0; w < CACHE_WAYS; w++) {
+        cache_entry *e = &set[w];
+        if (e->mem && e->hash == h && e->route == rt && e->klen == klen &&
+            memcmp(e->mem, key, klen) == 0) {
+            out = kf_malloc(e->vlen ? e->vlen : 1);
+            if (out) {
+                memcpy(out, e->mem + klen, e->vlen);
+                *vlen = e->vlen;
+                e->used = ++sh->tick;
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return out;
+}
+
+/* Keeps a copy of the answer `val` for (rt, key); does nothing when either
+ * is too large or memory is short. */
+static void cache_put(http_cache *c, const kf_http_route *rt, const char *key,
+                      size_t klen, const char *val, size_t vlen)
+{
+    if (!c || klen > CACHE_KEY_MAX || vlen > CACHE_VAL_MAX)
+        return;
+    char *mem = kf_malloc(klen + vlen + 1);
+    if (!mem)
+        return;
+    memcpy(mem, key, klen);
+    memcpy(mem + klen, val, vlen);
+    uint64_t h = cache_hash(rt, key, klen);
+    cache_shard *sh;
+    cache_entry *set = cache_set(c, h, &sh);
+    pthread_mutex_lock(&sh->lock);
+    cache_entry *victim = &set[0];
+    for (int w = 0; w < CACHE_WAYS; w++) {
+        cache_entry *e = &set[w];
+        if (e->mem && e->hash == h && e->route == rt && e->klen == klen &&
+            memcmp(e->mem, key, klen) == 0) {
+            victim = e;                     /* another thread was first */
+            break;
+        }
+        if (!e->mem || e->used < victim->used)
+            victim = e;
+        if (!e->mem)
+            break;
+    }
+    char *old = victim->mem;
+    *victim = (cache_entry){ .hash = h, .route = rt, .mem = mem, .klen = klen,
+                             .vlen = vlen, .used = ++sh->tick };
+    pthread_mutex_unlock(&sh->lock);
+    kf_free(old);
+}
+
 /* ---- the request cycle ------------------------------------------------ */
 
 /* Per-request state, kept in MHD's con_cls between calls. */
@@ -604,11 +783,12 @@ static bool is_json_type(const char *ct)
     }
 }
 
-/* Runs a handler and sends what it answered. */
+/* Runs a handler and sends what it answered.  For a pure route, `raw` is
+ * the body as received and a successful answer is kept in the cache. */
 static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
                                    const kf_http_route *rt, const char *url,
                                    const char *method, const char *param,
-                                   json_t *body)
+                                   json_t *body, const char *raw, size_t rawlen)
 {
     kf_http_req req = { .kb = s->kb, .cli = s->cli, .method = method,
                         .path = url, .param = param, .body = body };
@@ -627,20 +807,35 @@ static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
         ret = send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                          "the handler gave no answer", NULL);
     } else {
-        ret = send_json(conn, rep.status, rep.json, NULL);
+        kf_buf out;
+        if (!serialise(rep.json, &out)) {
+            ret = send_body(conn, rep.status, NULL, 0, NULL);
+        } else {
+            if (rt->pure && raw && rep.status == MHD_HTTP_OK)
+                cache_put(s->cache, rt, raw, rawlen, out.s, out.len);
+            ret = send_body(conn, rep.status, out.s, out.len, NULL);
+        }
     }
     kf_buf_free(&rep.message);
     return ret;
 }
 
-/* Parses a finished POST body and runs its handler. */
+/* Parses a finished POST body and runs its handler, or sends the answer
+ * kept for the same body. */
 static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
                                    const kf_http_route *rt, const char *url,
                                    const char *method, const char *param,
                                    req_state *r)
 {
+    const char *raw = r->body.s ? r->body.s : "";
+    if (rt->pure) {
+        size_t vlen = 0;
+        char *kept = cache_get(s->cache, rt, raw, r->body.len, &vlen);
+        if (kept)
+            return send_body(conn, MHD_HTTP_OK, kept, vlen, NULL);
+    }
     json_error_t jerr;
-    json_t *body = json_loadb(r->body.s ? r->body.s : "", r->body.len,
+    json_t *body = json_loadb(raw, r->body.len,
                               JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!body) {
         char msg[256 + 64];
@@ -648,7 +843,8 @@ static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
                  jerr.column, jerr.text);
         return send_error(conn, MHD_HTTP_BAD_REQUEST, "bad_json", msg, NULL);
     }
-    enum MHD_Result ret = run_handler(s, conn, rt, url, method, param, body);
+    enum MHD_Result ret = run_handler(s, conn, rt, url, method, param, body,
+                                      raw, r->body.len);
     json_decref(body);
     return ret;
 }
@@ -681,7 +877,7 @@ static enum MHD_Result dispatch(kf_http *s, struct MHD_Connection *conn,
         return send_error(conn, status, "not_found", msg, NULL);
     }
     if (strcmp(rt->method, "POST") != 0)
-        return run_handler(s, conn, rt, url, method, param, NULL);
+        return run_handler(s, conn, rt, url, method, param, NULL, NULL, 0);
     if (r->too_big) {
         snprintf(msg, sizeof msg, "the body is over the limit of %d bytes",
                  KF_HTTP_BODY_MAX);
@@ -935,9 +1131,19 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
      * there are threads to race over it. */
     json_object_seed(0);
 
+    if (o.cache >= 0) {
+        s->cache = cache_new(o.cache ? o.cache : 1024);
+        if (!s->cache) {
+            kf_free(s->web_root);
+            kf_free(s);
+            kf_buf_puts(err, "out of memory");
+            return NULL;
+        }
+    }
     int family = AF_INET;
     int fd = listen_on(s, o.bind, o.port, &family, err);
     if (fd < 0) {
+        cache_free(s->cache);
         kf_free(s->web_root);
         kf_free(s);
         return NULL;
@@ -960,6 +1166,7 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     if (!s->daemon) {
         close(fd);
         kf_buf_printf(err, "cannot start the HTTP server on %s", s->url);
+        cache_free(s->cache);
         kf_free(s->web_root);
         kf_free(s);
         return NULL;
@@ -976,6 +1183,7 @@ void kf_http_stop(kf_http *s)
     if (!s)
         return;
     MHD_stop_daemon(s->daemon);        /* closes the listening socket too */
+    cache_free(s->cache);
     kf_free(s->web_root);
     kf_free(s);
 }
@@ -985,12 +1193,14 @@ void kf_http_stop(kf_http *s)
 static void serve_usage(FILE *out)
 {
     fputs("usage: knotfinder serve [--port N] [--bind ADDR] [--threads N]\n"
-          "                        [--timeout S] [--max-conns N]\n"
+          "                        [--timeout S] [--max-conns N] [--cache N]\n"
           "  --port N       port to listen on (default 8080; 0 picks a free one)\n"
           "  --bind ADDR    address to listen on (default 127.0.0.1)\n"
           "  --threads N    worker threads (default: one per core)\n"
           "  --timeout S    close connections idle this long (default 15)\n"
           "  --max-conns N  open connections at most (default 1000)\n"
+          "  --cache N      consult and interview answers kept for repeated\n"
+          "                 requests (default 1024; 0: none)\n"
           "Serves the web app from the web folder (--web DIR) and the JSON API\n"
           "under /api/v1/ (docs/API.md).  Stop with Ctrl-C.\n", out);
 }
@@ -1022,7 +1232,7 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
         }
         bool takes = !strcmp(a, "--port") || !strcmp(a, "--bind") ||
                      !strcmp(a, "--threads") || !strcmp(a, "--timeout") ||
-                     !strcmp(a, "--max-conns");
+                     !strcmp(a, "--max-conns") || !strcmp(a, "--cache");
         if (takes && !v) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "knotfinder serve: %s needs a value\n", a);
@@ -1048,6 +1258,13 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
                 fprintf(stderr, "knotfinder serve: --timeout wants 1 to 3600 seconds, not '%s'\n", v);
                 return KF_EXIT_USAGE;
             }
+        } else if (!strcmp(a, "--cache")) {
+            if (!parse_int(v, 0, 1000000, &o.cache)) {
+                fprintf(stderr, "knotfinder serve: --cache wants 0 to 1000000 answers, not '%s'\n", v);
+                return KF_EXIT_USAGE;
+            }
+            if (o.cache == 0)
+                o.cache = -1;
         } else if (!strcmp(a, "--max-conns")) {
             if (!parse_int(v, 1, 100000, &o.max_conns)) {
                 fprintf(stderr, "knotfinder serve: --max-conns wants 1 to 100000, not '%s'\n", v);

@@ -46,11 +46,15 @@ typedef void (*kf_http_handler)(const kf_http_req *req, kf_http_reply *rep);
 /* One row of the route table.  `path` is exact, or ends in "/{}" to match
  * one more non-empty segment, passed to the handler as req->param.  "GET"
  * routes also answer HEAD.  POST routes require Content-Type
- * application/json and receive the parsed body. */
+ * application/json and receive the parsed body.  `pure` says that a POST
+ * route's answer depends on nothing but its body and the (immutable) kb,
+ * so the server may keep its successful answers and send them again for
+ * the same body; never set it for a route that reads or writes a store. */
 typedef struct {
     const char     *method;
     const char     *path;
     kf_http_handler fn;
+    bool            pure;
 } kf_http_route;
 
 /* Sets an error reply: status, code and a printf-style message.  Drops any
@@ -64,6 +68,7 @@ typedef struct {
     int         threads;    /* <= 0: one per core */
     int         max_conns;  /* <= 0: 1000 */
     int         timeout_s;  /* idle connection timeout; <= 0: 15 */
+    int         cache;      /* answers of pure routes kept: 0: 1024; < 0: none */
 } kf_http_opts;
 
 typedef struct kf_http kf_http;

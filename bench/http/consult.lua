@@ -5,7 +5,7 @@ local n, i = 0, 0
 
 function init(args)
   local path = os.getenv("KF_BODIES")
-  if path then
+  if path and #path > 0 then
     for line in io.lines(path) do
       if #line > 0 then
         n = n + 1

@@ -1,21 +1,28 @@
 #!/bin/sh
 # HTTP benchmark: requests per second and p99 latency, with wrk on loopback,
 #   1. POST /api/v1/consult on the article cases (our own sample texts when
-#      /work/shared/cases/articles.jsonl is absent),
-#   2. the same server returning a static file of the same size,
-#   3. nginx (Debian's package, run here as our own process with its own
+#      /work/shared/cases/articles.jsonl is absent), as the server runs by
+#      default: repeated bodies are answered from its answer cache,
+#   2. the same with the cache off (--cache 0): every request runs the text
+#      reader, the engine and the JSON renderer,
+#   3. the server returning a static file of the same size as the answers,
+#   4. nginx (Debian's package, run here as our own process with its own
 #      temporary prefix and config) serving that same file,
 # all in one run, then the ratios.  Target: consult >= 0.5 x nginx static.
+# The machine may be shared: the four are measured in turn, ROUNDS times,
+# and the median of the rounds is printed.
 #
 # usage: bench/http/run.sh [BINARY]        (default build/knotfinder)
-# environment: DURATION (s, default 10), CONNS (default 32), THREADS (wrk
+# environment: DURATION (s per run, default 5), ROUNDS (default 3), CONNS
+# (default 32), THREADS (wrk
 # threads, default 2), WORKERS (server threads and nginx workers, default:
 # the number of cores), CASES (a .jsonl file with "text" fields).
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$root/build/knotfinder}
-duration=${DURATION:-10}
+duration=${DURATION:-5}
+rounds=${ROUNDS:-3}
 conns=${CONNS:-32}
 threads=${THREADS:-2}
 workers=${WORKERS:-$(nproc)}
@@ -31,9 +38,10 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
 tmp=$(mktemp -d /tmp/kf-bench-http.XXXXXX)
 chmod 755 "$tmp"               # nginx workers may run as another user
-server_pid= nginx_pid=
+server_pid= server2_pid= nginx_pid=
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    [ -n "$server2_pid" ] && kill "$server2_pid" 2>/dev/null && wait "$server2_pid" 2>/dev/null
     [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
     rm -rf "$tmp"
 }
@@ -65,18 +73,31 @@ EOF
 
 mkdir -p "$tmp/www" "$tmp/nginx/logs" "$tmp/nginx/tmp"
 
-# Our server, on a free port, serving the temporary folder.
-"$bin" --kb "$root/kb" --web "$tmp/www" serve --port 0 --threads "$workers" \
-    >"$tmp/server.out" 2>"$tmp/server.err" &
+# Our server, on a free port, serving the temporary folder; a second one
+# with the answer cache off.
+start_server() {   # name [options]
+    name=$1
+    shift
+    "$bin" --kb "$root/kb" --web "$tmp/www" serve --port 0 --threads "$workers" "$@" \
+        >"$tmp/$name.out" 2>"$tmp/$name.err" &
+}
+wait_port() {   # name pid
+    for _ in $(seq 100); do
+        p=$(sed -n 's|^knotfinder: serving http://127.0.0.1:\([0-9]*\)/$|\1|p' "$tmp/$1.out")
+        [ -n "$p" ] && { echo "$p"; return 0; }
+        kill -0 "$2" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "bench/http: the server did not start:" >&2
+    cat "$tmp/$1.err" >&2
+    return 1
+}
+start_server server
 server_pid=$!
-port=
-for _ in $(seq 100); do
-    port=$(sed -n 's|^knotfinder: serving http://127.0.0.1:\([0-9]*\)/$|\1|p' "$tmp/server.out")
-    [ -n "$port" ] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "bench/http: the server did not start:" >&2; cat "$tmp/server.err" >&2; exit 1; }
+start_server server2 --cache 0
+server2_pid=$!
+port=$(wait_port server "$server_pid")
+port2=$(wait_port server2 "$server2_pid")
 
 # Every consult must succeed; the static file gets the mean response size.
 size=$(python3 - "$port" "$tmp/bodies.jsonl" "$tmp/www/static.json" <<'EOF'
@@ -140,37 +161,52 @@ done
 curl -sf -o /dev/null "http://127.0.0.1:$nport/static.json" ||
     { echo "bench/http: nginx did not start:" >&2; cat "$tmp/nginx/start.err" "$tmp/nginx/logs/error.log" >&2; exit 1; }
 
-# One wrk run: prints "rps p99_ms non2xx errors".
-run() {   # name url [bodies]
-    KF_BODIES=${3:-} wrk -t"$threads" -c"$conns" -d2s -s "$lua" "$2" >/dev/null 2>&1 || true
-    KF_BODIES=${3:-} wrk -t"$threads" -c"$conns" -d"${duration}s" -s "$lua" "$2" \
-        >"$tmp/$1.wrk" 2>&1 || { cat "$tmp/$1.wrk" >&2; exit 1; }
-    sed -n 's/^RESULT //p' "$tmp/$1.wrk"
+# One wrk run: prints "requests=... rps=... p50_ms=... p99_ms=... ...".
+run() {   # url [bodies]
+    KF_BODIES=${2:-} wrk -t"$threads" -c"$conns" -d1s -s "$lua" "$1" >/dev/null 2>&1 || true
+    KF_BODIES=${2:-} wrk -t"$threads" -c"$conns" -d"${duration}s" -s "$lua" "$1" \
+        >"$tmp/wrk.out" 2>&1 || { cat "$tmp/wrk.out" >&2; return 1; }
+    sed -n 's/^RESULT //p' "$tmp/wrk.out"
 }
 
-echo "bench/http: wrk -t$threads -c$conns -d${duration}s on loopback; server threads" \
-     "and nginx workers: $workers; $(nproc) cores; response size $size bytes"
-consult=$(run consult "http://127.0.0.1:$port/api/v1/consult" "$tmp/bodies.jsonl")
-static=$(run static "http://127.0.0.1:$port/static.json")
-ngx=$(run nginx "http://127.0.0.1:$nport/static.json")
+echo "bench/http: wrk -t$threads -c$conns -d${duration}s on loopback, $rounds rounds;" \
+     "server threads and nginx workers: $workers; $(nproc) cores; load average" \
+     "$(cut -d' ' -f1-3 /proc/loadavg); answer size $size bytes"
+: >"$tmp/results"
+for _ in $(seq "$rounds"); do
+    echo "consult $(run "http://127.0.0.1:$port/api/v1/consult" "$tmp/bodies.jsonl")" >>"$tmp/results"
+    echo "uncached $(run "http://127.0.0.1:$port2/api/v1/consult" "$tmp/bodies.jsonl")" >>"$tmp/results"
+    echo "static $(run "http://127.0.0.1:$port/static.json")" >>"$tmp/results"
+    echo "nginx $(run "http://127.0.0.1:$nport/static.json")" >>"$tmp/results"
+done
 
-python3 - "$consult" "$static" "$ngx" <<'EOF'
-import sys
-def parse(s):
-    return {k: float(v) for k, v in (kv.split("=") for kv in s.split())}
-rows = [("knotfinder POST /api/v1/consult", parse(sys.argv[1])),
-        ("knotfinder GET static file", parse(sys.argv[2])),
-        ("nginx GET static file", parse(sys.argv[3]))]
-print("%-34s %12s %9s %9s %7s %7s" % ("", "requests/s", "p50 ms", "p99 ms", "non2xx", "errors"))
-for name, r in rows:
-    print("%-34s %12.0f %9.3f %9.3f %7d %7d" % (name, r["rps"], r["p50_ms"], r["p99_ms"],
-                                                 r["non2xx"], r["errors"]))
-c, s, n = (r["rps"] for _, r in rows)
-print("ratio consult / nginx static:      %.2f  (target >= 0.50: %s)" %
+python3 - "$tmp/results" <<'EOF'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    name, *kv = line.split()
+    if not kv:
+        sys.exit("bench/http: a wrk run of %s gave no result" % name)
+    runs.setdefault(name, []).append({k: float(v) for k, v in (x.split("=") for x in kv)})
+def med(name, key):
+    return statistics.median(r[key] for r in runs[name])
+rows = [("consult", "knotfinder POST /api/v1/consult"),
+        ("uncached", "  the same, answer cache off"),
+        ("static", "knotfinder GET static file"),
+        ("nginx", "nginx GET static file")]
+print("%-34s %12s %9s %9s %7s %7s" % ("(median of %d rounds)" % len(runs["nginx"]),
+                                        "requests/s", "p50 ms", "p99 ms", "non2xx", "errors"))
+for key, label in rows:
+    print("%-34s %12.0f %9.3f %9.3f %7d %7d" % (label, med(key, "rps"), med(key, "p50_ms"),
+          med(key, "p99_ms"), sum(r["non2xx"] for r in runs[key]),
+          sum(r["errors"] for r in runs[key])))
+n = med("nginx", "rps")
+c = med("consult", "rps")
+print("ratio consult / nginx static:            %.2f  (target >= 0.50: %s)" %
       (c / n, "met" if c / n >= 0.5 else "NOT met"))
-print("ratio our static / nginx static:   %.2f" % (s / n))
-print("ratio consult / our static:        %.2f" % (c / s))
-bad = [name for name, r in rows if r["non2xx"] or r["requests"] == 0]
+print("ratio consult, cache off / nginx static: %.2f" % (med("uncached", "rps") / n))
+print("ratio our static / nginx static:         %.2f" % (med("static", "rps") / n))
+bad = [k for k, _ in rows if any(r["non2xx"] or r["requests"] == 0 for r in runs[k])]
 if bad:
     sys.exit("bench/http: failed requests in: " + ", ".join(bad))
 EOF
