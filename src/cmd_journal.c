@@ -876,7 +876,7 @@ int kf_cmd_history(kf_cli *c, int argc, char **argv)
         json_decref(o);
         goto out;
     }
-    if (!svg || nd) {
+    if (!svg) {
         kf_journal_chart_text(d, nd, width, &out);
         int from = l.n > 10 ? l.n - 10 : 0;
         if (l.n)
