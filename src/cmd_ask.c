@@ -150,8 +150,8 @@ static bool in_list(json_t *arr, const char *id)
 /* Simulates an interview answered from the case's own text: a question whose
  * finding the text supports is answered yes, one it contradicts no, the
  * rest "not sure".  Returns the interview's findings; *asked is the count. */
-static void simulate_interview(const kf_kb *kb, const char *text, const kf_findings *said,
-                               kf_findings *f, int *asked)
+static void simulate_interview(const kf_kb *kb, const kf_findings *said, kf_findings *f,
+                               int *asked)
 {
     *asked = 0;
     for (int guard = 0; guard < 32; guard++) {
@@ -163,29 +163,15 @@ static void simulate_interview(const kf_kb *kb, const char *text, const kf_findi
         (*asked)++;
         kf_fact x = { .origin = KF_FROM_ANSWER, .alt = -1, .start = -1 };
         if (q.kind == KF_Q_WHERE) {
-            /* "Where does it hurt?" takes free words: the answer is the
-             * sentences of the case's text that name a place, verbatim. */
+            /* The opening question takes free words, and a person answers it
+             * with their own description: the case's whole text, read by
+             * the text reader exactly as the CLI reads a free answer. */
             bool any = false;
-            const char *p = text;
-            while (*p) {
-                size_t n = strcspn(p, ".!?\n");
-                kf_findings one;
-                kf_findings_init(&one);
-                kf_text_read(kb, p, n, &one, NULL);
-                bool place = false;
-                for (int i = 0; i < one.n; i++)
-                    place |= kb->findings[one.v[i].finding].kind == KF_FIND_LOCATION;
-                for (int i = 0; place && i < one.n; i++) {
-                    kf_fact y = one.v[i];
-                    y.origin = KF_FROM_ANSWER;
-                    y.start = -1;
-                    kf_findings_add(f, &y);
-                    any = true;
-                }
-                kf_findings_free(&one);
-                p += n;
-                if (*p)
-                    p++;
+            for (int i = 0; i < said->n; i++) {
+                kf_fact y = said->v[i];
+                y.origin = KF_FROM_ANSWER;
+                kf_findings_add(f, &y);
+                any |= kb->findings[y.finding].kind == KF_FIND_LOCATION;
             }
             if (!any) {
                 x.finding = kb->regions[0].finding;
@@ -278,7 +264,7 @@ int kf_cmd_eval(kf_cli *c, int argc, char **argv)
         kf_text_read(kb, text, strlen(text), &said, NULL);
         int asked = 0;
         if (interview)
-            simulate_interview(kb, text, &said, &f, &asked);
+            simulate_interview(kb, &said, &f, &asked);
         kf_result *r = kf_consult(kb, interview ? &f : &said);
         if (!r) {
             fprintf(stderr, "knotfinder eval: out of memory\n");

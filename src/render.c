@@ -29,7 +29,8 @@ const char *kf_question_text(const kf_kb *kb, const kf_question *q)
 {
     switch (q->kind) {
     case KF_Q_WHERE:
-        return "Where does it hurt? Name the places, or pick them on the body map.";
+        return "Where does it hurt, and what do you do most of the day? Name the places "
+               "(or pick them on the body map), in your own words.";
     case KF_Q_SCREEN:
         return "Before anything else, does any of these apply to you now?";
     case KF_Q_CLARIFY:
