@@ -125,24 +125,32 @@ static const kf_fact *read_words(const kf_kb *kb, const char *s, kf_findings *f,
     return want >= 0 ? kf_findings_get(scratch, want) : NULL;
 }
 
-static void wrap_print(const char *s, int indent)
+/* Prints `s` wrapped to 80 columns; continuation lines are indented by
+ * `indent` spaces.  The text may already be preceded on the line by `col`
+ * characters. */
+static void wrap_print(const char *s, int indent, int col)
 {
-    kf_buf b;
-    kf_buf_init(&b);
-    kf_buf_printf(&b, "%*s%s", indent, "", s);
-    /* simple wrap at 78 columns */
-    int col = 0;
-    for (size_t i = 0; i < b.len; i++) {
-        if (b.s[i] == ' ' && col > 70) {
-            printf("\n%*s", indent + 2, "");
-            col = indent + 2;
-            continue;
+    const char *p = s;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *w = p;
+        while (*p && *p != ' ')
+            p++;
+        int wl = (int)(p - w);
+        if (!wl)
+            break;
+        if (col > indent && col + 1 + wl > 80) {
+            printf("\n%*s", indent, "");
+            col = indent;
+        } else if (col > 0 && col != indent) {
+            putchar(' ');
+            col++;
         }
-        putchar(b.s[i]);
-        col = b.s[i] == '\n' ? 0 : col + 1;
+        printf("%.*s", wl, w);
+        col += wl;
     }
     putchar('\n');
-    kf_buf_free(&b);
 }
 
 /* Parses "3r 5l 12, 7 both" into region findings; returns how many. */
@@ -181,10 +189,11 @@ static int parse_regions(const kf_kb *kb, const char *s, kf_findings *f)
 static bool ask_one(const kf_kb *kb, const kf_question *q, kf_findings *f, kf_findings *scratch,
                     input *in, int number)
 {
-    printf("\nQuestion %d. ", number);
+    printf("\nQuestion %d.", number);
+    int qcol = (int)strlen("Question .") + (number > 9 ? 2 : 1);
     switch (q->kind) {
     case KF_Q_WHERE: {
-        printf("%s\n", kf_question_text(kb, q));
+        wrap_print(kf_question_text(kb, q), 2, qcol);
         for (int v = 0; v < 2; v++) {
             printf("  %s:\n", v == 0 ? "Back" : "Front");
             for (int i = 0; i < kb->n_regions; i++)
@@ -212,7 +221,7 @@ static bool ask_one(const kf_kb *kb, const kf_question *q, kf_findings *f, kf_fi
         return true;
     }
     case KF_Q_SCREEN: {
-        printf("%s\n", kf_question_text(kb, q));
+        wrap_print(kf_question_text(kb, q), 2, qcol);
         for (int i = 0; i < q->n_screen; i++) {
             const kf_finding_def *d = &kb->findings[q->screen[i]];
             printf("  %2d  %s\n", i + 1, d->label);
@@ -261,8 +270,12 @@ static bool ask_one(const kf_kb *kb, const kf_question *q, kf_findings *f, kf_fi
     }
     case KF_Q_CLARIFY: {
         const kf_finding_def *a = &kb->findings[q->finding], *b = &kb->findings[q->alt];
-        printf("Your words could mean two places.\n  1  %s\n  2  %s\n  3  not sure\n",
-               a->label, b->label);
+        printf(" Your words could mean two places.\n");
+        printf("  1 ");
+        wrap_print(a->label, 5, 4);
+        printf("  2 ");
+        wrap_print(b->label, 5, 4);
+        printf("  3  not sure\n");
         const kf_fact *was = kf_findings_get(f, q->finding);
         kf_side side = was ? was->side : KF_SIDE_NONE;
         for (int tries = 0; tries < 3; tries++) {
@@ -289,7 +302,7 @@ static bool ask_one(const kf_kb *kb, const kf_question *q, kf_findings *f, kf_fi
         return true;
     }
     case KF_Q_FINDING: {
-        wrap_print(kf_question_text(kb, q), 0);
+        wrap_print(kf_question_text(kb, q), 2, qcol);
         const char *s = ask_line(in, "[yes / no / not sure, or your own words] ");
         if (!s || is_quit(s))
             return false;
@@ -393,8 +406,11 @@ int kf_cmd_interview(kf_cli *c, int argc, char **argv)
             const kf_fact *x = &f.v[i];
             if (x->origin != KF_FROM_ANSWER)
                 continue;
-            printf("  %-9s %s%s%s\n", x->state == KF_PRESENT ? "yes" : x->state == KF_ABSENT ? "no" : "not sure",
-                   kb->findings[x->finding].label, x->side ? ", " : "", kf_side_name(x->side));
+            char line[512];
+            snprintf(line, sizeof line, "%s%s%s", kb->findings[x->finding].label,
+                     x->side ? ", " : "", kf_side_name(x->side));
+            printf("  %-9s", x->state == KF_PRESENT ? "yes" : x->state == KF_ABSENT ? "no" : "not sure");
+            wrap_print(line, 12, 11);
         }
     }
     fflush(stdout);
