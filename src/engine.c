@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KF_QS_MAX 14
+#define KF_QS_MAX 12
 #define KF_MIN_GAIN 0.05      /* bits */
 #define KF_MAX_UNSURE 3
 
@@ -131,22 +131,47 @@ static bool evidence_build(const kf_kb *kb, const kf_findings *f, evidence *e, b
     return true;
 }
 
-/* Quickscore.  Returns false when precision was lost. */
+/* Quickscore.  Returns false when precision was lost.  Causes linked to no
+ * positive finding have the same factor in every term, so they leave the
+ * sum and get their closed-form posterior; the loop runs over the others. */
 static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, double *post)
 {
     int nr = e->nr, np = e->np;
-    long double *prod = kf_malloc((size_t)(nr + 1) * sizeof *prod);
-    long double *num = kf_calloc((size_t)(nr + 1), sizeof *num);
-    if (!prod || !num) {
+    int *act = kf_malloc((size_t)(nr + 1) * sizeof *act);     /* indexes into rel */
+    double *prod = kf_malloc((size_t)(nr + 1) * sizeof *prod);
+    double *num = kf_calloc((size_t)(nr + 1), sizeof *num);
+    double *pis = kf_malloc((size_t)(nr + 1) * sizeof *pis);
+    double *leakpow = kf_malloc((size_t)(np + 2) * sizeof *leakpow);
+    if (!act || !prod || !num || !pis || !leakpow) {
+        kf_free(act);
         kf_free(prod);
         kf_free(num);
+        kf_free(pis);
+        kf_free(leakpow);
         return false;
     }
-    long double leakq = 1 - kb->leak;
-    long double Z = 0, maxterm = 0;
+    int na = 0;
+    for (int r = 0; r < nr; r++) {
+        double pi = prior[e->rel[r]];
+        bool pos = false;
+        for (int s = 0; s < np && !pos; s++)
+            pos = e->qpos[r * np + s] != 1;
+        if (!pos) {
+            double q = e->qneg[r];
+            post[e->rel[r]] = pi * q / ((1 - pi) + pi * q);
+            continue;
+        }
+        act[na] = r;
+        pis[na] = pi;
+        prod[na] = e->qneg[r];
+        na++;
+    }
+    /* (1-leak)^(|S|+|N|) for every subset size */
+    leakpow[0] = pow(1 - kb->leak, e->nn);
+    for (int k = 1; k <= np; k++)
+        leakpow[k] = leakpow[k - 1] * (1 - kb->leak);
+    double Z = 0, maxterm = 0;
     unsigned long total = 1UL << np;
-    for (int r = 0; r < nr; r++)
-        prod[r] = e->qneg[r];
     unsigned long gray = 0;
     int size = 0;
     for (unsigned long it = 0; it < total; it++) {
@@ -156,35 +181,33 @@ static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, 
             gray ^= 1UL << s;
             bool in = gray >> s & 1;
             size += in ? 1 : -1;
-            for (int r = 0; r < nr; r++) {
-                long double q = e->qpos[r * np + s];
+            for (int a = 0; a < na; a++) {
+                double q = e->qpos[act[a] * np + s];
                 if (q != 1)
-                    prod[r] = in ? prod[r] * q : prod[r] / q;
+                    prod[a] = in ? prod[a] * q : prod[a] / q;
             }
         }
-        long double G = powl(leakq, size + e->nn);
-        for (int r = 0; r < nr; r++) {
-            double pi = prior[e->rel[r]];
-            G *= (1 - pi) + pi * prod[r];
-        }
-        long double term = (size & 1) ? -G : G;
+        double G = leakpow[size];
+        for (int a = 0; a < na; a++)
+            G *= (1 - pis[a]) + pis[a] * prod[a];
+        double term = (size & 1) ? -G : G;
         Z += term;
-        if (fabsl(term) > maxterm)
-            maxterm = fabsl(term);
-        for (int r = 0; r < nr; r++) {
-            double pi = prior[e->rel[r]];
-            num[r] += term * prod[r] / ((1 - pi) + pi * prod[r]);
-        }
+        if (fabs(term) > maxterm)
+            maxterm = fabs(term);
+        for (int a = 0; a < na; a++)
+            num[a] += term * prod[a] / ((1 - pis[a]) + pis[a] * prod[a]);
     }
-    bool ok = Z > maxterm * 1e-13L * (long double)total && Z > 0;
+    bool ok = Z > 0 && Z > maxterm * 1e-11 * (double)total;
     if (ok)
-        for (int r = 0; r < nr; r++) {
-            double pi = prior[e->rel[r]];
-            double p = (double)(pi * num[r] / Z);
-            post[e->rel[r]] = p < 0 ? 0 : p > 1 ? 1 : p;
+        for (int a = 0; a < na; a++) {
+            double p = pis[a] * num[a] / Z;
+            post[e->rel[act[a]]] = p < 0 ? 0 : p > 1 ? 1 : p;
         }
+    kf_free(act);
     kf_free(prod);
     kf_free(num);
+    kf_free(pis);
+    kf_free(leakpow);
     return ok;
 }
 

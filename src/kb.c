@@ -212,6 +212,7 @@ typedef struct {
     int n_blocks, cap_blocks;
     kf_kb *kb;
     strmap regions, findings, causes, techniques, redflags, words, raw_words, spell, deletes;
+    strmap raw2id;          /* raw lexicon word -> its stem's word id */
     unsigned long long digest;
 } loader;
 
@@ -941,15 +942,16 @@ static void build_causes(loader *L)
                 kb->links[kept++] = *ln;
                 continue;
             }
-            for (int h = 0; h < kb->n_causes; h++) {
+            for (int r = 0; r < kb->n_links; r++) {
+                const kf_link *hl = &kb->links[r];
+                if (hl->finding != ln->finding || hl->mech != KF_MECH_REPORTS ||
+                    hl->p < kb->strengths[1])
+                    continue;
+                int h = hl->cause;
                 kf_cause *hc = &kb->causes[h];
                 if (hc->kind == KF_CAUSE_MUSCLE || hc->kind == KF_CAUSE_MIMIC)
                     continue;
-                bool reports = false;
-                for (int r = 0; r < kb->n_links && !reports; r++)
-                    reports = kb->links[r].cause == h && kb->links[r].finding == ln->finding &&
-                              kb->links[r].mech == KF_MECH_REPORTS &&
-                              kb->links[r].p >= kb->strengths[1];
+                bool reports = true;
                 bool have = false;
                 for (int k = 0; k < hc->n_keeps; k++)
                     have |= hc->keeps[k] == ln->cause;
@@ -1206,10 +1208,18 @@ static void add_raw_word(loader *L, const char *w)
 
 static int word_id_for(loader *L, const char *raw)
 {
+    int id = strmap_get(&L->raw2id, raw, strlen(raw));
+    if (id >= 0)
+        return id;
     char st[64];
     kf_stem(raw, strlen(raw), st, sizeof st);
     add_raw_word(L, raw);
-    return intern_word(L, st);
+    id = intern_word(L, st);
+    /* the raw_words copy of `raw` lives in the arena as long as the map */
+    int ri = strmap_get(&L->raw_words, raw, strlen(raw));
+    if (id >= 0 && ri >= 0 && !strmap_put(&L->raw2id, L->kb->raw_words[ri], id))
+        L->a.oom = true;
+    return id;
 }
 
 static const char *const builtin_negate[] = {
@@ -1492,6 +1502,7 @@ static void loader_free(loader *L)
     strmap_free(&L->raw_words);
     strmap_free(&L->spell);
     strmap_free(&L->deletes);
+    strmap_free(&L->raw2id);
     kf_free(L->blocks);
 }
 
@@ -1557,8 +1568,13 @@ static kf_err finish(loader *L, kf_kb **out)
             kf_phrase *ph = &kb->phrases[i];
             kf_buf key;
             kf_buf_init(&key);
-            for (int w = 0; w < ph->n_words; w++)
-                kf_buf_printf(&key, "%d ", ph->words[w]);
+            for (int w = 0; w < ph->n_words; w++) {
+                /* word id in base 64, 3 printable characters each */
+                char c[3];
+                for (int d = 0; d < 3; d++)
+                    c[d] = (char)('0' + ((ph->words[w] >> (6 * d)) & 63));
+                kf_buf_add(&key, c, 3);
+            }
             if (key.oom) {
                 L->a.oom = true;
                 break;

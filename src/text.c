@@ -233,10 +233,22 @@ static void normalise(const kf_kb *kb, toks *t)
         size_t len = strlen(k.norm);
         const char *fix = kf_kb_spell(kb, k.norm, len);
         char stem[64];
+        int known = -1;          /* the word's own lexicon id, when it has one */
         if (!fix) {
-            kf_stem(k.norm, len, stem, sizeof stem);
-            if (kf_kb_word(kb, stem, strlen(stem)) < 0 && !kf_kb_known_raw(kb, k.norm, len))
+            size_t sl = kf_stem(k.norm, len, stem, sizeof stem);
+            known = kf_kb_word(kb, stem, sl);
+            if (known < 0 && !kf_kb_known_raw(kb, k.norm, len))
                 fix = kf_kb_correct(kb, k.norm, len);
+        }
+        if (!fix) {
+            /* the common case: one word, already stemmed */
+            token *d = push(&out);
+            if (!d)
+                break;
+            *d = k;
+            d->word = known;
+            d->flags = known >= 0 ? kb->word_flags[known] : 0;
+            continue;
         }
         const char *p = fix ? fix : k.norm;
         bool first = true;
