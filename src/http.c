@@ -144,6 +144,19 @@ static bool read_input(const kf_http_req *q, kf_http_reply *rep,
     return rep->status < 400;
 }
 
+/* Every consultation is saved to the journal (docs/JOURNAL.md) unless
+ * KNOTFINDER_NO_SAVE is set; a failure to save is logged, and the person
+ * still gets the answer. */
+static void save_result(const kf_http_req *q, const char *text, const kf_result *r)
+{
+    kf_buf err;
+    kf_buf_init(&err);
+    if (kf_journal_http_save(q, text, r, &err) != KF_OK)
+        fprintf(stderr, "knotfinder serve: a consultation was answered but not saved: %s\n",
+                err.len ? err.s : "unknown error");
+    kf_buf_free(&err);
+}
+
 /* POST /api/v1/consult: the result object, as `knotfinder ask --json`. */
 static void h_consult(const kf_http_req *q, kf_http_reply *rep)
 {
@@ -152,9 +165,10 @@ static void h_consult(const kf_http_req *q, kf_http_reply *rep)
     const char *text;
     if (read_input(q, rep, &f, &text)) {
         kf_result *r = kf_consult(q->kb, &f);
-        if (r)
+        if (r) {
             reply_json(rep, kf_result_json(q->kb, r, text));
-        else
+            save_result(q, text, r);
+        } else
             oom(rep);
         kf_result_free(r);
     }
@@ -204,6 +218,7 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
         asked++;
     } else {
         result = kf_result_json(q->kb, r, text);
+        save_result(q, text, r);
     }
     json_t *found = kf_findings_json(q->kb, &f);
     if (!question || !result || !found) {
@@ -1131,8 +1146,16 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
      * there are threads to race over it. */
     json_object_seed(0);
 
-    if (o.cache >= 0) {
-        s->cache = cache_new(o.cache ? o.cache : 1024);
+    /* An answer from the cache would skip saving the consultation, so the
+     * cache is only used when saving is off (KNOTFINDER_NO_SAVE). */
+    const char *nosave = getenv("KNOTFINDER_NO_SAVE");
+    if (o.cache > 0 && !(nosave && *nosave)) {
+        fprintf(stderr, "knotfinder serve: --cache is ignored while consultations are saved "
+                "to the journal (set KNOTFINDER_NO_SAVE=1 to use it)\n");
+        o.cache = -1;
+    }
+    if (o.cache > 0) {
+        s->cache = cache_new(o.cache);
         if (!s->cache) {
             kf_free(s->web_root);
             kf_free(s);
@@ -1180,6 +1203,7 @@ const char *kf_http_url(const kf_http *s) { return s->url; }
 
 void kf_http_stop(kf_http *s)
 {
+    kf_journal_http_close();
     if (!s)
         return;
     MHD_stop_daemon(s->daemon);        /* closes the listening socket too */

@@ -68,7 +68,7 @@ typedef struct {
     int         threads;    /* <= 0: one per core */
     int         max_conns;  /* <= 0: 1000 */
     int         timeout_s;  /* idle connection timeout; <= 0: 15 */
-    int         cache;      /* answers of pure routes kept: 0: 1024; < 0: none */
+    int         cache;      /* answers of pure routes kept (only when KNOTFINDER_NO_SAVE is set): <= 0 none */
 } kf_http_opts;
 
 typedef struct kf_http kf_http;

@@ -78,7 +78,7 @@ mkdir -p "$tmp/www" "$tmp/nginx/logs" "$tmp/nginx/tmp"
 start_server() {   # name [options]
     name=$1
     shift
-    "$bin" --kb "$root/kb" --web "$tmp/www" serve --port 0 --threads "$workers" "$@" \
+    KNOTFINDER_NO_SAVE=1 "$bin" --kb "$root/kb" --web "$tmp/www" serve --port 0 --threads "$workers" "$@" \
         >"$tmp/$name.out" 2>"$tmp/$name.err" &
 }
 wait_port() {   # name pid
@@ -92,9 +92,9 @@ wait_port() {   # name pid
     cat "$tmp/$1.err" >&2
     return 1
 }
-start_server server
+start_server server --cache 4096
 server_pid=$!
-start_server server2 --cache 0
+start_server server2
 server2_pid=$!
 port=$(wait_port server "$server_pid")
 port2=$(wait_port server2 "$server2_pid")
