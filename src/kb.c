@@ -1445,6 +1445,26 @@ static void build_lexicon(loader *L)
             for (int m = 0; m < np; m++) {
                 char **w;
                 int nw = phrase_words(L, phr[m], &w);
+                /* The reader fixes known misspellings before matching, so a
+                 * phrase word with a fix ("scapula" if someone listed it)
+                 * is matched in its fixed form, which may be two words. */
+                char **fixed = arena_alloc(&L->a, (size_t)(nw * 4 + 1) * sizeof *fixed);
+                if (!fixed)
+                    return;
+                int nfx = 0;
+                for (int x = 0; x < nw; x++) {
+                    int si = strmap_get(&L->spell, w[x], strlen(w[x]));
+                    if (si < 0) {
+                        fixed[nfx++] = w[x];
+                        continue;
+                    }
+                    char **fw;
+                    int nfw = phrase_words(L, kb->spell_to[si], &fw);
+                    for (int y = 0; y < nfw && y < 4; y++)
+                        fixed[nfx++] = fw[y];
+                }
+                w = fixed;
+                nw = nfx;
                 int *ids = arena_alloc(&L->a, (size_t)(nw ? nw : 1) * sizeof *ids);
                 if (!ids)
                     return;

@@ -562,6 +562,13 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                 is_word(&v[j], "although") || is_word(&v[j], "except") || is_word(&v[j], "yet") ||
                 is_word(&v[j], "until") || is_word(&v[j], "til") || is_word(&v[j], "till"))
                 break;
+            /* "and" opening a new clause ("and my physio says ...") ends it */
+            if (is_word(&v[j], "and") && j + 1 < n &&
+                (is_word(&v[j + 1], "my") || is_word(&v[j + 1], "i") || is_word(&v[j + 1], "im") ||
+                 is_word(&v[j + 1], "it") || is_word(&v[j + 1], "he") || is_word(&v[j + 1], "she") ||
+                 is_word(&v[j + 1], "they") || is_word(&v[j + 1], "the") ||
+                 is_word(&v[j + 1], "then") || is_word(&v[j + 1], "now")))
+                break;
             if (!skippable(&v[j]))
                 words++;
             for (int k = 0; k < nm; k++)

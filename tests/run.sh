@@ -55,6 +55,7 @@ suite "unit tests" units build
 suite "knowledge base: check and vocabulary" python3 tests/kb/vocab.py build/knotfinder ../shared/cases/VOCABULARY.md
 suite "golden cases" run_if tests/golden/run.sh
 suite "golden CLI transcripts" run_if tests/golden/cli.sh
+suite "golden lexicon readings" run_if tests/golden/lexicon.sh
 suite "article evaluation" tests/eval/check.sh
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do
@@ -69,6 +70,7 @@ if [ "$QUICK" -eq 0 ]; then
   suite "unit tests (ASan+UBSan)" units build/san
   suite "golden cases (ASan+UBSan)" run_if tests/golden/run.sh
   suite "golden CLI transcripts (ASan+UBSan)" run_if tests/golden/cli.sh
+  suite "golden lexicon readings (ASan+UBSan)" run_if tests/golden/lexicon.sh
   suite "article evaluation (ASan+UBSan)" tests/eval/check.sh
   suite "HTTP API (ASan+UBSan)" run_if tests/api/run.sh
 fi
