@@ -142,7 +142,9 @@ static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, 
     double *num = kf_calloc((size_t)(nr + 1), sizeof *num);
     double *pis = kf_malloc((size_t)(nr + 1) * sizeof *pis);
     double *leakpow = kf_malloc((size_t)(np + 2) * sizeof *leakpow);
-    if (!act || !prod || !num || !pis || !leakpow) {
+    double *g = kf_malloc((size_t)(nr + 1) * sizeof *g);
+    if (!act || !prod || !num || !pis || !leakpow || !g) {
+        kf_free(g);
         kf_free(act);
         kf_free(prod);
         kf_free(num);
@@ -166,6 +168,29 @@ static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, 
         prod[na] = e->qneg[r];
         na++;
     }
+    /* For each positive finding, the active causes it is linked to, so a
+     * Gray-code step touches only those. */
+    int *lk_start = kf_malloc((size_t)(np + 1) * sizeof *lk_start);
+    int *lk = kf_malloc((size_t)(na * np + 1) * sizeof *lk);
+    if (!lk_start || !lk) {
+        kf_free(lk_start);
+        kf_free(lk);
+        kf_free(g);
+        kf_free(act);
+        kf_free(prod);
+        kf_free(num);
+        kf_free(pis);
+        kf_free(leakpow);
+        return false;
+    }
+    int nl = 0;
+    for (int s = 0; s < np; s++) {
+        lk_start[s] = nl;
+        for (int a = 0; a < na; a++)
+            if (e->qpos[act[a] * np + s] != 1)
+                lk[nl++] = a;
+    }
+    lk_start[np] = nl;
     /* (1-leak)^(|S|+|N|) for every subset size */
     leakpow[0] = pow(1 - kb->leak, e->nn);
     for (int k = 1; k <= np; k++)
@@ -181,21 +206,23 @@ static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, 
             gray ^= 1UL << s;
             bool in = gray >> s & 1;
             size += in ? 1 : -1;
-            for (int a = 0; a < na; a++) {
+            for (int k = lk_start[s]; k < lk_start[s + 1]; k++) {
+                int a = lk[k];
                 double q = e->qpos[act[a] * np + s];
-                if (q != 1)
-                    prod[a] = in ? prod[a] * q : prod[a] / q;
+                prod[a] = in ? prod[a] * q : prod[a] / q;
             }
         }
         double G = leakpow[size];
-        for (int a = 0; a < na; a++)
-            G *= (1 - pis[a]) + pis[a] * prod[a];
+        for (int a = 0; a < na; a++) {
+            g[a] = (1 - pis[a]) + pis[a] * prod[a];
+            G *= g[a];
+        }
         double term = (size & 1) ? -G : G;
         Z += term;
         if (fabs(term) > maxterm)
             maxterm = fabs(term);
         for (int a = 0; a < na; a++)
-            num[a] += term * prod[a] / ((1 - pis[a]) + pis[a] * prod[a]);
+            num[a] += term * prod[a] / g[a];
     }
     bool ok = Z > 0 && Z > maxterm * 1e-11 * (double)total;
     if (ok)
@@ -203,6 +230,9 @@ static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, 
             double p = pis[a] * num[a] / Z;
             post[e->rel[act[a]]] = p < 0 ? 0 : p > 1 ? 1 : p;
         }
+    kf_free(lk_start);
+    kf_free(lk);
+    kf_free(g);
     kf_free(act);
     kf_free(prod);
     kf_free(num);

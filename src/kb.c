@@ -220,6 +220,7 @@ typedef struct {
 typedef struct {
     arena a;
     strmap regions, findings, causes, techniques, words, spell, raw_words, deletes;
+    strmap raw2id;          /* lexicon word as written -> its stem's word id */
 } kb_priv;
 
 static void err_at(loader *L, const char *file, int line, const char *fmt, ...)
@@ -1675,6 +1676,8 @@ static kf_err finish(loader *L, kf_kb **out)
     priv->spell = L->spell;
     priv->raw_words = L->raw_words;
     priv->deletes = L->deletes;
+    priv->raw2id = L->raw2id;
+    memset(&L->raw2id, 0, sizeof L->raw2id);
     memset(&L->spell, 0, sizeof L->spell);
     memset(&L->raw_words, 0, sizeof L->raw_words);
     memset(&L->deletes, 0, sizeof L->deletes);
@@ -1770,6 +1773,7 @@ void kf_kb_free(kf_kb *kb)
     strmap_free(&p->spell);
     strmap_free(&p->raw_words);
     strmap_free(&p->deletes);
+    strmap_free(&p->raw2id);
     arena a = p->a;      /* kb itself lives in the arena */
     kf_free(p);
     arena_free(&a);
@@ -1863,4 +1867,9 @@ const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
             return kb->raw_words[i];
     }
     return NULL;
+}
+
+int kf_kb_raw_word(const kf_kb *kb, const char *word, size_t len)
+{
+    return strmap_get(&((const kb_priv *)kb->priv)->raw2id, word, len);
 }

@@ -160,6 +160,9 @@ int kf_kb_word(const kf_kb *kb, const char *stem, size_t len);
 const char *kf_kb_spell(const kf_kb *kb, const char *word, size_t len);
 /* True when `word` (lower case, unstemmed) appears in the lexicon. */
 bool kf_kb_known_raw(const kf_kb *kb, const char *word, size_t len);
+/* The word id of a lexicon word as written (unstemmed), or -1: saves
+ * stemming the words the lexicon already knows. */
+int kf_kb_raw_word(const kf_kb *kb, const char *word, size_t len);
 /* A lexicon word one edit away from `word` (5+ letters), or NULL. */
 const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len);
 

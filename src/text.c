@@ -234,7 +234,7 @@ static void normalise(const kf_kb *kb, toks *t)
         const char *fix = kf_kb_spell(kb, k.norm, len);
         char stem[64];
         int known = -1;          /* the word's own lexicon id, when it has one */
-        if (!fix) {
+        if (!fix && (known = kf_kb_raw_word(kb, k.norm, len)) < 0) {
             size_t sl = kf_stem(k.norm, len, stem, sizeof stem);
             known = kf_kb_word(kb, stem, sl);
             if (known < 0 && !kf_kb_known_raw(kb, k.norm, len))
