@@ -170,7 +170,7 @@ static int unit_days(const char *w)
 
 static bool is_word(const token *k, const char *w)
 {
-    return k->kind == T_WORD && !strcmp(k->norm, w);
+    return k->kind == T_WORD && k->norm[0] == w[0] && !strcmp(k->norm, w);
 }
 
 /* Value of a number token or number word, or -1. */
@@ -221,6 +221,13 @@ static bool side_word_ok(const token *v, int n, int i)
 static void normalise(const kf_kb *kb, toks *t)
 {
     toks out = { 0 };
+    /* most words stay one token: size the new array once */
+    out.v = kf_malloc((size_t)(t->n + 16) * sizeof *out.v);
+    if (!out.v) {
+        t->oom = true;
+        return;
+    }
+    out.cap = t->n + 16;
     for (int i = 0; i < t->n; i++) {
         token k = t->v[i];
         if (k.kind != T_WORD) {
