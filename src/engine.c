@@ -50,9 +50,9 @@ static void evidence_free(evidence *e)
 static double max_link(const kf_kb *kb, int f)
 {
     double m = 0;
-    for (int i = 0; i < kb->n_links; i++)
-        if (kb->links[i].finding == f && kb->links[i].p > m)
-            m = kb->links[i].p;
+    for (int i = kb->flink_first[f]; i < kb->flink_first[f + 1]; i++)
+        if (kb->links[kb->flink[i]].p > m)
+            m = kb->links[kb->flink[i]].p;
     return m;
 }
 
@@ -463,24 +463,21 @@ static double entropy(const double *p, const int *idx, int n)
 /* Expected information gain of asking about finding `fd`, approximated by
  * updating each cause's marginal on its own (fast, deterministic). */
 static double gain_of(const kf_kb *kb, const double *post, const int *top, int nt, int fd,
-                      double *tmp_pos, double *tmp_neg)
+                      double *pj, double *tmp_pos, double *tmp_neg)
 {
     double leakq = 1 - kb->leak;
     /* P(f absent) ~ (1-leak) prod_j (1 - p_j p_jf) */
     double absent_all = leakq;
-    double *pj = kf_calloc((size_t)kb->n_causes, sizeof *pj);
-    if (!pj)
-        return 0;
-    for (int i = 0; i < kb->n_links; i++)
-        if (kb->links[i].finding == fd) {
-            pj[kb->links[i].cause] = kb->links[i].p;
-            absent_all *= 1 - post[kb->links[i].cause] * kb->links[i].p;
-        }
-    double pf = 1 - absent_all;
-    if (pf <= 1e-9 || pf >= 1 - 1e-9) {
-        kf_free(pj);
-        return 0;
+    for (int i = 0; i < nt; i++)
+        pj[top[i]] = 0;
+    for (int k = kb->flink_first[fd]; k < kb->flink_first[fd + 1]; k++) {
+        const kf_link *ln = &kb->links[kb->flink[k]];
+        pj[ln->cause] = ln->p;
+        absent_all *= 1 - post[ln->cause] * ln->p;
     }
+    double pf = 1 - absent_all;
+    if (pf <= 1e-9 || pf >= 1 - 1e-9)
+        return 0;
     for (int i = 0; i < nt; i++) {
         int c = top[i];
         double others = absent_all / (1 - post[c] * pj[c]);
@@ -488,7 +485,6 @@ static double gain_of(const kf_kb *kb, const double *post, const int *top, int n
         tmp_pos[c] = post[c] * pfc / pf;
         tmp_neg[c] = post[c] * (1 - pfc) / (1 - pf);
     }
-    kf_free(pj);
     double h = entropy(post, top, nt);
     double hp = entropy(tmp_pos, top, nt), hn = entropy(tmp_neg, top, nt);
     return h - (pf * hp + (1 - pf) * hn);
@@ -518,8 +514,9 @@ static kf_question best_question(const kf_kb *kb, const kf_findings *f, const do
     int nt = kb->n_causes < 8 ? kb->n_causes : 8;
     double *tp = kf_calloc((size_t)kb->n_causes, sizeof *tp);
     double *tn = kf_calloc((size_t)kb->n_causes, sizeof *tn);
+    double *pj = kf_calloc((size_t)kb->n_causes, sizeof *pj);
     bool *cand = kf_calloc((size_t)kb->n_findings + 1, sizeof *cand);
-    if (!tp || !tn || !cand)
+    if (!tp || !tn || !pj || !cand)
         goto out;
     for (int i = 0; i < nt; i++) {
         const kf_cause *c = &kb->causes[order[i]];
@@ -532,7 +529,7 @@ static kf_question best_question(const kf_kb *kb, const kf_findings *f, const do
         if (!cand[fd] || !d->question || d->kind == KF_FIND_REDFLAG ||
             d->kind == KF_FIND_FOLLOWUP || has_fact(f, fd))
             continue;
-        double g = gain_of(kb, post, order, nt, fd, tp, tn);
+        double g = gain_of(kb, post, order, nt, fd, pj, tp, tn);
         if (getenv("KF_DEBUG") && g > 0.02)
             fprintf(stderr, "  gain %.3f %s\n", g, d->id);
         if (g > best) {
@@ -545,6 +542,7 @@ static kf_question best_question(const kf_kb *kb, const kf_findings *f, const do
 out:
     kf_free(tp);
     kf_free(tn);
+    kf_free(pj);
     kf_free(cand);
     return q;
 }

@@ -982,6 +982,24 @@ static void build_causes(loader *L)
             if (kb->links[q].cause == i)
                 k->links[k->n_links++] = q;
     }
+    /* Links by finding, for the engine's per-finding loops. */
+    kb->flink_first = arena_alloc(&L->a, (size_t)(kb->n_findings + 2) * sizeof(int));
+    kb->flink = arena_alloc(&L->a, (size_t)(kb->n_links + 1) * sizeof(int));
+    if (!kb->flink_first || !kb->flink)
+        return;
+    for (int q = 0; q < kb->n_links; q++)
+        kb->flink_first[kb->links[q].finding + 1]++;
+    for (int f = 0; f < kb->n_findings; f++)
+        kb->flink_first[f + 1] += kb->flink_first[f];
+    {
+        int *fill = arena_alloc(&L->a, (size_t)(kb->n_findings + 1) * sizeof(int));
+        if (!fill)
+            return;
+        for (int q = 0; q < kb->n_links; q++) {
+            int f = kb->links[q].finding;
+            kb->flink[kb->flink_first[f] + fill[f]++] = q;
+        }
+    }
     /* Default explanation text for links written without one. */
     for (int q = 0; q < kb->n_links; q++) {
         kf_link *ln = &kb->links[q];

@@ -116,6 +116,9 @@ struct kf_kb {
     kf_finding_def *findings;    int n_findings;
     kf_cause       *causes;      int n_causes;
     kf_link        *links;       int n_links;
+    /* Links by finding: flink[flink_first[f] .. flink_first[f+1]) index links. */
+    int            *flink_first;
+    int            *flink;
     kf_technique   *techniques;  int n_techniques;
     kf_redflag     *redflags;    int n_redflags;
     kf_phrase      *phrases;     int n_phrases;
