@@ -23,7 +23,7 @@ typedef enum { T_WORD, T_NUM, T_COMMA, T_STOP } tok_kind;   /* STOP: end of sent
 typedef struct {
     tok_kind kind;
     int      start, len;      /* bytes in the original text */
-    char     norm[48];        /* lower-case word, apostrophes removed */
+    char     norm[32];        /* lower-case word, apostrophes removed (longer words cut) */
     int      word;            /* lexicon word id or -1 */
     unsigned char flags;      /* kf_word_flag of that word */
     long     num;             /* T_NUM value */
@@ -181,7 +181,7 @@ static long num_value(const token *k)
     if (k->kind != T_WORD)
         return -1;
     for (size_t i = 0; i < KF_ARRAY_LEN(number_words); i++)
-        if (!strcmp(k->norm, number_words[i].w))
+        if (k->norm[0] == number_words[i].w[0] && !strcmp(k->norm, number_words[i].w))
             return number_words[i].v;
     return -1;
 }
