@@ -38,7 +38,8 @@ static void *arena_alloc(arena *a, size_t n)
     n = (n + 15) & ~(size_t)15;
     if (!a->head || a->head->used + n > a->head->cap) {
         size_t cap = n > 65536 ? n : 65536;
-        arena_chunk *c = kf_malloc(sizeof *c + cap);
+        /* calloc: fresh pages come zeroed, so allocations need no memset */
+        arena_chunk *c = kf_calloc(1, sizeof *c + cap);
         if (!c) {
             a->oom = true;
             return NULL;
@@ -50,7 +51,6 @@ static void *arena_alloc(arena *a, size_t n)
     }
     void *p = a->head->data + a->head->used;
     a->head->used += n;
-    memset(p, 0, n);
     return p;
 }
 
@@ -887,6 +887,7 @@ static void build_causes(loader *L)
             err_at(L, b->file, b->line, "mimic %s needs a triage 'level'", b->id);
         k->source = get(b, "source", NULL);
         need_source(L, b);
+        int first_link = kb->n_links;
         for (int m = 0; m < b->n_kvs; m++)
             for (size_t mk = 0; mk < KF_ARRAY_LEN(mech_keys); mk++)
                 if (!strcmp(b->kvs[m].key, mech_keys[mk]) && kb->n_links < room) {
@@ -896,9 +897,10 @@ static void build_causes(loader *L)
                     build_link(L, b, c, &b->kvs[m], (kf_mechanism)mk, ln);
                     if (ln->finding < 0)
                         continue;
-                    /* The same finding twice for one cause: keep the stronger. */
+                    /* The same finding twice for one cause is an error.  This
+                     * cause's links are the last ones added, from first_link. */
                     bool dup = false;
-                    for (int q = 0; q < kb->n_links; q++)
+                    for (int q = first_link; q < kb->n_links; q++)
                         if (kb->links[q].cause == c && kb->links[q].finding == ln->finding) {
                             err_at(L, b->file, b->kvs[m].line,
                                    "%s links to %s twice; keep one link per finding",
