@@ -137,21 +137,16 @@ static bool evidence_build(const kf_kb *kb, const kf_findings *f, evidence *e, b
 static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, double *post)
 {
     int nr = e->nr, np = e->np;
-    int *act = kf_malloc((size_t)(nr + 1) * sizeof *act);     /* indexes into rel */
-    double *prod = kf_malloc((size_t)(nr + 1) * sizeof *prod);
-    double *num = kf_calloc((size_t)(nr + 1), sizeof *num);
-    double *pis = kf_malloc((size_t)(nr + 1) * sizeof *pis);
-    double *leakpow = kf_malloc((size_t)(np + 2) * sizeof *leakpow);
-    double *g = kf_malloc((size_t)(nr + 1) * sizeof *g);
-    if (!act || !prod || !num || !pis || !leakpow || !g) {
-        kf_free(g);
-        kf_free(act);
-        kf_free(prod);
-        kf_free(num);
-        kf_free(pis);
-        kf_free(leakpow);
+    /* One allocation holds every scratch array. */
+    size_t nd = 4 * (size_t)(nr + 1) + (size_t)np + 2;
+    size_t ni = (size_t)(nr + 1) + (size_t)(np + 1) + (size_t)nr * (size_t)np + 1;
+    double *mem = kf_calloc(nd * sizeof(double) + ni * sizeof(int), 1);
+    if (!mem)
         return false;
-    }
+    double *prod = mem, *num = prod + nr + 1, *pis = num + nr + 1, *g = pis + nr + 1;
+    double *leakpow = g + nr + 1;
+    int *act = (int *)(mem + nd);                   /* indexes into rel */
+    int *lk_start = act + nr + 1, *lk = lk_start + np + 1;
     int na = 0;
     for (int r = 0; r < nr; r++) {
         double pi = prior[e->rel[r]];
@@ -170,19 +165,6 @@ static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, 
     }
     /* For each positive finding, the active causes it is linked to, so a
      * Gray-code step touches only those. */
-    int *lk_start = kf_malloc((size_t)(np + 1) * sizeof *lk_start);
-    int *lk = kf_malloc((size_t)(na * np + 1) * sizeof *lk);
-    if (!lk_start || !lk) {
-        kf_free(lk_start);
-        kf_free(lk);
-        kf_free(g);
-        kf_free(act);
-        kf_free(prod);
-        kf_free(num);
-        kf_free(pis);
-        kf_free(leakpow);
-        return false;
-    }
     int nl = 0;
     for (int s = 0; s < np; s++) {
         lk_start[s] = nl;
@@ -230,14 +212,7 @@ static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, 
             double p = pis[a] * num[a] / Z;
             post[e->rel[act[a]]] = p < 0 ? 0 : p > 1 ? 1 : p;
         }
-    kf_free(lk_start);
-    kf_free(lk);
-    kf_free(g);
-    kf_free(act);
-    kf_free(prod);
-    kf_free(num);
-    kf_free(pis);
-    kf_free(leakpow);
+    kf_free(mem);
     return ok;
 }
 

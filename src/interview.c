@@ -126,31 +126,14 @@ static const kf_fact *read_words(const kf_kb *kb, const char *s, kf_findings *f,
 }
 
 /* Prints `s` wrapped to 80 columns; continuation lines are indented by
- * `indent` spaces.  The text may already be preceded on the line by `col`
- * characters. */
+ * `indent` spaces; the line already holds `col` characters. */
 static void wrap_print(const char *s, int indent, int col)
 {
-    const char *p = s;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        const char *w = p;
-        while (*p && *p != ' ')
-            p++;
-        int wl = (int)(p - w);
-        if (!wl)
-            break;
-        if (col > indent && col + 1 + wl > 80) {
-            printf("\n%*s", indent, "");
-            col = indent;
-        } else if (col > 0 && col != indent) {
-            putchar(' ');
-            col++;
-        }
-        printf("%.*s", wl, w);
-        col += wl;
-    }
-    putchar('\n');
+    kf_buf b;
+    kf_buf_init(&b);
+    kf_wrap(&b, s, indent, 80, col);
+    fputs(b.s ? b.s : "\n", stdout);
+    kf_buf_free(&b);
 }
 
 /* Parses "3r 5l 12, 7 both" into region findings; returns how many. */
@@ -271,10 +254,10 @@ static bool ask_one(const kf_kb *kb, const kf_question *q, kf_findings *f, kf_fi
     case KF_Q_CLARIFY: {
         const kf_finding_def *a = &kb->findings[q->finding], *b = &kb->findings[q->alt];
         printf(" Your words could mean two places.\n");
-        printf("  1 ");
-        wrap_print(a->label, 5, 4);
-        printf("  2 ");
-        wrap_print(b->label, 5, 4);
+        printf("  1  ");
+        wrap_print(a->label, 5, 5);
+        printf("  2  ");
+        wrap_print(b->label, 5, 5);
         printf("  3  not sure\n");
         const kf_fact *was = kf_findings_get(f, q->finding);
         kf_side side = was ? was->side : KF_SIDE_NONE;

@@ -549,6 +549,32 @@ static double parse_strength(loader *L, const char *file, int line, const char *
     return d;
 }
 
+/* Reads the enumerated value of `key` (one of names[0..n)); returns its
+ * index, or `dflt` after an error naming the value and the choices (when the
+ * key is missing and `required`, or has a value not in the list). */
+static int parse_enum(loader *L, const block *b, const char *key, const char *const *names,
+                      int n, bool required, int dflt)
+{
+    int line;
+    const char *v = get(b, key, &line);
+    if (!v && !required)
+        return dflt;
+    for (int j = 0; v && j < n; j++)
+        if (!strcmp(v, names[j]))
+            return j;
+    char choices[256] = "";
+    for (int j = 0; j < n; j++) {
+        strncat(choices, names[j], sizeof choices - strlen(choices) - 1);
+        if (j + 1 < n)
+            strncat(choices, j + 2 < n ? ", " : " or ", sizeof choices - strlen(choices) - 1);
+    }
+    if (v)
+        err_at(L, b->file, line, "%s %s: %s '%s' is not one of %s", b->kind, b->id, key, v, choices);
+    else
+        err_at(L, b->file, line, "%s %s has no %s (one of %s)", b->kind, b->id, key, choices);
+    return dflt;
+}
+
 static void need_source(loader *L, const block *b)
 {
     if (!get(b, "source", NULL))
@@ -759,17 +785,9 @@ static void build_findings(loader *L)
             f->label = b->id;
         }
         f->question = get(b, "question", NULL);
-        const char *kind = get(b, "kind", &line);
-        f->kind = KF_FIND_SYMPTOM;
-        if (kind) {
-            size_t j = 0;
-            while (j < KF_ARRAY_LEN(finding_kinds) && strcmp(kind, finding_kinds[j]))
-                j++;
-            if (j == KF_ARRAY_LEN(finding_kinds))
-                err_at(L, b->file, line, "finding %s: unknown kind '%s'", b->id, kind);
-            else
-                f->kind = (kf_finding_kind)j;
-        }
+        f->kind = (kf_finding_kind)parse_enum(L, b, "kind", finding_kinds,
+                                              (int)KF_ARRAY_LEN(finding_kinds), false,
+                                              KF_FIND_SYMPTOM);
         f->sided = parse_bool(L, b, "sided", false);
         f->source = get(b, "source", NULL);
         need_source(L, b);
@@ -847,14 +865,8 @@ static void build_causes(loader *L)
         kf_cause *k = &kb->causes[c];
         int line;
         k->id = b->id;
-        const char *kind = get(b, "kind", &line);
-        size_t j = 0;
-        while (kind && j < KF_ARRAY_LEN(cause_kinds) && strcmp(kind, cause_kinds[j]))
-            j++;
-        if (!kind || j == KF_ARRAY_LEN(cause_kinds))
-            err_at(L, b->file, line, "cause %s: kind must be muscle, habit, body or mimic", b->id);
-        else
-            k->kind = (kf_cause_kind)j;
+        k->kind = (kf_cause_kind)parse_enum(L, b, "kind", cause_kinds,
+                                            (int)KF_ARRAY_LEN(cause_kinds), true, KF_CAUSE_MUSCLE);
         k->name = get(b, "name", NULL);
         if (!k->name) {
             err_at(L, b->file, b->line, "cause %s has no name", b->id);
@@ -1043,15 +1055,8 @@ static void build_techniques(loader *L)
             err_at(L, b->file, b->line, "technique %s has no name", b->id);
             k->name = b->id;
         }
-        const char *kind = get(b, "kind", &line);
-        size_t j = 0;
-        while (kind && j < KF_ARRAY_LEN(tech_kinds) && strcmp(kind, tech_kinds[j]))
-            j++;
-        if (!kind || j == KF_ARRAY_LEN(tech_kinds))
-            err_at(L, b->file, line, "technique %s: kind must be one of release, stretch, "
-                   "strengthen, habit, thermal, therapist, doctor", b->id);
-        else
-            k->kind = (kf_tech_kind)j;
+        k->kind = (kf_tech_kind)parse_enum(L, b, "kind", tech_kinds,
+                                           (int)KF_ARRAY_LEN(tech_kinds), true, KF_TECH_RELEASE);
         int n = 0;
         for (int m = 0; m < b->n_kvs; m++)
             n += !strcmp(b->kvs[m].key, "step");

@@ -43,9 +43,7 @@ const char *kf_question_text(const kf_kb *kb, const kf_question *q)
     }
 }
 
-/* Appends `s` wrapped at `width`, each line starting with `indent` spaces
- * (the first line too unless `first_done`). */
-static void wrap(kf_buf *b, const char *s, int indent, int width, int col)
+void kf_wrap(kf_buf *b, const char *s, int indent, int width, int col)
 {
     if (col == 0)
         for (int i = 0; i < indent; i++)
@@ -132,26 +130,26 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     /* 1. Triage, always first. */
     const char *bar = r->triage >= KF_TRIAGE_SOON ? "!!" : r->triage == KF_TRIAGE_MENTION ? " !" : "  ";
     kf_buf_printf(out, "%s TRIAGE: %s\n", bar, kf_triage_id(r->triage));
-    wrap(out, triage_banner(r->triage), 3, width, 0);
+    kf_wrap(out, triage_banner(r->triage), 3, width, 0);
     for (int i = 0; i < r->n_flags; i++)
-        wrap(out, kb->redflags[r->flags[i]].message, 5, width, 0);
+        kf_wrap(out, kb->redflags[r->flags[i]].message, 5, width, 0);
     if (!r->n_flags && r->triage >= KF_TRIAGE_MENTION && r->n_causes) {
         const kf_cause *c = &kb->causes[r->causes[0].cause];
         kf_buf_printf(&line, "What you describe fits %s better than a muscle knot.", c->name);
-        wrap(out, line.s, 5, width, 0);
+        kf_wrap(out, line.s, 5, width, 0);
         line.len = 0;
     }
 
     /* What was read. */
     if (r->unrecognised) {
         heading(out, "What I understood");
-        wrap(out, "I could not find anything I recognise in your words, so I will not guess. "
+        kf_wrap(out, "I could not find anything I recognise in your words, so I will not guess. "
                   "Where does it hurt? For example: \"a knot between my right shoulder blade "
                   "and spine\", \"the top of my left shoulder\", \"under my arm\". Saying what "
                   "you do most of the day (desk, phone, lifting, sleeping on one side) helps too.",
              2, width, 0);
         kf_buf_printf(out, "\n");
-        wrap(out, kf_disclaimer, 0, width, 0);
+        kf_wrap(out, kf_disclaimer, 0, width, 0);
         kf_buf_free(&line);
         return;
     }
@@ -170,7 +168,7 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
         }
         if (x->alt >= 0)
             kf_buf_printf(&line, " [or perhaps: %s]", kb->findings[x->alt].label);
-        wrap(out, line.s, 2, width, 0);
+        kf_wrap(out, line.s, 2, width, 0);
     }
     const kf_findings *f = &r->findings;
     if (f->age >= 0 || f->weeks_pregnant >= 0 || f->duration_days >= 0 || f->dominant) {
@@ -181,7 +179,7 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
         if (f->duration_days >= 0) kf_buf_printf(&line, " going on for about %d days;", f->duration_days);
         if (f->dominant) kf_buf_printf(&line, " %s-handed;", kf_side_name(f->dominant));
         line.s[line.len - 1] = '\0';
-        wrap(out, line.s, 2, width, 0);
+        kf_wrap(out, line.s, 2, width, 0);
     }
 
     /* 2. Causes. */
@@ -204,10 +202,10 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
             kf_buf_printf(&line, ", %s", rk->side == KF_SIDE_BOTH ? "both sides" : kf_side_name(rk->side));
         if (c->kind == KF_CAUSE_MIMIC)
             kf_buf_puts(&line, " [needs a doctor]");
-        wrap(out, line.s, 2, width, 0);
+        kf_wrap(out, line.s, 2, width, 0);
         /* What the cause is: for the leader, the others keep to their why. */
         if (c->about && i == 0)
-            wrap(out, c->about, 5, width, 0);
+            kf_wrap(out, c->about, 5, width, 0);
         for (int k = 0; k < rk->n_reasons && k < 4; k++) {
             const kf_reason *re = &rk->reasons[k];
             line.len = 0;
@@ -221,12 +219,12 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                 }
                 kf_buf_printf(&line, "%s. %s", kb->findings[re->finding].label, re->why);
             }
-            wrap(out, line.s, 5, width, 0);
+            kf_wrap(out, line.s, 5, width, 0);
         }
         if (rk->kept_by >= 0) {
             line.len = 0;
             kf_buf_printf(&line, "kept going by: %s.", kb->causes[rk->kept_by].name);
-            wrap(out, line.s, 5, width, 0);
+            kf_wrap(out, line.s, 5, width, 0);
         }
     }
 
@@ -243,37 +241,37 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
             if (s->side)
                 kf_buf_printf(&line, ", %s", s->side == KF_SIDE_BOTH ? "both sides" : kf_side_name(s->side));
             kf_buf_puts(&line, ")");
-            wrap(out, line.s, 2, width, 0);
+            kf_wrap(out, line.s, 2, width, 0);
             for (int k = 0; k < t->n_steps; k++) {
                 line.len = 0;
                 kf_buf_printf(&line, "%c) %s", 'a' + (k % 26), t->steps[k]);
-                wrap(out, line.s, 7, width, 0);
+                kf_wrap(out, line.s, 7, width, 0);
             }
             if (t->dose) {
                 line.len = 0;
                 kf_buf_printf(&line, "how long, how often: %s", t->dose);
-                wrap(out, line.s, 5, width, 0);
+                kf_wrap(out, line.s, 5, width, 0);
             }
             if (t->work_s > 0) {
                 line.len = 0;
                 kf_buf_printf(&line, "timer: knotfinder do %s", t->id);
-                wrap(out, line.s, 5, width, 0);
+                kf_wrap(out, line.s, 5, width, 0);
             }
             if (t->caution) {
                 line.len = 0;
                 kf_buf_printf(&line, "careful: %s", t->caution);
-                wrap(out, line.s, 5, width, 0);
+                kf_wrap(out, line.s, 5, width, 0);
             }
         }
     }
     if (r->n_massage && r->triage < KF_TRIAGE_SOON) {
         heading(out, "For your massage therapist");
-        wrap(out, "Please work on these muscles, not only on the spot that hurts:", 2, width, 0);
+        kf_wrap(out, "Please work on these muscles, not only on the spot that hurts:", 2, width, 0);
         for (int i = 0; i < r->n_massage; i++) {
             line.len = 0;
             kf_buf_printf(&line, "- %s", kb->causes[r->massage[i]].name);
             side_suffix(&line, r->massage_side[i]);
-            wrap(out, line.s, 4, width, 0);
+            kf_wrap(out, line.s, 4, width, 0);
         }
     }
 
@@ -284,15 +282,15 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
             line.len = 0;
             kf_buf_printf(&line, "Is it %s, or %s?", kb->findings[r->next.finding].label,
                           kb->findings[r->next.alt].label);
-            wrap(out, line.s, 2, width, 0);
+            kf_wrap(out, line.s, 2, width, 0);
         } else
-            wrap(out, kf_question_text(kb, &r->next), 2, width, 0);
-        wrap(out, "(Add the answer to your description, or run: knotfinder interview)", 2, width, 0);
+            kf_wrap(out, kf_question_text(kb, &r->next), 2, width, 0);
+        kf_wrap(out, "(Add the answer to your description, or run: knotfinder interview)", 2, width, 0);
     }
     if (r->approximate)
-        wrap(out, "\n(Many findings: the scores are an approximation.)", 0, width, 0);
+        kf_wrap(out, "\n(Many findings: the scores are an approximation.)", 0, width, 0);
     kf_buf_puts(out, "\n");
-    wrap(out, kf_disclaimer, 0, width, 0);
+    kf_wrap(out, kf_disclaimer, 0, width, 0);
     kf_buf_free(&line);
 }
 

@@ -32,6 +32,12 @@ json_t *kf_findings_json(const kf_kb *kb, const kf_findings *f);
 kf_err kf_findings_from_json(const kf_kb *kb, json_t *in, kf_findings *out,
                              kf_buf *err);
 
+/* Appends `s` wrapped at `width` columns (UTF-8 aware), ending with a
+ * newline.  `col` is where the line already stands (0: at its start, in
+ * which case the first line is indented too); continuation lines start with
+ * `indent` spaces. */
+void kf_wrap(kf_buf *b, const char *s, int indent, int width, int col);
+
 /* The sentence every result ends with. */
 extern const char *const kf_disclaimer;
 

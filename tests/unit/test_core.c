@@ -121,6 +121,9 @@ static void test_kb_errors_name_file_and_line(void)
                     "tret = x\n");
     CHECK_CONTAINS(e, "bad.kb:7: unknown key 'tret'");
     free(e);
+    e = load_errors("[cause c]\nkind = musle\nname = c\nprior = 0.1\nabout = x\nsource = s\n");
+    CHECK_CONTAINS(e, "bad.kb:2: cause c: kind 'musle' is not one of muscle, habit, body or mimic");
+    free(e);
     e = load_errors("just some words\n");
     CHECK_CONTAINS(e, "bad.kb:1: expected 'key = value'");
     free(e);
