@@ -589,7 +589,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     for (int k = 0; k < nm; k++) {
         const kf_phrase *ph = &kb->phrases[m[k].phrase];
         kf_side side = find_side(v, n, m[k].first, m[k].last);
-        if (side == KF_SIDE_NONE)
+        /* a denial ("my neck doesn't hurt") takes no side from earlier words */
+        if (side == KF_SIDE_NONE && !m[k].negated)
             for (int j = m[k].first - 1; j >= 0; j--)
                 if (v[j].side_ok) {
                     side = side_of(&v[j]);
