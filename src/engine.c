@@ -412,8 +412,15 @@ static bool explain(const kf_kb *kb, const kf_findings *f, kf_ranked *rk)
     qsort(rk->reasons, (size_t)rk->n_reasons, sizeof *rk->reasons, by_weight);
     if (rk->n_reasons > 6)
         rk->n_reasons = 6;
-    if (side == KF_SIDE_NONE && (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_HABIT))
-        side = f->dominant;
+    /* No side of its own: where it hurts, else the dominant hand (the side
+     * these knots usually come on). */
+    if (side == KF_SIDE_NONE && (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_HABIT)) {
+        for (int i = 0; i < f->n; i++)
+            if (f->v[i].state == KF_PRESENT && kb->findings[f->v[i].finding].kind == KF_FIND_LOCATION)
+                side |= f->v[i].side;
+        if (side == KF_SIDE_NONE)
+            side = f->dominant;
+    }
     rk->side = side;
     return true;
 }
