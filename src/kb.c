@@ -957,6 +957,7 @@ static void build_causes(loader *L)
                 kb->links[kept++] = *ln;
                 continue;
             }
+            bool moved = false;
             for (int r = 0; r < kb->n_links; r++) {
                 const kf_link *hl = &kb->links[r];
                 if (hl->finding != ln->finding || hl->mech != KF_MECH_REPORTS ||
@@ -966,11 +967,11 @@ static void build_causes(loader *L)
                 kf_cause *hc = &kb->causes[h];
                 if (hc->kind == KF_CAUSE_MUSCLE || hc->kind == KF_CAUSE_MIMIC)
                     continue;
-                bool reports = true;
                 bool have = false;
                 for (int k = 0; k < hc->n_keeps; k++)
                     have |= hc->keeps[k] == ln->cause;
-                if (!reports || have)
+                moved = true;           /* in this habit's chain, now or already */
+                if (have)
                     continue;
                 int *nk = arena_alloc(&L->a, (size_t)(hc->n_keeps + 1) * sizeof *nk);
                 if (!nk)
@@ -979,6 +980,14 @@ static void build_causes(loader *L)
                     memcpy(nk, hc->keeps, (size_t)hc->n_keeps * sizeof *nk);
                 nk[hc->n_keeps++] = ln->cause;
                 hc->keeps = nk;
+                moved = true;
+            }
+            /* No habit reports it strongly: keep the evidence as a sign of
+             * the muscle rather than lose it. */
+            if (!moved) {
+                kf_link keep = *ln;
+                keep.mech = KF_MECH_SIGN;
+                kb->links[kept++] = keep;
             }
         }
         kb->n_links = kept;

@@ -596,6 +596,15 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                     side = side_of(&v[j]);
                     break;
                 }
+        /* A negation inside a question ("how is it possible not to lean my
+         * head forward?") asks; it does not deny, so it says nothing. */
+        if (m[k].negated) {
+            int j = m[k].last + 1;
+            while (j < n && v[j].kind != T_STOP)
+                j++;
+            if (j < n && text[v[j].start] == '?')
+                continue;
+        }
         int start = v[m[k].first].start;
         int blen = v[m[k].last].start + v[m[k].last].len - start;
         for (int f = 0; f < ph->n_finds; f++) {
