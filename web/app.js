@@ -101,12 +101,12 @@
 
   /* ---- views ------------------------------------------------------------ */
 
-  var VIEWS = ['start', 'question', 'result', 'print'];
+  var VIEWS = ['start', 'question', 'result', 'print', 'journal'];   /* journal: journal.js */
   function show(name, focusId) {
     VIEWS.forEach(function (v) { $('view-' + v).hidden = v !== name; });
     document.body.setAttribute('data-view', name);
     var f = $(focusId || (name === 'start' ? 'start-title' : name === 'question' ? 'q-title' :
-                          name === 'result' ? 'result-title' : 'print-title'));
+                          name === 'result' ? 'result-title' : name === 'journal' ? 'journal-title' : 'print-title'));
     if (f) f.focus();
     window.scrollTo(0, 0);
   }
@@ -662,10 +662,10 @@
         '). You can still describe it in your own words below.' }));
       document.body.setAttribute('data-ready', 'true');
     });
-    if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+    if (location.hash && location.hash !== '#journal') history.replaceState(null, '', location.pathname + location.search);
   }
 
-  KF.App = { state: state };
+  KF.App = { state: state, show: show };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
   else boot();
 })();

@@ -4,7 +4,8 @@
  * ends and a longer one at the very end (WebAudio, no sound files).
  *
  * KF.Timer.create(container, {work_s, rest_s, reps}, {work, rest, name})
- * builds the widget in `container`.  Time is measured against the clock
+ * builds the widget in `container`; when it runs to its end the widget
+ * fires a bubbling "kf-timer-done" event.  Time is measured against the clock
  * (Date.now), not by counting ticks, so a busy page or a background tab
  * does not make it drift.
  */
@@ -164,6 +165,7 @@
       var now = Date.now();
       left -= now - last;
       last = now;
+      var finished = false;
       while (running && left <= 0) {
         var over = -left;
         idx++;
@@ -172,6 +174,7 @@
           stopTicking();
           beep(true);
           say.textContent = 'Finished.';
+          finished = true;
           break;
         }
         beep(false);
@@ -180,6 +183,10 @@
         say.textContent = phaseName(p) + ' for ' + spoken(p.len) + '.';
       }
       render();
+      /* The whole timer ran to its end: the page may offer what comes next
+       * (journal.js asks "How did it go?").  The event bubbles from the
+       * widget, so a listener can find the plan step around it. */
+      if (finished) box.dispatchEvent(new CustomEvent('kf-timer-done', { bubbles: true, detail: { name: names.name || '' } }));
     }
     function startTicking() { if (!handle) handle = setInterval(tick, 200); }
     function stopTicking() { if (handle) { clearInterval(handle); handle = null; } }
