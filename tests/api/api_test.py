@@ -26,7 +26,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "knotfinder"))
 KB = os.environ.get("KF_TEST_KB") or os.path.join(ROOT, "kb")
-CASES = "/work/shared/cases/articles.jsonl"
+CASES = os.path.join(ROOT, "..", "shared", "cases", "articles.jsonl")
 BODY_MAX = 64 * 1024
 JSON = {"Content-Type": "application/json"}
 
