@@ -307,8 +307,9 @@
 
     var form = h('form', { id: 'jf', 'class': 'kf-form kf-j-form', novalidate: true, 'aria-labelledby': 'jf-title' }, [
       pre ? h('p', { id: 'jf-prefilled', 'class': 'kf-j-prefilled' }, [
-        'You just finished ', h('strong', { text: pre.name || techName(pre.technique) }),
-        '. How does it feel now? Come back later to say how long the relief lasted.'
+        pre.timer ? 'You just finished ' : 'About ', h('strong', { text: pre.name || techName(pre.technique) }),
+        pre.timer ? '. How does it feel now? Come back later to say how long the relief lasted.' :
+          ': how does it feel now, and how long did the relief last?'
       ]) : null,
       h('p', { id: 'jf-err', 'class': 'kf-field-error', role: 'alert', hidden: true }),
 
@@ -510,6 +511,12 @@
     var v = res.data, r = v.result || {};
     var before = {};
     (v.before || []).forEach(function (b) { before[b.id] = b.score; });
+    /* "before" lists the consultation's own top causes; a cause that climbed
+     * from further down has its old score in its change. */
+    (v.changes || []).forEach(function (c) {
+      if (c.cause && typeof c.before === 'number' && c.before >= 0 && before[c.cause] === undefined &&
+          (c.kind === 'cause_up' || c.kind === 'cause_down')) before[c.cause] = c.before;
+    });
     var used = Number(v.checkins_used) || 0;
     box.appendChild(h('p', { 'class': 'kf-muted', id: 'jp-basis' }, [
       'From your description of ', v.consultation && v.consultation.at ? dayText(v.consultation.at) : 'your last visit',
@@ -530,7 +537,8 @@
       box.appendChild(h('p', { id: 'jp-why-none', text: 'Nothing has changed yet. Try the first steps, then log the pain and how long the relief lasted.' }));
     } else {
       box.appendChild(h('ul', { 'class': 'kf-j-changes', id: 'jp-why', 'aria-labelledby': 'jp-why-title' }, changes.map(function (c) {
-        return h('li', { 'data-kind': c.kind, 'data-cause': c.cause || null, 'data-technique': c.technique || null }, [
+        return h('li', { 'data-kind': c.kind, 'data-cause': c.cause || null, 'data-technique': c.technique || null,
+                         'data-finding': c.finding || null }, [
           h('span', { 'class': 'kf-tag kf-j-tag-' + c.kind, text: CHANGE_TAG[c.kind] || words(c.kind) }), ' ',
           c.text || ''
         ]);
@@ -842,9 +850,10 @@
   }
 
   /* "How did it go?" for one step: the journal, its form filled in. */
-  function logStep(technique, name, side, result) {
+  function logStep(technique, name, side, result, timer) {
     var spot = painSpot(result) || {};
-    st.prefill = { technique: technique, name: name, where: spot.where || '', side: spot.side || side || '' };
+    st.prefill = { technique: technique, name: name, where: spot.where || '', side: spot.side || side || '',
+                   timer: !!timer };
     if (location.hash === '#journal') open();
     else location.hash = '#journal';
   }
@@ -865,7 +874,7 @@
         'Log the pain now, and later how long the relief lasted: that is how the plan learns what works for you.']),
       h('button', { type: 'button', 'class': 'kf-btn kf-primary kf-j-howdid-go', text: 'How did it go?',
                     'aria-label': 'How did it go? Log ' + name,
-                    onclick: function () { logStep(technique, name, side, result); } })
+                    onclick: function () { logStep(technique, name, side, result, true); } })
     ]);
     var timer = ev.target.closest('.kf-timer');
     if (timer && timer.parentNode === step) step.insertBefore(box, timer.nextSibling);

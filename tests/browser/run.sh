@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Browser tests of the web app: starts the real server on a free port,
-# runs tests/browser/run.mjs in headless Chromium against it, stops it.
+# runs tests/browser/run.mjs in headless Chromium against it, then
+# tests/browser/journal.mjs against a second server on an empty journal,
+# and stops them.  Both servers keep their journal in a temporary folder
+# (--db and XDG_DATA_HOME), never the user's own.
 #
 #   tests/browser/run.sh          against build/knotfinder (build it first)
 #   tests/browser/run.sh --mock   against tests/browser/mock-server.mjs
@@ -9,8 +12,9 @@
 # knowledge base and the web folder (default: this checkout's).
 # Needs: node and npm (playwright-core comes from package-lock.json through
 # `npm ci`), and Debian's chromium at /usr/bin/chromium (or $CHROMIUM).
-# The last line printed is "N passed, N failed"; the exit status is 0 only
-# when every test passed.
+# The last line printed is "N passed, N failed", the sum over both files;
+# the exit status is 0 only when every test passed.  The journal tests
+# need the real server, so --mock skips them.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,35 +41,66 @@ if [ ! -d node_modules/playwright-core ]; then
     rm -f npm-ci.log
 fi
 
-log=$(mktemp "${TMPDIR:-/tmp}/kf-serve.XXXXXX")
-if [ $mock = 1 ]; then
-    node mock-server.mjs >"$log" 2>&1 &
-else
-    [ -x "$bin" ] || fail "$bin is missing: run make first"
-    "$bin" --kb "$kb" --web "$webdir" serve --port 0 --bind 127.0.0.1 >"$log" 2>&1 &
-fi
-pid=$!
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kf-browser.XXXXXX") || fail "mktemp failed"
+export XDG_DATA_HOME="$tmp/data"
+pids=()
 cleanup() {
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -f "$log"
+    local p
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+    rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-# Wait up to 15 s for "knotfinder: serving http://127.0.0.1:PORT/".
-url=
-for _ in $(seq 1 150); do
-    url=$(sed -n 's|^knotfinder: serving \(http://[^ ]*\).*|\1|p' "$log" | head -n 1)
-    [ -n "$url" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [ -z "$url" ]; then
-    cat "$log" >&2
-    fail "the server did not start"
-fi
+# start_server NAME: starts a server with its own journal $tmp/NAME.db and
+# sets $url; fails the run when it does not come up within 15 s.
+start_server() {
+    local log="$tmp/$1.log" pid
+    if [ $mock = 1 ]; then
+        node mock-server.mjs >"$log" 2>&1 &
+    else
+        [ -x "$bin" ] || fail "$bin is missing: run make first"
+        "$bin" --kb "$kb" --web "$webdir" --db "$tmp/$1.db" serve --port 0 --bind 127.0.0.1 >"$log" 2>&1 &
+    fi
+    pid=$!
+    pids+=("$pid")
+    # Wait for "knotfinder: serving http://127.0.0.1:PORT/".
+    url=
+    for _ in $(seq 1 150); do
+        url=$(sed -n 's|^knotfinder: serving \(http://[^ ]*\).*|\1|p' "$log" | head -n 1)
+        [ -n "$url" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$url" ]; then
+        cat "$log" >&2
+        fail "the server did not start"
+    fi
+}
 
-# A hard ceiling, so a hung browser cannot hold CI for long.
-timeout 600 node run.mjs "$url"
-rc=$?
-[ $rc = 124 ] && { echo "browser tests: timed out" >&2; echo "0 passed, 1 failed"; }
+# run_suite FILE: runs one test file, passing its lines through but its
+# closing count, which is added to the totals.  A hard ceiling per file, so
+# a hung browser cannot hold CI for long.
+passed=0 failed=0 rc=0
+run_suite() {
+    local out="$tmp/out" r last p f
+    timeout 600 node "$1" "$url" 2>&1 | tee "$out" | grep -Ev '^[0-9]+ passed, [0-9]+ failed$'
+    r=${PIPESTATUS[0]}
+    [ $r = 124 ] && echo "browser tests: $1 timed out" >&2
+    last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+    p=0 f=0
+    if [ -n "$last" ]; then p=${last%% passed*}; f=${last#*, }; f=${f%% failed*}; fi
+    [ $r != 0 ] && [ "$f" = 0 ] && f=1
+    passed=$((passed + p)) failed=$((failed + f))
+    [ $r != 0 ] && rc=1
+}
+
+start_server app
+run_suite run.mjs
+if [ $mock = 1 ]; then
+    echo "skipped journal.mjs: the journal tests need the real server"
+else
+    start_server journal
+    run_suite journal.mjs
+fi
+echo "$passed passed, $failed failed"
 exit $rc
