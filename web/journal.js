@@ -496,8 +496,12 @@
     $('j-plan').removeAttribute('aria-busy');
     if (res.error) {
       if (res.error.status === 404) {
+        var shown = KF.App && KF.App.state && KF.App.state.result;
         box.appendChild(h('div', { 'class': 'kf-j-empty', id: 'jp-none' }, [
-          h('p', { text: 'There is no plan to revise yet, because nothing has been described. ' +
+          h('p', { text: shown ?
+            'There is no plan to revise yet: the description on this page was not kept in the journal ' +
+            '(the server may run with saving turned off). Your check-ins are still kept.' :
+            'There is no plan to revise yet, because nothing has been described. ' +
             'Start by telling knotfinder where it hurts; your check-ins will then show which steps work ' +
             'and the plan will change with them.' }),
           h('button', { type: 'button', 'class': 'kf-btn kf-primary', id: 'jp-describe', text: 'Describe the pain first',
@@ -553,7 +557,7 @@
         var move = was === null ? 'new on the list' : now > was ? 'up from ' + was + '%' : now < was ? 'down from ' + was + '%' : 'unchanged';
         var dir = was === null ? 'new' : now > was ? 'up' : now < was ? 'down' : 'same';
         return h('li', { 'data-cause': c.id, 'data-move': dir }, [
-          h('span', { 'class': 'kf-j-cause-name', text: c.name || words(c.id) }),
+          h('span', { 'class': 'kf-j-cause-name', text: sentence(c.name || words(c.id)) }),
           c.side ? h('span', { 'class': 'kf-tag', text: sideText(c.side) }) : null,
           h('span', { 'class': 'kf-j-score' }, [h('strong', { text: now + '%' }), ' ',
             h('span', { 'class': 'kf-j-move kf-j-move-' + dir }, [
@@ -823,10 +827,16 @@
     if (nav) nav.removeAttribute('aria-current');
   }
 
-  /* Back to where the person came from: the result if there is one. */
-  function back() {
+  /* The view the journal was opened from, if it can still be shown. */
+  function fromView() {
     var s = KF.App.state || {};
-    var to = st.from === 'result' && s.result ? 'result' : st.from === 'question' && s.question ? 'question' : 'start';
+    if ((st.from === 'result' || st.from === 'print') && s.result) return 'result';
+    if (st.from === 'question' && s.question) return 'question';
+    return 'start';
+  }
+  /* Back to where the person came from (app.js draws #result itself). */
+  function back() {
+    var to = fromView();
     if (to === 'result') { location.hash = '#result'; return; }
     history.replaceState(null, '', location.pathname + location.search);
     leave();
@@ -843,10 +853,7 @@
     leave();
     /* app.js handles #result and #print; a bare address from the journal
      * (the browser's Back) returns to the view the journal was opened from. */
-    if (!location.hash && document.body.getAttribute('data-view') === 'journal') {
-      var s = KF.App.state || {};
-      KF.App.show(st.from === 'result' && s.result ? 'result' : st.from === 'question' && s.question ? 'question' : 'start');
-    }
+    if (!location.hash && document.body.getAttribute('data-view') === 'journal') KF.App.show(fromView());
   }
 
   /* "How did it go?" for one step: the journal, its form filled in. */
