@@ -1477,6 +1477,8 @@ static void build_lexicon(loader *L)
                 continue;
             char **phr;
             int np = split(L, lhs, ',', &phr);
+            if (!np)
+                err_at(L, b->file, k->line, "phrase: no words before '=>'");
             for (int m = 0; m < np; m++) {
                 char **w;
                 int nw = phrase_words(L, phr[m], &w);

@@ -466,7 +466,7 @@ static void read_numbers(const kf_kb *kb, const token *v, int n, kf_findings *ou
         for (int j = ui + 1; j < n && j <= ui + 2; j++)
             preg_here |= v[j].kind == T_WORD && (!strncmp(v[j].norm, "pregnan", 7) ||
                                                  is_word(&v[j], "along"));
-        for (int j = i - 1; j >= 0 && j >= i - 3; j--)
+        for (int j = i - 1; j >= 0 && j >= i - 5 && v[j].kind != T_STOP; j--)
             preg_here |= v[j].kind == T_WORD && (!strncmp(v[j].norm, "pregnan", 7) ||
                                                  is_word(&v[j], "expecting"));
         if (i > 0 && is_word(&v[i - 1], "for"))
@@ -513,6 +513,26 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     }
     token *v = t.v;
     int n = t.n;
+    /* "could not", "can not" and "(was) not able to" say what "can't"
+     * says: read them as "cant", so the lexicon's "can't ..." phrases match
+     * and the "not" denies nothing else. */
+    int cant = kf_kb_word(kb, "cant", 4), filler = kf_kb_word(kb, "to", 2);
+    for (int i = 0; cant >= 0 && i < n; i++) {
+        if (!is_word(&v[i], "not"))
+            continue;
+        bool after_can = i > 0 && (is_word(&v[i - 1], "could") || is_word(&v[i - 1], "can"));
+        bool able = i + 1 < n && is_word(&v[i + 1], "able");
+        if (!after_can && !able)
+            continue;
+        v[i].word = cant;
+        v[i].flags = kb->word_flags[cant];
+        if (able && filler >= 0)
+            for (int j = i + 1; j < n && j <= i + 2; j++)
+                if (is_word(&v[j], "able") || is_word(&v[j], "to")) {
+                    v[j].word = filler;
+                    v[j].flags = kb->word_flags[filler];
+                }
+    }
     for (int i = 0; i < n; i++)
         if (v[i].kind == T_WORD && (v[i].flags & (KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)))
             v[i].side_ok = (v[i].flags & KF_WORD_BOTH) || side_word_ok(v, n, i);

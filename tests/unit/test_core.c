@@ -124,6 +124,10 @@ static void test_kb_errors_name_file_and_line(void)
     e = load_errors("[cause c]\nkind = musle\nname = c\nprior = 0.1\nabout = x\nsource = s\n");
     CHECK_CONTAINS(e, "bad.kb:2: cause c: kind 'musle' is not one of muscle, habit, body or mimic");
     free(e);
+    e = load_errors("[region a]\nlabel = x\nview = back\nsource = s\n"
+                    "[lexicon x]\nphrase =  , => pain_a\n");
+    CHECK_CONTAINS(e, "bad.kb:6: phrase: no words before '=>'");
+    free(e);
     e = load_errors("just some words\n");
     CHECK_CONTAINS(e, "bad.kb:1: expected 'key = value'");
     free(e);
@@ -231,6 +235,14 @@ static void test_text_numbers_and_sides(void)
     CHECK(fact(kb, &f, "teen") != NULL);
     CHECK(fact(kb, &f, "chronic") != NULL);
     CHECK(fact(kb, &f, "pregnant") != NULL);
+    kf_findings_free(&f);
+    /* the pregnancy word a few words before the number still counts */
+    kf_findings_init(&f);
+    t = "Pregnant with twins, 28 weeks, and sore next to my shoulder blade for 2 weeks.";
+    kf_text_read(kb, t, strlen(t), &f, NULL);
+    CHECK_INT(f.weeks_pregnant, 28);
+    CHECK_INT(f.duration_days, 14);
+    CHECK(fact(kb, &f, "chronic") == NULL);
     kf_findings_free(&f);
     kf_kb_free(kb);
 }
