@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # All in-process and whole-process benchmarks, with their targets:
-#   consultation (read + consult + JSON): median < 100 us   (bench/consult.c)
+#   consultation, text in -> result out: median < 100 us   (bench/consult.c)
 #   KB load + validate: median of 20 loads < 10 ms          (bench/consult.c)
 #   peak RSS of one `knotfinder ask`: < 16 MB               (bench/rss.sh)
 # The HTTP benchmark is bench/http/run.sh (needs wrk).  Builds what it needs.

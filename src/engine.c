@@ -134,17 +134,18 @@ static bool evidence_build(const kf_kb *kb, const kf_findings *f, evidence *e, b
 /* Quickscore.  Returns false when precision was lost.  Causes linked to no
  * positive finding have the same factor in every term, so they leave the
  * sum and get their closed-form posterior; the loop runs over the others. */
-static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, double *post)
+static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior,
+                       const bool *want, double *post)
 {
     int nr = e->nr, np = e->np;
     /* One allocation holds every scratch array. */
-    size_t nd = 4 * (size_t)(nr + 1) + (size_t)np + 2;
-    size_t ni = (size_t)(nr + 1) + (size_t)(np + 1) + (size_t)nr * (size_t)np + 1;
+    size_t nd = 5 * (size_t)(nr + 1) + (size_t)np + 2;
+    size_t ni = 2 * (size_t)(nr + 1) + (size_t)(np + 1) + (size_t)nr * (size_t)np + 1;
     double *mem = kf_calloc(nd * sizeof(double) + ni * sizeof(int), 1);
     if (!mem)
         return false;
     double *prod = mem, *num = prod + nr + 1, *pis = num + nr + 1, *g = pis + nr + 1;
-    double *leakpow = g + nr + 1;
+    double *rat = g + nr + 1, *leakpow = rat + nr + 1;
     int *act = (int *)(mem + nd);                   /* indexes into rel */
     int *lk_start = act + nr + 1, *lk = lk_start + np + 1;
     int na = 0;
@@ -177,6 +178,22 @@ static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, 
     leakpow[0] = pow(1 - kb->leak, e->nn);
     for (int k = 1; k <= np; k++)
         leakpow[k] = leakpow[k - 1] * (1 - kb->leak);
+    /* g[a] = (1-pi) + pi*prod[a] is cause a's factor and prod[a]/g[a]
+     * its share in its own posterior; both change only for the causes of the
+     * finding a Gray-code step toggles, and the product of all factors, Gc,
+     * is kept up to date by ratio (and recomputed now and then so rounding
+     * cannot drift).  Only the wanted causes accumulate a numerator.  The
+     * ratio of factors is rat[a]. */
+    int *wl = lk + nl, nw = 0;
+    for (int a = 0; a < na; a++)
+        if (!want || want[e->rel[act[a]]])
+            wl[nw++] = a;
+    double Gc = 1;
+    for (int a = 0; a < na; a++) {
+        g[a] = (1 - pis[a]) + pis[a] * prod[a];
+        rat[a] = prod[a] / g[a];
+        Gc *= g[a];
+    }
     double Z = 0, maxterm = 0;
     unsigned long total = 1UL << np;
     unsigned long gray = 0;
@@ -192,23 +209,30 @@ static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior, 
                 int a = lk[k];
                 double q = e->qpos[act[a] * np + s];
                 prod[a] = in ? prod[a] * q : prod[a] / q;
+                double old = g[a];
+                g[a] = (1 - pis[a]) + pis[a] * prod[a];
+                rat[a] = prod[a] / g[a];
+                Gc *= g[a] / old;
+            }
+            if ((it & 255) == 0) {
+                Gc = 1;
+                for (int a = 0; a < na; a++)
+                    Gc *= g[a];
             }
         }
-        double G = leakpow[size];
-        for (int a = 0; a < na; a++) {
-            g[a] = (1 - pis[a]) + pis[a] * prod[a];
-            G *= g[a];
-        }
-        double term = (size & 1) ? -G : G;
+        double term = leakpow[size] * Gc;
+        if (size & 1)
+            term = -term;
         Z += term;
         if (fabs(term) > maxterm)
             maxterm = fabs(term);
-        for (int a = 0; a < na; a++)
-            num[a] += term * prod[a] / g[a];
+        for (int k = 0; k < nw; k++)
+            num[wl[k]] += term * rat[wl[k]];
     }
     bool ok = Z > 0 && Z > maxterm * 1e-11 * (double)total;
     if (ok)
-        for (int a = 0; a < na; a++) {
+        for (int k = 0; k < nw; k++) {
+            int a = wl[k];
             double p = pis[a] * num[a] / Z;
             post[e->rel[act[a]]] = p < 0 ? 0 : p > 1 ? 1 : p;
         }
@@ -253,11 +277,12 @@ static void enumerate2(const kf_kb *kb, const evidence *e, const double *prior, 
 }
 
 /* One pass of the network with the given priors. */
-static bool posterior_pass(const kf_kb *kb, const evidence *e, const double *prior, double *post)
+static bool posterior_pass(const kf_kb *kb, const evidence *e, const double *prior,
+                           const bool *want, double *post)
 {
     for (int c = 0; c < kb->n_causes; c++)
         post[c] = prior[c];
-    bool exact = quickscore(kb, e, prior, post);
+    bool exact = quickscore(kb, e, prior, want, post);
     if (!exact)
         enumerate2(kb, e, prior, post);
     return exact;
@@ -273,7 +298,7 @@ bool kf_network_posterior(const kf_kb *kb, const kf_findings *f, const double *p
             post[c] = prior[c];
         return false;
     }
-    bool exact = posterior_pass(kb, &e, prior, post);
+    bool exact = posterior_pass(kb, &e, prior, NULL, post);
     evidence_free(&e);
     return exact && !trimmed;
 }
@@ -298,9 +323,21 @@ bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post)
      * what the person reports; pass 2 raises the prior of each muscle a
      * likely habit keeps short, so "I mouse all day" lifts the lat without
      * the lat explaining the mousing away. */
-    for (int c = 0; c < kb->n_causes; c++)
+    /* Pass 1 needs only the habits' posteriors. */
+    bool *habit = kf_calloc((size_t)kb->n_causes + 1, sizeof *habit);
+    if (!habit) {
+        evidence_free(&e);
+        kf_free(prior);
+        for (int c = 0; c < kb->n_causes; c++)
+            post[c] = kb->causes[c].prior;
+        return false;
+    }
+    for (int c = 0; c < kb->n_causes; c++) {
         prior[c] = kb->causes[c].prior;
-    bool exact = posterior_pass(kb, &e, prior, post);
+        habit[c] = kb->causes[c].n_keeps > 0;
+    }
+    bool exact = posterior_pass(kb, &e, prior, habit, post);
+    kf_free(habit);
     bool raised = false;
     for (int h = 0; h < kb->n_causes; h++) {
         const kf_cause *hc = &kb->causes[h];
@@ -315,8 +352,10 @@ bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post)
             raised = true;
         }
     }
-    if (raised)
-        exact = posterior_pass(kb, &e, prior, post) && exact;
+    /* Pass 2 gives every cause its posterior (pass 1 left the rest at
+     * their priors). */
+    (void)raised;
+    exact = posterior_pass(kb, &e, prior, NULL, post) && exact;
     evidence_free(&e);
     kf_free(prior);
     return exact && !trimmed;
@@ -445,7 +484,7 @@ static double entropy(const double *p, const int *idx, int n)
 /* Expected information gain of asking about finding `fd`, approximated by
  * updating each cause's marginal on its own (fast, deterministic). */
 static double gain_of(const kf_kb *kb, const double *post, const int *top, int nt, int fd,
-                      double *pj, double *tmp_pos, double *tmp_neg)
+                      double h, double *pj, double *tmp_pos, double *tmp_neg)
 {
     double leakq = 1 - kb->leak;
     /* P(f absent) ~ (1-leak) prod_j (1 - p_j p_jf) */
@@ -467,7 +506,6 @@ static double gain_of(const kf_kb *kb, const double *post, const int *top, int n
         tmp_pos[c] = post[c] * pfc / pf;
         tmp_neg[c] = post[c] * (1 - pfc) / (1 - pf);
     }
-    double h = entropy(post, top, nt);
     double hp = entropy(tmp_pos, top, nt), hn = entropy(tmp_neg, top, nt);
     return h - (pf * hp + (1 - pf) * hn);
 }
@@ -506,12 +544,13 @@ static kf_question best_question(const kf_kb *kb, const kf_findings *f, const do
             cand[kb->links[c->links[l]].finding] = true;
     }
     double best = KF_MIN_GAIN;   /* below this a question is not worth the person's time */
+    double h = entropy(post, order, nt);      /* the same for every candidate */
     for (int fd = 0; fd < kb->n_findings; fd++) {
         const kf_finding_def *d = &kb->findings[fd];
         if (!cand[fd] || !d->question || d->kind == KF_FIND_REDFLAG ||
             d->kind == KF_FIND_FOLLOWUP || has_fact(f, fd))
             continue;
-        double g = gain_of(kb, post, order, nt, fd, pj, tp, tn);
+        double g = gain_of(kb, post, order, nt, fd, h, pj, tp, tn);
         if (getenv("KF_DEBUG") && g > 0.02)
             fprintf(stderr, "  gain %.3f %s\n", g, d->id);
         if (g > best) {
