@@ -1,10 +1,11 @@
 #!/bin/sh
 # HTTP benchmark: requests per second and p99 latency, with wrk on loopback,
 #   1. POST /api/v1/consult on the article cases (our own sample texts when
-#      /work/shared/cases/articles.jsonl is absent), as the server runs by
-#      default: repeated bodies are answered from its answer cache,
-#   2. the same with the cache off (--cache 0): every request runs the text
-#      reader, the engine and the JSON renderer,
+#      /work/shared/cases/articles.jsonl is absent) with the answer cache on
+#      (--cache 4096; the cache works only with KNOTFINDER_NO_SAVE=1, which
+#      both servers here run with): repeated bodies come from the cache,
+#   2. the same as the server runs by default, no cache: every request runs
+#      the text reader, the engine and the JSON renderer,
 #   3. the server returning a static file of the same size as the answers,
 #   4. nginx (Debian's package, run here as our own process with its own
 #      temporary prefix and config) serving that same file,
