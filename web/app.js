@@ -28,28 +28,8 @@
 
   /* ---- small helpers ------------------------------------------------------ */
 
-  function h(tag, attrs, kids) {
-    var e = document.createElement(tag);
-    if (attrs) for (var k in attrs) {
-      var v = attrs[k];
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'text') e.textContent = v;
-      else if (k === 'class') e.className = v;
-      else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v === true ? '' : v);
-    }
-    (kids || []).forEach(function (c) {
-      if (c === null || c === undefined || c === false) return;
-      e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
-    });
-    return e;
-  }
-  function words(id) { return String(id || '').replace(/_/g, ' '); }
-  function sentence(t) { t = String(t || ''); return t.charAt(0).toUpperCase() + t.slice(1); }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-  function sideText(side) {
-    return side === 'left' ? 'left side' : side === 'right' ? 'right side' : side === 'both' ? 'both sides' : '';
-  }
+  var h = KF.dom.h, words = KF.dom.words, sentence = KF.dom.sentence,
+      clear = KF.dom.clear, sideText = KF.dom.sideText;
   function regionLabel(id) { return state.regionById[id] ? state.regionById[id].label : words(id); }
   function findingOfRegion(r) { return r.finding || 'pain_' + r.id; }
 
