@@ -15,14 +15,8 @@ static char *read_stdin(size_t *len)
 {
     kf_buf b;
     kf_buf_init(&b);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
-        kf_buf_add(&b, chunk, n);
-        if (b.len > KF_TEXT_MAX)
-            break;
-    }
-    if (b.oom) {
+    /* past the limit is fine: the reader then says the text is too big */
+    if (kf_read_all(stdin, KF_TEXT_MAX, &b) == KF_ENOMEM) {
         kf_buf_free(&b);
         return NULL;
     }

@@ -412,22 +412,13 @@ static void read_file(loader *L, const char *dir, const char *name)
     }
     kf_buf b;
     kf_buf_init(&b);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        kf_buf_add(&b, chunk, n);
-        if (b.len > 8 * 1024 * 1024) {
-            err_at(L, name, 0, "file is over 8 MB; is it really a knowledge-base file?");
-            fclose(f);
-            kf_buf_free(&b);
-            return;
-        }
-    }
-    bool bad = ferror(f);
+    kf_err e = kf_read_all(f, 8 * 1024 * 1024, &b);
     fclose(f);
-    if (bad)
+    if (e == KF_ETOOBIG)
+        err_at(L, name, 0, "file is over 8 MB; is it really a knowledge-base file?");
+    else if (e == KF_EIO)
         err_at(L, name, 0, "read error");
-    else if (b.oom)
+    else if (e == KF_ENOMEM)
         L->a.oom = true;
     else
         parse_text(L, name, b.s ? b.s : "", b.len);

@@ -159,3 +159,17 @@ void kf_buf_printf(kf_buf *b, const char *fmt, ...)
     va_end(ap);
     b->len += (size_t)n;
 }
+
+kf_err kf_read_all(FILE *f, size_t max, kf_buf *b)
+{
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        kf_buf_add(b, chunk, n);
+        if (b->oom)
+            return KF_ENOMEM;
+        if (b->len > max)
+            return KF_ETOOBIG;
+    }
+    return ferror(f) ? KF_EIO : KF_OK;
+}

@@ -9,8 +9,9 @@
 #ifndef KF_H
 #define KF_H
 
-#include <stddef.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 /* One error enum for the project; 0 is success. */
 typedef enum {
@@ -76,6 +77,12 @@ void kf_buf_add(kf_buf *b, const char *s, size_t n);
 void kf_buf_puts(kf_buf *b, const char *s);
 void kf_buf_printf(kf_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Appends all of `f` to `b`, stopping once more than `max` bytes were read
+ * (so a caller can say "too big" rather than truncate silently).  Returns
+ * KF_OK, KF_ETOOBIG (b holds max+1 bytes or a little more), KF_EIO on a
+ * read error, or KF_ENOMEM. */
+kf_err kf_read_all(FILE *f, size_t max, kf_buf *b);
 
 #define KF_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
