@@ -1142,12 +1142,20 @@ static void build_redflags(loader *L)
 
 /* Lower-cases and splits a phrase into words (letters, digits); returns the
  * count, words in `w` (arena). */
-static int phrase_words(loader *L, const char *s, char ***w)
+/* The words of a phrase, lower-cased, apostrophes dropped; kept on the
+ * stack because the loader reads thousands of phrases and needs only their
+ * word ids. */
+#define PW_MAX 32
+typedef struct {
+    int  n;
+    bool truncated;               /* more than PW_MAX words */
+    char w[PW_MAX][48];
+} pwords;
+
+static int phrase_words(const char *s, pwords *out)
 {
-    int cap = 8, n = 0;
-    char **v = arena_alloc(&L->a, (size_t)cap * sizeof *v);
-    if (!v)
-        return 0;
+    out->n = 0;
+    out->truncated = false;
     const char *p = s;
     while (*p) {
         while (*p && !isalnum((unsigned char)*p))
@@ -1157,27 +1165,18 @@ static int phrase_words(loader *L, const char *s, char ***w)
             p++;
         if (p == st)
             break;
-        char tmp[64];
-        size_t k = 0;
-        for (const char *q = st; q < p && k < sizeof tmp - 1; q++)
-            if (*q != '\'')
-                tmp[k++] = (char)tolower((unsigned char)*q);
-        tmp[k] = '\0';
-        if (n == cap) {
-            char **nv = arena_alloc(&L->a, (size_t)cap * 2 * sizeof *nv);
-            if (!nv)
-                return n;
-            memcpy(nv, v, (size_t)n * sizeof *nv);
-            v = nv;
-            cap *= 2;
+        if (out->n == PW_MAX) {
+            out->truncated = true;
+            break;
         }
-        v[n] = arena_strndup(&L->a, tmp, k);
-        if (!v[n])
-            return n;
-        n++;
+        size_t k = 0;
+        for (const char *q = st; q < p && k < sizeof out->w[0] - 1; q++)
+            if (*q != '\'')
+                out->w[out->n][k++] = (char)tolower((unsigned char)*q);
+        out->w[out->n][k] = '\0';
+        out->n++;
     }
-    *w = v;
-    return n;
+    return out->n;
 }
 
 /* Interns a stemmed word, returning its id. */
@@ -1272,14 +1271,13 @@ static void flag_list(loader *L, const block *b, const kv *k, unsigned char flag
     char **parts;
     int n = split(L, k->val, ',', &parts);
     for (int i = 0; i < n; i++) {
-        char **w;
-        int nw = phrase_words(L, parts[i], &w);
-        if (nw != 1) {
+        pwords pw;
+        if (phrase_words(parts[i], &pw) != 1) {
             err_at(L, b->file, k->line, "'%s' entries must be single words, not '%s'",
                    k->key, parts[i]);
             continue;
         }
-        int id = word_id_for(L, w[0]);
+        int id = word_id_for(L, pw.w[0]);
         if (id >= 0)
             L->kb->word_flags[id] |= flag;
     }
@@ -1362,8 +1360,8 @@ static void build_lexicon(loader *L)
             char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
             if (!lhs)
                 return;
-            char **to;
-            int nto = phrase_words(L, arrow + 2, &to);
+            pwords to;
+            int nto = phrase_words(arrow + 2, &to);
             if (nto < 1) {
                 err_at(L, b->file, k->line, "spell: nothing after '=>'");
                 continue;
@@ -1376,23 +1374,25 @@ static void build_lexicon(loader *L)
             for (char *q = right; *q; q++)
                 *q = (char)tolower((unsigned char)*q);
             for (int w = 0; w < nto; w++)
-                word_id_for(L, to[w]);
+                word_id_for(L, to.w[w]);
             char **from;
             int nf = split(L, lhs, ',', &from);
             for (int m = 0; m < nf; m++) {
-                char **fw;
-                int nfw = phrase_words(L, from[m], &fw);
-                if (nfw != 1) {
+                pwords fw;
+                if (phrase_words(from[m], &fw) != 1) {
                     err_at(L, b->file, k->line, "spell: '%s' must be a single word", from[m]);
                     continue;
                 }
-                if (strmap_get(&L->spell, fw[0], strlen(fw[0])) >= 0) {
-                    err_at(L, b->file, k->line, "spell: '%s' is given a fix twice", fw[0]);
+                if (strmap_get(&L->spell, fw.w[0], strlen(fw.w[0])) >= 0) {
+                    err_at(L, b->file, k->line, "spell: '%s' is given a fix twice", fw.w[0]);
                     continue;
                 }
-                kb->spell_from[kb->n_spell] = fw[0];
+                char *from_word = arena_strndup(&L->a, fw.w[0], strlen(fw.w[0]));
+                if (!from_word)
+                    return;
+                kb->spell_from[kb->n_spell] = from_word;
                 kb->spell_to[kb->n_spell] = right;
-                if (!strmap_put(&L->spell, fw[0], kb->n_spell))
+                if (!strmap_put(&L->spell, from_word, kb->n_spell))
                     L->a.oom = true;
                 kb->n_spell++;
             }
@@ -1471,34 +1471,35 @@ static void build_lexicon(loader *L)
             if (!np)
                 err_at(L, b->file, k->line, "phrase: no words before '=>'");
             for (int m = 0; m < np; m++) {
-                char **w;
-                int nw = phrase_words(L, phr[m], &w);
+                pwords pw, fixed;
+                phrase_words(phr[m], &pw);
+                if (pw.truncated) {
+                    err_at(L, b->file, k->line, "phrase '%.60s...' has more than %d words",
+                           phr[m], PW_MAX);
+                    continue;
+                }
                 /* The reader fixes known misspellings before matching, so a
                  * phrase word with a fix ("scapula" if someone listed it)
                  * is matched in its fixed form, which may be two words. */
-                char **fixed = arena_alloc(&L->a, (size_t)(nw * 4 + 1) * sizeof *fixed);
-                if (!fixed)
-                    return;
-                int nfx = 0;
-                for (int x = 0; x < nw; x++) {
-                    int si = strmap_get(&L->spell, w[x], strlen(w[x]));
+                fixed.n = 0;
+                for (int x = 0; x < pw.n && fixed.n < PW_MAX; x++) {
+                    int si = strmap_get(&L->spell, pw.w[x], strlen(pw.w[x]));
                     if (si < 0) {
-                        fixed[nfx++] = w[x];
+                        memcpy(fixed.w[fixed.n++], pw.w[x], sizeof pw.w[x]);
                         continue;
                     }
-                    char **fw;
-                    int nfw = phrase_words(L, kb->spell_to[si], &fw);
-                    for (int y = 0; y < nfw && y < 4; y++)
-                        fixed[nfx++] = fw[y];
+                    pwords fw;
+                    phrase_words(kb->spell_to[si], &fw);
+                    for (int y = 0; y < fw.n && y < 4 && fixed.n < PW_MAX; y++)
+                        memcpy(fixed.w[fixed.n++], fw.w[y], sizeof fw.w[y]);
                 }
-                w = fixed;
-                nw = nfx;
+                int nw = fixed.n;
                 int *ids = arena_alloc(&L->a, (size_t)(nw ? nw : 1) * sizeof *ids);
                 if (!ids)
                     return;
                 int n = 0;
                 for (int x = 0; x < nw; x++) {
-                    int id = word_id_for(L, w[x]);
+                    int id = word_id_for(L, fixed.w[x]);
                     if (id < 0)
                         return;
                     /* Stop and side words are skipped in text, so skip them here. */
