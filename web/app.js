@@ -316,11 +316,12 @@
                                  tabindex: compact ? null : '-1', text: L.title })
     ]);
     if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
-    if (L.lead && !compact) box.appendChild(h('p', { text: L.lead }));
+    /* Our own line only when the server gave no message of its own. */
+    if (L.lead && !compact && !t.message) box.appendChild(h('p', { text: L.lead }));
     var flags = (t.flags || []).filter(function (f) { return f.message; });
     if (flags.length && !compact) {
       box.appendChild(h('ul', { 'class': 'kf-flags' }, flags.map(function (f) {
-        return h('li', { 'data-flag': f.id, text: f.message });
+        return h('li', { 'data-flag': f.id, 'class': f.level && f.level !== lv ? 'kf-flag-lower' : null, text: f.message });
       })));
     }
     return box;
