@@ -43,23 +43,12 @@
 
   /* POST or GET JSON; throws an Error whose message is fit to show. */
   function api(path, body) {
-    var init = body === undefined ? { method: 'GET' } :
-      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
-    return fetch(path, init).then(function (res) {
-      return res.text().then(function (txt) {
-        var data = null;
-        try { data = txt ? JSON.parse(txt) : null; } catch (e) { data = null; }
-        if (!res.ok) {
-          var m = data && data.error && data.error.message ? data.error.message : (res.status + ' ' + res.statusText);
-          var err = new Error('The server said: ' + m);
-          err.status = res.status;
-          throw err;
-        }
-        if (data === null) throw new Error('The server sent an answer this page could not read.');
-        return data;
-      });
-    }, function () {
-      throw new Error('Could not reach the knotfinder server. Is it still running?');
+    return KF.dom.api(path, body).catch(function (err) {
+      err.message = err.kind === 'server' && err.serverSaid ? 'The server said: ' + err.message
+                  : err.kind === 'server' ? sentence(err.message) + '.'
+                  : err.kind === 'unreadable' ? 'The server sent an answer this page could not read.'
+                  : 'Could not reach the knotfinder server. Is it still running?';
+      throw err;
     });
   }
 

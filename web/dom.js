@@ -25,8 +25,45 @@
     return e;
   }
 
+  /* GET (no body) or POST JSON.  Resolves with the parsed answer; rejects
+   * with an Error carrying .status (0: no server), .code and .kind:
+   * 'server' (message is the server's own sentence, .serverSaid, or its
+   * status line),
+   * 'unreadable' (an answer that is not JSON) or 'unreachable'. */
+  function api(path, body) {
+    var init = body === undefined ? { method: 'GET' } :
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+    function fail(kind, msg, status, code) {
+      var err = new Error(msg);
+      err.kind = kind;
+      err.status = status;
+      err.code = code || '';
+      return err;
+    }
+    return fetch(path, init).then(function (res) {
+      return res.text().then(function (txt) {
+        var data = null;
+        try { data = txt ? JSON.parse(txt) : null; } catch (e) { data = null; }
+        if (!res.ok) {
+          var said = data && data.error && data.error.message;
+          var err = fail('server', said ? String(said)
+                                        : 'the server answered ' + res.status + ' ' + res.statusText,
+                         res.status, data && data.error ? data.error.code : '');
+          err.serverSaid = !!said;
+          throw err;
+        }
+        if (data === null)
+          throw fail('unreadable', 'the server sent an answer this page could not read', res.status);
+        return data;
+      });
+    }, function () {
+      throw fail('unreachable', 'could not reach the knotfinder server; is it still running?', 0);
+    });
+  }
+
   KF.dom = {
     h: h,
+    api: api,
     words: function (id) { return String(id || '').replace(/_/g, ' '); },
     sentence: function (t) { t = String(t || ''); return t.charAt(0).toUpperCase() + t.slice(1); },
     clear: function (node) { while (node.firstChild) node.removeChild(node.firstChild); },

@@ -56,32 +56,9 @@
   function pct(x) { return Math.round(Math.max(0, Math.min(1, Number(x) || 0)) * 100); }
   function say(msg) { var s = $('status'); if (s) s.textContent = msg || ''; }
 
-  /* GET or POST JSON.  Resolves with the data; rejects with an Error that
-   * carries .status and .message (the server's own sentence when it gave
-   * one, else a plain one). */
-  function api(path, body) {
-    var init = body === undefined ? { method: 'GET' } :
-      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
-    return fetch(path, init).then(function (res) {
-      return res.text().then(function (txt) {
-        var data = null;
-        try { data = txt ? JSON.parse(txt) : null; } catch (e) { data = null; }
-        if (!res.ok) {
-          var err = new Error(data && data.error && data.error.message ? String(data.error.message) :
-                              'the server answered ' + res.status + ' ' + res.statusText);
-          err.status = res.status;
-          err.code = data && data.error ? data.error.code : '';
-          throw err;
-        }
-        if (data === null) throw new Error('the server sent an answer this page could not read');
-        return data;
-      });
-    }, function () {
-      var err = new Error('could not reach the knotfinder server; is it still running?');
-      err.status = 0;
-      throw err;
-    });
-  }
+  /* GET or POST JSON (dom.js): the error's message is the server's own
+   * sentence when it gave one. */
+  var api = KF.dom.api;
 
   function regionLabel(id) { return st.regionById[id] ? st.regionById[id].label : words(id); }
   function techName(id) {
