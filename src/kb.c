@@ -650,6 +650,13 @@ static void declare(loader *L, const char *kind, strmap *map)
     }
 }
 
+/* True when `b` is a block of `kind` whose id was declared as entity `idx`
+ * of `map` (a duplicate id was reported when declared, and is skipped). */
+static bool declared(const block *b, const char *kind, const strmap *map, int idx)
+{
+    return !strcmp(b->kind, kind) && strmap_get(map, b->id, strlen(b->id)) == idx;
+}
+
 /* ---------- pass 3: build each entity ---------- */
 
 static void build_scale(loader *L)
@@ -692,10 +699,8 @@ static void build_regions(loader *L)
     int r = 0;
     for (int i = 0; i < L->n_blocks; i++) {
         block *b = &L->blocks[i];
-        if (strcmp(b->kind, "region"))
+        if (!declared(b, "region", &L->regions, r))
             continue;
-        if (strmap_get(&L->regions, b->id, strlen(b->id)) != r)
-            continue;       /* a duplicate, already reported */
         kf_region *g = &kb->regions[r++];
         g->id = b->id;
         int line;
@@ -849,9 +854,7 @@ static void build_causes(loader *L)
     int c = 0;
     for (int i = 0; i < L->n_blocks; i++) {
         block *b = &L->blocks[i];
-        if (strcmp(b->kind, "cause"))
-            continue;
-        if (strmap_get(&L->causes, b->id, strlen(b->id)) != c)
+        if (!declared(b, "cause", &L->causes, c))
             continue;
         kf_cause *k = &kb->causes[c];
         int line;
@@ -1043,9 +1046,7 @@ static void build_techniques(loader *L)
     int t = 0;
     for (int i = 0; i < L->n_blocks; i++) {
         block *b = &L->blocks[i];
-        if (strcmp(b->kind, "technique"))
-            continue;
-        if (strmap_get(&L->techniques, b->id, strlen(b->id)) != t)
+        if (!declared(b, "technique", &L->techniques, t))
             continue;
         kf_technique *k = &kb->techniques[t++];
         int line;
@@ -1104,9 +1105,7 @@ static void build_redflags(loader *L)
     int r = 0;
     for (int i = 0; i < L->n_blocks; i++) {
         block *b = &L->blocks[i];
-        if (strcmp(b->kind, "redflag"))
-            continue;
-        if (strmap_get(&L->redflags, b->id, strlen(b->id)) != r)
+        if (!declared(b, "redflag", &L->redflags, r))
             continue;
         kf_redflag *k = &kb->redflags[r++];
         int line;
