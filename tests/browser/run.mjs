@@ -8,9 +8,7 @@
 // The closing line is "N passed, N failed"; the exit status is 1 when any
 // test failed.  Set KF_SHOTS=dir to save a screenshot after each test.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { runSuite } from './harness.mjs';
 
 const base = process.argv[2] || process.env.KF_BASE_URL;
 if (!base) {
@@ -18,9 +16,6 @@ if (!base) {
   console.log('0 passed, 1 failed');
   process.exit(2);
 }
-const shots = process.env.KF_SHOTS || '';
-const only = process.env.KF_ONLY || '';
-const exe = process.env.CHROMIUM || '/usr/bin/chromium';
 const TEST_MS = 45000;
 
 const tests = [];
@@ -425,49 +420,5 @@ test('every control has a name a screen reader can say', async (t) => {
 
 /* ---- runner ----------------------------------------------------------------- */
 
-async function main() {
-  browser = await chromium.launch({
-    executablePath: exe,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  });
-  let passed = 0, failed = 0;
-  for (const tc of tests) {
-    if (only && !tc.name.includes(only)) continue;
-    const t = { cleanup: [], page: null, errors: [] };
-    const t0 = Date.now();
-    let timer;
-    try {
-      await Promise.race([
-        tc.fn(t),
-        new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${TEST_MS} ms`)), TEST_MS); })
-      ]);
-      passed++;
-      console.log(`ok   ${tc.name} (${Date.now() - t0} ms)`);
-    } catch (e) {
-      failed++;
-      console.log(`FAIL ${tc.name}\n     ${String(e && e.message || e).split('\n').join('\n     ')}`);
-      if (t.errors.length) console.log('     browser: ' + t.errors.join('\n     browser: '));
-    } finally {
-      clearTimeout(timer);
-      if (shots && t.page) {
-        try {
-          fs.mkdirSync(shots, { recursive: true });
-          await t.page.screenshot({ path: path.join(shots, tc.name.replace(/\W+/g, '_').slice(0, 60) + '.png'), fullPage: true });
-        } catch (e) { /* a screenshot is a nicety */ }
-      }
-      for (const c of t.cleanup.reverse()) { try { await c(); } catch (e) { /* closing */ } }
-    }
-  }
-  await browser.close();
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-}
-
-main().catch(async (e) => {
-  console.log('FAIL could not run the browser tests: ' + (e && e.message || e));
-  try { if (browser) await browser.close(); } catch (e2) { /* closing */ }
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-});
+runSuite(tests, { prefix: '', timeoutMs: TEST_MS, what: 'the browser tests',
+                  onBrowser: (b) => { browser = b; } });
