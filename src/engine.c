@@ -21,7 +21,6 @@
 #include "engine.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -521,8 +520,6 @@ static bool leader_clear(const double *post, const int *order, int n)
     if (n < 1)
         return false;
     double p1 = post[order[0]], p2 = n > 1 ? post[order[1]] : 0;
-    if (getenv("KF_DEBUG"))
-        fprintf(stderr, "leader %.3f second %.3f\n", p1, p2);
     return p1 >= 0.7 || (p1 >= 0.4 && p1 >= 1.5 * p2);
 }
 
@@ -551,8 +548,6 @@ static kf_question best_question(const kf_kb *kb, const kf_findings *f, const do
             d->kind == KF_FIND_FOLLOWUP || has_fact(f, fd))
             continue;
         double g = gain_of(kb, post, order, nt, fd, h, pj, tp, tn);
-        if (getenv("KF_DEBUG") && g > 0.02)
-            fprintf(stderr, "  gain %.3f %s\n", g, d->id);
         if (g > best) {
             best = g;
             q.kind = KF_Q_FINDING;
