@@ -337,7 +337,6 @@ bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post)
     }
     bool exact = posterior_pass(kb, &e, prior, habit, post);
     kf_free(habit);
-    bool raised = false;
     for (int h = 0; h < kb->n_causes; h++) {
         const kf_cause *hc = &kb->causes[h];
         if (!hc->n_keeps || post[h] <= hc->prior)
@@ -348,12 +347,10 @@ bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post)
         for (int k = 0; k < hc->n_keeps; k++) {
             int m = hc->keeps[k];
             prior[m] = 1 - (1 - prior[m]) * (1 - KF_KEEPS_STRENGTH * lift);
-            raised = true;
         }
     }
     /* Pass 2 gives every cause its posterior (pass 1 left the rest at
      * their priors). */
-    (void)raised;
     exact = posterior_pass(kb, &e, prior, NULL, post) && exact;
     evidence_free(&e);
     kf_free(prior);

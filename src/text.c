@@ -258,7 +258,6 @@ static void normalise(const kf_kb *kb, toks *t)
             continue;
         }
         const char *p = fix ? fix : k.norm;
-        bool first = true;
         while (*p) {
             while (*p && !isalnum((unsigned char)*p))
                 p++;
@@ -278,8 +277,6 @@ static void normalise(const kf_kb *kb, toks *t)
             size_t sl = kf_stem(d->norm, wl, stem, sizeof stem);
             d->word = kf_kb_word(kb, stem, sl);
             d->flags = d->word >= 0 ? kb->word_flags[d->word] : 0;
-            (void)first;
-            first = false;
         }
     }
     kf_free(t->v);
@@ -412,8 +409,6 @@ static void read_numbers(const kf_kb *kb, const token *v, int n, kf_findings *ou
             continue;
         const token *nx = i + 1 < n ? &v[i + 1] : NULL;
         const token *nx2 = i + 2 < n ? &v[i + 2] : NULL;
-        bool a_unit = (is_word(k, "a") || is_word(k, "an"));
-        (void)a_unit;
         /* age: "I'm 17", "I am 59", "aged 40", "about to be 16", "17 years old" */
         bool age = false;
         if (k->kind == T_NUM && i > 0) {
