@@ -684,9 +684,12 @@ static const int kind_order[] = {
     [KF_TECH_THERAPIST] = 6,
 };
 
-static void add_step(const kf_kb *kb, kf_result *r, int tech, int cause, kf_side side)
+/* Room in kf_result.plan; build_plan stays well below it. */
+#define KF_PLAN_ROOM 16
+
+static void add_step(kf_result *r, int tech, int cause, kf_side side)
 {
-    if (tech < 0)
+    if (tech < 0 || r->n_plan >= KF_PLAN_ROOM)
         return;
     for (int i = 0; i < r->n_plan; i++)
         if (r->plan[i].technique == tech) {
@@ -694,7 +697,6 @@ static void add_step(const kf_kb *kb, kf_result *r, int tech, int cause, kf_side
             return;
         }
     r->plan[r->n_plan++] = (kf_step){ tech, cause, side };
-    (void)kb;
 }
 
 static void build_plan(const kf_kb *kb, kf_result *r)
@@ -704,7 +706,7 @@ static void build_plan(const kf_kb *kb, kf_result *r)
         int mimic = -1;
         if (r->n_flags)
             mimic = kb->redflags[r->flags[0]].mimic;
-        add_step(kb, r, see, mimic, KF_SIDE_NONE);
+        add_step(r, see, mimic, KF_SIDE_NONE);
         return;
     }
     bool worse_heat = false, worse_cold = false;
@@ -726,17 +728,17 @@ static void build_plan(const kf_kb *kb, kf_result *r)
                 continue;
             if (kb->techniques[tech].kind == KF_TECH_DOCTOR)
                 continue;
-            add_step(kb, r, tech, rk->cause, rk->side);
+            add_step(r, tech, rk->cause, rk->side);
             took++;
         }
         used++;
     }
     if (worse_heat && r->n_plan < 9)
-        add_step(kb, r, cold, r->n_causes ? r->causes[0].cause : -1, KF_SIDE_NONE);
+        add_step(r, cold, r->n_causes ? r->causes[0].cause : -1, KF_SIDE_NONE);
     if (worse_cold && r->n_plan < 9)
-        add_step(kb, r, heat, r->n_causes ? r->causes[0].cause : -1, KF_SIDE_NONE);
+        add_step(r, heat, r->n_causes ? r->causes[0].cause : -1, KF_SIDE_NONE);
     if (r->triage == KF_TRIAGE_MENTION)
-        add_step(kb, r, see, -1, KF_SIDE_NONE);
+        add_step(r, see, -1, KF_SIDE_NONE);
     /* Order: release, stretch, strengthen, habit, cold/heat, therapist
      * (insertion sort keeps the causes' order within a kind). */
     for (int i = 1; i < r->n_plan; i++) {
@@ -801,7 +803,7 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
     }
     r->flags = kf_malloc((size_t)(kb->n_redflags + 1) * sizeof *r->flags);
     r->causes = kf_calloc(KF_MAX_RANKED, sizeof *r->causes);
-    r->plan = kf_calloc(16, sizeof *r->plan);
+    r->plan = kf_calloc(KF_PLAN_ROOM, sizeof *r->plan);
     r->massage = kf_calloc(8, sizeof *r->massage);
     r->massage_side = kf_calloc(8, sizeof *r->massage_side);
     if (!r->flags || !r->causes || !r->plan || !r->massage || !r->massage_side) {
