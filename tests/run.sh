@@ -75,6 +75,7 @@ if [ "$QUICK" -eq 0 ]; then
   suite "golden lexicon readings (ASan+UBSan)" run_if tests/golden/lexicon.sh
   suite "article evaluation (ASan+UBSan)" tests/eval/check.sh
   suite "HTTP API (ASan+UBSan)" run_if tests/api/run.sh
+  suite "journal: shutdown under load (ASan+UBSan)" tests/journal/shutdown.sh
 fi
 
 printf '\n=== summary\n'
