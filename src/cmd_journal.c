@@ -753,7 +753,8 @@ static int write_file(const char *path, const kf_buf *b)
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >=
         (int)sizeof tmp)
         return ENAMETOOLONG;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    /* 0600: an export or a chart is as private as the journal it comes from. */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return errno;
     size_t off = 0;
