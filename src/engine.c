@@ -1,6 +1,7 @@
 /*
- * engine.c — posterior over causes (noisy-OR, Quickscore), triage, plan,
- * explanation and the next question.
+ * engine.c — posterior over causes (noisy-OR, Quickscore), the ranking and
+ * its explanation, and the consultation that ties triage (triage.c), the
+ * plan (plan.c) and the next question (question.c) together.
  *
  * The model is a two-layer noisy-OR network (as QMR-DT): causes are
  * independent binary variables with priors; a finding is absent only if
@@ -19,14 +20,15 @@
  * causes and marks the result approximate.
  */
 #include "engine.h"
+#include "plan.h"
+#include "question.h"
+#include "triage.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define KF_QS_MAX 12
-#define KF_MIN_GAIN 0.05      /* bits */
-#define KF_MAX_UNSURE 3
 
 typedef struct {
     int *pos;  int np;        /* positive findings */
@@ -357,40 +359,6 @@ bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post)
     return exact && !trimmed;
 }
 
-/* ---------- triage ---------- */
-
-static bool present(const kf_findings *f, int finding)
-{
-    const kf_fact *x = kf_findings_get(f, finding);
-    return x && x->state == KF_PRESENT;
-}
-
-static bool rule_fires(const kf_redflag *r, const kf_findings *f)
-{
-    for (int i = 0; i < r->n_all; i++)
-        if (!present(f, r->all[i]))
-            return false;
-    bool any = r->n_any == 0;
-    for (int i = 0; i < r->n_any && !any; i++)
-        any = present(f, r->any[i]);
-    if (!any)
-        return false;
-    for (int i = 0; i < r->n_none; i++)
-        if (present(f, r->none[i]))
-            return false;
-    return true;
-}
-
-/* Highest level of the rules that fire. */
-static kf_triage triage_level(const kf_kb *kb, const kf_findings *f)
-{
-    kf_triage t = KF_TRIAGE_SELF_CARE;
-    for (int i = 0; i < kb->n_redflags; i++)
-        if (kb->redflags[i].level > t && rule_fires(&kb->redflags[i], f))
-            t = kb->redflags[i].level;
-    return t;
-}
-
 /* ---------- ranking and explanation ---------- */
 
 static int by_post(const void *a, const void *b, void *ctx)
@@ -460,122 +428,7 @@ static bool explain(const kf_kb *kb, const kf_findings *f, kf_ranked *rk)
     return true;
 }
 
-/* ---------- the question ---------- */
-
-static double entropy(const double *p, const int *idx, int n)
-{
-    double s = 0, h = 0;
-    for (int i = 0; i < n; i++)
-        s += p[idx[i]];
-    if (s <= 0)
-        return 0;
-    for (int i = 0; i < n; i++) {
-        double r = p[idx[i]] / s;
-        if (r > 0)
-            h -= r * log2(r);
-    }
-    return h;
-}
-
-/* Expected information gain of asking about finding `fd`, approximated by
- * updating each cause's marginal on its own (fast, deterministic). */
-static double gain_of(const kf_kb *kb, const double *post, const int *top, int nt, int fd,
-                      double h, double *pj, double *tmp_pos, double *tmp_neg)
-{
-    double leakq = 1 - kb->leak;
-    /* P(f absent) ~ (1-leak) prod_j (1 - p_j p_jf) */
-    double absent_all = leakq;
-    for (int i = 0; i < nt; i++)
-        pj[top[i]] = 0;
-    for (int k = kb->flink_first[fd]; k < kb->flink_first[fd + 1]; k++) {
-        const kf_link *ln = &kb->links[kb->flink[k]];
-        pj[ln->cause] = ln->p;
-        absent_all *= 1 - post[ln->cause] * ln->p;
-    }
-    double pf = 1 - absent_all;
-    if (pf <= 1e-9 || pf >= 1 - 1e-9)
-        return 0;
-    for (int i = 0; i < nt; i++) {
-        int c = top[i];
-        double others = absent_all / (1 - post[c] * pj[c]);
-        double pfc = 1 - others * (1 - pj[c]);        /* P(f | c present) */
-        tmp_pos[c] = post[c] * pfc / pf;
-        tmp_neg[c] = post[c] * (1 - pfc) / (1 - pf);
-    }
-    double hp = entropy(tmp_pos, top, nt), hn = entropy(tmp_neg, top, nt);
-    return h - (pf * hp + (1 - pf) * hn);
-}
-
-static bool has_fact(const kf_findings *f, int finding)
-{
-    return kf_findings_get(f, finding) != NULL;
-}
-
-/* The leader stands out: likely on its own, or well ahead of the next. */
-static bool leader_clear(const double *post, const int *order, int n)
-{
-    if (n < 1)
-        return false;
-    double p1 = post[order[0]], p2 = n > 1 ? post[order[1]] : 0;
-    return p1 >= 0.7 || (p1 >= 0.4 && p1 >= 1.5 * p2);
-}
-
-/* The best yes/no question; kind NONE when nothing is worth asking. */
-static kf_question best_question(const kf_kb *kb, const kf_findings *f, const double *post,
-                                 const int *order)
-{
-    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
-    int nt = kb->n_causes < 8 ? kb->n_causes : 8;
-    double *tp = kf_calloc((size_t)kb->n_causes, sizeof *tp);
-    double *tn = kf_calloc((size_t)kb->n_causes, sizeof *tn);
-    double *pj = kf_calloc((size_t)kb->n_causes, sizeof *pj);
-    bool *cand = kf_calloc((size_t)kb->n_findings + 1, sizeof *cand);
-    if (!tp || !tn || !pj || !cand)
-        goto out;
-    for (int i = 0; i < nt; i++) {
-        const kf_cause *c = &kb->causes[order[i]];
-        for (int l = 0; l < c->n_links; l++)
-            cand[kb->links[c->links[l]].finding] = true;
-    }
-    double best = KF_MIN_GAIN;   /* below this a question is not worth the person's time */
-    double h = entropy(post, order, nt);      /* the same for every candidate */
-    for (int fd = 0; fd < kb->n_findings; fd++) {
-        const kf_finding_def *d = &kb->findings[fd];
-        if (!cand[fd] || !d->question || d->kind == KF_FIND_REDFLAG ||
-            d->kind == KF_FIND_FOLLOWUP || has_fact(f, fd))
-            continue;
-        double g = gain_of(kb, post, order, nt, fd, h, pj, tp, tn);
-        if (g > best) {
-            best = g;
-            q.kind = KF_Q_FINDING;
-            q.finding = fd;
-            q.gain = g;
-        }
-    }
-out:
-    kf_free(tp);
-    kf_free(tn);
-    kf_free(pj);
-    kf_free(cand);
-    return q;
-}
-
-static kf_question clarify_question(const kf_findings *f)
-{
-    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
-    for (int i = 0; i < f->n; i++) {
-        const kf_fact *x = &f->v[i];
-        if (x->state == KF_PRESENT && x->alt >= 0 && !has_fact(f, x->alt)) {
-            q.kind = KF_Q_CLARIFY;
-            q.finding = x->finding;
-            q.alt = x->alt;
-            return q;
-        }
-    }
-    return q;
-}
-
-static int *posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,
+int *kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,
                             bool *exact)
 {
     double *post = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *post);
@@ -591,201 +444,6 @@ static int *posterior_order(const kf_kb *kb, const kf_findings *f, double **post
     qsort_r(order, (size_t)kb->n_causes, sizeof *order, by_post, post);
     *post_out = post;
     return order;
-}
-
-static bool any_location(const kf_kb *kb, const kf_findings *f, bool answered)
-{
-    for (int i = 0; i < f->n; i++)
-        if (kb->findings[f->v[i].finding].kind == KF_FIND_LOCATION &&
-            (answered || f->v[i].state == KF_PRESENT))
-            return true;
-    return false;
-}
-
-kf_question kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int max_q)
-{
-    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
-    if (asked >= max_q || triage_level(kb, f) >= KF_TRIAGE_SOON)
-        return q;
-    if (!any_location(kb, f, false) && !any_location(kb, f, true)) {
-        q.kind = KF_Q_WHERE;
-        return q;
-    }
-    /* The red-flag screen: asked once, early; done when any of its findings
-     * has an answer. */
-    int *screen = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *screen);
-    if (!screen)
-        return q;
-    int ns = 0;
-    bool done = false;
-    for (int r = 0; r < kb->n_redflags; r++) {
-        const kf_redflag *rf = &kb->redflags[r];
-        if (!rf->screen)
-            continue;
-        const int *ids = rf->n_all ? rf->all : rf->any;
-        int n = rf->n_all ? rf->n_all : rf->n_any;
-        for (int i = 0; i < n; i++) {
-            bool dup = false;
-            for (int k = 0; k < ns; k++)
-                dup |= screen[k] == ids[i];
-            if (dup)
-                continue;
-            const kf_fact *x = kf_findings_get(f, ids[i]);
-            if (x && x->origin != KF_FROM_TEXT)
-                done = true;
-            screen[ns++] = ids[i];
-        }
-    }
-    if (ns && !done) {
-        q.kind = KF_Q_SCREEN;
-        q.screen = screen;
-        q.n_screen = ns;
-        return q;
-    }
-    kf_free(screen);
-    q = clarify_question(f);
-    if (q.kind != KF_Q_NONE)
-        return q;
-    /* Three "not sure" answers: the person cannot tell us more this way;
-     * show the best guess rather than keep asking. */
-    int unsure = 0;
-    for (int i = 0; i < f->n; i++)
-        unsure += f->v[i].origin == KF_FROM_ANSWER && f->v[i].state == KF_UNSURE &&
-                  kb->findings[f->v[i].finding].kind != KF_FIND_REDFLAG &&
-                  kb->findings[f->v[i].finding].kind != KF_FIND_LOCATION;
-    if (unsure >= KF_MAX_UNSURE)
-        return q;
-    double *post;
-    bool exact;
-    int *order = posterior_order(kb, f, &post, &exact);
-    if (!order)
-        return q;
-    if (!leader_clear(post, order, kb->n_causes))
-        q = best_question(kb, f, post, order);
-    kf_free(post);
-    kf_free(order);
-    return q;
-}
-
-void kf_question_free(kf_question *q)
-{
-    if (!q)
-        return;
-    kf_free(q->screen);
-    q->screen = NULL;
-    q->n_screen = 0;
-}
-
-/* ---------- the plan ---------- */
-
-static const int kind_order[] = {
-    [KF_TECH_DOCTOR] = 0, [KF_TECH_RELEASE] = 1, [KF_TECH_STRETCH] = 2,
-    [KF_TECH_STRENGTHEN] = 3, [KF_TECH_HABIT] = 4, [KF_TECH_THERMAL] = 5,
-    [KF_TECH_THERAPIST] = 6,
-};
-
-/* Room in kf_result.plan; build_plan stays well below it. */
-#define KF_PLAN_ROOM 16
-
-static void add_step(kf_result *r, int tech, int cause, kf_side side)
-{
-    if (tech < 0 || r->n_plan >= KF_PLAN_ROOM)
-        return;
-    for (int i = 0; i < r->n_plan; i++)
-        if (r->plan[i].technique == tech) {
-            r->plan[i].side |= side;
-            return;
-        }
-    r->plan[r->n_plan++] = (kf_step){ tech, cause, side };
-}
-
-static void build_plan(const kf_kb *kb, kf_result *r)
-{
-    int see = kf_kb_technique(kb, "see_doctor");
-    if (r->triage >= KF_TRIAGE_SOON) {
-        int mimic = -1;
-        if (r->n_flags)
-            mimic = kb->redflags[r->flags[0]].mimic;
-        add_step(r, see, mimic, KF_SIDE_NONE);
-        return;
-    }
-    bool worse_heat = false, worse_cold = false;
-    int fh = kf_kb_finding(kb, "worse_after_heat"), fc = kf_kb_finding(kb, "worse_after_cold");
-    worse_heat = fh >= 0 && present(&r->findings, fh);
-    worse_cold = fc >= 0 && present(&r->findings, fc);
-    int cold = kf_kb_technique(kb, "cold_therapy"), heat = kf_kb_technique(kb, "heat_front");
-    double lead = r->n_causes ? r->causes[0].p : 0;
-    int used = 0;
-    for (int i = 0; i < r->n_causes && used < 3; i++) {
-        const kf_ranked *rk = &r->causes[i];
-        const kf_cause *c = &kb->causes[rk->cause];
-        if (c->kind == KF_CAUSE_MIMIC || rk->p < 0.2 * lead)
-            continue;
-        int quota = used == 0 ? 3 : 2, took = 0;
-        for (int t = 0; t < c->n_treat && took < quota && r->n_plan < 8; t++) {
-            int tech = c->treat[t];
-            if ((worse_heat && tech == heat) || (worse_cold && tech == cold))
-                continue;
-            if (kb->techniques[tech].kind == KF_TECH_DOCTOR)
-                continue;
-            add_step(r, tech, rk->cause, rk->side);
-            took++;
-        }
-        used++;
-    }
-    if (worse_heat && r->n_plan < 9)
-        add_step(r, cold, r->n_causes ? r->causes[0].cause : -1, KF_SIDE_NONE);
-    if (worse_cold && r->n_plan < 9)
-        add_step(r, heat, r->n_causes ? r->causes[0].cause : -1, KF_SIDE_NONE);
-    if (r->triage == KF_TRIAGE_MENTION)
-        add_step(r, see, -1, KF_SIDE_NONE);
-    /* Order: release, stretch, strengthen, habit, cold/heat, therapist
-     * (insertion sort keeps the causes' order within a kind). */
-    for (int i = 1; i < r->n_plan; i++) {
-        kf_step s = r->plan[i];
-        int k = kind_order[kb->techniques[s.technique].kind];
-        int j = i;
-        while (j > 0 && kind_order[kb->techniques[r->plan[j - 1].technique].kind] > k) {
-            r->plan[j] = r->plan[j - 1];
-            j--;
-        }
-        r->plan[j] = s;
-    }
-    /* A doctor step asked for by the triage goes last, after self-care. */
-    for (int i = 0; i + 1 < r->n_plan; i++)
-        if (r->plan[i].technique == see) {
-            kf_step s = r->plan[i];
-            memmove(&r->plan[i], &r->plan[i + 1], (size_t)(r->n_plan - i - 1) * sizeof s);
-            r->plan[r->n_plan - 1] = s;
-            break;
-        }
-}
-
-static void build_massage(const kf_kb *kb, kf_result *r)
-{
-    for (int i = 0; i < r->n_causes && r->n_massage < 6; i++) {
-        const kf_ranked *rk = &r->causes[i];
-        const kf_cause *c = &kb->causes[rk->cause];
-        if (c->kind == KF_CAUSE_MUSCLE) {
-            bool dup = false;
-            for (int k = 0; k < r->n_massage; k++)
-                dup |= r->massage[k] == rk->cause;
-            if (!dup) {
-                r->massage_side[r->n_massage] = rk->side;
-                r->massage[r->n_massage++] = rk->cause;
-            }
-        } else if (c->kind != KF_CAUSE_MIMIC && i < 3) {
-            for (int j = 0; j < c->n_keeps && j < 2 && r->n_massage < 6; j++) {
-                bool dup = false;
-                for (int k = 0; k < r->n_massage; k++)
-                    dup |= r->massage[k] == c->keeps[j];
-                if (!dup) {
-                    r->massage_side[r->n_massage] = rk->side;
-                    r->massage[r->n_massage++] = c->keeps[j];
-                }
-            }
-        }
-    }
 }
 
 /* ---------- consult ---------- */
@@ -811,22 +469,19 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
         return NULL;
     }
     /* Triage first: the rules that fire, highest level first. */
-    for (int lv = KF_TRIAGE_EMERGENCY; lv > KF_TRIAGE_SELF_CARE; lv--)
-        for (int i = 0; i < kb->n_redflags; i++)
-            if ((int)kb->redflags[i].level == lv && rule_fires(&kb->redflags[i], f))
-                r->flags[r->n_flags++] = i;
+    r->n_flags = kf_triage_flags(kb, f, r->flags);
     r->triage = r->n_flags ? kb->redflags[r->flags[0]].level : KF_TRIAGE_SELF_CARE;
 
     int npres = kf_findings_present(f);
     r->unrecognised = npres == 0;
     if (r->unrecognised) {
         r->next.kind = KF_Q_WHERE;
-        build_plan(kb, r);
+        kf_plan_build(kb, r);
         return r;
     }
     double *post;
     bool exact;
-    int *order = posterior_order(kb, f, &post, &exact);
+    int *order = kf_posterior_order(kb, f, &post, &exact);
     if (!order) {
         kf_result_free(r);
         return NULL;
@@ -873,13 +528,13 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
                 r->triage = t;
         }
     }
-    r->leader_clear = leader_clear(post, order, kb->n_causes);
-    build_plan(kb, r);
-    build_massage(kb, r);
+    r->leader_clear = kf_leader_clear(post, order, kb->n_causes);
+    kf_plan_build(kb, r);
+    kf_plan_massage(kb, r);
     if (!r->leader_clear && r->triage < KF_TRIAGE_SOON) {
-        r->next = clarify_question(f);
+        r->next = kf_clarify_question(f);
         if (r->next.kind == KF_Q_NONE)
-            r->next = best_question(kb, f, post, order);
+            r->next = kf_best_question(kb, f, post, order);
     }
     kf_free(post);
     kf_free(order);

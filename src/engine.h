@@ -1,6 +1,7 @@
 /*
- * engine.h — from findings to a consultation result: triage, ranked causes
- * with their reasons, the self-care plan, and the next question.
+ * engine.h — from findings to a consultation result: triage (triage.h),
+ * ranked causes with their reasons, the self-care plan (plan.h), and the
+ * next question (question.h).
  *
  * The engine is deterministic and stateless: the same kb and findings give
  * the same result.  A kf_result is owned by the caller and freed with
@@ -11,6 +12,7 @@
 #define KF_ENGINE_H
 
 #include "findings.h"
+#include "question.h"
 
 /* Why a cause scored as it did: one finding's contribution. */
 typedef struct {
@@ -36,21 +38,6 @@ typedef struct {
     kf_side side;
 } kf_step;
 
-typedef enum {
-    KF_Q_NONE = 0,   /* nothing left worth asking */
-    KF_Q_WHERE,      /* "where does it hurt?" — nothing located yet */
-    KF_Q_SCREEN,     /* the red-flag screen: screen[] findings, asked once */
-    KF_Q_CLARIFY,    /* ambiguous words: is it `finding` or `alt`? */
-    KF_Q_FINDING     /* a yes / no / not sure question about `finding` */
-} kf_qkind;
-
-typedef struct {
-    kf_qkind kind;
-    int      finding;        /* FINDING, CLARIFY: the finding asked about */
-    int      alt;            /* CLARIFY: the other reading */
-    double   gain;           /* FINDING: expected information gain, bits */
-    int     *screen;  int n_screen;   /* SCREEN: findings asked together */
-} kf_question;
 
 typedef struct {
     kf_triage   triage;
@@ -81,11 +68,10 @@ bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post);
 bool kf_network_posterior(const kf_kb *kb, const kf_findings *f, const double *prior,
                           double *post);
 
-/* The next interview question for the findings so far.  `asked` is how many
- * questions were already asked; after `max_q` it returns KF_Q_NONE.  The
- * screen array of the result is owned by the caller (kf_question_free). */
-kf_question kf_next_question(const kf_kb *kb, const kf_findings *f,
-                             int asked, int max_q);
-void kf_question_free(kf_question *q);
+/* Posterior of every cause and the causes ordered by it, highest first
+ * (ties by id).  Both arrays are the caller's (kf_free); *exact is false
+ * when the posterior is approximate.  NULL when out of memory. */
+int *kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,
+                        bool *exact);
 
 #endif

@@ -47,6 +47,8 @@ int kf_findings_add(kf_findings *f, const kf_fact *fact);
 
 /* The fact about `finding`, or NULL. */
 const kf_fact *kf_findings_get(const kf_findings *f, int finding);
+/* True when `finding` is PRESENT. */
+bool kf_findings_has(const kf_findings *f, int finding);
 /* Count of PRESENT facts. */
 int kf_findings_present(const kf_findings *f);
 

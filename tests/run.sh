@@ -64,6 +64,7 @@ for t in tests/journal/*.sh; do
   [ -x "$t" ] && suite "journal: $(basename "$t" .sh)" "$t"
 done
 suite "fuzz corpus replay" run_if tests/fuzz/run.sh
+suite "install, man page, --version, make check" run_if tests/install/run.sh
 if [ "$QUICK" -eq 0 ]; then
   suite "browser (headless Chromium)" run_if tests/browser/run.sh
   suite "sanitizer build" make -s SAN=1 WERROR=1 all tests
