@@ -20,6 +20,7 @@
  */
 #include "context.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,7 +61,10 @@ static int seq_at(const token *v, int n, int i, const char *seq)
 
 static int any_seq_at(const token *v, int n, int i, const char *const *list)
 {
+    char c = v[i].norm[0];
     for (int k = 0; list[k]; k++) {
+        if (list[k][0] != c)
+            continue;
         int l = seq_at(v, n, i, list[k]);
         if (l)
             return l;
@@ -136,8 +140,10 @@ static int relation_of(const char *w)
 {
     size_t l = strlen(w);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
+        if (w[0] != relations[i].w[0])
+            continue;
         size_t rl = strlen(relations[i].w);
-        if (w[0] == relations[i].w[0] && !strncmp(w, relations[i].w, rl) &&
+        if (!strncmp(w, relations[i].w, rl) &&
             (l == rl || (l == rl + 1 && w[rl] == 's')))
             return (int)i;
     }
@@ -176,6 +182,9 @@ char kf_context_relation(const token *v, int n, int i)
     return relations[r].sex;
 }
 
+static int pair_of(const char *w);
+static unsigned char person_pair[27 * 27];
+
 static void people(const token *v, int n, int *who, int *sex_of)
 {
     static const char *const writer[] = {
@@ -185,7 +194,8 @@ static void people(const token *v, int n, int *who, int *sex_of)
     static const char *const she[] = { "she", "her", "hers", "shes", "herself", NULL };
     int cur = 0, last_m = PRONOUN_HE, last_f = PRONOUN_SHE;
     for (int i = 0; i < n; i++) {
-        if (v[i].kind == T_WORD) {
+        int pair = v[i].kind == T_WORD ? pair_of(v[i].norm) : -1;
+        if (pair >= 0 && person_pair[pair]) {
             int r = relation_of(v[i].norm);
             int owner = r >= 0 ? relation_owner(v, i) : -1;
             if (owner >= 0) {
@@ -271,8 +281,57 @@ static const char *const relief[] = {
     "disappears", "goes", "stops", "calms", "less", NULL
 };
 
+/* A quick filter on a word's first two letters: most words start no
+ * trigger and name no person, and are passed over without a list search. */
+#define PAIRS (27 * 27)
+static unsigned char trigger_pair[PAIRS];
+static pthread_once_t pairs_once = PTHREAD_ONCE_INIT;
+
+static int pair_of(const char *w)
+{
+    if (w[0] < 'a' || w[0] > 'z')
+        return -1;
+    int b = w[1] >= 'a' && w[1] <= 'z' ? w[1] - 'a' + 1 : 0;
+    return (w[0] - 'a') * 27 + b;
+}
+
+static void mark_list(unsigned char *set, const char *const *list)
+{
+    for (int i = 0; list[i]; i++) {
+        int p = pair_of(list[i]);
+        if (p >= 0)
+            set[p] = 1;
+    }
+}
+
+static void init_pairs(void)
+{
+    const char *const *lists[] = { hypo_always, hypo_question, worry, historical, NULL };
+    for (int i = 0; lists[i]; i++)
+        mark_list(trigger_pair, lists[i]);
+    static const char *const more[] = { "if", "unless", "when", "whenever", "once", NULL };
+    mark_list(trigger_pair, more);
+    static const char *const persons[] = {
+        "i", "im", "ive", "id", "ill", "me", "my", "myself", "mine", "he", "him", "his", "hes",
+        "himself", "she", "her", "hers", "shes", "herself", NULL
+    };
+    mark_list(person_pair, persons);
+    for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
+        int p = pair_of(relations[i].w);
+        if (p >= 0)
+            person_pair[p] = 1;
+    }
+}
+
+static bool may_trigger(const token *k)
+{
+    int p = pair_of(k->norm);
+    return p >= 0 && trigger_pair[p];
+}
+
 kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_people *pp)
 {
+    pthread_once(&pairs_once, init_pairs);
     pp->who = NULL;
     pp->patient = 0;
     pp->sex = 0;
@@ -303,6 +362,8 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used &&
             !(i + 1 < n && is_any(&v[i + 1], pseudo_negation)))
             scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
+        if (!may_trigger(&v[i]))
+            continue;
         /* hypothesis */
         if ((l = any_seq_at(v, n, i, hypo_always)))
             scope_forward(v, n, i + l, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
