@@ -389,11 +389,13 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
     }
     kf_buf_free(&errs);
     if (!strcmp(argv[1], "check")) {
-        int phrases = kb->n_phrases;
+        int phrases = kb->n_phrases - kb->n_patterns;
         printf("knowledge base %s is valid (version %s): %d regions, %d findings, %d causes, "
-               "%d links, %d techniques, %d red-flag rules, %d phrases, %d spelling fixes\n",
+               "%d links, %d techniques, %d red-flag rules, %d phrases, %d patterns, "
+               "%d word classes, %d spelling fixes\n",
                c->kb_dir, kb->version, kb->n_regions, kb->n_findings, kb->n_causes, kb->n_links,
-               kb->n_techniques, kb->n_redflags, phrases, kb->n_spell);
+               kb->n_techniques, kb->n_redflags, phrases, kb->n_patterns, kb->n_classes,
+               kb->n_spell);
     } else {
         const char *what = argc > 2 ? argv[2] : "causes";
         if (!strcmp(what, "causes"))

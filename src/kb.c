@@ -8,6 +8,7 @@
  * load and frees everything, so a failed load changes nothing.
  */
 #include "kb.h"
+#include "pattern.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -213,6 +214,11 @@ typedef struct {
     kf_kb *kb;
     strmap regions, findings, causes, techniques, redflags, words, raw_words, spell, deletes;
     strmap raw2id;          /* raw lexicon word -> its stem's word id */
+    strmap classes;         /* word class name -> index into class_def */
+    char **class_def;       /* the text after "name:" (arena) */
+    int n_class, cap_class;
+    const char *pat_file;   /* where the pattern being compiled was written */
+    int pat_line;
     unsigned long long digest;
 } loader;
 
@@ -582,13 +588,14 @@ static const char *const allowed_keys[][16] = {
     /* technique */ { "name", "kind", "step", "dose", "timer", "caution", "source", NULL },
     /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
                       "source", NULL },
-    /* lexicon */   { "phrase", "spell", "negate", "stop", "side_left", "side_right",
-                      "side_both", "source", NULL },
+    /* lexicon */   { "phrase", "pattern", "class", "spell", "negate", "stop", "side_left",
+                      "side_right", "side_both", "source", NULL },
     /* scale */     { "always", "often", "sometimes", "rarely", "leak", "source", NULL },
 };
 
 static const char *const repeatable[] = {
-    "refers", "pulls", "local", "sign", "reports", "step", "phrase", "spell", "negate",
+    "refers", "pulls", "local", "sign", "reports", "step", "phrase", "pattern", "class",
+    "spell", "negate",
     "stop", "side_left", "side_right", "side_both", NULL
 };
 
@@ -1282,6 +1289,224 @@ static void flag_list(loader *L, const block *b, const kv *k, unsigned char flag
     }
 }
 
+/* `class = name: words, words, <other class>, #` */
+static void add_class(loader *L, const block *b, const kv *k)
+{
+    const char *colon = strchr(k->val, ':');
+    if (!colon) {
+        err_at(L, b->file, k->line, "class must look like 'name: words, words'");
+        return;
+    }
+    char *name = arena_strndup(&L->a, k->val, (size_t)(colon - k->val));
+    char *def = arena_strndup(&L->a, colon + 1, strlen(colon + 1));
+    if (!name || !def)
+        return;
+    name = trim(name, name + strlen(name));
+    for (char *q = name; *q; q++) {
+        *q = (char)tolower((unsigned char)*q);
+        if (!isalnum((unsigned char)*q) && *q != ' ' && *q != '_' && *q != '\'') {
+            err_at(L, b->file, k->line, "class name '%s': letters, digits, spaces only", name);
+            return;
+        }
+    }
+    if (!*name || !*trim(def, def + strlen(def))) {
+        err_at(L, b->file, k->line, "class must look like 'name: words, words'");
+        return;
+    }
+    if (strmap_get(&L->classes, name, strlen(name)) >= 0) {
+        err_at(L, b->file, k->line, "class '%s' is defined twice", name);
+        return;
+    }
+    if (L->n_class == L->cap_class) {
+        int cap = L->cap_class ? L->cap_class * 2 : 32;
+        char **v = kf_realloc(L->class_def, (size_t)cap * sizeof *v);
+        if (!v) {
+            L->a.oom = true;
+            return;
+        }
+        L->class_def = v;
+        L->cap_class = cap;
+    }
+    L->class_def[L->n_class] = def;
+    if (!strmap_put(&L->classes, name, L->n_class))
+        L->a.oom = true;
+    L->n_class++;
+}
+
+/* The pattern compiler's view of the lexicon (pattern.h). */
+static int pat_word(void *env, const char *raw, int ids[4])
+{
+    loader *L = env;
+    int si = strmap_get(&L->spell, raw, strlen(raw));
+    if (si < 0) {
+        int id = word_id_for(L, raw);
+        if (id < 0)
+            return -1;
+        ids[0] = id;
+        return 1;
+    }
+    pwords fw;
+    phrase_words(L->kb->spell_to[si], &fw);
+    int n = 0;
+    for (int y = 0; y < fw.n && n < 4; y++) {
+        int id = word_id_for(L, fw.w[y]);
+        if (id < 0)
+            return -1;
+        ids[n++] = id;
+    }
+    return n;
+}
+
+static const char *pat_class(void *env, const char *name)
+{
+    loader *L = env;
+    int i = strmap_get(&L->classes, name, strlen(name));
+    return i >= 0 ? L->class_def[i] : NULL;
+}
+
+static bool pat_skip(void *env, int id)
+{
+    loader *L = env;
+    return (L->kb->word_flags[id] & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)) &&
+           !(L->kb->word_flags[id] & KF_WORD_NEGATE);
+}
+
+/* Parses the right side of a phrase or pattern line into findings;
+ * returns their count, or -1 after reporting an error. */
+static int rhs_findings(loader *L, const block *b, const kv *k, const char *arrow,
+                        int **finds_out, int **alts_out, bool **neg_out)
+{
+    char **fparts;
+    int nf = split(L, arrow + 2, ',', &fparts);
+    /* "=> -" consumes the words and means nothing: "tennis ball" is
+     * a tool, not the sport. */
+    if (nf == 1 && !strcmp(fparts[0], "-"))
+        nf = 0;
+    else if (!nf) {
+        err_at(L, b->file, k->line, "%s: no finding after '=>'", k->key);
+        return -1;
+    }
+    int *finds = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *finds);
+    int *alts = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *alts);
+    bool *neg = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *neg);
+    if (!finds || !alts || !neg)
+        return -1;
+    int kf = 0;
+    bool bad = false;
+    for (int m = 0; m < nf; m++) {
+        char *f = fparts[m];
+        bool isneg = false;
+        if (*f == '!') {
+            isneg = true;
+            f = trim(f + 1, f + strlen(f));
+        }
+        char *q = strchr(f, '?');
+        char *alt = NULL;
+        if (q) {
+            *q = '\0';
+            alt = trim(q + 1, q + 1 + strlen(q + 1));
+            f = trim(f, q);
+        }
+        int fid = strmap_get(&L->findings, f, strlen(f));
+        if (fid < 0) {
+            err_at(L, b->file, k->line, "%s: unknown finding '%s'", k->key, f);
+            bad = true;
+            continue;
+        }
+        int aid = -1;
+        if (alt) {
+            aid = strmap_get(&L->findings, alt, strlen(alt));
+            if (aid < 0) {
+                err_at(L, b->file, k->line, "%s: unknown finding '%s'", k->key, alt);
+                bad = true;
+                continue;
+            }
+        }
+        finds[kf] = fid;
+        alts[kf] = aid;
+        neg[kf] = isneg;
+        kf++;
+    }
+    if (bad)
+        return -1;
+    *finds_out = finds;
+    *alts_out = alts;
+    *neg_out = neg;
+    return kf;
+}
+
+static void build_patterns(loader *L)
+{
+    kf_kb *kb = L->kb;
+    kf_pat_env env = { pat_word, pat_class, pat_skip, L };
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "lexicon"))
+            continue;
+        for (int j = 0; j < b->n_kvs; j++) {
+            const kv *k = &b->kvs[j];
+            if (strcmp(k->key, "pattern"))
+                continue;
+            const char *arrow = strstr(k->val, "=>");
+            if (!arrow) {
+                err_at(L, b->file, k->line, "pattern must look like 'words <class> (optional) => finding'");
+                continue;
+            }
+            int *finds, *alts;
+            bool *neg;
+            int kf = rhs_findings(L, b, k, arrow, &finds, &alts, &neg);
+            if (kf < 0)
+                continue;
+            char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
+            if (!lhs)
+                return;
+            lhs = trim(lhs, lhs + strlen(lhs));
+            int *prog, plen;
+            kf_buf msg;
+            kf_buf_init(&msg);
+            kf_err e = kf_pattern_compile(lhs, &env, &prog, &plen, &msg);
+            if (e == KF_ENOMEM) {
+                kf_buf_free(&msg);
+                L->a.oom = true;
+                return;
+            }
+            if (e) {
+                err_at(L, b->file, k->line, "pattern: %s", msg.s ? msg.s : "not understood");
+                kf_buf_free(&msg);
+                continue;
+            }
+            kf_buf_free(&msg);
+            int *code = arena_alloc(&L->a, (size_t)plen * sizeof *code);
+            int firsts[600];
+            int nfirst = kf_pattern_firsts(prog, firsts, 600);
+            int *fv = arena_alloc(&L->a, (size_t)(nfirst > 0 ? nfirst : 1) * sizeof *fv);
+            if (!code || !fv) {
+                kf_free(prog);
+                return;
+            }
+            memcpy(code, prog, (size_t)plen * sizeof *code);
+            memcpy(fv, firsts, (size_t)nfirst * sizeof *fv);
+            kf_phrase *ph = &kb->phrases[kb->n_phrases++];
+            memset(ph, 0, sizeof *ph);
+            ph->prog = code;
+            ph->max_len = kf_pattern_max_len(prog);
+            ph->firsts = fv;
+            ph->n_firsts = nfirst;
+            ph->words = fv;
+            ph->n_words = 0;
+            ph->finds = finds;
+            ph->alts = alts;
+            ph->neg = neg;
+            ph->n_finds = kf;
+            ph->text = lhs;
+            ph->file = b->file;
+            ph->line = k->line;
+            kb->n_patterns++;
+            kf_free(prog);
+        }
+    }
+}
+
 static void build_lexicon(loader *L)
 {
     kf_kb *kb = L->kb;
@@ -1307,6 +1532,8 @@ static void build_lexicon(loader *L)
             else if (!strcmp(k->key, "side_left"))  flag_list(L, b, k, KF_WORD_LEFT);
             else if (!strcmp(k->key, "side_right")) flag_list(L, b, k, KF_WORD_RIGHT);
             else if (!strcmp(k->key, "side_both"))  flag_list(L, b, k, KF_WORD_BOTH);
+            else if (!strcmp(k->key, "class"))  add_class(L, b, k);
+            else if (!strcmp(k->key, "pattern")) nphr++;
             else if (!strcmp(k->key, "phrase")) {
                 const char *arrow = strstr(k->val, "=>");
                 if (!arrow) {
@@ -1412,58 +1639,10 @@ static void build_lexicon(loader *L)
             char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
             if (!lhs)
                 return;
-            char **fparts;
-            int nf = split(L, arrow + 2, ',', &fparts);
-            /* "=> -" consumes the words and means nothing: "tennis ball" is
-             * a tool, not the sport. */
-            if (nf == 1 && !strcmp(fparts[0], "-"))
-                nf = 0;
-            else if (!nf) {
-                err_at(L, b->file, k->line, "phrase: no finding after '=>'");
-                continue;
-            }
-            int *finds = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *finds);
-            int *alts = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *alts);
-            bool *neg = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *neg);
-            if (!finds || !alts || !neg)
-                return;
-            int kf = 0;
-            bool bad = false;
-            for (int m = 0; m < nf; m++) {
-                char *f = fparts[m];
-                bool isneg = false;
-                if (*f == '!') {
-                    isneg = true;
-                    f = trim(f + 1, f + strlen(f));
-                }
-                char *q = strchr(f, '?');
-                char *alt = NULL;
-                if (q) {
-                    *q = '\0';
-                    alt = trim(q + 1, q + 1 + strlen(q + 1));
-                    f = trim(f, q);
-                }
-                int fid = strmap_get(&L->findings, f, strlen(f));
-                if (fid < 0) {
-                    err_at(L, b->file, k->line, "phrase: unknown finding '%s'", f);
-                    bad = true;
-                    continue;
-                }
-                int aid = -1;
-                if (alt) {
-                    aid = strmap_get(&L->findings, alt, strlen(alt));
-                    if (aid < 0) {
-                        err_at(L, b->file, k->line, "phrase: unknown finding '%s'", alt);
-                        bad = true;
-                        continue;
-                    }
-                }
-                finds[kf] = fid;
-                alts[kf] = aid;
-                neg[kf] = isneg;
-                kf++;
-            }
-            if (bad)
+            int *finds, *alts;
+            bool *neg;
+            int kf = rhs_findings(L, b, k, arrow, &finds, &alts, &neg);
+            if (kf < 0)
                 continue;
             char **phr;
             int np = split(L, lhs, ',', &phr);
@@ -1521,19 +1700,28 @@ static void build_lexicon(loader *L)
                 ph->text = phr[m];
                 ph->file = b->file;
                 ph->line = k->line;
+                ph->prog = NULL;
+                ph->max_len = n;
+                ph->firsts = ph->words;
+                ph->n_firsts = 1;
             }
         }
     }
+    build_patterns(L);
+    kb->n_classes = L->n_class;
     /* Stop and negation flags can be set after a phrase used the word; a
      * phrase whose words later became stop words would never match. */
     for (int i = 0; i < kb->n_phrases; i++) {
         kf_phrase *ph = &kb->phrases[i];
+        if (ph->prog)
+            continue;
         int n = 0;
         for (int x = 0; x < ph->n_words; x++)
             if (!(kb->word_flags[ph->words[x]] &
                   (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)))
                 ph->words[n++] = ph->words[x];
         ph->n_words = n ? n : ph->n_words;
+        ph->max_len = ph->n_words;
     }
 }
 
@@ -1551,7 +1739,55 @@ static void loader_free(loader *L)
     strmap_free(&L->spell);
     strmap_free(&L->deletes);
     strmap_free(&L->raw2id);
+    strmap_free(&L->classes);
+    kf_free(L->class_def);
     kf_free(L->blocks);
+}
+
+static bool is_co(const kf_phrase *ph)
+{
+    return ph->prog && kf_pattern_groups(ph->prog) > 1;
+}
+
+static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **order_out)
+{
+    int total = 0;
+    for (int i = 0; i < kb->n_phrases; i++)
+        if (is_co(&kb->phrases[i]) == co)
+            total += kb->phrases[i].n_firsts;
+    int *first = arena_alloc(a, (size_t)(kb->n_words + 2) * sizeof(int));
+    int *order = arena_alloc(a, (size_t)(total + 1) * sizeof(int));
+    if (!first || !order)
+        return false;
+    memset(first, 0, (size_t)(kb->n_words + 2) * sizeof(int));
+    for (int i = 0; i < kb->n_phrases; i++)
+        if (is_co(&kb->phrases[i]) == co)
+            for (int f = 0; f < kb->phrases[i].n_firsts; f++)
+                first[kb->phrases[i].firsts[f] + 1]++;
+    for (int w = 0; w < kb->n_words; w++)
+        first[w + 1] += first[w];
+    int *fill = kf_calloc((size_t)kb->n_words + 1, sizeof *fill);
+    if (!fill)
+        return false;
+    for (int i = 0; i < kb->n_phrases; i++) {
+        const kf_phrase *ph = &kb->phrases[i];
+        if (is_co(ph) != co)
+            continue;
+        for (int f = 0; f < ph->n_firsts; f++) {
+            int w = ph->firsts[f];
+            int at = first[w] + fill[w]++;
+            /* insertion keeps each run sorted by length, longest first */
+            while (at > first[w] && kb->phrases[order[at - 1]].max_len < ph->max_len) {
+                order[at] = order[at - 1];
+                at--;
+            }
+            order[at] = i;
+        }
+    }
+    kf_free(fill);
+    *first_out = first;
+    *order_out = order;
+    return true;
 }
 
 static kf_err finish(loader *L, kf_kb **out)
@@ -1614,6 +1850,8 @@ static kf_err finish(loader *L, kf_kb **out)
         strmap seen = { 0 };
         for (int i = 0; i < kb->n_phrases && !L->a.oom; i++) {
             kf_phrase *ph = &kb->phrases[i];
+            if (ph->prog)
+                continue;
             kf_buf key;
             kf_buf_init(&key);
             for (int w = 0; w < ph->n_words; w++) {
@@ -1646,35 +1884,12 @@ static kf_err finish(loader *L, kf_kb **out)
         }
         strmap_free(&seen);
     }
-    /* Index the phrases by first word, longest first. */
-    kb->phrase_first = arena_alloc(&L->a, (size_t)(kb->n_words + 2) * sizeof(int));
-    kb->phrase_order = arena_alloc(&L->a, (size_t)(kb->n_phrases + 1) * sizeof(int));
-    if (!kb->phrase_first || !kb->phrase_order) {
+    /* Index the phrases and patterns by first word, longest first; the
+     * patterns of several groups ("A & B") in an index of their own. */
+    if (!index_phrases(kb, &L->a, false, &kb->phrase_first, &kb->phrase_order) ||
+        !index_phrases(kb, &L->a, true, &kb->co_first, &kb->co_order)) {
         kf_free(priv);
         return KF_ENOMEM;
-    }
-    for (int i = 0; i < kb->n_phrases; i++)
-        kb->phrase_first[kb->phrases[i].words[0] + 1]++;
-    for (int w = 0; w < kb->n_words; w++)
-        kb->phrase_first[w + 1] += kb->phrase_first[w];
-    {
-        int *fill = kf_calloc((size_t)kb->n_words + 1, sizeof *fill);
-        if (!fill) {
-            kf_free(priv);
-            return KF_ENOMEM;
-        }
-        for (int i = 0; i < kb->n_phrases; i++) {
-            int w = kb->phrases[i].words[0];
-            int at = kb->phrase_first[w] + fill[w]++;
-            /* insertion keeps each run sorted by length, longest first */
-            while (at > kb->phrase_first[w] &&
-                   kb->phrases[kb->phrase_order[at - 1]].n_words < kb->phrases[i].n_words) {
-                kb->phrase_order[at] = kb->phrase_order[at - 1];
-                at--;
-            }
-            kb->phrase_order[at] = i;
-        }
-        kf_free(fill);
     }
     /* Single-deletion neighbourhood of every lexicon word of 4+ letters, for
      * one-edit spelling correction (SymSpell-style): a typo and the word it

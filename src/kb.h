@@ -103,6 +103,9 @@ typedef struct {
     int   *finds;  int n_finds;            /* findings; see flags */
     int   *alts;                           /* per finding: ambiguous alternative or -1 */
     bool  *neg;                            /* per finding: "!F" (absence) */
+    const int *prog;                       /* a pattern (pattern.h), or NULL: a phrase */
+    int   max_len;                         /* most words a match consumes */
+    const int *firsts; int n_firsts;       /* the words a match can start with */
     const char *text;                      /* the phrase as written, for messages */
     const char *file;  int line;           /* where it was written */
 } kf_phrase;
@@ -126,6 +129,13 @@ struct kf_kb {
      * are phrase_order[phrase_first[w] .. phrase_first[w+1]). */
     int            *phrase_first;
     int            *phrase_order;
+    /* Patterns of concepts said in one clause in any order ("A & B"), by
+     * the first word of their first group: co_order[co_first[w] ..
+     * co_first[w+1]).  Matched before the phrases. */
+    int            *co_first;
+    int            *co_order;
+    int             n_patterns;    /* of n_phrases, how many are patterns */
+    int             n_classes;     /* word classes (`class = name: ...`) */
     /* Normalised word vocabulary (stemmed).  words[i] is a stem; word_flags
      * are kf_word_flag bits. Lookup with kf_kb_word(). */
     const char    **words;       int n_words;

@@ -119,6 +119,59 @@ static void cap_first(char *s)
         *s = (char)toupper((unsigned char)*s);
 }
 
+/* What to do if a warning sign a person only asked or worried about turns
+ * out to be there: the most urgent level of the rules that name it. */
+static kf_triage hypo_level(const kf_kb *kb, int f)
+{
+    kf_triage best = KF_TRIAGE_SELF_CARE;
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *rf = &kb->redflags[i];
+        bool named = false;
+        for (int k = 0; k < rf->n_all && !named; k++)
+            named = rf->all[k] == f;
+        for (int k = 0; k < rf->n_any && !named; k++)
+            named = rf->any[k] == f;
+        if (named && rf->level > best)
+            best = rf->level;
+    }
+    return best;
+}
+
+static const char *hypo_advice(kf_triage t)
+{
+    switch (t) {
+    case KF_TRIAGE_EMERGENCY: return "call emergency services now";
+    case KF_TRIAGE_SOON:      return "see a doctor in the next day or two";
+    case KF_TRIAGE_MENTION:   return "mention it to your doctor";
+    default:                  return NULL;
+    }
+}
+
+/* One line: the warning signs only asked about, and what to do if they come. */
+static void hypo_line(const kf_kb *kb, const kf_findings *f, kf_buf *out, int width)
+{
+    kf_buf line;
+    kf_buf_init(&line);
+    kf_triage worst = KF_TRIAGE_SELF_CARE;
+    int shown = 0;
+    for (int i = 0; i < f->n_hypothetical; i++) {
+        kf_triage t = hypo_level(kb, f->hypothetical[i]);
+        if (t == KF_TRIAGE_SELF_CARE)
+            continue;
+        kf_buf_printf(&line, "%s%s", shown ? shown + 1 == f->n_hypothetical ? " or " : ", "
+                                           : "- you asked about, not said you have: ",
+                      kb->findings[f->hypothetical[i]].label);
+        worst = t > worst ? t : worst;
+        shown++;
+    }
+    if (shown) {
+        kf_buf_printf(&line, ". If you do have %s, %s.", shown > 1 ? "any of these" : "it",
+                      hypo_advice(worst));
+        kf_wrap(out, line.s, 2, width, 0);
+    }
+    kf_buf_free(&line);
+}
+
 void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_buf *out,
                     int width)
 {
@@ -148,6 +201,7 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                   "and spine\", \"the top of my left shoulder\", \"under my arm\". Saying what "
                   "you do most of the day (desk, phone, lifting, sleeping on one side) helps too.",
              2, width, 0);
+        hypo_line(kb, &r->findings, out, width);
         kf_buf_printf(out, "\n");
         kf_wrap(out, kf_disclaimer, 0, width, 0);
         kf_buf_free(&line);
@@ -166,10 +220,14 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
             kf_buf_puts(&line, "  <- ");
             quote_span(&line, text, x);
         }
-        if (x->alt >= 0)
+        if (x->alt >= 0 && x->note == KF_NOTE_SAFER)
+            kf_buf_printf(&line, " [read as the warning sign to be safe; it may be: %s]",
+                          kb->findings[x->alt].label);
+        else if (x->alt >= 0)
             kf_buf_printf(&line, " [or perhaps: %s]", kb->findings[x->alt].label);
         kf_wrap(out, line.s, 2, width, 0);
     }
+    hypo_line(kb, &r->findings, out, width);
     const kf_findings *f = &r->findings;
     if (f->age >= 0 || f->weeks_pregnant >= 0 || f->duration_days >= 0 || f->dominant) {
         line.len = 0;
@@ -423,6 +481,8 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             "side", side_json(x->side), "words", span_json(text, x), "origin", origin_name(x->origin));
         if (o && x->alt >= 0)
             json_object_set_new(o, "ambiguous_with", json_string(kb->findings[x->alt].id));
+        if (o && x->note == KF_NOTE_SAFER)
+            json_object_set_new(o, "note", json_string("safer_reading"));
         json_array_append_new(understood, o);
     }
     const kf_findings *f = &r->findings;
@@ -430,6 +490,19 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         "weeks_pregnant", int_or_null(f->weeks_pregnant),
         "duration_days", int_or_null(f->duration_days),
         "dominant_hand", f->dominant ? json_string(kf_side_name(f->dominant)) : json_null());
+    if (facts) {
+        char sx[2] = { f->sex, 0 };
+        json_object_set_new(facts, "sex", f->sex ? json_string(sx) : json_null());
+        json_object_set_new(facts, "nothing_understood", json_boolean(f->nothing_understood));
+    }
+    /* Findings only asked or worried about, and what to do if they come. */
+    json_t *hypo = json_array();
+    for (int i = 0; i < f->n_hypothetical; i++) {
+        int h = f->hypothetical[i];
+        const char *adv = hypo_advice(hypo_level(kb, h));
+        json_array_append_new(hypo, json_pack("{s:s,s:s,s:o}", "finding", kb->findings[h].id,
+            "label", kb->findings[h].label, "if_present", adv ? json_string(adv) : json_null()));
+    }
     json_t *causes = json_array();
     for (int i = 0; i < r->n_causes; i++) {
         const kf_ranked *rk = &r->causes[i];
@@ -476,13 +549,18 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             "name", c->name, "side", side_json(r->massage_side[i]), "why", why));
     }
     const char *msg = triage_banner(r->triage);
-    return json_pack("{s:s,s:{s:s,s:s,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
+    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
         "kb_version", kb->version,
         "triage", "level", kf_triage_id(r->triage), "message", msg, "flags", flags,
         "understood", understood, "facts", facts, "causes", causes, "plan", plan,
         "massage", massage, "next_question", kf_question_json(kb, &r->next),
         "unrecognised", r->unrecognised, "approximate", r->approximate,
         "leader_clear", r->leader_clear, "disclaimer", kf_disclaimer);
+    if (res)
+        json_object_set_new(res, "hypothetical", hypo);
+    else
+        json_decref(hypo);
+    return res;
 }
 
 /* ---------- findings from JSON ---------- */
