@@ -149,7 +149,11 @@ static void simulate_interview(const kf_kb *kb, const kf_findings *said, kf_find
 {
     *asked = 0;
     for (int guard = 0; guard < 32; guard++) {
-        kf_question q = kf_next_question(kb, f, *asked, 8);
+        kf_question q;
+        if (kf_next_question(kb, f, *asked, 8, &q) != KF_OK) {
+            f->oom = true;      /* reported by the caller as out of memory */
+            break;
+        }
         if (q.kind == KF_Q_NONE) {
             kf_question_free(&q);
             break;
@@ -259,8 +263,9 @@ int kf_cmd_eval(kf_cli *c, int argc, char **argv)
         int asked = 0;
         if (interview)
             simulate_interview(kb, &said, &f, &asked);
-        kf_result *r = kf_consult(kb, interview ? &f : &said);
+        kf_result *r = f.oom ? NULL : kf_consult(kb, interview ? &f : &said);
         if (!r) {
+            kf_result_free(r);
             fprintf(stderr, "knotfinder eval: out of memory\n");
             rc = KF_EXIT_INTERNAL;
             json_decref(cs);

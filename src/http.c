@@ -210,8 +210,11 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
         oom(rep);
         goto out;
     }
-    if (r->triage < KF_TRIAGE_SOON)
-        qn = kf_next_question(q->kb, &f, asked, INTERVIEW_MAX_Q);
+    if (r->triage < KF_TRIAGE_SOON &&
+        kf_next_question(q->kb, &f, asked, INTERVIEW_MAX_Q, &qn) != KF_OK) {
+        oom(rep);
+        goto out;
+    }
     json_t *question = json_null(), *result = json_null();
     if (qn.kind != KF_Q_NONE) {
         question = kf_question_json(q->kb, &qn);

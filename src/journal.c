@@ -1349,8 +1349,10 @@ kf_err kf_journal_revise(const kf_kb *kb, const kf_findings *base,
     r->after = kf_consult(&shadow, &f2);
     if (!r->before || !r->after)
         goto fail;
-    kf_posterior(kb, base, p0);
-    kf_posterior(&shadow, &f2, p1);
+    bool approx;
+    if (kf_posterior(kb, base, p0, &approx) != KF_OK ||
+        kf_posterior(&shadow, &f2, p1, &approx) != KF_OK)
+        goto fail;
     if (kf_findings_present(base) == 0) {
         /* Nothing located: the engine ranks nothing, so neither do we. */
         for (int c = 0; c < kb->n_causes; c++)

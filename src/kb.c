@@ -34,9 +34,32 @@ typedef struct {
     bool oom;
 } arena;
 
-static void *arena_alloc(arena *a, size_t n)
+/* In sanitizer builds the unused part of every chunk, and the padding
+ * after each allocation, is poisoned, so a write past what was asked for
+ * is reported by ASan rather than landing silently in the next string. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KF_ARENA_POISON 1
+#endif
+#endif
+#if !defined(KF_ARENA_POISON) && defined(__SANITIZE_ADDRESS__)
+#define KF_ARENA_POISON 1
+#endif
+#ifdef KF_ARENA_POISON
+#include <sanitizer/asan_interface.h>
+#define ARENA_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define ARENA_POISON(p, n)   ((void)(p), (void)(n))
+#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+static void *arena_alloc(arena *a, size_t want)
 {
-    n = (n + 15) & ~(size_t)15;
+    size_t n = (want + 15) & ~(size_t)15;
+#ifdef KF_ARENA_POISON
+    n += 16;             /* a poisoned gap after every allocation */
+#endif
     if (!a->head || a->head->used + n > a->head->cap) {
         size_t cap = n > 65536 ? n : 65536;
         /* calloc: fresh pages come zeroed, so allocations need no memset */
@@ -49,10 +72,32 @@ static void *arena_alloc(arena *a, size_t n)
         c->used = 0;
         c->cap = cap;
         a->head = c;
+        ARENA_POISON(c->data, cap);
     }
     void *p = a->head->data + a->head->used;
     a->head->used += n;
+    ARENA_UNPOISON(p, want ? want : 1);
     return p;
+}
+
+/* printf into the arena: measures first, so the buffer always fits. */
+static char *arena_printf(arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static char *arena_printf(arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *d = arena_alloc(a, (size_t)n + 1);
+    if (!d)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(d, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return d;
 }
 
 static char *arena_strndup(arena *a, const char *s, size_t n)
@@ -69,6 +114,7 @@ static void arena_free(arena *a)
 {
     for (arena_chunk *c = a->head, *next; c; c = next) {
         next = c->next;
+        ARENA_UNPOISON(c->data, c->cap);
         kf_free(c);
     }
     a->head = NULL;
@@ -583,19 +629,20 @@ static const char *const allowed_keys[][16] = {
     /* region */    { "label", "view", "sided", "near", "source", NULL },
     /* finding */   { "label", "question", "kind", "sided", "source", NULL },
     /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
-                      "keeps_tight", "source", "refers", "pulls", "local", "sign",
-                      "reports", NULL },
+                      "keeps_tight", "kept_by", "source", "refers", "pulls", "local",
+                      "sign", "reports", NULL },
     /* technique */ { "name", "kind", "step", "dose", "timer", "caution", "source", NULL },
     /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
                       "source", NULL },
     /* lexicon */   { "phrase", "pattern", "class", "spell", "negate", "stop", "side_left",
                       "side_right", "side_both", "source", NULL },
-    /* scale */     { "always", "often", "sometimes", "rarely", "leak", "source", NULL },
+    /* scale */     { "always", "often", "sometimes", "rarely", "leak", "keeps_tight", "source",
+                      NULL },
 };
 
 static const char *const repeatable[] = {
-    "refers", "pulls", "local", "sign", "reports", "step", "phrase", "pattern", "class",
-    "spell", "negate",
+    "refers", "pulls", "local", "sign", "reports", "kept_by", "step", "phrase", "pattern",
+    "class", "spell", "negate",
     "stop", "side_left", "side_right", "side_both", NULL
 };
 
@@ -674,13 +721,15 @@ static void build_scale(loader *L)
     kb->strengths[2] = 0.3;
     kb->strengths[3] = 0.1;
     kb->leak = 0.02;
-    static const char *const keys[] = { "always", "often", "sometimes", "rarely", "leak" };
+    kb->keeps = 0.5;
+    static const char *const keys[] = { "always", "often", "sometimes", "rarely", "leak",
+                                        "keeps_tight" };
     for (int i = 0; i < L->n_blocks; i++) {
         block *b = &L->blocks[i];
         if (strcmp(b->kind, "scale"))
             continue;
         need_source(L, b);
-        for (int k = 0; k < 5; k++) {
+        for (int k = 0; k < 6; k++) {
             int line;
             const char *v = get(b, keys[k], &line);
             if (!v)
@@ -694,8 +743,10 @@ static void build_scale(loader *L)
             }
             if (k < 4)
                 kb->strengths[k] = d;
-            else
+            else if (k == 4)
                 kb->leak = d;
+            else
+                kb->keeps = d;
         }
     }
 }
@@ -740,13 +791,11 @@ static void build_findings(loader *L)
         const kf_region *g = &kb->regions[r];
         size_t n = strlen(g->id) + 6;
         char *id = arena_alloc(&L->a, n);
-        char *label = arena_alloc(&L->a, strlen(g->label) + 32);
-        char *q = arena_alloc(&L->a, strlen(g->label) + 48);
+        char *label = arena_printf(&L->a, "pain or a knot: %s", g->label);
+        char *q = arena_printf(&L->a, "Do you also feel it here: %s?", g->label);
         if (!id || !label || !q)
             return;
         snprintf(id, n, "pain_%s", g->id);
-        sprintf(label, "pain or a knot: %s", g->label);
-        sprintf(q, "Do you also feel it here: %s?", g->label);
         f->id = id;
         f->label = label;
         f->question = q;
@@ -840,6 +889,119 @@ static void build_link(loader *L, const block *b, int cause, const kv *k, kf_mec
         err_at(L, b->file, k->line, "%s: link to %s has no source", b->id, head);
 }
 
+/* Splits "ID [STRENGTH]" in place; returns the strength, the default when
+ * none is written, or -1 after an error. */
+static double id_strength(loader *L, const block *b, int line, char *part, double dflt)
+{
+    char *sp = part;
+    while (*sp && !isspace((unsigned char)*sp))
+        sp++;
+    if (!*sp)
+        return dflt;
+    *sp = '\0';
+    char *w = trim(sp + 1, sp + 1 + strlen(sp + 1));
+    return *w ? parse_strength(L, b->file, line, w, false) : dflt;
+}
+
+/* keeps_tight = MUSCLE [STRENGTH], ...: the habit -> muscle edges. */
+static void parse_keeps(loader *L, const block *b, kf_cause *k)
+{
+    int line;
+    const char *v = get(b, "keeps_tight", &line);
+    k->keeps = NULL;
+    k->keeps_p = NULL;
+    k->keeps_why = NULL;
+    k->n_keeps = 0;
+    if (!v)
+        return;
+    char **parts;
+    int n = split(L, v, ',', &parts);
+    k->keeps = arena_alloc(&L->a, (size_t)(n ? n : 1) * sizeof *k->keeps);
+    k->keeps_p = arena_alloc(&L->a, (size_t)(n ? n : 1) * sizeof *k->keeps_p);
+    k->keeps_why = arena_alloc(&L->a, (size_t)(n ? n : 1) * sizeof *k->keeps_why);
+    if (!k->keeps || !k->keeps_p || !k->keeps_why)
+        return;
+    for (int i = 0; i < n; i++) {
+        double p = id_strength(L, b, line, parts[i], L->kb->keeps);
+        int id = strmap_get(&L->causes, parts[i], strlen(parts[i]));
+        if (id < 0) {
+            err_at(L, b->file, line, "%s 'keeps_tight': unknown cause '%s'", b->id, parts[i]);
+            continue;
+        }
+        if (p < 0)
+            continue;
+        bool dup = false;
+        for (int j = 0; j < k->n_keeps; j++)
+            dup |= k->keeps[j] == id;
+        if (dup) {
+            err_at(L, b->file, line, "%s keeps_tight: %s is listed twice", b->id, parts[i]);
+            continue;
+        }
+        k->keeps[k->n_keeps] = id;
+        k->keeps_p[k->n_keeps] = p;
+        k->keeps_why[k->n_keeps] = NULL;
+        k->n_keeps++;
+    }
+}
+
+/* kept_by = HABIT STRENGTH | why | source on a muscle: the same edge as the
+ * habit's keeps_tight, written where the muscle is described (with the
+ * chain in words).  One edge is written on one side only. */
+static void add_kept_by(loader *L, const block *b, int m, const kv *x)
+{
+    kf_kb *kb = L->kb;
+    char **parts;
+    int n = split(L, x->val, '|', &parts);
+    if (n < 1) {
+        err_at(L, b->file, x->line, "%s: empty kept_by", b->id);
+        return;
+    }
+    double p = id_strength(L, b, x->line, parts[0], kb->keeps);
+    int h = strmap_get(&L->causes, parts[0], strlen(parts[0]));
+    if (h < 0) {
+        err_at(L, b->file, x->line, "%s kept_by: unknown cause '%s'", b->id, parts[0]);
+        return;
+    }
+    if (p < 0)
+        return;
+    kf_cause *hc = &kb->causes[h], *mc = &kb->causes[m];
+    if (mc->kind != KF_CAUSE_MUSCLE) {
+        err_at(L, b->file, x->line, "%s kept_by: only a muscle is kept tight", b->id);
+        return;
+    }
+    if (hc->kind != KF_CAUSE_HABIT && hc->kind != KF_CAUSE_BODY) {
+        err_at(L, b->file, x->line, "%s kept_by: %s is not a habit or body cause", b->id,
+               hc->id);
+        return;
+    }
+    if (n < 3 && !get(b, "source", NULL))
+        err_at(L, b->file, x->line, "%s kept_by %s has no source", b->id, hc->id);
+    for (int j = 0; j < hc->n_keeps; j++)
+        if (hc->keeps[j] == m) {
+            err_at(L, b->file, x->line, "%s kept_by %s: this edge is already written (as %s's "
+                   "keeps_tight or a second kept_by); keep one", b->id, hc->id, hc->id);
+            return;
+        }
+    int nk = hc->n_keeps + 1;
+    int *ids = arena_alloc(&L->a, (size_t)nk * sizeof *ids);
+    double *ps = arena_alloc(&L->a, (size_t)nk * sizeof *ps);
+    const char **ws = arena_alloc(&L->a, (size_t)nk * sizeof *ws);
+    if (!ids || !ps || !ws)
+        return;
+    for (int j = 0; j < hc->n_keeps; j++) {
+        ids[j] = hc->keeps[j];
+        ps[j] = hc->keeps_p[j];
+        ws[j] = hc->keeps_why[j];
+    }
+    ids[hc->n_keeps] = m;
+    ps[hc->n_keeps] = p;
+    ws[hc->n_keeps] = n >= 2 ? parts[1] : NULL;
+    hc->keeps = ids;
+    hc->keeps_p = ps;
+    hc->keeps_why = ws;
+    hc->n_keeps = nk;
+}
+
 static void build_causes(loader *L)
 {
     kf_kb *kb = L->kb;
@@ -887,7 +1049,7 @@ static void build_causes(loader *L)
         }
         k->n_where = resolve_list(L, b, "where", &L->regions, "region", &k->where);
         k->n_treat = resolve_list(L, b, "treat", &L->techniques, "technique", &k->treat);
-        k->n_keeps = resolve_list(L, b, "keeps_tight", &L->causes, "cause", &k->keeps);
+        parse_keeps(L, b, k);
         const char *level = get(b, "level", &line);
         k->level = KF_TRIAGE_SELF_CARE;
         if (level) {
@@ -910,6 +1072,18 @@ static void build_causes(loader *L)
                     build_link(L, b, c, &b->kvs[m], (kf_mechanism)mk, ln);
                     if (ln->finding < 0)
                         continue;
+                    /* A muscle does not make a person mouse or carry: the
+                     * habit keeps the muscle short.  That chain is written as
+                     * the habit's keeps_tight or the muscle's kept_by. */
+                    if (k->kind == KF_CAUSE_MUSCLE && ln->mech == KF_MECH_REPORTS &&
+                        kb->findings[ln->finding].kind == KF_FIND_HABIT) {
+                        err_at(L, b->file, b->kvs[m].line,
+                               "%s reports the habit finding %s: a muscle does not cause a "
+                               "habit; write the chain as 'kept_by = HABIT STRENGTH | why | "
+                               "source' here, or as keeps_tight on the habit",
+                               b->id, kb->findings[ln->finding].id);
+                        continue;
+                    }
                     /* The same finding twice for one cause is an error.  This
                      * cause's links are the last ones added, from first_link. */
                     bool dup = false;
@@ -942,56 +1116,17 @@ static void build_causes(loader *L)
                        kb->causes[k->keeps[j]].id);
             }
     }
-    /* A muscle that "reports" a habit finding ("hours at a mouse keep the lat
-     * short") is the habit -> muscle chain, not a second explanation of the
-     * report: as a link it would explain the habit away.  Move it to the
-     * keeps_tight list of the habits that report the same finding, and drop
-     * the link. */
-    {
-        int kept = 0;
-        for (int q = 0; q < kb->n_links; q++) {
-            kf_link *ln = &kb->links[q];
-            bool chain = kb->causes[ln->cause].kind == KF_CAUSE_MUSCLE &&
-                         ln->mech == KF_MECH_REPORTS &&
-                         kb->findings[ln->finding].kind == KF_FIND_HABIT;
-            if (!chain) {
-                kb->links[kept++] = *ln;
-                continue;
-            }
-            bool moved = false;
-            for (int r = 0; r < kb->n_links; r++) {
-                const kf_link *hl = &kb->links[r];
-                if (hl->finding != ln->finding || hl->mech != KF_MECH_REPORTS ||
-                    hl->p < kb->strengths[1])
-                    continue;
-                int h = hl->cause;
-                kf_cause *hc = &kb->causes[h];
-                if (hc->kind == KF_CAUSE_MUSCLE || hc->kind == KF_CAUSE_MIMIC)
-                    continue;
-                bool have = false;
-                for (int k = 0; k < hc->n_keeps; k++)
-                    have |= hc->keeps[k] == ln->cause;
-                moved = true;           /* in this habit's chain, now or already */
-                if (have)
-                    continue;
-                int *nk = arena_alloc(&L->a, (size_t)(hc->n_keeps + 1) * sizeof *nk);
-                if (!nk)
-                    return;
-                if (hc->n_keeps)
-                    memcpy(nk, hc->keeps, (size_t)hc->n_keeps * sizeof *nk);
-                nk[hc->n_keeps++] = ln->cause;
-                hc->keeps = nk;
-                moved = true;
-            }
-            /* No habit reports it strongly: keep the evidence as a sign of
-             * the muscle rather than lose it. */
-            if (!moved) {
-                kf_link keep = *ln;
-                keep.mech = KF_MECH_SIGN;
-                kb->links[kept++] = keep;
-            }
-        }
-        kb->n_links = kept;
+    /* The muscle side of the habit -> muscle chain: kept_by lines. */
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "cause"))
+            continue;
+        int m = strmap_get(&L->causes, b->id, strlen(b->id));
+        if (m < 0)
+            continue;
+        for (int j = 0; j < b->n_kvs; j++)
+            if (!strcmp(b->kvs[j].key, "kept_by"))
+                add_kept_by(L, b, m, &b->kvs[j]);
     }
     /* Per-cause link index lists. */
     for (int i = 0; i < kb->n_causes; i++) {
@@ -1035,10 +1170,9 @@ static void build_causes(loader *L)
                          : "often comes with";
         const char *name = kb->causes[ln->cause].name;
         const char *lab = kb->findings[ln->finding].label;
-        char *why = arena_alloc(&L->a, strlen(name) + strlen(lab) + 40);
+        char *why = arena_printf(&L->a, "A tight or irritated %s %s %s.", name, verb, lab);
         if (!why)
             return;
-        sprintf(why, "A tight or irritated %s %s %s.", name, verb, lab);
         ln->why = why;
     }
 }

@@ -68,6 +68,8 @@ typedef struct {
     int          *where;  int n_where;     /* regions */
     int          *treat;  int n_treat;     /* techniques, most useful first */
     int          *keeps;  int n_keeps;     /* habits: muscles kept tight */
+    double       *keeps_p;                 /* per kept muscle: P(the habit keeps it tight) */
+    const char  **keeps_why;               /* per kept muscle: the chain in words, or NULL */
     kf_triage     level;                   /* mimics: level when likely */
     int          *links;  int n_links;     /* indexes into kb->links */
     const char   *source;
@@ -146,6 +148,7 @@ struct kf_kb {
     const char    **spell_from;  const char **spell_to;  int n_spell;
     double          strengths[4];  /* always, often, sometimes, rarely */
     double          leak;          /* P(finding | no cause): default 0.02 */
+    double          keeps;         /* default strength of a keeps_tight edge: 0.5 */
     char            version[17];   /* hex digest of all file contents */
     void           *priv;          /* loader internals: arena, hash tables */
 };
