@@ -675,6 +675,12 @@ void kf_followup_free(kf_followup *fu)
 kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
                             kf_followup *fu)
 {
+    return kf_journal_followups_for(kb, v, n, NULL, fu);
+}
+
+kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
+                                const kf_findings *base, kf_followup *fu)
+{
     memset(fu, 0, sizeof *fu);
     kf_findings_init(&fu->add);
     fu->techs = kf_calloc((size_t)kb->n_techniques + 1, sizeof *fu->techs);
@@ -823,6 +829,44 @@ kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
         }
     }
 
+    /* Work on the sore spot, by whatever technique: one sequence of
+     * relief_after_sore_spot findings, the latest tries. */
+    /* Where the sore spot is when a check-in does not say: the first place
+     * the consultation located. */
+    int base_region = -1;
+    for (int i = 0; base && i < base->n && base_region < 0; i++)
+        if (base->v[i].state == KF_PRESENT && kb->findings[base->v[i].finding].region >= 0)
+            base_region = kb->findings[base->v[i].finding].region;
+    for (int rg = 0; rg < kb->n_regions && kb->sore_relief_finding >= 0; rg++) {
+        int timed = 0;
+        for (int k = 0; k < nt; k++)
+            timed += tries[k].honest && tries[k].relief >= 0 &&
+                     kb->techniques[tries[k].tech].sore_spot &&
+                     (tries[k].region >= 0 ? tries[k].region : base_region) == rg;
+        if (!timed)
+            continue;
+        int skip = timed > kb->relief_trials ? timed - kb->relief_trials : 0, seen = 0, slot = 0;
+        for (int k = 0; k < nt && slot < kb->relief_trials; k++) {
+            const try_t *tr = &tries[k];
+            if (!tr->honest || tr->relief < 0 || !kb->techniques[tr->tech].sore_spot ||
+                (tr->region >= 0 ? tr->region : base_region) != rg)
+                continue;
+            if (seen++ < skip)
+                continue;
+            bool lasting = tr->relief >= kb->relief_hours;
+            kf_fact x = { .finding = kb->sore_relief_finding + rg * kb->relief_trials + slot++,
+                          .state = lasting ? KF_PRESENT : KF_ABSENT,
+                          .origin = KF_FROM_JOURNAL, .alt = -1, .start = -1,
+                          .side = KF_SIDE_NONE };
+            kf_findings_add(&fu->add, &x);
+            kf_tech_record *rec = tech_record(fu, tr->tech);
+            if (lasting)
+                rec->relief_present++;
+            else
+                rec->relief_absent++;
+        }
+    }
+
     /* Steps without change move down; two such and nothing ever helped:
      * the plan as a whole has not worked. */
     int demoted = 0, ever_helped = 0;
@@ -945,13 +989,22 @@ static const char *times_word(int n, char *buf, size_t sz)
  * the causes a technique works on that were worth considering (either
  * score at least 5%), most likely first.  Returns how many were named and
  * the one that fell or rose the most in *main. */
-static int works_on_phrase(const kf_kb *kb, const kf_technique *tq, const double *p0,
-                           const double *p1, kf_buf *b, int *main, int *said, int *n_said)
+static int works_on_phrase(const kf_kb *kb, const kf_technique *tq, int sore_f,
+                           const double *p0, const double *p1, kf_buf *b, int *main,
+                           int *said, int *n_said)
 {
     int idx[8], n = 0;
     *main = -1;
-    for (int w = 0; w < tq->n_works_on && n < 8; w++) {
-        int c = tq->works_on[w];
+    int list[64], nl = 0;
+    if (tq->sore_spot && sore_f >= 0) {
+        for (int q = kb->flink_first[sore_f]; q < kb->flink_first[sore_f + 1] && nl < 64; q++)
+            list[nl++] = kb->links[kb->flink[q]].cause;
+    } else {
+        for (int w = 0; w < tq->n_works_on && nl < 64; w++)
+            list[nl++] = tq->works_on[w];
+    }
+    for (int w = 0; w < nl && n < 8; w++) {
+        int c = list[w];
         if (p0[c] < 0.05 && p1[c] < 0.05)
             continue;
         int k = n++;
@@ -961,8 +1014,8 @@ static int works_on_phrase(const kf_kb *kb, const kf_technique *tq, const double
         }
         idx[k] = c;
     }
-    if (!n && tq->n_works_on)
-        idx[n++] = tq->works_on[0];
+    if (!n && nl)
+        idx[n++] = list[0];
     double best = -1;
     for (int i = 0; i < n; i++) {
         char nm[256];
@@ -997,6 +1050,11 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     char date[40], tw[24], tname[160];
     int said[64], n_said = 0;        /* causes already explained */
 
+    /* The sore spot's relief finding that was learnt, if any. */
+    int sore_f = -1;
+    for (int i = 0; i < fu->add.n && sore_f < 0; i++)
+        if (!strncmp(kb->findings[fu->add.v[i].finding].id, "relief_after_sore_spot_", 23))
+            sore_f = fu->add.v[i].finding;
     /* 1. What each technique's relief says about the causes it works on. */
     for (int i = 0; i < fu->n_techs; i++) {
         const kf_tech_record *rec = &fu->techs[i];
@@ -1016,7 +1074,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                 hours_words(&b, mean);
                 kf_buf_printf(&b, ", %s: ", times_word(rec->relief_absent, tw, sizeof tw));
             }
-            works_on_phrase(kb, tq, p0, p1, &b, &main, said, &n_said);
+            works_on_phrase(kb, tq, sore_f, p0, p1, &b, &main, said, &n_said);
             kf_buf_puts(&b, " probably not what keeps the knot coming back");
         } else if (rec->relief_present && !rec->relief_absent) {
             if (tname[0] != '"')
@@ -1024,13 +1082,13 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             kf_buf_printf(&b, "After %s the relief lasted ", tname);
             hours_words(&b, mean);
             kf_buf_printf(&b, ", %s: ", times_word(rec->relief_present, tw, sizeof tw));
-            works_on_phrase(kb, tq, p0, p1, &b, &main, said, &n_said);
+            works_on_phrase(kb, tq, sore_f, p0, p1, &b, &main, said, &n_said);
             kf_buf_puts(&b, " probably what keeps the knot going, so keep doing it");
         } else {
             kf_buf_printf(&b, "%s brought relief of a day or more %s, and shorter relief "
                           "%s: ", tname, times_word(rec->relief_present, tw, sizeof tw),
                           times_word(rec->relief_absent, tw + 12, sizeof tw - 12));
-            works_on_phrase(kb, tq, p0, p1, &b, &main, said, &n_said);
+            works_on_phrase(kb, tq, sore_f, p0, p1, &b, &main, said, &n_said);
             kf_buf_puts(&b, " still in question");
         }
         if (main >= 0) {
@@ -1309,7 +1367,7 @@ kf_err kf_journal_revise(const kf_kb *kb, const kf_findings *base,
     kf_findings f2;
     kf_findings_init(&f2);
     double *p0 = NULL, *p1 = NULL;
-    kf_err e = kf_journal_followups(kb, v, n, &r->fu);
+    kf_err e = kf_journal_followups_for(kb, v, n, base, &r->fu);
     if (e != KF_OK)
         goto fail;
     e = KF_ENOMEM;

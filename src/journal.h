@@ -112,6 +112,10 @@ typedef struct {
  * time.  Returns KF_ENOMEM or KF_OK; on failure *fu is empty. */
 kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
                             kf_followup *fu);
+/* The same, with the consultation's findings: a try on the sore spot with
+ * no place given is about the first place the consultation located. */
+kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
+                                const kf_findings *base, kf_followup *fu);
 void kf_followup_free(kf_followup *fu);
 
 /* ---- the revised consultation ---- */

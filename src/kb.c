@@ -825,7 +825,39 @@ static void build_findings(loader *L)
         need_source(L, b);
     }
     /* Follow-up findings of the techniques that work on named causes:
-     * relief_after_<id>, relief_after_<id>_2 .. _<relief_trials>. */
+     * relief_after_<id>, relief_after_<id>_2 .. _<relief_trials>; and one
+     * set for all work on the sore spot (relief_after_sore_spot). */
+    kb->sore_relief_finding = -1;
+    bool any_sore = false;
+    for (int t = 0; t < kb->n_techniques; t++)
+        any_sore |= kb->techniques[t].sore_spot;
+    if (any_sore) {
+        kb->sore_relief_finding = k;
+        for (int r = 0; r < kb->n_regions; r++)
+            for (int n = 1; n <= kb->relief_trials; n++) {
+                const char *rid = kb->regions[r].id;
+                size_t idn = strlen(rid) + 40, ln = strlen(kb->regions[r].label) + 80;
+                char *id = arena_alloc(&L->a, idn), *label = arena_alloc(&L->a, ln);
+                if (!id || !label)
+                    return;
+                if (n == 1)
+                    snprintf(id, idn, "relief_after_sore_spot_%s", rid);
+                else
+                    snprintf(id, idn, "relief_after_sore_spot_%s_%d", rid, n);
+                snprintf(label, ln, "lasting relief after work on the sore spot (%s)%s",
+                         kb->regions[r].label, n > 1 ? ", again" : "");
+                if (strmap_get(&L->findings, id, strlen(id)) >= 0 ||
+                    !strmap_put(&L->findings, id, k)) {
+                    err_at(L, "kb", 0, "finding id '%s' is taken", id);
+                    continue;
+                }
+                kf_finding_def *f = &kb->findings[k++];
+                *f = (kf_finding_def){ .id = id, .label = label, .kind = KF_FIND_FOLLOWUP,
+                                       .region = -1,
+                                       .source = "003_8a9c84e9d3df908b.txt; "
+                                                 "004_0c58c8d9993c8630.txt" };
+            }
+    }
     for (int t = 0; t < kb->n_techniques; t++) {
         kf_technique *tq = &kb->techniques[t];
         if (!tq->n_works_on)
@@ -925,6 +957,8 @@ static void build_causes(loader *L)
     /* Room for the generated follow-up links too. */
     for (int t = 0; t < kb->n_techniques; t++)
         nlinks += kb->techniques[t].n_works_on * kb->relief_trials;
+    if (kb->sore_relief_finding >= 0)
+        nlinks += nlinks * kb->relief_trials;      /* at most one per local link */
     int room = nlinks + 1;
     kb->links = arena_alloc(&L->a, (size_t)room * sizeof *kb->links);
     if (!kb->links)
@@ -1027,6 +1061,23 @@ static void build_causes(loader *L)
                     .why = why, .source = tq->source };
             }
         }
+    }
+    /* Work on the sore spot brings lasting relief when the muscle tight
+     * right there is the cause. */
+    for (int q0 = 0, nl0 = kb->n_links; q0 < nl0 && kb->sore_relief_finding >= 0; q0++) {
+        const kf_link *lk = &kb->links[q0];
+        const kf_finding_def *fd = &kb->findings[lk->finding];
+        if (lk->mech != KF_MECH_LOCAL || fd->kind != KF_FIND_LOCATION || fd->region < 0 ||
+            kb->causes[lk->cause].kind != KF_CAUSE_MUSCLE)
+            continue;
+        for (int n = 0; n < kb->relief_trials && kb->n_links < room; n++)
+            kb->links[kb->n_links++] = (kf_link){
+                .cause = lk->cause,
+                .finding = kb->sore_relief_finding + fd->region * kb->relief_trials + n,
+                .p = kb->strengths[1], .mech = KF_MECH_SIGN,
+                .why = "When the knot is in the muscle right where it hurts, work on "
+                       "the spot itself brings relief that lasts.",
+                .source = "003_8a9c84e9d3df908b.txt; 004_0c58c8d9993c8630.txt" };
     }
     /* Checks that need every cause. */
     for (int i = 0; i < kb->n_causes; i++) {
@@ -1791,7 +1842,8 @@ static kf_err finish(loader *L, kf_kb **out)
     kb->n_redflags = (int)L->redflags.n;
     kb->regions = arena_alloc(&L->a, (size_t)(kb->n_regions + 1) * sizeof *kb->regions);
     kb->findings = arena_alloc(&L->a, (size_t)(kb->n_regions + L->findings.n + 1 +
-                               (size_t)kb->n_techniques * (size_t)kb->relief_trials) *
+                               (size_t)(kb->n_techniques + kb->n_regions + 1) *
+                               (size_t)kb->relief_trials) *
                                sizeof *kb->findings);
     kb->causes = arena_alloc(&L->a, (size_t)(kb->n_causes + 1) * sizeof *kb->causes);
     kb->techniques = arena_alloc(&L->a, (size_t)(kb->n_techniques + 1) * sizeof *kb->techniques);

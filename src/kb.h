@@ -170,6 +170,12 @@ struct kf_kb {
      * the ages and days that make a person rule apply. */
     double          relief_hours;
     int             relief_trials;
+    /* relief_after_sore_spot_<region>[_2.._N]: lasting relief after work on
+     * the sore spot itself, linked from every muscle that is tight right
+     * there (a `local` link to pain_<region>): the first of region r's set is
+     * sore_relief_finding + r * relief_trials; -1 when no technique works on
+     * the sore spot. */
+    int             sore_relief_finding;
     int             old_age, young_age, acute_days, late_pregnancy_weeks;
     char            version[17];   /* hex digest of all file contents */
     void           *priv;          /* loader internals: arena, hash tables */

@@ -125,7 +125,8 @@ void kf_cause_plain(const kf_kb *kb, int cause, char *out, size_t n)
     const char *name = c->name, *open = strchr(name, '(');
     const char *close = open ? strrchr(open, ')') : NULL;
     if (c->kind != KF_CAUSE_MUSCLE || !open || !close || open == name) {
-        snprintf(out, n, "%s", name);
+        snprintf(out, n, "%s%s", c->kind == KF_CAUSE_MUSCLE &&
+                 strncmp(name, "the ", 4) ? "the " : "", name);
         return;
     }
     int latin = (int)(open - name);

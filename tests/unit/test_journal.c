@@ -401,6 +401,9 @@ static void test_revise_relief_short(void)
         if (c->kind == KF_CHANGE_FINDING && c->finding == kf_kb_finding(kb, "relief_short"))
             learnt = true;
     }
+    if (!down)
+        for (int i = 0; i < r->n_changes; i++)
+            fprintf(stderr, "change %d: %s\n", r->changes[i].kind, r->changes[i].text);
     CHECK(down);
     CHECK(learnt);
     kf_buf out;
