@@ -44,8 +44,12 @@ unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
     if (has(kb, f, "pregnant") &&
         (f->weeks_pregnant < 0 || f->weeks_pregnant >= kb->late_pregnancy_weeks))
         m |= 1u << KF_PERSON_LATE_PREGNANCY;
+    /* A spasm that came on suddenly (a sneeze, a sudden lock) and is new:
+     * within kb->acute_days, or with no time given and nothing saying it is
+     * old or keeps coming back. */
     if (has(kb, f, "sudden_onset") && !has(kb, f, "chronic") &&
-        (f->duration_days < 0 || f->duration_days <= kb->acute_days))
+        (f->duration_days >= 0 ? f->duration_days <= kb->acute_days
+                               : !has(kb, f, "knot_recurring")))
         m |= 1u << KF_PERSON_ACUTE_SPASM;
     if (has(kb, f, "teen") || (f->age > 0 && f->age < kb->young_age))
         m |= 1u << KF_PERSON_TEEN;
@@ -193,7 +197,6 @@ static int take(ctx *x, int cause, kf_side side, int quota, unsigned kinds, bool
 }
 
 #define AIMED ((1u << KF_TECH_RELEASE) | (1u << KF_TECH_STRETCH))
-#define FIXES ((1u << KF_TECH_HABIT))
 
 /* The muscle a habit keeps short that scores highest now, one that pulls
  * from away from the sore spot before one that is tight right there. */
@@ -253,29 +256,38 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
     if (x.worse_cold)
         add(&x, x.heat, lead, KF_SIDE_NONE);
 
+    /* The muscle that leads among the muscles: work on the sore spot is for
+     * it (and for one close behind it) only when it is tight right there. */
+    int top_m = -1;
+    double top_mp = 0;
+    for (int i = 0; i < r->n_causes && top_m < 0; i++)
+        if (kb->causes[r->causes[i].cause].kind == KF_CAUSE_MUSCLE) {
+            top_m = r->causes[i].cause;
+            top_mp = r->causes[i].p;
+        }
+    bool sore_leads = top_m >= 0 && local_muscle(kb, r, top_m);
+
     /* 2. The leading cause's own fix. */
     if (lead >= 0) {
         const kf_cause *c = &kb->causes[lead];
-        bool sore_lead = local_muscle(kb, r, lead);
         if (c->kind == KF_CAUSE_MUSCLE) {
-            take(&x, lead, lead_side, 2, AIMED, sore_lead);
+            take(&x, lead, lead_side, 2, AIMED, sore_leads);
             int kb_by = r->causes[lead_i].kept_by;
             if (kb_by >= 0)
-                take(&x, kb_by, lead_side, 1, FIXES, false);
-            take(&x, lead, lead_side, 1, 0, sore_lead);
+                take(&x, kb_by, lead_side, 1, 0, false);
+            take(&x, lead, lead_side, 1, 0, sore_leads);
         } else {
             /* The release aimed at the muscle it keeps short (the lat for the
              * mouse), while that muscle is still likely; then the habit's own
-             * change. */
+             * change (its first technique, a `when` one before the rest). */
             int m = kept_muscle(kb, r, lead);
-            if (m >= 0 && score_of(r, m) >= 0.2 * lead_p)
+            if (m >= 0 && score_of(r, m) >= 0.2 * lead_p && !local_muscle(kb, r, m))
                 take(&x, m, lead_side, 1, AIMED, false);
-            if (!take(&x, lead, lead_side, 1, FIXES, false))
-                take(&x, lead, lead_side, 1, 0, false);
-            take(&x, lead, lead_side, 2, 0, false);
+            take(&x, lead, lead_side, 1, 0, false);
+            take(&x, lead, lead_side, 2, 0, sore_leads);
         }
     }
-    /* 3. The next causes. */
+    /* 3. The next causes: two steps each, the first of their own list. */
     int used = 1;
     for (int i = 0; i < r->n_causes && used < 3 && r->n_plan < KF_PLAN_STEPS; i++) {
         const kf_ranked *rk = &r->causes[i];
@@ -284,13 +296,10 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
         const kf_cause *c = &kb->causes[rk->cause];
         if (c->kind == KF_CAUSE_MIMIC || rk->p < 0.2 * lead_p)
             continue;
-        bool sore_ok = local_muscle(kb, r, rk->cause) && rk->p >= KF_PLAN_SORE_NEAR * lead_p;
-        if (c->kind == KF_CAUSE_MUSCLE) {
-            if (!take(&x, rk->cause, rk->side, 2, AIMED, sore_ok))
-                take(&x, rk->cause, rk->side, 1, 0, sore_ok);
-        } else if (!take(&x, rk->cause, rk->side, 1, FIXES, false)) {
-            take(&x, rk->cause, rk->side, 1, 0, false);
-        }
+        bool sore_ok = local_muscle(kb, r, rk->cause) &&
+                       (rk->cause == top_m || rk->p >= KF_PLAN_SORE_NEAR * top_mp) &&
+                       sore_leads;
+        take(&x, rk->cause, rk->side, 2, 0, sore_ok);
         used++;
     }
     if (r->n_plan > KF_PLAN_STEPS)
