@@ -40,6 +40,16 @@ typedef struct {
 } kf_step;
 
 
+/* A step the plan left out for this person, and why (kb->techniques[t].
+ * not_for_why[person]). */
+typedef struct {
+    int       technique;
+    kf_person person;
+    int       instead;       /* the technique used in its place, or -1 */
+} kf_omit;
+
+#define KF_OMIT_ROOM 8
+
 typedef struct {
     kf_triage   triage;
     int        *flags;   int n_flags;     /* fired red-flag rules, highest level first */
@@ -52,6 +62,9 @@ typedef struct {
     bool        approximate;               /* too many findings for the exact posterior */
     bool        leader_clear;              /* the leading cause stands out */
     kf_findings findings;                  /* copy of the input */
+    unsigned    person;                    /* KF_PERSON_* bits read from the findings */
+    kf_omit     omitted[KF_OMIT_ROOM];  int n_omitted;   /* left out for this person */
+    int         first[3];  int n_first;    /* plan indexes of the first steps */
 } kf_result;
 
 #define KF_MAX_RANKED 5

@@ -631,18 +631,20 @@ static const char *const allowed_keys[][16] = {
     /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
                       "keeps_tight", "kept_by", "source", "refers", "pulls", "local",
                       "sign", "reports", NULL },
-    /* technique */ { "name", "kind", "step", "dose", "timer", "caution", "source", NULL },
+    /* technique */ { "name", "kind", "step", "dose", "timer", "caution", "source",
+                      "works_on", "relief", "not_for", "first_for", "instead", "when", NULL },
     /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
                       "source", NULL },
     /* lexicon */   { "phrase", "pattern", "class", "spell", "negate", "stop", "side_left",
                       "side_right", "side_both", "source", NULL },
     /* scale */     { "always", "often", "sometimes", "rarely", "leak", "keeps_tight", "source",
-                      NULL },
+                      "relief_hours", "relief_trials", "old_age", "young_age", "acute_days",
+                      "late_pregnancy_weeks", NULL },
 };
 
 static const char *const repeatable[] = {
-    "refers", "pulls", "local", "sign", "reports", "kept_by", "step", "phrase", "pattern",
-    "class", "spell", "negate",
+    "refers", "pulls", "local", "sign", "reports", "kept_by", "step", "not_for", "phrase",
+    "pattern", "class", "spell", "negate",
     "stop", "side_left", "side_right", "side_both", NULL
 };
 
@@ -722,6 +724,12 @@ static void build_scale(loader *L)
     kb->strengths[3] = 0.1;
     kb->leak = 0.02;
     kb->keeps = 0.5;
+    kb->relief_hours = 24;
+    kb->relief_trials = 3;
+    kb->old_age = 65;
+    kb->young_age = 18;
+    kb->acute_days = 3;
+    kb->late_pregnancy_weeks = 28;
     static const char *const keys[] = { "always", "often", "sometimes", "rarely", "leak",
                                         "keeps_tight" };
     for (int i = 0; i < L->n_blocks; i++) {
@@ -747,6 +755,33 @@ static void build_scale(loader *L)
                 kb->leak = d;
             else
                 kb->keeps = d;
+        }
+        /* Numbers that are not probabilities: key, lowest, highest. */
+        static const struct { const char *key; double lo, hi; } nums[] = {
+            { "relief_hours", 1, 24 * 14 }, { "relief_trials", 1, 8 },
+            { "old_age", 40, 110 }, { "young_age", 5, 30 }, { "acute_days", 1, 30 },
+            { "late_pregnancy_weeks", 12, 42 },
+        };
+        for (size_t k = 0; k < KF_ARRAY_LEN(nums); k++) {
+            int line;
+            const char *v = get(b, nums[k].key, &line);
+            if (!v)
+                continue;
+            char *end;
+            double d = strtod(v, &end);
+            if (end == v || *end || !(d >= nums[k].lo && d <= nums[k].hi)) {
+                err_at(L, b->file, line, "scale '%s' must be a number from %g to %g, not '%s'",
+                       nums[k].key, nums[k].lo, nums[k].hi, v);
+                continue;
+            }
+            switch (k) {
+            case 0: kb->relief_hours = d; break;
+            case 1: kb->relief_trials = (int)d; break;
+            case 2: kb->old_age = (int)d; break;
+            case 3: kb->young_age = (int)d; break;
+            case 4: kb->acute_days = (int)d; break;
+            default: kb->late_pregnancy_weeks = (int)d; break;
+            }
         }
     }
 }
@@ -843,6 +878,78 @@ static void build_findings(loader *L)
         f->sided = parse_bool(L, b, "sided", false);
         f->source = get(b, "source", NULL);
         need_source(L, b);
+    }
+    /* Follow-up findings of the techniques that work on named causes:
+     * relief_after_<id>, relief_after_<id>_2 .. _<relief_trials>; and one
+     * set for all work on the sore spot (relief_after_sore_spot). */
+    kb->sore_relief_finding = -1;
+    bool any_sore = false;
+    for (int t = 0; t < kb->n_techniques; t++)
+        any_sore |= kb->techniques[t].sore_spot;
+    if (any_sore) {
+        kb->sore_relief_finding = k;
+        for (int r = 0; r < kb->n_regions; r++)
+            for (int n = 1; n <= kb->relief_trials; n++) {
+                const char *rid = kb->regions[r].id;
+                size_t idn = strlen(rid) + 40, ln = strlen(kb->regions[r].label) + 80;
+                char *id = arena_alloc(&L->a, idn), *label = arena_alloc(&L->a, ln);
+                if (!id || !label)
+                    return;
+                if (n == 1)
+                    snprintf(id, idn, "relief_after_sore_spot_%s", rid);
+                else
+                    snprintf(id, idn, "relief_after_sore_spot_%s_%d", rid, n);
+                snprintf(label, ln, "lasting relief after work on the sore spot (%s)%s",
+                         kb->regions[r].label, n > 1 ? ", again" : "");
+                if (strmap_get(&L->findings, id, strlen(id)) >= 0 ||
+                    !strmap_put(&L->findings, id, k)) {
+                    err_at(L, "kb", 0, "finding id '%s' is taken", id);
+                    continue;
+                }
+                kf_finding_def *f = &kb->findings[k++];
+                *f = (kf_finding_def){ .id = id, .label = label, .kind = KF_FIND_FOLLOWUP,
+                                       .region = -1,
+                                       .source = "003_8a9c84e9d3df908b.txt; "
+                                                 "004_0c58c8d9993c8630.txt" };
+            }
+    }
+    for (int t = 0; t < kb->n_techniques; t++) {
+        kf_technique *tq = &kb->techniques[t];
+        if (!tq->n_works_on)
+            continue;
+        tq->relief_finding = k;
+        for (int n = 1; n <= kb->relief_trials; n++) {
+            size_t idn = strlen(tq->id) + 24, ln = strlen(tq->name) + 64;
+            char *id = arena_alloc(&L->a, idn), *label = arena_alloc(&L->a, ln);
+            if (!id || !label)
+                return;
+            if (n == 1) {
+                snprintf(id, idn, "relief_after_%s", tq->id);
+                snprintf(label, ln, "lasting relief after %s", tq->name);
+            } else {
+                snprintf(id, idn, "relief_after_%s_%d", tq->id, n);
+                snprintf(label, ln, "lasting relief after %s (try %d)", tq->name, n);
+            }
+            if (strmap_get(&L->findings, id, strlen(id)) >= 0) {
+                for (int i = 0; i < L->n_blocks; i++)
+                    if (!strcmp(L->blocks[i].kind, "finding") && !strcmp(L->blocks[i].id, id))
+                        err_at(L, L->blocks[i].file, L->blocks[i].line, "finding id '%s' "
+                               "clashes with the follow-up finding of technique %s", id, tq->id);
+                continue;
+            }
+            if (!strmap_put(&L->findings, id, k)) {
+                L->a.oom = true;
+                return;
+            }
+            kf_finding_def *f = &kb->findings[k++];
+            f->id = id;
+            f->label = label;
+            f->question = NULL;
+            f->kind = KF_FIND_FOLLOWUP;
+            f->sided = false;
+            f->region = -1;
+            f->source = tq->source;
+        }
     }
     kb->n_findings = k;
 }
@@ -1015,7 +1122,11 @@ static void build_causes(loader *L)
             for (size_t m = 0; m < KF_ARRAY_LEN(mech_keys); m++)
                 nlinks += !strcmp(b->kvs[j].key, mech_keys[m]);
     }
-    /* Room for generated "kept tight by" links too. */
+    /* Room for the generated follow-up links too. */
+    for (int t = 0; t < kb->n_techniques; t++)
+        nlinks += kb->techniques[t].n_works_on * kb->relief_trials;
+    if (kb->sore_relief_finding >= 0)
+        nlinks += nlinks * kb->relief_trials;      /* at most one per local link */
     int room = nlinks + 1;
     kb->links = arena_alloc(&L->a, (size_t)room * sizeof *kb->links);
     if (!kb->links)
@@ -1099,6 +1210,54 @@ static void build_causes(loader *L)
                         kb->n_links++;
                 }
         c++;
+    }
+    /* Follow-up links: each cause a technique works on makes lasting relief
+     * after it likely (strength `relief`), on every try. */
+    for (int t = 0; t < kb->n_techniques; t++) {
+        const kf_technique *tq = &kb->techniques[t];
+        if (tq->relief_finding < 0)
+            continue;
+        for (int w = 0; w < tq->n_works_on; w++) {
+            int cz = tq->works_on[w];
+            const char *cn = kb->causes[cz].name;
+            size_t wn = strlen(cn) + strlen(tq->name) + 160;
+            char *why = arena_alloc(&L->a, wn);
+            if (!why)
+                return;
+            snprintf(why, wn, "%s works on the %c%s: when that is what keeps the knot "
+                     "going, the relief after it lasts more than %g hours.", tq->name,
+                     tolower((unsigned char)cn[0]), cn + 1, kb->relief_hours);
+            for (int n = 0; n < kb->relief_trials && kb->n_links < room; n++) {
+                int fd = tq->relief_finding + n;
+                if (fd >= kb->n_findings || kb->findings[fd].kind != KF_FIND_FOLLOWUP)
+                    break;
+                bool dup = false;
+                for (int q = 0; q < kb->n_links; q++)
+                    dup |= kb->links[q].cause == cz && kb->links[q].finding == fd;
+                if (dup)
+                    continue;
+                kb->links[kb->n_links++] = (kf_link){
+                    .cause = cz, .finding = fd, .p = tq->relief, .mech = KF_MECH_SIGN,
+                    .why = why, .source = tq->source };
+            }
+        }
+    }
+    /* Work on the sore spot brings lasting relief when the muscle tight
+     * right there is the cause. */
+    for (int q0 = 0, nl0 = kb->n_links; q0 < nl0 && kb->sore_relief_finding >= 0; q0++) {
+        const kf_link *lk = &kb->links[q0];
+        const kf_finding_def *fd = &kb->findings[lk->finding];
+        if (lk->mech != KF_MECH_LOCAL || fd->kind != KF_FIND_LOCATION || fd->region < 0 ||
+            kb->causes[lk->cause].kind != KF_CAUSE_MUSCLE)
+            continue;
+        for (int n = 0; n < kb->relief_trials && kb->n_links < room; n++)
+            kb->links[kb->n_links++] = (kf_link){
+                .cause = lk->cause,
+                .finding = kb->sore_relief_finding + fd->region * kb->relief_trials + n,
+                .p = kb->strengths[1], .mech = KF_MECH_SIGN,
+                .why = "When the knot is in the muscle right where it hurts, work on "
+                       "the spot itself brings relief that lasts.",
+                .source = "003_8a9c84e9d3df908b.txt; 004_0c58c8d9993c8630.txt" };
     }
     /* Checks that need every cause. */
     for (int i = 0; i < kb->n_causes; i++) {
@@ -1237,7 +1396,110 @@ static void build_techniques(loader *L)
         }
         k->source = get(b, "source", NULL);
         need_source(L, b);
+        /* What a try tells: works_on = CAUSES | sore_spot; relief = STRENGTH. */
+        k->relief_finding = -1;
+        k->instead = -1;
+        const char *wo = get(b, "works_on", &line);
+        if (wo && !strcmp(wo, "sore_spot"))
+            k->sore_spot = true;
+        else if (wo)
+            k->n_works_on = resolve_list(L, b, "works_on", &L->causes, "cause", &k->works_on);
+        const char *rel = get(b, "relief", &line);
+        k->relief = kb->strengths[1];
+        if (rel) {
+            if (!k->n_works_on)
+                err_at(L, b->file, line, "technique %s: 'relief' needs a works_on list of causes",
+                       b->id);
+            double p = parse_strength(L, b->file, line, rel, false);
+            if (p > 0)
+                k->relief = p;
+        }
+        /* not_for = PERSON[, PERSON] | WHY */
+        for (int m = 0; m < b->n_kvs; m++) {
+            if (strcmp(b->kvs[m].key, "not_for"))
+                continue;
+            char **parts, **who;
+            int np = split(L, b->kvs[m].val, '|', &parts);
+            if (np < 2) {
+                err_at(L, b->file, b->kvs[m].line, "technique %s: not_for needs "
+                       "'PERSON[, PERSON] | why'", b->id);
+                continue;
+            }
+            int nw = split(L, parts[0], ',', &who);
+            for (int w = 0; w < nw; w++) {
+                int pp = kf_person_parse(who[w]);
+                if (pp < 0) {
+                    err_at(L, b->file, b->kvs[m].line, "technique %s: not_for: '%s' is not "
+                           "one of thin_bones, late_pregnancy, acute_spasm, teen, "
+                           "recent_surgery, fresh_injury", b->id, who[w]);
+                    continue;
+                }
+                if (k->not_for & (1u << pp))
+                    err_at(L, b->file, b->kvs[m].line, "technique %s: not_for %s given twice",
+                           b->id, who[w]);
+                k->not_for |= 1u << pp;
+                k->not_for_why[pp] = parts[1];
+            }
+        }
+        const char *ff = get(b, "first_for", &line);
+        if (ff) {
+            char **who;
+            int nw = split(L, ff, ',', &who);
+            for (int w = 0; w < nw; w++) {
+                int pp = kf_person_parse(who[w]);
+                if (pp < 0)
+                    err_at(L, b->file, line, "technique %s: first_for: '%s' is not a person "
+                           "word (see not_for)", b->id, who[w]);
+                else
+                    k->first_for |= 1u << pp;
+            }
+        }
+        const char *ins = get(b, "instead", &line);
+        if (ins) {
+            k->instead = strmap_get(&L->techniques, ins, strlen(ins));
+            if (k->instead < 0)
+                err_at(L, b->file, line, "technique %s: instead: unknown technique '%s'",
+                       b->id, ins);
+            else if (k->instead == t - 1)
+                err_at(L, b->file, line, "technique %s: instead names itself", b->id);
+            if (!k->not_for)
+                err_at(L, b->file, line, "technique %s: 'instead' needs a not_for", b->id);
+        }
+        if (k->first_for & k->not_for)
+            err_at(L, b->file, b->line, "technique %s is both first_for and not_for the "
+                   "same person", b->id);
     }
+}
+
+/* `when` lists name findings, whose indexes are known once built. */
+static void build_technique_when(loader *L)
+{
+    kf_kb *kb = L->kb;
+    int t = 0;
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (!declared(b, "technique", &L->techniques, t))
+            continue;
+        kf_technique *k = &kb->techniques[t++];
+        k->n_when = resolve_list(L, b, "when", &L->findings, "finding", &k->when);
+    }
+}
+
+static const char *const person_ids[KF_PERSON_N] = {
+    "thin_bones", "late_pregnancy", "acute_spasm", "teen", "recent_surgery", "fresh_injury"
+};
+
+const char *kf_person_id(kf_person p)
+{
+    return (unsigned)p < KF_PERSON_N ? person_ids[p] : "?";
+}
+
+int kf_person_parse(const char *s)
+{
+    for (int i = 0; i < KF_PERSON_N; i++)
+        if (!strcmp(s, person_ids[i]))
+            return i;
+    return -1;
 }
 
 static void build_redflags(loader *L)
@@ -1948,7 +2210,9 @@ static kf_err finish(loader *L, kf_kb **out)
     kb->n_techniques = (int)L->techniques.n;
     kb->n_redflags = (int)L->redflags.n;
     kb->regions = arena_alloc(&L->a, (size_t)(kb->n_regions + 1) * sizeof *kb->regions);
-    kb->findings = arena_alloc(&L->a, (size_t)(kb->n_regions + L->findings.n + 1) *
+    kb->findings = arena_alloc(&L->a, (size_t)(kb->n_regions + L->findings.n + 1 +
+                               (size_t)(kb->n_techniques + kb->n_regions + 1) *
+                               (size_t)kb->relief_trials) *
                                sizeof *kb->findings);
     kb->causes = arena_alloc(&L->a, (size_t)(kb->n_causes + 1) * sizeof *kb->causes);
     kb->techniques = arena_alloc(&L->a, (size_t)(kb->n_techniques + 1) * sizeof *kb->techniques);
@@ -1960,9 +2224,10 @@ static kf_err finish(loader *L, kf_kb **out)
     for (int i = 0; i < L->n_blocks; i++)
         check_keys(L, &L->blocks[i]);
     build_regions(L);
-    build_findings(L);
-    build_causes(L);
     build_techniques(L);
+    build_findings(L);
+    build_technique_when(L);
+    build_causes(L);
     build_redflags(L);
     build_lexicon(L);
     if (!kb->n_causes && !L->n_errs)

@@ -30,6 +30,17 @@ typedef enum {
     KF_TECH_THERMAL, KF_TECH_THERAPIST, KF_TECH_DOCTOR
 } kf_tech_kind;
 
+/* The people a technique may not suit (technique key not_for). */
+typedef enum {
+    KF_PERSON_THIN_BONES, KF_PERSON_LATE_PREGNANCY, KF_PERSON_ACUTE_SPASM,
+    KF_PERSON_TEEN, KF_PERSON_RECENT_SURGERY, KF_PERSON_FRESH_INJURY,
+    KF_PERSON_N
+} kf_person;
+
+/* The KB word of a kf_person ("thin_bones"), and back (-1 when unknown). */
+const char *kf_person_id(kf_person p);
+int kf_person_parse(const char *s);
+
 typedef struct {
     const char *id;
     const char *label;
@@ -84,6 +95,23 @@ typedef struct {
     const char   *caution;
     int           work_s, rest_s, reps;    /* guided timer; work_s 0 = none */
     const char   *source;
+    /* What a try of it tells (docs/KB-FORMAT.md, "works_on"): the causes it
+     * works on; lasting relief after it is the generated follow-up finding
+     * relief_after_<id> (and _2 .. _N, one per try up to kb->relief_trials),
+     * linked from each of them with strength `relief`.  sore_spot: it is put
+     * on the spot that hurts, so it tells the KB finding relief_short instead. */
+    int          *works_on;  int n_works_on;
+    bool          sore_spot;
+    double        relief;
+    int           relief_finding;          /* first generated finding, or -1 */
+    /* For whom it is not (KF_PERSON_* bits), with the reason per condition. */
+    unsigned      not_for;
+    const char   *not_for_why[KF_PERSON_N];
+    unsigned      first_for;               /* leads the plan for these people */
+    int           instead;                 /* technique used when it is left out, or -1 */
+    /* The specific fix for people who report one of these findings: used
+     * only then, and before the cause's other steps. */
+    int          *when;  int n_when;
 } kf_technique;
 
 typedef struct {
@@ -149,6 +177,19 @@ struct kf_kb {
     double          strengths[4];  /* always, often, sometimes, rarely */
     double          leak;          /* P(finding | no cause): default 0.02 */
     double          keeps;         /* default strength of a keeps_tight edge: 0.5 */
+    /* Follow-up scale ([scale] relief_hours, relief_trials, old_age,
+     * young_age, acute_days, late_pregnancy_weeks): relief shorter than
+     * relief_hours is short; a technique's last relief_trials tries count;
+     * the ages and days that make a person rule apply. */
+    double          relief_hours;
+    int             relief_trials;
+    /* relief_after_sore_spot_<region>[_2.._N]: lasting relief after work on
+     * the sore spot itself, linked from every muscle that is tight right
+     * there (a `local` link to pain_<region>): the first of region r's set is
+     * sore_relief_finding + r * relief_trials; -1 when no technique works on
+     * the sore spot. */
+    int             sore_relief_finding;
+    int             old_age, young_age, acute_days, late_pregnancy_weeks;
     char            version[17];   /* hex digest of all file contents */
     void           *priv;          /* loader internals: arena, hash tables */
 };

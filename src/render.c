@@ -172,6 +172,49 @@ static void hypo_line(const kf_kb *kb, const kf_findings *f, kf_buf *out, int wi
     kf_buf_free(&line);
 }
 
+void kf_cause_plain(const kf_kb *kb, int cause, char *out, size_t n)
+{
+    const kf_cause *c = &kb->causes[cause];
+    const char *name = c->name, *open = strchr(name, '(');
+    const char *close = open ? strrchr(open, ')') : NULL;
+    if (c->kind != KF_CAUSE_MUSCLE || !open || !close || open == name) {
+        snprintf(out, n, "%s%s", c->kind == KF_CAUSE_MUSCLE &&
+                 strncmp(name, "the ", 4) ? "the " : "", name);
+        return;
+    }
+    int latin = (int)(open - name);
+    while (latin > 0 && name[latin - 1] == ' ')
+        latin--;
+    const char *in = open + 1;
+    int inlen = (int)(close - in);
+    if (inlen > 4 && !strncmp(in, "the ", 4)) {
+        /* drop quotes: the "lat" -> the lat */
+        char plain[128];
+        int k = 0;
+        for (int i = 0; i < inlen && k + 1 < (int)sizeof plain; i++)
+            if (in[i] != '"')
+                plain[k++] = in[i];
+        plain[k] = '\0';
+        snprintf(out, n, "%s (%.*s)", plain, latin, name);
+    } else {
+        snprintf(out, n, "the %.*s (%.*s)", latin, name, inlen, in);
+    }
+}
+
+void kf_technique_short(const kf_kb *kb, int tech, char *out, size_t n)
+{
+    const kf_technique *t = &kb->techniques[tech];
+    const char *open = strstr(t->name, " (");
+    int len = open ? (int)(open - t->name) : (int)strlen(t->name);
+    if (t->kind == KF_TECH_HABIT || t->kind == KF_TECH_THERMAL || t->kind == KF_TECH_DOCTOR) {
+        snprintf(out, n, "\"%.*s\"", len, t->name);
+        return;
+    }
+    snprintf(out, n, "the %.*s", len, t->name);
+    if (n > 4)
+        out[4] = (char)tolower((unsigned char)out[4]);
+}
+
 void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_buf *out,
                     int width)
 {
