@@ -445,20 +445,27 @@
     if (!views.length) views = ['back'];
     var GAP = 30;
 
-    /* The arrow: from a cause zone to a pain zone, preferring a pair on the
-     * same side of the body and never a zone to itself.  With both views
-     * shown, the order of the figures is the one that keeps the arrow
-     * short: the front view mirrors the back, so a left-sided arrow runs
-     * best from a front figure on the left to a back figure on the right. */
-    function bestPair(offset) {
+    /* The arrow runs along the cause's own link (opts.link: the muscle's
+     * places `from` and the painful place `to` that it refers pain to or
+     * pulls on): from the muscle's drawn place nearest that pain zone.
+     * With both views shown, the order of the figures is the one that keeps
+     * the arrow short: the front view mirrors the back, so a left-sided
+     * arrow runs best from a front figure on the left to a back figure on
+     * the right. */
+    var link = opts.link || null;
+    function linkPair(offset) {
+      if (!link) return null;
       var best = null;
+      var ends = pain.filter(function (p) {
+        return p.id === link.to.id && (!link.to.side || !p.side || link.to.side === 'both' || p.side === link.to.side);
+      });
       cause.forEach(function (c) {
-        pain.forEach(function (p) {
+        if ((link.from || []).indexOf(c.id) < 0) return;
+        ends.forEach(function (p) {
           if (c.id === p.id && c.side === p.side) return;
           var a = centroid(c), b = centroid(p);
           var ax = a[0] + offset[c.view], bx = b[0] + offset[p.view];
-          var dist = Math.hypot(ax - bx, a[1] - b[1]);
-          var cost = dist + (c.side && p.side && c.side !== p.side ? 1000 : 0);
+          var cost = Math.hypot(ax - bx, a[1] - b[1]) + (c.side && p.side && c.side !== p.side ? 1000 : 0);
           if (!best || cost < best.cost) best = { cost: cost, a: [ax, a[1]], b: [bx, b[1]], c: c, p: p };
         });
       });
@@ -470,12 +477,11 @@
       return o;
     }
     if (views.length === 2) {
-      var b1 = bestPair(offsets(['back', 'front'])), b2 = bestPair(offsets(['front', 'back']));
+      var b1 = linkPair(offsets(['back', 'front'])), b2 = linkPair(offsets(['front', 'back']));
       if (b1 && b2 && b2.cost < b1.cost) views = ['front', 'back'];
     }
     var offset = offsets(views);
-    /* Several muscles at once (the therapist's page): no single arrow. */
-    var best = opts.causes ? null : bestPair(offset);
+    var best = linkPair(offset);
     var total = views.length * W + (views.length - 1) * GAP;
     /* Show the body from the head down to a little below the lowest marked
      * zone: most knots are in the upper back, and a smaller picture is a
@@ -518,8 +524,8 @@
     draw(cause, 'kf-cause-zone');
     draw(pain, 'kf-pain-zone');
 
-    var same = !opts.causes && cause.some(function (c) { return pain.some(function (p) { return p.id === c.id && p.side === c.side; }); });
-    if (best && best.cost < 1000 + W * 4 && Math.hypot(best.a[0] - best.b[0], best.a[1] - best.b[1]) > 4) {
+    var same = !!opts.single && !best && cause.some(function (c) { return pain.some(function (p) { return p.id === c.id && p.side === c.side; }); });
+    if (best && Math.hypot(best.a[0] - best.b[0], best.a[1] - best.b[1]) > 4) {
       var a = best.a, b = best.b;
       var mx = (a[0] + b[0]) / 2, my = (a[1] + b[1]) / 2;
       var dx = b[0] - a[0], dy = b[1] - a[1], len = Math.hypot(dx, dy);
@@ -556,10 +562,10 @@
     var sentence = pain.length ? 'It hurts at ' + words(pain) + '.' : 'No painful spot was marked.';
     if (causeList.length) {
       if (cause.length) {
-        sentence += opts.causes ? ' The muscles to work on sit at ' + words(cause) + '.'
-          : ' The likely cause, ' + opts.cause.name + ', sits at ' + words(cause) + '.';
+        sentence += opts.single ? ' The cause, ' + opts.single + ', sits at ' + words(cause) + '.'
+          : ' The muscles to work on sit at ' + words(cause) + '.';
       }
-      if (best && !same) sentence += ' An arrow points from the cause to where it hurts.';
+      if (best) sentence += ' An arrow runs from the cause to where it hurts.';
       if (same) sentence += ' The cause is right where it hurts.';
     }
     svg.setAttribute('aria-label', sentence);
