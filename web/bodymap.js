@@ -283,6 +283,7 @@
       b.className = 'kf-seg-btn';
       b.textContent = text;
       b.addEventListener('click', on);
+      b.setAttribute('data-switch', text.toLowerCase().split(' ')[0]);
       row.appendChild(b);
       return b;
     }
