@@ -566,6 +566,14 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             "score", rk->p, "side", side_json(rk->side), "where", where, "about", c->about,
             "kept_by", rk->kept_by >= 0 ? json_string(kb->causes[rk->kept_by].id) : json_null(),
             "reasons", reasons, "level", c->kind == KF_CAUSE_MIMIC ? kf_triage_id(c->level) : NULL));
+        /* A habit names the muscles it keeps short, so a picture can show
+         * them (their places are in "massage" or their own cause entry). */
+        if (c->n_keeps) {
+            json_t *keeps = json_array();
+            for (int k = 0; k < c->n_keeps; k++)
+                json_array_append_new(keeps, json_string(kb->causes[c->keeps[k]].id));
+            json_object_set_new(json_array_get(causes, json_array_size(causes) - 1), "keeps", keeps);
+        }
     }
     json_t *plan = json_array();
     for (int i = 0; i < r->n_plan; i++) {
@@ -588,8 +596,12 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             if (r->causes[k].cause == r->massage[i] && r->causes[k].n_reasons &&
                 r->causes[k].reasons[0].state == KF_PRESENT)
                 why = r->causes[k].reasons[0].why;
-        json_array_append_new(massage, json_pack("{s:s,s:s,s:o,s:s?}", "muscle", c->id,
-            "name", c->name, "side", side_json(r->massage_side[i]), "why", why));
+        json_t *mwhere = json_array();
+        for (int k = 0; k < c->n_where; k++)
+            json_array_append_new(mwhere, json_string(kb->regions[c->where[k]].id));
+        json_array_append_new(massage, json_pack("{s:s,s:s,s:o,s:s?,s:o}", "muscle", c->id,
+            "name", c->name, "side", side_json(r->massage_side[i]), "why", why,
+            "where", mwhere));
     }
     const char *msg = triage_banner(r->triage);
     json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",

@@ -170,6 +170,18 @@ def make_web(tmp):
     os.symlink(os.path.join(tmp, "secret.txt"), os.path.join(web, "link.txt"))
     os.symlink(tmp, os.path.join(web, "up"))
     os.mkfifo(os.path.join(web, "fifo"))
+    # gzip twins: a fresh one, a stale one (older than its file), and one
+    # that is a link out of the folder; none but the fresh one may be sent.
+    import gzip as _gz
+    with open(os.path.join(web, "js", "app.js.gz"), "wb") as f:
+        f.write(_gz.compress(b"console.log('hi');\n"))
+    with open(os.path.join(web, "style.css.gz"), "wb") as f:
+        f.write(_gz.compress(b"body { margin: 1 }\n"))
+    old = os.path.getmtime(os.path.join(web, "style.css")) - 100
+    os.utime(os.path.join(web, "style.css.gz"), (old, old))
+    with open(os.path.join(tmp, "outside.gz"), "wb") as f:
+        f.write(_gz.compress(b"SECRET\n"))
+    os.symlink(os.path.join(tmp, "outside.gz"), os.path.join(web, "map.svg.gz"))
     return web
 
 
@@ -508,6 +520,39 @@ def test_static(p, web):
     check("absolute-form target: no crash", raw_status(reply) in (200, 400, 404), reply[:100])
 
 
+def test_static_gzip(p):
+    import gzip as _gz
+    st, h, data, _ = request(p, "GET", "/js/app.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+    check("gzip: sent compressed when accepted", st == 200 and h.get("content-encoding") == "gzip" and
+          _gz.decompress(data) == b"console.log('hi');\n" and
+          h.get("content-type") == "text/javascript; charset=utf-8", (st, h))
+    check("gzip: Vary: Accept-Encoding", h.get("vary") == "Accept-Encoding", h)
+    check("gzip: length of the compressed bytes", h.get("content-length") == str(len(data)), h)
+    for ae in (None, "identity", "gzip;q=0", "br", "*;q=0", "gzip;q=0.000, *"):
+        st, h, data, _ = request(p, "GET", "/js/app.js", headers={"Accept-Encoding": ae} if ae else {})
+        check("gzip: not sent for Accept-Encoding %r" % ae, st == 200 and "content-encoding" not in h and
+              data == b"console.log('hi');\n" and h.get("vary") == "Accept-Encoding", (st, h))
+    for ae in ("GZIP", "deflate;q=0.5, gzip;q=0.8", "*", "x-gzip"):
+        st, h, data, _ = request(p, "GET", "/js/app.js", headers={"Accept-Encoding": ae})
+        check("gzip: sent for Accept-Encoding %r" % ae, h.get("content-encoding") == "gzip", (ae, h))
+    st, h, data, _ = request(p, "HEAD", "/js/app.js", headers={"Accept-Encoding": "gzip"})
+    check("gzip: HEAD", st == 200 and data == b"" and h.get("content-encoding") == "gzip", (st, h))
+    st, h, data, _ = request(p, "GET", "/style.css", headers={"Accept-Encoding": "gzip"})
+    check("gzip: a stale twin is not sent", st == 200 and "content-encoding" not in h and
+          data == b"body { margin: 0 }\n", (st, h, data))
+    st, h, data, _ = request(p, "GET", "/map.svg", headers={"Accept-Encoding": "gzip"})
+    check("gzip: a twin linked out of the folder is not sent", st == 200 and
+          "content-encoding" not in h and b"SECRET" not in data, (st, h))
+    st, h, data, _ = request(p, "GET", "/index.html", headers={"Accept-Encoding": "gzip"})
+    check("gzip: no twin, no Vary, plain file", st == 200 and "content-encoding" not in h and
+          "vary" not in h and b"knotfinder test" in data, (st, h))
+    lm = h.get("last-modified", "")
+    st, h, data, _ = request(p, "GET", "/js/app.js", headers={"Accept-Encoding": "gzip"})
+    st, h2, data, _ = request(p, "GET", "/js/app.js", headers={"Accept-Encoding": "gzip",
+                                                                "If-Modified-Since": h.get("last-modified", "")})
+    check("gzip: 304 when not modified", st == 304 and data == b"", (st, h2))
+
+
 def test_limits(web, main_port=None):
     s = Server(web, "--timeout", "3", "--threads", "1", "--max-conns", "3", "--cache", "0")
     p = s.port
@@ -685,6 +730,7 @@ def main():
                         check("%s ran to the end" % t.__name__, False, repr(e))
                 try:
                     test_static(p, web)
+                    test_static_gzip(p)
                 except Exception as e:
                     check("test_static ran to the end", False, repr(e))
                 st, _, _, _ = request(p, "GET", "/api/v1/health")
