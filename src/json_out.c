@@ -7,6 +7,8 @@
 
 #define MIN_CAP 1024
 
+static const char oom_text[] = "out of memory";
+
 void kf_jo_init(kf_jo *w, unsigned flags)
 {
     memset(w, 0, sizeof *w);
@@ -47,7 +49,7 @@ static bool reserve(kf_jo *w, size_t n)
         cap *= 2;
     char *s = kf_realloc(w->s, cap);
     if (!s) {
-        fail(w, "out of memory");
+        fail(w, oom_text);
         return false;
     }
     w->s = s;
@@ -374,6 +376,44 @@ void kf_jo_kreal(kf_jo *w, const char *k, double v) { kf_jo_key(w, k); kf_jo_rea
 void kf_jo_kbool(kf_jo *w, const char *k, bool v) { kf_jo_key(w, k); kf_jo_bool(w, v); }
 void kf_jo_knull(kf_jo *w, const char *k) { kf_jo_key(w, k); kf_jo_null(w); }
 
+void kf_jo_fail(kf_jo *w, const char *why) { fail(w, why); }
+
+kf_jo_mark kf_jo_save(const kf_jo *w)
+{
+    return (kf_jo_mark){ .len = w->len, .depth = w->depth, .nonempty = w->nonempty,
+                         .isobj = w->isobj, .want_value = w->want_value };
+}
+
+bool kf_jo_undo(kf_jo *w, kf_jo_mark m)
+{
+    if (!w->error || w->error == oom_text || m.len > w->len)
+        return false;
+    w->len = m.len;
+    w->depth = m.depth;
+    w->nonempty = m.nonempty;
+    w->isobj = m.isobj;
+    w->want_value = m.want_value;
+    w->error = NULL;
+    return true;
+}
+
+bool kf_jo_utf8(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0; i < n;) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        unsigned cp;
+        int l = utf8_seq(s + i, n - i, &cp);
+        if (!l)
+            return false;
+        i += (size_t)l;
+    }
+    return true;
+}
+
 char *kf_jo_finish(kf_jo *w, size_t *len)
 {
     if (!w->error && (w->depth || w->want_value || !w->len))
@@ -382,6 +422,13 @@ char *kf_jo_finish(kf_jo *w, size_t *len)
         const char *why = w->error;
         kf_jo_free(w);
         w->error = why;
+        return NULL;
+    }
+    if ((w->flags & KF_JO_EOL) && reserve(w, 1))
+        w->s[w->len++] = '\n';
+    if (w->error) {
+        kf_jo_free(w);
+        w->error = oom_text;
         return NULL;
     }
     w->s[w->len] = '\0';

@@ -36,6 +36,7 @@
 #define KF_JO_INDENT(n) ((unsigned)(n) & 0x1Fu)
 #define KF_JO_COMPACT   0x20u   /* "," and ":" with no spaces */
 #define KF_JO_ASCII     0x40u   /* everything above 0x7F as \uXXXX */
+#define KF_JO_EOL       0x100000u /* ours: kf_jo_finish ends the text with '\n' */
 
 /* Nesting limit: objects and arrays open at once. */
 #define KF_JO_DEPTH 64
@@ -91,6 +92,28 @@ void kf_jo_kint(kf_jo *w, const char *k, long long v);
 void kf_jo_kreal(kf_jo *w, const char *k, double v);
 void kf_jo_kbool(kf_jo *w, const char *k, bool v);
 void kf_jo_knull(kf_jo *w, const char *k);
+
+/* Fails the document with `why` (static text), as a misuse would. */
+void kf_jo_fail(kf_jo *w, const char *why);
+
+/* A point to come back to.  A tree builder drops a member whose value could
+ * not be made (json_array_append_new of NULL); a streaming writer does the
+ * same by taking a mark before the member and, when writing it failed for
+ * a reason other than memory, returning to the mark with kf_jo_undo, which
+ * forgets the failure.  Returns true when it went back. */
+typedef struct {
+    size_t   len;
+    int      depth;
+    uint64_t nonempty, isobj;
+    bool     want_value;
+} kf_jo_mark;
+
+kf_jo_mark kf_jo_save(const kf_jo *w);
+bool kf_jo_undo(kf_jo *w, kf_jo_mark m);
+
+/* True when s[0..n) is UTF-8 as jansson accepts it (no overlong forms,
+ * no surrogates, nothing above U+10FFFF). */
+bool kf_jo_utf8(const char *s, size_t n);
 
 /* Appends v exactly as jansson prints a real ("%.17g", then ".0" added when
  * there is no '.' or 'e', the exponent without '+' or leading zeros) to
