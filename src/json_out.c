@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define MIN_CAP 1024
 
@@ -32,14 +35,11 @@ static void fail(kf_jo *w, const char *why)
         w->error = why;
 }
 
-/* Room for n more bytes and the NUL; false (and the writer failed) when
- * there is none. */
-static bool reserve(kf_jo *w, size_t n)
+/* The slow half of reserve: a bigger buffer. */
+static bool grow(kf_jo *w, size_t n)
 {
     if (w->error)
         return false;
-    if (w->len + n + 1 <= w->cap)
-        return true;
     if (n > ((size_t)-1 >> 2) - w->len) {
         fail(w, "the document is too big");
         return false;
@@ -55,6 +55,16 @@ static bool reserve(kf_jo *w, size_t n)
     w->s = s;
     w->cap = cap;
     return true;
+}
+
+/* Room for n more bytes and the NUL; false (and the writer failed) when
+ * there is none.  After a failure cap is 0 or the buffer is kept, so the
+ * fast test alone would let a failed writer go on: error is checked too. */
+static inline bool reserve(kf_jo *w, size_t n)
+{
+    if (__builtin_expect(w->len + n + 1 <= w->cap && !w->error, 1))
+        return true;
+    return grow(w, n);
 }
 
 /* Appends n bytes; the caller has reserved them. */
@@ -199,6 +209,30 @@ static int utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
     return l;
 }
 
+/* The index of the first byte at or after i that needs an escape or a
+ * UTF-8 check, or n: sixteen bytes at a time where SSE2 is there (a signed
+ * compare with 0x20 catches both the control bytes and those >= 0x80). */
+static inline size_t scan_plain(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
+                                              _mm_cmpeq_epi8(x, bslash)),
+                                 _mm_cmplt_epi8(x, space));
+        int mask = _mm_movemask_epi8(m);
+        if (mask)
+            return i + (size_t)__builtin_ctz((unsigned)mask);
+        i += 16;
+    }
+#endif
+    while (i < n && !special[s[i]])
+        i++;
+    return i;
+}
+
 static void put_string(kf_jo *w, const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -209,10 +243,9 @@ static void put_string(kf_jo *w, const char *str, size_t n)
     bool ascii = w->flags & KF_JO_ASCII;
     size_t i = 0, run = 0;
     while (i < n) {
-        if (!special[s[i]]) {
-            i++;
-            continue;
-        }
+        i = scan_plain(s, i, n);
+        if (i >= n)
+            break;
         unsigned c = s[i];
         if (c >= 0x80) {
             unsigned cp;
@@ -381,12 +414,13 @@ void kf_jo_fail(kf_jo *w, const char *why) { fail(w, why); }
 kf_jo_mark kf_jo_save(const kf_jo *w)
 {
     return (kf_jo_mark){ .len = w->len, .depth = w->depth, .nonempty = w->nonempty,
-                         .isobj = w->isobj, .want_value = w->want_value };
+                         .isobj = w->isobj, .want_value = w->want_value,
+                         .failed = w->error != NULL };
 }
 
 bool kf_jo_undo(kf_jo *w, kf_jo_mark m)
 {
-    if (!w->error || w->error == oom_text || m.len > w->len)
+    if (m.failed || !w->error || w->error == oom_text || m.len > w->len)
         return false;
     w->len = m.len;
     w->depth = m.depth;

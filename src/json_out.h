@@ -100,12 +100,14 @@ void kf_jo_fail(kf_jo *w, const char *why);
  * not be made (json_array_append_new of NULL); a streaming writer does the
  * same by taking a mark before the member and, when writing it failed for
  * a reason other than memory, returning to the mark with kf_jo_undo, which
- * forgets the failure.  Returns true when it went back. */
+ * forgets the failure.  A failure from before the mark is never forgotten.
+ * Returns true when it went back. */
 typedef struct {
     size_t   len;
     int      depth;
     uint64_t nonempty, isobj;
     bool     want_value;
+    bool     failed;      /* the writer had failed already: nothing to undo */
 } kf_jo_mark;
 
 kf_jo_mark kf_jo_save(const kf_jo *w);

@@ -50,8 +50,22 @@ static void req_str(kf_jo *w, const char *k, const char *s)
  * when s is NULL or not UTF-8. */
 static void opt_member(kf_jo *w, const char *k, const char *s)
 {
-    if (s && kf_jo_utf8(s, strlen(s)))
-        kf_jo_kstr(w, k, s);
+    if (!s)
+        return;
+    kf_jo_mark m = kf_jo_save(w);
+    kf_jo_kstr(w, k, s);
+    kf_jo_undo(w, m);
+}
+
+/* An array slot filled by json_array_append_new(a, json_string(s)): left
+ * out when s is NULL or not UTF-8. */
+static void opt_item(kf_jo *w, const char *s)
+{
+    if (!s)
+        return;
+    kf_jo_mark m = kf_jo_save(w);
+    kf_jo_str(w, s);
+    kf_jo_undo(w, m);
 }
 
 /* A string made with json_string() and packed with "o": NULL or not UTF-8
@@ -138,8 +152,7 @@ static void technique_body(kf_jo *w, const kf_kb *kb, const kf_technique *t)
     kf_jo_key(w, "steps");
     kf_jo_arr(w);
     for (int i = 0; i < t->n_steps; i++)
-        if (t->steps[i] && kf_jo_utf8(t->steps[i], strlen(t->steps[i])))
-            kf_jo_str(w, t->steps[i]);
+        opt_item(w, t->steps[i]);
     kf_jo_arr_end(w);
     kf_jo_kstr(w, "dose", t->dose);
     kf_jo_kstr(w, "caution", t->caution);
@@ -276,11 +289,8 @@ static void cause_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const cha
     kf_jo_kstr(w, "side", kf_side_name(rk->side));
     kf_jo_key(w, "where");
     kf_jo_arr(w);
-    for (int k = 0; k < c->n_where; k++) {
-        const char *id = kb->regions[c->where[k]].id;
-        if (id && kf_jo_utf8(id, strlen(id)))
-            kf_jo_str(w, id);
-    }
+    for (int k = 0; k < c->n_where; k++)
+        opt_item(w, kb->regions[c->where[k]].id);
     kf_jo_arr_end(w);
     kf_jo_kstr(w, "about", c->about);
     kf_jo_key(w, "kept_by");

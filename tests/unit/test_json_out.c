@@ -340,6 +340,41 @@ static void test_misuse_fails(void)
     kf_free(s);
 }
 
+/* A member dropped by kf_jo_undo leaves what was never written; a failure
+ * from before the mark stays. */
+static void test_undo(void)
+{
+    kf_jo w;
+    kf_jo_init(&w, KF_JO_INDENT(2));
+    kf_jo_obj(&w);
+    kf_jo_mark m = kf_jo_save(&w);
+    kf_jo_kstr(&w, "dropped", "bad \xff");
+    CHECK(kf_jo_undo(&w, m));
+    kf_jo_kint(&w, "a", 1);
+    m = kf_jo_save(&w);
+    kf_jo_key(&w, "nested");
+    kf_jo_arr(&w);
+    kf_jo_real(&w, NAN);
+    CHECK(kf_jo_undo(&w, m));
+    CHECK(!kf_jo_undo(&w, m));            /* nothing to undo now */
+    kf_jo_kint(&w, "b", 2);
+    kf_jo_obj_end(&w);
+    char *s = kf_jo_finish(&w, NULL);
+    CHECK_STR(s, "{\n  \"a\": 1,\n  \"b\": 2\n}");
+    kf_free(s);
+
+    kf_jo_init(&w, 0);
+    kf_jo_arr(&w);
+    kf_jo_str(&w, "\xff");                 /* fails the document */
+    m = kf_jo_save(&w);
+    kf_jo_int(&w, 1);
+    CHECK(!kf_jo_undo(&w, m));
+    kf_jo_arr_end(&w);
+    s = kf_jo_finish(&w, NULL);
+    CHECK(s == NULL);
+    CHECK_STR(kf_jo_error(&w), "a string is not valid UTF-8");
+}
+
 /* Out of memory at each allocation in turn: the document fails cleanly,
  * and with enough memory it is whole. */
 static void test_out_of_memory(void)
@@ -378,6 +413,7 @@ int main(void)
     RUN(test_documents_as_jansson);
     RUN(test_empty_and_nested);
     RUN(test_misuse_fails);
+    RUN(test_undo);
     RUN(test_out_of_memory);
     return CHECK_DONE();
 }
