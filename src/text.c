@@ -750,9 +750,9 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                            .skip = skippable(&v[i]), .used = 0 };
     /* (3a) concepts said together in one clause, in any order */
     for (int i = 0; i < n; i++) {
-        if (v[i].kind != T_WORD || v[i].word < 0 || v[i].used || pt[i].skip)
+        int w = v[i].kind == T_NUM ? kb->n_words : v[i].word;
+        if ((v[i].kind != T_WORD && v[i].kind != T_NUM) || w < 0 || v[i].used || pt[i].skip)
             continue;
-        int w = v[i].word;
         for (int q = kb->co_first[w]; q < kb->co_first[w + 1]; q++) {
             int ph = kb->co_order[q];
             kf_pmatch pm;
@@ -767,9 +767,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     }
     /* (3b) phrases and patterns, longest first at each position, left to right */
     for (int i = 0; i < n && !ms.oom; i++) {
-        if (v[i].kind != T_WORD || v[i].word < 0 || v[i].used || skippable(&v[i]))
+        int w = v[i].kind == T_NUM ? kb->n_words : v[i].word;
+        if ((v[i].kind != T_WORD && v[i].kind != T_NUM) || w < 0 || v[i].used ||
+            skippable(&v[i]))
             continue;
-        int w = v[i].word;
         int best = -1, best_len = 0, best_last = -1;
         kf_pmatch bm;
         bm.n = 0;
