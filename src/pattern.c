@@ -76,6 +76,32 @@ static int plain_words(cstate *c, const char *s, const char *e, int *ids, int ma
             p++;
         if (p >= e)
             break;
+        if (*p == '"') {            /* "this": the word itself, even a stop word */
+            const char *q = memchr(p + 1, '"', (size_t)(e - p - 1));
+            char w[48];
+            size_t k = 0;
+            if (!q) {
+                fail(c, "a '\"' without its closing '\"' in", s, (size_t)(e - s));
+                return -1;
+            }
+            for (const char *r = p + 1; r < q && k < sizeof w - 1; r++)
+                if (isalnum((unsigned char)*r))
+                    w[k++] = (char)tolower((unsigned char)*r);
+            w[k] = '\0';
+            int got[4];
+            int ng = k ? c->env->word(c->env->env, w, got) : 0;
+            if (ng < 0) {
+                c->out.oom = true;
+                return -1;
+            }
+            if (ng != 1 || n == max) {
+                fail(c, "a quoted word must be one word, in", s, (size_t)(e - s));
+                return -1;
+            }
+            ids[n++] = got[0];
+            p = q + 1;
+            continue;
+        }
         if (*p == '#') {
             if (n == max) {
                 fail(c, "too many words in", s, (size_t)(e - s));
@@ -274,13 +300,17 @@ static int piece(cstate *c, const char *s, const char *e, int flags)
                 p++;
         }
     }
-    if (!c->failed && !a.n)
-        fail(c, "only stop or side words in", s, (size_t)(e - s));
+    if (!c->failed && !a.n && !a.empty)
+        fail(c, "nothing to match in", s, (size_t)(e - s));
+    if (!a.n) {                   /* only stop or side words: skipped anyway */
+        kf_free(a.v);
+        return -1;
+    }
     if (a.empty)
         flags |= E_OPT;
     emit_elem(c, &a, flags);
     kf_free(a.v);
-    return !(flags & E_OPT);      /* 1: a piece that must match */
+    return !(flags & E_OPT);      /* 1: a piece that must match, 0: optional */
 }
 
 /* One group: elements up to '&' or the end. */
@@ -322,9 +352,8 @@ static void group(cstate *c, const char *s, const char *e)
                 fail(c, "parentheses hold words, a class or a/b only, in", s, (size_t)(e - s));
                 break;
             }
-            piece(c, p + 1, q, E_OPT);
+            ne += piece(c, p + 1, q, E_OPT) >= 0;
             p = q + 1;
-            ne++;
             continue;
         }
         if (*p == ')') {
@@ -348,8 +377,9 @@ static void group(cstate *c, const char *s, const char *e)
             fail(c, "unexpected character in", st, (size_t)(e - st));
             break;
         }
-        solid += piece(c, st, p, 0);
-        ne++;
+        int got = piece(c, st, p, 0);
+        solid += got > 0;
+        ne += got >= 0;
     }
     if (!c->failed && last_gap)
         fail(c, "'...' must stand between two words in", s, (size_t)(e - s));
