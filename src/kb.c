@@ -1882,6 +1882,12 @@ static void build_patterns(loader *L)
             }
             memcpy(code, prog, (size_t)plen * sizeof *code);
             memcpy(fv, firsts, (size_t)nfirst * sizeof *fv);
+            /* a pattern that starts with a number is indexed under the slot
+             * after the last word (kb->n_words is final by now: patterns
+             * are compiled last) */
+            for (int q = 0; q < nfirst; q++)
+                if (fv[q] == KF_PAT_NUMBER)
+                    fv[q] = -1;
             kf_phrase *ph = &kb->phrases[kb->n_phrases++];
             memset(ph, 0, sizeof *ph);
             ph->prog = code;
@@ -2159,8 +2165,9 @@ static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **o
     for (int i = 0; i < kb->n_phrases; i++)
         if (is_co(&kb->phrases[i]) == co)
             for (int f = 0; f < kb->phrases[i].n_firsts; f++)
-                first[kb->phrases[i].firsts[f] + 1]++;
-    for (int w = 0; w < kb->n_words; w++)
+                first[(kb->phrases[i].firsts[f] < 0 ? kb->n_words
+                                                    : kb->phrases[i].firsts[f]) + 1]++;
+    for (int w = 0; w <= kb->n_words; w++)
         first[w + 1] += first[w];
     int *fill = kf_calloc((size_t)kb->n_words + 1, sizeof *fill);
     if (!fill)
@@ -2170,7 +2177,7 @@ static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **o
         if (is_co(ph) != co)
             continue;
         for (int f = 0; f < ph->n_firsts; f++) {
-            int w = ph->firsts[f];
+            int w = ph->firsts[f] < 0 ? kb->n_words : ph->firsts[f];   /* a number */
             int at = first[w] + fill[w]++;
             /* insertion keeps each run sorted by length, longest first */
             while (at > first[w] && kb->phrases[order[at - 1]].max_len < ph->max_len) {

@@ -156,7 +156,8 @@ struct kf_kb {
     kf_redflag     *redflags;    int n_redflags;
     kf_phrase      *phrases;     int n_phrases;
     /* Phrases by first word, longest first: the phrases starting with word w
-     * are phrase_order[phrase_first[w] .. phrase_first[w+1]). */
+     * are phrase_order[phrase_first[w] .. phrase_first[w+1]); the patterns
+     * that start with a number are under w = n_words. */
     int            *phrase_first;
     int            *phrase_order;
     /* Patterns of concepts said in one clause in any order ("A & B"), by
