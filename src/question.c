@@ -13,6 +13,7 @@
 
 #define KF_MIN_GAIN 0.05      /* bits */
 #define KF_MAX_UNSURE 3
+#define KF_SCREEN_MAX 12     /* questions in the red-flag screen */
 
 static double entropy(const double *p, const int *idx, int n)
 {
@@ -145,31 +146,31 @@ kf_question kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, i
         q.kind = KF_Q_WHERE;
         return q;
     }
-    /* The red-flag screen: asked once, early; done when any of its findings
-     * has an answer. */
+    /* The red-flag screen: asked once, early, about what was said (the
+     * person's own words, without the answers); done when any of its
+     * findings has an answer. */
     int *screen = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *screen);
+    kf_findings said;
+    kf_findings_init(&said);
     if (!screen)
         return q;
-    int ns = 0;
+    said.age = f->age;
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].origin != KF_FROM_ANSWER)
+            kf_findings_add(&said, &f->v[i]);
+    kf_triage_derive(kb, &said);
+    int ns = kf_triage_screen(kb, &said, screen, KF_SCREEN_MAX);
+    kf_findings_free(&said);
     bool done = false;
-    for (int r = 0; r < kb->n_redflags; r++) {
-        const kf_redflag *rf = &kb->redflags[r];
-        if (!rf->screen)
-            continue;
-        const int *ids = rf->n_all ? rf->all : rf->any;
-        int n = rf->n_all ? rf->n_all : rf->n_any;
-        for (int i = 0; i < n; i++) {
-            bool dup = false;
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].origin == KF_FROM_ANSWER)
             for (int k = 0; k < ns; k++)
-                dup |= screen[k] == ids[i];
-            if (dup)
-                continue;
-            const kf_fact *x = kf_findings_get(f, ids[i]);
-            if (x && x->origin != KF_FROM_TEXT)
-                done = true;
-            screen[ns++] = ids[i];
-        }
-    }
+                done |= screen[k] == f->v[i].finding;
+    int keep = 0;
+    for (int k = 0; k < ns; k++)
+        if (!has_fact(f, screen[k]))
+            screen[keep++] = screen[k];
+    ns = keep;
     if (ns && !done) {
         q.kind = KF_Q_SCREEN;
         q.screen = screen;
