@@ -131,7 +131,8 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     kf_buf_init(&line);
 
     /* 1. Triage, always first. */
-    const char *bar = r->triage >= KF_TRIAGE_SOON ? "!!" : r->triage == KF_TRIAGE_MENTION ? " !" : "  ";
+    const char *bar = r->triage >= KF_TRIAGE_SOON ? "!!" : r->triage == KF_TRIAGE_MENTION ? " !" :
+                      r->triage == KF_TRIAGE_UNKNOWN ? " ?" : "  ";
     kf_buf_printf(out, "%s TRIAGE: %s\n", bar, kf_triage_id(r->triage));
     kf_wrap(out, triage_banner(r->triage), 3, width, 0);
     for (int i = 0; i < r->n_flags; i++)

@@ -292,7 +292,11 @@
                    lead: 'Some of what you describe is not typical of a muscle knot.' },
     mention_to_doctor: { title: 'Self-care is fine — mention this to your doctor',
                          lead: 'Tell your doctor about it at your next visit.' },
-    self_care: { title: 'Self-care is a reasonable start', lead: '' }
+    self_care: { title: 'Self-care is a reasonable start', lead: '' },
+    /* Nothing was understood, so nothing was screened: never the green
+     * "no warning signs" banner. */
+    unknown: { title: 'Could not screen for warning signs',
+               lead: 'Nothing in your words was understood. Does any of these apply to you now?' }
   };
 
   function banner(t, compact) {
@@ -307,6 +311,13 @@
     if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
     /* Our own line only when the server gave no message of its own. */
     if (L.lead && !compact && !t.message) box.appendChild(h('p', { text: L.lead }));
+    var screen = t.level === 'unknown' ? (t.screen || []) : [];
+    if (screen.length && !compact) {
+      if (t.message) box.appendChild(h('p', { text: LEVEL.unknown.lead }));
+      box.appendChild(h('ul', { 'class': 'kf-screen' }, screen.map(function (s) {
+        return h('li', { 'data-finding': s.finding, text: s.text });
+      })));
+    }
     var flags = (t.flags || []).filter(function (f) { return f.message; });
     if (flags.length && !compact) {
       box.appendChild(h('ul', { 'class': 'kf-flags' }, flags.map(function (f) {
