@@ -57,6 +57,7 @@ suite "golden cases" run_if tests/golden/run.sh
 suite "golden CLI transcripts" run_if tests/golden/cli.sh
 suite "golden lexicon readings" run_if tests/golden/lexicon.sh
 suite "article evaluation" tests/eval/check.sh
+suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do
   [ -x "$t" ] && suite "journal: $(basename "$t" .sh)" "$t"
@@ -72,6 +73,7 @@ if [ "$QUICK" -eq 0 ]; then
   suite "golden CLI transcripts (ASan+UBSan)" run_if tests/golden/cli.sh
   suite "golden lexicon readings (ASan+UBSan)" run_if tests/golden/lexicon.sh
   suite "article evaluation (ASan+UBSan)" tests/eval/check.sh
+  suite "triage suite (ASan+UBSan)" run_if tests/triage/run.sh
   suite "HTTP API (ASan+UBSan)" run_if tests/api/run.sh
 fi
 

@@ -121,7 +121,7 @@ static const scenario SCENARIOS[] = {
     /* top of the lung */
     { "smoker, ulnar_arm_pain, pain_upper_inner_blade, getting_worse", KF_TRIAGE_SOON,
       "lung_apex_tumour" },
-    { "ulnar_arm_pain, pain_upper_inner_blade, getting_worse", KF_TRIAGE_SELF_CARE, NULL },
+    { "ulnar_arm_pain, pain_upper_inner_blade, getting_worse", KF_TRIAGE_MENTION, NULL },
     /* spinal cord in the neck */
     { "both_hands_numb, hands_clumsy", KF_TRIAGE_SOON, "cervical_myelopathy" },
     { "pain_neck_back, unsteady_walking", KF_TRIAGE_SOON, "cervical_myelopathy" },
@@ -165,7 +165,7 @@ static const scenario SCENARIOS[] = {
     { "pain_shoulder_blade, jaundice, fever", KF_TRIAGE_EMERGENCY, "gallbladder" },
     /* pregnancy */
     { "pregnant, pain_low_back, pain_buttock, pain_upper_arm_back", KF_TRIAGE_MENTION, NULL },
-    { "pregnant, pain_medial_border, preeclampsia_signs", KF_TRIAGE_SOON, NULL },
+    { "pregnant, pain_medial_border, preeclampsia_signs", KF_TRIAGE_EMERGENCY, NULL },
     /* mention-only diagnoses */
     { "pain_neck_back, disk_problem", KF_TRIAGE_MENTION, "nerve_compression" },
     { "pain_neck_back, disk_problem, thoracic_outlet, dizziness", KF_TRIAGE_MENTION,
