@@ -647,6 +647,62 @@ kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_o
 
 /* ---------- consult ---------- */
 
+/* A mimic at or above this posterior raises the triage to its level. */
+#define KF_MIMIC_LIKELY 0.5
+
+/* Puts the mimic of each fired rule (doctor_soon or above, at the leading
+ * level) at the front of the ranked causes, the leading rule's first. */
+static bool bring_mimics(const kf_kb *kb, const kf_findings *f, kf_result *r, const double *post)
+{
+    if (!r->n_flags || kb->redflags[r->flags[0]].level < KF_TRIAGE_SOON)
+        return true;
+    kf_triage top = kb->redflags[r->flags[0]].level;
+    /* The leading rule's cause (the likeliest of them), then the next
+     * likeliest other cause a rule at that level screens for. */
+    int want[2], nw = 0;
+    want[nw++] = r->flags[0];
+    int next = -1;
+    for (int i = 0; i < r->n_fired; i++) {
+        const kf_redflag *x = &kb->redflags[r->fired[i]];
+        if (x->level != top || x->mimic < 0 || x->mimic == kb->redflags[r->flags[0]].mimic)
+            continue;
+        if (next < 0 || post[x->mimic] > post[kb->redflags[next].mimic])
+            next = r->fired[i];
+    }
+    if (next >= 0)
+        want[nw++] = next;
+    for (int w = nw - 1; w >= 0; w--) {
+        int m = kb->redflags[want[w]].mimic;
+        if (m < 0)
+            continue;
+        int at = -1;
+        for (int i = 0; i < r->n_causes; i++)
+            if (r->causes[i].cause == m)
+                at = i;
+        kf_ranked rk;
+        if (at >= 0) {
+            rk = r->causes[at];
+            memmove(&r->causes[1], &r->causes[0], (size_t)at * sizeof rk);
+        } else {
+            memset(&rk, 0, sizeof rk);
+            rk.cause = m;
+            rk.p = post[m];
+            rk.kept_by = -1;
+            if (!explain(kb, f, &rk))
+                return false;
+            if (r->n_causes == KF_MAX_RANKED)
+                kf_free(r->causes[--r->n_causes].reasons);
+            memmove(&r->causes[1], &r->causes[0], (size_t)r->n_causes * sizeof rk);
+            r->n_causes++;
+        }
+        rk.flagged_by = want[w];
+        r->causes[0] = rk;
+    }
+    return true;
+}
+
+static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r);
+
 kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
 {
     kf_result *r = kf_calloc(1, sizeof *r);
@@ -658,22 +714,70 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
         kf_free(r);
         return NULL;
     }
-    r->flags = kf_malloc((size_t)(kb->n_redflags + 1) * sizeof *r->flags);
+    /* From here on the consultation works on a copy with the findings
+     * that follow from the others (age bands, both-sided findings); the
+     * result keeps what was said.  The derived facts come after the said
+     * ones, so a fact index below r->findings.n means the same in both. */
+    kf_findings derived;
+    if (kf_findings_copy(&derived, f) != KF_OK) {
+        kf_result_free(r);
+        return NULL;
+    }
+    kf_triage_derive(kb, &derived);
+    if (derived.oom) {
+        kf_findings_free(&derived);
+        kf_result_free(r);
+        return NULL;
+    }
+    f = &derived;
+    r = consult(kb, f, r);
+    kf_findings_free(&derived);
+    /* Reasons point at facts of the result: a derived fact has no words. */
+    for (int i = 0; r && i < r->n_causes; i++)
+        for (int k = 0; k < r->causes[i].n_reasons; k++)
+            if (r->causes[i].reasons[k].fact >= r->findings.n)
+                r->causes[i].reasons[k].fact = -1;
+    return r;
+}
+
+/* The consultation proper, on the derived findings; frees r and returns
+ * NULL when out of memory. */
+static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
+{
+    r->flags = kf_malloc(sizeof *r->flags);
+    r->fired = kf_malloc((size_t)(kb->n_redflags + 1) * sizeof *r->fired);
+    r->raised_by = -1;
     r->causes = kf_calloc(KF_MAX_RANKED, sizeof *r->causes);
     r->plan = kf_calloc(KF_PLAN_ROOM, sizeof *r->plan);
     r->massage = kf_calloc(8, sizeof *r->massage);
     r->massage_side = kf_calloc(8, sizeof *r->massage_side);
-    if (!r->flags || !r->causes || !r->plan || !r->massage || !r->massage_side) {
+    if (!r->flags || !r->fired || !r->causes || !r->plan || !r->massage || !r->massage_side) {
         kf_result_free(r);
         return NULL;
     }
-    /* Triage first: the rules that fire, highest level first. */
-    r->n_flags = kf_triage_flags(kb, f, r->flags);
-    r->triage = r->n_flags ? kb->redflags[r->flags[0]].level : KF_TRIAGE_SELF_CARE;
+    /* Triage first: the rules that fire, highest level first; one message
+     * leads (the most specific rule at the highest level), and the milder
+     * rules' advice is not offered beside it. */
+    r->n_fired = kf_triage_flags(kb, f, r->fired);
+    int lead = kf_triage_lead(kb, r->fired, r->n_fired, NULL);
+    if (lead >= 0)
+        r->flags[r->n_flags++] = lead;
+    r->triage = r->n_flags ? kb->redflags[lead].level : KF_TRIAGE_SELF_CARE;
 
     int npres = kf_findings_present(f);
     r->unrecognised = npres == 0;
     if (r->unrecognised) {
+        /* Nothing understood, so nothing was screened: no "no warning
+         * signs", but the screen questions to answer. */
+        if (!r->n_flags) {
+            r->triage = KF_TRIAGE_UNKNOWN;
+            r->screen = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *r->screen);
+            if (!r->screen) {
+                kf_result_free(r);
+                return NULL;
+            }
+            r->n_screen = kf_triage_screen(kb, f, r->screen, kb->n_findings);
+        }
         r->next.kind = KF_Q_WHERE;
         kf_plan_build(kb, r);
         return r;
@@ -686,6 +790,10 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
         return NULL;
     }
     r->approximate = approx;
+    /* With the posterior known, the leading message is the one about the
+     * most likely of the causes the fired rules screen for. */
+    if (r->n_flags)
+        r->flags[0] = kf_triage_lead(kb, r->fired, r->n_fired, post);
     /* 3 to 5 causes: the top 3, then more while they still matter. */
     for (int i = 0; i < kb->n_causes && r->n_causes < KF_MAX_RANKED; i++) {
         double p = post[order[i]];
@@ -695,6 +803,7 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
         rk->cause = order[i];
         rk->p = rk->p_lo = rk->p_hi = p;
         rk->kept_by = -1;
+        rk->flagged_by = -1;
         if (!explain(kb, f, rk)) {
             kf_free(post);
             kf_free(order);
@@ -735,14 +844,24 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
                 }
         }
     }
-    /* A non-muscular cause leading the ranking needs a doctor even when no
-     * rule fired (capped at doctor_soon: emergencies come from rules). */
-    if (r->n_causes) {
-        const kf_cause *lead = &kb->causes[r->causes[0].cause];
-        if (lead->kind == KF_CAUSE_MIMIC && r->causes[0].p >= 0.5) {
-            kf_triage t = lead->level < KF_TRIAGE_SOON ? lead->level : KF_TRIAGE_SOON;
-            if (t > r->triage)
-                r->triage = t;
+    /* A fired rule of doctor_soon or above brings the cause it screens for
+     * into the top causes, first: the person is told what the warning sign
+     * may mean, with its true posterior. */
+    if (!bring_mimics(kb, f, r, post)) {
+        kf_free(post);
+        kf_free(order);
+        kf_result_free(r);
+        return NULL;
+    }
+    /* A likely non-muscular cause raises the triage to its level even when
+     * no rule fired (capped at doctor_soon: an emergency comes from a rule
+     * that says what to do, not from a score). */
+    for (int i = 0; i < r->n_causes; i++) {
+        const kf_cause *c = &kb->causes[r->causes[i].cause];
+        kf_triage t = c->level < KF_TRIAGE_SOON ? c->level : KF_TRIAGE_SOON;
+        if (c->kind == KF_CAUSE_MIMIC && r->causes[i].p >= KF_MIMIC_LIKELY && t > r->triage) {
+            r->triage = t;
+            r->raised_by = r->causes[i].cause;
         }
     }
     r->leader_clear = kf_leader_clear(post, order, kb->n_causes);
@@ -771,6 +890,8 @@ void kf_result_free(kf_result *r)
         kf_free(r->causes[i].reasons);
     kf_free(r->causes);
     kf_free(r->flags);
+    kf_free(r->fired);
+    kf_free(r->screen);
     kf_free(r->plan);
     kf_free(r->massage);
     kf_free(r->massage_side);

@@ -627,7 +627,7 @@ static void need_source(loader *L, const block *b)
 
 static const char *const allowed_keys[][16] = {
     /* region */    { "label", "view", "sided", "near", "source", NULL },
-    /* finding */   { "label", "question", "kind", "sided", "source", NULL },
+    /* finding */   { "label", "question", "kind", "sided", "both_of", "source", NULL },
     /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
                       "keeps_tight", "kept_by", "source", "refers", "pulls", "local",
                       "sign", "reports", NULL },
@@ -837,6 +837,7 @@ static void build_findings(loader *L)
         f->kind = KF_FIND_LOCATION;
         f->sided = g->sided;
         f->region = r;
+        f->both_of = -1;
         f->source = g->source;
         kb->regions[r].finding = r;
         if (strmap_get(&L->findings, id, strlen(id)) >= 0) {
@@ -876,6 +877,7 @@ static void build_findings(loader *L)
                                               (int)KF_ARRAY_LEN(finding_kinds), false,
                                               KF_FIND_SYMPTOM);
         f->sided = parse_bool(L, b, "sided", false);
+        f->both_of = -1;
         f->source = get(b, "source", NULL);
         need_source(L, b);
     }
@@ -952,6 +954,26 @@ static void build_findings(loader *L)
         }
     }
     kb->n_findings = k;
+    /* `both_of = F`: present when the sided finding F is present on both
+     * sides ("both hands numb").  Resolved once every finding has its id. */
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        int line;
+        const char *of;
+        if (strcmp(b->kind, "finding") || !(of = get(b, "both_of", &line)))
+            continue;
+        int self = strmap_get(&L->findings, b->id, strlen(b->id));
+        int g = strmap_get(&L->findings, of, strlen(of));
+        if (self < 0)
+            continue;
+        if (g < 0)
+            err_at(L, b->file, line, "finding %s: both_of names unknown finding '%s'", b->id, of);
+        else if (!kb->findings[g].sided || g == self || kb->findings[g].both_of >= 0)
+            err_at(L, b->file, line, "finding %s: both_of needs another sided finding, not '%s'",
+                   b->id, of);
+        else
+            kb->findings[self].both_of = g;
+    }
 }
 
 static const char *const cause_kinds[] = { "muscle", "habit", "body", "mimic" };

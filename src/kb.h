@@ -58,6 +58,7 @@ typedef struct {
     kf_finding_kind kind;
     bool            sided;
     int             region;          /* for pain_<region> findings, else -1 */
+    int             both_of;         /* present when this sided finding is on both sides, or -1 */
     const char     *source;
 } kf_finding_def;
 

@@ -47,9 +47,11 @@ static const char *const triage_ids[] = {
 
 const char *kf_triage_id(kf_triage t)
 {
+    if (t == KF_TRIAGE_UNKNOWN)
+        return "unknown";
     if ((unsigned)t < KF_ARRAY_LEN(triage_ids))
         return triage_ids[t];
-    return "self_care";
+    return "unknown";
 }
 
 int kf_triage_parse(const char *id)

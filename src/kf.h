@@ -43,13 +43,14 @@ int kf_side_parse(const char *s);
 
 /* Triage levels, lowest first; the order is used in comparisons. */
 typedef enum {
+    KF_TRIAGE_UNKNOWN   = -1,  /* nothing was understood: could not screen */
     KF_TRIAGE_SELF_CARE = 0,
     KF_TRIAGE_MENTION   = 1,   /* mention_to_doctor */
     KF_TRIAGE_SOON      = 2,   /* doctor_soon */
     KF_TRIAGE_EMERGENCY = 3
 } kf_triage;
 
-const char *kf_triage_id(kf_triage t);        /* vocabulary id, e.g. "doctor_soon" */
+const char *kf_triage_id(kf_triage t);        /* vocabulary id, e.g. "doctor_soon"; "unknown" */
 int kf_triage_parse(const char *id);          /* -1 when unknown */
 
 /* Allocation wrappers.  They return NULL on failure (never abort), and the

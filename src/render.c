@@ -19,6 +19,9 @@ static const char *triage_banner(kf_triage t)
         return "SEE A DOCTOR in the next few days, before trying self-care on this area.";
     case KF_TRIAGE_MENTION:
         return "Self-care is fine to try, but mention this to your doctor at your next visit.";
+    case KF_TRIAGE_UNKNOWN:
+        return "COULD NOT SCREEN: nothing in your words was understood, so warning signs could "
+               "not be checked. Answer the questions below, or describe where it hurts.";
     default:
         return "No warning signs in what you described, so self-care is reasonable. See a "
                "doctor if anything new or alarming appears.";
@@ -224,7 +227,8 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     kf_buf_init(&line);
 
     /* 1. Triage, always first. */
-    const char *bar = r->triage >= KF_TRIAGE_SOON ? "!!" : r->triage == KF_TRIAGE_MENTION ? " !" : "  ";
+    const char *bar = r->triage >= KF_TRIAGE_SOON ? "!!" : r->triage == KF_TRIAGE_MENTION ? " !" :
+                      r->triage == KF_TRIAGE_UNKNOWN ? " ?" : "  ";
     kf_buf_printf(out, "%s TRIAGE: %s\n", bar, kf_triage_id(r->triage));
     kf_wrap(out, triage_banner(r->triage), 3, width, 0);
     for (int i = 0; i < r->n_flags; i++)
@@ -239,6 +243,17 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     /* What was read. */
     if (r->unrecognised) {
         heading(out, "What I understood");
+        if (r->n_screen) {
+            kf_wrap(out, "Could not screen for warning signs. Does any of these apply to you now?",
+                    2, width, 0);
+            for (int i = 0; i < r->n_screen; i++) {
+                const kf_finding_def *d = &kb->findings[r->screen[i]];
+                line.len = 0;
+                kf_buf_printf(&line, "- %s", d->question ? d->question : d->label);
+                kf_wrap(out, line.s, 4, width, 0);
+            }
+            kf_buf_printf(out, "\n");
+        }
         kf_wrap(out, "I could not find anything I recognise in your words, so I will not guess. "
                   "Where does it hurt? For example: \"a knot between my right shoulder blade "
                   "and spine\", \"the top of my left shoulder\", \"under my arm\". Saying what "
@@ -574,6 +589,9 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
                 json_array_append_new(keeps, json_string(kb->causes[c->keeps[k]].id));
             json_object_set_new(json_array_get(causes, json_array_size(causes) - 1), "keeps", keeps);
         }
+        if (rk->flagged_by >= 0)
+            json_object_set_new(json_array_get(causes, json_array_size(causes) - 1), "flagged_by",
+                                json_string(kb->redflags[rk->flagged_by].id));
     }
     json_t *plan = json_array();
     for (int i = 0; i < r->n_plan; i++) {
@@ -604,9 +622,20 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             "where", mwhere));
     }
     const char *msg = triage_banner(r->triage);
-    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
+    json_t *fired = json_array();
+    for (int i = 0; i < r->n_fired; i++)
+        json_array_append_new(fired, json_string(kb->redflags[r->fired[i]].id));
+    json_t *screen = json_array();
+    for (int i = 0; i < r->n_screen; i++) {
+        const kf_finding_def *d = &kb->findings[r->screen[i]];
+        json_array_append_new(screen, json_pack("{s:s,s:s}", "finding", d->id,
+            "text", d->question ? d->question : d->label));
+    }
+    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o,s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
         "kb_version", kb->version,
         "triage", "level", kf_triage_id(r->triage), "message", msg, "flags", flags,
+        "fired", fired, "screen", screen,
+        "raised_by", r->raised_by >= 0 ? json_string(kb->causes[r->raised_by].id) : json_null(),
         "understood", understood, "facts", facts, "causes", causes, "plan", plan,
         "massage", massage, "next_question", kf_question_json(kb, &r->next),
         "unrecognised", r->unrecognised, "approximate", r->approximate,
