@@ -58,12 +58,12 @@
 #define KF_EXACT_MAX 20
 /* An interval narrower than this is "exact" (the issue asks 1e-6). */
 #define KF_EXACT_WIDTH 1e-7
-/* Relative rounding error of one term: its factors are updated by at most
+/* Relative rounding error of one term, in units of the type's epsilon: its factors are updated by at most
  * 256 multiplications or divisions (4 per toggle) before the product is
  * recomputed (Q every 256 steps, the product every 64), over at most ~100
  * roots, in long double; the sums are compensated (Neumaier), so summing
  * adds only ~2 eps of the sum of |terms|. */
-#define KF_TERM_EPS (1200.0L * LDBL_EPSILON)
+#define KF_TERM_EPS_UNITS 1200
 
 static int cmp_int(const void *a, const void *b)
 {

@@ -289,7 +289,7 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
             w.Pi[c] = QS(path_prod)(kb, &w, c);
     for (int c = 0; c < nc; c++)
         w.g[c] = QS(factor)(kb, &w, c);
-    REAL delta = absum * (KF_TERM_EPS + 4 * QS_EPS);
+    REAL delta = absum * (KF_TERM_EPS_UNITS * QS_EPS + 4 * QS_EPS);
     kf_err err = KF_OK;
     if (!(Z > delta)) {
         /* Rounding swallowed the sum: say so rather than guess. */

@@ -287,7 +287,8 @@ static void compare_x(const kf_kb *kb, kf_evidence_set *ev, const char *what, bo
         /* the interval holds the exact answer */
         CHECK(lo[c] <= ref[c] + 1e-9 && ref[c] <= hi[c] + 1e-9);
     }
-    CHECK_NEAR((double)lpe, log(pe), 1e-6 * fabs(log(pe)) + 1e-9);
+    if (!approx)
+        CHECK_NEAR((double)lpe, log(pe), 1e-6 * fabs(log(pe)) + 1e-9);
 }
 
 static void test_random_networks(void)
@@ -373,9 +374,11 @@ static void test_real_subnetworks(void)
              * cancels, and the answer may be marked approximate) */
             random_ev(n.nf, npos[k], 6, &ev, pos, neg);
             compare(kb, &ev, real->causes[h].id);
-            /* findings the causes produce: exact up to 16 */
+            /* findings the causes produce: certified exact up to 13 (quad
+             * precision runs up to 14; above, the sum at 16 often cancels
+             * past what long double can certify: marked approximate) */
             sampled_ev(kb, npos[k], 6, &ev, pos, neg);
-            compare_x(kb, &ev, real->causes[h].id, ev.np <= 16);
+            compare_x(kb, &ev, real->causes[h].id, ev.np <= 13);
         }
         kf_kb_free(kb);
         done++;
