@@ -37,12 +37,14 @@
  * posterior an interval, and the answer is exact when the interval is
  * narrower than KF_EXACT_WIDTH.
  *
- * ABOVE KF_EXACT_MAX present findings the sum runs over the KF_EXACT_MAX
- * with the strongest links (ties by finding id, so the answer does not
- * depend on the input's order); the others widen each cause's interval by
- * the bound on their likelihood ratio (each left-out finding multiplies a
- * cause's odds by between prod (1-(1-leak)(1-p)) and leak^-1), and the
- * answer is marked approximate.
+ * ABOVE KF_FULL_MAX present findings, or when the bound cannot certify the
+ * full sum (many findings that few causes explain make the alternating sum
+ * cancel: terms of size ~1 adding up to P(E) ~ 1e-20), the sum runs over
+ * the KF_TRIM_MAX (then 12, 10) findings with the strongest links (ties by
+ * finding id, so the answer does not depend on the input's order); the
+ * others widen each cause's interval by the bound on their likelihood ratio
+ * (each left-out finding multiplies a cause's odds by between
+ * 1-(1-leak)(1-p) and 1/leak), and the answer is marked approximate.
  */
 #include "engine.h"
 #include "plan.h"
@@ -54,16 +56,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Largest number of present findings summed exactly: 2^20 terms. */
-#define KF_EXACT_MAX 20
+/* Largest number of present findings summed in full (2^16 terms), and the
+ * number kept when the evidence is larger or the full sum cannot be
+ * certified (quad precision runs up to 2^14 terms). */
+#define KF_FULL_MAX 16
+#define KF_TRIM_MAX 14
 /* An interval narrower than this is "exact" (the issue asks 1e-6). */
 #define KF_EXACT_WIDTH 1e-7
 /* Relative rounding error of one term, in units of the type's epsilon: its factors are updated by at most
  * 256 multiplications or divisions (4 per toggle) before the product is
  * recomputed (Q every 256 steps, the product every 64), over at most ~100
- * roots, in long double; the sums are compensated (Neumaier), so summing
- * adds only ~2 eps of the sum of |terms|. */
-#define KF_TERM_EPS_UNITS 1200
+ * roots, in long double (~1200 eps); sums are plain within blocks of 256
+ * terms (256 eps) and compensated (Neumaier) across blocks. */
+#define KF_TERM_EPS_UNITS 1500
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -175,7 +180,7 @@ static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg
     for (int c = 0; c < kb->n_causes && !wide; c++)
         wide = hi[c] - lo[c] > KF_EXACT_WIDTH;
     /* quad costs ~30x: only up to 2^14 terms (a quarter second) */
-    if (!wide || np > 14)
+    if (!wide || np > KF_TRIM_MAX)
         return KF_OK;
     return quickscore_q(kb, pos, np, neg, nn, post, lo, hi, logpe);
 }
@@ -193,41 +198,61 @@ kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post,
         l = own;
         h = own + nc + 1;
     }
-    const int *pos = ev->pos;
-    int np = ev->np;
     int *keep = NULL;
     ranked_f *rk = NULL;
     kf_err err = KF_OK;
-    if (np > KF_EXACT_MAX) {
-        rk = kf_malloc((size_t)np * sizeof *rk);
-        keep = kf_malloc((size_t)np * sizeof *keep);
-        if (!rk || !keep) {
-            err = KF_ENOMEM;
-            goto out;
-        }
-        for (int i = 0; i < np; i++) {
-            rk[i].f = ev->pos[i];
-            rk[i].w = max_link(kb, ev->pos[i]);
-        }
-        qsort(rk, (size_t)np, sizeof *rk, by_link);
-        for (int i = 0; i < KF_EXACT_MAX; i++)
-            keep[i] = rk[i].f;
-        qsort(keep, KF_EXACT_MAX, sizeof *keep, cmp_int);
-        pos = keep;
-        np = KF_EXACT_MAX;
-    }
-    err = quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
-    if (err)
-        goto out;
     bool ap = false;
-    if (rk) {
+    /* The whole evidence when it is small enough; otherwise, or when the
+     * rounding bound cannot certify it, the strongest KF_TRIM_MAX (then
+     * fewer) present findings, the rest widening the interval. */
+    static const int limits[] = { KF_FULL_MAX, KF_TRIM_MAX, 12, 10 };
+    int used = -1;
+    for (size_t li = 0; li < KF_ARRAY_LEN(limits); li++) {
+        int lim = limits[li];
+        if (li && lim >= ev->np)
+            continue;                  /* trimming would change nothing */
+        if (!li && ev->np > lim)
+            continue;
+        const int *pos = ev->pos;
+        int np = ev->np;
+        if (np > lim) {
+            if (!rk) {
+                rk = kf_malloc((size_t)np * sizeof *rk);
+                keep = kf_malloc((size_t)np * sizeof *keep);
+                if (!rk || !keep) {
+                    err = KF_ENOMEM;
+                    goto out;
+                }
+                for (int i = 0; i < np; i++) {
+                    rk[i].f = ev->pos[i];
+                    rk[i].w = max_link(kb, ev->pos[i]);
+                }
+                qsort(rk, (size_t)np, sizeof *rk, by_link);
+            }
+            for (int i = 0; i < lim; i++)
+                keep[i] = rk[i].f;
+            qsort(keep, (size_t)lim, sizeof *keep, cmp_int);
+            pos = keep;
+            np = lim;
+        }
+        err = quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
+        if (err)
+            goto out;
+        used = np;
+        bool wide = false;
+        for (int c = 0; c < nc && !wide; c++)
+            wide = h[c] - l[c] > KF_EXACT_WIDTH;
+        if (!wide)
+            break;
+    }
+    if (used < ev->np) {
         /* Each left-out present finding multiplies a cause's odds by a
-         * factor between prod (1-(1-leak)(1-p)) (the cause alone makes it)
-         * and 1/leak (nothing else could). */
+         * factor between (1-(1-leak)(1-p)) (the cause alone makes it) and
+         * 1/leak (nothing else could). */
         double leak = kb->leak;
         for (int c = 0; c < nc; c++) {
             double lr_lo = 1, lr_hi = 1;
-            for (int i = KF_EXACT_MAX; i < ev->np; i++) {
+            for (int i = used; i < ev->np; i++) {
                 double p = 0;
                 const kf_cause *k = &kb->causes[c];
                 for (int x = 0; x < k->n_links; x++)

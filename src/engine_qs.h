@@ -14,6 +14,10 @@ typedef struct {
     REAL *Pi;       /* nc: product of chain factors (habits), else 1 */
     REAL *on, *off; /* accumulators */
     REAL *onc, *offc;  /* their compensations */
+    REAL *share;       /* active roots: present share of a term, 1 - (1-pi)/g */
+    REAL *slk;         /* muscles in sl: slack share of a term */
+    REAL *onb, *offb;  /* plain sums over the current block of 256 terms */
+    int *slaff_first, *slaff;  /* muscles whose slack share changes with positive s */
     bool *active;          /* nc: QS(factor) varies with S */
     bool *slackacc;        /* nc: muscle with keepers whose slack share varies */
     int *kin_first, *kin;  /* keepers of each muscle: habit index, edge index */
@@ -75,7 +79,7 @@ static void QS(scratch_free)(QS(qs_scratch) *w)
     memset(w, 0, sizeof *w);
 }
 
-/* The exact sum over the positives pos[0..np) (at most KF_EXACT_MAX) and
+/* The exact sum over the positives pos[0..np) (at most KF_FULL_MAX) and
  * negatives neg[0..nn).  post/lo/hi: every cause (lo/hi may be NULL);
  * *logpe: log P(evidence). */
 static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
@@ -86,16 +90,16 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     int nc = kb->n_causes;
     w.nc = nc;
     w.np = np;
-    size_t nld = (size_t)nc * (size_t)(np + 1) + 9 * (size_t)nc + 8;
+    size_t nld = (size_t)nc * (size_t)(np + 1) + 13 * (size_t)nc + 8;
     w.q = kf_calloc(nld, sizeof(REAL));
-    w.active = kf_calloc(2 * (size_t)nc + 2, sizeof(bool));
+    w.active = kf_calloc(3 * (size_t)nc + 3, sizeof(bool));
     /* int scratch: kin_first (nc+1), kin/kin_edge (edges), aff_first (np+1),
      * aff (np*nc), lk_first (np+1), lk (np*nc), act (nc), sl (nc) */
     int nedges = 0;
     for (int c = 0; c < nc; c++)
         nedges += kb->causes[c].n_keeps;
-    size_t nint = (size_t)(nc + 1) + 2 * (size_t)nedges + 2 * (size_t)(np + 1) +
-                  2 * (size_t)np * (size_t)nc + 2 * (size_t)nc + 4;
+    size_t nint = (size_t)(nc + 1) + 2 * (size_t)nedges + 3 * (size_t)(np + 1) +
+                  3 * (size_t)np * (size_t)nc + 2 * (size_t)nc + 4;
     w.kin_first = kf_calloc(nint, sizeof(int));
     if (!w.q || !w.active || !w.kin_first) {
         QS(scratch_free)(&w);
@@ -109,6 +113,10 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     w.off = w.on + nc;
     w.onc = w.off + nc;
     w.offc = w.onc + nc;
+    w.share = w.offc + nc;
+    w.slk = w.share + nc;
+    w.onb = w.slk + nc;
+    w.offb = w.onb + nc;
     w.slackacc = w.active + nc + 1;
     w.kin = w.kin_first + nc + 1;
     w.kin_edge = w.kin + nedges;
@@ -118,6 +126,8 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     w.lk = w.lk_first + np + 1;
     w.act = w.lk + (size_t)np * (size_t)nc;
     w.sl = w.act + nc;
+    w.slaff_first = w.sl + nc;
+    w.slaff = w.slaff_first + np + 1;
 
     /* Link strengths against the evidence. */
     for (size_t i = 0; i < (size_t)nc * (size_t)np; i++)
@@ -129,7 +139,7 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
             const kf_link *ln = &kb->links[kb->flink[k]];
             w.qneg[ln->cause] *= 1 - (REAL)ln->p;
         }
-    bool *linked = w.slackacc;          /* reused below; cleared after */
+    bool *linked = w.slackacc + nc + 1;     /* scratch */
     w.lk_first[0] = 0;
     for (int s = 0; s < np; s++) {
         int n = w.lk_first[s];
@@ -202,6 +212,35 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
         if (a)
             w.sl[w.nsl++] = m;
     }
+    /* For positive s: the muscles whose slack share it changes (the muscle
+     * or one of its keepers is updated). */
+    {
+        int n = 0;
+        for (int t = 0; t < np; t++) {
+            w.slaff_first[t] = n;
+            for (int c = 0; c < nc; c++)
+                linked[c] = false;
+            for (int k = w.aff_first[t]; k < w.aff_first[t + 1]; k++)
+                linked[w.aff[k]] = true;
+            for (int k = 0; k < w.nsl; k++) {
+                int m = w.sl[k];
+                bool a = linked[m];
+                for (int e = w.kin_first[m]; e < w.kin_first[m + 1]; e++)
+                    a |= linked[w.kin[e]];
+                if (a)
+                    w.slaff[n++] = k;
+            }
+        }
+        w.slaff_first[np] = n;
+        for (int c = 0; c < nc; c++)
+            linked[c] = false;
+    }
+    for (int a = 0; a < w.nact; a++) {
+        int c = w.act[a];
+        w.share[c] = 1 - (1 - (REAL)kb->causes[c].prior) / w.g[c];
+    }
+    for (int k = 0; k < w.nsl; k++)
+        w.slk[k] = QS(slack_share)(kb, &w, w.sl[k]);
     /* The constant factors leave the sum; log P(E) keeps them. */
     long double logconst = (long double)nn * log1pl(-(long double)kb->leak);
     for (int c = 0; c < nc; c++)
@@ -211,7 +250,7 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     REAL Gc = 1;
     for (int a = 0; a < w.nact; a++)
         Gc *= w.g[w.act[a]];
-    REAL Z = 0, Zc = 0, absum = 0, lp = 1;
+    REAL Z = 0, Zc = 0, Zb = 0, absum = 0, lp = 1;
     unsigned long total = 1UL << np, gray = 0;
     int size = 0;
     for (unsigned long it = 0; it < total; it++) {
@@ -232,8 +271,11 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
                     w.Pi[c] = QS(path_prod)(kb, &w, c);
                 REAL old = w.g[c];
                 w.g[c] = QS(factor)(kb, &w, c);
+                w.share[c] = 1 - (1 - (REAL)kb->causes[c].prior) / w.g[c];
                 Gc *= w.g[c] / old;
             }
+            for (int k = w.slaff_first[s]; k < w.slaff_first[s + 1]; k++)
+                w.slk[w.slaff[k]] = QS(slack_share)(kb, &w, w.sl[w.slaff[k]]);
             if ((it & 63) == 0) {
                 Gc = 1;
                 for (int a = 0; a < w.nact; a++)
@@ -259,22 +301,37 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
                 for (int a = 0; a < w.nact; a++) {
                     int c = w.act[a];
                     w.g[c] = QS(factor)(kb, &w, c);
+                    w.share[c] = 1 - (1 - (REAL)kb->causes[c].prior) / w.g[c];
                     Gc *= w.g[c];
                 }
+                for (int k = 0; k < w.nsl; k++)
+                    w.slk[k] = QS(slack_share)(kb, &w, w.sl[k]);
             }
         }
         REAL term = lp * Gc;
         if (size & 1)
             term = -term;
-        QS(neumaier)(&Z, &Zc, term);
+        Zb += term;
         absum += QS_ABS(term);
-        for (int a = 0; a < w.nact; a++) {
-            int c = w.act[a];
-            QS(neumaier)(&w.on[c], &w.onc[c],
-                     term * (1 - (1 - (REAL)kb->causes[c].prior) / w.g[c]));
-        }
+        for (int a = 0; a < w.nact; a++)
+            w.onb[a] += term * w.share[w.act[a]];
         for (int k = 0; k < w.nsl; k++)
-            QS(neumaier)(&w.off[w.sl[k]], &w.offc[w.sl[k]], term * QS(slack_share)(kb, &w, w.sl[k]));
+            w.offb[k] += term * w.slk[k];
+        /* Plain sums over blocks of 256 terms, compensated across blocks. */
+        if ((it & 255) == 255 || it + 1 == total) {
+            QS(neumaier)(&Z, &Zc, Zb);
+            Zb = 0;
+            for (int a = 0; a < w.nact; a++) {
+                int c = w.act[a];
+                QS(neumaier)(&w.on[c], &w.onc[c], w.onb[a]);
+                w.onb[a] = 0;
+            }
+            for (int k = 0; k < w.nsl; k++) {
+                int m = w.sl[k];
+                QS(neumaier)(&w.off[m], &w.offc[m], w.offb[k]);
+                w.offb[k] = 0;
+            }
+        }
     }
     Z += Zc;
     for (int c = 0; c < nc; c++) {
