@@ -63,6 +63,15 @@ char *kf_strndup(const char *s, size_t n);
 void  kf_free(void *p);
 /* Make the allocation after `n` more successful ones fail; -1 disables. */
 void  kf_alloc_fail_after(long n);
+/* Fail-once mode: only the allocation with index `n` (0 = the next one)
+ * fails, every other succeeds; -1 disables.  It also restarts the count of
+ * allocations (kf_alloc_count) and clears kf_alloc_fired(), which says
+ * whether an injected failure happened since.  Allocations are counted
+ * only while an injection mode is on (pass LONG_MAX to count without
+ * failing).  Test use only: the state is not thread-safe. */
+void  kf_alloc_fail_once(long n);
+unsigned long kf_alloc_count(void);
+bool  kf_alloc_fired(void);
 
 /* A growable byte buffer used by renderers and the text reader. */
 typedef struct {
