@@ -1457,7 +1457,7 @@ void kf_revision_text(const kf_kb *kb, const kf_revision *r, kf_buf *out,
 {
     if (width <= 0)
         width = 80;
-    kf_buf_puts(out, "\nWHAT CHANGED AND WHY\n");
+    kf_buf_puts(out, "WHAT CHANGED AND WHY\n");
     kf_buf line;
     kf_buf_init(&line);
     kf_buf_printf(&line, "From %d check-in%s", r->fu.n_used,

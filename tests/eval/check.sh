@@ -2,7 +2,10 @@
 # The evaluation on the labelled article cases, when they are present:
 # fails below hit@3 0.85 or advice hit 0.85, or on any unsafe triage; the
 # interview evaluation must do no worse than `ask` with a mean under 6
-# questions.  KNOTFINDER selects the binary.
+# questions; the default (short) answer must fit: median <= 35 lines, max
+# <= 50 at 80 columns, and its first steps hold one of the therapist's own
+# suggestions in >= 80% of the self-care cases (tests/eval/short_answer.py).
+# KNOTFINDER selects the binary.
 set -u
 cd "$(dirname "$0")/../.."
 BIN=${KNOTFINDER:-build/knotfinder}
@@ -15,7 +18,7 @@ fi
 "$BIN" eval "$CASES" || true
 ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 failed"; exit 1; }
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
-python3 - "$ask" "$iv" <<'PY'
+main=$(python3 - "$ask" "$iv" <<'PY'
 import json, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 checks = [
@@ -39,3 +42,14 @@ for name, ok, val in checks:
 print("%d passed, %d failed" % (p, f))
 sys.exit(1 if f else 0)
 PY
+)
+echo "$main" | sed '$d'
+# The short answer: length at 80 columns and the first steps.
+short=$(python3 tests/eval/short_answer.py "$BIN" "$CASES")
+echo "$short" | sed '$d'
+last1=$(echo "$main" | tail -n 1); last2=$(echo "$short" | tail -n 1)
+p=$(( ${last1%% passed*} + ${last2%% passed*} ))
+f1=${last1#*, }; f2=${last2#*, }
+f=$(( ${f1%% failed*} + ${f2%% failed*} ))
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]
