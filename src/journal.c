@@ -1161,13 +1161,13 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
      * change of the score. */
     int *order = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *order);
     int no = 0;
-    /* What moved by 5 points, or by 2 for a cause that was in the top three. */
+    /* What moved by 5 points, or by 3 for a cause that was in the top three. */
     if (order)
         for (int c = 0; c < kb->n_causes; c++) {
             bool top = false;
             for (int i = 0; i < r->before->n_causes && i < 3; i++)
                 top |= r->before->causes[i].cause == c;
-            if (fabs(p1[c] - p0[c]) >= (top ? 0.02 : 0.05) && !mentioned(said, n_said, c) &&
+            if (fabs(p1[c] - p0[c]) >= (top ? 0.03 : 0.05) && !mentioned(said, n_said, c) &&
                 (p0[c] >= 0.1 || p1[c] >= 0.1))
                 order[no++] = c;
         }

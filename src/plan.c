@@ -214,6 +214,59 @@ static int kept_muscle(const kf_kb *kb, const kf_result *r, int habit)
     return best;
 }
 
+/* When the muscles a leading habit keeps short have been ruled out (their
+ * work brought only short relief), the therapist's next suspect: the likeliest
+ * muscle that pulls on or refers to the place that hurts from elsewhere, at
+ * least KF_PLAN_SUSPECT_MIN likely, that no check-in has ruled out.  -1 when
+ * none (or out of memory). */
+#define KF_PLAN_SUSPECT_MIN 0.05
+
+static bool ruled_out_by_relief(const kf_kb *kb, const kf_result *r, int cause)
+{
+    for (int i = 0; i < r->findings.n; i++) {
+        const kf_fact *x = &r->findings.v[i];
+        if (x->state != KF_ABSENT || kb->findings[x->finding].kind != KF_FIND_FOLLOWUP)
+            continue;
+        const kf_cause *c = &kb->causes[cause];
+        for (int l = 0; l < c->n_links; l++)
+            if (kb->links[c->links[l]].finding == x->finding)
+                return true;
+    }
+    return false;
+}
+
+static int next_suspect(const kf_kb *kb, const kf_result *r)
+{
+    bool tried = false;
+    for (int i = 0; i < r->findings.n && !tried; i++)
+        tried = r->findings.v[i].state == KF_ABSENT &&
+                kb->findings[r->findings.v[i].finding].kind == KF_FIND_FOLLOWUP;
+    if (!tried)
+        return -1;
+    double *post = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *post);
+    if (!post)
+        return -1;
+    kf_posterior(kb, &r->findings, post);
+    int best = -1;
+    for (int c = 0; c < kb->n_causes; c++) {
+        if (kb->causes[c].kind != KF_CAUSE_MUSCLE || post[c] < KF_PLAN_SUSPECT_MIN ||
+            local_muscle(kb, r, c) || ruled_out_by_relief(kb, r, c))
+            continue;
+        bool reaches = false;
+        const kf_cause *cc = &kb->causes[c];
+        for (int l = 0; l < cc->n_links && !reaches; l++) {
+            const kf_link *ln = &kb->links[cc->links[l]];
+            reaches = (ln->mech == KF_MECH_PULLS || ln->mech == KF_MECH_REFERS) &&
+                      kb->findings[ln->finding].region >= 0 &&
+                      kf_findings_has(&r->findings, ln->finding);
+        }
+        if (reaches && (best < 0 || post[c] > post[best]))
+            best = c;
+    }
+    kf_free(post);
+    return best;
+}
+
 void kf_plan_build(const kf_kb *kb, kf_result *r)
 {
     int see = kf_kb_technique(kb, "see_doctor");
@@ -281,6 +334,8 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
              * change (its first technique, a `when` one before the rest). */
             int m = kept_muscle(kb, r, lead);
             if (m >= 0 && score_of(r, m) >= 0.2 * lead_p && !local_muscle(kb, r, m))
+                take(&x, m, lead_side, 1, AIMED, false);
+            else if (m >= 0 && (m = next_suspect(kb, r)) >= 0)
                 take(&x, m, lead_side, 1, AIMED, false);
             take(&x, lead, lead_side, 1, 0, false);
             take(&x, lead, lead_side, 2, 0, sore_leads);
