@@ -5,7 +5,10 @@
 # questions.  Then the team's reading sets (tests/eval/reading-tune.jsonl,
 # tuned on; tests/eval/reading-holdout.jsonl, never tuned on): no unsafe
 # triage, and hit@3 at least what was reached (READ_HIT3_TUNE,
-# READ_HIT3_HOLDOUT; the target is 0.90).  KNOTFINDER selects the binary.
+# READ_HIT3_HOLDOUT; the target is 0.90).  The default (short) answer must
+# fit: median <= 35 lines, max <= 50 at 80 columns, and its first steps hold
+# one of the therapist's own suggestions in >= 80% of the self-care cases
+# (tests/eval/short_answer.py).  KNOTFINDER selects the binary.
 set -u
 cd "$(dirname "$0")/../.."
 BIN=${KNOTFINDER:-build/knotfinder}
@@ -25,7 +28,7 @@ done
 "$BIN" eval "$CASES" || true
 ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 failed"; exit 1; }
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
-READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.75} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.77} \
+main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.75} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.77} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
@@ -58,3 +61,14 @@ for name, ok, val in checks:
 print("%d passed, %d failed" % (p, f))
 sys.exit(1 if f else 0)
 PY
+)
+echo "$main" | sed '$d'
+# The short answer: length at 80 columns and the first steps.
+short=$(python3 tests/eval/short_answer.py "$BIN" "$CASES")
+echo "$short" | sed '$d'
+last1=$(echo "$main" | tail -n 1); last2=$(echo "$short" | tail -n 1)
+p=$(( ${last1%% passed*} + ${last2%% passed*} ))
+f1=${last1#*, }; f2=${last2#*, }
+f=$(( ${f1%% failed*} + ${f2%% failed*} ))
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]
