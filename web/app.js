@@ -123,9 +123,10 @@
   /* ---- views and their addresses ------------------------------------------ */
 
   var VIEWS = ['start', 'question', 'result', 'print', 'journal'];   /* journal: journal.js */
-  function show(name, focusId) {
+  function show(name, focusId, quiet) {
     VIEWS.forEach(function (v) { $('view-' + v).hidden = v !== name; });
     document.body.setAttribute('data-view', name);
+    if (quiet) return;
     var f = $(focusId || (name === 'start' ? 'start-title' : name === 'question' ? 'q-title' :
                           name === 'result' ? 'result-title' : name === 'journal' ? 'journal-title' : 'print-title'));
     if (f) f.focus({ preventScroll: true });
@@ -154,7 +155,7 @@
       return;                                           /* journal.js goes back */
     } else {
       if (hs) history.replaceState(null, '', location.pathname + location.search);
-      show('start');
+      show('start', null, document.body.getAttribute('data-view') === 'start');
     }
   }
 
@@ -205,7 +206,7 @@
       var text = $('words').value.trim();
       var pain = startPicker ? painFindings(startPicker.get()) : [];
       if (!text && !pain.length) {
-        showError('Mark where it hurts on the body, or describe it in your own words.', $('words'));
+        showError('Mark where it hurts on the body, or describe it in your own words.', $('hand').parentNode);
         $('words').focus();
         return;
       }
@@ -655,10 +656,10 @@
   function pictureBlock(r, st, massage) {
     var several = null;
     if (massage) {
-      several = (r.massage || []).map(function (m) {
+      several = (r.massage || []).map(function (m, i) {
         var k = causeById(r, m.muscle);
         return { name: m.name, where: (m.where && m.where.length ? m.where : k ? k.where : []) || [],
-                 side: m.side || (k && k.side) || '' };
+                 side: m.side || (k && k.side) || '', label: i + 1 };
       });
     }
     var pain = painSpots(r);
@@ -674,7 +675,7 @@
                             'data-cause': st ? st.cause : '', 'data-habit': st && st.habit ? st.habit.id : null,
                             'data-pain': painId });
     fig.appendChild(svg);
-    var caption = massage ? svg.kfSentence : storyCaption(st) || svg.kfSentence;
+    var caption = massage ? 'The numbers match the table.' : storyCaption(st) || svg.kfSentence;
     fig.appendChild(h('figcaption', {}, [
       h('span', { 'class': 'kf-picture-words', text: caption }),
       h('span', { 'class': 'kf-legend' }, [
@@ -813,8 +814,8 @@
     var forName = s['for'] ? plainName(causeName(r, s['for']), (causeById(r, s['for']) || {}).kind) : '';
     var li = h('li', { 'class': 'kf-first-step', 'data-kf': 'first-step', 'data-technique': s.technique,
                        'data-side': s.side || null, 'data-for': s['for'] || null }, [
-      h('h3', {}, [s.name || words(s.technique),
-        s.side ? h('span', { 'class': 'kf-first-side', text: ' · ' + sideText(s.side) }) : null]),
+      h('div', { 'class': 'kf-first-head' }, [h('h3', { text: s.name || words(s.technique) }),
+        s.side ? h('span', { 'class': 'kf-first-side', text: sideText(s.side) }) : null]),
       dose || forName ? h('p', { 'class': 'kf-first-dose' }, [dose,
         forName ? h('span', { 'class': 'kf-first-for', text: (dose ? ' — for ' : 'For ') + forName }) : null]) : null
     ]);
@@ -1028,13 +1029,16 @@
         h('thead', {}, [h('tr', {}, [h('th', { scope: 'col', text: 'Side' }), h('th', { scope: 'col', text: 'Muscle' }),
                                     h('th', { scope: 'col', text: 'Why' })])])
       ]);
+      var num = {};
+      m.forEach(function (x, i) { num[x.muscle] = i + 1; });
       order.forEach(function (s) {
         if (!groups[s]) return;
         var tb = h('tbody', { 'data-side': s || 'unknown' });
         groups[s].forEach(function (x, k) {
           tb.appendChild(h('tr', { 'data-muscle': x.muscle }, [
             k === 0 ? h('th', { scope: 'rowgroup', rowspan: String(groups[s].length), text: SIDE_NAME[s] }) : null,
-            h('td', { text: x.name || words(x.muscle) }),
+            h('td', {}, [h('span', { 'class': 'kf-num-tag', 'aria-hidden': 'true', text: String(num[x.muscle]) }), ' ',
+                         x.name || words(x.muscle)]),
             h('td', { text: firstSentence(x.why || '') })
           ]));
         });
@@ -1049,11 +1053,11 @@
 
     var causes = r.causes || [];
     if (causes.length) {
-      body.appendChild(h('h2', { text: 'What the questionnaire found' }));
+      body.appendChild(h('h2', { text: 'What the questionnaire found, most likely first' }));
       body.appendChild(h('p', { 'class': 'kf-print-causes', text: causes.map(function (c, i) {
-        return (i + 1) + '. ' + (c.name || words(c.id)) + (c.side ? ' (' + sideText(c.side) + ')' : '') +
-          (c.kept_by ? ', kept tight by ' + causeName(r, c.kept_by) : '');
-      }).join('  ') }));
+        return (i + 1) + '. ' + plainName(c.name || words(c.id), c.kind) + (c.side ? ' (' + sideText(c.side) + ')' : '') +
+          (c.kept_by ? ', kept tight by ' + lowerFirst(plainName(causeName(r, c.kept_by))) : '');
+      }).join(';  ') + '.' }));
     }
     if (r.disclaimer) body.appendChild(h('p', { 'class': 'kf-disclaimer', text: r.disclaimer }));
   }
