@@ -239,7 +239,7 @@ static int save_checkin(const kf_cli *c, kf_store *s, const kf_kb *kb,
         printf("Saved check-in #%lld.\n", id);
     }
     kf_checkin_list_free(&l);
-    if (!json && ci->relief_hours > 0 && ci->relief_hours <= KF_RELIEF_SHORT_H)
+    if (!json && ci->relief_hours > 0 && ci->relief_hours < kb->relief_hours)
         printf("Relief that fades within hours is a clue that the cause lies "
                "elsewhere: `knotfinder plan` shows what this changes.\n");
     else if (!json && ci->worse_after && *ci->worse_after)
@@ -753,7 +753,8 @@ static int write_file(const char *path, const kf_buf *b)
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >=
         (int)sizeof tmp)
         return ENAMETOOLONG;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    /* 0600: an export or a chart is as private as the journal it comes from. */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return errno;
     size_t off = 0;

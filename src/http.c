@@ -210,8 +210,11 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
         oom(rep);
         goto out;
     }
-    if (r->triage < KF_TRIAGE_SOON)
-        qn = kf_next_question(q->kb, &f, asked, INTERVIEW_MAX_Q);
+    if (r->triage < KF_TRIAGE_SOON &&
+        kf_next_question(q->kb, &f, asked, INTERVIEW_MAX_Q, &qn) != KF_OK) {
+        oom(rep);
+        goto out;
+    }
     json_t *question = json_null(), *result = json_null();
     if (qn.kind != KF_Q_NONE) {
         question = kf_question_json(q->kb, &qn);
@@ -1290,10 +1293,16 @@ const char *kf_http_url(const kf_http *s) { return s->url; }
 
 void kf_http_stop(kf_http *s)
 {
-    kf_journal_http_close();
-    if (!s)
+    if (!s) {
+        kf_journal_http_close();
         return;
+    }
+    /* The daemon first: its threads may be in the middle of a handler that
+     * writes to the journal, and MHD_stop_daemon waits for them.  Only
+     * then is the journal closed (closing it first freed the store under
+     * a running kf_store_add_checkin). */
     MHD_stop_daemon(s->daemon);        /* closes the listening socket too */
+    kf_journal_http_close();
     cache_free(s->cache);
     kf_free(s->web_root);
     kf_free(s);

@@ -38,6 +38,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -46,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -884,6 +886,121 @@ static bool sq_reopen_immutable(kf_store *s)
     return ok;
 }
 
+/* Says why a file could not be made in the journal's folder. */
+static const char *create_reason(int er)
+{
+    switch (er) {
+    case ENOENT:  return "its folder does not exist";
+    case ENOTDIR: return "its folder does not exist";
+    case EACCES:
+    case EPERM:
+    case EROFS:   return "its folder is read-only for this user";
+    case ENOSPC:
+    case EDQUOT:  return "the disk is full";
+    default:      return strerror(er);
+    }
+}
+
+/* Removes a file and the files SQLite keeps beside it. */
+static void unlink_all(const char *path)
+{
+    static const char *const side[] = { "", "-journal", "-wal", "-shm" };
+    char p[4200];
+    for (size_t i = 0; i < KF_ARRAY_LEN(side); i++)
+        if ((size_t)snprintf(p, sizeof p, "%s%s", path, side[i]) < sizeof p)
+            unlink(p);
+}
+
+/* Takes group and other permissions away from the journal and the files
+ * SQLite keeps beside it, when this user owns them: the journal is health
+ * data (a journal made by an older knotfinder was 0644).  The -wal and -shm
+ * files SQLite makes later take the main file's mode. */
+static void make_private(const char *path)
+{
+    static const char *const side[] = { "", "-wal", "-shm", "-journal" };
+    char p[4200];
+    struct stat st;
+    for (size_t i = 0; i < KF_ARRAY_LEN(side); i++)
+        if ((size_t)snprintf(p, sizeof p, "%s%s", path, side[i]) < sizeof p &&
+            stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+            st.st_uid == geteuid() && (st.st_mode & 077))
+            chmod(p, st.st_mode & 0700);
+}
+
+/* Makes a new journal at s->path in one step: the file is built under a
+ * temporary name (mode 0600, its schema applied, WAL mode set) and then
+ * linked into place, so the path never holds a half-made or empty file,
+ * whatever moment the process is killed at.  When another process linked
+ * its own journal there first, that one is kept.  Leaves s->db closed. */
+static kf_err sq_create(kf_store *s, kf_buf *err)
+{
+    static atomic_uint seq;
+    char tmp[4200];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.new-%ld-%u", s->path,
+                         (long)getpid(), atomic_fetch_add(&seq, 1)) >= sizeof tmp) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot create the journal: the path is too "
+                          "long", s->path);
+        return KF_ETOOBIG;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        int er = errno;
+        if (err)
+            kf_buf_printf(err, "%s: cannot create the journal: %s", s->path,
+                          create_reason(er));
+        return er == ENOSPC || er == EDQUOT ? KF_EIO : KF_EDB;
+    }
+    close(fd);
+    kf_err e = KF_OK;
+    int rc = sqlite3_open_v2(tmp, &s->db, SQLITE_OPEN_READWRITE |
+                             SQLITE_OPEN_EXRESCODE, NULL);
+    if (rc != SQLITE_OK)
+        e = sq_fail(s, rc, "create the journal", err);
+    if (e == KF_OK) {
+        sqlite3_busy_timeout(s->db, KF_STORE_BUSY_MS);
+        rc = sq_exec(s, "PRAGMA synchronous = FULL");
+        if (rc != SQLITE_OK)
+            e = sq_fail(s, rc, "create the journal", err);
+    }
+    if (e == KF_OK)
+        e = sq_migrate(s, err);
+    if (e == KF_OK) {
+        char mode[16];
+        rc = sq_scalar(s, "PRAGMA journal_mode = WAL", NULL, mode, sizeof mode);
+        if (rc != SQLITE_OK)
+            e = sq_fail(s, rc, "create the journal", err);
+    }
+    sq_close(s);
+    if (e == KF_OK && link(tmp, s->path) != 0 && errno != EEXIST) {
+        int er = errno;
+        /* A file system without hard links: a rename that does not replace. */
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, s->path, RENAME_NOREPLACE) != 0 &&
+            errno != EEXIST) {
+            if (err)
+                kf_buf_printf(err, "%s: cannot create the journal: %s", s->path,
+                              strerror(er));
+            e = KF_EIO;
+        }
+    }
+    unlink_all(tmp);
+    if (e == KF_OK) {
+        /* The new name is durable too. */
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s", s->path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *(slash == dir ? slash + 1 : slash) = '\0';
+        int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+    s->version = 0;
+    return e;
+}
+
 static kf_err sq_open(kf_store *s, kf_buf *err)
 {
     struct stat st;
@@ -901,41 +1018,37 @@ static kf_err sq_open(kf_store *s, kf_buf *err)
                           S_ISDIR(st.st_mode) ? "a folder" : "a special file");
         return KF_EINVAL;
     }
-    /* Only a file that does not exist may be created; an existing one is
-     * opened as it is, so a wrong path never turns into a fresh empty
-     * journal on top of something else. */
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE |
-                (exists ? 0 : SQLITE_OPEN_CREATE);
-    int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
-    if (rc != SQLITE_OK && !exists && (rc & 0xff) == SQLITE_CANTOPEN) {
-        /* Say which: no folder, or a folder this user may not write. */
-        kf_buf dir;
-        kf_buf_init(&dir);
-        const char *slash = strrchr(s->path, '/');
-        if (slash == s->path)
-            kf_buf_puts(&dir, "/");
-        else if (slash)
-            kf_buf_add(&dir, s->path, (size_t)(slash - s->path));
-        else
-            kf_buf_puts(&dir, ".");
-        struct stat ds;
-        const char *why = dir.oom ? NULL
-            : stat(dir.s, &ds) != 0 || !S_ISDIR(ds.st_mode) ? "its folder does not exist"
-            : access(dir.s, W_OK | X_OK) != 0 ? "its folder is read-only for this user"
-            : NULL;
-        if (why) {
-            if (err)
-                kf_buf_printf(err, "%s: cannot create the journal: %s", s->path,
-                              why);
-            kf_buf_free(&dir);
-            sq_close(s);
-            return KF_EDB;
-        }
-        kf_buf_free(&dir);
+    /* SQLite takes an empty file for an empty database and would start a
+     * journal in it; but knotfinder never leaves an empty journal behind
+     * (sq_create), so an empty file is something else: refused, untouched. */
+    if (exists && st.st_size == 0) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot open the journal: the file is empty "
+                          "(0 bytes), so it is not a knotfinder journal; the file "
+                          "was left as it is (delete it to start a new journal "
+                          "there, or choose another file with --db)", s->path);
+        return KF_EDB;
     }
+    /* Only a file that does not exist may be created, and it is created
+     * whole; an existing one is opened as it is, so a wrong path never
+     * turns into a fresh empty journal on top of something else. */
+    if (!exists) {
+        kf_err e = sq_create(s, err);
+        if (e != KF_OK)
+            return e;
+        if (stat(s->path, &st) != 0) {
+            if (err)
+                kf_buf_printf(err, "%s: cannot open the journal: %s", s->path,
+                              strerror(errno));
+            return KF_EIO;
+        }
+        exists = true;
+    }
+    make_private(s->path);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE;
+    int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
     if (rc != SQLITE_OK) {
-        kf_err e = sq_fail(s, rc, exists ? "open the journal"
-                                         : "create the journal", err);
+        kf_err e = sq_fail(s, rc, "open the journal", err);
         sq_close(s);
         return e;
     }

@@ -106,8 +106,10 @@ kf_err kf_store_default_path(char *out, size_t n, bool create_dir, kf_buf *err);
  * schema up to date.  A file that does not exist is created (its folder must
  * exist, except for the default path); an existing file is opened without
  * the create flag, checked (header, schema, PRAGMA quick_check), and
- * refused with KF_EDB when it is damaged, is not an SQLite database, or
- * belongs to another program.  A file the process may not write is opened
+ * refused with KF_EDB when it is damaged, empty (0 bytes), is not an SQLite
+ * database, or belongs to another program.  A new file is made whole under
+ * a temporary name and linked into place, mode 0600; an existing one of
+ * this user's loses any group and other permissions.  A file the process may not write is opened
  * read-only: reads work, writes fail with a clear KF_EDB.  A URI starting
  * with "postgres" names the coming PostgreSQL backend and gets KF_EINVAL.
  * On success sets *out; on failure leaves *out NULL and the file untouched. */

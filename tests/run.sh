@@ -3,14 +3,15 @@
 # checks, golden tests, the article evaluation, API, journal reliability,
 # browser tests and fuzz-corpus replay; then the same core suites again
 # under AddressSanitizer + UndefinedBehaviorSanitizer.
-# Every suite prints "N passed, N failed" last; this script sums them and
-# prints the grand total the same way.  Exit status is non-zero on any failure.
+# Every suite prints "N passed, N failed" last (", N skipped" after it when
+# it skipped checks it could not run here, e.g. without ../shared); this
+# script sums them and prints the grand total the same way.  Exit status is non-zero on any failure.
 #   tests/run.sh            everything
 #   tests/run.sh --quick    skip the browser tests and the sanitizer pass
 set -u
 cd "$(dirname "$0")/.."
 QUICK=0; [ "${1:-}" = "--quick" ] && QUICK=1
-TOTAL_P=0; TOTAL_F=0; FAILED_SUITES=()
+TOTAL_P=0; TOTAL_F=0; TOTAL_S=0; FAILED_SUITES=()
 LOG=$(mktemp -d); trap 'rm -rf "$LOG"' EXIT
 
 suite() {   # suite NAME COMMAND...
@@ -18,14 +19,15 @@ suite() {   # suite NAME COMMAND...
   printf '\n=== %s\n' "$name"
   local out="$LOG/out" rc
   "$@" 2>&1 | tee "$out"; rc=${PIPESTATUS[0]}
-  local last; last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
-  local p=0 f=0
+  local last; last=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$out" | tail -n 1)
+  local p=0 f=0 sk=0
   if [ -n "$last" ]; then
     p=${last%% passed*}; f=${last#*, }; f=${f%% failed*}
+    case $last in *skipped) sk=${last##*failed, }; sk=${sk%% skipped} ;; esac
   fi
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   [ -z "$last" ] && [ "$rc" -eq 0 ] && p=1
-  TOTAL_P=$((TOTAL_P + p)); TOTAL_F=$((TOTAL_F + f))
+  TOTAL_P=$((TOTAL_P + p)); TOTAL_F=$((TOTAL_F + f)); TOTAL_S=$((TOTAL_S + sk))
   [ "$f" -ne 0 ] && FAILED_SUITES+=("$name")
   return 0
 }
@@ -56,12 +58,14 @@ suite "knowledge base: check and vocabulary" python3 tests/kb/vocab.py build/kno
 suite "golden cases" run_if tests/golden/run.sh
 suite "golden CLI transcripts" run_if tests/golden/cli.sh
 suite "golden lexicon readings" run_if tests/golden/lexicon.sh
+suite "golden context readings" run_if tests/golden/lexicon.sh tests/golden/context.txt
 suite "article evaluation" tests/eval/check.sh
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do
   [ -x "$t" ] && suite "journal: $(basename "$t" .sh)" "$t"
 done
 suite "fuzz corpus replay" run_if tests/fuzz/run.sh
+suite "install, man page, --version, make check" run_if tests/install/run.sh
 if [ "$QUICK" -eq 0 ]; then
   suite "browser (headless Chromium)" run_if tests/browser/run.sh
   suite "sanitizer build" make -s SAN=1 WERROR=1 all tests
@@ -71,11 +75,14 @@ if [ "$QUICK" -eq 0 ]; then
   suite "golden cases (ASan+UBSan)" run_if tests/golden/run.sh
   suite "golden CLI transcripts (ASan+UBSan)" run_if tests/golden/cli.sh
   suite "golden lexicon readings (ASan+UBSan)" run_if tests/golden/lexicon.sh
+  suite "golden context readings (ASan+UBSan)" run_if tests/golden/lexicon.sh tests/golden/context.txt
   suite "article evaluation (ASan+UBSan)" tests/eval/check.sh
   suite "HTTP API (ASan+UBSan)" run_if tests/api/run.sh
+  suite "journal: shutdown under load (ASan+UBSan)" tests/journal/shutdown.sh
 fi
 
 printf '\n=== summary\n'
 [ ${#FAILED_SUITES[@]} -gt 0 ] && printf 'failed suites: %s\n' "${FAILED_SUITES[*]}"
-echo "$TOTAL_P passed, $TOTAL_F failed"
+if [ "$TOTAL_S" -gt 0 ]; then echo "$TOTAL_P passed, $TOTAL_F failed, $TOTAL_S skipped"
+else echo "$TOTAL_P passed, $TOTAL_F failed"; fi
 [ "$TOTAL_F" -eq 0 ]

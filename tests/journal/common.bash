@@ -18,11 +18,17 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
-PASS=0; FAIL=0
+PASS=0; FAIL=0; SKIP=0
 ok()  { PASS=$((PASS + 1)); echo "ok   - $*"; }
 bad() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
+skip() { SKIP=$((SKIP + 1)); echo "skip - $*"; }
 check() { local d=$1; shift; if "$@" >/dev/null; then ok "$d"; else bad "$d"; fi; }
-finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" -eq 0 ]; }
+# The closing line: "N passed, N failed", and ", N skipped" when any was.
+finish() {
+  if [ "$SKIP" -gt 0 ]; then echo "$PASS passed, $FAIL failed, $SKIP skipped"
+  else echo "$PASS passed, $FAIL failed"; fi
+  [ "$FAIL" -eq 0 ]
+}
 
 [ -x "$K" ] || { echo "no binary at $K (run make)"; echo "0 passed, 1 failed"; exit 1; }
 # A copy of the binary too: a rebuild during the test must not swap it.

@@ -17,6 +17,9 @@ build_writer || { bad "build the writer"; finish; exit 1; }
 DB=$T/kill.db
 lost=0; unopenable=0; total_reported=0
 for i in $(seq 1 "$KILLS"); do
+  # Truncated here, not by the child's redirection: a kill that lands
+  # before the child opens the file must not leave last round's lines.
+  : > "$T/out"
   "$T/writer" "$DB" "k$i" > "$T/out" 2>"$T/err" &
   pid=$!
   sleep "0.$(printf '%06d' "$(rand_us 2000 60000)")"
@@ -68,6 +71,7 @@ check "no entry written twice" \
 bad_new=0
 for i in $(seq 1 60); do
   NEW=$T/new$i.db
+  : > "$T/out"
   "$T/writer" "$NEW" "n" > "$T/out" 2>/dev/null &
   pid=$!
   sleep "0.$(printf '%06d' "$(rand_us 0 8000)")"
@@ -88,6 +92,7 @@ DB=$T/cli.db
 "$K" --db "$DB" log --pain 0 >/dev/null
 missing=0; saved=0
 for i in $(seq 1 60); do
+  : > "$T/out"
   "$K" --db "$DB" log --pain 4 --did heat --note "cli-$i" > "$T/out" 2>/dev/null &
   pid=$!
   sleep "0.$(printf '%06d' "$(rand_us 0 80000)")"

@@ -3,12 +3,14 @@
 #include "check.h"
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -80,6 +82,25 @@ static int count_checkins(kf_store *s)
         return -1;
     int n = l.n;
     kf_checkin_list_free(&l);
+    return n;
+}
+
+/* Saves one check-in. */
+static void c_add_one(kf_store *s)
+{
+    kf_checkin c = sample(3);
+    CHECK_INT(kf_store_add_checkin(s, &c, NULL, NULL), KF_OK);
+}
+
+/* How many entries a folder holds, not counting . and .. */
+static int count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)); )
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    if (d)
+        closedir(d);
     return n;
 }
 
@@ -428,12 +449,35 @@ static void test_paths(void)
     CHECK_INT(kf_store_open("postgresql://localhost/kf", &s, &err), KF_EINVAL);
     CHECK_CONTAINS(err.s, "PostgreSQL");
     kf_buf_free(&err);
-    /* An empty file is a new journal. */
+    /* An empty file is not a journal (knotfinder never leaves one behind):
+     * refused, and left as it is. */
     p = tpath("empty.db");
     spit(p, "", 0);
+    s = NULL;
+    CHECK_INT(kf_store_open(p, &s, &err), KF_EDB);
+    CHECK(s == NULL);
+    CHECK_CONTAINS(err.s, "empty");
+    kf_buf_free(&err);
+    struct stat est;
+    CHECK(stat(p, &est) == 0 && est.st_size == 0);
+    /* A new journal and the files beside it are private to the user, and
+     * nothing but the journal is left in its folder. */
+    char priv[512];
+    snprintf(priv, sizeof priv, "%s", tpath("private/j.db"));
+    p = priv;
+    mkdir(tpath("private"), 0755);
     s = open_ok(p);
-    CHECK(s != NULL);
+    c_add_one(s);
+    CHECK(stat(p, &est) == 0 && (est.st_mode & 0777) == 0600);
+    CHECK(stat(tpath("private/j.db-wal"), &est) == 0 && (est.st_mode & 0777) == 0600);
+    CHECK(stat(tpath("private/j.db-shm"), &est) == 0 && (est.st_mode & 0777) == 0600);
     kf_store_close(s);
+    CHECK_INT(count_files(tpath("private")), 1);
+    /* A journal an older knotfinder made world-readable is made private. */
+    chmod(p, 0644);
+    s = open_ok(p);
+    kf_store_close(s);
+    CHECK(stat(p, &est) == 0 && (est.st_mode & 0777) == 0600);
     /* The default path follows XDG_DATA_HOME, else HOME. */
     char buf[1024], want[1024];
     setenv("XDG_DATA_HOME", tpath("xdg"), 1);
@@ -592,7 +636,8 @@ static void test_disk_full(void)
     quota = -1;
     sqlite3_vfs_register(real_vfs, 1);
     sqlite3_vfs_unregister(&quota_vfs);
-    s2 = open_ok(p);            /* the empty file becomes a journal now */
+    CHECK(access(p, F_OK) != 0);   /* nothing half-made was left there */
+    s2 = open_ok(p);
     CHECK(s2 != NULL);
     kf_store_close(s2);
 }
