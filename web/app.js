@@ -804,6 +804,9 @@
       var k;
       if (base) for (k in base) o[k] = base[k];
       for (k in f) if (f[k] !== null && f[k] !== undefined) o[k] = f[k];
+      /* first_steps name the timer as a command ("knotfinder do ..."); the
+       * page's timer is the plan step's {work_s, rest_s, reps}. */
+      o.timer = f.timer && typeof f.timer === 'object' ? f.timer : base ? base.timer : null;
       if (!o['for'] && f.cause) o['for'] = f.cause;
       return o;
     });
@@ -811,12 +814,13 @@
 
   function firstStep(r, s) {
     var dose = s.dose ? firstSentence(s.dose).replace(/\s*\([^)]*\)/g, '') : '';
-    var forName = s['for'] ? plainName(causeName(r, s['for']), (causeById(r, s['for']) || {}).kind) : '';
+    var forName = s.for_name ? plainName(s.for_name) :
+      s['for'] ? plainName(causeName(r, s['for']), (causeById(r, s['for']) || {}).kind) : '';
     var li = h('li', { 'class': 'kf-first-step', 'data-kf': 'first-step', 'data-technique': s.technique,
                        'data-side': s.side || null, 'data-for': s['for'] || null }, [
-      h('div', { 'class': 'kf-first-head' }, [h('h3', { text: s.name || words(s.technique) }),
-        s.side ? h('span', { 'class': 'kf-first-side', text: sideText(s.side) }) : null]),
-      dose || forName ? h('p', { 'class': 'kf-first-dose' }, [dose,
+      h('h3', { text: s.name || words(s.technique) }),
+      dose || forName || s.side ? h('p', { 'class': 'kf-first-dose' }, [
+        s.side ? h('span', { 'class': 'kf-first-side', text: sentence(sideText(s.side)) + ' · ' }) : null, dose,
         forName ? h('span', { 'class': 'kf-first-for', text: (dose ? ' — for ' : 'For ') + forName }) : null]) : null
     ]);
     if (s.timer && Number(s.timer.work_s) > 0) addTimer(li, s);
@@ -827,6 +831,7 @@
   /* The likely cause in one sentence with its chain: what it is, what it
    * keeps short, and how that reaches the place that hurts. */
   function causeSentence(r, st) {
+    if (typeof r.cause_sentence === 'string' && r.cause_sentence) return r.cause_sentence;
     var c = (r.causes || [])[0];
     if (!c) return '';
     var name = plainName(c.name, c.kind) + (c.side ? ' (' + sideText(c.side) + ')' : '');
@@ -844,7 +849,9 @@
     var own = st && st.cause === c.id && st.link ? st.link : linkOf(c, pain, c.where);
     if (own) return 'Most likely: ' + name + (c.kept_by ? ', kept short by ' + lowerFirst(plainName(causeName(r, c.kept_by))) : '') +
       ', which ' + reach(own) + '.';
-    if ((c.where || []).length && pain.some(function (p) { return c.where.indexOf(p.id) >= 0; }))
+    if (c.kind === 'mimic' || c.kind === 'medical' || (c.level && c.level !== 'self_care'))
+      return 'Most likely: ' + name + ' — for a doctor to check, not a knot to work on.';
+    if (c.kind === 'muscle' && (c.where || []).length && pain.some(function (p) { return c.where.indexOf(p.id) >= 0; }))
       return 'Most likely: ' + name + ', right where it hurts: the knot is in the muscle itself' +
         (c.kept_by ? ', kept tight by ' + lowerFirst(plainName(causeName(r, c.kept_by))) : '') + '.';
     var best = null;
@@ -852,6 +859,14 @@
       if (x.state === 'present' && x.why && (!best || Number(x.weight) > Number(best.weight))) best = x;
     });
     return 'Most likely: ' + name + (best ? ' — ' + lowerFirst(best.why).replace(/\.$/, '') : '') + '.';
+  }
+
+  /* The steps the plan left out for this person, in one line. */
+  function leftOut(r) {
+    var lo = (Array.isArray(r.left_out) ? r.left_out : []).filter(function (x) { return x && (x.name || x.technique); });
+    if (!lo.length) return null;
+    return h('p', { 'class': 'kf-left-out', 'data-kf': 'left-out' }, [h('strong', { text: 'Left out for you: ' }),
+      lo.map(function (x) { return (x.name || words(x.technique)) + (x.why ? ' (' + lowerFirst(String(x.why).replace(/\.$/, '')) + ')' : ''); }).join('; ') + '.']);
   }
 
   function nextQuestionBox(r, lv) {
@@ -898,8 +913,9 @@
     var box = h('section', { 'class': 'kf-card kf-screen-again', 'data-kf': 'screen', 'aria-labelledby': 'screen-title' }, [
       h('h2', { id: 'screen-title', text: 'Before anything else: do any of these apply now?' })
     ]);
-    if (state.screenItems && state.screenItems.length) {
-      box.appendChild(screenForm(state.screenItems, 'rscr-', function (list, near) { answer(list, near, true); }));
+    var items = r.triage && Array.isArray(r.triage.screen) && r.triage.screen.length ? r.triage.screen : state.screenItems;
+    if (items && items.length) {
+      box.appendChild(screenForm(items, 'rscr-', function (list, near) { answer(list, near, true); }));
     } else {
       var row = choiceButtons([{ label: 'Answer the warning-sign questions', value: 'screen', primary: true, go: function () {
         if (busy) return;
@@ -943,11 +959,12 @@
     if (causes.length) {
       var steps = firstSteps(r);
       var first = h('section', { 'class': 'kf-card kf-first', 'data-kf': 'first-steps', 'aria-labelledby': 'first-title' }, [
-        h('h2', { id: 'first-title', text: 'Do this first' }),
+        h('h2', { id: 'first-title', text: steps.length ? 'Do this first' : 'What it may be' }),
         h('p', { 'class': 'kf-first-cause', 'data-kf': 'likely-cause' }, [causeSentence(r, state.story), ' ',
           state.story ? h('button', { type: 'button', 'class': 'kf-btn kf-link kf-small kf-to-picture', text: 'Show on the body',
                                       'aria-controls': 'r-picture', onclick: showOnBody }) : null]),
         steps.length ? h('ol', { 'class': 'kf-first-steps' }, steps.map(function (s) { return firstStep(r, s); })) : null,
+        leftOut(r),
         nextQuestionBox(r, lv)
       ]);
       var pic = state.story ? h('section', { 'class': 'kf-card kf-picture-card', 'aria-labelledby': 'pic-title' }, [

@@ -570,6 +570,59 @@ test('a neck muscle that refers pain: the arrow goes to the spot it names', asyn
   assert.equal(await pic.getAttribute('data-pain'), 'medial_border');
 });
 
+/* The consultation's own first_steps, cause_sentence, left_out and an
+ * "unknown" triage with its screen (fields other modules add to the JSON)
+ * are used as they come: the real answers with those fields put in. */
+async function withFields(page, edit) {
+  for (const ep of ['**/api/v1/interview', '**/api/v1/consult']) {
+    await page.route(ep, async (route) => {
+      const res = await route.fetch();
+      const doc = await res.json();
+      const r = doc.result || (doc.causes ? doc : null);
+      if (r) edit(r);
+      await route.fulfill({ response: res, body: JSON.stringify(doc) });
+    });
+  }
+}
+test('first_steps, cause_sentence and left_out from the consultation lead the result', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  let chosen = null;
+  await withFields(page, (r) => {
+    const p = r.plan.find((s) => s.timer && s.order > 1) || r.plan[0];
+    chosen = p.technique;
+    r.first_steps = [{ order: 1, technique: p.technique, name: p.name, kind: p.kind, dose: p.dose,
+                       timer: 'knotfinder do ' + p.technique, for: p.for, for_name: 'the test muscle (testus)', side: p.side }];
+    r.cause_sentence = 'It hurts here because the test muscle pulls on it.';
+    r.left_out = [{ technique: 'tennis_ball', name: 'Tennis-ball pressure', person: 'thin_bones', why: 'No pressure on thin bones.', instead: null }];
+  });
+  await wordsToResult(page, MOUSE);
+  const steps = page.locator('[data-kf="first-step"]');
+  assert.equal(await steps.count(), 1);
+  assert.equal(await steps.first().getAttribute('data-technique'), chosen);
+  assert.match(await steps.first().textContent(), /for the test muscle/);
+  assert.equal(await page.textContent('[data-kf="likely-cause"] >> nth=0').then((x) => x.startsWith('It hurts here because the test muscle')), true);
+  assert.match(await page.textContent('[data-kf="left-out"]'), /Tennis-ball pressure \(no pressure on thin bones\)/);
+  const timed = await page.evaluate((tech) => {
+    const r = JSON.parse(sessionStorage.getItem('knotfinder.page.v1')).result;
+    return !!(r.plan.find((s) => s.technique === tech) || {}).timer;
+  }, chosen);
+  if (timed) assert.equal(await steps.first().locator('.kf-timer-start').count(), 1, 'the plan step\'s timer, not the command');
+});
+
+test('triage "unknown" from the server: could not screen, with its screen questions', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  await withFields(page, (r) => {
+    r.triage = { level: 'unknown', message: 'Could not screen for warning signs.', flags: [],
+                 screen: [{ finding: 'chest_pressure', text: 'Do you feel pressure in your chest?' },
+                          { finding: 'fever', text: 'Do you have a fever?' }] };
+  });
+  await wordsToResult(page, MOUSE);
+  assert.equal(await page.getAttribute('[data-kf="triage"]', 'data-level'), 'unknown');
+  assert.equal(await page.locator('.kf-level-self_care').count(), 0);
+  const items = await page.$$eval('[data-kf="screen"] input[data-finding]', (cs) => cs.map((c) => c.getAttribute('data-finding')));
+  assert.deepEqual(items, ['chest_pressure', 'fever']);
+});
+
 test('reload and Back keep the result; Back from the print page returns to it', async (t) => {
   const page = await openPage(t, { viewport: PHONE, touch: true });
   await wordsToResult(page, MOUSE);
