@@ -824,7 +824,7 @@
         forName ? h('span', { 'class': 'kf-first-for', text: (dose ? ' — for ' : 'For ') + forName }) : null]) : null
     ]);
     if (s.timer && Number(s.timer.work_s) > 0) addTimer(li, s);
-    else li.appendChild(h('p', { 'class': 'kf-first-notimer kf-muted', text: 'No timer: a change to make through the day.' }));
+    else if (s.kind === 'habit') li.appendChild(h('p', { 'class': 'kf-first-notimer kf-muted', text: 'No timer: a change to make through the day.' }));
     return li;
   }
 
