@@ -37,8 +37,18 @@ OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+# The web app's text files, each with a gzip twin beside it (web/NAME.gz,
+# not committed) that the server sends to browsers that accept gzip; a twin
+# older than its file is never sent, so an edit without `make` stays safe.
+WEBSRC  := $(wildcard web/*.html web/*.css web/*.js web/*.svg)
+WEBGZ   := $(WEBSRC:%=%.gz)
 
-all: $(BUILD)/knotfinder
+all: $(BUILD)/knotfinder web
+
+web: $(WEBGZ)
+
+web/%.gz: web/%
+	gzip -9 -n -c $< >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/knotfinder: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -94,9 +104,10 @@ uninstall:
 
 clean:
 	rm -rf build
+	rm -f $(WEBGZ) $(WEBGZ:%=%.tmp)
 
 # No built-in rules: without this, `make test` "built" ./test by copying test.sh.
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
 
-.PHONY: all tests benches unit check test install uninstall clean FORCE
+.PHONY: all web tests benches unit check test install uninstall clean FORCE

@@ -149,7 +149,11 @@ static void simulate_interview(const kf_kb *kb, const kf_findings *said, kf_find
 {
     *asked = 0;
     for (int guard = 0; guard < 32; guard++) {
-        kf_question q = kf_next_question(kb, f, *asked, 8);
+        kf_question q;
+        if (kf_next_question(kb, f, *asked, 8, &q) != KF_OK) {
+            f->oom = true;      /* reported by the caller as out of memory */
+            break;
+        }
         if (q.kind == KF_Q_NONE) {
             kf_question_free(&q);
             break;
@@ -259,8 +263,9 @@ int kf_cmd_eval(kf_cli *c, int argc, char **argv)
         int asked = 0;
         if (interview)
             simulate_interview(kb, &said, &f, &asked);
-        kf_result *r = kf_consult(kb, interview ? &f : &said);
+        kf_result *r = f.oom ? NULL : kf_consult(kb, interview ? &f : &said);
         if (!r) {
+            kf_result_free(r);
             fprintf(stderr, "knotfinder eval: out of memory\n");
             rc = KF_EXIT_INTERNAL;
             json_decref(cs);
@@ -389,11 +394,13 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
     }
     kf_buf_free(&errs);
     if (!strcmp(argv[1], "check")) {
-        int phrases = kb->n_phrases;
+        int phrases = kb->n_phrases - kb->n_patterns;
         printf("knowledge base %s is valid (version %s): %d regions, %d findings, %d causes, "
-               "%d links, %d techniques, %d red-flag rules, %d phrases, %d spelling fixes\n",
+               "%d links, %d techniques, %d red-flag rules, %d phrases, %d patterns, "
+               "%d word classes, %d spelling fixes\n",
                c->kb_dir, kb->version, kb->n_regions, kb->n_findings, kb->n_causes, kb->n_links,
-               kb->n_techniques, kb->n_redflags, phrases, kb->n_spell);
+               kb->n_techniques, kb->n_redflags, phrases, kb->n_patterns, kb->n_classes,
+               kb->n_spell);
     } else {
         const char *what = argc > 2 ? argv[2] : "causes";
         if (!strcmp(what, "causes"))

@@ -239,7 +239,7 @@ static int save_checkin(const kf_cli *c, kf_store *s, const kf_kb *kb,
         printf("Saved check-in #%lld.\n", id);
     }
     kf_checkin_list_free(&l);
-    if (!json && ci->relief_hours > 0 && ci->relief_hours <= KF_RELIEF_SHORT_H)
+    if (!json && ci->relief_hours > 0 && ci->relief_hours < kb->relief_hours)
         printf("Relief that fades within hours is a clue that the cause lies "
                "elsewhere: `knotfinder plan` shows what this changes.\n");
     else if (!json && ci->worse_after && *ci->worse_after)

@@ -1,53 +1,124 @@
 /*
- * engine.c — posterior over causes (noisy-OR, Quickscore), the ranking and
- * its explanation, and the consultation that ties triage (triage.c), the
- * plan (plan.c) and the next question (question.c) together.
+ * engine.c — the posterior over causes, the ranking and its explanation,
+ * and the consultation that ties triage (triage.c), the plan (plan.c) and
+ * the next question (question.c) together.
  *
- * The model is a two-layer noisy-OR network (as QMR-DT): causes are
- * independent binary variables with priors; a finding is absent only if
- * every present cause linked to it, and the leak, all fail to produce it.
- * The exact marginal of every cause given positive findings P and negative
- * findings N is Quickscore's sum over subsets S of P:
+ * THE MODEL (one network, computed exactly).  Every cause is a binary root
+ * variable with its prior (kb `prior`).  Findings are noisy-OR children:
+ * a finding is absent only if the leak (kb [scale] leak) and every active
+ * parent fail to produce it, each parent independently with its link
+ * strength p.  The parents of a finding are
+ *   - a muscle's own trigger points ("tight for reasons of its own", prior =
+ *     the muscle's kb prior), a mimic, a body cause, a habit: through their
+ *     own links (refers, pulls, local, sign, reports);
+ *   - the habit -> muscle chain: a habit or body cause h that keeps muscle m
+ *     tight (keeps_tight / kept_by, strength s) keeps it tight with chance s
+ *     when h is present; a muscle kept tight by h acts on the findings
+ *     through m's links.  So there are three layers: habits -> (muscle kept
+ *     tight by that habit) -> findings, beside muscles -> findings.
+ * A muscle is reported tight when any of its sources is active: its own
+ * trigger points or one of its habits' chains.  Each source acts on the
+ * findings with the muscle's links on its own (two sources of tightness
+ * are two chances to refer pain), which keeps every root's contribution a
+ * product over findings, so the network stays exact under Quickscore.
+ * A finding of any kind (a check-in, a habit, a red flag) is just a child.
+ * Unsure answers are not evidence.
  *
- *   P(P, N)         = sum_S (-1)^|S| prod_{f in S+N} (1-leak)
- *                           prod_j [(1-pi_j) + pi_j prod_{f in S+N} q_jf]
- *   P(c_i = 1, P, N) = same with cause i's factor replaced by
- *                           pi_i prod_{f in S+N} q_if
+ * EXACT INFERENCE: Quickscore (Heckerman 1989) over the present findings P
+ * with the absent findings N folded in,
+ *   P(P, N) = sum_{S in P} (-1)^|S| (1-leak)^|S+N| prod_roots g_r(S+N),
+ *   g_r(T) = (1-pi_r) + pi_r Q_r(T) prod_{m kept by r} [(1-s_rm) + s_rm Q_m(T)],
+ * Q_x(T) = prod_{f in T} (1 - p_xf).  A Gray code visits the 2^|P| subsets,
+ * changing only the roots linked (directly or through a kept muscle) to the
+ * finding it toggles.  Marginals accumulate in the same pass: a root is
+ * present with share pi Q prod / g of each term; a muscle is slack when its
+ * own source and every chain to it are off.  Terms are long double; a
+ * rounding-error bound (sum of |terms| times the per-term error) gives every
+ * posterior an interval, and the answer is exact when the interval is
+ * narrower than KF_EXACT_WIDTH.
  *
- * with q_jf = 1 - p_jf.  It is exponential only in |P|.  Above KF_QS_MAX
- * positives, or when the alternating sum loses too much precision, the
- * engine falls back to exact enumeration of the cause sets of at most two
- * causes and marks the result approximate.
+ * ABOVE KF_EXACT_MAX present findings the sum runs over the KF_EXACT_MAX
+ * with the strongest links (ties by finding id, so the answer does not
+ * depend on the input's order); the others widen each cause's interval by
+ * the bound on their likelihood ratio (each left-out finding multiplies a
+ * cause's odds by between prod (1-(1-leak)(1-p)) and leak^-1), and the
+ * answer is marked approximate.
  */
 #include "engine.h"
 #include "plan.h"
 #include "question.h"
 #include "triage.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define KF_QS_MAX 12
+/* Largest number of present findings summed exactly: 2^20 terms. */
+#define KF_EXACT_MAX 20
+/* An interval narrower than this is "exact". */
+#define KF_EXACT_WIDTH 1e-9
+/* Relative rounding error of one term: its factors are updated by at most
+ * 256 multiplications or divisions (4 per toggle) before the product is
+ * recomputed, over at most ~100 roots, in long double. */
+#define KF_TERM_EPS (1200.0L * LDBL_EPSILON)
 
-typedef struct {
-    int *pos;  int np;        /* positive findings */
-    int *neg;  int nn;        /* negative findings */
-    int *rel;  int nr;        /* relevant causes (linked to P or N) */
-    double *qpos;             /* nr x np: q of relevant cause r for positive s */
-    double *qneg;             /* nr: product of q over N */
-} evidence;
-
-static void evidence_free(evidence *e)
+static int cmp_int(const void *a, const void *b)
 {
-    kf_free(e->pos);
-    kf_free(e->neg);
-    kf_free(e->rel);
-    kf_free(e->qpos);
-    kf_free(e->qneg);
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
 }
 
-/* Strength of the strongest link to positive finding f (for trimming). */
+kf_err kf_evidence(const kf_kb *kb, const kf_findings *f, kf_evidence_set *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->pos = kf_malloc((size_t)(f->n + 1) * sizeof *ev->pos);
+    ev->neg = kf_malloc((size_t)(f->n + 1) * sizeof *ev->neg);
+    if (!ev->pos || !ev->neg) {
+        kf_evidence_free(ev);
+        return KF_ENOMEM;
+    }
+    for (int i = 0; i < f->n; i++) {
+        const kf_fact *x = &f->v[i];
+        if (x->finding < 0 || x->finding >= kb->n_findings)
+            continue;
+        if (x->state == KF_PRESENT)
+            ev->pos[ev->np++] = x->finding;
+        else if (x->state == KF_ABSENT)
+            ev->neg[ev->nn++] = x->finding;
+    }
+    /* Sorted and without repeats: the answer cannot depend on the order
+     * the findings came in.  A finding both present and absent counts as
+     * present (kf_findings_add never makes one). */
+    qsort(ev->pos, (size_t)ev->np, sizeof *ev->pos, cmp_int);
+    qsort(ev->neg, (size_t)ev->nn, sizeof *ev->neg, cmp_int);
+    int k = 0;
+    for (int i = 0; i < ev->np; i++)
+        if (!k || ev->pos[k - 1] != ev->pos[i])
+            ev->pos[k++] = ev->pos[i];
+    ev->np = k;
+    k = 0;
+    for (int i = 0, j = 0; i < ev->nn; i++) {
+        while (j < ev->np && ev->pos[j] < ev->neg[i])
+            j++;
+        if ((j < ev->np && ev->pos[j] == ev->neg[i]) || (k && ev->neg[k - 1] == ev->neg[i]))
+            continue;
+        ev->neg[k++] = ev->neg[i];
+    }
+    ev->nn = k;
+    return KF_OK;
+}
+
+void kf_evidence_free(kf_evidence_set *ev)
+{
+    kf_free(ev->pos);
+    kf_free(ev->neg);
+    ev->pos = ev->neg = NULL;
+    ev->np = ev->nn = 0;
+}
+
+/* Strength of the strongest link to finding f, directly or through a kept
+ * muscle's chain (for choosing the findings summed exactly). */
 static double max_link(const kf_kb *kb, int f)
 {
     double m = 0;
@@ -57,306 +128,426 @@ static double max_link(const kf_kb *kb, int f)
     return m;
 }
 
-static bool evidence_build(const kf_kb *kb, const kf_findings *f, evidence *e, bool *trimmed)
+typedef struct { int f; double w; } ranked_f;
+
+static int by_link(const void *a, const void *b)
 {
-    memset(e, 0, sizeof *e);
-    e->pos = kf_malloc((size_t)(f->n + 1) * sizeof *e->pos);
-    e->neg = kf_malloc((size_t)(f->n + 1) * sizeof *e->neg);
-    e->rel = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *e->rel);
-    int *where = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *where);
-    if (!e->pos || !e->neg || !e->rel || !where) {
-        kf_free(where);
-        evidence_free(e);
-        return false;
-    }
-    for (int i = 0; i < kb->n_findings; i++)
-        where[i] = 0;
-    for (int i = 0; i < f->n; i++) {
-        const kf_fact *x = &f->v[i];
-        if (x->finding < 0 || x->finding >= kb->n_findings || where[x->finding])
-            continue;
-        if (x->state == KF_PRESENT) {
-            e->pos[e->np++] = x->finding;
-            where[x->finding] = 1;
-        } else if (x->state == KF_ABSENT) {
-            e->neg[e->nn++] = x->finding;
-            where[x->finding] = -1;
-        }
-    }
-    /* Too many positives for the exact sum: keep the most telling ones. */
-    *trimmed = false;
-    if (e->np > KF_QS_MAX) {
-        *trimmed = true;
-        for (int a = 0; a < e->np; a++)
-            for (int b = a + 1; b < e->np; b++)
-                if (max_link(kb, e->pos[b]) > max_link(kb, e->pos[a])) {
-                    int t = e->pos[a];
-                    e->pos[a] = e->pos[b];
-                    e->pos[b] = t;
-                }
-        for (int a = KF_QS_MAX; a < e->np; a++)
-            where[e->pos[a]] = 0;
-        e->np = KF_QS_MAX;
-    }
-    for (int c = 0; c < kb->n_causes; c++) {
-        const kf_cause *k = &kb->causes[c];
-        for (int l = 0; l < k->n_links; l++)
-            if (where[kb->links[k->links[l]].finding]) {
-                e->rel[e->nr++] = c;
-                break;
-            }
-    }
-    e->qpos = kf_malloc((size_t)(e->nr * e->np + 1) * sizeof *e->qpos);
-    e->qneg = kf_malloc((size_t)(e->nr + 1) * sizeof *e->qneg);
-    if (!e->qpos || !e->qneg) {
-        kf_free(where);
-        evidence_free(e);
-        return false;
-    }
-    for (int r = 0; r < e->nr; r++) {
-        const kf_cause *k = &kb->causes[e->rel[r]];
-        e->qneg[r] = 1;
-        for (int s = 0; s < e->np; s++)
-            e->qpos[r * e->np + s] = 1;
-        for (int l = 0; l < k->n_links; l++) {
-            const kf_link *ln = &kb->links[k->links[l]];
-            if (where[ln->finding] < 0)
-                e->qneg[r] *= 1 - ln->p;
-            else if (where[ln->finding] > 0)
-                for (int s = 0; s < e->np; s++)
-                    if (e->pos[s] == ln->finding)
-                        e->qpos[r * e->np + s] = 1 - ln->p;
-        }
-    }
-    kf_free(where);
-    return true;
+    const ranked_f *x = a, *y = b;
+    if (x->w != y->w)
+        return x->w > y->w ? -1 : 1;
+    return (x->f > y->f) - (x->f < y->f);
 }
 
-/* Quickscore.  Returns false when precision was lost.  Causes linked to no
- * positive finding have the same factor in every term, so they leave the
- * sum and get their closed-form posterior; the loop runs over the others. */
-static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior,
-                       const bool *want, double *post)
+/* Scratch of one Quickscore run. */
+typedef struct {
+    int nc, np;
+    long double *q;        /* nc x np: 1 - p of cause c's link to positive s (1: none) */
+    long double *qneg;     /* nc: product over the negatives */
+    long double *Q;        /* nc: current Q_c(S+N) */
+    long double *g;        /* nc: current factor */
+    long double *Pi;       /* nc: product of chain factors (habits), else 1 */
+    long double *on, *off; /* accumulators */
+    bool *active;          /* nc: factor varies with S */
+    bool *slackacc;        /* nc: muscle with keepers whose slack share varies */
+    int *kin_first, *kin;  /* keepers of each muscle: habit index, edge index */
+    int *kin_edge;
+    int *aff_first, *aff;  /* roots to update when positive s toggles */
+    int *lk_first, *lk;    /* causes linked directly to positive s */
+    int *act;  int nact;
+    int *sl;   int nsl;
+} qs_scratch;
+
+static long double path_prod(const kf_kb *kb, const qs_scratch *w, int h)
 {
-    int nr = e->nr, np = e->np;
-    /* One allocation holds every scratch array. */
-    size_t nd = 5 * (size_t)(nr + 1) + (size_t)np + 2;
-    size_t ni = 2 * (size_t)(nr + 1) + (size_t)(np + 1) + (size_t)nr * (size_t)np + 1;
-    double *mem = kf_calloc(nd * sizeof(double) + ni * sizeof(int), 1);
-    if (!mem)
-        return false;
-    double *prod = mem, *num = prod + nr + 1, *pis = num + nr + 1, *g = pis + nr + 1;
-    double *rat = g + nr + 1, *leakpow = rat + nr + 1;
-    int *act = (int *)(mem + nd);                   /* indexes into rel */
-    int *lk_start = act + nr + 1, *lk = lk_start + np + 1;
-    int na = 0;
-    for (int r = 0; r < nr; r++) {
-        double pi = prior[e->rel[r]];
-        bool pos = false;
-        for (int s = 0; s < np && !pos; s++)
-            pos = e->qpos[r * np + s] != 1;
-        if (!pos) {
-            double q = e->qneg[r];
-            post[e->rel[r]] = pi * q / ((1 - pi) + pi * q);
-            continue;
+    const kf_cause *hc = &kb->causes[h];
+    long double pi = 1;
+    for (int j = 0; j < hc->n_keeps; j++)
+        pi *= (1 - (long double)hc->keeps_p[j]) +
+              (long double)hc->keeps_p[j] * w->Q[hc->keeps[j]];
+    return pi;
+}
+
+static long double factor(const kf_kb *kb, const qs_scratch *w, int c)
+{
+    long double pi = kb->causes[c].prior;
+    return (1 - pi) + pi * w->Q[c] * w->Pi[c];
+}
+
+/* Share of a term in which muscle m is slack: its own source off and every
+ * chain to it off. */
+static long double slack_share(const kf_kb *kb, const qs_scratch *w, int m)
+{
+    long double pim = kb->causes[m].prior;
+    long double r = (1 - pim) / w->g[m];
+    for (int k = w->kin_first[m]; k < w->kin_first[m + 1]; k++) {
+        int h = w->kin[k], j = w->kin_edge[k];
+        const kf_cause *hc = &kb->causes[h];
+        long double s = hc->keeps_p[j], pih = hc->prior;
+        long double pe = (1 - s) + s * w->Q[m];
+        r *= ((1 - pih) + pih * w->Q[h] * (w->Pi[h] / pe) * (1 - s)) / w->g[h];
+    }
+    return r;
+}
+
+static void scratch_free(qs_scratch *w)
+{
+    kf_free(w->q);
+    kf_free(w->active);
+    kf_free(w->kin_first);
+    memset(w, 0, sizeof *w);
+}
+
+/* The exact sum over the positives pos[0..np) (at most KF_EXACT_MAX) and
+ * negatives neg[0..nn).  post/lo/hi: every cause (lo/hi may be NULL);
+ * *logpe: log P(evidence). */
+static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
+                         double *post, double *lo, double *hi, long double *logpe)
+{
+    qs_scratch w;
+    memset(&w, 0, sizeof w);
+    int nc = kb->n_causes;
+    w.nc = nc;
+    w.np = np;
+    size_t nld = (size_t)nc * (size_t)(np + 1) + 7 * (size_t)nc + 8;
+    w.q = kf_calloc(nld, sizeof(long double));
+    w.active = kf_calloc(2 * (size_t)nc + 2, sizeof(bool));
+    /* int scratch: kin_first (nc+1), kin/kin_edge (edges), aff_first (np+1),
+     * aff (np*nc), lk_first (np+1), lk (np*nc), act (nc), sl (nc) */
+    int nedges = 0;
+    for (int c = 0; c < nc; c++)
+        nedges += kb->causes[c].n_keeps;
+    size_t nint = (size_t)(nc + 1) + 2 * (size_t)nedges + 2 * (size_t)(np + 1) +
+                  2 * (size_t)np * (size_t)nc + 2 * (size_t)nc + 4;
+    w.kin_first = kf_calloc(nint, sizeof(int));
+    if (!w.q || !w.active || !w.kin_first) {
+        scratch_free(&w);
+        return KF_ENOMEM;
+    }
+    w.qneg = w.q + (size_t)nc * (size_t)np;
+    w.Q = w.qneg + nc;
+    w.g = w.Q + nc;
+    w.Pi = w.g + nc;
+    w.on = w.Pi + nc;
+    w.off = w.on + nc;
+    w.slackacc = w.active + nc + 1;
+    w.kin = w.kin_first + nc + 1;
+    w.kin_edge = w.kin + nedges;
+    w.aff_first = w.kin_edge + nedges;
+    w.aff = w.aff_first + np + 1;
+    w.lk_first = w.aff + (size_t)np * (size_t)nc;
+    w.lk = w.lk_first + np + 1;
+    w.act = w.lk + (size_t)np * (size_t)nc;
+    w.sl = w.act + nc;
+
+    /* Link strengths against the evidence. */
+    for (size_t i = 0; i < (size_t)nc * (size_t)np; i++)
+        w.q[i] = 1;
+    for (int c = 0; c < nc; c++)
+        w.qneg[c] = 1;
+    for (int i = 0; i < nn; i++)
+        for (int k = kb->flink_first[neg[i]]; k < kb->flink_first[neg[i] + 1]; k++) {
+            const kf_link *ln = &kb->links[kb->flink[k]];
+            w.qneg[ln->cause] *= 1 - (long double)ln->p;
         }
-        act[na] = r;
-        pis[na] = pi;
-        prod[na] = e->qneg[r];
-        na++;
-    }
-    /* For each positive finding, the active causes it is linked to, so a
-     * Gray-code step touches only those. */
-    int nl = 0;
+    bool *linked = w.slackacc;          /* reused below; cleared after */
+    w.lk_first[0] = 0;
     for (int s = 0; s < np; s++) {
-        lk_start[s] = nl;
-        for (int a = 0; a < na; a++)
-            if (e->qpos[act[a] * np + s] != 1)
-                lk[nl++] = a;
+        int n = w.lk_first[s];
+        for (int k = kb->flink_first[pos[s]]; k < kb->flink_first[pos[s] + 1]; k++) {
+            const kf_link *ln = &kb->links[kb->flink[k]];
+            w.q[(size_t)ln->cause * (size_t)np + (size_t)s] = 1 - (long double)ln->p;
+            w.lk[n++] = ln->cause;
+            w.active[ln->cause] = true;
+        }
+        w.lk_first[s + 1] = n;
     }
-    lk_start[np] = nl;
-    /* (1-leak)^(|S|+|N|) for every subset size */
-    leakpow[0] = pow(1 - kb->leak, e->nn);
-    for (int k = 1; k <= np; k++)
-        leakpow[k] = leakpow[k - 1] * (1 - kb->leak);
-    /* g[a] = (1-pi) + pi*prod[a] is cause a's factor and prod[a]/g[a]
-     * its share in its own posterior; both change only for the causes of the
-     * finding a Gray-code step toggles, and the product of all factors, Gc,
-     * is kept up to date by ratio (and recomputed now and then so rounding
-     * cannot drift).  Only the wanted causes accumulate a numerator.  The
-     * ratio of factors is rat[a]. */
-    int *wl = lk + nl, nw = 0;
-    for (int a = 0; a < na; a++)
-        if (!want || want[e->rel[act[a]]])
-            wl[nw++] = a;
-    double Gc = 1;
-    for (int a = 0; a < na; a++) {
-        g[a] = (1 - pis[a]) + pis[a] * prod[a];
-        rat[a] = prod[a] / g[a];
-        Gc *= g[a];
+    /* Keepers of each muscle. */
+    {
+        int n = 0;
+        for (int m = 0; m < nc; m++) {
+            w.kin_first[m] = n;
+            for (int h = 0; h < nc; h++)
+                for (int j = 0; j < kb->causes[h].n_keeps; j++)
+                    if (kb->causes[h].keeps[j] == m) {
+                        w.kin[n] = h;
+                        w.kin_edge[n] = j;
+                        n++;
+                    }
+        }
+        w.kin_first[nc] = n;
     }
-    double Z = 0, maxterm = 0;
-    unsigned long total = 1UL << np;
-    unsigned long gray = 0;
+    /* A habit whose kept muscle is linked to a positive is active too; the
+     * roots to update for positive s: its direct causes and their keepers. */
+    {
+        int n = 0;
+        for (int s = 0; s < np; s++) {
+            w.aff_first[s] = n;
+            for (int c = 0; c < nc; c++)
+                linked[c] = false;
+            for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++) {
+                int c = w.lk[k];
+                linked[c] = true;
+                for (int e = w.kin_first[c]; e < w.kin_first[c + 1]; e++)
+                    linked[w.kin[e]] = true;
+            }
+            for (int c = 0; c < nc; c++)
+                if (linked[c]) {
+                    w.aff[n++] = c;
+                    w.active[c] = true;
+                }
+        }
+        w.aff_first[np] = n;
+        for (int c = 0; c < nc; c++)
+            linked[c] = false;
+    }
+    for (int c = 0; c < nc; c++) {
+        w.Q[c] = w.qneg[c];
+        w.Pi[c] = 1;
+    }
+    for (int c = 0; c < nc; c++) {
+        if (kb->causes[c].n_keeps)
+            w.Pi[c] = path_prod(kb, &w, c);
+        w.g[c] = factor(kb, &w, c);
+        if (w.active[c])
+            w.act[w.nact++] = c;
+    }
+    /* Muscles whose slack share changes with S: itself or a keeper active. */
+    for (int m = 0; m < nc; m++) {
+        if (w.kin_first[m] == w.kin_first[m + 1])
+            continue;
+        bool a = w.active[m];
+        for (int e = w.kin_first[m]; e < w.kin_first[m + 1]; e++)
+            a |= w.active[w.kin[e]];
+        w.slackacc[m] = a;
+        if (a)
+            w.sl[w.nsl++] = m;
+    }
+    /* The constant factors leave the sum; log P(E) keeps them. */
+    long double logconst = (long double)nn * log1pl(-(long double)kb->leak);
+    for (int c = 0; c < nc; c++)
+        if (!w.active[c])
+            logconst += logl(w.g[c]);
+    long double leakq = 1 - (long double)kb->leak;
+    long double Gc = 1;
+    for (int a = 0; a < w.nact; a++)
+        Gc *= w.g[w.act[a]];
+    long double Z = 0, absum = 0, lp = 1;
+    unsigned long total = 1UL << np, gray = 0;
     int size = 0;
     for (unsigned long it = 0; it < total; it++) {
         if (it) {
-            /* Gray code: flip the bit of the lowest set bit of it. */
             int s = __builtin_ctzl(it);
             gray ^= 1UL << s;
             bool in = gray >> s & 1;
             size += in ? 1 : -1;
-            for (int k = lk_start[s]; k < lk_start[s + 1]; k++) {
-                int a = lk[k];
-                double q = e->qpos[act[a] * np + s];
-                prod[a] = in ? prod[a] * q : prod[a] / q;
-                double old = g[a];
-                g[a] = (1 - pis[a]) + pis[a] * prod[a];
-                rat[a] = prod[a] / g[a];
-                Gc *= g[a] / old;
+            lp = in ? lp * leakq : lp / leakq;
+            for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++) {
+                int c = w.lk[k];
+                long double q = w.q[(size_t)c * (size_t)np + (size_t)s];
+                w.Q[c] = in ? w.Q[c] * q : w.Q[c] / q;
             }
-            if ((it & 255) == 0) {
+            for (int k = w.aff_first[s]; k < w.aff_first[s + 1]; k++) {
+                int c = w.aff[k];
+                if (kb->causes[c].n_keeps)
+                    w.Pi[c] = path_prod(kb, &w, c);
+                long double old = w.g[c];
+                w.g[c] = factor(kb, &w, c);
+                Gc *= w.g[c] / old;
+            }
+            if ((it & 63) == 0) {
                 Gc = 1;
-                for (int a = 0; a < na; a++)
-                    Gc *= g[a];
+                for (int a = 0; a < w.nact; a++)
+                    Gc *= w.g[w.act[a]];
+            }
+            if ((it & 4095) == 0) {
+                /* Q by products from scratch, so divisions cannot drift. */
+                for (int a = 0; a < w.nact; a++) {
+                    int c = w.act[a];
+                    long double Qc = w.qneg[c];
+                    for (int t = 0; t < np; t++)
+                        if (gray >> t & 1)
+                            Qc *= w.q[(size_t)c * (size_t)np + (size_t)t];
+                    w.Q[c] = Qc;
+                }
+                lp = 1;
+                for (int t = 0; t < size; t++)
+                    lp *= leakq;
+                for (int a = 0; a < w.nact; a++)
+                    if (kb->causes[w.act[a]].n_keeps)
+                        w.Pi[w.act[a]] = path_prod(kb, &w, w.act[a]);
+                Gc = 1;
+                for (int a = 0; a < w.nact; a++) {
+                    int c = w.act[a];
+                    w.g[c] = factor(kb, &w, c);
+                    Gc *= w.g[c];
+                }
             }
         }
-        double term = leakpow[size] * Gc;
+        long double term = lp * Gc;
         if (size & 1)
             term = -term;
         Z += term;
-        if (fabs(term) > maxterm)
-            maxterm = fabs(term);
-        for (int k = 0; k < nw; k++)
-            num[wl[k]] += term * rat[wl[k]];
-    }
-    bool ok = Z > 0 && Z > maxterm * 1e-11 * (double)total;
-    if (ok)
-        for (int k = 0; k < nw; k++) {
-            int a = wl[k];
-            double p = pis[a] * num[a] / Z;
-            post[e->rel[act[a]]] = p < 0 ? 0 : p > 1 ? 1 : p;
+        absum += fabsl(term);
+        for (int a = 0; a < w.nact; a++) {
+            int c = w.act[a];
+            w.on[c] += term * (1 - (1 - (long double)kb->causes[c].prior) / w.g[c]);
         }
-    kf_free(mem);
-    return ok;
+        for (int k = 0; k < w.nsl; k++)
+            w.off[w.sl[k]] += term * slack_share(kb, &w, w.sl[k]);
+    }
+    /* Back to the values at S = {} for the closed forms. */
+    for (int c = 0; c < nc; c++)
+        w.Q[c] = w.qneg[c];
+    for (int c = 0; c < nc; c++)
+        if (kb->causes[c].n_keeps)
+            w.Pi[c] = path_prod(kb, &w, c);
+    for (int c = 0; c < nc; c++)
+        w.g[c] = factor(kb, &w, c);
+    long double delta = absum * (KF_TERM_EPS + (long double)total * LDBL_EPSILON);
+    kf_err err = KF_OK;
+    if (!(Z > delta)) {
+        /* Rounding swallowed the sum: say so rather than guess. */
+        for (int c = 0; c < nc; c++) {
+            post[c] = kb->causes[c].prior;
+            if (lo)
+                lo[c] = 0;
+            if (hi)
+                hi[c] = 1;
+        }
+        *logpe = Z > 0 ? logl(Z) + logconst : -INFINITY;
+        goto out;
+    }
+    *logpe = logl(Z) + logconst;
+    for (int c = 0; c < nc; c++) {
+        long double num, d = delta;
+        bool slack = w.kin_first[c] < w.kin_first[c + 1];
+        if (slack) {
+            num = w.slackacc[c] ? w.off[c] : slack_share(kb, &w, c) * Z;
+            if (!w.slackacc[c])
+                d = 0;
+        } else if (w.active[c]) {
+            num = w.on[c];
+        } else {
+            num = (1 - (1 - (long double)kb->causes[c].prior) / w.g[c]) * Z;
+            d = 0;
+        }
+        long double p = num / Z;
+        long double l = Z - delta > 0 ? (num - d) / (Z + delta) : 0;
+        long double h = Z - delta > 0 ? (num + d) / (Z - delta) : 1;
+        if (slack) {
+            long double t = 1 - p, tl = 1 - h, th = 1 - l;
+            p = t;
+            l = tl;
+            h = th;
+        }
+        p = p < 0 ? 0 : p > 1 ? 1 : p;
+        l = l < 0 ? 0 : l > 1 ? 1 : l;
+        h = h < 0 ? 0 : h > 1 ? 1 : h;
+        post[c] = (double)p;
+        if (lo)
+            lo[c] = (double)(l < p ? l : p);
+        if (hi)
+            hi[c] = (double)(h > p ? h : p);
+    }
+out:
+    scratch_free(&w);
+    return err;
 }
 
-/* Exact over cause sets of size <= 2 (an approximation of the full model). */
-static void enumerate2(const kf_kb *kb, const evidence *e, const double *prior, double *post)
+kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
+                       double *hi, bool *approx, long double *logpe)
 {
-    int nr = e->nr, np = e->np;
-    double *acc = kf_calloc((size_t)(nr + 1), sizeof *acc);
-    if (!acc)
-        return;
-    double leakq = 1 - kb->leak;
-    double total = 0;
-    /* empty set */
-    double w0 = pow(kb->leak, np);
-    total += w0;
-    for (int a = 0; a < nr; a++) {
-        double pa = prior[e->rel[a]];
-        for (int b = a; b < nr; b++) {
-            double pb = prior[e->rel[b]];
-            double w = pa / (1 - pa) * e->qneg[a];
-            if (b != a)
-                w *= pb / (1 - pb) * e->qneg[b];
-            for (int s = 0; s < np && w > 0; s++) {
-                double q = e->qpos[a * np + s];
-                if (b != a)
-                    q *= e->qpos[b * np + s];
-                w *= 1 - leakq * q;
+    int nc = kb->n_causes;
+    double *l = lo, *h = hi, *own = NULL;
+    long double lp = 0;
+    if (!l || !h) {
+        own = kf_malloc(2 * (size_t)(nc + 1) * sizeof *own);
+        if (!own)
+            return KF_ENOMEM;
+        l = own;
+        h = own + nc + 1;
+    }
+    const int *pos = ev->pos;
+    int np = ev->np;
+    int *keep = NULL;
+    ranked_f *rk = NULL;
+    kf_err err = KF_OK;
+    if (np > KF_EXACT_MAX) {
+        rk = kf_malloc((size_t)np * sizeof *rk);
+        keep = kf_malloc((size_t)np * sizeof *keep);
+        if (!rk || !keep) {
+            err = KF_ENOMEM;
+            goto out;
+        }
+        for (int i = 0; i < np; i++) {
+            rk[i].f = ev->pos[i];
+            rk[i].w = max_link(kb, ev->pos[i]);
+        }
+        qsort(rk, (size_t)np, sizeof *rk, by_link);
+        for (int i = 0; i < KF_EXACT_MAX; i++)
+            keep[i] = rk[i].f;
+        qsort(keep, KF_EXACT_MAX, sizeof *keep, cmp_int);
+        pos = keep;
+        np = KF_EXACT_MAX;
+    }
+    err = quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
+    if (err)
+        goto out;
+    bool ap = false;
+    if (rk) {
+        /* Each left-out present finding multiplies a cause's odds by a
+         * factor between prod (1-(1-leak)(1-p)) (the cause alone makes it)
+         * and 1/leak (nothing else could). */
+        double leak = kb->leak;
+        for (int c = 0; c < nc; c++) {
+            double lr_lo = 1, lr_hi = 1;
+            for (int i = KF_EXACT_MAX; i < ev->np; i++) {
+                double p = 0;
+                const kf_cause *k = &kb->causes[c];
+                for (int x = 0; x < k->n_links; x++)
+                    if (kb->links[k->links[x]].finding == rk[i].f)
+                        p = kb->links[k->links[x]].p;
+                lr_lo *= 1 - (1 - leak) * (1 - p);
+                lr_hi /= leak;
             }
-            total += w;
-            acc[a] += w;
-            if (b != a)
-                acc[b] += w;
+            double a = l[c] >= 1 ? INFINITY : l[c] / (1 - l[c]);
+            double b = h[c] >= 1 ? INFINITY : h[c] / (1 - h[c]);
+            a *= lr_lo;
+            b *= lr_hi;
+            l[c] = isinf(a) ? 1 : a / (1 + a);
+            h[c] = isinf(b) ? 1 : b / (1 + b);
         }
+        ap = true;
     }
-    for (int r = 0; r < nr; r++)
-        post[e->rel[r]] = total > 0 ? acc[r] / total : prior[e->rel[r]];
-    kf_free(acc);
+    for (int c = 0; c < nc; c++)
+        if (h[c] - l[c] > KF_EXACT_WIDTH)
+            ap = true;
+    if (approx)
+        *approx = ap;
+    if (logpe)
+        *logpe = lp;
+out:
+    kf_free(own);
+    kf_free(rk);
+    kf_free(keep);
+    return err;
 }
 
-/* One pass of the network with the given priors. */
-static bool posterior_pass(const kf_kb *kb, const evidence *e, const double *prior,
-                           const bool *want, double *post)
+kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post, double *lo,
+                             double *hi, bool *approx)
 {
-    for (int c = 0; c < kb->n_causes; c++)
-        post[c] = prior[c];
-    bool exact = quickscore(kb, e, prior, want, post);
-    if (!exact)
-        enumerate2(kb, e, prior, post);
-    return exact;
+    kf_evidence_set ev;
+    kf_err err = kf_evidence(kb, f, &ev);
+    if (err)
+        return err;
+    err = kf_posterior_ev(kb, &ev, post, lo, hi, approx, NULL);
+    kf_evidence_free(&ev);
+    return err;
 }
 
-bool kf_network_posterior(const kf_kb *kb, const kf_findings *f, const double *prior,
-                          double *post)
+kf_err kf_posterior(const kf_kb *kb, const kf_findings *f, double *post, bool *approx)
 {
-    evidence e;
-    bool trimmed;
-    if (!evidence_build(kb, f, &e, &trimmed)) {
-        for (int c = 0; c < kb->n_causes; c++)
-            post[c] = prior[c];
-        return false;
-    }
-    bool exact = posterior_pass(kb, &e, prior, NULL, post);
-    evidence_free(&e);
-    return exact && !trimmed;
-}
-
-/* How much a present habit raises the chance that a muscle it keeps short
- * is tight. */
-#define KF_KEEPS_STRENGTH 0.5
-
-bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post)
-{
-    evidence e;
-    bool trimmed;
-    double *prior = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *prior);
-    if (!prior || !evidence_build(kb, f, &e, &trimmed)) {
-        kf_free(prior);
-        for (int c = 0; c < kb->n_causes; c++)
-            post[c] = kb->causes[c].prior;
-        return false;
-    }
-    /* Habits act on the findings through the muscles they keep tight, a
-     * third layer the two-layer network lacks.  Pass 1 weighs the habits on
-     * what the person reports; pass 2 raises the prior of each muscle a
-     * likely habit keeps short, so "I mouse all day" lifts the lat without
-     * the lat explaining the mousing away. */
-    /* Pass 1 needs only the habits' posteriors. */
-    bool *habit = kf_calloc((size_t)kb->n_causes + 1, sizeof *habit);
-    if (!habit) {
-        evidence_free(&e);
-        kf_free(prior);
-        for (int c = 0; c < kb->n_causes; c++)
-            post[c] = kb->causes[c].prior;
-        return false;
-    }
-    for (int c = 0; c < kb->n_causes; c++) {
-        prior[c] = kb->causes[c].prior;
-        habit[c] = kb->causes[c].n_keeps > 0;
-    }
-    bool exact = posterior_pass(kb, &e, prior, habit, post);
-    kf_free(habit);
-    for (int h = 0; h < kb->n_causes; h++) {
-        const kf_cause *hc = &kb->causes[h];
-        if (!hc->n_keeps || post[h] <= hc->prior)
-            continue;
-        /* Only what the evidence added to the habit counts: a habit at its
-         * prior says nothing new about its muscles. */
-        double lift = (post[h] - hc->prior) / (1 - hc->prior);
-        for (int k = 0; k < hc->n_keeps; k++) {
-            int m = hc->keeps[k];
-            prior[m] = 1 - (1 - prior[m]) * (1 - KF_KEEPS_STRENGTH * lift);
-        }
-    }
-    /* Pass 2 gives every cause its posterior (pass 1 left the rest at
-     * their priors). */
-    exact = posterior_pass(kb, &e, prior, NULL, post) && exact;
-    evidence_free(&e);
-    kf_free(prior);
-    return exact && !trimmed;
+    return kf_posterior_interval(kb, f, post, NULL, NULL, approx);
 }
 
 /* ---------- ranking and explanation ---------- */
@@ -428,22 +619,30 @@ static bool explain(const kf_kb *kb, const kf_findings *f, kf_ranked *rk)
     return true;
 }
 
-int *kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,
-                            bool *exact)
+kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,
+                          int **order_out, bool *approx)
 {
+    *post_out = NULL;
+    *order_out = NULL;
     double *post = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *post);
     int *order = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *order);
     if (!post || !order) {
         kf_free(post);
         kf_free(order);
-        return NULL;
+        return KF_ENOMEM;
     }
-    *exact = kf_posterior(kb, f, post);
+    kf_err err = kf_posterior(kb, f, post, approx);
+    if (err) {
+        kf_free(post);
+        kf_free(order);
+        return err;
+    }
     for (int i = 0; i < kb->n_causes; i++)
         order[i] = i;
     qsort_r(order, (size_t)kb->n_causes, sizeof *order, by_post, post);
     *post_out = post;
-    return order;
+    *order_out = order;
+    return KF_OK;
 }
 
 /* ---------- consult ---------- */
@@ -480,13 +679,13 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
         return r;
     }
     double *post;
-    bool exact;
-    int *order = kf_posterior_order(kb, f, &post, &exact);
-    if (!order) {
+    int *order;
+    bool approx;
+    if (kf_posterior_order(kb, f, &post, &order, &approx) != KF_OK) {
         kf_result_free(r);
         return NULL;
     }
-    r->approximate = !exact;
+    r->approximate = approx;
     /* 3 to 5 causes: the top 3, then more while they still matter. */
     for (int i = 0; i < kb->n_causes && r->n_causes < KF_MAX_RANKED; i++) {
         double p = post[order[i]];
@@ -494,7 +693,7 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
             break;
         kf_ranked *rk = &r->causes[r->n_causes++];
         rk->cause = order[i];
-        rk->p = p;
+        rk->p = rk->p_lo = rk->p_hi = p;
         rk->kept_by = -1;
         if (!explain(kb, f, rk)) {
             kf_free(post);
@@ -502,6 +701,24 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
             kf_result_free(r);
             return NULL;
         }
+    }
+    /* An approximate answer shows the interval that holds the exact one. */
+    if (approx && r->n_causes) {
+        double *pp = kf_malloc(3 * (size_t)(kb->n_causes + 1) * sizeof *pp);
+        bool ap;
+        if (!pp || kf_posterior_interval(kb, f, pp, pp + kb->n_causes + 1,
+                                         pp + 2 * (kb->n_causes + 1), &ap) != KF_OK) {
+            kf_free(pp);
+            kf_free(post);
+            kf_free(order);
+            kf_result_free(r);
+            return NULL;
+        }
+        for (int i = 0; i < r->n_causes; i++) {
+            r->causes[i].p_lo = pp[kb->n_causes + 1 + r->causes[i].cause];
+            r->causes[i].p_hi = pp[2 * (kb->n_causes + 1) + r->causes[i].cause];
+        }
+        kf_free(pp);
     }
     /* A muscle kept tight by a likely habit: name the habit in the chain. */
     for (int i = 0; i < r->n_causes; i++) {
@@ -533,8 +750,13 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
     kf_plan_massage(kb, r);
     if (!r->leader_clear && r->triage < KF_TRIAGE_SOON) {
         r->next = kf_clarify_question(f);
-        if (r->next.kind == KF_Q_NONE)
-            r->next = kf_best_question(kb, f, post, order);
+        if (r->next.kind == KF_Q_NONE &&
+            kf_best_question(kb, f, post, order, &r->next) != KF_OK) {
+            kf_free(post);
+            kf_free(order);
+            kf_result_free(r);
+            return NULL;
+        }
     }
     kf_free(post);
     kf_free(order);

@@ -27,6 +27,7 @@ typedef struct {
 typedef struct {
     int        cause;
     double     p;            /* posterior probability this cause is present */
+    double     p_lo, p_hi;   /* an interval holding the exact posterior (= p when exact) */
     kf_side    side;         /* where to work on it */
     kf_reason *reasons;  int n_reasons;   /* strongest first */
     int        kept_by;      /* a reported habit cause that keeps this muscle tight, or -1 */
@@ -38,6 +39,16 @@ typedef struct {
     kf_side side;
 } kf_step;
 
+
+/* A step the plan left out for this person, and why (kb->techniques[t].
+ * not_for_why[person]). */
+typedef struct {
+    int       technique;
+    kf_person person;
+    int       instead;       /* the technique used in its place, or -1 */
+} kf_omit;
+
+#define KF_OMIT_ROOM 8
 
 typedef struct {
     kf_triage   triage;
@@ -51,27 +62,49 @@ typedef struct {
     bool        approximate;               /* too many findings for the exact posterior */
     bool        leader_clear;              /* the leading cause stands out */
     kf_findings findings;                  /* copy of the input */
+    unsigned    person;                    /* KF_PERSON_* bits read from the findings */
+    kf_omit     omitted[KF_OMIT_ROOM];  int n_omitted;   /* left out for this person */
+    int         first[3];  int n_first;    /* plan indexes of the first steps */
 } kf_result;
 
 #define KF_MAX_RANKED 5
 
-/* Runs a consultation.  Returns NULL only when out of memory. */
+/* Runs a consultation.  Returns NULL only when a computation failed (out
+ * of memory): the caller reports an error, never a guess. */
 kf_result *kf_consult(const kf_kb *kb, const kf_findings *f);
 void kf_result_free(kf_result *r);
 
-/* Posterior of every cause (array of kb->n_causes) given the findings.
- * Returns false when it had to approximate. */
-bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post);
+/* The evidence the network sees: present and absent findings, each sorted
+ * by id without repeats (unsure facts are not evidence). */
+typedef struct {
+    int *pos;  int np;
+    int *neg;  int nn;
+} kf_evidence_set;
 
-/* The two-layer noisy-OR network alone, with the given priors (array of
- * kb->n_causes); kf_posterior adds the habit -> muscle layer on top. */
-bool kf_network_posterior(const kf_kb *kb, const kf_findings *f, const double *prior,
-                          double *post);
+kf_err kf_evidence(const kf_kb *kb, const kf_findings *f, kf_evidence_set *ev);
+void   kf_evidence_free(kf_evidence_set *ev);
+
+/* Posterior of every cause (array of kb->n_causes) given the findings,
+ * in the model stated at the top of engine.c: for a habit, that it is
+ * present; for a muscle, that it is tight (from any source).  *approx is
+ * set when the answer is not exact to 1e-9 (more than 20 present findings,
+ * or rounding).  Errors: KF_ENOMEM.  `post` is untouched on error. */
+kf_err kf_posterior(const kf_kb *kb, const kf_findings *f, double *post, bool *approx);
+
+/* The same with an interval [lo, hi] that holds the exact posterior: equal
+ * to post (within 1e-9) when exact; lo/hi may be NULL. */
+kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post, double *lo,
+                             double *hi, bool *approx);
+
+/* From an evidence set; *logpe (may be NULL) is log P(evidence) in the
+ * model, so that P(f | E) = exp(logpe(E + f absent) - logpe(E)) gives the
+ * next question its probabilities. */
+kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
+                       double *hi, bool *approx, long double *logpe);
 
 /* Posterior of every cause and the causes ordered by it, highest first
- * (ties by id).  Both arrays are the caller's (kf_free); *exact is false
- * when the posterior is approximate.  NULL when out of memory. */
-int *kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,
-                        bool *exact);
+ * (ties by id).  Both arrays are the caller's (kf_free). */
+kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,
+                          int **order_out, bool *approx);
 
 #endif

@@ -210,8 +210,11 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
         oom(rep);
         goto out;
     }
-    if (r->triage < KF_TRIAGE_SOON)
-        qn = kf_next_question(q->kb, &f, asked, INTERVIEW_MAX_Q);
+    if (r->triage < KF_TRIAGE_SOON &&
+        kf_next_question(q->kb, &f, asked, INTERVIEW_MAX_Q, &qn) != KF_OK) {
+        oom(rep);
+        goto out;
+    }
     json_t *question = json_null(), *result = json_null();
     if (qn.kind != KF_Q_NONE) {
         question = kf_question_json(q->kb, &qn);
@@ -537,6 +540,70 @@ static int open_inside(const kf_http *s, const char *path, struct stat *st,
     return -1;
 }
 
+/* Does this Accept-Encoding take gzip?  A "gzip" or "*" token counts
+ * unless its q is 0 (RFC 9110 12.5.3); an explicit gzip token decides over
+ * "*".  No header means identity only. */
+static bool accepts_gzip(const char *ae)
+{
+    if (!ae)
+        return false;
+    int star = -1, gz = -1;
+    const char *p = ae;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *tok = p;
+        while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
+            p++;
+        size_t n = (size_t)(p - tok);
+        int ok = 1;
+        while (*p && *p != ',') {          /* parameters: only q matters */
+            if (*p == ';') {
+                p++;
+                while (*p == ' ' || *p == '\t')
+                    p++;
+                if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+                    const char *v = p + 2;
+                    /* q=0, q=0.0, q=0.000: zero; anything else: accepted */
+                    bool zero = *v == '0';
+                    for (v++; zero && *v && *v != ',' && *v != ';' && *v != ' '; v++)
+                        if (*v != '.' && *v != '0')
+                            zero = false;
+                    ok = !zero;
+                }
+                continue;
+            }
+            p++;
+        }
+        if (n == 4 && strncasecmp(tok, "gzip", 4) == 0)
+            gz = ok;
+        else if (n == 6 && strncasecmp(tok, "x-gzip", 6) == 0)
+            gz = gz < 0 ? ok : gz;
+        else if (n == 1 && *tok == '*')
+            star = ok;
+    }
+    return gz >= 0 ? gz == 1 : star == 1;
+}
+
+/* The precompressed copy `real`.gz (made by `make`, see the Makefile), when
+ * it is a regular file inside the web folder no older than the file itself;
+ * a stale or missing copy means the file is sent as it is. */
+static int open_gzip_twin(const kf_http *s, const char *real,
+                          const struct stat *orig, struct stat *gst)
+{
+    char gz[PATH_MAX], greal[PATH_MAX];
+    if ((size_t)snprintf(gz, sizeof gz, "%s.gz", real) >= sizeof gz)
+        return -1;
+    int fd = open_inside(s, gz, gst, greal);
+    if (fd < 0)
+        return -1;
+    if (strcmp(greal, gz) != 0 || gst->st_mtime < orig->st_mtime) {
+        close(fd);                    /* a link elsewhere, or out of date */
+        return -1;
+    }
+    return fd;
+}
+
 static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
                                     const char *url)
 {
@@ -561,6 +628,17 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
         return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
                           "no such file", NULL);
 
+    /* A file with a precompressed twin varies by Accept-Encoding, whether
+     * or not this request takes it, so caches keep the two apart. */
+    struct stat gst;
+    int gfd = open_gzip_twin(s, real, &st, &gst);
+    bool vary = gfd >= 0;
+    if (gfd >= 0 && !accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                              MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
+        close(gfd);
+        gfd = -1;
+    }
+
     char date[64];
     http_date(st.st_mtime, date, sizeof date);
     const char *ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -569,8 +647,16 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
     int status = MHD_HTTP_OK;
     if (ims && strcmp(ims, date) == 0) {
         close(fd);
+        if (gfd >= 0)
+            close(gfd);
+        gfd = -1;
         status = MHD_HTTP_NOT_MODIFIED;
         resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    } else if (gfd >= 0) {
+        close(fd);
+        resp = MHD_create_response_from_fd((size_t)gst.st_size, gfd);
+        if (!resp)
+            close(gfd);
     } else {
         resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
         if (!resp)
@@ -582,6 +668,10 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
      * changed, so an updated app is never served stale. */
     add_common_headers(resp, mime_type(real), "no-cache");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+    if (gfd >= 0)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    if (vary)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
     return send_response(conn, status, resp);
 }
 

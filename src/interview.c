@@ -349,7 +349,12 @@ int kf_cmd_interview(kf_cli *c, int argc, char **argv)
     int asked = 0;
     bool quit = false;
     for (;;) {
-        kf_question q = kf_next_question(kb, &f, asked, MAX_QUESTIONS);
+        kf_question q;
+        if (kf_next_question(kb, &f, asked, MAX_QUESTIONS, &q) != KF_OK) {
+            fprintf(stderr, "knotfinder interview: out of memory\n");
+            rc = KF_EXIT_INTERNAL;
+            goto out;
+        }
         if (q.kind == KF_Q_NONE) {
             kf_question_free(&q);
             break;

@@ -52,7 +52,7 @@ static void usage(FILE *out)
 "what is saved, and where:\n"
 "  ask, interview and the web app save each consultation (your words, what\n"
 "  was read from them, the result and the knowledge-base version); log and do\n"
-"  save check-ins.  Everything goes to one SQLite file (the journal):\n"
+"  save check-ins.  Everything goes to one SQLite file only you can read:\n"
 "  --db PATH, else $XDG_DATA_HOME/knotfinder/knotfinder.db, or\n"
 "  ~/.local/share/knotfinder/knotfinder.db when XDG_DATA_HOME is not set.\n"
 "  KNOTFINDER_NO_SAVE=1 saves no consultation.  export gives it all back.\n"

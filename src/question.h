@@ -24,10 +24,11 @@ typedef struct {
 } kf_question;
 
 /* The next interview question for the findings so far.  `asked` is how many
- * questions were already asked; after `max_q` it returns KF_Q_NONE.  The
+ * questions were already asked; after `max_q` it gives KF_Q_NONE.  Errors
+ * (KF_ENOMEM) leave *out KF_Q_NONE and must be reported.  The
  * screen array of the result is owned by the caller (kf_question_free). */
-kf_question kf_next_question(const kf_kb *kb, const kf_findings *f,
-                             int asked, int max_q);
+kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int max_q,
+                        kf_question *out);
 void kf_question_free(kf_question *q);
 
 
@@ -38,9 +39,10 @@ bool kf_leader_clear(const double *post, const int *order, int n);
 /* A question about an ambiguous reading not yet settled, or KF_Q_NONE. */
 kf_question kf_clarify_question(const kf_findings *f);
 
-/* The best yes/no question given the posterior and its order; kind
+/* The best yes/no question by exact expected information gain (question.c
+ * says which measure and why), given the posterior and its order; kind
  * KF_Q_NONE when nothing is worth asking. */
-kf_question kf_best_question(const kf_kb *kb, const kf_findings *f, const double *post,
-                             const int *order);
+kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *post,
+                        const int *order, kf_question *out);
 
 #endif

@@ -119,6 +119,102 @@ static void cap_first(char *s)
         *s = (char)toupper((unsigned char)*s);
 }
 
+/* What to do if a warning sign a person only asked or worried about turns
+ * out to be there: the most urgent level of the rules that name it. */
+static kf_triage hypo_level(const kf_kb *kb, int f)
+{
+    kf_triage best = KF_TRIAGE_SELF_CARE;
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *rf = &kb->redflags[i];
+        bool named = false;
+        for (int k = 0; k < rf->n_all && !named; k++)
+            named = rf->all[k] == f;
+        for (int k = 0; k < rf->n_any && !named; k++)
+            named = rf->any[k] == f;
+        if (named && rf->level > best)
+            best = rf->level;
+    }
+    return best;
+}
+
+static const char *hypo_advice(kf_triage t)
+{
+    switch (t) {
+    case KF_TRIAGE_EMERGENCY: return "call emergency services now";
+    case KF_TRIAGE_SOON:      return "see a doctor in the next day or two";
+    case KF_TRIAGE_MENTION:   return "mention it to your doctor";
+    default:                  return NULL;
+    }
+}
+
+/* One line: the warning signs only asked about, and what to do if they come. */
+static void hypo_line(const kf_kb *kb, const kf_findings *f, kf_buf *out, int width)
+{
+    kf_buf line;
+    kf_buf_init(&line);
+    kf_triage worst = KF_TRIAGE_SELF_CARE;
+    int shown = 0;
+    for (int i = 0; i < f->n_hypothetical; i++) {
+        kf_triage t = hypo_level(kb, f->hypothetical[i]);
+        if (t == KF_TRIAGE_SELF_CARE)
+            continue;
+        kf_buf_printf(&line, "%s%s", shown ? shown + 1 == f->n_hypothetical ? " or " : ", "
+                                           : "- you asked about, not said you have: ",
+                      kb->findings[f->hypothetical[i]].label);
+        worst = t > worst ? t : worst;
+        shown++;
+    }
+    if (shown) {
+        kf_buf_printf(&line, ". If you do have %s, %s.", shown > 1 ? "any of these" : "it",
+                      hypo_advice(worst));
+        kf_wrap(out, line.s, 2, width, 0);
+    }
+    kf_buf_free(&line);
+}
+
+void kf_cause_plain(const kf_kb *kb, int cause, char *out, size_t n)
+{
+    const kf_cause *c = &kb->causes[cause];
+    const char *name = c->name, *open = strchr(name, '(');
+    const char *close = open ? strrchr(open, ')') : NULL;
+    if (c->kind != KF_CAUSE_MUSCLE || !open || !close || open == name) {
+        snprintf(out, n, "%s%s", c->kind == KF_CAUSE_MUSCLE &&
+                 strncmp(name, "the ", 4) ? "the " : "", name);
+        return;
+    }
+    int latin = (int)(open - name);
+    while (latin > 0 && name[latin - 1] == ' ')
+        latin--;
+    const char *in = open + 1;
+    int inlen = (int)(close - in);
+    if (inlen > 4 && !strncmp(in, "the ", 4)) {
+        /* drop quotes: the "lat" -> the lat */
+        char plain[128];
+        int k = 0;
+        for (int i = 0; i < inlen && k + 1 < (int)sizeof plain; i++)
+            if (in[i] != '"')
+                plain[k++] = in[i];
+        plain[k] = '\0';
+        snprintf(out, n, "%s (%.*s)", plain, latin, name);
+    } else {
+        snprintf(out, n, "the %.*s (%.*s)", latin, name, inlen, in);
+    }
+}
+
+void kf_technique_short(const kf_kb *kb, int tech, char *out, size_t n)
+{
+    const kf_technique *t = &kb->techniques[tech];
+    const char *open = strstr(t->name, " (");
+    int len = open ? (int)(open - t->name) : (int)strlen(t->name);
+    if (t->kind == KF_TECH_HABIT || t->kind == KF_TECH_THERMAL || t->kind == KF_TECH_DOCTOR) {
+        snprintf(out, n, "\"%.*s\"", len, t->name);
+        return;
+    }
+    snprintf(out, n, "the %.*s", len, t->name);
+    if (n > 4)
+        out[4] = (char)tolower((unsigned char)out[4]);
+}
+
 void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_buf *out,
                     int width)
 {
@@ -148,6 +244,7 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                   "and spine\", \"the top of my left shoulder\", \"under my arm\". Saying what "
                   "you do most of the day (desk, phone, lifting, sleeping on one side) helps too.",
              2, width, 0);
+        hypo_line(kb, &r->findings, out, width);
         kf_buf_printf(out, "\n");
         kf_wrap(out, kf_disclaimer, 0, width, 0);
         kf_buf_free(&line);
@@ -166,10 +263,14 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
             kf_buf_puts(&line, "  <- ");
             quote_span(&line, text, x);
         }
-        if (x->alt >= 0)
+        if (x->alt >= 0 && x->note == KF_NOTE_SAFER)
+            kf_buf_printf(&line, " [read as the warning sign to be safe; it may be: %s]",
+                          kb->findings[x->alt].label);
+        else if (x->alt >= 0)
             kf_buf_printf(&line, " [or perhaps: %s]", kb->findings[x->alt].label);
         kf_wrap(out, line.s, 2, width, 0);
     }
+    hypo_line(kb, &r->findings, out, width);
     const kf_findings *f = &r->findings;
     if (f->age >= 0 || f->weeks_pregnant >= 0 || f->duration_days >= 0 || f->dominant) {
         line.len = 0;
@@ -423,6 +524,8 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             "side", side_json(x->side), "words", span_json(text, x), "origin", origin_name(x->origin));
         if (o && x->alt >= 0)
             json_object_set_new(o, "ambiguous_with", json_string(kb->findings[x->alt].id));
+        if (o && x->note == KF_NOTE_SAFER)
+            json_object_set_new(o, "note", json_string("safer_reading"));
         json_array_append_new(understood, o);
     }
     const kf_findings *f = &r->findings;
@@ -430,6 +533,19 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         "weeks_pregnant", int_or_null(f->weeks_pregnant),
         "duration_days", int_or_null(f->duration_days),
         "dominant_hand", f->dominant ? json_string(kf_side_name(f->dominant)) : json_null());
+    if (facts) {
+        char sx[2] = { f->sex, 0 };
+        json_object_set_new(facts, "sex", f->sex ? json_string(sx) : json_null());
+        json_object_set_new(facts, "nothing_understood", json_boolean(f->nothing_understood));
+    }
+    /* Findings only asked or worried about, and what to do if they come. */
+    json_t *hypo = json_array();
+    for (int i = 0; i < f->n_hypothetical; i++) {
+        int h = f->hypothetical[i];
+        const char *adv = hypo_advice(hypo_level(kb, h));
+        json_array_append_new(hypo, json_pack("{s:s,s:s,s:o}", "finding", kb->findings[h].id,
+            "label", kb->findings[h].label, "if_present", adv ? json_string(adv) : json_null()));
+    }
     json_t *causes = json_array();
     for (int i = 0; i < r->n_causes; i++) {
         const kf_ranked *rk = &r->causes[i];
@@ -450,6 +566,14 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             "score", rk->p, "side", side_json(rk->side), "where", where, "about", c->about,
             "kept_by", rk->kept_by >= 0 ? json_string(kb->causes[rk->kept_by].id) : json_null(),
             "reasons", reasons, "level", c->kind == KF_CAUSE_MIMIC ? kf_triage_id(c->level) : NULL));
+        /* A habit names the muscles it keeps short, so a picture can show
+         * them (their places are in "massage" or their own cause entry). */
+        if (c->n_keeps) {
+            json_t *keeps = json_array();
+            for (int k = 0; k < c->n_keeps; k++)
+                json_array_append_new(keeps, json_string(kb->causes[c->keeps[k]].id));
+            json_object_set_new(json_array_get(causes, json_array_size(causes) - 1), "keeps", keeps);
+        }
     }
     json_t *plan = json_array();
     for (int i = 0; i < r->n_plan; i++) {
@@ -472,17 +596,26 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             if (r->causes[k].cause == r->massage[i] && r->causes[k].n_reasons &&
                 r->causes[k].reasons[0].state == KF_PRESENT)
                 why = r->causes[k].reasons[0].why;
-        json_array_append_new(massage, json_pack("{s:s,s:s,s:o,s:s?}", "muscle", c->id,
-            "name", c->name, "side", side_json(r->massage_side[i]), "why", why));
+        json_t *mwhere = json_array();
+        for (int k = 0; k < c->n_where; k++)
+            json_array_append_new(mwhere, json_string(kb->regions[c->where[k]].id));
+        json_array_append_new(massage, json_pack("{s:s,s:s,s:o,s:s?,s:o}", "muscle", c->id,
+            "name", c->name, "side", side_json(r->massage_side[i]), "why", why,
+            "where", mwhere));
     }
     const char *msg = triage_banner(r->triage);
-    return json_pack("{s:s,s:{s:s,s:s,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
+    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
         "kb_version", kb->version,
         "triage", "level", kf_triage_id(r->triage), "message", msg, "flags", flags,
         "understood", understood, "facts", facts, "causes", causes, "plan", plan,
         "massage", massage, "next_question", kf_question_json(kb, &r->next),
         "unrecognised", r->unrecognised, "approximate", r->approximate,
         "leader_clear", r->leader_clear, "disclaimer", kf_disclaimer);
+    if (res)
+        json_object_set_new(res, "hypothetical", hypo);
+    else
+        json_decref(hypo);
+    return res;
 }
 
 /* ---------- findings from JSON ---------- */

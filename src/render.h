@@ -38,6 +38,16 @@ kf_err kf_findings_from_json(const kf_kb *kb, json_t *in, kf_findings *out,
  * `indent` spaces. */
 void kf_wrap(kf_buf *b, const char *s, int indent, int width, int col);
 
+/* A cause's name with the plain words first: 'latissimus dorsi (the "lat")'
+ * -> 'the lat (latissimus dorsi)'; 'serratus anterior (the rib muscles under
+ * the arm)' -> 'the rib muscles under the arm (serratus anterior)'; habits
+ * and names without a plain part as written.  Into out (size n). */
+void kf_cause_plain(const kf_kb *kb, int cause, char *out, size_t n);
+
+/* A technique's short name for a sentence: 'Lat pinch (needs a helper)' ->
+ * 'the lat pinch'; habit changes quoted ('"Switch hands and sides"'). */
+void kf_technique_short(const kf_kb *kb, int tech, char *out, size_t n);
+
 /* The sentence every result ends with. */
 extern const char *const kf_disclaimer;
 

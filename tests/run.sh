@@ -58,6 +58,7 @@ suite "knowledge base: check and vocabulary" python3 tests/kb/vocab.py build/kno
 suite "golden cases" run_if tests/golden/run.sh
 suite "golden CLI transcripts" run_if tests/golden/cli.sh
 suite "golden lexicon readings" run_if tests/golden/lexicon.sh
+suite "golden context readings" run_if tests/golden/lexicon.sh tests/golden/context.txt
 suite "article evaluation" tests/eval/check.sh
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do
@@ -74,6 +75,7 @@ if [ "$QUICK" -eq 0 ]; then
   suite "golden cases (ASan+UBSan)" run_if tests/golden/run.sh
   suite "golden CLI transcripts (ASan+UBSan)" run_if tests/golden/cli.sh
   suite "golden lexicon readings (ASan+UBSan)" run_if tests/golden/lexicon.sh
+  suite "golden context readings (ASan+UBSan)" run_if tests/golden/lexicon.sh tests/golden/context.txt
   suite "article evaluation (ASan+UBSan)" tests/eval/check.sh
   suite "HTTP API (ASan+UBSan)" run_if tests/api/run.sh
   suite "journal: shutdown under load (ASan+UBSan)" tests/journal/shutdown.sh
