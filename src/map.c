@@ -3,22 +3,45 @@
 
 #include <string.h>
 
-/* FNV-1a over 8 bytes at a time, then mixed: keys here are short words
- * and ids, so the loop runs once or twice. */
+/* Eight bytes at a time, multiplied and folded; the tail is read as one
+ * overlapping word (or, under 8 bytes, as two overlapping halves), so no
+ * byte loop and no memcpy call: keys here are short words and ids.  The
+ * length is mixed in first, so the overlap cannot make two keys alike. */
+static inline uint64_t load64(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
+static inline uint64_t load32(const char *s)
+{
+    uint32_t w;
+    memcpy(&w, s, 4);
+    return w;
+}
+
 static uint32_t hash_bytes(const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL ^ len;
-    while (len >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 1099511628211ULL;
-        h ^= h >> 29;
-        s += 8;
-        len -= 8;
-    }
-    uint64_t w = 0;
-    memcpy(&w, s, len);
-    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (len * 0xBF58476D1CE4E5B9ULL);
+    uint64_t w;
+    if (len >= 8) {
+        size_t i = 0;
+        for (; i + 8 < len; i += 8) {
+            h = (h ^ load64(s + i)) * 0xFF51AFD7ED558CCDULL;
+            h ^= h >> 32;
+        }
+        w = load64(s + len - 8);
+    } else if (len >= 4)
+        w = load32(s) | load32(s + len - 4) << 32;
+    else if (len)
+        w = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 |
+            (uint64_t)(unsigned char)s[len - 1] << 16;
+    else
+        w = 0;
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL;
+    h ^= h >> 29;
+    h *= 0x94D049BB133111EBULL;
     h ^= h >> 32;
     return (uint32_t)h;
 }
