@@ -66,7 +66,7 @@ static void test_lengths_and_bytes(void)
 static void test_out_of_memory_changes_nothing(void)
 {
     kf_map m = { 0 };
-    char keys[64][8];
+    char keys[64][16];
     for (int i = 0; i < 31; i++) {
         snprintf(keys[i], sizeof keys[i], "k%d", i);
         CHECK(kf_map_put(&m, keys[i], strlen(keys[i]), i));

@@ -170,7 +170,7 @@ static size_t random_text(char *s, size_t max)
         "\xff", "\xc3", "\xe2\x82", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a", " ",
     };
     size_t n = 0;
-    while (n + 8 < max) {
+    while (n + 10 < max) {       /* room for the longest piece and the NUL */
         const char *p = pieces[next() % KF_ARRAY_LEN(pieces)];
         size_t l = strlen(p);
         memcpy(s + n, p, l);
