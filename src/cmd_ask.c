@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "journal.h"
 #include "render.h"
+#include "render_json.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -96,13 +97,16 @@ int kf_cmd_ask(kf_cli *c, int argc, char **argv)
         goto out;
     }
     if (json) {
-        json_t *j = kf_result_json(kb, r, text);
-        if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) < 0) {
-            fprintf(stderr, "knotfinder ask: cannot write JSON\n");
+        size_t n = 0;
+        const char *why = NULL;
+        char *s = kf_result_dump(kb, r, text, KF_JO_INDENT(2) | KF_JO_ASCII | KF_JO_EOL,
+                                 &n, &why);
+        if (!s || fwrite(s, 1, n, stdout) != n) {
+            fprintf(stderr, "knotfinder ask: cannot write JSON%s%s\n", why ? ": " : "",
+                    why ? why : "");
             rc = KF_EXIT_INTERNAL;
         }
-        fputc('\n', stdout);
-        json_decref(j);
+        kf_free(s);
     } else {
         kf_buf out;
         kf_buf_init(&out);
