@@ -814,17 +814,18 @@
 
   function firstStep(r, s) {
     var dose = s.dose ? firstSentence(s.dose).replace(/\s*\([^)]*\)/g, '') : '';
-    var forName = s.for_name ? plainName(s.for_name) :
+    /* The cause it serves, unless it is the one the sentence above names. */
+    var lead = (r.causes || [])[0];
+    var forName = lead && s['for'] === lead.id ? '' : s.for_name ? plainName(s.for_name) :
       s['for'] ? plainName(causeName(r, s['for']), (causeById(r, s['for']) || {}).kind) : '';
     var li = h('li', { 'class': 'kf-first-step', 'data-kf': 'first-step', 'data-technique': s.technique,
                        'data-side': s.side || null, 'data-for': s['for'] || null }, [
       h('h3', { text: s.name || words(s.technique) }),
       dose || forName || s.side ? h('p', { 'class': 'kf-first-dose' }, [
-        s.side ? h('span', { 'class': 'kf-first-side', text: sentence(sideText(s.side)) + ' · ' }) : null, dose,
+        s.side ? h('span', { 'class': 'kf-first-side', text: (s.side === 'both' ? 'Both sides' : sentence(s.side)) + ' · ' }) : null, dose,
         forName ? h('span', { 'class': 'kf-first-for', text: (dose ? ' — for ' : 'For ') + forName }) : null]) : null
     ]);
     if (s.timer && Number(s.timer.work_s) > 0) addTimer(li, s);
-    else if (s.kind === 'habit') li.appendChild(h('p', { 'class': 'kf-first-notimer kf-muted', text: 'No timer: a change to make through the day.' }));
     return li;
   }
 
