@@ -483,6 +483,10 @@
       box.appendChild(h('p', { 'class': 'kf-banner-msg', text: r && (r.unrecognised || !(r.causes || []).length)
         ? 'I could not read where it hurts from what you wrote, so I cannot say whether self-care is safe. Answer the warning-sign questions below, and say where it hurts.'
         : 'You skipped the warning-sign questions, so I cannot say whether self-care is safe. Please answer them below.' }));
+      var screen = t.screen || [];
+      if (screen.length) box.appendChild(h('ul', { 'class': 'kf-screen' }, screen.map(function (s) {
+        return h('li', { 'data-finding': s.finding, text: s.text });
+      })));
     } else if (flags.length) {
       /* Self-care levels: one line, the details a tap away. */
       box.appendChild(h('details', { 'class': 'kf-banner-more' }, [
