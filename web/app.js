@@ -483,10 +483,8 @@
       box.appendChild(h('p', { 'class': 'kf-banner-msg', text: r && (r.unrecognised || !(r.causes || []).length)
         ? 'I could not read where it hurts from what you wrote, so I cannot say whether self-care is safe. Answer the warning-sign questions below, and say where it hurts.'
         : 'You skipped the warning-sign questions, so I cannot say whether self-care is safe. Please answer them below.' }));
-      var screen = t.screen || [];
-      if (screen.length) box.appendChild(h('ul', { 'class': 'kf-screen' }, screen.map(function (s) {
-        return h('li', { 'data-finding': s.finding, text: s.text });
-      })));
+      /* The screen's questions (t.screen, or the interview's) follow as a
+       * form to answer: see screenAgain. */
     } else if (flags.length) {
       /* Self-care levels: one line, the details a tap away. */
       box.appendChild(h('details', { 'class': 'kf-banner-more' }, [
@@ -607,6 +605,24 @@
       return fromHabit(c);
     }
     if (only) return tell(only) || local(only);
+    /* The consultation's own sentence names a muscle: the picture shows
+     * that one, so the words and the picture tell one story. */
+    var named = namedMuscle(r);
+    if (named) {
+      var np = placeOf(named);
+      if (np && np.where.some(function (id) { return KF.BodyMap.isDrawn(id); })) {
+        var nc = causeById(r, named), t = String(r.cause_sentence).toLowerCase();
+        var hb = causes.filter(function (c) {
+          return ((c.keeps || []).indexOf(named) >= 0 || (nc && nc.kept_by === c.id)) &&
+                 t.indexOf(shortName(c.name).toLowerCase()) >= 0;
+        })[0] || (nc && nc.kept_by ? causeById(r, nc.kept_by) : null);
+        np.side = np.side || (hb && hb.side) || '';
+        var nl = (nc ? linkOf(nc, pain, np.where) : null) || (hb ? linkOf(hb, pain, np.where) : null);
+        if (awayZones(np.where, np.side, pain).length || nl)
+          return { muscles: [np], cause: named, habit: hb, link: nl };
+        return { muscles: [np], cause: named, habit: null, link: null, local: true };
+      }
+    }
     function local(c) {
       var p = placeOf(c.id);
       if (!p || !p.where.some(function (id) { return KF.BodyMap.isDrawn(id); })) return null;
@@ -629,6 +645,31 @@
   function placeWords(id) {
     var l = regionLabel(id);
     return /^the /.test(l) ? l : 'the spot ' + l;
+  }
+  /* The muscle the consultation's cause_sentence names, if any: the one
+   * whose name comes first in it. */
+  function namedMuscle(r) {
+    var t = typeof r.cause_sentence === 'string' ? r.cause_sentence.toLowerCase() : '';
+    if (!t) return null;
+    /* "It hurts <place> because <the cause>...": the place is not the cause. */
+    var bc = t.indexOf(' because ');
+    if (bc >= 0) t = t.slice(bc + 9);
+    var best = null;
+    var cands = (r.causes || []).filter(function (c) { return c.kind === 'muscle'; })
+      .map(function (c) { return { id: c.id, name: c.name }; })
+      .concat((r.massage || []).map(function (m) { return { id: m.muscle, name: m.name }; }));
+    cands.forEach(function (c) {
+      var names = [shortName(c.name)];
+      var m = /\(([^)]*)\)/.exec(c.name || '');
+      if (m && /^the /.test(m[1])) names.push(m[1].replace(/["“”]/g, ''));  /* a nickname, not a place */
+      names.forEach(function (n) {
+        n = n.toLowerCase().trim();
+        if (n.length < 4) return;
+        var at = t.indexOf(n);
+        if (at >= 0 && (!best || at < best.at)) best = { id: c.id, at: at };
+      });
+    });
+    return best ? best.id : null;
   }
   function shortName(name) { return String(name || '').replace(/\s*\(.*\)\s*$/, ''); }
   /* The everyday name: 'latissimus dorsi (the "lat")' -> 'the lat';
