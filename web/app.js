@@ -683,10 +683,14 @@
   }
 
   /* The picture's caption: one plain sentence. */
-  function storyCaption(st) {
+  function storyCaption(st, r) {
     if (!st) return '';
     var m = st.muscles[0];
     var name = sentence(plainName(m.name, 'muscle'));
+    /* A cause other than the one the first screen names is said to be one too. */
+    var lead = r && (r.causes || [])[0];
+    if (lead && st.cause !== lead.id && !(st.habit && st.habit.id === lead.id) && namedMuscle(r) !== st.cause)
+      name = 'Also likely: ' + plainName(m.name, 'muscle');
     if (st.local) return name + ' sits right where it hurts: the knot is in the muscle itself.';
     var kept = st.habit ? ', kept short by ' + lowerFirst(shortName(st.habit.name)) + ',' : '';
     if (!st.link) return name + kept + ' is marked in blue.';
@@ -720,7 +724,7 @@
                             'data-cause': st ? st.cause : '', 'data-habit': st && st.habit ? st.habit.id : null,
                             'data-pain': painId });
     fig.appendChild(svg);
-    var caption = massage ? 'The numbers match the table.' : storyCaption(st) || svg.kfSentence;
+    var caption = massage ? 'The numbers match the table.' : storyCaption(st, r) || svg.kfSentence;
     fig.appendChild(h('figcaption', {}, [
       h('span', { 'class': 'kf-picture-words', text: caption }),
       h('span', { 'class': 'kf-legend' }, [
