@@ -580,7 +580,10 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
         }
         kf_free(pp);
     }
-    /* A muscle kept tight by a likely habit: name the habit in the chain. */
+    /* A muscle kept tight by a likely habit: name the habit in the chain,
+     * but only a habit the person said they have (one of its own `reports`
+     * findings of strength `often` or more is present): a habit inferred from the pain alone is a guess
+     * to ask about, not a fact to state. */
     for (int i = 0; i < r->n_causes; i++) {
         kf_ranked *rk = &r->causes[i];
         if (kb->causes[rk->cause].kind != KF_CAUSE_MUSCLE)
@@ -588,6 +591,16 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
         double best = 0.15;
         for (int h = 0; h < kb->n_causes; h++) {
             const kf_cause *hc = &kb->causes[h];
+            bool said = false;
+            for (int l = 0; l < hc->n_links && !said; l++) {
+                const kf_link *ln = &kb->links[hc->links[l]];
+                /* its telling report, not a circumstance such as being a
+                 * teen or doing a lot of sport */
+                said = ln->mech == KF_MECH_REPORTS && ln->p >= kb->strengths[1] &&
+                       kf_findings_has(f, ln->finding);
+            }
+            if (!said)
+                continue;
             for (int j = 0; j < hc->n_keeps; j++)
                 if (hc->keeps[j] == rk->cause && post[h] > best) {
                     best = post[h];
