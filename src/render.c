@@ -624,7 +624,11 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                           kb->findings[r->next.alt].label);
         else
             kf_buf_puts(&line, kf_question_text(kb, &r->next));
-        kf_buf_puts(&line, " (knotfinder interview asks it)");
+        kf_wrap(out, line.s, 2, width, 0);
+        line.len = 0;
+        if (r->next.kind == KF_Q_FINDING && kb->findings[r->next.finding].why_ask)
+            kf_buf_printf(&line, "Why I ask: %s ", kb->findings[r->next.finding].why_ask);
+        kf_buf_puts(&line, "(knotfinder interview asks it)");
         kf_wrap(out, line.s, 2, width, 0);
     }
     kf_buf_puts(out, "\n");
@@ -724,8 +728,9 @@ json_t *kf_question_json(const kf_kb *kb, const kf_question *q)
             "finding", a->id, "label", a->label, "finding", b->id, "label", b->label);
     }
     case KF_Q_FINDING:
-        return json_pack("{s:s,s:s,s:s,s:f}", "kind", "finding",
-            "finding", kb->findings[q->finding].id, "text", text, "gain", q->gain);
+        return json_pack("{s:s,s:s,s:s,s:f,s:s?}", "kind", "finding",
+            "finding", kb->findings[q->finding].id, "text", text, "gain", q->gain,
+            "why", kb->findings[q->finding].why_ask);
     default:
         return json_null();
     }
