@@ -1202,9 +1202,8 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     int first1 = r->after->n_plan ? r->after->plan[0].technique : -1;
     bool new_lead = r->before->n_causes && r->after->n_causes &&
                     r->before->causes[0].cause != r->after->causes[0].cause;
-    (void)new_lead;
     if (first1 >= 0 && first1 != first0 &&
-        (ch = new_change(r, KF_CHANGE_LEADER, cap))) {
+        (ch = new_change(r, new_lead ? KF_CHANGE_LEADER : KF_CHANGE_PLAN_ADD, cap))) {
         const kf_step *st = &r->after->plan[0];
         int cz = st->cause >= 0 ? st->cause
                  : r->after->n_causes ? r->after->causes[0].cause : -1;
