@@ -422,12 +422,22 @@ static const char *mech_verb(kf_mechanism m, bool plural)
 
 /* Whether a muscle's name is a plural ("rhomboids", "scalenes", "gluteal
  * muscles"; not "biceps", "triceps"). */
-static bool plural_name(const char *name)
+static bool plural_name(const char *name, const char *plain)
 {
+    size_t pn = strcspn(plain, "(");
+    for (size_t i = 0; i + 8 <= pn; i++)
+        if (!strncmp(plain + i, " muscles", 8))
+            return true;
     size_t n = strcspn(name, "(");
     while (n > 0 && name[n - 1] == ' ')
         n--;
     return n > 2 && name[n - 1] == 's' && name[n - 2] != 'p' && name[n - 2] != 's';
+}
+
+/* "between the spine and the shoulder blade", "at the back of the neck". */
+static void place_words(kf_buf *b, const char *label)
+{
+    kf_buf_printf(b, "%s%s", strncmp(label, "the ", 4) ? "" : "at ", label);
 }
 
 /* The score in words; for the leader, "the best fit so far" below 0.5. */
@@ -485,14 +495,15 @@ void kf_cause_sentence(const kf_kb *kb, const kf_result *r, kf_buf *b, int named
         named[0] = muscle;
         named[1] = habit;
         kf_cause_plain(kb, muscle, nm, sizeof nm);
-        kf_buf_printf(b, "It hurts %s because %s", kb->regions[kb->findings[ln->finding].region].label,
-                      nm);
+        kf_buf_puts(b, "It hurts ");
+        place_words(b, kb->regions[kb->findings[ln->finding].region].label);
+        kf_buf_printf(b, " because %s", nm);
         if (habit >= 0) {
             kf_cause_plain(kb, habit, hn, sizeof hn);
             kf_buf_printf(b, ", kept short by %s,", hn);
         }
         double mp = ranked_p(r, muscle) > lp ? ranked_p(r, muscle) : lp;
-        kf_buf_printf(b, " %s (%s).", mech_verb(ln->mech, plural_name(kb->causes[muscle].name)),
+        kf_buf_printf(b, " %s (%s).", mech_verb(ln->mech, plural_name(kb->causes[muscle].name, nm)),
                       lead_word(mp));
         return;
     }
@@ -619,10 +630,13 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     if (r->next.kind == KF_Q_FINDING || r->next.kind == KF_Q_CLARIFY) {
         kf_buf_puts(out, "\nOne question\n");
         line.len = 0;
-        if (r->next.kind == KF_Q_CLARIFY)
-            kf_buf_printf(&line, "Is it %s, or %s?", kb->findings[r->next.finding].label,
-                          kb->findings[r->next.alt].label);
-        else
+        if (r->next.kind == KF_Q_CLARIFY) {
+            const kf_finding_def *a = &kb->findings[r->next.finding],
+                                 *c = &kb->findings[r->next.alt];
+            kf_buf_printf(&line, "Where exactly: %s, or %s?",
+                          a->region >= 0 ? kb->regions[a->region].label : a->label,
+                          c->region >= 0 ? kb->regions[c->region].label : c->label);
+        } else
             kf_buf_puts(&line, kf_question_text(kb, &r->next));
         kf_wrap(out, line.s, 2, width, 0);
         line.len = 0;
