@@ -1117,7 +1117,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         ch->finding = x->finding;
         if (!strcmp(id, "relief_short") && x->state == KF_PRESENT)
             kf_buf_puts(&b, "Work on the sore spot itself brought relief that faded "
-                        "within the day. The knot is then usually only the symptom: a "
+                        "within hours. The knot is then usually only the symptom: a "
                         "muscle elsewhere keeps pulling on it, so the muscles that pull "
                         "from a distance move up.");
         else if (!strcmp(id, "relief_short"))
