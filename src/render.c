@@ -213,7 +213,8 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
         }
         if (x->alt >= 0)
             kf_buf_printf(&line, " [or perhaps: %s]", kb->findings[x->alt].label);
-        kf_wrap(out, line.s, 2, width, 0);
+        kf_buf_puts(out, "  ");
+        kf_wrap(out, line.s, 4, width, 2);
     }
     const kf_findings *f = &r->findings;
     if (f->age >= 0 || f->weeks_pregnant >= 0 || f->duration_days >= 0 || f->dominant) {
@@ -252,7 +253,7 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
         if (c->kind == KF_CAUSE_MIMIC)
             kf_buf_puts(&line, " [needs a doctor]");
         kf_buf_puts(out, "  ");
-        kf_wrap(out, line.s, 6, width, 2);
+        kf_wrap(out, line.s, 5, width, 2);
         /* What the cause is: for the leader, the others keep to their why. */
         if (c->about && i == 0)
             kf_wrap(out, c->about, 5, width, 0);
