@@ -150,11 +150,14 @@ static bool in_list(json_t *arr, const char *id)
     return false;
 }
 
-/* Simulates an interview answered from the case's own text: a question whose
- * finding the text supports is answered yes, one it contradicts no, the
- * rest "not sure".  Returns the interview's findings; *asked is the count. */
-static void simulate_interview(const kf_kb *kb, const kf_findings *said, kf_findings *f,
-                               int *asked)
+/* Simulates an interview: the opening question is answered with the case's
+ * own words (`said`, its "text"); every other question from what the person
+ * knows (`truth`: the text and, when the case has one, its fuller "story"):
+ * a question whose finding that supports is answered yes, one it
+ * contradicts no, the rest "not sure".  Returns the interview's findings;
+ * *asked is the count. */
+static void simulate_interview(const kf_kb *kb, const kf_findings *said,
+                               const kf_findings *truth, kf_findings *f, int *asked)
 {
     *asked = 0;
     for (int guard = 0; guard < 32; guard++) {
@@ -187,19 +190,19 @@ static void simulate_interview(const kf_kb *kb, const kf_findings *said, kf_find
             }
         } else if (q.kind == KF_Q_SCREEN) {
             for (int i = 0; i < q.n_screen; i++) {
-                const kf_fact *s = kf_findings_get(said, q.screen[i]);
+                const kf_fact *s = kf_findings_get(truth, q.screen[i]);
                 x.finding = q.screen[i];
                 x.state = s ? s->state : KF_UNSURE;
                 x.side = s ? s->side : KF_SIDE_NONE;
                 kf_findings_add(f, &x);
             }
         } else if (q.kind == KF_Q_CLARIFY) {
-            const kf_fact *s = kf_findings_get(said, q.alt);
+            const kf_fact *s = kf_findings_get(truth, q.alt);
             x.finding = q.alt;
             x.state = s ? s->state : KF_UNSURE;
             kf_findings_add(f, &x);
         } else {
-            const kf_fact *s = kf_findings_get(said, q.finding);
+            const kf_fact *s = kf_findings_get(truth, q.finding);
             x.finding = q.finding;
             x.state = s ? s->state : KF_UNSURE;
             x.side = s ? s->side : KF_SIDE_NONE;
@@ -265,13 +268,29 @@ int kf_cmd_eval(kf_cli *c, int argc, char **argv)
             rc = KF_EXIT_INPUT;
             continue;
         }
-        kf_findings said, f;
+        kf_findings said, f, truth;
         kf_findings_init(&said);
         kf_findings_init(&f);
+        kf_findings_init(&truth);
         kf_text_read(kb, text, strlen(text), &said, NULL);
+        /* An optional "story": more facts than the opening words, for the
+         * simulated person to answer questions from. */
+        const char *story = json_string_value(json_object_get(cs, "story"));
+        if (story) {
+            size_t ln = strlen(text) + strlen(story) + 3;
+            char *all = kf_malloc(ln);
+            if (all) {
+                snprintf(all, ln, "%s. %s", text, story);
+                kf_text_read(kb, all, strlen(all), &truth, NULL);
+                kf_free(all);
+            }
+        }
+        if (!story || truth.n == 0)
+            kf_findings_copy(&truth, &said);
         int asked = 0;
         if (interview)
-            simulate_interview(kb, &said, &f, &asked);
+            simulate_interview(kb, &said, &truth, &f, &asked);
+        kf_findings_free(&truth);
         kf_result *r = f.oom ? NULL : kf_consult(kb, interview ? &f : &said);
         if (!r) {
             kf_result_free(r);

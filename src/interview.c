@@ -93,6 +93,71 @@ static answer classify(const char *s)
     return ANS_WORDS;
 }
 
+/* An answer in words: its leading yes / no / partly / not sure, and where
+ * the rest of the words start.  "yes, really sore on the right" -> YES,
+ * rest "really sore on the right"; "not really, I try to sit up straight"
+ * -> NO.  ANS_WORDS when no such opening is there. */
+typedef enum { LEAD_NONE, LEAD_YES, LEAD_NO, LEAD_PARTLY, LEAD_UNSURE } lead_t;
+
+static lead_t leading(const char *s, const char **rest)
+{
+    static const struct { const char *w; lead_t a; } open[] = {
+        /* longest first where one starts another */
+        { "not really", LEAD_NO }, { "not at all", LEAD_NO }, { "not much", LEAD_NO },
+        { "not that i know", LEAD_UNSURE }, { "not sure", LEAD_UNSURE },
+        { "no", LEAD_NO }, { "nope", LEAD_NO }, { "nah", LEAD_NO }, { "never", LEAD_NO },
+        { "i don't", LEAD_NO }, { "i dont", LEAD_NO }, { "i do not", LEAD_NO },
+        { "i don't know", LEAD_UNSURE }, { "i dont know", LEAD_UNSURE },
+        { "don't know", LEAD_UNSURE }, { "dont know", LEAD_UNSURE }, { "dunno", LEAD_UNSURE },
+        { "maybe", LEAD_UNSURE }, { "perhaps", LEAD_UNSURE }, { "unsure", LEAD_UNSURE },
+        { "yes", LEAD_YES }, { "yeah", LEAD_YES }, { "yep", LEAD_YES }, { "yup", LEAD_YES },
+        { "yea", LEAD_YES }, { "definitely", LEAD_YES }, { "absolutely", LEAD_YES },
+        { "very much", LEAD_YES }, { "i do", LEAD_YES }, { "it is", LEAD_YES },
+        { "it does", LEAD_YES }, { "sure", LEAD_YES }, { "correct", LEAD_YES },
+        { "a lot", LEAD_YES }, { "always", LEAD_YES }, { "often", LEAD_YES },
+        { "partly", LEAD_PARTLY }, { "a bit", LEAD_PARTLY }, { "a little", LEAD_PARTLY },
+        { "kind of", LEAD_PARTLY }, { "kinda", LEAD_PARTLY }, { "sort of", LEAD_PARTLY },
+        { "somewhat", LEAD_PARTLY }, { "sometimes", LEAD_PARTLY }, { "slightly", LEAD_PARTLY },
+        { "a little bit", LEAD_PARTLY },
+    };
+    *rest = s;
+    size_t best = 0;
+    lead_t a = LEAD_NONE;
+    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++) {
+        size_t n = strlen(open[i].w);
+        /* whole words only: "no" is not "normal", "yes" ends the word */
+        if (n > best && !strncasecmp(s, open[i].w, n) &&
+            !isalnum((unsigned char)s[n]) && s[n] != '\'') {
+            best = n;
+            a = open[i].a;
+        }
+    }
+    if (a == LEAD_NONE)
+        return a;
+    const char *p = s + best;
+    while (*p && (isspace((unsigned char)*p) || strchr(",.;:!-", *p)))
+        p++;
+    *rest = p;
+    return a;
+}
+
+/* A side said in words: "on the right", "left side", "both". */
+static kf_side side_in(const char *s)
+{
+    kf_side side = KF_SIDE_NONE;
+    for (const char *p = s; *p; p++) {
+        if (p != s && isalnum((unsigned char)p[-1]))
+            continue;
+        if (!strncasecmp(p, "left", 4) && !isalnum((unsigned char)p[4]))
+            side |= KF_SIDE_LEFT;
+        else if (!strncasecmp(p, "right", 5) && !isalnum((unsigned char)p[5]))
+            side |= KF_SIDE_RIGHT;
+        else if (!strncasecmp(p, "both", 4) && !isalnum((unsigned char)p[4]))
+            side = KF_SIDE_BOTH;
+    }
+    return side;
+}
+
 static void add(kf_findings *f, int finding, kf_state st, kf_side side)
 {
     kf_fact x = { .finding = finding, .state = st, .side = side, .origin = KF_FROM_ANSWER,
@@ -102,8 +167,19 @@ static void add(kf_findings *f, int finding, kf_state st, kf_side side)
 
 /* Reads free words into `f` (as text findings); returns the fact about
  * `want` they gave, if any. */
+static const kf_fact *read_words_skip(const kf_kb *kb, const char *s, kf_findings *f,
+                                      kf_findings *scratch, int want, int skip);
+
 static const kf_fact *read_words(const kf_kb *kb, const char *s, kf_findings *f,
                                  kf_findings *scratch, int want)
+{
+    return read_words_skip(kb, s, f, scratch, want, -1);
+}
+
+/* The same, leaving out what the words say about `skip` (the question's own
+ * finding, when the answer already said yes or no to it). */
+static const kf_fact *read_words_skip(const kf_kb *kb, const char *s, kf_findings *f,
+                                      kf_findings *scratch, int want, int skip)
 {
     kf_findings_free(scratch);
     kf_findings_init(scratch);
@@ -114,6 +190,14 @@ static const kf_fact *read_words(const kf_kb *kb, const char *s, kf_findings *f,
     kf_buf_free(&err);
     for (int i = 0; i < scratch->n; i++) {
         kf_fact x = scratch->v[i];
+        if (skip >= 0 && (x.finding == skip || x.alt == skip))
+            continue;
+        /* What a person answered to a question stands: words given to a
+         * later question do not overturn it. */
+        const kf_fact *had = kf_findings_get(f, x.finding);
+        if (had && had->origin == KF_FROM_ANSWER && had->state != KF_UNSURE &&
+            had->state != x.state)
+            continue;
         x.start = -1;           /* the span points into the answer, not the seed */
         x.origin = KF_FROM_ANSWER;
         kf_findings_add(f, &x);
@@ -286,21 +370,54 @@ static bool ask_one(const kf_kb *kb, const kf_question *q, kf_findings *f, kf_fi
     }
     case KF_Q_FINDING: {
         wrap_print(kf_question_text(kb, q), 2, qcol);
+        if (kb->findings[q->finding].why_ask) {
+            char why[512];
+            snprintf(why, sizeof why, "(Why I ask: %s)", kb->findings[q->finding].why_ask);
+            wrap_print(why, 2, 0);
+        }
         const char *s = ask_line(in, "[yes / no / not sure, or your own words] ");
         if (!s || is_quit(s))
             return false;
         const kf_fact *was = kf_findings_get(f, q->finding);
         kf_side side = was ? was->side : KF_SIDE_NONE;
+        const kf_finding_def *d = &kb->findings[q->finding];
         switch (classify(s)) {
         case ANS_YES:    add(f, q->finding, KF_PRESENT, side); break;
         case ANS_NO:     add(f, q->finding, KF_ABSENT, KF_SIDE_NONE); break;
         case ANS_UNSURE: add(f, q->finding, KF_UNSURE, KF_SIDE_NONE); break;
         case ANS_WORDS: {
-            const kf_fact *got = read_words(kb, s, f, scratch, q->finding);
-            if (!got)
-                add(f, q->finding, KF_UNSURE, KF_SIDE_NONE);
+            /* yes / no / partly / not sure, plus whatever else the words say */
+            const char *rest;
+            lead_t lead = leading(s, &rest);
+            if (lead == LEAD_NONE) {
+                const kf_fact *got = read_words(kb, s, f, scratch, q->finding);
+                if (!got)
+                    add(f, q->finding, KF_UNSURE, KF_SIDE_NONE);
+                break;
+            }
+            kf_side said = side_in(rest);
+            if (*rest)
+                read_words_skip(kb, rest, f, scratch, -1, q->finding);
+            kf_state st = lead == LEAD_NO ? KF_ABSENT : lead == LEAD_UNSURE ? KF_UNSURE
+                                                                           : KF_PRESENT;
+            add(f, q->finding, st, st == KF_PRESENT && d->sided ? (said ? said : side)
+                                                                : KF_SIDE_NONE);
+            if (lead == LEAD_PARTLY)
+                printf("  (taken as yes, to a degree)\n");
             break;
         }
+        }
+        /* Which hand, which side: asked when a yes to a one-sided habit (the
+         * mouse, the side you sleep on, the arm that carries) has none. */
+        const kf_fact *now = kf_findings_get(f, q->finding);
+        if (now && now->state == KF_PRESENT && d->sided && !now->side &&
+            d->kind == KF_FIND_HABIT) {
+            const char *w = ask_line(in, "  Which side: left, right or both? ");
+            if (!w || is_quit(w))
+                return false;
+            kf_side sd = side_in(w);
+            if (sd)
+                add(f, q->finding, KF_PRESENT, sd);
         }
         return true;
     }

@@ -556,6 +556,7 @@ typedef struct {
     bool    honest;
     double  relief;        /* hours, < 0 unknown */
     int     pain_before, pain;
+    bool    generic;       /* the plain word "massage": not aimed at a cause */
 } try_t;
 
 typedef enum { EFF_UNCLEAR, EFF_NONE, EFF_SHORT, EFF_HELPED, EFF_LASTING } effect;
@@ -608,6 +609,7 @@ static bool add_try(const char *w, void *p)
     (*a->tries)[(*a->nt)++] = (try_t){
         .tech = t, .ci = a->ci, .region = a->region, .side = a->c->side,
         .honest = !a->c->stopped_early, .relief = a->c->relief_hours,
+        .generic = !strcmp(w, "massage"),
         .pain_before = a->pain_before, .pain = a->c->pain,
     };
     return true;
@@ -620,15 +622,21 @@ typedef struct {
     bool         massage;
 } worse_ctx;
 
-static kf_tech_record *tech_record(kf_followup *fu, int tech)
+static kf_tech_record *tech_record_of(kf_followup *fu, int tech, bool generic)
 {
     for (int i = 0; i < fu->n_techs; i++)
-        if (fu->techs[i].technique == tech)
+        if (fu->techs[i].technique == tech && fu->techs[i].generic == generic)
             return &fu->techs[i];
     kf_tech_record *r = &fu->techs[fu->n_techs++];
     memset(r, 0, sizeof *r);
     r->technique = tech;
+    r->generic = generic;
     return r;
+}
+
+static kf_tech_record *tech_record(kf_followup *fu, int tech)
+{
+    return tech_record_of(fu, tech, false);
 }
 
 static bool add_worse(const char *w, void *p)
@@ -642,7 +650,7 @@ static bool add_worse(const char *w, void *p)
         x->massage = true;
     int t = word_technique(x->kb, w);
     if (t >= 0)
-        tech_record(x->fu, t)->worse++;
+        tech_record_of(x->fu, t, !strcmp(w, "massage"))->worse++;
     return true;
 }
 
@@ -679,7 +687,7 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
 {
     memset(fu, 0, sizeof *fu);
     kf_findings_init(&fu->add);
-    fu->techs = kf_calloc((size_t)kb->n_techniques + 1, sizeof *fu->techs);
+    fu->techs = kf_calloc((size_t)kb->n_techniques + 2, sizeof *fu->techs);
     try_t *tries = NULL;
     int nt = 0, cap = 0;
     kf_err e = KF_OK;
@@ -762,7 +770,7 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
         if (!tr->honest)
             continue;
         effect ef = try_effect(kb, tr);
-        kf_tech_record *rec = tech_record(fu, tr->tech);
+        kf_tech_record *rec = tech_record_of(fu, tr->tech, tr->generic);
         rec->tries++;
         if (tr->relief >= 0) {
             rec->relief_sum += tr->relief;
@@ -779,9 +787,8 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
             continue;
         const kf_technique *tq = &kb->techniques[tr->tech];
         bool timed = tr->relief >= 0;
-        if (tq->relief_finding >= 0 && timed) {
+        if (tq->relief_finding >= 0 && timed && !tr->generic)
             rec->timed++;
-        }
         bool local = tq->sore_spot ||
                      (tq->kind == KF_TECH_THERAPIST && tr->region >= 0);
         if (local && ef == EFF_SHORT) {
@@ -802,13 +809,13 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
     for (int i = 0; i < fu->n_techs; i++) {
         kf_tech_record *rec = &fu->techs[i];
         const kf_technique *tq = &kb->techniques[rec->technique];
-        if (tq->relief_finding < 0 || !rec->timed)
+        if (tq->relief_finding < 0 || !rec->timed || rec->generic)
             continue;
         int skip = rec->timed > kb->relief_trials ? rec->timed - kb->relief_trials : 0;
         int seen = 0, slot = 0;
         for (int k = 0; k < nt && slot < kb->relief_trials; k++) {
             const try_t *tr = &tries[k];
-            if (tr->tech != rec->technique || !tr->honest || tr->relief < 0)
+            if (tr->tech != rec->technique || tr->generic || !tr->honest || tr->relief < 0)
                 continue;
             if (seen++ < skip)
                 continue;
@@ -1117,7 +1124,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         ch->finding = x->finding;
         if (!strcmp(id, "relief_short") && x->state == KF_PRESENT)
             kf_buf_puts(&b, "Work on the sore spot itself brought relief that faded "
-                        "within the day. The knot is then usually only the symptom: a "
+                        "within hours. The knot is then usually only the symptom: a "
                         "muscle elsewhere keeps pulling on it, so the muscles that pull "
                         "from a distance move up.");
         else if (!strcmp(id, "relief_short"))
@@ -1125,8 +1132,8 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                         "more, so the cause may well be right where it hurts.");
         else if (!strcmp(id, "massage_no_help") && x->state == KF_PRESENT)
             kf_buf_puts(&b, "Massage has not brought lasting relief, which points to "
-                        "muscles the massage did not reach: tell the therapist which "
-                        "ones to work on (the list below).");
+                        "muscles the massage did not reach: ask the therapist to work on "
+                        "the muscles that act from elsewhere (plan --full lists them).");
         else if (!strcmp(id, "massage_no_help"))
             kf_buf_puts(&b, "Massage helped for a day or more: keep telling the "
                         "therapist which muscles to work on.");
@@ -1202,9 +1209,8 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     int first1 = r->after->n_plan ? r->after->plan[0].technique : -1;
     bool new_lead = r->before->n_causes && r->after->n_causes &&
                     r->before->causes[0].cause != r->after->causes[0].cause;
-    (void)new_lead;
     if (first1 >= 0 && first1 != first0 &&
-        (ch = new_change(r, KF_CHANGE_LEADER, cap))) {
+        (ch = new_change(r, new_lead ? KF_CHANGE_LEADER : KF_CHANGE_PLAN_ADD, cap))) {
         const kf_step *st = &r->after->plan[0];
         int cz = st->cause >= 0 ? st->cause
                  : r->after->n_causes ? r->after->causes[0].cause : -1;
@@ -1466,7 +1472,7 @@ void kf_revision_text(const kf_kb *kb, const kf_revision *r, kf_buf *out,
         if (!t->tries)
             continue;
         kf_buf_printf(&line, "%s %s x%d", shown ? ";" : ":",
-                      kb->techniques[t->technique].id, t->tries);
+                      t->generic ? "massage" : kb->techniques[t->technique].id, t->tries);
         if (t->relief_n) {
             kf_buf_puts(&line, " (relief ");
             hours_words(&line, t->relief_sum / t->relief_n);
@@ -1529,7 +1535,8 @@ json_t *kf_revision_json(const kf_kb *kb, const kf_revision *r)
     for (int i = 0; i < r->fu.n_techs; i++) {
         const kf_tech_record *t = &r->fu.techs[i];
         json_array_append_new(techs, json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:o,s:b}",
-            "technique", kb->techniques[t->technique].id, "tries", t->tries,
+            "technique", t->generic ? "massage" : kb->techniques[t->technique].id,
+            "tries", t->tries,
             "short_relief", t->short_relief, "lasting", t->lasting,
             "helped", t->helped, "no_change", t->no_change, "worse", t->worse,
             "mean_relief_hours", t->relief_n ? json_real(t->relief_sum / t->relief_n)

@@ -95,6 +95,8 @@ typedef struct {
     int    relief_n;
     bool   demoted;        /* no change after KF_TRIES_NO_CHANGE tries */
     int    timed;          /* honest tries with a relief time */
+    bool   generic;        /* the plain word "massage" (technique is then the KB's
+                              therapeutic_massage, but it was not aimed at a cause) */
     int    relief_present, relief_absent;   /* relief_after_<T> findings made */
 } kf_tech_record;
 

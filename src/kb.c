@@ -567,7 +567,8 @@ static void need_source(loader *L, const block *b)
 
 static const char *const allowed_keys[][16] = {
     /* region */    { "label", "view", "sided", "near", "source", NULL },
-    /* finding */   { "label", "question", "kind", "sided", "both_of", "source", NULL },
+    /* finding */   { "label", "question", "why_ask", "kind", "sided", "both_of", "source",
+                      NULL },
     /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
                       "keeps_tight", "kept_by", "source", "refers", "pulls", "local",
                       "sign", "reports", NULL },
@@ -813,6 +814,9 @@ static void build_findings(loader *L)
             f->label = b->id;
         }
         f->question = get(b, "question", NULL);
+        f->why_ask = get(b, "why_ask", &line);
+        if (f->why_ask && !f->question)
+            err_at(L, b->file, line, "finding %s: why_ask needs a question", b->id);
         f->kind = (kf_finding_kind)parse_enum(L, b, "kind", finding_kinds,
                                               (int)KF_ARRAY_LEN(finding_kinds), false,
                                               KF_FIND_SYMPTOM);

@@ -55,6 +55,7 @@ typedef struct {
     const char     *id;
     const char     *label;
     const char     *question;        /* may be NULL: not asked in interviews */
+    const char     *why_ask;         /* "why I ask", one short sentence, or NULL */
     kf_finding_kind kind;
     bool            sided;
     int             region;          /* for pain_<region> findings, else -1 */

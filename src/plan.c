@@ -328,8 +328,9 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
     if (lead >= 0) {
         const kf_cause *c = &kb->causes[lead];
         if (c->kind == KF_CAUSE_MUSCLE) {
-            take(&x, lead, lead_side, 2, AIMED, sore_leads);
+            /* Kept short by a habit: the aimed work, then the habit's fix. */
             int kb_by = r->causes[lead_i].kept_by;
+            take(&x, lead, lead_side, kb_by >= 0 ? 1 : 2, AIMED, sore_leads);
             if (kb_by >= 0)
                 take(&x, kb_by, lead_side, 1, 0, false);
             take(&x, lead, lead_side, 1, 0, sore_leads);

@@ -285,7 +285,8 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                           kb->findings[x->alt].label);
         else if (x->alt >= 0)
             kf_buf_printf(&line, " [or perhaps: %s]", kb->findings[x->alt].label);
-        kf_wrap(out, line.s, 2, width, 0);
+        kf_buf_puts(out, "  ");
+        kf_wrap(out, line.s, 4, width, 2);
     }
     hypo_line(kb, &r->findings, out, width);
     const kf_findings *f = &r->findings;
@@ -325,7 +326,7 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
         if (c->kind == KF_CAUSE_MIMIC)
             kf_buf_puts(&line, " [needs a doctor]");
         kf_buf_puts(out, "  ");
-        kf_wrap(out, line.s, 6, width, 2);
+        kf_wrap(out, line.s, 5, width, 2);
         /* What the cause is: for the leader, the others keep to their why. */
         if (c->about && i == 0)
             kf_wrap(out, c->about, 5, width, 0);
@@ -498,12 +499,22 @@ static const char *mech_verb(kf_mechanism m, bool plural)
 
 /* Whether a muscle's name is a plural ("rhomboids", "scalenes", "gluteal
  * muscles"; not "biceps", "triceps"). */
-static bool plural_name(const char *name)
+static bool plural_name(const char *name, const char *plain)
 {
+    size_t pn = strcspn(plain, "(");
+    for (size_t i = 0; i + 8 <= pn; i++)
+        if (!strncmp(plain + i, " muscles", 8))
+            return true;
     size_t n = strcspn(name, "(");
     while (n > 0 && name[n - 1] == ' ')
         n--;
     return n > 2 && name[n - 1] == 's' && name[n - 2] != 'p' && name[n - 2] != 's';
+}
+
+/* "between the spine and the shoulder blade", "at the back of the neck". */
+static void place_words(kf_buf *b, const char *label)
+{
+    kf_buf_printf(b, "%s%s", strncmp(label, "the ", 4) ? "" : "at ", label);
 }
 
 /* The score in words; for the leader, "the best fit so far" below 0.5. */
@@ -561,14 +572,15 @@ void kf_cause_sentence(const kf_kb *kb, const kf_result *r, kf_buf *b, int named
         named[0] = muscle;
         named[1] = habit;
         kf_cause_plain(kb, muscle, nm, sizeof nm);
-        kf_buf_printf(b, "It hurts %s because %s", kb->regions[kb->findings[ln->finding].region].label,
-                      nm);
+        kf_buf_puts(b, "It hurts ");
+        place_words(b, kb->regions[kb->findings[ln->finding].region].label);
+        kf_buf_printf(b, " because %s", nm);
         if (habit >= 0) {
             kf_cause_plain(kb, habit, hn, sizeof hn);
             kf_buf_printf(b, ", kept short by %s,", hn);
         }
         double mp = ranked_p(r, muscle) > lp ? ranked_p(r, muscle) : lp;
-        kf_buf_printf(b, " %s (%s).", mech_verb(ln->mech, plural_name(kb->causes[muscle].name)),
+        kf_buf_printf(b, " %s (%s).", mech_verb(ln->mech, plural_name(kb->causes[muscle].name, nm)),
                       lead_word(mp));
         return;
     }
@@ -705,12 +717,19 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     if (r->next.kind == KF_Q_FINDING || r->next.kind == KF_Q_CLARIFY) {
         kf_buf_puts(out, "\nOne question\n");
         line.len = 0;
-        if (r->next.kind == KF_Q_CLARIFY)
-            kf_buf_printf(&line, "Is it %s, or %s?", kb->findings[r->next.finding].label,
-                          kb->findings[r->next.alt].label);
-        else
+        if (r->next.kind == KF_Q_CLARIFY) {
+            const kf_finding_def *a = &kb->findings[r->next.finding],
+                                 *c = &kb->findings[r->next.alt];
+            kf_buf_printf(&line, "Where exactly: %s, or %s?",
+                          a->region >= 0 ? kb->regions[a->region].label : a->label,
+                          c->region >= 0 ? kb->regions[c->region].label : c->label);
+        } else
             kf_buf_puts(&line, kf_question_text(kb, &r->next));
-        kf_buf_puts(&line, " (knotfinder interview asks it)");
+        kf_wrap(out, line.s, 2, width, 0);
+        line.len = 0;
+        if (r->next.kind == KF_Q_FINDING && kb->findings[r->next.finding].why_ask)
+            kf_buf_printf(&line, "Why I ask: %s ", kb->findings[r->next.finding].why_ask);
+        kf_buf_puts(&line, "(knotfinder interview asks it)");
         kf_wrap(out, line.s, 2, width, 0);
     }
     kf_buf_puts(out, "\n");
@@ -810,8 +829,9 @@ json_t *kf_question_json(const kf_kb *kb, const kf_question *q)
             "finding", a->id, "label", a->label, "finding", b->id, "label", b->label);
     }
     case KF_Q_FINDING:
-        return json_pack("{s:s,s:s,s:s,s:f}", "kind", "finding",
-            "finding", kb->findings[q->finding].id, "text", text, "gain", q->gain);
+        return json_pack("{s:s,s:s,s:s,s:f,s:s?}", "kind", "finding",
+            "finding", kb->findings[q->finding].id, "text", text, "gain", q->gain,
+            "why", kb->findings[q->finding].why_ask);
     default:
         return json_null();
     }

@@ -66,9 +66,26 @@ echo "$main" | sed '$d'
 # The short answer: length at 80 columns and the first steps.
 short=$(python3 tests/eval/short_answer.py "$BIN" "$CASES")
 echo "$short" | sed '$d'
-last1=$(echo "$main" | tail -n 1); last2=$(echo "$short" | tail -n 1)
-p=$(( ${last1%% passed*} + ${last2%% passed*} ))
-f1=${last1#*, }; f2=${last2#*, }
-f=$(( ${f1%% failed*} + ${f2%% failed*} ))
+# Stories: the simulated person answers from a fuller story than the opening
+# words, so a question can gain something; hit@1 before and after questions.
+story=$(python3 - "$BIN" tests/eval/story_cases.jsonl <<'PY'
+import json, subprocess, sys
+b, c = sys.argv[1], sys.argv[2]
+a = json.loads(subprocess.run([b, "eval", "--json", c], capture_output=True, text=True).stdout)
+i = json.loads(subprocess.run([b, "eval", "--json", "--interview", c], capture_output=True,
+                              text=True).stdout)
+print("stories:   cases %d hit@1 %.2f before questions, %.2f after (%.2f questions)" %
+      (a["cases"], a["hit1"], i["hit1"], i["mean_questions"]))
+ok = i["hit1"] >= a["hit1"] and i["triage_unsafe"] == 0
+print("%s questions on the stories do no worse than the opening words (%.2f >= %.2f)" %
+      ("ok  " if ok else "FAIL", i["hit1"], a["hit1"]))
+print("%d passed, %d failed" % (ok, not ok))
+PY
+)
+echo "$story" | sed '$d'
+last1=$(echo "$main" | tail -n 1); last2=$(echo "$short" | tail -n 1); last3=$(echo "$story" | tail -n 1)
+p=$(( ${last1%% passed*} + ${last2%% passed*} + ${last3%% passed*} ))
+f1=${last1#*, }; f2=${last2#*, }; f3=${last3#*, }
+f=$(( ${f1%% failed*} + ${f2%% failed*} + ${f3%% failed*} ))
 echo "$p passed, $f failed"
 [ "$f" -eq 0 ]

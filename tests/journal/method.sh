@@ -59,6 +59,8 @@ planj
 check "generic massage: massage_no_help learnt" py "any(f['id']=='massage_no_help' and f['state']=='present' for f in j['followups'])"
 check "generic massage: no finding about a cause it was aimed at" \
   py "not any(f['id'].startswith('relief_after_therapeutic') for f in j['followups'])"
+check "generic massage is recorded as massage, not therapeutic massage aimed at the cause" \
+  py "[t['technique'] for t in j['techniques']] == ['massage']"
 
 # 5. Worse after heat -> cold; worse after cold -> heat.
 fresh heat

@@ -178,6 +178,81 @@ static const kf_fact *fact(const kf_kb *kb, const kf_findings *f, const char *id
     return kf_findings_get(f, kf_kb_finding(kb, id));
 }
 
+/* The follow-up and person keys of a technique: generated findings and
+ * links, and clear errors. */
+static void test_kb_followup_and_person_keys(void)
+{
+    static const char *const base =
+        "[region r]\nlabel = r\nview = back\nsource = s\n"
+        "[cause m]\nkind = muscle\nname = m\nprior = 0.1\nabout = x\nsource = s\n"
+        "local = pain_r often\ntreat = t\n"
+        "[cause n]\nkind = muscle\nname = n\nprior = 0.1\nabout = x\nsource = s\n"
+        "pulls = pain_r often\ntreat = t\n";
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s[technique t]\nname = T\nkind = release\nstep = Do.\n"
+             "source = s\nworks_on = n\nrelief = sometimes\n"
+             "not_for = thin_bones, teen | Not for you.\n"
+             "[technique b]\nname = B\nkind = release\nstep = Do.\nsource = s\n"
+             "works_on = sore_spot\n", base);
+    kf_kb *kb = NULL;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    CHECK_INT(kf_kb_load_text("ok.kb", buf, strlen(buf), &kb, &errs), KF_OK);
+    if (kb) {
+        int t = kf_kb_technique(kb, "t"), f1 = kf_kb_finding(kb, "relief_after_t");
+        CHECK(f1 >= 0 && kb->techniques[t].relief_finding == f1);
+        CHECK(kf_kb_finding(kb, "relief_after_t_3") == f1 + 2);
+        CHECK(kb->findings[f1].kind == KF_FIND_FOLLOWUP);
+        /* linked from n (what it works on), not from m */
+        bool from_n = false, from_m = false;
+        for (int q = kb->flink_first[f1]; q < kb->flink_first[f1 + 1]; q++) {
+            const kf_link *ln = &kb->links[kb->flink[q]];
+            from_n |= ln->cause == kf_kb_cause(kb, "n") && ln->p == kb->strengths[2];
+            from_m |= ln->cause == kf_kb_cause(kb, "m");
+        }
+        CHECK(from_n && !from_m);
+        /* the sore spot of region r: linked from m (tight right there) only */
+        int fs = kf_kb_finding(kb, "relief_after_sore_spot_r");
+        CHECK(fs >= 0);
+        bool sm = false, sn = false;
+        for (int q = kb->flink_first[fs]; fs >= 0 && q < kb->flink_first[fs + 1]; q++) {
+            sm |= kb->links[kb->flink[q]].cause == kf_kb_cause(kb, "m");
+            sn |= kb->links[kb->flink[q]].cause == kf_kb_cause(kb, "n");
+        }
+        CHECK(sm && !sn);
+        CHECK(kb->techniques[t].not_for == ((1u << KF_PERSON_THIN_BONES) | (1u << KF_PERSON_TEEN)));
+        CHECK_STR(kb->techniques[t].not_for_why[KF_PERSON_TEEN], "Not for you.");
+        kf_kb_free(kb);
+    }
+    kf_buf_free(&errs);
+    snprintf(buf, sizeof buf, "%s[technique t]\nname = T\nkind = release\nstep = Do.\n"
+             "source = s\nnot_for = elderly | x\n", base);
+    char *e = load_errors(buf);
+    CHECK_CONTAINS(e, "not_for: 'elderly' is not one of thin_bones");
+    free(e);
+    snprintf(buf, sizeof buf, "%s[technique t]\nname = T\nkind = release\nstep = Do.\n"
+             "source = s\nnot_for = teen\n", base);
+    e = load_errors(buf);
+    CHECK_CONTAINS(e, "not_for needs 'PERSON[, PERSON] | why'");
+    free(e);
+    snprintf(buf, sizeof buf, "%s[technique t]\nname = T\nkind = release\nstep = Do.\n"
+             "source = s\nrelief = often\ninstead = t\n", base);
+    e = load_errors(buf);
+    CHECK_CONTAINS(e, "'relief' needs a works_on list");
+    CHECK_CONTAINS(e, "'instead' needs a not_for");
+    free(e);
+    snprintf(buf, sizeof buf, "%s[technique t]\nname = T\nkind = release\nstep = Do.\n"
+             "source = s\nworks_on = nobody\nwhen = no_such_finding\n", base);
+    e = load_errors(buf);
+    CHECK_CONTAINS(e, "unknown cause 'nobody'");
+    CHECK_CONTAINS(e, "unknown finding 'no_such_finding'");
+    free(e);
+    snprintf(buf, sizeof buf, "[scale]\nrelief_hours = 0.5\nsource = s\n%s", base);
+    e = load_errors(buf);
+    CHECK_CONTAINS(e, "scale 'relief_hours' must be a number from 1 to 336");
+    free(e);
+}
+
 static void test_text_reader(void)
 {
     kf_kb *kb = mini();
@@ -415,6 +490,7 @@ int main(void)
     RUN(test_kb_errors_name_file_and_line);
     RUN(test_kb_load_dir_errors);
     RUN(test_kb_oom_changes_nothing);
+    RUN(test_kb_followup_and_person_keys);
     RUN(test_text_reader);
     RUN(test_text_numbers_and_sides);
     RUN(test_text_bad_input);
