@@ -16,6 +16,7 @@
 
 #include <microhttpd.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +32,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -59,6 +61,10 @@ struct kf_http {
     size_t             web_root_len;
     int                port;
     int                body_deadline_s;  /* a POST body must be in by then */
+    bool               save;        /* consultations are kept in the journal */
+    kf_http_gate_cfg   gate;        /* who may ask (kf_http_gate) */
+    char               bind[256];   /* the --bind address, for the gate */
+    char               token[33];   /* the journal's token, or "" */
     char               url[INET6_ADDRSTRLEN + 32];
 };
 
@@ -100,17 +106,30 @@ static void reply_json(kf_http_reply *rep, json_t *v)
     rep->status = MHD_HTTP_OK;
 }
 
-/* The input both POST endpoints share: {"text", "findings", "dominant_hand"}.
- * On success fills `f` and `*text` (borrowed from the body, may be NULL);
- * otherwise sets the error reply and returns false. */
+/* The input both POST endpoints share: {"text", "findings", "dominant_hand",
+ * "save"}.  On success fills `f` and `*text` (borrowed from the body, may be
+ * NULL), and clears *save when the body says "save": false; otherwise sets
+ * the error reply and returns false. */
 static bool read_input(const kf_http_req *q, kf_http_reply *rep,
-                       kf_findings *f, const char **text)
+                       kf_findings *f, const char **text, bool *save)
 {
     *text = NULL;
     if (!json_is_object(q->body)) {
         kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
                       "the body must be a JSON object");
         return false;
+    }
+    /* "save": false keeps this consultation out of the journal. */
+    json_t *sv = json_object_get(q->body, "save");
+    if (sv && !json_is_null(sv)) {
+        if (!json_is_boolean(sv)) {
+            kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
+                          "\"save\" must be true or false");
+            return false;
+        }
+        if (json_is_false(sv))
+            *save = false;
+        json_object_del(q->body, "save");
     }
     kf_buf err;
     kf_buf_init(&err);
@@ -144,11 +163,15 @@ static bool read_input(const kf_http_req *q, kf_http_reply *rep,
     return rep->status < 400;
 }
 
-/* Every consultation is saved to the journal (docs/JOURNAL.md) unless
- * KNOTFINDER_NO_SAVE is set; a failure to save is logged, and the person
- * still gets the answer. */
-static void save_result(const kf_http_req *q, const char *text, const kf_result *r)
+/* A consultation is saved to the journal (docs/JOURNAL.md) when the request
+ * may save (kf_http_req.may_save: no --no-save, no "save": false, the token
+ * when one is needed); a failure to save is logged, and the person still
+ * gets the answer. */
+static void save_result(const kf_http_req *q, bool save, const char *text,
+                        const kf_result *r)
 {
+    if (!save)
+        return;
     kf_buf err;
     kf_buf_init(&err);
     if (kf_journal_http_save(q, text, r, &err) != KF_OK)
@@ -163,11 +186,12 @@ static void h_consult(const kf_http_req *q, kf_http_reply *rep)
     kf_findings f;
     kf_findings_init(&f);
     const char *text;
-    if (read_input(q, rep, &f, &text)) {
+    bool save = q->may_save;
+    if (read_input(q, rep, &f, &text, &save)) {
         kf_result *r = kf_consult(q->kb, &f);
         if (r) {
             reply_json(rep, kf_result_json(q->kb, r, text));
-            save_result(q, text, r);
+            save_result(q, save, text, r);
         } else
             oom(rep);
         kf_result_free(r);
@@ -203,7 +227,8 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
     const char *text;
     kf_result *r = NULL;
     kf_question qn = { .kind = KF_Q_NONE };
-    if (!read_input(q, rep, &f, &text))
+    bool save = q->may_save;
+    if (!read_input(q, rep, &f, &text, &save))
         goto out;
     r = kf_consult(q->kb, &f);
     if (!r) {
@@ -218,7 +243,7 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
         asked++;
     } else {
         result = kf_result_json(q->kb, r, text);
-        save_result(q, text, r);
+        save_result(q, save, text, r);
     }
     json_t *found = kf_findings_json(q->kb, &f);
     if (!question || !result || !found) {
@@ -738,6 +763,144 @@ static void cache_put(http_cache *c, const kf_http_route *rt, const char *key,
     kf_free(old);
 }
 
+/* ---- the gate --------------------------------------------------------- */
+
+/* Does `name` (a host name or address, no port) name this server? */
+static bool host_name_ok(const kf_http_gate_cfg *g, const char *name, size_t n)
+{
+    static const char *const loop[] = { "127.0.0.1", "localhost", "[::1]" };
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < KF_ARRAY_LEN(loop); i++)
+        if (strlen(loop[i]) == n && strncasecmp(name, loop[i], n) == 0)
+            return true;
+    if (g->bind && *g->bind) {
+        size_t b = strlen(g->bind);
+        bool v6 = strchr(g->bind, ':') != NULL;
+        if (!v6 && b == n && strncasecmp(name, g->bind, n) == 0)
+            return true;
+        if (v6 && n == b + 2 && name[0] == '[' && name[n - 1] == ']' &&
+            strncasecmp(name + 1, g->bind, b) == 0)
+            return true;
+    }
+    if (g->any_host) {
+        /* Any name, as long as it is one: letters, digits, '.', '-', or
+         * a bracketed IPv6 address. */
+        bool br = name[0] == '[';
+        if (br && name[n - 1] != ']')
+            return false;
+        for (size_t i = br; i < n - br; i++) {
+            unsigned char c = (unsigned char)name[i];
+            if (!(isalnum(c) || c == '.' || c == '-' || (br && c == ':')))
+                return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+bool kf_http_host_ok(const kf_http_gate_cfg *g, const char *host)
+{
+    if (!host)
+        return false;
+    size_t len = strlen(host);
+    const char *colon;
+    if (host[0] == '[') {
+        const char *end = strchr(host, ']');
+        if (!end)
+            return false;
+        colon = end[1] == ':' ? end + 1 : end[1] == '\0' ? NULL : host - 1;
+        if (colon == host - 1)
+            return false;                    /* "[::1]x" */
+    } else {
+        colon = strchr(host, ':');
+        if (colon && strchr(colon + 1, ':'))
+            return false;                    /* a bare IPv6 address */
+    }
+    size_t name_len = colon ? (size_t)(colon - host) : len;
+    int port = 80;
+    if (colon) {
+        const char *p = colon + 1;
+        size_t nd = strspn(p, "0123456789");
+        if (nd == 0 || nd > 5 || p[nd] != '\0')
+            return false;
+        port = atoi(p);
+    }
+    return port == g->port && host_name_ok(g, host, name_len);
+}
+
+/* Compares two strings in time that depends only on their lengths. */
+static bool same_secret(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    unsigned char d = n != m;
+    for (size_t i = 0; i < n && i < m; i++)
+        d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+int kf_http_gate(const kf_http_gate_cfg *g, const kf_http_gate_req *r,
+                 const char **code, char *why, size_t whysz)
+{
+    const char *url = r->url ? r->url : "";
+    if (r->host && !kf_http_host_ok(g, r->host)) {
+        *code = "wrong_host";
+        snprintf(why, whysz, "this server answers only requests addressed to it "
+                 "(http://127.0.0.1:%d/ or http://localhost:%d/%s%s), not to "
+                 "'%.100s': a web page that points another name at this "
+                 "computer is refused", g->port, g->port,
+                 g->bind && *g->bind && !g->any_host ? ", or " : "",
+                 g->bind && *g->bind && !g->any_host ? g->bind : "", r->host);
+        return 421;
+    }
+    bool api = strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0;
+    if (!api)
+        return 0;
+    if (r->fetch_site && strcmp(r->fetch_site, "same-origin") != 0 &&
+        strcmp(r->fetch_site, "none") != 0) {
+        *code = "cross_site";
+        snprintf(why, whysz, "a request from another site (Sec-Fetch-Site: "
+                 "%.40s) is refused: only knotfinder's own page may use its API",
+                 r->fetch_site);
+        return 403;
+    }
+    if (r->origin) {
+        bool ok = strncmp(r->origin, "http://", 7) == 0 &&
+                  !strchr(r->origin + 7, '/') &&
+                  kf_http_host_ok(g, r->origin + 7);
+        if (!ok) {
+            *code = "cross_site";
+            snprintf(why, whysz, "a request from the page at %.100s is refused: "
+                     "only knotfinder's own page may use its API", r->origin);
+            return 403;
+        }
+    }
+    if (g->token && *g->token && strncmp(url, "/api/v1/journal", 15) == 0 &&
+        (url[15] == '\0' || url[15] == '/' || url[15] == '.') &&
+        !(r->token && same_secret(r->token, g->token))) {
+        *code = "token_required";
+        snprintf(why, whysz, "%s: this server can be reached from other "
+                 "computers, so the journal needs the token it printed when it "
+                 "started (open the address it printed, with its #token=...)",
+                 r->token ? "wrong token" : "no token");
+        return 401;
+    }
+    return 0;
+}
+
+/* Fills the gate's view of a request from its headers. */
+static kf_http_gate_req gate_req(struct MHD_Connection *conn, const char *method,
+                                 const char *url)
+{
+    return (kf_http_gate_req){
+        .method = method, .url = url,
+        .host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
+        .origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN),
+        .fetch_site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site"),
+        .token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Knotfinder-Token"),
+    };
+}
+
 /* ---- the request cycle ------------------------------------------------ */
 
 /* Per-request state, kept in MHD's con_cls between calls. */
@@ -747,6 +910,7 @@ typedef struct {
     bool   too_big;       /* the body went over KF_HTTP_BODY_MAX */
     bool   answered;      /* a response has been queued */
     bool   want_body;     /* a POST route: the body is kept */
+    bool   token_ok;      /* the token was given, or none is needed */
     struct timespec start; /* when the headers were in */
 } req_state;
 
@@ -803,10 +967,12 @@ static bool is_json_type(const char *ct)
 static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
                                    const kf_http_route *rt, const char *url,
                                    const char *method, const char *param,
-                                   json_t *body, const char *raw, size_t rawlen)
+                                   json_t *body, const char *raw, size_t rawlen,
+                                   bool r_token_ok)
 {
     kf_http_req req = { .kb = s->kb, .cli = s->cli, .method = method,
-                        .path = url, .param = param, .body = body };
+                        .path = url, .param = param, .body = body,
+                        .may_save = s->save && r_token_ok };
     kf_http_reply rep = { .status = MHD_HTTP_OK };
     kf_buf_init(&rep.message);
     rt->fn(&req, &rep);
@@ -859,7 +1025,7 @@ static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
         return send_error(conn, MHD_HTTP_BAD_REQUEST, "bad_json", msg, NULL);
     }
     enum MHD_Result ret = run_handler(s, conn, rt, url, method, param, body,
-                                      raw, r->body.len);
+                                      raw, r->body.len, r->token_ok);
     json_decref(body);
     return ret;
 }
@@ -892,7 +1058,8 @@ static enum MHD_Result dispatch(kf_http *s, struct MHD_Connection *conn,
         return send_error(conn, status, "not_found", msg, NULL);
     }
     if (strcmp(rt->method, "POST") != 0)
-        return run_handler(s, conn, rt, url, method, param, NULL, NULL, 0);
+        return run_handler(s, conn, rt, url, method, param, NULL, NULL, 0,
+                           r->token_ok);
     if (r->too_big) {
         snprintf(msg, sizeof msg, "the body is over the limit of %d bytes",
                  KF_HTTP_BODY_MAX);
@@ -958,6 +1125,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *con_cls = r;
         clock_gettime(CLOCK_MONOTONIC, &r->start);
         enum MHD_Result ret = MHD_YES;
+        kf_http_gate_req gq = gate_req(conn, method, url);
+        const char *code = NULL;
+        char why[512];
+        int st = kf_http_gate(&s->gate, &gq, &code, why, sizeof why);
+        if (st) {
+            r->answered = true;
+            return send_error(conn, st, code, why, NULL);
+        }
+        r->token_ok = !s->token[0] || (gq.token && same_secret(gq.token, s->token));
         if (refuse_early(conn, url, method, r, &ret))
             r->answered = true;
         return ret;
@@ -1031,10 +1207,29 @@ static void on_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start and stop --------------------------------------------------- */
 
+/* Makes up a token of 128 random bits as 32 hex digits. */
+static bool make_token(char out[33])
+{
+    unsigned char b[16];
+    size_t got = 0;
+    while (got < sizeof b) {
+        ssize_t n = getrandom(b + got, sizeof b - got, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        got += (size_t)n;
+    }
+    for (size_t i = 0; i < sizeof b; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    return true;
+}
+
 /* Creates a listening socket for bind:port.  Returns it, or -1 with a
  * message in err.  Fills the address actually bound into s->url/port. */
 static int listen_on(kf_http *s, const char *bind_addr, int port, int *family,
-                     kf_buf *err)
+                     bool *loopback, bool *any, kf_buf *err)
 {
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                               .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res;
@@ -1080,10 +1275,15 @@ static int listen_on(kf_http *s, const char *bind_addr, int port, int *family,
             struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
             inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
             s->port = ntohs(in6->sin6_port);
+            *loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+            *any = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
         } else {
             struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
             inet_ntop(AF_INET, &in4->sin_addr, host, sizeof host);
             s->port = ntohs(in4->sin_port);
+            uint32_t a = ntohl(in4->sin_addr.s_addr);
+            *loopback = (a >> 24) == 127;
+            *any = a == INADDR_ANY;
         }
     }
     snprintf(s->url, sizeof s->url, *family == AF_INET6 ? "http://[%s]:%d/"
@@ -1125,6 +1325,9 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     s->kb = kb;
     s->cli = cli;
     s->body_deadline_s = 2 * o.timeout_s;
+    const char *nosave_env = getenv("KNOTFINDER_NO_SAVE");
+    s->save = !o.no_save && !(nosave_env && *nosave_env);
+    snprintf(s->bind, sizeof s->bind, "%s", o.bind);
     char real[PATH_MAX];
     if (cli && cli->web_dir && realpath(cli->web_dir, real)) {
         struct stat st;
@@ -1147,11 +1350,10 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     json_object_seed(0);
 
     /* An answer from the cache would skip saving the consultation, so the
-     * cache is only used when saving is off (KNOTFINDER_NO_SAVE). */
-    const char *nosave = getenv("KNOTFINDER_NO_SAVE");
-    if (o.cache > 0 && !(nosave && *nosave)) {
+     * cache is only used when saving is off (--no-save). */
+    if (o.cache > 0 && s->save) {
         fprintf(stderr, "knotfinder serve: --cache is ignored while consultations are saved "
-                "to the journal (set KNOTFINDER_NO_SAVE=1 to use it)\n");
+                "to the journal (use --no-save to use it)\n");
         o.cache = -1;
     }
     if (o.cache > 0) {
@@ -1164,13 +1366,27 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
         }
     }
     int family = AF_INET;
-    int fd = listen_on(s, o.bind, o.port, &family, err);
+    bool loopback = true, any = false;
+    int fd = listen_on(s, o.bind, o.port, &family, &loopback, &any, err);
     if (fd < 0) {
         cache_free(s->cache);
         kf_free(s->web_root);
         kf_free(s);
         return NULL;
     }
+    /* Beyond this computer, anyone on the network could read the journal:
+     * it then needs a token, made up here unless one was given. */
+    if ((o.token || !loopback) && !make_token(s->token)) {
+        close(fd);
+        kf_buf_puts(err, "cannot make up a token for the journal (no random numbers)");
+        cache_free(s->cache);
+        kf_free(s->web_root);
+        kf_free(s);
+        return NULL;
+    }
+    s->gate = (kf_http_gate_cfg){ .bind = s->bind, .port = s->port,
+                                  .any_host = any,
+                                  .token = s->token[0] ? s->token : NULL };
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
                      MHD_USE_ERROR_LOG;
     if (family == AF_INET6)
@@ -1199,6 +1415,8 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
 
 int kf_http_port(const kf_http *s) { return s->port; }
 
+const char *kf_http_token(const kf_http *s) { return s->token[0] ? s->token : NULL; }
+
 const char *kf_http_url(const kf_http *s) { return s->url; }
 
 void kf_http_stop(kf_http *s)
@@ -1224,8 +1442,15 @@ static void serve_usage(FILE *out)
 {
     fputs("usage: knotfinder serve [--port N] [--bind ADDR] [--threads N]\n"
           "                        [--timeout S] [--max-conns N] [--cache N]\n"
+          "                        [--token] [--no-save]\n"
           "  --port N       port to listen on (default 8080; 0 picks a free one)\n"
-          "  --bind ADDR    address to listen on (default 127.0.0.1)\n"
+          "  --bind ADDR    address to listen on (default 127.0.0.1); any other\n"
+          "                 than a loopback one makes the server reachable from\n"
+          "                 other computers, and the journal then needs the token\n"
+          "                 printed at start (in the address, after #token=)\n"
+          "  --token        need the token for the journal on 127.0.0.1 too (on a\n"
+          "                 computer other people also log in to)\n"
+          "  --no-save      keep no consultation in the journal\n"
           "  --threads N    worker threads (default: one per core)\n"
           "  --timeout S    close connections idle this long (default 15)\n"
           "  --max-conns N  open connections at most (default 1000)\n"
@@ -1249,7 +1474,7 @@ static bool parse_int(const char *s, int lo, int hi, int *out)
 
 int kf_cmd_serve(kf_cli *c, int argc, char **argv)
 {
-    kf_http_opts o = { .bind = "127.0.0.1", .port = 8080 };
+    kf_http_opts o = { .bind = "127.0.0.1", .port = 8080, .no_save = c->no_save };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         const char *eq = strchr(a, '=');
@@ -1273,6 +1498,10 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             serve_usage(stdout);
             return KF_EXIT_OK;
+        } else if (!strcmp(a, "--no-save") && !v) {
+            o.no_save = true;
+        } else if (!strcmp(a, "--token") && !v) {
+            o.token = true;
         } else if (!strcmp(a, "--port")) {
             if (!parse_int(v, 0, 65535, &o.port)) {
                 fprintf(stderr, "knotfinder serve: --port wants 0 to 65535, not '%s'\n", v);
@@ -1337,7 +1566,17 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
         return KF_EXIT_INTERNAL;
     }
     kf_buf_free(&err);
-    printf("knotfinder: serving %s\n", kf_http_url(s));
+    const char *token = kf_http_token(s);
+    if (token) {
+        if (!o.token)
+            fprintf(stderr, "knotfinder serve: warning: %s can be reached from other "
+                    "computers; the journal is served only to a page opened with "
+                    "the address below, which carries its token (keep it to "
+                    "yourself)\n", kf_http_url(s));
+        printf("knotfinder: serving %s#token=%s\n", kf_http_url(s), token);
+    } else {
+        printf("knotfinder: serving %s\n", kf_http_url(s));
+    }
     fflush(stdout);
 
     int sig = 0;

@@ -11,7 +11,7 @@
 static void usage(FILE *out)
 {
     fputs(
-"usage: knotfinder [--kb DIR] [--db PATH] [--json] COMMAND [ARGS]\n"
+"usage: knotfinder [--kb DIR] [--db PATH] [--json] [--no-save] COMMAND [ARGS]\n"
 "\n"
 "Finds the likely causes of a knot in the upper back, screens for what needs\n"
 "a doctor, and gives a self-care plan.  Self-help guidance, not a diagnosis.\n"
@@ -87,6 +87,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--web") && i + 1 < argc)  c.web_dir = argv[++i];
         else if (!strcmp(a, "--db") && i + 1 < argc)   c.db_path = argv[++i];
         else if (!strcmp(a, "--json"))                 c.json = true;
+        else if (!strcmp(a, "--no-save"))              c.no_save = true;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
         else {
             fprintf(stderr, "knotfinder: unknown option %s\n", a);

@@ -428,6 +428,51 @@ test('the journal on a phone: no sideways scrolling, named controls, big enough 
   assert.deepEqual(t.errors, []);
 });
 
+test('a page of another site that points its name at this computer (DNS rebinding) can neither read nor write the journal', async (t) => {
+  const page = await openPage(t);
+  await page.evaluate(() => fetch('/api/v1/journal/checkins', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ pain: 4, note: 'mine alone' })
+  }));
+  const mine = await journal(page);
+  assert.ok(mine.checkins.length > 0, 'there are check-ins to steal');
+  /* The attacker's name points at 127.0.0.1 (harness.mjs maps rebind.test
+   * there), so its page and its requests reach knotfinder as if knotfinder
+   * were its own origin: same-origin to the browser, and no CORS stops the
+   * page from reading the answers.  Only the server can tell. */
+  const evil = 'http://rebind.test:' + new URL(base).port + '/';
+  const ctx = await browser.newContext();
+  t.cleanup.push(() => ctx.close());
+  const bad = await ctx.newPage();
+  await bad.goto(evil);
+  const got = await bad.evaluate(async () => {
+    const out = {};
+    for (const path of ['/api/v1/journal', '/api/v1/journal/history', '/api/v1/journal/plan', '/']) {
+      try {
+        const r = await fetch(path);
+        out[path] = { status: r.status, text: await r.text() };
+      } catch (e) { out[path] = { status: 0, text: String(e) }; }
+    }
+    try {
+      const r = await fetch('/api/v1/journal/checkins', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ pain: 9, note: 'written by another site' })
+      });
+      out.post = { status: r.status, text: await r.text() };
+    } catch (e) { out.post = { status: 0, text: String(e) }; }
+    return out;
+  });
+  for (const [what, r] of Object.entries(got)) {
+    assert.equal(r.status, 421, `${what}: ${r.status} ${r.text.slice(0, 200)}`);
+    assert.ok(!/checkins|<svg|pain/.test(r.text.replace(/[^]*"message"/, '')),
+              `${what} gave nothing of the journal away`);
+  }
+  const after = await journal(page);
+  assert.deepEqual(after.checkins.map((c) => c.id), mine.checkins.map((c) => c.id),
+                   'no check-in was added from the other site');
+  assert.deepEqual(t.errors, []);
+});
+
 /* ---- runner ----------------------------------------------------------------- */
 
 runSuite(tests, { prefix: 'journal: ', timeoutMs: TEST_MS, what: 'the journal browser tests',
