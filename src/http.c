@@ -66,6 +66,13 @@ struct kf_http {
     char               bind[256];   /* the --bind address, for the gate */
     char               token[33];   /* the journal's token, or "" */
     char               url[INET6_ADDRSTRLEN + 32];
+    /* The header deadline (see conn_watch). */
+    pthread_mutex_t    watch_mu;
+    pthread_cond_t     watch_cv;
+    pthread_t          watchdog;
+    bool               watch_started, watch_stop;
+    struct conn_watch *watching;    /* connections, a doubly linked list */
+    int                header_deadline_s;
 };
 
 /* ---- the API handlers ------------------------------------------------- */
@@ -901,6 +908,97 @@ static kf_http_gate_req gate_req(struct MHD_Connection *conn, const char *method
     };
 }
 
+/* ---- the header deadline ---------------------------------------------- */
+
+/* libmicrohttpd's connection timeout counts idle time, and a byte now and
+ * then is not idle: a client that trickles its headers a byte a second
+ * would hold its connection (and with enough of them, every connection the
+ * cap allows) for ever.  So each connection is watched from the moment it
+ * opens, and from the end of each answer on a kept-alive one: when the
+ * next request's headers are not all in by header_deadline_s, a watchdog
+ * thread shuts its socket down and libmicrohttpd closes it.  (Bodies have
+ * their own deadline, in on_request.)  The list is only touched under
+ * watch_mu, and libmicrohttpd tells us (MHD_CONNECTION_NOTIFY_CLOSED) before
+ * it closes a socket, so the watchdog never shuts down a descriptor that
+ * has been reused. */
+typedef struct conn_watch {
+    struct conn_watch *prev, *next;
+    int                fd;
+    bool               in_request;  /* the headers are in; an answer is due */
+    struct timespec    since;       /* when it began waiting for headers */
+} conn_watch;
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    kf_http *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn_watch *w = ci ? kf_calloc(1, sizeof *w) : NULL;
+        if (!w)
+            return;                     /* unwatched: only the idle timeout */
+        w->fd = ci->connect_fd;
+        clock_gettime(CLOCK_MONOTONIC, &w->since);
+        pthread_mutex_lock(&s->watch_mu);
+        w->next = s->watching;
+        if (w->next)
+            w->next->prev = w;
+        s->watching = w;
+        pthread_mutex_unlock(&s->watch_mu);
+        *socket_context = w;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        conn_watch *w = *socket_context;
+        if (!w)
+            return;
+        pthread_mutex_lock(&s->watch_mu);
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            s->watching = w->next;
+        if (w->next)
+            w->next->prev = w->prev;
+        pthread_mutex_unlock(&s->watch_mu);
+        kf_free(w);
+        *socket_context = NULL;
+    }
+}
+
+/* Marks the connection's request as begun (headers in) or done. */
+static void watch_mark(kf_http *s, struct MHD_Connection *conn, bool in_request)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_watch *w = ci ? ci->socket_context : NULL;
+    if (!w)
+        return;
+    pthread_mutex_lock(&s->watch_mu);
+    w->in_request = in_request;
+    clock_gettime(CLOCK_MONOTONIC, &w->since);
+    pthread_mutex_unlock(&s->watch_mu);
+}
+
+static void *watchdog(void *arg)
+{
+    kf_http *s = arg;
+    pthread_mutex_lock(&s->watch_mu);
+    while (!s->watch_stop) {
+        struct timespec now, until;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        for (conn_watch *w = s->watching; w; w = w->next)
+            if (!w->in_request && now.tv_sec - w->since.tv_sec >= s->header_deadline_s) {
+                shutdown(w->fd, SHUT_RDWR);
+                w->in_request = true;       /* once is enough */
+            }
+        until = now;
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&s->watch_cv, &s->watch_mu, &until);
+    }
+    pthread_mutex_unlock(&s->watch_mu);
+    return NULL;
+}
+
 /* ---- the request cycle ------------------------------------------------ */
 
 /* Per-request state, kept in MHD's con_cls between calls. */
@@ -917,6 +1015,7 @@ typedef struct {
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    watch_mark(cls, conn, false);       /* the next request's headers are due */
     req_state *r = *con_cls;
     if (r) {
         kf_buf_free(&r->body);
@@ -1124,6 +1223,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             return MHD_NO;
         *con_cls = r;
         clock_gettime(CLOCK_MONOTONIC, &r->start);
+        watch_mark(s, conn, true);
         enum MHD_Result ret = MHD_YES;
         kf_http_gate_req gq = gate_req(conn, method, url);
         const char *code = NULL;
@@ -1325,6 +1425,13 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     s->kb = kb;
     s->cli = cli;
     s->body_deadline_s = 2 * o.timeout_s;
+    s->header_deadline_s = o.timeout_s;
+    pthread_mutex_init(&s->watch_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->watch_cv, &ca);
+    pthread_condattr_destroy(&ca);
     const char *nosave_env = getenv("KNOTFINDER_NO_SAVE");
     s->save = !o.no_save && !(nosave_env && *nosave_env);
     snprintf(s->bind, sizeof s->bind, "%s", o.bind);
@@ -1399,7 +1506,8 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)o.max_conns,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, (void *)NULL,
         MHD_OPTION_END);
     if (!s->daemon) {
@@ -1410,6 +1518,11 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
         kf_free(s);
         return NULL;
     }
+    if (pthread_create(&s->watchdog, NULL, watchdog, s) == 0)
+        s->watch_started = true;
+    else
+        fprintf(stderr, "knotfinder serve: warning: no watchdog thread; a client "
+                "that sends its headers slowly is stopped only by the idle timeout\n");
     return s;
 }
 
@@ -1429,8 +1542,17 @@ void kf_http_stop(kf_http *s)
      * writes to the journal, and MHD_stop_daemon waits for them.  Only
      * then is the journal closed (closing it first freed the store under
      * a running kf_store_add_checkin). */
+    if (s->watch_started) {
+        pthread_mutex_lock(&s->watch_mu);
+        s->watch_stop = true;
+        pthread_cond_signal(&s->watch_cv);
+        pthread_mutex_unlock(&s->watch_mu);
+        pthread_join(s->watchdog, NULL);
+    }
     MHD_stop_daemon(s->daemon);        /* closes the listening socket too */
     kf_journal_http_close();
+    pthread_cond_destroy(&s->watch_cv);
+    pthread_mutex_destroy(&s->watch_mu);
     cache_free(s->cache);
     kf_free(s->web_root);
     kf_free(s);

