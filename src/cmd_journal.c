@@ -915,6 +915,21 @@ static const char export_usage[] =
 "Everything stored, back to you: JSON is one object with the arrays\n"
 "\"consultations\" and \"checkins\"; CSV has one row per record, its type first.\n";
 
+/* The result of a stored consultation, worked out again (kf_export_result_fn). */
+static json_t *export_result(const kf_consultation *c, void *ctx)
+{
+    const kf_kb *kb = ctx;
+    kf_result *r = NULL;
+    kf_buf why;
+    kf_buf_init(&why);
+    json_t *j = NULL;
+    if (kf_journal_consultation_result(kb, c, &r, &why) == KF_OK)
+        j = kf_result_json(kb, r, c->text);
+    kf_result_free(r);
+    kf_buf_free(&why);
+    return j;
+}
+
 int kf_cmd_export(kf_cli *c, int argc, char **argv)
 {
     int fmt = c->json ? KF_EXPORT_JSON : -1;
@@ -952,7 +967,15 @@ int kf_cmd_export(kf_cli *c, int argc, char **argv)
     kf_buf out, err;
     kf_buf_init(&out);
     kf_buf_init(&err);
-    kf_err e = kf_store_export(s, (kf_export_fmt)fmt, &out, &err);
+    /* Results are not stored; the KB works them out again.  Without a KB
+     * the export still gives back everything that is stored. */
+    kf_kb *kb = kf_cli_load_kb(c);
+    if (!kb)
+        fprintf(stderr, "knotfinder export: the knowledge base did not load, so "
+                "the export has no \"result\" of each consultation (everything "
+                "stored is there)\n");
+    kf_err e = kf_store_export(s, (kf_export_fmt)fmt, kb ? export_result : NULL,
+                               kb, &out, &err);
     if (e != KF_OK)
         rc = fail("export", e, &err);
     else if (file) {
@@ -971,5 +994,6 @@ int kf_cmd_export(kf_cli *c, int argc, char **argv)
     kf_buf_free(&out);
     kf_buf_free(&err);
     kf_store_close(s);
+    kf_kb_free(kb);
     return rc;
 }

@@ -56,8 +56,14 @@ void kf_journal_h_history(const kf_http_req *req, kf_http_reply *rep);
 kf_err kf_journal_history_svg(const kf_cli *cli, kf_buf *out, kf_buf *err);
 
 /* Saves a consultation made through the API (POST /api/v1/consult, or the
- * interview's final result) into the shared journal.  Returns the error,
+ * interview's final result) into the shared journal: not one that
+ * recognised nothing, not the same words and findings as the one kept last,
+ * and at most KF_JOURNAL_HTTP_BURST at once, then one per
+ * KF_JOURNAL_HTTP_REFILL_S seconds (a loop posting consultations cannot
+ * fill the disk; the answers are given all the same).  Returns the error,
  * with a sentence in `err`; the caller should log it and still answer. */
+#define KF_JOURNAL_HTTP_BURST    30
+#define KF_JOURNAL_HTTP_REFILL_S 2.0
 kf_err kf_journal_http_save(const kf_http_req *req, const char *text,
                             const kf_result *r, kf_buf *err);
 

@@ -110,9 +110,8 @@ typedef struct {
     const char *name;
     kf_err (*migrate)(kf_store *s, kf_buf *err);
     kf_err (*add_consultation)(kf_store *s, const char *at, const char *text,
-                               const char *findings, const char *result,
-                               const char *kb_version, long long *id,
-                               kf_buf *err);
+                               const char *findings, const char *kb_version,
+                               long long *id, kf_buf *err);
     kf_err (*add_checkin)(kf_store *s, const kf_checkin *c, const char *at,
                           long long *id, kf_buf *err);
     kf_err (*list_checkins)(kf_store *s, const char *since, int limit,
@@ -390,6 +389,10 @@ static const char *const sqlite_migrations[] = {
     "  note          TEXT NOT NULL DEFAULT ''\n"
     ") STRICT;\n"
     "CREATE INDEX checkins_at ON checkins (at);\n",
+    /* 2: a consultation keeps the words, the findings and the KB version,
+     * not its result (about 15 KB of JSON each, all of it worked out from
+     * the findings again when read). */
+    "ALTER TABLE consultations DROP COLUMN result;\n",
 };
 
 _Static_assert(KF_ARRAY_LEN(sqlite_migrations) == KF_STORE_SCHEMA,
@@ -540,6 +543,7 @@ static kf_err sq_migrate(kf_store *s, kf_buf *err)
                     ") STRICT");
     if (rc == SQLITE_OK)
         rc = sq_read_version(s, &version);
+    int from = version;
     const char *what = "upgrade the schema";
     for (int v = version + 1; rc == SQLITE_OK && v <= KF_STORE_SCHEMA; v++) {
         rc = sq_exec(s, sqlite_migrations[v - 1]);
@@ -565,6 +569,11 @@ static kf_err sq_migrate(kf_store *s, kf_buf *err)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return e;
     }
+    /* Schema 2 dropped each consultation's result (~15 KB): give the room
+     * back to the disk once.  Best effort: a full disk or a busy reader
+     * only leaves the file as large as it was. */
+    if (from >= 1 && from < 2)
+        sq_exec(s, "VACUUM");
     s->version = version;
     return KF_OK;
 }
@@ -576,21 +585,19 @@ static kf_err sq_bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 static kf_err sq_add_consultation(kf_store *s, const char *at, const char *text,
-                                  const char *findings, const char *result,
-                                  const char *kb_version, long long *id,
-                                  kf_buf *err)
+                                  const char *findings, const char *kb_version,
+                                  long long *id, kf_buf *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db,
-        "INSERT INTO consultations (at, text, findings, result, kb_version) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL);
+        "INSERT INTO consultations (at, text, findings, kb_version) "
+        "VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(s, rc, "save the consultation", err);
     sq_bind_text(st, 1, at);
     sq_bind_text(st, 2, text);
     sq_bind_text(st, 3, findings);
-    sq_bind_text(st, 4, result);
-    sq_bind_text(st, 5, kb_version);
+    sq_bind_text(st, 4, kb_version);
     rc = sqlite3_step(st);
     kf_err e = KF_OK;
     if (rc != SQLITE_DONE) {
@@ -731,7 +738,7 @@ static kf_err sq_list_consultations(kf_store *s, int limit,
                                     kf_consultation_list *out, arena *a,
                                     kf_buf *err)
 {
-#define CONS_COLS "id, at, text, findings, result, kb_version"
+#define CONS_COLS "id, at, text, findings, kb_version"
     const char *sql = limit > 0
         ? "SELECT * FROM (SELECT " CONS_COLS " FROM consultations "
           "ORDER BY at DESC, id DESC LIMIT ?1) ORDER BY at, id"
@@ -762,8 +769,7 @@ static kf_err sq_list_consultations(kf_store *s, int limit,
         snprintf(c->at, sizeof c->at, "%s", col_text(st, 1));
         c->text = arena_strdup(a, col_text(st, 2));
         c->findings_json = arena_strdup(a, col_text(st, 3));
-        c->result_json = arena_strdup(a, col_text(st, 4));
-        c->kb_version = arena_strdup(a, col_text(st, 5));
+        c->kb_version = arena_strdup(a, col_text(st, 4));
         out->n++;
         if (a->oom) {
             e = KF_ENOMEM;
@@ -1225,14 +1231,12 @@ static kf_err refuse_readonly(kf_store *s, const char *what, kf_buf *err)
 
 kf_err kf_store_add_consultation(kf_store *s, const char *text,
                                  const char *findings_json,
-                                 const char *result_json,
                                  const char *kb_version, long long *id,
                                  kf_buf *err)
 {
     kf_err e;
     if ((e = check_words("the consultation's text", text, KF_STORE_TEXT_MAX, err)) ||
         (e = check_json("the findings", findings_json, err)) ||
-        (e = check_json("the result", result_json, err)) ||
         (e = check_words("the knowledge-base version", kb_version,
                          KF_STORE_ID_MAX, err)))
         return e;
@@ -1246,8 +1250,8 @@ kf_err kf_store_add_consultation(kf_store *s, const char *text,
     char now[KF_TIME_LEN];
     kf_time_now(now);
     pthread_mutex_lock(&s->mu);
-    e = s->ops->add_consultation(s, now, text, findings_json, result_json,
-                                 kb_version, id, err);
+    e = s->ops->add_consultation(s, now, text, findings_json, kb_version, id,
+                                 err);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
@@ -1414,8 +1418,9 @@ static void csv_int(kf_buf *b, long long v, bool present)
     kf_buf_puts(b, ",");
 }
 
-kf_err kf_store_export(kf_store *s, kf_export_fmt fmt, kf_buf *out,
-                       kf_buf *err)
+kf_err kf_store_export(kf_store *s, kf_export_fmt fmt,
+                       kf_export_result_fn result, void *ctx,
+                       kf_buf *out, kf_buf *err)
 {
     kf_checkin_list ci;
     kf_consultation_list co;
@@ -1444,7 +1449,9 @@ kf_err kf_store_export(kf_store *s, kf_export_fmt fmt, kf_buf *out,
                 json_object_set_new(o, "text", json_string(c->text));
                 json_object_set_new(o, "kb_version", json_string(c->kb_version));
                 json_object_set_new(o, "findings", embedded_json(c->findings_json));
-                json_object_set_new(o, "result", embedded_json(c->result_json));
+                json_t *res = result ? result(c, ctx) : NULL;
+                if (res)
+                    json_object_set_new(o, "result", res);
                 json_array_append_new(ca, o);
             }
             for (int i = 0; i < ci.n; i++)
@@ -1474,7 +1481,11 @@ kf_err kf_store_export(kf_store *s, kf_export_fmt fmt, kf_buf *out,
             csv_field(out, c->text, false);
             csv_field(out, c->kb_version, false);
             csv_field(out, c->findings_json, false);
-            csv_field(out, c->result_json, true);
+            json_t *res = result ? result(c, ctx) : NULL;
+            char *rs = res ? json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+            json_decref(res);
+            csv_field(out, rs ? rs : "", true);
+            free(rs);
         }
         for (int i = 0; i < ci.n; i++) {
             const kf_checkin *c = &ci.v[i];
