@@ -36,6 +36,7 @@ int kf_cmd_do(kf_cli *c, int argc, char **argv);
 int kf_cmd_plan(kf_cli *c, int argc, char **argv);
 int kf_cmd_history(kf_cli *c, int argc, char **argv);
 int kf_cmd_export(kf_cli *c, int argc, char **argv);
+int kf_cmd_forget(kf_cli *c, int argc, char **argv);
 int kf_cmd_learn(kf_cli *c, int argc, char **argv);
 
 #endif

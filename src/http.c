@@ -345,6 +345,10 @@ static const kf_http_route routes[] = {
     { "POST", "/api/v1/journal/checkins", kf_journal_h_checkin, false },
     { "GET",  "/api/v1/journal/plan",     kf_journal_h_plan, false },
     { "GET",  "/api/v1/journal/history",  kf_journal_h_history, false },
+    { "GET",  "/api/v1/journal/about",    kf_journal_h_about, false },
+    { "DELETE", "/api/v1/journal",        kf_journal_h_forget_all, false },
+    { "DELETE", "/api/v1/journal/consultations/{}", kf_journal_h_forget_consultation, false },
+    { "DELETE", "/api/v1/journal/checkins/{}",      kf_journal_h_forget_checkin, false },
 };
 
 /* Does `url` match the route path `pat`?  A trailing "/{}" matches one

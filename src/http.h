@@ -26,7 +26,7 @@
 typedef struct {
     const kf_kb  *kb;       /* shared, read-only */
     const kf_cli *cli;      /* the command's context (db_path, ...) */
-    const char   *method;   /* "GET", "HEAD" or "POST" */
+    const char   *method;   /* "GET", "HEAD", "POST" or "DELETE" */
     const char   *path;     /* decoded path, without the query string */
     const char   *param;    /* the last segment of a ".../{}" route, else NULL */
     json_t       *body;     /* POST: the parsed body (any JSON value); else NULL.

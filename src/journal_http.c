@@ -3,6 +3,7 @@
 #include "journal_http.h"
 #include "render.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <pthread.h>
@@ -129,6 +130,63 @@ out:
     kf_checkin_list_free(&all);
     kf_consultation_list_free(&co);
     kf_buf_free(&err);
+}
+
+/* ---- GET /api/v1/journal/about ---- */
+
+void kf_journal_h_about(const kf_http_req *req, kf_http_reply *rep)
+{
+    kf_store *s = journal(req, rep);
+    if (!s)
+        return;
+    answer(rep, json_pack("{s:s,s:b,s:b}", "path", kf_store_path(s),
+                          "saving", req->may_save,
+                          "readonly", kf_store_readonly(s)), 200);
+}
+
+/* ---- DELETE /api/v1/journal, .../consultations/{id}, .../checkins/{id} ---- */
+
+static void forget(const kf_http_req *req, kf_http_reply *rep, kf_forget_what what)
+{
+    long long id = 0;
+    if (what != KF_FORGET_ALL) {
+        char *end;
+        errno = 0;
+        id = req->param ? strtoll(req->param, &end, 10) : 0;
+        if (!req->param || errno || end == req->param || *end || id <= 0) {
+            kf_http_error(rep, 422, "invalid", "the id must be a whole number from "
+                          "1, not '%.40s'", req->param ? req->param : "");
+            return;
+        }
+    }
+    kf_store *s = journal(req, rep);
+    if (!s)
+        return;
+    kf_buf err;
+    kf_buf_init(&err);
+    int nc = 0, nk = 0;
+    kf_err e = kf_store_forget(s, what, id, &nc, &nk, &err);
+    if (e != KF_OK)
+        store_error(rep, e, &err);
+    else
+        answer(rep, json_pack("{s:{s:i,s:i}}", "deleted", "consultations", nc,
+                              "checkins", nk), 200);
+    kf_buf_free(&err);
+}
+
+void kf_journal_h_forget_all(const kf_http_req *req, kf_http_reply *rep)
+{
+    forget(req, rep, KF_FORGET_ALL);
+}
+
+void kf_journal_h_forget_consultation(const kf_http_req *req, kf_http_reply *rep)
+{
+    forget(req, rep, KF_FORGET_CONSULTATION);
+}
+
+void kf_journal_h_forget_checkin(const kf_http_req *req, kf_http_reply *rep)
+{
+    forget(req, rep, KF_FORGET_CHECKIN);
 }
 
 /* ---- POST /api/v1/journal/checkins ---- */

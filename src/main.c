@@ -25,6 +25,7 @@ static void usage(FILE *out)
 "  plan                 the ranking and plan revised by your check-ins\n"
 "  history [--svg F]    your pain over time\n"
 "  export --csv|--json  everything stored, back to you\n"
+"  forget ID|--all      delete a consultation or check-in (or all) for good\n"
 "  learn [TOPIC]        short lessons on causes and techniques\n"
 "  eval FILE.jsonl      score labelled cases\n"
 "  kb check             validate the knowledge base\n"
@@ -74,7 +75,7 @@ static const struct {
     { "serve", kf_cmd_serve },     { "log", kf_cmd_log },
     { "do", kf_cmd_do },           { "plan", kf_cmd_plan },
     { "history", kf_cmd_history }, { "export", kf_cmd_export },
-    { "learn", kf_cmd_learn },
+    { "learn", kf_cmd_learn },     { "forget", kf_cmd_forget },
 };
 
 int main(int argc, char **argv)

@@ -119,6 +119,8 @@ typedef struct {
     kf_err (*list_consultations)(kf_store *s, int limit,
                                  kf_consultation_list *out, arena *a,
                                  kf_buf *err);
+    kf_err (*forget)(kf_store *s, kf_forget_what what, long long id,
+                     int *n_consultations, int *n_checkins, kf_buf *err);
     void   (*close)(kf_store *s);
 } store_ops;
 
@@ -785,6 +787,69 @@ static kf_err sq_list_consultations(kf_store *s, int limit,
     return e;
 }
 
+/* Runs one DELETE with an optional id; the number of rows goes to *n. */
+static int sq_delete(kf_store *s, const char *sql, long long id, int *n)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        *n = sqlite3_changes(s->db);
+        rc = SQLITE_OK;
+    }
+    return rc;
+}
+
+static kf_err sq_forget(kf_store *s, kf_forget_what what, long long id,
+                        int *n_consultations, int *n_checkins, kf_buf *err)
+{
+    int nc = 0, nk = 0;
+    /* secure_delete: the freed pages are zeroed, so the words are gone from
+     * the file and not merely unlinked. */
+    int rc = sq_exec(s, "PRAGMA secure_delete = ON");
+    if (rc == SQLITE_OK)
+        rc = sq_exec(s, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "forget", err);
+    if (what == KF_FORGET_CONSULTATION || what == KF_FORGET_ALL)
+        rc = sq_delete(s, what == KF_FORGET_ALL ? "DELETE FROM consultations"
+                          : "DELETE FROM consultations WHERE id = ?1", id, &nc);
+    if (rc == SQLITE_OK && (what == KF_FORGET_CHECKIN || what == KF_FORGET_ALL))
+        rc = sq_delete(s, what == KF_FORGET_ALL ? "DELETE FROM checkins"
+                          : "DELETE FROM checkins WHERE id = ?1", id, &nk);
+    if (rc == SQLITE_OK && what != KF_FORGET_ALL && nc + nk == 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (err)
+            kf_buf_printf(err, "there is no %s #%lld in the journal (%s)",
+                          what == KF_FORGET_CHECKIN ? "check-in" : "consultation",
+                          id, s->path);
+        return KF_ENOTFOUND;
+    }
+    if (rc == SQLITE_OK)
+        rc = sq_exec(s, "COMMIT");
+    if (rc != SQLITE_OK) {
+        kf_err e = sq_fail(s, rc, "forget", err);
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (err)
+            kf_buf_puts(err, "; nothing was deleted");
+        return e;
+    }
+    /* The WAL still holds the pages as they were before: merge it into the
+     * file and empty it.  Another process reading at this moment can keep
+     * it from being emptied; it is emptied at the next merge then. */
+    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (n_consultations)
+        *n_consultations = nc;
+    if (n_checkins)
+        *n_checkins = nk;
+    return KF_OK;
+}
+
 static void sq_close(kf_store *s)
 {
     sqlite3_finalize(s->ins_checkin);
@@ -845,6 +910,7 @@ static const store_ops sqlite_ops = {
     .add_checkin = sq_add_checkin,
     .list_checkins = sq_list_checkins,
     .list_consultations = sq_list_consultations,
+    .forget = sq_forget,
     .close = sq_close,
 };
 
@@ -1331,6 +1397,31 @@ void kf_consultation_list_free(kf_consultation_list *l)
     kf_free(l->v);
     arena_free(l->priv);
     memset(l, 0, sizeof *l);
+}
+
+kf_err kf_store_forget(kf_store *s, kf_forget_what what, long long id,
+                       int *n_consultations, int *n_checkins, kf_buf *err)
+{
+    if (n_consultations)
+        *n_consultations = 0;
+    if (n_checkins)
+        *n_checkins = 0;
+    if ((unsigned)what > KF_FORGET_ALL || (what != KF_FORGET_ALL && id <= 0)) {
+        if (err)
+            kf_buf_printf(err, "an id is a whole number from 1, not %lld", id);
+        return KF_EINVAL;
+    }
+    if (s->readonly) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot forget anything: the journal (or its "
+                          "folder) is read-only for this user; nothing was "
+                          "deleted", s->path);
+        return KF_EDB;
+    }
+    pthread_mutex_lock(&s->mu);
+    kf_err e = s->ops->forget(s, what, id, n_consultations, n_checkins, err);
+    pthread_mutex_unlock(&s->mu);
+    return e;
 }
 
 /* ------------------------------------------------------------------ */

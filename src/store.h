@@ -179,6 +179,19 @@ void kf_consultation_list_free(kf_consultation_list *l);
  * or NULL to leave it out (the KB no longer knows its findings). */
 typedef json_t *(*kf_export_result_fn)(const kf_consultation *c, void *ctx);
 
+/* What kf_store_forget() removes. */
+typedef enum { KF_FORGET_CONSULTATION, KF_FORGET_CHECKIN, KF_FORGET_ALL } kf_forget_what;
+
+/* Deletes one consultation or one check-in by its id, or everything
+ * (`id` is then ignored), for good: deleted rows are overwritten with
+ * zeros in the file (secure_delete) and the WAL is merged and emptied, so
+ * the words do not linger in free pages.  *n_consultations and
+ * *n_checkins (may be NULL) get how many were deleted.  KF_ENOTFOUND with
+ * a message when there is no such id; a read-only journal gets KF_EDB.  On
+ * failure nothing was deleted. */
+kf_err kf_store_forget(kf_store *s, kf_forget_what what, long long id,
+                       int *n_consultations, int *n_checkins, kf_buf *err);
+
 /* Appends everything stored to `out`:
  *  - JSON: one object {"format":"knotfinder-journal","schema":N,
  *    "exported_at":..., "consultations":[...], "checkins":[...]} where a
