@@ -543,8 +543,8 @@ static void http_date(time_t t, char *out, size_t outsz)
 
 /* Resolves `path` and opens it when it is a regular file inside the web
  * folder; a folder means its index.html.  Returns the descriptor or -1. */
-static int open_inside(const kf_http *s, const char *path, struct stat *st,
-                       char *real)
+static int open_inside(const char *web_root, size_t web_root_len,
+                       const char *path, struct stat *st, char *real)
 {
     char full[PATH_MAX];
     if ((size_t)snprintf(full, sizeof full, "%s", path) >= sizeof full)
@@ -552,8 +552,8 @@ static int open_inside(const kf_http *s, const char *path, struct stat *st,
     for (int round = 0; round < 2; round++) {
         if (!realpath(full, real))
             return -1;
-        if (strncmp(real, s->web_root, s->web_root_len) != 0 ||
-            (real[s->web_root_len] != '/' && real[s->web_root_len] != '\0'))
+        if (strncmp(real, web_root, web_root_len) != 0 ||
+            (real[web_root_len] != '/' && real[web_root_len] != '\0'))
             return -1;                            /* escaped the web folder */
         /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
         int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
@@ -573,12 +573,11 @@ static int open_inside(const kf_http *s, const char *path, struct stat *st,
     return -1;
 }
 
-static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
-                                    const char *url)
+/* Opens the file a static request names, when it is a regular file inside
+ * the web folder (a folder means its index.html); -1 otherwise. */
+static int static_open(const char *web_root, size_t web_root_len,
+                       const char *url, struct stat *st, char *real)
 {
-    if (!s->web_root)
-        return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
-                          "no web folder is being served", NULL);
     /* Refuse what could climb out or expose hidden files: any segment
      * starting with a dot (".", "..", ".git"), backslashes, and anything
      * that is not a plain absolute path. */
@@ -586,13 +585,29 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
     for (const char *p = url; !bad && (p = strchr(p, '/')) != NULL; p++)
         if (p[1] == '.')
             bad = true;
-    char path[PATH_MAX], real[PATH_MAX];
+    char path[PATH_MAX];
+    if (bad || (size_t)snprintf(path, sizeof path, "%s%s", web_root,
+                                strcmp(url, "/") == 0 ? "/index.html" : url)
+               >= sizeof path)
+        return -1;
+    return open_inside(web_root, web_root_len, path, st, real);
+}
+
+int kf_http__static_open(const char *web_root, const char *url, char real[PATH_MAX])
+{
     struct stat st;
-    int fd = -1;
-    if (!bad && (size_t)snprintf(path, sizeof path, "%s%s", s->web_root,
-                                 strcmp(url, "/") == 0 ? "/index.html" : url)
-                < sizeof path)
-        fd = open_inside(s, path, &st, real);
+    return static_open(web_root, strlen(web_root), url, &st, real);
+}
+
+static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
+                                    const char *url)
+{
+    if (!s->web_root)
+        return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
+                          "no web folder is being served", NULL);
+    char real[PATH_MAX];
+    struct stat st;
+    int fd = static_open(s->web_root, s->web_root_len, url, &st, real);
     if (fd < 0)
         return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
                           "no such file", NULL);
@@ -1301,6 +1316,72 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
     }
     *w = '\0';
     return (size_t)(w - s);
+}
+
+size_t kf_http__unescape(char *s)
+{
+    return unescape(NULL, NULL, s);
+}
+
+int kf_http__route(const char *method, const char *url, const char **param,
+                   int *status)
+{
+    char allow[128];
+    const kf_http_route *rt = route_find(method, url, param, status, allow,
+                                         sizeof allow);
+    return rt ? (int)(rt - routes) : -1;
+}
+
+void kf_http__answer(const kf_kb *kb, const kf_cli *cli, bool may_save,
+                     const char *method, const char *url, const char *ctype,
+                     const char *body, size_t len, int *status, kf_buf *out)
+{
+    const char *param;
+    char allow[128];
+    const kf_http_route *rt = route_find(method, url, &param, status, allow,
+                                         sizeof allow);
+    kf_http_reply rep = { .status = MHD_HTTP_OK };
+    kf_buf_init(&rep.message);
+    json_t *doc = NULL;
+    bool post = rt && strcmp(rt->method, "POST") == 0;
+    if (!rt) {
+        kf_http_error(&rep, *status, *status == 404 ? "not_found"
+                      : "method_not_allowed", "no such route");
+    } else if (post && !is_json_type(ctype)) {
+        kf_http_error(&rep, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                      "unsupported_media_type", "not JSON");
+    } else if (post && len > KF_HTTP_BODY_MAX) {
+        kf_http_error(&rep, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", "too large");
+    } else {
+        json_error_t jerr;
+        if (post && !(doc = json_loadb(body ? body : "", len,
+                                       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                                       &jerr))) {
+            kf_http_error(&rep, MHD_HTTP_BAD_REQUEST, "bad_json", "line %d: %s",
+                          jerr.line, jerr.text);
+        } else {
+            kf_http_req req = { .kb = kb, .cli = cli, .method = method,
+                                .path = url, .param = param, .body = doc,
+                                .may_save = may_save };
+            rt->fn(&req, &rep);
+            json_decref(doc);
+        }
+    }
+    *status = rep.status;
+    if (rep.status >= 400) {
+        json_decref(rep.json);
+        rep.json = json_pack("{s:{s:s,s:s}}", "error", "code",
+                             rep.code ? rep.code : "error", "message",
+                             rep.message.len ? rep.message.s : "error");
+    }
+    kf_buf b;
+    if (rep.json && serialise(rep.json, &b)) {
+        kf_buf_add(out, b.s, b.len);
+        kf_buf_free(&b);
+    } else if (!rep.json) {
+        *status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    kf_buf_free(&rep.message);
 }
 
 static void on_log(void *cls, const char *fmt, va_list ap)

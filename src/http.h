@@ -17,6 +17,7 @@
 #define KF_HTTP_H
 
 #include <jansson.h>
+#include <limits.h>
 #include "cli.h"
 
 #define KF_HTTP_BODY_MAX (64 * 1024)   /* largest request body accepted */
@@ -135,5 +136,30 @@ bool kf_http_host_ok(const kf_http_gate_cfg *g, const char *host);
 /* Stops accepting, finishes or drops open connections, frees everything.
  * kf_http_stop(NULL) does nothing. */
 void kf_http_stop(kf_http *s);
+
+/* ---- for tests and fuzzers: request handling without the sockets ---- */
+
+/* Decodes %XX escapes in place as the server does (%00 stays as written);
+ * returns the new length. */
+size_t kf_http__unescape(char *s);
+
+/* The route table's row for (method, url) and *param, or -1 with *status
+ * 404 or 405. */
+int kf_http__route(const char *method, const char *url, const char **param,
+                   int *status);
+
+/* Opens the file a static request for `url` would be served from, under
+ * `web_root` (a real path), and returns its descriptor with its real path
+ * in `real`; -1 when the server would answer 404. */
+int kf_http__static_open(const char *web_root, const char *url,
+                         char real[PATH_MAX]);
+
+/* Answers an API request as the server does once the gate (kf_http_gate)
+ * let it in and its body is all in: route (404, 405), content type (415),
+ * size (413), JSON (400), the handler.  The status goes to *status and
+ * the JSON answer is appended to `out`. */
+void kf_http__answer(const kf_kb *kb, const kf_cli *cli, bool may_save,
+                     const char *method, const char *url, const char *ctype,
+                     const char *body, size_t len, int *status, kf_buf *out);
 
 #endif
