@@ -52,10 +52,12 @@ static void bind_value(sqlite3_stmt *st, int i, reader *r)
     switch (t % 6) {
     case 0: sqlite3_bind_null(st, i); break;
     case 1: {
-        long long v = 0;
+        unsigned long long u = 0;
         for (int k = 0; k < 8; k++)
-            v = (v << 8) | take(r);
-        sqlite3_bind_int64(st, i, t & 0x40 ? v : (long long)(signed char)(v & 0xff));
+            u = (u << 8) | take(r);
+        long long v;
+        memcpy(&v, &u, sizeof v);
+        sqlite3_bind_int64(st, i, t & 0x40 ? v : (long long)(signed char)(u & 0xff));
         break;
     }
     case 2: {
@@ -133,6 +135,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                                 " side, did, relief_hours, worse_after, done_s,"
                                 " stopped_early, via, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                                 -1, &ins_k, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
     for (int row = 0; rc == SQLITE_OK && r.n && row < 64; row++) {
         bool cons = take(&r) & 1;
         sqlite3_stmt *st = cons ? ins_c : ins_k;
@@ -142,6 +146,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         sqlite3_step(st);
         sqlite3_reset(st);
     }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     sqlite3_finalize(ins_c);
     sqlite3_finalize(ins_k);
     sqlite3_close(db);
