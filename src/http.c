@@ -905,10 +905,9 @@ int kf_http_gate(const kf_http_gate_cfg *g, const kf_http_gate_req *r,
         (url[15] == '\0' || url[15] == '/' || url[15] == '.') &&
         !(r->token && same_secret(r->token, g->token))) {
         *code = "token_required";
-        snprintf(why, whysz, "%s: this server can be reached from other "
-                 "computers, so the journal needs the token it printed when it "
-                 "started (open the address it printed, with its #token=...)",
-                 r->token ? "wrong token" : "no token");
+        snprintf(why, whysz, "%s: the journal needs the token this server "
+                 "printed when it started (open the address it printed, with "
+                 "its #token=...)", r->token ? "wrong token" : "no token");
         return 401;
     }
     return 0;
