@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # Installs the Debian packages knotfinder needs to build, run and test.
 # Usage: scripts/install-deps.sh [--test]   (--test adds what the tests need)
-# Installs only what is missing; uses sudo when not root.
+# Installs only what is missing, with apt's own progress shown; uses sudo
+# when not root.  Written for Debian 12 (bookworm) and later: a minimal
+# (debootstrap --variant=minbase) root is enough to start from.
 set -euo pipefail
-pkgs=(gcc make pkg-config libjansson-dev libmicrohttpd-dev libsqlite3-dev libstemmer-dev
-      libedit-dev)
+pkgs=(gcc make pkg-config libc6-dev libjansson-dev libmicrohttpd-dev libsqlite3-dev
+      libstemmer-dev libedit-dev)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(python3 curl clang libclang-rt-14-dev chromium sqlite3 procps)
-  command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
+  # groff-base and man-db: the man page test renders knotfinder.1.
+  pkgs+=(python3 curl clang libclang-rt-14-dev chromium sqlite3 procps groff-base man-db)
+  # The browser tests run on Debian's own node (18 on Debian 12); a node
+  # installed some other way is used as it is.
+  command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+  command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
-echo "installing: ${missing[*]}"
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: installing ${#missing[@]} Debian package(s): ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || {
+    echo "install-deps: not root and no sudo: install these as root first: ${missing[*]}" >&2
+    exit 1
+  }
+  SUDO=sudo
+fi
+$SUDO apt-get update
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+echo "install-deps: done"

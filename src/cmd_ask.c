@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "journal.h"
 #include "render.h"
+#include "render_json.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -41,12 +42,14 @@ static char *join_args(int argc, char **argv, size_t *len)
 int kf_cmd_ask(kf_cli *c, int argc, char **argv)
 {
     int width = 80, i = 1;
-    bool json = c->json;
+    bool json = c->json, full = false;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         if (!strcmp(argv[i], "--json"))
             json = true;
         else if (!strcmp(argv[i], "--no-save"))
             c->no_save = true;
+        else if (!strcmp(argv[i], "--full"))
+            full = true;
         else if (!strcmp(argv[i], "--width") && i + 1 < argc)
             width = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--")) {
@@ -54,7 +57,7 @@ int kf_cmd_ask(kf_cli *c, int argc, char **argv)
             break;
         } else {
             fprintf(stderr, "knotfinder ask: unknown option %s\n"
-                    "usage: knotfinder ask [--json] [--no-save] [--width N] \"your words\" (or - for stdin)\n",
+                    "usage: knotfinder ask [--json] [--full] [--no-save] [--width N] \"your words\" (or - for stdin)\n",
                     argv[i]);
             return KF_EXIT_USAGE;
         }
@@ -96,17 +99,23 @@ int kf_cmd_ask(kf_cli *c, int argc, char **argv)
         goto out;
     }
     if (json) {
-        json_t *j = kf_result_json(kb, r, text);
-        if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) < 0) {
-            fprintf(stderr, "knotfinder ask: cannot write JSON\n");
+        size_t n = 0;
+        const char *why = NULL;
+        char *s = kf_result_dump(kb, r, text, KF_JO_INDENT(2) | KF_JO_ASCII | KF_JO_EOL,
+                                 &n, &why);
+        if (!s || fwrite(s, 1, n, stdout) != n) {
+            fprintf(stderr, "knotfinder ask: cannot write JSON%s%s\n", why ? ": " : "",
+                    why ? why : "");
             rc = KF_EXIT_INTERNAL;
         }
-        fputc('\n', stdout);
-        json_decref(j);
+        kf_free(s);
     } else {
         kf_buf out;
         kf_buf_init(&out);
-        kf_render_text(kb, r, text, &out, width);
+        if (full)
+            kf_render_full(kb, r, text, &out, width);
+        else
+            kf_render_text(kb, r, text, &out, width);
         fwrite(out.s, 1, out.len, stdout);
         kf_buf_free(&out);
     }
@@ -151,7 +160,11 @@ static void simulate_interview(const kf_kb *kb, const kf_findings *said, kf_find
 {
     *asked = 0;
     for (int guard = 0; guard < 32; guard++) {
-        kf_question q = kf_next_question(kb, f, *asked, 8);
+        kf_question q;
+        if (kf_next_question(kb, f, *asked, 8, &q) != KF_OK) {
+            f->oom = true;      /* reported by the caller as out of memory */
+            break;
+        }
         if (q.kind == KF_Q_NONE) {
             kf_question_free(&q);
             break;
@@ -261,8 +274,9 @@ int kf_cmd_eval(kf_cli *c, int argc, char **argv)
         int asked = 0;
         if (interview)
             simulate_interview(kb, &said, &f, &asked);
-        kf_result *r = kf_consult(kb, interview ? &f : &said);
+        kf_result *r = f.oom ? NULL : kf_consult(kb, interview ? &f : &said);
         if (!r) {
+            kf_result_free(r);
             fprintf(stderr, "knotfinder eval: out of memory\n");
             rc = KF_EXIT_INTERNAL;
             json_decref(cs);
@@ -391,11 +405,13 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
     }
     kf_buf_free(&errs);
     if (!strcmp(argv[1], "check")) {
-        int phrases = kb->n_phrases;
+        int phrases = kb->n_phrases - kb->n_patterns;
         printf("knowledge base %s is valid (version %s): %d regions, %d findings, %d causes, "
-               "%d links, %d techniques, %d red-flag rules, %d phrases, %d spelling fixes\n",
+               "%d links, %d techniques, %d red-flag rules, %d phrases, %d patterns, "
+               "%d word classes, %d spelling fixes\n",
                c->kb_dir, kb->version, kb->n_regions, kb->n_findings, kb->n_causes, kb->n_links,
-               kb->n_techniques, kb->n_redflags, phrases, kb->n_spell);
+               kb->n_techniques, kb->n_redflags, phrases, kb->n_patterns, kb->n_classes,
+               kb->n_spell);
     } else {
         const char *what = argc > 2 ? argv[2] : "causes";
         if (!strcmp(what, "causes"))

@@ -1,51 +1,131 @@
 /*
- * engine.c — posterior over causes (noisy-OR, Quickscore), triage, plan,
- * explanation and the next question.
+ * engine.c — the posterior over causes, the ranking and its explanation,
+ * and the consultation that ties triage (triage.c), the plan (plan.c) and
+ * the next question (question.c) together.
  *
- * The model is a two-layer noisy-OR network (as QMR-DT): causes are
- * independent binary variables with priors; a finding is absent only if
- * every present cause linked to it, and the leak, all fail to produce it.
- * The exact marginal of every cause given positive findings P and negative
- * findings N is Quickscore's sum over subsets S of P:
+ * THE MODEL (one network, computed exactly).  Every cause is a binary root
+ * variable with its prior (kb `prior`).  Findings are noisy-OR children:
+ * a finding is absent only if the leak (kb [scale] leak) and every active
+ * parent fail to produce it, each parent independently with its link
+ * strength p.  The parents of a finding are
+ *   - a muscle's own trigger points ("tight for reasons of its own", prior =
+ *     the muscle's kb prior), a mimic, a body cause, a habit: through their
+ *     own links (refers, pulls, local, sign, reports);
+ *   - the habit -> muscle chain: a habit or body cause h that keeps muscle m
+ *     tight (keeps_tight / kept_by, strength s) keeps it tight with chance s
+ *     when h is present; a muscle kept tight by h acts on the findings
+ *     through m's links.  So there are three layers: habits -> (muscle kept
+ *     tight by that habit) -> findings, beside muscles -> findings.
+ * A muscle is reported tight when any of its sources is active: its own
+ * trigger points or one of its habits' chains.  Each source acts on the
+ * findings with the muscle's links on its own (two sources of tightness
+ * are two chances to refer pain), which keeps every root's contribution a
+ * product over findings, so the network stays exact under Quickscore.
+ * A finding of any kind (a check-in, a habit, a red flag) is just a child.
+ * Unsure answers are not evidence.
  *
- *   P(P, N)         = sum_S (-1)^|S| prod_{f in S+N} (1-leak)
- *                           prod_j [(1-pi_j) + pi_j prod_{f in S+N} q_jf]
- *   P(c_i = 1, P, N) = same with cause i's factor replaced by
- *                           pi_i prod_{f in S+N} q_if
+ * EXACT INFERENCE: Quickscore (Heckerman 1989) over the present findings P
+ * with the absent findings N folded in,
+ *   P(P, N) = sum_{S in P} (-1)^|S| (1-leak)^|S+N| prod_roots g_r(S+N),
+ *   g_r(T) = (1-pi_r) + pi_r Q_r(T) prod_{m kept by r} [(1-s_rm) + s_rm Q_m(T)],
+ * Q_x(T) = prod_{f in T} (1 - p_xf).  A Gray code visits the 2^|P| subsets,
+ * changing only the roots linked (directly or through a kept muscle) to the
+ * finding it toggles.  Marginals accumulate in the same pass: a root is
+ * present with share pi Q prod / g of each term; a muscle is slack when its
+ * own source and every chain to it are off.  Terms are long double; a
+ * rounding-error bound (sum of |terms| times the per-term error) gives every
+ * posterior an interval, and the answer is exact when the interval is
+ * narrower than KF_EXACT_WIDTH.
  *
- * with q_jf = 1 - p_jf.  It is exponential only in |P|.  Above KF_QS_MAX
- * positives, or when the alternating sum loses too much precision, the
- * engine falls back to exact enumeration of the cause sets of at most two
- * causes and marks the result approximate.
+ * ABOVE KF_FULL_MAX present findings, or when the bound cannot certify the
+ * full sum (many findings that few causes explain make the alternating sum
+ * cancel: terms of size ~1 adding up to P(E) ~ 1e-20), the sum runs over
+ * the KF_TRIM_MAX (then 12, 10) findings with the strongest links (ties by
+ * finding id, so the answer does not depend on the input's order); the
+ * others widen each cause's interval by the bound on their likelihood ratio
+ * (each left-out finding multiplies a cause's odds by between
+ * 1-(1-leak)(1-p) and 1/leak), and the answer is marked approximate.
  */
 #include "engine.h"
+#include "plan.h"
+#include "question.h"
+#include "triage.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define KF_QS_MAX 12
-#define KF_MIN_GAIN 0.05      /* bits */
-#define KF_MAX_UNSURE 3
+/* Largest number of present findings summed in full (2^16 terms), and the
+ * number kept when the evidence is larger or the full sum cannot be
+ * certified (quad precision runs up to 2^14 terms). */
+#define KF_FULL_MAX 16
+#define KF_TRIM_MAX 14
+/* An interval narrower than this is "exact" (the issue asks 1e-6). */
+#define KF_EXACT_WIDTH 1e-7
+/* Relative rounding error of one term, in units of the type's epsilon: its factors are updated by at most
+ * 256 multiplications or divisions (4 per toggle) before the product is
+ * recomputed (Q every 256 steps, the product every 64), over at most ~100
+ * roots, in long double (~1200 eps); sums are plain within blocks of 256
+ * terms (256 eps) and compensated (Neumaier) across blocks. */
+#define KF_TERM_EPS_UNITS 1500
 
-typedef struct {
-    int *pos;  int np;        /* positive findings */
-    int *neg;  int nn;        /* negative findings */
-    int *rel;  int nr;        /* relevant causes (linked to P or N) */
-    double *qpos;             /* nr x np: q of relevant cause r for positive s */
-    double *qneg;             /* nr: product of q over N */
-} evidence;
-
-static void evidence_free(evidence *e)
+static int cmp_int(const void *a, const void *b)
 {
-    kf_free(e->pos);
-    kf_free(e->neg);
-    kf_free(e->rel);
-    kf_free(e->qpos);
-    kf_free(e->qneg);
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
 }
 
-/* Strength of the strongest link to positive finding f (for trimming). */
+kf_err kf_evidence(const kf_kb *kb, const kf_findings *f, kf_evidence_set *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->pos = kf_malloc((size_t)(f->n + 1) * sizeof *ev->pos);
+    ev->neg = kf_malloc((size_t)(f->n + 1) * sizeof *ev->neg);
+    if (!ev->pos || !ev->neg) {
+        kf_evidence_free(ev);
+        return KF_ENOMEM;
+    }
+    for (int i = 0; i < f->n; i++) {
+        const kf_fact *x = &f->v[i];
+        if (x->finding < 0 || x->finding >= kb->n_findings)
+            continue;
+        if (x->state == KF_PRESENT)
+            ev->pos[ev->np++] = x->finding;
+        else if (x->state == KF_ABSENT)
+            ev->neg[ev->nn++] = x->finding;
+    }
+    /* Sorted and without repeats: the answer cannot depend on the order
+     * the findings came in.  A finding both present and absent counts as
+     * present (kf_findings_add never makes one). */
+    qsort(ev->pos, (size_t)ev->np, sizeof *ev->pos, cmp_int);
+    qsort(ev->neg, (size_t)ev->nn, sizeof *ev->neg, cmp_int);
+    int k = 0;
+    for (int i = 0; i < ev->np; i++)
+        if (!k || ev->pos[k - 1] != ev->pos[i])
+            ev->pos[k++] = ev->pos[i];
+    ev->np = k;
+    k = 0;
+    for (int i = 0, j = 0; i < ev->nn; i++) {
+        while (j < ev->np && ev->pos[j] < ev->neg[i])
+            j++;
+        if ((j < ev->np && ev->pos[j] == ev->neg[i]) || (k && ev->neg[k - 1] == ev->neg[i]))
+            continue;
+        ev->neg[k++] = ev->neg[i];
+    }
+    ev->nn = k;
+    return KF_OK;
+}
+
+void kf_evidence_free(kf_evidence_set *ev)
+{
+    kf_free(ev->pos);
+    kf_free(ev->neg);
+    ev->pos = ev->neg = NULL;
+    ev->np = ev->nn = 0;
+}
+
+/* Strength of the strongest link to finding f, directly or through a kept
+ * muscle's chain (for choosing the findings summed exactly). */
 static double max_link(const kf_kb *kb, int f)
 {
     double m = 0;
@@ -55,340 +135,170 @@ static double max_link(const kf_kb *kb, int f)
     return m;
 }
 
-static bool evidence_build(const kf_kb *kb, const kf_findings *f, evidence *e, bool *trimmed)
+typedef struct { int f; double w; } ranked_f;
+
+static int by_link(const void *a, const void *b)
 {
-    memset(e, 0, sizeof *e);
-    e->pos = kf_malloc((size_t)(f->n + 1) * sizeof *e->pos);
-    e->neg = kf_malloc((size_t)(f->n + 1) * sizeof *e->neg);
-    e->rel = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *e->rel);
-    int *where = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *where);
-    if (!e->pos || !e->neg || !e->rel || !where) {
-        kf_free(where);
-        evidence_free(e);
-        return false;
+    const ranked_f *x = a, *y = b;
+    if (x->w != y->w)
+        return x->w > y->w ? -1 : 1;
+    return (x->f > y->f) - (x->f < y->f);
+}
+
+#define REAL long double
+#define QS(n) n##_ld
+#define QS_ABS(x) fabsl(x)
+#define QS_EPS LDBL_EPSILON
+#include "engine_qs.h"
+#undef REAL
+#undef QS
+#undef QS_ABS
+#undef QS_EPS
+
+/* Quad precision, for sums that cancel too much for long double (many
+ * present findings that few causes explain: terms of size 1 summing to
+ * P(E) ~ 1e-20).  Software arithmetic, so only when needed. */
+static inline __float128 qabs(__float128 x) { return x < 0 ? -x : x; }
+#define REAL __float128
+#define QS(n) n##_q
+#define QS_ABS(x) qabs(x)
+#define QS_EPS ((__float128)1.925929944387235853055977942584927319e-34L)
+#include "engine_qs.h"
+#undef REAL
+#undef QS
+#undef QS_ABS
+#undef QS_EPS
+
+/* Long double first; quad when its interval is too wide. */
+static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
+                         double *post, double *lo, double *hi, long double *logpe)
+{
+    kf_err err = quickscore_ld(kb, pos, np, neg, nn, post, lo, hi, logpe);
+    if (err || !lo || !hi)
+        return err;
+    bool wide = false;
+    for (int c = 0; c < kb->n_causes && !wide; c++)
+        wide = hi[c] - lo[c] > KF_EXACT_WIDTH;
+    /* quad costs ~30x: only up to 2^14 terms (a quarter second) */
+    if (!wide || np > KF_TRIM_MAX)
+        return KF_OK;
+    return quickscore_q(kb, pos, np, neg, nn, post, lo, hi, logpe);
+}
+
+kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
+                       double *hi, bool *approx, long double *logpe)
+{
+    int nc = kb->n_causes;
+    double *l = lo, *h = hi, *own = NULL;
+    long double lp = 0;
+    if (!l || !h) {
+        own = kf_malloc(2 * (size_t)(nc + 1) * sizeof *own);
+        if (!own)
+            return KF_ENOMEM;
+        l = own;
+        h = own + nc + 1;
     }
-    for (int i = 0; i < kb->n_findings; i++)
-        where[i] = 0;
-    for (int i = 0; i < f->n; i++) {
-        const kf_fact *x = &f->v[i];
-        if (x->finding < 0 || x->finding >= kb->n_findings || where[x->finding])
+    int *keep = NULL;
+    ranked_f *rk = NULL;
+    kf_err err = KF_OK;
+    bool ap = false;
+    /* The whole evidence when it is small enough; otherwise, or when the
+     * rounding bound cannot certify it, the strongest KF_TRIM_MAX (then
+     * fewer) present findings, the rest widening the interval. */
+    static const int limits[] = { KF_FULL_MAX, KF_TRIM_MAX, 12, 10 };
+    int used = -1;
+    for (size_t li = 0; li < KF_ARRAY_LEN(limits); li++) {
+        int lim = limits[li];
+        if (li && lim >= ev->np)
+            continue;                  /* trimming would change nothing */
+        if (!li && ev->np > lim)
             continue;
-        if (x->state == KF_PRESENT) {
-            e->pos[e->np++] = x->finding;
-            where[x->finding] = 1;
-        } else if (x->state == KF_ABSENT) {
-            e->neg[e->nn++] = x->finding;
-            where[x->finding] = -1;
-        }
-    }
-    /* Too many positives for the exact sum: keep the most telling ones. */
-    *trimmed = false;
-    if (e->np > KF_QS_MAX) {
-        *trimmed = true;
-        for (int a = 0; a < e->np; a++)
-            for (int b = a + 1; b < e->np; b++)
-                if (max_link(kb, e->pos[b]) > max_link(kb, e->pos[a])) {
-                    int t = e->pos[a];
-                    e->pos[a] = e->pos[b];
-                    e->pos[b] = t;
+        const int *pos = ev->pos;
+        int np = ev->np;
+        if (np > lim) {
+            if (!rk) {
+                rk = kf_malloc((size_t)np * sizeof *rk);
+                keep = kf_malloc((size_t)np * sizeof *keep);
+                if (!rk || !keep) {
+                    err = KF_ENOMEM;
+                    goto out;
                 }
-        for (int a = KF_QS_MAX; a < e->np; a++)
-            where[e->pos[a]] = 0;
-        e->np = KF_QS_MAX;
-    }
-    for (int c = 0; c < kb->n_causes; c++) {
-        const kf_cause *k = &kb->causes[c];
-        for (int l = 0; l < k->n_links; l++)
-            if (where[kb->links[k->links[l]].finding]) {
-                e->rel[e->nr++] = c;
-                break;
+                for (int i = 0; i < np; i++) {
+                    rk[i].f = ev->pos[i];
+                    rk[i].w = max_link(kb, ev->pos[i]);
+                }
+                qsort(rk, (size_t)np, sizeof *rk, by_link);
             }
-    }
-    e->qpos = kf_malloc((size_t)(e->nr * e->np + 1) * sizeof *e->qpos);
-    e->qneg = kf_malloc((size_t)(e->nr + 1) * sizeof *e->qneg);
-    if (!e->qpos || !e->qneg) {
-        kf_free(where);
-        evidence_free(e);
-        return false;
-    }
-    for (int r = 0; r < e->nr; r++) {
-        const kf_cause *k = &kb->causes[e->rel[r]];
-        e->qneg[r] = 1;
-        for (int s = 0; s < e->np; s++)
-            e->qpos[r * e->np + s] = 1;
-        for (int l = 0; l < k->n_links; l++) {
-            const kf_link *ln = &kb->links[k->links[l]];
-            if (where[ln->finding] < 0)
-                e->qneg[r] *= 1 - ln->p;
-            else if (where[ln->finding] > 0)
-                for (int s = 0; s < e->np; s++)
-                    if (e->pos[s] == ln->finding)
-                        e->qpos[r * e->np + s] = 1 - ln->p;
+            for (int i = 0; i < lim; i++)
+                keep[i] = rk[i].f;
+            qsort(keep, (size_t)lim, sizeof *keep, cmp_int);
+            pos = keep;
+            np = lim;
         }
+        err = quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
+        if (err)
+            goto out;
+        used = np;
+        bool wide = false;
+        for (int c = 0; c < nc && !wide; c++)
+            wide = h[c] - l[c] > KF_EXACT_WIDTH;
+        if (!wide)
+            break;
     }
-    kf_free(where);
-    return true;
-}
-
-/* Quickscore.  Returns false when precision was lost.  Causes linked to no
- * positive finding have the same factor in every term, so they leave the
- * sum and get their closed-form posterior; the loop runs over the others. */
-static bool quickscore(const kf_kb *kb, const evidence *e, const double *prior,
-                       const bool *want, double *post)
-{
-    int nr = e->nr, np = e->np;
-    /* One allocation holds every scratch array. */
-    size_t nd = 5 * (size_t)(nr + 1) + (size_t)np + 2;
-    size_t ni = 2 * (size_t)(nr + 1) + (size_t)(np + 1) + (size_t)nr * (size_t)np + 1;
-    double *mem = kf_calloc(nd * sizeof(double) + ni * sizeof(int), 1);
-    if (!mem)
-        return false;
-    double *prod = mem, *num = prod + nr + 1, *pis = num + nr + 1, *g = pis + nr + 1;
-    double *rat = g + nr + 1, *leakpow = rat + nr + 1;
-    int *act = (int *)(mem + nd);                   /* indexes into rel */
-    int *lk_start = act + nr + 1, *lk = lk_start + np + 1;
-    int na = 0;
-    for (int r = 0; r < nr; r++) {
-        double pi = prior[e->rel[r]];
-        bool pos = false;
-        for (int s = 0; s < np && !pos; s++)
-            pos = e->qpos[r * np + s] != 1;
-        if (!pos) {
-            double q = e->qneg[r];
-            post[e->rel[r]] = pi * q / ((1 - pi) + pi * q);
-            continue;
-        }
-        act[na] = r;
-        pis[na] = pi;
-        prod[na] = e->qneg[r];
-        na++;
-    }
-    /* For each positive finding, the active causes it is linked to, so a
-     * Gray-code step touches only those. */
-    int nl = 0;
-    for (int s = 0; s < np; s++) {
-        lk_start[s] = nl;
-        for (int a = 0; a < na; a++)
-            if (e->qpos[act[a] * np + s] != 1)
-                lk[nl++] = a;
-    }
-    lk_start[np] = nl;
-    /* (1-leak)^(|S|+|N|) for every subset size */
-    leakpow[0] = pow(1 - kb->leak, e->nn);
-    for (int k = 1; k <= np; k++)
-        leakpow[k] = leakpow[k - 1] * (1 - kb->leak);
-    /* g[a] = (1-pi) + pi*prod[a] is cause a's factor and prod[a]/g[a]
-     * its share in its own posterior; both change only for the causes of the
-     * finding a Gray-code step toggles, and the product of all factors, Gc,
-     * is kept up to date by ratio (and recomputed now and then so rounding
-     * cannot drift).  Only the wanted causes accumulate a numerator.  The
-     * ratio of factors is rat[a]. */
-    int *wl = lk + nl, nw = 0;
-    for (int a = 0; a < na; a++)
-        if (!want || want[e->rel[act[a]]])
-            wl[nw++] = a;
-    double Gc = 1;
-    for (int a = 0; a < na; a++) {
-        g[a] = (1 - pis[a]) + pis[a] * prod[a];
-        rat[a] = prod[a] / g[a];
-        Gc *= g[a];
-    }
-    double Z = 0, maxterm = 0;
-    unsigned long total = 1UL << np;
-    unsigned long gray = 0;
-    int size = 0;
-    for (unsigned long it = 0; it < total; it++) {
-        if (it) {
-            /* Gray code: flip the bit of the lowest set bit of it. */
-            int s = __builtin_ctzl(it);
-            gray ^= 1UL << s;
-            bool in = gray >> s & 1;
-            size += in ? 1 : -1;
-            for (int k = lk_start[s]; k < lk_start[s + 1]; k++) {
-                int a = lk[k];
-                double q = e->qpos[act[a] * np + s];
-                prod[a] = in ? prod[a] * q : prod[a] / q;
-                double old = g[a];
-                g[a] = (1 - pis[a]) + pis[a] * prod[a];
-                rat[a] = prod[a] / g[a];
-                Gc *= g[a] / old;
+    if (used < ev->np) {
+        /* Each left-out present finding multiplies a cause's odds by a
+         * factor between (1-(1-leak)(1-p)) (the cause alone makes it) and
+         * 1/leak (nothing else could). */
+        double leak = kb->leak;
+        for (int c = 0; c < nc; c++) {
+            double lr_lo = 1, lr_hi = 1;
+            for (int i = used; i < ev->np; i++) {
+                double p = 0;
+                const kf_cause *k = &kb->causes[c];
+                for (int x = 0; x < k->n_links; x++)
+                    if (kb->links[k->links[x]].finding == rk[i].f)
+                        p = kb->links[k->links[x]].p;
+                lr_lo *= 1 - (1 - leak) * (1 - p);
+                lr_hi /= leak;
             }
-            if ((it & 255) == 0) {
-                Gc = 1;
-                for (int a = 0; a < na; a++)
-                    Gc *= g[a];
-            }
+            double a = l[c] >= 1 ? INFINITY : l[c] / (1 - l[c]);
+            double b = h[c] >= 1 ? INFINITY : h[c] / (1 - h[c]);
+            a *= lr_lo;
+            b *= lr_hi;
+            l[c] = isinf(a) ? 1 : a / (1 + a);
+            h[c] = isinf(b) ? 1 : b / (1 + b);
         }
-        double term = leakpow[size] * Gc;
-        if (size & 1)
-            term = -term;
-        Z += term;
-        if (fabs(term) > maxterm)
-            maxterm = fabs(term);
-        for (int k = 0; k < nw; k++)
-            num[wl[k]] += term * rat[wl[k]];
+        ap = true;
     }
-    bool ok = Z > 0 && Z > maxterm * 1e-11 * (double)total;
-    if (ok)
-        for (int k = 0; k < nw; k++) {
-            int a = wl[k];
-            double p = pis[a] * num[a] / Z;
-            post[e->rel[act[a]]] = p < 0 ? 0 : p > 1 ? 1 : p;
-        }
-    kf_free(mem);
-    return ok;
+    for (int c = 0; c < nc; c++)
+        if (h[c] - l[c] > KF_EXACT_WIDTH)
+            ap = true;
+    if (approx)
+        *approx = ap;
+    if (logpe)
+        *logpe = lp;
+out:
+    kf_free(own);
+    kf_free(rk);
+    kf_free(keep);
+    return err;
 }
 
-/* Exact over cause sets of size <= 2 (an approximation of the full model). */
-static void enumerate2(const kf_kb *kb, const evidence *e, const double *prior, double *post)
+kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post, double *lo,
+                             double *hi, bool *approx)
 {
-    int nr = e->nr, np = e->np;
-    double *acc = kf_calloc((size_t)(nr + 1), sizeof *acc);
-    if (!acc)
-        return;
-    double leakq = 1 - kb->leak;
-    double total = 0;
-    /* empty set */
-    double w0 = pow(kb->leak, np);
-    total += w0;
-    for (int a = 0; a < nr; a++) {
-        double pa = prior[e->rel[a]];
-        for (int b = a; b < nr; b++) {
-            double pb = prior[e->rel[b]];
-            double w = pa / (1 - pa) * e->qneg[a];
-            if (b != a)
-                w *= pb / (1 - pb) * e->qneg[b];
-            for (int s = 0; s < np && w > 0; s++) {
-                double q = e->qpos[a * np + s];
-                if (b != a)
-                    q *= e->qpos[b * np + s];
-                w *= 1 - leakq * q;
-            }
-            total += w;
-            acc[a] += w;
-            if (b != a)
-                acc[b] += w;
-        }
-    }
-    for (int r = 0; r < nr; r++)
-        post[e->rel[r]] = total > 0 ? acc[r] / total : prior[e->rel[r]];
-    kf_free(acc);
+    kf_evidence_set ev;
+    kf_err err = kf_evidence(kb, f, &ev);
+    if (err)
+        return err;
+    err = kf_posterior_ev(kb, &ev, post, lo, hi, approx, NULL);
+    kf_evidence_free(&ev);
+    return err;
 }
 
-/* One pass of the network with the given priors. */
-static bool posterior_pass(const kf_kb *kb, const evidence *e, const double *prior,
-                           const bool *want, double *post)
+kf_err kf_posterior(const kf_kb *kb, const kf_findings *f, double *post, bool *approx)
 {
-    for (int c = 0; c < kb->n_causes; c++)
-        post[c] = prior[c];
-    bool exact = quickscore(kb, e, prior, want, post);
-    if (!exact)
-        enumerate2(kb, e, prior, post);
-    return exact;
-}
-
-bool kf_network_posterior(const kf_kb *kb, const kf_findings *f, const double *prior,
-                          double *post)
-{
-    evidence e;
-    bool trimmed;
-    if (!evidence_build(kb, f, &e, &trimmed)) {
-        for (int c = 0; c < kb->n_causes; c++)
-            post[c] = prior[c];
-        return false;
-    }
-    bool exact = posterior_pass(kb, &e, prior, NULL, post);
-    evidence_free(&e);
-    return exact && !trimmed;
-}
-
-/* How much a present habit raises the chance that a muscle it keeps short
- * is tight. */
-#define KF_KEEPS_STRENGTH 0.5
-
-bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post)
-{
-    evidence e;
-    bool trimmed;
-    double *prior = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *prior);
-    if (!prior || !evidence_build(kb, f, &e, &trimmed)) {
-        kf_free(prior);
-        for (int c = 0; c < kb->n_causes; c++)
-            post[c] = kb->causes[c].prior;
-        return false;
-    }
-    /* Habits act on the findings through the muscles they keep tight, a
-     * third layer the two-layer network lacks.  Pass 1 weighs the habits on
-     * what the person reports; pass 2 raises the prior of each muscle a
-     * likely habit keeps short, so "I mouse all day" lifts the lat without
-     * the lat explaining the mousing away. */
-    /* Pass 1 needs only the habits' posteriors. */
-    bool *habit = kf_calloc((size_t)kb->n_causes + 1, sizeof *habit);
-    if (!habit) {
-        evidence_free(&e);
-        kf_free(prior);
-        for (int c = 0; c < kb->n_causes; c++)
-            post[c] = kb->causes[c].prior;
-        return false;
-    }
-    for (int c = 0; c < kb->n_causes; c++) {
-        prior[c] = kb->causes[c].prior;
-        habit[c] = kb->causes[c].n_keeps > 0;
-    }
-    bool exact = posterior_pass(kb, &e, prior, habit, post);
-    kf_free(habit);
-    for (int h = 0; h < kb->n_causes; h++) {
-        const kf_cause *hc = &kb->causes[h];
-        if (!hc->n_keeps || post[h] <= hc->prior)
-            continue;
-        /* Only what the evidence added to the habit counts: a habit at its
-         * prior says nothing new about its muscles. */
-        double lift = (post[h] - hc->prior) / (1 - hc->prior);
-        for (int k = 0; k < hc->n_keeps; k++) {
-            int m = hc->keeps[k];
-            prior[m] = 1 - (1 - prior[m]) * (1 - KF_KEEPS_STRENGTH * lift);
-        }
-    }
-    /* Pass 2 gives every cause its posterior (pass 1 left the rest at
-     * their priors). */
-    exact = posterior_pass(kb, &e, prior, NULL, post) && exact;
-    evidence_free(&e);
-    kf_free(prior);
-    return exact && !trimmed;
-}
-
-/* ---------- triage ---------- */
-
-static bool present(const kf_findings *f, int finding)
-{
-    const kf_fact *x = kf_findings_get(f, finding);
-    return x && x->state == KF_PRESENT;
-}
-
-static bool rule_fires(const kf_redflag *r, const kf_findings *f)
-{
-    for (int i = 0; i < r->n_all; i++)
-        if (!present(f, r->all[i]))
-            return false;
-    bool any = r->n_any == 0;
-    for (int i = 0; i < r->n_any && !any; i++)
-        any = present(f, r->any[i]);
-    if (!any)
-        return false;
-    for (int i = 0; i < r->n_none; i++)
-        if (present(f, r->none[i]))
-            return false;
-    return true;
-}
-
-/* Highest level of the rules that fire. */
-static kf_triage triage_level(const kf_kb *kb, const kf_findings *f)
-{
-    kf_triage t = KF_TRIAGE_SELF_CARE;
-    for (int i = 0; i < kb->n_redflags; i++)
-        if (kb->redflags[i].level > t && rule_fires(&kb->redflags[i], f))
-            t = kb->redflags[i].level;
-    return t;
+    return kf_posterior_interval(kb, f, post, NULL, NULL, approx);
 }
 
 /* ---------- ranking and explanation ---------- */
@@ -460,335 +370,89 @@ static bool explain(const kf_kb *kb, const kf_findings *f, kf_ranked *rk)
     return true;
 }
 
-/* ---------- the question ---------- */
-
-static double entropy(const double *p, const int *idx, int n)
+kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,
+                          int **order_out, bool *approx)
 {
-    double s = 0, h = 0;
-    for (int i = 0; i < n; i++)
-        s += p[idx[i]];
-    if (s <= 0)
-        return 0;
-    for (int i = 0; i < n; i++) {
-        double r = p[idx[i]] / s;
-        if (r > 0)
-            h -= r * log2(r);
-    }
-    return h;
-}
-
-/* Expected information gain of asking about finding `fd`, approximated by
- * updating each cause's marginal on its own (fast, deterministic). */
-static double gain_of(const kf_kb *kb, const double *post, const int *top, int nt, int fd,
-                      double h, double *pj, double *tmp_pos, double *tmp_neg)
-{
-    double leakq = 1 - kb->leak;
-    /* P(f absent) ~ (1-leak) prod_j (1 - p_j p_jf) */
-    double absent_all = leakq;
-    for (int i = 0; i < nt; i++)
-        pj[top[i]] = 0;
-    for (int k = kb->flink_first[fd]; k < kb->flink_first[fd + 1]; k++) {
-        const kf_link *ln = &kb->links[kb->flink[k]];
-        pj[ln->cause] = ln->p;
-        absent_all *= 1 - post[ln->cause] * ln->p;
-    }
-    double pf = 1 - absent_all;
-    if (pf <= 1e-9 || pf >= 1 - 1e-9)
-        return 0;
-    for (int i = 0; i < nt; i++) {
-        int c = top[i];
-        double others = absent_all / (1 - post[c] * pj[c]);
-        double pfc = 1 - others * (1 - pj[c]);        /* P(f | c present) */
-        tmp_pos[c] = post[c] * pfc / pf;
-        tmp_neg[c] = post[c] * (1 - pfc) / (1 - pf);
-    }
-    double hp = entropy(tmp_pos, top, nt), hn = entropy(tmp_neg, top, nt);
-    return h - (pf * hp + (1 - pf) * hn);
-}
-
-static bool has_fact(const kf_findings *f, int finding)
-{
-    return kf_findings_get(f, finding) != NULL;
-}
-
-/* The leader stands out: likely on its own, or well ahead of the next. */
-static bool leader_clear(const double *post, const int *order, int n)
-{
-    if (n < 1)
-        return false;
-    double p1 = post[order[0]], p2 = n > 1 ? post[order[1]] : 0;
-    return p1 >= 0.7 || (p1 >= 0.4 && p1 >= 1.5 * p2);
-}
-
-/* The best yes/no question; kind NONE when nothing is worth asking. */
-static kf_question best_question(const kf_kb *kb, const kf_findings *f, const double *post,
-                                 const int *order)
-{
-    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
-    int nt = kb->n_causes < 8 ? kb->n_causes : 8;
-    double *tp = kf_calloc((size_t)kb->n_causes, sizeof *tp);
-    double *tn = kf_calloc((size_t)kb->n_causes, sizeof *tn);
-    double *pj = kf_calloc((size_t)kb->n_causes, sizeof *pj);
-    bool *cand = kf_calloc((size_t)kb->n_findings + 1, sizeof *cand);
-    if (!tp || !tn || !pj || !cand)
-        goto out;
-    for (int i = 0; i < nt; i++) {
-        const kf_cause *c = &kb->causes[order[i]];
-        for (int l = 0; l < c->n_links; l++)
-            cand[kb->links[c->links[l]].finding] = true;
-    }
-    double best = KF_MIN_GAIN;   /* below this a question is not worth the person's time */
-    double h = entropy(post, order, nt);      /* the same for every candidate */
-    for (int fd = 0; fd < kb->n_findings; fd++) {
-        const kf_finding_def *d = &kb->findings[fd];
-        if (!cand[fd] || !d->question || d->kind == KF_FIND_REDFLAG ||
-            d->kind == KF_FIND_FOLLOWUP || has_fact(f, fd))
-            continue;
-        double g = gain_of(kb, post, order, nt, fd, h, pj, tp, tn);
-        if (g > best) {
-            best = g;
-            q.kind = KF_Q_FINDING;
-            q.finding = fd;
-            q.gain = g;
-        }
-    }
-out:
-    kf_free(tp);
-    kf_free(tn);
-    kf_free(pj);
-    kf_free(cand);
-    return q;
-}
-
-static kf_question clarify_question(const kf_findings *f)
-{
-    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
-    for (int i = 0; i < f->n; i++) {
-        const kf_fact *x = &f->v[i];
-        if (x->state == KF_PRESENT && x->alt >= 0 && !has_fact(f, x->alt)) {
-            q.kind = KF_Q_CLARIFY;
-            q.finding = x->finding;
-            q.alt = x->alt;
-            return q;
-        }
-    }
-    return q;
-}
-
-static int *posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,
-                            bool *exact)
-{
+    *post_out = NULL;
+    *order_out = NULL;
     double *post = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *post);
     int *order = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *order);
     if (!post || !order) {
         kf_free(post);
         kf_free(order);
-        return NULL;
+        return KF_ENOMEM;
     }
-    *exact = kf_posterior(kb, f, post);
+    kf_err err = kf_posterior(kb, f, post, approx);
+    if (err) {
+        kf_free(post);
+        kf_free(order);
+        return err;
+    }
     for (int i = 0; i < kb->n_causes; i++)
         order[i] = i;
     qsort_r(order, (size_t)kb->n_causes, sizeof *order, by_post, post);
     *post_out = post;
-    return order;
-}
-
-static bool any_location(const kf_kb *kb, const kf_findings *f, bool answered)
-{
-    for (int i = 0; i < f->n; i++)
-        if (kb->findings[f->v[i].finding].kind == KF_FIND_LOCATION &&
-            (answered || f->v[i].state == KF_PRESENT))
-            return true;
-    return false;
-}
-
-kf_question kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int max_q)
-{
-    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
-    if (asked >= max_q || triage_level(kb, f) >= KF_TRIAGE_SOON)
-        return q;
-    if (!any_location(kb, f, false) && !any_location(kb, f, true)) {
-        q.kind = KF_Q_WHERE;
-        return q;
-    }
-    /* The red-flag screen: asked once, early; done when any of its findings
-     * has an answer. */
-    int *screen = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *screen);
-    if (!screen)
-        return q;
-    int ns = 0;
-    bool done = false;
-    for (int r = 0; r < kb->n_redflags; r++) {
-        const kf_redflag *rf = &kb->redflags[r];
-        if (!rf->screen)
-            continue;
-        const int *ids = rf->n_all ? rf->all : rf->any;
-        int n = rf->n_all ? rf->n_all : rf->n_any;
-        for (int i = 0; i < n; i++) {
-            bool dup = false;
-            for (int k = 0; k < ns; k++)
-                dup |= screen[k] == ids[i];
-            if (dup)
-                continue;
-            const kf_fact *x = kf_findings_get(f, ids[i]);
-            if (x && x->origin != KF_FROM_TEXT)
-                done = true;
-            screen[ns++] = ids[i];
-        }
-    }
-    if (ns && !done) {
-        q.kind = KF_Q_SCREEN;
-        q.screen = screen;
-        q.n_screen = ns;
-        return q;
-    }
-    kf_free(screen);
-    q = clarify_question(f);
-    if (q.kind != KF_Q_NONE)
-        return q;
-    /* Three "not sure" answers: the person cannot tell us more this way;
-     * show the best guess rather than keep asking. */
-    int unsure = 0;
-    for (int i = 0; i < f->n; i++)
-        unsure += f->v[i].origin == KF_FROM_ANSWER && f->v[i].state == KF_UNSURE &&
-                  kb->findings[f->v[i].finding].kind != KF_FIND_REDFLAG &&
-                  kb->findings[f->v[i].finding].kind != KF_FIND_LOCATION;
-    if (unsure >= KF_MAX_UNSURE)
-        return q;
-    double *post;
-    bool exact;
-    int *order = posterior_order(kb, f, &post, &exact);
-    if (!order)
-        return q;
-    if (!leader_clear(post, order, kb->n_causes))
-        q = best_question(kb, f, post, order);
-    kf_free(post);
-    kf_free(order);
-    return q;
-}
-
-void kf_question_free(kf_question *q)
-{
-    if (!q)
-        return;
-    kf_free(q->screen);
-    q->screen = NULL;
-    q->n_screen = 0;
-}
-
-/* ---------- the plan ---------- */
-
-static const int kind_order[] = {
-    [KF_TECH_DOCTOR] = 0, [KF_TECH_RELEASE] = 1, [KF_TECH_STRETCH] = 2,
-    [KF_TECH_STRENGTHEN] = 3, [KF_TECH_HABIT] = 4, [KF_TECH_THERMAL] = 5,
-    [KF_TECH_THERAPIST] = 6,
-};
-
-/* Room in kf_result.plan; build_plan stays well below it. */
-#define KF_PLAN_ROOM 16
-
-static void add_step(kf_result *r, int tech, int cause, kf_side side)
-{
-    if (tech < 0 || r->n_plan >= KF_PLAN_ROOM)
-        return;
-    for (int i = 0; i < r->n_plan; i++)
-        if (r->plan[i].technique == tech) {
-            r->plan[i].side |= side;
-            return;
-        }
-    r->plan[r->n_plan++] = (kf_step){ tech, cause, side };
-}
-
-static void build_plan(const kf_kb *kb, kf_result *r)
-{
-    int see = kf_kb_technique(kb, "see_doctor");
-    if (r->triage >= KF_TRIAGE_SOON) {
-        int mimic = -1;
-        if (r->n_flags)
-            mimic = kb->redflags[r->flags[0]].mimic;
-        add_step(r, see, mimic, KF_SIDE_NONE);
-        return;
-    }
-    bool worse_heat = false, worse_cold = false;
-    int fh = kf_kb_finding(kb, "worse_after_heat"), fc = kf_kb_finding(kb, "worse_after_cold");
-    worse_heat = fh >= 0 && present(&r->findings, fh);
-    worse_cold = fc >= 0 && present(&r->findings, fc);
-    int cold = kf_kb_technique(kb, "cold_therapy"), heat = kf_kb_technique(kb, "heat_front");
-    double lead = r->n_causes ? r->causes[0].p : 0;
-    int used = 0;
-    for (int i = 0; i < r->n_causes && used < 3; i++) {
-        const kf_ranked *rk = &r->causes[i];
-        const kf_cause *c = &kb->causes[rk->cause];
-        if (c->kind == KF_CAUSE_MIMIC || rk->p < 0.2 * lead)
-            continue;
-        int quota = used == 0 ? 3 : 2, took = 0;
-        for (int t = 0; t < c->n_treat && took < quota && r->n_plan < 8; t++) {
-            int tech = c->treat[t];
-            if ((worse_heat && tech == heat) || (worse_cold && tech == cold))
-                continue;
-            if (kb->techniques[tech].kind == KF_TECH_DOCTOR)
-                continue;
-            add_step(r, tech, rk->cause, rk->side);
-            took++;
-        }
-        used++;
-    }
-    if (worse_heat && r->n_plan < 9)
-        add_step(r, cold, r->n_causes ? r->causes[0].cause : -1, KF_SIDE_NONE);
-    if (worse_cold && r->n_plan < 9)
-        add_step(r, heat, r->n_causes ? r->causes[0].cause : -1, KF_SIDE_NONE);
-    if (r->triage == KF_TRIAGE_MENTION)
-        add_step(r, see, -1, KF_SIDE_NONE);
-    /* Order: release, stretch, strengthen, habit, cold/heat, therapist
-     * (insertion sort keeps the causes' order within a kind). */
-    for (int i = 1; i < r->n_plan; i++) {
-        kf_step s = r->plan[i];
-        int k = kind_order[kb->techniques[s.technique].kind];
-        int j = i;
-        while (j > 0 && kind_order[kb->techniques[r->plan[j - 1].technique].kind] > k) {
-            r->plan[j] = r->plan[j - 1];
-            j--;
-        }
-        r->plan[j] = s;
-    }
-    /* A doctor step asked for by the triage goes last, after self-care. */
-    for (int i = 0; i + 1 < r->n_plan; i++)
-        if (r->plan[i].technique == see) {
-            kf_step s = r->plan[i];
-            memmove(&r->plan[i], &r->plan[i + 1], (size_t)(r->n_plan - i - 1) * sizeof s);
-            r->plan[r->n_plan - 1] = s;
-            break;
-        }
-}
-
-static void build_massage(const kf_kb *kb, kf_result *r)
-{
-    for (int i = 0; i < r->n_causes && r->n_massage < 6; i++) {
-        const kf_ranked *rk = &r->causes[i];
-        const kf_cause *c = &kb->causes[rk->cause];
-        if (c->kind == KF_CAUSE_MUSCLE) {
-            bool dup = false;
-            for (int k = 0; k < r->n_massage; k++)
-                dup |= r->massage[k] == rk->cause;
-            if (!dup) {
-                r->massage_side[r->n_massage] = rk->side;
-                r->massage[r->n_massage++] = rk->cause;
-            }
-        } else if (c->kind != KF_CAUSE_MIMIC && i < 3) {
-            for (int j = 0; j < c->n_keeps && j < 2 && r->n_massage < 6; j++) {
-                bool dup = false;
-                for (int k = 0; k < r->n_massage; k++)
-                    dup |= r->massage[k] == c->keeps[j];
-                if (!dup) {
-                    r->massage_side[r->n_massage] = rk->side;
-                    r->massage[r->n_massage++] = c->keeps[j];
-                }
-            }
-        }
-    }
+    *order_out = order;
+    return KF_OK;
 }
 
 /* ---------- consult ---------- */
+
+/* A mimic at or above this posterior raises the triage to its level. */
+#define KF_MIMIC_LIKELY 0.5
+
+/* Puts the mimic of each fired rule (doctor_soon or above, at the leading
+ * level) at the front of the ranked causes, the leading rule's first. */
+static bool bring_mimics(const kf_kb *kb, const kf_findings *f, kf_result *r, const double *post)
+{
+    if (!r->n_flags || kb->redflags[r->flags[0]].level < KF_TRIAGE_SOON)
+        return true;
+    kf_triage top = kb->redflags[r->flags[0]].level;
+    /* The leading rule's cause (the likeliest of them), then the next
+     * likeliest other cause a rule at that level screens for. */
+    int want[2], nw = 0;
+    want[nw++] = r->flags[0];
+    int next = -1;
+    for (int i = 0; i < r->n_fired; i++) {
+        const kf_redflag *x = &kb->redflags[r->fired[i]];
+        if (x->level != top || x->mimic < 0 || x->mimic == kb->redflags[r->flags[0]].mimic)
+            continue;
+        if (next < 0 || post[x->mimic] > post[kb->redflags[next].mimic])
+            next = r->fired[i];
+    }
+    if (next >= 0)
+        want[nw++] = next;
+    for (int w = nw - 1; w >= 0; w--) {
+        int m = kb->redflags[want[w]].mimic;
+        if (m < 0)
+            continue;
+        int at = -1;
+        for (int i = 0; i < r->n_causes; i++)
+            if (r->causes[i].cause == m)
+                at = i;
+        kf_ranked rk;
+        if (at >= 0) {
+            rk = r->causes[at];
+            memmove(&r->causes[1], &r->causes[0], (size_t)at * sizeof rk);
+        } else {
+            memset(&rk, 0, sizeof rk);
+            rk.cause = m;
+            rk.p = post[m];
+            rk.kept_by = -1;
+            if (!explain(kb, f, &rk))
+                return false;
+            if (r->n_causes == KF_MAX_RANKED)
+                kf_free(r->causes[--r->n_causes].reasons);
+            memmove(&r->causes[1], &r->causes[0], (size_t)r->n_causes * sizeof rk);
+            r->n_causes++;
+        }
+        rk.flagged_by = want[w];
+        r->causes[0] = rk;
+    }
+    return true;
+}
+
+static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r);
 
 kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
 {
@@ -801,37 +465,86 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
         kf_free(r);
         return NULL;
     }
-    r->flags = kf_malloc((size_t)(kb->n_redflags + 1) * sizeof *r->flags);
+    /* From here on the consultation works on a copy with the findings
+     * that follow from the others (age bands, both-sided findings); the
+     * result keeps what was said.  The derived facts come after the said
+     * ones, so a fact index below r->findings.n means the same in both. */
+    kf_findings derived;
+    if (kf_findings_copy(&derived, f) != KF_OK) {
+        kf_result_free(r);
+        return NULL;
+    }
+    kf_triage_derive(kb, &derived);
+    if (derived.oom) {
+        kf_findings_free(&derived);
+        kf_result_free(r);
+        return NULL;
+    }
+    f = &derived;
+    r = consult(kb, f, r);
+    kf_findings_free(&derived);
+    /* Reasons point at facts of the result: a derived fact has no words. */
+    for (int i = 0; r && i < r->n_causes; i++)
+        for (int k = 0; k < r->causes[i].n_reasons; k++)
+            if (r->causes[i].reasons[k].fact >= r->findings.n)
+                r->causes[i].reasons[k].fact = -1;
+    return r;
+}
+
+/* The consultation proper, on the derived findings; frees r and returns
+ * NULL when out of memory. */
+static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
+{
+    r->flags = kf_malloc(sizeof *r->flags);
+    r->fired = kf_malloc((size_t)(kb->n_redflags + 1) * sizeof *r->fired);
+    r->raised_by = -1;
     r->causes = kf_calloc(KF_MAX_RANKED, sizeof *r->causes);
     r->plan = kf_calloc(KF_PLAN_ROOM, sizeof *r->plan);
     r->massage = kf_calloc(8, sizeof *r->massage);
     r->massage_side = kf_calloc(8, sizeof *r->massage_side);
-    if (!r->flags || !r->causes || !r->plan || !r->massage || !r->massage_side) {
+    if (!r->flags || !r->fired || !r->causes || !r->plan || !r->massage || !r->massage_side) {
         kf_result_free(r);
         return NULL;
     }
-    /* Triage first: the rules that fire, highest level first. */
-    for (int lv = KF_TRIAGE_EMERGENCY; lv > KF_TRIAGE_SELF_CARE; lv--)
-        for (int i = 0; i < kb->n_redflags; i++)
-            if ((int)kb->redflags[i].level == lv && rule_fires(&kb->redflags[i], f))
-                r->flags[r->n_flags++] = i;
-    r->triage = r->n_flags ? kb->redflags[r->flags[0]].level : KF_TRIAGE_SELF_CARE;
+    /* Triage first: the rules that fire, highest level first; one message
+     * leads (the most specific rule at the highest level), and the milder
+     * rules' advice is not offered beside it. */
+    r->n_fired = kf_triage_flags(kb, f, r->fired);
+    int lead = kf_triage_lead(kb, r->fired, r->n_fired, NULL);
+    if (lead >= 0)
+        r->flags[r->n_flags++] = lead;
+    r->triage = r->n_flags ? kb->redflags[lead].level : KF_TRIAGE_SELF_CARE;
 
     int npres = kf_findings_present(f);
     r->unrecognised = npres == 0;
     if (r->unrecognised) {
+        /* Nothing understood, so nothing was screened: no "no warning
+         * signs", but the screen questions to answer. */
+        if (!r->n_flags) {
+            r->triage = KF_TRIAGE_UNKNOWN;
+            r->screen = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *r->screen);
+            if (!r->screen) {
+                kf_result_free(r);
+                return NULL;
+            }
+            r->n_screen = kf_triage_screen(kb, f, r->screen, kb->n_findings);
+        }
         r->next.kind = KF_Q_WHERE;
-        build_plan(kb, r);
+        kf_plan_build(kb, r);
         return r;
     }
     double *post;
-    bool exact;
-    int *order = posterior_order(kb, f, &post, &exact);
-    if (!order) {
+    int *order;
+    bool approx;
+    if (kf_posterior_order(kb, f, &post, &order, &approx) != KF_OK) {
         kf_result_free(r);
         return NULL;
     }
-    r->approximate = !exact;
+    r->approximate = approx;
+    /* With the posterior known, the leading message is the one about the
+     * most likely of the causes the fired rules screen for. */
+    if (r->n_flags)
+        r->flags[0] = kf_triage_lead(kb, r->fired, r->n_fired, post);
     /* 3 to 5 causes: the top 3, then more while they still matter. */
     for (int i = 0; i < kb->n_causes && r->n_causes < KF_MAX_RANKED; i++) {
         double p = post[order[i]];
@@ -839,14 +552,33 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
             break;
         kf_ranked *rk = &r->causes[r->n_causes++];
         rk->cause = order[i];
-        rk->p = p;
+        rk->p = rk->p_lo = rk->p_hi = p;
         rk->kept_by = -1;
+        rk->flagged_by = -1;
         if (!explain(kb, f, rk)) {
             kf_free(post);
             kf_free(order);
             kf_result_free(r);
             return NULL;
         }
+    }
+    /* An approximate answer shows the interval that holds the exact one. */
+    if (approx && r->n_causes) {
+        double *pp = kf_malloc(3 * (size_t)(kb->n_causes + 1) * sizeof *pp);
+        bool ap;
+        if (!pp || kf_posterior_interval(kb, f, pp, pp + kb->n_causes + 1,
+                                         pp + 2 * (kb->n_causes + 1), &ap) != KF_OK) {
+            kf_free(pp);
+            kf_free(post);
+            kf_free(order);
+            kf_result_free(r);
+            return NULL;
+        }
+        for (int i = 0; i < r->n_causes; i++) {
+            r->causes[i].p_lo = pp[kb->n_causes + 1 + r->causes[i].cause];
+            r->causes[i].p_hi = pp[2 * (kb->n_causes + 1) + r->causes[i].cause];
+        }
+        kf_free(pp);
     }
     /* A muscle kept tight by a likely habit: name the habit in the chain. */
     for (int i = 0; i < r->n_causes; i++) {
@@ -863,23 +595,38 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
                 }
         }
     }
-    /* A non-muscular cause leading the ranking needs a doctor even when no
-     * rule fired (capped at doctor_soon: emergencies come from rules). */
-    if (r->n_causes) {
-        const kf_cause *lead = &kb->causes[r->causes[0].cause];
-        if (lead->kind == KF_CAUSE_MIMIC && r->causes[0].p >= 0.5) {
-            kf_triage t = lead->level < KF_TRIAGE_SOON ? lead->level : KF_TRIAGE_SOON;
-            if (t > r->triage)
-                r->triage = t;
+    /* A fired rule of doctor_soon or above brings the cause it screens for
+     * into the top causes, first: the person is told what the warning sign
+     * may mean, with its true posterior. */
+    if (!bring_mimics(kb, f, r, post)) {
+        kf_free(post);
+        kf_free(order);
+        kf_result_free(r);
+        return NULL;
+    }
+    /* A likely non-muscular cause raises the triage to its level even when
+     * no rule fired (capped at doctor_soon: an emergency comes from a rule
+     * that says what to do, not from a score). */
+    for (int i = 0; i < r->n_causes; i++) {
+        const kf_cause *c = &kb->causes[r->causes[i].cause];
+        kf_triage t = c->level < KF_TRIAGE_SOON ? c->level : KF_TRIAGE_SOON;
+        if (c->kind == KF_CAUSE_MIMIC && r->causes[i].p >= KF_MIMIC_LIKELY && t > r->triage) {
+            r->triage = t;
+            r->raised_by = r->causes[i].cause;
         }
     }
-    r->leader_clear = leader_clear(post, order, kb->n_causes);
-    build_plan(kb, r);
-    build_massage(kb, r);
+    r->leader_clear = kf_leader_clear(post, order, kb->n_causes);
+    kf_plan_build(kb, r);
+    kf_plan_massage(kb, r);
     if (!r->leader_clear && r->triage < KF_TRIAGE_SOON) {
-        r->next = clarify_question(f);
-        if (r->next.kind == KF_Q_NONE)
-            r->next = best_question(kb, f, post, order);
+        r->next = kf_clarify_question(f);
+        if (r->next.kind == KF_Q_NONE &&
+            kf_best_question(kb, f, post, order, &r->next) != KF_OK) {
+            kf_free(post);
+            kf_free(order);
+            kf_result_free(r);
+            return NULL;
+        }
     }
     kf_free(post);
     kf_free(order);
@@ -894,6 +641,8 @@ void kf_result_free(kf_result *r)
         kf_free(r->causes[i].reasons);
     kf_free(r->causes);
     kf_free(r->flags);
+    kf_free(r->fired);
+    kf_free(r->screen);
     kf_free(r->plan);
     kf_free(r->massage);
     kf_free(r->massage_side);

@@ -1,6 +1,7 @@
 /*
- * engine.h — from findings to a consultation result: triage, ranked causes
- * with their reasons, the self-care plan, and the next question.
+ * engine.h — from findings to a consultation result: triage (triage.h),
+ * ranked causes with their reasons, the self-care plan (plan.h), and the
+ * next question (question.h).
  *
  * The engine is deterministic and stateless: the same kb and findings give
  * the same result.  A kf_result is owned by the caller and freed with
@@ -11,6 +12,7 @@
 #define KF_ENGINE_H
 
 #include "findings.h"
+#include "question.h"
 
 /* Why a cause scored as it did: one finding's contribution. */
 typedef struct {
@@ -25,9 +27,11 @@ typedef struct {
 typedef struct {
     int        cause;
     double     p;            /* posterior probability this cause is present */
+    double     p_lo, p_hi;   /* an interval holding the exact posterior (= p when exact) */
     kf_side    side;         /* where to work on it */
     kf_reason *reasons;  int n_reasons;   /* strongest first */
     int        kept_by;      /* a reported habit cause that keeps this muscle tight, or -1 */
+    int        flagged_by;   /* a fired red-flag rule that screens for this cause, or -1 */
 } kf_ranked;
 
 typedef struct {
@@ -36,25 +40,24 @@ typedef struct {
     kf_side side;
 } kf_step;
 
-typedef enum {
-    KF_Q_NONE = 0,   /* nothing left worth asking */
-    KF_Q_WHERE,      /* "where does it hurt?" — nothing located yet */
-    KF_Q_SCREEN,     /* the red-flag screen: screen[] findings, asked once */
-    KF_Q_CLARIFY,    /* ambiguous words: is it `finding` or `alt`? */
-    KF_Q_FINDING     /* a yes / no / not sure question about `finding` */
-} kf_qkind;
+
+/* A step the plan left out for this person, and why (kb->techniques[t].
+ * not_for_why[person]). */
+typedef struct {
+    int       technique;
+    kf_person person;
+    int       instead;       /* the technique used in its place, or -1 */
+} kf_omit;
+
+#define KF_OMIT_ROOM 8
 
 typedef struct {
-    kf_qkind kind;
-    int      finding;        /* FINDING, CLARIFY: the finding asked about */
-    int      alt;            /* CLARIFY: the other reading */
-    double   gain;           /* FINDING: expected information gain, bits */
-    int     *screen;  int n_screen;   /* SCREEN: findings asked together */
-} kf_question;
-
-typedef struct {
-    kf_triage   triage;
-    int        *flags;   int n_flags;     /* fired red-flag rules, highest level first */
+    kf_triage   triage;                    /* UNKNOWN when nothing was understood */
+    int        *flags;   int n_flags;     /* the rule whose message leads (0 or 1): the
+                                             one message renderers print */
+    int        *fired;   int n_fired;     /* every rule that fired, highest level first */
+    int        *screen;  int n_screen;    /* UNKNOWN: the screen questions to answer */
+    int         raised_by;                 /* a likely mimic that raised the triage, or -1 */
     kf_ranked  *causes;  int n_causes;    /* ranked, at most KF_MAX_RANKED */
     kf_step    *plan;    int n_plan;      /* ordered self-care steps */
     int        *massage; int n_massage;   /* muscle causes to ask a therapist for */
@@ -64,28 +67,49 @@ typedef struct {
     bool        approximate;               /* too many findings for the exact posterior */
     bool        leader_clear;              /* the leading cause stands out */
     kf_findings findings;                  /* copy of the input */
+    unsigned    person;                    /* KF_PERSON_* bits read from the findings */
+    kf_omit     omitted[KF_OMIT_ROOM];  int n_omitted;   /* left out for this person */
+    int         first[3];  int n_first;    /* plan indexes of the first steps */
 } kf_result;
 
 #define KF_MAX_RANKED 5
 
-/* Runs a consultation.  Returns NULL only when out of memory. */
+/* Runs a consultation.  Returns NULL only when a computation failed (out
+ * of memory): the caller reports an error, never a guess. */
 kf_result *kf_consult(const kf_kb *kb, const kf_findings *f);
 void kf_result_free(kf_result *r);
 
-/* Posterior of every cause (array of kb->n_causes) given the findings.
- * Returns false when it had to approximate. */
-bool kf_posterior(const kf_kb *kb, const kf_findings *f, double *post);
+/* The evidence the network sees: present and absent findings, each sorted
+ * by id without repeats (unsure facts are not evidence). */
+typedef struct {
+    int *pos;  int np;
+    int *neg;  int nn;
+} kf_evidence_set;
 
-/* The two-layer noisy-OR network alone, with the given priors (array of
- * kb->n_causes); kf_posterior adds the habit -> muscle layer on top. */
-bool kf_network_posterior(const kf_kb *kb, const kf_findings *f, const double *prior,
-                          double *post);
+kf_err kf_evidence(const kf_kb *kb, const kf_findings *f, kf_evidence_set *ev);
+void   kf_evidence_free(kf_evidence_set *ev);
 
-/* The next interview question for the findings so far.  `asked` is how many
- * questions were already asked; after `max_q` it returns KF_Q_NONE.  The
- * screen array of the result is owned by the caller (kf_question_free). */
-kf_question kf_next_question(const kf_kb *kb, const kf_findings *f,
-                             int asked, int max_q);
-void kf_question_free(kf_question *q);
+/* Posterior of every cause (array of kb->n_causes) given the findings,
+ * in the model stated at the top of engine.c: for a habit, that it is
+ * present; for a muscle, that it is tight (from any source).  *approx is
+ * set when the answer is not exact to 1e-9 (more than 20 present findings,
+ * or rounding).  Errors: KF_ENOMEM.  `post` is untouched on error. */
+kf_err kf_posterior(const kf_kb *kb, const kf_findings *f, double *post, bool *approx);
+
+/* The same with an interval [lo, hi] that holds the exact posterior: equal
+ * to post (within 1e-9) when exact; lo/hi may be NULL. */
+kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post, double *lo,
+                             double *hi, bool *approx);
+
+/* From an evidence set; *logpe (may be NULL) is log P(evidence) in the
+ * model, so that P(f | E) = exp(logpe(E + f absent) - logpe(E)) gives the
+ * next question its probabilities. */
+kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
+                       double *hi, bool *approx, long double *logpe);
+
+/* Posterior of every cause and the causes ordered by it, highest first
+ * (ties by id).  Both arrays are the caller's (kf_free). */
+kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,
+                          int **order_out, bool *approx);
 
 #endif

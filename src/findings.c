@@ -97,3 +97,9 @@ int kf_findings_present(const kf_findings *f)
         n += f->v[i].state == KF_PRESENT;
     return n;
 }
+
+bool kf_findings_has(const kf_findings *f, int finding)
+{
+    const kf_fact *x = kf_findings_get(f, finding);
+    return x && x->state == KF_PRESENT;
+}

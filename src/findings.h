@@ -21,7 +21,22 @@ typedef struct {
     int       alt;       /* ambiguous reading: the other finding it may be, or -1 */
     int       start;     /* byte span of the words it came from, or -1 */
     int       len;
+    unsigned char ctx;   /* KF_CTX_* bits of context.h the reading had (text only) */
+    unsigned char note;  /* KF_NOTE_*: why it was read this way */
 } kf_fact;
+
+/* kf_fact.note */
+enum {
+    KF_NOTE_NONE = 0,
+    /* The words could mean a warning sign or something milder (alt); the
+     * warning sign was taken, to be safe. */
+    KF_NOTE_SAFER = 1
+};
+
+/* Warning signs and other findings a person only asked or worried about
+ * ("could it be my heart?"): not facts, but the answer says what to watch
+ * for.  At most this many are kept. */
+#define KF_HYPO_MAX 16
 
 typedef struct {
     kf_fact *v;
@@ -31,6 +46,12 @@ typedef struct {
     int      weeks_pregnant;
     int      duration_days;
     kf_side  dominant;   /* dominant hand, NONE when not said */
+    char     sex;        /* 'f', 'm', or 0 when not said (of the person in pain) */
+    int      hypothetical[KF_HYPO_MAX];   /* finding ids only asked or worried about */
+    int      n_hypothetical;
+    /* The text reader was given words and understood nothing at all from
+     * them (gibberish, another topic): the triage cannot screen. */
+    bool     nothing_understood;
     bool     oom;        /* an add failed for lack of memory */
 } kf_findings;
 
@@ -47,6 +68,8 @@ int kf_findings_add(kf_findings *f, const kf_fact *fact);
 
 /* The fact about `finding`, or NULL. */
 const kf_fact *kf_findings_get(const kf_findings *f, int finding);
+/* True when `finding` is PRESENT. */
+bool kf_findings_has(const kf_findings *f, int finding);
 /* Count of PRESENT facts. */
 int kf_findings_present(const kf_findings *f);
 

@@ -12,6 +12,7 @@
 #include "journal_http.h"
 #include "engine.h"
 #include "render.h"
+#include "render_json.h"
 #include "text.h"
 
 #include <microhttpd.h>
@@ -82,6 +83,9 @@ void kf_http_error(kf_http_reply *rep, int status, const char *code,
 {
     json_decref(rep->json);
     rep->json = NULL;
+    kf_free(rep->body);
+    rep->body = NULL;
+    rep->body_len = 0;
     rep->status = status;
     rep->code = code;
     rep->message.len = 0;
@@ -110,6 +114,29 @@ static void reply_json(kf_http_reply *rep, json_t *v)
     }
     json_decref(rep->json);
     rep->json = v;
+    kf_free(rep->body);
+    rep->body = NULL;
+    rep->body_len = 0;
+    rep->status = MHD_HTTP_OK;
+}
+
+/* Sets a successful body written by the streaming renderer (render_json.h);
+ * NULL (it failed: `why` says why) becomes a 500. */
+static void reply_written(kf_http_reply *rep, char *body, size_t len, const char *why)
+{
+    if (!body) {
+        if (!why || !strcmp(why, "out of memory"))
+            oom(rep);
+        else
+            kf_http_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                          "the answer could not be written: %s", why);
+        return;
+    }
+    json_decref(rep->json);
+    rep->json = NULL;
+    kf_free(rep->body);
+    rep->body = body;
+    rep->body_len = len;
     rep->status = MHD_HTTP_OK;
 }
 
@@ -197,7 +224,11 @@ static void h_consult(const kf_http_req *q, kf_http_reply *rep)
     if (read_input(q, rep, &f, &text, &save)) {
         kf_result *r = kf_consult(q->kb, &f);
         if (r) {
-            reply_json(rep, kf_result_json(q->kb, r, text));
+            size_t len = 0;
+            const char *why = NULL;
+            char *body = kf_result_dump(q->kb, r, text, KF_JO_COMPACT | KF_JO_EOL,
+                                        &len, &why);
+            reply_written(rep, body, len, why);
             save_result(q, save, text, r);
         } else
             oom(rep);
@@ -242,8 +273,11 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
         oom(rep);
         goto out;
     }
-    if (r->triage < KF_TRIAGE_SOON)
-        qn = kf_next_question(q->kb, &f, asked, INTERVIEW_MAX_Q);
+    if (r->triage < KF_TRIAGE_SOON &&
+        kf_next_question(q->kb, &f, asked, INTERVIEW_MAX_Q, &qn) != KF_OK) {
+        oom(rep);
+        goto out;
+    }
     json_t *question = json_null(), *result = json_null();
     if (qn.kind != KF_Q_NONE) {
         question = kf_question_json(q->kb, &qn);
@@ -593,6 +627,70 @@ static int static_open(const char *web_root, size_t web_root_len,
     return open_inside(web_root, web_root_len, path, st, real);
 }
 
+/* Does this Accept-Encoding take gzip?  A "gzip" or "*" token counts
+ * unless its q is 0 (RFC 9110 12.5.3); an explicit gzip token decides over
+ * "*".  No header means identity only. */
+static bool accepts_gzip(const char *ae)
+{
+    if (!ae)
+        return false;
+    int star = -1, gz = -1;
+    const char *p = ae;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *tok = p;
+        while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
+            p++;
+        size_t n = (size_t)(p - tok);
+        int ok = 1;
+        while (*p && *p != ',') {          /* parameters: only q matters */
+            if (*p == ';') {
+                p++;
+                while (*p == ' ' || *p == '\t')
+                    p++;
+                if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+                    const char *v = p + 2;
+                    /* q=0, q=0.0, q=0.000: zero; anything else: accepted */
+                    bool zero = *v == '0';
+                    for (v++; zero && *v && *v != ',' && *v != ';' && *v != ' '; v++)
+                        if (*v != '.' && *v != '0')
+                            zero = false;
+                    ok = !zero;
+                }
+                continue;
+            }
+            p++;
+        }
+        if (n == 4 && strncasecmp(tok, "gzip", 4) == 0)
+            gz = ok;
+        else if (n == 6 && strncasecmp(tok, "x-gzip", 6) == 0)
+            gz = gz < 0 ? ok : gz;
+        else if (n == 1 && *tok == '*')
+            star = ok;
+    }
+    return gz >= 0 ? gz == 1 : star == 1;
+}
+
+/* The precompressed copy `real`.gz (made by `make`, see the Makefile), when
+ * it is a regular file inside the web folder no older than the file itself;
+ * a stale or missing copy means the file is sent as it is. */
+static int open_gzip_twin(const kf_http *s, const char *real,
+                          const struct stat *orig, struct stat *gst)
+{
+    char gz[PATH_MAX], greal[PATH_MAX];
+    if ((size_t)snprintf(gz, sizeof gz, "%s.gz", real) >= sizeof gz)
+        return -1;
+    int fd = open_inside(s->web_root, s->web_root_len, gz, gst, greal);
+    if (fd < 0)
+        return -1;
+    if (strcmp(greal, gz) != 0 || gst->st_mtime < orig->st_mtime) {
+        close(fd);                    /* a link elsewhere, or out of date */
+        return -1;
+    }
+    return fd;
+}
+
 int kf_http__static_open(const char *web_root, const char *url, char real[PATH_MAX])
 {
     struct stat st;
@@ -612,6 +710,17 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
         return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
                           "no such file", NULL);
 
+    /* A file with a precompressed twin varies by Accept-Encoding, whether
+     * or not this request takes it, so caches keep the two apart. */
+    struct stat gst;
+    int gfd = open_gzip_twin(s, real, &st, &gst);
+    bool vary = gfd >= 0;
+    if (gfd >= 0 && !accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                              MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
+        close(gfd);
+        gfd = -1;
+    }
+
     char date[64];
     http_date(st.st_mtime, date, sizeof date);
     const char *ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -620,8 +729,16 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
     int status = MHD_HTTP_OK;
     if (ims && strcmp(ims, date) == 0) {
         close(fd);
+        if (gfd >= 0)
+            close(gfd);
+        gfd = -1;
         status = MHD_HTTP_NOT_MODIFIED;
         resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    } else if (gfd >= 0) {
+        close(fd);
+        resp = MHD_create_response_from_fd((size_t)gst.st_size, gfd);
+        if (!resp)
+            close(gfd);
     } else {
         resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
         if (!resp)
@@ -633,6 +750,10 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
      * changed, so an updated app is never served stale. */
     add_common_headers(resp, mime_type(real), "no-cache");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+    if (gfd >= 0)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    if (vary)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
     return send_response(conn, status, resp);
 }
 
@@ -1096,11 +1217,17 @@ static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
     enum MHD_Result ret;
     if (rep.status >= 400) {
         json_decref(rep.json);
+        kf_free(rep.body);
         if (rep.status >= 500)
             fprintf(stderr, "knotfinder: %s %s: %d %s\n", method, url,
                     rep.status, rep.message.len ? rep.message.s : "");
         ret = send_error(conn, rep.status, rep.code ? rep.code : "error",
                          rep.message.len ? rep.message.s : "error", NULL);
+    } else if (rep.body) {
+        json_decref(rep.json);
+        if (rt->pure && raw && rep.status == MHD_HTTP_OK)
+            cache_put(s->cache, rt, raw, rawlen, rep.body, rep.body_len);
+        ret = send_body(conn, rep.status, rep.body, rep.body_len, NULL);
     } else if (!rep.json) {
         ret = send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                          "the handler gave no answer", NULL);
@@ -1369,12 +1496,19 @@ void kf_http__answer(const kf_kb *kb, const kf_cli *cli, bool may_save,
     *status = rep.status;
     if (rep.status >= 400) {
         json_decref(rep.json);
+        kf_free(rep.body);
+        rep.body = NULL;
         rep.json = json_pack("{s:{s:s,s:s}}", "error", "code",
                              rep.code ? rep.code : "error", "message",
                              rep.message.len ? rep.message.s : "error");
     }
     kf_buf b;
-    if (rep.json && serialise(rep.json, &b)) {
+    if (rep.body) {
+        /* Written by the streaming renderer (its bytes as they are sent). */
+        kf_buf_add(out, rep.body, rep.body_len);
+        kf_free(rep.body);
+        json_decref(rep.json);
+    } else if (rep.json && serialise(rep.json, &b)) {
         kf_buf_add(out, b.s, b.len);
         kf_buf_free(&b);
     } else if (!rep.json) {

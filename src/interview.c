@@ -351,7 +351,12 @@ int kf_cmd_interview(kf_cli *c, int argc, char **argv)
     int asked = 0;
     bool quit = false;
     for (;;) {
-        kf_question q = kf_next_question(kb, &f, asked, MAX_QUESTIONS);
+        kf_question q;
+        if (kf_next_question(kb, &f, asked, MAX_QUESTIONS, &q) != KF_OK) {
+            fprintf(stderr, "knotfinder interview: out of memory\n");
+            rc = KF_EXIT_INTERNAL;
+            goto out;
+        }
         if (q.kind == KF_Q_NONE) {
             kf_question_free(&q);
             break;
@@ -383,7 +388,7 @@ int kf_cmd_interview(kf_cli *c, int argc, char **argv)
         kf_buf out;
         kf_buf_init(&out);
         printf("\n");
-        kf_render_text(kb, r, seed.s, &out, 80);
+        kf_render_full(kb, r, seed.s, &out, 80);
         fwrite(out.s, 1, out.len, stdout);
         kf_buf_free(&out);
         printf("\nAnswers used (%d question%s):\n", asked, asked == 1 ? "" : "s");

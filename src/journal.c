@@ -2,28 +2,24 @@
  * journal.c — check-ins -> follow-up evidence -> a revised consultation,
  * with the reasons in plain words; and the pain chart.
  *
- * How a check-in counts.  Each thing done (a technique, or "massage",
- * "heat", "cold") is one *try*.  A try is honest unless the guided step was
- * stopped early.  Its effect comes from the relief hours when given (0: no
- * relief; up to 6 h: short; 24 h or more: lasting; between: helped), else
- * from the pain before and after (a fall of 2 or more: helped; none: no
- * change).  A try of a release, stretch or massage "treats" the muscles the
- * KB lists that technique for: those that lie where it hurts when there are
- * such (tennis ball on the spot between spine and blade treats the
- * rhomboids), else all of them (the lat pinch treats the lat wherever the
- * pain is).
+ * How a check-in counts (docs/JOURNAL.md).  Each thing done (a technique,
+ * or "massage", "heat", "cold") is one *try*; it is honest unless the guided
+ * step was stopped early.  A try with a relief time is lasting when the
+ * relief lasted kb->relief_hours (a day) or more, short otherwise.
  *
- * What follows from the tries:
- *  - treated causes get a likelihood ratio: x0.55 per short relief, x0.85
- *    per try without change, x1.25 when it helped, x1.6 per lasting relief,
- *    kept within [0.1, 4];
- *  - short relief after work on the sore spot itself is the KB finding
- *    relief_short (present when short tries outnumber lasting ones, absent
- *    when lasting ones win): the KB links it to the muscles that pull from
- *    elsewhere, which rise;
- *  - massage with only short or no relief: massage_no_help;
+ * Check-ins are findings of the same network as the consultation:
+ *  - a try of a technique that works on named causes is one of its
+ *    generated findings relief_after_<T>[_n] (the latest kb->relief_trials
+ *    tries): present when the relief lasted, absent when it did not; the
+ *    KB links them from the causes T works on, so the revision is the
+ *    engine's own posterior: short relief lowers those causes and, the pain
+ *    still needing an explanation, raises the ones that act from elsewhere;
+ *  - work on the sore spot is relief_after_sore_spot_<region>[_n] (linked
+ *    from the muscles tight right there) and the KB finding relief_short;
+ *  - generic massage with only short or no relief: massage_no_help; heat,
+ *    cold, rest and painkillers say nothing about a cause;
  *  - worse after heat / cold / massage: the findings of those names (the
- *    engine then swaps heat and cold in the plan);
+ *    plan then swaps heat and cold);
  *  - a step with KF_TRIES_NO_CHANGE honest tries and never any help moves to
  *    the end of the plan; two such steps and nothing that ever helped:
  *    no_change_after_tries (the KB's red-flag rule then suggests a doctor).
@@ -564,16 +560,14 @@ typedef struct {
 
 typedef enum { EFF_UNCLEAR, EFF_NONE, EFF_SHORT, EFF_HELPED, EFF_LASTING } effect;
 
-static effect try_effect(const try_t *t)
+static effect try_effect(const kf_kb *kb, const try_t *t)
 {
     if (t->relief >= 0) {
         if (t->relief == 0)
             return EFF_NONE;
-        if (t->relief <= KF_RELIEF_SHORT_H)
+        if (t->relief < kb->relief_hours)
             return EFF_SHORT;
-        if (t->relief >= KF_RELIEF_LASTING_H)
-            return EFF_LASTING;
-        return EFF_HELPED;
+        return EFF_LASTING;
     }
     if (t->pain_before >= 0) {
         int drop = t->pain_before - t->pain;
@@ -585,46 +579,6 @@ static effect try_effect(const try_t *t)
     return EFF_UNCLEAR;
 }
 
-static bool in_list(const int *v, int n, int x)
-{
-    for (int i = 0; i < n; i++)
-        if (v[i] == x)
-            return true;
-    return false;
-}
-
-/* The muscles a try treats; returns how many went into `out` (size
- * kb->n_causes) and whether they lie at the sore spot. */
-static int treated(const kf_kb *kb, int tech, int region, int *out, bool *local)
-{
-    int n = 0, nl = 0;
-    *local = false;
-    if (tech < 0)
-        return 0;
-    kf_tech_kind k = kb->techniques[tech].kind;
-    if (k != KF_TECH_RELEASE && k != KF_TECH_STRETCH && k != KF_TECH_THERAPIST)
-        return 0;
-    /* First the muscles at the sore spot. */
-    if (region >= 0)
-        for (int c = 0; c < kb->n_causes; c++) {
-            const kf_cause *cc = &kb->causes[c];
-            if (cc->kind == KF_CAUSE_MUSCLE && in_list(cc->treat, cc->n_treat, tech) &&
-                in_list(cc->where, cc->n_where, region))
-                out[nl++] = c;
-        }
-    if (nl) {
-        *local = true;
-        return nl;
-    }
-    for (int c = 0; c < kb->n_causes; c++) {
-        const kf_cause *cc = &kb->causes[c];
-        if (cc->kind == KF_CAUSE_MUSCLE && in_list(cc->treat, cc->n_treat, tech))
-            out[n++] = c;
-    }
-    /* Nowhere known: a release or massage is put on the spot that hurts. */
-    *local = region < 0 && k != KF_TECH_STRETCH;
-    return n;
-}
 
 typedef struct {
     const kf_kb *kb;
@@ -709,8 +663,6 @@ void kf_followup_free(kf_followup *fu)
     if (!fu)
         return;
     kf_findings_free(&fu->add);
-    kf_free(fu->lr);
-    kf_free(fu->causes);
     kf_free(fu->techs);
     memset(fu, 0, sizeof *fu);
     kf_findings_init(&fu->add);
@@ -719,24 +671,22 @@ void kf_followup_free(kf_followup *fu)
 kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
                             kf_followup *fu)
 {
+    return kf_journal_followups_for(kb, v, n, NULL, fu);
+}
+
+kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
+                                const kf_findings *base, kf_followup *fu)
+{
     memset(fu, 0, sizeof *fu);
     kf_findings_init(&fu->add);
-    fu->lr = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *fu->lr);
     fu->techs = kf_calloc((size_t)kb->n_techniques + 1, sizeof *fu->techs);
-    int *tmp = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *tmp);
-    int *cnt = kf_calloc((size_t)(kb->n_causes + 1) * 4, sizeof *cnt);
-    double *rsum = kf_calloc((size_t)kb->n_causes + 1, sizeof *rsum);
-    int *tcount = kf_calloc((size_t)(kb->n_causes + 1) * ((size_t)kb->n_techniques + 1),
-                            sizeof *tcount);
     try_t *tries = NULL;
     int nt = 0, cap = 0;
     kf_err e = KF_OK;
-    if (!fu->lr || !fu->techs || !tmp || !cnt || !rsum || !tcount) {
+    if (!fu->techs) {
         e = KF_ENOMEM;
         goto out;
     }
-    for (int c = 0; c < kb->n_causes; c++)
-        fu->lr[c] = 1;
 
     /* The window: KF_JOURNAL_WINDOW_D days before the newest check-in. */
     long long newest = 0, t;
@@ -799,16 +749,19 @@ kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
         prev = i;
     }
 
-    /* Tries -> technique records, cause ratios, local relief. */
+    /* Tries -> technique records, follow-up findings, local relief.  A try
+     * with a known relief time of a technique that works on named causes is
+     * one of its relief_after_<T> findings (the latest kb->relief_trials
+     * tries count): present when the relief lasted kb->relief_hours or more,
+     * absent when it was shorter or none. */
     int local_short = 0, local_lasting = 0;
     kf_side short_side = KF_SIDE_NONE;
     int massage_bad = 0, massage_good = 0;
-    enum { C_SHORT, C_LAST, C_NONE, C_HELP };
     for (int k = 0; k < nt; k++) {
         const try_t *tr = &tries[k];
         if (!tr->honest)
             continue;
-        effect ef = try_effect(tr);
+        effect ef = try_effect(kb, tr);
         kf_tech_record *rec = tech_record(fu, tr->tech);
         rec->tries++;
         if (tr->relief >= 0) {
@@ -824,89 +777,90 @@ kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
         }
         if (ef == EFF_UNCLEAR)
             continue;
-        bool local;
-        int nc = treated(kb, tr->tech, tr->region, tmp, &local);
+        const kf_technique *tq = &kb->techniques[tr->tech];
+        bool timed = tr->relief >= 0;
+        if (tq->relief_finding >= 0 && timed) {
+            rec->timed++;
+        }
+        bool local = tq->sore_spot ||
+                     (tq->kind == KF_TECH_THERAPIST && tr->region >= 0);
         if (local && ef == EFF_SHORT) {
             local_short++;
             short_side |= tr->side;
         }
         if (local && ef == EFF_LASTING)
             local_lasting++;
-        if (kb->techniques[tr->tech].kind == KF_TECH_THERAPIST) {
+        if (tq->kind == KF_TECH_THERAPIST) {
             if (ef == EFF_SHORT || ef == EFF_NONE)
                 massage_bad++;
-            else
+            else if (ef == EFF_LASTING)
                 massage_good++;
         }
-        for (int j = 0; j < nc; j++) {
-            int c = tmp[j];
-            double f = ef == EFF_SHORT ? 0.55 : ef == EFF_LASTING ? 1.6
-                     : ef == EFF_HELPED ? 1.25 : 0.85;
-            fu->lr[c] *= f;
-            cnt[c * 4 + (ef == EFF_SHORT ? C_SHORT : ef == EFF_LASTING ? C_LAST
-                         : ef == EFF_NONE ? C_NONE : C_HELP)]++;
-            if (tr->relief >= 0)
-                rsum[c] += tr->relief;
-            tcount[c * (kb->n_techniques + 1) + tr->tech]++;
-        }
     }
-    /* Per-cause evidence, strongest first. */
-    fu->causes = kf_calloc((size_t)kb->n_causes + 1, sizeof *fu->causes);
-    if (!fu->causes) {
-        e = KF_ENOMEM;
-        goto out;
-    }
-    for (int c = 0; c < kb->n_causes; c++) {
-        if (fu->lr[c] < 0.1)
-            fu->lr[c] = 0.1;
-        if (fu->lr[c] > 4)
-            fu->lr[c] = 4;
-        int total = cnt[c * 4] + cnt[c * 4 + 1] + cnt[c * 4 + 2] + cnt[c * 4 + 3];
-        if (!total || fabs(fu->lr[c] - 1) < 1e-9)
+    /* The relief findings: per technique, its latest timed tries in order,
+     * the oldest kept as relief_after_<T>, the next as _2, and so on. */
+    for (int i = 0; i < fu->n_techs; i++) {
+        kf_tech_record *rec = &fu->techs[i];
+        const kf_technique *tq = &kb->techniques[rec->technique];
+        if (tq->relief_finding < 0 || !rec->timed)
             continue;
-        kf_cause_evidence *ev = &fu->causes[fu->n_causes++];
-        ev->cause = c;
-        ev->lr = fu->lr[c];
-        ev->short_relief = cnt[c * 4 + C_SHORT];
-        ev->lasting = cnt[c * 4 + C_LAST];
-        ev->no_change = cnt[c * 4 + C_NONE];
-        int known = 0;
-        for (int k = 0; k < nt; k++) {
-            bool loc;
-            if (!tries[k].honest || tries[k].relief < 0)
+        int skip = rec->timed > kb->relief_trials ? rec->timed - kb->relief_trials : 0;
+        int seen = 0, slot = 0;
+        for (int k = 0; k < nt && slot < kb->relief_trials; k++) {
+            const try_t *tr = &tries[k];
+            if (tr->tech != rec->technique || !tr->honest || tr->relief < 0)
                 continue;
-            int m = treated(kb, tries[k].tech, tries[k].region, tmp, &loc);
-            if (in_list(tmp, m, c))
-                known++;
+            if (seen++ < skip)
+                continue;
+            bool lasting = tr->relief >= kb->relief_hours;
+            kf_fact x = { .finding = tq->relief_finding + slot++,
+                          .state = lasting ? KF_PRESENT : KF_ABSENT,
+                          .origin = KF_FROM_JOURNAL, .alt = -1, .start = -1,
+                          .side = KF_SIDE_NONE };
+            kf_findings_add(&fu->add, &x);
+            if (lasting)
+                rec->relief_present++;
+            else
+                rec->relief_absent++;
         }
-        ev->mean_relief = known ? rsum[c] / known : -1;
-        /* The steps that treated it, most often first (ties: KB order). */
-        int *tc = &tcount[c * (kb->n_techniques + 1)];
-        ev->technique = -1;
-        while (ev->n_techs < (int)KF_ARRAY_LEN(ev->techs)) {
-            int best = -1;
-            for (int tq = 0; tq < kb->n_techniques; tq++)
-                if (tc[tq] > 0 && (best < 0 || tc[tq] > tc[best]))
-                    best = tq;
-            if (best < 0)
-                break;
-            ev->techs[ev->n_techs++] = best;
-            tc[best] = -tc[best];          /* taken; restored below */
-        }
-        for (int tq = 0; tq < kb->n_techniques; tq++)
-            if (tc[tq] < 0)
-                tc[tq] = -tc[tq];
-        if (ev->n_techs)
-            ev->technique = ev->techs[0];
     }
-    for (int a = 1; a < fu->n_causes; a++) {          /* by |log lr| */
-        kf_cause_evidence x = fu->causes[a];
-        int b = a;
-        while (b > 0 && fabs(log(fu->causes[b - 1].lr)) < fabs(log(x.lr))) {
-            fu->causes[b] = fu->causes[b - 1];
-            b--;
+
+    /* Work on the sore spot, by whatever technique: one sequence of
+     * relief_after_sore_spot findings, the latest tries. */
+    /* Where the sore spot is when a check-in does not say: the first place
+     * the consultation located. */
+    int base_region = -1;
+    for (int i = 0; base && i < base->n && base_region < 0; i++)
+        if (base->v[i].state == KF_PRESENT && kb->findings[base->v[i].finding].region >= 0)
+            base_region = kb->findings[base->v[i].finding].region;
+    for (int rg = 0; rg < kb->n_regions && kb->sore_relief_finding >= 0; rg++) {
+        int timed = 0;
+        for (int k = 0; k < nt; k++)
+            timed += tries[k].honest && tries[k].relief >= 0 &&
+                     kb->techniques[tries[k].tech].sore_spot &&
+                     (tries[k].region >= 0 ? tries[k].region : base_region) == rg;
+        if (!timed)
+            continue;
+        int skip = timed > kb->relief_trials ? timed - kb->relief_trials : 0, seen = 0, slot = 0;
+        for (int k = 0; k < nt && slot < kb->relief_trials; k++) {
+            const try_t *tr = &tries[k];
+            if (!tr->honest || tr->relief < 0 || !kb->techniques[tr->tech].sore_spot ||
+                (tr->region >= 0 ? tr->region : base_region) != rg)
+                continue;
+            if (seen++ < skip)
+                continue;
+            bool lasting = tr->relief >= kb->relief_hours;
+            kf_fact x = { .finding = kb->sore_relief_finding + rg * kb->relief_trials + slot++,
+                          .state = lasting ? KF_PRESENT : KF_ABSENT,
+                          .origin = KF_FROM_JOURNAL, .alt = -1, .start = -1,
+                          .side = KF_SIDE_NONE };
+            kf_findings_add(&fu->add, &x);
+            kf_tech_record *rec = tech_record(fu, tr->tech);
+            if (lasting)
+                rec->relief_present++;
+            else
+                rec->relief_absent++;
         }
-        fu->causes[b] = x;
     }
 
     /* Steps without change move down; two such and nothing ever helped:
@@ -941,10 +895,6 @@ kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
     if (fu->add.oom)
         e = KF_ENOMEM;
 out:
-    kf_free(tmp);
-    kf_free(cnt);
-    kf_free(rsum);
-    kf_free(tcount);
     kf_free(tries);
     if (e != KF_OK)
         kf_followup_free(fu);
@@ -1007,29 +957,83 @@ static void human_date(const char *at, char *out, size_t n)
     snprintf(out, n, "%d %s %d", tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900);
 }
 
+/* "2 hours", "about 2 hours" (a mean), "90 minutes", "3 days". */
 static void hours_words(kf_buf *b, double h)
 {
-    if (h < 1)
+    if (h < 1) {
         kf_buf_printf(b, "%d minutes", (int)(h * 60 + 0.5));
-    else if (h < 48)
-        kf_buf_printf(b, "%.3g hour%s", h, fabs(h - 1) < 1e-9 ? "" : "s");
-    else
-        kf_buf_printf(b, "%.3g days", h / 24);
+        return;
+    }
+    double v = h < 48 ? h : h / 24;
+    const char *unit = h < 48 ? "hour" : "day";
+    double r = floor(v + 0.5);
+    kf_buf_printf(b, "%s%g %s%s", fabs(v - r) > 0.05 ? "about " : "", r, unit,
+                  r == 1 ? "" : "s");
 }
 
-/* The strongest link from one of the follow-up findings to `cause`. */
-static const kf_link *followup_link(const kf_kb *kb, const kf_followup *fu,
-                                    int cause)
+static const char *times_word(int n, char *buf, size_t sz)
 {
-    const kf_link *best = NULL;
-    const kf_cause *c = &kb->causes[cause];
-    for (int l = 0; l < c->n_links; l++) {
-        const kf_link *ln = &kb->links[c->links[l]];
-        const kf_fact *x = kf_findings_get(&fu->add, ln->finding);
-        if (x && x->state == KF_PRESENT && (!best || ln->p > best->p))
-            best = ln;
+    static const char *const w[] = { "never", "once", "twice", "three times",
+                                     "four times", "five times" };
+    if (n >= 0 && n < (int)KF_ARRAY_LEN(w))
+        return w[n];
+    snprintf(buf, sz, "%d times", n);
+    return buf;
+}
+
+/* "the lat (latissimus dorsi) is" / "the lat and the teres major are":
+ * the causes a technique works on that were worth considering (either
+ * score at least 5%), most likely first.  Returns how many were named and
+ * the one that fell or rose the most in *main. */
+static int works_on_phrase(const kf_kb *kb, const kf_technique *tq, int sore_f,
+                           const double *p0, const double *p1, kf_buf *b, int *main,
+                           int *said, int *n_said)
+{
+    int idx[8], n = 0;
+    *main = -1;
+    int list[64], nl = 0;
+    if (tq->sore_spot && sore_f >= 0) {
+        for (int q = kb->flink_first[sore_f]; q < kb->flink_first[sore_f + 1] && nl < 64; q++)
+            list[nl++] = kb->links[kb->flink[q]].cause;
+    } else {
+        for (int w = 0; w < tq->n_works_on && nl < 64; w++)
+            list[nl++] = tq->works_on[w];
     }
-    return best;
+    for (int w = 0; w < nl && n < 8; w++) {
+        int c = list[w];
+        if (p0[c] < 0.05 && p1[c] < 0.05)
+            continue;
+        int k = n++;
+        while (k > 0 && p0[idx[k - 1]] < p0[c]) {
+            idx[k] = idx[k - 1];
+            k--;
+        }
+        idx[k] = c;
+    }
+    if (!n && nl)
+        idx[n++] = list[0];
+    double best = -1;
+    for (int i = 0; i < n; i++) {
+        char nm[256];
+        kf_cause_plain(kb, idx[i], nm, sizeof nm);
+        kf_buf_printf(b, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", nm);
+        if (*n_said < 64)
+            said[(*n_said)++] = idx[i];
+        if (fabs(p1[idx[i]] - p0[idx[i]]) > best) {
+            best = fabs(p1[idx[i]] - p0[idx[i]]);
+            *main = idx[i];
+        }
+    }
+    kf_buf_puts(b, n == 1 ? " is" : " are");
+    return n;
+}
+
+static bool mentioned(const int *v, int n, int x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == x)
+            return true;
+    return false;
 }
 
 static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
@@ -1039,161 +1043,197 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     kf_buf b;
     kf_buf_init(&b);
     kf_change *ch;
-    char date[40];
+    char date[40], tw[24], tname[160];
+    int said[64], n_said = 0;        /* causes already explained */
 
-    /* 1. What was learnt. */
+    /* The sore spot's relief finding that was learnt, if any. */
+    int sore_f = -1;
+    for (int i = 0; i < fu->add.n && sore_f < 0; i++)
+        if (!strncmp(kb->findings[fu->add.v[i].finding].id, "relief_after_sore_spot_", 23))
+            sore_f = fu->add.v[i].finding;
+    /* 1. What each technique's relief says about the causes it works on. */
+    for (int i = 0; i < fu->n_techs; i++) {
+        const kf_tech_record *rec = &fu->techs[i];
+        const kf_technique *tq = &kb->techniques[rec->technique];
+        if (!rec->relief_present && !rec->relief_absent)
+            continue;
+        int main = -1;
+        kf_technique_short(kb, rec->technique, tname, sizeof tname);
+        tname[0] = (char)toupper((unsigned char)tname[0]);
+        double mean = rec->relief_n ? rec->relief_sum / rec->relief_n : -1;
+        if (rec->relief_absent && !rec->relief_present) {
+            if (rec->relief_sum <= 0)
+                kf_buf_printf(&b, "%s brought no relief, %s: ", tname,
+                              times_word(rec->relief_absent, tw, sizeof tw));
+            else {
+                kf_buf_printf(&b, "%s helped for only ", tname);
+                hours_words(&b, mean);
+                kf_buf_printf(&b, ", %s: ", times_word(rec->relief_absent, tw, sizeof tw));
+            }
+            works_on_phrase(kb, tq, sore_f, p0, p1, &b, &main, said, &n_said);
+            kf_buf_puts(&b, " probably not what keeps the knot coming back");
+        } else if (rec->relief_present && !rec->relief_absent) {
+            if (tname[0] != '"')
+                tname[0] = (char)tolower((unsigned char)tname[0]);
+            kf_buf_printf(&b, "After %s the relief lasted ", tname);
+            hours_words(&b, mean);
+            kf_buf_printf(&b, ", %s: ", times_word(rec->relief_present, tw, sizeof tw));
+            works_on_phrase(kb, tq, sore_f, p0, p1, &b, &main, said, &n_said);
+            kf_buf_puts(&b, " probably what keeps the knot going, so keep doing it");
+        } else {
+            kf_buf_printf(&b, "%s brought relief of a day or more %s, and shorter relief "
+                          "%s: ", tname, times_word(rec->relief_present, tw, sizeof tw),
+                          times_word(rec->relief_absent, tw + 12, sizeof tw - 12));
+            works_on_phrase(kb, tq, sore_f, p0, p1, &b, &main, said, &n_said);
+            kf_buf_puts(&b, " still in question");
+        }
+        if (main >= 0) {
+            kf_buf_printf(&b, " (%d%% -> %d%%, %s likely).", pct(p0[main]), pct(p1[main]),
+                          p1[main] < p0[main] ? "less" : "more");
+        } else {
+            kf_buf_puts(&b, ".");
+        }
+        kf_change_kind kind = main >= 0 && p1[main] < p0[main] ? KF_CHANGE_CAUSE_DOWN
+                                                                : KF_CHANGE_CAUSE_UP;
+        if (!(ch = new_change(r, kind, cap)))
+            break;
+        ch->technique = rec->technique;
+        ch->cause = main;
+        if (main >= 0) {
+            ch->before = p0[main];
+            ch->after = p1[main];
+        }
+        set_text(ch, &b);
+    }
+
+    /* 2. Other things learnt. */
     for (int i = 0; i < fu->add.n; i++) {
         const kf_fact *x = &fu->add.v[i];
         const char *id = kb->findings[x->finding].id;
+        if (!strncmp(id, "relief_after_", 13))
+            continue;                        /* said above, per technique */
         if (!(ch = new_change(r, KF_CHANGE_FINDING, cap)))
             break;
         ch->finding = x->finding;
         if (!strcmp(id, "relief_short") && x->state == KF_PRESENT)
-            kf_buf_puts(&b, "Working on the sore spot itself brought relief that "
-                        "faded within hours. That usually means the knot is only "
-                        "the symptom: a muscle elsewhere keeps pulling on it, so "
-                        "the muscles that pull from a distance move up.");
+            kf_buf_puts(&b, "Work on the sore spot itself brought relief that faded "
+                        "within the day. The knot is then usually only the symptom: a "
+                        "muscle elsewhere keeps pulling on it, so the muscles that pull "
+                        "from a distance move up.");
         else if (!strcmp(id, "relief_short"))
-            kf_buf_puts(&b, "Working on the sore spot brought relief that lasted "
-                        "a day or more, so the cause may well be right where it "
-                        "hurts.");
+            kf_buf_puts(&b, "Work on the sore spot brought relief that lasted a day or "
+                        "more, so the cause may well be right where it hurts.");
         else if (!strcmp(id, "massage_no_help") && x->state == KF_PRESENT)
-            kf_buf_puts(&b, "Massage has not brought lasting relief, which points "
-                        "to muscles the massage did not reach.");
+            kf_buf_puts(&b, "Massage has not brought lasting relief, which points to "
+                        "muscles the massage did not reach: tell the therapist which "
+                        "ones to work on (the list below).");
         else if (!strcmp(id, "massage_no_help"))
-            kf_buf_puts(&b, "Massage helped for a good while: keep telling the "
+            kf_buf_puts(&b, "Massage helped for a day or more: keep telling the "
                         "therapist which muscles to work on.");
         else if (!strcmp(id, "worse_after_heat")) {
             human_date(fu->worse_heat_at, date, sizeof date);
-            kf_buf_printf(&b, "You felt worse after heat (%s). When warmth leaves "
-                          "you a little worse it was the wrong choice for you, so "
-                          "the plan uses cold instead.", date);
+            kf_buf_printf(&b, "You felt worse after heat (%s). When warmth leaves you a "
+                          "little worse it was the wrong choice for you, so the plan uses "
+                          "cold instead.", date);
         } else if (!strcmp(id, "worse_after_cold")) {
             human_date(fu->worse_cold_at, date, sizeof date);
-            kf_buf_printf(&b, "You felt worse after cold (%s). When cold leaves "
-                          "you a little worse it was the wrong choice for you, so "
-                          "the plan uses warmth instead.", date);
+            kf_buf_printf(&b, "You felt worse after cold (%s). When cold leaves you a "
+                          "little worse it was the wrong choice for you, so the plan uses "
+                          "warmth instead.", date);
         } else if (!strcmp(id, "worse_after_massage"))
-            kf_buf_puts(&b, "Massage made it worse. Ask for gentler pressure to "
-                        "start with, and aim it at the muscles named below rather "
-                        "than at the sore spot.");
+            kf_buf_puts(&b, "Massage made it worse. Ask for gentler pressure to start "
+                        "with, and aim it at the muscles named below rather than at the "
+                        "sore spot.");
         else if (!strcmp(id, "no_change_after_tries"))
-            kf_buf_puts(&b, "Several steps changed nothing after honest tries. "
-                        "That is worth a doctor's look for other causes.");
+            kf_buf_puts(&b, "Several steps changed nothing after honest tries. That is "
+                        "worth a doctor's look for other causes.");
         else
             kf_buf_printf(&b, "Learnt from your check-ins: %s.",
                           kb->findings[x->finding].label);
         set_text(ch, &b);
     }
 
-    /* 2. Causes that moved, the most first. */
+    /* 3. Other causes that moved, the most first; the label follows the net
+     * change of the score. */
     int *order = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *order);
     int no = 0;
-    if (order) {
-        for (int c = 0; c < kb->n_causes; c++)
-            if (fabs(p1[c] - p0[c]) >= 0.05 || fabs(fu->lr[c] - 1) > 1e-9)
+    /* What moved by 5 points, or by 3 for a cause that was in the top three. */
+    if (order)
+        for (int c = 0; c < kb->n_causes; c++) {
+            bool top = false;
+            for (int i = 0; i < r->before->n_causes && i < 3; i++)
+                top |= r->before->causes[i].cause == c;
+            if (fabs(p1[c] - p0[c]) >= (top ? 0.03 : 0.05) && !mentioned(said, n_said, c) &&
+                (p0[c] >= 0.1 || p1[c] >= 0.1))
                 order[no++] = c;
-        for (int a = 1; a < no; a++) {
-            int x = order[a], k = a;
-            double dx = fabs(p1[x] - p0[x]);
-            while (k > 0 && fabs(p1[order[k - 1]] - p0[order[k - 1]]) < dx) {
-                order[k] = order[k - 1];
-                k--;
-            }
-            order[k] = x;
         }
+    for (int a = 1; a < no; a++) {
+        int x = order[a], k = a;
+        double dx = fabs(p1[x] - p0[x]);
+        while (k > 0 && fabs(p1[order[k - 1]] - p0[order[k - 1]]) < dx) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = x;
     }
-    int shown = 0;
-    for (int i = 0; i < no && shown < 6; i++) {
+    for (int i = 0; i < no && i < 4; i++) {
         int c = order[i];
-        double lr = fu->lr[c];
-        const kf_cause *cc = &kb->causes[c];
-        double d = p1[c] - p0[c];
-        /* Show what moved visibly, or what was treated and matters. */
-        if (fabs(d) < 0.05 &&
-            (fabs(lr - 1) < 1e-9 || fabs(d) < 0.02 ||
-             (p0[c] < 0.1 && p1[c] < 0.1)))
-            continue;
-        kf_change_kind kind = (lr < 1 || (fabs(lr - 1) < 1e-9 && d < 0))
-                              ? KF_CHANGE_CAUSE_DOWN : KF_CHANGE_CAUSE_UP;
-        if (!(ch = new_change(r, kind, cap)))
+        bool down = p1[c] < p0[c];
+        if (!(ch = new_change(r, down ? KF_CHANGE_CAUSE_DOWN : KF_CHANGE_CAUSE_UP, cap)))
             break;
-        shown++;
+        char nm[256];
+        kf_cause_plain(kb, c, nm, sizeof nm);
+        nm[0] = (char)toupper((unsigned char)nm[0]);
         ch->cause = c;
         ch->before = p0[c];
         ch->after = p1[c];
-        kf_buf_printf(&b, "%c%s: %d%% -> %d%%. ",
-                      toupper((unsigned char)cc->name[0]), cc->name + 1,
+        kf_buf_printf(&b, "%s: %s likely (%d%% -> %d%%)", nm, down ? "less" : "more",
                       pct(p0[c]), pct(p1[c]));
-        const kf_cause_evidence *ev = NULL;
-        for (int k = 0; k < fu->n_causes; k++)
-            if (fu->causes[k].cause == c)
-                ev = &fu->causes[k];
-        /* "Tennis-ball pressure and Therapeutic massage" */
-        char tname[512] = "the steps for it";
-        if (ev && ev->n_techs) {
-            size_t off = 0;
-            for (int k = 0; k < ev->n_techs && off < sizeof tname; k++)
-                off += (size_t)snprintf(tname + off, sizeof tname - off, "%s%s",
-                    k == 0 ? "" : k + 1 == ev->n_techs ? " and " : ", ",
-                    kb->techniques[ev->techs[k]].name);
-        }
-        if (ev && lr < 1) {
-            ch->technique = ev->technique;
-            if (ev->short_relief) {
-                kf_buf_printf(&b, "You treated it (%s; %d tr%s) and the relief "
-                              "lasted only ", tname, ev->short_relief,
-                              ev->short_relief == 1 ? "y" : "ies");
-                if (ev->mean_relief >= 0)
-                    hours_words(&b, ev->mean_relief);
-                else
-                    kf_buf_puts(&b, "a few hours");
-                kf_buf_puts(&b, ". Treating the real cause brings relief that "
-                            "lasts, so this muscle is probably not what keeps "
-                            "the knot going.");
-            } else {
-                kf_buf_printf(&b, "Treating it (%s, %d honest tr%s) changed "
-                              "nothing, so it counts for less.", tname,
-                              ev->no_change, ev->no_change == 1 ? "y" : "ies");
-            }
-        } else if (ev && lr > 1) {
-            ch->technique = ev->technique;
-            kf_buf_printf(&b, "After %s the relief lasted", tname);
-            if (ev->mean_relief >= 0) {
-                kf_buf_puts(&b, " ");
-                hours_words(&b, ev->mean_relief);
-            }
-            kf_buf_puts(&b, ": treating this muscle seems to reach the cause, so "
-                        "keep at it.");
-        } else if (d > 0) {
-            const kf_link *ln = followup_link(kb, fu, c);
-            if (ln)
-                kf_buf_printf(&b, "It fits what you logged: %s", ln->why);
-            else
-                kf_buf_puts(&b, "The causes above it lost ground, so it moves up.");
-        } else {
-            kf_buf_puts(&b, "Other causes now explain your check-ins better.");
-        }
+        if (down)
+            kf_buf_puts(&b, ": the other causes now explain what you logged better.");
+        else
+            kf_buf_puts(&b, ": it still explains the pain that keeps coming back.");
         set_text(ch, &b);
     }
     kf_free(order);
 
-    /* 3. A new leader. */
-    if (r->before->n_causes && r->after->n_causes &&
-        r->before->causes[0].cause != r->after->causes[0].cause &&
+    /* 4. What to do next: the first step, when it changed. */
+    int first0 = r->before->n_plan ? r->before->plan[0].technique : -1;
+    int first1 = r->after->n_plan ? r->after->plan[0].technique : -1;
+    bool new_lead = r->before->n_causes && r->after->n_causes &&
+                    r->before->causes[0].cause != r->after->causes[0].cause;
+    (void)new_lead;
+    if (first1 >= 0 && first1 != first0 &&
         (ch = new_change(r, KF_CHANGE_LEADER, cap))) {
-        int lead = r->after->causes[0].cause;
-        ch->cause = lead;
-        ch->before = p0[lead];
-        ch->after = p1[lead];
-        kf_buf_printf(&b, "The most likely cause is now %s (it was %s). Try its "
-                      "steps next, and log how long the relief lasts.",
-                      kb->causes[lead].name,
-                      kb->causes[r->before->causes[0].cause].name);
+        const kf_step *st = &r->after->plan[0];
+        int cz = st->cause >= 0 ? st->cause
+                 : r->after->n_causes ? r->after->causes[0].cause : -1;
+        ch->technique = first1;
+        ch->cause = cz;
+        if (cz >= 0) {
+            char nm[256];
+            kf_cause_plain(kb, cz, nm, sizeof nm);
+            ch->before = p0[cz];
+            ch->after = p1[cz];
+            if (kb->causes[cz].kind == KF_CAUSE_MUSCLE)
+                kf_buf_printf(&b, "Next, %s: %s", nm, kb->techniques[first1].name);
+            else
+                kf_buf_printf(&b, "Next, change what keeps it going (%s): %s", nm,
+                              kb->techniques[first1].name);
+        } else {
+            kf_buf_printf(&b, "Next: %s", kb->techniques[first1].name);
+        }
+        if (kb->techniques[first1].dose)
+            kf_buf_printf(&b, ". %s", kb->techniques[first1].dose);
+        else
+            kf_buf_puts(&b, ".");
+        if (kb->techniques[first1].work_s > 0)
+            kf_buf_printf(&b, " Timer: knotfinder do %s.", kb->techniques[first1].id);
+        kf_buf_puts(&b, " Log how long the relief lasts.");
         set_text(ch, &b);
     }
 
-    /* 4. The plan. */
+    /* 5. The plan. */
     for (int i = 0; i < r->before->n_plan; i++) {
         int t = r->before->plan[i].technique;
         if (plan_has(r->after, t) || !(ch = new_change(r, KF_CHANGE_PLAN_DROP, cap)))
@@ -1207,6 +1247,8 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             kf_buf_puts(&b, "Heat left you feeling worse.");
         else if (word_is_cold(kb, kb->techniques[t].id) && fu->worse_cold_at[0])
             kf_buf_puts(&b, "Cold left you feeling worse.");
+        else if (rec && rec->relief_absent && !rec->relief_present)
+            kf_buf_puts(&b, "Its relief did not last.");
         else
             kf_buf_puts(&b, "The cause it was for has moved down.");
         set_text(ch, &b);
@@ -1232,7 +1274,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             set_text(ch, &b);
             continue;
         }
-        if (plan_has(r->before, s->technique) ||
+        if (plan_has(r->before, s->technique) || s->technique == first1 ||
             !(ch = new_change(r, KF_CHANGE_PLAN_ADD, cap)))
             continue;
         ch->technique = s->technique;
@@ -1243,9 +1285,11 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             kf_buf_puts(&b, ", instead of heat, which left you feeling worse.");
         else if (word_is_heat(kb, tid) && fu->worse_cold_at[0])
             kf_buf_puts(&b, ", instead of cold, which left you feeling worse.");
-        else if (s->cause >= 0)
-            kf_buf_printf(&b, ", for %s.", kb->causes[s->cause].name);
-        else
+        else if (s->cause >= 0) {
+            char nm[256];
+            kf_cause_plain(kb, s->cause, nm, sizeof nm);
+            kf_buf_printf(&b, ", for %s.", nm);
+        } else
             kf_buf_puts(&b, ".");
         set_text(ch, &b);
     }
@@ -1255,10 +1299,10 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                         "After each step, log how it went: knotfinder log --pain N "
                         "--did STEP --relief-hours H.");
         else
-            kf_buf_puts(&b, "Your check-ins do not change the ranking yet. Keep "
-                        "logging how many hours the relief lasts after each step: "
-                        "relief that fades within hours is what tells the cause "
-                        "from the symptom.");
+            kf_buf_printf(&b, "Your check-ins do not change the plan yet. After each "
+                          "step, log how many hours the relief lasts (--relief-hours): "
+                          "relief that fades within %g hours says the step missed the "
+                          "cause, relief that lasts says it found it.", kb->relief_hours);
         set_text(ch, &b);
     }
     kf_buf_free(&b);
@@ -1318,9 +1362,8 @@ kf_err kf_journal_revise(const kf_kb *kb, const kf_findings *base,
     kf_findings_init(&r->fu.add);
     kf_findings f2;
     kf_findings_init(&f2);
-    kf_cause *causes = NULL;
     double *p0 = NULL, *p1 = NULL;
-    kf_err e = kf_journal_followups(kb, v, n, &r->fu);
+    kf_err e = kf_journal_followups_for(kb, v, n, base, &r->fu);
     if (e != KF_OK)
         goto fail;
     e = KF_ENOMEM;
@@ -1329,28 +1372,21 @@ kf_err kf_journal_revise(const kf_kb *kb, const kf_findings *base,
     for (int i = 0; i < r->fu.add.n; i++)
         if (kf_findings_add(&f2, &r->fu.add.v[i]) < 0)
             goto fail;
-    /* The kb as the engine should see it: the same, except the priors of
-     * treated causes (see the header). */
-    kf_kb shadow = *kb;
-    causes = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *causes);
     p0 = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *p0);
     p1 = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *p1);
     r->changes = kf_calloc(48, sizeof *r->changes);
-    if (!causes || !p0 || !p1 || !r->changes)
+    if (!p0 || !p1 || !r->changes)
         goto fail;
-    for (int c = 0; c < kb->n_causes; c++) {
-        causes[c] = kb->causes[c];
-        double p = causes[c].prior, odds = p / (1 - p) * r->fu.lr[c];
-        p = odds / (1 + odds);
-        causes[c].prior = p < 1e-6 ? 1e-6 : p > 0.999 ? 0.999 : p;
-    }
-    shadow.causes = causes;
+    /* The check-ins are findings of the same network: the revision is the
+     * engine's own posterior with them added. */
     r->before = kf_consult(kb, base);
-    r->after = kf_consult(&shadow, &f2);
+    r->after = kf_consult(kb, &f2);
     if (!r->before || !r->after)
         goto fail;
-    kf_posterior(kb, base, p0);
-    kf_posterior(&shadow, &f2, p1);
+    bool approx;
+    if (kf_posterior(kb, base, p0, &approx) != KF_OK ||
+        kf_posterior(kb, &f2, p1, &approx) != KF_OK)
+        goto fail;
     if (kf_findings_present(base) == 0) {
         /* Nothing located: the engine ranks nothing, so neither do we. */
         for (int c = 0; c < kb->n_causes; c++)
@@ -1361,14 +1397,12 @@ kf_err kf_journal_revise(const kf_kb *kb, const kf_findings *base,
     for (int i = 0; i < r->n_changes; i++)
         if (!r->changes[i].text)
             goto fail;
-    kf_free(causes);
     kf_free(p0);
     kf_free(p1);
     kf_findings_free(&f2);
     *out = r;
     return KF_OK;
 fail:
-    kf_free(causes);
     kf_free(p0);
     kf_free(p1);
     kf_findings_free(&f2);
@@ -1421,7 +1455,7 @@ void kf_revision_text(const kf_kb *kb, const kf_revision *r, kf_buf *out,
 {
     if (width <= 0)
         width = 80;
-    kf_buf_puts(out, "\nWHAT CHANGED AND WHY\n");
+    kf_buf_puts(out, "WHAT CHANGED AND WHY\n");
     kf_buf line;
     kf_buf_init(&line);
     kf_buf_printf(&line, "From %d check-in%s", r->fu.n_used,

@@ -33,10 +33,8 @@
 #include "engine.h"
 #include "store.h"
 
-/* Relief up to this many hours is "only hours": the cause was missed. */
-#define KF_RELIEF_SHORT_H   6.0
-/* Relief of at least this many hours is lasting: the cause was reached. */
-#define KF_RELIEF_LASTING_H 24.0
+/* Relief shorter than the KB's [scale] relief_hours (about a day) is short:
+ * the cause was missed; relief that long or longer is lasting. */
 /* Honest tries without change before a step moves down the plan. */
 #define KF_TRIES_NO_CHANGE  3
 /* Check-ins older than this many days before the newest one are ignored. */
@@ -88,31 +86,20 @@ kf_err kf_journal_check(const kf_kb *kb, const kf_checkin *c, kf_buf *err);
 typedef struct {
     int    technique;
     int    tries;          /* honest tries (not stopped early) */
-    int    short_relief;   /* relief lasted <= KF_RELIEF_SHORT_H (> 0) */
-    int    lasting;        /* relief lasted >= KF_RELIEF_LASTING_H */
-    int    helped;         /* relief in between, or pain fell by >= 2 */
+    int    short_relief;   /* relief lasted less than kb->relief_hours (> 0) */
+    int    lasting;        /* relief lasted kb->relief_hours or more */
+    int    helped;         /* pain fell by >= 2, relief time not given */
     int    no_change;      /* no relief and pain not lower */
     int    worse;          /* felt worse after it */
     double relief_sum;     /* hours, over tries with a known relief */
     int    relief_n;
     bool   demoted;        /* no change after KF_TRIES_NO_CHANGE tries */
+    int    timed;          /* honest tries with a relief time */
+    int    relief_present, relief_absent;   /* relief_after_<T> findings made */
 } kf_tech_record;
-
-/* Evidence from one cause's treatment. */
-typedef struct {
-    int    cause;
-    double lr;             /* likelihood ratio on its prior odds */
-    int    technique;      /* the step that treated it most often */
-    int    techs[4];       /* the steps that treated it, most often first */
-    int    n_techs;
-    int    short_relief, lasting, no_change;
-    double mean_relief;    /* hours, -1 when unknown */
-} kf_cause_evidence;
 
 typedef struct {
     kf_findings       add;          /* follow-up facts (origin JOURNAL) */
-    double           *lr;           /* kb->n_causes ratios, 1 = no change */
-    kf_cause_evidence *causes;  int n_causes;
     kf_tech_record   *techs;    int n_techs;
     int               n_used;       /* check-ins inside the window */
     char              worse_heat_at[KF_TIME_LEN];   /* last time, or "" */
@@ -125,6 +112,10 @@ typedef struct {
  * time.  Returns KF_ENOMEM or KF_OK; on failure *fu is empty. */
 kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
                             kf_followup *fu);
+/* The same, with the consultation's findings: a try on the sore spot with
+ * no place given is about the first place the consultation located. */
+kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
+                                const kf_findings *base, kf_followup *fu);
 void kf_followup_free(kf_followup *fu);
 
 /* ---- the revised consultation ---- */

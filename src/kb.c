@@ -8,6 +8,8 @@
  * load and frees everything, so a failed load changes nothing.
  */
 #include "kb.h"
+#include "map.h"
+#include "pattern.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -36,9 +38,32 @@ typedef struct {
     bool oom;
 } arena;
 
-static void *arena_alloc(arena *a, size_t n)
+/* In sanitizer builds the unused part of every chunk, and the padding
+ * after each allocation, is poisoned, so a write past what was asked for
+ * is reported by ASan rather than landing silently in the next string. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KF_ARENA_POISON 1
+#endif
+#endif
+#if !defined(KF_ARENA_POISON) && defined(__SANITIZE_ADDRESS__)
+#define KF_ARENA_POISON 1
+#endif
+#ifdef KF_ARENA_POISON
+#include <sanitizer/asan_interface.h>
+#define ARENA_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define ARENA_POISON(p, n)   ((void)(p), (void)(n))
+#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+static void *arena_alloc(arena *a, size_t want)
 {
-    n = (n + 15) & ~(size_t)15;
+    size_t n = (want + 15) & ~(size_t)15;
+#ifdef KF_ARENA_POISON
+    n += 16;             /* a poisoned gap after every allocation */
+#endif
     if (!a->head || a->head->used + n > a->head->cap) {
         size_t cap = n > 65536 ? n : 65536;
         /* calloc: fresh pages come zeroed, so allocations need no memset */
@@ -51,10 +76,32 @@ static void *arena_alloc(arena *a, size_t n)
         c->used = 0;
         c->cap = cap;
         a->head = c;
+        ARENA_POISON(c->data, cap);
     }
     void *p = a->head->data + a->head->used;
     a->head->used += n;
+    ARENA_UNPOISON(p, want ? want : 1);
     return p;
+}
+
+/* printf into the arena: measures first, so the buffer always fits. */
+static char *arena_printf(arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static char *arena_printf(arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *d = arena_alloc(a, (size_t)n + 1);
+    if (!d)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(d, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return d;
 }
 
 static char *arena_strndup(arena *a, const char *s, size_t n)
@@ -71,93 +118,33 @@ static void arena_free(arena *a)
 {
     for (arena_chunk *c = a->head, *next; c; c = next) {
         next = c->next;
+        ARENA_UNPOISON(c->data, c->cap);
         kf_free(c);
     }
     a->head = NULL;
 }
 
-/* ---------- a string -> int hash map (open addressing) ---------- */
+/* ---------- the id, word and spelling maps (map.h) ---------- */
 
-typedef struct {
-    const char **keys;
-    int *vals;
-    size_t cap, n;
-} strmap;
-
-static unsigned long long hash_str(const char *s, size_t len)
-{
-    unsigned long long h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-static bool strmap_grow(strmap *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 64;
-    const char **keys = kf_calloc(cap, sizeof *keys);
-    int *vals = kf_calloc(cap, sizeof *vals);
-    if (!keys || !vals) {
-        kf_free(keys);
-        kf_free(vals);
-        return false;
-    }
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->keys[i])
-            continue;
-        size_t j = hash_str(m->keys[i], strlen(m->keys[i])) & (cap - 1);
-        while (keys[j])
-            j = (j + 1) & (cap - 1);
-        keys[j] = m->keys[i];
-        vals[j] = m->vals[i];
-    }
-    kf_free(m->keys);
-    kf_free(m->vals);
-    m->keys = keys;
-    m->vals = vals;
-    m->cap = cap;
-    return true;
-}
+typedef kf_map strmap;
 
 static int strmap_get(const strmap *m, const char *s, size_t len)
 {
-    if (!m->cap)
-        return -1;
-    size_t j = hash_str(s, len) & (m->cap - 1);
-    while (m->keys[j]) {
-        if (strlen(m->keys[j]) == len && !memcmp(m->keys[j], s, len))
-            return m->vals[j];
-        j = (j + 1) & (m->cap - 1);
-    }
-    return -1;
+    return kf_map_get(m, s, len);
 }
 
 /* Adds key (which must outlive the map) unless present; returns false on OOM. */
-static bool strmap_put(strmap *m, const char *key, int val)
+static bool strmap_putn(strmap *m, const char *key, size_t len, int val)
 {
-    if ((m->n + 1) * 2 > m->cap && !strmap_grow(m))
-        return false;
-    size_t len = strlen(key);
-    size_t j = hash_str(key, len) & (m->cap - 1);
-    while (m->keys[j]) {
-        if (!strcmp(m->keys[j], key))
-            return true;
-        j = (j + 1) & (m->cap - 1);
-    }
-    m->keys[j] = key;
-    m->vals[j] = val;
-    m->n++;
-    return true;
+    return kf_map_put(m, key, len, val);
 }
 
-static void strmap_free(strmap *m)
+static bool strmap_put(strmap *m, const char *key, int val)
 {
-    kf_free(m->keys);
-    kf_free(m->vals);
-    memset(m, 0, sizeof *m);
+    return kf_map_put(m, key, strlen(key), val);
 }
+
+static void strmap_free(strmap *m) { kf_map_free(m); }
 
 /* ---------- stemming (one Snowball stemmer per thread) ---------- */
 
@@ -216,6 +203,11 @@ typedef struct {
     kf_kb *kb;
     strmap regions, findings, causes, techniques, redflags, words, raw_words, spell, deletes;
     strmap raw2id;          /* raw lexicon word -> its stem's word id */
+    strmap classes;         /* word class name -> index into class_def */
+    char **class_def;       /* the text after "name:" (arena) */
+    int n_class, cap_class;
+    const char *pat_file;   /* where the pattern being compiled was written */
+    int pat_line;
     unsigned long long digest;
 } loader;
 
@@ -534,7 +526,7 @@ static int split(loader *L, const char *s, char sep, char ***out)
             char *d = arena_strndup(&L->a, start, (size_t)(p - start));
             if (!d)
                 break;
-            d = trim(d, d + strlen(d));
+            d = trim(d, d + (p - start));
             if (*d)
                 v[k++] = d;
             if (!*p)
@@ -651,20 +643,24 @@ static void need_source(loader *L, const block *b)
 
 static const char *const allowed_keys[][16] = {
     /* region */    { "label", "view", "sided", "near", "source", NULL },
-    /* finding */   { "label", "question", "kind", "sided", "source", NULL },
+    /* finding */   { "label", "question", "kind", "sided", "both_of", "source", NULL },
     /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
-                      "keeps_tight", "source", "refers", "pulls", "local", "sign",
-                      "reports", NULL },
-    /* technique */ { "name", "kind", "step", "dose", "timer", "caution", "source", NULL },
+                      "keeps_tight", "kept_by", "source", "refers", "pulls", "local",
+                      "sign", "reports", NULL },
+    /* technique */ { "name", "kind", "step", "dose", "timer", "caution", "source",
+                      "works_on", "relief", "not_for", "first_for", "instead", "when", NULL },
     /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
                       "source", NULL },
-    /* lexicon */   { "phrase", "spell", "negate", "stop", "side_left", "side_right",
-                      "side_both", "source", NULL },
-    /* scale */     { "always", "often", "sometimes", "rarely", "leak", "source", NULL },
+    /* lexicon */   { "phrase", "pattern", "class", "spell", "negate", "stop", "side_left",
+                      "side_right", "side_both", "source", NULL },
+    /* scale */     { "always", "often", "sometimes", "rarely", "leak", "keeps_tight", "source",
+                      "relief_hours", "relief_trials", "old_age", "young_age", "acute_days",
+                      "late_pregnancy_weeks", NULL },
 };
 
 static const char *const repeatable[] = {
-    "refers", "pulls", "local", "sign", "reports", "step", "phrase", "spell", "negate",
+    "refers", "pulls", "local", "sign", "reports", "kept_by", "step", "not_for", "phrase",
+    "pattern", "class", "spell", "negate",
     "stop", "side_left", "side_right", "side_both", NULL
 };
 
@@ -743,13 +739,21 @@ static void build_scale(loader *L)
     kb->strengths[2] = 0.3;
     kb->strengths[3] = 0.1;
     kb->leak = 0.02;
-    static const char *const keys[] = { "always", "often", "sometimes", "rarely", "leak" };
+    kb->keeps = 0.5;
+    kb->relief_hours = 24;
+    kb->relief_trials = 3;
+    kb->old_age = 65;
+    kb->young_age = 18;
+    kb->acute_days = 3;
+    kb->late_pregnancy_weeks = 28;
+    static const char *const keys[] = { "always", "often", "sometimes", "rarely", "leak",
+                                        "keeps_tight" };
     for (int i = 0; i < L->n_blocks; i++) {
         block *b = &L->blocks[i];
         if (strcmp(b->kind, "scale"))
             continue;
         need_source(L, b);
-        for (int k = 0; k < 5; k++) {
+        for (int k = 0; k < 6; k++) {
             int line;
             const char *v = get(b, keys[k], &line);
             if (!v)
@@ -763,8 +767,37 @@ static void build_scale(loader *L)
             }
             if (k < 4)
                 kb->strengths[k] = d;
-            else
+            else if (k == 4)
                 kb->leak = d;
+            else
+                kb->keeps = d;
+        }
+        /* Numbers that are not probabilities: key, lowest, highest. */
+        static const struct { const char *key; double lo, hi; } nums[] = {
+            { "relief_hours", 1, 24 * 14 }, { "relief_trials", 1, 8 },
+            { "old_age", 40, 110 }, { "young_age", 5, 30 }, { "acute_days", 1, 30 },
+            { "late_pregnancy_weeks", 12, 42 },
+        };
+        for (size_t k = 0; k < KF_ARRAY_LEN(nums); k++) {
+            int line;
+            const char *v = get(b, nums[k].key, &line);
+            if (!v)
+                continue;
+            char *end;
+            double d = strtod(v, &end);
+            if (end == v || *end || !(d >= nums[k].lo && d <= nums[k].hi)) {
+                err_at(L, b->file, line, "scale '%s' must be a number from %g to %g, not '%s'",
+                       nums[k].key, nums[k].lo, nums[k].hi, v);
+                continue;
+            }
+            switch (k) {
+            case 0: kb->relief_hours = d; break;
+            case 1: kb->relief_trials = (int)d; break;
+            case 2: kb->old_age = (int)d; break;
+            case 3: kb->young_age = (int)d; break;
+            case 4: kb->acute_days = (int)d; break;
+            default: kb->late_pregnancy_weeks = (int)d; break;
+            }
         }
     }
 }
@@ -809,19 +842,18 @@ static void build_findings(loader *L)
         const kf_region *g = &kb->regions[r];
         size_t n = strlen(g->id) + 6;
         char *id = arena_alloc(&L->a, n);
-        char *label = arena_alloc(&L->a, strlen(g->label) + 32);
-        char *q = arena_alloc(&L->a, strlen(g->label) + 48);
+        char *label = arena_printf(&L->a, "pain or a knot: %s", g->label);
+        char *q = arena_printf(&L->a, "Do you also feel it here: %s?", g->label);
         if (!id || !label || !q)
             return;
         snprintf(id, n, "pain_%s", g->id);
-        sprintf(label, "pain or a knot: %s", g->label);
-        sprintf(q, "Do you also feel it here: %s?", g->label);
         f->id = id;
         f->label = label;
         f->question = q;
         f->kind = KF_FIND_LOCATION;
         f->sided = g->sided;
         f->region = r;
+        f->both_of = -1;
         f->source = g->source;
         kb->regions[r].finding = r;
         if (strmap_get(&L->findings, id, strlen(id)) >= 0) {
@@ -861,10 +893,103 @@ static void build_findings(loader *L)
                                               (int)KF_ARRAY_LEN(finding_kinds), false,
                                               KF_FIND_SYMPTOM);
         f->sided = parse_bool(L, b, "sided", false);
+        f->both_of = -1;
         f->source = get(b, "source", NULL);
         need_source(L, b);
     }
+    /* Follow-up findings of the techniques that work on named causes:
+     * relief_after_<id>, relief_after_<id>_2 .. _<relief_trials>; and one
+     * set for all work on the sore spot (relief_after_sore_spot). */
+    kb->sore_relief_finding = -1;
+    bool any_sore = false;
+    for (int t = 0; t < kb->n_techniques; t++)
+        any_sore |= kb->techniques[t].sore_spot;
+    if (any_sore) {
+        kb->sore_relief_finding = k;
+        for (int r = 0; r < kb->n_regions; r++)
+            for (int n = 1; n <= kb->relief_trials; n++) {
+                const char *rid = kb->regions[r].id;
+                size_t idn = strlen(rid) + 40, ln = strlen(kb->regions[r].label) + 80;
+                char *id = arena_alloc(&L->a, idn), *label = arena_alloc(&L->a, ln);
+                if (!id || !label)
+                    return;
+                if (n == 1)
+                    snprintf(id, idn, "relief_after_sore_spot_%s", rid);
+                else
+                    snprintf(id, idn, "relief_after_sore_spot_%s_%d", rid, n);
+                snprintf(label, ln, "lasting relief after work on the sore spot (%s)%s",
+                         kb->regions[r].label, n > 1 ? ", again" : "");
+                if (strmap_get(&L->findings, id, strlen(id)) >= 0 ||
+                    !strmap_put(&L->findings, id, k)) {
+                    err_at(L, "kb", 0, "finding id '%s' is taken", id);
+                    continue;
+                }
+                kf_finding_def *f = &kb->findings[k++];
+                *f = (kf_finding_def){ .id = id, .label = label, .kind = KF_FIND_FOLLOWUP,
+                                       .region = -1,
+                                       .source = "003_8a9c84e9d3df908b.txt; "
+                                                 "004_0c58c8d9993c8630.txt" };
+            }
+    }
+    for (int t = 0; t < kb->n_techniques; t++) {
+        kf_technique *tq = &kb->techniques[t];
+        if (!tq->n_works_on)
+            continue;
+        tq->relief_finding = k;
+        for (int n = 1; n <= kb->relief_trials; n++) {
+            size_t idn = strlen(tq->id) + 24, ln = strlen(tq->name) + 64;
+            char *id = arena_alloc(&L->a, idn), *label = arena_alloc(&L->a, ln);
+            if (!id || !label)
+                return;
+            if (n == 1) {
+                snprintf(id, idn, "relief_after_%s", tq->id);
+                snprintf(label, ln, "lasting relief after %s", tq->name);
+            } else {
+                snprintf(id, idn, "relief_after_%s_%d", tq->id, n);
+                snprintf(label, ln, "lasting relief after %s (try %d)", tq->name, n);
+            }
+            if (strmap_get(&L->findings, id, strlen(id)) >= 0) {
+                for (int i = 0; i < L->n_blocks; i++)
+                    if (!strcmp(L->blocks[i].kind, "finding") && !strcmp(L->blocks[i].id, id))
+                        err_at(L, L->blocks[i].file, L->blocks[i].line, "finding id '%s' "
+                               "clashes with the follow-up finding of technique %s", id, tq->id);
+                continue;
+            }
+            if (!strmap_put(&L->findings, id, k)) {
+                L->a.oom = true;
+                return;
+            }
+            kf_finding_def *f = &kb->findings[k++];
+            f->id = id;
+            f->label = label;
+            f->question = NULL;
+            f->kind = KF_FIND_FOLLOWUP;
+            f->sided = false;
+            f->region = -1;
+            f->source = tq->source;
+        }
+    }
     kb->n_findings = k;
+    /* `both_of = F`: present when the sided finding F is present on both
+     * sides ("both hands numb").  Resolved once every finding has its id. */
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        int line;
+        const char *of;
+        if (strcmp(b->kind, "finding") || !(of = get(b, "both_of", &line)))
+            continue;
+        int self = strmap_get(&L->findings, b->id, strlen(b->id));
+        int g = strmap_get(&L->findings, of, strlen(of));
+        if (self < 0)
+            continue;
+        if (g < 0)
+            err_at(L, b->file, line, "finding %s: both_of names unknown finding '%s'", b->id, of);
+        else if (!kb->findings[g].sided || g == self || kb->findings[g].both_of >= 0)
+            err_at(L, b->file, line, "finding %s: both_of needs another sided finding, not '%s'",
+                   b->id, of);
+        else
+            kb->findings[self].both_of = g;
+    }
 }
 
 static const char *const cause_kinds[] = { "muscle", "habit", "body", "mimic" };
@@ -909,6 +1034,119 @@ static void build_link(loader *L, const block *b, int cause, const kv *k, kf_mec
         err_at(L, b->file, k->line, "%s: link to %s has no source", b->id, head);
 }
 
+/* Splits "ID [STRENGTH]" in place; returns the strength, the default when
+ * none is written, or -1 after an error. */
+static double id_strength(loader *L, const block *b, int line, char *part, double dflt)
+{
+    char *sp = part;
+    while (*sp && !isspace((unsigned char)*sp))
+        sp++;
+    if (!*sp)
+        return dflt;
+    *sp = '\0';
+    char *w = trim(sp + 1, sp + 1 + strlen(sp + 1));
+    return *w ? parse_strength(L, b->file, line, w, false) : dflt;
+}
+
+/* keeps_tight = MUSCLE [STRENGTH], ...: the habit -> muscle edges. */
+static void parse_keeps(loader *L, const block *b, kf_cause *k)
+{
+    int line;
+    const char *v = get(b, "keeps_tight", &line);
+    k->keeps = NULL;
+    k->keeps_p = NULL;
+    k->keeps_why = NULL;
+    k->n_keeps = 0;
+    if (!v)
+        return;
+    char **parts;
+    int n = split(L, v, ',', &parts);
+    k->keeps = arena_alloc(&L->a, (size_t)(n ? n : 1) * sizeof *k->keeps);
+    k->keeps_p = arena_alloc(&L->a, (size_t)(n ? n : 1) * sizeof *k->keeps_p);
+    k->keeps_why = arena_alloc(&L->a, (size_t)(n ? n : 1) * sizeof *k->keeps_why);
+    if (!k->keeps || !k->keeps_p || !k->keeps_why)
+        return;
+    for (int i = 0; i < n; i++) {
+        double p = id_strength(L, b, line, parts[i], L->kb->keeps);
+        int id = strmap_get(&L->causes, parts[i], strlen(parts[i]));
+        if (id < 0) {
+            err_at(L, b->file, line, "%s 'keeps_tight': unknown cause '%s'", b->id, parts[i]);
+            continue;
+        }
+        if (p < 0)
+            continue;
+        bool dup = false;
+        for (int j = 0; j < k->n_keeps; j++)
+            dup |= k->keeps[j] == id;
+        if (dup) {
+            err_at(L, b->file, line, "%s keeps_tight: %s is listed twice", b->id, parts[i]);
+            continue;
+        }
+        k->keeps[k->n_keeps] = id;
+        k->keeps_p[k->n_keeps] = p;
+        k->keeps_why[k->n_keeps] = NULL;
+        k->n_keeps++;
+    }
+}
+
+/* kept_by = HABIT STRENGTH | why | source on a muscle: the same edge as the
+ * habit's keeps_tight, written where the muscle is described (with the
+ * chain in words).  One edge is written on one side only. */
+static void add_kept_by(loader *L, const block *b, int m, const kv *x)
+{
+    kf_kb *kb = L->kb;
+    char **parts;
+    int n = split(L, x->val, '|', &parts);
+    if (n < 1) {
+        err_at(L, b->file, x->line, "%s: empty kept_by", b->id);
+        return;
+    }
+    double p = id_strength(L, b, x->line, parts[0], kb->keeps);
+    int h = strmap_get(&L->causes, parts[0], strlen(parts[0]));
+    if (h < 0) {
+        err_at(L, b->file, x->line, "%s kept_by: unknown cause '%s'", b->id, parts[0]);
+        return;
+    }
+    if (p < 0)
+        return;
+    kf_cause *hc = &kb->causes[h], *mc = &kb->causes[m];
+    if (mc->kind != KF_CAUSE_MUSCLE) {
+        err_at(L, b->file, x->line, "%s kept_by: only a muscle is kept tight", b->id);
+        return;
+    }
+    if (hc->kind != KF_CAUSE_HABIT && hc->kind != KF_CAUSE_BODY) {
+        err_at(L, b->file, x->line, "%s kept_by: %s is not a habit or body cause", b->id,
+               hc->id);
+        return;
+    }
+    if (n < 3 && !get(b, "source", NULL))
+        err_at(L, b->file, x->line, "%s kept_by %s has no source", b->id, hc->id);
+    for (int j = 0; j < hc->n_keeps; j++)
+        if (hc->keeps[j] == m) {
+            err_at(L, b->file, x->line, "%s kept_by %s: this edge is already written (as %s's "
+                   "keeps_tight or a second kept_by); keep one", b->id, hc->id, hc->id);
+            return;
+        }
+    int nk = hc->n_keeps + 1;
+    int *ids = arena_alloc(&L->a, (size_t)nk * sizeof *ids);
+    double *ps = arena_alloc(&L->a, (size_t)nk * sizeof *ps);
+    const char **ws = arena_alloc(&L->a, (size_t)nk * sizeof *ws);
+    if (!ids || !ps || !ws)
+        return;
+    for (int j = 0; j < hc->n_keeps; j++) {
+        ids[j] = hc->keeps[j];
+        ps[j] = hc->keeps_p[j];
+        ws[j] = hc->keeps_why[j];
+    }
+    ids[hc->n_keeps] = m;
+    ps[hc->n_keeps] = p;
+    ws[hc->n_keeps] = n >= 2 ? parts[1] : NULL;
+    hc->keeps = ids;
+    hc->keeps_p = ps;
+    hc->keeps_why = ws;
+    hc->n_keeps = nk;
+}
+
 static void build_causes(loader *L)
 {
     kf_kb *kb = L->kb;
@@ -922,7 +1160,11 @@ static void build_causes(loader *L)
             for (size_t m = 0; m < KF_ARRAY_LEN(mech_keys); m++)
                 nlinks += !strcmp(b->kvs[j].key, mech_keys[m]);
     }
-    /* Room for generated "kept tight by" links too. */
+    /* Room for the generated follow-up links too. */
+    for (int t = 0; t < kb->n_techniques; t++)
+        nlinks += kb->techniques[t].n_works_on * kb->relief_trials;
+    if (kb->sore_relief_finding >= 0)
+        nlinks += nlinks * kb->relief_trials;      /* at most one per local link */
     int room = nlinks + 1;
     kb->links = arena_alloc(&L->a, (size_t)room * sizeof *kb->links);
     if (!kb->links)
@@ -956,7 +1198,7 @@ static void build_causes(loader *L)
         }
         k->n_where = resolve_list(L, b, "where", &L->regions, "region", &k->where);
         k->n_treat = resolve_list(L, b, "treat", &L->techniques, "technique", &k->treat);
-        k->n_keeps = resolve_list(L, b, "keeps_tight", &L->causes, "cause", &k->keeps);
+        parse_keeps(L, b, k);
         const char *level = get(b, "level", &line);
         k->level = KF_TRIAGE_SELF_CARE;
         if (level) {
@@ -979,6 +1221,18 @@ static void build_causes(loader *L)
                     build_link(L, b, c, &b->kvs[m], (kf_mechanism)mk, ln);
                     if (ln->finding < 0)
                         continue;
+                    /* A muscle does not make a person mouse or carry: the
+                     * habit keeps the muscle short.  That chain is written as
+                     * the habit's keeps_tight or the muscle's kept_by. */
+                    if (k->kind == KF_CAUSE_MUSCLE && ln->mech == KF_MECH_REPORTS &&
+                        kb->findings[ln->finding].kind == KF_FIND_HABIT) {
+                        err_at(L, b->file, b->kvs[m].line,
+                               "%s reports the habit finding %s: a muscle does not cause a "
+                               "habit; write the chain as 'kept_by = HABIT STRENGTH | why | "
+                               "source' here, or as keeps_tight on the habit",
+                               b->id, kb->findings[ln->finding].id);
+                        continue;
+                    }
                     /* The same finding twice for one cause is an error.  This
                      * cause's links are the last ones added, from first_link. */
                     bool dup = false;
@@ -994,6 +1248,54 @@ static void build_causes(loader *L)
                         kb->n_links++;
                 }
         c++;
+    }
+    /* Follow-up links: each cause a technique works on makes lasting relief
+     * after it likely (strength `relief`), on every try. */
+    for (int t = 0; t < kb->n_techniques; t++) {
+        const kf_technique *tq = &kb->techniques[t];
+        if (tq->relief_finding < 0)
+            continue;
+        for (int w = 0; w < tq->n_works_on; w++) {
+            int cz = tq->works_on[w];
+            const char *cn = kb->causes[cz].name;
+            size_t wn = strlen(cn) + strlen(tq->name) + 160;
+            char *why = arena_alloc(&L->a, wn);
+            if (!why)
+                return;
+            snprintf(why, wn, "%s works on the %c%s: when that is what keeps the knot "
+                     "going, the relief after it lasts more than %g hours.", tq->name,
+                     tolower((unsigned char)cn[0]), cn + 1, kb->relief_hours);
+            for (int n = 0; n < kb->relief_trials && kb->n_links < room; n++) {
+                int fd = tq->relief_finding + n;
+                if (fd >= kb->n_findings || kb->findings[fd].kind != KF_FIND_FOLLOWUP)
+                    break;
+                bool dup = false;
+                for (int q = 0; q < kb->n_links; q++)
+                    dup |= kb->links[q].cause == cz && kb->links[q].finding == fd;
+                if (dup)
+                    continue;
+                kb->links[kb->n_links++] = (kf_link){
+                    .cause = cz, .finding = fd, .p = tq->relief, .mech = KF_MECH_SIGN,
+                    .why = why, .source = tq->source };
+            }
+        }
+    }
+    /* Work on the sore spot brings lasting relief when the muscle tight
+     * right there is the cause. */
+    for (int q0 = 0, nl0 = kb->n_links; q0 < nl0 && kb->sore_relief_finding >= 0; q0++) {
+        const kf_link *lk = &kb->links[q0];
+        const kf_finding_def *fd = &kb->findings[lk->finding];
+        if (lk->mech != KF_MECH_LOCAL || fd->kind != KF_FIND_LOCATION || fd->region < 0 ||
+            kb->causes[lk->cause].kind != KF_CAUSE_MUSCLE)
+            continue;
+        for (int n = 0; n < kb->relief_trials && kb->n_links < room; n++)
+            kb->links[kb->n_links++] = (kf_link){
+                .cause = lk->cause,
+                .finding = kb->sore_relief_finding + fd->region * kb->relief_trials + n,
+                .p = kb->strengths[1], .mech = KF_MECH_SIGN,
+                .why = "When the knot is in the muscle right where it hurts, work on "
+                       "the spot itself brings relief that lasts.",
+                .source = "003_8a9c84e9d3df908b.txt; 004_0c58c8d9993c8630.txt" };
     }
     /* Checks that need every cause. */
     for (int i = 0; i < kb->n_causes; i++) {
@@ -1011,56 +1313,17 @@ static void build_causes(loader *L)
                        kb->causes[k->keeps[j]].id);
             }
     }
-    /* A muscle that "reports" a habit finding ("hours at a mouse keep the lat
-     * short") is the habit -> muscle chain, not a second explanation of the
-     * report: as a link it would explain the habit away.  Move it to the
-     * keeps_tight list of the habits that report the same finding, and drop
-     * the link. */
-    {
-        int kept = 0;
-        for (int q = 0; q < kb->n_links; q++) {
-            kf_link *ln = &kb->links[q];
-            bool chain = kb->causes[ln->cause].kind == KF_CAUSE_MUSCLE &&
-                         ln->mech == KF_MECH_REPORTS &&
-                         kb->findings[ln->finding].kind == KF_FIND_HABIT;
-            if (!chain) {
-                kb->links[kept++] = *ln;
-                continue;
-            }
-            bool moved = false;
-            for (int r = 0; r < kb->n_links; r++) {
-                const kf_link *hl = &kb->links[r];
-                if (hl->finding != ln->finding || hl->mech != KF_MECH_REPORTS ||
-                    hl->p < kb->strengths[1])
-                    continue;
-                int h = hl->cause;
-                kf_cause *hc = &kb->causes[h];
-                if (hc->kind == KF_CAUSE_MUSCLE || hc->kind == KF_CAUSE_MIMIC)
-                    continue;
-                bool have = false;
-                for (int k = 0; k < hc->n_keeps; k++)
-                    have |= hc->keeps[k] == ln->cause;
-                moved = true;           /* in this habit's chain, now or already */
-                if (have)
-                    continue;
-                int *nk = arena_alloc(&L->a, (size_t)(hc->n_keeps + 1) * sizeof *nk);
-                if (!nk)
-                    return;
-                if (hc->n_keeps)
-                    memcpy(nk, hc->keeps, (size_t)hc->n_keeps * sizeof *nk);
-                nk[hc->n_keeps++] = ln->cause;
-                hc->keeps = nk;
-                moved = true;
-            }
-            /* No habit reports it strongly: keep the evidence as a sign of
-             * the muscle rather than lose it. */
-            if (!moved) {
-                kf_link keep = *ln;
-                keep.mech = KF_MECH_SIGN;
-                kb->links[kept++] = keep;
-            }
-        }
-        kb->n_links = kept;
+    /* The muscle side of the habit -> muscle chain: kept_by lines. */
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "cause"))
+            continue;
+        int m = strmap_get(&L->causes, b->id, strlen(b->id));
+        if (m < 0)
+            continue;
+        for (int j = 0; j < b->n_kvs; j++)
+            if (!strcmp(b->kvs[j].key, "kept_by"))
+                add_kept_by(L, b, m, &b->kvs[j]);
     }
     /* Per-cause link index lists. */
     for (int i = 0; i < kb->n_causes; i++) {
@@ -1104,10 +1367,9 @@ static void build_causes(loader *L)
                          : "often comes with";
         const char *name = kb->causes[ln->cause].name;
         const char *lab = kb->findings[ln->finding].label;
-        char *why = arena_alloc(&L->a, strlen(name) + strlen(lab) + 40);
+        char *why = arena_printf(&L->a, "A tight or irritated %s %s %s.", name, verb, lab);
         if (!why)
             return;
-        sprintf(why, "A tight or irritated %s %s %s.", name, verb, lab);
         ln->why = why;
     }
 }
@@ -1172,7 +1434,110 @@ static void build_techniques(loader *L)
         }
         k->source = get(b, "source", NULL);
         need_source(L, b);
+        /* What a try tells: works_on = CAUSES | sore_spot; relief = STRENGTH. */
+        k->relief_finding = -1;
+        k->instead = -1;
+        const char *wo = get(b, "works_on", &line);
+        if (wo && !strcmp(wo, "sore_spot"))
+            k->sore_spot = true;
+        else if (wo)
+            k->n_works_on = resolve_list(L, b, "works_on", &L->causes, "cause", &k->works_on);
+        const char *rel = get(b, "relief", &line);
+        k->relief = kb->strengths[1];
+        if (rel) {
+            if (!k->n_works_on)
+                err_at(L, b->file, line, "technique %s: 'relief' needs a works_on list of causes",
+                       b->id);
+            double p = parse_strength(L, b->file, line, rel, false);
+            if (p > 0)
+                k->relief = p;
+        }
+        /* not_for = PERSON[, PERSON] | WHY */
+        for (int m = 0; m < b->n_kvs; m++) {
+            if (strcmp(b->kvs[m].key, "not_for"))
+                continue;
+            char **parts, **who;
+            int np = split(L, b->kvs[m].val, '|', &parts);
+            if (np < 2) {
+                err_at(L, b->file, b->kvs[m].line, "technique %s: not_for needs "
+                       "'PERSON[, PERSON] | why'", b->id);
+                continue;
+            }
+            int nw = split(L, parts[0], ',', &who);
+            for (int w = 0; w < nw; w++) {
+                int pp = kf_person_parse(who[w]);
+                if (pp < 0) {
+                    err_at(L, b->file, b->kvs[m].line, "technique %s: not_for: '%s' is not "
+                           "one of thin_bones, late_pregnancy, acute_spasm, teen, "
+                           "recent_surgery, fresh_injury", b->id, who[w]);
+                    continue;
+                }
+                if (k->not_for & (1u << pp))
+                    err_at(L, b->file, b->kvs[m].line, "technique %s: not_for %s given twice",
+                           b->id, who[w]);
+                k->not_for |= 1u << pp;
+                k->not_for_why[pp] = parts[1];
+            }
+        }
+        const char *ff = get(b, "first_for", &line);
+        if (ff) {
+            char **who;
+            int nw = split(L, ff, ',', &who);
+            for (int w = 0; w < nw; w++) {
+                int pp = kf_person_parse(who[w]);
+                if (pp < 0)
+                    err_at(L, b->file, line, "technique %s: first_for: '%s' is not a person "
+                           "word (see not_for)", b->id, who[w]);
+                else
+                    k->first_for |= 1u << pp;
+            }
+        }
+        const char *ins = get(b, "instead", &line);
+        if (ins) {
+            k->instead = strmap_get(&L->techniques, ins, strlen(ins));
+            if (k->instead < 0)
+                err_at(L, b->file, line, "technique %s: instead: unknown technique '%s'",
+                       b->id, ins);
+            else if (k->instead == t - 1)
+                err_at(L, b->file, line, "technique %s: instead names itself", b->id);
+            if (!k->not_for)
+                err_at(L, b->file, line, "technique %s: 'instead' needs a not_for", b->id);
+        }
+        if (k->first_for & k->not_for)
+            err_at(L, b->file, b->line, "technique %s is both first_for and not_for the "
+                   "same person", b->id);
     }
+}
+
+/* `when` lists name findings, whose indexes are known once built. */
+static void build_technique_when(loader *L)
+{
+    kf_kb *kb = L->kb;
+    int t = 0;
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (!declared(b, "technique", &L->techniques, t))
+            continue;
+        kf_technique *k = &kb->techniques[t++];
+        k->n_when = resolve_list(L, b, "when", &L->findings, "finding", &k->when);
+    }
+}
+
+static const char *const person_ids[KF_PERSON_N] = {
+    "thin_bones", "late_pregnancy", "acute_spasm", "teen", "recent_surgery", "fresh_injury"
+};
+
+const char *kf_person_id(kf_person p)
+{
+    return (unsigned)p < KF_PERSON_N ? person_ids[p] : "?";
+}
+
+int kf_person_parse(const char *s)
+{
+    for (int i = 0; i < KF_PERSON_N; i++)
+        if (!strcmp(s, person_ids[i]))
+            return i;
+    return -1;
 }
 
 static void build_redflags(loader *L)
@@ -1254,10 +1619,10 @@ static int phrase_words(const char *s, pwords *out)
     return out->n;
 }
 
-/* Interns a stemmed word, returning its id. */
-static int intern_word(loader *L, const char *stem)
+/* Interns a stemmed word of `len` bytes, returning its id. */
+static int intern_word(loader *L, const char *stem, size_t len)
 {
-    int id = strmap_get(&L->words, stem, strlen(stem));
+    int id = strmap_get(&L->words, stem, len);
     if (id >= 0)
         return id;
     kf_kb *kb = L->kb;
@@ -1273,51 +1638,56 @@ static int intern_word(loader *L, const char *stem)
         kb->words = w;
         kb->word_flags = fl;
     }
-    char *s = arena_strndup(&L->a, stem, strlen(stem));
+    char *s = arena_strndup(&L->a, stem, len);
     if (!s)
         return -1;
     id = kb->n_words++;
     kb->words[id] = s;
     kb->word_flags[id] = 0;
-    if (!strmap_put(&L->words, s, id))
+    if (!strmap_putn(&L->words, s, len, id))
         L->a.oom = true;
     return id;
 }
 
-static void add_raw_word(loader *L, const char *w)
+/* Adds a raw lexicon word of `len` bytes; returns its copy in the arena
+ * (the one already there when it was added before), or NULL. */
+static const char *add_raw_word(loader *L, const char *w, size_t len)
 {
     kf_kb *kb = L->kb;
-    if (strmap_get(&L->raw_words, w, strlen(w)) >= 0)
-        return;
+    int ri = strmap_get(&L->raw_words, w, len);
+    if (ri >= 0)
+        return kb->raw_words[ri];
     if (kb->n_raw_words % 256 == 0) {
         const char **v = arena_alloc(&L->a, (size_t)(kb->n_raw_words + 256) * sizeof *v);
         if (!v)
-            return;
+            return NULL;
         if (kb->n_raw_words)
             memcpy(v, kb->raw_words, (size_t)kb->n_raw_words * sizeof *v);
         kb->raw_words = v;
     }
-    char *s = arena_strndup(&L->a, w, strlen(w));
+    char *s = arena_strndup(&L->a, w, len);
     if (!s)
-        return;
+        return NULL;
     kb->raw_words[kb->n_raw_words] = s;
-    if (!strmap_put(&L->raw_words, s, kb->n_raw_words))
+    if (!strmap_putn(&L->raw_words, s, len, kb->n_raw_words))
         L->a.oom = true;
     kb->n_raw_words++;
+    return s;
 }
 
+/* The word id of a raw word: its stem's, stemmed once per distinct word. */
 static int word_id_for(loader *L, const char *raw)
 {
-    int id = strmap_get(&L->raw2id, raw, strlen(raw));
+    size_t len = strlen(raw);
+    int id = strmap_get(&L->raw2id, raw, len);
     if (id >= 0)
         return id;
     char st[64];
-    kf_stem(raw, strlen(raw), st, sizeof st);
-    add_raw_word(L, raw);
-    id = intern_word(L, st);
+    size_t sl = kf_stem(raw, len, st, sizeof st);
+    const char *copy = add_raw_word(L, raw, len);
+    id = intern_word(L, st, sl);
     /* the raw_words copy of `raw` lives in the arena as long as the map */
-    int ri = strmap_get(&L->raw_words, raw, strlen(raw));
-    if (id >= 0 && ri >= 0 && !strmap_put(&L->raw2id, L->kb->raw_words[ri], id))
+    if (id >= 0 && copy && !strmap_putn(&L->raw2id, copy, len, id))
         L->a.oom = true;
     return id;
 }
@@ -1358,6 +1728,230 @@ static void flag_list(loader *L, const block *b, const kv *k, unsigned char flag
     }
 }
 
+/* `class = name: words, words, <other class>, #` */
+static void add_class(loader *L, const block *b, const kv *k)
+{
+    const char *colon = strchr(k->val, ':');
+    if (!colon) {
+        err_at(L, b->file, k->line, "class must look like 'name: words, words'");
+        return;
+    }
+    char *name = arena_strndup(&L->a, k->val, (size_t)(colon - k->val));
+    char *def = arena_strndup(&L->a, colon + 1, strlen(colon + 1));
+    if (!name || !def)
+        return;
+    name = trim(name, name + strlen(name));
+    for (char *q = name; *q; q++) {
+        *q = (char)tolower((unsigned char)*q);
+        if (!isalnum((unsigned char)*q) && *q != ' ' && *q != '_' && *q != '\'') {
+            err_at(L, b->file, k->line, "class name '%s': letters, digits, spaces only", name);
+            return;
+        }
+    }
+    if (!*name || !*trim(def, def + strlen(def))) {
+        err_at(L, b->file, k->line, "class must look like 'name: words, words'");
+        return;
+    }
+    if (strmap_get(&L->classes, name, strlen(name)) >= 0) {
+        err_at(L, b->file, k->line, "class '%s' is defined twice", name);
+        return;
+    }
+    if (L->n_class == L->cap_class) {
+        int cap = L->cap_class ? L->cap_class * 2 : 32;
+        char **v = kf_realloc(L->class_def, (size_t)cap * sizeof *v);
+        if (!v) {
+            L->a.oom = true;
+            return;
+        }
+        L->class_def = v;
+        L->cap_class = cap;
+    }
+    L->class_def[L->n_class] = def;
+    if (!strmap_put(&L->classes, name, L->n_class))
+        L->a.oom = true;
+    L->n_class++;
+}
+
+/* The pattern compiler's view of the lexicon (pattern.h). */
+static int pat_word(void *env, const char *raw, int ids[4])
+{
+    loader *L = env;
+    int si = strmap_get(&L->spell, raw, strlen(raw));
+    if (si < 0) {
+        int id = word_id_for(L, raw);
+        if (id < 0)
+            return -1;
+        ids[0] = id;
+        return 1;
+    }
+    pwords fw;
+    phrase_words(L->kb->spell_to[si], &fw);
+    int n = 0;
+    for (int y = 0; y < fw.n && n < 4; y++) {
+        int id = word_id_for(L, fw.w[y]);
+        if (id < 0)
+            return -1;
+        ids[n++] = id;
+    }
+    return n;
+}
+
+static const char *pat_class(void *env, const char *name)
+{
+    loader *L = env;
+    int i = strmap_get(&L->classes, name, strlen(name));
+    return i >= 0 ? L->class_def[i] : NULL;
+}
+
+static bool pat_skip(void *env, int id)
+{
+    loader *L = env;
+    return (L->kb->word_flags[id] & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)) &&
+           !(L->kb->word_flags[id] & KF_WORD_NEGATE);
+}
+
+/* Parses the right side of a phrase or pattern line into findings;
+ * returns their count, or -1 after reporting an error. */
+static int rhs_findings(loader *L, const block *b, const kv *k, const char *arrow,
+                        int **finds_out, int **alts_out, bool **neg_out)
+{
+    char **fparts;
+    int nf = split(L, arrow + 2, ',', &fparts);
+    /* "=> -" consumes the words and means nothing: "tennis ball" is
+     * a tool, not the sport. */
+    if (nf == 1 && !strcmp(fparts[0], "-"))
+        nf = 0;
+    else if (!nf) {
+        err_at(L, b->file, k->line, "%s: no finding after '=>'", k->key);
+        return -1;
+    }
+    int *finds = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *finds);
+    int *alts = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *alts);
+    bool *neg = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *neg);
+    if (!finds || !alts || !neg)
+        return -1;
+    int kf = 0;
+    bool bad = false;
+    for (int m = 0; m < nf; m++) {
+        char *f = fparts[m];
+        bool isneg = false;
+        if (*f == '!') {
+            isneg = true;
+            f = trim(f + 1, f + strlen(f));
+        }
+        char *q = strchr(f, '?');
+        char *alt = NULL;
+        if (q) {
+            *q = '\0';
+            alt = trim(q + 1, q + 1 + strlen(q + 1));
+            f = trim(f, q);
+        }
+        int fid = strmap_get(&L->findings, f, strlen(f));
+        if (fid < 0) {
+            err_at(L, b->file, k->line, "%s: unknown finding '%s'", k->key, f);
+            bad = true;
+            continue;
+        }
+        int aid = -1;
+        if (alt) {
+            aid = strmap_get(&L->findings, alt, strlen(alt));
+            if (aid < 0) {
+                err_at(L, b->file, k->line, "%s: unknown finding '%s'", k->key, alt);
+                bad = true;
+                continue;
+            }
+        }
+        finds[kf] = fid;
+        alts[kf] = aid;
+        neg[kf] = isneg;
+        kf++;
+    }
+    if (bad)
+        return -1;
+    *finds_out = finds;
+    *alts_out = alts;
+    *neg_out = neg;
+    return kf;
+}
+
+static void build_patterns(loader *L)
+{
+    kf_kb *kb = L->kb;
+    kf_pat_env env = { pat_word, pat_class, pat_skip, L };
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        if (strcmp(b->kind, "lexicon"))
+            continue;
+        for (int j = 0; j < b->n_kvs; j++) {
+            const kv *k = &b->kvs[j];
+            if (strcmp(k->key, "pattern"))
+                continue;
+            const char *arrow = strstr(k->val, "=>");
+            if (!arrow) {
+                err_at(L, b->file, k->line, "pattern must look like 'words <class> (optional) => finding'");
+                continue;
+            }
+            int *finds, *alts;
+            bool *neg;
+            int kf = rhs_findings(L, b, k, arrow, &finds, &alts, &neg);
+            if (kf < 0)
+                continue;
+            char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
+            if (!lhs)
+                return;
+            lhs = trim(lhs, lhs + strlen(lhs));
+            int *prog, plen;
+            kf_buf msg;
+            kf_buf_init(&msg);
+            kf_err e = kf_pattern_compile(lhs, &env, &prog, &plen, &msg);
+            if (e == KF_ENOMEM) {
+                kf_buf_free(&msg);
+                L->a.oom = true;
+                return;
+            }
+            if (e) {
+                err_at(L, b->file, k->line, "pattern: %s", msg.s ? msg.s : "not understood");
+                kf_buf_free(&msg);
+                continue;
+            }
+            kf_buf_free(&msg);
+            int *code = arena_alloc(&L->a, (size_t)plen * sizeof *code);
+            int firsts[600];
+            int nfirst = kf_pattern_firsts(prog, firsts, 600);
+            int *fv = arena_alloc(&L->a, (size_t)(nfirst > 0 ? nfirst : 1) * sizeof *fv);
+            if (!code || !fv) {
+                kf_free(prog);
+                return;
+            }
+            memcpy(code, prog, (size_t)plen * sizeof *code);
+            memcpy(fv, firsts, (size_t)nfirst * sizeof *fv);
+            /* a pattern that starts with a number is indexed under the slot
+             * after the last word (kb->n_words is final by now: patterns
+             * are compiled last) */
+            for (int q = 0; q < nfirst; q++)
+                if (fv[q] == KF_PAT_NUMBER)
+                    fv[q] = -1;
+            kf_phrase *ph = &kb->phrases[kb->n_phrases++];
+            memset(ph, 0, sizeof *ph);
+            ph->prog = code;
+            ph->max_len = kf_pattern_max_len(prog);
+            ph->firsts = fv;
+            ph->n_firsts = nfirst;
+            ph->words = fv;
+            ph->n_words = 0;
+            ph->finds = finds;
+            ph->alts = alts;
+            ph->neg = neg;
+            ph->n_finds = kf;
+            ph->text = lhs;
+            ph->file = b->file;
+            ph->line = k->line;
+            kb->n_patterns++;
+            kf_free(prog);
+        }
+    }
+}
+
 static void build_lexicon(loader *L)
 {
     kf_kb *kb = L->kb;
@@ -1383,17 +1977,19 @@ static void build_lexicon(loader *L)
             else if (!strcmp(k->key, "side_left"))  flag_list(L, b, k, KF_WORD_LEFT);
             else if (!strcmp(k->key, "side_right")) flag_list(L, b, k, KF_WORD_RIGHT);
             else if (!strcmp(k->key, "side_both"))  flag_list(L, b, k, KF_WORD_BOTH);
+            else if (!strcmp(k->key, "class"))  add_class(L, b, k);
+            else if (!strcmp(k->key, "pattern")) nphr++;
             else if (!strcmp(k->key, "phrase")) {
                 const char *arrow = strstr(k->val, "=>");
                 if (!arrow) {
                     err_at(L, b->file, k->line, "phrase must look like 'words, words => finding'");
                     continue;
                 }
-                char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
-                if (!lhs)
-                    return;
-                char **phr;
-                int np = split(L, lhs, ',', &phr);
+                /* Room only: one phrase per comma-separated part at most
+                 * (split, below, drops the empty ones). */
+                int np = 1;
+                for (const char *q = k->val; q < arrow; q++)
+                    np += *q == ',';
                 nphr += np;
             }
         }
@@ -1488,58 +2084,10 @@ static void build_lexicon(loader *L)
             char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
             if (!lhs)
                 return;
-            char **fparts;
-            int nf = split(L, arrow + 2, ',', &fparts);
-            /* "=> -" consumes the words and means nothing: "tennis ball" is
-             * a tool, not the sport. */
-            if (nf == 1 && !strcmp(fparts[0], "-"))
-                nf = 0;
-            else if (!nf) {
-                err_at(L, b->file, k->line, "phrase: no finding after '=>'");
-                continue;
-            }
-            int *finds = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *finds);
-            int *alts = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *alts);
-            bool *neg = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *neg);
-            if (!finds || !alts || !neg)
-                return;
-            int kf = 0;
-            bool bad = false;
-            for (int m = 0; m < nf; m++) {
-                char *f = fparts[m];
-                bool isneg = false;
-                if (*f == '!') {
-                    isneg = true;
-                    f = trim(f + 1, f + strlen(f));
-                }
-                char *q = strchr(f, '?');
-                char *alt = NULL;
-                if (q) {
-                    *q = '\0';
-                    alt = trim(q + 1, q + 1 + strlen(q + 1));
-                    f = trim(f, q);
-                }
-                int fid = strmap_get(&L->findings, f, strlen(f));
-                if (fid < 0) {
-                    err_at(L, b->file, k->line, "phrase: unknown finding '%s'", f);
-                    bad = true;
-                    continue;
-                }
-                int aid = -1;
-                if (alt) {
-                    aid = strmap_get(&L->findings, alt, strlen(alt));
-                    if (aid < 0) {
-                        err_at(L, b->file, k->line, "phrase: unknown finding '%s'", alt);
-                        bad = true;
-                        continue;
-                    }
-                }
-                finds[kf] = fid;
-                alts[kf] = aid;
-                neg[kf] = isneg;
-                kf++;
-            }
-            if (bad)
+            int *finds, *alts;
+            bool *neg;
+            int kf = rhs_findings(L, b, k, arrow, &finds, &alts, &neg);
+            if (kf < 0)
                 continue;
             char **phr;
             int np = split(L, lhs, ',', &phr);
@@ -1597,19 +2145,28 @@ static void build_lexicon(loader *L)
                 ph->text = phr[m];
                 ph->file = b->file;
                 ph->line = k->line;
+                ph->prog = NULL;
+                ph->max_len = n;
+                ph->firsts = ph->words;
+                ph->n_firsts = 1;
             }
         }
     }
+    build_patterns(L);
+    kb->n_classes = L->n_class;
     /* Stop and negation flags can be set after a phrase used the word; a
      * phrase whose words later became stop words would never match. */
     for (int i = 0; i < kb->n_phrases; i++) {
         kf_phrase *ph = &kb->phrases[i];
+        if (ph->prog)
+            continue;
         int n = 0;
         for (int x = 0; x < ph->n_words; x++)
             if (!(kb->word_flags[ph->words[x]] &
                   (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)))
                 ph->words[n++] = ph->words[x];
         ph->n_words = n ? n : ph->n_words;
+        ph->max_len = ph->n_words;
     }
 }
 
@@ -1627,7 +2184,56 @@ static void loader_free(loader *L)
     strmap_free(&L->spell);
     strmap_free(&L->deletes);
     strmap_free(&L->raw2id);
+    strmap_free(&L->classes);
+    kf_free(L->class_def);
     kf_free(L->blocks);
+}
+
+static bool is_co(const kf_phrase *ph)
+{
+    return ph->prog && kf_pattern_groups(ph->prog) > 1;
+}
+
+static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **order_out)
+{
+    int total = 0;
+    for (int i = 0; i < kb->n_phrases; i++)
+        if (is_co(&kb->phrases[i]) == co)
+            total += kb->phrases[i].n_firsts;
+    int *first = arena_alloc(a, (size_t)(kb->n_words + 2) * sizeof(int));
+    int *order = arena_alloc(a, (size_t)(total + 1) * sizeof(int));
+    if (!first || !order)
+        return false;
+    memset(first, 0, (size_t)(kb->n_words + 2) * sizeof(int));
+    for (int i = 0; i < kb->n_phrases; i++)
+        if (is_co(&kb->phrases[i]) == co)
+            for (int f = 0; f < kb->phrases[i].n_firsts; f++)
+                first[(kb->phrases[i].firsts[f] < 0 ? kb->n_words
+                                                    : kb->phrases[i].firsts[f]) + 1]++;
+    for (int w = 0; w <= kb->n_words; w++)
+        first[w + 1] += first[w];
+    int *fill = kf_calloc((size_t)kb->n_words + 1, sizeof *fill);
+    if (!fill)
+        return false;
+    for (int i = 0; i < kb->n_phrases; i++) {
+        const kf_phrase *ph = &kb->phrases[i];
+        if (is_co(ph) != co)
+            continue;
+        for (int f = 0; f < ph->n_firsts; f++) {
+            int w = ph->firsts[f] < 0 ? kb->n_words : ph->firsts[f];   /* a number */
+            int at = first[w] + fill[w]++;
+            /* insertion keeps each run sorted by length, longest first */
+            while (at > first[w] && kb->phrases[order[at - 1]].max_len < ph->max_len) {
+                order[at] = order[at - 1];
+                at--;
+            }
+            order[at] = i;
+        }
+    }
+    kf_free(fill);
+    *first_out = first;
+    *order_out = order;
+    return true;
 }
 
 static kf_err finish(loader *L, kf_kb **out)
@@ -1654,7 +2260,9 @@ static kf_err finish(loader *L, kf_kb **out)
     kb->n_techniques = (int)L->techniques.n;
     kb->n_redflags = (int)L->redflags.n;
     kb->regions = arena_alloc(&L->a, (size_t)(kb->n_regions + 1) * sizeof *kb->regions);
-    kb->findings = arena_alloc(&L->a, (size_t)(kb->n_regions + L->findings.n + 1) *
+    kb->findings = arena_alloc(&L->a, (size_t)(kb->n_regions + L->findings.n + 1 +
+                               (size_t)(kb->n_techniques + kb->n_regions + 1) *
+                               (size_t)kb->relief_trials) *
                                sizeof *kb->findings);
     kb->causes = arena_alloc(&L->a, (size_t)(kb->n_causes + 1) * sizeof *kb->causes);
     kb->techniques = arena_alloc(&L->a, (size_t)(kb->n_techniques + 1) * sizeof *kb->techniques);
@@ -1666,9 +2274,10 @@ static kf_err finish(loader *L, kf_kb **out)
     for (int i = 0; i < L->n_blocks; i++)
         check_keys(L, &L->blocks[i]);
     build_regions(L);
-    build_findings(L);
-    build_causes(L);
     build_techniques(L);
+    build_findings(L);
+    build_technique_when(L);
+    build_causes(L);
     build_redflags(L);
     build_lexicon(L);
     if (!kb->n_causes && !L->n_errs)
@@ -1690,6 +2299,8 @@ static kf_err finish(loader *L, kf_kb **out)
         strmap seen = { 0 };
         for (int i = 0; i < kb->n_phrases && !L->a.oom; i++) {
             kf_phrase *ph = &kb->phrases[i];
+            if (ph->prog)
+                continue;
             kf_buf key;
             kf_buf_init(&key);
             for (int w = 0; w < ph->n_words; w++) {
@@ -1722,40 +2333,24 @@ static kf_err finish(loader *L, kf_kb **out)
         }
         strmap_free(&seen);
     }
-    /* Index the phrases by first word, longest first. */
-    kb->phrase_first = arena_alloc(&L->a, (size_t)(kb->n_words + 2) * sizeof(int));
-    kb->phrase_order = arena_alloc(&L->a, (size_t)(kb->n_phrases + 1) * sizeof(int));
-    if (!kb->phrase_first || !kb->phrase_order) {
+    /* Index the phrases and patterns by first word, longest first; the
+     * patterns of several groups ("A & B") in an index of their own. */
+    if (!index_phrases(kb, &L->a, false, &kb->phrase_first, &kb->phrase_order) ||
+        !index_phrases(kb, &L->a, true, &kb->co_first, &kb->co_order)) {
         kf_free(priv);
         return KF_ENOMEM;
-    }
-    for (int i = 0; i < kb->n_phrases; i++)
-        kb->phrase_first[kb->phrases[i].words[0] + 1]++;
-    for (int w = 0; w < kb->n_words; w++)
-        kb->phrase_first[w + 1] += kb->phrase_first[w];
-    {
-        int *fill = kf_calloc((size_t)kb->n_words + 1, sizeof *fill);
-        if (!fill) {
-            kf_free(priv);
-            return KF_ENOMEM;
-        }
-        for (int i = 0; i < kb->n_phrases; i++) {
-            int w = kb->phrases[i].words[0];
-            int at = kb->phrase_first[w] + fill[w]++;
-            /* insertion keeps each run sorted by length, longest first */
-            while (at > kb->phrase_first[w] &&
-                   kb->phrases[kb->phrase_order[at - 1]].n_words < kb->phrases[i].n_words) {
-                kb->phrase_order[at] = kb->phrase_order[at - 1];
-                at--;
-            }
-            kb->phrase_order[at] = i;
-        }
-        kf_free(fill);
     }
     /* Single-deletion neighbourhood of every lexicon word of 4+ letters, for
      * one-edit spelling correction (SymSpell-style): a typo and the word it
      * should be share a deletion whenever they are one edit apart. */
+    size_t n_deletes = 0;
     for (int i = 0; i < kb->n_raw_words; i++) {
+        size_t n = strlen(kb->raw_words[i]);
+        n_deletes += n >= 4 && n <= 40 ? n : 0;
+    }
+    if (!kf_map_reserve(&L->deletes, n_deletes))     /* one allocation, no rehashing */
+        L->a.oom = true;
+    for (int i = 0; i < kb->n_raw_words && !L->a.oom; i++) {
         const char *w = kb->raw_words[i];
         size_t n = strlen(w);
         if (n < 4 || n > 40)
@@ -1767,7 +2362,7 @@ static kf_err finish(loader *L, kf_kb **out)
             memcpy(del, w, d);
             memcpy(del + d, w + d + 1, n - d - 1);
             del[n - 1] = '\0';
-            if (!strmap_put(&L->deletes, del, i))
+            if (!strmap_putn(&L->deletes, del, n - 1, i))
                 L->a.oom = true;
         }
     }

@@ -30,6 +30,17 @@ typedef enum {
     KF_TECH_THERMAL, KF_TECH_THERAPIST, KF_TECH_DOCTOR
 } kf_tech_kind;
 
+/* The people a technique may not suit (technique key not_for). */
+typedef enum {
+    KF_PERSON_THIN_BONES, KF_PERSON_LATE_PREGNANCY, KF_PERSON_ACUTE_SPASM,
+    KF_PERSON_TEEN, KF_PERSON_RECENT_SURGERY, KF_PERSON_FRESH_INJURY,
+    KF_PERSON_N
+} kf_person;
+
+/* The KB word of a kf_person ("thin_bones"), and back (-1 when unknown). */
+const char *kf_person_id(kf_person p);
+int kf_person_parse(const char *s);
+
 typedef struct {
     const char *id;
     const char *label;
@@ -47,6 +58,7 @@ typedef struct {
     kf_finding_kind kind;
     bool            sided;
     int             region;          /* for pain_<region> findings, else -1 */
+    int             both_of;         /* present when this sided finding is on both sides, or -1 */
     const char     *source;
 } kf_finding_def;
 
@@ -68,6 +80,8 @@ typedef struct {
     int          *where;  int n_where;     /* regions */
     int          *treat;  int n_treat;     /* techniques, most useful first */
     int          *keeps;  int n_keeps;     /* habits: muscles kept tight */
+    double       *keeps_p;                 /* per kept muscle: P(the habit keeps it tight) */
+    const char  **keeps_why;               /* per kept muscle: the chain in words, or NULL */
     kf_triage     level;                   /* mimics: level when likely */
     int          *links;  int n_links;     /* indexes into kb->links */
     const char   *source;
@@ -82,6 +96,23 @@ typedef struct {
     const char   *caution;
     int           work_s, rest_s, reps;    /* guided timer; work_s 0 = none */
     const char   *source;
+    /* What a try of it tells (docs/KB-FORMAT.md, "works_on"): the causes it
+     * works on; lasting relief after it is the generated follow-up finding
+     * relief_after_<id> (and _2 .. _N, one per try up to kb->relief_trials),
+     * linked from each of them with strength `relief`.  sore_spot: it is put
+     * on the spot that hurts, so it tells the KB finding relief_short instead. */
+    int          *works_on;  int n_works_on;
+    bool          sore_spot;
+    double        relief;
+    int           relief_finding;          /* first generated finding, or -1 */
+    /* For whom it is not (KF_PERSON_* bits), with the reason per condition. */
+    unsigned      not_for;
+    const char   *not_for_why[KF_PERSON_N];
+    unsigned      first_for;               /* leads the plan for these people */
+    int           instead;                 /* technique used when it is left out, or -1 */
+    /* The specific fix for people who report one of these findings: used
+     * only then, and before the cause's other steps. */
+    int          *when;  int n_when;
 } kf_technique;
 
 typedef struct {
@@ -103,6 +134,9 @@ typedef struct {
     int   *finds;  int n_finds;            /* findings; see flags */
     int   *alts;                           /* per finding: ambiguous alternative or -1 */
     bool  *neg;                            /* per finding: "!F" (absence) */
+    const int *prog;                       /* a pattern (pattern.h), or NULL: a phrase */
+    int   max_len;                         /* most words a match consumes */
+    const int *firsts; int n_firsts;       /* the words a match can start with */
     const char *text;                      /* the phrase as written, for messages */
     const char *file;  int line;           /* where it was written */
 } kf_phrase;
@@ -123,9 +157,17 @@ struct kf_kb {
     kf_redflag     *redflags;    int n_redflags;
     kf_phrase      *phrases;     int n_phrases;
     /* Phrases by first word, longest first: the phrases starting with word w
-     * are phrase_order[phrase_first[w] .. phrase_first[w+1]). */
+     * are phrase_order[phrase_first[w] .. phrase_first[w+1]); the patterns
+     * that start with a number are under w = n_words. */
     int            *phrase_first;
     int            *phrase_order;
+    /* Patterns of concepts said in one clause in any order ("A & B"), by
+     * the first word of their first group: co_order[co_first[w] ..
+     * co_first[w+1]).  Matched before the phrases. */
+    int            *co_first;
+    int            *co_order;
+    int             n_patterns;    /* of n_phrases, how many are patterns */
+    int             n_classes;     /* word classes (`class = name: ...`) */
     /* Normalised word vocabulary (stemmed).  words[i] is a stem; word_flags
      * are kf_word_flag bits. Lookup with kf_kb_word(). */
     const char    **words;       int n_words;
@@ -136,6 +178,20 @@ struct kf_kb {
     const char    **spell_from;  const char **spell_to;  int n_spell;
     double          strengths[4];  /* always, often, sometimes, rarely */
     double          leak;          /* P(finding | no cause): default 0.02 */
+    double          keeps;         /* default strength of a keeps_tight edge: 0.5 */
+    /* Follow-up scale ([scale] relief_hours, relief_trials, old_age,
+     * young_age, acute_days, late_pregnancy_weeks): relief shorter than
+     * relief_hours is short; a technique's last relief_trials tries count;
+     * the ages and days that make a person rule apply. */
+    double          relief_hours;
+    int             relief_trials;
+    /* relief_after_sore_spot_<region>[_2.._N]: lasting relief after work on
+     * the sore spot itself, linked from every muscle that is tight right
+     * there (a `local` link to pain_<region>): the first of region r's set is
+     * sore_relief_finding + r * relief_trials; -1 when no technique works on
+     * the sore spot. */
+    int             sore_relief_finding;
+    int             old_age, young_age, acute_days, late_pregnancy_weeks;
     char            version[17];   /* hex digest of all file contents */
     void           *priv;          /* loader internals: arena, hash tables */
 };

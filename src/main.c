@@ -8,10 +8,20 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#ifndef KF_VERSION
+#define KF_VERSION "unknown"
+#endif
+/* Where `make install` puts the knowledge base and the web files
+ * ($(PREFIX)/share/knotfinder); the Makefile passes it. */
+#ifndef KF_DATADIR
+#define KF_DATADIR "/usr/local/share/knotfinder"
+#endif
+
 static void usage(FILE *out)
 {
     fputs(
-"usage: knotfinder [--kb DIR] [--db PATH] [--json] [--no-save] COMMAND [ARGS]\n"
+"usage: knotfinder [--kb DIR] [--web DIR] [--db PATH] [--json] [--no-save] COMMAND [ARGS]\n"
+"       knotfinder --help | --version\n"
 "\n"
 "Finds the likely causes of a knot in the upper back, screens for what needs\n"
 "a doctor, and gives a self-care plan.  Self-help guidance, not a diagnosis.\n"
@@ -28,10 +38,39 @@ static void usage(FILE *out)
 "  forget ID|--all      delete a consultation or check-in (or all) for good\n"
 "  learn [TOPIC]        short lessons on causes and techniques\n"
 "  eval FILE.jsonl      score labelled cases\n"
-"  kb check             validate the knowledge base\n"
+"  kb check             validate the knowledge base (kb list WHAT lists it)\n"
+"Most commands take --help.\n"
+"\n"
+"options:\n"
+"  --kb DIR     the knowledge base (default $KNOTFINDER_KB, else kb/ beside\n"
+"               the binary, else " KF_DATADIR "/kb)\n"
+"  --web DIR    the web app's files for serve (default $KNOTFINDER_WEB, else\n"
+"               web/ beside the binary, else " KF_DATADIR "/web)\n"
+"  --db PATH    the journal (default below)\n"
+"  --json       answer in JSON where a command can\n"
+"  --no-save    keep no consultation in the journal (ask, interview, serve)\n"
+"  --version    print the version and exit\n"
+"\n"
+"what is saved, and where:\n"
+"  ask, interview and the web app save each consultation that recognised\n"
+"  something (your words, what was read from them and the knowledge-base\n"
+"  version); log and do save check-ins.  Everything goes to one SQLite file\n"
+"  only you can read (mode 0600):\n"
+"  --db PATH, else $XDG_DATA_HOME/knotfinder/knotfinder.db, or\n"
+"  ~/.local/share/knotfinder/knotfinder.db when XDG_DATA_HOME is not set.\n"
+"  --no-save or KNOTFINDER_NO_SAVE=1 saves no consultation.  export gives it\n"
+"  all back; forget deletes one entry, or --all.\n"
 "\n"
 "exit status: 0 ok, 2 usage, 3 bad input, 4 knowledge base error,\n"
-"5 database error, 70 internal error.\n", out);
+"5 database error, 70 internal error.  See knotfinder(1).\n", out);
+}
+
+static void version(void)
+{
+    printf("knotfinder %s\n"
+           "data: %s\n"
+           "Copyright (c) the knotfinder authors.  MIT licence: see LICENSE.\n"
+           "Self-help guidance, not a diagnosis.\n", KF_VERSION, KF_DATADIR);
 }
 
 static bool is_dir(const char *p)
@@ -40,8 +79,11 @@ static bool is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Finds `name` (kb or web) beside the binary: <exe dir>/name,
- * <exe dir>/../name, <exe dir>/../../name, then ./name. */
+/* Finds `name` (kb or web): $ENV; else beside the binary, as in the build
+ * tree (<exe dir>/name, <exe dir>/../name, <exe dir>/../../name); else
+ * installed relative to it (<exe dir>/../share/knotfinder/name, so a
+ * staged `make install DESTDIR=...` finds its own files); else the
+ * compile-time KF_DATADIR/name; else ./name. */
 static const char *find_dir(const char *env, const char *name)
 {
     const char *e = getenv(env);
@@ -56,13 +98,20 @@ static const char *find_dir(const char *env, const char *name)
         char *slash = strrchr(exe, '/');
         if (slash)
             *slash = '\0';
-        static const char *const ups[] = { "", "/..", "/../.." };
+        static const char *const ups[] = { "", "/..", "/../..", "/../share/knotfinder" };
         for (size_t i = 0; i < KF_ARRAY_LEN(ups); i++) {
-            int w = snprintf(slot, PATH_MAX, "%.3800s%s/%s", exe, ups[i], name);
-            if (w > 0 && w < PATH_MAX && is_dir(slot))
+            char cand[PATH_MAX];
+            int w = snprintf(cand, sizeof cand, "%.3800s%s/%s", exe, ups[i], name);
+            if (w > 0 && w < PATH_MAX && is_dir(cand)) {
+                if (!realpath(cand, slot))   /* shown in messages: no "/.." */
+                    memcpy(slot, cand, (size_t)w + 1);
                 return slot;
+            }
         }
     }
+    int w = snprintf(slot, PATH_MAX, "%s/%s", KF_DATADIR, name);
+    if (w > 0 && w < PATH_MAX && is_dir(slot))
+        return slot;
     return name;
 }
 
@@ -90,6 +139,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--json"))                 c.json = true;
         else if (!strcmp(a, "--no-save"))              c.no_save = true;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+        else if (!strcmp(a, "--version"))              { version(); return 0; }
         else {
             fprintf(stderr, "knotfinder: unknown option %s\n", a);
             usage(stderr);

@@ -9,9 +9,26 @@
 #include <jansson.h>
 #include "engine.h"
 
-/* Appends the human-readable result, wrapped to `width` columns (<= 0: 80). */
+/* Appends the short answer, "Do this first" (fits one 80x40 screen): the
+ * triage in one line, the likely cause with its chain in one sentence, the
+ * first 1-3 steps with dose and timer, what was left out for this person,
+ * one question, the disclaimer.  Wrapped to `width` columns (<= 0: 80). */
 void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text,
                     kf_buf *out, int width);
+
+/* Everything: what was read, every cause with its evidence, the whole plan,
+ * what was left out, the list for a massage therapist, the question. */
+void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text,
+                    kf_buf *out, int width);
+
+/* "likely" (>= 0.5), "possible" (>= 0.2), "less likely". */
+const char *kf_score_word(double p);
+
+/* The likely cause in one sentence with its chain ("It hurts between the
+ * spine and the shoulder blade because the lat (latissimus dorsi), kept
+ * short by ..., pulls on ..."), appended to b; named[] gets the causes it
+ * names (or -1). */
+void kf_cause_sentence(const kf_kb *kb, const kf_result *r, kf_buf *b, int named[2]);
 
 /* The result as the JSON object of docs/API.md; `text` is the input the
  * spans point into (may be NULL).  Returns a new reference, NULL on OOM. */
@@ -37,6 +54,16 @@ kf_err kf_findings_from_json(const kf_kb *kb, json_t *in, kf_findings *out,
  * which case the first line is indented too); continuation lines start with
  * `indent` spaces. */
 void kf_wrap(kf_buf *b, const char *s, int indent, int width, int col);
+
+/* A cause's name with the plain words first: 'latissimus dorsi (the "lat")'
+ * -> 'the lat (latissimus dorsi)'; 'serratus anterior (the rib muscles under
+ * the arm)' -> 'the rib muscles under the arm (serratus anterior)'; habits
+ * and names without a plain part as written.  Into out (size n). */
+void kf_cause_plain(const kf_kb *kb, int cause, char *out, size_t n);
+
+/* A technique's short name for a sentence: 'Lat pinch (needs a helper)' ->
+ * 'the lat pinch'; habit changes quoted ('"Switch hands and sides"'). */
+void kf_technique_short(const kf_kb *kb, int tech, char *out, size_t n);
 
 /* The sentence every result ends with. */
 extern const char *const kf_disclaimer;

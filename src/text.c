@@ -1,35 +1,29 @@
 /*
- * text.c — words -> findings.
+ * text.c — words -> findings: the pipeline that calls the pattern matcher
+ * (pattern.c) and the context rules (context.c).
  *
  * Steps: (1) split the bytes into tokens (words, numbers, clause
  * boundaries), folding UTF-8 punctuation and skipping invalid bytes;
  * (2) normalise each word: known misspelling, else one-edit correction
  * against the lexicon, then Snowball stem -> lexicon word id; (3) match
- * lexicon phrases longest-first over the words that are neither stop nor
- * side words; (4) scope negation NegEx-style: a negation word that is not
- * part of a phrase negates the phrases that start within the next few words
- * of its clause; (5) attach the nearest side word of the sentence; (6) read
- * numbers: age, weeks pregnant, how long, and the dominant hand.
+ * the patterns of concepts said together in one clause ("A & B"), then
+ * lexicon phrases and patterns longest-first over the words that are
+ * neither stop nor side words; (4) put each reading in context: negated,
+ * hypothetical, historical, a condition, or about someone else (context.c);
+ * (5) attach the nearest side word of the sentence; (6) read numbers: age,
+ * sex, weeks pregnant, how long, and the dominant hand, for the person in
+ * pain.  Every step is linear in the length of the text.
  */
 #include "text.h"
+
+#include "context.h"
+#include "pattern.h"
+#include "token.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef enum { T_WORD, T_NUM, T_COMMA, T_STOP } tok_kind;   /* STOP: end of sentence */
-
-typedef struct {
-    tok_kind kind;
-    int      start, len;      /* bytes in the original text */
-    char     norm[32];        /* lower-case word, apostrophes removed (longer words cut) */
-    int      word;            /* lexicon word id or -1 */
-    unsigned char flags;      /* kf_word_flag of that word */
-    long     num;             /* T_NUM value */
-    bool     used;            /* consumed by a phrase */
-    bool     side_ok;         /* a side word that really names a side */
-} token;
 
 typedef struct {
     token *v;
@@ -139,13 +133,16 @@ static void tokenize(const char *text, size_t n, toks *t)
                 k = T_COMMA;
                 boundary = true;
             }
-            if (boundary && !(t->n && t->v[t->n - 1].kind == k)) {
+            if (boundary && t->n && t->v[t->n - 1].kind == k) {
+                t->v[t->n - 1].question |= c == '?';
+            } else if (boundary) {
                 token *b = push(t);
                 if (!b)
                     return;
                 b->kind = k;
                 b->start = (int)i;
                 b->len = l;
+                b->question = c == '?';
             }
         }
         i += (size_t)l;
@@ -168,10 +165,7 @@ static int unit_days(const char *w)
     return 0;
 }
 
-static bool is_word(const token *k, const char *w)
-{
-    return k->kind == T_WORD && k->norm[0] == w[0] && !strcmp(k->norm, w);
-}
+#define is_word tok_is
 
 /* Value of a number token or number word, or -1. */
 static long num_value(const token *k)
@@ -286,8 +280,29 @@ static void normalise(const kf_kb *kb, toks *t)
 typedef struct {
     int phrase;
     int first, last;          /* token indexes */
-    bool negated;
 } match;
+
+typedef struct {
+    match *v;
+    int    n, cap;
+    bool   oom;
+} matches;
+
+static bool add_match(matches *ms, int phrase, int first, int last)
+{
+    if (ms->n == ms->cap) {
+        int cap = ms->cap ? ms->cap * 2 : 32;
+        match *v = kf_realloc(ms->v, (size_t)cap * sizeof *v);
+        if (!v) {
+            ms->oom = true;
+            return false;
+        }
+        ms->v = v;
+        ms->cap = cap;
+    }
+    ms->v[ms->n++] = (match){ phrase, first, last };
+    return true;
+}
 
 #define SKIP_FLAGS (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)
 
@@ -328,7 +343,8 @@ static kf_side side_of(const token *k)
     return KF_SIDE_NONE;
 }
 
-/* The side named nearest to tokens [first,last] within the sentence. */
+/* The side named nearest to tokens [first,last] within the sentence (a
+ * bounded look either way). */
 static kf_side find_side(const token *v, int n, int first, int last)
 {
     int best = -1, bestd = 1 << 30;
@@ -364,39 +380,129 @@ static kf_side find_side(const token *v, int n, int first, int last)
     return side_of(&v[best]);
 }
 
-static void add_fact(const kf_kb *kb, kf_findings *out, int finding, kf_state st, kf_side side,
-                     int alt, int start, int len)
+typedef struct {
+    const kf_kb *kb;
+    kf_findings *out;
+    int          read;        /* facts and numbers this call understood */
+} reader;
+
+/* How urgent a finding can make the triage on its own: the highest level
+ * of the red-flag rules that need it (`all`, or `any` of a rule with no
+ * `all`), -1 when none does; a warning sign that no rule needs alone ranks
+ * just above a finding that is none. */
+static int severity(const kf_kb *kb, int f)
 {
+    int best = kb->findings[f].kind == KF_FIND_REDFLAG ? 0 : -1;
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *rf = &kb->redflags[i];
+        bool named = false;
+        for (int k = 0; k < rf->n_all && !named; k++)
+            named = rf->all[k] == f;
+        for (int k = 0; !rf->n_all && k < rf->n_any && !named; k++)
+            named = rf->any[k] == f;
+        if (named && 1 + (int)rf->level > best)
+            best = 1 + (int)rf->level;
+    }
+    return best;
+}
+
+static void add_fact(reader *r, int finding, kf_state st, kf_side side, int alt, int start,
+                     int len, unsigned ctx)
+{
+    const kf_kb *kb = r->kb;
+    unsigned char note = KF_NOTE_NONE;
+    /* The safer reading: words that may be a warning sign or something
+     * milder are read as the warning sign, and the fact says so. */
+    if (st == KF_PRESENT && alt >= 0 && severity(kb, alt) > severity(kb, finding)) {
+        int t = finding;
+        finding = alt;
+        alt = t;
+        note = KF_NOTE_SAFER;
+    }
     kf_fact f = { .finding = finding, .state = st, .origin = KF_FROM_TEXT, .alt = alt,
-                  .start = start, .len = len,
+                  .start = start, .len = len, .ctx = (unsigned char)ctx, .note = note,
                   .side = kb->findings[finding].sided ? side : KF_SIDE_NONE };
-    kf_findings_add(out, &f);
+    kf_findings_add(r->out, &f);
+    r->read++;
 }
 
-static void add_named(const kf_kb *kb, kf_findings *out, const char *id, int start, int len)
+static void add_named(reader *r, const char *id, int start, int len)
 {
-    int f = kf_kb_finding(kb, id);
+    int f = kf_kb_finding(r->kb, id);
     if (f >= 0)
-        add_fact(kb, out, f, KF_PRESENT, KF_SIDE_NONE, -1, start, len);
+        add_fact(r, f, KF_PRESENT, KF_SIDE_NONE, -1, start, len, 0);
 }
 
-/* Numbers: age, weeks pregnant, how long; the dominant hand. */
-static void read_numbers(const kf_kb *kb, const token *v, int n, kf_findings *out)
+static void add_hypothetical(kf_findings *out, int finding)
 {
+    for (int i = 0; i < out->n_hypothetical; i++)
+        if (out->hypothetical[i] == finding)
+            return;
+    if (out->n_hypothetical < KF_HYPO_MAX)
+        out->hypothetical[out->n_hypothetical++] = finding;
+}
+
+static bool is_any_word(const token *k, const char *const *list)
+{
+    if (k->kind != T_WORD)
+        return false;
+    for (int i = 0; list[i]; i++)
+        if (k->norm[0] == list[i][0] && !strcmp(k->norm, list[i]))
+            return true;
+    return false;
+}
+
+static bool boundary_at(const token *v, int n, int i)
+{
+    return i < 0 || i >= n || v[i].kind == T_STOP || v[i].kind == T_COMMA;
+}
+
+static const char *const female_words[] = {
+    "f", "female", "woman", "girl", "lady", "mum", "mom", "mother", "wife", "gal", "fem",
+    "lass", NULL
+};
+static const char *const male_words[] = {
+    "m", "male", "man", "guy", "boy", "dad", "father", "husband", "bloke", "lad", "chap",
+    "gent", "gentleman", "fella", "fellow", NULL
+};
+
+static void set_age(reader *r, long val, const token *k)
+{
+    if (val < 1 || val > 110)
+        return;
+    r->out->age = (int)val;
+    r->read++;
+    if (val >= 13 && val <= 19)
+        add_named(r, "teen", k->start, k->len);
+    if (val >= 50)
+        add_named(r, "over_50", k->start, k->len);
+}
+
+/* Numbers: age, sex, weeks pregnant, how long; the dominant hand.  Only
+ * what is said of the person in pain counts (`who` per token, context.c). */
+static void read_numbers(reader *r, const token *v, int n, const int *who, int patient)
+{
+    const kf_kb *kb = r->kb;
+    kf_findings *out = r->out;
     bool pregnancy = false;
     for (int i = 0; i < n; i++)
-        if (v[i].kind == T_WORD && (!strncmp(v[i].norm, "pregnan", 7) ||
-                                    !strcmp(v[i].norm, "expecting")))
+        if (v[i].kind == T_WORD && who[i] == patient &&
+            (!strncmp(v[i].norm, "pregnan", 7) || !strcmp(v[i].norm, "expecting") ||
+             !strcmp(v[i].norm, "trimester") ||
+             /* "30 weeks along" */
+             (!strcmp(v[i].norm, "along") && i >= 2 && v[i - 2].kind == T_NUM &&
+              (!strncmp(v[i - 1].norm, "week", 4) || !strncmp(v[i - 1].norm, "wk", 2)))))
             pregnancy = true;
     for (int i = 0; i < n; i++) {
         const token *k = &v[i];
+        bool mine = who[i] == patient;
         /* dominant hand: "right handed", "left-handed", "lefty" */
-        if (k->kind == T_WORD && (!strcmp(k->norm, "handed") || !strcmp(k->norm, "hander")) &&
+        if (mine && k->kind == T_WORD && (!strcmp(k->norm, "handed") || !strcmp(k->norm, "hander")) &&
             i > 0 && (v[i - 1].flags & (KF_WORD_LEFT | KF_WORD_RIGHT)))
             out->dominant = side_of(&v[i - 1]);
-        if (is_word(k, "lefty") || is_word(k, "southpaw"))
+        if (mine && (is_word(k, "lefty") || is_word(k, "southpaw")))
             out->dominant = KF_SIDE_LEFT;
-        if (is_word(k, "dominant") && i + 1 < n && is_word(&v[i + 1], "hand")) {
+        if (mine && is_word(k, "dominant") && i + 1 < n && is_word(&v[i + 1], "hand")) {
             for (int j = i - 1; j >= 0 && j >= i - 2; j--)
                 if (v[j].side_ok)
                     out->dominant = side_of(&v[j]);
@@ -404,44 +510,135 @@ static void read_numbers(const kf_kb *kb, const token *v, int n, kf_findings *ou
                 if (v[j].side_ok)
                     out->dominant = side_of(&v[j]);
         }
+        /* sex said of oneself: "I'm a woman", "as a guy", "mum of two" */
+        if (mine && patient == 0 && k->kind == T_WORD && i >= 2 &&
+            (is_word(&v[i - 1], "a") || is_word(&v[i - 1], "an")) &&
+            (is_word(&v[i - 2], "im") || is_word(&v[i - 2], "as") ||
+             (is_word(&v[i - 2], "am") && i >= 3 && is_word(&v[i - 3], "i")))) {
+            if (is_any_word(k, female_words) && k->norm[1])
+                out->sex = 'f';
+            else if (is_any_word(k, male_words) && k->norm[1])
+                out->sex = 'm';
+        }
+        /* trimester */
+        if (mine && pregnancy && is_word(k, "trimester") && i > 0 && out->weeks_pregnant < 0) {
+            int w = is_word(&v[i - 1], "first") || is_word(&v[i - 1], "1st") ? 8
+                  : is_word(&v[i - 1], "second") || is_word(&v[i - 1], "2nd") ? 20
+                  : is_word(&v[i - 1], "third") || is_word(&v[i - 1], "3rd") ||
+                    is_word(&v[i - 1], "last") ? 32 : -1;
+            if (w > 0) {
+                out->weeks_pregnant = w;
+                add_named(r, "pregnant", v[i - 1].start, k->start + k->len - v[i - 1].start);
+            }
+        }
         long val = num_value(k);
         if (val < 0)
             continue;
         const token *nx = i + 1 < n ? &v[i + 1] : NULL;
         const token *nx2 = i + 2 < n ? &v[i + 2] : NULL;
-        /* age: "I'm 17", "I am 59", "aged 40", "about to be 16", "17 years old" */
+        const token *p = i > 0 ? &v[i - 1] : NULL;
+        const token *pp = i > 1 ? &v[i - 2] : NULL;
+        bool unit_next = nx && nx->kind == T_WORD && (unit_days(nx->norm) ||
+                         !strncmp(nx->norm, "kilo", 4) || !strcmp(nx->norm, "kg") ||
+                         !strcmp(nx->norm, "lbs") || !strcmp(nx->norm, "times") ||
+                         !strcmp(nx->norm, "hours") || !strcmp(nx->norm, "hrs") ||
+                         !strcmp(nx->norm, "percent") || !strcmp(nx->norm, "minutes") ||
+                         !strcmp(nx->norm, "mins") || !strcmp(nx->norm, "am") ||
+                         !strcmp(nx->norm, "pm") || !strcmp(nx->norm, "kms") ||
+                         !strcmp(nx->norm, "km") || !strcmp(nx->norm, "miles") ||
+                         !strcmp(nx->norm, "reps") || !strcmp(nx->norm, "sets") ||
+                         !strcmp(nx->norm, "foot") || !strcmp(nx->norm, "feet") ||
+                         !strcmp(nx->norm, "ft") || !strcmp(nx->norm, "cm") ||
+                         !strcmp(nx->norm, "inches") || !strcmp(nx->norm, "stone") ||
+                         !strcmp(nx->norm, "pounds") || !strcmp(nx->norm, "lb") ||
+                         !strcmp(nx->norm, "degrees") || !strcmp(nx->norm, "oclock") ||
+                         !strcmp(nx->norm, "o") || !strcmp(nx->norm, "floors") ||
+                         !strcmp(nx->norm, "stairs") || !strcmp(nx->norm, "steps"));
+        /* age: "I'm 17", "I am 59", "aged 40", "about to be 16", "17 years old",
+         * "31yo", "F 34", "34F", "M 48, smoker", "a lad of 16", "my dad is 71",
+         * "my son (15)", "turned 40", "in my late 60s" */
         bool age = false;
-        if (k->kind == T_NUM && i > 0) {
-            const token *p = &v[i - 1];
-            const token *pp = i > 1 ? &v[i - 2] : NULL;
+        char sex = 0;
+        if (k->kind == T_NUM && p) {
             if (is_word(p, "im") || is_word(p, "aged") || is_word(p, "age") ||
-                (is_word(p, "am") && pp && is_word(pp, "i")) ||
+                is_word(p, "turned") || is_word(p, "turning") || is_word(p, "hes") ||
+                is_word(p, "shes") ||
+                ((is_word(p, "am") || is_word(p, "is") || is_word(p, "turns") ||
+                  is_word(p, "was")) && pp &&
+                 (is_word(pp, "i") || is_word(pp, "he") || is_word(pp, "she") ||
+                  kf_context_relation(v, n, i - 2))) ||
                 (is_word(p, "be") && pp && is_word(pp, "to")) ||
+                (kf_context_relation(v, n, i - 1) && v[i - 1].norm[strlen(v[i - 1].norm) - 1] == 's') ||
+                (boundary_at(v, n, i - 1) && pp && pp->kind == T_WORD &&
+                 kf_context_relation(v, n, i - 2) && boundary_at(v, n, i + 1)) ||
                 (p->kind == T_COMMA && pp && (is_word(pp, "age") || is_word(pp, "aged"))))
-                age = !(nx && nx->kind == T_WORD && (unit_days(nx->norm) ||
-                        !strncmp(nx->norm, "kilo", 4) || !strcmp(nx->norm, "kg") ||
-                        !strcmp(nx->norm, "lbs") || !strcmp(nx->norm, "times") ||
-                        !strcmp(nx->norm, "hours") || !strcmp(nx->norm, "percent")));
+                age = !unit_next;
+            /* "a lad of 16", "a woman of 60" */
+            if (is_word(p, "of") && pp && (is_any_word(pp, female_words) ||
+                                            is_any_word(pp, male_words)) && pp->norm[1]) {
+                age = !unit_next;
+                sex = is_any_word(pp, female_words) ? 'f' : 'm';
+            }
+            /* "F 34", "M 48, smoker", "(f, 34)" */
+            if ((is_word(p, "f") || is_word(p, "m") || is_word(p, "female") ||
+                 is_word(p, "male")) && boundary_at(v, n, i - 2) &&
+                (boundary_at(v, n, i + 1) || (nx && nx->kind == T_WORD && !unit_next))) {
+                age = true;
+                sex = p->norm[0] == 'f' ? 'f' : 'm';
+            } else if ((p->kind == T_COMMA) && pp && boundary_at(v, n, i - 3) &&
+                       (is_word(pp, "f") || is_word(pp, "m") || is_word(pp, "female") ||
+                        is_word(pp, "male")) && boundary_at(v, n, i + 1)) {
+                age = true;
+                sex = pp->norm[0] == 'f' ? 'f' : 'm';
+            }
         }
-        bool possessive = false;
-        for (int j = i - 1; j >= 0 && j >= i - 2; j--)
-            if (is_word(&v[j], "my") || is_word(&v[j], "our") || is_word(&v[j], "his") ||
-                is_word(&v[j], "her") || is_word(&v[j], "their"))
-                possessive = true;
-        if (k->kind == T_NUM && nx && nx2 && unit_days(nx->norm) == 365 &&
-            is_word(nx2, "old") && !possessive)
+        if (k->kind == T_NUM && nx) {
+            /* "34F", "34 f", "34 male" */
+            if ((is_word(nx, "f") || is_word(nx, "m") || is_word(nx, "female") ||
+                 is_word(nx, "male")) && boundary_at(v, n, i - 1) &&
+                (boundary_at(v, n, i + 2) || (nx2 && is_word(nx2, "here")))) {
+                age = true;
+                sex = nx->norm[0] == 'f' ? 'f' : 'm';
+            }
+            if (nx2 && unit_days(nx->norm) == 365 && (is_word(nx2, "old") || is_word(nx2, "young")))
+                age = true;
+            if ((is_word(nx, "yo") || is_word(nx, "yrs") || is_word(nx, "yr")) && nx2 &&
+                is_word(nx2, "old"))
+                age = true;
+            if (is_word(nx, "yo") || is_word(nx, "yob") ||
+                (is_word(nx, "y") && (boundary_at(v, n, i + 2) || (nx2 && (is_word(nx2, "o") ||
+                                                                            is_word(nx2, "old"))))))
+                age = true;
+            /* "in my 40s", "her late 60s" */
+            if (is_word(nx, "s") && val % 10 == 0 && val >= 10 && val <= 90 && p) {
+                long add = is_word(p, "early") ? 2 : is_word(p, "mid") ? 5
+                         : is_word(p, "late") ? 8 : 5;
+                if (is_word(p, "my") || is_word(p, "his") || is_word(p, "her") ||
+                    is_word(p, "early") || is_word(p, "mid") || is_word(p, "late")) {
+                    val += add;
+                    age = true;
+                }
+            }
+        }
+        /* a number standing alone as a sentence: "no rash yet. 67" */
+        if (k->kind == T_NUM && val >= 12 && val <= 100 && (i == 0 || v[i - 1].kind == T_STOP) &&
+            (i + 1 >= n || v[i + 1].kind == T_STOP) && i > 0)
             age = true;
-        if (k->kind == T_NUM && nx && (is_word(nx, "yo") || is_word(nx, "yrs") ) &&
-            nx2 && is_word(nx2, "old") && !possessive)
-            age = true;
-        if (k->kind == T_NUM && nx && is_word(nx, "yo") && !possessive)
-            age = true;
-        if (age && val >= 5 && val <= 110) {
-            out->age = (int)val;
-            if (val >= 13 && val <= 19)
-                add_named(kb, out, "teen", k->start, k->len);
-            if (val >= 50)
-                add_named(kb, out, "over_50", k->start, k->len);
+        if (age && val >= 1 && val <= 110) {
+            if (mine) {
+                set_age(r, val, k);
+                if (sex && patient == 0)
+                    out->sex = sex;
+            }
+            continue;
+        }
+        /* weeks of pregnancy in UK notation: "30/40" */
+        if (mine && pregnancy && k->kind == T_NUM && nx && nx->kind == T_NUM && nx->num == 40 &&
+            val >= 4 && val <= 42 && nx->start - (k->start + k->len) == 1 &&
+            r->kb && out->weeks_pregnant < 0) {
+            out->weeks_pregnant = (int)val;
+            add_named(r, "pregnant", k->start, nx->start + nx->len - k->start);
+            i++;
             continue;
         }
         /* a unit, possibly after "of": "a couple of weeks" */
@@ -456,24 +653,38 @@ static void read_numbers(const kf_kb *kb, const token *v, int n, kf_findings *ou
         if (after && (is_word(after, "ago") || is_word(after, "old")))
             continue;
         /* weeks of pregnancy: "16 weeks pregnant", "expecting-16weeks",
-         * "pregnant with my second, 20 weeks"; not "for 3 weeks" */
+         * "pregnant with my second, 20 weeks", "at 30 weeks"; not "for 3 weeks" */
         bool preg_here = false;
         for (int j = ui + 1; j < n && j <= ui + 2; j++)
             preg_here |= v[j].kind == T_WORD && (!strncmp(v[j].norm, "pregnan", 7) ||
-                                                 is_word(&v[j], "along"));
+                                                 is_word(&v[j], "along") ||
+                                                 is_word(&v[j], "gestation") ||
+                                                 is_word(&v[j], "pg"));
         for (int j = i - 1; j >= 0 && j >= i - 5 && v[j].kind != T_STOP; j--)
             preg_here |= v[j].kind == T_WORD && (!strncmp(v[j].norm, "pregnan", 7) ||
                                                  is_word(&v[j], "expecting"));
+        if (i > 0 && is_word(&v[i - 1], "at") && days == 7)
+            preg_here = true;
+        /* "36 weeks and my back ...", "28 wks, knot ...": weeks opening a
+         * description are how far along a pregnancy is */
+        if (i == 0 && days == 7 && val >= 12 && val <= 42 && u == nx &&
+            (ui + 1 >= n || v[ui + 1].kind != T_WORD || is_word(&v[ui + 1], "and") ||
+             is_word(&v[ui + 1], "pregnant") || is_word(&v[ui + 1], "along"))) {
+            preg_here = true;
+            pregnancy = true;
+        }
         if (i > 0 && is_word(&v[i - 1], "for"))
             preg_here = false;
+        if (!mine)
+            continue;
         if (pregnancy && preg_here && days == 7 && val <= 42) {
             out->weeks_pregnant = (int)val;
-            add_named(kb, out, "pregnant", k->start, u->start + u->len - k->start);
+            add_named(r, "pregnant", k->start, u->start + u->len - k->start);
             continue;
         }
         if (pregnancy && preg_here && days == 30 && val <= 10) {
             out->weeks_pregnant = (int)(val * 13 / 3);
-            add_named(kb, out, "pregnant", k->start, u->start + u->len - k->start);
+            add_named(r, "pregnant", k->start, u->start + u->len - k->start);
             continue;
         }
         long d = val * days;
@@ -481,10 +692,65 @@ static void read_numbers(const kf_kb *kb, const token *v, int n, kf_findings *ou
             continue;
         if (d > out->duration_days) {
             out->duration_days = (int)d;
+            r->read++;
             if (d >= 90)
-                add_named(kb, out, "chronic", k->start, u->start + u->len - k->start);
+                add_named(r, "chronic", k->start, u->start + u->len - k->start);
         }
     }
+    (void)kb;
+}
+
+static bool present(const kf_findings *f, int finding)
+{
+    const kf_fact *x = kf_findings_get(f, finding);
+    return x && x->state == KF_PRESENT;
+}
+
+/* The safer reading, second half: words read as the milder of two findings
+ * ("my neck is stiff": a stiff neck, or a locked one?) are read as the other
+ * too when, with what else was said, it completes a warning-sign rule (a
+ * stiff neck with a fever and a headache), and the fact says so. */
+static void complete_rules(reader *r)
+{
+    const kf_kb *kb = r->kb;
+    kf_findings *out = r->out;
+    for (int i = 0; i < out->n; i++) {
+        kf_fact x = out->v[i];
+        if (x.state != KF_PRESENT || x.alt < 0 || x.origin != KF_FROM_TEXT ||
+            present(out, x.alt))
+            continue;
+        for (int k = 0; k < kb->n_redflags; k++) {
+            const kf_redflag *rf = &kb->redflags[k];
+            bool names = false, ok = true, any = !rf->n_any;
+            for (int a = 0; a < rf->n_all; a++) {
+                names |= rf->all[a] == x.alt;
+                ok &= rf->all[a] == x.alt || present(out, rf->all[a]);
+            }
+            for (int a = 0; a < rf->n_any; a++) {
+                names |= rf->any[a] == x.alt;
+                any |= rf->any[a] == x.alt || present(out, rf->any[a]);
+            }
+            for (int a = 0; a < rf->n_none; a++)
+                ok &= !present(out, rf->none[a]);
+            if (!names || !ok || !any)
+                continue;
+            kf_fact f = x;
+            f.finding = x.alt;
+            f.alt = x.finding;
+            f.note = KF_NOTE_SAFER;
+            f.side = kb->findings[f.finding].sided ? x.side : KF_SIDE_NONE;
+            kf_findings_add(out, &f);
+            break;
+        }
+    }
+}
+
+/* What a finding's context makes of it. */
+static bool keeps_history(const kf_kb *kb, int f)
+{
+    const kf_finding_def *d = &kb->findings[f];
+    return d->kind == KF_FIND_HISTORY || d->kind == KF_FIND_BODY || strstr(d->id, "history") ||
+           !strcmp(d->id, "osteoporosis");
 }
 
 kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *out,
@@ -532,108 +798,172 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         if (v[i].kind == T_WORD && (v[i].flags & (KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)))
             v[i].side_ok = (v[i].flags & KF_WORD_BOTH) || side_word_ok(v, n, i);
 
-    /* Phrases, longest first at each position, left to right. */
-    match *m = NULL;
-    int nm = 0, capm = 0;
+    kf_ptok *pt = kf_malloc((size_t)(n ? n : 1) * sizeof *pt);
+    matches ms = { 0 };
+    kf_ctx_match *cm = NULL;
+    kf_ctx_people people = { 0 };
+    kf_err rc = KF_OK;
+    if (!pt) {
+        rc = KF_ENOMEM;
+        goto done;
+    }
+    for (int i = 0; i < n; i++)
+        pt[i] = (kf_ptok){ .word = v[i].word,
+                           .kind = v[i].kind == T_WORD ? KF_PT_WORD : v[i].kind == T_NUM
+                                   ? KF_PT_NUM : v[i].kind == T_COMMA ? KF_PT_COMMA : KF_PT_STOP,
+                           .skip = skippable(&v[i]), .used = 0 };
+    /* (3a) concepts said together in one clause, in any order */
     for (int i = 0; i < n; i++) {
-        if (v[i].kind != T_WORD || v[i].word < 0 || v[i].used || skippable(&v[i]))
+        int w = v[i].kind == T_NUM ? kb->n_words : v[i].word;
+        if ((v[i].kind != T_WORD && v[i].kind != T_NUM) || w < 0 || v[i].used)
             continue;
-        int w = v[i].word;
-        for (int q = kb->phrase_first[w]; q < kb->phrase_first[w + 1]; q++) {
-            int ph = kb->phrase_order[q];
-            int last = try_phrase(&kb->phrases[ph], v, n, i);
-            if (last < 0)
+        for (int q = kb->co_first[w]; q < kb->co_first[w + 1]; q++) {
+            int ph = kb->co_order[q];
+            kf_pmatch pm;
+            if (!kf_pattern_match(kb->phrases[ph].prog, pt, n, i, &pm))
                 continue;
-            if (nm == capm) {
-                capm = capm ? capm * 2 : 32;
-                match *nmv = kf_realloc(m, (size_t)capm * sizeof *nmv);
-                if (!nmv) {
-                    kf_free(m);
-                    kf_free(v);
-                    return KF_ENOMEM;
-                }
-                m = nmv;
-            }
-            m[nm++] = (match){ ph, i, last, false };
-            for (int j = i; j <= last; j++)
-                v[j].used = true;
-            i = last;
+            if (!add_match(&ms, ph, pm.first, pm.last))
+                break;
+            for (int k = 0; k < pm.n; k++)
+                v[pm.at[k]].used = true, pt[pm.at[k]].used = 1;
             break;
         }
     }
-    /* Negation scope: up to 6 words after an unused negation word, within
-     * its clause, stopped by "but"-like words. */
-    static const char *const pseudo[] = {    /* "didn't realise", "not sure", "no doubt" */
-        "realize", "realise", "realized", "realised", "know", "knew", "understand", "think",
-        "sure", "mind", "only", "just", "remember", "care", "want", "wonder", "doubt",
-        "matter", "notice", "noticed", NULL
-    };
-    for (int i = 0; i < n; i++) {
-        if (v[i].kind != T_WORD || !(v[i].flags & KF_WORD_NEGATE) || v[i].used)
+    /* (3b) phrases and patterns, longest first at each position, left to right */
+    for (int i = 0; i < n && !ms.oom; i++) {
+        int w = v[i].kind == T_NUM ? kb->n_words : v[i].word;
+        /* a stop word starts no phrase, only a pattern that names it ("this" morning) */
+        if ((v[i].kind != T_WORD && v[i].kind != T_NUM) || w < 0 || v[i].used)
             continue;
-        bool is_pseudo = false;
-        for (int k = 0; pseudo[k] && i + 1 < n; k++)
-            is_pseudo |= is_word(&v[i + 1], pseudo[k]);
-        if (is_pseudo)
+        int best = -1, best_len = 0, best_last = -1;
+        kf_pmatch bm;
+        bm.n = 0;
+        for (int q = kb->phrase_first[w]; q < kb->phrase_first[w + 1]; q++) {
+            int ph = kb->phrase_order[q];
+            const kf_phrase *p = &kb->phrases[ph];
+            if (p->max_len <= best_len)
+                break;                    /* sorted: nothing later is longer */
+            if (!p->prog) {
+                int last = try_phrase(p, v, n, i);
+                if (last >= 0) {
+                    best = ph;
+                    best_len = p->n_words;
+                    best_last = last;
+                    bm.n = 0;
+                }
+                continue;
+            }
+            kf_pmatch pm;
+            if (kf_pattern_match(p->prog, pt, n, i, &pm) && pm.words > best_len) {
+                best = ph;
+                best_len = pm.words;
+                best_last = pm.last;
+                bm = pm;
+            }
+        }
+        if (best < 0)
             continue;
-        int words = 0;
-        for (int j = i + 1; j < n && words < 5; j++) {
-            if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
-                break;
-            if (is_word(&v[j], "but") || is_word(&v[j], "however") || is_word(&v[j], "though") ||
-                is_word(&v[j], "although") || is_word(&v[j], "except") || is_word(&v[j], "yet") ||
-                is_word(&v[j], "until") || is_word(&v[j], "til") || is_word(&v[j], "till"))
-                break;
-            /* "and" opening a new clause ("and my physio says ...") ends it */
-            if (is_word(&v[j], "and") && j + 1 < n &&
-                (is_word(&v[j + 1], "my") || is_word(&v[j + 1], "i") || is_word(&v[j + 1], "im") ||
-                 is_word(&v[j + 1], "it") || is_word(&v[j + 1], "he") || is_word(&v[j + 1], "she") ||
-                 is_word(&v[j + 1], "they") || is_word(&v[j + 1], "the") ||
-                 is_word(&v[j + 1], "then") || is_word(&v[j + 1], "now")))
-                break;
-            if (!skippable(&v[j]))
-                words++;
-            for (int k = 0; k < nm; k++)
-                if (m[k].first == j)
-                    m[k].negated = true;
+        if (!add_match(&ms, best, i, best_last))
+            break;
+        if (kb->phrases[best].prog) {
+            for (int k = 0; k < bm.n; k++)
+                v[bm.at[k]].used = true, pt[bm.at[k]].used = 1;
+            if (bm.at[bm.n - 1] == best_last && best_last - i + 1 == bm.n)
+                i = best_last;            /* contiguous: carry on after it */
+        } else {
+            for (int j = i; j <= best_last; j++)
+                v[j].used = true, pt[j].used = 1;
+            i = best_last;
         }
     }
-    /* The last side named before a sentence carries into the next ones for
-     * sided findings that name none ("my left shoulder blade... it hurts to
-     * lift the arm"). */
-    for (int k = 0; k < nm; k++) {
-        const kf_phrase *ph = &kb->phrases[m[k].phrase];
-        kf_side side = find_side(v, n, m[k].first, m[k].last);
-        /* a denial ("my neck doesn't hurt") takes no side from earlier words */
-        if (side == KF_SIDE_NONE && !m[k].negated)
-            for (int j = m[k].first - 1; j >= 0; j--)
-                if (v[j].side_ok) {
-                    side = side_of(&v[j]);
-                    break;
-                }
+    if (ms.oom) {
+        rc = KF_ENOMEM;
+        goto done;
+    }
+    /* (4) context */
+    cm = kf_malloc((size_t)(ms.n ? ms.n : 1) * sizeof *cm);
+    if (!cm) {
+        rc = KF_ENOMEM;
+        goto done;
+    }
+    for (int k = 0; k < ms.n; k++) {
+        const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
+        cm[k] = (kf_ctx_match){ ms.v[k].first, ms.v[k].last,
+                                ph->n_finds ? (int)kb->findings[ph->finds[0]].kind : -1, 0 };
+    }
+    if ((rc = kf_context_apply(v, n, cm, ms.n, &people)) != KF_OK)
+        goto done;
+    /* (5) sides, (6) facts.  The last side named before a sentence carries
+     * into the next ones for sided findings that name none ("my left
+     * shoulder blade... it hurts to lift the arm"): kept as we go, since
+     * matches come in text order within each pass. */
+    reader rd = { kb, out, 0 };
+    int *last_side = kf_malloc((size_t)(n + 1) * sizeof *last_side);
+    if (!last_side) {
+        rc = KF_ENOMEM;
+        goto done;
+    }
+    for (int i = 0, ls = -1; i <= n; i++) {
+        last_side[i] = ls;
+        if (i < n && v[i].side_ok)
+            ls = i;
+    }
+    for (int k = 0; k < ms.n; k++) {
+        const match *mk = &ms.v[k];
+        const kf_phrase *ph = &kb->phrases[mk->phrase];
+        unsigned ctx = cm[k].ctx;
+        bool negated = ctx & KF_CTX_NEGATED;
         /* A negation inside a question ("how is it possible not to lean my
          * head forward?") asks; it does not deny, so it says nothing. */
-        if (m[k].negated) {
-            int j = m[k].last + 1;
-            while (j < n && v[j].kind != T_STOP)
-                j++;
-            if (j < n && text[v[j].start] == '?')
-                continue;
+        if (negated && (ctx & KF_CTX_QUESTION))
+            continue;
+        if (ctx & KF_CTX_OTHER)
+            continue;             /* about someone else: not the patient's */
+        if ((ctx & KF_CTX_HYPOTHETICAL) && !negated) {
+            for (int f = 0; f < ph->n_finds; f++)
+                if (!ph->neg[f])
+                    add_hypothetical(out, ph->alts[f] >= 0 &&
+                                     severity(kb, ph->alts[f]) > severity(kb, ph->finds[f])
+                                     ? ph->alts[f] : ph->finds[f]);
+            continue;
         }
-        int start = v[m[k].first].start;
-        int blen = v[m[k].last].start + v[m[k].last].len - start;
+        if (ctx & KF_CTX_HYPOTHETICAL)
+            continue;
+        kf_side side = find_side(v, n, mk->first, mk->last);
+        /* a denial ("my neck doesn't hurt") takes no side from earlier words */
+        if (side == KF_SIDE_NONE && !negated && last_side[mk->first] >= 0)
+            side = side_of(&v[last_side[mk->first]]);
+        int start = v[mk->first].start;
+        int blen = v[mk->last].start + v[mk->last].len - start;
         for (int f = 0; f < ph->n_finds; f++) {
+            int fid = ph->finds[f];
+            if ((ctx & KF_CTX_HISTORICAL) && !keeps_history(kb, fid))
+                continue;         /* "I used to play tennis" */
+            if ((ctx & KF_CTX_CONDITION) && kb->findings[fid].kind == KF_FIND_HABIT)
+                continue;         /* "it eases if I lean back" */
             kf_state st;
             if (ph->neg[f])
                 st = KF_ABSENT;          /* the phrase itself denies it */
             else
-                st = m[k].negated ? KF_ABSENT : KF_PRESENT;
-            add_fact(kb, out, ph->finds[f], st, side, m[k].negated ? -1 : ph->alts[f], start,
-                     blen);
+                st = negated ? KF_ABSENT : KF_PRESENT;
+            add_fact(&rd, fid, st, side, negated ? -1 : ph->alts[f], start, blen, ctx);
         }
     }
-    read_numbers(kb, v, n, out);
-    kf_free(m);
+    kf_free(last_side);
+    read_numbers(&rd, v, n, people.who, people.patient);
+    complete_rules(&rd);
+    if (people.patient > 0 && people.sex && !out->sex)
+        out->sex = people.sex;
+    out->nothing_understood = rd.read == 0 && out->n == 0 && out->n_hypothetical == 0 &&
+                              out->age < 0 && out->weeks_pregnant < 0 &&
+                              out->duration_days < 0;
+done:
+    kf_free(people.who);
+    kf_free(cm);
+    kf_free(ms.v);
+    kf_free(pt);
     kf_free(v);
-    return out->oom ? KF_ENOMEM : KF_OK;
+    if (rc == KF_OK && out->oom)
+        rc = KF_ENOMEM;
+    return rc;
 }

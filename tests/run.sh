@@ -58,12 +58,15 @@ suite "knowledge base: check and vocabulary" python3 tests/kb/vocab.py build/kno
 suite "golden cases" run_if tests/golden/run.sh
 suite "golden CLI transcripts" run_if tests/golden/cli.sh
 suite "golden lexicon readings" run_if tests/golden/lexicon.sh
+suite "golden context readings" run_if tests/golden/lexicon.sh tests/golden/context.txt
 suite "article evaluation" tests/eval/check.sh
+suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do
   [ -x "$t" ] && suite "journal: $(basename "$t" .sh)" "$t"
 done
 suite "fuzz corpus replay" run_if tests/fuzz/run.sh
+suite "install, man page, --version, make check" run_if tests/install/run.sh
 if [ "$QUICK" -eq 0 ]; then
   suite "browser (headless Chromium)" run_if tests/browser/run.sh
   suite "sanitizer build" make -s SAN=1 WERROR=1 all tests
@@ -73,7 +76,9 @@ if [ "$QUICK" -eq 0 ]; then
   suite "golden cases (ASan+UBSan)" run_if tests/golden/run.sh
   suite "golden CLI transcripts (ASan+UBSan)" run_if tests/golden/cli.sh
   suite "golden lexicon readings (ASan+UBSan)" run_if tests/golden/lexicon.sh
+  suite "golden context readings (ASan+UBSan)" run_if tests/golden/lexicon.sh tests/golden/context.txt
   suite "article evaluation (ASan+UBSan)" tests/eval/check.sh
+  suite "triage suite (ASan+UBSan)" run_if tests/triage/run.sh
   suite "HTTP API (ASan+UBSan)" run_if tests/api/run.sh
   suite "journal: shutdown under load (ASan+UBSan)" tests/journal/shutdown.sh
 fi

@@ -1,12 +1,14 @@
 /*
  * app.js — the knotfinder web page: where it hurts (body map and own
- * words), the interview one question at a time, the result with its triage
- * banner, the picture of pain and cause, the plan with timers, and a page
- * to print for a massage therapist.
+ * words), the interview one question at a time, the result ("Do this
+ * first", then the picture of pain and cause, then everything else folded),
+ * and a page to print for a massage therapist.
  *
  * The page decides nothing about bodies: every judgement comes from the
  * JSON API (docs/API.md).  The interview is stateless on the server, so the
- * page keeps the findings so far and sends them with every answer.
+ * page keeps the findings so far and sends them with every answer.  Each
+ * view has its own address (#question, #result, #print), and what the page
+ * holds is kept in sessionStorage, so a reload or Back finds it again.
  */
 (function () {
   'use strict';
@@ -19,12 +21,17 @@
     findings: [],         /* the merged findings list the server gave back */
     asked: 0,
     hand: '',
+    text: '',             /* the words of the start page */
     question: null,
     result: null,
-    shownCause: -1,       /* which cause the picture shows */
-    answered: 0           /* questions answered in this visit */
+    story: null,          /* what the picture shows: see story() */
+    answered: 0,          /* questions answered in this visit */
+    screenItems: null,    /* the warning-sign screen, once the server asked it */
+    screened: false,      /* the screen was answered */
+    skipped: false        /* the questions were skipped */
   };
   var startPicker = null;
+  var rendered = null;    /* the result object the result view shows */
 
   /* ---- small helpers ------------------------------------------------------ */
 
@@ -32,13 +39,32 @@
       clear = KF.dom.clear, sideText = KF.dom.sideText;
   function regionLabel(id) { return state.regionById[id] ? state.regionById[id].label : words(id); }
   function findingOfRegion(r) { return r.finding || 'pain_' + r.id; }
+  function lowerFirst(t) { t = String(t || ''); return t.charAt(0).toLowerCase() + t.slice(1); }
+  function firstSentence(t) {
+    var m = /^(.*?[.!?])(\s|$)/.exec(String(t || ''));
+    return m ? m[1] : String(t || '');
+  }
 
   function say(msg) { $('status').textContent = msg || ''; }
-  function showError(msg) {
+  /* An error goes next to the control that caused it (`near`), or at the
+   * top of the page when nothing in particular caused it. */
+  function showError(msg, near) {
+    Array.prototype.forEach.call(document.querySelectorAll('.kf-field-error'), function (e) {
+      e.parentNode.removeChild(e);
+    });
     var e = $('error');
     if (!msg) { e.hidden = true; e.textContent = ''; return; }
+    if (near) {
+      var box = h('p', { 'class': 'kf-error kf-field-error', role: 'alert', text: msg });
+      near.parentNode.insertBefore(box, near.nextSibling);
+      e.hidden = true;
+      e.textContent = msg;          /* kept for tests and screen readers' history */
+      box.scrollIntoView({ block: 'nearest' });
+      return;
+    }
     e.textContent = msg;
     e.hidden = false;
+    e.scrollIntoView({ block: 'nearest' });
   }
 
   /* POST or GET JSON; throws an Error whose message is fit to show. */
@@ -53,7 +79,7 @@
   }
 
   var busy = false;
-  function withBusy(p) {
+  function withBusy(p, near) {
     busy = true;
     document.body.setAttribute('aria-busy', 'true');
     say('Thinking…');
@@ -63,21 +89,74 @@
         busy = false;
         document.body.removeAttribute('aria-busy');
         say('');
-        showError(e.message);
+        showError(e.message, near);
         throw e;
       });
   }
 
-  /* ---- views ------------------------------------------------------------ */
+  /* ---- what survives a reload -------------------------------------------- */
+
+  var STORE = 'knotfinder.page.v1';
+  var KEPT = ['findings', 'asked', 'hand', 'text', 'question', 'result', 'answered',
+              'screenItems', 'screened', 'skipped'];
+  function save() {
+    var o = {};
+    KEPT.forEach(function (k) { o[k] = state[k]; });
+    try { sessionStorage.setItem(STORE, JSON.stringify(o)); } catch (e) { /* private mode: no memory */ }
+  }
+  function load() {
+    var o = null;
+    try { o = JSON.parse(sessionStorage.getItem(STORE) || 'null'); } catch (e) { o = null; }
+    if (!o || typeof o !== 'object') return;
+    if (Array.isArray(o.findings)) state.findings = o.findings;
+    if (typeof o.asked === 'number') state.asked = o.asked;
+    if (typeof o.answered === 'number') state.answered = o.answered;
+    if (typeof o.hand === 'string') state.hand = o.hand;
+    if (typeof o.text === 'string') state.text = o.text;
+    if (o.question && typeof o.question === 'object') state.question = o.question;
+    if (o.result && typeof o.result === 'object') state.result = o.result;
+    if (Array.isArray(o.screenItems)) state.screenItems = o.screenItems;
+    state.screened = !!o.screened;
+    state.skipped = !!o.skipped;
+  }
+
+  /* ---- views and their addresses ------------------------------------------ */
 
   var VIEWS = ['start', 'question', 'result', 'print', 'journal'];   /* journal: journal.js */
-  function show(name, focusId) {
+  function show(name, focusId, quiet) {
     VIEWS.forEach(function (v) { $('view-' + v).hidden = v !== name; });
     document.body.setAttribute('data-view', name);
+    if (quiet) return;
     var f = $(focusId || (name === 'start' ? 'start-title' : name === 'question' ? 'q-title' :
                           name === 'result' ? 'result-title' : name === 'journal' ? 'journal-title' : 'print-title'));
-    if (f) f.focus();
+    if (f) f.focus({ preventScroll: true });
     window.scrollTo(0, 0);
+  }
+  /* The address of a view: the start page has none of its own. */
+  function nav(view, replace) {
+    var want = view === 'start' ? '' : '#' + view;
+    if (location.hash === want) return;
+    var url = location.pathname + location.search + want;
+    if (replace) history.replaceState(null, '', url); else history.pushState(null, '', url);
+  }
+  /* Shows the view the address names, when the page has what it needs. */
+  function route() {
+    var hs = location.hash;
+    if (hs === '#journal') return;                      /* journal.js */
+    if (hs === '#print' && state.result) {
+      renderPrint(state.result);
+      show('print');
+    } else if (hs === '#result' && state.result) {
+      if (rendered !== state.result) renderResult(state.result);
+      show('result', resultFocus(state.result));
+    } else if (hs === '#question' && state.question) {
+      showQuestion(state.question, null, true);
+    } else if (!hs && document.body.getAttribute('data-view') === 'journal') {
+      return;                                           /* journal.js goes back */
+    } else {
+      if (hs) history.replaceState(null, '', location.pathname + location.search);
+      show('start', null, document.body.getAttribute('data-view') === 'start');
+    }
   }
 
   /* Merge answers into the findings so far: a new answer replaces an
@@ -129,17 +208,21 @@
       var text = $('words').value.trim();
       var pain = startPicker ? painFindings(startPicker.get()) : [];
       if (!text && !pain.length) {
-        showError('Mark where it hurts on the body, or describe it in your own words.');
+        showError('Mark where it hurts on the body, or describe it in your own words.', $('hand').parentNode);
         $('words').focus();
         return;
       }
       state.hand = $('hand').value;
+      state.text = text;
       state.findings = pain;
       state.asked = 0;
       state.answered = 0;
+      state.screened = false;
+      state.skipped = false;
+      state.screenItems = null;
       var body = request({});
       if (text) body.text = text;
-      withBusy(api('/api/v1/interview', body)).then(onInterview, function () {});
+      withBusy(api('/api/v1/interview', body), $('start-go').parentNode).then(onInterview, function () {});
     });
     $('start-clear').addEventListener('click', function () {
       if (startPicker) startPicker.clear();
@@ -150,35 +233,41 @@
     $('r-restart').addEventListener('click', restart);
     $('q-skip').addEventListener('click', function () {
       if (busy) return;
-      withBusy(api('/api/v1/consult', consultBody())).then(showResult, function () {});
+      if (!state.screened) state.skipped = true;
+      withBusy(api('/api/v1/consult', consultBody()), $('q-skip').parentNode).then(showResult, function () {});
     });
     $('q-words-go').addEventListener('click', sendWords);
     $('q-words').addEventListener('keydown', function (ev) {
       if (ev.key === 'Enter') { ev.preventDefault(); sendWords(); }
     });
     $('q-form').addEventListener('submit', function (ev) { ev.preventDefault(); });
-    $('r-print').addEventListener('click', function () { location.hash = '#print'; });
-    $('p-back').addEventListener('click', function () { location.hash = '#result'; });
+    $('r-print').addEventListener('click', function () { printFromResult = true; nav('print'); route(); });
+    /* Back to the result: the browser's own Back when the print page was
+     * opened from it, so the history does not grow a loop. */
+    $('p-back').addEventListener('click', function () {
+      if (printFromResult) { printFromResult = false; history.back(); }
+      else { nav('result', true); route(); }
+    });
     $('p-print').addEventListener('click', function () { window.print(); });
-    window.addEventListener('hashchange', route);
+    window.addEventListener('hashchange', function () {
+      if (location.hash !== '#print') printFromResult = false;
+      route();
+    });
   }
+  var printFromResult = false;   /* #print was pushed from #result in this visit */
 
   function restart() {
     KF.Timer.stopAll();
-    state.result = null;
     state.question = null;
     state.findings = [];
     state.asked = 0;
     showError('');
     if (startPicker) startPicker.clear();
     $('words').value = '';
-    if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+    state.text = '';
+    save();
+    nav('start');
     show('start');
-  }
-
-  function route() {
-    if (location.hash === '#print' && state.result) { renderPrint(state.result); show('print'); }
-    else if (location.hash === '#result' && state.result) show('result', 'result-title');
   }
 
   /* ---- 2. the interview -------------------------------------------------- */
@@ -195,23 +284,24 @@
 
   /* Sends an answer.  The findings so far change only when the server has
    * taken it, so a failed request can simply be tried again. */
-  function answer(add) {
+  function answer(add, near, screen) {
     if (busy) return;
-    send(request({ findings: merge(state.findings, add) }));
+    send(request({ findings: merge(state.findings, add) }), near, screen);
   }
-  function send(body) {
-    withBusy(api('/api/v1/interview', body)).then(function (resp) {
+  function send(body, near, screen) {
+    withBusy(api('/api/v1/interview', body), near).then(function (resp) {
       state.findings = body.findings;
       state.answered++;
+      if (screen) { state.screened = true; state.skipped = false; }
       onInterview(resp);
     }, function () {});
   }
 
   function sendWords() {
     var w = $('q-words').value.trim();
-    if (!w) { showError('Write a few words first, or use the buttons above.'); $('q-words').focus(); return; }
+    if (!w) { showError('Write a few words first, or use the buttons above.', $('q-words').parentNode); $('q-words').focus(); return; }
     if (busy) return;
-    send(request({ text: w }));
+    send(request({ text: w }), $('q-words').parentNode);
   }
 
   function choiceButtons(list) {
@@ -221,9 +311,31 @@
     }));
   }
 
-  function showQuestion(q, partial) {
+  /* The warning-sign screen as ticks and a button; `done` sends the answer. */
+  function screenForm(items, idPrefix, done) {
+    var fs = h('fieldset', { 'class': 'kf-screen' }, [h('legend', { text: 'Tick every one that applies now.' })]);
+    var boxes = items.map(function (it, i) {
+      var cb = h('input', { type: 'checkbox', id: idPrefix + i, 'data-finding': it.finding });
+      fs.appendChild(h('div', { 'class': 'kf-check' }, [cb, h('label', { 'for': idPrefix + i, text: sentence(it.label || it.text) })]));
+      return cb;
+    });
+    var wrap = h('div', { 'class': 'kf-screen-wrap' }, [fs]);
+    var row;
+    var go = function () {
+      done(items.map(function (it, i) { return finding(it.finding, boxes[i].checked ? 'present' : 'absent'); }), row);
+    };
+    row = choiceButtons([
+      { label: 'None of these', value: 'none', go: function () { boxes.forEach(function (b) { b.checked = false; }); go(); } },
+      { label: 'Continue with the ticked ones', value: 'ticked', primary: true, go: go }
+    ]);
+    wrap.appendChild(row);
+    return wrap;
+  }
+
+  function showQuestion(q, partial, fromRoute) {
     KF.Timer.stopAll();
     state.question = q;
+    if (!fromRoute) { nav('question', document.body.getAttribute('data-view') === 'question'); save(); }
     $('q-count').textContent = 'Question ' + (state.answered + 1);
     $('q-title').textContent = q.text || 'One more question';
     $('q-words').value = '';
@@ -233,40 +345,17 @@
     if (partial && partial.triage && partial.triage.level !== 'self_care') body.appendChild(banner(partial.triage, true));
 
     if (q.kind === 'finding') {
-      body.appendChild(choiceButtons([
-        { label: 'Yes', value: 'yes', go: function () { answer([finding(q.finding, 'present')]); } },
-        { label: 'No', value: 'no', go: function () { answer([finding(q.finding, 'absent')]); } },
-        { label: 'Not sure', value: 'unsure', go: function () { answer([finding(q.finding, 'unsure')]); } }
-      ]));
+      var row = choiceButtons([
+        { label: 'Yes', value: 'yes', go: function () { answer([finding(q.finding, 'present')], row); } },
+        { label: 'No', value: 'no', go: function () { answer([finding(q.finding, 'absent')], row); } },
+        { label: 'Not sure', value: 'unsure', go: function () { answer([finding(q.finding, 'unsure')], row); } }
+      ]);
+      body.appendChild(row);
     } else if (q.kind === 'screen') {
-      var items = q.items || [];
-      var fs = h('fieldset', { 'class': 'kf-screen' }, [h('legend', { text: 'Tick every one that applies now.' })]);
-      var boxes = items.map(function (it, i) {
-        var cb = h('input', { type: 'checkbox', id: 'scr-' + i, 'data-finding': it.finding });
-        fs.appendChild(h('div', { 'class': 'kf-check' }, [cb, h('label', { 'for': 'scr-' + i, text: sentence(it.label || it.text) })]));
-        return cb;
-      });
-      body.appendChild(fs);
-      var send = function () {
-        answer(items.map(function (it, i) { return finding(it.finding, boxes[i].checked ? 'present' : 'absent'); }));
-      };
-      body.appendChild(choiceButtons([
-        { label: 'None of these', value: 'none', go: function () { boxes.forEach(function (b) { b.checked = false; }); send(); } },
-        { label: 'Continue with the ticked ones', value: 'ticked', primary: true, go: send }
-      ]));
+      state.screenItems = q.items || [];
+      body.appendChild(screenForm(state.screenItems, 'scr-', function (list, near) { answer(list, near, true); }));
     } else if (q.kind === 'clarify') {
-      var opts = q.options && q.options.length ? q.options :
-        [{ finding: q.finding, label: words(q.finding) }, { finding: q.alt, label: words(q.alt) }];
-      /* The words that were ambiguous may have named a side: keep it. */
-      var side = '';
-      state.findings.forEach(function (f) { if ((f.id === q.finding || f.id === q.alt) && f.side) side = f.side; });
-      body.appendChild(choiceButtons(opts.map(function (o) {
-        return { label: sentence(o.label), value: o.finding, go: function () {
-          answer(opts.map(function (x) {
-            return x.finding === o.finding ? finding(x.finding, 'present', side) : finding(x.finding, 'absent');
-          }));
-        } };
-      }).concat([{ label: 'Not sure', value: 'unsure', go: function () { answer([finding(q.finding, 'unsure')]); } }])));
+      body.appendChild(clarifyButtons(q));
     } else if (q.kind === 'where') {
       var allowed = {};
       (q.regions || []).forEach(function (r) { allowed[r.id] = true; });
@@ -274,15 +363,32 @@
       var holder = h('div', { 'class': 'kf-where' });
       body.appendChild(holder);
       var pk = KF.BodyMap.picker({ container: holder, regions: rs });
-      body.appendChild(choiceButtons([{ label: 'These are the spots', value: 'where', primary: true, go: function () {
+      var wrow = choiceButtons([{ label: 'These are the spots', value: 'where', primary: true, go: function () {
         var sel = pk.get();
-        if (!sel.length) { showError('Mark at least one spot, or answer in your own words below.'); return; }
-        answer(painFindings(sel));
-      } }]));
+        if (!sel.length) { showError('Mark at least one spot, or answer in your own words below.', wrow); return; }
+        answer(painFindings(sel), wrow);
+      } }]);
+      body.appendChild(wrow);
     } else {
       body.appendChild(h('p', { text: 'This page does not know how to ask that; answer in your own words below, or skip.' }));
     }
     show('question');
+  }
+
+  function clarifyButtons(q) {
+    var opts = q.options && q.options.length ? q.options :
+      [{ finding: q.finding, label: words(q.finding) }, { finding: q.alt, label: words(q.alt) }];
+    /* The words that were ambiguous may have named a side: keep it. */
+    var side = '';
+    state.findings.forEach(function (f) { if ((f.id === q.finding || f.id === q.alt) && f.side) side = f.side; });
+    var row = choiceButtons(opts.map(function (o) {
+      return { label: sentence(o.label), value: o.finding, go: function () {
+        answer(opts.map(function (x) {
+          return x.finding === o.finding ? finding(x.finding, 'present', side) : finding(x.finding, 'absent');
+        }), row);
+      } };
+    }).concat([{ label: 'Not sure', value: 'unsure', go: function () { answer([finding(q.finding, 'unsure')], row); } }]));
+    return row;
   }
 
   /* ---- 3. the result ---------------------------------------------------- */
@@ -294,33 +400,114 @@
                    lead: 'Some of what you describe is not typical of a muscle knot.' },
     mention_to_doctor: { title: 'Self-care is fine — mention this to your doctor',
                          lead: 'Tell your doctor about it at your next visit.' },
-    self_care: { title: 'Self-care is a reasonable start', lead: '' }
+    self_care: { title: 'No warning signs: self-care is fine', lead: '' },
+    unknown: { title: 'I could not check you for warning signs', lead: '' }
   };
 
-  function banner(t, compact) {
-    var lv = LEVEL[t.level] ? t.level : 'doctor_soon';
+  /* The level the page shows.  A red flag always counts; reassurance only
+   * when the words were understood and the warning-sign screen was not
+   * skipped; a level this page does not know reads as "see a doctor". */
+  function triageLevel(r) {
+    var lv = r.triage && r.triage.level ? r.triage.level : 'unknown';
+    if (lv === 'emergency' || lv === 'doctor_soon') return lv;
+    if (!LEVEL[lv]) return 'doctor_soon';
+    if (lv === 'unknown' || r.unrecognised || !(r.causes || []).length) return 'unknown';
+    if (state.skipped && !state.screened) return 'unknown';
+    return lv;
+  }
+  function resultFocus(r) {
+    var lv = triageLevel(r);
+    return lv === 'emergency' || lv === 'doctor_soon' || lv === 'unknown' ? 'banner-title' : 'result-title';
+  }
+
+  /* The local emergency number from the browser's language (its region),
+   * 112 where it says nothing we know: 112 works across Europe and from
+   * most mobile phones. */
+  var N911 = ['US', 'CA', 'MX', 'PR', 'GU', 'VI', 'AS', 'MP', 'PH', 'PA', 'CR', 'SV', 'DO'];
+  var N999 = ['GB', 'IE', 'HK', 'MY', 'BD'];
+  function emergencyNumber() {
+    var langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ''];
+    for (var i = 0; i < langs.length; i++) {
+      var m = /^[A-Za-z]{2,3}(?:[-_][A-Za-z]{4})?[-_]([A-Za-z]{2})(?:[-_]|$)/.exec(String(langs[i] || ''));
+      if (!m) continue;
+      var reg = m[1].toUpperCase();
+      return N911.indexOf(reg) >= 0 ? '911' : N999.indexOf(reg) >= 0 ? '999' : '112';
+    }
+    return '112';
+  }
+  function callBox() {
+    var num = emergencyNumber();
+    var others = [['112', 'Europe and most mobile phones'], ['911', 'USA, Canada, Mexico'], ['999', 'UK, Ireland']];
+    return h('div', { 'class': 'kf-call' }, [
+      h('a', { 'class': 'kf-btn kf-call-main', href: 'tel:' + num, 'data-kf': 'emergency-call',
+               'data-number': num, text: 'Call ' + num + ' now' }),
+      h('p', { 'class': 'kf-call-others' }, ['Emergency numbers: '].concat(
+        others.reduce(function (acc, o, i) {
+          if (i) acc.push(' · ');
+          acc.push(h('a', { href: 'tel:' + o[0], 'data-number': o[0] }, [h('strong', { text: o[0] })]));
+          acc.push(' ' + o[1]);
+          return acc;
+        }, [])))
+    ]);
+  }
+
+  /* The triage in one line.  Emergency: the call button and the server's
+   * own warnings, nothing else; lower-level flags go below it (`rest`). */
+  function banner(t, compact, r) {
+    var lv = r ? triageLevel(r) : (LEVEL[t.level] ? t.level : 'doctor_soon');
     var L = LEVEL[lv];
     var urgent = lv === 'emergency' || lv === 'doctor_soon';
     var box = h('div', { 'class': 'kf-banner kf-level-' + lv, role: urgent ? 'alert' : null,
-                         'data-level': lv, 'aria-labelledby': compact ? null : 'banner-title' }, [
+                         'data-level': lv, 'data-kf': compact ? null : 'triage',
+                         'aria-labelledby': compact ? null : 'banner-title' }, [
       h(compact ? 'p' : 'h2', { 'class': 'kf-banner-title', id: compact ? null : 'banner-title',
                                  tabindex: compact ? null : '-1', text: L.title })
     ]);
-    if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
-    /* Our own line only when the server gave no message of its own. */
-    if (L.lead && !compact && !t.message) box.appendChild(h('p', { text: L.lead }));
+    if (compact) {
+      if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
+      return box;
+    }
     var flags = (t.flags || []).filter(function (f) { return f.message; });
-    if (flags.length && !compact) {
-      box.appendChild(h('ul', { 'class': 'kf-flags' }, flags.map(function (f) {
+    if (lv === 'emergency') {
+      box.appendChild(callBox());
+      if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
+      var high = flags.filter(function (f) { return !f.level || f.level === 'emergency'; });
+      if (high.length) box.appendChild(h('ul', { 'class': 'kf-flags' }, high.map(function (f) {
+        return h('li', { 'data-flag': f.id, text: f.message });
+      })));
+    } else if (lv === 'doctor_soon') {
+      if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
+      else box.appendChild(h('p', { text: L.lead }));
+      if (flags.length) box.appendChild(h('ul', { 'class': 'kf-flags' }, flags.map(function (f) {
         return h('li', { 'data-flag': f.id, 'class': f.level && f.level !== lv ? 'kf-flag-lower' : null, text: f.message });
       })));
+    } else if (lv === 'unknown') {
+      box.appendChild(h('p', { 'class': 'kf-banner-msg', text: r && (r.unrecognised || !(r.causes || []).length)
+        ? 'I could not read where it hurts from what you wrote, so I cannot say whether self-care is safe. Answer the warning-sign questions below, and say where it hurts.'
+        : 'You skipped the warning-sign questions, so I cannot say whether self-care is safe. Please answer them below.' }));
+      /* The screen's questions (t.screen, or the interview's) follow as a
+       * form to answer: see screenAgain. */
+    } else if (flags.length) {
+      /* Self-care levels: one line, the details a tap away. */
+      box.appendChild(h('details', { 'class': 'kf-banner-more' }, [
+        h('summary', { text: lv === 'mention_to_doctor' ? 'What to mention' : 'Why' }),
+        h('ul', { 'class': 'kf-flags' }, flags.map(function (f) {
+          return h('li', { 'data-flag': f.id, text: f.message });
+        }))
+      ]));
     }
     return box;
   }
 
+  function causeById(r, id) {
+    for (var i = 0; i < (r.causes || []).length; i++) if (r.causes[i].id === id) return r.causes[i];
+    return null;
+  }
   function causeName(r, id) {
-    for (var i = 0; i < (r.causes || []).length; i++) if (r.causes[i].id === id) return r.causes[i].name;
-    return words(id);
+    var c = causeById(r, id);
+    if (c) return c.name;
+    var m = (r.massage || []).filter(function (x) { return x.muscle === id; })[0];
+    return m ? m.name : words(id);
   }
 
   function painSpots(r) {
@@ -344,40 +531,213 @@
     return m;
   }
 
-  /* The picture for one cause (idx into r.causes), or, with idx = 'massage',
-   * for every muscle on the massage list at once. */
-  function pictureBlock(r, idx) {
-    var c = null, several = null;
-    if (idx === 'massage') {
-      several = (r.massage || []).map(function (m) {
-        var k = (r.causes || []).filter(function (x) { return x.id === m.muscle; })[0];
-        return { name: m.name, where: k ? k.where || [] : [], side: m.side || (k && k.side) || '' };
-      });
-    } else if (idx >= 0) c = r.causes[idx];
-    var svg = KF.BodyMap.picture({
-      pain: painSpots(r), regions: regionMap(), causes: several,
-      cause: c ? { name: c.name, where: c.where || [], side: c.side } : null
+  /* ---- the story the picture tells ---------------------------------------- */
+
+  function sidesMeet(a, b) { return !a || !b || a === b || a === 'both' || b === 'both'; }
+  /* The drawn places of a muscle that are not where it hurts. */
+  function awayZones(where, side, pain) {
+    return (where || []).filter(function (id) {
+      return KF.BodyMap.isDrawn(id) && !pain.some(function (p) { return p.id === id && sidesMeet(p.side, side); });
     });
-    var fig = h('figure', { 'class': 'kf-picture-fig', id: 'r-picture', 'data-cause': c ? c.id : '' });
-    fig.appendChild(svg);
-    fig.appendChild(h('figcaption', {}, [
-      h('span', { 'class': 'kf-legend' }, [
-        h('span', {}, [h('span', { 'class': 'kf-swatch kf-swatch-pain', 'aria-hidden': 'true' }), ' it hurts here']),
-        c || several ? h('span', {}, [h('span', { 'class': 'kf-swatch kf-swatch-cause', 'aria-hidden': 'true' }),
-          several ? ' muscles to work on' : ' the cause is here']) : null,
-        svg.kfHasArrow ? h('span', {}, [h('span', { 'class': 'kf-swatch kf-swatch-arrow', 'aria-hidden': 'true' }), ' the cause acts on the pain']) : null
-      ]),
-      h('span', { 'class': 'kf-picture-words', text: svg.kfSentence })
-    ]));
-    return fig;
+  }
+  /* A cause's own link to a painful place: the strongest reason that
+   * refers pain there or pulls on it, to a place that hurts and is not the
+   * muscle's own. */
+  function linkOf(c, pain, where) {
+    var best = null;
+    (c.reasons || []).forEach(function (x) {
+      if (x.state !== 'present' || (x.mechanism !== 'refers' && x.mechanism !== 'pulls')) return;
+      if (!/^pain_/.test(x.finding)) return;
+      var id = x.finding.slice(5);
+      var p = pain.filter(function (s) { return s.id === id; })[0];
+      if (!p || !KF.BodyMap.isDrawn(id) || (where || []).indexOf(id) >= 0) return;
+      if (!best || Number(x.weight) > Number(best.weight))
+        best = { to: { id: id, side: p.side || c.side || '' }, mechanism: x.mechanism, why: x.why, weight: x.weight };
+    });
+    return best;
   }
 
-  function firstDrawable(r) {
-    for (var i = 0; i < (r.causes || []).length; i++) {
-      var w = r.causes[i].where || [];
-      if (w.some(function (id) { return KF.BodyMap.isDrawn(id); })) return i;
+  /*
+   * What the picture shows by default: the cause that acts from elsewhere.
+   * A leading habit: the muscles it keeps short that sit away from the
+   * pain, the arrow along their pull (or the habit's).  A leading muscle
+   * away from the pain: itself, along its own link.  Otherwise the first of
+   * the top three causes that acts from elsewhere; and when none does, the
+   * leading cause where it is ("right where it hurts").
+   * Returns {muscles: [{id, name, where, side}], cause, habit, link} or null.
+   */
+  function story(r, only) {
+    var causes = r.causes || [], pain = painSpots(r);
+    var massage = r.massage || [];
+    function placeOf(id) {
+      var c = causeById(r, id);
+      if (c && (c.where || []).length) return { id: id, name: c.name, where: c.where, side: c.side, cause: c };
+      var m = massage.filter(function (x) { return x.muscle === id; })[0];
+      return m && (m.where || []).length ? { id: id, name: m.name, where: m.where, side: m.side, cause: c } : null;
     }
-    return -1;
+    function fromHabit(hb) {
+      var kept = [];
+      (hb.keeps || []).forEach(function (id) { var p = placeOf(id); if (p) kept.push(p); });
+      causes.forEach(function (c) {
+        if (c.kept_by === hb.id && !kept.some(function (k) { return k.id === c.id; })) {
+          var p = placeOf(c.id); if (p) kept.push(p);
+        }
+      });
+      kept.forEach(function (k) { k.side = k.side || hb.side; k.away = awayZones(k.where, k.side, pain); });
+      kept = kept.filter(function (k) { return k.away.length; });
+      if (!kept.length) return null;
+      /* Each muscle's link, or the habit's own pull on the painful place. */
+      var hl = linkOf(hb, pain, []);
+      kept.forEach(function (k) { k.link = k.cause ? linkOf(k.cause, pain, k.where) : null; });
+      kept.sort(function (a, b) { return (b.link ? 1 : 0) - (a.link ? 1 : 0); });
+      var link = kept[0].link || (hl && kept[0].where.indexOf(hl.to.id) < 0 ? hl : null);
+      return { muscles: kept, cause: kept[0].id, habit: hb, link: link };
+    }
+    function fromMuscle(c) {
+      var p = placeOf(c.id);
+      if (!p || !awayZones(p.where, c.side, pain).length) return null;
+      var link = linkOf(c, pain, p.where);
+      if (!link && !pain.length) return null;
+      var hb = c.kept_by ? causeById(r, c.kept_by) : null;
+      return { muscles: [p], cause: c.id, habit: hb, link: link };
+    }
+    function tell(c) {
+      if (!c) return null;
+      if ((c.where || []).length) return fromMuscle(c);
+      return fromHabit(c);
+    }
+    if (only) return tell(only) || local(only);
+    /* The consultation's own sentence names a muscle: the picture shows
+     * that one, so the words and the picture tell one story. */
+    var named = namedMuscle(r);
+    if (named) {
+      var np = placeOf(named);
+      if (np && np.where.some(function (id) { return KF.BodyMap.isDrawn(id); })) {
+        var nc = causeById(r, named), t = String(r.cause_sentence).toLowerCase();
+        var hb = causes.filter(function (c) {
+          return ((c.keeps || []).indexOf(named) >= 0 || (nc && nc.kept_by === c.id)) &&
+                 t.indexOf(shortName(c.name).toLowerCase()) >= 0;
+        })[0] || (nc && nc.kept_by ? causeById(r, nc.kept_by) : null);
+        np.side = np.side || (hb && hb.side) || '';
+        var nl = (nc ? linkOf(nc, pain, np.where) : null) || (hb ? linkOf(hb, pain, np.where) : null);
+        if (awayZones(np.where, np.side, pain).length || nl)
+          return { muscles: [np], cause: named, habit: hb, link: nl };
+        return { muscles: [np], cause: named, habit: null, link: null, local: true };
+      }
+    }
+    function local(c) {
+      var p = placeOf(c.id);
+      if (!p || !p.where.some(function (id) { return KF.BodyMap.isDrawn(id); })) return null;
+      return { muscles: [p], cause: c.id, habit: null, link: null, local: true };
+    }
+    var top = causes.slice(0, 3);
+    for (var i = 0; i < top.length; i++) {
+      var s = tell(top[i]);
+      if (s && s.link) return s;
+    }
+    for (i = 0; i < causes.length; i++) {
+      var l = local(causes[i]);
+      if (l) return l;
+    }
+    return null;
+  }
+
+  /* A place as the object of a sentence: "the spot between the spine and
+   * the shoulder blade", "the base of the skull". */
+  function placeWords(id) {
+    var l = regionLabel(id);
+    return /^the /.test(l) ? l : 'the spot ' + l;
+  }
+  /* The muscle the consultation's cause_sentence names, if any: the one
+   * whose name comes first in it. */
+  function namedMuscle(r) {
+    var t = typeof r.cause_sentence === 'string' ? r.cause_sentence.toLowerCase() : '';
+    if (!t) return null;
+    /* "It hurts <place> because <the cause>...": the place is not the cause. */
+    var bc = t.indexOf(' because ');
+    if (bc >= 0) t = t.slice(bc + 9);
+    var best = null;
+    var cands = (r.causes || []).filter(function (c) { return c.kind === 'muscle'; })
+      .map(function (c) { return { id: c.id, name: c.name }; })
+      .concat((r.massage || []).map(function (m) { return { id: m.muscle, name: m.name }; }));
+    cands.forEach(function (c) {
+      var names = [shortName(c.name)];
+      var m = /\(([^)]*)\)/.exec(c.name || '');
+      if (m && /^the /.test(m[1])) names.push(m[1].replace(/["“”]/g, ''));  /* a nickname, not a place */
+      names.forEach(function (n) {
+        n = n.toLowerCase().trim();
+        if (n.length < 4) return;
+        var at = t.indexOf(n);
+        if (at >= 0 && (!best || at < best.at)) best = { id: c.id, at: at };
+      });
+    });
+    return best ? best.id : null;
+  }
+  function shortName(name) { return String(name || '').replace(/\s*\(.*\)\s*$/, ''); }
+  /* The everyday name: 'latissimus dorsi (the "lat")' -> 'the lat';
+   * 'teres major (outer edge of the shoulder blade)' -> 'the teres major'. */
+  function plainName(name, kind) {
+    name = String(name || '');
+    var m = /^(.*?)\s*\((the [^)]*)\)\s*$/.exec(name);
+    if (m) return m[2].replace(/["“”]/g, '');
+    var s = shortName(name);
+    return kind === 'muscle' && !/^the /.test(s) ? 'the ' + s : s;
+  }
+
+  /* The picture's caption: one plain sentence. */
+  function storyCaption(st, r) {
+    if (!st) return '';
+    var m = st.muscles[0];
+    var name = sentence(plainName(m.name, 'muscle'));
+    /* A cause other than the one the first screen names is said to be one too. */
+    var lead = r && (r.causes || [])[0];
+    if (lead && st.cause !== lead.id && !(st.habit && st.habit.id === lead.id) && namedMuscle(r) !== st.cause)
+      name = 'Also likely: ' + plainName(m.name, 'muscle');
+    if (st.local) return name + ' sits right where it hurts: the knot is in the muscle itself.';
+    var kept = st.habit ? ', kept short by ' + lowerFirst(shortName(st.habit.name)) + ',' : '';
+    if (!st.link) return name + kept + ' is marked in blue.';
+    var to = placeWords(st.link.to.id);
+    return st.link.mechanism === 'refers'
+      ? name + kept + ' sends its pain to ' + to + ': the arrow shows where it is felt.'
+      : name + kept + ' pulls on ' + to + ': the arrow shows the pull.';
+  }
+
+  /* The picture for a story, or, with massage = true, for every muscle on
+   * the massage list at once. */
+  function pictureBlock(r, st, massage) {
+    var several = null;
+    if (massage) {
+      several = (r.massage || []).map(function (m, i) {
+        var k = causeById(r, m.muscle);
+        return { name: m.name, where: (m.where && m.where.length ? m.where : k ? k.where : []) || [],
+                 side: m.side || (k && k.side) || '', label: i + 1 };
+      });
+    }
+    var pain = painSpots(r);
+    var svg = KF.BodyMap.picture({
+      pain: pain, regions: regionMap(), causes: several || (st ? st.muscles.map(function (m) {
+        return { name: m.name, where: m.where, side: m.side };
+      }) : null),
+      single: !massage && st ? st.muscles[0].name : null,
+      link: !massage && st && st.link ? { from: st.muscles[0].where, fromSide: st.muscles[0].side, to: st.link.to } : null
+    });
+    var painId = st && st.link ? st.link.to.id : pain.length ? pain[0].id : '';
+    var fig = h('figure', { 'class': 'kf-picture-fig', id: 'r-picture', 'data-kf': massage ? null : 'picture',
+                            'data-cause': st ? st.cause : '', 'data-habit': st && st.habit ? st.habit.id : null,
+                            'data-pain': painId });
+    fig.appendChild(svg);
+    var caption = massage ? 'The numbers match the table.' : storyCaption(st, r) || svg.kfSentence;
+    fig.appendChild(h('figcaption', {}, [
+      h('span', { 'class': 'kf-picture-words', text: caption }),
+      h('span', { 'class': 'kf-legend' }, [
+        h('span', {}, [h('span', { 'class': 'kf-swatch kf-swatch-pain', 'aria-hidden': 'true' }), ' it hurts here']),
+        st || several ? h('span', {}, [h('span', { 'class': 'kf-swatch kf-swatch-cause', 'aria-hidden': 'true' }),
+          several ? ' muscles to work on' : ' the cause']) : null,
+        svg.kfHasArrow ? h('span', {}, [h('span', { 'class': 'kf-swatch kf-swatch-arrow', 'aria-hidden': 'true' }),
+          st && st.link && st.link.mechanism === 'refers' ? ' sends pain to' : ' pulls on']) : null
+      ])
+    ]));
+    return fig;
   }
 
   /* Width through the CSSOM (allowed under a strict Content-Security-Policy,
@@ -388,9 +748,17 @@
     return f;
   }
 
+  function showOnBody() {
+    var pic = $('r-picture');
+    if (!pic) return;
+    pic.scrollIntoView({ block: 'start', behavior: 'auto' });
+    pic.setAttribute('tabindex', '-1');
+    pic.focus({ preventScroll: true });
+  }
+
   function causeCard(r, c, i) {
     var pct = Math.round(Math.max(0, Math.min(1, Number(c.score) || 0)) * 100);
-    var drawable = (c.where || []).some(function (id) { return KF.BodyMap.isDrawn(id); });
+    var st = story(r, c);
     var reasons = (c.reasons || []).filter(function (x) { return x.why; });
     var li = h('li', { 'class': 'kf-cause', 'data-cause': c.id }, [
       h('div', { 'class': 'kf-cause-head' }, [
@@ -417,21 +785,21 @@
           ]);
         }))
       ]) : null,
-      drawable ? h('button', { type: 'button', 'class': 'kf-btn kf-small kf-show-on-body',
-                               'aria-pressed': i === state.shownCause ? 'true' : 'false',
-                               'aria-controls': 'r-picture', text: 'Show on the body',
-                               onclick: function () { state.shownCause = i; swapPicture(r); } }) : null
+      st ? h('button', { type: 'button', 'class': 'kf-btn kf-small kf-show-on-body',
+                         'aria-pressed': state.story && state.story.cause === st.cause && i === state.shownIdx ? 'true' : 'false',
+                         'aria-controls': 'r-picture', text: 'Show on the body',
+                         onclick: function () { state.story = st; state.shownIdx = i; swapPicture(r); showOnBody(); } }) : null
     ]);
     return li;
   }
 
   function swapPicture(r) {
     var old = $('r-picture');
-    if (old) old.parentNode.replaceChild(pictureBlock(r, state.shownCause), old);
-    Array.prototype.forEach.call(document.querySelectorAll('.kf-show-on-body'), function (b) {
+    if (old) old.parentNode.replaceChild(pictureBlock(r, state.story), old);
+    Array.prototype.forEach.call(document.querySelectorAll('.kf-causes .kf-show-on-body'), function (b) {
       var li = b.closest('.kf-cause');
       var idx = Array.prototype.indexOf.call(li.parentNode.children, li);
-      b.setAttribute('aria-pressed', idx === state.shownCause ? 'true' : 'false');
+      b.setAttribute('aria-pressed', idx === state.shownIdx ? 'true' : 'false');
     });
   }
 
@@ -446,9 +814,15 @@
     if (kind === 'release') return { work: 'Press and hold', rest: 'Rest' };
     return { work: 'Go', rest: 'Rest' };
   }
+  function addTimer(li, s) {
+    if (!s.timer || !(Number(s.timer.work_s) > 0)) return;
+    var n = timerNames(s);
+    n.name = s.name || words(s.technique);
+    KF.Timer.create(li, s.timer, n);
+  }
 
   function planStep(r, s) {
-    var li = h('li', { 'class': 'kf-step', 'data-technique': s.technique }, [
+    var li = h('li', { 'class': 'kf-step', 'data-technique': s.technique, 'data-side': s.side || null }, [
       h('div', { 'class': 'kf-step-head' }, [
         h('h3', { text: s.name || words(s.technique) }),
         s.kind ? h('span', { 'class': 'kf-tag kf-step-' + s.kind, text: KIND_NAME[s.kind] || words(s.kind) }) : null,
@@ -459,19 +833,120 @@
       s.dose ? h('p', { 'class': 'kf-dose' }, [h('strong', { text: 'How much: ' }), s.dose]) : null,
       s.caution ? h('p', { 'class': 'kf-caution' }, [h('strong', { text: 'Careful: ' }), s.caution]) : null
     ]);
-    if (s.timer && Number(s.timer.work_s) > 0) {
-      var n = timerNames(s);
-      n.name = s.name || words(s.technique);
-      KF.Timer.create(li, s.timer, n);
-    }
+    addTimer(li, s);
     return li;
+  }
+
+  /*
+   * The first one to three steps, each with the cause it serves.  The
+   * consultation's own `first_steps` when it has them (the method decides);
+   * until then the first steps of the plan.  Each entry is the plan step
+   * (for its how-to and timer) with what first_steps says on top.
+   */
+  function firstSteps(r) {
+    var plan = (r.plan || []).filter(function (s) { return s.kind !== 'doctor'; });
+    var fs = Array.isArray(r.first_steps) && r.first_steps.length ? r.first_steps : plan.slice(0, 3);
+    return fs.slice(0, 3).map(function (f) {
+      var base = null;
+      (r.plan || []).forEach(function (s) {
+        if (!base && s.technique === f.technique && (!f['for'] || !s['for'] || s['for'] === f['for'])) base = s;
+      });
+      var o = {};
+      var k;
+      if (base) for (k in base) o[k] = base[k];
+      for (k in f) if (f[k] !== null && f[k] !== undefined) o[k] = f[k];
+      /* first_steps name the timer as a command ("knotfinder do ..."); the
+       * page's timer is the plan step's {work_s, rest_s, reps}. */
+      o.timer = f.timer && typeof f.timer === 'object' ? f.timer : base ? base.timer : null;
+      if (!o['for'] && f.cause) o['for'] = f.cause;
+      return o;
+    });
+  }
+
+  function firstStep(r, s) {
+    var dose = s.dose ? firstSentence(s.dose).replace(/\s*\([^)]*\)/g, '') : '';
+    /* The cause it serves, unless it is the one the sentence above names. */
+    var lead = (r.causes || [])[0];
+    var forName = lead && s['for'] === lead.id ? '' : s.for_name ? plainName(s.for_name) :
+      s['for'] ? plainName(causeName(r, s['for']), (causeById(r, s['for']) || {}).kind) : '';
+    var li = h('li', { 'class': 'kf-first-step', 'data-kf': 'first-step', 'data-technique': s.technique,
+                       'data-side': s.side || null, 'data-for': s['for'] || null }, [
+      h('h3', { text: s.name || words(s.technique) }),
+      dose || forName || s.side ? h('p', { 'class': 'kf-first-dose' }, [
+        s.side ? h('span', { 'class': 'kf-first-side', text: (s.side === 'both' ? 'Both sides' : sentence(s.side)) + ' · ' }) : null, dose,
+        forName ? h('span', { 'class': 'kf-first-for', text: (dose ? ' — for ' : 'For ') + forName }) : null]) : null
+    ]);
+    if (s.timer && Number(s.timer.work_s) > 0) addTimer(li, s);
+    return li;
+  }
+
+  /* The likely cause in one sentence with its chain: what it is, what it
+   * keeps short, and how that reaches the place that hurts. */
+  function causeSentence(r, st) {
+    if (typeof r.cause_sentence === 'string' && r.cause_sentence) return r.cause_sentence;
+    var c = (r.causes || [])[0];
+    if (!c) return '';
+    var name = plainName(c.name, c.kind) + (c.side ? ' (' + sideText(c.side) + ')' : '');
+    var pain = painSpots(r);
+    function reach(l) {
+      if (!l) return '';
+      var to = placeWords(l.to.id);
+      return l.mechanism === 'refers' ? 'sends pain to ' + to : 'pulls on ' + to;
+    }
+    if (st && st.habit && st.habit.id === c.id && st.muscles.length) {
+      var l = st.link || linkOf(c, pain, []);
+      return 'Most likely: ' + name + ', which keeps ' + plainName(st.muscles[0].name, 'muscle') + ' short' +
+        (l ? ', and that ' + reach(l) : '') + '.';
+    }
+    var own = st && st.cause === c.id && st.link ? st.link : linkOf(c, pain, c.where);
+    if (own) return 'Most likely: ' + name + (c.kept_by ? ', kept short by ' + lowerFirst(plainName(causeName(r, c.kept_by))) : '') +
+      ', which ' + reach(own) + '.';
+    if (c.kind === 'mimic' || c.kind === 'medical' || (c.level && c.level !== 'self_care'))
+      return 'Most likely: ' + name + ' — for a doctor to check, not a knot to work on.';
+    if (c.kind === 'muscle' && (c.where || []).length && pain.some(function (p) { return c.where.indexOf(p.id) >= 0; }))
+      return 'Most likely: ' + name + ', right where it hurts: the knot is in the muscle itself' +
+        (c.kept_by ? ', kept tight by ' + lowerFirst(plainName(causeName(r, c.kept_by))) : '') + '.';
+    var best = null;
+    (c.reasons || []).forEach(function (x) {
+      if (x.state === 'present' && x.why && (!best || Number(x.weight) > Number(best.weight))) best = x;
+    });
+    return 'Most likely: ' + name + (best ? ' — ' + lowerFirst(best.why).replace(/\.$/, '') : '') + '.';
+  }
+
+  /* The steps the plan left out for this person, in one line. */
+  function leftOut(r) {
+    var lo = (Array.isArray(r.left_out) ? r.left_out : []).filter(function (x) { return x && (x.name || x.technique); });
+    if (!lo.length) return null;
+    return h('p', { 'class': 'kf-left-out', 'data-kf': 'left-out' }, [h('strong', { text: 'Left out for you: ' }),
+      lo.map(function (x) { return (x.name || words(x.technique)) + (x.why ? ' (' + lowerFirst(String(x.why).replace(/\.$/, '')) + ')' : ''); }).join('; ') + '.']);
+  }
+
+  function nextQuestionBox(r, lv) {
+    var q = r.next_question;
+    if (!q || lv === 'emergency') return null;
+    var row;
+    if (q.kind === 'finding' && q.finding) {
+      var go = function (st) { return function () { answer([finding(q.finding, st)], row); }; };
+      row = choiceButtons([
+        { label: 'Yes', value: 'yes', go: go('present') },
+        { label: 'No', value: 'no', go: go('absent') },
+        { label: 'Not sure', value: 'unsure', go: go('unsure') }
+      ]);
+    } else if (q.kind === 'clarify' && q.finding) {
+      row = clarifyButtons(q);
+    } else return null;
+    return h('section', { 'class': 'kf-sharpen', 'aria-labelledby': 'sharpen-title', 'data-kf': 'question' }, [
+      h('h3', { id: 'sharpen-title', text: 'One question would sharpen this' }),
+      h('p', { text: q.text }),
+      row
+    ]);
   }
 
   function understoodList(r) {
     var u = r.understood || [];
     if (!u.length) return null;
     var stateWord = { present: 'yes', absent: 'no', unsure: 'not sure' };
-    return h('details', { 'class': 'kf-understood' }, [
+    return h('details', { 'class': 'kf-understood kf-fold' }, [
       h('summary', { text: 'What I understood (' + u.length + ')' }),
       h('ul', {}, u.map(function (x) {
         return h('li', { 'data-finding': x.finding }, [
@@ -485,101 +960,136 @@
     ]);
   }
 
-  function nextQuestionBox(r) {
-    var q = r.next_question;
-    if (!q || q.kind !== 'finding' || !q.finding) return null;
-    var go = function (st) { return function () { answer([finding(q.finding, st)]); }; };
-    return h('section', { 'class': 'kf-card kf-sharpen', 'aria-labelledby': 'sharpen-title' }, [
-      h('h2', { id: 'sharpen-title', text: 'One more answer would sharpen this' }),
-      h('p', { text: q.text }),
-      choiceButtons([
-        { label: 'Yes', value: 'yes', go: go('present') },
-        { label: 'No', value: 'no', go: go('absent') },
-        { label: 'Not sure', value: 'unsure', go: go('unsure') }
-      ])
+  /* The warning-sign screen when it was skipped or could not be asked. */
+  function screenAgain(r) {
+    var box = h('section', { 'class': 'kf-card kf-screen-again', 'data-kf': 'screen', 'aria-labelledby': 'screen-title' }, [
+      h('h2', { id: 'screen-title', text: 'Before anything else: do any of these apply now?' })
     ]);
+    var items = r.triage && Array.isArray(r.triage.screen) && r.triage.screen.length ? r.triage.screen : state.screenItems;
+    if (items && items.length) {
+      box.appendChild(screenForm(items, 'rscr-', function (list, near) { answer(list, near, true); }));
+    } else {
+      var row = choiceButtons([{ label: 'Answer the warning-sign questions', value: 'screen', primary: true, go: function () {
+        if (busy) return;
+        withBusy(api('/api/v1/interview', request({ asked: 0 })), row).then(onInterview, function () {});
+      } }]);
+      box.appendChild(h('p', { text: 'A few questions about chest pain, fever, weakness and other warning signs come first.' }));
+      box.appendChild(row);
+    }
+    if (r.unrecognised || !(r.causes || []).length) {
+      box.appendChild(h('p', { text: 'Then mark the spots on the body, or say it another way — for example where it hurts, what you do most of the day, and what makes it better or worse.' }));
+      box.appendChild(h('button', { type: 'button', 'class': 'kf-btn', text: 'Mark where it hurts', onclick: restart }));
+    }
+    return box;
   }
 
   function showResult(r) {
-    KF.Timer.stopAll();
     state.result = r;
     state.question = null;
-    var lvl = r.triage ? r.triage.level : 'self_care';
+    save();
+    renderResult(r);
+    nav('result', document.body.getAttribute('data-view') === 'question');
+    show('result', resultFocus(r));
+  }
+
+  function renderResult(r) {
+    KF.Timer.stopAll();
+    rendered = r;
+    var lv = triageLevel(r);
     var bn = $('r-banner');
     clear(bn);
-    if (r.triage) bn.appendChild(banner(r.triage, false));
+    bn.appendChild(banner(r.triage || {}, false, r));
     var body = $('r-body');
     clear(body);
-    var main = h('div', {});
     var causes = r.causes || [];
+    var folded = [];
+    state.story = causes.length ? story(r) : null;
+    state.shownIdx = -1;
 
-    if (r.unrecognised || !causes.length) {
-      main.appendChild(h('div', { 'class': 'kf-card kf-unrecognised' }, [
-        h('p', { text: 'I could not tell where it hurts or what sets it off from that. Mark the spots on the body, or say it another way — for example where it hurts, what you do most of the day, and what makes it better or worse.' }),
-        h('button', { type: 'button', 'class': 'kf-btn kf-primary', text: 'Mark where it hurts', onclick: restart })
-      ]));
-    } else {
-      state.shownCause = firstDrawable(r);
-      main.appendChild(h('section', { 'class': 'kf-card', 'aria-labelledby': 'pic-title' }, [
+    if (lv === 'unknown') body.appendChild(screenAgain(r));
+
+    if (causes.length) {
+      var steps = firstSteps(r);
+      var first = h('section', { 'class': 'kf-card kf-first', 'data-kf': 'first-steps', 'aria-labelledby': 'first-title' }, [
+        h('h2', { id: 'first-title', text: steps.length ? 'Do this first' : 'What it may be' }),
+        h('p', { 'class': 'kf-first-cause', 'data-kf': 'likely-cause' }, [causeSentence(r, state.story), ' ',
+          state.story ? h('button', { type: 'button', 'class': 'kf-btn kf-link kf-small kf-to-picture', text: 'Show on the body',
+                                      'aria-controls': 'r-picture', onclick: showOnBody }) : null]),
+        steps.length ? h('ol', { 'class': 'kf-first-steps' }, steps.map(function (s) { return firstStep(r, s); })) : null,
+        leftOut(r),
+        nextQuestionBox(r, lv)
+      ]);
+      var pic = state.story ? h('section', { 'class': 'kf-card kf-picture-card', 'aria-labelledby': 'pic-title' }, [
         h('h2', { id: 'pic-title', text: 'Where it hurts, and where it comes from' }),
-        pictureBlock(r, state.shownCause)
-      ]));
-      main.appendChild(h('section', { 'class': 'kf-card', 'aria-labelledby': 'causes-title' }, [
-        h('h2', { id: 'causes-title', text: 'Likely causes, most likely first' }),
+        pictureBlock(r, state.story)
+      ]) : null;
+      var top = h('div', { 'class': 'kf-result-top' }, [first, pic]);
+      if (lv === 'emergency') folded.push(top); else body.appendChild(top);
+
+      folded.push(h('details', { 'class': 'kf-card kf-fold', 'data-kf': 'all-causes' }, [
+        h('summary', { text: 'All likely causes, and why (' + causes.length + ')' }),
         r.approximate ? h('p', { 'class': 'kf-muted', text: 'You told me a lot, so these figures are an estimate.' }) : null,
         h('ol', { 'class': 'kf-causes' }, causes.map(function (c, i) { return causeCard(r, c, i); }))
       ]));
-      var nq = nextQuestionBox(r);
-      if (nq) main.appendChild(nq);
+    } else if (lv !== 'unknown') {
+      body.appendChild(h('div', { 'class': 'kf-card kf-unrecognised' }, [
+        h('p', { text: 'I could not tell where it hurts or what sets it off from that.' }),
+        h('button', { type: 'button', 'class': 'kf-btn kf-primary', text: 'Mark where it hurts', onclick: restart })
+      ]));
     }
-    var ul = understoodList(r);
-    if (ul) main.appendChild(ul);
-
     if ((r.plan || []).length) {
-      main.appendChild(h('section', { 'class': 'kf-card', 'aria-labelledby': 'plan-title' }, [
-        h('h2', { id: 'plan-title', text: 'Your plan, step by step' }),
+      folded.push(h('details', { 'class': 'kf-card kf-fold', 'data-kf': 'full-plan' }, [
+        h('summary', { text: 'The full plan, step by step (' + r.plan.length + ')' }),
         h('p', { 'class': 'kf-muted', text: 'Work on the cause first, then stretch, strengthen, and change the habit that keeps it coming back. Stop anything that makes the pain sharper.' }),
         h('ol', { 'class': 'kf-plan' }, r.plan.map(function (s) { return planStep(r, s); }))
       ]));
     }
+    var ul = understoodList(r);
+    if (ul) folded.push(ul);
+    var lower = ((r.triage || {}).flags || []).filter(function (f) { return f.message && f.level && f.level !== 'emergency'; });
 
-    if (lvl === 'emergency') {
+    if (lv === 'emergency') {
       /* Self-care is not what matters now: keep it out of the way. */
-      body.appendChild(h('details', { 'class': 'kf-later' }, [
-        h('summary', { text: 'Self-care information, for later, once a doctor has seen you' }), main
-      ]));
+      var later = h('details', { 'class': 'kf-later' }, [
+        h('summary', { text: 'Self-care information, for later, once a doctor has seen you' })
+      ]);
+      if (lower.length) later.appendChild(h('ul', { 'class': 'kf-flags kf-flags-later' }, lower.map(function (f) {
+        return h('li', { 'data-flag': f.id, text: f.message });
+      })));
+      folded.forEach(function (x) { later.appendChild(x); });
+      body.appendChild(later);
     } else {
-      body.appendChild(main);
+      folded.forEach(function (x) { body.appendChild(x); });
     }
     if (r.disclaimer) body.appendChild(h('p', { 'class': 'kf-disclaimer', text: r.disclaimer }));
-    $('r-print').hidden = !causes.length || lvl === 'emergency';
-    if (location.hash === '#print') history.replaceState(null, '', '#result');
-    show('result', lvl === 'emergency' || lvl === 'doctor_soon' ? 'banner-title' : 'result-title');
+    $('r-print').hidden = !causes.length || lv === 'emergency';
   }
 
   /* ---- 4. the massage therapist's page ---------------------------------- */
 
+  var SIDE_NAME = { left: 'Left side', right: 'Right side', both: 'Both sides', '': 'Side not known' };
   function renderPrint(r) {
     var body = $('p-body');
     clear(body);
     var when = new Date();
-    body.appendChild(h('p', { 'class': 'kf-muted', text: 'Prepared with knotfinder on ' +
+    body.appendChild(h('p', { 'class': 'kf-muted kf-print-note', text: 'Prepared with knotfinder on ' +
       when.toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' }) +
-      '. These are likely causes from a self-help questionnaire, not a diagnosis.' }));
+      '. Likely causes from a self-help questionnaire, not a diagnosis.' }));
     if (r.triage && r.triage.level !== 'self_care') body.appendChild(banner(r.triage, true));
 
     var pain = painSpots(r);
+    var cols = h('div', { 'class': 'kf-print-cols' });
+    var left = h('div', { 'class': 'kf-print-text' });
+    cols.appendChild(left);
     if (pain.length) {
-      body.appendChild(h('h2', { text: 'Where it hurts' }));
-      body.appendChild(h('ul', {}, pain.map(function (p) {
-        return h('li', { text: KF.BodyMap.zoneName(regionLabel(p.id), p.side) });
-      })));
+      left.appendChild(h('h2', { text: 'Where it hurts' }));
+      left.appendChild(h('p', { text: pain.map(function (p) { return KF.BodyMap.zoneName(regionLabel(p.id), p.side); }).join('; ') }));
     }
 
     var m = r.massage || [];
-    body.appendChild(h('h2', { text: 'Please work on these muscles' }));
+    left.appendChild(h('h2', { text: 'Please work on these muscles' }));
     if (!m.length) {
-      body.appendChild(h('p', { text: 'No particular muscle stood out; please assess the area around where it hurts.' }));
+      left.appendChild(h('p', { text: 'No particular muscle stood out; please assess the area around where it hurts.' }));
     } else {
       var order = ['left', 'right', 'both', ''];
       var groups = {};
@@ -588,33 +1098,35 @@
         h('thead', {}, [h('tr', {}, [h('th', { scope: 'col', text: 'Side' }), h('th', { scope: 'col', text: 'Muscle' }),
                                     h('th', { scope: 'col', text: 'Why' })])])
       ]);
+      var num = {};
+      m.forEach(function (x, i) { num[x.muscle] = i + 1; });
       order.forEach(function (s) {
         if (!groups[s]) return;
         var tb = h('tbody', { 'data-side': s || 'unknown' });
         groups[s].forEach(function (x, k) {
           tb.appendChild(h('tr', { 'data-muscle': x.muscle }, [
-            k === 0 ? h('th', { scope: 'rowgroup', rowspan: String(groups[s].length),
-                                text: s ? (s === 'both' ? 'Both sides' : s === 'left' ? 'Left' : 'Right') : 'Side not known' }) : null,
-            h('td', { text: x.name || words(x.muscle) }),
-            h('td', { text: x.why || '' })
+            k === 0 ? h('th', { scope: 'rowgroup', rowspan: String(groups[s].length), text: SIDE_NAME[s] }) : null,
+            h('td', {}, [h('span', { 'class': 'kf-num-tag', 'aria-hidden': 'true', text: String(num[x.muscle]) }), ' ',
+                         x.name || words(x.muscle)]),
+            h('td', { text: firstSentence(x.why || '') })
           ]));
         });
         table.appendChild(tb);
       });
-      body.appendChild(table);
-      var fig = pictureBlock(r, 'massage');
+      left.appendChild(table);
+      var fig = pictureBlock(r, null, true);
       fig.id = 'p-picture';
-      body.appendChild(fig);
+      cols.appendChild(fig);
     }
+    body.appendChild(cols);
 
     var causes = r.causes || [];
     if (causes.length) {
-      body.appendChild(h('h2', { text: 'What the questionnaire found' }));
-      body.appendChild(h('ol', {}, causes.map(function (c) {
-        return h('li', {}, [h('strong', { text: c.name || words(c.id) }),
-          c.side ? ' (' + sideText(c.side) + ')' : '',
-          c.kept_by ? ' — kept tight by ' + causeName(r, c.kept_by) : '']);
-      })));
+      body.appendChild(h('h2', { text: 'What the questionnaire found, most likely first' }));
+      body.appendChild(h('p', { 'class': 'kf-print-causes', text: causes.map(function (c, i) {
+        return (i + 1) + '. ' + plainName(c.name || words(c.id), c.kind) + (c.side ? ' (' + sideText(c.side) + ')' : '') +
+          (c.kept_by ? ', kept tight by ' + lowerFirst(plainName(causeName(r, c.kept_by))) : '');
+      }).join(';  ') + '.' }));
     }
     if (r.disclaimer) body.appendChild(h('p', { 'class': 'kf-disclaimer', text: r.disclaimer }));
   }
@@ -622,19 +1134,25 @@
   /* ---- boot -------------------------------------------------------------- */
 
   function boot() {
+    load();
     start();
+    if (state.text) $('words').value = state.text;
+    if (state.hand) $('hand').value = state.hand;
     var holder = $('start-map');
+    function ready() {
+      route();
+      document.body.setAttribute('data-ready', 'true');
+    }
     api('/api/v1/regions').then(function (data) {
       state.regions = (data && data.regions) || [];
       state.regions.forEach(function (r) { state.regionById[r.id] = r; });
       startPicker = KF.BodyMap.picker({ container: holder, regions: state.regions });
-      document.body.setAttribute('data-ready', 'true');
+      ready();
     }, function (e) {
       holder.appendChild(h('p', { 'class': 'kf-error', text: 'The body map could not be loaded (' + e.message +
         '). You can still describe it in your own words below.' }));
-      document.body.setAttribute('data-ready', 'true');
+      ready();
     });
-    if (location.hash && location.hash !== '#journal') history.replaceState(null, '', location.pathname + location.search);
     /* Where the journal is, and whether this server keeps anything. */
     api('/api/v1/journal/about').then(function (a) {
       var where = $('kept-path'), keep = $('keep');

@@ -44,6 +44,9 @@
                    [57, 170], [64, 140]];
   var FOREARM = [[35, 198], [29, 250], [26, 296], [43, 300], [47, 252], [54, 204]];
   var THIGH = [[70, 296], [71, 360], [75, 440], [114, 440], [117, 380], [120, 346]];
+  var SHIN = [[76, 430], [74, 500], [80, 580], [104, 580], [110, 500], [113, 430]];
+  var FOOT = [[80, 574], [72, 600], [106, 604], [104, 574]];
+  var FULL_H = 610;             /* the whole figure, head to feet */
 
   function el(name, attrs, parent) {
     var e = document.createElementNS(NS, name);
@@ -62,7 +65,9 @@
       ['path', { d: smoothPath(UPPER_ARM) }], ['path', { d: smoothPath(mirrorPts(UPPER_ARM)) }],
       ['path', { d: smoothPath(FOREARM) }], ['path', { d: smoothPath(mirrorPts(FOREARM)) }],
       ['ellipse', { cx: 34, cy: 318, rx: 9, ry: 18 }], ['ellipse', { cx: W - 34, cy: 318, rx: 9, ry: 18 }],
-      ['path', { d: smoothPath(THIGH) }], ['path', { d: smoothPath(mirrorPts(THIGH)) }]
+      ['path', { d: smoothPath(THIGH) }], ['path', { d: smoothPath(mirrorPts(THIGH)) }],
+      ['path', { d: smoothPath(SHIN) }], ['path', { d: smoothPath(mirrorPts(SHIN)) }],
+      ['path', { d: smoothPath(FOOT) }], ['path', { d: smoothPath(mirrorPts(FOOT)) }]
     ];
     var outline = el('g', { 'class': 'kf-body-outline' }, g);
     var fill = el('g', { 'class': 'kf-body-fill' }, g);
@@ -89,26 +94,26 @@
   var ZONES = {
     back: {
       skull_base:        { e: [108, 66, 11, 6, -10] },
-      neck_back:         { p: [[108, 75], [118.5, 75], [118.5, 93], [106, 93]] },
+      neck_back:         { p: [[106, 74], [119, 74], [119, 93], [104, 93]] },
       top_shoulder:      { p: [[105, 92], [86, 96], [66, 102], [63, 110], [84, 107], [105, 102]] },
-      upper_inner_blade: { e: [101, 116, 8, 7, 0] },
-      medial_border:     { p: [[104, 126], [115, 126], [115, 178], [103, 178], [100, 152]] },
-      between_blades:    { c: true, p: [[116, 110], [124, 110], [124, 188], [116, 188]] },
-      shoulder_blade:    { p: [[95, 124], [80, 121], [85, 148], [92, 166], [97, 148]] },
+      upper_inner_blade: { e: [101, 115, 9, 9, 0] },
+      medial_border:     { p: [[96, 126], [110.5, 126], [110.5, 180], [96, 180], [93, 153]] },
+      between_blades:    { c: true, p: [[111, 108], [129, 108], [129, 190], [111, 190]] },
+      shoulder_blade:    { p: [[92, 124], [77, 121], [80, 148], [88, 166], [93, 148]] },
       inferior_angle:    { e: [94, 186, 8, 7, 0] },
-      lateral_border:    { p: [[73, 124], [80, 124], [88, 158], [92, 176], [86, 180], [77, 152], [70, 131]] },
+      lateral_border:    { p: [[69, 126], [76, 124], [82, 158], [88, 176], [82, 182], [72, 156], [66, 132]] },
       back_of_shoulder:  { e: [55, 117, 10, 13, 10] },
       upper_arm_back:    { p: [[41, 136], [57, 136], [54, 200], [36, 200]] },
-      under_arm:         { p: [[63, 139], [70, 138], [75, 168], [77, 196], [71, 198], [68, 168]] },
+      under_arm:         { p: [[58, 140], [66, 138], [70, 168], [72, 196], [64, 198], [61, 168]] },
       mid_back:          { p: [[96, 197], [115, 197], [115, 238], [91, 238]] },
       low_back:          { p: [[89, 245], [115, 245], [115, 290], [84, 290]] },
       buttock:           { e: [96, 322, 22, 22, 0] }
     },
     front: {
       head:              { e: [107, 30, 11, 14, 0] },
-      jaw:               { e: [109, 60, 10, 6, 35] },
-      neck_side:         { p: [[108, 72], [114, 72], [114, 94], [103, 94]] },
-      neck_front:        { c: true, p: [[115, 76], [125, 76], [125, 96], [115, 96]] },
+      jaw:               { e: [107, 60, 10, 7, 35] },
+      neck_side:         { p: [[103, 70], [111.5, 70], [111.5, 96], [96, 96]] },
+      neck_front:        { c: true, p: [[112, 76], [128, 76], [128, 97], [112, 97]] },
       front_shoulder:    { e: [60, 116, 10, 13, -10] },
       chest:             { e: [94, 132, 20, 16, 0] },
       upper_arm_front:   { p: [[41, 138], [58, 138], [55, 200], [37, 200]] },
@@ -190,44 +195,163 @@
 
   /* ---- the picker -------------------------------------------------------- */
 
+  /* The close-ups the picker shows, one at a time: on a phone a whole
+   * figure is too small to hit the places between the shoulder blades, so
+   * each zone lives in the close-up that holds it whole (its "home") and is
+   * a target there only; other close-ups draw it faintly.  Boxes are
+   * [x, y, width, height] in figure units. */
+  var CROPS = [
+    { key: 'back-upper', view: 'back', part: 'upper', box: [50, 54, 140, 152] },
+    { key: 'back-lower', view: 'back', part: 'lower', box: [26, 100, 188, 250] },
+    { key: 'front-upper', view: 'front', part: 'upper', box: [40, 8, 160, 150] },
+    { key: 'front-lower', view: 'front', part: 'lower', box: [16, 100, 208, 245] }
+  ];
+  var PART_TITLE = { upper: 'Neck, shoulders and upper back', lower: 'Lower back, arms and hips' };
+  var FRONT_PART = { upper: 'Head, neck and chest', lower: 'Arms, belly and hips' };
+
+  function bbox(inst) {
+    var s = inst.shape;
+    if (s.e) {
+      var c = centroid(inst), a = (s.e[4] || 0) * Math.PI / 180;
+      var hw = Math.sqrt(Math.pow(s.e[2] * Math.cos(a), 2) + Math.pow(s.e[3] * Math.sin(a), 2));
+      var hh = Math.sqrt(Math.pow(s.e[2] * Math.sin(a), 2) + Math.pow(s.e[3] * Math.cos(a), 2));
+      return [c[0] - hw, c[1] - hh, c[0] + hw, c[1] + hh];
+    }
+    var pts = inst.mirrored ? mirrorPts(s.p) : s.p;
+    var xs = pts.map(function (p) { return p[0]; }), ys = pts.map(function (p) { return p[1]; });
+    return [Math.min.apply(null, xs), Math.min.apply(null, ys), Math.max.apply(null, xs), Math.max.apply(null, ys)];
+  }
+  function inside(b, box) {
+    return b[0] >= box[0] - 0.5 && b[1] >= box[1] - 0.5 && b[2] <= box[0] + box[2] + 0.5 && b[3] <= box[1] + box[3] + 0.5;
+  }
+  function overlaps(b, box) {
+    return b[2] > box[0] && b[0] < box[0] + box[2] && b[3] > box[1] && b[1] < box[1] + box[3];
+  }
+  /* The close-up a zone instance is a target in. */
+  function homeOf(inst) {
+    var b = bbox(inst), own = CROPS.filter(function (c) { return c.view === inst.view; });
+    for (var i = 0; i < own.length; i++) if (inside(b, own[i].box)) return own[i].key;
+    var c = centroid(inst);
+    for (i = 0; i < own.length; i++) if (inside([c[0], c[1], c[0], c[1]], own[i].box)) return own[i].key;
+    return own[0].key;
+  }
+
+  /* A small whole figure beside the switch: where the close-up is, and
+   * what is marked anywhere. */
+  function overview(view) {
+    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + FULL_H, 'class': 'kf-overview', 'aria-hidden': 'true',
+                          focusable: 'false' });
+    var g = el('g', {}, svg);
+    drawFigure(g, view);
+    var marks = el('g', { 'class': 'kf-overview-marks' }, svg);
+    var frame = el('rect', { 'class': 'kf-overview-frame', rx: 6 }, svg);
+    return { svg: svg, marks: marks, frame: frame };
+  }
+
   /*
    * opts: { container, regions: [{id,label,view,sided}], onChange(selection) }
-   * Returns { get(): [{id, side}], set([{id, side}]), clear() } where side is
-   * "left" | "right" | "both" | "" (unsided), one entry per region.
-   * Regions the API lists but this drawing lacks are offered in the list
-   * below the figures, so every region stays selectable.
+   * Returns { get(): [{id, side}], set([{id, side}]), clear(), element, show(cropKey) }
+   * where side is "left" | "right" | "both" | "" (unsided), one entry per
+   * region.  Regions the API lists but this drawing lacks are offered in
+   * the list below the figure, so every region stays selectable.
    */
   function picker(opts) {
     var regions = opts.regions || [];
     var byId = {};
     regions.forEach(function (r) { byId[r.id] = r; });
     var chosen = {};               /* "id|side" -> true, side "" for unsided */
-    var nodes = {};                /* "id|side" -> [svg zone, list checkbox] */
+    var nodes = {};                /* "id|side" -> [svg zone, list checkbox, ghosts] */
     var wrap = document.createElement('div');
     wrap.className = 'kf-picker';
+
+    /* The switch: Back / Front, and which part of the body. */
+    var bar = document.createElement('div');
+    bar.className = 'kf-map-bar';
+    var viewRow = document.createElement('div');
+    viewRow.className = 'kf-seg';
+    viewRow.setAttribute('role', 'group');
+    viewRow.setAttribute('aria-label', 'Which side of the body');
+    var partRow = document.createElement('div');
+    partRow.className = 'kf-seg';
+    partRow.setAttribute('role', 'group');
+    partRow.setAttribute('aria-label', 'Which part of the body');
+    var cur = { view: 'back', part: 'upper' };
+    var viewBtns = {}, partBtns = {};
+    function segBtn(row, text, on) {
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'kf-seg-btn';
+      b.textContent = text;
+      b.addEventListener('click', on);
+      b.setAttribute('data-switch', text.toLowerCase().split(' ')[0]);
+      row.appendChild(b);
+      return b;
+    }
+    viewBtns.back = segBtn(viewRow, 'Back', function () { showCrop('back', cur.part); });
+    viewBtns.front = segBtn(viewRow, 'Front', function () { showCrop('front', cur.part); });
+    partBtns.upper = segBtn(partRow, 'Upper body', function () { showCrop(cur.view, 'upper'); });
+    partBtns.lower = segBtn(partRow, 'Lower body, arms', function () { showCrop(cur.view, 'lower'); });
+    var ov = { back: overview('back'), front: overview('front') };
+    var ovBox = document.createElement('div');
+    ovBox.className = 'kf-overview-box';
+    ovBox.appendChild(ov.back.svg);
+    ovBox.appendChild(ov.front.svg);
+    var rows = document.createElement('div');
+    rows.className = 'kf-map-switches';
+    rows.appendChild(viewRow);
+    rows.appendChild(partRow);
+    bar.appendChild(ovBox);
+    bar.appendChild(rows);
+    wrap.appendChild(bar);
+
+    var stage = document.createElement('div');
+    stage.className = 'kf-map-stage';
+    wrap.appendChild(stage);
     var figs = document.createElement('div');
     figs.className = 'kf-figures';
-    wrap.appendChild(figs);
+    stage.appendChild(figs);
 
-    ['back', 'front'].forEach(function (view) {
-      var inst = instances(view).filter(function (i) { return byId[i.id]; });
-      if (!inst.length) return;
+    /* The name of the zone last tapped, beside the figure. */
+    var tapLabel = document.createElement('p');
+    tapLabel.className = 'kf-tap-label';
+    tapLabel.setAttribute('aria-hidden', 'true');
+
+    var crops = {};
+    CROPS.forEach(function (crop) {
+      var all = instances(crop.view).filter(function (i) { return byId[i.id]; });
+      if (!all.length) return;
+      var mine = all.filter(function (i) { return homeOf(i) === crop.key; });
+      var ghosts = all.filter(function (i) { return homeOf(i) !== crop.key && overlaps(bbox(i), crop.box); });
       var fig = document.createElement('figure');
       fig.className = 'kf-figure';
-      var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, 'class': 'kf-bodymap',
-                            role: 'group', 'aria-label': VIEW_TITLE[view] + ' of the body, ' + VIEW_HINT[view] +
-                            '. Arrow keys move between zones; Space or Enter marks one.' });
+      fig.setAttribute('data-crop', crop.key);
+      var title = (crop.view === 'back' ? 'Back' : 'Front') + ', ' +
+        lowerFirst((crop.view === 'back' ? PART_TITLE : FRONT_PART)[crop.part]);
+      var svg = el('svg', { viewBox: crop.box.join(' '), 'class': 'kf-bodymap kf-crop-' + crop.part,
+                            role: 'group', 'aria-label': title + ', ' + VIEW_HINT[crop.view] +
+                            '. Arrow keys move between places; Space or Enter marks one.' });
       var g = el('g', {}, svg);
-      drawFigure(g, view);
-      drawSideLabels(g, view);
+      drawFigure(g, crop.view);
+      var lbl = el('g', { transform: 'translate(' + crop.box[0] + ',' + (crop.box[1] - 4) + ')' }, svg);
+      var vl = personSide(crop.view, true), vr = personSide(crop.view, false);
+      var t1 = el('text', { x: 6, y: 20, 'class': 'kf-side-label', 'aria-hidden': 'true' }, lbl);
+      t1.textContent = vl === 'left' ? 'L' : 'R';
+      var t2 = el('text', { x: crop.box[2] - 6, y: 20, 'class': 'kf-side-label', 'text-anchor': 'end', 'aria-hidden': 'true' }, lbl);
+      t2.textContent = vr === 'left' ? 'L' : 'R';
+      var gg = el('g', { 'class': 'kf-ghosts', 'aria-hidden': 'true' }, svg);
+      ghosts.forEach(function (i) {
+        var sa = shapeAttrs(i), key = i.id + '|' + i.side;
+        var z = el(sa[0], sa[1], gg);
+        z.setAttribute('class', 'kf-zone-ghost');
+        (nodes[key] = nodes[key] || []).push(z);
+      });
       var zg = el('g', { 'class': 'kf-zones' }, svg);
-      /* Keyboard order: by region order from the API, left before right. */
-      inst.sort(function (a, b) {
+      mine.sort(function (a, b) {
         var ia = regions.indexOf(byId[a.id]), ib = regions.indexOf(byId[b.id]);
         return ia - ib || (a.side === 'left' ? -1 : 1);
       });
       var zoneEls = [];
-      inst.forEach(function (i, k) {
+      mine.forEach(function (i, k) {
         var sa = shapeAttrs(i), key = i.id + '|' + i.side;
         var z = el(sa[0], sa[1], zg);
         var name = zoneName(byId[i.id].label, i.side);
@@ -238,12 +362,14 @@
         z.setAttribute('tabindex', k === 0 ? '0' : '-1');
         z.setAttribute('data-region', i.id);
         z.setAttribute('data-side', i.side);
-        var title = el('title', {}, z);
-        title.textContent = name;
-        z.addEventListener('click', function () { toggle(key); z.focus(); });
+        z.setAttribute('data-kf', 'zone');
+        z.setAttribute('data-crop', crop.key);
+        var tt = el('title', {}, z);
+        tt.textContent = name;
+        z.addEventListener('click', function () { toggle(key); z.focus(); tell(key); });
         z.addEventListener('keydown', function (ev) {
           var idx = zoneEls.indexOf(z), next = -1;
-          if (ev.key === ' ' || ev.key === 'Enter') { ev.preventDefault(); toggle(key); return; }
+          if (ev.key === ' ' || ev.key === 'Enter') { ev.preventDefault(); toggle(key); tell(key); return; }
           if (ev.key === 'ArrowRight' || ev.key === 'ArrowDown') next = (idx + 1) % zoneEls.length;
           else if (ev.key === 'ArrowLeft' || ev.key === 'ArrowUp') next = (idx - 1 + zoneEls.length) % zoneEls.length;
           else if (ev.key === 'Home') next = 0;
@@ -253,6 +379,7 @@
             z.setAttribute('tabindex', '-1');
             zoneEls[next].setAttribute('tabindex', '0');
             zoneEls[next].focus();
+            tell(zoneEls[next].getAttribute('data-region') + '|' + zoneEls[next].getAttribute('data-side'));
           }
         });
         zoneEls.push(z);
@@ -261,18 +388,56 @@
       fig.appendChild(svg);
       var cap = document.createElement('figcaption');
       var b = document.createElement('strong');
-      b.textContent = VIEW_TITLE[view];
+      b.textContent = title;
       cap.appendChild(b);
-      cap.appendChild(document.createTextNode(' — ' + VIEW_HINT[view]));
+      cap.appendChild(document.createTextNode(' — ' + VIEW_HINT[crop.view]));
       fig.appendChild(cap);
       figs.appendChild(fig);
+      crops[crop.key] = { fig: fig, crop: crop };
     });
 
-    /* What is chosen, in words, with a way to remove each. */
+    /* What is chosen, in words, with a way to remove each: beside the figure. */
+    figs.appendChild(tapLabel);
+    var side = document.createElement('div');
+    side.className = 'kf-map-side';
     var chosenBox = document.createElement('div');
     chosenBox.className = 'kf-chosen';
     chosenBox.setAttribute('aria-live', 'polite');
-    wrap.appendChild(chosenBox);
+    side.appendChild(chosenBox);
+    stage.appendChild(side);
+
+    function tell(key) {
+      var parts = key.split('|'), r = byId[parts[0]];
+      tapLabel.textContent = (chosen[key] ? '✓ ' : '') + zoneName(r ? r.label : parts[0], parts[1]);
+    }
+
+    function showCrop(view, part) {
+      var key = view + '-' + part;
+      if (!crops[key]) {
+        key = Object.keys(crops).filter(function (k) { return crops[k].crop.view === view; })[0] ||
+              Object.keys(crops)[0];
+        if (!key) return;
+      }
+      cur.view = crops[key].crop.view;
+      cur.part = crops[key].crop.part;
+      Object.keys(crops).forEach(function (k) { crops[k].fig.hidden = k !== key; });
+      ['back', 'front'].forEach(function (v) {
+        viewBtns[v].setAttribute('aria-pressed', v === cur.view ? 'true' : 'false');
+        viewBtns[v].disabled = !Object.keys(crops).some(function (k) { return crops[k].crop.view === v; });
+        ov[v].svg.style.display = v === cur.view ? '' : 'none';
+      });
+      ['upper', 'lower'].forEach(function (p) {
+        partBtns[p].setAttribute('aria-pressed', p === cur.part ? 'true' : 'false');
+        partBtns[p].disabled = !crops[cur.view + '-' + p];
+        partBtns[p].textContent = { upper: 'Upper', lower: 'Lower' }[p];
+        partBtns[p].setAttribute('aria-label', (cur.view === 'back' ? PART_TITLE : FRONT_PART)[p]);
+      });
+      var bx = crops[key].crop.box, fr = ov[cur.view].frame;
+      fr.setAttribute('x', bx[0]); fr.setAttribute('y', bx[1]);
+      fr.setAttribute('width', bx[2]); fr.setAttribute('height', bx[3]);
+      wrap.setAttribute('data-crop', key);
+      tapLabel.textContent = '';
+    }
 
     /* The same zones as a plain list: big targets, screen-reader friendly,
      * and the home of any region the drawing does not have. */
@@ -298,17 +463,17 @@
         name.textContent = r.label;
         row.appendChild(name);
         var sides = r.sided ? ['left', 'right'] : [''];
-        sides.forEach(function (side) {
-          var key = r.id + '|' + side;
+        sides.forEach(function (sd) {
+          var key = r.id + '|' + sd;
           var lab = document.createElement('label');
           var cb = document.createElement('input');
           cb.type = 'checkbox';
           cb.setAttribute('data-region', r.id);
-          cb.setAttribute('data-side', side);
-          if (side) cb.setAttribute('aria-label', zoneName(r.label, side));
+          cb.setAttribute('data-side', sd);
+          if (sd) cb.setAttribute('aria-label', zoneName(r.label, sd));
           cb.addEventListener('change', function () { setKey(key, cb.checked); });
           lab.appendChild(cb);
-          lab.appendChild(document.createTextNode(side ? (side === 'left' ? ' left' : ' right') : ' yes'));
+          lab.appendChild(document.createTextNode(sd ? (sd === 'left' ? ' left' : ' right') : ' yes'));
           row.appendChild(lab);
           (nodes[key] = nodes[key] || []).push(cb);
         });
@@ -318,6 +483,7 @@
     });
     wrap.appendChild(det);
     opts.container.appendChild(wrap);
+    showCrop('back', 'upper');
 
     function toggle(key) { setKey(key, !chosen[key]); }
     function setKey(key, on, quiet) {
@@ -325,7 +491,7 @@
       (nodes[key] || []).forEach(function (n) {
         if (n.tagName.toLowerCase() === 'input') n.checked = !!on;
         else {
-          n.setAttribute('aria-checked', on ? 'true' : 'false');
+          if (n.getAttribute('role')) n.setAttribute('aria-checked', on ? 'true' : 'false');
           n.classList.toggle('kf-on', !!on);
         }
       });
@@ -333,7 +499,20 @@
     }
     function changed() {
       renderChosen();
+      renderOverview();
       if (opts.onChange) opts.onChange(get());
+    }
+    function renderOverview() {
+      ['back', 'front'].forEach(function (v) {
+        var m = ov[v].marks;
+        while (m.firstChild) m.removeChild(m.firstChild);
+        instances(v).forEach(function (i) {
+          if (!chosen[i.id + '|' + i.side]) return;
+          var sa = shapeAttrs(i);
+          var z = el(sa[0], sa[1], m);
+          z.setAttribute('class', 'kf-overview-on');
+        });
+      });
     }
     function renderChosen() {
       chosenBox.textContent = '';
@@ -345,9 +524,9 @@
         chosenBox.appendChild(p);
         return;
       }
-      var h = document.createElement('p');
-      h.textContent = 'It hurts:';
-      chosenBox.appendChild(h);
+      var hd = document.createElement('p');
+      hd.textContent = 'It hurts:';
+      chosenBox.appendChild(hd);
       var ul = document.createElement('ul');
       ul.className = 'kf-chips';
       keys.forEach(function (key) {
@@ -370,9 +549,9 @@
     function get() {
       var per = {}, order = [];
       Object.keys(chosen).forEach(function (key) {
-        var parts = key.split('|'), id = parts[0], side = parts[1];
-        if (!(id in per)) { per[id] = side; order.push(id); }
-        else if (per[id] !== side) per[id] = 'both';
+        var parts = key.split('|'), id = parts[0], sd = parts[1];
+        if (!(id in per)) { per[id] = sd; order.push(id); }
+        else if (per[id] !== sd) per[id] = 'both';
       });
       return order.map(function (id) { return { id: id, side: per[id] }; });
     }
@@ -388,8 +567,10 @@
       changed();
     }
     renderChosen();
-    return { get: get, set: set, clear: function () { set([]); }, element: wrap };
+    return { get: get, set: set, clear: function () { set([]); }, element: wrap,
+             show: function (key) { var c = CROPS.filter(function (x) { return x.key === key; })[0]; if (c) showCrop(c.view, c.part); } };
   }
+  function lowerFirst(t) { return t.charAt(0).toLowerCase() + t.slice(1); }
 
   /* ---- the picture ------------------------------------------------------- */
 
@@ -445,20 +626,27 @@
     if (!views.length) views = ['back'];
     var GAP = 30;
 
-    /* The arrow: from a cause zone to a pain zone, preferring a pair on the
-     * same side of the body and never a zone to itself.  With both views
-     * shown, the order of the figures is the one that keeps the arrow
-     * short: the front view mirrors the back, so a left-sided arrow runs
-     * best from a front figure on the left to a back figure on the right. */
-    function bestPair(offset) {
+    /* The arrow runs along the cause's own link (opts.link: the muscle's
+     * places `from` and the painful place `to` that it refers pain to or
+     * pulls on): from the muscle's drawn place nearest that pain zone.
+     * With both views shown, the order of the figures is the one that keeps
+     * the arrow short: the front view mirrors the back, so a left-sided
+     * arrow runs best from a front figure on the left to a back figure on
+     * the right. */
+    var link = opts.link || null;
+    function linkPair(offset) {
+      if (!link) return null;
       var best = null;
+      var ends = pain.filter(function (p) {
+        return p.id === link.to.id && (!link.to.side || !p.side || link.to.side === 'both' || p.side === link.to.side);
+      });
       cause.forEach(function (c) {
-        pain.forEach(function (p) {
+        if ((link.from || []).indexOf(c.id) < 0) return;
+        ends.forEach(function (p) {
           if (c.id === p.id && c.side === p.side) return;
           var a = centroid(c), b = centroid(p);
           var ax = a[0] + offset[c.view], bx = b[0] + offset[p.view];
-          var dist = Math.hypot(ax - bx, a[1] - b[1]);
-          var cost = dist + (c.side && p.side && c.side !== p.side ? 1000 : 0);
+          var cost = Math.hypot(ax - bx, a[1] - b[1]) + (c.side && p.side && c.side !== p.side ? 1000 : 0);
           if (!best || cost < best.cost) best = { cost: cost, a: [ax, a[1]], b: [bx, b[1]], c: c, p: p };
         });
       });
@@ -470,12 +658,11 @@
       return o;
     }
     if (views.length === 2) {
-      var b1 = bestPair(offsets(['back', 'front'])), b2 = bestPair(offsets(['front', 'back']));
+      var b1 = linkPair(offsets(['back', 'front'])), b2 = linkPair(offsets(['front', 'back']));
       if (b1 && b2 && b2.cost < b1.cost) views = ['front', 'back'];
     }
     var offset = offsets(views);
-    /* Several muscles at once (the therapist's page): no single arrow. */
-    var best = opts.causes ? null : bestPair(offset);
+    var best = linkPair(offset);
     var total = views.length * W + (views.length - 1) * GAP;
     /* Show the body from the head down to a little below the lowest marked
      * zone: most knots are in the upper back, and a smaller picture is a
@@ -517,9 +704,27 @@
     }
     draw(cause, 'kf-cause-zone');
     draw(pain, 'kf-pain-zone');
+    /* Numbered muscles (the therapist's page): each number on the first of
+     * its places that no earlier muscle took, so a table row can be found
+     * on the figure. */
+    var taken = {};
+    causeList.forEach(function (c) {
+      if (!c.label) return;
+      var mine = cause.filter(function (i) {
+        return (c.where || []).indexOf(i.id) >= 0 && sidesOf(c.side, true).indexOf(i.side || 'left') >= 0 || (c.where || []).indexOf(i.id) >= 0 && !i.side;
+      });
+      if (!mine.length) return;
+      var spot = mine.filter(function (i) { return !taken[i.id + i.side]; })[0] || mine[0];
+      taken[spot.id + spot.side] = true;
+      var ct = centroid(spot), x = ct[0] + offset[spot.view], y = ct[1];
+      var g = el('g', { 'class': 'kf-num', 'data-label': String(c.label) }, svg);
+      el('circle', { cx: r1(x), cy: r1(y), r: 7 }, g);
+      var tx = el('text', { x: r1(x), y: r1(y + 3.5), 'text-anchor': 'middle' }, g);
+      tx.textContent = String(c.label);
+    });
 
-    var same = !opts.causes && cause.some(function (c) { return pain.some(function (p) { return p.id === c.id && p.side === c.side; }); });
-    if (best && best.cost < 1000 + W * 4 && Math.hypot(best.a[0] - best.b[0], best.a[1] - best.b[1]) > 4) {
+    var same = !!opts.single && !best && cause.some(function (c) { return pain.some(function (p) { return p.id === c.id && p.side === c.side; }); });
+    if (best && Math.hypot(best.a[0] - best.b[0], best.a[1] - best.b[1]) > 4) {
       var a = best.a, b = best.b;
       var mx = (a[0] + b[0]) / 2, my = (a[1] + b[1]) / 2;
       var dx = b[0] - a[0], dy = b[1] - a[1], len = Math.hypot(dx, dy);
@@ -556,10 +761,10 @@
     var sentence = pain.length ? 'It hurts at ' + words(pain) + '.' : 'No painful spot was marked.';
     if (causeList.length) {
       if (cause.length) {
-        sentence += opts.causes ? ' The muscles to work on sit at ' + words(cause) + '.'
-          : ' The likely cause, ' + opts.cause.name + ', sits at ' + words(cause) + '.';
+        sentence += opts.single ? ' The cause, ' + opts.single + ', sits at ' + words(cause) + '.'
+          : ' The muscles to work on sit at ' + words(cause) + '.';
       }
-      if (best && !same) sentence += ' An arrow points from the cause to where it hurts.';
+      if (best) sentence += ' An arrow runs from the cause to where it hurts.';
       if (same) sentence += ' The cause is right where it hurts.';
     }
     svg.setAttribute('aria-label', sentence);
@@ -572,6 +777,6 @@
 
   KF.BodyMap = {
     picker: picker, picture: picture, zoneName: zoneName, sideWords: sideWords,
-    viewOf: viewOf, isDrawn: isDrawn, ZONES: ZONES, W: W, H: H
+    viewOf: viewOf, isDrawn: isDrawn, ZONES: ZONES, W: W, H: H, CROPS: CROPS
   };
 })();

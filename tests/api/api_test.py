@@ -49,14 +49,14 @@ def check(name, cond, detail=""):
 class Server:
     count = 0
 
-    def __init__(self, web, *args):
+    def __init__(self, web, *args, env=None):
         # Each server keeps its own journal in the scratch folder, never the
         # user's own.
         Server.count += 1
         self.db = os.path.join(os.path.dirname(web), "journal-%d.db" % Server.count)
         self.proc = subprocess.Popen(
             [BIN, "--kb", KB, "--web", web, "--db", self.db, "serve", "--port", "0", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.line = self._first_line(20)
         m = re.fullmatch(r"knotfinder: serving http://127\.0\.0\.1:(\d+)/", self.line)
         self.port = int(m.group(1)) if m else None
@@ -183,6 +183,18 @@ def make_web(tmp):
     os.symlink(os.path.join(tmp, "secret.txt"), os.path.join(web, "link.txt"))
     os.symlink(tmp, os.path.join(web, "up"))
     os.mkfifo(os.path.join(web, "fifo"))
+    # gzip twins: a fresh one, a stale one (older than its file), and one
+    # that is a link out of the folder; none but the fresh one may be sent.
+    import gzip as _gz
+    with open(os.path.join(web, "js", "app.js.gz"), "wb") as f:
+        f.write(_gz.compress(b"console.log('hi');\n"))
+    with open(os.path.join(web, "style.css.gz"), "wb") as f:
+        f.write(_gz.compress(b"body { margin: 1 }\n"))
+    old = os.path.getmtime(os.path.join(web, "style.css")) - 100
+    os.utime(os.path.join(web, "style.css.gz"), (old, old))
+    with open(os.path.join(tmp, "outside.gz"), "wb") as f:
+        f.write(_gz.compress(b"SECRET\n"))
+    os.symlink(os.path.join(tmp, "outside.gz"), os.path.join(web, "map.svg.gz"))
     return web
 
 
@@ -521,6 +533,39 @@ def test_static(p, web):
     check("absolute-form target: no crash", raw_status(reply) in (200, 400, 404), reply[:100])
 
 
+def test_static_gzip(p):
+    import gzip as _gz
+    st, h, data, _ = request(p, "GET", "/js/app.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+    check("gzip: sent compressed when accepted", st == 200 and h.get("content-encoding") == "gzip" and
+          _gz.decompress(data) == b"console.log('hi');\n" and
+          h.get("content-type") == "text/javascript; charset=utf-8", (st, h))
+    check("gzip: Vary: Accept-Encoding", h.get("vary") == "Accept-Encoding", h)
+    check("gzip: length of the compressed bytes", h.get("content-length") == str(len(data)), h)
+    for ae in (None, "identity", "gzip;q=0", "br", "*;q=0", "gzip;q=0.000, *"):
+        st, h, data, _ = request(p, "GET", "/js/app.js", headers={"Accept-Encoding": ae} if ae else {})
+        check("gzip: not sent for Accept-Encoding %r" % ae, st == 200 and "content-encoding" not in h and
+              data == b"console.log('hi');\n" and h.get("vary") == "Accept-Encoding", (st, h))
+    for ae in ("GZIP", "deflate;q=0.5, gzip;q=0.8", "*", "x-gzip"):
+        st, h, data, _ = request(p, "GET", "/js/app.js", headers={"Accept-Encoding": ae})
+        check("gzip: sent for Accept-Encoding %r" % ae, h.get("content-encoding") == "gzip", (ae, h))
+    st, h, data, _ = request(p, "HEAD", "/js/app.js", headers={"Accept-Encoding": "gzip"})
+    check("gzip: HEAD", st == 200 and data == b"" and h.get("content-encoding") == "gzip", (st, h))
+    st, h, data, _ = request(p, "GET", "/style.css", headers={"Accept-Encoding": "gzip"})
+    check("gzip: a stale twin is not sent", st == 200 and "content-encoding" not in h and
+          data == b"body { margin: 0 }\n", (st, h, data))
+    st, h, data, _ = request(p, "GET", "/map.svg", headers={"Accept-Encoding": "gzip"})
+    check("gzip: a twin linked out of the folder is not sent", st == 200 and
+          "content-encoding" not in h and b"SECRET" not in data, (st, h))
+    st, h, data, _ = request(p, "GET", "/index.html", headers={"Accept-Encoding": "gzip"})
+    check("gzip: no twin, no Vary, plain file", st == 200 and "content-encoding" not in h and
+          "vary" not in h and b"knotfinder test" in data, (st, h))
+    lm = h.get("last-modified", "")
+    st, h, data, _ = request(p, "GET", "/js/app.js", headers={"Accept-Encoding": "gzip"})
+    st, h2, data, _ = request(p, "GET", "/js/app.js", headers={"Accept-Encoding": "gzip",
+                                                                "If-Modified-Since": h.get("last-modified", "")})
+    check("gzip: 304 when not modified", st == 304 and data == b"", (st, h2))
+
+
 def test_limits(web, main_port=None):
     s = Server(web, "--timeout", "3", "--threads", "1", "--max-conns", "3", "--cache", "0")
     p = s.port
@@ -744,6 +789,75 @@ def test_command_line(web, busy_port):
     check("missing KB: exit 4", r.returncode == 4, (r.returncode, r.stderr[:200]))
 
 
+MOUSE = ("knot between my right shoulder blade and spine, I use the mouse all day "
+         "with my right hand")
+
+
+def journal_server(web, tmp, name):
+    env = dict(os.environ)
+    env["XDG_DATA_HOME"] = os.path.join(tmp, "xdg-" + name)
+    env.pop("KNOTFINDER_NO_SAVE", None)
+    os.makedirs(env["XDG_DATA_HOME"], exist_ok=True)
+    return Server(web, env=env)
+
+
+def score(causes, cid):
+    return next((c["score"] for c in causes if c["id"] == cid), 0.0)
+
+
+def test_journal_method(web, tmp):
+    """The journal rules through the HTTP API, each on its own journal."""
+    def run(name, checkins):
+        srv = journal_server(web, tmp, name)
+        p = srv.port
+        try:
+            st, _, _, doc = post(p, "/api/v1/consult", {"text": MOUSE})
+            check("journal %s: consult saved" % name, st == 200, st)
+            st, _, _, before = request(p, "GET", "/api/v1/journal/plan")
+            for c in checkins:
+                st, _, body, _ = post(p, "/api/v1/journal/checkins", c)
+                check("journal %s: check-in accepted" % name, st in (200, 201), (st, body[:200]))
+            st, _, _, after = request(p, "GET", "/api/v1/journal/plan")
+            check("journal %s: plan answers" % name, st == 200 and after is not None, st)
+            return before, after
+        finally:
+            srv.stop()
+
+    short = [{"pain": 5, "did": ["lat_pinch"], "relief_hours": h} for h in (2, 2, 3)]
+    before, after = run("short", short)
+    if before and after:
+        b0, a0 = before["result"]["plan"][0]["technique"], after["result"]["plan"][0]["technique"]
+        check("api short relief x3: lat pinch was first", b0 == "lat_pinch", b0)
+        check("api short relief x3: the first step changes", a0 != "lat_pinch", a0)
+        lat0 = score(before["result"]["causes"], "latissimus_dorsi")
+        lat1 = score(after["result"]["causes"], "latissimus_dorsi")
+        check("api short relief x3: the lat falls", lat1 < lat0 - 0.1, (lat0, lat1))
+        check("api short relief x3: plain words", any(
+            "helped for only" in c["text"] for c in after["changes"]), after["changes"])
+        check("api labels follow the net change", all(
+            (c["after"] < c["before"]) == (c["kind"] == "cause_down")
+            for c in after["changes"] if c["kind"] in ("cause_down", "cause_up")
+            and c["before"] is not None), after["changes"])
+    lasting = [{"pain": 3, "did": "lat_pinch", "relief_hours": h} for h in (30, 48)]
+    before, after = run("lasting", lasting)
+    if before and after:
+        check("api lasting relief x2: the lat pinch stays first",
+              after["result"]["plan"][0]["technique"] == "lat_pinch", after["result"]["plan"][0])
+        check("api lasting relief x2: the lat rises",
+              score(after["result"]["causes"], "latissimus_dorsi") >
+              score(before["result"]["causes"], "latissimus_dorsi"))
+    before, after = run("heat", [{"pain": 6, "did": "heat", "worse_after": "heat"}])
+    if after:
+        techs = [s["technique"] for s in after["result"]["plan"]]
+        check("api worse after heat: cold, not heat", "cold_therapy" in techs and
+              "heat_front" not in techs, techs)
+    before, after = run("massage", [{"pain": 5, "did": "massage", "relief_hours": 3}])
+    if after:
+        ids = {f["id"]: f["state"] for f in after["followups"]}
+        check("api generic massage counts as massage", ids.get("massage_no_help") == "present"
+              and not any(k.startswith("relief_after_therapeutic") for k in ids), ids)
+
+
 def main():
     if not os.access(BIN, os.X_OK):
         print("no binary at %s (build it with make)" % BIN)
@@ -766,6 +880,7 @@ def main():
                         check("%s ran to the end" % t.__name__, False, repr(e))
                 try:
                     test_static(p, web)
+                    test_static_gzip(p)
                 except Exception as e:
                     check("test_static ran to the end", False, repr(e))
                 st, _, _, _ = request(p, "GET", "/api/v1/health")
@@ -775,6 +890,10 @@ def main():
                     test_token(web)
                 except Exception as e:
                     check("test_token ran to the end", False, repr(e))
+                try:
+                    test_journal_method(web, tmp)
+                except Exception as e:
+                    check("test_journal_method ran to the end", False, repr(e))
                 try:
                     test_limits(web, p)
                 except Exception as e:

@@ -22,7 +22,7 @@ export async function runSuite(tests, opts) {
     browser = await chromium.launch({
       executablePath: exe,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      args: ['--headless', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-quic', '--no-first-run',
              '--disable-background-networking', '--disable-component-update', '--disable-sync',
              /* A name of another site that points at this computer, as a
               * DNS-rebinding page would make it (journal.mjs). */

@@ -9,6 +9,10 @@
 // test failed.  Set KF_SHOTS=dir to save a screenshot after each test.
 import assert from 'node:assert/strict';
 import { runSuite } from './harness.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 
 const base = process.argv[2] || process.env.KF_BASE_URL;
 if (!base) {
@@ -44,6 +48,22 @@ async function openPage(t, opts = {}) {
 
 const zone = (region, side) =>
   `#start-map .kf-zone[data-region="${region}"][data-side="${side || ''}"]`;
+
+/* An error shown beside its control, or at the top when nothing caused it. */
+const ERR = '.kf-field-error, #error:not([hidden])';
+
+/* Shows the close-up that holds a zone (the map shows one at a time). */
+async function reveal(page, sel) {
+  const crop = await page.getAttribute(sel, 'data-crop');
+  const [view, part] = crop.split('-');
+  const root = sel.startsWith('#q-body') ? '#q-body' : '#start-map';
+  await page.click(`${root} .kf-seg-btn[data-switch="${view}"]`);
+  await page.click(`${root} .kf-seg-btn[data-switch="${part}"]`);
+}
+async function pick(page, sel, tap) {
+  await reveal(page, sel);
+  if (tap) await page.tap(sel); else await page.click(sel);
+}
 
 /* Answers whatever the interview asks (a plausible "no" to warnings, "no"
  * to the rest) until the result shows; returns how many questions it saw. */
@@ -98,15 +118,17 @@ test('the page loads without errors and draws every region of the API', async (t
     }
   }
   const svgs = await page.locator('#start-map svg.kf-bodymap').count();
-  assert.equal(svgs, 2, 'back and front views');
+  assert.equal(svgs, 4, 'upper and lower close-ups of the back and the front');
+  const shown = await page.$$eval('#start-map figure.kf-figure', (fs) => fs.filter((f) => !f.hidden).length);
+  assert.equal(shown, 1, 'one figure at a time');
   assert.deepEqual(t.errors, []);
 });
 
 test('clicking zones marks them, each side separately, and clicking again unmarks', async (t) => {
   const page = await openPage(t);
-  await page.click(zone('medial_border', 'left'));
-  await page.click(zone('top_shoulder', 'right'));
-  await page.click(zone('chest', 'left'));
+  await pick(page, zone('medial_border', 'left'));
+  await pick(page, zone('top_shoulder', 'right'));
+  await pick(page, zone('chest', 'left'));
   assert.equal(await page.getAttribute(zone('medial_border', 'left'), 'aria-checked'), 'true');
   assert.equal(await page.getAttribute(zone('medial_border', 'right'), 'aria-checked'), 'false');
   assert.equal(await page.locator('.kf-chips li').count(), 3);
@@ -115,7 +137,7 @@ test('clicking zones marks them, each side separately, and clicking again unmark
   assert.match(chips, /right side: the top of the shoulder/);
   /* The list view mirrors the map. */
   assert.equal(await page.isChecked('#start-map input[data-region="chest"][data-side="left"]'), true);
-  await page.click(zone('chest', 'left'));
+  await pick(page, zone('chest', 'left'));
   assert.equal(await page.getAttribute(zone('chest', 'left'), 'aria-checked'), 'false');
   await page.click('.kf-chip-x[aria-label^="Remove right side"]');
   assert.equal(await page.getAttribute(zone('top_shoulder', 'right'), 'aria-checked'), 'false');
@@ -150,8 +172,15 @@ test('the body map works from the keyboard alone', async (t) => {
 test('nothing marked and nothing said gives a clear message', async (t) => {
   const page = await openPage(t);
   await page.click('#start-go');
-  await page.waitForSelector('#error:not([hidden])');
-  assert.match(await page.textContent('#error'), /Mark where it hurts/);
+  await page.waitForSelector(ERR);
+  assert.match(await page.textContent(ERR), /Mark where it hurts/);
+  /* next to the button that was pressed, not at the top of the page */
+  const near = await page.evaluate(() => {
+    const e = document.querySelector('.kf-field-error'), b = document.getElementById('start-go');
+    const er = e && e.getBoundingClientRect(), br = b.getBoundingClientRect();
+    return !!e && Math.min(Math.abs(er.top - br.bottom), Math.abs(er.bottom - br.top)) < 60;
+  });
+  assert.ok(near, 'the error is next to the button');
   assert.equal(await page.getAttribute('body', 'data-view'), 'start');
 });
 
@@ -176,12 +205,13 @@ test('describe, answer a question, and see the causes and the body picture', asy
   assert.ok(await page.locator('#r-picture .kf-cause-zone').count() >= 1, 'the cause is drawn');
   const label = await page.getAttribute('#r-picture svg', 'aria-label');
   assert.match(label, /It hurts at left side: between the spine and the shoulder blade/);
-  assert.match(label, /likely cause/);
+  assert.match(label, /The cause, /);
   const arrows = await page.locator('#r-picture .kf-arrow').count();
   const same = /right where it hurts/.test(label);
   assert.ok(arrows === 1 || same, 'an arrow from cause to pain (or the cause is the painful spot)');
   /* Another cause can be shown on the body. */
-  const buttons = page.locator('.kf-show-on-body');
+  await page.click('[data-kf="all-causes"] > summary');
+  const buttons = page.locator('.kf-causes .kf-show-on-body');
   if (await buttons.count() > 1) {
     await buttons.nth(1).click();
     assert.equal(await buttons.nth(1).getAttribute('aria-pressed'), 'true');
@@ -198,8 +228,8 @@ test('words alone: the interview asks where, on the body map, and goes on', asyn
   assert.equal(await page.getAttribute('#q-body', 'data-kind'), 'where');
   /* Nothing marked: a clear message, and the question stays. */
   await page.click('#q-body button[data-answer="where"]');
-  await page.waitForSelector('#error:not([hidden])');
-  assert.match(await page.textContent('#error'), /Mark at least one spot/);
+  await page.waitForSelector(ERR);
+  assert.match(await page.textContent(ERR), /Mark at least one spot/);
   await page.click('#q-body .kf-zone[data-region="top_shoulder"][data-side="right"]');
   await page.click('#q-body button[data-answer="where"]');
   await page.waitForFunction(() => document.getElementById('q-count').textContent !== 'Question 1' ||
@@ -217,7 +247,7 @@ test('a question can be answered in free words', async (t) => {
   await page.press('#q-words', 'Enter');
   await page.waitForFunction(() => document.body.getAttribute('data-view') === 'result' ||
     (document.getElementById('q-count').textContent === 'Question 2' && !document.body.hasAttribute('aria-busy')));
-  assert.equal(await page.locator('#error:not([hidden])').count(), 0);
+  assert.equal(await page.locator(ERR).count(), 0);
   await answerUntilResult(page);
   assert.ok(await page.locator('.kf-causes > li').count() >= 1);
 });
@@ -255,21 +285,21 @@ test('a server error is shown plainly and the answer can be sent again', async (
   }));
   const first = page.locator('#q-body button.kf-choice').first();
   await first.click();
-  await page.waitForSelector('#error:not([hidden])');
-  assert.match(await page.textContent('#error'), /too many requests at once/);
+  await page.waitForSelector(ERR);
+  assert.match(await page.textContent(ERR), /too many requests at once/);
   assert.equal(await page.textContent('#q-title'), title, 'the question stays');
   assert.equal(await page.textContent('#q-count'), 'Question 1');
   await page.unroute('**/api/v1/interview');
   await first.click();
   await page.waitForFunction(() => !document.body.hasAttribute('aria-busy') &&
     (document.body.getAttribute('data-view') === 'result' || document.getElementById('q-count').textContent === 'Question 2'));
-  assert.equal(await page.isHidden('#error'), true, 'the error clears');
+  assert.equal(await page.locator(ERR).count(), 0, 'the error clears');
   /* Unreachable server. */
   await page.route('**/api/v1/**', (route) => route.abort());
   if (await page.getAttribute('body', 'data-view') === 'question') {
     await page.locator('#q-body button.kf-choice').first().click();
-    await page.waitForSelector('#error:not([hidden])');
-    assert.match(await page.textContent('#error'), /Could not reach the knotfinder server/);
+    await page.waitForSelector(ERR);
+    assert.match(await page.textContent(ERR), /Could not reach the knotfinder server/);
   }
 });
 
@@ -303,12 +333,12 @@ test('a timer runs through its rounds to the end and beeps', async (t) => {
   await toResult(page);
   /* The timer with the most phases exercises rest and rounds. */
   const idx = await page.evaluate(() => {
-    const ts = [...document.querySelectorAll('.kf-timer')];
+    const ts = [...document.querySelectorAll('[data-kf="first-step"] .kf-timer')];
     let best = 0;
     ts.forEach((el, i) => { if (/round/.test(el.textContent) && !/round/.test(ts[best].textContent)) best = i; });
     return best;
   });
-  const timer = page.locator('.kf-timer').nth(idx);
+  const timer = page.locator('[data-kf="first-step"] .kf-timer').nth(idx);
   const summary = await timer.locator('.kf-timer-summary').textContent();
   await timer.locator('.kf-timer-start').click();
   await page.clock.runFor(2000);
@@ -385,7 +415,7 @@ test('readable on a phone: no sideways scrolling, tappable zones, big enough but
   const page = await openPage(t, { viewport: { width: 360, height: 740 }, touch: true });
   const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(over <= 0, `page is ${over}px wider than the phone`);
-  await page.tap(zone('medial_border', 'right'));
+  await pick(page, zone('medial_border', 'right'), true);
   assert.equal(await page.getAttribute(zone('medial_border', 'right'), 'aria-checked'), 'true');
   const small = await page.$$eval('button:not([hidden])', (bs) => bs.filter((b) => {
     const r = b.getBoundingClientRect();
@@ -417,6 +447,427 @@ test('every control has a name a screen reader can say', async (t) => {
   const h1 = await page.locator('#view-result h1').count();
   assert.equal(h1, 1);
 });
+
+/* ---- issue 12: the first screen, the picture, state, emergencies ---------- */
+
+const PHONE = { width: 390, height: 844 };
+const DESK = { width: 1280, height: 800 };
+const MOUSE = 'I have a knot in the crook of my right shoulder blade that keeps coming back. Massage helps ' +
+  'for a few hours, then it returns. I play video games for hours with the mouse in my right hand.';
+
+/* Words in, warning screen answered "none", then straight to the result. */
+async function wordsToResult(page, text) {
+  await page.fill('#words', text);
+  await page.click('#start-go');
+  await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
+  await page.waitForFunction(() => !document.body.hasAttribute('aria-busy'));
+  if (await page.getAttribute('body', 'data-view') === 'question' &&
+      await page.getAttribute('#q-body', 'data-kind') === 'screen') {
+    await page.click('#q-body button[data-answer="none"]');
+    await page.waitForFunction(() => !document.body.hasAttribute('aria-busy') &&
+      (document.body.getAttribute('data-view') === 'result' || document.getElementById('q-count').textContent !== 'Question 1'));
+  }
+  if (await page.getAttribute('body', 'data-view') === 'question') {
+    await page.click('#q-skip');
+    await page.waitForSelector('body[data-view="result"]');
+  }
+  await page.waitForSelector('[data-kf="first-steps"], [data-kf="triage"]');
+}
+
+for (const [vpName, vp] of [['390x844', PHONE], ['1280x800', DESK]]) {
+  test(`${vpName}: the first screen says what to do first`, async (t) => {
+    const page = await openPage(t, { viewport: vp, touch: vp === PHONE });
+    await wordsToResult(page, MOUSE);
+    const tri = page.locator('[data-kf="triage"]');
+    assert.equal(await tri.getAttribute('data-level'), 'self_care');
+    const steps = page.locator('[data-kf="first-steps"] [data-kf="first-step"]');
+    const n = await steps.count();
+    assert.ok(n >= 1 && n <= 3, `1 to 3 first steps, got ${n}`);
+    const cause = await page.textContent('[data-kf="likely-cause"]');
+    assert.match(cause, /mouse/, cause);
+    /* Everything of "Do this first" is within the first screen. */
+    const H = vp.height;
+    const within = async (sel) => page.$$eval(sel, (els, h) => els.map((e) => e.getBoundingClientRect().bottom <= h), H);
+    assert.deepEqual((await within('[data-kf="triage"]')), [true], 'triage in the first screen');
+    assert.ok((await within('[data-kf="likely-cause"]')).every(Boolean), 'the likely cause in the first screen');
+    for (let i = 0; i < n; i++) {
+      const st = steps.nth(i);
+      const timed = await st.locator('.kf-timer-start').count();
+      if (timed) {
+        const b = await st.locator('.kf-timer-start').boundingBox();
+        assert.ok(b.y + b.height <= H, `step ${i + 1}'s Start button is in the first screen (bottom ${b.y + b.height})`);
+      }
+    }
+    if (await page.locator('[data-kf="question"]').count()) {
+      const q = await page.locator('[data-kf="question"] .kf-choice').first().boundingBox();
+      assert.ok(q.y + q.height <= H, 'the one question is in the first screen');
+    }
+    /* The rest is folded. */
+    for (const k of ['all-causes', 'full-plan']) {
+      assert.equal(await page.locator(`details[data-kf="${k}"]`).count(), 1, k + ' is there');
+      assert.equal(await page.locator(`details[data-kf="${k}"][open]`).count(), 0, k + ' is folded');
+    }
+    const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(over <= 0, `no sideways scrolling (${over}px)`);
+    assert.deepEqual(t.errors, []);
+  });
+
+  test(`${vpName}: the picture shows the mouse habit's muscle away from the pain, arrow along its pull`, async (t) => {
+    const page = await openPage(t, { viewport: vp, touch: vp === PHONE });
+    await wordsToResult(page, MOUSE);
+    const pic = page.locator('[data-kf="picture"]');
+    const cause = await pic.getAttribute('data-cause');
+    const pain = await pic.getAttribute('data-pain');
+    assert.equal(pain, 'medial_border', 'the zone that hurts');
+    assert.equal(await pic.getAttribute('data-habit'), 'mouse_reach', 'the habit that keeps it short');
+    const r = await page.evaluate(() => JSON.parse(sessionStorage.getItem('knotfinder.page.v1')).result);
+    const keeps = r.causes.find((c) => c.id === 'mouse_reach').keeps;
+    assert.ok(keeps.includes(cause), `${cause} is a muscle the mouse habit keeps short`);
+    /* The cause drawn is away from the pain. */
+    const zones = await page.$$eval('[data-kf="picture"] .kf-cause-zone', (zs) => zs.map((z) => z.getAttribute('data-region')));
+    assert.ok(zones.length && zones.some((z) => z !== 'medial_border'), 'cause zones away from the pain: ' + zones);
+    /* The arrow runs from a cause zone to the painful zone (its own pull),
+     * checked in the SVG's own coordinates. */
+    const geo = await page.evaluate(() => {
+      const svg = document.querySelector('[data-kf="picture"] svg');
+      const a = svg.querySelector('.kf-arrow');
+      if (!a) return null;
+      const len = a.getTotalLength(), p0 = a.getPointAtLength(0), p1 = a.getPointAtLength(len);
+      const near = (sel, p) => [...svg.querySelectorAll(sel)].map((z) => {
+        const b = z.getBBox(), m = z.parentNode.transform.baseVal.consolidate();
+        const dx = m ? m.matrix.e : 0;
+        return { id: z.getAttribute('data-region'), d: Math.hypot(Math.max(b.x + dx - p.x, 0, p.x - b.x - dx - b.width),
+                                                                  Math.max(b.y - p.y, 0, p.y - b.y - b.height)) };
+      }).sort((x, y) => x.d - y.d)[0];
+      return { start: near('.kf-cause-zone', p0), end: near('.kf-pain-zone', p1) };
+    });
+    assert.ok(geo, 'an arrow is drawn');
+    assert.equal(geo.end.id, 'medial_border');
+    assert.ok(geo.end.d <= 4, 'the arrow ends on the painful zone: ' + JSON.stringify(geo));
+    assert.ok(geo.start.d <= 4 && geo.start.id !== 'medial_border', 'the arrow starts on the cause: ' + JSON.stringify(geo));
+    const cap = await page.textContent('[data-kf="picture"] .kf-picture-words');
+    assert.match(cap, /kept short by reaching for a mouse/);
+    assert.match(cap, /pulls on/);
+    /* "Show on the body" brings the picture into view. */
+    await page.click('.kf-to-picture');
+    await page.waitForFunction(() => {
+      const b = document.querySelector('[data-kf="picture"]').getBoundingClientRect();
+      return b.top < window.innerHeight && b.bottom > 0;
+    });
+  });
+}
+
+/* The same first-screen promise on other stories: every self-care answer
+ * fits "Do this first" (triage, cause, steps with Start, the question) in
+ * 390x844. */
+const STORIES = [
+  'sore spot on top of my left shoulder after carrying my toddler on my left hip every day, it eases with a hot shower',
+  'tight knot under the right shoulder blade, I drive a truck ten hours a day',
+  'my neck and the back of my head ache after long days at a laptop on the couch',
+  'a knot low between my shoulder blades on both sides, I do a lot of rowing at the gym',
+  'burning ache along the inner edge of my left shoulder blade, I sleep on my left side and hold the phone with my left hand'
+];
+test('390x844: other stories fit "Do this first" in the first screen when self-care is the answer', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  let checked = 0;
+  for (const story of STORIES) {
+    await page.evaluate(() => sessionStorage.clear());
+    await page.goto(base);
+    await page.waitForSelector('body[data-ready="true"]');
+    await wordsToResult(page, story);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const lv = await page.getAttribute('[data-kf="triage"]', 'data-level');
+    if (lv !== 'self_care') continue;
+    checked++;
+    const bottoms = await page.evaluate(() => {
+      const els = [...document.querySelectorAll('[data-kf="first-steps"] h2, [data-kf="likely-cause"], ' +
+        '[data-kf="first-step"] h3, [data-kf="first-step"] .kf-timer-start, [data-kf="question"] .kf-choice')];
+      return els.map((e) => [e.className || e.tagName, Math.round(e.getBoundingClientRect().bottom)]);
+    });
+    for (const [what, b] of bottoms) assert.ok(b <= PHONE.height, `"${story.slice(0, 40)}…": ${what} ends at ${b}px`);
+  }
+  assert.ok(checked >= 3, `at least three self-care answers checked (${checked})`);
+});
+
+test('a neck muscle that refers pain: the arrow goes to the spot it names', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  await wordsToResult(page, 'pain at the inner edge of my right shoulder blade, my hand tingles at night, no neck pain');
+  const pic = page.locator('[data-kf="picture"]');
+  const cause = await pic.getAttribute('data-cause');
+  const r = await page.evaluate(() => JSON.parse(sessionStorage.getItem('knotfinder.page.v1')).result);
+  const c = r.causes.find((x) => x.id === cause) || {};
+  const painAt = await pic.getAttribute('data-pain');
+  const link = (c.reasons || []).find((x) => x.state === 'present' && /refers|pulls/.test(x.mechanism) &&
+                                          x.finding === 'pain_' + painAt);
+  assert.ok(link, `the picture's arrow follows a link of ${cause}`);
+  assert.equal(await pic.getAttribute('data-pain'), 'medial_border');
+});
+
+/* The consultation's own first_steps, cause_sentence, left_out and an
+ * "unknown" triage with its screen (fields other modules add to the JSON)
+ * are used as they come: the real answers with those fields put in. */
+async function withFields(page, edit) {
+  for (const ep of ['**/api/v1/interview', '**/api/v1/consult']) {
+    await page.route(ep, async (route) => {
+      const res = await route.fetch();
+      const doc = await res.json();
+      const r = doc.result || (doc.causes ? doc : null);
+      if (r) edit(r);
+      await route.fulfill({ response: res, body: JSON.stringify(doc) });
+    });
+  }
+}
+test('first_steps, cause_sentence and left_out from the consultation lead the result', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  let chosen = null;
+  await withFields(page, (r) => {
+    const p = r.plan.find((s) => s.timer && s.order > 1) || r.plan[0];
+    chosen = p.technique;
+    r.first_steps = [{ order: 1, technique: p.technique, name: p.name, kind: p.kind, dose: p.dose,
+                       timer: 'knotfinder do ' + p.technique, for: p.for, for_name: 'the test muscle (testus)', side: p.side }];
+    r.cause_sentence = 'It hurts here because the test muscle pulls on it.';
+    r.left_out = [{ technique: 'tennis_ball', name: 'Tennis-ball pressure', person: 'thin_bones', why: 'No pressure on thin bones.', instead: null }];
+  });
+  await wordsToResult(page, MOUSE);
+  const steps = page.locator('[data-kf="first-step"]');
+  assert.equal(await steps.count(), 1);
+  assert.equal(await steps.first().getAttribute('data-technique'), chosen);
+  assert.match(await steps.first().textContent(), /for the test muscle/);
+  assert.equal(await page.textContent('[data-kf="likely-cause"] >> nth=0').then((x) => x.startsWith('It hurts here because the test muscle')), true);
+  assert.match(await page.textContent('[data-kf="left-out"]'), /Tennis-ball pressure \(no pressure on thin bones\)/);
+  const timed = await page.evaluate((tech) => {
+    const r = JSON.parse(sessionStorage.getItem('knotfinder.page.v1')).result;
+    return !!(r.plan.find((s) => s.technique === tech) || {}).timer;
+  }, chosen);
+  if (timed) assert.equal(await steps.first().locator('.kf-timer-start').count(), 1, 'the plan step\'s timer, not the command');
+});
+
+test('triage "unknown" from the server: could not screen, with its screen questions', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  await withFields(page, (r) => {
+    r.triage = { level: 'unknown', message: 'Could not screen for warning signs.', flags: [],
+                 screen: [{ finding: 'chest_pressure', text: 'Do you feel pressure in your chest?' },
+                          { finding: 'fever', text: 'Do you have a fever?' }] };
+  });
+  await wordsToResult(page, MOUSE);
+  assert.equal(await page.getAttribute('[data-kf="triage"]', 'data-level'), 'unknown');
+  assert.equal(await page.locator('.kf-level-self_care').count(), 0);
+  const items = await page.$$eval('[data-kf="screen"] input[data-finding]', (cs) => cs.map((c) => c.getAttribute('data-finding')));
+  assert.deepEqual(items, ['chest_pressure', 'fever']);
+});
+
+test('reload and Back keep the result; Back from the print page returns to it', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  await wordsToResult(page, MOUSE);
+  assert.equal(new URL(page.url()).hash, '#result');
+  const first = await page.textContent('[data-kf="first-steps"]');
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.getAttribute('body', 'data-view'), 'result', 'the result survives a reload');
+  assert.equal(await page.textContent('[data-kf="first-steps"]'), first);
+  await page.click('#r-print');
+  await page.waitForSelector('#view-print:not([hidden])');
+  assert.equal(new URL(page.url()).hash, '#print');
+  await page.goBack();
+  await page.waitForSelector('#view-result:not([hidden])');
+  assert.equal(new URL(page.url()).hash, '#result');
+  await page.click('#r-print');
+  await page.waitForSelector('#view-print:not([hidden])');
+  await page.click('#p-back');
+  await page.waitForSelector('#view-result:not([hidden])');
+  await page.click('#r-restart');
+  await page.waitForSelector('#view-start:not([hidden])');
+  await page.goBack();
+  await page.waitForSelector('#view-result:not([hidden])');
+  assert.equal(await page.textContent('[data-kf="first-steps"]'), first, 'Back after Start over finds the result');
+  /* Reload on the print page shows the print page. */
+  await page.click('#r-print');
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.getAttribute('body', 'data-view'), 'print');
+});
+
+const CHEST = 'crushing pressure in my chest and I am sweating, the pain goes down my left arm and into my jaw';
+for (const [locale, num] of [['en-US', '911'], ['en-GB', '999'], ['de-DE', '112']]) {
+  test(`emergency (${locale}): a tap-to-call ${num} button, no self-care text in the box`, async (t) => {
+    const ctx = await browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true, locale });
+    t.cleanup.push(() => ctx.close());
+    const page = await ctx.newPage();
+    t.page = page;
+    await page.goto(base);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.fill('#words', CHEST);
+    await page.click('#start-go');
+    await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
+    if (await page.getAttribute('body', 'data-view') === 'question') {
+      await page.click('#q-skip');
+      await page.waitForSelector('body[data-view="result"]');
+    }
+    const tri = page.locator('[data-kf="triage"]');
+    assert.equal(await tri.getAttribute('data-level'), 'emergency');
+    const call = page.locator('[data-kf="emergency-call"]');
+    assert.equal(await call.getAttribute('href'), 'tel:' + num);
+    const b = await call.boundingBox();
+    assert.ok(b.y + b.height <= PHONE.height && b.height >= 44, 'the call button is big and in the first screen');
+    const all = await page.$$eval('[data-kf="triage"] a[href^="tel:"]', (as) => as.map((a) => a.getAttribute('href')));
+    for (const n of ['112', '911', '999']) assert.ok(all.includes('tel:' + n), `${n} is listed`);
+    const text = await tri.textContent();
+    assert.doesNotMatch(text, /self-care is fine|self-care is a reasonable|stretch|tennis/i, 'no self-care in the box');
+    assert.equal(await page.locator('#r-body > details.kf-later[open]').count(), 0, 'self-care folded away');
+  });
+}
+
+for (const [what, text] of [['gibberish', 'asdf qwer zxcv blorp'], ['the screen skipped', null]]) {
+  test(`no false reassurance: ${what}`, async (t) => {
+    const page = await openPage(t, { viewport: PHONE, touch: true });
+    if (text) {
+      await page.fill('#words', text);
+      await page.click('#start-go');
+      await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
+    } else {
+      await pick(page, zone('medial_border', 'right'), true);
+      await page.click('#start-go');
+      await page.waitForSelector('body[data-view="question"]');
+      assert.equal(await page.getAttribute('#q-body', 'data-kind'), 'screen');
+    }
+    if (await page.getAttribute('body', 'data-view') === 'question') await page.click('#q-skip');
+    await page.waitForSelector('body[data-view="result"]');
+    const tri = page.locator('[data-kf="triage"]');
+    assert.equal(await tri.getAttribute('data-level'), 'unknown');
+    assert.equal(await page.locator('.kf-level-self_care').count(), 0, 'no green banner');
+    assert.doesNotMatch(await tri.textContent(), /no warning signs|self-care is (fine|a reasonable)/i);
+    assert.equal(await page.locator('[data-kf="screen"]').count(), 1, 'the screen is offered');
+    if (!text) {
+      /* Answering it here gives the reassurance that was missing. */
+      assert.ok(await page.locator('[data-kf="screen"] input[type="checkbox"]').count() >= 3, 'the screen questions shown');
+      await page.click('[data-kf="screen"] button[data-answer="none"]');
+      await answerUntilResult(page);
+      await page.waitForFunction(() => (document.querySelector('[data-kf="triage"]') || {}).dataset?.level !== 'unknown');
+      assert.equal(await page.getAttribute('[data-kf="triage"]', 'data-level'), 'self_care');
+    }
+  });
+}
+
+test('390x844: every body-map zone is at least 24x24 px, the most used at least 44', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  const MOST = ['medial_border', 'between_blades', 'upper_inner_blade', 'top_shoulder'];
+  let seen = 0;
+  for (const view of ['back', 'front']) {
+    for (const part of ['upper', 'lower']) {
+      await page.click(`#start-map .kf-seg-btn[data-switch="${view}"]`);
+      await page.click(`#start-map .kf-seg-btn[data-switch="${part}"]`);
+      const sizes = await page.$$eval('#start-map [data-kf="zone"]', (zs) => zs.map((z) => {
+        const r = z.getBoundingClientRect();
+        return { id: z.getAttribute('data-region'), w: r.width, h: r.height };
+      }).filter((x) => x.w > 0));
+      seen += sizes.length;
+      for (const z of sizes) {
+        const min = MOST.includes(z.id) ? 44 : 24;
+        assert.ok(z.w >= min && z.h >= min, `${view} ${part}: ${z.id} is ${z.w.toFixed(1)}x${z.h.toFixed(1)} px (needs ${min})`);
+      }
+    }
+  }
+  const total = await page.locator('#start-map [data-kf="zone"]').count();
+  assert.equal(seen, total, 'every zone is a target in one close-up');
+  /* A tap names the place, and a marked zone shows a focus ring. */
+  await page.click('#start-map .kf-seg-btn[data-switch="back"]');
+  await page.click('#start-map .kf-seg-btn[data-switch="upper"]');
+  await page.tap(zone('medial_border', 'left'));
+  assert.match(await page.textContent('#start-map .kf-tap-label'), /left side: between the spine and the shoulder blade/);
+  const ring = await page.$eval(zone('medial_border', 'left'), (z) => {
+    const cs = getComputedStyle(z);
+    return { focused: document.activeElement === z, stroke: cs.stroke, width: parseFloat(cs.strokeWidth) };
+  });
+  assert.ok(ring.focused && ring.width >= 2, 'a focus ring on the marked zone: ' + JSON.stringify(ring));
+  /* The words box and the button are within about one screen. */
+  const go = await page.locator('#start-go').boundingBox();
+  assert.ok(go.y + go.height <= PHONE.height * 1.4, `the button at ${go.y + go.height}px`);
+  /* An empty submit says so next to the button. */
+  await page.tap(zone('medial_border', 'left'));
+  await page.tap('#start-go');
+  const err = page.locator('.kf-field-error');
+  await err.waitFor();
+  const eb = await err.boundingBox();
+  assert.ok(eb.y >= 0 && eb.y < PHONE.height, 'the error is on screen');
+});
+
+test('static files come gzip-compressed with Vary', async (t) => {
+  const page = await openPage(t, { viewport: DESK });
+  for (const f of ['app.js', 'bodymap.js', 'style.css', '']) {
+    const res = await page.request.get(base + f, { headers: { 'Accept-Encoding': 'gzip' } });
+    const hd = res.headers();
+    assert.equal(hd['content-encoding'], 'gzip', f + ' compressed');
+    assert.equal(hd.vary, 'Accept-Encoding', f + ' Vary');
+    assert.ok((await res.body()).length > 100, f + ' decodes');
+  }
+  const plain = await page.request.get(base + 'app.js', { headers: { 'Accept-Encoding': 'identity' } });
+  assert.equal(plain.headers()['content-encoding'], undefined);
+});
+
+test('the therapist\'s page fits one A4 page and its figure shows every muscle of the table', async (t) => {
+  const page = await openPage(t, { viewport: DESK });
+  await wordsToResult(page, MOUSE + ' I sleep on my side and my neck is stiff.');
+  await page.click('#r-print');
+  await page.waitForSelector('#view-print:not([hidden])');
+  const muscles = await page.$$eval('#p-body table.kf-massage tbody tr', (rs) => rs.map((r) => r.getAttribute('data-muscle')));
+  const r = await page.evaluate(() => JSON.parse(sessionStorage.getItem('knotfinder.page.v1')).result);
+  for (const m of muscles) {
+    const where = (r.massage.find((x) => x.muscle === m) || {}).where || [];
+    const drawn = await page.$$eval('#p-picture .kf-cause-zone', (zs, w) => zs.some((z) => w.includes(z.getAttribute('data-region'))), where);
+    assert.ok(drawn, `${m} is drawn on the figure`);
+  }
+  const why = await page.$$eval('#p-body table.kf-massage td:last-child', (ts) => ts.map((x) => x.textContent));
+  assert.ok(why.every((w) => w.length > 0 && w.split(/[.!?](\s|$)/).filter((x) => x && x.trim()).length <= 1), 'one sentence each');
+  await page.emulateMedia({ media: 'print' });
+  const pdf = await page.pdf({ format: 'A4', printBackground: false });
+  let pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  /* pdfinfo (poppler-utils) counts them properly when it is installed. */
+  const tmpPdf = path.join(os.tmpdir(), `kf-print-${process.pid}.pdf`);
+  fs.writeFileSync(tmpPdf, pdf);
+  try {
+    const info = execFileSync('pdfinfo', [tmpPdf], { encoding: 'utf8' });
+    pages = Number((/^Pages:\s*(\d+)/m.exec(info) || [])[1]);
+  } catch (e) { /* no pdfinfo: the count above */ } finally { fs.rmSync(tmpPdf, { force: true }); }
+  assert.equal(pages, 1, `the print page is ${pages} A4 pages`);
+});
+
+/* axe-core, from the node_modules of this folder, on every main view. */
+import { createRequire } from 'node:module';
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+async function axe(page, what) {
+  await page.addScriptTag({ path: axePath });
+  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const v = res.violations.map((x) => `${x.id} (${x.nodes.length}): ${x.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(v, [], `axe on ${what}`);
+}
+for (const [vpName, vp] of [['390x844', PHONE], ['1280x800', DESK]]) {
+  test(`${vpName}: axe-core finds no violations on the start, result, print and emergency views`, async (t) => {
+    const ctx = await browser.newContext({ viewport: vp, hasTouch: vp === PHONE, isMobile: vp === PHONE, bypassCSP: true });
+    t.cleanup.push(() => ctx.close());
+    const page = await ctx.newPage();
+    t.page = page;
+    await page.goto(base);
+    await page.waitForSelector('body[data-ready="true"]');
+    await axe(page, 'start');
+    await wordsToResult(page, MOUSE);
+    await page.click('[data-kf="all-causes"] > summary');
+    await axe(page, 'result');
+    await page.click('#r-print');
+    await page.waitForSelector('#view-print:not([hidden])');
+    await axe(page, 'print');
+    await page.click('#p-back');
+    await page.click('#r-restart');
+    await page.fill('#words', CHEST);
+    await page.click('#start-go');
+    await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
+    if (await page.getAttribute('body', 'data-view') === 'question') {
+      await page.click('#q-skip');
+      await page.waitForSelector('body[data-view="result"]');
+    }
+    await page.waitForSelector('[data-kf="emergency-call"]');
+    await axe(page, 'emergency');
+  });
+}
 
 /* ---- runner ----------------------------------------------------------------- */
 

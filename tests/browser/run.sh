@@ -35,9 +35,20 @@ command -v node >/dev/null || fail "node is not installed (apt-get install -y no
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || fail "no chromium at ${CHROMIUM:-/usr/bin/chromium} (apt-get install -y chromium)"
 
 cd "$here" || fail "cannot enter $here"
-if [ ! -d node_modules/playwright-core ]; then
-    npm ci --no-audit --no-fund --loglevel=error >npm-ci.log 2>&1 ||
+# The node that runs the tests must satisfy playwright-core's "engines"
+# (checked here, as npm only warns about it).
+want=$(sed -n '/"node_modules\/playwright-core"/,/}$/s/.*"version": "\([^"]*\)".*/\1/p' package-lock.json | head -n 1)
+need=$(sed -n '/"node_modules\/playwright-core"/,$s/.*"node": ">=\([0-9]*\).*/\1/p' package-lock.json | head -n 1)
+have=$(node -p 'process.versions.node' 2>/dev/null) || fail "node does not run"
+[ -n "$need" ] && [ "${have%%.*}" -lt "$need" ] &&
+    fail "playwright-core $want needs node >= $need, this node is $have"
+# (Re)install playwright-core when it is missing or not the locked version.
+got=$(node -p 'require("./node_modules/playwright-core/package.json").version' 2>/dev/null || true)
+if [ "$got" != "$want" ]; then
+    echo "browser tests: npm ci (playwright-core $want for node $have)"
+    npm ci --engine-strict --no-audit --no-fund >npm-ci.log 2>&1 ||
         { cat npm-ci.log >&2; fail "npm ci failed"; }
+    grep -i 'warn' npm-ci.log >&2 || true
     rm -f npm-ci.log
 fi
 

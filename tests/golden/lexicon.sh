@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Lexicon golden test: every line of tests/golden/lexicon.txt is
 #   WORDS<TAB>EXPECTED     EXPECTED = id | !id | -id | id@left|right|both
+#                          | ?id (only asked or worried about: "hypothetical")
+#                          | safer:id (read as the warning sign id, to be safe)
+#                          | age=N | sex=f|m|- | weeks=N | nothing (nothing understood)
 # and passes when `knotfinder ask --json WORDS` lists that finding among the
 # facts it understood from the words (present, or absent for !id, on that
 # side for @side), or for -id when it does not list that finding at all (a
@@ -53,7 +56,7 @@ for lineno, raw in enumerate(open(path, encoding="utf-8"), 1):
         try:
             p = subprocess.run([binary, "ask", "--json", words], capture_output=True,
                                text=True, timeout=30)
-            cache[words] = json.loads(p.stdout).get("understood", [])
+            cache[words] = json.loads(p.stdout)
         except Exception as e:  # a crash, a hang or bad JSON is a failure
             cache[words] = e
     got = cache[words]
@@ -61,7 +64,22 @@ for lineno, raw in enumerate(open(path, encoding="utf-8"), 1):
         print(f"{path}:{lineno}: {words!r}: ask failed: {got}")
         failed += 1
         continue
-    if unread:
+    result, got = got, got.get("understood", [])
+    facts = result.get("facts", {})
+    hypo = [h.get("finding") for h in result.get("hypothetical", [])]
+    if expect.startswith("?"):
+        ok = expect[1:] in hypo
+    elif expect.startswith("safer:"):
+        ok = any(u.get("finding") == expect[6:] and u.get("note") == "safer_reading" for u in got)
+    elif expect.split("=")[0] in ("age", "sex", "weeks"):
+        key, want = expect.split("=", 1)
+        val = facts.get({"weeks": "weeks_pregnant"}.get(key, key))
+        ok = (val is None and want == "-") or str(val) == want
+    elif expect == "nothing":
+        ok = facts.get("nothing_understood") is True
+    elif expect == "something":
+        ok = facts.get("nothing_understood") is False
+    elif unread:
         ok = not any(u.get("finding") == fid for u in got)
     else:
         ok = any(u.get("finding") == fid
@@ -74,7 +92,10 @@ for lineno, raw in enumerate(open(path, encoding="utf-8"), 1):
         failed += 1
         seen = ", ".join(("!" if u.get("state") == "absent" else "") + u.get("finding", "?")
                          + ("@" + u["side"] if u.get("side") else "") for u in got)
-        print(f"{path}:{lineno}: {words!r}: expected {expect}, understood: {seen or 'nothing'}")
+        extra = f"; asked about: {', '.join(hypo)}" if hypo else ""
+        extra += "; " + ", ".join(f"{k}={facts.get(k)}" for k in ("age", "sex", "weeks_pregnant")
+                                  if facts.get(k) is not None)
+        print(f"{path}:{lineno}: {words!r}: expected {expect}, understood: {seen or 'nothing'}{extra}")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 EOF

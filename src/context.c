@@ -1,0 +1,484 @@
+/*
+ * context.c — negation, hypothesis, history, condition and experiencer
+ * scopes over the reader's tokens (see context.h).
+ *
+ * Triggers (written here, not in the KB, because they are grammar rather
+ * than vocabulary; each is pinned both ways in tests/golden/context.txt):
+ *   negated       a negation word of the lexicon, not part of a phrase and
+ *                 not a pseudo-negation ("not sure", "no doubt"), over the
+ *                 next five words of its clause
+ *   hypothetical  "could it be", "is it/this ...?", "might be", "what if",
+ *                 "in case", "rule out", "worried/scared/afraid it ...",
+ *                 "if I ever get", "signs of", over the rest of the clause
+ *   historical    "used to", "history of", "in the past", "as a kid",
+ *                 "when I was younger", "years back"
+ *   condition     "if/when" after a word of relief ("it eases if I lean
+ *                 back"), and a habit said just before "helps"/"eases"
+ * Termination: the end of a sentence, and "but", "however", "though",
+ * "although", "except", "yet", "until", "because", a new "and I/my/it ...";
+ * a comma ends negation and hypothesis (as NegEx does), not history.
+ */
+#include "context.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NEG_WORDS   5
+#define HYPO_WORDS  10
+#define HIST_WORDS  8
+#define COND_WORDS  6
+
+static bool is_any(const token *k, const char *const *list)
+{
+    if (k->kind != T_WORD)
+        return false;
+    for (int i = 0; list[i]; i++)
+        if (k->norm[0] == list[i][0] && !strcmp(k->norm, list[i]))
+            return true;
+    return false;
+}
+
+/* Does the word sequence `seq` (space separated) start at v[i]? Returns the
+ * number of tokens it covers, or 0. */
+static int seq_at(const token *v, int n, int i, const char *seq)
+{
+    int j = i;
+    const char *p = seq;
+    while (*p) {
+        const char *e = strchr(p, ' ');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (j >= n || v[j].kind != T_WORD || strlen(v[j].norm) != l ||
+            memcmp(v[j].norm, p, l))
+            return 0;
+        j++;
+        p += l;
+        while (*p == ' ')
+            p++;
+    }
+    return j - i;
+}
+
+static int any_seq_at(const token *v, int n, int i, const char *const *list)
+{
+    char c = v[i].norm[0];
+    for (int k = 0; list[k]; k++) {
+        if (list[k][0] != c)
+            continue;
+        int l = seq_at(v, n, i, list[k]);
+        if (l)
+            return l;
+    }
+    return 0;
+}
+
+static const char *const terminators[] = {
+    "but", "however", "though", "although", "except", "yet", "until", "til", "till",
+    "because", "cause", "cos", "since", NULL
+};
+
+/* "and" opening a new clause ("and my physio says ...") ends a scope. */
+static bool new_clause_and(const token *v, int n, int j)
+{
+    static const char *const openers[] = {
+        "my", "i", "im", "it", "he", "she", "they", "the", "then", "now", NULL
+    };
+    return tok_is(&v[j], "and") && j + 1 < n && is_any(&v[j + 1], openers);
+}
+
+/* Marks `bit` on the tokens of the scope opened at v[from] going forward:
+ * at most `words` words that are not skipped, within the clause. */
+static void scope_forward(const token *v, int n, int from, int words, bool comma_ends,
+                          unsigned bit, unsigned *at)
+{
+    int w = 0;
+    for (int j = from; j < n && w < words; j++) {
+        if (v[j].kind == T_STOP || (comma_ends && v[j].kind == T_COMMA))
+            break;
+        if (v[j].kind == T_WORD && (is_any(&v[j], terminators) || new_clause_and(v, n, j)))
+            break;
+        at[j] |= bit;
+        if (v[j].kind == T_WORD &&
+            (!(v[j].flags & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)) ||
+             (v[j].flags & KF_WORD_NEGATE) || v[j].word < 0))
+            w++;
+    }
+}
+
+/* ---------- people ---------- */
+
+static const struct { const char *w; char sex; int group; } relations[] = {
+    { "mum", 'f', 1 }, { "mom", 'f', 1 }, { "mother", 'f', 1 }, { "mam", 'f', 1 },
+    { "mummy", 'f', 1 }, { "mommy", 'f', 1 }, { "ma", 'f', 1 },
+    { "dad", 'm', 2 }, { "father", 'm', 2 }, { "daddy", 'm', 2 }, { "pa", 'm', 2 },
+    { "son", 'm', 3 }, { "stepson", 'm', 3 },
+    { "daughter", 'f', 4 }, { "stepdaughter", 'f', 4 },
+    { "husband", 'm', 5 }, { "hubby", 'm', 5 },
+    { "wife", 'f', 6 }, { "missus", 'f', 6 }, { "misses", 'f', 6 },
+    { "partner", '?', 7 }, { "spouse", '?', 7 },
+    { "boyfriend", 'm', 8 }, { "bf", 'm', 8 }, { "fiance", 'm', 8 },
+    { "girlfriend", 'f', 9 }, { "gf", 'f', 9 }, { "fiancee", 'f', 9 },
+    { "brother", 'm', 10 }, { "sister", 'f', 11 },
+    { "grandma", 'f', 12 }, { "grandmother", 'f', 12 }, { "granny", 'f', 12 },
+    { "nan", 'f', 12 }, { "nana", 'f', 12 }, { "gran", 'f', 12 },
+    { "grandpa", 'm', 13 }, { "grandfather", 'm', 13 }, { "granddad", 'm', 13 },
+    { "grandad", 'm', 13 },
+    { "aunt", 'f', 14 }, { "auntie", 'f', 14 }, { "uncle", 'm', 15 },
+    { "niece", 'f', 16 }, { "nephew", 'm', 17 },
+    { "friend", '?', 18 }, { "mate", '?', 18 }, { "buddy", '?', 18 },
+    { "colleague", '?', 19 }, { "coworker", '?', 19 }, { "boss", '?', 20 },
+    { "child", '?', 21 }, { "kid", '?', 21 }, { "teenager", '?', 21 }, { "teen", '?', 21 },
+    { "cousin", '?', 22 }, { "neighbour", '?', 23 }, { "neighbor", '?', 23 },
+    { "client", '?', 24 }, { "patient", '?', 24 },
+    { "sibling", '?', 28 },
+};
+
+
+static int relation_of(const char *w)
+{
+    size_t l = strlen(w);
+    for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
+        if (w[0] != relations[i].w[0])
+            continue;
+        size_t rl = strlen(relations[i].w);
+        if (!strncmp(w, relations[i].w, rl) &&
+            (l == rl || (l == rl + 1 && w[rl] == 's')))
+            return (int)i;
+    }
+    return -1;
+}
+
+/* A relation word counts when "my"/"our" stands up to four words before it
+ * with only numbers and describing words between ("my 15 year old son");
+ * returns the index of that "my", or -1. */
+static int relation_owner(const token *v, int i)
+{
+    static const char *const between[] = {
+        "year", "years", "yr", "yrs", "yo", "old", "little", "elderly", "older", "younger",
+        "eldest", "oldest", "youngest", "teenage", "teen", "pregnant", "poor", "dear",
+        "sweet", "best", "big", "baby", "grown", "adult", "month", "months", "week", "weeks",
+        "new", "ex", "step", "late", "own", "other", NULL
+    };
+    for (int j = i - 1, k = 0; j >= 0 && k < 5; j--, k++) {
+        if (tok_is(&v[j], "my") || tok_is(&v[j], "our") || tok_is(&v[j], "mine"))
+            return j;
+        if (v[j].kind == T_NUM || is_any(&v[j], between))
+            continue;
+        return -1;
+    }
+    return -1;
+}
+
+char kf_context_relation(const token *v, int n, int i)
+{
+    (void)n;
+    if (v[i].kind != T_WORD)
+        return 0;
+    int r = relation_of(v[i].norm);
+    if (r < 0 || (relation_owner(v, i) < 0 && !(i == 0 || v[i - 1].kind == T_STOP)))
+        return 0;
+    return relations[r].sex;
+}
+
+static int pair_of(const char *w);
+static unsigned char person_pair[27 * 27];
+
+static bool relation_subject(const token *v, int n, int owner, int i)
+{
+    static const char *const openers[] = {
+        "and", "but", "so", "because", "cause", "then", "also", "now", "plus", "as", "while",
+        "since", "when", "if", "though", "although", "well", "hi", "hello", "hey", "ok",
+        "okay", "asking", "writing", "question", NULL
+    };
+    static const char *const verbs[] = {
+        "is", "was", "has", "had", "have", "keeps", "kept", "gets", "got", "says", "said",
+        "thinks", "complains", "complained", "hurts", "hurt", "plays", "works", "does", "did",
+        "can", "cant", "cannot", "isnt", "wasnt", "wont", "who", "seems", "started", "needs",
+        "feels", "felt", "sleeps", "sits", "lifts", "carries", "uses", "goes", "went",
+        "just", "always", "often", "also", "recently", "suddenly", "woke", "wakes", "fell",
+        "lives", "spends", "struggles", "suffers", "suffered", "developed", "noticed",
+        "mentioned", "told", "tells", "asked", "hasnt", "doesnt", "didnt", "will", "would",
+        "might", "may", "could", "should", "must", "still", "now", "and", "aged", "age",
+        "turned", "on", "with", "of", NULL
+    };
+    if (owner == 0 || v[owner - 1].kind == T_STOP || v[owner - 1].kind == T_COMMA ||
+        is_any(&v[owner - 1], openers))
+        return true;
+    if (i + 1 >= n || v[i + 1].kind != T_WORD)
+        return true;             /* "my son (15)", "my partner, 30 weeks along" */
+    return is_any(&v[i + 1], verbs) || v[i].norm[strlen(v[i].norm) - 1] == 's';
+}
+
+static void people(const token *v, int n, int *who, int *sex_of)
+{
+    static const char *const writer[] = {
+        "i", "im", "ive", "id", "ill", "me", "my", "myself", "mine", NULL
+    };
+    static const char *const he[] = { "he", "him", "his", "hes", "himself", NULL };
+    static const char *const she[] = { "she", "her", "hers", "shes", "herself", NULL };
+    /* -1: nobody named yet (or only "he"/"she" with no relation named, as
+     * when a physio's words are reported): such words fit whoever is in pain */
+    int cur = -1, last_m = -1, last_f = -1;
+    for (int i = 0; i < n; i++) {
+        int pair = v[i].kind == T_WORD ? pair_of(v[i].norm) : -1;
+        if (pair >= 0 && person_pair[pair]) {
+            int r = relation_of(v[i].norm);
+            int owner = r >= 0 ? relation_owner(v, i) : -1;
+            /* "Dad is 75, ...": a relation word opening a sentence names the
+             * relation without "my" */
+            static const char *const says[] = {
+                "is", "was", "has", "had", "keeps", "says", "said", "thinks", "gets", "got",
+                "hurts", "isnt", "cant", "woke", "fell", "complains", "turned", NULL
+            };
+            if (r >= 0 && owner < 0 && (i == 0 || v[i - 1].kind == T_STOP) &&
+                relations[r].group != 21 && relations[r].group != 18 &&
+                relations[r].group != 24 && i + 1 < n && is_any(&v[i + 1], says))
+                owner = i;
+            if (owner >= 0) {
+                int g = relations[r].group;
+                sex_of[g] = relations[r].sex;
+                if (relations[r].sex != 'f')
+                    last_m = g;
+                if (relations[r].sex != 'm')
+                    last_f = g;
+                for (int j = owner; j < i; j++)
+                    who[j] = g;        /* "my 15 year old son": the 15 is his */
+                /* The relation speaks (is the subject) when it opens a
+                 * clause or a verb, number or aside follows it; otherwise
+                 * it is what the writer does something with ("I carry my
+                 * son on my hip"), and the words after stay the writer's. */
+                if (relation_subject(v, n, owner, i))
+                    cur = g;
+                else {
+                    who[i] = g;
+                    continue;
+                }
+            } else if (is_any(&v[i], writer)) {
+                cur = 0;
+            } else if (is_any(&v[i], he)) {
+                cur = last_m;
+                if (cur > 0 && sex_of[cur] == '?')
+                    sex_of[cur] = 'm';      /* "my partner ... his back" */
+            } else if (is_any(&v[i], she)) {
+                cur = last_f;
+                if (cur > 0 && sex_of[cur] == '?')
+                    sex_of[cur] = 'f';
+            }
+        }
+        who[i] = cur;
+    }
+}
+
+/* ---------- triggers ---------- */
+
+static const char *const pseudo_negation[] = {
+    "realize", "realise", "realized", "realised", "know", "knew", "understand", "think",
+    "sure", "mind", "only", "just", "remember", "care", "want", "wonder", "doubt",
+    "matter", "notice", "noticed", NULL
+};
+
+/* Hypothetical openers that need no question mark. */
+static const char *const hypo_always[] = {
+    "could it be", "could this be", "could that be", "could it possibly be", "might it be",
+    "might this be", "can it be", "can this be", "would it be", "what if", "in case",
+    "just in case", "rule out", "to rule out", "ruling out", "ruled out", "check for",
+    "checked for", "test for", "tested for", "screen for", "screened for", "signs of",
+    "symptoms of", "sign of", "symptom of", "do you think", "could be", "might be",
+    "may be", "maybe its", "maybe it is", "possibly", "i wonder if", "wondering if",
+    "wondering whether", "wonder whether", "is there a chance", "any chance", "how do i know if",
+    "how can i tell if", "how do i tell if", "should i worry", "should i be worried",
+    "afraid of", "scared of", "terrified of", "frightened of", "fear of", "worried of", NULL
+};
+/* Openers that are hypothetical in a question ("is it my heart?"), unless a
+ * pseudo-trigger follows ("is it normal that ..."). */
+static const char *const hypo_question[] = {
+    "is it", "is this", "is that", "are these", "are they", "could i have", "do i have",
+    "can i have", "or is it", NULL
+};
+static const char *const hypo_question_pseudo[] = {
+    "normal", "common", "ok", "okay", "safe", "usual", "serious", "bad", "worth", "fine",
+    "because", "from", "due", "caused", "related", "likely", "possible", "true", NULL
+};
+/* Worry words: hypothetical when what follows is what they fear ("scared
+ * it's a tumour", "worried I might have"), not a fact ("worried about the
+ * numbness"). */
+static const char *const worry[] = {
+    "worried", "worry", "worrying", "worries", "scared", "afraid", "frightened",
+    "terrified", "concerned", "fear", "fearing", "feared", "anxious", "paranoid",
+    "petrified", "panicking", "nervous", NULL
+};
+static const char *const worry_then[] = {
+    "it", "its", "thats", "i", "im", "ive", "might", "may", "could", "whether", "if",
+    "theres", "there", "something", "a", "an", "of", "its", NULL
+};
+static const char *const if_hypo[] = {
+    "ever", "get", "gets", "got", "start", "starts", "develop", "develops", "spreads",
+    "comes", "come", "turns", "happen", "happens", "notice", "feel", "experience", NULL
+};
+static const char *const historical[] = {
+    "used to", "use to", "history of", "in the past", "as a kid", "as a child",
+    "as a teen", "as a teenager", "when i was younger", "when i was young",
+    "when i was a kid", "when i was a child", "when i was a teenager", "years back",
+    "previously had", "in my youth", "back in the day", NULL
+};
+static const char *const relief[] = {
+    "ease", "eases", "eased", "easing", "easier", "better", "helps", "help", "helped",
+    "relieves", "relieved", "relief", "improves", "improved", "settles", "loosens",
+    "disappears", "goes", "stops", "calms", "less", NULL
+};
+
+/* A quick filter on a word's first two letters: most words start no
+ * trigger and name no person, and are passed over without a list search. */
+#define PAIRS (27 * 27)
+static unsigned char trigger_pair[PAIRS];
+static pthread_once_t pairs_once = PTHREAD_ONCE_INIT;
+
+static int pair_of(const char *w)
+{
+    if (w[0] < 'a' || w[0] > 'z')
+        return -1;
+    int b = w[1] >= 'a' && w[1] <= 'z' ? w[1] - 'a' + 1 : 0;
+    return (w[0] - 'a') * 27 + b;
+}
+
+static void mark_list(unsigned char *set, const char *const *list)
+{
+    for (int i = 0; list[i]; i++) {
+        int p = pair_of(list[i]);
+        if (p >= 0)
+            set[p] = 1;
+    }
+}
+
+static void init_pairs(void)
+{
+    const char *const *lists[] = { hypo_always, hypo_question, worry, historical, NULL };
+    for (int i = 0; lists[i]; i++)
+        mark_list(trigger_pair, lists[i]);
+    static const char *const more[] = { "if", "unless", "when", "whenever", "once", NULL };
+    mark_list(trigger_pair, more);
+    static const char *const persons[] = {
+        "i", "im", "ive", "id", "ill", "me", "my", "myself", "mine", "he", "him", "his", "hes",
+        "himself", "she", "her", "hers", "shes", "herself", NULL
+    };
+    mark_list(person_pair, persons);
+    for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
+        int p = pair_of(relations[i].w);
+        if (p >= 0)
+            person_pair[p] = 1;
+    }
+}
+
+static bool may_trigger(const token *k)
+{
+    int p = pair_of(k->norm);
+    return p >= 0 && trigger_pair[p];
+}
+
+kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_people *pp)
+{
+    pthread_once(&pairs_once, init_pairs);
+    pp->who = NULL;
+    pp->patient = 0;
+    pp->sex = 0;
+    unsigned *at = kf_calloc((size_t)n + 1, sizeof *at);
+    int *who = kf_calloc((size_t)n + 1, sizeof *who);
+    if (!at || !who) {
+        kf_free(at);
+        kf_free(who);
+        return KF_ENOMEM;
+    }
+    int sex_of[100] = { 0 };
+    people(v, n, who, sex_of);
+    /* Sentences that are questions: one backward pass. */
+    bool q = false;
+    for (int j = n - 1; j >= 0; j--) {
+        if (v[j].kind == T_STOP)
+            q = v[j].question;
+        if (q)
+            at[j] |= KF_CTX_QUESTION;
+    }
+    for (int i = 0; i < n; i++) {
+        if (v[i].kind != T_WORD)
+            continue;
+        int l;
+        /* negation */
+        if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used &&
+            !(i + 1 < n && is_any(&v[i + 1], pseudo_negation)))
+            scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
+        if (!may_trigger(&v[i]))
+            continue;
+        /* hypothesis */
+        if ((l = any_seq_at(v, n, i, hypo_always)))
+            scope_forward(v, n, i + l, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
+        else if ((at[i] & KF_CTX_QUESTION) && (l = any_seq_at(v, n, i, hypo_question)) &&
+                 !(i + l < n && is_any(&v[i + l], hypo_question_pseudo)))
+            scope_forward(v, n, i + l, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
+        else if (is_any(&v[i], worry)) {
+            int j = i + 1;
+            if (j < n && tok_is(&v[j], "about") && j + 1 < n &&
+                (tok_is(&v[j + 1], "it") || tok_is(&v[j + 1], "getting") ||
+                 tok_is(&v[j + 1], "having") || tok_is(&v[j + 1], "something")))
+                j++;
+            if (j < n && tok_is(&v[j], "that"))
+                j++;                  /* "afraid that it's ...", not "afraid that carrying ..." */
+            if (j < n && is_any(&v[j], worry_then))
+                scope_forward(v, n, j, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
+        } else if ((tok_is(&v[i], "if") || tok_is(&v[i], "unless")) && i + 1 < n) {
+            bool hyp = false;
+            for (int j = i + 1; j < n && j <= i + 3 && v[j].kind == T_WORD; j++)
+                hyp |= is_any(&v[j], if_hypo);
+            if (hyp)
+                scope_forward(v, n, i + 1, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
+        }
+        /* history */
+        if ((l = any_seq_at(v, n, i, historical)))
+            scope_forward(v, n, i + l, HIST_WORDS, false, KF_CTX_HISTORICAL, at);
+        /* condition: "it eases if I lean back", "better when I lie down" */
+        if ((tok_is(&v[i], "if") || tok_is(&v[i], "when") || tok_is(&v[i], "whenever") ||
+             tok_is(&v[i], "once")) && i > 0) {
+            bool eased = false;
+            for (int j = i - 1; j >= 0 && j >= i - 3 && v[j].kind == T_WORD; j--)
+                eased |= is_any(&v[j], relief);
+            if (eased)
+                scope_forward(v, n, i + 1, COND_WORDS, true, KF_CTX_CONDITION, at);
+        }
+    }
+    /* A habit said just before a word of relief ("leaning back helps"). */
+    for (int k = 0; k < nm; k++) {
+        if (m[k].kind != KF_FIND_HABIT)
+            continue;
+        int j = m[k].last + 1;
+        while (j < n && v[j].kind == T_WORD && (v[j].flags & KF_WORD_STOP) && j <= m[k].last + 2)
+            j++;
+        if (j < n && (tok_is(&v[j], "helps") || tok_is(&v[j], "eases") ||
+                      tok_is(&v[j], "relieves") || tok_is(&v[j], "helped")))
+            at[m[k].first] |= KF_CTX_CONDITION;
+    }
+    /* The patient: whoever the first pain, symptom or warning sign is
+     * about ("my dad can't talk properly and his face looks wrong" is about
+     * the dad even with no pain named). */
+    int patient = -1;
+    for (int k = 0; k < nm && patient < 0; k++)
+        if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||
+             m[k].kind == KF_FIND_REDFLAG) &&
+            !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
+            patient = who[m[k].first];
+    if (patient < 0)
+        patient = 0;
+    /* words said before anyone was named fit the person in pain */
+    for (int j = 0; j < n; j++)
+        if (who[j] < 0)
+            who[j] = patient;
+    pp->patient = patient;
+    pp->sex = patient > 0 && patient < 100 && sex_of[patient] != '?' ? (char)sex_of[patient] : 0;
+    for (int k = 0; k < nm; k++) {
+        m[k].ctx = at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_HISTORICAL |
+                                     KF_CTX_CONDITION | KF_CTX_QUESTION);
+        if (who[m[k].first] != patient)
+            m[k].ctx |= KF_CTX_OTHER;
+    }
+    kf_free(at);
+    pp->who = who;
+    return KF_OK;
+}

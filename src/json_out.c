@@ -1,0 +1,633 @@
+/* json_out.c — the streaming JSON writer (see json_out.h). */
+#include "json_out.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define MIN_CAP 1024
+
+static const char oom_text[] = "out of memory";
+
+void kf_jo_init(kf_jo *w, unsigned flags)
+{
+    memset(w, 0, sizeof *w);
+    w->flags = flags;
+}
+
+void kf_jo_free(kf_jo *w)
+{
+    if (!w)
+        return;
+    kf_free(w->s);
+    unsigned flags = w->flags;
+    kf_jo_init(w, flags);
+}
+
+const char *kf_jo_error(const kf_jo *w) { return w->error; }
+
+static void fail(kf_jo *w, const char *why)
+{
+    if (!w->error)
+        w->error = why;
+}
+
+/* The slow half of reserve: a bigger buffer. */
+static bool grow(kf_jo *w, size_t n)
+{
+    if (w->error)
+        return false;
+    if (n > ((size_t)-1 >> 2) - w->len) {
+        fail(w, "the document is too big");
+        return false;
+    }
+    size_t cap = w->cap ? w->cap : MIN_CAP;
+    while (cap < w->len + n + 1)
+        cap *= 2;
+    char *s = kf_realloc(w->s, cap);
+    if (!s) {
+        fail(w, oom_text);
+        return false;
+    }
+    w->s = s;
+    w->cap = cap;
+    return true;
+}
+
+/* Room for n more bytes and the NUL; false (and the writer failed) when
+ * there is none.  After a failure cap is 0 or the buffer is kept, so the
+ * fast test alone would let a failed writer go on: error is checked too. */
+static inline bool reserve(kf_jo *w, size_t n)
+{
+    if (__builtin_expect(w->len + n + 1 <= w->cap && !w->error, 1))
+        return true;
+    return grow(w, n);
+}
+
+/* Appends n bytes; the caller has reserved them. */
+static inline void put_r(kf_jo *w, const void *s, size_t n)
+{
+    memcpy(w->s + w->len, s, n);
+    w->len += n;
+}
+
+static inline void put(kf_jo *w, const void *s, size_t n)
+{
+    if (reserve(w, n))
+        put_r(w, s, n);
+}
+
+static inline void put_c(kf_jo *w, char c)
+{
+    if (reserve(w, 1))
+        w->s[w->len++] = c;
+}
+
+/* A newline and `depth` levels of indent, when indenting. */
+static void newline(kf_jo *w, int depth)
+{
+    unsigned ind = KF_JO_INDENT(w->flags);
+    if (!ind)
+        return;
+    size_t n = 1 + (size_t)ind * (size_t)depth;
+    if (!reserve(w, n))
+        return;
+    w->s[w->len] = '\n';
+    memset(w->s + w->len + 1, ' ', n - 1);
+    w->len += n;
+}
+
+/* What comes before a member of the innermost container: nothing for the
+ * first, else a comma; then, when indenting, a new line. */
+static void member_sep(kf_jo *w)
+{
+    uint64_t bit = (uint64_t)1 << (w->depth - 1);
+    if (w->nonempty & bit) {
+        put_c(w, ',');
+        if (KF_JO_INDENT(w->flags))
+            newline(w, w->depth);
+        else if (!(w->flags & KF_JO_COMPACT))
+            put_c(w, ' ');
+    } else {
+        w->nonempty |= bit;
+        newline(w, w->depth);
+    }
+}
+
+/* Called before every value: the separator it needs, or a failure when a
+ * value is not allowed here. */
+static bool before_value(kf_jo *w)
+{
+    if (w->error)
+        return false;
+    if (w->want_value) {
+        w->want_value = false;
+        return true;
+    }
+    if (w->depth == 0) {
+        if (w->len) {
+            fail(w, "a second value after the document");
+            return false;
+        }
+        return true;
+    }
+    if (w->isobj & ((uint64_t)1 << (w->depth - 1))) {
+        fail(w, "a value where a key is due");
+        return false;
+    }
+    member_sep(w);
+    return !w->error;
+}
+
+/* ---------- strings ---------- */
+
+/* 1: a byte that needs an escape or a UTF-8 check. */
+static const unsigned char special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,   /* '"' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,   /* '\\' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    [0x80 ... 0xFF] = 1,
+};
+
+static const char hex[] = "0123456789ABCDEF";
+
+static void put_u(kf_jo *w, unsigned v)
+{
+    if (!reserve(w, 6))
+        return;
+    char *o = w->s + w->len;
+    o[0] = '\\';
+    o[1] = 'u';
+    o[2] = hex[(v >> 12) & 15];
+    o[3] = hex[(v >> 8) & 15];
+    o[4] = hex[(v >> 4) & 15];
+    o[5] = hex[v & 15];
+    w->len += 6;
+}
+
+/* The length of the UTF-8 sequence at s[0..n) and its code point, by the
+ * rules jansson applies (no overlong forms, no surrogates, nothing above
+ * U+10FFFF); 0 when it is not valid. */
+static int utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
+{
+    unsigned c = s[0];
+    int l;
+    unsigned v;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+        l = 2;
+        v = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        l = 3;
+        v = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        l = 4;
+        v = c & 0x07;
+    } else
+        return 0;
+    if ((size_t)l > n)
+        return 0;
+    for (int i = 1; i < l; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if ((l == 3 && v < 0x800) || (l == 4 && v < 0x10000) || v > 0x10FFFF ||
+        (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return l;
+}
+
+/* The index of the first byte at or after i that needs an escape or a
+ * UTF-8 check, or n: sixteen bytes at a time where SSE2 is there (a signed
+ * compare with 0x20 catches both the control bytes and those >= 0x80). */
+static inline size_t scan_plain(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
+                                              _mm_cmpeq_epi8(x, bslash)),
+                                 _mm_cmplt_epi8(x, space));
+        int mask = _mm_movemask_epi8(m);
+        if (mask)
+            return i + (size_t)__builtin_ctz((unsigned)mask);
+        i += 16;
+    }
+#endif
+    while (i < n && !special[s[i]])
+        i++;
+    return i;
+}
+
+static void put_string(kf_jo *w, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    /* Most strings need no escape: room for all of it at once. */
+    if (!reserve(w, n + 2))
+        return;
+    w->s[w->len++] = '"';
+    bool ascii = w->flags & KF_JO_ASCII;
+    size_t i = 0, run = 0;
+    while (i < n) {
+        i = scan_plain(s, i, n);
+        if (i >= n)
+            break;
+        unsigned c = s[i];
+        if (c >= 0x80) {
+            unsigned cp;
+            int l = utf8_seq(s + i, n - i, &cp);
+            if (!l) {
+                fail(w, "a string is not valid UTF-8");
+                return;
+            }
+            if (!ascii) {       /* copied as it is, with the run */
+                i += (size_t)l;
+                continue;
+            }
+            put(w, s + run, i - run);
+            if (cp < 0x10000)
+                put_u(w, cp);
+            else {
+                cp -= 0x10000;
+                put_u(w, 0xD800 | (cp >> 10));
+                put_u(w, 0xDC00 | (cp & 0x3FF));
+            }
+            i += (size_t)l;
+            run = i;
+            continue;
+        }
+        put(w, s + run, i - run);
+        char e = 0;
+        switch (c) {
+        case '"':  e = '"'; break;
+        case '\\': e = '\\'; break;
+        case '\b': e = 'b'; break;
+        case '\f': e = 'f'; break;
+        case '\n': e = 'n'; break;
+        case '\r': e = 'r'; break;
+        case '\t': e = 't'; break;
+        }
+        if (e) {
+            char two[2] = { '\\', e };
+            put(w, two, 2);
+        } else
+            put_u(w, c);
+        i++;
+        run = i;
+    }
+    put(w, s + run, n - run);
+    put_c(w, '"');
+}
+
+/* ---------- containers and values ---------- */
+
+static void jo_open(kf_jo *w, char c, bool obj)
+{
+    if (!before_value(w))
+        return;
+    if (w->depth >= KF_JO_DEPTH) {
+        fail(w, "nesting too deep");
+        return;
+    }
+    put_c(w, c);
+    uint64_t bit = (uint64_t)1 << w->depth;
+    w->nonempty &= ~bit;
+    if (obj)
+        w->isobj |= bit;
+    else
+        w->isobj &= ~bit;
+    w->depth++;
+}
+
+static void jo_close(kf_jo *w, char c, bool obj)
+{
+    if (w->error)
+        return;
+    uint64_t bit = w->depth ? (uint64_t)1 << (w->depth - 1) : 0;
+    if (!w->depth || w->want_value || !(w->isobj & bit) != !obj) {
+        fail(w, "a container closed out of turn");
+        return;
+    }
+    w->depth--;
+    if (w->nonempty & bit)
+        newline(w, w->depth);
+    put_c(w, c);
+}
+
+void kf_jo_obj(kf_jo *w) { jo_open(w, '{', true); }
+void kf_jo_obj_end(kf_jo *w) { jo_close(w, '}', true); }
+void kf_jo_arr(kf_jo *w) { jo_open(w, '[', false); }
+void kf_jo_arr_end(kf_jo *w) { jo_close(w, ']', false); }
+
+void kf_jo_key(kf_jo *w, const char *k)
+{
+    if (w->error)
+        return;
+    if (!w->depth || w->want_value || !(w->isobj & ((uint64_t)1 << (w->depth - 1)))) {
+        fail(w, "a key outside an object");
+        return;
+    }
+    member_sep(w);
+    put_string(w, k, strlen(k));
+    if (w->flags & KF_JO_COMPACT)
+        put_c(w, ':');
+    else
+        put(w, ": ", 2);
+    w->want_value = true;
+}
+
+void kf_jo_strn(kf_jo *w, const char *s, size_t n)
+{
+    if (before_value(w))
+        put_string(w, s, n);
+}
+
+void kf_jo_str(kf_jo *w, const char *s)
+{
+    if (!s)
+        kf_jo_null(w);
+    else
+        kf_jo_strn(w, s, strlen(s));
+}
+
+void kf_jo_int(kf_jo *w, long long v)
+{
+    if (!before_value(w))
+        return;
+    char buf[24], *p = buf + sizeof buf;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    put(w, p, (size_t)(buf + sizeof buf - p));
+}
+
+void kf_jo_real(kf_jo *w, double v)
+{
+    if (!before_value(w))
+        return;
+    char buf[40];
+    int n = kf_jo_format_real(buf, v);
+    if (n < 0)
+        fail(w, "a number is not finite");
+    else
+        put(w, buf, (size_t)n);
+}
+
+void kf_jo_bool(kf_jo *w, bool v)
+{
+    if (before_value(w))
+        put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void kf_jo_null(kf_jo *w)
+{
+    if (before_value(w))
+        put(w, "null", 4);
+}
+
+void kf_jo_kstr(kf_jo *w, const char *k, const char *s) { kf_jo_key(w, k); kf_jo_str(w, s); }
+void kf_jo_kint(kf_jo *w, const char *k, long long v) { kf_jo_key(w, k); kf_jo_int(w, v); }
+void kf_jo_kreal(kf_jo *w, const char *k, double v) { kf_jo_key(w, k); kf_jo_real(w, v); }
+void kf_jo_kbool(kf_jo *w, const char *k, bool v) { kf_jo_key(w, k); kf_jo_bool(w, v); }
+void kf_jo_knull(kf_jo *w, const char *k) { kf_jo_key(w, k); kf_jo_null(w); }
+
+void kf_jo_fail(kf_jo *w, const char *why) { fail(w, why); }
+
+kf_jo_mark kf_jo_save(const kf_jo *w)
+{
+    return (kf_jo_mark){ .len = w->len, .depth = w->depth, .nonempty = w->nonempty,
+                         .isobj = w->isobj, .want_value = w->want_value,
+                         .failed = w->error != NULL };
+}
+
+bool kf_jo_undo(kf_jo *w, kf_jo_mark m)
+{
+    if (m.failed || !w->error || w->error == oom_text || m.len > w->len)
+        return false;
+    w->len = m.len;
+    w->depth = m.depth;
+    w->nonempty = m.nonempty;
+    w->isobj = m.isobj;
+    w->want_value = m.want_value;
+    w->error = NULL;
+    return true;
+}
+
+bool kf_jo_utf8(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0; i < n;) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        unsigned cp;
+        int l = utf8_seq(s + i, n - i, &cp);
+        if (!l)
+            return false;
+        i += (size_t)l;
+    }
+    return true;
+}
+
+char *kf_jo_finish(kf_jo *w, size_t *len)
+{
+    if (!w->error && (w->depth || w->want_value || !w->len))
+        fail(w, w->len ? "a container is still open" : "the document is empty");
+    if (w->error) {
+        const char *why = w->error;
+        kf_jo_free(w);
+        w->error = why;
+        return NULL;
+    }
+    if ((w->flags & KF_JO_EOL) && reserve(w, 1))
+        w->s[w->len++] = '\n';
+    if (w->error) {
+        kf_jo_free(w);
+        w->error = oom_text;
+        return NULL;
+    }
+    w->s[w->len] = '\0';
+    char *s = w->s;
+    if (len)
+        *len = w->len;
+    w->s = NULL;
+    w->len = w->cap = 0;
+    return s;
+}
+
+/* ---------- reals ---------- */
+
+/* jansson's fix-ups of a "%.17g" string of length n: the decimal point of
+ * the locale becomes '.', ".0" is added when there is neither '.' nor 'e',
+ * and the exponent loses its '+' and leading zeros. */
+static int jansson_fixup(char *b, int n)
+{
+    bool dot = false, exp = false;
+    for (int i = 0; i < n; i++) {
+        char c = b[i];
+        if (c == 'e')
+            exp = true;
+        else if (c != '-' && c != '+' && (c < '0' || c > '9')) {
+            b[i] = '.';
+            dot = true;
+        } else if (c == '.')
+            dot = true;
+    }
+    if (!dot && !exp) {
+        b[n++] = '.';
+        b[n++] = '0';
+        b[n] = '\0';
+    }
+    char *e = strchr(b, 'e');
+    if (e) {
+        char *start = e + 1, *end = start + 1;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, (size_t)(b + n - end) + 1);
+            n -= (int)(end - start);
+        }
+    }
+    return n;
+}
+
+static const unsigned long long pow10_u64[] = {
+    1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+    100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+    1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+    1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+    1000000000000000000ULL, 10000000000000000000ULL,
+};
+
+/* "%.17g" of a positive normal v for which it uses the fixed style (the
+ * decimal exponent after rounding, k, is from -4 to 16), by exact integer
+ * arithmetic: the 17 significant digits are v * 10^(16-k) rounded to
+ * nearest, ties to even, as glibc rounds.  Returns the length, or -1 when
+ * v is outside that range (the caller then asks snprintf). */
+static int fixed17(char *out, double v)
+{
+    int x;
+    double f = frexp(v, &x);                 /* v = f * 2^x, f in [0.5, 1) */
+    if (x < -13 || x > 57)
+        return -1;
+    unsigned long long m = (unsigned long long)ldexp(f, 53);
+    int e = x - 53;                          /* v = m * 2^e exactly */
+    /* log10(v) is in [(x-1) log10(2), x log10(2)): start from the lower
+     * end and move up while the digits overflow. */
+    int k = (int)floor((x - 1) * 0.30102999566398120);
+    unsigned long long q;
+    for (;;) {
+        int p = 16 - k;
+        if (p < 0 || p > 20 || k < -5)
+            return -1;
+        unsigned __int128 n = (unsigned __int128)m * pow10_u64[p < 19 ? p : 19];
+        if (p == 20)
+            n *= 10;
+        unsigned __int128 rem = 0, half = 0;
+        if (e >= 0) {
+            n <<= e;
+        } else {
+            int s = -e;
+            unsigned __int128 mask = ((unsigned __int128)1 << s) - 1;
+            rem = n & mask;
+            half = (unsigned __int128)1 << (s - 1);
+            n >>= s;
+        }
+        if (n >= (unsigned __int128)pow10_u64[17]) {
+            k++;
+            continue;
+        }
+        if (n < (unsigned __int128)pow10_u64[16]) {
+            k--;
+            continue;
+        }
+        q = (unsigned long long)n;
+        if (e < 0 && (rem > half || (rem == half && (q & 1))))
+            q++;
+        if (q == pow10_u64[17]) {
+            q = pow10_u64[16];
+            k++;
+        }
+        break;
+    }
+    if (k < -4 || k > 16)
+        return -1;
+    char d[17];
+    for (int i = 16; i >= 0; i--) {
+        d[i] = (char)('0' + q % 10);
+        q /= 10;
+    }
+    int nd = 17;
+    while (nd > 1 && d[nd - 1] == '0')
+        nd--;
+    char *o = out;
+    if (k >= 0) {
+        int intd = k + 1;
+        for (int i = 0; i < intd; i++)
+            *o++ = i < nd ? d[i] : '0';
+        *o++ = '.';
+        if (nd > intd)
+            for (int i = intd; i < nd; i++)
+                *o++ = d[i];
+        else
+            *o++ = '0';                      /* jansson's ".0" */
+    } else {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = 0; i < -k - 1; i++)
+            *o++ = '0';
+        for (int i = 0; i < nd; i++)
+            *o++ = d[i];
+    }
+    *o = '\0';
+    return (int)(o - out);
+}
+
+int kf_jo_format_real(char *buf, double v)
+{
+    if (!isfinite(v))
+        return -1;
+    if (v == 0) {
+        if (signbit(v)) {
+            memcpy(buf, "-0.0", 5);
+            return 4;
+        }
+        memcpy(buf, "0.0", 4);
+        return 3;
+    }
+    if (isnormal(v)) {
+        int n;
+        if (v < 0) {
+            buf[0] = '-';
+            n = fixed17(buf + 1, -v);
+            if (n >= 0)
+                return n + 1;
+        } else if ((n = fixed17(buf, v)) >= 0)
+            return n;
+    }
+    int n = snprintf(buf, 32, "%.17g", v);
+    if (n < 0 || n >= 29)
+        return -1;
+    return jansson_fixup(buf, n);
+}

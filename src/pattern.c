@@ -1,0 +1,620 @@
+/*
+ * pattern.c — compiles and matches the lexicon's patterns (see pattern.h).
+ *
+ * Program layout (ints):
+ *   [0] total length   [1] number of groups
+ *   per group: [length of the group] [number of elements] elements...
+ *   per element: [offset of the next element] [flags] [number of alternatives]
+ *                alternatives: [number of words] word ids...
+ * flags: E_OPT (may be left out), E_GAP ("...": no alternatives).
+ * Alternatives are kept longest first, so the greedy search prefers the
+ * longest reading; word ids are stems (or KF_PAT_NUMBER for '#').
+ */
+#include "pattern.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { E_OPT = 1, E_GAP = 2 };
+
+#define MAX_FIRSTS   512
+#define MAX_WORDS    16     /* words in one alternative */
+#define CLASS_DEPTH  4
+
+typedef struct {
+    int   *v;
+    int    n, cap;
+    bool   oom;
+} ibuf;
+
+static void put(ibuf *b, int x)
+{
+    if (b->oom)
+        return;
+    if (b->n == b->cap) {
+        int cap = b->cap ? b->cap * 2 : 64;
+        int *v = kf_realloc(b->v, (size_t)cap * sizeof *v);
+        if (!v) {
+            b->oom = true;
+            return;
+        }
+        b->v = v;
+        b->cap = cap;
+    }
+    b->v[b->n++] = x;
+}
+
+typedef struct {
+    const kf_pat_env *env;
+    kf_buf           *err;
+    bool              failed;
+    ibuf              out;
+} cstate;
+
+static void fail(cstate *c, const char *msg, const char *what, size_t wl)
+{
+    if (c->failed)
+        return;
+    c->failed = true;
+    if (c->err) {
+        if (what)
+            kf_buf_printf(c->err, "%s '%.*s'", msg, (int)(wl > 60 ? 60 : wl), what);
+        else
+            kf_buf_puts(c->err, msg);
+    }
+}
+
+/* Adds the word ids of the written words in [s,e) (spaces between words)
+ * to `ids`; returns the count, or -1 after an error. */
+static int plain_words(cstate *c, const char *s, const char *e, int *ids, int max)
+{
+    int n = 0;
+    const char *p = s;
+    while (p < e) {
+        while (p < e && (*p == ' ' || *p == '\t' || *p == '-'))
+            p++;
+        if (p >= e)
+            break;
+        if (*p == '"') {            /* "this": the word itself, even a stop word */
+            const char *q = memchr(p + 1, '"', (size_t)(e - p - 1));
+            char w[48];
+            size_t k = 0;
+            if (!q) {
+                fail(c, "a '\"' without its closing '\"' in", s, (size_t)(e - s));
+                return -1;
+            }
+            for (const char *r = p + 1; r < q && k < sizeof w - 1; r++)
+                if (isalnum((unsigned char)*r))
+                    w[k++] = (char)tolower((unsigned char)*r);
+            w[k] = '\0';
+            int got[4];
+            int ng = k ? c->env->word(c->env->env, w, got) : 0;
+            if (ng < 0) {
+                c->out.oom = true;
+                return -1;
+            }
+            if (ng != 1 || n == max) {
+                fail(c, "a quoted word must be one word, in", s, (size_t)(e - s));
+                return -1;
+            }
+            ids[n++] = got[0];
+            p = q + 1;
+            continue;
+        }
+        if (*p == '#') {
+            if (n == max) {
+                fail(c, "too many words in", s, (size_t)(e - s));
+                return -1;
+            }
+            ids[n++] = KF_PAT_NUMBER;
+            p++;
+            continue;
+        }
+        char w[48];
+        size_t k = 0;
+        const char *st = p;
+        while (p < e && (isalnum((unsigned char)*p) || *p == '\'')) {
+            if (*p != '\'' && k < sizeof w - 1)
+                w[k++] = (char)tolower((unsigned char)*p);
+            p++;
+        }
+        if (p == st) {
+            fail(c, "unexpected character in", s, (size_t)(e - s));
+            return -1;
+        }
+        w[k] = '\0';
+        if (!k)
+            continue;
+        int got[4];
+        int ng = c->env->word(c->env->env, w, got);
+        if (ng < 0) {
+            c->out.oom = true;
+            return -1;
+        }
+        for (int g = 0; g < ng && g < 4; g++) {
+            if (c->env->skip && c->env->skip(c->env->env, got[g]))
+                continue;
+            if (n == max) {
+                fail(c, "too many words in", s, (size_t)(e - s));
+                return -1;
+            }
+            ids[n++] = got[g];
+        }
+    }
+    return n;
+}
+
+/* An alternative under construction. */
+typedef struct {
+    int n;
+    int w[MAX_WORDS];
+} alt;
+
+typedef struct {
+    alt *v;
+    int  n, cap;
+    bool empty;      /* an alternative of only stop or side words: may match nothing */
+} alts;
+
+static bool alts_add(cstate *c, alts *a, const int *ids, int n)
+{
+    if (!n)
+        return true;            /* only stop words: the caller reports it */
+    for (int i = 0; i < a->n; i++)      /* no duplicates */
+        if (a->v[i].n == n && !memcmp(a->v[i].w, ids, (size_t)n * sizeof *ids))
+            return true;
+    if (a->n == a->cap) {
+        int cap = a->cap ? a->cap * 2 : 8;
+        alt *v = kf_realloc(a->v, (size_t)cap * sizeof *v);
+        if (!v) {
+            c->out.oom = true;
+            return false;
+        }
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n].n = n;
+    memcpy(a->v[a->n].w, ids, (size_t)n * sizeof *ids);
+    a->n++;
+    return true;
+}
+
+static void class_alts(cstate *c, const char *name, size_t nl, alts *a, int depth);
+
+/* One alternative of a class definition or of a slash list: plain words, '#'
+ * or a class reference. */
+static void one_alt(cstate *c, const char *s, const char *e, alts *a, int depth)
+{
+    while (s < e && (*s == ' ' || *s == '\t'))
+        s++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    if (s == e) {
+        fail(c, "an empty alternative", NULL, 0);
+        return;
+    }
+    if (*s == '<') {
+        if (e[-1] != '>') {
+            fail(c, "a class name must end with '>':", s, (size_t)(e - s));
+            return;
+        }
+        class_alts(c, s + 1, (size_t)(e - s - 2), a, depth + 1);
+        return;
+    }
+    for (const char *q = s; q < e; q++)
+        if (*q == '<' || *q == '>' || *q == '(' || *q == ')' || *q == '&' || *q == '/') {
+            fail(c, "unexpected character in", s, (size_t)(e - s));
+            return;
+        }
+    int ids[MAX_WORDS];
+    int n = plain_words(c, s, e, ids, MAX_WORDS);
+    if (n < 0)
+        return;
+    if (!n) {
+        a->empty = true;      /* "in" in "within/in/after": as good as nothing */
+        return;
+    }
+    alts_add(c, a, ids, n);
+}
+
+static void class_alts(cstate *c, const char *name, size_t nl, alts *a, int depth)
+{
+    if (depth > CLASS_DEPTH) {
+        fail(c, "classes nest too deep (a class that names itself?) at", name, nl);
+        return;
+    }
+    char key[64];
+    size_t k = 0;
+    for (size_t i = 0; i < nl && k < sizeof key - 1; i++)
+        key[k++] = (char)tolower((unsigned char)name[i]);
+    while (k && key[k - 1] == ' ')
+        k--;
+    key[k] = '\0';
+    char *kp = key;
+    while (*kp == ' ')
+        kp++;
+    const char *def = c->env->cls ? c->env->cls(c->env->env, kp) : NULL;
+    if (!def) {
+        fail(c, "unknown class", kp, strlen(kp));
+        return;
+    }
+    const char *p = def;
+    while (*p && !c->failed) {
+        const char *st = p;
+        while (*p && *p != ',')
+            p++;
+        one_alt(c, st, p, a, depth);
+        if (*p == ',')
+            p++;
+    }
+}
+
+static int alt_cmp(const void *x, const void *y)
+{
+    const alt *a = x, *b = y;
+    return b->n - a->n;
+}
+
+/* Emits one element: the alternatives of a piece. */
+static void emit_elem(cstate *c, alts *a, int flags)
+{
+    if (c->failed)
+        return;
+    qsort(a->v, (size_t)a->n, sizeof *a->v, alt_cmp);
+    int at = c->out.n;
+    put(&c->out, 0);
+    put(&c->out, flags);
+    put(&c->out, a->n);
+    for (int i = 0; i < a->n; i++) {
+        put(&c->out, a->v[i].n);
+        for (int w = 0; w < a->v[i].n; w++)
+            put(&c->out, a->v[i].w[w]);
+    }
+    if (!c->out.oom)
+        c->out.v[at] = c->out.n - at;
+}
+
+/* A piece: word, a/b/c, <class>, '#', or (for parentheses) several plain
+ * words. */
+static int piece(cstate *c, const char *s, const char *e, int flags)
+{
+    alts a = { 0 };
+    bool spaced = false;
+    for (const char *q = s; q < e; q++)
+        spaced |= *q == ' ' || *q == '\t';
+    if (spaced && !memchr(s, '/', (size_t)(e - s)) && *s != '<') {
+        one_alt(c, s, e, &a, 0);          /* "(a while)": one alternative */
+    } else {
+        const char *p = s;
+        while (p < e && !c->failed) {
+            const char *st = p;
+            int depth = 0;
+            while (p < e && (depth || *p != '/')) {
+                depth += *p == '<';
+                depth -= *p == '>';
+                p++;
+            }
+            one_alt(c, st, p, &a, 0);
+            if (p < e)
+                p++;
+        }
+    }
+    if (!c->failed && !a.n && !a.empty)
+        fail(c, "nothing to match in", s, (size_t)(e - s));
+    if (!a.n) {                   /* only stop or side words: skipped anyway */
+        kf_free(a.v);
+        return -1;
+    }
+    if (a.empty)
+        flags |= E_OPT;
+    emit_elem(c, &a, flags);
+    kf_free(a.v);
+    return !(flags & E_OPT);      /* 1: a piece that must match, 0: optional */
+}
+
+/* One group: elements up to '&' or the end. */
+static void group(cstate *c, const char *s, const char *e)
+{
+    int at = c->out.n;
+    put(&c->out, 0);              /* group length */
+    put(&c->out, 0);              /* elements */
+    int ne = 0, solid = 0;
+    bool last_gap = false;
+    const char *p = s;
+    while (p < e && !c->failed) {
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p >= e)
+            break;
+        if (e - p >= 3 && !memcmp(p, "...", 3)) {
+            if (!ne || last_gap) {
+                fail(c, "'...' must stand between two words in", s, (size_t)(e - s));
+                break;
+            }
+            put(&c->out, 3);
+            put(&c->out, E_GAP);
+            put(&c->out, 0);
+            p += 3;
+            ne++;
+            last_gap = true;
+            continue;
+        }
+        last_gap = false;
+        if (*p == '(') {
+            const char *q = memchr(p, ')', (size_t)(e - p));
+            if (!q) {
+                fail(c, "'(' without ')' in", s, (size_t)(e - s));
+                break;
+            }
+            if (memchr(p + 1, '(', (size_t)(q - p - 1)) ||
+                memchr(p + 1, '.', (size_t)(q - p - 1))) {
+                fail(c, "parentheses hold words, a class or a/b only, in", s, (size_t)(e - s));
+                break;
+            }
+            ne += piece(c, p + 1, q, E_OPT) >= 0;
+            p = q + 1;
+            continue;
+        }
+        if (*p == ')') {
+            fail(c, "')' without '(' in", s, (size_t)(e - s));
+            break;
+        }
+        const char *st = p;
+        int depth = 0;
+        while (p < e && (depth || (*p != ' ' && *p != '\t' && *p != '(' && *p != ')'))) {
+            if (*p == '.' && !depth)
+                break;
+            depth += *p == '<';
+            depth -= *p == '>';
+            p++;
+        }
+        if (depth) {
+            fail(c, "'<' without '>' in", s, (size_t)(e - s));
+            break;
+        }
+        if (p == st) {
+            fail(c, "unexpected character in", st, (size_t)(e - st));
+            break;
+        }
+        int got = piece(c, st, p, 0);
+        solid += got > 0;
+        ne += got >= 0;
+    }
+    if (!c->failed && last_gap)
+        fail(c, "'...' must stand between two words in", s, (size_t)(e - s));
+    if (!c->failed && !solid)
+        fail(c, "a pattern needs at least one word that is not optional:", s, (size_t)(e - s));
+    if (!c->out.oom && !c->failed) {
+        c->out.v[at] = c->out.n - at;
+        c->out.v[at + 1] = ne;
+    }
+}
+
+kf_err kf_pattern_compile(const char *text, const kf_pat_env *env, int **prog, int *len,
+                          kf_buf *err)
+{
+    *prog = NULL;
+    *len = 0;
+    cstate c = { .env = env, .err = err };
+    put(&c.out, 0);
+    put(&c.out, 0);
+    int ng = 0;
+    const char *p = text;
+    for (;;) {
+        const char *q = strchr(p, '&');
+        const char *e = q ? q : p + strlen(p);
+        group(&c, p, e);
+        ng++;
+        if (c.failed || !q)
+            break;
+        p = q + 1;
+    }
+    if (!c.failed && !c.out.oom) {
+        c.out.v[0] = c.out.n;
+        c.out.v[1] = ng;
+        int firsts[MAX_FIRSTS + 1];
+        int nf = kf_pattern_firsts(c.out.v, firsts, MAX_FIRSTS + 1);
+        if (nf < 0)
+            fail(&c, "a pattern must start with a word or a number, not '...', in", text,
+                 strlen(text));
+        else if (nf > MAX_FIRSTS)
+            fail(&c, "a pattern may start with at most 512 different words:", text, strlen(text));
+    }
+    if (c.out.oom) {
+        kf_free(c.out.v);
+        return KF_ENOMEM;
+    }
+    if (c.failed) {
+        kf_free(c.out.v);
+        return KF_EPARSE;
+    }
+    *prog = c.out.v;
+    *len = c.out.n;
+    return KF_OK;
+}
+
+int kf_pattern_groups(const int *prog)
+{
+    return prog[1];
+}
+
+int kf_pattern_firsts(const int *prog, int *out, int max)
+{
+    const int *g = prog + 2;
+    int ne = g[1];
+    const int *el = g + 2;
+    int n = 0;
+    for (int i = 0; i < ne; i++, el += el[0]) {
+        if (el[1] & E_GAP)
+            return -1;
+        const int *a = el + 3;
+        for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
+            int w = a[1];
+            bool seen = false;
+            for (int j = 0; j < n && j < max && !seen; j++)
+                seen = out[j] == w;
+            if (seen)
+                continue;
+            if (n < max)
+                out[n] = w;
+            n++;
+        }
+        if (!(el[1] & E_OPT))
+            return n;
+    }
+    return n;
+}
+
+int kf_pattern_max_len(const int *prog)
+{
+    int total = 0;
+    const int *g = prog + 2;
+    for (int gi = 0; gi < prog[1]; gi++, g += g[0]) {
+        const int *el = g + 2;
+        for (int i = 0; i < g[1]; i++, el += el[0]) {
+            int best = 0;
+            const int *a = el + 3;
+            for (int k = 0; k < el[2]; k++, a += 1 + a[0])
+                best = a[0] > best ? a[0] : best;
+            total += best;
+        }
+    }
+    return total;
+}
+
+/* ---------- matching ---------- */
+
+typedef struct {
+    const kf_ptok *t;
+    int  n;
+    int  budget;
+    int  nat;
+    int  at[KF_PAT_MARKS];
+    int  end;                  /* token after the last word of a group match */
+} mstate;
+
+static bool marked(const mstate *s, int j)
+{
+    for (int i = 0; i < s->nat; i++)
+        if (s->at[i] == j)
+            return true;
+    return false;
+}
+
+static bool push_mark(mstate *s, int j)
+{
+    if (s->nat == KF_PAT_MARKS)
+        return false;
+    s->at[s->nat++] = j;
+    return true;
+}
+
+/* Matches the words of one alternative at `pos`; returns the token after
+ * the last one, or -1.  Stop and side words between words are consumed
+ * with them (as a phrase does), except before the first word of a match. */
+static int words_at(mstate *s, const int *w, int nw, int pos, bool first)
+{
+    int j = pos;
+    for (int k = 0; k < nw; k++) {
+        if (!(first && k == 0))
+            while (j < s->n && s->t[j].kind == KF_PT_WORD && s->t[j].skip && !s->t[j].used &&
+                   !marked(s, j) && s->t[j].word != w[k]) {
+                if (!push_mark(s, j))
+                    return -1;
+                j++;
+            }
+        if (j >= s->n || s->t[j].used || marked(s, j))
+            return -1;
+        const kf_ptok *t = &s->t[j];
+        bool ok = w[k] == KF_PAT_NUMBER ? t->kind == KF_PT_NUM
+                                        : t->kind == KF_PT_WORD && t->word == w[k];
+        if (!ok || !push_mark(s, j))
+            return -1;
+        j++;
+    }
+    return j;
+}
+
+static bool elems(mstate *s, const int *el, int left, int pos, bool first)
+{
+    if (--s->budget < 0)
+        return false;
+    if (!left) {
+        s->end = pos;
+        return true;
+    }
+    const int *next = el + el[0];
+    if (el[1] & E_GAP) {
+        for (int k = 0, j = pos; k <= KF_PAT_GAP; k++) {
+            if (elems(s, next, left - 1, j, false))
+                return true;
+            if (j >= s->n || s->t[j].kind == KF_PT_STOP)
+                break;
+            j++;
+        }
+        return false;
+    }
+    int mark = s->nat;
+    const int *a = el + 3;
+    for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
+        int q = words_at(s, a + 1, a[0], pos, first);
+        if (q >= 0 && elems(s, next, left - 1, q, false))
+            return true;
+        s->nat = mark;
+        if (s->budget < 0)
+            return false;
+    }
+    if (el[1] & E_OPT)
+        return elems(s, next, left - 1, pos, first);
+    return false;
+}
+
+bool kf_pattern_match(const int *prog, const kf_ptok *t, int n, int i, kf_pmatch *m)
+{
+    if (i < 0 || i >= n || (t[i].kind != KF_PT_WORD && t[i].kind != KF_PT_NUM) || t[i].used)
+        return false;
+    mstate s = { .t = t, .n = n, .budget = KF_PAT_BUDGET };
+    const int *g = prog + 2;
+    if (!elems(&s, g + 2, g[1], i, true))
+        return false;
+    int lo = i, hi = s.end - 1;
+    /* Further groups: anywhere in the same sentence, within the window. */
+    int slo = i, shi = hi;
+    for (int k = 0; k < KF_PAT_WINDOW && slo > 0 && t[slo - 1].kind != KF_PT_STOP; k++)
+        slo--;
+    for (int k = 0; k < KF_PAT_WINDOW && shi + 1 < n && t[shi + 1].kind != KF_PT_STOP; k++)
+        shi++;
+    g += g[0];
+    for (int gi = 1; gi < prog[1]; gi++, g += g[0]) {
+        bool found = false;
+        for (int j = slo; j <= shi && !found; j++) {
+            if (t[j].kind != KF_PT_WORD && t[j].kind != KF_PT_NUM)
+                continue;
+            if (t[j].used || t[j].skip || marked(&s, j))
+                continue;
+            int mark = s.nat;
+            if (elems(&s, g + 2, g[1], j, true)) {
+                found = s.end - 1 <= shi;
+                if (!found)
+                    s.nat = mark;
+            }
+            if (s.budget < 0)
+                return false;
+        }
+        if (!found)
+            return false;
+    }
+    m->n = s.nat;
+    m->words = 0;
+    for (int k = 0; k < s.nat; k++)
+        m->words += !t[s.at[k]].skip;
+    memcpy(m->at, s.at, (size_t)s.nat * sizeof *s.at);
+    for (int k = 0; k < s.nat; k++) {
+        lo = s.at[k] < lo ? s.at[k] : lo;
+        hi = s.at[k] > hi ? s.at[k] : hi;
+    }
+    m->first = lo;
+    m->last = hi;
+    return true;
+}

@@ -1,0 +1,83 @@
+/*
+ * pattern.h — the lexicon's pattern language: one line that a therapist can
+ * read as a sentence stands for the many ways people write one fact.
+ *
+ *   pattern = never/wont/doesnt (ever) <let go> => knot_recurring
+ *   pattern = <helps> ... (for) <a few> hours => relief_short
+ *   pattern = <relief> & <a few> hours => relief_short
+ *
+ * Pieces (docs/KB-FORMAT.md has the full description):
+ *   word         the word, spelling-fixed and stemmed (so "helps" is "help")
+ *   a/b/c        any one of these single words
+ *   <name>       any one of the class `name` (a `class = name: ...` line)
+ *   (piece)      the piece may be left out
+ *   #            a number written in digits
+ *   ...          up to KF_PAT_GAP other words of the same sentence
+ *   A & B        A and B both said in one clause (the same sentence, at
+ *                most KF_PAT_WINDOW words apart), in either order
+ * Stop and side words are passed over between pattern words, as in phrases.
+ *
+ * A compiled pattern is a flat int array (owned by the caller), so the
+ * loader can keep it in its arena and the matcher needs no allocation.
+ * Matching is bounded: every attempt takes at most KF_PAT_BUDGET steps.
+ */
+#ifndef KF_PATTERN_H
+#define KF_PATTERN_H
+
+#include "kf.h"
+
+#define KF_PAT_GAP     6     /* words a "..." may pass over */
+#define KF_PAT_WINDOW  10    /* tokens apart for "A & B" */
+#define KF_PAT_MARKS   48    /* most words one match may consume */
+#define KF_PAT_BUDGET  4096  /* steps per attempt */
+#define KF_PAT_NUMBER  (-2)  /* word id standing for '#' */
+
+/* The token view the matcher works on (text.c builds it). */
+enum { KF_PT_WORD = 0, KF_PT_NUM, KF_PT_COMMA, KF_PT_STOP };
+typedef struct {
+    int           word;      /* lexicon word id, or -1 for an unknown word */
+    unsigned char kind;      /* KF_PT_* */
+    unsigned char skip;      /* stop or side word: passed over between pattern words */
+    unsigned char used;      /* already read by an earlier phrase or pattern */
+} kf_ptok;
+
+/* What the compiler needs from the lexicon. */
+typedef struct {
+    /* One written word -> its word ids (a spelling fix may give two or
+     * more, at most 4); returns how many, or -1 on failure (out of memory). */
+    int (*word)(void *env, const char *raw, int ids[4]);
+    /* A class's definition (the text after "name:"), or NULL if unknown. */
+    const char *(*cls)(void *env, const char *name);
+    /* Is this word id a stop or side word (dropped from patterns)? */
+    bool (*skip)(void *env, int id);
+    void *env;
+} kf_pat_env;
+
+/* Compiles `text` (the left side of a pattern line).  On success returns
+ * KF_OK and a kf_malloc'ed program in *prog (its length in *len).  On a
+ * syntax error returns KF_EPARSE with a message in `err`. */
+kf_err kf_pattern_compile(const char *text, const kf_pat_env *env, int **prog, int *len,
+                          kf_buf *err);
+
+/* The distinct word ids a match can start with (KF_PAT_NUMBER: a number);
+ * returns how many (at most `max`; more is a compile error, so this never
+ * truncates a valid program). */
+int kf_pattern_firsts(const int *prog, int *out, int max);
+/* The most words a match can consume (for longest-first ordering). */
+int kf_pattern_max_len(const int *prog);
+/* Groups joined by '&' (1 for a plain sequence). */
+int kf_pattern_groups(const int *prog);
+
+typedef struct {
+    int first, last;              /* token span of the whole match */
+    int n;                        /* tokens consumed (words and the stop words between) */
+    int words;                    /* of which pattern words (for longest-first) */
+    int at[KF_PAT_MARKS];
+} kf_pmatch;
+
+/* Matches the program with its first group starting at token `i` (a word
+ * token).  Tokens marked `used` are never consumed.  Returns true and fills
+ * *m on a match (the longest the greedy search finds). */
+bool kf_pattern_match(const int *prog, const kf_ptok *t, int n, int i, kf_pmatch *m);
+
+#endif

@@ -1,0 +1,403 @@
+/*
+ * plan.c — the self-care plan for a consultation, made for this person; and
+ * the muscles to name for a massage therapist.
+ *
+ * The order of the plan (docs/KB-FORMAT.md, "How the plan is made"):
+ *  1. what leads for this person (a technique's first_for: cold and tiny
+ *     movements in the first days of a spasm or after a fresh injury);
+ *  2. the leading cause's own fix: for a habit or posture, its specific
+ *     change (its first technique in the KB's order that suits: a `when`
+ *     technique only for those who reported its finding, so the mouse to
+ *     the other hand, a raised laptop screen, the car seat and mirrors come
+ *     first where the KB lists them first), after the release aimed at the muscle it keeps short while
+ *     that muscle is likely (at least a fifth of the leader); for a
+ *     muscle, the work aimed at that muscle, then the fix of the habit that
+ *     keeps it short;
+ *  3. the next causes' own steps, fewer each.
+ * Work on the sore spot itself (works_on = sore_spot) is used only for a
+ * muscle that is tight right where it hurts and leads (or comes within
+ * KF_PLAN_SORE_NEAR of the leader): otherwise it only chases the symptom.
+ * A step that is not_for this person is left out, named in r->omitted with
+ * its reason, and replaced by its `instead` when that suits.
+ */
+#include "plan.h"
+
+#include <string.h>
+
+/* A sore-spot muscle "leads" when its score is at least this share of the
+ * leader's. */
+#define KF_PLAN_SORE_NEAR 0.8
+/* Steps in a plan (besides a doctor step). */
+#define KF_PLAN_STEPS 8
+
+static bool has(const kf_kb *kb, const kf_findings *f, const char *id)
+{
+    int fd = kf_kb_finding(kb, id);
+    return fd >= 0 && kf_findings_has(f, fd);
+}
+
+unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
+{
+    unsigned m = 0;
+    if (has(kb, f, "osteoporosis") || (f->age >= kb->old_age))
+        m |= 1u << KF_PERSON_THIN_BONES;
+    /* Pregnant with the weeks unknown: the cautious reading is "late". */
+    if (has(kb, f, "pregnant") &&
+        (f->weeks_pregnant < 0 || f->weeks_pregnant >= kb->late_pregnancy_weeks))
+        m |= 1u << KF_PERSON_LATE_PREGNANCY;
+    /* A spasm that came on suddenly (a sneeze, a sudden lock) and is new:
+     * within kb->acute_days, or with no time given and nothing saying it is
+     * old or keeps coming back. */
+    if (has(kb, f, "sudden_onset") && !has(kb, f, "chronic") &&
+        (f->duration_days >= 0 ? f->duration_days <= kb->acute_days
+                               : !has(kb, f, "knot_recurring")))
+        m |= 1u << KF_PERSON_ACUTE_SPASM;
+    if (has(kb, f, "teen") || (f->age > 0 && f->age < kb->young_age))
+        m |= 1u << KF_PERSON_TEEN;
+    if (has(kb, f, "recent_surgery"))
+        m |= 1u << KF_PERSON_RECENT_SURGERY;
+    if (has(kb, f, "fall_or_blow") &&
+        (f->duration_days < 0 || f->duration_days <= kb->acute_days * 2))
+        m |= 1u << KF_PERSON_FRESH_INJURY;
+    return m;
+}
+
+typedef struct {
+    const kf_kb *kb;
+    kf_result   *r;
+    int          heat, cold;
+    bool         worse_heat, worse_cold;
+} ctx;
+
+static int plan_index(const kf_result *r, int tech)
+{
+    for (int i = 0; i < r->n_plan; i++)
+        if (r->plan[i].technique == tech)
+            return i;
+    return -1;
+}
+
+static void omit(kf_result *r, int tech, kf_person p, int instead)
+{
+    for (int i = 0; i < r->n_omitted; i++)
+        if (r->omitted[i].technique == tech)
+            return;
+    if (r->n_omitted < KF_OMIT_ROOM)
+        r->omitted[r->n_omitted++] = (kf_omit){ tech, p, instead };
+}
+
+/* The first person rule that rules `tech` out, or -1. */
+static int ruled_out(const kf_kb *kb, const kf_result *r, int tech)
+{
+    unsigned hit = kb->techniques[tech].not_for & r->person;
+    for (int p = 0; p < KF_PERSON_N; p++)
+        if (hit & (1u << p))
+            return p;
+    return -1;
+}
+
+/* Adds a step unless it is there already (then the sides merge), ruled out
+ * for this person (then its `instead`, once), or swapped for heat/cold. */
+static bool add(ctx *x, int tech, int cause, kf_side side)
+{
+    const kf_kb *kb = x->kb;
+    kf_result *r = x->r;
+    if (tech < 0 || r->n_plan >= KF_PLAN_ROOM - 1)
+        return false;
+    if ((x->worse_heat && tech == x->heat) || (x->worse_cold && tech == x->cold))
+        return false;
+    int at = plan_index(r, tech);
+    if (at >= 0) {
+        r->plan[at].side |= side;
+        return false;
+    }
+    int p = ruled_out(kb, r, tech);
+    if (p >= 0) {
+        int ins = kb->techniques[tech].instead;
+        if (ins >= 0 && ruled_out(kb, r, ins) >= 0)
+            ins = -1;
+        omit(r, tech, (kf_person)p, ins);
+        if (ins >= 0 && plan_index(r, ins) < 0) {
+            r->plan[r->n_plan++] = (kf_step){ ins, cause, side };
+            return true;
+        }
+        return false;
+    }
+    r->plan[r->n_plan++] = (kf_step){ tech, cause, side };
+    return true;
+}
+
+/* Whether a `when` technique applies: one of its findings was reported. */
+static bool when_ok(const kf_kb *kb, const kf_result *r, int tech)
+{
+    const kf_technique *t = &kb->techniques[tech];
+    if (!t->n_when)
+        return true;
+    for (int i = 0; i < t->n_when; i++)
+        if (kf_findings_has(&r->findings, t->when[i]))
+            return true;
+    return false;
+}
+
+/* A muscle tight right where it hurts: a local link to a reported place. */
+static bool local_muscle(const kf_kb *kb, const kf_result *r, int cause)
+{
+    const kf_cause *c = &kb->causes[cause];
+    if (c->kind != KF_CAUSE_MUSCLE)
+        return false;
+    for (int l = 0; l < c->n_links; l++) {
+        const kf_link *ln = &kb->links[c->links[l]];
+        if (ln->mech == KF_MECH_LOCAL && kf_findings_has(&r->findings, ln->finding))
+            return true;
+    }
+    return false;
+}
+
+static double score_of(const kf_result *r, int cause)
+{
+    for (int i = 0; i < r->n_causes; i++)
+        if (r->causes[i].cause == cause)
+            return r->causes[i].p;
+    return 0;
+}
+
+static bool usable(const kf_kb *kb, const kf_result *r, int tech, bool sore_ok)
+{
+    const kf_technique *t = &kb->techniques[tech];
+    if (t->kind == KF_TECH_DOCTOR)
+        return false;
+    if (t->sore_spot && !sore_ok)
+        return false;
+    return when_ok(kb, r, tech);
+}
+
+/* Up to `quota` of a cause's own techniques in the KB's order (most useful
+ * first), kinds in `kinds` (bit per kf_tech_kind; 0 = any); a `when`
+ * technique only when its finding was reported. */
+static int take(ctx *x, int cause, kf_side side, int quota, unsigned kinds, bool sore_ok)
+{
+    const kf_kb *kb = x->kb;
+    const kf_cause *c = &kb->causes[cause];
+    int took = 0;
+    for (int i = 0; i < c->n_treat && took < quota; i++) {
+        int t = c->treat[i];
+        const kf_technique *tq = &kb->techniques[t];
+        if (kinds && !(kinds & (1u << tq->kind)))
+            continue;
+        if (!usable(kb, x->r, t, sore_ok))
+            continue;
+        if (plan_index(x->r, t) >= 0) {
+            add(x, t, cause, side);       /* merges the side */
+            continue;
+        }
+        took += add(x, t, cause, side);
+    }
+    return took;
+}
+
+#define AIMED ((1u << KF_TECH_RELEASE) | (1u << KF_TECH_STRETCH))
+
+/* The muscle a habit keeps short that scores highest now, one that pulls
+ * from away from the sore spot before one that is tight right there. */
+static int kept_muscle(const kf_kb *kb, const kf_result *r, int habit)
+{
+    const kf_cause *h = &kb->causes[habit];
+    int best = -1;
+    double bp = -1;
+    for (int i = 0; i < h->n_keeps; i++) {
+        double p = score_of(r, h->keeps[i]) + (local_muscle(kb, r, h->keeps[i]) ? 0 : 1);
+        if (p > bp) {
+            bp = p;
+            best = h->keeps[i];
+        }
+    }
+    return best;
+}
+
+/* When the muscles a leading habit keeps short have been ruled out (their
+ * work brought only short relief), the therapist's next suspect: the likeliest
+ * muscle that pulls on or refers to the place that hurts from elsewhere, at
+ * least KF_PLAN_SUSPECT_MIN likely, that no check-in has ruled out.  -1 when
+ * none (or out of memory). */
+#define KF_PLAN_SUSPECT_MIN 0.05
+
+static bool ruled_out_by_relief(const kf_kb *kb, const kf_result *r, int cause)
+{
+    for (int i = 0; i < r->findings.n; i++) {
+        const kf_fact *x = &r->findings.v[i];
+        if (x->state != KF_ABSENT || kb->findings[x->finding].kind != KF_FIND_FOLLOWUP)
+            continue;
+        const kf_cause *c = &kb->causes[cause];
+        for (int l = 0; l < c->n_links; l++)
+            if (kb->links[c->links[l]].finding == x->finding)
+                return true;
+    }
+    return false;
+}
+
+static int next_suspect(const kf_kb *kb, const kf_result *r)
+{
+    bool tried = false;
+    for (int i = 0; i < r->findings.n && !tried; i++)
+        tried = r->findings.v[i].state == KF_ABSENT &&
+                kb->findings[r->findings.v[i].finding].kind == KF_FIND_FOLLOWUP;
+    if (!tried)
+        return -1;
+    double *post = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *post);
+    if (!post)
+        return -1;
+    bool approx;
+    if (kf_posterior(kb, &r->findings, post, &approx) != KF_OK) {
+        /* No suspect rather than one picked from a failed posterior. */
+        kf_free(post);
+        return -1;
+    }
+    int best = -1;
+    for (int c = 0; c < kb->n_causes; c++) {
+        if (kb->causes[c].kind != KF_CAUSE_MUSCLE || post[c] < KF_PLAN_SUSPECT_MIN ||
+            local_muscle(kb, r, c) || ruled_out_by_relief(kb, r, c))
+            continue;
+        bool reaches = false;
+        const kf_cause *cc = &kb->causes[c];
+        for (int l = 0; l < cc->n_links && !reaches; l++) {
+            const kf_link *ln = &kb->links[cc->links[l]];
+            reaches = (ln->mech == KF_MECH_PULLS || ln->mech == KF_MECH_REFERS) &&
+                      kb->findings[ln->finding].region >= 0 &&
+                      kf_findings_has(&r->findings, ln->finding);
+        }
+        if (reaches && (best < 0 || post[c] > post[best]))
+            best = c;
+    }
+    kf_free(post);
+    return best;
+}
+
+void kf_plan_build(const kf_kb *kb, kf_result *r)
+{
+    int see = kf_kb_technique(kb, "see_doctor");
+    r->person = kf_plan_person(kb, &r->findings);
+    r->n_omitted = 0;
+    r->n_first = 0;
+    ctx x = { .kb = kb, .r = r,
+              .heat = kf_kb_technique(kb, "heat_front"),
+              .cold = kf_kb_technique(kb, "cold_therapy") };
+    if (r->triage >= KF_TRIAGE_SOON) {
+        int mimic = -1;
+        if (r->n_flags)
+            mimic = kb->redflags[r->flags[0]].mimic;
+        if (see >= 0)
+            r->plan[r->n_plan++] = (kf_step){ see, mimic, KF_SIDE_NONE };
+        goto first;
+    }
+    int fh = kf_kb_finding(kb, "worse_after_heat"), fc = kf_kb_finding(kb, "worse_after_cold");
+    x.worse_heat = fh >= 0 && kf_findings_has(&r->findings, fh);
+    x.worse_cold = fc >= 0 && kf_findings_has(&r->findings, fc);
+
+    int lead_i = -1;
+    for (int i = 0; i < r->n_causes; i++)
+        if (kb->causes[r->causes[i].cause].kind != KF_CAUSE_MIMIC) {
+            lead_i = i;
+            break;
+        }
+    int lead = lead_i >= 0 ? r->causes[lead_i].cause : -1;
+    double lead_p = lead_i >= 0 ? r->causes[lead_i].p : 0;
+    kf_side lead_side = lead_i >= 0 ? r->causes[lead_i].side : KF_SIDE_NONE;
+
+    /* 1. What leads for this person. */
+    for (int t = 0; t < kb->n_techniques; t++)
+        if (kb->techniques[t].first_for & r->person)
+            add(&x, t, lead, KF_SIDE_NONE);
+    /* Heat/cold swapped after a bad experience. */
+    if (x.worse_heat)
+        add(&x, x.cold, lead, KF_SIDE_NONE);
+    if (x.worse_cold)
+        add(&x, x.heat, lead, KF_SIDE_NONE);
+
+    /* The muscle that leads among the muscles: work on the sore spot is for
+     * it (and for one close behind it) only when it is tight right there. */
+    int top_m = -1;
+    double top_mp = 0;
+    for (int i = 0; i < r->n_causes && top_m < 0; i++)
+        if (kb->causes[r->causes[i].cause].kind == KF_CAUSE_MUSCLE) {
+            top_m = r->causes[i].cause;
+            top_mp = r->causes[i].p;
+        }
+    bool sore_leads = top_m >= 0 && local_muscle(kb, r, top_m);
+
+    /* 2. The leading cause's own fix. */
+    if (lead >= 0) {
+        const kf_cause *c = &kb->causes[lead];
+        if (c->kind == KF_CAUSE_MUSCLE) {
+            take(&x, lead, lead_side, 2, AIMED, sore_leads);
+            int kb_by = r->causes[lead_i].kept_by;
+            if (kb_by >= 0)
+                take(&x, kb_by, lead_side, 1, 0, false);
+            take(&x, lead, lead_side, 1, 0, sore_leads);
+        } else {
+            /* The release aimed at the muscle it keeps short (the lat for the
+             * mouse), while that muscle is still likely; then the habit's own
+             * change (its first technique, a `when` one before the rest). */
+            int m = kept_muscle(kb, r, lead);
+            if (m >= 0 && score_of(r, m) >= 0.2 * lead_p && !local_muscle(kb, r, m))
+                take(&x, m, lead_side, 1, AIMED, false);
+            else if (m >= 0 && (m = next_suspect(kb, r)) >= 0)
+                take(&x, m, lead_side, 1, AIMED, false);
+            take(&x, lead, lead_side, 1, 0, false);
+            take(&x, lead, lead_side, 2, 0, sore_leads);
+        }
+    }
+    /* 3. The next causes: two steps each, the first of their own list. */
+    int used = 1;
+    for (int i = 0; i < r->n_causes && used < 3 && r->n_plan < KF_PLAN_STEPS; i++) {
+        const kf_ranked *rk = &r->causes[i];
+        if (rk->cause == lead)
+            continue;
+        const kf_cause *c = &kb->causes[rk->cause];
+        if (c->kind == KF_CAUSE_MIMIC || rk->p < 0.2 * lead_p)
+            continue;
+        bool sore_ok = local_muscle(kb, r, rk->cause) &&
+                       (rk->cause == top_m || rk->p >= KF_PLAN_SORE_NEAR * top_mp) &&
+                       sore_leads;
+        take(&x, rk->cause, rk->side, 2, 0, sore_ok);
+        used++;
+    }
+    if (r->n_plan > KF_PLAN_STEPS)
+        r->n_plan = KF_PLAN_STEPS;
+    if (r->triage == KF_TRIAGE_MENTION && see >= 0 && plan_index(r, see) < 0)
+        r->plan[r->n_plan++] = (kf_step){ see, -1, KF_SIDE_NONE };
+first:
+    /* The first steps: the plan's first three self-care steps (the triage
+     * line already says when to mention it to a doctor); the doctor step
+     * alone when the triage sends the person to one. */
+    for (int i = 0; i < r->n_plan && r->n_first < 3; i++)
+        if (r->triage >= KF_TRIAGE_SOON || kb->techniques[r->plan[i].technique].kind !=
+                                               KF_TECH_DOCTOR)
+            r->first[r->n_first++] = i;
+}
+
+void kf_plan_massage(const kf_kb *kb, kf_result *r)
+{
+    for (int i = 0; i < r->n_causes && r->n_massage < 6; i++) {
+        const kf_ranked *rk = &r->causes[i];
+        const kf_cause *c = &kb->causes[rk->cause];
+        if (c->kind == KF_CAUSE_MUSCLE) {
+            bool dup = false;
+            for (int k = 0; k < r->n_massage; k++)
+                dup |= r->massage[k] == rk->cause;
+            if (!dup) {
+                r->massage_side[r->n_massage] = rk->side;
+                r->massage[r->n_massage++] = rk->cause;
+            }
+        } else if (c->kind != KF_CAUSE_MIMIC && i < 3) {
+            for (int j = 0; j < c->n_keeps && j < 2 && r->n_massage < 6; j++) {
+                bool dup = false;
+                for (int k = 0; k < r->n_massage; k++)
+                    dup |= r->massage[k] == c->keeps[j];
+                if (!dup) {
+                    r->massage_side[r->n_massage] = rk->side;
+                    r->massage[r->n_massage++] = c->keeps[j];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/*
+ * plan.h — the self-care plan and the massage-therapist list of a result.
+ */
+#ifndef KF_PLAN_H
+#define KF_PLAN_H
+
+#include "engine.h"
+
+/* Room in kf_result.plan; kf_plan_build stays well below it. */
+#define KF_PLAN_ROOM 16
+
+/* Fills r->plan (room KF_PLAN_ROOM) from r->triage, r->causes and
+ * r->findings, for this person: r->person, r->omitted (steps left out and
+ * why) and r->first (the 1-3 first steps) too.  See plan.c for the order. */
+void kf_plan_build(const kf_kb *kb, kf_result *r);
+
+/* The person rules (KF_PERSON_* bits) that the findings make apply: thin
+ * bones (osteoporosis, or age >= kb->old_age), late pregnancy (weeks >=
+ * kb->late_pregnancy_weeks, or pregnant with the weeks not said), the first
+ * kb->acute_days of a sudden spasm, a teen (or age < kb->young_age), recent
+ * surgery, a fresh fall or blow. */
+unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f);
+
+/* Fills r->massage and r->massage_side (room 8) from r->causes. */
+void kf_plan_massage(const kf_kb *kb, kf_result *r);
+
+#endif

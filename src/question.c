@@ -1,0 +1,260 @@
+/*
+ * question.c — the next interview question: where it hurts, the red-flag
+ * screen, which of two readings was meant, then the yes/no question with
+ * the largest expected information gain.
+ */
+#include "question.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "engine.h"
+#include "triage.h"
+
+#define KF_MIN_GAIN 0.05      /* bits */
+#define KF_MAX_UNSURE 3
+/* Candidates: the findings linked to this many leading causes (fewer when
+ * many findings are present, since each gain costs one exact posterior). */
+#define KF_Q_TOP 8
+#define KF_Q_TOP_MANY 4
+#define KF_SCREEN_MAX 12     /* questions in the red-flag screen */
+
+static double hbin(double p)
+{
+    if (p <= 0 || p >= 1)
+        return 0;
+    return -(p * log2(p) + (1 - p) * log2(1 - p));
+}
+
+/* The measure: expected information gain, in bits, summed over the causes,
+ *   G(f) = sum_c [ H(c | E) - P(f|E) H(c | E, f) - P(!f|E) H(c | E, !f) ],
+ * each term the mutual information between the answer and whether cause c
+ * is present.  Why this one: the causes are not exclusive (a habit and the
+ * muscle it keeps tight are often both present), so there is no single
+ * "which cause" distribution whose entropy could be reduced; the sum of the
+ * per-cause informations is exact on the engine's marginals, is zero only
+ * when no answer can move any cause, and rewards questions that settle the
+ * leading causes (whose marginals are nearest one half).
+ * Everything comes from the exact posterior under E and under E + !f:
+ * P(!f | E) = P(E, !f) / P(E), and P(c, E, f) = P(c, E) - P(c, E, !f). */
+static kf_err gain_of(const kf_kb *kb, const kf_evidence_set *ev, const double *post,
+                      long double logpe, int fd, int *negbuf, double *pn, double *out)
+{
+    kf_evidence_set e2 = *ev;
+    int k = 0;
+    bool put = false;
+    for (int i = 0; i < ev->nn; i++) {
+        if (!put && ev->neg[i] > fd) {
+            negbuf[k++] = fd;
+            put = true;
+        }
+        negbuf[k++] = ev->neg[i];
+    }
+    if (!put)
+        negbuf[k++] = fd;
+    e2.neg = negbuf;
+    e2.nn = k;
+    long double lpn;
+    bool ap;
+    kf_err err = kf_posterior_ev(kb, &e2, pn, NULL, NULL, &ap, &lpn);
+    if (err)
+        return err;
+    double pneg = (double)expl(lpn - logpe);
+    pneg = pneg < 0 ? 0 : pneg > 1 ? 1 : pneg;
+    double ppos = 1 - pneg;
+    *out = 0;
+    if (ppos <= 1e-12 || pneg <= 1e-12)
+        return KF_OK;
+    double g = 0;
+    for (int c = 0; c < kb->n_causes; c++) {
+        double pp = (post[c] - pneg * pn[c]) / ppos;
+        pp = pp < 0 ? 0 : pp > 1 ? 1 : pp;
+        g += hbin(post[c]) - ppos * hbin(pp) - pneg * hbin(pn[c]);
+    }
+    *out = g < 0 ? 0 : g;
+    return KF_OK;
+}
+
+static bool has_fact(const kf_findings *f, int finding)
+{
+    return kf_findings_get(f, finding) != NULL;
+}
+
+/* The leader stands out: likely on its own, or well ahead of the next. */
+bool kf_leader_clear(const double *post, const int *order, int n)
+{
+    if (n < 1)
+        return false;
+    double p1 = post[order[0]], p2 = n > 1 ? post[order[1]] : 0;
+    return p1 >= 0.7 || (p1 >= 0.4 && p1 >= 1.5 * p2);
+}
+
+/* The best yes/no question; kind NONE when nothing is worth asking.  Ties
+ * go to the lower finding id. */
+kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *post,
+                        const int *order, kf_question *out)
+{
+    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
+    *out = q;
+    kf_evidence_set ev;
+    kf_err err = kf_evidence(kb, f, &ev);
+    if (err)
+        return err;
+    int nt = ev.np > 10 ? KF_Q_TOP_MANY : KF_Q_TOP;
+    if (nt > kb->n_causes)
+        nt = kb->n_causes;
+    double *pn = kf_calloc((size_t)kb->n_causes + 1, sizeof *pn);
+    double *base = kf_calloc((size_t)kb->n_causes + 1, sizeof *base);
+    int *negbuf = kf_malloc((size_t)(ev.nn + 2) * sizeof *negbuf);
+    bool *cand = kf_calloc((size_t)kb->n_findings + 1, sizeof *cand);
+    long double logpe = 0;
+    bool ap;
+    if (!pn || !base || !negbuf || !cand) {
+        err = KF_ENOMEM;
+        goto out;
+    }
+    /* log P(E) and the posterior it goes with (post is the caller's copy of
+     * the same numbers). */
+    err = kf_posterior_ev(kb, &ev, base, NULL, NULL, &ap, &logpe);
+    if (err)
+        goto out;
+    for (int i = 0; i < nt; i++) {
+        const kf_cause *c = &kb->causes[order[i]];
+        for (int l = 0; l < c->n_links; l++)
+            cand[kb->links[c->links[l]].finding] = true;
+        /* a habit's chain: the findings of the muscles it keeps tight */
+        for (int j = 0; j < c->n_keeps; j++) {
+            const kf_cause *m = &kb->causes[c->keeps[j]];
+            for (int l = 0; l < m->n_links; l++)
+                cand[kb->links[m->links[l]].finding] = true;
+        }
+    }
+    (void)post;
+    double best = KF_MIN_GAIN;   /* below this a question is not worth the person's time */
+    for (int fd = 0; fd < kb->n_findings; fd++) {
+        const kf_finding_def *d = &kb->findings[fd];
+        if (!cand[fd] || !d->question || d->kind == KF_FIND_REDFLAG ||
+            d->kind == KF_FIND_FOLLOWUP || has_fact(f, fd))
+            continue;
+        double g;
+        err = gain_of(kb, &ev, base, logpe, fd, negbuf, pn, &g);
+        if (err)
+            goto out;
+        if (g > best) {
+            best = g;
+            q.kind = KF_Q_FINDING;
+            q.finding = fd;
+            q.gain = g;
+        }
+    }
+    *out = q;
+out:
+    kf_evidence_free(&ev);
+    kf_free(pn);
+    kf_free(base);
+    kf_free(negbuf);
+    kf_free(cand);
+    return err;
+}
+
+kf_question kf_clarify_question(const kf_findings *f)
+{
+    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
+    for (int i = 0; i < f->n; i++) {
+        const kf_fact *x = &f->v[i];
+        if (x->state == KF_PRESENT && x->alt >= 0 && !has_fact(f, x->alt)) {
+            q.kind = KF_Q_CLARIFY;
+            q.finding = x->finding;
+            q.alt = x->alt;
+            return q;
+        }
+    }
+    return q;
+}
+
+static bool any_location(const kf_kb *kb, const kf_findings *f, bool answered)
+{
+    for (int i = 0; i < f->n; i++)
+        if (kb->findings[f->v[i].finding].kind == KF_FIND_LOCATION &&
+            (answered || f->v[i].state == KF_PRESENT))
+            return true;
+    return false;
+}
+
+kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int max_q,
+                        kf_question *out)
+{
+    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
+    *out = q;
+    if (asked >= max_q || kf_triage_level(kb, f) >= KF_TRIAGE_SOON)
+        return KF_OK;
+    if (!any_location(kb, f, false) && !any_location(kb, f, true)) {
+        out->kind = KF_Q_WHERE;
+        return KF_OK;
+    }
+    /* The red-flag screen: asked once, early, about what was said (the
+     * person's own words, without the answers); done when any of its
+     * findings has an answer. */
+    int *screen = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *screen);
+    kf_findings said;
+    kf_findings_init(&said);
+    if (!screen)
+        return KF_ENOMEM;
+    said.age = f->age;
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].origin != KF_FROM_ANSWER)
+            kf_findings_add(&said, &f->v[i]);
+    kf_triage_derive(kb, &said);
+    int ns = kf_triage_screen(kb, &said, screen, KF_SCREEN_MAX);
+    kf_findings_free(&said);
+    bool done = false;
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].origin == KF_FROM_ANSWER)
+            for (int k = 0; k < ns; k++)
+                done |= screen[k] == f->v[i].finding;
+    int keep = 0;
+    for (int k = 0; k < ns; k++)
+        if (!has_fact(f, screen[k]))
+            screen[keep++] = screen[k];
+    ns = keep;
+    if (ns && !done) {
+        out->kind = KF_Q_SCREEN;
+        out->screen = screen;
+        out->n_screen = ns;
+        return KF_OK;
+    }
+    kf_free(screen);
+    *out = kf_clarify_question(f);
+    if (out->kind != KF_Q_NONE)
+        return KF_OK;
+    /* Three "not sure" answers: the person cannot tell us more this way;
+     * show the best guess rather than keep asking. */
+    int unsure = 0;
+    for (int i = 0; i < f->n; i++)
+        unsure += f->v[i].origin == KF_FROM_ANSWER && f->v[i].state == KF_UNSURE &&
+                  kb->findings[f->v[i].finding].kind != KF_FIND_REDFLAG &&
+                  kb->findings[f->v[i].finding].kind != KF_FIND_LOCATION;
+    if (unsure >= KF_MAX_UNSURE)
+        return KF_OK;
+    double *post;
+    int *order;
+    bool approx;
+    kf_err err = kf_posterior_order(kb, f, &post, &order, &approx);
+    if (err)
+        return err;
+    if (!kf_leader_clear(post, order, kb->n_causes))
+        err = kf_best_question(kb, f, post, order, out);
+    kf_free(post);
+    kf_free(order);
+    return err;
+}
+
+void kf_question_free(kf_question *q)
+{
+    if (!q)
+        return;
+    kf_free(q->screen);
+    q->screen = NULL;
+    q->n_screen = 0;
+}
+
