@@ -18,6 +18,7 @@ typedef struct {
     const char *web_dir;    /* --web DIR, $KNOTFINDER_WEB, or found beside the binary */
     const char *db_path;    /* --db PATH or NULL for the default */
     bool        json;       /* --json */
+    bool        no_save;    /* --no-save: keep no consultation in the journal */
     const char *argv0;
 } kf_cli;
 
@@ -35,6 +36,7 @@ int kf_cmd_do(kf_cli *c, int argc, char **argv);
 int kf_cmd_plan(kf_cli *c, int argc, char **argv);
 int kf_cmd_history(kf_cli *c, int argc, char **argv);
 int kf_cmd_export(kf_cli *c, int argc, char **argv);
+int kf_cmd_forget(kf_cli *c, int argc, char **argv);
 int kf_cmd_learn(kf_cli *c, int argc, char **argv);
 
 #endif

@@ -46,6 +46,8 @@ int kf_cmd_ask(kf_cli *c, int argc, char **argv)
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         if (!strcmp(argv[i], "--json"))
             json = true;
+        else if (!strcmp(argv[i], "--no-save"))
+            c->no_save = true;
         else if (!strcmp(argv[i], "--full"))
             full = true;
         else if (!strcmp(argv[i], "--width") && i + 1 < argc)
@@ -55,7 +57,7 @@ int kf_cmd_ask(kf_cli *c, int argc, char **argv)
             break;
         } else {
             fprintf(stderr, "knotfinder ask: unknown option %s\n"
-                    "usage: knotfinder ask [--json] [--full] [--width N] \"your words\" (or - for stdin)\n",
+                    "usage: knotfinder ask [--json] [--full] [--no-save] [--width N] \"your words\" (or - for stdin)\n",
                     argv[i]);
             return KF_EXIT_USAGE;
         }
@@ -120,7 +122,7 @@ int kf_cmd_ask(kf_cli *c, int argc, char **argv)
     fflush(stdout);
     kf_buf serr;
     kf_buf_init(&serr);
-    if (kf_journal_save_consultation(c->db_path, kb, text, r, &serr) != KF_OK)
+    if (!c->no_save && kf_journal_save_consultation(c->db_path, kb, text, r, &serr) != KF_OK)
         fprintf(stderr, "knotfinder: the consultation was shown but not saved to the journal: %s\n",
                 serr.len ? serr.s : "unknown error");
     kf_buf_free(&serr);

@@ -891,7 +891,7 @@ int kf_cmd_history(kf_cli *c, int argc, char **argv)
             kf_buf_printf(&out, "\nLatest check-ins (%d in all):\n", l.n);
         for (int k = from; k < l.n; k++) {
             const kf_checkin *x = &l.v[k];
-            kf_buf_printf(&out, "  %.16s  pain %2d", x->at, x->pain);
+            kf_buf_printf(&out, "  #%-4lld %.16s  pain %2d", x->id, x->at, x->pain);
             if (x->region)
                 kf_buf_printf(&out, "  %s%s%s", x->region, x->side ? ":" : "",
                               kf_side_name(x->side));
@@ -903,6 +903,28 @@ int kf_cmd_history(kf_cli *c, int argc, char **argv)
                 kf_buf_printf(&out, "  worse after %s", x->worse_after);
             kf_buf_puts(&out, "\n");
         }
+        /* The consultations kept, so that their ids can be given to
+         * knotfinder forget. */
+        kf_consultation_list co;
+        if (kf_store_list_consultations(s, 5, &co, NULL) == KF_OK && co.n) {
+            kf_buf_printf(&out, "\nConsultations kept (the latest %d; knotfinder forget "
+                          "consultation:ID deletes one):\n", co.n);
+            for (int k = 0; k < co.n; k++) {
+                const char *t = co.v[k].text && *co.v[k].text ? co.v[k].text
+                                                               : "(the body map only)";
+                int n = 0, cut = 0;
+                /* At most 48 characters of the words, not cutting one in two. */
+                for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+                    if ((*p & 0xC0) != 0x80 && ++n > 48) {
+                        cut = (int)(p - (const unsigned char *)t);
+                        break;
+                    }
+                kf_buf_printf(&out, "  #%-4lld %.16s  \"%.*s%s\"\n", co.v[k].id,
+                              co.v[k].at, cut ? cut : (int)strlen(t), t,
+                              cut ? "..." : "");
+            }
+        }
+        kf_consultation_list_free(&co);
         fwrite(out.s ? out.s : "", 1, out.len, stdout);
     }
 out:
@@ -915,12 +937,141 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* forget */
+
+static const char forget_usage[] =
+"usage: knotfinder [--db PATH] forget consultation:ID | checkin:ID | --all [--yes]\n"
+"Deletes for good one consultation or one check-in, or with --all everything\n"
+"in the journal (on a terminal it asks first; --yes does not ask).  The ids\n"
+"are the #N that knotfinder history shows (and \"id\" in export --json).\n";
+
+/* Parses "consultation:7", "checkin:12" (also "check-in:12") or the two
+ * words "consultation 7"; returns false when it is neither. */
+static bool forget_target(const char *kind, const char *num, kf_forget_what *what,
+                          long long *id)
+{
+    char k[32];
+    const char *colon = strchr(kind, ':');
+    size_t n = colon ? (size_t)(colon - kind) : strlen(kind);
+    if (n >= sizeof k)
+        return false;
+    memcpy(k, kind, n);
+    k[n] = '\0';
+    if (colon)
+        num = colon + 1;
+    if (!num)
+        return false;
+    if (!strcasecmp(k, "consultation"))
+        *what = KF_FORGET_CONSULTATION;
+    else if (!strcasecmp(k, "checkin") || !strcasecmp(k, "check-in"))
+        *what = KF_FORGET_CHECKIN;
+    else
+        return false;
+    if (*num == '#')
+        num++;
+    char *end;
+    errno = 0;
+    long long v = strtoll(num, &end, 10);
+    if (errno || end == num || *end || v <= 0)
+        return false;
+    *id = v;
+    return true;
+}
+
+int kf_cmd_forget(kf_cli *c, int argc, char **argv)
+{
+    bool all = false, yes = false;
+    const char *args[2] = { NULL, NULL };
+    int nargs = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--all"))
+            all = true;
+        else if (!strcmp(argv[i], "--yes") || !strcmp(argv[i], "-y"))
+            yes = true;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(forget_usage, stdout);
+            return KF_EXIT_OK;
+        } else if (argv[i][0] != '-' && nargs < 2)
+            args[nargs++] = argv[i];
+        else {
+            fprintf(stderr, "knotfinder forget: unknown argument '%s'\n", argv[i]);
+            fputs(forget_usage, stderr);
+            return KF_EXIT_USAGE;
+        }
+    }
+    kf_forget_what what = KF_FORGET_ALL;
+    long long id = 0;
+    if (all ? nargs != 0
+            : !(nargs >= 1 && forget_target(args[0], args[1], &what, &id) &&
+                (nargs == 1 || !strchr(args[0], ':')))) {
+        if (nargs || !all)
+            fprintf(stderr, "knotfinder forget: %s\n", nargs
+                    ? "say what to forget as consultation:ID or checkin:ID (ids "
+                      "from knotfinder history), or --all"
+                    : "say what to forget: consultation:ID, checkin:ID or --all");
+        fputs(forget_usage, stderr);
+        return KF_EXIT_USAGE;
+    }
+    if (all && !yes) {
+        if (!isatty(0)) {
+            fprintf(stderr, "knotfinder forget: --all deletes every consultation "
+                    "and check-in for good; add --yes to do it without a "
+                    "terminal to ask on\n");
+            return KF_EXIT_USAGE;
+        }
+        fprintf(stderr, "Delete every consultation and check-in in the journal, "
+                "for good? Type yes: ");
+        char line[32] = "";
+        if (!fgets(line, sizeof line, stdin) || strncasecmp(line, "yes", 3) != 0) {
+            fprintf(stderr, "Nothing was deleted.\n");
+            return KF_EXIT_OK;
+        }
+    }
+    int rc = KF_EXIT_OK;
+    kf_store *s = open_store(c, "forget", &rc);
+    if (!s)
+        return rc;
+    kf_buf err;
+    kf_buf_init(&err);
+    int nc = 0, nk = 0;
+    kf_err e = kf_store_forget(s, what, id, &nc, &nk, &err);
+    if (e != KF_OK)
+        rc = fail("forget", e, &err);
+    else if (c->json)
+        printf("{\"deleted\": {\"consultations\": %d, \"checkins\": %d}}\n", nc, nk);
+    else if (all)
+        printf("Deleted everything: %d consultation%s and %d check-in%s.\n", nc,
+               nc == 1 ? "" : "s", nk, nk == 1 ? "" : "s");
+    else
+        printf("Deleted %s #%lld.\n", what == KF_FORGET_CHECKIN ? "check-in"
+               : "consultation", id);
+    kf_buf_free(&err);
+    kf_store_close(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
 /* export */
 
 static const char export_usage[] =
 "usage: knotfinder [--db PATH] export --csv|--json [-o FILE]\n"
 "Everything stored, back to you: JSON is one object with the arrays\n"
 "\"consultations\" and \"checkins\"; CSV has one row per record, its type first.\n";
+
+/* The result of a stored consultation, worked out again (kf_export_result_fn). */
+static json_t *export_result(const kf_consultation *c, void *ctx)
+{
+    const kf_kb *kb = ctx;
+    kf_result *r = NULL;
+    kf_buf why;
+    kf_buf_init(&why);
+    json_t *j = NULL;
+    if (kf_journal_consultation_result(kb, c, &r, &why) == KF_OK)
+        j = kf_result_json(kb, r, c->text);
+    kf_result_free(r);
+    kf_buf_free(&why);
+    return j;
+}
 
 int kf_cmd_export(kf_cli *c, int argc, char **argv)
 {
@@ -959,7 +1110,15 @@ int kf_cmd_export(kf_cli *c, int argc, char **argv)
     kf_buf out, err;
     kf_buf_init(&out);
     kf_buf_init(&err);
-    kf_err e = kf_store_export(s, (kf_export_fmt)fmt, &out, &err);
+    /* Results are not stored; the KB works them out again.  Without a KB
+     * the export still gives back everything that is stored. */
+    kf_kb *kb = kf_cli_load_kb(c);
+    if (!kb)
+        fprintf(stderr, "knotfinder export: the knowledge base did not load, so "
+                "the export has no \"result\" of each consultation (everything "
+                "stored is there)\n");
+    kf_err e = kf_store_export(s, (kf_export_fmt)fmt, kb ? export_result : NULL,
+                               kb, &out, &err);
     if (e != KF_OK)
         rc = fail("export", e, &err);
     else if (file) {
@@ -978,5 +1137,6 @@ int kf_cmd_export(kf_cli *c, int argc, char **argv)
     kf_buf_free(&out);
     kf_buf_free(&err);
     kf_store_close(s);
+    kf_kb_free(kb);
     return rc;
 }

@@ -17,6 +17,7 @@
 
 #include <microhttpd.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,6 +33,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -60,7 +62,18 @@ struct kf_http {
     size_t             web_root_len;
     int                port;
     int                body_deadline_s;  /* a POST body must be in by then */
+    bool               save;        /* consultations are kept in the journal */
+    kf_http_gate_cfg   gate;        /* who may ask (kf_http_gate) */
+    char               bind[256];   /* the --bind address, for the gate */
+    char               token[33];   /* the journal's token, or "" */
     char               url[INET6_ADDRSTRLEN + 32];
+    /* The header deadline (see conn_watch). */
+    pthread_mutex_t    watch_mu;
+    pthread_cond_t     watch_cv;
+    pthread_t          watchdog;
+    bool               watch_started, watch_stop;
+    struct conn_watch *watching;    /* connections, a doubly linked list */
+    int                header_deadline_s;
 };
 
 /* ---- the API handlers ------------------------------------------------- */
@@ -127,17 +140,30 @@ static void reply_written(kf_http_reply *rep, char *body, size_t len, const char
     rep->status = MHD_HTTP_OK;
 }
 
-/* The input both POST endpoints share: {"text", "findings", "dominant_hand"}.
- * On success fills `f` and `*text` (borrowed from the body, may be NULL);
- * otherwise sets the error reply and returns false. */
+/* The input both POST endpoints share: {"text", "findings", "dominant_hand",
+ * "save"}.  On success fills `f` and `*text` (borrowed from the body, may be
+ * NULL), and clears *save when the body says "save": false; otherwise sets
+ * the error reply and returns false. */
 static bool read_input(const kf_http_req *q, kf_http_reply *rep,
-                       kf_findings *f, const char **text)
+                       kf_findings *f, const char **text, bool *save)
 {
     *text = NULL;
     if (!json_is_object(q->body)) {
         kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
                       "the body must be a JSON object");
         return false;
+    }
+    /* "save": false keeps this consultation out of the journal. */
+    json_t *sv = json_object_get(q->body, "save");
+    if (sv && !json_is_null(sv)) {
+        if (!json_is_boolean(sv)) {
+            kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
+                          "\"save\" must be true or false");
+            return false;
+        }
+        if (json_is_false(sv))
+            *save = false;
+        json_object_del(q->body, "save");
     }
     kf_buf err;
     kf_buf_init(&err);
@@ -171,11 +197,15 @@ static bool read_input(const kf_http_req *q, kf_http_reply *rep,
     return rep->status < 400;
 }
 
-/* Every consultation is saved to the journal (docs/JOURNAL.md) unless
- * KNOTFINDER_NO_SAVE is set; a failure to save is logged, and the person
- * still gets the answer. */
-static void save_result(const kf_http_req *q, const char *text, const kf_result *r)
+/* A consultation is saved to the journal (docs/JOURNAL.md) when the request
+ * may save (kf_http_req.may_save: no --no-save, no "save": false, the token
+ * when one is needed); a failure to save is logged, and the person still
+ * gets the answer. */
+static void save_result(const kf_http_req *q, bool save, const char *text,
+                        const kf_result *r)
 {
+    if (!save)
+        return;
     kf_buf err;
     kf_buf_init(&err);
     if (kf_journal_http_save(q, text, r, &err) != KF_OK)
@@ -190,7 +220,8 @@ static void h_consult(const kf_http_req *q, kf_http_reply *rep)
     kf_findings f;
     kf_findings_init(&f);
     const char *text;
-    if (read_input(q, rep, &f, &text)) {
+    bool save = q->may_save;
+    if (read_input(q, rep, &f, &text, &save)) {
         kf_result *r = kf_consult(q->kb, &f);
         if (r) {
             size_t len = 0;
@@ -198,7 +229,7 @@ static void h_consult(const kf_http_req *q, kf_http_reply *rep)
             char *body = kf_result_dump(q->kb, r, text, KF_JO_COMPACT | KF_JO_EOL,
                                         &len, &why);
             reply_written(rep, body, len, why);
-            save_result(q, text, r);
+            save_result(q, save, text, r);
         } else
             oom(rep);
         kf_result_free(r);
@@ -234,7 +265,8 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
     const char *text;
     kf_result *r = NULL;
     kf_question qn = { .kind = KF_Q_NONE };
-    if (!read_input(q, rep, &f, &text))
+    bool save = q->may_save;
+    if (!read_input(q, rep, &f, &text, &save))
         goto out;
     r = kf_consult(q->kb, &f);
     if (!r) {
@@ -252,7 +284,7 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
         asked++;
     } else {
         result = kf_result_json(q->kb, r, text);
-        save_result(q, text, r);
+        save_result(q, save, text, r);
     }
     json_t *found = kf_findings_json(q->kb, &f);
     if (!question || !result || !found) {
@@ -347,6 +379,10 @@ static const kf_http_route routes[] = {
     { "POST", "/api/v1/journal/checkins", kf_journal_h_checkin, false },
     { "GET",  "/api/v1/journal/plan",     kf_journal_h_plan, false },
     { "GET",  "/api/v1/journal/history",  kf_journal_h_history, false },
+    { "GET",  "/api/v1/journal/about",    kf_journal_h_about, false },
+    { "DELETE", "/api/v1/journal",        kf_journal_h_forget_all, false },
+    { "DELETE", "/api/v1/journal/consultations/{}", kf_journal_h_forget_consultation, false },
+    { "DELETE", "/api/v1/journal/checkins/{}",      kf_journal_h_forget_checkin, false },
 };
 
 /* Does `url` match the route path `pat`?  A trailing "/{}" matches one
@@ -541,8 +577,8 @@ static void http_date(time_t t, char *out, size_t outsz)
 
 /* Resolves `path` and opens it when it is a regular file inside the web
  * folder; a folder means its index.html.  Returns the descriptor or -1. */
-static int open_inside(const kf_http *s, const char *path, struct stat *st,
-                       char *real)
+static int open_inside(const char *web_root, size_t web_root_len,
+                       const char *path, struct stat *st, char *real)
 {
     char full[PATH_MAX];
     if ((size_t)snprintf(full, sizeof full, "%s", path) >= sizeof full)
@@ -550,8 +586,8 @@ static int open_inside(const kf_http *s, const char *path, struct stat *st,
     for (int round = 0; round < 2; round++) {
         if (!realpath(full, real))
             return -1;
-        if (strncmp(real, s->web_root, s->web_root_len) != 0 ||
-            (real[s->web_root_len] != '/' && real[s->web_root_len] != '\0'))
+        if (strncmp(real, web_root, web_root_len) != 0 ||
+            (real[web_root_len] != '/' && real[web_root_len] != '\0'))
             return -1;                            /* escaped the web folder */
         /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
         int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
@@ -569,6 +605,26 @@ static int open_inside(const kf_http *s, const char *path, struct stat *st,
             return -1;
     }
     return -1;
+}
+
+/* Opens the file a static request names, when it is a regular file inside
+ * the web folder (a folder means its index.html); -1 otherwise. */
+static int static_open(const char *web_root, size_t web_root_len,
+                       const char *url, struct stat *st, char *real)
+{
+    /* Refuse what could climb out or expose hidden files: any segment
+     * starting with a dot (".", "..", ".git"), backslashes, and anything
+     * that is not a plain absolute path. */
+    bool bad = url[0] != '/' || strchr(url, '\\') != NULL;
+    for (const char *p = url; !bad && (p = strchr(p, '/')) != NULL; p++)
+        if (p[1] == '.')
+            bad = true;
+    char path[PATH_MAX];
+    if (bad || (size_t)snprintf(path, sizeof path, "%s%s", web_root,
+                                strcmp(url, "/") == 0 ? "/index.html" : url)
+               >= sizeof path)
+        return -1;
+    return open_inside(web_root, web_root_len, path, st, real);
 }
 
 /* Does this Accept-Encoding take gzip?  A "gzip" or "*" token counts
@@ -625,7 +681,7 @@ static int open_gzip_twin(const kf_http *s, const char *real,
     char gz[PATH_MAX], greal[PATH_MAX];
     if ((size_t)snprintf(gz, sizeof gz, "%s.gz", real) >= sizeof gz)
         return -1;
-    int fd = open_inside(s, gz, gst, greal);
+    int fd = open_inside(s->web_root, s->web_root_len, gz, gst, greal);
     if (fd < 0)
         return -1;
     if (strcmp(greal, gz) != 0 || gst->st_mtime < orig->st_mtime) {
@@ -635,26 +691,21 @@ static int open_gzip_twin(const kf_http *s, const char *real,
     return fd;
 }
 
+int kf_http__static_open(const char *web_root, const char *url, char real[PATH_MAX])
+{
+    struct stat st;
+    return static_open(web_root, strlen(web_root), url, &st, real);
+}
+
 static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
                                     const char *url)
 {
     if (!s->web_root)
         return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
                           "no web folder is being served", NULL);
-    /* Refuse what could climb out or expose hidden files: any segment
-     * starting with a dot (".", "..", ".git"), backslashes, and anything
-     * that is not a plain absolute path. */
-    bool bad = url[0] != '/' || strchr(url, '\\') != NULL;
-    for (const char *p = url; !bad && (p = strchr(p, '/')) != NULL; p++)
-        if (p[1] == '.')
-            bad = true;
-    char path[PATH_MAX], real[PATH_MAX];
+    char real[PATH_MAX];
     struct stat st;
-    int fd = -1;
-    if (!bad && (size_t)snprintf(path, sizeof path, "%s%s", s->web_root,
-                                 strcmp(url, "/") == 0 ? "/index.html" : url)
-                < sizeof path)
-        fd = open_inside(s, path, &st, real);
+    int fd = static_open(s->web_root, s->web_root_len, url, &st, real);
     if (fd < 0)
         return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
                           "no such file", NULL);
@@ -859,6 +910,234 @@ static void cache_put(http_cache *c, const kf_http_route *rt, const char *key,
     kf_free(old);
 }
 
+/* ---- the gate --------------------------------------------------------- */
+
+/* Does `name` (a host name or address, no port) name this server? */
+static bool host_name_ok(const kf_http_gate_cfg *g, const char *name, size_t n)
+{
+    static const char *const loop[] = { "127.0.0.1", "localhost", "[::1]" };
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < KF_ARRAY_LEN(loop); i++)
+        if (strlen(loop[i]) == n && strncasecmp(name, loop[i], n) == 0)
+            return true;
+    if (g->bind && *g->bind) {
+        size_t b = strlen(g->bind);
+        bool v6 = strchr(g->bind, ':') != NULL;
+        if (!v6 && b == n && strncasecmp(name, g->bind, n) == 0)
+            return true;
+        if (v6 && n == b + 2 && name[0] == '[' && name[n - 1] == ']' &&
+            strncasecmp(name + 1, g->bind, b) == 0)
+            return true;
+    }
+    if (g->any_host) {
+        /* Any name, as long as it is one: letters, digits, '.', '-', or
+         * a bracketed IPv6 address. */
+        bool br = name[0] == '[';
+        if (br && name[n - 1] != ']')
+            return false;
+        for (size_t i = br; i < n - br; i++) {
+            unsigned char c = (unsigned char)name[i];
+            if (!(isalnum(c) || c == '.' || c == '-' || (br && c == ':')))
+                return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+bool kf_http_host_ok(const kf_http_gate_cfg *g, const char *host)
+{
+    if (!host)
+        return false;
+    size_t len = strlen(host);
+    const char *colon;
+    if (host[0] == '[') {
+        const char *end = strchr(host, ']');
+        if (!end)
+            return false;
+        colon = end[1] == ':' ? end + 1 : end[1] == '\0' ? NULL : host - 1;
+        if (colon == host - 1)
+            return false;                    /* "[::1]x" */
+    } else {
+        colon = strchr(host, ':');
+        if (colon && strchr(colon + 1, ':'))
+            return false;                    /* a bare IPv6 address */
+    }
+    size_t name_len = colon ? (size_t)(colon - host) : len;
+    int port = 80;
+    if (colon) {
+        const char *p = colon + 1;
+        size_t nd = strspn(p, "0123456789");
+        if (nd == 0 || nd > 5 || p[nd] != '\0')
+            return false;
+        port = atoi(p);
+    }
+    return port == g->port && host_name_ok(g, host, name_len);
+}
+
+/* Compares two strings in time that depends only on their lengths. */
+static bool same_secret(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    unsigned char d = n != m;
+    for (size_t i = 0; i < n && i < m; i++)
+        d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+int kf_http_gate(const kf_http_gate_cfg *g, const kf_http_gate_req *r,
+                 const char **code, char *why, size_t whysz)
+{
+    const char *url = r->url ? r->url : "";
+    if (r->host && !kf_http_host_ok(g, r->host)) {
+        *code = "wrong_host";
+        snprintf(why, whysz, "this server answers only requests addressed to it "
+                 "(http://127.0.0.1:%d/ or http://localhost:%d/%s%s), not to "
+                 "'%.100s': a web page that points another name at this "
+                 "computer is refused", g->port, g->port,
+                 g->bind && *g->bind && !g->any_host ? ", or " : "",
+                 g->bind && *g->bind && !g->any_host ? g->bind : "", r->host);
+        return 421;
+    }
+    bool api = strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0;
+    if (!api)
+        return 0;
+    if (r->fetch_site && strcmp(r->fetch_site, "same-origin") != 0 &&
+        strcmp(r->fetch_site, "none") != 0) {
+        *code = "cross_site";
+        snprintf(why, whysz, "a request from another site (Sec-Fetch-Site: "
+                 "%.40s) is refused: only knotfinder's own page may use its API",
+                 r->fetch_site);
+        return 403;
+    }
+    if (r->origin) {
+        bool ok = strncmp(r->origin, "http://", 7) == 0 &&
+                  !strchr(r->origin + 7, '/') &&
+                  kf_http_host_ok(g, r->origin + 7);
+        if (!ok) {
+            *code = "cross_site";
+            snprintf(why, whysz, "a request from the page at %.100s is refused: "
+                     "only knotfinder's own page may use its API", r->origin);
+            return 403;
+        }
+    }
+    if (g->token && *g->token && strncmp(url, "/api/v1/journal", 15) == 0 &&
+        (url[15] == '\0' || url[15] == '/' || url[15] == '.') &&
+        !(r->token && same_secret(r->token, g->token))) {
+        *code = "token_required";
+        snprintf(why, whysz, "%s: the journal needs the token this server "
+                 "printed when it started (open the address it printed, with "
+                 "its #token=...)", r->token ? "wrong token" : "no token");
+        return 401;
+    }
+    return 0;
+}
+
+/* Fills the gate's view of a request from its headers. */
+static kf_http_gate_req gate_req(struct MHD_Connection *conn, const char *method,
+                                 const char *url)
+{
+    return (kf_http_gate_req){
+        .method = method, .url = url,
+        .host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
+        .origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN),
+        .fetch_site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site"),
+        .token = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Knotfinder-Token"),
+    };
+}
+
+/* ---- the header deadline ---------------------------------------------- */
+
+/* libmicrohttpd's connection timeout counts idle time, and a byte now and
+ * then is not idle: a client that trickles its headers a byte a second
+ * would hold its connection (and with enough of them, every connection the
+ * cap allows) for ever.  So each connection is watched from the moment it
+ * opens, and from the end of each answer on a kept-alive one: when the
+ * next request's headers are not all in by header_deadline_s, a watchdog
+ * thread shuts its socket down and libmicrohttpd closes it.  (Bodies have
+ * their own deadline, in on_request.)  The list is only touched under
+ * watch_mu, and libmicrohttpd tells us (MHD_CONNECTION_NOTIFY_CLOSED) before
+ * it closes a socket, so the watchdog never shuts down a descriptor that
+ * has been reused. */
+typedef struct conn_watch {
+    struct conn_watch *prev, *next;
+    int                fd;
+    bool               in_request;  /* the headers are in; an answer is due */
+    struct timespec    since;       /* when it began waiting for headers */
+} conn_watch;
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    kf_http *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn_watch *w = ci ? kf_calloc(1, sizeof *w) : NULL;
+        if (!w)
+            return;                     /* unwatched: only the idle timeout */
+        w->fd = ci->connect_fd;
+        clock_gettime(CLOCK_MONOTONIC, &w->since);
+        pthread_mutex_lock(&s->watch_mu);
+        w->next = s->watching;
+        if (w->next)
+            w->next->prev = w;
+        s->watching = w;
+        pthread_mutex_unlock(&s->watch_mu);
+        *socket_context = w;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        conn_watch *w = *socket_context;
+        if (!w)
+            return;
+        pthread_mutex_lock(&s->watch_mu);
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            s->watching = w->next;
+        if (w->next)
+            w->next->prev = w->prev;
+        pthread_mutex_unlock(&s->watch_mu);
+        kf_free(w);
+        *socket_context = NULL;
+    }
+}
+
+/* Marks the connection's request as begun (headers in) or done. */
+static void watch_mark(kf_http *s, struct MHD_Connection *conn, bool in_request)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_watch *w = ci ? ci->socket_context : NULL;
+    if (!w)
+        return;
+    pthread_mutex_lock(&s->watch_mu);
+    w->in_request = in_request;
+    clock_gettime(CLOCK_MONOTONIC, &w->since);
+    pthread_mutex_unlock(&s->watch_mu);
+}
+
+static void *watchdog(void *arg)
+{
+    kf_http *s = arg;
+    pthread_mutex_lock(&s->watch_mu);
+    while (!s->watch_stop) {
+        struct timespec now, until;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        for (conn_watch *w = s->watching; w; w = w->next)
+            if (!w->in_request && now.tv_sec - w->since.tv_sec >= s->header_deadline_s) {
+                shutdown(w->fd, SHUT_RDWR);
+                w->in_request = true;       /* once is enough */
+            }
+        until = now;
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&s->watch_cv, &s->watch_mu, &until);
+    }
+    pthread_mutex_unlock(&s->watch_mu);
+    return NULL;
+}
+
 /* ---- the request cycle ------------------------------------------------ */
 
 /* Per-request state, kept in MHD's con_cls between calls. */
@@ -868,12 +1147,14 @@ typedef struct {
     bool   too_big;       /* the body went over KF_HTTP_BODY_MAX */
     bool   answered;      /* a response has been queued */
     bool   want_body;     /* a POST route: the body is kept */
+    bool   token_ok;      /* the token was given, or none is needed */
     struct timespec start; /* when the headers were in */
 } req_state;
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    watch_mark(cls, conn, false);       /* the next request's headers are due */
     req_state *r = *con_cls;
     if (r) {
         kf_buf_free(&r->body);
@@ -924,10 +1205,12 @@ static bool is_json_type(const char *ct)
 static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
                                    const kf_http_route *rt, const char *url,
                                    const char *method, const char *param,
-                                   json_t *body, const char *raw, size_t rawlen)
+                                   json_t *body, const char *raw, size_t rawlen,
+                                   bool r_token_ok)
 {
     kf_http_req req = { .kb = s->kb, .cli = s->cli, .method = method,
-                        .path = url, .param = param, .body = body };
+                        .path = url, .param = param, .body = body,
+                        .may_save = s->save && r_token_ok };
     kf_http_reply rep = { .status = MHD_HTTP_OK };
     kf_buf_init(&rep.message);
     rt->fn(&req, &rep);
@@ -986,7 +1269,7 @@ static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
         return send_error(conn, MHD_HTTP_BAD_REQUEST, "bad_json", msg, NULL);
     }
     enum MHD_Result ret = run_handler(s, conn, rt, url, method, param, body,
-                                      raw, r->body.len);
+                                      raw, r->body.len, r->token_ok);
     json_decref(body);
     return ret;
 }
@@ -1019,7 +1302,8 @@ static enum MHD_Result dispatch(kf_http *s, struct MHD_Connection *conn,
         return send_error(conn, status, "not_found", msg, NULL);
     }
     if (strcmp(rt->method, "POST") != 0)
-        return run_handler(s, conn, rt, url, method, param, NULL, NULL, 0);
+        return run_handler(s, conn, rt, url, method, param, NULL, NULL, 0,
+                           r->token_ok);
     if (r->too_big) {
         snprintf(msg, sizeof msg, "the body is over the limit of %d bytes",
                  KF_HTTP_BODY_MAX);
@@ -1084,7 +1368,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             return MHD_NO;
         *con_cls = r;
         clock_gettime(CLOCK_MONOTONIC, &r->start);
+        watch_mark(s, conn, true);
         enum MHD_Result ret = MHD_YES;
+        kf_http_gate_req gq = gate_req(conn, method, url);
+        const char *code = NULL;
+        char why[512];
+        int st = kf_http_gate(&s->gate, &gq, &code, why, sizeof why);
+        if (st) {
+            r->answered = true;
+            return send_error(conn, st, code, why, NULL);
+        }
+        r->token_ok = !s->token[0] || (gq.token && same_secret(gq.token, s->token));
         if (refuse_early(conn, url, method, r, &ret))
             r->answered = true;
         return ret;
@@ -1150,6 +1444,79 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
     return (size_t)(w - s);
 }
 
+size_t kf_http__unescape(char *s)
+{
+    return unescape(NULL, NULL, s);
+}
+
+int kf_http__route(const char *method, const char *url, const char **param,
+                   int *status)
+{
+    char allow[128];
+    const kf_http_route *rt = route_find(method, url, param, status, allow,
+                                         sizeof allow);
+    return rt ? (int)(rt - routes) : -1;
+}
+
+void kf_http__answer(const kf_kb *kb, const kf_cli *cli, bool may_save,
+                     const char *method, const char *url, const char *ctype,
+                     const char *body, size_t len, int *status, kf_buf *out)
+{
+    const char *param;
+    char allow[128];
+    const kf_http_route *rt = route_find(method, url, &param, status, allow,
+                                         sizeof allow);
+    kf_http_reply rep = { .status = MHD_HTTP_OK };
+    kf_buf_init(&rep.message);
+    json_t *doc = NULL;
+    bool post = rt && strcmp(rt->method, "POST") == 0;
+    if (!rt) {
+        kf_http_error(&rep, *status, *status == 404 ? "not_found"
+                      : "method_not_allowed", "no such route");
+    } else if (post && !is_json_type(ctype)) {
+        kf_http_error(&rep, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                      "unsupported_media_type", "not JSON");
+    } else if (post && len > KF_HTTP_BODY_MAX) {
+        kf_http_error(&rep, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", "too large");
+    } else {
+        json_error_t jerr;
+        if (post && !(doc = json_loadb(body ? body : "", len,
+                                       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                                       &jerr))) {
+            kf_http_error(&rep, MHD_HTTP_BAD_REQUEST, "bad_json", "line %d: %s",
+                          jerr.line, jerr.text);
+        } else {
+            kf_http_req req = { .kb = kb, .cli = cli, .method = method,
+                                .path = url, .param = param, .body = doc,
+                                .may_save = may_save };
+            rt->fn(&req, &rep);
+            json_decref(doc);
+        }
+    }
+    *status = rep.status;
+    if (rep.status >= 400) {
+        json_decref(rep.json);
+        kf_free(rep.body);
+        rep.body = NULL;
+        rep.json = json_pack("{s:{s:s,s:s}}", "error", "code",
+                             rep.code ? rep.code : "error", "message",
+                             rep.message.len ? rep.message.s : "error");
+    }
+    kf_buf b;
+    if (rep.body) {
+        /* Written by the streaming renderer (its bytes as they are sent). */
+        kf_buf_add(out, rep.body, rep.body_len);
+        kf_free(rep.body);
+        json_decref(rep.json);
+    } else if (rep.json && serialise(rep.json, &b)) {
+        kf_buf_add(out, b.s, b.len);
+        kf_buf_free(&b);
+    } else if (!rep.json) {
+        *status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    kf_buf_free(&rep.message);
+}
+
 static void on_log(void *cls, const char *fmt, va_list ap)
 {
     fputs("knotfinder: http: ", stderr);
@@ -1158,10 +1525,29 @@ static void on_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start and stop --------------------------------------------------- */
 
+/* Makes up a token of 128 random bits as 32 hex digits. */
+static bool make_token(char out[33])
+{
+    unsigned char b[16];
+    size_t got = 0;
+    while (got < sizeof b) {
+        ssize_t n = getrandom(b + got, sizeof b - got, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        got += (size_t)n;
+    }
+    for (size_t i = 0; i < sizeof b; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    return true;
+}
+
 /* Creates a listening socket for bind:port.  Returns it, or -1 with a
  * message in err.  Fills the address actually bound into s->url/port. */
 static int listen_on(kf_http *s, const char *bind_addr, int port, int *family,
-                     kf_buf *err)
+                     bool *loopback, bool *any, kf_buf *err)
 {
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                               .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res;
@@ -1207,10 +1593,15 @@ static int listen_on(kf_http *s, const char *bind_addr, int port, int *family,
             struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
             inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
             s->port = ntohs(in6->sin6_port);
+            *loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+            *any = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
         } else {
             struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
             inet_ntop(AF_INET, &in4->sin_addr, host, sizeof host);
             s->port = ntohs(in4->sin_port);
+            uint32_t a = ntohl(in4->sin_addr.s_addr);
+            *loopback = (a >> 24) == 127;
+            *any = a == INADDR_ANY;
         }
     }
     snprintf(s->url, sizeof s->url, *family == AF_INET6 ? "http://[%s]:%d/"
@@ -1252,6 +1643,16 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     s->kb = kb;
     s->cli = cli;
     s->body_deadline_s = 2 * o.timeout_s;
+    s->header_deadline_s = o.timeout_s;
+    pthread_mutex_init(&s->watch_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->watch_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    const char *nosave_env = getenv("KNOTFINDER_NO_SAVE");
+    s->save = !o.no_save && !(nosave_env && *nosave_env);
+    snprintf(s->bind, sizeof s->bind, "%s", o.bind);
     char real[PATH_MAX];
     if (cli && cli->web_dir && realpath(cli->web_dir, real)) {
         struct stat st;
@@ -1274,11 +1675,10 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     json_object_seed(0);
 
     /* An answer from the cache would skip saving the consultation, so the
-     * cache is only used when saving is off (KNOTFINDER_NO_SAVE). */
-    const char *nosave = getenv("KNOTFINDER_NO_SAVE");
-    if (o.cache > 0 && !(nosave && *nosave)) {
+     * cache is only used when saving is off (--no-save). */
+    if (o.cache > 0 && s->save) {
         fprintf(stderr, "knotfinder serve: --cache is ignored while consultations are saved "
-                "to the journal (set KNOTFINDER_NO_SAVE=1 to use it)\n");
+                "to the journal (use --no-save to use it)\n");
         o.cache = -1;
     }
     if (o.cache > 0) {
@@ -1291,13 +1691,27 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
         }
     }
     int family = AF_INET;
-    int fd = listen_on(s, o.bind, o.port, &family, err);
+    bool loopback = true, any = false;
+    int fd = listen_on(s, o.bind, o.port, &family, &loopback, &any, err);
     if (fd < 0) {
         cache_free(s->cache);
         kf_free(s->web_root);
         kf_free(s);
         return NULL;
     }
+    /* Beyond this computer, anyone on the network could read the journal:
+     * it then needs a token, made up here unless one was given. */
+    if ((o.token || !loopback) && !make_token(s->token)) {
+        close(fd);
+        kf_buf_puts(err, "cannot make up a token for the journal (no random numbers)");
+        cache_free(s->cache);
+        kf_free(s->web_root);
+        kf_free(s);
+        return NULL;
+    }
+    s->gate = (kf_http_gate_cfg){ .bind = s->bind, .port = s->port,
+                                  .any_host = any,
+                                  .token = s->token[0] ? s->token : NULL };
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
                      MHD_USE_ERROR_LOG;
     if (family == AF_INET6)
@@ -1310,7 +1724,8 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)o.max_conns,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, (void *)NULL,
         MHD_OPTION_END);
     if (!s->daemon) {
@@ -1321,10 +1736,17 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
         kf_free(s);
         return NULL;
     }
+    if (pthread_create(&s->watchdog, NULL, watchdog, s) == 0)
+        s->watch_started = true;
+    else
+        fprintf(stderr, "knotfinder serve: warning: no watchdog thread; a client "
+                "that sends its headers slowly is stopped only by the idle timeout\n");
     return s;
 }
 
 int kf_http_port(const kf_http *s) { return s->port; }
+
+const char *kf_http_token(const kf_http *s) { return s->token[0] ? s->token : NULL; }
 
 const char *kf_http_url(const kf_http *s) { return s->url; }
 
@@ -1338,8 +1760,17 @@ void kf_http_stop(kf_http *s)
      * writes to the journal, and MHD_stop_daemon waits for them.  Only
      * then is the journal closed (closing it first freed the store under
      * a running kf_store_add_checkin). */
+    if (s->watch_started) {
+        pthread_mutex_lock(&s->watch_mu);
+        s->watch_stop = true;
+        pthread_cond_signal(&s->watch_cv);
+        pthread_mutex_unlock(&s->watch_mu);
+        pthread_join(s->watchdog, NULL);
+    }
     MHD_stop_daemon(s->daemon);        /* closes the listening socket too */
     kf_journal_http_close();
+    pthread_cond_destroy(&s->watch_cv);
+    pthread_mutex_destroy(&s->watch_mu);
     cache_free(s->cache);
     kf_free(s->web_root);
     kf_free(s);
@@ -1351,8 +1782,15 @@ static void serve_usage(FILE *out)
 {
     fputs("usage: knotfinder serve [--port N] [--bind ADDR] [--threads N]\n"
           "                        [--timeout S] [--max-conns N] [--cache N]\n"
+          "                        [--token] [--no-save]\n"
           "  --port N       port to listen on (default 8080; 0 picks a free one)\n"
-          "  --bind ADDR    address to listen on (default 127.0.0.1)\n"
+          "  --bind ADDR    address to listen on (default 127.0.0.1); any other\n"
+          "                 than a loopback one makes the server reachable from\n"
+          "                 other computers, and the journal then needs the token\n"
+          "                 printed at start (in the address, after #token=)\n"
+          "  --token        need the token for the journal on 127.0.0.1 too (on a\n"
+          "                 computer other people also log in to)\n"
+          "  --no-save      keep no consultation in the journal\n"
           "  --threads N    worker threads (default: one per core)\n"
           "  --timeout S    close connections idle this long (default 15)\n"
           "  --max-conns N  open connections at most (default 1000)\n"
@@ -1376,7 +1814,7 @@ static bool parse_int(const char *s, int lo, int hi, int *out)
 
 int kf_cmd_serve(kf_cli *c, int argc, char **argv)
 {
-    kf_http_opts o = { .bind = "127.0.0.1", .port = 8080 };
+    kf_http_opts o = { .bind = "127.0.0.1", .port = 8080, .no_save = c->no_save };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         const char *eq = strchr(a, '=');
@@ -1400,6 +1838,10 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             serve_usage(stdout);
             return KF_EXIT_OK;
+        } else if (!strcmp(a, "--no-save") && !v) {
+            o.no_save = true;
+        } else if (!strcmp(a, "--token") && !v) {
+            o.token = true;
         } else if (!strcmp(a, "--port")) {
             if (!parse_int(v, 0, 65535, &o.port)) {
                 fprintf(stderr, "knotfinder serve: --port wants 0 to 65535, not '%s'\n", v);
@@ -1464,7 +1906,17 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
         return KF_EXIT_INTERNAL;
     }
     kf_buf_free(&err);
-    printf("knotfinder: serving %s\n", kf_http_url(s));
+    const char *token = kf_http_token(s);
+    if (token) {
+        if (!o.token)
+            fprintf(stderr, "knotfinder serve: warning: %s can be reached from other "
+                    "computers; the journal is served only to a page opened with "
+                    "the address below, which carries its token (keep it to "
+                    "yourself)\n", kf_http_url(s));
+        printf("knotfinder: serving %s#token=%s\n", kf_http_url(s), token);
+    } else {
+        printf("knotfinder: serving %s\n", kf_http_url(s));
+    }
     fflush(stdout);
 
     int sig = 0;

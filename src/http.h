@@ -17,6 +17,7 @@
 #define KF_HTTP_H
 
 #include <jansson.h>
+#include <limits.h>
 #include "cli.h"
 
 #define KF_HTTP_BODY_MAX (64 * 1024)   /* largest request body accepted */
@@ -26,11 +27,14 @@
 typedef struct {
     const kf_kb  *kb;       /* shared, read-only */
     const kf_cli *cli;      /* the command's context (db_path, ...) */
-    const char   *method;   /* "GET", "HEAD" or "POST" */
+    const char   *method;   /* "GET", "HEAD", "POST" or "DELETE" */
     const char   *path;     /* decoded path, without the query string */
     const char   *param;    /* the last segment of a ".../{}" route, else NULL */
     json_t       *body;     /* POST: the parsed body (any JSON value); else NULL.
                                The handler may modify it; the server frees it. */
+    bool          may_save; /* a consultation may be kept in the journal: saving
+                               is on (no --no-save), and the request carried
+                               the token when the server needs one */
 } kf_http_req;
 
 /* What a handler answers.  The server starts it as {200, NULL}. */
@@ -71,7 +75,11 @@ typedef struct {
     int         threads;    /* <= 0: one per core */
     int         max_conns;  /* <= 0: 1000 */
     int         timeout_s;  /* idle connection timeout; <= 0: 15 */
-    int         cache;      /* answers of pure routes kept (only when KNOTFINDER_NO_SAVE is set): <= 0 none */
+    int         cache;      /* answers of pure routes kept (only when saving is off): <= 0 none */
+    bool        no_save;    /* keep no consultation in the journal (--no-save) */
+    bool        token;      /* make up a token for the journal even on a
+                               loopback address (a computer shared with other
+                               users); one always is for any other address */
 } kf_http_opts;
 
 typedef struct kf_http kf_http;
@@ -90,8 +98,71 @@ int kf_http_port(const kf_http *s);
 /* The URL to print, e.g. "http://127.0.0.1:8080/" (owned by the server). */
 const char *kf_http_url(const kf_http *s);
 
+/* The token the journal endpoints need (X-Knotfinder-Token), or NULL when
+ * the server listens only on a loopback address and needs none. */
+const char *kf_http_token(const kf_http *s);
+
+/* ---- the gate: who may ask (exposed as a pure function for tests) ----
+ *
+ * A web page the person visits can point a name of its own at 127.0.0.1
+ * (DNS rebinding) and then talk to the server as if it were the page's own
+ * origin.  So every request must name, in its Host header, the address the
+ * server is known by: 127.0.0.1, localhost or [::1], or the --bind address
+ * (any name when bound to every address, 0.0.0.0 or ::), with the port
+ * (no port only for port 80).  API requests that a browser marks as coming
+ * from another site (Sec-Fetch-Site other than same-origin or none), or
+ * whose Origin is not this server, are refused.  When a token is set, the
+ * journal endpoints (/api/v1/journal...) need it in X-Knotfinder-Token. */
+typedef struct {
+    const char *bind;       /* the --bind address as given */
+    int         port;       /* the port served */
+    bool        any_host;   /* bound to every address: any Host name */
+    const char *token;      /* needed for the journal, or NULL */
+} kf_http_gate_cfg;
+
+/* The request's headers (each NULL when absent). */
+typedef struct {
+    const char *method, *url;
+    const char *host, *origin, *fetch_site, *token;
+} kf_http_gate_req;
+
+/* Returns 0 when the request may go on, else the status to refuse it with
+ * (421 a Host that is not this server, 403 another site, 401 no or a wrong
+ * token), its error code in *code and one sentence in `why`. */
+int kf_http_gate(const kf_http_gate_cfg *g, const kf_http_gate_req *r,
+                 const char **code, char *why, size_t whysz);
+
+/* True when `host` (a Host header value, or the host:port of an Origin)
+ * names this server as kf_http_gate accepts it. */
+bool kf_http_host_ok(const kf_http_gate_cfg *g, const char *host);
+
 /* Stops accepting, finishes or drops open connections, frees everything.
  * kf_http_stop(NULL) does nothing. */
 void kf_http_stop(kf_http *s);
+
+/* ---- for tests and fuzzers: request handling without the sockets ---- */
+
+/* Decodes %XX escapes in place as the server does (%00 stays as written);
+ * returns the new length. */
+size_t kf_http__unescape(char *s);
+
+/* The route table's row for (method, url) and *param, or -1 with *status
+ * 404 or 405. */
+int kf_http__route(const char *method, const char *url, const char **param,
+                   int *status);
+
+/* Opens the file a static request for `url` would be served from, under
+ * `web_root` (a real path), and returns its descriptor with its real path
+ * in `real`; -1 when the server would answer 404. */
+int kf_http__static_open(const char *web_root, const char *url,
+                         char real[PATH_MAX]);
+
+/* Answers an API request as the server does once the gate (kf_http_gate)
+ * let it in and its body is all in: route (404, 405), content type (415),
+ * size (413), JSON (400), the handler.  The status goes to *status and
+ * the JSON answer is appended to `out`. */
+void kf_http__answer(const kf_kb *kb, const kf_cli *cli, bool may_save,
+                     const char *method, const char *url, const char *ctype,
+                     const char *body, size_t len, int *status, kf_buf *out);
 
 #endif

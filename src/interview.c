@@ -434,6 +434,8 @@ int kf_cmd_interview(kf_cli *c, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = true;
+        else if (!strcmp(argv[i], "--no-save"))
+            c->no_save = true;
         else {
             if (seed.len)
                 kf_buf_add(&seed, " ", 1);
@@ -521,7 +523,7 @@ int kf_cmd_interview(kf_cli *c, int argc, char **argv)
     fflush(stdout);
     kf_buf serr;
     kf_buf_init(&serr);
-    if (kf_journal_save_consultation(c->db_path, kb, seed.s, r, &serr) != KF_OK)
+    if (!c->no_save && kf_journal_save_consultation(c->db_path, kb, seed.s, r, &serr) != KF_OK)
         fprintf(stderr, "knotfinder: the result was shown but not saved to the journal: %s\n",
                 serr.len ? serr.s : "unknown error");
     kf_buf_free(&serr);

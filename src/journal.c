@@ -1578,33 +1578,110 @@ json_t *kf_journal_findings_in(const kf_kb *kb, const char *text,
         "facts", facts);
 }
 
+/* Whether a consultation is worth keeping: one that recognised nothing
+ * (empty words, or words that name nothing the KB knows) would only fill
+ * the journal, and the plan could not be revised from it. */
+static bool worth_saving(const kf_result *r)
+{
+    return r && !r->unrecognised && r->findings.n > 0;
+}
+
+char *kf_journal_consultation_dump(const kf_kb *kb, const char *text,
+                                   const kf_result *r)
+{
+    if (!worth_saving(r))
+        return NULL;
+    json_t *fin = kf_journal_findings_in(kb, text, &r->findings);
+    /* The words are kept beside the findings (the text column): once is
+     * enough. */
+    if (fin)
+        json_object_del(fin, "text");
+    char *fs = fin ? json_dumps(fin, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(fin);
+    return fs;
+}
+
 kf_err kf_journal_save_consultation(const char *db_path, const kf_kb *kb,
                                     const char *text, const kf_result *r,
                                     kf_buf *err)
 {
     const char *no = getenv("KNOTFINDER_NO_SAVE");
-    if (no && *no)
+    if ((no && *no) || !worth_saving(r))
         return KF_OK;
-    json_t *fin = kf_journal_findings_in(kb, text, &r->findings);
-    json_t *res = kf_result_json(kb, r, text);
-    char *fs = fin ? json_dumps(fin, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-    char *rs = res ? json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-    json_decref(fin);
-    json_decref(res);
+    char *fs = kf_journal_consultation_dump(kb, text, r);
     kf_err e;
-    if (!fs || !rs) {
+    if (!fs) {
         kf_buf_puts(err, "out of memory");
         e = KF_ENOMEM;
     } else {
         kf_store *s = NULL;
         e = kf_store_open(db_path, &s, err);
         if (e == KF_OK)
-            e = kf_store_add_consultation(s, text ? text : "", fs, rs,
-                                          kb->version, NULL, err);
+            e = kf_store_add_consultation(s, text ? text : "", fs, kb->version,
+                                          NULL, err);
         kf_store_close(s);
     }
     free(fs);
-    free(rs);
+    return e;
+}
+
+kf_err kf_journal_consultation_findings(const kf_kb *kb, const kf_consultation *c,
+                                        kf_findings *out, kf_buf *err)
+{
+    json_error_t je;
+    json_t *in = json_loads(c->findings_json ? c->findings_json : "", 0, &je);
+    if (!json_is_object(in)) {
+        kf_buf_printf(err, "the consultation saved at %s has unreadable findings "
+                      "(%s); run knotfinder ask again", c->at,
+                      in ? "not a JSON object" : je.text);
+        json_decref(in);
+        return KF_EINVAL;
+    }
+    /* Only the fields a consultation body has: a "text" of a journal made
+     * before schema 2 is not read again (the findings already hold it). */
+    json_object_del(in, "text");
+    kf_buf why;
+    kf_buf_init(&why);
+    kf_err e = kf_findings_from_json(kb, in, out, &why);
+    if (e == KF_EINVAL)
+        kf_buf_printf(err, "the consultation saved at %s does not fit this "
+                      "knowledge base (%s); run knotfinder ask again", c->at,
+                      why.s ? why.s : "");
+    else if (e != KF_OK)
+        kf_buf_puts(err, "out of memory");
+    if (e == KF_OK) {
+        json_t *facts = json_object_get(in, "facts");
+        json_t *v;
+        if ((v = json_object_get(facts, "age")) && json_is_integer(v) &&
+            json_integer_value(v) >= 0 && json_integer_value(v) <= 150)
+            out->age = (int)json_integer_value(v);
+        if ((v = json_object_get(facts, "weeks_pregnant")) && json_is_integer(v) &&
+            json_integer_value(v) >= 0 && json_integer_value(v) <= 45)
+            out->weeks_pregnant = (int)json_integer_value(v);
+        if ((v = json_object_get(facts, "duration_days")) && json_is_integer(v) &&
+            json_integer_value(v) >= 0 && json_integer_value(v) <= 36500 * 2)
+            out->duration_days = (int)json_integer_value(v);
+    }
+    kf_buf_free(&why);
+    json_decref(in);
+    return e;
+}
+
+kf_err kf_journal_consultation_result(const kf_kb *kb, const kf_consultation *c,
+                                      kf_result **out, kf_buf *err)
+{
+    *out = NULL;
+    kf_findings f;
+    kf_findings_init(&f);
+    kf_err e = kf_journal_consultation_findings(kb, c, &f, err);
+    if (e == KF_OK) {
+        *out = kf_consult(kb, &f);
+        if (!*out) {
+            kf_buf_puts(err, "out of memory");
+            e = KF_ENOMEM;
+        }
+    }
+    kf_findings_free(&f);
     return e;
 }
 
@@ -1627,35 +1704,7 @@ kf_err kf_journal_latest_findings(kf_store *s, const kf_kb *kb,
         *id = c->id;
     if (at)
         memcpy(at, c->at, KF_TIME_LEN);
-    json_error_t je;
-    json_t *in = json_loads(c->findings_json, 0, &je);
-    if (!in) {
-        kf_buf_printf(err, "the consultation saved at %s has unreadable findings "
-                      "(%s); run knotfinder ask again", c->at, je.text);
-        kf_consultation_list_free(&l);
-        return KF_EINVAL;
-    }
-    kf_buf why;
-    kf_buf_init(&why);
-    e = kf_findings_from_json(kb, in, out, &why);
-    if (e == KF_EINVAL)
-        kf_buf_printf(err, "the consultation saved at %s does not fit this "
-                      "knowledge base (%s); run knotfinder ask again", c->at,
-                      why.s ? why.s : "");
-    else if (e != KF_OK)
-        kf_buf_puts(err, "out of memory");
-    if (e == KF_OK) {
-        json_t *facts = json_object_get(in, "facts");
-        json_t *v;
-        if ((v = json_object_get(facts, "age")) && json_is_integer(v))
-            out->age = (int)json_integer_value(v);
-        if ((v = json_object_get(facts, "weeks_pregnant")) && json_is_integer(v))
-            out->weeks_pregnant = (int)json_integer_value(v);
-        if ((v = json_object_get(facts, "duration_days")) && json_is_integer(v))
-            out->duration_days = (int)json_integer_value(v);
-    }
-    kf_buf_free(&why);
-    json_decref(in);
+    e = kf_journal_consultation_findings(kb, c, out, err);
     kf_consultation_list_free(&l);
     return e;
 }

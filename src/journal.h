@@ -176,14 +176,35 @@ json_t *kf_journal_findings_in(const kf_kb *kb, const char *text,
                                const kf_findings *f);
 
 /* Saves a consultation or interview result into the journal at `db_path`
- * (NULL: the default): the words, the findings (as above), the result JSON
- * and the kb version.  Opens and closes the store.  Does nothing and
- * returns KF_OK when the environment variable KNOTFINDER_NO_SAVE is set to
- * a non-empty value.  On failure returns the error with a sentence in
- * `err`; the consultation itself is unaffected. */
+ * (NULL: the default): the words, the findings (as above, without the
+ * words again) and the kb version; the result is not kept, it follows from
+ * the findings (kf_journal_consultation_result).  Opens and closes the
+ * store.  Does nothing and returns KF_OK when the consultation recognised
+ * nothing (no finding: empty or unrecognised words), or when the
+ * environment variable KNOTFINDER_NO_SAVE is set to a non-empty value (the
+ * commands' --no-save is checked by their callers).  On failure returns the
+ * error with a sentence in `err`; the consultation itself is unaffected. */
 kf_err kf_journal_save_consultation(const char *db_path, const kf_kb *kb,
                                     const char *text, const kf_result *r,
                                     kf_buf *err);
+
+/* The findings JSON kept for a consultation (kf_store_add_consultation),
+ * owned by the caller (free()); NULL when it is not worth keeping (it
+ * recognised nothing) or out of memory. */
+char *kf_journal_consultation_dump(const kf_kb *kb, const char *text,
+                                   const kf_result *r);
+
+/* Reads a stored consultation's findings (and age, weeks pregnant,
+ * duration) into `out` (initialised by the caller).  KF_EINVAL with a
+ * message when they do not parse or name ids this kb does not know. */
+kf_err kf_journal_consultation_findings(const kf_kb *kb, const kf_consultation *c,
+                                        kf_findings *out, kf_buf *err);
+
+/* The result of a stored consultation, worked out again from its findings
+ * with this kb (deterministic: the same findings and kb give the same
+ * result).  *out is freed with kf_result_free; errors as above. */
+kf_err kf_journal_consultation_result(const kf_kb *kb, const kf_consultation *c,
+                                      kf_result **out, kf_buf *err);
 
 /* Reads the latest saved consultation's findings into `out` (initialised by
  * the caller).  KF_ENOTFOUND when none is saved; KF_EINVAL with a message

@@ -3,7 +3,9 @@
 #include "journal_http.h"
 #include "render.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,18 +104,22 @@ void kf_journal_h_list(const kf_http_req *req, kf_http_reply *rep)
     }
     json_t *ca = json_array(), *ka = json_array();
     for (int i = 0; ca && i < co.n; i++) {
+        /* The result is not stored: it is worked out again from the
+         * findings (null triage and no causes when this KB cannot). */
         const kf_consultation *c = &co.v[i];
-        json_t *res = json_loads(c->result_json, 0, NULL);
+        kf_result *res = NULL;
+        kf_buf why;
+        kf_buf_init(&why);
+        kf_journal_consultation_result(req->kb, c, &res, &why);
+        kf_buf_free(&why);
         json_t *ids = json_array();
-        size_t k;
-        json_t *it;
-        json_array_foreach(json_object_get(res, "causes"), k, it)
-            json_array_append(ids, json_object_get(it, "id"));
-        json_t *lvl = json_object_get(json_object_get(res, "triage"), "level");
-        json_array_append_new(ca, json_pack("{s:I,s:s,s:s,s:s,s:O?,s:o}",
+        for (int k = 0; res && ids && k < res->n_causes; k++)
+            json_array_append_new(ids, json_string(req->kb->causes[res->causes[k].cause].id));
+        json_array_append_new(ca, json_pack("{s:I,s:s,s:s,s:s,s:s?,s:o}",
             "id", (json_int_t)c->id, "at", c->at, "text", c->text,
-            "kb_version", c->kb_version, "triage", lvl, "causes", ids));
-        json_decref(res);
+            "kb_version", c->kb_version,
+            "triage", res ? kf_triage_id(res->triage) : NULL, "causes", ids));
+        kf_result_free(res);
     }
     for (int i = 0; ka && i < ci.n; i++)
         json_array_append_new(ka, kf_checkin_json(&ci.v[i]));
@@ -124,6 +130,63 @@ out:
     kf_checkin_list_free(&all);
     kf_consultation_list_free(&co);
     kf_buf_free(&err);
+}
+
+/* ---- GET /api/v1/journal/about ---- */
+
+void kf_journal_h_about(const kf_http_req *req, kf_http_reply *rep)
+{
+    kf_store *s = journal(req, rep);
+    if (!s)
+        return;
+    answer(rep, json_pack("{s:s,s:b,s:b}", "path", kf_store_path(s),
+                          "saving", req->may_save,
+                          "readonly", kf_store_readonly(s)), 200);
+}
+
+/* ---- DELETE /api/v1/journal, .../consultations/{id}, .../checkins/{id} ---- */
+
+static void forget(const kf_http_req *req, kf_http_reply *rep, kf_forget_what what)
+{
+    long long id = 0;
+    if (what != KF_FORGET_ALL) {
+        char *end;
+        errno = 0;
+        id = req->param ? strtoll(req->param, &end, 10) : 0;
+        if (!req->param || errno || end == req->param || *end || id <= 0) {
+            kf_http_error(rep, 422, "invalid", "the id must be a whole number from "
+                          "1, not '%.40s'", req->param ? req->param : "");
+            return;
+        }
+    }
+    kf_store *s = journal(req, rep);
+    if (!s)
+        return;
+    kf_buf err;
+    kf_buf_init(&err);
+    int nc = 0, nk = 0;
+    kf_err e = kf_store_forget(s, what, id, &nc, &nk, &err);
+    if (e != KF_OK)
+        store_error(rep, e, &err);
+    else
+        answer(rep, json_pack("{s:{s:i,s:i}}", "deleted", "consultations", nc,
+                              "checkins", nk), 200);
+    kf_buf_free(&err);
+}
+
+void kf_journal_h_forget_all(const kf_http_req *req, kf_http_reply *rep)
+{
+    forget(req, rep, KF_FORGET_ALL);
+}
+
+void kf_journal_h_forget_consultation(const kf_http_req *req, kf_http_reply *rep)
+{
+    forget(req, rep, KF_FORGET_CONSULTATION);
+}
+
+void kf_journal_h_forget_checkin(const kf_http_req *req, kf_http_reply *rep)
+{
+    forget(req, rep, KF_FORGET_CHECKIN);
 }
 
 /* ---- POST /api/v1/journal/checkins ---- */
@@ -438,31 +501,83 @@ kf_err kf_journal_history_svg(const kf_cli *cli, kf_buf *out, kf_buf *err)
     return e;
 }
 
+/* How much the server saves: a bucket of KF_JOURNAL_HTTP_BURST saves that
+ * fills again by one every KF_JOURNAL_HTTP_REFILL_S seconds, so a page or a
+ * script that posts consultations in a loop adds at most about 30 a minute
+ * (and a person, who makes a few a day, never notices); and the same words
+ * and findings as the last consultation kept are not kept again. */
+static pthread_mutex_t rate_mu = PTHREAD_MUTEX_INITIALIZER;
+static double rate_tokens = KF_JOURNAL_HTTP_BURST;
+static struct timespec rate_at;
+static long long rate_refused, rate_told_at;
+static uint64_t last_kept;          /* hash of the last kept consultation */
+
+static uint64_t hash2(const char *a, const char *b)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = a; p && *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;
+    for (const char *p = b; p && *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h | 1;
+}
+
+/* Takes one save from the bucket; false when it is empty or the
+ * consultation is the one kept last. */
+static bool rate_take(uint64_t h)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&rate_mu);
+    if (rate_at.tv_sec || rate_at.tv_nsec) {
+        double dt = (double)(now.tv_sec - rate_at.tv_sec) +
+                    (double)(now.tv_nsec - rate_at.tv_nsec) / 1e9;
+        rate_tokens += dt / KF_JOURNAL_HTTP_REFILL_S;
+        if (rate_tokens > KF_JOURNAL_HTTP_BURST)
+            rate_tokens = KF_JOURNAL_HTTP_BURST;
+    }
+    rate_at = now;
+    bool ok = h != last_kept && rate_tokens >= 1.0;
+    if (ok) {
+        rate_tokens -= 1.0;
+        last_kept = h;
+    } else if (h != last_kept) {
+        rate_refused++;
+        if (now.tv_sec - rate_told_at >= 60) {
+            rate_told_at = now.tv_sec;
+            fprintf(stderr, "knotfinder serve: consultations are coming faster than "
+                    "%d a minute; %lld answered but not kept in the journal\n",
+                    (int)(60 / KF_JOURNAL_HTTP_REFILL_S), rate_refused);
+        }
+    }
+    pthread_mutex_unlock(&rate_mu);
+    return ok;
+}
+
 kf_err kf_journal_http_save(const kf_http_req *req, const char *text,
                             const kf_result *r, kf_buf *err)
 {
     const char *no = getenv("KNOTFINDER_NO_SAVE");
     if (no && *no)
         return KF_OK;
+    char *fs = kf_journal_consultation_dump(req->kb, text, r);
+    if (!fs)        /* not worth keeping (nothing recognised), or no memory */
+        return r && !r->unrecognised && r->findings.n > 0 ? KF_ENOMEM : KF_OK;
+    if (!rate_take(hash2(text, fs))) {
+        free(fs);
+        return KF_OK;
+    }
     kf_http_reply rep = { .status = 200 };
     kf_buf_init(&rep.message);
     kf_store *s = journal(req, &rep);
     kf_err e = KF_EDB;
-    if (!s) {
+    if (!s)
         kf_buf_puts(err, rep.message.s ? rep.message.s : "no journal");
-    } else {
-        json_t *fin = kf_journal_findings_in(req->kb, text, &r->findings);
-        json_t *res = kf_result_json(req->kb, r, text);
-        char *fs = fin ? json_dumps(fin, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-        char *rs = res ? json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-        e = fs && rs ? kf_store_add_consultation(s, text ? text : "", fs, rs,
-                                                 req->kb->version, NULL, err)
-                     : KF_ENOMEM;
-        free(fs);
-        free(rs);
-        json_decref(fin);
-        json_decref(res);
-    }
+    else
+        e = kf_store_add_consultation(s, text ? text : "", fs, req->kb->version,
+                                      NULL, err);
+    free(fs);
     json_decref(rep.json);
     kf_buf_free(&rep.message);
     return e;

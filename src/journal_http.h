@@ -6,6 +6,10 @@
  *   { "POST", "/api/v1/journal/checkins", kf_journal_h_checkin },
  *   { "GET",  "/api/v1/journal/plan",     kf_journal_h_plan },
  *   { "GET",  "/api/v1/journal/history",  kf_journal_h_history },
+ *   { "GET",  "/api/v1/journal/about",    kf_journal_h_about },
+ *   { "DELETE", "/api/v1/journal",        kf_journal_h_forget_all },
+ *   { "DELETE", "/api/v1/journal/consultations/{}", kf_journal_h_forget_consultation },
+ *   { "DELETE", "/api/v1/journal/checkins/{}",      kf_journal_h_forget_checkin },
  *
  * and, once kf_http_reply can carry a non-JSON body (see
  * kf_journal_history_svg below), GET /api/v1/journal/history.svg.
@@ -37,6 +41,15 @@
  *                                    {"id","at"}; 404 when none is saved.
  *  GET  /api/v1/journal/history   -> {"days":[{"day","n","mean","min","max",
  *                                    "did"}], "svg":"<svg ...>"}
+ *  GET  /api/v1/journal/about     -> {"path": the journal file, "saving":
+ *                                    whether this server keeps consultations,
+ *                                    "readonly"}
+ *  DELETE /api/v1/journal         -> everything, for good: {"deleted":
+ *                                    {"consultations":N,"checkins":N}}
+ *  DELETE .../consultations/{id}, .../checkins/{id}
+ *                                 -> one, for good (same answer); 404 when
+ *                                    there is no such id, 422 when it is not
+ *                                    a whole number.
  * C is a check-in object as in store.h (kf_checkin_json).
  */
 #ifndef KF_JOURNAL_HTTP_H
@@ -49,6 +62,10 @@ void kf_journal_h_list(const kf_http_req *req, kf_http_reply *rep);
 void kf_journal_h_checkin(const kf_http_req *req, kf_http_reply *rep);
 void kf_journal_h_plan(const kf_http_req *req, kf_http_reply *rep);
 void kf_journal_h_history(const kf_http_req *req, kf_http_reply *rep);
+void kf_journal_h_about(const kf_http_req *req, kf_http_reply *rep);
+void kf_journal_h_forget_all(const kf_http_req *req, kf_http_reply *rep);
+void kf_journal_h_forget_consultation(const kf_http_req *req, kf_http_reply *rep);
+void kf_journal_h_forget_checkin(const kf_http_req *req, kf_http_reply *rep);
 
 /* The pain chart as a standalone SVG document (image/svg+xml), for
  * GET /api/v1/journal/history.svg.  Returns KF_OK and appends to `out`, or
@@ -56,8 +73,14 @@ void kf_journal_h_history(const kf_http_req *req, kf_http_reply *rep);
 kf_err kf_journal_history_svg(const kf_cli *cli, kf_buf *out, kf_buf *err);
 
 /* Saves a consultation made through the API (POST /api/v1/consult, or the
- * interview's final result) into the shared journal.  Returns the error,
+ * interview's final result) into the shared journal: not one that
+ * recognised nothing, not the same words and findings as the one kept last,
+ * and at most KF_JOURNAL_HTTP_BURST at once, then one per
+ * KF_JOURNAL_HTTP_REFILL_S seconds (a loop posting consultations cannot
+ * fill the disk; the answers are given all the same).  Returns the error,
  * with a sentence in `err`; the caller should log it and still answer. */
+#define KF_JOURNAL_HTTP_BURST    30
+#define KF_JOURNAL_HTTP_REFILL_S 2.0
 kf_err kf_journal_http_save(const kf_http_req *req, const char *text,
                             const kf_result *r, kf_buf *err);
 

@@ -16,11 +16,14 @@
 #include <stddef.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libstemmer.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---------- arena: every string and array of a kb lives here ---------- */
 
@@ -393,13 +396,81 @@ static void parse_text(loader *L, const char *fname, const char *text, size_t le
     }
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 when it
+ * is not one (overlong forms, surrogates and code points past U+10FFFF are
+ * not). */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t k;
+    unsigned cp, min;
+    if ((p[0] & 0xE0) == 0xC0)      { k = 2; cp = p[0] & 0x1F; min = 0x80; }
+    else if ((p[0] & 0xF0) == 0xE0) { k = 3; cp = p[0] & 0x0F; min = 0x800; }
+    else if ((p[0] & 0xF8) == 0xF0) { k = 4; cp = p[0] & 0x07; min = 0x10000; }
+    else return 0;
+    if (k > n)
+        return 0;
+    for (size_t i = 1; i < k; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return k;
+}
+
+/* Knowledge-base files are UTF-8: each line that is not gets a file:line
+ * error (the first five of a file), so a bad byte never reaches a label
+ * that a JSON answer then cannot carry. */
+static void check_utf8(loader *L, const char *name, const char *s, size_t n)
+{
+    int line = 1, bad = 0, bad_line = 0;
+    for (size_t i = 0; i < n; ) {
+        if (s[i] == '\n') {
+            line++;
+            i++;
+            continue;
+        }
+        size_t k = utf8_len((const unsigned char *)s + i, n - i);
+        if (k == 0) {
+            if (line != bad_line && ++bad <= 5)
+                err_at(L, name, line, "not valid UTF-8 (byte 0x%02x); "
+                       "knowledge-base files must be UTF-8 text",
+                       (unsigned char)s[i]);
+            bad_line = line;
+            k = 1;
+        }
+        i += k;
+    }
+}
+
 static void read_file(loader *L, const char *dir, const char *name)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; only a regular
+     * file is read at all. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        err_at(L, name, 0, "cannot open: %s", strerror(errno));
+        return;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        err_at(L, name, 0, "not a regular file (%s); a knowledge-base file must "
+               "be a plain text file",
+               S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a folder"
+               : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+               : S_ISSOCK(st.st_mode) ? "a socket" : "a special file");
+        close(fd);
+        return;
+    }
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
         err_at(L, name, 0, "cannot open: %s", strerror(errno));
+        close(fd);
         return;
     }
     kf_buf b;
@@ -412,8 +483,13 @@ static void read_file(loader *L, const char *dir, const char *name)
         err_at(L, name, 0, "read error");
     else if (e == KF_ENOMEM)
         L->a.oom = true;
-    else
+    else {
+        /* Parsed even when a line is bad, so that the rest of the KB still
+         * finds the ids this file declares and only the bad lines are
+         * reported. */
+        check_utf8(L, name, b.s ? b.s : "", b.len);
         parse_text(L, name, b.s ? b.s : "", b.len);
+    }
     kf_buf_free(&b);
 }
 

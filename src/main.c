@@ -20,7 +20,7 @@
 static void usage(FILE *out)
 {
     fputs(
-"usage: knotfinder [--kb DIR] [--web DIR] [--db PATH] [--json] COMMAND [ARGS]\n"
+"usage: knotfinder [--kb DIR] [--web DIR] [--db PATH] [--json] [--no-save] COMMAND [ARGS]\n"
 "       knotfinder --help | --version\n"
 "\n"
 "Finds the likely causes of a knot in the upper back, screens for what needs\n"
@@ -35,6 +35,7 @@ static void usage(FILE *out)
 "  plan                 the ranking and plan revised by your check-ins\n"
 "  history [--svg F]    your pain over time\n"
 "  export --csv|--json  everything stored, back to you\n"
+"  forget ID|--all      delete a consultation or check-in (or all) for good\n"
 "  learn [TOPIC]        short lessons on causes and techniques\n"
 "  eval FILE.jsonl      score labelled cases\n"
 "  kb check             validate the knowledge base (kb list WHAT lists it)\n"
@@ -47,15 +48,18 @@ static void usage(FILE *out)
 "               web/ beside the binary, else " KF_DATADIR "/web)\n"
 "  --db PATH    the journal (default below)\n"
 "  --json       answer in JSON where a command can\n"
+"  --no-save    keep no consultation in the journal (ask, interview, serve)\n"
 "  --version    print the version and exit\n"
 "\n"
 "what is saved, and where:\n"
-"  ask, interview and the web app save each consultation (your words, what\n"
-"  was read from them, the result and the knowledge-base version); log and do\n"
-"  save check-ins.  Everything goes to one SQLite file only you can read:\n"
+"  ask, interview and the web app save each consultation that recognised\n"
+"  something (your words, what was read from them and the knowledge-base\n"
+"  version); log and do save check-ins.  Everything goes to one SQLite file\n"
+"  only you can read (mode 0600):\n"
 "  --db PATH, else $XDG_DATA_HOME/knotfinder/knotfinder.db, or\n"
 "  ~/.local/share/knotfinder/knotfinder.db when XDG_DATA_HOME is not set.\n"
-"  KNOTFINDER_NO_SAVE=1 saves no consultation.  export gives it all back.\n"
+"  --no-save or KNOTFINDER_NO_SAVE=1 saves no consultation.  export gives it\n"
+"  all back; forget deletes one entry, or --all.\n"
 "\n"
 "exit status: 0 ok, 2 usage, 3 bad input, 4 knowledge base error,\n"
 "5 database error, 70 internal error.  See knotfinder(1).\n", out);
@@ -120,7 +124,7 @@ static const struct {
     { "serve", kf_cmd_serve },     { "log", kf_cmd_log },
     { "do", kf_cmd_do },           { "plan", kf_cmd_plan },
     { "history", kf_cmd_history }, { "export", kf_cmd_export },
-    { "learn", kf_cmd_learn },
+    { "learn", kf_cmd_learn },     { "forget", kf_cmd_forget },
 };
 
 int main(int argc, char **argv)
@@ -133,6 +137,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--web") && i + 1 < argc)  c.web_dir = argv[++i];
         else if (!strcmp(a, "--db") && i + 1 < argc)   c.db_path = argv[++i];
         else if (!strcmp(a, "--json"))                 c.json = true;
+        else if (!strcmp(a, "--no-save"))              c.no_save = true;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
         else if (!strcmp(a, "--version"))              { version(); return 0; }
         else {

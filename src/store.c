@@ -110,9 +110,8 @@ typedef struct {
     const char *name;
     kf_err (*migrate)(kf_store *s, kf_buf *err);
     kf_err (*add_consultation)(kf_store *s, const char *at, const char *text,
-                               const char *findings, const char *result,
-                               const char *kb_version, long long *id,
-                               kf_buf *err);
+                               const char *findings, const char *kb_version,
+                               long long *id, kf_buf *err);
     kf_err (*add_checkin)(kf_store *s, const kf_checkin *c, const char *at,
                           long long *id, kf_buf *err);
     kf_err (*list_checkins)(kf_store *s, const char *since, int limit,
@@ -120,6 +119,8 @@ typedef struct {
     kf_err (*list_consultations)(kf_store *s, int limit,
                                  kf_consultation_list *out, arena *a,
                                  kf_buf *err);
+    kf_err (*forget)(kf_store *s, kf_forget_what what, long long id,
+                     int *n_consultations, int *n_checkins, kf_buf *err);
     void   (*close)(kf_store *s);
 } store_ops;
 
@@ -390,6 +391,10 @@ static const char *const sqlite_migrations[] = {
     "  note          TEXT NOT NULL DEFAULT ''\n"
     ") STRICT;\n"
     "CREATE INDEX checkins_at ON checkins (at);\n",
+    /* 2: a consultation keeps the words, the findings and the KB version,
+     * not its result (about 15 KB of JSON each, all of it worked out from
+     * the findings again when read). */
+    "ALTER TABLE consultations DROP COLUMN result;\n",
 };
 
 _Static_assert(KF_ARRAY_LEN(sqlite_migrations) == KF_STORE_SCHEMA,
@@ -540,6 +545,7 @@ static kf_err sq_migrate(kf_store *s, kf_buf *err)
                     ") STRICT");
     if (rc == SQLITE_OK)
         rc = sq_read_version(s, &version);
+    int from = version;
     const char *what = "upgrade the schema";
     for (int v = version + 1; rc == SQLITE_OK && v <= KF_STORE_SCHEMA; v++) {
         rc = sq_exec(s, sqlite_migrations[v - 1]);
@@ -565,6 +571,11 @@ static kf_err sq_migrate(kf_store *s, kf_buf *err)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return e;
     }
+    /* Schema 2 dropped each consultation's result (~15 KB): give the room
+     * back to the disk once.  Best effort: a full disk or a busy reader
+     * only leaves the file as large as it was. */
+    if (from >= 1 && from < 2)
+        sq_exec(s, "VACUUM");
     s->version = version;
     return KF_OK;
 }
@@ -576,21 +587,19 @@ static kf_err sq_bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 static kf_err sq_add_consultation(kf_store *s, const char *at, const char *text,
-                                  const char *findings, const char *result,
-                                  const char *kb_version, long long *id,
-                                  kf_buf *err)
+                                  const char *findings, const char *kb_version,
+                                  long long *id, kf_buf *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(s->db,
-        "INSERT INTO consultations (at, text, findings, result, kb_version) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL);
+        "INSERT INTO consultations (at, text, findings, kb_version) "
+        "VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(s, rc, "save the consultation", err);
     sq_bind_text(st, 1, at);
     sq_bind_text(st, 2, text);
     sq_bind_text(st, 3, findings);
-    sq_bind_text(st, 4, result);
-    sq_bind_text(st, 5, kb_version);
+    sq_bind_text(st, 4, kb_version);
     rc = sqlite3_step(st);
     kf_err e = KF_OK;
     if (rc != SQLITE_DONE) {
@@ -731,7 +740,7 @@ static kf_err sq_list_consultations(kf_store *s, int limit,
                                     kf_consultation_list *out, arena *a,
                                     kf_buf *err)
 {
-#define CONS_COLS "id, at, text, findings, result, kb_version"
+#define CONS_COLS "id, at, text, findings, kb_version"
     const char *sql = limit > 0
         ? "SELECT * FROM (SELECT " CONS_COLS " FROM consultations "
           "ORDER BY at DESC, id DESC LIMIT ?1) ORDER BY at, id"
@@ -762,8 +771,7 @@ static kf_err sq_list_consultations(kf_store *s, int limit,
         snprintf(c->at, sizeof c->at, "%s", col_text(st, 1));
         c->text = arena_strdup(a, col_text(st, 2));
         c->findings_json = arena_strdup(a, col_text(st, 3));
-        c->result_json = arena_strdup(a, col_text(st, 4));
-        c->kb_version = arena_strdup(a, col_text(st, 5));
+        c->kb_version = arena_strdup(a, col_text(st, 4));
         out->n++;
         if (a->oom) {
             e = KF_ENOMEM;
@@ -777,6 +785,69 @@ static kf_err sq_list_consultations(kf_store *s, int limit,
                       s->path);
     sqlite3_finalize(st);
     return e;
+}
+
+/* Runs one DELETE with an optional id; the number of rows goes to *n. */
+static int sq_delete(kf_store *s, const char *sql, long long id, int *n)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        *n = sqlite3_changes(s->db);
+        rc = SQLITE_OK;
+    }
+    return rc;
+}
+
+static kf_err sq_forget(kf_store *s, kf_forget_what what, long long id,
+                        int *n_consultations, int *n_checkins, kf_buf *err)
+{
+    int nc = 0, nk = 0;
+    /* secure_delete: the freed pages are zeroed, so the words are gone from
+     * the file and not merely unlinked. */
+    int rc = sq_exec(s, "PRAGMA secure_delete = ON");
+    if (rc == SQLITE_OK)
+        rc = sq_exec(s, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "forget", err);
+    if (what == KF_FORGET_CONSULTATION || what == KF_FORGET_ALL)
+        rc = sq_delete(s, what == KF_FORGET_ALL ? "DELETE FROM consultations"
+                          : "DELETE FROM consultations WHERE id = ?1", id, &nc);
+    if (rc == SQLITE_OK && (what == KF_FORGET_CHECKIN || what == KF_FORGET_ALL))
+        rc = sq_delete(s, what == KF_FORGET_ALL ? "DELETE FROM checkins"
+                          : "DELETE FROM checkins WHERE id = ?1", id, &nk);
+    if (rc == SQLITE_OK && what != KF_FORGET_ALL && nc + nk == 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (err)
+            kf_buf_printf(err, "there is no %s #%lld in the journal (%s)",
+                          what == KF_FORGET_CHECKIN ? "check-in" : "consultation",
+                          id, s->path);
+        return KF_ENOTFOUND;
+    }
+    if (rc == SQLITE_OK)
+        rc = sq_exec(s, "COMMIT");
+    if (rc != SQLITE_OK) {
+        kf_err e = sq_fail(s, rc, "forget", err);
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (err)
+            kf_buf_puts(err, "; nothing was deleted");
+        return e;
+    }
+    /* The WAL still holds the pages as they were before: merge it into the
+     * file and empty it.  Another process reading at this moment can keep
+     * it from being emptied; it is emptied at the next merge then. */
+    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (n_consultations)
+        *n_consultations = nc;
+    if (n_checkins)
+        *n_checkins = nk;
+    return KF_OK;
 }
 
 static void sq_close(kf_store *s)
@@ -839,6 +910,7 @@ static const store_ops sqlite_ops = {
     .add_checkin = sq_add_checkin,
     .list_checkins = sq_list_checkins,
     .list_consultations = sq_list_consultations,
+    .forget = sq_forget,
     .close = sq_close,
 };
 
@@ -1225,14 +1297,12 @@ static kf_err refuse_readonly(kf_store *s, const char *what, kf_buf *err)
 
 kf_err kf_store_add_consultation(kf_store *s, const char *text,
                                  const char *findings_json,
-                                 const char *result_json,
                                  const char *kb_version, long long *id,
                                  kf_buf *err)
 {
     kf_err e;
     if ((e = check_words("the consultation's text", text, KF_STORE_TEXT_MAX, err)) ||
         (e = check_json("the findings", findings_json, err)) ||
-        (e = check_json("the result", result_json, err)) ||
         (e = check_words("the knowledge-base version", kb_version,
                          KF_STORE_ID_MAX, err)))
         return e;
@@ -1246,8 +1316,8 @@ kf_err kf_store_add_consultation(kf_store *s, const char *text,
     char now[KF_TIME_LEN];
     kf_time_now(now);
     pthread_mutex_lock(&s->mu);
-    e = s->ops->add_consultation(s, now, text, findings_json, result_json,
-                                 kb_version, id, err);
+    e = s->ops->add_consultation(s, now, text, findings_json, kb_version, id,
+                                 err);
     pthread_mutex_unlock(&s->mu);
     return e;
 }
@@ -1329,6 +1399,31 @@ void kf_consultation_list_free(kf_consultation_list *l)
     memset(l, 0, sizeof *l);
 }
 
+kf_err kf_store_forget(kf_store *s, kf_forget_what what, long long id,
+                       int *n_consultations, int *n_checkins, kf_buf *err)
+{
+    if (n_consultations)
+        *n_consultations = 0;
+    if (n_checkins)
+        *n_checkins = 0;
+    if ((unsigned)what > KF_FORGET_ALL || (what != KF_FORGET_ALL && id <= 0)) {
+        if (err)
+            kf_buf_printf(err, "an id is a whole number from 1, not %lld", id);
+        return KF_EINVAL;
+    }
+    if (s->readonly) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot forget anything: the journal (or its "
+                          "folder) is read-only for this user; nothing was "
+                          "deleted", s->path);
+        return KF_EDB;
+    }
+    pthread_mutex_lock(&s->mu);
+    kf_err e = s->ops->forget(s, what, id, n_consultations, n_checkins, err);
+    pthread_mutex_unlock(&s->mu);
+    return e;
+}
+
 /* ------------------------------------------------------------------ */
 /* Export. */
 
@@ -1385,10 +1480,16 @@ json_t *kf_checkin_json(const kf_checkin *c)
     return o;
 }
 
+/* A text cell.  One that starts with = + - @, a tab or a carriage return
+ * would be read as a formula by a spreadsheet (=HYPERLINK(...) in a note
+ * could send the journal elsewhere when clicked), so it gets a leading ' and
+ * is shown as the text it is (OWASP's advice on CSV injection). */
 static void csv_field(kf_buf *b, const char *s, bool last)
 {
-    if (s && s[strcspn(s, ",\"\r\n")]) {
-        kf_buf_puts(b, "\"");
+    bool formula = s && (s[0] == '=' || s[0] == '+' || s[0] == '-' ||
+                         s[0] == '@' || s[0] == '\t' || s[0] == '\r');
+    if (s && (formula || s[strcspn(s, ",\"\r\n")])) {
+        kf_buf_puts(b, formula ? "\"'" : "\"");
         for (const char *p = s; *p; p++) {
             if (*p == '"')
                 kf_buf_puts(b, "\"");
@@ -1408,8 +1509,9 @@ static void csv_int(kf_buf *b, long long v, bool present)
     kf_buf_puts(b, ",");
 }
 
-kf_err kf_store_export(kf_store *s, kf_export_fmt fmt, kf_buf *out,
-                       kf_buf *err)
+kf_err kf_store_export(kf_store *s, kf_export_fmt fmt,
+                       kf_export_result_fn result, void *ctx,
+                       kf_buf *out, kf_buf *err)
 {
     kf_checkin_list ci;
     kf_consultation_list co;
@@ -1438,7 +1540,9 @@ kf_err kf_store_export(kf_store *s, kf_export_fmt fmt, kf_buf *out,
                 json_object_set_new(o, "text", json_string(c->text));
                 json_object_set_new(o, "kb_version", json_string(c->kb_version));
                 json_object_set_new(o, "findings", embedded_json(c->findings_json));
-                json_object_set_new(o, "result", embedded_json(c->result_json));
+                json_t *res = result ? result(c, ctx) : NULL;
+                if (res)
+                    json_object_set_new(o, "result", res);
                 json_array_append_new(ca, o);
             }
             for (int i = 0; i < ci.n; i++)
@@ -1468,7 +1572,11 @@ kf_err kf_store_export(kf_store *s, kf_export_fmt fmt, kf_buf *out,
             csv_field(out, c->text, false);
             csv_field(out, c->kb_version, false);
             csv_field(out, c->findings_json, false);
-            csv_field(out, c->result_json, true);
+            json_t *res = result ? result(c, ctx) : NULL;
+            char *rs = res ? json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+            json_decref(res);
+            csv_field(out, rs ? rs : "", true);
+            free(rs);
         }
         for (int i = 0; i < ci.n; i++) {
             const kf_checkin *c = &ci.v[i];

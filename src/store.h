@@ -36,8 +36,10 @@ typedef struct kf_store kf_store;
 /* How long a writer waits for another writer before giving up (KF_EBUSY). */
 #define KF_STORE_BUSY_MS 10000
 
-/* The schema version this build writes and understands. */
-#define KF_STORE_SCHEMA 1
+/* The schema version this build writes and understands.  2: a consultation
+ * keeps only what cannot be worked out again (the words, the findings, the
+ * KB version); its result is computed again when it is read back. */
+#define KF_STORE_SCHEMA 2
 
 /* Limits on what a check-in or consultation may carry; longer input is
  * refused with KF_ETOOBIG, never cut. */
@@ -45,7 +47,7 @@ typedef struct kf_store kf_store;
 #define KF_STORE_LIST_MAX    512           /* bytes of did / worse_after */
 #define KF_STORE_ID_MAX      64            /* bytes of a region id or `via` */
 #define KF_STORE_TEXT_MAX    (1024 * 1024) /* bytes of a consultation's text */
-#define KF_STORE_JSON_MAX    (4 * 1024 * 1024)   /* findings or result JSON */
+#define KF_STORE_JSON_MAX    (4 * 1024 * 1024)   /* a consultation's findings JSON */
 #define KF_STORE_HOURS_MAX   8760.0        /* relief hours: at most a year */
 #define KF_STORE_FUTURE_S    300           /* clock slack allowed for `at` */
 
@@ -77,14 +79,15 @@ typedef struct {
     void       *priv;          /* the strings' storage */
 } kf_checkin_list;
 
-/* One saved consultation or interview. */
+/* One saved consultation or interview.  Its result is not stored: it
+ * follows from the findings and the KB (journal.h,
+ * kf_journal_consultation_result). */
 typedef struct {
     long long   id;
     char        at[KF_TIME_LEN];
     const char *text;          /* the person's words ("" when none) */
-    const char *findings_json; /* JSON array of findings (render.h) */
-    const char *result_json;   /* JSON result object (docs/API.md) */
-    const char *kb_version;
+    const char *findings_json; /* the findings (journal.h, kf_journal_findings_in) */
+    const char *kb_version;    /* the KB the findings were read with */
 } kf_consultation;
 
 typedef struct {
@@ -141,7 +144,6 @@ bool kf_store_readonly(const kf_store *s);
  * The time is now, UTC.  Durable when it returns KF_OK. */
 kf_err kf_store_add_consultation(kf_store *s, const char *text,
                                  const char *findings_json,
-                                 const char *result_json,
                                  const char *kb_version,
                                  long long *id,        /* OUT, may be NULL */
                                  kf_buf *err);
@@ -173,15 +175,35 @@ kf_err kf_store_list_consultations(kf_store *s, int limit,
                                    kf_consultation_list *out, kf_buf *err);
 void kf_consultation_list_free(kf_consultation_list *l);
 
+/* Gives the result of a stored consultation for an export: a new reference,
+ * or NULL to leave it out (the KB no longer knows its findings). */
+typedef json_t *(*kf_export_result_fn)(const kf_consultation *c, void *ctx);
+
+/* What kf_store_forget() removes. */
+typedef enum { KF_FORGET_CONSULTATION, KF_FORGET_CHECKIN, KF_FORGET_ALL } kf_forget_what;
+
+/* Deletes one consultation or one check-in by its id, or everything
+ * (`id` is then ignored), for good: deleted rows are overwritten with
+ * zeros in the file (secure_delete) and the WAL is merged and emptied, so
+ * the words do not linger in free pages.  *n_consultations and
+ * *n_checkins (may be NULL) get how many were deleted.  KF_ENOTFOUND with
+ * a message when there is no such id; a read-only journal gets KF_EDB.  On
+ * failure nothing was deleted. */
+kf_err kf_store_forget(kf_store *s, kf_forget_what what, long long id,
+                       int *n_consultations, int *n_checkins, kf_buf *err);
+
 /* Appends everything stored to `out`:
  *  - JSON: one object {"format":"knotfinder-journal","schema":N,
  *    "exported_at":..., "consultations":[...], "checkins":[...]} where a
- *    consultation's findings and result are embedded as JSON values;
+ *    consultation's findings (and its result, when `result` gives one) are
+ *    embedded as JSON values;
  *  - CSV (RFC 4180, header row): one row per record, `type` first
  *    ("consultation" or "checkin"), the columns of both kinds after it.
+ * `result` may be NULL: no results then.
  * On failure `out` may hold part of the export and an error is returned. */
-kf_err kf_store_export(kf_store *s, kf_export_fmt fmt, kf_buf *out,
-                       kf_buf *err);
+kf_err kf_store_export(kf_store *s, kf_export_fmt fmt,
+                       kf_export_result_fn result, void *ctx,
+                       kf_buf *out, kf_buf *err);
 
 /* A check-in as the JSON object of the export and the API:
  * {"id","at","pain","pain_before","where","side","did":[],"relief_hours",

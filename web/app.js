@@ -178,6 +178,8 @@
   function request(extra) {
     var body = { findings: state.findings, asked: state.asked };
     if (state.hand) body.dominant_hand = state.hand;
+    var keep = $('keep');
+    if (keep && !keep.checked) body.save = false;
     for (var k in extra) body[k] = extra[k];
     return body;
   }
@@ -1151,6 +1153,16 @@
         '). You can still describe it in your own words below.' }));
       ready();
     });
+    /* Where the journal is, and whether this server keeps anything. */
+    api('/api/v1/journal/about').then(function (a) {
+      var where = $('kept-path'), keep = $('keep');
+      if (where && a && a.path) where.textContent = ' (' + a.path + ')';
+      if (keep && a && a.saving === false) {
+        keep.checked = false;
+        keep.disabled = true;
+        $('kept-where').textContent = 'This knotfinder keeps nothing of what you describe here (it runs with --no-save).';
+      }
+    }, function () { /* an older server, or one that needs its token: the words stand */ });
   }
 
   KF.App = { state: state, show: show };

@@ -25,14 +25,32 @@
     return e;
   }
 
-  /* GET (no body) or POST JSON.  Resolves with the parsed answer; rejects
+  /* The journal's token.  A server that other computers can reach prints
+   * its address with "#token=..." after it; the page keeps the token (in
+   * this browser's storage for this address only) and drops it from the
+   * address bar, then sends it with every API request. */
+  var TOKEN_KEY = 'knotfinder-token';
+  (function keepToken() {
+    var m = /^#token=([0-9a-f]{32})$/.exec(location.hash || '');
+    if (!m) return;
+    try { localStorage.setItem(TOKEN_KEY, m[1]); } catch (e) { /* private mode */ }
+    history.replaceState(null, '', location.pathname + location.search);
+  })();
+  function token() {
+    try { return localStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
+  }
+
+  /* GET (no body), POST JSON, or another method (DELETE) given as the
+   * third argument.  Resolves with the parsed answer; rejects
    * with an Error carrying .status (0: no server), .code and .kind:
    * 'server' (message is the server's own sentence, .serverSaid, or its
    * status line),
    * 'unreadable' (an answer that is not JSON) or 'unreachable'. */
-  function api(path, body) {
-    var init = body === undefined ? { method: 'GET' } :
-      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+  function api(path, body, method) {
+    var init = body === undefined ? { method: method || 'GET', headers: {} } :
+      { method: method || 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+    var tok = token();
+    if (tok) init.headers['X-Knotfinder-Token'] = tok;
     function fail(kind, msg, status, code) {
       var err = new Error(msg);
       err.kind = kind;

@@ -160,6 +160,63 @@
       h('h2', { id: 'jl-title', text: 'Recent check-ins' }),
       h('div', { id: 'jl-body' }, [h('p', { 'class': 'kf-muted', text: 'Loading…' })])
     ]));
+    body.appendChild(h('section', { 'class': 'kf-card', id: 'j-kept', 'aria-labelledby': 'jk-title' }, [
+      h('h2', { id: 'jk-title', text: 'What is kept, and forgetting it' }),
+      h('div', { id: 'jk-body' }, [h('p', { 'class': 'kf-muted', text: 'Loading…' })])
+    ]));
+  }
+
+  /* ---- forgetting ----------------------------------------------------------- */
+
+  /* Deletes for good after asking; then reloads the view.  `what` says it in
+   * words for the question and the status line. */
+  function forget(path, what) {
+    if (!window.confirm('Delete ' + what + ' from your journal for good? This cannot be undone.')) return;
+    api(path, undefined, 'DELETE').then(function () {
+      var say = $('status');
+      if (say) say.textContent = 'Deleted ' + what + '.';
+      document.body.setAttribute('data-journal', 'loading');
+      return refresh();
+    }, function (e) {
+      window.alert('Nothing was deleted: ' + e.message + '.');
+    });
+  }
+
+  function renderKept(list, about) {
+    var box = $('jk-body');
+    clear(box);
+    var where = about.data && about.data.path ? ' in ' + about.data.path : '';
+    box.appendChild(h('p', { text: 'knotfinder keeps each consultation (your words, what it understood and the date) ' +
+      'and each check-in in the journal file on the computer that runs it' + where + '. Nothing is sent anywhere else.' }));
+    if (list.error) {
+      box.appendChild(h('p', { 'class': 'kf-error', text: 'The journal could not be loaded: ' + list.error.message + '.' }));
+      return;
+    }
+    var cons = (list.data.consultations || []).slice().reverse();
+    if (!cons.length) {
+      box.appendChild(h('p', { id: 'jk-none', 'class': 'kf-muted', text: 'No consultation is kept.' }));
+    } else {
+      box.appendChild(h('h3', { text: 'Consultations' }));
+      box.appendChild(h('ol', { 'class': 'kf-j-consultations', id: 'jk-items' }, cons.map(function (c) {
+        var words = c.text ? '“' + (c.text.length > 120 ? c.text.slice(0, 117) + '…' : c.text) + '”' : 'The body map only.';
+        return h('li', { 'class': 'kf-j-consultation', 'data-id': String(c.id) }, [
+          h('time', { datetime: c.at, text: when(c.at) }), ' ',
+          h('span', { 'class': 'kf-j-words', text: words }), ' ',
+          h('button', { type: 'button', 'class': 'kf-btn kf-link kf-j-forget',
+                        'aria-label': 'Delete the consultation of ' + when(c.at),
+                        text: 'Delete', onclick: function () {
+                          forget('/api/v1/journal/consultations/' + c.id, 'the consultation of ' + when(c.at));
+                        } })
+        ]);
+      })));
+    }
+    var any = cons.length || (list.data.checkins || []).length;
+    box.appendChild(h('div', { 'class': 'kf-actions' }, [
+      h('button', { type: 'button', id: 'jk-all', 'class': 'kf-btn', disabled: !any,
+                    text: 'Delete everything in my journal', onclick: function () {
+                      forget('/api/v1/journal', 'every consultation and check-in');
+                    } })
+    ]));
   }
 
   /* ---- the check-in form -------------------------------------------------- */
@@ -717,7 +774,12 @@
       ]),
       bits.length ? h('p', { 'class': 'kf-j-where-text', text: sentence(bits.join(' ')) }) : null,
       details.length ? h('p', { 'class': 'kf-j-did', text: details.join(' ') }) : null,
-      c.note ? h('p', { 'class': 'kf-j-note', text: c.note }) : null
+      c.note ? h('p', { 'class': 'kf-j-note', text: c.note }) : null,
+      h('button', { type: 'button', 'class': 'kf-btn kf-link kf-j-forget',
+                    'aria-label': 'Delete the check-in of ' + when(c.at),
+                    text: 'Delete', onclick: function () {
+                      forget('/api/v1/journal/checkins/' + c.id, 'the check-in of ' + when(c.at));
+                    } })
     ]);
   }
 
@@ -735,7 +797,8 @@
     var plan = settle(api('/api/v1/journal/plan'));
     var list = settle(api('/api/v1/journal'));
     var hist = settle(api('/api/v1/journal/history'));
-    return Promise.all([regions, plan, list, hist]).then(function (rs) {
+    var about = settle(api('/api/v1/journal/about'));
+    return Promise.all([regions, plan, list, hist, about]).then(function (rs) {
       if (my !== st.seq) return null;
       st.plan = rs[1].data || null;
       if (st.plan && st.plan.result) learnNames(st.plan.result.plan);
@@ -755,6 +818,7 @@
         renderPlan(rs[1]);
         renderChart(rs[3]);
         renderList(rs[2]);
+        renderKept(rs[2], rs[4]);
         st.loaded = true;
         document.body.setAttribute('data-journal', 'ready');
       });

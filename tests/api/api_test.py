@@ -47,9 +47,15 @@ def check(name, cond, detail=""):
 # ---- the server -----------------------------------------------------------
 
 class Server:
+    count = 0
+
     def __init__(self, web, *args, env=None):
+        # Each server keeps its own journal in the scratch folder, never the
+        # user's own.
+        Server.count += 1
+        self.db = os.path.join(os.path.dirname(web), "journal-%d.db" % Server.count)
         self.proc = subprocess.Popen(
-            [BIN, "--kb", KB, "--web", web, "serve", "--port", "0", *args],
+            [BIN, "--kb", KB, "--web", web, "--db", self.db, "serve", "--port", "0", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.line = self._first_line(20)
         m = re.fullmatch(r"knotfinder: serving http://127\.0\.0\.1:(\d+)/", self.line)
@@ -104,8 +110,15 @@ def request(port, method, path, body=None, headers=None, conn=None):
     return r.status, hdrs, data, doc
 
 
+def own_host(data, port):
+    """A raw request's "Host: t" stands for this server's own address (any
+    other Host is refused: see test_gate)."""
+    return data.replace(b"Host: t\r\n", b"Host: 127.0.0.1:%d\r\n" % port)
+
+
 def raw(port, data, timeout=5.0):
     """Sends raw bytes, reads until the server closes; returns the reply."""
+    data = own_host(data, port)
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
         s.sendall(data)
@@ -432,8 +445,8 @@ def test_errors(p):
     # A chunked body that never ends is cut off, not read forever.
     s = socket.create_connection(("127.0.0.1", p), timeout=20)
     try:
-        s.sendall(b"POST /api/v1/consult HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                  b"Transfer-Encoding: chunked\r\n\r\n")
+        s.sendall(own_host(b"POST /api/v1/consult HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                           b"Transfer-Encoding: chunked\r\n\r\n", p))
         chunk = b"%x\r\n%s\r\n" % (65536, b" " * 65536)
         closed = False
         for _ in range(200):                       # up to 13 MB
@@ -566,7 +579,7 @@ def test_limits(web, main_port=None):
           a[0] == 200 and a[2] == b[2] and (cached is None or cached[2] == a[2]), a[2][:100])
     # A client that sends half a request and goes quiet is closed.
     c = socket.create_connection(("127.0.0.1", p), timeout=10)
-    c.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\n")
+    c.sendall(own_host(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\n", p))
     t0 = time.time()
     try:
         got = c.recv(100)
@@ -577,8 +590,8 @@ def test_limits(web, main_port=None):
     check("idle client closed after the timeout", got == b"" and 2.0 < took < 9.0, (got, took))
     # A client that trickles its body gets cut off too.
     c = socket.create_connection(("127.0.0.1", p), timeout=20)
-    c.sendall(b"POST /api/v1/consult HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-              b"Content-Length: 1000\r\n\r\n")
+    c.sendall(own_host(b"POST /api/v1/consult HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: 1000\r\n\r\n", p))
     t0 = time.time()
     dropped = False
     while time.time() - t0 < 12:
@@ -593,12 +606,46 @@ def test_limits(web, main_port=None):
             break
     c.close()
     check("trickling body cut off by the deadline", dropped, time.time() - t0)
+    # Headers trickled a byte at a time are cut off too: with every one of
+    # the 3 connections held that way, a real request still gets in.
+    slow = [socket.create_connection(("127.0.0.1", p), timeout=5) for _ in range(3)]
+    for c in slow:
+        c.sendall(own_host(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\n", p))
+    time.sleep(0.3)
+    real = socket.create_connection(("127.0.0.1", p), timeout=5)
+    real.sendall(own_host(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", p))
+    t0 = time.time()
+    cut, reply = set(), b""
+    while time.time() - t0 < 20 and (len(cut) < 3 or not reply):
+        for i, c in enumerate(slow):
+            if i in cut:
+                continue
+            try:
+                c.sendall(b"X")                 # one byte of a header that never ends
+                r, _, _ = select.select([c], [], [], 0)
+                if r and c.recv(100) == b"":
+                    cut.add(i)
+            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                cut.add(i)
+        r, _, _ = select.select([real], [], [], 0.25)
+        if r and not reply:
+            try:
+                reply = real.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                reply = b"?"
+    for c in slow:
+        c.close()
+    real.close()
+    check("headers trickled a byte at a time: all 3 connections cut off (%d)" % len(cut),
+          len(cut) == 3, time.time() - t0)
+    check("with 3 tricklers on a cap of 3, a real request is still answered",
+          raw_status(reply) == 200, reply[:100])
     # The connection cap: with 3 held open, a 4th waits unanswered (in the
     # kernel's queue), and is answered once one of the 3 goes away.
     held = [socket.create_connection(("127.0.0.1", p), timeout=5) for _ in range(3)]
     time.sleep(0.3)
     c = socket.create_connection(("127.0.0.1", p), timeout=5)
-    c.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    c.sendall(own_host(b"GET /api/v1/health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", p))
     r, _, _ = select.select([c], [], [], 1.0)
     check("connection cap: a 4th connection waits", not r, "answered while 3 were open")
     for h in held:
@@ -618,6 +665,109 @@ def test_limits(web, main_port=None):
     check("SIGINT stops cleanly with 0", rc == 0, (rc, s.stderr[-600:]))
     check("no sanitizer report (second server)", b"Sanitizer" not in s.stderr and
           b"runtime error" not in s.stderr, s.stderr[-600:])
+
+def journal_notes(p):
+    st, _, _, doc = request(p, "GET", "/api/v1/journal")
+    return [c.get("note") for c in doc.get("checkins", [])] if st == 200 and doc else None
+
+
+def test_gate(p):
+    """DNS rebinding and cross-site requests: a web page that points a name of
+    its own at 127.0.0.1 sends that name as Host; a page on another site sends
+    its Origin and Sec-Fetch-Site.  Neither may read or write the journal."""
+    def raw_req(method, path, headers, body=b""):
+        h = b"".join(b"%s: %s\r\n" % (k.encode(), v.encode()) for k, v in headers)
+        if body:
+            h += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+        return raw(p, b"%s %s HTTP/1.1\r\n%sConnection: close\r\n\r\n%s" %
+                   (method.encode(), path.encode(), h, body))
+
+    def body_of(reply):
+        try:
+            return json.loads(reply.split(b"\r\n\r\n", 1)[1])
+        except (IndexError, ValueError):
+            return None
+
+    own = "127.0.0.1:%d" % p
+    for host in (own, "localhost:%d" % p, "LocalHost:%d" % p, "[::1]:%d" % p):
+        reply = raw_req("GET", "/api/v1/health", [("Host", host)])
+        check("Host %s is this server: 200" % host, raw_status(reply) == 200, reply[:120])
+    check("a check-in from this server's own page (Origin) is saved",
+          post(p, "/api/v1/journal/checkins", {"pain": 2, "note": "own page"},
+               extra={"Origin": "http://" + own, "Sec-Fetch-Site": "same-origin"})[0] == 201)
+    before = journal_notes(p)
+    for host in ("evil.test:%d" % p, "evil.test", "127.0.0.1", "127.0.0.1:1",
+                 "127.0.0.1:%d.evil.test" % p, "localhost.evil.test:%d" % p,
+                 "127.0.0.1:%dx" % p, "::1:%d" % p, "[::1]x:%d" % p, ""):
+        for method, path in (("GET", "/api/v1/journal"), ("GET", "/"),
+                             ("GET", "/api/v1/journal/history")):
+            reply = raw_req(method, path, [("Host", host)])
+            doc = body_of(reply)
+            check("Host %r, %s %s: 421, nothing of the journal" % (host, method, path),
+                  raw_status(reply) in (400, 421) and b"checkins" not in reply and
+                  b"<svg" not in reply and (raw_status(reply) == 400 or is_error(doc, "wrong_host")),
+                  reply[:200])
+        reply = raw_req("POST", "/api/v1/journal/checkins", [("Host", host)],
+                        json.dumps({"pain": 9, "note": "rebound"}).encode())
+        check("Host %r: a check-in is refused" % host, raw_status(reply) in (400, 421), reply[:200])
+    reply = raw_req("POST", "/api/v1/consult", [("Host", "evil.test:%d" % p)], b'{"text": "a knot"}')
+    check("Host evil.test: a consultation is refused too", raw_status(reply) == 421, reply[:200])
+    for origin in ("http://evil.test", "http://evil.test:%d" % p, "null", "https://" + own,
+                   "http://" + own + "/x", "http://127.0.0.1:%d" % (p + 1)):
+        got = post(p, "/api/v1/journal/checkins", {"pain": 9, "note": "cross-site"},
+                   extra={"Origin": origin})
+        expect_error("Origin %s: check-in -> 403" % origin, got, 403, "cross_site")
+    for site in ("cross-site", "same-site"):
+        got = post(p, "/api/v1/journal/checkins", {"pain": 9, "note": "cross-site"},
+                   extra={"Sec-Fetch-Site": site})
+        expect_error("Sec-Fetch-Site %s: check-in -> 403" % site, got, 403, "cross_site")
+        got = request(p, "GET", "/api/v1/journal", headers={"Sec-Fetch-Site": site})
+        expect_error("Sec-Fetch-Site %s: reading the journal -> 403" % site, got, 403, "cross_site")
+        st, _, data, _ = request(p, "GET", "/", headers={"Sec-Fetch-Site": site})
+        check("Sec-Fetch-Site %s: the page itself still opens (a link from elsewhere)" % site,
+              st == 200, st)
+    st, _, _, _ = request(p, "GET", "/api/v1/journal", headers={"Sec-Fetch-Site": "none"})
+    check("Sec-Fetch-Site none (typed in the address bar): 200", st == 200, st)
+    check("nothing refused reached the journal", journal_notes(p) == before,
+          (before, journal_notes(p)))
+
+
+def test_token(web):
+    """--token (and any address but a loopback one): the journal needs the
+    token printed at start; the rest of the API does not."""
+    s = Server(web, "--token")
+    m = re.fullmatch(r"knotfinder: serving http://127\.0\.0\.1:(\d+)/#token=([0-9a-f]{32})", s.line)
+    if not check("--token: the address printed carries the token", m is not None, s.line):
+        s.stop(signal.SIGKILL)
+        return
+    p, tok = int(m.group(1)), m.group(2)
+    good = {"X-Knotfinder-Token": tok}
+    for path in ("/api/v1/journal", "/api/v1/journal/plan", "/api/v1/journal/history"):
+        expect_error("token: %s without it -> 401" % path, request(p, "GET", path), 401,
+                     "token_required")
+        expect_error("token: %s with a wrong one -> 401" % path,
+                     request(p, "GET", path, headers={"X-Knotfinder-Token": "0" * 32}), 401,
+                     "token_required")
+    expect_error("token: a check-in without it -> 401",
+                 post(p, "/api/v1/journal/checkins", {"pain": 3}), 401, "token_required")
+    check("token: a check-in with it -> 201",
+          post(p, "/api/v1/journal/checkins", {"pain": 3, "note": "with token"}, extra=good)[0] == 201)
+    st, _, _, doc = request(p, "GET", "/api/v1/journal", headers=good)
+    check("token: the journal with it -> 200", st == 200 and isinstance(doc, dict) and
+          [c["note"] for c in doc["checkins"]] == ["with token"], doc)
+    st, _, _, _ = request(p, "GET", "/api/v1/health")
+    check("token: health needs none", st == 200, st)
+    text = "a knot under my left shoulder blade from the mouse, kept without a token?"
+    st, _, _, _ = post(p, "/api/v1/consult", {"text": text})
+    st2, _, _, doc = request(p, "GET", "/api/v1/journal", headers=good)
+    check("token: a consultation is answered without it, but not kept",
+          st == 200 and st2 == 200 and all(c["text"] != text for c in doc["consultations"]), doc)
+    post(p, "/api/v1/consult", {"text": text}, extra=good)
+    st2, _, _, doc = request(p, "GET", "/api/v1/journal", headers=good)
+    check("token: a consultation with it is kept",
+          any(c["text"] == text for c in doc.get("consultations", [])), doc)
+    rc = s.stop()
+    check("token server stops cleanly", rc == 0, s.stderr[-300:])
 
 
 def test_command_line(web, busy_port):
@@ -723,7 +873,7 @@ def main():
             print(srv.stderr.decode(errors="replace")[-2000:])
         else:
             try:
-                for t in (test_basics, test_consult, test_interview, test_errors):
+                for t in (test_basics, test_consult, test_interview, test_errors, test_gate):
                     try:
                         t(p)
                     except Exception as e:         # a crash or hang of the server lands here
@@ -736,6 +886,10 @@ def main():
                 st, _, _, _ = request(p, "GET", "/api/v1/health")
                 check("server still healthy after all that", st == 200, st)
                 test_command_line(web, p)
+                try:
+                    test_token(web)
+                except Exception as e:
+                    check("test_token ran to the end", False, repr(e))
                 try:
                     test_journal_method(web, tmp)
                 except Exception as e:

@@ -23,7 +23,10 @@ export async function runSuite(tests, opts) {
       executablePath: exe,
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-quic', '--no-first-run',
-             '--disable-background-networking', '--disable-component-update', '--disable-sync']
+             '--disable-background-networking', '--disable-component-update', '--disable-sync',
+             /* A name of another site that points at this computer, as a
+              * DNS-rebinding page would make it (journal.mjs). */
+             '--host-resolver-rules=MAP rebind.test 127.0.0.1']
     });
     opts.onBrowser(browser);
     let passed = 0, failed = 0;

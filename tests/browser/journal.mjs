@@ -428,6 +428,108 @@ test('the journal on a phone: no sideways scrolling, named controls, big enough 
   assert.deepEqual(t.errors, []);
 });
 
+test('a page of another site that points its name at this computer (DNS rebinding) can neither read nor write the journal', async (t) => {
+  const page = await openPage(t);
+  await page.evaluate(() => fetch('/api/v1/journal/checkins', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ pain: 4, note: 'mine alone' })
+  }));
+  const mine = await journal(page);
+  assert.ok(mine.checkins.length > 0, 'there are check-ins to steal');
+  /* The attacker's name points at 127.0.0.1 (harness.mjs maps rebind.test
+   * there), so its page and its requests reach knotfinder as if knotfinder
+   * were its own origin: same-origin to the browser, and no CORS stops the
+   * page from reading the answers.  Only the server can tell. */
+  const evil = 'http://rebind.test:' + new URL(base).port + '/';
+  const ctx = await browser.newContext();
+  t.cleanup.push(() => ctx.close());
+  const bad = await ctx.newPage();
+  await bad.goto(evil);
+  const got = await bad.evaluate(async () => {
+    const out = {};
+    for (const path of ['/api/v1/journal', '/api/v1/journal/history', '/api/v1/journal/plan', '/']) {
+      try {
+        const r = await fetch(path);
+        out[path] = { status: r.status, text: await r.text() };
+      } catch (e) { out[path] = { status: 0, text: String(e) }; }
+    }
+    try {
+      const r = await fetch('/api/v1/journal/checkins', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ pain: 9, note: 'written by another site' })
+      });
+      out.post = { status: r.status, text: await r.text() };
+    } catch (e) { out.post = { status: 0, text: String(e) }; }
+    return out;
+  });
+  for (const [what, r] of Object.entries(got)) {
+    assert.equal(r.status, 421, `${what}: ${r.status} ${r.text.slice(0, 200)}`);
+    assert.ok(!/checkins|<svg|pain/.test(r.text.replace(/[^]*"message"/, '')),
+              `${what} gave nothing of the journal away`);
+  }
+  const after = await journal(page);
+  assert.deepEqual(after.checkins.map((c) => c.id), mine.checkins.map((c) => c.id),
+                   'no check-in was added from the other site');
+  assert.deepEqual(t.errors, []);
+});
+
+test('the start page says what is kept and where; unticked, a consultation is not kept', async (t) => {
+  const page = await openPage(t);
+  await page.waitForFunction(() => document.getElementById('kept-path').textContent.includes('.db'));
+  const line = await page.textContent('#kept-where');
+  assert.match(line, /your words, what knotfinder understood/);
+  assert.match(line, /\.db\)/, 'the journal file is named');
+  assert.equal(await page.isChecked('#keep'), true, 'kept unless unticked');
+  const n0 = (await journal(page)).consultations.length;
+  await page.uncheck('#keep');
+  await toResult(page);
+  assert.equal((await journal(page)).consultations.length, n0, 'unticked: nothing kept');
+  await page.click('#r-restart');
+  await page.waitForSelector('body[data-view="start"]');
+  await page.check('#keep');
+  await page.fill('#words', 'a tight knot on top of my right shoulder from carrying my bag on that side every day');
+  await page.click('#start-go');
+  await answerUntilResult(page);
+  assert.equal((await journal(page)).consultations.length, n0 + 1, 'ticked: kept');
+  assert.deepEqual(t.errors, []);
+});
+
+test('Delete forgets one check-in or one consultation for good; Delete everything empties the journal', async (t) => {
+  const page = await openPage(t);
+  page.on('dialog', (d) => d.accept());
+  await openJournal(page);
+  const j0 = await journal(page);
+  assert.ok(j0.checkins.length >= 2 && j0.consultations.length >= 1, 'something to delete');
+  const ci = j0.checkins[j0.checkins.length - 1];
+  await page.click(`#jl-items li[data-id="${ci.id}"] .kf-j-forget`);
+  await page.waitForFunction((id) => !document.querySelector(`#jl-items li[data-id="${id}"]`) &&
+    document.body.getAttribute('data-journal') === 'ready', ci.id);
+  const j1 = await journal(page);
+  assert.equal(j1.checkins.length, j0.checkins.length - 1);
+  assert.ok(!j1.checkins.some((c) => c.id === ci.id), 'that check-in is gone');
+  const co = j1.consultations[j1.consultations.length - 1];
+  await page.click(`#jk-items li[data-id="${co.id}"] .kf-j-forget`);
+  await page.waitForFunction((id) => !document.querySelector(`#jk-items li[data-id="${id}"]`) &&
+    document.body.getAttribute('data-journal') === 'ready', co.id);
+  const j2 = await journal(page);
+  assert.equal(j2.consultations.length, j1.consultations.length - 1);
+  assert.ok(!j2.consultations.some((c) => c.id === co.id), 'that consultation is gone');
+  /* A "no" to the question deletes nothing. */
+  page.removeAllListeners('dialog');
+  page.on('dialog', (d) => d.dismiss());
+  await page.click('#jk-all');
+  assert.equal((await journal(page)).checkins.length, j2.checkins.length);
+  page.removeAllListeners('dialog');
+  page.on('dialog', (d) => d.accept());
+  await page.click('#jk-all');
+  await page.waitForSelector('#jk-none');
+  await page.waitForSelector('#jl-none');
+  const j3 = await journal(page);
+  assert.deepEqual([j3.checkins.length, j3.consultations.length], [0, 0]);
+  assert.deepEqual(await unnamed(page), []);
+  assert.deepEqual(t.errors, []);
+});
+
 /* ---- runner ----------------------------------------------------------------- */
 
 runSuite(tests, { prefix: 'journal: ', timeoutMs: TEST_MS, what: 'the journal browser tests',

@@ -62,15 +62,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_server NAME: starts a server with its own journal $tmp/NAME.db and
-# sets $url; fails the run when it does not come up within 15 s.
+# start_server NAME [ARGS]: starts a server with its own journal
+# $tmp/NAME.db (and ARGS for serve) and sets $url; fails the run when it
+# does not come up within 15 s.
 start_server() {
-    local log="$tmp/$1.log" pid
+    local log="$tmp/$1.log" pid name=$1
+    shift
     if [ $mock = 1 ]; then
         node mock-server.mjs >"$log" 2>&1 &
     else
         [ -x "$bin" ] || fail "$bin is missing: run make first"
-        "$bin" --kb "$kb" --web "$webdir" --db "$tmp/$1.db" serve --port 0 --bind 127.0.0.1 >"$log" 2>&1 &
+        "$bin" --kb "$kb" --web "$webdir" --db "$tmp/$name.db" serve --port 0 --bind 127.0.0.1 "$@" >"$log" 2>&1 &
     fi
     pid=$!
     pids+=("$pid")
@@ -108,11 +110,13 @@ run_suite() {
 start_server app
 run_suite run.mjs
 if [ $mock = 1 ]; then
-    echo "skipped journal.mjs: the journal tests need the real server"
-    skipped=1
+    echo "skipped journal.mjs and token.mjs: they need the real server"
+    skipped=2
 else
     start_server journal
     run_suite journal.mjs
+    start_server token --token
+    run_suite token.mjs
 fi
 if [ $skipped -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"
 else echo "$passed passed, $failed failed"; fi

