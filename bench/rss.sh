@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Peak resident memory of one `knotfinder ask`, the whole process from start
-# to exit (KB load included), beside the target (< 16 MB).  Uses
+# to exit (KB load and saving to the journal included), beside the targets of
+# issue 14: <= 16 MB for an article case, <= 32 MB for a 1 MB description.
+# The journal is a scratch one (XDG_DATA_HOME in a temporary folder).  Uses
 # /usr/bin/time -v when present, else build/bench/maxrss (getrusage),
 # compiling it on the spot when `make benches` has not.
 #   bench/rss.sh            KNOTFINDER picks the binary (default build/knotfinder)
@@ -8,6 +10,7 @@ set -u
 cd "$(dirname "$0")/.."
 BIN=${KNOTFINDER:-build/knotfinder}
 TARGET_KB=$((16 * 1024))
+BIG_TARGET_KB=$((32 * 1024))
 if [ ! -x "$BIN" ]; then echo "no $BIN: run make first"; exit 1; fi
 
 # peak KB of "$@" reading stdin from $IN; prints the number.
@@ -24,19 +27,26 @@ else
 fi
 
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+export XDG_DATA_HOME="$TMP/data"
+# The first article case, in the reader's own words (ours when it is absent).
+CASE=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["text"])' \
+       /work/shared/cases/articles.jsonl 2>/dev/null || true)
 WORDS="I'm 34 and for two years a knot between my right shoulder blade and spine keeps coming back. Massage helps for a few hours. I use a mouse all day, sleep on my right side and my neck is stiff."
 : >"$TMP/empty"
 yes "$WORDS " | head -c 1048000 >"$TMP/big"
 
-echo "peak RSS of one knotfinder ask, by $how (target < $((TARGET_KB / 1024)) MB)"
-row() {  # row LABEL STDIN-FILE ARGS...
-  local label=$1; IN=$2; shift 2
+[ -n "$CASE" ] || CASE=$WORDS
+
+echo "peak RSS of one knotfinder process, by $how"
+row() {  # row LABEL TARGET-KB STDIN-FILE ARGS...
+  local label=$1 target=$2; IN=$3; shift 3
   local kb; kb=$(peak "$BIN" "$@")
-  if [ -z "$kb" ]; then printf '  %-36s  (no figure)\n' "$label"; return; fi
-  printf '  %-36s %7.1f MB  %s\n' "$label" "$(awk -v k="$kb" 'BEGIN {print k / 1024}')" \
-    "$([ "$kb" -lt "$TARGET_KB" ] && echo ok || echo 'OVER TARGET')"
+  if [ -z "$kb" ]; then printf '  %-38s  (no figure)\n' "$label"; return; fi
+  printf '  %-38s %7.1f MB   target <= %2d MB   %s\n' "$label" \
+    "$(awk -v k="$kb" 'BEGIN {print k / 1024}')" "$((target / 1024))" \
+    "$([ "$kb" -le "$target" ] && echo ok || echo 'OVER TARGET')"
 }
-row "ask \"typical description\""       "$TMP/empty" ask "$WORDS"
-row "ask --json \"typical description\"" "$TMP/empty" ask --json "$WORDS"
-row "ask - (1 MB description on stdin)"  "$TMP/big"   ask -
-row "kb check"                           "$TMP/empty" kb check
+row "ask \"an article case\""            "$TARGET_KB"     "$TMP/empty" ask "$CASE"
+row "ask --json \"an article case\""     "$TARGET_KB"     "$TMP/empty" ask --json "$CASE"
+row "ask - (1 MB description on stdin)"  "$BIG_TARGET_KB" "$TMP/big"   ask -
+row "kb check"                           "$TARGET_KB"     "$TMP/empty" kb check

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "journal.h"
 #include "render.h"
+#include "render_json.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -41,10 +42,12 @@ static char *join_args(int argc, char **argv, size_t *len)
 int kf_cmd_ask(kf_cli *c, int argc, char **argv)
 {
     int width = 80, i = 1;
-    bool json = c->json;
+    bool json = c->json, full = false;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         if (!strcmp(argv[i], "--json"))
             json = true;
+        else if (!strcmp(argv[i], "--full"))
+            full = true;
         else if (!strcmp(argv[i], "--width") && i + 1 < argc)
             width = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--")) {
@@ -52,7 +55,7 @@ int kf_cmd_ask(kf_cli *c, int argc, char **argv)
             break;
         } else {
             fprintf(stderr, "knotfinder ask: unknown option %s\n"
-                    "usage: knotfinder ask [--json] [--width N] \"your words\" (or - for stdin)\n",
+                    "usage: knotfinder ask [--json] [--full] [--width N] \"your words\" (or - for stdin)\n",
                     argv[i]);
             return KF_EXIT_USAGE;
         }
@@ -94,17 +97,23 @@ int kf_cmd_ask(kf_cli *c, int argc, char **argv)
         goto out;
     }
     if (json) {
-        json_t *j = kf_result_json(kb, r, text);
-        if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) < 0) {
-            fprintf(stderr, "knotfinder ask: cannot write JSON\n");
+        size_t n = 0;
+        const char *why = NULL;
+        char *s = kf_result_dump(kb, r, text, KF_JO_INDENT(2) | KF_JO_ASCII | KF_JO_EOL,
+                                 &n, &why);
+        if (!s || fwrite(s, 1, n, stdout) != n) {
+            fprintf(stderr, "knotfinder ask: cannot write JSON%s%s\n", why ? ": " : "",
+                    why ? why : "");
             rc = KF_EXIT_INTERNAL;
         }
-        fputc('\n', stdout);
-        json_decref(j);
+        kf_free(s);
     } else {
         kf_buf out;
         kf_buf_init(&out);
-        kf_render_text(kb, r, text, &out, width);
+        if (full)
+            kf_render_full(kb, r, text, &out, width);
+        else
+            kf_render_text(kb, r, text, &out, width);
         fwrite(out.s, 1, out.len, stdout);
         kf_buf_free(&out);
     }

@@ -12,6 +12,7 @@
 #include "journal_http.h"
 #include "engine.h"
 #include "render.h"
+#include "render_json.h"
 #include "text.h"
 
 #include <microhttpd.h>
@@ -69,6 +70,9 @@ void kf_http_error(kf_http_reply *rep, int status, const char *code,
 {
     json_decref(rep->json);
     rep->json = NULL;
+    kf_free(rep->body);
+    rep->body = NULL;
+    rep->body_len = 0;
     rep->status = status;
     rep->code = code;
     rep->message.len = 0;
@@ -97,6 +101,29 @@ static void reply_json(kf_http_reply *rep, json_t *v)
     }
     json_decref(rep->json);
     rep->json = v;
+    kf_free(rep->body);
+    rep->body = NULL;
+    rep->body_len = 0;
+    rep->status = MHD_HTTP_OK;
+}
+
+/* Sets a successful body written by the streaming renderer (render_json.h);
+ * NULL (it failed: `why` says why) becomes a 500. */
+static void reply_written(kf_http_reply *rep, char *body, size_t len, const char *why)
+{
+    if (!body) {
+        if (!why || !strcmp(why, "out of memory"))
+            oom(rep);
+        else
+            kf_http_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                          "the answer could not be written: %s", why);
+        return;
+    }
+    json_decref(rep->json);
+    rep->json = NULL;
+    kf_free(rep->body);
+    rep->body = body;
+    rep->body_len = len;
     rep->status = MHD_HTTP_OK;
 }
 
@@ -166,7 +193,11 @@ static void h_consult(const kf_http_req *q, kf_http_reply *rep)
     if (read_input(q, rep, &f, &text)) {
         kf_result *r = kf_consult(q->kb, &f);
         if (r) {
-            reply_json(rep, kf_result_json(q->kb, r, text));
+            size_t len = 0;
+            const char *why = NULL;
+            char *body = kf_result_dump(q->kb, r, text, KF_JO_COMPACT | KF_JO_EOL,
+                                        &len, &why);
+            reply_written(rep, body, len, why);
             save_result(q, text, r);
         } else
             oom(rep);
@@ -903,11 +934,17 @@ static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
     enum MHD_Result ret;
     if (rep.status >= 400) {
         json_decref(rep.json);
+        kf_free(rep.body);
         if (rep.status >= 500)
             fprintf(stderr, "knotfinder: %s %s: %d %s\n", method, url,
                     rep.status, rep.message.len ? rep.message.s : "");
         ret = send_error(conn, rep.status, rep.code ? rep.code : "error",
                          rep.message.len ? rep.message.s : "error", NULL);
+    } else if (rep.body) {
+        json_decref(rep.json);
+        if (rt->pure && raw && rep.status == MHD_HTTP_OK)
+            cache_put(s->cache, rt, raw, rawlen, rep.body, rep.body_len);
+        ret = send_body(conn, rep.status, rep.body, rep.body_len, NULL);
     } else if (!rep.json) {
         ret = send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                          "the handler gave no answer", NULL);

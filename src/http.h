@@ -37,6 +37,9 @@ typedef struct {
 typedef struct {
     int     status;         /* HTTP status */
     json_t *json;           /* the body on success: the reply owns this reference */
+    char   *body;           /* or the body already written as JSON text, ending
+                               with '\n' (kf_malloc'd; the reply owns it) */
+    size_t  body_len;
     const char *code;       /* error code (docs/API.md) when status >= 400 */
     kf_buf  message;        /* error message when status >= 400 */
 } kf_http_reply;

@@ -8,6 +8,7 @@
  * load and frees everything, so a failed load changes nothing.
  */
 #include "kb.h"
+#include "map.h"
 #include "pattern.h"
 
 #include <ctype.h>
@@ -120,88 +121,27 @@ static void arena_free(arena *a)
     a->head = NULL;
 }
 
-/* ---------- a string -> int hash map (open addressing) ---------- */
+/* ---------- the id, word and spelling maps (map.h) ---------- */
 
-typedef struct {
-    const char **keys;
-    int *vals;
-    size_t cap, n;
-} strmap;
-
-static unsigned long long hash_str(const char *s, size_t len)
-{
-    unsigned long long h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-static bool strmap_grow(strmap *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 64;
-    const char **keys = kf_calloc(cap, sizeof *keys);
-    int *vals = kf_calloc(cap, sizeof *vals);
-    if (!keys || !vals) {
-        kf_free(keys);
-        kf_free(vals);
-        return false;
-    }
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->keys[i])
-            continue;
-        size_t j = hash_str(m->keys[i], strlen(m->keys[i])) & (cap - 1);
-        while (keys[j])
-            j = (j + 1) & (cap - 1);
-        keys[j] = m->keys[i];
-        vals[j] = m->vals[i];
-    }
-    kf_free(m->keys);
-    kf_free(m->vals);
-    m->keys = keys;
-    m->vals = vals;
-    m->cap = cap;
-    return true;
-}
+typedef kf_map strmap;
 
 static int strmap_get(const strmap *m, const char *s, size_t len)
 {
-    if (!m->cap)
-        return -1;
-    size_t j = hash_str(s, len) & (m->cap - 1);
-    while (m->keys[j]) {
-        if (strlen(m->keys[j]) == len && !memcmp(m->keys[j], s, len))
-            return m->vals[j];
-        j = (j + 1) & (m->cap - 1);
-    }
-    return -1;
+    return kf_map_get(m, s, len);
 }
 
 /* Adds key (which must outlive the map) unless present; returns false on OOM. */
-static bool strmap_put(strmap *m, const char *key, int val)
+static bool strmap_putn(strmap *m, const char *key, size_t len, int val)
 {
-    if ((m->n + 1) * 2 > m->cap && !strmap_grow(m))
-        return false;
-    size_t len = strlen(key);
-    size_t j = hash_str(key, len) & (m->cap - 1);
-    while (m->keys[j]) {
-        if (!strcmp(m->keys[j], key))
-            return true;
-        j = (j + 1) & (m->cap - 1);
-    }
-    m->keys[j] = key;
-    m->vals[j] = val;
-    m->n++;
-    return true;
+    return kf_map_put(m, key, len, val);
 }
 
-static void strmap_free(strmap *m)
+static bool strmap_put(strmap *m, const char *key, int val)
 {
-    kf_free(m->keys);
-    kf_free(m->vals);
-    memset(m, 0, sizeof *m);
+    return kf_map_put(m, key, strlen(key), val);
 }
+
+static void strmap_free(strmap *m) { kf_map_free(m); }
 
 /* ---------- stemming (one Snowball stemmer per thread) ---------- */
 
@@ -510,7 +450,7 @@ static int split(loader *L, const char *s, char sep, char ***out)
             char *d = arena_strndup(&L->a, start, (size_t)(p - start));
             if (!d)
                 break;
-            d = trim(d, d + strlen(d));
+            d = trim(d, d + (p - start));
             if (*d)
                 v[k++] = d;
             if (!*p)
@@ -627,7 +567,7 @@ static void need_source(loader *L, const block *b)
 
 static const char *const allowed_keys[][16] = {
     /* region */    { "label", "view", "sided", "near", "source", NULL },
-    /* finding */   { "label", "question", "kind", "sided", "source", NULL },
+    /* finding */   { "label", "question", "kind", "sided", "both_of", "source", NULL },
     /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
                       "keeps_tight", "kept_by", "source", "refers", "pulls", "local",
                       "sign", "reports", NULL },
@@ -837,6 +777,7 @@ static void build_findings(loader *L)
         f->kind = KF_FIND_LOCATION;
         f->sided = g->sided;
         f->region = r;
+        f->both_of = -1;
         f->source = g->source;
         kb->regions[r].finding = r;
         if (strmap_get(&L->findings, id, strlen(id)) >= 0) {
@@ -876,6 +817,7 @@ static void build_findings(loader *L)
                                               (int)KF_ARRAY_LEN(finding_kinds), false,
                                               KF_FIND_SYMPTOM);
         f->sided = parse_bool(L, b, "sided", false);
+        f->both_of = -1;
         f->source = get(b, "source", NULL);
         need_source(L, b);
     }
@@ -952,6 +894,26 @@ static void build_findings(loader *L)
         }
     }
     kb->n_findings = k;
+    /* `both_of = F`: present when the sided finding F is present on both
+     * sides ("both hands numb").  Resolved once every finding has its id. */
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        int line;
+        const char *of;
+        if (strcmp(b->kind, "finding") || !(of = get(b, "both_of", &line)))
+            continue;
+        int self = strmap_get(&L->findings, b->id, strlen(b->id));
+        int g = strmap_get(&L->findings, of, strlen(of));
+        if (self < 0)
+            continue;
+        if (g < 0)
+            err_at(L, b->file, line, "finding %s: both_of names unknown finding '%s'", b->id, of);
+        else if (!kb->findings[g].sided || g == self || kb->findings[g].both_of >= 0)
+            err_at(L, b->file, line, "finding %s: both_of needs another sided finding, not '%s'",
+                   b->id, of);
+        else
+            kb->findings[self].both_of = g;
+    }
 }
 
 static const char *const cause_kinds[] = { "muscle", "habit", "body", "mimic" };
@@ -1581,10 +1543,10 @@ static int phrase_words(const char *s, pwords *out)
     return out->n;
 }
 
-/* Interns a stemmed word, returning its id. */
-static int intern_word(loader *L, const char *stem)
+/* Interns a stemmed word of `len` bytes, returning its id. */
+static int intern_word(loader *L, const char *stem, size_t len)
 {
-    int id = strmap_get(&L->words, stem, strlen(stem));
+    int id = strmap_get(&L->words, stem, len);
     if (id >= 0)
         return id;
     kf_kb *kb = L->kb;
@@ -1600,51 +1562,56 @@ static int intern_word(loader *L, const char *stem)
         kb->words = w;
         kb->word_flags = fl;
     }
-    char *s = arena_strndup(&L->a, stem, strlen(stem));
+    char *s = arena_strndup(&L->a, stem, len);
     if (!s)
         return -1;
     id = kb->n_words++;
     kb->words[id] = s;
     kb->word_flags[id] = 0;
-    if (!strmap_put(&L->words, s, id))
+    if (!strmap_putn(&L->words, s, len, id))
         L->a.oom = true;
     return id;
 }
 
-static void add_raw_word(loader *L, const char *w)
+/* Adds a raw lexicon word of `len` bytes; returns its copy in the arena
+ * (the one already there when it was added before), or NULL. */
+static const char *add_raw_word(loader *L, const char *w, size_t len)
 {
     kf_kb *kb = L->kb;
-    if (strmap_get(&L->raw_words, w, strlen(w)) >= 0)
-        return;
+    int ri = strmap_get(&L->raw_words, w, len);
+    if (ri >= 0)
+        return kb->raw_words[ri];
     if (kb->n_raw_words % 256 == 0) {
         const char **v = arena_alloc(&L->a, (size_t)(kb->n_raw_words + 256) * sizeof *v);
         if (!v)
-            return;
+            return NULL;
         if (kb->n_raw_words)
             memcpy(v, kb->raw_words, (size_t)kb->n_raw_words * sizeof *v);
         kb->raw_words = v;
     }
-    char *s = arena_strndup(&L->a, w, strlen(w));
+    char *s = arena_strndup(&L->a, w, len);
     if (!s)
-        return;
+        return NULL;
     kb->raw_words[kb->n_raw_words] = s;
-    if (!strmap_put(&L->raw_words, s, kb->n_raw_words))
+    if (!strmap_putn(&L->raw_words, s, len, kb->n_raw_words))
         L->a.oom = true;
     kb->n_raw_words++;
+    return s;
 }
 
+/* The word id of a raw word: its stem's, stemmed once per distinct word. */
 static int word_id_for(loader *L, const char *raw)
 {
-    int id = strmap_get(&L->raw2id, raw, strlen(raw));
+    size_t len = strlen(raw);
+    int id = strmap_get(&L->raw2id, raw, len);
     if (id >= 0)
         return id;
     char st[64];
-    kf_stem(raw, strlen(raw), st, sizeof st);
-    add_raw_word(L, raw);
-    id = intern_word(L, st);
+    size_t sl = kf_stem(raw, len, st, sizeof st);
+    const char *copy = add_raw_word(L, raw, len);
+    id = intern_word(L, st, sl);
     /* the raw_words copy of `raw` lives in the arena as long as the map */
-    int ri = strmap_get(&L->raw_words, raw, strlen(raw));
-    if (id >= 0 && ri >= 0 && !strmap_put(&L->raw2id, L->kb->raw_words[ri], id))
+    if (id >= 0 && copy && !strmap_putn(&L->raw2id, copy, len, id))
         L->a.oom = true;
     return id;
 }
@@ -1882,6 +1849,12 @@ static void build_patterns(loader *L)
             }
             memcpy(code, prog, (size_t)plen * sizeof *code);
             memcpy(fv, firsts, (size_t)nfirst * sizeof *fv);
+            /* a pattern that starts with a number is indexed under the slot
+             * after the last word (kb->n_words is final by now: patterns
+             * are compiled last) */
+            for (int q = 0; q < nfirst; q++)
+                if (fv[q] == KF_PAT_NUMBER)
+                    fv[q] = -1;
             kf_phrase *ph = &kb->phrases[kb->n_phrases++];
             memset(ph, 0, sizeof *ph);
             ph->prog = code;
@@ -1936,11 +1909,11 @@ static void build_lexicon(loader *L)
                     err_at(L, b->file, k->line, "phrase must look like 'words, words => finding'");
                     continue;
                 }
-                char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
-                if (!lhs)
-                    return;
-                char **phr;
-                int np = split(L, lhs, ',', &phr);
+                /* Room only: one phrase per comma-separated part at most
+                 * (split, below, drops the empty ones). */
+                int np = 1;
+                for (const char *q = k->val; q < arrow; q++)
+                    np += *q == ',';
                 nphr += np;
             }
         }
@@ -2159,8 +2132,9 @@ static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **o
     for (int i = 0; i < kb->n_phrases; i++)
         if (is_co(&kb->phrases[i]) == co)
             for (int f = 0; f < kb->phrases[i].n_firsts; f++)
-                first[kb->phrases[i].firsts[f] + 1]++;
-    for (int w = 0; w < kb->n_words; w++)
+                first[(kb->phrases[i].firsts[f] < 0 ? kb->n_words
+                                                    : kb->phrases[i].firsts[f]) + 1]++;
+    for (int w = 0; w <= kb->n_words; w++)
         first[w + 1] += first[w];
     int *fill = kf_calloc((size_t)kb->n_words + 1, sizeof *fill);
     if (!fill)
@@ -2170,7 +2144,7 @@ static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **o
         if (is_co(ph) != co)
             continue;
         for (int f = 0; f < ph->n_firsts; f++) {
-            int w = ph->firsts[f];
+            int w = ph->firsts[f] < 0 ? kb->n_words : ph->firsts[f];   /* a number */
             int at = first[w] + fill[w]++;
             /* insertion keeps each run sorted by length, longest first */
             while (at > first[w] && kb->phrases[order[at - 1]].max_len < ph->max_len) {
@@ -2293,7 +2267,14 @@ static kf_err finish(loader *L, kf_kb **out)
     /* Single-deletion neighbourhood of every lexicon word of 4+ letters, for
      * one-edit spelling correction (SymSpell-style): a typo and the word it
      * should be share a deletion whenever they are one edit apart. */
+    size_t n_deletes = 0;
     for (int i = 0; i < kb->n_raw_words; i++) {
+        size_t n = strlen(kb->raw_words[i]);
+        n_deletes += n >= 4 && n <= 40 ? n : 0;
+    }
+    if (!kf_map_reserve(&L->deletes, n_deletes))     /* one allocation, no rehashing */
+        L->a.oom = true;
+    for (int i = 0; i < kb->n_raw_words && !L->a.oom; i++) {
         const char *w = kb->raw_words[i];
         size_t n = strlen(w);
         if (n < 4 || n > 40)
@@ -2305,7 +2286,7 @@ static kf_err finish(loader *L, kf_kb **out)
             memcpy(del, w, d);
             memcpy(del + d, w + d + 1, n - d - 1);
             del[n - 1] = '\0';
-            if (!strmap_put(&L->deletes, del, i))
+            if (!strmap_putn(&L->deletes, del, n - 1, i))
                 L->a.oom = true;
         }
     }

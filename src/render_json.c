@@ -25,6 +25,36 @@ static const char *triage_message(kf_triage t)
     }
 }
 
+/* As render.c's hypo_level: what to do if a warning sign a person only
+ * asked or worried about turns out to be there, the most urgent level of
+ * the rules that name it. */
+static kf_triage hypo_level(const kf_kb *kb, int f)
+{
+    kf_triage best = KF_TRIAGE_SELF_CARE;
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *rf = &kb->redflags[i];
+        bool named = false;
+        for (int k = 0; k < rf->n_all && !named; k++)
+            named = rf->all[k] == f;
+        for (int k = 0; k < rf->n_any && !named; k++)
+            named = rf->any[k] == f;
+        if (named && rf->level > best)
+            best = rf->level;
+    }
+    return best;
+}
+
+/* As render.c's hypo_advice. */
+static const char *hypo_advice(kf_triage t)
+{
+    switch (t) {
+    case KF_TRIAGE_EMERGENCY: return "call emergency services now";
+    case KF_TRIAGE_SOON:      return "see a doctor in the next day or two";
+    case KF_TRIAGE_MENTION:   return "mention it to your doctor";
+    default:                  return NULL;
+    }
+}
+
 static const char *state_name(kf_state s)
 {
     return s == KF_PRESENT ? "present" : s == KF_ABSENT ? "absent" : "unsure";
@@ -319,6 +349,14 @@ static void cause_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const cha
     }
     kf_jo_arr_end(w);
     kf_jo_kstr(w, "level", c->kind == KF_CAUSE_MIMIC ? kf_triage_id(c->level) : NULL);
+    /* A habit names the muscles it keeps short. */
+    if (c->n_keeps) {
+        kf_jo_key(w, "keeps");
+        kf_jo_arr(w);
+        for (int k = 0; k < c->n_keeps; k++)
+            opt_item(w, kb->causes[c->keeps[k]].id);
+        kf_jo_arr_end(w);
+    }
     kf_jo_obj_end(w);
 }
 
@@ -367,6 +405,8 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
         kf_jo_kstr(w, "origin", origin_name(x->origin));
         if (x->alt >= 0)
             opt_member(w, "ambiguous_with", kb->findings[x->alt].id);
+        if (x->note == KF_NOTE_SAFER)
+            kf_jo_kstr(w, "note", "safer_reading");
         kf_jo_obj_end(w);
         kf_jo_undo(w, m);
     }
@@ -379,6 +419,12 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
     int_or_null(w, "weeks_pregnant", f->weeks_pregnant);
     int_or_null(w, "duration_days", f->duration_days);
     kf_jo_kstr(w, "dominant_hand", f->dominant ? kf_side_name(f->dominant) : NULL);
+    if (f->sex) {
+        char sx[2] = { f->sex, 0 };
+        opt_member(w, "sex", sx);
+    } else
+        kf_jo_knull(w, "sex");
+    kf_jo_kbool(w, "nothing_understood", f->nothing_understood);
     kf_jo_obj_end(w);
 
     kf_jo_key(w, "causes");
@@ -425,6 +471,11 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
         req_str(w, "name", c->name);
         kf_jo_kstr(w, "side", kf_side_name(r->massage_side[i]));
         kf_jo_kstr(w, "why", why);
+        kf_jo_key(w, "where");
+        kf_jo_arr(w);
+        for (int k = 0; k < c->n_where; k++)
+            opt_item(w, kb->regions[c->where[k]].id);
+        kf_jo_arr_end(w);
         kf_jo_obj_end(w);
         kf_jo_undo(w, m);
     }
@@ -436,6 +487,20 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
     kf_jo_kbool(w, "approximate", r->approximate);
     kf_jo_kbool(w, "leader_clear", r->leader_clear);
     kf_jo_kstr(w, "disclaimer", kf_disclaimer);
+    /* Findings only asked or worried about, and what to do if they come. */
+    kf_jo_key(w, "hypothetical");
+    kf_jo_arr(w);
+    for (int i = 0; i < f->n_hypothetical; i++) {
+        int h = f->hypothetical[i];
+        kf_jo_mark m = kf_jo_save(w);
+        kf_jo_obj(w);
+        req_str(w, "finding", kb->findings[h].id);
+        req_str(w, "label", kb->findings[h].label);
+        kf_jo_kstr(w, "if_present", hypo_advice(hypo_level(kb, h)));
+        kf_jo_obj_end(w);
+        kf_jo_undo(w, m);
+    }
+    kf_jo_arr_end(w);
     kf_jo_obj_end(w);
 }
 

@@ -286,7 +286,7 @@ test('after a consultation and a check-in with short relief, the revised plan sa
   /* What changed and why, in plain words. */
   const why = page.locator('#jp-why li[data-finding="relief_short"]');
   assert.equal(await why.count(), 1, 'short relief is a finding now');
-  assert.match(await why.textContent(), /faded within hours/);
+  assert.match(await why.textContent(), /faded within (hours|the day)/);
   const kinds = await page.$$eval('#jp-why > li', (ls) => ls.map((l) => l.getAttribute('data-kind')));
   assert.ok(kinds.includes('cause_up'), 'a cause moved up: ' + kinds.join(', '));
   assert.ok(await page.locator('#jp-causes > li[data-move="up"]').count() >= 1);
@@ -312,7 +312,7 @@ test('after a consultation and a check-in with short relief, the revised plan sa
 test('after a plan timer finishes, "How did it go?" opens the check-in form filled in with that step', async (t) => {
   const page = await openPage(t, { clock: true });
   await toResult(page);
-  const step = page.locator('#r-body .kf-step:has(.kf-timer)').first();
+  const step = page.locator('#r-body [data-kf="first-step"]:has(.kf-timer)').first();
   const tech = await step.getAttribute('data-technique');
   const name = await step.locator('h3').textContent();
   assert.equal(await step.locator('.kf-j-howdid').count(), 0, 'nothing offered before the timer ends');

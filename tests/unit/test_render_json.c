@@ -170,7 +170,7 @@ static size_t random_text(char *s, size_t max)
         "\xff", "\xc3", "\xe2\x82", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a", " ",
     };
     size_t n = 0;
-    while (n + 8 < max) {
+    while (n + 10 < max) {       /* room for the longest piece and the NUL */
         const char *p = pieces[next() % KF_ARRAY_LEN(pieces)];
         size_t l = strlen(p);
         memcpy(s + n, p, l);
@@ -192,6 +192,7 @@ static void random_findings(kf_findings *f, const char *text, int tlen)
             .origin = (kf_origin)(next() % 4),
             .alt = next() % 4 == 0 ? (int)(next() % (uint64_t)kb->n_findings) : -1,
             .start = -1,
+            .note = next() % 5 == 0 ? KF_NOTE_SAFER : KF_NOTE_NONE,
         };
         if (next() % 3) {
             x.start = (int)(next() % (uint64_t)tlen);
@@ -203,6 +204,12 @@ static void random_findings(kf_findings *f, const char *text, int tlen)
     f->weeks_pregnant = next() % 5 == 0 ? (int)(next() % 42) : -1;
     f->duration_days = next() % 2 ? (int)(next() % 4000) : -1;
     f->dominant = (kf_side)(next() % 3);
+    static const char sexes[] = { 0, 'f', 'm' };
+    f->sex = sexes[next() % 3];
+    f->nothing_understood = next() % 4 == 0;
+    f->n_hypothetical = next() % 2 ? (int)(next() % (KF_HYPO_MAX + 1)) : 0;
+    for (int i = 0; i < f->n_hypothetical; i++)
+        f->hypothetical[i] = (int)(next() % (uint64_t)kb->n_findings);
 }
 
 static void test_fuzzed_findings(void)

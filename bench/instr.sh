@@ -1,0 +1,46 @@
+#!/bin/sh
+# Instruction counts, which do not depend on the machine's load: callgrind
+# runs build/bench/consult --instr, which zeroes the counters before and
+# dumps them after each piece of work, and this prints them beside the
+# targets of issue 14:
+#   text in -> JSON answer out, per article case:  <= 300k instructions
+#   KB load + validate:                             <= 10M instructions
+# and, for the before/after, the same consultation with the answer built as
+# a jansson tree and dumped (the way it was) and without any JSON.
+#   bench/instr.sh [--kb DIR] [--cases FILE.jsonl]     (needs valgrind)
+set -u
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null 2>&1 || { echo "bench/instr: valgrind is not installed (apt-get install valgrind)"; exit 1; }
+[ -x build/bench/consult ] || { echo "bench/instr: no build/bench/consult (make benches)"; exit 1; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+kb=${KNOTFINDER_KB:-kb}
+valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" build/bench/consult --kb "$kb" "$@" --instr \
+    >"$tmp/log" 2>&1 || { cat "$tmp/log"; exit 1; }
+for f in "$tmp"/cg.out.*; do
+    printf '%s %s\n' "$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")" "$(sed -n 's/^totals: //p' "$f")"
+done | awk '
+function k(x) { return sprintf("%.0fk", x / 1000) }
+function m(x) { return sprintf("%.1fM", x / 1e6) }
+$1 == "kb-load" { load = $2 } $1 == "kb-load-again" { again = $2 }
+$1 ~ /^case-/ {
+    split($1, a, "-"); how = a[3]
+    sum[how] += $2; n[how]++
+    if ($2 > max[how]) max[how] = $2
+}
+END {
+    if (!n["stream"]) { print "bench/instr: no counts (was it run under callgrind?)"; exit 1 }
+    printf "instructions (callgrind; the same on a busy machine as on a quiet one)\n"
+    printf "  text in -> JSON answer out, per case (%d cases): mean %s, max %s   target <= 300k: %s\n",
+        n["stream"], k(sum["stream"] / n["stream"]), k(max["stream"]),
+        max["stream"] <= 300000 ? "met" : (sum["stream"] / n["stream"] <= 300000 ? "met on the mean, not the max" : "NOT met")
+    printf "    of which reading + consulting (no JSON): mean %s, max %s\n",
+        k(sum["none"] / n["none"]), k(max["none"])
+    printf "    of which the JSON answer, streamed:       mean %s\n",
+        k((sum["stream"] - sum["none"]) / n["stream"])
+    printf "    the JSON answer as a jansson tree + json_dumps (the old way): mean %s (%.1f x the stream)\n",
+        k((sum["tree"] - sum["none"]) / n["tree"]),
+        (sum["tree"] - sum["none"]) / (sum["stream"] - sum["none"])
+    printf "    whole consultation the old way: mean %s\n", k(sum["tree"] / n["tree"])
+    printf "  KB load + validate: %s (a second load in the same process: %s)   target <= 10M: %s\n",
+        m(load), m(again), load <= 10e6 ? "met" : "NOT met"
+}'
