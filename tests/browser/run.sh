@@ -42,14 +42,16 @@ need=$(sed -n '/"node_modules\/playwright-core"/,$s/.*"node": ">=\([0-9]*\).*/\1
 have=$(node -p 'process.versions.node' 2>/dev/null) || fail "node does not run"
 [ -n "$need" ] && [ "${have%%.*}" -lt "$need" ] &&
     fail "playwright-core $want needs node >= $need, this node is $have"
-# (Re)install playwright-core when it is missing or not the locked version.
-got=$(node -p 'require("./node_modules/playwright-core/package.json").version' 2>/dev/null || true)
-if [ "$got" != "$want" ]; then
+# (Re)install the packages when node_modules was not made from this very
+# package-lock.json (a stamp of its checksum is kept in node_modules).
+sum=$(cksum <package-lock.json)
+if [ "$(cat node_modules/.kf-lock 2>/dev/null)" != "$sum" ]; then
     echo "browser tests: npm ci (playwright-core $want for node $have)"
     npm ci --engine-strict --no-audit --no-fund >npm-ci.log 2>&1 ||
         { cat npm-ci.log >&2; fail "npm ci failed"; }
     grep -i 'warn' npm-ci.log >&2 || true
     rm -f npm-ci.log
+    echo "$sum" >node_modules/.kf-lock
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kf-browser.XXXXXX") || fail "mktemp failed"
