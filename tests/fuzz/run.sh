@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# libFuzzer harnesses for the two parsers: the text reader (fuzz_text.c, with
+# libFuzzer harnesses: the text reader (fuzz_text.c, with
 # the consultation and the JSON renderer behind it) and the KB loader
-# (fuzz_kb.c).  Builds them with clang, ASan and UBSan into build/fuzz/.
+# (fuzz_kb.c), the pattern language (fuzz_pattern.c) and the context rules
+# (fuzz_context.c).  Builds them with clang, ASan and UBSan into build/fuzz/.
 #
 #   tests/fuzz/run.sh                 replay the seed corpora (what CI runs)
 #   tests/fuzz/run.sh --fuzz SECONDS  fuzz each harness for SECONDS, adding new
 #                                     inputs to build/fuzz/new_<name>/; a crash
 #                                     is written to tests/fuzz/corpus_<name>/
 #                                     crash-* so it replays from then on
-#   tests/fuzz/run.sh --fuzz S text   only one harness (text or kb)
+#   tests/fuzz/run.sh --fuzz S text   only one harness (text, kb, pattern or context)
 # KNOTFINDER_KB names the KB the text harness loads (default kb/).
 # The last line is "N passed, N failed".
 set -u
@@ -42,7 +43,7 @@ CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Isrc -pthread
         $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lstemmer -lm -pthread"
 
-for name in text kb; do
+for name in text kb pattern context; do
   [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
   bin=$OUT/fuzz_$name
   # Rebuild when any source is newer than the binary.
