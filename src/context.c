@@ -461,6 +461,11 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM) &&
             !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
             patient = who[m[k].first];
+    /* no pain said: whoever the first reading is about ("my nan, 85, sits
+     * in her recliner all day ...") */
+    for (int k = 0; k < nm && patient < 0; k++)
+        if (!(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
+            patient = who[m[k].first];
     if (patient < 0)
         patient = 0;
     /* words said before anyone was named fit the person in pain */

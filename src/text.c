@@ -80,7 +80,8 @@ static char fold(long cp)
     switch (cp) {
     case 0x2018: case 0x2019: case 0x02BC: case 0x2032: return '\'';
     case 0x201C: case 0x201D: return '"';
-    case 0x2013: case 0x2014: case 0x2010: case 0x2011: return '-';
+    case 0x2013: case 0x2014: return ',';      /* a dash sets off a clause */
+    case 0x2010: case 0x2011: return '-';
     case 0x2026: return '.';
     case 0x00A0: return ' ';
     }
@@ -129,7 +130,9 @@ static void tokenize(const char *text, size_t n, toks *t)
                 c == ')') {
                 k = T_STOP;
                 boundary = true;
-            } else if (c == ',' || c == ':' || c == '"') {
+            } else if (c == ',' || c == ':' || c == '"' ||
+                       /* " - " between words sets off a clause, as a dash does */
+                       (c == '-' && i > 0 && i + 1 < n && s[i - 1] == ' ' && s[i + 1] == ' ')) {
                 k = T_COMMA;
                 boundary = true;
             }
@@ -591,6 +594,12 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                 age = true;
                 sex = pp->norm[0] == 'f' ? 'f' : 'm';
             }
+        }
+        if (k->kind == T_NUM && nx && nx->kind == T_COMMA && nx2 && boundary_at(v, n, i - 1) &&
+            (is_word(nx2, "f") || is_word(nx2, "m") || is_word(nx2, "female") ||
+             is_word(nx2, "male")) && boundary_at(v, n, i + 3)) {
+            age = true;                         /* "Me: 27, f, barista" */
+            sex = nx2->norm[0] == 'f' ? 'f' : 'm';
         }
         if (k->kind == T_NUM && nx) {
             /* "34F", "34 f", "34 male" */
