@@ -496,9 +496,12 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
              (!strcmp(v[i].norm, "along") && i >= 2 && v[i - 2].kind == T_NUM &&
               (!strncmp(v[i - 1].norm, "week", 4) || !strncmp(v[i - 1].norm, "wk", 2)))))
             pregnancy = true;
+    bool first_sentence = true;
     for (int i = 0; i < n; i++) {
         const token *k = &v[i];
         bool mine = who[i] == patient;
+        if (i > 0 && v[i - 1].kind == T_STOP)
+            first_sentence = false;
         /* dominant hand: "right handed", "left-handed", "lefty" */
         if (mine && k->kind == T_WORD && (!strcmp(k->norm, "handed") || !strcmp(k->norm, "hander")) &&
             i > 0 && (v[i - 1].flags & (KF_WORD_LEFT | KF_WORD_RIGHT)))
@@ -629,6 +632,12 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                 }
             }
         }
+        /* "Cricket fast bowler, 17, bowl right arm": a number set off by
+         * commas after a word, in the first sentence */
+        if (k->kind == T_NUM && val >= 12 && val <= 100 && first_sentence && p &&
+            p->kind == T_COMMA && pp && pp->kind == T_WORD && !unit_next &&
+            (i + 1 >= n || v[i + 1].kind == T_COMMA || v[i + 1].kind == T_STOP))
+            age = true;
         /* a number standing alone as a sentence: "no rash yet. 67" */
         if (k->kind == T_NUM && val >= 12 && val <= 100 && (i == 0 || v[i - 1].kind == T_STOP) &&
             (i + 1 >= n || v[i + 1].kind == T_STOP) && i > 0)
