@@ -175,7 +175,7 @@ static long num_value(const token *k)
 {
     if (k->kind == T_NUM)
         return k->num;
-    if (k->kind != T_WORD)
+    if (k->kind != T_WORD || !strchr("otfsencm", k->norm[0]) || strlen(k->norm) > 7)
         return -1;
     for (size_t i = 0; i < KF_ARRAY_LEN(number_words); i++)
         if (k->norm[0] == number_words[i].w[0] && !strcmp(k->norm, number_words[i].w))
@@ -740,14 +740,16 @@ static void complete_rules(reader *r)
         for (int k = 0; k < kb->n_redflags; k++) {
             const kf_redflag *rf = &kb->redflags[k];
             bool names = false, ok = true, any = !rf->n_any;
-            for (int a = 0; a < rf->n_all; a++) {
-                names |= rf->all[a] == x.alt;
-                ok &= rf->all[a] == x.alt || present(out, rf->all[a]);
-            }
-            for (int a = 0; a < rf->n_any; a++) {
-                names |= rf->any[a] == x.alt;
-                any |= rf->any[a] == x.alt || present(out, rf->any[a]);
-            }
+            for (int a = 0; a < rf->n_all && !names; a++)
+                names = rf->all[a] == x.alt;
+            for (int a = 0; a < rf->n_any && !names; a++)
+                names = rf->any[a] == x.alt;
+            if (!names)
+                continue;
+            for (int a = 0; a < rf->n_all && ok; a++)
+                ok = rf->all[a] == x.alt || present(out, rf->all[a]);
+            for (int a = 0; a < rf->n_any && !any; a++)
+                any = rf->any[a] == x.alt || present(out, rf->any[a]);
             for (int a = 0; a < rf->n_none; a++)
                 ok &= !present(out, rf->none[a]);
             if (!names || !ok || !any)
