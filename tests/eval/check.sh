@@ -26,7 +26,7 @@ done
 "$BIN" eval "$CASES" || true
 ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 failed"; exit 1; }
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
-READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.78} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.78} \
+READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.81} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.79} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
