@@ -24,6 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+static unsigned char person_pair[27 * 27], relation_pair[27 * 27];
+static pthread_once_t pairs_once = PTHREAD_ONCE_INIT;
+static void init_pairs(void);
+static int pair_of(const char *w);
+
 #define NEG_WORDS   5
 #define HYPO_WORDS  10
 #define HIST_WORDS  8
@@ -59,13 +64,23 @@ static int seq_at(const token *v, int n, int i, const char *seq)
     return j - i;
 }
 
-static int any_seq_at(const token *v, int n, int i, const char *const *list)
+/* The trigger lists searched by word sequence, each chained by the first
+ * two letters of its entries (filled once, see init_pairs), so a word is
+ * compared only with the entries that start like it. */
+#define PAIRS (27 * 27)
+#define LISTS 3
+#define LIST_MAX 128
+static const char *const *seq_lists[LISTS];
+static short seq_head[LISTS][PAIRS], seq_next[LISTS][LIST_MAX];
+static int pair_of(const char *w);
+
+static int any_seq_at(const token *v, int n, int i, int list)
 {
-    char c = v[i].norm[0];
-    for (int k = 0; list[k]; k++) {
-        if (list[k][0] != c)
-            continue;
-        int l = seq_at(v, n, i, list[k]);
+    int p = pair_of(v[i].norm);
+    if (p < 0)
+        return 0;
+    for (int k = seq_head[list][p]; k; k = seq_next[list][k - 1]) {
+        int l = seq_at(v, n, i, seq_lists[list][k - 1]);
         if (l)
             return l;
     }
@@ -172,7 +187,9 @@ static int relation_owner(const token *v, int i)
 char kf_context_relation(const token *v, int n, int i)
 {
     (void)n;
-    if (v[i].kind != T_WORD)
+    int p = v[i].kind == T_WORD ? pair_of(v[i].norm) : -1;
+    pthread_once(&pairs_once, init_pairs);
+    if (p < 0 || !relation_pair[p])
         return 0;
     int r = relation_of(v[i].norm);
     if (r < 0 || (relation_owner(v, i) < 0 && !(i == 0 || v[i - 1].kind == T_STOP)))
@@ -180,8 +197,7 @@ char kf_context_relation(const token *v, int n, int i)
     return relations[r].sex;
 }
 
-static int pair_of(const char *w);
-static unsigned char person_pair[27 * 27];
+
 
 static bool relation_subject(const token *v, int n, int owner, int i)
 {
@@ -222,7 +238,7 @@ static void people(const token *v, int n, int *who, int *sex_of)
     for (int i = 0; i < n; i++) {
         int pair = v[i].kind == T_WORD ? pair_of(v[i].norm) : -1;
         if (pair >= 0 && person_pair[pair]) {
-            int r = relation_of(v[i].norm);
+            int r = relation_pair[pair] ? relation_of(v[i].norm) : -1;
             int owner = r >= 0 ? relation_owner(v, i) : -1;
             /* "Dad is 75, ...": a relation word opening a sentence names the
              * relation without "my" */
@@ -329,10 +345,7 @@ static const char *const relief[] = {
 
 /* A quick filter on a word's first two letters: most words start no
  * trigger and name no person, and are passed over without a list search. */
-#define PAIRS (27 * 27)
 static unsigned char trigger_pair[PAIRS];
-static pthread_once_t pairs_once = PTHREAD_ONCE_INIT;
-
 static int pair_of(const char *w)
 {
     if (w[0] < 'a' || w[0] > 'z')
@@ -350,8 +363,44 @@ static void mark_list(unsigned char *set, const char *const *list)
     }
 }
 
+/* Which lists a word's first two letters can open: bit 0 hypo_always,
+ * 1 hypo_question, 2 worry, 3 historical. */
+static unsigned char list_pair[PAIRS];
+
+static void mark_bit(const char *const *list, unsigned char bit)
+{
+    for (int i = 0; list[i]; i++) {
+        int p = pair_of(list[i]);
+        if (p >= 0)
+            list_pair[p] |= bit;
+    }
+}
+
+static void chain(int list, const char *const *entries)
+{
+    seq_lists[list] = entries;
+    for (int k = 0; entries[k] && k < LIST_MAX; k++) {
+        int p = pair_of(entries[k]);
+        if (p < 0)
+            continue;
+        /* keep the list's order: append at the end of the chain */
+        short *at = &seq_head[list][p];
+        while (*at)
+            at = &seq_next[list][*at - 1];
+        *at = (short)(k + 1);
+    }
+}
+
 static void init_pairs(void)
 {
+    chain(0, hypo_always);
+    chain(1, hypo_question);
+    chain(2, historical);
+    for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
+        int p = pair_of(relations[i].w);
+        if (p >= 0)
+            relation_pair[p] = 1;
+    }
     const char *const *lists[] = { hypo_always, hypo_question, worry, historical, NULL };
     for (int i = 0; lists[i]; i++)
         mark_list(trigger_pair, lists[i]);
@@ -362,6 +411,10 @@ static void init_pairs(void)
         "himself", "she", "her", "hers", "shes", "herself", NULL
     };
     mark_list(person_pair, persons);
+    mark_bit(hypo_always, 1);
+    mark_bit(hypo_question, 2);
+    mark_bit(worry, 4);
+    mark_bit(historical, 8);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
@@ -374,6 +427,7 @@ static bool may_trigger(const token *k)
     int p = pair_of(k->norm);
     return p >= 0 && trigger_pair[p];
 }
+
 
 kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_people *pp)
 {
@@ -408,13 +462,15 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
         if (!may_trigger(&v[i]))
             continue;
+        unsigned char lists = list_pair[pair_of(v[i].norm)];
         /* hypothesis */
-        if ((l = any_seq_at(v, n, i, hypo_always)))
+        if ((lists & 1) && (l = any_seq_at(v, n, i, 0)))
             scope_forward(v, n, i + l, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
-        else if ((at[i] & KF_CTX_QUESTION) && (l = any_seq_at(v, n, i, hypo_question)) &&
+        else if ((lists & 2) && (at[i] & KF_CTX_QUESTION) &&
+                 (l = any_seq_at(v, n, i, 1)) &&
                  !(i + l < n && is_any(&v[i + l], hypo_question_pseudo)))
             scope_forward(v, n, i + l, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
-        else if (is_any(&v[i], worry)) {
+        else if ((lists & 4) && is_any(&v[i], worry)) {
             int j = i + 1;
             if (j < n && tok_is(&v[j], "about") && j + 1 < n &&
                 (tok_is(&v[j + 1], "it") || tok_is(&v[j + 1], "getting") ||
@@ -432,7 +488,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                 scope_forward(v, n, i + 1, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
         }
         /* history */
-        if ((l = any_seq_at(v, n, i, historical)))
+        if ((lists & 8) && (l = any_seq_at(v, n, i, 2)))
             scope_forward(v, n, i + l, HIST_WORDS, false, KF_CTX_HISTORICAL, at);
         /* condition: "it eases if I lean back", "better when I lie down" */
         if ((tok_is(&v[i], "if") || tok_is(&v[i], "when") || tok_is(&v[i], "whenever") ||
@@ -463,6 +519,11 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||
              m[k].kind == KF_FIND_REDFLAG) &&
             !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
+            patient = who[m[k].first];
+    /* no pain said: whoever the first reading is about ("my nan, 85, sits
+     * in her recliner all day ...") */
+    for (int k = 0; k < nm && patient < 0; k++)
+        if (!(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
             patient = who[m[k].first];
     if (patient < 0)
         patient = 0;

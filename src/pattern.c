@@ -3,7 +3,8 @@
  *
  * Program layout (ints):
  *   [0] total length   [1] number of groups
- *   per group: [length of the group] [number of elements] elements...
+ *   per group: [length of the group] [number of elements] [first-word mask,
+ *              low and high 32 bits] elements...
  *   per element: [offset of the next element] [flags] [number of alternatives]
  *                alternatives: [number of words] word ids...
  * flags: E_OPT (may be left out), E_GAP ("...": no alternatives).
@@ -17,6 +18,7 @@
 #include <string.h>
 
 enum { E_OPT = 1, E_GAP = 2 };
+#define GH 4                      /* ints in a group header */
 
 #define MAX_FIRSTS   512
 #define MAX_WORDS    16     /* words in one alternative */
@@ -313,12 +315,51 @@ static int piece(cstate *c, const char *s, const char *e, int flags)
     return !(flags & E_OPT);      /* 1: a piece that must match, 0: optional */
 }
 
+static unsigned long long word_bit(int w)
+{
+    return w == KF_PAT_NUMBER ? 1ULL << 63 : 1ULL << ((unsigned)w % 63);
+}
+
+static unsigned long long group_mask(const int *g)
+{
+    return (unsigned long long)(unsigned)g[2] | (unsigned long long)(unsigned)g[3] << 32;
+}
+
+/* The distinct first words of one group; -1 when it starts with a gap. */
+static int group_firsts(const int *g, int *out, int max)
+{
+    int ne = g[1];
+    const int *el = g + GH;
+    int n = 0;
+    for (int i = 0; i < ne; i++, el += el[0]) {
+        if (el[1] & E_GAP)
+            return -1;
+        const int *a = el + 3;
+        for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
+            int w = a[1];
+            bool seen = false;
+            for (int j = 0; j < n && j < max && !seen; j++)
+                seen = out[j] == w;
+            if (seen)
+                continue;
+            if (n < max)
+                out[n] = w;
+            n++;
+        }
+        if (!(el[1] & E_OPT))
+            return n;
+    }
+    return n;
+}
+
 /* One group: elements up to '&' or the end. */
 static void group(cstate *c, const char *s, const char *e)
 {
     int at = c->out.n;
     put(&c->out, 0);              /* group length */
     put(&c->out, 0);              /* elements */
+    put(&c->out, 0);              /* first-word mask (set below) */
+    put(&c->out, 0);
     int ne = 0, solid = 0;
     bool last_gap = false;
     const char *p = s;
@@ -388,6 +429,15 @@ static void group(cstate *c, const char *s, const char *e)
     if (!c->out.oom && !c->failed) {
         c->out.v[at] = c->out.n - at;
         c->out.v[at + 1] = ne;
+        int firsts[MAX_FIRSTS + 1];
+        int nf = group_firsts(c->out.v + at, firsts, MAX_FIRSTS + 1);
+        unsigned long long mask = 0;
+        for (int i = 0; i < nf && i <= MAX_FIRSTS; i++)
+            mask |= word_bit(firsts[i]);
+        if (nf > MAX_FIRSTS || nf < 0)
+            mask = ~0ULL;
+        c->out.v[at + 2] = (int)(unsigned)(mask & 0xffffffffu);
+        c->out.v[at + 3] = (int)(unsigned)(mask >> 32);
     }
 }
 
@@ -441,29 +491,7 @@ int kf_pattern_groups(const int *prog)
 
 int kf_pattern_firsts(const int *prog, int *out, int max)
 {
-    const int *g = prog + 2;
-    int ne = g[1];
-    const int *el = g + 2;
-    int n = 0;
-    for (int i = 0; i < ne; i++, el += el[0]) {
-        if (el[1] & E_GAP)
-            return -1;
-        const int *a = el + 3;
-        for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
-            int w = a[1];
-            bool seen = false;
-            for (int j = 0; j < n && j < max && !seen; j++)
-                seen = out[j] == w;
-            if (seen)
-                continue;
-            if (n < max)
-                out[n] = w;
-            n++;
-        }
-        if (!(el[1] & E_OPT))
-            return n;
-    }
-    return n;
+    return group_firsts(prog + 2, out, max);
 }
 
 int kf_pattern_max_len(const int *prog)
@@ -471,7 +499,7 @@ int kf_pattern_max_len(const int *prog)
     int total = 0;
     const int *g = prog + 2;
     for (int gi = 0; gi < prog[1]; gi++, g += g[0]) {
-        const int *el = g + 2;
+        const int *el = g + GH;
         for (int i = 0; i < g[1]; i++, el += el[0]) {
             int best = 0;
             const int *a = el + 3;
@@ -557,7 +585,18 @@ static bool elems(mstate *s, const int *el, int left, int pos, bool first)
     }
     int mark = s->nat;
     const int *a = el + 3;
+    /* The token the next word must be (past the stop words, unless this
+     * starts the match): most alternatives fail on their first word, so
+     * compare that before trying one. */
+    int j0 = pos;
+    if (!first)
+        while (j0 < s->n && s->t[j0].kind == KF_PT_WORD && s->t[j0].skip)
+            j0++;
+    int want = j0 >= s->n ? -3 : s->t[j0].kind == KF_PT_NUM ? KF_PAT_NUMBER
+             : s->t[j0].kind == KF_PT_WORD ? s->t[j0].word : -3;
     for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
+        if (a[1] != want && j0 == pos)
+            continue;             /* (a quoted stop word may match before j0) */
         int q = words_at(s, a + 1, a[0], pos, first);
         if (q >= 0 && elems(s, next, left - 1, q, false))
             return true;
@@ -574,9 +613,14 @@ bool kf_pattern_match(const int *prog, const kf_ptok *t, int n, int i, kf_pmatch
 {
     if (i < 0 || i >= n || (t[i].kind != KF_PT_WORD && t[i].kind != KF_PT_NUM) || t[i].used)
         return false;
-    mstate s = { .t = t, .n = n, .budget = KF_PAT_BUDGET };
+    mstate s;                     /* not zeroed: at[] is written before it is read */
+    s.t = t;
+    s.n = n;
+    s.budget = KF_PAT_BUDGET;
+    s.nat = 0;
+    s.end = i;
     const int *g = prog + 2;
-    if (!elems(&s, g + 2, g[1], i, true))
+    if (!elems(&s, g + GH, g[1], i, true))
         return false;
     int lo = i, hi = s.end - 1;
     /* Further groups: anywhere in the same sentence, within the window. */
@@ -588,13 +632,16 @@ bool kf_pattern_match(const int *prog, const kf_ptok *t, int n, int i, kf_pmatch
     g += g[0];
     for (int gi = 1; gi < prog[1]; gi++, g += g[0]) {
         bool found = false;
+        unsigned long long mask = group_mask(g);
         for (int j = slo; j <= shi && !found; j++) {
             if (t[j].kind != KF_PT_WORD && t[j].kind != KF_PT_NUM)
                 continue;
             if (t[j].used || t[j].skip || marked(&s, j))
                 continue;
+            if (!(mask & word_bit(t[j].kind == KF_PT_NUM ? KF_PAT_NUMBER : t[j].word)))
+                continue;             /* no word of this group starts here */
             int mark = s.nat;
-            if (elems(&s, g + 2, g[1], j, true)) {
+            if (elems(&s, g + GH, g[1], j, true)) {
                 found = s.end - 1 <= shi;
                 if (!found)
                     s.nat = mark;

@@ -80,7 +80,8 @@ static char fold(long cp)
     switch (cp) {
     case 0x2018: case 0x2019: case 0x02BC: case 0x2032: return '\'';
     case 0x201C: case 0x201D: return '"';
-    case 0x2013: case 0x2014: case 0x2010: case 0x2011: return '-';
+    case 0x2013: case 0x2014: return ',';      /* a dash sets off a clause */
+    case 0x2010: case 0x2011: return '-';
     case 0x2026: return '.';
     case 0x00A0: return ' ';
     }
@@ -129,7 +130,9 @@ static void tokenize(const char *text, size_t n, toks *t)
                 c == ')') {
                 k = T_STOP;
                 boundary = true;
-            } else if (c == ',' || c == ':' || c == '"') {
+            } else if (c == ',' || c == ':' || c == '"' ||
+                       /* " - " between words sets off a clause, as a dash does */
+                       (c == '-' && i > 0 && i + 1 < n && s[i - 1] == ' ' && s[i + 1] == ' ')) {
                 k = T_COMMA;
                 boundary = true;
             }
@@ -172,7 +175,7 @@ static long num_value(const token *k)
 {
     if (k->kind == T_NUM)
         return k->num;
-    if (k->kind != T_WORD)
+    if (k->kind != T_WORD || !strchr("otfsencm", k->norm[0]) || strlen(k->norm) > 7)
         return -1;
     for (size_t i = 0; i < KF_ARRAY_LEN(number_words); i++)
         if (k->norm[0] == number_words[i].w[0] && !strcmp(k->norm, number_words[i].w))
@@ -493,9 +496,12 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
              (!strcmp(v[i].norm, "along") && i >= 2 && v[i - 2].kind == T_NUM &&
               (!strncmp(v[i - 1].norm, "week", 4) || !strncmp(v[i - 1].norm, "wk", 2)))))
             pregnancy = true;
+    bool first_sentence = true;
     for (int i = 0; i < n; i++) {
         const token *k = &v[i];
         bool mine = who[i] == patient;
+        if (i > 0 && v[i - 1].kind == T_STOP)
+            first_sentence = false;
         /* dominant hand: "right handed", "left-handed", "lefty" */
         if (mine && k->kind == T_WORD && (!strcmp(k->norm, "handed") || !strcmp(k->norm, "hander")) &&
             i > 0 && (v[i - 1].flags & (KF_WORD_LEFT | KF_WORD_RIGHT)))
@@ -592,6 +598,12 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                 sex = pp->norm[0] == 'f' ? 'f' : 'm';
             }
         }
+        if (k->kind == T_NUM && nx && nx->kind == T_COMMA && nx2 && boundary_at(v, n, i - 1) &&
+            (is_word(nx2, "f") || is_word(nx2, "m") || is_word(nx2, "female") ||
+             is_word(nx2, "male")) && boundary_at(v, n, i + 3)) {
+            age = true;                         /* "Me: 27, f, barista" */
+            sex = nx2->norm[0] == 'f' ? 'f' : 'm';
+        }
         if (k->kind == T_NUM && nx) {
             /* "34F", "34 f", "34 male" */
             if ((is_word(nx, "f") || is_word(nx, "m") || is_word(nx, "female") ||
@@ -620,6 +632,12 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                 }
             }
         }
+        /* "Cricket fast bowler, 17, bowl right arm": a number set off by
+         * commas after a word, in the first sentence */
+        if (k->kind == T_NUM && val >= 12 && val <= 100 && first_sentence && p &&
+            p->kind == T_COMMA && pp && pp->kind == T_WORD && !unit_next &&
+            (i + 1 >= n || v[i + 1].kind == T_COMMA || v[i + 1].kind == T_STOP))
+            age = true;
         /* a number standing alone as a sentence: "no rash yet. 67" */
         if (k->kind == T_NUM && val >= 12 && val <= 100 && (i == 0 || v[i - 1].kind == T_STOP) &&
             (i + 1 >= n || v[i + 1].kind == T_STOP) && i > 0)
@@ -722,14 +740,16 @@ static void complete_rules(reader *r)
         for (int k = 0; k < kb->n_redflags; k++) {
             const kf_redflag *rf = &kb->redflags[k];
             bool names = false, ok = true, any = !rf->n_any;
-            for (int a = 0; a < rf->n_all; a++) {
-                names |= rf->all[a] == x.alt;
-                ok &= rf->all[a] == x.alt || present(out, rf->all[a]);
-            }
-            for (int a = 0; a < rf->n_any; a++) {
-                names |= rf->any[a] == x.alt;
-                any |= rf->any[a] == x.alt || present(out, rf->any[a]);
-            }
+            for (int a = 0; a < rf->n_all && !names; a++)
+                names = rf->all[a] == x.alt;
+            for (int a = 0; a < rf->n_any && !names; a++)
+                names = rf->any[a] == x.alt;
+            if (!names)
+                continue;
+            for (int a = 0; a < rf->n_all && ok; a++)
+                ok = rf->all[a] == x.alt || present(out, rf->all[a]);
+            for (int a = 0; a < rf->n_any && !any; a++)
+                any = rf->any[a] == x.alt || present(out, rf->any[a]);
             for (int a = 0; a < rf->n_none; a++)
                 ok &= !present(out, rf->none[a]);
             if (!names || !ok || !any)

@@ -4,11 +4,12 @@
 # interview evaluation must do no worse than `ask` with a mean under 6
 # questions.  Then the team's reading sets (tests/eval/reading-tune.jsonl,
 # tuned on; tests/eval/reading-holdout.jsonl, never tuned on): no unsafe
-# triage, and hit@3 at least what was reached (READ_HIT3_TUNE,
-# READ_HIT3_HOLDOUT; the target is 0.90).  The default (short) answer must
-# fit: median <= 35 lines, max <= 50 at 80 columns, and its first steps hold
-# one of the therapist's own suggestions in >= 80% of the self-care cases
-# (tests/eval/short_answer.py).  KNOTFINDER selects the binary.
+# triage (READ_UNSAFE_MAX, default 0), and hit@3 at least what was reached
+# (READ_HIT3_TUNE, READ_HIT3_HOLDOUT; the target is 0.90).  The default
+# (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
+# its first steps hold one of the therapist's own suggestions in >= 80% of
+# the self-care cases (tests/eval/short_answer.py).  KNOTFINDER selects the
+# binary.
 set -u
 cd "$(dirname "$0")/../.."
 BIN=${KNOTFINDER:-build/knotfinder}
@@ -28,7 +29,7 @@ done
 "$BIN" eval "$CASES" || true
 ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 failed"; exit 1; }
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
-main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.75} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.77} \
+main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.81} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.79} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
@@ -52,7 +53,9 @@ for half, r in halves.items():
     print("reading %-7s cases %d hit@1 %.2f hit@3 %.2f triage exact %.2f unsafe %d over-cautious %d advice %.2f" %
           (half, r["cases"], r["hit1"], r["hit3"], r["triage_exact"], r["triage_unsafe"],
            r["triage_over"], r["advice_hit"]))
-    checks.append(("reading %s: no unsafe triage" % half, r["triage_unsafe"] == 0, r["triage_unsafe"]))
+    most = int(os.environ.get("READ_UNSAFE_MAX", "0"))
+    checks.append(("reading %s: unsafe triage <= %d" % (half, most), r["triage_unsafe"] <= most,
+                   r["triage_unsafe"]))
     checks.append(("reading %s: hit@3 >= %.2f (target 0.90)" % (half, floor), r["hit3"] >= floor - 1e-9, r["hit3"]))
 p = f = 0
 for name, ok, val in checks:

@@ -8,6 +8,8 @@
 #   journal    the journal's field parsers (did, where, times, pain, hours)
 #   store      rows read back from a hostile database, and all that reads them
 #   interview  the interview's typed answers, through the real command
+#   pattern    the lexicon's pattern language
+#   context    the context rules (negated, hypothetical, someone else...)
 #
 #   tests/fuzz/run.sh                 replay the seed corpora (what CI runs)
 #   tests/fuzz/run.sh --fuzz SECONDS  fuzz each harness for SECONDS (inputs up
@@ -62,7 +64,7 @@ for src in src/*.c; do
   LIBOBJ+=("$obj")
 done
 
-for name in text kb http api journal store interview; do
+for name in text kb http api journal store interview pattern context; do
   [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
   bin=$OUT/fuzz_$name
   extra=""

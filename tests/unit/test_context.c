@@ -1,0 +1,213 @@
+/* test_context.c — the context rules (src/context.c) on token arrays written
+ * here: each rule both ways, so that a trigger that stops working or starts
+ * reaching too far fails. */
+#include "check.h"
+
+#include "context.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+
+static token T[128];
+static int n_t;
+
+static bool in(const char *w, const char *const *list)
+{
+    for (int i = 0; list[i]; i++)
+        if (!strcmp(w, list[i]))
+            return true;
+    return false;
+}
+
+/* Splits a sentence into tokens; words in [brackets] are the readings,
+ * recorded in M with the finding kind given after a colon: "[neck:loc]". */
+static kf_ctx_match M[32];
+static int n_m;
+
+static void text(const char *s)
+{
+    static const char *const neg[] = { "no", "not", "never", "doesnt", "dont", "isnt", NULL };
+    static const char *const stop[] = { "my", "the", "a", "is", "it", "i", "im", "of", "in", NULL };
+    n_t = n_m = 0;
+    memset(T, 0, sizeof T);
+    int open = -1, kind = -1;
+    while (*s) {
+        while (*s == ' ')
+            s++;
+        if (!*s)
+            break;
+        token *k = &T[n_t];
+        k->word = -1;
+        if (*s == '.' || *s == '?' || *s == ',' || *s == '(' || *s == ')') {
+            k->kind = *s == ',' ? T_COMMA : T_STOP;
+            k->question = *s == '?';
+            n_t++;
+            s++;
+            continue;
+        }
+        if (*s == '[') {
+            open = n_t;
+            s++;
+            continue;
+        }
+        char w[32];
+        int l = 0;
+        while (*s && !strchr(" .,?()[]:", *s) && l < 31)
+            w[l++] = *s++;
+        w[l] = '\0';
+        if (isdigit((unsigned char)w[0])) {
+            k->kind = T_NUM;
+            k->num = atol(w);
+        } else {
+            k->kind = T_WORD;
+            strcpy(k->norm, w);
+            k->word = 1;
+            k->flags = (unsigned char)((in(w, neg) ? KF_WORD_NEGATE : 0) |
+                                       (in(w, stop) ? KF_WORD_STOP : 0));
+        }
+        n_t++;
+        if (*s == ':') {
+            s++;
+            kind = *s == 'l' ? KF_FIND_LOCATION : *s == 's' ? KF_FIND_SYMPTOM
+                 : *s == 'h' ? KF_FIND_HABIT : *s == 'r' ? KF_FIND_REDFLAG : KF_FIND_HISTORY;
+            while (*s && *s != ']')
+                s++;
+        }
+        if (*s == ']' && open >= 0) {
+            M[n_m++] = (kf_ctx_match){ open, n_t - 1, kind, 0 };
+            open = -1;
+            s++;
+        }
+    }
+}
+
+static unsigned ctx_of(const char *s, int which, kf_ctx_people *pp)
+{
+    text(s);
+    kf_ctx_people p;
+    if (kf_context_apply(T, n_t, M, n_m, &p) != KF_OK)
+        return 0xffff;
+    if (pp)
+        *pp = p;
+    else
+        kf_free(p.who);
+    return which < n_m ? M[which].ctx : 0xffff;
+}
+
+#define HAS(s, i, bit) CHECK((ctx_of(s, i, NULL) & (bit)) != 0)
+#define HASNT(s, i, bit) CHECK((ctx_of(s, i, NULL) & (bit)) == 0)
+
+static void test_negation(void)
+{
+    HAS("no [numbness:s] in my hand", 0, KF_CTX_NEGATED);
+    HASNT("[numbness:s] in my hand", 0, KF_CTX_NEGATED);
+    HASNT("not sure but [numbness:s]", 0, KF_CTX_NEGATED);          /* pseudo-negation */
+    HASNT("no fever , [numbness:s] in my hand", 0, KF_CTX_NEGATED); /* a comma ends it */
+    HASNT("no fever but [numbness:s]", 0, KF_CTX_NEGATED);          /* "but" ends it */
+    HASNT("no a b c d e f [numbness:s]", 0, KF_CTX_NEGATED);        /* five words at most */
+    HAS("never had [headaches:s]", 0, KF_CTX_NEGATED);
+}
+
+static void test_hypothetical(void)
+{
+    HAS("could it be my [heart:r] ?", 0, KF_CTX_HYPOTHETICAL);
+    HAS("is this a [lump:r] ?", 0, KF_CTX_HYPOTHETICAL);
+    HASNT("this is a [lump:r] .", 0, KF_CTX_HYPOTHETICAL);
+    HASNT("is this a [lump:r] .", 0, KF_CTX_HYPOTHETICAL);          /* not a question */
+    HASNT("is it normal that my [hand:s] tingles ?", 0, KF_CTX_HYPOTHETICAL);
+    HAS("im scared it might be a [clot:r]", 0, KF_CTX_HYPOTHETICAL);
+    HASNT("im worried about the [numbness:s]", 0, KF_CTX_HYPOTHETICAL);
+    HASNT("im afraid that [carrying:h] my son hurts", 0, KF_CTX_HYPOTHETICAL);
+    HAS("im afraid that it is a [clot:r]", 0, KF_CTX_HYPOTHETICAL);
+    HAS("just in case [fever:r]", 0, KF_CTX_HYPOTHETICAL);
+    HAS("if i ever get [chest:r] pain", 0, KF_CTX_HYPOTHETICAL);
+    HASNT("it hurts if i turn my [head:s]", 0, KF_CTX_HYPOTHETICAL);
+    HAS("could it be a [disc:s] ?", 0, KF_CTX_QUESTION);
+    HASNT("a [disc:s] . could it be ?", 0, KF_CTX_QUESTION);
+}
+
+static void test_historical_and_condition(void)
+{
+    HAS("i used to [play tennis:h]", 0, KF_CTX_HISTORICAL);
+    HASNT("i [play tennis:h]", 0, KF_CTX_HISTORICAL);
+    HAS("history of [cancer:r]", 0, KF_CTX_HISTORICAL);
+    HAS("it eases if i [lean back:h]", 0, KF_CTX_CONDITION);
+    HASNT("it hurts if i [lean back:h]", 0, KF_CTX_CONDITION);
+    HAS("[leaning back:h] helps", 0, KF_CTX_CONDITION);
+    HASNT("[leaning back:h] all day", 0, KF_CTX_CONDITION);
+}
+
+static void test_people(void)
+{
+    kf_ctx_people p;
+    /* the writer speaks for someone: their words are the patient's */
+    CHECK((ctx_of("my dad is 71 and has a [knot:l] in his back", 0, &p) & KF_CTX_OTHER) == 0);
+    CHECK(p.patient > 0);
+    CHECK_INT(p.sex, 'm');
+    CHECK_INT(p.who[3], p.patient);                  /* the 71 is the dad's */
+    kf_free(p.who);
+    /* someone else's history is not the patient's */
+    HAS("my mum had [cancer:r] . i have a [knot:l]", 0, KF_CTX_OTHER);
+    HASNT("my mum had [cancer:r] . i have a [knot:l]", 1, KF_CTX_OTHER);
+    /* what the writer carries is not the subject */
+    HASNT("i carry my son on my [hip:h] and my [back:l] hurts", 0, KF_CTX_OTHER);
+    /* a relation opening a sentence needs no "my" */
+    CHECK((ctx_of("dad is 75 . his [back:l] hurts", 0, &p) & KF_CTX_OTHER) == 0);
+    CHECK(p.patient > 0);
+    kf_free(p.who);
+    /* words said before anyone is named fit the patient */
+    CHECK((ctx_of("[fell:r] down the stairs . my dad has a [sore back:l]", 0, &p) &
+           KF_CTX_OTHER) == 0);
+    kf_free(p.who);
+    /* "my son (15)": the number is the son's */
+    CHECK((ctx_of("my son ( 15 ) keeps getting [knots:l]", 0, &p) & KF_CTX_OTHER) == 0);
+    CHECK_INT(p.who[3], p.patient);
+    kf_free(p.who);
+    /* the husband speaks, then the writer: "I slouch" is the writer's */
+    HASNT("my husband says i [slouch:h] and my [neck:l] hurts", 0, KF_CTX_OTHER);
+}
+
+static void test_linear_and_empty(void)
+{
+    kf_ctx_people p;
+    CHECK(kf_context_apply(T, 0, M, 0, &p) == KF_OK);
+    kf_free(p.who);
+    /* a long text of triggers: each scope is bounded, so this is quick and
+     * marks only what is near */
+    static token big[20000];
+    for (int i = 0; i < 20000; i++) {
+        big[i] = (token){ .kind = T_WORD, .word = 1 };
+        strcpy(big[i].norm, i % 2 ? "not" : "worried");
+        big[i].flags = i % 2 ? KF_WORD_NEGATE : 0;
+    }
+    kf_ctx_match far = { 19999, 19999, KF_FIND_SYMPTOM, 0 };
+    CHECK(kf_context_apply(big, 20000, &far, 1, &p) == KF_OK);
+    kf_free(p.who);
+}
+
+static void test_out_of_memory(void)
+{
+    text("my dad has a [knot:l]");
+    for (long k = 0; k < 3; k++) {
+        kf_alloc_fail_after(k);
+        kf_ctx_people p;
+        kf_err e = kf_context_apply(T, n_t, M, n_m, &p);
+        kf_alloc_fail_after(-1);
+        CHECK(e == KF_OK || e == KF_ENOMEM);
+        if (e == KF_OK)
+            kf_free(p.who);
+        else
+            CHECK(p.who == NULL);
+    }
+}
+
+int main(void)
+{
+    RUN(test_negation);
+    RUN(test_hypothetical);
+    RUN(test_historical_and_condition);
+    RUN(test_people);
+    RUN(test_linear_and_empty);
+    RUN(test_out_of_memory);
+    return CHECK_DONE();
+}

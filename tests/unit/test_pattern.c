@@ -1,0 +1,305 @@
+/* test_pattern.c — the pattern language (src/pattern.c): what compiles, what
+ * is refused with a message, and what each piece matches, on a vocabulary
+ * written here (words are their own stems; "my", "the", "a", "of", "left"
+ * are stop or side words). */
+#include "check.h"
+
+#include "pattern.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+
+static const char *vocab[64];
+static int n_vocab;
+
+static int word_id(const char *w)
+{
+    for (int i = 0; i < n_vocab; i++)
+        if (!strcmp(vocab[i], w))
+            return i;
+    vocab[n_vocab] = strdup(w);
+    return n_vocab++;
+}
+
+static int env_word(void *env, const char *raw, int ids[4])
+{
+    (void)env;
+    if (!strcmp(raw, "shoulderblade")) {      /* a spelling fix to two words */
+        ids[0] = word_id("shoulder");
+        ids[1] = word_id("blade");
+        return 2;
+    }
+    ids[0] = word_id(raw);
+    return 1;
+}
+
+static bool is_stop(const char *w)
+{
+    return !strcmp(w, "my") || !strcmp(w, "the") || !strcmp(w, "a") || !strcmp(w, "of") ||
+           !strcmp(w, "left") || !strcmp(w, "in");
+}
+
+static bool env_skip(void *env, int id)
+{
+    (void)env;
+    return is_stop(vocab[id]);
+}
+
+static const char *env_cls(void *env, const char *name)
+{
+    (void)env;
+    if (!strcmp(name, "few")) return "a few, a couple of, several, #";
+    if (!strcmp(name, "helps")) return "helps, feels better, <good>";
+    if (!strcmp(name, "good")) return "good, great";
+    if (!strcmp(name, "loop")) return "<loop>";
+    if (!strcmp(name, "stops")) return "the, in";
+    return NULL;
+}
+
+static const kf_pat_env ENV = { env_word, env_cls, env_skip, NULL };
+
+static int *compile(const char *text, kf_buf *err)
+{
+    int *prog = NULL, len = 0;
+    kf_err e = kf_pattern_compile(text, &ENV, &prog, &len, err);
+    return e == KF_OK ? prog : NULL;
+}
+
+/* Tokens of a sentence: words, numbers, ',' and '.' / '?' */
+static int toks(const char *s, kf_ptok *t, int max)
+{
+    int n = 0;
+    while (*s && n < max) {
+        while (*s == ' ')
+            s++;
+        if (!*s)
+            break;
+        if (*s == '.' || *s == '?' || *s == ',') {
+            t[n++] = (kf_ptok){ -1, *s == ',' ? KF_PT_COMMA : KF_PT_STOP, 0, 0 };
+            s++;
+            continue;
+        }
+        char w[32];
+        int k = 0;
+        bool num = isdigit((unsigned char)*s);
+        while (*s && *s != ' ' && *s != '.' && *s != ',' && *s != '?' && k < 31)
+            w[k++] = *s++;
+        w[k] = '\0';
+        if (num) {
+            t[n++] = (kf_ptok){ -1, KF_PT_NUM, 0, 0 };
+            continue;
+        }
+        int id = word_id(w);
+        t[n++] = (kf_ptok){ id, KF_PT_WORD, (unsigned char)is_stop(w), 0 };
+    }
+    return n;
+}
+
+/* Does `pat` match `text` starting at its first token?  Sets *words. */
+static bool match_at(const char *pat, const char *text, int at, kf_pmatch *m)
+{
+    kf_buf err;
+    kf_buf_init(&err);
+    int *prog = compile(pat, &err);
+    if (!prog) {
+        fprintf(stderr, "pattern '%s' did not compile: %s\n", pat, err.s ? err.s : "");
+        kf_buf_free(&err);
+        return false;
+    }
+    kf_buf_free(&err);
+    kf_ptok t[64];
+    int n = toks(text, t, 64);
+    bool ok = kf_pattern_match(prog, t, n, at, m);
+    kf_free(prog);
+    return ok;
+}
+
+static bool matches(const char *pat, const char *text)
+{
+    kf_pmatch m;
+    return match_at(pat, text, 0, &m);
+}
+
+static void test_refused(void)
+{
+    const char *bad[] = {
+        "", "   ", "...", "... helps", "helps ...", "(for", "for)", "<nope>", "<few",
+        "(my)", "helps & ", "& helps", "<loop>", "...  ... x", "(a ... b)", "\"two words\"",
+        "helps ? x", "(<few>) (for)", NULL
+    };
+    for (int i = 0; bad[i]; i++) {
+        kf_buf err;
+        kf_buf_init(&err);
+        int *prog = compile(bad[i], &err);
+        if (prog) {
+            fprintf(stderr, "'%s' should not compile\n", bad[i]);
+            check_cur_failed = 1;
+            kf_free(prog);
+        } else if (!err.s || !*err.s) {
+            fprintf(stderr, "'%s' refused without a message\n", bad[i]);
+            check_cur_failed = 1;
+        }
+        kf_buf_free(&err);
+    }
+}
+
+static void test_words_and_stop_words(void)
+{
+    CHECK(matches("massage helps", "massage helps"));
+    CHECK(matches("massage helps", "massage the helps"));       /* stop words between */
+    CHECK(!matches("massage helps", "massage really helps"));   /* another word between */
+    CHECK(!matches("massage helps", "massage , helps"));        /* a comma breaks */
+    CHECK(!matches("massage helps", "massage"));
+    CHECK(matches("my shoulderblade", "shoulder blade"));       /* the spelling fix */
+    /* a stop word alone is dropped; quoted it must be there */
+    CHECK(matches("\"the\" morning", "the morning"));
+    CHECK(!matches("\"the\" morning", "morning"));
+}
+
+static void test_alternatives_and_optional(void)
+{
+    CHECK(matches("never/wont let go", "wont let go"));
+    CHECK(matches("never/wont let go", "never let go"));
+    CHECK(!matches("never/wont let go", "maybe let go"));
+    CHECK(matches("helps (for) hours", "helps for hours"));
+    CHECK(matches("helps (for) hours", "helps hours"));
+    CHECK(matches("(only) helps", "helps"));
+    CHECK(matches("(only) helps", "only helps"));
+    /* an alternative of stop words makes the piece optional */
+    CHECK(matches("back within/in hours", "back in hours"));
+    CHECK(matches("back within/in hours", "back hours"));
+    CHECK(matches("back within/in hours", "back within hours"));
+    kf_pmatch m;
+    CHECK(match_at("helps (for a while)", "helps for a while", 0, &m));
+    CHECK_INT(m.words, 3);            /* the optional words taken when there */
+}
+
+static void test_classes_and_numbers(void)
+{
+    CHECK(matches("for <few> hours", "for a few hours"));
+    CHECK(matches("for <few> hours", "for a couple of hours"));
+    CHECK(matches("for <few> hours", "for 3 hours"));
+    CHECK(!matches("for <few> hours", "for many hours"));
+    CHECK(matches("it <helps>", "it feels better"));
+    CHECK(matches("it <helps>", "it great"));              /* a class inside a class */
+    CHECK(matches("# hours", "2 hours"));
+    CHECK(!matches("# hours", "two hours"));
+    int firsts[8];
+    kf_buf err;
+    kf_buf_init(&err);
+    int *prog = compile("(only) <good> hours", &err);
+    CHECK(prog != NULL);
+    if (prog) {
+        CHECK_INT(kf_pattern_firsts(prog, firsts, 8), 3);   /* only, good, great */
+        CHECK_INT(kf_pattern_max_len(prog), 3);
+        CHECK_INT(kf_pattern_groups(prog), 1);
+        kf_free(prog);
+    }
+    prog = compile("# hours", &err);
+    CHECK(prog != NULL);
+    if (prog) {
+        CHECK_INT(kf_pattern_firsts(prog, firsts, 8), 1);
+        CHECK_INT(firsts[0], KF_PAT_NUMBER);
+        kf_free(prog);
+    }
+    kf_buf_free(&err);
+}
+
+static void test_gap(void)
+{
+    CHECK(matches("helps ... hours", "helps my neck for hours"));
+    CHECK(matches("helps ... hours", "helps hours"));
+    CHECK(!matches("helps ... hours", "helps . hours"));      /* not past a sentence */
+    CHECK(!matches("helps ... hours", "helps a b c d e f g h hours"));   /* too far */
+    kf_pmatch m;
+    CHECK(match_at("helps ... hours", "helps my neck hours", 0, &m));
+    CHECK_INT(m.n, 2);                /* the words in the gap are not consumed */
+}
+
+static void test_cooccurrence(void)
+{
+    kf_pmatch m;
+    CHECK(match_at("<helps> & for <few> hours", "massage helps for a few hours", 1, &m));
+    CHECK_INT(m.first, 1);
+    CHECK_INT(m.last, 5);
+    /* either order, with other words between */
+    CHECK(match_at("<helps> & for <few> hours", "for 2 hours the massage helps", 5, &m));
+    CHECK_INT(m.first, 0);
+    /* not in another sentence */
+    CHECK(!match_at("<helps> & for <few> hours", "massage helps . for a few hours", 1, &m));
+    /* not beyond the window */
+    CHECK(!match_at("helps & hours", "helps a1 a2 a3 a4 a5 a6 a7 a8 a9 a10 a11 a12 hours", 0, &m));
+    kf_buf err;
+    kf_buf_init(&err);
+    int *prog = compile("helps & hours", &err);
+    CHECK(prog && kf_pattern_groups(prog) == 2);
+    kf_free(prog);
+    kf_buf_free(&err);
+}
+
+static void test_used_tokens(void)
+{
+    kf_buf err;
+    kf_buf_init(&err);
+    int *prog = compile("helps & hours", &err);
+    kf_ptok t[16];
+    int n = toks("helps for hours", t, 16);
+    kf_pmatch m;
+    CHECK(prog && kf_pattern_match(prog, t, n, 0, &m));
+    t[2].used = 1;                    /* "hours" read by an earlier phrase */
+    CHECK(prog && !kf_pattern_match(prog, t, n, 0, &m));
+    t[0].used = 1;
+    CHECK(prog && !kf_pattern_match(prog, t, n, 0, &m));
+    CHECK(prog && !kf_pattern_match(prog, t, n, -1, &m));
+    CHECK(prog && !kf_pattern_match(prog, t, n, n, &m));
+    kf_free(prog);
+    kf_buf_free(&err);
+}
+
+static void test_bounded(void)
+{
+    /* A pattern that could backtrack a great deal still ends quickly. */
+    kf_buf err;
+    kf_buf_init(&err);
+    int *prog = compile("x ... x ... x ... x ... x ... x ... x ... y", &err);
+    CHECK(prog != NULL);
+    kf_ptok t[64];
+    char text[200] = "";
+    for (int i = 0; i < 60; i++)
+        strcat(text, "x ");
+    int n = toks(text, t, 64);
+    kf_pmatch m;
+    if (prog)
+        CHECK(!kf_pattern_match(prog, t, n, 0, &m));
+    kf_free(prog);
+    kf_buf_free(&err);
+}
+
+static void test_out_of_memory(void)
+{
+    for (long k = 0; k < 12; k++) {
+        kf_alloc_fail_after(k);
+        int *prog = NULL, len = 0;
+        kf_err e = kf_pattern_compile("(only) <helps> & for <few> hours", &ENV, &prog, &len, NULL);
+        kf_alloc_fail_after(-1);
+        CHECK(e == KF_OK || e == KF_ENOMEM);
+        CHECK((e == KF_OK) == (prog != NULL));
+        kf_free(prog);
+    }
+}
+
+int main(void)
+{
+    RUN(test_refused);
+    RUN(test_words_and_stop_words);
+    RUN(test_alternatives_and_optional);
+    RUN(test_classes_and_numbers);
+    RUN(test_gap);
+    RUN(test_cooccurrence);
+    RUN(test_used_tokens);
+    RUN(test_bounded);
+    RUN(test_out_of_memory);
+    for (int i = 0; i < n_vocab; i++)
+        free((void *)vocab[i]);
+    return CHECK_DONE();
+}
