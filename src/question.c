@@ -13,7 +13,7 @@
 
 #define KF_MIN_GAIN 0.05      /* bits */
 #define KF_MAX_UNSURE 3
-#define KF_SCREEN_MAX 12     /* questions in the red-flag screen */
+#define KF_SCREEN_MAX 16     /* items in the red-flag screen (one checklist) */
 
 static double entropy(const double *p, const int *idx, int n)
 {
