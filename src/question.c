@@ -17,7 +17,7 @@
  * many findings are present, since each gain costs one exact posterior). */
 #define KF_Q_TOP 8
 #define KF_Q_TOP_MANY 4
-#define KF_SCREEN_MAX 12     /* questions in the red-flag screen */
+#define KF_SCREEN_MAX 16     /* items in the red-flag screen (one checklist) */
 
 static double hbin(double p)
 {

@@ -144,21 +144,33 @@ static bool fits_mimic(const kf_kb *kb, const kf_redflag *r, const kf_findings *
     return false;
 }
 
-/* Present conditions of a rule that has not fired, or -1 when a `none`
- * finding is present (it cannot fire). */
-static int said_of(const kf_redflag *r, const kf_findings *f, bool *any_ok)
+/* Said about the person's symptoms, not only an age band (a finding
+ * without a question, derived from the age). */
+static bool said_symptom(const kf_kb *kb, const kf_findings *f, int d)
+{
+    return kf_findings_has(f, d) &&
+           !(kb->findings[d].kind == KF_FIND_BODY && !kb->findings[d].question);
+}
+
+/* How many conditions of a rule that has not fired were said (an age band
+ * alone does not count), or -1 when a `none` finding is present (it cannot
+ * fire).  *any_ok: its `any` list is met. */
+static int said_of(const kf_kb *kb, const kf_redflag *r, const kf_findings *f, bool *any_ok)
 {
     int said = 0;
     for (int i = 0; i < r->n_none; i++)
         if (kf_findings_has(f, r->none[i]))
             return -1;
     for (int i = 0; i < r->n_all; i++)
-        said += kf_findings_has(f, r->all[i]);
+        said += said_symptom(kb, f, r->all[i]);
     *any_ok = r->n_any == 0;
+    bool any_said = false;
     for (int i = 0; i < r->n_any; i++)
-        if (kf_findings_has(f, r->any[i]))
+        if (kf_findings_has(f, r->any[i])) {
             *any_ok = true;
-    return said + (r->n_any && *any_ok);
+            any_said |= said_symptom(kb, f, r->any[i]);
+        }
+    return said + any_said;
 }
 
 int kf_triage_screen(const kf_kb *kb, const kf_findings *f, int *out, int max)
@@ -171,15 +183,24 @@ int kf_triage_screen(const kf_kb *kb, const kf_findings *f, int *out, int max)
             for (int k = 0; k < (r->n_all ? r->n_all : r->n_any); k++)
                 push(kb, f, out, &n, max, r->n_all ? r->all[k] : r->any[k]);
     }
-    /* 2. What would complete a rule half-met by what was said: its missing
-     *    `all` findings, or the `any` findings it still lacks. */
+    /* 2. The doctor_soon screen where the presentation fits its cause
+     *    (cancer, weight loss, night pain, thin bones for spine pain). */
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *r = &kb->redflags[i];
+        if (r->screen && r->level < KF_TRIAGE_EMERGENCY && fits_mimic(kb, r, f))
+            for (int k = 0; k < (r->n_all ? r->n_all : r->n_any); k++)
+                push(kb, f, out, &n, max, r->n_all ? r->all[k] : r->any[k]);
+    }
+    /* 3. What would complete a doctor_soon or emergency rule half met by
+     *    the symptoms said: its missing `all` findings, or a few of the `any`
+     *    findings it still lacks (never a place: where it hurts was said). */
     for (int lv = KF_TRIAGE_EMERGENCY; lv >= KF_TRIAGE_SOON; lv--)
         for (int i = 0; i < kb->n_redflags; i++) {
             const kf_redflag *r = &kb->redflags[i];
             bool any_ok;
             if ((int)r->level != lv || kf_rule_fires(r, f))
                 continue;
-            int said = said_of(r, f, &any_ok);
+            int said = said_of(kb, r, f, &any_ok);
             if (said <= 0)
                 continue;
             int missing = 0;
@@ -188,7 +209,8 @@ int kf_triage_screen(const kf_kb *kb, const kf_findings *f, int *out, int max)
             if (missing > 1)
                 continue;
             for (int k = 0; k < r->n_all; k++)
-                if (!kf_findings_has(f, r->all[k]))
+                if (!kf_findings_has(f, r->all[k]) &&
+                    kb->findings[r->all[k]].kind != KF_FIND_LOCATION)
                     push(kb, f, out, &n, max, r->all[k]);
             if (!any_ok)
                 for (int k = 0, took = 0; k < r->n_any && took < 4; k++)
@@ -197,13 +219,5 @@ int kf_triage_screen(const kf_kb *kb, const kf_findings *f, int *out, int max)
                         took++;
                     }
         }
-    /* 3. The doctor_soon screen where the presentation fits its cause
-     *    (cancer, weight loss, night pain, thin bones for spine pain). */
-    for (int i = 0; i < kb->n_redflags; i++) {
-        const kf_redflag *r = &kb->redflags[i];
-        if (r->screen && r->level < KF_TRIAGE_EMERGENCY && fits_mimic(kb, r, f))
-            for (int k = 0; k < (r->n_all ? r->n_all : r->n_any); k++)
-                push(kb, f, out, &n, max, r->n_all ? r->all[k] : r->any[k]);
-    }
     return n;
 }

@@ -32,9 +32,9 @@ int kf_triage_lead(const kf_kb *kb, const int *fired, int n, const double *post)
 
 /* The red-flag screen for what was said, at most `max` findings written to
  * `out`: the emergencies everyone is asked about (rules marked `screen`),
- * then what would complete a doctor_soon or emergency rule half-met by the
- * findings, then the screened doctor_soon rules whose cause fits what was
- * said.  Only findings with a question and nothing known yet.  Returns the
+ * then the screened doctor_soon rules whose cause fits what was said, then
+ * what would complete a doctor_soon or emergency rule half met by the
+ * symptoms said (an age alone does not open a rule).  Only findings with a question and nothing known yet.  Returns the
  * count. */
 int kf_triage_screen(const kf_kb *kb, const kf_findings *f, int *out, int max);
 

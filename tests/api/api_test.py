@@ -324,6 +324,15 @@ def test_consult(p):
     st, _, data, doc = post(p, "/api/v1/consult", {})
     check("consult: nothing given -> unrecognised", st == 200 and isinstance(doc, dict) and
           doc.get("unrecognised") is True, data[:300])
+    tri = doc.get("triage", {}) if isinstance(doc, dict) else {}
+    check("consult: nothing understood -> triage 'unknown' with the screen, never self_care",
+          tri.get("level") == "unknown" and len(tri.get("screen", [])) >= 5 and
+          all(q.get("finding") and q.get("text") for q in tri.get("screen", [])), data[:300])
+    st, _, data, doc = post(p, "/api/v1/consult", {"text": "sudden sharp pain and short of breath"})
+    tri = doc.get("triage", {}) if isinstance(doc, dict) else {}
+    check("consult: one leading message, every fired rule listed apart",
+          tri.get("level") == "emergency" and len(tri.get("flags", [])) == 1 and
+          tri["flags"][0]["level"] == "emergency" and len(tri.get("fired", [])) >= 2, data[:300])
     st, _, data, doc = post(p, "/api/v1/consult", {"text": "a knot"}, "application/json; charset=utf-8")
     check("consult: charset=utf-8 accepted", st == 200, data[:200])
     st, _, data, doc = post(p, "/api/v1/consult", {"text": "a knot"}, "Application/JSON;charset=\"UTF-8\"")

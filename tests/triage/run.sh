@@ -21,6 +21,12 @@ python3 - "$BIN" "$CASES" <<'PY'
 import collections, json, subprocess, sys
 
 binary, path = sys.argv[1], sys.argv[2]
+rule_level = {}
+r = subprocess.run([binary, "kb", "list", "redflags"], capture_output=True, text=True)
+for line in r.stdout.splitlines():
+    parts = line.split("\t")
+    if len(parts) >= 2:
+        rule_level[parts[0]] = parts[1]
 ORDER = {"unknown": -1, "self_care": 0, "mention_to_doctor": 1, "doctor_soon": 2, "emergency": 3}
 def rank(got, want):
     """"unknown" (could not screen, asks the screen questions) is never
@@ -43,6 +49,7 @@ for n, line in enumerate(open(path, encoding="utf-8"), 1):
 passed = failed = under = over = exact = 0
 by_rule = collections.defaultdict(lambda: [0, 0, 0])      # guidance rule: cases, over, under
 by_kb = collections.defaultdict(lambda: [0, 0])            # kb rule: led, over-triaged while leading
+by_fired = collections.defaultdict(lambda: [0, 0])         # kb rule: fired at the result's level, of them over
 for c in cases:
     r = subprocess.run([binary, "ask", "--json", c["text"]], capture_output=True, text=True)
     try:
@@ -55,6 +62,11 @@ for c in cases:
         failed += 1
         print("FAIL %s: exit %d, no JSON result: %s" % (c["id"], r.returncode, r.stderr.strip()[:200]))
         continue
+    is_over = rank(got, c["level"]) > ORDER[c["level"]]
+    for f in fired:
+        if rule_level.get(f) == got:
+            by_fired[f][0] += 1
+            by_fired[f][1] += is_over
     g = by_rule[c.get("rule", "?")]
     g[0] += 1
     by_kb[lead][0] += 1
@@ -82,6 +94,9 @@ for rule, (k, o, u) in sorted(by_rule.items(), key=lambda x: (-x[1][1] / max(x[1
     print("  %5.0f%%  %2d/%-3d %s%s" % (100.0 * o / k, o, k, rule, "  UNDER %d" % u if u else ""))
 print("\nover-triage by the knowledge-base rule whose message led (over/led):")
 for rule, (k, o) in sorted(by_kb.items(), key=lambda x: (-x[1][1], x[0])):
+    print("  %5.0f%%  %2d/%-3d %s" % (100.0 * o / k, o, k, rule))
+print("\nover-triage by every knowledge-base rule that fired at the answer's level (over/fired):")
+for rule, (k, o) in sorted(by_fired.items(), key=lambda x: (-x[1][1] / max(x[1][0], 1), x[0])):
     print("  %5.0f%%  %2d/%-3d %s" % (100.0 * o / k, o, k, rule))
 print("\ncases %d  exact %d (%.2f)  under-triage %d  over-triage %d (%.2f)" %
       (n, exact, exact / max(n, 1), under, over, over / max(n, 1)))

@@ -149,7 +149,11 @@ static const scenario SCENARIOS[] = {
     { "pain_neck_back, dizziness, arm_weakness", KF_TRIAGE_EMERGENCY, NULL },
     { "pain_neck_back, stroke_signs", KF_TRIAGE_EMERGENCY, NULL },
     /* injury and bones */
-    { "pain_medial_border, fall_or_blow", KF_TRIAGE_SOON, "fracture_or_injury" },
+    /* a knock is mentioned; over the spine, on breathing or when older it needs a doctor */
+    { "pain_medial_border, fall_or_blow", KF_TRIAGE_MENTION, "fracture_or_injury" },
+    { "pain_between_blades, fall_or_blow", KF_TRIAGE_SOON, "fracture_or_injury" },
+    { "pain_under_arm, fall_or_blow, pain_breathing", KF_TRIAGE_SOON, "fracture_or_injury" },
+    { "pain_medial_border, fall_or_blow, over_50", KF_TRIAGE_SOON, "fracture_or_injury" },
     { "pain_neck_back, fall_or_blow, tingling_hand", KF_TRIAGE_EMERGENCY, "fracture_or_injury" },
     { "pain_between_blades, osteoporosis, sudden_onset", KF_TRIAGE_SOON, "fracture_or_injury" },
     /* shingles */
