@@ -28,6 +28,7 @@ static void usage(FILE *out)
 "  learn [TOPIC]        short lessons on causes and techniques\n"
 "  eval FILE.jsonl      score labelled cases\n"
 "  kb check             validate the knowledge base\n"
+"  kb export --json     the network (causes, findings, links, chains) as data\n"
 "\n"
 "exit status: 0 ok, 2 usage, 3 bad input, 4 knowledge base error,\n"
 "5 database error, 70 internal error.\n", out);

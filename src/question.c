@@ -14,9 +14,11 @@
 #define KF_MIN_GAIN 0.05      /* bits */
 #define KF_MAX_UNSURE 3
 /* Candidates: the findings linked to this many leading causes (fewer when
- * many findings are present, since each gain costs one exact posterior). */
-#define KF_Q_TOP 8
-#define KF_Q_TOP_MANY 4
+ * more than 10 findings are present, since each gain costs one exact
+ * posterior; a habit's kept muscles are usually leading causes too).  The
+ * gain of each candidate is exact; only the list is limited. */
+#define KF_Q_TOP 5
+#define KF_Q_TOP_MANY 2
 
 static double hbin(double p)
 {
@@ -121,12 +123,6 @@ kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *pos
         const kf_cause *c = &kb->causes[order[i]];
         for (int l = 0; l < c->n_links; l++)
             cand[kb->links[c->links[l]].finding] = true;
-        /* a habit's chain: the findings of the muscles it keeps tight */
-        for (int j = 0; j < c->n_keeps; j++) {
-            const kf_cause *m = &kb->causes[c->keeps[j]];
-            for (int l = 0; l < m->n_links; l++)
-                cand[kb->links[m->links[l]].finding] = true;
-        }
     }
     (void)post;
     double best = KF_MIN_GAIN;   /* below this a question is not worth the person's time */
