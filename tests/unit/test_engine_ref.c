@@ -38,7 +38,7 @@ typedef struct {
     int nc, nf;
     double prior[10];
     int kind[10];                 /* 0 muscle, 1 habit, 2 mimic */
-    double p[10][24];             /* link strengths, 0 = none */
+    double p[10][32];             /* link strengths, 0 = none */
     double keep[10][10];          /* habit h keeps muscle m with this strength */
     double leak;
 } net;
