@@ -52,6 +52,7 @@
 #include "triage.h"
 
 #include <float.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,10 @@
  * certified (quad precision runs up to 2^14 terms). */
 #define KF_FULL_MAX 16
 #define KF_TRIM_MAX 14
+/* Up to this many present findings Quickscore runs first (fast when its
+ * bound certifies the answer); above, or when it cannot certify, the sum
+ * without cancellation (engine_dp.h) gives the exact answer. */
+#define KF_QS_FIRST 12
 /* An interval narrower than this is "exact" (the issue asks 1e-6). */
 #define KF_EXACT_WIDTH 1e-7
 /* Relative rounding error of one term, in units of the type's epsilon: its factors are updated by at most
@@ -169,6 +174,8 @@ static inline __float128 qabs(__float128 x) { return x < 0 ? -x : x; }
 #undef QS_ABS
 #undef QS_EPS
 
+#include "engine_dp.h"
+
 /* Long double first; quad when its interval is too wide. */
 static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                          double *post, double *lo, double *hi, long double *logpe)
@@ -186,7 +193,7 @@ static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg
 }
 
 kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
-                       double *hi, bool *approx, long double *logpe)
+                       double *hi, bool *approx, long double *logpe, bool fast)
 {
     int nc = kb->n_causes;
     double *l = lo, *h = hi, *own = NULL;
@@ -211,8 +218,6 @@ kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post,
         int lim = limits[li];
         if (li && lim >= ev->np)
             continue;                  /* trimming would change nothing */
-        if (!li && ev->np > lim)
-            continue;
         const int *pos = ev->pos;
         int np = ev->np;
         if (np > lim) {
@@ -235,13 +240,24 @@ kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post,
             pos = keep;
             np = lim;
         }
-        err = quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
-        if (err)
-            goto out;
-        used = np;
-        bool wide = false;
-        for (int c = 0; c < nc && !wide; c++)
-            wide = h[c] - l[c] > KF_EXACT_WIDTH;
+        bool wide = true;
+        if (np <= KF_QS_FIRST || fast) {
+            err = quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
+            if (err)
+                goto out;
+            used = np;
+            wide = false;
+            for (int c = 0; c < nc && !wide; c++)
+                wide = h[c] - l[c] > KF_EXACT_WIDTH;
+        }
+        if (wide && !fast) {
+            /* the sum with no cancellation: exact, slower */
+            err = dp_posterior(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
+            if (err)
+                goto out;
+            used = np;
+            wide = false;
+        }
         if (!wide)
             break;
     }
@@ -291,7 +307,7 @@ kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post
     kf_err err = kf_evidence(kb, f, &ev);
     if (err)
         return err;
-    err = kf_posterior_ev(kb, &ev, post, lo, hi, approx, NULL);
+    err = kf_posterior_ev(kb, &ev, post, lo, hi, approx, NULL, false);
     kf_evidence_free(&ev);
     return err;
 }

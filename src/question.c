@@ -19,6 +19,10 @@
  * gain of each candidate is exact; only the list is limited. */
 #define KF_Q_TOP 5
 #define KF_Q_TOP_MANY 2
+/* Above this many present findings the gains use the fast posterior (the
+ * exact one when Quickscore certifies it, else the strongest 14/12/10
+ * findings): the question is then chosen on an approximate posterior. */
+#define KF_Q_EXACT_MAX 12
 
 static double hbin(double p)
 {
@@ -57,7 +61,7 @@ static kf_err gain_of(const kf_kb *kb, const kf_evidence_set *ev, const double *
     e2.nn = k;
     long double lpn;
     bool ap;
-    kf_err err = kf_posterior_ev(kb, &e2, pn, NULL, NULL, &ap, &lpn);
+    kf_err err = kf_posterior_ev(kb, &e2, pn, NULL, NULL, &ap, &lpn, ev->np > KF_Q_EXACT_MAX);
     if (err)
         return err;
     double pneg = (double)expl(lpn - logpe);
@@ -116,7 +120,7 @@ kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *pos
     }
     /* log P(E) and the posterior it goes with (post is the caller's copy of
      * the same numbers). */
-    err = kf_posterior_ev(kb, &ev, base, NULL, NULL, &ap, &logpe);
+    err = kf_posterior_ev(kb, &ev, base, NULL, NULL, &ap, &logpe, ev.np > KF_Q_EXACT_MAX);
     if (err)
         goto out;
     for (int i = 0; i < nt; i++) {

@@ -262,7 +262,7 @@ static void compare_x(const kf_kb *kb, kf_evidence_set *ev, const char *what, bo
     double post[64], lo[64], hi[64], ref[64];
     bool approx = true;
     long double lpe;
-    CHECK_INT(kf_posterior_ev(kb, ev, post, lo, hi, &approx, &lpe), KF_OK);
+    CHECK_INT(kf_posterior_ev(kb, ev, post, lo, hi, &approx, &lpe, false), KF_OK);
     double pe;
     brute(kb, ev, ref, &pe);
     if (approx)
@@ -407,7 +407,7 @@ static void test_over_the_bound(void)
     sort_ev(&ev);
     double post[64], lo[64], hi[64], ref[64];
     bool approx = false;
-    CHECK_INT(kf_posterior_ev(kb, &ev, post, lo, hi, &approx, NULL), KF_OK);
+    CHECK_INT(kf_posterior_ev(kb, &ev, post, lo, hi, &approx, NULL, false), KF_OK);
     CHECK(approx);
     brute(kb, &ev, ref, NULL);
     for (int c = 0; c < kb->n_causes; c++)
