@@ -24,27 +24,31 @@
  * A finding of any kind (a check-in, a habit, a red flag) is just a child.
  * Unsure answers are not evidence.
  *
- * EXACT INFERENCE: Quickscore (Heckerman 1989) over the present findings P
- * with the absent findings N folded in,
- *   P(P, N) = sum_{S in P} (-1)^|S| (1-leak)^|S+N| prod_roots g_r(S+N),
- *   g_r(T) = (1-pi_r) + pi_r Q_r(T) prod_{m kept by r} [(1-s_rm) + s_rm Q_m(T)],
- * Q_x(T) = prod_{f in T} (1 - p_xf).  A Gray code visits the 2^|P| subsets,
- * changing only the roots linked (directly or through a kept muscle) to the
- * finding it toggles.  Marginals accumulate in the same pass: a root is
- * present with share pi Q prod / g of each term; a muscle is slack when its
- * own source and every chain to it are off.  Terms are long double; a
- * rounding-error bound (sum of |terms| times the per-term error) gives every
- * posterior an interval, and the answer is exact when the interval is
- * narrower than KF_EXACT_WIDTH.
+ * EXACT INFERENCE, two ways:
+ *  - Quickscore (Heckerman 1989) over the present findings P with the
+ *    absent findings N folded in,
+ *      P(P, N) = sum_{S in P} (-1)^|S| (1-leak)^|S+N| prod_roots g_r(S+N),
+ *      g_r(T) = (1-pi_r) + pi_r Q_r(T) prod_{m kept by r} [(1-s_rm) + s_rm Q_m(T)],
+ *    Q_x(T) = prod_{f in T} (1 - p_xf), visited in Gray-code order, in long
+ *    double (quad precision up to 14 findings when needed), with a
+ *    rounding-error bound that gives every posterior an interval.  Fast,
+ *    but the alternating sum cancels when many present findings are each
+ *    explained by few causes (terms of size ~1 adding up to P(E) ~ 1e-20),
+ *    and then the bound cannot certify it.
+ *  - A sum with no cancellation (engine_dp.h): a dynamic programme over the
+ *    set of present findings already produced, root by root, forward and
+ *    backward, exact in double to ~1e-13.  Slower (2^|P| per fired link).
+ * Up to KF_QS_FIRST present findings Quickscore runs first and the
+ * programme only when the bound cannot certify the answer; above, the
+ * programme directly; "exact" means an interval narrower than
+ * KF_EXACT_WIDTH.
  *
- * ABOVE KF_FULL_MAX present findings, or when the bound cannot certify the
- * full sum (many findings that few causes explain make the alternating sum
- * cancel: terms of size ~1 adding up to P(E) ~ 1e-20), the sum runs over
- * the KF_TRIM_MAX (then 12, 10) findings with the strongest links (ties by
- * finding id, so the answer does not depend on the input's order); the
- * others widen each cause's interval by the bound on their likelihood ratio
- * (each left-out finding multiplies a cause's odds by between
- * 1-(1-leak)(1-p) and 1/leak), and the answer is marked approximate.
+ * ABOVE KF_FULL_MAX present findings the sum runs over the KF_FULL_MAX with
+ * the strongest links (ties by finding id, so the answer does not depend on
+ * the input's order); the others widen each cause's interval by the bound
+ * on their likelihood ratio (each left-out finding multiplies a cause's odds
+ * by between 1-(1-leak)(1-p) and 1/leak), and the answer is marked
+ * approximate.
  */
 #include "engine.h"
 #include "plan.h"
