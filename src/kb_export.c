@@ -40,6 +40,14 @@ json_t *kf_kb_export_json(const kf_kb *kb)
             goto fail;
         if (c->kind == KF_CAUSE_MIMIC)
             json_object_set_new(o, "level", json_string(kf_triage_id(c->level)));
+        if (c->n_release_first) {
+            json_t *r = json_array();
+            for (int j = 0; r && j < c->n_release_first; j++)
+                json_array_append_new(r, json_string(kb->causes[c->release_first[j]].id));
+            if (!r)
+                goto fail;
+            json_object_set_new(o, "release_first", r);
+        }
         for (int j = 0; j < c->n_keeps; j++) {
             json_t *e = json_pack("{s:s,s:s,s:f,s:s?}", "habit", c->id,
                                   "muscle", kb->causes[c->keeps[j]].id, "p", c->keeps_p[j],

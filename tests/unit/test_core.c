@@ -136,6 +136,21 @@ static void test_kb_chain_links(void)
     CHECK_CONTAINS(errs.s, "kept_by: cardiac is not a habit or body cause");
     kf_buf_free(&errs);
     kf_kb_free(kb);
+    /* release_first: muscle to muscle only; kept in order */
+    kf_buf_init(&errs);
+    kb = mini_plus("release_first = mouse_reach\n", &errs);
+    CHECK(kb == NULL);
+    CHECK_CONTAINS(errs.s, "release_first: mouse_reach must be another muscle");
+    kf_buf_free(&errs);
+    kf_kb_free(kb);
+    kb = mini_plus("release_first = rhomboids\n", NULL);
+    CHECK(kb != NULL);
+    if (kb) {
+        const kf_cause *lat = &kb->causes[kf_kb_cause(kb, "latissimus_dorsi")];
+        CHECK_INT(lat->n_release_first, 1);
+        CHECK_INT(lat->release_first[0], kf_kb_cause(kb, "rhomboids"));
+    }
+    kf_kb_free(kb);
     /* keeps_tight with a strength: the strength changes the answer */
     double post_lo = 0, post_hi = 0;
     for (int k = 0; k < 2; k++) {
