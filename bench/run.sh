@@ -7,6 +7,8 @@
 #   peak RSS: ask on an article case <= 16 MB, on a 1 MB description <= 32 MB
 #                                                         (bench/rss.sh)
 #   the text reader on 64 KB .. 1 MB                      (build/bench/read)
+#   posterior and consultation at 8/12/16/20 present findings, exact at >= 16,
+#   Quickscore <= 200 instructions per step (valgrind)     (bench/posterior.c)
 # Instruction counts (callgrind) are the figures to trust on a shared
 # machine; times are printed too, with the machine's load, and the in-run
 # ratio of the streamed answer to the old jansson tree.  The HTTP benchmark
@@ -24,6 +26,21 @@ else
 fi
 echo
 build/bench/consult ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} "$@" || exit 1
+echo
+build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} || exit 1
+if command -v valgrind >/dev/null; then
+  # instructions of 20 posteriors at 10 present findings, less the same run
+  # at 0 (start-up and KB load), per Quickscore step (20 x 2^10)
+  ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+           build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} --only "$1" --reps 20 2>&1 |
+         sed -n 's/.*I *refs: *//p' | tr -d ,; }
+  a=$(ir 10); b=$(ir 0)
+  if [ -n "$a" ] && [ -n "$b" ]; then
+    echo "Quickscore: $(( (a - b) / (20 * 1024) )) instructions per step   target <= 200"
+  fi
+else
+  echo "Quickscore instructions per step: valgrind not installed"
+fi
 echo
 bench/rss.sh
 if [ -x build/bench/read ]; then

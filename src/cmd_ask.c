@@ -1,6 +1,7 @@
 /* cmd_ask.c — `ask`, `eval`, `kb` and `learn`: the consultation from words. */
 #include "cli.h"
 #include "journal.h"
+#include "kb_export.h"
 #include "render.h"
 #include "render_json.h"
 #include "text.h"
@@ -403,9 +404,15 @@ int kf_cmd_eval(kf_cli *c, int argc, char **argv)
 
 int kf_cmd_kb(kf_cli *c, int argc, char **argv)
 {
-    if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "list"))) {
+    bool exp = argc >= 2 && !strcmp(argv[1], "export");
+    if (exp && !(c->json || (argc == 3 && !strcmp(argv[2], "--json")))) {
+        fprintf(stderr, "knotfinder kb export: only --json is supported\n");
+        return KF_EXIT_USAGE;
+    }
+    if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "list") && !exp)) {
         fprintf(stderr, "usage: knotfinder kb check\n"
-                        "       knotfinder kb list causes|findings|regions|techniques|redflags\n");
+                        "       knotfinder kb list causes|findings|regions|techniques|redflags\n"
+                        "       knotfinder kb export --json\n");
         return KF_EXIT_USAGE;
     }
     kf_kb *kb = NULL;
@@ -423,6 +430,18 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
         return KF_EXIT_KB;
     }
     kf_buf_free(&errs);
+    if (exp) {
+        json_t *j = kf_kb_export_json(kb);
+        int rc = KF_EXIT_OK;
+        if (!j || json_dumpf(j, stdout, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17)) < 0) {
+            fprintf(stderr, "knotfinder kb export: out of memory or cannot write\n");
+            rc = KF_EXIT_INTERNAL;
+        } else
+            putchar('\n');
+        json_decref(j);
+        kf_kb_free(kb);
+        return rc;
+    }
     if (!strcmp(argv[1], "check")) {
         int phrases = kb->n_phrases - kb->n_patterns;
         printf("knowledge base %s is valid (version %s): %d regions, %d findings, %d causes, "

@@ -24,27 +24,31 @@
  * A finding of any kind (a check-in, a habit, a red flag) is just a child.
  * Unsure answers are not evidence.
  *
- * EXACT INFERENCE: Quickscore (Heckerman 1989) over the present findings P
- * with the absent findings N folded in,
- *   P(P, N) = sum_{S in P} (-1)^|S| (1-leak)^|S+N| prod_roots g_r(S+N),
- *   g_r(T) = (1-pi_r) + pi_r Q_r(T) prod_{m kept by r} [(1-s_rm) + s_rm Q_m(T)],
- * Q_x(T) = prod_{f in T} (1 - p_xf).  A Gray code visits the 2^|P| subsets,
- * changing only the roots linked (directly or through a kept muscle) to the
- * finding it toggles.  Marginals accumulate in the same pass: a root is
- * present with share pi Q prod / g of each term; a muscle is slack when its
- * own source and every chain to it are off.  Terms are long double; a
- * rounding-error bound (sum of |terms| times the per-term error) gives every
- * posterior an interval, and the answer is exact when the interval is
- * narrower than KF_EXACT_WIDTH.
+ * EXACT INFERENCE, two ways:
+ *  - Quickscore (Heckerman 1989) over the present findings P with the
+ *    absent findings N folded in,
+ *      P(P, N) = sum_{S in P} (-1)^|S| (1-leak)^|S+N| prod_roots g_r(S+N),
+ *      g_r(T) = (1-pi_r) + pi_r Q_r(T) prod_{m kept by r} [(1-s_rm) + s_rm Q_m(T)],
+ *    Q_x(T) = prod_{f in T} (1 - p_xf), visited in Gray-code order, in long
+ *    double (quad precision up to 14 findings when needed), with a
+ *    rounding-error bound that gives every posterior an interval.  Fast,
+ *    but the alternating sum cancels when many present findings are each
+ *    explained by few causes (terms of size ~1 adding up to P(E) ~ 1e-20),
+ *    and then the bound cannot certify it.
+ *  - A sum with no cancellation (engine_dp.h): a dynamic programme over the
+ *    set of present findings already produced, root by root, forward and
+ *    backward, exact in double to ~1e-13.  Slower (2^|P| per fired link).
+ * Up to KF_QS_FIRST present findings Quickscore runs first and the
+ * programme only when the bound cannot certify the answer; above, the
+ * programme directly; "exact" means an interval narrower than
+ * KF_EXACT_WIDTH.
  *
- * ABOVE KF_FULL_MAX present findings, or when the bound cannot certify the
- * full sum (many findings that few causes explain make the alternating sum
- * cancel: terms of size ~1 adding up to P(E) ~ 1e-20), the sum runs over
- * the KF_TRIM_MAX (then 12, 10) findings with the strongest links (ties by
- * finding id, so the answer does not depend on the input's order); the
- * others widen each cause's interval by the bound on their likelihood ratio
- * (each left-out finding multiplies a cause's odds by between
- * 1-(1-leak)(1-p) and 1/leak), and the answer is marked approximate.
+ * ABOVE KF_FULL_MAX present findings the sum runs over the KF_FULL_MAX with
+ * the strongest links (ties by finding id, so the answer does not depend on
+ * the input's order); the others widen each cause's interval by the bound
+ * on their likelihood ratio (each left-out finding multiplies a cause's odds
+ * by between 1-(1-leak)(1-p) and 1/leak), and the answer is marked
+ * approximate.
  */
 #include "engine.h"
 #include "plan.h"
@@ -52,6 +56,7 @@
 #include "triage.h"
 
 #include <float.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +66,10 @@
  * certified (quad precision runs up to 2^14 terms). */
 #define KF_FULL_MAX 16
 #define KF_TRIM_MAX 14
+/* Up to this many present findings Quickscore runs first (fast when its
+ * bound certifies the answer); above, or when it cannot certify, the sum
+ * without cancellation (engine_dp.h) gives the exact answer. */
+#define KF_QS_FIRST 12
 /* An interval narrower than this is "exact" (the issue asks 1e-6). */
 #define KF_EXACT_WIDTH 1e-7
 /* Relative rounding error of one term, in units of the type's epsilon: its factors are updated by at most
@@ -169,6 +178,8 @@ static inline __float128 qabs(__float128 x) { return x < 0 ? -x : x; }
 #undef QS_ABS
 #undef QS_EPS
 
+#include "engine_dp.h"
+
 /* Long double first; quad when its interval is too wide. */
 static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                          double *post, double *lo, double *hi, long double *logpe)
@@ -186,7 +197,7 @@ static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg
 }
 
 kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
-                       double *hi, bool *approx, long double *logpe)
+                       double *hi, bool *approx, long double *logpe, bool fast)
 {
     int nc = kb->n_causes;
     double *l = lo, *h = hi, *own = NULL;
@@ -211,8 +222,6 @@ kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post,
         int lim = limits[li];
         if (li && lim >= ev->np)
             continue;                  /* trimming would change nothing */
-        if (!li && ev->np > lim)
-            continue;
         const int *pos = ev->pos;
         int np = ev->np;
         if (np > lim) {
@@ -235,13 +244,24 @@ kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post,
             pos = keep;
             np = lim;
         }
-        err = quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
-        if (err)
-            goto out;
-        used = np;
-        bool wide = false;
-        for (int c = 0; c < nc && !wide; c++)
-            wide = h[c] - l[c] > KF_EXACT_WIDTH;
+        bool wide = true;
+        if (np <= KF_QS_FIRST || fast) {
+            err = quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
+            if (err)
+                goto out;
+            used = np;
+            wide = false;
+            for (int c = 0; c < nc && !wide; c++)
+                wide = h[c] - l[c] > KF_EXACT_WIDTH;
+        }
+        if (wide && !fast) {
+            /* the sum with no cancellation: exact, slower */
+            err = dp_posterior(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
+            if (err)
+                goto out;
+            used = np;
+            wide = false;
+        }
         if (!wide)
             break;
     }
@@ -291,7 +311,7 @@ kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post
     kf_err err = kf_evidence(kb, f, &ev);
     if (err)
         return err;
-    err = kf_posterior_ev(kb, &ev, post, lo, hi, approx, NULL);
+    err = kf_posterior_ev(kb, &ev, post, lo, hi, approx, NULL, false);
     kf_evidence_free(&ev);
     return err;
 }

@@ -641,13 +641,13 @@ static void need_source(loader *L, const block *b)
                b->kind, b->id);
 }
 
-static const char *const allowed_keys[][16] = {
+static const char *const allowed_keys[][20] = {
     /* region */    { "label", "view", "sided", "near", "source", NULL },
     /* finding */   { "label", "question", "why_ask", "kind", "sided", "both_of", "source",
                       NULL },
     /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
-                      "keeps_tight", "kept_by", "source", "refers", "pulls", "local",
-                      "sign", "reports", NULL },
+                      "keeps_tight", "kept_by", "release_first", "source", "refers", "pulls",
+                      "local", "sign", "reports", NULL },
     /* technique */ { "name", "kind", "step", "dose", "timer", "caution", "source",
                       "works_on", "relief", "not_for", "first_for", "instead", "when", NULL },
     /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
@@ -1203,6 +1203,10 @@ static void build_causes(loader *L)
         k->n_where = resolve_list(L, b, "where", &L->regions, "region", &k->where);
         k->n_treat = resolve_list(L, b, "treat", &L->techniques, "technique", &k->treat);
         parse_keeps(L, b, k);
+        /* release_first = MUSCLE, ...: the muscles a therapist frees before
+         * this one (the SCM before the scalenes), in that order. */
+        k->n_release_first = resolve_list(L, b, "release_first", &L->causes, "cause",
+                                          &k->release_first);
         const char *level = get(b, "level", &line);
         k->level = KF_TRIAGE_SELF_CARE;
         if (level) {
@@ -1316,6 +1320,24 @@ static void build_causes(loader *L)
                 err_at(L, b ? b->file : "?", line, "%s keeps_tight: %s is not a muscle", k->id,
                        kb->causes[k->keeps[j]].id);
             }
+    }
+    /* release_first links muscles to other muscles. */
+    for (int i = 0; i < kb->n_causes; i++) {
+        const kf_cause *k = &kb->causes[i];
+        for (int j = 0; j < k->n_release_first; j++) {
+            const kf_cause *o = &kb->causes[k->release_first[j]];
+            if (k->kind != KF_CAUSE_MUSCLE || o->kind != KF_CAUSE_MUSCLE || o == k) {
+                const block *b = NULL;
+                for (int m = 0; m < L->n_blocks; m++)
+                    if (!strcmp(L->blocks[m].kind, "cause") && !strcmp(L->blocks[m].id, k->id))
+                        b = &L->blocks[m];
+                int line = 0;
+                if (b)
+                    get(b, "release_first", &line);
+                err_at(L, b ? b->file : "?", line, "%s release_first: %s must be another muscle, "
+                       "and %s a muscle", k->id, o->id, k->id);
+            }
+        }
     }
     /* The muscle side of the habit -> muscle chain: kept_by lines. */
     for (int i = 0; i < L->n_blocks; i++) {

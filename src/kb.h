@@ -83,6 +83,7 @@ typedef struct {
     int          *keeps;  int n_keeps;     /* habits: muscles kept tight */
     double       *keeps_p;                 /* per kept muscle: P(the habit keeps it tight) */
     const char  **keeps_why;               /* per kept muscle: the chain in words, or NULL */
+    int          *release_first;  int n_release_first;  /* muscles: release these first */
     kf_triage     level;                   /* mimics: level when likely */
     int          *links;  int n_links;     /* indexes into kb->links */
     const char   *source;

@@ -39,6 +39,7 @@ static void usage(FILE *out)
 "  learn [TOPIC]        short lessons on causes and techniques\n"
 "  eval FILE.jsonl      score labelled cases\n"
 "  kb check             validate the knowledge base (kb list WHAT lists it)\n"
+"  kb export --json     the network (causes, findings, links, chains) as data\n"
 "Most commands take --help.\n"
 "\n"
 "options:\n"

@@ -14,9 +14,15 @@
 #define KF_MIN_GAIN 0.05      /* bits */
 #define KF_MAX_UNSURE 3
 /* Candidates: the findings linked to this many leading causes (fewer when
- * many findings are present, since each gain costs one exact posterior). */
-#define KF_Q_TOP 8
-#define KF_Q_TOP_MANY 4
+ * more than 10 findings are present, since each gain costs one exact
+ * posterior; a habit's kept muscles are usually leading causes too).  The
+ * gain of each candidate is exact; only the list is limited. */
+#define KF_Q_TOP 5
+#define KF_Q_TOP_MANY 2
+/* Above this many present findings the gains use the fast posterior (the
+ * exact one when Quickscore certifies it, else the strongest 14/12/10
+ * findings): the question is then chosen on an approximate posterior. */
+#define KF_Q_EXACT_MAX 12
 #define KF_SCREEN_MAX 16     /* items in the red-flag screen (one checklist) */
 
 static double hbin(double p)
@@ -56,7 +62,7 @@ static kf_err gain_of(const kf_kb *kb, const kf_evidence_set *ev, const double *
     e2.nn = k;
     long double lpn;
     bool ap;
-    kf_err err = kf_posterior_ev(kb, &e2, pn, NULL, NULL, &ap, &lpn);
+    kf_err err = kf_posterior_ev(kb, &e2, pn, NULL, NULL, &ap, &lpn, ev->np > KF_Q_EXACT_MAX);
     if (err)
         return err;
     double pneg = (double)expl(lpn - logpe);
@@ -115,19 +121,13 @@ kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *pos
     }
     /* log P(E) and the posterior it goes with (post is the caller's copy of
      * the same numbers). */
-    err = kf_posterior_ev(kb, &ev, base, NULL, NULL, &ap, &logpe);
+    err = kf_posterior_ev(kb, &ev, base, NULL, NULL, &ap, &logpe, ev.np > KF_Q_EXACT_MAX);
     if (err)
         goto out;
     for (int i = 0; i < nt; i++) {
         const kf_cause *c = &kb->causes[order[i]];
         for (int l = 0; l < c->n_links; l++)
             cand[kb->links[c->links[l]].finding] = true;
-        /* a habit's chain: the findings of the muscles it keeps tight */
-        for (int j = 0; j < c->n_keeps; j++) {
-            const kf_cause *m = &kb->causes[c->keeps[j]];
-            for (int l = 0; l < m->n_links; l++)
-                cand[kb->links[m->links[l]].finding] = true;
-        }
     }
     (void)post;
     double best = KF_MIN_GAIN;   /* below this a question is not worth the person's time */

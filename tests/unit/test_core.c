@@ -95,6 +95,99 @@ static void test_mini_loads(void)
     kf_kb_free(NULL);
 }
 
+/* MINI with one line added to the lat's block (after "sign = relief_short
+ * often\n"), loaded; errs (may be NULL) gets the messages. */
+static kf_kb *mini_plus(const char *lat_line, kf_buf *errs)
+{
+    const char *at = strstr(MINI, "sign = relief_short often\n");
+    size_t cut = (size_t)(at - MINI) + strlen("sign = relief_short often\n");
+    kf_buf t;
+    kf_buf_init(&t);
+    kf_buf_add(&t, MINI, cut);
+    kf_buf_puts(&t, lat_line);
+    kf_buf_puts(&t, MINI + cut);
+    kf_kb *kb = NULL;
+    kf_kb_load_text("mini.kb", t.s, t.len, &kb, errs);
+    kf_buf_free(&t);
+    return kb;
+}
+
+static void test_kb_chain_links(void)
+{
+    /* a muscle "reporting" a habit finding is rejected at its line */
+    kf_buf errs;
+    kf_buf_init(&errs);
+    kf_kb *kb = mini_plus("reports = does_mousing often\n", &errs);
+    CHECK(kb == NULL);
+    CHECK_CONTAINS(errs.s, "mini.kb:74: latissimus_dorsi reports the habit finding does_mousing");
+    kf_buf_free(&errs);
+    kf_kb_free(kb);
+    /* the same edge written on both sides is an error */
+    kf_buf_init(&errs);
+    kb = mini_plus("kept_by = mouse_reach often\n", &errs);
+    CHECK(kb == NULL);
+    CHECK_CONTAINS(errs.s, "mini.kb:74: latissimus_dorsi kept_by mouse_reach: this edge is already");
+    kf_buf_free(&errs);
+    kf_kb_free(kb);
+    /* kept_by on a muscle: honoured with its strength and words */
+    kf_buf_init(&errs);
+    kb = mini_plus("kept_by = cardiac often\n", &errs);
+    CHECK(kb == NULL);
+    CHECK_CONTAINS(errs.s, "kept_by: cardiac is not a habit or body cause");
+    kf_buf_free(&errs);
+    kf_kb_free(kb);
+    /* release_first: muscle to muscle only; kept in order */
+    kf_buf_init(&errs);
+    kb = mini_plus("release_first = mouse_reach\n", &errs);
+    CHECK(kb == NULL);
+    CHECK_CONTAINS(errs.s, "release_first: mouse_reach must be another muscle");
+    kf_buf_free(&errs);
+    kf_kb_free(kb);
+    kb = mini_plus("release_first = rhomboids\n", NULL);
+    CHECK(kb != NULL);
+    if (kb) {
+        const kf_cause *lat = &kb->causes[kf_kb_cause(kb, "latissimus_dorsi")];
+        CHECK_INT(lat->n_release_first, 1);
+        CHECK_INT(lat->release_first[0], kf_kb_cause(kb, "rhomboids"));
+    }
+    kf_kb_free(kb);
+    /* keeps_tight with a strength: the strength changes the answer */
+    double post_lo = 0, post_hi = 0;
+    for (int k = 0; k < 2; k++) {
+        const char *spec = k ? "keeps_tight = latissimus_dorsi often\n"
+                             : "keeps_tight = latissimus_dorsi rarely\n";
+        const char *old = "keeps_tight = latissimus_dorsi\n";
+        const char *at = strstr(MINI, old);
+        kf_buf t;
+        kf_buf_init(&t);
+        kf_buf_add(&t, MINI, (size_t)(at - MINI));
+        kf_buf_puts(&t, spec);
+        kf_buf_puts(&t, at + strlen(old));
+        kb = NULL;
+        CHECK_INT(kf_kb_load_text("mini.kb", t.s, t.len, &kb, NULL), KF_OK);
+        kf_buf_free(&t);
+        if (!kb)
+            return;
+        const kf_cause *m = &kb->causes[kf_kb_cause(kb, "mouse_reach")];
+        CHECK_NEAR(m->keeps_p[0], k ? 0.6 : 0.1, 1e-12);
+        kf_findings f;
+        kf_findings_init(&f);
+        kf_fact x = { .finding = kf_kb_finding(kb, "does_mousing"), .state = KF_PRESENT,
+                      .origin = KF_FROM_ANSWER, .alt = -1, .start = -1 };
+        kf_findings_add(&f, &x);
+        x.finding = kf_kb_finding(kb, "pain_medial_border");
+        kf_findings_add(&f, &x);
+        double post[16];
+        bool approx;
+        CHECK_INT(kf_posterior(kb, &f, post, &approx), KF_OK);
+        CHECK(!approx);
+        *(k ? &post_hi : &post_lo) = post[kf_kb_cause(kb, "latissimus_dorsi")];
+        kf_findings_free(&f);
+        kf_kb_free(kb);
+    }
+    CHECK(post_hi > post_lo + 0.1);
+}
+
 static void test_kb_errors_name_file_and_line(void)
 {
     char *e = load_errors("[region a]\nlabel = x\nview = back\nsource = s\n[region a]\nlabel = y\n"
@@ -488,6 +581,7 @@ int main(void)
 {
     RUN(test_mini_loads);
     RUN(test_kb_errors_name_file_and_line);
+    RUN(test_kb_chain_links);
     RUN(test_kb_load_dir_errors);
     RUN(test_kb_oom_changes_nothing);
     RUN(test_kb_followup_and_person_keys);

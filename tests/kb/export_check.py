@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""The engine checked from outside, with exact rational arithmetic.
+
+Reads the network only from `knotfinder kb export --json` (the format of
+docs/KB-FORMAT.md), reads each article case with `knotfinder ask --json`,
+and recomputes every shown cause's score by Quickscore over Fractions (no
+rounding at all), in the model the export states: roots with priors, noisy-OR
+findings with the leak, habit -> muscle chains acting through the muscle's
+links, a muscle tight when its own root or a chain is on.  Each score the
+engine marks exact must agree to 1e-6.
+
+  tests/kb/export_check.py KNOTFINDER CASES.jsonl [MAX_PRESENT]
+
+Cases with more than MAX_PRESENT present findings (default 5) are skipped:
+the exact fractions grow with 2^present terms and take minutes beyond that.
+"""
+import json, subprocess, sys
+from fractions import Fraction as F
+
+
+def main():
+    exe, cases = sys.argv[1], sys.argv[2]
+    max_present = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+    net = json.loads(subprocess.run([exe, "kb", "export", "--json"], check=True,
+                                    capture_output=True, text=True).stdout)
+    leak = F(net["leak"])
+    causes = [c["id"] for c in net["causes"]]
+    prior = {c["id"]: F(c["prior"]) for c in net["causes"]}
+    links = {}
+    for l in net["links"]:
+        links.setdefault(l["cause"], {})[l["finding"]] = F(l["p"])
+    chains = {}
+    keepers = {}
+    for e in net["chains"]:
+        chains.setdefault(e["habit"], []).append((e["muscle"], F(e["p"])))
+        keepers.setdefault(e["muscle"], []).append((e["habit"], F(e["p"])))
+    passed = failed = 0
+    for line in open(cases):
+        case = json.loads(line)
+        out = json.loads(subprocess.run([exe, "--json", "ask", case["text"]], check=True,
+                                        capture_output=True, text=True).stdout)
+        pos = sorted({x["finding"] for x in out["understood"] if x["state"] == "present"})
+        neg = sorted({x["finding"] for x in out["understood"] if x["state"] == "absent"} - set(pos))
+        if not pos or out.get("approximate") or len(pos) > max_present:
+            continue
+
+        def Q(c, T):
+            q = F(1)
+            for f in T:
+                if f in links.get(c, {}):
+                    q *= 1 - links[c][f]
+            return q
+
+        def g(c, T, slack=None):
+            """root c's factor for the absent set T; slack=m: m's chain off"""
+            pi = prior[c]
+            chain = F(1)
+            for m, s in chains.get(c, []):
+                chain *= (1 - s) if m == slack else (1 - s) + s * Q(m, T)
+            return (1 - pi) + pi * Q(c, T) * chain
+
+        Z = F(0)
+        num = {c: F(0) for c in causes}
+        for mask in range(1 << len(pos)):
+            T = [pos[i] for i in range(len(pos)) if mask >> i & 1] + neg
+            sign = -1 if bin(mask).count("1") % 2 else 1
+            fac = {c: g(c, T) for c in causes}
+            prod = F(1)
+            for c in causes:
+                prod *= fac[c]
+            term = sign * (1 - leak) ** len(T) * prod
+            Z += term
+            for c in causes:
+                if c in keepers:          # P(slack): own root off, every chain to c off
+                    t = term / fac[c] * (1 - prior[c])
+                    for h, _ in keepers[c]:
+                        t = t / fac[h] * g(h, T, slack=c)
+                    num[c] += t
+                else:
+                    num[c] += term / fac[c] * prior[c] * Q(c, T) * \
+                        (lambda c=c: __import__("functools").reduce(
+                            lambda a, b: a * b,
+                            [(1 - s) + s * Q(m, T) for m, s in chains.get(c, [])], F(1)))()
+        for shown in out["causes"]:
+            c = shown["id"]
+            exact = num[c] / Z
+            if c in keepers:
+                exact = 1 - exact
+            if abs(float(exact) - shown["score"]) <= 1e-6:
+                passed += 1
+            else:
+                failed += 1
+                print(f"{case['id']}: {c} engine {shown['score']:.9f} exact {float(exact):.9f}")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+main()
