@@ -27,7 +27,7 @@ mkdir -p "$root"
 mirror=${MIRROR:-}
 if [ -z "$mirror" ]; then
   mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-           grep -oE 'https?://[^ ]*/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ')
+           grep -oE 'https?://[^ ]*/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ' || true)
 fi
 [ -n "$mirror" ] || { echo "fresh-debian: no Debian mirror found; set MIRROR=URL" >&2; exit 1; }
 

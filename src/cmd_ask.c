@@ -42,10 +42,12 @@ static char *join_args(int argc, char **argv, size_t *len)
 int kf_cmd_ask(kf_cli *c, int argc, char **argv)
 {
     int width = 80, i = 1;
-    bool json = c->json;
+    bool json = c->json, full = false;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         if (!strcmp(argv[i], "--json"))
             json = true;
+        else if (!strcmp(argv[i], "--full"))
+            full = true;
         else if (!strcmp(argv[i], "--width") && i + 1 < argc)
             width = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--")) {
@@ -53,7 +55,7 @@ int kf_cmd_ask(kf_cli *c, int argc, char **argv)
             break;
         } else {
             fprintf(stderr, "knotfinder ask: unknown option %s\n"
-                    "usage: knotfinder ask [--json] [--width N] \"your words\" (or - for stdin)\n",
+                    "usage: knotfinder ask [--json] [--full] [--width N] \"your words\" (or - for stdin)\n",
                     argv[i]);
             return KF_EXIT_USAGE;
         }
@@ -108,7 +110,10 @@ int kf_cmd_ask(kf_cli *c, int argc, char **argv)
     } else {
         kf_buf out;
         kf_buf_init(&out);
-        kf_render_text(kb, r, text, &out, width);
+        if (full)
+            kf_render_full(kb, r, text, &out, width);
+        else
+            kf_render_text(kb, r, text, &out, width);
         fwrite(out.s, 1, out.len, stdout);
         kf_buf_free(&out);
     }

@@ -633,19 +633,22 @@ out:
 /* plan */
 
 static const char plan_usage[] =
-"usage: knotfinder [--db PATH] plan [--json] [--width N] [WORDS...]\n"
-"Shows the ranking and plan of your last consultation (or of WORDS) revised\n"
-"by your check-ins, and says what changed and why.\n";
+"usage: knotfinder [--db PATH] plan [--json] [--full] [--width N] [WORDS...]\n"
+"Says what your check-ins changed and why, then what to do first now: the\n"
+"ranking and plan of your last consultation (or of WORDS) revised by your\n"
+"check-ins (--full: everything).\n";
 
 int kf_cmd_plan(kf_cli *c, int argc, char **argv)
 {
-    bool json = c->json;
+    bool json = c->json, full = false;
     int width = 80, i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         bool missing = false;
         const char *v;
         if (!strcmp(argv[i], "--json"))
             json = true;
+        else if (!strcmp(argv[i], "--full"))
+            full = true;
         else if ((v = opt(argc, argv, &i, "--width", &missing)))
             width = atoi(v);
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -723,8 +726,12 @@ int kf_cmd_plan(kf_cli *c, int argc, char **argv)
             kf_buf_printf(&out, "Revised plan: your consultation of %.10s and "
                           "%d check-in%s.\n\n", cat, rev->fu.n_used,
                           rev->fu.n_used == 1 ? "" : "s");
-        kf_render_text(kb, rev->after, words.len ? words.s : NULL, &out, width);
         kf_revision_text(kb, rev, &out, width);
+        kf_buf_puts(&out, "\n");
+        if (full)
+            kf_render_full(kb, rev->after, words.len ? words.s : NULL, &out, width);
+        else
+            kf_render_text(kb, rev->after, words.len ? words.s : NULL, &out, width);
         if (out.oom)
             rc = KF_EXIT_INTERNAL;
         else

@@ -133,8 +133,6 @@ static const struct { const char *w; char sex; int group; } relations[] = {
     { "sibling", '?', 28 },
 };
 
-#define PRONOUN_HE  90
-#define PRONOUN_SHE 91   /* he or she with no relation named: someone else */
 
 static int relation_of(const char *w)
 {
@@ -177,13 +175,39 @@ char kf_context_relation(const token *v, int n, int i)
     if (v[i].kind != T_WORD)
         return 0;
     int r = relation_of(v[i].norm);
-    if (r < 0 || relation_owner(v, i) < 0)
+    if (r < 0 || (relation_owner(v, i) < 0 && !(i == 0 || v[i - 1].kind == T_STOP)))
         return 0;
     return relations[r].sex;
 }
 
 static int pair_of(const char *w);
 static unsigned char person_pair[27 * 27];
+
+static bool relation_subject(const token *v, int n, int owner, int i)
+{
+    static const char *const openers[] = {
+        "and", "but", "so", "because", "cause", "then", "also", "now", "plus", "as", "while",
+        "since", "when", "if", "though", "although", "well", "hi", "hello", "hey", "ok",
+        "okay", "asking", "writing", "question", NULL
+    };
+    static const char *const verbs[] = {
+        "is", "was", "has", "had", "have", "keeps", "kept", "gets", "got", "says", "said",
+        "thinks", "complains", "complained", "hurts", "hurt", "plays", "works", "does", "did",
+        "can", "cant", "cannot", "isnt", "wasnt", "wont", "who", "seems", "started", "needs",
+        "feels", "felt", "sleeps", "sits", "lifts", "carries", "uses", "goes", "went",
+        "just", "always", "often", "also", "recently", "suddenly", "woke", "wakes", "fell",
+        "lives", "spends", "struggles", "suffers", "suffered", "developed", "noticed",
+        "mentioned", "told", "tells", "asked", "hasnt", "doesnt", "didnt", "will", "would",
+        "might", "may", "could", "should", "must", "still", "now", "and", "aged", "age",
+        "turned", "on", "with", "of", NULL
+    };
+    if (owner == 0 || v[owner - 1].kind == T_STOP || v[owner - 1].kind == T_COMMA ||
+        is_any(&v[owner - 1], openers))
+        return true;
+    if (i + 1 >= n || v[i + 1].kind != T_WORD)
+        return true;             /* "my son (15)", "my partner, 30 weeks along" */
+    return is_any(&v[i + 1], verbs) || v[i].norm[strlen(v[i].norm) - 1] == 's';
+}
 
 static void people(const token *v, int n, int *who, int *sex_of)
 {
@@ -192,30 +216,52 @@ static void people(const token *v, int n, int *who, int *sex_of)
     };
     static const char *const he[] = { "he", "him", "his", "hes", "himself", NULL };
     static const char *const she[] = { "she", "her", "hers", "shes", "herself", NULL };
-    int cur = 0, last_m = PRONOUN_HE, last_f = PRONOUN_SHE;
+    /* -1: nobody named yet (or only "he"/"she" with no relation named, as
+     * when a physio's words are reported): such words fit whoever is in pain */
+    int cur = -1, last_m = -1, last_f = -1;
     for (int i = 0; i < n; i++) {
         int pair = v[i].kind == T_WORD ? pair_of(v[i].norm) : -1;
         if (pair >= 0 && person_pair[pair]) {
             int r = relation_of(v[i].norm);
             int owner = r >= 0 ? relation_owner(v, i) : -1;
+            /* "Dad is 75, ...": a relation word opening a sentence names the
+             * relation without "my" */
+            static const char *const says[] = {
+                "is", "was", "has", "had", "keeps", "says", "said", "thinks", "gets", "got",
+                "hurts", "isnt", "cant", "woke", "fell", "complains", "turned", NULL
+            };
+            if (r >= 0 && owner < 0 && (i == 0 || v[i - 1].kind == T_STOP) &&
+                relations[r].group != 21 && relations[r].group != 18 &&
+                relations[r].group != 24 && i + 1 < n && is_any(&v[i + 1], says))
+                owner = i;
             if (owner >= 0) {
-                cur = relations[r].group;
-                sex_of[cur] = relations[r].sex;
+                int g = relations[r].group;
+                sex_of[g] = relations[r].sex;
                 if (relations[r].sex != 'f')
-                    last_m = cur;
+                    last_m = g;
                 if (relations[r].sex != 'm')
-                    last_f = cur;
+                    last_f = g;
                 for (int j = owner; j < i; j++)
-                    who[j] = cur;      /* "my 15 year old son": the 15 is his */
+                    who[j] = g;        /* "my 15 year old son": the 15 is his */
+                /* The relation speaks (is the subject) when it opens a
+                 * clause or a verb, number or aside follows it; otherwise
+                 * it is what the writer does something with ("I carry my
+                 * son on my hip"), and the words after stay the writer's. */
+                if (relation_subject(v, n, owner, i))
+                    cur = g;
+                else {
+                    who[i] = g;
+                    continue;
+                }
             } else if (is_any(&v[i], writer)) {
                 cur = 0;
             } else if (is_any(&v[i], he)) {
                 cur = last_m;
-                if (cur < 100 && sex_of[cur] == '?')
+                if (cur > 0 && sex_of[cur] == '?')
                     sex_of[cur] = 'm';      /* "my partner ... his back" */
             } else if (is_any(&v[i], she)) {
                 cur = last_f;
-                if (cur < 100 && sex_of[cur] == '?')
+                if (cur > 0 && sex_of[cur] == '?')
                     sex_of[cur] = 'f';
             }
         }
@@ -343,8 +389,6 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         return KF_ENOMEM;
     }
     int sex_of[100] = { 0 };
-    sex_of[PRONOUN_HE] = 'm';
-    sex_of[PRONOUN_SHE] = 'f';
     people(v, n, who, sex_of);
     /* Sentences that are questions: one backward pass. */
     bool q = false;
@@ -419,6 +463,10 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             patient = who[m[k].first];
     if (patient < 0)
         patient = 0;
+    /* words said before anyone was named fit the person in pain */
+    for (int j = 0; j < n; j++)
+        if (who[j] < 0)
+            who[j] = patient;
     pp->patient = patient;
     pp->sex = patient > 0 && patient < 100 && sex_of[patient] != '?' ? (char)sex_of[patient] : 0;
     for (int k = 0; k < nm; k++) {

@@ -37,12 +37,14 @@
  * posterior an interval, and the answer is exact when the interval is
  * narrower than KF_EXACT_WIDTH.
  *
- * ABOVE KF_EXACT_MAX present findings the sum runs over the KF_EXACT_MAX
- * with the strongest links (ties by finding id, so the answer does not
- * depend on the input's order); the others widen each cause's interval by
- * the bound on their likelihood ratio (each left-out finding multiplies a
- * cause's odds by between prod (1-(1-leak)(1-p)) and leak^-1), and the
- * answer is marked approximate.
+ * ABOVE KF_FULL_MAX present findings, or when the bound cannot certify the
+ * full sum (many findings that few causes explain make the alternating sum
+ * cancel: terms of size ~1 adding up to P(E) ~ 1e-20), the sum runs over
+ * the KF_TRIM_MAX (then 12, 10) findings with the strongest links (ties by
+ * finding id, so the answer does not depend on the input's order); the
+ * others widen each cause's interval by the bound on their likelihood ratio
+ * (each left-out finding multiplies a cause's odds by between
+ * 1-(1-leak)(1-p) and 1/leak), and the answer is marked approximate.
  */
 #include "engine.h"
 #include "plan.h"
@@ -54,14 +56,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Largest number of present findings summed exactly: 2^20 terms. */
-#define KF_EXACT_MAX 20
-/* An interval narrower than this is "exact". */
-#define KF_EXACT_WIDTH 1e-9
-/* Relative rounding error of one term: its factors are updated by at most
+/* Largest number of present findings summed in full (2^16 terms), and the
+ * number kept when the evidence is larger or the full sum cannot be
+ * certified (quad precision runs up to 2^14 terms). */
+#define KF_FULL_MAX 16
+#define KF_TRIM_MAX 14
+/* An interval narrower than this is "exact" (the issue asks 1e-6). */
+#define KF_EXACT_WIDTH 1e-7
+/* Relative rounding error of one term, in units of the type's epsilon: its factors are updated by at most
  * 256 multiplications or divisions (4 per toggle) before the product is
- * recomputed, over at most ~100 roots, in long double. */
-#define KF_TERM_EPS (1200.0L * LDBL_EPSILON)
+ * recomputed (Q every 256 steps, the product every 64), over at most ~100
+ * roots, in long double (~1200 eps); sums are plain within blocks of 256
+ * terms (256 eps) and compensated (Neumaier) across blocks. */
+#define KF_TERM_EPS_UNITS 1500
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -138,320 +145,44 @@ static int by_link(const void *a, const void *b)
     return (x->f > y->f) - (x->f < y->f);
 }
 
-/* Scratch of one Quickscore run. */
-typedef struct {
-    int nc, np;
-    long double *q;        /* nc x np: 1 - p of cause c's link to positive s (1: none) */
-    long double *qneg;     /* nc: product over the negatives */
-    long double *Q;        /* nc: current Q_c(S+N) */
-    long double *g;        /* nc: current factor */
-    long double *Pi;       /* nc: product of chain factors (habits), else 1 */
-    long double *on, *off; /* accumulators */
-    bool *active;          /* nc: factor varies with S */
-    bool *slackacc;        /* nc: muscle with keepers whose slack share varies */
-    int *kin_first, *kin;  /* keepers of each muscle: habit index, edge index */
-    int *kin_edge;
-    int *aff_first, *aff;  /* roots to update when positive s toggles */
-    int *lk_first, *lk;    /* causes linked directly to positive s */
-    int *act;  int nact;
-    int *sl;   int nsl;
-} qs_scratch;
+#define REAL long double
+#define QS(n) n##_ld
+#define QS_ABS(x) fabsl(x)
+#define QS_EPS LDBL_EPSILON
+#include "engine_qs.h"
+#undef REAL
+#undef QS
+#undef QS_ABS
+#undef QS_EPS
 
-static long double path_prod(const kf_kb *kb, const qs_scratch *w, int h)
-{
-    const kf_cause *hc = &kb->causes[h];
-    long double pi = 1;
-    for (int j = 0; j < hc->n_keeps; j++)
-        pi *= (1 - (long double)hc->keeps_p[j]) +
-              (long double)hc->keeps_p[j] * w->Q[hc->keeps[j]];
-    return pi;
-}
+/* Quad precision, for sums that cancel too much for long double (many
+ * present findings that few causes explain: terms of size 1 summing to
+ * P(E) ~ 1e-20).  Software arithmetic, so only when needed. */
+static inline __float128 qabs(__float128 x) { return x < 0 ? -x : x; }
+#define REAL __float128
+#define QS(n) n##_q
+#define QS_ABS(x) qabs(x)
+#define QS_EPS ((__float128)1.925929944387235853055977942584927319e-34L)
+#include "engine_qs.h"
+#undef REAL
+#undef QS
+#undef QS_ABS
+#undef QS_EPS
 
-static long double factor(const kf_kb *kb, const qs_scratch *w, int c)
-{
-    long double pi = kb->causes[c].prior;
-    return (1 - pi) + pi * w->Q[c] * w->Pi[c];
-}
-
-/* Share of a term in which muscle m is slack: its own source off and every
- * chain to it off. */
-static long double slack_share(const kf_kb *kb, const qs_scratch *w, int m)
-{
-    long double pim = kb->causes[m].prior;
-    long double r = (1 - pim) / w->g[m];
-    for (int k = w->kin_first[m]; k < w->kin_first[m + 1]; k++) {
-        int h = w->kin[k], j = w->kin_edge[k];
-        const kf_cause *hc = &kb->causes[h];
-        long double s = hc->keeps_p[j], pih = hc->prior;
-        long double pe = (1 - s) + s * w->Q[m];
-        r *= ((1 - pih) + pih * w->Q[h] * (w->Pi[h] / pe) * (1 - s)) / w->g[h];
-    }
-    return r;
-}
-
-static void scratch_free(qs_scratch *w)
-{
-    kf_free(w->q);
-    kf_free(w->active);
-    kf_free(w->kin_first);
-    memset(w, 0, sizeof *w);
-}
-
-/* The exact sum over the positives pos[0..np) (at most KF_EXACT_MAX) and
- * negatives neg[0..nn).  post/lo/hi: every cause (lo/hi may be NULL);
- * *logpe: log P(evidence). */
+/* Long double first; quad when its interval is too wide. */
 static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                          double *post, double *lo, double *hi, long double *logpe)
 {
-    qs_scratch w;
-    memset(&w, 0, sizeof w);
-    int nc = kb->n_causes;
-    w.nc = nc;
-    w.np = np;
-    size_t nld = (size_t)nc * (size_t)(np + 1) + 7 * (size_t)nc + 8;
-    w.q = kf_calloc(nld, sizeof(long double));
-    w.active = kf_calloc(2 * (size_t)nc + 2, sizeof(bool));
-    /* int scratch: kin_first (nc+1), kin/kin_edge (edges), aff_first (np+1),
-     * aff (np*nc), lk_first (np+1), lk (np*nc), act (nc), sl (nc) */
-    int nedges = 0;
-    for (int c = 0; c < nc; c++)
-        nedges += kb->causes[c].n_keeps;
-    size_t nint = (size_t)(nc + 1) + 2 * (size_t)nedges + 2 * (size_t)(np + 1) +
-                  2 * (size_t)np * (size_t)nc + 2 * (size_t)nc + 4;
-    w.kin_first = kf_calloc(nint, sizeof(int));
-    if (!w.q || !w.active || !w.kin_first) {
-        scratch_free(&w);
-        return KF_ENOMEM;
-    }
-    w.qneg = w.q + (size_t)nc * (size_t)np;
-    w.Q = w.qneg + nc;
-    w.g = w.Q + nc;
-    w.Pi = w.g + nc;
-    w.on = w.Pi + nc;
-    w.off = w.on + nc;
-    w.slackacc = w.active + nc + 1;
-    w.kin = w.kin_first + nc + 1;
-    w.kin_edge = w.kin + nedges;
-    w.aff_first = w.kin_edge + nedges;
-    w.aff = w.aff_first + np + 1;
-    w.lk_first = w.aff + (size_t)np * (size_t)nc;
-    w.lk = w.lk_first + np + 1;
-    w.act = w.lk + (size_t)np * (size_t)nc;
-    w.sl = w.act + nc;
-
-    /* Link strengths against the evidence. */
-    for (size_t i = 0; i < (size_t)nc * (size_t)np; i++)
-        w.q[i] = 1;
-    for (int c = 0; c < nc; c++)
-        w.qneg[c] = 1;
-    for (int i = 0; i < nn; i++)
-        for (int k = kb->flink_first[neg[i]]; k < kb->flink_first[neg[i] + 1]; k++) {
-            const kf_link *ln = &kb->links[kb->flink[k]];
-            w.qneg[ln->cause] *= 1 - (long double)ln->p;
-        }
-    bool *linked = w.slackacc;          /* reused below; cleared after */
-    w.lk_first[0] = 0;
-    for (int s = 0; s < np; s++) {
-        int n = w.lk_first[s];
-        for (int k = kb->flink_first[pos[s]]; k < kb->flink_first[pos[s] + 1]; k++) {
-            const kf_link *ln = &kb->links[kb->flink[k]];
-            w.q[(size_t)ln->cause * (size_t)np + (size_t)s] = 1 - (long double)ln->p;
-            w.lk[n++] = ln->cause;
-            w.active[ln->cause] = true;
-        }
-        w.lk_first[s + 1] = n;
-    }
-    /* Keepers of each muscle. */
-    {
-        int n = 0;
-        for (int m = 0; m < nc; m++) {
-            w.kin_first[m] = n;
-            for (int h = 0; h < nc; h++)
-                for (int j = 0; j < kb->causes[h].n_keeps; j++)
-                    if (kb->causes[h].keeps[j] == m) {
-                        w.kin[n] = h;
-                        w.kin_edge[n] = j;
-                        n++;
-                    }
-        }
-        w.kin_first[nc] = n;
-    }
-    /* A habit whose kept muscle is linked to a positive is active too; the
-     * roots to update for positive s: its direct causes and their keepers. */
-    {
-        int n = 0;
-        for (int s = 0; s < np; s++) {
-            w.aff_first[s] = n;
-            for (int c = 0; c < nc; c++)
-                linked[c] = false;
-            for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++) {
-                int c = w.lk[k];
-                linked[c] = true;
-                for (int e = w.kin_first[c]; e < w.kin_first[c + 1]; e++)
-                    linked[w.kin[e]] = true;
-            }
-            for (int c = 0; c < nc; c++)
-                if (linked[c]) {
-                    w.aff[n++] = c;
-                    w.active[c] = true;
-                }
-        }
-        w.aff_first[np] = n;
-        for (int c = 0; c < nc; c++)
-            linked[c] = false;
-    }
-    for (int c = 0; c < nc; c++) {
-        w.Q[c] = w.qneg[c];
-        w.Pi[c] = 1;
-    }
-    for (int c = 0; c < nc; c++) {
-        if (kb->causes[c].n_keeps)
-            w.Pi[c] = path_prod(kb, &w, c);
-        w.g[c] = factor(kb, &w, c);
-        if (w.active[c])
-            w.act[w.nact++] = c;
-    }
-    /* Muscles whose slack share changes with S: itself or a keeper active. */
-    for (int m = 0; m < nc; m++) {
-        if (w.kin_first[m] == w.kin_first[m + 1])
-            continue;
-        bool a = w.active[m];
-        for (int e = w.kin_first[m]; e < w.kin_first[m + 1]; e++)
-            a |= w.active[w.kin[e]];
-        w.slackacc[m] = a;
-        if (a)
-            w.sl[w.nsl++] = m;
-    }
-    /* The constant factors leave the sum; log P(E) keeps them. */
-    long double logconst = (long double)nn * log1pl(-(long double)kb->leak);
-    for (int c = 0; c < nc; c++)
-        if (!w.active[c])
-            logconst += logl(w.g[c]);
-    long double leakq = 1 - (long double)kb->leak;
-    long double Gc = 1;
-    for (int a = 0; a < w.nact; a++)
-        Gc *= w.g[w.act[a]];
-    long double Z = 0, absum = 0, lp = 1;
-    unsigned long total = 1UL << np, gray = 0;
-    int size = 0;
-    for (unsigned long it = 0; it < total; it++) {
-        if (it) {
-            int s = __builtin_ctzl(it);
-            gray ^= 1UL << s;
-            bool in = gray >> s & 1;
-            size += in ? 1 : -1;
-            lp = in ? lp * leakq : lp / leakq;
-            for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++) {
-                int c = w.lk[k];
-                long double q = w.q[(size_t)c * (size_t)np + (size_t)s];
-                w.Q[c] = in ? w.Q[c] * q : w.Q[c] / q;
-            }
-            for (int k = w.aff_first[s]; k < w.aff_first[s + 1]; k++) {
-                int c = w.aff[k];
-                if (kb->causes[c].n_keeps)
-                    w.Pi[c] = path_prod(kb, &w, c);
-                long double old = w.g[c];
-                w.g[c] = factor(kb, &w, c);
-                Gc *= w.g[c] / old;
-            }
-            if ((it & 63) == 0) {
-                Gc = 1;
-                for (int a = 0; a < w.nact; a++)
-                    Gc *= w.g[w.act[a]];
-            }
-            if ((it & 4095) == 0) {
-                /* Q by products from scratch, so divisions cannot drift. */
-                for (int a = 0; a < w.nact; a++) {
-                    int c = w.act[a];
-                    long double Qc = w.qneg[c];
-                    for (int t = 0; t < np; t++)
-                        if (gray >> t & 1)
-                            Qc *= w.q[(size_t)c * (size_t)np + (size_t)t];
-                    w.Q[c] = Qc;
-                }
-                lp = 1;
-                for (int t = 0; t < size; t++)
-                    lp *= leakq;
-                for (int a = 0; a < w.nact; a++)
-                    if (kb->causes[w.act[a]].n_keeps)
-                        w.Pi[w.act[a]] = path_prod(kb, &w, w.act[a]);
-                Gc = 1;
-                for (int a = 0; a < w.nact; a++) {
-                    int c = w.act[a];
-                    w.g[c] = factor(kb, &w, c);
-                    Gc *= w.g[c];
-                }
-            }
-        }
-        long double term = lp * Gc;
-        if (size & 1)
-            term = -term;
-        Z += term;
-        absum += fabsl(term);
-        for (int a = 0; a < w.nact; a++) {
-            int c = w.act[a];
-            w.on[c] += term * (1 - (1 - (long double)kb->causes[c].prior) / w.g[c]);
-        }
-        for (int k = 0; k < w.nsl; k++)
-            w.off[w.sl[k]] += term * slack_share(kb, &w, w.sl[k]);
-    }
-    /* Back to the values at S = {} for the closed forms. */
-    for (int c = 0; c < nc; c++)
-        w.Q[c] = w.qneg[c];
-    for (int c = 0; c < nc; c++)
-        if (kb->causes[c].n_keeps)
-            w.Pi[c] = path_prod(kb, &w, c);
-    for (int c = 0; c < nc; c++)
-        w.g[c] = factor(kb, &w, c);
-    long double delta = absum * (KF_TERM_EPS + (long double)total * LDBL_EPSILON);
-    kf_err err = KF_OK;
-    if (!(Z > delta)) {
-        /* Rounding swallowed the sum: say so rather than guess. */
-        for (int c = 0; c < nc; c++) {
-            post[c] = kb->causes[c].prior;
-            if (lo)
-                lo[c] = 0;
-            if (hi)
-                hi[c] = 1;
-        }
-        *logpe = Z > 0 ? logl(Z) + logconst : -INFINITY;
-        goto out;
-    }
-    *logpe = logl(Z) + logconst;
-    for (int c = 0; c < nc; c++) {
-        long double num, d = delta;
-        bool slack = w.kin_first[c] < w.kin_first[c + 1];
-        if (slack) {
-            num = w.slackacc[c] ? w.off[c] : slack_share(kb, &w, c) * Z;
-            if (!w.slackacc[c])
-                d = 0;
-        } else if (w.active[c]) {
-            num = w.on[c];
-        } else {
-            num = (1 - (1 - (long double)kb->causes[c].prior) / w.g[c]) * Z;
-            d = 0;
-        }
-        long double p = num / Z;
-        long double l = Z - delta > 0 ? (num - d) / (Z + delta) : 0;
-        long double h = Z - delta > 0 ? (num + d) / (Z - delta) : 1;
-        if (slack) {
-            long double t = 1 - p, tl = 1 - h, th = 1 - l;
-            p = t;
-            l = tl;
-            h = th;
-        }
-        p = p < 0 ? 0 : p > 1 ? 1 : p;
-        l = l < 0 ? 0 : l > 1 ? 1 : l;
-        h = h < 0 ? 0 : h > 1 ? 1 : h;
-        post[c] = (double)p;
-        if (lo)
-            lo[c] = (double)(l < p ? l : p);
-        if (hi)
-            hi[c] = (double)(h > p ? h : p);
-    }
-out:
-    scratch_free(&w);
-    return err;
+    kf_err err = quickscore_ld(kb, pos, np, neg, nn, post, lo, hi, logpe);
+    if (err || !lo || !hi)
+        return err;
+    bool wide = false;
+    for (int c = 0; c < kb->n_causes && !wide; c++)
+        wide = hi[c] - lo[c] > KF_EXACT_WIDTH;
+    /* quad costs ~30x: only up to 2^14 terms (a quarter second) */
+    if (!wide || np > KF_TRIM_MAX)
+        return KF_OK;
+    return quickscore_q(kb, pos, np, neg, nn, post, lo, hi, logpe);
 }
 
 kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
@@ -467,41 +198,61 @@ kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post,
         l = own;
         h = own + nc + 1;
     }
-    const int *pos = ev->pos;
-    int np = ev->np;
     int *keep = NULL;
     ranked_f *rk = NULL;
     kf_err err = KF_OK;
-    if (np > KF_EXACT_MAX) {
-        rk = kf_malloc((size_t)np * sizeof *rk);
-        keep = kf_malloc((size_t)np * sizeof *keep);
-        if (!rk || !keep) {
-            err = KF_ENOMEM;
-            goto out;
-        }
-        for (int i = 0; i < np; i++) {
-            rk[i].f = ev->pos[i];
-            rk[i].w = max_link(kb, ev->pos[i]);
-        }
-        qsort(rk, (size_t)np, sizeof *rk, by_link);
-        for (int i = 0; i < KF_EXACT_MAX; i++)
-            keep[i] = rk[i].f;
-        qsort(keep, KF_EXACT_MAX, sizeof *keep, cmp_int);
-        pos = keep;
-        np = KF_EXACT_MAX;
-    }
-    err = quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
-    if (err)
-        goto out;
     bool ap = false;
-    if (rk) {
+    /* The whole evidence when it is small enough; otherwise, or when the
+     * rounding bound cannot certify it, the strongest KF_TRIM_MAX (then
+     * fewer) present findings, the rest widening the interval. */
+    static const int limits[] = { KF_FULL_MAX, KF_TRIM_MAX, 12, 10 };
+    int used = -1;
+    for (size_t li = 0; li < KF_ARRAY_LEN(limits); li++) {
+        int lim = limits[li];
+        if (li && lim >= ev->np)
+            continue;                  /* trimming would change nothing */
+        if (!li && ev->np > lim)
+            continue;
+        const int *pos = ev->pos;
+        int np = ev->np;
+        if (np > lim) {
+            if (!rk) {
+                rk = kf_malloc((size_t)np * sizeof *rk);
+                keep = kf_malloc((size_t)np * sizeof *keep);
+                if (!rk || !keep) {
+                    err = KF_ENOMEM;
+                    goto out;
+                }
+                for (int i = 0; i < np; i++) {
+                    rk[i].f = ev->pos[i];
+                    rk[i].w = max_link(kb, ev->pos[i]);
+                }
+                qsort(rk, (size_t)np, sizeof *rk, by_link);
+            }
+            for (int i = 0; i < lim; i++)
+                keep[i] = rk[i].f;
+            qsort(keep, (size_t)lim, sizeof *keep, cmp_int);
+            pos = keep;
+            np = lim;
+        }
+        err = quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
+        if (err)
+            goto out;
+        used = np;
+        bool wide = false;
+        for (int c = 0; c < nc && !wide; c++)
+            wide = h[c] - l[c] > KF_EXACT_WIDTH;
+        if (!wide)
+            break;
+    }
+    if (used < ev->np) {
         /* Each left-out present finding multiplies a cause's odds by a
-         * factor between prod (1-(1-leak)(1-p)) (the cause alone makes it)
-         * and 1/leak (nothing else could). */
+         * factor between (1-(1-leak)(1-p)) (the cause alone makes it) and
+         * 1/leak (nothing else could). */
         double leak = kb->leak;
         for (int c = 0; c < nc; c++) {
             double lr_lo = 1, lr_hi = 1;
-            for (int i = KF_EXACT_MAX; i < ev->np; i++) {
+            for (int i = used; i < ev->np; i++) {
                 double p = 0;
                 const kf_cause *k = &kb->causes[c];
                 for (int x = 0; x < k->n_links; x++)
@@ -647,6 +398,62 @@ kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_o
 
 /* ---------- consult ---------- */
 
+/* A mimic at or above this posterior raises the triage to its level. */
+#define KF_MIMIC_LIKELY 0.5
+
+/* Puts the mimic of each fired rule (doctor_soon or above, at the leading
+ * level) at the front of the ranked causes, the leading rule's first. */
+static bool bring_mimics(const kf_kb *kb, const kf_findings *f, kf_result *r, const double *post)
+{
+    if (!r->n_flags || kb->redflags[r->flags[0]].level < KF_TRIAGE_SOON)
+        return true;
+    kf_triage top = kb->redflags[r->flags[0]].level;
+    /* The leading rule's cause (the likeliest of them), then the next
+     * likeliest other cause a rule at that level screens for. */
+    int want[2], nw = 0;
+    want[nw++] = r->flags[0];
+    int next = -1;
+    for (int i = 0; i < r->n_fired; i++) {
+        const kf_redflag *x = &kb->redflags[r->fired[i]];
+        if (x->level != top || x->mimic < 0 || x->mimic == kb->redflags[r->flags[0]].mimic)
+            continue;
+        if (next < 0 || post[x->mimic] > post[kb->redflags[next].mimic])
+            next = r->fired[i];
+    }
+    if (next >= 0)
+        want[nw++] = next;
+    for (int w = nw - 1; w >= 0; w--) {
+        int m = kb->redflags[want[w]].mimic;
+        if (m < 0)
+            continue;
+        int at = -1;
+        for (int i = 0; i < r->n_causes; i++)
+            if (r->causes[i].cause == m)
+                at = i;
+        kf_ranked rk;
+        if (at >= 0) {
+            rk = r->causes[at];
+            memmove(&r->causes[1], &r->causes[0], (size_t)at * sizeof rk);
+        } else {
+            memset(&rk, 0, sizeof rk);
+            rk.cause = m;
+            rk.p = post[m];
+            rk.kept_by = -1;
+            if (!explain(kb, f, &rk))
+                return false;
+            if (r->n_causes == KF_MAX_RANKED)
+                kf_free(r->causes[--r->n_causes].reasons);
+            memmove(&r->causes[1], &r->causes[0], (size_t)r->n_causes * sizeof rk);
+            r->n_causes++;
+        }
+        rk.flagged_by = want[w];
+        r->causes[0] = rk;
+    }
+    return true;
+}
+
+static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r);
+
 kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
 {
     kf_result *r = kf_calloc(1, sizeof *r);
@@ -658,22 +465,70 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
         kf_free(r);
         return NULL;
     }
-    r->flags = kf_malloc((size_t)(kb->n_redflags + 1) * sizeof *r->flags);
+    /* From here on the consultation works on a copy with the findings
+     * that follow from the others (age bands, both-sided findings); the
+     * result keeps what was said.  The derived facts come after the said
+     * ones, so a fact index below r->findings.n means the same in both. */
+    kf_findings derived;
+    if (kf_findings_copy(&derived, f) != KF_OK) {
+        kf_result_free(r);
+        return NULL;
+    }
+    kf_triage_derive(kb, &derived);
+    if (derived.oom) {
+        kf_findings_free(&derived);
+        kf_result_free(r);
+        return NULL;
+    }
+    f = &derived;
+    r = consult(kb, f, r);
+    kf_findings_free(&derived);
+    /* Reasons point at facts of the result: a derived fact has no words. */
+    for (int i = 0; r && i < r->n_causes; i++)
+        for (int k = 0; k < r->causes[i].n_reasons; k++)
+            if (r->causes[i].reasons[k].fact >= r->findings.n)
+                r->causes[i].reasons[k].fact = -1;
+    return r;
+}
+
+/* The consultation proper, on the derived findings; frees r and returns
+ * NULL when out of memory. */
+static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
+{
+    r->flags = kf_malloc(sizeof *r->flags);
+    r->fired = kf_malloc((size_t)(kb->n_redflags + 1) * sizeof *r->fired);
+    r->raised_by = -1;
     r->causes = kf_calloc(KF_MAX_RANKED, sizeof *r->causes);
     r->plan = kf_calloc(KF_PLAN_ROOM, sizeof *r->plan);
     r->massage = kf_calloc(8, sizeof *r->massage);
     r->massage_side = kf_calloc(8, sizeof *r->massage_side);
-    if (!r->flags || !r->causes || !r->plan || !r->massage || !r->massage_side) {
+    if (!r->flags || !r->fired || !r->causes || !r->plan || !r->massage || !r->massage_side) {
         kf_result_free(r);
         return NULL;
     }
-    /* Triage first: the rules that fire, highest level first. */
-    r->n_flags = kf_triage_flags(kb, f, r->flags);
-    r->triage = r->n_flags ? kb->redflags[r->flags[0]].level : KF_TRIAGE_SELF_CARE;
+    /* Triage first: the rules that fire, highest level first; one message
+     * leads (the most specific rule at the highest level), and the milder
+     * rules' advice is not offered beside it. */
+    r->n_fired = kf_triage_flags(kb, f, r->fired);
+    int lead = kf_triage_lead(kb, r->fired, r->n_fired, NULL);
+    if (lead >= 0)
+        r->flags[r->n_flags++] = lead;
+    r->triage = r->n_flags ? kb->redflags[lead].level : KF_TRIAGE_SELF_CARE;
 
     int npres = kf_findings_present(f);
     r->unrecognised = npres == 0;
     if (r->unrecognised) {
+        /* Nothing understood, so nothing was screened: no "no warning
+         * signs", but the screen questions to answer. */
+        if (!r->n_flags) {
+            r->triage = KF_TRIAGE_UNKNOWN;
+            r->screen = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *r->screen);
+            if (!r->screen) {
+                kf_result_free(r);
+                return NULL;
+            }
+            r->n_screen = kf_triage_screen(kb, f, r->screen, kb->n_findings);
+        }
         r->next.kind = KF_Q_WHERE;
         kf_plan_build(kb, r);
         return r;
@@ -686,6 +541,10 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
         return NULL;
     }
     r->approximate = approx;
+    /* With the posterior known, the leading message is the one about the
+     * most likely of the causes the fired rules screen for. */
+    if (r->n_flags)
+        r->flags[0] = kf_triage_lead(kb, r->fired, r->n_fired, post);
     /* 3 to 5 causes: the top 3, then more while they still matter. */
     for (int i = 0; i < kb->n_causes && r->n_causes < KF_MAX_RANKED; i++) {
         double p = post[order[i]];
@@ -695,6 +554,7 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
         rk->cause = order[i];
         rk->p = rk->p_lo = rk->p_hi = p;
         rk->kept_by = -1;
+        rk->flagged_by = -1;
         if (!explain(kb, f, rk)) {
             kf_free(post);
             kf_free(order);
@@ -735,14 +595,24 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
                 }
         }
     }
-    /* A non-muscular cause leading the ranking needs a doctor even when no
-     * rule fired (capped at doctor_soon: emergencies come from rules). */
-    if (r->n_causes) {
-        const kf_cause *lead = &kb->causes[r->causes[0].cause];
-        if (lead->kind == KF_CAUSE_MIMIC && r->causes[0].p >= 0.5) {
-            kf_triage t = lead->level < KF_TRIAGE_SOON ? lead->level : KF_TRIAGE_SOON;
-            if (t > r->triage)
-                r->triage = t;
+    /* A fired rule of doctor_soon or above brings the cause it screens for
+     * into the top causes, first: the person is told what the warning sign
+     * may mean, with its true posterior. */
+    if (!bring_mimics(kb, f, r, post)) {
+        kf_free(post);
+        kf_free(order);
+        kf_result_free(r);
+        return NULL;
+    }
+    /* A likely non-muscular cause raises the triage to its level even when
+     * no rule fired (capped at doctor_soon: an emergency comes from a rule
+     * that says what to do, not from a score). */
+    for (int i = 0; i < r->n_causes; i++) {
+        const kf_cause *c = &kb->causes[r->causes[i].cause];
+        kf_triage t = c->level < KF_TRIAGE_SOON ? c->level : KF_TRIAGE_SOON;
+        if (c->kind == KF_CAUSE_MIMIC && r->causes[i].p >= KF_MIMIC_LIKELY && t > r->triage) {
+            r->triage = t;
+            r->raised_by = r->causes[i].cause;
         }
     }
     r->leader_clear = kf_leader_clear(post, order, kb->n_causes);
@@ -771,6 +641,8 @@ void kf_result_free(kf_result *r)
         kf_free(r->causes[i].reasons);
     kf_free(r->causes);
     kf_free(r->flags);
+    kf_free(r->fired);
+    kf_free(r->screen);
     kf_free(r->plan);
     kf_free(r->massage);
     kf_free(r->massage_side);

@@ -31,6 +31,7 @@ typedef struct {
     kf_side    side;         /* where to work on it */
     kf_reason *reasons;  int n_reasons;   /* strongest first */
     int        kept_by;      /* a reported habit cause that keeps this muscle tight, or -1 */
+    int        flagged_by;   /* a fired red-flag rule that screens for this cause, or -1 */
 } kf_ranked;
 
 typedef struct {
@@ -51,8 +52,12 @@ typedef struct {
 #define KF_OMIT_ROOM 8
 
 typedef struct {
-    kf_triage   triage;
-    int        *flags;   int n_flags;     /* fired red-flag rules, highest level first */
+    kf_triage   triage;                    /* UNKNOWN when nothing was understood */
+    int        *flags;   int n_flags;     /* the rule whose message leads (0 or 1): the
+                                             one message renderers print */
+    int        *fired;   int n_fired;     /* every rule that fired, highest level first */
+    int        *screen;  int n_screen;    /* UNKNOWN: the screen questions to answer */
+    int         raised_by;                 /* a likely mimic that raised the triage, or -1 */
     kf_ranked  *causes;  int n_causes;    /* ranked, at most KF_MAX_RANKED */
     kf_step    *plan;    int n_plan;      /* ordered self-care steps */
     int        *massage; int n_massage;   /* muscle causes to ask a therapist for */

@@ -386,7 +386,7 @@ int kf_cmd_interview(kf_cli *c, int argc, char **argv)
         kf_buf out;
         kf_buf_init(&out);
         printf("\n");
-        kf_render_text(kb, r, seed.s, &out, 80);
+        kf_render_full(kb, r, seed.s, &out, 80);
         fwrite(out.s, 1, out.len, stdout);
         kf_buf_free(&out);
         printf("\nAnswers used (%d question%s):\n", asked, asked == 1 ? "" : "s");

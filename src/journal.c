@@ -2,28 +2,24 @@
  * journal.c — check-ins -> follow-up evidence -> a revised consultation,
  * with the reasons in plain words; and the pain chart.
  *
- * How a check-in counts.  Each thing done (a technique, or "massage",
- * "heat", "cold") is one *try*.  A try is honest unless the guided step was
- * stopped early.  Its effect comes from the relief hours when given (0: no
- * relief; up to 6 h: short; 24 h or more: lasting; between: helped), else
- * from the pain before and after (a fall of 2 or more: helped; none: no
- * change).  A try of a release, stretch or massage "treats" the muscles the
- * KB lists that technique for: those that lie where it hurts when there are
- * such (tennis ball on the spot between spine and blade treats the
- * rhomboids), else all of them (the lat pinch treats the lat wherever the
- * pain is).
+ * How a check-in counts (docs/JOURNAL.md).  Each thing done (a technique,
+ * or "massage", "heat", "cold") is one *try*; it is honest unless the guided
+ * step was stopped early.  A try with a relief time is lasting when the
+ * relief lasted kb->relief_hours (a day) or more, short otherwise.
  *
- * What follows from the tries:
- *  - treated causes get a likelihood ratio: x0.55 per short relief, x0.85
- *    per try without change, x1.25 when it helped, x1.6 per lasting relief,
- *    kept within [0.1, 4];
- *  - short relief after work on the sore spot itself is the KB finding
- *    relief_short (present when short tries outnumber lasting ones, absent
- *    when lasting ones win): the KB links it to the muscles that pull from
- *    elsewhere, which rise;
- *  - massage with only short or no relief: massage_no_help;
+ * Check-ins are findings of the same network as the consultation:
+ *  - a try of a technique that works on named causes is one of its
+ *    generated findings relief_after_<T>[_n] (the latest kb->relief_trials
+ *    tries): present when the relief lasted, absent when it did not; the
+ *    KB links them from the causes T works on, so the revision is the
+ *    engine's own posterior: short relief lowers those causes and, the pain
+ *    still needing an explanation, raises the ones that act from elsewhere;
+ *  - work on the sore spot is relief_after_sore_spot_<region>[_n] (linked
+ *    from the muscles tight right there) and the KB finding relief_short;
+ *  - generic massage with only short or no relief: massage_no_help; heat,
+ *    cold, rest and painkillers say nothing about a cause;
  *  - worse after heat / cold / massage: the findings of those names (the
- *    engine then swaps heat and cold in the plan);
+ *    plan then swaps heat and cold);
  *  - a step with KF_TRIES_NO_CHANGE honest tries and never any help moves to
  *    the end of the plan; two such steps and nothing that ever helped:
  *    no_change_after_tries (the KB's red-flag rule then suggests a doctor).
@@ -1161,13 +1157,13 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
      * change of the score. */
     int *order = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *order);
     int no = 0;
-    /* What moved by 5 points, or by 2 for a cause that was in the top three. */
+    /* What moved by 5 points, or by 3 for a cause that was in the top three. */
     if (order)
         for (int c = 0; c < kb->n_causes; c++) {
             bool top = false;
             for (int i = 0; i < r->before->n_causes && i < 3; i++)
                 top |= r->before->causes[i].cause == c;
-            if (fabs(p1[c] - p0[c]) >= (top ? 0.02 : 0.05) && !mentioned(said, n_said, c) &&
+            if (fabs(p1[c] - p0[c]) >= (top ? 0.03 : 0.05) && !mentioned(said, n_said, c) &&
                 (p0[c] >= 0.1 || p1[c] >= 0.1))
                 order[no++] = c;
         }
@@ -1459,7 +1455,7 @@ void kf_revision_text(const kf_kb *kb, const kf_revision *r, kf_buf *out,
 {
     if (width <= 0)
         width = 80;
-    kf_buf_puts(out, "\nWHAT CHANGED AND WHY\n");
+    kf_buf_puts(out, "WHAT CHANGED AND WHY\n");
     kf_buf line;
     kf_buf_init(&line);
     kf_buf_printf(&line, "From %d check-in%s", r->fu.n_used,

@@ -567,7 +567,7 @@ static void need_source(loader *L, const block *b)
 
 static const char *const allowed_keys[][16] = {
     /* region */    { "label", "view", "sided", "near", "source", NULL },
-    /* finding */   { "label", "question", "kind", "sided", "source", NULL },
+    /* finding */   { "label", "question", "kind", "sided", "both_of", "source", NULL },
     /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
                       "keeps_tight", "kept_by", "source", "refers", "pulls", "local",
                       "sign", "reports", NULL },
@@ -777,6 +777,7 @@ static void build_findings(loader *L)
         f->kind = KF_FIND_LOCATION;
         f->sided = g->sided;
         f->region = r;
+        f->both_of = -1;
         f->source = g->source;
         kb->regions[r].finding = r;
         if (strmap_get(&L->findings, id, strlen(id)) >= 0) {
@@ -816,6 +817,7 @@ static void build_findings(loader *L)
                                               (int)KF_ARRAY_LEN(finding_kinds), false,
                                               KF_FIND_SYMPTOM);
         f->sided = parse_bool(L, b, "sided", false);
+        f->both_of = -1;
         f->source = get(b, "source", NULL);
         need_source(L, b);
     }
@@ -892,6 +894,26 @@ static void build_findings(loader *L)
         }
     }
     kb->n_findings = k;
+    /* `both_of = F`: present when the sided finding F is present on both
+     * sides ("both hands numb").  Resolved once every finding has its id. */
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        int line;
+        const char *of;
+        if (strcmp(b->kind, "finding") || !(of = get(b, "both_of", &line)))
+            continue;
+        int self = strmap_get(&L->findings, b->id, strlen(b->id));
+        int g = strmap_get(&L->findings, of, strlen(of));
+        if (self < 0)
+            continue;
+        if (g < 0)
+            err_at(L, b->file, line, "finding %s: both_of names unknown finding '%s'", b->id, of);
+        else if (!kb->findings[g].sided || g == self || kb->findings[g].both_of >= 0)
+            err_at(L, b->file, line, "finding %s: both_of needs another sided finding, not '%s'",
+                   b->id, of);
+        else
+            kb->findings[self].both_of = g;
+    }
 }
 
 static const char *const cause_kinds[] = { "muscle", "habit", "body", "mimic" };
@@ -1827,6 +1849,12 @@ static void build_patterns(loader *L)
             }
             memcpy(code, prog, (size_t)plen * sizeof *code);
             memcpy(fv, firsts, (size_t)nfirst * sizeof *fv);
+            /* a pattern that starts with a number is indexed under the slot
+             * after the last word (kb->n_words is final by now: patterns
+             * are compiled last) */
+            for (int q = 0; q < nfirst; q++)
+                if (fv[q] == KF_PAT_NUMBER)
+                    fv[q] = -1;
             kf_phrase *ph = &kb->phrases[kb->n_phrases++];
             memset(ph, 0, sizeof *ph);
             ph->prog = code;
@@ -2104,8 +2132,9 @@ static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **o
     for (int i = 0; i < kb->n_phrases; i++)
         if (is_co(&kb->phrases[i]) == co)
             for (int f = 0; f < kb->phrases[i].n_firsts; f++)
-                first[kb->phrases[i].firsts[f] + 1]++;
-    for (int w = 0; w < kb->n_words; w++)
+                first[(kb->phrases[i].firsts[f] < 0 ? kb->n_words
+                                                    : kb->phrases[i].firsts[f]) + 1]++;
+    for (int w = 0; w <= kb->n_words; w++)
         first[w + 1] += first[w];
     int *fill = kf_calloc((size_t)kb->n_words + 1, sizeof *fill);
     if (!fill)
@@ -2115,7 +2144,7 @@ static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **o
         if (is_co(ph) != co)
             continue;
         for (int f = 0; f < ph->n_firsts; f++) {
-            int w = ph->firsts[f];
+            int w = ph->firsts[f] < 0 ? kb->n_words : ph->firsts[f];   /* a number */
             int at = first[w] + fill[w]++;
             /* insertion keeps each run sorted by length, longest first */
             while (at > first[w] && kb->phrases[order[at - 1]].max_len < ph->max_len) {

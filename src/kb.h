@@ -58,6 +58,7 @@ typedef struct {
     kf_finding_kind kind;
     bool            sided;
     int             region;          /* for pain_<region> findings, else -1 */
+    int             both_of;         /* present when this sided finding is on both sides, or -1 */
     const char     *source;
 } kf_finding_def;
 
@@ -156,7 +157,8 @@ struct kf_kb {
     kf_redflag     *redflags;    int n_redflags;
     kf_phrase      *phrases;     int n_phrases;
     /* Phrases by first word, longest first: the phrases starting with word w
-     * are phrase_order[phrase_first[w] .. phrase_first[w+1]). */
+     * are phrase_order[phrase_first[w] .. phrase_first[w+1]); the patterns
+     * that start with a number are under w = n_words. */
     int            *phrase_first;
     int            *phrase_order;
     /* Patterns of concepts said in one clause in any order ("A & B"), by

@@ -47,9 +47,11 @@ static const char *const triage_ids[] = {
 
 const char *kf_triage_id(kf_triage t)
 {
+    if (t == KF_TRIAGE_UNKNOWN)
+        return "unknown";
     if ((unsigned)t < KF_ARRAY_LEN(triage_ids))
         return triage_ids[t];
-    return "self_care";
+    return "unknown";
 }
 
 int kf_triage_parse(const char *id)
@@ -63,15 +65,39 @@ int kf_triage_parse(const char *id)
 /* Out-of-memory injection: the count of allocations still allowed to
  * succeed, or -1 for "never fail". */
 static long alloc_budget = -1;
+/* Fail-once mode: the index of the one allocation to fail (counted from
+ * the call to kf_alloc_fail_once), or -1. */
+static long alloc_once = -1;
+static unsigned long alloc_calls;
+static bool alloc_fired;
 
 void kf_alloc_fail_after(long n) { alloc_budget = n; }
 
+void kf_alloc_fail_once(long n)
+{
+    alloc_once = n;
+    alloc_calls = 0;
+    alloc_fired = false;
+}
+
+unsigned long kf_alloc_count(void) { return alloc_calls; }
+bool kf_alloc_fired(void) { return alloc_fired; }
+
 static bool alloc_allowed(void)
 {
+    if (alloc_once < 0 && alloc_budget < 0)
+        return true;            /* no injection: nothing counted */
+    unsigned long i = alloc_calls++;
+    if (alloc_once >= 0 && i == (unsigned long)alloc_once) {
+        alloc_fired = true;
+        return false;
+    }
     if (alloc_budget < 0)
         return true;
-    if (alloc_budget == 0)
+    if (alloc_budget == 0) {
+        alloc_fired = true;
         return false;
+    }
     alloc_budget--;
     return true;
 }

@@ -43,13 +43,14 @@ int kf_side_parse(const char *s);
 
 /* Triage levels, lowest first; the order is used in comparisons. */
 typedef enum {
+    KF_TRIAGE_UNKNOWN   = -1,  /* nothing was understood: could not screen */
     KF_TRIAGE_SELF_CARE = 0,
     KF_TRIAGE_MENTION   = 1,   /* mention_to_doctor */
     KF_TRIAGE_SOON      = 2,   /* doctor_soon */
     KF_TRIAGE_EMERGENCY = 3
 } kf_triage;
 
-const char *kf_triage_id(kf_triage t);        /* vocabulary id, e.g. "doctor_soon" */
+const char *kf_triage_id(kf_triage t);        /* vocabulary id, e.g. "doctor_soon"; "unknown" */
 int kf_triage_parse(const char *id);          /* -1 when unknown */
 
 /* Allocation wrappers.  They return NULL on failure (never abort), and the
@@ -62,6 +63,15 @@ char *kf_strndup(const char *s, size_t n);
 void  kf_free(void *p);
 /* Make the allocation after `n` more successful ones fail; -1 disables. */
 void  kf_alloc_fail_after(long n);
+/* Fail-once mode: only the allocation with index `n` (0 = the next one)
+ * fails, every other succeeds; -1 disables.  It also restarts the count of
+ * allocations (kf_alloc_count) and clears kf_alloc_fired(), which says
+ * whether an injected failure happened since.  Allocations are counted
+ * only while an injection mode is on (pass LONG_MAX to count without
+ * failing).  Test use only: the state is not thread-safe. */
+void  kf_alloc_fail_once(long n);
+unsigned long kf_alloc_count(void);
+bool  kf_alloc_fired(void);
 
 /* A growable byte buffer used by renderers and the text reader. */
 typedef struct {

@@ -76,6 +76,32 @@ static int plain_words(cstate *c, const char *s, const char *e, int *ids, int ma
             p++;
         if (p >= e)
             break;
+        if (*p == '"') {            /* "this": the word itself, even a stop word */
+            const char *q = memchr(p + 1, '"', (size_t)(e - p - 1));
+            char w[48];
+            size_t k = 0;
+            if (!q) {
+                fail(c, "a '\"' without its closing '\"' in", s, (size_t)(e - s));
+                return -1;
+            }
+            for (const char *r = p + 1; r < q && k < sizeof w - 1; r++)
+                if (isalnum((unsigned char)*r))
+                    w[k++] = (char)tolower((unsigned char)*r);
+            w[k] = '\0';
+            int got[4];
+            int ng = k ? c->env->word(c->env->env, w, got) : 0;
+            if (ng < 0) {
+                c->out.oom = true;
+                return -1;
+            }
+            if (ng != 1 || n == max) {
+                fail(c, "a quoted word must be one word, in", s, (size_t)(e - s));
+                return -1;
+            }
+            ids[n++] = got[0];
+            p = q + 1;
+            continue;
+        }
         if (*p == '#') {
             if (n == max) {
                 fail(c, "too many words in", s, (size_t)(e - s));
@@ -128,6 +154,7 @@ typedef struct {
 typedef struct {
     alt *v;
     int  n, cap;
+    bool empty;      /* an alternative of only stop or side words: may match nothing */
 } alts;
 
 static bool alts_add(cstate *c, alts *a, const int *ids, int n)
@@ -185,7 +212,7 @@ static void one_alt(cstate *c, const char *s, const char *e, alts *a, int depth)
     if (n < 0)
         return;
     if (!n) {
-        fail(c, "only stop or side words in", s, (size_t)(e - s));
+        a->empty = true;      /* "in" in "within/in/after": as good as nothing */
         return;
     }
     alts_add(c, a, ids, n);
@@ -250,7 +277,7 @@ static void emit_elem(cstate *c, alts *a, int flags)
 
 /* A piece: word, a/b/c, <class>, '#', or (for parentheses) several plain
  * words. */
-static void piece(cstate *c, const char *s, const char *e, int flags)
+static int piece(cstate *c, const char *s, const char *e, int flags)
 {
     alts a = { 0 };
     bool spaced = false;
@@ -273,10 +300,17 @@ static void piece(cstate *c, const char *s, const char *e, int flags)
                 p++;
         }
     }
-    if (!c->failed && !a.n)
+    if (!c->failed && !a.n && !a.empty)
         fail(c, "nothing to match in", s, (size_t)(e - s));
+    if (!a.n) {                   /* only stop or side words: skipped anyway */
+        kf_free(a.v);
+        return -1;
+    }
+    if (a.empty)
+        flags |= E_OPT;
     emit_elem(c, &a, flags);
     kf_free(a.v);
+    return !(flags & E_OPT);      /* 1: a piece that must match, 0: optional */
 }
 
 /* One group: elements up to '&' or the end. */
@@ -318,9 +352,8 @@ static void group(cstate *c, const char *s, const char *e)
                 fail(c, "parentheses hold words, a class or a/b only, in", s, (size_t)(e - s));
                 break;
             }
-            piece(c, p + 1, q, E_OPT);
+            ne += piece(c, p + 1, q, E_OPT) >= 0;
             p = q + 1;
-            ne++;
             continue;
         }
         if (*p == ')') {
@@ -344,9 +377,9 @@ static void group(cstate *c, const char *s, const char *e)
             fail(c, "unexpected character in", st, (size_t)(e - st));
             break;
         }
-        piece(c, st, p, 0);
-        ne++;
-        solid++;
+        int got = piece(c, st, p, 0);
+        solid += got > 0;
+        ne += got >= 0;
     }
     if (!c->failed && last_gap)
         fail(c, "'...' must stand between two words in", s, (size_t)(e - s));
@@ -383,7 +416,8 @@ kf_err kf_pattern_compile(const char *text, const kf_pat_env *env, int **prog, i
         int firsts[MAX_FIRSTS + 1];
         int nf = kf_pattern_firsts(c.out.v, firsts, MAX_FIRSTS + 1);
         if (nf < 0)
-            fail(&c, "a pattern must start with a word (not a number), in", text, strlen(text));
+            fail(&c, "a pattern must start with a word or a number, not '...', in", text,
+                 strlen(text));
         else if (nf > MAX_FIRSTS)
             fail(&c, "a pattern may start with at most 512 different words:", text, strlen(text));
     }
@@ -417,8 +451,6 @@ int kf_pattern_firsts(const int *prog, int *out, int max)
         const int *a = el + 3;
         for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
             int w = a[1];
-            if (w == KF_PAT_NUMBER)
-                return -1;
             bool seen = false;
             for (int j = 0; j < n && j < max && !seen; j++)
                 seen = out[j] == w;
@@ -540,7 +572,7 @@ static bool elems(mstate *s, const int *el, int left, int pos, bool first)
 
 bool kf_pattern_match(const int *prog, const kf_ptok *t, int n, int i, kf_pmatch *m)
 {
-    if (i < 0 || i >= n || t[i].kind != KF_PT_WORD || t[i].used)
+    if (i < 0 || i >= n || (t[i].kind != KF_PT_WORD && t[i].kind != KF_PT_NUM) || t[i].used)
         return false;
     mstate s = { .t = t, .n = n, .budget = KF_PAT_BUDGET };
     const int *g = prog + 2;

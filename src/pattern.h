@@ -59,8 +59,9 @@ typedef struct {
 kf_err kf_pattern_compile(const char *text, const kf_pat_env *env, int **prog, int *len,
                           kf_buf *err);
 
-/* The distinct word ids a match can start with; returns how many (at most
- * `max`; more is a compile error, so this never truncates a valid program). */
+/* The distinct word ids a match can start with (KF_PAT_NUMBER: a number);
+ * returns how many (at most `max`; more is a compile error, so this never
+ * truncates a valid program). */
 int kf_pattern_firsts(const int *prog, int *out, int max);
 /* The most words a match can consume (for longest-first ordering). */
 int kf_pattern_max_len(const int *prog);

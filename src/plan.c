@@ -6,9 +6,10 @@
  *  1. what leads for this person (a technique's first_for: cold and tiny
  *     movements in the first days of a spasm or after a fresh injury);
  *  2. the leading cause's own fix: for a habit or posture, its specific
- *     change (a technique whose `when` finding was reported comes first:
- *     the mouse to the other hand, a raised laptop screen, the car seat and
- *     mirrors), after the release aimed at the muscle it keeps short while
+ *     change (its first technique in the KB's order that suits: a `when`
+ *     technique only for those who reported its finding, so the mouse to
+ *     the other hand, a raised laptop screen, the car seat and mirrors come
+ *     first where the KB lists them first), after the release aimed at the muscle it keeps short while
  *     that muscle is likely (at least a fifth of the leader); for a
  *     muscle, the work aimed at that muscle, then the fix of the habit that
  *     keeps it short;
@@ -170,29 +171,27 @@ static bool usable(const kf_kb *kb, const kf_result *r, int tech, bool sore_ok)
     return when_ok(kb, r, tech);
 }
 
-/* Up to `quota` of a cause's own techniques, kinds in `kinds` (bit per
- * kf_tech_kind; 0 = any), the `when` ones first. */
+/* Up to `quota` of a cause's own techniques in the KB's order (most useful
+ * first), kinds in `kinds` (bit per kf_tech_kind; 0 = any); a `when`
+ * technique only when its finding was reported. */
 static int take(ctx *x, int cause, kf_side side, int quota, unsigned kinds, bool sore_ok)
 {
     const kf_kb *kb = x->kb;
     const kf_cause *c = &kb->causes[cause];
     int took = 0;
-    for (int pass = 0; pass < 2 && took < quota; pass++)
-        for (int i = 0; i < c->n_treat && took < quota; i++) {
-            int t = c->treat[i];
-            const kf_technique *tq = &kb->techniques[t];
-            if ((pass == 0) != (tq->n_when > 0))
-                continue;
-            if (kinds && !(kinds & (1u << tq->kind)))
-                continue;
-            if (!usable(kb, x->r, t, sore_ok))
-                continue;
-            if (plan_index(x->r, t) >= 0) {
-                add(x, t, cause, side);       /* merges the side */
-                continue;
-            }
-            took += add(x, t, cause, side);
+    for (int i = 0; i < c->n_treat && took < quota; i++) {
+        int t = c->treat[i];
+        const kf_technique *tq = &kb->techniques[t];
+        if (kinds && !(kinds & (1u << tq->kind)))
+            continue;
+        if (!usable(kb, x->r, t, sore_ok))
+            continue;
+        if (plan_index(x->r, t) >= 0) {
+            add(x, t, cause, side);       /* merges the side */
+            continue;
         }
+        took += add(x, t, cause, side);
+    }
     return took;
 }
 
@@ -212,6 +211,64 @@ static int kept_muscle(const kf_kb *kb, const kf_result *r, int habit)
             best = h->keeps[i];
         }
     }
+    return best;
+}
+
+/* When the muscles a leading habit keeps short have been ruled out (their
+ * work brought only short relief), the therapist's next suspect: the likeliest
+ * muscle that pulls on or refers to the place that hurts from elsewhere, at
+ * least KF_PLAN_SUSPECT_MIN likely, that no check-in has ruled out.  -1 when
+ * none (or out of memory). */
+#define KF_PLAN_SUSPECT_MIN 0.05
+
+static bool ruled_out_by_relief(const kf_kb *kb, const kf_result *r, int cause)
+{
+    for (int i = 0; i < r->findings.n; i++) {
+        const kf_fact *x = &r->findings.v[i];
+        if (x->state != KF_ABSENT || kb->findings[x->finding].kind != KF_FIND_FOLLOWUP)
+            continue;
+        const kf_cause *c = &kb->causes[cause];
+        for (int l = 0; l < c->n_links; l++)
+            if (kb->links[c->links[l]].finding == x->finding)
+                return true;
+    }
+    return false;
+}
+
+static int next_suspect(const kf_kb *kb, const kf_result *r)
+{
+    bool tried = false;
+    for (int i = 0; i < r->findings.n && !tried; i++)
+        tried = r->findings.v[i].state == KF_ABSENT &&
+                kb->findings[r->findings.v[i].finding].kind == KF_FIND_FOLLOWUP;
+    if (!tried)
+        return -1;
+    double *post = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *post);
+    if (!post)
+        return -1;
+    bool approx;
+    if (kf_posterior(kb, &r->findings, post, &approx) != KF_OK) {
+        /* No suspect rather than one picked from a failed posterior. */
+        kf_free(post);
+        return -1;
+    }
+    int best = -1;
+    for (int c = 0; c < kb->n_causes; c++) {
+        if (kb->causes[c].kind != KF_CAUSE_MUSCLE || post[c] < KF_PLAN_SUSPECT_MIN ||
+            local_muscle(kb, r, c) || ruled_out_by_relief(kb, r, c))
+            continue;
+        bool reaches = false;
+        const kf_cause *cc = &kb->causes[c];
+        for (int l = 0; l < cc->n_links && !reaches; l++) {
+            const kf_link *ln = &kb->links[cc->links[l]];
+            reaches = (ln->mech == KF_MECH_PULLS || ln->mech == KF_MECH_REFERS) &&
+                      kb->findings[ln->finding].region >= 0 &&
+                      kf_findings_has(&r->findings, ln->finding);
+        }
+        if (reaches && (best < 0 || post[c] > post[best]))
+            best = c;
+    }
+    kf_free(post);
     return best;
 }
 
@@ -283,6 +340,8 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
             int m = kept_muscle(kb, r, lead);
             if (m >= 0 && score_of(r, m) >= 0.2 * lead_p && !local_muscle(kb, r, m))
                 take(&x, m, lead_side, 1, AIMED, false);
+            else if (m >= 0 && (m = next_suspect(kb, r)) >= 0)
+                take(&x, m, lead_side, 1, AIMED, false);
             take(&x, lead, lead_side, 1, 0, false);
             take(&x, lead, lead_side, 2, 0, sore_leads);
         }
@@ -307,22 +366,13 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
     if (r->triage == KF_TRIAGE_MENTION && see >= 0 && plan_index(r, see) < 0)
         r->plan[r->n_plan++] = (kf_step){ see, -1, KF_SIDE_NONE };
 first:
-    /* The first steps: the plan's first three, a doctor step first when the
-     * triage asks for one. */
+    /* The first steps: the plan's first three self-care steps (the triage
+     * line already says when to mention it to a doctor); the doctor step
+     * alone when the triage sends the person to one. */
     for (int i = 0; i < r->n_plan && r->n_first < 3; i++)
-        if (r->plan[i].technique == see && r->triage >= KF_TRIAGE_MENTION &&
-            r->triage < KF_TRIAGE_SOON)
-            continue;
-        else
+        if (r->triage >= KF_TRIAGE_SOON || kb->techniques[r->plan[i].technique].kind !=
+                                               KF_TECH_DOCTOR)
             r->first[r->n_first++] = i;
-    if (r->triage == KF_TRIAGE_MENTION && see >= 0) {
-        int at = plan_index(r, see);
-        if (at >= 0) {
-            if (r->n_first == 3)
-                r->n_first = 2;
-            r->first[r->n_first++] = at;
-        }
-    }
 }
 
 void kf_plan_massage(const kf_kb *kb, kf_result *r)

@@ -17,6 +17,7 @@
  * many findings are present, since each gain costs one exact posterior). */
 #define KF_Q_TOP 8
 #define KF_Q_TOP_MANY 4
+#define KF_SCREEN_MAX 12     /* questions in the red-flag screen */
 
 static double hbin(double p)
 {
@@ -191,31 +192,31 @@ kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int ma
         out->kind = KF_Q_WHERE;
         return KF_OK;
     }
-    /* The red-flag screen: asked once, early; done when any of its findings
-     * has an answer. */
+    /* The red-flag screen: asked once, early, about what was said (the
+     * person's own words, without the answers); done when any of its
+     * findings has an answer. */
     int *screen = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *screen);
+    kf_findings said;
+    kf_findings_init(&said);
     if (!screen)
         return KF_ENOMEM;
-    int ns = 0;
+    said.age = f->age;
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].origin != KF_FROM_ANSWER)
+            kf_findings_add(&said, &f->v[i]);
+    kf_triage_derive(kb, &said);
+    int ns = kf_triage_screen(kb, &said, screen, KF_SCREEN_MAX);
+    kf_findings_free(&said);
     bool done = false;
-    for (int r = 0; r < kb->n_redflags; r++) {
-        const kf_redflag *rf = &kb->redflags[r];
-        if (!rf->screen)
-            continue;
-        const int *ids = rf->n_all ? rf->all : rf->any;
-        int n = rf->n_all ? rf->n_all : rf->n_any;
-        for (int i = 0; i < n; i++) {
-            bool dup = false;
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].origin == KF_FROM_ANSWER)
             for (int k = 0; k < ns; k++)
-                dup |= screen[k] == ids[i];
-            if (dup)
-                continue;
-            const kf_fact *x = kf_findings_get(f, ids[i]);
-            if (x && x->origin != KF_FROM_TEXT)
-                done = true;
-            screen[ns++] = ids[i];
-        }
-    }
+                done |= screen[k] == f->v[i].finding;
+    int keep = 0;
+    for (int k = 0; k < ns; k++)
+        if (!has_fact(f, screen[k]))
+            screen[keep++] = screen[k];
+    ns = keep;
     if (ns && !done) {
         out->kind = KF_Q_SCREEN;
         out->screen = screen;

@@ -19,6 +19,9 @@ static const char *triage_banner(kf_triage t)
         return "SEE A DOCTOR in the next few days, before trying self-care on this area.";
     case KF_TRIAGE_MENTION:
         return "Self-care is fine to try, but mention this to your doctor at your next visit.";
+    case KF_TRIAGE_UNKNOWN:
+        return "COULD NOT SCREEN: nothing in your words was understood, so warning signs could "
+               "not be checked. Answer the questions below, or describe where it hurts.";
     default:
         return "No warning signs in what you described, so self-care is reasonable. See a "
                "doctor if anything new or alarming appears.";
@@ -49,6 +52,7 @@ void kf_wrap(kf_buf *b, const char *s, int indent, int width, int col)
         for (int i = 0; i < indent; i++)
             kf_buf_add(b, " ", 1), col++;
     const char *p = s;
+    bool first = true;
     while (*p) {
         while (*p == ' ')
             p++;
@@ -67,12 +71,13 @@ void kf_wrap(kf_buf *b, const char *s, int indent, int width, int col)
             col = 0;
             for (int i = 0; i < indent; i++)
                 kf_buf_add(b, " ", 1), col++;
-        } else if (col > indent) {
+        } else if (col > indent || !first) {
             kf_buf_add(b, " ", 1);
             col++;
         }
         kf_buf_add(b, w, (size_t)wl);
         col += chars;
+        first = false;
     }
     kf_buf_add(b, "\n", 1);
 }
@@ -215,7 +220,7 @@ void kf_technique_short(const kf_kb *kb, int tech, char *out, size_t n)
         out[4] = (char)tolower((unsigned char)out[4]);
 }
 
-void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_buf *out,
+void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_buf *out,
                     int width)
 {
     if (width <= 0)
@@ -224,7 +229,8 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     kf_buf_init(&line);
 
     /* 1. Triage, always first. */
-    const char *bar = r->triage >= KF_TRIAGE_SOON ? "!!" : r->triage == KF_TRIAGE_MENTION ? " !" : "  ";
+    const char *bar = r->triage >= KF_TRIAGE_SOON ? "!!" : r->triage == KF_TRIAGE_MENTION ? " !" :
+                      r->triage == KF_TRIAGE_UNKNOWN ? " ?" : "  ";
     kf_buf_printf(out, "%s TRIAGE: %s\n", bar, kf_triage_id(r->triage));
     kf_wrap(out, triage_banner(r->triage), 3, width, 0);
     for (int i = 0; i < r->n_flags; i++)
@@ -239,6 +245,17 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     /* What was read. */
     if (r->unrecognised) {
         heading(out, "What I understood");
+        if (r->n_screen) {
+            kf_wrap(out, "Could not screen for warning signs. Does any of these apply to you now?",
+                    2, width, 0);
+            for (int i = 0; i < r->n_screen; i++) {
+                const kf_finding_def *d = &kb->findings[r->screen[i]];
+                line.len = 0;
+                kf_buf_printf(&line, "- %s", d->question ? d->question : d->label);
+                kf_wrap(out, line.s, 4, width, 0);
+            }
+            kf_buf_printf(out, "\n");
+        }
         kf_wrap(out, "I could not find anything I recognise in your words, so I will not guess. "
                   "Where does it hurt? For example: \"a knot between my right shoulder blade "
                   "and spine\", \"the top of my left shoulder\", \"under my arm\". Saying what "
@@ -285,6 +302,8 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
 
     /* 2. Causes. */
     heading(out, "Likely causes");
+    kf_wrap(out, "(Each score is that cause's own chance; more than one cause can be "
+            "present, so they do not add up to 100%.)", 2, width, 0);
     for (int i = 0; i < r->n_causes; i++) {
         const kf_ranked *rk = &r->causes[i];
         const kf_cause *c = &kb->causes[rk->cause];
@@ -297,28 +316,37 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
         line.len = 0;
         kf_buf_printf(&line, "%d. [%s] %3d%%  ", i + 1, barv, pct);
         size_t at = line.len;
-        kf_buf_puts(&line, c->name);
+        char plain[256];
+        kf_cause_plain(kb, rk->cause, plain, sizeof plain);
+        kf_buf_puts(&line, plain);
         cap_first(line.s + at);
-        if (rk->side)
+        if (rk->side && c->kind == KF_CAUSE_MUSCLE)
             kf_buf_printf(&line, ", %s", rk->side == KF_SIDE_BOTH ? "both sides" : kf_side_name(rk->side));
         if (c->kind == KF_CAUSE_MIMIC)
             kf_buf_puts(&line, " [needs a doctor]");
-        kf_wrap(out, line.s, 2, width, 0);
+        kf_buf_puts(out, "  ");
+        kf_wrap(out, line.s, 6, width, 2);
         /* What the cause is: for the leader, the others keep to their why. */
         if (c->about && i == 0)
             kf_wrap(out, c->about, 5, width, 0);
         for (int k = 0; k < rk->n_reasons && k < 4; k++) {
             const kf_reason *re = &rk->reasons[k];
             line.len = 0;
-            if (re->state == KF_ABSENT)
-                kf_buf_printf(&line, "against: you said no to %s.", kb->findings[re->finding].label);
-            else {
-                kf_buf_puts(&line, "why: ");
-                if (re->fact >= 0 && r->findings.v[re->fact].start >= 0 && text) {
+            bool quoted = re->fact >= 0 && r->findings.v[re->fact].start >= 0 && text;
+            if (re->state == KF_ABSENT) {
+                kf_buf_puts(&line, "against: ");
+                if (quoted) {
                     quote_span(&line, text, &r->findings.v[re->fact]);
                     kf_buf_puts(&line, " -> ");
                 }
-                kf_buf_printf(&line, "%s. %s", kb->findings[re->finding].label, re->why);
+                kf_buf_printf(&line, "not %s.", kb->findings[re->finding].label);
+            } else {
+                kf_buf_puts(&line, "why: ");
+                if (quoted) {
+                    quote_span(&line, text, &r->findings.v[re->fact]);
+                    kf_buf_puts(&line, " -> ");
+                }
+                kf_buf_puts(&line, re->why);
             }
             kf_wrap(out, line.s, 5, width, 0);
         }
@@ -337,12 +365,16 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
             const kf_technique *t = &kb->techniques[s->technique];
             line.len = 0;
             kf_buf_printf(&line, "%d. %s (%s", i + 1, t->name, kf_tech_kind_name(t->kind));
-            if (s->cause >= 0)
-                kf_buf_printf(&line, ", for %s", kb->causes[s->cause].name);
-            if (s->side)
+            if (s->cause >= 0) {
+                char plain[256];
+                kf_cause_plain(kb, s->cause, plain, sizeof plain);
+                kf_buf_printf(&line, ", for %s", plain);
+            }
+            if (s->side && t->kind != KF_TECH_HABIT && t->kind != KF_TECH_DOCTOR)
                 kf_buf_printf(&line, ", %s", s->side == KF_SIDE_BOTH ? "both sides" : kf_side_name(s->side));
             kf_buf_puts(&line, ")");
-            kf_wrap(out, line.s, 2, width, 0);
+            kf_buf_puts(out, "  ");
+            kf_wrap(out, line.s, 5, width, 2);
             for (int k = 0; k < t->n_steps; k++) {
                 line.len = 0;
                 kf_buf_printf(&line, "%c) %s", 'a' + (k % 26), t->steps[k]);
@@ -365,12 +397,27 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
             }
         }
     }
+    if (r->n_omitted) {
+        heading(out, "Left out for you");
+        for (int i = 0; i < r->n_omitted; i++) {
+            const kf_omit *o = &r->omitted[i];
+            const kf_technique *t = &kb->techniques[o->technique];
+            line.len = 0;
+            kf_buf_printf(&line, "- %s: %s", t->name,
+                          t->not_for_why[o->person] ? t->not_for_why[o->person] : "");
+            if (o->instead >= 0)
+                kf_buf_printf(&line, " Instead: %s.", kb->techniques[o->instead].name);
+            kf_wrap(out, line.s, 4, width, 0);
+        }
+    }
     if (r->n_massage && r->triage < KF_TRIAGE_SOON) {
         heading(out, "For your massage therapist");
         kf_wrap(out, "Please work on these muscles, not only on the spot that hurts:", 2, width, 0);
         for (int i = 0; i < r->n_massage; i++) {
             line.len = 0;
-            kf_buf_printf(&line, "- %s", kb->causes[r->massage[i]].name);
+            char plain[256];
+            kf_cause_plain(kb, r->massage[i], plain, sizeof plain);
+            kf_buf_printf(&line, "- %s", plain);
             side_suffix(&line, r->massage_side[i]);
             kf_wrap(out, line.s, 4, width, 0);
         }
@@ -391,6 +438,271 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     if (r->approximate)
         kf_wrap(out, "\n(Many findings: the scores are an approximation.)", 0, width, 0);
     kf_buf_puts(out, "\n");
+    kf_wrap(out, kf_disclaimer, 0, width, 0);
+    kf_buf_free(&line);
+}
+
+/* ---------- the short answer: "Do this first" ---------- */
+
+const char *kf_score_word(double p)
+{
+    return p >= 0.5 ? "likely" : p >= 0.2 ? "possible" : "less likely";
+}
+
+static const char *triage_line(kf_triage t)
+{
+    switch (t) {
+    case KF_TRIAGE_EMERGENCY:
+        return "EMERGENCY: call emergency services now (112, 911 or 999). Do not drive "
+               "yourself.";
+    case KF_TRIAGE_SOON:
+        return "See a doctor in the next few days, before any self-care on this area.";
+    case KF_TRIAGE_MENTION:
+        return "Self-care is fine to try; mention this to your doctor at your next visit.";
+    default:
+        return "No warning signs in what you said: self-care is a reasonable start.";
+    }
+}
+
+/* The link from `cause` to a reported place, strongest first; NULL when none. */
+static const kf_link *place_link(const kf_kb *kb, const kf_result *r, int cause)
+{
+    const kf_cause *c = &kb->causes[cause];
+    const kf_link *best = NULL;
+    for (int l = 0; l < c->n_links; l++) {
+        const kf_link *ln = &kb->links[c->links[l]];
+        const kf_finding_def *fd = &kb->findings[ln->finding];
+        if (fd->region < 0 || !kf_findings_has(&r->findings, ln->finding))
+            continue;
+        if (!best || ln->p > best->p)
+            best = ln;
+    }
+    return best;
+}
+
+static const char *mech_verb(kf_mechanism m, bool plural)
+{
+    switch (m) {
+    case KF_MECH_PULLS:  return plural ? "pull on the muscles there and over-stretch them"
+                                       : "pulls on the muscles there and over-stretches them";
+    case KF_MECH_REFERS: return plural ? "send their pain there" : "sends its pain there";
+    case KF_MECH_LOCAL:  return plural ? "are themselves tight right there"
+                                       : "is itself tight right there";
+    default:             return plural ? "often come with pain there"
+                                       : "often comes with pain there";
+    }
+}
+
+/* Whether a muscle's name is a plural ("rhomboids", "scalenes", "gluteal
+ * muscles"; not "biceps", "triceps"). */
+static bool plural_name(const char *name)
+{
+    size_t n = strcspn(name, "(");
+    while (n > 0 && name[n - 1] == ' ')
+        n--;
+    return n > 2 && name[n - 1] == 's' && name[n - 2] != 'p' && name[n - 2] != 's';
+}
+
+/* The score in words; for the leader, "the best fit so far" below 0.5. */
+static const char *lead_word(double p)
+{
+    return p >= 0.5 ? "likely" : "the best fit so far, not certain";
+}
+
+static double ranked_p(const kf_result *r, int cause)
+{
+    for (int i = 0; i < r->n_causes; i++)
+        if (r->causes[i].cause == cause)
+            return r->causes[i].p;
+    return 0;
+}
+
+/* "It hurts between the spine and the shoulder blade because the lat
+ * (latissimus dorsi), kept short by reaching for a mouse, pulls on ..." */
+void kf_cause_sentence(const kf_kb *kb, const kf_result *r, kf_buf *b, int named[2])
+{
+    named[0] = named[1] = -1;
+    int lead = -1;
+    double lp = 0;
+    for (int i = 0; i < r->n_causes && lead < 0; i++)
+        if (kb->causes[r->causes[i].cause].kind != KF_CAUSE_MIMIC) {
+            lead = r->causes[i].cause;
+            lp = r->causes[i].p;
+        }
+    if (lead < 0)
+        return;
+    const kf_cause *c = &kb->causes[lead];
+    char nm[256], hn[256];
+    int muscle = -1, habit = -1;
+    if (c->kind == KF_CAUSE_MUSCLE) {
+        muscle = lead;
+        for (int i = 0; i < r->n_causes; i++)
+            if (r->causes[i].cause == lead)
+                habit = r->causes[i].kept_by;
+    } else {
+        habit = lead;
+        double best = 0.2 * lp;
+        for (int k = 0; k < c->n_keeps; k++) {
+            int m = c->keeps[k];
+            const kf_link *ln = place_link(kb, r, m);
+            double p = ranked_p(r, m);
+            if (ln && ln->mech != KF_MECH_LOCAL && p >= best) {
+                best = p;
+                muscle = m;
+            }
+        }
+    }
+    const kf_link *ln = muscle >= 0 ? place_link(kb, r, muscle) : place_link(kb, r, lead);
+    named[0] = lead;
+    if (ln && muscle >= 0) {
+        named[0] = muscle;
+        named[1] = habit;
+        kf_cause_plain(kb, muscle, nm, sizeof nm);
+        kf_buf_printf(b, "It hurts %s because %s", kb->regions[kb->findings[ln->finding].region].label,
+                      nm);
+        if (habit >= 0) {
+            kf_cause_plain(kb, habit, hn, sizeof hn);
+            kf_buf_printf(b, ", kept short by %s,", hn);
+        }
+        double mp = ranked_p(r, muscle) > lp ? ranked_p(r, muscle) : lp;
+        kf_buf_printf(b, " %s (%s).", mech_verb(ln->mech, plural_name(kb->causes[muscle].name)),
+                      lead_word(mp));
+        return;
+    }
+    kf_cause_plain(kb, lead, nm, sizeof nm);
+    kf_buf_printf(b, "The most likely cause is %s (%s)", nm, lead_word(lp));
+    if (ln && ln->why)
+        kf_buf_printf(b, ": %s", ln->why);
+    else
+        kf_buf_puts(b, ".");
+}
+
+/* The first steps as one block. */
+static void first_steps_text(const kf_kb *kb, const kf_result *r, kf_buf *out, int width)
+{
+    kf_buf line;
+    kf_buf_init(&line);
+    for (int i = 0; i < r->n_first; i++) {
+        const kf_step *s = &r->plan[r->first[i]];
+        const kf_technique *t = &kb->techniques[s->technique];
+        line.len = 0;
+        kf_buf_printf(&line, "%d. %s", i + 1, t->name);
+        if (s->cause >= 0 && t->kind != KF_TECH_DOCTOR) {
+            char nm[256];
+            kf_cause_plain(kb, s->cause, nm, sizeof nm);
+            kf_buf_printf(&line, " - for %s", nm);
+            if (s->side && kb->causes[s->cause].kind == KF_CAUSE_MUSCLE &&
+                t->kind != KF_TECH_HABIT)
+                kf_buf_printf(&line, ", %s", s->side == KF_SIDE_BOTH ? "both sides"
+                                                                     : kf_side_name(s->side));
+        }
+        kf_buf_puts(out, "  ");
+        kf_wrap(out, line.s, 5, width, 2);
+        if (t->dose)
+            kf_wrap(out, t->dose, 5, width, 0);
+        if (t->work_s > 0) {
+            line.len = 0;
+            kf_buf_printf(&line, "timer and steps: knotfinder do %s", t->id);
+            kf_wrap(out, line.s, 5, width, 0);
+        } else if (t->kind != KF_TECH_DOCTOR && t->n_steps) {
+            kf_wrap(out, t->steps[0], 5, width, 0);
+        }
+    }
+    kf_buf_free(&line);
+}
+
+void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_buf *out,
+                    int width)
+{
+    (void)text;
+    if (width <= 0)
+        width = 80;
+    kf_buf line;
+    kf_buf_init(&line);
+    /* The triage in one line; warning signs always lead. */
+    line.len = 0;
+    kf_buf_printf(&line, "%sTRIAGE: %s. %s", r->triage >= KF_TRIAGE_SOON ? "!! " :
+                  r->triage == KF_TRIAGE_MENTION ? "! " : "", kf_triage_id(r->triage),
+                  triage_line(r->triage));
+    kf_wrap(out, line.s, 2, width, 2);      /* the first line starts at column 0 */
+    for (int i = 0; i < r->n_flags && i < 2; i++)
+        kf_wrap(out, kb->redflags[r->flags[i]].message, 2, width, 0);
+    if (r->unrecognised) {
+        kf_wrap(out, "I could not find anything I recognise in your words, so I will not "
+                "guess. Where does it hurt, and what do you do most of the day? For "
+                "example: \"a knot between my right shoulder blade and spine, I work at a "
+                "laptop\".", 2, width, 0);
+        kf_buf_puts(out, "\n");
+        kf_wrap(out, kf_disclaimer, 0, width, 0);
+        kf_buf_free(&line);
+        return;
+    }
+    if (r->triage >= KF_TRIAGE_SOON) {
+        if (!r->n_flags && r->n_causes) {
+            char nm[256];
+            kf_cause_plain(kb, r->causes[0].cause, nm, sizeof nm);
+            line.len = 0;
+            kf_buf_printf(&line, "What you describe fits %s better than a muscle knot.", nm);
+            kf_wrap(out, line.s, 2, width, 0);
+        }
+        kf_buf_puts(out, "\n");
+        kf_wrap(out, "Everything else (what I read, the causes I weighed): knotfinder ask "
+                "--full", 0, width, 0);
+        kf_wrap(out, kf_disclaimer, 0, width, 0);
+        kf_buf_free(&line);
+        return;
+    }
+    /* The likely cause, with its chain, and what else is possible. */
+    kf_buf_puts(out, "\nWhy it hurts\n");
+    line.len = 0;
+    int named[2];
+    kf_cause_sentence(kb, r, &line, named);
+    if (line.len)
+        kf_wrap(out, line.s, 2, width, 0);
+    line.len = 0;
+    int said = 0;
+    for (int i = 0; i < r->n_causes && said < 2; i++) {
+        const kf_ranked *rk = &r->causes[i];
+        if (rk->p < 0.2 || rk->cause == named[0] || rk->cause == named[1] ||
+            kb->causes[rk->cause].kind == KF_CAUSE_MIMIC)
+            continue;
+        char nm[256];
+        kf_cause_plain(kb, rk->cause, nm, sizeof nm);
+        kf_buf_printf(&line, "%s%s", said ? "; " : "Also possible: ", nm);
+        said++;
+    }
+    if (said) {
+        kf_buf_puts(&line, ".");
+        kf_wrap(out, line.s, 2, width, 0);
+    }
+    /* The first steps. */
+    if (r->n_first) {
+        kf_buf_puts(out, "\nDo this first\n");
+        first_steps_text(kb, r, out, width);
+    }
+    for (int i = 0; i < r->n_omitted && i < 2; i++) {
+        const kf_omit *o = &r->omitted[i];
+        const kf_technique *t = &kb->techniques[o->technique];
+        line.len = 0;
+        kf_buf_printf(&line, "%s %s: %s", i == 0 ? "Left out for you:" : "Also left out:",
+                      t->name, t->not_for_why[o->person] ? t->not_for_why[o->person] : "");
+        kf_wrap(out, line.s, 2, width, 0);
+    }
+    /* One question. */
+    if (r->next.kind == KF_Q_FINDING || r->next.kind == KF_Q_CLARIFY) {
+        kf_buf_puts(out, "\nOne question\n");
+        line.len = 0;
+        if (r->next.kind == KF_Q_CLARIFY)
+            kf_buf_printf(&line, "Is it %s, or %s?", kb->findings[r->next.finding].label,
+                          kb->findings[r->next.alt].label);
+        else
+            kf_buf_puts(&line, kf_question_text(kb, &r->next));
+        kf_buf_puts(&line, " (knotfinder interview asks it)");
+        kf_wrap(out, line.s, 2, width, 0);
+    }
+    kf_buf_puts(out, "\n");
+    kf_wrap(out, "Everything (all causes, the evidence, the whole plan): add --full.", 0,
+            width, 0);
     kf_wrap(out, kf_disclaimer, 0, width, 0);
     kf_buf_free(&line);
 }
@@ -574,6 +886,9 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
                 json_array_append_new(keeps, json_string(kb->causes[c->keeps[k]].id));
             json_object_set_new(json_array_get(causes, json_array_size(causes) - 1), "keeps", keeps);
         }
+        if (rk->flagged_by >= 0)
+            json_object_set_new(json_array_get(causes, json_array_size(causes) - 1), "flagged_by",
+                                json_string(kb->redflags[rk->flagged_by].id));
     }
     json_t *plan = json_array();
     for (int i = 0; i < r->n_plan; i++) {
@@ -603,18 +918,76 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             "name", c->name, "side", side_json(r->massage_side[i]), "why", why,
             "where", mwhere));
     }
+    /* The short answer's parts: the first steps (each with the cause it
+     * serves), what was left out for this person, the cause sentence. */
+    json_t *first = json_array();
+    for (int i = 0; i < r->n_first; i++) {
+        const kf_step *s = &r->plan[r->first[i]];
+        const kf_technique *t = &kb->techniques[s->technique];
+        char nm[256] = "";
+        if (s->cause >= 0)
+            kf_cause_plain(kb, s->cause, nm, sizeof nm);
+        json_array_append_new(first, json_pack("{s:i,s:s,s:s,s:s,s:s?,s:o,s:o,s:o,s:o}",
+            "order", i + 1, "technique", t->id, "name", t->name, "kind",
+            kf_tech_kind_name(t->kind), "dose", t->dose,
+            "timer", t->work_s > 0 ? json_sprintf("knotfinder do %s", t->id) : json_null(),
+            "for", s->cause >= 0 ? json_string(kb->causes[s->cause].id) : json_null(),
+            "for_name", s->cause >= 0 ? json_string(nm) : json_null(),
+            "side", side_json(s->side)));
+    }
+    json_t *left = json_array();
+    for (int i = 0; i < r->n_omitted; i++) {
+        const kf_omit *o = &r->omitted[i];
+        const kf_technique *t = &kb->techniques[o->technique];
+        json_array_append_new(left, json_pack("{s:s,s:s,s:s,s:s?,s:o}", "technique", t->id,
+            "name", t->name, "person", kf_person_id(o->person), "why", t->not_for_why[o->person],
+            "instead", o->instead >= 0 ? json_string(kb->techniques[o->instead].id)
+                                       : json_null()));
+    }
+    json_t *person = json_array();
+    for (int p = 0; p < KF_PERSON_N; p++)
+        if (r->person & (1u << p))
+            json_array_append_new(person, json_string(kf_person_id((kf_person)p)));
+    kf_buf cs;
+    kf_buf_init(&cs);
+    int named[2];
+    if (!r->unrecognised && r->triage < KF_TRIAGE_SOON)
+        kf_cause_sentence(kb, r, &cs, named);
+    json_t *summary = cs.len ? json_string(cs.s) : json_null();
+    kf_buf_free(&cs);
     const char *msg = triage_banner(r->triage);
-    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
+    json_t *fired = json_array();
+    for (int i = 0; i < r->n_fired; i++)
+        json_array_append_new(fired, json_string(kb->redflags[r->fired[i]].id));
+    json_t *screen = json_array();
+    for (int i = 0; i < r->n_screen; i++) {
+        const kf_finding_def *d = &kb->findings[r->screen[i]];
+        json_array_append_new(screen, json_pack("{s:s,s:s}", "finding", d->id,
+            "text", d->question ? d->question : d->label));
+    }
+    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o,s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
         "kb_version", kb->version,
         "triage", "level", kf_triage_id(r->triage), "message", msg, "flags", flags,
+        "fired", fired, "screen", screen,
+        "raised_by", r->raised_by >= 0 ? json_string(kb->causes[r->raised_by].id) : json_null(),
         "understood", understood, "facts", facts, "causes", causes, "plan", plan,
         "massage", massage, "next_question", kf_question_json(kb, &r->next),
         "unrecognised", r->unrecognised, "approximate", r->approximate,
         "leader_clear", r->leader_clear, "disclaimer", kf_disclaimer);
-    if (res)
-        json_object_set_new(res, "hypothetical", hypo);
-    else
+    if (!res || !first || !left || !person) {
+        json_decref(res);
+        json_decref(first);
+        json_decref(left);
+        json_decref(person);
+        json_decref(summary);
         json_decref(hypo);
+        return NULL;
+    }
+    json_object_set_new(res, "hypothetical", hypo);
+    json_object_set_new(res, "first_steps", first);
+    json_object_set_new(res, "left_out", left);
+    json_object_set_new(res, "person", person);
+    json_object_set_new(res, "cause_sentence", summary ? summary : json_null());
     return res;
 }
 

@@ -9,9 +9,26 @@
 #include <jansson.h>
 #include "engine.h"
 
-/* Appends the human-readable result, wrapped to `width` columns (<= 0: 80). */
+/* Appends the short answer, "Do this first" (fits one 80x40 screen): the
+ * triage in one line, the likely cause with its chain in one sentence, the
+ * first 1-3 steps with dose and timer, what was left out for this person,
+ * one question, the disclaimer.  Wrapped to `width` columns (<= 0: 80). */
 void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text,
                     kf_buf *out, int width);
+
+/* Everything: what was read, every cause with its evidence, the whole plan,
+ * what was left out, the list for a massage therapist, the question. */
+void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text,
+                    kf_buf *out, int width);
+
+/* "likely" (>= 0.5), "possible" (>= 0.2), "less likely". */
+const char *kf_score_word(double p);
+
+/* The likely cause in one sentence with its chain ("It hurts between the
+ * spine and the shoulder blade because the lat (latissimus dorsi), kept
+ * short by ..., pulls on ..."), appended to b; named[] gets the causes it
+ * names (or -1). */
+void kf_cause_sentence(const kf_kb *kb, const kf_result *r, kf_buf *b, int named[2]);
 
 /* The result as the JSON object of docs/API.md; `text` is the input the
  * spans point into (may be NULL).  Returns a new reference, NULL on OOM. */

@@ -546,7 +546,14 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                          !strcmp(nx->norm, "mins") || !strcmp(nx->norm, "am") ||
                          !strcmp(nx->norm, "pm") || !strcmp(nx->norm, "kms") ||
                          !strcmp(nx->norm, "km") || !strcmp(nx->norm, "miles") ||
-                         !strcmp(nx->norm, "reps") || !strcmp(nx->norm, "sets"));
+                         !strcmp(nx->norm, "reps") || !strcmp(nx->norm, "sets") ||
+                         !strcmp(nx->norm, "foot") || !strcmp(nx->norm, "feet") ||
+                         !strcmp(nx->norm, "ft") || !strcmp(nx->norm, "cm") ||
+                         !strcmp(nx->norm, "inches") || !strcmp(nx->norm, "stone") ||
+                         !strcmp(nx->norm, "pounds") || !strcmp(nx->norm, "lb") ||
+                         !strcmp(nx->norm, "degrees") || !strcmp(nx->norm, "oclock") ||
+                         !strcmp(nx->norm, "o") || !strcmp(nx->norm, "floors") ||
+                         !strcmp(nx->norm, "stairs") || !strcmp(nx->norm, "steps"));
         /* age: "I'm 17", "I am 59", "aged 40", "about to be 16", "17 years old",
          * "31yo", "F 34", "34F", "M 48, smoker", "a lad of 16", "my dad is 71",
          * "my son (15)", "turned 40", "in my late 60s" */
@@ -613,6 +620,10 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                 }
             }
         }
+        /* a number standing alone as a sentence: "no rash yet. 67" */
+        if (k->kind == T_NUM && val >= 12 && val <= 100 && (i == 0 || v[i - 1].kind == T_STOP) &&
+            (i + 1 >= n || v[i + 1].kind == T_STOP) && i > 0)
+            age = true;
         if (age && val >= 1 && val <= 110) {
             if (mine) {
                 set_age(r, val, k);
@@ -654,6 +665,14 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                                                  is_word(&v[j], "expecting"));
         if (i > 0 && is_word(&v[i - 1], "at") && days == 7)
             preg_here = true;
+        /* "36 weeks and my back ...", "28 wks, knot ...": weeks opening a
+         * description are how far along a pregnancy is */
+        if (i == 0 && days == 7 && val >= 12 && val <= 42 && u == nx &&
+            (ui + 1 >= n || v[ui + 1].kind != T_WORD || is_word(&v[ui + 1], "and") ||
+             is_word(&v[ui + 1], "pregnant") || is_word(&v[ui + 1], "along"))) {
+            preg_here = true;
+            pregnancy = true;
+        }
         if (i > 0 && is_word(&v[i - 1], "for"))
             preg_here = false;
         if (!mine)
@@ -679,6 +698,51 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         }
     }
     (void)kb;
+}
+
+static bool present(const kf_findings *f, int finding)
+{
+    const kf_fact *x = kf_findings_get(f, finding);
+    return x && x->state == KF_PRESENT;
+}
+
+/* The safer reading, second half: words read as the milder of two findings
+ * ("my neck is stiff": a stiff neck, or a locked one?) are read as the other
+ * too when, with what else was said, it completes a warning-sign rule (a
+ * stiff neck with a fever and a headache), and the fact says so. */
+static void complete_rules(reader *r)
+{
+    const kf_kb *kb = r->kb;
+    kf_findings *out = r->out;
+    for (int i = 0; i < out->n; i++) {
+        kf_fact x = out->v[i];
+        if (x.state != KF_PRESENT || x.alt < 0 || x.origin != KF_FROM_TEXT ||
+            present(out, x.alt))
+            continue;
+        for (int k = 0; k < kb->n_redflags; k++) {
+            const kf_redflag *rf = &kb->redflags[k];
+            bool names = false, ok = true, any = !rf->n_any;
+            for (int a = 0; a < rf->n_all; a++) {
+                names |= rf->all[a] == x.alt;
+                ok &= rf->all[a] == x.alt || present(out, rf->all[a]);
+            }
+            for (int a = 0; a < rf->n_any; a++) {
+                names |= rf->any[a] == x.alt;
+                any |= rf->any[a] == x.alt || present(out, rf->any[a]);
+            }
+            for (int a = 0; a < rf->n_none; a++)
+                ok &= !present(out, rf->none[a]);
+            if (!names || !ok || !any)
+                continue;
+            kf_fact f = x;
+            f.finding = x.alt;
+            f.alt = x.finding;
+            f.note = KF_NOTE_SAFER;
+            f.side = kb->findings[f.finding].sided ? x.side : KF_SIDE_NONE;
+            kf_findings_add(out, &f);
+            break;
+        }
+    }
 }
 
 /* What a finding's context makes of it. */
@@ -750,9 +814,9 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                            .skip = skippable(&v[i]), .used = 0 };
     /* (3a) concepts said together in one clause, in any order */
     for (int i = 0; i < n; i++) {
-        if (v[i].kind != T_WORD || v[i].word < 0 || v[i].used || pt[i].skip)
+        int w = v[i].kind == T_NUM ? kb->n_words : v[i].word;
+        if ((v[i].kind != T_WORD && v[i].kind != T_NUM) || w < 0 || v[i].used)
             continue;
-        int w = v[i].word;
         for (int q = kb->co_first[w]; q < kb->co_first[w + 1]; q++) {
             int ph = kb->co_order[q];
             kf_pmatch pm;
@@ -767,9 +831,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     }
     /* (3b) phrases and patterns, longest first at each position, left to right */
     for (int i = 0; i < n && !ms.oom; i++) {
-        if (v[i].kind != T_WORD || v[i].word < 0 || v[i].used || skippable(&v[i]))
+        int w = v[i].kind == T_NUM ? kb->n_words : v[i].word;
+        /* a stop word starts no phrase, only a pattern that names it ("this" morning) */
+        if ((v[i].kind != T_WORD && v[i].kind != T_NUM) || w < 0 || v[i].used)
             continue;
-        int w = v[i].word;
         int best = -1, best_len = 0, best_last = -1;
         kf_pmatch bm;
         bm.n = 0;
@@ -886,6 +951,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     }
     kf_free(last_side);
     read_numbers(&rd, v, n, people.who, people.patient);
+    complete_rules(&rd);
     if (people.patient > 0 && people.sex && !out->sex)
         out->sex = people.sex;
     out->nothing_understood = rd.read == 0 && out->n == 0 && out->n_hypothetical == 0 &&

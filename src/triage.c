@@ -20,12 +20,51 @@ bool kf_rule_fires(const kf_redflag *r, const kf_findings *f)
     return true;
 }
 
+static void derive_one(const kf_kb *kb, kf_findings *f, const char *id, bool when)
+{
+    int d = kf_kb_finding(kb, id);
+    if (!when || d < 0 || kf_findings_get(f, d))
+        return;
+    kf_fact x = { .finding = d, .state = KF_PRESENT, .side = KF_SIDE_NONE,
+                  .origin = KF_FROM_TEXT, .alt = -1, .start = -1, .len = 0 };
+    kf_findings_add(f, &x);
+}
+
+void kf_triage_derive(const kf_kb *kb, kf_findings *f)
+{
+    /* Age bands from the age itself, whoever read it. */
+    if (f->age >= 0) {
+        derive_one(kb, f, "over_50", f->age >= 50);
+        derive_one(kb, f, "over_65", f->age >= 65);
+    }
+    /* Both-sided findings: "both hands numb" is tingling_hand on both sides. */
+    for (int d = 0; d < kb->n_findings; d++) {
+        int g = kb->findings[d].both_of;
+        if (g < 0 || kf_findings_get(f, d))
+            continue;
+        const kf_fact *x = kf_findings_get(f, g);
+        if (x && x->state == KF_PRESENT && x->side == KF_SIDE_BOTH) {
+            kf_fact y = { .finding = d, .state = KF_PRESENT, .side = KF_SIDE_NONE,
+                          .origin = x->origin, .alt = -1, .start = x->start, .len = x->len };
+            kf_findings_add(f, &y);
+        }
+    }
+}
+
 kf_triage kf_triage_level(const kf_kb *kb, const kf_findings *f)
 {
+    kf_findings g;
+    const kf_findings *use = f;
+    if (kf_findings_copy(&g, f) == KF_OK) {
+        kf_triage_derive(kb, &g);
+        use = &g;
+    }
     kf_triage t = KF_TRIAGE_SELF_CARE;
     for (int i = 0; i < kb->n_redflags; i++)
-        if (kb->redflags[i].level > t && kf_rule_fires(&kb->redflags[i], f))
+        if (kb->redflags[i].level > t && kf_rule_fires(&kb->redflags[i], use))
             t = kb->redflags[i].level;
+    if (use == &g)
+        kf_findings_free(&g);
     return t;
 }
 
@@ -36,5 +75,135 @@ int kf_triage_flags(const kf_kb *kb, const kf_findings *f, int *flags)
         for (int i = 0; i < kb->n_redflags; i++)
             if ((int)kb->redflags[i].level == lv && kf_rule_fires(&kb->redflags[i], f))
                 flags[n++] = i;
+    return n;
+}
+
+/* How specific a rule is: the more conditions it needs, the more exactly
+ * its message fits what was said. */
+static int specificity(const kf_redflag *r)
+{
+    return r->n_all + (r->n_any > 0) + (r->n_none > 0);
+}
+
+static double mimic_post(const kf_redflag *r, const double *post)
+{
+    return post && r->mimic >= 0 ? post[r->mimic] : 0;
+}
+
+int kf_triage_lead(const kf_kb *kb, const int *fired, int n, const double *post)
+{
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        const kf_redflag *r = &kb->redflags[fired[i]];
+        if (best < 0) {
+            best = fired[i];
+            continue;
+        }
+        const kf_redflag *b = &kb->redflags[best];
+        if (r->level != b->level)
+            continue;
+        double pr = mimic_post(r, post), pb = mimic_post(b, post);
+        if (pr > pb || (pr == pb && specificity(r) > specificity(b)))
+            best = fired[i];
+    }
+    return best;
+}
+
+/* ---------- the red-flag screen ---------- */
+
+static bool in_list(const int *v, int n, int x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == x)
+            return true;
+    return false;
+}
+
+/* A finding worth asking: it has a question and nothing is known of it. */
+static bool askable(const kf_kb *kb, const kf_findings *f, int d)
+{
+    return kb->findings[d].question && !kf_findings_get(f, d);
+}
+
+static void push(const kf_kb *kb, const kf_findings *f, int *out, int *n, int max, int d)
+{
+    if (*n < max && askable(kb, f, d) && !in_list(out, *n, d))
+        out[(*n)++] = d;
+}
+
+/* The rule's mimic is linked to something that was said: the presentation
+ * fits what the rule screens for. */
+static bool fits_mimic(const kf_kb *kb, const kf_redflag *r, const kf_findings *f)
+{
+    if (r->mimic < 0)
+        return false;
+    const kf_cause *c = &kb->causes[r->mimic];
+    for (int l = 0; l < c->n_links; l++)
+        if (kf_findings_has(f, kb->links[c->links[l]].finding))
+            return true;
+    return false;
+}
+
+/* Present conditions of a rule that has not fired, or -1 when a `none`
+ * finding is present (it cannot fire). */
+static int said_of(const kf_redflag *r, const kf_findings *f, bool *any_ok)
+{
+    int said = 0;
+    for (int i = 0; i < r->n_none; i++)
+        if (kf_findings_has(f, r->none[i]))
+            return -1;
+    for (int i = 0; i < r->n_all; i++)
+        said += kf_findings_has(f, r->all[i]);
+    *any_ok = r->n_any == 0;
+    for (int i = 0; i < r->n_any; i++)
+        if (kf_findings_has(f, r->any[i]))
+            *any_ok = true;
+    return said + (r->n_any && *any_ok);
+}
+
+int kf_triage_screen(const kf_kb *kb, const kf_findings *f, int *out, int max)
+{
+    int n = 0;
+    /* 1. The emergencies everyone is asked about. */
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *r = &kb->redflags[i];
+        if (r->screen && r->level == KF_TRIAGE_EMERGENCY)
+            for (int k = 0; k < (r->n_all ? r->n_all : r->n_any); k++)
+                push(kb, f, out, &n, max, r->n_all ? r->all[k] : r->any[k]);
+    }
+    /* 2. What would complete a rule half-met by what was said: its missing
+     *    `all` findings, or the `any` findings it still lacks. */
+    for (int lv = KF_TRIAGE_EMERGENCY; lv >= KF_TRIAGE_SOON; lv--)
+        for (int i = 0; i < kb->n_redflags; i++) {
+            const kf_redflag *r = &kb->redflags[i];
+            bool any_ok;
+            if ((int)r->level != lv || kf_rule_fires(r, f))
+                continue;
+            int said = said_of(r, f, &any_ok);
+            if (said <= 0)
+                continue;
+            int missing = 0;
+            for (int k = 0; k < r->n_all; k++)
+                missing += !kf_findings_has(f, r->all[k]);
+            if (missing > 1)
+                continue;
+            for (int k = 0; k < r->n_all; k++)
+                if (!kf_findings_has(f, r->all[k]))
+                    push(kb, f, out, &n, max, r->all[k]);
+            if (!any_ok)
+                for (int k = 0, took = 0; k < r->n_any && took < 4; k++)
+                    if (askable(kb, f, r->any[k]) && kb->findings[r->any[k]].kind != KF_FIND_LOCATION) {
+                        push(kb, f, out, &n, max, r->any[k]);
+                        took++;
+                    }
+        }
+    /* 3. The doctor_soon screen where the presentation fits its cause
+     *    (cancer, weight loss, night pain, thin bones for spine pain). */
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *r = &kb->redflags[i];
+        if (r->screen && r->level < KF_TRIAGE_EMERGENCY && fits_mimic(kb, r, f))
+            for (int k = 0; k < (r->n_all ? r->n_all : r->n_any); k++)
+                push(kb, f, out, &n, max, r->n_all ? r->all[k] : r->any[k]);
+    }
     return n;
 }

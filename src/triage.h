@@ -11,11 +11,31 @@
  * `none` is. */
 bool kf_rule_fires(const kf_redflag *r, const kf_findings *f);
 
-/* The highest level among the rules that fire (self_care when none does). */
+/* Adds the findings that follow from others: the age bands (over_50,
+ * over_65) from f->age, and each `both_of` finding when its sided finding
+ * is present on both sides.  Call it on a copy before the rules run. */
+void kf_triage_derive(const kf_kb *kb, kf_findings *f);
+
+/* The highest level among the rules that fire (self_care when none does);
+ * derives on a copy first. */
 kf_triage kf_triage_level(const kf_kb *kb, const kf_findings *f);
 
 /* Writes the indices of the rules that fire into `flags` (room for
  * kb->n_redflags), highest level first; returns their count. */
 int kf_triage_flags(const kf_kb *kb, const kf_findings *f, int *flags);
+
+/* Of the fired rules `fired[0..n)` (highest level first), the one whose
+ * message leads: at the highest level, the one whose cause is the most
+ * likely by `post` (the posterior of every cause, may be NULL), then the
+ * most specific.  -1 when n is 0. */
+int kf_triage_lead(const kf_kb *kb, const int *fired, int n, const double *post);
+
+/* The red-flag screen for what was said, at most `max` findings written to
+ * `out`: the emergencies everyone is asked about (rules marked `screen`),
+ * then what would complete a doctor_soon or emergency rule half-met by the
+ * findings, then the screened doctor_soon rules whose cause fits what was
+ * said.  Only findings with a question and nothing known yet.  Returns the
+ * count. */
+int kf_triage_screen(const kf_kb *kb, const kf_findings *f, int *out, int max);
 
 #endif

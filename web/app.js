@@ -123,9 +123,10 @@
   /* ---- views and their addresses ------------------------------------------ */
 
   var VIEWS = ['start', 'question', 'result', 'print', 'journal'];   /* journal: journal.js */
-  function show(name, focusId) {
+  function show(name, focusId, quiet) {
     VIEWS.forEach(function (v) { $('view-' + v).hidden = v !== name; });
     document.body.setAttribute('data-view', name);
+    if (quiet) return;
     var f = $(focusId || (name === 'start' ? 'start-title' : name === 'question' ? 'q-title' :
                           name === 'result' ? 'result-title' : name === 'journal' ? 'journal-title' : 'print-title'));
     if (f) f.focus({ preventScroll: true });
@@ -154,7 +155,7 @@
       return;                                           /* journal.js goes back */
     } else {
       if (hs) history.replaceState(null, '', location.pathname + location.search);
-      show('start');
+      show('start', null, document.body.getAttribute('data-view') === 'start');
     }
   }
 
@@ -205,7 +206,7 @@
       var text = $('words').value.trim();
       var pain = startPicker ? painFindings(startPicker.get()) : [];
       if (!text && !pain.length) {
-        showError('Mark where it hurts on the body, or describe it in your own words.', $('words'));
+        showError('Mark where it hurts on the body, or describe it in your own words.', $('hand').parentNode);
         $('words').focus();
         return;
       }
@@ -482,6 +483,10 @@
       box.appendChild(h('p', { 'class': 'kf-banner-msg', text: r && (r.unrecognised || !(r.causes || []).length)
         ? 'I could not read where it hurts from what you wrote, so I cannot say whether self-care is safe. Answer the warning-sign questions below, and say where it hurts.'
         : 'You skipped the warning-sign questions, so I cannot say whether self-care is safe. Please answer them below.' }));
+      var screen = t.screen || [];
+      if (screen.length) box.appendChild(h('ul', { 'class': 'kf-screen' }, screen.map(function (s) {
+        return h('li', { 'data-finding': s.finding, text: s.text });
+      })));
     } else if (flags.length) {
       /* Self-care levels: one line, the details a tap away. */
       box.appendChild(h('details', { 'class': 'kf-banner-more' }, [
@@ -655,10 +660,10 @@
   function pictureBlock(r, st, massage) {
     var several = null;
     if (massage) {
-      several = (r.massage || []).map(function (m) {
+      several = (r.massage || []).map(function (m, i) {
         var k = causeById(r, m.muscle);
         return { name: m.name, where: (m.where && m.where.length ? m.where : k ? k.where : []) || [],
-                 side: m.side || (k && k.side) || '' };
+                 side: m.side || (k && k.side) || '', label: i + 1 };
       });
     }
     var pain = painSpots(r);
@@ -674,7 +679,7 @@
                             'data-cause': st ? st.cause : '', 'data-habit': st && st.habit ? st.habit.id : null,
                             'data-pain': painId });
     fig.appendChild(svg);
-    var caption = massage ? svg.kfSentence : storyCaption(st) || svg.kfSentence;
+    var caption = massage ? 'The numbers match the table.' : storyCaption(st) || svg.kfSentence;
     fig.appendChild(h('figcaption', {}, [
       h('span', { 'class': 'kf-picture-words', text: caption }),
       h('span', { 'class': 'kf-legend' }, [
@@ -803,6 +808,9 @@
       var k;
       if (base) for (k in base) o[k] = base[k];
       for (k in f) if (f[k] !== null && f[k] !== undefined) o[k] = f[k];
+      /* first_steps name the timer as a command ("knotfinder do ..."); the
+       * page's timer is the plan step's {work_s, rest_s, reps}. */
+      o.timer = f.timer && typeof f.timer === 'object' ? f.timer : base ? base.timer : null;
       if (!o['for'] && f.cause) o['for'] = f.cause;
       return o;
     });
@@ -810,22 +818,24 @@
 
   function firstStep(r, s) {
     var dose = s.dose ? firstSentence(s.dose).replace(/\s*\([^)]*\)/g, '') : '';
-    var forName = s['for'] ? plainName(causeName(r, s['for']), (causeById(r, s['for']) || {}).kind) : '';
+    var forName = s.for_name ? plainName(s.for_name) :
+      s['for'] ? plainName(causeName(r, s['for']), (causeById(r, s['for']) || {}).kind) : '';
     var li = h('li', { 'class': 'kf-first-step', 'data-kf': 'first-step', 'data-technique': s.technique,
                        'data-side': s.side || null, 'data-for': s['for'] || null }, [
-      h('h3', {}, [s.name || words(s.technique),
-        s.side ? h('span', { 'class': 'kf-first-side', text: ' · ' + sideText(s.side) }) : null]),
-      dose || forName ? h('p', { 'class': 'kf-first-dose' }, [dose,
+      h('h3', { text: s.name || words(s.technique) }),
+      dose || forName || s.side ? h('p', { 'class': 'kf-first-dose' }, [
+        s.side ? h('span', { 'class': 'kf-first-side', text: sentence(sideText(s.side)) + ' · ' }) : null, dose,
         forName ? h('span', { 'class': 'kf-first-for', text: (dose ? ' — for ' : 'For ') + forName }) : null]) : null
     ]);
     if (s.timer && Number(s.timer.work_s) > 0) addTimer(li, s);
-    else li.appendChild(h('p', { 'class': 'kf-first-notimer kf-muted', text: 'No timer: a change to make through the day.' }));
+    else if (s.kind === 'habit') li.appendChild(h('p', { 'class': 'kf-first-notimer kf-muted', text: 'No timer: a change to make through the day.' }));
     return li;
   }
 
   /* The likely cause in one sentence with its chain: what it is, what it
    * keeps short, and how that reaches the place that hurts. */
   function causeSentence(r, st) {
+    if (typeof r.cause_sentence === 'string' && r.cause_sentence) return r.cause_sentence;
     var c = (r.causes || [])[0];
     if (!c) return '';
     var name = plainName(c.name, c.kind) + (c.side ? ' (' + sideText(c.side) + ')' : '');
@@ -843,7 +853,9 @@
     var own = st && st.cause === c.id && st.link ? st.link : linkOf(c, pain, c.where);
     if (own) return 'Most likely: ' + name + (c.kept_by ? ', kept short by ' + lowerFirst(plainName(causeName(r, c.kept_by))) : '') +
       ', which ' + reach(own) + '.';
-    if ((c.where || []).length && pain.some(function (p) { return c.where.indexOf(p.id) >= 0; }))
+    if (c.kind === 'mimic' || c.kind === 'medical' || (c.level && c.level !== 'self_care'))
+      return 'Most likely: ' + name + ' — for a doctor to check, not a knot to work on.';
+    if (c.kind === 'muscle' && (c.where || []).length && pain.some(function (p) { return c.where.indexOf(p.id) >= 0; }))
       return 'Most likely: ' + name + ', right where it hurts: the knot is in the muscle itself' +
         (c.kept_by ? ', kept tight by ' + lowerFirst(plainName(causeName(r, c.kept_by))) : '') + '.';
     var best = null;
@@ -851,6 +863,14 @@
       if (x.state === 'present' && x.why && (!best || Number(x.weight) > Number(best.weight))) best = x;
     });
     return 'Most likely: ' + name + (best ? ' — ' + lowerFirst(best.why).replace(/\.$/, '') : '') + '.';
+  }
+
+  /* The steps the plan left out for this person, in one line. */
+  function leftOut(r) {
+    var lo = (Array.isArray(r.left_out) ? r.left_out : []).filter(function (x) { return x && (x.name || x.technique); });
+    if (!lo.length) return null;
+    return h('p', { 'class': 'kf-left-out', 'data-kf': 'left-out' }, [h('strong', { text: 'Left out for you: ' }),
+      lo.map(function (x) { return (x.name || words(x.technique)) + (x.why ? ' (' + lowerFirst(String(x.why).replace(/\.$/, '')) + ')' : ''); }).join('; ') + '.']);
   }
 
   function nextQuestionBox(r, lv) {
@@ -897,8 +917,9 @@
     var box = h('section', { 'class': 'kf-card kf-screen-again', 'data-kf': 'screen', 'aria-labelledby': 'screen-title' }, [
       h('h2', { id: 'screen-title', text: 'Before anything else: do any of these apply now?' })
     ]);
-    if (state.screenItems && state.screenItems.length) {
-      box.appendChild(screenForm(state.screenItems, 'rscr-', function (list, near) { answer(list, near, true); }));
+    var items = r.triage && Array.isArray(r.triage.screen) && r.triage.screen.length ? r.triage.screen : state.screenItems;
+    if (items && items.length) {
+      box.appendChild(screenForm(items, 'rscr-', function (list, near) { answer(list, near, true); }));
     } else {
       var row = choiceButtons([{ label: 'Answer the warning-sign questions', value: 'screen', primary: true, go: function () {
         if (busy) return;
@@ -942,11 +963,12 @@
     if (causes.length) {
       var steps = firstSteps(r);
       var first = h('section', { 'class': 'kf-card kf-first', 'data-kf': 'first-steps', 'aria-labelledby': 'first-title' }, [
-        h('h2', { id: 'first-title', text: 'Do this first' }),
+        h('h2', { id: 'first-title', text: steps.length ? 'Do this first' : 'What it may be' }),
         h('p', { 'class': 'kf-first-cause', 'data-kf': 'likely-cause' }, [causeSentence(r, state.story), ' ',
           state.story ? h('button', { type: 'button', 'class': 'kf-btn kf-link kf-small kf-to-picture', text: 'Show on the body',
                                       'aria-controls': 'r-picture', onclick: showOnBody }) : null]),
         steps.length ? h('ol', { 'class': 'kf-first-steps' }, steps.map(function (s) { return firstStep(r, s); })) : null,
+        leftOut(r),
         nextQuestionBox(r, lv)
       ]);
       var pic = state.story ? h('section', { 'class': 'kf-card kf-picture-card', 'aria-labelledby': 'pic-title' }, [
@@ -1028,13 +1050,16 @@
         h('thead', {}, [h('tr', {}, [h('th', { scope: 'col', text: 'Side' }), h('th', { scope: 'col', text: 'Muscle' }),
                                     h('th', { scope: 'col', text: 'Why' })])])
       ]);
+      var num = {};
+      m.forEach(function (x, i) { num[x.muscle] = i + 1; });
       order.forEach(function (s) {
         if (!groups[s]) return;
         var tb = h('tbody', { 'data-side': s || 'unknown' });
         groups[s].forEach(function (x, k) {
           tb.appendChild(h('tr', { 'data-muscle': x.muscle }, [
             k === 0 ? h('th', { scope: 'rowgroup', rowspan: String(groups[s].length), text: SIDE_NAME[s] }) : null,
-            h('td', { text: x.name || words(x.muscle) }),
+            h('td', {}, [h('span', { 'class': 'kf-num-tag', 'aria-hidden': 'true', text: String(num[x.muscle]) }), ' ',
+                         x.name || words(x.muscle)]),
             h('td', { text: firstSentence(x.why || '') })
           ]));
         });
@@ -1049,11 +1074,11 @@
 
     var causes = r.causes || [];
     if (causes.length) {
-      body.appendChild(h('h2', { text: 'What the questionnaire found' }));
+      body.appendChild(h('h2', { text: 'What the questionnaire found, most likely first' }));
       body.appendChild(h('p', { 'class': 'kf-print-causes', text: causes.map(function (c, i) {
-        return (i + 1) + '. ' + (c.name || words(c.id)) + (c.side ? ' (' + sideText(c.side) + ')' : '') +
-          (c.kept_by ? ', kept tight by ' + causeName(r, c.kept_by) : '');
-      }).join('  ') }));
+        return (i + 1) + '. ' + plainName(c.name || words(c.id), c.kind) + (c.side ? ' (' + sideText(c.side) + ')' : '') +
+          (c.kept_by ? ', kept tight by ' + lowerFirst(plainName(causeName(r, c.kept_by))) : '');
+      }).join(';  ') + '.' }));
     }
     if (r.disclaimer) body.appendChild(h('p', { 'class': 'kf-disclaimer', text: r.disclaimer }));
   }

@@ -704,6 +704,24 @@
     }
     draw(cause, 'kf-cause-zone');
     draw(pain, 'kf-pain-zone');
+    /* Numbered muscles (the therapist's page): each number on the first of
+     * its places that no earlier muscle took, so a table row can be found
+     * on the figure. */
+    var taken = {};
+    causeList.forEach(function (c) {
+      if (!c.label) return;
+      var mine = cause.filter(function (i) {
+        return (c.where || []).indexOf(i.id) >= 0 && sidesOf(c.side, true).indexOf(i.side || 'left') >= 0 || (c.where || []).indexOf(i.id) >= 0 && !i.side;
+      });
+      if (!mine.length) return;
+      var spot = mine.filter(function (i) { return !taken[i.id + i.side]; })[0] || mine[0];
+      taken[spot.id + spot.side] = true;
+      var ct = centroid(spot), x = ct[0] + offset[spot.view], y = ct[1];
+      var g = el('g', { 'class': 'kf-num', 'data-label': String(c.label) }, svg);
+      el('circle', { cx: r1(x), cy: r1(y), r: 7 }, g);
+      var tx = el('text', { x: r1(x), y: r1(y + 3.5), 'text-anchor': 'middle' }, g);
+      tx.textContent = String(c.label);
+    });
 
     var same = !!opts.single && !best && cause.some(function (c) { return pain.some(function (p) { return p.id === c.id && p.side === c.side; }); });
     if (best && Math.hypot(best.a[0] - best.b[0], best.a[1] - best.b[1]) > 4) {

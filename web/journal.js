@@ -824,7 +824,7 @@
 
   /* A plan timer ran to its end: offer a check-in beside it. */
   function onTimerDone(ev) {
-    var step = ev.target && ev.target.closest ? ev.target.closest('.kf-step[data-technique]') : null;
+    var step = ev.target && ev.target.closest ? ev.target.closest('.kf-step[data-technique], .kf-first-step[data-technique]') : null;
     if (!step || step.querySelector('.kf-j-howdid')) return;
     var technique = step.getAttribute('data-technique');
     var head = step.querySelector('h3, h4');

@@ -312,7 +312,7 @@ test('after a consultation and a check-in with short relief, the revised plan sa
 test('after a plan timer finishes, "How did it go?" opens the check-in form filled in with that step', async (t) => {
   const page = await openPage(t, { clock: true });
   await toResult(page);
-  const step = page.locator('#r-body .kf-step:has(.kf-timer)').first();
+  const step = page.locator('#r-body [data-kf="first-step"]:has(.kf-timer)').first();
   const tech = await step.getAttribute('data-technique');
   const name = await step.locator('h3').textContent();
   assert.equal(await step.locator('.kf-j-howdid').count(), 0, 'nothing offered before the timer ends');

@@ -2,7 +2,13 @@
 # The evaluation on the labelled article cases, when they are present:
 # fails below hit@3 0.85 or advice hit 0.85, or on any unsafe triage; the
 # interview evaluation must do no worse than `ask` with a mean under 6
-# questions.  KNOTFINDER selects the binary.
+# questions.  Then the team's reading sets (tests/eval/reading-tune.jsonl,
+# tuned on; tests/eval/reading-holdout.jsonl, never tuned on): no unsafe
+# triage, and hit@3 at least what was reached (READ_HIT3_TUNE,
+# READ_HIT3_HOLDOUT; the target is 0.90).  The default (short) answer must
+# fit: median <= 35 lines, max <= 50 at 80 columns, and its first steps hold
+# one of the therapist's own suggestions in >= 80% of the self-care cases
+# (tests/eval/short_answer.py).  KNOTFINDER selects the binary.
 set -u
 cd "$(dirname "$0")/../.."
 BIN=${KNOTFINDER:-build/knotfinder}
@@ -12,12 +18,21 @@ if [ ! -f "$CASES" ]; then
   echo "0 passed, 0 failed, 1 skipped"
   exit 0
 fi
+reading=()
+for half in tune holdout; do
+  f=tests/eval/reading-$half.jsonl
+  [ -f "$f" ] || continue
+  out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
+  reading+=("$half" "$out")
+done
 "$BIN" eval "$CASES" || true
 ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 failed"; exit 1; }
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
-python3 - "$ask" "$iv" <<'PY'
-import json, sys
+main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.75} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.77} \
+python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
+import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+halves = dict(zip(sys.argv[3::2], map(json.loads, sys.argv[4::2])))
 checks = [
     ("hit@3 >= 0.85", a["hit3"] >= 0.85, a["hit3"]),
     ("advice hit >= 0.85", a["advice_hit"] >= 0.85, a["advice_hit"]),
@@ -32,6 +47,13 @@ print("ask:       cases %d hit@1 %.2f hit@3 %.2f triage exact %.2f unsafe %d adv
 print("interview: cases %d hit@1 %.2f hit@3 %.2f triage exact %.2f unsafe %d advice %.2f questions %.2f" %
       (i["cases"], i["hit1"], i["hit3"], i["triage_exact"], i["triage_unsafe"], i["advice_hit"],
        i["mean_questions"]))
+for half, r in halves.items():
+    floor = float(os.environ["READ_HIT3_" + half.upper()])
+    print("reading %-7s cases %d hit@1 %.2f hit@3 %.2f triage exact %.2f unsafe %d over-cautious %d advice %.2f" %
+          (half, r["cases"], r["hit1"], r["hit3"], r["triage_exact"], r["triage_unsafe"],
+           r["triage_over"], r["advice_hit"]))
+    checks.append(("reading %s: no unsafe triage" % half, r["triage_unsafe"] == 0, r["triage_unsafe"]))
+    checks.append(("reading %s: hit@3 >= %.2f (target 0.90)" % (half, floor), r["hit3"] >= floor - 1e-9, r["hit3"]))
 p = f = 0
 for name, ok, val in checks:
     print("%s %s (%s)" % ("ok  " if ok else "FAIL", name, val))
@@ -39,3 +61,14 @@ for name, ok, val in checks:
 print("%d passed, %d failed" % (p, f))
 sys.exit(1 if f else 0)
 PY
+)
+echo "$main" | sed '$d'
+# The short answer: length at 80 columns and the first steps.
+short=$(python3 tests/eval/short_answer.py "$BIN" "$CASES")
+echo "$short" | sed '$d'
+last1=$(echo "$main" | tail -n 1); last2=$(echo "$short" | tail -n 1)
+p=$(( ${last1%% passed*} + ${last2%% passed*} ))
+f1=${last1#*, }; f2=${last2#*, }
+f=$(( ${f1%% failed*} + ${f2%% failed*} ))
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]

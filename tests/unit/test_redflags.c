@@ -6,6 +6,7 @@
 
 #include "engine.h"
 #include "kb.h"
+#include "triage.h"
 
 #include <stdlib.h>
 
@@ -55,7 +56,21 @@ static const scenario SCENARIOS[] = {
     { "pain_top_shoulder, chest_pressure, sweating", KF_TRIAGE_EMERGENCY, "cardiac" },
     { "pain_medial_border, chest_pressure, breathless", KF_TRIAGE_EMERGENCY, "cardiac" },
     { "pain_medial_border, chest_pressure", KF_TRIAGE_SOON, "cardiac" },
-    { "pain_between_blades, sweating", KF_TRIAGE_EMERGENCY, "cardiac" },
+    /* a sweat alone (the gym) is not a warning sign; with feeling sick it is */
+    { "pain_between_blades, sweating", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_between_blades, sweating, nausea", KF_TRIAGE_EMERGENCY, "cardiac" },
+    { "pain_chest, sweating", KF_TRIAGE_EMERGENCY, "cardiac" },
+    /* chest pain spreading: no "sudden" needed (NICE CG95, NHS) */
+    { "pain_chest, pain_upper_arm_front", KF_TRIAGE_EMERGENCY, "cardiac" },
+    { "chest_pain_spreading, pain_chest", KF_TRIAGE_EMERGENCY, "cardiac" },
+    { "crushing_chest", KF_TRIAGE_EMERGENCY, "cardiac" },
+    { "pain_chest", KF_TRIAGE_MENTION, "cardiac" },
+    { "pain_chest, smoker", KF_TRIAGE_SOON, "cardiac" },
+    { "pain_chest, tingling_hand, pain_forearm_hand", KF_TRIAGE_MENTION, NULL },
+    { "exertion_pain, eased_by_rest, pain_medial_border", KF_TRIAGE_SOON, "cardiac" },
+    { "exertion_pain, diabetes, pain_medial_border", KF_TRIAGE_SOON, "cardiac" },
+    { "fainting, pain_medial_border", KF_TRIAGE_EMERGENCY, "aortic_dissection" },
+    { "pain_chest, lying_flat_worse", KF_TRIAGE_SOON, "pericarditis" },
     { "pain_chest, pain_jaw", KF_TRIAGE_EMERGENCY, "cardiac" },
     { "exertion_pain, pain_upper_arm_front", KF_TRIAGE_SOON, "cardiac" },
     { "exertion_pain, pain_medial_border", KF_TRIAGE_MENTION, "cardiac" },
@@ -63,6 +78,9 @@ static const scenario SCENARIOS[] = {
     { "pain_between_blades, tearing_pain", KF_TRIAGE_EMERGENCY, "aortic_dissection" },
     { "pain_between_blades, sudden_onset, pain_severe, fainting", KF_TRIAGE_EMERGENCY,
       "aortic_dissection" },
+    { "pain_medial_border, sudden_onset, sharp_pain", KF_TRIAGE_EMERGENCY, "aortic_dissection" },
+    { "pain_medial_border, sudden_onset, sharp_pain, chronic", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_medial_border, sharp_pain", KF_TRIAGE_SELF_CARE, NULL },
     /* lungs and clots */
     { "pain_medial_border, breathless, pain_chest", KF_TRIAGE_EMERGENCY, "blood_clot" },
     { "pain_medial_border, breathless, pain_breathing", KF_TRIAGE_EMERGENCY, "blood_clot" },
@@ -84,7 +102,46 @@ static const scenario SCENARIOS[] = {
     { "pain_between_blades, weight_loss", KF_TRIAGE_SOON, "serious_spine" },
     { "pain_between_blades, night_pain", KF_TRIAGE_SOON, "serious_spine" },
     { "pain_between_blades, cancer_history", KF_TRIAGE_SOON, "serious_spine" },
-    { "fever, headache, stiff_neck", KF_TRIAGE_EMERGENCY, NULL },
+    { "fever, headache, stiff_neck", KF_TRIAGE_EMERGENCY, "meningitis" },
+    { "fever, stiff_neck, confusion", KF_TRIAGE_EMERGENCY, "meningitis" },
+    { "pain_neck_back, rash_not_fading", KF_TRIAGE_EMERGENCY, "meningitis" },
+    { "pain_neck_back, stiff_neck, headache", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_neck_back, thunderclap_headache", KF_TRIAGE_EMERGENCY, "brain_bleed" },
+    { "pain_neck_back, headache, sudden_onset, pain_severe", KF_TRIAGE_EMERGENCY, "brain_bleed" },
+    { "pain_neck_back, headache", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_between_blades, fever, injects_drugs", KF_TRIAGE_EMERGENCY, "serious_spine" },
+    { "pain_between_blades, immune_suppressed", KF_TRIAGE_SOON, "serious_spine" },
+    /* polymyalgia and giant cell arteritis (BSR) */
+    { "over_50, girdle_stiffness, morning_stiffness", KF_TRIAGE_SOON, "pmr_or_gca" },
+    /* without an age the rule says mention, but the likely cause raises it */
+    { "girdle_stiffness, morning_stiffness", KF_TRIAGE_SOON, "pmr_or_gca" },
+    { "over_50, temple_headache", KF_TRIAGE_SOON, "pmr_or_gca" },
+    { "over_50, jaw_claudication, vision_change", KF_TRIAGE_EMERGENCY, "pmr_or_gca" },
+    { "temple_headache, pain_top_shoulder", KF_TRIAGE_SELF_CARE, NULL },
+    /* top of the lung */
+    { "smoker, ulnar_arm_pain, pain_upper_inner_blade, getting_worse", KF_TRIAGE_SOON,
+      "lung_apex_tumour" },
+    { "ulnar_arm_pain, pain_upper_inner_blade, getting_worse", KF_TRIAGE_MENTION, NULL },
+    /* spinal cord in the neck */
+    { "both_hands_numb, hands_clumsy", KF_TRIAGE_SOON, "cervical_myelopathy" },
+    { "pain_neck_back, unsteady_walking", KF_TRIAGE_SOON, "cervical_myelopathy" },
+    /* belly, kidney */
+    { "pain_mid_back, black_stools", KF_TRIAGE_EMERGENCY, "pancreas_or_ulcer" },
+    { "pain_mid_back, pain_through_to_back, pain_severe", KF_TRIAGE_EMERGENCY,
+      "pancreas_or_ulcer" },
+    { "pain_mid_back, pain_through_to_back", KF_TRIAGE_SOON, "pancreas_or_ulcer" },
+    { "pain_mid_back, urine_changes", KF_TRIAGE_SOON, "kidney" },
+    { "flank_pain, fever", KF_TRIAGE_SOON, "kidney" },
+    { "pain_to_groin, fever", KF_TRIAGE_EMERGENCY, "kidney" },
+    /* risk factors change the triage when the symptoms fit */
+    { "pain_breathing, long_travel", KF_TRIAGE_EMERGENCY, "blood_clot" },
+    { "breathless, hormone_pill", KF_TRIAGE_EMERGENCY, "blood_clot" },
+    { "pain_medial_border, smoker, diabetes, high_cholesterol", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_medial_border, long_steroids", KF_TRIAGE_SOON, "fracture_or_injury" },
+    { "pain_medial_border, over_65", KF_TRIAGE_SOON, "fracture_or_injury" },
+    { "pain_medial_border, over_65, chronic", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_neck_back, fall_or_blow, over_65", KF_TRIAGE_EMERGENCY, "fracture_or_injury" },
+    { "pain_neck_back, fall_or_blow, dangerous_injury", KF_TRIAGE_EMERGENCY, "fracture_or_injury" },
     /* nerves */
     { "pain_top_shoulder, numbness_spreading", KF_TRIAGE_SOON, "nerve_compression" },
     { "pain_top_shoulder, arm_weakness", KF_TRIAGE_SOON, "nerve_compression" },
@@ -108,7 +165,7 @@ static const scenario SCENARIOS[] = {
     { "pain_shoulder_blade, jaundice, fever", KF_TRIAGE_EMERGENCY, "gallbladder" },
     /* pregnancy */
     { "pregnant, pain_low_back, pain_buttock, pain_upper_arm_back", KF_TRIAGE_MENTION, NULL },
-    { "pregnant, pain_medial_border, preeclampsia_signs", KF_TRIAGE_SOON, NULL },
+    { "pregnant, pain_medial_border, preeclampsia_signs", KF_TRIAGE_EMERGENCY, NULL },
     /* mention-only diagnoses */
     { "pain_neck_back, disk_problem", KF_TRIAGE_MENTION, "nerve_compression" },
     { "pain_neck_back, disk_problem, thoracic_outlet, dizziness", KF_TRIAGE_MENTION,
@@ -119,7 +176,8 @@ static const scenario SCENARIOS[] = {
     /* ordinary knots stay self-care */
     { "pain_medial_border, sleeps_side, woke_with_it", KF_TRIAGE_SELF_CARE, NULL },
     { "pain_inferior_angle, knot_recurring, relief_short", KF_TRIAGE_SELF_CARE, NULL },
-    { "pain_medial_border, pain_severe, sudden_onset", KF_TRIAGE_SELF_CARE, NULL },
+    /* sudden, severe pain between the blades: dissection (BMJ Best Practice) */
+    { "pain_medial_border, pain_severe, sudden_onset", KF_TRIAGE_EMERGENCY, "aortic_dissection" },
     { "pain_medial_border, shoulder_clicking, knots_visible", KF_TRIAGE_SELF_CARE, NULL },
     { "pain_medial_border, chronic, massage_no_help, arm_lift_pain", KF_TRIAGE_SELF_CARE, NULL },
     { "pain_neck_back, stiff_neck, pain_moves, pain_severe", KF_TRIAGE_SELF_CARE, NULL },
@@ -150,12 +208,26 @@ static void test_scenarios(void)
         if (sc->mimic) {
             int want = kf_kb_cause(kb, sc->mimic);
             bool seen = false;
-            for (int i = 0; i < r->n_flags; i++)
-                seen |= kb->redflags[r->flags[i]].mimic == want;
+            for (int i = 0; i < r->n_fired; i++)
+                seen |= kb->redflags[r->fired[i]].mimic == want;
             if (!seen)
                 fprintf(stderr, "  [%s]: no fired rule screens for %s\n", sc->findings, sc->mimic);
             CHECK(seen);
+            /* a fired rule of doctor_soon or above brings its cause into the top 3 */
+            if (sc->level >= KF_TRIAGE_SOON) {
+                bool top = false;
+                for (int i = 0; i < r->n_causes && i < 3; i++)
+                    top |= r->causes[i].cause == want;
+                if (!top)
+                    fprintf(stderr, "  [%s]: %s not in the top causes\n", sc->findings, sc->mimic);
+                CHECK(top);
+            }
         }
+        /* one message: the leading rule's, at the triage level */
+        CHECK(r->n_flags <= 1);
+        if (r->n_flags)
+            CHECK_INT(kb->redflags[r->flags[0]].level, r->n_fired ?
+                      kb->redflags[r->fired[0]].level : KF_TRIAGE_SELF_CARE);
         kf_result_free(r);
         kf_findings_free(&f);
     }
@@ -189,8 +261,9 @@ static void test_screen_asks_the_emergencies(void)
     CHECK(kb != NULL);
     if (!kb)
         return;
-    const char *must[] = { "chest_pressure", "tearing_pain", "breathless", "sweating",
-                           "bladder_bowel", "leg_weakness", "fever", "fall_or_blow" };
+    const char *must[] = { "chest_pressure", "tearing_pain", "breathless", "fainting",
+                           "bladder_bowel", "leg_weakness", "fever", "fall_or_blow",
+                           "thunderclap_headache" };
     for (size_t m = 0; m < KF_ARRAY_LEN(must); m++) {
         int id = kf_kb_finding(kb, must[m]);
         bool screened = false;
@@ -249,9 +322,107 @@ static void test_techniques_complete(void)
     kf_kb_free(kb);
 }
 
+/* "both hands numb": tingling_hand on both sides is both_hands_numb. */
+static void test_both_sides_and_age_bands(void)
+{
+    kf_kb *kb = load_kb();
+    CHECK(kb != NULL);
+    if (!kb)
+        return;
+    kf_findings f;
+    kf_findings_init(&f);
+    kf_fact x = { .finding = kf_kb_finding(kb, "tingling_hand"), .state = KF_PRESENT,
+                  .side = KF_SIDE_BOTH, .origin = KF_FROM_TEXT, .alt = -1, .start = -1 };
+    kf_findings_add(&f, &x);
+    kf_result *r = kf_consult(kb, &f);
+    CHECK(r && r->triage == KF_TRIAGE_SOON);
+    CHECK(r && r->n_flags == 1 &&
+          !strcmp(kb->redflags[r->flags[0]].id, "cervical_myelopathy"));
+    CHECK(r && r->findings.n == 1);      /* the result keeps what was said */
+    kf_result_free(r);
+    f.v[0].side = KF_SIDE_LEFT;
+    r = kf_consult(kb, &f);
+    CHECK(r && r->triage == KF_TRIAGE_MENTION);
+    kf_result_free(r);
+    /* age 70 alone: over_65 is derived; new back pain needs a doctor */
+    kf_findings_free(&f);
+    kf_findings_init(&f);
+    CHECK(fill(kb, &f, "pain_medial_border"));
+    f.age = 70;
+    r = kf_consult(kb, &f);
+    CHECK(r && r->triage == KF_TRIAGE_SOON);
+    kf_result_free(r);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+}
+
+/* Nothing understood: not "no warning signs" but "could not screen". */
+static void test_unknown(void)
+{
+    kf_kb *kb = load_kb();
+    CHECK(kb != NULL);
+    if (!kb)
+        return;
+    kf_findings f;
+    kf_findings_init(&f);
+    kf_result *r = kf_consult(kb, &f);
+    CHECK(r && r->triage == KF_TRIAGE_UNKNOWN);
+    CHECK(r && r->n_screen >= 5);
+    CHECK(!strcmp(kf_triage_id(KF_TRIAGE_UNKNOWN), "unknown"));
+    kf_result_free(r);
+    kf_kb_free(kb);
+}
+
+/* The screen asks what matters for what was said. */
+static void test_screen_fits_what_was_said(void)
+{
+    kf_kb *kb = load_kb();
+    CHECK(kb != NULL);
+    if (!kb)
+        return;
+    int *out = malloc(sizeof *out * (size_t)kb->n_findings);
+    struct { const char *said; const char *asks; } cases[] = {
+        { "pain_between_blades", "cancer_history" },
+        { "pain_between_blades", "weight_loss" },
+        { "pain_between_blades", "night_pain" },
+        { "pain_between_blades", "osteoporosis" },
+        { "pain_chest", "chest_pain_spreading" },
+        { "exertion_pain, pain_medial_border", "eased_by_rest" },
+        { "ulnar_arm_pain, getting_worse", "smoker" },
+        { "breathless", "long_travel" },
+        { "girdle_stiffness, morning_stiffness", "temple_headache" },
+    };
+    for (size_t i = 0; out && i < KF_ARRAY_LEN(cases); i++) {
+        kf_findings f;
+        kf_findings_init(&f);
+        CHECK(fill(kb, &f, cases[i].said));
+        int n = kf_triage_screen(kb, &f, out, kb->n_findings);
+        bool seen = false;
+        for (int k = 0; k < n; k++)
+            seen |= out[k] == kf_kb_finding(kb, cases[i].asks);
+        if (!seen)
+            fprintf(stderr, "  [%s]: screen does not ask %s\n", cases[i].said, cases[i].asks);
+        CHECK(seen);
+        kf_findings_free(&f);
+    }
+    /* an ordinary knot is not asked about the pancreas */
+    kf_findings f;
+    kf_findings_init(&f);
+    CHECK(fill(kb, &f, "pain_inferior_angle"));
+    int n = out ? kf_triage_screen(kb, &f, out, kb->n_findings) : 0;
+    for (int k = 0; k < n; k++)
+        CHECK(out[k] != kf_kb_finding(kb, "pain_through_to_back"));
+    kf_findings_free(&f);
+    free(out);
+    kf_kb_free(kb);
+}
+
 int main(void)
 {
     RUN(test_scenarios);
+    RUN(test_both_sides_and_age_bands);
+    RUN(test_unknown);
+    RUN(test_screen_fits_what_was_said);
     RUN(test_every_mimic_has_a_rule);
     RUN(test_screen_asks_the_emergencies);
     RUN(test_techniques_complete);

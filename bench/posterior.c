@@ -1,0 +1,179 @@
+/*
+ * posterior.c — the exact posterior and the consultation at 8, 12, 16 and
+ * 20 present findings, on the real knowledge base.
+ *
+ * The evidence is drawn from the model itself (fixed seed): causes and
+ * habit chains at random, then the findings they produce, so the findings
+ * are ones a person with those causes would report; the first N present
+ * ones are kept, with 6 denied findings beside them.  For each N it prints
+ * the median time of kf_posterior and of kf_consult (which adds the next
+ * question's expected information gains), and how many of the sets were
+ * certified exact.
+ *
+ *   build/bench/posterior [--kb DIR] [--sets N] [--only NP --reps R]
+ *
+ * --only NP --reps R runs just kf_posterior R times at NP present findings
+ * and prints the Quickscore steps it made (R x 2^NP), so that
+ *   valgrind --tool=cachegrind --cache-sim=no build/bench/posterior --only 12 --reps 20
+ * gives instructions per step (bench/run.sh does this when valgrind is
+ * installed).  Targets (issue 14): Quickscore <= 200 instructions per step.
+ */
+#include "engine.h"
+#include "kb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TARGET_STEP_INSTR 200
+
+static unsigned long long rng = 0x9E3779B97F4A7C15ULL;
+static double unif(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Findings a person with causes drawn from the model would report. */
+static void draw(const kf_kb *kb, int np, kf_findings *f)
+{
+    int nc = kb->n_causes;
+    bool *on = calloc((size_t)nc, 1), *tight = calloc((size_t)nc, 1);
+    bool *fon = calloc((size_t)kb->n_findings, 1);
+    for (int tries = 0; tries < 1000; tries++) {
+        for (int c = 0; c < nc; c++)
+            tight[c] = on[c] = unif() < kb->causes[c].prior * 4;
+        for (int h = 0; h < nc; h++)
+            for (int j = 0; j < kb->causes[h].n_keeps; j++)
+                if (on[h] && unif() < kb->causes[h].keeps_p[j])
+                    tight[kb->causes[h].keeps[j]] = true;
+        int cnt = 0;
+        for (int x = 0; x < kb->n_findings; x++) {
+            fon[x] = unif() < kb->leak;
+            for (int k = kb->flink_first[x]; k < kb->flink_first[x + 1]; k++) {
+                const kf_link *ln = &kb->links[kb->flink[k]];
+                if ((on[ln->cause] || tight[ln->cause]) && unif() < ln->p)
+                    fon[x] = true;
+            }
+            cnt += fon[x] && kb->findings[x].kind != KF_FIND_REDFLAG;
+        }
+        if (cnt >= np)
+            break;
+    }
+    int npos = 0, nneg = 0;
+    kf_findings_init(f);
+    for (int x = 0; x < kb->n_findings; x++) {
+        if (kb->findings[x].kind == KF_FIND_REDFLAG)
+            continue;
+        kf_fact v = { .finding = x, .origin = KF_FROM_ANSWER, .alt = -1, .start = -1 };
+        if (fon[x] && npos < np) {
+            v.state = KF_PRESENT;
+            npos++;
+        } else if (!fon[x] && nneg < 6 && unif() < 0.2) {
+            v.state = KF_ABSENT;
+            nneg++;
+        } else
+            continue;
+        kf_findings_add(f, &v);
+    }
+    free(on);
+    free(tight);
+    free(fon);
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = getenv("KNOTFINDER_KB");
+    int sets = 9, only = -1, reps = 10;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--kb") && i + 1 < argc)
+            dir = argv[++i];
+        else if (!strcmp(argv[i], "--sets") && i + 1 < argc)
+            sets = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+            reps = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: posterior [--kb DIR] [--sets N] [--only NP --reps R]\n");
+            return 1;
+        }
+    }
+    kf_kb *kb;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    if (kf_kb_load(dir ? dir : "kb", &kb, &errs) != KF_OK) {
+        fprintf(stderr, "%s", errs.s ? errs.s : "cannot load the kb\n");
+        return 1;
+    }
+    kf_buf_free(&errs);
+    double *post = malloc((size_t)kb->n_causes * sizeof *post);
+    if (only >= 0) {
+        kf_findings f;
+        draw(kb, only, &f);
+        bool approx;
+        int np = kf_findings_present(&f);
+        for (int r = 0; r < reps; r++)
+            if (kf_posterior(kb, &f, post, &approx) != KF_OK)
+                return 1;
+        printf("steps %llu (%d runs x 2^%d present findings)%s\n",
+               (unsigned long long)reps << np, reps, np, approx ? " [approximate]" : "");
+        kf_findings_free(&f);
+        kf_kb_free(kb);
+        free(post);
+        return 0;
+    }
+    static const int counts[] = { 8, 12, 16, 20 };
+    printf("%-22s %12s %12s %8s\n", "present findings", "posterior", "consult", "exact");
+    for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
+        double *tp = calloc((size_t)sets, sizeof *tp), *tc = calloc((size_t)sets, sizeof *tc);
+        int exact = 0, got = 0;
+        for (int s = 0; s < sets; s++) {
+            kf_findings f;
+            draw(kb, counts[k], &f);
+            got = kf_findings_present(&f);
+            bool approx = true;
+            double t0 = now_us();
+            if (kf_posterior(kb, &f, post, &approx) != KF_OK)
+                return 1;
+            double t1 = now_us();
+            kf_result *r = kf_consult(kb, &f);
+            double t2 = now_us();
+            if (!r)
+                return 1;
+            kf_result_free(r);
+            tp[s] = t1 - t0;
+            tc[s] = t2 - t1;
+            exact += !approx;
+            kf_findings_free(&f);
+        }
+        qsort(tp, (size_t)sets, sizeof *tp, cmp_double);
+        qsort(tc, (size_t)sets, sizeof *tc, cmp_double);
+        char lab[32];
+        snprintf(lab, sizeof lab, "%d (got %d)", counts[k], got);
+        printf("%-22s %9.0f us %9.0f us %5d/%d\n", lab, tp[sets / 2], tc[sets / 2], exact, sets);
+        free(tp);
+        free(tc);
+    }
+    printf("target: exact at >= 16 present findings; Quickscore <= %d instructions per step "
+           "(see --only)\n", TARGET_STEP_INSTR);
+    kf_kb_free(kb);
+    free(post);
+    return 0;
+}

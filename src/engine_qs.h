@@ -1,0 +1,399 @@
+/*
+ * engine_qs.h — the Quickscore sum of engine.c, written once for a real
+ * type REAL: engine.c includes it for long double and, when the rounding
+ * bound of that is too wide, for __float128.  Define REAL, QS(name),
+ * QS_ABS(x) and QS_EPS before including.
+ */
+/* Scratch of one Quickscore run. */
+typedef struct {
+    int nc, np;
+    REAL *q;        /* nc x np: 1 - p of cause c's link to positive s (1: none) */
+    REAL *qneg;     /* nc: product over the negatives */
+    REAL *Q;        /* nc: current Q_c(S+N) */
+    REAL *g;        /* nc: current QS(factor) */
+    REAL *Pi;       /* nc: product of chain factors (habits), else 1 */
+    REAL *on, *off; /* accumulators */
+    REAL *onc, *offc;  /* their compensations */
+    REAL *share;       /* active roots: present share of a term, 1 - (1-pi)/g */
+    REAL *slk;         /* muscles in sl: slack share of a term */
+    REAL *onb, *offb;  /* plain sums over the current block of 256 terms */
+    int *slaff_first, *slaff;  /* muscles whose slack share changes with positive s */
+    bool *active;          /* nc: QS(factor) varies with S */
+    bool *slackacc;        /* nc: muscle with keepers whose slack share varies */
+    int *kin_first, *kin;  /* keepers of each muscle: habit index, edge index */
+    int *kin_edge;
+    int *aff_first, *aff;  /* roots to update when positive s toggles */
+    int *lk_first, *lk;    /* causes linked directly to positive s */
+    int *act;  int nact;
+    int *sl;   int nsl;
+} QS(qs_scratch);
+
+/* Compensated summation (Neumaier 1974): *s + *c is the running sum. */
+static inline void QS(neumaier)(REAL *s, REAL *c, REAL x)
+{
+    REAL t = *s + x;
+    if (QS_ABS(*s) >= QS_ABS(x))
+        *c += (*s - t) + x;
+    else
+        *c += (x - t) + *s;
+    *s = t;
+}
+
+static REAL QS(path_prod)(const kf_kb *kb, const QS(qs_scratch) *w, int h)
+{
+    const kf_cause *hc = &kb->causes[h];
+    REAL pi = 1;
+    for (int j = 0; j < hc->n_keeps; j++)
+        pi *= (1 - (REAL)hc->keeps_p[j]) +
+              (REAL)hc->keeps_p[j] * w->Q[hc->keeps[j]];
+    return pi;
+}
+
+static REAL QS(factor)(const kf_kb *kb, const QS(qs_scratch) *w, int c)
+{
+    REAL pi = kb->causes[c].prior;
+    return (1 - pi) + pi * w->Q[c] * w->Pi[c];
+}
+
+/* Share of a term in which muscle m is slack: its own source off and every
+ * chain to it off. */
+static REAL QS(slack_share)(const kf_kb *kb, const QS(qs_scratch) *w, int m)
+{
+    REAL pim = kb->causes[m].prior;
+    REAL r = (1 - pim) / w->g[m];
+    for (int k = w->kin_first[m]; k < w->kin_first[m + 1]; k++) {
+        int h = w->kin[k], j = w->kin_edge[k];
+        const kf_cause *hc = &kb->causes[h];
+        REAL s = hc->keeps_p[j], pih = hc->prior;
+        REAL pe = (1 - s) + s * w->Q[m];
+        r *= ((1 - pih) + pih * w->Q[h] * (w->Pi[h] / pe) * (1 - s)) / w->g[h];
+    }
+    return r;
+}
+
+static void QS(scratch_free)(QS(qs_scratch) *w)
+{
+    kf_free(w->q);
+    kf_free(w->active);
+    kf_free(w->kin_first);
+    memset(w, 0, sizeof *w);
+}
+
+/* The exact sum over the positives pos[0..np) (at most KF_FULL_MAX) and
+ * negatives neg[0..nn).  post/lo/hi: every cause (lo/hi may be NULL);
+ * *logpe: log P(evidence). */
+static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
+                         double *post, double *lo, double *hi, long double *logpe)
+{
+    QS(qs_scratch) w;
+    memset(&w, 0, sizeof w);
+    int nc = kb->n_causes;
+    w.nc = nc;
+    w.np = np;
+    size_t nld = (size_t)nc * (size_t)(np + 1) + 13 * (size_t)nc + 8;
+    w.q = kf_calloc(nld, sizeof(REAL));
+    w.active = kf_calloc(3 * (size_t)nc + 3, sizeof(bool));
+    /* int scratch: kin_first (nc+1), kin/kin_edge (edges), aff_first (np+1),
+     * aff (np*nc), lk_first (np+1), lk (np*nc), act (nc), sl (nc) */
+    int nedges = 0;
+    for (int c = 0; c < nc; c++)
+        nedges += kb->causes[c].n_keeps;
+    size_t nint = (size_t)(nc + 1) + 2 * (size_t)nedges + 3 * (size_t)(np + 1) +
+                  3 * (size_t)np * (size_t)nc + 2 * (size_t)nc + 4;
+    w.kin_first = kf_calloc(nint, sizeof(int));
+    if (!w.q || !w.active || !w.kin_first) {
+        QS(scratch_free)(&w);
+        return KF_ENOMEM;
+    }
+    w.qneg = w.q + (size_t)nc * (size_t)np;
+    w.Q = w.qneg + nc;
+    w.g = w.Q + nc;
+    w.Pi = w.g + nc;
+    w.on = w.Pi + nc;
+    w.off = w.on + nc;
+    w.onc = w.off + nc;
+    w.offc = w.onc + nc;
+    w.share = w.offc + nc;
+    w.slk = w.share + nc;
+    w.onb = w.slk + nc;
+    w.offb = w.onb + nc;
+    w.slackacc = w.active + nc + 1;
+    w.kin = w.kin_first + nc + 1;
+    w.kin_edge = w.kin + nedges;
+    w.aff_first = w.kin_edge + nedges;
+    w.aff = w.aff_first + np + 1;
+    w.lk_first = w.aff + (size_t)np * (size_t)nc;
+    w.lk = w.lk_first + np + 1;
+    w.act = w.lk + (size_t)np * (size_t)nc;
+    w.sl = w.act + nc;
+    w.slaff_first = w.sl + nc;
+    w.slaff = w.slaff_first + np + 1;
+
+    /* Link strengths against the evidence. */
+    for (size_t i = 0; i < (size_t)nc * (size_t)np; i++)
+        w.q[i] = 1;
+    for (int c = 0; c < nc; c++)
+        w.qneg[c] = 1;
+    for (int i = 0; i < nn; i++)
+        for (int k = kb->flink_first[neg[i]]; k < kb->flink_first[neg[i] + 1]; k++) {
+            const kf_link *ln = &kb->links[kb->flink[k]];
+            w.qneg[ln->cause] *= 1 - (REAL)ln->p;
+        }
+    bool *linked = w.slackacc + nc + 1;     /* scratch */
+    w.lk_first[0] = 0;
+    for (int s = 0; s < np; s++) {
+        int n = w.lk_first[s];
+        for (int k = kb->flink_first[pos[s]]; k < kb->flink_first[pos[s] + 1]; k++) {
+            const kf_link *ln = &kb->links[kb->flink[k]];
+            w.q[(size_t)ln->cause * (size_t)np + (size_t)s] = 1 - (REAL)ln->p;
+            w.lk[n++] = ln->cause;
+            w.active[ln->cause] = true;
+        }
+        w.lk_first[s + 1] = n;
+    }
+    /* Keepers of each muscle. */
+    {
+        int n = 0;
+        for (int m = 0; m < nc; m++) {
+            w.kin_first[m] = n;
+            for (int h = 0; h < nc; h++)
+                for (int j = 0; j < kb->causes[h].n_keeps; j++)
+                    if (kb->causes[h].keeps[j] == m) {
+                        w.kin[n] = h;
+                        w.kin_edge[n] = j;
+                        n++;
+                    }
+        }
+        w.kin_first[nc] = n;
+    }
+    /* A habit whose kept muscle is linked to a positive is active too; the
+     * roots to update for positive s: its direct causes and their keepers. */
+    {
+        int n = 0;
+        for (int s = 0; s < np; s++) {
+            w.aff_first[s] = n;
+            for (int c = 0; c < nc; c++)
+                linked[c] = false;
+            for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++) {
+                int c = w.lk[k];
+                linked[c] = true;
+                for (int e = w.kin_first[c]; e < w.kin_first[c + 1]; e++)
+                    linked[w.kin[e]] = true;
+            }
+            for (int c = 0; c < nc; c++)
+                if (linked[c]) {
+                    w.aff[n++] = c;
+                    w.active[c] = true;
+                }
+        }
+        w.aff_first[np] = n;
+        for (int c = 0; c < nc; c++)
+            linked[c] = false;
+    }
+    for (int c = 0; c < nc; c++) {
+        w.Q[c] = w.qneg[c];
+        w.Pi[c] = 1;
+    }
+    for (int c = 0; c < nc; c++) {
+        if (kb->causes[c].n_keeps)
+            w.Pi[c] = QS(path_prod)(kb, &w, c);
+        w.g[c] = QS(factor)(kb, &w, c);
+        if (w.active[c])
+            w.act[w.nact++] = c;
+    }
+    /* Muscles whose slack share changes with S: itself or a keeper active. */
+    for (int m = 0; m < nc; m++) {
+        if (w.kin_first[m] == w.kin_first[m + 1])
+            continue;
+        bool a = w.active[m];
+        for (int e = w.kin_first[m]; e < w.kin_first[m + 1]; e++)
+            a |= w.active[w.kin[e]];
+        w.slackacc[m] = a;
+        if (a)
+            w.sl[w.nsl++] = m;
+    }
+    /* For positive s: the muscles whose slack share it changes (the muscle
+     * or one of its keepers is updated). */
+    {
+        int n = 0;
+        for (int t = 0; t < np; t++) {
+            w.slaff_first[t] = n;
+            for (int c = 0; c < nc; c++)
+                linked[c] = false;
+            for (int k = w.aff_first[t]; k < w.aff_first[t + 1]; k++)
+                linked[w.aff[k]] = true;
+            for (int k = 0; k < w.nsl; k++) {
+                int m = w.sl[k];
+                bool a = linked[m];
+                for (int e = w.kin_first[m]; e < w.kin_first[m + 1]; e++)
+                    a |= linked[w.kin[e]];
+                if (a)
+                    w.slaff[n++] = k;
+            }
+        }
+        w.slaff_first[np] = n;
+        for (int c = 0; c < nc; c++)
+            linked[c] = false;
+    }
+    for (int a = 0; a < w.nact; a++) {
+        int c = w.act[a];
+        w.share[c] = 1 - (1 - (REAL)kb->causes[c].prior) / w.g[c];
+    }
+    for (int k = 0; k < w.nsl; k++)
+        w.slk[k] = QS(slack_share)(kb, &w, w.sl[k]);
+    /* The constant factors leave the sum; log P(E) keeps them. */
+    long double logconst = (long double)nn * log1pl(-(long double)kb->leak);
+    for (int c = 0; c < nc; c++)
+        if (!w.active[c])
+            logconst += logl((long double)w.g[c]);
+    REAL leakq = 1 - (REAL)kb->leak;
+    REAL Gc = 1;
+    for (int a = 0; a < w.nact; a++)
+        Gc *= w.g[w.act[a]];
+    REAL Z = 0, Zc = 0, Zb = 0, absum = 0, lp = 1;
+    unsigned long total = 1UL << np, gray = 0;
+    int size = 0;
+    for (unsigned long it = 0; it < total; it++) {
+        if (it) {
+            int s = __builtin_ctzl(it);
+            gray ^= 1UL << s;
+            bool in = gray >> s & 1;
+            size += in ? 1 : -1;
+            lp = in ? lp * leakq : lp / leakq;
+            for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++) {
+                int c = w.lk[k];
+                REAL q = w.q[(size_t)c * (size_t)np + (size_t)s];
+                w.Q[c] = in ? w.Q[c] * q : w.Q[c] / q;
+            }
+            for (int k = w.aff_first[s]; k < w.aff_first[s + 1]; k++) {
+                int c = w.aff[k];
+                if (kb->causes[c].n_keeps)
+                    w.Pi[c] = QS(path_prod)(kb, &w, c);
+                REAL old = w.g[c];
+                w.g[c] = QS(factor)(kb, &w, c);
+                w.share[c] = 1 - (1 - (REAL)kb->causes[c].prior) / w.g[c];
+                Gc *= w.g[c] / old;
+            }
+            for (int k = w.slaff_first[s]; k < w.slaff_first[s + 1]; k++)
+                w.slk[w.slaff[k]] = QS(slack_share)(kb, &w, w.sl[w.slaff[k]]);
+            if ((it & 63) == 0) {
+                Gc = 1;
+                for (int a = 0; a < w.nact; a++)
+                    Gc *= w.g[w.act[a]];
+            }
+            if ((it & 255) == 0) {
+                /* Q by products from scratch, so divisions cannot drift. */
+                for (int a = 0; a < w.nact; a++) {
+                    int c = w.act[a];
+                    REAL Qc = w.qneg[c];
+                    for (int t = 0; t < np; t++)
+                        if (gray >> t & 1)
+                            Qc *= w.q[(size_t)c * (size_t)np + (size_t)t];
+                    w.Q[c] = Qc;
+                }
+                lp = 1;
+                for (int t = 0; t < size; t++)
+                    lp *= leakq;
+                for (int a = 0; a < w.nact; a++)
+                    if (kb->causes[w.act[a]].n_keeps)
+                        w.Pi[w.act[a]] = QS(path_prod)(kb, &w, w.act[a]);
+                Gc = 1;
+                for (int a = 0; a < w.nact; a++) {
+                    int c = w.act[a];
+                    w.g[c] = QS(factor)(kb, &w, c);
+                    w.share[c] = 1 - (1 - (REAL)kb->causes[c].prior) / w.g[c];
+                    Gc *= w.g[c];
+                }
+                for (int k = 0; k < w.nsl; k++)
+                    w.slk[k] = QS(slack_share)(kb, &w, w.sl[k]);
+            }
+        }
+        REAL term = lp * Gc;
+        if (size & 1)
+            term = -term;
+        Zb += term;
+        absum += QS_ABS(term);
+        for (int a = 0; a < w.nact; a++)
+            w.onb[a] += term * w.share[w.act[a]];
+        for (int k = 0; k < w.nsl; k++)
+            w.offb[k] += term * w.slk[k];
+        /* Plain sums over blocks of 256 terms, compensated across blocks. */
+        if ((it & 255) == 255 || it + 1 == total) {
+            QS(neumaier)(&Z, &Zc, Zb);
+            Zb = 0;
+            for (int a = 0; a < w.nact; a++) {
+                int c = w.act[a];
+                QS(neumaier)(&w.on[c], &w.onc[c], w.onb[a]);
+                w.onb[a] = 0;
+            }
+            for (int k = 0; k < w.nsl; k++) {
+                int m = w.sl[k];
+                QS(neumaier)(&w.off[m], &w.offc[m], w.offb[k]);
+                w.offb[k] = 0;
+            }
+        }
+    }
+    Z += Zc;
+    for (int c = 0; c < nc; c++) {
+        w.on[c] += w.onc[c];
+        w.off[c] += w.offc[c];
+    }
+    /* Back to the values at S = {} for the closed forms. */
+    for (int c = 0; c < nc; c++)
+        w.Q[c] = w.qneg[c];
+    for (int c = 0; c < nc; c++)
+        if (kb->causes[c].n_keeps)
+            w.Pi[c] = QS(path_prod)(kb, &w, c);
+    for (int c = 0; c < nc; c++)
+        w.g[c] = QS(factor)(kb, &w, c);
+    REAL delta = absum * (KF_TERM_EPS_UNITS * QS_EPS + 4 * QS_EPS);
+    kf_err err = KF_OK;
+    if (!(Z > delta)) {
+        /* Rounding swallowed the sum: say so rather than guess. */
+        for (int c = 0; c < nc; c++) {
+            post[c] = kb->causes[c].prior;
+            if (lo)
+                lo[c] = 0;
+            if (hi)
+                hi[c] = 1;
+        }
+        *logpe = Z > 0 ? logl((long double)Z) + logconst : -INFINITY;
+        goto out;
+    }
+    *logpe = logl((long double)Z) + logconst;
+    for (int c = 0; c < nc; c++) {
+        REAL num, d = delta;
+        bool slack = w.kin_first[c] < w.kin_first[c + 1];
+        if (slack) {
+            num = w.slackacc[c] ? w.off[c] : QS(slack_share)(kb, &w, c) * Z;
+            if (!w.slackacc[c])
+                d = 0;
+        } else if (w.active[c]) {
+            num = w.on[c];
+        } else {
+            num = (1 - (1 - (REAL)kb->causes[c].prior) / w.g[c]) * Z;
+            d = 0;
+        }
+        REAL p = num / Z;
+        REAL l = Z - delta > 0 ? (num - d) / (Z + delta) : 0;
+        REAL h = Z - delta > 0 ? (num + d) / (Z - delta) : 1;
+        if (slack) {
+            REAL t = 1 - p, tl = 1 - h, th = 1 - l;
+            p = t;
+            l = tl;
+            h = th;
+        }
+        p = p < 0 ? 0 : p > 1 ? 1 : p;
+        l = l < 0 ? 0 : l > 1 ? 1 : l;
+        h = h < 0 ? 0 : h > 1 ? 1 : h;
+        post[c] = (double)p;
+        if (lo)
+            lo[c] = (double)(l < p ? l : p);
+        if (hi)
+            hi[c] = (double)(h > p ? h : p);
+    }
+out:
+    QS(scratch_free)(&w);
+    return err;
+}
+

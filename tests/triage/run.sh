@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The triage suite: one-line presentations written from published guidance,
+# each with the level guidance asks for (tests/triage/cases.jsonl: id, text,
+# level, rule, kind fire|near, guidance).  Every case runs through
+# `$KNOTFINDER ask --json`.  Under-triage (a level below the expected one)
+# fails the case and must be 0; over-triage (above it) is counted, listed and
+# reported per guidance rule and per knowledge-base rule, but does not fail.
+# A crash or output that is not JSON fails the case.
+# Last line: "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+BIN=${KNOTFINDER:-build/knotfinder}
+CASES=${CASES:-tests/triage/cases.jsonl}
+export KNOTFINDER_KB=${KNOTFINDER_KB:-$PWD/kb}
+export KNOTFINDER_NO_SAVE=1
+# Nothing is written anywhere: a scratch data folder, removed at the end.
+DATA=$(mktemp -d); trap 'rm -rf "$DATA"' EXIT
+export XDG_DATA_HOME="$DATA"
+[ -f "$CASES" ] || { echo "no $CASES"; echo "0 passed, 1 failed"; exit 1; }
+python3 - "$BIN" "$CASES" <<'PY'
+import collections, json, subprocess, sys
+
+binary, path = sys.argv[1], sys.argv[2]
+ORDER = {"unknown": -1, "self_care": 0, "mention_to_doctor": 1, "doctor_soon": 2, "emergency": 3}
+def rank(got, want):
+    """"unknown" (could not screen, asks the screen questions) is never
+    reassurance: above self_care, below every level that sends to a doctor."""
+    if got == "unknown":
+        return 0.5 if want == "self_care" else -1
+    return ORDER[got]
+cases, bad_lines = [], 0
+for n, line in enumerate(open(path, encoding="utf-8"), 1):
+    if not line.strip():
+        continue
+    try:
+        c = json.loads(line)
+        assert c["level"] in ORDER and c["level"] != "unknown" and c["text"].strip()
+        cases.append(c)
+    except Exception as e:
+        print("FAIL %s:%d: not a valid case (%s)" % (path, n, e))
+        bad_lines += 1
+
+passed = failed = under = over = exact = 0
+by_rule = collections.defaultdict(lambda: [0, 0, 0])      # guidance rule: cases, over, under
+by_kb = collections.defaultdict(lambda: [0, 0])            # kb rule: led, over-triaged while leading
+for c in cases:
+    r = subprocess.run([binary, "ask", "--json", c["text"]], capture_output=True, text=True)
+    try:
+        out = json.loads(r.stdout)
+        got = out["triage"]["level"]
+        lead = out["triage"]["flags"][0]["id"] if out["triage"]["flags"] else \
+            ("raised_by:" + out["triage"]["raised_by"] if out["triage"].get("raised_by") else "-")
+        fired = out["triage"].get("fired", [])
+    except Exception:
+        failed += 1
+        print("FAIL %s: exit %d, no JSON result: %s" % (c["id"], r.returncode, r.stderr.strip()[:200]))
+        continue
+    g = by_rule[c.get("rule", "?")]
+    g[0] += 1
+    by_kb[lead][0] += 1
+    want = c["level"]
+    if rank(got, want) < ORDER[want]:
+        under += 1
+        failed += 1
+        g[2] += 1
+        print("FAIL %-34s under-triage: %s, want %s (%s) [%s] fired %s\n     %s" %
+              (c["id"], got, want, c.get("guidance", ""), c.get("kind", ""), ",".join(fired) or "-",
+               c["text"]))
+        continue
+    passed += 1
+    if rank(got, want) > ORDER[want]:
+        over += 1
+        g[1] += 1
+        by_kb[lead][1] += 1
+        print("OVER %-34s %s, want %s; led by %s\n     %s" % (c["id"], got, want, lead, c["text"]))
+    else:
+        exact += 1
+
+n = len(cases)
+print("\nover-triage by guidance rule (over/cases):")
+for rule, (k, o, u) in sorted(by_rule.items(), key=lambda x: (-x[1][1] / max(x[1][0], 1), x[0])):
+    print("  %5.0f%%  %2d/%-3d %s%s" % (100.0 * o / k, o, k, rule, "  UNDER %d" % u if u else ""))
+print("\nover-triage by the knowledge-base rule whose message led (over/led):")
+for rule, (k, o) in sorted(by_kb.items(), key=lambda x: (-x[1][1], x[0])):
+    print("  %5.0f%%  %2d/%-3d %s" % (100.0 * o / k, o, k, rule))
+print("\ncases %d  exact %d (%.2f)  under-triage %d  over-triage %d (%.2f)" %
+      (n, exact, exact / max(n, 1), under, over, over / max(n, 1)))
+print("%d passed, %d failed" % (passed, failed + bad_lines))
+sys.exit(1 if failed + bad_lines else 0)
+PY

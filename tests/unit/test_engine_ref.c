@@ -1,0 +1,625 @@
+/* test_engine_ref.c — the engine against a brute-force reference.
+ *
+ * The reference enumerates every joint state of the model stated in
+ * engine.c's header: each cause a root with its prior, each habit -> muscle
+ * edge a chain variable that is on with its strength when the habit is
+ * present, each finding a noisy-OR child of the roots that are on and of the
+ * chains that are on (through the kept muscle's links), plus the leak.  A
+ * muscle is tight when its own root or one of its chains is on.  Networks
+ * are random (priors near 0 and 1, strong and weak leaks, many negatives,
+ * 0 to 20 present findings) and sub-networks of the real KB.  Also: the
+ * same findings in any order give identical answers; the chosen question is
+ * the exact best; every allocation of a consultation failed once gives an
+ * error, never a result. */
+#include "check.h"
+
+#include "engine.h"
+#include "kb.h"
+#include "text.h"
+
+#include <limits.h>
+#include <stdlib.h>
+
+static kf_kb *real;
+
+/* ---------- a tiny deterministic generator ---------- */
+static unsigned long long rng = 88172645463325252ULL;
+static unsigned rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng >> 11);
+}
+static double unif(void) { return (rnd() % 1000000) / 1e6; }
+
+/* ---------- a network written as KB text ---------- */
+typedef struct {
+    int nc, nf;
+    double prior[10];
+    int kind[10];                 /* 0 muscle, 1 habit, 2 mimic */
+    double p[10][24];             /* link strengths, 0 = none */
+    double keep[10][10];          /* habit h keeps muscle m with this strength */
+    double leak;
+} net;
+
+static kf_kb *load_net(const net *n)
+{
+    kf_buf t;
+    kf_buf_init(&t);
+    kf_buf_printf(&t, "[scale]\nalways = 0.9\noften = 0.6\nsometimes = 0.3\nrarely = 0.1\n"
+                  "leak = %.17g\nsource = test\n", n->leak);
+    kf_buf_puts(&t, "[region r0]\nlabel = here\nview = back\nsided = no\nsource = s\n");
+    for (int f = 0; f < n->nf; f++)
+        kf_buf_printf(&t, "[finding f%d]\nlabel = finding %d\nquestion = F%d?\nkind = symptom\n"
+                      "source = s\n", f, f, f);
+    kf_buf_puts(&t, "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n");
+    static const char *const kinds[] = { "muscle", "habit", "mimic" };
+    for (int c = 0; c < n->nc; c++) {
+        kf_buf_printf(&t, "[cause c%d]\nkind = %s\nname = cause %d\nprior = %.17g\nabout = a\n"
+                      "treat = t\nsource = s\n", c, kinds[n->kind[c]], c, n->prior[c]);
+        if (n->kind[c] == 2)
+            kf_buf_puts(&t, "level = doctor_soon\n");
+        for (int f = 0; f < n->nf; f++)
+            if (n->p[c][f] > 0)
+                kf_buf_printf(&t, "sign = f%d %.17g\n", f, n->p[c][f]);
+        bool any = false;
+        for (int m = 0; m < n->nc; m++)
+            if (n->keep[c][m] > 0) {
+                kf_buf_printf(&t, "%s c%d %.17g", any ? "," : "keeps_tight =", m, n->keep[c][m]);
+                any = true;
+            }
+        if (any)
+            kf_buf_puts(&t, "\n");
+    }
+    kf_kb *kb = NULL;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    if (kf_kb_load_text("net.kb", t.s, t.len, &kb, &errs) != KF_OK)
+        fprintf(stderr, "net kb: %s\n%s\n", errs.s ? errs.s : "", t.s);
+    kf_buf_free(&errs);
+    kf_buf_free(&t);
+    return kb;
+}
+
+/* Random network: nc causes, nf findings; the first nh causes habits that
+ * keep some of the muscles. */
+static void random_net(net *n, int nc, int nf, int nh)
+{
+    memset(n, 0, sizeof *n);
+    n->nc = nc;
+    n->nf = nf;
+    double lk[] = { 0.001, 0.02, 0.2 };
+    n->leak = lk[rnd() % 3];
+    for (int c = 0; c < nc; c++) {
+        n->kind[c] = c < nh ? 1 : (c == nc - 1 ? 2 : 0);
+        int r = rnd() % 5;
+        n->prior[c] = r == 0 ? 0.001 : r == 1 ? 0.999 : r == 2 ? 0.5 : 0.01 + 0.3 * unif();
+        int nl = 0;
+        for (int f = 0; f < nf; f++)
+            if (rnd() % 3 == 0) {
+                n->p[c][f] = (rnd() % 4 == 0) ? 0.95 : 0.05 + 0.85 * unif();
+                nl++;
+            }
+        if (!nl)
+            n->p[c][rnd() % nf] = 0.5;
+    }
+    for (int h = 0; h < nh; h++)
+        for (int m = nh; m < nc - 1; m++)
+            if (rnd() % 2 == 0)
+                n->keep[h][m] = 0.1 + 0.8 * unif();
+}
+
+/* Brute force over every joint state of roots and chains. */
+static void brute(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *pe)
+{
+    int nc = kb->n_causes;
+    int eh[64], em[64];
+    double es[64];
+    int ne = 0;
+    for (int h = 0; h < nc; h++)
+        for (int j = 0; j < kb->causes[h].n_keeps; j++) {
+            eh[ne] = h;
+            em[ne] = kb->causes[h].keeps[j];
+            es[ne] = kb->causes[h].keeps_p[j];
+            ne++;
+        }
+    int nv = nc + ne;
+    long double Z = 0, acc[64] = { 0 };
+    for (unsigned long st = 0; st < 1UL << nv; st++) {
+        long double w = 1;
+        for (int c = 0; c < nc; c++)
+            w *= (st >> c & 1) ? kb->causes[c].prior : 1 - kb->causes[c].prior;
+        bool dead = false;
+        for (int e = 0; e < ne; e++) {
+            bool on = st >> (nc + e) & 1;
+            if (on && !(st >> eh[e] & 1)) {
+                dead = true;            /* a chain needs its habit */
+                break;
+            }
+            if (st >> eh[e] & 1)
+                w *= on ? es[e] : 1 - es[e];
+        }
+        if (dead)
+            continue;
+        for (int side = 0; side < 2; side++) {
+            const int *fs = side ? ev->neg : ev->pos;
+            int n = side ? ev->nn : ev->np;
+            for (int i = 0; i < n; i++) {
+                long double absent = 1 - (long double)kb->leak;
+                for (int k = kb->flink_first[fs[i]]; k < kb->flink_first[fs[i] + 1]; k++) {
+                    const kf_link *ln = &kb->links[kb->flink[k]];
+                    int times = (st >> ln->cause & 1) ? 1 : 0;
+                    for (int e = 0; e < ne; e++)
+                        times += em[e] == ln->cause && (st >> (nc + e) & 1);
+                    for (int t = 0; t < times; t++)
+                        absent *= 1 - (long double)ln->p;
+                }
+                w *= side ? absent : 1 - absent;
+            }
+        }
+        Z += w;
+        for (int c = 0; c < nc; c++) {
+            bool on = st >> c & 1;
+            for (int e = 0; e < ne; e++)
+                on |= em[e] == c && (st >> (nc + e) & 1);
+            if (on)
+                acc[c] += w;
+        }
+    }
+    for (int c = 0; c < nc; c++)
+        post[c] = (double)(acc[c] / Z);
+    if (pe)
+        *pe = (double)Z;
+}
+
+/* Evidence: `np` present findings and up to `nn` negatives, at random. */
+static void random_ev(int nf, int np, int nn, kf_evidence_set *ev, int *pos, int *neg)
+{
+    int perm[64];
+    for (int i = 0; i < nf; i++)
+        perm[i] = i;
+    for (int i = nf - 1; i > 0; i--) {
+        int j = (int)(rnd() % (unsigned)(i + 1)), t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    if (np > nf)
+        np = nf;
+    if (nn > nf - np)
+        nn = nf - np;
+    for (int i = 0; i < np; i++)
+        pos[i] = perm[i];
+    for (int i = 0; i < nn; i++)
+        neg[i] = perm[np + i];
+    ev->pos = pos;
+    ev->np = np;
+    ev->neg = neg;
+    ev->nn = nn;
+}
+
+static int cmpi(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+static void sort_ev(kf_evidence_set *ev)
+{
+    qsort(ev->pos, (size_t)ev->np, sizeof *ev->pos, cmpi);
+    qsort(ev->neg, (size_t)ev->nn, sizeof *ev->neg, cmpi);
+}
+
+static double max_err_seen;
+static int n_exact, n_approx;
+
+/* Evidence as a person would give it: causes and chains drawn from the
+ * model, then the findings they produce; the first `np` present ones (or
+ * fewer) and `nn` absent ones. */
+static void sampled_ev(const kf_kb *kb, int np, int nn, kf_evidence_set *ev, int *pos, int *neg)
+{
+    bool on[64] = { false }, fon[64] = { false };
+    for (int tries = 0; tries < 200; tries++) {
+        int nc = kb->n_causes;
+        bool tight[64];
+        for (int c = 0; c < nc; c++)
+            tight[c] = on[c] = unif() < kb->causes[c].prior || unif() < 0.25;
+        for (int h = 0; h < nc; h++)
+            for (int j = 0; j < kb->causes[h].n_keeps; j++)
+                if (on[h] && unif() < kb->causes[h].keeps_p[j])
+                    tight[kb->causes[h].keeps[j]] = true;
+        int cnt = 0;
+        for (int f = 0; f < kb->n_findings; f++) {
+            fon[f] = unif() < kb->leak;
+            for (int k = kb->flink_first[f]; k < kb->flink_first[f + 1]; k++) {
+                const kf_link *ln = &kb->links[kb->flink[k]];
+                if ((tight[ln->cause] || on[ln->cause]) && unif() < ln->p)
+                    fon[f] = true;
+            }
+            cnt += fon[f];
+        }
+        if (cnt >= np)
+            break;
+    }
+    ev->np = ev->nn = 0;
+    for (int f = 0; f < kb->n_findings; f++)
+        if (fon[f] && ev->np < np)
+            pos[ev->np++] = f;
+        else if (!fon[f] && ev->nn < nn)
+            neg[ev->nn++] = f;
+    ev->pos = pos;
+    ev->neg = neg;
+}
+
+static void compare_x(const kf_kb *kb, kf_evidence_set *ev, const char *what, bool must_exact);
+static void compare(const kf_kb *kb, kf_evidence_set *ev, const char *what)
+{
+    compare_x(kb, ev, what, false);
+}
+
+static void compare_x(const kf_kb *kb, kf_evidence_set *ev, const char *what, bool must_exact)
+{
+    sort_ev(ev);
+    double post[64], lo[64], hi[64], ref[64];
+    bool approx = true;
+    long double lpe;
+    CHECK_INT(kf_posterior_ev(kb, ev, post, lo, hi, &approx, &lpe), KF_OK);
+    double pe;
+    brute(kb, ev, ref, &pe);
+    if (approx)
+        n_approx++;
+    else
+        n_exact++;
+    if (must_exact && approx) {
+        fprintf(stderr, "%s: marked approximate at %d present findings\n", what, ev->np);
+        check_cur_failed = 1;
+    }
+    for (int c = 0; c < kb->n_causes; c++) {
+        double e = fabs(post[c] - ref[c]);
+        if (getenv("REF_DEBUG") && approx)
+            fprintf(stderr, "  approx np %d: err %.3g width %.3g\n", ev->np, e, hi[c] - lo[c]);
+        if (!approx && e > max_err_seen)
+            max_err_seen = e;
+        if (!approx && e > 1e-6) {
+            fprintf(stderr, "%s: cause %d np %d nn %d: engine %.12g brute %.12g\n", what, c,
+                    ev->np, ev->nn, post[c], ref[c]);
+            check_cur_failed = 1;
+        }
+        /* the interval holds the exact answer */
+        CHECK(lo[c] <= ref[c] + 1e-9 && ref[c] <= hi[c] + 1e-9);
+    }
+    if (!approx)
+        CHECK_NEAR((double)lpe, log(pe), 1e-6 * fabs(log(pe)) + 1e-9);
+}
+
+static void test_random_networks(void)
+{
+    static const int npos[] = { 0, 1, 3, 6, 12, 13, 16, 20 };
+    for (int round = 0; round < 64; round++) {
+        net n;
+        int np = npos[round % 8];
+        int nf = np + 4 + (int)(rnd() % 4);
+        int nc = 4 + (int)(rnd() % 5);
+        random_net(&n, nc, nf, 1 + (int)(rnd() % 2));
+        kf_kb *kb = load_net(&n);
+        CHECK(kb != NULL);
+        if (!kb)
+            return;
+        int pos[64], neg[64];
+        kf_evidence_set ev;
+        random_ev(nf, np, nf, &ev, pos, neg);    /* every other finding denied */
+        compare(kb, &ev, "random");
+        kf_kb_free(kb);
+    }
+}
+
+/* A sub-network of the real KB: a habit, the muscles it keeps tight, the
+ * other causes of their findings (up to 9 causes), at the real numbers. */
+static void test_real_subnetworks(void)
+{
+    if (!real)
+        return;
+    int done = 0;
+    for (int h = 0; h < real->n_causes && done < 10; h++) {
+        const kf_cause *hc = &real->causes[h];
+        if (!hc->n_keeps)
+            continue;
+        net n;
+        memset(&n, 0, sizeof n);
+        n.leak = real->leak;
+        int map[128], fmap[256];
+        for (int i = 0; i < 128; i++)
+            map[i] = -1;
+        for (int i = 0; i < 256; i++)
+            fmap[i] = -1;
+        int ids[10];
+        ids[n.nc++] = h;
+        for (int j = 0; j < hc->n_keeps && n.nc < 5; j++)
+            ids[n.nc++] = hc->keeps[j];
+        /* a mimic and a second muscle sharing a finding */
+        for (int c = 0; c < real->n_causes && n.nc < 7; c++) {
+            bool have = false;
+            for (int i = 0; i < n.nc; i++)
+                have |= ids[i] == c;
+            if (!have && (c * 7 + h) % 11 == 0)
+                ids[n.nc++] = c;
+        }
+        for (int i = 0; i < n.nc; i++)
+            map[ids[i]] = i;
+        for (int i = 0; i < n.nc; i++) {
+            const kf_cause *c = &real->causes[ids[i]];
+            n.kind[i] = c->kind == KF_CAUSE_MUSCLE ? 0 : c->kind == KF_CAUSE_MIMIC ? 2 : 1;
+            n.prior[i] = c->prior;
+            for (int l = 0; l < c->n_links; l++) {
+                int f = real->links[c->links[l]].finding;
+                if (fmap[f] < 0) {
+                    if (n.nf >= 24)
+                        continue;
+                    fmap[f] = n.nf++;
+                }
+                n.p[i][fmap[f]] = real->links[c->links[l]].p;
+            }
+            for (int j = 0; j < c->n_keeps; j++)
+                if (map[c->keeps[j]] >= 0)
+                    n.keep[i][map[c->keeps[j]]] = c->keeps_p[j];
+        }
+        kf_kb *kb = load_net(&n);
+        CHECK(kb != NULL);
+        if (!kb)
+            return;
+        static const int npos[] = { 0, 12, 13, 16, 4 };
+        for (int k = 0; k < 5; k++) {
+            int pos[64], neg[64];
+            kf_evidence_set ev;
+            /* random findings (often nothing explains them: the sum
+             * cancels, and the answer may be marked approximate) */
+            random_ev(n.nf, npos[k], 6, &ev, pos, neg);
+            compare(kb, &ev, real->causes[h].id);
+            /* findings the causes produce: certified exact up to 13 (quad
+             * precision runs up to 14; above, the sum at 16 often cancels
+             * past what long double can certify: marked approximate) */
+            sampled_ev(kb, npos[k], 6, &ev, pos, neg);
+            compare_x(kb, &ev, real->causes[h].id, ev.np <= 13);
+        }
+        kf_kb_free(kb);
+        done++;
+    }
+    CHECK(done >= 5);
+    fprintf(stderr, "max error against brute force where exact: %.3g (%d exact, %d marked "
+            "approximate)\n", max_err_seen, n_exact, n_approx);
+}
+
+/* Above 20 present findings: marked approximate, and the interval still
+ * holds the exact answer. */
+static void test_over_the_bound(void)
+{
+    net n;
+    random_net(&n, 5, 23, 1);
+    for (int c = 0; c < 5; c++)
+        for (int f = 0; f < 23; f++)
+            if (n.p[c][f] == 0 && (c + f) % 2)
+                n.p[c][f] = 0.3;
+    kf_kb *kb = load_net(&n);
+    if (!kb)
+        return;
+    int pos[64], neg[64];
+    kf_evidence_set ev;
+    random_ev(23, 22, 1, &ev, pos, neg);
+    sort_ev(&ev);
+    double post[64], lo[64], hi[64], ref[64];
+    bool approx = false;
+    CHECK_INT(kf_posterior_ev(kb, &ev, post, lo, hi, &approx, NULL), KF_OK);
+    CHECK(approx);
+    brute(kb, &ev, ref, NULL);
+    for (int c = 0; c < kb->n_causes; c++)
+        CHECK(lo[c] <= ref[c] + 1e-9 && ref[c] <= hi[c] + 1e-9);
+    kf_kb_free(kb);
+}
+
+/* The same findings in any order give identical numbers. */
+static void test_order_independence(void)
+{
+    if (!real)
+        return;
+    const char *ids[] = { "pain_medial_border", "pain_lateral_border", "does_mousing",
+                          "relief_short", "pain_neck_back", "head_turned", "sleeps_side",
+                          "pain_upper_trap", "carries_one_side", "throws_overhead",
+                          "pain_inferior_angle", "sits_long", "slouches", "chronic" };
+    kf_fact v[16];
+    int n = 0;
+    for (size_t i = 0; i < KF_ARRAY_LEN(ids); i++) {
+        int f = kf_kb_finding(real, ids[i]);
+        if (f < 0)
+            continue;
+        v[n] = (kf_fact){ .finding = f, .state = i % 5 == 4 ? KF_ABSENT : KF_PRESENT,
+                          .origin = KF_FROM_ANSWER, .alt = -1, .start = -1 };
+        n++;
+    }
+    CHECK(n >= 12);
+    double first[128];
+    for (int round = 0; round < 6; round++) {
+        for (int i = n - 1; i > 0; i--) {
+            int j = (int)(rnd() % (unsigned)(i + 1));
+            kf_fact t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+        }
+        kf_findings f;
+        kf_findings_init(&f);
+        for (int i = 0; i < n; i++)
+            kf_findings_add(&f, &v[i]);
+        double post[128];
+        bool approx;
+        CHECK_INT(kf_posterior(real, &f, post, &approx), KF_OK);
+        if (round == 0)
+            memcpy(first, post, sizeof first);
+        else
+            CHECK(!memcmp(first, post, (size_t)real->n_causes * sizeof *post));
+        kf_result *r = kf_consult(real, &f);
+        CHECK(r != NULL);
+        kf_result_free(r);
+        kf_findings_free(&f);
+    }
+}
+
+static double hb(double p)
+{
+    return p <= 0 || p >= 1 ? 0 : -(p * log2(p) + (1 - p) * log2(1 - p));
+}
+
+/* The question chosen is the exact best by the engine's measure, computed
+ * here by brute force. */
+static void test_question_is_exact_best(void)
+{
+    int checked = 0;
+    for (int round = 0; round < 40; round++) {
+        net n;
+        random_net(&n, 5, 8, 1);
+        kf_kb *kb = load_net(&n);
+        if (!kb)
+            return;
+        kf_findings f;
+        kf_findings_init(&f);
+        int np = 1 + round % 3;
+        for (int i = 0; i < np + 1; i++) {
+            kf_fact x = { .finding = i, .state = i < np ? KF_PRESENT : KF_ABSENT,
+                          .origin = KF_FROM_ANSWER, .alt = -1, .start = -1 };
+            kf_findings_add(&f, &x);
+        }
+        double *post;
+        int *order;
+        bool approx;
+        CHECK_INT(kf_posterior_order(kb, &f, &post, &order, &approx), KF_OK);
+        kf_question q;
+        CHECK_INT(kf_best_question(kb, &f, post, order, &q), KF_OK);
+        /* brute-force gain of every finding not yet answered */
+        int pos[16], neg[16];
+        double best = 0.05, base[16], pp[16], pn[16];
+        int bestf = -1;
+        double bestg = 0;
+        for (int fd = np + 1; fd < kb->n_findings; fd++) {
+            bool linked = kb->flink_first[fd] < kb->flink_first[fd + 1];
+            if (!linked)
+                continue;
+            kf_evidence_set ev = { pos, np, neg, 1 };
+            for (int i = 0; i < np; i++)
+                pos[i] = i;
+            neg[0] = np;
+            double pe, pe1, pe0;
+            brute(kb, &ev, base, &pe);
+            pos[np] = fd;
+            kf_evidence_set e1 = { pos, np + 1, neg, 1 };
+            brute(kb, &e1, pp, &pe1);
+            neg[1] = fd;
+            kf_evidence_set e0 = { pos, np, neg, 2 };
+            brute(kb, &e0, pn, &pe0);
+            double pf = pe1 / pe, g = 0;
+            for (int c = 0; c < kb->n_causes; c++)
+                g += hb(base[c]) - pf * hb(pp[c]) - (1 - pf) * hb(pn[c]);
+            if (q.kind == KF_Q_FINDING && q.finding == fd)
+                CHECK_NEAR(q.gain, g, 1e-6);
+            if (g > best + 1e-9) {
+                best = g;
+                bestf = fd;
+                bestg = g;
+            }
+        }
+        if (bestf < 0)
+            CHECK(q.kind == KF_Q_NONE || q.gain < 0.05 + 1e-9);
+        else {
+            CHECK_INT(q.kind, KF_Q_FINDING);
+            /* the exact best, or one tied with it */
+            CHECK(q.finding == bestf || fabs(q.gain - bestg) < 1e-9);
+            checked++;
+        }
+        kf_question_free(&q);
+        kf_free(post);
+        kf_free(order);
+        kf_findings_free(&f);
+        kf_kb_free(kb);
+    }
+    CHECK(checked >= 10);
+}
+
+/* Every allocation of a consultation, failed once, gives an error. */
+static void test_every_allocation_failed_once(void)
+{
+    if (!real)
+        return;
+    const char *t = "knot between my right shoulder blade and spine, I use the mouse all day "
+                    "with my right hand and it comes back a few hours after a massage";
+    kf_findings f;
+    kf_findings_init(&f);
+    CHECK_INT(kf_text_read(real, t, strlen(t), &f, NULL), KF_OK);
+    /* count the allocations of each computation */
+    kf_alloc_fail_once(LONG_MAX);
+    kf_result *r = kf_consult(real, &f);
+    unsigned long n_consult = kf_alloc_count();
+    CHECK(r != NULL);
+    kf_result_free(r);
+    kf_alloc_fail_once(LONG_MAX);
+    kf_question q;
+    CHECK_INT(kf_next_question(real, &f, 3, 8, &q), KF_OK);
+    kf_question_free(&q);
+    unsigned long n_question = kf_alloc_count();
+    kf_alloc_fail_once(-1);
+    CHECK(n_consult > 10);
+    int failures = 0;
+    for (unsigned long i = 0; i < n_consult; i++) {
+        kf_alloc_fail_once((long)i);
+        r = kf_consult(real, &f);
+        bool fired = kf_alloc_fired();
+        kf_alloc_fail_once(-1);
+        CHECK(fired);
+        if (r) {
+            fprintf(stderr, "allocation %lu of %lu failed but kf_consult gave a result\n", i,
+                    n_consult);
+            failures++;
+        }
+        kf_result_free(r);
+    }
+    for (unsigned long i = 0; i < n_question; i++) {
+        kf_alloc_fail_once((long)i);
+        kf_err e = kf_next_question(real, &f, 3, 8, &q);
+        kf_alloc_fail_once(-1);
+        if (e == KF_OK) {
+            fprintf(stderr, "allocation %lu of %lu failed but a question came back\n", i,
+                    n_question);
+            failures++;
+        }
+        kf_question_free(&q);
+    }
+    double post[128];
+    bool approx;
+    kf_alloc_fail_once(LONG_MAX);
+    CHECK_INT(kf_posterior(real, &f, post, &approx), KF_OK);
+    unsigned long n_post = kf_alloc_count();
+    for (unsigned long i = 0; i < n_post; i++) {
+        kf_alloc_fail_once((long)i);
+        kf_err e = kf_posterior(real, &f, post, &approx);
+        kf_alloc_fail_once(-1);
+        if (e != KF_ENOMEM)
+            failures++;
+    }
+    CHECK_INT(failures, 0);
+    kf_findings_free(&f);
+}
+
+int main(void)
+{
+    const char *dir = getenv("KNOTFINDER_KB");
+    kf_buf errs;
+    kf_buf_init(&errs);
+    if (kf_kb_load(dir && *dir ? dir : "kb", &real, &errs) != KF_OK) {
+        fprintf(stderr, "real kb: %s\n", errs.s ? errs.s : "");
+        real = NULL;
+    }
+    kf_buf_free(&errs);
+    RUN(test_random_networks);
+    RUN(test_real_subnetworks);
+    RUN(test_over_the_bound);
+    RUN(test_order_independence);
+    RUN(test_question_is_exact_best);
+    RUN(test_every_allocation_failed_once);
+    kf_kb_free(real);
+    return CHECK_DONE();
+}
