@@ -91,7 +91,7 @@ install: all
 	rm -rf "$(DESTDIR)$(DATADIR)/kb" "$(DESTDIR)$(DATADIR)/web"
 	$(INSTALL) -d "$(DESTDIR)$(DATADIR)/kb" "$(DESTDIR)$(DATADIR)/web"
 	$(INSTALL) -m 644 $(wildcard kb/*.kb) "$(DESTDIR)$(DATADIR)/kb"
-	$(INSTALL) -m 644 $(wildcard web/*.*) "$(DESTDIR)$(DATADIR)/web"
+	$(INSTALL) -p -m 644 $(sort $(filter-out %.tmp,$(wildcard web/*.*)) $(WEBGZ)) "$(DESTDIR)$(DATADIR)/web"
 	sed -e 's|/usr/local/share/knotfinder|$(DATADIR)|g' \
 	    -e 's|"knotfinder [0-9][^"]*"|"knotfinder $(VERSION)"|' docs/knotfinder.1 \
 	    >"$(DESTDIR)$(MANDIR)/man1/knotfinder.1"

@@ -455,10 +455,13 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                       tok_is(&v[j], "relieves") || tok_is(&v[j], "helped")))
             at[m[k].first] |= KF_CTX_CONDITION;
     }
-    /* The patient: whoever the first pain or symptom is about. */
+    /* The patient: whoever the first pain, symptom or warning sign is
+     * about ("my dad can't talk properly and his face looks wrong" is about
+     * the dad even with no pain named). */
     int patient = -1;
     for (int k = 0; k < nm && patient < 0; k++)
-        if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM) &&
+        if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||
+             m[k].kind == KF_FIND_REDFLAG) &&
             !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
             patient = who[m[k].first];
     if (patient < 0)

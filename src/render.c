@@ -459,6 +459,9 @@ static const char *triage_line(kf_triage t)
         return "See a doctor in the next few days, before any self-care on this area.";
     case KF_TRIAGE_MENTION:
         return "Self-care is fine to try; mention this to your doctor at your next visit.";
+    case KF_TRIAGE_UNKNOWN:
+        return "COULD NOT SCREEN: nothing in your words was understood, so warning signs "
+               "could not be checked.";
     default:
         return "No warning signs in what you said: self-care is a reasonable start.";
     }
@@ -628,6 +631,16 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     for (int i = 0; i < r->n_flags && i < 2; i++)
         kf_wrap(out, kb->redflags[r->flags[i]].message, 2, width, 0);
     if (r->unrecognised) {
+        if (r->n_screen) {
+            kf_wrap(out, "Does any of these apply to you now? If one does, that comes first:",
+                    2, width, 0);
+            for (int i = 0; i < r->n_screen; i++) {
+                const kf_finding_def *d = &kb->findings[r->screen[i]];
+                line.len = 0;
+                kf_buf_printf(&line, "- %s", d->question ? d->question : d->label);
+                kf_wrap(out, line.s, 4, width, 0);
+            }
+        }
         kf_wrap(out, "I could not find anything I recognise in your words, so I will not "
                 "guess. Where does it hurt, and what do you do most of the day? For "
                 "example: \"a knot between my right shoulder blade and spine, I work at a "

@@ -483,10 +483,8 @@
       box.appendChild(h('p', { 'class': 'kf-banner-msg', text: r && (r.unrecognised || !(r.causes || []).length)
         ? 'I could not read where it hurts from what you wrote, so I cannot say whether self-care is safe. Answer the warning-sign questions below, and say where it hurts.'
         : 'You skipped the warning-sign questions, so I cannot say whether self-care is safe. Please answer them below.' }));
-      var screen = t.screen || [];
-      if (screen.length) box.appendChild(h('ul', { 'class': 'kf-screen' }, screen.map(function (s) {
-        return h('li', { 'data-finding': s.finding, text: s.text });
-      })));
+      /* The screen's questions (t.screen, or the interview's) follow as a
+       * form to answer: see screenAgain. */
     } else if (flags.length) {
       /* Self-care levels: one line, the details a tap away. */
       box.appendChild(h('details', { 'class': 'kf-banner-more' }, [
@@ -607,6 +605,24 @@
       return fromHabit(c);
     }
     if (only) return tell(only) || local(only);
+    /* The consultation's own sentence names a muscle: the picture shows
+     * that one, so the words and the picture tell one story. */
+    var named = namedMuscle(r);
+    if (named) {
+      var np = placeOf(named);
+      if (np && np.where.some(function (id) { return KF.BodyMap.isDrawn(id); })) {
+        var nc = causeById(r, named), t = String(r.cause_sentence).toLowerCase();
+        var hb = causes.filter(function (c) {
+          return ((c.keeps || []).indexOf(named) >= 0 || (nc && nc.kept_by === c.id)) &&
+                 t.indexOf(shortName(c.name).toLowerCase()) >= 0;
+        })[0] || (nc && nc.kept_by ? causeById(r, nc.kept_by) : null);
+        np.side = np.side || (hb && hb.side) || '';
+        var nl = (nc ? linkOf(nc, pain, np.where) : null) || (hb ? linkOf(hb, pain, np.where) : null);
+        if (awayZones(np.where, np.side, pain).length || nl)
+          return { muscles: [np], cause: named, habit: hb, link: nl };
+        return { muscles: [np], cause: named, habit: null, link: null, local: true };
+      }
+    }
     function local(c) {
       var p = placeOf(c.id);
       if (!p || !p.where.some(function (id) { return KF.BodyMap.isDrawn(id); })) return null;
@@ -630,6 +646,31 @@
     var l = regionLabel(id);
     return /^the /.test(l) ? l : 'the spot ' + l;
   }
+  /* The muscle the consultation's cause_sentence names, if any: the one
+   * whose name comes first in it. */
+  function namedMuscle(r) {
+    var t = typeof r.cause_sentence === 'string' ? r.cause_sentence.toLowerCase() : '';
+    if (!t) return null;
+    /* "It hurts <place> because <the cause>...": the place is not the cause. */
+    var bc = t.indexOf(' because ');
+    if (bc >= 0) t = t.slice(bc + 9);
+    var best = null;
+    var cands = (r.causes || []).filter(function (c) { return c.kind === 'muscle'; })
+      .map(function (c) { return { id: c.id, name: c.name }; })
+      .concat((r.massage || []).map(function (m) { return { id: m.muscle, name: m.name }; }));
+    cands.forEach(function (c) {
+      var names = [shortName(c.name)];
+      var m = /\(([^)]*)\)/.exec(c.name || '');
+      if (m && /^the /.test(m[1])) names.push(m[1].replace(/["“”]/g, ''));  /* a nickname, not a place */
+      names.forEach(function (n) {
+        n = n.toLowerCase().trim();
+        if (n.length < 4) return;
+        var at = t.indexOf(n);
+        if (at >= 0 && (!best || at < best.at)) best = { id: c.id, at: at };
+      });
+    });
+    return best ? best.id : null;
+  }
   function shortName(name) { return String(name || '').replace(/\s*\(.*\)\s*$/, ''); }
   /* The everyday name: 'latissimus dorsi (the "lat")' -> 'the lat';
    * 'teres major (outer edge of the shoulder blade)' -> 'the teres major'. */
@@ -642,10 +683,14 @@
   }
 
   /* The picture's caption: one plain sentence. */
-  function storyCaption(st) {
+  function storyCaption(st, r) {
     if (!st) return '';
     var m = st.muscles[0];
     var name = sentence(plainName(m.name, 'muscle'));
+    /* A cause other than the one the first screen names is said to be one too. */
+    var lead = r && (r.causes || [])[0];
+    if (lead && st.cause !== lead.id && !(st.habit && st.habit.id === lead.id) && namedMuscle(r) !== st.cause)
+      name = 'Also likely: ' + plainName(m.name, 'muscle');
     if (st.local) return name + ' sits right where it hurts: the knot is in the muscle itself.';
     var kept = st.habit ? ', kept short by ' + lowerFirst(shortName(st.habit.name)) + ',' : '';
     if (!st.link) return name + kept + ' is marked in blue.';
@@ -679,7 +724,7 @@
                             'data-cause': st ? st.cause : '', 'data-habit': st && st.habit ? st.habit.id : null,
                             'data-pain': painId });
     fig.appendChild(svg);
-    var caption = massage ? 'The numbers match the table.' : storyCaption(st) || svg.kfSentence;
+    var caption = massage ? 'The numbers match the table.' : storyCaption(st, r) || svg.kfSentence;
     fig.appendChild(h('figcaption', {}, [
       h('span', { 'class': 'kf-picture-words', text: caption }),
       h('span', { 'class': 'kf-legend' }, [
@@ -818,17 +863,18 @@
 
   function firstStep(r, s) {
     var dose = s.dose ? firstSentence(s.dose).replace(/\s*\([^)]*\)/g, '') : '';
-    var forName = s.for_name ? plainName(s.for_name) :
+    /* The cause it serves, unless it is the one the sentence above names. */
+    var lead = (r.causes || [])[0];
+    var forName = lead && s['for'] === lead.id ? '' : s.for_name ? plainName(s.for_name) :
       s['for'] ? plainName(causeName(r, s['for']), (causeById(r, s['for']) || {}).kind) : '';
     var li = h('li', { 'class': 'kf-first-step', 'data-kf': 'first-step', 'data-technique': s.technique,
                        'data-side': s.side || null, 'data-for': s['for'] || null }, [
       h('h3', { text: s.name || words(s.technique) }),
       dose || forName || s.side ? h('p', { 'class': 'kf-first-dose' }, [
-        s.side ? h('span', { 'class': 'kf-first-side', text: sentence(sideText(s.side)) + ' · ' }) : null, dose,
+        s.side ? h('span', { 'class': 'kf-first-side', text: (s.side === 'both' ? 'Both sides' : sentence(s.side)) + ' · ' }) : null, dose,
         forName ? h('span', { 'class': 'kf-first-for', text: (dose ? ' — for ' : 'For ') + forName }) : null]) : null
     ]);
     if (s.timer && Number(s.timer.work_s) > 0) addTimer(li, s);
-    else if (s.kind === 'habit') li.appendChild(h('p', { 'class': 'kf-first-notimer kf-muted', text: 'No timer: a change to make through the day.' }));
     return li;
   }
 

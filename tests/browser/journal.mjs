@@ -286,7 +286,7 @@ test('after a consultation and a check-in with short relief, the revised plan sa
   /* What changed and why, in plain words. */
   const why = page.locator('#jp-why li[data-finding="relief_short"]');
   assert.equal(await why.count(), 1, 'short relief is a finding now');
-  assert.match(await why.textContent(), /faded within hours/);
+  assert.match(await why.textContent(), /faded within (hours|the day)/);
   const kinds = await page.$$eval('#jp-why > li', (ls) => ls.map((l) => l.getAttribute('data-kind')));
   assert.ok(kinds.includes('cause_up'), 'a cause moved up: ' + kinds.join(', '));
   assert.ok(await page.locator('#jp-causes > li[data-move="up"]').count() >= 1);
