@@ -278,25 +278,30 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
         oom(rep);
         goto out;
     }
-    json_t *question = json_null(), *result = json_null();
+    /* {"question", "result", "findings", "asked"}, streamed. */
+    kf_jo w;
+    kf_jo_init(&w, KF_JO_COMPACT | KF_JO_EOL);
+    kf_jo_obj(&w);
+    kf_jo_key(&w, "question");
     if (qn.kind != KF_Q_NONE) {
-        question = kf_question_json(q->kb, &qn);
+        kf_question_write(&w, q->kb, &qn);
         asked++;
-    } else {
-        result = kf_result_json(q->kb, r, text);
+    } else
+        kf_jo_null(&w);
+    kf_jo_key(&w, "result");
+    if (qn.kind == KF_Q_NONE)
+        kf_result_write(&w, q->kb, r, text);
+    else
+        kf_jo_null(&w);
+    kf_jo_key(&w, "findings");
+    kf_findings_write(&w, q->kb, &f);
+    kf_jo_kint(&w, "asked", asked);
+    kf_jo_obj_end(&w);
+    size_t len = 0;
+    char *body = kf_jo_finish(&w, &len);
+    reply_written(rep, body, len, kf_jo_error(&w));
+    if (qn.kind == KF_Q_NONE)
         save_result(q, save, text, r);
-    }
-    json_t *found = kf_findings_json(q->kb, &f);
-    if (!question || !result || !found) {
-        json_decref(question);
-        json_decref(result);
-        json_decref(found);
-        oom(rep);
-        goto out;
-    }
-    reply_json(rep, json_pack("{s:o,s:o,s:o,s:i}", "question", question,
-                              "result", result, "findings", found,
-                              "asked", asked));
 out:
     kf_question_free(&qn);
     kf_result_free(r);

@@ -409,7 +409,11 @@ void kf_jo_kreal(kf_jo *w, const char *k, double v) { kf_jo_key(w, k); kf_jo_rea
 void kf_jo_kbool(kf_jo *w, const char *k, bool v) { kf_jo_key(w, k); kf_jo_bool(w, v); }
 void kf_jo_knull(kf_jo *w, const char *k) { kf_jo_key(w, k); kf_jo_null(w); }
 
-void kf_jo_fail(kf_jo *w, const char *why) { fail(w, why); }
+void kf_jo_fail(kf_jo *w, const char *why)
+{
+    /* "out of memory" from a caller is the writer's own: never undone. */
+    fail(w, why && !strcmp(why, oom_text) ? oom_text : why ? why : "failed");
+}
 
 kf_jo_mark kf_jo_save(const kf_jo *w)
 {

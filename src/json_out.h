@@ -93,7 +93,8 @@ void kf_jo_kreal(kf_jo *w, const char *k, double v);
 void kf_jo_kbool(kf_jo *w, const char *k, bool v);
 void kf_jo_knull(kf_jo *w, const char *k);
 
-/* Fails the document with `why` (static text), as a misuse would. */
+/* Fails the document with `why` (static text), as a misuse would;
+ * "out of memory" is treated as the writer's own (kf_jo_undo keeps it). */
 void kf_jo_fail(kf_jo *w, const char *why);
 
 /* A point to come back to.  A tree builder drops a member whose value could

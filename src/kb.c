@@ -672,16 +672,16 @@ static void check_keys(loader *L, const block *b)
         k++;
     for (int i = 0; i < b->n_kvs; i++) {
         bool ok = false;
-        for (int j = 0; allowed_keys[k][j]; j++)
-            ok |= !strcmp(allowed_keys[k][j], b->kvs[i].key);
+        for (int j = 0; !ok && allowed_keys[k][j]; j++)
+            ok = !strcmp(allowed_keys[k][j], b->kvs[i].key);
         if (!ok) {
             err_at(L, b->file, b->kvs[i].line, "unknown key '%s' in %s %s", b->kvs[i].key,
                    b->kind, b->id);
             continue;
         }
         bool rep = false;
-        for (int j = 0; repeatable[j]; j++)
-            rep |= !strcmp(repeatable[j], b->kvs[i].key);
+        for (int j = 0; !rep && repeatable[j]; j++)
+            rep = !strcmp(repeatable[j], b->kvs[i].key);
         if (rep)
             continue;
         for (int j = 0; j < i; j++)

@@ -55,7 +55,7 @@ static bool rehash(kf_map *m, size_t cap)
         const kf_map_slot *s = &m->slots[i];
         if (!s->key)
             continue;
-        size_t j = s->hash & (cap - 1);
+        size_t j = hash_bytes(s->key, s->len) & (cap - 1);
         while (slots[j].key)
             j = (j + 1) & (cap - 1);
         slots[j] = *s;
@@ -83,7 +83,7 @@ int kf_map_get(const kf_map *m, const char *s, size_t len)
         const kf_map_slot *e = &m->slots[j];
         if (!e->key)
             return -1;
-        if (e->hash == h && e->len == len && !memcmp(e->key, s, len))
+        if (e->len == len && !memcmp(e->key, s, len))
             return e->val;
     }
 }
@@ -98,10 +98,10 @@ bool kf_map_put(kf_map *m, const char *key, size_t len, int val)
     size_t j = h & (m->cap - 1);
     for (; m->slots[j].key; j = (j + 1) & (m->cap - 1)) {
         const kf_map_slot *e = &m->slots[j];
-        if (e->hash == h && e->len == len && !memcmp(e->key, key, len))
+        if (e->len == len && !memcmp(e->key, key, len))
             return true;
     }
-    m->slots[j] = (kf_map_slot){ .key = key, .len = (uint32_t)len, .hash = h, .val = val };
+    m->slots[j] = (kf_map_slot){ .key = key, .len = (uint32_t)len, .val = val };
     m->n++;
     return true;
 }

@@ -2,9 +2,9 @@
  * map.h — a string -> int hash map (open addressing, linear probing) for
  * the loader's ids, words and spellings.
  *
- * Each slot keeps its key's length and hash beside the key, so a probe
- * compares two integers before it touches the key's bytes and nothing ever
- * calls strlen on a stored key; keys are borrowed (they must outlive the
+ * Each slot keeps its key's length beside the key (16 bytes a slot), so a
+ * probe compares the length before it touches the key's bytes and nothing
+ * ever calls strlen on a stored key; keys are borrowed (they must outlive the
  * map, as the KB arena's strings do) and need not be NUL-terminated.
  * A map is a plain struct: zero-initialised it is empty and ready.
  */
@@ -18,8 +18,7 @@
 typedef struct {
     const char *key;      /* NULL: the slot is free */
     uint32_t    len;
-    uint32_t    hash;
-    int         val;
+    int32_t     val;
 } kf_map_slot;
 
 typedef struct {

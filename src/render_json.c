@@ -19,6 +19,9 @@ static const char *triage_message(kf_triage t)
         return "SEE A DOCTOR in the next few days, before trying self-care on this area.";
     case KF_TRIAGE_MENTION:
         return "Self-care is fine to try, but mention this to your doctor at your next visit.";
+    case KF_TRIAGE_UNKNOWN:
+        return "COULD NOT SCREEN: nothing in your words was understood, so warning signs could "
+               "not be checked. Answer the questions below, or describe where it hurts.";
     default:
         return "No warning signs in what you described, so self-care is reasonable. See a "
                "doctor if anything new or alarming appears.";
@@ -130,7 +133,7 @@ static void span_write(kf_jo *w, const char *text, const kf_fact *x)
     char stack[256];
     char *b = n <= (int)sizeof stack ? stack : kf_malloc((size_t)n);
     if (!b) {
-        kf_jo_fail(w, "out of memory");
+        kf_jo_fail(w, "out of memory");   /* kf_jo_undo keeps it */
         return;
     }
     size_t bl = (size_t)i;
@@ -357,6 +360,8 @@ static void cause_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const cha
             opt_item(w, kb->causes[c->keeps[k]].id);
         kf_jo_arr_end(w);
     }
+    if (rk->flagged_by >= 0)
+        opt_member(w, "flagged_by", kb->redflags[rk->flagged_by].id);
     kf_jo_obj_end(w);
 }
 
@@ -387,6 +392,28 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
         kf_jo_undo(w, m);
     }
     kf_jo_arr_end(w);
+    kf_jo_key(w, "fired");
+    kf_jo_arr(w);
+    for (int i = 0; i < r->n_fired; i++)
+        opt_item(w, kb->redflags[r->fired[i]].id);
+    kf_jo_arr_end(w);
+    kf_jo_key(w, "screen");
+    kf_jo_arr(w);
+    for (int i = 0; i < r->n_screen; i++) {
+        const kf_finding_def *d = &kb->findings[r->screen[i]];
+        kf_jo_mark m = kf_jo_save(w);
+        kf_jo_obj(w);
+        req_str(w, "finding", d->id);
+        req_str(w, "text", d->question ? d->question : d->label);
+        kf_jo_obj_end(w);
+        kf_jo_undo(w, m);
+    }
+    kf_jo_arr_end(w);
+    kf_jo_key(w, "raised_by");
+    if (r->raised_by >= 0)
+        str_or_fail(w, kb->causes[r->raised_by].id);
+    else
+        kf_jo_null(w);
     kf_jo_obj_end(w);
 
     kf_jo_key(w, "understood");
@@ -501,6 +528,88 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
         kf_jo_undo(w, m);
     }
     kf_jo_arr_end(w);
+
+    /* The short answer's parts: the first steps (each with the cause it
+     * serves), what was left out for this person, the cause sentence. */
+    kf_jo_key(w, "first_steps");
+    kf_jo_arr(w);
+    for (int i = 0; i < r->n_first; i++) {
+        const kf_step *s = &r->plan[r->first[i]];
+        const kf_technique *t = &kb->techniques[s->technique];
+        kf_jo_mark m = kf_jo_save(w);
+        kf_jo_obj(w);
+        kf_jo_kint(w, "order", i + 1);
+        req_str(w, "technique", t->id);
+        req_str(w, "name", t->name);
+        req_str(w, "kind", kf_tech_kind_name(t->kind));
+        kf_jo_kstr(w, "dose", t->dose);
+        kf_jo_key(w, "timer");
+        if (t->work_s > 0) {
+            char timer[512];
+            int n = snprintf(timer, sizeof timer, "knotfinder do %s", t->id ? t->id : "");
+            if (!t->id || n < 0 || n >= (int)sizeof timer)
+                kf_jo_fail(w, "a timer command does not fit");
+            else
+                kf_jo_strn(w, timer, (size_t)n);
+        } else
+            kf_jo_null(w);
+        if (s->cause >= 0) {
+            char nm[256] = "";
+            kf_cause_plain(kb, s->cause, nm, sizeof nm);
+            kf_jo_key(w, "for");
+            str_or_fail(w, kb->causes[s->cause].id);
+            kf_jo_kstr(w, "for_name", nm);
+        } else {
+            kf_jo_knull(w, "for");
+            kf_jo_knull(w, "for_name");
+        }
+        kf_jo_kstr(w, "side", kf_side_name(s->side));
+        kf_jo_obj_end(w);
+        kf_jo_undo(w, m);
+    }
+    kf_jo_arr_end(w);
+
+    kf_jo_key(w, "left_out");
+    kf_jo_arr(w);
+    for (int i = 0; i < r->n_omitted; i++) {
+        const kf_omit *o = &r->omitted[i];
+        const kf_technique *t = &kb->techniques[o->technique];
+        kf_jo_mark m = kf_jo_save(w);
+        kf_jo_obj(w);
+        req_str(w, "technique", t->id);
+        req_str(w, "name", t->name);
+        req_str(w, "person", kf_person_id(o->person));
+        kf_jo_kstr(w, "why", t->not_for_why[o->person]);
+        kf_jo_key(w, "instead");
+        if (o->instead >= 0)
+            str_or_fail(w, kb->techniques[o->instead].id);
+        else
+            kf_jo_null(w);
+        kf_jo_obj_end(w);
+        kf_jo_undo(w, m);
+    }
+    kf_jo_arr_end(w);
+
+    kf_jo_key(w, "person");
+    kf_jo_arr(w);
+    for (int p = 0; p < KF_PERSON_N; p++)
+        if (r->person & (1u << p))
+            opt_item(w, kf_person_id((kf_person)p));
+    kf_jo_arr_end(w);
+
+    kf_jo_key(w, "cause_sentence");
+    kf_buf cs;
+    kf_buf_init(&cs);
+    int named[2];
+    if (!r->unrecognised && r->triage < KF_TRIAGE_SOON)
+        kf_cause_sentence(kb, r, &cs, named);
+    if (cs.oom)
+        kf_jo_fail(w, "out of memory");   /* not a shorter sentence */
+    else if (cs.len && kf_jo_utf8(cs.s, cs.len))
+        kf_jo_strn(w, cs.s, cs.len);
+    else
+        kf_jo_null(w);              /* none, or not a string jansson takes */
+    kf_buf_free(&cs);
     kf_jo_obj_end(w);
 }
 

@@ -363,6 +363,47 @@ static void test_broken_strings(void)
         }
     r->flags = old_flags;
     r->n_flags = old_n;
+    /* The triage's fired rules, screen questions and raising mimic; the
+     * short answer's parts. */
+    {
+        int fired[2] = { 0, kb->n_redflags - 1 }, screen[2] = { 0, 1 };
+        int *of = r->fired, ofn = r->n_fired, *os = r->screen, osn = r->n_screen;
+        int oraised = r->raised_by;
+        r->fired = fired;
+        r->n_fired = 2;
+        r->screen = screen;
+        r->n_screen = 2;
+        r->raised_by = 0;
+        compare_result("fired, screen, raised_by", r, t);
+        TRY("fired id broken", kb->redflags[0].id, bad);
+        TRY("screen label broken", kb->findings[1].label, bad);
+        TRY("raised_by id broken", kb->causes[0].id, bad);
+        r->fired = of;
+        r->n_fired = ofn;
+        r->screen = os;
+        r->n_screen = osn;
+        r->raised_by = oraised;
+    }
+    if (r->n_first) {
+        const kf_step *s0 = &r->plan[r->first[0]];
+        kf_technique *ft = &kb->techniques[s0->technique];
+        TRY("first step dose NULL", ft->dose, NULL);
+        TRY("first step name broken", ft->name, bad);
+        TRY("first step id broken", ft->id, bad);
+        TRY("first step timer", ft->work_s, ft->work_s > 0 ? 0 : 30);
+        if (s0->cause >= 0)
+            TRY("first step cause name broken", kb->causes[s0->cause].name, bad);
+    }
+    TRY("person", r->person, r->person ^ 3u);
+    if (r->n_omitted < KF_OMIT_ROOM) {
+        r->omitted[r->n_omitted] = (kf_omit){ .technique = 0, .person = (kf_person)0,
+                                              .instead = kb->n_techniques - 1 };
+        r->n_omitted++;
+        compare_result("left out", r, t);
+        TRY("left out why NULL", kb->techniques[0].not_for_why[0], NULL);
+        TRY("left out instead broken", kb->techniques[kb->n_techniques - 1].id, bad);
+        r->n_omitted--;
+    }
     kf_question q = { .kind = KF_Q_CLARIFY, .finding = 0, .alt = 1 };
     kf_question saved = r->next;
     r->next = q;
