@@ -511,15 +511,17 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                       tok_is(&v[j], "relieves") || tok_is(&v[j], "helped")))
             at[m[k].first] |= KF_CTX_CONDITION;
     }
-    /* The patient: whoever the first pain, symptom or warning sign is
-     * about ("my dad can't talk properly and his face looks wrong" is about
-     * the dad even with no pain named). */
+    /* The patient: whoever the first pain or symptom is about; when none
+     * is said, whoever the first warning sign is about ("my dad can't talk
+     * properly and his face looks wrong" is about the dad; "my mum had
+     * cancer. I have a knot" is about the writer). */
     int patient = -1;
-    for (int k = 0; k < nm && patient < 0; k++)
-        if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||
-             m[k].kind == KF_FIND_REDFLAG) &&
-            !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
-            patient = who[m[k].first];
+    for (int pass = 0; pass < 2 && patient < 0; pass++)
+        for (int k = 0; k < nm && patient < 0; k++)
+            if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||
+                 (pass == 1 && m[k].kind == KF_FIND_REDFLAG)) &&
+                !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
+                patient = who[m[k].first];
     /* no pain said: whoever the first reading is about ("my nan, 85, sits
      * in her recliner all day ...") */
     for (int k = 0; k < nm && patient < 0; k++)
