@@ -9,7 +9,7 @@ const char *const kf_disclaimer =
     "This is self-help guidance, not a diagnosis. knotfinder is not a doctor: if the pain "
     "is severe, getting worse, or comes with any warning sign, see one.";
 
-static const char *triage_banner(kf_triage t)
+const char *kf_triage_banner(kf_triage t)
 {
     switch (t) {
     case KF_TRIAGE_EMERGENCY:
@@ -152,6 +152,11 @@ static const char *hypo_advice(kf_triage t)
     }
 }
 
+const char *kf_hypo_advice(const kf_kb *kb, int f)
+{
+    return hypo_advice(hypo_level(kb, f));
+}
+
 /* One line: the warning signs only asked about, and what to do if they come. */
 static void hypo_line(const kf_kb *kb, const kf_findings *f, kf_buf *out, int width)
 {
@@ -232,7 +237,7 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     const char *bar = r->triage >= KF_TRIAGE_SOON ? "!!" : r->triage == KF_TRIAGE_MENTION ? " !" :
                       r->triage == KF_TRIAGE_UNKNOWN ? " ?" : "  ";
     kf_buf_printf(out, "%s TRIAGE: %s\n", bar, kf_triage_id(r->triage));
-    kf_wrap(out, triage_banner(r->triage), 3, width, 0);
+    kf_wrap(out, kf_triage_banner(r->triage), 3, width, 0);
     for (int i = 0; i < r->n_flags; i++)
         kf_wrap(out, kb->redflags[r->flags[i]].message, 5, width, 0);
     if (!r->n_flags && r->triage >= KF_TRIAGE_MENTION && r->n_causes) {
@@ -887,7 +892,7 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
     json_t *hypo = json_array();
     for (int i = 0; i < f->n_hypothetical; i++) {
         int h = f->hypothetical[i];
-        const char *adv = hypo_advice(hypo_level(kb, h));
+        const char *adv = kf_hypo_advice(kb, h);
         json_array_append_new(hypo, json_pack("{s:s,s:s,s:o}", "finding", kb->findings[h].id,
             "label", kb->findings[h].label, "if_present", adv ? json_string(adv) : json_null()));
     }
@@ -988,7 +993,7 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         kf_cause_sentence(kb, r, &cs, named);
     json_t *summary = cs.len ? json_string(cs.s) : json_null();
     kf_buf_free(&cs);
-    const char *msg = triage_banner(r->triage);
+    const char *msg = kf_triage_banner(r->triage);
     json_t *fired = json_array();
     for (int i = 0; i < r->n_fired; i++)
         json_array_append_new(fired, json_string(kb->redflags[r->fired[i]].id));

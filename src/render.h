@@ -21,6 +21,15 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text,
 void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text,
                     kf_buf *out, int width);
 
+/* The triage banner: the one sentence said for each triage level, first
+ * in every view (terminal, JSON, HTTP). */
+const char *kf_triage_banner(kf_triage t);
+
+/* What to do if a warning sign a person only asked or worried about
+ * (finding `f`) turns out to be there, from the most urgent rule naming it:
+ * "call emergency services now", ...; NULL when no rule names it. */
+const char *kf_hypo_advice(const kf_kb *kb, int f);
+
 /* "likely" (>= 0.5), "possible" (>= 0.2), "less likely". */
 const char *kf_score_word(double p);
 

@@ -8,56 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* As render.c's triage_banner: the sentence for each triage level. */
-static const char *triage_message(kf_triage t)
-{
-    switch (t) {
-    case KF_TRIAGE_EMERGENCY:
-        return "EMERGENCY: call emergency services now (112, 911 or 999). Do not drive "
-               "yourself. Self-care can wait.";
-    case KF_TRIAGE_SOON:
-        return "SEE A DOCTOR in the next few days, before trying self-care on this area.";
-    case KF_TRIAGE_MENTION:
-        return "Self-care is fine to try, but mention this to your doctor at your next visit.";
-    case KF_TRIAGE_UNKNOWN:
-        return "COULD NOT SCREEN: nothing in your words was understood, so warning signs could "
-               "not be checked. Answer the questions below, or describe where it hurts.";
-    default:
-        return "No warning signs in what you described, so self-care is reasonable. See a "
-               "doctor if anything new or alarming appears.";
-    }
-}
-
-/* As render.c's hypo_level: what to do if a warning sign a person only
- * asked or worried about turns out to be there, the most urgent level of
- * the rules that name it. */
-static kf_triage hypo_level(const kf_kb *kb, int f)
-{
-    kf_triage best = KF_TRIAGE_SELF_CARE;
-    for (int i = 0; i < kb->n_redflags; i++) {
-        const kf_redflag *rf = &kb->redflags[i];
-        bool named = false;
-        for (int k = 0; k < rf->n_all && !named; k++)
-            named = rf->all[k] == f;
-        for (int k = 0; k < rf->n_any && !named; k++)
-            named = rf->any[k] == f;
-        if (named && rf->level > best)
-            best = rf->level;
-    }
-    return best;
-}
-
-/* As render.c's hypo_advice. */
-static const char *hypo_advice(kf_triage t)
-{
-    switch (t) {
-    case KF_TRIAGE_EMERGENCY: return "call emergency services now";
-    case KF_TRIAGE_SOON:      return "see a doctor in the next day or two";
-    case KF_TRIAGE_MENTION:   return "mention it to your doctor";
-    default:                  return NULL;
-    }
-}
-
 static const char *state_name(kf_state s)
 {
     return s == KF_PRESENT ? "present" : s == KF_ABSENT ? "absent" : "unsure";
@@ -277,6 +227,7 @@ void kf_question_write(kf_jo *w, const kf_kb *kb, const kf_question *q)
         req_str(w, "finding", kb->findings[q->finding].id);
         req_str(w, "text", text);
         kf_jo_kreal(w, "gain", q->gain);
+        kf_jo_kstr(w, "why", kb->findings[q->finding].why_ask);
         kf_jo_obj_end(w);
         return;
     default:
@@ -373,7 +324,7 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
     kf_jo_key(w, "triage");
     kf_jo_obj(w);
     kf_jo_kstr(w, "level", kf_triage_id(r->triage));
-    kf_jo_kstr(w, "message", triage_message(r->triage));
+    kf_jo_kstr(w, "message", kf_triage_banner(r->triage));
     kf_jo_key(w, "flags");
     kf_jo_arr(w);
     for (int i = 0; i < r->n_flags; i++) {
@@ -523,7 +474,7 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
         kf_jo_obj(w);
         req_str(w, "finding", kb->findings[h].id);
         req_str(w, "label", kb->findings[h].label);
-        kf_jo_kstr(w, "if_present", hypo_advice(hypo_level(kb, h)));
+        kf_jo_kstr(w, "if_present", kf_hypo_advice(kb, h));
         kf_jo_obj_end(w);
         kf_jo_undo(w, m);
     }
