@@ -320,10 +320,18 @@ static void test_real_subnetworks(void)
         net n;
         memset(&n, 0, sizeof n);
         n.leak = real->leak;
-        int map[128], fmap[256];
-        for (int i = 0; i < 128; i++)
+        /* sized by the real KB, which outgrows any fixed bound */
+        int *map = malloc((size_t)real->n_causes * sizeof *map);
+        int *fmap = malloc((size_t)real->n_findings * sizeof *fmap);
+        CHECK(map && fmap);
+        if (!map || !fmap) {
+            free(map);
+            free(fmap);
+            return;
+        }
+        for (int i = 0; i < real->n_causes; i++)
             map[i] = -1;
-        for (int i = 0; i < 256; i++)
+        for (int i = 0; i < real->n_findings; i++)
             fmap[i] = -1;
         int ids[10];
         ids[n.nc++] = h;
@@ -356,6 +364,8 @@ static void test_real_subnetworks(void)
                 if (map[c->keeps[j]] >= 0)
                     n.keep[i][map[c->keeps[j]]] = c->keeps_p[j];
         }
+        free(map);
+        free(fmap);
         kf_kb *kb = load_net(&n);
         CHECK(kb != NULL);
         if (!kb)
