@@ -1686,6 +1686,8 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
                 "to the journal (use --no-save to use it)\n");
         o.cache = -1;
     }
+    if (o.cache == 0)               /* not given: the default */
+        o.cache = s->save ? -1 : KF_HTTP_CACHE_DEFAULT;
     if (o.cache > 0) {
         s->cache = cache_new(o.cache);
         if (!s->cache) {
@@ -1785,7 +1787,7 @@ void kf_http_stop(kf_http *s)
 
 static void serve_usage(FILE *out)
 {
-    fputs("usage: knotfinder serve [--port N] [--bind ADDR] [--threads N]\n"
+    fprintf(out, "usage: knotfinder serve [--port N] [--bind ADDR] [--threads N]\n"
           "                        [--timeout S] [--max-conns N] [--cache N]\n"
           "                        [--token] [--no-save]\n"
           "  --port N       port to listen on (default 8080; 0 picks a free one)\n"
@@ -1800,9 +1802,10 @@ static void serve_usage(FILE *out)
           "  --timeout S    close connections idle this long (default 15)\n"
           "  --max-conns N  open connections at most (default 1000)\n"
           "  --cache N      consult and interview answers kept for repeated\n"
-          "                 requests (default 1024; 0: none)\n"
+          "                 requests, only while saving is off (--no-save or\n"
+          "                 KNOTFINDER_NO_SAVE); default %d, 0: none\n"
           "Serves the web app from the web folder (--web DIR) and the JSON API\n"
-          "under /api/v1/ (docs/API.md).  Stop with Ctrl-C.\n", out);
+          "under /api/v1/ (docs/API.md).  Stop with Ctrl-C.\n", KF_HTTP_CACHE_DEFAULT);
 }
 
 /* Parses a whole number in [lo, hi]; false when it is not one. */

@@ -69,13 +69,17 @@ typedef struct {
 void kf_http_error(kf_http_reply *rep, int status, const char *code,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Answers kept by default while saving is off (serve --cache). */
+#define KF_HTTP_CACHE_DEFAULT 1024
+
 typedef struct {
     const char *bind;       /* numeric address or host name; NULL: 127.0.0.1 */
     int         port;       /* 0: pick a free port */
     int         threads;    /* <= 0: one per core */
     int         max_conns;  /* <= 0: 1000 */
     int         timeout_s;  /* idle connection timeout; <= 0: 15 */
-    int         cache;      /* answers of pure routes kept (only when saving is off): <= 0 none */
+    int         cache;      /* answers of pure routes kept, only when saving is off:
+                               0: KF_HTTP_CACHE_DEFAULT; < 0: none */
     bool        no_save;    /* keep no consultation in the journal (--no-save) */
     bool        token;      /* make up a token for the journal even on a
                                loopback address (a computer shared with other
