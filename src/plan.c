@@ -322,7 +322,15 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
             top_m = r->causes[i].cause;
             top_mp = r->causes[i].p;
         }
-    bool sore_leads = top_m >= 0 && local_muscle(kb, r, top_m);
+    /* The sore spot is worth working on when a muscle tight right there
+     * leads among the muscles or comes within KF_PLAN_SORE_NEAR of the one
+     * that does (the rhomboids close behind a levator that only refers pain
+     * there): the header's rule, not only when the very first muscle is. */
+    bool sore_leads = false;
+    for (int i = 0; i < r->n_causes && top_m >= 0 && !sore_leads; i++)
+        sore_leads = kb->causes[r->causes[i].cause].kind == KF_CAUSE_MUSCLE &&
+                     r->causes[i].p >= KF_PLAN_SORE_NEAR * top_mp &&
+                     local_muscle(kb, r, r->causes[i].cause);
 
     /* 2. The leading cause's own fix. */
     if (lead >= 0) {
