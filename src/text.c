@@ -479,6 +479,11 @@ static void set_age(reader *r, long val, const token *k)
         add_named(r, "teen", k->start, k->len);
     if (val >= 50)
         add_named(r, "over_50", k->start, k->len);
+    /* The age bands the triage derives from the age (triage.c) are read
+     * here as well, so what was understood shows every fact the engine
+     * used, with the words it came from. */
+    if (val >= 65)
+        add_named(r, "over_65", k->start, k->len);
 }
 
 /* Numbers: age, sex, weeks pregnant, how long; the dominant hand.  Only
