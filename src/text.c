@@ -389,11 +389,38 @@ typedef struct {
     int          read;        /* facts and numbers this call understood */
 } reader;
 
-/* How urgent a finding can make the triage on its own: the highest level
- * of the red-flag rules that need it (`all`, or `any` of a rule with no
- * `all`), -1 when none does; a warning sign that no rule needs alone ranks
- * just above a finding that is none. */
+/* How urgent a finding can make the triage on its own (docs/KB-FORMAT.md:
+ * "a red-flag rule needs it on its own"): the highest level of the rules
+ * it fires alone (it is their only `all` finding, or one of their `any`
+ * when they have no `all`), -1 when none does.  A warning sign that only
+ * fires a rule with other findings (a stiff neck: with a fever) is taken
+ * by complete_rules when those were said too. */
 static int severity(const kf_kb *kb, int f)
+{
+    int best = -1;
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *rf = &kb->redflags[i];
+        bool alone = rf->n_all == 1 && rf->all[0] == f;
+        if (alone && rf->n_any) {
+            bool in_any = false;
+            for (int k = 0; k < rf->n_any && !in_any; k++)
+                in_any = rf->any[k] == f;
+            alone = in_any;
+        }
+        for (int k = 0; !rf->n_all && k < rf->n_any && !alone; k++)
+            alone = rf->any[k] == f;
+        if (alone && 1 + (int)rf->level > best)
+            best = 1 + (int)rf->level;
+    }
+    return best;
+}
+
+/* How urgent a finding can ever make the triage: the highest level of the
+ * rules that need it (`all`, or `any` of a rule with no `all`); a warning
+ * sign no rule needs ranks just above a finding that is none, -1.  For a
+ * warning sign only asked or worried about, where what to do if it comes is
+ * said whatever else was said. */
+static int urgency(const kf_kb *kb, int f)
 {
     int best = kb->findings[f].kind == KF_FIND_REDFLAG ? 0 : -1;
     for (int i = 0; i < kb->n_redflags; i++) {
@@ -948,7 +975,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             for (int f = 0; f < ph->n_finds; f++)
                 if (!ph->neg[f])
                     add_hypothetical(out, ph->alts[f] >= 0 &&
-                                     severity(kb, ph->alts[f]) > severity(kb, ph->finds[f])
+                                     urgency(kb, ph->alts[f]) > urgency(kb, ph->finds[f])
                                      ? ph->alts[f] : ph->finds[f]);
             continue;
         }
