@@ -670,9 +670,11 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
             p->kind == T_COMMA && pp && pp->kind == T_WORD && !unit_next &&
             (i + 1 >= n || v[i + 1].kind == T_COMMA || v[i + 1].kind == T_STOP))
             age = true;
-        /* a number standing alone as a sentence: "no rash yet. 67" */
+        /* a number standing alone as a sentence: "no rash yet. 67", or
+         * opening the text: "86. Can't lift my arms" (12 and up, so not a
+         * list's numbering; a lone number with nothing else is no age) */
         if (k->kind == T_NUM && val >= 12 && val <= 100 && (i == 0 || v[i - 1].kind == T_STOP) &&
-            (i + 1 >= n || v[i + 1].kind == T_STOP) && i > 0)
+            (i + 1 >= n || v[i + 1].kind == T_STOP) && (i > 0 || i + 1 < n))
             age = true;
         if (age && val >= 1 && val <= 110) {
             if (mine) {
