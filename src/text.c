@@ -610,7 +610,13 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                 (boundary_at(v, n, i - 1) && pp && pp->kind == T_WORD &&
                  kf_context_relation(v, n, i - 2) && boundary_at(v, n, i + 1)) ||
                 (p->kind == T_COMMA && pp && (is_word(pp, "age") || is_word(pp, "aged"))))
-                age = !unit_next;
+                age = !unit_next ||
+                      /* "I am 70 years." (the "old" left out): being N years
+                       * is an age, not how long it has hurt */
+                      (nx && unit_days(nx->norm) == 365 && val >= 12 &&
+                       (is_word(p, "am") || is_word(p, "im") || is_word(p, "hes") ||
+                        is_word(p, "shes") || is_word(p, "is")) &&
+                       boundary_at(v, n, i + 2));
             /* "a lad of 16", "a woman of 60" */
             if (is_word(p, "of") && pp && (is_any_word(pp, female_words) ||
                                             is_any_word(pp, male_words)) && pp->norm[1]) {
