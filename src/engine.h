@@ -104,8 +104,8 @@ kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post
 /* From an evidence set; *logpe (may be NULL) is log P(evidence) in the
  * model, so that P(f | E) = exp(logpe(E + f absent) - logpe(E)) gives the
  * next question its probabilities.  fast: never the slow exact sum (for
- * the question's many posteriors): where Quickscore cannot certify, the
- * strongest 14, 12 or 10 present findings are used and *approx is set. */
+ * the question's many posteriors): where Quickscore cannot certify its
+ * answer, that answer is returned with its interval and *approx set. */
 kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
                        double *hi, bool *approx, long double *logpe, bool fast);
 
