@@ -642,6 +642,8 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     kf_wrap(out, line.s, 2, width, 2);      /* the first line starts at column 0 */
     for (int i = 0; i < r->n_flags && i < 2; i++)
         kf_wrap(out, kb->redflags[r->flags[i]].message, 2, width, 0);
+    /* Warning signs only asked or worried about: what to do if they come. */
+    hypo_line(kb, &r->findings, out, width);
     if (r->unrecognised) {
         if (r->n_screen) {
             kf_wrap(out, "Does any of these apply to you now? If one does, that comes first:",
