@@ -475,7 +475,10 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
     }
     f = &derived;
     r = consult(kb, f, r);
-    kf_findings_free(&derived);
+    if (r)
+        r->used = derived;          /* the result owns it now */
+    else
+        kf_findings_free(&derived);
     /* Reasons point at facts of the result: a derived fact has no words. */
     for (int i = 0; r && i < r->n_causes; i++)
         for (int k = 0; k < r->causes[i].n_reasons; k++)
@@ -654,5 +657,6 @@ void kf_result_free(kf_result *r)
     kf_free(r->massage_side);
     kf_question_free(&r->next);
     kf_findings_free(&r->findings);
+    kf_findings_free(&r->used);
     kf_free(r);
 }

@@ -67,6 +67,9 @@ typedef struct {
     bool        approximate;               /* too many findings for the exact posterior */
     bool        leader_clear;              /* the leading cause stands out */
     kf_findings findings;                  /* copy of the input */
+    kf_findings used;                      /* what the consultation used: the input, then
+                                              what follows from it (age bands, both-sided
+                                              findings), listed as "derived" */
     unsigned    person;                    /* KF_PERSON_* bits read from the findings */
     kf_omit     omitted[KF_OMIT_ROOM];  int n_omitted;   /* left out for this person */
     int         first[3];  int n_first;    /* plan indexes of the first steps */

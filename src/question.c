@@ -222,7 +222,13 @@ kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int ma
 {
     kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
     *out = q;
-    if (asked >= max_q || kf_triage_level(kb, f) >= KF_TRIAGE_SOON)
+    if (asked >= max_q)
+        return KF_OK;
+    kf_triage level;
+    kf_err lerr = kf_triage_level(kb, f, &level);
+    if (lerr)
+        return lerr;
+    if (level >= KF_TRIAGE_SOON)
         return KF_OK;
     if (!any_location(kb, f, false) && !any_location(kb, f, true)) {
         out->kind = KF_Q_WHERE;
@@ -241,6 +247,11 @@ kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int ma
         if (f->v[i].origin != KF_FROM_ANSWER)
             kf_findings_add(&said, &f->v[i]);
     kf_triage_derive(kb, &said);
+    if (said.oom) {
+        kf_findings_free(&said);
+        kf_free(screen);
+        return KF_ENOMEM;
+    }
     int ns = kf_triage_screen(kb, &said, screen, KF_SCREEN_MAX);
     kf_findings_free(&said);
     bool done = false;

@@ -875,6 +875,15 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             json_object_set_new(o, "note", json_string("safer_reading"));
         json_array_append_new(understood, o);
     }
+    /* What follows from what was said (an age band, both hands numb): the
+     * engine used it, so it is shown, with no words of its own. */
+    for (int i = r->findings.n; i < r->used.n; i++) {
+        const kf_fact *x = &r->used.v[i];
+        json_array_append_new(understood, json_pack("{s:s,s:s,s:s,s:o,s:n,s:s}",
+            "finding", kb->findings[x->finding].id, "label", kb->findings[x->finding].label,
+            "state", state_name(x->state), "side", side_json(x->side), "words",
+            "origin", "derived"));
+    }
     const kf_findings *f = &r->findings;
     json_t *facts = json_pack("{s:o,s:o,s:o,s:o}", "age", int_or_null(f->age),
         "weeks_pregnant", int_or_null(f->weeks_pregnant),

@@ -398,9 +398,9 @@ static int severity(const kf_kb *kb, int f)
     int best = kb->findings[f].kind == KF_FIND_REDFLAG ? 0 : -1;
     for (int i = 0; i < kb->n_redflags; i++) {
         const kf_redflag *rf = &kb->redflags[i];
-        bool named = false;
-        for (int k = 0; k < rf->n_all && !named; k++)
-            named = rf->all[k] == f;
+        /* Only a rule the finding fires on its own makes it a warning sign
+         * here; one it merely completes is left to complete_rules(). */
+        bool named = rf->n_all == 1 && rf->all[0] == f && !rf->n_any;
         for (int k = 0; !rf->n_all && k < rf->n_any && !named; k++)
             named = rf->any[k] == f;
         if (named && 1 + (int)rf->level > best)

@@ -51,21 +51,22 @@ void kf_triage_derive(const kf_kb *kb, kf_findings *f)
     }
 }
 
-kf_triage kf_triage_level(const kf_kb *kb, const kf_findings *f)
+kf_err kf_triage_level(const kf_kb *kb, const kf_findings *f, kf_triage *out)
 {
     kf_findings g;
-    const kf_findings *use = f;
-    if (kf_findings_copy(&g, f) == KF_OK) {
-        kf_triage_derive(kb, &g);
-        use = &g;
-    }
-    kf_triage t = KF_TRIAGE_SELF_CARE;
-    for (int i = 0; i < kb->n_redflags; i++)
-        if (kb->redflags[i].level > t && kf_rule_fires(&kb->redflags[i], use))
-            t = kb->redflags[i].level;
-    if (use == &g)
+    *out = KF_TRIAGE_SELF_CARE;
+    if (kf_findings_copy(&g, f) != KF_OK)
+        return KF_ENOMEM;
+    kf_triage_derive(kb, &g);
+    if (g.oom) {
         kf_findings_free(&g);
-    return t;
+        return KF_ENOMEM;
+    }
+    for (int i = 0; i < kb->n_redflags; i++)
+        if (kb->redflags[i].level > *out && kf_rule_fires(&kb->redflags[i], &g))
+            *out = kb->redflags[i].level;
+    kf_findings_free(&g);
+    return KF_OK;
 }
 
 int kf_triage_flags(const kf_kb *kb, const kf_findings *f, int *flags)

@@ -320,10 +320,14 @@ static void test_real_subnetworks(void)
         net n;
         memset(&n, 0, sizeof n);
         n.leak = real->leak;
-        int map[128], fmap[256];
+        /* room for every cause and finding of the real kb (it grows) */
+        int map[128], fmap[2048];
+        CHECK(real->n_causes <= 128 && real->n_findings <= 2048);
+        if (real->n_causes > 128 || real->n_findings > 2048)
+            break;
         for (int i = 0; i < 128; i++)
             map[i] = -1;
-        for (int i = 0; i < 256; i++)
+        for (int i = 0; i < 2048; i++)
             fmap[i] = -1;
         int ids[10];
         ids[n.nc++] = h;
