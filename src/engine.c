@@ -30,8 +30,8 @@
  *      P(P, N) = sum_{S in P} (-1)^|S| (1-leak)^|S+N| prod_roots g_r(S+N),
  *      g_r(T) = (1-pi_r) + pi_r Q_r(T) prod_{m kept by r} [(1-s_rm) + s_rm Q_m(T)],
  *    Q_x(T) = prod_{f in T} (1 - p_xf), visited in Gray-code order, in long
- *    double (quad precision up to 14 findings when needed), with a
- *    rounding-error bound that gives every posterior an interval.  Fast,
+ *    double, with a rounding-error bound that gives every posterior an
+ *    interval.  Fast,
  *    but the alternating sum cancels when many present findings are each
  *    explained by few causes (terms of size ~1 adding up to P(E) ~ 1e-20),
  *    and then the bound cannot certify it.
@@ -61,11 +61,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Largest number of present findings summed in full (2^16 terms), and the
- * number kept when the evidence is larger or the full sum cannot be
- * certified (quad precision runs up to 2^14 terms). */
+/* Largest number of present findings summed in full; above, the strongest
+ * KF_FULL_MAX are summed and the others widen the intervals. */
 #define KF_FULL_MAX 16
-#define KF_TRIM_MAX 14
 /* Up to this many present findings Quickscore runs first (fast when its
  * bound certifies the answer); above, or when it cannot certify, the sum
  * without cancellation (engine_dp.h) gives the exact answer. */
@@ -164,36 +162,12 @@ static int by_link(const void *a, const void *b)
 #undef QS_ABS
 #undef QS_EPS
 
-/* Quad precision, for sums that cancel too much for long double (many
- * present findings that few causes explain: terms of size 1 summing to
- * P(E) ~ 1e-20).  Software arithmetic, so only when needed. */
-static inline __float128 qabs(__float128 x) { return x < 0 ? -x : x; }
-#define REAL __float128
-#define QS(n) n##_q
-#define QS_ABS(x) qabs(x)
-#define QS_EPS ((__float128)1.925929944387235853055977942584927319e-34L)
-#include "engine_qs.h"
-#undef REAL
-#undef QS
-#undef QS_ABS
-#undef QS_EPS
-
 #include "engine_dp.h"
 
-/* Long double first; quad when its interval is too wide. */
 static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                          double *post, double *lo, double *hi, long double *logpe)
 {
-    kf_err err = quickscore_ld(kb, pos, np, neg, nn, post, lo, hi, logpe);
-    if (err || !lo || !hi)
-        return err;
-    bool wide = false;
-    for (int c = 0; c < kb->n_causes && !wide; c++)
-        wide = hi[c] - lo[c] > KF_EXACT_WIDTH;
-    /* quad costs ~30x: only up to 2^14 terms (a quarter second) */
-    if (!wide || np > KF_TRIM_MAX)
-        return KF_OK;
-    return quickscore_q(kb, pos, np, neg, nn, post, lo, hi, logpe);
+    return quickscore_ld(kb, pos, np, neg, nn, post, lo, hi, logpe);
 }
 
 kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
@@ -213,10 +187,9 @@ kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post,
     ranked_f *rk = NULL;
     kf_err err = KF_OK;
     bool ap = false;
-    /* The whole evidence when it is small enough; otherwise, or when the
-     * rounding bound cannot certify it, the strongest KF_TRIM_MAX (then
-     * fewer) present findings, the rest widening the interval. */
-    static const int limits[] = { KF_FULL_MAX, KF_TRIM_MAX, 12, 10 };
+    /* The whole evidence when it is small enough, otherwise the strongest
+     * KF_FULL_MAX present findings, the rest widening the interval. */
+    static const int limits[] = { KF_FULL_MAX };
     int used = -1;
     for (size_t li = 0; li < KF_ARRAY_LEN(limits); li++) {
         int lim = limits[li];
@@ -502,7 +475,10 @@ kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
     }
     f = &derived;
     r = consult(kb, f, r);
-    kf_findings_free(&derived);
+    if (r)
+        r->used = derived;          /* the result owns it now */
+    else
+        kf_findings_free(&derived);
     /* Reasons point at facts of the result: a derived fact has no words. */
     for (int i = 0; r && i < r->n_causes; i++)
         for (int k = 0; k < r->causes[i].n_reasons; k++)
@@ -681,5 +657,6 @@ void kf_result_free(kf_result *r)
     kf_free(r->massage_side);
     kf_question_free(&r->next);
     kf_findings_free(&r->findings);
+    kf_findings_free(&r->used);
     kf_free(r);
 }

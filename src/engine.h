@@ -67,6 +67,9 @@ typedef struct {
     bool        approximate;               /* too many findings for the exact posterior */
     bool        leader_clear;              /* the leading cause stands out */
     kf_findings findings;                  /* copy of the input */
+    kf_findings used;                      /* what the consultation used: the input, then
+                                              what follows from it (age bands, both-sided
+                                              findings), listed as "derived" */
     unsigned    person;                    /* KF_PERSON_* bits read from the findings */
     kf_omit     omitted[KF_OMIT_ROOM];  int n_omitted;   /* left out for this person */
     int         first[3];  int n_first;    /* plan indexes of the first steps */
@@ -104,8 +107,8 @@ kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post
 /* From an evidence set; *logpe (may be NULL) is log P(evidence) in the
  * model, so that P(f | E) = exp(logpe(E + f absent) - logpe(E)) gives the
  * next question its probabilities.  fast: never the slow exact sum (for
- * the question's many posteriors): where Quickscore cannot certify, the
- * strongest 14, 12 or 10 present findings are used and *approx is set. */
+ * the question's many posteriors): where Quickscore cannot certify its
+ * answer, that answer is returned with its interval and *approx set. */
 kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
                        double *hi, bool *approx, long double *logpe, bool fast);
 

@@ -1,8 +1,8 @@
 /*
  * engine_qs.h — the Quickscore sum of engine.c, written once for a real
- * type REAL: engine.c includes it for long double and, when the rounding
- * bound of that is too wide, for __float128.  Define REAL, QS(name),
- * QS_ABS(x) and QS_EPS before including.
+ * type REAL (engine.c includes it for long double; a wider type could be
+ * added the same way).  Define REAL, QS(name), QS_ABS(x) and QS_EPS before
+ * including.
  */
 /* Scratch of one Quickscore run. */
 typedef struct {

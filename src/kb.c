@@ -1839,7 +1839,7 @@ static bool pat_skip(void *env, int id)
 /* Parses the right side of a phrase or pattern line into findings;
  * returns their count, or -1 after reporting an error. */
 static int rhs_findings(loader *L, const block *b, const kv *k, const char *arrow,
-                        int **finds_out, int **alts_out, bool **neg_out)
+                        int **finds_out, int **alts_out, bool **neg_out, bool **worry_out)
 {
     char **fparts;
     int nf = split(L, arrow + 2, ',', &fparts);
@@ -1854,15 +1854,19 @@ static int rhs_findings(loader *L, const block *b, const kv *k, const char *arro
     int *finds = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *finds);
     int *alts = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *alts);
     bool *neg = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *neg);
-    if (!finds || !alts || !neg)
+    bool *worry = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *worry);
+    if (!finds || !alts || !neg || !worry)
         return -1;
     int kf = 0;
     bool bad = false;
     for (int m = 0; m < nf; m++) {
         char *f = fparts[m];
-        bool isneg = false;
+        bool isneg = false, isworry = false;
         if (*f == '!') {
             isneg = true;
+            f = trim(f + 1, f + strlen(f));
+        } else if (*f == '~') {
+            isworry = true;       /* "could it be my heart": never a fact */
             f = trim(f + 1, f + strlen(f));
         }
         char *q = strchr(f, '?');
@@ -1890,6 +1894,7 @@ static int rhs_findings(loader *L, const block *b, const kv *k, const char *arro
         finds[kf] = fid;
         alts[kf] = aid;
         neg[kf] = isneg;
+        worry[kf] = isworry;
         kf++;
     }
     if (bad)
@@ -1897,6 +1902,7 @@ static int rhs_findings(loader *L, const block *b, const kv *k, const char *arro
     *finds_out = finds;
     *alts_out = alts;
     *neg_out = neg;
+    *worry_out = worry;
     return kf;
 }
 
@@ -1918,8 +1924,8 @@ static void build_patterns(loader *L)
                 continue;
             }
             int *finds, *alts;
-            bool *neg;
-            int kf = rhs_findings(L, b, k, arrow, &finds, &alts, &neg);
+            bool *neg, *worry;
+            int kf = rhs_findings(L, b, k, arrow, &finds, &alts, &neg, &worry);
             if (kf < 0)
                 continue;
             char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
@@ -1968,6 +1974,7 @@ static void build_patterns(loader *L)
             ph->finds = finds;
             ph->alts = alts;
             ph->neg = neg;
+            ph->worry = worry;
             ph->n_finds = kf;
             ph->text = lhs;
             ph->file = b->file;
@@ -2111,8 +2118,8 @@ static void build_lexicon(loader *L)
             if (!lhs)
                 return;
             int *finds, *alts;
-            bool *neg;
-            int kf = rhs_findings(L, b, k, arrow, &finds, &alts, &neg);
+            bool *neg, *worry;
+            int kf = rhs_findings(L, b, k, arrow, &finds, &alts, &neg, &worry);
             if (kf < 0)
                 continue;
             char **phr;
@@ -2167,6 +2174,7 @@ static void build_lexicon(loader *L)
                 ph->finds = finds;
                 ph->alts = alts;
                 ph->neg = neg;
+                ph->worry = worry;
                 ph->n_finds = kf;
                 ph->text = phr[m];
                 ph->file = b->file;
@@ -2345,7 +2353,8 @@ static kf_err finish(loader *L, kf_kb **out)
                 const kf_phrase *o = &kb->phrases[prev];
                 bool same = o->n_finds == ph->n_finds;
                 for (int f = 0; same && f < ph->n_finds; f++)
-                    same = o->finds[f] == ph->finds[f] && o->neg[f] == ph->neg[f];
+                    same = o->finds[f] == ph->finds[f] && o->neg[f] == ph->neg[f] &&
+                           o->worry[f] == ph->worry[f];
                 if (!same)
                     err_at(L, ph->file, ph->line, "phrase '%s' reads the same as '%s' (%s:%d) "
                            "but means other findings", ph->text, o->text, o->file, o->line);

@@ -136,6 +136,7 @@ typedef struct {
     int   *finds;  int n_finds;            /* findings; see flags */
     int   *alts;                           /* per finding: ambiguous alternative or -1 */
     bool  *neg;                            /* per finding: "!F" (absence) */
+    bool  *worry;                          /* per finding: "~F" (only ever a worry) */
     const int *prog;                       /* a pattern (pattern.h), or NULL: a phrase */
     int   max_len;                         /* most words a match consumes */
     const int *firsts; int n_firsts;       /* the words a match can start with */

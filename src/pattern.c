@@ -6,6 +6,7 @@
  *   per group: [length of the group] [number of elements] [first-word mask,
  *              low and high 32 bits] elements...
  *   per element: [offset of the next element] [flags] [number of alternatives]
+ *                [first-word mask, low and high 32 bits]
  *                alternatives: [number of words] word ids...
  * flags: E_OPT (may be left out), E_GAP ("...": no alternatives).
  * Alternatives are kept longest first, so the greedy search prefers the
@@ -19,6 +20,9 @@
 
 enum { E_OPT = 1, E_GAP = 2 };
 #define GH 4                      /* ints in a group header */
+#define EH 5                      /* ints in an element header */
+
+static unsigned long long word_bit(int w);
 
 #define MAX_FIRSTS   512
 #define MAX_WORDS    16     /* words in one alternative */
@@ -265,9 +269,14 @@ static void emit_elem(cstate *c, alts *a, int flags)
         return;
     qsort(a->v, (size_t)a->n, sizeof *a->v, alt_cmp);
     int at = c->out.n;
+    unsigned long long mask = 0;
+    for (int i = 0; i < a->n; i++)
+        mask |= word_bit(a->v[i].w[0]);
     put(&c->out, 0);
     put(&c->out, flags);
     put(&c->out, a->n);
+    put(&c->out, (int)(unsigned)(mask & 0xffffffffu));
+    put(&c->out, (int)(unsigned)(mask >> 32));
     for (int i = 0; i < a->n; i++) {
         put(&c->out, a->v[i].n);
         for (int w = 0; w < a->v[i].n; w++)
@@ -334,7 +343,7 @@ static int group_firsts(const int *g, int *out, int max)
     for (int i = 0; i < ne; i++, el += el[0]) {
         if (el[1] & E_GAP)
             return -1;
-        const int *a = el + 3;
+        const int *a = el + EH;
         for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
             int w = a[1];
             bool seen = false;
@@ -373,8 +382,10 @@ static void group(cstate *c, const char *s, const char *e)
                 fail(c, "'...' must stand between two words in", s, (size_t)(e - s));
                 break;
             }
-            put(&c->out, 3);
+            put(&c->out, EH);
             put(&c->out, E_GAP);
+            put(&c->out, 0);
+            put(&c->out, 0);
             put(&c->out, 0);
             p += 3;
             ne++;
@@ -502,7 +513,7 @@ int kf_pattern_max_len(const int *prog)
         const int *el = g + GH;
         for (int i = 0; i < g[1]; i++, el += el[0]) {
             int best = 0;
-            const int *a = el + 3;
+            const int *a = el + EH;
             for (int k = 0; k < el[2]; k++, a += 1 + a[0])
                 best = a[0] > best ? a[0] : best;
             total += best;
@@ -584,7 +595,7 @@ static bool elems(mstate *s, const int *el, int left, int pos, bool first)
         return false;
     }
     int mark = s->nat;
-    const int *a = el + 3;
+    const int *a = el + EH;
     /* The token the next word must be (past the stop words, unless this
      * starts the match): most alternatives fail on their first word, so
      * compare that before trying one. */
@@ -594,9 +605,21 @@ static bool elems(mstate *s, const int *el, int left, int pos, bool first)
             j0++;
     int want = j0 >= s->n ? -3 : s->t[j0].kind == KF_PT_NUM ? KF_PAT_NUMBER
              : s->t[j0].kind == KF_PT_WORD ? s->t[j0].word : -3;
+    unsigned long long emask = (unsigned long long)(unsigned)el[3] |
+                               (unsigned long long)(unsigned)el[4] << 32;
+    unsigned long long cand = want == -3 ? 0 : word_bit(want);
+    for (int j = pos; j < j0; j++)          /* a quoted stop word may match there */
+        cand |= word_bit(s->t[j].word);
+    if (!(emask & cand))
+        goto skip_alts;           /* no alternative starts with any of those words */
     for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
-        if (a[1] != want && j0 == pos)
-            continue;             /* (a quoted stop word may match before j0) */
+        if (a[1] != want) {
+            bool skipped = false;
+            for (int j = pos; j < j0 && !skipped; j++)
+                skipped = s->t[j].word == a[1];
+            if (!skipped)
+                continue;
+        }
         int q = words_at(s, a + 1, a[0], pos, first);
         if (q >= 0 && elems(s, next, left - 1, q, false))
             return true;
@@ -604,6 +627,7 @@ static bool elems(mstate *s, const int *el, int left, int pos, bool first)
         if (s->budget < 0)
             return false;
     }
+skip_alts:
     if (el[1] & E_OPT)
         return elems(s, next, left - 1, pos, first);
     return false;

@@ -19,11 +19,44 @@
  * gain of each candidate is exact; only the list is limited. */
 #define KF_Q_TOP 5
 #define KF_Q_TOP_MANY 2
-/* Above this many present findings the gains use the fast posterior (the
- * exact one when Quickscore certifies it, else the strongest 14/12/10
- * findings): the question is then chosen on an approximate posterior. */
-#define KF_Q_EXACT_MAX 12
 #define KF_SCREEN_MAX 16     /* items in the red-flag screen (one checklist) */
+/* Above this many present findings the gains are computed on the strongest
+ * KF_Q_EXACT_MAX of them (strongest link first, ties by finding id) with
+ * the fast posterior: each of ~30 gains costs one posterior, and a
+ * consultation must stay quick.  The question is then chosen on an
+ * approximate posterior; at or below it the gains are exact. */
+#define KF_Q_EXACT_MAX 10
+
+static double strongest(const kf_kb *kb, int f)
+{
+    double m = 0;
+    for (int i = kb->flink_first[f]; i < kb->flink_first[f + 1]; i++)
+        if (kb->links[kb->flink[i]].p > m)
+            m = kb->links[kb->flink[i]].p;
+    return m;
+}
+
+/* Keeps the `n` present findings with the strongest links, sorted by id. */
+static void keep_strongest(const kf_kb *kb, kf_evidence_set *ev, int n)
+{
+    for (int a = 0; a < ev->np; a++)            /* selection, stable by id */
+        for (int b = a + 1; b < ev->np; b++) {
+            double wa = strongest(kb, ev->pos[a]), wb = strongest(kb, ev->pos[b]);
+            if (wb > wa || (wb == wa && ev->pos[b] < ev->pos[a])) {
+                int t = ev->pos[a];
+                ev->pos[a] = ev->pos[b];
+                ev->pos[b] = t;
+            }
+        }
+    ev->np = n;
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++)
+            if (ev->pos[b] < ev->pos[a]) {
+                int t = ev->pos[a];
+                ev->pos[a] = ev->pos[b];
+                ev->pos[b] = t;
+            }
+}
 
 static double hbin(double p)
 {
@@ -44,7 +77,7 @@ static double hbin(double p)
  * Everything comes from the exact posterior under E and under E + !f:
  * P(!f | E) = P(E, !f) / P(E), and P(c, E, f) = P(c, E) - P(c, E, !f). */
 static kf_err gain_of(const kf_kb *kb, const kf_evidence_set *ev, const double *post,
-                      long double logpe, int fd, int *negbuf, double *pn, double *out)
+                      long double logpe, int fd, int *negbuf, double *pn, bool fast, double *out)
 {
     kf_evidence_set e2 = *ev;
     int k = 0;
@@ -62,7 +95,7 @@ static kf_err gain_of(const kf_kb *kb, const kf_evidence_set *ev, const double *
     e2.nn = k;
     long double lpn;
     bool ap;
-    kf_err err = kf_posterior_ev(kb, &e2, pn, NULL, NULL, &ap, &lpn, ev->np > KF_Q_EXACT_MAX);
+    kf_err err = kf_posterior_ev(kb, &e2, pn, NULL, NULL, &ap, &lpn, fast);
     if (err)
         return err;
     double pneg = (double)expl(lpn - logpe);
@@ -107,6 +140,9 @@ kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *pos
     if (err)
         return err;
     int nt = ev.np > 10 ? KF_Q_TOP_MANY : KF_Q_TOP;
+    bool fast = ev.np > KF_Q_EXACT_MAX;
+    if (fast)
+        keep_strongest(kb, &ev, KF_Q_EXACT_MAX);
     if (nt > kb->n_causes)
         nt = kb->n_causes;
     double *pn = kf_calloc((size_t)kb->n_causes + 1, sizeof *pn);
@@ -121,7 +157,7 @@ kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *pos
     }
     /* log P(E) and the posterior it goes with (post is the caller's copy of
      * the same numbers). */
-    err = kf_posterior_ev(kb, &ev, base, NULL, NULL, &ap, &logpe, ev.np > KF_Q_EXACT_MAX);
+    err = kf_posterior_ev(kb, &ev, base, NULL, NULL, &ap, &logpe, fast);
     if (err)
         goto out;
     for (int i = 0; i < nt; i++) {
@@ -137,7 +173,7 @@ kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *pos
             d->kind == KF_FIND_FOLLOWUP || has_fact(f, fd))
             continue;
         double g;
-        err = gain_of(kb, &ev, base, logpe, fd, negbuf, pn, &g);
+        err = gain_of(kb, &ev, base, logpe, fd, negbuf, pn, fast, &g);
         if (err)
             goto out;
         if (g > best) {
@@ -211,7 +247,7 @@ kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int ma
         if (f->v[i].origin != KF_FROM_ANSWER)
             kf_findings_add(&said, &f->v[i]);
     kf_triage_derive(kb, &said);
-    if (said.oom) {             /* a screen from part of what was said: an error */
+    if (said.oom) {
         kf_findings_free(&said);
         kf_free(screen);
         return KF_ENOMEM;

@@ -647,6 +647,8 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     kf_wrap(out, line.s, 2, width, 2);      /* the first line starts at column 0 */
     for (int i = 0; i < r->n_flags && i < 2; i++)
         kf_wrap(out, kb->redflags[r->flags[i]].message, 2, width, 0);
+    /* Warning signs only asked or worried about: what to do if they come. */
+    hypo_line(kb, &r->findings, out, width);
     if (r->unrecognised) {
         if (r->n_screen) {
             kf_wrap(out, "Does any of these apply to you now? If one does, that comes first:",
@@ -877,6 +879,15 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         if (o && x->note == KF_NOTE_SAFER)
             json_object_set_new(o, "note", json_string("safer_reading"));
         json_array_append_new(understood, o);
+    }
+    /* What follows from what was said (an age band, both hands numb): the
+     * engine used it, so it is shown, with no words of its own. */
+    for (int i = r->findings.n; i < r->used.n; i++) {
+        const kf_fact *x = &r->used.v[i];
+        json_array_append_new(understood, json_pack("{s:s,s:s,s:s,s:o,s:n,s:s}",
+            "finding", kb->findings[x->finding].id, "label", kb->findings[x->finding].label,
+            "state", state_name(x->state), "side", side_json(x->side), "words",
+            "origin", "derived"));
     }
     const kf_findings *f = &r->findings;
     json_t *facts = json_pack("{s:o,s:o,s:o,s:o}", "age", int_or_null(f->age),

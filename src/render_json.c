@@ -388,6 +388,22 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
         kf_jo_obj_end(w);
         kf_jo_undo(w, m);
     }
+    /* As render.c: what follows from what was said, with no words. */
+    for (int i = r->findings.n; i < r->used.n; i++) {
+        const kf_fact *x = &r->used.v[i];
+        const kf_finding_def *d = &kb->findings[x->finding];
+        kf_jo_mark m = kf_jo_save(w);
+        kf_jo_obj(w);
+        req_str(w, "finding", d->id);
+        req_str(w, "label", d->label);
+        kf_jo_kstr(w, "state", state_name(x->state));
+        kf_jo_kstr(w, "side", kf_side_name(x->side));
+        kf_jo_key(w, "words");
+        kf_jo_null(w);
+        kf_jo_kstr(w, "origin", "derived");
+        kf_jo_obj_end(w);
+        kf_jo_undo(w, m);
+    }
     kf_jo_arr_end(w);
 
     const kf_findings *f = &r->findings;

@@ -53,23 +53,19 @@ void kf_triage_derive(const kf_kb *kb, kf_findings *f)
 
 kf_err kf_triage_level(const kf_kb *kb, const kf_findings *f, kf_triage *out)
 {
-    *out = KF_TRIAGE_SELF_CARE;
     kf_findings g;
+    *out = KF_TRIAGE_SELF_CARE;
     if (kf_findings_copy(&g, f) != KF_OK)
         return KF_ENOMEM;
-    /* Without the derived findings a rule could be missed: an error, never
-     * a lower level. */
     kf_triage_derive(kb, &g);
     if (g.oom) {
         kf_findings_free(&g);
         return KF_ENOMEM;
     }
-    kf_triage t = KF_TRIAGE_SELF_CARE;
     for (int i = 0; i < kb->n_redflags; i++)
-        if (kb->redflags[i].level > t && kf_rule_fires(&kb->redflags[i], &g))
-            t = kb->redflags[i].level;
+        if (kb->redflags[i].level > *out && kf_rule_fires(&kb->redflags[i], &g))
+            *out = kb->redflags[i].level;
     kf_findings_free(&g);
-    *out = t;
     return KF_OK;
 }
 

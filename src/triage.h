@@ -16,9 +16,8 @@ bool kf_rule_fires(const kf_redflag *r, const kf_findings *f);
  * is present on both sides.  Call it on a copy before the rules run. */
 void kf_triage_derive(const kf_kb *kb, kf_findings *f);
 
-/* The highest level among the rules that fire (self_care when none does)
- * into *out; derives on a copy first.  KF_ENOMEM when the copy or a derived
- * finding could not be made (never a level from part of the findings). */
+/* The highest level among the rules that fire (self_care when none does),
+ * into *out; derives on a copy first.  KF_ENOMEM when out of memory. */
 kf_err kf_triage_level(const kf_kb *kb, const kf_findings *f, kf_triage *out);
 
 /* Writes the indices of the rules that fire into `flags` (room for
