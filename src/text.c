@@ -997,6 +997,14 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         int blen = v[mk->last].start + v[mk->last].len - start;
         for (int f = 0; f < ph->n_finds; f++) {
             int fid = ph->finds[f];
+            /* "~F": words that only ever name a fear ("could it be my
+             * heart?", "a heart condition") are what to check, never a
+             * fact; denied ("not worried about my heart") they say nothing. */
+            if (ph->worry && ph->worry[f]) {
+                if (!negated)
+                    add_hypothetical(out, fid);
+                continue;
+            }
             if ((ctx & KF_CTX_HISTORICAL) && !keeps_history(kb, fid))
                 continue;         /* "I used to play tennis" */
             if ((ctx & KF_CTX_CONDITION) && kb->findings[fid].kind == KF_FIND_HABIT)
