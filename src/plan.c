@@ -52,6 +52,14 @@ unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
         (f->duration_days >= 0 ? f->duration_days <= kb->acute_days
                                : !has(kb, f, "knot_recurring")))
         m |= 1u << KF_PERSON_ACUTE_SPASM;
+    /* A neck locked or held twisted (torticollis) is a muscle in spasm
+     * whatever started it, and a spasm cannot be stretched (the therapist's
+     * reply to a reader with torticollis, 001_c7feafd17eef686f.txt): cold and
+     * tiny movements first, while it is new (up to four times acute_days) and
+     * not a lasting or returning problem. */
+    if (has(kb, f, "stiff_neck") && !has(kb, f, "chronic") && !has(kb, f, "knot_recurring") &&
+        (f->duration_days < 0 || f->duration_days <= 4 * kb->acute_days))
+        m |= 1u << KF_PERSON_ACUTE_SPASM;
     if (has(kb, f, "teen") || (f->age > 0 && f->age < kb->young_age))
         m |= 1u << KF_PERSON_TEEN;
     if (has(kb, f, "recent_surgery"))
