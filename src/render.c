@@ -9,6 +9,20 @@ const char *const kf_disclaimer =
     "This is self-help guidance, not a diagnosis. knotfinder is not a doctor: if the pain "
     "is severe, getting worse, or comes with any warning sign, see one.";
 
+/* The red-flag screen's questions under one line of `intro` (when nothing
+ * was understood, so nothing could be screened). */
+static void screen_list(const kf_kb *kb, const kf_result *r, const char *intro, kf_buf *out,
+                        int width)
+{
+    kf_wrap(out, intro, 2, width, 0);
+    for (int i = 0; i < r->n_screen; i++) {
+        const kf_finding_def *d = &kb->findings[r->screen[i]];
+        /* "- " at column 4, its wrapped lines under the text at column 6 */
+        kf_buf_puts(out, "    - ");
+        kf_wrap(out, d->question ? d->question : d->label, 6, width, 6);
+    }
+}
+
 const char *kf_triage_banner(kf_triage t)
 {
     switch (t) {
@@ -251,14 +265,8 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     if (r->unrecognised) {
         heading(out, "What I understood");
         if (r->n_screen) {
-            kf_wrap(out, "Could not screen for warning signs. Does any of these apply to you now?",
-                    2, width, 0);
-            for (int i = 0; i < r->n_screen; i++) {
-                const kf_finding_def *d = &kb->findings[r->screen[i]];
-                line.len = 0;
-                kf_buf_printf(&line, "- %s", d->question ? d->question : d->label);
-                kf_wrap(out, line.s, 4, width, 0);
-            }
+            screen_list(kb, r, "Could not screen for warning signs. Does any of these apply "
+                        "to you now?", out, width);
             kf_buf_printf(out, "\n");
         }
         kf_wrap(out, "I could not find anything I recognise in your words, so I will not guess. "
@@ -650,16 +658,9 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     /* Warning signs only asked or worried about: what to do if they come. */
     hypo_line(kb, &r->findings, out, width);
     if (r->unrecognised) {
-        if (r->n_screen) {
-            kf_wrap(out, "Does any of these apply to you now? If one does, that comes first:",
-                    2, width, 0);
-            for (int i = 0; i < r->n_screen; i++) {
-                const kf_finding_def *d = &kb->findings[r->screen[i]];
-                line.len = 0;
-                kf_buf_printf(&line, "- %s", d->question ? d->question : d->label);
-                kf_wrap(out, line.s, 4, width, 0);
-            }
-        }
+        if (r->n_screen)
+            screen_list(kb, r, "Does any of these apply to you now? If one does, that comes "
+                        "first:", out, width);
         kf_wrap(out, "I could not find anything I recognise in your words, so I will not "
                 "guess. Where does it hurt, and what do you do most of the day? For "
                 "example: \"a knot between my right shoulder blade and spine, I work at a "
