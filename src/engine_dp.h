@@ -203,18 +203,19 @@ static kf_err dp_posterior(const kf_kb *kb, const int *pos, int np, const int *n
                 active[h] = true;
     /* keepers of each muscle */
     {
-        int n = 0;
-        for (int m = 0; m < nc; m++) {
-            kin_first[m] = n;
-            for (int h = 0; h < nc; h++)
-                for (int j = 0; j < kb->causes[h].n_keeps; j++)
-                    if (kb->causes[h].keeps[j] == m) {
-                        kin[n] = h;
-                        kin_e[n] = j;
-                        n++;
-                    }
-        }
-        kin_first[nc] = n;
+        for (int h = 0; h < nc; h++)
+            for (int j = 0; j < kb->causes[h].n_keeps; j++)
+                kin_first[kb->causes[h].keeps[j] + 1]++;
+        for (int m = 0; m < nc; m++)
+            kin_first[m + 1] += kin_first[m];
+        for (int m = 0; m < nc; m++)
+            fa[m] = kin_first[m];        /* fill positions; fa is set later */
+        for (int h = 0; h < nc; h++)
+            for (int j = 0; j < kb->causes[h].n_keeps; j++) {
+                int m = kb->causes[h].keeps[j], at = fa[m]++;
+                kin[at] = h;
+                kin_e[at] = j;
+            }
     }
     /* constant factors of the roots no present finding depends on */
     for (int c = 0; c < nc; c++) {

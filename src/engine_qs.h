@@ -153,18 +153,21 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     }
     /* Keepers of each muscle. */
     {
-        int n = 0;
-        for (int m = 0; m < nc; m++) {
-            w.kin_first[m] = n;
-            for (int h = 0; h < nc; h++)
-                for (int j = 0; j < kb->causes[h].n_keeps; j++)
-                    if (kb->causes[h].keeps[j] == m) {
-                        w.kin[n] = h;
-                        w.kin_edge[n] = j;
-                        n++;
-                    }
-        }
-        w.kin_first[nc] = n;
+        /* counting sort of the edges by muscle: O(causes + edges) */
+        for (int h = 0; h < nc; h++)
+            for (int j = 0; j < kb->causes[h].n_keeps; j++)
+                w.kin_first[kb->causes[h].keeps[j] + 1]++;
+        for (int m = 0; m < nc; m++)
+            w.kin_first[m + 1] += w.kin_first[m];
+        int *fill = w.act;              /* free until the active list is made */
+        for (int m = 0; m < nc; m++)
+            fill[m] = w.kin_first[m];
+        for (int h = 0; h < nc; h++)
+            for (int j = 0; j < kb->causes[h].n_keeps; j++) {
+                int m = kb->causes[h].keeps[j], at = fill[m]++;
+                w.kin[at] = h;
+                w.kin_edge[at] = j;
+            }
     }
     /* A habit whose kept muscle is linked to a positive is active too; the
      * roots to update for positive s: its direct causes and their keepers. */
