@@ -537,6 +537,9 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
         return NULL;
     }
     r->approximate = approx;
+    /* The result keeps the posterior of every cause (the plan and the
+     * journal read it; nobody computes it again). */
+    r->post = post;
     /* With the posterior known, the leading message is the one about the
      * most likely of the causes the fired rules screen for. */
     if (r->n_flags)
@@ -552,7 +555,6 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
         rk->kept_by = -1;
         rk->flagged_by = -1;
         if (!explain(kb, f, rk)) {
-            kf_free(post);
             kf_free(order);
             kf_result_free(r);
             return NULL;
@@ -565,7 +567,6 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
         if (!pp || kf_posterior_interval(kb, f, pp, pp + kb->n_causes + 1,
                                          pp + 2 * (kb->n_causes + 1), &ap) != KF_OK) {
             kf_free(pp);
-            kf_free(post);
             kf_free(order);
             kf_result_free(r);
             return NULL;
@@ -608,7 +609,6 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
      * into the top causes, first: the person is told what the warning sign
      * may mean, with its true posterior. */
     if (!bring_mimics(kb, f, r, post)) {
-        kf_free(post);
         kf_free(order);
         kf_result_free(r);
         return NULL;
@@ -631,13 +631,11 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
         r->next = kf_clarify_question(f);
         if (r->next.kind == KF_Q_NONE &&
             kf_best_question(kb, f, post, order, &r->next) != KF_OK) {
-            kf_free(post);
             kf_free(order);
             kf_result_free(r);
             return NULL;
         }
     }
-    kf_free(post);
     kf_free(order);
     return r;
 }
@@ -649,6 +647,7 @@ void kf_result_free(kf_result *r)
     for (int i = 0; i < r->n_causes; i++)
         kf_free(r->causes[i].reasons);
     kf_free(r->causes);
+    kf_free(r->post);
     kf_free(r->flags);
     kf_free(r->fired);
     kf_free(r->screen);

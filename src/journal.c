@@ -1389,14 +1389,14 @@ kf_err kf_journal_revise(const kf_kb *kb, const kf_findings *base,
     r->after = kf_consult(kb, &f2);
     if (!r->before || !r->after)
         goto fail;
-    bool approx;
-    if (kf_posterior(kb, base, p0, &approx) != KF_OK ||
-        kf_posterior(kb, &f2, p1, &approx) != KF_OK)
-        goto fail;
-    if (kf_findings_present(base) == 0) {
+    if (!r->before->post || !r->after->post) {
         /* Nothing located: the engine ranks nothing, so neither do we. */
         for (int c = 0; c < kb->n_causes; c++)
             p0[c] = p1[c] = kb->causes[c].prior;
+    } else {
+        /* the two consultations' own posteriors, not computed again */
+        memcpy(p0, r->before->post, (size_t)kb->n_causes * sizeof *p0);
+        memcpy(p1, r->after->post, (size_t)kb->n_causes * sizeof *p1);
     }
     adjust_plan(kb, r->after, &r->fu);
     explain_changes(kb, r, p0, p1, 48);

@@ -251,15 +251,10 @@ static int next_suspect(const kf_kb *kb, const kf_result *r)
                 kb->findings[r->findings.v[i].finding].kind == KF_FIND_FOLLOWUP;
     if (!tried)
         return -1;
-    double *post = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *post);
+    /* the consultation's own posterior, not a second computation */
+    const double *post = r->post;
     if (!post)
         return -1;
-    bool approx;
-    if (kf_posterior(kb, &r->findings, post, &approx) != KF_OK) {
-        /* No suspect rather than one picked from a failed posterior. */
-        kf_free(post);
-        return -1;
-    }
     int best = -1;
     for (int c = 0; c < kb->n_causes; c++) {
         if (kb->causes[c].kind != KF_CAUSE_MUSCLE || post[c] < KF_PLAN_SUSPECT_MIN ||
@@ -276,7 +271,6 @@ static int next_suspect(const kf_kb *kb, const kf_result *r)
         if (reaches && (best < 0 || post[c] > post[best]))
             best = c;
     }
-    kf_free(post);
     return best;
 }
 
