@@ -87,7 +87,9 @@ int kf_cmd_ask(kf_cli *c, int argc, char **argv)
     kf_buf err;
     kf_buf_init(&err);
     int rc = KF_EXIT_OK;
-    kf_err e = kf_text_read(kb, text, len, &f, &err);
+    kf_err e = kf_text_is_words(text, len) ? kf_text_read(kb, text, len, &f, &err) : KF_EPARSE;
+    if (e == KF_EPARSE && !err.len)
+        kf_buf_puts(&err, KF_TEXT_NOT_WORDS);
     if (e != KF_OK) {
         fprintf(stderr, "knotfinder ask: %s\n", err.len ? err.s : kf_strerror(e));
         rc = e == KF_ENOMEM ? KF_EXIT_INTERNAL : KF_EXIT_INPUT;

@@ -175,7 +175,11 @@ static bool read_input(const kf_http_req *q, kf_http_reply *rep,
             return false;
         }
         *text = json_string_value(t);
-        kf_err e = kf_text_read(q->kb, *text, json_string_length(t), f, &err);
+        size_t tl = json_string_length(t);
+        kf_err e = kf_text_is_words(*text, tl) ? kf_text_read(q->kb, *text, tl, f, &err)
+                                               : KF_EPARSE;
+        if (e == KF_EPARSE && !err.len)
+            kf_buf_puts(&err, KF_TEXT_NOT_WORDS);
         if (e != KF_OK) {
             if (e == KF_ENOMEM)
                 oom(rep);

@@ -813,6 +813,20 @@ static bool keeps_history(const kf_kb *kb, int f)
            !strcmp(d->id, "osteoporosis");
 }
 
+bool kf_text_is_words(const char *text, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t bad = 0;
+    for (size_t i = 0; i < n;) {
+        long cp;
+        int l = utf8(s, n, i, &cp);
+        if (cp < 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0x7F)
+            bad++;
+        i += (size_t)l;
+    }
+    return bad <= 32 || bad * 10 <= n;
+}
+
 kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *out,
                     kf_buf *err)
 {

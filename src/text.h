@@ -22,4 +22,14 @@
 kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len,
                     kf_findings *out, kf_buf *err);
 
+/* Words, not a binary file: at most one byte in ten (past the first 32) is
+ * an invalid UTF-8 sequence or a control character (NUL included).  A few
+ * stray bytes (a Latin-1 accent, a pasted symbol) still pass; kf_text_read
+ * skips them.  The commands refuse input that fails this, with
+ * KF_TEXT_NOT_WORDS, rather than read findings out of random bytes. */
+bool kf_text_is_words(const char *text, size_t n);
+#define KF_TEXT_NOT_WORDS "this does not look like words: many of its bytes are neither " \
+    "letters, punctuation nor spaces (a file of another kind?). Please describe the pain " \
+    "in your own words."
+
 #endif

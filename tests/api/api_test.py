@@ -482,6 +482,12 @@ def test_errors(p):
     expect_error("422 array body", post(p, c, []), 422, "invalid")
     expect_error("422 string body", post(p, c, '"hello"'), 422, "invalid")
     expect_error("422 text not a string", post(p, c, {"text": 5}), 422, "invalid")
+    # random bytes, as a JSON string, are not words: refused, not read for findings
+    import random
+    rnd = random.Random(7)
+    noise = "".join(chr(rnd.choice(list(range(1, 9)) + list(range(14, 32)) + [0x7f]))
+                    if rnd.random() < 0.5 else chr(rnd.randrange(33, 127)) for _ in range(4000))
+    expect_error("422 binary noise as text", post(p, c, {"text": noise}), 422, "invalid")
     expect_error("422 unknown finding id", post(p, c, {"findings": [{"id": "no_such_finding",
                                                                      "state": "present"}]}),
                  422, "invalid")
