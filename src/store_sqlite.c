@@ -1,17 +1,6 @@
 /*
- * store.c — the journal's storage: a thin dispatch layer over a backend
- * vtable, and the SQLite backend.
- *
- * Shape.  Public calls validate their input, take the store's mutex and call
- * the backend through `store_ops`.  Everything that does not depend on the
- * backend (validation, time, export) lives in this layer, so a PostgreSQL
- * backend only has to implement the seven operations of `store_ops` with the
- * same logical schema (see `sqlite_migrations` for the SQLite text; the
- * PostgreSQL one would say BIGINT GENERATED ALWAYS AS IDENTITY for the ids
- * and DOUBLE PRECISION for relief_hours, and keep times as ISO-8601 text so
- * exports from both backends are byte-for-byte alike).  When that backend
- * lands, `store_ops` and `struct kf_store` move to a private header
- * (store_impl.h, prefix kf__store_) shared by store.c and store_pg.c.
+ * store_sqlite.c — the SQLite backend of the journal store (store.h): an
+ * embedded file, the default, for the local single-user mode.
  *
  * SQLite choices, and why:
  *  - WAL journal: readers never block the writer and the writer never blocks
@@ -35,328 +24,30 @@
  *  - An existing file is opened without SQLITE_OPEN_CREATE and checked with
  *    PRAGMA quick_check; a damaged file is reported and left as it is.
  */
-#include "store.h"
+#include "store_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
-#include <math.h>
-#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdatomic.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* "Knot" in ASCII: marks a knotfinder journal file. */
 #define KF_APP_ID 0x4b6e6f74
 
-/* ------------------------------------------------------------------ */
-/* A small arena for the strings of a list: freed in one go. */
-
-typedef struct arena_block {
-    struct arena_block *next;
-    size_t used, cap;
-    char   data[];
-} arena_block;
-
+/* The backend's state behind kf__store_core.be. */
 typedef struct {
-    arena_block *head;
-    bool         oom;
-} arena;
+    sqlite3      *db;
+    sqlite3_stmt *ins_checkin;       /* kept prepared: one per connection */
+    sqlite3_stmt *ins_consultation;
+} sq_be;
 
-static char *arena_strdup(arena *a, const char *s)
-{
-    if (!s)
-        s = "";
-    size_t n = strlen(s) + 1;
-    if (!a->head || a->head->cap - a->head->used < n) {
-        size_t cap = n > 16000 ? n : 16000;
-        arena_block *b = kf_malloc(sizeof *b + cap);
-        if (!b) {
-            a->oom = true;
-            return NULL;
-        }
-        b->next = a->head;
-        b->used = 0;
-        b->cap = cap;
-        a->head = b;
-    }
-    char *d = a->head->data + a->head->used;
-    memcpy(d, s, n);
-    a->head->used += n;
-    return d;
-}
-
-static void arena_free(arena *a)
-{
-    if (!a)
-        return;
-    for (arena_block *b = a->head, *next; b; b = next) {
-        next = b->next;
-        kf_free(b);
-    }
-    kf_free(a);
-}
-
-/* ------------------------------------------------------------------ */
-/* The backend interface. */
-
-typedef struct {
-    const char *name;
-    kf_err (*migrate)(kf_store *s, kf_buf *err);
-    kf_err (*add_consultation)(kf_store *s, const char *at, const char *text,
-                               const char *findings, const char *kb_version,
-                               long long *id, kf_buf *err);
-    kf_err (*add_checkin)(kf_store *s, const kf_checkin *c, const char *at,
-                          long long *id, kf_buf *err);
-    kf_err (*list_checkins)(kf_store *s, const char *since, int limit,
-                            kf_checkin_list *out, arena *a, kf_buf *err);
-    kf_err (*list_consultations)(kf_store *s, int limit,
-                                 kf_consultation_list *out, arena *a,
-                                 kf_buf *err);
-    kf_err (*forget)(kf_store *s, kf_forget_what what, long long id,
-                     int *n_consultations, int *n_checkins, kf_buf *err);
-    void   (*close)(kf_store *s);
-} store_ops;
-
-struct kf_store {
-    const store_ops *ops;
-    char            *path;
-    bool             readonly;
-    int              version;      /* schema version after migration */
-    pthread_mutex_t  mu;
-    /* SQLite backend */
-    sqlite3         *db;
-    sqlite3_stmt    *ins_checkin;
-};
-
-/* ------------------------------------------------------------------ */
-/* Time. */
-
-void kf_time_format(long long t, char out[KF_TIME_LEN])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!gmtime_r(&tt, &tm) ||
-        strftime(out, KF_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) != KF_TIME_LEN - 1)
-        snprintf(out, KF_TIME_LEN, "1970-01-01T00:00:00Z");
-}
-
-void kf_time_now(char out[KF_TIME_LEN])
-{
-    kf_time_format((long long)time(NULL), out);
-}
-
-static bool digits(const char *s, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
-bool kf_time_parse_utc(const char *s, long long *t)
-{
-    if (!s || strlen(s) != KF_TIME_LEN - 1 || !digits(s, 4) || s[4] != '-' ||
-        !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2) || s[10] != 'T' ||
-        !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2) ||
-        s[16] != ':' || !digits(s + 17, 2) || s[19] != 'Z')
-        return false;
-    struct tm tm = { 0 };
-    tm.tm_year = atoi(s) - 1900;
-    tm.tm_mon = atoi(s + 5) - 1;
-    tm.tm_mday = atoi(s + 8);
-    tm.tm_hour = atoi(s + 11);
-    tm.tm_min = atoi(s + 14);
-    tm.tm_sec = atoi(s + 17);
-    if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 59 || tm.tm_year < 70)
-        return false;
-    time_t v = timegm(&tm);
-    /* timegm normalises 31 February into March: round-trip to refuse it. */
-    char back[KF_TIME_LEN];
-    kf_time_format((long long)v, back);
-    if (strcmp(back, s) != 0)
-        return false;
-    if (t)
-        *t = (long long)v;
-    return true;
-}
-
-/* ------------------------------------------------------------------ */
-/* Validation, shared by every backend. */
-
-static bool utf8_valid(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        if (*p < 0x80) {
-            p++;
-            continue;
-        }
-        int n;
-        unsigned min;
-        unsigned cp;
-        if ((*p & 0xE0) == 0xC0)      { n = 1; cp = *p & 0x1F; min = 0x80; }
-        else if ((*p & 0xF0) == 0xE0) { n = 2; cp = *p & 0x0F; min = 0x800; }
-        else if ((*p & 0xF8) == 0xF0) { n = 3; cp = *p & 0x07; min = 0x10000; }
-        else return false;
-        p++;
-        for (int i = 0; i < n; i++, p++) {
-            if ((*p & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (*p & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-    }
-    return true;
-}
-
-/* Free words: valid UTF-8, no control characters but tab and newline. */
-static kf_err check_words(const char *what, const char *s, size_t max,
-                          kf_buf *err)
-{
-    if (!s)
-        return KF_OK;
-    size_t n = strlen(s);
-    if (n > max) {
-        if (err)
-            kf_buf_printf(err, "%s is too long: %zu bytes, at most %zu", what,
-                          n, max);
-        return KF_ETOOBIG;
-    }
-    if (!utf8_valid(s)) {
-        if (err)
-            kf_buf_printf(err, "%s is not valid UTF-8 text", what);
-        return KF_EINVAL;
-    }
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t' &&
-            s[i] != '\r') {
-            if (err)
-                kf_buf_printf(err, "%s holds a control character at byte %zu",
-                              what, i + 1);
-            return KF_EINVAL;
-        }
-    return KF_OK;
-}
-
-/* Id lists: lower-case letters, digits and _ - : , and spaces. */
-static kf_err check_ids(const char *what, const char *s, size_t max,
-                        kf_buf *err)
-{
-    if (!s)
-        return KF_OK;
-    size_t n = strlen(s);
-    if (n > max) {
-        if (err)
-            kf_buf_printf(err, "%s is too long: %zu bytes, at most %zu", what,
-                          n, max);
-        return KF_ETOOBIG;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-' || ch == ':' || ch == ',' || ch == ' ')) {
-            if (err)
-                kf_buf_printf(err, "%s may hold only lower-case letters, digits, "
-                              "'_' and commas (found '%c' at byte %zu)", what,
-                              (ch > 0x20 && ch < 0x7f) ? ch : '?', i + 1);
-            return KF_EINVAL;
-        }
-    }
-    return KF_OK;
-}
-
-kf_err kf_checkin_validate(const kf_checkin *c, kf_buf *err)
-{
-    kf_err e;
-    if (c->pain < 0 || c->pain > 10) {
-        if (err)
-            kf_buf_printf(err, "pain must be a whole number from 0 to 10, not %d",
-                          c->pain);
-        return KF_EINVAL;
-    }
-    if (c->pain_before < -1 || c->pain_before > 10) {
-        if (err)
-            kf_buf_printf(err, "pain before must be a whole number from 0 to 10, "
-                          "not %d", c->pain_before);
-        return KF_EINVAL;
-    }
-    if (!isfinite(c->relief_hours) || c->relief_hours > KF_STORE_HOURS_MAX) {
-        if (err)
-            kf_buf_printf(err, "relief hours must be from 0 to %.0f (a year), "
-                          "not %g", KF_STORE_HOURS_MAX, c->relief_hours);
-        return KF_EINVAL;
-    }
-    if (c->done_s < -1 || c->done_s > 24 * 3600) {
-        if (err)
-            kf_buf_printf(err, "the time a step ran must be from 0 to 86400 s, "
-                          "not %d", c->done_s);
-        return KF_EINVAL;
-    }
-    if ((unsigned)c->side > KF_SIDE_BOTH) {
-        if (err)
-            kf_buf_printf(err, "side must be left, right or both");
-        return KF_EINVAL;
-    }
-    if ((e = check_ids("the region", c->region, KF_STORE_ID_MAX, err)) ||
-        (e = check_ids("what was done", c->did, KF_STORE_LIST_MAX, err)) ||
-        (e = check_ids("worse after", c->worse_after, KF_STORE_LIST_MAX, err)) ||
-        (e = check_ids("via", c->via, KF_STORE_ID_MAX, err)) ||
-        (e = check_words("the note", c->note, KF_STORE_NOTE_MAX, err)))
-        return e;
-    if (c->at[0]) {
-        long long t;
-        if (memchr(c->at, '\0', KF_TIME_LEN) == NULL ||
-            !kf_time_parse_utc(c->at, &t)) {
-            if (err)
-                kf_buf_printf(err, "the time must be UTC as "
-                              "YYYY-MM-DDTHH:MM:SSZ, not \"%.*s\"",
-                              KF_TIME_LEN - 1, c->at);
-            return KF_EINVAL;
-        }
-        if (t > (long long)time(NULL) + KF_STORE_FUTURE_S) {
-            if (err)
-                kf_buf_printf(err, "the time %s is in the future; a check-in "
-                              "records what already happened", c->at);
-            return KF_EINVAL;
-        }
-    }
-    return KF_OK;
-}
-
-static kf_err check_json(const char *what, const char *s, kf_buf *err)
-{
-    if (!s) {
-        if (err)
-            kf_buf_printf(err, "%s is missing", what);
-        return KF_EINVAL;
-    }
-    size_t n = strlen(s);
-    if (n > KF_STORE_JSON_MAX) {
-        if (err)
-            kf_buf_printf(err, "%s is too long: %zu bytes, at most %d", what, n,
-                          KF_STORE_JSON_MAX);
-        return KF_ETOOBIG;
-    }
-    json_error_t je;
-    json_t *v = json_loadb(s, n, JSON_DECODE_ANY, &je);
-    if (!v) {
-        if (err)
-            kf_buf_printf(err, "%s is not valid JSON: line %d, column %d: %s",
-                          what, je.line, je.column, je.text);
-        return KF_EPARSE;
-    }
-    json_decref(v);
-    return KF_OK;
-}
+#define DB(s) (((sq_be *)(s)->be)->db)
 
 /* ------------------------------------------------------------------ */
 /* SQLite backend. */
@@ -448,12 +139,12 @@ static kf_err sq_kferr(int rc)
 }
 
 /* Appends "PATH: cannot WHAT: reason (SQLite: message)" and maps the code. */
-static kf_err sq_fail(kf_store *s, int rc, const char *what, kf_buf *err)
+static kf_err sq_fail(kf__store_core *s, int rc, const char *what, kf_buf *err)
 {
     if (err) {
-        const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+        const char *msg = DB(s) ? sqlite3_errmsg(DB(s)) : sqlite3_errstr(rc);
         kf_buf_printf(err, "%s: cannot %s: %s (SQLite: %s)", s->path, what,
-                      sq_reason(s->db, rc), msg);
+                      sq_reason(DB(s), rc), msg);
         int k = rc & 0xff;
         if (k == SQLITE_CORRUPT || k == SQLITE_NOTADB)
             kf_buf_puts(err, "; the file was left as it is");
@@ -462,18 +153,18 @@ static kf_err sq_fail(kf_store *s, int rc, const char *what, kf_buf *err)
 }
 
 /* Runs SQL that returns no rows. */
-static int sq_exec(kf_store *s, const char *sql)
+static int sq_exec(kf__store_core *s, const char *sql)
 {
-    return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return sqlite3_exec(DB(s), sql, NULL, NULL, NULL);
 }
 
 /* Runs a one-row query whose first column is an integer or text.  Returns
  * the SQLite code; the value goes to *iv and/or `tv` (size tn). */
-static int sq_scalar(kf_store *s, const char *sql, long long *iv, char *tv,
+static int sq_scalar(kf__store_core *s, const char *sql, long long *iv, char *tv,
                      size_t tn)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(DB(s), sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     rc = sqlite3_step(st);
@@ -496,7 +187,7 @@ static int sq_scalar(kf_store *s, const char *sql, long long *iv, char *tv,
     return rc;
 }
 
-static int sq_read_version(kf_store *s, int *version)
+static int sq_read_version(kf__store_core *s, int *version)
 {
     long long has = 0, v = 0;
     int rc = sq_scalar(s, "SELECT count(*) FROM sqlite_schema "
@@ -509,7 +200,7 @@ static int sq_read_version(kf_store *s, int *version)
     return rc;
 }
 
-static kf_err sq_migrate(kf_store *s, kf_buf *err)
+static kf_err sq_migrate(kf__store_core *s, kf_buf *err)
 {
     int version = 0;
     int rc = sq_read_version(s, &version);
@@ -568,7 +259,7 @@ static kf_err sq_migrate(kf_store *s, kf_buf *err)
         rc = sq_exec(s, "COMMIT");
     if (rc != SQLITE_OK) {
         kf_err e = sq_fail(s, rc, what, err);
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(DB(s), "ROLLBACK", NULL, NULL, NULL);
         return e;
     }
     /* Schema 2 dropped each consultation's result (~15 KB): give the room
@@ -586,16 +277,22 @@ static kf_err sq_bind_text(sqlite3_stmt *st, int i, const char *v)
            ? KF_OK : KF_ENOMEM;
 }
 
-static kf_err sq_add_consultation(kf_store *s, const char *at, const char *text,
+static kf_err sq_add_consultation(kf__store_core *s, long long owner,
+                                  const char *at, const char *text,
                                   const char *findings, const char *kb_version,
                                   long long *id, kf_buf *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db,
-        "INSERT INTO consultations (at, text, findings, kb_version) "
-        "VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return sq_fail(s, rc, "save the consultation", err);
+    sq_be *b = s->be;
+    int rc;
+    if (!b->ins_consultation) {
+        rc = sqlite3_prepare_v3(DB(s),
+            "INSERT INTO consultations (at, text, findings, kb_version) "
+            "VALUES (?1, ?2, ?3, ?4)", -1, SQLITE_PREPARE_PERSISTENT,
+            &b->ins_consultation, NULL);
+        if (rc != SQLITE_OK)
+            return sq_fail(s, rc, "save the consultation", err);
+    }
+    sqlite3_stmt *st = b->ins_consultation;
     sq_bind_text(st, 1, at);
     sq_bind_text(st, 2, text);
     sq_bind_text(st, 3, findings);
@@ -607,26 +304,28 @@ static kf_err sq_add_consultation(kf_store *s, const char *at, const char *text,
         if (err)
             kf_buf_puts(err, "; nothing was saved");
     } else if (id) {
-        *id = sqlite3_last_insert_rowid(s->db);
+        *id = sqlite3_last_insert_rowid(DB(s));
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     return e;
 }
 
-static kf_err sq_add_checkin(kf_store *s, const kf_checkin *c, const char *at,
+static kf_err sq_add_checkin(kf__store_core *s, long long owner,
+                             const kf_checkin *c, const char *at,
                              long long *id, kf_buf *err)
 {
     int rc;
-    if (!s->ins_checkin) {
-        rc = sqlite3_prepare_v3(s->db,
+    if (!((sq_be *)s->be)->ins_checkin) {
+        rc = sqlite3_prepare_v3(DB(s),
             "INSERT INTO checkins (at, pain, pain_before, region, side, did, "
             "relief_hours, worse_after, done_s, stopped_early, via, note) "
             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            -1, SQLITE_PREPARE_PERSISTENT, &s->ins_checkin, NULL);
+            -1, SQLITE_PREPARE_PERSISTENT, &((sq_be *)s->be)->ins_checkin, NULL);
         if (rc != SQLITE_OK)
             return sq_fail(s, rc, "save the check-in", err);
     }
-    sqlite3_stmt *st = s->ins_checkin;
+    sqlite3_stmt *st = ((sq_be *)s->be)->ins_checkin;
     sq_bind_text(st, 1, at);
     sqlite3_bind_int(st, 2, c->pain);
     if (c->pain_before >= 0)
@@ -658,7 +357,7 @@ static kf_err sq_add_checkin(kf_store *s, const kf_checkin *c, const char *at,
         if (err)
             kf_buf_puts(err, "; nothing was saved");
     } else if (id) {
-        *id = sqlite3_last_insert_rowid(s->db);
+        *id = sqlite3_last_insert_rowid(DB(s));
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -671,8 +370,9 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
-static kf_err sq_list_checkins(kf_store *s, const char *since, int limit,
-                               kf_checkin_list *out, arena *a, kf_buf *err)
+static kf_err sq_list_checkins(kf__store_core *s, long long owner,
+                               const char *since, int limit,
+                               kf_checkin_list *out, kf__arena *a, kf_buf *err)
 {
 #define CHECKIN_COLS "id, at, pain, pain_before, region, side, did, " \
     "relief_hours, worse_after, done_s, stopped_early, via, note"
@@ -682,7 +382,7 @@ static kf_err sq_list_checkins(kf_store *s, const char *since, int limit,
         : "SELECT " CHECKIN_COLS " FROM checkins WHERE at >= ?1 ORDER BY at, id";
 #undef CHECKIN_COLS
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(DB(s), sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(s, rc, "read the check-ins", err);
     sq_bind_text(st, 1, since ? since : "");
@@ -709,18 +409,18 @@ static kf_err sq_list_checkins(kf_store *s, const char *since, int limit,
         c->pain_before = sqlite3_column_type(st, 3) == SQLITE_NULL
                          ? -1 : sqlite3_column_int(st, 3);
         c->region = sqlite3_column_type(st, 4) == SQLITE_NULL
-                    ? NULL : arena_strdup(a, col_text(st, 4));
+                    ? NULL : kf__arena_strdup(a, col_text(st, 4));
         int side = kf_side_parse(col_text(st, 5));
         c->side = side < 0 ? KF_SIDE_NONE : (kf_side)side;
-        c->did = arena_strdup(a, col_text(st, 6));
+        c->did = kf__arena_strdup(a, col_text(st, 6));
         c->relief_hours = sqlite3_column_type(st, 7) == SQLITE_NULL
                           ? -1 : sqlite3_column_double(st, 7);
-        c->worse_after = arena_strdup(a, col_text(st, 8));
+        c->worse_after = kf__arena_strdup(a, col_text(st, 8));
         c->done_s = sqlite3_column_type(st, 9) == SQLITE_NULL
                     ? -1 : sqlite3_column_int(st, 9);
         c->stopped_early = sqlite3_column_int(st, 10) != 0;
-        c->via = arena_strdup(a, col_text(st, 11));
-        c->note = arena_strdup(a, col_text(st, 12));
+        c->via = kf__arena_strdup(a, col_text(st, 11));
+        c->note = kf__arena_strdup(a, col_text(st, 12));
         out->n++;
         if (a->oom) {
             e = KF_ENOMEM;
@@ -736,8 +436,9 @@ static kf_err sq_list_checkins(kf_store *s, const char *since, int limit,
     return e;
 }
 
-static kf_err sq_list_consultations(kf_store *s, int limit,
-                                    kf_consultation_list *out, arena *a,
+static kf_err sq_list_consultations(kf__store_core *s, long long owner,
+                                    int limit,
+                                    kf_consultation_list *out, kf__arena *a,
                                     kf_buf *err)
 {
 #define CONS_COLS "id, at, text, findings, kb_version"
@@ -747,7 +448,7 @@ static kf_err sq_list_consultations(kf_store *s, int limit,
         : "SELECT " CONS_COLS " FROM consultations ORDER BY at, id";
 #undef CONS_COLS
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(DB(s), sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(s, rc, "read the consultations", err);
     if (limit > 0)
@@ -769,9 +470,9 @@ static kf_err sq_list_consultations(kf_store *s, int limit,
         memset(c, 0, sizeof *c);
         c->id = sqlite3_column_int64(st, 0);
         snprintf(c->at, sizeof c->at, "%s", col_text(st, 1));
-        c->text = arena_strdup(a, col_text(st, 2));
-        c->findings_json = arena_strdup(a, col_text(st, 3));
-        c->kb_version = arena_strdup(a, col_text(st, 4));
+        c->text = kf__arena_strdup(a, col_text(st, 2));
+        c->findings_json = kf__arena_strdup(a, col_text(st, 3));
+        c->kb_version = kf__arena_strdup(a, col_text(st, 4));
         out->n++;
         if (a->oom) {
             e = KF_ENOMEM;
@@ -788,10 +489,10 @@ static kf_err sq_list_consultations(kf_store *s, int limit,
 }
 
 /* Runs one DELETE with an optional id; the number of rows goes to *n. */
-static int sq_delete(kf_store *s, const char *sql, long long id, int *n)
+static int sq_delete(kf__store_core *s, const char *sql, long long id, int *n)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(DB(s), sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     if (sqlite3_bind_parameter_count(st) > 0)
@@ -799,13 +500,14 @@ static int sq_delete(kf_store *s, const char *sql, long long id, int *n)
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE) {
-        *n = sqlite3_changes(s->db);
+        *n = sqlite3_changes(DB(s));
         rc = SQLITE_OK;
     }
     return rc;
 }
 
-static kf_err sq_forget(kf_store *s, kf_forget_what what, long long id,
+static kf_err sq_forget(kf__store_core *s, long long owner,
+                        kf_forget_what what, long long id,
                         int *n_consultations, int *n_checkins, kf_buf *err)
 {
     int nc = 0, nk = 0;
@@ -823,7 +525,7 @@ static kf_err sq_forget(kf_store *s, kf_forget_what what, long long id,
         rc = sq_delete(s, what == KF_FORGET_ALL ? "DELETE FROM checkins"
                           : "DELETE FROM checkins WHERE id = ?1", id, &nk);
     if (rc == SQLITE_OK && what != KF_FORGET_ALL && nc + nk == 0) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(DB(s), "ROLLBACK", NULL, NULL, NULL);
         if (err)
             kf_buf_printf(err, "there is no %s #%lld in the journal (%s)",
                           what == KF_FORGET_CHECKIN ? "check-in" : "consultation",
@@ -834,7 +536,7 @@ static kf_err sq_forget(kf_store *s, kf_forget_what what, long long id,
         rc = sq_exec(s, "COMMIT");
     if (rc != SQLITE_OK) {
         kf_err e = sq_fail(s, rc, "forget", err);
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(DB(s), "ROLLBACK", NULL, NULL, NULL);
         if (err)
             kf_buf_puts(err, "; nothing was deleted");
         return e;
@@ -842,7 +544,7 @@ static kf_err sq_forget(kf_store *s, kf_forget_what what, long long id,
     /* The WAL still holds the pages as they were before: merge it into the
      * file and empty it.  Another process reading at this moment can keep
      * it from being emptied; it is emptied at the next merge then. */
-    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    sqlite3_wal_checkpoint_v2(DB(s), NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     if (n_consultations)
         *n_consultations = nc;
     if (n_checkins)
@@ -850,19 +552,23 @@ static kf_err sq_forget(kf_store *s, kf_forget_what what, long long id,
     return KF_OK;
 }
 
-static void sq_close(kf_store *s)
+static void sq_close_db(kf__store_core *s)
 {
-    sqlite3_finalize(s->ins_checkin);
-    s->ins_checkin = NULL;
+    sq_be *b = s->be;
+    if (!b)
+        return;
+    sqlite3_finalize(b->ins_checkin);
+    sqlite3_finalize(b->ins_consultation);
+    b->ins_checkin = b->ins_consultation = NULL;
     /* close_v2 never fails for a busy connection; every statement is
      * finalized by now anyway. */
-    sqlite3_close_v2(s->db);
-    s->db = NULL;
+    sqlite3_close_v2(DB(s));
+    DB(s) = NULL;
 }
 
 /* Checks that an opened file is a healthy knotfinder journal (or empty).
  * Nothing is written. */
-static kf_err sq_check(kf_store *s, kf_buf *err)
+static kf_err sq_check(kf__store_core *s, bool full, kf_buf *err)
 {
     long long app = 0, tables = 0;
     int rc = sq_scalar(s, "PRAGMA application_id", &app, NULL, 0);
@@ -880,7 +586,7 @@ static kf_err sq_check(kf_store *s, kf_buf *err)
                           (unsigned long long)(uint32_t)app, tables);
         return KF_EDB;
     }
-    if (tables == 0)
+    if (tables == 0 || !full)
         return KF_OK;
     /* quick_check reads every page once: a few milliseconds for years of
      * check-ins, and it turns a damaged file into a clear message now
@@ -903,20 +609,10 @@ static kf_err sq_check(kf_store *s, kf_buf *err)
     return KF_OK;
 }
 
-static const store_ops sqlite_ops = {
-    .name = "sqlite",
-    .migrate = sq_migrate,
-    .add_consultation = sq_add_consultation,
-    .add_checkin = sq_add_checkin,
-    .list_checkins = sq_list_checkins,
-    .list_consultations = sq_list_consultations,
-    .forget = sq_forget,
-    .close = sq_close,
-};
 
 /* False when the first read fails for lack of write access (the folder of a
  * WAL journal is read-only). */
-static bool sq_readable(kf_store *s)
+static bool sq_readable(kf__store_core *s)
 {
     long long v;
     int rc = sq_scalar(s, "PRAGMA application_id", &v, NULL, 0);
@@ -926,9 +622,9 @@ static bool sq_readable(kf_store *s)
 
 /* Reopens the journal read-only and immutable; false (and the store
  * closed) when a non-empty -wal file makes that unsafe or it fails. */
-static bool sq_reopen_immutable(kf_store *s)
+static bool sq_reopen_immutable(kf__store_core *s)
 {
-    sq_close(s);
+    sq_close_db(s);
     kf_buf wal, uri;
     kf_buf_init(&wal);
     kf_buf_init(&uri);
@@ -946,11 +642,11 @@ static bool sq_reopen_immutable(kf_store *s)
         }
         kf_buf_puts(&uri, "?immutable=1");
         ok = !uri.oom &&
-             sqlite3_open_v2(uri.s, &s->db, SQLITE_OPEN_READONLY |
+             sqlite3_open_v2(uri.s, &DB(s), SQLITE_OPEN_READONLY |
                              SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE,
                              NULL) == SQLITE_OK;
         if (!ok)
-            sq_close(s);
+            sq_close_db(s);
     }
     s->readonly = true;
     kf_buf_free(&wal);
@@ -1003,8 +699,8 @@ static void make_private(const char *path)
  * temporary name (mode 0600, its schema applied, WAL mode set) and then
  * linked into place, so the path never holds a half-made or empty file,
  * whatever moment the process is killed at.  When another process linked
- * its own journal there first, that one is kept.  Leaves s->db closed. */
-static kf_err sq_create(kf_store *s, kf_buf *err)
+ * its own journal there first, that one is kept.  Leaves DB(s) closed. */
+static kf_err sq_create(kf__store_core *s, kf_buf *err)
 {
     static atomic_uint seq;
     char tmp[4200];
@@ -1025,12 +721,12 @@ static kf_err sq_create(kf_store *s, kf_buf *err)
     }
     close(fd);
     kf_err e = KF_OK;
-    int rc = sqlite3_open_v2(tmp, &s->db, SQLITE_OPEN_READWRITE |
+    int rc = sqlite3_open_v2(tmp, &DB(s), SQLITE_OPEN_READWRITE |
                              SQLITE_OPEN_EXRESCODE, NULL);
     if (rc != SQLITE_OK)
         e = sq_fail(s, rc, "create the journal", err);
     if (e == KF_OK) {
-        sqlite3_busy_timeout(s->db, KF_STORE_BUSY_MS);
+        sqlite3_busy_timeout(DB(s), KF_STORE_BUSY_MS);
         rc = sq_exec(s, "PRAGMA synchronous = FULL");
         if (rc != SQLITE_OK)
             e = sq_fail(s, rc, "create the journal", err);
@@ -1043,7 +739,7 @@ static kf_err sq_create(kf_store *s, kf_buf *err)
         if (rc != SQLITE_OK)
             e = sq_fail(s, rc, "create the journal", err);
     }
-    sq_close(s);
+    sq_close_db(s);
     if (e == KF_OK && link(tmp, s->path) != 0 && errno != EEXIST) {
         int er = errno;
         /* A file system without hard links: a rename that does not replace. */
@@ -1073,7 +769,7 @@ static kf_err sq_create(kf_store *s, kf_buf *err)
     return e;
 }
 
-static kf_err sq_open(kf_store *s, kf_buf *err)
+static kf_err sq_open_file(kf__store_core *s, kf_buf *err)
 {
     struct stat st;
     bool exists = stat(s->path, &st) == 0;
@@ -1118,14 +814,14 @@ static kf_err sq_open(kf_store *s, kf_buf *err)
     }
     make_private(s->path);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE;
-    int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+    int rc = sqlite3_open_v2(s->path, &DB(s), flags, NULL);
     if (rc != SQLITE_OK) {
         kf_err e = sq_fail(s, rc, "open the journal", err);
-        sq_close(s);
+        sq_close_db(s);
         return e;
     }
-    sqlite3_busy_timeout(s->db, KF_STORE_BUSY_MS);
-    s->readonly = sqlite3_db_readonly(s->db, "main") == 1;
+    sqlite3_busy_timeout(DB(s), KF_STORE_BUSY_MS);
+    s->readonly = sqlite3_db_readonly(DB(s), "main") == 1;
     if (exists && !sq_readable(s)) {
         /* A WAL journal in a folder this user may not write: SQLite cannot
          * make the -shm file it needs even to read.  When no -wal file holds
@@ -1138,13 +834,13 @@ static kf_err sq_open(kf_store *s, kf_buf *err)
                               "not yet merged into it; open it once as its "
                               "owner (the files were left as they are)",
                               s->path, s->path);
-            sq_close(s);
+            sq_close_db(s);
             return KF_EDB;
         }
     }
-    kf_err e = sq_check(s, err);
+    kf_err e = sq_check(s, true, err);
     if (e != KF_OK) {
-        sq_close(s);
+        sq_close_db(s);
         return e;
     }
     rc = sq_exec(s, "PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON;"
@@ -1157,451 +853,57 @@ static kf_err sq_open(kf_store *s, kf_buf *err)
                 kf_buf_printf(err, "%s: cannot switch the journal to WAL mode "
                               "(it stays in %s mode); the file system may not "
                               "support shared memory", s->path, mode);
-            sq_close(s);
+            sq_close_db(s);
             return KF_EDB;
         }
     }
     if (rc != SQLITE_OK) {
         e = sq_fail(s, rc, "prepare the journal", err);
-        sq_close(s);
+        sq_close_db(s);
         return e;
     }
     e = sq_migrate(s, err);
     if (e != KF_OK)
-        sq_close(s);
+        sq_close_db(s);
     return e;
 }
 
-/* ------------------------------------------------------------------ */
-/* Public layer. */
-
-kf_err kf_store_default_path(char *out, size_t n, bool create_dir, kf_buf *err)
+static kf_err sq_open(kf__store_core *s, kf_buf *err)
 {
-    const char *xdg = getenv("XDG_DATA_HOME");
-    const char *home = getenv("HOME");
-    char dir[4096];
-    int len;
-    if (xdg && xdg[0] == '/')
-        len = snprintf(dir, sizeof dir, "%s/knotfinder", xdg);
-    else if (home && home[0] == '/')
-        len = snprintf(dir, sizeof dir, "%s/.local/share/knotfinder", home);
-    else {
+    s->be = kf_calloc(1, sizeof(sq_be));
+    if (!s->be) {
         if (err)
-            kf_buf_printf(err, "cannot find a place for the journal: neither "
-                          "XDG_DATA_HOME nor HOME is set to an absolute path; "
-                          "give one with --db PATH");
-        return KF_EINVAL;
-    }
-    if (len < 0 || (size_t)len >= sizeof dir ||
-        (size_t)len + sizeof "/knotfinder.db" > n) {
-        if (err)
-            kf_buf_printf(err, "the journal path under %s is too long",
-                          xdg && xdg[0] == '/' ? "XDG_DATA_HOME" : "HOME");
-        return KF_ETOOBIG;
-    }
-    if (create_dir) {
-        /* mkdir -p, private to the user: the journal is health data. */
-        for (char *p = dir + 1; ; p++) {
-            if (*p == '/' || *p == '\0') {
-                char keep = *p;
-                *p = '\0';
-                if (mkdir(dir, keep ? 0755 : 0700) != 0 && errno != EEXIST) {
-                    if (err)
-                        kf_buf_printf(err, "cannot create the folder %s: %s",
-                                      dir, strerror(errno));
-                    return KF_EIO;
-                }
-                *p = keep;
-                if (!keep)
-                    break;
-            }
-        }
-    }
-    snprintf(out, n, "%s/knotfinder.db", dir);
-    return KF_OK;
-}
-
-kf_err kf_store_open(const char *path, kf_store **out, kf_buf *err)
-{
-    *out = NULL;
-    char def[4096];
-    if (!path || !*path) {
-        kf_err e = kf_store_default_path(def, sizeof def, true, err);
-        if (e != KF_OK)
-            return e;
-        path = def;
-    }
-    if (!strncmp(path, "postgres://", 11) || !strncmp(path, "postgresql://", 13)) {
-        if (err)
-            kf_buf_printf(err, "%s: the PostgreSQL backend is not built yet; "
-                          "use a file path", path);
-        return KF_EINVAL;
-    }
-    kf_store *s = kf_calloc(1, sizeof *s);
-    if (!s || !(s->path = kf_strdup(path))) {
-        kf_free(s);
-        if (err)
-            kf_buf_printf(err, "%s: cannot open the journal: out of memory", path);
-        return KF_ENOMEM;
-    }
-    s->ops = &sqlite_ops;
-    if (pthread_mutex_init(&s->mu, NULL) != 0) {
-        kf_free(s->path);
-        kf_free(s);
-        if (err)
-            kf_buf_printf(err, "%s: cannot open the journal: no mutex", path);
-        return KF_ENOMEM;
-    }
-    kf_err e = sq_open(s, err);
-    if (e != KF_OK) {
-        pthread_mutex_destroy(&s->mu);
-        kf_free(s->path);
-        kf_free(s);
-        return e;
-    }
-    *out = s;
-    return KF_OK;
-}
-
-void kf_store_close(kf_store *s)
-{
-    if (!s)
-        return;
-    s->ops->close(s);
-    pthread_mutex_destroy(&s->mu);
-    kf_free(s->path);
-    kf_free(s);
-}
-
-kf_err kf_store_migrate(kf_store *s, kf_buf *err)
-{
-    pthread_mutex_lock(&s->mu);
-    kf_err e = s->ops->migrate(s, err);
-    pthread_mutex_unlock(&s->mu);
-    return e;
-}
-
-int kf_store_schema_version(kf_store *s) { return s->version; }
-const char *kf_store_path(const kf_store *s) { return s->path; }
-const char *kf_store_backend(const kf_store *s) { return s->ops->name; }
-bool kf_store_readonly(const kf_store *s) { return s->readonly; }
-
-static kf_err refuse_readonly(kf_store *s, const char *what, kf_buf *err)
-{
-    if (err)
-        kf_buf_printf(err, "%s: cannot save the %s: the journal (or its "
-                      "folder) is read-only for this user; nothing was saved",
-                      s->path, what);
-    return KF_EDB;
-}
-
-kf_err kf_store_add_consultation(kf_store *s, const char *text,
-                                 const char *findings_json,
-                                 const char *kb_version, long long *id,
-                                 kf_buf *err)
-{
-    kf_err e;
-    if ((e = check_words("the consultation's text", text, KF_STORE_TEXT_MAX, err)) ||
-        (e = check_json("the findings", findings_json, err)) ||
-        (e = check_words("the knowledge-base version", kb_version,
-                         KF_STORE_ID_MAX, err)))
-        return e;
-    if (!kb_version) {
-        if (err)
-            kf_buf_printf(err, "the knowledge-base version is missing");
-        return KF_EINVAL;
-    }
-    if (s->readonly)
-        return refuse_readonly(s, "consultation", err);
-    char now[KF_TIME_LEN];
-    kf_time_now(now);
-    pthread_mutex_lock(&s->mu);
-    e = s->ops->add_consultation(s, now, text, findings_json, kb_version, id,
-                                 err);
-    pthread_mutex_unlock(&s->mu);
-    return e;
-}
-
-kf_err kf_store_add_checkin(kf_store *s, const kf_checkin *c, long long *id,
-                            kf_buf *err)
-{
-    kf_err e = kf_checkin_validate(c, err);
-    if (e != KF_OK)
-        return e;
-    if (s->readonly)
-        return refuse_readonly(s, "check-in", err);
-    char at[KF_TIME_LEN];
-    if (c->at[0])
-        memcpy(at, c->at, KF_TIME_LEN);
-    else
-        kf_time_now(at);
-    pthread_mutex_lock(&s->mu);
-    e = s->ops->add_checkin(s, c, at, id, err);
-    pthread_mutex_unlock(&s->mu);
-    return e;
-}
-
-kf_err kf_store_list_checkins(kf_store *s, const char *since, int limit,
-                              kf_checkin_list *out, kf_buf *err)
-{
-    memset(out, 0, sizeof *out);
-    arena *a = kf_calloc(1, sizeof *a);
-    if (!a) {
-        if (err)
-            kf_buf_printf(err, "%s: cannot read the check-ins: out of memory",
+            kf_buf_printf(err, "%s: cannot open the journal: out of memory",
                           s->path);
         return KF_ENOMEM;
     }
-    pthread_mutex_lock(&s->mu);
-    kf_err e = s->ops->list_checkins(s, since, limit, out, a, err);
-    pthread_mutex_unlock(&s->mu);
-    out->priv = a;
-    if (e != KF_OK)
-        kf_checkin_list_free(out);
-    return e;
-}
-
-void kf_checkin_list_free(kf_checkin_list *l)
-{
-    if (!l)
-        return;
-    kf_free(l->v);
-    arena_free(l->priv);
-    memset(l, 0, sizeof *l);
-}
-
-kf_err kf_store_list_consultations(kf_store *s, int limit,
-                                   kf_consultation_list *out, kf_buf *err)
-{
-    memset(out, 0, sizeof *out);
-    arena *a = kf_calloc(1, sizeof *a);
-    if (!a) {
-        if (err)
-            kf_buf_printf(err, "%s: cannot read the consultations: out of memory",
-                          s->path);
-        return KF_ENOMEM;
-    }
-    pthread_mutex_lock(&s->mu);
-    kf_err e = s->ops->list_consultations(s, limit, out, a, err);
-    pthread_mutex_unlock(&s->mu);
-    out->priv = a;
-    if (e != KF_OK)
-        kf_consultation_list_free(out);
-    return e;
-}
-
-void kf_consultation_list_free(kf_consultation_list *l)
-{
-    if (!l)
-        return;
-    kf_free(l->v);
-    arena_free(l->priv);
-    memset(l, 0, sizeof *l);
-}
-
-kf_err kf_store_forget(kf_store *s, kf_forget_what what, long long id,
-                       int *n_consultations, int *n_checkins, kf_buf *err)
-{
-    if (n_consultations)
-        *n_consultations = 0;
-    if (n_checkins)
-        *n_checkins = 0;
-    if ((unsigned)what > KF_FORGET_ALL || (what != KF_FORGET_ALL && id <= 0)) {
-        if (err)
-            kf_buf_printf(err, "an id is a whole number from 1, not %lld", id);
-        return KF_EINVAL;
-    }
-    if (s->readonly) {
-        if (err)
-            kf_buf_printf(err, "%s: cannot forget anything: the journal (or its "
-                          "folder) is read-only for this user; nothing was "
-                          "deleted", s->path);
-        return KF_EDB;
-    }
-    pthread_mutex_lock(&s->mu);
-    kf_err e = s->ops->forget(s, what, id, n_consultations, n_checkins, err);
-    pthread_mutex_unlock(&s->mu);
-    return e;
-}
-
-/* ------------------------------------------------------------------ */
-/* Export. */
-
-/* A JSON value parsed from stored text, or the text itself as a string
- * when it does not parse (it always does for rows this code wrote). */
-static json_t *embedded_json(const char *s)
-{
-    json_t *v = json_loads(s, JSON_DECODE_ANY, NULL);
-    return v ? v : json_string(s);
-}
-
-/* NULL when `s` is NULL or empty, else a JSON string. */
-static json_t *opt_string(const char *s)
-{
-    return s && *s ? json_string(s) : json_null();
-}
-
-/* A comma list as a JSON array of strings. */
-static json_t *word_array(const char *s)
-{
-    json_t *a = json_array();
-    while (a && s && *s) {
-        while (*s == ',' || *s == ' ')
-            s++;
-        size_t n = strcspn(s, ", ");
-        if (n)
-            json_array_append_new(a, json_stringn(s, n));
-        s += n;
-    }
-    return a;
-}
-
-json_t *kf_checkin_json(const kf_checkin *c)
-{
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "id", json_integer(c->id));
-    json_object_set_new(o, "at", json_string(c->at));
-    json_object_set_new(o, "pain", json_integer(c->pain));
-    json_object_set_new(o, "pain_before", c->pain_before >= 0
-                        ? json_integer(c->pain_before) : json_null());
-    json_object_set_new(o, "where", opt_string(c->region));
-    json_object_set_new(o, "side", json_string(kf_side_name(c->side)));
-    json_object_set_new(o, "did", word_array(c->did));
-    json_object_set_new(o, "relief_hours", c->relief_hours >= 0
-                        ? json_real(c->relief_hours) : json_null());
-    json_object_set_new(o, "worse_after", word_array(c->worse_after));
-    json_object_set_new(o, "done_s", c->done_s >= 0
-                        ? json_integer(c->done_s) : json_null());
-    json_object_set_new(o, "stopped_early", json_boolean(c->stopped_early));
-    json_object_set_new(o, "via", json_string(c->via ? c->via : "cli"));
-    json_object_set_new(o, "note", json_string(c->note ? c->note : ""));
-    return o;
-}
-
-/* A text cell.  One that starts with = + - @, a tab or a carriage return
- * would be read as a formula by a spreadsheet (=HYPERLINK(...) in a note
- * could send the journal elsewhere when clicked), so it gets a leading ' and
- * is shown as the text it is (OWASP's advice on CSV injection). */
-static void csv_field(kf_buf *b, const char *s, bool last)
-{
-    bool formula = s && (s[0] == '=' || s[0] == '+' || s[0] == '-' ||
-                         s[0] == '@' || s[0] == '\t' || s[0] == '\r');
-    if (s && (formula || s[strcspn(s, ",\"\r\n")])) {
-        kf_buf_puts(b, formula ? "\"'" : "\"");
-        for (const char *p = s; *p; p++) {
-            if (*p == '"')
-                kf_buf_puts(b, "\"");
-            kf_buf_add(b, p, 1);
-        }
-        kf_buf_puts(b, "\"");
-    } else if (s) {
-        kf_buf_puts(b, s);
-    }
-    kf_buf_puts(b, last ? "\r\n" : ",");
-}
-
-static void csv_int(kf_buf *b, long long v, bool present)
-{
-    if (present)
-        kf_buf_printf(b, "%lld", v);
-    kf_buf_puts(b, ",");
-}
-
-kf_err kf_store_export(kf_store *s, kf_export_fmt fmt,
-                       kf_export_result_fn result, void *ctx,
-                       kf_buf *out, kf_buf *err)
-{
-    kf_checkin_list ci;
-    kf_consultation_list co;
-    kf_err e = kf_store_list_consultations(s, 0, &co, err);
-    if (e != KF_OK)
-        return e;
-    e = kf_store_list_checkins(s, NULL, 0, &ci, err);
+    kf_err e = sq_open_file(s, err);
     if (e != KF_OK) {
-        kf_consultation_list_free(&co);
-        return e;
+        sq_close_db(s);
+        kf_free(s->be);
+        s->be = NULL;
     }
-    char now[KF_TIME_LEN];
-    kf_time_now(now);
-    if (fmt == KF_EXPORT_JSON) {
-        json_t *root = json_object();
-        json_t *ca = json_array(), *ka = json_array();
-        if (root && ca && ka) {
-            json_object_set_new(root, "format", json_string("knotfinder-journal"));
-            json_object_set_new(root, "schema", json_integer(s->version));
-            json_object_set_new(root, "exported_at", json_string(now));
-            for (int i = 0; i < co.n; i++) {
-                const kf_consultation *c = &co.v[i];
-                json_t *o = json_object();
-                json_object_set_new(o, "id", json_integer(c->id));
-                json_object_set_new(o, "at", json_string(c->at));
-                json_object_set_new(o, "text", json_string(c->text));
-                json_object_set_new(o, "kb_version", json_string(c->kb_version));
-                json_object_set_new(o, "findings", embedded_json(c->findings_json));
-                json_t *res = result ? result(c, ctx) : NULL;
-                if (res)
-                    json_object_set_new(o, "result", res);
-                json_array_append_new(ca, o);
-            }
-            for (int i = 0; i < ci.n; i++)
-                json_array_append_new(ka, kf_checkin_json(&ci.v[i]));
-        }
-        json_object_set(root, "consultations", ca);
-        json_object_set(root, "checkins", ka);
-        char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII)
-                          : NULL;
-        if (text) {
-            kf_buf_puts(out, text);
-            kf_buf_puts(out, "\n");
-            free(text);
-        } else {
-            e = KF_ENOMEM;
-        }
-        json_decref(ca);
-        json_decref(ka);
-        json_decref(root);
-    } else {
-        kf_buf_puts(out, "type,id,at,pain,pain_before,where,side,did,"
-                    "relief_hours,worse_after,done_s,stopped_early,via,note,"
-                    "text,kb_version,findings,result\r\n");
-        for (int i = 0; i < co.n; i++) {
-            const kf_consultation *c = &co.v[i];
-            kf_buf_printf(out, "consultation,%lld,%s,,,,,,,,,,,,", c->id, c->at);
-            csv_field(out, c->text, false);
-            csv_field(out, c->kb_version, false);
-            csv_field(out, c->findings_json, false);
-            json_t *res = result ? result(c, ctx) : NULL;
-            char *rs = res ? json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-            json_decref(res);
-            csv_field(out, rs ? rs : "", true);
-            free(rs);
-        }
-        for (int i = 0; i < ci.n; i++) {
-            const kf_checkin *c = &ci.v[i];
-            kf_buf_printf(out, "checkin,%lld,%s,%d,", c->id, c->at, c->pain);
-            csv_int(out, c->pain_before, c->pain_before >= 0);
-            csv_field(out, c->region, false);
-            csv_field(out, kf_side_name(c->side), false);
-            csv_field(out, c->did, false);
-            if (c->relief_hours >= 0)
-                kf_buf_printf(out, "%g", c->relief_hours);
-            kf_buf_puts(out, ",");
-            csv_field(out, c->worse_after, false);
-            csv_int(out, c->done_s, c->done_s >= 0);
-            csv_int(out, c->stopped_early, true);
-            csv_field(out, c->via, false);
-            csv_field(out, c->note, false);
-            kf_buf_puts(out, ",,,\r\n");
-        }
-    }
-    if (e == KF_OK && out->oom)
-        e = KF_ENOMEM;
-    if (e == KF_ENOMEM && err)
-        kf_buf_printf(err, "%s: cannot export the journal: out of memory",
-                      s->path);
-    kf_checkin_list_free(&ci);
-    kf_consultation_list_free(&co);
     return e;
 }
+
+static void sq_close(kf__store_core *s)
+{
+    if (!s->be)
+        return;
+    sq_close_db(s);
+    kf_free(s->be);
+    s->be = NULL;
+}
+
+const kf__store_ops kf__sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .check = sq_check,
+    .add_consultation = sq_add_consultation,
+    .add_checkin = sq_add_checkin,
+    .list_checkins = sq_list_checkins,
+    .list_consultations = sq_list_consultations,
+    .forget = sq_forget,
+};

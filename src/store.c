@@ -1,0 +1,805 @@
+/*
+ * store.c — the journal's storage interface: the public calls of store.h,
+ * dispatched to a backend (store_sqlite.c for a file path, store_pg.c for a
+ * postgres:// or postgresql:// URI) through the vtable of store_impl.h.
+ *
+ * Every public call checks its arguments here, takes the store's mutex and
+ * calls the backend; what does not depend on the backend (time, validation,
+ * the check-in JSON, export formatting, the arena a list's strings live in)
+ * is written once, here.
+ */
+#include "store_impl.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ */
+/* The arena of a list's strings. */
+
+char *kf__arena_strndup(kf__arena *a, const char *s, size_t len)
+{
+    if (!s) {
+        s = "";
+        len = 0;
+    }
+    size_t n = len + 1;
+    if (!a->head || a->head->cap - a->head->used < n) {
+        size_t cap = n > 16000 ? n : 16000;
+        kf__arena_block *b = kf_malloc(sizeof *b + cap);
+        if (!b) {
+            a->oom = true;
+            return NULL;
+        }
+        b->next = a->head;
+        b->used = 0;
+        b->cap = cap;
+        a->head = b;
+    }
+    char *d = a->head->data + a->head->used;
+    memcpy(d, s, len);
+    d[len] = '\0';
+    a->head->used += n;
+    return d;
+}
+
+char *kf__arena_strdup(kf__arena *a, const char *s)
+{
+    return kf__arena_strndup(a, s, s ? strlen(s) : 0);
+}
+
+static void arena_free(kf__arena *a)
+{
+    if (!a)
+        return;
+    for (kf__arena_block *b = a->head, *next; b; b = next) {
+        next = b->next;
+        kf_free(b);
+    }
+    kf_free(a);
+}
+
+/* ------------------------------------------------------------------ */
+/* Time. */
+
+void kf_time_format(long long t, char out[KF_TIME_LEN])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) ||
+        strftime(out, KF_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) != KF_TIME_LEN - 1)
+        snprintf(out, KF_TIME_LEN, "1970-01-01T00:00:00Z");
+}
+
+void kf_time_now(char out[KF_TIME_LEN])
+{
+    kf_time_format((long long)time(NULL), out);
+}
+
+static bool digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+bool kf_time_parse_utc(const char *s, long long *t)
+{
+    if (!s || strlen(s) != KF_TIME_LEN - 1 || !digits(s, 4) || s[4] != '-' ||
+        !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2) || s[10] != 'T' ||
+        !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2) ||
+        s[16] != ':' || !digits(s + 17, 2) || s[19] != 'Z')
+        return false;
+    struct tm tm = { 0 };
+    tm.tm_year = atoi(s) - 1900;
+    tm.tm_mon = atoi(s + 5) - 1;
+    tm.tm_mday = atoi(s + 8);
+    tm.tm_hour = atoi(s + 11);
+    tm.tm_min = atoi(s + 14);
+    tm.tm_sec = atoi(s + 17);
+    if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_hour > 23 ||
+        tm.tm_min > 59 || tm.tm_sec > 59 || tm.tm_year < 70)
+        return false;
+    time_t v = timegm(&tm);
+    /* timegm normalises 31 February into March: round-trip to refuse it. */
+    char back[KF_TIME_LEN];
+    kf_time_format((long long)v, back);
+    if (strcmp(back, s) != 0)
+        return false;
+    if (t)
+        *t = (long long)v;
+    return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation, shared by every backend. */
+
+static bool utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        int n;
+        unsigned min;
+        unsigned cp;
+        if ((*p & 0xE0) == 0xC0)      { n = 1; cp = *p & 0x1F; min = 0x80; }
+        else if ((*p & 0xF0) == 0xE0) { n = 2; cp = *p & 0x0F; min = 0x800; }
+        else if ((*p & 0xF8) == 0xF0) { n = 3; cp = *p & 0x07; min = 0x10000; }
+        else return false;
+        p++;
+        for (int i = 0; i < n; i++, p++) {
+            if ((*p & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (*p & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+    }
+    return true;
+}
+
+/* Free words: valid UTF-8, no control characters but tab and newline. */
+static kf_err check_words(const char *what, const char *s, size_t max,
+                          kf_buf *err)
+{
+    if (!s)
+        return KF_OK;
+    size_t n = strlen(s);
+    if (n > max) {
+        if (err)
+            kf_buf_printf(err, "%s is too long: %zu bytes, at most %zu", what,
+                          n, max);
+        return KF_ETOOBIG;
+    }
+    if (!utf8_valid(s)) {
+        if (err)
+            kf_buf_printf(err, "%s is not valid UTF-8 text", what);
+        return KF_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t' &&
+            s[i] != '\r') {
+            if (err)
+                kf_buf_printf(err, "%s holds a control character at byte %zu",
+                              what, i + 1);
+            return KF_EINVAL;
+        }
+    return KF_OK;
+}
+
+/* Id lists: lower-case letters, digits and _ - : , and spaces. */
+static kf_err check_ids(const char *what, const char *s, size_t max,
+                        kf_buf *err)
+{
+    if (!s)
+        return KF_OK;
+    size_t n = strlen(s);
+    if (n > max) {
+        if (err)
+            kf_buf_printf(err, "%s is too long: %zu bytes, at most %zu", what,
+                          n, max);
+        return KF_ETOOBIG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-' || ch == ':' || ch == ',' || ch == ' ')) {
+            if (err)
+                kf_buf_printf(err, "%s may hold only lower-case letters, digits, "
+                              "'_' and commas (found '%c' at byte %zu)", what,
+                              (ch > 0x20 && ch < 0x7f) ? ch : '?', i + 1);
+            return KF_EINVAL;
+        }
+    }
+    return KF_OK;
+}
+
+kf_err kf_checkin_validate(const kf_checkin *c, kf_buf *err)
+{
+    kf_err e;
+    if (c->pain < 0 || c->pain > 10) {
+        if (err)
+            kf_buf_printf(err, "pain must be a whole number from 0 to 10, not %d",
+                          c->pain);
+        return KF_EINVAL;
+    }
+    if (c->pain_before < -1 || c->pain_before > 10) {
+        if (err)
+            kf_buf_printf(err, "pain before must be a whole number from 0 to 10, "
+                          "not %d", c->pain_before);
+        return KF_EINVAL;
+    }
+    if (!isfinite(c->relief_hours) || c->relief_hours > KF_STORE_HOURS_MAX) {
+        if (err)
+            kf_buf_printf(err, "relief hours must be from 0 to %.0f (a year), "
+                          "not %g", KF_STORE_HOURS_MAX, c->relief_hours);
+        return KF_EINVAL;
+    }
+    if (c->done_s < -1 || c->done_s > 24 * 3600) {
+        if (err)
+            kf_buf_printf(err, "the time a step ran must be from 0 to 86400 s, "
+                          "not %d", c->done_s);
+        return KF_EINVAL;
+    }
+    if ((unsigned)c->side > KF_SIDE_BOTH) {
+        if (err)
+            kf_buf_printf(err, "side must be left, right or both");
+        return KF_EINVAL;
+    }
+    if ((e = check_ids("the region", c->region, KF_STORE_ID_MAX, err)) ||
+        (e = check_ids("what was done", c->did, KF_STORE_LIST_MAX, err)) ||
+        (e = check_ids("worse after", c->worse_after, KF_STORE_LIST_MAX, err)) ||
+        (e = check_ids("via", c->via, KF_STORE_ID_MAX, err)) ||
+        (e = check_words("the note", c->note, KF_STORE_NOTE_MAX, err)))
+        return e;
+    if (c->at[0]) {
+        long long t;
+        if (memchr(c->at, '\0', KF_TIME_LEN) == NULL ||
+            !kf_time_parse_utc(c->at, &t)) {
+            if (err)
+                kf_buf_printf(err, "the time must be UTC as "
+                              "YYYY-MM-DDTHH:MM:SSZ, not \"%.*s\"",
+                              KF_TIME_LEN - 1, c->at);
+            return KF_EINVAL;
+        }
+        if (t > (long long)time(NULL) + KF_STORE_FUTURE_S) {
+            if (err)
+                kf_buf_printf(err, "the time %s is in the future; a check-in "
+                              "records what already happened", c->at);
+            return KF_EINVAL;
+        }
+    }
+    return KF_OK;
+}
+
+static kf_err check_json(const char *what, const char *s, kf_buf *err)
+{
+    if (!s) {
+        if (err)
+            kf_buf_printf(err, "%s is missing", what);
+        return KF_EINVAL;
+    }
+    size_t n = strlen(s);
+    if (n > KF_STORE_JSON_MAX) {
+        if (err)
+            kf_buf_printf(err, "%s is too long: %zu bytes, at most %d", what, n,
+                          KF_STORE_JSON_MAX);
+        return KF_ETOOBIG;
+    }
+    json_error_t je;
+    json_t *v = json_loadb(s, n, JSON_DECODE_ANY, &je);
+    if (!v) {
+        if (err)
+            kf_buf_printf(err, "%s is not valid JSON: line %d, column %d: %s",
+                          what, je.line, je.column, je.text);
+        return KF_EPARSE;
+    }
+    json_decref(v);
+    return KF_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public layer. */
+
+kf_err kf_store_default_path(char *out, size_t n, bool create_dir, kf_buf *err)
+{
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    char dir[4096];
+    int len;
+    if (xdg && xdg[0] == '/')
+        len = snprintf(dir, sizeof dir, "%s/knotfinder", xdg);
+    else if (home && home[0] == '/')
+        len = snprintf(dir, sizeof dir, "%s/.local/share/knotfinder", home);
+    else {
+        if (err)
+            kf_buf_printf(err, "cannot find a place for the journal: neither "
+                          "XDG_DATA_HOME nor HOME is set to an absolute path; "
+                          "give one with --db PATH");
+        return KF_EINVAL;
+    }
+    if (len < 0 || (size_t)len >= sizeof dir ||
+        (size_t)len + sizeof "/knotfinder.db" > n) {
+        if (err)
+            kf_buf_printf(err, "the journal path under %s is too long",
+                          xdg && xdg[0] == '/' ? "XDG_DATA_HOME" : "HOME");
+        return KF_ETOOBIG;
+    }
+    if (create_dir) {
+        /* mkdir -p, private to the user: the journal is health data. */
+        for (char *p = dir + 1; ; p++) {
+            if (*p == '/' || *p == '\0') {
+                char keep = *p;
+                *p = '\0';
+                if (mkdir(dir, keep ? 0755 : 0700) != 0 && errno != EEXIST) {
+                    if (err)
+                        kf_buf_printf(err, "cannot create the folder %s: %s",
+                                      dir, strerror(errno));
+                    return KF_EIO;
+                }
+                *p = keep;
+                if (!keep)
+                    break;
+            }
+        }
+    }
+    snprintf(out, n, "%s/knotfinder.db", dir);
+    return KF_OK;
+}
+
+/* True for a URI that names the PostgreSQL backend. */
+static bool is_pg_uri(const char *path)
+{
+    return !strncmp(path, "postgres://", 11) || !strncmp(path, "postgresql://", 13);
+}
+
+/* The URI as it may be shown: the password of "scheme://user:password@host"
+ * and a password=... parameter are replaced with "***". */
+static char *redacted_uri(const char *uri)
+{
+    kf_buf b;
+    kf_buf_init(&b);
+    const char *p = strstr(uri, "://");
+    if (!p) {
+        kf_buf_puts(&b, uri);
+    } else {
+        p += 3;
+        const char *at = strchr(p, '@');
+        const char *slash = strchr(p, '/');
+        const char *colon = strchr(p, ':');
+        kf_buf_add(&b, uri, (size_t)(p - uri));
+        if (at && (!slash || at < slash) && colon && colon < at) {
+            kf_buf_add(&b, p, (size_t)(colon - p));
+            kf_buf_puts(&b, ":***");
+            p = at;
+        }
+        /* password=... in the query string */
+        const char *q;
+        while ((q = strstr(p, "password=")) != NULL &&
+               (q[-1] == '?' || q[-1] == '&')) {
+            kf_buf_add(&b, p, (size_t)(q - p) + 9);
+            kf_buf_puts(&b, "***");
+            p = q + 9 + strcspn(q + 9, "&");
+        }
+        kf_buf_puts(&b, p);
+    }
+    if (b.oom) {
+        kf_buf_free(&b);
+        return NULL;
+    }
+    char *r = kf_strdup(b.s ? b.s : "");
+    kf_buf_free(&b);
+    return r;
+}
+
+kf_err kf_store_open(const char *path, kf_store **out, kf_buf *err)
+{
+    *out = NULL;
+    char def[4096];
+    if (!path || !*path) {
+        kf_err e = kf_store_default_path(def, sizeof def, true, err);
+        if (e != KF_OK)
+            return e;
+        path = def;
+    }
+    bool pg = is_pg_uri(path);
+    kf_store *s = kf_calloc(1, sizeof *s);
+    kf__store_core *c = s ? kf_calloc(1, sizeof *c) : NULL;
+    if (c) {
+        c->path = pg ? redacted_uri(path) : kf_strdup(path);
+        c->conninfo = pg ? kf_strdup(path) : NULL;
+    }
+    if (!c || !c->path || (pg && !c->conninfo)) {
+        if (c) {
+            kf_free(c->path);
+            kf_free(c->conninfo);
+        }
+        kf_free(c);
+        kf_free(s);
+        if (err)
+            kf_buf_printf(err, "cannot open the journal: out of memory");
+        return KF_ENOMEM;
+    }
+    s->core = c;
+    c->ops = pg ? &kf__pg_ops : &kf__sqlite_ops;
+    if (pthread_mutex_init(&c->mu, NULL) != 0) {
+        kf_free(c->path);
+        kf_free(c->conninfo);
+        kf_free(c);
+        kf_free(s);
+        if (err)
+            kf_buf_printf(err, "cannot open the journal: no mutex");
+        return KF_ENOMEM;
+    }
+    kf_err e = c->ops->open(c, err);
+    if (e != KF_OK) {
+        pthread_mutex_destroy(&c->mu);
+        kf_free(c->path);
+        kf_free(c->conninfo);
+        kf_free(c);
+        kf_free(s);
+        return e;
+    }
+    *out = s;
+    return KF_OK;
+}
+
+void kf_store_close(kf_store *s)
+{
+    if (!s)
+        return;
+    if (!s->scoped) {
+        kf__store_core *c = s->core;
+        c->ops->close(c);
+        pthread_mutex_destroy(&c->mu);
+        kf_free(c->path);
+        if (c->conninfo) {
+            /* The URI may hold a password: do not leave it in freed memory. */
+            memset(c->conninfo, 0, strlen(c->conninfo));
+            kf_free(c->conninfo);
+        }
+        kf_free(c);
+    }
+    kf_free(s);
+}
+
+kf_err kf_store_migrate(kf_store *s, kf_buf *err)
+{
+    kf__store_core *c = s->core;
+    pthread_mutex_lock(&c->mu);
+    kf_err e = c->ops->migrate(c, err);
+    pthread_mutex_unlock(&c->mu);
+    return e;
+}
+
+kf_err kf_store_check(kf_store *s, bool full, kf_buf *err)
+{
+    kf__store_core *c = s->core;
+    pthread_mutex_lock(&c->mu);
+    kf_err e = c->ops->check(c, full, err);
+    pthread_mutex_unlock(&c->mu);
+    return e;
+}
+
+int kf_store_schema_version(kf_store *s) { return s->core->version; }
+const char *kf_store_path(const kf_store *s) { return s->core->path; }
+const char *kf_store_backend(const kf_store *s) { return s->core->ops->name; }
+bool kf_store_readonly(const kf_store *s) { return s->core->readonly; }
+
+static kf_err refuse_readonly(kf_store *s, const char *what, kf_buf *err)
+{
+    if (err)
+        kf_buf_printf(err, "%s: cannot save the %s: the journal (or its "
+                      "folder) is read-only for this user; nothing was saved",
+                      s->core->path, what);
+    return KF_EDB;
+}
+
+kf_err kf_store_add_consultation(kf_store *s, const char *text,
+                                 const char *findings_json,
+                                 const char *kb_version, long long *id,
+                                 kf_buf *err)
+{
+    kf_err e;
+    if ((e = check_words("the consultation's text", text, KF_STORE_TEXT_MAX, err)) ||
+        (e = check_json("the findings", findings_json, err)) ||
+        (e = check_words("the knowledge-base version", kb_version,
+                         KF_STORE_ID_MAX, err)))
+        return e;
+    if (!kb_version) {
+        if (err)
+            kf_buf_printf(err, "the knowledge-base version is missing");
+        return KF_EINVAL;
+    }
+    if (s->core->readonly)
+        return refuse_readonly(s, "consultation", err);
+    char now[KF_TIME_LEN];
+    kf_time_now(now);
+    kf__store_core *c = s->core;
+    pthread_mutex_lock(&c->mu);
+    e = c->ops->add_consultation(c, s->owner, now, text, findings_json,
+                                 kb_version, id, err);
+    pthread_mutex_unlock(&c->mu);
+    return e;
+}
+
+kf_err kf_store_add_checkin(kf_store *s, const kf_checkin *ci, long long *id,
+                            kf_buf *err)
+{
+    kf_err e = kf_checkin_validate(ci, err);
+    if (e != KF_OK)
+        return e;
+    if (s->core->readonly)
+        return refuse_readonly(s, "check-in", err);
+    char at[KF_TIME_LEN];
+    if (ci->at[0])
+        memcpy(at, ci->at, KF_TIME_LEN);
+    else
+        kf_time_now(at);
+    kf__store_core *c = s->core;
+    pthread_mutex_lock(&c->mu);
+    e = c->ops->add_checkin(c, s->owner, ci, at, id, err);
+    pthread_mutex_unlock(&c->mu);
+    return e;
+}
+
+kf_err kf_store_list_checkins(kf_store *s, const char *since, int limit,
+                              kf_checkin_list *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf__arena *a = kf_calloc(1, sizeof *a);
+    if (!a) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot read the check-ins: out of memory",
+                          s->core->path);
+        return KF_ENOMEM;
+    }
+    kf__store_core *c = s->core;
+    pthread_mutex_lock(&c->mu);
+    kf_err e = c->ops->list_checkins(c, s->owner, since, limit, out, a, err);
+    pthread_mutex_unlock(&c->mu);
+    out->priv = a;
+    if (e != KF_OK)
+        kf_checkin_list_free(out);
+    return e;
+}
+
+void kf_checkin_list_free(kf_checkin_list *l)
+{
+    if (!l)
+        return;
+    kf_free(l->v);
+    arena_free(l->priv);
+    memset(l, 0, sizeof *l);
+}
+
+kf_err kf_store_list_consultations(kf_store *s, int limit,
+                                   kf_consultation_list *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf__arena *a = kf_calloc(1, sizeof *a);
+    if (!a) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot read the consultations: out of memory",
+                          s->core->path);
+        return KF_ENOMEM;
+    }
+    kf__store_core *c = s->core;
+    pthread_mutex_lock(&c->mu);
+    kf_err e = c->ops->list_consultations(c, s->owner, limit, out, a, err);
+    pthread_mutex_unlock(&c->mu);
+    out->priv = a;
+    if (e != KF_OK)
+        kf_consultation_list_free(out);
+    return e;
+}
+
+void kf_consultation_list_free(kf_consultation_list *l)
+{
+    if (!l)
+        return;
+    kf_free(l->v);
+    arena_free(l->priv);
+    memset(l, 0, sizeof *l);
+}
+
+kf_err kf_store_forget(kf_store *s, kf_forget_what what, long long id,
+                       int *n_consultations, int *n_checkins, kf_buf *err)
+{
+    if (n_consultations)
+        *n_consultations = 0;
+    if (n_checkins)
+        *n_checkins = 0;
+    if ((unsigned)what > KF_FORGET_ALL || (what != KF_FORGET_ALL && id <= 0)) {
+        if (err)
+            kf_buf_printf(err, "an id is a whole number from 1, not %lld", id);
+        return KF_EINVAL;
+    }
+    if (s->core->readonly) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot forget anything: the journal (or its "
+                          "folder) is read-only for this user; nothing was "
+                          "deleted", s->core->path);
+        return KF_EDB;
+    }
+    kf__store_core *c = s->core;
+    pthread_mutex_lock(&c->mu);
+    kf_err e = c->ops->forget(c, s->owner, what, id, n_consultations,
+                              n_checkins, err);
+    pthread_mutex_unlock(&c->mu);
+    return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* Export. */
+
+/* A JSON value parsed from stored text, or the text itself as a string
+ * when it does not parse (it always does for rows this code wrote). */
+static json_t *embedded_json(const char *s)
+{
+    json_t *v = json_loads(s, JSON_DECODE_ANY, NULL);
+    return v ? v : json_string(s);
+}
+
+/* NULL when `s` is NULL or empty, else a JSON string. */
+static json_t *opt_string(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+/* A comma list as a JSON array of strings. */
+static json_t *word_array(const char *s)
+{
+    json_t *a = json_array();
+    while (a && s && *s) {
+        while (*s == ',' || *s == ' ')
+            s++;
+        size_t n = strcspn(s, ", ");
+        if (n)
+            json_array_append_new(a, json_stringn(s, n));
+        s += n;
+    }
+    return a;
+}
+
+json_t *kf_checkin_json(const kf_checkin *c)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "id", json_integer(c->id));
+    json_object_set_new(o, "at", json_string(c->at));
+    json_object_set_new(o, "pain", json_integer(c->pain));
+    json_object_set_new(o, "pain_before", c->pain_before >= 0
+                        ? json_integer(c->pain_before) : json_null());
+    json_object_set_new(o, "where", opt_string(c->region));
+    json_object_set_new(o, "side", json_string(kf_side_name(c->side)));
+    json_object_set_new(o, "did", word_array(c->did));
+    json_object_set_new(o, "relief_hours", c->relief_hours >= 0
+                        ? json_real(c->relief_hours) : json_null());
+    json_object_set_new(o, "worse_after", word_array(c->worse_after));
+    json_object_set_new(o, "done_s", c->done_s >= 0
+                        ? json_integer(c->done_s) : json_null());
+    json_object_set_new(o, "stopped_early", json_boolean(c->stopped_early));
+    json_object_set_new(o, "via", json_string(c->via ? c->via : "cli"));
+    json_object_set_new(o, "note", json_string(c->note ? c->note : ""));
+    return o;
+}
+
+/* A text cell.  One that starts with = + - @, a tab or a carriage return
+ * would be read as a formula by a spreadsheet (=HYPERLINK(...) in a note
+ * could send the journal elsewhere when clicked), so it gets a leading ' and
+ * is shown as the text it is (OWASP's advice on CSV injection). */
+static void csv_field(kf_buf *b, const char *s, bool last)
+{
+    bool formula = s && (s[0] == '=' || s[0] == '+' || s[0] == '-' ||
+                         s[0] == '@' || s[0] == '\t' || s[0] == '\r');
+    if (s && (formula || s[strcspn(s, ",\"\r\n")])) {
+        kf_buf_puts(b, formula ? "\"'" : "\"");
+        for (const char *p = s; *p; p++) {
+            if (*p == '"')
+                kf_buf_puts(b, "\"");
+            kf_buf_add(b, p, 1);
+        }
+        kf_buf_puts(b, "\"");
+    } else if (s) {
+        kf_buf_puts(b, s);
+    }
+    kf_buf_puts(b, last ? "\r\n" : ",");
+}
+
+static void csv_int(kf_buf *b, long long v, bool present)
+{
+    if (present)
+        kf_buf_printf(b, "%lld", v);
+    kf_buf_puts(b, ",");
+}
+
+kf_err kf_store_export(kf_store *s, kf_export_fmt fmt,
+                       kf_export_result_fn result, void *ctx,
+                       kf_buf *out, kf_buf *err)
+{
+    kf_checkin_list ci;
+    kf_consultation_list co;
+    kf_err e = kf_store_list_consultations(s, 0, &co, err);
+    if (e != KF_OK)
+        return e;
+    e = kf_store_list_checkins(s, NULL, 0, &ci, err);
+    if (e != KF_OK) {
+        kf_consultation_list_free(&co);
+        return e;
+    }
+    char now[KF_TIME_LEN];
+    kf_time_now(now);
+    if (fmt == KF_EXPORT_JSON) {
+        json_t *root = json_object();
+        json_t *ca = json_array(), *ka = json_array();
+        if (root && ca && ka) {
+            json_object_set_new(root, "format", json_string("knotfinder-journal"));
+            json_object_set_new(root, "schema", json_integer(s->core->version));
+            json_object_set_new(root, "exported_at", json_string(now));
+            for (int i = 0; i < co.n; i++) {
+                const kf_consultation *c = &co.v[i];
+                json_t *o = json_object();
+                json_object_set_new(o, "id", json_integer(c->id));
+                json_object_set_new(o, "at", json_string(c->at));
+                json_object_set_new(o, "text", json_string(c->text));
+                json_object_set_new(o, "kb_version", json_string(c->kb_version));
+                json_object_set_new(o, "findings", embedded_json(c->findings_json));
+                json_t *res = result ? result(c, ctx) : NULL;
+                if (res)
+                    json_object_set_new(o, "result", res);
+                json_array_append_new(ca, o);
+            }
+            for (int i = 0; i < ci.n; i++)
+                json_array_append_new(ka, kf_checkin_json(&ci.v[i]));
+        }
+        json_object_set(root, "consultations", ca);
+        json_object_set(root, "checkins", ka);
+        char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII)
+                          : NULL;
+        if (text) {
+            kf_buf_puts(out, text);
+            kf_buf_puts(out, "\n");
+            free(text);
+        } else {
+            e = KF_ENOMEM;
+        }
+        json_decref(ca);
+        json_decref(ka);
+        json_decref(root);
+    } else {
+        kf_buf_puts(out, "type,id,at,pain,pain_before,where,side,did,"
+                    "relief_hours,worse_after,done_s,stopped_early,via,note,"
+                    "text,kb_version,findings,result\r\n");
+        for (int i = 0; i < co.n; i++) {
+            const kf_consultation *c = &co.v[i];
+            kf_buf_printf(out, "consultation,%lld,%s,,,,,,,,,,,,", c->id, c->at);
+            csv_field(out, c->text, false);
+            csv_field(out, c->kb_version, false);
+            csv_field(out, c->findings_json, false);
+            json_t *res = result ? result(c, ctx) : NULL;
+            char *rs = res ? json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+            json_decref(res);
+            csv_field(out, rs ? rs : "", true);
+            free(rs);
+        }
+        for (int i = 0; i < ci.n; i++) {
+            const kf_checkin *c = &ci.v[i];
+            kf_buf_printf(out, "checkin,%lld,%s,%d,", c->id, c->at, c->pain);
+            csv_int(out, c->pain_before, c->pain_before >= 0);
+            csv_field(out, c->region, false);
+            csv_field(out, kf_side_name(c->side), false);
+            csv_field(out, c->did, false);
+            if (c->relief_hours >= 0)
+                kf_buf_printf(out, "%g", c->relief_hours);
+            kf_buf_puts(out, ",");
+            csv_field(out, c->worse_after, false);
+            csv_int(out, c->done_s, c->done_s >= 0);
+            csv_int(out, c->stopped_early, true);
+            csv_field(out, c->via, false);
+            csv_field(out, c->note, false);
+            kf_buf_puts(out, ",,,\r\n");
+        }
+    }
+    if (e == KF_OK && out->oom)
+        e = KF_ENOMEM;
+    if (e == KF_ENOMEM && err)
+        kf_buf_printf(err, "%s: cannot export the journal: out of memory",
+                      s->core->path);
+    kf_checkin_list_free(&ci);
+    kf_consultation_list_free(&co);
+    return e;
+}
