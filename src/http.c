@@ -37,6 +37,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <stdint.h>
 
 /* A body that goes over the limit cannot be answered before it ends
@@ -60,6 +62,7 @@ struct kf_http {
     const kf_cli      *cli;
     char              *web_root;    /* realpath of the web folder, or NULL */
     size_t             web_root_len;
+    int                web_fd;      /* the web folder, opened O_PATH, or -1 */
     int                port;
     int                body_deadline_s;  /* a POST body must be in by then */
     bool               save;        /* consultations are kept in the journal */
@@ -622,9 +625,66 @@ static int open_inside(const char *web_root, size_t web_root_len,
     return -1;
 }
 
+/* openat2(2) (Linux 5.6), which glibc does not wrap; -1 with ENOSYS before. */
+static int openat2_(int dirfd, const char *path, unsigned flags, unsigned long long resolve)
+{
+#ifdef SYS_openat2
+    struct open_how how = { .flags = flags, .resolve = resolve };
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+#else
+    (void)dirfd; (void)path; (void)flags; (void)resolve;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+#define STATIC_OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
+/* Opens `rel` (relative to the web folder `root_fd`) when it is a regular
+ * file inside it, in one call: the kernel resolves the path and refuses
+ * any step out of the folder (RESOLVE_BENEATH: "..", absolute links, links
+ * that lead outside), where realpath() took a readlink per path component
+ * on every request.  `resolve` may add RESOLVE_NO_SYMLINKS.  A folder means
+ * its index.html.  Returns the descriptor, -1 (with errno ENOSYS when the
+ * kernel has no openat2). */
+static int open_beneath(int root_fd, const char *rel, unsigned long long resolve,
+                        struct stat *st, bool *was_dir)
+{
+    *was_dir = false;
+    resolve |= RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    int fd = openat2_(root_fd, *rel ? rel : ".", STATIC_OPEN_FLAGS, resolve);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, st) != 0) {
+        close(fd);
+        return -1;
+    }
+    if (S_ISDIR(st->st_mode)) {
+        *was_dir = true;
+        int in = openat2_(fd, "index.html", STATIC_OPEN_FLAGS, resolve);
+        close(fd);
+        if (in < 0)
+            return -1;
+        fd = in;
+        if (fstat(fd, st) != 0) {
+            close(fd);
+            return -1;
+        }
+    }
+    if (S_ISREG(st->st_mode))
+        return fd;
+    close(fd);
+    errno = ENOENT;
+    return -1;
+}
+
 /* Opens the file a static request names, when it is a regular file inside
- * the web folder (a folder means its index.html); -1 otherwise. */
-static int static_open(const char *web_root, size_t web_root_len,
+ * the web folder (a folder means its index.html); -1 otherwise.  `real`
+ * gets the file's path as served (the web folder, the request's path, and
+ * "/index.html" for a folder), which names its type.  With `root_fd` (the
+ * web folder, opened) the kernel resolves it (open_beneath); without, or on
+ * a kernel without openat2, realpath() does. */
+static int static_open(const char *web_root, size_t web_root_len, int root_fd,
                        const char *url, struct stat *st, char *real)
 {
     /* Refuse what could climb out or expose hidden files: any segment
@@ -639,6 +699,23 @@ static int static_open(const char *web_root, size_t web_root_len,
                                 strcmp(url, "/") == 0 ? "/index.html" : url)
                >= sizeof path)
         return -1;
+    if (root_fd >= 0) {
+        bool dir;
+        int fd = open_beneath(root_fd, path + web_root_len + 1, 0, st, &dir);
+        if (fd >= 0) {
+            size_t n = strlen(path);
+            while (dir && n > web_root_len + 1 && path[n - 1] == '/')
+                path[--n] = '\0';
+            if ((size_t)snprintf(real, PATH_MAX, "%s%s", path,
+                                 dir ? "/index.html" : "") >= PATH_MAX) {
+                close(fd);
+                return -1;
+            }
+            return fd;
+        }
+        if (errno != ENOSYS)
+            return -1;
+    }
     return open_inside(web_root, web_root_len, path, st, real);
 }
 
@@ -696,6 +773,19 @@ static int open_gzip_twin(const kf_http *s, const char *real,
     char gz[PATH_MAX], greal[PATH_MAX];
     if ((size_t)snprintf(gz, sizeof gz, "%s.gz", real) >= sizeof gz)
         return -1;
+    if (s->web_fd >= 0) {
+        /* No link anywhere on its way: a twin is a plain file beside its
+         * original, never a link elsewhere. */
+        bool dir;
+        int fd = open_beneath(s->web_fd, gz + s->web_root_len + 1,
+                              RESOLVE_NO_SYMLINKS, gst, &dir);
+        if (fd >= 0 && (dir || gst->st_mtime < orig->st_mtime)) {
+            close(fd);                /* a folder, or out of date */
+            return -1;
+        }
+        if (fd >= 0 || errno != ENOSYS)
+            return fd;
+    }
     int fd = open_inside(s->web_root, s->web_root_len, gz, gst, greal);
     if (fd < 0)
         return -1;
@@ -709,7 +799,11 @@ static int open_gzip_twin(const kf_http *s, const char *real,
 int kf_http__static_open(const char *web_root, const char *url, char real[PATH_MAX])
 {
     struct stat st;
-    return static_open(web_root, strlen(web_root), url, &st, real);
+    int root = open(web_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = static_open(web_root, strlen(web_root), root, url, &st, real);
+    if (root >= 0)
+        close(root);
+    return fd;
 }
 
 static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
@@ -720,7 +814,7 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
                           "no web folder is being served", NULL);
     char real[PATH_MAX];
     struct stat st;
-    int fd = static_open(s->web_root, s->web_root_len, url, &st, real);
+    int fd = static_open(s->web_root, s->web_root_len, s->web_fd, url, &st, real);
     if (fd < 0)
         return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
                           "no such file", NULL);
@@ -1801,6 +1895,7 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     }
     s->kb = kb;
     s->cli = cli;
+    s->web_fd = -1;
     s->body_deadline_s = 2 * o.timeout_s;
     s->header_deadline_s = o.timeout_s;
     pthread_mutex_init(&s->watch_mu, NULL);
@@ -1878,6 +1973,9 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
                      MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    /* The web folder, held open: static files are opened beneath it. */
+    if (s->web_root)
+        s->web_fd = open(s->web_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_log, (void *)NULL,
         MHD_OPTION_LISTEN_SOCKET, fd,
@@ -1892,6 +1990,8 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
         MHD_OPTION_END);
     if (!s->daemon) {
         close(fd);
+        if (s->web_fd >= 0)
+            close(s->web_fd);
         kf_buf_printf(err, "cannot start the HTTP server on %s", s->url);
         cache_free(s->cache);
         kf_free(s->web_root);
@@ -1943,6 +2043,8 @@ void kf_http_stop(kf_http *s)
     pthread_cond_destroy(&s->wait_cv);
     pthread_mutex_destroy(&s->wait_mu);
     cache_free(s->cache);
+    if (s->web_fd >= 0)
+        close(s->web_fd);
     kf_free(s->web_root);
     kf_free(s);
 }
