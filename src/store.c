@@ -442,8 +442,7 @@ void kf_store_close(kf_store *s)
         return;
     if (!s->scoped) {
         kf__store_core *c = s->core;
-        kf__writer_stop(c->writer);     /* what is queued is saved first */
-        c->writer = NULL;
+        kf__writer_stop(c);             /* what is queued is saved first */
         c->ops->close(c);
         pthread_mutex_destroy(&c->mu);
         kf_free(c->path);
@@ -541,6 +540,11 @@ static kf_err check_findings_shape(const char *s, size_t n, kf_buf *err)
             return KF_EINVAL;
         }
     return KF_OK;
+}
+
+long long kf_store_group_commits(kf_store *s)
+{
+    return kf__writer_commits(s->core);
 }
 
 kf_err kf_store_add_consultation_async(kf_store *s, const char *text, size_t text_len,

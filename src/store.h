@@ -186,6 +186,10 @@ kf_err kf_store_add_consultation_async(kf_store *s, const char *text, size_t tex
                                        const char *kb_version,
                                        kf_store_done_fn done, void *ctx, kf_buf *err);
 
+/* How many transactions the writer thread committed so far (each holding
+ * one or more queued consultations), for tests and benchmarks. */
+long long kf_store_group_commits(kf_store *s);
+
 /* Saves one check-in after checking its ranges (pain 0..10, relief hours
  * 0..KF_STORE_HOURS_MAX, `at` well-formed and not in the future, lengths).
  * Region and technique ids are not checked here: that needs the knowledge

@@ -61,7 +61,7 @@ struct kf__store_core {
     pthread_mutex_t  mu;
     void            *be;       /* the backend's own state */
     kf__writer      *writer;   /* the group-commit thread, or NULL
-                                  (store_writer.c; made under `mu`) */
+                                  (store_writer.c, which guards it) */
 };
 
 /* One backend.  Every call runs with the store's mutex held, after store.c
@@ -107,8 +107,10 @@ struct kf_store {
  * (or KF_EIO when no thread can be started) with a sentence in `err`. */
 kf_err kf__writer_submit(kf__store_core *c, const kf__consult_row *row,
                          kf_store_done_fn done, void *ctx, kf_buf *err);
-/* Saves what is queued, stops and frees the writer.  NULL-safe. */
-void kf__writer_stop(kf__writer *w);
+/* Transactions the core's writer committed (0 when there is none). */
+long long kf__writer_commits(kf__store_core *c);
+/* Saves what is queued, stops and frees the core's writer, if any. */
+void kf__writer_stop(kf__store_core *c);
 
 extern const kf__store_ops kf__sqlite_ops;
 extern const kf__store_ops kf__pg_ops;

@@ -36,14 +36,24 @@ struct kf__writer {
     pthread_cond_t   cv;
     wrow            *head, *tail;
     bool             stop;
+    long long        commits;      /* transactions committed (under mu) */
 };
 
-/* Saves rows[0..n): in one transaction, or when that fails (or the backend
- * has no batch call) one by one, so that each row's error is its own.
- * e[i] and why (a sentence per failed row, NUL-separated in `msg`) out. */
-static void save_batch(kf__store_core *c, kf__consult_row *rows, int n,
-                       kf_err *e, kf_buf *msg, size_t *why_at)
+/* Guards every core's `writer` pointer: made on the first queued row,
+ * read by kf_store_group_commits.  Never held while saving, so queueing a
+ * row never waits for a commit (the core's mutex is held for that). */
+static pthread_mutex_t writers_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Saves rows[0..n): in one transaction, or when the database refused that
+ * (a row it would not take, or a backend with no batch call) one by one,
+ * so that each row's error is its own.  A busy, full or failing disk fails
+ * them all at once with the same sentence: trying each again alone would
+ * only wait as long again for each.  e[i] and why (a sentence per failed
+ * row, NUL-separated in `msg`, at why_at[i]) out; returns the commits. */
+static long long save_batch(kf__store_core *c, kf__consult_row *rows, int n,
+                            kf_err *e, kf_buf *msg, size_t *why_at)
 {
+    long long commits = 0;
     kf_buf err;
     kf_buf_init(&err);
     pthread_mutex_lock(&c->mu);
@@ -53,7 +63,15 @@ static void save_batch(kf__store_core *c, kf__consult_row *rows, int n,
         e[i] = be;
         why_at[i] = (size_t)-1;
     }
-    if (be != KF_OK) {
+    if (be == KF_OK)
+        commits = 1;
+    if (be != KF_OK && c->ops->add_consultations && be != KF_EINVAL) {
+        size_t at = msg->len;
+        kf_buf_puts(msg, err.len ? err.s : kf_strerror(be));
+        kf_buf_add(msg, "", 1);
+        for (int i = 0; i < n; i++)
+            why_at[i] = at;
+    } else if (be != KF_OK) {
         for (int i = 0; i < n; i++) {
             err.len = 0;
             if (err.s)
@@ -66,11 +84,14 @@ static void save_batch(kf__store_core *c, kf__consult_row *rows, int n,
                 why_at[i] = msg->len;
                 kf_buf_puts(msg, err.len ? err.s : kf_strerror(e[i]));
                 kf_buf_add(msg, "", 1);
+            } else {
+                commits++;
             }
         }
     }
     pthread_mutex_unlock(&c->mu);
     kf_buf_free(&err);
+    return commits;
 }
 
 static void *writer_main(void *arg)
@@ -97,10 +118,11 @@ static void *writer_main(void *arg)
             w->tail = NULL;
         pthread_mutex_unlock(&w->mu);
         msg.len = 0;
+        long long commits = 0;
         if (rows && e && why_at) {
             for (int i = 0; i < n; i++)
                 rows[i] = batch[i]->row;
-            save_batch(w->core, rows, n, e, &msg, why_at);
+            commits = save_batch(w->core, rows, n, e, &msg, why_at);
         }
         for (int i = 0; i < n; i++) {
             bool ok = rows && e && why_at;
@@ -113,6 +135,7 @@ static void *writer_main(void *arg)
             kf_free(batch[i]);
         }
         pthread_mutex_lock(&w->mu);
+        w->commits += commits;
     }
     pthread_mutex_unlock(&w->mu);
     kf_buf_free(&msg);
@@ -132,7 +155,7 @@ kf_err kf__writer_submit(kf__store_core *c, const kf__consult_row *row,
         return KF_ENOMEM;
     }
     *r = (wrow){ .row = *row, .done = done, .ctx = ctx };
-    pthread_mutex_lock(&c->mu);
+    pthread_mutex_lock(&writers_mu);
     kf__writer *w = c->writer;
     if (!w) {
         w = kf_calloc(1, sizeof *w);
@@ -149,7 +172,7 @@ kf_err kf__writer_submit(kf__store_core *c, const kf__consult_row *row,
         }
         c->writer = w;
     }
-    pthread_mutex_unlock(&c->mu);
+    pthread_mutex_unlock(&writers_mu);
     if (!w) {
         kf_free(r);
         if (err)
@@ -167,8 +190,27 @@ kf_err kf__writer_submit(kf__store_core *c, const kf__consult_row *row,
     return KF_OK;
 }
 
-void kf__writer_stop(kf__writer *w)
+long long kf__writer_commits(kf__store_core *c)
 {
+    pthread_mutex_lock(&writers_mu);
+    kf__writer *w = c->writer;
+    if (!w) {
+        pthread_mutex_unlock(&writers_mu);
+        return 0;
+    }
+    pthread_mutex_lock(&w->mu);
+    long long n = w->commits;
+    pthread_mutex_unlock(&w->mu);
+    pthread_mutex_unlock(&writers_mu);
+    return n;
+}
+
+void kf__writer_stop(kf__store_core *c)
+{
+    pthread_mutex_lock(&writers_mu);
+    kf__writer *w = c->writer;
+    c->writer = NULL;
+    pthread_mutex_unlock(&writers_mu);
     if (!w)
         return;
     pthread_mutex_lock(&w->mu);
