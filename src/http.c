@@ -1983,7 +1983,9 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o.threads > 1 ? o.threads : 0),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)o.max_conns,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        /* MHD zeroes a connection's memory at every request: 16 KB (the
+         * request's headers, the answer's) rather than its default 32. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, (void *)NULL,

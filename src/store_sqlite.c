@@ -45,6 +45,7 @@ typedef struct {
     sqlite3      *db;
     sqlite3_stmt *ins_checkin;       /* kept prepared: one per connection */
     sqlite3_stmt *ins_consultation;
+    sqlite3_stmt *begin, *commit;    /* the group commit's, kept too */
 } sq_be;
 
 #define DB(s) (((sq_be *)(s)->be)->db)
@@ -314,6 +315,19 @@ static kf_err sq_add_consultation(kf__store_core *s, long long owner,
 /* Group commit (store_writer.c): every row in one transaction, with the
  * insert kept prepared.  With synchronous=FULL the COMMIT fsyncs the WAL
  * once for all of them; when it returns they are all durable. */
+/* Runs a statement kept prepared in *st (made from `sql` on first use). */
+static int sq_run_kept(kf__store_core *s, sqlite3_stmt **st, const char *sql)
+{
+    int rc = SQLITE_OK;
+    if (!*st)
+        rc = sqlite3_prepare_v3(DB(s), sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(*st);
+    sqlite3_reset(*st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static kf_err sq_add_consultations(kf__store_core *s, kf__consult_row *rows, int n,
                                    kf_buf *err)
 {
@@ -327,7 +341,7 @@ static kf_err sq_add_consultations(kf__store_core *s, kf__consult_row *rows, int
         if (rc != SQLITE_OK)
             return sq_fail(s, rc, "save the consultations", err);
     }
-    rc = sq_exec(s, "BEGIN IMMEDIATE");
+    rc = sq_run_kept(s, &b->begin, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK)
         return sq_fail(s, rc, "save the consultations", err);
     sqlite3_stmt *st = b->ins_consultation;
@@ -349,7 +363,7 @@ static kf_err sq_add_consultations(kf__store_core *s, kf__consult_row *rows, int
     sqlite3_clear_bindings(st);
     kf_err e = KF_OK;
     if (rc == SQLITE_OK)
-        rc = sq_exec(s, "COMMIT");
+        rc = sq_run_kept(s, &b->commit, "COMMIT");
     if (rc != SQLITE_OK) {
         e = sq_fail(s, rc, "save the consultations", err);
         if (!sqlite3_get_autocommit(DB(s)))
@@ -608,7 +622,9 @@ static void sq_close_db(kf__store_core *s)
         return;
     sqlite3_finalize(b->ins_checkin);
     sqlite3_finalize(b->ins_consultation);
-    b->ins_checkin = b->ins_consultation = NULL;
+    sqlite3_finalize(b->begin);
+    sqlite3_finalize(b->commit);
+    b->ins_checkin = b->ins_consultation = b->begin = b->commit = NULL;
     /* close_v2 never fails for a busy connection; every statement is
      * finalized by now anyway. */
     sqlite3_close_v2(DB(s));
