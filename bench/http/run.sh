@@ -27,7 +27,8 @@
 # environment: DURATION (s per run, default 5, at most 10), ROUNDS (default
 # 2), CONNS (default 64), THREADS (wrk threads, default 2), WORKERS (server
 # threads and nginx workers, default: the number of cores), CASES (a .jsonl
-# file with "text" fields).
+# file with "text" fields), INSTR=0 (skip bench/http/instr.sh, the
+# instructions a request under callgrind, ~45 s).
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -289,3 +290,10 @@ failed = [k for k, _ in rows if any(r["requests"] == 0 for r in runs[k]) or
 if failed:
     sys.exit("bench/http: failed requests in: " + ", ".join(failed))
 PY
+
+# Instructions a request, which the machine's load does not change
+# (INSTR=0 skips it).
+if [ "${INSTR:-1}" != 0 ]; then
+    echo
+    CASES=$cases "$root/bench/http/instr.sh" "$bin"
+fi
