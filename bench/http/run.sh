@@ -188,10 +188,11 @@ curl -sf -o /dev/null "http://127.0.0.1:$nport/static.json" ||
 
 # One wrk run: prints "requests=... rps=... p50_ms=... p99_ms=... ...".
 run() {   # url [bodies]
-    KF_BODIES=${2:-} wrk -t"$threads" -c"$conns" -d1s -s "$lua" "$1" >/dev/null 2>&1 || true
+    KF_BODIES=${2:-} wrk -t"$threads" -c"$conns" -d1s -s "$lua" "$1" >"$tmp/warm.out" 2>&1 || true
+    warm=$(sed -n 's/^RESULT requests=\([0-9]*\).*/\1/p' "$tmp/warm.out")
     KF_BODIES=${2:-} wrk -t"$threads" -c"$conns" -d"${duration}s" -s "$lua" "$1" \
         >"$tmp/wrk.out" 2>&1 || { cat "$tmp/wrk.out" >&2; return 1; }
-    sed -n 's/^RESULT //p' "$tmp/wrk.out"
+    echo "$(sed -n 's/^RESULT //p' "$tmp/wrk.out") warm=${warm:-0}"
 }
 
 echo "bench/http: wrk -t$threads -c$conns -d${duration}s on 127.0.0.1, $rounds rounds;" \
@@ -272,15 +273,16 @@ st = ratio("static")
 print("static file / nginx:                   %6.2f x   target >= 0.90 x: %s" % (st, verdict(st >= 0.9)))
 v = sys.argv[2].split()
 n, size, row, kn, ksize, krow = int(v[0]), int(v[1]), float(v[2]), int(v[3]), int(v[4]), float(v[5])
-kreq = sum(r["requests"] for r in runs["keepall"])
+kreq = sum(r["requests"] + r["warm"] for r in runs["keepall"])
 if n:
     print("journal, as it runs by default: %d consultations kept of %d answered (the limit "
-          "on a flood)" % (n, sum(r["requests"] for r in runs["saving"])))
+          "on a flood)" % (n, sum(r["requests"] + r["warm"] for r in runs["saving"])))
 else:
     print("journal, as it runs by default: no consultation counted (saving failed?)")
 if kn:
-    print("journal, saving every one: %d rows for %d answers (the same words and findings "
-          "twice in a row are kept once); %.1f MB with its WAL" % (kn, kreq, ksize / 1e6))
+    print("journal, saving every one: %d rows for %d answers, warm-ups included (the same "
+          "words and findings twice in a row are kept once); %.1f MB with its WAL" %
+          (kn, kreq, ksize / 1e6))
     print("  a row's values: %.0f bytes; the file: %.0f bytes a row   target <= 2048: %s" %
           (krow, ksize / kn, verdict(krow <= 2048 and ksize / kn <= 2048)))
 else:
