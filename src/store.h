@@ -15,13 +15,16 @@
  * their strings and are freed with kf_checkin_list_free() /
  * kf_consultation_list_free().
  *
- * Threads: one kf_store may be shared by threads (the web server does); each
- * call takes the store's mutex, so calls are serialised within a process.
- * Several processes may use the same file at once (WAL mode): readers never
- * wait, writers take turns and wait up to KF_STORE_BUSY_MS for each other.
+ * Threads: one kf_store may be shared by threads (the web server does).
+ * SQLite: each call takes the store's mutex, so calls are serialised within
+ * a process; several processes may use the same file at once (WAL mode):
+ * readers never wait, writers take turns and wait up to KF_STORE_BUSY_MS
+ * for each other.  PostgreSQL: calls from several threads run at once on a
+ * pool of connections (KF_STORE_PG_POOL).
  *
  * Errors: every call returns a kf_err and, when `err` is not NULL, appends one
- * sentence saying what failed and where (the file path, and SQLite's words).
+ * sentence saying what failed and where (the file path or the URI without
+ * its password, and SQLite's or PostgreSQL's words).
  * A failed call changes nothing in the database.  A damaged file or a file
  * that is not a knotfinder database is reported, never repaired, rewritten
  * or replaced.
