@@ -145,17 +145,21 @@ static bool teaches(const kf_lesson *l, kf_teach_kind kind, int idx)
 
 /* A lesson teaching `what`: the first not done in course order; with
  * `even_done`, the first one at all when every one is done.  Lessons whose
- * subject it is (first in their teaches) come before those that mention it.
- * -1 when none teaches it. */
+ * subject it is (first in their teaches) come before those that mention it,
+ * and for a cause the method's lessons (the first module, which uses causes
+ * only as examples) come last.  -1 when none teaches it. */
 static int lesson_on(const kf_kb *kb, kf_teach_kind kind, int idx, const bool *done,
                      bool even_done)
 {
     int any = -1;
-    for (int pass = 0; pass < 2; pass++)
+    int method = kb->n_modules && kind == KF_TEACH_CAUSE ? 0 : -1;
+    for (int pass = 0; pass < 3; pass++)
         for (int l = 0; l < kb->n_lessons; l++) {
             const kf_lesson *x = &kb->lessons[l];
             bool subject = x->n_teaches && x->teaches[0].kind == kind && x->teaches[0].idx == idx;
-            if ((pass == 0) != subject || !teaches(x, kind, idx))
+            bool in_method = x->module == method;
+            int want = in_method ? 2 : subject ? 0 : 1;
+            if (want != pass || !teaches(x, kind, idx))
                 continue;
             if (!is_done(done, l))
                 return l;
@@ -165,27 +169,25 @@ static int lesson_on(const kf_kb *kb, kf_teach_kind kind, int idx, const bool *d
     return even_done ? any : -1;
 }
 
-/* The lesson on a cause's chain; for a muscle no lesson teaches, the lesson
- * on a habit that keeps it short (the one the person reported first). */
-static int lesson_on_cause(const kf_kb *kb, const kf_ranked *rc, const bool *done, bool *any,
-                           int *via)
+/* The lesson on a cause's chain.  For a muscle that a habit the person
+ * reported keeps short, that habit's lesson is the chain and comes first;
+ * then a lesson on the muscle itself; then a lesson on any habit that keeps
+ * it short.  *via is the habit when its lesson was chosen, else -1. */
+static int lesson_on_cause(const kf_kb *kb, const kf_ranked *rc, const bool *done, int *via)
 {
     int c = rc->cause;
     *via = -1;
-    int l = lesson_on(kb, KF_TEACH_CAUSE, c, done, false);
-    if (l >= 0 || lesson_on(kb, KF_TEACH_CAUSE, c, done, true) >= 0) {
-        *any = true;
-        return l;
-    }
-    if (kb->causes[c].kind != KF_CAUSE_MUSCLE)
-        return -1;
-    if (rc->kept_by >= 0) {
-        l = lesson_on(kb, KF_TEACH_CAUSE, rc->kept_by, done, false);
+    bool muscle = kb->causes[c].kind == KF_CAUSE_MUSCLE;
+    if (muscle && rc->kept_by >= 0) {
+        int l = lesson_on(kb, KF_TEACH_CAUSE, rc->kept_by, done, false);
         if (l >= 0) {
             *via = rc->kept_by;
             return l;
         }
     }
+    int l = lesson_on(kb, KF_TEACH_CAUSE, c, done, false);
+    if (l >= 0 || !muscle)
+        return l;
     for (int h = 0; h < kb->n_causes; h++)
         for (int k = 0; k < kb->causes[h].n_keeps; k++)
             if (kb->causes[h].keeps[k] == c) {
@@ -334,9 +336,8 @@ kf_err kf_course_next(const kf_kb *kb, const kf_result *r, const bool *done,
             if (kb->causes[rc->cause].kind == KF_CAUSE_MIMIC || rc->p < KF_COURSE_LIKELY ||
                 works_on(t, rc->cause) || (t->sore_spot && local_here(rc)))
                 continue;
-            bool any = false;
             int via;
-            int l = lesson_on_cause(kb, rc, done, &any, &via);
+            int l = lesson_on_cause(kb, rc, done, &via);
             if (l < 0)
                 continue;
             say(why, "Because relief after %s lasted only hours, the cause is probably "
@@ -380,9 +381,8 @@ kf_err kf_course_next(const kf_kb *kb, const kf_result *r, const bool *done,
         const kf_ranked *rc = &r->causes[i];
         if (rc->p < KF_COURSE_LIKELY)
             continue;
-        bool any = false;
         int via;
-        int l = lesson_on_cause(kb, rc, done, &any, &via);
+        int l = lesson_on_cause(kb, rc, done, &via);
         if (l < 0)
             continue;
         const char *name = kb->causes[rc->cause].name;

@@ -293,9 +293,22 @@ static bool resolve_teach(lctx *C, const block *b, int line, const char *e, kf_t
         return false;
     }
     if (hits > 1) {
-        lerr(C, b->file, line, "lesson %s teaches '%s', which names %s%s%s: write cause:%s, "
-             "technique:%s or redflag:%s", b->id, e, c >= 0 ? "a cause " : "",
-             t >= 0 ? "a technique " : "", r >= 0 ? "a red flag" : "", e, e, e);
+        char kinds[96] = "", ways[192] = "";
+        const char *kn[3] = { "a cause", "a technique", "a red flag" };
+        const char *pn[3] = { "cause:", "technique:", "redflag:" };
+        bool is[3] = { c >= 0, t >= 0, r >= 0 };
+        int seen = 0;
+        for (int k = 0; k < 3; k++) {
+            if (!is[k])
+                continue;
+            seen++;
+            const char *sep = seen == 1 ? "" : seen == hits ? " and " : ", ";
+            const char *wsep = seen == 1 ? "" : seen == hits ? " or " : ", ";
+            snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s", sep, kn[k]);
+            snprintf(ways + strlen(ways), sizeof ways - strlen(ways), "%s%s%s", wsep, pn[k], e);
+        }
+        lerr(C, b->file, line, "lesson %s teaches '%s', which names %s: write %s", b->id, e,
+             kinds, ways);
         return false;
     }
     *out = c >= 0 ? (kf_teach){ KF_TEACH_CAUSE, c }
