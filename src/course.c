@@ -9,6 +9,7 @@
  * suspect comes before anything else of theirs.
  */
 #include "course.h"
+#include "render.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -267,6 +268,21 @@ static void say(kf_buf *why, const char *fmt, ...)
     kf_free(s);
 }
 
+/* Plain names for sentences ("the lat (latissimus dorsi)", "the lat pinch"). */
+typedef struct { char s[256]; } name_buf;
+
+static const char *cname(const kf_kb *kb, int c, name_buf *b)
+{
+    kf_cause_plain(kb, c, b->s, sizeof b->s);
+    return b->s;
+}
+
+static const char *tname(const kf_kb *kb, int t, name_buf *b)
+{
+    kf_technique_short(kb, t, b->s, sizeof b->s);
+    return b->s;
+}
+
 static kf_err pick(kf_course_pick *out, kf_next_kind kind, int l, int cause, int tech, int rf,
                    kf_buf *why)
 {
@@ -311,8 +327,9 @@ kf_err kf_course_next(const kf_kb *kb, const kf_result *r, const bool *done,
             continue;
         int l = lesson_on(kb, KF_TEACH_CAUSE, rc->cause, done, false);
         if (l >= 0) {
+            name_buf n1;
             say(why, "Something you said can also come from %s: this lesson says when to "
-                "see a doctor.", kb->causes[rc->cause].name);
+                "see a doctor.", cname(kb, rc->cause, &n1));
             return pick(out, KF_NEXT_WARNING, l, rc->cause, -1, -1, why);
         }
     }
@@ -340,9 +357,11 @@ kf_err kf_course_next(const kf_kb *kb, const kf_result *r, const bool *done,
             int l = lesson_on_cause(kb, rc, done, &via);
             if (l < 0)
                 continue;
+            name_buf n1, n2, n3;
             say(why, "Because relief after %s lasted only hours, the cause is probably "
-                "elsewhere: your next suspect is %s%s%s.", t->name, kb->causes[rc->cause].name,
-                via >= 0 ? ", kept short by " : "", via >= 0 ? kb->causes[via].name : "");
+                "elsewhere: your next suspect is %s%s%s.", tname(kb, step, &n1),
+                cname(kb, rc->cause, &n2), via >= 0 ? ", kept short by " : "",
+                via >= 0 ? cname(kb, via, &n3) : "");
             return pick(out, KF_NEXT_SHORT_RELIEF, l, rc->cause, step, -1, why);
         }
         /* No suspect of theirs is left untaught: the lesson on what short
@@ -351,8 +370,9 @@ kf_err kf_course_next(const kf_kb *kb, const kf_result *r, const bool *done,
         for (int l = 0; rs >= 0 && l < kb->n_lessons; l++)
             for (int k = 0; k < kb->lessons[l].n_for; k++)
                 if (kb->lessons[l].for_findings[k] == rs && !is_done(done, l)) {
+                    name_buf n1;
                     say(why, "Because relief after %s lasted only hours: this is what that "
-                        "tells you.", t->name);
+                        "tells you.", tname(kb, step, &n1));
                     return pick(out, KF_NEXT_SHORT_RELIEF, l, -1, step, -1, why);
                 }
     }
@@ -385,10 +405,11 @@ kf_err kf_course_next(const kf_kb *kb, const kf_result *r, const bool *done,
         int l = lesson_on_cause(kb, rc, done, &via);
         if (l < 0)
             continue;
-        const char *name = kb->causes[rc->cause].name;
+        name_buf n1, n2;
+        const char *name = cname(kb, rc->cause, &n1);
         if (via >= 0)
-            say(why, "Because %s is %s likely cause, and %s keeps it short.", name,
-                i == 0 ? "your most" : "another", kb->causes[via].name);
+            say(why, "Because your %s likely cause is %s, kept short by %s.",
+                i == 0 ? "most" : "next", name, cname(kb, via, &n2));
         else if (i == 0)
             say(why, "Because your likely cause is %s.", name);
         else
@@ -401,8 +422,9 @@ kf_err kf_course_next(const kf_kb *kb, const kf_result *r, const bool *done,
         int t = r->plan[i].technique;
         int l = lesson_on(kb, KF_TEACH_TECHNIQUE, t, done, false);
         if (l >= 0) {
+            name_buf n1;
             say(why, "Because your plan has %s: this lesson shows how, and for how long.",
-                kb->techniques[t].name);
+                tname(kb, t, &n1));
             return pick(out, KF_NEXT_PLAN, l, r->plan[i].cause, t, -1, why);
         }
     }
