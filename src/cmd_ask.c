@@ -448,10 +448,10 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
         int phrases = kb->n_phrases - kb->n_patterns;
         printf("knowledge base %s is valid (version %s): %d regions, %d findings, %d causes, "
                "%d links, %d techniques, %d red-flag rules, %d phrases, %d patterns, "
-               "%d word classes, %d spelling fixes, %d lessons in %d modules\n",
+               "%d word classes, %d spelling fixes, %d lessons in %d module%s\n",
                c->kb_dir, kb->version, kb->n_regions, kb->n_findings, kb->n_causes, kb->n_links,
                kb->n_techniques, kb->n_redflags, phrases, kb->n_patterns, kb->n_classes,
-               kb->n_spell, kb->n_lessons, kb->n_modules);
+               kb->n_spell, kb->n_lessons, kb->n_modules, kb->n_modules == 1 ? "" : "s");
     } else {
         const char *what = argc > 2 ? argv[2] : "causes";
         if (!strcmp(what, "causes"))
