@@ -489,6 +489,21 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
 
 /* ---------- learn ---------- */
 
+/* "Lessons on it: knotfinder lesson A, B" for a cause or technique. */
+static void learn_lessons(const kf_kb *kb, kf_teach_kind kind, int idx, kf_buf *out)
+{
+    int n = 0;
+    for (int l = 0; l < kb->n_lessons; l++)
+        for (int t = 0; t < kb->lessons[l].n_teaches; t++)
+            if (kb->lessons[l].teaches[t].kind == kind && kb->lessons[l].teaches[t].idx == idx) {
+                kf_buf_printf(out, "%s%s", n++ ? ", " : "Lessons on it (knotfinder lesson ID): ",
+                              kb->lessons[l].id);
+                break;
+            }
+    if (n)
+        kf_buf_puts(out, "\n");
+}
+
 int kf_cmd_learn(kf_cli *c, int argc, char **argv)
 {
     kf_kb *kb = kf_cli_load_kb(c);
@@ -521,6 +536,7 @@ int kf_cmd_learn(kf_cli *c, int argc, char **argv)
                 kf_buf_puts(&out, "\n");
             }
             kf_buf_printf(&out, "\nSources: %s\n", k->source);
+            learn_lessons(kb, KF_TEACH_CAUSE, ci, &out);
         } else if (ti >= 0) {
             const kf_technique *t = &kb->techniques[ti];
             kf_buf_printf(&out, "%s (%s)\n\n", t->name, kf_tech_kind_name(t->kind));
@@ -531,6 +547,7 @@ int kf_cmd_learn(kf_cli *c, int argc, char **argv)
             if (t->caution)
                 kf_buf_printf(&out, "Careful: %s\n", t->caution);
             kf_buf_printf(&out, "\nSources: %s\n", t->source);
+            learn_lessons(kb, KF_TEACH_TECHNIQUE, ti, &out);
         } else {
             fprintf(stderr, "knotfinder learn: no topic '%s'; run 'knotfinder learn' for the list\n",
                     argv[1]);
