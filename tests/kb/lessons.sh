@@ -22,6 +22,13 @@ out=$("$bin" --kb kb kb check 2>&1); rc=$?
 if [ $rc = 0 ] && grep -qE ', [0-9]+ lessons in 5 modules$' <<<"$out"; then ok "kb/ loads with its course"
 else bad "kb/ loads with its course" "rc=$rc: $out"; fi
 
+# Our own words: no six words in a row of a lesson as in the articles.
+if [ -d "$root/../shared/sources" ]; then
+    out=$(python3 tests/kb/own_words.py kb/70-lessons.kb "$root/../shared/sources" 6 2>&1)
+    [ $? = 0 ] && ok "the lessons share no six words in a row with the articles" ||
+        bad "the lessons share no six words in a row with the articles" "$out"
+fi
+
 # broken NAME 'TEXT TO APPEND' 'EXPECTED MESSAGE' [SED-EXPR on 70-lessons.kb]
 broken() {
     local name=$1 text=$2 want=$3 sedx=${4:-}
