@@ -49,6 +49,12 @@ int kf_draft_words(const char *s)
     return n;
 }
 
+/* A red-flag check is said in a self-care draft only when the cause its rule
+ * screens for is at least this likely (the engine's posterior): the checks
+ * of a rule half met by the words alone (yellow skin for a knot that burns)
+ * read as noise to a reader whose knot they do not concern. */
+#define KF_DRAFT_CHECK_P 0.02
+
 /* ------------------------------------------------------------ the document */
 
 #define MAX_PARAS 40
@@ -59,6 +65,7 @@ typedef struct {
     int    worth;      /* 0: always kept; higher goes first */
     int    then;       /* the worth of the short form once shortened (0: kept) */
     bool   tight;      /* joined to the one before by one newline (a list) */
+    bool   inline_;    /* joined to the one before by a space (same paragraph) */
     bool   dropped;
 } para;
 
@@ -66,6 +73,8 @@ typedef struct {
     para     v[MAX_PARAS];
     int      n;
     uint64_t h;        /* hash of the question's words */
+    int      q2_para;  /* the paragraph of the second question, or -1 */
+    int      q2_index; /* its index in kf_draft.questions */
     bool     oom;
 } doc;
 
@@ -135,7 +144,7 @@ static void doc_join(doc *d, kf_buf *out)
         if (p->dropped || !p->b.len)
             continue;
         if (!first)
-            kf_buf_puts(out, p->tight ? "\n" : "\n\n");
+            kf_buf_puts(out, p->inline_ ? " " : p->tight ? "\n" : "\n\n");
         kf_buf_add(out, p->b.s, p->b.len);
         first = false;
         d->oom |= p->b.oom || p->alt.oom;
@@ -305,19 +314,58 @@ static void greeting(doc *d, const char *name)
         PARA(d, 0, "%s", PICK(d, 1, hellos_anon));
 }
 
-/* What the person said, as a list of labels for a doctor or a phone call. */
-static void said_list(const kf_kb *kb, const kf_result *r, kf_buf *b, int max)
+/* Whether finding f is one of rule rf's. */
+static bool rule_names(const kf_redflag *rf, int f)
 {
-    int n = 0, total = 0;
-    for (int i = 0; i < r->findings.n; i++)
-        total += r->findings.v[i].state == KF_PRESENT;
-    for (int i = 0; i < r->findings.n && n < max; i++) {
-        const kf_fact *x = &r->findings.v[i];
-        if (x->state != KF_PRESENT)
-            continue;
-        n++;
-        kf_buf_printf(b, "%s%s", n == 1 ? "" : n == total || n == max ? " and " : ", ",
-                      kb->findings[x->finding].label);
+    for (int k = 0; k < rf->n_all; k++)
+        if (rf->all[k] == f)
+            return true;
+    for (int k = 0; k < rf->n_any; k++)
+        if (rf->any[k] == f)
+            return true;
+    return false;
+}
+
+/* What the person said, for a doctor or a phone call: the warning signs of
+ * the leading rule first, then the other symptoms, then the places ("pain
+ * at the jaw and in the lower back"); at most `max` items. */
+static void said_list(const kf_kb *kb, const kf_result *r, int flag, int mimic, kf_buf *b,
+                      int max)
+{
+    const kf_findings *f = &r->findings;
+    int item[32], n = 0, places[8], np = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < f->n && n < max && n < 32; i++) {
+            const kf_fact *x = &f->v[i];
+            const kf_finding_def *d = &kb->findings[x->finding];
+            if (x->state != KF_PRESENT)
+                continue;
+            if (d->region >= 0) {
+                if (pass == 0 && np < 8)
+                    places[np++] = d->region;
+                continue;
+            }
+            /* only what bears on the warning: the leading rule's findings,
+             * or (no rule) the findings the suspected cause produces */
+            bool lead = flag >= 0 && rule_names(&kb->redflags[flag], x->finding);
+            bool linked = false;
+            if (flag < 0 && mimic >= 0)
+                for (int l = 0; l < kb->causes[mimic].n_links && !linked; l++)
+                    linked = kb->links[kb->causes[mimic].links[l]].finding == x->finding;
+            if ((pass == 0 && lead) || (pass == 1 && linked))
+                item[n++] = x->finding;
+        }
+    int total = n + (np > 0);
+    for (int i = 0; i < n; i++)
+        kf_buf_printf(b, "%s%s", i == 0 ? "" : i == total - 1 ? " and " : ", ",
+                      kb->findings[item[i]].label);
+    if (np) {
+        kf_buf_printf(b, "%spain ", n ? " and " : "");
+        for (int i = 0; i < np && i < 3; i++) {
+            if (i)
+                kf_buf_puts(b, i == (np < 3 ? np : 3) - 1 ? " and " : ", ");
+            place_words(b, kb->regions[places[i]].label);
+        }
     }
 }
 
@@ -342,6 +390,13 @@ static void worries(doc *d, const kf_kb *kb, const kf_result *r)
 static void question_words(const kf_kb *kb, int f, kf_buf *b)
 {
     const kf_finding_def *d = &kb->findings[f];
+    if (d->region >= 0) {
+        /* the KB's "Do you also feel it here: PLACE?" as we would say it */
+        kf_buf_puts(b, "Does it also hurt ");
+        place_words(b, kb->regions[d->region].label);
+        kf_buf_puts(b, "?");
+        return;
+    }
     kf_buf_puts(b, d->question ? d->question : d->label);
     if (!d->question)
         kf_buf_puts(b, "?");
@@ -414,16 +469,16 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
             first_sentence(&fs, kb->causes[mimic].about);
             add_lower(&p->b, fs.s ? fs.s : "", false);
             kf_buf_free(&fs);
-            kf_buf_printf(&p->b, " A knot in a muscle does not do that, so %s.",
-                          emer ? "it is not a job for a tennis ball or a stretch"
-                               : "the muscles can wait until it is ruled out");
+            kf_buf_puts(&p->b, emer ? " That is not a job for a tennis ball or a stretch."
+                                    : " That is for a doctor to sort out; the muscles can "
+                                      "wait until it is ruled out.");
         }
     }
     p = add(d, 0, false);
     if (p) {
         kf_buf_printf(&p->b, "%s what you told me: ", emer ? "When you call, tell them"
                                                            : "Tell the doctor");
-        said_list(kb, r, &p->b, 5);
+        said_list(kb, r, flag, mimic, &p->b, 4);
         if (r->findings.age >= 0)
             kf_buf_printf(&p->b, ", at %d", r->findings.age);
         kf_buf_puts(&p->b, ".");
@@ -504,29 +559,51 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
                   "do most of the day?");
 }
 
-/* The red-flag checks that what was said opens (not the ones everyone is
- * asked): up to `max` into out. */
-static int specific_screen(const kf_kb *kb, const kf_result *r, int *out, int max)
+/* The red-flag checks that what was said opens (not the emergencies
+ * everyone is asked about), up to `max` each: `top` those that would
+ * complete a rule half met by what was said, `late` the routine checks of
+ * the screened rules (fever, weight loss for back pain), said near the end.
+ * Returns the count of `top`; *nl gets that of `late`. */
+static int specific_screen(const kf_kb *kb, const kf_result *r, int *top, int *late,
+                           int max, int *nl)
 {
     int *all = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *all);
     int *base = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *base);
-    int n = 0;
+    int nt = 0;
+    *nl = 0;
     if (all && base) {
         kf_findings none;
         kf_findings_init(&none);
         int na = kf_triage_screen(kb, &r->used, all, kb->n_findings);
         int nb = kf_triage_screen(kb, &none, base, kb->n_findings);
-        for (int i = 0; i < na && n < max; i++) {
-            bool common = false;
+        for (int i = 0; i < na; i++) {
+            bool common = false, routine = false;
             for (int k = 0; k < nb && !common; k++)
                 common = base[k] == all[i];
-            if (!common)
-                out[n++] = all[i];
+            for (int k = 0; k < kb->n_redflags && !routine; k++)
+                routine = kb->redflags[k].screen && rule_names(&kb->redflags[k], all[i]);
+            /* only a check that bears on a cause still in question: a rule
+             * naming it screens for a mimic at least KF_DRAFT_CHECK_P likely */
+            bool bears = false;
+            for (int k = 0; k < kb->n_redflags && !bears && r->post; k++) {
+                const kf_redflag *rf = &kb->redflags[k];
+                bears = rf->level >= KF_TRIAGE_SOON && rule_names(rf, all[i]) &&
+                        (rf->mimic < 0 || r->post[rf->mimic] >= KF_DRAFT_CHECK_P);
+            }
+            /* a warning sign to look for, not a risk (smoking, pregnancy):
+             * "if you smoke, see a doctor first" would be wrong */
+            kf_finding_kind kd = kb->findings[all[i]].kind;
+            if (common || !bears || (kd != KF_FIND_REDFLAG && kd != KF_FIND_SYMPTOM))
+                continue;
+            if (routine && *nl < max)
+                late[(*nl)++] = all[i];
+            else if (!routine && nt < max)
+                top[nt++] = all[i];
         }
     }
     kf_free(all);
     kf_free(base);
-    return n;
+    return nt;
 }
 
 /* Relief evidence: a technique tried whose relief did not last (journal),
@@ -649,7 +726,7 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
     const char *pl = place.s ? place.s : "";
     if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_PULLS)
         kf_buf_printf(&p->b, ": the knot %s is where the complaint shows up, not where it "
-                      "starts, and the one doing the pulling is %s%s.", pl, mn, side);
+                      "starts, and what does the pulling is %s%s.", pl, mn, side);
     else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_REFERS)
         kf_buf_printf(&p->b, ": the pain %s is being sent there by %s%s.", pl, mn, side);
     else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_LOCAL)
@@ -720,8 +797,20 @@ static void steps(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
         for (int k = 0; k < 2; k++) {
             kf_buf *b = bs[k];
             kf_buf_printf(b, "%d. %s", i + 1, t->name);
-            if (s->cause >= 0 && t->kind != KF_TECH_HABIT && t->kind != KF_TECH_THERMAL &&
-                kb->causes[s->cause].kind == KF_CAUSE_MUSCLE) {
+            /* "for the lat" once: not again for the next step on the same
+             * muscle, nor when the step's name says it */
+            bool said = false;
+            for (int j = 0; j < i; j++)
+                said |= r->plan[idx[j]].cause == s->cause;
+            const char *cn = s->cause >= 0 ? kb->causes[s->cause].name : "";
+            size_t cl = strcspn(cn, "(");
+            while (cl && cn[cl - 1] == ' ')
+                cl--;
+            char latin[128];
+            snprintf(latin, sizeof latin, "%.*s", (int)cl, cn);
+            said |= cl > 3 && strstr(t->name, latin) != NULL;
+            if (!said && s->cause >= 0 && t->kind != KF_TECH_HABIT &&
+                t->kind != KF_TECH_THERMAL && kb->causes[s->cause].kind == KF_CAUSE_MUSCLE) {
                 char nm[256];
                 kf_cause_plain(kb, s->cause, nm, sizeof nm);
                 kf_buf_printf(b, ", for %s%s", nm, side_words(s->side));
@@ -810,12 +899,9 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
         if (e)
             return e;
     }
-    static const char *const one[] = {
-        "One question back to you:", "Could you tell me one thing?", "Let me ask you something:",
-    };
-    static const char *const two[] = {
-        "Two questions back to you, so I can sharpen this:",
-        "Could you tell me two things?", "It would help me to know two things.",
+    static const char *const intro[] = {
+        "To sharpen this guess, could you tell me:", "So I can sharpen this:",
+        "It would help me to know:",
     };
     int total = nq + (clar.kind != KF_Q_NONE);
     para *p = add(d, 0, false);
@@ -826,46 +912,54 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
     if (!total) {
         const char *q = "How long does the relief last after the first thing you try: "
                         "minutes, hours, or days?";
-        kf_buf_printf(&p->b, "%s %s That tells me whether the guess is right.",
-                      PICK(d, 6, one), q);
+        kf_buf_printf(&p->b, "%s ", PICK(d, 6, intro));
+        add_lower(&p->b, q, false);
+        kf_buf_puts(&p->b, " That tells me whether the guess is right.");
         keep_question(out, -1, q);
         kf_buf_free(&line);
         return KF_OK;
     }
-    kf_buf_puts(&p->b, total == 1 ? PICK(d, 6, one) : PICK(d, 6, two));
+    kf_buf_printf(&p->b, "%s ", PICK(d, 6, intro));
+    /* The first question in this paragraph (with "I ask because" while the
+     * draft has room), the second in a paragraph of its own on the same
+     * line, dropped before the sign-off is shortened. */
+    int first = -1;
     if (clar.kind == KF_Q_CLARIFY) {
         const kf_finding_def *a = &kb->findings[clar.finding], *c = &kb->findings[clar.alt];
         kf_buf_printf(&line, "When you describe where it hurts, do you mean %s, or %s?",
                       a->region >= 0 ? kb->regions[a->region].label : a->label,
                       c->region >= 0 ? kb->regions[c->region].label : c->label);
-        kf_buf_printf(&p->b, " %s", line.s);
+        add_lower(&p->b, line.s, false);
         keep_question(out, clar.finding, line.s);
-    }
-    /* Two forms: with "I ask because" after the first question (kept while
-     * the draft has room), and without. */
-    kf_buf_add(&p->alt, p->b.s, p->b.len);
-    for (int k = 0; k < nq; k++) {
-        const kf_finding_def *fd = &kb->findings[fq[k]];
-        line.len = 0;
-        question_words(kb, fq[k], &line);
-        keep_question(out, fq[k], line.s);
-        for (int form = 0; form < 2; form++) {
-            kf_buf *b = form ? &p->alt : &p->b;
-            kf_buf_puts(b, " ");
-            if (total > 1 && k == nq - 1) {
-                kf_buf_puts(b, "And ");
-                add_lower(b, line.s, false);
-            } else
-                kf_buf_puts(b, line.s);
-            if (!form && fd->why_ask && k == 0) {
-                kf_buf_puts(b, " I ask because ");
-                add_lower(b, fd->why_ask, false);
-                p->worth = 3;
-            }
+    } else {
+        first = fq[0];
+        question_words(kb, first, &line);
+        add_lower(&p->b, line.s, false);
+        keep_question(out, first, line.s);
+        const kf_finding_def *fd = &kb->findings[first];
+        if (fd->why_ask) {
+            kf_buf_add(&p->alt, p->b.s, p->b.len);
+            kf_buf_puts(&p->b, " I ask because ");
+            add_lower(&p->b, fd->why_ask, false);
+            p->worth = 3;
         }
     }
-    if (!p->worth)
-        p->alt.len = 0;
+    for (int k = 0; k < nq; k++) {
+        if (fq[k] == first)
+            continue;
+        para *q = add(d, 1, false);
+        if (!q)
+            break;
+        q->inline_ = true;
+        line.len = 0;
+        question_words(kb, fq[k], &line);
+        kf_buf_puts(&q->b, "And ");
+        add_lower(&q->b, line.s, false);
+        d->q2_para = d->n - 1;
+        d->q2_index = out->n_questions;
+        keep_question(out, fq[k], line.s);
+        break;
+    }
     kf_buf_free(&line);
     (void)ch;
     return KF_OK;
@@ -892,8 +986,15 @@ static void sign_off(doc *d, bool urgent_level)
     static const char *const bye[] = { "Take good care,", "Wishing you well,", "Take care," };
     if (urgent_level)
         PARA(d, 0, "%s", PICK(d, 7, urgent_s));
-    else
-        PARA(d, 0, "%s", PICK(d, 7, plain));
+    else {
+        para *p = add(d, 1, false);
+        if (p) {
+            kf_buf_puts(&p->b, PICK(d, 7, plain));
+            /* the short form, for a draft that is still too long */
+            kf_buf_puts(&p->alt, "Self-help, not a diagnosis: see a doctor if it gets "
+                        "worse or anything new appears.");
+        }
+    }
     PARA(d, 0, "%s", PICK(d, 8, bye));
 }
 
@@ -1008,7 +1109,7 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
     kf_revision *rev = NULL;
     kf_result *own = NULL;
     const kf_result *r = NULL;
-    doc d = { .h = fnv1a(text ? text : "", len) };
+    doc d = { .h = fnv1a(text ? text : "", len), .q2_para = -1, .q2_index = -1 };
     kf_err e = merge(kb, text ? text : "", len, in->consultation, &f, err);
     if (e != KF_OK)
         goto out;
@@ -1034,15 +1135,23 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
     } else {
         PARA(&d, 9, "%s", PICK(&d, 0, thanks));
         /* Triage first: a mention, the specific checks, worries. */
+        int scr[4], late[3], nl = 0;
+        int ns = specific_screen(kb, r, scr, late, 3, &nl);
         if (r->triage == KF_TRIAGE_MENTION) {
             para *p = add(&d, 0, false);
-            if (p) {
+            if (p && r->n_flags) {
+                out->flag = r->flags[0];
+                kf_buf_puts(&p->b, "One thing first, before the muscles: ");
+                add_lower(&p->b, kb->redflags[r->flags[0]].message, false);
+            } else if (p) {
                 kf_buf_puts(&p->b, "One thing first: self-help is fine to try, but please "
-                            "mention this to your doctor at your next visit.");
-                if (r->n_flags) {
-                    out->flag = r->flags[0];
-                    kf_buf_printf(&p->b, " %s", kb->redflags[r->flags[0]].message);
+                            "mention this to your doctor at your next visit");
+                if (r->raised_by >= 0) {
+                    char nm[256];
+                    kf_cause_plain(kb, r->raised_by, nm, sizeof nm);
+                    kf_buf_printf(&p->b, ", because it could also be %s", nm);
                 }
+                kf_buf_puts(&p->b, ".");
             }
         } else {
             static const char *const ok[] = {
@@ -1053,21 +1162,6 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
                 "Nothing here points away from the muscles, so let's work on them.",
             };
             PARA(&d, 0, "%s", PICK(&d, 3, ok));
-        }
-        int scr[3];
-        int ns = specific_screen(kb, r, scr, 3);
-        if (ns) {
-            para *p = add(&d, 0, false);
-            if (p) {
-                kf_buf_puts(&p->b, ns == 1 ? "One check before you start:"
-                                           : "A few checks before you start:");
-                for (int i = 0; i < ns; i++) {
-                    kf_buf_puts(&p->b, " ");
-                    question_words(kb, scr[i], &p->b);
-                }
-                kf_buf_printf(&p->b, " If %s, please see a doctor before trying the steps "
-                              "below.", ns == 1 ? "so" : "any of these is a yes");
-            }
         }
         worries(&d, kb, r);
         chain ch = find_chain(kb, r);
@@ -1088,6 +1182,21 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
                 "muscle that pulls on it is still tight.",
             };
             PARA(&d, 8, "%s", PICK(&d, 9, sym));
+        }
+        /* Checks before any step: what would complete a rule half met by
+         * what was said, then the routine ones (at most four in all). */
+        for (int i = 0; i < nl && ns < 3; i++)
+            scr[ns++] = late[i];
+        if (ns) {
+            para *p = add(&d, 0, false);
+            if (p) {
+                kf_buf_puts(&p->b, ns == 1 ? "Before you try anything: if this is true for "
+                            "you (" : "Before you try anything: if any of these is true for "
+                            "you (");
+                for (int i = 0; i < ns; i++)
+                    kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[scr[i]].label);
+                kf_buf_puts(&p->b, "), please see a doctor first.");
+            }
         }
         steps(&d, kb, r, out);
         /* If the guess is wrong: the next suspect. */
@@ -1140,6 +1249,11 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
     }
     out->text = all.s;
     out->words = kf_draft_words(all.s);
+    /* a second question dropped for length is not asked */
+    if (d.q2_para >= 0 && d.v[d.q2_para].dropped && d.q2_index == out->n_questions - 1) {
+        kf_free(out->questions[d.q2_index].text);
+        out->n_questions--;
+    }
 out:
     doc_free(&d);
     kf_revision_free(rev);
