@@ -207,7 +207,15 @@ static void place_words(kf_buf *b, const char *label)
     /* "the top of the shoulder, between neck and shoulder point": the part
      * before the comma reads better in a sentence */
     size_t n = strcspn(label, ",:");
-    kf_buf_printf(b, "%s%.*s", strncmp(label, "the ", 4) ? "" : "at ", (int)n, label);
+    /* "in" for the parts one is in pain in, "at" for a spot */
+    static const char *const in[] = { "the head", "the lower back", "the middle of the back",
+                                      "the chest", "the upper belly", "the jaw", "the buttock",
+                                      "the forearm", "the lower belly", "the upper arm" };
+    const char *prep = strncmp(label, "the ", 4) ? "" : "at ";
+    for (size_t i = 0; i < KF_ARRAY_LEN(in); i++)
+        if (!strncmp(label, in[i], strlen(in[i])))
+            prep = "in ";
+    kf_buf_printf(b, "%s%.*s", prep, (int)n, label);
 }
 
 static const char *side_words(kf_side s)
@@ -294,6 +302,13 @@ static chain find_chain(const kf_kb *kb, const kf_result *r)
                 ch.keeps_why = h->keeps_why[k];
     }
     return ch;
+}
+
+/* The cause a guess names first: the chain's muscle, else its lead. */
+static int chain_who(const kf_kb *kb, const kf_result *r)
+{
+    chain ch = find_chain(kb, r);
+    return ch.muscle >= 0 ? ch.muscle : ch.lead;
 }
 
 /* ------------------------------------------------------------ the parts */
@@ -606,6 +621,19 @@ static int specific_screen(const kf_kb *kb, const kf_result *r, int *top, int *l
     return nt;
 }
 
+/* The triage this person would get if finding `f` were present too. */
+static kf_err check_level(const kf_kb *kb, const kf_result *r, int f, kf_triage *lv)
+{
+    kf_findings g;
+    if (kf_findings_copy(&g, &r->used) != KF_OK)
+        return KF_ENOMEM;
+    kf_fact x = { .finding = f, .state = KF_PRESENT, .origin = KF_FROM_ANSWER, .alt = -1,
+                  .start = -1 };
+    kf_err e = kf_findings_add(&g, &x) < 0 ? KF_ENOMEM : kf_triage_level(kb, &g, lv);
+    kf_findings_free(&g);
+    return e;
+}
+
 /* Relief evidence: a technique tried whose relief did not last (journal),
  * or "it comes back within hours" said in words. */
 typedef struct {
@@ -631,8 +659,8 @@ static relief find_relief(const kf_kb *kb, const kf_result *r, const kf_revision
     return rl;
 }
 
-/* The leader without the relief evidence said in words (relief_short and
- * relief_after_* facts taken out), or -1. */
+/* The cause the guess would name without the relief evidence said in words
+ * (relief_short and relief_after_* facts taken out), or -1. */
 static int lead_without_relief(const kf_kb *kb, const kf_result *r, kf_err *e)
 {
     kf_findings f;
@@ -652,7 +680,7 @@ static int lead_without_relief(const kf_kb *kb, const kf_result *r, kf_err *e)
     if (!b)
         *e = KF_ENOMEM;
     else
-        lead = lead_cause(kb, b, NULL);
+        lead = chain_who(kb, b);
     kf_result_free(b);
     kf_findings_free(&f);
     return lead;
@@ -679,6 +707,12 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
         para *q = add(d, 0, false);
         if (!q)
             return;
+        /* what the step tried works on: that is the suspect set aside */
+        if (rl->tech >= 0) {
+            const kf_technique *t = &kb->techniques[rl->tech];
+            if (!t->sore_spot && t->n_works_on && t->works_on[0] != who0)
+                before = t->works_on[0];
+        }
         bool moved = before >= 0 && before != ch->lead && before != who0;
         if (moved)
             kf_cause_plain(kb, before, ln_, sizeof ln_);
@@ -697,7 +731,8 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
         kf_buf_puts(&q->b, "Relief lasting only hours means the work reached the muscle "
                     "that complains, not the one that keeps pulling it tight");
         if (moved && rl->tech >= 0) {
-            kf_buf_printf(&q->b, ", so I've moved on from %s to the next suspect.", ln_);
+            kf_buf_printf(&q->b, ", so %s is probably not what keeps it coming back, and "
+                          "I've moved on to the next suspect.", ln_);
             out->moved_from = before;
         } else if (moved) {
             kf_buf_printf(&q->b, ". From the place alone I would have looked at %s first; "
@@ -833,7 +868,11 @@ static void steps(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
         if (t->not_for_why[o->person]) {
             char tn[256];
             kf_technique_short(kb, o->technique, tn, sizeof tn);
-            PARA(d, 1, "I've left out %s for now: %s", tn, t->not_for_why[o->person]);
+            para *p = add(d, 1, false);
+            if (p) {
+                kf_buf_printf(&p->b, "I've left out %s for now: ", tn);
+                add_lower(&p->b, t->not_for_why[o->person], false);
+            }
         }
     }
 }
@@ -1168,7 +1207,7 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
         relief rl = find_relief(kb, r, rev);
         int before = -1;
         if (rev)
-            before = lead_cause(kb, rev->before, NULL);
+            before = chain_who(kb, rev->before);
         else if (rl.said && (before = lead_without_relief(kb, r, &e)) < 0 && e)
             goto out;
         guess(&d, kb, r, &ch, &rl, before, out);
@@ -1187,15 +1226,41 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
          * what was said, then the routine ones (at most four in all). */
         for (int i = 0; i < nl && ns < 3; i++)
             scr[ns++] = late[i];
+        int em[3], ne = 0, dr[3], nd = 0;
+        if (ns) {
+            /* Each check by what it would do to this person's triage (the
+             * rules are conjunctions: a sudden start alone is no emergency,
+             * with a tearing pain it is): a call, a visit, or nothing to
+             * say before the steps. */
+            for (int i = 0; i < ns; i++) {
+                kf_triage lv;
+                if ((e = check_level(kb, r, scr[i], &lv)) != KF_OK)
+                    goto out;
+                if (lv == KF_TRIAGE_EMERGENCY)
+                    em[ne++] = scr[i];
+                else if (lv == KF_TRIAGE_SOON)
+                    dr[nd++] = scr[i];
+            }
+            ns = ne + nd;
+        }
         if (ns) {
             para *p = add(&d, 0, false);
             if (p) {
-                kf_buf_puts(&p->b, ns == 1 ? "Before you try anything: if this is true for "
-                            "you (" : "Before you try anything: if any of these is true for "
-                            "you (");
-                for (int i = 0; i < ns; i++)
-                    kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[scr[i]].label);
-                kf_buf_puts(&p->b, "), please see a doctor first.");
+                kf_buf_puts(&p->b, "Before you try anything:");
+                if (nd) {
+                    kf_buf_puts(&p->b, nd == 1 ? " if this is true for you (" :
+                                " if any of these is true for you (");
+                    for (int i = 0; i < nd; i++)
+                        kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[dr[i]].label);
+                    kf_buf_puts(&p->b, "), please see a doctor first.");
+                }
+                if (ne) {
+                    kf_buf_printf(&p->b, " %s %s (", nd ? "And if" : "if",
+                                  ne == 1 ? "this is true for you" : "any of these is true for you");
+                    for (int i = 0; i < ne; i++)
+                        kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[em[i]].label);
+                    kf_buf_puts(&p->b, "), call emergency services now (112, 911 or 999).");
+                }
             }
         }
         steps(&d, kb, r, out);
