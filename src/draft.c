@@ -75,6 +75,7 @@ typedef struct {
     uint64_t h;        /* hash of the question's words */
     int      q2_para;  /* the paragraph of the second question, or -1 */
     int      q2_index; /* its index in kf_draft.questions */
+    int      step_para[KF_DRAFT_MAX_STEPS];   /* the paragraph of each step */
     bool     oom;
 } doc;
 
@@ -141,13 +142,13 @@ static void doc_join(doc *d, kf_buf *out)
     bool first = true;
     for (int i = 0; i < d->n; i++) {
         const para *p = &d->v[i];
+        d->oom |= p->b.oom || p->alt.oom;
         if (p->dropped || !p->b.len)
             continue;
         if (!first)
             kf_buf_puts(out, p->inline_ ? " " : p->tight ? "\n" : "\n\n");
         kf_buf_add(out, p->b.s, p->b.len);
         first = false;
-        d->oom |= p->b.oom || p->alt.oom;
     }
     kf_buf_puts(out, "\n");
 }
@@ -180,6 +181,8 @@ static uint64_t fnv1a(const char *s, size_t n)
  * the middle of one of ours), without a final full stop when `nostop`. */
 static void add_lower(kf_buf *b, const char *s, bool nostop)
 {
+    if (!s)
+        return;      /* a buffer that ran out of memory: the caller reports it */
     size_t n = strlen(s);
     if (nostop)
         while (n && (s[n - 1] == '.' || s[n - 1] == ' '))
@@ -417,14 +420,16 @@ static void question_words(const kf_kb *kb, int f, kf_buf *b)
         kf_buf_puts(b, "?");
 }
 
-static void keep_question(kf_draft *out, int finding, const char *text)
+static void keep_question(doc *d, kf_draft *out, int finding, const char *text)
 {
     if (out->n_questions >= (int)KF_ARRAY_LEN(out->questions))
         return;
     kf_draft_q *q = &out->questions[out->n_questions];
-    q->text = kf_strdup(text);
-    if (!q->text)
+    q->text = kf_strdup(text ? text : "");
+    if (!q->text) {
+        d->oom = true;
         return;
+    }
     q->finding = finding;
     out->n_questions++;
 }
@@ -483,6 +488,7 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
             kf_buf_init(&fs);
             first_sentence(&fs, kb->causes[mimic].about);
             add_lower(&p->b, fs.s ? fs.s : "", false);
+            d->oom |= fs.oom;
             kf_buf_free(&fs);
             kf_buf_puts(&p->b, emer ? " That is not a job for a tennis ball or a stretch."
                                     : " That is for a doctor to sort out; the muscles can "
@@ -521,7 +527,7 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
         else {
             kf_buf_puts(&p->b, "Will you let me know what the doctor finds? Then we can "
                         "pick up from there.");
-            keep_question(out, -1, "Will you let me know what the doctor finds?");
+            keep_question(d, out, -1, "Will you let me know what the doctor finds?");
         }
     }
 }
@@ -549,7 +555,7 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
             line.len = 0;
             question_words(kb, r->screen[i], &line);
             kf_buf_printf(&q->b, "- %s", line.s ? line.s : "");
-            keep_question(out, r->screen[i], line.s ? line.s : "");
+            keep_question(d, out, r->screen[i], line.s ? line.s : "");
             for (int k = 0; k < kb->n_redflags; k++) {
                 const kf_redflag *rf = &kb->redflags[k];
                 for (int a = 0; a < rf->n_all; a++)
@@ -560,6 +566,7 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
                         worst = rf->level;
             }
         }
+        d->oom |= line.oom;
         kf_buf_free(&line);
         PARA(d, 0, "If any of them is a yes, %s before anything else.",
              worst == KF_TRIAGE_EMERGENCY ? "call emergency services now (112, 911 or 999)"
@@ -570,7 +577,7 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
          "shoulder blade and the spine, on top of the shoulder, under the arm?), on which "
          "side, and what you do most of the day: desk work, a phone, lifting, how you "
          "sleep. With that I can make a real guess.");
-    keep_question(out, -1, "Where exactly does it hurt, on which side, and what do you "
+    keep_question(d, out, -1, "Where exactly does it hurt, on which side, and what do you "
                   "do most of the day?");
 }
 
@@ -579,8 +586,8 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
  * complete a rule half met by what was said, `late` the routine checks of
  * the screened rules (fever, weight loss for back pain), said near the end.
  * Returns the count of `top`; *nl gets that of `late`. */
-static int specific_screen(const kf_kb *kb, const kf_result *r, int *top, int *late,
-                           int max, int *nl)
+static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top,
+                           int *late, int max, int *nl)
 {
     int *all = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *all);
     int *base = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *base);
@@ -616,9 +623,30 @@ static int specific_screen(const kf_kb *kb, const kf_result *r, int *top, int *l
                 top[nt++] = all[i];
         }
     }
+    d->oom |= !all || !base;
     kf_free(all);
     kf_free(base);
     return nt;
+}
+
+/* "Before you try anything: if this is true for you (...), call emergency
+ * services now ... And if any of these is true for you (...), please see a
+ * doctor first." */
+static void checks(const kf_kb *kb, const int *em, int ne, const int *dr, int nd, kf_buf *b)
+{
+    kf_buf_puts(b, "Before you try anything:");
+    for (int g = 0; g < 2; g++) {
+        const int *v = g ? dr : em;
+        int n = g ? nd : ne;
+        if (!n)
+            continue;
+        kf_buf_printf(b, " %s %s (", g && ne ? "And if" : "if",
+                      n == 1 ? "this is true for you" : "any of these is true for you");
+        for (int i = 0; i < n; i++)
+            kf_buf_printf(b, "%s%s", i ? "; " : "", kb->findings[v[i]].label);
+        kf_buf_puts(b, g ? "), please see a doctor first." :
+                           "), call emergency services now (112, 911 or 999).");
+    }
 }
 
 /* The triage this person would get if finding `f` were present too. */
@@ -776,6 +804,10 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
     if (ch->habit >= 0 && ch->habit != who) {
         kf_cause_plain(kb, ch->habit, hn, sizeof hn);
         kf_buf_printf(&p->b, " What keeps it going is most likely %s", hn);
+        /* the short form names the habit without its chain */
+        kf_buf_add(&p->alt, p->b.s, p->b.len);
+        kf_buf_puts(&p->alt, ".");
+        p->worth = 2;
         if (ch->keeps_why) {
             kf_buf_puts(&p->b, ": ");
             add_lower(&p->b, ch->keeps_why, false);
@@ -785,10 +817,12 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
         kf_buf_puts(&p->b, " ");
         first_sentence(&p->b, kb->causes[ch->habit].about);
     }
+    d->oom |= place.oom;
     kf_buf_free(&place);
     if (ch->p < 0.5 && !p->b.oom) {
-        /* the short form leaves out the hedge */
-        kf_buf_add(&p->alt, p->b.s, p->b.len);
+        /* the short form leaves out the hedge too */
+        if (!p->alt.len)
+            kf_buf_add(&p->alt, p->b.s, p->b.len);
         p->worth = 2;
         kf_buf_puts(&p->b, " I'm not certain of it yet, which is why I ask below.");
     }
@@ -827,6 +861,7 @@ static void steps(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
         para *p = add(d, 0, true);
         if (!p)
             return;
+        d->step_para[out->n_techniques] = d->n - 1;
         out->techniques[out->n_techniques++] = s->technique;
         kf_buf *bs[2] = { &p->alt, &p->b };
         for (int k = 0; k < 2; k++) {
@@ -954,7 +989,7 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
         kf_buf_printf(&p->b, "%s ", PICK(d, 6, intro));
         add_lower(&p->b, q, false);
         kf_buf_puts(&p->b, " That tells me whether the guess is right.");
-        keep_question(out, -1, q);
+        keep_question(d, out, -1, q);
         kf_buf_free(&line);
         return KF_OK;
     }
@@ -969,12 +1004,12 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
                       a->region >= 0 ? kb->regions[a->region].label : a->label,
                       c->region >= 0 ? kb->regions[c->region].label : c->label);
         add_lower(&p->b, line.s, false);
-        keep_question(out, clar.finding, line.s);
+        keep_question(d, out, clar.finding, line.s);
     } else {
         first = fq[0];
         question_words(kb, first, &line);
         add_lower(&p->b, line.s, false);
-        keep_question(out, first, line.s);
+        keep_question(d, out, first, line.s);
         const kf_finding_def *fd = &kb->findings[first];
         if (fd->why_ask) {
             kf_buf_add(&p->alt, p->b.s, p->b.len);
@@ -996,9 +1031,10 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
         add_lower(&q->b, line.s, false);
         d->q2_para = d->n - 1;
         d->q2_index = out->n_questions;
-        keep_question(out, fq[k], line.s);
+        keep_question(d, out, fq[k], line.s);
         break;
     }
+    d->oom |= line.oom;
     kf_buf_free(&line);
     (void)ch;
     return KF_OK;
@@ -1175,7 +1211,7 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
         PARA(&d, 9, "%s", PICK(&d, 0, thanks));
         /* Triage first: a mention, the specific checks, worries. */
         int scr[4], late[3], nl = 0;
-        int ns = specific_screen(kb, r, scr, late, 3, &nl);
+        int ns = specific_screen(&d, kb, r, scr, late, 3, &nl);
         if (r->triage == KF_TRIAGE_MENTION) {
             para *p = add(&d, 0, false);
             if (p && r->n_flags) {
@@ -1244,22 +1280,13 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
             ns = ne + nd;
         }
         if (ns) {
+            /* the emergencies first; the short form keeps two checks */
             para *p = add(&d, 0, false);
             if (p) {
-                kf_buf_puts(&p->b, "Before you try anything:");
-                if (nd) {
-                    kf_buf_puts(&p->b, nd == 1 ? " if this is true for you (" :
-                                " if any of these is true for you (");
-                    for (int i = 0; i < nd; i++)
-                        kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[dr[i]].label);
-                    kf_buf_puts(&p->b, "), please see a doctor first.");
-                }
-                if (ne) {
-                    kf_buf_printf(&p->b, " %s %s (", nd ? "And if" : "if",
-                                  ne == 1 ? "this is true for you" : "any of these is true for you");
-                    for (int i = 0; i < ne; i++)
-                        kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[em[i]].label);
-                    kf_buf_puts(&p->b, "), call emergency services now (112, 911 or 999).");
+                checks(kb, em, ne, dr, nd, &p->b);
+                if (ns > 2) {
+                    checks(kb, em, ne < 2 ? ne : 2, dr, ne < 2 ? 2 - ne : 0, &p->alt);
+                    p->worth = 1;
                 }
             }
         }
@@ -1314,6 +1341,12 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
     }
     out->text = all.s;
     out->words = kf_draft_words(all.s);
+    /* a step dropped for length is not offered */
+    int kept = 0;
+    for (int i = 0; i < out->n_techniques; i++)
+        if (!d.v[d.step_para[i]].dropped)
+            out->techniques[kept++] = out->techniques[i];
+    out->n_techniques = kept;
     /* a second question dropped for length is not asked */
     if (d.q2_para >= 0 && d.v[d.q2_para].dropped && d.q2_index == out->n_questions - 1) {
         kf_free(out->questions[d.q2_index].text);
