@@ -942,36 +942,23 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
         clar = r->next;
     else if (r->next.kind == KF_Q_FINDING)
         fq[nq++] = r->next.finding;
-    if (r->post) {
+    if (r->post && nq + (clar.kind != KF_Q_NONE) < KF_DRAFT_MAX_Q) {
+        /* One pass of the question module gives the best questions in
+         * order; gains from the fast posterior (the order is what counts
+         * here, and the exact gains of a case with ten findings cost a
+         * second or so).  The engine's own question, when it asked one,
+         * stays first. */
         int *order = cause_order(kb, r->post);
-        kf_findings f;
-        if (!order || kf_findings_copy(&f, &r->used) != KF_OK) {
-            kf_free(order);
-            return KF_ENOMEM;
-        }
-        kf_err e = KF_OK;
-        while (nq + (clar.kind != KF_Q_NONE) < KF_DRAFT_MAX_Q) {
-            /* asked already: unsure is no evidence, so the posterior stays
-             * and the next best question comes out */
-            for (int k = 0; k < nq; k++) {
-                kf_fact x = { .finding = fq[k], .state = KF_UNSURE, .origin = KF_FROM_ANSWER,
-                              .alt = -1, .start = -1 };
-                if (!kf_findings_get(&f, fq[k]))
-                    kf_findings_add(&f, &x);
-            }
-            kf_question q;
-            if (f.oom || (e = kf_best_question(kb, &f, r->post, order, &q)) != KF_OK) {
-                e = KF_ENOMEM;
-                break;
-            }
-            if (q.kind != KF_Q_FINDING)
-                break;
-            fq[nq++] = q.finding;
-        }
-        kf_findings_free(&f);
+        kf_question qs[KF_DRAFT_MAX_Q + 1];
+        int n = 0;
+        kf_err e = order ? kf_best_questions(kb, &r->used, r->post, order, true, qs,
+                                             KF_DRAFT_MAX_Q + 1, &n) : KF_ENOMEM;
         kf_free(order);
         if (e)
-            return e;
+            return KF_ENOMEM;
+        for (int i = 0; i < n && nq + (clar.kind != KF_Q_NONE) < KF_DRAFT_MAX_Q; i++)
+            if (qs[i].finding != fq[0])
+                fq[nq++] = qs[i].finding;
     }
     static const char *const intro[] = {
         "To sharpen this guess, could you tell me:", "So I can sharpen this:",
