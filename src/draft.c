@@ -795,8 +795,38 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
     else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_LOCAL)
         kf_buf_printf(&p->b, ": this looks like one of the times the knot really is where "
                       "it hurts, in %s%s itself.", mn, side);
-    else
+    else if (kb->causes[who].kind == KF_CAUSE_HABIT) {
+        /* a habit with no muscle tied to the place that hurts: the muscle
+         * it keeps tightest, and how */
+        int km = -1, kk = -1;
+        double best = 0;
+        const kf_cause *hc = &kb->causes[who];
+        for (int k = 0; k < hc->n_keeps; k++) {
+            double pk = r->post ? r->post[hc->keeps[k]] : 0;
+            if (km < 0 || pk > best) {
+                km = hc->keeps[k];
+                kk = k;
+                best = pk;
+            }
+        }
+        kf_buf_printf(&p->b, " is %s", mn);
+        if (km >= 0) {
+            kf_cause_plain(kb, km, hn, sizeof hn);
+            kf_buf_printf(&p->b, ", which keeps %s tight", hn);
+            if (hc->keeps_why && hc->keeps_why[kk]) {
+                kf_buf_puts(&p->b, ": ");
+                add_lower(&p->b, hc->keeps_why[kk], false);
+            } else
+                kf_buf_puts(&p->b, ".");
+        } else
+            kf_buf_puts(&p->b, ".");
+    } else {
         kf_buf_printf(&p->b, " is %s.", mn);
+        if (kb->causes[who].about) {
+            kf_buf_puts(&p->b, " ");
+            first_sentence(&p->b, kb->causes[who].about);
+        }
+    }
     if (ch->ln && ch->ln->why) {
         kf_buf_puts(&p->b, " ");
         kf_buf_puts(&p->b, ch->ln->why);
@@ -813,9 +843,6 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
             add_lower(&p->b, ch->keeps_why, false);
         } else
             kf_buf_puts(&p->b, ".");
-    } else if (ch->habit >= 0 && ch->muscle < 0 && kb->causes[ch->habit].about) {
-        kf_buf_puts(&p->b, " ");
-        first_sentence(&p->b, kb->causes[ch->habit].about);
     }
     d->oom |= place.oom;
     kf_buf_free(&place);
