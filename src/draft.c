@@ -53,7 +53,7 @@ int kf_draft_words(const char *s)
  * screens for is at least this likely (the engine's posterior): the checks
  * of a rule half met by the words alone (yellow skin for a knot that burns)
  * read as noise to a reader whose knot they do not concern. */
-#define KF_DRAFT_CHECK_P 0.02
+#define KF_DRAFT_CHECK_P 0.05
 
 /* ------------------------------------------------------------ the document */
 
@@ -461,15 +461,18 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
         PARA(d, 0, "If you are not sure it is serious, call anyway: the people who answer "
              "would much rather check and find it is nothing than see you too late.");
     } else {
+        /* no time here when a rule speaks: its message says how soon
+         * ("today", "in the next few days") and must not be contradicted */
         static const char *const open[] = {
-            "Before anything else: please see a doctor in the next few days, before you "
-            "try any self-help on this area.",
-            "First things first: I'd like a doctor to see you in the next few days, before "
-            "you do any self-help on this spot.",
-            "The most important part first: please have a doctor look at this within the "
-            "next few days, and leave self-help on this area until then.",
+            "Before anything else: please see a doctor%s, before you try any self-help on "
+            "this area.",
+            "First things first: I'd like a doctor to see you%s, before you do any "
+            "self-help on this spot.",
+            "The most important part first: please have a doctor look at this%s, and leave "
+            "self-help on this area until then.",
         };
-        kf_buf_printf(&p->b, "%s ", PICK(d, 2, open));
+        kf_buf_printf(&p->b, PICK(d, 2, open), flag >= 0 ? "" : " in the next few days");
+        kf_buf_puts(&p->b, " ");
         if (flag >= 0)
             kf_buf_puts(&p->b, kb->redflags[flag].message);
         else if (mimic >= 0) {
