@@ -434,6 +434,71 @@ static void keep_question(doc *d, kf_draft *out, int finding, const char *text)
     out->n_questions++;
 }
 
+/* Defined below, with the self-care draft that uses them too. */
+static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top,
+                           int *late, int max, int *nl);
+static void checks(const kf_kb *kb, const int *em, int ne, const int *dr, int nd, kf_buf *b);
+
+/* doctor_soon: what else to tell the doctor, and what would make it a call
+ * instead: the checks that would make another rule fire (a red, hot area
+ * after an operation), by that rule's level. */
+static void soon_checks(doc *d, const kf_kb *kb, const kf_result *r)
+{
+    int top[4], late[3], nl = 0;
+    int n = specific_screen(d, kb, r, top, late, 4, &nl);
+    for (int i = 0; i < nl && n < 4; i++)
+        top[n++] = late[i];
+    int em[4], ne = 0, tell[4], nt = 0;
+    int *fl = kf_malloc((size_t)(kb->n_redflags + 1) * sizeof *fl);
+    if (!fl) {
+        d->oom = true;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        kf_findings g;
+        if (kf_findings_copy(&g, &r->used) != KF_OK) {
+            d->oom = true;
+            break;
+        }
+        kf_fact x = { .finding = top[i], .state = KF_PRESENT, .origin = KF_FROM_ANSWER,
+                      .alt = -1, .start = -1 };
+        if (kf_findings_add(&g, &x) < 0)
+            d->oom = true;
+        int nf = kf_triage_flags(kb, &g, fl);
+        kf_triage lv = KF_TRIAGE_SELF_CARE;
+        for (int k = 0; k < nf; k++) {
+            bool had = false;
+            for (int j = 0; j < r->n_fired && !had; j++)
+                had = r->fired[j] == fl[k];
+            if (!had && kb->redflags[fl[k]].level > lv)
+                lv = kb->redflags[fl[k]].level;
+        }
+        if (lv == KF_TRIAGE_EMERGENCY)
+            em[ne++] = top[i];
+        else if (lv >= KF_TRIAGE_SOON)
+            tell[nt++] = top[i];
+        kf_findings_free(&g);
+    }
+    kf_free(fl);
+    para *p = (ne || nt) ? add(d, 1, false) : NULL;
+    if (!p)
+        return;
+    if (nt) {
+        kf_buf_printf(&p->b, "Also tell the doctor if %s (", nt == 1 ? "this is true for you"
+                      : "any of these is true for you");
+        for (int i = 0; i < nt; i++)
+            kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[tell[i]].label);
+        kf_buf_puts(&p->b, ").");
+    }
+    if (ne) {
+        kf_buf_printf(&p->b, "%s%s (", nt ? " And if " : "If ", ne == 1 ?
+                      "this is true for you" : "any of these is true for you");
+        for (int i = 0; i < ne; i++)
+            kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[em[i]].label);
+        kf_buf_puts(&p->b, "), call emergency services now (112, 911 or 999).");
+    }
+}
+
 /* Emergency and doctor_soon: the warning first and plainly, why, what to
  * tell the doctor; no self-care step. */
 static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
@@ -464,14 +529,14 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
         /* no time here when a rule speaks: its message says how soon
          * ("today", "in the next few days") and must not be contradicted */
         static const char *const open[] = {
-            "Before anything else: please see a doctor%s, before you try any self-help on "
+            "Before anything else: please see a doctor%s before you try any self-help on "
             "this area.",
-            "First things first: I'd like a doctor to see you%s, before you do any "
+            "First things first: I'd like a doctor to see you%s before you do any "
             "self-help on this spot.",
-            "The most important part first: please have a doctor look at this%s, and leave "
+            "The most important part first: please have a doctor look at this%s and leave "
             "self-help on this area until then.",
         };
-        kf_buf_printf(&p->b, PICK(d, 2, open), flag >= 0 ? "" : " in the next few days");
+        kf_buf_printf(&p->b, PICK(d, 2, open), flag >= 0 ? "" : " in the next few days,");
         kf_buf_puts(&p->b, " ");
         if (flag >= 0)
             kf_buf_puts(&p->b, kb->redflags[flag].message);
@@ -507,6 +572,8 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
             kf_buf_printf(&p->b, ", at %d", r->findings.age);
         kf_buf_puts(&p->b, ".");
     }
+    if (!emer)
+        soon_checks(d, kb, r);
     worries(d, kb, r);
     double lp = 0;
     int lead = lead_cause(kb, r, &lp);
