@@ -859,7 +859,7 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
     const char *pl = place.s ? place.s : "";
     if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_PULLS)
         kf_buf_printf(&p->b, ": the knot %s is where the complaint shows up, not where it "
-                      "starts, and what does the pulling is %s%s.", pl, mn, side);
+                      "starts, and the pull comes from %s%s.", pl, mn, side);
     else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_REFERS)
         kf_buf_printf(&p->b, ": the pain %s is being sent there by %s%s.", pl, mn, side);
     else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_LOCAL)
@@ -935,17 +935,31 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
 /* Two or three things to try, from the plan's first steps for this person. */
 static void steps(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
 {
-    int idx[KF_DRAFT_MAX_STEPS], n = 0;
-    for (int i = 0; i < r->n_first && n < KF_DRAFT_MAX_STEPS; i++)
-        if (kb->techniques[r->plan[r->first[i]].technique].kind != KF_TECH_DOCTOR)
-            idx[n++] = r->first[i];
-    for (int i = 0; i < r->n_plan && n < 2; i++) {
-        bool dup = false;
-        for (int k = 0; k < n; k++)
-            dup |= idx[k] == i || r->plan[idx[k]].technique == r->plan[i].technique;
-        if (!dup && kb->techniques[r->plan[i].technique].kind != KF_TECH_DOCTOR)
-            idx[n++] = i;
-    }
+    /* The plan's first steps, then the rest of the plan in its order (both
+     * already fit this person); a second step of the same kind on the same
+     * muscle (two releases of the serratus) gives way to the next step of
+     * another kind, so the two or three things differ, unless nothing else
+     * is there. */
+    int cand[KF_PLAN_ROOM + 3], nc = 0, idx[KF_DRAFT_MAX_STEPS], n = 0;
+    for (int i = 0; i < r->n_first; i++)
+        cand[nc++] = r->first[i];
+    for (int i = 0; i < r->n_plan && nc < (int)KF_ARRAY_LEN(cand); i++)
+        cand[nc++] = i;
+    for (int pass = 0; pass < 2; pass++)
+        for (int c = 0; c < nc && n < (pass ? 2 : KF_DRAFT_MAX_STEPS); c++) {
+            const kf_step *s = &r->plan[cand[c]];
+            const kf_technique *t = &kb->techniques[s->technique];
+            bool skip = t->kind == KF_TECH_DOCTOR || (c >= r->n_first && n >= r->n_first &&
+                                                      n >= 2);
+            for (int k = 0; k < n && !skip; k++) {
+                const kf_step *o = &r->plan[idx[k]];
+                skip = o->technique == s->technique ||
+                       (!pass && o->cause == s->cause &&
+                        kb->techniques[o->technique].kind == t->kind);
+            }
+            if (!skip)
+                idx[n++] = cand[c];
+        }
     if (!n)
         return;
     static const char *const intro[] = {
