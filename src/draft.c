@@ -444,7 +444,7 @@ static void checks(const kf_kb *kb, const int *em, int ne, const int *dr, int nd
  * after an operation), by that rule's level. */
 static void soon_checks(doc *d, const kf_kb *kb, const kf_result *r)
 {
-    int top[4], late[3], nl = 0;
+    int top[4], late[4], nl = 0;
     int n = specific_screen(d, kb, r, top, late, 4, &nl);
     for (int i = 0; i < nl && n < 4; i++)
         top[n++] = late[i];
@@ -905,7 +905,8 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
         kf_cause_plain(kb, ch->habit, hn, sizeof hn);
         kf_buf_printf(&p->b, " What keeps it going is most likely %s", hn);
         /* the short form names the habit without its chain */
-        kf_buf_add(&p->alt, p->b.s, p->b.len);
+        if (p->b.s)
+            kf_buf_add(&p->alt, p->b.s, p->b.len);
         kf_buf_puts(&p->alt, ".");
         p->worth = 2;
         if (ch->keeps_why) {
@@ -918,7 +919,7 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
     kf_buf_free(&place);
     if (ch->p < 0.5 && !p->b.oom) {
         /* the short form leaves out the hedge too */
-        if (!p->alt.len)
+        if (!p->alt.len && p->b.s)
             kf_buf_add(&p->alt, p->b.s, p->b.len);
         p->worth = 2;
         kf_buf_puts(&p->b, " I'm not certain of it yet, which is why I ask below.");
@@ -1110,7 +1111,8 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
         keep_question(d, out, first, line.s);
         const kf_finding_def *fd = &kb->findings[first];
         if (fd->why_ask) {
-            kf_buf_add(&p->alt, p->b.s, p->b.len);
+            if (p->b.s)
+                kf_buf_add(&p->alt, p->b.s, p->b.len);
             kf_buf_puts(&p->b, " I ask because ");
             add_lower(&p->b, fd->why_ask, false);
             p->worth = 3;
@@ -1139,8 +1141,16 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
 }
 
 /* The closing lines. */
-static void sign_off(doc *d, bool urgent_level)
+static void sign_off(doc *d, int kind)
 {
+    bool urgent_level = kind == 1;
+    if (kind == 2) {
+        /* no guess was made: nothing to call a guess */
+        PARA(d, 0, "This is self-help, not a diagnosis, and I am not a doctor; if the pain "
+             "is severe or getting worse, please see one.");
+        PARA(d, 0, "Take care,");
+        return;
+    }
     static const char *const plain[] = {
         "Remember this is a long-distance guess from your words: self-help, not a "
         "diagnosis. If the pain gets worse, spreads, or something new appears, please see "
@@ -1301,10 +1311,10 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
     greeting(&d, name);
     if (r->triage >= KF_TRIAGE_SOON) {
         urgent(&d, kb, r, out);
-        sign_off(&d, true);
+        sign_off(&d, 1);
     } else if (r->triage == KF_TRIAGE_UNKNOWN || r->unrecognised) {
         unscreened(&d, kb, r, out);
-        sign_off(&d, false);
+        sign_off(&d, 2);
     } else {
         PARA(&d, 9, "%s", PICK(&d, 0, thanks));
         /* Triage first: a mention, the specific checks, worries. */
@@ -1427,7 +1437,7 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
         }
         if ((e = questions(&d, kb, r, &ch, out)) != KF_OK)
             goto out;
-        sign_off(&d, false);
+        sign_off(&d, 0);
     }
     kf_buf all;
     kf_buf_init(&all);
