@@ -30,6 +30,11 @@
  *  - Errors carry PostgreSQL's message and the URI with its password
  *    replaced by "***" (kf__store_core.path); the URI itself only reaches
  *    PQconnectdb.
+ *  - libpq is loaded with dlopen() when a PostgreSQL store is first opened,
+ *    not linked: the local single-user mode never loads it (linking it cost
+ *    every process ~10M instructions at start, for libpq and the TLS,
+ *    Kerberos and LDAP libraries it pulls in).  Without it (Debian package
+ *    libpq5) a PostgreSQL URI gets a clear KF_EDB.
  *  - A connection to a server in recovery (a hot-standby replica) opens the
  *    store read-only: reads work, writes are refused with a clear KF_EDB.
  *  - Writes by a scoped handle check that the owner exists in the same
@@ -40,12 +45,68 @@
  */
 #include "store_impl.h"
 
+#include <dlfcn.h>
 #include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* ------------------------------------------------------------------ */
+/* libpq, loaded on first use. */
+
+#define PQ_FUNCS(X) X(PQconnectdb) X(PQstatus) X(PQerrorMessage) X(PQfinish) \
+    X(PQreset) X(PQtransactionStatus) X(PQexecParams) X(PQexec)             \
+    X(PQresultStatus) X(PQresultErrorMessage) X(PQresultErrorField)         \
+    X(PQclear) X(PQntuples) X(PQgetvalue) X(PQgetisnull) X(PQcmdTuples)     \
+    X(PQsetNoticeProcessor)
+
+static struct {
+#define X(f) __typeof__(f) *f;
+    PQ_FUNCS(X)
+#undef X
+} pq;
+
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static bool pq_ok;
+static char pq_why[300];
+
+static void pq_load(void)
+{
+    void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(pq_why, sizeof pq_why, "%s", e ? e : "not found");
+        return;
+    }
+    bool ok = true;
+#define X(f) if (ok && !(*(void **)&pq.f = dlsym(h, #f))) { \
+        ok = false; \
+        snprintf(pq_why, sizeof pq_why, "libpq.so.5 lacks %s", #f); }
+    PQ_FUNCS(X)
+#undef X
+    pq_ok = ok;
+}
+
+/* From here on, a libpq call goes through the table. */
+#define PQconnectdb pq.PQconnectdb
+#define PQstatus pq.PQstatus
+#define PQerrorMessage pq.PQerrorMessage
+#define PQfinish pq.PQfinish
+#define PQreset pq.PQreset
+#define PQtransactionStatus pq.PQtransactionStatus
+#define PQexecParams pq.PQexecParams
+#define PQexec pq.PQexec
+#define PQresultStatus pq.PQresultStatus
+#define PQresultErrorMessage pq.PQresultErrorMessage
+#define PQresultErrorField pq.PQresultErrorField
+#define PQclear pq.PQclear
+#define PQntuples pq.PQntuples
+#define PQgetvalue pq.PQgetvalue
+#define PQgetisnull pq.PQgetisnull
+#define PQcmdTuples pq.PQcmdTuples
+#define PQsetNoticeProcessor pq.PQsetNoticeProcessor
 
 /* Tables every migration made, for the full check and the tests. */
 static const char *const pg_tables[] = {
@@ -561,6 +622,14 @@ static void pg_close(kf__store_core *s)
 
 static kf_err pg_open(kf__store_core *s, kf_buf *err)
 {
+    pthread_once(&pq_once, pq_load);
+    if (!pq_ok) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot open the database: the PostgreSQL "
+                          "client library cannot be loaded (%s); install the "
+                          "Debian package libpq5", s->path, pq_why);
+        return KF_EDB;
+    }
     pg_be *b = kf_calloc(1, sizeof *b);
     if (!b) {
         if (err)
