@@ -152,8 +152,8 @@ static const char *const pg_migrations[] = {
     /* 3: the hosted course (see store_sqlite.c, migration 3). */
     "ALTER TABLE consultations ADD COLUMN owner BIGINT NOT NULL DEFAULT 0;\n"
     "ALTER TABLE checkins ADD COLUMN owner BIGINT NOT NULL DEFAULT 0;\n"
-    "DROP INDEX consultations_at;\n"
-    "DROP INDEX checkins_at;\n"
+    "DROP INDEX IF EXISTS consultations_at;\n"
+    "DROP INDEX IF EXISTS checkins_at;\n"
     "CREATE INDEX consultations_owner_at ON consultations (owner, at);\n"
     "CREATE INDEX checkins_owner_at ON checkins (owner, at);\n"
     "CREATE TABLE users (\n"
@@ -1250,6 +1250,24 @@ static kf_err pg_session_lookup(kf__store_core *s, const char *hash,
     return e;
 }
 
+static kf_err pg_session_extend(kf__store_core *s, const char *hash,
+                                long long now, long long expires_at,
+                                kf_buf *err)
+{
+    long long n = 0;
+    char st[6];
+    kf_err e = pg_change(s, "extend the session", &n, st, err,
+                         "UPDATE sessions SET expires_at = $3::bigint "
+                         "WHERE token_hash = $1 AND expires_at > $2::bigint",
+                         "sii", hash, now, expires_at);
+    if (e == KF_OK && n == 0) {
+        if (err)
+            kf_buf_printf(err, "no such session (or it expired)");
+        e = KF_ENOTFOUND;
+    }
+    return e;
+}
+
 static kf_err pg_session_delete(kf__store_core *s, const char *hash,
                                 long long user_id, int *n, kf_buf *err)
 {
@@ -1613,6 +1631,7 @@ const kf__store_ops kf__pg_ops = {
     .user_delete = pg_user_delete,
     .session_create = pg_session_create,
     .session_lookup = pg_session_lookup,
+    .session_extend = pg_session_extend,
     .session_delete = pg_session_delete,
     .expire = pg_expire,
     .rate_hit = pg_rate_hit,

@@ -502,6 +502,14 @@ static void test_sessions(void)
     /* Expiry: at and after expires_at the session is gone. */
     CHECK_INT(kf_store_session_lookup(s, hash_of(2), now + 59, &ss, NULL), KF_OK);
     CHECK_INT(kf_store_session_lookup(s, hash_of(2), now + 60, &ss, NULL), KF_ENOTFOUND);
+    /* A sliding timeout: a live session is extended, an expired one not. */
+    CHECK_INT(kf_store_session_extend(s, hash_of(2), now + 30, now + 90, NULL), KF_OK);
+    CHECK_INT(kf_store_session_lookup(s, hash_of(2), now + 89, &ss, NULL), KF_OK);
+    CHECK_INT(ss.expires_at, now + 90);
+    CHECK_INT(kf_store_session_extend(s, hash_of(2), now + 90, now + 500, NULL),
+              KF_ENOTFOUND);
+    CHECK_INT(kf_store_session_lookup(s, hash_of(2), now + 90, &ss, NULL), KF_ENOTFOUND);
+    CHECK_INT(kf_store_session_extend(s, hash_of(9), now, now + 500, NULL), KF_ENOTFOUND);
     CHECK_INT(kf_store_session_lookup(s, hash_of(9), now, &ss, NULL), KF_ENOTFOUND);
     /* Only the hash is kept. */
     CHECK_INT(raw(url, "SELECT count(*) FROM sessions"), 3);
