@@ -68,7 +68,7 @@ static int seq_at(const token *v, int n, int i, const char *seq)
  * two letters of its entries (filled once, see init_pairs), so a word is
  * compared only with the entries that start like it. */
 #define PAIRS (27 * 27)
-#define LISTS 3
+#define LISTS 4
 #define LIST_MAX 128
 static const char *const *seq_lists[LISTS];
 static short seq_head[LISTS][PAIRS], seq_next[LISTS][LIST_MAX];
@@ -303,13 +303,17 @@ static const char *const hypo_always[] = {
     "may be", "maybe its", "maybe it is", "possibly", "i wonder if", "wondering if",
     "wondering whether", "wonder whether", "is there a chance", "any chance", "how do i know if",
     "how can i tell if", "how do i tell if", "should i worry", "should i be worried",
-    "afraid of", "scared of", "terrified of", "frightened of", "fear of", "worried of", NULL
+    "afraid of", "scared of", "terrified of", "frightened of", "fear of", "worried of",
+    /* what may be needed is not what is: "I might need surgery" */
+    "going to need", "gonna need", "might need", "may need", "will need", "would need",
+    "might have to have", "will have to have", NULL
 };
 /* Openers that are hypothetical in a question ("is it my heart?"), unless a
  * pseudo-trigger follows ("is it normal that ..."). */
 static const char *const hypo_question[] = {
     "is it", "is this", "is that", "are these", "are they", "could i have", "do i have",
-    "can i have", "or is it", NULL
+    "can i have", "or is it", "am i going to", "will i need", "do i need", "would i need",
+    "will i have to", "should i get", "will it need", "does it need", NULL
 };
 static const char *const hypo_question_pseudo[] = {
     "normal", "common", "ok", "okay", "safe", "usual", "serious", "bad", "worth", "fine",
@@ -325,7 +329,7 @@ static const char *const worry[] = {
 };
 static const char *const worry_then[] = {
     "it", "its", "thats", "i", "im", "ive", "might", "may", "could", "whether", "if",
-    "theres", "there", "something", "a", "an", "of", "its", NULL
+    "theres", "there", "something", "a", "an", "of", "its", "this", "these", NULL
 };
 static const char *const if_hypo[] = {
     "ever", "get", "gets", "got", "start", "starts", "develop", "develops", "spreads",
@@ -335,7 +339,20 @@ static const char *const historical[] = {
     "used to", "use to", "history of", "in the past", "as a kid", "as a child",
     "as a teen", "as a teenager", "when i was younger", "when i was young",
     "when i was a kid", "when i was a child", "when i was a teenager", "years back",
-    "previously had", "in my youth", "back in the day", NULL
+    "previously had", "in my youth", "back in the day", "since i was a kid",
+    "since i was a child", "since i was a teen", "since i was a teenager",
+    "since i was young", "since i was little", "since i was a baby", "since she was a baby",
+    "since he was a baby", "since she was little", "since he was little", NULL
+};
+/* Time words that put what was had before them in the past ("I had it
+ * last year", "broke my collarbone years ago"), looked for backward within
+ * the clause to a verb of having (ConText's backward triggers). */
+static const char *const past_time[] = {
+    "last year", "years ago", "year ago", "years back", "a year ago", "decades ago",
+    "as a kid", "as a child", "as a teenager", "as a teen", NULL
+};
+static const char *const had_verbs[] = {
+    "had", "got", "was", "were", "broke", "broken", "did", "suffered", "caught", NULL
 };
 static const char *const relief[] = {
     "ease", "eases", "eased", "easing", "easier", "better", "helps", "help", "helped",
@@ -396,12 +413,14 @@ static void init_pairs(void)
     chain(0, hypo_always);
     chain(1, hypo_question);
     chain(2, historical);
+    chain(3, past_time);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
             relation_pair[p] = 1;
     }
-    const char *const *lists[] = { hypo_always, hypo_question, worry, historical, NULL };
+    const char *const *lists[] = { hypo_always, hypo_question, worry, historical, past_time,
+                                   NULL };
     for (int i = 0; lists[i]; i++)
         mark_list(trigger_pair, lists[i]);
     static const char *const more[] = { "if", "unless", "when", "whenever", "once", NULL };
@@ -415,6 +434,7 @@ static void init_pairs(void)
     mark_bit(hypo_question, 2);
     mark_bit(worry, 4);
     mark_bit(historical, 8);
+    mark_bit(past_time, 16);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
@@ -487,9 +507,28 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             if (hyp)
                 scope_forward(v, n, i + 1, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
         }
-        /* history */
-        if ((lists & 8) && (l = any_seq_at(v, n, i, 2)))
+        /* history: the trigger's own words too ("since I was a teenager"
+         * is no age now) */
+        if ((lists & 8) && (l = any_seq_at(v, n, i, 2))) {
+            for (int j = i; j < i + l; j++)
+                at[j] |= KF_CTX_HISTORICAL;
             scope_forward(v, n, i + l, HIST_WORDS, false, KF_CTX_HISTORICAL, at);
+        }
+        /* backward: "I had it last year" (a verb of having, at most
+         * HIST_WORDS tokens back in the clause, opens the past) */
+        if ((lists & 16) && (l = any_seq_at(v, n, i, 3))) {
+            int from = -1;
+            for (int j = i - 1; j >= 0 && j >= i - HIST_WORDS; j--) {
+                if (v[j].kind == T_STOP || v[j].kind == T_COMMA ||
+                    (v[j].kind == T_WORD && (is_any(&v[j], terminators) ||
+                                              new_clause_and(v, n, j))))
+                    break;
+                if (is_any(&v[j], had_verbs))
+                    from = j;
+            }
+            for (int j = from; from >= 0 && j < i + l; j++)
+                at[j] |= KF_CTX_HISTORICAL;
+        }
         /* condition: "it eases if I lean back", "better when I lie down" */
         if ((tok_is(&v[i], "if") || tok_is(&v[i], "when") || tok_is(&v[i], "whenever") ||
              tok_is(&v[i], "once")) && i > 0) {

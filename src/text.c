@@ -809,6 +809,9 @@ static void complete_rules(reader *r)
 static bool keeps_history(const kf_kb *kb, int f)
 {
     const kf_finding_def *d = &kb->findings[f];
+    /* an age band said of the past ("since I was a teenager") is no age now */
+    if (!strcmp(d->id, "teen") || !strcmp(d->id, "over_50") || !strcmp(d->id, "over_65"))
+        return false;
     return d->kind == KF_FIND_HISTORY || d->kind == KF_FIND_BODY || strstr(d->id, "history") ||
            !strcmp(d->id, "osteoporosis");
 }
@@ -994,8 +997,11 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         if (ctx & KF_CTX_OTHER)
             continue;             /* about someone else: not the patient's */
         if ((ctx & KF_CTX_HYPOTHETICAL) && !negated) {
+            /* an operation or a habit only wondered about ("will I need
+             * surgery?") is no sign to watch for */
             for (int f = 0; f < ph->n_finds; f++)
-                if (!ph->neg[f])
+                if (!ph->neg[f] && kb->findings[ph->finds[f]].kind != KF_FIND_HISTORY &&
+                    kb->findings[ph->finds[f]].kind != KF_FIND_HABIT)
                     add_hypothetical(out, ph->alts[f] >= 0 &&
                                      urgency(kb, ph->alts[f]) > urgency(kb, ph->finds[f])
                                      ? ph->alts[f] : ph->finds[f]);
@@ -1019,8 +1025,13 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                     add_hypothetical(out, fid);
                 continue;
             }
-            if ((ctx & KF_CTX_HISTORICAL) && !keeps_history(kb, fid))
-                continue;         /* "I used to play tennis" */
+            if ((ctx & KF_CTX_HISTORICAL) && !keeps_history(kb, fid)) {
+                /* "I used to play tennis"; a warning sign in the past ("I
+                 * had a stroke last year") is what to watch for now */
+                if (!negated && !ph->neg[f] && kb->findings[fid].kind == KF_FIND_REDFLAG)
+                    add_hypothetical(out, fid);
+                continue;
+            }
             if ((ctx & KF_CTX_CONDITION) && kb->findings[fid].kind == KF_FIND_HABIT)
                 continue;         /* "it eases if I lean back" */
             kf_state st;
