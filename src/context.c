@@ -293,6 +293,12 @@ static const char *const pseudo_negation[] = {
     "matter", "notice", "noticed", NULL
 };
 
+/* After a negation, words that make a second negation in the same clause
+ * a double one ("can't say it doesn't", "not that it doesn't"). */
+static const char *const denied_denial[] = {
+    "say", "claim", "pretend", "deny", "that", "true", "like", NULL
+};
+
 /* Hypothetical openers that need no question mark. */
 static const char *const hypo_always[] = {
     "could it be", "could this be", "could that be", "could it possibly be", "might it be",
@@ -472,11 +478,27 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if (q)
             at[j] |= KF_CTX_QUESTION;
     }
+    int cancel_until = -1;         /* a denied denial ends here */
     for (int i = 0; i < n; i++) {
         if (v[i].kind != T_WORD)
             continue;
         int l;
-        /* negation */
+        /* negation; a denial denied is an assertion: "I can't say it
+         * doesn't hurt", "it's not that it doesn't hurt", "I wouldn't say
+         * there's no pain" -- the first negation asserts nothing, the second
+         * is cancelled */
+        if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used && i + 1 < n &&
+            is_any(&v[i + 1], denied_denial)) {
+            for (int j = i + 2; j < n && j <= i + 5 && v[j].kind == T_WORD; j++)
+                if ((v[j].flags & KF_WORD_NEGATE) && !v[j].used) {
+                    cancel_until = j;
+                    break;
+                }
+            if (cancel_until > i)
+                continue;
+        }
+        if (i == cancel_until)
+            continue;
         if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used &&
             !(i + 1 < n && is_any(&v[i + 1], pseudo_negation)))
             scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
