@@ -225,7 +225,7 @@ static bool relation_subject(const token *v, int n, int owner, int i)
     return is_any(&v[i + 1], verbs) || v[i].norm[strlen(v[i].norm) - 1] == 's';
 }
 
-static void people(const token *v, int n, int *who, int *sex_of)
+static void people(const token *v, int n, int *who, int *sex_of, int *first_subject)
 {
     static const char *const writer[] = {
         "i", "im", "ive", "id", "ill", "me", "my", "myself", "mine", NULL
@@ -263,9 +263,11 @@ static void people(const token *v, int n, int *who, int *sex_of)
                  * clause or a verb, number or aside follows it; otherwise
                  * it is what the writer does something with ("I carry my
                  * son on my hip"), and the words after stay the writer's. */
-                if (relation_subject(v, n, owner, i))
+                if (relation_subject(v, n, owner, i)) {
                     cur = g;
-                else {
+                    if (*first_subject < 0)
+                        *first_subject = g;
+                } else {
                     who[i] = g;
                     continue;
                 }
@@ -468,8 +470,8 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         kf_free(who);
         return KF_ENOMEM;
     }
-    int sex_of[100] = { 0 };
-    people(v, n, who, sex_of);
+    int sex_of[100] = { 0 }, first_subject = -1;
+    people(v, n, who, sex_of, &first_subject);
     /* Sentences that are questions: one backward pass. */
     bool q = false;
     for (int j = n - 1; j >= 0; j--) {
@@ -588,6 +590,11 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     for (int k = 0; k < nm && patient < 0; k++)
         if (!(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
             patient = who[m[k].first];
+    /* nothing read at all: the first person the text is about, when that
+     * is someone the writer speaks for ("my nan, 85, has knots"), so at
+     * least the age and sex read are the person in pain's */
+    if (patient < 0 && nm == 0 && first_subject > 0)
+        patient = first_subject;
     if (patient < 0)
         patient = 0;
     /* words said before anyone was named fit the person in pain */
