@@ -723,6 +723,15 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                                                  is_word(&v[j], "expecting"));
         if (i > 0 && is_word(&v[i - 1], "at") && days == 7)
             preg_here = true;
+        /* "at 36 weeks" or a bare "37 weeks" set off as its own clause
+         * ("F 29, 37 weeks, knot ...") is how far along a pregnancy is,
+         * even with no word of pregnancy: no one counts pain that way */
+        if (days == 7 && val >= 12 && val <= 42 && u == nx && i > 0 &&
+            (is_word(&v[i - 1], "at") ||
+             (boundary_at(v, n, i - 1) && boundary_at(v, n, ui + 1)))) {
+            preg_here = true;
+            pregnancy = true;
+        }
         /* "36 weeks and my back ...", "28 wks, knot ...": weeks opening a
          * description are how far along a pregnancy is */
         if (i == 0 && days == 7 && val >= 12 && val <= 42 && u == nx &&
