@@ -579,6 +579,20 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
      * properly and his face looks wrong" is about the dad; "my mum had
      * cancer. I have a knot" is about the writer). */
     int patient = -1;
+    /* Most pains and symptoms said of one person make them the person in
+     * pain, the first on a tie: "My mum had a knot in her back for years.
+     * Mine is on the left side, up near the neck ..." is the writer's. */
+    int said[100] = { 0 }, best = 0;
+    for (int k = 0; k < nm; k++) {
+        int w = who[m[k].first];
+        if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM) && w >= 0 &&
+            w < 100 && !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL |
+                                            KF_CTX_HISTORICAL)) &&
+            ++said[w] > best) {
+            best = said[w];
+            patient = w;
+        }
+    }
     for (int pass = 0; pass < 2 && patient < 0; pass++)
         for (int k = 0; k < nm && patient < 0; k++)
             if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||

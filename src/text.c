@@ -767,6 +767,22 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
     (void)kb;
 }
 
+/* "my back", "hurt my back", "put my back out": the back with no place
+ * named (a reading of kb/66-lexicon-reading.kb).  Only the back, stop words
+ * and the verbs of those readings are in its words. */
+static bool generic_back(const kf_kb *kb, const kf_phrase *ph, const token *v, int first,
+                         int last)
+{
+    static const char *const verbs[] = { "back", "hurt", "put", "puts", "putting", "out", NULL };
+    if (ph->n_finds != 1 || strcmp(kb->findings[ph->finds[0]].id, "pain_mid_back") ||
+        !is_word(&v[last], "back"))
+        return false;
+    for (int j = first; j <= last; j++)
+        if (v[j].kind != T_WORD || (!(v[j].flags & KF_WORD_STOP) && !is_any_word(&v[j], verbs)))
+            return false;
+    return true;
+}
+
 static bool present(const kf_findings *f, int finding)
 {
     const kf_fact *x = kf_findings_get(f, finding);
@@ -994,10 +1010,24 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         if (i < n && v[i].side_ok)
             ls = i;
     }
+    /* The back with no place named counts only when no place at all is
+     * named for the person in pain ("my back hurts between my blades" is
+     * between the blades). */
+    bool place_named = false;
+    for (int k = 0; k < ms.n && !place_named; k++) {
+        const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
+        if (cm[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_OTHER | KF_CTX_HISTORICAL))
+            continue;
+        for (int f = 0; f < ph->n_finds && !place_named; f++)
+            place_named = kb->findings[ph->finds[f]].kind == KF_FIND_LOCATION && !ph->neg[f] &&
+                          !generic_back(kb, ph, v, ms.v[k].first, ms.v[k].last);
+    }
     for (int k = 0; k < ms.n; k++) {
         const match *mk = &ms.v[k];
         const kf_phrase *ph = &kb->phrases[mk->phrase];
         unsigned ctx = cm[k].ctx;
+        if (place_named && generic_back(kb, ph, v, mk->first, mk->last))
+            continue;
         bool negated = ctx & KF_CTX_NEGATED;
         /* A negation inside a question ("how is it possible not to lean my
          * head forward?") asks; it does not deny, so it says nothing. */
