@@ -560,14 +560,37 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         }
         /* trimester */
         if (mine && pregnancy && is_word(k, "trimester") && i > 0 && out->weeks_pregnant < 0) {
-            int w = is_word(&v[i - 1], "first") || is_word(&v[i - 1], "1st") ? 8
-                  : is_word(&v[i - 1], "second") || is_word(&v[i - 1], "2nd") ? 20
-                  : is_word(&v[i - 1], "third") || is_word(&v[i - 1], "3rd") ||
+            /* "2nd" is read as the number 2 and the word "nd" */
+            long ord = i >= 2 && v[i - 2].kind == T_NUM &&
+                       (is_word(&v[i - 1], "st") || is_word(&v[i - 1], "nd") ||
+                        is_word(&v[i - 1], "rd")) ? v[i - 2].num : -1;
+            int w = is_word(&v[i - 1], "first") || is_word(&v[i - 1], "1st") || ord == 1 ? 8
+                  : is_word(&v[i - 1], "second") || is_word(&v[i - 1], "2nd") || ord == 2 ? 20
+                  : is_word(&v[i - 1], "third") || is_word(&v[i - 1], "3rd") || ord == 3 ||
                     is_word(&v[i - 1], "last") ? 32 : -1;
             if (w > 0) {
                 out->weeks_pregnant = w;
                 add_named(r, "pregnant", v[i - 1].start, k->start + k->len - v[i - 1].start);
             }
+        }
+        /* decades in words: "in my fifties", "mid-fifties", "her late sixties" */
+        if (mine && k->kind == T_WORD && i > 0 && out->age < 0) {
+            static const char *const decades[] = {
+                "teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies",
+                "eighties", "nineties", NULL
+            };
+            for (int d = 0; decades[d]; d++)
+                if (is_word(k, decades[d])) {
+                    const token *q = &v[i - 1];
+                    long add = is_word(q, "early") ? 2 : is_word(q, "mid") ? 5
+                             : is_word(q, "late") ? 8 : -1;
+                    if (add < 0 && (is_word(q, "my") || is_word(q, "his") || is_word(q, "her") ||
+                                    is_word(q, "their")))
+                        add = 5;
+                    if (add >= 0)
+                        set_age(r, (d + 1) * 10 + add, k);
+                    break;
+                }
         }
         long val = num_value(k);
         if (val < 0)
@@ -616,7 +639,11 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                       (nx && unit_days(nx->norm) == 365 && val >= 12 &&
                        (is_word(p, "am") || is_word(p, "im") || is_word(p, "hes") ||
                         is_word(p, "shes") || is_word(p, "is")) &&
-                       boundary_at(v, n, i + 2));
+                       (boundary_at(v, n, i + 2) ||
+                        /* "I am 70 years and have a knot" */
+                        (i + 2 < n && (is_word(&v[i + 2], "and") || is_word(&v[i + 2], "but") ||
+                                       is_word(&v[i + 2], "with") || is_word(&v[i + 2], "i") ||
+                                       is_word(&v[i + 2], "have") || is_word(&v[i + 2], "has")))));
             /* "a lad of 16", "a woman of 60" */
             if (is_word(p, "of") && pp && (is_any_word(pp, female_words) ||
                                             is_any_word(pp, male_words)) && pp->norm[1]) {
@@ -682,6 +709,25 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         if (k->kind == T_NUM && val >= 12 && val <= 100 && (i == 0 || v[i - 1].kind == T_STOP) &&
             (i + 1 >= n || v[i + 1].kind == T_STOP) && (i > 0 || i + 1 < n))
             age = true;
+        /* the sex said just after the age: "58yo male", "45 y/o F",
+         * "a 45 year old woman" */
+        if (age && !sex && k->kind == T_NUM) {
+            for (int j = i + 1; j < n && j <= i + 4 && v[j].kind == T_WORD; j++) {
+                const token *w = &v[j];
+                if (is_any_word(w, female_words) && (w->norm[1] || boundary_at(v, n, j + 1))) {
+                    sex = 'f';
+                    break;
+                }
+                if (is_any_word(w, male_words) && (w->norm[1] || boundary_at(v, n, j + 1))) {
+                    sex = 'm';
+                    break;
+                }
+                if (!is_word(w, "yo") && !is_word(w, "y") && !is_word(w, "o") &&
+                    !is_word(w, "year") && !is_word(w, "years") && !is_word(w, "yr") &&
+                    !is_word(w, "yrs") && !is_word(w, "old") && !is_word(w, "young"))
+                    break;
+            }
+        }
         if (age && val >= 1 && val <= 110) {
             if (mine) {
                 set_age(r, val, k);
