@@ -515,7 +515,32 @@ static void set_age(reader *r, long val, const token *k)
 
 /* Numbers: age, sex, weeks pregnant, how long; the dominant hand.  Only
  * what is said of the person in pain counts (`who` per token, context.c). */
-static void read_numbers(reader *r, const token *v, int n, const int *who, int patient)
+/* What a token was read as, for whose a duration is: 1 a habit or a fact of
+ * one's history (smoking, steroids, a job), 2 a pain or symptom. */
+enum { READ_LIFESTYLE = 1, READ_PAIN = 2 };
+
+/* "smoked for 30 years", "a nurse for 25 years", "on prednisone for 5
+ * years": a duration said right after a habit or history, with no pain
+ * between, is how long the habit lasted, not the pain. */
+static bool duration_of_habit(const token *v, const unsigned char *read_as, int i)
+{
+    for (int j = i - 1; read_as && j >= 0 && j >= i - 6; j--) {
+        if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
+            return false;
+        static const char *const pain_words[] = {
+            "knot", "knots", "pain", "pains", "ache", "aches", "it", "this", "these", "them",
+            "they", "spasm", "spasms", "tightness", "soreness", NULL
+        };
+        if (read_as[j] == READ_PAIN || is_any_word(&v[j], pain_words))
+            return false;
+        if (read_as[j] == READ_LIFESTYLE)
+            return true;
+    }
+    return false;
+}
+
+static void read_numbers(reader *r, const token *v, int n, const int *who, int patient,
+                         const unsigned char *read_as)
 {
     const kf_kb *kb = r->kb;
     kf_findings *out = r->out;
@@ -801,7 +826,7 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
             continue;
         }
         long d = val * days;
-        if (d > 36500)
+        if (d > 36500 || duration_of_habit(v, read_as, i))
             continue;
         if (d > out->duration_days) {
             out->duration_days = (int)d;
@@ -1056,6 +1081,29 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         if (i < n && v[i].side_ok)
             ls = i;
     }
+    /* What each token was read as (see duration_of_habit). */
+    unsigned char *read_as = kf_calloc((size_t)n + 1, 1);
+    if (!read_as) {
+        kf_free(last_side);
+        rc = KF_ENOMEM;
+        goto done;
+    }
+    int chronic_id = kf_kb_finding(kb, "chronic");
+    for (int k = 0; k < ms.n; k++) {
+        const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
+        unsigned char as = 0;
+        for (int f = 0; f < ph->n_finds; f++) {
+            kf_finding_kind fk = kb->findings[ph->finds[f]].kind;
+            if (ph->finds[f] == chronic_id)
+                continue;
+            if (fk == KF_FIND_LOCATION || fk == KF_FIND_SYMPTOM)
+                as = READ_PAIN;
+            else if (!as && (fk == KF_FIND_HABIT || fk == KF_FIND_HISTORY))
+                as = READ_LIFESTYLE;
+        }
+        for (int j = ms.v[k].first; as && j <= ms.v[k].last; j++)
+            read_as[j] = as;
+    }
     /* The back with no place named counts only when no place at all is
      * named for the person in pain ("my back hurts between my blades" is
      * between the blades). */
@@ -1073,6 +1121,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         const kf_phrase *ph = &kb->phrases[mk->phrase];
         unsigned ctx = cm[k].ctx;
         if (place_named && generic_back(kb, ph, v, mk->first, mk->last))
+            continue;
+        /* "ex smoker for decades": how long the habit lasted */
+        if (ph->n_finds == 1 && ph->finds[0] == chronic_id &&
+            duration_of_habit(v, read_as, mk->first))
             continue;
         bool negated = ctx & KF_CTX_NEGATED;
         /* A negation inside a question ("how is it possible not to lean my
@@ -1128,7 +1180,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         }
     }
     kf_free(last_side);
-    read_numbers(&rd, v, n, people.who, people.patient);
+    read_numbers(&rd, v, n, people.who, people.patient, read_as);
+    kf_free(read_as);
     complete_rules(&rd);
     if (people.patient > 0 && people.sex && !out->sex)
         out->sex = people.sex;
