@@ -734,6 +734,14 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         if (k->kind == T_NUM && val >= 12 && val <= 100 && (i == 0 || v[i - 1].kind == T_STOP) &&
             (i + 1 >= n || v[i + 1].kind == T_STOP) && (i > 0 || i + 1 < n))
             age = true;
+        /* "since I was 15", "when she was 12": an age in the past, not now */
+        if (age && k->kind == T_NUM && p && is_word(p, "was") && i >= 3 &&
+            (is_word(&v[i - 3], "since") || is_word(&v[i - 3], "when")))
+            age = false;
+        /* "..., now 60": the age now */
+        if (!age && k->kind == T_NUM && p && is_word(p, "now") && val >= 12 && val <= 100 &&
+            !unit_next && boundary_at(v, n, i + 1))
+            age = true;
         /* the sex said just after the age: "58yo male", "45 y/o F",
          * "a 45 year old woman" */
         if (age && !sex && k->kind == T_NUM) {
