@@ -581,14 +581,16 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     int patient = -1;
     /* Most pains and symptoms said of one person make them the person in
      * pain, the first on a tie: "My mum had a knot in her back for years.
-     * Mine is on the left side, up near the neck ..." is the writer's. */
+     * Mine is on the left side, up near the neck ..." is the writer's.  A
+     * place that hurts counts twice ("my sister has fibromyalgia, I have a
+     * knot between my blades" is the writer's knot). */
     int said[100] = { 0 }, best = 0;
     for (int k = 0; k < nm; k++) {
         int w = who[m[k].first];
         if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM) && w >= 0 &&
             w < 100 && !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL |
                                             KF_CTX_HISTORICAL)) &&
-            ++said[w] > best) {
+            (said[w] += m[k].kind == KF_FIND_LOCATION ? 2 : 1) > best) {
             best = said[w];
             patient = w;
         }
