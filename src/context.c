@@ -298,7 +298,7 @@ static const char *const pseudo_negation[] = {
 /* After a negation, words that make a second negation in the same clause
  * a double one ("can't say it doesn't", "not that it doesn't"). */
 static const char *const denied_denial[] = {
-    "say", "claim", "pretend", "deny", "that", "true", "like", NULL
+    "say", "claim", "pretend", "deny", "that", "true", "like", "way", NULL
 };
 
 /* Hypothetical openers that need no question mark. */
