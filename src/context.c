@@ -68,7 +68,7 @@ static int seq_at(const token *v, int n, int i, const char *seq)
  * two letters of its entries (filled once, see init_pairs), so a word is
  * compared only with the entries that start like it. */
 #define PAIRS (27 * 27)
-#define LISTS 3
+#define LISTS 4
 #define LIST_MAX 128
 static const char *const *seq_lists[LISTS];
 static short seq_head[LISTS][PAIRS], seq_next[LISTS][LIST_MAX];
@@ -126,8 +126,8 @@ static const struct { const char *w; char sex; int group; } relations[] = {
     { "mum", 'f', 1 }, { "mom", 'f', 1 }, { "mother", 'f', 1 }, { "mam", 'f', 1 },
     { "mummy", 'f', 1 }, { "mommy", 'f', 1 }, { "ma", 'f', 1 },
     { "dad", 'm', 2 }, { "father", 'm', 2 }, { "daddy", 'm', 2 }, { "pa", 'm', 2 },
-    { "son", 'm', 3 }, { "stepson", 'm', 3 },
-    { "daughter", 'f', 4 }, { "stepdaughter", 'f', 4 },
+    { "son", 'm', 3 }, { "stepson", 'm', 3 }, { "boy", 'm', 3 }, { "lad", 'm', 3 },
+    { "daughter", 'f', 4 }, { "stepdaughter", 'f', 4 }, { "girl", 'f', 4 },
     { "husband", 'm', 5 }, { "hubby", 'm', 5 },
     { "wife", 'f', 6 }, { "missus", 'f', 6 }, { "misses", 'f', 6 },
     { "partner", '?', 7 }, { "spouse", '?', 7 },
@@ -225,7 +225,7 @@ static bool relation_subject(const token *v, int n, int owner, int i)
     return is_any(&v[i + 1], verbs) || v[i].norm[strlen(v[i].norm) - 1] == 's';
 }
 
-static void people(const token *v, int n, int *who, int *sex_of)
+static void people(const token *v, int n, int *who, int *sex_of, int *first_subject)
 {
     static const char *const writer[] = {
         "i", "im", "ive", "id", "ill", "me", "my", "myself", "mine", NULL
@@ -263,9 +263,11 @@ static void people(const token *v, int n, int *who, int *sex_of)
                  * clause or a verb, number or aside follows it; otherwise
                  * it is what the writer does something with ("I carry my
                  * son on my hip"), and the words after stay the writer's. */
-                if (relation_subject(v, n, owner, i))
+                if (relation_subject(v, n, owner, i)) {
                     cur = g;
-                else {
+                    if (*first_subject < 0)
+                        *first_subject = g;
+                } else {
                     who[i] = g;
                     continue;
                 }
@@ -293,6 +295,12 @@ static const char *const pseudo_negation[] = {
     "matter", "notice", "noticed", NULL
 };
 
+/* After a negation, words that make a second negation in the same clause
+ * a double one ("can't say it doesn't", "not that it doesn't"). */
+static const char *const denied_denial[] = {
+    "say", "claim", "pretend", "deny", "that", "true", "like", "way", NULL
+};
+
 /* Hypothetical openers that need no question mark. */
 static const char *const hypo_always[] = {
     "could it be", "could this be", "could that be", "could it possibly be", "might it be",
@@ -303,13 +311,17 @@ static const char *const hypo_always[] = {
     "may be", "maybe its", "maybe it is", "possibly", "i wonder if", "wondering if",
     "wondering whether", "wonder whether", "is there a chance", "any chance", "how do i know if",
     "how can i tell if", "how do i tell if", "should i worry", "should i be worried",
-    "afraid of", "scared of", "terrified of", "frightened of", "fear of", "worried of", NULL
+    "afraid of", "scared of", "terrified of", "frightened of", "fear of", "worried of",
+    /* what may be needed is not what is: "I might need surgery" */
+    "going to need", "gonna need", "might need", "may need", "will need", "would need",
+    "might have to have", "will have to have", NULL
 };
 /* Openers that are hypothetical in a question ("is it my heart?"), unless a
  * pseudo-trigger follows ("is it normal that ..."). */
 static const char *const hypo_question[] = {
     "is it", "is this", "is that", "are these", "are they", "could i have", "do i have",
-    "can i have", "or is it", NULL
+    "can i have", "or is it", "am i going to", "will i need", "do i need", "would i need",
+    "will i have to", "should i get", "will it need", "does it need", NULL
 };
 static const char *const hypo_question_pseudo[] = {
     "normal", "common", "ok", "okay", "safe", "usual", "serious", "bad", "worth", "fine",
@@ -325,7 +337,7 @@ static const char *const worry[] = {
 };
 static const char *const worry_then[] = {
     "it", "its", "thats", "i", "im", "ive", "might", "may", "could", "whether", "if",
-    "theres", "there", "something", "a", "an", "of", "its", NULL
+    "theres", "there", "something", "a", "an", "of", "its", "this", "these", NULL
 };
 static const char *const if_hypo[] = {
     "ever", "get", "gets", "got", "start", "starts", "develop", "develops", "spreads",
@@ -335,7 +347,20 @@ static const char *const historical[] = {
     "used to", "use to", "history of", "in the past", "as a kid", "as a child",
     "as a teen", "as a teenager", "when i was younger", "when i was young",
     "when i was a kid", "when i was a child", "when i was a teenager", "years back",
-    "previously had", "in my youth", "back in the day", NULL
+    "previously had", "in my youth", "back in the day", "since i was a kid",
+    "since i was a child", "since i was a teen", "since i was a teenager",
+    "since i was young", "since i was little", "since i was a baby", "since she was a baby",
+    "since he was a baby", "since she was little", "since he was little", NULL
+};
+/* Time words that put what was had before them in the past ("I had it
+ * last year", "broke my collarbone years ago"), looked for backward within
+ * the clause to a verb of having (ConText's backward triggers). */
+static const char *const past_time[] = {
+    "last year", "years ago", "year ago", "years back", "a year ago", "decades ago",
+    "as a kid", "as a child", "as a teenager", "as a teen", NULL
+};
+static const char *const had_verbs[] = {
+    "had", "got", "was", "were", "broke", "broken", "did", "suffered", "caught", NULL
 };
 static const char *const relief[] = {
     "ease", "eases", "eased", "easing", "easier", "better", "helps", "help", "helped",
@@ -396,12 +421,14 @@ static void init_pairs(void)
     chain(0, hypo_always);
     chain(1, hypo_question);
     chain(2, historical);
+    chain(3, past_time);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
             relation_pair[p] = 1;
     }
-    const char *const *lists[] = { hypo_always, hypo_question, worry, historical, NULL };
+    const char *const *lists[] = { hypo_always, hypo_question, worry, historical, past_time,
+                                   NULL };
     for (int i = 0; lists[i]; i++)
         mark_list(trigger_pair, lists[i]);
     static const char *const more[] = { "if", "unless", "when", "whenever", "once", NULL };
@@ -415,6 +442,7 @@ static void init_pairs(void)
     mark_bit(hypo_question, 2);
     mark_bit(worry, 4);
     mark_bit(historical, 8);
+    mark_bit(past_time, 16);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
@@ -442,8 +470,8 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         kf_free(who);
         return KF_ENOMEM;
     }
-    int sex_of[100] = { 0 };
-    people(v, n, who, sex_of);
+    int sex_of[100] = { 0 }, first_subject = -1;
+    people(v, n, who, sex_of, &first_subject);
     /* Sentences that are questions: one backward pass. */
     bool q = false;
     for (int j = n - 1; j >= 0; j--) {
@@ -452,11 +480,27 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if (q)
             at[j] |= KF_CTX_QUESTION;
     }
+    int cancel_until = -1;         /* a denied denial ends here */
     for (int i = 0; i < n; i++) {
         if (v[i].kind != T_WORD)
             continue;
         int l;
-        /* negation */
+        /* negation; a denial denied is an assertion: "I can't say it
+         * doesn't hurt", "it's not that it doesn't hurt", "I wouldn't say
+         * there's no pain" -- the first negation asserts nothing, the second
+         * is cancelled */
+        if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used && i + 1 < n &&
+            is_any(&v[i + 1], denied_denial)) {
+            for (int j = i + 2; j < n && j <= i + 5 && v[j].kind == T_WORD; j++)
+                if ((v[j].flags & KF_WORD_NEGATE) && !v[j].used) {
+                    cancel_until = j;
+                    break;
+                }
+            if (cancel_until > i)
+                continue;
+        }
+        if (i == cancel_until)
+            continue;
         if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used &&
             !(i + 1 < n && is_any(&v[i + 1], pseudo_negation)))
             scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
@@ -487,9 +531,28 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             if (hyp)
                 scope_forward(v, n, i + 1, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
         }
-        /* history */
-        if ((lists & 8) && (l = any_seq_at(v, n, i, 2)))
+        /* history: the trigger's own words too ("since I was a teenager"
+         * is no age now) */
+        if ((lists & 8) && (l = any_seq_at(v, n, i, 2))) {
+            for (int j = i; j < i + l; j++)
+                at[j] |= KF_CTX_HISTORICAL;
             scope_forward(v, n, i + l, HIST_WORDS, false, KF_CTX_HISTORICAL, at);
+        }
+        /* backward: "I had it last year" (a verb of having, at most
+         * HIST_WORDS tokens back in the clause, opens the past) */
+        if ((lists & 16) && (l = any_seq_at(v, n, i, 3))) {
+            int from = -1;
+            for (int j = i - 1; j >= 0 && j >= i - HIST_WORDS; j--) {
+                if (v[j].kind == T_STOP || v[j].kind == T_COMMA ||
+                    (v[j].kind == T_WORD && (is_any(&v[j], terminators) ||
+                                              new_clause_and(v, n, j))))
+                    break;
+                if (is_any(&v[j], had_verbs))
+                    from = j;
+            }
+            for (int j = from; from >= 0 && j < i + l; j++)
+                at[j] |= KF_CTX_HISTORICAL;
+        }
         /* condition: "it eases if I lean back", "better when I lie down" */
         if ((tok_is(&v[i], "if") || tok_is(&v[i], "when") || tok_is(&v[i], "whenever") ||
              tok_is(&v[i], "once")) && i > 0) {
@@ -516,6 +579,22 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
      * properly and his face looks wrong" is about the dad; "my mum had
      * cancer. I have a knot" is about the writer). */
     int patient = -1;
+    /* Most pains and symptoms said of one person make them the person in
+     * pain, the first on a tie: "My mum had a knot in her back for years.
+     * Mine is on the left side, up near the neck ..." is the writer's.  A
+     * place that hurts counts twice ("my sister has fibromyalgia, I have a
+     * knot between my blades" is the writer's knot). */
+    int said[100] = { 0 }, best = 0;
+    for (int k = 0; k < nm; k++) {
+        int w = who[m[k].first];
+        if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM) && w >= 0 &&
+            w < 100 && !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL |
+                                            KF_CTX_HISTORICAL)) &&
+            (said[w] += m[k].kind == KF_FIND_LOCATION ? 2 : 1) > best) {
+            best = said[w];
+            patient = w;
+        }
+    }
     for (int pass = 0; pass < 2 && patient < 0; pass++)
         for (int k = 0; k < nm && patient < 0; k++)
             if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||
@@ -527,6 +606,11 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     for (int k = 0; k < nm && patient < 0; k++)
         if (!(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
             patient = who[m[k].first];
+    /* nothing read at all: the first person the text is about, when that
+     * is someone the writer speaks for ("my nan, 85, has knots"), so at
+     * least the age and sex read are the person in pain's */
+    if (patient < 0 && nm == 0 && first_subject > 0)
+        patient = first_subject;
     if (patient < 0)
         patient = 0;
     /* words said before anyone was named fit the person in pain */

@@ -599,6 +599,15 @@ void kf_cause_sentence(const kf_kb *kb, const kf_result *r, kf_buf *b, int named
     }
     kf_cause_plain(kb, lead, nm, sizeof nm);
     kf_buf_printf(b, "The most likely cause is %s (%s)", nm, lead_word(lp));
+    /* A habit leads at the place said, but none of the muscles it keeps
+     * short is a suspect there (short relief after work on them ruled them
+     * out): its link's words would name them as the chain ("keeps the lat
+     * short"), so say instead that they no longer fit. */
+    if (habit >= 0 && muscle < 0 && c->n_keeps > 0 && ln) {
+        kf_buf_puts(b, ", though none of the muscles it usually keeps short fits what you "
+                    "said (or logged) well any more: the next steps try the next suspects.");
+        return;
+    }
     if (ln && ln->why)
         kf_buf_printf(b, ": %s", ln->why);
     else

@@ -515,7 +515,32 @@ static void set_age(reader *r, long val, const token *k)
 
 /* Numbers: age, sex, weeks pregnant, how long; the dominant hand.  Only
  * what is said of the person in pain counts (`who` per token, context.c). */
-static void read_numbers(reader *r, const token *v, int n, const int *who, int patient)
+/* What a token was read as, for whose a duration is: 1 a habit or a fact of
+ * one's history (smoking, steroids, a job), 2 a pain or symptom. */
+enum { READ_LIFESTYLE = 1, READ_PAIN = 2 };
+
+/* "smoked for 30 years", "a nurse for 25 years", "on prednisone for 5
+ * years": a duration said right after a habit or history, with no pain
+ * between, is how long the habit lasted, not the pain. */
+static bool duration_of_habit(const token *v, const unsigned char *read_as, int i)
+{
+    for (int j = i - 1; read_as && j >= 0 && j >= i - 6; j--) {
+        if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
+            return false;
+        static const char *const pain_words[] = {
+            "knot", "knots", "pain", "pains", "ache", "aches", "it", "this", "these", "them",
+            "they", "spasm", "spasms", "tightness", "soreness", NULL
+        };
+        if (read_as[j] == READ_PAIN || is_any_word(&v[j], pain_words))
+            return false;
+        if (read_as[j] == READ_LIFESTYLE)
+            return true;
+    }
+    return false;
+}
+
+static void read_numbers(reader *r, const token *v, int n, const int *who, int patient,
+                         const unsigned char *read_as)
 {
     const kf_kb *kb = r->kb;
     kf_findings *out = r->out;
@@ -560,14 +585,37 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         }
         /* trimester */
         if (mine && pregnancy && is_word(k, "trimester") && i > 0 && out->weeks_pregnant < 0) {
-            int w = is_word(&v[i - 1], "first") || is_word(&v[i - 1], "1st") ? 8
-                  : is_word(&v[i - 1], "second") || is_word(&v[i - 1], "2nd") ? 20
-                  : is_word(&v[i - 1], "third") || is_word(&v[i - 1], "3rd") ||
+            /* "2nd" is read as the number 2 and the word "nd" */
+            long ord = i >= 2 && v[i - 2].kind == T_NUM &&
+                       (is_word(&v[i - 1], "st") || is_word(&v[i - 1], "nd") ||
+                        is_word(&v[i - 1], "rd")) ? v[i - 2].num : -1;
+            int w = is_word(&v[i - 1], "first") || is_word(&v[i - 1], "1st") || ord == 1 ? 8
+                  : is_word(&v[i - 1], "second") || is_word(&v[i - 1], "2nd") || ord == 2 ? 20
+                  : is_word(&v[i - 1], "third") || is_word(&v[i - 1], "3rd") || ord == 3 ||
                     is_word(&v[i - 1], "last") ? 32 : -1;
             if (w > 0) {
                 out->weeks_pregnant = w;
                 add_named(r, "pregnant", v[i - 1].start, k->start + k->len - v[i - 1].start);
             }
+        }
+        /* decades in words: "in my fifties", "mid-fifties", "her late sixties" */
+        if (mine && k->kind == T_WORD && i > 0 && out->age < 0) {
+            static const char *const decades[] = {
+                "teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies",
+                "eighties", "nineties", NULL
+            };
+            for (int d = 0; decades[d]; d++)
+                if (is_word(k, decades[d])) {
+                    const token *q = &v[i - 1];
+                    long add = is_word(q, "early") ? 2 : is_word(q, "mid") ? 5
+                             : is_word(q, "late") ? 8 : -1;
+                    if (add < 0 && (is_word(q, "my") || is_word(q, "his") || is_word(q, "her") ||
+                                    is_word(q, "their")))
+                        add = 5;
+                    if (add >= 0)
+                        set_age(r, (d + 1) * 10 + add, k);
+                    break;
+                }
         }
         long val = num_value(k);
         if (val < 0)
@@ -616,7 +664,11 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                       (nx && unit_days(nx->norm) == 365 && val >= 12 &&
                        (is_word(p, "am") || is_word(p, "im") || is_word(p, "hes") ||
                         is_word(p, "shes") || is_word(p, "is")) &&
-                       boundary_at(v, n, i + 2));
+                       (boundary_at(v, n, i + 2) ||
+                        /* "I am 70 years and have a knot" */
+                        (i + 2 < n && (is_word(&v[i + 2], "and") || is_word(&v[i + 2], "but") ||
+                                       is_word(&v[i + 2], "with") || is_word(&v[i + 2], "i") ||
+                                       is_word(&v[i + 2], "have") || is_word(&v[i + 2], "has")))));
             /* "a lad of 16", "a woman of 60" */
             if (is_word(p, "of") && pp && (is_any_word(pp, female_words) ||
                                             is_any_word(pp, male_words)) && pp->norm[1]) {
@@ -682,6 +734,33 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         if (k->kind == T_NUM && val >= 12 && val <= 100 && (i == 0 || v[i - 1].kind == T_STOP) &&
             (i + 1 >= n || v[i + 1].kind == T_STOP) && (i > 0 || i + 1 < n))
             age = true;
+        /* "since I was 15", "when she was 12": an age in the past, not now */
+        if (age && k->kind == T_NUM && p && is_word(p, "was") && i >= 3 &&
+            (is_word(&v[i - 3], "since") || is_word(&v[i - 3], "when")))
+            age = false;
+        /* "..., now 60": the age now */
+        if (!age && k->kind == T_NUM && p && is_word(p, "now") && val >= 12 && val <= 100 &&
+            !unit_next && boundary_at(v, n, i + 1))
+            age = true;
+        /* the sex said just after the age: "58yo male", "45 y/o F",
+         * "a 45 year old woman" */
+        if (age && !sex && k->kind == T_NUM) {
+            for (int j = i + 1; j < n && j <= i + 4 && v[j].kind == T_WORD; j++) {
+                const token *w = &v[j];
+                if (is_any_word(w, female_words) && (w->norm[1] || boundary_at(v, n, j + 1))) {
+                    sex = 'f';
+                    break;
+                }
+                if (is_any_word(w, male_words) && (w->norm[1] || boundary_at(v, n, j + 1))) {
+                    sex = 'm';
+                    break;
+                }
+                if (!is_word(w, "yo") && !is_word(w, "y") && !is_word(w, "o") &&
+                    !is_word(w, "year") && !is_word(w, "years") && !is_word(w, "yr") &&
+                    !is_word(w, "yrs") && !is_word(w, "old") && !is_word(w, "young"))
+                    break;
+            }
+        }
         if (age && val >= 1 && val <= 110) {
             if (mine) {
                 set_age(r, val, k);
@@ -723,6 +802,15 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                                                  is_word(&v[j], "expecting"));
         if (i > 0 && is_word(&v[i - 1], "at") && days == 7)
             preg_here = true;
+        /* "at 36 weeks" or a bare "37 weeks" set off as its own clause
+         * ("F 29, 37 weeks, knot ...") is how far along a pregnancy is,
+         * even with no word of pregnancy: no one counts pain that way */
+        if (days == 7 && val >= 12 && val <= 42 && u == nx && i > 0 &&
+            (is_word(&v[i - 1], "at") ||
+             (boundary_at(v, n, i - 1) && boundary_at(v, n, ui + 1)))) {
+            preg_here = true;
+            pregnancy = true;
+        }
         /* "36 weeks and my back ...", "28 wks, knot ...": weeks opening a
          * description are how far along a pregnancy is */
         if (i == 0 && days == 7 && val >= 12 && val <= 42 && u == nx &&
@@ -746,7 +834,7 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
             continue;
         }
         long d = val * days;
-        if (d > 36500)
+        if (d > 36500 || duration_of_habit(v, read_as, i))
             continue;
         if (d > out->duration_days) {
             out->duration_days = (int)d;
@@ -756,6 +844,22 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         }
     }
     (void)kb;
+}
+
+/* "my back", "hurt my back", "put my back out": the back with no place
+ * named (a reading of kb/66-lexicon-reading.kb).  Only the back, stop words
+ * and the verbs of those readings are in its words. */
+static bool generic_back(const kf_kb *kb, const kf_phrase *ph, const token *v, int first,
+                         int last)
+{
+    static const char *const verbs[] = { "back", "hurt", "put", "puts", "putting", "out", NULL };
+    if (ph->n_finds != 1 || strcmp(kb->findings[ph->finds[0]].id, "pain_mid_back") ||
+        !is_word(&v[last], "back"))
+        return false;
+    for (int j = first; j <= last; j++)
+        if (v[j].kind != T_WORD || (!(v[j].flags & KF_WORD_STOP) && !is_any_word(&v[j], verbs)))
+            return false;
+    return true;
 }
 
 static bool present(const kf_findings *f, int finding)
@@ -809,6 +913,9 @@ static void complete_rules(reader *r)
 static bool keeps_history(const kf_kb *kb, int f)
 {
     const kf_finding_def *d = &kb->findings[f];
+    /* an age band said of the past ("since I was a teenager") is no age now */
+    if (!strcmp(d->id, "teen") || !strcmp(d->id, "over_50") || !strcmp(d->id, "over_65"))
+        return false;
     return d->kind == KF_FIND_HISTORY || d->kind == KF_FIND_BODY || strstr(d->id, "history") ||
            !strcmp(d->id, "osteoporosis");
 }
@@ -982,10 +1089,51 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         if (i < n && v[i].side_ok)
             ls = i;
     }
+    /* What each token was read as (see duration_of_habit). */
+    unsigned char *read_as = kf_calloc((size_t)n + 1, 1);
+    if (!read_as) {
+        kf_free(last_side);
+        rc = KF_ENOMEM;
+        goto done;
+    }
+    int chronic_id = kf_kb_finding(kb, "chronic");
+    for (int k = 0; k < ms.n; k++) {
+        const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
+        unsigned char as = 0;
+        for (int f = 0; f < ph->n_finds; f++) {
+            kf_finding_kind fk = kb->findings[ph->finds[f]].kind;
+            if (ph->finds[f] == chronic_id)
+                continue;
+            if (fk == KF_FIND_LOCATION || fk == KF_FIND_SYMPTOM)
+                as = READ_PAIN;
+            else if (!as && (fk == KF_FIND_HABIT || fk == KF_FIND_HISTORY))
+                as = READ_LIFESTYLE;
+        }
+        for (int j = ms.v[k].first; as && j <= ms.v[k].last; j++)
+            read_as[j] = as;
+    }
+    /* The back with no place named counts only when no place at all is
+     * named for the person in pain ("my back hurts between my blades" is
+     * between the blades). */
+    bool place_named = false;
+    for (int k = 0; k < ms.n && !place_named; k++) {
+        const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
+        if (cm[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_OTHER | KF_CTX_HISTORICAL))
+            continue;
+        for (int f = 0; f < ph->n_finds && !place_named; f++)
+            place_named = kb->findings[ph->finds[f]].kind == KF_FIND_LOCATION && !ph->neg[f] &&
+                          !generic_back(kb, ph, v, ms.v[k].first, ms.v[k].last);
+    }
     for (int k = 0; k < ms.n; k++) {
         const match *mk = &ms.v[k];
         const kf_phrase *ph = &kb->phrases[mk->phrase];
         unsigned ctx = cm[k].ctx;
+        if (place_named && generic_back(kb, ph, v, mk->first, mk->last))
+            continue;
+        /* "ex smoker for decades": how long the habit lasted */
+        if (ph->n_finds == 1 && ph->finds[0] == chronic_id &&
+            duration_of_habit(v, read_as, mk->first))
+            continue;
         bool negated = ctx & KF_CTX_NEGATED;
         /* A negation inside a question ("how is it possible not to lean my
          * head forward?") asks; it does not deny, so it says nothing. */
@@ -994,8 +1142,11 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         if (ctx & KF_CTX_OTHER)
             continue;             /* about someone else: not the patient's */
         if ((ctx & KF_CTX_HYPOTHETICAL) && !negated) {
+            /* an operation or a habit only wondered about ("will I need
+             * surgery?") is no sign to watch for */
             for (int f = 0; f < ph->n_finds; f++)
-                if (!ph->neg[f])
+                if (!ph->neg[f] && kb->findings[ph->finds[f]].kind != KF_FIND_HISTORY &&
+                    kb->findings[ph->finds[f]].kind != KF_FIND_HABIT)
                     add_hypothetical(out, ph->alts[f] >= 0 &&
                                      urgency(kb, ph->alts[f]) > urgency(kb, ph->finds[f])
                                      ? ph->alts[f] : ph->finds[f]);
@@ -1019,8 +1170,13 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                     add_hypothetical(out, fid);
                 continue;
             }
-            if ((ctx & KF_CTX_HISTORICAL) && !keeps_history(kb, fid))
-                continue;         /* "I used to play tennis" */
+            if ((ctx & KF_CTX_HISTORICAL) && !keeps_history(kb, fid)) {
+                /* "I used to play tennis"; a warning sign in the past ("I
+                 * had a stroke last year") is what to watch for now */
+                if (!negated && !ph->neg[f] && kb->findings[fid].kind == KF_FIND_REDFLAG)
+                    add_hypothetical(out, fid);
+                continue;
+            }
             if ((ctx & KF_CTX_CONDITION) && kb->findings[fid].kind == KF_FIND_HABIT)
                 continue;         /* "it eases if I lean back" */
             kf_state st;
@@ -1032,7 +1188,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         }
     }
     kf_free(last_side);
-    read_numbers(&rd, v, n, people.who, people.patient);
+    read_numbers(&rd, v, n, people.who, people.patient, read_as);
+    kf_free(read_as);
     complete_rules(&rd);
     if (people.patient > 0 && people.sex && !out->sex)
         out->sex = people.sex;

@@ -5,7 +5,9 @@
 # questions.  Then the team's reading sets (tests/eval/reading-tune.jsonl,
 # tuned on; tests/eval/reading-holdout.jsonl, never tuned on): no unsafe
 # triage (READ_UNSAFE_MAX, default 0), and hit@3 at least what was reached
-# (READ_HIT3_TUNE, READ_HIT3_HOLDOUT; the target is 0.90).  The default
+# (READ_HIT3_TUNE, READ_HIT3_HOLDOUT; the target is 0.90); the same for
+# tests/eval/reading-fresh.jsonl (READ_HIT3_FRESH), 69 descriptions in fresh
+# registers written before the reading was tuned on them.  The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
 # the self-care cases (tests/eval/short_answer.py).  KNOTFINDER selects the
@@ -20,7 +22,7 @@ if [ ! -f "$CASES" ]; then
   exit 0
 fi
 reading=()
-for half in tune holdout; do
+for half in tune holdout fresh; do
   f=tests/eval/reading-$half.jsonl
   [ -f "$f" ] || continue
   out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -29,7 +31,8 @@ done
 "$BIN" eval "$CASES" || true
 ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 failed"; exit 1; }
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
-main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.81} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.79} \
+main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.90} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.82} \
+READ_HIT3_FRESH=${READ_HIT3_FRESH:-0.97} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])

@@ -36,6 +36,10 @@ check "labels follow the net change" \
 check "plan says it in plain words" grep -q "The lat pinch helped for only" "$T/plan.txt"
 check "plan names the lat plainly" grep -q "the lat (latissimus dorsi)" "$T/plan.txt"
 check "plan says what is next" grep -q "Next, " "$T/plan.txt"
+# the lat ruled out, "Why it hurts" no longer names it as the chain the habit works through
+"$K" plan | sed -n '/^Why it hurts/,/^Do this first/p' | tr -s " \n" "  " > "$T/why.txt"
+check "the revised 'Why it hurts' does not name the ruled-out lat" \
+  bash -c "grep -q 'Why it hurts' '$T/why.txt' && ! grep -q 'keeps the lat' '$T/why.txt' && ! grep -q 'because the lat' '$T/why.txt'"
 
 # 2. Two lasting reliefs keep it.
 fresh lasting

@@ -26,7 +26,8 @@ static int n_m;
 
 static void text(const char *s)
 {
-    static const char *const neg[] = { "no", "not", "never", "doesnt", "dont", "isnt", NULL };
+    static const char *const neg[] = { "no", "not", "never", "doesnt", "dont", "isnt", "cant",
+                                       NULL };
     static const char *const stop[] = { "my", "the", "a", "is", "it", "i", "im", "of", "in", NULL };
     n_t = n_m = 0;
     memset(T, 0, sizeof T);
@@ -126,6 +127,40 @@ static void test_hypothetical(void)
     HASNT("a [disc:s] . could it be ?", 0, KF_CTX_QUESTION);
 }
 
+static void test_issue10_rules(void)
+{
+    /* a denial denied asserts; one denial still denies */
+    HASNT("i cant say it doesnt [hurt:s] when i breathe", 0, KF_CTX_NEGATED);
+    HASNT("its not that it doesnt [hurt:s]", 0, KF_CTX_NEGATED);
+    HAS("it doesnt [hurt:s] when i breathe", 0, KF_CTX_NEGATED);
+    HAS("i cant [lift:s] my arm", 0, KF_CTX_NEGATED);
+    /* worry about "this"; what may be needed */
+    HAS("im terrified this is [shingles:r] again", 0, KF_CTX_HYPOTHETICAL);
+    HAS("i might need [surgery:h]", 0, KF_CTX_HYPOTHETICAL);
+    HAS("am i going to need [surgery:h] ?", 0, KF_CTX_QUESTION);
+    HAS("am i going to need [surgery:h] ?", 0, KF_CTX_HYPOTHETICAL);
+    HASNT("i had [surgery:h] in may", 0, KF_CTX_HYPOTHETICAL);
+    /* backward history: what was had before "last year" is past */
+    HAS("i had [shingles:r] last year", 0, KF_CTX_HISTORICAL);
+    HASNT("my [knot:l] started last year", 0, KF_CTX_HISTORICAL);
+    HASNT("i had [shingles:r] , last year was fine", 0, KF_CTX_HISTORICAL);
+    /* a historical trigger's own words are past */
+    HAS("since i was a [teenager:h]", 0, KF_CTX_HISTORICAL);
+    /* the person in pain: most pains said of one person */
+    kf_ctx_people p;
+    CHECK((ctx_of("my mum had a [knot:l] . i have a [knot:l] and [numbness:s]", 1, &p) &
+           KF_CTX_OTHER) == 0);
+    CHECK_INT(p.patient, 0);
+    kf_free(p.who);
+    CHECK((ctx_of("my son has a [knot:l] . i get [knots:l] too", 0, &p) & KF_CTX_OTHER) == 0);
+    CHECK(p.patient > 0);                              /* a tie: the first */
+    kf_free(p.who);
+    /* nothing read: the first person spoken for */
+    ctx_of("my nan , 85 , sits all day", 0, &p);
+    CHECK(p.patient > 0);
+    kf_free(p.who);
+}
+
 static void test_historical_and_condition(void)
 {
     HAS("i used to [play tennis:h]", 0, KF_CTX_HISTORICAL);
@@ -206,6 +241,7 @@ int main(void)
     RUN(test_negation);
     RUN(test_hypothetical);
     RUN(test_historical_and_condition);
+    RUN(test_issue10_rules);
     RUN(test_people);
     RUN(test_linear_and_empty);
     RUN(test_out_of_memory);
