@@ -391,8 +391,19 @@ kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_o
 
 /* ---------- consult ---------- */
 
-/* A mimic at or above this posterior raises the triage to its level. */
-#define KF_MIMIC_LIKELY 0.5
+/* A mimic at or above this posterior raises the triage to its level (at
+ * most doctor_soon).  Mimics reach it only on findings they explain far
+ * better than a muscle does; on the reading sets and the triage suite no
+ * self-care case has a mimic between 0.2 and 0.5, so the lower bound costs
+ * no over-triage there and takes the safer side on words nobody has seen. */
+#define KF_MIMIC_LIKELY 0.3
+
+/* A cause that needs a doctor at or above this posterior, likelier than
+ * the one the leading rule screens for and named by no fired rule, is put
+ * first and said beside the rule's message (kf_result.also): "74, winded
+ * on the stairs, a knot between the shoulder blades" fires the rule on new
+ * back pain at 65 (a thinned vertebra, 14%) while the heart is at 36%. */
+#define KF_MIMIC_NOTABLE 0.2
 
 /* Puts the mimic of each fired rule (doctor_soon or above, at the leading
  * level) at the front of the ranked causes, the leading rule's first. */
@@ -415,8 +426,41 @@ static bool bring_mimics(const kf_kb *kb, const kf_findings *f, kf_result *r, co
     }
     if (next >= 0)
         want[nw++] = next;
-    for (int w = nw - 1; w >= 0; w--) {
+    /* The likeliest cause that needs a doctor at least as urgently as the
+     * leading rule says and that no fired rule names, when it is likelier
+     * than the causes the rules bring. */
+    double lead_p = 0.0;
+    for (int w = 0; w < nw; w++) {
         int m = kb->redflags[want[w]].mimic;
+        if (m >= 0 && post[m] > lead_p)
+            lead_p = post[m];
+    }
+    int also = -1;
+    for (int c = 0; c < kb->n_causes; c++) {
+        if (kb->causes[c].kind != KF_CAUSE_MIMIC || kb->causes[c].level < top ||
+            post[c] < KF_MIMIC_NOTABLE || post[c] <= lead_p)
+            continue;
+        bool named = false;
+        for (int i = 0; i < r->n_fired && !named; i++)
+            named = kb->redflags[r->fired[i]].mimic == c;
+        if (!named && (also < 0 || post[c] > post[also]))
+            also = c;
+    }
+    r->also = also;
+    /* In the order they end up in: the likelier unnamed cause, the leading
+     * rule's, the next rule's; each is moved to the front in turn, last
+     * first. */
+    int place[3], rule[3], np = 0;
+    if (also >= 0) {
+        place[np] = also;
+        rule[np++] = -1;
+    }
+    for (int w = 0; w < nw; w++) {
+        place[np] = kb->redflags[want[w]].mimic;
+        rule[np++] = want[w];
+    }
+    for (int w = np - 1; w >= 0; w--) {
+        int m = place[w];
         if (m < 0)
             continue;
         int at = -1;
@@ -439,7 +483,7 @@ static bool bring_mimics(const kf_kb *kb, const kf_findings *f, kf_result *r, co
             memmove(&r->causes[1], &r->causes[0], (size_t)r->n_causes * sizeof rk);
             r->n_causes++;
         }
-        rk.flagged_by = want[w];
+        rk.flagged_by = rule[w];
         r->causes[0] = rk;
     }
     return true;
@@ -494,6 +538,7 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
     r->flags = kf_malloc(sizeof *r->flags);
     r->fired = kf_malloc((size_t)(kb->n_redflags + 1) * sizeof *r->fired);
     r->raised_by = -1;
+    r->also = -1;
     r->causes = kf_calloc(KF_MAX_RANKED, sizeof *r->causes);
     r->plan = kf_calloc(KF_PLAN_ROOM, sizeof *r->plan);
     r->massage = kf_calloc(8, sizeof *r->massage);

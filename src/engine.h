@@ -58,6 +58,9 @@ typedef struct {
     int        *fired;   int n_fired;     /* every rule that fired, highest level first */
     int        *screen;  int n_screen;    /* UNKNOWN: the screen questions to answer */
     int         raised_by;                 /* a likely mimic that raised the triage, or -1 */
+    int         also;                      /* a cause that needs a doctor, likelier than the
+                                              one the leading rule screens for, that no fired
+                                              rule names: said beside the rule's message; -1 */
     double     *post;                      /* posterior of every cause (kb->n_causes);
                                               NULL when nothing was recognised */
     kf_ranked  *causes;  int n_causes;    /* ranked, at most KF_MAX_RANKED */

@@ -239,6 +239,27 @@ void kf_technique_short(const kf_kb *kb, int tech, char *out, size_t n)
         out[4] = (char)tolower((unsigned char)out[4]);
 }
 
+/* A cause that needs a doctor, likelier than the one the leading rule
+ * screens for (kf_result.also): said beside the rule's message, with its
+ * posterior. */
+static void also_line(const kf_kb *kb, const kf_result *r, kf_buf *out, int indent, int width)
+{
+    if (r->also < 0 || !r->post)
+        return;
+    char nm[256];
+    kf_cause_plain(kb, r->also, nm, sizeof nm);
+    kf_buf line;
+    kf_buf_init(&line);
+    kf_buf_printf(&line, "Of the causes that need a doctor, what you describe fits %s best "
+                  "(%s%.0f%%): tell the doctor about it.", nm, r->approximate ? "about " : "",
+                  100.0 * r->post[r->also]);
+    if (kb->causes[r->also].level >= KF_TRIAGE_EMERGENCY)
+        kf_buf_puts(&line, " If it comes on at rest, gets quickly worse, or comes with chest "
+                    "pressure, a sweat or sickness, call emergency services now.");
+    kf_wrap(out, line.s, indent, width, 0);
+    kf_buf_free(&line);
+}
+
 void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_buf *out,
                     int width)
 {
@@ -254,6 +275,7 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     kf_wrap(out, kf_triage_banner(r->triage), 3, width, 0);
     for (int i = 0; i < r->n_flags; i++)
         kf_wrap(out, kb->redflags[r->flags[i]].message, 5, width, 0);
+    also_line(kb, r, out, 5, width);
     if (!r->n_flags && r->triage >= KF_TRIAGE_MENTION && r->n_causes) {
         const kf_cause *c = &kb->causes[r->causes[0].cause];
         kf_buf_printf(&line, "What you describe fits %s better than a muscle knot.", c->name);
@@ -664,6 +686,7 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     kf_wrap(out, line.s, 2, width, 2);      /* the first line starts at column 0 */
     for (int i = 0; i < r->n_flags && i < 2; i++)
         kf_wrap(out, kb->redflags[r->flags[i]].message, 2, width, 0);
+    also_line(kb, r, out, 2, width);
     /* Warning signs only asked or worried about: what to do if they come. */
     hypo_line(kb, &r->findings, out, width);
     if (r->unrecognised) {
@@ -1024,11 +1047,12 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         json_array_append_new(screen, json_pack("{s:s,s:s}", "finding", d->id,
             "text", d->question ? d->question : d->label));
     }
-    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o,s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
+    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o,s:o,s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
         "kb_version", kb->version,
         "triage", "level", kf_triage_id(r->triage), "message", msg, "flags", flags,
         "fired", fired, "screen", screen,
         "raised_by", r->raised_by >= 0 ? json_string(kb->causes[r->raised_by].id) : json_null(),
+        "also", r->also >= 0 ? json_string(kb->causes[r->also].id) : json_null(),
         "understood", understood, "facts", facts, "causes", causes, "plan", plan,
         "massage", massage, "next_question", kf_question_json(kb, &r->next),
         "unrecognised", r->unrecognised, "approximate", r->approximate,

@@ -365,6 +365,11 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
         str_or_fail(w, kb->causes[r->raised_by].id);
     else
         kf_jo_null(w);
+    kf_jo_key(w, "also");
+    if (r->also >= 0)
+        str_or_fail(w, kb->causes[r->also].id);
+    else
+        kf_jo_null(w);
     kf_jo_obj_end(w);
 
     kf_jo_key(w, "understood");

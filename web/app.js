@@ -468,6 +468,18 @@
       return box;
     }
     var flags = (t.flags || []).filter(function (f) { return f.message; });
+    /* A cause that needs a doctor, likelier than the ones the rules name
+     * (triage.also): said beside the rule's message, with its chance. */
+    var also = null;
+    if (t.also && r && r.causes) r.causes.forEach(function (c) { if (c.id === t.also) also = c; });
+    function alsoLine() {
+      if (!also) return null;
+      var txt = 'Of the causes that need a doctor, what you describe fits ' + also.name + ' best (' +
+        (r.approximate ? 'about ' : '') + Math.round(100 * also.score) + '%): tell the doctor about it.';
+      if (also.level === 'emergency')
+        txt += ' If it comes on at rest, gets quickly worse, or comes with chest pressure, a sweat or sickness, call emergency services now.';
+      return h('p', { 'class': 'kf-banner-msg', 'data-also': also.id, text: txt });
+    }
     if (lv === 'emergency') {
       box.appendChild(callBox());
       if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
@@ -475,12 +487,14 @@
       if (high.length) box.appendChild(h('ul', { 'class': 'kf-flags' }, high.map(function (f) {
         return h('li', { 'data-flag': f.id, text: f.message });
       })));
+      if (also) box.appendChild(alsoLine());
     } else if (lv === 'doctor_soon') {
       if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
       else box.appendChild(h('p', { text: L.lead }));
       if (flags.length) box.appendChild(h('ul', { 'class': 'kf-flags' }, flags.map(function (f) {
         return h('li', { 'data-flag': f.id, 'class': f.level && f.level !== lv ? 'kf-flag-lower' : null, text: f.message });
       })));
+      if (also) box.appendChild(alsoLine());
     } else if (lv === 'unknown') {
       box.appendChild(h('p', { 'class': 'kf-banner-msg', text: r && (r.unrecognised || !(r.causes || []).length)
         ? 'I could not read where it hurts from what you wrote, so I cannot say whether self-care is safe. Answer the warning-sign questions below, and say where it hurts.'

@@ -368,21 +368,24 @@ static void test_broken_strings(void)
     {
         int fired[2] = { 0, kb->n_redflags - 1 }, screen[2] = { 0, 1 };
         int *of = r->fired, ofn = r->n_fired, *os = r->screen, osn = r->n_screen;
-        int oraised = r->raised_by;
+        int oraised = r->raised_by, oalso = r->also;
         r->fired = fired;
         r->n_fired = 2;
         r->screen = screen;
         r->n_screen = 2;
         r->raised_by = 0;
-        compare_result("fired, screen, raised_by", r, t);
+        r->also = kb->n_causes - 1;
+        compare_result("fired, screen, raised_by, also", r, t);
         TRY("fired id broken", kb->redflags[0].id, bad);
         TRY("screen label broken", kb->findings[1].label, bad);
         TRY("raised_by id broken", kb->causes[0].id, bad);
+        TRY("also id broken", kb->causes[kb->n_causes - 1].id, bad);
         r->fired = of;
         r->n_fired = ofn;
         r->screen = os;
         r->n_screen = osn;
         r->raised_by = oraised;
+        r->also = oalso;
     }
     if (r->n_first) {
         const kf_step *s0 = &r->plan[r->first[0]];
