@@ -76,6 +76,10 @@
  * roots, in long double (~1200 eps); sums are plain within blocks of 256
  * terms (256 eps) and compensated (Neumaier) across blocks. */
 #define KF_TERM_EPS_UNITS 1500
+/* A candidate negative's term (kf_posterior_cands) is one more toggle away
+ * from the walk's: at most 4 roundings in each of the ~30 roots it updates,
+ * and one in the product. */
+#define KF_CAND_EPS_UNITS 128
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -167,7 +171,42 @@ static int by_link(const void *a, const void *b)
 static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                          double *post, double *lo, double *hi, long double *logpe)
 {
-    return quickscore_ld(kb, pos, np, neg, nn, post, lo, hi, logpe);
+    return quickscore_ld(kb, pos, np, neg, nn, NULL, 0, post, lo, hi, logpe, NULL, NULL, NULL,
+                         NULL);
+}
+
+static bool certified(const double *lo, const double *hi, int nc)
+{
+    for (int c = 0; c < nc; c++)
+        if (hi[c] - lo[c] > KF_EXACT_WIDTH)
+            return false;
+    return true;
+}
+
+kf_err kf_posterior_cands(const kf_kb *kb, const kf_evidence_set *ev, const int *cand, int nq,
+                          double *post, long double *logpe, bool *ok, double *cpost,
+                          long double *clogpe, bool *cok)
+{
+    int nc = kb->n_causes;
+    *ok = false;
+    for (int t = 0; t < nq; t++)
+        cok[t] = false;
+    if (ev->np > KF_FULL_MAX)
+        return KF_EINVAL;             /* the caller trims first (question.c does) */
+    size_t n1 = (size_t)nc + 1, nrow = (size_t)nq * (size_t)nc + 1;
+    double *b = kf_malloc((2 * n1 + 2 * nrow) * sizeof *b);
+    if (!b)
+        return KF_ENOMEM;
+    double *lo = b, *hi = lo + n1, *clo = hi + n1, *chi = clo + nrow;
+    kf_err err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
+                               logpe, cpost, clo, chi, clogpe);
+    if (!err) {
+        *ok = certified(lo, hi, nc);
+        for (int t = 0; t < nq; t++)
+            cok[t] = certified(clo + (size_t)t * (size_t)nc, chi + (size_t)t * (size_t)nc, nc);
+    }
+    kf_free(b);
+    return err;
 }
 
 kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,

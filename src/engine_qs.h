@@ -7,7 +7,7 @@
 /* Scratch of one Quickscore run. */
 typedef struct {
     int nc, np;
-    REAL *q;        /* nc x np: 1 - p of cause c's link to positive s (1: none) */
+    REAL *q;        /* nc x nb: 1 - p of cause c's link to bit s (1: none) */
     REAL *qneg;     /* nc: product over the negatives */
     REAL *Q;        /* nc: current Q_c(S+N) */
     REAL *g;        /* nc: current QS(factor) */
@@ -26,6 +26,14 @@ typedef struct {
     int *lk_first, *lk;    /* causes linked directly to positive s */
     int *act;  int nact;
     int *sl;   int nsl;
+    int nb;         /* bits: the np positives, then the nq candidate negatives */
+    /* the candidates' sums, their compensations and their block sums, each
+     * nq x (nact + nsl) by active index (the present shares, then the
+     * slack shares; written before they are read, so never cleared), and
+     * a save area for one toggle */
+    REAL *c_sum, *c_comp, *c_blk;
+    REAL *c_Z, *c_Zc, *c_Zb, *c_abs;
+    REAL *sv_Q, *sv_g, *sv_Pi, *sv_share, *sv_slk;
 } QS(qs_scratch);
 
 /* Compensated summation (Neumaier 1974): *s + *c is the running sum. */
@@ -74,38 +82,133 @@ static REAL QS(slack_share)(const kf_kb *kb, const QS(qs_scratch) *w, int m)
 static void QS(scratch_free)(QS(qs_scratch) *w)
 {
     kf_free(w->q);
+    kf_free(w->c_sum);
     kf_free(w->active);
     kf_free(w->kin_first);
     memset(w, 0, sizeof *w);
 }
 
+/* Bit s (a positive, or a candidate negative) enters (in) or leaves S: the
+ * Q of its causes, the factors of the roots it affects and the slack shares
+ * they change, and the product *Gc of the active factors. */
+static void QS(toggle)(const kf_kb *kb, QS(qs_scratch) *w, int s, bool in, REAL *Gc)
+{
+    size_t nb = (size_t)w->nb;
+    for (int k = w->lk_first[s]; k < w->lk_first[s + 1]; k++) {
+        int c = w->lk[k];
+        REAL q = w->q[(size_t)c * nb + (size_t)s];
+        w->Q[c] = in ? w->Q[c] * q : w->Q[c] / q;
+    }
+    for (int k = w->aff_first[s]; k < w->aff_first[s + 1]; k++) {
+        int c = w->aff[k];
+        if (kb->causes[c].n_keeps)
+            w->Pi[c] = QS(path_prod)(kb, w, c);
+        REAL old = w->g[c];
+        w->g[c] = QS(factor)(kb, w, c);
+        w->share[c] = 1 - (1 - (REAL)kb->causes[c].prior) / w->g[c];
+        *Gc *= w->g[c] / old;
+    }
+    for (int k = w->slaff_first[s]; k < w->slaff_first[s + 1]; k++)
+        w->slk[w->slaff[k]] = QS(slack_share)(kb, w, w->sl[w->slaff[k]]);
+}
+
+/* The posterior of every cause from the sums of one run: Z (the sum of
+ * the terms), absum (of their sizes), on (by cause: the active roots'
+ * present shares) and off (by cause: the slack shares), with w's factors
+ * at S = {}.  Returns false when rounding swallowed the sum. */
+static bool QS(finish)(const kf_kb *kb, const QS(qs_scratch) *w, REAL Z, REAL absum,
+                       const REAL *on, const REAL *off, REAL eps_units, long double logconst,
+                       double *post, double *lo, double *hi, long double *logpe)
+{
+    int nc = w->nc;
+    REAL delta = absum * (eps_units * QS_EPS + 4 * QS_EPS);
+    if (!(Z > delta)) {
+        for (int c = 0; c < nc; c++) {
+            post[c] = kb->causes[c].prior;
+            if (lo)
+                lo[c] = 0;
+            if (hi)
+                hi[c] = 1;
+        }
+        *logpe = Z > 0 ? logl((long double)Z) + logconst : -INFINITY;
+        return false;
+    }
+    *logpe = logl((long double)Z) + logconst;
+    for (int c = 0; c < nc; c++) {
+        REAL num, d = delta;
+        bool slack = w->kin_first[c] < w->kin_first[c + 1];
+        if (slack) {
+            num = w->slackacc[c] ? off[c] : QS(slack_share)(kb, w, c) * Z;
+            if (!w->slackacc[c])
+                d = 0;
+        } else if (w->active[c]) {
+            num = on[c];
+        } else {
+            num = (1 - (1 - (REAL)kb->causes[c].prior) / w->g[c]) * Z;
+            d = 0;
+        }
+        REAL p = num / Z;
+        REAL l = Z - delta > 0 ? (num - d) / (Z + delta) : 0;
+        REAL h = Z - delta > 0 ? (num + d) / (Z - delta) : 1;
+        if (slack) {
+            REAL t = 1 - p, tl = 1 - h, th = 1 - l;
+            p = t;
+            l = tl;
+            h = th;
+        }
+        p = p < 0 ? 0 : p > 1 ? 1 : p;
+        l = l < 0 ? 0 : l > 1 ? 1 : l;
+        h = h < 0 ? 0 : h > 1 ? 1 : h;
+        post[c] = (double)p;
+        if (lo)
+            lo[c] = (double)(l < p ? l : p);
+        if (hi)
+            hi[c] = (double)(h > p ? h : p);
+    }
+    return true;
+}
+
 /* The exact sum over the positives pos[0..np) (at most KF_FULL_MAX) and
  * negatives neg[0..nn).  post/lo/hi: every cause (lo/hi may be NULL);
- * *logpe: log P(evidence). */
+ * *logpe: log P(evidence).
+ *
+ * With nq candidates cand[0..nq) (findings in neither list), the same run
+ * also gives, for each candidate t, the answer with cand[t] added to the
+ * negatives: cpost/clo/chi (nq x n_causes, row t) and clogpe[t].  A
+ * negative finding is a bit that is always in S: at every subset of the
+ * positives the walk turns candidate t on, takes that term and turns it
+ * off again (restoring the saved factors, so nothing drifts); each
+ * candidate has its own sums and its own rounding bound, as if it had its
+ * own run. */
 static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
-                         double *post, double *lo, double *hi, long double *logpe)
+                             const int *cand, int nq,
+                             double *post, double *lo, double *hi, long double *logpe,
+                             double *cpost, double *clo, double *chi, long double *clogpe)
 {
     QS(qs_scratch) w;
     memset(&w, 0, sizeof w);
     int nc = kb->n_causes;
+    int nb = np + nq;
     w.nc = nc;
     w.np = np;
-    size_t nld = (size_t)nc * (size_t)(np + 1) + 13 * (size_t)nc + 8;
+    w.nb = nb;
+    size_t nld = (size_t)nc * (size_t)(nb + 1) + 18 * (size_t)nc + 8 + 4 * (size_t)(nq + 1);
     w.q = kf_calloc(nld, sizeof(REAL));
     w.active = kf_calloc(3 * (size_t)nc + 3, sizeof(bool));
-    /* int scratch: kin_first (nc+1), kin/kin_edge (edges), aff_first (np+1),
-     * aff (np*nc), lk_first (np+1), lk (np*nc), act (nc), sl (nc) */
+    /* int scratch: kin_first (nc+1), kin/kin_edge (edges), aff_first (nb+1),
+     * aff (nb*nc), lk_first (nb+1), lk (nb*nc), act (nc), sl (nc),
+     * slaff_first (nb+1), slaff (nb*nc) */
     int nedges = 0;
     for (int c = 0; c < nc; c++)
         nedges += kb->causes[c].n_keeps;
-    size_t nint = (size_t)(nc + 1) + 2 * (size_t)nedges + 3 * (size_t)(np + 1) +
-                  3 * (size_t)np * (size_t)nc + 2 * (size_t)nc + 4;
+    size_t nint = (size_t)(nc + 1) + 2 * (size_t)nedges + 3 * (size_t)(nb + 1) +
+                  3 * (size_t)nb * (size_t)nc + 2 * (size_t)nc + 4;
     w.kin_first = kf_calloc(nint, sizeof(int));
     if (!w.q || !w.active || !w.kin_first) {
         QS(scratch_free)(&w);
         return KF_ENOMEM;
     }
-    w.qneg = w.q + (size_t)nc * (size_t)np;
+    w.qneg = w.q + (size_t)nc * (size_t)nb;
     w.Q = w.qneg + nc;
     w.g = w.Q + nc;
     w.Pi = w.g + nc;
@@ -117,20 +220,29 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     w.slk = w.share + nc;
     w.onb = w.slk + nc;
     w.offb = w.onb + nc;
+    w.sv_Q = w.offb + nc;
+    w.sv_g = w.sv_Q + nc;
+    w.sv_Pi = w.sv_g + nc;
+    w.sv_share = w.sv_Pi + nc;
+    w.sv_slk = w.sv_share + nc;
+    w.c_Z = w.sv_slk + nc;
+    w.c_Zc = w.c_Z + nq + 1;
+    w.c_Zb = w.c_Zc + nq + 1;
+    w.c_abs = w.c_Zb + nq + 1;
     w.slackacc = w.active + nc + 1;
     w.kin = w.kin_first + nc + 1;
     w.kin_edge = w.kin + nedges;
     w.aff_first = w.kin_edge + nedges;
-    w.aff = w.aff_first + np + 1;
-    w.lk_first = w.aff + (size_t)np * (size_t)nc;
-    w.lk = w.lk_first + np + 1;
-    w.act = w.lk + (size_t)np * (size_t)nc;
+    w.aff = w.aff_first + nb + 1;
+    w.lk_first = w.aff + (size_t)nb * (size_t)nc;
+    w.lk = w.lk_first + nb + 1;
+    w.act = w.lk + (size_t)nb * (size_t)nc;
     w.sl = w.act + nc;
     w.slaff_first = w.sl + nc;
-    w.slaff = w.slaff_first + np + 1;
+    w.slaff = w.slaff_first + nb + 1;
 
     /* Link strengths against the evidence. */
-    for (size_t i = 0; i < (size_t)nc * (size_t)np; i++)
+    for (size_t i = 0; i < (size_t)nc * (size_t)nb; i++)
         w.q[i] = 1;
     for (int c = 0; c < nc; c++)
         w.qneg[c] = 1;
@@ -141,11 +253,12 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
         }
     bool *linked = w.slackacc + nc + 1;     /* scratch */
     w.lk_first[0] = 0;
-    for (int s = 0; s < np; s++) {
+    for (int s = 0; s < nb; s++) {
         int n = w.lk_first[s];
-        for (int k = kb->flink_first[pos[s]]; k < kb->flink_first[pos[s] + 1]; k++) {
+        int fd = s < np ? pos[s] : cand[s - np];
+        for (int k = kb->flink_first[fd]; k < kb->flink_first[fd + 1]; k++) {
             const kf_link *ln = &kb->links[kb->flink[k]];
-            w.q[(size_t)ln->cause * (size_t)np + (size_t)s] = 1 - (REAL)ln->p;
+            w.q[(size_t)ln->cause * (size_t)nb + (size_t)s] = 1 - (REAL)ln->p;
             w.lk[n++] = ln->cause;
             w.active[ln->cause] = true;
         }
@@ -169,11 +282,11 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
                 w.kin_edge[at] = j;
             }
     }
-    /* A habit whose kept muscle is linked to a positive is active too; the
-     * roots to update for positive s: its direct causes and their keepers. */
+    /* A habit whose kept muscle is linked to a bit is active too; the roots
+     * to update for bit s: its direct causes and their keepers. */
     {
         int n = 0;
-        for (int s = 0; s < np; s++) {
+        for (int s = 0; s < nb; s++) {
             w.aff_first[s] = n;
             for (int c = 0; c < nc; c++)
                 linked[c] = false;
@@ -189,7 +302,7 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
                     w.active[c] = true;
                 }
         }
-        w.aff_first[np] = n;
+        w.aff_first[nb] = n;
         for (int c = 0; c < nc; c++)
             linked[c] = false;
     }
@@ -215,11 +328,11 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
         if (a)
             w.sl[w.nsl++] = m;
     }
-    /* For positive s: the muscles whose slack share it changes (the muscle
-     * or one of its keepers is updated). */
+    /* For bit s: the muscles whose slack share it changes (the muscle or
+     * one of its keepers is updated). */
     {
         int n = 0;
-        for (int t = 0; t < np; t++) {
+        for (int t = 0; t < nb; t++) {
             w.slaff_first[t] = n;
             for (int c = 0; c < nc; c++)
                 linked[c] = false;
@@ -234,7 +347,7 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
                     w.slaff[n++] = k;
             }
         }
-        w.slaff_first[np] = n;
+        w.slaff_first[nb] = n;
         for (int c = 0; c < nc; c++)
             linked[c] = false;
     }
@@ -244,6 +357,17 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     }
     for (int k = 0; k < w.nsl; k++)
         w.slk[k] = QS(slack_share)(kb, &w, w.sl[k]);
+    int nact = w.nact, nsl = w.nsl, nstride = nact + nsl;
+    size_t ncs = (size_t)nq * (size_t)nstride;
+    if (nq) {
+        w.c_sum = kf_malloc(3 * ncs * sizeof(REAL));
+        if (!w.c_sum) {
+            QS(scratch_free)(&w);
+            return KF_ENOMEM;
+        }
+        w.c_comp = w.c_sum + ncs;
+        w.c_blk = w.c_comp + ncs;
+    }
     /* The constant factors leave the sum; log P(E) keeps them. */
     long double logconst = (long double)nn * log1pl(-(long double)kb->leak);
     for (int c = 0; c < nc; c++)
@@ -263,51 +387,36 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
             bool in = gray >> s & 1;
             size += in ? 1 : -1;
             lp = in ? lp * leakq : lp / leakq;
-            for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++) {
-                int c = w.lk[k];
-                REAL q = w.q[(size_t)c * (size_t)np + (size_t)s];
-                w.Q[c] = in ? w.Q[c] * q : w.Q[c] / q;
-            }
-            for (int k = w.aff_first[s]; k < w.aff_first[s + 1]; k++) {
-                int c = w.aff[k];
-                if (kb->causes[c].n_keeps)
-                    w.Pi[c] = QS(path_prod)(kb, &w, c);
-                REAL old = w.g[c];
-                w.g[c] = QS(factor)(kb, &w, c);
-                w.share[c] = 1 - (1 - (REAL)kb->causes[c].prior) / w.g[c];
-                Gc *= w.g[c] / old;
-            }
-            for (int k = w.slaff_first[s]; k < w.slaff_first[s + 1]; k++)
-                w.slk[w.slaff[k]] = QS(slack_share)(kb, &w, w.sl[w.slaff[k]]);
+            QS(toggle)(kb, &w, s, in, &Gc);
             if ((it & 63) == 0) {
                 Gc = 1;
-                for (int a = 0; a < w.nact; a++)
+                for (int a = 0; a < nact; a++)
                     Gc *= w.g[w.act[a]];
             }
             if ((it & 255) == 0) {
                 /* Q by products from scratch, so divisions cannot drift. */
-                for (int a = 0; a < w.nact; a++) {
+                for (int a = 0; a < nact; a++) {
                     int c = w.act[a];
                     REAL Qc = w.qneg[c];
                     for (int t = 0; t < np; t++)
                         if (gray >> t & 1)
-                            Qc *= w.q[(size_t)c * (size_t)np + (size_t)t];
+                            Qc *= w.q[(size_t)c * (size_t)nb + (size_t)t];
                     w.Q[c] = Qc;
                 }
                 lp = 1;
                 for (int t = 0; t < size; t++)
                     lp *= leakq;
-                for (int a = 0; a < w.nact; a++)
+                for (int a = 0; a < nact; a++)
                     if (kb->causes[w.act[a]].n_keeps)
                         w.Pi[w.act[a]] = QS(path_prod)(kb, &w, w.act[a]);
                 Gc = 1;
-                for (int a = 0; a < w.nact; a++) {
+                for (int a = 0; a < nact; a++) {
                     int c = w.act[a];
                     w.g[c] = QS(factor)(kb, &w, c);
                     w.share[c] = 1 - (1 - (REAL)kb->causes[c].prior) / w.g[c];
                     Gc *= w.g[c];
                 }
-                for (int k = 0; k < w.nsl; k++)
+                for (int k = 0; k < nsl; k++)
                     w.slk[k] = QS(slack_share)(kb, &w, w.sl[k]);
             }
         }
@@ -316,23 +425,81 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
             term = -term;
         Zb += term;
         absum += QS_ABS(term);
-        for (int a = 0; a < w.nact; a++)
+        for (int a = 0; a < nact; a++)
             w.onb[a] += term * w.share[w.act[a]];
-        for (int k = 0; k < w.nsl; k++)
+        for (int k = 0; k < nsl; k++)
             w.offb[k] += term * w.slk[k];
+        /* Each candidate negative: turned on, its term taken, turned off by
+         * restoring what it changed. */
+        for (int t = 0; t < nq; t++) {
+            int s = np + t;
+            for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++)
+                w.sv_Q[k - w.lk_first[s]] = w.Q[w.lk[k]];
+            for (int k = w.aff_first[s]; k < w.aff_first[s + 1]; k++) {
+                int c = w.aff[k], j = k - w.aff_first[s];
+                w.sv_g[j] = w.g[c];
+                w.sv_Pi[j] = w.Pi[c];
+                w.sv_share[j] = w.share[c];
+            }
+            for (int k = w.slaff_first[s]; k < w.slaff_first[s + 1]; k++)
+                w.sv_slk[k - w.slaff_first[s]] = w.slk[w.slaff[k]];
+            REAL Gt = Gc;
+            QS(toggle)(kb, &w, s, true, &Gt);
+            REAL tt = lp * Gt;          /* its (1 - leak) is in the constant */
+            if (size & 1)
+                tt = -tt;
+            w.c_Zb[t] += tt;
+            w.c_abs[t] += QS_ABS(tt);
+            REAL *ob = w.c_blk + (size_t)t * (size_t)nstride, *fb = ob + nact;
+            if (it & 255) {
+                for (int a = 0; a < nact; a++)
+                    ob[a] += tt * w.share[w.act[a]];
+                for (int k = 0; k < nsl; k++)
+                    fb[k] += tt * w.slk[k];
+            } else {                    /* a block's first term */
+                for (int a = 0; a < nact; a++)
+                    ob[a] = tt * w.share[w.act[a]];
+                for (int k = 0; k < nsl; k++)
+                    fb[k] = tt * w.slk[k];
+            }
+            for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++)
+                w.Q[w.lk[k]] = w.sv_Q[k - w.lk_first[s]];
+            for (int k = w.aff_first[s]; k < w.aff_first[s + 1]; k++) {
+                int c = w.aff[k], j = k - w.aff_first[s];
+                w.g[c] = w.sv_g[j];
+                w.Pi[c] = w.sv_Pi[j];
+                w.share[c] = w.sv_share[j];
+            }
+            for (int k = w.slaff_first[s]; k < w.slaff_first[s + 1]; k++)
+                w.slk[w.slaff[k]] = w.sv_slk[k - w.slaff_first[s]];
+        }
         /* Plain sums over blocks of 256 terms, compensated across blocks. */
         if ((it & 255) == 255 || it + 1 == total) {
             QS(neumaier)(&Z, &Zc, Zb);
             Zb = 0;
-            for (int a = 0; a < w.nact; a++) {
+            for (int a = 0; a < nact; a++) {
                 int c = w.act[a];
                 QS(neumaier)(&w.on[c], &w.onc[c], w.onb[a]);
                 w.onb[a] = 0;
             }
-            for (int k = 0; k < w.nsl; k++) {
+            for (int k = 0; k < nsl; k++) {
                 int m = w.sl[k];
                 QS(neumaier)(&w.off[m], &w.offc[m], w.offb[k]);
                 w.offb[k] = 0;
+            }
+            for (int t = 0; t < nq; t++) {
+                QS(neumaier)(&w.c_Z[t], &w.c_Zc[t], w.c_Zb[t]);
+                w.c_Zb[t] = 0;
+                size_t o = (size_t)t * (size_t)nstride;
+                REAL *b = w.c_blk + o, *sum = w.c_sum + o, *comp = w.c_comp + o;
+                if (it < 256)           /* the first block: the sums start */
+                    for (int a = 0; a < nstride; a++) {
+                        sum[a] = b[a];
+                        comp[a] = 0;
+                    }
+                else
+                    for (int a = 0; a < nstride; a++)
+                        QS(neumaier)(&sum[a], &comp[a], b[a]);
             }
         }
     }
@@ -341,6 +508,8 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
         w.on[c] += w.onc[c];
         w.off[c] += w.offc[c];
     }
+    for (int t = 0; t < nq; t++)
+        w.c_Z[t] += w.c_Zc[t];
     /* Back to the values at S = {} for the closed forms. */
     for (int c = 0; c < nc; c++)
         w.Q[c] = w.qneg[c];
@@ -349,54 +518,22 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
             w.Pi[c] = QS(path_prod)(kb, &w, c);
     for (int c = 0; c < nc; c++)
         w.g[c] = QS(factor)(kb, &w, c);
-    REAL delta = absum * (KF_TERM_EPS_UNITS * QS_EPS + 4 * QS_EPS);
-    kf_err err = KF_OK;
-    if (!(Z > delta)) {
-        /* Rounding swallowed the sum: say so rather than guess. */
-        for (int c = 0; c < nc; c++) {
-            post[c] = kb->causes[c].prior;
-            if (lo)
-                lo[c] = 0;
-            if (hi)
-                hi[c] = 1;
-        }
-        *logpe = Z > 0 ? logl((long double)Z) + logconst : -INFINITY;
-        goto out;
+    QS(finish)(kb, &w, Z, absum, w.on, w.off, KF_TERM_EPS_UNITS, logconst, post, lo, hi, logpe);
+    /* A candidate's term has the roundings of one more toggle.  Its sums go
+     * by cause into on/off (free now), which finish reads only at active
+     * causes and slack-accumulated muscles. */
+    long double logc = logconst + log1pl(-(long double)kb->leak);
+    for (int t = 0; t < nq; t++) {
+        const REAL *sum = w.c_sum + (size_t)t * (size_t)nstride;
+        REAL Zt = w.c_Z[t];
+        for (int a = 0; a < nact; a++)
+            w.on[w.act[a]] = sum[a] + w.c_comp[(size_t)t * (size_t)nstride + (size_t)a];
+        for (int k = 0; k < nsl; k++)
+            w.off[w.sl[k]] = sum[nact + k] + w.c_comp[(size_t)t * (size_t)nstride + (size_t)(nact + k)];
+        QS(finish)(kb, &w, Zt, w.c_abs[t], w.on, w.off, KF_TERM_EPS_UNITS + KF_CAND_EPS_UNITS,
+                   logc, cpost + (size_t)t * (size_t)nc, clo ? clo + (size_t)t * (size_t)nc : NULL,
+                   chi ? chi + (size_t)t * (size_t)nc : NULL, &clogpe[t]);
     }
-    *logpe = logl((long double)Z) + logconst;
-    for (int c = 0; c < nc; c++) {
-        REAL num, d = delta;
-        bool slack = w.kin_first[c] < w.kin_first[c + 1];
-        if (slack) {
-            num = w.slackacc[c] ? w.off[c] : QS(slack_share)(kb, &w, c) * Z;
-            if (!w.slackacc[c])
-                d = 0;
-        } else if (w.active[c]) {
-            num = w.on[c];
-        } else {
-            num = (1 - (1 - (REAL)kb->causes[c].prior) / w.g[c]) * Z;
-            d = 0;
-        }
-        REAL p = num / Z;
-        REAL l = Z - delta > 0 ? (num - d) / (Z + delta) : 0;
-        REAL h = Z - delta > 0 ? (num + d) / (Z - delta) : 1;
-        if (slack) {
-            REAL t = 1 - p, tl = 1 - h, th = 1 - l;
-            p = t;
-            l = tl;
-            h = th;
-        }
-        p = p < 0 ? 0 : p > 1 ? 1 : p;
-        l = l < 0 ? 0 : l > 1 ? 1 : l;
-        h = h < 0 ? 0 : h > 1 ? 1 : h;
-        post[c] = (double)p;
-        if (lo)
-            lo[c] = (double)(l < p ? l : p);
-        if (hi)
-            hi[c] = (double)(h > p ? h : p);
-    }
-out:
     QS(scratch_free)(&w);
-    return err;
+    return KF_OK;
 }
-
