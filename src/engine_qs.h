@@ -34,6 +34,10 @@ typedef struct {
     REAL *c_sum, *c_comp, *c_blk;
     REAL *c_Z, *c_Zc, *c_Zb, *c_abs;
     REAL *sv_Q, *sv_g, *sv_Pi, *sv_share, *sv_slk;
+    REAL *P, *c_P;  /* the walk's sums by level (np + 1), each candidate's (nq x (np + 1)) */
+    int *ppos;      /* the positives in the walk's bit order, cheapest to toggle first */
+    int *lon_first, *lon;    /* active roots by level: the lowest bit that changes them */
+    int *loff_first, *loff;  /* slack-accumulated muscles by level */
 } QS(qs_scratch);
 
 /* Compensated summation (Neumaier 1974): *s + *c is the running sum. */
@@ -83,6 +87,7 @@ static void QS(scratch_free)(QS(qs_scratch) *w)
 {
     kf_free(w->q);
     kf_free(w->c_sum);
+    kf_free(w->ppos);
     kf_free(w->active);
     kf_free(w->kin_first);
     memset(w, 0, sizeof *w);
@@ -110,6 +115,35 @@ static void QS(toggle)(const kf_kb *kb, QS(qs_scratch) *w, int s, bool in, REAL 
     }
     for (int k = w->slaff_first[s]; k < w->slaff_first[s + 1]; k++)
         w->slk[w->slaff[k]] = QS(slack_share)(kb, w, w->sl[w->slaff[k]]);
+}
+
+/* Terms are summed by level: a root whose factors no bit below j changes
+ * keeps its share over every aligned block of 2^j steps of the Gray walk
+ * (only bits below j toggle inside one), so it takes share x (the block's
+ * sum) once per block instead of share x term at every step.  P[j] is the
+ * sum of the current block of level j (a pairwise sum); at step `it` the
+ * blocks of levels 0..j end where bits 0..j-1 of it + 1 are 0.  ob/fb: the
+ * roots' and the slack shares' plain sums. */
+static inline void QS(levels)(const QS(qs_scratch) *w, REAL *P, unsigned long it, int np,
+                              REAL *ob, REAL *fb)
+{
+    for (int j = 0;; j++) {
+        REAL x = P[j];
+        for (int k = w->lon_first[j]; k < w->lon_first[j + 1]; k++) {
+            int a = w->lon[k];
+            ob[a] += x * w->share[w->act[a]];
+        }
+        for (int k = w->loff_first[j]; k < w->loff_first[j + 1]; k++) {
+            int m = w->loff[k];
+            fb[m] += x * w->slk[m];
+        }
+        if (j == np)
+            break;
+        P[j + 1] += x;
+        P[j] = 0;
+        if ((it + 1) >> j & 1)
+            break;
+    }
 }
 
 /* The posterior of every cause from the sums of one run: Z (the sum of
@@ -192,7 +226,8 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     w.nc = nc;
     w.np = np;
     w.nb = nb;
-    size_t nld = (size_t)nc * (size_t)(nb + 1) + 18 * (size_t)nc + 8 + 4 * (size_t)(nq + 1);
+    size_t nld = (size_t)nc * (size_t)(nb + 1) + 18 * (size_t)nc + 8 + 4 * (size_t)(nq + 1) +
+                 (size_t)(nq + 1) * (size_t)(np + 2);
     w.q = kf_calloc(nld, sizeof(REAL));
     w.active = kf_calloc(3 * (size_t)nc + 3, sizeof(bool));
     /* int scratch: kin_first (nc+1), kin/kin_edge (edges), aff_first (nb+1),
@@ -225,7 +260,9 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     w.sv_Pi = w.sv_g + nc;
     w.sv_share = w.sv_Pi + nc;
     w.sv_slk = w.sv_share + nc;
-    w.c_Z = w.sv_slk + nc;
+    w.P = w.sv_slk + nc;
+    w.c_P = w.P + np + 2;
+    w.c_Z = w.c_P + (size_t)nq * (size_t)(np + 2);
     w.c_Zc = w.c_Z + nq + 1;
     w.c_Zb = w.c_Zc + nq + 1;
     w.c_abs = w.c_Zb + nq + 1;
@@ -241,6 +278,42 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     w.slaff_first = w.sl + nc;
     w.slaff = w.slaff_first + nb + 1;
 
+    /* The walk toggles bit j 2^(np-1-j) times: the positives whose toggle
+     * updates the fewest roots (their causes and those causes' keepers)
+     * take the low bits.  Ties by finding id; the order changes only the
+     * rounding. */
+    w.ppos = kf_malloc((size_t)(2 * np + 2 * (np + nb + 4) + 2 * nc + 8) * sizeof(int));
+    if (!w.ppos) {
+        QS(scratch_free)(&w);
+        return KF_ENOMEM;
+    }
+    {
+        int *cost = w.ppos + np, *nkeep = kf_calloc((size_t)nc + 1, sizeof(int));
+        if (!nkeep) {
+            QS(scratch_free)(&w);
+            return KF_ENOMEM;
+        }
+        for (int h = 0; h < nc; h++)
+            for (int j = 0; j < kb->causes[h].n_keeps; j++)
+                nkeep[kb->causes[h].keeps[j]]++;
+        for (int i = 0; i < np; i++) {
+            int f = pos[i], n = 0;
+            for (int k = kb->flink_first[f]; k < kb->flink_first[f + 1]; k++)
+                n += 1 + 3 * nkeep[kb->links[kb->flink[k]].cause];
+            w.ppos[i] = pos[i];
+            cost[i] = n;
+        }
+        kf_free(nkeep);
+        for (int i = 1; i < np; i++)           /* insertion sort, stable */
+            for (int k = i; k > 0 && cost[k] < cost[k - 1]; k--) {
+                int t = cost[k]; cost[k] = cost[k - 1]; cost[k - 1] = t;
+                t = w.ppos[k]; w.ppos[k] = w.ppos[k - 1]; w.ppos[k - 1] = t;
+            }
+    }
+    w.lon_first = w.ppos + 2 * np;
+    w.loff_first = w.lon_first + np + nb + 4;
+    w.lon = w.loff_first + np + nb + 4;
+    w.loff = w.lon + nc + 4;
     /* Link strengths against the evidence. */
     for (size_t i = 0; i < (size_t)nc * (size_t)nb; i++)
         w.q[i] = 1;
@@ -255,7 +328,7 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     w.lk_first[0] = 0;
     for (int s = 0; s < nb; s++) {
         int n = w.lk_first[s];
-        int fd = s < np ? pos[s] : cand[s - np];
+        int fd = s < np ? w.ppos[s] : cand[s - np];
         for (int k = kb->flink_first[fd]; k < kb->flink_first[fd + 1]; k++) {
             const kf_link *ln = &kb->links[kb->flink[k]];
             w.q[(size_t)ln->cause * (size_t)nb + (size_t)s] = 1 - (REAL)ln->p;
@@ -358,6 +431,54 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     for (int k = 0; k < w.nsl; k++)
         w.slk[k] = QS(slack_share)(kb, &w, w.sl[k]);
     int nact = w.nact, nsl = w.nsl, nstride = nact + nsl;
+    /* The level of each active root and slack share: the lowest positive
+     * bit that changes it (np: none does). */
+    {
+        int *lev = w.lon, *levm = w.loff;     /* first as scratch: level by index */
+        int *cnt = kf_calloc((size_t)(2 * (np + 2) + nact + nsl + nc + 4), sizeof(int));
+        if (!cnt) {
+            QS(scratch_free)(&w);
+            return KF_ENOMEM;
+        }
+        int *cnt2 = cnt + np + 2, *la2 = cnt2 + np + 2, *lm2 = la2 + nact + 1;
+        int *aidx = lm2 + nsl + 1;            /* cause -> active index */
+        for (int c = 0; c < nc; c++)
+            aidx[c] = -1;
+        for (int a = 0; a < nact; a++)
+            aidx[w.act[a]] = a;
+        for (int a = 0; a < nact; a++)
+            lev[a] = np;
+        for (int k = 0; k < nsl; k++)
+            levm[k] = np;
+        for (int t = np - 1; t >= 0; t--) {
+            for (int k = w.aff_first[t]; k < w.aff_first[t + 1]; k++)
+                lev[aidx[w.aff[k]]] = t;
+            for (int k = w.slaff_first[t]; k < w.slaff_first[t + 1]; k++)
+                levm[w.slaff[k]] = t;
+        }
+        /* counting sort by level into lon / loff (through a copy) */
+        for (int a = 0; a < nact; a++) {
+            la2[a] = lev[a];
+            cnt[lev[a] + 1]++;
+        }
+        for (int k = 0; k < nsl; k++) {
+            lm2[k] = levm[k];
+            cnt2[levm[k] + 1]++;
+        }
+        for (int j = 0; j <= np; j++) {
+            cnt[j + 1] += cnt[j];
+            cnt2[j + 1] += cnt2[j];
+        }
+        for (int j = 0; j <= np + 1; j++) {
+            w.lon_first[j] = cnt[j];
+            w.loff_first[j] = cnt2[j];
+        }
+        for (int a = 0; a < nact; a++)
+            w.lon[cnt[la2[a]]++] = a;
+        for (int k = 0; k < nsl; k++)
+            w.loff[cnt2[lm2[k]]++] = k;
+        kf_free(cnt);
+    }
     size_t ncs = (size_t)nq * (size_t)nstride;
     if (nq) {
         w.c_sum = kf_malloc(3 * ncs * sizeof(REAL));
@@ -367,6 +488,8 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
         }
         w.c_comp = w.c_sum + ncs;
         w.c_blk = w.c_comp + ncs;
+        for (size_t i = 0; i < ncs; i++)
+            w.c_blk[i] = 0;
     }
     /* The constant factors leave the sum; log P(E) keeps them. */
     long double logconst = (long double)nn * log1pl(-(long double)kb->leak);
@@ -425,10 +548,8 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
             term = -term;
         Zb += term;
         absum += QS_ABS(term);
-        for (int a = 0; a < nact; a++)
-            w.onb[a] += term * w.share[w.act[a]];
-        for (int k = 0; k < nsl; k++)
-            w.offb[k] += term * w.slk[k];
+        w.P[0] = term;
+        QS(levels)(&w, w.P, it, np, w.onb, w.offb);
         /* Each candidate negative: turned on, its term taken, turned off by
          * restoring what it changed. */
         for (int t = 0; t < nq; t++) {
@@ -450,18 +571,9 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
                 tt = -tt;
             w.c_Zb[t] += tt;
             w.c_abs[t] += QS_ABS(tt);
-            REAL *ob = w.c_blk + (size_t)t * (size_t)nstride, *fb = ob + nact;
-            if (it & 255) {
-                for (int a = 0; a < nact; a++)
-                    ob[a] += tt * w.share[w.act[a]];
-                for (int k = 0; k < nsl; k++)
-                    fb[k] += tt * w.slk[k];
-            } else {                    /* a block's first term */
-                for (int a = 0; a < nact; a++)
-                    ob[a] = tt * w.share[w.act[a]];
-                for (int k = 0; k < nsl; k++)
-                    fb[k] = tt * w.slk[k];
-            }
+            REAL *ob = w.c_blk + (size_t)t * (size_t)nstride, *Pt = w.c_P + (size_t)t * (size_t)(np + 2);
+            Pt[0] = tt;
+            QS(levels)(&w, Pt, it, np, ob, ob + nact);
             for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++)
                 w.Q[w.lk[k]] = w.sv_Q[k - w.lk_first[s]];
             for (int k = w.aff_first[s]; k < w.aff_first[s + 1]; k++) {
@@ -496,10 +608,13 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
                     for (int a = 0; a < nstride; a++) {
                         sum[a] = b[a];
                         comp[a] = 0;
+                        b[a] = 0;
                     }
                 else
-                    for (int a = 0; a < nstride; a++)
+                    for (int a = 0; a < nstride; a++) {
                         QS(neumaier)(&sum[a], &comp[a], b[a]);
+                        b[a] = 0;
+                    }
             }
         }
     }
