@@ -26,6 +26,12 @@ typedef struct {
     int *lk_first, *lk;    /* causes linked directly to positive s */
     int *act;  int nact;
     int *sl;   int nsl;
+    /* the model's numbers in REAL, where the walk reads them: per cause
+     * 1 - prior and prior; per chain (habit h keeps muscle m, strength s),
+     * by habit (ch_*) and by muscle (kin_*, beside kin): s and 1 - s */
+    REAL *omp, *pic;
+    int *ch_first, *ch_m;
+    REAL *ch_s, *ch_oms, *kin_s, *kin_oms;
     int nb;         /* bits: the np positives, then the nq candidate negatives */
     /* the candidates' sums, their compensations and their block sums, each
      * nq x (nact + nsl) by active index (the present shares, then the
@@ -51,34 +57,32 @@ static inline void QS(neumaier)(REAL *s, REAL *c, REAL x)
     *s = t;
 }
 
-static REAL QS(path_prod)(const kf_kb *kb, const QS(qs_scratch) *w, int h)
+static inline REAL QS(path_prod)(const kf_kb *kb, const QS(qs_scratch) *w, int h)
 {
-    const kf_cause *hc = &kb->causes[h];
+    (void)kb;
     REAL pi = 1;
-    for (int j = 0; j < hc->n_keeps; j++)
-        pi *= (1 - (REAL)hc->keeps_p[j]) +
-              (REAL)hc->keeps_p[j] * w->Q[hc->keeps[j]];
+    for (int e = w->ch_first[h]; e < w->ch_first[h + 1]; e++)
+        pi *= w->ch_oms[e] + w->ch_s[e] * w->Q[w->ch_m[e]];
     return pi;
 }
 
-static REAL QS(factor)(const kf_kb *kb, const QS(qs_scratch) *w, int c)
+static inline REAL QS(factor)(const kf_kb *kb, const QS(qs_scratch) *w, int c)
 {
-    REAL pi = kb->causes[c].prior;
-    return (1 - pi) + pi * w->Q[c] * w->Pi[c];
+    (void)kb;
+    return w->omp[c] + w->pic[c] * w->Q[c] * w->Pi[c];
 }
 
 /* Share of a term in which muscle m is slack: its own source off and every
  * chain to it off. */
-static REAL QS(slack_share)(const kf_kb *kb, const QS(qs_scratch) *w, int m)
+static inline REAL QS(slack_share)(const kf_kb *kb, const QS(qs_scratch) *w, int m)
 {
-    REAL pim = kb->causes[m].prior;
-    REAL r = (1 - pim) / w->g[m];
+    (void)kb;
+    REAL r = w->omp[m] / w->g[m];
     for (int k = w->kin_first[m]; k < w->kin_first[m + 1]; k++) {
-        int h = w->kin[k], j = w->kin_edge[k];
-        const kf_cause *hc = &kb->causes[h];
-        REAL s = hc->keeps_p[j], pih = hc->prior;
-        REAL pe = (1 - s) + s * w->Q[m];
-        r *= ((1 - pih) + pih * w->Q[h] * (w->Pi[h] / pe) * (1 - s)) / w->g[h];
+        int h = w->kin[k];
+        REAL s = w->kin_s[k], oms = w->kin_oms[k];
+        REAL pe = oms + s * w->Q[m];
+        r *= (w->omp[h] + w->pic[h] * w->Q[h] * (w->Pi[h] / pe) * oms) / w->g[h];
     }
     return r;
 }
@@ -106,11 +110,11 @@ static void QS(toggle)(const kf_kb *kb, QS(qs_scratch) *w, int s, bool in, REAL 
     }
     for (int k = w->aff_first[s]; k < w->aff_first[s + 1]; k++) {
         int c = w->aff[k];
-        if (kb->causes[c].n_keeps)
+        if (w->ch_first[c] < w->ch_first[c + 1])
             w->Pi[c] = QS(path_prod)(kb, w, c);
         REAL old = w->g[c];
         w->g[c] = QS(factor)(kb, w, c);
-        w->share[c] = 1 - (1 - (REAL)kb->causes[c].prior) / w->g[c];
+        w->share[c] = 1 - w->omp[c] / w->g[c];
         *Gc *= w->g[c] / old;
     }
     for (int k = w->slaff_first[s]; k < w->slaff_first[s + 1]; k++)
@@ -226,18 +230,19 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     w.nc = nc;
     w.np = np;
     w.nb = nb;
-    size_t nld = (size_t)nc * (size_t)(nb + 1) + 18 * (size_t)nc + 8 + 4 * (size_t)(nq + 1) +
-                 (size_t)(nq + 1) * (size_t)(np + 2);
+    int nedges = 0;
+    for (int c = 0; c < nc; c++)
+        nedges += kb->causes[c].n_keeps;
+    size_t nld = (size_t)nc * (size_t)(nb + 1) + 20 * (size_t)nc + 8 + 4 * (size_t)(nq + 1) +
+                 (size_t)(nq + 1) * (size_t)(np + 2) + 4 * (size_t)nedges;
     w.q = kf_calloc(nld, sizeof(REAL));
     w.active = kf_calloc(3 * (size_t)nc + 3, sizeof(bool));
     /* int scratch: kin_first (nc+1), kin/kin_edge (edges), aff_first (nb+1),
      * aff (nb*nc), lk_first (nb+1), lk (nb*nc), act (nc), sl (nc),
      * slaff_first (nb+1), slaff (nb*nc) */
-    int nedges = 0;
-    for (int c = 0; c < nc; c++)
-        nedges += kb->causes[c].n_keeps;
     size_t nint = (size_t)(nc + 1) + 2 * (size_t)nedges + 3 * (size_t)(nb + 1) +
-                  3 * (size_t)nb * (size_t)nc + 2 * (size_t)nc + 4;
+                  3 * (size_t)nb * (size_t)nc + 2 * (size_t)nc + 4 + (size_t)(nc + 1) +
+                  (size_t)nedges;
     w.kin_first = kf_calloc(nint, sizeof(int));
     if (!w.q || !w.active || !w.kin_first) {
         QS(scratch_free)(&w);
@@ -262,7 +267,13 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     w.sv_slk = w.sv_share + nc;
     w.P = w.sv_slk + nc;
     w.c_P = w.P + np + 2;
-    w.c_Z = w.c_P + (size_t)nq * (size_t)(np + 2);
+    w.omp = w.c_P + (size_t)nq * (size_t)(np + 2);
+    w.pic = w.omp + nc;
+    w.ch_s = w.pic + nc;
+    w.ch_oms = w.ch_s + nedges;
+    w.kin_s = w.ch_oms + nedges;
+    w.kin_oms = w.kin_s + nedges;
+    w.c_Z = w.kin_oms + nedges;
     w.c_Zc = w.c_Z + nq + 1;
     w.c_Zb = w.c_Zc + nq + 1;
     w.c_abs = w.c_Zb + nq + 1;
@@ -277,6 +288,20 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     w.sl = w.act + nc;
     w.slaff_first = w.sl + nc;
     w.slaff = w.slaff_first + nb + 1;
+    w.ch_first = w.slaff + (size_t)nb * (size_t)nc;
+    w.ch_m = w.ch_first + nc + 1;
+    for (int c = 0, e = 0; c < nc; c++) {
+        const kf_cause *k = &kb->causes[c];
+        w.omp[c] = 1 - (REAL)k->prior;
+        w.pic[c] = k->prior;
+        w.ch_first[c] = e;
+        for (int j = 0; j < k->n_keeps; j++, e++) {
+            w.ch_m[e] = k->keeps[j];
+            w.ch_s[e] = k->keeps_p[j];
+            w.ch_oms[e] = 1 - (REAL)k->keeps_p[j];
+        }
+        w.ch_first[c + 1] = e;
+    }
 
     /* The walk toggles bit j 2^(np-1-j) times: the positives whose toggle
      * updates the fewest roots (their causes and those causes' keepers)
@@ -353,6 +378,8 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
                 int m = kb->causes[h].keeps[j], at = fill[m]++;
                 w.kin[at] = h;
                 w.kin_edge[at] = j;
+                w.kin_s[at] = kb->causes[h].keeps_p[j];
+                w.kin_oms[at] = 1 - (REAL)kb->causes[h].keeps_p[j];
             }
     }
     /* A habit whose kept muscle is linked to a bit is active too; the roots
