@@ -167,6 +167,7 @@ static int by_link(const void *a, const void *b)
 #undef QS_EPS
 
 #include "engine_dp.h"
+#include "engine_qsv.h"
 
 static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                          double *post, double *lo, double *hi, long double *logpe)
@@ -198,8 +199,18 @@ kf_err kf_posterior_cands(const kf_kb *kb, const kf_evidence_set *ev, const int 
     if (!b)
         return KF_ENOMEM;
     double *lo = b, *hi = lo + n1, *clo = hi + n1, *chi = clo + nrow;
-    kf_err err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
-                               logpe, cpost, clo, chi, clogpe);
+    kf_err err = KF_OK;
+    if (ev->np <= KF_QSV_MAX) {
+        /* the vectors in double; the long double walk when they cannot
+         * certify the answer under E itself */
+        err = qsv_quickscore(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi, logpe,
+                             cpost, clo, chi, clogpe);
+        if (!err && !certified(lo, hi, nc))
+            err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
+                                logpe, cpost, clo, chi, clogpe);
+    } else
+        err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
+                            logpe, cpost, clo, chi, clogpe);
     if (!err) {
         *ok = certified(lo, hi, nc);
         for (int t = 0; t < nq; t++)
@@ -257,7 +268,16 @@ kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post,
             np = lim;
         }
         bool wide = true;
-        if (np <= KF_QS_FIRST || fast) {
+        if (np <= KF_QSV_MAX) {
+            /* few present findings: the vectors in double first */
+            err = qsv_quickscore(kb, pos, np, ev->neg, ev->nn, NULL, 0, post, l, h, &lp, NULL,
+                                 NULL, NULL, NULL);
+            if (err)
+                goto out;
+            used = np;
+            wide = !certified(l, h, nc);
+        }
+        if (wide && (np <= KF_QS_FIRST || fast)) {
             err = quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
             if (err)
                 goto out;
