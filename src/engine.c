@@ -201,13 +201,48 @@ kf_err kf_posterior_cands(const kf_kb *kb, const kf_evidence_set *ev, const int 
     double *lo = b, *hi = lo + n1, *clo = hi + n1, *chi = clo + nrow;
     kf_err err = KF_OK;
     if (ev->np <= KF_QSV_MAX) {
-        /* the vectors in double; the long double walk when they cannot
-         * certify the answer under E itself */
+        /* the vectors in double; the long double walk for what they cannot
+         * certify: everything when it is the answer under E itself, else
+         * one walk with just the candidates left */
         err = qsv_quickscore(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi, logpe,
                              cpost, clo, chi, clogpe);
-        if (!err && !certified(lo, hi, nc))
+        if (!err && !certified(lo, hi, nc)) {
             err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
                                 logpe, cpost, clo, chi, clogpe);
+        } else if (!err) {
+            int nleft = 0;
+            int *left = kf_malloc((size_t)(nq + 1) * sizeof *left);
+            double *lb = kf_malloc((3 * n1 + 3 * nrow) * sizeof *lb);
+            long double *llp = kf_malloc((size_t)(nq + 1) * sizeof *llp);
+            if (!left || !lb || !llp)
+                err = KF_ENOMEM;
+            for (int t = 0; !err && t < nq; t++)
+                if (!certified(clo + (size_t)t * (size_t)nc, chi + (size_t)t * (size_t)nc, nc))
+                    left[nleft++] = t;
+            if (!err && nleft) {
+                int *lc = kf_malloc((size_t)nleft * sizeof *lc);
+                double *p2 = lb + 3 * n1, *lo2 = p2 + nrow, *hi2 = lo2 + nrow;
+                long double lpe;
+                if (!lc)
+                    err = KF_ENOMEM;
+                for (int i = 0; !err && i < nleft; i++)
+                    lc[i] = cand[left[i]];
+                if (!err)
+                    err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, lc, nleft, lb,
+                                        lb + n1, lb + 2 * n1, &lpe, p2, lo2, hi2, llp);
+                for (int i = 0; !err && i < nleft; i++) {
+                    size_t to = (size_t)left[i] * (size_t)nc, from = (size_t)i * (size_t)nc;
+                    memcpy(cpost + to, p2 + from, (size_t)nc * sizeof *cpost);
+                    memcpy(clo + to, lo2 + from, (size_t)nc * sizeof *clo);
+                    memcpy(chi + to, hi2 + from, (size_t)nc * sizeof *chi);
+                    clogpe[left[i]] = llp[i];
+                }
+                kf_free(lc);
+            }
+            kf_free(left);
+            kf_free(lb);
+            kf_free(llp);
+        }
     } else
         err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
                             logpe, cpost, clo, chi, clogpe);

@@ -77,9 +77,9 @@ static double hbin(double p)
  * Everything comes from the exact posterior under E and under E + !f:
  * P(!f | E) = P(E, !f) / P(E), and P(c, E, f) = P(c, E) - P(c, E, !f). */
 /* The gain of asking about fd, from the posterior under E + !fd (pn, with
- * log P(E, !fd) = lpn). */
-static double gain_from(const kf_kb *kb, const double *post, long double logpe, const double *pn,
-                        long double lpn)
+ * log P(E, !fd) = lpn); hpost[c] = hbin(post[c]). */
+static double gain_from(const kf_kb *kb, const double *post, const double *hpost,
+                        long double logpe, const double *pn, long double lpn)
 {
     double pneg = (double)expl(lpn - logpe);
     pneg = pneg < 0 ? 0 : pneg > 1 ? 1 : pneg;
@@ -94,7 +94,7 @@ static double gain_from(const kf_kb *kb, const double *post, long double logpe, 
             continue;
         double pp = (post[c] - pneg * pn[c]) / ppos;
         pp = pp < 0 ? 0 : pp > 1 ? 1 : pp;
-        g += hbin(post[c]) - ppos * hbin(pp) - pneg * hbin(pn[c]);
+        g += hpost[c] - ppos * hbin(pp) - pneg * hbin(pn[c]);
     }
     return g < 0 ? 0 : g;
 }
@@ -154,7 +154,7 @@ kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *pos
     if (nt > kb->n_causes)
         nt = kb->n_causes;
     size_t nc1 = (size_t)kb->n_causes + 1;
-    double *base = kf_calloc(nc1, sizeof *base);
+    double *base = kf_calloc(2 * nc1, sizeof *base), *hbase = base ? base + nc1 : NULL;
     int *negbuf = kf_malloc((size_t)(ev.nn + 2) * sizeof *negbuf);
     bool *mark = kf_calloc((size_t)kb->n_findings + 1, sizeof *mark);
     int *cand = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *cand);
@@ -201,6 +201,8 @@ kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *pos
             goto out;
     }
     double best = KF_MIN_GAIN;   /* below this a question is not worth the person's time */
+    for (int c = 0; c < kb->n_causes; c++)
+        hbase[c] = hbin(base[c]);
     for (int t = 0; t < nq; t++) {
         double *pn = cpost + (size_t)t * (size_t)kb->n_causes;
         if (!cok[t] && !fast) {
@@ -208,7 +210,7 @@ kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *pos
             if (err)
                 goto out;
         }
-        double g = gain_from(kb, base, logpe, pn, clogpe[t]);
+        double g = gain_from(kb, base, hbase, logpe, pn, clogpe[t]);
         if (g > best) {
             best = g;
             q.kind = KF_Q_FINDING;
