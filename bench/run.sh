@@ -9,6 +9,8 @@
 #   the text reader on 64 KB .. 1 MB                      (build/bench/read)
 #   posterior and consultation at 8/12/16/20 present findings, exact at >= 16,
 #   Quickscore <= 200 instructions per step (valgrind)     (bench/posterior.c)
+# bench/baseline.txt holds the figures from before the engine work
+# (instruction counts, which compare across runs); they print beside today's.
 # Instruction counts (callgrind) are the figures to trust on a shared
 # machine; times are printed too, with the machine's load, and the in-run
 # ratio of the streamed answer to the old jansson tree.  The HTTP benchmark
@@ -29,15 +31,29 @@ build/bench/consult ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} "$@" || exit 1
 echo
 build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} || exit 1
 if command -v valgrind >/dev/null; then
-  # instructions of 20 posteriors at 10 present findings, less the same run
-  # at 0 (start-up and KB load), per Quickscore step (20 x 2^10)
+  # instructions of 20 Quickscore runs (kf_posterior_cands without
+  # candidates: Quickscore alone, never the sum without cancellation) at N
+  # present findings, less the same at 0 (start-up and KB load), per subset
+  # summed (20 x 2^N).  At 10 it is the long double Gray walk; at 5 the
+  # vectors in double (engine_qsv.h), plus the walk where they cannot
+  # certify the answer.
   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-           build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} --only "$1" --reps 20 2>&1 |
+           build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} --only "$1" --reps 20 --quickscore 2>&1 |
          sed -n 's/.*I *refs: *//p' | tr -d ,; }
-  a=$(ir 10); b=$(ir 0)
-  if [ -n "$a" ] && [ -n "$b" ]; then
-    echo "Quickscore: $(( (a - b) / (20 * 1024) )) instructions per step   target <= 200"
-  fi
+  base=$(sed -n 's/^qs_step_instr //p' bench/baseline.txt 2>/dev/null)
+  z=$(ir 0)
+  for n in 10 5; do
+    a=$(ir $n)
+    if [ -n "$a" ] && [ -n "$z" ]; then
+      per=$(( (a - z) / (20 << n) ))
+      run=$(( (a - z) / 20 ))
+      case $n in
+        10) how="the long double walk";;
+        *) how="the double vectors; at 2^$n subsets the setup is most of it";;
+      esac
+      echo "Quickscore at $n present findings ($how): $per instructions per subset, $run per posterior   target <= 200 per step: $([ "$per" -le 200 ] && echo met || echo NOT met)${base:+   (before: $base per step)}"
+    fi
+  done
 else
   echo "Quickscore instructions per step: valgrind not installed"
 fi
