@@ -142,7 +142,7 @@ int main(int argc, char **argv)
                 /* the Quickscore walk alone (no candidates), certified or not */
                 long double lp;
                 bool ok;
-                if (kf_posterior_cands(kb, &ev, NULL, 0, post, &lp, &ok, NULL, NULL, NULL) != KF_OK)
+                if (kf_posterior_cands(kb, &ev, NULL, 0, true, post, &lp, &ok, NULL, NULL, NULL) != KF_OK)
                     return 1;
                 approx = !ok;
             } else if (kf_posterior(kb, &f, post, &approx) != KF_OK)

@@ -192,7 +192,7 @@ kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *pos
      * one shared Quickscore run; what it cannot certify exact is computed
      * on its own, as kf_posterior_ev would (with `fast`, the uncertified
      * Quickscore answer is what kf_posterior_ev returns too). */
-    err = kf_posterior_cands(kb, &ev, cand, nq, base, &logpe, &ok, cpost, clogpe, cok);
+    err = kf_posterior_cands(kb, &ev, cand, nq, fast, base, &logpe, &ok, cpost, clogpe, cok);
     if (err)
         goto out;
     if (!ok && !fast) {
