@@ -11,6 +11,9 @@
 #   Quickscore <= 200 instructions per step (valgrind)     (bench/posterior.c)
 # bench/baseline.txt holds the figures from before the engine work
 # (instruction counts, which compare across runs); they print beside today's.
+# bench/compare.sh [REV] times the consultation against REV (default
+# c935e20, before the engine work) in the same run, in turns (~2 minutes).
+# With COMPARE=1 this script runs it at the end.
 # Instruction counts (callgrind) are the figures to trust on a shared
 # machine; times are printed too, with the machine's load, and the in-run
 # ratio of the streamed answer to the old jansson tree.  The HTTP benchmark
@@ -62,4 +65,8 @@ bench/rss.sh
 if [ -x build/bench/read ]; then
   echo
   build/bench/read ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"}
+fi
+if [ "${COMPARE:-0}" = 1 ]; then
+  echo
+  bench/compare.sh
 fi
