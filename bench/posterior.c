@@ -18,7 +18,8 @@
  * never the sum without cancellation, certified or not), so that
  *   valgrind --tool=cachegrind --cache-sim=no build/bench/posterior --only 12 --reps 20 --quickscore
  * less the same at --only 0 gives instructions per step (bench/run.sh does
- * this when valgrind is installed).  Targets (issue 14): Quickscore <= 200 instructions per step.
+ * this when valgrind is installed).  --consult instead runs kf_consult (the
+ * next question's gains included) R times on the same findings.  Targets (issue 14): Quickscore <= 200 instructions per step.
  */
 #include "engine.h"
 #include "kb.h"
@@ -103,7 +104,7 @@ int main(int argc, char **argv)
 {
     const char *dir = getenv("KNOTFINDER_KB");
     int sets = 9, only = -1, reps = 10;
-    bool qs_only = false;
+    bool qs_only = false, consult_only = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--kb") && i + 1 < argc)
             dir = argv[++i];
@@ -115,8 +116,10 @@ int main(int argc, char **argv)
             reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quickscore"))
             qs_only = true;
+        else if (!strcmp(argv[i], "--consult"))
+            consult_only = true;
         else {
-            fprintf(stderr, "usage: posterior [--kb DIR] [--sets N] [--only NP --reps R [--quickscore]]\n");
+            fprintf(stderr, "usage: posterior [--kb DIR] [--sets N] [--only NP --reps R [--quickscore | --consult]]\n");
             return 1;
         }
     }
@@ -138,7 +141,14 @@ int main(int argc, char **argv)
         if (kf_evidence(kb, &f, &ev) != KF_OK)
             return 1;
         for (int r = 0; r < reps; r++) {
-            if (qs_only) {
+            if (consult_only) {
+                /* the whole consultation (with the next question) */
+                kf_result *res = kf_consult(kb, &f);
+                if (!res)
+                    return 1;
+                approx = res->approximate;
+                kf_result_free(res);
+            } else if (qs_only) {
                 /* the Quickscore walk alone (no candidates), certified or not */
                 long double lp;
                 bool ok;
