@@ -40,7 +40,7 @@
  *    backward, exact in double to ~1e-13.  Slower (2^|P| per fired link).
  * Up to KF_QSV_MAX (5) present findings Quickscore runs first as whole
  * vectors in double (engine_qsv.h); where its bound cannot certify, or
- * above, up to KF_QS_FIRST (9) the long double walk (engine_qs.h); where
+ * above, up to KF_QS_FIRST (12) the long double walk (engine_qs.h); where
  * that cannot certify, or above, the programme; "exact" means an interval
  * narrower than KF_EXACT_WIDTH.
  *
@@ -70,9 +70,10 @@
  * without cancellation (engine_dp.h) gives the exact answer.  Measured on
  * the article and reading cases: the long double walk certified 36 of 41
  * runs at 6-7 present findings, 4 of 17 at 8-9 and none of 5 at 10-11,
- * where a failed walk costs about as much as the sum; 7, 9 and 12 here
- * cost within 1% of each other over those 299 cases, 9 the least. */
-#define KF_QS_FIRST 9
+ * where a failed walk costs about as much as the sum; yet 9 here costs
+ * only 1.2% less than 12 over those 299 cases, while sets drawn from the
+ * model (bench/posterior) certify at 12 and take 3 x longer by the sum. */
+#define KF_QS_FIRST 12
 /* An interval narrower than this is "exact" (the issue asks 1e-6). */
 #define KF_EXACT_WIDTH 1e-7
 /* Relative rounding error of one term, in units of the type's epsilon: its factors are updated by at most

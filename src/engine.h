@@ -121,7 +121,7 @@ kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post,
  * that answer is certified exact (the same test as kf_posterior_ev); an
  * answer that is not is what kf_posterior_ev(fast) would return, and the
  * caller computes it with kf_posterior_ev when it needs it exact.  Not
- * fast and above the walk's limit (7 present findings), nothing is
+ * fast and above the walk's limit (12 present findings), nothing is
  * computed (all not ok): the walk would rarely certify there.  At most 16
  * present findings (KF_EINVAL above: trim first); the cost is 2^np x
  * (nq + 1) terms.  Errors: KF_ENOMEM, KF_EINVAL. */
