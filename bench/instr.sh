@@ -18,23 +18,42 @@ valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" build/bench/consult
     >"$tmp/log" 2>&1 || { cat "$tmp/log"; exit 1; }
 for f in "$tmp"/cg.out.*; do
     printf '%s %s\n' "$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")" "$(sed -n 's/^totals: //p' "$f")"
-done | awk '
+done | awk -v base="$(cat bench/baseline.txt 2>/dev/null | grep -v '^#')" '
 function k(x) { return sprintf("%.0fk", x / 1000) }
 function m(x) { return sprintf("%.1fM", x / 1e6) }
 $1 == "kb-load" { load = $2 } $1 == "kb-load-again" { again = $2 }
 $1 ~ /^case-/ {
     split($1, a, "-"); how = a[3]
     sum[how] += $2; n[how]++
+    v[how, n[how]] = $2
     if ($2 > max[how]) max[how] = $2
 }
+function median(how,    i, j, t, cnt, w) {
+    cnt = n[how]
+    for (i = 1; i <= cnt; i++) w[i] = v[how, i]
+    for (i = 2; i <= cnt; i++)
+        for (j = i; j > 1 && w[j] < w[j - 1]; j--) { t = w[j]; w[j] = w[j - 1]; w[j - 1] = t }
+    return cnt % 2 ? w[(cnt + 1) / 2] : (w[cnt / 2] + w[cnt / 2 + 1]) / 2
+}
 END {
+    nb = split(base, bl, "\n")
+    for (i = 1; i <= nb; i++) { split(bl[i], kv, " "); B[kv[1]] = kv[2] }
     if (!n["stream"]) { print "bench/instr: no counts (was it run under callgrind?)"; exit 1 }
     printf "instructions (callgrind; the same on a busy machine as on a quiet one)\n"
     printf "  text in -> JSON answer out, per case (%d cases): mean %s, max %s   target <= 300k: %s\n",
         n["stream"], k(sum["stream"] / n["stream"]), k(max["stream"]),
         max["stream"] <= 300000 ? "met" : (sum["stream"] / n["stream"] <= 300000 ? "met on the mean, not the max" : "NOT met")
-    printf "    of which reading + consulting (no JSON): mean %s, max %s\n",
-        k(sum["none"] / n["none"]), k(max["none"])
+    printf "    median %s\n", k(median("stream"))
+    if (B["article_stream_mean"])
+        printf "    before the engine work (c935e20, bench/baseline.txt): mean %s, max %s: now %.1f x fewer on the mean\n",
+            k(B["article_stream_mean"]), k(B["article_stream_max"]), B["article_stream_mean"] / (sum["stream"] / n["stream"])
+    printf "    of which reading + consulting (no JSON): mean %s, median %s, max %s\n",
+        k(sum["none"] / n["none"]), k(median("none")), k(max["none"])
+    if (B["article_none_median"])
+        printf "      before (c935e20): mean %s, median %s\n", k(B["article_none_mean"]), k(B["article_none_median"])
+    if (n["read"])
+        printf "      reading the text alone (kf_text_read): mean %s, median %s; so the consultation (engine, plan, question): mean %s\n",
+            k(sum["read"] / n["read"]), k(median("read")), k((sum["none"] - sum["read"]) / n["none"])
     printf "    of which the JSON answer, streamed:       mean %s\n",
         k((sum["stream"] - sum["none"]) / n["stream"])
     printf "    the JSON answer as a jansson tree + json_dumps (the old way): mean %s (%.1f x the stream)\n",

@@ -13,10 +13,13 @@
  *   build/bench/posterior [--kb DIR] [--sets N] [--only NP --reps R]
  *
  * --only NP --reps R runs just kf_posterior R times at NP present findings
- * and prints the Quickscore steps it made (R x 2^NP), so that
- *   valgrind --tool=cachegrind --cache-sim=no build/bench/posterior --only 12 --reps 20
- * gives instructions per step (bench/run.sh does this when valgrind is
- * installed).  Targets (issue 14): Quickscore <= 200 instructions per step.
+ * and prints the Quickscore steps it made (R x 2^NP); with --quickscore it
+ * runs the Quickscore walk alone (kf_posterior_cands without candidates:
+ * never the sum without cancellation, certified or not), so that
+ *   valgrind --tool=cachegrind --cache-sim=no build/bench/posterior --only 12 --reps 20 --quickscore
+ * less the same at --only 0 gives instructions per step (bench/run.sh does
+ * this when valgrind is installed).  --consult instead runs kf_consult (the
+ * next question's gains included) R times on the same findings.  Targets (issue 14): Quickscore <= 200 instructions per step.
  */
 #include "engine.h"
 #include "kb.h"
@@ -101,6 +104,7 @@ int main(int argc, char **argv)
 {
     const char *dir = getenv("KNOTFINDER_KB");
     int sets = 9, only = -1, reps = 10;
+    bool qs_only = false, consult_only = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--kb") && i + 1 < argc)
             dir = argv[++i];
@@ -110,8 +114,12 @@ int main(int argc, char **argv)
             only = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
             reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--quickscore"))
+            qs_only = true;
+        else if (!strcmp(argv[i], "--consult"))
+            consult_only = true;
         else {
-            fprintf(stderr, "usage: posterior [--kb DIR] [--sets N] [--only NP --reps R]\n");
+            fprintf(stderr, "usage: posterior [--kb DIR] [--sets N] [--only NP --reps R [--quickscore | --consult]]\n");
             return 1;
         }
     }
@@ -129,9 +137,28 @@ int main(int argc, char **argv)
         draw(kb, only, &f);
         bool approx;
         int np = kf_findings_present(&f);
-        for (int r = 0; r < reps; r++)
-            if (kf_posterior(kb, &f, post, &approx) != KF_OK)
+        kf_evidence_set ev;
+        if (kf_evidence(kb, &f, &ev) != KF_OK)
+            return 1;
+        for (int r = 0; r < reps; r++) {
+            if (consult_only) {
+                /* the whole consultation (with the next question) */
+                kf_result *res = kf_consult(kb, &f);
+                if (!res)
+                    return 1;
+                approx = res->approximate;
+                kf_result_free(res);
+            } else if (qs_only) {
+                /* the Quickscore walk alone (no candidates), certified or not */
+                long double lp;
+                bool ok;
+                if (kf_posterior_cands(kb, &ev, NULL, 0, true, post, &lp, &ok, NULL, NULL, NULL) != KF_OK)
+                    return 1;
+                approx = !ok;
+            } else if (kf_posterior(kb, &f, post, &approx) != KF_OK)
                 return 1;
+        }
+        kf_evidence_free(&ev);
         printf("steps %llu (%d runs x 2^%d present findings)%s\n",
                (unsigned long long)reps << np, reps, np, approx ? " [approximate]" : "");
         kf_findings_free(&f);

@@ -11,6 +11,11 @@
 #                                                         (bench/draft.sh)
 #   posterior and consultation at 8/12/16/20 present findings, exact at >= 16,
 #   Quickscore <= 200 instructions per step (valgrind)     (bench/posterior.c)
+# bench/baseline.txt holds the figures from before the engine work
+# (instruction counts, which compare across runs); they print beside today's.
+# bench/compare.sh [REV] times the consultation against REV (default
+# c935e20, before the engine work) in the same run, in turns (~2 minutes).
+# With COMPARE=1 this script runs it at the end.
 # Instruction counts (callgrind) are the figures to trust on a shared
 # machine; times are printed too, with the machine's load, and the in-run
 # ratio of the streamed answer to the old jansson tree.  The HTTP benchmark
@@ -31,15 +36,29 @@ build/bench/consult ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} "$@" || exit 1
 echo
 build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} || exit 1
 if command -v valgrind >/dev/null; then
-  # instructions of 20 posteriors at 10 present findings, less the same run
-  # at 0 (start-up and KB load), per Quickscore step (20 x 2^10)
+  # instructions of 20 Quickscore runs (kf_posterior_cands without
+  # candidates: Quickscore alone, never the sum without cancellation) at N
+  # present findings, less the same at 0 (start-up and KB load), per subset
+  # summed (20 x 2^N).  At 10 it is the long double Gray walk; at 5 the
+  # vectors in double (engine_qsv.h), plus the walk where they cannot
+  # certify the answer.
   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-           build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} --only "$1" --reps 20 2>&1 |
+           build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} --only "$1" --reps 20 --quickscore 2>&1 |
          sed -n 's/.*I *refs: *//p' | tr -d ,; }
-  a=$(ir 10); b=$(ir 0)
-  if [ -n "$a" ] && [ -n "$b" ]; then
-    echo "Quickscore: $(( (a - b) / (20 * 1024) )) instructions per step   target <= 200"
-  fi
+  base=$(sed -n 's/^qs_step_instr //p' bench/baseline.txt 2>/dev/null)
+  z=$(ir 0)
+  for n in 10 5; do
+    a=$(ir $n)
+    if [ -n "$a" ] && [ -n "$z" ]; then
+      per=$(( (a - z) / (20 << n) ))
+      run=$(( (a - z) / 20 ))
+      case $n in
+        10) how="the long double walk";;
+        *) how="the double vectors; at 2^$n subsets the setup is most of it";;
+      esac
+      echo "Quickscore at $n present findings ($how): $per instructions per subset, $run per posterior   target <= 200 per step: $([ "$per" -le 200 ] && echo met || echo NOT met)${base:+   (before: $base per step)}"
+    fi
+  done
 else
   echo "Quickscore instructions per step: valgrind not installed"
 fi
@@ -50,4 +69,8 @@ bench/draft.sh ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"}
 if [ -x build/bench/read ]; then
   echo
   build/bench/read ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"}
+fi
+if [ "${COMPARE:-0}" = 1 ]; then
+  echo
+  bench/compare.sh
 fi

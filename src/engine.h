@@ -117,6 +117,21 @@ kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post
 kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
                        double *hi, bool *approx, long double *logpe, bool fast);
 
+/* For the next question, from one Quickscore run: the posterior under the
+ * evidence ev (post, *logpe) and, for each candidate finding cand[t] (in
+ * neither list of ev, sorted or not), under ev with cand[t] absent (row t
+ * of cpost, nq x kb->n_causes, and clogpe[t]).  *ok and cok[t] say whether
+ * that answer is certified exact (the same test as kf_posterior_ev); an
+ * answer that is not is what kf_posterior_ev(fast) would return, and the
+ * caller computes it with kf_posterior_ev when it needs it exact.  Not
+ * fast and above the walk's limit (12 present findings), nothing is
+ * computed (all not ok): the walk would rarely certify there.  At most 16
+ * present findings (KF_EINVAL above: trim first); the cost is 2^np x
+ * (nq + 1) terms.  Errors: KF_ENOMEM, KF_EINVAL. */
+kf_err kf_posterior_cands(const kf_kb *kb, const kf_evidence_set *ev, const int *cand, int nq,
+                          bool fast, double *post, long double *logpe, bool *ok, double *cpost,
+                          long double *clogpe, bool *cok);
+
 /* Posterior of every cause and the causes ordered by it, highest first
  * (ties by id).  Both arrays are the caller's (kf_free). */
 kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,

@@ -7,7 +7,7 @@
 /* Scratch of one Quickscore run. */
 typedef struct {
     int nc, np;
-    REAL *q;        /* nc x np: 1 - p of cause c's link to positive s (1: none) */
+    REAL *q;        /* nc x nb: 1 - p of cause c's link to bit s (1: none) */
     REAL *qneg;     /* nc: product over the negatives */
     REAL *Q;        /* nc: current Q_c(S+N) */
     REAL *g;        /* nc: current QS(factor) */
@@ -26,6 +26,24 @@ typedef struct {
     int *lk_first, *lk;    /* causes linked directly to positive s */
     int *act;  int nact;
     int *sl;   int nsl;
+    /* the model's numbers in REAL, where the walk reads them: per cause
+     * 1 - prior and prior; per chain (habit h keeps muscle m, strength s),
+     * by habit (ch_*) and by muscle (kin_*, beside kin): s and 1 - s */
+    REAL *omp, *pic;
+    int *ch_first, *ch_m;
+    REAL *ch_s, *ch_oms, *kin_s, *kin_oms;
+    int nb;         /* bits: the np positives, then the nq candidate negatives */
+    /* the candidates' sums, their compensations and their block sums, each
+     * nq x (nact + nsl) by active index (the present shares, then the
+     * slack shares; written before they are read, so never cleared), and
+     * a save area for one toggle */
+    REAL *c_sum, *c_comp, *c_blk;
+    REAL *c_Z, *c_Zc, *c_Zb, *c_abs;
+    REAL *sv_Q, *sv_g, *sv_Pi, *sv_share, *sv_slk;
+    REAL *P, *c_P;  /* the walk's sums by level (np + 1), each candidate's (nq x (np + 1)) */
+    int *ppos;      /* the positives in the walk's bit order, cheapest to toggle first */
+    int *lon_first, *lon;    /* active roots by level: the lowest bit that changes them */
+    int *loff_first, *loff;  /* slack-accumulated muscles by level */
 } QS(qs_scratch);
 
 /* Compensated summation (Neumaier 1974): *s + *c is the running sum. */
@@ -39,34 +57,32 @@ static inline void QS(neumaier)(REAL *s, REAL *c, REAL x)
     *s = t;
 }
 
-static REAL QS(path_prod)(const kf_kb *kb, const QS(qs_scratch) *w, int h)
+static inline REAL QS(path_prod)(const kf_kb *kb, const QS(qs_scratch) *w, int h)
 {
-    const kf_cause *hc = &kb->causes[h];
+    (void)kb;
     REAL pi = 1;
-    for (int j = 0; j < hc->n_keeps; j++)
-        pi *= (1 - (REAL)hc->keeps_p[j]) +
-              (REAL)hc->keeps_p[j] * w->Q[hc->keeps[j]];
+    for (int e = w->ch_first[h]; e < w->ch_first[h + 1]; e++)
+        pi *= w->ch_oms[e] + w->ch_s[e] * w->Q[w->ch_m[e]];
     return pi;
 }
 
-static REAL QS(factor)(const kf_kb *kb, const QS(qs_scratch) *w, int c)
+static inline REAL QS(factor)(const kf_kb *kb, const QS(qs_scratch) *w, int c)
 {
-    REAL pi = kb->causes[c].prior;
-    return (1 - pi) + pi * w->Q[c] * w->Pi[c];
+    (void)kb;
+    return w->omp[c] + w->pic[c] * w->Q[c] * w->Pi[c];
 }
 
 /* Share of a term in which muscle m is slack: its own source off and every
  * chain to it off. */
-static REAL QS(slack_share)(const kf_kb *kb, const QS(qs_scratch) *w, int m)
+static inline REAL QS(slack_share)(const kf_kb *kb, const QS(qs_scratch) *w, int m)
 {
-    REAL pim = kb->causes[m].prior;
-    REAL r = (1 - pim) / w->g[m];
+    (void)kb;
+    REAL r = w->omp[m] / w->g[m];
     for (int k = w->kin_first[m]; k < w->kin_first[m + 1]; k++) {
-        int h = w->kin[k], j = w->kin_edge[k];
-        const kf_cause *hc = &kb->causes[h];
-        REAL s = hc->keeps_p[j], pih = hc->prior;
-        REAL pe = (1 - s) + s * w->Q[m];
-        r *= ((1 - pih) + pih * w->Q[h] * (w->Pi[h] / pe) * (1 - s)) / w->g[h];
+        int h = w->kin[k];
+        REAL s = w->kin_s[k], oms = w->kin_oms[k];
+        REAL pe = oms + s * w->Q[m];
+        r *= (w->omp[h] + w->pic[h] * w->Q[h] * (w->Pi[h] / pe) * oms) / w->g[h];
     }
     return r;
 }
@@ -74,38 +90,165 @@ static REAL QS(slack_share)(const kf_kb *kb, const QS(qs_scratch) *w, int m)
 static void QS(scratch_free)(QS(qs_scratch) *w)
 {
     kf_free(w->q);
+    kf_free(w->c_sum);
+    kf_free(w->ppos);
     kf_free(w->active);
     kf_free(w->kin_first);
     memset(w, 0, sizeof *w);
 }
 
+/* Bit s (a positive, or a candidate negative) enters (in) or leaves S: the
+ * Q of its causes, the factors of the roots it affects and the slack shares
+ * they change, and the product *Gc of the active factors. */
+static void QS(toggle)(const kf_kb *kb, QS(qs_scratch) *w, int s, bool in, REAL *Gc)
+{
+    size_t nb = (size_t)w->nb;
+    for (int k = w->lk_first[s]; k < w->lk_first[s + 1]; k++) {
+        int c = w->lk[k];
+        REAL q = w->q[(size_t)c * nb + (size_t)s];
+        w->Q[c] = in ? w->Q[c] * q : w->Q[c] / q;
+    }
+    for (int k = w->aff_first[s]; k < w->aff_first[s + 1]; k++) {
+        int c = w->aff[k];
+        if (w->ch_first[c] < w->ch_first[c + 1])
+            w->Pi[c] = QS(path_prod)(kb, w, c);
+        REAL old = w->g[c];
+        w->g[c] = QS(factor)(kb, w, c);
+        w->share[c] = 1 - w->omp[c] / w->g[c];
+        *Gc *= w->g[c] / old;
+    }
+    for (int k = w->slaff_first[s]; k < w->slaff_first[s + 1]; k++)
+        w->slk[w->slaff[k]] = QS(slack_share)(kb, w, w->sl[w->slaff[k]]);
+}
+
+/* Terms are summed by level: a root whose factors no bit below j changes
+ * keeps its share over every aligned block of 2^j steps of the Gray walk
+ * (only bits below j toggle inside one), so it takes share x (the block's
+ * sum) once per block instead of share x term at every step.  P[j] is the
+ * sum of the current block of level j (a pairwise sum); at step `it` the
+ * blocks of levels 0..j end where bits 0..j-1 of it + 1 are 0.  ob/fb: the
+ * roots' and the slack shares' plain sums. */
+static inline void QS(levels)(const QS(qs_scratch) *w, REAL *P, unsigned long it, int np,
+                              REAL *ob, REAL *fb)
+{
+    for (int j = 0;; j++) {
+        REAL x = P[j];
+        for (int k = w->lon_first[j]; k < w->lon_first[j + 1]; k++) {
+            int a = w->lon[k];
+            ob[a] += x * w->share[w->act[a]];
+        }
+        for (int k = w->loff_first[j]; k < w->loff_first[j + 1]; k++) {
+            int m = w->loff[k];
+            fb[m] += x * w->slk[m];
+        }
+        if (j == np)
+            break;
+        P[j + 1] += x;
+        P[j] = 0;
+        if ((it + 1) >> j & 1)
+            break;
+    }
+}
+
+/* The posterior of every cause from the sums of one run: Z (the sum of
+ * the terms), absum (of their sizes), on (by cause: the active roots'
+ * present shares) and off (by cause: the slack shares), with w's factors
+ * at S = {}.  Returns false when rounding swallowed the sum. */
+static bool QS(finish)(const kf_kb *kb, const QS(qs_scratch) *w, REAL Z, REAL absum,
+                       const REAL *on, const REAL *off, REAL eps_units, long double logconst,
+                       double *post, double *lo, double *hi, long double *logpe)
+{
+    int nc = w->nc;
+    REAL delta = absum * (eps_units * QS_EPS + 4 * QS_EPS);
+    if (!(Z > delta)) {
+        for (int c = 0; c < nc; c++) {
+            post[c] = kb->causes[c].prior;
+            if (lo)
+                lo[c] = 0;
+            if (hi)
+                hi[c] = 1;
+        }
+        *logpe = Z > 0 ? logl((long double)Z) + logconst : -INFINITY;
+        return false;
+    }
+    *logpe = logl((long double)Z) + logconst;
+    for (int c = 0; c < nc; c++) {
+        REAL num, d = delta;
+        bool slack = w->kin_first[c] < w->kin_first[c + 1];
+        if (slack) {
+            num = w->slackacc[c] ? off[c] : QS(slack_share)(kb, w, c) * Z;
+            if (!w->slackacc[c])
+                d = 0;
+        } else if (w->active[c]) {
+            num = on[c];
+        } else {
+            num = (1 - (1 - (REAL)kb->causes[c].prior) / w->g[c]) * Z;
+            d = 0;
+        }
+        REAL p = num / Z;
+        REAL l = Z - delta > 0 ? (num - d) / (Z + delta) : 0;
+        REAL h = Z - delta > 0 ? (num + d) / (Z - delta) : 1;
+        if (slack) {
+            REAL t = 1 - p, tl = 1 - h, th = 1 - l;
+            p = t;
+            l = tl;
+            h = th;
+        }
+        p = p < 0 ? 0 : p > 1 ? 1 : p;
+        l = l < 0 ? 0 : l > 1 ? 1 : l;
+        h = h < 0 ? 0 : h > 1 ? 1 : h;
+        post[c] = (double)p;
+        if (lo)
+            lo[c] = (double)(l < p ? l : p);
+        if (hi)
+            hi[c] = (double)(h > p ? h : p);
+    }
+    return true;
+}
+
 /* The exact sum over the positives pos[0..np) (at most KF_FULL_MAX) and
  * negatives neg[0..nn).  post/lo/hi: every cause (lo/hi may be NULL);
- * *logpe: log P(evidence). */
+ * *logpe: log P(evidence).
+ *
+ * With nq candidates cand[0..nq) (findings in neither list), the same run
+ * also gives, for each candidate t, the answer with cand[t] added to the
+ * negatives: cpost/clo/chi (nq x n_causes, row t) and clogpe[t].  A
+ * negative finding is a bit that is always in S: at every subset of the
+ * positives the walk turns candidate t on, takes that term and turns it
+ * off again (restoring the saved factors, so nothing drifts); each
+ * candidate has its own sums and its own rounding bound, as if it had its
+ * own run. */
 static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
-                         double *post, double *lo, double *hi, long double *logpe)
+                             const int *cand, int nq,
+                             double *post, double *lo, double *hi, long double *logpe,
+                             double *cpost, double *clo, double *chi, long double *clogpe)
 {
     QS(qs_scratch) w;
     memset(&w, 0, sizeof w);
     int nc = kb->n_causes;
+    int nb = np + nq;
     w.nc = nc;
     w.np = np;
-    size_t nld = (size_t)nc * (size_t)(np + 1) + 13 * (size_t)nc + 8;
-    w.q = kf_calloc(nld, sizeof(REAL));
-    w.active = kf_calloc(3 * (size_t)nc + 3, sizeof(bool));
-    /* int scratch: kin_first (nc+1), kin/kin_edge (edges), aff_first (np+1),
-     * aff (np*nc), lk_first (np+1), lk (np*nc), act (nc), sl (nc) */
+    w.nb = nb;
     int nedges = 0;
     for (int c = 0; c < nc; c++)
         nedges += kb->causes[c].n_keeps;
-    size_t nint = (size_t)(nc + 1) + 2 * (size_t)nedges + 3 * (size_t)(np + 1) +
-                  3 * (size_t)np * (size_t)nc + 2 * (size_t)nc + 4;
+    size_t nld = (size_t)nc * (size_t)(nb + 1) + 20 * (size_t)nc + 8 + 4 * (size_t)(nq + 1) +
+                 (size_t)(nq + 1) * (size_t)(np + 2) + 4 * (size_t)nedges;
+    w.q = kf_calloc(nld, sizeof(REAL));
+    w.active = kf_calloc(3 * (size_t)nc + 3, sizeof(bool));
+    /* int scratch: kin_first (nc+1), kin/kin_edge (edges), aff_first (nb+1),
+     * aff (nb*nc), lk_first (nb+1), lk (nb*nc), act (nc), sl (nc),
+     * slaff_first (nb+1), slaff (nb*nc) */
+    size_t nint = (size_t)(nc + 1) + 2 * (size_t)nedges + 3 * (size_t)(nb + 1) +
+                  3 * (size_t)nb * (size_t)nc + 2 * (size_t)nc + 4 + (size_t)(nc + 1) +
+                  (size_t)nedges;
     w.kin_first = kf_calloc(nint, sizeof(int));
     if (!w.q || !w.active || !w.kin_first) {
         QS(scratch_free)(&w);
         return KF_ENOMEM;
     }
-    w.qneg = w.q + (size_t)nc * (size_t)np;
+    w.qneg = w.q + (size_t)nc * (size_t)nb;
     w.Q = w.qneg + nc;
     w.g = w.Q + nc;
     w.Pi = w.g + nc;
@@ -117,20 +260,87 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     w.slk = w.share + nc;
     w.onb = w.slk + nc;
     w.offb = w.onb + nc;
+    w.sv_Q = w.offb + nc;
+    w.sv_g = w.sv_Q + nc;
+    w.sv_Pi = w.sv_g + nc;
+    w.sv_share = w.sv_Pi + nc;
+    w.sv_slk = w.sv_share + nc;
+    w.P = w.sv_slk + nc;
+    w.c_P = w.P + np + 2;
+    w.omp = w.c_P + (size_t)nq * (size_t)(np + 2);
+    w.pic = w.omp + nc;
+    w.ch_s = w.pic + nc;
+    w.ch_oms = w.ch_s + nedges;
+    w.kin_s = w.ch_oms + nedges;
+    w.kin_oms = w.kin_s + nedges;
+    w.c_Z = w.kin_oms + nedges;
+    w.c_Zc = w.c_Z + nq + 1;
+    w.c_Zb = w.c_Zc + nq + 1;
+    w.c_abs = w.c_Zb + nq + 1;
     w.slackacc = w.active + nc + 1;
     w.kin = w.kin_first + nc + 1;
     w.kin_edge = w.kin + nedges;
     w.aff_first = w.kin_edge + nedges;
-    w.aff = w.aff_first + np + 1;
-    w.lk_first = w.aff + (size_t)np * (size_t)nc;
-    w.lk = w.lk_first + np + 1;
-    w.act = w.lk + (size_t)np * (size_t)nc;
+    w.aff = w.aff_first + nb + 1;
+    w.lk_first = w.aff + (size_t)nb * (size_t)nc;
+    w.lk = w.lk_first + nb + 1;
+    w.act = w.lk + (size_t)nb * (size_t)nc;
     w.sl = w.act + nc;
     w.slaff_first = w.sl + nc;
-    w.slaff = w.slaff_first + np + 1;
+    w.slaff = w.slaff_first + nb + 1;
+    w.ch_first = w.slaff + (size_t)nb * (size_t)nc;
+    w.ch_m = w.ch_first + nc + 1;
+    for (int c = 0, e = 0; c < nc; c++) {
+        const kf_cause *k = &kb->causes[c];
+        w.omp[c] = 1 - (REAL)k->prior;
+        w.pic[c] = k->prior;
+        w.ch_first[c] = e;
+        for (int j = 0; j < k->n_keeps; j++, e++) {
+            w.ch_m[e] = k->keeps[j];
+            w.ch_s[e] = k->keeps_p[j];
+            w.ch_oms[e] = 1 - (REAL)k->keeps_p[j];
+        }
+        w.ch_first[c + 1] = e;
+    }
 
+    /* The walk toggles bit j 2^(np-1-j) times: the positives whose toggle
+     * updates the fewest roots (their causes and those causes' keepers)
+     * take the low bits.  Ties by finding id; the order changes only the
+     * rounding. */
+    w.ppos = kf_malloc((size_t)(2 * np + 2 * (np + nb + 4) + 2 * nc + 8) * sizeof(int));
+    if (!w.ppos) {
+        QS(scratch_free)(&w);
+        return KF_ENOMEM;
+    }
+    {
+        int *cost = w.ppos + np, *nkeep = kf_calloc((size_t)nc + 1, sizeof(int));
+        if (!nkeep) {
+            QS(scratch_free)(&w);
+            return KF_ENOMEM;
+        }
+        for (int h = 0; h < nc; h++)
+            for (int j = 0; j < kb->causes[h].n_keeps; j++)
+                nkeep[kb->causes[h].keeps[j]]++;
+        for (int i = 0; i < np; i++) {
+            int f = pos[i], n = 0;
+            for (int k = kb->flink_first[f]; k < kb->flink_first[f + 1]; k++)
+                n += 1 + 3 * nkeep[kb->links[kb->flink[k]].cause];
+            w.ppos[i] = pos[i];
+            cost[i] = n;
+        }
+        kf_free(nkeep);
+        for (int i = 1; i < np; i++)           /* insertion sort, stable */
+            for (int k = i; k > 0 && cost[k] < cost[k - 1]; k--) {
+                int t = cost[k]; cost[k] = cost[k - 1]; cost[k - 1] = t;
+                t = w.ppos[k]; w.ppos[k] = w.ppos[k - 1]; w.ppos[k - 1] = t;
+            }
+    }
+    w.lon_first = w.ppos + 2 * np;
+    w.loff_first = w.lon_first + np + nb + 4;
+    w.lon = w.loff_first + np + nb + 4;
+    w.loff = w.lon + nc + 4;
     /* Link strengths against the evidence. */
-    for (size_t i = 0; i < (size_t)nc * (size_t)np; i++)
+    for (size_t i = 0; i < (size_t)nc * (size_t)nb; i++)
         w.q[i] = 1;
     for (int c = 0; c < nc; c++)
         w.qneg[c] = 1;
@@ -141,11 +351,12 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
         }
     bool *linked = w.slackacc + nc + 1;     /* scratch */
     w.lk_first[0] = 0;
-    for (int s = 0; s < np; s++) {
+    for (int s = 0; s < nb; s++) {
         int n = w.lk_first[s];
-        for (int k = kb->flink_first[pos[s]]; k < kb->flink_first[pos[s] + 1]; k++) {
+        int fd = s < np ? w.ppos[s] : cand[s - np];
+        for (int k = kb->flink_first[fd]; k < kb->flink_first[fd + 1]; k++) {
             const kf_link *ln = &kb->links[kb->flink[k]];
-            w.q[(size_t)ln->cause * (size_t)np + (size_t)s] = 1 - (REAL)ln->p;
+            w.q[(size_t)ln->cause * (size_t)nb + (size_t)s] = 1 - (REAL)ln->p;
             w.lk[n++] = ln->cause;
             w.active[ln->cause] = true;
         }
@@ -167,13 +378,15 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
                 int m = kb->causes[h].keeps[j], at = fill[m]++;
                 w.kin[at] = h;
                 w.kin_edge[at] = j;
+                w.kin_s[at] = kb->causes[h].keeps_p[j];
+                w.kin_oms[at] = 1 - (REAL)kb->causes[h].keeps_p[j];
             }
     }
-    /* A habit whose kept muscle is linked to a positive is active too; the
-     * roots to update for positive s: its direct causes and their keepers. */
+    /* A habit whose kept muscle is linked to a bit is active too; the roots
+     * to update for bit s: its direct causes and their keepers. */
     {
         int n = 0;
-        for (int s = 0; s < np; s++) {
+        for (int s = 0; s < nb; s++) {
             w.aff_first[s] = n;
             for (int c = 0; c < nc; c++)
                 linked[c] = false;
@@ -189,7 +402,7 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
                     w.active[c] = true;
                 }
         }
-        w.aff_first[np] = n;
+        w.aff_first[nb] = n;
         for (int c = 0; c < nc; c++)
             linked[c] = false;
     }
@@ -215,11 +428,11 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
         if (a)
             w.sl[w.nsl++] = m;
     }
-    /* For positive s: the muscles whose slack share it changes (the muscle
-     * or one of its keepers is updated). */
+    /* For bit s: the muscles whose slack share it changes (the muscle or
+     * one of its keepers is updated). */
     {
         int n = 0;
-        for (int t = 0; t < np; t++) {
+        for (int t = 0; t < nb; t++) {
             w.slaff_first[t] = n;
             for (int c = 0; c < nc; c++)
                 linked[c] = false;
@@ -234,7 +447,7 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
                     w.slaff[n++] = k;
             }
         }
-        w.slaff_first[np] = n;
+        w.slaff_first[nb] = n;
         for (int c = 0; c < nc; c++)
             linked[c] = false;
     }
@@ -244,6 +457,67 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
     }
     for (int k = 0; k < w.nsl; k++)
         w.slk[k] = QS(slack_share)(kb, &w, w.sl[k]);
+    int nact = w.nact, nsl = w.nsl, nstride = nact + nsl;
+    /* The level of each active root and slack share: the lowest positive
+     * bit that changes it (np: none does). */
+    {
+        int *lev = w.lon, *levm = w.loff;     /* first as scratch: level by index */
+        int *cnt = kf_calloc((size_t)(2 * (np + 2) + nact + nsl + nc + 4), sizeof(int));
+        if (!cnt) {
+            QS(scratch_free)(&w);
+            return KF_ENOMEM;
+        }
+        int *cnt2 = cnt + np + 2, *la2 = cnt2 + np + 2, *lm2 = la2 + nact + 1;
+        int *aidx = lm2 + nsl + 1;            /* cause -> active index */
+        for (int c = 0; c < nc; c++)
+            aidx[c] = -1;
+        for (int a = 0; a < nact; a++)
+            aidx[w.act[a]] = a;
+        for (int a = 0; a < nact; a++)
+            lev[a] = np;
+        for (int k = 0; k < nsl; k++)
+            levm[k] = np;
+        for (int t = np - 1; t >= 0; t--) {
+            for (int k = w.aff_first[t]; k < w.aff_first[t + 1]; k++)
+                lev[aidx[w.aff[k]]] = t;
+            for (int k = w.slaff_first[t]; k < w.slaff_first[t + 1]; k++)
+                levm[w.slaff[k]] = t;
+        }
+        /* counting sort by level into lon / loff (through a copy) */
+        for (int a = 0; a < nact; a++) {
+            la2[a] = lev[a];
+            cnt[lev[a] + 1]++;
+        }
+        for (int k = 0; k < nsl; k++) {
+            lm2[k] = levm[k];
+            cnt2[levm[k] + 1]++;
+        }
+        for (int j = 0; j <= np; j++) {
+            cnt[j + 1] += cnt[j];
+            cnt2[j + 1] += cnt2[j];
+        }
+        for (int j = 0; j <= np + 1; j++) {
+            w.lon_first[j] = cnt[j];
+            w.loff_first[j] = cnt2[j];
+        }
+        for (int a = 0; a < nact; a++)
+            w.lon[cnt[la2[a]]++] = a;
+        for (int k = 0; k < nsl; k++)
+            w.loff[cnt2[lm2[k]]++] = k;
+        kf_free(cnt);
+    }
+    size_t ncs = (size_t)nq * (size_t)nstride;
+    if (nq) {
+        w.c_sum = kf_malloc(3 * ncs * sizeof(REAL));
+        if (!w.c_sum) {
+            QS(scratch_free)(&w);
+            return KF_ENOMEM;
+        }
+        w.c_comp = w.c_sum + ncs;
+        w.c_blk = w.c_comp + ncs;
+        for (size_t i = 0; i < ncs; i++)
+            w.c_blk[i] = 0;
+    }
     /* The constant factors leave the sum; log P(E) keeps them. */
     long double logconst = (long double)nn * log1pl(-(long double)kb->leak);
     for (int c = 0; c < nc; c++)
@@ -263,51 +537,36 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
             bool in = gray >> s & 1;
             size += in ? 1 : -1;
             lp = in ? lp * leakq : lp / leakq;
-            for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++) {
-                int c = w.lk[k];
-                REAL q = w.q[(size_t)c * (size_t)np + (size_t)s];
-                w.Q[c] = in ? w.Q[c] * q : w.Q[c] / q;
-            }
-            for (int k = w.aff_first[s]; k < w.aff_first[s + 1]; k++) {
-                int c = w.aff[k];
-                if (kb->causes[c].n_keeps)
-                    w.Pi[c] = QS(path_prod)(kb, &w, c);
-                REAL old = w.g[c];
-                w.g[c] = QS(factor)(kb, &w, c);
-                w.share[c] = 1 - (1 - (REAL)kb->causes[c].prior) / w.g[c];
-                Gc *= w.g[c] / old;
-            }
-            for (int k = w.slaff_first[s]; k < w.slaff_first[s + 1]; k++)
-                w.slk[w.slaff[k]] = QS(slack_share)(kb, &w, w.sl[w.slaff[k]]);
+            QS(toggle)(kb, &w, s, in, &Gc);
             if ((it & 63) == 0) {
                 Gc = 1;
-                for (int a = 0; a < w.nact; a++)
+                for (int a = 0; a < nact; a++)
                     Gc *= w.g[w.act[a]];
             }
             if ((it & 255) == 0) {
                 /* Q by products from scratch, so divisions cannot drift. */
-                for (int a = 0; a < w.nact; a++) {
+                for (int a = 0; a < nact; a++) {
                     int c = w.act[a];
                     REAL Qc = w.qneg[c];
                     for (int t = 0; t < np; t++)
                         if (gray >> t & 1)
-                            Qc *= w.q[(size_t)c * (size_t)np + (size_t)t];
+                            Qc *= w.q[(size_t)c * (size_t)nb + (size_t)t];
                     w.Q[c] = Qc;
                 }
                 lp = 1;
                 for (int t = 0; t < size; t++)
                     lp *= leakq;
-                for (int a = 0; a < w.nact; a++)
+                for (int a = 0; a < nact; a++)
                     if (kb->causes[w.act[a]].n_keeps)
                         w.Pi[w.act[a]] = QS(path_prod)(kb, &w, w.act[a]);
                 Gc = 1;
-                for (int a = 0; a < w.nact; a++) {
+                for (int a = 0; a < nact; a++) {
                     int c = w.act[a];
                     w.g[c] = QS(factor)(kb, &w, c);
                     w.share[c] = 1 - (1 - (REAL)kb->causes[c].prior) / w.g[c];
                     Gc *= w.g[c];
                 }
-                for (int k = 0; k < w.nsl; k++)
+                for (int k = 0; k < nsl; k++)
                     w.slk[k] = QS(slack_share)(kb, &w, w.sl[k]);
             }
         }
@@ -316,23 +575,73 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
             term = -term;
         Zb += term;
         absum += QS_ABS(term);
-        for (int a = 0; a < w.nact; a++)
-            w.onb[a] += term * w.share[w.act[a]];
-        for (int k = 0; k < w.nsl; k++)
-            w.offb[k] += term * w.slk[k];
+        w.P[0] = term;
+        QS(levels)(&w, w.P, it, np, w.onb, w.offb);
+        /* Each candidate negative: turned on, its term taken, turned off by
+         * restoring what it changed. */
+        for (int t = 0; t < nq; t++) {
+            int s = np + t;
+            for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++)
+                w.sv_Q[k - w.lk_first[s]] = w.Q[w.lk[k]];
+            for (int k = w.aff_first[s]; k < w.aff_first[s + 1]; k++) {
+                int c = w.aff[k], j = k - w.aff_first[s];
+                w.sv_g[j] = w.g[c];
+                w.sv_Pi[j] = w.Pi[c];
+                w.sv_share[j] = w.share[c];
+            }
+            for (int k = w.slaff_first[s]; k < w.slaff_first[s + 1]; k++)
+                w.sv_slk[k - w.slaff_first[s]] = w.slk[w.slaff[k]];
+            REAL Gt = Gc;
+            QS(toggle)(kb, &w, s, true, &Gt);
+            REAL tt = lp * Gt;          /* its (1 - leak) is in the constant */
+            if (size & 1)
+                tt = -tt;
+            w.c_Zb[t] += tt;
+            w.c_abs[t] += QS_ABS(tt);
+            REAL *ob = w.c_blk + (size_t)t * (size_t)nstride, *Pt = w.c_P + (size_t)t * (size_t)(np + 2);
+            Pt[0] = tt;
+            QS(levels)(&w, Pt, it, np, ob, ob + nact);
+            for (int k = w.lk_first[s]; k < w.lk_first[s + 1]; k++)
+                w.Q[w.lk[k]] = w.sv_Q[k - w.lk_first[s]];
+            for (int k = w.aff_first[s]; k < w.aff_first[s + 1]; k++) {
+                int c = w.aff[k], j = k - w.aff_first[s];
+                w.g[c] = w.sv_g[j];
+                w.Pi[c] = w.sv_Pi[j];
+                w.share[c] = w.sv_share[j];
+            }
+            for (int k = w.slaff_first[s]; k < w.slaff_first[s + 1]; k++)
+                w.slk[w.slaff[k]] = w.sv_slk[k - w.slaff_first[s]];
+        }
         /* Plain sums over blocks of 256 terms, compensated across blocks. */
         if ((it & 255) == 255 || it + 1 == total) {
             QS(neumaier)(&Z, &Zc, Zb);
             Zb = 0;
-            for (int a = 0; a < w.nact; a++) {
+            for (int a = 0; a < nact; a++) {
                 int c = w.act[a];
                 QS(neumaier)(&w.on[c], &w.onc[c], w.onb[a]);
                 w.onb[a] = 0;
             }
-            for (int k = 0; k < w.nsl; k++) {
+            for (int k = 0; k < nsl; k++) {
                 int m = w.sl[k];
                 QS(neumaier)(&w.off[m], &w.offc[m], w.offb[k]);
                 w.offb[k] = 0;
+            }
+            for (int t = 0; t < nq; t++) {
+                QS(neumaier)(&w.c_Z[t], &w.c_Zc[t], w.c_Zb[t]);
+                w.c_Zb[t] = 0;
+                size_t o = (size_t)t * (size_t)nstride;
+                REAL *b = w.c_blk + o, *sum = w.c_sum + o, *comp = w.c_comp + o;
+                if (it < 256)           /* the first block: the sums start */
+                    for (int a = 0; a < nstride; a++) {
+                        sum[a] = b[a];
+                        comp[a] = 0;
+                        b[a] = 0;
+                    }
+                else
+                    for (int a = 0; a < nstride; a++) {
+                        QS(neumaier)(&sum[a], &comp[a], b[a]);
+                        b[a] = 0;
+                    }
             }
         }
     }
@@ -341,6 +650,8 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
         w.on[c] += w.onc[c];
         w.off[c] += w.offc[c];
     }
+    for (int t = 0; t < nq; t++)
+        w.c_Z[t] += w.c_Zc[t];
     /* Back to the values at S = {} for the closed forms. */
     for (int c = 0; c < nc; c++)
         w.Q[c] = w.qneg[c];
@@ -349,54 +660,22 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
             w.Pi[c] = QS(path_prod)(kb, &w, c);
     for (int c = 0; c < nc; c++)
         w.g[c] = QS(factor)(kb, &w, c);
-    REAL delta = absum * (KF_TERM_EPS_UNITS * QS_EPS + 4 * QS_EPS);
-    kf_err err = KF_OK;
-    if (!(Z > delta)) {
-        /* Rounding swallowed the sum: say so rather than guess. */
-        for (int c = 0; c < nc; c++) {
-            post[c] = kb->causes[c].prior;
-            if (lo)
-                lo[c] = 0;
-            if (hi)
-                hi[c] = 1;
-        }
-        *logpe = Z > 0 ? logl((long double)Z) + logconst : -INFINITY;
-        goto out;
+    QS(finish)(kb, &w, Z, absum, w.on, w.off, KF_TERM_EPS_UNITS, logconst, post, lo, hi, logpe);
+    /* A candidate's term has the roundings of one more toggle.  Its sums go
+     * by cause into on/off (free now), which finish reads only at active
+     * causes and slack-accumulated muscles. */
+    long double logc = logconst + log1pl(-(long double)kb->leak);
+    for (int t = 0; t < nq; t++) {
+        const REAL *sum = w.c_sum + (size_t)t * (size_t)nstride;
+        REAL Zt = w.c_Z[t];
+        for (int a = 0; a < nact; a++)
+            w.on[w.act[a]] = sum[a] + w.c_comp[(size_t)t * (size_t)nstride + (size_t)a];
+        for (int k = 0; k < nsl; k++)
+            w.off[w.sl[k]] = sum[nact + k] + w.c_comp[(size_t)t * (size_t)nstride + (size_t)(nact + k)];
+        QS(finish)(kb, &w, Zt, w.c_abs[t], w.on, w.off, KF_TERM_EPS_UNITS + KF_CAND_EPS_UNITS,
+                   logc, cpost + (size_t)t * (size_t)nc, clo ? clo + (size_t)t * (size_t)nc : NULL,
+                   chi ? chi + (size_t)t * (size_t)nc : NULL, &clogpe[t]);
     }
-    *logpe = logl((long double)Z) + logconst;
-    for (int c = 0; c < nc; c++) {
-        REAL num, d = delta;
-        bool slack = w.kin_first[c] < w.kin_first[c + 1];
-        if (slack) {
-            num = w.slackacc[c] ? w.off[c] : QS(slack_share)(kb, &w, c) * Z;
-            if (!w.slackacc[c])
-                d = 0;
-        } else if (w.active[c]) {
-            num = w.on[c];
-        } else {
-            num = (1 - (1 - (REAL)kb->causes[c].prior) / w.g[c]) * Z;
-            d = 0;
-        }
-        REAL p = num / Z;
-        REAL l = Z - delta > 0 ? (num - d) / (Z + delta) : 0;
-        REAL h = Z - delta > 0 ? (num + d) / (Z - delta) : 1;
-        if (slack) {
-            REAL t = 1 - p, tl = 1 - h, th = 1 - l;
-            p = t;
-            l = tl;
-            h = th;
-        }
-        p = p < 0 ? 0 : p > 1 ? 1 : p;
-        l = l < 0 ? 0 : l > 1 ? 1 : l;
-        h = h < 0 ? 0 : h > 1 ? 1 : h;
-        post[c] = (double)p;
-        if (lo)
-            lo[c] = (double)(l < p ? l : p);
-        if (hi)
-            hi[c] = (double)(h > p ? h : p);
-    }
-out:
     QS(scratch_free)(&w);
-    return err;
+    return KF_OK;
 }
-

@@ -79,8 +79,33 @@ static double hbin(double p)
  * leading causes (whose marginals are nearest one half).
  * Everything comes from the exact posterior under E and under E + !f:
  * P(!f | E) = P(E, !f) / P(E), and P(c, E, f) = P(c, E) - P(c, E, !f). */
-static kf_err gain_of(const kf_kb *kb, const kf_evidence_set *ev, const double *post,
-                      long double logpe, int fd, int *negbuf, double *pn, bool fast, double *out)
+/* The gain of asking about fd, from the posterior under E + !fd (pn, with
+ * log P(E, !fd) = lpn); hpost[c] = hbin(post[c]). */
+static double gain_from(const kf_kb *kb, const double *post, const double *hpost,
+                        long double logpe, const double *pn, long double lpn)
+{
+    double pneg = (double)expl(lpn - logpe);
+    pneg = pneg < 0 ? 0 : pneg > 1 ? 1 : pneg;
+    double ppos = 1 - pneg;
+    if (ppos <= 1e-12 || pneg <= 1e-12)
+        return 0;
+    double g = 0;
+    for (int c = 0; c < kb->n_causes; c++) {
+        /* a cause the answer cannot move adds nothing (its three entropies
+         * cancel, to rounding) */
+        if (fabs(pn[c] - post[c]) <= 1e-15)
+            continue;
+        double pp = (post[c] - pneg * pn[c]) / ppos;
+        pp = pp < 0 ? 0 : pp > 1 ? 1 : pp;
+        g += hpost[c] - ppos * hbin(pp) - pneg * hbin(pn[c]);
+    }
+    return g < 0 ? 0 : g;
+}
+
+/* The posterior under E + !fd on its own (kf_posterior_ev), for a
+ * candidate whose answer the shared run could not certify. */
+static kf_err posterior_without(const kf_kb *kb, const kf_evidence_set *ev, int fd, int *negbuf,
+                                double *pn, bool fast, long double *lpn)
 {
     kf_evidence_set e2 = *ev;
     int k = 0;
@@ -96,25 +121,8 @@ static kf_err gain_of(const kf_kb *kb, const kf_evidence_set *ev, const double *
         negbuf[k++] = fd;
     e2.neg = negbuf;
     e2.nn = k;
-    long double lpn;
     bool ap;
-    kf_err err = kf_posterior_ev(kb, &e2, pn, NULL, NULL, &ap, &lpn, fast);
-    if (err)
-        return err;
-    double pneg = (double)expl(lpn - logpe);
-    pneg = pneg < 0 ? 0 : pneg > 1 ? 1 : pneg;
-    double ppos = 1 - pneg;
-    *out = 0;
-    if (ppos <= 1e-12 || pneg <= 1e-12)
-        return KF_OK;
-    double g = 0;
-    for (int c = 0; c < kb->n_causes; c++) {
-        double pp = (post[c] - pneg * pn[c]) / ppos;
-        pp = pp < 0 ? 0 : pp > 1 ? 1 : pp;
-        g += hbin(post[c]) - ppos * hbin(pp) - pneg * hbin(pn[c]);
-    }
-    *out = g < 0 ? 0 : g;
-    return KF_OK;
+    return kf_posterior_ev(kb, &e2, pn, NULL, NULL, &ap, lpn, fast);
 }
 
 static bool has_fact(const kf_findings *f, int finding)
@@ -162,39 +170,67 @@ kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *po
         keep_strongest(kb, &ev, keep);
     if (nt > kb->n_causes)
         nt = kb->n_causes;
-    double *pn = kf_calloc((size_t)kb->n_causes + 1, sizeof *pn);
-    double *base = kf_calloc((size_t)kb->n_causes + 1, sizeof *base);
+    size_t nc1 = (size_t)kb->n_causes + 1;
+    double *base = kf_calloc(2 * nc1, sizeof *base), *hbase = base ? base + nc1 : NULL;
     int *negbuf = kf_malloc((size_t)(ev.nn + 2) * sizeof *negbuf);
-    bool *cand = kf_calloc((size_t)kb->n_findings + 1, sizeof *cand);
+    bool *mark = kf_calloc((size_t)kb->n_findings + 1, sizeof *mark);
+    int *cand = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *cand);
+    double *cpost = NULL;
+    long double *clogpe = NULL;
+    bool *cok = NULL;
     long double logpe = 0;
-    bool ap;
-    if (!pn || !base || !negbuf || !cand) {
+    bool ap, ok;
+    int nq = 0;
+    if (!base || !negbuf || !mark || !cand) {
         err = KF_ENOMEM;
         goto out;
     }
-    /* log P(E) and the posterior it goes with (post is the caller's copy of
-     * the same numbers). */
-    err = kf_posterior_ev(kb, &ev, base, NULL, NULL, &ap, &logpe, fast);
-    if (err)
-        goto out;
+    (void)post;
     for (int i = 0; i < nt; i++) {
         const kf_cause *c = &kb->causes[order[i]];
         for (int l = 0; l < c->n_links; l++)
-            cand[kb->links[c->links[l]].finding] = true;
+            mark[kb->links[c->links[l]].finding] = true;
     }
-    (void)post;
-    /* below KF_MIN_GAIN a question is not worth the person's time; the
-     * `max` best are kept in order (ties to the lower finding id) */
-    int kept = 0;
     for (int fd = 0; fd < kb->n_findings; fd++) {
         const kf_finding_def *d = &kb->findings[fd];
-        if (!cand[fd] || !d->question || d->kind == KF_FIND_REDFLAG ||
-            d->kind == KF_FIND_FOLLOWUP || has_fact(f, fd))
-            continue;
-        double g;
-        err = gain_of(kb, &ev, base, logpe, fd, negbuf, pn, fast, &g);
+        if (mark[fd] && d->question && d->kind != KF_FIND_REDFLAG &&
+            d->kind != KF_FIND_FOLLOWUP && !has_fact(f, fd))
+            cand[nq++] = fd;
+    }
+    cpost = kf_malloc(((size_t)nq * (size_t)kb->n_causes + 1) * sizeof *cpost);
+    clogpe = kf_malloc((size_t)(nq + 1) * sizeof *clogpe);
+    cok = kf_malloc((size_t)(nq + 1) * sizeof *cok);
+    if (!cpost || !clogpe || !cok) {
+        err = KF_ENOMEM;
+        goto out;
+    }
+    /* log P(E), the posterior it goes with (post is the caller's copy of
+     * the same numbers) and every candidate's posterior under E + !f, from
+     * one shared Quickscore run; what it cannot certify exact is computed
+     * on its own, as kf_posterior_ev would (with `fast`, the uncertified
+     * Quickscore answer is what kf_posterior_ev returns too). */
+    err = kf_posterior_cands(kb, &ev, cand, nq, fast, base, &logpe, &ok, cpost, clogpe, cok);
+    if (err)
+        goto out;
+    if (!ok && !fast) {
+        err = kf_posterior_ev(kb, &ev, base, NULL, NULL, &ap, &logpe, fast);
         if (err)
             goto out;
+    }
+    /* below KF_MIN_GAIN a question is not worth the person's time; the
+     * `max` best are kept in order (ties to the lower finding id: the
+     * candidates come in finding order) */
+    int kept = 0;
+    for (int c = 0; c < kb->n_causes; c++)
+        hbase[c] = hbin(base[c]);
+    for (int t = 0; t < nq; t++) {
+        double *pn = cpost + (size_t)t * (size_t)kb->n_causes;
+        if (!cok[t] && !fast) {
+            err = posterior_without(kb, &ev, cand[t], negbuf, pn, fast, &clogpe[t]);
+            if (err)
+                goto out;
+        }
+        double g = gain_from(kb, base, hbase, logpe, pn, clogpe[t]);
         if (g <= KF_MIN_GAIN || (kept == max && g <= out[max - 1].gain))
             continue;
         int at = kept < max ? kept++ : max - 1;
@@ -203,17 +239,20 @@ kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *po
             at--;
         }
         q.kind = KF_Q_FINDING;
-        q.finding = fd;
+        q.finding = cand[t];
         q.gain = g;
         out[at] = q;
     }
     *n_out = kept;
 out:
     kf_evidence_free(&ev);
-    kf_free(pn);
     kf_free(base);
     kf_free(negbuf);
+    kf_free(mark);
     kf_free(cand);
+    kf_free(cpost);
+    kf_free(clogpe);
+    kf_free(cok);
     return err;
 }
 

@@ -1,0 +1,491 @@
+/*
+ * engine_qsv.h — Quickscore over a few present findings as whole vectors
+ * (included by engine.c after engine_dp.h, whose vector loops it uses;
+ * static functions only).
+ *
+ * The same sum as engine_qs.h,
+ *   P(E) = sum_{S in P} (-1)^|S| (1-leak)^|S+N| prod_roots g_r(S+N),
+ * but every quantity is a vector over all 2^np subsets S at once, each
+ * entry computed afresh (no Gray walk, no updates to drift): Q_c(S) by
+ * doubling over the bits (Q(S + bit) = Q(S) q), then the chains, the
+ * factors, the terms, and each root's share and each muscle's slack share
+ * summed against the terms.  In double, so a subset costs a few
+ * instructions per root; up to KF_QSV_MAX present findings (2^np doubles
+ * per root).
+ *
+ * Rounding: a term's relative error is at most K eps to first order, with
+ * K counted for the run: np for each Q, np + 2 more per chain in a habit's
+ * product, 3 for each factor, one per factor in the product and np for the
+ * sign and leak; then 2^np + 4 for the plain sums and the share products.
+ * The bound on every sum is absum x K eps, as in engine_qs.h; where it
+ * cannot certify an answer the caller takes the long double walk, then the
+ * sum without cancellation.
+ *
+ * Candidates (for the next question): candidate t is a negative added to
+ * the evidence.  Its roots (the causes of cand[t] and their keepers) get
+ * their own Q, chain and factor vectors; its terms are the walk's times
+ * the ratio of its factors to the walk's; every other root's share and
+ * slack share is the walk's own vector.
+ */
+/* Above 5 present findings the sum cancels too much for double (absum /
+ * P(E) beyond ~1e5 on the article cases) and the long double walk answers. */
+#define KF_QSV_MAX 5
+
+typedef struct {
+    int nc, np, N;
+    double *mem;
+    double **Qv, **Piv, **gv;   /* per cause: vectors, or NULL (not involved) */
+    double **shv, **slv;        /* per cause: share (active), slack share (slackacc) */
+    double *T, *sgn;            /* terms; (-1)^|S| (1-leak)^|S| */
+    bool *active, *slackacc, *habit_act;
+    int *kin_first, *kin;       /* keepers of each muscle */
+    int *kin_e;
+    double *qm;                 /* nc x nb: 1 - p of cause c's link to bit b */
+    int nb;
+} qsv_w;
+
+/* the vector of cause c's Q: qneg times its positives' q, by doubling */
+static void qsv_Q(const qsv_w *w, int c, double qneg, double *v)
+{
+    v[0] = qneg;
+    for (int i = 0; i < w->np; i++) {
+        size_t h = (size_t)1 << i;
+        double q = w->qm[(size_t)c * (size_t)w->nb + (size_t)i];
+        if (q == 1) {
+            memcpy(v + h, v, h * sizeof *v);
+            continue;
+        }
+        for (size_t s = 0; s < h; s++)
+            v[s + h] = v[s] * q;
+    }
+}
+
+/* Pi (habit h's chains) and g of cause c from the Q vectors in w */
+static void qsv_factor(const kf_kb *kb, const qsv_w *w, int c, double *Pi, double *g)
+{
+    const kf_cause *k = &kb->causes[c];
+    size_t N = (size_t)w->N;
+    double omp = 1 - k->prior, pi = k->prior;
+    const double *Q = w->Qv[c];
+    if (k->n_keeps) {
+        for (size_t s = 0; s < N; s++)
+            Pi[s] = 1;
+        for (int j = 0; j < k->n_keeps; j++) {
+            double sj = k->keeps_p[j], oms = 1 - sj;
+            const double *Qm = w->Qv[k->keeps[j]];
+            for (size_t s = 0; s < N; s++)
+                Pi[s] *= oms + sj * Qm[s];
+        }
+        for (size_t s = 0; s < N; s++)
+            g[s] = omp + pi * Q[s] * Pi[s];
+    } else {
+        for (size_t s = 0; s < N; s++)
+            g[s] = omp + pi * Q[s];
+    }
+}
+
+/* share of the terms with cause c present: 1 - (1 - prior) / g */
+static void qsv_share(const kf_kb *kb, const qsv_w *w, int c, double *out)
+{
+    double omp = 1 - kb->causes[c].prior;
+    const double *g = w->gv[c];
+    for (int s = 0; s < w->N; s++)
+        out[s] = 1 - omp / g[s];
+}
+
+/* slack share of muscle m: its own source off and every chain to it off */
+static void qsv_slack(const kf_kb *kb, const qsv_w *w, int m, double *out)
+{
+    size_t N = (size_t)w->N;
+    double ompm = 1 - kb->causes[m].prior;
+    const double *gm = w->gv[m], *Qm = w->Qv[m];
+    for (size_t s = 0; s < N; s++)
+        out[s] = ompm / gm[s];
+    for (int k = w->kin_first[m]; k < w->kin_first[m + 1]; k++) {
+        int h = w->kin[k], j = w->kin_e[k];
+        const kf_cause *hc = &kb->causes[h];
+        double sj = hc->keeps_p[j], oms = 1 - sj, omph = 1 - hc->prior, pih = hc->prior;
+        const double *Qh = w->Qv[h], *Pih = w->Piv[h], *gh = w->gv[h];
+        for (size_t s = 0; s < N; s++) {
+            double pe = oms + sj * Qm[s];
+            out[s] *= (omph + pih * Qh[s] * (Pih[s] / pe) * oms) / gh[s];
+        }
+    }
+}
+
+static double qsv_dot(const double *a, const double *b, int N)
+{
+    return dp_dot(a, b, (size_t)N);
+}
+
+/* From the sums: every cause's posterior, its interval, log P(E). */
+static bool qsv_finish(const kf_kb *kb, const qsv_w *w, double Z, double absum, double K,
+                       const double *on, const double *off, const double *cf,
+                       const double *cslack, long double logconst, double *post, double *lo,
+                       double *hi, long double *logpe)
+{
+    int nc = w->nc;
+    double delta = absum * K * DBL_EPSILON;
+    if (!(Z > delta)) {
+        for (int c = 0; c < nc; c++) {
+            post[c] = kb->causes[c].prior;
+            if (lo)
+                lo[c] = 0;
+            if (hi)
+                hi[c] = 1;
+        }
+        *logpe = Z > 0 ? logl((long double)Z) + logconst : -INFINITY;
+        return false;
+    }
+    *logpe = logl((long double)Z) + logconst;
+    for (int c = 0; c < nc; c++) {
+        bool slack = w->kin_first[c] < w->kin_first[c + 1];
+        double num, d = delta;
+        if (slack && w->slackacc[c])
+            num = off[c];
+        else if (slack) {
+            num = cslack[c] * Z;
+            d = 0;
+        } else if (w->active[c])
+            num = on[c];
+        else {
+            num = cf[c] * Z;
+            d = 0;
+        }
+        double p = num / Z;
+        double l = Z - delta > 0 ? (num - d) / (Z + delta) : 0;
+        double h = Z - delta > 0 ? (num + d) / (Z - delta) : 1;
+        if (slack) {
+            double t = 1 - p, tl = 1 - h, th = 1 - l;
+            p = t;
+            l = tl;
+            h = th;
+        }
+        p = p < 0 ? 0 : p > 1 ? 1 : p;
+        l = l < 0 ? 0 : l > 1 ? 1 : l;
+        h = h < 0 ? 0 : h > 1 ? 1 : h;
+        post[c] = p;
+        if (lo)
+            lo[c] = l < p ? l : p;
+        if (hi)
+            hi[c] = h > p ? h : p;
+    }
+    return true;
+}
+
+/* As engine_qs.h's quickscore, for np <= KF_QSV_MAX.  lo/hi (and clo/chi)
+ * are required here: the caller tests them. */
+static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
+                             const int *cand, int nq, double *post, double *lo, double *hi,
+                             long double *logpe, double *cpost, double *clo, double *chi,
+                             long double *clogpe)
+{
+    qsv_w w;
+    memset(&w, 0, sizeof w);
+    int nc = kb->n_causes, nb = np + nq;
+    size_t N = (size_t)1 << np;
+    w.nc = nc;
+    w.np = np;
+    w.N = (int)N;
+    w.nb = nb;
+    int nedges = 0;
+    for (int c = 0; c < nc; c++)
+        nedges += kb->causes[c].n_keeps;
+    /* vectors: per cause Q, Pi, g, share, slack (5 nc), T, sgn, the
+     * candidate's own Q/Pi/g/share and terms (room for nc roots: 4 nc + 2),
+     * scratch 2 */
+    size_t nvec = 9 * (size_t)nc + 8;
+    double *mem = kf_malloc((nvec * N + (size_t)nc * (size_t)(nb + 1) + 8 * (size_t)nc + 8) *
+                            sizeof *mem);
+    double ***ptrs = kf_calloc(10 * (size_t)nc + 4, sizeof *ptrs);
+    int *ints = kf_malloc((3 * (size_t)nc + 2 * (size_t)nedges + 8) * sizeof *ints);
+    bool *flags = kf_calloc(4 * (size_t)nc + 4, 1);
+    if (!mem || !ptrs || !ints || !flags) {
+        kf_free(mem);
+        kf_free(ptrs);
+        kf_free(ints);
+        kf_free(flags);
+        return KF_ENOMEM;
+    }
+    double **P = (double **)ptrs;
+    w.Qv = P;
+    w.Piv = P + nc;
+    w.gv = P + 2 * nc;
+    w.shv = P + 3 * nc;
+    w.slv = P + 4 * nc;
+    double **svQ = P + 5 * nc, **svPi = P + 6 * nc, **svg = P + 7 * nc, **svsh = P + 8 * nc;
+    w.active = flags;
+    w.slackacc = flags + nc + 1;
+    bool *inv = flags + 2 * (nc + 1);        /* has vectors (Q, Pi, g) */
+    w.kin_first = ints;
+    w.kin = ints + nc + 1;
+    w.kin_e = w.kin + nedges;
+    int *act = w.kin_e + nedges, nact = 0;
+    int *sl = act + nc, nsl = 0;
+    (void)sl;
+    double *vm = mem;                        /* the vectors */
+    double *qm = mem + nvec * N;             /* nc x (nb+1) */
+    double *qneg = qm + (size_t)nc * (size_t)(nb + 1);
+    double *on = qneg + nc, *off = on + nc, *cf = off + nc, *cslack = cf + nc;
+    double *g0 = cslack + nc;                /* factor of a cause at S = {} */
+    w.qm = qm;
+    w.nb = nb + 1;                           /* row stride */
+    for (size_t i = 0; i < (size_t)nc * (size_t)(nb + 1); i++)
+        qm[i] = 1;
+    for (int c = 0; c < nc; c++)
+        qneg[c] = 1;
+    for (int i = 0; i < nn; i++)
+        for (int k = kb->flink_first[neg[i]]; k < kb->flink_first[neg[i] + 1]; k++) {
+            const kf_link *ln = &kb->links[kb->flink[k]];
+            qneg[ln->cause] *= 1 - ln->p;
+        }
+    /* keepers of each muscle */
+    for (int c = 0; c <= nc; c++)
+        w.kin_first[c] = 0;
+    for (int h = 0; h < nc; h++)
+        for (int j = 0; j < kb->causes[h].n_keeps; j++)
+            w.kin_first[kb->causes[h].keeps[j] + 1]++;
+    for (int m = 0; m < nc; m++)
+        w.kin_first[m + 1] += w.kin_first[m];
+    {
+        int *fill = act;
+        for (int m = 0; m < nc; m++)
+            fill[m] = w.kin_first[m];
+        for (int h = 0; h < nc; h++)
+            for (int j = 0; j < kb->causes[h].n_keeps; j++) {
+                int m = kb->causes[h].keeps[j], at = fill[m]++;
+                w.kin[at] = h;
+                w.kin_e[at] = j;
+            }
+    }
+    /* bits: the positives, then the candidates; active: linked to a bit, or
+     * a keeper of a cause linked to one */
+    for (int b = 0; b < nb; b++) {
+        int fd = b < np ? pos[b] : cand[b - np];
+        for (int k = kb->flink_first[fd]; k < kb->flink_first[fd + 1]; k++) {
+            const kf_link *ln = &kb->links[kb->flink[k]];
+            qm[(size_t)ln->cause * (size_t)(nb + 1) + (size_t)b] = 1 - ln->p;
+            w.active[ln->cause] = true;
+            for (int e = w.kin_first[ln->cause]; e < w.kin_first[ln->cause + 1]; e++)
+                w.active[w.kin[e]] = true;
+        }
+    }
+    /* with vectors: the active roots, the muscles their chains keep, and
+     * the slack-accumulated muscles (themselves or a keeper active) with
+     * their keepers */
+    for (int c = 0; c < nc; c++)
+        if (w.active[c]) {
+            inv[c] = true;
+            for (int j = 0; j < kb->causes[c].n_keeps; j++)
+                inv[kb->causes[c].keeps[j]] = true;
+        }
+    for (int m = 0; m < nc; m++) {
+        if (w.kin_first[m] == w.kin_first[m + 1])
+            continue;
+        bool a = w.active[m];
+        for (int e = w.kin_first[m]; e < w.kin_first[m + 1]; e++)
+            a |= w.active[w.kin[e]];
+        w.slackacc[m] = a;
+        if (a) {
+            nsl++;
+            inv[m] = true;
+            for (int e = w.kin_first[m]; e < w.kin_first[m + 1]; e++) {
+                int h = w.kin[e];
+                inv[h] = true;
+                for (int j = 0; j < kb->causes[h].n_keeps; j++)
+                    inv[kb->causes[h].keeps[j]] = true;
+            }
+        }
+    }
+    /* the vectors of the involved causes: Q first (Pi reads kept muscles') */
+    size_t at = 0;
+    for (int c = 0; c < nc; c++)
+        if (inv[c]) {
+            w.Qv[c] = vm + at++ * N;
+            w.Piv[c] = vm + at++ * N;
+            w.gv[c] = vm + at++ * N;
+            qsv_Q(&w, c, qneg[c], w.Qv[c]);
+        }
+    for (int c = 0; c < nc; c++)
+        if (inv[c])
+            qsv_factor(kb, &w, c, w.Piv[c], w.gv[c]);
+    /* factors at S = {} of every cause (closed forms, constants) */
+    for (int c = 0; c < nc; c++) {
+        const kf_cause *k = &kb->causes[c];
+        if (inv[c]) {
+            g0[c] = w.gv[c][0];
+            continue;
+        }
+        double chain = 1;
+        for (int j = 0; j < k->n_keeps; j++)
+            chain *= (1 - k->keeps_p[j]) + k->keeps_p[j] * qneg[k->keeps[j]];
+        g0[c] = (1 - k->prior) + k->prior * qneg[c] * chain;
+    }
+    double K = (double)np + 2 * (double)N + 8;   /* sign and leak, sums, shares */
+    /* a slack share's own roundings: its factor, and per chain to it the
+     * chain's factors (as the habit's) and 8 more */
+    double Ksl = 0;
+    for (int m = 0; m < nc; m++) {
+        if (!w.slackacc[m])
+            continue;
+        double k = 2;
+        for (int e = w.kin_first[m]; e < w.kin_first[m + 1]; e++)
+            k += 8 + 2 * np + (double)(np + 2) * kb->causes[w.kin[e]].n_keeps;
+        if (k > Ksl)
+            Ksl = k;
+    }
+    K += Ksl;
+    long double logconst = (long double)nn * log1pl(-(long double)kb->leak);
+    double *T = vm + at++ * N, *sgn = vm + at++ * N;
+    sgn[0] = 1;
+    double ml = -(1 - kb->leak);
+    for (int i = 0; i < np; i++) {
+        size_t h = (size_t)1 << i;
+        for (size_t s = 0; s < h; s++)
+            sgn[s + h] = sgn[s] * ml;
+    }
+    memcpy(T, sgn, N * sizeof *T);
+    for (int c = 0; c < nc; c++) {
+        if (!w.active[c]) {
+            logconst += logl((long double)g0[c]);
+            continue;
+        }
+        act[nact++] = c;
+        const double *g = w.gv[c];
+        for (size_t s = 0; s < N; s++)
+            T[s] *= g[s];
+        K += 4 + np + (double)(np + 2) * kb->causes[c].n_keeps;
+    }
+    double Z = 0, absum = 0;
+    for (size_t s = 0; s < N; s++) {
+        Z += T[s];
+        absum += fabs(T[s]);
+    }
+    for (int a = 0; a < nact; a++) {
+        int c = act[a];
+        w.shv[c] = vm + at++ * N;
+        qsv_share(kb, &w, c, w.shv[c]);
+        on[c] = qsv_dot(T, w.shv[c], (int)N);
+    }
+    for (int m = 0; m < nc; m++) {
+        if (!w.slackacc[m])
+            continue;
+        w.slv[m] = vm + at++ * N;
+        qsv_slack(kb, &w, m, w.slv[m]);
+        off[m] = qsv_dot(T, w.slv[m], (int)N);
+    }
+    /* closed forms of the causes the sums do not follow */
+    for (int c = 0; c < nc; c++) {
+        cf[c] = 1 - (1 - kb->causes[c].prior) / g0[c];
+        cslack[c] = 0;
+        if (w.kin_first[c] < w.kin_first[c + 1] && !w.slackacc[c]) {
+            /* nothing in it varies: its factors at S = {} */
+            double r = (1 - kb->causes[c].prior) / g0[c];
+            for (int e = w.kin_first[c]; e < w.kin_first[c + 1]; e++) {
+                int h = w.kin[e], j = w.kin_e[e];
+                const kf_cause *hc = &kb->causes[h];
+                double s = hc->keeps_p[j];
+                double chain = 1;
+                for (int t = 0; t < hc->n_keeps; t++)
+                    chain *= t == j ? 1 - s
+                                    : (1 - hc->keeps_p[t]) + hc->keeps_p[t] * qneg[hc->keeps[t]];
+                r *= ((1 - hc->prior) + hc->prior * qneg[h] * chain) / g0[h];
+            }
+            cslack[c] = r;
+        }
+    }
+    qsv_finish(kb, &w, Z, absum, K, on, off, cf, cslack, logconst, post, lo, hi, logpe);
+
+    /* the candidates */
+    double *Tt = vm + at++ * N;
+    double *own = vm + at * N;                /* room for 4 vectors per root */
+    int *roots = sl;                          /* the candidate's roots */
+    bool *isroot = flags + 3 * (nc + 1);
+    long double logc = logconst + log1pl(-(long double)kb->leak);
+    for (int t = 0; t < nq; t++) {
+        int b = np + t, nr = 0;
+        for (int k = kb->flink_first[cand[t]]; k < kb->flink_first[cand[t] + 1]; k++) {
+            int c = kb->links[kb->flink[k]].cause;
+            if (!isroot[c]) {
+                isroot[c] = true;
+                roots[nr++] = c;
+            }
+            for (int e = w.kin_first[c]; e < w.kin_first[c + 1]; e++)
+                if (!isroot[w.kin[e]]) {
+                    isroot[w.kin[e]] = true;
+                    roots[nr++] = w.kin[e];
+                }
+        }
+        /* own Q (times the candidate's q), then Pi and g, then shares */
+        double Kt = K;
+        for (int i = 0; i < nr; i++) {
+            int c = roots[i];
+            svQ[i] = w.Qv[c];
+            svPi[i] = w.Piv[c];
+            svg[i] = w.gv[c];
+            svsh[i] = w.shv[c];
+            double *Q = own + (size_t)(4 * i) * N;
+            double q = qm[(size_t)c * (size_t)(nb + 1) + (size_t)b];
+            for (size_t s = 0; s < N; s++)
+                Q[s] = svQ[i][s] * q;
+            w.Qv[c] = Q;
+            Kt += 6 + np + (double)(np + 2) * kb->causes[c].n_keeps;
+        }
+        for (size_t s = 0; s < N; s++)
+            Tt[s] = T[s];
+        for (int i = 0; i < nr; i++) {
+            int c = roots[i];
+            double *Pi = own + (size_t)(4 * i + 1) * N, *g = own + (size_t)(4 * i + 2) * N;
+            qsv_factor(kb, &w, c, Pi, g);
+            w.Piv[c] = Pi;
+            w.gv[c] = g;
+            for (size_t s = 0; s < N; s++)
+                Tt[s] *= g[s] / svg[i][s];
+        }
+        double Zt = 0, abst = 0;
+        for (size_t s = 0; s < N; s++) {
+            Zt += Tt[s];
+            abst += fabs(Tt[s]);
+        }
+        double *ont = g0 + nc, *offt = ont + nc, *sv = own + (size_t)(4 * nr) * N;
+        for (int a = 0; a < nact; a++) {
+            int c = act[a];
+            if (isroot[c]) {
+                double *sh = own + (size_t)(4 * 0 + 3) * N;
+                for (int i = 0; i < nr; i++)
+                    if (roots[i] == c)
+                        sh = own + (size_t)(4 * i + 3) * N;
+                qsv_share(kb, &w, c, sh);
+                ont[c] = qsv_dot(Tt, sh, (int)N);
+            } else
+                ont[c] = qsv_dot(Tt, w.shv[c], (int)N);
+        }
+        for (int m = 0; m < nc; m++) {
+            if (!w.slackacc[m])
+                continue;
+            bool touched = isroot[m];
+            for (int e = w.kin_first[m]; e < w.kin_first[m + 1] && !touched; e++)
+                touched = isroot[w.kin[e]];
+            if (touched) {
+                qsv_slack(kb, &w, m, sv);
+                offt[m] = qsv_dot(Tt, sv, (int)N);
+            } else
+                offt[m] = qsv_dot(Tt, w.slv[m], (int)N);
+        }
+        for (int i = 0; i < nr; i++) {
+            int c = roots[i];
+            w.Qv[c] = svQ[i];
+            w.Piv[c] = svPi[i];
+            w.gv[c] = svg[i];
+            isroot[c] = false;
+        }
+        qsv_finish(kb, &w, Zt, abst, Kt, ont, offt, cf, cslack, logc,
+                   cpost + (size_t)t * (size_t)nc, clo + (size_t)t * (size_t)nc,
+                   chi + (size_t)t * (size_t)nc, &clogpe[t]);
+    }
+    kf_free(mem);
+    kf_free(ptrs);
+    kf_free(ints);
+    kf_free(flags);
+    return KF_OK;
+}
