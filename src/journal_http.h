@@ -1,6 +1,6 @@
 /*
  * journal_http.h — the journal's HTTP endpoints, as handlers for the
- * server's route table (http.h).  Rows for http.c:
+ * route table of api.c:
  *
  *   { "GET",  "/api/v1/journal",          kf_journal_h_list },
  *   { "POST", "/api/v1/journal/checkins", kf_journal_h_checkin },
@@ -14,12 +14,12 @@
  * and, once kf_http_reply can carry a non-JSON body (see
  * kf_journal_history_svg below), GET /api/v1/journal/history.svg.
  *
- * The handlers share one kf_store per process, opened on first use at
- * req->cli->db_path (the global --db) and kept open; the store serialises
- * its calls, and other processes (a `knotfinder log` in a terminal) may
- * write the same file at the same time.  A journal that cannot be opened
- * answers 503 {"error":{"code":"db_unavailable",...}} and is tried again on
- * the next request.
+ * The handlers use the store of the server's context (req->app, api.h):
+ * in the local mode opened on first use at the --db path and kept open;
+ * the store serialises its calls, and other processes (a `knotfinder log`
+ * in a terminal) may write the same file at the same time.  A journal that
+ * cannot be opened answers 503 {"error":{"code":"db_unavailable",...}} and
+ * is tried again on the next request.
  *
  * Bodies and answers (docs/API.md, "Journal"):
  *  GET  /api/v1/journal           -> {"checkins":[C...] (newest 200, oldest
@@ -70,7 +70,7 @@ void kf_journal_h_forget_checkin(const kf_http_req *req, kf_http_reply *rep);
 /* The pain chart as a standalone SVG document (image/svg+xml), for
  * GET /api/v1/journal/history.svg.  Returns KF_OK and appends to `out`, or
  * an error with a sentence in `err` (the journal could not be read). */
-kf_err kf_journal_history_svg(const kf_cli *cli, kf_buf *out, kf_buf *err);
+kf_err kf_journal_history_svg(struct kf_app *app, kf_buf *out, kf_buf *err);
 
 /* Saves a consultation made through the API (POST /api/v1/consult, or the
  * interview's final result) into the shared journal: not one that
@@ -83,8 +83,5 @@ kf_err kf_journal_history_svg(const kf_cli *cli, kf_buf *out, kf_buf *err);
 #define KF_JOURNAL_HTTP_REFILL_S 2.0
 kf_err kf_journal_http_save(const kf_http_req *req, const char *text,
                             const kf_result *r, kf_buf *err);
-
-/* Closes the shared store (at server shutdown).  Safe to call twice. */
-void kf_journal_http_close(void);
 
 #endif

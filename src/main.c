@@ -151,6 +151,11 @@ int main(int argc, char **argv)
         usage(stderr);
         return KF_EXIT_USAGE;
     }
+    /* The environment is read here and nowhere else (but for the default
+     * journal's folder, $XDG_DATA_HOME or $HOME, in store.c). */
+    const char *nosave = getenv("KNOTFINDER_NO_SAVE");
+    if (nosave && *nosave)
+        c.no_save = true;
     if (!c.kb_dir)
         c.kb_dir = find_dir("KNOTFINDER_KB", "kb");
     if (!c.web_dir)
