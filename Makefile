@@ -90,7 +90,7 @@ install: all
 	$(INSTALL) -m 755 $(BUILD)/knotfinder "$(DESTDIR)$(BINDIR)/knotfinder"
 	rm -rf "$(DESTDIR)$(DATADIR)/kb" "$(DESTDIR)$(DATADIR)/web"
 	$(INSTALL) -d "$(DESTDIR)$(DATADIR)/kb" "$(DESTDIR)$(DATADIR)/web"
-	$(INSTALL) -m 644 $(wildcard kb/*.kb) "$(DESTDIR)$(DATADIR)/kb"
+	$(INSTALL) -m 644 $(wildcard kb/*.kb) kb/common-passwords.txt "$(DESTDIR)$(DATADIR)/kb"
 	$(INSTALL) -p -m 644 $(sort $(filter-out %.tmp,$(wildcard web/*.*)) $(WEBGZ)) "$(DESTDIR)$(DATADIR)/web"
 	sed -e 's|/usr/local/share/knotfinder|$(DATADIR)|g' \
 	    -e 's|"knotfinder [0-9][^"]*"|"knotfinder $(VERSION)"|' docs/knotfinder.1 \
