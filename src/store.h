@@ -3,10 +3,11 @@
  * (what was said, the findings, the result, the knowledge-base version) and
  * the check-ins (pain, what was done, how long relief lasted).
  *
- * One small interface, several backends.  Today the only backend is SQLite
- * (an embedded file, the default); a PostgreSQL backend for the hosted course
- * will sit behind the same calls and the same logical schema.  Callers never
- * see which backend they talk to.
+ * One small interface, several backends (store.c dispatches through the
+ * vtable of the private store_impl.h): SQLite (store_sqlite.c, an embedded
+ * file, the default) and PostgreSQL (store_pg.c, for the hosted course),
+ * behind the same calls and the same logical schema.  Callers never see
+ * which backend they talk to.
  *
  * Ownership: a kf_store is made by kf_store_open() and freed by
  * kf_store_close(); kf_store_close(NULL) does nothing.  Strings passed in are
@@ -126,6 +127,11 @@ void kf_store_close(kf_store *s);
  * once.  kf_store_open() calls it.  A database from a newer knotfinder
  * (version > KF_STORE_SCHEMA) gets KF_EDB and is left alone. */
 kf_err kf_store_migrate(kf_store *s, kf_buf *err);
+
+/* Checks the open database: `full` reads every page (SQLite: PRAGMA
+ * quick_check) and reports a damaged file with KF_EDB; otherwise only what
+ * is cheap (the header, the schema).  Nothing is written. */
+kf_err kf_store_check(kf_store *s, bool full, kf_buf *err);
 
 /* The schema version of the open database. */
 int kf_store_schema_version(kf_store *s);

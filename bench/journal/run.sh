@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 make -s all >/dev/null || { echo "build failed"; exit 1; }
-make -s build/obj/store.o build/obj/kf.o >/dev/null
+make -s build/obj/store.o build/obj/store_sqlite.o build/obj/store_pg.o build/obj/kf.o >/dev/null
 OBJS=$(ls build/obj/*.o | grep -v '/main\.o$')
 D=$(mktemp -d /tmp/kf-bench-journal-XXXXXX); trap 'rm -rf "$D"' EXIT
 cc -std=c11 -D_GNU_SOURCE -O2 -Isrc -o "$D/journal" bench/journal/journal.c $OBJS \
