@@ -64,15 +64,21 @@ typedef struct kf_app {
     pthread_mutex_t    mu;
     kf_store          *store;  /* local: opened on first use; hosted: at start */
     struct kf_auth    *auth;   /* hosted: the password policy and hashing */
+    unsigned long      logins; /* counts logins, to expire old sessions now
+                                  and then (under mu) */
 } kf_app;
 
-/* Who is signed in, as the guard found them (hosted mode). */
-typedef struct kf_user {
-    long long id;
-    bool      therapist;
-    char      email[256];
-    char      session_hash[65];  /* the session's stored hash (hex) */
-} kf_user;
+/* Who is signed in, as the guard found them (hosted mode); made for one
+ * request and freed after it. */
+typedef struct kf_who {
+    long long id;                /* the user's id, from 1 */
+    bool      therapist;         /* the therapist role */
+    long long expires_at;        /* when the session ends (epoch seconds) */
+    char      token[64];         /* the cookie's token (for the CSRF token) */
+    char      token_hash[65];    /* the session's stored hash (hex) */
+    kf_store *store;             /* the store scoped to this user (kf_store_as):
+                                    the journal calls see only their rows */
+} kf_who;
 
 /* Makes the context.  Hosted: opens the store (a failure is returned with
  * a sentence in `err`) and loads the password list.  `kb` and `set` are
@@ -92,5 +98,36 @@ kf_http_service kf_api_service(kf_app *app);
 
 /* Maps a store or journal error to an HTTP answer (422, 404, 409, 503...). */
 void kf_api_store_error(kf_http_reply *rep, kf_err e, const kf_buf *err);
+
+/* The store a handler should use: the signed-in user's scoped one, else
+ * the app's (kf_app_store). */
+kf_store *kf_api_store(const kf_http_req *req, kf_http_reply *rep);
+
+/* The client's address for rate limits: the peer, or, when the peer is the
+ * --trusted-proxy, the last address of its X-Forwarded-For. */
+void kf_api_client_addr(const kf_http_req *req, char *out, size_t n);
+
+/* Handlers of the hosted course (api_account.c, api_course.c). */
+void kf_api_h_account_create(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_account_delete(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_account_export(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_session_create(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_session_get(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_session_delete(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_question_create(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_questions(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_question_answer(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_qa(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_lessons(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_lesson_done(const kf_http_req *req, kf_http_reply *rep);
+
+/* The guard's session lookup (api_account.c): from the kf_session cookie,
+ * a kf_who (kf_free'd by kf_api_who_free) or NULL when there is no valid,
+ * unexpired session.  A store error gives NULL with a 503 reply set. */
+kf_who *kf_api_who(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_who_free(kf_who *w);
+
+/* The cookie's name. */
+#define KF_SESSION_COOKIE "kf_session"
 
 #endif

@@ -23,14 +23,14 @@
 #define KF_HTTP_BODY_MAX (64 * 1024)   /* largest request body accepted */
 
 struct kf_app;                 /* the server's context (api.h) */
-struct kf_user;                /* who is signed in (api.h) */
+struct kf_who;                 /* who is signed in (api.h) */
 
 /* A request as a handler sees it.  Everything is borrowed for the duration
  * of the handler call. */
 typedef struct kf_http_req {
     struct kf_app  *app;    /* the context the service was started with:
                                the store, the settings (api.h) */
-    const struct kf_user *user; /* who is signed in (hosted mode), else NULL;
+    const struct kf_who *user;  /* who is signed in (hosted mode), else NULL;
                                set by the service's guard */
     const kf_kb *kb;        /* shared, read-only (the app's) */
     const char   *method;   /* "GET", "HEAD", "POST" or "DELETE" */
