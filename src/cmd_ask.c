@@ -413,7 +413,7 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
     }
     if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "list") && !exp)) {
         fprintf(stderr, "usage: knotfinder kb check\n"
-                        "       knotfinder kb list causes|findings|regions|techniques|redflags\n"
+                        "       knotfinder kb list causes|findings|regions|techniques|redflags|lessons\n"
                         "       knotfinder kb export --json\n");
         return KF_EXIT_USAGE;
     }
@@ -448,10 +448,10 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
         int phrases = kb->n_phrases - kb->n_patterns;
         printf("knowledge base %s is valid (version %s): %d regions, %d findings, %d causes, "
                "%d links, %d techniques, %d red-flag rules, %d phrases, %d patterns, "
-               "%d word classes, %d spelling fixes\n",
+               "%d word classes, %d spelling fixes, %d lessons in %d modules\n",
                c->kb_dir, kb->version, kb->n_regions, kb->n_findings, kb->n_causes, kb->n_links,
                kb->n_techniques, kb->n_redflags, phrases, kb->n_patterns, kb->n_classes,
-               kb->n_spell);
+               kb->n_spell, kb->n_lessons, kb->n_modules);
     } else {
         const char *what = argc > 2 ? argv[2] : "causes";
         if (!strcmp(what, "causes"))
@@ -472,6 +472,11 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
         else if (!strcmp(what, "redflags"))
             for (int i = 0; i < kb->n_redflags; i++)
                 printf("%s\t%s\n", kb->redflags[i].id, kf_triage_id(kb->redflags[i].level));
+        else if (!strcmp(what, "lessons"))
+            for (int i = 0; i < kb->n_lessons; i++)
+                printf("%s\t%s\t%d\t%s\n", kb->lessons[i].id,
+                       kb->modules[kb->lessons[i].module].id, kb->lessons[i].order,
+                       kb->lessons[i].title);
         else {
             fprintf(stderr, "knotfinder kb list: unknown list '%s'\n", what);
             kf_kb_free(kb);
