@@ -4,6 +4,7 @@
  * journal's handlers are in journal_http.c, the accounts' in
  * api_account.c.  See api.h. */
 #include "api.h"
+#include "auth.h"
 #include "journal_http.h"
 #include "engine.h"
 #include "render.h"
@@ -264,11 +265,24 @@ kf_err kf_app_init(kf_app *app, const kf_kb *kb, const kf_settings *set,
 {
     *app = (kf_app){ .kb = kb, .set = set };
     pthread_mutex_init(&app->mu, NULL);
-    if (set->hosted) {
-        kf_buf_puts(err, "--hosted is not available in this build yet");
-        return KF_EINVAL;
+    if (!set->hosted)
+        return KF_OK;
+    /* The hosted course opens its database now: a server that cannot
+     * reach it should not start and take requests. */
+    char list[4096];
+    snprintf(list, sizeof list, "%s/common-passwords.txt",
+             set->kb_dir ? set->kb_dir : "kb");
+    kf_err e = kf_auth_new(list, set->fast_hash, &app->auth, err);
+    if (e == KF_OK)
+        e = kf_store_open(set->db, &app->store, err);
+    if (e == KF_OK && kf_store_readonly(app->store)) {
+        kf_buf_printf(err, "%s can only be read: the hosted course writes to it",
+                      set->db);
+        e = KF_EDB;
     }
-    return KF_OK;
+    if (e == KF_OK)
+        e = kf_store_expire(app->store, 0, NULL, err);
+    return e;
 }
 
 void kf_app_close(kf_app *app)
@@ -277,6 +291,8 @@ void kf_app_close(kf_app *app)
         return;
     kf_store_close(app->store);
     app->store = NULL;
+    kf_auth_free(app->auth);
+    app->auth = NULL;
     pthread_mutex_destroy(&app->mu);
     app->kb = NULL;
 }
@@ -302,6 +318,17 @@ kf_store *kf_app_store(kf_app *app, kf_http_reply *rep)
     return s;
 }
 
+kf_store *kf_api_store(const kf_http_req *req, kf_http_reply *rep)
+{
+    if (req->user)
+        return req->user->store;
+    if (req->app->set->hosted) {           /* the guard lets no one through */
+        kf_http_error(rep, 401, "not_signed_in", "sign in first");
+        return NULL;
+    }
+    return kf_app_store(req->app, rep);
+}
+
 void kf_api_store_error(kf_http_reply *rep, kf_err e, const kf_buf *err)
 {
     const char *msg = err && err->len ? err->s : kf_strerror(e);
@@ -313,6 +340,9 @@ void kf_api_store_error(kf_http_reply *rep, kf_err e, const kf_buf *err)
         break;
     case KF_ENOTFOUND:
         kf_http_error(rep, 404, "not_found", "%s", msg);
+        break;
+    case KF_EEXIST:
+        kf_http_error(rep, 409, "exists", "%s", msg);
         break;
     case KF_EBUSY:
         kf_http_error(rep, 503, "busy", "%s", msg);
@@ -354,6 +384,26 @@ static const kf_http_route routes[] = {
       SESSION | CSRF },
     { "DELETE", "/api/v1/journal/checkins/{}",      kf_journal_h_forget_checkin,
       SESSION | CSRF },
+    /* The hosted course: api_account.c, api_course.c.  Sign-up and login
+     * need no CSRF token (there is no session yet to bind one to); the
+     * gate's Origin check and SameSite=Lax keep other sites out. */
+    { "POST", "/api/v1/account",          kf_api_h_account_create, HOSTED },
+    { "GET",  "/api/v1/account/export",   kf_api_h_account_export, HOSTED | SESSION },
+    { "DELETE", "/api/v1/account",        kf_api_h_account_delete,
+      HOSTED | SESSION | CSRF },
+    { "POST", "/api/v1/session",          kf_api_h_session_create, HOSTED },
+    { "GET",  "/api/v1/session",          kf_api_h_session_get,    HOSTED | SESSION },
+    { "DELETE", "/api/v1/session",        kf_api_h_session_delete,
+      HOSTED | SESSION | CSRF },
+    { "GET",  "/api/v1/lessons",          kf_api_h_lessons,        HOSTED },
+    { "POST", "/api/v1/lessons/{}/done",  kf_api_h_lesson_done,
+      HOSTED | SESSION | CSRF },
+    { "POST", "/api/v1/questions",        kf_api_h_question_create,
+      HOSTED | SESSION | CSRF },
+    { "GET",  "/api/v1/questions",        kf_api_h_questions,      HOSTED | SESSION },
+    { "POST", "/api/v1/questions/{}/answer", kf_api_h_question_answer,
+      HOSTED | SESSION | CSRF },
+    { "GET",  "/api/v1/qa",               kf_api_h_qa,             HOSTED },
 };
 
 /* The mode decides which routes exist; in hosted mode the session and
@@ -366,11 +416,44 @@ static bool guard(const kf_http_route *rt, kf_http_req *req, kf_http_reply *rep)
                       hosted ? "" : " (it is part of the hosted course: serve --hosted)");
         return false;
     }
+    if (!hosted)
+        return true;
+    /* Hosted: who is it?  A missing, malformed, expired or revoked session
+     * is nobody. */
+    kf_who *w = kf_api_who(req, rep);
+    if (rep->status >= 400)
+        return false;                      /* the store failed: 503 */
+    req->user = w;
+    if ((rt->flags & SESSION) && !w) {
+        kf_http_error(rep, 401, "not_signed_in", "sign in first (POST /api/v1/session)");
+        return false;
+    }
+    if ((rt->flags & CSRF) && w) {
+        char want[KF_AUTH_TOKEN_LEN + 1];
+        kf_auth_csrf(w->token, want);
+        const char *got = kf_http_header(req, "X-CSRF-Token");
+        if (!kf_auth_same(got, want)) {
+            kf_http_error(rep, 403, "csrf", "%s: a request that changes something "
+                          "must carry the X-CSRF-Token the login gave (GET "
+                          "/api/v1/session gives it again)",
+                          got ? "wrong X-CSRF-Token" : "no X-CSRF-Token");
+            return false;
+        }
+    }
+    /* A consultation is kept only in a signed-in user's own journal. */
+    req->may_save = req->may_save && w;
     return true;
+}
+
+static void release(kf_http_req *req)
+{
+    kf_api_who_free((kf_who *)req->user);
+    req->user = NULL;
 }
 
 kf_http_service kf_api_service(kf_app *app)
 {
     return (kf_http_service){ .routes = routes, .n_routes = KF_ARRAY_LEN(routes),
-                              .app = app, .kb = app->kb, .guard = guard };
+                              .app = app, .kb = app->kb, .guard = guard,
+                              .release = release };
 }

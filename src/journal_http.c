@@ -13,12 +13,12 @@
 #include <string.h>
 #include <time.h>
 
-/* The journal of the server's context (api.h): opened there on first use
- * in the local mode.  NULL with an error reply set when it cannot be
- * opened. */
+/* The journal of the request (api.h): the signed-in user's own in the
+ * hosted mode, else the server's, opened on first use.  NULL with an error
+ * reply set when it cannot be opened. */
 static kf_store *journal(const kf_http_req *req, kf_http_reply *rep)
 {
-    return kf_app_store(req->app, rep);
+    return kf_api_store(req, rep);
 }
 
 /* Maps a store or journal error to an HTTP answer. */
