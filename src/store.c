@@ -623,6 +623,564 @@ kf_err kf_store_forget(kf_store *s, kf_forget_what what, long long id,
 }
 
 /* ------------------------------------------------------------------ */
+/* The hosted course: scopes, users, sessions, rate limits, questions,
+ * lessons.  Arguments are checked here; the backends only store. */
+
+kf_store *kf_store_as(kf_store *s, long long user_id)
+{
+    if (!s || user_id < 0)
+        return NULL;
+    kf_store *h = kf_calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->core = s->core;
+    h->owner = user_id;
+    h->scoped = true;
+    return h;
+}
+
+long long kf_store_owner(const kf_store *s) { return s->owner; }
+
+const char *kf_role_name(kf_role r)
+{
+    return r == KF_ROLE_THERAPIST ? "therapist" : "user";
+}
+
+int kf_role_parse(const char *s)
+{
+    if (s && !strcmp(s, "user"))
+        return KF_ROLE_USER;
+    if (s && !strcmp(s, "therapist"))
+        return KF_ROLE_THERAPIST;
+    return -1;
+}
+
+/* Runs `call` with the core's mutex held. */
+#define LOCKED(s, call) do { \
+        pthread_mutex_lock(&(s)->core->mu); \
+        e = (call); \
+        pthread_mutex_unlock(&(s)->core->mu); \
+    } while (0)
+
+static kf_err refuse_ro(kf_store *s, kf_buf *err)
+{
+    if (err)
+        kf_buf_printf(err, "%s: cannot write: the database is read-only for "
+                      "this user; nothing was saved", s->core->path);
+    return KF_EDB;
+}
+
+static long long now_or(long long now)
+{
+    return now > 0 ? now : (long long)time(NULL);
+}
+
+kf_err kf_store_email_normalize(const char *email,
+                                char out[KF_STORE_EMAIL_MAX + 1], kf_buf *err)
+{
+    out[0] = '\0';
+    if (!email) {
+        if (err)
+            kf_buf_printf(err, "the e-mail address is missing");
+        return KF_EINVAL;
+    }
+    while (*email == ' ' || *email == '\t')
+        email++;
+    size_t n = strlen(email);
+    while (n && (email[n - 1] == ' ' || email[n - 1] == '\t'))
+        n--;
+    if (n > KF_STORE_EMAIL_MAX) {
+        if (err)
+            kf_buf_printf(err, "the e-mail address is too long: %zu bytes, at "
+                          "most %d", n, KF_STORE_EMAIL_MAX);
+        return KF_ETOOBIG;
+    }
+    char tmp[KF_STORE_EMAIL_MAX + 1];
+    memcpy(tmp, email, n);
+    tmp[n] = '\0';
+    int ats = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)tmp[i];
+        if (ch >= 'A' && ch <= 'Z')
+            tmp[i] = (char)(ch - 'A' + 'a');
+        if (ch <= 0x20 || ch == 0x7f) {
+            if (err)
+                kf_buf_printf(err, "an e-mail address holds no spaces or control "
+                              "characters");
+            return KF_EINVAL;
+        }
+        if (ch == '@') {
+            ats++;
+            at = i;
+        }
+    }
+    if (!utf8_valid(tmp) || ats != 1 || at == 0 || at + 1 >= n ||
+        tmp[at + 1] == '.' || tmp[n - 1] == '.' || n < 3) {
+        if (err)
+            kf_buf_printf(err, "\"%.*s\" is not an e-mail address (name@domain)",
+                          utf8_valid(tmp) ? (int)(n > 80 ? 80 : n) : 0, tmp);
+        return KF_EINVAL;
+    }
+    memcpy(out, tmp, n + 1);
+    return KF_OK;
+}
+
+/* Printable ASCII without spaces, min..max bytes. */
+static kf_err check_token(const char *what, const char *v, size_t min,
+                          size_t max, bool hex, kf_buf *err)
+{
+    size_t n = v ? strlen(v) : 0;
+    if (n < min || n > max) {
+        if (err)
+            kf_buf_printf(err, "%s must be %zu to %zu characters, not %zu", what,
+                          min, max, n);
+        return n > max ? KF_ETOOBIG : KF_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char ch = v[i];
+        bool good = hex ? ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))
+                        : (ch > 0x20 && ch < 0x7f);
+        if (!good) {
+            if (err)
+                kf_buf_printf(err, "%s may hold only %s (byte %zu)", what,
+                              hex ? "lower-case hexadecimal digits"
+                                  : "printable ASCII without spaces", i + 1);
+            return KF_EINVAL;
+        }
+    }
+    return KF_OK;
+}
+
+static kf_err check_hash(const char *hash, kf_buf *err)
+{
+    return check_token("the password hash", hash, 1, KF_STORE_HASH_MAX, false,
+                       err);
+}
+
+static kf_err check_token_hash(const char *h, kf_buf *err)
+{
+    kf_err e = check_token("the session token hash", h, KF_STORE_TOKEN_MIN,
+                           KF_STORE_TOKEN_MAX, true, err);
+    if (e == KF_OK && strlen(h) % 2) {
+        if (err)
+            kf_buf_printf(err, "the session token hash must be whole bytes of "
+                          "hexadecimal (an even number of digits)");
+        e = KF_EINVAL;
+    }
+    return e;
+}
+
+static kf_err check_id_arg(const char *what, long long id, kf_buf *err)
+{
+    if (id <= 0) {
+        if (err)
+            kf_buf_printf(err, "%s must be a whole number from 1, not %lld", what,
+                          id);
+        return KF_EINVAL;
+    }
+    return KF_OK;
+}
+
+kf_err kf_store_user_create(kf_store *s, const char *email,
+                            const char *password_hash, const char *consent_at,
+                            kf_role role, long long *id, kf_buf *err)
+{
+    char norm[KF_STORE_EMAIL_MAX + 1];
+    kf_err e;
+    if ((e = kf_store_email_normalize(email, norm, err)) ||
+        (e = check_hash(password_hash, err)))
+        return e;
+    if ((unsigned)role > KF_ROLE_THERAPIST) {
+        if (err)
+            kf_buf_printf(err, "a role is user or therapist");
+        return KF_EINVAL;
+    }
+    char now[KF_TIME_LEN], consent[KF_TIME_LEN];
+    kf_time_now(now);
+    if (consent_at && *consent_at) {
+        if (!kf_time_parse_utc(consent_at, NULL)) {
+            if (err)
+                kf_buf_printf(err, "the consent time must be UTC as "
+                              "YYYY-MM-DDTHH:MM:SSZ");
+            return KF_EINVAL;
+        }
+        snprintf(consent, sizeof consent, "%s", consent_at);
+    } else {
+        memcpy(consent, now, sizeof consent);
+    }
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->user_create(s->core, norm, password_hash, consent,
+                                        now, role, id, err));
+    return e;
+}
+
+kf_err kf_store_user_by_email(kf_store *s, const char *email, kf_user *out,
+                              kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    char norm[KF_STORE_EMAIL_MAX + 1];
+    kf_err e = kf_store_email_normalize(email, norm, err);
+    if (e != KF_OK)
+        return e;
+    LOCKED(s, s->core->ops->user_get(s->core, norm, 0, out, err));
+    return e;
+}
+
+kf_err kf_store_user_get(kf_store *s, long long id, kf_user *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf_err e = check_id_arg("a user id", id, err);
+    if (e != KF_OK)
+        return e;
+    LOCKED(s, s->core->ops->user_get(s->core, NULL, id, out, err));
+    return e;
+}
+
+kf_err kf_store_user_set_role(kf_store *s, long long id, kf_role role,
+                              kf_buf *err)
+{
+    kf_err e = check_id_arg("a user id", id, err);
+    if (e != KF_OK)
+        return e;
+    if ((unsigned)role > KF_ROLE_THERAPIST) {
+        if (err)
+            kf_buf_printf(err, "a role is user or therapist");
+        return KF_EINVAL;
+    }
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->user_set(s->core, id, (int)role, NULL, err));
+    return e;
+}
+
+kf_err kf_store_user_set_password(kf_store *s, long long id,
+                                  const char *password_hash, kf_buf *err)
+{
+    kf_err e;
+    if ((e = check_id_arg("a user id", id, err)) ||
+        (e = check_hash(password_hash, err)))
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->user_set(s->core, id, -1, password_hash, err));
+    return e;
+}
+
+kf_err kf_store_user_delete(kf_store *s, long long id, long long *n_rows,
+                            kf_buf *err)
+{
+    if (n_rows)
+        *n_rows = 0;
+    kf_err e = check_id_arg("a user id", id, err);
+    if (e != KF_OK)
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->user_delete(s->core, id, n_rows, err));
+    return e;
+}
+
+kf_err kf_store_session_create(kf_store *s, long long user_id,
+                               const char *token_hash, const char *csrf,
+                               long long expires_at, kf_buf *err)
+{
+    kf_err e;
+    if ((e = check_id_arg("a user id", user_id, err)) ||
+        (e = check_token_hash(token_hash, err)) ||
+        (e = check_token("the CSRF token", csrf, 16, KF_STORE_CSRF_MAX, false,
+                         err)))
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    char now[KF_TIME_LEN];
+    kf_time_now(now);
+    LOCKED(s, s->core->ops->session_create(s->core, user_id, token_hash, csrf,
+                                           now, expires_at, err));
+    return e;
+}
+
+kf_err kf_store_session_lookup(kf_store *s, const char *token_hash,
+                               long long now, kf_session *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf_err e = check_token_hash(token_hash, err);
+    if (e != KF_OK)
+        return e;
+    LOCKED(s, s->core->ops->session_lookup(s->core, token_hash, now_or(now),
+                                           out, err));
+    return e;
+}
+
+kf_err kf_store_session_delete(kf_store *s, const char *token_hash,
+                               kf_buf *err)
+{
+    kf_err e = check_token_hash(token_hash, err);
+    if (e != KF_OK)
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->session_delete(s->core, token_hash, 0, NULL, err));
+    return e;
+}
+
+kf_err kf_store_session_delete_user(kf_store *s, long long user_id, int *n,
+                                    kf_buf *err)
+{
+    if (n)
+        *n = 0;
+    kf_err e = check_id_arg("a user id", user_id, err);
+    if (e != KF_OK)
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->session_delete(s->core, NULL, user_id, n, err));
+    return e;
+}
+
+kf_err kf_store_expire(kf_store *s, long long now, int *n, kf_buf *err)
+{
+    if (n)
+        *n = 0;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    kf_err e;
+    LOCKED(s, s->core->ops->expire(s->core, now_or(now), n, err));
+    return e;
+}
+
+kf_err kf_store_rate_hit(kf_store *s, const char *key, int window_s,
+                         int limit, long long now, bool *allowed,
+                         int *retry_after_s, kf_buf *err)
+{
+    *allowed = false;
+    if (retry_after_s)
+        *retry_after_s = 0;
+    kf_err e = check_token("a rate-limit key", key, 1, KF_STORE_KEY_MAX, false,
+                           err);
+    if (e != KF_OK)
+        return e;
+    if (window_s < 1 || limit < 1) {
+        if (err)
+            kf_buf_printf(err, "a rate limit needs a window of 1 s or more and a "
+                          "limit of 1 or more");
+        return KF_EINVAL;
+    }
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    long long count = 0, end = 0;
+    now = now_or(now);
+    LOCKED(s, s->core->ops->rate_hit(s->core, s->owner, key, window_s, now,
+                                     &count, &end, err));
+    if (e != KF_OK)
+        return e;
+    *allowed = count <= limit;
+    if (!*allowed && retry_after_s) {
+        long long left = end - now;
+        *retry_after_s = (int)(left < 1 ? 1 : left);
+    }
+    return KF_OK;
+}
+
+static kf_err need_user(kf_store *s, const char *what, kf_buf *err)
+{
+    if (s->owner <= 0) {
+        if (err)
+            kf_buf_printf(err, "%s needs a signed-in user (a handle from "
+                          "kf_store_as)", what);
+        return KF_EINVAL;
+    }
+    return KF_OK;
+}
+
+kf_err kf_store_question_add(kf_store *s, const kf_uquestion *q, long long *id,
+                             kf_buf *err)
+{
+    kf_err e;
+    if ((e = need_user(s, "a question", err)))
+        return e;
+    if (!q->text || !*q->text) {
+        if (err)
+            kf_buf_printf(err, "the question is empty");
+        return KF_EINVAL;
+    }
+    if ((e = check_words("the question", q->text, KF_STORE_QUESTION_MAX, err)) ||
+        (e = check_words("the first name", q->first_name, KF_STORE_NAME_MAX,
+                         err)) ||
+        (e = check_words("the summary", q->summary, KF_STORE_SUMMARY_MAX, err)) ||
+        (e = check_words("the draft", q->draft, KF_STORE_QUESTION_MAX, err)))
+        return e;
+    if (q->consultation_id < 0 || q->triage < KF_TRIAGE_UNKNOWN ||
+        q->triage > KF_TRIAGE_EMERGENCY) {
+        if (err)
+            kf_buf_printf(err, "the consultation id (0 or more) or the triage "
+                          "level (-1 to 3) is out of range");
+        return KF_EINVAL;
+    }
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    char now[KF_TIME_LEN];
+    kf_time_now(now);
+    LOCKED(s, s->core->ops->question_add(s->core, s->owner, q, now, id, err));
+    return e;
+}
+
+static kf_err question_list(kf_store *s, kf__qlist mode, long long id,
+                            int limit, kf_uquestion_list *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf__arena *a = kf_calloc(1, sizeof *a);
+    if (!a) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot read the questions: out of memory",
+                          s->core->path);
+        return KF_ENOMEM;
+    }
+    kf_err e;
+    LOCKED(s, s->core->ops->question_list(s->core, s->owner, mode, id, limit,
+                                          out, a, err));
+    out->priv = a;
+    if (e == KF_OK && mode == KF__Q_ONE && out->n == 0) {
+        if (err)
+            kf_buf_printf(err, "there is no question #%lld of yours", id);
+        e = KF_ENOTFOUND;
+    }
+    if (e != KF_OK)
+        kf_uquestion_list_free(out);
+    return e;
+}
+
+kf_err kf_store_questions_mine(kf_store *s, int limit, kf_uquestion_list *out,
+                               kf_buf *err)
+{
+    return question_list(s, KF__Q_MINE, 0, limit, out, err);
+}
+
+kf_err kf_store_question_get(kf_store *s, long long id, kf_uquestion_list *out,
+                             kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf_err e = check_id_arg("a question id", id, err);
+    return e ? e : question_list(s, KF__Q_ONE, id, 1, out, err);
+}
+
+kf_err kf_store_question_queue(kf_store *s, int limit, kf_uquestion_list *out,
+                               kf_buf *err)
+{
+    return question_list(s, KF__Q_QUEUE, 0, limit, out, err);
+}
+
+kf_err kf_store_qa_public(kf_store *s, int limit, kf_uquestion_list *out,
+                          kf_buf *err)
+{
+    return question_list(s, KF__Q_PUBLIC, 0, limit, out, err);
+}
+
+void kf_uquestion_list_free(kf_uquestion_list *l)
+{
+    if (!l)
+        return;
+    kf_free(l->v);
+    arena_free(l->priv);
+    memset(l, 0, sizeof *l);
+}
+
+kf_err kf_store_question_set_draft(kf_store *s, long long id,
+                                   const char *draft, kf_buf *err)
+{
+    kf_err e;
+    if ((e = check_id_arg("a question id", id, err)) ||
+        (e = check_words("the draft", draft, KF_STORE_QUESTION_MAX, err)))
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->question_set_draft(s->core, id, draft ? draft : "",
+                                               err));
+    return e;
+}
+
+kf_err kf_store_question_answer(kf_store *s, long long id,
+                                long long therapist_id, const char *text,
+                                bool publish, kf_buf *err)
+{
+    kf_err e;
+    if ((e = check_id_arg("a question id", id, err)) ||
+        (e = check_id_arg("the therapist's user id", therapist_id, err)))
+        return e;
+    if (!text || !*text) {
+        if (err)
+            kf_buf_printf(err, "the answer is empty");
+        return KF_EINVAL;
+    }
+    if ((e = check_words("the answer", text, KF_STORE_QUESTION_MAX, err)))
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    char now[KF_TIME_LEN];
+    kf_time_now(now);
+    LOCKED(s, s->core->ops->question_answer(s->core, id, therapist_id, text,
+                                            publish, now, err));
+    return e;
+}
+
+kf_err kf_store_lesson_done(kf_store *s, const char *lesson_id, bool *first,
+                            kf_buf *err)
+{
+    if (first)
+        *first = false;
+    kf_err e;
+    if ((e = need_user(s, "lesson progress", err)))
+        return e;
+    if (!lesson_id || !*lesson_id) {
+        if (err)
+            kf_buf_printf(err, "the lesson id is missing");
+        return KF_EINVAL;
+    }
+    if ((e = check_ids("the lesson id", lesson_id, KF_STORE_ID_MAX, err)))
+        return e;
+    if (strchr(lesson_id, ',') || strchr(lesson_id, ' ')) {
+        if (err)
+            kf_buf_printf(err, "a lesson id is one id, without commas or spaces");
+        return KF_EINVAL;
+    }
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    char now[KF_TIME_LEN];
+    kf_time_now(now);
+    LOCKED(s, s->core->ops->lesson_done(s->core, s->owner, lesson_id, now,
+                                        first, err));
+    return e;
+}
+
+kf_err kf_store_lessons_done(kf_store *s, kf_lesson_list *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf__arena *a = kf_calloc(1, sizeof *a);
+    if (!a) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot read the lessons: out of memory",
+                          s->core->path);
+        return KF_ENOMEM;
+    }
+    kf_err e;
+    LOCKED(s, s->core->ops->lessons_list(s->core, s->owner, out, a, err));
+    out->priv = a;
+    if (e != KF_OK)
+        kf_lesson_list_free(out);
+    return e;
+}
+
+void kf_lesson_list_free(kf_lesson_list *l)
+{
+    if (!l)
+        return;
+    kf_free(l->v);
+    arena_free(l->priv);
+    memset(l, 0, sizeof *l);
+}
+
+/* ------------------------------------------------------------------ */
 /* Export. */
 
 /* A JSON value parsed from stored text, or the text itself as a string
@@ -707,6 +1265,57 @@ static void csv_int(kf_buf *b, long long v, bool present)
     kf_buf_puts(b, ",");
 }
 
+/* Adds what a user of the hosted course has besides the journal: the
+ * account (no password hash), the questions with their answers, the
+ * lessons done. */
+static kf_err export_account(kf_store *s, json_t *root, kf_buf *err)
+{
+    kf_user u;
+    kf_uquestion_list ql;
+    kf_lesson_list ll;
+    kf_err e = kf_store_user_get(s, s->owner, &u, err);
+    if (e != KF_OK)
+        return e;
+    if ((e = kf_store_questions_mine(s, 0, &ql, err)) != KF_OK)
+        return e;
+    if ((e = kf_store_lessons_done(s, &ll, err)) != KF_OK) {
+        kf_uquestion_list_free(&ql);
+        return e;
+    }
+    json_t *acc = json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)u.id,
+                            "email", u.email, "role", kf_role_name(u.role),
+                            "created_at", u.created_at,
+                            "consent_at", u.consent_at);
+    json_t *qa = json_array(), *la = json_array();
+    for (int i = 0; qa && i < ql.n; i++) {
+        const kf_uquestion *q = &ql.v[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer(q->id));
+        json_object_set_new(o, "at", json_string(q->at));
+        json_object_set_new(o, "text", json_string(q->text));
+        json_object_set_new(o, "first_name", json_string(q->first_name));
+        json_object_set_new(o, "consultation_id", q->consultation_id
+                            ? json_integer(q->consultation_id) : json_null());
+        json_object_set_new(o, "summary", opt_string(q->summary));
+        json_object_set_new(o, "public", json_boolean(q->public_ok));
+        json_object_set_new(o, "triage", json_integer(q->triage));
+        json_object_set_new(o, "answer", opt_string(q->answer));
+        json_object_set_new(o, "answered_at", opt_string(q->answered_at));
+        json_object_set_new(o, "published", json_boolean(q->published));
+        json_array_append_new(qa, o);
+    }
+    for (int i = 0; la && i < ll.n; i++)
+        json_array_append_new(la, json_pack("{s:s,s:s}", "lesson",
+                                            ll.v[i].lesson_id, "done_at",
+                                            ll.v[i].done_at));
+    json_object_set_new(root, "account", acc);
+    json_object_set_new(root, "questions", qa);
+    json_object_set_new(root, "lessons", la);
+    kf_uquestion_list_free(&ql);
+    kf_lesson_list_free(&ll);
+    return acc && qa && la ? KF_OK : KF_ENOMEM;
+}
+
 kf_err kf_store_export(kf_store *s, kf_export_fmt fmt,
                        kf_export_result_fn result, void *ctx,
                        kf_buf *out, kf_buf *err)
@@ -748,6 +1357,8 @@ kf_err kf_store_export(kf_store *s, kf_export_fmt fmt,
         }
         json_object_set(root, "consultations", ca);
         json_object_set(root, "checkins", ka);
+        if (root && s->owner > 0 && e == KF_OK)
+            e = export_account(s, root, err);
         char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII)
                           : NULL;
         if (text) {

@@ -34,6 +34,23 @@ char *kf__arena_strdup(kf__arena *a, const char *s);
 /* The same for `n` bytes of `s` (need not be NUL-terminated). */
 char *kf__arena_strndup(kf__arena *a, const char *s, size_t n);
 
+/* Which questions a question_list call gives. */
+typedef enum {
+    KF__Q_MINE,     /* the owner's, newest first */
+    KF__Q_ONE,      /* the owner's question `id` */
+    KF__Q_QUEUE,    /* unanswered, red flags first, then oldest */
+    KF__Q_PUBLIC    /* published with consent, newest answer first */
+} kf__qlist;
+
+/* The SQL ORDER BY of the therapist's queue, the same on both backends:
+ * a question not screened (-1) ranks with doctor_soon (2). */
+#define KF__QUEUE_ORDER \
+    "CASE WHEN triage < 0 THEN 2 ELSE triage END DESC, at, id"
+
+/* Rate-limit rows this long past their window's end are deleted by
+ * kf_store_expire. */
+#define KF__RATE_KEEP_S 86400
+
 typedef struct kf__store_core kf__store_core;
 typedef struct kf__store_ops kf__store_ops;
 
@@ -75,6 +92,50 @@ struct kf__store_ops {
     kf_err (*forget)(kf__store_core *c, long long owner, kf_forget_what what,
                      long long id, int *n_consultations, int *n_checkins,
                      kf_buf *err);
+
+    /* The hosted course (store.h).  Strings are checked and normalised;
+     * times are canonical; `now` is given (never 0). */
+    kf_err (*user_create)(kf__store_core *c, const char *email,
+                          const char *hash, const char *consent_at,
+                          const char *created_at, kf_role role, long long *id,
+                          kf_buf *err);
+    /* By e-mail when `email` is not NULL, else by id. */
+    kf_err (*user_get)(kf__store_core *c, const char *email, long long id,
+                       kf_user *out, kf_buf *err);
+    /* role < 0: keep; hash NULL: keep. */
+    kf_err (*user_set)(kf__store_core *c, long long id, int role,
+                       const char *hash, kf_buf *err);
+    kf_err (*user_delete)(kf__store_core *c, long long id, long long *n_rows,
+                          kf_buf *err);
+    kf_err (*session_create)(kf__store_core *c, long long user_id,
+                             const char *hash, const char *csrf,
+                             const char *created_at, long long expires_at,
+                             kf_buf *err);
+    kf_err (*session_lookup)(kf__store_core *c, const char *hash,
+                             long long now, kf_session *out, kf_buf *err);
+    /* One session (hash not NULL) or all of user_id's. */
+    kf_err (*session_delete)(kf__store_core *c, const char *hash,
+                             long long user_id, int *n, kf_buf *err);
+    kf_err (*expire)(kf__store_core *c, long long now, int *n, kf_buf *err);
+    kf_err (*rate_hit)(kf__store_core *c, long long owner, const char *key,
+                       int window_s, long long now, long long *count,
+                       long long *window_end, kf_buf *err);
+    kf_err (*question_add)(kf__store_core *c, long long owner,
+                           const kf_uquestion *q, const char *at,
+                           long long *id, kf_buf *err);
+    kf_err (*question_list)(kf__store_core *c, long long owner,
+                            kf__qlist mode, long long id, int limit,
+                            kf_uquestion_list *out, kf__arena *a, kf_buf *err);
+    kf_err (*question_set_draft)(kf__store_core *c, long long id,
+                                 const char *draft, kf_buf *err);
+    kf_err (*question_answer)(kf__store_core *c, long long id,
+                              long long therapist_id, const char *text,
+                              bool publish, const char *at, kf_buf *err);
+    kf_err (*lesson_done)(kf__store_core *c, long long owner,
+                          const char *lesson_id, const char *at, bool *first,
+                          kf_buf *err);
+    kf_err (*lessons_list)(kf__store_core *c, long long owner,
+                           kf_lesson_list *out, kf__arena *a, kf_buf *err);
 };
 
 struct kf_store {

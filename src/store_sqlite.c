@@ -29,12 +29,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* "Knot" in ASCII: marks a knotfinder journal file. */
@@ -86,6 +88,70 @@ static const char *const sqlite_migrations[] = {
      * not its result (about 15 KB of JSON each, all of it worked out from
      * the findings again when read). */
     "ALTER TABLE consultations DROP COLUMN result;\n",
+    /* 3: the hosted course.  Every consultation and check-in gets an owner
+     * (0: the local single user, who has no account); users, sessions (a
+     * hash of the token only), rate-limit counters, questions to the
+     * therapist and lesson progress.  No foreign keys: deleting a user
+     * deletes from every table explicitly, in one transaction. */
+    "ALTER TABLE consultations ADD COLUMN owner INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE checkins ADD COLUMN owner INTEGER NOT NULL DEFAULT 0;\n"
+    "DROP INDEX consultations_at;\n"
+    "DROP INDEX checkins_at;\n"
+    "CREATE INDEX consultations_owner_at ON consultations (owner, at);\n"
+    "CREATE INDEX checkins_owner_at ON checkins (owner, at);\n"
+    "CREATE TABLE users (\n"
+    "  id            INTEGER PRIMARY KEY,\n"
+    "  email         TEXT NOT NULL UNIQUE,\n"
+    "  password_hash TEXT NOT NULL,\n"
+    "  role          TEXT NOT NULL DEFAULT 'user'\n"
+    "                CHECK (role IN ('user', 'therapist')),\n"
+    "  created_at    TEXT NOT NULL CHECK (length(created_at) = 20),\n"
+    "  consent_at    TEXT NOT NULL CHECK (length(consent_at) = 20)\n"
+    ") STRICT;\n"
+    "CREATE TABLE sessions (\n"
+    "  token_hash TEXT PRIMARY KEY,\n"
+    "  user_id    INTEGER NOT NULL,\n"
+    "  csrf       TEXT NOT NULL,\n"
+    "  created_at TEXT NOT NULL,\n"
+    "  expires_at INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX sessions_user ON sessions (user_id);\n"
+    "CREATE INDEX sessions_expires ON sessions (expires_at);\n"
+    "CREATE TABLE rate_limits (\n"
+    "  key          TEXT PRIMARY KEY,\n"
+    "  owner        INTEGER NOT NULL DEFAULT 0,\n"
+    "  window_start INTEGER NOT NULL,\n"
+    "  window_end   INTEGER NOT NULL,\n"
+    "  count        INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "CREATE INDEX rate_limits_owner ON rate_limits (owner);\n"
+    "CREATE INDEX rate_limits_end ON rate_limits (window_end);\n"
+    "CREATE TABLE questions (\n"
+    "  id              INTEGER PRIMARY KEY,\n"
+    "  owner           INTEGER NOT NULL,\n"
+    "  at              TEXT NOT NULL CHECK (length(at) = 20),\n"
+    "  text            TEXT NOT NULL,\n"
+    "  first_name      TEXT NOT NULL DEFAULT '',\n"
+    "  consultation_id INTEGER NOT NULL DEFAULT 0,\n"
+    "  summary         TEXT NOT NULL DEFAULT '',\n"
+    "  public_ok       INTEGER NOT NULL DEFAULT 0 CHECK (public_ok IN (0, 1)),\n"
+    "  draft           TEXT NOT NULL DEFAULT '',\n"
+    "  triage          INTEGER NOT NULL DEFAULT -1 CHECK (triage BETWEEN -1 AND 3),\n"
+    "  answer          TEXT,\n"
+    "  answered_by     INTEGER NOT NULL DEFAULT 0,\n"
+    "  answered_at     TEXT NOT NULL DEFAULT '',\n"
+    "  published       INTEGER NOT NULL DEFAULT 0 CHECK (published IN (0, 1))\n"
+    ") STRICT;\n"
+    "CREATE INDEX questions_owner ON questions (owner, at);\n"
+    "CREATE INDEX questions_open ON questions (at) WHERE answer IS NULL;\n"
+    "CREATE INDEX questions_public ON questions (answered_at)\n"
+    "  WHERE published = 1 AND public_ok = 1;\n"
+    "CREATE TABLE lesson_progress (\n"
+    "  owner     INTEGER NOT NULL,\n"
+    "  lesson_id TEXT NOT NULL,\n"
+    "  done_at   TEXT NOT NULL CHECK (length(done_at) = 20),\n"
+    "  PRIMARY KEY (owner, lesson_id)\n"
+    ") STRICT;\n",
 };
 
 _Static_assert(KF_ARRAY_LEN(sqlite_migrations) == KF_STORE_SCHEMA,
@@ -200,6 +266,8 @@ static int sq_read_version(kf__store_core *s, int *version)
     return rc;
 }
 
+static kf_err sq_check(kf__store_core *s, bool full, kf_buf *err);
+
 static kf_err sq_migrate(kf__store_core *s, kf_buf *err)
 {
     int version = 0;
@@ -217,6 +285,13 @@ static kf_err sq_migrate(kf__store_core *s, kf_buf *err)
     if (version == KF_STORE_SCHEMA) {
         s->version = version;
         return KF_OK;
+    }
+    if (version > 0) {
+        /* An upgrade rewrites tables: read every page first, so a damaged
+         * file is reported and left as it is rather than half migrated. */
+        kf_err ce = sq_check(s, true, err);
+        if (ce != KF_OK)
+            return ce;
     }
     if (s->readonly) {
         if (err)
@@ -271,6 +346,14 @@ static kf_err sq_migrate(kf__store_core *s, kf_buf *err)
     return KF_OK;
 }
 
+/* A write for an owner that has no account. */
+static kf_err no_owner(long long owner, kf_buf *err)
+{
+    if (err)
+        kf_buf_printf(err, "there is no user #%lld; nothing was saved", owner);
+    return KF_ENOTFOUND;
+}
+
 static kf_err sq_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     return sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC) == SQLITE_OK
@@ -286,8 +369,10 @@ static kf_err sq_add_consultation(kf__store_core *s, long long owner,
     int rc;
     if (!b->ins_consultation) {
         rc = sqlite3_prepare_v3(DB(s),
-            "INSERT INTO consultations (at, text, findings, kb_version) "
-            "VALUES (?1, ?2, ?3, ?4)", -1, SQLITE_PREPARE_PERSISTENT,
+            "INSERT INTO consultations (at, text, findings, kb_version, owner) "
+            "SELECT ?1, ?2, ?3, ?4, ?5 "
+            "WHERE ?5 = 0 OR EXISTS (SELECT 1 FROM users WHERE id = ?5)",
+            -1, SQLITE_PREPARE_PERSISTENT,
             &b->ins_consultation, NULL);
         if (rc != SQLITE_OK)
             return sq_fail(s, rc, "save the consultation", err);
@@ -297,12 +382,15 @@ static kf_err sq_add_consultation(kf__store_core *s, long long owner,
     sq_bind_text(st, 2, text);
     sq_bind_text(st, 3, findings);
     sq_bind_text(st, 4, kb_version);
+    sqlite3_bind_int64(st, 5, owner);
     rc = sqlite3_step(st);
     kf_err e = KF_OK;
     if (rc != SQLITE_DONE) {
         e = sq_fail(s, rc, "save the consultation", err);
         if (err)
             kf_buf_puts(err, "; nothing was saved");
+    } else if (sqlite3_changes(DB(s)) == 0) {
+        e = no_owner(owner, err);
     } else if (id) {
         *id = sqlite3_last_insert_rowid(DB(s));
     }
@@ -319,8 +407,9 @@ static kf_err sq_add_checkin(kf__store_core *s, long long owner,
     if (!((sq_be *)s->be)->ins_checkin) {
         rc = sqlite3_prepare_v3(DB(s),
             "INSERT INTO checkins (at, pain, pain_before, region, side, did, "
-            "relief_hours, worse_after, done_s, stopped_early, via, note) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "relief_hours, worse_after, done_s, stopped_early, via, note, owner) "
+            "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 "
+            "WHERE ?13 = 0 OR EXISTS (SELECT 1 FROM users WHERE id = ?13)",
             -1, SQLITE_PREPARE_PERSISTENT, &((sq_be *)s->be)->ins_checkin, NULL);
         if (rc != SQLITE_OK)
             return sq_fail(s, rc, "save the check-in", err);
@@ -350,12 +439,15 @@ static kf_err sq_add_checkin(kf__store_core *s, long long owner,
     sqlite3_bind_int(st, 10, c->stopped_early ? 1 : 0);
     sq_bind_text(st, 11, c->via && *c->via ? c->via : "cli");
     sq_bind_text(st, 12, c->note);
+    sqlite3_bind_int64(st, 13, owner);
     rc = sqlite3_step(st);
     kf_err e = KF_OK;
     if (rc != SQLITE_DONE) {
         e = sq_fail(s, rc, "save the check-in", err);
         if (err)
             kf_buf_puts(err, "; nothing was saved");
+    } else if (sqlite3_changes(DB(s)) == 0) {
+        e = no_owner(owner, err);
     } else if (id) {
         *id = sqlite3_last_insert_rowid(DB(s));
     }
@@ -377,9 +469,11 @@ static kf_err sq_list_checkins(kf__store_core *s, long long owner,
 #define CHECKIN_COLS "id, at, pain, pain_before, region, side, did, " \
     "relief_hours, worse_after, done_s, stopped_early, via, note"
     const char *sql = limit > 0
-        ? "SELECT * FROM (SELECT " CHECKIN_COLS " FROM checkins WHERE at >= ?1 "
+        ? "SELECT * FROM (SELECT " CHECKIN_COLS " FROM checkins "
+          "WHERE owner = ?3 AND at >= ?1 "
           "ORDER BY at DESC, id DESC LIMIT ?2) ORDER BY at, id"
-        : "SELECT " CHECKIN_COLS " FROM checkins WHERE at >= ?1 ORDER BY at, id";
+        : "SELECT " CHECKIN_COLS " FROM checkins WHERE owner = ?3 AND at >= ?1 "
+          "ORDER BY at, id";
 #undef CHECKIN_COLS
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(DB(s), sql, -1, &st, NULL);
@@ -388,6 +482,7 @@ static kf_err sq_list_checkins(kf__store_core *s, long long owner,
     sq_bind_text(st, 1, since ? since : "");
     if (limit > 0)
         sqlite3_bind_int(st, 2, limit);
+    sqlite3_bind_int64(st, 3, owner);
     int cap = 0;
     kf_err e = KF_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -444,8 +539,9 @@ static kf_err sq_list_consultations(kf__store_core *s, long long owner,
 #define CONS_COLS "id, at, text, findings, kb_version"
     const char *sql = limit > 0
         ? "SELECT * FROM (SELECT " CONS_COLS " FROM consultations "
-          "ORDER BY at DESC, id DESC LIMIT ?1) ORDER BY at, id"
-        : "SELECT " CONS_COLS " FROM consultations ORDER BY at, id";
+          "WHERE owner = ?2 ORDER BY at DESC, id DESC LIMIT ?1) ORDER BY at, id"
+        : "SELECT " CONS_COLS " FROM consultations WHERE owner = ?2 "
+          "ORDER BY at, id";
 #undef CONS_COLS
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(DB(s), sql, -1, &st, NULL);
@@ -453,6 +549,7 @@ static kf_err sq_list_consultations(kf__store_core *s, long long owner,
         return sq_fail(s, rc, "read the consultations", err);
     if (limit > 0)
         sqlite3_bind_int(st, 1, limit);
+    sqlite3_bind_int64(st, 2, owner);
     int cap = 0;
     kf_err e = KF_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -489,14 +586,16 @@ static kf_err sq_list_consultations(kf__store_core *s, long long owner,
 }
 
 /* Runs one DELETE with an optional id; the number of rows goes to *n. */
-static int sq_delete(kf__store_core *s, const char *sql, long long id, int *n)
+static int sq_delete(kf__store_core *s, const char *sql, long long owner,
+                     long long id, int *n)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(DB(s), sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
-    if (sqlite3_bind_parameter_count(st) > 0)
-        sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 1, owner);
+    if (sqlite3_bind_parameter_count(st) > 1)
+        sqlite3_bind_int64(st, 2, id);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_DONE) {
@@ -519,11 +618,26 @@ static kf_err sq_forget(kf__store_core *s, long long owner,
     if (rc != SQLITE_OK)
         return sq_fail(s, rc, "forget", err);
     if (what == KF_FORGET_CONSULTATION || what == KF_FORGET_ALL)
-        rc = sq_delete(s, what == KF_FORGET_ALL ? "DELETE FROM consultations"
-                          : "DELETE FROM consultations WHERE id = ?1", id, &nc);
+        rc = sq_delete(s, what == KF_FORGET_ALL
+                          ? "DELETE FROM consultations WHERE owner = ?1"
+                          : "DELETE FROM consultations WHERE owner = ?1 AND id = ?2",
+                       owner, id, &nc);
+    if (rc == SQLITE_OK && nc > 0) {
+        /* A question that attached a forgotten consultation keeps its
+         * words but no longer points at it. */
+        int nq;
+        rc = sq_delete(s, what == KF_FORGET_ALL
+                          ? "UPDATE questions SET consultation_id = 0 "
+                            "WHERE owner = ?1"
+                          : "UPDATE questions SET consultation_id = 0 "
+                            "WHERE owner = ?1 AND consultation_id = ?2",
+                       owner, id, &nq);
+    }
     if (rc == SQLITE_OK && (what == KF_FORGET_CHECKIN || what == KF_FORGET_ALL))
-        rc = sq_delete(s, what == KF_FORGET_ALL ? "DELETE FROM checkins"
-                          : "DELETE FROM checkins WHERE id = ?1", id, &nk);
+        rc = sq_delete(s, what == KF_FORGET_ALL
+                          ? "DELETE FROM checkins WHERE owner = ?1"
+                          : "DELETE FROM checkins WHERE owner = ?1 AND id = ?2",
+                       owner, id, &nk);
     if (rc == SQLITE_OK && what != KF_FORGET_ALL && nc + nk == 0) {
         sqlite3_exec(DB(s), "ROLLBACK", NULL, NULL, NULL);
         if (err)
@@ -588,9 +702,9 @@ static kf_err sq_check(kf__store_core *s, bool full, kf_buf *err)
     }
     if (tables == 0 || !full)
         return KF_OK;
-    /* quick_check reads every page once: a few milliseconds for years of
-     * check-ins, and it turns a damaged file into a clear message now
-     * rather than a surprise in the middle of a write. */
+    /* quick_check reads every page once: its cost grows with the whole
+     * history, so it runs on demand and before a schema upgrade, not at
+     * every open (issue 14). */
     char first[512];
     rc = sq_scalar(s, "PRAGMA quick_check(1)", NULL, first, sizeof first);
     if (rc != SQLITE_OK)
@@ -769,6 +883,62 @@ static kf_err sq_create(kf__store_core *s, kf_buf *err)
     return e;
 }
 
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The cheap check of an existing file, before SQLite opens it: when the
+ * header's page count is valid (its version-valid-for number matches the
+ * change counter), a file shorter than that many pages has been cut short.
+ * A checkpoint of another process writes page 1 before the pages that make
+ * the file longer, so a short file with a non-empty -wal beside it is read
+ * again for up to a second before it is called damaged.  Costs one read of
+ * 100 bytes, whatever the journal's size.  Files too short for a header
+ * are left to SQLite, which refuses them. */
+static kf_err sq_header_check(kf__store_core *s, kf_buf *err)
+{
+    for (int attempt = 0; ; attempt++) {
+        int fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            return KF_OK;               /* SQLite says why, next */
+        unsigned char h[100];
+        struct stat st;
+        ssize_t n = pread(fd, h, sizeof h, 0);
+        int fst = fstat(fd, &st);
+        close(fd);
+        if (n != (ssize_t)sizeof h || fst != 0 ||
+            memcmp(h, "SQLite format 3", 16) != 0)
+            return KF_OK;
+        unsigned psz = (unsigned)h[16] << 8 | h[17];
+        if (psz == 1)
+            psz = 65536;
+        uint32_t pages = be32(h + 28);
+        if (psz < 512 || (psz & (psz - 1)) || pages == 0 ||
+            be32(h + 24) != be32(h + 92))
+            return KF_OK;               /* no usable page count */
+        long long want = (long long)pages * psz;
+        if ((long long)st.st_size >= want)
+            return KF_OK;
+        char wal[4200];
+        struct stat ws;
+        bool busy = (size_t)snprintf(wal, sizeof wal, "%s-wal", s->path) < sizeof wal &&
+                    stat(wal, &ws) == 0 && ws.st_size > 0;
+        if (busy && attempt < 50) {
+            struct timespec ts = { 0, 20 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if (err)
+            kf_buf_printf(err, "%s: the journal is damaged (the file is cut "
+                          "short: %lld bytes where its header counts %u pages "
+                          "of %u bytes); the file was left as it is; keep a "
+                          "copy and try `sqlite3 %s .recover`", s->path,
+                          (long long)st.st_size, pages, psz, s->path);
+        return KF_EDB;
+    }
+}
+
 static kf_err sq_open_file(kf__store_core *s, kf_buf *err)
 {
     struct stat st;
@@ -813,6 +983,9 @@ static kf_err sq_open_file(kf__store_core *s, kf_buf *err)
         exists = true;
     }
     make_private(s->path);
+    kf_err he = sq_header_check(s, err);
+    if (he != KF_OK)
+        return he;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE;
     int rc = sqlite3_open_v2(s->path, &DB(s), flags, NULL);
     if (rc != SQLITE_OK) {
@@ -838,7 +1011,7 @@ static kf_err sq_open_file(kf__store_core *s, kf_buf *err)
             return KF_EDB;
         }
     }
-    kf_err e = sq_check(s, true, err);
+    kf_err e = sq_check(s, false, err);
     if (e != KF_OK) {
         sq_close_db(s);
         return e;
@@ -865,6 +1038,579 @@ static kf_err sq_open_file(kf__store_core *s, kf_buf *err)
     e = sq_migrate(s, err);
     if (e != KF_OK)
         sq_close_db(s);
+    return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* The hosted course's tables. */
+
+/* Prepares `sql` and binds its parameters in order: `fmt` has one letter
+ * per parameter, 'i' a long long, 's' a string (NULL binds NULL), 'd' a
+ * double.  Returns the SQLite code; *out is the statement (finalize it). */
+static int sq_stmt(kf__store_core *s, sqlite3_stmt **out, const char *sql,
+                   const char *fmt, ...)
+{
+    *out = NULL;
+    int rc = sqlite3_prepare_v2(DB(s), sql, -1, out, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    va_list ap;
+    va_start(ap, fmt);
+    for (int i = 0; fmt[i] && rc == SQLITE_OK; i++) {
+        if (fmt[i] == 'i') {
+            rc = sqlite3_bind_int64(*out, i + 1, va_arg(ap, long long));
+        } else if (fmt[i] == 'd') {
+            rc = sqlite3_bind_double(*out, i + 1, va_arg(ap, double));
+        } else {
+            const char *v = va_arg(ap, const char *);
+            rc = v ? sqlite3_bind_text(*out, i + 1, v, -1, SQLITE_STATIC)
+                   : sqlite3_bind_null(*out, i + 1);
+        }
+    }
+    va_end(ap);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Steps a statement that returns no rows to its end and finalizes it;
+ * *changes (may be NULL) gets the rows it changed. */
+static int sq_done(kf__store_core *s, sqlite3_stmt *st, int *changes)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        rc = SQLITE_OK;
+    if (changes)
+        *changes = rc == SQLITE_OK ? sqlite3_changes(DB(s)) : 0;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Whether user `id` exists: 1, 0, or -1 on an error (code in *rc). */
+static int sq_user_exists(kf__store_core *s, long long id, int *rc)
+{
+    sqlite3_stmt *st;
+    *rc = sq_stmt(s, &st, "SELECT 1 FROM users WHERE id = ?1", "i", id);
+    if (*rc != SQLITE_OK)
+        return -1;
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (r == SQLITE_ROW)
+        return 1;
+    if (r == SQLITE_DONE)
+        return 0;
+    *rc = r;
+    return -1;
+}
+
+static kf_err sq_user_create(kf__store_core *s, const char *email,
+                             const char *hash, const char *consent_at,
+                             const char *created_at, kf_role role,
+                             long long *id, kf_buf *err)
+{
+    sqlite3_stmt *st;
+    int rc = sq_stmt(s, &st, "INSERT INTO users (email, password_hash, role, "
+                     "created_at, consent_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                     "sssss", email, hash, kf_role_name(role), created_at,
+                     consent_at);
+    if (rc == SQLITE_OK)
+        rc = sq_done(s, st, NULL);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        if (err)
+            kf_buf_printf(err, "an account with that e-mail address exists "
+                          "already");
+        return KF_EEXIST;
+    }
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "create the account", err);
+    if (id)
+        *id = sqlite3_last_insert_rowid(DB(s));
+    return KF_OK;
+}
+
+static kf_err sq_user_get(kf__store_core *s, const char *email, long long id,
+                          kf_user *out, kf_buf *err)
+{
+    sqlite3_stmt *st;
+#define USER_COLS "SELECT id, email, password_hash, role, created_at, consent_at FROM users "
+    int rc = email ? sq_stmt(s, &st, USER_COLS "WHERE email = ?1", "s", email)
+                   : sq_stmt(s, &st, USER_COLS "WHERE id = ?1", "i", id);
+#undef USER_COLS
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "read the account", err);
+    rc = sqlite3_step(st);
+    kf_err e = KF_OK;
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        snprintf(out->email, sizeof out->email, "%s", col_text(st, 1));
+        snprintf(out->password_hash, sizeof out->password_hash, "%s",
+                 col_text(st, 2));
+        int r = kf_role_parse(col_text(st, 3));
+        out->role = r < 0 ? KF_ROLE_USER : (kf_role)r;
+        snprintf(out->created_at, sizeof out->created_at, "%s", col_text(st, 4));
+        snprintf(out->consent_at, sizeof out->consent_at, "%s", col_text(st, 5));
+    } else if (rc == SQLITE_DONE) {
+        if (err)
+            kf_buf_printf(err, "there is no such account");
+        e = KF_ENOTFOUND;
+    } else {
+        e = sq_fail(s, rc, "read the account", err);
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+static kf_err sq_user_set(kf__store_core *s, long long id, int role,
+                          const char *hash, kf_buf *err)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    int rc = sq_stmt(s, &st, "UPDATE users SET role = coalesce(?2, role), "
+                     "password_hash = coalesce(?3, password_hash) WHERE id = ?1",
+                     "iss", id, role >= 0 ? kf_role_name((kf_role)role) : NULL,
+                     hash);
+    if (rc == SQLITE_OK)
+        rc = sq_done(s, st, &n);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "change the account", err);
+    if (n == 0) {
+        if (err)
+            kf_buf_printf(err, "there is no user #%lld", id);
+        return KF_ENOTFOUND;
+    }
+    return KF_OK;
+}
+
+static kf_err sq_user_delete(kf__store_core *s, long long id, long long *n_rows,
+                             kf_buf *err)
+{
+    static const char *const dels[] = {
+        "DELETE FROM consultations WHERE owner = ?1",
+        "DELETE FROM checkins WHERE owner = ?1",
+        "DELETE FROM sessions WHERE user_id = ?1",
+        "DELETE FROM rate_limits WHERE owner = ?1",
+        "DELETE FROM questions WHERE owner = ?1",
+        "DELETE FROM lesson_progress WHERE owner = ?1",
+        "DELETE FROM users WHERE id = ?1",
+    };
+    int rc = sq_exec(s, "PRAGMA secure_delete = ON");
+    if (rc == SQLITE_OK)
+        rc = sq_exec(s, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "delete the account", err);
+    int ex = sq_user_exists(s, id, &rc);
+    if (ex == 0) {
+        sq_exec(s, "ROLLBACK");
+        if (err)
+            kf_buf_printf(err, "there is no user #%lld", id);
+        return KF_ENOTFOUND;
+    }
+    long long total = 0;
+    for (size_t i = 0; ex == 1 && rc == SQLITE_OK && i < KF_ARRAY_LEN(dels); i++) {
+        sqlite3_stmt *st;
+        int n = 0;
+        rc = sq_stmt(s, &st, dels[i], "i", id);
+        if (rc == SQLITE_OK)
+            rc = sq_done(s, st, &n);
+        total += n;
+    }
+    if (rc == SQLITE_OK) {
+        /* Answers this user gave as a therapist stay with their askers. */
+        sqlite3_stmt *st;
+        rc = sq_stmt(s, &st, "UPDATE questions SET answered_by = 0 "
+                     "WHERE answered_by = ?1", "i", id);
+        if (rc == SQLITE_OK)
+            rc = sq_done(s, st, NULL);
+    }
+    if (rc == SQLITE_OK)
+        rc = sq_exec(s, "COMMIT");
+    if (rc != SQLITE_OK) {
+        kf_err e = sq_fail(s, rc, "delete the account", err);
+        sqlite3_exec(DB(s), "ROLLBACK", NULL, NULL, NULL);
+        if (err)
+            kf_buf_puts(err, "; nothing was deleted");
+        return e;
+    }
+    sqlite3_wal_checkpoint_v2(DB(s), NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (n_rows)
+        *n_rows = total;
+    return KF_OK;
+}
+
+static kf_err sq_session_create(kf__store_core *s, long long user_id,
+                                const char *hash, const char *csrf,
+                                const char *created_at, long long expires_at,
+                                kf_buf *err)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    int rc = sq_stmt(s, &st, "INSERT INTO sessions (token_hash, user_id, csrf, "
+                     "created_at, expires_at) SELECT ?1, ?2, ?3, ?4, ?5 "
+                     "WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2)",
+                     "sissi", hash, user_id, csrf, created_at, expires_at);
+    if (rc == SQLITE_OK)
+        rc = sq_done(s, st, &n);
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) {
+        if (err)
+            kf_buf_printf(err, "a session with that token exists already");
+        return KF_EEXIST;
+    }
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "save the session", err);
+    if (n == 0) {
+        if (err)
+            kf_buf_printf(err, "there is no user #%lld", user_id);
+        return KF_ENOTFOUND;
+    }
+    return KF_OK;
+}
+
+static kf_err sq_session_lookup(kf__store_core *s, const char *hash,
+                                long long now, kf_session *out, kf_buf *err)
+{
+    sqlite3_stmt *st;
+    int rc = sq_stmt(s, &st, "SELECT s.user_id, u.role, s.csrf, s.created_at, "
+                     "s.expires_at FROM sessions s JOIN users u "
+                     "ON u.id = s.user_id WHERE s.token_hash = ?1 "
+                     "AND s.expires_at > ?2", "si", hash, now);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "read the session", err);
+    rc = sqlite3_step(st);
+    kf_err e = KF_OK;
+    if (rc == SQLITE_ROW) {
+        out->user_id = sqlite3_column_int64(st, 0);
+        int r = kf_role_parse(col_text(st, 1));
+        out->role = r < 0 ? KF_ROLE_USER : (kf_role)r;
+        snprintf(out->csrf, sizeof out->csrf, "%s", col_text(st, 2));
+        snprintf(out->created_at, sizeof out->created_at, "%s", col_text(st, 3));
+        out->expires_at = sqlite3_column_int64(st, 4);
+    } else if (rc == SQLITE_DONE) {
+        if (err)
+            kf_buf_printf(err, "no such session (or it expired)");
+        e = KF_ENOTFOUND;
+    } else {
+        e = sq_fail(s, rc, "read the session", err);
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+static kf_err sq_session_delete(kf__store_core *s, const char *hash,
+                                long long user_id, int *n, kf_buf *err)
+{
+    sqlite3_stmt *st;
+    int k = 0;
+    int rc = hash ? sq_stmt(s, &st, "DELETE FROM sessions WHERE token_hash = ?1",
+                            "s", hash)
+                  : sq_stmt(s, &st, "DELETE FROM sessions WHERE user_id = ?1",
+                            "i", user_id);
+    if (rc == SQLITE_OK)
+        rc = sq_done(s, st, &k);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "delete the session", err);
+    if (n)
+        *n = k;
+    if (hash && k == 0) {
+        if (err)
+            kf_buf_printf(err, "no such session");
+        return KF_ENOTFOUND;
+    }
+    return KF_OK;
+}
+
+static kf_err sq_expire(kf__store_core *s, long long now, int *n, kf_buf *err)
+{
+    sqlite3_stmt *st;
+    int a = 0, b = 0;
+    int rc = sq_stmt(s, &st, "DELETE FROM sessions WHERE expires_at <= ?1",
+                     "i", now);
+    if (rc == SQLITE_OK)
+        rc = sq_done(s, st, &a);
+    if (rc == SQLITE_OK)
+        rc = sq_stmt(s, &st, "DELETE FROM rate_limits WHERE window_end <= ?1",
+                     "i", now - KF__RATE_KEEP_S);
+    if (rc == SQLITE_OK)
+        rc = sq_done(s, st, &b);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "delete expired sessions", err);
+    if (n)
+        *n = a + b;
+    return KF_OK;
+}
+
+static kf_err sq_rate_hit(kf__store_core *s, long long owner, const char *key,
+                          int window_s, long long now, long long *count,
+                          long long *window_end, kf_buf *err)
+{
+    sqlite3_stmt *st;
+    /* One statement: SQLite runs it under the write lock, so hits from
+     * several processes are counted one after the other. */
+    int rc = sq_stmt(s, &st,
+        "INSERT INTO rate_limits (key, owner, window_start, window_end, count) "
+        "VALUES (?1, ?2, ?3, ?3 + ?4, 1) ON CONFLICT (key) DO UPDATE SET "
+        "owner = CASE WHEN owner = 0 THEN excluded.owner ELSE owner END, "
+        "window_start = CASE WHEN window_end <= ?3 THEN ?3 ELSE window_start END, "
+        "count = CASE WHEN window_end <= ?3 THEN 1 ELSE count + 1 END, "
+        "window_end = CASE WHEN window_end <= ?3 THEN ?3 + ?4 ELSE window_end END "
+        "RETURNING count, window_end", "siii", key, owner, now,
+        (long long)window_s);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "count the request", err);
+    rc = sqlite3_step(st);
+    kf_err e = KF_OK;
+    if (rc == SQLITE_ROW) {
+        *count = sqlite3_column_int64(st, 0);
+        *window_end = sqlite3_column_int64(st, 1);
+        rc = sqlite3_step(st);
+    }
+    if (rc != SQLITE_DONE)
+        e = sq_fail(s, rc, "count the request", err);
+    sqlite3_finalize(st);
+    return e;
+}
+
+static kf_err sq_question_add(kf__store_core *s, long long owner,
+                              const kf_uquestion *q, const char *at,
+                              long long *id, kf_buf *err)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    int rc = sq_stmt(s, &st,
+        "INSERT INTO questions (owner, at, text, first_name, consultation_id, "
+        "summary, public_ok, draft, triage) "
+        "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 "
+        "WHERE EXISTS (SELECT 1 FROM users WHERE id = ?1) AND (?5 = 0 OR "
+        "EXISTS (SELECT 1 FROM consultations WHERE id = ?5 AND owner = ?1))",
+        "isssisisi", owner, at, q->text, q->first_name ? q->first_name : "",
+        q->consultation_id, q->summary ? q->summary : "",
+        (long long)(q->public_ok ? 1 : 0), q->draft ? q->draft : "",
+        (long long)q->triage);
+    if (rc == SQLITE_OK)
+        rc = sq_done(s, st, &n);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "save the question", err);
+    if (n == 0) {
+        if (err) {
+            if (q->consultation_id)
+                kf_buf_printf(err, "there is no consultation #%lld of yours "
+                              "to attach; nothing was saved", q->consultation_id);
+            else
+                kf_buf_printf(err, "there is no user #%lld; nothing was saved",
+                              owner);
+        }
+        return KF_ENOTFOUND;
+    }
+    if (id)
+        *id = sqlite3_last_insert_rowid(DB(s));
+    return KF_OK;
+}
+
+static kf_err sq_question_list(kf__store_core *s, long long owner,
+                               kf__qlist mode, long long id, int limit,
+                               kf_uquestion_list *out, kf__arena *a,
+                               kf_buf *err)
+{
+#define Q_COLS "SELECT id, owner, at, text, first_name, consultation_id, " \
+    "summary, public_ok, draft, triage, answer, answered_by, answered_at, " \
+    "published FROM questions "
+    static const char *const sql[] = {
+        [KF__Q_MINE] = Q_COLS "WHERE owner = ?1 ORDER BY at DESC, id DESC "
+                       "LIMIT ?3",
+        [KF__Q_ONE] = Q_COLS "WHERE owner = ?1 AND id = ?2 LIMIT ?3",
+        [KF__Q_QUEUE] = Q_COLS "WHERE answer IS NULL ORDER BY "
+                        KF__QUEUE_ORDER " LIMIT ?3",
+        [KF__Q_PUBLIC] = Q_COLS "WHERE published = 1 AND public_ok = 1 AND "
+                         "answer IS NOT NULL ORDER BY answered_at DESC, "
+                         "id DESC LIMIT ?3",
+    };
+#undef Q_COLS
+    sqlite3_stmt *st;
+    int rc = sq_stmt(s, &st, sql[mode], "iii", owner, id,
+                     (long long)(limit > 0 ? limit : -1));
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "read the questions", err);
+    int cap = 0;
+    kf_err e = KF_OK;
+    bool pub = mode == KF__Q_PUBLIC;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            int nc = cap ? cap * 2 : 16;
+            kf_uquestion *v = kf_realloc(out->v, (size_t)nc * sizeof *v);
+            if (!v) {
+                e = KF_ENOMEM;
+                break;
+            }
+            out->v = v;
+            cap = nc;
+        }
+        kf_uquestion *q = &out->v[out->n];
+        memset(q, 0, sizeof *q);
+        q->id = sqlite3_column_int64(st, 0);
+        q->owner = pub ? 0 : sqlite3_column_int64(st, 1);
+        snprintf(q->at, sizeof q->at, "%s", col_text(st, 2));
+        q->text = kf__arena_strdup(a, col_text(st, 3));
+        q->first_name = kf__arena_strdup(a, col_text(st, 4));
+        if (!pub) {
+            q->consultation_id = sqlite3_column_int64(st, 5);
+            q->summary = kf__arena_strdup(a, col_text(st, 6));
+            q->draft = kf__arena_strdup(a, col_text(st, 8));
+            q->answered_by = sqlite3_column_int64(st, 11);
+        }
+        q->public_ok = sqlite3_column_int(st, 7) != 0;
+        q->triage = sqlite3_column_int(st, 9);
+        q->answer = sqlite3_column_type(st, 10) == SQLITE_NULL
+                    ? NULL : kf__arena_strdup(a, col_text(st, 10));
+        snprintf(q->answered_at, sizeof q->answered_at, "%s", col_text(st, 12));
+        q->published = sqlite3_column_int(st, 13) != 0;
+        out->n++;
+        if (a->oom) {
+            e = KF_ENOMEM;
+            break;
+        }
+    }
+    if (e == KF_OK && rc != SQLITE_DONE)
+        e = sq_fail(s, rc, "read the questions", err);
+    else if (e == KF_ENOMEM && err)
+        kf_buf_printf(err, "%s: cannot read the questions: out of memory",
+                      s->path);
+    sqlite3_finalize(st);
+    return e;
+}
+
+static kf_err sq_question_set_draft(kf__store_core *s, long long id,
+                                    const char *draft, kf_buf *err)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    int rc = sq_stmt(s, &st, "UPDATE questions SET draft = ?2 WHERE id = ?1",
+                     "is", id, draft);
+    if (rc == SQLITE_OK)
+        rc = sq_done(s, st, &n);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "save the draft", err);
+    if (n == 0) {
+        if (err)
+            kf_buf_printf(err, "there is no question #%lld", id);
+        return KF_ENOTFOUND;
+    }
+    return KF_OK;
+}
+
+static kf_err sq_question_answer(kf__store_core *s, long long id,
+                                 long long therapist_id, const char *text,
+                                 bool publish, const char *at, kf_buf *err)
+{
+    int rc = sq_exec(s, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "save the answer", err);
+    sqlite3_stmt *st;
+    kf_err e = KF_OK;
+    rc = sq_stmt(s, &st, "SELECT public_ok FROM questions WHERE id = ?1", "i", id);
+    if (rc == SQLITE_OK) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_DONE) {
+            if (err)
+                kf_buf_printf(err, "there is no question #%lld", id);
+            e = KF_ENOTFOUND;
+        } else if (r == SQLITE_ROW) {
+            if (publish && sqlite3_column_int(st, 0) == 0) {
+                if (err)
+                    kf_buf_printf(err, "question #%lld cannot be published: "
+                                  "its asker did not consent to that", id);
+                e = KF_EINVAL;
+            }
+        } else {
+            rc = r;
+        }
+        sqlite3_finalize(st);
+    }
+    if (rc == SQLITE_OK && e == KF_OK) {
+        int ex = sq_user_exists(s, therapist_id, &rc);
+        if (ex == 0) {
+            if (err)
+                kf_buf_printf(err, "there is no user #%lld", therapist_id);
+            e = KF_ENOTFOUND;
+        }
+    }
+    if (rc == SQLITE_OK && e == KF_OK) {
+        rc = sq_stmt(s, &st, "UPDATE questions SET answer = ?2, answered_by = ?3, "
+                     "answered_at = ?4, published = ?5 WHERE id = ?1", "isisi",
+                     id, text, therapist_id, at, (long long)(publish ? 1 : 0));
+        if (rc == SQLITE_OK)
+            rc = sq_done(s, st, NULL);
+    }
+    if (rc == SQLITE_OK && e == KF_OK)
+        rc = sq_exec(s, "COMMIT");
+    if (rc != SQLITE_OK || e != KF_OK) {
+        if (rc != SQLITE_OK)
+            e = sq_fail(s, rc, "save the answer", err);
+        sqlite3_exec(DB(s), "ROLLBACK", NULL, NULL, NULL);
+    }
+    return e;
+}
+
+static kf_err sq_lesson_done(kf__store_core *s, long long owner,
+                             const char *lesson_id, const char *at, bool *first,
+                             kf_buf *err)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    int rc = sq_stmt(s, &st, "INSERT INTO lesson_progress (owner, lesson_id, "
+                     "done_at) SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM "
+                     "users WHERE id = ?1) ON CONFLICT DO NOTHING", "iss",
+                     owner, lesson_id, at);
+    if (rc == SQLITE_OK)
+        rc = sq_done(s, st, &n);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "save the lesson", err);
+    if (n == 0) {
+        int ex = sq_user_exists(s, owner, &rc);
+        if (ex < 0)
+            return sq_fail(s, rc, "save the lesson", err);
+        if (ex == 0)
+            return no_owner(owner, err);
+    }
+    if (first)
+        *first = n > 0;
+    return KF_OK;
+}
+
+static kf_err sq_lessons_list(kf__store_core *s, long long owner,
+                              kf_lesson_list *out, kf__arena *a, kf_buf *err)
+{
+    sqlite3_stmt *st;
+    int rc = sq_stmt(s, &st, "SELECT lesson_id, done_at FROM lesson_progress "
+                     "WHERE owner = ?1 ORDER BY done_at, lesson_id", "i", owner);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "read the lessons", err);
+    int cap = 0;
+    kf_err e = KF_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            int nc = cap ? cap * 2 : 16;
+            kf_lesson_mark *v = kf_realloc(out->v, (size_t)nc * sizeof *v);
+            if (!v) {
+                e = KF_ENOMEM;
+                break;
+            }
+            out->v = v;
+            cap = nc;
+        }
+        kf_lesson_mark *m = &out->v[out->n++];
+        m->lesson_id = kf__arena_strdup(a, col_text(st, 0));
+        snprintf(m->done_at, sizeof m->done_at, "%s", col_text(st, 1));
+        if (a->oom) {
+            e = KF_ENOMEM;
+            break;
+        }
+    }
+    if (e == KF_OK && rc != SQLITE_DONE)
+        e = sq_fail(s, rc, "read the lessons", err);
+    else if (e == KF_ENOMEM && err)
+        kf_buf_printf(err, "%s: cannot read the lessons: out of memory", s->path);
+    sqlite3_finalize(st);
     return e;
 }
 
@@ -906,4 +1652,19 @@ const kf__store_ops kf__sqlite_ops = {
     .list_checkins = sq_list_checkins,
     .list_consultations = sq_list_consultations,
     .forget = sq_forget,
+    .user_create = sq_user_create,
+    .user_get = sq_user_get,
+    .user_set = sq_user_set,
+    .user_delete = sq_user_delete,
+    .session_create = sq_session_create,
+    .session_lookup = sq_session_lookup,
+    .session_delete = sq_session_delete,
+    .expire = sq_expire,
+    .rate_hit = sq_rate_hit,
+    .question_add = sq_question_add,
+    .question_list = sq_question_list,
+    .question_set_draft = sq_question_set_draft,
+    .question_answer = sq_question_answer,
+    .lesson_done = sq_lesson_done,
+    .lessons_list = sq_lessons_list,
 };
