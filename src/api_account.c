@@ -22,6 +22,7 @@
 #include "api.h"
 #include "auth.h"
 #include "journal.h"
+#include "render.h"
 
 #include <sodium.h>
 
