@@ -11,7 +11,7 @@
  * Account enumeration.  A sign-up with an address that has an account gets
  * 409 (the API promises it, and a person who forgot they signed up needs
  * to be told); to keep that from being a cheap oracle, sign-ups are
- * limited per client address like logins, and the password is hashed
+ * limited per client address (--address-limit, a counter of their own), and the password is hashed
  * before the address is tried, so a taken address answers no faster.  A
  * login never tells: "no such account" and "wrong password" get the same
  * 401, the same words, and the same argon2id work (a dummy hash for an
@@ -216,11 +216,12 @@ static void hashed_key(const char *prefix, const char *s, char *out, size_t n)
     snprintf(out, n, "%s%s", prefix, hex);
 }
 
-static bool address_ok(const kf_http_req *req, kf_http_reply *rep, const char *what)
+static bool address_ok(const kf_http_req *req, kf_http_reply *rep,
+                       const char *prefix, const char *what)
 {
     char addr[80], key[128];
     kf_api_client_addr(req, addr, sizeof addr);
-    hashed_key("login:ip:", addr, key, sizeof key);
+    hashed_key(prefix, addr, key, sizeof key);
     return rate_ok(req, rep, key, req->app->set->login_window_s,
                    req->app->set->login_per_address, what);
 }
@@ -270,7 +271,7 @@ void kf_api_h_account_create(const kf_http_req *req, kf_http_reply *rep)
         return;
     }
     kf_buf_free(&why);
-    if (!address_ok(req, rep, "sign-ups and logins from this address"))
+    if (!address_ok(req, rep, "signup:ip:", "sign-ups from this address"))
         return;
     char hash[KF_AUTH_HASH_MAX];
     if (kf_auth_hash(req->app->auth, pw, plen, hash) != KF_OK) {
@@ -324,7 +325,7 @@ void kf_api_h_session_create(const kf_http_req *req, kf_http_reply *rep)
     kf_buf_free(&why);
     char key[128];
     hashed_key("login:acct:", email, key, sizeof key);
-    if (!address_ok(req, rep, "logins from this address") ||
+    if (!address_ok(req, rep, "login:ip:", "logins from this address") ||
         !rate_ok(req, rep, key, set->login_window_s, set->login_per_account,
                  "logins for this account")) {
         kf_buf_free(&err);

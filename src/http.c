@@ -975,6 +975,16 @@ static void handle(const kf_http_service *svc, const kf_http_route *rt,
 {
     req->app = svc->app;
     req->kb = svc->kb;
+    /* A "{}" inside the path ("/x/{}/done"): the segment alone. */
+    char seg[256];
+    if (req->param && strchr(req->param, '/')) {
+        size_t l = strcspn(req->param, "/");
+        if (l >= sizeof seg)
+            l = sizeof seg - 1;
+        memcpy(seg, req->param, l);
+        seg[l] = '\0';
+        req->param = seg;
+    }
     if (!svc->guard || svc->guard(rt, req, rep))
         rt->fn(req, rep);
     if (svc->release)

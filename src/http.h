@@ -209,8 +209,9 @@ void kf_http_stop(kf_http *s);
  * returns the new length. */
 size_t kf_http__unescape(char *s);
 
-/* The route table's row for (method, url) and *param, or -1 with *status
- * 404 or 405. */
+/* The route table's row for (method, url) and *param (pointing into url at
+ * the {} segment, which runs to the next '/' or the end), or -1 with
+ * *status 404 or 405. */
 int kf_http__route(const kf_http_service *svc, const char *method,
                    const char *url, const char **param, int *status);
 
