@@ -434,9 +434,9 @@ void kf_api_h_questions(const kf_http_req *req, kf_http_reply *rep)
 
 void kf_api_h_question_answer(const kf_http_req *req, kf_http_reply *rep)
 {
-    char *end;
+    char *end = NULL;
     long long id = req->param ? strtoll(req->param, &end, 10) : 0;
-    if (!req->param || *end || id <= 0) {
+    if (!req->param || !end || *end || id <= 0) {
         kf_http_error(rep, 404, "not_found", "no question '%.40s'",
                       req->param ? req->param : "");
         return;
