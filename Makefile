@@ -14,7 +14,7 @@ MANDIR  ?= $(PREFIX)/share/man
 DOCDIR  ?= $(PREFIX)/share/doc/knotfinder
 INSTALL ?= install
 CC      ?= cc
-PKGS    := jansson libmicrohttpd sqlite3 libedit libsodium
+PKGS    := jansson libmicrohttpd sqlite3 libedit libpq libsodium
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
            -Wno-unused-parameter -pthread $(shell pkg-config --cflags $(PKGS))

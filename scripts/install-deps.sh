@@ -8,12 +8,14 @@ set -euo pipefail
 # libsodium-dev: argon2id password hashes and the session tokens of the
 # hosted course (src/auth.c).
 pkgs=(gcc make pkg-config libc6-dev libjansson-dev libmicrohttpd-dev libsqlite3-dev
-      libstemmer-dev libedit-dev libsodium-dev)
+      libstemmer-dev libedit-dev libpq-dev libsodium-dev)
 if [ "${1:-}" = "--test" ]; then
   # groff-base and man-db: the man page test renders knotfinder.1.
   pkgs+=(python3 curl clang libclang-rt-14-dev chromium sqlite3 procps groff-base man-db)
-  # postgresql: tests/hosted starts a private server (initdb + pg_ctl).
-  pkgs+=(postgresql)
+  # postgresql: tests/pg/pg.sh starts a private server (initdb + pg_ctl) for
+  # the store's suite and tests/hosted on PostgreSQL; util-linux gives setpriv to run it as
+  # the postgres user when the tests run as root.
+  pkgs+=(postgresql util-linux)
   # The browser tests run on Debian's own node (18 on Debian 12); a node
   # installed some other way is used as it is.
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)

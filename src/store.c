@@ -339,6 +339,21 @@ kf_err kf_store_default_path(char *out, size_t n, bool create_dir, kf_buf *err)
     return KF_OK;
 }
 
+/* The store's mutex serialises the calls of a backend that has a single
+ * connection (SQLite); one with a pool of its own (PostgreSQL) runs calls
+ * from several threads at once and locks inside. */
+static void core_lock(kf__store_core *c)
+{
+    if (!c->ops->concurrent)
+        pthread_mutex_lock(&c->mu);
+}
+
+static void core_unlock(kf__store_core *c)
+{
+    if (!c->ops->concurrent)
+        pthread_mutex_unlock(&c->mu);
+}
+
 /* True for a URI that names the PostgreSQL backend. */
 static bool is_pg_uri(const char *path)
 {
@@ -458,18 +473,18 @@ void kf_store_close(kf_store *s)
 kf_err kf_store_migrate(kf_store *s, kf_buf *err)
 {
     kf__store_core *c = s->core;
-    pthread_mutex_lock(&c->mu);
+    core_lock(c);
     kf_err e = c->ops->migrate(c, err);
-    pthread_mutex_unlock(&c->mu);
+    core_unlock(c);
     return e;
 }
 
 kf_err kf_store_check(kf_store *s, bool full, kf_buf *err)
 {
     kf__store_core *c = s->core;
-    pthread_mutex_lock(&c->mu);
+    core_lock(c);
     kf_err e = c->ops->check(c, full, err);
-    pthread_mutex_unlock(&c->mu);
+    core_unlock(c);
     return e;
 }
 
@@ -508,10 +523,10 @@ kf_err kf_store_add_consultation(kf_store *s, const char *text,
     char now[KF_TIME_LEN];
     kf_time_now(now);
     kf__store_core *c = s->core;
-    pthread_mutex_lock(&c->mu);
+    core_lock(c);
     e = c->ops->add_consultation(c, s->owner, now, text, findings_json,
                                  kb_version, id, err);
-    pthread_mutex_unlock(&c->mu);
+    core_unlock(c);
     return e;
 }
 
@@ -529,9 +544,9 @@ kf_err kf_store_add_checkin(kf_store *s, const kf_checkin *ci, long long *id,
     else
         kf_time_now(at);
     kf__store_core *c = s->core;
-    pthread_mutex_lock(&c->mu);
+    core_lock(c);
     e = c->ops->add_checkin(c, s->owner, ci, at, id, err);
-    pthread_mutex_unlock(&c->mu);
+    core_unlock(c);
     return e;
 }
 
@@ -547,9 +562,9 @@ kf_err kf_store_list_checkins(kf_store *s, const char *since, int limit,
         return KF_ENOMEM;
     }
     kf__store_core *c = s->core;
-    pthread_mutex_lock(&c->mu);
+    core_lock(c);
     kf_err e = c->ops->list_checkins(c, s->owner, since, limit, out, a, err);
-    pthread_mutex_unlock(&c->mu);
+    core_unlock(c);
     out->priv = a;
     if (e != KF_OK)
         kf_checkin_list_free(out);
@@ -577,9 +592,9 @@ kf_err kf_store_list_consultations(kf_store *s, int limit,
         return KF_ENOMEM;
     }
     kf__store_core *c = s->core;
-    pthread_mutex_lock(&c->mu);
+    core_lock(c);
     kf_err e = c->ops->list_consultations(c, s->owner, limit, out, a, err);
-    pthread_mutex_unlock(&c->mu);
+    core_unlock(c);
     out->priv = a;
     if (e != KF_OK)
         kf_consultation_list_free(out);
@@ -615,10 +630,10 @@ kf_err kf_store_forget(kf_store *s, kf_forget_what what, long long id,
         return KF_EDB;
     }
     kf__store_core *c = s->core;
-    pthread_mutex_lock(&c->mu);
+    core_lock(c);
     kf_err e = c->ops->forget(c, s->owner, what, id, n_consultations,
                               n_checkins, err);
-    pthread_mutex_unlock(&c->mu);
+    core_unlock(c);
     return e;
 }
 
@@ -657,9 +672,9 @@ int kf_role_parse(const char *s)
 
 /* Runs `call` with the core's mutex held. */
 #define LOCKED(s, call) do { \
-        pthread_mutex_lock(&(s)->core->mu); \
+        core_lock((s)->core); \
         e = (call); \
-        pthread_mutex_unlock(&(s)->core->mu); \
+        core_unlock((s)->core); \
     } while (0)
 
 static kf_err refuse_ro(kf_store *s, kf_buf *err)

@@ -72,6 +72,9 @@ struct kf__store_core {
  * and change nothing. */
 struct kf__store_ops {
     const char *name;
+    /* True when the backend may be called from several threads at once
+     * (it locks inside); false: store.c holds the core's mutex. */
+    bool        concurrent;
     /* Opens s->path (s->readonly may be set); leaves nothing open on error. */
     kf_err (*open)(kf__store_core *c, kf_buf *err);
     void   (*close)(kf__store_core *c);
