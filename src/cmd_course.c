@@ -339,8 +339,9 @@ int kf_cmd_lesson(kf_cli *c, int argc, char **argv)
     kf_buf out, p;
     kf_buf_init(&out);
     kf_buf_init(&p);
-    kf_buf_printf(&out, "%s\n%s, lesson %d of %d\n", x->title, mo->title,
-                  l - mo->first + 1, mo->n);
+    kf_wrap(&out, x->title, 0, width, 0);
+    kf_buf_printf(&p, "%s, lesson %d of %d", mo->title, l - mo->first + 1, mo->n);
+    kf_wrap(&out, p.s ? p.s : "", 0, width, 0);
     for (int i = 0; i < x->n_paras; i++) {
         p.len = 0;
         if (p.s)
@@ -366,8 +367,13 @@ int kf_cmd_lesson(kf_cli *c, int argc, char **argv)
     kf_buf_puts(&out, "\n");
     kf_wrap(&out, p.s ? p.s : "", 2, width, 0);
     int nx = l + 1 < kb->n_lessons ? l + 1 : -1;
-    if (nx >= 0)
-        kf_buf_printf(&out, "Next in the course: knotfinder lesson %s\n", kb->lessons[nx].id);
+    if (nx >= 0) {
+        p.len = 0;
+        if (p.s)
+            p.s[0] = '\0';
+        kf_buf_printf(&p, "Next in the course: knotfinder lesson %s", kb->lessons[nx].id);
+        kf_wrap(&out, p.s ? p.s : "", 2, width, 0);
+    }
     if (out.oom || p.oom)
         rc = KF_EXIT_INTERNAL;
     else

@@ -353,8 +353,12 @@ kf_err kf_course_next(const kf_kb *kb, const kf_result *r, const bool *done,
             if (kb->causes[rc->cause].kind == KF_CAUSE_MIMIC || rc->p < KF_COURSE_LIKELY ||
                 works_on(t, rc->cause) || (t->sore_spot && local_here(rc)))
                 continue;
-            int via;
-            int l = lesson_on_cause(kb, rc, done, &via);
+            /* The suspect's own lesson first: the habit's lesson may be the
+             * one about the cause that just missed. */
+            int via = -1;
+            int l = lesson_on(kb, KF_TEACH_CAUSE, rc->cause, done, false);
+            if (l < 0)
+                l = lesson_on_cause(kb, rc, done, &via);
             if (l < 0)
                 continue;
             name_buf n1, n2, n3;

@@ -55,6 +55,7 @@ suite "build (warnings are errors)" make -s WERROR=1 all tests
 export KNOTFINDER="$PWD/build/knotfinder"
 suite "unit tests" units build
 suite "knowledge base: check and vocabulary" python3 tests/kb/vocab.py build/knotfinder ../shared/cases/VOCABULARY.md
+suite "knowledge base: the course (lessons, coverage, lessons/lesson)" tests/kb/lessons.sh build/knotfinder
 suite "engine checked from the exported network (exact fractions)" python3 tests/kb/export_check.py build/knotfinder tests/golden/cases.jsonl 4
 suite "golden cases" run_if tests/golden/run.sh
 suite "golden CLI transcripts" run_if tests/golden/cli.sh
