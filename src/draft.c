@@ -49,6 +49,12 @@ int kf_draft_words(const char *s)
     return n;
 }
 
+/* A red-flag check is said in a self-care draft only when the cause its rule
+ * screens for is at least this likely (the engine's posterior): the checks
+ * of a rule half met by the words alone (yellow skin for a knot that burns)
+ * read as noise to a reader whose knot they do not concern. */
+#define KF_DRAFT_CHECK_P 0.02
+
 /* ------------------------------------------------------------ the document */
 
 #define MAX_PARAS 40
@@ -59,6 +65,7 @@ typedef struct {
     int    worth;      /* 0: always kept; higher goes first */
     int    then;       /* the worth of the short form once shortened (0: kept) */
     bool   tight;      /* joined to the one before by one newline (a list) */
+    bool   inline_;    /* joined to the one before by a space (same paragraph) */
     bool   dropped;
 } para;
 
@@ -66,6 +73,9 @@ typedef struct {
     para     v[MAX_PARAS];
     int      n;
     uint64_t h;        /* hash of the question's words */
+    int      q2_para;  /* the paragraph of the second question, or -1 */
+    int      q2_index; /* its index in kf_draft.questions */
+    int      step_para[KF_DRAFT_MAX_STEPS];   /* the paragraph of each step */
     bool     oom;
 } doc;
 
@@ -132,13 +142,13 @@ static void doc_join(doc *d, kf_buf *out)
     bool first = true;
     for (int i = 0; i < d->n; i++) {
         const para *p = &d->v[i];
+        d->oom |= p->b.oom || p->alt.oom;
         if (p->dropped || !p->b.len)
             continue;
         if (!first)
-            kf_buf_puts(out, p->tight ? "\n" : "\n\n");
+            kf_buf_puts(out, p->inline_ ? " " : p->tight ? "\n" : "\n\n");
         kf_buf_add(out, p->b.s, p->b.len);
         first = false;
-        d->oom |= p->b.oom || p->alt.oom;
     }
     kf_buf_puts(out, "\n");
 }
@@ -171,6 +181,8 @@ static uint64_t fnv1a(const char *s, size_t n)
  * the middle of one of ours), without a final full stop when `nostop`. */
 static void add_lower(kf_buf *b, const char *s, bool nostop)
 {
+    if (!s)
+        return;      /* a buffer that ran out of memory: the caller reports it */
     size_t n = strlen(s);
     if (nostop)
         while (n && (s[n - 1] == '.' || s[n - 1] == ' '))
@@ -198,7 +210,15 @@ static void place_words(kf_buf *b, const char *label)
     /* "the top of the shoulder, between neck and shoulder point": the part
      * before the comma reads better in a sentence */
     size_t n = strcspn(label, ",:");
-    kf_buf_printf(b, "%s%.*s", strncmp(label, "the ", 4) ? "" : "at ", (int)n, label);
+    /* "in" for the parts one is in pain in, "at" for a spot */
+    static const char *const in[] = { "the head", "the lower back", "the middle of the back",
+                                      "the chest", "the upper belly", "the jaw", "the buttock",
+                                      "the forearm", "the lower belly", "the upper arm" };
+    const char *prep = strncmp(label, "the ", 4) ? "" : "at ";
+    for (size_t i = 0; i < KF_ARRAY_LEN(in); i++)
+        if (!strncmp(label, in[i], strlen(in[i])))
+            prep = "in ";
+    kf_buf_printf(b, "%s%.*s", prep, (int)n, label);
 }
 
 static const char *side_words(kf_side s)
@@ -287,6 +307,13 @@ static chain find_chain(const kf_kb *kb, const kf_result *r)
     return ch;
 }
 
+/* The cause a guess names first: the chain's muscle, else its lead. */
+static int chain_who(const kf_kb *kb, const kf_result *r)
+{
+    chain ch = find_chain(kb, r);
+    return ch.muscle >= 0 ? ch.muscle : ch.lead;
+}
+
 /* ------------------------------------------------------------ the parts */
 
 static const char *const hellos[] = { "Hi %s,", "Hello %s,", "Dear %s," };
@@ -305,19 +332,58 @@ static void greeting(doc *d, const char *name)
         PARA(d, 0, "%s", PICK(d, 1, hellos_anon));
 }
 
-/* What the person said, as a list of labels for a doctor or a phone call. */
-static void said_list(const kf_kb *kb, const kf_result *r, kf_buf *b, int max)
+/* Whether finding f is one of rule rf's. */
+static bool rule_names(const kf_redflag *rf, int f)
 {
-    int n = 0, total = 0;
-    for (int i = 0; i < r->findings.n; i++)
-        total += r->findings.v[i].state == KF_PRESENT;
-    for (int i = 0; i < r->findings.n && n < max; i++) {
-        const kf_fact *x = &r->findings.v[i];
-        if (x->state != KF_PRESENT)
-            continue;
-        n++;
-        kf_buf_printf(b, "%s%s", n == 1 ? "" : n == total || n == max ? " and " : ", ",
-                      kb->findings[x->finding].label);
+    for (int k = 0; k < rf->n_all; k++)
+        if (rf->all[k] == f)
+            return true;
+    for (int k = 0; k < rf->n_any; k++)
+        if (rf->any[k] == f)
+            return true;
+    return false;
+}
+
+/* What the person said, for a doctor or a phone call: the warning signs of
+ * the leading rule first, then the other symptoms, then the places ("pain
+ * at the jaw and in the lower back"); at most `max` items. */
+static void said_list(const kf_kb *kb, const kf_result *r, int flag, int mimic, kf_buf *b,
+                      int max)
+{
+    const kf_findings *f = &r->findings;
+    int item[32], n = 0, places[8], np = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < f->n && n < max && n < 32; i++) {
+            const kf_fact *x = &f->v[i];
+            const kf_finding_def *d = &kb->findings[x->finding];
+            if (x->state != KF_PRESENT)
+                continue;
+            if (d->region >= 0) {
+                if (pass == 0 && np < 8)
+                    places[np++] = d->region;
+                continue;
+            }
+            /* only what bears on the warning: the leading rule's findings,
+             * or (no rule) the findings the suspected cause produces */
+            bool lead = flag >= 0 && rule_names(&kb->redflags[flag], x->finding);
+            bool linked = false;
+            if (flag < 0 && mimic >= 0)
+                for (int l = 0; l < kb->causes[mimic].n_links && !linked; l++)
+                    linked = kb->links[kb->causes[mimic].links[l]].finding == x->finding;
+            if ((pass == 0 && lead) || (pass == 1 && linked))
+                item[n++] = x->finding;
+        }
+    int total = n + (np > 0);
+    for (int i = 0; i < n; i++)
+        kf_buf_printf(b, "%s%s", i == 0 ? "" : i == total - 1 ? " and " : ", ",
+                      kb->findings[item[i]].label);
+    if (np) {
+        kf_buf_printf(b, "%spain ", n ? " and " : "");
+        for (int i = 0; i < np && i < 3; i++) {
+            if (i)
+                kf_buf_puts(b, i == (np < 3 ? np : 3) - 1 ? " and " : ", ");
+            place_words(b, kb->regions[places[i]].label);
+        }
     }
 }
 
@@ -342,19 +408,28 @@ static void worries(doc *d, const kf_kb *kb, const kf_result *r)
 static void question_words(const kf_kb *kb, int f, kf_buf *b)
 {
     const kf_finding_def *d = &kb->findings[f];
+    if (d->region >= 0) {
+        /* the KB's "Do you also feel it here: PLACE?" as we would say it */
+        kf_buf_puts(b, "Does it also hurt ");
+        place_words(b, kb->regions[d->region].label);
+        kf_buf_puts(b, "?");
+        return;
+    }
     kf_buf_puts(b, d->question ? d->question : d->label);
     if (!d->question)
         kf_buf_puts(b, "?");
 }
 
-static void keep_question(kf_draft *out, int finding, const char *text)
+static void keep_question(doc *d, kf_draft *out, int finding, const char *text)
 {
     if (out->n_questions >= (int)KF_ARRAY_LEN(out->questions))
         return;
     kf_draft_q *q = &out->questions[out->n_questions];
-    q->text = kf_strdup(text);
-    if (!q->text)
+    q->text = kf_strdup(text ? text : "");
+    if (!q->text) {
+        d->oom = true;
         return;
+    }
     q->finding = finding;
     out->n_questions++;
 }
@@ -413,17 +488,18 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
             kf_buf_init(&fs);
             first_sentence(&fs, kb->causes[mimic].about);
             add_lower(&p->b, fs.s ? fs.s : "", false);
+            d->oom |= fs.oom;
             kf_buf_free(&fs);
-            kf_buf_printf(&p->b, " A knot in a muscle does not do that, so %s.",
-                          emer ? "it is not a job for a tennis ball or a stretch"
-                               : "the muscles can wait until it is ruled out");
+            kf_buf_puts(&p->b, emer ? " That is not a job for a tennis ball or a stretch."
+                                    : " That is for a doctor to sort out; the muscles can "
+                                      "wait until it is ruled out.");
         }
     }
     p = add(d, 0, false);
     if (p) {
         kf_buf_printf(&p->b, "%s what you told me: ", emer ? "When you call, tell them"
                                                            : "Tell the doctor");
-        said_list(kb, r, &p->b, 5);
+        said_list(kb, r, flag, mimic, &p->b, 4);
         if (r->findings.age >= 0)
             kf_buf_printf(&p->b, ", at %d", r->findings.age);
         kf_buf_puts(&p->b, ".");
@@ -451,7 +527,7 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
         else {
             kf_buf_puts(&p->b, "Will you let me know what the doctor finds? Then we can "
                         "pick up from there.");
-            keep_question(out, -1, "Will you let me know what the doctor finds?");
+            keep_question(d, out, -1, "Will you let me know what the doctor finds?");
         }
     }
 }
@@ -479,7 +555,7 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
             line.len = 0;
             question_words(kb, r->screen[i], &line);
             kf_buf_printf(&q->b, "- %s", line.s ? line.s : "");
-            keep_question(out, r->screen[i], line.s ? line.s : "");
+            keep_question(d, out, r->screen[i], line.s ? line.s : "");
             for (int k = 0; k < kb->n_redflags; k++) {
                 const kf_redflag *rf = &kb->redflags[k];
                 for (int a = 0; a < rf->n_all; a++)
@@ -490,6 +566,7 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
                         worst = rf->level;
             }
         }
+        d->oom |= line.oom;
         kf_buf_free(&line);
         PARA(d, 0, "If any of them is a yes, %s before anything else.",
              worst == KF_TRIAGE_EMERGENCY ? "call emergency services now (112, 911 or 999)"
@@ -500,33 +577,89 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
          "shoulder blade and the spine, on top of the shoulder, under the arm?), on which "
          "side, and what you do most of the day: desk work, a phone, lifting, how you "
          "sleep. With that I can make a real guess.");
-    keep_question(out, -1, "Where exactly does it hurt, on which side, and what do you "
+    keep_question(d, out, -1, "Where exactly does it hurt, on which side, and what do you "
                   "do most of the day?");
 }
 
-/* The red-flag checks that what was said opens (not the ones everyone is
- * asked): up to `max` into out. */
-static int specific_screen(const kf_kb *kb, const kf_result *r, int *out, int max)
+/* The red-flag checks that what was said opens (not the emergencies
+ * everyone is asked about), up to `max` each: `top` those that would
+ * complete a rule half met by what was said, `late` the routine checks of
+ * the screened rules (fever, weight loss for back pain), said near the end.
+ * Returns the count of `top`; *nl gets that of `late`. */
+static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top,
+                           int *late, int max, int *nl)
 {
     int *all = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *all);
     int *base = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *base);
-    int n = 0;
+    int nt = 0;
+    *nl = 0;
     if (all && base) {
         kf_findings none;
         kf_findings_init(&none);
         int na = kf_triage_screen(kb, &r->used, all, kb->n_findings);
         int nb = kf_triage_screen(kb, &none, base, kb->n_findings);
-        for (int i = 0; i < na && n < max; i++) {
-            bool common = false;
+        for (int i = 0; i < na; i++) {
+            bool common = false, routine = false;
             for (int k = 0; k < nb && !common; k++)
                 common = base[k] == all[i];
-            if (!common)
-                out[n++] = all[i];
+            for (int k = 0; k < kb->n_redflags && !routine; k++)
+                routine = kb->redflags[k].screen && rule_names(&kb->redflags[k], all[i]);
+            /* only a check that bears on a cause still in question: a rule
+             * naming it screens for a mimic at least KF_DRAFT_CHECK_P likely */
+            bool bears = false;
+            for (int k = 0; k < kb->n_redflags && !bears && r->post; k++) {
+                const kf_redflag *rf = &kb->redflags[k];
+                bears = rf->level >= KF_TRIAGE_SOON && rule_names(rf, all[i]) &&
+                        (rf->mimic < 0 || r->post[rf->mimic] >= KF_DRAFT_CHECK_P);
+            }
+            /* a warning sign to look for, not a risk (smoking, pregnancy):
+             * "if you smoke, see a doctor first" would be wrong */
+            kf_finding_kind kd = kb->findings[all[i]].kind;
+            if (common || !bears || (kd != KF_FIND_REDFLAG && kd != KF_FIND_SYMPTOM))
+                continue;
+            if (routine && *nl < max)
+                late[(*nl)++] = all[i];
+            else if (!routine && nt < max)
+                top[nt++] = all[i];
         }
     }
+    d->oom |= !all || !base;
     kf_free(all);
     kf_free(base);
-    return n;
+    return nt;
+}
+
+/* "Before you try anything: if this is true for you (...), call emergency
+ * services now ... And if any of these is true for you (...), please see a
+ * doctor first." */
+static void checks(const kf_kb *kb, const int *em, int ne, const int *dr, int nd, kf_buf *b)
+{
+    kf_buf_puts(b, "Before you try anything:");
+    for (int g = 0; g < 2; g++) {
+        const int *v = g ? dr : em;
+        int n = g ? nd : ne;
+        if (!n)
+            continue;
+        kf_buf_printf(b, " %s %s (", g && ne ? "And if" : "if",
+                      n == 1 ? "this is true for you" : "any of these is true for you");
+        for (int i = 0; i < n; i++)
+            kf_buf_printf(b, "%s%s", i ? "; " : "", kb->findings[v[i]].label);
+        kf_buf_puts(b, g ? "), please see a doctor first." :
+                           "), call emergency services now (112, 911 or 999).");
+    }
+}
+
+/* The triage this person would get if finding `f` were present too. */
+static kf_err check_level(const kf_kb *kb, const kf_result *r, int f, kf_triage *lv)
+{
+    kf_findings g;
+    if (kf_findings_copy(&g, &r->used) != KF_OK)
+        return KF_ENOMEM;
+    kf_fact x = { .finding = f, .state = KF_PRESENT, .origin = KF_FROM_ANSWER, .alt = -1,
+                  .start = -1 };
+    kf_err e = kf_findings_add(&g, &x) < 0 ? KF_ENOMEM : kf_triage_level(kb, &g, lv);
+    kf_findings_free(&g);
+    return e;
 }
 
 /* Relief evidence: a technique tried whose relief did not last (journal),
@@ -554,8 +687,8 @@ static relief find_relief(const kf_kb *kb, const kf_result *r, const kf_revision
     return rl;
 }
 
-/* The leader without the relief evidence said in words (relief_short and
- * relief_after_* facts taken out), or -1. */
+/* The cause the guess would name without the relief evidence said in words
+ * (relief_short and relief_after_* facts taken out), or -1. */
 static int lead_without_relief(const kf_kb *kb, const kf_result *r, kf_err *e)
 {
     kf_findings f;
@@ -575,7 +708,7 @@ static int lead_without_relief(const kf_kb *kb, const kf_result *r, kf_err *e)
     if (!b)
         *e = KF_ENOMEM;
     else
-        lead = lead_cause(kb, b, NULL);
+        lead = chain_who(kb, b);
     kf_result_free(b);
     kf_findings_free(&f);
     return lead;
@@ -602,6 +735,12 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
         para *q = add(d, 0, false);
         if (!q)
             return;
+        /* what the step tried works on: that is the suspect set aside */
+        if (rl->tech >= 0) {
+            const kf_technique *t = &kb->techniques[rl->tech];
+            if (!t->sore_spot && t->n_works_on && t->works_on[0] != who0)
+                before = t->works_on[0];
+        }
         bool moved = before >= 0 && before != ch->lead && before != who0;
         if (moved)
             kf_cause_plain(kb, before, ln_, sizeof ln_);
@@ -620,7 +759,8 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
         kf_buf_puts(&q->b, "Relief lasting only hours means the work reached the muscle "
                     "that complains, not the one that keeps pulling it tight");
         if (moved && rl->tech >= 0) {
-            kf_buf_printf(&q->b, ", so I've moved on from %s to the next suspect.", ln_);
+            kf_buf_printf(&q->b, ", so %s is probably not what keeps it coming back, and "
+                          "I've moved on to the next suspect.", ln_);
             out->moved_from = before;
         } else if (moved) {
             kf_buf_printf(&q->b, ". From the place alone I would have looked at %s first; "
@@ -649,7 +789,7 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
     const char *pl = place.s ? place.s : "";
     if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_PULLS)
         kf_buf_printf(&p->b, ": the knot %s is where the complaint shows up, not where it "
-                      "starts, and the one doing the pulling is %s%s.", pl, mn, side);
+                      "starts, and what does the pulling is %s%s.", pl, mn, side);
     else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_REFERS)
         kf_buf_printf(&p->b, ": the pain %s is being sent there by %s%s.", pl, mn, side);
     else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_LOCAL)
@@ -664,6 +804,10 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
     if (ch->habit >= 0 && ch->habit != who) {
         kf_cause_plain(kb, ch->habit, hn, sizeof hn);
         kf_buf_printf(&p->b, " What keeps it going is most likely %s", hn);
+        /* the short form names the habit without its chain */
+        kf_buf_add(&p->alt, p->b.s, p->b.len);
+        kf_buf_puts(&p->alt, ".");
+        p->worth = 2;
         if (ch->keeps_why) {
             kf_buf_puts(&p->b, ": ");
             add_lower(&p->b, ch->keeps_why, false);
@@ -673,10 +817,12 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
         kf_buf_puts(&p->b, " ");
         first_sentence(&p->b, kb->causes[ch->habit].about);
     }
+    d->oom |= place.oom;
     kf_buf_free(&place);
     if (ch->p < 0.5 && !p->b.oom) {
-        /* the short form leaves out the hedge */
-        kf_buf_add(&p->alt, p->b.s, p->b.len);
+        /* the short form leaves out the hedge too */
+        if (!p->alt.len)
+            kf_buf_add(&p->alt, p->b.s, p->b.len);
         p->worth = 2;
         kf_buf_puts(&p->b, " I'm not certain of it yet, which is why I ask below.");
     }
@@ -715,13 +861,26 @@ static void steps(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
         para *p = add(d, 0, true);
         if (!p)
             return;
+        d->step_para[out->n_techniques] = d->n - 1;
         out->techniques[out->n_techniques++] = s->technique;
         kf_buf *bs[2] = { &p->alt, &p->b };
         for (int k = 0; k < 2; k++) {
             kf_buf *b = bs[k];
             kf_buf_printf(b, "%d. %s", i + 1, t->name);
-            if (s->cause >= 0 && t->kind != KF_TECH_HABIT && t->kind != KF_TECH_THERMAL &&
-                kb->causes[s->cause].kind == KF_CAUSE_MUSCLE) {
+            /* "for the lat" once: not again for the next step on the same
+             * muscle, nor when the step's name says it */
+            bool said = false;
+            for (int j = 0; j < i; j++)
+                said |= r->plan[idx[j]].cause == s->cause;
+            const char *cn = s->cause >= 0 ? kb->causes[s->cause].name : "";
+            size_t cl = strcspn(cn, "(");
+            while (cl && cn[cl - 1] == ' ')
+                cl--;
+            char latin[128];
+            snprintf(latin, sizeof latin, "%.*s", (int)cl, cn);
+            said |= cl > 3 && strstr(t->name, latin) != NULL;
+            if (!said && s->cause >= 0 && t->kind != KF_TECH_HABIT &&
+                t->kind != KF_TECH_THERMAL && kb->causes[s->cause].kind == KF_CAUSE_MUSCLE) {
                 char nm[256];
                 kf_cause_plain(kb, s->cause, nm, sizeof nm);
                 kf_buf_printf(b, ", for %s%s", nm, side_words(s->side));
@@ -744,7 +903,11 @@ static void steps(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
         if (t->not_for_why[o->person]) {
             char tn[256];
             kf_technique_short(kb, o->technique, tn, sizeof tn);
-            PARA(d, 1, "I've left out %s for now: %s", tn, t->not_for_why[o->person]);
+            para *p = add(d, 1, false);
+            if (p) {
+                kf_buf_printf(&p->b, "I've left out %s for now: ", tn);
+                add_lower(&p->b, t->not_for_why[o->person], false);
+            }
         }
     }
 }
@@ -810,12 +973,9 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
         if (e)
             return e;
     }
-    static const char *const one[] = {
-        "One question back to you:", "Could you tell me one thing?", "Let me ask you something:",
-    };
-    static const char *const two[] = {
-        "Two questions back to you, so I can sharpen this:",
-        "Could you tell me two things?", "It would help me to know two things.",
+    static const char *const intro[] = {
+        "To sharpen this guess, could you tell me:", "So I can sharpen this:",
+        "It would help me to know:",
     };
     int total = nq + (clar.kind != KF_Q_NONE);
     para *p = add(d, 0, false);
@@ -826,46 +986,55 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
     if (!total) {
         const char *q = "How long does the relief last after the first thing you try: "
                         "minutes, hours, or days?";
-        kf_buf_printf(&p->b, "%s %s That tells me whether the guess is right.",
-                      PICK(d, 6, one), q);
-        keep_question(out, -1, q);
+        kf_buf_printf(&p->b, "%s ", PICK(d, 6, intro));
+        add_lower(&p->b, q, false);
+        kf_buf_puts(&p->b, " That tells me whether the guess is right.");
+        keep_question(d, out, -1, q);
         kf_buf_free(&line);
         return KF_OK;
     }
-    kf_buf_puts(&p->b, total == 1 ? PICK(d, 6, one) : PICK(d, 6, two));
+    kf_buf_printf(&p->b, "%s ", PICK(d, 6, intro));
+    /* The first question in this paragraph (with "I ask because" while the
+     * draft has room), the second in a paragraph of its own on the same
+     * line, dropped before the sign-off is shortened. */
+    int first = -1;
     if (clar.kind == KF_Q_CLARIFY) {
         const kf_finding_def *a = &kb->findings[clar.finding], *c = &kb->findings[clar.alt];
         kf_buf_printf(&line, "When you describe where it hurts, do you mean %s, or %s?",
                       a->region >= 0 ? kb->regions[a->region].label : a->label,
                       c->region >= 0 ? kb->regions[c->region].label : c->label);
-        kf_buf_printf(&p->b, " %s", line.s);
-        keep_question(out, clar.finding, line.s);
-    }
-    /* Two forms: with "I ask because" after the first question (kept while
-     * the draft has room), and without. */
-    kf_buf_add(&p->alt, p->b.s, p->b.len);
-    for (int k = 0; k < nq; k++) {
-        const kf_finding_def *fd = &kb->findings[fq[k]];
-        line.len = 0;
-        question_words(kb, fq[k], &line);
-        keep_question(out, fq[k], line.s);
-        for (int form = 0; form < 2; form++) {
-            kf_buf *b = form ? &p->alt : &p->b;
-            kf_buf_puts(b, " ");
-            if (total > 1 && k == nq - 1) {
-                kf_buf_puts(b, "And ");
-                add_lower(b, line.s, false);
-            } else
-                kf_buf_puts(b, line.s);
-            if (!form && fd->why_ask && k == 0) {
-                kf_buf_puts(b, " I ask because ");
-                add_lower(b, fd->why_ask, false);
-                p->worth = 3;
-            }
+        add_lower(&p->b, line.s, false);
+        keep_question(d, out, clar.finding, line.s);
+    } else {
+        first = fq[0];
+        question_words(kb, first, &line);
+        add_lower(&p->b, line.s, false);
+        keep_question(d, out, first, line.s);
+        const kf_finding_def *fd = &kb->findings[first];
+        if (fd->why_ask) {
+            kf_buf_add(&p->alt, p->b.s, p->b.len);
+            kf_buf_puts(&p->b, " I ask because ");
+            add_lower(&p->b, fd->why_ask, false);
+            p->worth = 3;
         }
     }
-    if (!p->worth)
-        p->alt.len = 0;
+    for (int k = 0; k < nq; k++) {
+        if (fq[k] == first)
+            continue;
+        para *q = add(d, 1, false);
+        if (!q)
+            break;
+        q->inline_ = true;
+        line.len = 0;
+        question_words(kb, fq[k], &line);
+        kf_buf_puts(&q->b, "And ");
+        add_lower(&q->b, line.s, false);
+        d->q2_para = d->n - 1;
+        d->q2_index = out->n_questions;
+        keep_question(d, out, fq[k], line.s);
+        break;
+    }
+    d->oom |= line.oom;
     kf_buf_free(&line);
     (void)ch;
     return KF_OK;
@@ -892,8 +1061,15 @@ static void sign_off(doc *d, bool urgent_level)
     static const char *const bye[] = { "Take good care,", "Wishing you well,", "Take care," };
     if (urgent_level)
         PARA(d, 0, "%s", PICK(d, 7, urgent_s));
-    else
-        PARA(d, 0, "%s", PICK(d, 7, plain));
+    else {
+        para *p = add(d, 1, false);
+        if (p) {
+            kf_buf_puts(&p->b, PICK(d, 7, plain));
+            /* the short form, for a draft that is still too long */
+            kf_buf_puts(&p->alt, "Self-help, not a diagnosis: see a doctor if it gets "
+                        "worse or anything new appears.");
+        }
+    }
     PARA(d, 0, "%s", PICK(d, 8, bye));
 }
 
@@ -1008,7 +1184,7 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
     kf_revision *rev = NULL;
     kf_result *own = NULL;
     const kf_result *r = NULL;
-    doc d = { .h = fnv1a(text ? text : "", len) };
+    doc d = { .h = fnv1a(text ? text : "", len), .q2_para = -1, .q2_index = -1 };
     kf_err e = merge(kb, text ? text : "", len, in->consultation, &f, err);
     if (e != KF_OK)
         goto out;
@@ -1034,15 +1210,23 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
     } else {
         PARA(&d, 9, "%s", PICK(&d, 0, thanks));
         /* Triage first: a mention, the specific checks, worries. */
+        int scr[4], late[3], nl = 0;
+        int ns = specific_screen(&d, kb, r, scr, late, 3, &nl);
         if (r->triage == KF_TRIAGE_MENTION) {
             para *p = add(&d, 0, false);
-            if (p) {
+            if (p && r->n_flags) {
+                out->flag = r->flags[0];
+                kf_buf_puts(&p->b, "One thing first, before the muscles: ");
+                add_lower(&p->b, kb->redflags[r->flags[0]].message, false);
+            } else if (p) {
                 kf_buf_puts(&p->b, "One thing first: self-help is fine to try, but please "
-                            "mention this to your doctor at your next visit.");
-                if (r->n_flags) {
-                    out->flag = r->flags[0];
-                    kf_buf_printf(&p->b, " %s", kb->redflags[r->flags[0]].message);
+                            "mention this to your doctor at your next visit");
+                if (r->raised_by >= 0) {
+                    char nm[256];
+                    kf_cause_plain(kb, r->raised_by, nm, sizeof nm);
+                    kf_buf_printf(&p->b, ", because it could also be %s", nm);
                 }
+                kf_buf_puts(&p->b, ".");
             }
         } else {
             static const char *const ok[] = {
@@ -1054,27 +1238,12 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
             };
             PARA(&d, 0, "%s", PICK(&d, 3, ok));
         }
-        int scr[3];
-        int ns = specific_screen(kb, r, scr, 3);
-        if (ns) {
-            para *p = add(&d, 0, false);
-            if (p) {
-                kf_buf_puts(&p->b, ns == 1 ? "One check before you start:"
-                                           : "A few checks before you start:");
-                for (int i = 0; i < ns; i++) {
-                    kf_buf_puts(&p->b, " ");
-                    question_words(kb, scr[i], &p->b);
-                }
-                kf_buf_printf(&p->b, " If %s, please see a doctor before trying the steps "
-                              "below.", ns == 1 ? "so" : "any of these is a yes");
-            }
-        }
         worries(&d, kb, r);
         chain ch = find_chain(kb, r);
         relief rl = find_relief(kb, r, rev);
         int before = -1;
         if (rev)
-            before = lead_cause(kb, rev->before, NULL);
+            before = chain_who(kb, rev->before);
         else if (rl.said && (before = lead_without_relief(kb, r, &e)) < 0 && e)
             goto out;
         guess(&d, kb, r, &ch, &rl, before, out);
@@ -1088,6 +1257,38 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
                 "muscle that pulls on it is still tight.",
             };
             PARA(&d, 8, "%s", PICK(&d, 9, sym));
+        }
+        /* Checks before any step: what would complete a rule half met by
+         * what was said, then the routine ones (at most four in all). */
+        for (int i = 0; i < nl && ns < 3; i++)
+            scr[ns++] = late[i];
+        int em[3], ne = 0, dr[3], nd = 0;
+        if (ns) {
+            /* Each check by what it would do to this person's triage (the
+             * rules are conjunctions: a sudden start alone is no emergency,
+             * with a tearing pain it is): a call, a visit, or nothing to
+             * say before the steps. */
+            for (int i = 0; i < ns; i++) {
+                kf_triage lv;
+                if ((e = check_level(kb, r, scr[i], &lv)) != KF_OK)
+                    goto out;
+                if (lv == KF_TRIAGE_EMERGENCY)
+                    em[ne++] = scr[i];
+                else if (lv == KF_TRIAGE_SOON)
+                    dr[nd++] = scr[i];
+            }
+            ns = ne + nd;
+        }
+        if (ns) {
+            /* the emergencies first; the short form keeps two checks */
+            para *p = add(&d, 0, false);
+            if (p) {
+                checks(kb, em, ne, dr, nd, &p->b);
+                if (ns > 2) {
+                    checks(kb, em, ne < 2 ? ne : 2, dr, ne < 2 ? 2 - ne : 0, &p->alt);
+                    p->worth = 1;
+                }
+            }
         }
         steps(&d, kb, r, out);
         /* If the guess is wrong: the next suspect. */
@@ -1140,6 +1341,17 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
     }
     out->text = all.s;
     out->words = kf_draft_words(all.s);
+    /* a step dropped for length is not offered */
+    int kept = 0;
+    for (int i = 0; i < out->n_techniques; i++)
+        if (!d.v[d.step_para[i]].dropped)
+            out->techniques[kept++] = out->techniques[i];
+    out->n_techniques = kept;
+    /* a second question dropped for length is not asked */
+    if (d.q2_para >= 0 && d.v[d.q2_para].dropped && d.q2_index == out->n_questions - 1) {
+        kf_free(out->questions[d.q2_index].text);
+        out->n_questions--;
+    }
 out:
     doc_free(&d);
     kf_revision_free(rev);
