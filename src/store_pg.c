@@ -1300,8 +1300,8 @@ static PGresult *pg_qlist_fn(kf__store_core *s, PGconn *c, void *p,
     "summary, public_ok, draft, triage, answer, answered_by, answered_at, " \
     "published FROM questions "
     static const char *const sql[] = {
-        [KF__Q_MINE] = Q_COLS "WHERE owner = $1::bigint ORDER BY at DESC, "
-                       "id DESC LIMIT $3::bigint",
+        [KF__Q_MINE] = Q_COLS "WHERE owner = $1::bigint AND $2::bigint >= 0 "
+                       "ORDER BY at DESC, id DESC LIMIT $3::bigint",
         [KF__Q_ONE] = Q_COLS "WHERE owner = $1::bigint AND id = $2::bigint "
                       "LIMIT $3::bigint",
         [KF__Q_QUEUE] = Q_COLS "WHERE answer IS NULL AND $1::bigint >= 0 AND "
