@@ -91,6 +91,30 @@ static bool read_input(const kf_http_req *q, kf_http_reply *rep,
  * may save (kf_http_req.may_save: no --no-save, no "save": false, the token
  * when one is needed); a failure to save is logged, and the person still
  * gets the answer. */
+/* Hosted: saves into the signed-in user's own journal, at most
+ * KF_HOSTED_SAVES a minute per user (a store counter, shared by every
+ * server), so one user's loop cannot fill the database nor use up the
+ * others' saves; the local mode's bucket (journal_http.c) is one per
+ * process, made for one person. */
+#define KF_HOSTED_SAVES 30
+static kf_err hosted_save(const kf_http_req *q, const char *text,
+                          const kf_result *r, kf_buf *err)
+{
+    char *fs = kf_journal_consultation_dump(q->kb, text, r);
+    if (!fs)        /* not worth keeping (nothing recognised), or no memory */
+        return r && !r->unrecognised && r->findings.n > 0 ? KF_ENOMEM : KF_OK;
+    char key[64];
+    snprintf(key, sizeof key, "save:%lld", q->user->id);
+    bool allowed = false;
+    kf_err e = kf_store_rate_hit(q->user->store, key, 60, KF_HOSTED_SAVES, 0,
+                                 &allowed, NULL, err);
+    if (e == KF_OK && allowed)
+        e = kf_store_add_consultation(q->user->store, text ? text : "", fs,
+                                      q->kb->version, NULL, err);
+    free(fs);
+    return e;
+}
+
 static void save_result(const kf_http_req *q, bool save, const char *text,
                         const kf_result *r)
 {
@@ -98,7 +122,8 @@ static void save_result(const kf_http_req *q, bool save, const char *text,
         return;
     kf_buf err;
     kf_buf_init(&err);
-    if (kf_journal_http_save(q, text, r, &err) != KF_OK)
+    if ((q->user ? hosted_save(q, text, r, &err)
+                 : kf_journal_http_save(q, text, r, &err)) != KF_OK)
         fprintf(stderr, "knotfinder serve: a consultation was answered but not saved: %s\n",
                 err.len ? err.s : "unknown error");
     kf_buf_free(&err);

@@ -273,6 +273,14 @@ def run(s1, s2):
     st, j = a.req("GET", "/api/v1/journal")
     check("isolation: A's rows are still there after B's attempts",
           st == 200 and len(j["checkins"]) == 1 and len(j["consultations"]) == 1, (st, j))
+    st, j = b.req("POST", "/api/v1/consult", {"text": "bob-words: my upper back aches between the shoulder blades"})
+    st2, j2 = b.req("GET", "/api/v1/journal")
+    st3, j3 = a.req("GET", "/api/v1/journal")
+    check("consult: kept in B's own journal only",
+          st == 200 and st2 == 200 and len(j2["consultations"]) == 1 and "bob-words" in j2["consultations"][0]["text"]
+          and "bob-words" not in json.dumps(j3), (st, st2, j2, j3))
+    st, j = anon.req("POST", "/api/v1/consult", {"text": "anon-words: a knot under my left shoulder blade"})
+    check("consult: anonymous is answered (200), kept nowhere", st == 200 and "anon-words" not in db_dump(), (st,))
     st, j = a.req("GET", "/api/v1/journal/plan")
     check("plan: A's revised plan", st == 200 and j.get("consultation", {}).get("id") == co, (st, j))
 
