@@ -112,13 +112,17 @@ run_suite() {
 start_server app
 run_suite run.mjs
 if [ $mock = 1 ]; then
-    echo "skipped journal.mjs and token.mjs: they need the real server"
-    skipped=2
+    echo "skipped journal.mjs, token.mjs and course.mjs: they need the real server"
+    skipped=3
 else
     start_server journal
     run_suite journal.mjs
     start_server token --token
     run_suite token.mjs
+    # The hosted course's page, on its own SQLite database.
+    start_server course --hosted --insecure-fast-hash
+    export KF_BIN=$bin KF_KB=$kb KF_DB=$tmp/course.db
+    run_suite course.mjs
 fi
 if [ $skipped -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"
 else echo "$passed passed, $failed failed"; fi
