@@ -279,8 +279,9 @@ static void h_technique(const kf_http_req *q, kf_http_reply *rep)
 /* GET /api/v1/health */
 static void h_health(const kf_http_req *q, kf_http_reply *rep)
 {
-    kf_http_json(rep, 200, json_pack("{s:s,s:s}", "status", "ok",
-                              "kb_version", q->kb->version));
+    kf_http_json(rep, 200, json_pack("{s:s,s:s,s:s}", "status", "ok",
+                              "kb_version", q->kb->version,
+                              "mode", q->app->set->hosted ? "hosted" : "local"));
 }
 
 /* ---- the context ----------------------------------------------------- */

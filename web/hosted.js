@@ -3,13 +3,16 @@
  * (serve --hosted): shows the link to the course page and, for a signed-in
  * user, keeps the session's CSRF token for this tab so that the page's
  * consultations and check-ins (app.js, journal.js) carry it.  In the local
- * mode GET /api/v1/session is 404 and nothing changes.
+ * mode (GET /api/v1/health says "mode": "local") nothing changes.
  */
 (function () {
   'use strict';
   var KF = window.KF;
-  fetch('/api/v1/session', { credentials: 'same-origin' }).then(function (res) {
-    if (res.status === 404) return;                 /* the local mode */
+  fetch('/api/v1/health').then(function (res) { return res.json(); }).then(function (hj) {
+    if (!hj || hj.mode !== 'hosted') return;        /* the local mode */
+    return fetch('/api/v1/session', { credentials: 'same-origin' });
+  }).then(function (res) {
+    if (!res) return;
     var link = document.getElementById('nav-course');
     if (link) link.hidden = false;
     if (res.status !== 200) { KF.dom.setCsrf(''); return; }

@@ -153,6 +153,8 @@ def main():
 
 def run(s1, s2):
     a, b, anon = Client(s1), Client(s1), Client(s1)
+    st, j = anon.req("GET", "/api/v1/health")
+    check("health: says the mode is hosted", st == 200 and j.get("mode") == "hosted", (st, j))
     # ---- sign-up ----
     st, j = a.signup("Ann@Example.org")
     check("sign-up: 201", st == 201, (st, j))
@@ -477,6 +479,8 @@ def extra():
         check("local mode: %s %s is 404" % (meth, path), st == 404, (st, j))
     st, j = c.req("POST", "/api/v1/journal/checkins", {"pain": 4})
     check("local mode: the journal needs no account", st == 201, (st, j))
+    st, j = c.req("GET", "/api/v1/health")
+    check("local mode: health says local", st == 200 and j.get("mode") == "local", (st, j))
     p.terminate()
     p.wait(10)
     r = subprocess.run([BIN, "serve", "--hosted"], capture_output=True, text=True)
