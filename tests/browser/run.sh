@@ -70,6 +70,7 @@ trap cleanup EXIT
 start_server() {
     local log="$tmp/$1.log" pid name=$1
     shift
+    : >"$log"        # there before the server writes to it (the wait reads it)
     if [ $mock = 1 ]; then
         node mock-server.mjs >"$log" 2>&1 &
     else
