@@ -87,46 +87,62 @@ static bool read_input(const kf_http_req *q, kf_http_reply *rep,
     return rep->status < 400;
 }
 
-/* A consultation is saved to the journal (docs/JOURNAL.md) when the request
+/* A consultation is kept in the journal (docs/JOURNAL.md) when the request
  * may save (kf_http_req.may_save: no --no-save, no "save": false, the token
- * when one is needed); a failure to save is logged, and the person still
- * gets the answer. */
-/* Hosted: saves into the signed-in user's own journal, at most
- * KF_HOSTED_SAVES a minute per user (a store counter, shared by every
- * server), so one user's loop cannot fill the database nor use up the
- * others' saves; the local mode's bucket (journal_http.c) is one per
- * process, made for one person. */
+ * when one is needed): the handler only writes down what to keep
+ * (rep->save_row) and the server saves it before the answer goes out (see
+ * run_handler); a failure to save is logged, and the person still gets the
+ * answer. */
+/* Hosted: the consultation goes into the signed-in user's own journal,
+ * saved before the answer, at most KF_HOSTED_SAVES a minute per user (a
+ * store counter shared by every server), so one user's loop cannot fill
+ * the database nor use up the others' saves; the local mode's bucket
+ * (journal_http.c) is one per process, made for one person. */
 #define KF_HOSTED_SAVES 30
-static kf_err hosted_save(const kf_http_req *q, const char *text,
-                          const kf_result *r, kf_buf *err)
+static void hosted_save(const kf_http_req *q, const char *text, const kf_result *r)
 {
-    char *fs = kf_journal_consultation_dump(q->kb, text, r);
-    if (!fs)        /* not worth keeping (nothing recognised), or no memory */
-        return r && !r->unrecognised && r->findings.n > 0 ? KF_ENOMEM : KF_OK;
-    char key[64];
-    snprintf(key, sizeof key, "save:%lld", q->user->id);
-    bool allowed = false;
-    kf_err e = kf_store_rate_hit(q->user->store, key, 60, KF_HOSTED_SAVES, 0,
-                                 &allowed, NULL, err);
-    if (e == KF_OK && allowed)
-        e = kf_store_add_consultation(q->user->store, text ? text : "", fs,
-                                      q->kb->version, NULL, err);
-    free(fs);
-    return e;
-}
-
-static void save_result(const kf_http_req *q, bool save, const char *text,
-                        const kf_result *r)
-{
-    if (!save)
-        return;
+    kf_journal_row *row = NULL;
     kf_buf err;
     kf_buf_init(&err);
-    if ((q->user ? hosted_save(q, text, r, &err)
-                 : kf_journal_http_save(q, text, r, &err)) != KF_OK)
-        fprintf(stderr, "knotfinder serve: a consultation was answered but not saved: %s\n",
-                err.len ? err.s : "unknown error");
+    kf_err e = kf_journal_http_row(q->kb, text, text ? strlen(text) : 0, r, &row);
+    if (e == KF_OK && row) {
+        char key[64];
+        snprintf(key, sizeof key, "save:%lld", q->user->id);
+        bool allowed = false;
+        e = kf_store_rate_hit(q->user->store, key, 60, KF_HOSTED_SAVES, 0,
+                              &allowed, NULL, &err);
+        if (e == KF_OK && allowed)
+            e = kf_store_add_consultation(q->user->store, kf_journal_row_text(row),
+                                          kf_journal_row_findings(row),
+                                          q->kb->version, NULL, &err);
+    }
+    if (e != KF_OK)
+        fprintf(stderr, "knotfinder serve: a consultation was answered but not "
+                "saved: %s\n", err.len ? err.s : kf_strerror(e));
+    kf_free(row);
     kf_buf_free(&err);
+}
+
+/* A consultation is kept in the journal (docs/JOURNAL.md) when the request
+ * may save (kf_http_req.may_save: no --no-save, no "save": false, the token
+ * when one is needed; hosted: a signed-in user): in the local mode the
+ * handler only writes down what to keep (rep->save_row) and the server
+ * saves it before the answer goes out (http.c, the service's saver); a
+ * failure to save is logged, and the person still gets the answer. */
+static void keep_row(const kf_http_req *q, kf_http_reply *rep, bool save,
+                     const char *text, const kf_result *r)
+{
+    if (!save || !q->may_save || rep->status >= 400)
+        return;
+    if (q->user) {
+        hosted_save(q, text, r);
+        return;
+    }
+    kf_journal_row *row = NULL;
+    if (kf_journal_http_row(q->kb, text, text ? strlen(text) : 0, r, &row) != KF_OK)
+        fprintf(stderr, "knotfinder serve: a consultation was answered but not "
+                "saved: out of memory\n");
+    rep->save_row = row;
 }
 
 /* POST /api/v1/consult: the result object, as `knotfinder ask --json`. */
@@ -144,7 +160,7 @@ static void h_consult(const kf_http_req *q, kf_http_reply *rep)
             char *body = kf_result_dump(q->kb, r, text, KF_JO_COMPACT | KF_JO_EOL,
                                         &len, &why);
             kf_http_written(rep, body, len, why);
-            save_result(q, save, text, r);
+            keep_row(q, rep, save, text, r);
         } else
             oom(rep);
         kf_result_free(r);
@@ -216,7 +232,7 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
     char *body = kf_jo_finish(&w, &len);
     kf_http_written(rep, body, len, kf_jo_error(&w));
     if (qn.kind == KF_Q_NONE)
-        save_result(q, save, text, r);
+        keep_row(q, rep, save, text, r);
 out:
     kf_question_free(&qn);
     kf_result_free(r);
@@ -422,6 +438,7 @@ static const kf_http_route routes[] = {
     { "DELETE", "/api/v1/session",        kf_api_h_session_delete,
       HOSTED | SESSION | CSRF },
     { "GET",  "/api/v1/lessons",          kf_api_h_lessons,        HOSTED },
+    { "GET",  "/api/v1/lessons/{}",       kf_api_h_lesson,         HOSTED },
     { "POST", "/api/v1/lessons/{}/done",  kf_api_h_lesson_done,
       HOSTED | SESSION | CSRF },
     { "POST", "/api/v1/questions",        kf_api_h_question_create,
@@ -477,9 +494,23 @@ static void release(kf_http_req *req)
     req->user = NULL;
 }
 
+static size_t row_size(const kf_journal_row *row)
+{
+    return row->size;
+}
+
+/* The local mode's saving (journal_http.c), for the server (http.h). */
+static const kf_http_saver saver = {
+    .size = row_size,
+    .admit = kf_journal_http_admit,
+    .queue = kf_journal_http_queue,
+    .store = kf_journal_http_store,
+    .set_limit = kf_journal_http_set_limit,
+};
+
 kf_http_service kf_api_service(kf_app *app)
 {
     return (kf_http_service){ .routes = routes, .n_routes = KF_ARRAY_LEN(routes),
                               .app = app, .kb = app->kb, .guard = guard,
-                              .release = release };
+                              .release = release, .saver = &saver };
 }

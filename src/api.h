@@ -119,6 +119,7 @@ void kf_api_h_questions(const kf_http_req *req, kf_http_reply *rep);
 void kf_api_h_question_answer(const kf_http_req *req, kf_http_reply *rep);
 void kf_api_h_qa(const kf_http_req *req, kf_http_reply *rep);
 void kf_api_h_lessons(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_lesson(const kf_http_req *req, kf_http_reply *rep);
 void kf_api_h_lesson_done(const kf_http_req *req, kf_http_reply *rep);
 
 /* The guard's session lookup (api_account.c): from the kf_session cookie,

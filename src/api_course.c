@@ -1,6 +1,7 @@
 /* api_course.c — the hosted course's lessons and ask-the-therapist:
  *   GET  /api/v1/lessons              the course; signed in: progress and
  *                                     "your next lesson" (course.h)
+ *   GET  /api/v1/lessons/{id}         one lesson: {"lesson": ...}
  *   POST /api/v1/lessons/{id}/done    marks one done
  *   POST /api/v1/questions            {"text","attach","public","first_name",
  *                                     "website"} -> 201 {"id"}
@@ -122,6 +123,35 @@ out:
     kf_findings_free(&base);
     kf_buf_free(&why);
     kf_buf_free(&err);
+}
+
+void kf_api_h_lesson(const kf_http_req *req, kf_http_reply *rep)
+{
+    const kf_kb *kb = req->kb;
+    int li = req->param ? kf_kb_lesson(kb, req->param) : -1;
+    if (li < 0) {
+        kf_http_error(rep, 404, "not_found", "no lesson with the id '%.80s'",
+                      req->param ? req->param : "");
+        return;
+    }
+    bool done = false;
+    if (req->user) {
+        int n_done = 0;
+        bool *d = done_flags(req, rep, &n_done);
+        if (!d)
+            return;
+        done = d[li];
+        kf_free(d);
+    }
+    kf_jo w;
+    kf_jo_init(&w, KF_JO_COMPACT | KF_JO_EOL);
+    kf_jo_obj(&w);
+    kf_jo_key(&w, "lesson");
+    kf_course_lesson_json(&w, kb, li, done);
+    kf_jo_obj_end(&w);
+    size_t len = 0;
+    char *body = kf_jo_finish(&w, &len);
+    kf_http_written(rep, body, len, kf_jo_error(&w));
 }
 
 void kf_api_h_lesson_done(const kf_http_req *req, kf_http_reply *rep)

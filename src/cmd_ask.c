@@ -448,10 +448,10 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
         int phrases = kb->n_phrases - kb->n_patterns;
         printf("knowledge base %s is valid (version %s): %d regions, %d findings, %d causes, "
                "%d links, %d techniques, %d red-flag rules, %d phrases, %d patterns, "
-               "%d word classes, %d spelling fixes, %d lessons in %d modules\n",
+               "%d word classes, %d spelling fixes, %d lessons in %d module%s\n",
                c->kb_dir, kb->version, kb->n_regions, kb->n_findings, kb->n_causes, kb->n_links,
                kb->n_techniques, kb->n_redflags, phrases, kb->n_patterns, kb->n_classes,
-               kb->n_spell, kb->n_lessons, kb->n_modules);
+               kb->n_spell, kb->n_lessons, kb->n_modules, kb->n_modules == 1 ? "" : "s");
     } else {
         const char *what = argc > 2 ? argv[2] : "causes";
         if (!strcmp(what, "causes"))
@@ -489,6 +489,21 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
 
 /* ---------- learn ---------- */
 
+/* "Lessons on it: knotfinder lesson A, B" for a cause or technique. */
+static void learn_lessons(const kf_kb *kb, kf_teach_kind kind, int idx, kf_buf *out)
+{
+    int n = 0;
+    for (int l = 0; l < kb->n_lessons; l++)
+        for (int t = 0; t < kb->lessons[l].n_teaches; t++)
+            if (kb->lessons[l].teaches[t].kind == kind && kb->lessons[l].teaches[t].idx == idx) {
+                kf_buf_printf(out, "%s%s", n++ ? ", " : "Lessons on it (knotfinder lesson ID): ",
+                              kb->lessons[l].id);
+                break;
+            }
+    if (n)
+        kf_buf_puts(out, "\n");
+}
+
 int kf_cmd_learn(kf_cli *c, int argc, char **argv)
 {
     kf_kb *kb = kf_cli_load_kb(c);
@@ -521,6 +536,7 @@ int kf_cmd_learn(kf_cli *c, int argc, char **argv)
                 kf_buf_puts(&out, "\n");
             }
             kf_buf_printf(&out, "\nSources: %s\n", k->source);
+            learn_lessons(kb, KF_TEACH_CAUSE, ci, &out);
         } else if (ti >= 0) {
             const kf_technique *t = &kb->techniques[ti];
             kf_buf_printf(&out, "%s (%s)\n\n", t->name, kf_tech_kind_name(t->kind));
@@ -531,6 +547,7 @@ int kf_cmd_learn(kf_cli *c, int argc, char **argv)
             if (t->caution)
                 kf_buf_printf(&out, "Careful: %s\n", t->caution);
             kf_buf_printf(&out, "\nSources: %s\n", t->source);
+            learn_lessons(kb, KF_TEACH_TECHNIQUE, ti, &out);
         } else {
             fprintf(stderr, "knotfinder learn: no topic '%s'; run 'knotfinder learn' for the list\n",
                     argv[1]);

@@ -122,6 +122,9 @@ static int next_from_journal(const kf_cli *c, const kf_kb *kb, const bool *done,
         kf_buf_free(&err);
         db = path;
     }
+    if (access(db, F_OK) != 0)            /* --db names no file yet: nothing saved */
+        return kf_course_next(kb, NULL, done, NULL, pick, why) == KF_OK ? KF_EXIT_OK
+                                                                      : KF_EXIT_INTERNAL;
     int rc = KF_EXIT_OK;
     kf_store *s = NULL;
     kf_buf err;

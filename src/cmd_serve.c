@@ -16,7 +16,7 @@ static void serve_usage(FILE *out)
 {
     fprintf(out, "usage: knotfinder serve [--port N] [--bind ADDR] [--threads N]\n"
           "                        [--timeout S] [--max-conns N] [--cache N]\n"
-          "                        [--token] [--no-save] [--db PATH]\n"
+          "                        [--token] [--no-save] [--save-limit N] [--db PATH]\n"
           "       knotfinder serve --hosted --db postgresql://... [--tls-proxy]\n"
           "                        [--trusted-proxy ADDR] [--session-ttl S]\n"
           "                        [--login-limit N] [--address-limit N]\n"
@@ -30,14 +30,16 @@ static void serve_usage(FILE *out)
           "  --token        need the token for the journal on 127.0.0.1 too (on a\n"
           "                 computer other people also log in to)\n"
           "  --no-save      keep no consultation in the journal\n"
+          "  --save-limit N keep at most N consultations a minute (after N at\n"
+          "                 once; default %d); 0 keeps every one\n"
           "  --db PATH      the journal (as the global --db); with --hosted a\n"
           "                 postgresql:// URL, or an SQLite path for tests\n"
           "  --threads N    worker threads (default: one per core)\n"
           "  --timeout S    close connections idle this long (default 15)\n"
           "  --max-conns N  open connections at most (default 1000)\n"
           "  --cache N      consult and interview answers kept for repeated\n"
-          "                 requests, only while saving is off (--no-save or\n"
-          "                 KNOTFINDER_NO_SAVE); default %d, 0: none\n"
+          "                 requests (a repeated consultation is still saved;\n"
+          "                 not with --hosted); default %d, 0: none\n"
           "hosted course (accounts; docs/API.md, docs/DEPLOY.md):\n"
           "  --hosted       serve many people with accounts from --db\n"
           "  --tls-proxy    TLS ends at a proxy in front: the session cookie is\n"
@@ -52,7 +54,8 @@ static void serve_usage(FILE *out)
           "  --insecure-fast-hash  cheap password hashing, for tests only: never\n"
           "                 in production\n"
           "Serves the web app from the web folder (--web DIR) and the JSON API\n"
-          "under /api/v1/ (docs/API.md).  Stop with Ctrl-C.\n", KF_HTTP_CACHE_DEFAULT,
+          "under /api/v1/ (docs/API.md).  Stop with Ctrl-C.\n", KF_HTTP_SAVES_PER_MINUTE,
+          KF_HTTP_CACHE_DEFAULT,
           KF_SESSION_TTL_DEFAULT, KF_LOGIN_PER_ACCOUNT, KF_LOGIN_PER_ADDRESS,
           KF_LOGIN_WINDOW_S, KF_QUESTIONS_PER_DAY);
 }
@@ -95,6 +98,8 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
         { "--timeout", "1 to 3600 seconds", 1, 3600, &o.timeout_s },
         { "--cache", "0 to 1000000 answers", 0, 1000000, &o.cache },
         { "--max-conns", "1 to 100000", 1, 100000, &o.max_conns },
+        { "--save-limit", "0 (every one) to 1000000 consultations a minute", 0, 1000000,
+          &o.save_limit },
         { "--session-ttl", "1 to 31622400 seconds", 1, 31622400, &set.session_ttl_s },
         { "--login-limit", "1 to 1000", 1, 1000, &set.login_per_account },
         { "--address-limit", "1 to 100000", 1, 100000, &set.login_per_address },
@@ -135,6 +140,8 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
             }
             if (io->to == &o.cache && o.cache == 0)
                 o.cache = -1;
+            if (io->to == &o.save_limit && o.save_limit == 0)
+                o.save_limit = -1;
         } else if (!strcmp(a, "--no-save") && !v) {
             o.no_save = set.no_save = true;
         } else if (!strcmp(a, "--token") && !v) {
@@ -178,6 +185,10 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
                 "hosted course uses accounts\n");
         return KF_EXIT_USAGE;
     }
+    /* Hosted answers are saved per user by their handlers (api.c): an
+     * answer from the cache would skip that. */
+    if (set.hosted)
+        o.cache = -1;
     if (set.fast_hash)
         fprintf(stderr, "knotfinder serve: warning: --insecure-fast-hash: passwords "
                 "are hashed cheaply; for tests only, never in production\n");

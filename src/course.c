@@ -22,8 +22,24 @@
 /* How many of the plan's steps are looked at. */
 #define KF_COURSE_STEPS 3
 
+/* True when the text written since `base` ends a sentence or a label
+ * (nothing yet, ". ", ": "...), where a name is written in full. */
+static bool at_start(const kf_buf *out, size_t base)
+{
+    if (out->len == base)
+        return true;
+    return out->len >= base + 2 && out->s[out->len - 1] == ' ' &&
+           strchr(".!?", out->s[out->len - 2]);
+}
+
+static bool after_colon(const kf_buf *out, size_t base)
+{
+    return out->len >= base + 2 && out->s[out->len - 1] == ' ' && out->s[out->len - 2] == ':';
+}
+
 static void fill(const kf_kb *kb, const char *s, kf_buf *out)
 {
+    size_t base = out->len;
     for (;;) {
         const char *o = strchr(s, '{');
         if (!o) {
@@ -60,11 +76,25 @@ static void fill(const kf_kb *kb, const char *s, kf_buf *out)
                 size_t n = strlen(k->dose);
                 if (n && k->dose[n - 1] == '.' && c[1] && strchr(".;,:", c[1]))
                     n--;
-                kf_buf_add(out, k->dose, n);
+                /* "How much: about 5 minutes": after a colon the dose goes
+                 * on the sentence (a capital followed by a small letter is
+                 * a sentence's, not a name's or an abbreviation's). */
+                if (n > 1 && after_colon(out, base) && k->dose[0] >= 'A' && k->dose[0] <= 'Z' &&
+                    k->dose[1] >= 'a' && k->dose[1] <= 'z') {
+                    char first = (char)(k->dose[0] - 'A' + 'a');
+                    kf_buf_add(out, &first, 1);
+                    kf_buf_add(out, k->dose + 1, n - 1);
+                } else {
+                    kf_buf_add(out, k->dose, n);
+                }
             } else if (wn == 5 && !strncmp(w, "timer", 5)) {
                 kf_course_timer_words(k, out);
+            } else if (at_start(out, base)) {
+                kf_buf_puts(out, k->name);          /* a label: the name in full */
             } else {
-                kf_buf_puts(out, k->name);
+                char sh[256];                       /* in a sentence: "the lat pinch" */
+                kf_technique_short(kb, t, sh, sizeof sh);
+                kf_buf_puts(out, sh);
             }
         }
         s = c + 1;

@@ -61,6 +61,10 @@ typedef struct {
     kf_buf  message;        /* error message when status >= 400 */
     char    cookie[512];    /* a Set-Cookie header value, or "" */
     int     retry_after;    /* > 0: a Retry-After header (seconds) */
+    struct kf_journal_row *save_row;  /* a consultation to keep in the journal
+                               (journal_http.h), set by a handler when the
+                               request may save; the reply owns it, and the
+                               server saves it before the answer goes out */
 } kf_http_reply;
 
 typedef void (*kf_http_handler)(const kf_http_req *req, kf_http_reply *rep);
@@ -98,8 +102,27 @@ typedef struct kf_http_route {
 typedef bool (*kf_http_guard)(const kf_http_route *rt, kf_http_req *req,
                               kf_http_reply *rep);
 
+/* How the server keeps the consultation a handler wrote down
+ * (rep->save_row, journal_http.h) before its answer goes out: the server
+ * only holds the row (a block of size(row) bytes that its answer cache may
+ * copy) and calls these; the service (api.c) gives journal_http.c's. */
+typedef void (*kf_http_saved_fn)(void *ctx, kf_err e, long long id, const char *why);
+typedef struct {
+    size_t (*size)(const struct kf_journal_row *row);
+    /* true when the row is to be kept (the rate limit takes its place) */
+    bool   (*admit)(const struct kf_journal_row *row);
+    /* queues it; true when `done` will be called (on another thread) */
+    bool   (*queue)(const kf_http_req *req, const struct kf_journal_row *row,
+                    kf_http_saved_fn done, void *ctx);
+    /* saves it and waits for the commit */
+    kf_err (*store)(const kf_http_req *req, const struct kf_journal_row *row,
+                    kf_buf *err);
+    /* the limit a minute (serve --save-limit): 0 keeps every one */
+    void   (*set_limit)(int per_minute);
+} kf_http_saver;
+
 /* What a server serves: the route table, the context handed to every
- * handler, and the guard.  Borrowed; must outlive the server. */
+ * handler, the guard, and the saver.  Borrowed; must outlive the server. */
 typedef struct {
     const kf_http_route *routes;
     size_t               n_routes;
@@ -107,6 +130,7 @@ typedef struct {
     const kf_kb         *kb;
     kf_http_guard        guard;     /* NULL: every request goes on */
     void               (*release)(kf_http_req *req);  /* NULL: nothing */
+    const kf_http_saver *saver;     /* NULL: no handler sets a save_row */
 } kf_http_service;
 
 /* Sets an error reply: status, code and a printf-style message.  Drops any
@@ -123,8 +147,11 @@ void kf_http_json(kf_http_reply *rep, int status, json_t *v);
  * 500. */
 void kf_http_written(kf_http_reply *rep, char *body, size_t len, const char *why);
 
-/* Answers kept by default while saving is off (serve --cache). */
+/* Answers kept by default (serve --cache). */
 #define KF_HTTP_CACHE_DEFAULT 1024
+
+/* Consultations kept a minute by default (serve --save-limit). */
+#define KF_HTTP_SAVES_PER_MINUTE 30
 
 typedef struct {
     const char *bind;       /* numeric address or host name; NULL: 127.0.0.1 */
@@ -132,8 +159,11 @@ typedef struct {
     int         threads;    /* <= 0: one per core */
     int         max_conns;  /* <= 0: 1000 */
     int         timeout_s;  /* idle connection timeout; <= 0: 15 */
-    int         cache;      /* answers of pure routes kept, only when saving is off:
-                               0: KF_HTTP_CACHE_DEFAULT; < 0: none */
+    int         cache;      /* answers of pure routes kept (with what each
+                               saves): 0: KF_HTTP_CACHE_DEFAULT; < 0: none */
+    int         save_limit; /* consultations kept a minute at most (after as
+                               many at once): 0: KF_HTTP_SAVES_PER_MINUTE;
+                               < 0: every one */
     bool        no_save;    /* keep no consultation in the journal (--no-save) */
     bool        token;      /* make up a token for the journal even on a
                                loopback address (a computer shared with other

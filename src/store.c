@@ -423,6 +423,7 @@ void kf_store_close(kf_store *s)
         return;
     if (!s->scoped) {
         kf__store_core *c = s->core;
+        kf__writer_stop(c);             /* what is queued is saved first */
         c->ops->close(c);
         pthread_mutex_destroy(&c->mu);
         kf_free(c->path);
@@ -494,6 +495,74 @@ kf_err kf_store_add_consultation(kf_store *s, const char *text,
                                  kb_version, id, err);
     core_unlock(c);
     return e;
+}
+
+/* The findings as knotfinder writes them: one JSON object, in printable
+ * ASCII (kf_journal_consultation_dump escapes everything else), within the
+ * size limit.  Not parsed: it was just written by our own writer. */
+static kf_err check_findings_shape(const char *s, size_t n, kf_buf *err)
+{
+    if (!s || n < 2 || s[0] != '{' || s[n - 1] != '}') {
+        if (err)
+            kf_buf_puts(err, "the findings must be a JSON object");
+        return KF_EINVAL;
+    }
+    if (n > KF_STORE_JSON_MAX) {
+        if (err)
+            kf_buf_printf(err, "the findings are too long: %zu bytes, at most %d", n,
+                          KF_STORE_JSON_MAX);
+        return KF_ETOOBIG;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e) {
+            if (err)
+                kf_buf_printf(err, "the findings hold a byte 0x%02x at %zu; they must "
+                              "be knotfinder's ASCII JSON", (unsigned char)s[i], i);
+            return KF_EINVAL;
+        }
+    return KF_OK;
+}
+
+long long kf_store_group_commits(kf_store *s)
+{
+    return kf__writer_commits(s->core);
+}
+
+kf_err kf_store_add_consultation_async(kf_store *s, const char *text, size_t text_len,
+                                       const char *findings_json, size_t findings_len,
+                                       const char *kb_version,
+                                       kf_store_done_fn done, void *ctx, kf_buf *err)
+{
+    kf_err e;
+    if (!done) {
+        if (err)
+            kf_buf_puts(err, "internal error: a queued save needs a callback");
+        return KF_EINVAL;
+    }
+    if (!text)
+        text = "", text_len = 0;
+    if (strlen(text) != text_len) {
+        if (err)
+            kf_buf_puts(err, "the consultation's text may not contain NUL");
+        return KF_EINVAL;
+    }
+    if ((e = check_words("the consultation's text", text, KF_STORE_TEXT_MAX, err)) ||
+        (e = check_findings_shape(findings_json, findings_len, err)) ||
+        (e = check_words("the knowledge-base version", kb_version,
+                         KF_STORE_ID_MAX, err)))
+        return e;
+    if (!kb_version) {
+        if (err)
+            kf_buf_printf(err, "the knowledge-base version is missing");
+        return KF_EINVAL;
+    }
+    if (s->core->readonly)
+        return refuse_readonly(s, "consultation", err);
+    kf__consult_row row = { .owner = s->owner, .text = text, .text_len = text_len,
+                            .findings = findings_json, .findings_len = findings_len,
+                            .kb_version = kb_version };
+    kf_time_now(row.at);
+    return kf__writer_submit(s->core, &row, done, ctx, err);
 }
 
 kf_err kf_store_add_checkin(kf_store *s, const kf_checkin *ci, long long *id,

@@ -15,13 +15,16 @@
  * their strings and are freed with kf_checkin_list_free() /
  * kf_consultation_list_free().
  *
- * Threads: one kf_store may be shared by threads (the web server does); each
- * call takes the store's mutex, so calls are serialised within a process.
- * Several processes may use the same file at once (WAL mode): readers never
- * wait, writers take turns and wait up to KF_STORE_BUSY_MS for each other.
+ * Threads: one kf_store may be shared by threads (the web server does).
+ * SQLite: each call takes the store's mutex, so calls are serialised within
+ * a process; several processes may use the same file at once (WAL mode):
+ * readers never wait, writers take turns and wait up to KF_STORE_BUSY_MS
+ * for each other.  PostgreSQL: calls from several threads run at once on a
+ * pool of connections (KF_STORE_PG_POOL).
  *
  * Errors: every call returns a kf_err and, when `err` is not NULL, appends one
- * sentence saying what failed and where (the file path, and SQLite's words).
+ * sentence saying what failed and where (the file path or the URI without
+ * its password, and SQLite's or PostgreSQL's words).
  * A failed call changes nothing in the database.  A damaged file or a file
  * that is not a knotfinder database is reported, never repaired, rewritten
  * or replaced.
@@ -162,6 +165,42 @@ kf_err kf_store_add_consultation(kf_store *s, const char *text,
                                  const char *kb_version,
                                  long long *id,        /* OUT, may be NULL */
                                  kf_buf *err);
+
+/* Called once when a queued consultation's save is over: e is KF_OK and
+ * `id` the new row's id when its transaction's commit returned (durable, as
+ * kf_store_add_consultation), else the error with a sentence in `why`
+ * (nothing of that row was saved).  It runs on the store's writer thread:
+ * it should only hand the outcome over (resume a connection, signal a
+ * condition), never call the store. */
+typedef void (*kf_store_done_fn)(void *ctx, kf_err e, long long id, const char *why);
+
+/* Rows one group commit takes at most. */
+#define KF_STORE_BATCH_MAX 512
+
+/* Queues one consultation for the store's writer thread (started on the
+ * first call, stopped by kf_store_close after the queue is empty), which
+ * takes every consultation queued meanwhile and saves them in ONE
+ * transaction - one commit, one fsync of the WAL, however many there are
+ * (group commit) - then calls `done` for each.  So many threads saving at
+ * once pay for one commit between them, and each is answered only after
+ * its own row's commit returned.  Should that transaction fail, each row is
+ * tried again alone, so one row's error is that row's alone.
+ * `text` (`text_len` bytes, no NUL; may be NULL with 0), `findings_json`
+ * (`findings_len` bytes) and `kb_version` are borrowed until `done` is
+ * called.  The text and the KB version are checked as by
+ * kf_store_add_consultation; the findings must be the JSON object
+ * knotfinder writes (journal.h, kf_journal_consultation_dump): its shape
+ * is checked ({...}, printable ASCII, the size limit) but it is not parsed
+ * again.  Returns KF_OK when queued (`done` will be called); otherwise the
+ * error with a sentence in `err`, and `done` is never called. */
+kf_err kf_store_add_consultation_async(kf_store *s, const char *text, size_t text_len,
+                                       const char *findings_json, size_t findings_len,
+                                       const char *kb_version,
+                                       kf_store_done_fn done, void *ctx, kf_buf *err);
+
+/* How many transactions the writer thread committed so far (each holding
+ * one or more queued consultations), for tests and benchmarks. */
+long long kf_store_group_commits(kf_store *s);
 
 /* Saves one check-in after checking its ranges (pain 0..10, relief hours
  * 0..KF_STORE_HOURS_MAX, `at` well-formed and not in the future, lengths).

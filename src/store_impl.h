@@ -41,6 +41,19 @@ typedef enum {
 
 typedef struct kf__store_core kf__store_core;
 typedef struct kf__store_ops kf__store_ops;
+typedef struct kf__writer kf__writer;
+
+/* One consultation of a group commit (store_writer.c). */
+typedef struct {
+    long long   owner;
+    char        at[KF_TIME_LEN];
+    const char *text;
+    size_t      text_len;
+    const char *findings;
+    size_t      findings_len;
+    const char *kb_version;
+    long long   id;            /* OUT: the new row's id */
+} kf__consult_row;
 
 /* The backend behind a store: shared by a store and its scoped handles
  * (kf_store_as), freed with the store that opened it. */
@@ -52,6 +65,8 @@ struct kf__store_core {
     int              version;  /* schema version after migration */
     pthread_mutex_t  mu;
     void            *be;       /* the backend's own state */
+    kf__writer      *writer;   /* the group-commit thread, or NULL
+                                  (store_writer.c, which guards it) */
 };
 
 /* One backend.  Every call runs with the store's mutex held, after store.c
@@ -72,6 +87,10 @@ struct kf__store_ops {
                                const char *text, const char *findings,
                                const char *kb_version, long long *id,
                                kf_buf *err);
+    /* Saves rows[0..n) in one transaction, filling each id; on failure
+     * none is saved.  May be NULL: the writer then saves them one by one. */
+    kf_err (*add_consultations)(kf__store_core *c, kf__consult_row *rows, int n,
+                                kf_buf *err);
     kf_err (*add_checkin)(kf__store_core *c, long long owner, const kf_checkin *ci,
                           const char *at, long long *id, kf_buf *err);
     kf_err (*list_checkins)(kf__store_core *c, long long owner, const char *since,
@@ -134,6 +153,16 @@ struct kf_store {
     long long       owner;     /* 0: the local single user */
     bool            scoped;    /* made by kf_store_as: does not own `core` */
 };
+
+/* store_writer.c: queues one checked row (copied; its strings borrowed)
+ * for the core's writer thread, starting it when there is none.  KF_ENOMEM
+ * (or KF_EIO when no thread can be started) with a sentence in `err`. */
+kf_err kf__writer_submit(kf__store_core *c, const kf__consult_row *row,
+                         kf_store_done_fn done, void *ctx, kf_buf *err);
+/* Transactions the core's writer committed (0 when there is none). */
+long long kf__writer_commits(kf__store_core *c);
+/* Saves what is queued, stops and frees the core's writer, if any. */
+void kf__writer_stop(kf__store_core *c);
 
 extern const kf__store_ops kf__sqlite_ops;
 extern const kf__store_ops kf__pg_ops;

@@ -204,9 +204,19 @@ static const char *sqlstate(const PGresult *r)
 /* The pool. */
 
 /* A new connection; NULL with a message when it cannot be made. */
+/* PostgreSQL's notices ("... already exists, skipping") are not for the
+ * person at the terminal. */
+static void pg_quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static PGconn *pg_connect(kf__store_core *s, kf_buf *err)
 {
     PGconn *c = PQconnectdb(s->conninfo);
+    if (c)
+        PQsetNoticeProcessor(c, pg_quiet, NULL);
     if (!c || PQstatus(c) != CONNECTION_OK) {
         if (err) {
             kf_buf_printf(err, "%s: cannot connect to PostgreSQL: ", s->path);
@@ -1299,25 +1309,34 @@ static PGresult *pg_qlist_fn(kf__store_core *s, PGconn *c, void *p,
 #define Q_COLS "SELECT id, owner, at, text, first_name, consultation_id, " \
     "summary, public_ok, draft, triage, answer, answered_by, answered_at, " \
     "published FROM questions "
+    /* Each statement uses every parameter it is sent (PostgreSQL must
+     * know the type of each). */
     static const char *const sql[] = {
-        [KF__Q_MINE] = Q_COLS "WHERE owner = $1::bigint AND $2::bigint >= 0 "
-                       "ORDER BY at DESC, id DESC LIMIT $3::bigint",
-        [KF__Q_ONE] = Q_COLS "WHERE owner = $1::bigint AND id = $2::bigint "
-                      "LIMIT $3::bigint",
-        [KF__Q_QUEUE] = Q_COLS "WHERE answer IS NULL AND $1::bigint >= 0 AND "
-                        "$2::bigint >= 0 ORDER BY " KF__QUEUE_ORDER
-                        " LIMIT $3::bigint",
+        [KF__Q_MINE] = Q_COLS "WHERE owner = $1::bigint ORDER BY at DESC, "
+                       "id DESC LIMIT $2::bigint",
+        [KF__Q_ONE] = Q_COLS "WHERE owner = $1::bigint AND id = $2::bigint",
+        [KF__Q_QUEUE] = Q_COLS "WHERE answer IS NULL ORDER BY "
+                        KF__QUEUE_ORDER " LIMIT $1::bigint",
         [KF__Q_PUBLIC] = Q_COLS "WHERE published = 1 AND public_ok = 1 AND "
-                         "answer IS NOT NULL AND $1::bigint >= 0 AND "
-                         "$2::bigint >= 0 ORDER BY answered_at DESC, id DESC "
-                         "LIMIT $3::bigint",
+                         "answer IS NOT NULL ORDER BY answered_at DESC, id DESC "
+                         "LIMIT $1::bigint",
     };
 #undef Q_COLS
     char lim[16];
     snprintf(lim, sizeof lim, "%d", x->limit);
-    return pg_run(s, c, PGRES_TUPLES_OK, "read the questions", err, NULL,
-                  sql[x->mode], "iis", x->owner, x->id,
-                  x->limit > 0 ? lim : NULL);
+    const char *limit = x->limit > 0 ? lim : NULL;
+    const char *what = "read the questions";
+    switch (x->mode) {
+    case KF__Q_MINE:
+        return pg_run(s, c, PGRES_TUPLES_OK, what, err, NULL, sql[x->mode],
+                      "is", x->owner, limit);
+    case KF__Q_ONE:
+        return pg_run(s, c, PGRES_TUPLES_OK, what, err, NULL, sql[x->mode],
+                      "ii", x->owner, x->id);
+    default:
+        return pg_run(s, c, PGRES_TUPLES_OK, what, err, NULL, sql[x->mode],
+                      "s", limit);
+    }
 }
 
 static kf_err pg_question_list(kf__store_core *s, long long owner,

@@ -47,6 +47,7 @@ typedef struct {
     sqlite3      *db;
     sqlite3_stmt *ins_checkin;       /* kept prepared: one per connection */
     sqlite3_stmt *ins_consultation;
+    sqlite3_stmt *begin, *commit;    /* the group commit's, kept too */
 } sq_be;
 
 #define DB(s) (((sq_be *)(s)->be)->db)
@@ -399,6 +400,68 @@ static kf_err sq_add_consultation(kf__store_core *s, long long owner,
     return e;
 }
 
+/* Group commit (store_writer.c): every row in one transaction, with the
+ * insert kept prepared.  With synchronous=FULL the COMMIT fsyncs the WAL
+ * once for all of them; when it returns they are all durable. */
+/* Runs a statement kept prepared in *st (made from `sql` on first use). */
+static int sq_run_kept(kf__store_core *s, sqlite3_stmt **st, const char *sql)
+{
+    int rc = SQLITE_OK;
+    if (!*st)
+        rc = sqlite3_prepare_v3(DB(s), sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(*st);
+    sqlite3_reset(*st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static kf_err sq_add_consultations(kf__store_core *s, kf__consult_row *rows, int n,
+                                   kf_buf *err)
+{
+    sq_be *b = s->be;
+    int rc = SQLITE_OK;
+    if (!b->ins_consultation) {
+        rc = sqlite3_prepare_v3(DB(s),
+            "INSERT INTO consultations (at, text, findings, kb_version) "
+            "VALUES (?1, ?2, ?3, ?4)", -1, SQLITE_PREPARE_PERSISTENT,
+            &b->ins_consultation, NULL);
+        if (rc != SQLITE_OK)
+            return sq_fail(s, rc, "save the consultations", err);
+    }
+    rc = sq_run_kept(s, &b->begin, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "save the consultations", err);
+    sqlite3_stmt *st = b->ins_consultation;
+    for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+        const kf__consult_row *r = &rows[i];
+        if (sqlite3_bind_text(st, 1, r->at, KF_TIME_LEN - 1, SQLITE_STATIC) != SQLITE_OK ||
+            sqlite3_bind_text(st, 2, r->text ? r->text : "", (int)r->text_len,
+                              SQLITE_STATIC) != SQLITE_OK ||
+            sqlite3_bind_text(st, 3, r->findings, (int)r->findings_len,
+                              SQLITE_STATIC) != SQLITE_OK ||
+            sqlite3_bind_text(st, 4, r->kb_version, -1, SQLITE_STATIC) != SQLITE_OK) {
+            rc = SQLITE_NOMEM;
+        } else if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+            rc = SQLITE_OK;
+            rows[i].id = sqlite3_last_insert_rowid(DB(s));
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_clear_bindings(st);
+    kf_err e = KF_OK;
+    if (rc == SQLITE_OK)
+        rc = sq_run_kept(s, &b->commit, "COMMIT");
+    if (rc != SQLITE_OK) {
+        e = sq_fail(s, rc, "save the consultations", err);
+        if (!sqlite3_get_autocommit(DB(s)))
+            sq_exec(s, "ROLLBACK");
+        if (err)
+            kf_buf_puts(err, "; nothing was saved");
+    }
+    return e;
+}
+
 static kf_err sq_add_checkin(kf__store_core *s, long long owner,
                              const kf_checkin *c, const char *at,
                              long long *id, kf_buf *err)
@@ -673,7 +736,9 @@ static void sq_close_db(kf__store_core *s)
         return;
     sqlite3_finalize(b->ins_checkin);
     sqlite3_finalize(b->ins_consultation);
-    b->ins_checkin = b->ins_consultation = NULL;
+    sqlite3_finalize(b->begin);
+    sqlite3_finalize(b->commit);
+    b->ins_checkin = b->ins_consultation = b->begin = b->commit = NULL;
     /* close_v2 never fails for a busy connection; every statement is
      * finalized by now anyway. */
     sqlite3_close_v2(DB(s));
@@ -1648,6 +1713,7 @@ const kf__store_ops kf__sqlite_ops = {
     .migrate = sq_migrate,
     .check = sq_check,
     .add_consultation = sq_add_consultation,
+    .add_consultations = sq_add_consultations,
     .add_checkin = sq_add_checkin,
     .list_checkins = sq_list_checkins,
     .list_consultations = sq_list_consultations,

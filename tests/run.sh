@@ -68,6 +68,7 @@ suite "hosted course API (SQLite and PostgreSQL)" run_if tests/hosted/run.sh
 for t in tests/journal/*.sh; do
   [ -x "$t" ] && suite "journal: $(basename "$t" .sh)" "$t"
 done
+suite "store on SQLite and PostgreSQL (a private server)" run_if tests/pg/run.sh build
 suite "fuzz corpus replay" run_if tests/fuzz/run.sh
 suite "install, man page, --version, make check" run_if tests/install/run.sh
 if [ "$QUICK" -eq 0 ]; then
@@ -85,6 +86,7 @@ if [ "$QUICK" -eq 0 ]; then
   suite "HTTP API (ASan+UBSan)" run_if tests/api/run.sh
   suite "hosted course API (ASan+UBSan)" run_if tests/hosted/run.sh "$KNOTFINDER"
   suite "journal: shutdown under load (ASan+UBSan)" tests/journal/shutdown.sh
+  suite "store on SQLite and PostgreSQL (ASan+UBSan)" run_if tests/pg/run.sh build/san
 fi
 
 printf '\n=== summary\n'

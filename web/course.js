@@ -1,234 +1,359 @@
 /*
- * course.js — the hosted course's page (course.html): sign up, sign in and
- * out, the lessons with "your next lesson", questions to the therapist
- * (with the hidden honeypot field), the therapist's queue with the drafted
- * replies, the public questions and answers, and "your data": download
- * everything, delete the account.  Every call is the JSON API of
- * docs/API.md; the CSRF token the login gives is kept for this tab
- * (KF.dom.setCsrf) and sent with every request that changes something.
+ * course.js — the hosted course's page (course.html): signing up and in,
+ * the lessons with "your next lesson", asking the therapist, the
+ * therapist's queue of drafted answers, the public Q&A and the account
+ * (export, delete).  It speaks the API of docs/API.md ("Hosted course"):
+ * the session lives in an HttpOnly cookie this script never sees; every
+ * state-changing request carries the session's CSRF token, which the
+ * server gives at sign-in and on GET /api/v1/session.
  */
 (function () {
   'use strict';
-  var KF = window.KF, h = KF.dom.h, clear = KF.dom.clear;
-  var $ = function (id) { return document.getElementById(id); };
-  var me = null;
+  var KF = window.KF || {};
+  var h = KF.dom.h, clear = KF.dom.clear;
+  var me = null;            /* {email, role} when signed in */
+  var csrf = '';
 
-  function say(msg) { $('status').textContent = msg || ''; }
-  function showError(msg) {
-    var e = $('error');
-    e.textContent = msg || '';
-    e.hidden = !msg;
-    if (msg) e.scrollIntoView({ block: 'nearest' });
-  }
-  function api(path, body, method) {
-    showError('');
-    return KF.dom.api(path, body, method).catch(function (err) {
-      if (err.status === 401 && me && path !== '/api/v1/session') {
-        me = null;                       /* the session ended: sign in again */
-        KF.dom.setCsrf('');
-        show();
-      }
-      showError(err.kind === 'server' ? err.message : 'Could not reach the server.');
+  function $(id) { return document.getElementById(id); }
+
+  /* One request: JSON in and out, the CSRF token on anything but GET. */
+  function call(method, path, body) {
+    var init = { method: method, headers: {}, credentials: 'same-origin' };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    if (method !== 'GET' && csrf) init.headers['X-CSRF-Token'] = csrf;
+    return fetch(path, init).then(function (res) {
+      return res.text().then(function (txt) {
+        var data = null;
+        try { data = txt ? JSON.parse(txt) : null; } catch (e) { data = null; }
+        if (!res.ok) {
+          var err = new Error(data && data.error && data.error.message ? String(data.error.message)
+                              : 'the server answered ' + res.status);
+          err.status = res.status;
+          err.code = data && data.error ? data.error.code : '';
+          throw err;
+        }
+        return data;
+      });
+    }, function () {
+      var err = new Error('could not reach the server; check your connection and try again');
+      err.status = 0;
       throw err;
     });
   }
 
-  /* ---- signed in or not ---- */
-
-  function show() {
-    $('c-signed-in').hidden = !me;
-    $('c-signed-out').hidden = !!me;
-    if (me) {
-      $('c-me-email').textContent = me.email;
-      $('c-queue-box').hidden = me.role !== 'therapist';
-      loadLessons();
-      loadQuestions();
-    }
-    loadQa();
+  function status(msg) { $('status').textContent = msg || ''; }
+  function showError(e) {
+    var box = $('error');
+    if (!e) { box.hidden = true; box.textContent = ''; return; }
+    box.textContent = e.status === 429 ? 'Too many attempts for now: please wait a few minutes and try again.'
+                    : (e.message || String(e));
+    box.hidden = false;
   }
 
-  function signedIn(j) {
-    KF.dom.setCsrf(j.csrf);
-    me = j.user;
-    show();
+  function list(data, key) {
+    if (Array.isArray(data)) return data;
+    return data && Array.isArray(data[key]) ? data[key] : [];
   }
 
-  $('c-login').addEventListener('submit', function (ev) {
-    ev.preventDefault();
-    api('/api/v1/session', { email: $('c-login-email').value, password: $('c-login-pw').value })
-      .then(function (j) { $('c-login-pw').value = ''; say('Signed in.'); signedIn(j); }, function () {});
-  });
+  function paragraphs(text) {
+    var out = [];
+    String(text || '').split(/\n\s*\n/).forEach(function (p) {
+      p = p.trim();
+      if (p) out.push(h('p', { text: p }));
+    });
+    return out;
+  }
 
-  $('c-signup').addEventListener('submit', function (ev) {
-    ev.preventDefault();
-    var email = $('c-su-email').value, pw = $('c-su-pw').value;
-    if (!$('c-su-consent').checked) {
-      showError('Please tick the box: the course keeps your health data only with your consent.');
-      return;
+  function when(at) {
+    if (!at) return '';
+    var d = new Date(at);
+    return isNaN(d) ? String(at) : d.toLocaleDateString();
+  }
+
+  /* ---- views ---- */
+
+  var VIEWS = ['signin', 'lessons', 'lesson', 'ask', 'queue', 'qa', 'account'];
+  function show(view) {
+    VIEWS.forEach(function (v) { $('view-' + v).hidden = v !== view; });
+    document.body.setAttribute('data-view', view);
+    var nav = document.querySelectorAll('#c-nav a[data-need]');
+    for (var i = 0; i < nav.length; i++) {
+      var need = nav[i].getAttribute('data-need');
+      nav[i].hidden = need === 'therapist' ? !(me && me.role === 'therapist') : !me;
     }
-    api('/api/v1/account', { email: email, password: pw, consent: true }).then(function () {
-      return api('/api/v1/session', { email: email, password: pw });
-    }).then(function (j) { $('c-su-pw').value = ''; say('Your account is ready.'); signedIn(j); }, function () {});
+    var t = $('view-' + view).querySelector('h1');
+    if (t) t.focus();
+  }
+
+  function route() {
+    showError(null);
+    status('');
+    var hash = (location.hash || '').replace(/^#/, '');
+    var m = /^lesson\/(.+)$/.exec(hash);
+    if (hash === 'qa') return viewQA();
+    if (!me) return show('signin');
+    if (m) return viewLesson(decodeURIComponent(m[1]));
+    if (hash === 'ask') return viewAsk();
+    if (hash === 'queue' && me.role === 'therapist') return viewQueue();
+    if (hash === 'account') return viewAccount();
+    return viewLessons();
+  }
+
+  /* ---- signing in ---- */
+
+  function signedIn(data) {
+    csrf = data && data.csrf ? String(data.csrf) : '';
+    var u = data && data.user ? data.user : data || {};
+    me = { email: u.email || '', role: u.role || 'user' };
+  }
+
+  $('signin-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    showError(null);
+    var email = $('si-email').value.trim(), pw = $('si-password').value;
+    if (!email || !pw) return showError(new Error('Give your email and your password.'));
+    call('POST', '/api/v1/session', { email: email, password: pw }).then(function (d) {
+      $('si-password').value = '';
+      signedIn(d);
+      return refreshMe();
+    }).then(function () {
+      location.hash = '#lessons';
+      route();
+    }, showError);
   });
 
-  $('c-logout').addEventListener('click', function () {
-    api('/api/v1/session', undefined, 'DELETE').then(function () {
-      KF.dom.setCsrf('');
-      me = null;
-      say('Signed out.');
-      show();
-    }, function () {});
+  $('signup-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    showError(null);
+    var email = $('su-email').value.trim(), pw = $('su-password').value;
+    if (!email) return showError(new Error('Give your email address.'));
+    if (Array.from(pw).length < 12)
+      return showError(new Error('The password needs at least 12 characters.'));
+    if (!$('su-consent').checked)
+      return showError(new Error('The course keeps what you tell it about your health; it needs your consent to do that.'));
+    call('POST', '/api/v1/account', { email: email, password: pw, consent: true }).then(function () {
+      return call('POST', '/api/v1/session', { email: email, password: pw });
+    }).then(function (d) {
+      $('su-password').value = '';
+      signedIn(d);
+      return refreshMe();
+    }).then(function () {
+      status('Your account is ready.');
+      location.hash = '#lessons';
+      route();
+    }, showError);
   });
+
+  function refreshMe() {
+    return call('GET', '/api/v1/session').then(function (d) {
+      var keep = csrf;
+      signedIn(d);
+      if (!csrf) csrf = keep;
+    }, function (e) {
+      if (e.status === 401 || e.status === 404) { me = null; csrf = ''; return; }
+      throw e;
+    });
+  }
 
   /* ---- lessons ---- */
 
-  function lessonNode(l) {
-    var box = h('article', { 'class': 'kf-card kf-lesson', 'data-kf': 'lesson', 'data-id': l.id }, [
-      h('h3', { text: l.title + (l.done ? ' (done)' : '') })
-    ]);
-    (l.paragraphs || []).forEach(function (p) { box.appendChild(h('p', { text: p })); });
-    if (!l.done)
-      box.appendChild(h('button', { type: 'button', 'class': 'kf-btn', 'data-kf': 'lesson-done',
-        onclick: function () {
-          api('/api/v1/lessons/' + encodeURIComponent(l.id) + '/done', {}).then(function () {
-            say('Marked as done.');
-            loadLessons();
-          }, function () {});
-        } }, ['I have done this lesson']));
-    return box;
-  }
+  var lessons = {};            /* id -> lesson, from the last list */
 
-  function loadLessons() {
-    api('/api/v1/lessons').then(function (j) {
-      var next = $('c-next'), all = $('c-lessons');
-      clear(next);
-      clear(all);
-      var byId = {};
-      (j.modules || []).forEach(function (m) {
-        var d = h('details', { 'class': 'kf-fold' }, [h('summary', { text: m.title + ' (' +
-          m.lessons.filter(function (l) { return l.done; }).length + ' of ' + m.lessons.length + ' done)' })]);
-        m.lessons.forEach(function (l) { byId[l.id] = l; d.appendChild(lessonNode(l)); });
-        all.appendChild(d);
+  function viewLessons() {
+    show('lessons');
+    status('Loading your lessons…');
+    call('GET', '/api/v1/lessons').then(function (d) {
+      status('');
+      var next = $('l-next'), box = $('l-list');
+      clear(next); clear(box);
+      lessons = {};
+      var mods = list(d, 'modules');
+      mods.forEach(function (mod) {
+        var ls = list(mod, 'lessons');
+        var ol = h('ol', { class: 'kf-lessons' });
+        ls.forEach(function (l) {
+          lessons[l.id] = l;
+          ol.appendChild(h('li', { class: l.done ? 'kf-done' : '' }, [
+            h('a', { href: '#lesson/' + encodeURIComponent(l.id), text: l.title || l.id }),
+            l.done ? h('span', { class: 'kf-muted', text: ' — done' }) : null
+          ]));
+        });
+        box.appendChild(h('section', { class: 'kf-card' }, [
+          h('h2', { text: mod.title || mod.id }), ol]));
       });
-      if (j.next && byId[j.next.id]) {
-        if (j.next.why) next.appendChild(h('p', { 'class': 'kf-hint', text: j.next.why }));
-        next.appendChild(lessonNode(byId[j.next.id]));
-      } else {
-        next.appendChild(h('p', { text: 'You have done every lesson.' }));
+      var n = d && d.next;
+      if (n && n.id) {
+        next.appendChild(h('div', { class: 'kf-card kf-next' }, [
+          h('h2', { text: 'Your next lesson' }),
+          h('p', {}, [h('a', { href: '#lesson/' + encodeURIComponent(n.id),
+                               text: n.title || (lessons[n.id] && lessons[n.id].title) || n.id })]),
+          n.why ? h('p', { class: 'kf-muted', text: KF.dom.sentence(n.why) }) : null
+        ]));
+      } else if (mods.length) {
+        next.appendChild(h('p', { class: 'kf-muted', text: 'You have done every lesson.' }));
       }
-      all.insertBefore(h('p', { 'class': 'kf-muted', text: j.done + ' of ' + j.total + ' lessons done.' }),
-                       all.firstChild);
-    }, function () {});
+    }, showError);
   }
 
-  /* ---- questions ---- */
+  function viewLesson(id) {
+    show('lesson');
+    var l = lessons[id];
+    function draw(l) {
+      $('lesson-title').textContent = l.title || id;
+      var body = $('lesson-body');
+      clear(body);
+      (Array.isArray(l.paragraphs) ? l.paragraphs.map(function (p) { return h('p', { text: p }); })
+                                   : paragraphs(l.body || l.text)).forEach(function (p) { body.appendChild(p); });
+      $('lesson-done').hidden = !!l.done;
+      $('lesson-done').onclick = function () {
+        call('POST', '/api/v1/lessons/' + encodeURIComponent(id) + '/done', {}).then(function () {
+          l.done = true;
+          status('Marked as done.');
+          location.hash = '#lessons';
+        }, showError);
+      };
+    }
+    if (l && (l.body || l.paragraphs || l.text)) return draw(l);
+    call('GET', '/api/v1/lessons/' + encodeURIComponent(id)).then(function (d) {
+      draw(d && d.lesson ? d.lesson : d || {});
+    }, function (e) {
+      if (l) return draw(l);
+      showError(e);
+    });
+  }
 
-  $('c-ask').addEventListener('submit', function (ev) {
+  /* ---- asking ---- */
+
+  function questionCard(q, asTherapist) {
+    var kids = [
+      h('p', { class: 'kf-muted', text: (q.first_name ? q.first_name + ', ' : '') + when(q.at || q.created_at) +
+              (q.triage && q.triage !== 'self_care' && q.triage !== 'none'
+                 ? ' — warning signs: ' + KF.dom.words(q.triage) : '') }),
+      h('blockquote', { class: 'kf-quote' }, paragraphs(q.text))
+    ];
+    if (!asTherapist) {
+      if (q.answer) kids.push(h('h3', { text: 'The answer' }), h('div', {}, paragraphs(q.answer)));
+      else kids.push(h('p', { class: 'kf-muted', text: 'Waiting for the therapist.' }));
+      return h('article', { class: 'kf-card' + (q.red_flag ? ' kf-flagged' : '') }, kids);
+    }
+    var ta = h('textarea', { rows: '12', 'aria-label': 'Answer to this question' });
+    ta.value = q.answer || q.draft || '';
+    var btn = h('button', { type: 'button', class: 'kf-btn kf-primary', text: 'Publish this answer' });
+    btn.addEventListener('click', function () {
+      var text = ta.value.trim();
+      if (!text) return showError(new Error('The answer is empty.'));
+      btn.disabled = true;
+      call('POST', '/api/v1/questions/' + encodeURIComponent(q.id) + '/answer', { text: text }).then(function () {
+        status('Published.');
+        viewQueue();
+      }, function (e) { btn.disabled = false; showError(e); });
+    });
+    kids.push(h('label', { class: 'kf-label', text: 'Draft (edit before publishing)' }), ta,
+              h('div', { class: 'kf-actions' }, [btn]));
+    return h('article', { class: 'kf-card' + (q.red_flag || (q.triage && /emergency|doctor/.test(q.triage))
+                                              ? ' kf-flagged' : '') }, kids);
+  }
+
+  function viewAsk() {
+    show('ask');
+    var box = $('ask-list');
+    clear(box);
+    call('GET', '/api/v1/questions').then(function (d) {
+      var qs = list(d, 'questions');
+      if (!qs.length) box.appendChild(h('p', { class: 'kf-muted', text: 'You have not asked anything yet.' }));
+      qs.forEach(function (q) { box.appendChild(questionCard(q, false)); });
+    }, showError);
+  }
+
+  $('ask-form').addEventListener('submit', function (ev) {
     ev.preventDefault();
-    var body = { text: $('c-ask-text').value, attach: $('c-ask-attach').checked,
-                 'public': $('c-ask-public').checked, first_name: $('c-ask-name').value };
-    var hp = $('c-ask-website').value;
+    showError(null);
+    var text = $('ask-text').value.trim();
+    if (!text) return showError(new Error('Write your question first.'));
+    var body = { text: text, attach: $('ask-attach').checked, public: $('ask-public').checked };
+    var hp = $('ask-website').value;
     if (hp) body.website = hp;
-    api('/api/v1/questions', body).then(function () {
-      $('c-ask-text').value = '';
-      say('Your question was sent. The answer will appear below.');
-      loadQuestions();
-    }, function () {});
+    $('ask-go').disabled = true;
+    call('POST', '/api/v1/questions', body).then(function () {
+      $('ask-go').disabled = false;
+      $('ask-text').value = '';
+      status('Sent. The therapist will answer here.');
+      viewAsk();
+    }, function (e) { $('ask-go').disabled = false; showError(e); });
   });
 
-  function questionNode(q) {
-    return h('article', { 'class': 'kf-card', 'data-kf': 'my-question', 'data-id': String(q.id) }, [
-      h('p', { 'class': 'kf-muted', text: 'Asked ' + q.at.slice(0, 10) + (q['public'] ? ' (may be shown publicly)' : '') }),
-      h('p', { 'class': 'kf-quote', text: q.text }),
-      q.answer ? h('div', { 'data-kf': 'answer' }, q.answer.split(/\n\s*\n/).map(function (p) {
-        return h('p', { text: p });
-      })) : h('p', { 'class': 'kf-muted', text: 'Not answered yet.' })
-    ]);
+  /* ---- the therapist's queue ---- */
+
+  function viewQueue() {
+    show('queue');
+    var box = $('queue-list');
+    clear(box);
+    call('GET', '/api/v1/questions').then(function (d) {
+      var qs = list(d, 'questions').filter(function (q) { return !q.answered_at && !q.published; });
+      if (!qs.length) box.appendChild(h('p', { class: 'kf-muted', text: 'Nothing is waiting.' }));
+      qs.forEach(function (q) { box.appendChild(questionCard(q, true)); });
+    }, showError);
   }
 
-  function queueNode(q) {
-    var ta = h('textarea', { rows: '12', 'aria-label': 'Answer to question ' + q.id, 'data-kf': 'draft' });
-    ta.value = q.draft || '';
-    var pub = h('input', { type: 'checkbox', id: 'pub-' + q.id, checked: q['public'] ? true : null,
-                           disabled: q['public'] ? null : true });
-    return h('article', { 'class': 'kf-card', 'data-kf': 'queued', 'data-id': String(q.id),
-                          'data-triage': q.triage || 'unknown' }, [
-      h('p', { 'class': 'kf-muted', text: (q.first_name || 'A reader') + ', ' + q.at.slice(0, 10) +
-        ' — triage: ' + KF.dom.words(q.triage || 'not screened') + (q.attached ? ' — journal attached' : '') }),
-      h('p', { 'class': 'kf-quote', text: q.text }),
-      ta,
-      h('p', { 'class': 'kf-check' }, [pub, h('label', { 'for': 'pub-' + q.id,
-        text: q['public'] ? 'Publish on the questions page' : 'The asker did not agree to publish' })]),
-      h('button', { type: 'button', 'class': 'kf-btn kf-primary', 'data-kf': 'answer-send',
-        onclick: function () {
-          api('/api/v1/questions/' + q.id + '/answer', { text: ta.value, publish: pub.checked })
-            .then(function () { say('Answered.'); loadQuestions(); loadQa(); }, function () {});
-        } }, ['Answer'])
-    ]);
-  }
+  /* ---- public Q&A ---- */
 
-  function loadQuestions() {
-    api('/api/v1/questions').then(function (j) {
-      var box = j.view === 'queue' ? $('c-queue') : $('c-questions');
-      clear(box);
-      if (!j.questions.length)
-        box.appendChild(h('p', { 'class': 'kf-muted', text: j.view === 'queue' ? 'The queue is empty.'
-                                                                                 : 'No question yet.' }));
-      j.questions.forEach(function (q) { box.appendChild(j.view === 'queue' ? queueNode(q) : questionNode(q)); });
-      $('c-q-title').hidden = $('c-questions').hidden = j.view === 'queue';
-    }, function () {});
-  }
-
-  function loadQa() {
-    KF.dom.api('/api/v1/qa').then(function (j) {
-      var box = $('c-qa');
-      clear(box);
-      if (!j.qa.length) box.appendChild(h('p', { 'class': 'kf-muted', text: 'No published answers yet.' }));
-      j.qa.forEach(function (x) {
-        box.appendChild(h('article', { 'class': 'kf-card', 'data-kf': 'qa-item' }, [
-          h('p', { 'class': 'kf-quote' }, [h('strong', { text: x.first_name + ': ' }), x.question]),
-          h('div', {}, x.answer.split(/\n\s*\n/).map(function (p) { return h('p', { text: p }); }))
+  function viewQA() {
+    show('qa');
+    var box = $('qa-list');
+    clear(box);
+    call('GET', '/api/v1/qa').then(function (d) {
+      var qs = list(d, 'qa');
+      if (!qs.length) box.appendChild(h('p', { class: 'kf-muted', text: 'No answers are published yet.' }));
+      qs.forEach(function (q) {
+        box.appendChild(h('article', { class: 'kf-card' }, [
+          h('h2', { text: (q.first_name || 'A reader') + ' asked' }),
+          h('blockquote', { class: 'kf-quote' }, paragraphs(q.question || q.text)),
+          h('h3', { text: 'The therapist answered' }),
+          h('div', {}, paragraphs(q.answer))
         ]));
       });
-    }, function () {});
+    }, showError);
   }
 
-  /* ---- your data ---- */
+  /* ---- account ---- */
 
-  $('c-export').addEventListener('click', function () {
-    api('/api/v1/account/export').then(function (j) {
-      var blob = new Blob([JSON.stringify(j, null, 2)], { type: 'application/json' });
-      var a = h('a', { href: URL.createObjectURL(blob), download: 'knotfinder-export.json' });
+  function viewAccount() {
+    show('account');
+    $('acct-who').textContent = 'Signed in as ' + me.email + (me.role === 'therapist' ? ' (therapist)' : '') + '.';
+  }
+
+  $('acct-export').addEventListener('click', function () {
+    call('GET', '/api/v1/account/export').then(function (d) {
+      var blob = new Blob([JSON.stringify(d, null, 2)], { type: 'application/json' });
+      var a = h('a', { href: URL.createObjectURL(blob), download: 'knotfinder-account.json' });
       document.body.appendChild(a);
       a.click();
       a.remove();
-      say('Your data was downloaded.');
-    }, function () {});
+      status('Your data was downloaded.');
+    }, showError);
   });
 
-  $('c-delete').addEventListener('click', function () {
-    if (!window.confirm('Delete your account and everything in it (consultations, check-ins, questions, ' +
-                        'lessons)? This cannot be undone.')) return;
-    api('/api/v1/account', undefined, 'DELETE').then(function () {
-      KF.dom.setCsrf('');
-      me = null;
-      say('Your account and everything in it were deleted.');
-      show();
-    }, function () {});
+  $('acct-signout').addEventListener('click', function () {
+    call('DELETE', '/api/v1/session').then(null, function () { /* gone already */ }).then(function () {
+      me = null; csrf = '';
+      location.hash = '';
+      route();
+    });
   });
 
-  /* ---- start ---- */
-
-  fetch('/api/v1/session', { credentials: 'same-origin' }).then(function (res) {
-    if (res.status === 404) {                        /* the local mode */
-      $('local-mode').hidden = false;
-      $('c-qa-title').parentNode.hidden = true;
-      return;
-    }
-    if (res.status === 200) return res.json().then(signedIn);
-    KF.dom.setCsrf('');
-    show();
-  }, function () { showError('Could not reach the server.'); }).then(function () {
-    document.body.setAttribute('data-ready', 'true');   /* for tests */
+  $('acct-delete').addEventListener('click', function () {
+    if (!window.confirm('Delete your account and everything in it, for good?')) return;
+    call('DELETE', '/api/v1/account').then(function () {
+      me = null; csrf = '';
+      location.hash = '';
+      route();
+      status('Your account and everything in it were deleted.');
+    }, showError);
   });
+
+  window.addEventListener('hashchange', route);
+  refreshMe().then(route, function (e) { showError(e); route(); });
 })();

@@ -122,7 +122,7 @@ else
     run_suite token.mjs
     # The hosted course's page, on its own SQLite database.
     start_server course --hosted --insecure-fast-hash
-    export KF_BIN=$bin KF_KB=$kb KF_DB=$tmp/course.db
+    export KF_ADMIN="$bin --kb $kb --db $tmp/course.db admin therapist"
     run_suite course.mjs
 fi
 if [ $skipped -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"
