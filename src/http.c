@@ -754,8 +754,10 @@ static void cache_put(http_cache *c, const kf_http_route *rt, const char *key,
                       size_t klen, const char *val, size_t vlen,
                       const struct kf_journal_row *row, bool row_known)
 {
+    if (!c)
+        return;
     size_t rlen = row && c->saver ? c->saver->size(row) : 0;
-    if (!c || klen > CACHE_KEY_MAX || vlen > CACHE_VAL_MAX || rlen > CACHE_VAL_MAX)
+    if (klen > CACHE_KEY_MAX || vlen > CACHE_VAL_MAX || rlen > CACHE_VAL_MAX)
         return;
     char *mem = kf_malloc(klen + vlen + rlen + 1);
     if (!mem)
