@@ -15,7 +15,8 @@ if [ "${1:-}" = "--test" ]; then
   # postgresql: tests/pg/pg.sh starts a private server (initdb + pg_ctl) for
   # the store's suite and tests/hosted on PostgreSQL; util-linux gives setpriv to run it as
   # the postgres user when the tests run as root.
-  pkgs+=(postgresql util-linux)
+  # pgbouncer: the store's suite runs again through it in transaction mode.
+  pkgs+=(postgresql pgbouncer util-linux)
   # The browser tests run on Debian's own node (18 on Debian 12); a node
   # installed some other way is used as it is.
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)

@@ -53,7 +53,7 @@ int kf_draft_words(const char *s)
  * screens for is at least this likely (the engine's posterior): the checks
  * of a rule half met by the words alone (yellow skin for a knot that burns)
  * read as noise to a reader whose knot they do not concern. */
-#define KF_DRAFT_CHECK_P 0.02
+#define KF_DRAFT_CHECK_P 0.05
 
 /* ------------------------------------------------------------ the document */
 
@@ -434,6 +434,71 @@ static void keep_question(doc *d, kf_draft *out, int finding, const char *text)
     out->n_questions++;
 }
 
+/* Defined below, with the self-care draft that uses them too. */
+static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top,
+                           int *late, int max, int *nl);
+static void checks(const kf_kb *kb, const int *em, int ne, const int *dr, int nd, kf_buf *b);
+
+/* doctor_soon: what else to tell the doctor, and what would make it a call
+ * instead: the checks that would make another rule fire (a red, hot area
+ * after an operation), by that rule's level. */
+static void soon_checks(doc *d, const kf_kb *kb, const kf_result *r)
+{
+    int top[4], late[4], nl = 0;
+    int n = specific_screen(d, kb, r, top, late, 4, &nl);
+    for (int i = 0; i < nl && n < 4; i++)
+        top[n++] = late[i];
+    int em[4], ne = 0, tell[4], nt = 0;
+    int *fl = kf_malloc((size_t)(kb->n_redflags + 1) * sizeof *fl);
+    if (!fl) {
+        d->oom = true;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        kf_findings g;
+        if (kf_findings_copy(&g, &r->used) != KF_OK) {
+            d->oom = true;
+            break;
+        }
+        kf_fact x = { .finding = top[i], .state = KF_PRESENT, .origin = KF_FROM_ANSWER,
+                      .alt = -1, .start = -1 };
+        if (kf_findings_add(&g, &x) < 0)
+            d->oom = true;
+        int nf = kf_triage_flags(kb, &g, fl);
+        kf_triage lv = KF_TRIAGE_SELF_CARE;
+        for (int k = 0; k < nf; k++) {
+            bool had = false;
+            for (int j = 0; j < r->n_fired && !had; j++)
+                had = r->fired[j] == fl[k];
+            if (!had && kb->redflags[fl[k]].level > lv)
+                lv = kb->redflags[fl[k]].level;
+        }
+        if (lv == KF_TRIAGE_EMERGENCY)
+            em[ne++] = top[i];
+        else if (lv >= KF_TRIAGE_SOON)
+            tell[nt++] = top[i];
+        kf_findings_free(&g);
+    }
+    kf_free(fl);
+    para *p = (ne || nt) ? add(d, 1, false) : NULL;
+    if (!p)
+        return;
+    if (nt) {
+        kf_buf_printf(&p->b, "Also tell the doctor if %s (", nt == 1 ? "this is true for you"
+                      : "any of these is true for you");
+        for (int i = 0; i < nt; i++)
+            kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[tell[i]].label);
+        kf_buf_puts(&p->b, ").");
+    }
+    if (ne) {
+        kf_buf_printf(&p->b, "%s%s (", nt ? " And if " : "If ", ne == 1 ?
+                      "this is true for you" : "any of these is true for you");
+        for (int i = 0; i < ne; i++)
+            kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[em[i]].label);
+        kf_buf_puts(&p->b, "), call emergency services now (112, 911 or 999).");
+    }
+}
+
 /* Emergency and doctor_soon: the warning first and plainly, why, what to
  * tell the doctor; no self-care step. */
 static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
@@ -461,15 +526,18 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
         PARA(d, 0, "If you are not sure it is serious, call anyway: the people who answer "
              "would much rather check and find it is nothing than see you too late.");
     } else {
+        /* no time here when a rule speaks: its message says how soon
+         * ("today", "in the next few days") and must not be contradicted */
         static const char *const open[] = {
-            "Before anything else: please see a doctor in the next few days, before you "
-            "try any self-help on this area.",
-            "First things first: I'd like a doctor to see you in the next few days, before "
-            "you do any self-help on this spot.",
-            "The most important part first: please have a doctor look at this within the "
-            "next few days, and leave self-help on this area until then.",
+            "Before anything else: please see a doctor%s before you try any self-help on "
+            "this area.",
+            "First things first: I'd like a doctor to see you%s before you do any "
+            "self-help on this spot.",
+            "The most important part first: please have a doctor look at this%s and leave "
+            "self-help on this area until then.",
         };
-        kf_buf_printf(&p->b, "%s ", PICK(d, 2, open));
+        kf_buf_printf(&p->b, PICK(d, 2, open), flag >= 0 ? "" : " in the next few days,");
+        kf_buf_puts(&p->b, " ");
         if (flag >= 0)
             kf_buf_puts(&p->b, kb->redflags[flag].message);
         else if (mimic >= 0) {
@@ -504,6 +572,8 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
             kf_buf_printf(&p->b, ", at %d", r->findings.age);
         kf_buf_puts(&p->b, ".");
     }
+    if (!emer)
+        soon_checks(d, kb, r);
     worries(d, kb, r);
     double lp = 0;
     int lead = lead_cause(kb, r, &lp);
@@ -789,14 +859,44 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
     const char *pl = place.s ? place.s : "";
     if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_PULLS)
         kf_buf_printf(&p->b, ": the knot %s is where the complaint shows up, not where it "
-                      "starts, and what does the pulling is %s%s.", pl, mn, side);
+                      "starts, and the pull comes from %s%s.", pl, mn, side);
     else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_REFERS)
         kf_buf_printf(&p->b, ": the pain %s is being sent there by %s%s.", pl, mn, side);
     else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_LOCAL)
         kf_buf_printf(&p->b, ": this looks like one of the times the knot really is where "
                       "it hurts, in %s%s itself.", mn, side);
-    else
+    else if (kb->causes[who].kind == KF_CAUSE_HABIT) {
+        /* a habit with no muscle tied to the place that hurts: the muscle
+         * it keeps tightest, and how */
+        int km = -1, kk = -1;
+        double best = 0;
+        const kf_cause *hc = &kb->causes[who];
+        for (int k = 0; k < hc->n_keeps; k++) {
+            double pk = r->post ? r->post[hc->keeps[k]] : 0;
+            if (km < 0 || pk > best) {
+                km = hc->keeps[k];
+                kk = k;
+                best = pk;
+            }
+        }
+        kf_buf_printf(&p->b, " is %s", mn);
+        if (km >= 0) {
+            kf_cause_plain(kb, km, hn, sizeof hn);
+            kf_buf_printf(&p->b, ", which keeps %s tight", hn);
+            if (hc->keeps_why && hc->keeps_why[kk]) {
+                kf_buf_puts(&p->b, ": ");
+                add_lower(&p->b, hc->keeps_why[kk], false);
+            } else
+                kf_buf_puts(&p->b, ".");
+        } else
+            kf_buf_puts(&p->b, ".");
+    } else {
         kf_buf_printf(&p->b, " is %s.", mn);
+        if (kb->causes[who].about) {
+            kf_buf_puts(&p->b, " ");
+            first_sentence(&p->b, kb->causes[who].about);
+        }
+    }
     if (ch->ln && ch->ln->why) {
         kf_buf_puts(&p->b, " ");
         kf_buf_puts(&p->b, ch->ln->why);
@@ -805,7 +905,8 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
         kf_cause_plain(kb, ch->habit, hn, sizeof hn);
         kf_buf_printf(&p->b, " What keeps it going is most likely %s", hn);
         /* the short form names the habit without its chain */
-        kf_buf_add(&p->alt, p->b.s, p->b.len);
+        if (p->b.s)
+            kf_buf_add(&p->alt, p->b.s, p->b.len);
         kf_buf_puts(&p->alt, ".");
         p->worth = 2;
         if (ch->keeps_why) {
@@ -813,15 +914,12 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
             add_lower(&p->b, ch->keeps_why, false);
         } else
             kf_buf_puts(&p->b, ".");
-    } else if (ch->habit >= 0 && ch->muscle < 0 && kb->causes[ch->habit].about) {
-        kf_buf_puts(&p->b, " ");
-        first_sentence(&p->b, kb->causes[ch->habit].about);
     }
     d->oom |= place.oom;
     kf_buf_free(&place);
     if (ch->p < 0.5 && !p->b.oom) {
         /* the short form leaves out the hedge too */
-        if (!p->alt.len)
+        if (!p->alt.len && p->b.s)
             kf_buf_add(&p->alt, p->b.s, p->b.len);
         p->worth = 2;
         kf_buf_puts(&p->b, " I'm not certain of it yet, which is why I ask below.");
@@ -838,17 +936,31 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
 /* Two or three things to try, from the plan's first steps for this person. */
 static void steps(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
 {
-    int idx[KF_DRAFT_MAX_STEPS], n = 0;
-    for (int i = 0; i < r->n_first && n < KF_DRAFT_MAX_STEPS; i++)
-        if (kb->techniques[r->plan[r->first[i]].technique].kind != KF_TECH_DOCTOR)
-            idx[n++] = r->first[i];
-    for (int i = 0; i < r->n_plan && n < 2; i++) {
-        bool dup = false;
-        for (int k = 0; k < n; k++)
-            dup |= idx[k] == i || r->plan[idx[k]].technique == r->plan[i].technique;
-        if (!dup && kb->techniques[r->plan[i].technique].kind != KF_TECH_DOCTOR)
-            idx[n++] = i;
-    }
+    /* The plan's first steps, then the rest of the plan in its order (both
+     * already fit this person); a second step of the same kind on the same
+     * muscle (two releases of the serratus) gives way to the next step of
+     * another kind, so the two or three things differ, unless nothing else
+     * is there. */
+    int cand[KF_PLAN_ROOM + 3], nc = 0, idx[KF_DRAFT_MAX_STEPS], n = 0;
+    for (int i = 0; i < r->n_first; i++)
+        cand[nc++] = r->first[i];
+    for (int i = 0; i < r->n_plan && nc < (int)KF_ARRAY_LEN(cand); i++)
+        cand[nc++] = i;
+    for (int pass = 0; pass < 2; pass++)
+        for (int c = 0; c < nc && n < (pass ? 2 : KF_DRAFT_MAX_STEPS); c++) {
+            const kf_step *s = &r->plan[cand[c]];
+            const kf_technique *t = &kb->techniques[s->technique];
+            bool skip = t->kind == KF_TECH_DOCTOR || (c >= r->n_first && n >= r->n_first &&
+                                                      n >= 2);
+            for (int k = 0; k < n && !skip; k++) {
+                const kf_step *o = &r->plan[idx[k]];
+                skip = o->technique == s->technique ||
+                       (!pass && o->cause == s->cause &&
+                        kb->techniques[o->technique].kind == t->kind);
+            }
+            if (!skip)
+                idx[n++] = cand[c];
+        }
     if (!n)
         return;
     static const char *const intro[] = {
@@ -942,36 +1054,23 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
         clar = r->next;
     else if (r->next.kind == KF_Q_FINDING)
         fq[nq++] = r->next.finding;
-    if (r->post) {
+    if (r->post && nq + (clar.kind != KF_Q_NONE) < KF_DRAFT_MAX_Q) {
+        /* One pass of the question module gives the best questions in
+         * order; gains from the fast posterior (the order is what counts
+         * here, and the exact gains of a case with ten findings cost a
+         * second or so).  The engine's own question, when it asked one,
+         * stays first. */
         int *order = cause_order(kb, r->post);
-        kf_findings f;
-        if (!order || kf_findings_copy(&f, &r->used) != KF_OK) {
-            kf_free(order);
-            return KF_ENOMEM;
-        }
-        kf_err e = KF_OK;
-        while (nq + (clar.kind != KF_Q_NONE) < KF_DRAFT_MAX_Q) {
-            /* asked already: unsure is no evidence, so the posterior stays
-             * and the next best question comes out */
-            for (int k = 0; k < nq; k++) {
-                kf_fact x = { .finding = fq[k], .state = KF_UNSURE, .origin = KF_FROM_ANSWER,
-                              .alt = -1, .start = -1 };
-                if (!kf_findings_get(&f, fq[k]))
-                    kf_findings_add(&f, &x);
-            }
-            kf_question q;
-            if (f.oom || (e = kf_best_question(kb, &f, r->post, order, &q)) != KF_OK) {
-                e = KF_ENOMEM;
-                break;
-            }
-            if (q.kind != KF_Q_FINDING)
-                break;
-            fq[nq++] = q.finding;
-        }
-        kf_findings_free(&f);
+        kf_question qs[KF_DRAFT_MAX_Q + 1];
+        int n = 0;
+        kf_err e = order ? kf_best_questions(kb, &r->used, r->post, order, true, qs,
+                                             KF_DRAFT_MAX_Q + 1, &n) : KF_ENOMEM;
         kf_free(order);
         if (e)
-            return e;
+            return KF_ENOMEM;
+        for (int i = 0; i < n && nq + (clar.kind != KF_Q_NONE) < KF_DRAFT_MAX_Q; i++)
+            if (qs[i].finding != fq[0])
+                fq[nq++] = qs[i].finding;
     }
     static const char *const intro[] = {
         "To sharpen this guess, could you tell me:", "So I can sharpen this:",
@@ -1012,7 +1111,8 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
         keep_question(d, out, first, line.s);
         const kf_finding_def *fd = &kb->findings[first];
         if (fd->why_ask) {
-            kf_buf_add(&p->alt, p->b.s, p->b.len);
+            if (p->b.s)
+                kf_buf_add(&p->alt, p->b.s, p->b.len);
             kf_buf_puts(&p->b, " I ask because ");
             add_lower(&p->b, fd->why_ask, false);
             p->worth = 3;
@@ -1041,8 +1141,16 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
 }
 
 /* The closing lines. */
-static void sign_off(doc *d, bool urgent_level)
+static void sign_off(doc *d, int kind)
 {
+    bool urgent_level = kind == 1;
+    if (kind == 2) {
+        /* no guess was made: nothing to call a guess */
+        PARA(d, 0, "This is self-help, not a diagnosis, and I am not a doctor; if the pain "
+             "is severe or getting worse, please see one.");
+        PARA(d, 0, "Take care,");
+        return;
+    }
     static const char *const plain[] = {
         "Remember this is a long-distance guess from your words: self-help, not a "
         "diagnosis. If the pain gets worse, spreads, or something new appears, please see "
@@ -1203,10 +1311,10 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
     greeting(&d, name);
     if (r->triage >= KF_TRIAGE_SOON) {
         urgent(&d, kb, r, out);
-        sign_off(&d, true);
+        sign_off(&d, 1);
     } else if (r->triage == KF_TRIAGE_UNKNOWN || r->unrecognised) {
         unscreened(&d, kb, r, out);
-        sign_off(&d, false);
+        sign_off(&d, 2);
     } else {
         PARA(&d, 9, "%s", PICK(&d, 0, thanks));
         /* Triage first: a mention, the specific checks, worries. */
@@ -1329,7 +1437,7 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
         }
         if ((e = questions(&d, kb, r, &ch, out)) != KF_OK)
             goto out;
-        sign_off(&d, false);
+        sign_off(&d, 0);
     }
     kf_buf all;
     kf_buf_init(&all);

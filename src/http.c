@@ -551,6 +551,43 @@ int kf_http__static_open(const char *web_root, const char *url, char real[PATH_M
     return fd;
 }
 
+/* Files up to this size are read and sent with their headers in one
+ * write; larger ones go out with sendfile (headers first, then the file:
+ * two sends and a socket option more a request, which for a file of a few
+ * KB cost more than the copy). */
+#define STATIC_READ_MAX (64 * 1024)
+
+/* A response with the `size` bytes of file `fd` (taken over: closed here
+ * or by the response).  NULL when out of memory or the file cannot be
+ * read. */
+static struct MHD_Response *file_response(int fd, size_t size)
+{
+    if (size > STATIC_READ_MAX) {
+        struct MHD_Response *resp = MHD_create_response_from_fd(size, fd);
+        if (!resp)
+            close(fd);
+        return resp;
+    }
+    char *buf = kf_malloc(size ? size : 1);
+    size_t got = 0;
+    while (buf && got < size) {
+        ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;              /* it shrank meanwhile: what there is */
+        got += (size_t)n;
+    }
+    close(fd);
+    if (!buf)
+        return NULL;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(got, buf, kf_free);
+    if (!resp)
+        kf_free(buf);
+    return resp;
+}
+
 static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
                                     const char *url)
 {
@@ -590,13 +627,9 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
         resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     } else if (gfd >= 0) {
         close(fd);
-        resp = MHD_create_response_from_fd((size_t)gst.st_size, gfd);
-        if (!resp)
-            close(gfd);
+        resp = file_response(gfd, (size_t)gst.st_size);
     } else {
-        resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
-        if (!resp)
-            close(fd);
+        resp = file_response(fd, (size_t)st.st_size);
     }
     if (!resp)
         return MHD_NO;

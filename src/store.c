@@ -963,6 +963,20 @@ kf_err kf_store_session_lookup(kf_store *s, const char *token_hash,
     return e;
 }
 
+kf_err kf_store_session_extend(kf_store *s, const char *token_hash,
+                               long long now, long long expires_at,
+                               kf_buf *err)
+{
+    kf_err e = check_token_hash(token_hash, err);
+    if (e != KF_OK)
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->session_extend(s->core, token_hash, now_or(now),
+                                           expires_at, err));
+    return e;
+}
+
 kf_err kf_store_session_delete(kf_store *s, const char *token_hash,
                                kf_buf *err)
 {

@@ -429,6 +429,14 @@ kf_err kf_store_session_create(kf_store *s, long long user_id,
 kf_err kf_store_session_lookup(kf_store *s, const char *token_hash,
                                long long now, kf_session *out, kf_buf *err);
 
+/* Moves the expiry of a live session (one that has not expired at `now`,
+ * 0: the current time) to `expires_at`: a sliding idle timeout.  The caller
+ * keeps its own absolute limit (created_at + the longest lifetime).
+ * KF_ENOTFOUND when there is no such live session. */
+kf_err kf_store_session_extend(kf_store *s, const char *token_hash,
+                               long long now, long long expires_at,
+                               kf_buf *err);
+
 /* Deletes one session (KF_ENOTFOUND when there was none), or all of a
  * user's (*n, may be NULL, gets how many; none is not an error). */
 kf_err kf_store_session_delete(kf_store *s, const char *token_hash,

@@ -123,6 +123,8 @@ struct kf__store_ops {
                              kf_buf *err);
     kf_err (*session_lookup)(kf__store_core *c, const char *hash,
                              long long now, kf_session *out, kf_buf *err);
+    kf_err (*session_extend)(kf__store_core *c, const char *hash,
+                             long long now, long long expires_at, kf_buf *err);
     /* One session (hash not NULL) or all of user_id's. */
     kf_err (*session_delete)(kf__store_core *c, const char *hash,
                              long long user_id, int *n, kf_buf *err);

@@ -30,6 +30,11 @@
  *  - Errors carry PostgreSQL's message and the URI with its password
  *    replaced by "***" (kf__store_core.path); the URI itself only reaches
  *    PQconnectdb.
+ *  - libpq is loaded with dlopen() when a PostgreSQL store is first opened,
+ *    not linked: the local single-user mode never loads it (linking it cost
+ *    every process ~10M instructions at start, for libpq and the TLS,
+ *    Kerberos and LDAP libraries it pulls in).  Without it (Debian package
+ *    libpq5) a PostgreSQL URI gets a clear KF_EDB.
  *  - A connection to a server in recovery (a hot-standby replica) opens the
  *    store read-only: reads work, writes are refused with a clear KF_EDB.
  *  - Writes by a scoped handle check that the owner exists in the same
@@ -40,12 +45,68 @@
  */
 #include "store_impl.h"
 
+#include <dlfcn.h>
 #include <libpq-fe.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* ------------------------------------------------------------------ */
+/* libpq, loaded on first use. */
+
+#define PQ_FUNCS(X) X(PQconnectdb) X(PQstatus) X(PQerrorMessage) X(PQfinish) \
+    X(PQreset) X(PQtransactionStatus) X(PQexecParams) X(PQexec)             \
+    X(PQresultStatus) X(PQresultErrorMessage) X(PQresultErrorField)         \
+    X(PQclear) X(PQntuples) X(PQgetvalue) X(PQgetisnull) X(PQcmdTuples)     \
+    X(PQsetNoticeProcessor)
+
+static struct {
+#define X(f) __typeof__(f) *f;
+    PQ_FUNCS(X)
+#undef X
+} pq;
+
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static bool pq_ok;
+static char pq_why[300];
+
+static void pq_load(void)
+{
+    void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(pq_why, sizeof pq_why, "%s", e ? e : "not found");
+        return;
+    }
+    bool ok = true;
+#define X(f) if (ok && !(*(void **)&pq.f = dlsym(h, #f))) { \
+        ok = false; \
+        snprintf(pq_why, sizeof pq_why, "libpq.so.5 lacks %s", #f); }
+    PQ_FUNCS(X)
+#undef X
+    pq_ok = ok;
+}
+
+/* From here on, a libpq call goes through the table. */
+#define PQconnectdb pq.PQconnectdb
+#define PQstatus pq.PQstatus
+#define PQerrorMessage pq.PQerrorMessage
+#define PQfinish pq.PQfinish
+#define PQreset pq.PQreset
+#define PQtransactionStatus pq.PQtransactionStatus
+#define PQexecParams pq.PQexecParams
+#define PQexec pq.PQexec
+#define PQresultStatus pq.PQresultStatus
+#define PQresultErrorMessage pq.PQresultErrorMessage
+#define PQresultErrorField pq.PQresultErrorField
+#define PQclear pq.PQclear
+#define PQntuples pq.PQntuples
+#define PQgetvalue pq.PQgetvalue
+#define PQgetisnull pq.PQgetisnull
+#define PQcmdTuples pq.PQcmdTuples
+#define PQsetNoticeProcessor pq.PQsetNoticeProcessor
 
 /* Tables every migration made, for the full check and the tests. */
 static const char *const pg_tables[] = {
@@ -91,8 +152,8 @@ static const char *const pg_migrations[] = {
     /* 3: the hosted course (see store_sqlite.c, migration 3). */
     "ALTER TABLE consultations ADD COLUMN owner BIGINT NOT NULL DEFAULT 0;\n"
     "ALTER TABLE checkins ADD COLUMN owner BIGINT NOT NULL DEFAULT 0;\n"
-    "DROP INDEX consultations_at;\n"
-    "DROP INDEX checkins_at;\n"
+    "DROP INDEX IF EXISTS consultations_at;\n"
+    "DROP INDEX IF EXISTS checkins_at;\n"
     "CREATE INDEX consultations_owner_at ON consultations (owner, at);\n"
     "CREATE INDEX checkins_owner_at ON checkins (owner, at);\n"
     "CREATE TABLE users (\n"
@@ -561,6 +622,14 @@ static void pg_close(kf__store_core *s)
 
 static kf_err pg_open(kf__store_core *s, kf_buf *err)
 {
+    pthread_once(&pq_once, pq_load);
+    if (!pq_ok) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot open the database: the PostgreSQL "
+                          "client library cannot be loaded (%s); install the "
+                          "Debian package libpq5", s->path, pq_why);
+        return KF_EDB;
+    }
     pg_be *b = kf_calloc(1, sizeof *b);
     if (!b) {
         if (err)
@@ -1181,6 +1250,24 @@ static kf_err pg_session_lookup(kf__store_core *s, const char *hash,
     return e;
 }
 
+static kf_err pg_session_extend(kf__store_core *s, const char *hash,
+                                long long now, long long expires_at,
+                                kf_buf *err)
+{
+    long long n = 0;
+    char st[6];
+    kf_err e = pg_change(s, "extend the session", &n, st, err,
+                         "UPDATE sessions SET expires_at = $3::bigint "
+                         "WHERE token_hash = $1 AND expires_at > $2::bigint",
+                         "sii", hash, now, expires_at);
+    if (e == KF_OK && n == 0) {
+        if (err)
+            kf_buf_printf(err, "no such session (or it expired)");
+        e = KF_ENOTFOUND;
+    }
+    return e;
+}
+
 static kf_err pg_session_delete(kf__store_core *s, const char *hash,
                                 long long user_id, int *n, kf_buf *err)
 {
@@ -1544,6 +1631,7 @@ const kf__store_ops kf__pg_ops = {
     .user_delete = pg_user_delete,
     .session_create = pg_session_create,
     .session_lookup = pg_session_lookup,
+    .session_extend = pg_session_extend,
     .session_delete = pg_session_delete,
     .expire = pg_expire,
     .rate_hit = pg_rate_hit,

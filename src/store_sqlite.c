@@ -96,8 +96,8 @@ static const char *const sqlite_migrations[] = {
      * deletes from every table explicitly, in one transaction. */
     "ALTER TABLE consultations ADD COLUMN owner INTEGER NOT NULL DEFAULT 0;\n"
     "ALTER TABLE checkins ADD COLUMN owner INTEGER NOT NULL DEFAULT 0;\n"
-    "DROP INDEX consultations_at;\n"
-    "DROP INDEX checkins_at;\n"
+    "DROP INDEX IF EXISTS consultations_at;\n"
+    "DROP INDEX IF EXISTS checkins_at;\n"
     "CREATE INDEX consultations_owner_at ON consultations (owner, at);\n"
     "CREATE INDEX checkins_owner_at ON checkins (owner, at);\n"
     "CREATE TABLE users (\n"
@@ -1362,6 +1362,27 @@ static kf_err sq_session_lookup(kf__store_core *s, const char *hash,
     return e;
 }
 
+static kf_err sq_session_extend(kf__store_core *s, const char *hash,
+                                long long now, long long expires_at,
+                                kf_buf *err)
+{
+    sqlite3_stmt *st;
+    int n = 0;
+    int rc = sq_stmt(s, &st, "UPDATE sessions SET expires_at = ?3 "
+                     "WHERE token_hash = ?1 AND expires_at > ?2", "sii", hash,
+                     now, expires_at);
+    if (rc == SQLITE_OK)
+        rc = sq_done(s, st, &n);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "extend the session", err);
+    if (n == 0) {
+        if (err)
+            kf_buf_printf(err, "no such session (or it expired)");
+        return KF_ENOTFOUND;
+    }
+    return KF_OK;
+}
+
 static kf_err sq_session_delete(kf__store_core *s, const char *hash,
                                 long long user_id, int *n, kf_buf *err)
 {
@@ -1724,6 +1745,7 @@ const kf__store_ops kf__sqlite_ops = {
     .user_delete = sq_user_delete,
     .session_create = sq_session_create,
     .session_lookup = sq_session_lookup,
+    .session_extend = sq_session_extend,
     .session_delete = sq_session_delete,
     .expire = sq_expire,
     .rate_hit = sq_rate_hit,

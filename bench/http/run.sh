@@ -27,7 +27,8 @@
 # environment: DURATION (s per run, default 5, at most 10), ROUNDS (default
 # 2), CONNS (default 64), THREADS (wrk threads, default 2), WORKERS (server
 # threads and nginx workers, default: the number of cores), CASES (a .jsonl
-# file with "text" fields).
+# file with "text" fields), INSTR=0 (skip bench/http/instr.sh, the
+# instructions a request under callgrind, ~45 s).
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -187,10 +188,11 @@ curl -sf -o /dev/null "http://127.0.0.1:$nport/static.json" ||
 
 # One wrk run: prints "requests=... rps=... p50_ms=... p99_ms=... ...".
 run() {   # url [bodies]
-    KF_BODIES=${2:-} wrk -t"$threads" -c"$conns" -d1s -s "$lua" "$1" >/dev/null 2>&1 || true
+    KF_BODIES=${2:-} wrk -t"$threads" -c"$conns" -d1s -s "$lua" "$1" >"$tmp/warm.out" 2>&1 || true
+    warm=$(sed -n 's/^RESULT requests=\([0-9]*\).*/\1/p' "$tmp/warm.out")
     KF_BODIES=${2:-} wrk -t"$threads" -c"$conns" -d"${duration}s" -s "$lua" "$1" \
         >"$tmp/wrk.out" 2>&1 || { cat "$tmp/wrk.out" >&2; return 1; }
-    sed -n 's/^RESULT //p' "$tmp/wrk.out"
+    echo "$(sed -n 's/^RESULT //p' "$tmp/wrk.out") warm=${warm:-0}"
 }
 
 echo "bench/http: wrk -t$threads -c$conns -d${duration}s on 127.0.0.1, $rounds rounds;" \
@@ -271,15 +273,16 @@ st = ratio("static")
 print("static file / nginx:                   %6.2f x   target >= 0.90 x: %s" % (st, verdict(st >= 0.9)))
 v = sys.argv[2].split()
 n, size, row, kn, ksize, krow = int(v[0]), int(v[1]), float(v[2]), int(v[3]), int(v[4]), float(v[5])
-kreq = sum(r["requests"] for r in runs["keepall"])
+kreq = sum(r["requests"] + r["warm"] for r in runs["keepall"])
 if n:
     print("journal, as it runs by default: %d consultations kept of %d answered (the limit "
-          "on a flood)" % (n, sum(r["requests"] for r in runs["saving"])))
+          "on a flood)" % (n, sum(r["requests"] + r["warm"] for r in runs["saving"])))
 else:
     print("journal, as it runs by default: no consultation counted (saving failed?)")
 if kn:
-    print("journal, saving every one: %d rows for %d answers (the same words and findings "
-          "twice in a row are kept once); %.1f MB with its WAL" % (kn, kreq, ksize / 1e6))
+    print("journal, saving every one: %d rows for %d answers, warm-ups included (the same "
+          "words and findings twice in a row are kept once); %.1f MB with its WAL" %
+          (kn, kreq, ksize / 1e6))
     print("  a row's values: %.0f bytes; the file: %.0f bytes a row   target <= 2048: %s" %
           (krow, ksize / kn, verdict(krow <= 2048 and ksize / kn <= 2048)))
 else:
@@ -289,3 +292,10 @@ failed = [k for k, _ in rows if any(r["requests"] == 0 for r in runs[k]) or
 if failed:
     sys.exit("bench/http: failed requests in: " + ", ".join(failed))
 PY
+
+# Instructions a request, which the machine's load does not change
+# (INSTR=0 skips it).
+if [ "${INSTR:-1}" != 0 ]; then
+    echo
+    CASES=$cases "$root/bench/http/instr.sh" "$bin"
+fi

@@ -40,7 +40,7 @@ build_writer() {
   make -s $objs >/dev/null &&
   cc -std=c11 -D_GNU_SOURCE -O2 -Isrc -o "$T/writer" tests/journal/writer.c \
      $objs \
-     $(pkg-config --cflags --libs jansson sqlite3 libpq) -lm -pthread
+     $(pkg-config --cflags --libs jansson sqlite3) -ldl -lm -pthread
 }
 
 # sql DB QUERY: prints the rows (| between columns), opening the file

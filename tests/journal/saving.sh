@@ -76,6 +76,25 @@ grep -q "faster than" "$T/s1.log" && ok "the server says it kept fewer" || bad "
 stop
 after=$(stat -c %s "$DB")
 echo "  journal after 300 consultations: $after bytes (was $before)"
+# An answer from the cache is saved as the first one was: two consultations
+# asked in turn, twice each, with every one kept (--save-limit 0), make four
+# rows (the second of each from the cache, the same bytes), then a bad
+# --save-limit is refused.
+start "$T/s3.log" --save-limit 0
+n2=$(rows)
+A="{\"text\": \"$TEXT (cache test A)\"}"
+B="{\"text\": \"$TEXT (cache test B)\"}"
+ans() { curl -s -H 'Content-Type: application/json' -d "$1" "http://127.0.0.1:$port/api/v1/consult"; }
+a1=$(ans "$A"); b1=$(ans "$B"); a2=$(ans "$A"); b2=$(ans "$B")
+check "the same words answered twice give the same bytes (from the cache)" \
+      [ -n "$a1" ] && [ "$a1" = "$a2" ] && [ "$b1" = "$b2" ]
+check "... and each of the four is kept, the cached ones too ($(( $(rows) - n2 )) of 4)" \
+      [ "$(( $(rows) - n2 ))" -eq 4 ]
+check "the cached ones keep the same words and findings" \
+      [ "$(sql "$DB" "SELECT count(DISTINCT findings || text) FROM consultations WHERE text LIKE '%(cache test _)'")" = 2 ]
+stop
+"$K" --db "$DB" serve --port 0 --save-limit -1 > "$T/s4.log" 2>&1
+check "serve --save-limit -1 is a usage error" [ $? -eq 2 ]
 start "$T/s2.log" --no-save
 n1=$(rows)
 consult "{\"text\": \"$TEXT and a new line\"}" >/dev/null

@@ -5,7 +5,9 @@
 # socket, stopped by the caller (trap 'tests/pg/pg.sh stop DIR' EXIT).
 #   tests/pg/pg.sh start DIR   make and start a server in DIR (empty or new)
 #   tests/pg/pg.sh url DIR [DB]  the URI of database DB (default postgres)
-#   tests/pg/pg.sh stop DIR    stop it (immediate mode) and remove DIR
+#   tests/pg/pg.sh bouncer DIR PgBouncer (transaction pooling) in front of it,
+#                              socket DIR/bsock, port 6432; 77 without it
+#   tests/pg/pg.sh stop DIR    stop both (immediate mode) and remove DIR
 #   tests/pg/pg.sh bin         the folder of initdb, or exit 77
 # Exit status 77 with "SKIP: no postgresql" on stderr when initdb is not
 # installed (scripts/install-deps.sh --test installs it; CI never skips).
@@ -56,9 +58,41 @@ case $cmd in
     ;;
   url)
     echo "postgresql://$PGUSER_NAME@/${3:-postgres}?host=$dir/sock" ;;
+  bouncer)
+    # PgBouncer in transaction pooling mode in front of the server, on a unix
+    # socket in DIR/bsock (port 6432), at most 2 server connections per
+    # database: clients share them between transactions, so anything that
+    # kept state on a connection would break.  Exit 77 without pgbouncer.
+    PB=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+    [ -x "$PB" ] || { echo "SKIP: no pgbouncer" >&2; exit 77; }
+    mkdir -p "$dir/bsock"
+    cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=$dir/sock user=$PGUSER_NAME
+[pgbouncer]
+listen_addr =
+listen_port = 6432
+unix_socket_dir = $dir/bsock
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+default_pool_size = 2
+max_client_conn = 200
+server_reset_query =
+ignore_startup_parameters = extra_float_digits
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+    echo "\"$PGUSER_NAME\" \"\"" >"$dir/userlist.txt"
+    [ "$(id -u)" -eq 0 ] && chown -R "$(stat -c %U "$dir/data")" "$dir/bsock" "$dir/pgbouncer.ini" "$dir/userlist.txt"
+    as_owner "$PB" -d "$dir/pgbouncer.ini" >/dev/null 2>&1 ||
+      { echo "pg.sh: pgbouncer did not start:" >&2; tail -n 5 "$dir/pgbouncer.log" >&2; exit 1; }
+    for _ in $(seq 1 50); do [ -S "$dir/bsock/.s.PGSQL.6432" ] && break; sleep 0.1; done
+    [ -S "$dir/bsock/.s.PGSQL.6432" ] ;;
   stop)
     [ -n "$dir" ] && [ -d "$dir/data" ] || exit 0
     B=$(bindir) || exit 0
+    [ -f "$dir/pgbouncer.pid" ] && kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null
     as_owner "$B/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1
     rm -rf "$dir" ;;
   *)

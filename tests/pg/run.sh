@@ -2,8 +2,9 @@
 # The store's suite on PostgreSQL: starts a private server (tests/pg/pg.sh:
 # initdb + pg_ctl in a scratch folder, unix socket only), runs the
 # backend-parametric store tests (tests/unit/test_store_hosted.c) on SQLite
-# and on that server, then the command line against it (--db URI), and
-# stops the server whatever happens.
+# and on that server, again through PgBouncer in transaction pooling mode,
+# then the command line against it (--db URI), and stops the server
+# whatever happens.
 #   tests/pg/run.sh [BUILD_DIR]      (default build; build/san under SAN)
 # Without initdb: "SKIP: no postgresql" and "0 passed, 0 failed, 1 skipped",
 # unless CI is set (CI must not skip: scripts/install-deps.sh --test
@@ -42,7 +43,26 @@ PASS=$((PASS + p)); FAIL=$((FAIL + f))
 if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then bad "test_store_hosted exited $rc"; tail -n 20 "$D/unit.log"; fi
 echo "  store suite (SQLite + PostgreSQL): ${last:-no result line}"
 
-# 2. The command line on PostgreSQL: the journal commands work with --db URI
+# 2. The same suite through PgBouncer in transaction pooling mode (2 server
+# connections per database, shared between transactions): nothing may rely
+# on state kept on a connection.
+if tests/pg/pg.sh bouncer "$D" 2>"$D/b.err"; then
+  env KF_TEST_PG_HOST="$D/bsock" KF_TEST_PG_PORT=6432 KF_TEST_PG_ADMIN_HOST="$D/sock" \
+      KF_TEST_SKIP_SQLITE=1 "$T" >"$D/bouncer.log" 2>&1; rc=$?
+  grep -E '^(==|FAIL|tests/unit|open |raw:)' "$D/bouncer.log" | head -60
+  last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$D/bouncer.log" | tail -n 1)
+  p=0; f=0
+  if [ -n "$last" ]; then p=${last%% passed*}; f=${last#*, }; f=${f%% failed*}; fi
+  PASS=$((PASS + p)); FAIL=$((FAIL + f))
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then bad "test_store_hosted through PgBouncer exited $rc"; fi
+  echo "  store suite through PgBouncer (transaction pooling): ${last:-no result line}"
+elif grep -q "SKIP" "$D/b.err" && [ -z "${CI:-}" ]; then
+  echo "SKIP: no pgbouncer: the suite through PgBouncer was not run"; SKIPPED=1
+else
+  bad "PgBouncer in front of the server: $(head -c 300 "$D/b.err")"
+fi
+
+# 3. The command line on PostgreSQL: the journal commands work with --db URI
 # the same as on a file, and nothing is left in the server's state between
 # processes (each command is a new process and a new connection).
 export KNOTFINDER_KB=${KNOTFINDER_KB:-$PWD/kb}
@@ -70,5 +90,6 @@ check "forget --all empties it" "$K" --db "$U" forget --all --yes
 n=$(psql -X -A -t "$U" -c "SELECT (SELECT count(*) FROM checkins) + (SELECT count(*) FROM consultations)" 2>/dev/null)
 check "nothing is left after forget --all" [ "$n" = "0" ]
 
-echo "$PASS passed, $FAIL failed"
+if [ "${SKIPPED:-0}" -eq 1 ]; then echo "$PASS passed, $FAIL failed, 1 skipped"
+else echo "$PASS passed, $FAIL failed"; fi
 [ "$FAIL" -eq 0 ]
