@@ -14,7 +14,7 @@ MANDIR  ?= $(PREFIX)/share/man
 DOCDIR  ?= $(PREFIX)/share/doc/knotfinder
 INSTALL ?= install
 CC      ?= cc
-PKGS    := jansson libmicrohttpd sqlite3 libedit
+PKGS    := jansson libmicrohttpd sqlite3 libedit libsodium
 # libpq (libpq-dev): its header for src/store_pg.c, which loads the library
 # with dlopen() only when a PostgreSQL database is opened; the tests that
 # talk to the server themselves link it.
@@ -96,7 +96,7 @@ install: all
 	$(INSTALL) -m 755 $(BUILD)/knotfinder "$(DESTDIR)$(BINDIR)/knotfinder"
 	rm -rf "$(DESTDIR)$(DATADIR)/kb" "$(DESTDIR)$(DATADIR)/web"
 	$(INSTALL) -d "$(DESTDIR)$(DATADIR)/kb" "$(DESTDIR)$(DATADIR)/web"
-	$(INSTALL) -m 644 $(wildcard kb/*.kb) "$(DESTDIR)$(DATADIR)/kb"
+	$(INSTALL) -m 644 $(wildcard kb/*.kb) kb/common-passwords.txt "$(DESTDIR)$(DATADIR)/kb"
 	$(INSTALL) -p -m 644 $(sort $(filter-out %.tmp,$(wildcard web/*.*)) $(WEBGZ)) "$(DESTDIR)$(DATADIR)/web"
 	sed -e 's|/usr/local/share/knotfinder|$(DATADIR)|g' \
 	    -e 's|"knotfinder [0-9][^"]*"|"knotfinder $(VERSION)"|' docs/knotfinder.1 \

@@ -5,13 +5,15 @@
 # when not root.  Written for Debian 12 (bookworm) and later: a minimal
 # (debootstrap --variant=minbase) root is enough to start from.
 set -euo pipefail
+# libsodium-dev: argon2id password hashes and the session tokens of the
+# hosted course (src/auth.c).
 pkgs=(gcc make pkg-config libc6-dev libjansson-dev libmicrohttpd-dev libsqlite3-dev
-      libstemmer-dev libedit-dev libpq-dev)
+      libstemmer-dev libedit-dev libpq-dev libsodium-dev)
 if [ "${1:-}" = "--test" ]; then
   # groff-base and man-db: the man page test renders knotfinder.1.
   pkgs+=(python3 curl clang libclang-rt-14-dev chromium sqlite3 procps groff-base man-db)
   # postgresql: tests/pg/pg.sh starts a private server (initdb + pg_ctl) for
-  # the store's suite on PostgreSQL; util-linux gives setpriv to run it as
+  # the store's suite and tests/hosted on PostgreSQL; util-linux gives setpriv to run it as
   # the postgres user when the tests run as root.
   # pgbouncer: the store's suite runs again through it in transaction mode.
   pkgs+=(postgresql pgbouncer util-linux)

@@ -41,5 +41,6 @@ int kf_cmd_learn(kf_cli *c, int argc, char **argv);
 int kf_cmd_lessons(kf_cli *c, int argc, char **argv);
 int kf_cmd_lesson(kf_cli *c, int argc, char **argv);
 int kf_cmd_draft(kf_cli *c, int argc, char **argv);
+int kf_cmd_admin(kf_cli *c, int argc, char **argv);
 
 #endif

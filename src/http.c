@@ -9,11 +9,6 @@
  * not under /api/ is a static file from the web folder.
  */
 #include "http.h"
-#include "journal_http.h"
-#include "engine.h"
-#include "render.h"
-#include "render_json.h"
-#include "text.h"
 
 #include <microhttpd.h>
 
@@ -47,19 +42,12 @@
  * connection is dropped instead. */
 #define DISCARD_MAX (1024 * 1024)
 
-/* Questions an interview asks at most (as the CLI interview). */
-#define INTERVIEW_MAX_Q 8
-
-/* Largest "asked" count accepted. */
-#define ASKED_MAX 1000
-
 typedef struct http_cache http_cache;
 
 struct kf_http {
     struct MHD_Daemon *daemon;
     http_cache        *cache;       /* answers of pure routes, or NULL */
-    const kf_kb       *kb;
-    const kf_cli      *cli;
+    const kf_http_service *svc;     /* routes, guard, context */
     char              *web_root;    /* realpath of the web folder, or NULL */
     size_t             web_root_len;
     int                web_fd;      /* the web folder, opened O_PATH, or -1 */
@@ -84,7 +72,7 @@ struct kf_http {
     bool               stopping;    /* kf_http_stop: save and answer at once */
 };
 
-/* ---- the API handlers ------------------------------------------------- */
+/* ---- replies ---------------------------------------------------------- */
 
 void kf_http_error(kf_http_reply *rep, int status, const char *code,
                    const char *fmt, ...)
@@ -112,9 +100,7 @@ static void oom(kf_http_reply *rep)
     kf_http_error(rep, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "out of memory");
 }
 
-/* Sets a successful JSON body; a NULL value (a failed allocation) becomes
- * a 500. */
-static void reply_json(kf_http_reply *rep, json_t *v)
+void kf_http_json(kf_http_reply *rep, int status, json_t *v)
 {
     if (!v) {
         oom(rep);
@@ -125,12 +111,10 @@ static void reply_json(kf_http_reply *rep, json_t *v)
     kf_free(rep->body);
     rep->body = NULL;
     rep->body_len = 0;
-    rep->status = MHD_HTTP_OK;
+    rep->status = status;
 }
 
-/* Sets a successful body written by the streaming renderer (render_json.h);
- * NULL (it failed: `why` says why) becomes a 500. */
-static void reply_written(kf_http_reply *rep, char *body, size_t len, const char *why)
+void kf_http_written(kf_http_reply *rep, char *body, size_t len, const char *why)
 {
     if (!body) {
         if (!why || !strcmp(why, "out of memory"))
@@ -148,290 +132,38 @@ static void reply_written(kf_http_reply *rep, char *body, size_t len, const char
     rep->status = MHD_HTTP_OK;
 }
 
-/* The input both POST endpoints share: {"text", "findings", "dominant_hand",
- * "save"}.  On success fills `f` and `*text` (borrowed from the body, may be
- * NULL), and clears *save when the body says "save": false; otherwise sets
- * the error reply and returns false. */
-static bool read_input(const kf_http_req *q, kf_http_reply *rep,
-                       kf_findings *f, const char **text, bool *save)
-{
-    *text = NULL;
-    if (!json_is_object(q->body)) {
-        kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
-                      "the body must be a JSON object");
-        return false;
-    }
-    /* "save": false keeps this consultation out of the journal. */
-    json_t *sv = json_object_get(q->body, "save");
-    if (sv && !json_is_null(sv)) {
-        if (!json_is_boolean(sv)) {
-            kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
-                          "\"save\" must be true or false");
-            return false;
-        }
-        if (json_is_false(sv))
-            *save = false;
-        json_object_del(q->body, "save");
-    }
-    kf_buf err;
-    kf_buf_init(&err);
-    json_t *t = json_object_get(q->body, "text");
-    if (t && !json_is_null(t)) {
-        if (!json_is_string(t)) {
-            kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
-                          "\"text\" must be a string");
-            return false;
-        }
-        *text = json_string_value(t);
-        size_t tl = json_string_length(t);
-        kf_err e = kf_text_is_words(*text, tl) ? kf_text_read(q->kb, *text, tl, f, &err)
-                                               : KF_EPARSE;
-        if (e == KF_EPARSE && !err.len)
-            kf_buf_puts(&err, KF_TEXT_NOT_WORDS);
-        if (e != KF_OK) {
-            if (e == KF_ENOMEM)
-                oom(rep);
-            else
-                kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
-                              "text: %s", err.len ? err.s : kf_strerror(e));
-            kf_buf_free(&err);
-            return false;
-        }
-    }
-    kf_err e = kf_findings_from_json(q->kb, q->body, f, &err);
-    if (e == KF_ENOMEM || f->oom) {
-        oom(rep);
-    } else if (e != KF_OK) {
-        kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid", "%s",
-                      err.len ? err.s : kf_strerror(e));
-    }
-    kf_buf_free(&err);
-    return rep->status < 400;
-}
-
-/* A consultation is kept in the journal (docs/JOURNAL.md) when the request
- * may save (kf_http_req.may_save: no --no-save, no "save": false, the token
- * when one is needed): the handler only writes down what to keep
- * (rep->save_row) and the server saves it before the answer goes out (see
- * run_handler); a failure to save is logged, and the person still gets the
- * answer. */
-static void keep_row(const kf_http_req *q, kf_http_reply *rep, bool save,
-                     const char *text, const kf_result *r)
-{
-    if (!save || !q->may_save || rep->status >= 400)
-        return;
-    kf_journal_row *row = NULL;
-    if (kf_journal_http_row(q->kb, text, text ? strlen(text) : 0, r, &row) != KF_OK)
-        fprintf(stderr, "knotfinder serve: a consultation was answered but not "
-                "saved: out of memory\n");
-    rep->save_row = row;
-}
-
-/* POST /api/v1/consult: the result object, as `knotfinder ask --json`. */
-static void h_consult(const kf_http_req *q, kf_http_reply *rep)
-{
-    kf_findings f;
-    kf_findings_init(&f);
-    const char *text;
-    bool save = q->may_save;
-    if (read_input(q, rep, &f, &text, &save)) {
-        kf_result *r = kf_consult(q->kb, &f);
-        if (r) {
-            size_t len = 0;
-            const char *why = NULL;
-            char *body = kf_result_dump(q->kb, r, text, KF_JO_COMPACT | KF_JO_EOL,
-                                        &len, &why);
-            reply_written(rep, body, len, why);
-            keep_row(q, rep, save, text, r);
-        } else
-            oom(rep);
-        kf_result_free(r);
-    }
-    kf_findings_free(&f);
-}
-
-/* POST /api/v1/interview: stateless — the findings so far and how many
- * questions were asked come in; the next question, or the result when
- * there is nothing left worth asking, goes out together with the merged
- * findings to send back.  A red flag at doctor_soon or above ends the
- * interview at once: safety comes before sharpening the guess. */
-static void h_interview(const kf_http_req *q, kf_http_reply *rep)
-{
-    int asked = 0;
-    if (json_is_object(q->body)) {
-        json_t *a = json_object_get(q->body, "asked");
-        if (a && !json_is_null(a)) {
-            if (!json_is_integer(a) || json_integer_value(a) < 0 ||
-                json_integer_value(a) > ASKED_MAX) {
-                kf_http_error(rep, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid",
-                              "\"asked\" must be a whole number from 0 to %d",
-                              ASKED_MAX);
-                return;
-            }
-            asked = (int)json_integer_value(a);
-        }
-        /* Not a finding field: keep it away from the findings reader. */
-        json_object_del(q->body, "asked");
-    }
-    kf_findings f;
-    kf_findings_init(&f);
-    const char *text;
-    kf_result *r = NULL;
-    kf_question qn = { .kind = KF_Q_NONE };
-    bool save = q->may_save;
-    if (!read_input(q, rep, &f, &text, &save))
-        goto out;
-    r = kf_consult(q->kb, &f);
-    if (!r) {
-        oom(rep);
-        goto out;
-    }
-    if (r->triage < KF_TRIAGE_SOON &&
-        kf_next_question(q->kb, &f, asked, INTERVIEW_MAX_Q, &qn) != KF_OK) {
-        oom(rep);
-        goto out;
-    }
-    /* {"question", "result", "findings", "asked"}, streamed. */
-    kf_jo w;
-    kf_jo_init(&w, KF_JO_COMPACT | KF_JO_EOL);
-    kf_jo_obj(&w);
-    kf_jo_key(&w, "question");
-    if (qn.kind != KF_Q_NONE) {
-        kf_question_write(&w, q->kb, &qn);
-        asked++;
-    } else
-        kf_jo_null(&w);
-    kf_jo_key(&w, "result");
-    if (qn.kind == KF_Q_NONE)
-        kf_result_write(&w, q->kb, r, text);
-    else
-        kf_jo_null(&w);
-    kf_jo_key(&w, "findings");
-    kf_findings_write(&w, q->kb, &f);
-    kf_jo_kint(&w, "asked", asked);
-    kf_jo_obj_end(&w);
-    size_t len = 0;
-    char *body = kf_jo_finish(&w, &len);
-    reply_written(rep, body, len, kf_jo_error(&w));
-    if (qn.kind == KF_Q_NONE)
-        keep_row(q, rep, save, text, r);
-out:
-    kf_question_free(&qn);
-    kf_result_free(r);
-    kf_findings_free(&f);
-}
-
-/* GET /api/v1/regions: the zones of the body map. */
-static void h_regions(const kf_http_req *q, kf_http_reply *rep)
-{
-    const kf_kb *kb = q->kb;
-    json_t *arr = json_array();
-    for (int i = 0; arr && i < kb->n_regions; i++) {
-        const kf_region *g = &kb->regions[i];
-        const char *fid = g->finding >= 0 ? kb->findings[g->finding].id : NULL;
-        if (json_array_append_new(arr, json_pack("{s:s,s:s?,s:s,s:b,s:s?}",
-                                  "id", g->id, "label", g->label,
-                                  "view", g->back ? "back" : "front",
-                                  "sided", g->sided, "finding", fid)) != 0) {
-            json_decref(arr);
-            arr = NULL;
-        }
-    }
-    reply_json(rep, arr ? json_pack("{s:o}", "regions", arr) : NULL);
-}
-
-/* GET /api/v1/techniques/{id}: one self-care technique. */
-static void h_technique(const kf_http_req *q, kf_http_reply *rep)
-{
-    int t = kf_kb_technique(q->kb, q->param);
-    if (t < 0) {
-        kf_http_error(rep, MHD_HTTP_NOT_FOUND, "not_found",
-                      "no technique with the id '%.100s'", q->param);
-        return;
-    }
-    const kf_technique *k = &q->kb->techniques[t];
-    json_t *steps = json_array();
-    for (int i = 0; steps && i < k->n_steps; i++)
-        if (json_array_append_new(steps, json_string(k->steps[i])) != 0) {
-            json_decref(steps);
-            steps = NULL;
-        }
-    json_t *timer = k->work_s > 0
-        ? json_pack("{s:i,s:i,s:i}", "work_s", k->work_s, "rest_s", k->rest_s,
-                    "reps", k->reps)
-        : json_null();
-    if (!steps || !timer) {
-        json_decref(steps);
-        json_decref(timer);
-        oom(rep);
-        return;
-    }
-    reply_json(rep, json_pack("{s:s,s:s?,s:s,s:o,s:s?,s:s?,s:o,s:s?}",
-                              "id", k->id, "name", k->name,
-                              "kind", kf_tech_kind_name(k->kind),
-                              "steps", steps, "dose", k->dose,
-                              "caution", k->caution, "timer", timer,
-                              "source", k->source));
-}
-
-/* GET /api/v1/health */
-static void h_health(const kf_http_req *q, kf_http_reply *rep)
-{
-    reply_json(rep, json_pack("{s:s,s:s}", "status", "ok",
-                              "kb_version", q->kb->version));
-}
-
-/* The route table.  To add endpoints, add rows here; the handler may live
- * in its own module (declare it in that module's header) as long as it has
- * the kf_http_handler signature.  The last field, `pure`, lets the server
- * keep answers (see kf_http_route): true only for routes that depend on
- * nothing but the body and the kb. */
-static const kf_http_route routes[] = {
-    { "POST", "/api/v1/consult",        h_consult,   true },
-    { "POST", "/api/v1/interview",      h_interview, true },
-    { "GET",  "/api/v1/regions",        h_regions,   false },
-    { "GET",  "/api/v1/techniques/{}",  h_technique, false },
-    { "GET",  "/api/v1/health",         h_health,    false },
-    /* The journal (issue 5): handlers in journal_http.c. */
-    { "GET",  "/api/v1/journal",          kf_journal_h_list, false },
-    { "POST", "/api/v1/journal/checkins", kf_journal_h_checkin, false },
-    { "GET",  "/api/v1/journal/plan",     kf_journal_h_plan, false },
-    { "GET",  "/api/v1/journal/history",  kf_journal_h_history, false },
-    { "GET",  "/api/v1/journal/about",    kf_journal_h_about, false },
-    { "DELETE", "/api/v1/journal",        kf_journal_h_forget_all, false },
-    { "DELETE", "/api/v1/journal/consultations/{}", kf_journal_h_forget_consultation, false },
-    { "DELETE", "/api/v1/journal/checkins/{}",      kf_journal_h_forget_checkin, false },
-};
-
-/* Does `url` match the route path `pat`?  A trailing "/{}" matches one
- * non-empty segment, returned in *param (pointing into url). */
+/* Does `url` match the route path `pat`?  A "{}" segment matches one
+ * non-empty segment, returned in *param (pointing into url, up to the next
+ * '/' or the end). */
 static bool path_match(const char *pat, const char *url, const char **param)
 {
-    size_t n = strlen(pat);
     *param = NULL;
-    if (n >= 3 && strcmp(pat + n - 3, "/{}") == 0) {
-        n -= 2;                                   /* keep the '/' */
-        if (strncmp(pat, url, n) != 0)
-            return false;
-        const char *seg = url + n;
-        if (*seg == '\0' || strchr(seg, '/'))
-            return false;
-        *param = seg;
-        return true;
-    }
-    return strcmp(pat, url) == 0;
+    const char *hole = strstr(pat, "/{}");
+    if (!hole || (hole[3] != '\0' && hole[3] != '/'))
+        return strcmp(pat, url) == 0;
+    size_t n = (size_t)(hole - pat) + 1;          /* keep the '/' */
+    if (strncmp(pat, url, n) != 0)
+        return false;
+    const char *seg = url + n;
+    size_t sl = strcspn(seg, "/");
+    if (sl == 0 || strcmp(seg + sl, hole + 3) != 0)
+        return false;
+    *param = seg;
+    return true;
 }
 
 /* Finds the route for (method, url).  Returns it, or NULL with *status 404
  * or 405 (then `allow` lists the methods the path accepts). */
-static const kf_http_route *route_find(const char *method, const char *url,
+static const kf_http_route *route_find(const kf_http_service *svc,
+                                       const char *method, const char *url,
                                        const char **param, int *status,
                                        char *allow, size_t allowsz)
 {
     bool head = strcmp(method, "HEAD") == 0;
+    const kf_http_route *routes = svc->routes;
     *status = MHD_HTTP_NOT_FOUND;
     allow[0] = '\0';
-    for (size_t i = 0; i < KF_ARRAY_LEN(routes); i++) {
+    for (size_t i = 0; i < svc->n_routes; i++) {
         const char *p;
         if (!path_match(routes[i].path, url, &p))
             continue;
@@ -498,8 +230,9 @@ static bool serialise(json_t *v, kf_buf *out)
 
 /* Sends `len` bytes of JSON at `body`, which the response takes over (it is
  * freed with kf_free), or an out-of-memory error when body is NULL. */
-static enum MHD_Result send_body(struct MHD_Connection *conn, int status,
-                                 char *body, size_t len, const char *allow)
+static enum MHD_Result send_body_x(struct MHD_Connection *conn, int status,
+                                   char *body, size_t len, const char *allow,
+                                   const kf_http_reply *x)
 {
     struct MHD_Response *resp;
     if (!body) {
@@ -519,27 +252,39 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, int status,
     add_common_headers(resp, "application/json; charset=utf-8", "no-store");
     if (allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (x && x->cookie[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, x->cookie);
+    if (x && x->retry_after > 0) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%d", x->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
     return send_response(conn, status, resp);
 }
 
-/* Sends a JSON value (stolen) with `status`; `allow` is the Allow header
- * for a 405, or NULL. */
-static enum MHD_Result send_json(struct MHD_Connection *conn, int status,
-                                 json_t *v, const char *allow)
+static enum MHD_Result send_body(struct MHD_Connection *conn, int status,
+                                 char *body, size_t len, const char *allow)
 {
+    return send_body_x(conn, status, body, len, allow, NULL);
+}
+
+static enum MHD_Result send_error_x(struct MHD_Connection *conn, int status,
+                                    const char *code, const char *message,
+                                    const char *allow, const kf_http_reply *x)
+{
+    json_t *v = json_pack("{s:{s:s,s:s}}", "error", "code", code,
+                          "message", message);
     kf_buf b;
     if (!serialise(v, &b))
-        return send_body(conn, status, NULL, 0, allow);
-    return send_body(conn, status, b.s, b.len, allow);
+        return send_body_x(conn, status, NULL, 0, allow, x);
+    return send_body_x(conn, status, b.s, b.len, allow, x);
 }
 
 static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
                                   const char *code, const char *message,
                                   const char *allow)
 {
-    json_t *v = json_pack("{s:{s:s,s:s}}", "error", "code", code,
-                          "message", message);
-    return send_json(conn, status, v, allow);
+    return send_error_x(conn, status, code, message, allow, NULL);
 }
 
 /* ---- static files ----------------------------------------------------- */
@@ -915,7 +660,7 @@ typedef struct {
     uint64_t             hash;
     const kf_http_route *route;
     char                *mem;          /* key bytes, value bytes, then the
-                                          row to save (kf_journal_row) */
+                                          row to save (struct kf_journal_row) */
     size_t               klen, vlen, rlen;
     bool                 row_known;    /* made while saving: rlen 0 means
                                           there is nothing to keep */
@@ -930,6 +675,7 @@ typedef struct {
 } cache_shard;
 
 struct http_cache {
+    const kf_http_saver *saver;        /* the size of a row kept beside an answer */
     cache_shard shard[CACHE_SHARDS];
 };
 
@@ -995,7 +741,7 @@ static cache_entry *cache_set(http_cache *c, uint64_t h, cache_shard **shp)
  * nothing), and *row_known whether that is known (the first answer was
  * made while saving). */
 static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
-                       size_t klen, size_t *vlen, kf_journal_row **row,
+                       size_t klen, size_t *vlen, struct kf_journal_row **row,
                        bool *row_known)
 {
     *row = NULL;
@@ -1039,10 +785,12 @@ static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
  * when either is too large or memory is short. */
 static void cache_put(http_cache *c, const kf_http_route *rt, const char *key,
                       size_t klen, const char *val, size_t vlen,
-                      const kf_journal_row *row, bool row_known)
+                      const struct kf_journal_row *row, bool row_known)
 {
-    size_t rlen = row ? row->size : 0;
-    if (!c || klen > CACHE_KEY_MAX || vlen > CACHE_VAL_MAX || rlen > CACHE_VAL_MAX)
+    if (!c)
+        return;
+    size_t rlen = row && c->saver ? c->saver->size(row) : 0;
+    if (klen > CACHE_KEY_MAX || vlen > CACHE_VAL_MAX || rlen > CACHE_VAL_MAX)
         return;
     char *mem = kf_malloc(klen + vlen + rlen + 1);
     if (!mem)
@@ -1139,7 +887,8 @@ bool kf_http_host_ok(const kf_http_gate_cfg *g, const char *host)
             return false;
         port = atoi(p);
     }
-    return port == g->port && host_name_ok(g, host, name_len);
+    /* Behind a proxy the public port is not the one bound. */
+    return (g->hosted || port == g->port) && host_name_ok(g, host, name_len);
 }
 
 /* Compares two strings in time that depends only on their lengths. */
@@ -1177,7 +926,19 @@ int kf_http_gate(const kf_http_gate_cfg *g, const kf_http_gate_req *r,
                  r->fetch_site);
         return 403;
     }
-    if (r->origin) {
+    if (r->origin && g->hosted) {
+        /* The course's own page: its Origin names the Host it was served
+         * from, over http or https (TLS ends at the proxy). */
+        const char *o = r->origin;
+        size_t skip = strncmp(o, "https://", 8) == 0 ? 8
+                    : strncmp(o, "http://", 7) == 0 ? 7 : 0;
+        if (!skip || !r->host || strcasecmp(o + skip, r->host) != 0) {
+            *code = "cross_site";
+            snprintf(why, whysz, "a request from the page at %.100s is refused: "
+                     "only the course's own page may use its API", r->origin);
+            return 403;
+        }
+    } else if (r->origin) {
         bool ok = strncmp(r->origin, "http://", 7) == 0 &&
                   !strchr(r->origin + 7, '/') &&
                   kf_http_host_ok(g, r->origin + 7);
@@ -1319,7 +1080,7 @@ typedef struct {
      * connection is suspended meanwhile and resumed by on_saved. */
     kf_http               *srv;
     struct MHD_Connection *conn;
-    kf_journal_row        *row;
+    struct kf_journal_row        *row;
     char                  *wait_body;
     size_t                 wait_len;
     int                    wait_status;
@@ -1378,6 +1139,54 @@ static bool is_json_type(const char *ct)
     }
 }
 
+/* Runs the guard, then (when it lets the request go on) the handler, then
+ * the release: what the live server and kf_http__answer share. */
+static void handle(const kf_http_service *svc, const kf_http_route *rt,
+                   kf_http_req *req, kf_http_reply *rep)
+{
+    req->app = svc->app;
+    req->kb = svc->kb;
+    /* A "{}" inside the path ("/x/{}/done"): the segment alone. */
+    char seg[256];
+    if (req->param && strchr(req->param, '/')) {
+        size_t l = strcspn(req->param, "/");
+        if (l >= sizeof seg)
+            l = sizeof seg - 1;
+        memcpy(seg, req->param, l);
+        seg[l] = '\0';
+        req->param = seg;
+    }
+    if (!svc->guard || svc->guard(rt, req, rep))
+        rt->fn(req, rep);
+    if (svc->release)
+        svc->release(req);
+}
+
+const char *kf_http_header(const kf_http_req *req, const char *name)
+{
+    if (req->conn_)
+        return MHD_lookup_connection_value(req->conn_, MHD_HEADER_KIND, name);
+    for (const char *const *h = req->headers_; h && h[0] && h[1]; h += 2)
+        if (strcasecmp(h[0], name) == 0)
+            return h[1];
+    return NULL;
+}
+
+/* The peer's numeric address into `out`, or "". */
+static void peer_addr(struct MHD_Connection *conn, char *out, size_t n)
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
+}
+
 /* Called on the journal's writer thread when a consultation's save is
  * over (journal_http.h): the answer may go out now.  The request state
  * belongs to the connection's thread again once it is resumed, so nothing
@@ -1410,10 +1219,11 @@ static void on_saved(void *ctx, kf_err e, long long id, const char *why)
  * (group commit).  While the server stops, the row is saved at once. */
 static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
                                   req_state *r, const kf_http_req *req,
-                                  kf_journal_row *row, int status,
+                                  struct kf_journal_row *row, int status,
                                   char *body, size_t len)
 {
-    if (!row || !req->may_save || !kf_journal_http_admit(row)) {
+    const kf_http_saver *sv = s->svc->saver;
+    if (!row || !req->may_save || !sv || !sv->admit(row)) {
         kf_free(row);
         return send_body(conn, status, body, len, NULL);
     }
@@ -1425,7 +1235,7 @@ static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
     if (now) {
         kf_buf err;
         kf_buf_init(&err);
-        if (kf_journal_http_store(req, row, &err) != KF_OK)
+        if (sv->store(req, row, &err) != KF_OK)
             fprintf(stderr, "knotfinder serve: a consultation was answered but not "
                     "saved: %s\n", err.len ? err.s : "unknown error");
         kf_buf_free(&err);
@@ -1441,7 +1251,7 @@ static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
     r->waiting = true;
     /* Suspended first: on_saved may run before this function returns. */
     MHD_suspend_connection(conn);
-    if (!kf_journal_http_queue(req, row, on_saved, r))
+    if (!sv->queue(req, row, on_saved, r))
         on_saved(r, KF_OK, 0, NULL);    /* logged already: answer now */
     return MHD_YES;
 }
@@ -1466,12 +1276,15 @@ static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
                                    json_t *body, const char *raw, size_t rawlen,
                                    req_state *r)
 {
-    kf_http_req req = { .kb = s->kb, .cli = s->cli, .method = method,
-                        .path = url, .param = param, .body = body,
-                        .may_save = s->save && r->token_ok };
+    char remote[INET6_ADDRSTRLEN];
+    peer_addr(conn, remote, sizeof remote);
+    kf_http_req req = { .method = method, .path = url, .param = param,
+                        .body = body, .may_save = s->save && r->token_ok,
+                        .remote = remote, .conn_ = conn };
     kf_http_reply rep = { .status = MHD_HTTP_OK };
     kf_buf_init(&rep.message);
-    rt->fn(&req, &rep);
+    handle(s->svc, rt, &req, &rep);
+    req.conn_ = NULL;               /* the save below may outlive the call */
     enum MHD_Result ret;
     char *out_s = NULL;
     size_t out_len = 0;
@@ -1482,10 +1295,25 @@ static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
         if (rep.status >= 500)
             fprintf(stderr, "knotfinder: %s %s: %d %s\n", method, url,
                     rep.status, rep.message.len ? rep.message.s : "");
-        ret = send_error(conn, rep.status, rep.code ? rep.code : "error",
-                         rep.message.len ? rep.message.s : "error", NULL);
+        ret = send_error_x(conn, rep.status, rep.code ? rep.code : "error",
+                           rep.message.len ? rep.message.s : "error", NULL, &rep);
         kf_buf_free(&rep.message);
         return ret;
+    }
+    if (rep.status == MHD_HTTP_NO_CONTENT) {
+        json_decref(rep.json);
+        kf_free(rep.body);
+        kf_free(rep.save_row);
+        struct MHD_Response *resp =
+            MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        if (resp) {
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+            MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+            if (rep.cookie[0])
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, rep.cookie);
+        }
+        kf_buf_free(&rep.message);
+        return send_response(conn, rep.status, resp);
     }
     if (rep.body) {
         json_decref(rep.json);
@@ -1506,10 +1334,15 @@ static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
         out_s = out.s;
         out_len = out.len;
     }
-    if (rt->pure && raw && rep.status == MHD_HTTP_OK)
+    if ((rt->flags & KF_ROUTE_PURE) && raw && rep.status == MHD_HTTP_OK)
         cache_put(s->cache, rt, raw, rawlen, out_s, out_len, rep.save_row,
                   req.may_save);
     kf_buf_free(&rep.message);
+    if (rep.cookie[0] || rep.retry_after > 0) {
+        /* A reply with headers of its own (a login): nothing to save. */
+        kf_free(rep.save_row);
+        return send_body_x(conn, rep.status, out_s, out_len, NULL, &rep);
+    }
     return send_saved(s, conn, r, &req, rep.save_row, rep.status, out_s, out_len);
 }
 
@@ -1521,13 +1354,13 @@ static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
                                    req_state *r)
 {
     const char *raw = r->body.s ? r->body.s : "";
-    if (rt->pure && s->cache) {
+    if ((rt->flags & KF_ROUTE_PURE) && s->cache) {
         size_t vlen = 0;
-        kf_journal_row *row = NULL;
+        struct kf_journal_row *row = NULL;
         bool known = false;
         char *kept = cache_get(s->cache, rt, raw, r->body.len, &vlen, &row, &known);
-        kf_http_req req = { .kb = s->kb, .cli = s->cli, .method = method,
-                            .path = url, .param = param,
+        kf_http_req req = { .app = s->svc->app, .kb = s->svc->kb, .method = method,
+                            .path = url, .param = param, .remote = "",
                             .may_save = s->save && r->token_ok };
         /* An answer made without saving does not say what to keep. */
         if (kept && (known || !req.may_save))
@@ -1566,7 +1399,7 @@ static enum MHD_Result dispatch(kf_http *s, struct MHD_Connection *conn,
     const char *param;
     int status;
     char allow[128], msg[256];
-    const kf_http_route *rt = route_find(method, url, &param, &status,
+    const kf_http_route *rt = route_find(s->svc, method, url, &param, &status,
                                          allow, sizeof allow);
     if (!rt) {
         if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
@@ -1593,13 +1426,13 @@ static enum MHD_Result dispatch(kf_http *s, struct MHD_Connection *conn,
  * what a client sending such a body deserves; every other answer waits for
  * the final call so the connection can be kept alive.)  Returns true when
  * it queued an answer. */
-static bool refuse_early(struct MHD_Connection *conn, const char *url,
+static bool refuse_early(kf_http *s, struct MHD_Connection *conn, const char *url,
                          const char *method, req_state *r, enum MHD_Result *ret)
 {
     const char *param;
     int status;
     char allow[128], msg[256];
-    const kf_http_route *rt = route_find(method, url, &param, &status,
+    const kf_http_route *rt = route_find(s->svc, method, url, &param, &status,
                                          allow, sizeof allow);
     if (!rt || strcmp(rt->method, "POST") != 0)
         return false;
@@ -1654,7 +1487,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             return send_error(conn, st, code, why, NULL);
         }
         r->token_ok = !s->token[0] || (gq.token && same_secret(gq.token, s->token));
-        if (refuse_early(conn, url, method, r, &ret))
+        if (refuse_early(s, conn, url, method, r, &ret))
             r->answered = true;
         return ret;
     }
@@ -1726,22 +1559,24 @@ size_t kf_http__unescape(char *s)
     return unescape(NULL, NULL, s);
 }
 
-int kf_http__route(const char *method, const char *url, const char **param,
-                   int *status)
+int kf_http__route(const kf_http_service *svc, const char *method,
+                   const char *url, const char **param, int *status)
 {
     char allow[128];
-    const kf_http_route *rt = route_find(method, url, param, status, allow,
+    const kf_http_route *rt = route_find(svc, method, url, param, status, allow,
                                          sizeof allow);
-    return rt ? (int)(rt - routes) : -1;
+    return rt ? (int)(rt - svc->routes) : -1;
 }
 
-void kf_http__answer(const kf_kb *kb, const kf_cli *cli, bool may_save,
+void kf_http__answer(const kf_http_service *svc, bool may_save,
                      const char *method, const char *url, const char *ctype,
-                     const char *body, size_t len, int *status, kf_buf *out)
+                     const char *const *headers, const char *remote,
+                     const char *body, size_t len, int *status, kf_buf *out,
+                     kf_buf *cookie)
 {
     const char *param;
     char allow[128];
-    const kf_http_route *rt = route_find(method, url, &param, status, allow,
+    const kf_http_route *rt = route_find(svc, method, url, &param, status, allow,
                                          sizeof allow);
     kf_http_reply rep = { .status = MHD_HTTP_OK };
     kf_buf_init(&rep.message);
@@ -1763,15 +1598,18 @@ void kf_http__answer(const kf_kb *kb, const kf_cli *cli, bool may_save,
             kf_http_error(&rep, MHD_HTTP_BAD_REQUEST, "bad_json", "line %d: %s",
                           jerr.line, jerr.text);
         } else {
-            kf_http_req req = { .kb = kb, .cli = cli, .method = method,
-                                .path = url, .param = param, .body = doc,
-                                .may_save = may_save };
-            rt->fn(&req, &rep);
+            kf_http_req req = { .method = method, .path = url, .param = param,
+                                .body = doc, .may_save = may_save,
+                                .remote = remote ? remote : "",
+                                .headers_ = headers };
+            handle(svc, rt, &req, &rep);
             json_decref(doc);
-            if (rep.save_row && rep.status < 400) {
+            const kf_http_saver *sv = svc->saver;
+            if (rep.save_row && rep.status < 400 && req.may_save && sv &&
+                sv->admit(rep.save_row)) {
                 kf_buf err;
                 kf_buf_init(&err);
-                if (kf_journal_http_save(&req, rep.save_row, &err) != KF_OK)
+                if (sv->store(&req, rep.save_row, &err) != KF_OK)
                     fprintf(stderr, "knotfinder serve: a consultation was answered "
                             "but not saved: %s\n", err.len ? err.s : "unknown error");
                 kf_buf_free(&err);
@@ -1780,6 +1618,8 @@ void kf_http__answer(const kf_kb *kb, const kf_cli *cli, bool may_save,
         }
     }
     *status = rep.status;
+    if (cookie && rep.cookie[0])
+        kf_buf_puts(cookie, rep.cookie);
     if (rep.status >= 400) {
         json_decref(rep.json);
         kf_free(rep.body);
@@ -1789,7 +1629,10 @@ void kf_http__answer(const kf_kb *kb, const kf_cli *cli, bool may_save,
                              rep.message.len ? rep.message.s : "error");
     }
     kf_buf b;
-    if (rep.body) {
+    if (rep.status == MHD_HTTP_NO_CONTENT) {
+        json_decref(rep.json);
+        kf_free(rep.body);
+    } else if (rep.body) {
         /* Written by the streaming renderer (its bytes as they are sent). */
         kf_buf_add(out, rep.body, rep.body_len);
         kf_free(rep.body);
@@ -1896,8 +1739,8 @@ static int listen_on(kf_http *s, const char *bind_addr, int port, int *family,
     return fd;
 }
 
-kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
-                       const kf_http_opts *opts, kf_buf *err)
+kf_http *kf_http_start(const kf_http_service *svc, const kf_http_opts *opts,
+                       kf_buf *err)
 {
     kf_http_opts o = opts ? *opts : (kf_http_opts){ 0 };
     if (!o.bind || !*o.bind)
@@ -1926,8 +1769,7 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
         kf_buf_puts(err, "out of memory");
         return NULL;
     }
-    s->kb = kb;
-    s->cli = cli;
+    s->svc = svc;
     s->web_fd = -1;
     s->body_deadline_s = 2 * o.timeout_s;
     s->header_deadline_s = o.timeout_s;
@@ -1939,11 +1781,10 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&s->wait_mu, NULL);
     pthread_cond_init(&s->wait_cv, NULL);
-    const char *nosave_env = getenv("KNOTFINDER_NO_SAVE");
-    s->save = !o.no_save && !(nosave_env && *nosave_env);
+    s->save = !o.no_save;
     snprintf(s->bind, sizeof s->bind, "%s", o.bind);
     char real[PATH_MAX];
-    if (cli && cli->web_dir && realpath(cli->web_dir, real)) {
+    if (o.web_dir && realpath(o.web_dir, real)) {
         struct stat st;
         if (stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
             s->web_root = kf_strdup(real);
@@ -1957,7 +1798,7 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     }
     if (!s->web_root)
         fprintf(stderr, "knotfinder: no web folder at %s; serving the API only\n",
-                cli && cli->web_dir ? cli->web_dir : "(none)");
+                o.web_dir ? o.web_dir : "(none)");
 
     /* jansson seeds its hash function on first use; do it now, before
      * there are threads to race over it. */
@@ -1967,10 +1808,13 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
      * saved again as the first one was: the cache works with saving on. */
     if (o.cache == 0)               /* not given: the default */
         o.cache = KF_HTTP_CACHE_DEFAULT;
-    kf_journal_http_set_limit(o.save_limit == 0 ? KF_JOURNAL_HTTP_PER_MINUTE
+    if (svc->saver)
+        svc->saver->set_limit(o.save_limit == 0 ? KF_HTTP_SAVES_PER_MINUTE
                               : o.save_limit < 0 ? 0 : o.save_limit);
     if (o.cache > 0) {
         s->cache = cache_new(o.cache);
+        if (s->cache)
+            s->cache->saver = svc->saver;
         if (!s->cache) {
             kf_free(s->web_root);
             kf_free(s);
@@ -1989,7 +1833,7 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     }
     /* Beyond this computer, anyone on the network could read the journal:
      * it then needs a token, made up here unless one was given. */
-    if ((o.token || !loopback) && !make_token(s->token)) {
+    if (!o.hosted && (o.token || !loopback) && !make_token(s->token)) {
         close(fd);
         kf_buf_puts(err, "cannot make up a token for the journal (no random numbers)");
         cache_free(s->cache);
@@ -1998,8 +1842,9 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
         return NULL;
     }
     s->gate = (kf_http_gate_cfg){ .bind = s->bind, .port = s->port,
-                                  .any_host = any,
-                                  .token = s->token[0] ? s->token : NULL };
+                                  .any_host = any || o.hosted,
+                                  .token = s->token[0] ? s->token : NULL,
+                                  .hosted = o.hosted };
     /* Suspend and resume: an answer waits for its consultation's commit
      * without holding up the thread's other connections (send_saved). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
@@ -2049,14 +1894,12 @@ const char *kf_http_url(const kf_http *s) { return s->url; }
 
 void kf_http_stop(kf_http *s)
 {
-    if (!s) {
-        kf_journal_http_close();
+    if (!s)
         return;
-    }
     /* The daemon first: its threads may be in the middle of a handler that
      * writes to the journal, and MHD_stop_daemon waits for them.  Only
-     * then is the journal closed (closing it first freed the store under
-     * a running kf_store_add_checkin). */
+     * then may the caller close the store the handlers use (closing it
+     * first freed the store under a running kf_store_add_checkin). */
     if (s->watch_started) {
         pthread_mutex_lock(&s->watch_mu);
         s->watch_stop = true;
@@ -2072,7 +1915,6 @@ void kf_http_stop(kf_http *s)
         pthread_cond_wait(&s->wait_cv, &s->wait_mu);
     pthread_mutex_unlock(&s->wait_mu);
     MHD_stop_daemon(s->daemon);        /* closes the listening socket too */
-    kf_journal_http_close();
     pthread_cond_destroy(&s->watch_cv);
     pthread_mutex_destroy(&s->watch_mu);
     pthread_cond_destroy(&s->wait_cv);
@@ -2082,170 +1924,4 @@ void kf_http_stop(kf_http *s)
         close(s->web_fd);
     kf_free(s->web_root);
     kf_free(s);
-}
-
-/* ---- the command ------------------------------------------------------ */
-
-static void serve_usage(FILE *out)
-{
-    fprintf(out, "usage: knotfinder serve [--port N] [--bind ADDR] [--threads N]\n"
-          "                        [--timeout S] [--max-conns N] [--cache N]\n"
-          "                        [--token] [--no-save] [--save-limit N]\n"
-          "  --port N       port to listen on (default 8080; 0 picks a free one)\n"
-          "  --bind ADDR    address to listen on (default 127.0.0.1); any other\n"
-          "                 than a loopback one makes the server reachable from\n"
-          "                 other computers, and the journal then needs the token\n"
-          "                 printed at start (in the address, after #token=)\n"
-          "  --token        need the token for the journal on 127.0.0.1 too (on a\n"
-          "                 computer other people also log in to)\n"
-          "  --no-save      keep no consultation in the journal\n"
-          "  --save-limit N keep at most N consultations a minute (after N at\n"
-          "                 once; default %d); 0 keeps every one\n"
-          "  --threads N    worker threads (default: one per core)\n"
-          "  --timeout S    close connections idle this long (default 15)\n"
-          "  --max-conns N  open connections at most (default 1000)\n"
-          "  --cache N      consult and interview answers kept for repeated\n"
-          "                 requests (a repeated consultation is still saved);\n"
-          "                 default %d, 0: none\n"
-          "Serves the web app from the web folder (--web DIR) and the JSON API\n"
-          "under /api/v1/ (docs/API.md).  Stop with Ctrl-C.\n",
-          KF_JOURNAL_HTTP_PER_MINUTE, KF_HTTP_CACHE_DEFAULT);
-}
-
-/* Parses a whole number in [lo, hi]; false when it is not one. */
-static bool parse_int(const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return false;
-    *out = (int)v;
-    return true;
-}
-
-int kf_cmd_serve(kf_cli *c, int argc, char **argv)
-{
-    kf_http_opts o = { .bind = "127.0.0.1", .port = 8080, .no_save = c->no_save };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        const char *eq = strchr(a, '=');
-        char name[32];
-        if (strncmp(a, "--", 2) == 0 && eq && (size_t)(eq - a) < sizeof name) {
-            memcpy(name, a, (size_t)(eq - a));
-            name[eq - a] = '\0';
-            a = name;
-            v = eq + 1;
-        }
-        bool takes = !strcmp(a, "--port") || !strcmp(a, "--bind") ||
-                     !strcmp(a, "--threads") || !strcmp(a, "--timeout") ||
-                     !strcmp(a, "--max-conns") || !strcmp(a, "--cache") ||
-                     !strcmp(a, "--save-limit");
-        if (takes && !v) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "knotfinder serve: %s needs a value\n", a);
-                return KF_EXIT_USAGE;
-            }
-            v = argv[++i];
-        }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            serve_usage(stdout);
-            return KF_EXIT_OK;
-        } else if (!strcmp(a, "--no-save") && !v) {
-            o.no_save = true;
-        } else if (!strcmp(a, "--token") && !v) {
-            o.token = true;
-        } else if (!strcmp(a, "--port")) {
-            if (!parse_int(v, 0, 65535, &o.port)) {
-                fprintf(stderr, "knotfinder serve: --port wants 0 to 65535, not '%s'\n", v);
-                return KF_EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--threads")) {
-            if (!parse_int(v, 1, 256, &o.threads)) {
-                fprintf(stderr, "knotfinder serve: --threads wants 1 to 256, not '%s'\n", v);
-                return KF_EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--timeout")) {
-            if (!parse_int(v, 1, 3600, &o.timeout_s)) {
-                fprintf(stderr, "knotfinder serve: --timeout wants 1 to 3600 seconds, not '%s'\n", v);
-                return KF_EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--cache")) {
-            if (!parse_int(v, 0, 1000000, &o.cache)) {
-                fprintf(stderr, "knotfinder serve: --cache wants 0 to 1000000 answers, not '%s'\n", v);
-                return KF_EXIT_USAGE;
-            }
-            if (o.cache == 0)
-                o.cache = -1;
-        } else if (!strcmp(a, "--save-limit")) {
-            if (!parse_int(v, 0, 1000000, &o.save_limit)) {
-                fprintf(stderr, "knotfinder serve: --save-limit wants 0 (every one) to "
-                        "1000000 consultations a minute, not '%s'\n", v);
-                return KF_EXIT_USAGE;
-            }
-            if (o.save_limit == 0)
-                o.save_limit = -1;
-        } else if (!strcmp(a, "--max-conns")) {
-            if (!parse_int(v, 1, 100000, &o.max_conns)) {
-                fprintf(stderr, "knotfinder serve: --max-conns wants 1 to 100000, not '%s'\n", v);
-                return KF_EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--bind")) {
-            if (!*v) {
-                fprintf(stderr, "knotfinder serve: --bind needs an address\n");
-                return KF_EXIT_USAGE;
-            }
-            o.bind = v;
-        } else {
-            fprintf(stderr, "knotfinder serve: unknown argument '%s'\n", argv[i]);
-            serve_usage(stderr);
-            return KF_EXIT_USAGE;
-        }
-    }
-
-    kf_kb *kb = kf_cli_load_kb(c);
-    if (!kb)
-        return KF_EXIT_KB;
-
-    /* Block the stop signals in every thread (the server's threads inherit
-     * this mask) and wait for them here: shutdown then runs in plain code,
-     * not in a signal handler. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    kf_buf err;
-    kf_buf_init(&err);
-    kf_http *s = kf_http_start(kb, c, &o, &err);
-    if (!s) {
-        fprintf(stderr, "knotfinder: %s\n", err.len ? err.s : "cannot start the server");
-        kf_buf_free(&err);
-        kf_kb_free(kb);
-        return KF_EXIT_INTERNAL;
-    }
-    kf_buf_free(&err);
-    const char *token = kf_http_token(s);
-    if (token) {
-        if (!o.token)
-            fprintf(stderr, "knotfinder serve: warning: %s can be reached from other "
-                    "computers; the journal is served only to a page opened with "
-                    "the address below, which carries its token (keep it to "
-                    "yourself)\n", kf_http_url(s));
-        printf("knotfinder: serving %s#token=%s\n", kf_http_url(s), token);
-    } else {
-        printf("knotfinder: serving %s\n", kf_http_url(s));
-    }
-    fflush(stdout);
-
-    int sig = 0;
-    while (sigwait(&stop, &sig) != 0)
-        ;
-    fprintf(stderr, "knotfinder: %s, shutting down\n",
-            sig == SIGINT ? "interrupted" : "terminated");
-    kf_http_stop(s);
-    kf_kb_free(kb);
-    return KF_EXIT_OK;
 }

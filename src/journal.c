@@ -1624,8 +1624,7 @@ kf_err kf_journal_save_consultation(const char *db_path, const kf_kb *kb,
                                     const char *text, const kf_result *r,
                                     kf_buf *err)
 {
-    const char *no = getenv("KNOTFINDER_NO_SAVE");
-    if ((no && *no) || !worth_saving(r))
+    if (!worth_saving(r))
         return KF_OK;
     char *fs = kf_journal_consultation_dump(kb, text, r, NULL);
     kf_err e;

@@ -180,9 +180,9 @@ json_t *kf_journal_findings_in(const kf_kb *kb, const char *text,
  * words again) and the kb version; the result is not kept, it follows from
  * the findings (kf_journal_consultation_result).  Opens and closes the
  * store.  Does nothing and returns KF_OK when the consultation recognised
- * nothing (no finding: empty or unrecognised words), or when the
- * environment variable KNOTFINDER_NO_SAVE is set to a non-empty value (the
- * commands' --no-save is checked by their callers).  On failure returns the
+ * nothing (no finding: empty or unrecognised words).  --no-save (and
+ * KNOTFINDER_NO_SAVE, which main.c turns into it) is checked by the
+ * callers.  On failure returns the
  * error with a sentence in `err`; the consultation itself is unaffected. */
 kf_err kf_journal_save_consultation(const char *db_path, const kf_kb *kb,
                                     const char *text, const kf_result *r,

@@ -1,6 +1,7 @@
 /* journal_http.c — /api/v1/journal: the check-in form, the journal, the
  * revised plan and the chart for the web app.  See journal_http.h. */
 #include "journal_http.h"
+#include "api.h"
 #include "render.h"
 
 #include <errno.h>
@@ -12,63 +13,18 @@
 #include <string.h>
 #include <time.h>
 
-static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
-static kf_store *shared;
-
-/* The process's journal, opened on first use.  NULL with an error reply
- * set when it cannot be opened. */
+/* The journal of the request (api.h): the signed-in user's own in the
+ * hosted mode, else the server's, opened on first use.  NULL with an error
+ * reply set when it cannot be opened. */
 static kf_store *journal(const kf_http_req *req, kf_http_reply *rep)
 {
-    pthread_mutex_lock(&store_mu);
-    if (!shared) {
-        kf_buf err;
-        kf_buf_init(&err);
-        kf_err e = kf_store_open(req->cli ? req->cli->db_path : NULL, &shared, &err);
-        if (e != KF_OK) {
-            fprintf(stderr, "knotfinder serve: the journal is unavailable: %s\n",
-                    err.len ? err.s : kf_strerror(e));
-            kf_http_error(rep, 503, "db_unavailable",
-                          "the journal cannot be opened: %s",
-                          err.len ? err.s : kf_strerror(e));
-        }
-        kf_buf_free(&err);
-    }
-    kf_store *s = shared;
-    pthread_mutex_unlock(&store_mu);
-    return s;
-}
-
-void kf_journal_http_close(void)
-{
-    pthread_mutex_lock(&store_mu);
-    kf_store_close(shared);
-    shared = NULL;
-    pthread_mutex_unlock(&store_mu);
+    return kf_api_store(req, rep);
 }
 
 /* Maps a store or journal error to an HTTP answer. */
 static void store_error(kf_http_reply *rep, kf_err e, const kf_buf *err)
 {
-    const char *msg = err && err->len ? err->s : kf_strerror(e);
-    switch (e) {
-    case KF_EINVAL:
-    case KF_ETOOBIG:
-    case KF_EPARSE:
-        kf_http_error(rep, 422, "invalid", "%s", msg);
-        break;
-    case KF_ENOTFOUND:
-        kf_http_error(rep, 404, "not_found", "%s", msg);
-        break;
-    case KF_EBUSY:
-        kf_http_error(rep, 503, "busy", "%s", msg);
-        break;
-    case KF_ENOMEM:
-        kf_http_error(rep, 500, "internal", "out of memory");
-        break;
-    default:
-        kf_http_error(rep, 503, "db_unavailable", "%s", msg);
-        break;
-    }
+    kf_api_store_error(rep, e, err);
 }
 
 static void answer(kf_http_reply *rep, json_t *v, int status)
@@ -476,9 +432,9 @@ void kf_journal_h_history(const kf_http_req *req, kf_http_reply *rep)
     kf_buf_free(&err);
 }
 
-kf_err kf_journal_history_svg(const kf_cli *cli, kf_buf *out, kf_buf *err)
+kf_err kf_journal_history_svg(kf_app *app, kf_buf *out, kf_buf *err)
 {
-    kf_http_req req = { .cli = cli };
+    kf_http_req req = { .app = app, .kb = app->kb };
     kf_http_reply rep = { .status = 200 };
     kf_buf_init(&rep.message);
     kf_store *s = journal(&req, &rep);
@@ -602,15 +558,11 @@ kf_err kf_journal_http_row(const kf_kb *kb, const char *text, size_t text_len,
     return KF_OK;
 }
 
-static bool saving_off(void)
-{
-    const char *no = getenv("KNOTFINDER_NO_SAVE");
-    return no && *no;
-}
-
 bool kf_journal_http_admit(const kf_journal_row *row)
 {
-    return row && !saving_off() && rate_take(row->hash);
+    /* Saving off (--no-save, KNOTFINDER_NO_SAVE: main.c) never gets here:
+     * the request's may_save says so. */
+    return row && rate_take(row->hash);
 }
 
 bool kf_journal_http_queue(const kf_http_req *req, const kf_journal_row *row,

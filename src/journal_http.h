@@ -1,6 +1,6 @@
 /*
  * journal_http.h — the journal's HTTP endpoints, as handlers for the
- * server's route table (http.h).  Rows for http.c:
+ * route table of api.c:
  *
  *   { "GET",  "/api/v1/journal",          kf_journal_h_list },
  *   { "POST", "/api/v1/journal/checkins", kf_journal_h_checkin },
@@ -14,12 +14,12 @@
  * and, once kf_http_reply can carry a non-JSON body (see
  * kf_journal_history_svg below), GET /api/v1/journal/history.svg.
  *
- * The handlers share one kf_store per process, opened on first use at
- * req->cli->db_path (the global --db) and kept open; the store serialises
- * its calls, and other processes (a `knotfinder log` in a terminal) may
- * write the same file at the same time.  A journal that cannot be opened
- * answers 503 {"error":{"code":"db_unavailable",...}} and is tried again on
- * the next request.
+ * The handlers use the store of the server's context (req->app, api.h):
+ * in the local mode opened on first use at the --db path and kept open;
+ * the store serialises its calls, and other processes (a `knotfinder log`
+ * in a terminal) may write the same file at the same time.  A journal that
+ * cannot be opened answers 503 {"error":{"code":"db_unavailable",...}} and
+ * is tried again on the next request.
  *
  * Bodies and answers (docs/API.md, "Journal"):
  *  GET  /api/v1/journal           -> {"checkins":[C...] (newest 200, oldest
@@ -72,7 +72,7 @@ void kf_journal_h_forget_checkin(const kf_http_req *req, kf_http_reply *rep);
 /* The pain chart as a standalone SVG document (image/svg+xml), for
  * GET /api/v1/journal/history.svg.  Returns KF_OK and appends to `out`, or
  * an error with a sentence in `err` (the journal could not be read). */
-kf_err kf_journal_history_svg(const kf_cli *cli, kf_buf *out, kf_buf *err);
+kf_err kf_journal_history_svg(struct kf_app *app, kf_buf *out, kf_buf *err);
 
 /* What is kept of one consultation made through the API (POST
  * /api/v1/consult, or the interview's final result): its words and its
@@ -109,11 +109,10 @@ kf_err kf_journal_http_row(const kf_kb *kb, const char *text, size_t text_len,
  * the same, and the server logs how many it did not keep).  0 keeps every
  * one (serve --save-limit 0).  The default is KF_JOURNAL_HTTP_PER_MINUTE.
  * Call before the server starts. */
-#define KF_JOURNAL_HTTP_PER_MINUTE 30
+#define KF_JOURNAL_HTTP_PER_MINUTE KF_HTTP_SAVES_PER_MINUTE
 void kf_journal_http_set_limit(int per_minute);
 
-/* Whether `row` is to be kept: saving is on (no KNOTFINDER_NO_SAVE) and
- * the limit above lets it through (this takes its place in the bucket).
+/* Whether `row` is to be kept: the limit above lets it through (this takes its place in the bucket).
  * The calls below that take a row kept or not do not ask again. */
 bool kf_journal_http_admit(const kf_journal_row *row);
 
@@ -139,8 +138,5 @@ kf_err kf_journal_http_store(const kf_http_req *req, const kf_journal_row *row,
 /* Admits and stores: KF_OK also when the row is not to be kept. */
 kf_err kf_journal_http_save(const kf_http_req *req, const kf_journal_row *row,
                             kf_buf *err);
-
-/* Closes the shared store (at server shutdown).  Safe to call twice. */
-void kf_journal_http_close(void);
 
 #endif

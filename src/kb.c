@@ -8,6 +8,7 @@
  * load and frees everything, so a failed load changes nothing.
  */
 #include "kb.h"
+#include "arena.h"
 #include "kb_raw.h"
 #include "map.h"
 #include "pattern.h"
@@ -26,104 +27,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ---------- arena: every string and array of a kb lives here ---------- */
+/* ---------- arena: every string and array of a kb lives here (arena.h) ---------- */
 
-typedef struct arena_chunk {
-    struct arena_chunk *next;
-    size_t used, cap;
-    char data[];
-} arena_chunk;
-
-typedef struct {
-    arena_chunk *head;
-    bool oom;
-} arena;
-
-/* In sanitizer builds the unused part of every chunk, and the padding
- * after each allocation, is poisoned, so a write past what was asked for
- * is reported by ASan rather than landing silently in the next string. */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KF_ARENA_POISON 1
-#endif
-#endif
-#if !defined(KF_ARENA_POISON) && defined(__SANITIZE_ADDRESS__)
-#define KF_ARENA_POISON 1
-#endif
-#ifdef KF_ARENA_POISON
-#include <sanitizer/asan_interface.h>
-#define ARENA_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define ARENA_POISON(p, n)   ((void)(p), (void)(n))
-#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
-static void *arena_alloc(arena *a, size_t want)
-{
-    size_t n = (want + 15) & ~(size_t)15;
-#ifdef KF_ARENA_POISON
-    n += 16;             /* a poisoned gap after every allocation */
-#endif
-    if (!a->head || a->head->used + n > a->head->cap) {
-        size_t cap = n > 65536 ? n : 65536;
-        /* calloc: fresh pages come zeroed, so allocations need no memset */
-        arena_chunk *c = kf_calloc(1, sizeof *c + cap);
-        if (!c) {
-            a->oom = true;
-            return NULL;
-        }
-        c->next = a->head;
-        c->used = 0;
-        c->cap = cap;
-        a->head = c;
-        ARENA_POISON(c->data, cap);
-    }
-    void *p = a->head->data + a->head->used;
-    a->head->used += n;
-    ARENA_UNPOISON(p, want ? want : 1);
-    return p;
-}
-
-/* printf into the arena: measures first, so the buffer always fits. */
-static char *arena_printf(arena *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static char *arena_printf(arena *a, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *d = arena_alloc(a, (size_t)n + 1);
-    if (!d)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(d, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return d;
-}
-
-static char *arena_strndup(arena *a, const char *s, size_t n)
-{
-    char *d = arena_alloc(a, n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
-static void arena_free(arena *a)
-{
-    for (arena_chunk *c = a->head, *next; c; c = next) {
-        next = c->next;
-        ARENA_UNPOISON(c->data, c->cap);
-        kf_free(c);
-    }
-    a->head = NULL;
-}
+typedef kf_arena arena;
+#define arena_alloc   kf_arena_alloc
+#define arena_printf  kf_arena_printf
+#define arena_strndup kf_arena_strndup
+#define arena_free    kf_arena_free
 
 /* ---------- the id, word and spelling maps (map.h) ---------- */
 

@@ -30,6 +30,8 @@ static void usage(FILE *out)
 "  ask \"WORDS\"          read a description and print triage, causes and plan\n"
 "  interview [\"WORDS\"]  an adaptive interview, one question at a time\n"
 "  serve [--port N] [--bind ADDR]   the web app and JSON API\n"
+"  serve --hosted --db URL          the hosted course (accounts, lessons, questions)\n"
+"  admin therapist EMAIL --db URL   give an account the therapist role\n"
 "  log                  record a check-in (pain, what you did, how long relief lasted)\n"
 "  do TECHNIQUE         guide one self-care step with a timer, then log it\n"
 "  plan                 the ranking and plan revised by your check-ins\n"
@@ -130,7 +132,7 @@ static const struct {
     { "history", kf_cmd_history }, { "export", kf_cmd_export },
     { "learn", kf_cmd_learn },     { "forget", kf_cmd_forget },
     { "lessons", kf_cmd_lessons }, { "lesson", kf_cmd_lesson },
-    { "draft", kf_cmd_draft },
+    { "draft", kf_cmd_draft },     { "admin", kf_cmd_admin },
 };
 
 int main(int argc, char **argv)
@@ -156,6 +158,11 @@ int main(int argc, char **argv)
         usage(stderr);
         return KF_EXIT_USAGE;
     }
+    /* The environment is read here and nowhere else (but for the default
+     * journal's folder, $XDG_DATA_HOME or $HOME, in store.c). */
+    const char *nosave = getenv("KNOTFINDER_NO_SAVE");
+    if (nosave && *nosave)
+        c.no_save = true;
     if (!c.kb_dir)
         c.kb_dir = find_dir("KNOTFINDER_KB", "kb");
     if (!c.web_dir)

@@ -25,45 +25,11 @@
 /* ------------------------------------------------------------------ */
 /* The arena of a list's strings. */
 
-char *kf__arena_strndup(kf__arena *a, const char *s, size_t len)
-{
-    if (!s) {
-        s = "";
-        len = 0;
-    }
-    size_t n = len + 1;
-    if (!a->head || a->head->cap - a->head->used < n) {
-        size_t cap = n > 16000 ? n : 16000;
-        kf__arena_block *b = kf_malloc(sizeof *b + cap);
-        if (!b) {
-            a->oom = true;
-            return NULL;
-        }
-        b->next = a->head;
-        b->used = 0;
-        b->cap = cap;
-        a->head = b;
-    }
-    char *d = a->head->data + a->head->used;
-    memcpy(d, s, len);
-    d[len] = '\0';
-    a->head->used += n;
-    return d;
-}
-
-char *kf__arena_strdup(kf__arena *a, const char *s)
-{
-    return kf__arena_strndup(a, s, s ? strlen(s) : 0);
-}
-
 static void arena_free(kf__arena *a)
 {
     if (!a)
         return;
-    for (kf__arena_block *b = a->head, *next; b; b = next) {
-        next = b->next;
-        kf_free(b);
-    }
+    kf_arena_free(a);
     kf_free(a);
 }
 

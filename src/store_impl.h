@@ -15,24 +15,12 @@
 
 #include <pthread.h>
 #include "store.h"
+#include "arena.h"
 
-/* A bump arena for the strings of one list: freed in one go. */
-typedef struct kf__arena_block {
-    struct kf__arena_block *next;
-    size_t used, cap;
-    char   data[];
-} kf__arena_block;
-
-typedef struct {
-    kf__arena_block *head;
-    bool             oom;
-} kf__arena;
-
-/* A copy of `s` (NULL: "") in the arena; NULL and a->oom set when out of
- * memory. */
-char *kf__arena_strdup(kf__arena *a, const char *s);
-/* The same for `n` bytes of `s` (need not be NUL-terminated). */
-char *kf__arena_strndup(kf__arena *a, const char *s, size_t n);
+/* The strings of one list live in an arena (arena.h), freed in one go. */
+typedef kf_arena kf__arena;
+#define kf__arena_strdup  kf_arena_strdup
+#define kf__arena_strndup kf_arena_strndup
 
 /* Which questions a question_list call gives. */
 typedef enum {

@@ -64,6 +64,7 @@ suite "golden context readings" run_if tests/golden/lexicon.sh tests/golden/cont
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "HTTP API" run_if tests/api/run.sh
+suite "hosted course API (SQLite and PostgreSQL)" run_if tests/hosted/run.sh
 for t in tests/journal/*.sh; do
   [ -x "$t" ] && suite "journal: $(basename "$t" .sh)" "$t"
 done
@@ -83,6 +84,7 @@ if [ "$QUICK" -eq 0 ]; then
   suite "article evaluation (ASan+UBSan)" tests/eval/check.sh
   suite "triage suite (ASan+UBSan)" run_if tests/triage/run.sh
   suite "HTTP API (ASan+UBSan)" run_if tests/api/run.sh
+  suite "hosted course API (ASan+UBSan)" run_if tests/hosted/run.sh "$KNOTFINDER"
   suite "journal: shutdown under load (ASan+UBSan)" tests/journal/shutdown.sh
   suite "store on SQLite and PostgreSQL (ASan+UBSan)" run_if tests/pg/run.sh build/san
 fi

@@ -40,6 +40,16 @@
     try { return localStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
   }
 
+  var CSRF_KEY = 'knotfinder-csrf';
+  function csrfToken() {
+    try { return sessionStorage.getItem(CSRF_KEY) || ''; } catch (e) { return ''; }
+  }
+  function setCsrf(t) {
+    try {
+      if (t) sessionStorage.setItem(CSRF_KEY, t); else sessionStorage.removeItem(CSRF_KEY);
+    } catch (e) { /* private mode: the page asks again */ }
+  }
+
   /* GET (no body), POST JSON, or another method (DELETE) given as the
    * third argument.  Resolves with the parsed answer; rejects
    * with an Error carrying .status (0: no server), .code and .kind:
@@ -51,6 +61,10 @@
       { method: method || 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
     var tok = token();
     if (tok) init.headers['X-Knotfinder-Token'] = tok;
+    /* The hosted course: a request that changes something carries the
+     * session's CSRF token (kept for this tab by course.js and hosted.js). */
+    var csrf = csrfToken();
+    if (csrf && init.method !== 'GET') init.headers['X-CSRF-Token'] = csrf;
     function fail(kind, msg, status, code) {
       var err = new Error(msg);
       err.kind = kind;
@@ -70,6 +84,7 @@
           err.serverSaid = !!said;
           throw err;
         }
+        if (res.status === 204) return {};          /* done, nothing to say */
         if (data === null)
           throw fail('unreadable', 'the server sent an answer this page could not read', res.status);
         return data;
@@ -82,6 +97,7 @@
   KF.dom = {
     h: h,
     api: api,
+    setCsrf: setCsrf,
     words: function (id) { return String(id || '').replace(/_/g, ' '); },
     sentence: function (t) { t = String(t || ''); return t.charAt(0).toUpperCase() + t.slice(1); },
     clear: function (node) { while (node.firstChild) node.removeChild(node.firstChild); },

@@ -112,7 +112,7 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname.startsWith('/api/v1/')) {
     if (req.method === 'GET' && url.pathname === '/api/v1/regions') return send(200, { regions: regions() });
-    if (req.method === 'GET' && url.pathname === '/api/v1/health') return send(200, { status: 'ok', kb_version: 'mock' });
+    if (req.method === 'GET' && url.pathname === '/api/v1/health') return send(200, { status: 'ok', kb_version: 'mock', mode: 'local' });
     let data = '';
     req.on('data', (c) => { data += c; });
     req.on('end', () => {

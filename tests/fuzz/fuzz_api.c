@@ -6,7 +6,7 @@
  * Checked: every answer is one JSON object, an error has the documented
  * shape and a status the docs give, and nothing crashes or leaks.
  * Build and run with tests/fuzz/run.sh. */
-#include "http.h"
+#include "api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 static kf_kb *kb;
-static kf_cli cli;
+static kf_settings set;
+static kf_app app;
+static kf_http_service svc;
 static char db[256];
 static long runs;
 
@@ -30,8 +32,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     kf_buf_free(&errs);
     snprintf(db, sizeof db, "%s/kf-fuzz-api-%ld.db",
              access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (long)getpid());
-    cli.db_path = db;
-    cli.kb_dir = dir;
+    set.db = db;
+    set.kb_dir = dir;
+    kf_buf err;
+    kf_buf_init(&err);
+    if (kf_app_init(&app, kb, &set, &err) != KF_OK) {
+        fprintf(stderr, "fuzz_api: %s\n", err.s ? err.s : "no context");
+        exit(1);
+    }
+    kf_buf_free(&err);
+    svc = kf_api_service(&app);
     json_object_seed(1);
     return 0;
 }
@@ -82,15 +92,16 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         int st;
         kf_buf o;
         kf_buf_init(&o);
-        kf_http__answer(kb, &cli, true, "DELETE", "/api/v1/journal", NULL, NULL, 0, &st, &o);
+        kf_http__answer(&svc, true, "DELETE", "/api/v1/journal", NULL, NULL, NULL,
+                        NULL, 0, &st, &o, NULL);
         kf_buf_free(&o);
     }
     int status = 0;
     kf_buf out;
     kf_buf_init(&out);
-    kf_http__answer(kb, &cli, data[1] & 1, eps[k].method, url,
+    kf_http__answer(&svc, data[1] & 1, eps[k].method, url,
                     data[1] & 2 ? "application/json; charset=utf-8" : "application/json",
-                    body, len, &status, &out);
+                    NULL, "127.0.0.1", body, len, &status, &out, NULL);
     static const int known[] = { 200, 201, 400, 404, 405, 413, 415, 422, 500, 503 };
     bool ok = false;
     for (size_t i = 0; i < KF_ARRAY_LEN(known); i++)

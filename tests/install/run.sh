@@ -82,7 +82,7 @@ else
             bad "man page documents the command '$c'"
     done
     # Every option string the program compares its arguments with.
-    opts=$(grep -ohE '"--[a-z][a-z-]*"' src/main.c src/cmd_*.c src/http.c src/interview.c | tr -d '"' | sort -u)
+    opts=$(grep -ohE '"--[a-z][a-z-]*"' src/main.c src/cmd_*.c src/http.c | tr -d '"' | sort -u)
     for o in $opts; do
         has "$text" "$o" && ok "man page documents $o" || bad "man page documents $o"
     done

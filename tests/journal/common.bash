@@ -35,7 +35,7 @@ finish() {
 cp "$K" "$T/knotfinder" && K=$T/knotfinder
 
 build_writer() {
-  local objs="build/obj/store.o build/obj/store_sqlite.o build/obj/store_pg.o build/obj/store_writer.o build/obj/kf.o"
+  local objs="build/obj/store.o build/obj/store_sqlite.o build/obj/store_pg.o build/obj/store_writer.o build/obj/kf.o build/obj/arena.o"
   # shellcheck disable=SC2086
   make -s $objs >/dev/null &&
   cc -std=c11 -D_GNU_SOURCE -O2 -Isrc -o "$T/writer" tests/journal/writer.c \

@@ -1,5 +1,5 @@
 /*
- * interview.c — `knotfinder interview`: an adaptive interview in the
+ * cmd_interview.c — `knotfinder interview`: an adaptive interview in the
  * terminal.  The engine is stateless (kf_next_question takes the findings so
  * far); this file only asks, reads answers and adds them as findings.
  *
