@@ -264,7 +264,7 @@ static json_t *question_json(const kf_uquestion *q, bool full)
         json_object_set_new(j, "draft", json_string(q->draft ? q->draft : ""));
         json_object_set_new(j, "triage", q->triage >= 0
                             ? json_string(kf_triage_id((kf_triage)q->triage)) : json_null());
-        json_object_set_new(j, "attached", q->consultation_id > 0 || q->summary
+        json_object_set_new(j, "attached", q->consultation_id > 0 || (q->summary && *q->summary)
                             ? json_true() : json_false());
         if (q->summary && *q->summary) {
             json_t *sj = json_loads(q->summary, 0, NULL);

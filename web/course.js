@@ -274,6 +274,8 @@
     var text = $('ask-text').value.trim();
     if (!text) return showError(new Error('Write your question first.'));
     var body = { text: text, attach: $('ask-attach').checked, public: $('ask-public').checked };
+    var name = $('ask-name').value.trim();
+    if (name) body.first_name = name;
     var hp = $('ask-website').value;
     if (hp) body.website = hp;
     $('ask-go').disabled = true;
