@@ -216,6 +216,7 @@ typedef struct {
     arena a;
     strmap regions, findings, causes, techniques, words, spell, raw_words, deletes;
     strmap raw2id;          /* lexicon word as written -> its stem's word id */
+    strmap phrase_seq;      /* a phrase's word ids (bytes) -> phrase, -2 a prefix of one */
 } kb_priv;
 
 static void err_at(loader *L, const char *file, int line, const char *fmt, ...)
@@ -2228,11 +2229,21 @@ static bool is_co(const kf_phrase *ph)
     return ph->prog && kf_pattern_groups(ph->prog) > 1;
 }
 
-static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **order_out)
+/* Which phrases an index holds: the plain ones and single-group patterns,
+ * the patterns of several groups, or the single-group patterns alone. */
+enum { IDX_PHRASES, IDX_CO, IDX_PATTERNS };
+
+static bool in_index(const kf_phrase *ph, int which)
+{
+    return which == IDX_CO ? is_co(ph) : which == IDX_PHRASES ? !is_co(ph)
+                           : ph->prog && !is_co(ph);
+}
+
+static bool index_phrases(kf_kb *kb, arena *a, int which, int **first_out, int **order_out)
 {
     int total = 0;
     for (int i = 0; i < kb->n_phrases; i++)
-        if (is_co(&kb->phrases[i]) == co)
+        if (in_index(&kb->phrases[i], which))
             total += kb->phrases[i].n_firsts;
     int *first = arena_alloc(a, (size_t)(kb->n_words + 2) * sizeof(int));
     int *order = arena_alloc(a, (size_t)(total + 1) * sizeof(int));
@@ -2240,7 +2251,7 @@ static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **o
         return false;
     memset(first, 0, (size_t)(kb->n_words + 2) * sizeof(int));
     for (int i = 0; i < kb->n_phrases; i++)
-        if (is_co(&kb->phrases[i]) == co)
+        if (in_index(&kb->phrases[i], which))
             for (int f = 0; f < kb->phrases[i].n_firsts; f++)
                 first[(kb->phrases[i].firsts[f] < 0 ? kb->n_words
                                                     : kb->phrases[i].firsts[f]) + 1]++;
@@ -2251,7 +2262,7 @@ static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **o
         return false;
     for (int i = 0; i < kb->n_phrases; i++) {
         const kf_phrase *ph = &kb->phrases[i];
-        if (is_co(ph) != co)
+        if (!in_index(ph, which))
             continue;
         for (int f = 0; f < ph->n_firsts; f++) {
             int w = ph->firsts[f] < 0 ? kb->n_words : ph->firsts[f];   /* a number */
@@ -2268,6 +2279,41 @@ static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **o
     *first_out = first;
     *order_out = order;
     return true;
+}
+
+/* The plain phrases by their word ids, so the reader finds the longest
+ * phrase at a word with one probe per word instead of trying every phrase
+ * that starts with it: the key is the ids' bytes; a phrase's value is its
+ * index (the first phrase of that sequence, as the longest-first order
+ * would pick), every shorter prefix of a phrase maps to -2. */
+static bool index_sequences(kf_kb *kb, strmap *seq)
+{
+    size_t n = 0;
+    for (int i = 0; i < kb->n_phrases; i++)
+        if (!kb->phrases[i].prog)
+            n += (size_t)kb->phrases[i].n_words;
+    if (!kf_map_reserve(seq, n))
+        return false;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < kb->n_phrases; i++) {
+            const kf_phrase *ph = &kb->phrases[i];
+            if (ph->prog || !ph->n_words)
+                continue;
+            /* the words live in the arena as long as the map */
+            const char *key = (const char *)ph->words;
+            if (pass == 0 && !kf_map_put(seq, key, (size_t)ph->n_words * sizeof(int), i))
+                return false;
+            for (int k = 1; pass == 1 && k < ph->n_words; k++)
+                if (!kf_map_put(seq, key, (size_t)k * sizeof(int), -2))
+                    return false;
+        }
+    return true;
+}
+
+int kf_kb_phrase_seq(const kf_kb *kb, const int *ids, int n)
+{
+    return kf_map_get(&((const kb_priv *)kb->priv)->phrase_seq, (const char *)ids,
+                      (size_t)n * sizeof *ids);
 }
 
 static kf_err finish(loader *L, kf_kb **out)
@@ -2370,8 +2416,10 @@ static kf_err finish(loader *L, kf_kb **out)
     }
     /* Index the phrases and patterns by first word, longest first; the
      * patterns of several groups ("A & B") in an index of their own. */
-    if (!index_phrases(kb, &L->a, false, &kb->phrase_first, &kb->phrase_order) ||
-        !index_phrases(kb, &L->a, true, &kb->co_first, &kb->co_order)) {
+    if (!index_phrases(kb, &L->a, IDX_PHRASES, &kb->phrase_first, &kb->phrase_order) ||
+        !index_phrases(kb, &L->a, IDX_CO, &kb->co_first, &kb->co_order) ||
+        !index_phrases(kb, &L->a, IDX_PATTERNS, &kb->pat_first, &kb->pat_order) ||
+        !index_sequences(kb, &priv->phrase_seq)) {
         kf_free(priv);
         return KF_ENOMEM;
     }
@@ -2507,6 +2555,7 @@ void kf_kb_free(kf_kb *kb)
     strmap_free(&p->raw_words);
     strmap_free(&p->deletes);
     strmap_free(&p->raw2id);
+    strmap_free(&p->phrase_seq);
     arena a = p->a;      /* kb itself lives in the arena */
     kf_free(p);
     arena_free(&a);

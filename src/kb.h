@@ -169,6 +169,10 @@ struct kf_kb {
      * co_first[w+1]).  Matched before the phrases. */
     int            *co_first;
     int            *co_order;
+    /* The single-group patterns alone, indexed as phrase_first/order are
+     * (the plain phrases are found by kf_kb_phrase_seq). */
+    int            *pat_first;
+    int            *pat_order;
     int             n_patterns;    /* of n_phrases, how many are patterns */
     int             n_classes;     /* word classes (`class = name: ...`) */
     /* Normalised word vocabulary (stemmed).  words[i] is a stem; word_flags
@@ -217,6 +221,11 @@ int kf_kb_finding(const kf_kb *kb, const char *id);
 int kf_kb_region(const kf_kb *kb, const char *id);
 int kf_kb_technique(const kf_kb *kb, const char *id);
 int kf_kb_word(const kf_kb *kb, const char *stem, size_t len);
+
+/* The plain phrase whose words are exactly ids[0..n) (the first such
+ * phrase), -2 when they are only the start of one or more phrases, -1
+ * when no phrase starts so. */
+int kf_kb_phrase_seq(const kf_kb *kb, const int *ids, int n);
 
 /* A known misspelling's fix (may be several words), or NULL. */
 const char *kf_kb_spell(const kf_kb *kb, const char *word, size_t len);

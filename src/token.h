@@ -17,7 +17,7 @@ typedef struct {
     char     norm[32];        /* lower-case word, apostrophes removed (longer words cut) */
     int      word;            /* lexicon word id or -1 */
     unsigned char flags;      /* kf_word_flag of that word */
-    long     num;             /* T_NUM value */
+    int      num;             /* T_NUM value (the reader caps it below 10^9) */
     bool     used;            /* consumed by a phrase */
     bool     side_ok;         /* a side word that really names a side */
     bool     question;        /* a T_STOP that is a '?' */
