@@ -2288,12 +2288,6 @@ static bool index_phrases(kf_kb *kb, arena *a, int which, int **first_out, int *
  * would pick), every shorter prefix of a phrase maps to -2. */
 static bool index_sequences(kf_kb *kb, strmap *seq)
 {
-    size_t n = 0;
-    for (int i = 0; i < kb->n_phrases; i++)
-        if (!kb->phrases[i].prog)
-            n += (size_t)kb->phrases[i].n_words;
-    if (!kf_map_reserve(seq, n))
-        return false;
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < kb->n_phrases; i++) {
             const kf_phrase *ph = &kb->phrases[i];

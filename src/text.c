@@ -957,6 +957,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             i = best_last;
         }
     }
+    /* the matcher's view of the tokens is done with: freed before the
+     * context's per-token arrays come */
+    kf_free(pt);
+    pt = NULL;
     if (ms.oom) {
         rc = KF_ENOMEM;
         goto done;
