@@ -7,6 +7,8 @@
 #   peak RSS: ask on an article case <= 16 MB, on a 1 MB description <= 32 MB
 #                                                         (bench/rss.sh)
 #   the text reader on 64 KB .. 1 MB                      (build/bench/read)
+#   the revised plan on 1 and 20 years of daily check-ins: the same +-20%
+#                                                         (bench/journal/history.sh)
 #   posterior and consultation at 8/12/16/20 present findings, exact at >= 16,
 #   Quickscore <= 200 instructions per step (valgrind)     (bench/posterior.c)
 # Instruction counts (callgrind) are the figures to trust on a shared
@@ -47,3 +49,5 @@ if [ -x build/bench/read ]; then
   echo
   build/bench/read ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"}
 fi
+echo
+bench/journal/history.sh
