@@ -210,6 +210,11 @@ struct kf_kb {
 kf_err kf_kb_load(const char *dir, kf_kb **out, kf_buf *errs);
 void   kf_kb_free(kf_kb *kb);
 
+/* Same as kf_kb_load, but always from the text files, never from a
+ * snapshot of them (`kb check`); a snapshot is still written for the next
+ * kf_kb_load. */
+kf_err kf_kb_load_from_text(const char *dir, kf_kb **out, kf_buf *errs);
+
 /* Same as kf_kb_load but from in-memory text (one pseudo-file named
  * `name`); used by the fuzzer and the unit tests. */
 kf_err kf_kb_load_text(const char *name, const char *text, size_t len,
