@@ -3273,6 +3273,11 @@ kf_err kf_kb_load(const char *dir, kf_kb **out, kf_buf *errs)
     return kb_load(dir, true, out, errs);
 }
 
+bool kf_kb_from_snapshot(const kf_kb *kb)
+{
+    return kb && ((const kb_priv *)kb->priv)->a.map != NULL;
+}
+
 kf_err kf_kb_load_from_text(const char *dir, kf_kb **out, kf_buf *errs)
 {
     return kb_load(dir, false, out, errs);

@@ -204,6 +204,11 @@ struct kf_kb {
 };
 
 /* Loads every *.kb file in `dir`.  On success returns KF_OK and sets *out.
+ * The files are always read; when a snapshot of exactly these files made by
+ * this program is in the cache folder ($XDG_CACHE_HOME/knotfinder, else
+ * ~/.cache/knotfinder) it is mapped instead of parsing them, and after a
+ * parse one is written there (KNOTFINDER_KB_CACHE=off: never; =debug: says
+ * why on stderr).  The KB is the same either way.
  * On failure returns an error, leaves *out NULL, and writes every problem
  * found, one per line as "file:line: message", into `errs` (may be NULL).
  * A failed load changes nothing. */
@@ -214,6 +219,9 @@ void   kf_kb_free(kf_kb *kb);
  * snapshot of them (`kb check`); a snapshot is still written for the next
  * kf_kb_load. */
 kf_err kf_kb_load_from_text(const char *dir, kf_kb **out, kf_buf *errs);
+
+/* True when `kb` was mapped from a snapshot rather than parsed. */
+bool kf_kb_from_snapshot(const kf_kb *kb);
 
 /* Same as kf_kb_load but from in-memory text (one pseudo-file named
  * `name`); used by the fuzzer and the unit tests. */
