@@ -2985,12 +2985,18 @@ static kf_kb *snap_load(const char *path, const uint64_t key[2], uint64_t build,
 }
 
 /* Removes what a cache folder no longer needs: snapshots of folders that
- * are gone or unused for 30 days, unfinished ones older than an hour. */
+ * are gone or unused for 30 days, those of the same folder by other builds
+ * (an older program) unused for two days, unfinished ones older than an
+ * hour.  (A snapshot's time is brought up to date when it is used a day
+ * after it was.) */
 static void snap_clean(const char *dir, const char *keep)
 {
     DIR *d = opendir(dir);
     if (!d)
         return;
+    /* "kb-<folder>-": the same folder's snapshots */
+    const char *base = strrchr(keep, '/') ? strrchr(keep, '/') + 1 : keep;
+    size_t same = strlen(base) > 20 ? 20 : 0;
     struct dirent *e;
     time_t now = time(NULL);
     while ((e = readdir(d))) {
@@ -3007,7 +3013,8 @@ static void snap_clean(const char *dir, const char *keep)
         struct stat st;
         if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        bool gone = tmp ? now - st.st_mtime > 3600 : now - st.st_mtime > 30 * 86400;
+        bool gone = tmp ? now - st.st_mtime > 3600 : now - st.st_mtime > 30 * 86400 ||
+                    (same && !strncmp(n, base, same) && now - st.st_mtime > 2 * 86400);
         int fd = gone || tmp ? -1 : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd >= 0) {
             snap_header h;
@@ -3027,21 +3034,6 @@ static void snap_clean(const char *dir, const char *keep)
     closedir(d);
 }
 
-static bool write_all(int fd, const void *p, size_t n)
-{
-    const char *s = p;
-    while (n) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        s += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 static bool mkdirs(const char *dir)
 {
     char p[4096];
@@ -3059,61 +3051,87 @@ static bool mkdirs(const char *dir)
     return mkdir(p, 0700) == 0 || errno == EEXIST;
 }
 
-/* Compares the regions of two builds of the same KB and writes the
- * snapshot; returns false (nothing written) when they are not what a
- * snapshot can keep.  The regions hold ASan's poisoned gaps in sanitizer
- * builds: they are read here as the zeros they are. */
-__attribute__((no_sanitize_address))
-static bool snap_write(int fd, const build_info *bi, const arena *A, const arena *B,
-                       size_t hsize, snap_header *h)
+static bool pio_all(int fd, void *p, size_t n, off_t at, bool wr)
 {
-    size_t nw = A->used / 8;
-    const uint64_t *a = (const uint64_t *)A->base, *b = (const uint64_t *)B->base;
-    uintptr_t ba = (uintptr_t)A->base, delta = (uintptr_t)B->base - ba;
+    char *s = p;
+    while (n) {
+        ssize_t k = wr ? pwrite(fd, s, n, at) : pread(fd, s, n, at);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        s += k;
+        n -= (size_t)k;
+        at += k;
+    }
+    return true;
+}
+
+/* Turns the first build's image, at `hsize` in the file, into the snapshot's
+ * in place, comparing it with the second build's region B chunk by chunk:
+ * pointers become offsets.  Returns false when the two are not what a
+ * snapshot can keep. */
+__attribute__((no_sanitize_address))
+static bool snap_diff(int fd, const build_info *bi, uintptr_t ba, size_t used,
+                      const arena *B, size_t hsize, snap_header *h)
+{
+    size_t nw = used / 8;
+    const uint64_t *b = (const uint64_t *)B->base;
+    uintptr_t delta = (uintptr_t)B->base - ba;
     uint32_t *rel = NULL;
     size_t nrel = 0, cap = 0;
-    uint64_t out[8192];
-    size_t k = 0;
+    static uint64_t a[8192];       /* one chunk of the first image */
     uint64_t c[2] = { 0, 0 };
-    bool ok = lseek(fd, (off_t)hsize, SEEK_SET) == (off_t)hsize;
-    for (size_t i = 0; ok && i < nw; i++) {
-        uint64_t w = a[i];
-        if (a[i] != b[i]) {
-            if (b[i] - a[i] != delta || a[i] < ba || a[i] > ba + A->used ||
-                i * 8 > UINT32_MAX) {
-                char why[120];
-                snprintf(why, sizeof why, "not written: the word at %zu differs between "
-                         "two builds and is no pointer into the KB", i * 8);
-                snap_why(why, NULL);
-                ok = false;
-                break;
-            }
-            if (nrel == cap) {
-                cap = cap ? cap * 2 : 65536;
-                uint32_t *v = kf_realloc(rel, cap * sizeof *v);
-                if (!v) {
+    bool ok = true;
+    for (size_t at = 0; ok && at < nw; at += KF_ARRAY_LEN(a)) {
+        size_t k = nw - at < KF_ARRAY_LEN(a) ? nw - at : KF_ARRAY_LEN(a);
+        off_t where = (off_t)(hsize + at * 8);
+        if (!pio_all(fd, a, k * 8, where, false)) {
+            ok = false;
+            break;
+        }
+        for (size_t j = 0; ok && j < k; j++) {
+            size_t i = at + j;
+            uint64_t w = a[j], wb;
+            memcpy(&wb, b + i, 8);      /* (ASan's gaps in B read as the zeros they are) */
+            if (w != wb) {
+                if (wb - w != delta || w < ba || w > ba + used || i * 8 > UINT32_MAX) {
+                    char why[120];
+                    snprintf(why, sizeof why, "not written: the word at %zu differs between "
+                             "two builds and is no pointer into the KB", i * 8);
+                    snap_why(why, NULL);
                     ok = false;
                     break;
                 }
-                rel = v;
-            }
-            rel[nrel++] = (uint32_t)(i * 8);
-            w = a[i] - ba;
-        } else if (w) {
-            for (int r = 0; r < bi->n; r++)
-                if (w >= bi->lo[r] && w < bi->hi[r]) {
-                    char why[120];
-                    snprintf(why, sizeof why, "not written: the word at %zu points into "
-                             "the program or a library", i * 8);
-                    snap_why(why, NULL);
-                    ok = false;      /* a pointer into the program or a library */
+                if (nrel == cap) {
+                    cap = cap ? cap * 2 : 65536;
+                    uint32_t *v = kf_realloc(rel, cap * sizeof *v);
+                    if (!v) {
+                        ok = false;
+                        break;
+                    }
+                    rel = v;
                 }
+                rel[nrel++] = (uint32_t)(i * 8);
+                a[j] = w - ba;
+            } else if (w >> 32) {
+                /* (the program and the libraries are mapped above 4 GB when
+                 * their place is random; below, as under valgrind, small
+                 * numbers side by side would look like such pointers) */
+                for (int r = 0; r < bi->n; r++)
+                    if (w >= bi->lo[r] && w < bi->hi[r]) {
+                        char why[120];
+                        snprintf(why, sizeof why, "not written: the word at %zu (%#llx) "
+                                 "points into the program or a library", i * 8,
+                                 (unsigned long long)w);
+                        snap_why(why, NULL);
+                        ok = false;
+                    }
+            }
         }
-        out[k++] = w;
-        if (k == KF_ARRAY_LEN(out) || i + 1 == nw) {
-            checksum_words(out, k, c);
-            ok = ok && write_all(fd, out, k * 8);
-            k = 0;
+        if (ok) {
+            checksum_words(a, k, c);
+            ok = pio_all(fd, a, k * 8, where, true);
         }
     }
     if (ok) {
@@ -3123,7 +3141,7 @@ static bool snap_write(int fd, const build_info *bi, const arena *A, const arena
         h->checksum[1] = c[1] ^ rc[1];
         h->image_size = nw * 8;
         h->n_relocs = nrel;
-        ok = write_all(fd, rel, nrel * 4);
+        ok = nrel == 0 || pio_all(fd, rel, nrel * 4, (off_t)(hsize + nw * 8), true);
     }
     kf_free(rel);
     return ok;
@@ -3131,44 +3149,76 @@ static bool snap_write(int fd, const build_info *bi, const arena *A, const arena
 
 static kf_err load_parsed(const kb_files *f, kf_kb **out, kf_buf *errs);
 
-/* After a load from the text: builds the KB a second time and writes the
- * snapshot (quietly nothing when it cannot). */
+/* After a load from the text: writes the snapshot, quietly nothing when it
+ * cannot.  The first build's region goes to the file as it is and is
+ * mapped back from there (its memory given back, its addresses kept), the
+ * KB is built a second time, and the file's image is turned into the
+ * snapshot by comparing the two; *kbp becomes the second build (the same
+ * KB), so at most one build is in memory at a time. */
 static void snap_save(const char *path, const uint64_t key[2], const build_info *bi,
-                      const char *real, const kb_files *f, const kf_kb *kb)
+                      const char *real, const kb_files *f, kf_kb **kbp)
 {
-    const arena *A = &((const kb_priv *)kb->priv)->a;
-    if (!A->base || A->head || A->used % 8) {
+    kf_kb *kb = *kbp;
+    arena A = ((const kb_priv *)kb->priv)->a;
+    if (!A.base || A.head || A.used % 8) {
         snap_why("not written: the KB is not in one region", path);
         return;
     }
-    kf_kb *kb2 = NULL;
-    if (load_parsed(f, &kb2, NULL) != KF_OK)
-        return;
-    const arena *B = &((const kb_priv *)kb2->priv)->a;
     size_t dl = strlen(real);
-    size_t hsize = (sizeof(snap_header) + dl + 63) & ~(size_t)63;
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t page = pg > 0 ? (size_t)pg : 4096;
+    /* the image at a page boundary of the file, so it can be mapped */
+    size_t hsize = (sizeof(snap_header) + dl + page - 1) / page * page;
+    size_t kb_off = (size_t)((const char *)kb - A.base);
     char dir[4096];
     struct rlimit rl;
     /* a file size limit would stop the write with SIGXFSZ */
     bool fits = getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
-                rl.rlim_cur > hsize + A->used * 2;
-    if (!B->base || B->head || B->used != A->used || !fits ||
-        (const char *)kb - A->base != (const char *)kb2 - B->base ||
-        !snap_dir(dir, sizeof dir) || !mkdirs(dir)) {
-        snap_why(!fits ? "not written: the file size limit" : !B->base || B->head ||
-                 B->used != A->used ? "not written: the second build differs"
-                 : "not written: no cache folder", path);
-        kf_kb_free(kb2);
+                rl.rlim_cur > hsize + A.used * 2;
+    if (!fits || !snap_dir(dir, sizeof dir) || !mkdirs(dir)) {
+        snap_why(!fits ? "not written: the file size limit" : "not written: no cache folder",
+                 path);
         return;
     }
     snap_clean(dir, path);
     char tmp[8300];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        kf_kb_free(kb2);
+        snap_why("not written: cannot create it", path);
         return;
     }
+    /* (in sanitizer builds the region's gaps are poisoned: the write
+     * reads them, as the zeros they are) */
+    ARENA_UNPOISON(A.base, A.used);
+    bool ok = pio_all(fd, A.base, A.used, (off_t)hsize, true);
+    /* the first build, from the file now: its pages are the page cache's */
+    size_t span = (A.used + page - 1) / page * page;
+    if (ok && mmap(A.base, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,
+                   (off_t)hsize) == MAP_FAILED)
+        ok = false;      /* (still the anonymous pages: only more memory) */
+    kf_kb *kb2 = NULL;
+    if (!ok || load_parsed(f, &kb2, NULL) != KF_OK) {
+        snap_why("not written: no second build", path);
+        close(fd);
+        unlink(tmp);
+        return;          /* the first build stays */
+    }
+    const arena *B = &((const kb_priv *)kb2->priv)->a;
+    uintptr_t ba = (uintptr_t)A.base;
+    size_t used = A.used;
+    if (!B->base || B->head || B->used != used ||
+        (const char *)kb2 - B->base != (ptrdiff_t)kb_off) {
+        snap_why("not written: the second build differs", path);
+        kf_kb_free(kb2);
+        close(fd);
+        unlink(tmp);
+        return;
+    }
+    /* the second build is the KB from here on; the first one's mapping
+     * goes before its file's image is rewritten */
+    *kbp = kb2;
+    arena_free(&A);
     snap_header h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, SNAP_MAGIC, 8);
@@ -3177,14 +3227,14 @@ static void snap_save(const char *path, const uint64_t key[2], const build_info 
     h.key[0] = key[0];
     h.key[1] = key[1];
     h.build = bi->build;
-    h.kb_offset = (uint64_t)((const char *)kb - A->base);
+    h.kb_offset = kb_off;
     h.dir_len = (uint32_t)dl;
     char *head = kf_calloc(1, hsize);
-    bool ok = head && snap_write(fd, bi, A, B, hsize, &h);
+    ok = head && snap_diff(fd, bi, ba, used, B, hsize, &h);
     if (ok) {
         memcpy(head, &h, sizeof h);
         memcpy(head + sizeof h, real, dl);
-        ok = pwrite(fd, head, hsize, 0) == (ssize_t)hsize;
+        ok = pio_all(fd, head, hsize, 0, true);
     }
     kf_free(head);
     ok &= close(fd) == 0;
@@ -3194,7 +3244,6 @@ static void snap_save(const char *path, const uint64_t key[2], const build_info 
     } else {
         snap_why("written", path);
     }
-    kf_kb_free(kb2);
 }
 
 /* The KB from files read into memory, parsed and checked. */
@@ -3243,7 +3292,7 @@ static kf_err kb_load(const char *dir, bool snapshot, kf_kb **out, kf_buf *errs)
     bool snap = false;
     if (f.complete) {
         build_identity(&bi);
-        snap = bi.have_id && (real = realpath(dir, NULL)) && strlen(real) < 4096 &&
+        snap = bi.have_id && (real = realpath(dir, NULL)) && strlen(real) < 3072 &&
                snap_path(real, bi.build, path, sizeof path);
     }
     if (snap) {
@@ -3262,7 +3311,7 @@ static kf_err kb_load(const char *dir, bool snapshot, kf_kb **out, kf_buf *errs)
     }
     e = load_parsed(&f, out, errs);
     if (e == KF_OK && snap)
-        snap_save(path, key, &bi, real, &f, *out);
+        snap_save(path, key, &bi, real, &f, out);
     free(real);
     kb_files_free(&f);
     return e;
