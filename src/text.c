@@ -233,10 +233,13 @@ static long num_value(const token *k)
 {
     if (k->kind == T_NUM)
         return k->num;
-    if (k->kind != T_WORD || !strchr("otfsencm", k->norm[0]) || strlen(k->norm) > 7)
+    /* number words are 3 to 7 letters and start with one of "otfsencm" */
+    if (k->kind != T_WORD || !k->norm[0] || !k->norm[1] || !k->norm[2] ||
+        !strchr("otfsencm", k->norm[0]) || memchr(k->norm, '\0', 8) == NULL)
         return -1;
     for (size_t i = 0; i < KF_ARRAY_LEN(number_words); i++)
-        if (k->norm[0] == number_words[i].w[0] && !strcmp(k->norm, number_words[i].w))
+        if (k->norm[0] == number_words[i].w[0] && k->norm[1] == number_words[i].w[1] &&
+            !strcmp(k->norm, number_words[i].w))
             return number_words[i].v;
     return -1;
 }
@@ -518,8 +521,8 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
     const kf_kb *kb = r->kb;
     kf_findings *out = r->out;
     bool pregnancy = false;
-    for (int i = 0; i < n; i++)
-        if (v[i].kind == T_WORD && who[i] == patient &&
+    for (int i = 0; i < n && !pregnancy; i++)
+        if (v[i].kind == T_WORD && who[i] == patient && strchr("peta", v[i].norm[0]) &&
             (!strncmp(v[i].norm, "pregnan", 7) || !strcmp(v[i].norm, "expecting") ||
              !strcmp(v[i].norm, "trimester") ||
              /* "30 weeks along" */
