@@ -3080,11 +3080,12 @@ static bool snap_diff(int fd, const build_info *bi, uintptr_t ba, size_t used,
     uintptr_t delta = (uintptr_t)B->base - ba;
     uint32_t *rel = NULL;
     size_t nrel = 0, cap = 0;
-    static uint64_t a[8192];       /* one chunk of the first image */
+    enum { CHUNK = 8192 };
+    uint64_t *a = kf_malloc(CHUNK * sizeof *a);     /* one chunk of the first image */
     uint64_t c[2] = { 0, 0 };
-    bool ok = true;
-    for (size_t at = 0; ok && at < nw; at += KF_ARRAY_LEN(a)) {
-        size_t k = nw - at < KF_ARRAY_LEN(a) ? nw - at : KF_ARRAY_LEN(a);
+    bool ok = a != NULL;
+    for (size_t at = 0; ok && at < nw; at += CHUNK) {
+        size_t k = nw - at < CHUNK ? nw - at : CHUNK;
         off_t where = (off_t)(hsize + at * 8);
         if (!pio_all(fd, a, k * 8, where, false)) {
             ok = false;
@@ -3144,6 +3145,7 @@ static bool snap_diff(int fd, const build_info *bi, uintptr_t ba, size_t used,
         ok = nrel == 0 || pio_all(fd, rel, nrel * 4, (off_t)(hsize + nw * 8), true);
     }
     kf_free(rel);
+    kf_free(a);
     return ok;
 }
 
