@@ -314,16 +314,16 @@ static bool skippable(const token *k)
  * index until no phrase starts so.  Returns the phrase (the first of its
  * words, as the longest-first order picks) with its length in *len and its
  * last token in *last, or -1. */
-static int longest_phrase(const kf_kb *kb, const token *v, int n, int i, int *len, int *last)
+static int longest_phrase(const kf_kb *kb, const kf_ptok *t, int n, int i, int *len, int *last)
 {
     int ids[2 * 32 + 8];
     int best = -1, k = 0;
     for (int j = i; j < n && k < (int)KF_ARRAY_LEN(ids); j++) {
-        if (v[j].kind != T_WORD || v[j].used || v[j].word < 0)
+        if (t[j].kind != KF_PT_WORD || t[j].used || t[j].word < 0)
             break;              /* a boundary or number breaks a phrase */
-        if (k > 0 && skippable(&v[j]))
+        if (k > 0 && t[j].skip)
             continue;
-        ids[k++] = v[j].word;
+        ids[k++] = t[j].word;
         int ph = kf_kb_phrase_seq(kb, ids, k);
         if (ph == -1)
             break;
@@ -851,26 +851,6 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
      * says: read them as "cant", so the lexicon's "can't ..." phrases match
      * and the "not" denies nothing else. */
     int cant = kf_kb_word(kb, "cant", 4), filler = kf_kb_word(kb, "to", 2);
-    for (int i = 0; cant >= 0 && i < n; i++) {
-        if (!is_word(&v[i], "not"))
-            continue;
-        bool after_can = i > 0 && (is_word(&v[i - 1], "could") || is_word(&v[i - 1], "can"));
-        bool able = i + 1 < n && is_word(&v[i + 1], "able");
-        if (!after_can && !able)
-            continue;
-        v[i].word = cant;
-        v[i].flags = kb->word_flags[cant];
-        if (able && filler >= 0)
-            for (int j = i + 1; j < n && j <= i + 2; j++)
-                if (is_word(&v[j], "able") || is_word(&v[j], "to")) {
-                    v[j].word = filler;
-                    v[j].flags = kb->word_flags[filler];
-                }
-    }
-    for (int i = 0; i < n; i++)
-        if (v[i].kind == T_WORD && (v[i].flags & (KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)))
-            v[i].side_ok = (v[i].flags & KF_WORD_BOTH) || side_word_ok(v, n, i);
-
     kf_ptok *pt = kf_malloc((size_t)(n ? n : 1) * sizeof *pt);
     matches ms = { 0 };
     kf_ctx_match *cm = NULL;
@@ -880,15 +860,36 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         rc = KF_ENOMEM;
         goto done;
     }
-    for (int i = 0; i < n; i++)
+    /* One pass (the tokens of 1 MB do not stay in the cache): at each
+     * token, what can't-rule may make of it and the two after it, whether
+     * its side word names a side, and the matcher's view of it -- each
+     * final by then, as the rules look only ahead or at words' text. */
+    for (int i = 0; i < n; i++) {
+        if (cant >= 0 && is_word(&v[i], "not")) {
+            bool after_can = i > 0 && (is_word(&v[i - 1], "could") || is_word(&v[i - 1], "can"));
+            bool able = i + 1 < n && is_word(&v[i + 1], "able");
+            if (after_can || able) {
+                v[i].word = cant;
+                v[i].flags = kb->word_flags[cant];
+                if (able && filler >= 0)
+                    for (int j = i + 1; j < n && j <= i + 2; j++)
+                        if (is_word(&v[j], "able") || is_word(&v[j], "to")) {
+                            v[j].word = filler;
+                            v[j].flags = kb->word_flags[filler];
+                        }
+            }
+        }
+        if (v[i].kind == T_WORD && (v[i].flags & (KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)))
+            v[i].side_ok = (v[i].flags & KF_WORD_BOTH) || side_word_ok(v, n, i);
         pt[i] = (kf_ptok){ .word = v[i].word,
                            .kind = v[i].kind == T_WORD ? KF_PT_WORD : v[i].kind == T_NUM
                                    ? KF_PT_NUM : v[i].kind == T_COMMA ? KF_PT_COMMA : KF_PT_STOP,
                            .skip = skippable(&v[i]), .used = 0 };
+    }
     /* (3a) concepts said together in one clause, in any order */
     for (int i = 0; i < n; i++) {
-        int w = v[i].kind == T_NUM ? kb->n_words : v[i].word;
-        if ((v[i].kind != T_WORD && v[i].kind != T_NUM) || w < 0 || v[i].used)
+        int w = pt[i].kind == KF_PT_NUM ? kb->n_words : pt[i].word;
+        if ((pt[i].kind != KF_PT_WORD && pt[i].kind != KF_PT_NUM) || w < 0 || pt[i].used)
             continue;
         for (int q = kb->co_first[w]; q < kb->co_first[w + 1]; q++) {
             int ph = kb->co_order[q];
@@ -904,9 +905,9 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     }
     /* (3b) phrases and patterns, longest first at each position, left to right */
     for (int i = 0; i < n && !ms.oom; i++) {
-        int w = v[i].kind == T_NUM ? kb->n_words : v[i].word;
+        int w = pt[i].kind == KF_PT_NUM ? kb->n_words : pt[i].word;
         /* a stop word starts no phrase, only a pattern that names it ("this" morning) */
-        if ((v[i].kind != T_WORD && v[i].kind != T_NUM) || w < 0 || v[i].used)
+        if ((pt[i].kind != KF_PT_WORD && pt[i].kind != KF_PT_NUM) || w < 0 || pt[i].used)
             continue;
         int best = -1, best_len = 0, best_last = -1;
         kf_pmatch bm;
@@ -916,7 +917,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
          * before a pattern of its length): the match that reads the most
          * words wins, the earlier in that order on a tie. */
         int plen = 0, plast = -1;
-        int pbest = v[i].kind == T_WORD ? longest_phrase(kb, v, n, i, &plen, &plast) : -1;
+        int pbest = pt[i].kind == KF_PT_WORD ? longest_phrase(kb, pt, n, i, &plen, &plast) : -1;
         bool phrase_seen = pbest < 0;
         for (int q = kb->pat_first[w]; q < kb->pat_first[w + 1]; q++) {
             const kf_phrase *p = &kb->phrases[kb->pat_order[q]];
