@@ -15,9 +15,14 @@ DOCDIR  ?= $(PREFIX)/share/doc/knotfinder
 INSTALL ?= install
 CC      ?= cc
 PKGS    := jansson libmicrohttpd sqlite3 libedit
+# libpq (libpq-dev): its header for src/store_pg.c, which loads the library
+# with dlopen() only when a PostgreSQL database is opened; the tests that
+# talk to the server themselves link it.
+PQCFLAGS := $(shell pkg-config --cflags libpq)
+PQLIBS  := $(shell pkg-config --libs libpq)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
-           -Wno-unused-parameter -pthread $(shell pkg-config --cflags $(PKGS))
+           -Wno-unused-parameter -pthread $(shell pkg-config --cflags $(PKGS)) $(PQCFLAGS)
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lstemmer -lm -pthread
 ifdef WERROR
 CFLAGS  += -Werror
@@ -63,6 +68,7 @@ $(BUILD)/obj/main.o: $(BUILD)/obj/main.stamp
 $(BUILD)/obj/main.stamp: FORCE | $(BUILD)/obj
 	@echo '$(VERSION) $(DATADIR)' | cmp -s - $@ || echo '$(VERSION) $(DATADIR)' >$@
 
+$(BUILD)/tests/test_store_hosted: LDLIBS += $(PQLIBS)
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBOBJS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
 

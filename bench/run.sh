@@ -10,6 +10,8 @@
 #     input < 10x the instructions                         (bench/read.sh)
 #   the revised plan on 1 and 20 years of daily check-ins: the same +-20%
 #                                                         (bench/journal/history.sh)
+#   a drafted reply (issue 15): instructions per draft <= 4 consultations
+#                                                         (bench/draft.sh)
 #   posterior and consultation at 8/12/16/20 present findings, exact at >= 16,
 #   Quickscore <= 200 instructions per step (valgrind)     (bench/posterior.c)
 # Instruction counts (callgrind) are the figures to trust on a shared
@@ -54,6 +56,8 @@ else
 fi
 echo
 bench/rss.sh
+echo
+bench/draft.sh ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"}
 if [ -x build/bench/read ]; then
   echo
   bench/read.sh ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"}

@@ -6,10 +6,15 @@
 # (debootstrap --variant=minbase) root is enough to start from.
 set -euo pipefail
 pkgs=(gcc make pkg-config libc6-dev libjansson-dev libmicrohttpd-dev libsqlite3-dev
-      libstemmer-dev libedit-dev)
+      libstemmer-dev libedit-dev libpq-dev)
 if [ "${1:-}" = "--test" ]; then
   # groff-base and man-db: the man page test renders knotfinder.1.
   pkgs+=(python3 curl clang libclang-rt-14-dev chromium sqlite3 procps groff-base man-db)
+  # postgresql: tests/pg/pg.sh starts a private server (initdb + pg_ctl) for
+  # the store's suite on PostgreSQL; util-linux gives setpriv to run it as
+  # the postgres user when the tests run as root.
+  # pgbouncer: the store's suite runs again through it in transaction mode.
+  pkgs+=(postgresql pgbouncer util-linux)
   # The browser tests run on Debian's own node (18 on Debian 12); a node
   # installed some other way is used as it is.
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)

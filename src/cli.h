@@ -38,5 +38,8 @@ int kf_cmd_history(kf_cli *c, int argc, char **argv);
 int kf_cmd_export(kf_cli *c, int argc, char **argv);
 int kf_cmd_forget(kf_cli *c, int argc, char **argv);
 int kf_cmd_learn(kf_cli *c, int argc, char **argv);
+int kf_cmd_lessons(kf_cli *c, int argc, char **argv);
+int kf_cmd_lesson(kf_cli *c, int argc, char **argv);
+int kf_cmd_draft(kf_cli *c, int argc, char **argv);
 
 #endif

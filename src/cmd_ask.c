@@ -413,7 +413,7 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
     }
     if (argc < 2 || (strcmp(argv[1], "check") && strcmp(argv[1], "list") && !exp)) {
         fprintf(stderr, "usage: knotfinder kb check\n"
-                        "       knotfinder kb list causes|findings|regions|techniques|redflags\n"
+                        "       knotfinder kb list causes|findings|regions|techniques|redflags|lessons\n"
                         "       knotfinder kb export --json\n");
         return KF_EXIT_USAGE;
     }
@@ -450,10 +450,10 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
         int phrases = kb->n_phrases - kb->n_patterns;
         printf("knowledge base %s is valid (version %s): %d regions, %d findings, %d causes, "
                "%d links, %d techniques, %d red-flag rules, %d phrases, %d patterns, "
-               "%d word classes, %d spelling fixes\n",
+               "%d word classes, %d spelling fixes, %d lessons in %d module%s\n",
                c->kb_dir, kb->version, kb->n_regions, kb->n_findings, kb->n_causes, kb->n_links,
                kb->n_techniques, kb->n_redflags, phrases, kb->n_patterns, kb->n_classes,
-               kb->n_spell);
+               kb->n_spell, kb->n_lessons, kb->n_modules, kb->n_modules == 1 ? "" : "s");
     } else {
         const char *what = argc > 2 ? argv[2] : "causes";
         if (!strcmp(what, "causes"))
@@ -474,6 +474,11 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
         else if (!strcmp(what, "redflags"))
             for (int i = 0; i < kb->n_redflags; i++)
                 printf("%s\t%s\n", kb->redflags[i].id, kf_triage_id(kb->redflags[i].level));
+        else if (!strcmp(what, "lessons"))
+            for (int i = 0; i < kb->n_lessons; i++)
+                printf("%s\t%s\t%d\t%s\n", kb->lessons[i].id,
+                       kb->modules[kb->lessons[i].module].id, kb->lessons[i].order,
+                       kb->lessons[i].title);
         else {
             fprintf(stderr, "knotfinder kb list: unknown list '%s'\n", what);
             kf_kb_free(kb);
@@ -485,6 +490,21 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
 }
 
 /* ---------- learn ---------- */
+
+/* "Lessons on it: knotfinder lesson A, B" for a cause or technique. */
+static void learn_lessons(const kf_kb *kb, kf_teach_kind kind, int idx, kf_buf *out)
+{
+    int n = 0;
+    for (int l = 0; l < kb->n_lessons; l++)
+        for (int t = 0; t < kb->lessons[l].n_teaches; t++)
+            if (kb->lessons[l].teaches[t].kind == kind && kb->lessons[l].teaches[t].idx == idx) {
+                kf_buf_printf(out, "%s%s", n++ ? ", " : "Lessons on it (knotfinder lesson ID): ",
+                              kb->lessons[l].id);
+                break;
+            }
+    if (n)
+        kf_buf_puts(out, "\n");
+}
 
 int kf_cmd_learn(kf_cli *c, int argc, char **argv)
 {
@@ -518,6 +538,7 @@ int kf_cmd_learn(kf_cli *c, int argc, char **argv)
                 kf_buf_puts(&out, "\n");
             }
             kf_buf_printf(&out, "\nSources: %s\n", k->source);
+            learn_lessons(kb, KF_TEACH_CAUSE, ci, &out);
         } else if (ti >= 0) {
             const kf_technique *t = &kb->techniques[ti];
             kf_buf_printf(&out, "%s (%s)\n\n", t->name, kf_tech_kind_name(t->kind));
@@ -528,6 +549,7 @@ int kf_cmd_learn(kf_cli *c, int argc, char **argv)
             if (t->caution)
                 kf_buf_printf(&out, "Careful: %s\n", t->caution);
             kf_buf_printf(&out, "\nSources: %s\n", t->source);
+            learn_lessons(kb, KF_TEACH_TECHNIQUE, ti, &out);
         } else {
             fprintf(stderr, "knotfinder learn: no topic '%s'; run 'knotfinder learn' for the list\n",
                     argv[1]);

@@ -789,19 +789,23 @@ static int write_file(const char *path, const kf_buf *b)
 
 static const char history_usage[] =
 "usage: knotfinder [--db PATH] history [--svg FILE] [--days N] [--json]\n"
-"         [--width N]\n"
+"         [--width N] [--check]\n"
 "Your pain over time as a chart in the terminal (--svg FILE writes it as an\n"
-"SVG picture), and the latest check-ins.\n";
+"SVG picture), and the latest check-ins.  --check first reads every page of\n"
+"the journal and stops with exit 5 when it is damaged (an open checks only\n"
+"the header and the schema).\n";
 
 int kf_cmd_history(kf_cli *c, int argc, char **argv)
 {
     const char *svg = NULL;
     int days = 0, width = 80;
-    bool json = c->json;
+    bool json = c->json, check = false;
     for (int i = 1; i < argc; i++) {
         bool missing = false;
         const char *v;
-        if ((v = opt(argc, argv, &i, "--svg", &missing)))
+        if (!strcmp(argv[i], "--check"))
+            check = true;
+        else if ((v = opt(argc, argv, &i, "--svg", &missing)))
             svg = v;
         else if ((v = opt(argc, argv, &i, "--days", &missing))) {
             char *end;
@@ -836,7 +840,14 @@ int kf_cmd_history(kf_cli *c, int argc, char **argv)
     kf_buf_init(&err);
     kf_buf_init(&out);
     kf_pain_day *d = NULL;
-    kf_err e = kf_store_list_checkins(s, NULL, 0, &l, &err);
+    memset(&l, 0, sizeof l);
+    kf_err e = check ? kf_store_check(s, true, &err) : KF_OK;
+    if (e != KF_OK) {
+        fail("history", e, &err);
+        rc = e == KF_ENOMEM ? KF_EXIT_INTERNAL : KF_EXIT_DB;
+        goto out;
+    }
+    e = kf_store_list_checkins(s, NULL, 0, &l, &err);
     if (e != KF_OK) {
         rc = fail("history", e, &err);
         goto out;

@@ -37,6 +37,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <stdint.h>
 
 /* A body that goes over the limit cannot be answered before it ends
@@ -60,6 +62,7 @@ struct kf_http {
     const kf_cli      *cli;
     char              *web_root;    /* realpath of the web folder, or NULL */
     size_t             web_root_len;
+    int                web_fd;      /* the web folder, opened O_PATH, or -1 */
     int                port;
     int                body_deadline_s;  /* a POST body must be in by then */
     bool               save;        /* consultations are kept in the journal */
@@ -74,6 +77,11 @@ struct kf_http {
     bool               watch_started, watch_stop;
     struct conn_watch *watching;    /* connections, a doubly linked list */
     int                header_deadline_s;
+    /* Answers waiting for their consultation's commit (send_saved). */
+    pthread_mutex_t    wait_mu;
+    pthread_cond_t     wait_cv;
+    int                n_waiting;   /* connections suspended for a save */
+    bool               stopping;    /* kf_http_stop: save and answer at once */
 };
 
 /* ---- the API handlers ------------------------------------------------- */
@@ -201,21 +209,22 @@ static bool read_input(const kf_http_req *q, kf_http_reply *rep,
     return rep->status < 400;
 }
 
-/* A consultation is saved to the journal (docs/JOURNAL.md) when the request
+/* A consultation is kept in the journal (docs/JOURNAL.md) when the request
  * may save (kf_http_req.may_save: no --no-save, no "save": false, the token
- * when one is needed); a failure to save is logged, and the person still
- * gets the answer. */
-static void save_result(const kf_http_req *q, bool save, const char *text,
-                        const kf_result *r)
+ * when one is needed): the handler only writes down what to keep
+ * (rep->save_row) and the server saves it before the answer goes out (see
+ * run_handler); a failure to save is logged, and the person still gets the
+ * answer. */
+static void keep_row(const kf_http_req *q, kf_http_reply *rep, bool save,
+                     const char *text, const kf_result *r)
 {
-    if (!save)
+    if (!save || !q->may_save || rep->status >= 400)
         return;
-    kf_buf err;
-    kf_buf_init(&err);
-    if (kf_journal_http_save(q, text, r, &err) != KF_OK)
-        fprintf(stderr, "knotfinder serve: a consultation was answered but not saved: %s\n",
-                err.len ? err.s : "unknown error");
-    kf_buf_free(&err);
+    kf_journal_row *row = NULL;
+    if (kf_journal_http_row(q->kb, text, text ? strlen(text) : 0, r, &row) != KF_OK)
+        fprintf(stderr, "knotfinder serve: a consultation was answered but not "
+                "saved: out of memory\n");
+    rep->save_row = row;
 }
 
 /* POST /api/v1/consult: the result object, as `knotfinder ask --json`. */
@@ -233,7 +242,7 @@ static void h_consult(const kf_http_req *q, kf_http_reply *rep)
             char *body = kf_result_dump(q->kb, r, text, KF_JO_COMPACT | KF_JO_EOL,
                                         &len, &why);
             reply_written(rep, body, len, why);
-            save_result(q, save, text, r);
+            keep_row(q, rep, save, text, r);
         } else
             oom(rep);
         kf_result_free(r);
@@ -305,7 +314,7 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
     char *body = kf_jo_finish(&w, &len);
     reply_written(rep, body, len, kf_jo_error(&w));
     if (qn.kind == KF_Q_NONE)
-        save_result(q, save, text, r);
+        keep_row(q, rep, save, text, r);
 out:
     kf_question_free(&qn);
     kf_result_free(r);
@@ -616,9 +625,66 @@ static int open_inside(const char *web_root, size_t web_root_len,
     return -1;
 }
 
+/* openat2(2) (Linux 5.6), which glibc does not wrap; -1 with ENOSYS before. */
+static int openat2_(int dirfd, const char *path, unsigned flags, unsigned long long resolve)
+{
+#ifdef SYS_openat2
+    struct open_how how = { .flags = flags, .resolve = resolve };
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+#else
+    (void)dirfd; (void)path; (void)flags; (void)resolve;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+#define STATIC_OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
+/* Opens `rel` (relative to the web folder `root_fd`) when it is a regular
+ * file inside it, in one call: the kernel resolves the path and refuses
+ * any step out of the folder (RESOLVE_BENEATH: "..", absolute links, links
+ * that lead outside), where realpath() took a readlink per path component
+ * on every request.  `resolve` may add RESOLVE_NO_SYMLINKS.  A folder means
+ * its index.html.  Returns the descriptor, -1 (with errno ENOSYS when the
+ * kernel has no openat2). */
+static int open_beneath(int root_fd, const char *rel, unsigned long long resolve,
+                        struct stat *st, bool *was_dir)
+{
+    *was_dir = false;
+    resolve |= RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    int fd = openat2_(root_fd, *rel ? rel : ".", STATIC_OPEN_FLAGS, resolve);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, st) != 0) {
+        close(fd);
+        return -1;
+    }
+    if (S_ISDIR(st->st_mode)) {
+        *was_dir = true;
+        int in = openat2_(fd, "index.html", STATIC_OPEN_FLAGS, resolve);
+        close(fd);
+        if (in < 0)
+            return -1;
+        fd = in;
+        if (fstat(fd, st) != 0) {
+            close(fd);
+            return -1;
+        }
+    }
+    if (S_ISREG(st->st_mode))
+        return fd;
+    close(fd);
+    errno = ENOENT;
+    return -1;
+}
+
 /* Opens the file a static request names, when it is a regular file inside
- * the web folder (a folder means its index.html); -1 otherwise. */
-static int static_open(const char *web_root, size_t web_root_len,
+ * the web folder (a folder means its index.html); -1 otherwise.  `real`
+ * gets the file's path as served (the web folder, the request's path, and
+ * "/index.html" for a folder), which names its type.  With `root_fd` (the
+ * web folder, opened) the kernel resolves it (open_beneath); without, or on
+ * a kernel without openat2, realpath() does. */
+static int static_open(const char *web_root, size_t web_root_len, int root_fd,
                        const char *url, struct stat *st, char *real)
 {
     /* Refuse what could climb out or expose hidden files: any segment
@@ -633,6 +699,23 @@ static int static_open(const char *web_root, size_t web_root_len,
                                 strcmp(url, "/") == 0 ? "/index.html" : url)
                >= sizeof path)
         return -1;
+    if (root_fd >= 0) {
+        bool dir;
+        int fd = open_beneath(root_fd, path + web_root_len + 1, 0, st, &dir);
+        if (fd >= 0) {
+            size_t n = strlen(path);
+            while (dir && n > web_root_len + 1 && path[n - 1] == '/')
+                path[--n] = '\0';
+            if ((size_t)snprintf(real, PATH_MAX, "%s%s", path,
+                                 dir ? "/index.html" : "") >= PATH_MAX) {
+                close(fd);
+                return -1;
+            }
+            return fd;
+        }
+        if (errno != ENOSYS)
+            return -1;
+    }
     return open_inside(web_root, web_root_len, path, st, real);
 }
 
@@ -690,6 +773,19 @@ static int open_gzip_twin(const kf_http *s, const char *real,
     char gz[PATH_MAX], greal[PATH_MAX];
     if ((size_t)snprintf(gz, sizeof gz, "%s.gz", real) >= sizeof gz)
         return -1;
+    if (s->web_fd >= 0) {
+        /* No link anywhere on its way: a twin is a plain file beside its
+         * original, never a link elsewhere. */
+        bool dir;
+        int fd = open_beneath(s->web_fd, gz + s->web_root_len + 1,
+                              RESOLVE_NO_SYMLINKS, gst, &dir);
+        if (fd >= 0 && (dir || gst->st_mtime < orig->st_mtime)) {
+            close(fd);                /* a folder, or out of date */
+            return -1;
+        }
+        if (fd >= 0 || errno != ENOSYS)
+            return fd;
+    }
     int fd = open_inside(s->web_root, s->web_root_len, gz, gst, greal);
     if (fd < 0)
         return -1;
@@ -703,7 +799,11 @@ static int open_gzip_twin(const kf_http *s, const char *real,
 int kf_http__static_open(const char *web_root, const char *url, char real[PATH_MAX])
 {
     struct stat st;
-    return static_open(web_root, strlen(web_root), url, &st, real);
+    int root = open(web_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = static_open(web_root, strlen(web_root), root, url, &st, real);
+    if (root >= 0)
+        close(root);
+    return fd;
 }
 
 static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
@@ -714,7 +814,7 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
                           "no web folder is being served", NULL);
     char real[PATH_MAX];
     struct stat st;
-    int fd = static_open(s->web_root, s->web_root_len, url, &st, real);
+    int fd = static_open(s->web_root, s->web_root_len, s->web_fd, url, &st, real);
     if (fd < 0)
         return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
                           "no such file", NULL);
@@ -781,8 +881,11 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
 typedef struct {
     uint64_t             hash;
     const kf_http_route *route;
-    char                *mem;          /* key bytes then value bytes */
-    size_t               klen, vlen;
+    char                *mem;          /* key bytes, value bytes, then the
+                                          row to save (kf_journal_row) */
+    size_t               klen, vlen, rlen;
+    bool                 row_known;    /* made while saving: rlen 0 means
+                                          there is nothing to keep */
     uint64_t             used;         /* shard tick of the last use */
 } cache_entry;
 
@@ -855,10 +958,15 @@ static cache_entry *cache_set(http_cache *c, uint64_t h, cache_shard **shp)
 }
 
 /* A copy of the answer kept for (rt, key), owned by the caller (kf_free),
- * or NULL. */
+ * or NULL.  *row gets a copy of what the first answer saved (NULL when
+ * nothing), and *row_known whether that is known (the first answer was
+ * made while saving). */
 static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
-                       size_t klen, size_t *vlen)
+                       size_t klen, size_t *vlen, kf_journal_row **row,
+                       bool *row_known)
 {
+    *row = NULL;
+    *row_known = false;
     if (!c || klen > CACHE_KEY_MAX)
         return NULL;
     uint64_t h = cache_hash(rt, key, klen);
@@ -871,9 +979,19 @@ static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
         if (e->mem && e->hash == h && e->route == rt && e->klen == klen &&
             memcmp(e->mem, key, klen) == 0) {
             out = kf_malloc(e->vlen ? e->vlen : 1);
+            if (out && e->rlen) {
+                *row = kf_malloc(e->rlen);
+                if (*row)
+                    memcpy(*row, e->mem + klen + e->vlen, e->rlen);
+                else {
+                    kf_free(out);
+                    out = NULL;
+                }
+            }
             if (out) {
                 memcpy(out, e->mem + klen, e->vlen);
                 *vlen = e->vlen;
+                *row_known = e->row_known;
                 e->used = ++sh->tick;
             }
             break;
@@ -883,18 +1001,23 @@ static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
     return out;
 }
 
-/* Keeps a copy of the answer `val` for (rt, key); does nothing when either
- * is too large or memory is short. */
+/* Keeps a copy of the answer `val` for (rt, key), with the row it saves
+ * (NULL: none; row_known: the answer was made while saving); does nothing
+ * when either is too large or memory is short. */
 static void cache_put(http_cache *c, const kf_http_route *rt, const char *key,
-                      size_t klen, const char *val, size_t vlen)
+                      size_t klen, const char *val, size_t vlen,
+                      const kf_journal_row *row, bool row_known)
 {
-    if (!c || klen > CACHE_KEY_MAX || vlen > CACHE_VAL_MAX)
+    size_t rlen = row ? row->size : 0;
+    if (!c || klen > CACHE_KEY_MAX || vlen > CACHE_VAL_MAX || rlen > CACHE_VAL_MAX)
         return;
-    char *mem = kf_malloc(klen + vlen + 1);
+    char *mem = kf_malloc(klen + vlen + rlen + 1);
     if (!mem)
         return;
     memcpy(mem, key, klen);
     memcpy(mem + klen, val, vlen);
+    if (rlen)
+        memcpy(mem + klen + vlen, row, rlen);
     uint64_t h = cache_hash(rt, key, klen);
     cache_shard *sh;
     cache_entry *set = cache_set(c, h, &sh);
@@ -914,7 +1037,8 @@ static void cache_put(http_cache *c, const kf_http_route *rt, const char *key,
     }
     char *old = victim->mem;
     *victim = (cache_entry){ .hash = h, .route = rt, .mem = mem, .klen = klen,
-                             .vlen = vlen, .used = ++sh->tick };
+                             .vlen = vlen, .rlen = rlen, .row_known = row_known,
+                             .used = ++sh->tick };
     pthread_mutex_unlock(&sh->lock);
     kf_free(old);
 }
@@ -1158,6 +1282,16 @@ typedef struct {
     bool   want_body;     /* a POST route: the body is kept */
     bool   token_ok;      /* the token was given, or none is needed */
     struct timespec start; /* when the headers were in */
+    /* An answer waiting for its consultation's commit (send_saved): the
+     * connection is suspended meanwhile and resumed by on_saved. */
+    kf_http               *srv;
+    struct MHD_Connection *conn;
+    kf_journal_row        *row;
+    char                  *wait_body;
+    size_t                 wait_len;
+    int                    wait_status;
+    bool                   waiting;    /* suspended, the save not over yet */
+    bool                   resumed;    /* the save is over: send wait_body */
 } req_state;
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -1167,6 +1301,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     req_state *r = *con_cls;
     if (r) {
         kf_buf_free(&r->body);
+        kf_free(r->wait_body);
+        kf_free(r->row);
         kf_free(r);
         *con_cls = NULL;
     }
@@ -1209,64 +1345,162 @@ static bool is_json_type(const char *ct)
     }
 }
 
+/* Called on the journal's writer thread when a consultation's save is
+ * over (journal_http.h): the answer may go out now.  The request state
+ * belongs to the connection's thread again once it is resumed, so nothing
+ * here touches it after that. */
+static void on_saved(void *ctx, kf_err e, long long id, const char *why)
+{
+    (void)id;
+    req_state *r = ctx;
+    if (e != KF_OK)
+        fprintf(stderr, "knotfinder serve: a consultation was answered but not saved: %s\n",
+                why && *why ? why : kf_strerror(e));
+    kf_http *s = r->srv;
+    struct MHD_Connection *conn = r->conn;
+    r->waiting = false;
+    r->resumed = true;
+    /* Counted down under the lock before the resume, so kf_http_stop sees
+     * no save in flight only once every connection was resumed. */
+    pthread_mutex_lock(&s->wait_mu);
+    MHD_resume_connection(conn);
+    if (--s->n_waiting == 0)
+        pthread_cond_broadcast(&s->wait_cv);
+    pthread_mutex_unlock(&s->wait_mu);
+}
+
+/* Sends a successful answer (`body`, taken over) of a request that has a
+ * consultation to keep (`row`, taken over; NULL: none).  Durable saving: the
+ * answer goes out only after the row's commit returned.  The connection is
+ * suspended meanwhile, so its thread goes on serving the others, and the
+ * journal's writer commits the rows of all the waiting requests together
+ * (group commit).  While the server stops, the row is saved at once. */
+static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
+                                  req_state *r, const kf_http_req *req,
+                                  kf_journal_row *row, int status,
+                                  char *body, size_t len)
+{
+    if (!row || !req->may_save || !kf_journal_http_admit(row)) {
+        kf_free(row);
+        return send_body(conn, status, body, len, NULL);
+    }
+    pthread_mutex_lock(&s->wait_mu);
+    bool now = s->stopping || !r;
+    if (!now)
+        s->n_waiting++;
+    pthread_mutex_unlock(&s->wait_mu);
+    if (now) {
+        kf_buf err;
+        kf_buf_init(&err);
+        if (kf_journal_http_store(req, row, &err) != KF_OK)
+            fprintf(stderr, "knotfinder serve: a consultation was answered but not "
+                    "saved: %s\n", err.len ? err.s : "unknown error");
+        kf_buf_free(&err);
+        kf_free(row);
+        return send_body(conn, status, body, len, NULL);
+    }
+    r->srv = s;
+    r->conn = conn;
+    r->row = row;
+    r->wait_body = body;
+    r->wait_len = len;
+    r->wait_status = status;
+    r->waiting = true;
+    /* Suspended first: on_saved may run before this function returns. */
+    MHD_suspend_connection(conn);
+    if (!kf_journal_http_queue(req, row, on_saved, r))
+        on_saved(r, KF_OK, 0, NULL);    /* logged already: answer now */
+    return MHD_YES;
+}
+
+/* The answer of a request that waited for its save, once resumed. */
+static enum MHD_Result send_waited(struct MHD_Connection *conn, req_state *r)
+{
+    char *body = r->wait_body;
+    r->wait_body = NULL;
+    r->resumed = false;
+    kf_free(r->row);
+    r->row = NULL;
+    return send_body(conn, r->wait_status, body, r->wait_len, NULL);
+}
+
 /* Runs a handler and sends what it answered.  For a pure route, `raw` is
- * the body as received and a successful answer is kept in the cache. */
+ * the body as received and a successful answer is kept in the cache, with
+ * the consultation it saves. */
 static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
                                    const kf_http_route *rt, const char *url,
                                    const char *method, const char *param,
                                    json_t *body, const char *raw, size_t rawlen,
-                                   bool r_token_ok)
+                                   req_state *r)
 {
     kf_http_req req = { .kb = s->kb, .cli = s->cli, .method = method,
                         .path = url, .param = param, .body = body,
-                        .may_save = s->save && r_token_ok };
+                        .may_save = s->save && r->token_ok };
     kf_http_reply rep = { .status = MHD_HTTP_OK };
     kf_buf_init(&rep.message);
     rt->fn(&req, &rep);
     enum MHD_Result ret;
+    char *out_s = NULL;
+    size_t out_len = 0;
     if (rep.status >= 400) {
         json_decref(rep.json);
         kf_free(rep.body);
+        kf_free(rep.save_row);
         if (rep.status >= 500)
             fprintf(stderr, "knotfinder: %s %s: %d %s\n", method, url,
                     rep.status, rep.message.len ? rep.message.s : "");
         ret = send_error(conn, rep.status, rep.code ? rep.code : "error",
                          rep.message.len ? rep.message.s : "error", NULL);
-    } else if (rep.body) {
+        kf_buf_free(&rep.message);
+        return ret;
+    }
+    if (rep.body) {
         json_decref(rep.json);
-        if (rt->pure && raw && rep.status == MHD_HTTP_OK)
-            cache_put(s->cache, rt, raw, rawlen, rep.body, rep.body_len);
-        ret = send_body(conn, rep.status, rep.body, rep.body_len, NULL);
+        out_s = rep.body;
+        out_len = rep.body_len;
     } else if (!rep.json) {
-        ret = send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
-                         "the handler gave no answer", NULL);
+        kf_free(rep.save_row);
+        kf_buf_free(&rep.message);
+        return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                          "the handler gave no answer", NULL);
     } else {
         kf_buf out;
         if (!serialise(rep.json, &out)) {
-            ret = send_body(conn, rep.status, NULL, 0, NULL);
-        } else {
-            if (rt->pure && raw && rep.status == MHD_HTTP_OK)
-                cache_put(s->cache, rt, raw, rawlen, out.s, out.len);
-            ret = send_body(conn, rep.status, out.s, out.len, NULL);
+            kf_free(rep.save_row);
+            kf_buf_free(&rep.message);
+            return send_body(conn, rep.status, NULL, 0, NULL);
         }
+        out_s = out.s;
+        out_len = out.len;
     }
+    if (rt->pure && raw && rep.status == MHD_HTTP_OK)
+        cache_put(s->cache, rt, raw, rawlen, out_s, out_len, rep.save_row,
+                  req.may_save);
     kf_buf_free(&rep.message);
-    return ret;
+    return send_saved(s, conn, r, &req, rep.save_row, rep.status, out_s, out_len);
 }
 
 /* Parses a finished POST body and runs its handler, or sends the answer
- * kept for the same body. */
+ * kept for the same body (saving what that answer saved). */
 static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
                                    const kf_http_route *rt, const char *url,
                                    const char *method, const char *param,
                                    req_state *r)
 {
     const char *raw = r->body.s ? r->body.s : "";
-    if (rt->pure) {
+    if (rt->pure && s->cache) {
         size_t vlen = 0;
-        char *kept = cache_get(s->cache, rt, raw, r->body.len, &vlen);
-        if (kept)
-            return send_body(conn, MHD_HTTP_OK, kept, vlen, NULL);
+        kf_journal_row *row = NULL;
+        bool known = false;
+        char *kept = cache_get(s->cache, rt, raw, r->body.len, &vlen, &row, &known);
+        kf_http_req req = { .kb = s->kb, .cli = s->cli, .method = method,
+                            .path = url, .param = param,
+                            .may_save = s->save && r->token_ok };
+        /* An answer made without saving does not say what to keep. */
+        if (kept && (known || !req.may_save))
+            return send_saved(s, conn, r, &req, row, MHD_HTTP_OK, kept, vlen);
+        kf_free(kept);
+        kf_free(row);
     }
     json_error_t jerr;
     json_t *body = json_loadb(raw, r->body.len,
@@ -1278,7 +1512,7 @@ static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
         return send_error(conn, MHD_HTTP_BAD_REQUEST, "bad_json", msg, NULL);
     }
     enum MHD_Result ret = run_handler(s, conn, rt, url, method, param, body,
-                                      raw, r->body.len, r->token_ok);
+                                      raw, r->body.len, r);
     json_decref(body);
     return ret;
 }
@@ -1311,8 +1545,7 @@ static enum MHD_Result dispatch(kf_http *s, struct MHD_Connection *conn,
         return send_error(conn, status, "not_found", msg, NULL);
     }
     if (strcmp(rt->method, "POST") != 0)
-        return run_handler(s, conn, rt, url, method, param, NULL, NULL, 0,
-                           r->token_ok);
+        return run_handler(s, conn, rt, url, method, param, NULL, NULL, 0, r);
     if (r->too_big) {
         snprintf(msg, sizeof msg, "the body is over the limit of %d bytes",
                  KF_HTTP_BODY_MAX);
@@ -1416,6 +1649,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return r->body.oom ? MHD_NO : MHD_YES;
     }
 
+    if (r->resumed)
+        return send_waited(conn, r);
     if (r->answered)
         return MHD_YES;
     r->answered = true;
@@ -1500,6 +1735,15 @@ void kf_http__answer(const kf_kb *kb, const kf_cli *cli, bool may_save,
                                 .may_save = may_save };
             rt->fn(&req, &rep);
             json_decref(doc);
+            if (rep.save_row && rep.status < 400) {
+                kf_buf err;
+                kf_buf_init(&err);
+                if (kf_journal_http_save(&req, rep.save_row, &err) != KF_OK)
+                    fprintf(stderr, "knotfinder serve: a consultation was answered "
+                            "but not saved: %s\n", err.len ? err.s : "unknown error");
+                kf_buf_free(&err);
+            }
+            kf_free(rep.save_row);
         }
     }
     *status = rep.status;
@@ -1651,6 +1895,7 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     }
     s->kb = kb;
     s->cli = cli;
+    s->web_fd = -1;
     s->body_deadline_s = 2 * o.timeout_s;
     s->header_deadline_s = o.timeout_s;
     pthread_mutex_init(&s->watch_mu, NULL);
@@ -1659,6 +1904,8 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->watch_cv, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&s->wait_mu, NULL);
+    pthread_cond_init(&s->wait_cv, NULL);
     const char *nosave_env = getenv("KNOTFINDER_NO_SAVE");
     s->save = !o.no_save && !(nosave_env && *nosave_env);
     snprintf(s->bind, sizeof s->bind, "%s", o.bind);
@@ -1683,15 +1930,12 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
      * there are threads to race over it. */
     json_object_seed(0);
 
-    /* An answer from the cache would skip saving the consultation, so the
-     * cache is only used when saving is off (--no-save). */
-    if (o.cache > 0 && s->save) {
-        fprintf(stderr, "knotfinder serve: --cache is ignored while consultations are saved "
-                "to the journal (use --no-save to use it)\n");
-        o.cache = -1;
-    }
+    /* A cached answer keeps what its consultation saves (the row) and is
+     * saved again as the first one was: the cache works with saving on. */
     if (o.cache == 0)               /* not given: the default */
-        o.cache = s->save ? -1 : KF_HTTP_CACHE_DEFAULT;
+        o.cache = KF_HTTP_CACHE_DEFAULT;
+    kf_journal_http_set_limit(o.save_limit == 0 ? KF_JOURNAL_HTTP_PER_MINUTE
+                              : o.save_limit < 0 ? 0 : o.save_limit);
     if (o.cache > 0) {
         s->cache = cache_new(o.cache);
         if (!s->cache) {
@@ -1723,10 +1967,15 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
     s->gate = (kf_http_gate_cfg){ .bind = s->bind, .port = s->port,
                                   .any_host = any,
                                   .token = s->token[0] ? s->token : NULL };
+    /* Suspend and resume: an answer waits for its consultation's commit
+     * without holding up the thread's other connections (send_saved). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    /* The web folder, held open: static files are opened beneath it. */
+    if (s->web_root)
+        s->web_fd = open(s->web_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_log, (void *)NULL,
         MHD_OPTION_LISTEN_SOCKET, fd,
@@ -1734,13 +1983,17 @@ kf_http *kf_http_start(const kf_kb *kb, const kf_cli *cli,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o.threads > 1 ? o.threads : 0),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)o.max_conns,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o.timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        /* MHD zeroes a connection's memory at every request: 16 KB (the
+         * request's headers, the answer's) rather than its default 32. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)s,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, (void *)NULL,
         MHD_OPTION_END);
     if (!s->daemon) {
         close(fd);
+        if (s->web_fd >= 0)
+            close(s->web_fd);
         kf_buf_printf(err, "cannot start the HTTP server on %s", s->url);
         cache_free(s->cache);
         kf_free(s->web_root);
@@ -1778,11 +2031,22 @@ void kf_http_stop(kf_http *s)
         pthread_mutex_unlock(&s->watch_mu);
         pthread_join(s->watchdog, NULL);
     }
+    /* Answers waiting for a commit get it (and are resumed) first: from
+     * here on a consultation is saved before its answer, in its thread. */
+    pthread_mutex_lock(&s->wait_mu);
+    s->stopping = true;
+    while (s->n_waiting > 0)
+        pthread_cond_wait(&s->wait_cv, &s->wait_mu);
+    pthread_mutex_unlock(&s->wait_mu);
     MHD_stop_daemon(s->daemon);        /* closes the listening socket too */
     kf_journal_http_close();
     pthread_cond_destroy(&s->watch_cv);
     pthread_mutex_destroy(&s->watch_mu);
+    pthread_cond_destroy(&s->wait_cv);
+    pthread_mutex_destroy(&s->wait_mu);
     cache_free(s->cache);
+    if (s->web_fd >= 0)
+        close(s->web_fd);
     kf_free(s->web_root);
     kf_free(s);
 }
@@ -1793,7 +2057,7 @@ static void serve_usage(FILE *out)
 {
     fprintf(out, "usage: knotfinder serve [--port N] [--bind ADDR] [--threads N]\n"
           "                        [--timeout S] [--max-conns N] [--cache N]\n"
-          "                        [--token] [--no-save]\n"
+          "                        [--token] [--no-save] [--save-limit N]\n"
           "  --port N       port to listen on (default 8080; 0 picks a free one)\n"
           "  --bind ADDR    address to listen on (default 127.0.0.1); any other\n"
           "                 than a loopback one makes the server reachable from\n"
@@ -1802,14 +2066,17 @@ static void serve_usage(FILE *out)
           "  --token        need the token for the journal on 127.0.0.1 too (on a\n"
           "                 computer other people also log in to)\n"
           "  --no-save      keep no consultation in the journal\n"
+          "  --save-limit N keep at most N consultations a minute (after N at\n"
+          "                 once; default %d); 0 keeps every one\n"
           "  --threads N    worker threads (default: one per core)\n"
           "  --timeout S    close connections idle this long (default 15)\n"
           "  --max-conns N  open connections at most (default 1000)\n"
           "  --cache N      consult and interview answers kept for repeated\n"
-          "                 requests, only while saving is off (--no-save or\n"
-          "                 KNOTFINDER_NO_SAVE); default %d, 0: none\n"
+          "                 requests (a repeated consultation is still saved);\n"
+          "                 default %d, 0: none\n"
           "Serves the web app from the web folder (--web DIR) and the JSON API\n"
-          "under /api/v1/ (docs/API.md).  Stop with Ctrl-C.\n", KF_HTTP_CACHE_DEFAULT);
+          "under /api/v1/ (docs/API.md).  Stop with Ctrl-C.\n",
+          KF_JOURNAL_HTTP_PER_MINUTE, KF_HTTP_CACHE_DEFAULT);
 }
 
 /* Parses a whole number in [lo, hi]; false when it is not one. */
@@ -1839,7 +2106,8 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
         }
         bool takes = !strcmp(a, "--port") || !strcmp(a, "--bind") ||
                      !strcmp(a, "--threads") || !strcmp(a, "--timeout") ||
-                     !strcmp(a, "--max-conns") || !strcmp(a, "--cache");
+                     !strcmp(a, "--max-conns") || !strcmp(a, "--cache") ||
+                     !strcmp(a, "--save-limit");
         if (takes && !v) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "knotfinder serve: %s needs a value\n", a);
@@ -1876,6 +2144,14 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
             }
             if (o.cache == 0)
                 o.cache = -1;
+        } else if (!strcmp(a, "--save-limit")) {
+            if (!parse_int(v, 0, 1000000, &o.save_limit)) {
+                fprintf(stderr, "knotfinder serve: --save-limit wants 0 (every one) to "
+                        "1000000 consultations a minute, not '%s'\n", v);
+                return KF_EXIT_USAGE;
+            }
+            if (o.save_limit == 0)
+                o.save_limit = -1;
         } else if (!strcmp(a, "--max-conns")) {
             if (!parse_int(v, 1, 100000, &o.max_conns)) {
                 fprintf(stderr, "knotfinder serve: --max-conns wants 1 to 100000, not '%s'\n", v);

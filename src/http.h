@@ -46,6 +46,10 @@ typedef struct {
     size_t  body_len;
     const char *code;       /* error code (docs/API.md) when status >= 400 */
     kf_buf  message;        /* error message when status >= 400 */
+    struct kf_journal_row *save_row;  /* a consultation to keep in the journal
+                               (journal_http.h), set by a handler when the
+                               request may save; the reply owns it, and the
+                               server saves it before the answer goes out */
 } kf_http_reply;
 
 typedef void (*kf_http_handler)(const kf_http_req *req, kf_http_reply *rep);
@@ -69,7 +73,7 @@ typedef struct {
 void kf_http_error(kf_http_reply *rep, int status, const char *code,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Answers kept by default while saving is off (serve --cache). */
+/* Answers kept by default (serve --cache). */
 #define KF_HTTP_CACHE_DEFAULT 1024
 
 typedef struct {
@@ -78,8 +82,11 @@ typedef struct {
     int         threads;    /* <= 0: one per core */
     int         max_conns;  /* <= 0: 1000 */
     int         timeout_s;  /* idle connection timeout; <= 0: 15 */
-    int         cache;      /* answers of pure routes kept, only when saving is off:
-                               0: KF_HTTP_CACHE_DEFAULT; < 0: none */
+    int         cache;      /* answers of pure routes kept (with what each
+                               saves): 0: KF_HTTP_CACHE_DEFAULT; < 0: none */
+    int         save_limit; /* consultations kept a minute at most (after as
+                               many at once): 0: KF_JOURNAL_HTTP_PER_MINUTE;
+                               < 0: every one */
     bool        no_save;    /* keep no consultation in the journal (--no-save) */
     bool        token;      /* make up a token for the journal even on a
                                loopback address (a computer shared with other

@@ -26,6 +26,7 @@
  */
 #include "journal.h"
 #include "render.h"
+#include "render_json.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -1626,18 +1627,36 @@ static bool worth_saving(const kf_result *r)
 }
 
 char *kf_journal_consultation_dump(const kf_kb *kb, const char *text,
-                                   const kf_result *r)
+                                   const kf_result *r, size_t *len)
 {
+    (void)text;     /* kept beside the findings (the text column): once is enough */
     if (!worth_saving(r))
         return NULL;
-    json_t *fin = kf_journal_findings_in(kb, text, &r->findings);
-    /* The words are kept beside the findings (the text column): once is
-     * enough. */
-    if (fin)
-        json_object_del(fin, "text");
-    char *fs = fin ? json_dumps(fin, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-    json_decref(fin);
-    return fs;
+    /* Written straight out, in the bytes json_dumps(JSON_COMPACT |
+     * JSON_ENSURE_ASCII) gave for kf_journal_findings_in() without its
+     * "text" (tests/unit/test_journal.c compares the two). */
+    const kf_findings *f = &r->findings;
+    kf_jo w;
+    kf_jo_init(&w, KF_JO_COMPACT | KF_JO_ASCII);
+    kf_jo_obj(&w);
+    kf_jo_key(&w, "findings");
+    kf_findings_write(&w, kb, f);
+    kf_jo_kstr(&w, "dominant_hand",
+               f->dominant == KF_SIDE_LEFT || f->dominant == KF_SIDE_RIGHT
+               ? kf_side_name(f->dominant) : NULL);
+    kf_jo_key(&w, "facts");
+    kf_jo_obj(&w);
+    static const char *const name[] = { "age", "weeks_pregnant", "duration_days" };
+    const int v[] = { f->age, f->weeks_pregnant, f->duration_days };
+    for (int i = 0; i < 3; i++) {
+        if (v[i] >= 0)
+            kf_jo_kint(&w, name[i], v[i]);
+        else
+            kf_jo_knull(&w, name[i]);
+    }
+    kf_jo_obj_end(&w);
+    kf_jo_obj_end(&w);
+    return kf_jo_finish(&w, len);
 }
 
 kf_err kf_journal_save_consultation(const char *db_path, const kf_kb *kb,
@@ -1647,7 +1666,7 @@ kf_err kf_journal_save_consultation(const char *db_path, const kf_kb *kb,
     const char *no = getenv("KNOTFINDER_NO_SAVE");
     if ((no && *no) || !worth_saving(r))
         return KF_OK;
-    char *fs = kf_journal_consultation_dump(kb, text, r);
+    char *fs = kf_journal_consultation_dump(kb, text, r, NULL);
     kf_err e;
     if (!fs) {
         kf_buf_puts(err, "out of memory");
@@ -1660,7 +1679,7 @@ kf_err kf_journal_save_consultation(const char *db_path, const kf_kb *kb,
                                           NULL, err);
         kf_store_close(s);
     }
-    free(fs);
+    kf_free(fs);
     return e;
 }
 

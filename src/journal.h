@@ -198,11 +198,14 @@ kf_err kf_journal_save_consultation(const char *db_path, const kf_kb *kb,
                                     const char *text, const kf_result *r,
                                     kf_buf *err);
 
-/* The findings JSON kept for a consultation (kf_store_add_consultation),
- * owned by the caller (free()); NULL when it is not worth keeping (it
+/* The findings JSON kept for a consultation (kf_store_add_consultation):
+ * {"findings":[...],"dominant_hand":...,"facts":{"age","weeks_pregnant",
+ * "duration_days"}}, compact and ASCII, written by the streaming writer
+ * (json_out.h) in one pass; owned by the caller (kf_free()), its length in
+ * *len when `len` is not NULL.  NULL when it is not worth keeping (it
  * recognised nothing) or out of memory. */
 char *kf_journal_consultation_dump(const kf_kb *kb, const char *text,
-                                   const kf_result *r);
+                                   const kf_result *r, size_t *len);
 
 /* Reads a stored consultation's findings (and age, weeks pregnant,
  * duration) into `out` (initialised by the caller).  KF_EINVAL with a

@@ -501,25 +501,37 @@ kf_err kf_journal_history_svg(const kf_cli *cli, kf_buf *out, kf_buf *err)
     return e;
 }
 
-/* How much the server saves: a bucket of KF_JOURNAL_HTTP_BURST saves that
- * fills again by one every KF_JOURNAL_HTTP_REFILL_S seconds, so a page or a
- * script that posts consultations in a loop adds at most about 30 a minute
- * (and a person, who makes a few a day, never notices); and the same words
- * and findings as the last consultation kept are not kept again. */
+/* How much the server saves (journal_http.h, kf_journal_http_set_limit):
+ * a bucket of `rate_burst` saves that fills again by one every
+ * `rate_refill_s` seconds, so a page or a script that posts consultations
+ * in a loop adds at most about that many a minute (and a person, who makes
+ * a few a day, never notices); and the same words and findings as the last
+ * consultation kept are not kept again.  A burst of 0 keeps every one. */
 static pthread_mutex_t rate_mu = PTHREAD_MUTEX_INITIALIZER;
-static double rate_tokens = KF_JOURNAL_HTTP_BURST;
+static double rate_burst = KF_JOURNAL_HTTP_PER_MINUTE;
+static double rate_refill_s = 60.0 / KF_JOURNAL_HTTP_PER_MINUTE;
+static double rate_tokens = KF_JOURNAL_HTTP_PER_MINUTE;
 static struct timespec rate_at;
 static long long rate_refused, rate_told_at;
 static uint64_t last_kept;          /* hash of the last kept consultation */
 
-static uint64_t hash2(const char *a, const char *b)
+void kf_journal_http_set_limit(int per_minute)
+{
+    pthread_mutex_lock(&rate_mu);
+    rate_burst = per_minute > 0 ? per_minute : 0;
+    rate_refill_s = per_minute > 0 ? 60.0 / per_minute : 0;
+    rate_tokens = rate_burst;
+    pthread_mutex_unlock(&rate_mu);
+}
+
+static uint64_t hash2(const char *a, size_t na, const char *b, size_t nb)
 {
     uint64_t h = 1469598103934665603ull;
-    for (const char *p = a; p && *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    for (size_t i = 0; i < na; i++)
+        h = (h ^ (unsigned char)a[i]) * 1099511628211ull;
     h = (h ^ 0xff) * 1099511628211ull;
-    for (const char *p = b; p && *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    for (size_t i = 0; i < nb; i++)
+        h = (h ^ (unsigned char)b[i]) * 1099511628211ull;
     return h | 1;
 }
 
@@ -530,12 +542,18 @@ static bool rate_take(uint64_t h)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     pthread_mutex_lock(&rate_mu);
+    if (rate_burst <= 0) {                 /* every one is kept */
+        bool ok = h != last_kept;
+        last_kept = h;
+        pthread_mutex_unlock(&rate_mu);
+        return ok;
+    }
     if (rate_at.tv_sec || rate_at.tv_nsec) {
         double dt = (double)(now.tv_sec - rate_at.tv_sec) +
                     (double)(now.tv_nsec - rate_at.tv_nsec) / 1e9;
-        rate_tokens += dt / KF_JOURNAL_HTTP_REFILL_S;
-        if (rate_tokens > KF_JOURNAL_HTTP_BURST)
-            rate_tokens = KF_JOURNAL_HTTP_BURST;
+        rate_tokens += dt / rate_refill_s;
+        if (rate_tokens > rate_burst)
+            rate_tokens = rate_burst;
     }
     rate_at = now;
     bool ok = h != last_kept && rate_tokens >= 1.0;
@@ -547,27 +565,82 @@ static bool rate_take(uint64_t h)
         if (now.tv_sec - rate_told_at >= 60) {
             rate_told_at = now.tv_sec;
             fprintf(stderr, "knotfinder serve: consultations are coming faster than "
-                    "%d a minute; %lld answered but not kept in the journal\n",
-                    (int)(60 / KF_JOURNAL_HTTP_REFILL_S), rate_refused);
+                    "%.0f a minute; %lld answered but not kept in the journal "
+                    "(serve --save-limit)\n", rate_burst, rate_refused);
         }
     }
     pthread_mutex_unlock(&rate_mu);
     return ok;
 }
 
-kf_err kf_journal_http_save(const kf_http_req *req, const char *text,
-                            const kf_result *r, kf_buf *err)
+kf_err kf_journal_http_row(const kf_kb *kb, const char *text, size_t text_len,
+                           const kf_result *r, kf_journal_row **out)
 {
-    const char *no = getenv("KNOTFINDER_NO_SAVE");
-    if (no && *no)
-        return KF_OK;
-    char *fs = kf_journal_consultation_dump(req->kb, text, r);
+    *out = NULL;
+    size_t flen = 0;
+    char *fs = kf_journal_consultation_dump(kb, text, r, &flen);
     if (!fs)        /* not worth keeping (nothing recognised), or no memory */
         return r && !r->unrecognised && r->findings.n > 0 ? KF_ENOMEM : KF_OK;
-    if (!rate_take(hash2(text, fs))) {
-        free(fs);
-        return KF_OK;
+    if (!text)
+        text_len = 0;
+    size_t size = sizeof(kf_journal_row) + text_len + 1 + flen + 1;
+    kf_journal_row *row = kf_malloc(size);
+    if (!row) {
+        kf_free(fs);
+        return KF_ENOMEM;
     }
+    row->size = size;
+    row->text_len = text_len;
+    row->findings_len = flen;
+    if (text_len)
+        memcpy(row->data, text, text_len);
+    row->data[text_len] = '\0';
+    memcpy(row->data + text_len + 1, fs, flen + 1);
+    row->hash = hash2(text, text_len, fs, flen);
+    kf_free(fs);
+    *out = row;
+    return KF_OK;
+}
+
+static bool saving_off(void)
+{
+    const char *no = getenv("KNOTFINDER_NO_SAVE");
+    return no && *no;
+}
+
+bool kf_journal_http_admit(const kf_journal_row *row)
+{
+    return row && !saving_off() && rate_take(row->hash);
+}
+
+bool kf_journal_http_queue(const kf_http_req *req, const kf_journal_row *row,
+                           kf_journal_saved_fn done, void *ctx)
+{
+    kf_http_reply rep = { .status = 200 };
+    kf_buf_init(&rep.message);
+    kf_buf err;
+    kf_buf_init(&err);
+    kf_store *s = journal(req, &rep);
+    kf_err e = KF_EDB;
+    if (!s)
+        kf_buf_puts(&err, rep.message.s ? rep.message.s : "no journal");
+    else
+        e = kf_store_add_consultation_async(s, kf_journal_row_text(row), row->text_len,
+                                            kf_journal_row_findings(row),
+                                            row->findings_len, req->kb->version,
+                                            done, ctx, &err);
+    if (e != KF_OK)
+        fprintf(stderr, "knotfinder serve: a consultation was answered but not saved: %s\n",
+                err.len ? err.s : kf_strerror(e));
+    json_decref(rep.json);
+    kf_buf_free(&rep.message);
+    kf_buf_free(&err);
+    return e == KF_OK;
+}
+
+kf_err kf_journal_http_store(const kf_http_req *req, const kf_journal_row *row,
+                             kf_buf *err)
+{
     kf_http_reply rep = { .status = 200 };
     kf_buf_init(&rep.message);
     kf_store *s = journal(req, &rep);
@@ -575,10 +648,16 @@ kf_err kf_journal_http_save(const kf_http_req *req, const char *text,
     if (!s)
         kf_buf_puts(err, rep.message.s ? rep.message.s : "no journal");
     else
-        e = kf_store_add_consultation(s, text ? text : "", fs, req->kb->version,
-                                      NULL, err);
-    free(fs);
+        e = kf_store_add_consultation(s, kf_journal_row_text(row),
+                                      kf_journal_row_findings(row),
+                                      req->kb->version, NULL, err);
     json_decref(rep.json);
     kf_buf_free(&rep.message);
     return e;
+}
+
+kf_err kf_journal_http_save(const kf_http_req *req, const kf_journal_row *row,
+                            kf_buf *err)
+{
+    return kf_journal_http_admit(row) ? kf_journal_http_store(req, row, err) : KF_OK;
 }

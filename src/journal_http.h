@@ -58,6 +58,8 @@
 #include "http.h"
 #include "journal.h"
 
+#include <stdint.h>
+
 void kf_journal_h_list(const kf_http_req *req, kf_http_reply *rep);
 void kf_journal_h_checkin(const kf_http_req *req, kf_http_reply *rep);
 void kf_journal_h_plan(const kf_http_req *req, kf_http_reply *rep);
@@ -72,17 +74,71 @@ void kf_journal_h_forget_checkin(const kf_http_req *req, kf_http_reply *rep);
  * an error with a sentence in `err` (the journal could not be read). */
 kf_err kf_journal_history_svg(const kf_cli *cli, kf_buf *out, kf_buf *err);
 
-/* Saves a consultation made through the API (POST /api/v1/consult, or the
- * interview's final result) into the shared journal: not one that
- * recognised nothing, not the same words and findings as the one kept last,
- * and at most KF_JOURNAL_HTTP_BURST at once, then one per
- * KF_JOURNAL_HTTP_REFILL_S seconds (a loop posting consultations cannot
- * fill the disk; the answers are given all the same).  Returns the error,
- * with a sentence in `err`; the caller should log it and still answer. */
-#define KF_JOURNAL_HTTP_BURST    30
-#define KF_JOURNAL_HTTP_REFILL_S 2.0
-kf_err kf_journal_http_save(const kf_http_req *req, const char *text,
-                            const kf_result *r, kf_buf *err);
+/* What is kept of one consultation made through the API (POST
+ * /api/v1/consult, or the interview's final result): its words and its
+ * findings JSON (journal.h, kf_journal_consultation_dump), written once
+ * when the consultation is answered, in one block that the answer cache
+ * keeps beside the answer and copies whole (`size` bytes) - so a cached
+ * answer is saved as the first one was, with nothing computed, parsed or
+ * written again.  Allocated with kf_malloc, freed with kf_free. */
+typedef struct kf_journal_row {
+    uint64_t hash;          /* of the words and the findings */
+    size_t   size;          /* bytes of the whole block */
+    size_t   text_len, findings_len;
+    char     data[];        /* the words, NUL, the findings JSON, NUL */
+} kf_journal_row;
+
+static inline const char *kf_journal_row_text(const kf_journal_row *r)
+{
+    return r->data;
+}
+static inline const char *kf_journal_row_findings(const kf_journal_row *r)
+{
+    return r->data + r->text_len + 1;
+}
+
+/* The row for a consultation: KF_OK with *out set, or with *out NULL when
+ * it is not worth keeping (it recognised nothing); KF_ENOMEM. */
+kf_err kf_journal_http_row(const kf_kb *kb, const char *text, size_t text_len,
+                           const kf_result *r, kf_journal_row **out);
+
+/* How much the server keeps: not a consultation that recognised nothing,
+ * not the same words and findings as the one kept last, and at most
+ * `per_minute` at once, then one every 60/per_minute seconds (a loop
+ * posting consultations cannot fill the disk; the answers are given all
+ * the same, and the server logs how many it did not keep).  0 keeps every
+ * one (serve --save-limit 0).  The default is KF_JOURNAL_HTTP_PER_MINUTE.
+ * Call before the server starts. */
+#define KF_JOURNAL_HTTP_PER_MINUTE 30
+void kf_journal_http_set_limit(int per_minute);
+
+/* Whether `row` is to be kept: saving is on (no KNOTFINDER_NO_SAVE) and
+ * the limit above lets it through (this takes its place in the bucket).
+ * The calls below that take a row kept or not do not ask again. */
+bool kf_journal_http_admit(const kf_journal_row *row);
+
+/* Called once when a queued save is over (store.h, kf_store_done_fn): on
+ * the journal's writer thread, after the row's commit returned (durable)
+ * or failed. */
+typedef kf_store_done_fn kf_journal_saved_fn;
+
+/* Saves an admitted `row` (borrowed until `done` is called) in the shared
+ * journal through its writer, which commits the rows queued meanwhile in
+ * one transaction (group commit, store.h).  Returns true when it was
+ * queued: `done` will be called.  False when it failed at once (the journal
+ * cannot be opened, no memory: logged on stderr; the person still gets the
+ * answer); `done` is then never called. */
+bool kf_journal_http_queue(const kf_http_req *req, const kf_journal_row *row,
+                           kf_journal_saved_fn done, void *ctx);
+
+/* Saves an admitted `row` and waits for its commit.  KF_OK, or the error
+ * with a sentence in `err` (the caller logs it and still answers). */
+kf_err kf_journal_http_store(const kf_http_req *req, const kf_journal_row *row,
+                             kf_buf *err);
+
+/* Admits and stores: KF_OK also when the row is not to be kept. */
+kf_err kf_journal_http_save(const kf_http_req *req, const kf_journal_row *row,
+                            kf_buf *err);
 
 /* Closes the shared store (at server shutdown).  Safe to call twice. */
 void kf_journal_http_close(void);

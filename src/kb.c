@@ -8,6 +8,7 @@
  * load and frees everything, so a failed load changes nothing.
  */
 #include "kb.h"
+#include "kb_raw.h"
 #include "map.h"
 #include "pattern.h"
 
@@ -242,18 +243,6 @@ size_t kf_stem(const char *word, size_t len, char *out, size_t outsz)
 
 /* ---------- raw parse ---------- */
 
-typedef struct {
-    const char *key, *val;
-    int line;
-} kv;
-
-typedef struct {
-    const char *kind, *id;
-    const char *file;
-    int line;
-    kv *kvs;
-    int n_kvs, cap_kvs;
-} block;
 
 typedef struct {
     arena a;
@@ -350,7 +339,8 @@ static void add_kv(loader *L, block *b, const char *key, const char *val, int li
 }
 
 static const char *const kinds[] = {
-    "region", "finding", "cause", "technique", "redflag", "lexicon", "scale"
+    "region", "finding", "cause", "technique", "redflag", "lexicon", "scale",
+    "module", "lesson"
 };
 
 /* Parses one file's text into blocks.  `text` is copied. */
@@ -421,7 +411,7 @@ static void parse_text(loader *L, const char *fname, const char *text, size_t le
                 known |= !strcmp(kind, kinds[k]);
             if (!known) {
                 err_at(L, file, startline, "unknown block kind '%s' (expected region, finding, "
-                       "cause, technique, redflag, lexicon or scale)", kind);
+                       "cause, technique, redflag, lexicon, scale, module or lesson)", kind);
                 cur = NULL;
                 continue;
             }
@@ -849,12 +839,15 @@ static const char *const allowed_keys[][20] = {
     /* scale */     { "always", "often", "sometimes", "rarely", "leak", "keeps_tight", "source",
                       "relief_hours", "relief_trials", "old_age", "young_age", "acute_days",
                       "late_pregnancy_weeks", NULL },
+    /* module */    { "title", "order", "about", "source", NULL },
+    /* lesson */    { "module", "order", "title", "para", "teaches", "for", "video", "source",
+                      NULL },
 };
 
 static const char *const repeatable[] = {
     "refers", "pulls", "local", "sign", "reports", "kept_by", "step", "not_for", "phrase",
     "pattern", "class", "spell", "negate",
-    "stop", "side_left", "side_right", "side_both", NULL
+    "stop", "side_left", "side_right", "side_both", "para", NULL
 };
 
 static void check_keys(loader *L, const block *b)
@@ -2408,6 +2401,18 @@ static void build_lexicon(loader *L)
     }
 }
 
+/* ---------- the course (kb_lessons.c) ---------- */
+
+static void lessons_err(void *ctx, const char *file, int line, const char *msg)
+{
+    err_at(ctx, file, line, "%s", msg);
+}
+
+static void *lessons_alloc(void *ctx, size_t n)
+{
+    return arena_alloc(&((loader *)ctx)->a, n);
+}
+
 /* ---------- public ---------- */
 
 static void loader_free(loader *L)
@@ -2553,6 +2558,10 @@ static kf_err finish(loader *L, kf_kb **out)
     build_causes(L);
     build_redflags(L);
     build_lexicon(L);
+    {
+        kf_kb_env env = { L, lessons_err, lessons_alloc };
+        kf__kb_lessons(kb, L->blocks, L->n_blocks, &env);
+    }
     if (!kb->n_causes && !L->n_errs)
         err_at(L, "kb", 0, "the knowledge base defines no causes");
     snprintf(kb->version, sizeof kb->version, "%016llx", L->digest);

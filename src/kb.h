@@ -129,6 +129,44 @@ typedef struct {
     const char *source;
 } kf_redflag;
 
+/* ---- the course (docs/KB-FORMAT.md, "Lessons"): [module id] and [lesson id] ---- */
+
+/* What a lesson teaches: a cause, a technique or a red-flag rule. */
+typedef enum { KF_TEACH_CAUSE, KF_TEACH_TECHNIQUE, KF_TEACH_REDFLAG } kf_teach_kind;
+
+typedef struct {
+    kf_teach_kind kind;
+    int           idx;               /* into kb->causes, kb->techniques or kb->redflags */
+} kf_teach;
+
+typedef struct {
+    const char *id;
+    const char *title;
+    const char *about;               /* one sentence, or NULL */
+    int         order;               /* as written (1, 2, ...); modules are sorted by it */
+    int         first, n;            /* its lessons: kb->lessons[first .. first+n) */
+    const char *source;
+} kf_module;
+
+typedef struct {
+    const char  *id;
+    int          module;             /* index into kb->modules */
+    int          order;              /* as written, within the module */
+    const char  *title;
+    /* Paragraphs as written: they may hold {dose T}, {timer T} and {name T}
+     * (T a technique the lesson teaches), filled in from the KB when shown
+     * (course.h, kf_course_paragraph) so a lesson never states a dose the
+     * technique does not. */
+    const char **paras;  int n_paras;
+    kf_teach    *teaches; int n_teaches;
+    /* Findings that make it the lesson for a person who reports one of them
+     * (`for = relief_short`: the lesson on short relief); may be empty. */
+    int         *for_findings; int n_for;
+    const char  *video;              /* a planned video's file name, or NULL (off) */
+    const char  *source;
+    const char  *file;  int line;    /* where the block was written */
+} kf_lesson;
+
 /* One lexicon phrase: a sequence of normalised (stemmed) word ids mapping
  * to findings. */
 typedef struct {
@@ -159,6 +197,11 @@ struct kf_kb {
     kf_technique   *techniques;  int n_techniques;
     kf_redflag     *redflags;    int n_redflags;
     kf_phrase      *phrases;     int n_phrases;
+    /* The course: modules in order, and every lesson in course order (module
+     * by module, each module's lessons by their order).  Both empty when the
+     * KB has no lessons. */
+    kf_module      *modules;     int n_modules;
+    kf_lesson      *lessons;     int n_lessons;
     /* Phrases by first word, longest first: the phrases starting with word w
      * are phrase_order[phrase_first[w] .. phrase_first[w+1]); the patterns
      * that start with a number are under w = n_words. */
@@ -233,6 +276,8 @@ int kf_kb_cause(const kf_kb *kb, const char *id);
 int kf_kb_finding(const kf_kb *kb, const char *id);
 int kf_kb_region(const kf_kb *kb, const char *id);
 int kf_kb_technique(const kf_kb *kb, const char *id);
+int kf_kb_redflag(const kf_kb *kb, const char *id);
+int kf_kb_lesson(const kf_kb *kb, const char *id);
 int kf_kb_word(const kf_kb *kb, const char *stem, size_t len);
 
 /* The plain phrase whose words are exactly ids[0..n) (the first such

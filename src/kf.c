@@ -18,6 +18,7 @@ const char *kf_strerror(kf_err e)
     case KF_ETOOBIG:   return "input too large";
     case KF_EDB:       return "database error";
     case KF_EBUSY:     return "resource busy";
+    case KF_EEXIST:    return "already exists";
     }
     return "unknown error";
 }

@@ -23,7 +23,8 @@ typedef enum {
     KF_ENOTFOUND,  /* an id or file that does not exist */
     KF_ETOOBIG,    /* input over a size limit */
     KF_EDB,        /* the database refused or is damaged */
-    KF_EBUSY       /* a resource is locked by someone else */
+    KF_EBUSY,      /* a resource is locked by someone else */
+    KF_EEXIST      /* it exists already (an e-mail address taken) */
 } kf_err;
 
 /* A static English sentence for an error code; never NULL. */

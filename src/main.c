@@ -36,7 +36,10 @@ static void usage(FILE *out)
 "  history [--svg F]    your pain over time\n"
 "  export --csv|--json  everything stored, back to you\n"
 "  forget ID|--all      delete a consultation or check-in (or all) for good\n"
-"  learn [TOPIC]        short lessons on causes and techniques\n"
+"  learn [TOPIC]        what the knowledge base says about a cause or technique\n"
+"  lessons [--next]     the course: lessons in order; --next picks yours\n"
+"  lesson ID            read one lesson\n"
+"  draft \"QUESTION\"     draft a reply to a reader's question (--name, --attach)\n"
 "  eval FILE.jsonl      score labelled cases\n"
 "  kb check             validate the knowledge base (kb list WHAT lists it)\n"
 "  kb export --json     the network (causes, findings, links, chains) as data\n"
@@ -126,6 +129,8 @@ static const struct {
     { "do", kf_cmd_do },           { "plan", kf_cmd_plan },
     { "history", kf_cmd_history }, { "export", kf_cmd_export },
     { "learn", kf_cmd_learn },     { "forget", kf_cmd_forget },
+    { "lessons", kf_cmd_lessons }, { "lesson", kf_cmd_lesson },
+    { "draft", kf_cmd_draft },
 };
 
 int main(int argc, char **argv)

@@ -45,4 +45,15 @@ kf_question kf_clarify_question(const kf_findings *f);
 kf_err kf_best_question(const kf_kb *kb, const kf_findings *f, const double *post,
                         const int *order, kf_question *out);
 
+/* The `max` best yes/no questions by expected information gain, best
+ * first (ties to the lower finding id), into out[0..max); *n gets how many
+ * are worth asking.  fast_gains: the gains from the fast posterior (as
+ * kf_posterior_ev's `fast`) on the 8 strongest present findings, for a
+ * caller that needs the order of the questions in milliseconds rather than
+ * exact bits (a drafted reply); kf_best_question is this with max 1 and
+ * exact gains up to 10 present findings. */
+kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *post,
+                         const int *order, bool fast_gains, kf_question *out, int max,
+                         int *n);
+
 #endif

@@ -1,82 +1,40 @@
 /*
- * store.c — the journal's storage: a thin dispatch layer over a backend
- * vtable, and the SQLite backend.
+ * store.c — the journal's storage interface: the public calls of store.h,
+ * dispatched to a backend (store_sqlite.c for a file path, store_pg.c for a
+ * postgres:// or postgresql:// URI) through the vtable of store_impl.h.
  *
- * Shape.  Public calls validate their input, take the store's mutex and call
- * the backend through `store_ops`.  Everything that does not depend on the
- * backend (validation, time, export) lives in this layer, so a PostgreSQL
- * backend only has to implement the seven operations of `store_ops` with the
- * same logical schema (see `sqlite_migrations` for the SQLite text; the
- * PostgreSQL one would say BIGINT GENERATED ALWAYS AS IDENTITY for the ids
- * and DOUBLE PRECISION for relief_hours, and keep times as ISO-8601 text so
- * exports from both backends are byte-for-byte alike).  When that backend
- * lands, `store_ops` and `struct kf_store` move to a private header
- * (store_impl.h, prefix kf__store_) shared by store.c and store_pg.c.
- *
- * SQLite choices, and why:
- *  - WAL journal: readers never block the writer and the writer never blocks
- *    readers, so `knotfinder serve` and a `knotfinder log` in a terminal can
- *    use the same file at once.
- *  - synchronous=FULL: in WAL mode this fsyncs the WAL at every commit, so a
- *    check-in reported as saved survives a power cut, not only a crash of
- *    the process.  NORMAL would skip that fsync and could lose the last few
- *    check-ins on power loss.  Check-ins come a few times a day; the cost
- *    (one fsync, a few milliseconds) is invisible at that rate, and the
- *    benchmark in bench/journal/ measures it.
- *  - busy_timeout: writers from several processes take turns instead of
- *    failing at once with SQLITE_BUSY.
- *  - STRICT tables with CHECK constraints: the ranges are enforced by the
- *    database too, whoever writes to it.
- *  - Migrations are recorded in a schema_version table (portable to
- *    PostgreSQL, unlike PRAGMA user_version), each applied in a
- *    BEGIN IMMEDIATE transaction so two processes opening a new file at the
- *    same time cannot both apply it.  PRAGMA application_id marks the file
- *    as ours, so a stranger's SQLite file is refused rather than extended.
- *  - An existing file is opened without SQLITE_OPEN_CREATE and checked with
- *    PRAGMA quick_check; a damaged file is reported and left as it is.
+ * Every public call checks its arguments here, takes the store's mutex and
+ * calls the backend; what does not depend on the backend (time, validation,
+ * the check-in JSON, export formatting, the arena a list's strings live in)
+ * is written once, here.
  */
-#include "store.h"
+#include "store_impl.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdatomic.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-/* "Knot" in ASCII: marks a knotfinder journal file. */
-#define KF_APP_ID 0x4b6e6f74
-
 /* ------------------------------------------------------------------ */
-/* A small arena for the strings of a list: freed in one go. */
+/* The arena of a list's strings. */
 
-typedef struct arena_block {
-    struct arena_block *next;
-    size_t used, cap;
-    char   data[];
-} arena_block;
-
-typedef struct {
-    arena_block *head;
-    bool         oom;
-} arena;
-
-static char *arena_strdup(arena *a, const char *s)
+char *kf__arena_strndup(kf__arena *a, const char *s, size_t len)
 {
-    if (!s)
+    if (!s) {
         s = "";
-    size_t n = strlen(s) + 1;
+        len = 0;
+    }
+    size_t n = len + 1;
     if (!a->head || a->head->cap - a->head->used < n) {
         size_t cap = n > 16000 ? n : 16000;
-        arena_block *b = kf_malloc(sizeof *b + cap);
+        kf__arena_block *b = kf_malloc(sizeof *b + cap);
         if (!b) {
             a->oom = true;
             return NULL;
@@ -87,53 +45,27 @@ static char *arena_strdup(arena *a, const char *s)
         a->head = b;
     }
     char *d = a->head->data + a->head->used;
-    memcpy(d, s, n);
+    memcpy(d, s, len);
+    d[len] = '\0';
     a->head->used += n;
     return d;
 }
 
-static void arena_free(arena *a)
+char *kf__arena_strdup(kf__arena *a, const char *s)
+{
+    return kf__arena_strndup(a, s, s ? strlen(s) : 0);
+}
+
+static void arena_free(kf__arena *a)
 {
     if (!a)
         return;
-    for (arena_block *b = a->head, *next; b; b = next) {
+    for (kf__arena_block *b = a->head, *next; b; b = next) {
         next = b->next;
         kf_free(b);
     }
     kf_free(a);
 }
-
-/* ------------------------------------------------------------------ */
-/* The backend interface. */
-
-typedef struct {
-    const char *name;
-    kf_err (*migrate)(kf_store *s, kf_buf *err);
-    kf_err (*add_consultation)(kf_store *s, const char *at, const char *text,
-                               const char *findings, const char *kb_version,
-                               long long *id, kf_buf *err);
-    kf_err (*add_checkin)(kf_store *s, const kf_checkin *c, const char *at,
-                          long long *id, kf_buf *err);
-    kf_err (*list_checkins)(kf_store *s, const char *since, int limit,
-                            kf_checkin_list *out, arena *a, kf_buf *err);
-    kf_err (*list_consultations)(kf_store *s, int limit,
-                                 kf_consultation_list *out, arena *a,
-                                 kf_buf *err);
-    kf_err (*forget)(kf_store *s, kf_forget_what what, long long id,
-                     int *n_consultations, int *n_checkins, kf_buf *err);
-    void   (*close)(kf_store *s);
-} store_ops;
-
-struct kf_store {
-    const store_ops *ops;
-    char            *path;
-    bool             readonly;
-    int              version;      /* schema version after migration */
-    pthread_mutex_t  mu;
-    /* SQLite backend */
-    sqlite3         *db;
-    sqlite3_stmt    *ins_checkin;
-};
 
 /* ------------------------------------------------------------------ */
 /* Time. */
@@ -359,820 +291,6 @@ static kf_err check_json(const char *what, const char *s, kf_buf *err)
 }
 
 /* ------------------------------------------------------------------ */
-/* SQLite backend. */
-
-/* Migration N is sqlite_migrations[N - 1].  Never edit a released entry;
- * add a new one.  Each runs inside one transaction with its version row. */
-static const char *const sqlite_migrations[] = {
-    /* 1: consultations and check-ins. */
-    "CREATE TABLE consultations (\n"
-    "  id          INTEGER PRIMARY KEY,\n"
-    "  at          TEXT NOT NULL CHECK (length(at) = 20),\n"
-    "  text        TEXT NOT NULL,\n"
-    "  findings    TEXT NOT NULL,\n"
-    "  result      TEXT NOT NULL,\n"
-    "  kb_version  TEXT NOT NULL\n"
-    ") STRICT;\n"
-    "CREATE INDEX consultations_at ON consultations (at);\n"
-    "CREATE TABLE checkins (\n"
-    "  id            INTEGER PRIMARY KEY,\n"
-    "  at            TEXT NOT NULL CHECK (length(at) = 20),\n"
-    "  pain          INTEGER NOT NULL CHECK (pain BETWEEN 0 AND 10),\n"
-    "  pain_before   INTEGER CHECK (pain_before BETWEEN 0 AND 10),\n"
-    "  region        TEXT,\n"
-    "  side          TEXT NOT NULL DEFAULT ''\n"
-    "                CHECK (side IN ('', 'left', 'right', 'both')),\n"
-    "  did           TEXT NOT NULL DEFAULT '',\n"
-    "  relief_hours  REAL CHECK (relief_hours BETWEEN 0 AND 8760),\n"
-    "  worse_after   TEXT NOT NULL DEFAULT '',\n"
-    "  done_s        INTEGER CHECK (done_s >= 0),\n"
-    "  stopped_early INTEGER NOT NULL DEFAULT 0 CHECK (stopped_early IN (0, 1)),\n"
-    "  via           TEXT NOT NULL DEFAULT 'cli',\n"
-    "  note          TEXT NOT NULL DEFAULT ''\n"
-    ") STRICT;\n"
-    "CREATE INDEX checkins_at ON checkins (at);\n",
-    /* 2: a consultation keeps the words, the findings and the KB version,
-     * not its result (about 15 KB of JSON each, all of it worked out from
-     * the findings again when read). */
-    "ALTER TABLE consultations DROP COLUMN result;\n",
-};
-
-_Static_assert(KF_ARRAY_LEN(sqlite_migrations) == KF_STORE_SCHEMA,
-               "one migration per schema version");
-
-/* Plain words for an SQLite result code, for a person to read. */
-static const char *sq_reason(sqlite3 *db, int rc)
-{
-    int sys = db ? sqlite3_system_errno(db) : 0;
-    switch (rc & 0xff) {
-    case SQLITE_FULL:     return "the disk is full";
-    case SQLITE_IOERR:
-        if (sys == ENOSPC) return "the disk is full";
-        if (sys == EFBIG)  return "the file may not grow any larger (file size limit)";
-        if (sys == EDQUOT) return "the disk quota is used up";
-        if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC ||
-            rc == SQLITE_IOERR_TRUNCATE)
-            return "writing the file failed: the disk may be full, the file "
-                   "may have hit a size limit, or the device failed";
-        return "reading or writing the file failed (I/O error)";
-    case SQLITE_READONLY: return "the file or its folder is read-only for this user";
-    case SQLITE_CORRUPT:  return "the database file is damaged";
-    case SQLITE_NOTADB:   return "the file is not an SQLite database";
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:   return "another program kept the database locked too long";
-    case SQLITE_CANTOPEN:
-        if (sys == ENOENT) return "its folder does not exist";
-        if (sys == EACCES) return "permission denied";
-        return "the file cannot be opened";
-    case SQLITE_NOMEM:    return "out of memory";
-    case SQLITE_CONSTRAINT: return "a value is out of the allowed range";
-    case SQLITE_PERM:
-    case SQLITE_AUTH:     return "permission denied";
-    default:              return "the database refused the operation";
-    }
-}
-
-static kf_err sq_kferr(int rc)
-{
-    switch (rc & 0xff) {
-    case SQLITE_OK:         return KF_OK;
-    case SQLITE_NOMEM:      return KF_ENOMEM;
-    case SQLITE_FULL:
-    case SQLITE_IOERR:      return KF_EIO;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:     return KF_EBUSY;
-    case SQLITE_CONSTRAINT: return KF_EINVAL;
-    case SQLITE_TOOBIG:     return KF_ETOOBIG;
-    default:                return KF_EDB;
-    }
-}
-
-/* Appends "PATH: cannot WHAT: reason (SQLite: message)" and maps the code. */
-static kf_err sq_fail(kf_store *s, int rc, const char *what, kf_buf *err)
-{
-    if (err) {
-        const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
-        kf_buf_printf(err, "%s: cannot %s: %s (SQLite: %s)", s->path, what,
-                      sq_reason(s->db, rc), msg);
-        int k = rc & 0xff;
-        if (k == SQLITE_CORRUPT || k == SQLITE_NOTADB)
-            kf_buf_puts(err, "; the file was left as it is");
-    }
-    return sq_kferr(rc);
-}
-
-/* Runs SQL that returns no rows. */
-static int sq_exec(kf_store *s, const char *sql)
-{
-    return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-}
-
-/* Runs a one-row query whose first column is an integer or text.  Returns
- * the SQLite code; the value goes to *iv and/or `tv` (size tn). */
-static int sq_scalar(kf_store *s, const char *sql, long long *iv, char *tv,
-                     size_t tn)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        if (iv)
-            *iv = sqlite3_column_int64(st, 0);
-        if (tv && tn) {
-            const unsigned char *t = sqlite3_column_text(st, 0);
-            snprintf(tv, tn, "%s", t ? (const char *)t : "");
-        }
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        if (iv)
-            *iv = 0;
-        if (tv && tn)
-            tv[0] = '\0';
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int sq_read_version(kf_store *s, int *version)
-{
-    long long has = 0, v = 0;
-    int rc = sq_scalar(s, "SELECT count(*) FROM sqlite_schema "
-                          "WHERE type = 'table' AND name = 'schema_version'",
-                       &has, NULL, 0);
-    if (rc == SQLITE_OK && has)
-        rc = sq_scalar(s, "SELECT coalesce(max(version), 0) FROM schema_version",
-                       &v, NULL, 0);
-    *version = (int)v;
-    return rc;
-}
-
-static kf_err sq_migrate(kf_store *s, kf_buf *err)
-{
-    int version = 0;
-    int rc = sq_read_version(s, &version);
-    if (rc != SQLITE_OK)
-        return sq_fail(s, rc, "read the schema version", err);
-    if (version > KF_STORE_SCHEMA) {
-        if (err)
-            kf_buf_printf(err, "%s: the journal has schema version %d, newer than "
-                          "this knotfinder understands (%d); use a newer "
-                          "knotfinder (the file was left as it is)", s->path,
-                          version, KF_STORE_SCHEMA);
-        return KF_EDB;
-    }
-    if (version == KF_STORE_SCHEMA) {
-        s->version = version;
-        return KF_OK;
-    }
-    if (s->readonly) {
-        if (err)
-            kf_buf_printf(err, "%s: the journal needs an upgrade to schema "
-                          "version %d but the file is read-only for this user",
-                          s->path, KF_STORE_SCHEMA);
-        return KF_EDB;
-    }
-    /* IMMEDIATE: take the write lock before reading the version again, so
-     * two processes cannot both apply the same migration. */
-    rc = sq_exec(s, "BEGIN IMMEDIATE");
-    if (rc != SQLITE_OK)
-        return sq_fail(s, rc, "start the schema upgrade", err);
-    rc = sq_exec(s, "CREATE TABLE IF NOT EXISTS schema_version (\n"
-                    "  version    INTEGER PRIMARY KEY,\n"
-                    "  applied_at TEXT NOT NULL\n"
-                    ") STRICT");
-    if (rc == SQLITE_OK)
-        rc = sq_read_version(s, &version);
-    int from = version;
-    const char *what = "upgrade the schema";
-    for (int v = version + 1; rc == SQLITE_OK && v <= KF_STORE_SCHEMA; v++) {
-        rc = sq_exec(s, sqlite_migrations[v - 1]);
-        if (rc != SQLITE_OK)
-            break;
-        char now[KF_TIME_LEN], sql[128];
-        kf_time_now(now);
-        snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d, '%s')",
-                 v, now);
-        rc = sq_exec(s, sql);
-        if (rc == SQLITE_OK)
-            version = v;
-    }
-    if (rc == SQLITE_OK) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "PRAGMA application_id = %d", KF_APP_ID);
-        rc = sq_exec(s, sql);
-    }
-    if (rc == SQLITE_OK)
-        rc = sq_exec(s, "COMMIT");
-    if (rc != SQLITE_OK) {
-        kf_err e = sq_fail(s, rc, what, err);
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return e;
-    }
-    /* Schema 2 dropped each consultation's result (~15 KB): give the room
-     * back to the disk once.  Best effort: a full disk or a busy reader
-     * only leaves the file as large as it was. */
-    if (from >= 1 && from < 2)
-        sq_exec(s, "VACUUM");
-    s->version = version;
-    return KF_OK;
-}
-
-static kf_err sq_bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-    return sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_STATIC) == SQLITE_OK
-           ? KF_OK : KF_ENOMEM;
-}
-
-static kf_err sq_add_consultation(kf_store *s, const char *at, const char *text,
-                                  const char *findings, const char *kb_version,
-                                  long long *id, kf_buf *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db,
-        "INSERT INTO consultations (at, text, findings, kb_version) "
-        "VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return sq_fail(s, rc, "save the consultation", err);
-    sq_bind_text(st, 1, at);
-    sq_bind_text(st, 2, text);
-    sq_bind_text(st, 3, findings);
-    sq_bind_text(st, 4, kb_version);
-    rc = sqlite3_step(st);
-    kf_err e = KF_OK;
-    if (rc != SQLITE_DONE) {
-        e = sq_fail(s, rc, "save the consultation", err);
-        if (err)
-            kf_buf_puts(err, "; nothing was saved");
-    } else if (id) {
-        *id = sqlite3_last_insert_rowid(s->db);
-    }
-    sqlite3_finalize(st);
-    return e;
-}
-
-static kf_err sq_add_checkin(kf_store *s, const kf_checkin *c, const char *at,
-                             long long *id, kf_buf *err)
-{
-    int rc;
-    if (!s->ins_checkin) {
-        rc = sqlite3_prepare_v3(s->db,
-            "INSERT INTO checkins (at, pain, pain_before, region, side, did, "
-            "relief_hours, worse_after, done_s, stopped_early, via, note) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            -1, SQLITE_PREPARE_PERSISTENT, &s->ins_checkin, NULL);
-        if (rc != SQLITE_OK)
-            return sq_fail(s, rc, "save the check-in", err);
-    }
-    sqlite3_stmt *st = s->ins_checkin;
-    sq_bind_text(st, 1, at);
-    sqlite3_bind_int(st, 2, c->pain);
-    if (c->pain_before >= 0)
-        sqlite3_bind_int(st, 3, c->pain_before);
-    else
-        sqlite3_bind_null(st, 3);
-    if (c->region && *c->region)
-        sq_bind_text(st, 4, c->region);
-    else
-        sqlite3_bind_null(st, 4);
-    sq_bind_text(st, 5, kf_side_name(c->side));
-    sq_bind_text(st, 6, c->did);
-    if (c->relief_hours >= 0)
-        sqlite3_bind_double(st, 7, c->relief_hours);
-    else
-        sqlite3_bind_null(st, 7);
-    sq_bind_text(st, 8, c->worse_after);
-    if (c->done_s >= 0)
-        sqlite3_bind_int(st, 9, c->done_s);
-    else
-        sqlite3_bind_null(st, 9);
-    sqlite3_bind_int(st, 10, c->stopped_early ? 1 : 0);
-    sq_bind_text(st, 11, c->via && *c->via ? c->via : "cli");
-    sq_bind_text(st, 12, c->note);
-    rc = sqlite3_step(st);
-    kf_err e = KF_OK;
-    if (rc != SQLITE_DONE) {
-        e = sq_fail(s, rc, "save the check-in", err);
-        if (err)
-            kf_buf_puts(err, "; nothing was saved");
-    } else if (id) {
-        *id = sqlite3_last_insert_rowid(s->db);
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return e;
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
-static kf_err sq_list_checkins(kf_store *s, const char *since, int limit,
-                               kf_checkin_list *out, arena *a, kf_buf *err)
-{
-#define CHECKIN_COLS "id, at, pain, pain_before, region, side, did, " \
-    "relief_hours, worse_after, done_s, stopped_early, via, note"
-    const char *sql = limit > 0
-        ? "SELECT * FROM (SELECT " CHECKIN_COLS " FROM checkins WHERE at >= ?1 "
-          "ORDER BY at DESC, id DESC LIMIT ?2) ORDER BY at, id"
-        : "SELECT " CHECKIN_COLS " FROM checkins WHERE at >= ?1 ORDER BY at, id";
-#undef CHECKIN_COLS
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return sq_fail(s, rc, "read the check-ins", err);
-    sq_bind_text(st, 1, since ? since : "");
-    if (limit > 0)
-        sqlite3_bind_int(st, 2, limit);
-    int cap = 0;
-    kf_err e = KF_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            int nc = cap ? cap * 2 : 64;
-            kf_checkin *v = kf_realloc(out->v, (size_t)nc * sizeof *v);
-            if (!v) {
-                e = KF_ENOMEM;
-                break;
-            }
-            out->v = v;
-            cap = nc;
-        }
-        kf_checkin *c = &out->v[out->n];
-        memset(c, 0, sizeof *c);
-        c->id = sqlite3_column_int64(st, 0);
-        snprintf(c->at, sizeof c->at, "%s", col_text(st, 1));
-        c->pain = sqlite3_column_int(st, 2);
-        c->pain_before = sqlite3_column_type(st, 3) == SQLITE_NULL
-                         ? -1 : sqlite3_column_int(st, 3);
-        c->region = sqlite3_column_type(st, 4) == SQLITE_NULL
-                    ? NULL : arena_strdup(a, col_text(st, 4));
-        int side = kf_side_parse(col_text(st, 5));
-        c->side = side < 0 ? KF_SIDE_NONE : (kf_side)side;
-        c->did = arena_strdup(a, col_text(st, 6));
-        c->relief_hours = sqlite3_column_type(st, 7) == SQLITE_NULL
-                          ? -1 : sqlite3_column_double(st, 7);
-        c->worse_after = arena_strdup(a, col_text(st, 8));
-        c->done_s = sqlite3_column_type(st, 9) == SQLITE_NULL
-                    ? -1 : sqlite3_column_int(st, 9);
-        c->stopped_early = sqlite3_column_int(st, 10) != 0;
-        c->via = arena_strdup(a, col_text(st, 11));
-        c->note = arena_strdup(a, col_text(st, 12));
-        out->n++;
-        if (a->oom) {
-            e = KF_ENOMEM;
-            break;
-        }
-    }
-    if (e == KF_OK && rc != SQLITE_DONE)
-        e = sq_fail(s, rc, "read the check-ins", err);
-    else if (e == KF_ENOMEM && err)
-        kf_buf_printf(err, "%s: cannot read the check-ins: out of memory",
-                      s->path);
-    sqlite3_finalize(st);
-    return e;
-}
-
-static kf_err sq_list_consultations(kf_store *s, int limit,
-                                    kf_consultation_list *out, arena *a,
-                                    kf_buf *err)
-{
-#define CONS_COLS "id, at, text, findings, kb_version"
-    const char *sql = limit > 0
-        ? "SELECT * FROM (SELECT " CONS_COLS " FROM consultations "
-          "ORDER BY at DESC, id DESC LIMIT ?1) ORDER BY at, id"
-        : "SELECT " CONS_COLS " FROM consultations ORDER BY at, id";
-#undef CONS_COLS
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return sq_fail(s, rc, "read the consultations", err);
-    if (limit > 0)
-        sqlite3_bind_int(st, 1, limit);
-    int cap = 0;
-    kf_err e = KF_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            int nc = cap ? cap * 2 : 16;
-            kf_consultation *v = kf_realloc(out->v, (size_t)nc * sizeof *v);
-            if (!v) {
-                e = KF_ENOMEM;
-                break;
-            }
-            out->v = v;
-            cap = nc;
-        }
-        kf_consultation *c = &out->v[out->n];
-        memset(c, 0, sizeof *c);
-        c->id = sqlite3_column_int64(st, 0);
-        snprintf(c->at, sizeof c->at, "%s", col_text(st, 1));
-        c->text = arena_strdup(a, col_text(st, 2));
-        c->findings_json = arena_strdup(a, col_text(st, 3));
-        c->kb_version = arena_strdup(a, col_text(st, 4));
-        out->n++;
-        if (a->oom) {
-            e = KF_ENOMEM;
-            break;
-        }
-    }
-    if (e == KF_OK && rc != SQLITE_DONE)
-        e = sq_fail(s, rc, "read the consultations", err);
-    else if (e == KF_ENOMEM && err)
-        kf_buf_printf(err, "%s: cannot read the consultations: out of memory",
-                      s->path);
-    sqlite3_finalize(st);
-    return e;
-}
-
-/* Runs one DELETE with an optional id; the number of rows goes to *n. */
-static int sq_delete(kf_store *s, const char *sql, long long id, int *n)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    if (sqlite3_bind_parameter_count(st) > 0)
-        sqlite3_bind_int64(st, 1, id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE) {
-        *n = sqlite3_changes(s->db);
-        rc = SQLITE_OK;
-    }
-    return rc;
-}
-
-static kf_err sq_forget(kf_store *s, kf_forget_what what, long long id,
-                        int *n_consultations, int *n_checkins, kf_buf *err)
-{
-    int nc = 0, nk = 0;
-    /* secure_delete: the freed pages are zeroed, so the words are gone from
-     * the file and not merely unlinked. */
-    int rc = sq_exec(s, "PRAGMA secure_delete = ON");
-    if (rc == SQLITE_OK)
-        rc = sq_exec(s, "BEGIN IMMEDIATE");
-    if (rc != SQLITE_OK)
-        return sq_fail(s, rc, "forget", err);
-    if (what == KF_FORGET_CONSULTATION || what == KF_FORGET_ALL)
-        rc = sq_delete(s, what == KF_FORGET_ALL ? "DELETE FROM consultations"
-                          : "DELETE FROM consultations WHERE id = ?1", id, &nc);
-    if (rc == SQLITE_OK && (what == KF_FORGET_CHECKIN || what == KF_FORGET_ALL))
-        rc = sq_delete(s, what == KF_FORGET_ALL ? "DELETE FROM checkins"
-                          : "DELETE FROM checkins WHERE id = ?1", id, &nk);
-    if (rc == SQLITE_OK && what != KF_FORGET_ALL && nc + nk == 0) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        if (err)
-            kf_buf_printf(err, "there is no %s #%lld in the journal (%s)",
-                          what == KF_FORGET_CHECKIN ? "check-in" : "consultation",
-                          id, s->path);
-        return KF_ENOTFOUND;
-    }
-    if (rc == SQLITE_OK)
-        rc = sq_exec(s, "COMMIT");
-    if (rc != SQLITE_OK) {
-        kf_err e = sq_fail(s, rc, "forget", err);
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        if (err)
-            kf_buf_puts(err, "; nothing was deleted");
-        return e;
-    }
-    /* The WAL still holds the pages as they were before: merge it into the
-     * file and empty it.  Another process reading at this moment can keep
-     * it from being emptied; it is emptied at the next merge then. */
-    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    if (n_consultations)
-        *n_consultations = nc;
-    if (n_checkins)
-        *n_checkins = nk;
-    return KF_OK;
-}
-
-static void sq_close(kf_store *s)
-{
-    sqlite3_finalize(s->ins_checkin);
-    s->ins_checkin = NULL;
-    /* close_v2 never fails for a busy connection; every statement is
-     * finalized by now anyway. */
-    sqlite3_close_v2(s->db);
-    s->db = NULL;
-}
-
-/* Checks that an opened file is a healthy knotfinder journal (or empty).
- * Nothing is written. */
-static kf_err sq_check(kf_store *s, kf_buf *err)
-{
-    long long app = 0, tables = 0;
-    int rc = sq_scalar(s, "PRAGMA application_id", &app, NULL, 0);
-    if (rc == SQLITE_OK)
-        rc = sq_scalar(s, "SELECT count(*) FROM sqlite_schema "
-                          "WHERE name NOT LIKE 'sqlite_%'", &tables, NULL, 0);
-    if (rc != SQLITE_OK)
-        return sq_fail(s, rc, "open the journal", err);
-    if (app != KF_APP_ID && !(app == 0 && tables == 0)) {
-        if (err)
-            kf_buf_printf(err, "%s: this SQLite file is not a knotfinder journal "
-                          "(it belongs to another program: application id "
-                          "0x%08llx, %lld tables); choose another file with "
-                          "--db (the file was left as it is)", s->path,
-                          (unsigned long long)(uint32_t)app, tables);
-        return KF_EDB;
-    }
-    if (tables == 0)
-        return KF_OK;
-    /* quick_check reads every page once: a few milliseconds for years of
-     * check-ins, and it turns a damaged file into a clear message now
-     * rather than a surprise in the middle of a write. */
-    char first[512];
-    rc = sq_scalar(s, "PRAGMA quick_check(1)", NULL, first, sizeof first);
-    if (rc != SQLITE_OK)
-        return sq_fail(s, rc, "check the journal", err);
-    if (strcmp(first, "ok") != 0) {
-        /* One line: SQLite's report has a header line of its own. */
-        for (char *p = first; *p; p++)
-            if (*p == '\n' || *p == '\r')
-                *p = ' ';
-        if (err)
-            kf_buf_printf(err, "%s: the journal is damaged (SQLite quick_check: "
-                          "%s); the file was left as it is; keep a copy and try "
-                          "`sqlite3 %s .recover`", s->path, first, s->path);
-        return KF_EDB;
-    }
-    return KF_OK;
-}
-
-static const store_ops sqlite_ops = {
-    .name = "sqlite",
-    .migrate = sq_migrate,
-    .add_consultation = sq_add_consultation,
-    .add_checkin = sq_add_checkin,
-    .list_checkins = sq_list_checkins,
-    .list_consultations = sq_list_consultations,
-    .forget = sq_forget,
-    .close = sq_close,
-};
-
-/* False when the first read fails for lack of write access (the folder of a
- * WAL journal is read-only). */
-static bool sq_readable(kf_store *s)
-{
-    long long v;
-    int rc = sq_scalar(s, "PRAGMA application_id", &v, NULL, 0);
-    int k = rc & 0xff;
-    return !(k == SQLITE_READONLY || k == SQLITE_CANTOPEN);
-}
-
-/* Reopens the journal read-only and immutable; false (and the store
- * closed) when a non-empty -wal file makes that unsafe or it fails. */
-static bool sq_reopen_immutable(kf_store *s)
-{
-    sq_close(s);
-    kf_buf wal, uri;
-    kf_buf_init(&wal);
-    kf_buf_init(&uri);
-    kf_buf_printf(&wal, "%s-wal", s->path);
-    struct stat st;
-    bool ok = !wal.oom && !(stat(wal.s, &st) == 0 && st.st_size > 0);
-    if (ok) {
-        /* A file: URI; characters with a meaning in URIs are escaped. */
-        kf_buf_puts(&uri, "file:");
-        for (const unsigned char *p = (const unsigned char *)s->path; *p; p++) {
-            if (*p == '?' || *p == '#' || *p == '%' || *p < 0x21 || *p >= 0x7f)
-                kf_buf_printf(&uri, "%%%02X", *p);
-            else
-                kf_buf_add(&uri, (const char *)p, 1);
-        }
-        kf_buf_puts(&uri, "?immutable=1");
-        ok = !uri.oom &&
-             sqlite3_open_v2(uri.s, &s->db, SQLITE_OPEN_READONLY |
-                             SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE,
-                             NULL) == SQLITE_OK;
-        if (!ok)
-            sq_close(s);
-    }
-    s->readonly = true;
-    kf_buf_free(&wal);
-    kf_buf_free(&uri);
-    return ok;
-}
-
-/* Says why a file could not be made in the journal's folder. */
-static const char *create_reason(int er)
-{
-    switch (er) {
-    case ENOENT:  return "its folder does not exist";
-    case ENOTDIR: return "its folder does not exist";
-    case EACCES:
-    case EPERM:
-    case EROFS:   return "its folder is read-only for this user";
-    case ENOSPC:
-    case EDQUOT:  return "the disk is full";
-    default:      return strerror(er);
-    }
-}
-
-/* Removes a file and the files SQLite keeps beside it. */
-static void unlink_all(const char *path)
-{
-    static const char *const side[] = { "", "-journal", "-wal", "-shm" };
-    char p[4200];
-    for (size_t i = 0; i < KF_ARRAY_LEN(side); i++)
-        if ((size_t)snprintf(p, sizeof p, "%s%s", path, side[i]) < sizeof p)
-            unlink(p);
-}
-
-/* Takes group and other permissions away from the journal and the files
- * SQLite keeps beside it, when this user owns them: the journal is health
- * data (a journal made by an older knotfinder was 0644).  The -wal and -shm
- * files SQLite makes later take the main file's mode. */
-static void make_private(const char *path)
-{
-    static const char *const side[] = { "", "-wal", "-shm", "-journal" };
-    char p[4200];
-    struct stat st;
-    for (size_t i = 0; i < KF_ARRAY_LEN(side); i++)
-        if ((size_t)snprintf(p, sizeof p, "%s%s", path, side[i]) < sizeof p &&
-            stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-            st.st_uid == geteuid() && (st.st_mode & 077))
-            chmod(p, st.st_mode & 0700);
-}
-
-/* Makes a new journal at s->path in one step: the file is built under a
- * temporary name (mode 0600, its schema applied, WAL mode set) and then
- * linked into place, so the path never holds a half-made or empty file,
- * whatever moment the process is killed at.  When another process linked
- * its own journal there first, that one is kept.  Leaves s->db closed. */
-static kf_err sq_create(kf_store *s, kf_buf *err)
-{
-    static atomic_uint seq;
-    char tmp[4200];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.new-%ld-%u", s->path,
-                         (long)getpid(), atomic_fetch_add(&seq, 1)) >= sizeof tmp) {
-        if (err)
-            kf_buf_printf(err, "%s: cannot create the journal: the path is too "
-                          "long", s->path);
-        return KF_ETOOBIG;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        int er = errno;
-        if (err)
-            kf_buf_printf(err, "%s: cannot create the journal: %s", s->path,
-                          create_reason(er));
-        return er == ENOSPC || er == EDQUOT ? KF_EIO : KF_EDB;
-    }
-    close(fd);
-    kf_err e = KF_OK;
-    int rc = sqlite3_open_v2(tmp, &s->db, SQLITE_OPEN_READWRITE |
-                             SQLITE_OPEN_EXRESCODE, NULL);
-    if (rc != SQLITE_OK)
-        e = sq_fail(s, rc, "create the journal", err);
-    if (e == KF_OK) {
-        sqlite3_busy_timeout(s->db, KF_STORE_BUSY_MS);
-        rc = sq_exec(s, "PRAGMA synchronous = FULL");
-        if (rc != SQLITE_OK)
-            e = sq_fail(s, rc, "create the journal", err);
-    }
-    if (e == KF_OK)
-        e = sq_migrate(s, err);
-    if (e == KF_OK) {
-        char mode[16];
-        rc = sq_scalar(s, "PRAGMA journal_mode = WAL", NULL, mode, sizeof mode);
-        if (rc != SQLITE_OK)
-            e = sq_fail(s, rc, "create the journal", err);
-    }
-    sq_close(s);
-    if (e == KF_OK && link(tmp, s->path) != 0 && errno != EEXIST) {
-        int er = errno;
-        /* A file system without hard links: a rename that does not replace. */
-        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, s->path, RENAME_NOREPLACE) != 0 &&
-            errno != EEXIST) {
-            if (err)
-                kf_buf_printf(err, "%s: cannot create the journal: %s", s->path,
-                              strerror(er));
-            e = KF_EIO;
-        }
-    }
-    unlink_all(tmp);
-    if (e == KF_OK) {
-        /* The new name is durable too. */
-        char dir[4200];
-        snprintf(dir, sizeof dir, "%s", s->path);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *(slash == dir ? slash + 1 : slash) = '\0';
-        int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
-    s->version = 0;
-    return e;
-}
-
-static kf_err sq_open(kf_store *s, kf_buf *err)
-{
-    struct stat st;
-    bool exists = stat(s->path, &st) == 0;
-    if (!exists && errno != ENOENT) {
-        if (err)
-            kf_buf_printf(err, "%s: cannot open the journal: %s", s->path,
-                          strerror(errno));
-        return KF_EIO;
-    }
-    if (exists && !S_ISREG(st.st_mode)) {
-        if (err)
-            kf_buf_printf(err, "%s: cannot open the journal: it is %s, not a "
-                          "file", s->path,
-                          S_ISDIR(st.st_mode) ? "a folder" : "a special file");
-        return KF_EINVAL;
-    }
-    /* SQLite takes an empty file for an empty database and would start a
-     * journal in it; but knotfinder never leaves an empty journal behind
-     * (sq_create), so an empty file is something else: refused, untouched. */
-    if (exists && st.st_size == 0) {
-        if (err)
-            kf_buf_printf(err, "%s: cannot open the journal: the file is empty "
-                          "(0 bytes), so it is not a knotfinder journal; the file "
-                          "was left as it is (delete it to start a new journal "
-                          "there, or choose another file with --db)", s->path);
-        return KF_EDB;
-    }
-    /* Only a file that does not exist may be created, and it is created
-     * whole; an existing one is opened as it is, so a wrong path never
-     * turns into a fresh empty journal on top of something else. */
-    if (!exists) {
-        kf_err e = sq_create(s, err);
-        if (e != KF_OK)
-            return e;
-        if (stat(s->path, &st) != 0) {
-            if (err)
-                kf_buf_printf(err, "%s: cannot open the journal: %s", s->path,
-                              strerror(errno));
-            return KF_EIO;
-        }
-        exists = true;
-    }
-    make_private(s->path);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE;
-    int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
-    if (rc != SQLITE_OK) {
-        kf_err e = sq_fail(s, rc, "open the journal", err);
-        sq_close(s);
-        return e;
-    }
-    sqlite3_busy_timeout(s->db, KF_STORE_BUSY_MS);
-    s->readonly = sqlite3_db_readonly(s->db, "main") == 1;
-    if (exists && !sq_readable(s)) {
-        /* A WAL journal in a folder this user may not write: SQLite cannot
-         * make the -shm file it needs even to read.  When no -wal file holds
-         * unsaved pages, every committed entry is in the main file, and it
-         * can be read as immutable.  Writes are then refused as read-only. */
-        if (!sq_reopen_immutable(s)) {
-            if (err)
-                kf_buf_printf(err, "%s: cannot open the journal: its folder is "
-                              "read-only for this user and %s-wal holds entries "
-                              "not yet merged into it; open it once as its "
-                              "owner (the files were left as they are)",
-                              s->path, s->path);
-            sq_close(s);
-            return KF_EDB;
-        }
-    }
-    kf_err e = sq_check(s, err);
-    if (e != KF_OK) {
-        sq_close(s);
-        return e;
-    }
-    rc = sq_exec(s, "PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON;"
-                    "PRAGMA synchronous = FULL");
-    if (rc == SQLITE_OK && !s->readonly) {
-        char mode[16];
-        rc = sq_scalar(s, "PRAGMA journal_mode = WAL", NULL, mode, sizeof mode);
-        if (rc == SQLITE_OK && strcmp(mode, "wal") != 0) {
-            if (err)
-                kf_buf_printf(err, "%s: cannot switch the journal to WAL mode "
-                              "(it stays in %s mode); the file system may not "
-                              "support shared memory", s->path, mode);
-            sq_close(s);
-            return KF_EDB;
-        }
-    }
-    if (rc != SQLITE_OK) {
-        e = sq_fail(s, rc, "prepare the journal", err);
-        sq_close(s);
-        return e;
-    }
-    e = sq_migrate(s, err);
-    if (e != KF_OK)
-        sq_close(s);
-    return e;
-}
-
-/* ------------------------------------------------------------------ */
 /* Public layer. */
 
 kf_err kf_store_default_path(char *out, size_t n, bool create_dir, kf_buf *err)
@@ -1221,6 +339,66 @@ kf_err kf_store_default_path(char *out, size_t n, bool create_dir, kf_buf *err)
     return KF_OK;
 }
 
+/* The store's mutex serialises the calls of a backend that has a single
+ * connection (SQLite); one with a pool of its own (PostgreSQL) runs calls
+ * from several threads at once and locks inside. */
+static void core_lock(kf__store_core *c)
+{
+    if (!c->ops->concurrent)
+        pthread_mutex_lock(&c->mu);
+}
+
+static void core_unlock(kf__store_core *c)
+{
+    if (!c->ops->concurrent)
+        pthread_mutex_unlock(&c->mu);
+}
+
+/* True for a URI that names the PostgreSQL backend. */
+static bool is_pg_uri(const char *path)
+{
+    return !strncmp(path, "postgres://", 11) || !strncmp(path, "postgresql://", 13);
+}
+
+/* The URI as it may be shown: the password of "scheme://user:password@host"
+ * and a password=... parameter are replaced with "***". */
+static char *redacted_uri(const char *uri)
+{
+    kf_buf b;
+    kf_buf_init(&b);
+    const char *p = strstr(uri, "://");
+    if (!p) {
+        kf_buf_puts(&b, uri);
+    } else {
+        p += 3;
+        const char *at = strchr(p, '@');
+        const char *slash = strchr(p, '/');
+        const char *colon = strchr(p, ':');
+        kf_buf_add(&b, uri, (size_t)(p - uri));
+        if (at && (!slash || at < slash) && colon && colon < at) {
+            kf_buf_add(&b, p, (size_t)(colon - p));
+            kf_buf_puts(&b, ":***");
+            p = at;
+        }
+        /* password=... in the query string */
+        const char *q;
+        while ((q = strstr(p, "password=")) != NULL &&
+               (q[-1] == '?' || q[-1] == '&')) {
+            kf_buf_add(&b, p, (size_t)(q - p) + 9);
+            kf_buf_puts(&b, "***");
+            p = q + 9 + strcspn(q + 9, "&");
+        }
+        kf_buf_puts(&b, p);
+    }
+    if (b.oom) {
+        kf_buf_free(&b);
+        return NULL;
+    }
+    char *r = kf_strdup(b.s ? b.s : "");
+    kf_buf_free(&b);
+    return r;
+}
+
 kf_err kf_store_open(const char *path, kf_store **out, kf_buf *err)
 {
     *out = NULL;
@@ -1231,31 +409,41 @@ kf_err kf_store_open(const char *path, kf_store **out, kf_buf *err)
             return e;
         path = def;
     }
-    if (!strncmp(path, "postgres://", 11) || !strncmp(path, "postgresql://", 13)) {
-        if (err)
-            kf_buf_printf(err, "%s: the PostgreSQL backend is not built yet; "
-                          "use a file path", path);
-        return KF_EINVAL;
-    }
+    bool pg = is_pg_uri(path);
     kf_store *s = kf_calloc(1, sizeof *s);
-    if (!s || !(s->path = kf_strdup(path))) {
+    kf__store_core *c = s ? kf_calloc(1, sizeof *c) : NULL;
+    if (c) {
+        c->path = pg ? redacted_uri(path) : kf_strdup(path);
+        c->conninfo = pg ? kf_strdup(path) : NULL;
+    }
+    if (!c || !c->path || (pg && !c->conninfo)) {
+        if (c) {
+            kf_free(c->path);
+            kf_free(c->conninfo);
+        }
+        kf_free(c);
         kf_free(s);
         if (err)
-            kf_buf_printf(err, "%s: cannot open the journal: out of memory", path);
+            kf_buf_printf(err, "cannot open the journal: out of memory");
         return KF_ENOMEM;
     }
-    s->ops = &sqlite_ops;
-    if (pthread_mutex_init(&s->mu, NULL) != 0) {
-        kf_free(s->path);
+    s->core = c;
+    c->ops = pg ? &kf__pg_ops : &kf__sqlite_ops;
+    if (pthread_mutex_init(&c->mu, NULL) != 0) {
+        kf_free(c->path);
+        kf_free(c->conninfo);
+        kf_free(c);
         kf_free(s);
         if (err)
-            kf_buf_printf(err, "%s: cannot open the journal: no mutex", path);
+            kf_buf_printf(err, "cannot open the journal: no mutex");
         return KF_ENOMEM;
     }
-    kf_err e = sq_open(s, err);
+    kf_err e = c->ops->open(c, err);
     if (e != KF_OK) {
-        pthread_mutex_destroy(&s->mu);
-        kf_free(s->path);
+        pthread_mutex_destroy(&c->mu);
+        kf_free(c->path);
+        kf_free(c->conninfo);
+        kf_free(c);
         kf_free(s);
         return e;
     }
@@ -1267,31 +455,51 @@ void kf_store_close(kf_store *s)
 {
     if (!s)
         return;
-    s->ops->close(s);
-    pthread_mutex_destroy(&s->mu);
-    kf_free(s->path);
+    if (!s->scoped) {
+        kf__store_core *c = s->core;
+        kf__writer_stop(c);             /* what is queued is saved first */
+        c->ops->close(c);
+        pthread_mutex_destroy(&c->mu);
+        kf_free(c->path);
+        if (c->conninfo) {
+            /* The URI may hold a password: do not leave it in freed memory. */
+            memset(c->conninfo, 0, strlen(c->conninfo));
+            kf_free(c->conninfo);
+        }
+        kf_free(c);
+    }
     kf_free(s);
 }
 
 kf_err kf_store_migrate(kf_store *s, kf_buf *err)
 {
-    pthread_mutex_lock(&s->mu);
-    kf_err e = s->ops->migrate(s, err);
-    pthread_mutex_unlock(&s->mu);
+    kf__store_core *c = s->core;
+    core_lock(c);
+    kf_err e = c->ops->migrate(c, err);
+    core_unlock(c);
     return e;
 }
 
-int kf_store_schema_version(kf_store *s) { return s->version; }
-const char *kf_store_path(const kf_store *s) { return s->path; }
-const char *kf_store_backend(const kf_store *s) { return s->ops->name; }
-bool kf_store_readonly(const kf_store *s) { return s->readonly; }
+kf_err kf_store_check(kf_store *s, bool full, kf_buf *err)
+{
+    kf__store_core *c = s->core;
+    core_lock(c);
+    kf_err e = c->ops->check(c, full, err);
+    core_unlock(c);
+    return e;
+}
+
+int kf_store_schema_version(kf_store *s) { return s->core->version; }
+const char *kf_store_path(const kf_store *s) { return s->core->path; }
+const char *kf_store_backend(const kf_store *s) { return s->core->ops->name; }
+bool kf_store_readonly(const kf_store *s) { return s->core->readonly; }
 
 static kf_err refuse_readonly(kf_store *s, const char *what, kf_buf *err)
 {
     if (err)
         kf_buf_printf(err, "%s: cannot save the %s: the journal (or its "
                       "folder) is read-only for this user; nothing was saved",
-                      s->path, what);
+                      s->core->path, what);
     return KF_EDB;
 }
 
@@ -1311,33 +519,103 @@ kf_err kf_store_add_consultation(kf_store *s, const char *text,
             kf_buf_printf(err, "the knowledge-base version is missing");
         return KF_EINVAL;
     }
-    if (s->readonly)
+    if (s->core->readonly)
         return refuse_readonly(s, "consultation", err);
     char now[KF_TIME_LEN];
     kf_time_now(now);
-    pthread_mutex_lock(&s->mu);
-    e = s->ops->add_consultation(s, now, text, findings_json, kb_version, id,
-                                 err);
-    pthread_mutex_unlock(&s->mu);
+    kf__store_core *c = s->core;
+    core_lock(c);
+    e = c->ops->add_consultation(c, s->owner, now, text, findings_json,
+                                 kb_version, id, err);
+    core_unlock(c);
     return e;
 }
 
-kf_err kf_store_add_checkin(kf_store *s, const kf_checkin *c, long long *id,
+/* The findings as knotfinder writes them: one JSON object, in printable
+ * ASCII (kf_journal_consultation_dump escapes everything else), within the
+ * size limit.  Not parsed: it was just written by our own writer. */
+static kf_err check_findings_shape(const char *s, size_t n, kf_buf *err)
+{
+    if (!s || n < 2 || s[0] != '{' || s[n - 1] != '}') {
+        if (err)
+            kf_buf_puts(err, "the findings must be a JSON object");
+        return KF_EINVAL;
+    }
+    if (n > KF_STORE_JSON_MAX) {
+        if (err)
+            kf_buf_printf(err, "the findings are too long: %zu bytes, at most %d", n,
+                          KF_STORE_JSON_MAX);
+        return KF_ETOOBIG;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e) {
+            if (err)
+                kf_buf_printf(err, "the findings hold a byte 0x%02x at %zu; they must "
+                              "be knotfinder's ASCII JSON", (unsigned char)s[i], i);
+            return KF_EINVAL;
+        }
+    return KF_OK;
+}
+
+long long kf_store_group_commits(kf_store *s)
+{
+    return kf__writer_commits(s->core);
+}
+
+kf_err kf_store_add_consultation_async(kf_store *s, const char *text, size_t text_len,
+                                       const char *findings_json, size_t findings_len,
+                                       const char *kb_version,
+                                       kf_store_done_fn done, void *ctx, kf_buf *err)
+{
+    kf_err e;
+    if (!done) {
+        if (err)
+            kf_buf_puts(err, "internal error: a queued save needs a callback");
+        return KF_EINVAL;
+    }
+    if (!text)
+        text = "", text_len = 0;
+    if (strlen(text) != text_len) {
+        if (err)
+            kf_buf_puts(err, "the consultation's text may not contain NUL");
+        return KF_EINVAL;
+    }
+    if ((e = check_words("the consultation's text", text, KF_STORE_TEXT_MAX, err)) ||
+        (e = check_findings_shape(findings_json, findings_len, err)) ||
+        (e = check_words("the knowledge-base version", kb_version,
+                         KF_STORE_ID_MAX, err)))
+        return e;
+    if (!kb_version) {
+        if (err)
+            kf_buf_printf(err, "the knowledge-base version is missing");
+        return KF_EINVAL;
+    }
+    if (s->core->readonly)
+        return refuse_readonly(s, "consultation", err);
+    kf__consult_row row = { .owner = s->owner, .text = text, .text_len = text_len,
+                            .findings = findings_json, .findings_len = findings_len,
+                            .kb_version = kb_version };
+    kf_time_now(row.at);
+    return kf__writer_submit(s->core, &row, done, ctx, err);
+}
+
+kf_err kf_store_add_checkin(kf_store *s, const kf_checkin *ci, long long *id,
                             kf_buf *err)
 {
-    kf_err e = kf_checkin_validate(c, err);
+    kf_err e = kf_checkin_validate(ci, err);
     if (e != KF_OK)
         return e;
-    if (s->readonly)
+    if (s->core->readonly)
         return refuse_readonly(s, "check-in", err);
     char at[KF_TIME_LEN];
-    if (c->at[0])
-        memcpy(at, c->at, KF_TIME_LEN);
+    if (ci->at[0])
+        memcpy(at, ci->at, KF_TIME_LEN);
     else
         kf_time_now(at);
-    pthread_mutex_lock(&s->mu);
-    e = s->ops->add_checkin(s, c, at, id, err);
-    pthread_mutex_unlock(&s->mu);
+    kf__store_core *c = s->core;
+    core_lock(c);
+    e = c->ops->add_checkin(c, s->owner, ci, at, id, err);
+    core_unlock(c);
     return e;
 }
 
@@ -1345,16 +623,17 @@ kf_err kf_store_list_checkins(kf_store *s, const char *since, int limit,
                               kf_checkin_list *out, kf_buf *err)
 {
     memset(out, 0, sizeof *out);
-    arena *a = kf_calloc(1, sizeof *a);
+    kf__arena *a = kf_calloc(1, sizeof *a);
     if (!a) {
         if (err)
             kf_buf_printf(err, "%s: cannot read the check-ins: out of memory",
-                          s->path);
+                          s->core->path);
         return KF_ENOMEM;
     }
-    pthread_mutex_lock(&s->mu);
-    kf_err e = s->ops->list_checkins(s, since, limit, out, a, err);
-    pthread_mutex_unlock(&s->mu);
+    kf__store_core *c = s->core;
+    core_lock(c);
+    kf_err e = c->ops->list_checkins(c, s->owner, since, limit, out, a, err);
+    core_unlock(c);
     out->priv = a;
     if (e != KF_OK)
         kf_checkin_list_free(out);
@@ -1374,16 +653,17 @@ kf_err kf_store_list_consultations(kf_store *s, int limit,
                                    kf_consultation_list *out, kf_buf *err)
 {
     memset(out, 0, sizeof *out);
-    arena *a = kf_calloc(1, sizeof *a);
+    kf__arena *a = kf_calloc(1, sizeof *a);
     if (!a) {
         if (err)
             kf_buf_printf(err, "%s: cannot read the consultations: out of memory",
-                          s->path);
+                          s->core->path);
         return KF_ENOMEM;
     }
-    pthread_mutex_lock(&s->mu);
-    kf_err e = s->ops->list_consultations(s, limit, out, a, err);
-    pthread_mutex_unlock(&s->mu);
+    kf__store_core *c = s->core;
+    core_lock(c);
+    kf_err e = c->ops->list_consultations(c, s->owner, limit, out, a, err);
+    core_unlock(c);
     out->priv = a;
     if (e != KF_OK)
         kf_consultation_list_free(out);
@@ -1411,17 +691,591 @@ kf_err kf_store_forget(kf_store *s, kf_forget_what what, long long id,
             kf_buf_printf(err, "an id is a whole number from 1, not %lld", id);
         return KF_EINVAL;
     }
-    if (s->readonly) {
+    if (s->core->readonly) {
         if (err)
             kf_buf_printf(err, "%s: cannot forget anything: the journal (or its "
                           "folder) is read-only for this user; nothing was "
-                          "deleted", s->path);
+                          "deleted", s->core->path);
         return KF_EDB;
     }
-    pthread_mutex_lock(&s->mu);
-    kf_err e = s->ops->forget(s, what, id, n_consultations, n_checkins, err);
-    pthread_mutex_unlock(&s->mu);
+    kf__store_core *c = s->core;
+    core_lock(c);
+    kf_err e = c->ops->forget(c, s->owner, what, id, n_consultations,
+                              n_checkins, err);
+    core_unlock(c);
     return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* The hosted course: scopes, users, sessions, rate limits, questions,
+ * lessons.  Arguments are checked here; the backends only store. */
+
+kf_store *kf_store_as(kf_store *s, long long user_id)
+{
+    if (!s || user_id < 0)
+        return NULL;
+    kf_store *h = kf_calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->core = s->core;
+    h->owner = user_id;
+    h->scoped = true;
+    return h;
+}
+
+long long kf_store_owner(const kf_store *s) { return s->owner; }
+
+const char *kf_role_name(kf_role r)
+{
+    return r == KF_ROLE_THERAPIST ? "therapist" : "user";
+}
+
+int kf_role_parse(const char *s)
+{
+    if (s && !strcmp(s, "user"))
+        return KF_ROLE_USER;
+    if (s && !strcmp(s, "therapist"))
+        return KF_ROLE_THERAPIST;
+    return -1;
+}
+
+/* Runs `call` with the core's mutex held. */
+#define LOCKED(s, call) do { \
+        core_lock((s)->core); \
+        e = (call); \
+        core_unlock((s)->core); \
+    } while (0)
+
+static kf_err refuse_ro(kf_store *s, kf_buf *err)
+{
+    if (err)
+        kf_buf_printf(err, "%s: cannot write: the database is read-only for "
+                      "this user; nothing was saved", s->core->path);
+    return KF_EDB;
+}
+
+static long long now_or(long long now)
+{
+    return now > 0 ? now : (long long)time(NULL);
+}
+
+kf_err kf_store_email_normalize(const char *email,
+                                char out[KF_STORE_EMAIL_MAX + 1], kf_buf *err)
+{
+    out[0] = '\0';
+    if (!email) {
+        if (err)
+            kf_buf_printf(err, "the e-mail address is missing");
+        return KF_EINVAL;
+    }
+    while (*email == ' ' || *email == '\t')
+        email++;
+    size_t n = strlen(email);
+    while (n && (email[n - 1] == ' ' || email[n - 1] == '\t'))
+        n--;
+    if (n > KF_STORE_EMAIL_MAX) {
+        if (err)
+            kf_buf_printf(err, "the e-mail address is too long: %zu bytes, at "
+                          "most %d", n, KF_STORE_EMAIL_MAX);
+        return KF_ETOOBIG;
+    }
+    char tmp[KF_STORE_EMAIL_MAX + 1];
+    memcpy(tmp, email, n);
+    tmp[n] = '\0';
+    int ats = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)tmp[i];
+        if (ch >= 'A' && ch <= 'Z')
+            tmp[i] = (char)(ch - 'A' + 'a');
+        if (ch <= 0x20 || ch == 0x7f) {
+            if (err)
+                kf_buf_printf(err, "an e-mail address holds no spaces or control "
+                              "characters");
+            return KF_EINVAL;
+        }
+        if (ch == '@') {
+            ats++;
+            at = i;
+        }
+    }
+    if (!utf8_valid(tmp) || ats != 1 || at == 0 || at + 1 >= n ||
+        tmp[at + 1] == '.' || tmp[n - 1] == '.' || n < 3) {
+        if (err)
+            kf_buf_printf(err, "\"%.*s\" is not an e-mail address (name@domain)",
+                          utf8_valid(tmp) ? (int)(n > 80 ? 80 : n) : 0, tmp);
+        return KF_EINVAL;
+    }
+    memcpy(out, tmp, n + 1);
+    return KF_OK;
+}
+
+/* Printable ASCII without spaces, min..max bytes. */
+static kf_err check_token(const char *what, const char *v, size_t min,
+                          size_t max, bool hex, kf_buf *err)
+{
+    size_t n = v ? strlen(v) : 0;
+    if (n < min || n > max) {
+        if (err)
+            kf_buf_printf(err, "%s must be %zu to %zu characters, not %zu", what,
+                          min, max, n);
+        return n > max ? KF_ETOOBIG : KF_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char ch = v[i];
+        bool good = hex ? ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))
+                        : (ch > 0x20 && ch < 0x7f);
+        if (!good) {
+            if (err)
+                kf_buf_printf(err, "%s may hold only %s (byte %zu)", what,
+                              hex ? "lower-case hexadecimal digits"
+                                  : "printable ASCII without spaces", i + 1);
+            return KF_EINVAL;
+        }
+    }
+    return KF_OK;
+}
+
+static kf_err check_hash(const char *hash, kf_buf *err)
+{
+    return check_token("the password hash", hash, 1, KF_STORE_HASH_MAX, false,
+                       err);
+}
+
+static kf_err check_token_hash(const char *h, kf_buf *err)
+{
+    kf_err e = check_token("the session token hash", h, KF_STORE_TOKEN_MIN,
+                           KF_STORE_TOKEN_MAX, true, err);
+    if (e == KF_OK && strlen(h) % 2) {
+        if (err)
+            kf_buf_printf(err, "the session token hash must be whole bytes of "
+                          "hexadecimal (an even number of digits)");
+        e = KF_EINVAL;
+    }
+    return e;
+}
+
+static kf_err check_id_arg(const char *what, long long id, kf_buf *err)
+{
+    if (id <= 0) {
+        if (err)
+            kf_buf_printf(err, "%s must be a whole number from 1, not %lld", what,
+                          id);
+        return KF_EINVAL;
+    }
+    return KF_OK;
+}
+
+kf_err kf_store_user_create(kf_store *s, const char *email,
+                            const char *password_hash, const char *consent_at,
+                            kf_role role, long long *id, kf_buf *err)
+{
+    char norm[KF_STORE_EMAIL_MAX + 1];
+    kf_err e;
+    if ((e = kf_store_email_normalize(email, norm, err)) ||
+        (e = check_hash(password_hash, err)))
+        return e;
+    if ((unsigned)role > KF_ROLE_THERAPIST) {
+        if (err)
+            kf_buf_printf(err, "a role is user or therapist");
+        return KF_EINVAL;
+    }
+    char now[KF_TIME_LEN], consent[KF_TIME_LEN];
+    kf_time_now(now);
+    if (consent_at && *consent_at) {
+        if (!kf_time_parse_utc(consent_at, NULL)) {
+            if (err)
+                kf_buf_printf(err, "the consent time must be UTC as "
+                              "YYYY-MM-DDTHH:MM:SSZ");
+            return KF_EINVAL;
+        }
+        snprintf(consent, sizeof consent, "%s", consent_at);
+    } else {
+        memcpy(consent, now, sizeof consent);
+    }
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->user_create(s->core, norm, password_hash, consent,
+                                        now, role, id, err));
+    return e;
+}
+
+kf_err kf_store_user_by_email(kf_store *s, const char *email, kf_user *out,
+                              kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    char norm[KF_STORE_EMAIL_MAX + 1];
+    kf_err e = kf_store_email_normalize(email, norm, err);
+    if (e != KF_OK)
+        return e;
+    LOCKED(s, s->core->ops->user_get(s->core, norm, 0, out, err));
+    return e;
+}
+
+kf_err kf_store_user_get(kf_store *s, long long id, kf_user *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf_err e = check_id_arg("a user id", id, err);
+    if (e != KF_OK)
+        return e;
+    LOCKED(s, s->core->ops->user_get(s->core, NULL, id, out, err));
+    return e;
+}
+
+kf_err kf_store_user_set_role(kf_store *s, long long id, kf_role role,
+                              kf_buf *err)
+{
+    kf_err e = check_id_arg("a user id", id, err);
+    if (e != KF_OK)
+        return e;
+    if ((unsigned)role > KF_ROLE_THERAPIST) {
+        if (err)
+            kf_buf_printf(err, "a role is user or therapist");
+        return KF_EINVAL;
+    }
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->user_set(s->core, id, (int)role, NULL, err));
+    return e;
+}
+
+kf_err kf_store_user_set_password(kf_store *s, long long id,
+                                  const char *password_hash, kf_buf *err)
+{
+    kf_err e;
+    if ((e = check_id_arg("a user id", id, err)) ||
+        (e = check_hash(password_hash, err)))
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->user_set(s->core, id, -1, password_hash, err));
+    return e;
+}
+
+kf_err kf_store_user_delete(kf_store *s, long long id, long long *n_rows,
+                            kf_buf *err)
+{
+    if (n_rows)
+        *n_rows = 0;
+    kf_err e = check_id_arg("a user id", id, err);
+    if (e != KF_OK)
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->user_delete(s->core, id, n_rows, err));
+    return e;
+}
+
+kf_err kf_store_session_create(kf_store *s, long long user_id,
+                               const char *token_hash, const char *csrf,
+                               long long expires_at, kf_buf *err)
+{
+    kf_err e;
+    if ((e = check_id_arg("a user id", user_id, err)) ||
+        (e = check_token_hash(token_hash, err)) ||
+        (e = check_token("the CSRF token", csrf, 16, KF_STORE_CSRF_MAX, false,
+                         err)))
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    char now[KF_TIME_LEN];
+    kf_time_now(now);
+    LOCKED(s, s->core->ops->session_create(s->core, user_id, token_hash, csrf,
+                                           now, expires_at, err));
+    return e;
+}
+
+kf_err kf_store_session_lookup(kf_store *s, const char *token_hash,
+                               long long now, kf_session *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf_err e = check_token_hash(token_hash, err);
+    if (e != KF_OK)
+        return e;
+    LOCKED(s, s->core->ops->session_lookup(s->core, token_hash, now_or(now),
+                                           out, err));
+    return e;
+}
+
+kf_err kf_store_session_extend(kf_store *s, const char *token_hash,
+                               long long now, long long expires_at,
+                               kf_buf *err)
+{
+    kf_err e = check_token_hash(token_hash, err);
+    if (e != KF_OK)
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->session_extend(s->core, token_hash, now_or(now),
+                                           expires_at, err));
+    return e;
+}
+
+kf_err kf_store_session_delete(kf_store *s, const char *token_hash,
+                               kf_buf *err)
+{
+    kf_err e = check_token_hash(token_hash, err);
+    if (e != KF_OK)
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->session_delete(s->core, token_hash, 0, NULL, err));
+    return e;
+}
+
+kf_err kf_store_session_delete_user(kf_store *s, long long user_id, int *n,
+                                    kf_buf *err)
+{
+    if (n)
+        *n = 0;
+    kf_err e = check_id_arg("a user id", user_id, err);
+    if (e != KF_OK)
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->session_delete(s->core, NULL, user_id, n, err));
+    return e;
+}
+
+kf_err kf_store_expire(kf_store *s, long long now, int *n, kf_buf *err)
+{
+    if (n)
+        *n = 0;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    kf_err e;
+    LOCKED(s, s->core->ops->expire(s->core, now_or(now), n, err));
+    return e;
+}
+
+kf_err kf_store_rate_hit(kf_store *s, const char *key, int window_s,
+                         int limit, long long now, bool *allowed,
+                         int *retry_after_s, kf_buf *err)
+{
+    *allowed = false;
+    if (retry_after_s)
+        *retry_after_s = 0;
+    kf_err e = check_token("a rate-limit key", key, 1, KF_STORE_KEY_MAX, false,
+                           err);
+    if (e != KF_OK)
+        return e;
+    if (window_s < 1 || limit < 1) {
+        if (err)
+            kf_buf_printf(err, "a rate limit needs a window of 1 s or more and a "
+                          "limit of 1 or more");
+        return KF_EINVAL;
+    }
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    long long count = 0, end = 0;
+    now = now_or(now);
+    LOCKED(s, s->core->ops->rate_hit(s->core, s->owner, key, window_s, now,
+                                     &count, &end, err));
+    if (e != KF_OK)
+        return e;
+    *allowed = count <= limit;
+    if (!*allowed && retry_after_s) {
+        long long left = end - now;
+        *retry_after_s = (int)(left < 1 ? 1 : left);
+    }
+    return KF_OK;
+}
+
+static kf_err need_user(kf_store *s, const char *what, kf_buf *err)
+{
+    if (s->owner <= 0) {
+        if (err)
+            kf_buf_printf(err, "%s needs a signed-in user (a handle from "
+                          "kf_store_as)", what);
+        return KF_EINVAL;
+    }
+    return KF_OK;
+}
+
+kf_err kf_store_question_add(kf_store *s, const kf_uquestion *q, long long *id,
+                             kf_buf *err)
+{
+    kf_err e;
+    if ((e = need_user(s, "a question", err)))
+        return e;
+    if (!q->text || !*q->text) {
+        if (err)
+            kf_buf_printf(err, "the question is empty");
+        return KF_EINVAL;
+    }
+    if ((e = check_words("the question", q->text, KF_STORE_QUESTION_MAX, err)) ||
+        (e = check_words("the first name", q->first_name, KF_STORE_NAME_MAX,
+                         err)) ||
+        (e = check_words("the summary", q->summary, KF_STORE_SUMMARY_MAX, err)) ||
+        (e = check_words("the draft", q->draft, KF_STORE_QUESTION_MAX, err)))
+        return e;
+    if (q->consultation_id < 0 || q->triage < KF_TRIAGE_UNKNOWN ||
+        q->triage > KF_TRIAGE_EMERGENCY) {
+        if (err)
+            kf_buf_printf(err, "the consultation id (0 or more) or the triage "
+                          "level (-1 to 3) is out of range");
+        return KF_EINVAL;
+    }
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    char now[KF_TIME_LEN];
+    kf_time_now(now);
+    LOCKED(s, s->core->ops->question_add(s->core, s->owner, q, now, id, err));
+    return e;
+}
+
+static kf_err question_list(kf_store *s, kf__qlist mode, long long id,
+                            int limit, kf_uquestion_list *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf__arena *a = kf_calloc(1, sizeof *a);
+    if (!a) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot read the questions: out of memory",
+                          s->core->path);
+        return KF_ENOMEM;
+    }
+    kf_err e;
+    LOCKED(s, s->core->ops->question_list(s->core, s->owner, mode, id, limit,
+                                          out, a, err));
+    out->priv = a;
+    if (e == KF_OK && mode == KF__Q_ONE && out->n == 0) {
+        if (err)
+            kf_buf_printf(err, "there is no question #%lld of yours", id);
+        e = KF_ENOTFOUND;
+    }
+    if (e != KF_OK)
+        kf_uquestion_list_free(out);
+    return e;
+}
+
+kf_err kf_store_questions_mine(kf_store *s, int limit, kf_uquestion_list *out,
+                               kf_buf *err)
+{
+    return question_list(s, KF__Q_MINE, 0, limit, out, err);
+}
+
+kf_err kf_store_question_get(kf_store *s, long long id, kf_uquestion_list *out,
+                             kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf_err e = check_id_arg("a question id", id, err);
+    return e ? e : question_list(s, KF__Q_ONE, id, 1, out, err);
+}
+
+kf_err kf_store_question_queue(kf_store *s, int limit, kf_uquestion_list *out,
+                               kf_buf *err)
+{
+    return question_list(s, KF__Q_QUEUE, 0, limit, out, err);
+}
+
+kf_err kf_store_qa_public(kf_store *s, int limit, kf_uquestion_list *out,
+                          kf_buf *err)
+{
+    return question_list(s, KF__Q_PUBLIC, 0, limit, out, err);
+}
+
+void kf_uquestion_list_free(kf_uquestion_list *l)
+{
+    if (!l)
+        return;
+    kf_free(l->v);
+    arena_free(l->priv);
+    memset(l, 0, sizeof *l);
+}
+
+kf_err kf_store_question_set_draft(kf_store *s, long long id,
+                                   const char *draft, kf_buf *err)
+{
+    kf_err e;
+    if ((e = check_id_arg("a question id", id, err)) ||
+        (e = check_words("the draft", draft, KF_STORE_QUESTION_MAX, err)))
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->question_set_draft(s->core, id, draft ? draft : "",
+                                               err));
+    return e;
+}
+
+kf_err kf_store_question_answer(kf_store *s, long long id,
+                                long long therapist_id, const char *text,
+                                bool publish, kf_buf *err)
+{
+    kf_err e;
+    if ((e = check_id_arg("a question id", id, err)) ||
+        (e = check_id_arg("the therapist's user id", therapist_id, err)))
+        return e;
+    if (!text || !*text) {
+        if (err)
+            kf_buf_printf(err, "the answer is empty");
+        return KF_EINVAL;
+    }
+    if ((e = check_words("the answer", text, KF_STORE_QUESTION_MAX, err)))
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    char now[KF_TIME_LEN];
+    kf_time_now(now);
+    LOCKED(s, s->core->ops->question_answer(s->core, id, therapist_id, text,
+                                            publish, now, err));
+    return e;
+}
+
+kf_err kf_store_lesson_done(kf_store *s, const char *lesson_id, bool *first,
+                            kf_buf *err)
+{
+    if (first)
+        *first = false;
+    kf_err e;
+    if ((e = need_user(s, "lesson progress", err)))
+        return e;
+    if (!lesson_id || !*lesson_id) {
+        if (err)
+            kf_buf_printf(err, "the lesson id is missing");
+        return KF_EINVAL;
+    }
+    if ((e = check_ids("the lesson id", lesson_id, KF_STORE_ID_MAX, err)))
+        return e;
+    if (strchr(lesson_id, ',') || strchr(lesson_id, ' ')) {
+        if (err)
+            kf_buf_printf(err, "a lesson id is one id, without commas or spaces");
+        return KF_EINVAL;
+    }
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    char now[KF_TIME_LEN];
+    kf_time_now(now);
+    LOCKED(s, s->core->ops->lesson_done(s->core, s->owner, lesson_id, now,
+                                        first, err));
+    return e;
+}
+
+kf_err kf_store_lessons_done(kf_store *s, kf_lesson_list *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf__arena *a = kf_calloc(1, sizeof *a);
+    if (!a) {
+        if (err)
+            kf_buf_printf(err, "%s: cannot read the lessons: out of memory",
+                          s->core->path);
+        return KF_ENOMEM;
+    }
+    kf_err e;
+    LOCKED(s, s->core->ops->lessons_list(s->core, s->owner, out, a, err));
+    out->priv = a;
+    if (e != KF_OK)
+        kf_lesson_list_free(out);
+    return e;
+}
+
+void kf_lesson_list_free(kf_lesson_list *l)
+{
+    if (!l)
+        return;
+    kf_free(l->v);
+    arena_free(l->priv);
+    memset(l, 0, sizeof *l);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1509,6 +1363,57 @@ static void csv_int(kf_buf *b, long long v, bool present)
     kf_buf_puts(b, ",");
 }
 
+/* Adds what a user of the hosted course has besides the journal: the
+ * account (no password hash), the questions with their answers, the
+ * lessons done. */
+static kf_err export_account(kf_store *s, json_t *root, kf_buf *err)
+{
+    kf_user u;
+    kf_uquestion_list ql;
+    kf_lesson_list ll;
+    kf_err e = kf_store_user_get(s, s->owner, &u, err);
+    if (e != KF_OK)
+        return e;
+    if ((e = kf_store_questions_mine(s, 0, &ql, err)) != KF_OK)
+        return e;
+    if ((e = kf_store_lessons_done(s, &ll, err)) != KF_OK) {
+        kf_uquestion_list_free(&ql);
+        return e;
+    }
+    json_t *acc = json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)u.id,
+                            "email", u.email, "role", kf_role_name(u.role),
+                            "created_at", u.created_at,
+                            "consent_at", u.consent_at);
+    json_t *qa = json_array(), *la = json_array();
+    for (int i = 0; qa && i < ql.n; i++) {
+        const kf_uquestion *q = &ql.v[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer(q->id));
+        json_object_set_new(o, "at", json_string(q->at));
+        json_object_set_new(o, "text", json_string(q->text));
+        json_object_set_new(o, "first_name", json_string(q->first_name));
+        json_object_set_new(o, "consultation_id", q->consultation_id
+                            ? json_integer(q->consultation_id) : json_null());
+        json_object_set_new(o, "summary", opt_string(q->summary));
+        json_object_set_new(o, "public", json_boolean(q->public_ok));
+        json_object_set_new(o, "triage", json_integer(q->triage));
+        json_object_set_new(o, "answer", opt_string(q->answer));
+        json_object_set_new(o, "answered_at", opt_string(q->answered_at));
+        json_object_set_new(o, "published", json_boolean(q->published));
+        json_array_append_new(qa, o);
+    }
+    for (int i = 0; la && i < ll.n; i++)
+        json_array_append_new(la, json_pack("{s:s,s:s}", "lesson",
+                                            ll.v[i].lesson_id, "done_at",
+                                            ll.v[i].done_at));
+    json_object_set_new(root, "account", acc);
+    json_object_set_new(root, "questions", qa);
+    json_object_set_new(root, "lessons", la);
+    kf_uquestion_list_free(&ql);
+    kf_lesson_list_free(&ll);
+    return acc && qa && la ? KF_OK : KF_ENOMEM;
+}
+
 kf_err kf_store_export(kf_store *s, kf_export_fmt fmt,
                        kf_export_result_fn result, void *ctx,
                        kf_buf *out, kf_buf *err)
@@ -1530,7 +1435,7 @@ kf_err kf_store_export(kf_store *s, kf_export_fmt fmt,
         json_t *ca = json_array(), *ka = json_array();
         if (root && ca && ka) {
             json_object_set_new(root, "format", json_string("knotfinder-journal"));
-            json_object_set_new(root, "schema", json_integer(s->version));
+            json_object_set_new(root, "schema", json_integer(s->core->version));
             json_object_set_new(root, "exported_at", json_string(now));
             for (int i = 0; i < co.n; i++) {
                 const kf_consultation *c = &co.v[i];
@@ -1550,6 +1455,8 @@ kf_err kf_store_export(kf_store *s, kf_export_fmt fmt,
         }
         json_object_set(root, "consultations", ca);
         json_object_set(root, "checkins", ka);
+        if (root && s->owner > 0 && e == KF_OK)
+            e = export_account(s, root, err);
         char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII)
                           : NULL;
         if (text) {
@@ -1600,7 +1507,7 @@ kf_err kf_store_export(kf_store *s, kf_export_fmt fmt,
         e = KF_ENOMEM;
     if (e == KF_ENOMEM && err)
         kf_buf_printf(err, "%s: cannot export the journal: out of memory",
-                      s->path);
+                      s->core->path);
     kf_checkin_list_free(&ci);
     kf_consultation_list_free(&co);
     return e;

@@ -55,6 +55,7 @@ suite "build (warnings are errors)" make -s WERROR=1 all tests
 export KNOTFINDER="$PWD/build/knotfinder"
 suite "unit tests" units build
 suite "knowledge base: check and vocabulary" python3 tests/kb/vocab.py build/knotfinder ../shared/cases/VOCABULARY.md
+suite "knowledge base: the course (lessons, coverage, lessons/lesson)" tests/kb/lessons.sh build/knotfinder
 suite "engine checked from the exported network (exact fractions)" python3 tests/kb/export_check.py build/knotfinder tests/golden/cases.jsonl 4
 suite "golden cases" run_if tests/golden/run.sh
 suite "golden CLI transcripts" run_if tests/golden/cli.sh
@@ -66,6 +67,7 @@ suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do
   [ -x "$t" ] && suite "journal: $(basename "$t" .sh)" "$t"
 done
+suite "store on SQLite and PostgreSQL (a private server)" run_if tests/pg/run.sh build
 suite "fuzz corpus replay" run_if tests/fuzz/run.sh
 suite "install, man page, --version, make check" run_if tests/install/run.sh
 if [ "$QUICK" -eq 0 ]; then
@@ -82,6 +84,7 @@ if [ "$QUICK" -eq 0 ]; then
   suite "triage suite (ASan+UBSan)" run_if tests/triage/run.sh
   suite "HTTP API (ASan+UBSan)" run_if tests/api/run.sh
   suite "journal: shutdown under load (ASan+UBSan)" tests/journal/shutdown.sh
+  suite "store on SQLite and PostgreSQL (ASan+UBSan)" run_if tests/pg/run.sh build/san
 fi
 
 printf '\n=== summary\n'

@@ -7,11 +7,11 @@
 set -u
 cd "$(dirname "$0")/../.."
 make -s all >/dev/null || { echo "build failed"; exit 1; }
-make -s build/obj/store.o build/obj/kf.o >/dev/null
+make -s build/obj/store.o build/obj/store_sqlite.o build/obj/store_pg.o build/obj/kf.o >/dev/null
 OBJS=$(ls build/obj/*.o | grep -v '/main\.o$')
 D=$(mktemp -d /tmp/kf-bench-journal-XXXXXX); trap 'rm -rf "$D"' EXIT
 cc -std=c11 -D_GNU_SOURCE -O2 -Isrc -o "$D/journal" bench/journal/journal.c $OBJS \
-   $(pkg-config --cflags --libs jansson libmicrohttpd sqlite3 libedit) -lstemmer -lm -pthread ||
+   $(pkg-config --cflags jansson libmicrohttpd sqlite3 libedit libpq) $(pkg-config --libs jansson libmicrohttpd sqlite3 libedit) -ldl -lstemmer -lm -pthread ||
    { echo "bench build failed"; exit 1; }
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); journal on $(df -T "$D" | awk 'NR==2 {print $2" ("$1")"}')"
 echo "SQLite $(pkg-config --modversion sqlite3)"

@@ -120,10 +120,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     char *sql = sqlite3_mprintf(
         "PRAGMA application_id = %d;"
         "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT);"
-        "INSERT INTO schema_version VALUES (1, 'x'), (2, 'y');"
-        "CREATE TABLE consultations (id INTEGER PRIMARY KEY, at, text, findings, kb_version);"
+        "INSERT INTO schema_version VALUES (1, 'x'), (2, 'y'), (3, 'z');"
+        "CREATE TABLE consultations (id INTEGER PRIMARY KEY, at, text, findings, kb_version,"
+        " owner DEFAULT 0);"
         "CREATE TABLE checkins (id INTEGER PRIMARY KEY, at, pain, pain_before, region, side,"
-        " did, relief_hours, worse_after, done_s, stopped_early, via, note);", 0x4b6e6f74);
+        " did, relief_hours, worse_after, done_s, stopped_early, via, note, owner DEFAULT 0);",
+        0x4b6e6f74);
     int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
     sqlite3_free(sql);
     sqlite3_stmt *ins_c = NULL, *ins_k = NULL;

@@ -31,7 +31,7 @@ if [ "${1:-}" = "--fuzz" ]; then
   ONLY=${3:-}
 fi
 CC=${FUZZ_CC:-clang}
-PKGS="jansson libmicrohttpd sqlite3 libedit"
+PKGS="jansson libmicrohttpd sqlite3 libedit libpq"
 export KNOTFINDER_KB=${KNOTFINDER_KB:-$ROOT/kb}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -35,10 +35,12 @@ finish() {
 cp "$K" "$T/knotfinder" && K=$T/knotfinder
 
 build_writer() {
-  make -s build/obj/store.o build/obj/kf.o >/dev/null &&
+  local objs="build/obj/store.o build/obj/store_sqlite.o build/obj/store_pg.o build/obj/store_writer.o build/obj/kf.o"
+  # shellcheck disable=SC2086
+  make -s $objs >/dev/null &&
   cc -std=c11 -D_GNU_SOURCE -O2 -Isrc -o "$T/writer" tests/journal/writer.c \
-     build/obj/store.o build/obj/kf.o \
-     $(pkg-config --cflags --libs jansson sqlite3) -lm -pthread
+     $objs \
+     $(pkg-config --cflags --libs jansson sqlite3) -ldl -lm -pthread
 }
 
 # sql DB QUERY: prints the rows (| between columns), opening the file

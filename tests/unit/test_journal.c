@@ -3,6 +3,7 @@
  * knowledge base (kb/, or $KNOTFINDER_KB). */
 #include "check.h"
 #include "journal.h"
+#include "text.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -668,6 +669,71 @@ static void test_window_from_store(void)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* The findings kept for a consultation are written by the streaming
+ * writer: byte for byte what the tree (kf_journal_findings_in without its
+ * "text", json_dumps compact and ASCII) gave, for texts of every kind
+ * (sides, ages, pregnancy, durations, non-ASCII words) and for findings
+ * given directly; and nothing for a consultation that recognised nothing. */
+static void check_dump_same(const char *text, kf_findings *f)
+{
+    kf_result *r = kf_consult(kb, f);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    size_t len = 0;
+    char *mine = kf_journal_consultation_dump(kb, text, r, &len);
+    json_t *tree = kf_journal_findings_in(kb, text, &r->findings);
+    json_object_del(tree, "text");
+    char *theirs = json_dumps(tree, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (r->findings.n > 0 && !r->unrecognised) {
+        CHECK_STR(mine, theirs);
+        CHECK_INT(len, mine ? strlen(mine) : 0);
+    } else {
+        CHECK(mine == NULL);
+    }
+    kf_free(mine);
+    free(theirs);
+    json_decref(tree);
+    kf_result_free(r);
+}
+
+static void test_consultation_dump_bytes(void)
+{
+    static const char *const texts[] = {
+        "I have a knot between my spine and my left shoulder blade and I use a "
+        "mouse all day with my right hand.",
+        "Tight painful spot on top of my right shoulder, worse after carrying my "
+        "toddler. I am 34 and 20 weeks pregnant.",
+        "I'm 71. For three weeks an ache under the right shoulder blade, worse "
+        "when I breathe in, and I feel feverish.",
+        "Caf\xc3\xa9 worker, 45 years old: a burning knot at the base of my neck "
+        "on both sides since 2 months, I'm left-handed.",
+        "hello there, how are you",
+        "",
+    };
+    int cases = 0;
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        kf_findings f;
+        kf_findings_init(&f);
+        kf_buf err;
+        kf_buf_init(&err);
+        if (kf_text_read(kb, texts[i], strlen(texts[i]), &f, &err) == KF_OK) {
+            check_dump_same(texts[i], &f);
+            cases++;
+        }
+        kf_findings_free(&f);
+        kf_buf_free(&err);
+    }
+    CHECK(cases >= 5);
+    kf_findings f;
+    given("pain_inferior_angle:left sleeps_side:left", &f);
+    f.dominant = KF_SIDE_LEFT;
+    f.age = 52;
+    f.duration_days = 400;
+    check_dump_same(NULL, &f);
+    kf_findings_free(&f);
+}
+
 /* ---- the chart ---- */
 
 static void test_chart(void)
@@ -763,6 +829,7 @@ int main(void)
     RUN(test_revise_oom);
     RUN(test_consultation_roundtrip);
     RUN(test_window_from_store);
+    RUN(test_consultation_dump_bytes);
     RUN(test_chart);
     kf_kb_free(kb);
     return CHECK_DONE();

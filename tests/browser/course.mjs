@@ -1,0 +1,148 @@
+// course.mjs — the hosted course's page (course.html) against a real
+// `serve --hosted` server: signing up (consent required), a lesson marked
+// done, a question asked, the therapist's queue with knotfinder's draft,
+// publishing, the asker seeing the answer, the public Q&A, export and
+// deleting the account; at phone size.
+//
+//   node tests/browser/course.mjs http://127.0.0.1:PORT/
+// KF_ADMIN: a command that, given an email as its last argument, grants
+// the therapist role (run.sh passes "knotfinder --db … admin therapist").
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { runSuite } from './harness.mjs';
+
+const base = (process.argv[2] || '').replace(/#.*$/, '').replace(/\/?$/, '/');
+const admin = (process.env.KF_ADMIN || '').split(' ').filter(Boolean);
+const tests = [];
+let browser;
+const test = (name, fn) => tests.push({ name, fn });
+const stamp = Date.now().toString(36);
+const PW = 'correct horse battery staple ' + stamp;
+
+async function page(t) {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  t.cleanup.push(() => ctx.close());
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(15000);
+  p.on('pageerror', (e) => t.errors.push(String(e)));
+  t.page = p;
+  await p.goto(base + 'course.html');
+  await p.waitForSelector('#view-signin:not([hidden]), #view-lessons:not([hidden])');
+  return p;
+}
+
+async function signUp(p, email) {
+  await p.fill('#su-email', email);
+  await p.fill('#su-password', PW);
+  await p.check('#su-consent');
+  await p.click('#su-go');
+  await p.waitForSelector('#view-lessons:not([hidden]) #l-list .kf-card');
+}
+
+async function signIn(p, email) {
+  await p.fill('#si-email', email);
+  await p.fill('#si-password', PW);
+  await p.click('#si-go');
+  await p.waitForSelector('#view-lessons:not([hidden])');
+}
+
+const asker = `reader-${stamp}@example.org`;
+const therapist = `therapist-${stamp}@example.org`;
+const question = 'I get a knot under my right shoulder blade after long days at the computer mouse; ' +
+  'massage helps for a few hours and then it comes back. What is causing it?';
+
+test('sign-up needs consent and a long password, then shows the lessons with a next lesson', async (t) => {
+  const p = await page(t);
+  await p.fill('#su-email', asker);
+  await p.fill('#su-password', 'short');
+  await p.check('#su-consent');
+  await p.click('#su-go');
+  assert.match(await p.textContent('#error'), /12 characters/);
+  await p.fill('#su-password', PW);
+  await p.uncheck('#su-consent');
+  await p.click('#su-go');
+  assert.match(await p.textContent('#error'), /consent/);
+  await signUp(p, asker);
+  assert.ok((await p.$$('#l-list li')).length >= 5, 'a course has lessons');
+  assert.match(await p.textContent('#l-next'), /next lesson/i);
+  assert.deepEqual(t.errors, []);
+});
+
+test('a lesson opens, reads at phone width and can be marked done', async (t) => {
+  const p = await page(t);
+  await signIn(p, asker);
+  await p.click('#l-next a');
+  await p.waitForSelector('#view-lesson:not([hidden]) #lesson-body p');
+  const title = (await p.textContent('#lesson-title')).trim();
+  assert.ok(title.length > 3, 'the lesson has a title');
+  const width = await p.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, 'no sideways scrolling at phone width: ' + width);
+  await p.click('#lesson-done');
+  await p.waitForSelector('#view-lessons:not([hidden]) #l-list .kf-done');
+  const done = await p.$$eval('#l-list li.kf-done a', (as) => as.map((a) => a.textContent.trim()));
+  assert.ok(done.includes(title), `"${title}" is marked done: ${done.join(', ')}`);
+});
+
+test('a question is sent, and waits for the therapist', async (t) => {
+  const p = await page(t);
+  await signIn(p, asker);
+  await p.click('a[href="#ask"]');
+  await p.waitForSelector('#view-ask:not([hidden])');
+  await p.fill('#ask-text', question);
+  await p.check('#ask-public');
+  await p.click('#ask-go');
+  await p.waitForSelector('#ask-list .kf-card');
+  assert.match(await p.textContent('#ask-list'), /Waiting for the therapist/);
+});
+
+test("the therapist's queue shows the question with a drafted long-distance guess, and publishing reaches the asker and the Q&A", async (t) => {
+  assert.ok(admin.length, 'KF_ADMIN names the admin command');
+  const p = await page(t);
+  await signUp(p, therapist);
+  execFileSync(admin[0], [...admin.slice(1), therapist], { stdio: 'pipe' });
+  await p.reload();
+  await p.waitForSelector('#c-nav a[href="#queue"]:not([hidden])');
+  await p.click('#c-nav a[href="#queue"]');
+  await p.waitForSelector('#queue-list .kf-card textarea');
+  const draft = await p.inputValue('#queue-list .kf-card textarea');
+  const words = draft.split(/\s+/).filter(Boolean).length;
+  assert.ok(words >= 100 && words <= 350, 'a drafted reply of about 150-300 words: ' + words);
+  assert.match(draft, /guess/i, 'the draft gives a long-distance guess');
+  await p.fill('#queue-list .kf-card textarea', draft + '\n\nLet me know how it goes.');
+  await p.click('#queue-list .kf-card button');
+  await p.waitForSelector('#queue-list >> text=Nothing is waiting');
+
+  const a = await page(t);
+  await signIn(a, asker);
+  await a.click('a[href="#ask"]');
+  await a.waitForSelector('#ask-list .kf-card h3');
+  assert.match(await a.textContent('#ask-list'), /Let me know how it goes/);
+  await a.click('a[href="#qa"]');
+  await a.waitForSelector('#qa-list .kf-card');
+  const qa = await a.textContent('#qa-list');
+  assert.match(qa, /Let me know how it goes/);
+  assert.ok(!qa.includes(asker), 'the Q&A never shows an email');
+});
+
+test('the account page exports everything and deletes the account for good', async (t) => {
+  const p = await page(t);
+  await signIn(p, asker);
+  await p.click('a[href="#account"]');
+  await p.waitForSelector('#view-account:not([hidden])');
+  const [dl] = await Promise.all([p.waitForEvent('download'), p.click('#acct-export')]);
+  const path = await dl.path();
+  const fs = await import('node:fs');
+  const data = JSON.parse(fs.readFileSync(path, 'utf8'));
+  assert.ok(JSON.stringify(data).includes('computer mouse'), 'the export holds the question');
+  p.once('dialog', (d) => d.accept());
+  await p.click('#acct-delete');
+  await p.waitForSelector('#view-signin:not([hidden])');
+  await p.fill('#si-email', asker);
+  await p.fill('#si-password', PW);
+  await p.click('#si-go');
+  await p.waitForSelector('#error:not([hidden])');
+  assert.ok(!(await p.isVisible('#view-lessons')), 'a deleted account cannot sign in');
+});
+
+runSuite(tests, { prefix: 'course: ', timeoutMs: 60000, what: 'the course browser tests',
+                  onBrowser: (b) => { browser = b; } });
