@@ -90,7 +90,7 @@ static void arena_reserve(arena *a, size_t cap)
 
 static void *arena_alloc(arena *a, size_t want)
 {
-    size_t n = (want + 15) & ~(size_t)15;
+    size_t n = (want + 7) & ~(size_t)7;      /* 8: nothing in a KB needs more */
 #ifdef KF_ARENA_POISON
     n += 16;             /* a poisoned gap after every allocation */
 #endif
@@ -246,6 +246,7 @@ size_t kf_stem(const char *word, size_t len, char *out, size_t outsz)
 
 typedef struct {
     arena a;
+    arena tmp;              /* what only the loader needs (lines, lists): not in the KB */
     kf_buf *errs;
     int n_errs;
     block *blocks;
@@ -284,6 +285,26 @@ static void err_at(loader *L, const char *file, int line, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     kf_buf_printf(L->errs, "%s:%d: %s\n", file, line, msg);
+}
+
+/* The loader's own scratch memory (freed with the loader; out of memory
+ * fails the load like the KB's own). */
+static void *tmp_alloc(loader *L, size_t n)
+{
+    void *p = arena_alloc(&L->tmp, n);
+    if (!p)
+        L->a.oom = true;
+    return p;
+}
+
+static char *tmp_strndup(loader *L, const char *s, size_t n)
+{
+    char *d = tmp_alloc(L, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
 }
 
 static char *trim(char *s, char *end)
@@ -327,7 +348,7 @@ static void add_kv(loader *L, block *b, const char *key, const char *val, int li
 {
     if (b->n_kvs == b->cap_kvs) {
         int cap = b->cap_kvs ? b->cap_kvs * 2 : 16;
-        kv *k = arena_alloc(&L->a, (size_t)cap * sizeof *k);
+        kv *k = tmp_alloc(L, (size_t)cap * sizeof *k);
         if (!k)
             return;
         if (b->n_kvs)
@@ -696,7 +717,7 @@ static int split(loader *L, const char *s, char sep, char ***out)
     int n = 1;
     for (const char *p = s; *p; p++)
         n += *p == sep;
-    char **v = arena_alloc(&L->a, (size_t)n * sizeof *v);
+    char **v = tmp_alloc(L, (size_t)n * sizeof *v);     /* the parts stay, the list goes */
     if (!v) {
         *out = NULL;
         return 0;
@@ -2258,7 +2279,7 @@ static void build_lexicon(loader *L)
                 err_at(L, b->file, k->line, "spell must look like 'wrong, wrong => right'");
                 continue;
             }
-            char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
+            char *lhs = tmp_strndup(L, k->val, (size_t)(arrow - k->val));   /* split copies */
             if (!lhs)
                 return;
             pwords to;
@@ -2311,7 +2332,7 @@ static void build_lexicon(loader *L)
             const char *arrow = strstr(k->val, "=>");
             if (!arrow)
                 continue;   /* reported above */
-            char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
+            char *lhs = tmp_strndup(L, k->val, (size_t)(arrow - k->val));   /* split copies */
             if (!lhs)
                 return;
             int *finds, *alts;
@@ -2417,6 +2438,7 @@ static void *lessons_alloc(void *ctx, size_t n)
 
 static void loader_free(loader *L)
 {
+    arena_free(&L->tmp);
     strmap_free(&L->regions);
     strmap_free(&L->findings);
     strmap_free(&L->causes);
