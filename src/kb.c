@@ -2729,6 +2729,9 @@ static kf_err finish(loader *L, kf_kb **out)
  * memory outside the region, something that is not reproducible) and a
  * word the same in both that points into the program or a library mean no
  * snapshot is written: a KB field added tomorrow cannot be left dangling.
+ * (A pointer to memory freed before the second build may meet the same
+ * address again there; test_kbsnap under ASan, whose allocator does not
+ * hand freed memory out again at once, fails on one.)
  * KNOTFINDER_KB_CACHE=off turns snapshots off. */
 
 #define SNAP_MAGIC  "KFKBSNP\n"
