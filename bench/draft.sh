@@ -13,6 +13,9 @@ set -u
 cd "$(dirname "$0")/.."
 make -s all benches || { echo "build failed"; exit 1; }
 if command -v valgrind >/dev/null 2>&1; then
+  # one run first, so that every counted run loads the KB the same way (its
+  # snapshot; the first run after a change parses the text and writes it)
+  build/bench/draft "$@" --quiet --reps 0 >/dev/null 2>&1
   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
            build/bench/draft "$@" 2>&1 | sed -n 's/.*I *refs: *//p' | tr -d ,; }
   d=$(ir "$@" --quiet --reps 1); c=$(ir "$@" --quiet --consult-only --reps 1)

@@ -16,7 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#define TARGET_MS 50.0
+#define TARGET_MS 50.0      /* 1 MB */
+#define TARGET_64K_MS 5.0   /* 64 KB */
 
 static double cpu_ms(void)
 {
@@ -35,12 +36,32 @@ static const char *const shapes[][2] = {
     { "no side", "my neck hurts and " },
 };
 
+/* --once SHAPE BYTES: one read, in read_once() (for callgrind's
+ * --toggle-collect: bench/read.sh counts its instructions). */
+__attribute__((noinline)) static kf_err read_once(const kf_kb *kb, const char *text, size_t n,
+                                                  kf_findings *f)
+{
+    return kf_text_read(kb, text, n, f, NULL);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = getenv("KNOTFINDER_KB") ? getenv("KNOTFINDER_KB") : "kb";
-    for (int i = 1; i + 1 < argc; i++)
+    int once = -1;
+    size_t once_n = 0;
+    for (int i = 1; i + 1 < argc; i++) {
         if (!strcmp(argv[i], "--kb"))
             dir = argv[++i];
+        else if (!strcmp(argv[i], "--once") && i + 2 < argc) {
+            once = atoi(argv[++i]);
+            once_n = strtoul(argv[++i], NULL, 10);
+        }
+    }
+    if (once >= (int)KF_ARRAY_LEN(shapes) || once_n > KF_TEXT_MAX) {
+        fprintf(stderr, "usage: read [--kb DIR] [--once SHAPE(0-%d) BYTES]\n",
+                (int)KF_ARRAY_LEN(shapes) - 1);
+        return 2;
+    }
     kf_kb *kb;
     kf_buf errs;
     kf_buf_init(&errs);
@@ -49,6 +70,20 @@ int main(int argc, char **argv)
         return 1;
     }
     kf_buf_free(&errs);
+    if (once >= 0) {
+        char *t = malloc(once_n + 1);
+        size_t pl = strlen(shapes[once][1]);
+        for (size_t k = 0; t && k < once_n; k++)
+            t[k] = shapes[once][1][k % pl];
+        kf_findings f;
+        kf_findings_init(&f);
+        kf_err e = t ? read_once(kb, t, once_n, &f) : KF_ENOMEM;
+        printf("%s: %d facts\n", shapes[once][0], f.n);
+        kf_findings_free(&f);
+        free(t);
+        kf_kb_free(kb);
+        return e != KF_OK;
+    }
     static const size_t sizes[] = { 64 * 1024, 256 * 1024, KF_TEXT_MAX };
     char *text = malloc(KF_TEXT_MAX);
     if (!text)
@@ -77,11 +112,12 @@ int main(int argc, char **argv)
             }
             t[z] = best;
         }
-        bool ok = t[2] < TARGET_MS;
-        worst_ok &= ok;
+        bool ok = t[2] < TARGET_MS, ok64 = t[0] < TARGET_64K_MS;
+        worst_ok &= ok && ok64;
         printf("  %-13s 64 KB %7.2f ms  256 KB %7.2f ms  1 MB %7.2f ms  (1 MB / 64 KB = %.1f; "
-               "16 is linear)  target 1 MB < %.0f ms  %s\n", shapes[s][0], t[0], t[1], t[2],
-               t[2] / (t[0] > 0 ? t[0] : 1e-9), TARGET_MS, ok ? "ok" : "OVER TARGET");
+               "16 is linear)  target 64 KB < %.0f ms %s, 1 MB < %.0f ms %s\n", shapes[s][0],
+               t[0], t[1], t[2], t[2] / (t[0] > 0 ? t[0] : 1e-9), TARGET_64K_MS,
+               ok64 ? "ok" : "OVER", TARGET_MS, ok ? "ok" : "OVER TARGET");
     }
     free(text);
     kf_kb_free(kb);

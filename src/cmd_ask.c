@@ -420,7 +420,9 @@ int kf_cmd_kb(kf_cli *c, int argc, char **argv)
     kf_kb *kb = NULL;
     kf_buf errs;
     kf_buf_init(&errs);
-    kf_err e = kf_kb_load(c->kb_dir, &kb, &errs);
+    /* check reads the text itself, never a snapshot of it */
+    kf_err e = !strcmp(argv[1], "check") ? kf_kb_load_from_text(c->kb_dir, &kb, &errs)
+                                          : kf_kb_load(c->kb_dir, &kb, &errs);
     if (e != KF_OK) {
         fputs(errs.len ? errs.s : "", stderr);
         int n = 0;

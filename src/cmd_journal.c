@@ -695,7 +695,7 @@ int kf_cmd_plan(kf_cli *c, int argc, char **argv)
         rc = fail("plan", e, &err);
         goto out;
     }
-    if ((e = kf_store_list_checkins(s, NULL, 0, &l, &err)) != KF_OK) {
+    if ((e = kf_journal_window(s, kb, &l, &err)) != KF_OK) {
         rc = fail("plan", e, &err);
         goto out;
     }

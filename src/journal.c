@@ -690,6 +690,7 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
     kf_findings_init(&fu->add);
     fu->techs = kf_calloc((size_t)kb->n_techniques + 2, sizeof *fu->techs);
     try_t *tries = NULL;
+    long long *at = NULL;       /* each check-in's time, parsed once */
     int nt = 0, cap = 0;
     kf_err e = KF_OK;
     if (!fu->techs) {
@@ -697,11 +698,19 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
         goto out;
     }
 
-    /* The window: KF_JOURNAL_WINDOW_D days before the newest check-in. */
+    /* The window: KF_JOURNAL_WINDOW_D days before the newest check-in.
+     * Each time is parsed once; -1 marks one that does not parse. */
+    at = kf_malloc((size_t)(n ? n : 1) * sizeof *at);
+    if (!at) {
+        e = KF_ENOMEM;
+        goto out;
+    }
     long long newest = 0, t;
-    for (int i = 0; i < n; i++)
-        if (kf_time_parse_utc(v[i].at, &t) && t > newest)
-            newest = t;
+    for (int i = 0; i < n; i++) {
+        at[i] = kf_time_parse_utc(v[i].at, &t) ? t : -1;
+        if (at[i] > newest)
+            newest = at[i];
+    }
     long long from = newest - (long long)KF_JOURNAL_WINDOW_D * 86400;
     /* A region to fall back on: the latest one given. */
     int last_region = -1;
@@ -715,15 +724,14 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
     bool worse_massage = false;
     for (int i = 0; i < n; i++) {
         const kf_checkin *c = &v[i];
-        if (!kf_time_parse_utc(c->at, &t) || t < from)
+        t = at[i];
+        if (t < 0 || t < from)
             continue;
         fu->n_used++;
         int region = c->region && *c->region ? kf_kb_region(kb, c->region)
                                               : last_region;
         int pb = c->pain_before;
-        long long pt;
-        if (pb < 0 && prev >= 0 && kf_time_parse_utc(v[prev].at, &pt) &&
-            t - pt <= 3 * 86400)
+        if (pb < 0 && prev >= 0 && at[prev] >= 0 && t - at[prev] <= 3 * 86400)
             pb = v[prev].pain;
         bool did = false;
         if (c->did && *c->did) {
@@ -904,9 +912,40 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
         e = KF_ENOMEM;
 out:
     kf_free(tries);
+    kf_free(at);
     if (e != KF_OK)
         kf_followup_free(fu);
     return e;
+}
+
+kf_err kf_journal_window(kf_store *s, const kf_kb *kb, kf_checkin_list *out, kf_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    kf_checkin_list last;
+    kf_err e = kf_store_list_checkins(s, NULL, 1, &last, err);
+    if (e != KF_OK)
+        return e;
+    long long newest;
+    /* The store orders by the stored time, which sorts as it reads; a
+     * newest one that does not parse (a damaged row) reads them all, as
+     * kf_journal_followups then skips it. */
+    bool ok = last.n == 1 && kf_time_parse_utc(last.v[0].at, &newest);
+    kf_checkin_list_free(&last);
+    if (!ok)
+        return kf_store_list_checkins(s, NULL, 0, out, err);
+    char since[KF_TIME_LEN];
+    long long from = newest - (long long)KF_JOURNAL_WINDOW_D * 86400;
+    kf_time_format(from < 0 ? 0 : from, since);
+    if ((e = kf_store_list_checkins(s, since, 0, out, err)) != KF_OK)
+        return e;
+    for (int i = 0; i < out->n; i++)
+        if (out->v[i].region && *out->v[i].region && kf_kb_region(kb, out->v[i].region) >= 0)
+            return KF_OK;
+    /* No place this KB knows named in the window: the latest one given
+     * before it is the one to fall back on, so read them all. */
+    kf_checkin_list_free(out);
+    memset(out, 0, sizeof *out);
+    return kf_store_list_checkins(s, NULL, 0, out, err);
 }
 
 /* ------------------------------------------------------------------ */

@@ -120,6 +120,16 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
                                 const kf_findings *base, kf_followup *fu);
 void kf_followup_free(kf_followup *fu);
 
+/* The check-ins the revised plan reads, oldest first: those of the
+ * KF_JOURNAL_WINDOW_D days up to the newest one (the window
+ * kf_journal_followups uses), read from the store with `since`, so the cost
+ * does not grow with the whole history; and, when none of them names a
+ * place the kb knows, every check-in (the place of an older one is the one
+ * to fall back on).  kf_journal_revise() on them gives what it gives on all
+ * the check-ins.  Errors as kf_store_list_checkins; on failure `out` is
+ * empty. */
+kf_err kf_journal_window(kf_store *s, const kf_kb *kb, kf_checkin_list *out, kf_buf *err);
+
 /* ---- the revised consultation ---- */
 
 typedef enum {

@@ -367,7 +367,7 @@ void kf_journal_h_plan(const kf_http_req *req, kf_http_reply *rep)
     char at[KF_TIME_LEN] = "";
     kf_err e = kf_journal_latest_findings(s, req->kb, &base, &cid, at, &err);
     if (e == KF_OK)
-        e = kf_store_list_checkins(s, NULL, 0, &l, &err);
+        e = kf_journal_window(s, req->kb, &l, &err);
     if (e == KF_OK)
         e = kf_journal_revise(req->kb, &base, l.v, l.n, &rev);
     if (e != KF_OK) {

@@ -8,12 +8,12 @@
  * load and frees everything, so a failed load changes nothing.
  */
 #include "kb.h"
-#include "arena.h"
 #include "kb_raw.h"
 #include "map.h"
 #include "pattern.h"
 
 #include <ctype.h>
+#include <link.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <dirent.h>
@@ -23,17 +23,168 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ---------- arena: every string and array of a kb lives here (arena.h) ---------- */
+/* ---------- arena: every string and array of a kb lives here ---------- */
 
-typedef kf_arena arena;
-#define arena_alloc   kf_arena_alloc
-#define arena_printf  kf_arena_printf
-#define arena_strndup kf_arena_strndup
-#define arena_free    kf_arena_free
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, cap;
+    char data[];
+} arena_chunk;
+
+/* An arena is one contiguous region when it can be: address space reserved
+ * up front (pages are only made when first written), filled from the
+ * start, so that a loaded KB is one block of memory that can be written to
+ * a snapshot file and mapped back (see "snapshot" below).  When the region
+ * cannot be reserved or fills up, chunks of 64 KB follow (and that KB is
+ * not snapshotted).  A KB mapped from a snapshot keeps the mapping here. */
+typedef struct {
+    char  *base;         /* the region, or NULL */
+    size_t used, cap;
+    arena_chunk *head;   /* chunks after the region */
+    void  *map;          /* a snapshot file mapped, or NULL */
+    size_t map_len;
+    bool oom;
+} arena;
+
+/* In sanitizer builds the unused part of every chunk, and the padding
+ * after each allocation, is poisoned, so a write past what was asked for
+ * is reported by ASan rather than landing silently in the next string. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KF_ARENA_POISON 1
+#endif
+#endif
+#if !defined(KF_ARENA_POISON) && defined(__SANITIZE_ADDRESS__)
+#define KF_ARENA_POISON 1
+#endif
+#ifdef KF_ARENA_POISON
+#include <sanitizer/asan_interface.h>
+#define ARENA_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define ARENA_POISON(p, n)   ((void)(p), (void)(n))
+#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* Reserves `cap` bytes of address space for the region; without it the
+ * arena works in chunks. */
+static void arena_reserve(arena *a, size_t cap)
+{
+    cap = (cap + 4095) & ~(size_t)4095;
+    void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return;
+    a->base = p;
+    a->cap = cap;
+    a->used = 0;
+}
+
+static void *arena_alloc(arena *a, size_t want)
+{
+    size_t n = (want + 7) & ~(size_t)7;      /* 8: nothing in a KB needs more */
+#ifdef KF_ARENA_POISON
+    n += 16;             /* a poisoned gap after every allocation */
+#endif
+    if (a->base && !a->head && n <= a->cap - a->used) {
+        /* fresh pages of the region come zeroed */
+        void *p = a->base + a->used;
+        a->used += n;
+        ARENA_POISON((char *)p + want, n - want);
+        return p;
+    }
+    if (!a->head || a->head->used + n > a->head->cap) {
+        size_t cap = n > 65536 ? n : 65536;
+        /* calloc: fresh pages come zeroed, so allocations need no memset */
+        arena_chunk *c = kf_calloc(1, sizeof *c + cap);
+        if (!c) {
+            a->oom = true;
+            return NULL;
+        }
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+        ARENA_POISON(c->data, cap);
+    }
+    void *p = a->head->data + a->head->used;
+    a->head->used += n;
+    ARENA_UNPOISON(p, want ? want : 1);
+    return p;
+}
+
+/* printf into the arena: measures first, so the buffer always fits. */
+static char *arena_printf(arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static char *arena_printf(arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *d = arena_alloc(a, (size_t)n + 1);
+    if (!d)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(d, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return d;
+}
+
+static char *arena_strndup(arena *a, const char *s, size_t n)
+{
+    char *d = arena_alloc(a, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static void arena_free(arena *a)
+{
+    for (arena_chunk *c = a->head, *next; c; c = next) {
+        next = c->next;
+        ARENA_UNPOISON(c->data, c->cap);
+        kf_free(c);
+    }
+    a->head = NULL;
+    if (a->base) {
+        ARENA_UNPOISON(a->base, a->used);
+        munmap(a->base, a->cap);
+        a->base = NULL;
+    }
+    if (a->map) {
+        munmap(a->map, a->map_len);
+        a->map = NULL;
+    }
+}
+
+/* Moves a map's slots into the arena, so that all of a KB is in it; on
+ * out of memory frees them (the map is empty) and returns false. */
+static bool arena_adopt_map(arena *a, kf_map *m)
+{
+    if (!m->cap)
+        return true;
+    kf_map_slot *v = arena_alloc(a, m->cap * sizeof *v);
+    if (v)
+        memcpy(v, m->slots, m->cap * sizeof *v);
+    kf_free(m->slots);
+    m->slots = v;
+    if (!v)
+        memset(m, 0, sizeof *m);
+    return v != NULL;
+}
 
 /* ---------- the id, word and spelling maps (map.h) ---------- */
 
@@ -95,6 +246,7 @@ size_t kf_stem(const char *word, size_t len, char *out, size_t outsz)
 
 typedef struct {
     arena a;
+    arena tmp;              /* what only the loader needs (lines, lists): not in the KB */
     kf_buf *errs;
     int n_errs;
     block *blocks;
@@ -105,6 +257,7 @@ typedef struct {
     strmap classes;         /* word class name -> index into class_def */
     char **class_def;       /* the text after "name:" (arena) */
     int n_class, cap_class;
+    const char *sore_source;   /* SORE_SOURCE in the arena */
     const char *pat_file;   /* where the pattern being compiled was written */
     int pat_line;
     unsigned long long digest;
@@ -115,6 +268,7 @@ typedef struct {
     arena a;
     strmap regions, findings, causes, techniques, words, spell, raw_words, deletes;
     strmap raw2id;          /* lexicon word as written -> its stem's word id */
+    strmap phrase_seq;      /* a phrase's word ids (bytes) -> phrase, -2 a prefix of one */
 } kb_priv;
 
 static void err_at(loader *L, const char *file, int line, const char *fmt, ...)
@@ -131,6 +285,26 @@ static void err_at(loader *L, const char *file, int line, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     kf_buf_printf(L->errs, "%s:%d: %s\n", file, line, msg);
+}
+
+/* The loader's own scratch memory (freed with the loader; out of memory
+ * fails the load like the KB's own). */
+static void *tmp_alloc(loader *L, size_t n)
+{
+    void *p = arena_alloc(&L->tmp, n);
+    if (!p)
+        L->a.oom = true;
+    return p;
+}
+
+static char *tmp_strndup(loader *L, const char *s, size_t n)
+{
+    char *d = tmp_alloc(L, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
 }
 
 static char *trim(char *s, char *end)
@@ -174,7 +348,7 @@ static void add_kv(loader *L, block *b, const char *key, const char *val, int li
 {
     if (b->n_kvs == b->cap_kvs) {
         int cap = b->cap_kvs ? b->cap_kvs * 2 : 16;
-        kv *k = arena_alloc(&L->a, (size_t)cap * sizeof *k);
+        kv *k = tmp_alloc(L, (size_t)cap * sizeof *k);
         if (!k)
             return;
         if (b->n_kvs)
@@ -346,51 +520,180 @@ static void check_utf8(loader *L, const char *name, const char *s, size_t n)
     }
 }
 
-static void read_file(loader *L, const char *dir, const char *name)
+/* One .kb file read into memory (kb_files), or the problem reading it. */
+typedef struct {
+    char       *name;
+    size_t      off, len;    /* in kb_files.text */
+    const char *problem;     /* NULL when read; else the file:0 message */
+} kb_file;
+
+typedef struct {
+    kb_file *v;
+    int      n;
+    kf_buf   text;           /* every file's bytes, one after the other */
+    bool     complete;       /* every file read (none has a problem) */
+} kb_files;
+
+static void kb_files_free(kb_files *f)
+{
+    for (int i = 0; i < f->n; i++) {
+        kf_free(f->v[i].name);
+        kf_free((char *)f->v[i].problem);
+    }
+    kf_free(f->v);
+    kf_buf_free(&f->text);
+    memset(f, 0, sizeof *f);
+}
+
+static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *dup_printf(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t n = strlen(msg) + 1;
+    char *d = kf_malloc(n);
+    if (d)
+        memcpy(d, msg, n);
+    return d;
+}
+
+/* Reads one file into f->text; returns the problem, or NULL. */
+static const char *read_one(kb_files *f, const char *dir, const char *name)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     /* O_NONBLOCK: opening a FIFO must not wait for a writer; only a regular
      * file is read at all. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        err_at(L, name, 0, "cannot open: %s", strerror(errno));
-        return;
-    }
+    if (fd < 0)
+        return dup_printf("cannot open: %s", strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        err_at(L, name, 0, "not a regular file (%s); a knowledge-base file must "
+        close(fd);
+        return dup_printf("not a regular file (%s); a knowledge-base file must "
                "be a plain text file",
                S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a folder"
                : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
                : S_ISSOCK(st.st_mode) ? "a socket" : "a special file");
-        close(fd);
-        return;
     }
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        err_at(L, name, 0, "cannot open: %s", strerror(errno));
-        close(fd);
-        return;
+    const size_t max = 8 * 1024 * 1024;
+    kf_buf *b = &f->text;
+    size_t start = b->len;
+    /* straight into the buffer, sized by fstat (a file that grows while
+     * read gets more room) */
+    size_t want = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 2;
+    for (;;) {
+        if (b->cap - b->len < want + 1) {
+            size_t cap = b->cap ? b->cap : 65536;
+            while (cap - b->len < want + 1)
+                cap *= 2;
+            char *v = kf_realloc(b->s, cap);
+            if (!v) {
+                close(fd);
+                b->oom = true;
+                return NULL;
+            }
+            b->s = v;
+            b->cap = cap;
+        }
+        ssize_t r = read(fd, b->s + b->len, b->cap - b->len - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            close(fd);
+            b->len = start;
+            return dup_printf("read error");
+        }
+        if (r == 0)
+            break;
+        b->len += (size_t)r;
+        if (b->len - start > max) {
+            close(fd);
+            b->len = start;
+            return dup_printf("file is over 8 MB; is it really a knowledge-base file?");
+        }
+        want = 65536;
     }
-    kf_buf b;
-    kf_buf_init(&b);
-    kf_err e = kf_read_all(f, 8 * 1024 * 1024, &b);
-    fclose(f);
-    if (e == KF_ETOOBIG)
-        err_at(L, name, 0, "file is over 8 MB; is it really a knowledge-base file?");
-    else if (e == KF_EIO)
-        err_at(L, name, 0, "read error");
-    else if (e == KF_ENOMEM)
-        L->a.oom = true;
-    else {
+    b->s[b->len] = '\0';
+    close(fd);
+    return NULL;
+}
+
+static int cmp_names(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int is_kb_file(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return n > 3 && d->d_name[0] != '.' && !strcmp(d->d_name + n - 3, ".kb");
+}
+
+/* Every *.kb file of `dir`, in name order, read into memory.  Returns KF_OK
+ * (problems with single files are kept for the load to report in order),
+ * KF_EIO when the folder cannot be read (message in errs), KF_ENOMEM. */
+static kf_err read_files(const char *dir, kb_files *f, kf_buf *errs)
+{
+    memset(f, 0, sizeof *f);
+    kf_buf_init(&f->text);
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, is_kb_file, cmp_names);
+    if (n < 0) {
+        if (errs)
+            kf_buf_printf(errs, "%s:0: cannot read the knowledge-base folder: %s\n", dir,
+                          strerror(errno));
+        return KF_EIO;
+    }
+    kf_err e = KF_OK;
+    f->v = kf_calloc((size_t)(n ? n : 1), sizeof *f->v);
+    if (!f->v)
+        e = KF_ENOMEM;
+    f->complete = true;
+    for (int i = 0; i < n; i++) {
+        if (e == KF_OK) {
+            kb_file *k = &f->v[f->n++];
+            size_t nl = strlen(names[i]->d_name) + 1;
+            k->name = kf_malloc(nl);
+            if (!k->name) {
+                e = KF_ENOMEM;
+            } else {
+                memcpy(k->name, names[i]->d_name, nl);
+                k->off = f->text.len;
+                k->problem = read_one(f, dir, k->name);
+                k->len = f->text.len - k->off;
+                f->complete &= !k->problem;
+                if (f->text.oom)
+                    e = KF_ENOMEM;
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    if (e != KF_OK)
+        kb_files_free(f);
+    return e;
+}
+
+/* Parses the files read (each problem reported as FILE:0). */
+static void parse_files(loader *L, const kb_files *f)
+{
+    for (int i = 0; i < f->n; i++) {
+        const kb_file *k = &f->v[i];
+        if (k->problem) {
+            err_at(L, k->name, 0, "%s", k->problem);
+            continue;
+        }
         /* Parsed even when a line is bad, so that the rest of the KB still
          * finds the ids this file declares and only the bad lines are
          * reported. */
-        check_utf8(L, name, b.s ? b.s : "", b.len);
-        parse_text(L, name, b.s ? b.s : "", b.len);
+        const char *t = f->text.s ? f->text.s + k->off : "";
+        check_utf8(L, k->name, t, k->len);
+        parse_text(L, k->name, t, k->len);
     }
-    kf_buf_free(&b);
 }
 
 /* ---------- helpers for pass 2 and 3 ---------- */
@@ -414,7 +717,7 @@ static int split(loader *L, const char *s, char sep, char ***out)
     int n = 1;
     for (const char *p = s; *p; p++)
         n += *p == sep;
-    char **v = arena_alloc(&L->a, (size_t)n * sizeof *v);
+    char **v = tmp_alloc(L, (size_t)n * sizeof *v);     /* the parts stay, the list goes */
     if (!v) {
         *out = NULL;
         return 0;
@@ -737,6 +1040,19 @@ static const char *const finding_kinds[] = {
     "location", "symptom", "habit", "history", "body", "followup", "redflag"
 };
 
+/* What the generated sore-spot findings and links cite, and say.  Kept in
+ * the arena like every string of a KB (a snapshot holds the arena only). */
+#define SORE_SOURCE "003_8a9c84e9d3df908b.txt; 004_0c58c8d9993c8630.txt"
+#define SORE_WHY    "When the knot is in the muscle right where it hurts, work on " \
+                    "the spot itself brings relief that lasts."
+
+static const char *sore_source(loader *L)
+{
+    if (!L->sore_source)
+        L->sore_source = arena_strndup(&L->a, SORE_SOURCE, strlen(SORE_SOURCE));
+    return L->sore_source ? L->sore_source : SORE_SOURCE;
+}
+
 static void build_findings(loader *L)
 {
     kf_kb *kb = L->kb;
@@ -833,9 +1149,7 @@ static void build_findings(loader *L)
                 }
                 kf_finding_def *f = &kb->findings[k++];
                 *f = (kf_finding_def){ .id = id, .label = label, .kind = KF_FIND_FOLLOWUP,
-                                       .region = -1,
-                                       .source = "003_8a9c84e9d3df908b.txt; "
-                                                 "004_0c58c8d9993c8630.txt" };
+                                       .region = -1, .source = sore_source(L) };
             }
     }
     for (int t = 0; t < kb->n_techniques; t++) {
@@ -1193,20 +1507,21 @@ static void build_causes(loader *L)
     }
     /* Work on the sore spot brings lasting relief when the muscle tight
      * right there is the cause. */
+    const char *sore_why = NULL;
     for (int q0 = 0, nl0 = kb->n_links; q0 < nl0 && kb->sore_relief_finding >= 0; q0++) {
         const kf_link *lk = &kb->links[q0];
         const kf_finding_def *fd = &kb->findings[lk->finding];
         if (lk->mech != KF_MECH_LOCAL || fd->kind != KF_FIND_LOCATION || fd->region < 0 ||
             kb->causes[lk->cause].kind != KF_CAUSE_MUSCLE)
             continue;
+        if (!sore_why)
+            sore_why = arena_strndup(&L->a, SORE_WHY, strlen(SORE_WHY));
         for (int n = 0; n < kb->relief_trials && kb->n_links < room; n++)
             kb->links[kb->n_links++] = (kf_link){
                 .cause = lk->cause,
                 .finding = kb->sore_relief_finding + fd->region * kb->relief_trials + n,
                 .p = kb->strengths[1], .mech = KF_MECH_SIGN,
-                .why = "When the knot is in the muscle right where it hurts, work on "
-                       "the spot itself brings relief that lasts.",
-                .source = "003_8a9c84e9d3df908b.txt; 004_0c58c8d9993c8630.txt" };
+                .why = sore_why ? sore_why : SORE_WHY, .source = sore_source(L) };
     }
     /* Checks that need every cause. */
     for (int i = 0; i < kb->n_causes; i++) {
@@ -1964,7 +2279,7 @@ static void build_lexicon(loader *L)
                 err_at(L, b->file, k->line, "spell must look like 'wrong, wrong => right'");
                 continue;
             }
-            char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
+            char *lhs = tmp_strndup(L, k->val, (size_t)(arrow - k->val));   /* split copies */
             if (!lhs)
                 return;
             pwords to;
@@ -2017,7 +2332,7 @@ static void build_lexicon(loader *L)
             const char *arrow = strstr(k->val, "=>");
             if (!arrow)
                 continue;   /* reported above */
-            char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
+            char *lhs = tmp_strndup(L, k->val, (size_t)(arrow - k->val));   /* split copies */
             if (!lhs)
                 return;
             int *finds, *alts;
@@ -2123,6 +2438,7 @@ static void *lessons_alloc(void *ctx, size_t n)
 
 static void loader_free(loader *L)
 {
+    arena_free(&L->tmp);
     strmap_free(&L->regions);
     strmap_free(&L->findings);
     strmap_free(&L->causes);
@@ -2143,11 +2459,21 @@ static bool is_co(const kf_phrase *ph)
     return ph->prog && kf_pattern_groups(ph->prog) > 1;
 }
 
-static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **order_out)
+/* Which phrases an index holds: the plain ones and single-group patterns,
+ * the patterns of several groups, or the single-group patterns alone. */
+enum { IDX_PHRASES, IDX_CO, IDX_PATTERNS };
+
+static bool in_index(const kf_phrase *ph, int which)
+{
+    return which == IDX_CO ? is_co(ph) : which == IDX_PHRASES ? !is_co(ph)
+                           : ph->prog && !is_co(ph);
+}
+
+static bool index_phrases(kf_kb *kb, arena *a, int which, int **first_out, int **order_out)
 {
     int total = 0;
     for (int i = 0; i < kb->n_phrases; i++)
-        if (is_co(&kb->phrases[i]) == co)
+        if (in_index(&kb->phrases[i], which))
             total += kb->phrases[i].n_firsts;
     int *first = arena_alloc(a, (size_t)(kb->n_words + 2) * sizeof(int));
     int *order = arena_alloc(a, (size_t)(total + 1) * sizeof(int));
@@ -2155,7 +2481,7 @@ static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **o
         return false;
     memset(first, 0, (size_t)(kb->n_words + 2) * sizeof(int));
     for (int i = 0; i < kb->n_phrases; i++)
-        if (is_co(&kb->phrases[i]) == co)
+        if (in_index(&kb->phrases[i], which))
             for (int f = 0; f < kb->phrases[i].n_firsts; f++)
                 first[(kb->phrases[i].firsts[f] < 0 ? kb->n_words
                                                     : kb->phrases[i].firsts[f]) + 1]++;
@@ -2166,7 +2492,7 @@ static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **o
         return false;
     for (int i = 0; i < kb->n_phrases; i++) {
         const kf_phrase *ph = &kb->phrases[i];
-        if (is_co(ph) != co)
+        if (!in_index(ph, which))
             continue;
         for (int f = 0; f < ph->n_firsts; f++) {
             int w = ph->firsts[f] < 0 ? kb->n_words : ph->firsts[f];   /* a number */
@@ -2185,14 +2511,41 @@ static bool index_phrases(kf_kb *kb, arena *a, bool co, int **first_out, int **o
     return true;
 }
 
+/* The plain phrases by their word ids, so the reader finds the longest
+ * phrase at a word with one probe per word instead of trying every phrase
+ * that starts with it: the key is the ids' bytes; a phrase's value is its
+ * index (the first phrase of that sequence, as the longest-first order
+ * would pick), every shorter prefix of a phrase maps to -2. */
+static bool index_sequences(kf_kb *kb, strmap *seq)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < kb->n_phrases; i++) {
+            const kf_phrase *ph = &kb->phrases[i];
+            if (ph->prog || !ph->n_words)
+                continue;
+            /* the words live in the arena as long as the map */
+            const char *key = (const char *)ph->words;
+            if (pass == 0 && !kf_map_put(seq, key, (size_t)ph->n_words * sizeof(int), i))
+                return false;
+            for (int k = 1; pass == 1 && k < ph->n_words; k++)
+                if (!kf_map_put(seq, key, (size_t)k * sizeof(int), -2))
+                    return false;
+        }
+    return true;
+}
+
+int kf_kb_phrase_seq(const kf_kb *kb, const int *ids, int n)
+{
+    return kf_map_get(&((const kb_priv *)kb->priv)->phrase_seq, (const char *)ids,
+                      (size_t)n * sizeof *ids);
+}
+
 static kf_err finish(loader *L, kf_kb **out)
 {
     kf_kb *kb = arena_alloc(&L->a, sizeof *kb);
-    kb_priv *priv = kf_calloc(1, sizeof *priv);
-    if (!kb || !priv) {
-        kf_free(priv);
+    kb_priv *priv = arena_alloc(&L->a, sizeof *priv);   /* zeroed */
+    if (!kb || !priv)
         return KF_ENOMEM;
-    }
     L->kb = kb;
     build_scale(L);
     kb->n_regions = count_kind(L, "region");
@@ -2216,10 +2569,8 @@ static kf_err finish(loader *L, kf_kb **out)
     kb->causes = arena_alloc(&L->a, (size_t)(kb->n_causes + 1) * sizeof *kb->causes);
     kb->techniques = arena_alloc(&L->a, (size_t)(kb->n_techniques + 1) * sizeof *kb->techniques);
     kb->redflags = arena_alloc(&L->a, (size_t)(kb->n_redflags + 1) * sizeof *kb->redflags);
-    if (L->a.oom) {
-        kf_free(priv);
+    if (L->a.oom)
         return KF_ENOMEM;
-    }
     for (int i = 0; i < L->n_blocks; i++)
         check_keys(L, &L->blocks[i]);
     build_regions(L);
@@ -2236,14 +2587,10 @@ static kf_err finish(loader *L, kf_kb **out)
     if (!kb->n_causes && !L->n_errs)
         err_at(L, "kb", 0, "the knowledge base defines no causes");
     snprintf(kb->version, sizeof kb->version, "%016llx", L->digest);
-    if (L->a.oom) {
-        kf_free(priv);
+    if (L->a.oom)
         return KF_ENOMEM;
-    }
-    if (L->n_errs) {
-        kf_free(priv);
+    if (L->n_errs)
         return KF_EPARSE;
-    }
     /* Two phrases that read the same after normalising (stop words dropped,
      * stems compared) but mean different findings would shadow each other;
      * a phrase that reduces to a single word everyone writes ("knot") is
@@ -2289,11 +2636,11 @@ static kf_err finish(loader *L, kf_kb **out)
     }
     /* Index the phrases and patterns by first word, longest first; the
      * patterns of several groups ("A & B") in an index of their own. */
-    if (!index_phrases(kb, &L->a, false, &kb->phrase_first, &kb->phrase_order) ||
-        !index_phrases(kb, &L->a, true, &kb->co_first, &kb->co_order)) {
-        kf_free(priv);
+    if (!index_phrases(kb, &L->a, IDX_PHRASES, &kb->phrase_first, &kb->phrase_order) ||
+        !index_phrases(kb, &L->a, IDX_CO, &kb->co_first, &kb->co_order) ||
+        !index_phrases(kb, &L->a, IDX_PATTERNS, &kb->pat_first, &kb->pat_order) ||
+        !index_sequences(kb, &priv->phrase_seq))
         return KF_ENOMEM;
-    }
     /* Single-deletion neighbourhood of every lexicon word of 4+ letters, for
      * one-edit spelling correction (SymSpell-style): a typo and the word it
      * should be share a deletion whenever they are one edit apart. */
@@ -2320,10 +2667,8 @@ static kf_err finish(loader *L, kf_kb **out)
                 L->a.oom = true;
         }
     }
-    if (L->a.oom) {
-        kf_free(priv);
+    if (L->a.oom)
         return KF_ENOMEM;
-    }
     /* Keep the lookup maps; the rest of the loader goes. */
     priv->spell = L->spell;
     priv->raw_words = L->raw_words;
@@ -2343,55 +2688,684 @@ static kf_err finish(loader *L, kf_kb **out)
     memset(&L->causes, 0, sizeof L->causes);
     memset(&L->techniques, 0, sizeof L->techniques);
     memset(&L->words, 0, sizeof L->words);
+    /* Every map's slots into the arena too: the KB is then the arena's
+     * region alone, which a snapshot can keep. */
+    kf_map *maps[] = { &priv->regions, &priv->findings, &priv->causes, &priv->techniques,
+                       &priv->words, &priv->spell, &priv->raw_words, &priv->deletes,
+                       &priv->raw2id, &priv->phrase_seq };
+    bool adopted = true;
+    for (size_t i = 0; i < KF_ARRAY_LEN(maps); i++)
+        adopted &= arena_adopt_map(&L->a, maps[i]);
+    if (!adopted)
+        return KF_ENOMEM;
     priv->a = L->a;
-    L->a.head = NULL;
+    memset(&L->a, 0, sizeof L->a);
     kb->priv = priv;
     *out = kb;
     return KF_OK;
 }
 
-static int cmp_names(const struct dirent **a, const struct dirent **b)
+/* ---------- snapshot: the loaded KB, kept in a file and mapped back ----------
+ *
+ * Parsing and checking the text costs tens of millions of instructions; a
+ * KB whose files have not changed since the last load need not be parsed
+ * again.  After a load from the text, the KB (every byte of it is in the
+ * arena's one region: kf_kb, the arrays, the strings, the maps' slots) is
+ * written to $XDG_CACHE_HOME/knotfinder (~/.cache/knotfinder) with every
+ * pointer in it turned into an offset; the next load reads the .kb files
+ * (they must be read to know they are the same), hashes their names,
+ * sizes and bytes, and when a snapshot of this folder made by this very
+ * program (its build id and its stemmer library) from files with that
+ * hash is there and intact (a checksum, each pointer inside the image),
+ * maps it and turns the offsets back into pointers.  Anything else --
+ * another hash, a damaged or foreign file, no cache folder -- is a load
+ * from the text, as before, with its file:line messages.
+ *
+ * Which words of the region are pointers is not listed by hand: the KB is
+ * built a second time, from the same text, in a second region, and the two
+ * are compared word by word.  A word that is the same in both is data; one
+ * that differs by exactly the distance between the regions, and lies in
+ * the first, is a pointer into it.  Any other difference (a pointer to
+ * memory outside the region, something that is not reproducible) and a
+ * word the same in both that points into the program or a library mean no
+ * snapshot is written: a KB field added tomorrow cannot be left dangling.
+ * (A pointer to memory freed before the second build may meet the same
+ * address again there; test_kbsnap under ASan, whose allocator does not
+ * hand freed memory out again at once, fails on one.)
+ * KNOTFINDER_KB_CACHE=off turns snapshots off. */
+
+#define SNAP_MAGIC  "KFKBSNP\n"
+#define SNAP_FORMAT 1u
+
+typedef struct {
+    char     magic[8];
+    uint32_t format;
+    uint32_t header_size;    /* bytes before the image: a multiple of 64 */
+    uint64_t key[2];         /* the files' names, sizes and bytes */
+    uint64_t build;          /* this program's build id and its stemmer */
+    uint64_t image_size;
+    uint64_t kb_offset;      /* where the kf_kb is in the image */
+    uint64_t n_relocs;       /* uint32_t offsets after the image */
+    uint64_t checksum[2];    /* of the image and the relocations */
+    uint32_t dir_len;        /* the folder's real path follows the header */
+    uint32_t reserved;
+} snap_header;
+
+/* Two lanes of multiply and shift, 16 bytes a step: a change of any one
+ * word always changes the result (each step is a bijection of the state). */
+/* KNOTFINDER_KB_CACHE=debug says on stderr why no snapshot was used or
+ * written. */
+static void snap_why(const char *what, const char *path)
 {
-    return strcmp((*a)->d_name, (*b)->d_name);
+    const char *v = getenv("KNOTFINDER_KB_CACHE");
+    if (v && !strcmp(v, "debug"))
+        fprintf(stderr, "knotfinder: kb snapshot %s: %s\n", path ? path : "-", what);
 }
 
-static int is_kb_file(const struct dirent *d)
+static void hash_bytes2(const void *p, size_t n, uint64_t h[2])
 {
-    size_t n = strlen(d->d_name);
-    return n > 3 && d->d_name[0] != '.' && !strcmp(d->d_name + n - 3, ".kb");
+    const unsigned char *s = p;
+    uint64_t a = h[0], b = h[1];
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        uint64_t x, y;
+        memcpy(&x, s + i, 8);
+        memcpy(&y, s + i + 8, 8);
+        a = (a ^ x) * 0x9E3779B97F4A7C15ULL;
+        a ^= a >> 29;
+        b = (b ^ y) * 0xC2B2AE3D27D4EB4FULL;
+        b ^= b >> 31;
+    }
+    uint64_t t[2] = { 0, 0 };
+    memcpy(t, s + i, n - i);
+    a = (a ^ t[0] ^ (uint64_t)n) * 0x9E3779B97F4A7C15ULL;
+    a ^= a >> 29;
+    b = (b ^ t[1] ^ (uint64_t)n) * 0xC2B2AE3D27D4EB4FULL;
+    b ^= b >> 31;
+    h[0] = a;
+    h[1] = b;
 }
 
-kf_err kf_kb_load(const char *dir, kf_kb **out, kf_buf *errs)
+/* A checksum for damage (not for an adversary: the cache is the user's
+ * own): the sum and the xor of the 8-byte words, which the compiler does
+ * several words an instruction. */
+typedef uint64_t u64x2 __attribute__((vector_size(16)));
+
+static void checksum_words(const uint64_t *w, size_t n, uint64_t c[2])
+{
+    u64x2 s0 = { 0, 0 }, s1 = { 0, 0 }, x0 = { 0, 0 }, x1 = { 0, 0 };
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {     /* four words a step, two at a time */
+        u64x2 a, b;
+        memcpy(&a, w + i, 16);
+        memcpy(&b, w + i + 2, 16);
+        s0 += a;
+        s1 += b;
+        x0 ^= a;
+        x1 ^= b;
+    }
+    uint64_t sum = c[0] + s0[0] + s0[1] + s1[0] + s1[1];
+    uint64_t x = c[1] ^ x0[0] ^ x0[1] ^ x1[0] ^ x1[1];
+    for (; i < n; i++) {
+        sum += w[i];
+        x ^= w[i];
+    }
+    c[0] = sum;
+    c[1] = x;
+}
+
+/* The relocations' checksum: their words, and the count (an odd one out
+ * by itself). */
+static void reloc_sum(const uint32_t *r, uint64_t n, uint64_t c[2])
+{
+    checksum_words((const uint64_t *)r, n / 2, c);
+    c[0] += n;
+    c[1] ^= n & 1 ? (uint64_t)r[n - 1] << 32 | 0x5bd1e995u : 0;
+}
+
+/* The program's build id and the stemmer library it runs with, and the
+ * address ranges of every loaded object (for the pointer check). */
+typedef struct {
+    uint64_t  build;
+    bool      have_id;
+    uintptr_t lo[64], hi[64];
+    int       n;
+} build_info;
+
+static int build_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    build_info *b = data;
+    bool main_object = !info->dlpi_name || !*info->dlpi_name;
+    (void)size;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD) {
+            lo = start < lo ? start : lo;
+            hi = start + ph->p_memsz > hi ? start + ph->p_memsz : hi;
+        }
+        if (ph->p_type != PT_NOTE || !main_object || b->have_id)
+            continue;
+        const unsigned char *p = (const unsigned char *)start, *end = p + ph->p_memsz;
+        while (p + 12 <= end) {
+            uint32_t namesz, descsz, type;
+            memcpy(&namesz, p, 4);
+            memcpy(&descsz, p + 4, 4);
+            memcpy(&type, p + 8, 4);
+            const unsigned char *name = p + 12;
+            const unsigned char *desc = name + ((namesz + 3) & ~3u);
+            if (desc + descsz > end)
+                break;
+            if (type == 3 /* NT_GNU_BUILD_ID */ && namesz == 4 && !memcmp(name, "GNU", 4)) {
+                uint64_t h[2] = { b->build, 0x243F6A8885A308D3ULL };
+                hash_bytes2(desc, descsz, h);
+                b->build = h[0] ^ h[1];
+                b->have_id = true;
+                break;
+            }
+            p = desc + ((descsz + 3) & ~3u);
+        }
+    }
+    if (hi > lo && b->n < (int)KF_ARRAY_LEN(b->lo)) {
+        b->lo[b->n] = lo;
+        b->hi[b->n] = hi;
+        b->n++;
+    }
+    if (info->dlpi_name && strstr(info->dlpi_name, "libstemmer")) {
+        /* a stemmer upgrade may stem words otherwise: its file's identity */
+        struct stat st;
+        uint64_t h[2] = { b->build, 0x13198A2E03707344ULL };
+        hash_bytes2(info->dlpi_name, strlen(info->dlpi_name), h);
+        if (stat(info->dlpi_name, &st) == 0) {
+            uint64_t id[4] = { (uint64_t)st.st_ino, (uint64_t)st.st_size,
+                               (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec };
+            hash_bytes2(id, sizeof id, h);
+        }
+        b->build = h[0] ^ h[1];
+    }
+    return 0;
+}
+
+static void build_identity(build_info *b)
+{
+    memset(b, 0, sizeof *b);
+    /* the layout of what the image holds, and the format */
+    b->build = SNAP_FORMAT * 0x100000001B3ULL ^ sizeof(kf_kb) << 8 ^ sizeof(kf_phrase) << 20 ^
+               sizeof(kb_priv) << 32 ^ sizeof(kf_cause) << 44 ^ sizeof(void *);
+    dl_iterate_phdr(build_cb, b);
+}
+
+/* The files' key: names, sizes and bytes. */
+static void files_key(const kb_files *f, uint64_t key[2])
+{
+    key[0] = 0x6A09E667F3BCC908ULL;
+    key[1] = 0xBB67AE8584CAA73BULL;
+    for (int i = 0; i < f->n; i++) {
+        uint64_t len = f->v[i].len;
+        hash_bytes2(f->v[i].name, strlen(f->v[i].name) + 1, key);
+        hash_bytes2(&len, sizeof len, key);
+        hash_bytes2(f->text.s + f->v[i].off, f->v[i].len, key);
+    }
+}
+
+/* The cache folder ($XDG_CACHE_HOME/knotfinder, else ~/.cache/knotfinder)
+ * into `dir`, or false when snapshots are off or there is none. */
+static bool snap_dir(char *dir, size_t n)
+{
+    const char *off = getenv("KNOTFINDER_KB_CACHE");
+    if (off && (!strcmp(off, "0") || !strcmp(off, "off") || !strcmp(off, "no")))
+        return false;
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    int w;
+    if (xdg && *xdg == '/')          /* a relative one is to be ignored */
+        w = snprintf(dir, n, "%s/knotfinder", xdg);
+    else if (home && *home == '/')
+        w = snprintf(dir, n, "%s/.cache/knotfinder", home);
+    else
+        return false;
+    return w > 0 && (size_t)w < n;
+}
+
+/* The snapshot file of folder `real` made by this build. */
+static bool snap_path(const char *real, uint64_t build, char *path, size_t n)
+{
+    char dir[4096];
+    if (!snap_dir(dir, sizeof dir))
+        return false;
+    uint64_t h[2] = { 0x3C6EF372FE94F82BULL, 0xA54FF53A5F1D36F1ULL };
+    hash_bytes2(real, strlen(real), h);
+    int w = snprintf(path, n, "%s/kb-%016llx-%016llx.snap", dir,
+                     (unsigned long long)h[0], (unsigned long long)build);
+    return w > 0 && (size_t)w < n;
+}
+
+/* The KB in the snapshot at `path`, or NULL (no such file, another key,
+ * damaged: the caller loads the text). */
+static kf_kb *snap_load(const char *path, const uint64_t key[2], uint64_t build,
+                        const char *real)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    /* only a regular file of this user's is trusted */
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        (size_t)st.st_size < sizeof(snap_header)) {
+        close(fd);
+        return NULL;
+    }
+    size_t size = (size_t)st.st_size;
+    char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED) {
+        close(fd);
+        return NULL;
+    }
+    snap_header h;
+    memcpy(&h, m, sizeof h);
+    size_t dl = strlen(real);
+    bool ok = !memcmp(h.magic, SNAP_MAGIC, 8) && h.format == SNAP_FORMAT &&
+              h.key[0] == key[0] && h.key[1] == key[1] && h.build == build &&
+              h.dir_len == dl && h.header_size % 64 == 0 &&
+              h.header_size >= sizeof h + dl && h.image_size % 8 == 0 &&
+              h.image_size <= size && h.n_relocs <= size / 4 &&
+              (uint64_t)h.header_size + h.image_size + h.n_relocs * 4 == size &&
+              h.kb_offset % 8 == 0 && h.kb_offset + sizeof(kf_kb) <= h.image_size &&
+              !memcmp(m + sizeof h, real, dl);
+    char *img = m + h.header_size;
+    const uint32_t *rel = (const uint32_t *)(img + h.image_size);
+    if (ok) {
+        uint64_t c[2] = { 0, 0 }, rc[2] = { 0, 0 };
+        checksum_words((const uint64_t *)img, h.image_size / 8, c);
+        reloc_sum(rel, h.n_relocs, rc);
+        ok = (c[0] ^ rc[0]) == h.checksum[0] && (c[1] ^ rc[1]) == h.checksum[1];
+    }
+    /* offsets back into pointers; each offset and each value is checked to
+     * lie inside the image */
+    uint64_t last = h.image_size >= 8 ? h.image_size - 8 : 0, lim = h.image_size;
+    uintptr_t base = (uintptr_t)img;
+    for (uint64_t i = 0; ok && i < h.n_relocs; i++) {
+        uint32_t off = rel[i];
+        uint64_t v;
+        if (off > last) {
+            ok = false;
+            break;
+        }
+        memcpy(&v, img + off, 8);
+        if (v > lim) {
+            ok = false;
+            break;
+        }
+        v += base;
+        memcpy(img + off, &v, 8);
+    }
+    kf_kb *kb = ok ? (kf_kb *)(img + h.kb_offset) : NULL;
+    kb_priv *p = kb ? kb->priv : NULL;
+    if (!p || (char *)p < img || (char *)p + sizeof *p > img + h.image_size ||
+        (uintptr_t)p % 8) {
+        munmap(m, size);
+        close(fd);
+        return NULL;
+    }
+    memset(&p->a, 0, sizeof p->a);
+    p->a.map = m;
+    p->a.map_len = size;
+    /* used: its time, so that cleaning the cache folder keeps it */
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec - st.st_mtim.tv_sec > 86400)
+        futimens(fd, NULL);
+    close(fd);
+    return kb;
+}
+
+/* Removes what a cache folder no longer needs: snapshots of folders that
+ * are gone or unused for 30 days, those of the same folder by other builds
+ * (an older program) unused for two days, unfinished ones older than an
+ * hour.  (A snapshot's time is brought up to date when it is used a day
+ * after it was.) */
+static void snap_clean(const char *dir, const char *keep)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    /* "kb-<folder>-": the same folder's snapshots */
+    const char *base = strrchr(keep, '/') ? strrchr(keep, '/') + 1 : keep;
+    size_t same = strlen(base) > 20 ? 20 : 0;
+    struct dirent *e;
+    time_t now = time(NULL);
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        size_t nl = strlen(n);
+        bool snap = nl > 8 && !strncmp(n, "kb-", 3) && !strcmp(n + nl - 5, ".snap");
+        bool tmp = !strncmp(n, "kb-", 3) && strstr(n, ".snap.tmp.");
+        if (!snap && !tmp)
+            continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, n);
+        if (!strcmp(path, keep))
+            continue;
+        struct stat st;
+        if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        bool gone = tmp ? now - st.st_mtime > 3600 : now - st.st_mtime > 30 * 86400 ||
+                    (same && !strncmp(n, base, same) && now - st.st_mtime > 2 * 86400);
+        int fd = gone || tmp ? -1 : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd >= 0) {
+            snap_header h;
+            char real[4097];
+            if (pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+                !memcmp(h.magic, SNAP_MAGIC, 8) && h.dir_len < sizeof real &&
+                pread(fd, real, h.dir_len, sizeof h) == (ssize_t)h.dir_len) {
+                real[h.dir_len] = '\0';
+                struct stat ds;
+                gone = stat(real, &ds) != 0 && errno == ENOENT;
+            }
+            close(fd);
+        }
+        if (gone)
+            unlink(path);
+    }
+    closedir(d);
+}
+
+static bool mkdirs(const char *dir)
+{
+    char p[4096];
+    size_t n = strlen(dir);
+    if (n >= sizeof p)
+        return false;
+    memcpy(p, dir, n + 1);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            if (mkdir(p, 0700) != 0 && errno != EEXIST)
+                return false;
+            *s = '/';
+        }
+    return mkdir(p, 0700) == 0 || errno == EEXIST;
+}
+
+static bool pio_all(int fd, void *p, size_t n, off_t at, bool wr)
+{
+    char *s = p;
+    while (n) {
+        ssize_t k = wr ? pwrite(fd, s, n, at) : pread(fd, s, n, at);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        s += k;
+        n -= (size_t)k;
+        at += k;
+    }
+    return true;
+}
+
+/* Turns the first build's image, at `hsize` in the file, into the snapshot's
+ * in place, comparing it with the second build's region B chunk by chunk:
+ * pointers become offsets.  Returns false when the two are not what a
+ * snapshot can keep. */
+__attribute__((no_sanitize_address))
+static bool snap_diff(int fd, const build_info *bi, uintptr_t ba, size_t used,
+                      const arena *B, size_t hsize, snap_header *h)
+{
+    size_t nw = used / 8;
+    const uint64_t *b = (const uint64_t *)B->base;
+    uintptr_t delta = (uintptr_t)B->base - ba;
+    uint32_t *rel = NULL;
+    size_t nrel = 0, cap = 0;
+    enum { CHUNK = 8192 };
+    uint64_t *a = kf_malloc(CHUNK * sizeof *a);     /* one chunk of the first image */
+    uint64_t c[2] = { 0, 0 };
+    bool ok = a != NULL;
+    for (size_t at = 0; ok && at < nw; at += CHUNK) {
+        size_t k = nw - at < CHUNK ? nw - at : CHUNK;
+        off_t where = (off_t)(hsize + at * 8);
+        if (!pio_all(fd, a, k * 8, where, false)) {
+            ok = false;
+            break;
+        }
+        for (size_t j = 0; ok && j < k; j++) {
+            size_t i = at + j;
+            uint64_t w = a[j], wb;
+            memcpy(&wb, b + i, 8);      /* (ASan's gaps in B read as the zeros they are) */
+            if (w != wb) {
+                if (wb - w != delta || w < ba || w > ba + used || i * 8 > UINT32_MAX) {
+                    char why[120];
+                    snprintf(why, sizeof why, "not written: the word at %zu differs between "
+                             "two builds and is no pointer into the KB", i * 8);
+                    snap_why(why, NULL);
+                    ok = false;
+                    break;
+                }
+                if (nrel == cap) {
+                    cap = cap ? cap * 2 : 65536;
+                    uint32_t *v = kf_realloc(rel, cap * sizeof *v);
+                    if (!v) {
+                        ok = false;
+                        break;
+                    }
+                    rel = v;
+                }
+                rel[nrel++] = (uint32_t)(i * 8);
+                a[j] = w - ba;
+            } else if (w >> 32) {
+                /* (the program and the libraries are mapped above 4 GB when
+                 * their place is random; below, as under valgrind, small
+                 * numbers side by side would look like such pointers) */
+                for (int r = 0; r < bi->n; r++)
+                    if (w >= bi->lo[r] && w < bi->hi[r]) {
+                        char why[120];
+                        snprintf(why, sizeof why, "not written: the word at %zu (%#llx) "
+                                 "points into the program or a library", i * 8,
+                                 (unsigned long long)w);
+                        snap_why(why, NULL);
+                        ok = false;
+                    }
+            }
+        }
+        if (ok) {
+            checksum_words(a, k, c);
+            ok = pio_all(fd, a, k * 8, where, true);
+        }
+    }
+    if (ok) {
+        uint64_t rc[2] = { 0, 0 };
+        reloc_sum(rel, nrel, rc);
+        h->checksum[0] = c[0] ^ rc[0];
+        h->checksum[1] = c[1] ^ rc[1];
+        h->image_size = nw * 8;
+        h->n_relocs = nrel;
+        ok = nrel == 0 || pio_all(fd, rel, nrel * 4, (off_t)(hsize + nw * 8), true);
+    }
+    kf_free(rel);
+    kf_free(a);
+    return ok;
+}
+
+static kf_err load_parsed(const kb_files *f, kf_kb **out, kf_buf *errs);
+
+/* After a load from the text: writes the snapshot, quietly nothing when it
+ * cannot.  The first build's region goes to the file as it is and is
+ * mapped back from there (its memory given back, its addresses kept), the
+ * KB is built a second time, and the file's image is turned into the
+ * snapshot by comparing the two; *kbp becomes the second build (the same
+ * KB), so at most one build is in memory at a time. */
+static void snap_save(const char *path, const uint64_t key[2], const build_info *bi,
+                      const char *real, const kb_files *f, kf_kb **kbp)
+{
+    kf_kb *kb = *kbp;
+    arena A = ((const kb_priv *)kb->priv)->a;
+    if (!A.base || A.head || A.used % 8) {
+        snap_why("not written: the KB is not in one region", path);
+        return;
+    }
+    size_t dl = strlen(real);
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t page = pg > 0 ? (size_t)pg : 4096;
+    /* the image at a page boundary of the file, so it can be mapped */
+    size_t hsize = (sizeof(snap_header) + dl + page - 1) / page * page;
+    size_t kb_off = (size_t)((const char *)kb - A.base);
+    char dir[4096];
+    struct rlimit rl;
+    /* a file size limit would stop the write with SIGXFSZ */
+    bool fits = getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+                rl.rlim_cur > hsize + A.used * 2;
+    if (!fits || !snap_dir(dir, sizeof dir) || !mkdirs(dir)) {
+        snap_why(!fits ? "not written: the file size limit" : "not written: no cache folder",
+                 path);
+        return;
+    }
+    snap_clean(dir, path);
+    char tmp[8300];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        snap_why("not written: cannot create it", path);
+        return;
+    }
+    /* (in sanitizer builds the region's gaps are poisoned: the write
+     * reads them, as the zeros they are) */
+    ARENA_UNPOISON(A.base, A.used);
+    bool ok = pio_all(fd, A.base, A.used, (off_t)hsize, true);
+    /* the first build, from the file now: its pages are the page cache's */
+    size_t span = (A.used + page - 1) / page * page;
+    if (ok && mmap(A.base, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd,
+                   (off_t)hsize) == MAP_FAILED)
+        ok = false;      /* (still the anonymous pages: only more memory) */
+    kf_kb *kb2 = NULL;
+    if (!ok || load_parsed(f, &kb2, NULL) != KF_OK) {
+        snap_why("not written: no second build", path);
+        close(fd);
+        unlink(tmp);
+        return;          /* the first build stays */
+    }
+    const arena *B = &((const kb_priv *)kb2->priv)->a;
+    uintptr_t ba = (uintptr_t)A.base;
+    size_t used = A.used;
+    if (!B->base || B->head || B->used != used ||
+        (const char *)kb2 - B->base != (ptrdiff_t)kb_off) {
+        snap_why("not written: the second build differs", path);
+        kf_kb_free(kb2);
+        close(fd);
+        unlink(tmp);
+        return;
+    }
+    /* the second build is the KB from here on; the first one's mapping
+     * goes before its file's image is rewritten */
+    *kbp = kb2;
+    arena_free(&A);
+    snap_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, SNAP_MAGIC, 8);
+    h.format = SNAP_FORMAT;
+    h.header_size = (uint32_t)hsize;
+    h.key[0] = key[0];
+    h.key[1] = key[1];
+    h.build = bi->build;
+    h.kb_offset = kb_off;
+    h.dir_len = (uint32_t)dl;
+    char *head = kf_calloc(1, hsize);
+    ok = head && snap_diff(fd, bi, ba, used, B, hsize, &h);
+    if (ok) {
+        memcpy(head, &h, sizeof h);
+        memcpy(head + sizeof h, real, dl);
+        ok = pio_all(fd, head, hsize, 0, true);
+    }
+    kf_free(head);
+    ok &= close(fd) == 0;
+    if (!ok || rename(tmp, path) != 0) {
+        snap_why("not written", path);
+        unlink(tmp);
+    } else {
+        snap_why("written", path);
+    }
+}
+
+/* The KB from files read into memory, parsed and checked. */
+static kf_err load_parsed(const kb_files *f, kf_kb **out, kf_buf *errs)
 {
     *out = NULL;
     loader L;
     memset(&L, 0, sizeof L);
     L.errs = errs;
     L.digest = 1469598103934665603ULL;
-    struct dirent **names = NULL;
-    int n = scandir(dir, &names, is_kb_file, cmp_names);
-    if (n < 0) {
-        if (errs)
-            kf_buf_printf(errs, "%s:0: cannot read the knowledge-base folder: %s\n", dir,
-                          strerror(errno));
-        return KF_EIO;
-    }
-    if (n == 0 && errs)
-        kf_buf_printf(errs, "%s:0: no .kb files in this folder\n", dir);
-    for (int i = 0; i < n; i++) {
-        read_file(&L, dir, names[i]->d_name);
-        free(names[i]);
-    }
-    free(names);
-    kf_err e = n == 0 ? KF_ENOTFOUND : finish(&L, out);
+    /* room for everything a KB of this size makes (about 14 bytes a byte
+     * of text today): the rest is address space, never touched */
+    arena_reserve(&L.a, ((size_t)16 << 20) + 32 * f->text.len);
+    parse_files(&L, f);
+    kf_err e = finish(&L, out);
     if (e == KF_OK && L.n_errs)
         e = KF_EPARSE;
     loader_free(&L);
     if (e != KF_OK) {
-        arena_free(&L.a);
+        if (*out)
+            kf_kb_free(*out);
+        else
+            arena_free(&L.a);
         *out = NULL;
     }
     return e;
+}
+
+static kf_err kb_load(const char *dir, bool snapshot, kf_kb **out, kf_buf *errs)
+{
+    *out = NULL;
+    kb_files f;
+    kf_err e = read_files(dir, &f, errs);
+    if (e != KF_OK)
+        return e;
+    if (f.n == 0) {
+        if (errs)
+            kf_buf_printf(errs, "%s:0: no .kb files in this folder\n", dir);
+        kb_files_free(&f);
+        return KF_ENOTFOUND;
+    }
+    build_info bi;
+    uint64_t key[2];
+    char path[8192];
+    char *real = NULL;
+    bool snap = false;
+    if (f.complete) {
+        build_identity(&bi);
+        snap = bi.have_id && (real = realpath(dir, NULL)) && strlen(real) < 3072 &&
+               snap_path(real, bi.build, path, sizeof path);
+    }
+    if (snap) {
+        files_key(&f, key);
+        if (snapshot && (*out = snap_load(path, key, bi.build, real))) {
+            snap_why("used", path);
+            free(real);
+            kb_files_free(&f);
+            return KF_OK;
+        }
+        snap_why(snapshot ? "none for these files: the KB is read from the text"
+                          : "not read (the text is checked)", path);
+    } else {
+        snap_why(!f.complete ? "none: a file could not be read" : "none: snapshots are off, "
+                 "or no build id or cache folder", NULL);
+    }
+    e = load_parsed(&f, out, errs);
+    if (e == KF_OK && snap)
+        snap_save(path, key, &bi, real, &f, out);
+    free(real);
+    kb_files_free(&f);
+    return e;
+}
+
+kf_err kf_kb_load(const char *dir, kf_kb **out, kf_buf *errs)
+{
+    return kb_load(dir, true, out, errs);
+}
+
+bool kf_kb_from_snapshot(const kf_kb *kb)
+{
+    return kb && ((const kb_priv *)kb->priv)->a.map != NULL;
+}
+
+kf_err kf_kb_load_from_text(const char *dir, kf_kb **out, kf_buf *errs)
+{
+    return kb_load(dir, false, out, errs);
 }
 
 kf_err kf_kb_load_text(const char *name, const char *text, size_t len, kf_kb **out,
@@ -2402,6 +3376,7 @@ kf_err kf_kb_load_text(const char *name, const char *text, size_t len, kf_kb **o
     memset(&L, 0, sizeof L);
     L.errs = errs;
     L.digest = 1469598103934665603ULL;
+    arena_reserve(&L.a, ((size_t)16 << 20) + 32 * len);
     parse_text(&L, name, text, len);
     kf_err e = finish(&L, out);
     loader_free(&L);
@@ -2417,17 +3392,7 @@ void kf_kb_free(kf_kb *kb)
     if (!kb)
         return;
     kb_priv *p = kb->priv;
-    strmap_free(&p->regions);
-    strmap_free(&p->findings);
-    strmap_free(&p->causes);
-    strmap_free(&p->techniques);
-    strmap_free(&p->words);
-    strmap_free(&p->spell);
-    strmap_free(&p->raw_words);
-    strmap_free(&p->deletes);
-    strmap_free(&p->raw2id);
-    arena a = p->a;      /* kb itself lives in the arena */
-    kf_free(p);
+    arena a = p->a;      /* kb, priv and the maps' slots live in the arena */
     arena_free(&a);
 }
 

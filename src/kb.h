@@ -212,6 +212,10 @@ struct kf_kb {
      * co_first[w+1]).  Matched before the phrases. */
     int            *co_first;
     int            *co_order;
+    /* The single-group patterns alone, indexed as phrase_first/order are
+     * (the plain phrases are found by kf_kb_phrase_seq). */
+    int            *pat_first;
+    int            *pat_order;
     int             n_patterns;    /* of n_phrases, how many are patterns */
     int             n_classes;     /* word classes (`class = name: ...`) */
     /* Normalised word vocabulary (stemmed).  words[i] is a stem; word_flags
@@ -243,11 +247,24 @@ struct kf_kb {
 };
 
 /* Loads every *.kb file in `dir`.  On success returns KF_OK and sets *out.
+ * The files are always read; when a snapshot of exactly these files made by
+ * this program is in the cache folder ($XDG_CACHE_HOME/knotfinder, else
+ * ~/.cache/knotfinder) it is mapped instead of parsing them, and after a
+ * parse one is written there (KNOTFINDER_KB_CACHE=off: never; =debug: says
+ * why on stderr).  The KB is the same either way.
  * On failure returns an error, leaves *out NULL, and writes every problem
  * found, one per line as "file:line: message", into `errs` (may be NULL).
  * A failed load changes nothing. */
 kf_err kf_kb_load(const char *dir, kf_kb **out, kf_buf *errs);
 void   kf_kb_free(kf_kb *kb);
+
+/* Same as kf_kb_load, but always from the text files, never from a
+ * snapshot of them (`kb check`); a snapshot is still written for the next
+ * kf_kb_load. */
+kf_err kf_kb_load_from_text(const char *dir, kf_kb **out, kf_buf *errs);
+
+/* True when `kb` was mapped from a snapshot rather than parsed. */
+bool kf_kb_from_snapshot(const kf_kb *kb);
 
 /* Same as kf_kb_load but from in-memory text (one pseudo-file named
  * `name`); used by the fuzzer and the unit tests. */
@@ -262,6 +279,11 @@ int kf_kb_technique(const kf_kb *kb, const char *id);
 int kf_kb_redflag(const kf_kb *kb, const char *id);
 int kf_kb_lesson(const kf_kb *kb, const char *id);
 int kf_kb_word(const kf_kb *kb, const char *stem, size_t len);
+
+/* The plain phrase whose words are exactly ids[0..n) (the first such
+ * phrase), -2 when they are only the start of one or more phrases, -1
+ * when no phrase starts so. */
+int kf_kb_phrase_seq(const kf_kb *kb, const int *ids, int n);
 
 /* A known misspelling's fix (may be several words), or NULL. */
 const char *kf_kb_spell(const kf_kb *kb, const char *word, size_t len);

@@ -200,6 +200,9 @@ static void build_modules(lctx *C)
         o->order = m[j].order;
         o->source = bget(m[j].b, "source", NULL);
     }
+    /* the list points at the loader's blocks, which go: wiped, as the KB
+     * (its arena) is kept as a snapshot that must hold no such pointer */
+    memset(m, 0, (size_t)n * sizeof *m);
     kb->n_modules = k;
 }
 
@@ -603,6 +606,7 @@ void kf__kb_lessons(kf_kb *kb, const block *blocks, int n_blocks, const kf_kb_en
         o->module = in[j].module;
         o->order = in[j].order;
     }
+    memset(in, 0, (size_t)nl * sizeof *in);     /* (as in build_modules) */
     kb->n_lessons = k;
     /* Each module's run of lessons (lessons without a known module are
      * reported above; the load fails, so where they sort does not matter). */

@@ -88,7 +88,55 @@ static char fold(long cp)
     return ' ';
 }
 
-static void tokenize(const char *text, size_t n, toks *t)
+/* Normalises the word token just read, the last of `t`: spelling,
+ * correction, stemming, lexicon id.  A misspelling fixed to several words
+ * ("shoulderblade" -> "shoulder blade") becomes several tokens sharing the
+ * original span.  Called as each word ends, so the words are normalised as
+ * they are read, in the one token array. */
+static void normalise_last(const kf_kb *kb, toks *t)
+{
+    token k = t->v[t->n - 1];
+    size_t len = strlen(k.norm);
+    const char *fix = kf_kb_spell(kb, k.norm, len);
+    char stem[64];
+    int known = -1;          /* the word's own lexicon id, when it has one */
+    if (!fix && (known = kf_kb_raw_word(kb, k.norm, len)) < 0) {
+        size_t sl = kf_stem(k.norm, len, stem, sizeof stem);
+        known = kf_kb_word(kb, stem, sl);
+        if (known < 0 && !kf_kb_known_raw(kb, k.norm, len))
+            fix = kf_kb_correct(kb, k.norm, len);
+    }
+    if (!fix) {
+        /* the common case: one word, already stemmed */
+        t->v[t->n - 1].word = known;
+        t->v[t->n - 1].flags = known >= 0 ? kb->word_flags[known] : 0;
+        return;
+    }
+    t->n--;                  /* the fixed words take its place */
+    const char *p = fix;
+    while (*p) {
+        while (*p && !isalnum((unsigned char)*p))
+            p++;
+        const char *st = p;
+        while (*p && isalnum((unsigned char)*p))
+            p++;
+        if (p == st)
+            break;
+        token *d = push(t);
+        if (!d)
+            break;
+        *d = k;
+        size_t wl = (size_t)(p - st) < sizeof d->norm - 1 ? (size_t)(p - st)
+                                                          : sizeof d->norm - 1;
+        memcpy(d->norm, st, wl);
+        d->norm[wl] = '\0';
+        size_t sl = kf_stem(d->norm, wl, stem, sizeof stem);
+        d->word = kf_kb_word(kb, stem, sl);
+        d->flags = d->word >= 0 ? kb->word_flags[d->word] : 0;
+    }
+}
+
+static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
@@ -111,6 +159,10 @@ static void tokenize(const char *text, size_t n, toks *t)
                 cur->norm[wl++] = (char)tolower((unsigned char)c);
             cur->len = (int)(i + (size_t)l) - cur->start;
         } else if (isdigit((unsigned char)c)) {
+            if (cur && cur->kind == T_WORD) {
+                normalise_last(kb, t);
+                cur = NULL;
+            }
             if (!cur || cur->kind != T_NUM) {
                 cur = push(t);
                 if (!cur)
@@ -123,6 +175,8 @@ static void tokenize(const char *text, size_t n, toks *t)
                 cur->num = cur->num * 10 + (c - '0');
             cur->len = (int)(i + 1) - cur->start;
         } else {
+            if (cur && cur->kind == T_WORD)
+                normalise_last(kb, t);
             cur = NULL;
             tok_kind k = T_WORD;
             bool boundary = false;
@@ -149,7 +203,11 @@ static void tokenize(const char *text, size_t n, toks *t)
             }
         }
         i += (size_t)l;
+        if (t->oom)
+            return;
     }
+    if (cur && cur->kind == T_WORD)
+        normalise_last(kb, t);
 }
 
 static const struct { const char *w; int v; } number_words[] = {
@@ -175,10 +233,13 @@ static long num_value(const token *k)
 {
     if (k->kind == T_NUM)
         return k->num;
-    if (k->kind != T_WORD || !strchr("otfsencm", k->norm[0]) || strlen(k->norm) > 7)
+    /* number words are 3 to 7 letters and start with one of "otfsencm" */
+    if (k->kind != T_WORD || !k->norm[0] || !k->norm[1] || !k->norm[2] ||
+        !strchr("otfsencm", k->norm[0]) || memchr(k->norm, '\0', 8) == NULL)
         return -1;
     for (size_t i = 0; i < KF_ARRAY_LEN(number_words); i++)
-        if (k->norm[0] == number_words[i].w[0] && !strcmp(k->norm, number_words[i].w))
+        if (k->norm[0] == number_words[i].w[0] && k->norm[1] == number_words[i].w[1] &&
+            !strcmp(k->norm, number_words[i].w))
             return number_words[i].v;
     return -1;
 }
@@ -210,74 +271,6 @@ static bool side_word_ok(const token *v, int n, int i)
     if (!strcmp(v[i].norm, "left") && (i + 1 >= n || v[i + 1].kind != T_WORD))
         return false;
     return true;
-}
-
-/* Normalises word tokens: spelling, correction, stemming, lexicon id.
- * Misspellings fixed to several words ("shoulderblade" -> "shoulder blade")
- * become several tokens sharing the original span. */
-static void normalise(const kf_kb *kb, toks *t)
-{
-    toks out = { 0 };
-    /* most words stay one token: size the new array once */
-    out.v = kf_malloc((size_t)(t->n + 16) * sizeof *out.v);
-    if (!out.v) {
-        t->oom = true;
-        return;
-    }
-    out.cap = t->n + 16;
-    for (int i = 0; i < t->n; i++) {
-        token k = t->v[i];
-        if (k.kind != T_WORD) {
-            token *d = push(&out);
-            if (!d)
-                break;
-            *d = k;
-            continue;
-        }
-        size_t len = strlen(k.norm);
-        const char *fix = kf_kb_spell(kb, k.norm, len);
-        char stem[64];
-        int known = -1;          /* the word's own lexicon id, when it has one */
-        if (!fix && (known = kf_kb_raw_word(kb, k.norm, len)) < 0) {
-            size_t sl = kf_stem(k.norm, len, stem, sizeof stem);
-            known = kf_kb_word(kb, stem, sl);
-            if (known < 0 && !kf_kb_known_raw(kb, k.norm, len))
-                fix = kf_kb_correct(kb, k.norm, len);
-        }
-        if (!fix) {
-            /* the common case: one word, already stemmed */
-            token *d = push(&out);
-            if (!d)
-                break;
-            *d = k;
-            d->word = known;
-            d->flags = known >= 0 ? kb->word_flags[known] : 0;
-            continue;
-        }
-        const char *p = fix ? fix : k.norm;
-        while (*p) {
-            while (*p && !isalnum((unsigned char)*p))
-                p++;
-            const char *st = p;
-            while (*p && isalnum((unsigned char)*p))
-                p++;
-            if (p == st)
-                break;
-            token *d = push(&out);
-            if (!d)
-                break;
-            *d = k;
-            size_t wl = (size_t)(p - st) < sizeof d->norm - 1 ? (size_t)(p - st)
-                                                              : sizeof d->norm - 1;
-            memcpy(d->norm, st, wl);
-            d->norm[wl] = '\0';
-            size_t sl = kf_stem(d->norm, wl, stem, sizeof stem);
-            d->word = kf_kb_word(kb, stem, sl);
-            d->flags = d->word >= 0 ? kb->word_flags[d->word] : 0;
-        }
-    }
-    kf_free(t->v);
-    *t = out;
 }
 
 typedef struct {
@@ -315,24 +308,32 @@ static bool skippable(const token *k)
            !(k->flags & KF_WORD_NEGATE);
 }
 
-/* Tries phrase `ph` at token i; returns the last token index or -1. */
-static int try_phrase(const kf_phrase *ph, const token *v, int n, int i)
+/* The longest plain phrase at token i (a word): the words from i on, past
+ * the skippable ones after the first, up to a boundary, a number or a word
+ * already read, looked up one more word at a time in the KB's sequence
+ * index until no phrase starts so.  Returns the phrase (the first of its
+ * words, as the longest-first order picks) with its length in *len and its
+ * last token in *last, or -1. */
+static int longest_phrase(const kf_kb *kb, const kf_ptok *t, int n, int i, int *len, int *last)
 {
-    int w = 0;
-    int last = -1;
-    for (int j = i; j < n && w < ph->n_words; j++) {
-        if (v[j].kind != T_WORD)
-            return -1;          /* a boundary or number breaks a phrase */
-        if (v[j].used)
-            return -1;
-        if (w > 0 && skippable(&v[j]))
+    int ids[2 * 32 + 8];
+    int best = -1, k = 0;
+    for (int j = i; j < n && k < (int)KF_ARRAY_LEN(ids); j++) {
+        if (t[j].kind != KF_PT_WORD || t[j].used || t[j].word < 0)
+            break;              /* a boundary or number breaks a phrase */
+        if (k > 0 && t[j].skip)
             continue;
-        if (v[j].word != ph->words[w])
-            return -1;
-        w++;
-        last = j;
+        ids[k++] = t[j].word;
+        int ph = kf_kb_phrase_seq(kb, ids, k);
+        if (ph == -1)
+            break;
+        if (ph >= 0) {
+            best = ph;
+            *len = k;
+            *last = j;
+        }
     }
-    return w == ph->n_words ? last : -1;
+    return best;
 }
 
 static kf_side side_of(const token *k)
@@ -545,8 +546,8 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
     const kf_kb *kb = r->kb;
     kf_findings *out = r->out;
     bool pregnancy = false;
-    for (int i = 0; i < n; i++)
-        if (v[i].kind == T_WORD && who[i] == patient &&
+    for (int i = 0; i < n && !pregnancy; i++)
+        if (v[i].kind == T_WORD && who[i] == patient && strchr("peta", v[i].norm[0]) &&
             (!strncmp(v[i].norm, "pregnan", 7) || !strcmp(v[i].norm, "expecting") ||
              !strcmp(v[i].norm, "trimester") ||
              /* "30 weeks along" */
@@ -946,9 +947,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     if (!text || !len)
         return KF_OK;
     toks t = { 0 };
-    tokenize(text, len, &t);
-    if (!t.oom)
-        normalise(kb, &t);
+    tokenize(kb, text, len, &t);
     if (t.oom) {
         kf_free(t.v);
         return KF_ENOMEM;
@@ -959,26 +958,6 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
      * says: read them as "cant", so the lexicon's "can't ..." phrases match
      * and the "not" denies nothing else. */
     int cant = kf_kb_word(kb, "cant", 4), filler = kf_kb_word(kb, "to", 2);
-    for (int i = 0; cant >= 0 && i < n; i++) {
-        if (!is_word(&v[i], "not"))
-            continue;
-        bool after_can = i > 0 && (is_word(&v[i - 1], "could") || is_word(&v[i - 1], "can"));
-        bool able = i + 1 < n && is_word(&v[i + 1], "able");
-        if (!after_can && !able)
-            continue;
-        v[i].word = cant;
-        v[i].flags = kb->word_flags[cant];
-        if (able && filler >= 0)
-            for (int j = i + 1; j < n && j <= i + 2; j++)
-                if (is_word(&v[j], "able") || is_word(&v[j], "to")) {
-                    v[j].word = filler;
-                    v[j].flags = kb->word_flags[filler];
-                }
-    }
-    for (int i = 0; i < n; i++)
-        if (v[i].kind == T_WORD && (v[i].flags & (KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)))
-            v[i].side_ok = (v[i].flags & KF_WORD_BOTH) || side_word_ok(v, n, i);
-
     kf_ptok *pt = kf_malloc((size_t)(n ? n : 1) * sizeof *pt);
     matches ms = { 0 };
     kf_ctx_match *cm = NULL;
@@ -988,15 +967,36 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         rc = KF_ENOMEM;
         goto done;
     }
-    for (int i = 0; i < n; i++)
+    /* One pass (the tokens of 1 MB do not stay in the cache): at each
+     * token, what can't-rule may make of it and the two after it, whether
+     * its side word names a side, and the matcher's view of it -- each
+     * final by then, as the rules look only ahead or at words' text. */
+    for (int i = 0; i < n; i++) {
+        if (cant >= 0 && is_word(&v[i], "not")) {
+            bool after_can = i > 0 && (is_word(&v[i - 1], "could") || is_word(&v[i - 1], "can"));
+            bool able = i + 1 < n && is_word(&v[i + 1], "able");
+            if (after_can || able) {
+                v[i].word = cant;
+                v[i].flags = kb->word_flags[cant];
+                if (able && filler >= 0)
+                    for (int j = i + 1; j < n && j <= i + 2; j++)
+                        if (is_word(&v[j], "able") || is_word(&v[j], "to")) {
+                            v[j].word = filler;
+                            v[j].flags = kb->word_flags[filler];
+                        }
+            }
+        }
+        if (v[i].kind == T_WORD && (v[i].flags & (KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)))
+            v[i].side_ok = (v[i].flags & KF_WORD_BOTH) || side_word_ok(v, n, i);
         pt[i] = (kf_ptok){ .word = v[i].word,
                            .kind = v[i].kind == T_WORD ? KF_PT_WORD : v[i].kind == T_NUM
                                    ? KF_PT_NUM : v[i].kind == T_COMMA ? KF_PT_COMMA : KF_PT_STOP,
                            .skip = skippable(&v[i]), .used = 0 };
+    }
     /* (3a) concepts said together in one clause, in any order */
     for (int i = 0; i < n; i++) {
-        int w = v[i].kind == T_NUM ? kb->n_words : v[i].word;
-        if ((v[i].kind != T_WORD && v[i].kind != T_NUM) || w < 0 || v[i].used)
+        int w = pt[i].kind == KF_PT_NUM ? kb->n_words : pt[i].word;
+        if ((pt[i].kind != KF_PT_WORD && pt[i].kind != KF_PT_NUM) || w < 0 || pt[i].used)
             continue;
         for (int q = kb->co_first[w]; q < kb->co_first[w + 1]; q++) {
             int ph = kb->co_order[q];
@@ -1012,35 +1012,46 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     }
     /* (3b) phrases and patterns, longest first at each position, left to right */
     for (int i = 0; i < n && !ms.oom; i++) {
-        int w = v[i].kind == T_NUM ? kb->n_words : v[i].word;
+        int w = pt[i].kind == KF_PT_NUM ? kb->n_words : pt[i].word;
         /* a stop word starts no phrase, only a pattern that names it ("this" morning) */
-        if ((v[i].kind != T_WORD && v[i].kind != T_NUM) || w < 0 || v[i].used)
+        if ((pt[i].kind != KF_PT_WORD && pt[i].kind != KF_PT_NUM) || w < 0 || pt[i].used)
             continue;
         int best = -1, best_len = 0, best_last = -1;
         kf_pmatch bm;
         bm.n = 0;
-        for (int q = kb->phrase_first[w]; q < kb->phrase_first[w + 1]; q++) {
-            int ph = kb->phrase_order[q];
-            const kf_phrase *p = &kb->phrases[ph];
-            if (p->max_len <= best_len)
-                break;                    /* sorted: nothing later is longer */
-            if (!p->prog) {
-                int last = try_phrase(p, v, n, i);
-                if (last >= 0) {
-                    best = ph;
-                    best_len = p->n_words;
-                    best_last = last;
+        /* The longest plain phrase, then the patterns longest first, as if
+         * in one list ordered by the most words each can read (a phrase
+         * before a pattern of its length): the match that reads the most
+         * words wins, the earlier in that order on a tie. */
+        int plen = 0, plast = -1;
+        int pbest = pt[i].kind == KF_PT_WORD ? longest_phrase(kb, pt, n, i, &plen, &plast) : -1;
+        bool phrase_seen = pbest < 0;
+        for (int q = kb->pat_first[w]; q < kb->pat_first[w + 1]; q++) {
+            const kf_phrase *p = &kb->phrases[kb->pat_order[q]];
+            if (!phrase_seen && plen >= p->max_len) {
+                phrase_seen = true;
+                if (plen > best_len) {
+                    best = pbest;
+                    best_len = plen;
+                    best_last = plast;
                     bm.n = 0;
                 }
-                continue;
             }
+            if (p->max_len <= best_len)
+                break;                    /* sorted: nothing later is longer */
             kf_pmatch pm;
             if (kf_pattern_match(p->prog, pt, n, i, &pm) && pm.words > best_len) {
-                best = ph;
+                best = kb->pat_order[q];
                 best_len = pm.words;
                 best_last = pm.last;
                 bm = pm;
             }
+        }
+        if (!phrase_seen && plen > best_len) {
+            best = pbest;
+            best_len = plen;
+            best_last = plast;
+            bm.n = 0;
         }
         if (best < 0)
             continue;
@@ -1057,6 +1068,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             i = best_last;
         }
     }
+    /* the matcher's view of the tokens is done with: freed before the
+     * context's per-token arrays come */
+    kf_free(pt);
+    pt = NULL;
     if (ms.oom) {
         rc = KF_ENOMEM;
         goto done;

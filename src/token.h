@@ -12,12 +12,12 @@
 typedef enum { T_WORD, T_NUM, T_COMMA, T_STOP } tok_kind;   /* STOP: end of sentence */
 
 typedef struct {
-    tok_kind kind;
     int      start, len;      /* bytes in the original text */
-    char     norm[32];        /* lower-case word, apostrophes removed (longer words cut) */
     int      word;            /* lexicon word id or -1 */
+    int      num;             /* T_NUM value (the reader caps it below 10^9) */
+    char     norm[32];        /* lower-case word, apostrophes removed (longer words cut) */
+    unsigned char kind;       /* tok_kind (a byte: 1 MB of text is ~250k tokens) */
     unsigned char flags;      /* kf_word_flag of that word */
-    long     num;             /* T_NUM value */
     bool     used;            /* consumed by a phrase */
     bool     side_ok;         /* a side word that really names a side */
     bool     question;        /* a T_STOP that is a '?' */

@@ -28,3 +28,5 @@ start=$(date +%s%N)
 for i in $(seq 1 10); do "$K" --db "$D/year.db" plan >/dev/null || exit 1; done
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "whole process: knotfinder plan on the year's journal: $((ms / 10)) ms each (KB load included)"
+echo
+bench/journal/history.sh

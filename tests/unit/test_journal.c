@@ -590,6 +590,90 @@ static void test_consultation_roundtrip(void)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* kf_journal_window reads only the window's check-ins from the store, and
+ * the revision on them is the revision on the whole history; with no place
+ * named in the window it reads them all (an older place is the fallback). */
+static char *revision_json(const kf_findings *base, const kf_checkin_list *l)
+{
+    kf_revision *r = NULL;
+    if (kf_journal_revise(kb, base, l->v, l->n, &r) != KF_OK || !r)
+        return NULL;
+    json_t *j = kf_revision_json(kb, r);
+    char *s = j ? json_dumps(j, JSON_SORT_KEYS) : NULL;
+    json_decref(j);
+    kf_revision_free(r);
+    return s;
+}
+
+static void test_window_from_store(void)
+{
+    char dir[] = "/tmp/kf-test-window-XXXXXX";
+    if (!mkdtemp(dir))
+        return;
+    char path[128];
+    snprintf(path, sizeof path, "%s/j.db", dir);
+    kf_store *s = NULL;
+    kf_buf err;
+    kf_buf_init(&err);
+    CHECK_INT(kf_store_open(path, &s, &err), KF_OK);
+    if (!s)
+        return;
+    static const char *const did[] = { "tennis_ball", "heat", "", "lat_pinch", "" };
+    long long t0 = (long long)time(NULL) - 400 * 86400LL;
+    for (int d = 0; d < 400; d++) {
+        kf_checkin c = ci("", 3 + d % 5);
+        kf_time_format(t0 + d * 86400LL, c.at);
+        c.did = did[d % 5];
+        c.relief_hours = *c.did ? (d % 7) * 4 : -1;
+        /* a place for the first 300 days only */
+        c.region = d < 300 ? "medial_border" : NULL;
+        c.side = d < 300 ? KF_SIDE_RIGHT : KF_SIDE_NONE;
+        c.worse_after = d % 31 == 0 ? "heat" : NULL;
+        CHECK_INT(kf_store_add_checkin(s, &c, NULL, &err), KF_OK);
+    }
+    kf_findings base;
+    given(base_spec, &base);
+    kf_checkin_list all, win;
+    CHECK_INT(kf_store_list_checkins(s, NULL, 0, &all, &err), KF_OK);
+    CHECK_INT(kf_journal_window(s, kb, &win, &err), KF_OK);
+    CHECK_INT(all.n, 400);
+    /* the newest 100 days name no place: all are read */
+    CHECK_INT(win.n, 400);
+    kf_checkin_list_free(&win);
+    /* a place in the window: the window alone, 91 days (both ends in) */
+    kf_checkin c = ci("", 4);
+    kf_time_format(t0 + 400 * 86400LL, c.at);
+    c.region = "medial_border";
+    c.side = KF_SIDE_RIGHT;
+    CHECK_INT(kf_store_add_checkin(s, &c, NULL, &err), KF_OK);
+    kf_checkin_list_free(&all);
+    CHECK_INT(kf_store_list_checkins(s, NULL, 0, &all, &err), KF_OK);
+    CHECK_INT(kf_journal_window(s, kb, &win, &err), KF_OK);
+    CHECK_INT(win.n, KF_JOURNAL_WINDOW_D + 1);
+    char *a = revision_json(&base, &all), *b = revision_json(&base, &win);
+    CHECK(a && b);
+    if (a && b)
+        CHECK_STR(a, b);
+    free(a);
+    free(b);
+    kf_checkin_list_free(&win);
+    kf_checkin_list_free(&all);
+    /* an empty journal: an empty window */
+    kf_store_close(s);
+    snprintf(path, sizeof path, "%s/empty.db", dir);
+    CHECK_INT(kf_store_open(path, &s, &err), KF_OK);
+    CHECK_INT(kf_journal_window(s, kb, &win, &err), KF_OK);
+    CHECK_INT(win.n, 0);
+    kf_checkin_list_free(&win);
+    kf_store_close(s);
+    kf_findings_free(&base);
+    kf_buf_free(&err);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
 /* The findings kept for a consultation are written by the streaming
  * writer: byte for byte what the tree (kf_journal_findings_in without its
  * "text", json_dumps compact and ASCII) gave, for texts of every kind
@@ -749,6 +833,7 @@ int main(void)
     RUN(test_revise_heat_and_plan);
     RUN(test_revise_oom);
     RUN(test_consultation_roundtrip);
+    RUN(test_window_from_store);
     RUN(test_consultation_dump_bytes);
     RUN(test_chart);
     kf_kb_free(kb);
