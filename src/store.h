@@ -316,6 +316,10 @@ void kf_time_format(long long t, char out[KF_TIME_LEN]);
  * wait for a free one). */
 #define KF_STORE_PG_POOL 8
 
+/* Statements this process sent to PostgreSQL servers so far, each one
+ * round trip (0 when none was opened), for tests and benchmarks. */
+long long kf_store_pg_statements(void);
+
 /* Limits, checked before anything is written (KF_ETOOBIG / KF_EINVAL). */
 #define KF_STORE_EMAIL_MAX    254          /* bytes of an e-mail address */
 #define KF_STORE_HASH_MAX     512          /* a password hash string */
