@@ -99,6 +99,8 @@ pool_mode = transaction
 default_pool_size = 2
 max_client_conn = 200
 server_reset_query =
+; after a server restart or crash, try logging in again within a second (default 15 s)
+server_login_retry = 1
 ignore_startup_parameters = extra_float_digits
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid

@@ -101,8 +101,8 @@ if tests/pg/pg.sh standby "$D" 2>"$D/sb.err"; then
   "$K" --db "$SU" history >"$D/sh.txt" 2>&1
   check "a standby: knotfinder history reads the replicated check-in" grep -q "pain  6" "$D/sh.txt"
   "$K" --db "$SU" log --pain 2 >/dev/null 2>"$D/sw.txt"; rc=$?
-  check "a standby: a write is refused (exit $rc), saying it is read-only" \
-        bash -c "[ $rc -ne 0 ] && grep -qi 'read-only' '$D/sw.txt'"
+  check "a standby: a write is refused (exit $rc), saying it is a read-only standby" \
+        bash -c "[ $rc -ne 0 ] && grep -q 'read-only hot standby' '$D/sw.txt'"
   echo "  message: $(head -c 240 "$D/sw.txt")"
   n=$(psql -X -A -t "$U" -c "SELECT count(*) FROM checkins WHERE pain = 2" 2>/dev/null)
   check "the refused write reached no server" [ "$n" = "0" ]

@@ -940,7 +940,8 @@ static bool file_has(const char *path, const char *needle)
  * when pageinspect cannot be had. */
 static long long pages_holding(const char *url, const char *needle)
 {
-    if (raw(url, "CREATE EXTENSION IF NOT EXISTS pageinspect") < 0)
+    if (raw(url, "SELECT count(*) FROM pg_extension WHERE extname = 'pageinspect'") != 1 &&
+        raw(url, "CREATE EXTENSION pageinspect") < 0)
         return -1;
     char sql[1400];
     snprintf(sql, sizeof sql,
