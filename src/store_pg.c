@@ -1037,6 +1037,43 @@ typedef struct {
     int            nc, nk;
 } forget_ctx;
 
+/* After a deletion committed: the deleted rows are gone from every query,
+ * but PostgreSQL keeps their bytes (dead tuples, then free space in the
+ * pages of the table, its TOAST table and its indexes: an e-mail address
+ * stays readable in the unique index's page) until the space is reused;
+ * autovacuum only marks it free.  VACUUM (FULL) rewrites each table that
+ * lost rows, with its indexes and TOAST, into new files without them, and
+ * ANALYZE replaces the statistics (pg_stats keeps sample values: common
+ * notes, e-mail addresses as histogram bounds).  One statement per table,
+ * outside any transaction (VACUUM cannot run in one; through PgBouncer in
+ * transaction pooling mode each is a transaction of its own), each holding
+ * its table's ACCESS EXCLUSIVE lock only while that table is rewritten:
+ * other calls on it wait that long (bench/pg: the whole deletion 0.7 s
+ * with 100,000 other check-ins, on a loaded 2-core machine).  Best effort: the deletion stands when this fails
+ * (autovacuum then frees the space, without the rewrite). */
+static void pg_scrub(kf__store_core *s, const char *const *tables,
+                     const long long *n, size_t count, bool full)
+{
+    int k;
+    PGconn *c = pg_acquire(s, &k, NULL);
+    if (!c)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        bool again = false;
+        for (size_t j = 0; j < i; j++)
+            again |= !strcmp(tables[j], tables[i]) && n[j] > 0;
+        if (n[i] == 0 || again)
+            continue;
+        char sql[80];
+        snprintf(sql, sizeof sql, "VACUUM %s%s", full ? "(FULL, ANALYZE) " : "",
+                 tables[i]);
+        PQclear(pg_exec(c, sql, false, 0, NULL));
+        if (broken(c))
+            break;
+    }
+    pg_release(s, k);
+}
+
 /* One statement (data-modifying WITH clauses run once each, all or none):
  * atomic with no BEGIN and COMMIT, one round trip. */
 static kf_err pg_forget_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
@@ -1080,6 +1117,13 @@ static kf_err pg_forget(kf__store_core *s, long long owner,
     if (e == KF_EDB && err && !t_unknown)
         kf_buf_puts(err, "; nothing was deleted");
     if (e == KF_OK) {
+        /* A forgotten row is not kept as a dead tuple until autovacuum
+         * comes: a plain VACUUM (no lock that stops the others; the space
+         * is marked free, its bytes overwritten as it is reused).  An
+         * account's deletion rewrites the tables (pg_scrub's comment). */
+        static const char *const t[] = { "consultations", "questions", "checkins" };
+        long long n[] = { x.nc, x.nc, x.nk };
+        pg_scrub(s, t, n, KF_ARRAY_LEN(t), false);
         if (n_consultations)
             *n_consultations = x.nc;
         if (n_checkins)
@@ -1287,48 +1331,13 @@ static kf_err pg_user_del_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
     return KF_OK;
 }
 
-/* After a deletion committed: the deleted rows are gone from every query,
- * but PostgreSQL keeps their bytes (dead tuples, then free space in the
- * pages of the table, its TOAST table and its indexes: an e-mail address
- * stays readable in the unique index's page) until the space is reused;
- * autovacuum only marks it free.  VACUUM (FULL) rewrites each table that
- * lost rows, with its indexes and TOAST, into new files without them, and
- * ANALYZE replaces the statistics (pg_stats keeps sample values: common
- * notes, e-mail addresses as histogram bounds).  One statement per table,
- * outside any transaction (VACUUM cannot run in one; through PgBouncer in
- * transaction pooling mode each is a transaction of its own), each holding
- * its table's ACCESS EXCLUSIVE lock only while that table is rewritten:
- * other calls on it wait that long (bench/pg: the whole deletion 0.7 s
- * with 100,000 other check-ins, on a loaded 2-core machine).  Best effort: the deletion stands when this fails
- * (autovacuum then frees the space, without the rewrite). */
-static void pg_scrub(kf__store_core *s, const user_del_ctx *x)
-{
-    int k;
-    PGconn *c = pg_acquire(s, &k, NULL);
-    if (!c)
-        return;
-    for (size_t i = 0; i < KF_ARRAY_LEN(user_tables); i++) {
-        bool again = false;
-        for (size_t j = 0; j < i; j++)
-            again |= !strcmp(user_tables[j], user_tables[i]) && x->n[j] > 0;
-        if (x->n[i] == 0 || again)
-            continue;
-        char sql[80];
-        snprintf(sql, sizeof sql, "VACUUM (FULL, ANALYZE) %s", user_tables[i]);
-        PQclear(pg_exec(c, sql, false, 0, NULL));
-        if (broken(c))
-            break;
-    }
-    pg_release(s, k);
-}
-
 static kf_err pg_user_delete(kf__store_core *s, long long id, long long *n_rows,
                              kf_buf *err)
 {
     user_del_ctx x = { .id = id };
     kf_err e = pg_write(s, pg_user_del_fn, &x, err);
     if (e == KF_OK)
-        pg_scrub(s, &x);
+        pg_scrub(s, user_tables, x.n, KF_ARRAY_LEN(user_tables), true);
     if (e == KF_EDB && err && !t_unknown)
         kf_buf_puts(err, "; nothing was deleted");
     if (e == KF_OK && n_rows)
