@@ -1620,6 +1620,7 @@ typedef struct {
     kf_store *s;
     int       t, n_ok, n_fail, bad_msg, after_kill;
     int       ok[4000];
+    char      last_err[300];      /* the last failure's message */
     atomic_int *killed;
 } crash_arg;
 
@@ -1645,8 +1646,11 @@ static void *crash_writer(void *p)
             a->n_fail++;
             if (e != KF_EDB || !err.s || !strstr(err.s, "PostgreSQL"))
                 a->bad_msg++;
-            struct timespec ts = { 0, 10 * 1000 * 1000 };
-            nanosleep(&ts, NULL);       /* the server is recovering */
+            snprintf(a->last_err, sizeof a->last_err, "%s", err.s ? err.s : "");
+            /* The server is recovering (up to a minute on a loaded
+             * machine: 3000 failures 20 ms apart). */
+            struct timespec ts = { 0, 20 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
         }
         kf_buf_free(&err);
     }
@@ -1702,6 +1706,9 @@ static void test_pg_crash(void)
         after += ca[i].after_kill;
     }
     printf("  crash: %d saved, %d failed while the server recovered\n", ok, fail);
+    for (int i = 0; i < 4; i++)
+        if (ca[i].after_kill < 10)
+            printf("  crash: writer %d did not recover: %s\n", i, ca[i].last_err);
     CHECK_INT(after, 40);                       /* writes work again */
     CHECK_INT(bad, 0);                          /* each failure said why */
     int missing = 0;
@@ -1714,6 +1721,111 @@ static void test_pg_crash(void)
     CHECK_INT(missing, 0);
     CHECK_INT(raw(url, "SELECT count(*) FROM (SELECT note FROM checkins GROUP "
                   "BY note HAVING count(*) > 1) AS d"), 0);
+    kf_store_close(s);
+}
+
+/* A write whose connection breaks while the server has it: a single
+ * statement (it may have committed: the error says the outcome is not
+ * known, it is not sent again) and a transaction before its COMMIT (rolled
+ * back by the server: sent again on a new connection, and it works).  The
+ * write is held on a row lock of the test's own connection, and its
+ * backend terminated while it waits. */
+typedef struct {
+    kf_store *s;
+    long long user;
+    int       kind;               /* 0: a check-in, 1: delete the user */
+    kf_err    e;
+    kf_buf    err;
+} held_arg;
+
+static void *held_writer(void *p)
+{
+    held_arg *a = p;
+    kf_buf_init(&a->err);
+    if (a->kind == 0) {
+        kf_checkin c = sample(2);
+        c.note = "held";
+        a->e = kf_store_add_checkin(a->s, &c, NULL, &a->err);
+    } else {
+        a->e = kf_store_user_delete(a->s, a->user, NULL, &a->err);
+    }
+    return NULL;
+}
+
+/* Waits until a backend of `db` other than `own` waits on a lock; its pid
+ * (0 when none came). */
+static long long lock_waiter(const char *direct, const char *db, long long own)
+{
+    char sql[300];
+    snprintf(sql, sizeof sql, "SELECT coalesce(max(pid), 0) FROM pg_stat_activity "
+             "WHERE datname = '%s' AND wait_event_type = 'Lock' AND pid <> %lld",
+             db, own);
+    for (int i = 0; i < 2000; i++) {
+        long long pid = raw(direct, sql);
+        if (pid > 0)
+            return pid;
+        struct timespec ts = { 0, 5 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+static void test_pg_broken_in_flight(void)
+{
+    if (!on_pg)
+        return;
+    const char *url = fresh("inflight");
+    kf_store *s = open_ok(url);
+    if (!s)
+        return;
+    char direct[700], db[100], sql[200];
+    direct_url(url, direct, sizeof direct, db);
+    long long u = new_user(s, "held@x.org");
+    kf_store *su = kf_store_as(s, u);
+    for (int kind = 0; kind < 2; kind++) {
+        PGconn *lk = PQconnectdb(direct);
+        PQclear(PQexec(lk, "BEGIN"));
+        snprintf(sql, sizeof sql, "SELECT 1 FROM users WHERE id = %lld FOR UPDATE", u);
+        PGresult *r = PQexec(lk, sql);
+        CHECK(PQresultStatus(r) == PGRES_TUPLES_OK);
+        PQclear(r);
+        r = PQexec(lk, "SELECT pg_backend_pid()");
+        long long own = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        PQclear(r);
+        held_arg ha = { .s = kind ? s : su, .user = u, .kind = kind };
+        pthread_t t;
+        pthread_create(&t, NULL, held_writer, &ha);
+        long long pid = lock_waiter(direct, db, own);
+        CHECK(pid > 0);
+        snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld, 10000)", pid);
+        CHECK(raw(direct, sql) >= 0);
+        if (kind == 1) {
+            /* Sent again on a new connection, which waits on the lock too. */
+            long long again = lock_waiter(direct, db, own);
+            CHECK(again > 0 && again != pid);
+        }
+        PQclear(PQexec(lk, "ROLLBACK"));
+        PQfinish(lk);
+        pthread_join(t, NULL);
+        if (kind == 0) {
+            CHECK_INT(ha.e, KF_EDB);
+            CHECK_CONTAINS(ha.err.s, "not known");
+            CHECK(ha.err.s && !strstr(ha.err.s, "nothing was saved"));
+            /* It had not committed (the server was holding it), and it was
+             * not sent twice. */
+            CHECK_INT(raw(url, "SELECT count(*) FROM checkins WHERE note = 'held'"), 0);
+            kf_checkin c = sample(1);
+            CHECK_INT(kf_store_add_checkin(su, &c, NULL, NULL), KF_OK);
+        } else {
+            CHECK_INT(ha.e, KF_OK);
+            if (ha.e != KF_OK)
+                fprintf(stderr, "  %s\n", ha.err.s);
+            CHECK_INT(raw(url, "SELECT count(*) FROM users"), 0);
+            CHECK_INT(raw(url, "SELECT count(*) FROM checkins"), 0);
+        }
+        kf_buf_free(&ha.err);
+    }
+    kf_store_close(su);
     kf_store_close(s);
 }
 
@@ -1738,6 +1850,7 @@ static void run_all(void)
     RUN(test_pg_reconnect);
     RUN(test_pg_restart);
     RUN(test_pg_crash);
+    RUN(test_pg_broken_in_flight);
 }
 
 int main(void)
