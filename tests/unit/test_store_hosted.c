@@ -1267,6 +1267,62 @@ static void test_threads(void)
     kf_store_close(s);
 }
 
+/* Queued consultations (kf_store_add_consultation_async, the hosted
+ * server's way to save one) on either backend: each saved once with its
+ * own words and owner; a row whose owner has no account fails alone. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;
+    int             left, ok, notfound;
+} async_wait;
+
+static void async_done(void *ctx, kf_err e, long long id, const char *why)
+{
+    async_wait *w = ctx;
+    (void)why;
+    pthread_mutex_lock(&w->mu);
+    w->ok += e == KF_OK && id > 0;
+    w->notfound += e == KF_ENOTFOUND;
+    w->left--;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void test_async(void)
+{
+    const char *url = fresh("async");
+    kf_store *s = open_ok(url);
+    if (!s)
+        return;
+    long long u = new_user(s, "async@x.org");
+    kf_store *su = kf_store_as(s, u), *sx = kf_store_as(s, 888888);
+    static char text[41][32];
+    async_wait w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 41, 0, 0 };
+    static const char findings[] = "{\"schema\":1}";
+    for (int i = 0; i < 41; i++) {
+        snprintf(text[i], sizeof text[i], "async-%d", i);
+        kf_store *h = i == 40 ? sx : i % 2 ? su : s;
+        CHECK_INT(kf_store_add_consultation_async(h, text[i], strlen(text[i]), findings,
+                                                  sizeof findings - 1, "kb", async_done,
+                                                  &w, NULL), KF_OK);
+    }
+    pthread_mutex_lock(&w.mu);
+    while (w.left > 0)
+        pthread_cond_wait(&w.cv, &w.mu);
+    pthread_mutex_unlock(&w.mu);
+    CHECK_INT(w.ok, 40);
+    CHECK_INT(w.notfound, 1);
+    CHECK_INT(raw(url, "SELECT count(DISTINCT text) FROM consultations WHERE text LIKE 'async-%'"), 40);
+    CHECK_INT(raw(url, "SELECT count(*) FROM consultations"), 40);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM consultations WHERE owner = %lld", u);
+    CHECK_INT(raw(url, sql), 20);
+    CHECK_INT(raw(url, "SELECT count(*) FROM consultations WHERE owner = 888888"), 0);
+    kf_store_close(sx);
+    kf_store_close(su);
+    kf_store_close(s);
+}
+
 /* The writer process of test_kill9: `threads` threads share one store (on
  * PostgreSQL, its pool of connections), each reporting a check-in's number
  * (thread * 100000 + i) on the pipe after its call returned KF_OK. */
@@ -1844,6 +1900,7 @@ static void run_all(void)
     RUN(test_migrate_race);
     RUN(test_migrate_prev);
     RUN(test_threads);
+    RUN(test_async);
     RUN(test_kill9);
     RUN(test_two_processes);
     RUN(test_pg_uri);
