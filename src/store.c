@@ -460,12 +460,21 @@ const char *kf_store_path(const kf_store *s) { return s->core->path; }
 const char *kf_store_backend(const kf_store *s) { return s->core->ops->name; }
 bool kf_store_readonly(const kf_store *s) { return s->core->readonly; }
 
+/* Why a store is read-only: a file this user may not write, or (the only
+ * way for PostgreSQL, store_pg.c) a hot standby, which takes no writes. */
+static const char *ro_why(const kf_store *s)
+{
+    return s->core->conninfo
+        ? "the server is a read-only hot standby (a replica in recovery); "
+          "writes go to the primary"
+        : "the journal (or its folder) is read-only for this user";
+}
+
 static kf_err refuse_readonly(kf_store *s, const char *what, kf_buf *err)
 {
     if (err)
-        kf_buf_printf(err, "%s: cannot save the %s: the journal (or its "
-                      "folder) is read-only for this user; nothing was saved",
-                      s->core->path, what);
+        kf_buf_printf(err, "%s: cannot save the %s: %s; nothing was saved",
+                      s->core->path, what, ro_why(s));
     return KF_EDB;
 }
 
@@ -659,9 +668,8 @@ kf_err kf_store_forget(kf_store *s, kf_forget_what what, long long id,
     }
     if (s->core->readonly) {
         if (err)
-            kf_buf_printf(err, "%s: cannot forget anything: the journal (or its "
-                          "folder) is read-only for this user; nothing was "
-                          "deleted", s->core->path);
+            kf_buf_printf(err, "%s: cannot forget anything: %s; nothing was "
+                          "deleted", s->core->path, ro_why(s));
         return KF_EDB;
     }
     kf__store_core *c = s->core;
@@ -715,8 +723,9 @@ int kf_role_parse(const char *s)
 static kf_err refuse_ro(kf_store *s, kf_buf *err)
 {
     if (err)
-        kf_buf_printf(err, "%s: cannot write: the database is read-only for "
-                      "this user; nothing was saved", s->core->path);
+        kf_buf_printf(err, "%s: cannot write: %s; nothing was saved",
+                      s->core->path, s->core->conninfo ? ro_why(s)
+                      : "the database is read-only for this user");
     return KF_EDB;
 }
 

@@ -306,8 +306,12 @@ void kf_time_format(long long t, char out[KF_TIME_LEN]);
  * state, so PgBouncer in transaction pooling mode works in front); each
  * call that writes more than one row is one transaction; a small pool of
  * connections (KF_STORE_PG_POOL) is shared by the threads; a broken
- * connection is reset and the call tried once more when that is safe (it
- * had not been sent or it only read).  Errors are KF_EDB with PostgreSQL's
+ * connection is found before anything is sent on it and replaced; a call
+ * that breaks under it is tried once more when that is safe (it only read,
+ * it had not been sent, or its transaction broke before COMMIT was sent);
+ * otherwise KF_EDB says its outcome is unknown.  kf_store_forget and
+ * kf_store_user_delete end with a VACUUM of the tables they deleted from
+ * (the deletion: VACUUM FULL, so no page keeps the deleted bytes).  Errors are KF_EDB with PostgreSQL's
  * own message and the URI without its password.  kf_store_path() gives the
  * URI with the password replaced by "***".
  * ================================================================== */
@@ -315,6 +319,10 @@ void kf_time_format(long long t, char out[KF_TIME_LEN]);
 /* Connections a PostgreSQL store keeps open at most (threads beyond this
  * wait for a free one). */
 #define KF_STORE_PG_POOL 8
+
+/* Statements this process sent to PostgreSQL servers so far, each one
+ * round trip (0 when none was opened), for tests and benchmarks. */
+long long kf_store_pg_statements(void);
 
 /* Limits, checked before anything is written (KF_ETOOBIG / KF_EINVAL). */
 #define KF_STORE_EMAIL_MAX    254          /* bytes of an e-mail address */

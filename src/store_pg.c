@@ -21,9 +21,15 @@
  *    alone and gives it back.  The backend says it is `concurrent`, so
  *    store.c does not serialise calls behind one mutex.
  *  - A broken connection (the server restarted, a pooler dropped it) is
- *    reset.  A call that only reads is tried once more on the new
- *    connection; a write is not (whether its COMMIT reached the server is
- *    unknown), it fails with KF_EDB saying so, and the next call works.
+ *    found before anything is sent on it (pg_alive: PQstatus, and any
+ *    input waiting on an idle connection, which is the server closing it)
+ *    and replaced, so the first call after a restart works.  When it
+ *    breaks under a call: a read is tried once more on a new connection;
+ *    so is a write when nothing can have committed (the statement could
+ *    not be sent, or the transaction broke before its COMMIT was sent:
+ *    the server rolled it back).  Only when a committing statement (one
+ *    outside a transaction, or COMMIT) was sent and no answer came is the
+ *    outcome unknown: KF_EDB says so, never tried twice (no duplicate).
  *  - Durability is the server's: a write is acknowledged after its COMMIT
  *    returned, with synchronous_commit as the server has it (on by
  *    default: the WAL is flushed first).
@@ -46,8 +52,11 @@
 #include "store_impl.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +69,8 @@
     X(PQreset) X(PQtransactionStatus) X(PQexecParams) X(PQexec)             \
     X(PQresultStatus) X(PQresultErrorMessage) X(PQresultErrorField)         \
     X(PQclear) X(PQntuples) X(PQgetvalue) X(PQgetisnull) X(PQcmdTuples)     \
-    X(PQsetNoticeProcessor)
+    X(PQsetNoticeProcessor) X(PQsendQueryParams) X(PQsendQuery)              \
+    X(PQgetResult) X(PQsocket) X(PQconsumeInput)
 
 static struct {
 #define X(f) __typeof__(f) *f;
@@ -107,6 +117,11 @@ static void pq_load(void)
 #define PQgetisnull pq.PQgetisnull
 #define PQcmdTuples pq.PQcmdTuples
 #define PQsetNoticeProcessor pq.PQsetNoticeProcessor
+#define PQsendQueryParams pq.PQsendQueryParams
+#define PQsendQuery pq.PQsendQuery
+#define PQgetResult pq.PQgetResult
+#define PQsocket pq.PQsocket
+#define PQconsumeInput pq.PQconsumeInput
 
 /* Tables every migration made, for the full check and the tests. */
 static const char *const pg_tables[] = {
@@ -289,6 +304,34 @@ static PGconn *pg_connect(kf__store_core *s, kf_buf *err)
     return c;
 }
 
+/* Whether an idle pooled connection can take a statement.  libpq learns
+ * that the server closed a connection only when it reads from it, so
+ * PQstatus alone still says CONNECTION_OK after a server restart, a
+ * pg_terminate_backend or a pooler's idle timeout, and the first statement
+ * sent would fail after it left, its outcome unknown.  An idle connection
+ * (no query of ours in flight, no LISTEN) has nothing to say: anything
+ * readable on its socket (the server's "terminating connection" message,
+ * end of file) means it is going away, so it is replaced before anything
+ * is sent.  One poll() with no wait: no round trip. */
+static bool pg_alive(PGconn *c)
+{
+    if (PQstatus(c) != CONNECTION_OK)
+        return false;
+    struct pollfd p = { .fd = PQsocket(c), .events = POLLIN };
+    if (p.fd < 0)
+        return false;
+    int n;
+    do
+        n = poll(&p, 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return true;
+    /* Read what is there (libpq then marks a closed one CONNECTION_BAD);
+     * either way the connection is not handed on. */
+    PQconsumeInput(c);
+    return false;
+}
+
 /* Takes a connection of the pool (waiting when all are in use); NULL with
  * a message when none can be made.  *slot gets its index. */
 static PGconn *pg_acquire(kf__store_core *s, int *slot, kf_buf *err)
@@ -311,7 +354,7 @@ static PGconn *pg_acquire(kf__store_core *s, int *slot, kf_buf *err)
     b->busy[k] = true;
     PGconn *c = b->conn[k];
     pthread_mutex_unlock(&b->mu);
-    if (c && PQstatus(c) != CONNECTION_OK) {
+    if (c && !pg_alive(c)) {
         PQreset(c);
         if (PQstatus(c) != CONNECTION_OK) {
             PQfinish(c);
@@ -383,6 +426,51 @@ static void pg_vparams(pg_params *p, const char *fmt, va_list ap)
     }
 }
 
+/* Statements sent to PostgreSQL by this process (one round trip each). */
+static atomic_llong pg_statements;
+
+long long kf_store_pg_statements(void)
+{
+    return atomic_load(&pg_statements);
+}
+
+/* Set, for the write in progress on this thread, when a statement that may
+ * have committed (one outside a transaction, or COMMIT) left for the server
+ * and the connection broke before its answer came: only then is the
+ * outcome unknown.  A statement that could not be sent, or a break inside
+ * a transaction before its COMMIT was sent (the server rolls it back),
+ * changed nothing, and pg_write tries again on a new connection. */
+static _Thread_local bool t_unknown;
+
+/* Sends one statement (with parameters when `params`) and waits for its
+ * results: the last one, or the first error; NULL when nothing came back
+ * (the connection's message says why). */
+static PGresult *pg_exec(PGconn *c, const char *sql, bool params, int n,
+                         const char *const *v)
+{
+    PGTransactionStatusType ts = PQtransactionStatus(c);
+    bool commits = ts == PQTRANS_IDLE ? strncmp(sql, "BEGIN", 5) != 0
+                                      : !strcmp(sql, "COMMIT");
+    int sent = params ? PQsendQueryParams(c, sql, n, NULL, v, NULL, NULL, 0)
+                      : PQsendQuery(c, sql);
+    if (!sent)
+        return NULL;              /* it never left: nothing happened */
+    atomic_fetch_add(&pg_statements, 1);
+    PGresult *res = NULL, *r;
+    while ((r = PQgetResult(c))) {
+        bool keep_old = res && PQresultStatus(res) == PGRES_FATAL_ERROR;
+        if (keep_old) {
+            PQclear(r);
+        } else {
+            PQclear(res);
+            res = r;
+        }
+    }
+    if (commits && PQstatus(c) != CONNECTION_OK)
+        t_unknown = true;
+    return res;
+}
+
 /* Runs one statement on `c`; returns its result (PQclear it) or NULL on
  * an error, with the message.  `want` is PGRES_TUPLES_OK or
  * PGRES_COMMAND_OK.  *st (may be NULL) gets the SQLSTATE of a failure. */
@@ -395,7 +483,7 @@ static PGresult *pg_run(kf__store_core *s, PGconn *c, ExecStatusType want,
     va_start(ap, fmt);
     pg_vparams(&p, fmt, ap);
     va_end(ap);
-    PGresult *r = PQexecParams(c, sql, p.n, NULL, p.v, NULL, NULL, 0);
+    PGresult *r = pg_exec(c, sql, true, p.n, p.v);
     if (st)
         st[0] = '\0';
     if (!r || PQresultStatus(r) != want) {
@@ -411,7 +499,7 @@ static PGresult *pg_run(kf__store_core *s, PGconn *c, ExecStatusType want,
 /* Runs a statement without parameters and results (BEGIN, COMMIT...). */
 static bool pg_cmd(PGconn *c, const char *sql)
 {
-    PGresult *r = PQexec(c, sql);
+    PGresult *r = pg_exec(c, sql, false, 0, NULL);
     bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     return ok;
@@ -536,7 +624,7 @@ static kf_err pg_migrate_on(kf__store_core *s, PGconn *c, kf_buf *err)
     for (int v = version + 1; e == KF_OK && v <= KF_STORE_SCHEMA; v++) {
         /* A migration is several statements: the simple query protocol
          * runs them in the open transaction; it holds no data. */
-        PGresult *m = PQexec(c, pg_migrations[v - 1]);
+        PGresult *m = pg_exec(c, pg_migrations[v - 1], false, 0, NULL);
         if (!m || PQresultStatus(m) != PGRES_COMMAND_OK) {
             e = pg_fail(s, c, m, "upgrade the schema", err);
             PQclear(m);
@@ -702,24 +790,49 @@ static PGresult *pg_read(kf__store_core *s, pg_read_fn fn, void *ctx,
 }
 
 /* Runs a write: one statement, or several in a transaction when `fn` opens
- * one; never tried twice. */
+ * one.  When the connection breaks under it and nothing can have committed
+ * (t_unknown is clear: the statement never left, or the transaction's
+ * COMMIT was not sent), it is tried once more on a new connection; when a
+ * committing statement was sent and no answer came, it is not (it may have
+ * been saved): KF_EDB says so. */
 typedef kf_err (*pg_write_fn)(kf__store_core *s, PGconn *c, void *ctx,
                               kf_buf *err);
 
 static kf_err pg_write(kf__store_core *s, pg_write_fn fn, void *ctx,
                        kf_buf *err)
 {
-    int k;
-    PGconn *c = pg_acquire(s, &k, err);
-    if (!c)
-        return KF_EDB;
-    kf_err e = fn(s, c, ctx, err);
-    if (e != KF_OK)
-        pg_rollback(c);
-    if (e == KF_EDB)
-        note_write_unknown(c, err);
-    pg_release(s, k);
-    return e;
+    for (int attempt = 0;; attempt++) {
+        int k;
+        PGconn *c = pg_acquire(s, &k, err);
+        if (!c)
+            return KF_EDB;
+        size_t mark = err ? err->len : 0;
+        t_unknown = false;
+        kf_err e = fn(s, c, ctx, err);
+        bool lost = e == KF_EDB && broken(c);
+        if (e != KF_OK && !lost)
+            pg_rollback(c);
+        bool retry = lost && !t_unknown && attempt == 0;
+        if (lost && t_unknown)
+            note_write_unknown(c, err);
+        pg_release(s, k);
+        if (!retry)
+            return e;
+        if (err) {
+            /* The first attempt's message is replaced by the second's. */
+            err->len = mark;
+            if (err->s)
+                err->s[mark] = '\0';
+        }
+    }
+}
+
+/* "; nothing was saved" after a failed save, unless its outcome is not
+ * known (note_write_unknown says that instead). */
+static void note_not_saved(kf_buf *err)
+{
+    if (err && !t_unknown)
+        kf_buf_puts(err, "; nothing was saved");
 }
 
 typedef struct {
@@ -739,8 +852,7 @@ static kf_err pg_add_cons_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
         "ssssi", x->at, x->text ? x->text : "", x->findings, x->kb_version,
         x->owner);
     if (!r) {
-        if (err)
-            kf_buf_puts(err, "; nothing was saved");
+        note_not_saved(err);
         return KF_EDB;
     }
     kf_err e = KF_OK;
@@ -792,8 +904,7 @@ static kf_err pg_add_ci_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
         (int)ci->stopped_early, ci->via && *ci->via ? ci->via : "cli",
         ci->note ? ci->note : "", x->owner);
     if (!r) {
-        if (err)
-            kf_buf_puts(err, "; nothing was saved");
+        note_not_saved(err);
         return KF_EDB;
     }
     kf_err e = KF_OK;
@@ -926,49 +1037,67 @@ typedef struct {
     int            nc, nk;
 } forget_ctx;
 
+/* After a deletion committed: the deleted rows are gone from every query,
+ * but PostgreSQL keeps their bytes (dead tuples, then free space in the
+ * pages of the table, its TOAST table and its indexes: an e-mail address
+ * stays readable in the unique index's page) until the space is reused;
+ * autovacuum only marks it free.  VACUUM (FULL) rewrites each table that
+ * lost rows, with its indexes and TOAST, into new files without them, and
+ * ANALYZE replaces the statistics (pg_stats keeps sample values: common
+ * notes, e-mail addresses as histogram bounds).  One statement per table,
+ * outside any transaction (VACUUM cannot run in one; through PgBouncer in
+ * transaction pooling mode each is a transaction of its own), each holding
+ * its table's ACCESS EXCLUSIVE lock only while that table is rewritten:
+ * other calls on it wait that long (bench/pg: the whole deletion 0.7 s
+ * with 100,000 other check-ins, on a loaded 2-core machine).  Best effort: the deletion stands when this fails
+ * (autovacuum then frees the space, without the rewrite). */
+static void pg_scrub(kf__store_core *s, const char *const *tables,
+                     const long long *n, size_t count, bool full)
+{
+    int k;
+    PGconn *c = pg_acquire(s, &k, NULL);
+    if (!c)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        bool again = false;
+        for (size_t j = 0; j < i; j++)
+            again |= !strcmp(tables[j], tables[i]) && n[j] > 0;
+        if (n[i] == 0 || again)
+            continue;
+        char sql[80];
+        snprintf(sql, sizeof sql, "VACUUM %s%s", full ? "(FULL, ANALYZE) " : "",
+                 tables[i]);
+        PQclear(pg_exec(c, sql, false, 0, NULL));
+        if (broken(c))
+            break;
+    }
+    pg_release(s, k);
+}
+
+/* One statement (data-modifying WITH clauses run once each, all or none):
+ * atomic with no BEGIN and COMMIT, one round trip. */
 static kf_err pg_forget_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
 {
     forget_ctx *x = p;
     bool all = x->what == KF_FORGET_ALL;
-    if (!pg_cmd(c, "BEGIN"))
-        return pg_fail(s, c, NULL, "forget", err);
-    PGresult *r;
-    if (x->what == KF_FORGET_CONSULTATION || all) {
-        r = all ? pg_run(s, c, PGRES_COMMAND_OK, "forget", err, NULL,
-                         "DELETE FROM consultations WHERE owner = $1::bigint",
-                         "i", x->owner)
-                : pg_run(s, c, PGRES_COMMAND_OK, "forget", err, NULL,
-                         "DELETE FROM consultations WHERE owner = $1::bigint "
-                         "AND id = $2::bigint", "ii", x->owner, x->id);
-        if (!r)
-            return KF_EDB;
-        x->nc = (int)pg_affected(r);
-        PQclear(r);
-        if (x->nc > 0) {
-            r = all ? pg_run(s, c, PGRES_COMMAND_OK, "forget", err, NULL,
-                             "UPDATE questions SET consultation_id = 0 "
-                             "WHERE owner = $1::bigint", "i", x->owner)
-                    : pg_run(s, c, PGRES_COMMAND_OK, "forget", err, NULL,
-                             "UPDATE questions SET consultation_id = 0 "
-                             "WHERE owner = $1::bigint AND consultation_id = "
-                             "$2::bigint", "ii", x->owner, x->id);
-            if (!r)
-                return KF_EDB;
-            PQclear(r);
-        }
-    }
-    if (x->what == KF_FORGET_CHECKIN || all) {
-        r = all ? pg_run(s, c, PGRES_COMMAND_OK, "forget", err, NULL,
-                         "DELETE FROM checkins WHERE owner = $1::bigint",
-                         "i", x->owner)
-                : pg_run(s, c, PGRES_COMMAND_OK, "forget", err, NULL,
-                         "DELETE FROM checkins WHERE owner = $1::bigint "
-                         "AND id = $2::bigint", "ii", x->owner, x->id);
-        if (!r)
-            return KF_EDB;
-        x->nk = (int)pg_affected(r);
-        PQclear(r);
-    }
+    char id[32];
+    snprintf(id, sizeof id, "%lld", x->id);
+    PGresult *r = pg_run(s, c, PGRES_TUPLES_OK, "forget", err, NULL,
+        "WITH c AS (DELETE FROM consultations WHERE $3::integer = 1 AND "
+        "owner = $1::bigint AND ($2::bigint IS NULL OR id = $2::bigint) "
+        "RETURNING id), "
+        "q AS (UPDATE questions SET consultation_id = 0 WHERE owner = $1::bigint "
+        "AND consultation_id IN (SELECT id FROM c)), "
+        "k AS (DELETE FROM checkins WHERE $4::integer = 1 AND owner = $1::bigint "
+        "AND ($2::bigint IS NULL OR id = $2::bigint) RETURNING id) "
+        "SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM k)",
+        "isbb", x->owner, all ? NULL : id,
+        (int)(x->what != KF_FORGET_CHECKIN), (int)(x->what != KF_FORGET_CONSULTATION));
+    if (!r)
+        return KF_EDB;
+    x->nc = (int)pg_ll(r, 0, 0);
+    x->nk = (int)pg_ll(r, 0, 1);
+    PQclear(r);
     if (!all && x->nc + x->nk == 0) {
         if (err)
             kf_buf_printf(err, "there is no %s #%lld in the journal",
@@ -976,8 +1105,6 @@ static kf_err pg_forget_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
                                                        : "consultation", x->id);
         return KF_ENOTFOUND;
     }
-    if (!pg_cmd(c, "COMMIT"))
-        return pg_fail(s, c, NULL, "forget", err);
     return KF_OK;
 }
 
@@ -987,9 +1114,16 @@ static kf_err pg_forget(kf__store_core *s, long long owner,
 {
     forget_ctx x = { owner, id, what, 0, 0 };
     kf_err e = pg_write(s, pg_forget_fn, &x, err);
-    if (e == KF_EDB && err)
+    if (e == KF_EDB && err && !t_unknown)
         kf_buf_puts(err, "; nothing was deleted");
     if (e == KF_OK) {
+        /* A forgotten row is not kept as a dead tuple until autovacuum
+         * comes: a plain VACUUM (no lock that stops the others; the space
+         * is marked free, its bytes overwritten as it is reused).  An
+         * account's deletion rewrites the tables (pg_scrub's comment). */
+        static const char *const t[] = { "consultations", "questions", "checkins" };
+        long long n[] = { x.nc, x.nc, x.nk };
+        pg_scrub(s, t, n, KF_ARRAY_LEN(t), false);
         if (n_consultations)
             *n_consultations = x.nc;
         if (n_checkins)
@@ -1001,39 +1135,64 @@ static kf_err pg_forget(kf__store_core *s, long long owner,
 /* ------------------------------------------------------------------ */
 /* The hosted course. */
 
-/* Runs one statement that changes rows on a pooled connection (never
- * retried); *changed gets the count; *st the SQLSTATE of a failure. */
-static kf_err pg_change(kf__store_core *s, const char *what, long long *changed,
-                        char st[6], kf_buf *err, const char *sql,
-                        const char *fmt, ...)
+/* One statement that writes, run by pg_write (so tried again when it
+ * could not be sent). */
+typedef struct {
+    const char *what, *sql;
+    pg_params   p;
+    char        st[6];        /* OUT: the SQLSTATE of a failure */
+    PGresult   *r;            /* OUT: the result, on success */
+} one_ctx;
+
+static kf_err pg_one_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
 {
-    int k;
-    PGconn *c = pg_acquire(s, &k, err);
-    if (!c)
-        return KF_EDB;
-    pg_params p;
+    one_ctx *x = p;
+    PGresult *r = pg_exec(c, x->sql, true, x->p.n, x->p.v);
+    ExecStatusType rs = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    x->st[0] = '\0';
+    if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK) {
+        x->r = r;
+        return KF_OK;
+    }
+    snprintf(x->st, sizeof x->st, "%s", sqlstate(r));
+    /* A unique violation is an answer, not a failure: no message. */
+    kf_err e = !strcmp(x->st, "23505") ? KF_EEXIST : pg_fail(s, c, r, x->what, err);
+    PQclear(r);
+    return e;
+}
+
+/* Runs one statement that writes; on KF_OK *res gets its result (PQclear
+ * it); KF_EEXIST (no message) for a unique violation. */
+static kf_err pg_write1(kf__store_core *s, const char *what, PGresult **res,
+                        kf_buf *err, const char *sql, const char *fmt, ...)
+{
+    one_ctx x = { .what = what, .sql = sql };
     va_list ap;
     va_start(ap, fmt);
-    pg_vparams(&p, fmt, ap);
+    pg_vparams(&x.p, fmt, ap);
     va_end(ap);
-    PGresult *r = PQexecParams(c, sql, p.n, NULL, p.v, NULL, NULL, 0);
-    kf_err e = KF_OK;
-    st[0] = '\0';
-    ExecStatusType rs = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
-        snprintf(st, 6, "%s", sqlstate(r));
-        /* A unique violation is an answer, not a failure: no message. */
-        if (strcmp(st, "23505") != 0) {
-            e = pg_fail(s, c, r, what, err);
-            note_write_unknown(c, err);
-        } else {
-            e = KF_EEXIST;
-        }
-    } else if (changed) {
-        *changed = rs == PGRES_TUPLES_OK ? PQntuples(r) : pg_affected(r);
+    kf_err e = pg_write(s, pg_one_fn, &x, err);
+    *res = e == KF_OK ? x.r : NULL;
+    return e;
+}
+
+/* Runs one statement that changes rows; *changed gets the count (rows
+ * returned, or rows affected). */
+static kf_err pg_change(kf__store_core *s, const char *what, long long *changed,
+                        kf_buf *err, const char *sql, const char *fmt, ...)
+{
+    one_ctx x = { .what = what, .sql = sql };
+    va_list ap;
+    va_start(ap, fmt);
+    pg_vparams(&x.p, fmt, ap);
+    va_end(ap);
+    kf_err e = pg_write(s, pg_one_fn, &x, err);
+    if (e == KF_OK) {
+        if (changed)
+            *changed = PQresultStatus(x.r) == PGRES_TUPLES_OK ? PQntuples(x.r)
+                                                             : pg_affected(x.r);
+        PQclear(x.r);
     }
-    PQclear(r);
-    pg_release(s, k);
     return e;
 }
 
@@ -1042,31 +1201,17 @@ static kf_err pg_user_create(kf__store_core *s, const char *email,
                              const char *created_at, kf_role role,
                              long long *id, kf_buf *err)
 {
-    int k;
-    PGconn *c = pg_acquire(s, &k, err);
-    if (!c)
-        return KF_EDB;
-    char st[6];
-    PGresult *r = pg_run(s, c, PGRES_TUPLES_OK, "create the account", NULL, st,
+    PGresult *r;
+    kf_err e = pg_write1(s, "create the account", &r, err,
                          "INSERT INTO users (email, password_hash, role, "
                          "created_at, consent_at) VALUES ($1, $2, $3, $4, $5) "
                          "RETURNING id", "sssss", email, hash,
                          kf_role_name(role), created_at, consent_at);
-    kf_err e = KF_OK;
-    if (!r && !strcmp(st, "23505")) {
-        if (err)
-            kf_buf_printf(err, "an account with that e-mail address exists "
-                          "already");
-        e = KF_EEXIST;
-    } else if (!r) {
-        /* Again for the message (the statement changed nothing). */
-        e = pg_fail(s, c, NULL, "create the account", err);
-        note_write_unknown(c, err);
-    } else if (id) {
+    if (e == KF_EEXIST && err)
+        kf_buf_printf(err, "an account with that e-mail address exists already");
+    if (e == KF_OK && id)
         *id = pg_ll(r, 0, 0);
-    }
     PQclear(r);
-    pg_release(s, k);
     return e;
 }
 
@@ -1120,8 +1265,7 @@ static kf_err pg_user_set(kf__store_core *s, long long id, int role,
                           const char *hash, kf_buf *err)
 {
     long long n = 0;
-    char st[6];
-    kf_err e = pg_change(s, "change the account", &n, st, err,
+    kf_err e = pg_change(s, "change the account", &n, err,
                          "UPDATE users SET role = coalesce($2, role), "
                          "password_hash = coalesce($3, password_hash) "
                          "WHERE id = $1::bigint", "iss", id,
@@ -1134,8 +1278,16 @@ static kf_err pg_user_set(kf__store_core *s, long long id, int role,
     return e;
 }
 
+/* The tables a user's deletion touches, in the order of pg_user_del_fn's
+ * statements (questions twice: theirs, and the answers they gave). */
+static const char *const user_tables[] = {
+    "users", "consultations", "checkins", "sessions", "rate_limits",
+    "questions", "lesson_progress", "questions",
+};
+
 typedef struct {
     long long id, total;
+    long long n[KF_ARRAY_LEN(user_tables)];   /* rows each statement changed */
 } user_del_ctx;
 
 static kf_err pg_user_del_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
@@ -1153,6 +1305,9 @@ static kf_err pg_user_del_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
         "DELETE FROM lesson_progress WHERE owner = $1::bigint",
         "UPDATE questions SET answered_by = 0 WHERE answered_by = $1::bigint",
     };
+    _Static_assert(KF_ARRAY_LEN(dels) == KF_ARRAY_LEN(user_tables),
+                   "one table per statement");
+    x->total = 0;
     if (!pg_cmd(c, "BEGIN"))
         return pg_fail(s, c, NULL, "delete the account", err);
     for (size_t i = 0; i < KF_ARRAY_LEN(dels); i++) {
@@ -1161,6 +1316,7 @@ static kf_err pg_user_del_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
         if (!r)
             return KF_EDB;
         long long n = pg_affected(r);
+        x->n[i] = n;
         PQclear(r);
         if (i == 0 && n == 0) {
             if (err)
@@ -1178,9 +1334,11 @@ static kf_err pg_user_del_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
 static kf_err pg_user_delete(kf__store_core *s, long long id, long long *n_rows,
                              kf_buf *err)
 {
-    user_del_ctx x = { id, 0 };
+    user_del_ctx x = { .id = id };
     kf_err e = pg_write(s, pg_user_del_fn, &x, err);
-    if (e == KF_EDB && err)
+    if (e == KF_OK)
+        pg_scrub(s, user_tables, x.n, KF_ARRAY_LEN(user_tables), true);
+    if (e == KF_EDB && err && !t_unknown)
         kf_buf_puts(err, "; nothing was deleted");
     if (e == KF_OK && n_rows)
         *n_rows = x.total;
@@ -1193,8 +1351,7 @@ static kf_err pg_session_create(kf__store_core *s, long long user_id,
                                 kf_buf *err)
 {
     long long n = 0;
-    char st[6];
-    kf_err e = pg_change(s, "save the session", &n, st, err,
+    kf_err e = pg_change(s, "save the session", &n, err,
                          "INSERT INTO sessions (token_hash, user_id, csrf, "
                          "created_at, expires_at) SELECT $1::text, $2::bigint, "
                          "$3::text, $4::text, $5::bigint WHERE EXISTS (SELECT 1 "
@@ -1255,8 +1412,7 @@ static kf_err pg_session_extend(kf__store_core *s, const char *hash,
                                 kf_buf *err)
 {
     long long n = 0;
-    char st[6];
-    kf_err e = pg_change(s, "extend the session", &n, st, err,
+    kf_err e = pg_change(s, "extend the session", &n, err,
                          "UPDATE sessions SET expires_at = $3::bigint "
                          "WHERE token_hash = $1 AND expires_at > $2::bigint",
                          "sii", hash, now, expires_at);
@@ -1272,11 +1428,10 @@ static kf_err pg_session_delete(kf__store_core *s, const char *hash,
                                 long long user_id, int *n, kf_buf *err)
 {
     long long k = 0;
-    char st[6];
     kf_err e = hash
-        ? pg_change(s, "delete the session", &k, st, err,
+        ? pg_change(s, "delete the session", &k, err,
                     "DELETE FROM sessions WHERE token_hash = $1", "s", hash)
-        : pg_change(s, "delete the sessions", &k, st, err,
+        : pg_change(s, "delete the sessions", &k, err,
                     "DELETE FROM sessions WHERE user_id = $1::bigint", "i",
                     user_id);
     if (e != KF_OK)
@@ -1294,12 +1449,11 @@ static kf_err pg_session_delete(kf__store_core *s, const char *hash,
 static kf_err pg_expire(kf__store_core *s, long long now, int *n, kf_buf *err)
 {
     long long a = 0, b = 0;
-    char st[6];
-    kf_err e = pg_change(s, "delete expired sessions", &a, st, err,
+    kf_err e = pg_change(s, "delete expired sessions", &a, err,
                          "DELETE FROM sessions WHERE expires_at <= $1::bigint",
                          "i", now);
     if (e == KF_OK)
-        e = pg_change(s, "delete old rate-limit counters", &b, st, err,
+        e = pg_change(s, "delete old rate-limit counters", &b, err,
                       "DELETE FROM rate_limits WHERE window_end <= $1::bigint",
                       "i", now - KF__RATE_KEEP_S);
     if (e == KF_OK && n)
@@ -1311,13 +1465,10 @@ static kf_err pg_rate_hit(kf__store_core *s, long long owner, const char *key,
                           int window_s, long long now, long long *count,
                           long long *window_end, kf_buf *err)
 {
-    int k;
-    PGconn *c = pg_acquire(s, &k, err);
-    if (!c)
-        return KF_EDB;
     /* One statement: the row lock of ON CONFLICT DO UPDATE orders the hits
      * of every server on the key. */
-    PGresult *r = pg_run(s, c, PGRES_TUPLES_OK, "count the request", err, NULL,
+    PGresult *r;
+    kf_err e = pg_write1(s, "count the request", &r, err,
         "INSERT INTO rate_limits AS r (key, owner, window_start, window_end, "
         "count) VALUES ($1, $2::bigint, $3::bigint, $3::bigint + $4::bigint, 1) "
         "ON CONFLICT (key) DO UPDATE SET "
@@ -1330,15 +1481,11 @@ static kf_err pg_rate_hit(kf__store_core *s, long long owner, const char *key,
         "THEN $3::bigint + $4::bigint ELSE r.window_end END "
         "RETURNING count, window_end", "siii", key, owner, now,
         (long long)window_s);
-    kf_err e = KF_OK;
-    if (!r) {
-        e = KF_EDB;
-    } else {
+    if (e == KF_OK) {
         *count = pg_ll(r, 0, 0);
         *window_end = pg_ll(r, 0, 1);
         PQclear(r);
     }
-    pg_release(s, k);
     return e;
 }
 
@@ -1346,11 +1493,8 @@ static kf_err pg_question_add(kf__store_core *s, long long owner,
                               const kf_uquestion *q, const char *at,
                               long long *id, kf_buf *err)
 {
-    int k;
-    PGconn *c = pg_acquire(s, &k, err);
-    if (!c)
-        return KF_EDB;
-    PGresult *r = pg_run(s, c, PGRES_TUPLES_OK, "save the question", err, NULL,
+    PGresult *r;
+    kf_err e = pg_write1(s, "save the question", &r, err,
         "INSERT INTO questions (owner, at, text, first_name, consultation_id, "
         "summary, public_ok, draft, triage) "
         "SELECT $1::bigint, $2::text, $3::text, $4::text, $5::bigint, $6::text, "
@@ -1361,10 +1505,8 @@ static kf_err pg_question_add(kf__store_core *s, long long owner,
         "isssisbsi", owner, at, q->text, q->first_name ? q->first_name : "",
         q->consultation_id, q->summary ? q->summary : "", (int)q->public_ok,
         q->draft ? q->draft : "", (long long)q->triage);
-    kf_err e = KF_OK;
-    if (!r) {
-        note_write_unknown(c, err);
-        e = KF_EDB;
+    if (e != KF_OK) {
+        note_not_saved(err);
     } else if (PQntuples(r) == 0) {
         if (err) {
             if (q->consultation_id)
@@ -1379,7 +1521,6 @@ static kf_err pg_question_add(kf__store_core *s, long long owner,
         *id = pg_ll(r, 0, 0);
     }
     PQclear(r);
-    pg_release(s, k);
     return e;
 }
 
@@ -1476,8 +1617,7 @@ static kf_err pg_question_set_draft(kf__store_core *s, long long id,
                                     const char *draft, kf_buf *err)
 {
     long long n = 0;
-    char st[6];
-    kf_err e = pg_change(s, "save the draft", &n, st, err,
+    kf_err e = pg_change(s, "save the draft", &n, err,
                          "UPDATE questions SET draft = $2 WHERE id = $1::bigint",
                          "is", id, draft);
     if (e == KF_OK && n == 0) {
@@ -1494,33 +1634,15 @@ typedef struct {
     bool        publish;
 } answer_ctx;
 
+/* One statement when it works (the consent and the therapist checked in
+ * its WHERE); only when it changed nothing, a read says why. */
 static kf_err pg_answer_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
 {
     answer_ctx *x = p;
-    if (!pg_cmd(c, "BEGIN"))
-        return pg_fail(s, c, NULL, "save the answer", err);
-    PGresult *r = pg_run(s, c, PGRES_TUPLES_OK, "save the answer", err, NULL,
-                         "SELECT public_ok FROM questions WHERE id = $1::bigint "
-                         "FOR UPDATE", "i", x->id);
-    if (!r)
-        return KF_EDB;
-    int n = PQntuples(r);
-    bool ok = n && pg_ll(r, 0, 0) != 0;
-    PQclear(r);
-    if (!n) {
-        if (err)
-            kf_buf_printf(err, "there is no question #%lld", x->id);
-        return KF_ENOTFOUND;
-    }
-    if (x->publish && !ok) {
-        if (err)
-            kf_buf_printf(err, "question #%lld cannot be published: its asker "
-                          "did not consent to that", x->id);
-        return KF_EINVAL;
-    }
-    r = pg_run(s, c, PGRES_COMMAND_OK, "save the answer", err, NULL,
+    PGresult *r = pg_run(s, c, PGRES_COMMAND_OK, "save the answer", err, NULL,
                "UPDATE questions SET answer = $2, answered_by = $3::bigint, "
                "answered_at = $4, published = $5::integer WHERE id = $1::bigint "
+               "AND ($5::integer = 0 OR public_ok = 1) "
                "AND EXISTS (SELECT 1 FROM users WHERE id = $3::bigint "
                "FOR KEY SHARE)", "isisb", x->id, x->text, x->therapist, x->at,
                (int)x->publish);
@@ -1528,14 +1650,29 @@ static kf_err pg_answer_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
         return KF_EDB;
     long long changed = pg_affected(r);
     PQclear(r);
-    if (changed == 0) {
+    if (changed)
+        return KF_OK;
+    r = pg_run(s, c, PGRES_TUPLES_OK, "save the answer", err, NULL,
+               "SELECT (SELECT public_ok FROM questions WHERE id = $1::bigint)",
+               "i", x->id);
+    if (!r)
+        return KF_EDB;
+    bool noq = PQgetisnull(r, 0, 0), consent = !noq && pg_ll(r, 0, 0) != 0;
+    PQclear(r);
+    if (noq) {
         if (err)
-            kf_buf_printf(err, "there is no user #%lld", x->therapist);
+            kf_buf_printf(err, "there is no question #%lld", x->id);
         return KF_ENOTFOUND;
     }
-    if (!pg_cmd(c, "COMMIT"))
-        return pg_fail(s, c, NULL, "save the answer", err);
-    return KF_OK;
+    if (x->publish && !consent) {
+        if (err)
+            kf_buf_printf(err, "question #%lld cannot be published: its asker "
+                          "did not consent to that", x->id);
+        return KF_EINVAL;
+    }
+    if (err)
+        kf_buf_printf(err, "there is no user #%lld", x->therapist);
+    return KF_ENOTFOUND;
 }
 
 static kf_err pg_question_answer(kf__store_core *s, long long id,
@@ -1551,8 +1688,7 @@ static kf_err pg_lesson_done(kf__store_core *s, long long owner,
                              kf_buf *err)
 {
     long long n = 0;
-    char st[6];
-    kf_err e = pg_change(s, "save the lesson", &n, st, err,
+    kf_err e = pg_change(s, "save the lesson", &n, err,
                          "INSERT INTO lesson_progress (owner, lesson_id, done_at) "
                          "SELECT $1::bigint, $2::text, $3::text WHERE EXISTS "
                          "(SELECT 1 FROM users WHERE id = $1::bigint FOR KEY "

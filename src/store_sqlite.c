@@ -361,23 +361,30 @@ static kf_err sq_bind_text(sqlite3_stmt *st, int i, const char *v)
            ? KF_OK : KF_ENOMEM;
 }
 
+/* The insert of one consultation, kept prepared, shared by the single save
+ * and the group commit (one statement, so both bind the owner and check
+ * it: ?5 = 0 or an existing user; nothing is inserted otherwise). */
+static int sq_prepare_ins_consultation(kf__store_core *s)
+{
+    sq_be *b = s->be;
+    if (b->ins_consultation)
+        return SQLITE_OK;
+    return sqlite3_prepare_v3(DB(s),
+        "INSERT INTO consultations (at, text, findings, kb_version, owner) "
+        "SELECT ?1, ?2, ?3, ?4, ?5 "
+        "WHERE ?5 = 0 OR EXISTS (SELECT 1 FROM users WHERE id = ?5)",
+        -1, SQLITE_PREPARE_PERSISTENT, &b->ins_consultation, NULL);
+}
+
 static kf_err sq_add_consultation(kf__store_core *s, long long owner,
                                   const char *at, const char *text,
                                   const char *findings, const char *kb_version,
                                   long long *id, kf_buf *err)
 {
     sq_be *b = s->be;
-    int rc;
-    if (!b->ins_consultation) {
-        rc = sqlite3_prepare_v3(DB(s),
-            "INSERT INTO consultations (at, text, findings, kb_version, owner) "
-            "SELECT ?1, ?2, ?3, ?4, ?5 "
-            "WHERE ?5 = 0 OR EXISTS (SELECT 1 FROM users WHERE id = ?5)",
-            -1, SQLITE_PREPARE_PERSISTENT,
-            &b->ins_consultation, NULL);
-        if (rc != SQLITE_OK)
-            return sq_fail(s, rc, "save the consultation", err);
-    }
+    int rc = sq_prepare_ins_consultation(s);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "save the consultation", err);
     sqlite3_stmt *st = b->ins_consultation;
     sq_bind_text(st, 1, at);
     sq_bind_text(st, 2, text);
@@ -420,36 +427,41 @@ static kf_err sq_add_consultations(kf__store_core *s, kf__consult_row *rows, int
                                    kf_buf *err)
 {
     sq_be *b = s->be;
-    int rc = SQLITE_OK;
-    if (!b->ins_consultation) {
-        rc = sqlite3_prepare_v3(DB(s),
-            "INSERT INTO consultations (at, text, findings, kb_version) "
-            "VALUES (?1, ?2, ?3, ?4)", -1, SQLITE_PREPARE_PERSISTENT,
-            &b->ins_consultation, NULL);
-        if (rc != SQLITE_OK)
-            return sq_fail(s, rc, "save the consultations", err);
-    }
+    int rc = sq_prepare_ins_consultation(s);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "save the consultations", err);
     rc = sq_run_kept(s, &b->begin, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK)
         return sq_fail(s, rc, "save the consultations", err);
     sqlite3_stmt *st = b->ins_consultation;
-    for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+    bool no_user = false;
+    for (int i = 0; i < n && rc == SQLITE_OK && !no_user; i++) {
         const kf__consult_row *r = &rows[i];
         if (sqlite3_bind_text(st, 1, r->at, KF_TIME_LEN - 1, SQLITE_STATIC) != SQLITE_OK ||
             sqlite3_bind_text(st, 2, r->text ? r->text : "", (int)r->text_len,
                               SQLITE_STATIC) != SQLITE_OK ||
             sqlite3_bind_text(st, 3, r->findings, (int)r->findings_len,
                               SQLITE_STATIC) != SQLITE_OK ||
-            sqlite3_bind_text(st, 4, r->kb_version, -1, SQLITE_STATIC) != SQLITE_OK) {
+            sqlite3_bind_text(st, 4, r->kb_version, -1, SQLITE_STATIC) != SQLITE_OK ||
+            sqlite3_bind_int64(st, 5, r->owner) != SQLITE_OK) {
             rc = SQLITE_NOMEM;
         } else if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
             rc = SQLITE_OK;
-            rows[i].id = sqlite3_last_insert_rowid(DB(s));
+            if (sqlite3_changes(DB(s)) == 0)
+                no_user = true;
+            else
+                rows[i].id = sqlite3_last_insert_rowid(DB(s));
         }
         sqlite3_reset(st);
     }
     sqlite3_clear_bindings(st);
     kf_err e = KF_OK;
+    if (rc == SQLITE_OK && no_user) {
+        /* A row whose owner has no account: none is saved, and the writer
+         * saves them one by one, so that row alone gets its error. */
+        sq_exec(s, "ROLLBACK");
+        return KF_EINVAL;
+    }
     if (rc == SQLITE_OK)
         rc = sq_run_kept(s, &b->commit, "COMMIT");
     if (rc != SQLITE_OK) {

@@ -7,7 +7,9 @@
 #   tests/pg/pg.sh url DIR [DB]  the URI of database DB (default postgres)
 #   tests/pg/pg.sh bouncer DIR PgBouncer (transaction pooling) in front of it,
 #                              socket DIR/bsock, port 6432; 77 without it
-#   tests/pg/pg.sh stop DIR    stop both (immediate mode) and remove DIR
+#   tests/pg/pg.sh restart DIR stop (fast: every connection closed) and start again
+#   tests/pg/pg.sh standby DIR a hot standby (pg_basebackup -R), socket DIR/ssock
+#   tests/pg/pg.sh stop DIR    stop them all (immediate mode) and remove DIR
 #   tests/pg/pg.sh bin         the folder of initdb, or exit 77
 # Exit status 77 with "SKIP: no postgresql" on stderr when initdb is not
 # installed (scripts/install-deps.sh --test installs it; CI never skips).
@@ -58,6 +60,24 @@ case $cmd in
     ;;
   url)
     echo "postgresql://$PGUSER_NAME@/${3:-postgres}?host=$dir/sock" ;;
+  restart)
+    # Stops the server (fast mode: every connection is closed) and starts
+    # it again with the same options; returns when it takes connections.
+    B=$(bindir) || exit 77
+    as_owner "$B/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null ||
+      { echo "pg.sh: the server did not restart:" >&2; tail -n 20 "$dir/server.log" >&2; exit 1; } ;;
+  standby)
+    # A hot standby of the server: pg_basebackup -R (streaming from it) into
+    # DIR/standby, listening on its own socket folder DIR/ssock.
+    B=$(bindir) || exit 77
+    mkdir -p "$dir/ssock"
+    [ "$(id -u)" -eq 0 ] && chown "$(stat -c %U "$dir/data")" "$dir/ssock"
+    as_owner "$B/pg_basebackup" -h "$dir/sock" -U "$PGUSER_NAME" -D "$dir/standby" -R -X stream \
+      -c fast >"$dir/basebackup.log" 2>&1 ||
+      { echo "pg.sh: pg_basebackup failed:" >&2; tail -n 5 "$dir/basebackup.log" >&2; exit 1; }
+    as_owner "$B/pg_ctl" -D "$dir/standby" -l "$dir/standby.log" -w -t 60 \
+      -o "-k $dir/ssock -c listen_addresses= -c hot_standby=on" start >/dev/null ||
+      { echo "pg.sh: the standby did not start:" >&2; tail -n 20 "$dir/standby.log" >&2; exit 1; } ;;
   bouncer)
     # PgBouncer in transaction pooling mode in front of the server, on a unix
     # socket in DIR/bsock (port 6432), at most 2 server connections per
@@ -79,6 +99,8 @@ pool_mode = transaction
 default_pool_size = 2
 max_client_conn = 200
 server_reset_query =
+; after a server restart or crash, try logging in again within a second (default 15 s)
+server_login_retry = 1
 ignore_startup_parameters = extra_float_digits
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
@@ -93,8 +115,9 @@ INI
     [ -n "$dir" ] && [ -d "$dir/data" ] || exit 0
     B=$(bindir) || exit 0
     [ -f "$dir/pgbouncer.pid" ] && kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null
+    [ -d "$dir/standby" ] && as_owner "$B/pg_ctl" -D "$dir/standby" -m immediate -w stop >/dev/null 2>&1
     as_owner "$B/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1
     rm -rf "$dir" ;;
   *)
-    echo "usage: $0 start|url|stop DIR | bin" >&2; exit 2 ;;
+    echo "usage: $0 start|url|bouncer|restart|standby|stop DIR | bin" >&2; exit 2 ;;
 esac

@@ -34,8 +34,10 @@ fi
 ok "a private PostgreSQL server started ($("$(tests/pg/pg.sh bin)/postgres" --version))"
 
 # 1. The store's own suite on both backends.
-env KF_TEST_PG_HOST="$D/sock" "$T" >"$D/unit.log" 2>&1; rc=$?
-grep -E '^(==|FAIL|tests/unit|open |raw:)' "$D/unit.log" | head -60
+# KF_TEST_PG_RESTART: how test_pg_restart restarts the server between writes.
+RESTART="tests/pg/pg.sh restart $D"
+env KF_TEST_PG_HOST="$D/sock" KF_TEST_PG_RESTART="$RESTART" "$T" >"$D/unit.log" 2>&1; rc=$?
+grep -E '^(==|FAIL|tests/unit|open |raw:|  )' "$D/unit.log" | head -60
 last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$D/unit.log" | tail -n 1)
 p=0; f=0
 if [ -n "$last" ]; then p=${last%% passed*}; f=${last#*, }; f=${f%% failed*}; fi
@@ -48,8 +50,8 @@ echo "  store suite (SQLite + PostgreSQL): ${last:-no result line}"
 # on state kept on a connection.
 if tests/pg/pg.sh bouncer "$D" 2>"$D/b.err"; then
   env KF_TEST_PG_HOST="$D/bsock" KF_TEST_PG_PORT=6432 KF_TEST_PG_ADMIN_HOST="$D/sock" \
-      KF_TEST_SKIP_SQLITE=1 "$T" >"$D/bouncer.log" 2>&1; rc=$?
-  grep -E '^(==|FAIL|tests/unit|open |raw:)' "$D/bouncer.log" | head -60
+      KF_TEST_PG_RESTART="$RESTART" KF_TEST_SKIP_SQLITE=1 "$T" >"$D/bouncer.log" 2>&1; rc=$?
+  grep -E '^(==|FAIL|tests/unit|open |raw:|  )' "$D/bouncer.log" | head -60
   last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$D/bouncer.log" | tail -n 1)
   p=0; f=0
   if [ -n "$last" ]; then p=${last%% passed*}; f=${last#*, }; f=${f%% failed*}; fi
@@ -89,6 +91,24 @@ check "the password of the URI is never printed" \
 check "forget --all empties it" "$K" --db "$U" forget --all --yes
 n=$(psql -X -A -t "$U" -c "SELECT (SELECT count(*) FROM checkins) + (SELECT count(*) FROM consultations)" 2>/dev/null)
 check "nothing is left after forget --all" [ "$n" = "0" ]
+
+# 4. A hot standby (a read replica that may lag): reads work, a write is
+# refused at once with a sentence saying the database is read-only, and
+# nothing reaches it.
+"$K" --db "$U" log --pain 6 --note "before the standby" >/dev/null 2>&1
+if tests/pg/pg.sh standby "$D" 2>"$D/sb.err"; then
+  SU="postgresql://kf@/postgres?host=$D/ssock"
+  "$K" --db "$SU" history >"$D/sh.txt" 2>&1
+  check "a standby: knotfinder history reads the replicated check-in" grep -q "pain  6" "$D/sh.txt"
+  "$K" --db "$SU" log --pain 2 >/dev/null 2>"$D/sw.txt"; rc=$?
+  check "a standby: a write is refused (exit $rc), saying it is a read-only standby" \
+        bash -c "[ $rc -ne 0 ] && grep -q 'read-only hot standby' '$D/sw.txt'"
+  echo "  message: $(head -c 240 "$D/sw.txt")"
+  n=$(psql -X -A -t "$U" -c "SELECT count(*) FROM checkins WHERE pain = 2" 2>/dev/null)
+  check "the refused write reached no server" [ "$n" = "0" ]
+else
+  bad "a hot standby could not be made: $(head -c 300 "$D/sb.err")"
+fi
 
 if [ "${SKIPPED:-0}" -eq 1 ]; then echo "$PASS passed, $FAIL failed, 1 skipped"
 else echo "$PASS passed, $FAIL failed"; fi
