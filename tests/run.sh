@@ -65,6 +65,7 @@ suite "golden safety readings" run_if tests/golden/lexicon.sh tests/golden/lexic
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
+suite "triage, unseen-style probe (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe.jsonl
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do
   [ -x "$t" ] && suite "journal: $(basename "$t" .sh)" "$t"
