@@ -61,8 +61,11 @@ suite "golden cases" run_if tests/golden/run.sh
 suite "golden CLI transcripts" run_if tests/golden/cli.sh
 suite "golden lexicon readings" run_if tests/golden/lexicon.sh
 suite "golden context readings" run_if tests/golden/lexicon.sh tests/golden/context.txt
+suite "golden safety readings" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
+suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
+suite "triage, unseen-style probe (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe.jsonl
 suite "HTTP API" run_if tests/api/run.sh
 suite "hosted course API (SQLite and PostgreSQL)" run_if tests/hosted/run.sh
 for t in tests/journal/*.sh; do
@@ -83,6 +86,7 @@ if [ "$QUICK" -eq 0 ]; then
   suite "golden context readings (ASan+UBSan)" run_if tests/golden/lexicon.sh tests/golden/context.txt
   suite "article evaluation (ASan+UBSan)" tests/eval/check.sh
   suite "triage suite (ASan+UBSan)" run_if tests/triage/run.sh
+  suite "triage, unseen-style registers (ASan+UBSan)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
   suite "HTTP API (ASan+UBSan)" run_if tests/api/run.sh
   suite "hosted course API (ASan+UBSan)" run_if tests/hosted/run.sh "$KNOTFINDER"
   suite "journal: shutdown under load (ASan+UBSan)" tests/journal/shutdown.sh

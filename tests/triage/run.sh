@@ -6,11 +6,13 @@
 # fails the case and must be 0; over-triage (above it) is counted, listed and
 # reported per guidance rule and per knowledge-base rule, but does not fail.
 # A crash or output that is not JSON fails the case.
+# tests/triage/run.sh [FILE] runs another set of the same format (the
+# unseen-style set: tests/triage/unseen-style.jsonl).
 # Last line: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 BIN=${KNOTFINDER:-build/knotfinder}
-CASES=${CASES:-tests/triage/cases.jsonl}
+CASES=${1:-${CASES:-tests/triage/cases.jsonl}}
 export KNOTFINDER_KB=${KNOTFINDER_KB:-$PWD/kb}
 export KNOTFINDER_NO_SAVE=1
 # Nothing is written anywhere: a scratch data folder, removed at the end.
