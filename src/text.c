@@ -735,6 +735,16 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         if (k->kind == T_NUM && val >= 12 && val <= 100 && (i == 0 || v[i - 1].kind == T_STOP) &&
             (i + 1 >= n || v[i + 1].kind == T_STOP) && (i > 0 || i + 1 < n))
             age = true;
+        /* a number opening the text and set off by a comma or "and": "71,
+         * new headache and jaw pain when chewing", "71 and a new headache"
+         * (not "20, maybe 30 minutes", "12, 13 hours a day": the next word
+         * is no number or hedge) */
+        if (k->kind == T_NUM && val >= 12 && val <= 110 && i == 0 && !unit_next && nx &&
+            (nx->kind == T_COMMA || is_word(nx, "and") || is_word(nx, "with")) && nx2 &&
+            nx2->kind == T_WORD && !is_word(nx2, "maybe") && !is_word(nx2, "or") &&
+            !is_word(nx2, "perhaps") && !is_word(nx2, "sometimes") &&
+            (i + 3 >= n || v[i + 3].kind != T_NUM) && unit_days(nx2->norm) == 0)
+            age = true;
         /* "since I was 15", "when she was 12": an age in the past, not now */
         if (age && k->kind == T_NUM && p && is_word(p, "was") && i >= 3 &&
             (is_word(&v[i - 3], "since") || is_word(&v[i - 3], "when")))
