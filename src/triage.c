@@ -36,6 +36,7 @@ void kf_triage_derive(const kf_kb *kb, kf_findings *f)
     if (f->age >= 0) {
         derive_one(kb, f, "over_50", f->age >= 50);
         derive_one(kb, f, "over_65", f->age >= 65);
+        derive_one(kb, f, "under_50", f->age < 50);
     }
     /* Both-sided findings: "both hands numb" is tingling_hand on both sides. */
     for (int d = 0; d < kb->n_findings; d++) {
