@@ -287,6 +287,10 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
         int mimic = -1;
         if (r->n_flags)
             mimic = kb->redflags[r->flags[0]].mimic;
+        /* a likelier cause that needs a doctor leads the causes (engine.c,
+         * kf_result.also): the visit is for it */
+        if (r->also >= 0)
+            mimic = r->also;
         if (see >= 0)
             r->plan[r->n_plan++] = (kf_step){ see, mimic, KF_SIDE_NONE };
         goto first;
