@@ -60,6 +60,13 @@ unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
     if (has(kb, f, "stiff_neck") && !has(kb, f, "chronic") && !has(kb, f, "knot_recurring") &&
         (f->duration_days < 0 || f->duration_days <= 4 * kb->acute_days))
         m |= 1u << KF_PERSON_ACUTE_SPASM;
+    /* Woken with a neck that will not turn, and new: the same locked
+     * muscle said in other words ("woke up and can't turn my head left at
+     * all"); gentler care is the safe side when it is only stiff. */
+    if (has(kb, f, "woke_with_it") && has(kb, f, "neck_turn_pain") && !has(kb, f, "chronic") &&
+        !has(kb, f, "knot_recurring") &&
+        (f->duration_days < 0 || f->duration_days <= kb->acute_days))
+        m |= 1u << KF_PERSON_ACUTE_SPASM;
     if (has(kb, f, "teen") || (f->age > 0 && f->age < kb->young_age))
         m |= 1u << KF_PERSON_TEEN;
     if (has(kb, f, "recent_surgery"))
