@@ -626,8 +626,9 @@ void kf_cause_sentence(const kf_kb *kb, const kf_result *r, kf_buf *b, int named
      * out): its link's words would name them as the chain ("keeps the lat
      * short"), so say instead that they no longer fit. */
     if (habit >= 0 && muscle < 0 && c->n_keeps > 0 && ln) {
-        kf_buf_puts(b, ", though none of the muscles it usually keeps short fits what you "
-                    "said (or logged) well any more: the next steps try the next suspects.");
+        kf_buf_puts(b, ", though none of the muscles it usually keeps short stands out in "
+                    "what you said or logged: the steps below start with the habit itself "
+                    "and the next suspects.");
         return;
     }
     if (ln && ln->why)
