@@ -8,8 +8,9 @@ usage: hosted_test.py BINARY DB
 Covered: sign-up (consent, password policy, 409), login (cookie flags, the
 same answer for an unknown account and a wrong password), CSRF (403),
 anonymous 401 and another user's 404 on every journal, question and lesson
-endpoint, session expiry, 429 with Retry-After (per account, per address,
-questions per day), export, account deletion leaving no row of the user,
+endpoint, session expiry (idle, sliding, the absolute maximum), 429 with
+Retry-After (failed logins per account, every login per address, questions
+per day), kill -9 of a server mid-write losing no acknowledged row, export, account deletion leaving no row of the user,
 logout, the same session on two servers sharing the database and a check-in
 made through one seen through the other, questions (links, honeypot, the
 therapist's queue with drafts, answer, the public Q&A), lessons, admin
@@ -179,6 +180,9 @@ def run(s1, s2):
     check("sign-up: a bad address is 422", st == 422, (st, j))
     st, j = a.req("POST", "/api/v1/account", raw="{\"email\":")
     check("sign-up: bad JSON is 400", st == 400, (st, j))
+    st, j = a.req("POST", "/api/v1/account", raw=b'{"email":"u@example.org","password":"\\u00e\xcd\xa3\x8a"}')
+    check("sign-up: bad JSON quoting bytes that are not UTF-8 is 400 with a JSON error (was 500)",
+          st == 400 and code(j) == "bad_json", (st, j))
     check("sign-up: b", b.signup("bob@example.org")[0] == 201)
 
     # ---- login ----
