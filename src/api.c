@@ -94,11 +94,11 @@ static bool read_input(const kf_http_req *q, kf_http_reply *rep,
  * run_handler); a failure to save is logged, and the person still gets the
  * answer. */
 /* Hosted: the consultation goes into the signed-in user's own journal,
- * saved before the answer, at most KF_HOSTED_SAVES a minute per user (a
- * store counter shared by every server), so one user's loop cannot fill
- * the database nor use up the others' saves; the local mode's bucket
- * (journal_http.c) is one per process, made for one person. */
-#define KF_HOSTED_SAVES 30
+ * saved before the answer, at most --save-limit (default 30) a minute per
+ * user (a store counter shared by every server; 0: every one), so one
+ * user's loop cannot fill the database nor use up the others' saves; the
+ * local mode's bucket (journal_http.c) is one per process, made for one
+ * person. */
 static void hosted_save(const kf_http_req *q, const char *text, const kf_result *r)
 {
     kf_journal_row *row = NULL;
@@ -108,9 +108,11 @@ static void hosted_save(const kf_http_req *q, const char *text, const kf_result 
     if (e == KF_OK && row) {
         char key[64];
         snprintf(key, sizeof key, "save:%lld", q->user->id);
-        bool allowed = false;
-        e = kf_store_rate_hit(q->user->store, key, 60, KF_HOSTED_SAVES, 0,
-                              &allowed, NULL, &err);
+        int per_minute = q->app->set->saves_per_minute;
+        bool allowed = per_minute <= 0;
+        if (!allowed)
+            e = kf_store_rate_hit(q->user->store, key, 60, per_minute, 0,
+                                  &allowed, NULL, &err);
         if (e == KF_OK && allowed)
             e = kf_store_add_consultation(q->user->store, kf_journal_row_text(row),
                                           kf_journal_row_findings(row),

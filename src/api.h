@@ -38,7 +38,12 @@ typedef struct {
                                  the cookie is Secure */
     const char *trusted_proxy;/* --trusted-proxy ADDR: X-Forwarded-For and
                                  X-Forwarded-Proto are believed from it */
-    int         session_ttl_s;/* --session-ttl: a session lasts this long */
+    int         session_ttl_s;/* --session-ttl: a session lasts this long
+                                 idle (sliding: use extends it) */
+    int         session_max_s;/* --session-max: and never longer than this
+                                 after the login, however much it is used */
+    int         saves_per_minute; /* --save-limit: consultations kept per
+                                 user a minute (hosted); 0: every one */
     bool        fast_hash;    /* --insecure-fast-hash: tests only */
     int         login_per_account; /* failed logins per account per window */
     int         login_per_address; /* login attempts per address per window */
@@ -49,6 +54,12 @@ typedef struct {
 
 /* Defaults of the hosted settings. */
 #define KF_SESSION_TTL_DEFAULT   (7 * 24 * 3600)
+#define KF_SESSION_MAX_DEFAULT   (30 * 24 * 3600)
+/* A request moves a session's expiry to now + TTL (capped at the login +
+ * --session-max) only when that moves it by at least this long, or a
+ * quarter of the TTL when that is shorter: at most one write per session
+ * every 5 minutes, not one per request. */
+#define KF_SESSION_EXTEND_STEP_S (5 * 60)
 #define KF_LOGIN_PER_ACCOUNT     5
 #define KF_LOGIN_PER_ADDRESS     30
 #define KF_LOGIN_WINDOW_S        (15 * 60)

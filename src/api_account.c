@@ -15,10 +15,23 @@
  * before the address is tried, so a taken address answers no faster.  A
  * login never tells: "no such account" and "wrong password" get the same
  * 401, the same words, and the same argon2id work (a dummy hash for an
- * unknown address).  Login attempts are counted per address and per
- * account (the normalised email's hash, so unknown addresses are limited
- * too and the counter says nothing about whether an account exists);
- * over either limit: 429 with Retry-After, before any password work. */
+ * unknown address).  Login attempts are counted per address (every one)
+ * and per account (the normalised email's hash, so unknown addresses are
+ * limited too and the counter says nothing about whether an account
+ * exists); over either limit: 429 with Retry-After, before any password
+ * work.  The account's counter holds failed attempts only: each attempt
+ * is counted before the password is checked (so attempts made at once
+ * cannot slip past the limit together), and a successful login deletes
+ * the counter, so it neither counts nor leaves the owner's earlier typos
+ * against them.  Over the limit even the right password gets 429 (else
+ * the answer would tell a guesser which guess was right).
+ *
+ * Sessions slide: each request made with a live session moves its expiry
+ * to now + --session-ttl, capped at the login + --session-max, and sends
+ * the cookie again with the new Max-Age; to spare the database a write
+ * per request, only when the expiry moves by at least
+ * KF_SESSION_EXTEND_STEP_S (5 minutes; a quarter of the TTL when that is
+ * shorter). */
 #include "api.h"
 #include "auth.h"
 #include "journal.h"
@@ -115,7 +128,31 @@ kf_who *kf_api_who(const kf_http_req *req, kf_http_reply *rep)
     kf_session ses;
     kf_buf err;
     kf_buf_init(&err);
-    kf_err e = kf_store_session_lookup(req->app->store, w->token_hash, 0, &ses, &err);
+    long long now = (long long)time(NULL);
+    kf_err e = kf_store_session_lookup(req->app->store, w->token_hash, now, &ses, &err);
+    long long created = 0;
+    const kf_settings *set = req->app->set;
+    if (e == KF_OK && kf_time_parse_utc(ses.created_at, &created) &&
+        now >= created + set->session_max_s)
+        e = KF_ENOTFOUND;       /* older than --session-max (lowered since) */
+    if (e == KF_OK && created > 0) {
+        long long want = now + set->session_ttl_s;
+        if (want > created + set->session_max_s)
+            want = created + set->session_max_s;
+        long long step = set->session_ttl_s / 4;
+        if (step > KF_SESSION_EXTEND_STEP_S)
+            step = KF_SESSION_EXTEND_STEP_S;
+        if (step < 1)
+            step = 1;
+        /* A failure to extend is no failure of the request: the session
+         * is live until its old expiry. */
+        if (want - ses.expires_at >= step &&
+            kf_store_session_extend(req->app->store, w->token_hash, now, want,
+                                    NULL) == KF_OK) {
+            ses.expires_at = want;
+            set_cookie(req, rep, token, (int)(want - now));
+        }
+    }
     if (e == KF_OK) {
         w->id = ses.user_id;
         w->therapist = ses.role == KF_ROLE_THERAPIST;
@@ -346,6 +383,9 @@ void kf_api_h_session_create(const kf_http_req *req, kf_http_reply *rep)
         kf_buf_free(&err);
         return;
     }
+    /* Right: the failed attempts before it are forgotten (this one is not
+     * counted either); a failure here only leaves the counter as it was. */
+    kf_store_rate_reset(req->app->store, key, NULL);
     /* A hash made with other parameters (older, or --insecure-fast-hash)
      * is made again now that the password is at hand. */
     if (kf_auth_needs_rehash(req->app->auth, u.password_hash)) {

@@ -19,6 +19,7 @@ static void serve_usage(FILE *out)
           "                        [--token] [--no-save] [--save-limit N] [--db PATH]\n"
           "       knotfinder serve --hosted --db postgresql://... [--tls-proxy]\n"
           "                        [--trusted-proxy ADDR] [--session-ttl S]\n"
+          "                        [--session-max S]\n"
           "                        [--login-limit N] [--address-limit N]\n"
           "                        [--login-window S] [--question-limit N]\n"
           "                        [--insecure-fast-hash] [--port N] [--bind ADDR] ...\n"
@@ -31,7 +32,8 @@ static void serve_usage(FILE *out)
           "                 computer other people also log in to)\n"
           "  --no-save      keep no consultation in the journal\n"
           "  --save-limit N keep at most N consultations a minute (after N at\n"
-          "                 once; default %d); 0 keeps every one\n"
+          "                 once; --hosted: per user; default %d); 0 keeps\n"
+          "                 every one\n"
           "  --db PATH      the journal (as the global --db); with --hosted a\n"
           "                 postgresql:// URL, or an SQLite path for tests\n"
           "  --threads N    worker threads (default: one per core)\n"
@@ -46,7 +48,10 @@ static void serve_usage(FILE *out)
           "                 marked Secure\n"
           "  --trusted-proxy ADDR  believe X-Forwarded-For and X-Forwarded-Proto\n"
           "                 only from this address (the proxy's)\n"
-          "  --session-ttl S  a session lasts S seconds (default %d)\n"
+          "  --session-ttl S  a session ends after S seconds unused (default %d);\n"
+          "                 using it extends it (at most once every 5 minutes)\n"
+          "  --session-max S  and it ends S seconds after the login however\n"
+          "                 much it is used (default %d)\n"
           "  --login-limit N  failed logins per account per window (default %d)\n"
           "  --address-limit N  login attempts per address per window (default %d)\n"
           "  --login-window S  the window of both limits (default %d)\n"
@@ -56,7 +61,7 @@ static void serve_usage(FILE *out)
           "Serves the web app from the web folder (--web DIR) and the JSON API\n"
           "under /api/v1/ (docs/API.md).  Stop with Ctrl-C.\n", KF_HTTP_SAVES_PER_MINUTE,
           KF_HTTP_CACHE_DEFAULT,
-          KF_SESSION_TTL_DEFAULT, KF_LOGIN_PER_ACCOUNT, KF_LOGIN_PER_ADDRESS,
+          KF_SESSION_TTL_DEFAULT, KF_SESSION_MAX_DEFAULT, KF_LOGIN_PER_ACCOUNT, KF_LOGIN_PER_ADDRESS,
           KF_LOGIN_WINDOW_S, KF_QUESTIONS_PER_DAY);
 }
 
@@ -86,6 +91,7 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
     kf_settings set = {
         .db = c->db_path, .no_save = c->no_save, .kb_dir = c->kb_dir,
         .session_ttl_s = KF_SESSION_TTL_DEFAULT,
+        .session_max_s = KF_SESSION_MAX_DEFAULT,
         .login_per_account = KF_LOGIN_PER_ACCOUNT,
         .login_per_address = KF_LOGIN_PER_ADDRESS,
         .login_window_s = KF_LOGIN_WINDOW_S,
@@ -101,6 +107,7 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
         { "--save-limit", "0 (every one) to 1000000 consultations a minute", 0, 1000000,
           &o.save_limit },
         { "--session-ttl", "1 to 31622400 seconds", 1, 31622400, &set.session_ttl_s },
+        { "--session-max", "1 to 31622400 seconds", 1, 31622400, &set.session_max_s },
         { "--login-limit", "1 to 1000", 1, 1000, &set.login_per_account },
         { "--address-limit", "1 to 100000", 1, 100000, &set.login_per_address },
         { "--login-window", "1 to 86400 seconds", 1, 86400, &set.login_window_s },
@@ -170,6 +177,12 @@ int kf_cmd_serve(kf_cli *c, int argc, char **argv)
             return KF_EXIT_USAGE;
         }
     }
+    /* The hosted course keeps consultations per user (api.c): --save-limit
+     * is that user's allowance a minute. */
+    set.saves_per_minute = o.save_limit < 0 ? 0 : o.save_limit == 0
+                           ? KF_HTTP_SAVES_PER_MINUTE : o.save_limit;
+    if (set.session_max_s < set.session_ttl_s)
+        set.session_ttl_s = set.session_max_s;  /* the cap wins */
     if (set.hosted && !set.db) {
         fprintf(stderr, "knotfinder serve: --hosted needs --db (a postgresql:// URL, "
                 "or an SQLite file for tests)\n");

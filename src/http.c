@@ -74,6 +74,35 @@ struct kf_http {
 
 /* ---- replies ---------------------------------------------------------- */
 
+/* Replaces each byte of `s` that is not part of valid UTF-8 (a stray or
+ * truncated sequence, an overlong form, a surrogate) with '?', in place:
+ * an error message may quote the request (jansson's words quote the bad
+ * bytes of a body) and must still become a JSON string. */
+static void utf8_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        size_t k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
+                 : (c >> 3) == 30 ? 4 : 0;
+        bool ok = k > 0;
+        unsigned cp = k == 1 ? c : c & (0x7fu >> k);
+        for (size_t j = 1; ok && j < k; j++) {
+            ok = (p[j] & 0xc0) == 0x80;    /* a NUL ends it too */
+            cp = cp << 6 | (p[j] & 0x3f);
+        }
+        if (ok && ((k == 2 && cp < 0x80) || (k == 3 && cp < 0x800) ||
+                   (k == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+                   (cp >= 0xd800 && cp <= 0xdfff)))
+            ok = false;
+        if (!ok) {
+            *p++ = '?';
+            continue;
+        }
+        p += k;
+    }
+}
+
 void kf_http_error(kf_http_reply *rep, int status, const char *code,
                    const char *fmt, ...)
 {
@@ -92,6 +121,7 @@ void kf_http_error(kf_http_reply *rep, int status, const char *code,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    utf8_scrub(msg);
     kf_buf_puts(&rep->message, msg);
 }
 
@@ -272,8 +302,12 @@ static enum MHD_Result send_error_x(struct MHD_Connection *conn, int status,
                                     const char *code, const char *message,
                                     const char *allow, const kf_http_reply *x)
 {
-    json_t *v = json_pack("{s:{s:s,s:s}}", "error", "code", code,
-                          "message", message);
+    char *msg = kf_strdup(message ? message : "");
+    if (msg)
+        utf8_scrub(msg);
+    json_t *v = msg ? json_pack("{s:{s:s,s:s}}", "error", "code", code,
+                                "message", msg) : NULL;
+    kf_free(msg);
     kf_buf b;
     if (!serialise(v, &b))
         return send_body_x(conn, status, NULL, 0, allow, x);

@@ -1056,6 +1056,18 @@ kf_err kf_store_rate_hit(kf_store *s, const char *key, int window_s,
     return KF_OK;
 }
 
+kf_err kf_store_rate_reset(kf_store *s, const char *key, kf_buf *err)
+{
+    kf_err e = check_token("a rate-limit key", key, 1, KF_STORE_KEY_MAX, false,
+                           err);
+    if (e != KF_OK)
+        return e;
+    if (s->core->readonly)
+        return refuse_ro(s, err);
+    LOCKED(s, s->core->ops->rate_reset(s->core, key, err));
+    return e;
+}
+
 static kf_err need_user(kf_store *s, const char *what, kf_buf *err)
 {
     if (s->owner <= 0) {

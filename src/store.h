@@ -473,6 +473,11 @@ kf_err kf_store_rate_hit(kf_store *s, const char *key, int window_s,
                          int limit, long long now, bool *allowed,
                          int *retry_after_s, kf_buf *err);
 
+/* Deletes the counter of `key`, so its next hit starts a new window (a
+ * successful login forgets the failed ones before it).  No counter is not
+ * an error. */
+kf_err kf_store_rate_reset(kf_store *s, const char *key, kf_buf *err);
+
 /* ---- ask the therapist ---- */
 
 /* One question a user asked the therapist ("u": not the interview's

@@ -132,6 +132,8 @@ struct kf__store_ops {
     kf_err (*rate_hit)(kf__store_core *c, long long owner, const char *key,
                        int window_s, long long now, long long *count,
                        long long *window_end, kf_buf *err);
+    /* Deletes the counter of `key` (none: not an error). */
+    kf_err (*rate_reset)(kf__store_core *c, const char *key, kf_buf *err);
     kf_err (*question_add)(kf__store_core *c, long long owner,
                            const kf_uquestion *q, const char *at,
                            long long *id, kf_buf *err);

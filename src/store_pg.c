@@ -1489,6 +1489,13 @@ static kf_err pg_rate_hit(kf__store_core *s, long long owner, const char *key,
     return e;
 }
 
+static kf_err pg_rate_reset(kf__store_core *s, const char *key, kf_buf *err)
+{
+    long long n = 0;
+    return pg_change(s, "reset the counter", &n, err,
+                     "DELETE FROM rate_limits WHERE key = $1", "s", key);
+}
+
 static kf_err pg_question_add(kf__store_core *s, long long owner,
                               const kf_uquestion *q, const char *at,
                               long long *id, kf_buf *err)
@@ -1771,6 +1778,7 @@ const kf__store_ops kf__pg_ops = {
     .session_delete = pg_session_delete,
     .expire = pg_expire,
     .rate_hit = pg_rate_hit,
+    .rate_reset = pg_rate_reset,
     .question_add = pg_question_add,
     .question_list = pg_question_list,
     .question_set_draft = pg_question_set_draft,

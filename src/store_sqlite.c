@@ -1469,6 +1469,17 @@ static kf_err sq_rate_hit(kf__store_core *s, long long owner, const char *key,
     return e;
 }
 
+static kf_err sq_rate_reset(kf__store_core *s, const char *key, kf_buf *err)
+{
+    sqlite3_stmt *st;
+    int rc = sq_stmt(s, &st, "DELETE FROM rate_limits WHERE key = ?1", "s", key);
+    if (rc == SQLITE_OK)
+        rc = sq_done(s, st, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "reset the counter", err);
+    return KF_OK;
+}
+
 static kf_err sq_question_add(kf__store_core *s, long long owner,
                               const kf_uquestion *q, const char *at,
                               long long *id, kf_buf *err)
@@ -1761,6 +1772,7 @@ const kf__store_ops kf__sqlite_ops = {
     .session_delete = sq_session_delete,
     .expire = sq_expire,
     .rate_hit = sq_rate_hit,
+    .rate_reset = sq_rate_reset,
     .question_add = sq_question_add,
     .question_list = sq_question_list,
     .question_set_draft = sq_question_set_draft,

@@ -5,6 +5,9 @@
 #   http       the server's gate (Host, Origin, token), path unescaping, the
 #              route table and static paths
 #   api        the JSON bodies of every endpoint, through the real handlers
+#   hosted     the hosted course's bodies (accounts, sessions, questions,
+#              answers, lessons, the per-user journal) with and without a
+#              session and its CSRF token
 #   journal    the journal's field parsers (did, where, times, pain, hours)
 #   store      rows read back from a hostile database, and all that reads them
 #   interview  the interview's typed answers, through the real command
@@ -64,7 +67,7 @@ for src in src/*.c; do
   LIBOBJ+=("$obj")
 done
 
-for name in text kb http api journal store interview pattern context; do
+for name in text kb http api hosted journal store interview pattern context; do
   [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
   bin=$OUT/fuzz_$name
   extra=""

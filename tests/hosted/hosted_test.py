@@ -8,8 +8,9 @@ usage: hosted_test.py BINARY DB
 Covered: sign-up (consent, password policy, 409), login (cookie flags, the
 same answer for an unknown account and a wrong password), CSRF (403),
 anonymous 401 and another user's 404 on every journal, question and lesson
-endpoint, session expiry, 429 with Retry-After (per account, per address,
-questions per day), export, account deletion leaving no row of the user,
+endpoint, session expiry (idle, sliding, the absolute maximum), 429 with
+Retry-After (failed logins per account, every login per address, questions
+per day), kill -9 of a server mid-write losing no acknowledged row, export, account deletion leaving no row of the user,
 logout, the same session on two servers sharing the database and a check-in
 made through one seen through the other, questions (links, honeypot, the
 therapist's queue with drafts, answer, the public Q&A), lessons, admin
@@ -25,6 +26,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -147,6 +149,7 @@ def main():
         check("server 1 stops with 0", s1.stop() == 0)
         check("server 2 stops with 0", s2.stop() == 0)
     extra()
+    kill9()
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
@@ -177,6 +180,9 @@ def run(s1, s2):
     check("sign-up: a bad address is 422", st == 422, (st, j))
     st, j = a.req("POST", "/api/v1/account", raw="{\"email\":")
     check("sign-up: bad JSON is 400", st == 400, (st, j))
+    st, j = a.req("POST", "/api/v1/account", raw=b'{"email":"u@example.org","password":"\\u00e\xcd\xa3\x8a"}')
+    check("sign-up: bad JSON quoting bytes that are not UTF-8 is 400 with a JSON error (was 500)",
+          st == 400 and code(j) == "bad_json", (st, j))
     check("sign-up: b", b.signup("bob@example.org")[0] == 201)
 
     # ---- login ----
@@ -434,6 +440,71 @@ def extra():
         check("session: expired after its lifetime (401)", st == 401, (st, j))
     finally:
         s.stop()
+    # Sliding expiry: 3 s idle, 8 s at most after the login (times are kept
+    # in whole seconds: the end falls between 7 and 8 s after the login).
+    s = Server("--session-ttl", "3", "--session-max", "8", "--address-limit", "1000")
+    try:
+        c = Client(s)
+        c.signup("slide@example.org")
+        t0 = time.time()
+        st, j = c.login("slide@example.org")
+        first_exp = j.get("expires_at") if st == 200 else None
+        sts, ages = [], []
+        while time.time() - t0 < 5.5:      # used every second, past the 3 s TTL
+            time.sleep(1)
+            st, j = c.req("GET", "/api/v1/journal")
+            sts.append(st)
+            m = re.search(r"Max-Age=(\d+)", c.last_set_cookie or "")
+            if m:
+                ages.append(int(m.group(1)))
+        check("sliding session: used every second it outlives its 3 s TTL", sts and all(x == 200 for x in sts), sts)
+        check("sliding session: the cookie is sent again with a fresh Max-Age",
+              ages and all(1 <= a <= 3 for a in ages), ages)
+        st, j = c.req("GET", "/api/v1/session")
+        check("sliding session: expires_at moved later than the login's",
+              st == 200 and first_exp and j.get("expires_at", "") > first_exp, (first_exp, j))
+        late = []
+        while time.time() - t0 < 9.0:      # past the 8 s maximum
+            time.sleep(0.5)
+            late.append((round(time.time() - t0, 1), c.req("GET", "/api/v1/journal")[0]))
+        check("sliding session: it ends at --session-max however much it is used",
+              late and late[-1][1] == 401 and all(st == 401 for t, st in late if t >= 8.2)
+              and all(st == 200 for t, st in late if t < 6.8), late)
+        d = Client(s)
+        d.login("slide@example.org")
+        time.sleep(3.3)
+        st, j = d.req("GET", "/api/v1/journal")
+        check("sliding session: unused for longer than the TTL it ends (401)", st == 401, (st, j))
+    finally:
+        s.stop()
+    r = subprocess.run([BIN, "serve", "--hosted", "--db", DB, "--session-max", "0"], capture_output=True, text=True)
+    check("--session-max 0 is a usage error", r.returncode == 2 and "--session-max" in r.stderr, r)
+    # The account limit counts failures only; the address limit every attempt.
+    s = Server("--trusted-proxy", "127.0.0.1", "--login-limit", "3", "--address-limit", "1000")
+    try:
+        c = Client(s)
+        c.signup("typo@example.org")
+        ok = [c.login("typo@example.org")[0] for _ in range(6)]
+        check("login limit: successful logins do not count (6 over a limit of 3)", ok == [200] * 6, ok)
+        seq = [c.login("typo@example.org", "wrong password %d" % i)[0] for i in range(2)]
+        seq.append(c.login("typo@example.org")[0])
+        seq += [c.login("typo@example.org", "wrong again %d" % i)[0] for i in range(3)]
+        seq.append(c.login("typo@example.org")[0])
+        check("login limit: a success forgets the failures before it; 3 failures then 429 even for the right password",
+              seq == [401, 401, 200, 401, 401, 401, 429], seq)
+    finally:
+        s.stop()
+    s = Server("--trusted-proxy", "127.0.0.1", "--address-limit", "3", "--login-limit", "100")
+    try:
+        c = Client(s)
+        c.req("POST", "/api/v1/account", {"email": "addr@example.org", "password": "a long passphrase here",
+                                          "consent": True}, headers={"X-Forwarded-For": "203.0.113.50"})
+        sts = [c.req("POST", "/api/v1/session", {"email": "addr@example.org", "password": "a long passphrase here"},
+                     headers={"X-Forwarded-For": "203.0.113.51"})[0] for i in range(4)]
+        check("address limit: successful logins count too (the 4th from one address is 429)",
+              sts == [200, 200, 200, 429], sts)
+    finally:
+        s.stop()
     s = Server("--trusted-proxy", "127.0.0.1", "--address-limit", "3")
     try:
         c = Client(s)
@@ -492,6 +563,103 @@ def extra():
     subprocess.run([BIN, "--kb", KB, "--db", nosave, "ask", "a knot under my right shoulder blade"],
                    capture_output=True, env=env)
     check("KNOTFINDER_NO_SAVE (read in main): ask saves nothing", not os.path.exists(nosave))
+
+
+def kill9():
+    """kill -9 of a server in the middle of writes loses no acknowledged
+    row: 8 threads post check-ins and consultations, each noting what was
+    acknowledged (201 / 200 after the commit); the server is killed with
+    SIGKILL mid-stream; a new server on the same database must show every
+    acknowledged row, once."""
+    s = Server("--address-limit", "1000", "--save-limit", "0", "--threads", "4")
+    c = Client(s)
+    check("kill -9: sign-up", c.signup("crash@example.org")[0] == 201)
+    check("kill -9: login", c.login("crash@example.org")[0] == 200)
+    acked_ci, acked_co = [], []     # (id, note) / text
+    lock = threading.Lock()
+    stop = threading.Event()
+    other = []                      # anything but an ack or a dropped connection
+
+    def worker(t):
+        w = Client(s)
+        w.cookie, w.csrf = c.cookie, c.csrf
+        n = 0
+        while not stop.is_set():
+            n += 1
+            tag = "crash-t%d-n%d" % (t, n)
+            try:
+                if n % 2:
+                    st, j = w.req("POST", "/api/v1/journal/checkins",
+                                  {"pain": n % 11, "note": tag})
+                    if st == 201:
+                        with lock:
+                            acked_ci.append((j["checkin"]["id"], tag))
+                    else:
+                        other.append((st, j))
+                else:
+                    st, j = w.req("POST", "/api/v1/consult",
+                                  {"text": tag + ": a knot under my right shoulder blade from the mouse"})
+                    if st == 200:
+                        with lock:
+                            acked_co.append(tag)
+                    else:
+                        other.append((st, j))
+            except (OSError, http.client.HTTPException):
+                return                  # the server is gone: nothing was acknowledged
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    s.proc.kill()
+    s.proc.wait(10)
+    stop.set()
+    for t in threads:
+        t.join(60)
+    check("kill -9: the server died of SIGKILL", s.proc.returncode == -9, s.proc.returncode)
+    check("kill -9: every request before the kill was acknowledged", not other, other[:3])
+    check("kill -9: check-ins and consultations were acknowledged before the kill",
+          len(acked_ci) > 0 and len(acked_co) > 0, (len(acked_ci), len(acked_co)))
+    s2 = Server("--address-limit", "1000")
+    try:
+        c2 = Client(s2)
+        st, j = c2.login("crash@example.org")
+        check("kill -9: login again on a new server", st == 200, (st, j))
+        # GET /api/v1/journal shows the newest rows (200 check-ins, 20
+        # consultations); the export holds every one.
+        st, j = c2.req("GET", "/api/v1/journal")
+        check("kill -9: the journal reads", st == 200, (st, j))
+        jci = [x["id"] for x in j.get("checkins", [])] if st == 200 else []
+        jco = [x["id"] for x in j.get("consultations", [])] if st == 200 else []
+        st, j = c2.req("GET", "/api/v1/account/export")
+        check("kill -9: the export reads", st == 200, (st, str(j)[:200]))
+        cis = j.get("checkins", []) if st == 200 else []
+        cos = j.get("consultations", []) if st == 200 else []
+        ids = [x["id"] for x in cis]
+        notes = [x.get("note") for x in cis]
+        have = set(zip(ids, notes))
+        lost = [a for a in acked_ci if a not in have]
+        check("kill -9: every acknowledged check-in is there (%d)" % len(acked_ci), not lost, lost[:5])
+        check("kill -9: no check-in appears twice", len(set(ids)) == len(ids) and len(set(notes)) == len(notes),
+              len(ids) - len(set(ids)))
+        tags = [x.get("text", "").split(":")[0] for x in cos]
+        lost = [t for t in acked_co if t not in set(tags)]
+        check("kill -9: every acknowledged consultation is there (%d)" % len(acked_co), not lost, lost[:5])
+        coids = [x["id"] for x in cos]
+        check("kill -9: no consultation appears twice",
+              len(set(tags)) == len(tags) and len(set(coids)) == len(coids), len(tags) - len(set(tags)))
+        # A request in flight at the kill may have committed without its
+        # answer getting out: at most one per thread, never more.
+        extra_ci = [n for n in notes if n not in {t for _, t in acked_ci}]
+        extra_co = [t for t in tags if t not in set(acked_co)]
+        check("kill -9: rows nobody was told about are at most the 8 in flight",
+              len(extra_ci) + len(extra_co) <= 8, (extra_ci, extra_co))
+        check("kill -9: the journal shows the newest 200 check-ins and 20 consultations of them",
+              jci == ids[-200:] and jco == coids[-20:], (jci[-3:], ids[-3:], jco[-3:], coids[-3:]))
+        st, j = c2.req("POST", "/api/v1/journal/checkins", {"pain": 2, "note": "after the crash"})
+        check("kill -9: the database takes writes again", st == 201, (st, j))
+    finally:
+        check("kill -9: the new server stops with 0", s2.stop() == 0)
 
 
 if __name__ == "__main__":

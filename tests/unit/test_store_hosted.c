@@ -589,6 +589,25 @@ static void test_rate_limits(void)
     CHECK_INT(kf_store_rate_hit(s, "login:acct:1", 60, 3, t0 + 61, &ok, &retry, NULL), KF_OK);
     CHECK(ok);
     CHECK_INT(retry, 0);
+    /* A reset forgets the counter: the next hit starts a new window of
+     * its own; another key keeps its count; resetting nothing is fine. */
+    CHECK_INT(kf_store_rate_hit(s, "login:acct:1", 60, 3, t0 + 62, &ok, NULL, NULL), KF_OK);
+    CHECK_INT(kf_store_rate_hit(s, "login:acct:1", 60, 3, t0 + 63, &ok, NULL, NULL), KF_OK);
+    CHECK_INT(kf_store_rate_hit(s, "login:acct:1", 60, 3, t0 + 64, &ok, NULL, NULL), KF_OK);
+    CHECK(!ok);
+    CHECK_INT(kf_store_rate_reset(s, "login:acct:1", NULL), KF_OK);
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT(kf_store_rate_hit(s, "login:acct:1", 60, 3, t0 + 65, &ok, NULL, NULL), KF_OK);
+        CHECK(ok);
+    }
+    CHECK_INT(kf_store_rate_hit(s, "login:acct:1", 60, 3, t0 + 65, &ok, &retry, NULL), KF_OK);
+    CHECK(!ok);
+    CHECK_INT(retry, 60);                 /* the new window began at t0 + 65 */
+    CHECK_INT(kf_store_rate_reset(s, "login:acct:none", NULL), KF_OK);
+    CHECK_INT(kf_store_rate_hit(s, "login:acct:2", 60, 3, t0 + 11, &ok, NULL, NULL), KF_OK);
+    CHECK(ok);                            /* its 2nd hit: untouched by the reset */
+    CHECK_INT(kf_store_rate_reset(s, "", NULL), KF_EINVAL);
+    CHECK_INT(kf_store_rate_reset(s, "a key", NULL), KF_EINVAL);
     /* Bad arguments. */
     CHECK_INT(kf_store_rate_hit(s, "", 60, 3, t0, &ok, NULL, NULL), KF_EINVAL);
     CHECK_INT(kf_store_rate_hit(s, "a key", 60, 3, t0, &ok, NULL, NULL), KF_EINVAL);
@@ -596,7 +615,7 @@ static void test_rate_limits(void)
     CHECK_INT(kf_store_rate_hit(s, "k", 60, 0, t0, &ok, NULL, NULL), KF_EINVAL);
     /* Old windows go with kf_store_expire (a day after their end). */
     int n = -1;
-    CHECK_INT(kf_store_expire(s, t0 + 61 + 60 + 86400, &n, NULL), KF_OK);
+    CHECK_INT(kf_store_expire(s, t0 + 65 + 60 + 86400, &n, NULL), KF_OK);
     CHECK_INT(n, 2);
     CHECK_INT(raw(url, "SELECT count(*) FROM rate_limits"), 0);
 
