@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "journal.h"
 #include "plan.h"
@@ -77,7 +78,53 @@ typedef struct {
     int      q2_index; /* its index in kf_draft.questions */
     int      step_para[KF_DRAFT_MAX_STEPS];   /* the paragraph of each step */
     bool     oom;
+    /* Who is in pain: the writer ("you"), or someone they write for ("your
+     * husband", then "he"); the verbs agree with subj (plural: "you try",
+     * "they try"; singular: "he tries"). */
+    bool        other;
+    char        noun[48];      /* "your husband"; "you" for the writer */
+    const char *subj, *obj, *poss;
+    bool        plural;
 } doc;
+
+/* The person in pain as the draft speaks of them, from the relation word
+ * the reader found (findings.h: patient) and the sex it implies. */
+static void doc_person(doc *d, const kf_findings *f)
+{
+    d->other = f->patient[0] != 0;
+    d->subj = d->obj = "you";
+    d->poss = "your";
+    d->plural = true;
+    snprintf(d->noun, sizeof d->noun, "you");
+    if (!d->other)
+        return;
+    /* the colloquial and short words in plain form */
+    static const char *const plain[][2] = {
+        { "hubby", "husband" }, { "missus", "wife" }, { "misses", "wife" },
+        { "bf", "boyfriend" }, { "gf", "girlfriend" }, { "boy", "son" }, { "lad", "son" },
+        { "girl", "daughter" }, { "ma", "mother" }, { "pa", "father" }, { "mate", "friend" },
+        { "buddy", "friend" }, { "kid", "child" }, { "teen", "teenager" },
+        { "coworker", "colleague" }, { "neighbor", "neighbour" },
+    };
+    const char *w = f->patient;
+    for (size_t i = 0; i < KF_ARRAY_LEN(plain); i++)
+        if (!strcmp(w, plain[i][0]))
+            w = plain[i][1];
+    snprintf(d->noun, sizeof d->noun, "your %s", w);
+    if (f->sex == 'm') {
+        d->subj = "he"; d->obj = "him"; d->poss = "his"; d->plural = false;
+    } else if (f->sex == 'f') {
+        d->subj = "she"; d->obj = "her"; d->poss = "her"; d->plural = false;
+    } else {
+        d->subj = "they"; d->obj = "them"; d->poss = "their";
+    }
+}
+
+/* The verb that agrees with the person in pain: "try" or "tries". */
+static const char *verb(const doc *d, const char *plural, const char *singular)
+{
+    return d->plural ? plural : singular;
+}
 
 static para *add(doc *d, int worth, bool tight)
 {
@@ -398,8 +445,9 @@ static void worries(doc *d, const kf_kb *kb, const kf_result *r)
         para *p = add(d, 0, false);
         if (!p)
             return;
-        kf_buf_printf(&p->b, "You asked about %s. You did not say you have it, but if you "
-                      "do, %s.", kb->findings[f->hypothetical[i]].label, adv);
+        kf_buf_printf(&p->b, "You asked about %s. You did not say %s %s it, but if %s %s, "
+                      "%s.", kb->findings[f->hypothetical[i]].label, d->subj,
+                      verb(d, "have", "has"), d->subj, verb(d, "do", "does"), adv);
         shown++;
     }
 }
@@ -437,7 +485,8 @@ static void keep_question(doc *d, kf_draft *out, int finding, const char *text)
 /* Defined below, with the self-care draft that uses them too. */
 static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top,
                            int *late, int max, int *nl);
-static void checks(const kf_kb *kb, const int *em, int ne, const int *dr, int nd, kf_buf *b);
+static void checks(const doc *d, const kf_kb *kb, const int *em, int ne, const int *dr, int nd,
+                   kf_buf *b);
 
 /* doctor_soon: what else to tell the doctor, and what would make it a call
  * instead: the checks that would make another rule fire (a red, hot area
@@ -484,15 +533,15 @@ static void soon_checks(doc *d, const kf_kb *kb, const kf_result *r)
     if (!p)
         return;
     if (nt) {
-        kf_buf_printf(&p->b, "Also tell the doctor if %s (", nt == 1 ? "this is true for you"
-                      : "any of these is true for you");
+        kf_buf_printf(&p->b, "Also tell the doctor if %s is true for %s (",
+                      nt == 1 ? "this" : "any of these", d->obj);
         for (int i = 0; i < nt; i++)
             kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[tell[i]].label);
         kf_buf_puts(&p->b, ").");
     }
     if (ne) {
-        kf_buf_printf(&p->b, "%s%s (", nt ? " And if " : "If ", ne == 1 ?
-                      "this is true for you" : "any of these is true for you");
+        kf_buf_printf(&p->b, "%s%s is true for %s (", nt ? " And if " : "If ",
+                      ne == 1 ? "this" : "any of these", d->obj);
         for (int i = 0; i < ne; i++)
             kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[em[i]].label);
         kf_buf_puts(&p->b, "), call emergency services now (112, 911 or 999).");
@@ -521,8 +570,12 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
             kf_buf_puts(&p->b, kb->redflags[flag].message);
         else
             kf_buf_puts(&p->b, kf_triage_banner(r->triage));
-        if (!strstr(p->b.s ? p->b.s : "", "drive"))
-            kf_buf_puts(&p->b, " Do not drive yourself.");
+        if (!strstr(p->b.s ? p->b.s : "", "drive")) {
+            if (d->other)
+                kf_buf_printf(&p->b, " Do not let %s drive.", d->obj);
+            else
+                kf_buf_puts(&p->b, " Do not drive yourself.");
+        }
         PARA(d, 0, "If you are not sure it is serious, call anyway: the people who answer "
              "would much rather check and find it is nothing than see you too late.");
     } else {
@@ -536,7 +589,22 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
             "The most important part first: please have a doctor look at this%s and leave "
             "self-help on this area until then.",
         };
-        kf_buf_printf(&p->b, PICK(d, 2, open), flag >= 0 ? "" : " in the next few days,");
+        static const char *const open_other[] = {
+            "Before anything else: %s should see a doctor%s before any self-help on this "
+            "area.",
+            "First things first: I'd like a doctor to see %s%s before any self-help on this "
+            "spot.",
+            "The most important part first: please have a doctor look at this%s and leave "
+            "self-help on this area until then.",
+        };
+        int k = pick(d, 2, (int)KF_ARRAY_LEN(open));
+        const char *when = flag >= 0 ? "" : " in the next few days,";
+        if (!d->other)
+            kf_buf_printf(&p->b, open[k], when);
+        else if (k == 2)
+            kf_buf_printf(&p->b, open_other[k], when);
+        else
+            kf_buf_printf(&p->b, open_other[k], d->noun, when);
         kf_buf_puts(&p->b, " ");
         if (flag >= 0)
             kf_buf_puts(&p->b, kb->redflags[flag].message);
@@ -590,10 +658,10 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
     p = add(d, 0, false);
     if (p) {
         if (emer)
-            kf_buf_puts(&p->b, "Please leave the tennis ball, the stretches and the rest of "
-                        "the course until you have been checked. Once a doctor has ruled "
-                        "this out, write to me again and we will look at the muscles "
-                        "together.");
+            kf_buf_printf(&p->b, "Please leave the tennis ball, the stretches and the rest "
+                          "of the course until %s %s been checked. Once a doctor has ruled "
+                          "this out, write to me again and we will look at the muscles "
+                          "together.", d->subj, verb(d, "have", "has"));
         else {
             kf_buf_puts(&p->b, "Will you let me know what the doctor finds? Then we can "
                         "pick up from there.");
@@ -615,7 +683,7 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
     para *p = add(d, 0, false);
     kf_triage worst = KF_TRIAGE_SELF_CARE;
     if (p && r->n_screen) {
-        kf_buf_puts(&p->b, "First, does any of these apply to you right now?");
+        kf_buf_printf(&p->b, "First, does any of these apply to %s right now?", d->noun);
         kf_buf line;
         kf_buf_init(&line);
         for (int i = 0; i < r->n_screen; i++) {
@@ -645,8 +713,9 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
     worries(d, kb, r);
     PARA(d, 0, "If none of them applies, tell me where exactly it hurts (between the "
          "shoulder blade and the spine, on top of the shoulder, under the arm?), on which "
-         "side, and what you do most of the day: desk work, a phone, lifting, how you "
-         "sleep. With that I can make a real guess.");
+         "side, and what %s %s most of the day: desk work, a phone, lifting, how %s "
+         "%s. With that I can make a real guess.", d->subj, verb(d, "do", "does"), d->subj,
+         verb(d, "sleep", "sleeps"));
     keep_question(d, out, -1, "Where exactly does it hurt, on which side, and what do you "
                   "do most of the day?");
 }
@@ -702,20 +771,24 @@ static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top
 /* "Before you try anything: if this is true for you (...), call emergency
  * services now ... And if any of these is true for you (...), please see a
  * doctor first." */
-static void checks(const kf_kb *kb, const int *em, int ne, const int *dr, int nd, kf_buf *b)
+static void checks(const doc *d, const kf_kb *kb, const int *em, int ne, const int *dr, int nd,
+                   kf_buf *b)
 {
-    kf_buf_puts(b, "Before you try anything:");
+    kf_buf_printf(b, "Before %s %s anything:", d->subj, verb(d, "try", "tries"));
     for (int g = 0; g < 2; g++) {
         const int *v = g ? dr : em;
         int n = g ? nd : ne;
         if (!n)
             continue;
-        kf_buf_printf(b, " %s %s (", g && ne ? "And if" : "if",
-                      n == 1 ? "this is true for you" : "any of these is true for you");
+        kf_buf_printf(b, " %s %s is true for %s (", g && ne ? "And if" : "if",
+                      n == 1 ? "this" : "any of these", d->obj);
         for (int i = 0; i < n; i++)
             kf_buf_printf(b, "%s%s", i ? "; " : "", kb->findings[v[i]].label);
-        kf_buf_puts(b, g ? "), please see a doctor first." :
-                           "), call emergency services now (112, 911 or 999).");
+        if (g && d->other)
+            kf_buf_printf(b, "), %s should see a doctor first.", d->subj);
+        else
+            kf_buf_puts(b, g ? "), please see a doctor first." :
+                               "), call emergency services now (112, 911 or 999).");
     }
 }
 
@@ -794,6 +867,36 @@ static void hours_words(kf_buf *b, double h)
         kf_buf_printf(b, "%.0f hours", h);
 }
 
+/* Whether `text` names the muscle of `plain` ("the lat (latissimus dorsi)"):
+ * its everyday name ("lat"), as a whole word.  Sets *latin to the name in
+ * brackets ("latissimus dorsi", n bytes), or NULL. */
+static bool names_muscle(const char *text, const char *plain, const char **latin, int *ln)
+{
+    const char *w = strncmp(plain, "the ", 4) ? plain : plain + 4;
+    const char *br = strstr(w, " (");
+    size_t wl = br ? (size_t)(br - w) : strlen(w);
+    *latin = NULL;
+    *ln = 0;
+    if (br) {
+        const char *e = strchr(br + 2, ')');
+        if (e && e > br + 2) {
+            *latin = br + 2;
+            *ln = (int)(e - (br + 2));
+        }
+    }
+    if (!text || wl < 3)
+        return false;
+    for (const char *p = text; *p; p++) {
+        if (strncasecmp(p, w, wl))
+            continue;
+        bool start = p == text || !isalpha((unsigned char)p[-1]);
+        bool end = !isalpha((unsigned char)p[wl]);
+        if (start && end)
+            return true;
+    }
+    return false;
+}
+
 /* The guess: the cause and its chain, why it moved (short relief). */
 static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
                   const relief *rl, int before, kf_draft *out)
@@ -826,6 +929,16 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
             kf_buf_puts(&q->b, ". ");
         } else
             kf_buf_puts(&q->b, "You say the relief doesn't last. ");
+        /* the short form, for a draft that is too long: the same facts in
+         * one sentence */
+        if (q->b.s)
+            kf_buf_add(&q->alt, q->b.s, q->b.len);
+        kf_buf_puts(&q->alt, "Relief lasting only hours points past the sore spot");
+        if (moved)
+            kf_buf_printf(&q->alt, ", so I've moved on from %s to the next suspect.", ln_);
+        else
+            kf_buf_puts(&q->alt, ".");
+        q->worth = 2;
         kf_buf_puts(&q->b, "Relief lasting only hours means the work reached the muscle "
                     "that complains, not the one that keeps pulling it tight");
         if (moved && rl->tech >= 0) {
@@ -857,7 +970,40 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
     if (ch->ln)
         place_words(&place, kb->regions[kb->findings[ch->ln->finding].region].label);
     const char *pl = place.s ? place.s : "";
-    if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_PULLS)
+    /* The KB's chain names the muscle itself ("because the lat on the other
+     * side ..."): say where it shows up, let the chain name the muscle, and
+     * close with its full name and side, not "the lat ... because the lat". */
+    const char *latin = NULL;
+    int latin_n = 0;
+    bool chain_names = ch->ln && ch->ln->why && ch->muscle >= 0 &&
+                       (ch->ln->mech == KF_MECH_PULLS || ch->ln->mech == KF_MECH_REFERS) &&
+                       names_muscle(ch->ln->why, mn, &latin, &latin_n);
+    if (chain_names) {
+        static const char *const shows[] = {
+            ": the knot %s is where the complaint shows up, not where it starts.",
+            ": the knot %s is the symptom; the cause sits elsewhere.",
+            ": the knot %s is only where it shows up.",
+        };
+        static const char *const refers[] = {
+            ": the pain %s is being sent there from somewhere else.",
+            ": the pain %s is referred, not made where you feel it.",
+        };
+        if (ch->ln->mech == KF_MECH_PULLS)
+            kf_buf_printf(&p->b, PICK(d, 10, shows), pl);
+        else
+            kf_buf_printf(&p->b, PICK(d, 10, refers), pl);
+        kf_buf_puts(&p->b, " ");
+        kf_buf_puts(&p->b, ch->ln->why);
+        const char *sw = side_words(side[0] ? rk->side : KF_SIDE_NONE);
+        if (latin) {
+            static const char *const named[] = {
+                " In full, that is the %.*s%s, and it is where I'd start.",
+                " So the muscle to work on is the %.*s%s.",
+            };
+            kf_buf_printf(&p->b, PICK(d, 11, named), latin_n, latin, sw);
+        } else if (*sw)
+            kf_buf_printf(&p->b, " So I'd start with the one%s.", sw);
+    } else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_PULLS)
         kf_buf_printf(&p->b, ": the knot %s is where the complaint shows up, not where it "
                       "starts, and the pull comes from %s%s.", pl, mn, side);
     else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_REFERS)
@@ -897,7 +1043,7 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
             first_sentence(&p->b, kb->causes[who].about);
         }
     }
-    if (ch->ln && ch->ln->why) {
+    if (ch->ln && ch->ln->why && !chain_names) {
         kf_buf_puts(&p->b, " ");
         kf_buf_puts(&p->b, ch->ln->why);
     }
@@ -966,7 +1112,14 @@ static void steps(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
     static const char *const intro[] = {
         "Here is what I would try:", "Things to try:", "What I'd do first:",
     };
-    PARA(d, 0, "%s", PICK(d, 5, intro));
+    static const char *const intro_other[] = {
+        "Here is what I would have %s try:", "Things for %s to try:",
+        "What I'd have %s do first:",
+    };
+    if (d->other)
+        PARA(d, 0, intro_other[pick(d, 5, (int)KF_ARRAY_LEN(intro_other))], d->obj);
+    else
+        PARA(d, 0, "%s", PICK(d, 5, intro));
     for (int i = 0; i < n; i++) {
         const kf_step *s = &r->plan[idx[i]];
         const kf_technique *t = &kb->techniques[s->technique];
@@ -1072,10 +1225,26 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
             if (qs[i].finding != fq[0])
                 fq[nq++] = qs[i].finding;
     }
-    static const char *const intro[] = {
+    static const char *const intro_me[] = {
         "To sharpen this guess, could you tell me:", "So I can sharpen this:",
         "It would help me to know:",
     };
+    /* for someone else: the questions (in the KB's "you") are theirs to
+     * answer, through the writer */
+    static const char *const intro_other[] = {
+        "To sharpen this guess, could you ask %s:", "So I can sharpen this, please ask %s:",
+        "It would help me to know, if you can ask %s:",
+    };
+    char intro_buf[96];
+    const char *intro[3];
+    for (int i = 0; i < 3; i++) {
+        intro[i] = intro_me[i];
+    }
+    if (d->other) {
+        int k = pick(d, 6, 3);
+        snprintf(intro_buf, sizeof intro_buf, intro_other[k], d->obj);
+        intro[k] = intro_buf;
+    }
     int total = nq + (clar.kind != KF_Q_NONE);
     para *p = add(d, 0, false);
     if (!p)
@@ -1083,8 +1252,10 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
     kf_buf line;
     kf_buf_init(&line);
     if (!total) {
-        const char *q = "How long does the relief last after the first thing you try: "
-                        "minutes, hours, or days?";
+        char qb[160];
+        snprintf(qb, sizeof qb, "How long does the relief last after the first thing %s "
+                 "%s: minutes, hours, or days?", d->subj, verb(d, "try", "tries"));
+        const char *q = qb;
         kf_buf_printf(&p->b, "%s ", PICK(d, 6, intro));
         add_lower(&p->b, q, false);
         kf_buf_puts(&p->b, " That tells me whether the guess is right.");
@@ -1167,8 +1338,21 @@ static void sign_off(doc *d, int kind)
         "first.",
     };
     static const char *const bye[] = { "Take good care,", "Wishing you well,", "Take care," };
-    if (urgent_level)
+    if (urgent_level && d->other)
+        PARA(d, 0, "I am not a doctor and none of this is a diagnosis, which is exactly why a "
+             "doctor should see %s first.", d->obj);
+    else if (urgent_level)
         PARA(d, 0, "%s", PICK(d, 7, urgent_s));
+    else if (d->other) {
+        para *p = add(d, 1, false);
+        if (p) {
+            kf_buf_printf(&p->b, "Please take this as a long-distance guess from your words, "
+                          "not a diagnosis: if the pain gets worse, spreads, or something new "
+                          "appears, %s should see a doctor.", d->subj);
+            kf_buf_printf(&p->alt, "Self-help, not a diagnosis: %s should see a doctor if it "
+                          "gets worse or anything new appears.", d->subj);
+        }
+    }
     else {
         para *p = add(d, 1, false);
         if (p) {
@@ -1246,6 +1430,7 @@ static kf_err merge(const kf_kb *kb, const char *text, size_t len, const kf_resu
     if (f->duration_days < 0) f->duration_days = a->duration_days;
     if (!f->dominant) f->dominant = a->dominant;
     if (!f->sex) f->sex = a->sex;
+    if (!f->patient[0]) memcpy(f->patient, a->patient, sizeof f->patient);
     for (int i = 0; i < a->n_hypothetical && f->n_hypothetical < KF_HYPO_MAX; i++)
         f->hypothetical[f->n_hypothetical++] = a->hypothetical[i];
     if (a->n)
@@ -1308,6 +1493,7 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
         r = own;
     }
     out->triage = r->triage;
+    doc_person(&d, &f);
     greeting(&d, name);
     if (r->triage >= KF_TRIAGE_SOON) {
         urgent(&d, kb, r, out);
@@ -1327,8 +1513,13 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
                 kf_buf_puts(&p->b, "One thing first, before the muscles: ");
                 add_lower(&p->b, kb->redflags[r->flags[0]].message, false);
             } else if (p) {
-                kf_buf_puts(&p->b, "One thing first: self-help is fine to try, but please "
-                            "mention this to your doctor at your next visit");
+                if (d.other)
+                    kf_buf_printf(&p->b, "One thing first: self-help is fine to try, but %s "
+                                  "should mention this to %s doctor at the next visit",
+                                  d.noun, d.poss);
+                else
+                    kf_buf_puts(&p->b, "One thing first: self-help is fine to try, but please "
+                                "mention this to your doctor at your next visit");
                 if (r->raised_by >= 0) {
                     char nm[256];
                     kf_cause_plain(kb, r->raised_by, nm, sizeof nm);
@@ -1344,7 +1535,18 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
                 "place to start.",
                 "Nothing here points away from the muscles, so let's work on them.",
             };
-            PARA(&d, 0, "%s", PICK(&d, 3, ok));
+            static const char *const ok_other[] = {
+                "Nothing you describe sounds like a warning sign, so this looks like "
+                "something %s can work on at home.",
+                "I don't see a warning sign in what you wrote about %s, so self-help is a "
+                "sensible place to start.",
+                "Nothing in what you say about %s points away from the muscles, so let's "
+                "work on them.",
+            };
+            if (d.other)
+                PARA(&d, 0, ok_other[pick(&d, 3, (int)KF_ARRAY_LEN(ok_other))], d.noun);
+            else
+                PARA(&d, 0, "%s", PICK(&d, 3, ok));
         }
         worries(&d, kb, r);
         chain ch = find_chain(kb, r);
@@ -1391,9 +1593,9 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
             /* the emergencies first; the short form keeps two checks */
             para *p = add(&d, 0, false);
             if (p) {
-                checks(kb, em, ne, dr, nd, &p->b);
+                checks(&d, kb, em, ne, dr, nd, &p->b);
                 if (ns > 2) {
-                    checks(kb, em, ne < 2 ? ne : 2, dr, ne < 2 ? 2 - ne : 0, &p->alt);
+                    checks(&d, kb, em, ne < 2 ? ne : 2, dr, ne < 2 ? 2 - ne : 0, &p->alt);
                     p->worth = 1;
                 }
             }
@@ -1424,7 +1626,11 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
         if (r->n_massage) {
             para *p = add(&d, 7, false);
             if (p) {
-                kf_buf_puts(&p->b, "If you see a massage therapist, ask them to work on ");
+                if (d.other)
+                    kf_buf_printf(&p->b, "If %s %s a massage therapist, %s can ask them to "
+                                  "work on ", d.subj, verb(&d, "see", "sees"), d.subj);
+                else
+                    kf_buf_puts(&p->b, "If you see a massage therapist, ask them to work on ");
                 for (int i = 0; i < r->n_massage && i < 3; i++) {
                     char nm[256];
                     kf_cause_plain(kb, r->massage[i], nm, sizeof nm);
