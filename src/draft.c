@@ -572,12 +572,13 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
             kf_buf_puts(&p->b, kb->redflags[flag].message);
         else
             kf_buf_puts(&p->b, kf_triage_banner(r->triage));
-        if (!strstr(p->b.s ? p->b.s : "", "drive")) {
-            if (d->other)
-                kf_buf_printf(&p->b, " Do not let %s drive.", d->obj);
-            else
-                kf_buf_puts(&p->b, " Do not drive yourself.");
-        }
+        /* the rule's message speaks to the one in pain ("do not drive
+         * yourself"); for someone else, the writer is told too */
+        if (d->other)
+            kf_buf_printf(&p->b, " Do not let %s drive, and call rather than drive %s in "
+                          "yourself.", d->obj, d->obj);
+        else if (!strstr(p->b.s ? p->b.s : "", "drive"))
+            kf_buf_puts(&p->b, " Do not drive yourself.");
         PARA(d, 0, "If you are not sure it is serious, call anyway: the people who answer "
              "would much rather check and find it is nothing than see you too late.");
     } else {
@@ -670,6 +671,79 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
             keep_question(d, out, -1, "Will you let me know what the doctor finds?");
         }
     }
+}
+
+/* Whether words the reader understood nothing of are only thanks: a word of
+ * thanks, no question mark, nothing that sounds like pain, a problem or a
+ * denial ("thanks, but it didn't help"), and short. */
+static bool thanks_only(const char *text, size_t len)
+{
+    static const char *const thanks_w[] = {
+        "thank", "thanks", "thankyou", "thx", "grateful", "gratitude", "appreciate",
+        "appreciated", "cheers", "kudos", NULL
+    };
+    static const char *const complaint[] = {
+        "hurt", "hurts", "hurting", "pain", "painful", "pains", "ache", "aches", "aching",
+        "sore", "worse", "worst", "still", "but", "however", "though", "although", "help",
+        "advice", "suggest", "problem", "problems", "question", "numb", "tingling", "cant",
+        "cannot", "not", "no", "never", "dont", "doesnt", "didnt", "wont", "isnt", "stiff",
+        "tight", "spasm", "spasms", "knot", "knots", "why", "how", "what", "should", "could",
+        "worried", "worry", "scared", "again", "back", "neck", "shoulder", NULL
+    };
+    if (memchr(text, '?', len))
+        return false;
+    bool thanked = false;
+    int words = 0;
+    for (size_t i = 0; i < len;) {
+        while (i < len && !isalpha((unsigned char)text[i]))
+            i++;
+        char w[24];
+        size_t n = 0;
+        while (i < len && (isalpha((unsigned char)text[i]) || text[i] == '\'' ||
+                           (unsigned char)text[i] >= 0x80)) {
+            /* apostrophes (also the curly one's bytes) are left out */
+            if (isalpha((unsigned char)text[i]) && n + 1 < sizeof w)
+                w[n++] = (char)tolower((unsigned char)text[i]);
+            i++;
+        }
+        if (!n)
+            continue;
+        w[n] = '\0';
+        words++;
+        for (int k = 0; complaint[k]; k++)
+            if (!strcmp(w, complaint[k]))
+                return false;
+        for (int k = 0; thanks_w[k]; k++)
+            thanked |= !strncmp(w, thanks_w[k], strlen(thanks_w[k]));
+    }
+    return thanked && words <= 60;
+}
+
+/* A thank-you: thanks back, how is it going, what to do if it returns. */
+static void thanked(doc *d, kf_draft *out)
+{
+    static const char *const back[] = {
+        "Thank you for writing, and you're welcome! I'm so glad it helped.",
+        "Thank you for letting me know; it's lovely to hear it helped.",
+        "You're very welcome, and thank you for taking the time to tell me.",
+    };
+    PARA(d, 0, "%s", PICK(d, 2, back));
+    static const char *const how[] = {
+        "How is it going now? When the knot eases, does the relief last for days, or does "
+        "it creep back within a few hours?",
+        "How are things now? Is the knot staying away for days at a time, or does it come "
+        "back within hours?",
+    };
+    int k = pick(d, 3, (int)KF_ARRAY_LEN(how));
+    PARA(d, 0, "%s", how[k]);
+    keep_question(d, out, -1, how[k]);
+    PARA(d, 0, "Relief that lasts only hours means the muscle that starts it is somewhere "
+         "else, so if it comes back, write again with where exactly it hurts, on which side, "
+         "and what you do most of the day, and we'll look for the cause together.");
+    PARA(d, 0, "And if anything new appears, or the pain becomes severe, please see a doctor "
+         "rather than wait for me.");
+    PARA(d, 0, "%s", PICK(d, 8, ((const char *const[]){ "Take good care,", "Wishing you well,",
+                                                       "Take care," })));
 }
 
 /* Nothing understood: no guess, the screen questions and "where". */
@@ -1543,6 +1617,10 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
     if (r->triage >= KF_TRIAGE_SOON) {
         urgent(&d, kb, r, out);
         sign_off(&d, 1);
+    } else if ((r->triage == KF_TRIAGE_UNKNOWN || r->unrecognised) && !in->consultation &&
+               f.nothing_understood && thanks_only(text ? text : "", len)) {
+        out->kind = KF_DRAFT_THANKS;
+        thanked(&d, out);
     } else if (r->triage == KF_TRIAGE_UNKNOWN || r->unrecognised) {
         unscreened(&d, kb, r, out);
         sign_off(&d, 2);
@@ -1742,6 +1820,7 @@ void kf_draft_write(kf_jo *w, const kf_kb *kb, const kf_draft *d)
 {
     kf_jo_obj(w);
     kf_jo_kstr(w, "draft", d->text);
+    kf_jo_kstr(w, "kind", d->kind == KF_DRAFT_THANKS ? "thanks" : "reply");
     kf_jo_kint(w, "words", d->words);
     kf_jo_kstr(w, "triage", kf_triage_id(d->triage));
     kf_jo_kstr(w, "cause", d->cause >= 0 ? kb->causes[d->cause].id : NULL);
