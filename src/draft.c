@@ -57,6 +57,10 @@ int kf_draft_words(const char *s)
  * 0.05) the 580 descriptions of articles.jsonl and the reading sets carry
  * 347 check items instead of 397, in the same 268 drafts. */
 #define KF_DRAFT_CHECK_P 0.10
+/* A draft that already sends the person to a doctor keeps the lower bar:
+ * there the checks say what would make it a call instead (pain on
+ * breathing in a week after an operation), and cost no self-care. */
+#define KF_DRAFT_SOON_CHECK_P 0.05
 
 /* ------------------------------------------------------------ the document */
 
@@ -486,7 +490,7 @@ static void keep_question(doc *d, kf_draft *out, int finding, const char *text)
 
 /* Defined below, with the self-care draft that uses them too. */
 static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top,
-                           int *late, int max, int *nl);
+                           int *late, int max, int *nl, double bar);
 static void checks(const doc *d, const kf_kb *kb, const int *em, int ne, const int *dr, int nd,
                    kf_buf *b);
 
@@ -496,7 +500,7 @@ static void checks(const doc *d, const kf_kb *kb, const int *em, int ne, const i
 static void soon_checks(doc *d, const kf_kb *kb, const kf_result *r)
 {
     int top[4], late[4], nl = 0;
-    int n = specific_screen(d, kb, r, top, late, 4, &nl);
+    int n = specific_screen(d, kb, r, top, late, 4, &nl, KF_DRAFT_SOON_CHECK_P);
     for (int i = 0; i < nl && n < 4; i++)
         top[n++] = late[i];
     int em[4], ne = 0, tell[4], nt = 0;
@@ -844,7 +848,7 @@ static bool contradicts(const kf_kb *kb, const kf_result *r, int f)
  * the screened rules (fever, weight loss for back pain), said near the end.
  * Returns the count of `top`; *nl gets that of `late`. */
 static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top,
-                           int *late, int max, int *nl)
+                           int *late, int max, int *nl, double bar)
 {
     int *all = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *all);
     int *base = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *base);
@@ -862,12 +866,12 @@ static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top
             for (int k = 0; k < kb->n_redflags && !routine; k++)
                 routine = kb->redflags[k].screen && rule_names(&kb->redflags[k], all[i]);
             /* only a check that bears on a cause still in question: a rule
-             * naming it screens for a mimic at least KF_DRAFT_CHECK_P likely */
+             * naming it screens for a mimic at least `bar` likely */
             bool bears = false;
             for (int k = 0; k < kb->n_redflags && !bears && r->post; k++) {
                 const kf_redflag *rf = &kb->redflags[k];
                 bears = rf->level >= KF_TRIAGE_SOON && rule_names(rf, all[i]) &&
-                        (rf->mimic < 0 || r->post[rf->mimic] >= KF_DRAFT_CHECK_P);
+                        (rf->mimic < 0 || r->post[rf->mimic] >= bar);
             }
             /* a warning sign to look for, not a risk (smoking, pregnancy):
              * "if you smoke, see a doctor first" would be wrong */
@@ -1628,7 +1632,7 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
         PARA(&d, 9, "%s", PICK(&d, 0, thanks));
         /* Triage first: a mention, the specific checks, worries. */
         int scr[4], late[3], nl = 0;
-        int ns = specific_screen(&d, kb, r, scr, late, 3, &nl);
+        int ns = specific_screen(&d, kb, r, scr, late, 3, &nl, KF_DRAFT_CHECK_P);
         if (r->triage == KF_TRIAGE_MENTION) {
             para *p = add(&d, 0, false);
             if (p && r->n_flags) {

@@ -392,6 +392,16 @@ static void test_checks_fit_what_was_said(void)
         CHECK(strstr(d.text, "right ribs") == NULL);
         kf_draft_free(&d);
     }
+    /* a draft that sends the person to a doctor keeps the lower bar: a week
+     * after an operation, pain on breathing in would make it a call */
+    kf_draft d;
+    const char *op = "A week after my jaw surgery my girlfriend found a small hard lump "
+                     "below my left rib cage, it feels too hard for a knot and got worse "
+                     "after she massaged it";
+    CHECK_INT(make(op, NULL, &d), KF_OK);
+    CHECK_INT(d.triage, KF_TRIAGE_SOON);
+    CHECK(d.text && strstr(d.text, "breathing") != NULL);
+    kf_draft_free(&d);
 }
 
 /* Only thanks: a short warm reply that asks how it is going; anything that
