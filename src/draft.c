@@ -1083,7 +1083,10 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
         "My best long-distance guess", "Here is my best long-distance guess",
         "From here, my best long-distance guess",
     };
-    kf_buf_puts(&p->b, PICK(d, 4, intro));
+    int ik = pick(d, 4, (int)KF_ARRAY_LEN(intro));
+    kf_buf_puts(&p->b, intro[ik]);
+    /* "Here is my best guess is ..." would not be English */
+    const char *is = strncmp(intro[ik], "Here is", 7) ? " is " : ": ";
     int who = ch->muscle >= 0 ? ch->muscle : ch->lead;
     kf_cause_plain(kb, who, mn, sizeof mn);
     const kf_ranked *rk = ranked(r, who);
@@ -1148,7 +1151,7 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
                 best = pk;
             }
         }
-        kf_buf_printf(&p->b, " is %s", mn);
+        kf_buf_printf(&p->b, "%s%s", is, mn);
         if (km >= 0) {
             kf_cause_plain(kb, km, hn, sizeof hn);
             kf_buf_printf(&p->b, ", which keeps %s tight", hn);
@@ -1160,7 +1163,7 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
         } else
             kf_buf_puts(&p->b, ".");
     } else {
-        kf_buf_printf(&p->b, " is %s.", mn);
+        kf_buf_printf(&p->b, "%s%s.", is, mn);
         if (kb->causes[who].about) {
             kf_buf_puts(&p->b, " ");
             first_sentence(&p->b, kb->causes[who].about);

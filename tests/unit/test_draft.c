@@ -164,6 +164,9 @@ static void check_draft(const char *text, const kf_draft *d, const char *id)
             }
         }
     }
+    if (strstr(d->text, "Here is my best long-distance guess is"))
+        fprintf(stderr, "%s: 'Here is my best long-distance guess is'\n", id);
+    CHECK(strstr(d->text, "Here is my best long-distance guess is") == NULL);
     /* The guess names its muscle once before the habit ("the lat ...
      * because the lat ..." was said twice in one breath). */
     const char *g = strstr(d->text, "long-distance guess");
