@@ -1323,6 +1323,83 @@ static int *cause_order(const kf_kb *kb, const double *post)
     return o;
 }
 
+/* Whether the word at p is "you", "your" or "yourself". */
+static bool you_word(const char *s, const char *p)
+{
+    if (p > s && isalpha((unsigned char)p[-1]))
+        return false;
+    if (strncasecmp(p, "you", 3))
+        return false;
+    const char *e = p + 3;
+    if (!strncasecmp(e, "rself", 5))
+        e += 5;
+    else if (tolower((unsigned char)*e) == 'r')
+        e++;
+    return !isalpha((unsigned char)*e);
+}
+
+/* A KB question ("Do you get headaches along with it?") as asked of the
+ * writer about the person in pain ("Does he get headaches along with it?"):
+ * only when its one "you" opens it in a form we can turn; true when the
+ * result (or the question as it was, with no "you" in it) reads right. */
+static bool speak_of(const doc *d, kf_buf *line)
+{
+    if (!line->s)
+        return false;
+    static const struct { const char *from, *sing, *plur; bool poss; } turn[] = {
+        { "Do you ", "Does", "Do", false }, { "Have you ", "Has", "Have", false },
+        { "Did you ", "Did", "Did", false }, { "Can you ", "Can", "Can", false },
+        { "Are you ", "Is", "Are", false }, { "Were you ", "Was", "Were", false },
+        { "Does your ", "Does", "Does", true }, { "Is your ", "Is", "Is", true },
+        { "Are your ", "Are", "Are", true }, { "Has your ", "Has", "Has", true },
+        { "Did your ", "Did", "Did", true },
+    };
+    const char *q = line->s;
+    size_t skip = 0;
+    int t = -1;
+    for (size_t i = 0; i < KF_ARRAY_LEN(turn) && t < 0; i++)
+        if (!strncmp(q, turn[i].from, strlen(turn[i].from))) {
+            t = (int)i;
+            skip = strlen(turn[i].from);
+        }
+    for (const char *p = q + skip; *p; p++)
+        if (you_word(q, p))
+            return false;        /* another "you" further on: leave it to them */
+    if (t < 0)
+        return true;             /* no "you" at all */
+    kf_buf b;
+    kf_buf_init(&b);
+    kf_buf_printf(&b, "%s %s %s", d->plural ? turn[t].plur : turn[t].sing,
+                  turn[t].poss ? d->poss : d->subj, q + skip);
+    bool ok = !b.oom && b.s;
+    if (ok) {
+        line->len = 0;
+        kf_buf_add(line, b.s, b.len);
+    }
+    kf_buf_free(&b);
+    return ok;
+}
+
+/* A finding's question for this draft: about the person in pain when the
+ * writer speaks for someone and `turn` is set. */
+static bool question_for(const doc *d, const kf_kb *kb, int f, kf_buf *line, bool turn)
+{
+    line->len = 0;
+    question_words(kb, f, line);
+    if (!d->other)
+        return true;
+    if (!turn) {
+        kf_buf t;
+        kf_buf_init(&t);
+        if (line->s)
+            kf_buf_add(&t, line->s, line->len);
+        bool ok = speak_of(d, &t);
+        kf_buf_free(&t);
+        return ok;
+    }
+    return speak_of(d, line);
+}
+
 /* One or two questions back, by information gain; KF_ENOMEM on failure. */
 static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
                         kf_draft *out)
@@ -1366,17 +1443,26 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
     for (int i = 0; i < 3; i++) {
         intro[i] = intro_me[i];
     }
-    if (d->other) {
+    kf_buf line;
+    kf_buf_init(&line);
+    /* For someone else: each question turned to speak of them ("does he
+     * ..."), or, when one cannot be, all put to them through the writer */
+    bool relay = false;
+    for (int k = 0; d->other && k < nq && k < 2; k++)
+        relay |= !question_for(d, kb, fq[k], &line, false);
+    bool turn = d->other && !relay;
+    line.len = 0;
+    if (relay) {
         int k = pick(d, 6, 3);
         snprintf(intro_buf, sizeof intro_buf, intro_other[k], d->obj);
         intro[k] = intro_buf;
     }
     int total = nq + (clar.kind != KF_Q_NONE);
     para *p = add(d, 0, false);
-    if (!p)
+    if (!p) {
+        kf_buf_free(&line);
         return KF_ENOMEM;
-    kf_buf line;
-    kf_buf_init(&line);
+    }
     if (!total) {
         char qb[160];
         snprintf(qb, sizeof qb, "How long does the relief last after the first thing %s "
@@ -1403,7 +1489,7 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
         keep_question(d, out, clar.finding, line.s);
     } else {
         first = fq[0];
-        question_words(kb, first, &line);
+        question_for(d, kb, first, &line, turn);
         add_lower(&p->b, line.s, false);
         keep_question(d, out, first, line.s);
         const kf_finding_def *fd = &kb->findings[first];
@@ -1422,8 +1508,7 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
         if (!q)
             break;
         q->inline_ = true;
-        line.len = 0;
-        question_words(kb, fq[k], &line);
+        question_for(d, kb, fq[k], &line, turn);
         kf_buf_puts(&q->b, "And ");
         add_lower(&q->b, line.s, false);
         d->q2_para = d->n - 1;

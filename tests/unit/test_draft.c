@@ -351,7 +351,18 @@ static void test_for_someone_else(void)
         snprintf(ask, sizeof ask, "ask %s", v[i].obj);
         char see[64];
         snprintf(see, sizeof see, "%s should see a doctor", v[i].subj);
-        CHECK_CONTAINS(d.text, ask);
+        /* each question speaks of them ("does he ...?"), or all are put to
+         * them through the writer ("could you ask him: ...") */
+        bool you = false;
+        for (int k = 0; k < d.n_questions; k++) {
+            const char *q = d.questions[k].text;
+            if (d.questions[k].finding >= 0 && q && strncmp(q, "When you describe", 17))
+                you |= strstr(q, "you ") || strstr(q, "your ") || strstr(q, "you?");
+        }
+        if (you && !strstr(d.text, ask))
+            fprintf(stderr, "%s: a question says 'you' without '%s':\n%s\n", v[i].noun, ask,
+                    d.text);
+        CHECK(!you || strstr(d.text, ask) != NULL);
         CHECK_CONTAINS(d.text, see);
         /* "they" takes a plural verb, he and she a singular one */
         if (!strcmp(v[i].subj, "they"))
@@ -365,6 +376,12 @@ static void test_for_someone_else(void)
     CHECK_INT(make("I have a knot between my right shoulder blade and spine, I use a mouse "
                    "all day", NULL, &d), KF_OK);
     CHECK(d.text && strstr(d.text, "your husband") == NULL && strstr(d.text, " he ") == NULL);
+    kf_draft_free(&d);
+    /* a question turned: "Is your chest muscle ... tender?" of a daughter is
+     * "is her chest muscle ... tender?", asked of the writer */
+    CHECK_INT(make(v[1].text, NULL, &d), KF_OK);
+    CHECK(d.text && strstr(d.text, "is her chest muscle") != NULL);
+    CHECK(d.text && strstr(d.text, "your chest muscle") == NULL);
     kf_draft_free(&d);
     /* an emergency for someone else: the warning first, and "Do not let him drive" */
     CHECK_INT(make("my dad has crushing pressure in his chest and his left arm aches", NULL,
