@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "journal.h"
 #include "plan.h"
@@ -52,8 +53,14 @@ int kf_draft_words(const char *s)
 /* A red-flag check is said in a self-care draft only when the cause its rule
  * screens for is at least this likely (the engine's posterior): the checks
  * of a rule half met by the words alone (yellow skin for a knot that burns)
- * read as noise to a reader whose knot they do not concern. */
-#define KF_DRAFT_CHECK_P 0.05
+ * read as noise to a reader whose knot they do not concern.  At 0.10 (was
+ * 0.05) the 580 descriptions of articles.jsonl and the reading sets carry
+ * 347 check items instead of 397, in the same 268 drafts. */
+#define KF_DRAFT_CHECK_P 0.10
+/* A draft that already sends the person to a doctor keeps the lower bar:
+ * there the checks say what would make it a call instead (pain on
+ * breathing in a week after an operation), and cost no self-care. */
+#define KF_DRAFT_SOON_CHECK_P 0.05
 
 /* ------------------------------------------------------------ the document */
 
@@ -77,7 +84,53 @@ typedef struct {
     int      q2_index; /* its index in kf_draft.questions */
     int      step_para[KF_DRAFT_MAX_STEPS];   /* the paragraph of each step */
     bool     oom;
+    /* Who is in pain: the writer ("you"), or someone they write for ("your
+     * husband", then "he"); the verbs agree with subj (plural: "you try",
+     * "they try"; singular: "he tries"). */
+    bool        other;
+    char        noun[48];      /* "your husband"; "you" for the writer */
+    const char *subj, *obj, *poss;
+    bool        plural;
 } doc;
+
+/* The person in pain as the draft speaks of them, from the relation word
+ * the reader found (findings.h: patient) and the sex it implies. */
+static void doc_person(doc *d, const kf_findings *f)
+{
+    d->other = f->patient[0] != 0;
+    d->subj = d->obj = "you";
+    d->poss = "your";
+    d->plural = true;
+    snprintf(d->noun, sizeof d->noun, "you");
+    if (!d->other)
+        return;
+    /* the colloquial and short words in plain form */
+    static const char *const plain[][2] = {
+        { "hubby", "husband" }, { "missus", "wife" }, { "misses", "wife" },
+        { "bf", "boyfriend" }, { "gf", "girlfriend" }, { "boy", "son" }, { "lad", "son" },
+        { "girl", "daughter" }, { "ma", "mother" }, { "pa", "father" }, { "mate", "friend" },
+        { "buddy", "friend" }, { "kid", "child" }, { "teen", "teenager" },
+        { "coworker", "colleague" }, { "neighbor", "neighbour" },
+    };
+    const char *w = f->patient;
+    for (size_t i = 0; i < KF_ARRAY_LEN(plain); i++)
+        if (!strcmp(w, plain[i][0]))
+            w = plain[i][1];
+    snprintf(d->noun, sizeof d->noun, "your %s", w);
+    if (f->sex == 'm') {
+        d->subj = "he"; d->obj = "him"; d->poss = "his"; d->plural = false;
+    } else if (f->sex == 'f') {
+        d->subj = "she"; d->obj = "her"; d->poss = "her"; d->plural = false;
+    } else {
+        d->subj = "they"; d->obj = "them"; d->poss = "their";
+    }
+}
+
+/* The verb that agrees with the person in pain: "try" or "tries". */
+static const char *verb(const doc *d, const char *plural, const char *singular)
+{
+    return d->plural ? plural : singular;
+}
 
 static para *add(doc *d, int worth, bool tight)
 {
@@ -398,8 +451,9 @@ static void worries(doc *d, const kf_kb *kb, const kf_result *r)
         para *p = add(d, 0, false);
         if (!p)
             return;
-        kf_buf_printf(&p->b, "You asked about %s. You did not say you have it, but if you "
-                      "do, %s.", kb->findings[f->hypothetical[i]].label, adv);
+        kf_buf_printf(&p->b, "You asked about %s. You did not say %s %s it, but if %s %s, "
+                      "%s.", kb->findings[f->hypothetical[i]].label, d->subj,
+                      verb(d, "have", "has"), d->subj, verb(d, "do", "does"), adv);
         shown++;
     }
 }
@@ -436,8 +490,9 @@ static void keep_question(doc *d, kf_draft *out, int finding, const char *text)
 
 /* Defined below, with the self-care draft that uses them too. */
 static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top,
-                           int *late, int max, int *nl);
-static void checks(const kf_kb *kb, const int *em, int ne, const int *dr, int nd, kf_buf *b);
+                           int *late, int max, int *nl, double bar);
+static void checks(const doc *d, const kf_kb *kb, const int *em, int ne, const int *dr, int nd,
+                   kf_buf *b);
 
 /* doctor_soon: what else to tell the doctor, and what would make it a call
  * instead: the checks that would make another rule fire (a red, hot area
@@ -445,7 +500,7 @@ static void checks(const kf_kb *kb, const int *em, int ne, const int *dr, int nd
 static void soon_checks(doc *d, const kf_kb *kb, const kf_result *r)
 {
     int top[4], late[4], nl = 0;
-    int n = specific_screen(d, kb, r, top, late, 4, &nl);
+    int n = specific_screen(d, kb, r, top, late, 4, &nl, KF_DRAFT_SOON_CHECK_P);
     for (int i = 0; i < nl && n < 4; i++)
         top[n++] = late[i];
     int em[4], ne = 0, tell[4], nt = 0;
@@ -484,15 +539,15 @@ static void soon_checks(doc *d, const kf_kb *kb, const kf_result *r)
     if (!p)
         return;
     if (nt) {
-        kf_buf_printf(&p->b, "Also tell the doctor if %s (", nt == 1 ? "this is true for you"
-                      : "any of these is true for you");
+        kf_buf_printf(&p->b, "Also tell the doctor if %s is true for %s (",
+                      nt == 1 ? "this" : "any of these", d->obj);
         for (int i = 0; i < nt; i++)
             kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[tell[i]].label);
         kf_buf_puts(&p->b, ").");
     }
     if (ne) {
-        kf_buf_printf(&p->b, "%s%s (", nt ? " And if " : "If ", ne == 1 ?
-                      "this is true for you" : "any of these is true for you");
+        kf_buf_printf(&p->b, "%s%s is true for %s (", nt ? " And if " : "If ",
+                      ne == 1 ? "this" : "any of these", d->obj);
         for (int i = 0; i < ne; i++)
             kf_buf_printf(&p->b, "%s%s", i ? "; " : "", kb->findings[em[i]].label);
         kf_buf_puts(&p->b, "), call emergency services now (112, 911 or 999).");
@@ -521,7 +576,12 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
             kf_buf_puts(&p->b, kb->redflags[flag].message);
         else
             kf_buf_puts(&p->b, kf_triage_banner(r->triage));
-        if (!strstr(p->b.s ? p->b.s : "", "drive"))
+        /* the rule's message speaks to the one in pain ("do not drive
+         * yourself"); for someone else, the writer is told too */
+        if (d->other)
+            kf_buf_printf(&p->b, " Do not let %s drive, and call rather than drive %s in "
+                          "yourself.", d->obj, d->obj);
+        else if (!strstr(p->b.s ? p->b.s : "", "drive"))
             kf_buf_puts(&p->b, " Do not drive yourself.");
         PARA(d, 0, "If you are not sure it is serious, call anyway: the people who answer "
              "would much rather check and find it is nothing than see you too late.");
@@ -536,7 +596,22 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
             "The most important part first: please have a doctor look at this%s and leave "
             "self-help on this area until then.",
         };
-        kf_buf_printf(&p->b, PICK(d, 2, open), flag >= 0 ? "" : " in the next few days,");
+        static const char *const open_other[] = {
+            "Before anything else: %s should see a doctor%s before any self-help on this "
+            "area.",
+            "First things first: I'd like a doctor to see %s%s before any self-help on this "
+            "spot.",
+            "The most important part first: please have a doctor look at this%s and leave "
+            "self-help on this area until then.",
+        };
+        int k = pick(d, 2, (int)KF_ARRAY_LEN(open));
+        const char *when = flag >= 0 ? "" : " in the next few days,";
+        if (!d->other)
+            kf_buf_printf(&p->b, open[k], when);
+        else if (k == 2)
+            kf_buf_printf(&p->b, open_other[k], when);
+        else
+            kf_buf_printf(&p->b, open_other[k], d->noun, when);
         kf_buf_puts(&p->b, " ");
         if (flag >= 0)
             kf_buf_puts(&p->b, kb->redflags[flag].message);
@@ -590,16 +665,89 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
     p = add(d, 0, false);
     if (p) {
         if (emer)
-            kf_buf_puts(&p->b, "Please leave the tennis ball, the stretches and the rest of "
-                        "the course until you have been checked. Once a doctor has ruled "
-                        "this out, write to me again and we will look at the muscles "
-                        "together.");
+            kf_buf_printf(&p->b, "Please leave the tennis ball, the stretches and the rest "
+                          "of the course until %s %s been checked. Once a doctor has ruled "
+                          "this out, write to me again and we will look at the muscles "
+                          "together.", d->subj, verb(d, "have", "has"));
         else {
             kf_buf_puts(&p->b, "Will you let me know what the doctor finds? Then we can "
                         "pick up from there.");
             keep_question(d, out, -1, "Will you let me know what the doctor finds?");
         }
     }
+}
+
+/* Whether words the reader understood nothing of are only thanks: a word of
+ * thanks, no question mark, nothing that sounds like pain, a problem or a
+ * denial ("thanks, but it didn't help"), and short. */
+static bool thanks_only(const char *text, size_t len)
+{
+    static const char *const thanks_w[] = {
+        "thank", "thanks", "thankyou", "thx", "grateful", "gratitude", "appreciate",
+        "appreciated", "cheers", "kudos", NULL
+    };
+    static const char *const complaint[] = {
+        "hurt", "hurts", "hurting", "pain", "painful", "pains", "ache", "aches", "aching",
+        "sore", "worse", "worst", "still", "but", "however", "though", "although", "help",
+        "advice", "suggest", "problem", "problems", "question", "numb", "tingling", "cant",
+        "cannot", "not", "no", "never", "dont", "doesnt", "didnt", "wont", "isnt", "stiff",
+        "tight", "spasm", "spasms", "knot", "knots", "why", "how", "what", "should", "could",
+        "worried", "worry", "scared", "again", "back", "neck", "shoulder", NULL
+    };
+    if (memchr(text, '?', len))
+        return false;
+    bool thanked = false;
+    int words = 0;
+    for (size_t i = 0; i < len;) {
+        while (i < len && !isalpha((unsigned char)text[i]))
+            i++;
+        char w[24];
+        size_t n = 0;
+        while (i < len && (isalpha((unsigned char)text[i]) || text[i] == '\'' ||
+                           (unsigned char)text[i] >= 0x80)) {
+            /* apostrophes (also the curly one's bytes) are left out */
+            if (isalpha((unsigned char)text[i]) && n + 1 < sizeof w)
+                w[n++] = (char)tolower((unsigned char)text[i]);
+            i++;
+        }
+        if (!n)
+            continue;
+        w[n] = '\0';
+        words++;
+        for (int k = 0; complaint[k]; k++)
+            if (!strcmp(w, complaint[k]))
+                return false;
+        for (int k = 0; thanks_w[k]; k++)
+            thanked |= !strncmp(w, thanks_w[k], strlen(thanks_w[k]));
+    }
+    return thanked && words <= 60;
+}
+
+/* A thank-you: thanks back, how is it going, what to do if it returns. */
+static void thanked(doc *d, kf_draft *out)
+{
+    static const char *const back[] = {
+        "Thank you for writing, and you're welcome! I'm so glad it helped.",
+        "Thank you for letting me know; it's lovely to hear it helped.",
+        "You're very welcome, and thank you for taking the time to tell me.",
+    };
+    PARA(d, 0, "%s", PICK(d, 2, back));
+    static const char *const how[] = {
+        "How is it going now? When the knot eases, does the relief last for days, or does "
+        "it creep back within a few hours?",
+        "How are things now? Is the knot staying away for days at a time, or does it come "
+        "back within hours?",
+    };
+    int k = pick(d, 3, (int)KF_ARRAY_LEN(how));
+    PARA(d, 0, "%s", how[k]);
+    keep_question(d, out, -1, how[k]);
+    PARA(d, 0, "Relief that lasts only hours means the muscle that starts it is somewhere "
+         "else, so if it comes back, write again with where exactly it hurts, on which side, "
+         "and what you do most of the day, and we'll look for the cause together.");
+    PARA(d, 0, "And if anything new appears, or the pain becomes severe, please see a doctor "
+         "rather than wait for me.");
+    PARA(d, 0, "%s", PICK(d, 8, ((const char *const[]){ "Take good care,", "Wishing you well,",
+                                                       "Take care," })));
 }
 
 /* Nothing understood: no guess, the screen questions and "where". */
@@ -615,7 +763,7 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
     para *p = add(d, 0, false);
     kf_triage worst = KF_TRIAGE_SELF_CARE;
     if (p && r->n_screen) {
-        kf_buf_puts(&p->b, "First, does any of these apply to you right now?");
+        kf_buf_printf(&p->b, "First, does any of these apply to %s right now?", d->noun);
         kf_buf line;
         kf_buf_init(&line);
         for (int i = 0; i < r->n_screen; i++) {
@@ -645,10 +793,53 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
     worries(d, kb, r);
     PARA(d, 0, "If none of them applies, tell me where exactly it hurts (between the "
          "shoulder blade and the spine, on top of the shoulder, under the arm?), on which "
-         "side, and what you do most of the day: desk work, a phone, lifting, how you "
-         "sleep. With that I can make a real guess.");
+         "side, and what %s %s most of the day: desk work, a phone, lifting, how %s "
+         "%s. With that I can make a real guess.", d->subj, verb(d, "do", "does"), d->subj,
+         verb(d, "sleep", "sleeps"));
     keep_question(d, out, -1, "Where exactly does it hurt, on which side, and what do you "
                   "do most of the day?");
+}
+
+/* Whether asking about check `f` would contradict what the person said,
+ * so that the check cannot be true of them and only reads as not listened
+ * to:
+ *   - a sudden start (sudden_onset) for a complaint said to go on for months
+ *     or years, or to keep coming back (chronic, knot_recurring, a duration
+ *     of 90 days or more);
+ *   - a place on one side (a label naming "right" or "left": "under the
+ *     right ribs") when every sided place that hurts is on the other side.
+ * Only these two: a check is dropped on a plain contradiction, never on a
+ * guess that it is unlikely. */
+static bool contradicts(const kf_kb *kb, const kf_result *r, int f)
+{
+    const kf_findings *fs = &r->findings;
+    const char *id = kb->findings[f].id;
+    if (!strcmp(id, "sudden_onset")) {
+        int ch = kf_kb_finding(kb, "chronic"), rec = kf_kb_finding(kb, "knot_recurring");
+        if ((ch >= 0 && kf_findings_has(fs, ch)) || (rec >= 0 && kf_findings_has(fs, rec)) ||
+            fs->duration_days >= 90)
+            return true;
+    }
+    const char *label = kb->findings[f].label;
+    kf_side named = KF_SIDE_NONE;
+    for (const char *p = label; p && *p; p++) {
+        bool start = p == label || !isalpha((unsigned char)p[-1]);
+        if (!start)
+            continue;
+        if (!strncmp(p, "right", 5) && !isalpha((unsigned char)p[5]))
+            named |= KF_SIDE_RIGHT;
+        if (!strncmp(p, "left", 4) && !isalpha((unsigned char)p[4]))
+            named |= KF_SIDE_LEFT;
+    }
+    if (named == KF_SIDE_LEFT || named == KF_SIDE_RIGHT) {
+        unsigned said = 0;
+        for (int i = 0; i < fs->n; i++)
+            if (fs->v[i].state == KF_PRESENT && kb->findings[fs->v[i].finding].region >= 0)
+                said |= fs->v[i].side;
+        if (said && !(said & named))
+            return true;
+    }
+    return false;
 }
 
 /* The red-flag checks that what was said opens (not the emergencies
@@ -657,7 +848,7 @@ static void unscreened(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *ou
  * the screened rules (fever, weight loss for back pain), said near the end.
  * Returns the count of `top`; *nl gets that of `late`. */
 static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top,
-                           int *late, int max, int *nl)
+                           int *late, int max, int *nl, double bar)
 {
     int *all = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *all);
     int *base = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *base);
@@ -675,17 +866,18 @@ static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top
             for (int k = 0; k < kb->n_redflags && !routine; k++)
                 routine = kb->redflags[k].screen && rule_names(&kb->redflags[k], all[i]);
             /* only a check that bears on a cause still in question: a rule
-             * naming it screens for a mimic at least KF_DRAFT_CHECK_P likely */
+             * naming it screens for a mimic at least `bar` likely */
             bool bears = false;
             for (int k = 0; k < kb->n_redflags && !bears && r->post; k++) {
                 const kf_redflag *rf = &kb->redflags[k];
                 bears = rf->level >= KF_TRIAGE_SOON && rule_names(rf, all[i]) &&
-                        (rf->mimic < 0 || r->post[rf->mimic] >= KF_DRAFT_CHECK_P);
+                        (rf->mimic < 0 || r->post[rf->mimic] >= bar);
             }
             /* a warning sign to look for, not a risk (smoking, pregnancy):
              * "if you smoke, see a doctor first" would be wrong */
             kf_finding_kind kd = kb->findings[all[i]].kind;
-            if (common || !bears || (kd != KF_FIND_REDFLAG && kd != KF_FIND_SYMPTOM))
+            if (common || !bears || (kd != KF_FIND_REDFLAG && kd != KF_FIND_SYMPTOM) ||
+                contradicts(kb, r, all[i]))
                 continue;
             if (routine && *nl < max)
                 late[(*nl)++] = all[i];
@@ -702,20 +894,24 @@ static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top
 /* "Before you try anything: if this is true for you (...), call emergency
  * services now ... And if any of these is true for you (...), please see a
  * doctor first." */
-static void checks(const kf_kb *kb, const int *em, int ne, const int *dr, int nd, kf_buf *b)
+static void checks(const doc *d, const kf_kb *kb, const int *em, int ne, const int *dr, int nd,
+                   kf_buf *b)
 {
-    kf_buf_puts(b, "Before you try anything:");
+    kf_buf_printf(b, "Before %s %s anything:", d->subj, verb(d, "try", "tries"));
     for (int g = 0; g < 2; g++) {
         const int *v = g ? dr : em;
         int n = g ? nd : ne;
         if (!n)
             continue;
-        kf_buf_printf(b, " %s %s (", g && ne ? "And if" : "if",
-                      n == 1 ? "this is true for you" : "any of these is true for you");
+        kf_buf_printf(b, " %s %s is true for %s (", g && ne ? "And if" : "if",
+                      n == 1 ? "this" : "any of these", d->obj);
         for (int i = 0; i < n; i++)
             kf_buf_printf(b, "%s%s", i ? "; " : "", kb->findings[v[i]].label);
-        kf_buf_puts(b, g ? "), please see a doctor first." :
-                           "), call emergency services now (112, 911 or 999).");
+        if (g && d->other)
+            kf_buf_printf(b, "), %s should see a doctor first.", d->subj);
+        else
+            kf_buf_puts(b, g ? "), please see a doctor first." :
+                               "), call emergency services now (112, 911 or 999).");
     }
 }
 
@@ -794,6 +990,36 @@ static void hours_words(kf_buf *b, double h)
         kf_buf_printf(b, "%.0f hours", h);
 }
 
+/* Whether `text` names the muscle of `plain` ("the lat (latissimus dorsi)"):
+ * its everyday name ("lat"), as a whole word.  Sets *latin to the name in
+ * brackets ("latissimus dorsi", n bytes), or NULL. */
+static bool names_muscle(const char *text, const char *plain, const char **latin, int *ln)
+{
+    const char *w = strncmp(plain, "the ", 4) ? plain : plain + 4;
+    const char *br = strstr(w, " (");
+    size_t wl = br ? (size_t)(br - w) : strlen(w);
+    *latin = NULL;
+    *ln = 0;
+    if (br) {
+        const char *e = strchr(br + 2, ')');
+        if (e && e > br + 2) {
+            *latin = br + 2;
+            *ln = (int)(e - (br + 2));
+        }
+    }
+    if (!text || wl < 3)
+        return false;
+    for (const char *p = text; *p; p++) {
+        if (strncasecmp(p, w, wl))
+            continue;
+        bool start = p == text || !isalpha((unsigned char)p[-1]);
+        bool end = !isalpha((unsigned char)p[wl]);
+        if (start && end)
+            return true;
+    }
+    return false;
+}
+
 /* The guess: the cause and its chain, why it moved (short relief). */
 static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
                   const relief *rl, int before, kf_draft *out)
@@ -826,6 +1052,16 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
             kf_buf_puts(&q->b, ". ");
         } else
             kf_buf_puts(&q->b, "You say the relief doesn't last. ");
+        /* the short form, for a draft that is too long: the same facts in
+         * one sentence */
+        if (q->b.s)
+            kf_buf_add(&q->alt, q->b.s, q->b.len);
+        kf_buf_puts(&q->alt, "Relief lasting only hours points past the sore spot");
+        if (moved)
+            kf_buf_printf(&q->alt, ", so I've moved on from %s to the next suspect.", ln_);
+        else
+            kf_buf_puts(&q->alt, ".");
+        q->worth = 2;
         kf_buf_puts(&q->b, "Relief lasting only hours means the work reached the muscle "
                     "that complains, not the one that keeps pulling it tight");
         if (moved && rl->tech >= 0) {
@@ -847,7 +1083,10 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
         "My best long-distance guess", "Here is my best long-distance guess",
         "From here, my best long-distance guess",
     };
-    kf_buf_puts(&p->b, PICK(d, 4, intro));
+    int ik = pick(d, 4, (int)KF_ARRAY_LEN(intro));
+    kf_buf_puts(&p->b, intro[ik]);
+    /* "Here is my best guess is ..." would not be English */
+    const char *is = strncmp(intro[ik], "Here is", 7) ? " is " : ": ";
     int who = ch->muscle >= 0 ? ch->muscle : ch->lead;
     kf_cause_plain(kb, who, mn, sizeof mn);
     const kf_ranked *rk = ranked(r, who);
@@ -857,7 +1096,40 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
     if (ch->ln)
         place_words(&place, kb->regions[kb->findings[ch->ln->finding].region].label);
     const char *pl = place.s ? place.s : "";
-    if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_PULLS)
+    /* The KB's chain names the muscle itself ("because the lat on the other
+     * side ..."): say where it shows up, let the chain name the muscle, and
+     * close with its full name and side, not "the lat ... because the lat". */
+    const char *latin = NULL;
+    int latin_n = 0;
+    bool chain_names = ch->ln && ch->ln->why && ch->muscle >= 0 &&
+                       (ch->ln->mech == KF_MECH_PULLS || ch->ln->mech == KF_MECH_REFERS) &&
+                       names_muscle(ch->ln->why, mn, &latin, &latin_n);
+    if (chain_names) {
+        static const char *const shows[] = {
+            ": the knot %s is where the complaint shows up, not where it starts.",
+            ": the knot %s is the symptom; the cause sits elsewhere.",
+            ": the knot %s is only where it shows up.",
+        };
+        static const char *const refers[] = {
+            ": the pain %s is being sent there from somewhere else.",
+            ": the pain %s is referred, not made where you feel it.",
+        };
+        if (ch->ln->mech == KF_MECH_PULLS)
+            kf_buf_printf(&p->b, PICK(d, 10, shows), pl);
+        else
+            kf_buf_printf(&p->b, PICK(d, 10, refers), pl);
+        kf_buf_puts(&p->b, " ");
+        kf_buf_puts(&p->b, ch->ln->why);
+        const char *sw = side_words(side[0] ? rk->side : KF_SIDE_NONE);
+        if (latin) {
+            static const char *const named[] = {
+                " In full, that is the %.*s%s, and it is where I'd start.",
+                " So the muscle to work on is the %.*s%s.",
+            };
+            kf_buf_printf(&p->b, PICK(d, 11, named), latin_n, latin, sw);
+        } else if (*sw)
+            kf_buf_printf(&p->b, " So I'd start with the one%s.", sw);
+    } else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_PULLS)
         kf_buf_printf(&p->b, ": the knot %s is where the complaint shows up, not where it "
                       "starts, and the pull comes from %s%s.", pl, mn, side);
     else if (ch->ln && ch->muscle >= 0 && ch->ln->mech == KF_MECH_REFERS)
@@ -879,7 +1151,7 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
                 best = pk;
             }
         }
-        kf_buf_printf(&p->b, " is %s", mn);
+        kf_buf_printf(&p->b, "%s%s", is, mn);
         if (km >= 0) {
             kf_cause_plain(kb, km, hn, sizeof hn);
             kf_buf_printf(&p->b, ", which keeps %s tight", hn);
@@ -891,13 +1163,13 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
         } else
             kf_buf_puts(&p->b, ".");
     } else {
-        kf_buf_printf(&p->b, " is %s.", mn);
+        kf_buf_printf(&p->b, "%s%s.", is, mn);
         if (kb->causes[who].about) {
             kf_buf_puts(&p->b, " ");
             first_sentence(&p->b, kb->causes[who].about);
         }
     }
-    if (ch->ln && ch->ln->why) {
+    if (ch->ln && ch->ln->why && !chain_names) {
         kf_buf_puts(&p->b, " ");
         kf_buf_puts(&p->b, ch->ln->why);
     }
@@ -966,7 +1238,14 @@ static void steps(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
     static const char *const intro[] = {
         "Here is what I would try:", "Things to try:", "What I'd do first:",
     };
-    PARA(d, 0, "%s", PICK(d, 5, intro));
+    static const char *const intro_other[] = {
+        "Here is what I would have %s try:", "Things for %s to try:",
+        "What I'd have %s do first:",
+    };
+    if (d->other)
+        PARA(d, 0, intro_other[pick(d, 5, (int)KF_ARRAY_LEN(intro_other))], d->obj);
+    else
+        PARA(d, 0, "%s", PICK(d, 5, intro));
     for (int i = 0; i < n; i++) {
         const kf_step *s = &r->plan[idx[i]];
         const kf_technique *t = &kb->techniques[s->technique];
@@ -1044,6 +1323,83 @@ static int *cause_order(const kf_kb *kb, const double *post)
     return o;
 }
 
+/* Whether the word at p is "you", "your" or "yourself". */
+static bool you_word(const char *s, const char *p)
+{
+    if (p > s && isalpha((unsigned char)p[-1]))
+        return false;
+    if (strncasecmp(p, "you", 3))
+        return false;
+    const char *e = p + 3;
+    if (!strncasecmp(e, "rself", 5))
+        e += 5;
+    else if (tolower((unsigned char)*e) == 'r')
+        e++;
+    return !isalpha((unsigned char)*e);
+}
+
+/* A KB question ("Do you get headaches along with it?") as asked of the
+ * writer about the person in pain ("Does he get headaches along with it?"):
+ * only when its one "you" opens it in a form we can turn; true when the
+ * result (or the question as it was, with no "you" in it) reads right. */
+static bool speak_of(const doc *d, kf_buf *line)
+{
+    if (!line->s)
+        return false;
+    static const struct { const char *from, *sing, *plur; bool poss; } turn[] = {
+        { "Do you ", "Does", "Do", false }, { "Have you ", "Has", "Have", false },
+        { "Did you ", "Did", "Did", false }, { "Can you ", "Can", "Can", false },
+        { "Are you ", "Is", "Are", false }, { "Were you ", "Was", "Were", false },
+        { "Does your ", "Does", "Does", true }, { "Is your ", "Is", "Is", true },
+        { "Are your ", "Are", "Are", true }, { "Has your ", "Has", "Has", true },
+        { "Did your ", "Did", "Did", true },
+    };
+    const char *q = line->s;
+    size_t skip = 0;
+    int t = -1;
+    for (size_t i = 0; i < KF_ARRAY_LEN(turn) && t < 0; i++)
+        if (!strncmp(q, turn[i].from, strlen(turn[i].from))) {
+            t = (int)i;
+            skip = strlen(turn[i].from);
+        }
+    for (const char *p = q + skip; *p; p++)
+        if (you_word(q, p))
+            return false;        /* another "you" further on: leave it to them */
+    if (t < 0)
+        return true;             /* no "you" at all */
+    kf_buf b;
+    kf_buf_init(&b);
+    kf_buf_printf(&b, "%s %s %s", d->plural ? turn[t].plur : turn[t].sing,
+                  turn[t].poss ? d->poss : d->subj, q + skip);
+    bool ok = !b.oom && b.s;
+    if (ok) {
+        line->len = 0;
+        kf_buf_add(line, b.s, b.len);
+    }
+    kf_buf_free(&b);
+    return ok;
+}
+
+/* A finding's question for this draft: about the person in pain when the
+ * writer speaks for someone and `turn` is set. */
+static bool question_for(const doc *d, const kf_kb *kb, int f, kf_buf *line, bool turn)
+{
+    line->len = 0;
+    question_words(kb, f, line);
+    if (!d->other)
+        return true;
+    if (!turn) {
+        kf_buf t;
+        kf_buf_init(&t);
+        if (line->s)
+            kf_buf_add(&t, line->s, line->len);
+        bool ok = speak_of(d, &t);
+        kf_buf_free(&t);
+        return ok;
+    }
+    return speak_of(d, line);
+}
+
 /* One or two questions back, by information gain; KF_ENOMEM on failure. */
 static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
                         kf_draft *out)
@@ -1072,19 +1428,46 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
             if (qs[i].finding != fq[0])
                 fq[nq++] = qs[i].finding;
     }
-    static const char *const intro[] = {
+    static const char *const intro_me[] = {
         "To sharpen this guess, could you tell me:", "So I can sharpen this:",
         "It would help me to know:",
     };
-    int total = nq + (clar.kind != KF_Q_NONE);
-    para *p = add(d, 0, false);
-    if (!p)
-        return KF_ENOMEM;
+    /* for someone else: the questions (in the KB's "you") are theirs to
+     * answer, through the writer */
+    static const char *const intro_other[] = {
+        "To sharpen this guess, could you ask %s:", "So I can sharpen this, please ask %s:",
+        "It would help me to know, if you can ask %s:",
+    };
+    char intro_buf[96];
+    const char *intro[3];
+    for (int i = 0; i < 3; i++) {
+        intro[i] = intro_me[i];
+    }
     kf_buf line;
     kf_buf_init(&line);
+    /* For someone else: each question turned to speak of them ("does he
+     * ..."), or, when one cannot be, all put to them through the writer */
+    bool relay = false;
+    for (int k = 0; d->other && k < nq && k < 2; k++)
+        relay |= !question_for(d, kb, fq[k], &line, false);
+    bool turn = d->other && !relay;
+    line.len = 0;
+    if (relay) {
+        int k = pick(d, 6, 3);
+        snprintf(intro_buf, sizeof intro_buf, intro_other[k], d->obj);
+        intro[k] = intro_buf;
+    }
+    int total = nq + (clar.kind != KF_Q_NONE);
+    para *p = add(d, 0, false);
+    if (!p) {
+        kf_buf_free(&line);
+        return KF_ENOMEM;
+    }
     if (!total) {
-        const char *q = "How long does the relief last after the first thing you try: "
-                        "minutes, hours, or days?";
+        char qb[160];
+        snprintf(qb, sizeof qb, "How long does the relief last after the first thing %s "
+                 "%s: minutes, hours, or days?", d->subj, verb(d, "try", "tries"));
+        const char *q = qb;
         kf_buf_printf(&p->b, "%s ", PICK(d, 6, intro));
         add_lower(&p->b, q, false);
         kf_buf_puts(&p->b, " That tells me whether the guess is right.");
@@ -1106,7 +1489,7 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
         keep_question(d, out, clar.finding, line.s);
     } else {
         first = fq[0];
-        question_words(kb, first, &line);
+        question_for(d, kb, first, &line, turn);
         add_lower(&p->b, line.s, false);
         keep_question(d, out, first, line.s);
         const kf_finding_def *fd = &kb->findings[first];
@@ -1125,8 +1508,7 @@ static kf_err questions(doc *d, const kf_kb *kb, const kf_result *r, const chain
         if (!q)
             break;
         q->inline_ = true;
-        line.len = 0;
-        question_words(kb, fq[k], &line);
+        question_for(d, kb, fq[k], &line, turn);
         kf_buf_puts(&q->b, "And ");
         add_lower(&q->b, line.s, false);
         d->q2_para = d->n - 1;
@@ -1167,8 +1549,21 @@ static void sign_off(doc *d, int kind)
         "first.",
     };
     static const char *const bye[] = { "Take good care,", "Wishing you well,", "Take care," };
-    if (urgent_level)
+    if (urgent_level && d->other)
+        PARA(d, 0, "I am not a doctor and none of this is a diagnosis, which is exactly why a "
+             "doctor should see %s first.", d->obj);
+    else if (urgent_level)
         PARA(d, 0, "%s", PICK(d, 7, urgent_s));
+    else if (d->other) {
+        para *p = add(d, 1, false);
+        if (p) {
+            kf_buf_printf(&p->b, "Please take this as a long-distance guess from your words, "
+                          "not a diagnosis: if the pain gets worse, spreads, or something new "
+                          "appears, %s should see a doctor.", d->subj);
+            kf_buf_printf(&p->alt, "Self-help, not a diagnosis: %s should see a doctor if it "
+                          "gets worse or anything new appears.", d->subj);
+        }
+    }
     else {
         para *p = add(d, 1, false);
         if (p) {
@@ -1246,6 +1641,7 @@ static kf_err merge(const kf_kb *kb, const char *text, size_t len, const kf_resu
     if (f->duration_days < 0) f->duration_days = a->duration_days;
     if (!f->dominant) f->dominant = a->dominant;
     if (!f->sex) f->sex = a->sex;
+    if (!f->patient[0]) memcpy(f->patient, a->patient, sizeof f->patient);
     for (int i = 0; i < a->n_hypothetical && f->n_hypothetical < KF_HYPO_MAX; i++)
         f->hypothetical[f->n_hypothetical++] = a->hypothetical[i];
     if (a->n)
@@ -1308,10 +1704,15 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
         r = own;
     }
     out->triage = r->triage;
+    doc_person(&d, &f);
     greeting(&d, name);
     if (r->triage >= KF_TRIAGE_SOON) {
         urgent(&d, kb, r, out);
         sign_off(&d, 1);
+    } else if ((r->triage == KF_TRIAGE_UNKNOWN || r->unrecognised) && !in->consultation &&
+               f.nothing_understood && thanks_only(text ? text : "", len)) {
+        out->kind = KF_DRAFT_THANKS;
+        thanked(&d, out);
     } else if (r->triage == KF_TRIAGE_UNKNOWN || r->unrecognised) {
         unscreened(&d, kb, r, out);
         sign_off(&d, 2);
@@ -1319,7 +1720,7 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
         PARA(&d, 9, "%s", PICK(&d, 0, thanks));
         /* Triage first: a mention, the specific checks, worries. */
         int scr[4], late[3], nl = 0;
-        int ns = specific_screen(&d, kb, r, scr, late, 3, &nl);
+        int ns = specific_screen(&d, kb, r, scr, late, 3, &nl, KF_DRAFT_CHECK_P);
         if (r->triage == KF_TRIAGE_MENTION) {
             para *p = add(&d, 0, false);
             if (p && r->n_flags) {
@@ -1327,8 +1728,13 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
                 kf_buf_puts(&p->b, "One thing first, before the muscles: ");
                 add_lower(&p->b, kb->redflags[r->flags[0]].message, false);
             } else if (p) {
-                kf_buf_puts(&p->b, "One thing first: self-help is fine to try, but please "
-                            "mention this to your doctor at your next visit");
+                if (d.other)
+                    kf_buf_printf(&p->b, "One thing first: self-help is fine to try, but %s "
+                                  "should mention this to %s doctor at the next visit",
+                                  d.noun, d.poss);
+                else
+                    kf_buf_puts(&p->b, "One thing first: self-help is fine to try, but please "
+                                "mention this to your doctor at your next visit");
                 if (r->raised_by >= 0) {
                     char nm[256];
                     kf_cause_plain(kb, r->raised_by, nm, sizeof nm);
@@ -1344,7 +1750,18 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
                 "place to start.",
                 "Nothing here points away from the muscles, so let's work on them.",
             };
-            PARA(&d, 0, "%s", PICK(&d, 3, ok));
+            static const char *const ok_other[] = {
+                "Nothing you describe sounds like a warning sign, so this looks like "
+                "something %s can work on at home.",
+                "I don't see a warning sign in what you wrote about %s, so self-help is a "
+                "sensible place to start.",
+                "Nothing in what you say about %s points away from the muscles, so let's "
+                "work on them.",
+            };
+            if (d.other)
+                PARA(&d, 0, ok_other[pick(&d, 3, (int)KF_ARRAY_LEN(ok_other))], d.noun);
+            else
+                PARA(&d, 0, "%s", PICK(&d, 3, ok));
         }
         worries(&d, kb, r);
         chain ch = find_chain(kb, r);
@@ -1391,9 +1808,9 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
             /* the emergencies first; the short form keeps two checks */
             para *p = add(&d, 0, false);
             if (p) {
-                checks(kb, em, ne, dr, nd, &p->b);
+                checks(&d, kb, em, ne, dr, nd, &p->b);
                 if (ns > 2) {
-                    checks(kb, em, ne < 2 ? ne : 2, dr, ne < 2 ? 2 - ne : 0, &p->alt);
+                    checks(&d, kb, em, ne < 2 ? ne : 2, dr, ne < 2 ? 2 - ne : 0, &p->alt);
                     p->worth = 1;
                 }
             }
@@ -1424,7 +1841,11 @@ kf_err kf_draft_make(const kf_kb *kb, const char *text, size_t len,
         if (r->n_massage) {
             para *p = add(&d, 7, false);
             if (p) {
-                kf_buf_puts(&p->b, "If you see a massage therapist, ask them to work on ");
+                if (d.other)
+                    kf_buf_printf(&p->b, "If %s %s a massage therapist, %s can ask them to "
+                                  "work on ", d.subj, verb(&d, "see", "sees"), d.subj);
+                else
+                    kf_buf_puts(&p->b, "If you see a massage therapist, ask them to work on ");
                 for (int i = 0; i < r->n_massage && i < 3; i++) {
                     char nm[256];
                     kf_cause_plain(kb, r->massage[i], nm, sizeof nm);
@@ -1491,6 +1912,7 @@ void kf_draft_write(kf_jo *w, const kf_kb *kb, const kf_draft *d)
 {
     kf_jo_obj(w);
     kf_jo_kstr(w, "draft", d->text);
+    kf_jo_kstr(w, "kind", d->kind == KF_DRAFT_THANKS ? "thanks" : "reply");
     kf_jo_kint(w, "words", d->words);
     kf_jo_kstr(w, "triage", kf_triage_id(d->triage));
     kf_jo_kstr(w, "cause", d->cause >= 0 ? kb->causes[d->cause].id : NULL);

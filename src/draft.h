@@ -17,9 +17,17 @@
  * Safety: a red flag outranks everything.  An emergency or doctor_soon
  * draft says so in its first paragraph after the greeting and carries no
  * self-care step at all; a draft that could not screen (nothing understood)
- * asks the red-flag screen questions and makes no guess.
+ * asks the red-flag screen questions and makes no guess, unless the words
+ * are only thanks (KF_DRAFT_THANKS): then it thanks back, asks how it is
+ * going, and says to see a doctor if anything new or severe appears.
  *
- * Length: KF_DRAFT_MIN_WORDS to KF_DRAFT_MAX_WORDS words (kf_draft_words):
+ * For someone else: when the reader finds the person in pain is someone the
+ * writer speaks for (findings.h: patient, "my husband ..."), the draft
+ * speaks of them ("your husband", then he/she/they) and asks the writer to
+ * put the questions to them.
+ *
+ * Length: KF_DRAFT_MIN_WORDS to KF_DRAFT_MAX_WORDS words (kf_draft_words;
+ * a thank-you: KF_DRAFT_THANKS_MIN_WORDS to KF_DRAFT_THANKS_MAX_WORDS):
  * optional paragraphs are dropped, lowest worth first, until it fits.
  *
  * Ownership: a kf_draft owns its strings (kf_draft_free); it holds indexes
@@ -35,6 +43,10 @@
 /* The target length, in words as kf_draft_words counts them. */
 #define KF_DRAFT_MIN_WORDS 150
 #define KF_DRAFT_MAX_WORDS 300
+/* A thank-you with no complaint in it (KF_DRAFT_THANKS) gets a short warm
+ * acknowledgement instead, of this length. */
+#define KF_DRAFT_THANKS_MIN_WORDS 40
+#define KF_DRAFT_THANKS_MAX_WORDS 120
 /* Questions back, and things to try. */
 #define KF_DRAFT_MAX_Q     2
 #define KF_DRAFT_MAX_STEPS 3
@@ -55,7 +67,14 @@ typedef struct {
     char *text;        /* the question as written in the draft (owned) */
 } kf_draft_q;
 
+/* What kind of reply: an answer to a question, or the acknowledgement of a
+ * thank-you that holds no complaint ("Thank you so much, this helped!":
+ * nothing understood, words of thanks, no question, nothing that sounds
+ * like pain or a problem). */
+typedef enum { KF_DRAFT_REPLY = 0, KF_DRAFT_THANKS = 1 } kf_draft_kind;
+
 typedef struct {
+    kf_draft_kind kind;
     char       *text;          /* the draft: paragraphs separated by a blank line (owned) */
     int         words;         /* kf_draft_words(text) */
     kf_triage   triage;        /* the consultation's level (UNKNOWN: could not screen) */
@@ -86,7 +105,7 @@ kf_err kf_draft_reply(const kf_kb *kb, const char *text, size_t len,
                       int n_checkins, const char *name, kf_buf *out, kf_buf *err);
 
 /* The draft as JSON at the writer's current place:
- *   {"draft": TEXT, "words": N, "triage": LEVEL, "cause": ID|null,
+ *   {"draft": TEXT, "kind": "reply"|"thanks", "words": N, "triage": LEVEL, "cause": ID|null,
  *    "moved_from": ID|null, "flag": ID|null, "techniques": [ID...],
  *    "questions": [{"finding": ID|null, "text": TEXT}...]} */
 void kf_draft_write(kf_jo *w, const kf_kb *kb, const kf_draft *d);

@@ -47,6 +47,10 @@ typedef struct {
     int      duration_days;
     kf_side  dominant;   /* dominant hand, NONE when not said */
     char     sex;        /* 'f', 'm', or 0 when not said (of the person in pain) */
+    /* The person in pain is someone the writer speaks for ("my husband"):
+     * the relation word as written, lower case, singular ("husband",
+     * "daughter", "mum"); empty when the writer is the person in pain. */
+    char     patient[32];
     int      hypothetical[KF_HYPO_MAX];   /* finding ids only asked or worried about */
     int      n_hypothetical;
     /* The text reader was given words and understood nothing at all from

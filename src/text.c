@@ -540,6 +540,28 @@ static bool duration_of_habit(const token *v, const unsigned char *read_as, int 
     return false;
 }
 
+/* The relation word naming the person in pain ("my husband's neck": "husband"),
+ * singular, into out (size n): the first word of theirs that names a relation. */
+static void patient_word(token *v, int n, const int *who, int patient, char *out, size_t size)
+{
+    for (int i = 0; i < n; i++) {
+        if (who[i] != patient || v[i].kind != T_WORD || !kf_context_relation(v, n, i))
+            continue;
+        char *w = v[i].norm;
+        size_t l = strlen(w);
+        /* "husbands" (from "husband's"): singular when the shorter word is
+         * a relation too ("boss" stays) */
+        if (l > 3 && w[l - 1] == 's') {
+            w[l - 1] = '\0';
+            bool rel = kf_context_relation(v, n, i) != 0;
+            if (!rel)
+                w[l - 1] = 's';
+        }
+        snprintf(out, size, "%s", w);
+        return;
+    }
+}
+
 static void read_numbers(reader *r, const token *v, int n, const int *who, int patient,
                          const unsigned char *read_as)
 {
@@ -1218,6 +1240,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     complete_rules(&rd);
     if (people.patient > 0 && people.sex && !out->sex)
         out->sex = people.sex;
+    if (people.patient > 0 && !out->patient[0])
+        patient_word(v, n, people.who, people.patient, out->patient, sizeof out->patient);
     out->nothing_understood = rd.read == 0 && out->n == 0 && out->n_hypothetical == 0 &&
                               out->age < 0 && out->weeks_pregnant < 0 &&
                               out->duration_days < 0;

@@ -8,8 +8,10 @@
 #include "check.h"
 #include "draft.h"
 #include "engine.h"
+#include "render.h"
 #include "text.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -56,9 +58,12 @@ static void check_draft(const char *text, const kf_draft *d, const char *id)
     if (!d->text)
         return;
     CHECK_INT(d->words, kf_draft_words(d->text));
-    if (d->words < KF_DRAFT_MIN_WORDS || d->words > KF_DRAFT_MAX_WORDS)
+    /* a thank-you gets a short reply; everything else 150 to 300 words */
+    int lo = d->kind == KF_DRAFT_THANKS ? KF_DRAFT_THANKS_MIN_WORDS : KF_DRAFT_MIN_WORDS;
+    int hi = d->kind == KF_DRAFT_THANKS ? KF_DRAFT_THANKS_MAX_WORDS : KF_DRAFT_MAX_WORDS;
+    if (d->words < lo || d->words > hi)
         fprintf(stderr, "%s: %d words\n", id, d->words);
-    CHECK(d->words >= KF_DRAFT_MIN_WORDS && d->words <= KF_DRAFT_MAX_WORDS);
+    CHECK(d->words >= lo && d->words <= hi);
     CHECK(kf_jo_utf8(d->text, strlen(d->text)));
     CHECK(d->n_questions <= (int)KF_ARRAY_LEN(d->questions));
     /* Every technique is the KB's and is named in the text as the KB
@@ -103,6 +108,7 @@ static void check_draft(const char *text, const kf_draft *d, const char *id)
         }
     } else if (r->triage == KF_TRIAGE_UNKNOWN) {
         CHECK_INT(d->n_techniques, 0);
+        CHECK(d->kind == KF_DRAFT_REPLY || r->findings.nothing_understood);
         CHECK(d->cause < 0);
         CHECK(d->n_questions >= 1);
     } else {
@@ -130,6 +136,58 @@ static void check_draft(const char *text, const kf_draft *d, const char *id)
             d->n_techniques)
             CHECK(strstr(d->text, d->questions[i].text + 1) != NULL);
     }
+    /* No check contradicts what was said: no sudden start asked of a knot
+     * of months or years or one that keeps coming back, no place on one
+     * side asked of a pain only on the other. */
+    const char *chk = strstr(d->text, "is true for ");
+    if (chk) {
+        int ch = kf_kb_finding(kb, "chronic"), rec = kf_kb_finding(kb, "knot_recurring");
+        int so = kf_kb_finding(kb, "sudden_onset");
+        bool long_ = kf_findings_has(&r->findings, ch) || kf_findings_has(&r->findings, rec) ||
+                     r->findings.duration_days >= 90;
+        if (long_ && so >= 0 && strstr(chk, kb->findings[so].label))
+            fprintf(stderr, "%s: a sudden start asked of a long-standing knot\n", id);
+        CHECK(!(long_ && so >= 0 && strstr(chk, kb->findings[so].label)));
+        unsigned sides = 0;
+        for (int i = 0; i < r->findings.n; i++)
+            if (r->findings.v[i].state == KF_PRESENT &&
+                kb->findings[r->findings.v[i].finding].region >= 0)
+                sides |= r->findings.v[i].side;
+        for (int f = 0; f < kb->n_findings && sides && sides != KF_SIDE_BOTH; f++) {
+            const char *other = sides == KF_SIDE_LEFT ? " right " : " left ";
+            char lab[300];
+            snprintf(lab, sizeof lab, " %s ", kb->findings[f].label);
+            if (strstr(lab, other) && strstr(chk, kb->findings[f].label)) {
+                fprintf(stderr, "%s: '%s' asked of a pain on the other side\n", id,
+                        kb->findings[f].label);
+                CHECK(0);
+            }
+        }
+    }
+    if (strstr(d->text, "Here is my best long-distance guess is"))
+        fprintf(stderr, "%s: 'Here is my best long-distance guess is'\n", id);
+    CHECK(strstr(d->text, "Here is my best long-distance guess is") == NULL);
+    /* The guess names its muscle once before the habit ("the lat ...
+     * because the lat ..." was said twice in one breath). */
+    const char *g = strstr(d->text, "long-distance guess");
+    if (g && d->cause >= 0 && kb->causes[d->cause].kind == KF_CAUSE_MUSCLE) {
+        const char *end = strstr(g, "\n\n");
+        const char *keep = strstr(g, "What keeps it going");
+        if (keep && (!end || keep < end))
+            end = keep;
+        char nm[256];
+        kf_cause_plain(kb, d->cause, nm, sizeof nm);
+        char *br = strstr(nm, " (");
+        if (br)
+            *br = '\0';
+        size_t nl = strlen(nm);
+        int times = 0;
+        for (const char *p = g; (p = strstr(p, nm)) && (!end || p < end); p += nl)
+            times += !isalpha((unsigned char)p[nl]);
+        if (times > 1)
+            fprintf(stderr, "%s: the guess names '%s' %d times\n", id, nm, times);
+        CHECK(times <= 1);
+    }
     kf_result_free(r);
     /* the JSON form parses and says the same */
     kf_jo w;
@@ -143,6 +201,8 @@ static void check_draft(const char *text, const kf_draft *d, const char *id)
     CHECK_STR(json_string_value(json_object_get(j, "draft")), d->text);
     CHECK_INT(json_integer_value(json_object_get(j, "words")), d->words);
     CHECK_STR(json_string_value(json_object_get(j, "triage")), kf_triage_id(d->triage));
+    CHECK_STR(json_string_value(json_object_get(j, "kind")),
+              d->kind == KF_DRAFT_THANKS ? "thanks" : "reply");
     CHECK_INT(json_array_size(json_object_get(j, "questions")), d->n_questions);
     CHECK_INT(json_array_size(json_object_get(j, "techniques")), d->n_techniques);
     json_decref(j);
@@ -251,6 +311,166 @@ static void test_doctor_soon(void)
     check_draft(t, &d, "lump");
     CHECK_CONTAINS(d.text, "doctor");
     CHECK(d.n_questions == 1);
+    kf_draft_free(&d);
+}
+
+/* Someone writing for another person: the draft speaks of that person,
+ * never "you" about the one in pain, and asks the writer to put the
+ * questions to them; the same words in the first person keep "you". */
+static void test_for_someone_else(void)
+{
+    static const struct { const char *text, *noun, *obj, *subj; } v[] = {
+        { "my husband has a knot between his right shoulder blade and spine, he uses a "
+          "mouse all day", "your husband", "him", "he" },
+        { "My daughter (15) has a painful knot on top of her left shoulder from carrying "
+          "her school bag", "your daughter", "her", "she" },
+        { "my mum, 82, has had a knot under her shoulder blade for years that keeps coming "
+          "back", "your mum", "her", "she" },
+        { "my son is 19 and gets knots between his shoulder blades from gaming hunched "
+          "over", "your son", "him", "he" },
+        { "my wife's upper back is full of knots, she sits at a laptop all day",
+          "your wife", "her", "she" },
+        { "my partner gets knots in the upper back from sitting at the laptop",
+          "your partner", "them", "they" },
+    };
+    for (size_t i = 0; i < KF_ARRAY_LEN(v); i++) {
+        kf_draft d;
+        CHECK_INT(make(v[i].text, NULL, &d), KF_OK);
+        if (!d.text)
+            continue;
+        check_draft(v[i].text, &d, v[i].noun);
+        if (!strstr(d.text, v[i].noun))
+            fprintf(stderr, "%s: not named in:\n%s\n", v[i].noun, d.text);
+        CHECK_CONTAINS(d.text, v[i].noun);
+        /* the writer's words about the one in pain */
+        CHECK(strstr(d.text, "true for you") == NULL);
+        CHECK(strstr(d.text, "Before you try") == NULL);
+        CHECK(strstr(d.text, "you can work on yourself") == NULL);
+        CHECK(strstr(d.text, "please see a doctor.") == NULL);
+        char ask[64];
+        snprintf(ask, sizeof ask, "ask %s", v[i].obj);
+        char see[64];
+        snprintf(see, sizeof see, "%s should see a doctor", v[i].subj);
+        /* each question speaks of them ("does he ...?"), or all are put to
+         * them through the writer ("could you ask him: ...") */
+        bool you = false;
+        for (int k = 0; k < d.n_questions; k++) {
+            const char *q = d.questions[k].text;
+            if (d.questions[k].finding >= 0 && q && strncmp(q, "When you describe", 17))
+                you |= strstr(q, "you ") || strstr(q, "your ") || strstr(q, "you?");
+        }
+        if (you && !strstr(d.text, ask))
+            fprintf(stderr, "%s: a question says 'you' without '%s':\n%s\n", v[i].noun, ask,
+                    d.text);
+        CHECK(!you || strstr(d.text, ask) != NULL);
+        CHECK_CONTAINS(d.text, see);
+        /* "they" takes a plural verb, he and she a singular one */
+        if (!strcmp(v[i].subj, "they"))
+            CHECK(strstr(d.text, "they tries") == NULL && strstr(d.text, "they has") == NULL);
+        else
+            CHECK(strstr(d.text, "he try ") == NULL && strstr(d.text, "he have ") == NULL);
+        kf_draft_free(&d);
+    }
+    /* the first person: "you" */
+    kf_draft d;
+    CHECK_INT(make("I have a knot between my right shoulder blade and spine, I use a mouse "
+                   "all day", NULL, &d), KF_OK);
+    CHECK(d.text && strstr(d.text, "your husband") == NULL && strstr(d.text, " he ") == NULL);
+    kf_draft_free(&d);
+    /* a question turned: "Is your chest muscle ... tender?" of a daughter is
+     * "is her chest muscle ... tender?", asked of the writer */
+    CHECK_INT(make(v[1].text, NULL, &d), KF_OK);
+    CHECK(d.text && strstr(d.text, "is her chest muscle") != NULL);
+    CHECK(d.text && strstr(d.text, "your chest muscle") == NULL);
+    kf_draft_free(&d);
+    /* an emergency for someone else: the warning first, and "Do not let him drive" */
+    CHECK_INT(make("my dad has crushing pressure in his chest and his left arm aches", NULL,
+                   &d), KF_OK);
+    CHECK_INT(d.triage, KF_TRIAGE_EMERGENCY);
+    CHECK(d.text && strstr(d.text, "call rather than drive him in") != NULL);
+    CHECK(d.text && strstr(d.text, "until he has been checked") != NULL);
+    kf_draft_free(&d);
+}
+
+/* A long-standing knot, on the left: no "it started suddenly", no "under
+ * the right ribs" among the checks. */
+static void test_checks_fit_what_was_said(void)
+{
+    const char *t[] = {
+        "For years the same knot at the inner edge of my left shoulder blade keeps coming "
+        "back after massages, and lately the pain is so bad I can hardly lift my left arm.",
+        "I haved a rhomboid knot for 3 years now, its horrible pain on my left side between "
+        "the shoulder blade and spine",
+    };
+    for (size_t i = 0; i < KF_ARRAY_LEN(t); i++) {
+        kf_draft d;
+        CHECK_INT(make(t[i], NULL, &d), KF_OK);
+        if (!d.text)
+            continue;
+        check_draft(t[i], &d, "long-standing");
+        CHECK(strstr(d.text, "started suddenly") == NULL);
+        CHECK(strstr(d.text, "right ribs") == NULL);
+        kf_draft_free(&d);
+    }
+    /* a draft that sends the person to a doctor keeps the lower bar: a week
+     * after an operation, pain on breathing in would make it a call */
+    kf_draft d;
+    const char *op = "A week after my jaw surgery my girlfriend found a small hard lump "
+                     "below my left rib cage, it feels too hard for a knot and got worse "
+                     "after she massaged it";
+    CHECK_INT(make(op, NULL, &d), KF_OK);
+    CHECK_INT(d.triage, KF_TRIAGE_SOON);
+    CHECK(d.text && strstr(d.text, "breathing") != NULL);
+    kf_draft_free(&d);
+}
+
+/* Only thanks: a short warm reply that asks how it is going; anything that
+ * sounds like a complaint or a question still gets the screen. */
+static void test_thanks(void)
+{
+    const char *yes[] = {
+        "Thank you so much, this helped!", "Thanks for the great article, really useful.",
+        "I really appreciate all your work!", "Many thanks :)",
+        "thank you thank you thank you",
+    };
+    for (size_t i = 0; i < KF_ARRAY_LEN(yes); i++) {
+        kf_draft d, e;
+        CHECK_INT(make(yes[i], NULL, &d), KF_OK);
+        if (!d.text)
+            continue;
+        CHECK_INT(d.kind, KF_DRAFT_THANKS);
+        check_draft(yes[i], &d, yes[i]);
+        CHECK(d.words >= KF_DRAFT_THANKS_MIN_WORDS && d.words <= KF_DRAFT_THANKS_MAX_WORDS);
+        CHECK(d.words < KF_DRAFT_MIN_WORDS);
+        CHECK(strchr(d.text, '?') != NULL);
+        CHECK_CONTAINS(d.text, "doctor");
+        CHECK(strstr(d.text, "\n- ") == NULL);          /* no screen questions */
+        CHECK(strstr(d.text, "emergency") == NULL);
+        CHECK_INT(d.n_questions, 1);
+        CHECK_INT(make(yes[i], NULL, &e), KF_OK);
+        CHECK_STR(d.text, e.text);
+        kf_draft_free(&d);
+        kf_draft_free(&e);
+    }
+    const char *no[] = {
+        "thanks but it still hurts", "Thank you. Is it normal?", "thanks, it didnt work",
+        "Thanks! What should I do next", "blorp fnark wibble quux",
+    };
+    for (size_t i = 0; i < KF_ARRAY_LEN(no); i++) {
+        kf_draft d;
+        CHECK_INT(make(no[i], NULL, &d), KF_OK);
+        if (!d.text)
+            continue;
+        CHECK_INT(d.kind, KF_DRAFT_REPLY);
+        CHECK(d.words >= KF_DRAFT_MIN_WORDS);
+        kf_draft_free(&d);
+    }
+    /* thanks with a knot described is an ordinary reply */
+    kf_draft d;
+    CHECK_INT(make("Thank you! I have a knot between my right shoulder blade and spine", NULL,
+                   &d), KF_OK);
+    CHECK_INT(d.kind, KF_DRAFT_REPLY);
+    CHECK(d.cause >= 0);
     kf_draft_free(&d);
 }
 
@@ -473,6 +693,9 @@ int main(void)
     RUN(test_red_flag_leads);
     RUN(test_doctor_soon);
     RUN(test_could_not_screen);
+    RUN(test_for_someone_else);
+    RUN(test_checks_fit_what_was_said);
+    RUN(test_thanks);
     RUN(test_short_relief_moves_the_guess);
     RUN(test_person_rules);
     RUN(test_bad_input);
