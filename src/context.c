@@ -34,6 +34,10 @@ static int pair_of(const char *w);
 #define HIST_WORDS  8
 #define COND_WORDS  6
 
+/* Internal marks beside the KF_CTX_* bits of a token: it is a negation that
+ * opened a scope (see the readings spanning several words, at the end). */
+#define OPENS_NEGATION (1u << 16)
+
 static bool is_any(const token *k, const char *const *list)
 {
     if (k->kind != T_WORD)
@@ -101,6 +105,14 @@ static bool new_clause_and(const token *v, int n, int j)
     return tok_is(&v[j], "and") && j + 1 < n && is_any(&v[j + 1], openers);
 }
 
+/* A word that counts toward a scope's length: not a stop or side word. */
+static bool counts(const token *k)
+{
+    return k->kind == T_WORD &&
+           (!(k->flags & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)) ||
+            (k->flags & KF_WORD_NEGATE) || k->word < 0);
+}
+
 /* Marks `bit` on the tokens of the scope opened at v[from] going forward:
  * at most `words` words that are not skipped, within the clause. */
 static void scope_forward(const token *v, int n, int from, int words, bool comma_ends,
@@ -113,11 +125,18 @@ static void scope_forward(const token *v, int n, int from, int words, bool comma
         if (v[j].kind == T_WORD && (is_any(&v[j], terminators) || new_clause_and(v, n, j)))
             break;
         at[j] |= bit;
-        if (v[j].kind == T_WORD &&
-            (!(v[j].flags & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)) ||
-             (v[j].flags & KF_WORD_NEGATE) || v[j].word < 0))
+        if (counts(&v[j]))
             w++;
     }
+}
+
+/* The first word after v[i] that counts (not a stop or side word), or -1. */
+static int next_word(const token *v, int n, int i)
+{
+    for (int j = i + 1; j < n && v[j].kind == T_WORD; j++)
+        if (counts(&v[j]))
+            return j;
+    return -1;
 }
 
 /* ---------- people ---------- */
@@ -450,6 +469,68 @@ static void init_pairs(void)
     }
 }
 
+/* The answer a writer gives their own question or checklist item: "fever?
+ * no.", "any numbness? nope", "tingling - no", "fever: yes".  Returns 1 for
+ * a denial, 2 for an assent, 0 when the words at v[i] are no answer (an
+ * answer stands alone: "no idea", "no matter what" answer nothing). */
+static int answer_at(const token *v, int n, int i)
+{
+    static const char *const denial[] = {
+        "no", "nope", "nah", "naw", "none", "negative", "nil", "never", "not really",
+        "not at all", "not that i know", "not that ive noticed", "not so far", "not yet", NULL
+    };
+    static const char *const assent[] = {
+        "yes", "yeah", "yep", "yup", "ya", "yea", "aye", "sometimes", "a bit", "a little",
+        "slightly", "definitely", "positive", NULL
+    };
+    for (int kind = 1; kind <= 2; kind++) {
+        const char *const *list = kind == 1 ? denial : assent;
+        for (int k = 0; list[k]; k++) {
+            int l = seq_at(v, n, i, list[k]);
+            if (l && (i + l >= n || v[i + l].kind == T_STOP || v[i + l].kind == T_COMMA))
+                return kind;
+        }
+    }
+    return 0;
+}
+
+/* A finding asked as a question and answered at once ("fever? no.") or set
+ * off by a dash or colon with its answer ("tingling - no") is denied or
+ * said by the answer, not asked: the question mark no longer makes it a
+ * question, and a denial covers the few words of the item (back to the
+ * start of its clause, at most six words).  A hypothesis stays one ("could
+ * it be a clot? no" still tells what to check).  A comma sets off an item
+ * only when the item is short (at most three words: "numbness, no"). */
+#define ITEM_WORDS 6
+static void answered_questions(const token *v, int n, unsigned *at)
+{
+    for (int b = 0; b + 1 < n; b++) {
+        bool asked = v[b].kind == T_STOP && v[b].question;
+        if (!asked && v[b].kind != T_COMMA)
+            continue;
+        int a = answer_at(v, n, b + 1);
+        if (!a)
+            continue;
+        int from = b, words = 0;
+        while (from > 0) {
+            const token *t = &v[from - 1];
+            if (t->kind == T_STOP || t->kind == T_COMMA ||
+                (t->kind == T_WORD && (is_any(t, terminators) || new_clause_and(v, n, from - 1))))
+                break;
+            if (t->kind == T_WORD && ++words > ITEM_WORDS)
+                break;
+            from--;
+        }
+        if (from == b || words > ITEM_WORDS || (!asked && words > 3))
+            continue;
+        for (int j = from; j < b; j++) {
+            at[j] &= ~(unsigned)KF_CTX_QUESTION;
+            if (a == 1 && !(at[j] & KF_CTX_HYPOTHETICAL))
+                at[j] |= KF_CTX_NEGATED;
+        }
+    }
+}
+
 static bool may_trigger(const token *k)
 {
     int p = pair_of(k->norm);
@@ -502,8 +583,10 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if (i == cancel_until)
             continue;
         if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used &&
-            !(i + 1 < n && is_any(&v[i + 1], pseudo_negation)))
+            !(i + 1 < n && is_any(&v[i + 1], pseudo_negation))) {
+            at[i] |= OPENS_NEGATION;
             scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
+        }
         if (!may_trigger(&v[i]))
             continue;
         unsigned char lists = list_pair[pair_of(v[i].norm)];
@@ -563,6 +646,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                 scope_forward(v, n, i + 1, COND_WORDS, true, KF_CTX_CONDITION, at);
         }
     }
+    answered_questions(v, n, at);
     /* A habit said just before a word of relief ("leaning back helps"). */
     for (int k = 0; k < nm; k++) {
         if (m[k].kind != KF_FIND_HABIT)
@@ -622,6 +706,18 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     for (int k = 0; k < nm; k++) {
         m[k].ctx = at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_HISTORICAL |
                                      KF_CTX_CONDITION | KF_CTX_QUESTION);
+        /* A reading of concepts said apart in any order (an "&" pattern:
+         * "my face is not drooping", "my bones are not thin") is denied
+         * when a negation between them, not part of the reading, stands
+         * right before its last word: the later concept is denied as much
+         * as the first.  A negation of some other word in between denies
+         * that word only ("spots that don't fade when I press a glass"). */
+        if (m[k].apart && !(m[k].ctx & KF_CTX_NEGATED) && (at[m[k].last] & KF_CTX_NEGATED))
+            for (int j = m[k].first + 1; j < m[k].last; j++)
+                if ((at[j] & OPENS_NEGATION) && next_word(v, n, j) == m[k].last) {
+                    m[k].ctx |= KF_CTX_NEGATED;
+                    break;
+                }
         if (who[m[k].first] != patient)
             m[k].ctx |= KF_CTX_OTHER;
     }

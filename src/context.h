@@ -34,6 +34,7 @@ typedef struct {
     int      first, last;      /* token span */
     int      kind;             /* kf_finding_kind of its first finding, or -1 */
     unsigned ctx;              /* out: KF_CTX_* bits */
+    bool     apart;            /* an order-free ("&") match: words between are not its own */
 } kf_ctx_match;
 
 /* Who the words are about. */

@@ -75,7 +75,7 @@ static void text(const char *s)
                 s++;
         }
         if (*s == ']' && open >= 0) {
-            M[n_m++] = (kf_ctx_match){ open, n_t - 1, kind, 0 };
+            M[n_m++] = (kf_ctx_match){ open, n_t - 1, kind, 0, false };
             open = -1;
             s++;
         }
@@ -215,7 +215,7 @@ static void test_linear_and_empty(void)
         strcpy(big[i].norm, i % 2 ? "not" : "worried");
         big[i].flags = i % 2 ? KF_WORD_NEGATE : 0;
     }
-    kf_ctx_match far = { 19999, 19999, KF_FIND_SYMPTOM, 0 };
+    kf_ctx_match far = { 19999, 19999, KF_FIND_SYMPTOM, 0, false };
     CHECK(kf_context_apply(big, 20000, &far, 1, &p) == KF_OK);
     kf_free(p.who);
 }
