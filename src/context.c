@@ -12,6 +12,10 @@
  *                 "if I ever get", "signs of", over the rest of the clause
  *   historical    "used to", "history of", "in the past", "as a kid",
  *                 "when I was younger", "years back"
+ *   hedged        a guess: "I think", "I guess", "maybe", "probably",
+ *                 "could/might be from", over the rest of the clause; what
+ *                 is guessed is kept, marked as a guess (a guessed warning
+ *                 sign stays one, to be safe)
  *   condition     "if/when" after a word of relief ("it eases if I lean
  *                 back"), and a habit said just before "helps"/"eases"
  * Termination: the end of a sentence, and "but", "however", "though",
@@ -37,6 +41,8 @@ static int pair_of(const char *w);
 /* Internal marks beside the KF_CTX_* bits of a token: it is a negation that
  * opened a scope (see the readings spanning several words, at the end). */
 #define OPENS_NEGATION (1u << 16)
+/* in the scope of a guess at a cause ("could be from", "probably due to") */
+#define CAUSE_GUESS    (1u << 17)
 
 static bool is_any(const token *k, const char *const *list)
 {
@@ -72,7 +78,7 @@ static int seq_at(const token *v, int n, int i, const char *seq)
  * two letters of its entries (filled once, see init_pairs), so a word is
  * compared only with the entries that start like it. */
 #define PAIRS (27 * 27)
-#define LISTS 4
+#define LISTS 5
 #define LIST_MAX 128
 static const char *const *seq_lists[LISTS];
 static short seq_head[LISTS][PAIRS], seq_next[LISTS][LIST_MAX];
@@ -335,6 +341,19 @@ static const char *const hypo_always[] = {
     "going to need", "gonna need", "might need", "may need", "will need", "would need",
     "might have to have", "will have to have", NULL
 };
+/* Guesses: what follows is said, but only as the writer's guess ("I think I
+ * just slept funny", "maybe I slept wrong", "probably from the gym", "could
+ * be from the gym").  A longer hypothesis at the same word wins ("maybe
+ * it's my heart", "could be a clot" stay questions of what to check). */
+static const char *const hedge[] = {
+    "i think", "i guess", "i reckon", "i suspect", "i believe", "i assume", "i imagine",
+    "im guessing", "im assuming", "i figure", "i presume", "my guess is", "probably",
+    "maybe", "perhaps", "likely", "most likely", "i think its",
+    "could be from", "might be from", "may be from", "maybe from", "possibly from",
+    "must be from", "could have been from", "might have been from", "probably from",
+    "could be due to", "might be due to", "may be due to", "could be because of",
+    "might be because of", NULL
+};
 /* Openers that are hypothetical in a question ("is it my heart?"), unless a
  * pseudo-trigger follows ("is it normal that ..."). */
 static const char *const hypo_question[] = {
@@ -441,13 +460,14 @@ static void init_pairs(void)
     chain(1, hypo_question);
     chain(2, historical);
     chain(3, past_time);
+    chain(4, hedge);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
             relation_pair[p] = 1;
     }
     const char *const *lists[] = { hypo_always, hypo_question, worry, historical, past_time,
-                                   NULL };
+                                   hedge, NULL };
     for (int i = 0; lists[i]; i++)
         mark_list(trigger_pair, lists[i]);
     static const char *const more[] = { "if", "unless", "when", "whenever", "once", NULL };
@@ -462,6 +482,7 @@ static void init_pairs(void)
     mark_bit(worry, 4);
     mark_bit(historical, 8);
     mark_bit(past_time, 16);
+    mark_bit(hedge, 32);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
@@ -590,6 +611,15 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if (!may_trigger(&v[i]))
             continue;
         unsigned char lists = list_pair[pair_of(v[i].norm)];
+        /* a guess, unless a longer hypothesis starts here */
+        int hl = (lists & 32) ? any_seq_at(v, n, i, 4) : 0;
+        if (hl && hl > ((lists & 1) ? any_seq_at(v, n, i, 0) : 0)) {
+            const char *last = v[i + hl - 1].norm;
+            bool cause = !strcmp(last, "from") || !strcmp(last, "to") || !strcmp(last, "of");
+            scope_forward(v, n, i + hl, HYPO_WORDS, true,
+                          KF_CTX_HEDGED | (cause ? CAUSE_GUESS : 0), at);
+            continue;
+        }
         /* hypothesis */
         if ((lists & 1) && (l = any_seq_at(v, n, i, 0)))
             scope_forward(v, n, i + l, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
@@ -705,7 +735,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     pp->sex = patient > 0 && patient < 100 && sex_of[patient] != '?' ? (char)sex_of[patient] : 0;
     for (int k = 0; k < nm; k++) {
         m[k].ctx = at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_HISTORICAL |
-                                     KF_CTX_CONDITION | KF_CTX_QUESTION);
+                                     KF_CTX_CONDITION | KF_CTX_QUESTION | KF_CTX_HEDGED);
         /* A reading of concepts said apart in any order (an "&" pattern:
          * "my face is not drooping", "my bones are not thin") is denied
          * when a negation between them, not part of the reading, stands
@@ -720,6 +750,11 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                 }
         if (who[m[k].first] != patient)
             m[k].ctx |= KF_CTX_OTHER;
+        /* A warning sign named as the guessed cause ("could be from a
+         * blood clot") is a diagnosis wondered about: what to check, as
+         * "could it be a clot?" is; a habit guessed at stays, as a guess. */
+        if ((at[m[k].first] & CAUSE_GUESS) && m[k].kind == KF_FIND_REDFLAG)
+            m[k].ctx = (m[k].ctx & ~(unsigned)KF_CTX_HEDGED) | KF_CTX_HYPOTHETICAL;
     }
     kf_free(at);
     pp->who = who;

@@ -451,6 +451,8 @@ static void add_fact(reader *r, int finding, kf_state st, kf_side side, int alt,
         alt = t;
         note = KF_NOTE_SAFER;
     }
+    if (note == KF_NOTE_NONE && st == KF_PRESENT && (ctx & KF_CTX_HEDGED))
+        note = KF_NOTE_GUESS;
     kf_fact f = { .finding = finding, .state = st, .origin = KF_FROM_TEXT, .alt = alt,
                   .start = start, .len = len, .ctx = (unsigned char)ctx, .note = note,
                   .side = kb->findings[finding].sided ? side : KF_SIDE_NONE };
