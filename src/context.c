@@ -494,7 +494,7 @@ static void init_pairs(void)
  * no.", "any numbness? nope", "tingling - no", "fever: yes".  Returns 1 for
  * a denial, 2 for an assent, 0 when the words at v[i] are no answer (an
  * answer stands alone: "no idea", "no matter what" answer nothing). */
-static int answer_at(const token *v, int n, int i)
+static int answer_at(const token *v, int n, int i, int depth)
 {
     static const char *const denial[] = {
         "no", "nope", "nah", "naw", "none", "negative", "nil", "never", "not really",
@@ -504,11 +504,16 @@ static int answer_at(const token *v, int n, int i)
         "yes", "yeah", "yep", "yup", "ya", "yea", "aye", "sometimes", "a bit", "a little",
         "slightly", "definitely", "positive", NULL
     };
+    while (i < n && v[i].kind == T_COMMA)
+        i++;                          /* "fever? - no" */
     for (int kind = 1; kind <= 2; kind++) {
         const char *const *list = kind == 1 ? denial : assent;
         for (int k = 0; list[k]; k++) {
             int l = seq_at(v, n, i, list[k]);
-            if (l && (i + l >= n || v[i + l].kind == T_STOP || v[i + l].kind == T_COMMA))
+            /* the answer ends its clause, or says itself again ("no not
+             * at all", "yes a bit") */
+            if (l && (i + l >= n || v[i + l].kind == T_STOP || v[i + l].kind == T_COMMA ||
+                      (depth < 2 && answer_at(v, n, i + l, depth + 1) == kind)))
                 return kind;
         }
     }
@@ -519,9 +524,11 @@ static int answer_at(const token *v, int n, int i)
  * off by a dash or colon with its answer ("tingling - no") is denied or
  * said by the answer, not asked: the question mark no longer makes it a
  * question, and a denial covers the few words of the item (back to the
- * start of its clause, at most six words).  A hypothesis stays one ("could
- * it be a clot? no" still tells what to check).  A comma sets off an item
- * only when the item is short (at most three words: "numbness, no"). */
+ * start of its clause, at most six words that are not stop words).  A
+ * hypothesis stays one ("could it be a clot? no" still tells what to
+ * check).  A comma, dash or colon sets off an item only when the item is
+ * short (at most three words of any kind: "numbness, no", "tingling - no";
+ * not "numbness in my hand, no"). */
 #define ITEM_WORDS 6
 static void answered_questions(const token *v, int n, unsigned *at)
 {
@@ -529,20 +536,21 @@ static void answered_questions(const token *v, int n, unsigned *at)
         bool asked = v[b].kind == T_STOP && v[b].question;
         if (!asked && v[b].kind != T_COMMA)
             continue;
-        int a = answer_at(v, n, b + 1);
+        int a = answer_at(v, n, b + 1, 0);
         if (!a)
             continue;
-        int from = b, words = 0;
+        int from = b, words = 0, all = 0;
         while (from > 0) {
             const token *t = &v[from - 1];
             if (t->kind == T_STOP || t->kind == T_COMMA ||
                 (t->kind == T_WORD && (is_any(t, terminators) || new_clause_and(v, n, from - 1))))
                 break;
-            if (t->kind == T_WORD && ++words > ITEM_WORDS)
+            all += t->kind == T_WORD;
+            if (counts(t) && ++words > ITEM_WORDS)
                 break;
             from--;
         }
-        if (from == b || words > ITEM_WORDS || (!asked && words > 3))
+        if (from == b || words > ITEM_WORDS || (!asked && all > 3))
             continue;
         for (int j = from; j < b; j++) {
             at[j] &= ~(unsigned)KF_CTX_QUESTION;
