@@ -354,6 +354,20 @@ static const char *const hedge[] = {
     "could be due to", "might be due to", "may be due to", "could be because of",
     "might be because of", NULL
 };
+/* A quick gate before the hedge list is searched: its one-word entries, and
+ * the second words of the others (most "i ..." and "my ..." start none). */
+static const char *const hedge_single[] = {
+    "probably", "maybe", "perhaps", "likely", NULL
+};
+static const char *const hedge_second[] = {
+    "think", "guess", "reckon", "suspect", "believe", "assume", "imagine", "guessing",
+    "assuming", "figure", "presume", "likely", "be", "from", "have", NULL
+};
+static bool may_hedge(const token *v, int n, int i)
+{
+    return is_any(&v[i], hedge_single) || (i + 1 < n && is_any(&v[i + 1], hedge_second));
+}
+
 /* Openers that are hypothetical in a question ("is it my heart?"), unless a
  * pseudo-trigger follows ("is it normal that ..."). */
 static const char *const hypo_question[] = {
@@ -504,11 +518,20 @@ static int answer_at(const token *v, int n, int i, int depth)
         "yes", "yeah", "yep", "yup", "ya", "yea", "aye", "sometimes", "a bit", "a little",
         "slightly", "definitely", "positive", NULL
     };
+    static const char *const starts[] = {
+        "no", "nope", "nah", "naw", "none", "negative", "nil", "never", "not", "yes", "yeah",
+        "yep", "yup", "ya", "yea", "aye", "sometimes", "a", "slightly", "definitely",
+        "positive", NULL
+    };
     while (i < n && v[i].kind == T_COMMA)
         i++;                          /* "fever? - no" */
+    if (i >= n || !is_any(&v[i], starts))
+        return 0;                     /* most clauses start no answer */
     for (int kind = 1; kind <= 2; kind++) {
         const char *const *list = kind == 1 ? denial : assent;
         for (int k = 0; list[k]; k++) {
+            if (v[i].norm[0] != list[k][0])
+                continue;             /* a quick look at the first letter */
             int l = seq_at(v, n, i, list[k]);
             /* the answer ends its clause, or says itself again ("no not
              * at all", "yes a bit") */
@@ -620,7 +643,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             continue;
         unsigned char lists = list_pair[pair_of(v[i].norm)];
         /* a guess, unless a longer hypothesis starts here */
-        int hl = (lists & 32) ? any_seq_at(v, n, i, 4) : 0;
+        int hl = (lists & 32) && may_hedge(v, n, i) ? any_seq_at(v, n, i, 4) : 0;
         if (hl && hl > ((lists & 1) ? any_seq_at(v, n, i, 0) : 0)) {
             const char *last = v[i + hl - 1].norm;
             bool cause = !strcmp(last, "from") || !strcmp(last, "to") || !strcmp(last, "of");
