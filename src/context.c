@@ -12,6 +12,10 @@
  *                 "if I ever get", "signs of", over the rest of the clause
  *   historical    "used to", "history of", "in the past", "as a kid",
  *                 "when I was younger", "years back"
+ *   hedged        a guess: "I think", "I guess", "maybe", "probably",
+ *                 "could/might be from", over the rest of the clause; what
+ *                 is guessed is kept, marked as a guess (a guessed warning
+ *                 sign stays one, to be safe)
  *   condition     "if/when" after a word of relief ("it eases if I lean
  *                 back"), and a habit said just before "helps"/"eases"
  * Termination: the end of a sentence, and "but", "however", "though",
@@ -33,6 +37,12 @@ static int pair_of(const char *w);
 #define HYPO_WORDS  10
 #define HIST_WORDS  8
 #define COND_WORDS  6
+
+/* Internal marks beside the KF_CTX_* bits of a token: it is a negation that
+ * opened a scope (see the readings spanning several words, at the end). */
+#define OPENS_NEGATION (1u << 16)
+/* in the scope of a guess at a cause ("could be from", "probably due to") */
+#define CAUSE_GUESS    (1u << 17)
 
 static bool is_any(const token *k, const char *const *list)
 {
@@ -68,7 +78,7 @@ static int seq_at(const token *v, int n, int i, const char *seq)
  * two letters of its entries (filled once, see init_pairs), so a word is
  * compared only with the entries that start like it. */
 #define PAIRS (27 * 27)
-#define LISTS 4
+#define LISTS 5
 #define LIST_MAX 128
 static const char *const *seq_lists[LISTS];
 static short seq_head[LISTS][PAIRS], seq_next[LISTS][LIST_MAX];
@@ -101,6 +111,14 @@ static bool new_clause_and(const token *v, int n, int j)
     return tok_is(&v[j], "and") && j + 1 < n && is_any(&v[j + 1], openers);
 }
 
+/* A word that counts toward a scope's length: not a stop or side word. */
+static bool counts(const token *k)
+{
+    return k->kind == T_WORD &&
+           (!(k->flags & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)) ||
+            (k->flags & KF_WORD_NEGATE) || k->word < 0);
+}
+
 /* Marks `bit` on the tokens of the scope opened at v[from] going forward:
  * at most `words` words that are not skipped, within the clause. */
 static void scope_forward(const token *v, int n, int from, int words, bool comma_ends,
@@ -113,11 +131,18 @@ static void scope_forward(const token *v, int n, int from, int words, bool comma
         if (v[j].kind == T_WORD && (is_any(&v[j], terminators) || new_clause_and(v, n, j)))
             break;
         at[j] |= bit;
-        if (v[j].kind == T_WORD &&
-            (!(v[j].flags & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)) ||
-             (v[j].flags & KF_WORD_NEGATE) || v[j].word < 0))
+        if (counts(&v[j]))
             w++;
     }
+}
+
+/* The first word after v[i] that counts (not a stop or side word), or -1. */
+static int next_word(const token *v, int n, int i)
+{
+    for (int j = i + 1; j < n && v[j].kind == T_WORD; j++)
+        if (counts(&v[j]))
+            return j;
+    return -1;
 }
 
 /* ---------- people ---------- */
@@ -316,6 +341,33 @@ static const char *const hypo_always[] = {
     "going to need", "gonna need", "might need", "may need", "will need", "would need",
     "might have to have", "will have to have", NULL
 };
+/* Guesses: what follows is said, but only as the writer's guess ("I think I
+ * just slept funny", "maybe I slept wrong", "probably from the gym", "could
+ * be from the gym").  A longer hypothesis at the same word wins ("maybe
+ * it's my heart", "could be a clot" stay questions of what to check). */
+static const char *const hedge[] = {
+    "i think", "i guess", "i reckon", "i suspect", "i believe", "i assume", "i imagine",
+    "im guessing", "im assuming", "i figure", "i presume", "my guess is", "probably",
+    "maybe", "perhaps", "likely", "most likely", "i think its",
+    "could be from", "might be from", "may be from", "maybe from", "possibly from",
+    "must be from", "could have been from", "might have been from", "probably from",
+    "could be due to", "might be due to", "may be due to", "could be because of",
+    "might be because of", NULL
+};
+/* A quick gate before the hedge list is searched: its one-word entries, and
+ * the second words of the others (most "i ..." and "my ..." start none). */
+static const char *const hedge_single[] = {
+    "probably", "maybe", "perhaps", "likely", NULL
+};
+static const char *const hedge_second[] = {
+    "think", "guess", "reckon", "suspect", "believe", "assume", "imagine", "guessing",
+    "assuming", "figure", "presume", "likely", "be", "from", "have", NULL
+};
+static bool may_hedge(const token *v, int n, int i)
+{
+    return is_any(&v[i], hedge_single) || (i + 1 < n && is_any(&v[i + 1], hedge_second));
+}
+
 /* Openers that are hypothetical in a question ("is it my heart?"), unless a
  * pseudo-trigger follows ("is it normal that ..."). */
 static const char *const hypo_question[] = {
@@ -422,13 +474,14 @@ static void init_pairs(void)
     chain(1, hypo_question);
     chain(2, historical);
     chain(3, past_time);
+    chain(4, hedge);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
             relation_pair[p] = 1;
     }
     const char *const *lists[] = { hypo_always, hypo_question, worry, historical, past_time,
-                                   NULL };
+                                   hedge, NULL };
     for (int i = 0; lists[i]; i++)
         mark_list(trigger_pair, lists[i]);
     static const char *const more[] = { "if", "unless", "when", "whenever", "once", NULL };
@@ -443,10 +496,90 @@ static void init_pairs(void)
     mark_bit(worry, 4);
     mark_bit(historical, 8);
     mark_bit(past_time, 16);
+    mark_bit(hedge, 32);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
             person_pair[p] = 1;
+    }
+}
+
+/* The answer a writer gives their own question or checklist item: "fever?
+ * no.", "any numbness? nope", "tingling - no", "fever: yes".  Returns 1 for
+ * a denial, 2 for an assent, 0 when the words at v[i] are no answer (an
+ * answer stands alone: "no idea", "no matter what" answer nothing). */
+static int answer_at(const token *v, int n, int i, int depth)
+{
+    static const char *const denial[] = {
+        "no", "nope", "nah", "naw", "none", "negative", "nil", "never", "not really",
+        "not at all", "not that i know", "not that ive noticed", "not so far", "not yet", NULL
+    };
+    static const char *const assent[] = {
+        "yes", "yeah", "yep", "yup", "ya", "yea", "aye", "sometimes", "a bit", "a little",
+        "slightly", "definitely", "positive", NULL
+    };
+    static const char *const starts[] = {
+        "no", "nope", "nah", "naw", "none", "negative", "nil", "never", "not", "yes", "yeah",
+        "yep", "yup", "ya", "yea", "aye", "sometimes", "a", "slightly", "definitely",
+        "positive", NULL
+    };
+    while (i < n && v[i].kind == T_COMMA)
+        i++;                          /* "fever? - no" */
+    if (i >= n || !is_any(&v[i], starts))
+        return 0;                     /* most clauses start no answer */
+    for (int kind = 1; kind <= 2; kind++) {
+        const char *const *list = kind == 1 ? denial : assent;
+        for (int k = 0; list[k]; k++) {
+            if (v[i].norm[0] != list[k][0])
+                continue;             /* a quick look at the first letter */
+            int l = seq_at(v, n, i, list[k]);
+            /* the answer ends its clause, or says itself again ("no not
+             * at all", "yes a bit") */
+            if (l && (i + l >= n || v[i + l].kind == T_STOP || v[i + l].kind == T_COMMA ||
+                      (depth < 2 && answer_at(v, n, i + l, depth + 1) == kind)))
+                return kind;
+        }
+    }
+    return 0;
+}
+
+/* A finding asked as a question and answered at once ("fever? no.") or set
+ * off by a dash or colon with its answer ("tingling - no") is denied or
+ * said by the answer, not asked: the question mark no longer makes it a
+ * question, and a denial covers the few words of the item (back to the
+ * start of its clause, at most six words that are not stop words).  A
+ * hypothesis stays one ("could it be a clot? no" still tells what to
+ * check).  A comma, dash or colon sets off an item only when the item is
+ * short (at most three words of any kind: "numbness, no", "tingling - no";
+ * not "numbness in my hand, no"). */
+#define ITEM_WORDS 6
+static void answered_questions(const token *v, int n, unsigned *at)
+{
+    for (int b = 0; b + 1 < n; b++) {
+        bool asked = v[b].kind == T_STOP && v[b].question;
+        if (!asked && v[b].kind != T_COMMA)
+            continue;
+        int a = answer_at(v, n, b + 1, 0);
+        if (!a)
+            continue;
+        int from = b, words = 0, all = 0;
+        while (from > 0) {
+            const token *t = &v[from - 1];
+            if (t->kind == T_STOP || t->kind == T_COMMA ||
+                (t->kind == T_WORD && (is_any(t, terminators) || new_clause_and(v, n, from - 1))))
+                break;
+            all += t->kind == T_WORD;
+            if (counts(t) && ++words > ITEM_WORDS)
+                break;
+            from--;
+        }
+        if (from == b || words > ITEM_WORDS || (!asked && all > 3))
+            continue;
+        for (int j = from; j < b; j++) {
+            at[j] &= ~(unsigned)KF_CTX_QUESTION;
+            if (a == 1 && !(at[j] & KF_CTX_HYPOTHETICAL))
+                at[j] |= KF_CTX_NEGATED;
+        }
     }
 }
 
@@ -502,11 +635,22 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if (i == cancel_until)
             continue;
         if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used &&
-            !(i + 1 < n && is_any(&v[i + 1], pseudo_negation)))
+            !(i + 1 < n && is_any(&v[i + 1], pseudo_negation))) {
+            at[i] |= OPENS_NEGATION;
             scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
+        }
         if (!may_trigger(&v[i]))
             continue;
         unsigned char lists = list_pair[pair_of(v[i].norm)];
+        /* a guess, unless a longer hypothesis starts here */
+        int hl = (lists & 32) && may_hedge(v, n, i) ? any_seq_at(v, n, i, 4) : 0;
+        if (hl && hl > ((lists & 1) ? any_seq_at(v, n, i, 0) : 0)) {
+            const char *last = v[i + hl - 1].norm;
+            bool cause = !strcmp(last, "from") || !strcmp(last, "to") || !strcmp(last, "of");
+            scope_forward(v, n, i + hl, HYPO_WORDS, true,
+                          KF_CTX_HEDGED | (cause ? CAUSE_GUESS : 0), at);
+            continue;
+        }
         /* hypothesis */
         if ((lists & 1) && (l = any_seq_at(v, n, i, 0)))
             scope_forward(v, n, i + l, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
@@ -563,6 +707,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                 scope_forward(v, n, i + 1, COND_WORDS, true, KF_CTX_CONDITION, at);
         }
     }
+    answered_questions(v, n, at);
     /* A habit said just before a word of relief ("leaning back helps"). */
     for (int k = 0; k < nm; k++) {
         if (m[k].kind != KF_FIND_HABIT)
@@ -621,9 +766,26 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     pp->sex = patient > 0 && patient < 100 && sex_of[patient] != '?' ? (char)sex_of[patient] : 0;
     for (int k = 0; k < nm; k++) {
         m[k].ctx = at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_HISTORICAL |
-                                     KF_CTX_CONDITION | KF_CTX_QUESTION);
+                                     KF_CTX_CONDITION | KF_CTX_QUESTION | KF_CTX_HEDGED);
+        /* A reading of concepts said apart in any order (an "&" pattern:
+         * "my face is not drooping", "my bones are not thin") is denied
+         * when a negation between them, not part of the reading, stands
+         * right before its last word: the later concept is denied as much
+         * as the first.  A negation of some other word in between denies
+         * that word only ("spots that don't fade when I press a glass"). */
+        if (m[k].apart && !(m[k].ctx & KF_CTX_NEGATED) && (at[m[k].last] & KF_CTX_NEGATED))
+            for (int j = m[k].first + 1; j < m[k].last; j++)
+                if ((at[j] & OPENS_NEGATION) && next_word(v, n, j) == m[k].last) {
+                    m[k].ctx |= KF_CTX_NEGATED;
+                    break;
+                }
         if (who[m[k].first] != patient)
             m[k].ctx |= KF_CTX_OTHER;
+        /* A warning sign named as the guessed cause ("could be from a
+         * blood clot") is a diagnosis wondered about: what to check, as
+         * "could it be a clot?" is; a habit guessed at stays, as a guess. */
+        if ((at[m[k].first] & CAUSE_GUESS) && m[k].kind == KF_FIND_REDFLAG)
+            m[k].ctx = (m[k].ctx & ~(unsigned)KF_CTX_HEDGED) | KF_CTX_HYPOTHETICAL;
     }
     kf_free(at);
     pp->who = who;

@@ -26,7 +26,8 @@ enum {
     KF_CTX_HISTORICAL   = 4,   /* "used to", "history of", "as a kid" */
     KF_CTX_OTHER        = 8,   /* about someone other than the person in pain */
     KF_CTX_CONDITION    = 16,  /* what eases it: "it eases if I lean back" */
-    KF_CTX_QUESTION     = 32   /* in a sentence that ends with '?' */
+    KF_CTX_QUESTION     = 32,  /* in a sentence that ends with '?' */
+    KF_CTX_HEDGED       = 64   /* only a guess: "I think I slept funny", "probably from the gym" */
 };
 
 /* One reading to put in context. */
@@ -34,6 +35,7 @@ typedef struct {
     int      first, last;      /* token span */
     int      kind;             /* kf_finding_kind of its first finding, or -1 */
     unsigned ctx;              /* out: KF_CTX_* bits */
+    bool     apart;            /* an order-free ("&") match: words between are not its own */
 } kf_ctx_match;
 
 /* Who the words are about. */

@@ -30,7 +30,10 @@ enum {
     KF_NOTE_NONE = 0,
     /* The words could mean a warning sign or something milder (alt); the
      * warning sign was taken, to be safe. */
-    KF_NOTE_SAFER = 1
+    KF_NOTE_SAFER = 1,
+    /* Said only as the writer's guess ("I think I slept funny", "probably
+     * from the gym"): kept, but weaker than a fact said outright. */
+    KF_NOTE_GUESS = 2
 };
 
 /* Warning signs and other findings a person only asked or worried about

@@ -320,6 +320,8 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                           kb->findings[x->alt].label);
         else if (x->alt >= 0)
             kf_buf_printf(&line, " [or perhaps: %s]", kb->findings[x->alt].label);
+        if (x->note == KF_NOTE_GUESS)
+            kf_buf_puts(&line, " [your guess]");
         kf_buf_puts(out, "  ");
         kf_wrap(out, line.s, 4, width, 2);
     }
@@ -912,6 +914,8 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             json_object_set_new(o, "ambiguous_with", json_string(kb->findings[x->alt].id));
         if (o && x->note == KF_NOTE_SAFER)
             json_object_set_new(o, "note", json_string("safer_reading"));
+        else if (o && x->note == KF_NOTE_GUESS)
+            json_object_set_new(o, "note", json_string("guess"));
         json_array_append_new(understood, o);
     }
     /* What follows from what was said (an age band, both hands numb): the

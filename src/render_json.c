@@ -390,6 +390,8 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
             opt_member(w, "ambiguous_with", kb->findings[x->alt].id);
         if (x->note == KF_NOTE_SAFER)
             kf_jo_kstr(w, "note", "safer_reading");
+        else if (x->note == KF_NOTE_GUESS)
+            kf_jo_kstr(w, "note", "guess");
         kf_jo_obj_end(w);
         kf_jo_undo(w, m);
     }

@@ -276,6 +276,7 @@ static bool side_word_ok(const token *v, int n, int i)
 typedef struct {
     int phrase;
     int first, last;          /* token indexes */
+    bool apart;               /* an order-free ("&") pattern: its words may be apart */
 } match;
 
 typedef struct {
@@ -284,7 +285,7 @@ typedef struct {
     bool   oom;
 } matches;
 
-static bool add_match(matches *ms, int phrase, int first, int last)
+static bool add_match(matches *ms, int phrase, int first, int last, bool apart)
 {
     if (ms->n == ms->cap) {
         int cap = ms->cap ? ms->cap * 2 : 32;
@@ -296,7 +297,7 @@ static bool add_match(matches *ms, int phrase, int first, int last)
         ms->v = v;
         ms->cap = cap;
     }
-    ms->v[ms->n++] = (match){ phrase, first, last };
+    ms->v[ms->n++] = (match){ phrase, first, last, apart };
     return true;
 }
 
@@ -450,6 +451,8 @@ static void add_fact(reader *r, int finding, kf_state st, kf_side side, int alt,
         alt = t;
         note = KF_NOTE_SAFER;
     }
+    if (note == KF_NOTE_NONE && st == KF_PRESENT && (ctx & KF_CTX_HEDGED))
+        note = KF_NOTE_GUESS;
     kf_fact f = { .finding = finding, .state = st, .origin = KF_FROM_TEXT, .alt = alt,
                   .start = start, .len = len, .ctx = (unsigned char)ctx, .note = note,
                   .side = kb->findings[finding].sided ? side : KF_SIDE_NONE };
@@ -1035,7 +1038,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             kf_pmatch pm;
             if (!kf_pattern_match(kb->phrases[ph].prog, pt, n, i, &pm))
                 continue;
-            if (!add_match(&ms, ph, pm.first, pm.last))
+            if (!add_match(&ms, ph, pm.first, pm.last, true))
                 break;
             for (int k = 0; k < pm.n; k++)
                 v[pm.at[k]].used = true, pt[pm.at[k]].used = 1;
@@ -1087,7 +1090,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         }
         if (best < 0)
             continue;
-        if (!add_match(&ms, best, i, best_last))
+        if (!add_match(&ms, best, i, best_last, false))
             break;
         if (kb->phrases[best].prog) {
             for (int k = 0; k < bm.n; k++)
@@ -1117,7 +1120,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     for (int k = 0; k < ms.n; k++) {
         const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
         cm[k] = (kf_ctx_match){ ms.v[k].first, ms.v[k].last,
-                                ph->n_finds ? (int)kb->findings[ph->finds[0]].kind : -1, 0 };
+                                ph->n_finds ? (int)kb->findings[ph->finds[0]].kind : -1, 0,
+                                ms.v[k].apart };
     }
     if ((rc = kf_context_apply(v, n, cm, ms.n, &people)) != KF_OK)
         goto done;

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         }
         if (i % 3 == 2 && k->kind == T_WORD) {
             int first = (int)i - (c % 3);
-            m[nm++] = (kf_ctx_match){ first < 0 ? 0 : first, (int)i, c % 7, 0 };
+            m[nm++] = (kf_ctx_match){ first < 0 ? 0 : first, (int)i, c % 7, 0, (c & 8) != 0 };
         }
     }
     kf_ctx_people p;

@@ -3,6 +3,7 @@
 #   WORDS<TAB>EXPECTED     EXPECTED = id | !id | -id | id@left|right|both
 #                          | ?id (only asked or worried about: "hypothetical")
 #                          | safer:id (read as the warning sign id, to be safe)
+#                          | guess:id (present, said only as a guess) | sure:id (present, no guess)
 #                          | age=N | sex=f|m|- | weeks=N | nothing (nothing understood)
 # and passes when `knotfinder ask --json WORDS` lists that finding among the
 # facts it understood from the words (present, or absent for !id, on that
@@ -71,6 +72,12 @@ for lineno, raw in enumerate(open(path, encoding="utf-8"), 1):
         ok = expect[1:] in hypo
     elif expect.startswith("safer:"):
         ok = any(u.get("finding") == expect[6:] and u.get("note") == "safer_reading" for u in got)
+    elif expect.startswith("guess:"):
+        ok = any(u.get("finding") == expect[6:] and u.get("state") == "present" and
+                 u.get("note") == "guess" for u in got)
+    elif expect.startswith("sure:"):
+        ok = any(u.get("finding") == expect[5:] and u.get("state") == "present" and
+                 u.get("note") != "guess" for u in got)
     elif expect.split("=")[0] in ("age", "sex", "weeks"):
         key, want = expect.split("=", 1)
         val = facts.get({"weeks": "weeks_pregnant"}.get(key, key))

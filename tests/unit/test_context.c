@@ -75,7 +75,7 @@ static void text(const char *s)
                 s++;
         }
         if (*s == ']' && open >= 0) {
-            M[n_m++] = (kf_ctx_match){ open, n_t - 1, kind, 0 };
+            M[n_m++] = (kf_ctx_match){ open, n_t - 1, kind, 0, false };
             open = -1;
             s++;
         }
@@ -215,7 +215,7 @@ static void test_linear_and_empty(void)
         strcpy(big[i].norm, i % 2 ? "not" : "worried");
         big[i].flags = i % 2 ? KF_WORD_NEGATE : 0;
     }
-    kf_ctx_match far = { 19999, 19999, KF_FIND_SYMPTOM, 0 };
+    kf_ctx_match far = { 19999, 19999, KF_FIND_SYMPTOM, 0, false };
     CHECK(kf_context_apply(big, 20000, &far, 1, &p) == KF_OK);
     kf_free(p.who);
 }
@@ -236,8 +236,44 @@ static void test_out_of_memory(void)
     }
 }
 
+/* A question answered at once, an order-free reading denied between its
+ * words, and a guess. */
+static void test_answers_apart_guesses(void)
+{
+    HAS("[fever:r] ? no .", 0, KF_CTX_NEGATED);
+    HASNT("[fever:r] ? no .", 0, KF_CTX_QUESTION);
+    HASNT("[fever:r] ? yes", 0, KF_CTX_NEGATED);
+    HASNT("[fever:r] ? yes", 0, KF_CTX_QUESTION);
+    HAS("[fever:r] ?", 0, KF_CTX_QUESTION);
+    HASNT("[fever:r] ? no idea", 0, KF_CTX_NEGATED);               /* no answer */
+    HAS("[tingling:s] , no", 0, KF_CTX_NEGATED);                   /* a short item */
+    HASNT("a b c [tingling:s] , no", 0, KF_CTX_NEGATED);           /* a long clause */
+    HAS("could it be a [clot:r] ? no", 0, KF_CTX_HYPOTHETICAL);
+    HASNT("could it be a [clot:r] ? no", 0, KF_CTX_NEGATED);
+    HAS("i think i [slept funny:h]", 0, KF_CTX_HEDGED);
+    HASNT("i [slept funny:h]", 0, KF_CTX_HEDGED);
+    HAS("probably from the [gym:h]", 0, KF_CTX_HEDGED);
+    HAS("could be from a [clot:r]", 0, KF_CTX_HYPOTHETICAL);       /* a guessed cause */
+    HASNT("could be from a [clot:r]", 0, KF_CTX_HEDGED);
+    HAS("maybe its my [heart:r]", 0, KF_CTX_HYPOTHETICAL);         /* the longer trigger */
+    /* an order-free match spanning "my face is not drooping" */
+    text("[my face is not drooping:r]");
+    M[0].apart = true;
+    kf_ctx_people p;
+    CHECK(kf_context_apply(T, n_t, M, n_m, &p) == KF_OK && (M[0].ctx & KF_CTX_NEGATED));
+    kf_free(p.who);
+    text("[my face is not drooping:r]");            /* a phrase of its own words */
+    CHECK(kf_context_apply(T, n_t, M, n_m, &p) == KF_OK && !(M[0].ctx & KF_CTX_NEGATED));
+    kf_free(p.who);
+    text("[spots that dont fade press:r]");         /* the negation denies "fade" */
+    M[0].apart = true;
+    CHECK(kf_context_apply(T, n_t, M, n_m, &p) == KF_OK && !(M[0].ctx & KF_CTX_NEGATED));
+    kf_free(p.who);
+}
+
 int main(void)
 {
+    RUN(test_answers_apart_guesses);
     RUN(test_negation);
     RUN(test_hypothetical);
     RUN(test_historical_and_condition);
