@@ -12,22 +12,7 @@ struct kf_arena_chunk {
     _Alignas(16) char data[];
 };
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KF_ARENA_POISON 1
-#endif
-#endif
-#if !defined(KF_ARENA_POISON) && defined(__SANITIZE_ADDRESS__)
-#define KF_ARENA_POISON 1
-#endif
-#ifdef KF_ARENA_POISON
-#include <sanitizer/asan_interface.h>
-#define ARENA_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define ARENA_POISON(p, n)   ((void)(p), (void)(n))
-#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+#include "poison.h"
 
 #define CHUNK_MIN (4u * 1024)
 #define CHUNK_MAX (64u * 1024)

@@ -55,24 +55,8 @@ typedef struct {
 } arena;
 
 /* In sanitizer builds the unused part of every chunk, and the padding
- * after each allocation, is poisoned, so a write past what was asked for
- * is reported by ASan rather than landing silently in the next string. */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KF_ARENA_POISON 1
-#endif
-#endif
-#if !defined(KF_ARENA_POISON) && defined(__SANITIZE_ADDRESS__)
-#define KF_ARENA_POISON 1
-#endif
-#ifdef KF_ARENA_POISON
-#include <sanitizer/asan_interface.h>
-#define ARENA_POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define ARENA_POISON(p, n)   ((void)(p), (void)(n))
-#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
+ * after each allocation, is poisoned (poison.h). */
+#include "poison.h"
 
 /* Reserves `cap` bytes of address space for the region; without it the
  * arena works in chunks. */
