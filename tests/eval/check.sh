@@ -7,7 +7,12 @@
 # triage (READ_UNSAFE_MAX, default 0), and hit@3 at least what was reached
 # (READ_HIT3_TUNE, READ_HIT3_HOLDOUT; the target is 0.90); the same for
 # tests/eval/reading-fresh.jsonl (READ_HIT3_FRESH), 69 descriptions in fresh
-# registers written before the reading was tuned on them.  The default
+# registers written before the reading was tuned on them; and
+# tests/eval/reading-blind.jsonl, 160 descriptions written blind (without the
+# lexicon or the reader's code) and never to be read or tuned on: only its
+# figures are printed, guarded against regression 0.05 below what it measured
+# when it was added (hit@3 0.86 -> READ_HIT3_BLIND 0.80) and against more
+# unsafe triage than then (13 -> READ_UNSAFE_MAX_BLIND; the target is 0).  The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
 # the self-care cases (tests/eval/short_answer.py).  KNOTFINDER selects the
@@ -22,7 +27,7 @@ if [ ! -f "$CASES" ]; then
   exit 0
 fi
 reading=()
-for half in tune holdout fresh; do
+for half in tune holdout fresh blind; do
   f=tests/eval/reading-$half.jsonl
   [ -f "$f" ] || continue
   out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -33,6 +38,7 @@ ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 fa
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
 main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.90} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.82} \
 READ_HIT3_FRESH=${READ_HIT3_FRESH:-0.97} \
+READ_HIT3_BLIND=${READ_HIT3_BLIND:-0.80} READ_UNSAFE_MAX_BLIND=${READ_UNSAFE_MAX_BLIND:-13} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
@@ -56,7 +62,7 @@ for half, r in halves.items():
     print("reading %-7s cases %d hit@1 %.2f hit@3 %.2f triage exact %.2f unsafe %d over-cautious %d advice %.2f" %
           (half, r["cases"], r["hit1"], r["hit3"], r["triage_exact"], r["triage_unsafe"],
            r["triage_over"], r["advice_hit"]))
-    most = int(os.environ.get("READ_UNSAFE_MAX", "0"))
+    most = int(os.environ.get("READ_UNSAFE_MAX_" + half.upper(), os.environ.get("READ_UNSAFE_MAX", "0")))
     checks.append(("reading %s: unsafe triage <= %d" % (half, most), r["triage_unsafe"] <= most,
                    r["triage_unsafe"]))
     checks.append(("reading %s: hit@3 >= %.2f (target 0.90)" % (half, floor), r["hit3"] >= floor - 1e-9, r["hit3"]))
