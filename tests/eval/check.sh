@@ -12,7 +12,10 @@
 # lexicon or the reader's code) and never to be read or tuned on: only its
 # figures are printed, guarded against regression 0.05 below what it measured
 # when it was added (hit@3 0.86 -> READ_HIT3_BLIND 0.80) and against more
-# unsafe triage than then (13 -> READ_UNSAFE_MAX_BLIND; the target is 0).  The default
+# unsafe triage than then (13 -> READ_UNSAFE_MAX_BLIND; the target is 0); the
+# same for tests/eval/reading-blind2.jsonl, a second blind set of 150 (89
+# self-care or mention, 61 needing a doctor), report-only: hit@3 0.89 when
+# added -> READ_HIT3_BLIND2 0.84, unsafe 10 -> READ_UNSAFE_MAX_BLIND2.  The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
 # the self-care cases (tests/eval/short_answer.py).  KNOTFINDER selects the
@@ -27,7 +30,7 @@ if [ ! -f "$CASES" ]; then
   exit 0
 fi
 reading=()
-for half in tune holdout fresh blind; do
+for half in tune holdout fresh blind blind2; do
   f=tests/eval/reading-$half.jsonl
   [ -f "$f" ] || continue
   out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -39,6 +42,7 @@ iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed
 main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.90} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.82} \
 READ_HIT3_FRESH=${READ_HIT3_FRESH:-0.97} \
 READ_HIT3_BLIND=${READ_HIT3_BLIND:-0.80} READ_UNSAFE_MAX_BLIND=${READ_UNSAFE_MAX_BLIND:-13} \
+READ_HIT3_BLIND2=${READ_HIT3_BLIND2:-0.84} READ_UNSAFE_MAX_BLIND2=${READ_UNSAFE_MAX_BLIND2:-10} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
