@@ -70,10 +70,11 @@
   /* POST or GET JSON; throws an Error whose message is fit to show. */
   function api(path, body) {
     return KF.dom.api(path, body).catch(function (err) {
+      var kept = ' What you typed is still here.';
       err.message = err.kind === 'server' && err.serverSaid ? 'The server said: ' + err.message
-                  : err.kind === 'server' ? sentence(err.message) + '.'
-                  : err.kind === 'unreadable' ? 'The server sent an answer this page could not read.'
-                  : 'Could not reach the knotfinder server. Is it still running?';
+                  : err.kind === 'server' ? sentence(err.message) + '.' + (err.status >= 500 ? kept : '')
+                  : err.kind === 'unreadable' ? 'The server sent an answer this page could not read; try again.' + kept
+                  : 'Could not reach the knotfinder server. Is it still running?' + kept;
       throw err;
     });
   }
@@ -278,7 +279,11 @@
     /* A warning that needs help now stops the questions. */
     var urgent = resp.result && resp.result.triage && resp.result.triage.level === 'emergency';
     if (resp.question && !urgent) return showQuestion(resp.question, resp.result);
-    if (resp.result) return showResult(resp.result);
+    if (resp.result) {
+      /* The interview says beside the result whether it was kept. */
+      if ('saved' in resp) { resp.result.saved = resp.saved; resp.result.not_saved = resp.not_saved || null; }
+      return showResult(resp.result);
+    }
     return withBusy(api('/api/v1/consult', consultBody())).then(showResult, function () {});
   }
 
@@ -997,6 +1002,24 @@
     return box;
   }
 
+  /* When the server did not keep this consultation, say so, and why
+   * (docs/API.md "Saved or not"); nothing when it was kept. */
+  function savedNote(r) {
+    if (r.saved !== false) return null;
+    var ns = r.not_saved || {};
+    var why = ns.message ? String(ns.message).replace(/\.?$/, '.') : 'the server did not keep it.';
+    return h('p', { 'class': 'kf-not-saved', 'data-kf': 'saved', 'data-saved': 'false',
+                    'data-code': ns.code ? String(ns.code) : '' }, [
+      h('strong', { text: 'Not saved to your journal: ' }), why,
+      ns.code === 'save_limit' ? ' ' : null,
+      ns.code === 'save_limit' ? h('button', { type: 'button', 'class': 'kf-btn kf-link kf-small', text: 'Ask again to keep it',
+        onclick: function () {
+          if (busy) return;
+          withBusy(api('/api/v1/consult', consultBody()), this).then(showResult, function () {});
+        } }) : null
+    ]);
+  }
+
   function showResult(r) {
     state.result = r;
     state.question = null;
@@ -1039,6 +1062,7 @@
       ]) : null;
       var top = h('div', { 'class': 'kf-result-top' }, [first, pic]);
       if (lv === 'emergency') folded.push(top); else body.appendChild(top);
+      if (lv !== 'emergency' && savedNote(r)) body.appendChild(savedNote(r));
 
       folded.push(h('details', { 'class': 'kf-card kf-fold', 'data-kf': 'all-causes' }, [
         h('summary', { text: 'All likely causes, and why (' + causes.length + ')' }),
@@ -1075,6 +1099,8 @@
     } else {
       folded.forEach(function (x) { body.appendChild(x); });
     }
+    /* An emergency answer, or one without causes: the note comes last. */
+    if ((lv === 'emergency' || !causes.length) && savedNote(r)) body.appendChild(savedNote(r));
     if (r.disclaimer) body.appendChild(h('p', { 'class': 'kf-disclaimer', text: r.disclaimer }));
     $('r-print').hidden = !causes.length || lv === 'emergency';
   }
@@ -1179,7 +1205,7 @@
     }, function () { /* an older server, or one that needs its token: the words stand */ });
   }
 
-  KF.App = { state: state, show: show };
+  KF.App = { state: state, show: show, callBox: callBox };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
   else boot();
 })();

@@ -50,6 +50,17 @@
     } catch (e) { /* private mode: the page asks again */ }
   }
 
+  var TOO_LONG = 'that is too long to send: the server takes at most 64 KB (about 10,000 words). ' +
+                 'Shorten it and send it again';
+  /* An error answer that is not the server's JSON (a proxy's page, a
+   * server that is stopping), in words. */
+  function plainStatus(status, text) {
+    var what = status + (text ? ' ' + text : '');
+    if (status === 413) return TOO_LONG;
+    if (status >= 500) return 'the server is not answering properly just now (' + what + '); try again in a moment';
+    return 'the server answered ' + what;
+  }
+
   /* GET (no body), POST JSON, or another method (DELETE) given as the
    * third argument.  Resolves with the parsed answer; rejects
    * with an Error carrying .status (0: no server), .code and .kind:
@@ -78,10 +89,14 @@
         try { data = txt ? JSON.parse(txt) : null; } catch (e) { data = null; }
         if (!res.ok) {
           var said = data && data.error && data.error.message;
-          var err = fail('server', said ? String(said)
-                                        : 'the server answered ' + res.status + ' ' + res.statusText,
+          var err = fail('server', said ? String(said) : plainStatus(res.status, res.statusText),
                          res.status, data && data.error ? data.error.code : '');
           err.serverSaid = !!said;
+          /* Too long: the server's words name bytes; say it for a person. */
+          if (res.status === 413) {
+            err.message = TOO_LONG;
+            err.serverSaid = false;
+          }
           throw err;
         }
         if (res.status === 204) return {};          /* done, nothing to say */
