@@ -1062,7 +1062,9 @@
       ]) : null;
       var top = h('div', { 'class': 'kf-result-top' }, [first, pic]);
       if (lv === 'emergency') folded.push(top); else body.appendChild(top);
-      if (lv !== 'emergency' && savedNote(r)) body.appendChild(savedNote(r));
+      /* Not kept: said at the end of "Do this first", in the first screen
+       * and after its steps. */
+      if (lv !== 'emergency' && savedNote(r)) first.appendChild(savedNote(r));
 
       folded.push(h('details', { 'class': 'kf-card kf-fold', 'data-kf': 'all-causes' }, [
         h('summary', { text: 'All likely causes, and why (' + causes.length + ')' }),

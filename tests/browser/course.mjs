@@ -12,6 +12,7 @@
 // the therapist role (run.sh passes "knotfinder --db … admin therapist").
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { runSuite } from './harness.mjs';
 
 const base = (process.argv[2] || '').replace(/#.*$/, '').replace(/\/?$/, '/');
@@ -194,6 +195,41 @@ test('the password is changed with the current one; a wrong one says so beside t
   /* The other one is out. */
   const st = await other.evaluate(() => fetch('/api/v1/journal').then((r) => r.status));
   assert.equal(st, 401, 'the other session ended');
+});
+
+test('axe-core finds no violations on the sign-in, lessons, lesson, ask and account views (an error shown), at phone size', async (t) => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+                                         bypassCSP: true });
+  t.cleanup.push(() => ctx.close());
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(15000);
+  t.page = p;
+  const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+  const axe = async (what) => {
+    await p.addScriptTag({ path: axePath });
+    const res = await p.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    const v = res.violations.map((x) => `${x.id} (${x.nodes.length}): ${x.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')}`);
+    assert.deepEqual(v, [], `axe on ${what}`);
+  };
+  await p.goto(base + 'course.html');
+  await p.waitForSelector('#view-signin:not([hidden])');
+  await axe('sign-in');
+  await signIn(p, asker);
+  await p.waitForSelector('#l-list .kf-card');
+  await axe('lessons');
+  await p.click('#l-next a');
+  await p.waitForSelector('#view-lesson:not([hidden]) #lesson-body p');
+  await axe('a lesson');
+  await p.click('#c-nav a[href="#ask"]');
+  await p.waitForSelector('#view-ask:not([hidden])');
+  await axe('ask');
+  await p.click('#c-nav a[href="#account"]');
+  await p.waitForSelector('#view-account:not([hidden])');
+  await p.fill('#pw-current', 'not the password at all');
+  await p.fill('#pw-new', 'some other long passphrase');
+  await p.click('#pw-go');
+  await p.waitForSelector('#pw-form .kf-field-error');
+  await axe('account, with an error');
 });
 
 test('the account page exports everything and deletes the account for good, with the password asked again', async (t) => {

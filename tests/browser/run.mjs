@@ -355,6 +355,7 @@ test('a consultation that was not kept says so under the answer, and why; a kept
   const nb = await note.boundingBox();
   assert.ok(step.y + step.height <= 844, 'the first step is in the first screen');
   assert.ok(nb.y > step.y, 'the note comes after the first step');
+  assert.ok(nb.y + nb.height <= 844, 'the note is in the first phone screen too: ' + JSON.stringify(nb));
   /* Over the server's save limit (the real answer, as a server over its
    * --save-limit words it): the line, and a button to ask again. */
   await page.route('**/api/v1/consult', async (r) => {

@@ -147,6 +147,14 @@ for (const size of Object.keys(SIZES)) {
   await shot(p, `${size}-2-ordinary-full`, { full: true });
   await p.context().close();
 
+  // 2b. An ordinary knot the server did not keep (the box unticked).
+  p = await open(size, local);
+  await p.waitForSelector('body[data-ready="true"]');
+  await p.uncheck('#keep');
+  await describe(p, ORDINARY + ', on both sides');
+  await shot(p, `${size}-2b-not-saved`);
+  await p.context().close();
+
   // 3. A red flag.
   p = await open(size, local);
   await describe(p, REDFLAG);
