@@ -425,36 +425,8 @@
     return lv === 'emergency' || lv === 'doctor_soon' || lv === 'unknown' ? 'banner-title' : 'result-title';
   }
 
-  /* The local emergency number from the browser's language (its region),
-   * 112 where it says nothing we know: 112 works across Europe and from
-   * most mobile phones. */
-  var N911 = ['US', 'CA', 'MX', 'PR', 'GU', 'VI', 'AS', 'MP', 'PH', 'PA', 'CR', 'SV', 'DO'];
-  var N999 = ['GB', 'IE', 'HK', 'MY', 'BD'];
-  function emergencyNumber() {
-    var langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ''];
-    for (var i = 0; i < langs.length; i++) {
-      var m = /^[A-Za-z]{2,3}(?:[-_][A-Za-z]{4})?[-_]([A-Za-z]{2})(?:[-_]|$)/.exec(String(langs[i] || ''));
-      if (!m) continue;
-      var reg = m[1].toUpperCase();
-      return N911.indexOf(reg) >= 0 ? '911' : N999.indexOf(reg) >= 0 ? '999' : '112';
-    }
-    return '112';
-  }
-  function callBox() {
-    var num = emergencyNumber();
-    var others = [['112', 'Europe and most mobile phones'], ['911', 'USA, Canada, Mexico'], ['999', 'UK, Ireland']];
-    return h('div', { 'class': 'kf-call' }, [
-      h('a', { 'class': 'kf-btn kf-call-main', href: 'tel:' + num, 'data-kf': 'emergency-call',
-               'data-number': num, text: 'Call ' + num + ' now' }),
-      h('p', { 'class': 'kf-call-others' }, ['Emergency numbers: '].concat(
-        others.reduce(function (acc, o, i) {
-          if (i) acc.push(' · ');
-          acc.push(h('a', { href: 'tel:' + o[0], 'data-number': o[0] }, [h('strong', { text: o[0] })]));
-          acc.push(' ' + o[1]);
-          return acc;
-        }, [])))
-    ]);
-  }
+  /* The call button (dom.js: shared with the course page and the journal). */
+  var callBox = KF.dom.callBox;
 
   /* The triage in one line.  Emergency: the call button and the server's
    * own warnings, nothing else; lower-level flags go below it (`rest`). */
@@ -1207,7 +1179,7 @@
     }, function () { /* an older server, or one that needs its token: the words stand */ });
   }
 
-  KF.App = { state: state, show: show, callBox: callBox };
+  KF.App = { state: state, show: show };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
   else boot();
 })();

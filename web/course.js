@@ -104,6 +104,7 @@
   function show(view) {
     VIEWS.forEach(function (v) { $('view-' + v).hidden = v !== view; });
     document.body.setAttribute('data-view', view);
+    if (view !== 'ask') { clear($('ask-warning')); $('ask-warning').hidden = true; }
     var nav = document.querySelectorAll('#c-nav a[data-need]');
     for (var i = 0; i < nav.length; i++) {
       var need = nav[i].getAttribute('data-need');
@@ -258,6 +259,22 @@
 
   /* ---- asking ---- */
 
+  /* A question that reads as a warning sign (the server's triage of it):
+   * what to do now, before any answer.  Nothing below doctor_soon. */
+  function warningBox(level) {
+    if (level !== 'emergency' && level !== 'doctor_soon') return null;
+    var now = level === 'emergency';
+    return h('div', { class: 'kf-banner kf-level-' + level, role: 'alert', 'data-kf': 'question-warning',
+                      'data-level': level }, [
+      h('p', { class: 'kf-banner-title', text: now ? 'Call emergency services now' : 'See a doctor in the next few days' }),
+      h('p', { text: now ? 'What you wrote can be a sign of something that needs help now: do not wait for the ' +
+                           "therapist's answer, and do not drive yourself."
+                         : 'What you wrote can be a sign of something a doctor should look at: please see one soon. ' +
+                           'The therapist will still answer here.' }),
+      now ? KF.dom.callBox() : null
+    ]);
+  }
+
   function questionCard(q, asTherapist) {
     var kids = [
       h('p', { class: 'kf-muted', text: (q.first_name ? q.first_name + ', ' : '') + when(q.at || q.created_at) +
@@ -266,6 +283,8 @@
       h('blockquote', { class: 'kf-quote' }, paragraphs(q.text))
     ];
     if (!asTherapist) {
+      var warn = q.answer ? null : warningBox(q.triage);
+      if (warn) kids.unshift(warn);
       if (q.answer) kids.push(h('h3', { text: 'The answer' }), h('div', {}, paragraphs(q.answer)));
       else kids.push(h('p', { class: 'kf-muted', text: 'Waiting for the therapist.' }));
       return h('article', { class: 'kf-card' + (q.red_flag ? ' kf-flagged' : '') }, kids);
@@ -310,12 +329,22 @@
     var hp = $('ask-website').value;
     if (hp) body.website = hp;
     $('ask-go').disabled = true;
-    call('POST', '/api/v1/questions', body).then(function () {
+    call('POST', '/api/v1/questions', body).then(function (d) {
       $('ask-go').disabled = false;
       $('ask-text').value = '';
       status('Sent. The therapist will answer here.');
       viewAsk();
-    }, function (e) { $('ask-go').disabled = false; showError(e); });
+      /* A warning sign comes first: above the form, where the person is. */
+      var warn = warningBox(d && d.triage), top = $('ask-warning');
+      clear(top);
+      if (warn) {
+        top.appendChild(warn);
+        top.hidden = false;
+        top.scrollIntoView({ block: 'start' });
+        var call = top.querySelector('[data-kf="emergency-call"]');
+        if (call) call.focus();
+      } else top.hidden = true;
+    }, function (e) { $('ask-go').disabled = false; showError(e, $('ask-go').parentNode); });
   });
 
   /* ---- the therapist's queue ---- */

@@ -146,7 +146,7 @@
     top.appendChild(h('div', { 'class': 'kf-banner kf-level-' + lvl, 'data-level': lvl, role: 'alert' }, [
       h('p', { 'class': 'kf-banner-title', text: LEVEL_TITLE[lvl] }),
       r.triage && r.triage.message ? h('p', { text: r.triage.message }) : null,
-      lvl === 'emergency' && KF.App && KF.App.callBox ? KF.App.callBox() : null,
+      lvl === 'emergency' ? KF.dom.callBox() : null,
       h('p', { 'class': 'kf-muted', text: 'From the last thing you described. Check-ins do not change this: ' +
                (lvl === 'emergency' ? 'get help first.' : 'see a doctor first.') })
     ]));

@@ -129,6 +129,24 @@ test("the therapist's queue shows the question with a drafted long-distance gues
   assert.ok(!qa.includes(asker), 'the Q&A never shows an email');
 });
 
+test('a question that reads as an emergency says so at once, above the form, with the call button', async (t) => {
+  const p = await page(t);
+  await signIn(p, asker);
+  await p.click('a[href="#ask"]');
+  await p.waitForSelector('#view-ask:not([hidden])');
+  await p.fill('#ask-text', "sudden crushing chest pain spreading to my left arm and I'm sweating — is it the knot?");
+  await p.click('#ask-go');
+  await p.waitForSelector('#ask-warning [data-kf="question-warning"]');
+  assert.equal(await p.getAttribute('#ask-warning [data-kf="question-warning"]', 'data-level'), 'emergency');
+  assert.match(await p.textContent('#ask-warning'), /Call emergency services now.*do not wait/s);
+  const call = await p.locator('#ask-warning [data-kf="emergency-call"]').boundingBox();
+  assert.ok(call && call.y >= 0 && call.y + call.height <= 844, 'the call button is on screen: ' + JSON.stringify(call));
+  const form = await p.locator('#ask-form').boundingBox();
+  assert.ok(form.y > call.y, 'above the form');
+  /* Its card in the list says it too, until an answer comes. */
+  await p.waitForSelector('#ask-list [data-kf="question-warning"][data-level="emergency"]');
+});
+
 test('the header fits a phone, its links are big enough to tap and say which page is open', async (t) => {
   const p = await page(t);
   await signIn(p, asker);

@@ -614,6 +614,15 @@ def saving():
         check("save limit: an interview that ends in a result says it too",
               st == 200 and j.get("result") and j.get("saved") is False
               and j.get("not_saved", {}).get("code") == "save_limit", (st, j.get("saved"), j.get("not_saved")))
+        st, j = c.req("POST", "/api/v1/questions", {"text": "sudden crushing chest pain spreading to my left arm and I'm sweating, is it my knot?"})
+        check("question: a warning sign in it is said at once (201 with triage emergency)",
+              st == 201 and j.get("triage") == "emergency", (st, j))
+        st, j = c.req("POST", "/api/v1/questions", {"text": "a knot under my right shoulder blade from the mouse, why does it come back?"})
+        check("question: an ordinary one says self_care", st == 201 and j.get("triage") == "self_care", (st, j))
+        st, j = c.req("GET", "/api/v1/questions")
+        check("questions: the asker sees each one's triage (not the draft)",
+              st == 200 and [q.get("triage") for q in j["questions"]] == ["self_care", "emergency"]
+              and not any("draft" in q for q in j["questions"]), (st, j))
         st, j = c.req("POST", "/api/v1/interview", {"text": "a knot under my left shoulder blade"})
         check("an interview's next question says nothing of saving",
               st == 200 and j.get("question") and "saved" not in j, (st, j.get("question"), j.get("saved")))
