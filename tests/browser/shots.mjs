@@ -68,12 +68,14 @@ async function look(p) {
         resultWords += n.textContent.split(/\s+/).filter(Boolean).length;
       }
     }
+    const fsEl = document.querySelector('[data-kf="first-steps"]');
+    const firstStepsWords = fsEl ? fsEl.innerText.split(/\s+/).filter(Boolean).length : 0;
     const unlabelled = Array.from(document.querySelectorAll('input, textarea, select')).filter((e) => {
       if (e.type === 'hidden' || e.closest('[hidden], .kf-hp')) return false;
       return !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby');
     }).map((e) => e.id || e.name || e.outerHTML.slice(0, 60));
     return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
-             firstScreenWords: words, resultWords,
+             firstScreenWords: words, resultWords, firstStepsWords,
              triage: box('[data-kf="triage"]'), firstStep: box('[data-kf="first-step"]'),
              firstSteps: box('[data-kf="first-steps"]'), notSaved: box('[data-kf="saved"]'),
              unlabelled, visibleError: Array.from(document.querySelectorAll('.kf-error')).filter(visible)
