@@ -99,12 +99,16 @@ static bool read_input(const kf_http_req *q, kf_http_reply *rep,
  * user's loop cannot fill the database nor use up the others' saves; the
  * local mode's bucket (journal_http.c) is one per process, made for one
  * person. */
-static void hosted_save(const kf_http_req *q, const char *text, const kf_result *r)
+static kf_save_note hosted_save(const kf_http_req *q, const char *text,
+                                const kf_result *r)
 {
     kf_journal_row *row = NULL;
     kf_buf err;
     kf_buf_init(&err);
+    kf_save_note note = KF_SAVE_KEPT;
     kf_err e = kf_journal_http_row(q->kb, text, text ? strlen(text) : 0, r, &row);
+    if (e == KF_OK && !row)
+        note = KF_SAVE_EMPTY;
     if (e == KF_OK && row) {
         char key[64];
         snprintf(key, sizeof key, "save:%lld", q->user->id);
@@ -117,12 +121,17 @@ static void hosted_save(const kf_http_req *q, const char *text, const kf_result 
             e = kf_store_add_consultation(q->user->store, kf_journal_row_text(row),
                                           kf_journal_row_findings(row),
                                           q->kb->version, NULL, &err);
+        else if (e == KF_OK)
+            note = KF_SAVE_LIMIT;
     }
-    if (e != KF_OK)
+    if (e != KF_OK) {
         fprintf(stderr, "knotfinder serve: a consultation was answered but not "
                 "saved: %s\n", err.len ? err.s : kf_strerror(e));
+        note = KF_SAVE_FAILED;
+    }
     kf_free(row);
     kf_buf_free(&err);
+    return note;
 }
 
 /* A consultation is kept in the journal (docs/JOURNAL.md) when the request
@@ -131,19 +140,35 @@ static void hosted_save(const kf_http_req *q, const char *text, const kf_result 
  * handler only writes down what to keep (rep->save_row) and the server
  * saves it before the answer goes out (http.c, the service's saver); a
  * failure to save is logged, and the person still gets the answer. */
+/* `save`: the body did not say "save": false.  rep->save_note says what
+ * becomes of it (the answer tells: docs/API.md "Saved or not"). */
 static void keep_row(const kf_http_req *q, kf_http_reply *rep, bool save,
                      const char *text, const kf_result *r)
 {
-    if (!save || !q->may_save || rep->status >= 400)
+    if (rep->status >= 400)
         return;
+    const kf_settings *set = q->app ? q->app->set : NULL;
+    if (!save) {
+        rep->save_note = KF_SAVE_ASKED;
+        return;
+    }
+    if (!q->may_save) {
+        rep->save_note = set && set->no_save ? KF_SAVE_OFF
+                       : set && set->hosted ? KF_SAVE_ANON : KF_SAVE_TOKEN;
+        return;
+    }
     if (q->user) {
-        hosted_save(q, text, r);
+        rep->save_note = hosted_save(q, text, r);
         return;
     }
     kf_journal_row *row = NULL;
-    if (kf_journal_http_row(q->kb, text, text ? strlen(text) : 0, r, &row) != KF_OK)
+    if (kf_journal_http_row(q->kb, text, text ? strlen(text) : 0, r, &row) != KF_OK) {
         fprintf(stderr, "knotfinder serve: a consultation was answered but not "
                 "saved: out of memory\n");
+        rep->save_note = KF_SAVE_FAILED;
+        return;
+    }
+    rep->save_note = row ? KF_SAVE_ROW : KF_SAVE_EMPTY;
     rep->save_row = row;
 }
 
@@ -153,7 +178,7 @@ static void h_consult(const kf_http_req *q, kf_http_reply *rep)
     kf_findings f;
     kf_findings_init(&f);
     const char *text;
-    bool save = q->may_save;
+    bool save = true;
     if (read_input(q, rep, &f, &text, &save)) {
         kf_result *r = kf_consult(q->kb, &f);
         if (r) {
@@ -198,7 +223,7 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
     const char *text;
     kf_result *r = NULL;
     kf_question qn = { .kind = KF_Q_NONE };
-    bool save = q->may_save;
+    bool save = true;
     if (!read_input(q, rep, &f, &text, &save))
         goto out;
     r = kf_consult(q->kb, &f);
@@ -434,6 +459,8 @@ static const kf_http_route routes[] = {
     { "POST", "/api/v1/account",          kf_api_h_account_create, HOSTED },
     { "GET",  "/api/v1/account/export",   kf_api_h_account_export, HOSTED | SESSION },
     { "DELETE", "/api/v1/account",        kf_api_h_account_delete,
+      HOSTED | SESSION | CSRF | KF_ROUTE_BODY },
+    { "POST", "/api/v1/account/password", kf_api_h_account_password,
       HOSTED | SESSION | CSRF },
     { "POST", "/api/v1/session",          kf_api_h_session_create, HOSTED },
     { "GET",  "/api/v1/session",          kf_api_h_session_get,    HOSTED | SESSION },

@@ -121,6 +121,7 @@ void kf_api_client_addr(const kf_http_req *req, char *out, size_t n);
 /* Handlers of the hosted course (api_account.c, api_course.c). */
 void kf_api_h_account_create(const kf_http_req *req, kf_http_reply *rep);
 void kf_api_h_account_delete(const kf_http_req *req, kf_http_reply *rep);
+void kf_api_h_account_password(const kf_http_req *req, kf_http_reply *rep);
 void kf_api_h_account_export(const kf_http_req *req, kf_http_reply *rep);
 void kf_api_h_session_create(const kf_http_req *req, kf_http_reply *rep);
 void kf_api_h_session_get(const kf_http_req *req, kf_http_reply *rep);

@@ -1,7 +1,10 @@
 /* api_account.c — the hosted course's accounts and sessions:
  *   POST   /api/v1/account          {"email","password","consent":true} -> 201
  *   GET    /api/v1/account/export   everything of the signed-in user (JSON)
- *   DELETE /api/v1/account          the account and everything in it -> 204
+ *   POST   /api/v1/account/password {"current_password","new_password"}
+ *                                    -> 200 + a new session; the others end
+ *   DELETE /api/v1/account          {"password"}: the account and everything
+ *                                    in it -> 204
  *   POST   /api/v1/session          {"email","password"} -> 200 + cookie
  *   GET    /api/v1/session          who is signed in, and the CSRF token
  *   DELETE /api/v1/session          signs out -> 204
@@ -25,6 +28,17 @@
  * the counter, so it neither counts nor leaves the owner's earlier typos
  * against them.  Over the limit even the right password gets 429 (else
  * the answer would tell a guesser which guess was right).
+ *
+ * Changing the password and deleting the account ask for the current
+ * password again (a session left open on a shared computer must not be
+ * enough), under the same limits as a login: every attempt per client
+ * address, failures per account (the same counter as the login's, so
+ * guesses through these endpoints and through the login add up); a wrong
+ * password is 403 wrong_password (the session stays: 401 would tell the
+ * page it was signed out).  A change ends every session of the account,
+ * on every server, and starts a new one for the request's browser (a new
+ * cookie and CSRF token), so whoever had the old password and a session
+ * is out.
  *
  * Sessions slide: each request made with a live session moves its expiry
  * to now + --session-ttl, capped at the login + --session-max, and sends
@@ -270,6 +284,129 @@ static json_t *user_json(const kf_user *u)
                      "created_at", u->created_at, "consent_at", u->consent_at);
 }
 
+/* Starts a session for `u`: the cookie and 200 {"csrf","user","expires_at"}
+ * (and "signed_out_elsewhere": N when `others` >= 0); a 503 when the store
+ * fails. */
+static void new_session(const kf_http_req *req, kf_http_reply *rep,
+                        const kf_user *u, int others)
+{
+    const kf_settings *set = req->app->set;
+    kf_buf err;
+    kf_buf_init(&err);
+    char token[KF_AUTH_TOKEN_LEN + 1], th[KF_AUTH_TOKEN_HASH + 1];
+    char csrf[KF_AUTH_TOKEN_LEN + 1], csrf_hash[KF_AUTH_TOKEN_HASH + 1];
+    kf_auth_token(token);
+    kf_auth_token_hash(token, th);
+    kf_auth_csrf(token, csrf);
+    kf_auth_token_hash(csrf, csrf_hash);    /* stored: the hash, not the token */
+    long long expires = (long long)time(NULL) + set->session_ttl_s;
+    kf_err e = kf_store_session_create(req->app->store, u->id, th, csrf_hash, expires,
+                                       &err);
+    if (e != KF_OK) {
+        kf_api_store_error(rep, e, &err);
+    } else {
+        set_cookie(req, rep, token, set->session_ttl_s);
+        char exp[KF_TIME_LEN];
+        kf_time_format(expires, exp);
+        json_t *j = json_pack("{s:s,s:o,s:s}", "csrf", csrf, "user", user_json(u),
+                              "expires_at", exp);
+        if (j && others >= 0)
+            json_object_set_new(j, "signed_out_elsewhere", json_integer(others));
+        kf_http_json(rep, 200, j);
+    }
+    sodium_memzero(token, sizeof token);
+    kf_buf_free(&err);
+}
+
+/* The signed-in user's current password, asked again (a password change,
+ * the account's deletion): true with *u filled when `pw` is right; else a
+ * 403 wrong_password, a 429 over a limit (as a login's: per address, and
+ * the account's failures, on the login's own counter) or a 503. */
+static bool password_again(const kf_http_req *req, kf_http_reply *rep,
+                           const char *pw, size_t plen, kf_user *u)
+{
+    const kf_settings *set = req->app->set;
+    kf_buf err;
+    kf_buf_init(&err);
+    kf_err e = kf_store_user_get(req->app->store, req->user->id, u, &err);
+    if (e != KF_OK) {
+        kf_api_store_error(rep, e, &err);
+        kf_buf_free(&err);
+        return false;
+    }
+    kf_buf_free(&err);
+    char key[128];
+    hashed_key("login:acct:", u->email, key, sizeof key);
+    if (!address_ok(req, rep, "login:ip:", "password attempts from this address") ||
+        !rate_ok(req, rep, key, set->login_window_s, set->login_per_account,
+                 "password attempts for this account"))
+        return false;
+    if (!kf_auth_verify(req->app->auth, u->password_hash, pw, plen)) {
+        kf_http_error(rep, 403, "wrong_password", "the current password is wrong "
+                      "(you are still signed in)");
+        return false;
+    }
+    kf_store_rate_reset(req->app->store, key, NULL);
+    return true;
+}
+
+/* ---- POST /api/v1/account/password ---- */
+
+void kf_api_h_account_password(const kf_http_req *req, kf_http_reply *rep)
+{
+    static const char *const known[] = { "current_password", "new_password" };
+    if (!body_object(req, rep, known, KF_ARRAY_LEN(known)))
+        return;
+    size_t clen, nlen;
+    const char *cur = str_field(req, rep, "current_password", &clen);
+    if (!cur)
+        return;
+    const char *pw = str_field(req, rep, "new_password", &nlen);
+    if (!pw)
+        return;
+    if (clen == nlen && memcmp(cur, pw, nlen) == 0) {
+        kf_http_error(rep, 422, "invalid", "the new password is the same as the "
+                      "current one");
+        return;
+    }
+    kf_user u;
+    if (!password_again(req, rep, cur, clen, &u))
+        goto out;
+    kf_buf why, err;
+    kf_buf_init(&why);
+    kf_buf_init(&err);
+    /* The sign-up's policy (checked after the current password, so that
+     * the answer about the new one goes only to its owner). */
+    kf_err e = kf_auth_password_ok(req->app->auth, pw, nlen, u.email, &why);
+    if (e != KF_OK) {
+        kf_http_error(rep, 422, e == KF_ENOMEM ? "internal" : "weak_password", "%s",
+                      why.len ? why.s : kf_strerror(e));
+        goto done;
+    }
+    char hash[KF_AUTH_HASH_MAX];
+    if (kf_auth_hash(req->app->auth, pw, nlen, hash) != KF_OK) {
+        kf_http_error(rep, 503, "busy", "no memory to hash the password now; try again");
+        goto done;
+    }
+    e = kf_store_user_set_password(req->app->store, u.id, hash, &err);
+    sodium_memzero(hash, sizeof hash);
+    int n = 0;
+    if (e == KF_OK)
+        e = kf_store_session_delete_user(req->app->store, u.id, &n, &err);
+    if (e != KF_OK) {
+        kf_api_store_error(rep, e, &err);
+        goto done;
+    }
+    /* Every session ended, this one too: the browser that changed it gets
+     * a new one (the others are the ones signed out). */
+    new_session(req, rep, &u, n > 0 ? n - 1 : 0);
+done:
+    kf_buf_free(&why);
+    kf_buf_free(&err);
+out:
+    sodium_memzero(&u, sizeof u);
+}
+
 /* ---- POST /api/v1/account ---- */
 
 void kf_api_h_account_create(const kf_http_req *req, kf_http_reply *rep)
@@ -394,24 +531,7 @@ void kf_api_h_session_create(const kf_http_req *req, kf_http_reply *rep)
             kf_store_user_set_password(req->app->store, u.id, hash, NULL);
         sodium_memzero(hash, sizeof hash);
     }
-    char token[KF_AUTH_TOKEN_LEN + 1], th[KF_AUTH_TOKEN_HASH + 1];
-    char csrf[KF_AUTH_TOKEN_LEN + 1], csrf_hash[KF_AUTH_TOKEN_HASH + 1];
-    kf_auth_token(token);
-    kf_auth_token_hash(token, th);
-    kf_auth_csrf(token, csrf);
-    kf_auth_token_hash(csrf, csrf_hash);    /* stored: the hash, not the token */
-    long long expires = (long long)time(NULL) + set->session_ttl_s;
-    e = kf_store_session_create(req->app->store, u.id, th, csrf_hash, expires, &err);
-    if (e != KF_OK) {
-        kf_api_store_error(rep, e, &err);
-    } else {
-        set_cookie(req, rep, token, set->session_ttl_s);
-        char exp[KF_TIME_LEN];
-        kf_time_format(expires, exp);
-        kf_http_json(rep, 200, json_pack("{s:s,s:o,s:s}", "csrf", csrf,
-                                         "user", user_json(&u), "expires_at", exp));
-    }
-    sodium_memzero(token, sizeof token);
+    new_session(req, rep, &u, -1);
     sodium_memzero(&u, sizeof u);
     kf_buf_free(&err);
     /* Now and then, the sessions that expired go (every server does it;
@@ -502,6 +622,23 @@ void kf_api_h_account_export(const kf_http_req *req, kf_http_reply *rep)
 
 void kf_api_h_account_delete(const kf_http_req *req, kf_http_reply *rep)
 {
+    static const char *const known[] = { "password" };
+    if (!req->body) {
+        kf_http_error(rep, 422, "invalid", "'password' is required: your current "
+                      "password, to confirm (send {\"password\": \"...\"})");
+        return;
+    }
+    if (!body_object(req, rep, known, KF_ARRAY_LEN(known)))
+        return;
+    size_t plen;
+    const char *pw = str_field(req, rep, "password", &plen);
+    if (!pw)
+        return;
+    kf_user u;
+    bool ok = password_again(req, rep, pw, plen, &u);
+    sodium_memzero(&u, sizeof u);
+    if (!ok)
+        return;
     kf_buf err;
     kf_buf_init(&err);
     long long rows = 0;

@@ -260,10 +260,13 @@ static json_t *question_json(const kf_uquestion *q, bool full)
                           "published", q->published);
     if (j && q->first_name && *q->first_name)
         json_object_set_new(j, "first_name", json_string(q->first_name));
-    if (j && full) {
-        json_object_set_new(j, "draft", json_string(q->draft ? q->draft : ""));
+    /* The asker sees the level too: a warning sign in a question is not
+     * to wait for the therapist's answer (the page says what to do). */
+    if (j)
         json_object_set_new(j, "triage", q->triage >= 0
                             ? json_string(kf_triage_id((kf_triage)q->triage)) : json_null());
+    if (j && full) {
+        json_object_set_new(j, "draft", json_string(q->draft ? q->draft : ""));
         json_object_set_new(j, "attached", q->consultation_id > 0 || (q->summary && *q->summary)
                             ? json_true() : json_false());
         if (q->summary && *q->summary) {
@@ -431,8 +434,10 @@ void kf_api_h_question_create(const kf_http_req *req, kf_http_reply *rep)
         kf_draft_free(&d);
     if (e != KF_OK)
         kf_api_store_error(rep, e, &err);
-    else
-        kf_http_json(rep, 201, json_pack("{s:I}", "id", (json_int_t)id));
+    else    /* with the level the draft found: the page acts on a warning sign now */
+        kf_http_json(rep, 201, json_pack("{s:I,s:o}", "id", (json_int_t)id, "triage",
+                                         q.triage >= 0 ? json_string(kf_triage_id((kf_triage)q.triage))
+                                                       : json_null()));
 out:
     free(summary);
     kf_result_free(res);

@@ -54,6 +54,7 @@ struct kf_http {
     int                port;
     int                body_deadline_s;  /* a POST body must be in by then */
     bool               save;        /* consultations are kept in the journal */
+    int                save_per_min; /* --save-limit: kept a minute (0: every one) */
     kf_http_gate_cfg   gate;        /* who may ask (kf_http_gate) */
     char               bind[256];   /* the --bind address, for the gate */
     char               token[33];   /* the journal's token, or "" */
@@ -678,6 +679,77 @@ static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
     return send_response(conn, status, resp);
 }
 
+/* ---- saved or not ---------------------------------------------------- */
+
+/* The words of each kf_save_note (docs/API.md "Saved or not"): a code for
+ * programs and a sentence for the person, which the page shows after
+ * "Not saved to your journal: ".  No character in them needs escaping in
+ * JSON. */
+static const struct { const char *code, *message; } save_words[] = {
+    [KF_SAVE_ASKED]  = { "not_asked", "you asked for this one not to be kept" },
+    [KF_SAVE_OFF]    = { "saving_off", "this knotfinder runs with --no-save and "
+                         "keeps no consultation" },
+    [KF_SAVE_TOKEN]  = { "token_required", "this page was not opened with the "
+                         "address the server printed (the one ending in #token=...), "
+                         "so nothing is kept" },
+    [KF_SAVE_ANON]   = { "not_signed_in", "you are not signed in; sign in on the "
+                         "course page to keep your consultations" },
+    [KF_SAVE_EMPTY]  = { "nothing_recognised", "nothing in it was recognised, so "
+                         "there was nothing worth keeping" },
+    [KF_SAVE_LIMIT]  = { "save_limit", NULL },     /* with the figure: below */
+    [KF_SAVE_FAILED] = { "journal_failed", "the journal could not be written just "
+                         "now (the answer itself is complete); try again in a moment" },
+};
+
+/* The JSON text of a consultation's answer (`body`, an object, taken over)
+ * with what became of its saving as its last members: "saved": true, or
+ * "saved": false, "not_saved": {"code","message"}.  KF_SAVE_NA, and a body
+ * that is not an object, are left as they are; so is the body when memory
+ * is short (the answer matters more than the note). */
+static char *with_saved(const kf_http *s, char *body, size_t *len, kf_save_note n)
+{
+    if (n == KF_SAVE_NA || n == KF_SAVE_ROW || !body || (size_t)n >= KF_ARRAY_LEN(save_words))
+        return body;
+    size_t end = *len;
+    while (end && (body[end - 1] == '\n' || body[end - 1] == ' ' || body[end - 1] == '\r'))
+        end--;
+    if (end < 2 || body[end - 1] != '}')
+        return body;
+    size_t close = end - 1, prev = close;
+    while (prev && (body[prev - 1] == ' ' || body[prev - 1] == '\n'))
+        prev--;
+    bool empty = prev && body[prev - 1] == '{';
+    char add[512];
+    int m;
+    if (n == KF_SAVE_KEPT) {
+        m = snprintf(add, sizeof add, "%s\"saved\":true", empty ? "" : ",");
+    } else {
+        char limit[200];
+        const char *msg = save_words[n].message;
+        if (n == KF_SAVE_LIMIT) {
+            snprintf(limit, sizeof limit, "this server keeps at most %d consultations "
+                     "a minute, and that many came in just before this one; the "
+                     "answer is complete, ask again in a minute to keep it",
+                     s->save_per_min > 0 ? s->save_per_min : KF_HTTP_SAVES_PER_MINUTE);
+            msg = limit;
+        }
+        m = snprintf(add, sizeof add, "%s\"saved\":false,\"not_saved\":{\"code\":\"%s\","
+                     "\"message\":\"%s\"}", empty ? "" : ",", save_words[n].code, msg);
+    }
+    if (m < 0 || (size_t)m >= sizeof add)
+        return body;
+    char *out = kf_malloc(*len + (size_t)m + 1);
+    if (!out)
+        return body;
+    memcpy(out, body, close);
+    memcpy(out + close, add, (size_t)m);
+    memcpy(out + close + m, body + close, *len - close);
+    *len += (size_t)m;
+    out[*len] = '\0';
+    kf_free(body);
+    return out;
+}
+
 /* ---- the answer cache ------------------------------------------------- */
 
 /* The engine is deterministic and the kb does not change while the server
@@ -698,6 +770,7 @@ typedef struct {
     size_t               klen, vlen, rlen;
     bool                 row_known;    /* made while saving: rlen 0 means
                                           there is nothing to keep */
+    kf_save_note         note;         /* what its handler said of saving */
     uint64_t             used;         /* shard tick of the last use */
 } cache_entry;
 
@@ -776,10 +849,11 @@ static cache_entry *cache_set(http_cache *c, uint64_t h, cache_shard **shp)
  * made while saving). */
 static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
                        size_t klen, size_t *vlen, struct kf_journal_row **row,
-                       bool *row_known)
+                       bool *row_known, kf_save_note *note)
 {
     *row = NULL;
     *row_known = false;
+    *note = KF_SAVE_NA;
     if (!c || klen > CACHE_KEY_MAX)
         return NULL;
     uint64_t h = cache_hash(rt, key, klen);
@@ -805,6 +879,7 @@ static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
                 memcpy(out, e->mem + klen, e->vlen);
                 *vlen = e->vlen;
                 *row_known = e->row_known;
+                *note = e->note;
                 e->used = ++sh->tick;
             }
             break;
@@ -819,7 +894,8 @@ static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
  * when either is too large or memory is short. */
 static void cache_put(http_cache *c, const kf_http_route *rt, const char *key,
                       size_t klen, const char *val, size_t vlen,
-                      const struct kf_journal_row *row, bool row_known)
+                      const struct kf_journal_row *row, bool row_known,
+                      kf_save_note note)
 {
     if (!c)
         return;
@@ -853,7 +929,7 @@ static void cache_put(http_cache *c, const kf_http_route *rt, const char *key,
     char *old = victim->mem;
     *victim = (cache_entry){ .hash = h, .route = rt, .mem = mem, .klen = klen,
                              .vlen = vlen, .rlen = rlen, .row_known = row_known,
-                             .used = ++sh->tick };
+                             .note = note, .used = ++sh->tick };
     pthread_mutex_unlock(&sh->lock);
     kf_free(old);
 }
@@ -1118,6 +1194,7 @@ typedef struct {
     char                  *wait_body;
     size_t                 wait_len;
     int                    wait_status;
+    kf_save_note           wait_note;  /* what the answer will say of it */
     bool                   waiting;    /* suspended, the save not over yet */
     bool                   resumed;    /* the save is over: send wait_body */
 } req_state;
@@ -1229,9 +1306,11 @@ static void on_saved(void *ctx, kf_err e, long long id, const char *why)
 {
     (void)id;
     req_state *r = ctx;
-    if (e != KF_OK)
+    if (e != KF_OK) {
         fprintf(stderr, "knotfinder serve: a consultation was answered but not saved: %s\n",
                 why && *why ? why : kf_strerror(e));
+        r->wait_note = KF_SAVE_FAILED;
+    }
     kf_http *s = r->srv;
     struct MHD_Connection *conn = r->conn;
     r->waiting = false;
@@ -1251,14 +1330,35 @@ static void on_saved(void *ctx, kf_err e, long long id, const char *why)
  * suspended meanwhile, so its thread goes on serving the others, and the
  * journal's writer commits the rows of all the waiting requests together
  * (group commit).  While the server stops, the row is saved at once. */
+/* What an answer says of a row that is not saved, or not yet: the
+ * handler's note, or why a row to keep cannot be. */
+static kf_save_note row_note(const kf_http *s, const kf_http_req *req,
+                             const struct kf_journal_row *row, kf_save_note note)
+{
+    if (note != KF_SAVE_ROW)
+        return note;
+    if (!req->may_save)
+        return s->save ? KF_SAVE_TOKEN : KF_SAVE_OFF;
+    if (!row || !s->svc->saver)
+        return KF_SAVE_EMPTY;
+    return KF_SAVE_ROW;
+}
+
 static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
                                   req_state *r, const kf_http_req *req,
-                                  struct kf_journal_row *row, int status,
-                                  char *body, size_t len)
+                                  struct kf_journal_row *row, kf_save_note note,
+                                  int status, char *body, size_t len)
 {
     const kf_http_saver *sv = s->svc->saver;
-    if (!row || !req->may_save || !sv || !sv->admit(row)) {
+    note = row_note(s, req, row, note);
+    if (note == KF_SAVE_ROW) {
+        int adm = sv->admit(row);
+        if (adm != KF_ADMIT_YES)
+            note = adm == KF_ADMIT_SAME ? KF_SAVE_KEPT : KF_SAVE_LIMIT;
+    }
+    if (note != KF_SAVE_ROW) {
         kf_free(row);
+        body = with_saved(s, body, &len, note);
         return send_body(conn, status, body, len, NULL);
     }
     pthread_mutex_lock(&s->wait_mu);
@@ -1269,11 +1369,15 @@ static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
     if (now) {
         kf_buf err;
         kf_buf_init(&err);
-        if (sv->store(req, row, &err) != KF_OK)
+        note = KF_SAVE_KEPT;
+        if (sv->store(req, row, &err) != KF_OK) {
             fprintf(stderr, "knotfinder serve: a consultation was answered but not "
                     "saved: %s\n", err.len ? err.s : "unknown error");
+            note = KF_SAVE_FAILED;
+        }
         kf_buf_free(&err);
         kf_free(row);
+        body = with_saved(s, body, &len, note);
         return send_body(conn, status, body, len, NULL);
     }
     r->srv = s;
@@ -1282,11 +1386,14 @@ static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
     r->wait_body = body;
     r->wait_len = len;
     r->wait_status = status;
+    r->wait_note = KF_SAVE_KEPT;        /* on_saved says otherwise */
     r->waiting = true;
     /* Suspended first: on_saved may run before this function returns. */
     MHD_suspend_connection(conn);
-    if (!sv->queue(req, row, on_saved, r))
+    if (!sv->queue(req, row, on_saved, r)) {
+        r->wait_note = KF_SAVE_FAILED;
         on_saved(r, KF_OK, 0, NULL);    /* logged already: answer now */
+    }
     return MHD_YES;
 }
 
@@ -1298,7 +1405,9 @@ static enum MHD_Result send_waited(struct MHD_Connection *conn, req_state *r)
     r->resumed = false;
     kf_free(r->row);
     r->row = NULL;
-    return send_body(conn, r->wait_status, body, r->wait_len, NULL);
+    size_t len = r->wait_len;
+    body = with_saved(r->srv, body, &len, r->wait_note);
+    return send_body(conn, r->wait_status, body, len, NULL);
 }
 
 /* Runs a handler and sends what it answered.  For a pure route, `raw` is
@@ -1370,14 +1479,24 @@ static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
     }
     if ((rt->flags & KF_ROUTE_PURE) && raw && rep.status == MHD_HTTP_OK)
         cache_put(s->cache, rt, raw, rawlen, out_s, out_len, rep.save_row,
-                  req.may_save);
+                  req.may_save, rep.save_note);
     kf_buf_free(&rep.message);
     if (rep.cookie[0] || rep.retry_after > 0) {
-        /* A reply with headers of its own (a login): nothing to save. */
+        /* A reply with headers of its own (a login, a session's renewed
+         * cookie): nothing for the server to save (hosted handlers save
+         * their own consultations and say so in save_note). */
         kf_free(rep.save_row);
+        out_s = with_saved(s, out_s, &out_len, row_note(s, &req, NULL, rep.save_note));
         return send_body_x(conn, rep.status, out_s, out_len, NULL, &rep);
     }
-    return send_saved(s, conn, r, &req, rep.save_row, rep.status, out_s, out_len);
+    return send_saved(s, conn, r, &req, rep.save_row, rep.save_note, rep.status,
+                      out_s, out_len);
+}
+
+/* Does the route take a JSON body (a POST, or a KF_ROUTE_BODY one)? */
+static bool takes_body(const kf_http_route *rt)
+{
+    return strcmp(rt->method, "POST") == 0 || (rt->flags & KF_ROUTE_BODY);
 }
 
 /* Parses a finished POST body and runs its handler, or sends the answer
@@ -1392,17 +1511,27 @@ static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
         size_t vlen = 0;
         struct kf_journal_row *row = NULL;
         bool known = false;
-        char *kept = cache_get(s->cache, rt, raw, r->body.len, &vlen, &row, &known);
+        kf_save_note note = KF_SAVE_NA;
+        char *kept = cache_get(s->cache, rt, raw, r->body.len, &vlen, &row, &known,
+                               &note);
         kf_http_req req = { .app = s->svc->app, .kb = s->svc->kb, .method = method,
                             .path = url, .param = param, .remote = "",
                             .may_save = s->save && r->token_ok };
         /* An answer made without saving does not say what to keep. */
-        if (kept && (known || !req.may_save))
-            return send_saved(s, conn, r, &req, row, MHD_HTTP_OK, kept, vlen);
+        if (kept && (known || !req.may_save)) {
+            /* Made without saving, it said why; now it may say another
+             * reason (no token) for the same. */
+            if (!known && (note == KF_SAVE_TOKEN || note == KF_SAVE_OFF))
+                note = KF_SAVE_ROW;
+            return send_saved(s, conn, r, &req, row, note, MHD_HTTP_OK, kept, vlen);
+        }
         kf_free(kept);
         kf_free(row);
     }
     json_error_t jerr;
+    /* A BODY route (a DELETE) may come without one. */
+    if ((rt->flags & KF_ROUTE_BODY) && r->body.len == 0)
+        return run_handler(s, conn, rt, url, method, param, NULL, NULL, 0, r);
     json_t *body = json_loadb(raw, r->body.len,
                               JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!body) {
@@ -1444,13 +1573,17 @@ static enum MHD_Result dispatch(kf_http *s, struct MHD_Connection *conn,
         snprintf(msg, sizeof msg, "no endpoint %.200s", url);
         return send_error(conn, status, "not_found", msg, NULL);
     }
-    if (strcmp(rt->method, "POST") != 0)
+    if (!takes_body(rt))
         return run_handler(s, conn, rt, url, method, param, NULL, NULL, 0, r);
     if (r->too_big) {
         snprintf(msg, sizeof msg, "the body is over the limit of %d bytes",
                  KF_HTTP_BODY_MAX);
         return send_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg, NULL);
     }
+    if (r->body.len && !is_json_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_CONTENT_TYPE)))
+        return send_error(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                          "the body must be sent as application/json", NULL);
     return finish_post(s, conn, rt, url, method, param, r);
 }
 
@@ -1468,12 +1601,18 @@ static bool refuse_early(kf_http *s, struct MHD_Connection *conn, const char *ur
     char allow[128], msg[256];
     const kf_http_route *rt = route_find(s->svc, method, url, &param, &status,
                                          allow, sizeof allow);
-    if (!rt || strcmp(rt->method, "POST") != 0)
+    if (!rt || !takes_body(rt))
         return false;
     r->want_body = true;
     const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (!is_json_type(ct)) {
+    /* A BODY route without a body needs no type; with one, a body of
+     * another type is refused in dispatch. */
+    const char *cl0 = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
+    bool no_body = (rt->flags & KF_ROUTE_BODY) && !ct &&
+                   (!cl0 || strtoull(cl0, NULL, 10) == 0);
+    if (!is_json_type(ct) && !no_body) {
         snprintf(msg, sizeof msg,
                  "the body must be sent as application/json, not %.100s",
                  ct ? ct : "(no Content-Type)");
@@ -1615,7 +1754,7 @@ void kf_http__answer(const kf_http_service *svc, bool may_save,
     kf_http_reply rep = { .status = MHD_HTTP_OK };
     kf_buf_init(&rep.message);
     json_t *doc = NULL;
-    bool post = rt && strcmp(rt->method, "POST") == 0;
+    bool post = rt && takes_body(rt) && !((rt->flags & KF_ROUTE_BODY) && len == 0);
     if (!rt) {
         kf_http_error(&rep, *status, *status == 404 ? "not_found"
                       : "method_not_allowed", "no such route");
@@ -1639,8 +1778,9 @@ void kf_http__answer(const kf_http_service *svc, bool may_save,
             handle(svc, rt, &req, &rep);
             json_decref(doc);
             const kf_http_saver *sv = svc->saver;
+            int adm = KF_ADMIT_LIMIT;
             if (rep.save_row && rep.status < 400 && req.may_save && sv &&
-                sv->admit(rep.save_row)) {
+                (adm = sv->admit(rep.save_row)) == KF_ADMIT_YES) {
                 kf_buf err;
                 kf_buf_init(&err);
                 if (sv->store(&req, rep.save_row, &err) != KF_OK)
@@ -1648,6 +1788,7 @@ void kf_http__answer(const kf_http_service *svc, bool may_save,
                             "but not saved: %s\n", err.len ? err.s : "unknown error");
                 kf_buf_free(&err);
             }
+            (void)adm;
             kf_free(rep.save_row);
         }
     }
@@ -1816,6 +1957,8 @@ kf_http *kf_http_start(const kf_http_service *svc, const kf_http_opts *opts,
     pthread_mutex_init(&s->wait_mu, NULL);
     pthread_cond_init(&s->wait_cv, NULL);
     s->save = !o.no_save;
+    s->save_per_min = o.save_limit == 0 ? KF_HTTP_SAVES_PER_MINUTE
+                    : o.save_limit < 0 ? 0 : o.save_limit;
     snprintf(s->bind, sizeof s->bind, "%s", o.bind);
     char real[PATH_MAX];
     if (o.web_dir && realpath(o.web_dir, real)) {

@@ -50,6 +50,24 @@ typedef struct kf_http_req {
 /* The value of request header `name` (case-insensitive), or NULL. */
 const char *kf_http_header(const kf_http_req *req, const char *name);
 
+/* What an answer says of keeping its consultation in the journal: the
+ * server adds "saved" (and, when false, "not_saved": {"code","message"})
+ * to the answer's JSON object (docs/API.md "Saved or not"). */
+typedef enum {
+    KF_SAVE_NA = 0,   /* no consultation in the answer (an interview's next
+                         question, an error): nothing is said */
+    KF_SAVE_ROW,      /* save_row is the server's to keep (the local mode) */
+    KF_SAVE_KEPT,     /* kept (hosted: by the handler), or the same as the
+                         one kept just before it */
+    KF_SAVE_ASKED,    /* the request said "save": false */
+    KF_SAVE_OFF,      /* the server runs with --no-save */
+    KF_SAVE_TOKEN,    /* the server needs its token and the request had none */
+    KF_SAVE_ANON,     /* hosted: nobody is signed in */
+    KF_SAVE_EMPTY,    /* nothing was recognised: nothing worth keeping */
+    KF_SAVE_LIMIT,    /* over --save-limit */
+    KF_SAVE_FAILED,   /* the journal could not be written */
+} kf_save_note;
+
 /* What a handler answers.  The server starts it as {200, NULL}. */
 typedef struct {
     int     status;         /* HTTP status; 204 sends no body */
@@ -65,6 +83,8 @@ typedef struct {
                                (journal_http.h), set by a handler when the
                                request may save; the reply owns it, and the
                                server saves it before the answer goes out */
+    kf_save_note save_note; /* a consultation's answer: what became of it
+                               (KF_SAVE_ROW with save_row) */
 } kf_http_reply;
 
 typedef void (*kf_http_handler)(const kf_http_req *req, kf_http_reply *rep);
@@ -82,13 +102,15 @@ enum {
     KF_ROUTE_CSRF    = 1u << 2,
     KF_ROUTE_HOSTED  = 1u << 3,
     KF_ROUTE_LOCAL   = 1u << 4,
+    KF_ROUTE_BODY    = 1u << 5,   /* a DELETE that takes a JSON body */
 };
 
 /* One row of the route table.  `path` is exact, or has one "{}" segment
  * ("/api/v1/x/{}" or "/api/v1/x/{}/done") matching one non-empty segment,
  * passed to the handler as req->param.  "GET" routes also answer HEAD.
- * POST routes require Content-Type application/json and receive the parsed
- * body. */
+ * POST routes, and others flagged KF_ROUTE_BODY, require Content-Type
+ * application/json and receive the parsed body (a BODY route's body may
+ * be empty: req->body is then NULL). */
 typedef struct kf_http_route {
     const char     *method;
     const char     *path;
@@ -106,11 +128,14 @@ typedef bool (*kf_http_guard)(const kf_http_route *rt, kf_http_req *req,
  * (rep->save_row, journal_http.h) before its answer goes out: the server
  * only holds the row (a block of size(row) bytes that its answer cache may
  * copy) and calls these; the service (api.c) gives journal_http.c's. */
+enum { KF_ADMIT_LIMIT = 0, KF_ADMIT_YES = 1, KF_ADMIT_SAME = 2 };
 typedef void (*kf_http_saved_fn)(void *ctx, kf_err e, long long id, const char *why);
 typedef struct {
     size_t (*size)(const struct kf_journal_row *row);
-    /* true when the row is to be kept (the rate limit takes its place) */
-    bool   (*admit)(const struct kf_journal_row *row);
+    /* KF_ADMIT_YES when the row is to be kept, KF_ADMIT_SAME when it is
+     * the one kept just before (nothing to do: it is in the journal),
+     * KF_ADMIT_LIMIT when the rate limit refuses it */
+    int    (*admit)(const struct kf_journal_row *row);
     /* queues it; true when `done` will be called (on another thread) */
     bool   (*queue)(const kf_http_req *req, const struct kf_journal_row *row,
                     kf_http_saved_fn done, void *ctx);

@@ -102,6 +102,8 @@ void kf_journal_h_about(const kf_http_req *req, kf_http_reply *rep)
 
 /* ---- DELETE /api/v1/journal, .../consultations/{id}, .../checkins/{id} ---- */
 
+static void forget_last_kept(void);
+
 static void forget(const kf_http_req *req, kf_http_reply *rep, kf_forget_what what)
 {
     long long id = 0;
@@ -122,6 +124,8 @@ static void forget(const kf_http_req *req, kf_http_reply *rep, kf_forget_what wh
     kf_buf_init(&err);
     int nc = 0, nk = 0;
     kf_err e = kf_store_forget(s, what, id, &nc, &nk, &err);
+    if (e == KF_OK && nc > 0)
+        forget_last_kept();     /* the same words again are kept again */
     if (e != KF_OK)
         store_error(rep, e, &err);
     else
@@ -471,6 +475,13 @@ static struct timespec rate_at;
 static long long rate_refused, rate_told_at;
 static uint64_t last_kept;          /* hash of the last kept consultation */
 
+static void forget_last_kept(void)
+{
+    pthread_mutex_lock(&rate_mu);
+    last_kept = 0;
+    pthread_mutex_unlock(&rate_mu);
+}
+
 void kf_journal_http_set_limit(int per_minute)
 {
     pthread_mutex_lock(&rate_mu);
@@ -491,18 +502,22 @@ static uint64_t hash2(const char *a, size_t na, const char *b, size_t nb)
     return h | 1;
 }
 
-/* Takes one save from the bucket; false when it is empty or the
- * consultation is the one kept last. */
-static bool rate_take(uint64_t h)
+/* Takes one save from the bucket: KF_ADMIT_YES, KF_ADMIT_SAME when the
+ * consultation is the one kept last, KF_ADMIT_LIMIT when the bucket is
+ * empty. */
+static int rate_take(uint64_t h)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     pthread_mutex_lock(&rate_mu);
+    if (h == last_kept) {
+        pthread_mutex_unlock(&rate_mu);
+        return KF_ADMIT_SAME;
+    }
     if (rate_burst <= 0) {                 /* every one is kept */
-        bool ok = h != last_kept;
         last_kept = h;
         pthread_mutex_unlock(&rate_mu);
-        return ok;
+        return KF_ADMIT_YES;
     }
     if (rate_at.tv_sec || rate_at.tv_nsec) {
         double dt = (double)(now.tv_sec - rate_at.tv_sec) +
@@ -512,11 +527,11 @@ static bool rate_take(uint64_t h)
             rate_tokens = rate_burst;
     }
     rate_at = now;
-    bool ok = h != last_kept && rate_tokens >= 1.0;
+    bool ok = rate_tokens >= 1.0;
     if (ok) {
         rate_tokens -= 1.0;
         last_kept = h;
-    } else if (h != last_kept) {
+    } else {
         rate_refused++;
         if (now.tv_sec - rate_told_at >= 60) {
             rate_told_at = now.tv_sec;
@@ -526,7 +541,7 @@ static bool rate_take(uint64_t h)
         }
     }
     pthread_mutex_unlock(&rate_mu);
-    return ok;
+    return ok ? KF_ADMIT_YES : KF_ADMIT_LIMIT;
 }
 
 kf_err kf_journal_http_row(const kf_kb *kb, const char *text, size_t text_len,
@@ -558,11 +573,11 @@ kf_err kf_journal_http_row(const kf_kb *kb, const char *text, size_t text_len,
     return KF_OK;
 }
 
-bool kf_journal_http_admit(const kf_journal_row *row)
+int kf_journal_http_admit(const kf_journal_row *row)
 {
     /* Saving off (--no-save, KNOTFINDER_NO_SAVE: main.c) never gets here:
      * the request's may_save says so. */
-    return row && rate_take(row->hash);
+    return row ? rate_take(row->hash) : KF_ADMIT_LIMIT;
 }
 
 bool kf_journal_http_queue(const kf_http_req *req, const kf_journal_row *row,
@@ -611,5 +626,6 @@ kf_err kf_journal_http_store(const kf_http_req *req, const kf_journal_row *row,
 kf_err kf_journal_http_save(const kf_http_req *req, const kf_journal_row *row,
                             kf_buf *err)
 {
-    return kf_journal_http_admit(row) ? kf_journal_http_store(req, row, err) : KF_OK;
+    return kf_journal_http_admit(row) == KF_ADMIT_YES ? kf_journal_http_store(req, row, err)
+                                                      : KF_OK;
 }

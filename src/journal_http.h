@@ -112,9 +112,11 @@ kf_err kf_journal_http_row(const kf_kb *kb, const char *text, size_t text_len,
 #define KF_JOURNAL_HTTP_PER_MINUTE KF_HTTP_SAVES_PER_MINUTE
 void kf_journal_http_set_limit(int per_minute);
 
-/* Whether `row` is to be kept: the limit above lets it through (this takes its place in the bucket).
- * The calls below that take a row kept or not do not ask again. */
-bool kf_journal_http_admit(const kf_journal_row *row);
+/* Whether `row` is to be kept (http.h): KF_ADMIT_YES when the limit above
+ * lets it through (this takes its place in the bucket), KF_ADMIT_SAME when
+ * it is the one kept last, KF_ADMIT_LIMIT when the limit refuses it.  The
+ * calls below that take a row kept or not do not ask again. */
+int kf_journal_http_admit(const kf_journal_row *row);
 
 /* Called once when a queued save is over (store.h, kf_store_done_fn): on
  * the journal's writer thread, after the row's commit returned (durable)

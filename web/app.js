@@ -70,10 +70,11 @@
   /* POST or GET JSON; throws an Error whose message is fit to show. */
   function api(path, body) {
     return KF.dom.api(path, body).catch(function (err) {
+      var kept = ' What you typed is still here.';
       err.message = err.kind === 'server' && err.serverSaid ? 'The server said: ' + err.message
-                  : err.kind === 'server' ? sentence(err.message) + '.'
-                  : err.kind === 'unreadable' ? 'The server sent an answer this page could not read.'
-                  : 'Could not reach the knotfinder server. Is it still running?';
+                  : err.kind === 'server' ? sentence(err.message) + '.' + (err.status >= 500 ? kept : '')
+                  : err.kind === 'unreadable' ? 'The server sent an answer this page could not read; try again.' + kept
+                  : 'Could not reach the knotfinder server. Is it still running?' + kept;
       throw err;
     });
   }
@@ -278,7 +279,11 @@
     /* A warning that needs help now stops the questions. */
     var urgent = resp.result && resp.result.triage && resp.result.triage.level === 'emergency';
     if (resp.question && !urgent) return showQuestion(resp.question, resp.result);
-    if (resp.result) return showResult(resp.result);
+    if (resp.result) {
+      /* The interview says beside the result whether it was kept. */
+      if ('saved' in resp) { resp.result.saved = resp.saved; resp.result.not_saved = resp.not_saved || null; }
+      return showResult(resp.result);
+    }
     return withBusy(api('/api/v1/consult', consultBody())).then(showResult, function () {});
   }
 
@@ -420,36 +425,8 @@
     return lv === 'emergency' || lv === 'doctor_soon' || lv === 'unknown' ? 'banner-title' : 'result-title';
   }
 
-  /* The local emergency number from the browser's language (its region),
-   * 112 where it says nothing we know: 112 works across Europe and from
-   * most mobile phones. */
-  var N911 = ['US', 'CA', 'MX', 'PR', 'GU', 'VI', 'AS', 'MP', 'PH', 'PA', 'CR', 'SV', 'DO'];
-  var N999 = ['GB', 'IE', 'HK', 'MY', 'BD'];
-  function emergencyNumber() {
-    var langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ''];
-    for (var i = 0; i < langs.length; i++) {
-      var m = /^[A-Za-z]{2,3}(?:[-_][A-Za-z]{4})?[-_]([A-Za-z]{2})(?:[-_]|$)/.exec(String(langs[i] || ''));
-      if (!m) continue;
-      var reg = m[1].toUpperCase();
-      return N911.indexOf(reg) >= 0 ? '911' : N999.indexOf(reg) >= 0 ? '999' : '112';
-    }
-    return '112';
-  }
-  function callBox() {
-    var num = emergencyNumber();
-    var others = [['112', 'Europe and most mobile phones'], ['911', 'USA, Canada, Mexico'], ['999', 'UK, Ireland']];
-    return h('div', { 'class': 'kf-call' }, [
-      h('a', { 'class': 'kf-btn kf-call-main', href: 'tel:' + num, 'data-kf': 'emergency-call',
-               'data-number': num, text: 'Call ' + num + ' now' }),
-      h('p', { 'class': 'kf-call-others' }, ['Emergency numbers: '].concat(
-        others.reduce(function (acc, o, i) {
-          if (i) acc.push(' · ');
-          acc.push(h('a', { href: 'tel:' + o[0], 'data-number': o[0] }, [h('strong', { text: o[0] })]));
-          acc.push(' ' + o[1]);
-          return acc;
-        }, [])))
-    ]);
-  }
+  /* The call button (dom.js: shared with the course page and the journal). */
+  var callBox = KF.dom.callBox;
 
   /* The triage in one line.  Emergency: the call button and the server's
    * own warnings, nothing else; lower-level flags go below it (`rest`). */
@@ -997,6 +974,24 @@
     return box;
   }
 
+  /* When the server did not keep this consultation, say so, and why
+   * (docs/API.md "Saved or not"); nothing when it was kept. */
+  function savedNote(r) {
+    if (r.saved !== false) return null;
+    var ns = r.not_saved || {};
+    var why = ns.message ? String(ns.message).replace(/\.?$/, '.') : 'the server did not keep it.';
+    return h('p', { 'class': 'kf-not-saved', 'data-kf': 'saved', 'data-saved': 'false',
+                    'data-code': ns.code ? String(ns.code) : '' }, [
+      h('strong', { text: 'Not saved to your journal: ' }), why,
+      ns.code === 'save_limit' ? ' ' : null,
+      ns.code === 'save_limit' ? h('button', { type: 'button', 'class': 'kf-btn kf-link kf-small', text: 'Ask again to keep it',
+        onclick: function () {
+          if (busy) return;
+          withBusy(api('/api/v1/consult', consultBody()), this).then(showResult, function () {});
+        } }) : null
+    ]);
+  }
+
   function showResult(r) {
     state.result = r;
     state.question = null;
@@ -1039,6 +1034,9 @@
       ]) : null;
       var top = h('div', { 'class': 'kf-result-top' }, [first, pic]);
       if (lv === 'emergency') folded.push(top); else body.appendChild(top);
+      /* Not kept: said at the end of "Do this first", in the first screen
+       * and after its steps. */
+      if (lv !== 'emergency' && savedNote(r)) first.appendChild(savedNote(r));
 
       folded.push(h('details', { 'class': 'kf-card kf-fold', 'data-kf': 'all-causes' }, [
         h('summary', { text: 'All likely causes, and why (' + causes.length + ')' }),
@@ -1075,6 +1073,8 @@
     } else {
       folded.forEach(function (x) { body.appendChild(x); });
     }
+    /* An emergency answer, or one without causes: the note comes last. */
+    if ((lv === 'emergency' || !causes.length) && savedNote(r)) body.appendChild(savedNote(r));
     if (r.disclaimer) body.appendChild(h('p', { 'class': 'kf-disclaimer', text: r.disclaimer }));
     $('r-print').hidden = !causes.length || lv === 'emergency';
   }

@@ -29,28 +29,53 @@
         var data = null;
         try { data = txt ? JSON.parse(txt) : null; } catch (e) { data = null; }
         if (!res.ok) {
-          var err = new Error(data && data.error && data.error.message ? String(data.error.message)
+          var err = new Error(res.status === 413 ? 'that is too long to send: the server takes at most 64 KB ' +
+                                '(about 10,000 words); shorten it and send it again'
+                              : data && data.error && data.error.message ? String(data.error.message)
+                              : res.status >= 500 ? 'the server is not answering properly just now (' + res.status +
+                                '); what you typed is still here: try again in a moment'
                               : 'the server answered ' + res.status);
           err.status = res.status;
           err.code = data && data.error ? data.error.code : '';
           throw err;
         }
+        if (res.status !== 204 && data === null) {
+          var bad = new Error('the server sent an answer this page could not read; what you typed is ' +
+                              'still here: try again in a moment');
+          bad.status = res.status;
+          throw bad;
+        }
         return data;
       });
     }, function () {
-      var err = new Error('could not reach the server; check your connection and try again');
+      var err = new Error('could not reach the server; check your connection and try again (what you typed ' +
+                          'is still here)');
       err.status = 0;
       throw err;
     });
   }
 
   function status(msg) { $('status').textContent = msg || ''; }
-  function showError(e) {
+  /* An error goes next to the control that caused it (`near`, when given)
+   * so that it is seen where the person is looking, else at the top. */
+  function showError(e, near) {
     var box = $('error');
+    Array.prototype.forEach.call(document.querySelectorAll('.kf-field-error'), function (x) {
+      x.parentNode.removeChild(x);
+    });
     if (!e) { box.hidden = true; box.textContent = ''; return; }
-    box.textContent = e.status === 429 ? 'Too many attempts for now: please wait a few minutes and try again.'
-                    : (e.message || String(e));
+    var msg = e.status === 429 ? 'Too many attempts for now: please wait a few minutes and try again.'
+            : KF.dom.sentence(e.message || String(e)).replace(/([^.!?])$/, '$1.');
+    box.textContent = msg;
+    if (near && near.parentNode) {
+      var at = h('p', { class: 'kf-error kf-field-error', role: 'alert', text: msg });
+      near.parentNode.insertBefore(at, near.nextSibling);
+      box.hidden = true;                 /* kept for tests and screen readers' history */
+      at.scrollIntoView({ block: 'nearest' });
+      return;
+    }
     box.hidden = false;
+    box.scrollIntoView({ block: 'nearest' });
   }
 
   function list(data, key) {
@@ -79,11 +104,18 @@
   function show(view) {
     VIEWS.forEach(function (v) { $('view-' + v).hidden = v !== view; });
     document.body.setAttribute('data-view', view);
+    if (view !== 'ask') { clear($('ask-warning')); $('ask-warning').hidden = true; }
     var nav = document.querySelectorAll('#c-nav a[data-need]');
     for (var i = 0; i < nav.length; i++) {
       var need = nav[i].getAttribute('data-need');
       nav[i].hidden = need === 'therapist' ? !(me && me.role === 'therapist') : !me;
     }
+    /* The page one is on, said and shown in the header. */
+    var here = view === 'lesson' ? 'lessons' : view;
+    Array.prototype.forEach.call(document.querySelectorAll('#c-nav a'), function (a) {
+      if (a.getAttribute('href') === '#' + here) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    });
     var t = $('view-' + view).querySelector('h1');
     if (t) t.focus();
   }
@@ -227,6 +259,22 @@
 
   /* ---- asking ---- */
 
+  /* A question that reads as a warning sign (the server's triage of it):
+   * what to do now, before any answer.  Nothing below doctor_soon. */
+  function warningBox(level) {
+    if (level !== 'emergency' && level !== 'doctor_soon') return null;
+    var now = level === 'emergency';
+    return h('div', { class: 'kf-banner kf-level-' + level, role: 'alert', 'data-kf': 'question-warning',
+                      'data-level': level }, [
+      h('p', { class: 'kf-banner-title', text: now ? 'Call emergency services now' : 'See a doctor in the next few days' }),
+      h('p', { text: now ? 'What you wrote can be a sign of something that needs help now: do not wait for the ' +
+                           "therapist's answer, and do not drive yourself."
+                         : 'What you wrote can be a sign of something a doctor should look at: please see one soon. ' +
+                           'The therapist will still answer here.' }),
+      now ? KF.dom.callBox() : null
+    ]);
+  }
+
   function questionCard(q, asTherapist) {
     var kids = [
       h('p', { class: 'kf-muted', text: (q.first_name ? q.first_name + ', ' : '') + when(q.at || q.created_at) +
@@ -235,6 +283,8 @@
       h('blockquote', { class: 'kf-quote' }, paragraphs(q.text))
     ];
     if (!asTherapist) {
+      var warn = q.answer ? null : warningBox(q.triage);
+      if (warn) kids.unshift(warn);
       if (q.answer) kids.push(h('h3', { text: 'The answer' }), h('div', {}, paragraphs(q.answer)));
       else kids.push(h('p', { class: 'kf-muted', text: 'Waiting for the therapist.' }));
       return h('article', { class: 'kf-card' + (q.red_flag ? ' kf-flagged' : '') }, kids);
@@ -279,12 +329,22 @@
     var hp = $('ask-website').value;
     if (hp) body.website = hp;
     $('ask-go').disabled = true;
-    call('POST', '/api/v1/questions', body).then(function () {
+    call('POST', '/api/v1/questions', body).then(function (d) {
       $('ask-go').disabled = false;
       $('ask-text').value = '';
       status('Sent. The therapist will answer here.');
       viewAsk();
-    }, function (e) { $('ask-go').disabled = false; showError(e); });
+      /* A warning sign comes first: above the form, where the person is. */
+      var warn = warningBox(d && d.triage), top = $('ask-warning');
+      clear(top);
+      if (warn) {
+        top.appendChild(warn);
+        top.hidden = false;
+        top.scrollIntoView({ block: 'start' });
+        var call = top.querySelector('[data-kf="emergency-call"]');
+        if (call) call.focus();
+      } else top.hidden = true;
+    }, function (e) { $('ask-go').disabled = false; showError(e, $('ask-go').parentNode); });
   });
 
   /* ---- the therapist's queue ---- */
@@ -346,14 +406,58 @@
     });
   });
 
-  $('acct-delete').addEventListener('click', function () {
+  $('pw-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    showError(null);
+    var cur = $('pw-current').value, pw = $('pw-new').value;
+    var near = $('pw-go').parentNode;
+    if (!cur) { $('pw-current').focus(); return showError(new Error('Give your current password.'), near); }
+    if (Array.from(pw).length < 12) {
+      $('pw-new').focus();
+      return showError(new Error('The new password needs at least 12 characters.'), near);
+    }
+    $('pw-go').disabled = true;
+    call('POST', '/api/v1/account/password', { current_password: cur, new_password: pw }).then(function (d) {
+      $('pw-go').disabled = false;
+      $('pw-current').value = '';
+      $('pw-new').value = '';
+      signedIn(d);                       /* a new session: its CSRF token */
+      var n = d && d.signed_out_elsewhere;
+      var msg = 'Your password was changed.' + (n ? ' ' + n + ' other session' + (n === 1 ? ' was' : 's were') +
+                ' signed out.' : '');
+      status(msg);
+      var ok = h('p', { class: 'kf-ok-note kf-field-error', role: 'status', 'data-kf': 'password-changed', text: msg });
+      near.parentNode.insertBefore(ok, near.nextSibling);
+    }, function (e) {
+      $('pw-go').disabled = false;
+      if (e.code === 'wrong_password') $('pw-current').focus();
+      else if (e.code === 'weak_password') $('pw-new').focus();
+      showError(e, near);
+    });
+  });
+
+  $('del-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    showError(null);
+    var pw = $('del-password').value, near = $('acct-delete').parentNode;
+    if (!pw) {
+      $('del-password').focus();
+      return showError(new Error('Give your password to confirm.'), near);
+    }
     if (!window.confirm('Delete your account and everything in it, for good?')) return;
-    call('DELETE', '/api/v1/account').then(function () {
+    $('acct-delete').disabled = true;
+    call('DELETE', '/api/v1/account', { password: pw }).then(function () {
+      $('acct-delete').disabled = false;
+      $('del-password').value = '';
       me = null; csrf = '';
       location.hash = '';
       route();
       status('Your account and everything in it were deleted.');
-    }, showError);
+    }, function (e) {
+      $('acct-delete').disabled = false;
+      if (e.code === 'wrong_password') $('del-password').focus();
+      showError(e, near);
+    });
   });
 
   window.addEventListener('hashchange', route);

@@ -50,6 +50,17 @@
     } catch (e) { /* private mode: the page asks again */ }
   }
 
+  var TOO_LONG = 'that is too long to send: the server takes at most 64 KB (about 10,000 words). ' +
+                 'Shorten it and send it again';
+  /* An error answer that is not the server's JSON (a proxy's page, a
+   * server that is stopping), in words. */
+  function plainStatus(status, text) {
+    var what = status + (text ? ' ' + text : '');
+    if (status === 413) return TOO_LONG;
+    if (status >= 500) return 'the server is not answering properly just now (' + what + '); try again in a moment';
+    return 'the server answered ' + what;
+  }
+
   /* GET (no body), POST JSON, or another method (DELETE) given as the
    * third argument.  Resolves with the parsed answer; rejects
    * with an Error carrying .status (0: no server), .code and .kind:
@@ -78,10 +89,14 @@
         try { data = txt ? JSON.parse(txt) : null; } catch (e) { data = null; }
         if (!res.ok) {
           var said = data && data.error && data.error.message;
-          var err = fail('server', said ? String(said)
-                                        : 'the server answered ' + res.status + ' ' + res.statusText,
+          var err = fail('server', said ? String(said) : plainStatus(res.status, res.statusText),
                          res.status, data && data.error ? data.error.code : '');
           err.serverSaid = !!said;
+          /* Too long: the server's words name bytes; say it for a person. */
+          if (res.status === 413) {
+            err.message = TOO_LONG;
+            err.serverSaid = false;
+          }
           throw err;
         }
         if (res.status === 204) return {};          /* done, nothing to say */
@@ -94,9 +109,42 @@
     });
   }
 
+  /* The local emergency number from the browser's language (its region),
+   * 112 where it says nothing we know: 112 works across Europe and from
+   * most mobile phones. */
+  var N911 = ['US', 'CA', 'MX', 'PR', 'GU', 'VI', 'AS', 'MP', 'PH', 'PA', 'CR', 'SV', 'DO'];
+  var N999 = ['GB', 'IE', 'HK', 'MY', 'BD'];
+  function emergencyNumber() {
+    var langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ''];
+    for (var i = 0; i < langs.length; i++) {
+      var m = /^[A-Za-z]{2,3}(?:[-_][A-Za-z]{4})?[-_]([A-Za-z]{2})(?:[-_]|$)/.exec(String(langs[i] || ''));
+      if (!m) continue;
+      var reg = m[1].toUpperCase();
+      return N911.indexOf(reg) >= 0 ? '911' : N999.indexOf(reg) >= 0 ? '999' : '112';
+    }
+    return '112';
+  }
+  function callBox() {
+    var num = emergencyNumber();
+    var others = [['112', 'Europe and most mobile phones'], ['911', 'USA, Canada, Mexico'], ['999', 'UK, Ireland']];
+    return h('div', { 'class': 'kf-call' }, [
+      h('a', { 'class': 'kf-btn kf-call-main', href: 'tel:' + num, 'data-kf': 'emergency-call',
+               'data-number': num, text: 'Call ' + num + ' now' }),
+      h('p', { 'class': 'kf-call-others' }, ['Emergency numbers: '].concat(
+        others.reduce(function (acc, o, i) {
+          if (i) acc.push(' · ');
+          acc.push(h('a', { href: 'tel:' + o[0], 'data-number': o[0] }, [h('strong', { text: o[0] })]));
+          acc.push(' ' + o[1]);
+          return acc;
+        }, [])))
+    ]);
+  }
+
   KF.dom = {
     h: h,
     api: api,
+    callBox: callBox,
+    emergencyNumber: emergencyNumber,
     setCsrf: setCsrf,
     words: function (id) { return String(id || '').replace(/_/g, ' '); },
     sentence: function (t) { t = String(t || ''); return t.charAt(0).toUpperCase() + t.slice(1); },

@@ -18,7 +18,13 @@
     if (res.status !== 200) { KF.dom.setCsrf(''); return; }
     return res.json().then(function (j) {
       KF.dom.setCsrf(j.csrf);
-      if (link) link.textContent = 'Course (' + j.user.email + ')';
+      /* The address is said to screen readers and on hover: spelled out
+       * in the header it pushed the page sideways on a phone. */
+      if (link) {
+        link.textContent = 'Course';
+        link.appendChild(KF.dom.h('span', { 'class': 'kf-sr-only', text: ' (signed in as ' + j.user.email + ')' }));
+        link.title = 'Signed in as ' + j.user.email;
+      }
     });
   }).catch(function () { /* the main page works without it */ });
 })();

@@ -134,10 +134,31 @@
 
   /* ---- the view ----------------------------------------------------------- */
 
+  /* Above the form: the latest description's warning sign, when it needs a
+   * doctor soon or emergency services (with the call button), else nothing. */
+  function topWarning(lvl, r) {
+    var top = $('j-warning');
+    if (!top) return;
+    clear(top);
+    var urgent = lvl === 'emergency' || lvl === 'doctor_soon';
+    top.hidden = !urgent || !LEVEL_TITLE[lvl];
+    if (top.hidden) return;
+    top.appendChild(h('div', { 'class': 'kf-banner kf-level-' + lvl, 'data-level': lvl, role: 'alert' }, [
+      h('p', { 'class': 'kf-banner-title', text: LEVEL_TITLE[lvl] }),
+      r.triage && r.triage.message ? h('p', { text: r.triage.message }) : null,
+      lvl === 'emergency' ? KF.dom.callBox() : null,
+      h('p', { 'class': 'kf-muted', text: 'From the last thing you described. Check-ins do not change this: ' +
+               (lvl === 'emergency' ? 'get help first.' : 'see a doctor first.') })
+    ]));
+  }
+
   function build() {
     var body = $('j-body');
     if (!body || body.getAttribute('data-built')) return;
     body.setAttribute('data-built', 'true');
+    /* A warning sign in the latest description comes before everything
+     * else here too (renderPlan fills it). */
+    body.appendChild(h('div', { id: 'j-warning', 'data-kf': 'journal-warning', hidden: true }));
     body.appendChild(h('p', { 'class': 'kf-lead', text: 'Log how the knot feels and what you did for it. ' +
       'When relief fades within hours, the work reached the sore spot but not what keeps it coming back, ' +
       'so the plan moves on to the next likely cause.' }));
@@ -509,6 +530,7 @@
     st.timers = [];
     $('j-plan').removeAttribute('aria-busy');
     if (res.error) {
+      topWarning('', {});
       if (res.error.status === 404) {
         var shown = KF.App && KF.App.state && KF.App.state.result;
         box.appendChild(h('div', { 'class': 'kf-j-empty', id: 'jp-none' }, [
@@ -541,6 +563,7 @@
       used ? ' and ' + used + (used === 1 ? ' check-in.' : ' check-ins.') : ', with no check-ins yet.'
     ]));
     var lvl = r.triage ? r.triage.level : 'self_care';
+    topWarning(lvl, r);
     if (LEVEL_TITLE[lvl]) {
       var urgent = lvl === 'emergency' || lvl === 'doctor_soon';
       box.appendChild(h('div', { 'class': 'kf-banner kf-level-' + lvl, 'data-level': lvl, role: urgent ? 'alert' : null }, [

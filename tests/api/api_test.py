@@ -296,15 +296,22 @@ def test_consult(p):
             diffs.append("ask --json printed no JSON (exit %d): %s" % (cli.returncode, cli.stderr[:200]))
             continue
         st, _, data, got = post(p, "/api/v1/consult", {"text": t})
-        if st == 200 and got == want:
+        # The server adds whether it kept the consultation (the CLI says
+        # it on stderr): the rest is the same.
+        if isinstance(got, dict):
+            got.pop("not_saved", None)
+            check_saved = got.pop("saved", None) in (True, False)
+        else:
+            check_saved = False
+        if st == 200 and got == want and check_saved:
             same += 1
         else:
             diffs.append((st, t[:60]))
     check("consult == ask --json on %d texts" % len(texts), same == len(texts), diffs[:3])
 
     # Repeated bodies may be answered from the cache: byte for byte the same.
-    first = [post(p, "/api/v1/consult", {"text": t})[2] for t in texts]
-    again = [post(p, "/api/v1/consult", {"text": t})[2] for t in texts]
+    first = [unsaved(post(p, "/api/v1/consult", {"text": t})[2]) for t in texts]
+    again = [unsaved(post(p, "/api/v1/consult", {"text": t})[2]) for t in texts]
     check("consult: a repeated body gets the same bytes", first == again and
           all(b.startswith(b'{"kb_version"') for b in first), "")
     body = {"findings": [{"id": "pain_medial_border", "state": "present"}], "asked": 1}
@@ -344,6 +351,13 @@ def test_consult(p):
           doc["triage"]["level"] == "emergency", data[:300])
 
 
+def unsaved(data):
+    """An answer's bytes without what the server says of keeping it (the
+    bucket of --save-limit decides that, not the body)."""
+    return re.sub(rb',"saved":(true|false,"not_saved":\{"code":"[a-z_]+","message":"[^"]*"\})\}\n$',
+                  b"}\n", data)
+
+
 def answer(q, findings):
     """Answers question q the way the web app does; returns the new findings."""
     f = list(findings)
@@ -365,8 +379,10 @@ def test_interview(p):
     result = None
     for _ in range(15):
         st, _, data, doc = post(p, "/api/v1/interview", body)
+        # "saved" (and "not_saved") come with a result, never with a question.
         if not check("interview step %d" % len(kinds), st == 200 and isinstance(doc, dict) and
-                     set(doc) == {"question", "result", "findings", "asked"}, data[:300]):
+                     set(doc) - {"saved", "not_saved"} == {"question", "result", "findings", "asked"} and
+                     ("saved" in doc) == (doc.get("result") is not None), data[:300]):
             return
         if doc["result"] is not None:
             check("interview: result and no question together", doc["question"] is None, doc)
@@ -773,16 +789,85 @@ def test_token(web):
     st, _, _, _ = request(p, "GET", "/api/v1/health")
     check("token: health needs none", st == 200, st)
     text = "a knot under my left shoulder blade from the mouse, kept without a token?"
-    st, _, _, _ = post(p, "/api/v1/consult", {"text": text})
+    st, _, _, ans = post(p, "/api/v1/consult", {"text": text})
     st2, _, _, doc = request(p, "GET", "/api/v1/journal", headers=good)
     check("token: a consultation is answered without it, but not kept",
           st == 200 and st2 == 200 and all(c["text"] != text for c in doc["consultations"]), doc)
-    post(p, "/api/v1/consult", {"text": text}, extra=good)
+    check("token: ... and its answer says so (saved false, token_required)",
+          isinstance(ans, dict) and ans.get("saved") is False and
+          ans.get("not_saved", {}).get("code") == "token_required", ans and ans.get("not_saved"))
+    _, _, _, ans = post(p, "/api/v1/consult", {"text": text}, extra=good)
     st2, _, _, doc = request(p, "GET", "/api/v1/journal", headers=good)
-    check("token: a consultation with it is kept",
-          any(c["text"] == text for c in doc.get("consultations", [])), doc)
+    check("token: a consultation with it is kept, and says saved (the same answer from the cache)",
+          any(c["text"] == text for c in doc.get("consultations", [])) and
+          isinstance(ans, dict) and ans.get("saved") is True, (doc, ans and ans.get("saved")))
     rc = s.stop()
     check("token server stops cleanly", rc == 0, s.stderr[-300:])
+
+
+def saved_of(doc):
+    if not isinstance(doc, dict):
+        return (None, None)
+    return (doc.get("saved"), (doc.get("not_saved") or {}).get("code"))
+
+
+def test_saving(web, tmp):
+    """Every consultation's answer says whether it was kept, and why not
+    (docs/API.md "Saved or not")."""
+    env = dict(os.environ)
+    env["XDG_DATA_HOME"] = os.path.join(tmp, "xdg-saving")
+    env.pop("KNOTFINDER_NO_SAVE", None)
+    s = Server(web, "--save-limit", "2", env=env)
+    p = s.port
+    words = ["saving-%d: a knot under my right shoulder blade from the mouse" % i for i in range(3)]
+    got = [post(p, "/api/v1/consult", {"text": w})[3] for w in words]
+    check("saving: the first two consultations say saved true",
+          [saved_of(d) for d in got[:2]] == [(True, None)] * 2, [saved_of(d) for d in got])
+    ns = got[2].get("not_saved", {}) if isinstance(got[2], dict) else {}
+    check("saving: over --save-limit 2 the answer says saved false, save_limit, with the figure",
+          saved_of(got[2]) == (False, "save_limit") and "at most 2 consultations a minute" in ns.get("message", ""), ns)
+    check("saving: the rest of the answer is whole (triage, causes, first steps)",
+          isinstance(got[2], dict) and got[2].get("triage", {}).get("level") and got[2].get("causes")
+          and got[2].get("first_steps"), saved_of(got[2]))
+    st, _, _, doc = request(p, "GET", "/api/v1/journal")
+    texts = [c["text"] for c in doc.get("consultations", [])] if st == 200 else []
+    check("saving: the journal holds exactly the two said saved", sorted(texts) == sorted(words[:2]), texts)
+    d = post(p, "/api/v1/consult", {"text": words[0]})[3]
+    check("saving: the same words again from the cache, still over the limit: saved false",
+          saved_of(d) == (False, "save_limit"), saved_of(d))
+    d = post(p, "/api/v1/consult", {"text": words[1]})[3]
+    check("saving: the same as the one kept last: saved true (it is in the journal), not kept twice",
+          saved_of(d) == (True, None) and
+          [c["text"] for c in request(p, "GET", "/api/v1/journal")[3]["consultations"]].count(words[1]) == 1,
+          saved_of(d))
+    d = post(p, "/api/v1/consult", {"text": words[0], "save": False})[3]
+    check("saving: \"save\": false says saved false, not_asked", saved_of(d) == (False, "not_asked"), saved_of(d))
+    d = post(p, "/api/v1/consult", {"text": "qwxz blorp fnargle"})[3]
+    check("saving: nothing recognised says saved false, nothing_recognised",
+          saved_of(d) == (False, "nothing_recognised"), saved_of(d))
+    d = post(p, "/api/v1/interview", {"text": "a knot under my left shoulder blade", "asked": 0})[3]
+    check("saving: an interview's question says nothing of saving",
+          isinstance(d, dict) and d.get("question") and "saved" not in d, d and list(d))
+    d = post(p, "/api/v1/interview", {"text": "a knot under my left shoulder blade", "asked": 8})[3]
+    check("saving: an interview that ends in a result says it beside the result",
+          isinstance(d, dict) and d.get("result") and d.get("saved") in (True, False), d and list(d))
+    st, _, _, _ = request(p, "DELETE", "/api/v1/journal")
+    time.sleep(2.1)             # one save comes back every 60/2 s: wait for none; the bucket is what it is
+    s.stop()
+    s = Server(web, "--save-limit", "0", env=env)
+    p = s.port
+    d1 = post(p, "/api/v1/consult", {"text": words[1]})[3]
+    request(p, "DELETE", "/api/v1/journal")
+    d2 = post(p, "/api/v1/consult", {"text": words[1]})[3]
+    st, _, _, doc = request(p, "GET", "/api/v1/journal")
+    check("saving: after the journal is emptied, the same words are kept again and said saved",
+          saved_of(d1) == (True, None) and saved_of(d2) == (True, None) and
+          [c["text"] for c in doc.get("consultations", [])] == [words[1]], (saved_of(d1), saved_of(d2), doc))
+    s.stop()
+    s = Server(web, "--no-save", env=env)
+    d = post(s.port, "/api/v1/consult", {"text": words[2]})[3]
+    check("saving: --no-save says saved false, saving_off", saved_of(d) == (False, "saving_off"), saved_of(d))
+    s.stop()
 
 
 def test_command_line(web, busy_port):
@@ -905,6 +990,10 @@ def main():
                     test_token(web)
                 except Exception as e:
                     check("test_token ran to the end", False, repr(e))
+                try:
+                    test_saving(web, tmp)
+                except Exception as e:
+                    check("test_saving ran to the end", False, repr(e))
                 try:
                     test_journal_method(web, tmp)
                 except Exception as e:

@@ -1,14 +1,18 @@
 // course.mjs — the hosted course's page (course.html) against a real
 // `serve --hosted` server: signing up (consent required), a lesson marked
 // done, a question asked, the therapist's queue with knotfinder's draft,
-// publishing, the asker seeing the answer, the public Q&A, export and
-// deleting the account; at phone size.
+// publishing, the asker seeing the answer, the public Q&A, the header at
+// phone width (no sideways scrolling, tappable links, the page one is on),
+// a consultation saved or not from the main page, changing the password
+// (the current one asked again, other sessions signed out), export and
+// deleting the account (the password asked again); at phone size.
 //
 //   node tests/browser/course.mjs http://127.0.0.1:PORT/
 // KF_ADMIN: a command that, given an email as its last argument, grants
 // the therapist role (run.sh passes "knotfinder --db … admin therapist").
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { runSuite } from './harness.mjs';
 
 const base = (process.argv[2] || '').replace(/#.*$/, '').replace(/\/?$/, '/');
@@ -17,7 +21,8 @@ const tests = [];
 let browser;
 const test = (name, fn) => tests.push({ name, fn });
 const stamp = Date.now().toString(36);
-const PW = 'correct horse battery staple ' + stamp;
+const PW0 = 'correct horse battery staple ' + stamp;
+let PW = PW0;
 
 async function page(t) {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
@@ -124,7 +129,128 @@ test("the therapist's queue shows the question with a drafted long-distance gues
   assert.ok(!qa.includes(asker), 'the Q&A never shows an email');
 });
 
-test('the account page exports everything and deletes the account for good', async (t) => {
+test('a question that reads as an emergency says so at once, above the form, with the call button', async (t) => {
+  const p = await page(t);
+  await signIn(p, asker);
+  await p.click('a[href="#ask"]');
+  await p.waitForSelector('#view-ask:not([hidden])');
+  await p.fill('#ask-text', "sudden crushing chest pain spreading to my left arm and I'm sweating — is it the knot?");
+  await p.click('#ask-go');
+  await p.waitForSelector('#ask-warning [data-kf="question-warning"]');
+  assert.equal(await p.getAttribute('#ask-warning [data-kf="question-warning"]', 'data-level'), 'emergency');
+  assert.match(await p.textContent('#ask-warning'), /Call emergency services now.*do not wait/s);
+  const call = await p.locator('#ask-warning [data-kf="emergency-call"]').boundingBox();
+  assert.ok(call && call.y >= 0 && call.y + call.height <= 844, 'the call button is on screen: ' + JSON.stringify(call));
+  const form = await p.locator('#ask-form').boundingBox();
+  assert.ok(form.y > call.y, 'above the form');
+  /* Its card in the list says it too, until an answer comes. */
+  await p.waitForSelector('#ask-list [data-kf="question-warning"][data-level="emergency"]');
+});
+
+test('the header fits a phone, its links are big enough to tap and say which page is open', async (t) => {
+  const p = await page(t);
+  await signIn(p, asker);
+  const links = await p.$$eval('#c-nav a:not([hidden])', (as) => as.map((a) => {
+    const r = a.getBoundingClientRect();
+    return { t: a.textContent.trim(), w: r.width, h: r.height, cur: a.getAttribute('aria-current') };
+  }));
+  assert.ok(links.length >= 4, 'the signed-in links show');
+  for (const l of links) assert.ok(l.h >= 44 && l.w >= 44, `"${l.t}" is ${Math.round(l.w)}x${Math.round(l.h)}`);
+  assert.deepEqual(links.filter((l) => l.cur === 'page').map((l) => l.t), ['Lessons']);
+  assert.ok(await p.evaluate(() => document.documentElement.scrollWidth) <= 390, 'no sideways scrolling');
+  /* The main page, signed in: the course link does not spell the address
+   * out (it pushed the page sideways), screen readers still hear it. */
+  await p.click('#c-nav a[href="./"]');
+  await p.waitForSelector('body[data-ready="true"]');
+  await p.waitForSelector('#nav-course:not([hidden])');
+  await p.waitForFunction(() => /signed in as/.test(document.getElementById('nav-course').textContent));
+  assert.ok(await p.evaluate(() => document.documentElement.scrollWidth) <= 390, 'the main page: no sideways scrolling');
+  /* A consultation from the main page goes into this account's journal,
+   * and the answer says so when it does not. */
+  await p.fill('#words', 'a knot under my right shoulder blade from the mouse, massage helps for a few hours');
+  await p.uncheck('#keep');
+  await p.click('#start-go');
+  await p.waitForSelector('body[data-view="question"], body[data-view="result"]');
+  if (await p.getAttribute('body', 'data-view') === 'question') await p.click('#q-skip');
+  await p.waitForSelector('[data-kf="saved"]');
+  assert.match(await p.textContent('[data-kf="saved"]'), /Not saved to your journal: you asked/);
+});
+
+test('the password is changed with the current one; a wrong one says so beside the form and keeps what was typed', async (t) => {
+  const p = await page(t);
+  await signIn(p, asker);
+  const other = await page(t);         /* another browser, signed in too */
+  await signIn(other, asker);
+  await p.click('a[href="#account"]');
+  await p.waitForSelector('#view-account:not([hidden])');
+  const labels = await p.$$eval('#view-account input', (is) => is.map((i) => i.labels && i.labels.length ? i.labels[0].textContent.trim() : ''));
+  assert.ok(labels.every(Boolean), 'every field has a label: ' + labels.join(' | '));
+  const next = PW0 + ' changed';
+  await p.fill('#pw-current', 'not the password at all');
+  await p.fill('#pw-new', next);
+  await p.click('#pw-go');
+  await p.waitForSelector('#pw-form .kf-field-error');
+  assert.match(await p.textContent('#pw-form .kf-field-error'), /current password is wrong/);
+  assert.equal(await p.inputValue('#pw-new'), next, 'the new password typed is kept');
+  assert.equal(await p.evaluate(() => document.activeElement.id), 'pw-current', 'the wrong field has the focus');
+  await p.fill('#pw-current', PW);
+  await p.fill('#pw-new', 'Password1234');
+  await p.click('#pw-go');
+  await p.waitForSelector('#pw-form .kf-field-error');
+  assert.match(await p.textContent('#pw-form .kf-field-error'), /common|breach|guess/i);
+  await p.fill('#pw-new', next);
+  await p.click('#pw-go');
+  await p.waitForSelector('[data-kf="password-changed"]');
+  PW = next;
+  /* Every earlier test's sign-in of this reader, and the other browser. */
+  assert.match(await p.textContent('[data-kf="password-changed"]'), /changed\. \d+ other sessions? (was|were) signed out/);
+  assert.equal(await p.inputValue('#pw-current'), '', 'the fields are emptied');
+  /* This browser is still in, with its new CSRF token. */
+  await p.click('a[href="#lessons"]');
+  await p.click('#l-next a');
+  await p.click('#lesson-done');
+  await p.waitForSelector('#view-lessons:not([hidden]) #l-list .kf-done');
+  /* The other one is out. */
+  const st = await other.evaluate(() => fetch('/api/v1/journal').then((r) => r.status));
+  assert.equal(st, 401, 'the other session ended');
+});
+
+test('axe-core finds no violations on the sign-in, lessons, lesson, ask and account views (an error shown), at phone size', async (t) => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+                                         bypassCSP: true });
+  t.cleanup.push(() => ctx.close());
+  const p = await ctx.newPage();
+  p.setDefaultTimeout(15000);
+  t.page = p;
+  const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+  const axe = async (what) => {
+    await p.addScriptTag({ path: axePath });
+    const res = await p.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    const v = res.violations.map((x) => `${x.id} (${x.nodes.length}): ${x.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')}`);
+    assert.deepEqual(v, [], `axe on ${what}`);
+  };
+  await p.goto(base + 'course.html');
+  await p.waitForSelector('#view-signin:not([hidden])');
+  await axe('sign-in');
+  await signIn(p, asker);
+  await p.waitForSelector('#l-list .kf-card');
+  await axe('lessons');
+  await p.click('#l-next a');
+  await p.waitForSelector('#view-lesson:not([hidden]) #lesson-body p');
+  await axe('a lesson');
+  await p.click('#c-nav a[href="#ask"]');
+  await p.waitForSelector('#view-ask:not([hidden])');
+  await axe('ask');
+  await p.click('#c-nav a[href="#account"]');
+  await p.waitForSelector('#view-account:not([hidden])');
+  await p.fill('#pw-current', 'not the password at all');
+  await p.fill('#pw-new', 'some other long passphrase');
+  await p.click('#pw-go');
+  await p.waitForSelector('#pw-form .kf-field-error');
+  await axe('account, with an error');
+});
+
+test('the account page exports everything and deletes the account for good, with the password asked again', async (t) => {
   const p = await page(t);
   await signIn(p, asker);
   await p.click('a[href="#account"]');
@@ -134,9 +260,21 @@ test('the account page exports everything and deletes the account for good', asy
   const fs = await import('node:fs');
   const data = JSON.parse(fs.readFileSync(path, 'utf8'));
   assert.ok(JSON.stringify(data).includes('computer mouse'), 'the export holds the question');
-  p.once('dialog', (d) => d.accept());
+  let dialogs = 0;
+  p.on('dialog', (d) => { dialogs++; d.accept(); });
+  await p.click('#acct-delete');
+  await p.waitForSelector('#del-form .kf-field-error');
+  assert.match(await p.textContent('#del-form .kf-field-error'), /password to confirm/);
+  assert.equal(dialogs, 0, 'nothing is asked before the password is given');
+  await p.fill('#del-password', 'not the password at all');
+  await p.click('#acct-delete');
+  await p.waitForSelector('#del-form .kf-field-error');
+  assert.match(await p.textContent('#del-form .kf-field-error'), /current password is wrong/);
+  assert.ok(await p.isVisible('#view-account'), 'still signed in, nothing deleted');
+  await p.fill('#del-password', PW);
   await p.click('#acct-delete');
   await p.waitForSelector('#view-signin:not([hidden])');
+  assert.equal(dialogs, 2, 'each delete was confirmed');
   await p.fill('#si-email', asker);
   await p.fill('#si-password', PW);
   await p.click('#si-go');

@@ -532,5 +532,27 @@ test('Delete forgets one check-in or one consultation for good; Delete everythin
 
 /* ---- runner ----------------------------------------------------------------- */
 
+test('after a description with a warning sign, the journal says it first, above the form, with the call button; a later ordinary one clears it', async (t) => {
+  const page = await openPage(t, { viewport: { width: 390, height: 844 }, touch: true });
+  await page.fill('#words', "sudden crushing chest pain spreading to my left arm and I'm sweating");
+  await page.click('#start-go');
+  await page.waitForSelector('#view-result:not([hidden])');
+  assert.equal(await page.getAttribute('[data-kf="triage"]', 'data-level'), 'emergency');
+  await openJournal(page);
+  const warn = page.locator('[data-kf="journal-warning"]');
+  assert.ok(await warn.isVisible(), 'the warning shows');
+  assert.equal(await warn.locator('.kf-banner').getAttribute('data-level'), 'emergency');
+  const call = await warn.locator('[data-kf="emergency-call"]').boundingBox();
+  const form = await page.locator('#j-form-card').boundingBox();
+  assert.ok(call && call.y + call.height <= 844, 'the call button is in the first phone screen');
+  assert.ok(form.y > call.y, 'above the check-in form');
+  /* An ordinary description after it: no warning above the form. */
+  await page.click('#j-back');
+  await page.click('#r-restart');
+  await toResult(page);
+  await openJournal(page);
+  assert.ok(!(await warn.isVisible()), 'no warning for an ordinary latest description');
+});
+
 runSuite(tests, { prefix: 'journal: ', timeoutMs: TEST_MS, what: 'the journal browser tests',
                   onBrowser: (b) => { browser = b; } });

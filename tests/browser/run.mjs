@@ -303,6 +303,103 @@ test('a server error is shown plainly and the answer can be sent again', async (
   }
 });
 
+test('a failed request says so plainly and keeps what was typed: 413, a proxy\'s HTML page, no server', async (t) => {
+  const page = await openPage(t, { viewport: { width: 390, height: 844 }, touch: true });
+  const words = 'a knot under my right shoulder blade from the mouse';
+  /* 413: the real server's answer to a body over 64 KB (the box's
+   * maxlength is lifted, as a paste from elsewhere might be). */
+  const long = words + ' ' + 'and it aches '.repeat(6000);
+  await page.evaluate((v) => { const w = document.getElementById('words'); w.removeAttribute('maxlength'); w.value = v; }, long);
+  await page.click('#start-go');
+  await page.waitForSelector(ERR);
+  assert.match(await page.textContent(ERR), /too long to send.*64 KB/);
+  assert.doesNotMatch(await page.textContent(ERR), /bytes|body/, 'no server jargon');
+  assert.equal(await page.inputValue('#words'), long, 'the words are all still there');
+  assert.equal(await page.getAttribute('body', 'data-view'), 'start');
+  /* An error page that is not JSON (a proxy in front, a server stopping). */
+  await page.fill('#words', words);
+  await page.route('**/api/v1/interview', (r) => r.fulfill({ status: 502, contentType: 'text/html',
+                                                             body: '<html><body>Bad gateway</body></html>' }));
+  await page.click('#start-go');
+  await page.waitForFunction(() => /not answering properly/.test((document.querySelector('.kf-field-error') || {}).textContent || ''));
+  const e502 = await page.textContent(ERR);
+  assert.match(e502, /502/);
+  assert.match(e502, /still here/);
+  /* No server at all. */
+  await page.unroute('**/api/v1/interview');
+  await page.route('**/api/v1/interview', (r) => r.abort('connectionrefused'));
+  await page.click('#start-go');
+  await page.waitForFunction(() => /Could not reach/.test((document.querySelector('.kf-field-error') || {}).textContent || ''));
+  assert.match(await page.textContent(ERR), /still here/);
+  assert.equal(await page.inputValue('#words'), words);
+  /* The error shows where the person is looking: in the first screen. */
+  const box = await page.locator('.kf-field-error').boundingBox();
+  assert.ok(box && box.y >= 0 && box.y + box.height <= 844, 'the error is in view: ' + JSON.stringify(box));
+  await page.unroute('**/api/v1/interview');
+  await page.click('#start-go');
+  await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
+  assert.equal(await page.locator(ERR).count(), 0, 'sent again, the error clears');
+});
+
+test('a consultation that was not kept says so under the answer, and why; a kept one says nothing', async (t) => {
+  const page = await openPage(t, { viewport: { width: 390, height: 844 }, touch: true });
+  await page.uncheck('#keep');
+  await toResult(page);
+  const note = page.locator('[data-kf="saved"]');
+  assert.equal(await note.count(), 1, 'a line says it was not kept');
+  assert.equal(await note.getAttribute('data-code'), 'not_asked');
+  assert.match(await note.textContent(), /^Not saved to your journal: you asked for this one not to be kept\.$/);
+  /* It comes after the first steps: they stay in the first phone screen. */
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const step = await page.locator('[data-kf="first-step"]').first().boundingBox();
+  const nb = await note.boundingBox();
+  assert.ok(step.y + step.height <= 844, 'the first step is in the first screen');
+  assert.ok(nb.y > step.y, 'the note comes after the first step');
+  assert.ok(nb.y + nb.height <= 844, 'the note is in the first phone screen too: ' + JSON.stringify(nb));
+  /* Over the server's save limit (the real answer, as a server over its
+   * --save-limit words it): the line, and a button to ask again. */
+  await page.route('**/api/v1/consult', async (r) => {
+    const res = await r.fetch();
+    const j = await res.json();
+    j.saved = false;
+    j.not_saved = { code: 'save_limit', message: 'this server keeps at most 30 consultations a minute, and that many came in just before this one; the answer is complete, ask again in a minute to keep it' };
+    await r.fulfill({ response: res, json: j });
+  });
+  await page.click('#r-restart');
+  await page.check('#keep');
+  await page.fill('#words', 'a knot under my left shoulder blade from the mouse');
+  await page.click('#start-go');
+  await page.waitForSelector('body[data-view="question"]');
+  await page.click('#q-skip');
+  await page.waitForSelector('[data-kf="saved"][data-code="save_limit"]');
+  assert.match(await page.textContent('[data-kf="saved"]'), /Not saved to your journal: this server keeps at most 30/);
+  assert.equal(await page.locator('[data-kf="saved"] button').count(), 1, 'a button to ask again');
+  await page.unroute('**/api/v1/consult');
+  await page.click('[data-kf="saved"] button');
+  await page.waitForFunction(() => !document.querySelector('[data-kf="saved"]'));
+  /* Kept: no line (reload keeps the answer as it was). */
+  await page.reload();
+  await page.waitForSelector('#view-result:not([hidden])');
+  assert.equal(await page.locator('[data-kf="saved"]').count(), 0);
+});
+
+test('a red flag outranks a note about saving: the emergency box first, the note last', async (t) => {
+  const page = await openPage(t, { viewport: { width: 390, height: 844 }, touch: true });
+  await page.uncheck('#keep');
+  await page.fill('#words', "sudden crushing chest pain spreading to my left arm and I'm sweating");
+  await page.click('#start-go');
+  await page.waitForSelector('#view-result:not([hidden])');
+  assert.equal(await page.getAttribute('[data-kf="triage"]', 'data-level'), 'emergency');
+  const order = await page.evaluate(() => {
+    const all = [...document.querySelectorAll('#view-result [data-kf]')].map((e) => e.getAttribute('data-kf'));
+    return all;
+  });
+  assert.equal(order[0], 'triage', 'the triage comes first: ' + order.join(','));
+  assert.ok(order.indexOf('saved') > order.indexOf('triage'), 'the note after the triage');
+  const call = await page.locator('[data-kf="emergency-call"]').boundingBox();
+  assert.ok(call && call.y + call.height <= 844, 'the call button is in the first screen');
+});
+
 test('a plan timer starts, counts down, pauses, resets', async (t) => {
   const page = await openPage(t);
   await toResult(page);

@@ -49,5 +49,16 @@ test('opened without the token, the journal says it needs one and shows nothing 
   assert.equal(got, 401);
 });
 
+test('opened without the token, a consultation is answered and says it was not kept, and why', async (t) => {
+  const p = await page(t, withToken.replace(/#.*/, ''));
+  await p.fill('#words', "a knot under my right shoulder blade from the mouse");
+  await p.click('#start-go');
+  await p.waitForSelector('body[data-view="question"], body[data-view="result"]');
+  if (await p.getAttribute('body', 'data-view') === 'question') await p.click('#q-skip');
+  await p.waitForSelector('[data-kf="saved"]');
+  assert.equal(await p.getAttribute('[data-kf="saved"]', 'data-code'), 'token_required');
+  assert.match(await p.textContent('[data-kf="saved"]'), /^Not saved to your journal: this page was not opened with the address the server printed/);
+});
+
 runSuite(tests, { prefix: 'token: ', timeoutMs: 60000, what: 'the token browser tests',
                   onBrowser: (b) => { browser = b; } });

@@ -168,6 +168,7 @@ static const struct { const char *method, *path; } eps[] = {
     { "POST", "/api/v1/questions" },      /* weighted: the bodies matter most */
     { "POST", "/api/v1/account" },
     { "POST", "/api/v1/session" },
+    { "POST", "/api/v1/account/password" },
 };
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)

@@ -11,7 +11,11 @@ anonymous 401 and another user's 404 on every journal, question and lesson
 endpoint, session expiry (idle, sliding, the absolute maximum), 429 with
 Retry-After (failed logins per account, every login per address, questions
 per day), kill -9 of a server mid-write losing no acknowledged row, export, account deletion leaving no row of the user,
-logout, the same session on two servers sharing the database and a check-in
+logout, the answer saying whether its consultation was kept (saved, not_saved:
+signed out, "save": false, over --save-limit), the password change (the
+current password, the sign-up's policy, every other session ended, a new
+one for this browser, failures counted with the login's), the current
+password required to delete the account, the same session on two servers sharing the database and a check-in
 made through one seen through the other, questions (links, honeypot, the
 therapist's queue with drafts, answer, the public Q&A), lessons, admin
 therapist, the Origin check, Secure cookies behind a TLS proxy, and the
@@ -149,6 +153,8 @@ def main():
         check("server 1 stops with 0", s1.stop() == 0)
         check("server 2 stops with 0", s2.stop() == 0)
     extra()
+    saving()
+    password()
     kill9()
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
@@ -222,6 +228,7 @@ def run(s1, s2):
     ci = j["checkin"]["id"] if st == 201 else 0
     st, j = a.req("POST", "/api/v1/consult", {"text": "ann-words: a knot under my right shoulder blade from the mouse"})
     check("consult: 200 for a signed-in user", st == 200, (st, j))
+    check("consult: the answer says it was saved", st == 200 and j.get("saved") is True and "not_saved" not in j, j)
     st, j = a.req("GET", "/api/v1/journal")
     cons = j.get("consultations", []) if st == 200 else []
     check("journal: A sees her check-in and consultation",
@@ -289,6 +296,13 @@ def run(s1, s2):
           and "bob-words" not in json.dumps(j3), (st, st2, j2, j3))
     st, j = anon.req("POST", "/api/v1/consult", {"text": "anon-words: a knot under my left shoulder blade"})
     check("consult: anonymous is answered (200), kept nowhere", st == 200 and "anon-words" not in db_dump(), (st,))
+    check("consult: anonymous, the answer says it was not saved, and why",
+          st == 200 and j.get("saved") is False and j.get("not_saved", {}).get("code") == "not_signed_in"
+          and "sign in" in j.get("not_saved", {}).get("message", ""), j)
+    st, j = b.req("POST", "/api/v1/consult", {"text": "bob-unsaved: a knot under my left shoulder blade", "save": False})
+    check("consult: \"save\": false is answered saved false (not_asked) and not kept",
+          st == 200 and j.get("saved") is False and j.get("not_saved", {}).get("code") == "not_asked"
+          and "bob-unsaved" not in db_dump(), j)
     st, j = a.req("GET", "/api/v1/journal/plan")
     check("plan: A's revised plan", st == 200 and j.get("consultation", {}).get("id") == co, (st, j))
 
@@ -401,6 +415,17 @@ def run(s1, s2):
     check("deletion: A's rows are in the database before", "ann-secret-note" in before and "ann@example.org" in before)
     token = a.cookie
     st, j = a.req("DELETE", "/api/v1/account")
+    check("deletion: without the password is 422 (nothing deleted)",
+          st == 422 and "password" in json.dumps(j) and "ann-secret-note" in db_dump(), (st, j))
+    st, j = a.req("DELETE", "/api/v1/account", {"password": "not her password at all"})
+    check("deletion: a wrong password is 403 wrong_password, nothing deleted, still signed in",
+          st == 403 and code(j) == "wrong_password" and "ann-secret-note" in db_dump()
+          and a.req("GET", "/api/v1/journal")[0] == 200, (st, j))
+    st, j = a.req("DELETE", "/api/v1/account", {"password": "a long passphrase here"}, csrf=False)
+    check("deletion: the right password without the CSRF token is 403 csrf", st == 403 and code(j) == "csrf", (st, j))
+    st, j = a.req("DELETE", "/api/v1/account", {"password": "a long passphrase here", "extra": 1})
+    check("deletion: an unknown field is 422", st == 422, (st, j))
+    st, j = a.req("DELETE", "/api/v1/account", {"password": "a long passphrase here"})
     check("deletion: 204", st == 204, (st, j))
     after = db_dump()
     check("deletion: nothing of A's remains in any table",
@@ -563,6 +588,114 @@ def extra():
     subprocess.run([BIN, "--kb", KB, "--db", nosave, "ask", "a knot under my right shoulder blade"],
                    capture_output=True, env=env)
     check("KNOTFINDER_NO_SAVE (read in main): ask saves nothing", not os.path.exists(nosave))
+
+
+def saving():
+    """The answer of a consultation says whether it was kept: over
+    --save-limit it is answered, said to be not saved, and not kept."""
+    s = Server("--address-limit", "1000", "--save-limit", "2")
+    try:
+        c = Client(s)
+        c.signup("saver@example.org")
+        c.login("saver@example.org")
+        res = [c.req("POST", "/api/v1/consult", {"text": "saver-%d: a knot under my right shoulder blade from the mouse" % i})
+               for i in range(3)]
+        check("save limit: every consultation is answered (200)", all(st == 200 for st, _ in res), [st for st, _ in res])
+        check("save limit: the first two say saved", all(j.get("saved") is True for _, j in res[:2]), [j.get("saved") for _, j in res])
+        ns = res[2][1].get("not_saved", {})
+        check("save limit: the third says saved false, code save_limit, with the figure",
+              res[2][1].get("saved") is False and ns.get("code") == "save_limit" and "2 consultations a minute" in ns.get("message", ""),
+              res[2][1].get("not_saved"))
+        st, j = c.req("GET", "/api/v1/journal")
+        texts = [x["text"] for x in j.get("consultations", [])] if st == 200 else []
+        check("save limit: the journal holds the two said saved, not the third",
+              len(texts) == 2 and not any("saver-2" in t for t in texts), texts)
+        st, j = c.req("POST", "/api/v1/interview", {"text": "saver-3: a knot under my left shoulder blade", "asked": 8})
+        check("save limit: an interview that ends in a result says it too",
+              st == 200 and j.get("result") and j.get("saved") is False
+              and j.get("not_saved", {}).get("code") == "save_limit", (st, j.get("saved"), j.get("not_saved")))
+        st, j = c.req("POST", "/api/v1/questions", {"text": "sudden crushing chest pain spreading to my left arm and I'm sweating, is it my knot?"})
+        check("question: a warning sign in it is said at once (201 with triage emergency)",
+              st == 201 and j.get("triage") == "emergency", (st, j))
+        st, j = c.req("POST", "/api/v1/questions", {"text": "a knot under my right shoulder blade from the mouse, why does it come back?"})
+        check("question: an ordinary one says self_care", st == 201 and j.get("triage") == "self_care", (st, j))
+        st, j = c.req("GET", "/api/v1/questions")
+        check("questions: the asker sees each one's triage (not the draft)",
+              st == 200 and [q.get("triage") for q in j["questions"]] == ["self_care", "emergency"]
+              and not any("draft" in q for q in j["questions"]), (st, j))
+        st, j = c.req("POST", "/api/v1/interview", {"text": "a knot under my left shoulder blade"})
+        check("an interview's next question says nothing of saving",
+              st == 200 and j.get("question") and "saved" not in j, (st, j.get("question"), j.get("saved")))
+    finally:
+        s.stop()
+
+
+def password():
+    """POST /api/v1/account/password, and the limits on the current
+    password asked again."""
+    s = Server("--address-limit", "1000", "--login-limit", "3")
+    s2 = Server("--address-limit", "1000", "--login-limit", "3")
+    old, new = "a long passphrase here", "a brand new passphrase"
+    try:
+        c, other, third = Client(s), Client(s), Client(s2)
+        c.signup("change@example.org")
+        c.login("change@example.org")
+        other.login("change@example.org")
+        third.login("change@example.org")
+        c.req("POST", "/api/v1/journal/checkins", {"pain": 4, "note": "change-note"})
+        st, j = c.req("POST", "/api/v1/account/password", {"current_password": old, "new_password": new}, csrf=False)
+        check("password: without the CSRF token is 403", st == 403 and code(j) == "csrf", (st, j))
+        st, j = Client(s).req("POST", "/api/v1/account/password", {"current_password": old, "new_password": new})
+        check("password: signed out is 401", st == 401, (st, j))
+        st, j = c.req("POST", "/api/v1/account/password", {"current_password": "wrong wrong wrong", "new_password": new})
+        check("password: a wrong current password is 403 wrong_password; still signed in",
+              st == 403 and code(j) == "wrong_password" and c.req("GET", "/api/v1/journal")[0] == 200, (st, j))
+        for bad, what in (("short one", "9 characters"), ("Password1234", "a common password"),
+                          ("change@example.org", "the email")):
+            st, j = c.req("POST", "/api/v1/account/password", {"current_password": old, "new_password": bad})
+            check("password: the sign-up's policy (%s is 422 weak_password)" % what,
+                  st == 422 and code(j) == "weak_password", (st, j))
+        st, j = c.req("POST", "/api/v1/account/password", {"current_password": old, "new_password": old})
+        check("password: the same password again is 422", st == 422, (st, j))
+        st, j = c.req("POST", "/api/v1/account/password", {"current_password": old})
+        check("password: no new password is 422", st == 422, (st, j))
+        old_cookie, old_csrf = c.cookie, c.csrf
+        st, j = c.req("POST", "/api/v1/account/password", {"current_password": old, "new_password": new})
+        check("password: changed (200, a new CSRF token, the other two sessions ended)",
+              st == 200 and isinstance(j.get("csrf"), str) and j["csrf"] != old_csrf
+              and j.get("signed_out_elsewhere") == 2, (st, j))
+        check("password: a new session cookie", c.cookie and c.cookie != old_cookie, c.last_set_cookie)
+        c.csrf = j.get("csrf") if st == 200 else c.csrf
+        check("password: the new session works, with the journal intact",
+              c.req("GET", "/api/v1/journal")[1].get("checkins", [{}])[0].get("note") == "change-note")
+        st, j = c.req("POST", "/api/v1/journal/checkins", {"pain": 3})
+        check("password: the new CSRF token works", st == 201, (st, j))
+        st, j = c.req("POST", "/api/v1/journal/checkins", {"pain": 3}, headers={"X-CSRF-Token": old_csrf})
+        check("password: the old CSRF token does not", st == 403, (st, j))
+        gone = Client(s)
+        gone.cookie = old_cookie
+        check("password: the old session of this browser ended (401)", gone.req("GET", "/api/v1/journal")[0] == 401)
+        check("password: another session on the same server ended (401)", other.req("GET", "/api/v1/journal")[0] == 401)
+        check("password: a session on the other server ended (401)", third.req("GET", "/api/v1/journal")[0] == 401)
+        check("password: the old one no longer logs in", Client(s2).login("change@example.org", old)[0] == 401)
+        check("password: the new one does", Client(s2).login("change@example.org", new)[0] == 200)
+        check("password: not in the database", new not in db_dump() and old not in db_dump())
+        # Failures through these endpoints count on the login's counter
+        # (--login-limit 3): after 3, even the right password is 429.
+        seq = [c.req("POST", "/api/v1/account/password", {"current_password": "wrong %d" % i, "new_password": "x" * 20})[0]
+               for i in range(2)]
+        seq.append(Client(s).login("change@example.org", "wrong too")[0])
+        st, j = c.req("POST", "/api/v1/account/password", {"current_password": new, "new_password": "yet another passphrase"})
+        seq.append(st)
+        check("password: failures add up with the login's; over the limit the right one is 429 with Retry-After",
+              seq == [403, 403, 401, 429] and int(c.last_headers.get("Retry-After", "0")) > 0, seq)
+        st, j = c.req("DELETE", "/api/v1/account", {"password": new})
+        check("deletion: over the failure limit even the right password is 429, nothing deleted",
+              st == 429 and "change-note" in db_dump(), (st, j))
+        check("password: the session was not ended by the failures", c.req("GET", "/api/v1/journal")[0] == 200)
+    finally:
+        s.stop()
+        s2.stop()
 
 
 def kill9():
