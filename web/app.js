@@ -459,7 +459,9 @@
     }
     if (lv === 'emergency') {
       box.appendChild(callBox());
-      if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
+      /* The server's message repeats the title and the numbers of the call
+       * box; the page says the rest of it once. */
+      box.appendChild(h('p', { 'class': 'kf-banner-msg', text: L.lead }));
       var high = flags.filter(function (f) { return !f.level || f.level === 'emergency'; });
       if (high.length) box.appendChild(h('ul', { 'class': 'kf-flags' }, high.map(function (f) {
         return h('li', { 'data-flag': f.id, text: f.message });
