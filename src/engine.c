@@ -37,7 +37,9 @@
  *    and then the bound cannot certify it.
  *  - A sum with no cancellation (engine_dp.h): a dynamic programme over the
  *    set of present findings already produced, root by root, forward and
- *    backward, exact in double to ~1e-13.  Slower (2^|P| per fired link).
+ *    backward, exact in double to ~1e-13; a finding leaves its state after
+ *    the last root that can make it.  Slower (2^(open findings) per fired
+ *    link, and once more per muscle fork).
  * Up to KF_QSV_MAX (5) present findings Quickscore runs first as whole
  * vectors in double (engine_qsv.h); where its bound cannot certify, or
  * above, up to KF_QS_FIRST (12) the long double walk (engine_qs.h); where
@@ -557,12 +559,17 @@ kf_err kf_posterior(const kf_kb *kb, const kf_findings *f, double *post, bool *a
 
 /* ---------- ranking and explanation ---------- */
 
+/* Posteriors are compared on a grid of 1e-10, far finer than anything
+ * shown and coarser than the methods' rounding (~1e-11 at most where
+ * exact): two causes the model ties (a symmetric pair) are ordered by id
+ * whichever sum computed them, not by the last bits of its rounding. */
 static int by_post(const void *a, const void *b, void *ctx)
 {
     const double *key = ctx;
     int x = *(const int *)a, y = *(const int *)b;
-    if (key[x] != key[y])
-        return key[x] > key[y] ? -1 : 1;
+    double kx = nearbyint(key[x] * 1e10), ky = nearbyint(key[y] * 1e10);
+    if (kx != ky)
+        return kx > ky ? -1 : 1;
     return x - y;
 }
 
