@@ -76,6 +76,19 @@
  * only 1.2% less than 12 over those 299 cases, while sets drawn from the
  * model (bench/posterior) certify at 12 and take 3 x longer by the sum. */
 #define KF_QS_FIRST 12
+/* From this many present findings (after the reductions below) the sum
+ * without cancellation runs first, not Quickscore.  Measured by CPU time on
+ * the article, reading and golden cases and on sets drawn from the model
+ * (6 to 12 present findings), the sum keeping only its open findings
+ * costs 1.9 x the long double walk at 6, 1.1 x at 8, the same at 9, 0.8 x
+ * at 10 and 11 and 1.04 x at 12, and the walk failed to certify 1 set in
+ * 10 from 9 up (each failure then paying for both).  In instructions the
+ * walk does better (x87 arithmetic does more per instruction than the
+ * sum's vectors, and the sum's forks cost the most where many habits are
+ * in play): the article case with 9 took 2.1M by the walk, 5.7M by the
+ * sum; the one with 10 (whose walk cannot certify) 11.0M walk + sum, 2.3M
+ * by the sum alone.  So from 10. */
+#define KF_DP_FIRST 10
 /* An interval narrower than this is "exact" (the issue asks 1e-6). */
 #define KF_EXACT_WIDTH 1e-7
 /* Relative rounding error of one term, in units of the type's epsilon: its factors are updated by at most
@@ -474,6 +487,8 @@ static kf_err posterior_ev_raw(const kf_kb *kb, const kf_evidence_set *ev, doubl
             np = lim;
         }
         bool wide = true;
+        if (!fast && np >= KF_DP_FIRST)
+            goto sum;
         if (np <= KF_QSV_MAX) {
             /* few present findings: the vectors in double first */
             err = qsv_quickscore(kb, pos, np, ev->neg, ev->nn, NULL, 0, post, l, h, &lp, NULL,
@@ -490,6 +505,7 @@ static kf_err posterior_ev_raw(const kf_kb *kb, const kf_evidence_set *ev, doubl
             used = np;
             wide = !certified(l, h, nc);
         }
+    sum:
         if (wide && !fast) {
             /* the sum with no cancellation: exact, slower */
             err = dp_posterior(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
@@ -565,11 +581,10 @@ kf_err kf_posterior(const kf_kb *kb, const kf_findings *f, double *post, bool *a
  * whichever sum computed them, not by the last bits of its rounding. */
 static int by_post(const void *a, const void *b, void *ctx)
 {
-    const double *key = ctx;
+    const double *key = ctx;          /* the posteriors on the grid */
     int x = *(const int *)a, y = *(const int *)b;
-    double kx = nearbyint(key[x] * 1e10), ky = nearbyint(key[y] * 1e10);
-    if (kx != ky)
-        return kx > ky ? -1 : 1;
+    if (key[x] != key[y])
+        return key[x] > key[y] ? -1 : 1;
     return x - y;
 }
 
@@ -649,9 +664,18 @@ kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_o
         kf_free(order);
         return err;
     }
-    for (int i = 0; i < kb->n_causes; i++)
+    double *key = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *key);
+    if (!key) {
+        kf_free(post);
+        kf_free(order);
+        return KF_ENOMEM;
+    }
+    for (int i = 0; i < kb->n_causes; i++) {
         order[i] = i;
-    qsort_r(order, (size_t)kb->n_causes, sizeof *order, by_post, post);
+        key[i] = nearbyint(post[i] * 1e10);
+    }
+    qsort_r(order, (size_t)kb->n_causes, sizeof *order, by_post, key);
+    kf_free(key);
     *post_out = post;
     *order_out = order;
     return KF_OK;
