@@ -194,7 +194,7 @@ static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg
                          double *post, double *lo, double *hi, long double *logpe)
 {
     return quickscore_ld(kb, pos, np, neg, nn, NULL, 0, post, lo, hi, logpe, NULL, NULL, NULL,
-                         NULL);
+                         NULL, NULL, NULL);
 }
 
 /* Every interval narrower than KF_EXACT_WIDTH once widened by `widen` on
@@ -297,11 +297,19 @@ static void widen_intervals(double *lo, double *hi, int nc, double w)
 
 static kf_err cands_raw(const kf_kb *kb, const kf_evidence_set *ev, const int *cand, int nq,
                         bool fast, double widen, double *post, long double *logpe, bool *ok,
-                        double *cpost, long double *clogpe, bool *cok);
+                        double *cpost, long double *clogpe, bool *cok, kf_cands_iv *iv);
 
 kf_err kf_posterior_cands(const kf_kb *kb, const kf_evidence_set *ev, const int *cand, int nq,
                           bool fast, double *post, long double *logpe, bool *ok, double *cpost,
                           long double *clogpe, bool *cok)
+{
+    return kf_posterior_cands_iv(kb, ev, cand, nq, fast, post, logpe, ok, cpost, clogpe, cok,
+                                 NULL);
+}
+
+kf_err kf_posterior_cands_iv(const kf_kb *kb, const kf_evidence_set *ev, const int *cand, int nq,
+                             bool fast, double *post, long double *logpe, bool *ok, double *cpost,
+                             long double *clogpe, bool *cok, kf_cands_iv *iv)
 {
     *ok = false;
     for (int t = 0; t < nq; t++)
@@ -313,7 +321,7 @@ kf_err kf_posterior_cands(const kf_kb *kb, const kf_evidence_set *ev, const int 
     if (err)
         return err;
     err = cands_raw(&r.kb, &r.ev, cand, nq, fast, KF_FOLD_WIDEN * r.nfold, post, logpe, ok,
-                    cpost, clogpe, cok);
+                    cpost, clogpe, cok, iv);
     if (!err) {
         *logpe += r.logc;
         for (int t = 0; t < nq; t++)
@@ -325,35 +333,51 @@ kf_err kf_posterior_cands(const kf_kb *kb, const kf_evidence_set *ev, const int 
 
 static kf_err cands_raw(const kf_kb *kb, const kf_evidence_set *ev, const int *cand, int nq,
                         bool fast, double widen, double *post, long double *logpe, bool *ok,
-                        double *cpost, long double *clogpe, bool *cok)
+                        double *cpost, long double *clogpe, bool *cok, kf_cands_iv *iv)
 {
     int nc = kb->n_causes;
     *ok = false;
     for (int t = 0; t < nq; t++)
         cok[t] = false;
+    if (iv) {
+        if (iv->zerr)
+            *iv->zerr = INFINITY;
+        for (int t = 0; iv->czerr && t < nq; t++)
+            iv->czerr[t] = INFINITY;
+    }
     if (ev->np > KF_FULL_MAX)
         return KF_EINVAL;             /* the caller trims first (question.c does) */
     if (!fast && ev->np > KF_QS_FIRST)
         return KF_OK;                 /* the walk would rarely certify: each exactly */
+    bool refine = !iv || iv->refine;
     size_t n1 = (size_t)nc + 1, nrow = (size_t)nq * (size_t)nc + 1;
-    double *b = kf_malloc((2 * n1 + 2 * nrow) * sizeof *b);
+    double *b = kf_malloc((2 * n1 + 2 * nrow + (size_t)nq + 2) * sizeof *b);
     if (!b)
         return KF_ENOMEM;
-    double *lo = b, *hi = lo + n1, *clo = hi + n1, *chi = clo + nrow;
+    double *lo = b, *hi = lo + n1, *clo = hi + n1, *chi = clo + nrow, *zb = chi + nrow;
+    /* the caller's buffers, where it gave them */
+    if (iv && iv->lo && iv->hi) {
+        lo = iv->lo;
+        hi = iv->hi;
+    }
+    if (iv && iv->clo && iv->chi) {
+        clo = iv->clo;
+        chi = iv->chi;
+    }
     kf_err err = KF_OK;
     if (ev->np <= KF_QSV_MAX) {
         /* the vectors in double; the long double walk for what they cannot
          * certify: everything when it is the answer under E itself, else
          * one walk with just the candidates left */
         err = qsv_quickscore(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi, logpe,
-                             cpost, clo, chi, clogpe);
+                             cpost, clo, chi, clogpe, zb, zb + 1);
         if (!err && !certified(lo, hi, nc)) {
             err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
-                                logpe, cpost, clo, chi, clogpe);
-        } else if (!err) {
+                                logpe, cpost, clo, chi, clogpe, zb, zb + 1);
+        } else if (!err && refine) {
             int nleft = 0;
             int *left = kf_malloc((size_t)(nq + 1) * sizeof *left);
-            double *lb = kf_malloc((3 * n1 + 3 * nrow) * sizeof *lb);
+            double *lb = kf_malloc((3 * n1 + 3 * nrow + (size_t)nq + 2) * sizeof *lb);
             long double *llp = kf_malloc((size_t)(nq + 1) * sizeof *llp);
             if (!left || !lb || !llp)
                 err = KF_ENOMEM;
@@ -362,7 +386,7 @@ static kf_err cands_raw(const kf_kb *kb, const kf_evidence_set *ev, const int *c
                     left[nleft++] = t;
             if (!err && nleft) {
                 int *lc = kf_malloc((size_t)nleft * sizeof *lc);
-                double *p2 = lb + 3 * n1, *lo2 = p2 + nrow, *hi2 = lo2 + nrow;
+                double *p2 = lb + 3 * n1, *lo2 = p2 + nrow, *hi2 = lo2 + nrow, *z2 = hi2 + nrow;
                 long double lpe;
                 if (!lc)
                     err = KF_ENOMEM;
@@ -370,13 +394,14 @@ static kf_err cands_raw(const kf_kb *kb, const kf_evidence_set *ev, const int *c
                     lc[i] = cand[left[i]];
                 if (!err)
                     err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, lc, nleft, lb,
-                                        lb + n1, lb + 2 * n1, &lpe, p2, lo2, hi2, llp);
+                                        lb + n1, lb + 2 * n1, &lpe, p2, lo2, hi2, llp, NULL, z2);
                 for (int i = 0; !err && i < nleft; i++) {
                     size_t to = (size_t)left[i] * (size_t)nc, from = (size_t)i * (size_t)nc;
                     memcpy(cpost + to, p2 + from, (size_t)nc * sizeof *cpost);
                     memcpy(clo + to, lo2 + from, (size_t)nc * sizeof *clo);
                     memcpy(chi + to, hi2 + from, (size_t)nc * sizeof *chi);
                     clogpe[left[i]] = llp[i];
+                    zb[1 + left[i]] = z2[i];
                 }
                 kf_free(lc);
             }
@@ -386,11 +411,22 @@ static kf_err cands_raw(const kf_kb *kb, const kf_evidence_set *ev, const int *c
         }
     } else
         err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
-                            logpe, cpost, clo, chi, clogpe);
+                            logpe, cpost, clo, chi, clogpe, zb, zb + 1);
     if (!err) {
         *ok = certified(lo, hi, nc);
         for (int t = 0; t < nq; t++)
             cok[t] = certified(clo + (size_t)t * (size_t)nc, chi + (size_t)t * (size_t)nc, nc);
+    }
+    if (!err && iv) {
+        /* the intervals with the folded priors' rounding */
+        if (widen > 0) {
+            widen_intervals(lo, hi, nc, widen);
+            widen_intervals(clo, chi, nq * nc, widen);
+        }
+        if (iv->zerr)
+            *iv->zerr = zb[0];
+        for (int t = 0; iv->czerr && t < nq; t++)
+            iv->czerr[t] = zb[1 + t];
     }
     kf_free(b);
     return err;
@@ -492,7 +528,7 @@ static kf_err posterior_ev_raw(const kf_kb *kb, const kf_evidence_set *ev, doubl
         if (np <= KF_QSV_MAX) {
             /* few present findings: the vectors in double first */
             err = qsv_quickscore(kb, pos, np, ev->neg, ev->nn, NULL, 0, post, l, h, &lp, NULL,
-                                 NULL, NULL, NULL);
+                                 NULL, NULL, NULL, NULL, NULL);
             if (err)
                 goto out;
             used = np;
