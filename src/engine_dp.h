@@ -115,8 +115,18 @@ DP_CLONES static void dp_fire(double *restrict v, size_t N, int bit, double p)
     size_t b = (size_t)1 << bit;
     double q = 1 - p;
     if (b == 1) {
-        /* pairs (x0, x1) -> (q x0, x1 + p x0) */
-        for (size_t x = 0; x + 2 <= N; x += 2) {
+        /* pairs (x0, x1) -> (q x0, x1 + p x0), four lanes at a time: the
+         * even lanes repeated, v (q, 1, q, 1) + even (0, p, 0, p), which
+         * is each lane's scalar result to the bit (q x0 + 0, 1 x1 + p x0) */
+        typedef long long dp_i4 __attribute__((vector_size(32)));
+        const dp_i4 even = { 0, 0, 2, 2 };
+        dp_v4 a = { q, 1, q, 1 }, c = { 0, p, 0, p };
+        size_t x = 0;
+        for (; x + 4 <= N; x += 4) {
+            dp_v4 y = dp_ld(v + x);
+            dp_st(v + x, a * y + c * __builtin_shuffle(y, even));
+        }
+        for (; x + 2 <= N; x += 2) {
             double x0 = v[x];
             v[x + 1] += p * x0;
             v[x] = q * x0;
@@ -149,7 +159,16 @@ DP_CLONES static void dp_fire_t(double *restrict v, size_t N, int bit, double p)
     size_t b = (size_t)1 << bit;
     double q = 1 - p;
     if (b == 1) {
-        for (size_t x = 0; x + 2 <= N; x += 2)
+        /* (x0, x1) -> (q x0 + p x1, x1): v (q, 1, q, 1) + odd (p, 0, p, 0) */
+        typedef long long dp_i4 __attribute__((vector_size(32)));
+        const dp_i4 odd = { 1, 1, 3, 3 };
+        dp_v4 a = { q, 1, q, 1 }, c = { p, 0, p, 0 };
+        size_t x = 0;
+        for (; x + 4 <= N; x += 4) {
+            dp_v4 y = dp_ld(v + x);
+            dp_st(v + x, a * y + c * __builtin_shuffle(y, odd));
+        }
+        for (; x + 2 <= N; x += 2)
             v[x] = q * v[x] + p * v[x + 1];
         return;
     }
