@@ -40,11 +40,17 @@
  *    backward, exact in double to ~1e-13; a finding leaves its state after
  *    the last root that can make it.  Slower (2^(open findings) per fired
  *    link, and once more per muscle fork).
- * Up to KF_QSV_MAX (5) present findings Quickscore runs first as whole
- * vectors in double (engine_qsv.h); where its bound cannot certify, or
- * above, up to KF_QS_FIRST (12) the long double walk (engine_qs.h); where
- * that cannot certify, or above, the programme; "exact" means an interval
- * narrower than KF_EXACT_WIDTH.
+ * First the exact reductions (reduce_evidence): present findings no cause
+ * links to, and those whose one link is to a cause no habit keeps, leave
+ * the sum (folded into that cause's prior).  Then, up to KF_QSV_MAX (5)
+ * present findings, Quickscore as whole vectors in double (engine_qsv.h);
+ * where its bound cannot certify, or above, the long double walk
+ * (engine_qs.h); where that cannot certify, the programme; from
+ * KF_DP_FIRST (10) present findings the programme first.  "Exact" means an
+ * interval narrower than KF_EXACT_WIDTH.  The next question's many
+ * posteriors come from one shared Quickscore run (kf_posterior_cands_iv),
+ * and question.c computes one on its own only when its gain's bound says
+ * it could matter.
  *
  * ABOVE KF_FULL_MAX present findings the sum runs over the KF_FULL_MAX with
  * the strongest links (ties by finding id, so the answer does not depend on
