@@ -47,13 +47,18 @@ END {
     if (B["article_stream_mean"])
         printf "    before the engine work (c935e20, bench/baseline.txt): mean %s, max %s: now %.1f x fewer on the mean\n",
             k(B["article_stream_mean"]), k(B["article_stream_max"]), B["article_stream_mean"] / (sum["stream"] / n["stream"])
+    if (B["article_stream_mean_b0c61d5"])
+        printf "    before the posterior work (b0c61d5): mean %s, median %s, max %s: now %.1f x fewer on the mean\n",
+            k(B["article_stream_mean_b0c61d5"]), k(B["article_stream_median_b0c61d5"]),
+            k(B["article_stream_max_b0c61d5"]), B["article_stream_mean_b0c61d5"] / (sum["stream"] / n["stream"])
     printf "    of which reading + consulting (no JSON): mean %s, median %s, max %s\n",
         k(sum["none"] / n["none"]), k(median("none")), k(max["none"])
     if (B["article_none_median"])
         printf "      before (c935e20): mean %s, median %s\n", k(B["article_none_mean"]), k(B["article_none_median"])
     if (n["read"])
-        printf "      reading the text alone (kf_text_read): mean %s, median %s; so the consultation (engine, plan, question): mean %s\n",
-            k(sum["read"] / n["read"]), k(median("read")), k((sum["none"] - sum["read"]) / n["none"])
+        printf "      reading the text alone (kf_text_read): mean %s, median %s; so the consultation (engine, plan, question): mean %s%s\n",
+            k(sum["read"] / n["read"]), k(median("read")), k((sum["none"] - sum["read"]) / n["none"]),
+            B["article_consult_mean_b0c61d5"] ? sprintf(" (before, b0c61d5: %s)", k(B["article_consult_mean_b0c61d5"])) : ""
     printf "    of which the JSON answer, streamed:       mean %s\n",
         k((sum["stream"] - sum["none"]) / n["stream"])
     printf "    the JSON answer as a jansson tree + json_dumps (the old way): mean %s (%.1f x the stream)\n",

@@ -37,12 +37,20 @@
  *    and then the bound cannot certify it.
  *  - A sum with no cancellation (engine_dp.h): a dynamic programme over the
  *    set of present findings already produced, root by root, forward and
- *    backward, exact in double to ~1e-13.  Slower (2^|P| per fired link).
- * Up to KF_QSV_MAX (5) present findings Quickscore runs first as whole
- * vectors in double (engine_qsv.h); where its bound cannot certify, or
- * above, up to KF_QS_FIRST (12) the long double walk (engine_qs.h); where
- * that cannot certify, or above, the programme; "exact" means an interval
- * narrower than KF_EXACT_WIDTH.
+ *    backward, exact in double to ~1e-13; a finding leaves its state after
+ *    the last root that can make it.  Slower (2^(open findings) per fired
+ *    link, and once more per muscle fork).
+ * First the exact reductions (reduce_evidence): present findings no cause
+ * links to, and those whose one link is to a cause no habit keeps, leave
+ * the sum (folded into that cause's prior).  Then, up to KF_QSV_MAX (5)
+ * present findings, Quickscore as whole vectors in double (engine_qsv.h);
+ * where its bound cannot certify, or above, the long double walk
+ * (engine_qs.h); where that cannot certify, the programme; from
+ * KF_DP_FIRST (10) present findings the programme first.  "Exact" means an
+ * interval narrower than KF_EXACT_WIDTH.  The next question's many
+ * posteriors come from one shared Quickscore run (kf_posterior_cands_iv),
+ * and question.c computes one on its own only when its gain's bound says
+ * it could matter.
  *
  * ABOVE KF_FULL_MAX present findings the sum runs over the KF_FULL_MAX with
  * the strongest links (ties by finding id, so the answer does not depend on
@@ -74,6 +82,19 @@
  * only 1.2% less than 12 over those 299 cases, while sets drawn from the
  * model (bench/posterior) certify at 12 and take 3 x longer by the sum. */
 #define KF_QS_FIRST 12
+/* From this many present findings (after the reductions below) the sum
+ * without cancellation runs first, not Quickscore.  Measured by CPU time on
+ * the article, reading and golden cases and on sets drawn from the model
+ * (6 to 12 present findings), the sum keeping only its open findings
+ * costs 1.9 x the long double walk at 6, 1.1 x at 8, the same at 9, 0.8 x
+ * at 10 and 11 and 1.04 x at 12, and the walk failed to certify 1 set in
+ * 10 from 9 up (each failure then paying for both).  In instructions the
+ * walk does better (x87 arithmetic does more per instruction than the
+ * sum's vectors, and the sum's forks cost the most where many habits are
+ * in play): the article case with 9 took 2.1M by the walk, 5.7M by the
+ * sum; the one with 10 (whose walk cannot certify) 11.0M walk + sum, 2.3M
+ * by the sum alone.  So from 10. */
+#define KF_DP_FIRST 10
 /* An interval narrower than this is "exact" (the issue asks 1e-6). */
 #define KF_EXACT_WIDTH 1e-7
 /* Relative rounding error of one term, in units of the type's epsilon: its factors are updated by at most
@@ -179,48 +200,190 @@ static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg
                          double *post, double *lo, double *hi, long double *logpe)
 {
     return quickscore_ld(kb, pos, np, neg, nn, NULL, 0, post, lo, hi, logpe, NULL, NULL, NULL,
-                         NULL);
+                         NULL, NULL, NULL);
 }
 
-static bool certified(const double *lo, const double *hi, int nc)
+/* Every interval narrower than KF_EXACT_WIDTH once widened by `widen` on
+ * each side (the rounding of folded priors, below). */
+static bool certified_w(const double *lo, const double *hi, int nc, double widen)
 {
     for (int c = 0; c < nc; c++)
-        if (hi[c] - lo[c] > KF_EXACT_WIDTH)
+        if (hi[c] - lo[c] + 2 * widen > KF_EXACT_WIDTH)
             return false;
     return true;
 }
+#define certified(lo, hi, nc) certified_w(lo, hi, nc, widen)
+
+/* ---------- exact reductions of the evidence ----------
+ * Before any sum, two kinds of present finding leave the sum exactly:
+ *  - one that no cause links to: only the leak makes it, a factor `leak`
+ *    of P(E) that changes no posterior;
+ *  - one whose only link is to a cause c that no habit keeps tight (so c's
+ *    own root is its only parent): its likelihood is a = 1-(1-leak)(1-p)
+ *    when c is present and `leak` when not, which is c's prior reweighted,
+ *      prior' = prior a / (prior a + (1-prior) leak),
+ *    times the constant prior a + (1-prior) leak of P(E).  Every posterior
+ *    of the network with prior' and without the finding is the exact
+ *    posterior with it (c's state is all the finding depends on).
+ * Each such finding halves the Quickscore walk and the sum without
+ * cancellation, and it is the kind that makes Quickscore cancel most (a
+ * finding few causes explain): on the article cases it takes 1 or 2 of 7
+ * to 10 present findings.  The folded priors are rounded once (relative
+ * 1e-16), which moves a posterior by less than KF_FOLD_WIDEN per fold; the
+ * intervals are widened by that. */
+#define KF_FOLD_WIDEN 1e-15
+
+typedef struct {
+    kf_kb kb;                 /* the KB with the folded priors (when nfold) */
+    kf_cause *causes;         /* its own causes (when nfold), else NULL */
+    kf_evidence_set ev;       /* the evidence left: pos is its own, neg is the caller's */
+    long double logc;         /* log of the factors taken out of P(E) */
+    int nfold;
+} ev_reduced;
+
+static void reduced_free(ev_reduced *r)
+{
+    kf_free(r->causes);
+    kf_free(r->ev.pos);
+    r->causes = NULL;
+    r->ev.pos = NULL;
+}
+
+static kf_err reduce_evidence(const kf_kb *kb, const kf_evidence_set *ev, ev_reduced *r)
+{
+    memset(r, 0, sizeof *r);
+    r->ev = *ev;
+    r->ev.pos = kf_malloc((size_t)(ev->np + 1) * sizeof *r->ev.pos);
+    if (!r->ev.pos)
+        return KF_ENOMEM;
+    r->ev.np = 0;
+    double leak = kb->leak;
+    for (int i = 0; i < ev->np; i++) {
+        int f = ev->pos[i], nl = kb->flink_first[f + 1] - kb->flink_first[f];
+        if (nl == 0) {
+            r->logc += logl((long double)leak);
+            continue;
+        }
+        int c = nl == 1 ? kb->links[kb->flink[kb->flink_first[f]]].cause : -1;
+        bool kept = c < 0;
+        for (int h = 0; h < kb->n_causes && !kept; h++)
+            for (int j = 0; j < kb->causes[h].n_keeps && !kept; j++)
+                kept = kb->causes[h].keeps[j] == c;
+        if (kept) {
+            r->ev.pos[r->ev.np++] = f;
+            continue;
+        }
+        if (!r->causes) {
+            r->causes = kf_malloc((size_t)kb->n_causes * sizeof *r->causes);
+            if (!r->causes) {
+                reduced_free(r);
+                return KF_ENOMEM;
+            }
+            memcpy(r->causes, kb->causes, (size_t)kb->n_causes * sizeof *r->causes);
+        }
+        double pr = r->causes[c].prior, p = kb->links[kb->flink[kb->flink_first[f]]].p;
+        double a = 1 - (1 - leak) * (1 - p), on = pr * a, z = on + (1 - pr) * leak;
+        r->causes[c].prior = on / z;
+        r->logc += logl((long double)z);
+        r->nfold++;
+    }
+    r->kb = *kb;
+    if (r->causes)
+        r->kb.causes = r->causes;
+    return KF_OK;
+}
+
+static void widen_intervals(double *lo, double *hi, int nc, double w)
+{
+    for (int c = 0; c < nc; c++) {
+        lo[c] = lo[c] > w ? lo[c] - w : 0;
+        hi[c] = hi[c] < 1 - w ? hi[c] + w : 1;
+    }
+}
+
+static kf_err cands_raw(const kf_kb *kb, const kf_evidence_set *ev, const int *cand, int nq,
+                        bool fast, double widen, double *post, long double *logpe, bool *ok,
+                        double *cpost, long double *clogpe, bool *cok, kf_cands_iv *iv);
 
 kf_err kf_posterior_cands(const kf_kb *kb, const kf_evidence_set *ev, const int *cand, int nq,
                           bool fast, double *post, long double *logpe, bool *ok, double *cpost,
                           long double *clogpe, bool *cok)
 {
-    int nc = kb->n_causes;
+    return kf_posterior_cands_iv(kb, ev, cand, nq, fast, post, logpe, ok, cpost, clogpe, cok,
+                                 NULL);
+}
+
+kf_err kf_posterior_cands_iv(const kf_kb *kb, const kf_evidence_set *ev, const int *cand, int nq,
+                             bool fast, double *post, long double *logpe, bool *ok, double *cpost,
+                             long double *clogpe, bool *cok, kf_cands_iv *iv)
+{
     *ok = false;
     for (int t = 0; t < nq; t++)
         cok[t] = false;
     if (ev->np > KF_FULL_MAX)
         return KF_EINVAL;             /* the caller trims first (question.c does) */
+    ev_reduced r;
+    kf_err err = reduce_evidence(kb, ev, &r);
+    if (err)
+        return err;
+    err = cands_raw(&r.kb, &r.ev, cand, nq, fast, KF_FOLD_WIDEN * r.nfold, post, logpe, ok,
+                    cpost, clogpe, cok, iv);
+    if (!err) {
+        *logpe += r.logc;
+        for (int t = 0; t < nq; t++)
+            clogpe[t] += r.logc;
+    }
+    reduced_free(&r);
+    return err;
+}
+
+static kf_err cands_raw(const kf_kb *kb, const kf_evidence_set *ev, const int *cand, int nq,
+                        bool fast, double widen, double *post, long double *logpe, bool *ok,
+                        double *cpost, long double *clogpe, bool *cok, kf_cands_iv *iv)
+{
+    int nc = kb->n_causes;
+    *ok = false;
+    for (int t = 0; t < nq; t++)
+        cok[t] = false;
+    if (iv) {
+        if (iv->zerr)
+            *iv->zerr = INFINITY;
+        for (int t = 0; iv->czerr && t < nq; t++)
+            iv->czerr[t] = INFINITY;
+    }
+    if (ev->np > KF_FULL_MAX)
+        return KF_EINVAL;             /* the caller trims first (question.c does) */
     if (!fast && ev->np > KF_QS_FIRST)
         return KF_OK;                 /* the walk would rarely certify: each exactly */
+    bool refine = !iv || iv->refine;
     size_t n1 = (size_t)nc + 1, nrow = (size_t)nq * (size_t)nc + 1;
-    double *b = kf_malloc((2 * n1 + 2 * nrow) * sizeof *b);
+    double *b = kf_malloc((2 * n1 + 2 * nrow + (size_t)nq + 2) * sizeof *b);
     if (!b)
         return KF_ENOMEM;
-    double *lo = b, *hi = lo + n1, *clo = hi + n1, *chi = clo + nrow;
+    double *lo = b, *hi = lo + n1, *clo = hi + n1, *chi = clo + nrow, *zb = chi + nrow;
+    /* the caller's buffers, where it gave them */
+    if (iv && iv->lo && iv->hi) {
+        lo = iv->lo;
+        hi = iv->hi;
+    }
+    if (iv && iv->clo && iv->chi) {
+        clo = iv->clo;
+        chi = iv->chi;
+    }
     kf_err err = KF_OK;
     if (ev->np <= KF_QSV_MAX) {
         /* the vectors in double; the long double walk for what they cannot
          * certify: everything when it is the answer under E itself, else
          * one walk with just the candidates left */
         err = qsv_quickscore(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi, logpe,
-                             cpost, clo, chi, clogpe);
+                             cpost, clo, chi, clogpe, zb, zb + 1);
         if (!err && !certified(lo, hi, nc)) {
             err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
-                                logpe, cpost, clo, chi, clogpe);
-        } else if (!err) {
+                                logpe, cpost, clo, chi, clogpe, zb, zb + 1);
+        } else if (!err && refine) {
             int nleft = 0;
             int *left = kf_malloc((size_t)(nq + 1) * sizeof *left);
-            double *lb = kf_malloc((3 * n1 + 3 * nrow) * sizeof *lb);
+            double *lb = kf_malloc((3 * n1 + 3 * nrow + (size_t)nq + 2) * sizeof *lb);
             long double *llp = kf_malloc((size_t)(nq + 1) * sizeof *llp);
             if (!left || !lb || !llp)
                 err = KF_ENOMEM;
@@ -229,7 +392,7 @@ kf_err kf_posterior_cands(const kf_kb *kb, const kf_evidence_set *ev, const int 
                     left[nleft++] = t;
             if (!err && nleft) {
                 int *lc = kf_malloc((size_t)nleft * sizeof *lc);
-                double *p2 = lb + 3 * n1, *lo2 = p2 + nrow, *hi2 = lo2 + nrow;
+                double *p2 = lb + 3 * n1, *lo2 = p2 + nrow, *hi2 = lo2 + nrow, *z2 = hi2 + nrow;
                 long double lpe;
                 if (!lc)
                     err = KF_ENOMEM;
@@ -237,13 +400,14 @@ kf_err kf_posterior_cands(const kf_kb *kb, const kf_evidence_set *ev, const int 
                     lc[i] = cand[left[i]];
                 if (!err)
                     err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, lc, nleft, lb,
-                                        lb + n1, lb + 2 * n1, &lpe, p2, lo2, hi2, llp);
+                                        lb + n1, lb + 2 * n1, &lpe, p2, lo2, hi2, llp, NULL, z2);
                 for (int i = 0; !err && i < nleft; i++) {
                     size_t to = (size_t)left[i] * (size_t)nc, from = (size_t)i * (size_t)nc;
                     memcpy(cpost + to, p2 + from, (size_t)nc * sizeof *cpost);
                     memcpy(clo + to, lo2 + from, (size_t)nc * sizeof *clo);
                     memcpy(chi + to, hi2 + from, (size_t)nc * sizeof *chi);
                     clogpe[left[i]] = llp[i];
+                    zb[1 + left[i]] = z2[i];
                 }
                 kf_free(lc);
             }
@@ -253,18 +417,72 @@ kf_err kf_posterior_cands(const kf_kb *kb, const kf_evidence_set *ev, const int 
         }
     } else
         err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
-                            logpe, cpost, clo, chi, clogpe);
+                            logpe, cpost, clo, chi, clogpe, zb, zb + 1);
     if (!err) {
         *ok = certified(lo, hi, nc);
         for (int t = 0; t < nq; t++)
             cok[t] = certified(clo + (size_t)t * (size_t)nc, chi + (size_t)t * (size_t)nc, nc);
     }
+    if (!err && iv) {
+        /* the intervals with the folded priors' rounding */
+        if (widen > 0) {
+            widen_intervals(lo, hi, nc, widen);
+            widen_intervals(clo, chi, nq * nc, widen);
+        }
+        if (iv->zerr)
+            *iv->zerr = zb[0];
+        for (int t = 0; iv->czerr && t < nq; t++)
+            iv->czerr[t] = zb[1 + t];
+    }
     kf_free(b);
     return err;
 }
 
+static kf_err posterior_ev_raw(const kf_kb *kb, const kf_evidence_set *ev, double *post,
+                               double *lo, double *hi, bool *approx, long double *logpe,
+                               bool fast, double widen);
+
 kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
                        double *hi, bool *approx, long double *logpe, bool fast)
+{
+    int nc = kb->n_causes;
+    ev_reduced r;
+    kf_err err = reduce_evidence(kb, ev, &r);
+    if (err)
+        return err;
+    double *own = NULL, *l = lo, *h = hi;
+    if (r.nfold && (!l || !h)) {
+        own = kf_malloc(2 * (size_t)(nc + 1) * sizeof *own);
+        if (!own) {
+            reduced_free(&r);
+            return KF_ENOMEM;
+        }
+        l = own;
+        h = own + nc + 1;
+    }
+    bool ap = false;
+    long double lp = 0;
+    err = posterior_ev_raw(&r.kb, &r.ev, post, l, h, &ap, &lp, fast, KF_FOLD_WIDEN * r.nfold);
+    if (!err && r.nfold) {
+        widen_intervals(l, h, nc, KF_FOLD_WIDEN * r.nfold);
+        for (int c = 0; c < nc; c++)
+            if (h[c] - l[c] > KF_EXACT_WIDTH)
+                ap = true;
+    }
+    if (!err) {
+        if (approx)
+            *approx = ap;
+        if (logpe)
+            *logpe = lp + r.logc;
+    }
+    kf_free(own);
+    reduced_free(&r);
+    return err;
+}
+
+static kf_err posterior_ev_raw(const kf_kb *kb, const kf_evidence_set *ev, double *post,
+                               double *lo, double *hi, bool *approx, long double *logpe,
+                               bool fast, double widen)
 {
     int nc = kb->n_causes;
     double *l = lo, *h = hi, *own = NULL;
@@ -311,10 +529,12 @@ kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post,
             np = lim;
         }
         bool wide = true;
+        if (!fast && np >= KF_DP_FIRST)
+            goto sum;
         if (np <= KF_QSV_MAX) {
             /* few present findings: the vectors in double first */
             err = qsv_quickscore(kb, pos, np, ev->neg, ev->nn, NULL, 0, post, l, h, &lp, NULL,
-                                 NULL, NULL, NULL);
+                                 NULL, NULL, NULL, NULL, NULL);
             if (err)
                 goto out;
             used = np;
@@ -325,10 +545,9 @@ kf_err kf_posterior_ev(const kf_kb *kb, const kf_evidence_set *ev, double *post,
             if (err)
                 goto out;
             used = np;
-            wide = false;
-            for (int c = 0; c < nc && !wide; c++)
-                wide = h[c] - l[c] > KF_EXACT_WIDTH;
+            wide = !certified(l, h, nc);
         }
+    sum:
         if (wide && !fast) {
             /* the sum with no cancellation: exact, slower */
             err = dp_posterior(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
@@ -398,9 +617,13 @@ kf_err kf_posterior(const kf_kb *kb, const kf_findings *f, double *post, bool *a
 
 /* ---------- ranking and explanation ---------- */
 
+/* Posteriors are compared on a grid of 1e-10, far finer than anything
+ * shown and coarser than the methods' rounding (~1e-11 at most where
+ * exact): two causes the model ties (a symmetric pair) are ordered by id
+ * whichever sum computed them, not by the last bits of its rounding. */
 static int by_post(const void *a, const void *b, void *ctx)
 {
-    const double *key = ctx;
+    const double *key = ctx;          /* the posteriors on the grid */
     int x = *(const int *)a, y = *(const int *)b;
     if (key[x] != key[y])
         return key[x] > key[y] ? -1 : 1;
@@ -483,9 +706,18 @@ kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_o
         kf_free(order);
         return err;
     }
-    for (int i = 0; i < kb->n_causes; i++)
+    double *key = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *key);
+    if (!key) {
+        kf_free(post);
+        kf_free(order);
+        return KF_ENOMEM;
+    }
+    for (int i = 0; i < kb->n_causes; i++) {
         order[i] = i;
-    qsort_r(order, (size_t)kb->n_causes, sizeof *order, by_post, post);
+        key[i] = nearbyint(post[i] * 1e10);
+    }
+    qsort_r(order, (size_t)kb->n_causes, sizeof *order, by_post, key);
+    kf_free(key);
     *post_out = post;
     *order_out = order;
     return KF_OK;

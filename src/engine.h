@@ -132,6 +132,26 @@ kf_err kf_posterior_cands(const kf_kb *kb, const kf_evidence_set *ev, const int 
                           bool fast, double *post, long double *logpe, bool *ok, double *cpost,
                           long double *clogpe, bool *cok);
 
+/* Optional outputs of kf_posterior_cands_iv: the intervals that hold the
+ * exact posteriors (lo/hi: n_causes; clo/chi: nq x n_causes, rows as
+ * cpost), and for P(E) and each P(E, cand[t] absent) a bound on the
+ * relative error of the value computed (the exact one is within a factor
+ * 1 +- zerr of it; INFINITY when unknown).  Any pointer may be NULL (lo
+ * and hi are given both or neither, so are clo and chi).
+ * refine: what the vectors (5 present findings or fewer) cannot certify
+ * is computed again by the long double walk, as kf_posterior_cands does;
+ * without it their answers come back as they are, with their intervals
+ * (not ok), for a caller that can tell from the intervals which it needs. */
+typedef struct {
+    bool    refine;
+    double *lo, *hi, *zerr;
+    double *clo, *chi, *czerr;
+} kf_cands_iv;
+
+kf_err kf_posterior_cands_iv(const kf_kb *kb, const kf_evidence_set *ev, const int *cand, int nq,
+                             bool fast, double *post, long double *logpe, bool *ok, double *cpost,
+                             long double *clogpe, bool *cok, kf_cands_iv *iv);
+
 /* Posterior of every cause and the causes ordered by it, highest first
  * (ties by id).  Both arrays are the caller's (kf_free). */
 kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,

@@ -156,10 +156,12 @@ static inline void QS(levels)(const QS(qs_scratch) *w, REAL *P, unsigned long it
  * at S = {}.  Returns false when rounding swallowed the sum. */
 static bool QS(finish)(const kf_kb *kb, const QS(qs_scratch) *w, REAL Z, REAL absum,
                        const REAL *on, const REAL *off, REAL eps_units, long double logconst,
-                       double *post, double *lo, double *hi, long double *logpe)
+                       double *post, double *lo, double *hi, long double *logpe, double *zerr)
 {
     int nc = w->nc;
     REAL delta = absum * (eps_units * QS_EPS + 4 * QS_EPS);
+    if (zerr)
+        *zerr = Z > delta ? (double)(delta / Z) * (1 + 1e-12) : INFINITY;
     if (!(Z > delta)) {
         for (int c = 0; c < nc; c++) {
             post[c] = kb->causes[c].prior;
@@ -221,7 +223,8 @@ static bool QS(finish)(const kf_kb *kb, const QS(qs_scratch) *w, REAL Z, REAL ab
 static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                              const int *cand, int nq,
                              double *post, double *lo, double *hi, long double *logpe,
-                             double *cpost, double *clo, double *chi, long double *clogpe)
+                             double *cpost, double *clo, double *chi, long double *clogpe,
+                             double *zerr, double *czerr)
 {
     QS(qs_scratch) w;
     memset(&w, 0, sizeof w);
@@ -660,7 +663,8 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
             w.Pi[c] = QS(path_prod)(kb, &w, c);
     for (int c = 0; c < nc; c++)
         w.g[c] = QS(factor)(kb, &w, c);
-    QS(finish)(kb, &w, Z, absum, w.on, w.off, KF_TERM_EPS_UNITS, logconst, post, lo, hi, logpe);
+    QS(finish)(kb, &w, Z, absum, w.on, w.off, KF_TERM_EPS_UNITS, logconst, post, lo, hi, logpe,
+               zerr);
     /* A candidate's term has the roundings of one more toggle.  Its sums go
      * by cause into on/off (free now), which finish reads only at active
      * causes and slack-accumulated muscles. */
@@ -674,7 +678,7 @@ static kf_err QS(quickscore)(const kf_kb *kb, const int *pos, int np, const int 
             w.off[w.sl[k]] = sum[nact + k] + w.c_comp[(size_t)t * (size_t)nstride + (size_t)(nact + k)];
         QS(finish)(kb, &w, Zt, w.c_abs[t], w.on, w.off, KF_TERM_EPS_UNITS + KF_CAND_EPS_UNITS,
                    logc, cpost + (size_t)t * (size_t)nc, clo ? clo + (size_t)t * (size_t)nc : NULL,
-                   chi ? chi + (size_t)t * (size_t)nc : NULL, &clogpe[t]);
+                   chi ? chi + (size_t)t * (size_t)nc : NULL, &clogpe[t], czerr ? &czerr[t] : NULL);
     }
     QS(scratch_free)(&w);
     return KF_OK;

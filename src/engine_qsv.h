@@ -122,10 +122,12 @@ static double qsv_dot(const double *a, const double *b, int N)
 static bool qsv_finish(const kf_kb *kb, const qsv_w *w, double Z, double absum, double K,
                        const double *on, const double *off, const double *cf,
                        const double *cslack, long double logconst, double *post, double *lo,
-                       double *hi, long double *logpe)
+                       double *hi, long double *logpe, double *zerr)
 {
     int nc = w->nc;
     double delta = absum * K * DBL_EPSILON;
+    if (zerr)
+        *zerr = Z > delta ? delta / Z * (1 + 1e-12) : INFINITY;
     if (!(Z > delta)) {
         for (int c = 0; c < nc; c++) {
             post[c] = kb->causes[c].prior;
@@ -178,7 +180,7 @@ static bool qsv_finish(const kf_kb *kb, const qsv_w *w, double Z, double absum, 
 static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                              const int *cand, int nq, double *post, double *lo, double *hi,
                              long double *logpe, double *cpost, double *clo, double *chi,
-                             long double *clogpe)
+                             long double *clogpe, double *zerr, double *czerr)
 {
     qsv_w w;
     memset(&w, 0, sizeof w);
@@ -394,7 +396,7 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             cslack[c] = r;
         }
     }
-    qsv_finish(kb, &w, Z, absum, K, on, off, cf, cslack, logconst, post, lo, hi, logpe);
+    qsv_finish(kb, &w, Z, absum, K, on, off, cf, cslack, logconst, post, lo, hi, logpe, zerr);
 
     /* the candidates */
     double *Tt = vm + at++ * N;
@@ -481,7 +483,7 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         }
         qsv_finish(kb, &w, Zt, abst, Kt, ont, offt, cf, cslack, logc,
                    cpost + (size_t)t * (size_t)nc, clo + (size_t)t * (size_t)nc,
-                   chi + (size_t)t * (size_t)nc, &clogpe[t]);
+                   chi + (size_t)t * (size_t)nc, &clogpe[t], czerr ? &czerr[t] : NULL);
     }
     kf_free(mem);
     kf_free(ptrs);

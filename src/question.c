@@ -102,6 +102,53 @@ static double gain_from(const kf_kb *kb, const double *post, const double *hpost
     return g < 0 ? 0 : g;
 }
 
+/* hbin(|a - b|) bounds |hbin(a) - hbin(b)| (concave and symmetric: the
+ * largest change over a distance d is from 0 to d), 1 beyond 1/2. */
+static double hmod(double d)
+{
+    return d >= 0.5 ? 1 : hbin(d);
+}
+
+/* A bound on |gain_from(exact posteriors) - gain_from(these)|, where the
+ * exact posterior under E is in [blo, bhi], under E + !fd in [clo, chi],
+ * and the exact P(E) and P(E, !fd) within factors 1 +- zerr, 1 +- czerr of
+ * the ones computed; INFINITY when they cannot bound it.  Term by term
+ * (H(post) - ppos H(pp) - pneg H(pn)): pneg moves by dn at most, each H by
+ * hmod of its argument's move, and the sums of hmod over n causes are at
+ * most n hmod(their mean move) (hmod is concave), so three logarithms per
+ * candidate bound it. */
+static double gain_err(const kf_kb *kb, const double *post, const double *blo,
+                       const double *bhi, double zerr, long double logpe, const double *pn,
+                       const double *clo, const double *chi, double czerr, long double lpn)
+{
+    double e = zerr + 1e-15, et = czerr + 1e-15;
+    if (!(e < 0.5 && et < 0.5))
+        return INFINITY;
+    double pneg = (double)expl(lpn - logpe);
+    pneg = pneg < 0 ? 0 : pneg > 1 ? 1 : pneg;
+    double ppos = 1 - pneg;
+    double dn = pneg * (e + et) / (1 - e) + 1e-15;
+    /* near gain_from's cut to 0, either side may hold the exact value */
+    if (pneg - dn <= 1e-12 || ppos - dn <= 1e-12)
+        return INFINITY;
+    double sb = 0, sp = 0, sq = 0;
+    int n = 0;
+    for (int c = 0; c < kb->n_causes; c++) {
+        double db = bhi[c] - blo[c], dp = chi[c] - clo[c];
+        if (db == 0 && dp == 0 && pn[c] == post[c])
+            continue;          /* a closed form on both sides: the same, no term */
+        double pp = (post[c] - pneg * pn[c]) / ppos;
+        pp = pp < 0 ? 0 : pp > 1 ? 1 : pp;
+        sb += db;
+        sp += dp;
+        sq += (db + dn * (pn[c] + dp) + pneg * dp + pp * dn) / (ppos - dn);
+        n++;
+    }
+    if (!n)
+        return 1e-12;
+    return n * (hmod(sb / n) + pneg * hmod(sp / n) + ppos * hmod(sq / n) + 2 * dn) + 1e-12;
+}
+
 /* The posterior under E + !fd on its own (kf_posterior_ev), for a
  * candidate whose answer the shared run could not certify. */
 static kf_err posterior_without(const kf_kb *kb, const kf_evidence_set *ev, int fd, int *negbuf,
@@ -181,6 +228,8 @@ kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *po
     long double logpe = 0;
     bool ap, ok;
     int nq = 0;
+    kf_cands_iv iv = { 0 };
+    double *ivb = NULL, *gains = NULL, zerr = INFINITY;
     if (!base || !negbuf || !mark || !cand) {
         err = KF_ENOMEM;
         goto out;
@@ -206,12 +255,28 @@ kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *po
     }
     /* log P(E), the posterior it goes with (post is the caller's copy of
      * the same numbers) and every candidate's posterior under E + !f, from
-     * one shared Quickscore run; what it cannot certify exact is computed
-     * on its own, as kf_posterior_ev would (with `fast`, the uncertified
-     * Quickscore answer is what kf_posterior_ev returns too). */
-    err = kf_posterior_cands(kb, &ev, cand, nq, fast, base, &logpe, &ok, cpost, clogpe, cok);
+     * one shared Quickscore run (with `fast`, the uncertified Quickscore
+     * answer is what kf_posterior_ev returns too). */
+    if (!fast) {
+        ivb = kf_malloc((2 * nc1 + 2 * ((size_t)nq * (size_t)kb->n_causes + 1) + (size_t)nq + 2) *
+                        sizeof *ivb);
+        if (!ivb) {
+            err = KF_ENOMEM;
+            goto out;
+        }
+        iv.lo = ivb;
+        iv.hi = ivb + nc1;
+        iv.clo = iv.hi + nc1;
+        iv.chi = iv.clo + (size_t)nq * (size_t)kb->n_causes + 1;
+        iv.czerr = iv.chi + (size_t)nq * (size_t)kb->n_causes + 1;
+        iv.zerr = &zerr;
+        iv.refine = false;
+    }
+    err = kf_posterior_cands_iv(kb, &ev, cand, nq, fast, base, &logpe, &ok, cpost, clogpe, cok,
+                                fast ? NULL : &iv);
     if (err)
         goto out;
+    bool bounded = !fast && ok;
     if (!ok && !fast) {
         err = kf_posterior_ev(kb, &ev, base, NULL, NULL, &ap, &logpe, fast);
         if (err)
@@ -223,7 +288,56 @@ kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *po
     int kept = 0;
     for (int c = 0; c < kb->n_causes; c++)
         hbase[c] = hbin(base[c]);
-    for (int t = 0; t < nq; t++) {
+    if (bounded) {
+        /* The gains are exact where the shared run certified the
+         * candidate's posterior; elsewhere they carry a bound (gain_err),
+         * and a candidate is computed exactly on its own only when its
+         * bound lets it be among the `max` best: the best upper bound is
+         * taken each time; when it is a bound it is made exact, when it is
+         * exact that candidate is next.  The questions and gains are the
+         * ones computing every candidate exactly would give. */
+        gains = kf_malloc(2 * ((size_t)nq + 1) * sizeof *gains);
+        if (!gains) {
+            err = KF_ENOMEM;
+            goto out;
+        }
+        double *gerr = gains + nq + 1;
+        for (int t = 0; t < nq; t++) {
+            double *pn = cpost + (size_t)t * (size_t)kb->n_causes;
+            gains[t] = gain_from(kb, base, hbase, logpe, pn, clogpe[t]);
+            gerr[t] = cok[t] ? 0
+                             : gain_err(kb, base, iv.lo, iv.hi, zerr, logpe, pn,
+                                        iv.clo + (size_t)t * (size_t)kb->n_causes,
+                                        iv.chi + (size_t)t * (size_t)kb->n_causes,
+                                        iv.czerr[t], clogpe[t]);
+        }
+        while (kept < max) {
+            int best = -1;
+            double bu = 0;
+            for (int t = 0; t < nq; t++)
+                if (gerr[t] >= 0 && (best < 0 || gains[t] + gerr[t] > bu)) {
+                    best = t;
+                    bu = gains[t] + gerr[t];
+                }
+            if (best < 0 || bu <= KF_MIN_GAIN)
+                break;
+            if (gerr[best] > 0) {
+                double *pn = cpost + (size_t)best * (size_t)kb->n_causes;
+                err = posterior_without(kb, &ev, cand[best], negbuf, pn, fast, &clogpe[best]);
+                if (err)
+                    goto out;
+                gains[best] = gain_from(kb, base, hbase, logpe, pn, clogpe[best]);
+                gerr[best] = 0;
+                continue;
+            }
+            q.kind = KF_Q_FINDING;
+            q.finding = cand[best];
+            q.gain = gains[best];
+            out[kept++] = q;
+            gerr[best] = -1;           /* taken */
+        }
+    }
+    for (int t = 0; !bounded && t < nq; t++) {
         double *pn = cpost + (size_t)t * (size_t)kb->n_causes;
         if (!cok[t] && !fast) {
             err = posterior_without(kb, &ev, cand[t], negbuf, pn, fast, &clogpe[t]);
@@ -253,6 +367,8 @@ out:
     kf_free(cpost);
     kf_free(clogpe);
     kf_free(cok);
+    kf_free(ivb);
+    kf_free(gains);
     return err;
 }
 
