@@ -730,8 +730,14 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
      * place that hurts counts twice ("my sister has fibromyalgia, I have a
      * knot between my blades" is the writer's knot). */
     int said[100] = { 0 }, best = 0;
+    /* A place is whoever's its last word says: "the inside of my left
+     * shoulder blade", said after "my mum had a heart attack.", is the
+     * writer's, as the "my" inside it says.  Other readings are about whoever
+     * their first word is ("spots that don't fade when I press a glass" are
+     * still the child's). */
+#define WHO_OF(k) (m[k].kind == KF_FIND_LOCATION ? who[m[k].last] : who[m[k].first])
     for (int k = 0; k < nm; k++) {
-        int w = who[m[k].first];
+        int w = WHO_OF(k);
         if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM) && w >= 0 &&
             w < 100 && !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL |
                                             KF_CTX_HISTORICAL)) &&
@@ -745,12 +751,12 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||
                  (pass == 1 && m[k].kind == KF_FIND_REDFLAG)) &&
                 !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
-                patient = who[m[k].first];
+                patient = WHO_OF(k);
     /* no pain said: whoever the first reading is about ("my nan, 85, sits
      * in her recliner all day ...") */
     for (int k = 0; k < nm && patient < 0; k++)
         if (!(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
-            patient = who[m[k].first];
+            patient = WHO_OF(k);
     /* nothing read at all: the first person the text is about, when that
      * is someone the writer speaks for ("my nan, 85, has knots"), so at
      * least the age and sex read are the person in pain's */
@@ -779,7 +785,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                     m[k].ctx |= KF_CTX_NEGATED;
                     break;
                 }
-        if (who[m[k].first] != patient)
+        if (WHO_OF(k) != patient)
             m[k].ctx |= KF_CTX_OTHER;
         /* A warning sign named as the guessed cause ("could be from a
          * blood clot") is a diagnosis wondered about: what to check, as
@@ -787,6 +793,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if ((at[m[k].first] & CAUSE_GUESS) && m[k].kind == KF_FIND_REDFLAG)
             m[k].ctx = (m[k].ctx & ~(unsigned)KF_CTX_HEDGED) | KF_CTX_HYPOTHETICAL;
     }
+#undef WHO_OF
     kf_free(at);
     pp->who = who;
     return KF_OK;

@@ -127,6 +127,10 @@ kf_err kf_evidence(const kf_kb *kb, const kf_findings *f, kf_evidence_set *ev)
         const kf_fact *x = &f->v[i];
         if (x->finding < 0 || x->finding >= kb->n_findings)
             continue;
+        /* A finding no cause links to has the leak's likelihood under every
+         * cause: it changes no posterior, so it is left out exactly. */
+        if (kb->flink_first[x->finding] == kb->flink_first[x->finding + 1])
+            continue;
         if (x->state == KF_PRESENT)
             ev->pos[ev->np++] = x->finding;
         else if (x->state == KF_ABSENT)

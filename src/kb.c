@@ -830,8 +830,8 @@ static void need_source(loader *L, const block *b)
 
 static const char *const allowed_keys[][20] = {
     /* region */    { "label", "view", "sided", "near", "source", NULL },
-    /* finding */   { "label", "question", "why_ask", "kind", "sided", "both_of", "source",
-                      NULL },
+    /* finding */   { "label", "question", "why_ask", "kind", "sided", "both_of", "any_of",
+                      "source", NULL },
     /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
                       "keeps_tight", "kept_by", "release_first", "source", "refers", "pulls",
                       "local", "sign", "reports", NULL },
@@ -1194,6 +1194,25 @@ static void build_findings(loader *L)
                    b->id, of);
         else
             kb->findings[self].both_of = g;
+    }
+    /* `any_of = F, G, ...`: present when any of these findings is (a heart
+     * risk factor of any kind).  Derived, so it is never asked or read. */
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        int line;
+        if (strcmp(b->kind, "finding") || !get(b, "any_of", &line))
+            continue;
+        int self = strmap_get(&L->findings, b->id, strlen(b->id));
+        if (self < 0)
+            continue;
+        kf_finding_def *f = &kb->findings[self];
+        f->n_any_of = resolve_list(L, b, "any_of", &L->findings, "finding", &f->any_of);
+        for (int m = 0; m < f->n_any_of; m++)
+            if (f->any_of[m] == self || kb->findings[f->any_of[m]].n_any_of)
+                err_at(L, b->file, line, "finding %s: any_of names itself or another any_of finding",
+                       b->id);
+        if (f->question)
+            err_at(L, b->file, line, "finding %s: an any_of finding is derived, not asked", b->id);
     }
 }
 

@@ -60,6 +60,7 @@ typedef struct {
     bool            sided;
     int             region;          /* for pain_<region> findings, else -1 */
     int             both_of;         /* present when this sided finding is on both sides, or -1 */
+    int            *any_of;  int n_any_of; /* present when any of these is (derived), else 0 */
     const char     *source;
 } kf_finding_def;
 

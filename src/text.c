@@ -1190,8 +1190,15 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
          * head forward?") asks; it does not deny, so it says nothing. */
         if (negated && (ctx & KF_CTX_QUESTION))
             continue;
-        if (ctx & KF_CTX_OTHER)
-            continue;             /* about someone else: not the patient's */
+        /* About someone else: not the patient's, except what a relative's
+         * illness says of the patient's own family history (a `family_`
+         * finding: "my dad died of a heart attack at 52"). */
+        bool other = ctx & KF_CTX_OTHER;
+        bool family = false;
+        for (int f = 0; other && f < ph->n_finds; f++)
+            family |= !strncmp(kb->findings[ph->finds[f]].id, "family_", 7);
+        if (other && !family)
+            continue;
         if ((ctx & KF_CTX_HYPOTHETICAL) && !negated) {
             /* an operation or a habit only wondered about ("will I need
              * surgery?") is no sign to watch for */
@@ -1213,6 +1220,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         int blen = v[mk->last].start + v[mk->last].len - start;
         for (int f = 0; f < ph->n_finds; f++) {
             int fid = ph->finds[f];
+            if (other && strncmp(kb->findings[fid].id, "family_", 7))
+                continue;
             /* "~F": words that only ever name a fear ("could it be my
              * heart?", "a heart condition") are what to check, never a
              * fact; denied ("not worried about my heart") they say nothing. */

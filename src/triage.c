@@ -37,6 +37,9 @@ void kf_triage_derive(const kf_kb *kb, kf_findings *f)
         derive_one(kb, f, "over_50", f->age >= 50);
         derive_one(kb, f, "over_65", f->age >= 65);
         derive_one(kb, f, "under_50", f->age < 50);
+        /* The age at which heart disease becomes common: 45 for men, 55 for
+         * women (NICE CG95 risk factors; ESC), 50 when the sex is not said. */
+        derive_one(kb, f, "heart_age", f->age >= (f->sex == 'm' ? 45 : f->sex == 'f' ? 55 : 50));
     }
     /* Both-sided findings: "both hands numb" is tingling_hand on both sides. */
     for (int d = 0; d < kb->n_findings; d++) {
@@ -49,6 +52,18 @@ void kf_triage_derive(const kf_kb *kb, kf_findings *f)
                           .origin = x->origin, .alt = -1, .start = x->start, .len = x->len };
             kf_findings_add(f, &y);
         }
+    }
+    /* `any_of` findings: present when one of theirs is (any heart risk
+     * factor); their members are never any_of findings themselves. */
+    for (int d = 0; d < kb->n_findings; d++) {
+        const kf_finding_def *fd = &kb->findings[d];
+        if (!fd->n_any_of || kf_findings_get(f, d))
+            continue;
+        for (int k = 0; k < fd->n_any_of; k++)
+            if (kf_findings_has(f, fd->any_of[k])) {
+                derive_one(kb, f, fd->id, true);
+                break;
+            }
     }
 }
 

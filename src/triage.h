@@ -12,8 +12,9 @@
 bool kf_rule_fires(const kf_redflag *r, const kf_findings *f);
 
 /* Adds the findings that follow from others: the age bands (over_50,
- * over_65) from f->age, and each `both_of` finding when its sided finding
- * is present on both sides.  Call it on a copy before the rules run. */
+ * over_65, heart_age) from f->age, each `both_of` finding when its sided
+ * finding is present on both sides, and each `any_of` finding when one of
+ * its findings is.  Call it on a copy before the rules run. */
 void kf_triage_derive(const kf_kb *kb, kf_findings *f);
 
 /* The highest level among the rules that fire (self_care when none does),

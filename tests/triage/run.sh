@@ -8,6 +8,11 @@
 # A crash or output that is not JSON fails the case.
 # tests/triage/run.sh [FILE] runs another set of the same format (the
 # unseen-style set: tests/triage/unseen-style.jsonl).
+# A case may also ask, and fails when the answer does not: "top3": a cause id
+# that must be among the three first causes (the mimic the warning sign is
+# about); "not_first": a cause id that must not lead (age alone is no injury);
+# "no_massage": true, no step of the plan or first steps is a release or a
+# therapist's massage (a red, hot, swollen area is not to be rubbed).
 # Last line: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -80,6 +85,21 @@ for c in cases:
         print("FAIL %-34s under-triage: %s, want %s (%s) [%s] fired %s\n     %s" %
               (c["id"], got, want, c.get("guidance", ""), c.get("kind", ""), ",".join(fired) or "-",
                c["text"]))
+        continue
+    causes = [x.get("id") for x in out.get("causes", [])]
+    problems = []
+    if c.get("top3") and c["top3"] not in causes[:3]:
+        problems.append("%s not in the top 3 (%s)" % (c["top3"], ",".join(causes[:3])))
+    if c.get("not_first") and causes[:1] == [c["not_first"]]:
+        problems.append("%s ranked first" % c["not_first"])
+    if c.get("no_massage"):
+        rubbed = [s.get("technique") for s in (out.get("plan") or []) + (out.get("first_steps") or [])
+                  if s.get("kind") in ("release", "therapist")]
+        if rubbed:
+            problems.append("massage offered: %s" % ",".join(sorted(set(rubbed))))
+    if problems:
+        failed += 1
+        print("FAIL %-34s %s (%s)\n     %s" % (c["id"], "; ".join(problems), got, c["text"]))
         continue
     passed += 1
     if rank(got, want) > ORDER[want]:

@@ -186,6 +186,22 @@ static const scenario SCENARIOS[] = {
     { "pain_medial_border, chronic, massage_no_help, arm_lift_pain", KF_TRIAGE_SELF_CARE, NULL },
     { "pain_neck_back, stiff_neck, pain_moves, pain_severe", KF_TRIAGE_SELF_CARE, NULL },
     { "pain_medial_border, teen, sits_long, slouches", KF_TRIAGE_SELF_CARE, NULL },
+    /* a heart risk factor with a pain of the last hour (NICE CG95 1.3.3) */
+    { "pain_medial_border, high_cholesterol, pain_lasting_now, nausea", KF_TRIAGE_EMERGENCY, "cardiac" },
+    { "pain_medial_border, family_heart, pain_lasting_now, at_rest", KF_TRIAGE_SOON, "cardiac" },
+    { "pain_medial_border, pain_lasting_now, nausea", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_medial_border, smoker, does_mousing", KF_TRIAGE_SELF_CARE, NULL },
+    /* a sudden pain that moves down; Marfan; breathless with a worsening pain */
+    { "pain_between_blades, sudden_onset, pain_moves_down", KF_TRIAGE_EMERGENCY, "aortic_dissection" },
+    { "pain_medial_border, pain_moves_down", KF_TRIAGE_SELF_CARE, NULL },
+    { "pain_mid_back, marfan, sharp_pain", KF_TRIAGE_EMERGENCY, "aortic_dissection" },
+    { "pain_mid_back, breathless, getting_worse", KF_TRIAGE_EMERGENCY, "lung" },
+    /* an aching calf: with an operation, and with pain on breathing */
+    { "pain_medial_border, calf_ache, recent_surgery", KF_TRIAGE_SOON, "blood_clot" },
+    { "pain_medial_border, calf_ache, pain_breathing", KF_TRIAGE_EMERGENCY, "blood_clot" },
+    { "pain_medial_border, calf_ache", KF_TRIAGE_SELF_CARE, NULL },
+    /* a fever with a red, hot wound in the weeks after a birth */
+    { "pain_mid_back, recent_childbirth, fever, red_hot_swelling", KF_TRIAGE_EMERGENCY, NULL },
 };
 
 static void test_scenarios(void)
@@ -347,6 +363,40 @@ static void test_both_sides_and_age_bands(void)
     f.v[0].side = KF_SIDE_LEFT;
     r = kf_consult(kb, &f);
     CHECK(r && r->triage == KF_TRIAGE_MENTION);
+    kf_result_free(r);
+    /* heart_age is derived from age and sex (men 45, women 55), and heart_risk
+     * from any risk factor; everyday_cause from a habit */
+    {
+        kf_findings g;
+        kf_findings_init(&g);
+        g.age = 47;
+        g.sex = 'm';
+        kf_triage_derive(kb, &g);
+        CHECK(kf_findings_has(&g, kf_kb_finding(kb, "heart_age")));
+        CHECK(kf_findings_has(&g, kf_kb_finding(kb, "heart_risk")));
+        kf_findings_free(&g);
+        kf_findings_init(&g);
+        g.age = 47;
+        g.sex = 'f';
+        kf_triage_derive(kb, &g);
+        CHECK(!kf_findings_has(&g, kf_kb_finding(kb, "heart_age")));
+        CHECK(!kf_findings_has(&g, kf_kb_finding(kb, "heart_risk")));
+        kf_findings_free(&g);
+        kf_findings_init(&g);
+        CHECK(fill(kb, &g, "diabetes, leans_elbow"));
+        kf_triage_derive(kb, &g);
+        CHECK(kf_findings_has(&g, kf_kb_finding(kb, "heart_risk")));
+        CHECK(kf_findings_has(&g, kf_kb_finding(kb, "everyday_cause")));
+        kf_findings_free(&g);
+    }
+    /* 84 and a knot from leaning on a stick: no fracture warning for age alone */
+    kf_findings_free(&f);
+    kf_findings_init(&f);
+    CHECK(fill(kb, &f, "pain_medial_border, leans_elbow"));
+    f.age = 84;
+    r = kf_consult(kb, &f);
+    CHECK(r && r->triage == KF_TRIAGE_SELF_CARE);
+    CHECK(r && r->n_causes && strcmp(kb->causes[r->causes[0].cause].id, "fracture_or_injury"));
     kf_result_free(r);
     /* age 70 alone: over_65 is derived; new back pain needs a doctor */
     kf_findings_free(&f);
