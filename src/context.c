@@ -363,6 +363,11 @@ static const char *const hedge_second[] = {
     "think", "guess", "reckon", "suspect", "believe", "assume", "imagine", "guessing",
     "assuming", "figure", "presume", "likely", "be", "from", "have", NULL
 };
+/* Words after a hedge that make it a rough amount, not a guess. */
+static const char *const approx_amount[] = {
+    "once", "twice", "thrice", "about", "around", "roughly", "half", "two", "three",
+    "four", "five", "six", "seven", "eight", "ten", "twenty", "every", "several", NULL
+};
 static bool may_hedge(const token *v, int n, int i)
 {
     return is_any(&v[i], hedge_single) || (i + 1 < n && is_any(&v[i + 1], hedge_second));
@@ -644,6 +649,10 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         unsigned char lists = list_pair[pair_of(v[i].norm)];
         /* a guess, unless a longer hypothesis starts here */
         int hl = (lists & 32) && may_hedge(v, n, i) ? any_seq_at(v, n, i, 4) : 0;
+        /* a guessed number is a rough one, no guess at a cause: "maybe
+         * once a month", "probably 3 hours a day" */
+        if (hl && i + hl < n && (v[i + hl].kind == T_NUM || is_any(&v[i + hl], approx_amount)))
+            hl = 0;
         if (hl && hl > ((lists & 1) ? any_seq_at(v, n, i, 0) : 0)) {
             const char *last = v[i + hl - 1].norm;
             bool cause = !strcmp(last, "from") || !strcmp(last, "to") || !strcmp(last, "of");
