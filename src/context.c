@@ -315,9 +315,16 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
 /* ---------- triggers ---------- */
 
 static const char *const pseudo_negation[] = {
-    "realize", "realise", "realized", "realised", "know", "knew", "understand", "think",
+    "realize", "realise", "realized", "realised", "know", "knew", "understand",
     "sure", "mind", "only", "just", "remember", "care", "want", "wonder", "doubt",
     "matter", "notice", "noticed", NULL
+};
+/* A negation before a verb of opinion denies what follows, as a guess: "I
+ * don't think I have a fever", "I don't believe it's numb", "don't reckon
+ * it's my heart", "I don't feel like my arm is weak". */
+static const char *const neg_raising[] = {
+    "think", "thinks", "thought", "believe", "believes", "reckon", "reckons", "suppose",
+    "imagine", "expect", "feel like", "feels like", "felt like", NULL
 };
 
 /* After a negation, words that make a second negation in the same clause
@@ -588,6 +595,21 @@ static void answered_questions(const token *v, int n, unsigned *at)
     }
 }
 
+/* The verb of opinion at v[i] ("think", "feel like"): its length, or 0. */
+static int opinion_at(const token *v, int n, int i)
+{
+    if (v[i].norm[0] != 't' && v[i].norm[0] != 'b' && v[i].norm[0] != 'r' &&
+        v[i].norm[0] != 's' && v[i].norm[0] != 'i' && v[i].norm[0] != 'e' &&
+        v[i].norm[0] != 'f')
+        return 0;
+    for (int k = 0; neg_raising[k]; k++) {
+        int l = seq_at(v, n, i, neg_raising[k]);
+        if (l)
+            return l;
+    }
+    return 0;
+}
+
 static bool may_trigger(const token *k)
 {
     int p = pair_of(k->norm);
@@ -639,7 +661,11 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         }
         if (i == cancel_until)
             continue;
-        if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used &&
+        if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used && i + 1 < n &&
+            v[i + 1].kind == T_WORD && (l = opinion_at(v, n, i + 1))) {
+            at[i] |= OPENS_NEGATION;
+            scope_forward(v, n, i + 1 + l, NEG_WORDS, true, KF_CTX_NEGATED | KF_CTX_HEDGED, at);
+        } else if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used &&
             !(i + 1 < n && is_any(&v[i + 1], pseudo_negation))) {
             at[i] |= OPENS_NEGATION;
             scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);

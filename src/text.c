@@ -1235,6 +1235,13 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                 st = KF_ABSENT;          /* the phrase itself denies it */
             else
                 st = negated ? KF_ABSENT : KF_PRESENT;
+            /* "I don't think I have a fever": a warning sign denied only as
+             * a guess is no evidence either way, and what to check */
+            if (st == KF_ABSENT && (ctx & KF_CTX_HEDGED) &&
+                kb->findings[fid].kind == KF_FIND_REDFLAG) {
+                st = KF_UNSURE;
+                add_hypothetical(out, fid);
+            }
             add_fact(&rd, fid, st, side, negated ? -1 : ph->alts[f], start, blen, ctx);
         }
     }

@@ -256,6 +256,16 @@ static void test_answers_apart_guesses(void)
     HAS("could be from a [clot:r]", 0, KF_CTX_HYPOTHETICAL);       /* a guessed cause */
     HASNT("could be from a [clot:r]", 0, KF_CTX_HEDGED);
     HAS("maybe its my [heart:r]", 0, KF_CTX_HYPOTHETICAL);         /* the longer trigger */
+    /* a denial through a verb of opinion denies, as a guess */
+    HAS("i dont think i have a [fever:r]", 0, KF_CTX_NEGATED);
+    HAS("i dont think i have a [fever:r]", 0, KF_CTX_HEDGED);
+    HAS("i dont feel like my [hand:s] is numb", 0, KF_CTX_NEGATED);
+    HASNT("i dont know , my [hand:s] is numb", 0, KF_CTX_NEGATED);
+    HASNT("i dont think so but my [hand:s] is numb", 0, KF_CTX_NEGATED);
+    /* a hedge before a number is a rough amount */
+    HASNT("maybe once a month it [comes back:s]", 0, KF_CTX_HEDGED);
+    HASNT("probably 10 hours a day at my [desk:h]", 0, KF_CTX_HEDGED);
+    HAS("probably my [desk:h]", 0, KF_CTX_HEDGED);
     /* an order-free match spanning "my face is not drooping" */
     text("[my face is not drooping:r]");
     M[0].apart = true;
