@@ -275,6 +275,12 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                 relations[r].group != 21 && relations[r].group != 18 &&
                 relations[r].group != 24 && i + 1 < n && is_any(&v[i + 1], says))
                 owner = i;
+            /* "Partner, 31, ...", "Dad (70) ...", "Husband 45 ...": a
+             * relation opening a sentence with an age beside it */
+            if (r >= 0 && owner < 0 && (i == 0 || v[i - 1].kind == T_STOP) && i + 1 < n &&
+                (v[i + 1].kind == T_NUM || tok_is(&v[i + 1], "aged") ||
+                 (v[i + 1].kind != T_WORD && i + 2 < n && v[i + 2].kind == T_NUM)))
+                owner = i;
             if (owner >= 0) {
                 int g = relations[r].group;
                 sex_of[g] = relations[r].sex;

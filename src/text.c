@@ -681,6 +681,9 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                   kf_context_relation(v, n, i - 2))) ||
                 (is_word(p, "be") && pp && is_word(pp, "to")) ||
                 (kf_context_relation(v, n, i - 1) && v[i - 1].norm[strlen(v[i - 1].norm) - 1] == 's') ||
+                /* "Husband 45 ...", "my son 15 plays ...", "Dad (70)" */
+                (kf_context_relation(v, n, i - 1) && !unit_next) ||
+                (p->kind != T_WORD && pp && kf_context_relation(v, n, i - 2) && !unit_next) ||
                 (boundary_at(v, n, i - 1) && pp && pp->kind == T_WORD &&
                  kf_context_relation(v, n, i - 2) && boundary_at(v, n, i + 1)) ||
                 (p->kind == T_COMMA && pp && (is_word(pp, "age") || is_word(pp, "aged"))))

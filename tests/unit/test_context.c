@@ -198,6 +198,22 @@ static void test_people(void)
     CHECK((ctx_of("my son ( 15 ) keeps getting [knots:l]", 0, &p) & KF_CTX_OTHER) == 0);
     CHECK_INT(p.who[3], p.patient);
     kf_free(p.who);
+    /* a relation opening a sentence with an age beside it: "Partner, 31, ..." */
+    ctx_of("partner , 31 , has a [knot:l] in her back", 0, &p);
+    CHECK(p.patient > 0);
+    CHECK_INT(p.who[2], p.patient);
+    kf_free(p.who);
+    ctx_of("husband 45 [knot:l] in his back", 0, &p);
+    CHECK(p.patient > 0);
+    CHECK_INT(p.sex, 'm');
+    kf_free(p.who);
+    ctx_of("dad ( 70 ) has a [knot:l]", 0, &p);
+    CHECK(p.patient > 0);
+    kf_free(p.who);
+    /* a relation word inside a sentence with no "my" is no one spoken for */
+    ctx_of("i have a [knot:l] . the dad 40 next door too", 0, &p);
+    CHECK_INT(p.patient, 0);
+    kf_free(p.who);
     /* the husband speaks, then the writer: "I slouch" is the writer's */
     HASNT("my husband says i [slouch:h] and my [neck:l] hurts", 0, KF_CTX_OTHER);
 }
