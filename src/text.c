@@ -1151,6 +1151,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         goto done;
     }
     int chronic_id = kf_kb_finding(kb, "chronic");
+    int one_leg = kf_kb_finding(kb, "tingling_leg"), both_legs = kf_kb_finding(kb, "leg_weakness");
     for (int k = 0; k < ms.n; k++) {
         const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
         unsigned char as = 0;
@@ -1245,6 +1246,13 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                 st = KF_UNSURE;
                 add_hypothetical(out, fid);
             }
+            /* one leg is the low back's nerve; both ("my legs tingle",
+             * "both feet") the spinal cord's sign (kb/66-lexicon-reading) */
+            if (fid == one_leg && both_legs >= 0)
+                for (int j = mk->first; j <= mk->last; j++)
+                    if (tok_is(&v[j], "legs") || tok_is(&v[j], "feet") || tok_is(&v[j], "both") ||
+                        tok_is(&v[j], "thighs") || tok_is(&v[j], "calves"))
+                        fid = both_legs;
             add_fact(&rd, fid, st, side, negated ? -1 : ph->alts[f], start, blen, ctx);
         }
     }
