@@ -616,6 +616,28 @@ static int opinion_at(const token *v, int n, int i)
     return 0;
 }
 
+/* A correction: "physio said levator but it's really in the middle of my
+ * back", "my rhomboid is knotted, but it's actually on top of my shoulder":
+ * what the clause before "but ... really/actually" named is only a guess
+ * (someone's, or a wrong name), the words after it are what is meant. */
+static void corrections(const token *v, int n, unsigned *at)
+{
+    static const char *const but[] = { "but", "though", "although", "except", NULL };
+    static const char *const indeed[] = { "really", "actually", "truly", "honestly", NULL };
+    for (int j = 1; j + 1 < n; j++) {
+        if (v[j].kind != T_WORD || !is_any(&v[j], but))
+            continue;
+        bool fix = false;
+        for (int k = j + 1; k < n && k <= j + 4 && v[k].kind == T_WORD && !fix; k++)
+            fix = is_any(&v[k], indeed) || (tok_is(&v[k], "in") && k + 1 < n &&
+                                             tok_is(&v[k + 1], "fact"));
+        if (!fix)
+            continue;
+        for (int k = j - 1; k >= 0 && v[k].kind != T_STOP; k--)
+            at[k] |= KF_CTX_HEDGED;
+    }
+}
+
 static bool may_trigger(const token *k)
 {
     int p = pair_of(k->norm);
@@ -749,6 +771,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         }
     }
     answered_questions(v, n, at);
+    corrections(v, n, at);
     /* A habit said just before a word of relief ("leaning back helps"). */
     for (int k = 0; k < nm; k++) {
         if (m[k].kind != KF_FIND_HABIT)

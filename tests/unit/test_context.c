@@ -282,6 +282,10 @@ static void test_answers_apart_guesses(void)
     HASNT("maybe once a month it [comes back:s]", 0, KF_CTX_HEDGED);
     HASNT("probably 10 hours a day at my [desk:h]", 0, KF_CTX_HEDGED);
     HAS("probably my [desk:h]", 0, KF_CTX_HEDGED);
+    /* a correction: "... but it's really ..." makes what came before a guess */
+    HAS("physio said [levator:l] but its really in the [middle:l]", 0, KF_CTX_HEDGED);
+    HASNT("physio said [levator:l] but its really in the [middle:l]", 1, KF_CTX_HEDGED);
+    HASNT("my [rhomboid:l] is knotted but the [top:l] too", 0, KF_CTX_HEDGED);
     /* an order-free match spanning "my face is not drooping" */
     text("[my face is not drooping:r]");
     M[0].apart = true;
