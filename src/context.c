@@ -13,7 +13,8 @@
  *   historical    "used to", "history of", "in the past", "as a kid",
  *                 "when I was younger", "years back"
  *   hedged        a guess: "I think", "I guess", "maybe", "probably",
- *                 "could/might be from", over the rest of the clause; what
+ *                 "pretty sure", "could/might be from", over the rest of the
+ *                 clause (and a clause before "but it's really ..."); what
  *                 is guessed is kept, marked as a guess (a guessed warning
  *                 sign stays one, to be safe)
  *   condition     "if/when" after a word of relief ("it eases if I lean
@@ -362,6 +363,8 @@ static const char *const hedge[] = {
     "i think", "i guess", "i reckon", "i suspect", "i believe", "i assume", "i imagine",
     "im guessing", "im assuming", "i figure", "i presume", "my guess is", "probably",
     "maybe", "perhaps", "likely", "most likely", "i think its",
+    "pretty sure", "fairly sure", "quite sure", "im sure", "i am sure", "im convinced",
+    "i am convinced", "im positive", "i bet",
     "could be from", "might be from", "may be from", "maybe from", "possibly from",
     "must be from", "could have been from", "might have been from", "probably from",
     "could be due to", "might be due to", "may be due to", "could be because of",
@@ -374,7 +377,8 @@ static const char *const hedge_single[] = {
 };
 static const char *const hedge_second[] = {
     "think", "guess", "reckon", "suspect", "believe", "assume", "imagine", "guessing",
-    "assuming", "figure", "presume", "likely", "be", "from", "have", NULL
+    "assuming", "figure", "presume", "likely", "be", "from", "have", "sure", "convinced",
+    "positive", "bet", "am", NULL
 };
 /* Words after a hedge that make it a rough amount, not a guess. */
 static const char *const approx_amount[] = {
