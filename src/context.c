@@ -363,6 +363,7 @@ static const char *const hedge[] = {
     "i think", "i guess", "i reckon", "i suspect", "i believe", "i assume", "i imagine",
     "im guessing", "im assuming", "i figure", "i presume", "my guess is", "probably",
     "maybe", "perhaps", "likely", "most likely", "i think its",
+    "think its", "think it is", "reckon its", "guess its", "suspect its",
     "pretty sure", "fairly sure", "quite sure", "im sure", "i am sure", "im convinced",
     "i am convinced", "im positive", "i bet",
     "could be from", "might be from", "may be from", "maybe from", "possibly from",
@@ -378,7 +379,7 @@ static const char *const hedge_single[] = {
 static const char *const hedge_second[] = {
     "think", "guess", "reckon", "suspect", "believe", "assume", "imagine", "guessing",
     "assuming", "figure", "presume", "likely", "be", "from", "have", "sure", "convinced",
-    "positive", "bet", "am", NULL
+    "positive", "bet", "am", "its", "it", NULL
 };
 /* Words after a hedge that make it a rough amount, not a guess. */
 static const char *const approx_amount[] = {
