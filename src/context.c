@@ -6,7 +6,9 @@
  * than vocabulary; each is pinned both ways in tests/golden/context.txt):
  *   negated       a negation word of the lexicon, not part of a phrase and
  *                 not a pseudo-negation ("not sure", "no doubt"), over the
- *                 next five words of its clause
+ *                 next five words of its clause; through a verb of opinion
+ *                 ("I don't think I have a fever", "don't believe it's
+ *                 numb") it denies what follows, as a guess
  *   hypothetical  "could it be", "is it/this ...?", "might be", "what if",
  *                 "in case", "rule out", "worried/scared/afraid it ...",
  *                 "if I ever get", "signs of", over the rest of the clause
