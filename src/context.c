@@ -6,14 +6,17 @@
  * than vocabulary; each is pinned both ways in tests/golden/context.txt):
  *   negated       a negation word of the lexicon, not part of a phrase and
  *                 not a pseudo-negation ("not sure", "no doubt"), over the
- *                 next five words of its clause
+ *                 next five words of its clause; through a verb of opinion
+ *                 ("I don't think I have a fever", "don't believe it's
+ *                 numb") it denies what follows, as a guess
  *   hypothetical  "could it be", "is it/this ...?", "might be", "what if",
  *                 "in case", "rule out", "worried/scared/afraid it ...",
  *                 "if I ever get", "signs of", over the rest of the clause
  *   historical    "used to", "history of", "in the past", "as a kid",
  *                 "when I was younger", "years back"
  *   hedged        a guess: "I think", "I guess", "maybe", "probably",
- *                 "could/might be from", over the rest of the clause; what
+ *                 "pretty sure", "could/might be from", over the rest of the
+ *                 clause (and a clause before "but it's really ..."); what
  *                 is guessed is kept, marked as a guess (a guessed warning
  *                 sign stays one, to be safe)
  *   condition     "if/when" after a word of relief ("it eases if I lean
@@ -275,6 +278,12 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                 relations[r].group != 21 && relations[r].group != 18 &&
                 relations[r].group != 24 && i + 1 < n && is_any(&v[i + 1], says))
                 owner = i;
+            /* "Partner, 31, ...", "Dad (70) ...", "Husband 45 ...": a
+             * relation opening a sentence with an age beside it */
+            if (r >= 0 && owner < 0 && (i == 0 || v[i - 1].kind == T_STOP) && i + 1 < n &&
+                (v[i + 1].kind == T_NUM || tok_is(&v[i + 1], "aged") ||
+                 (v[i + 1].kind != T_WORD && i + 2 < n && v[i + 2].kind == T_NUM)))
+                owner = i;
             if (owner >= 0) {
                 int g = relations[r].group;
                 sex_of[g] = relations[r].sex;
@@ -315,9 +324,16 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
 /* ---------- triggers ---------- */
 
 static const char *const pseudo_negation[] = {
-    "realize", "realise", "realized", "realised", "know", "knew", "understand", "think",
+    "realize", "realise", "realized", "realised", "know", "knew", "understand",
     "sure", "mind", "only", "just", "remember", "care", "want", "wonder", "doubt",
     "matter", "notice", "noticed", NULL
+};
+/* A negation before a verb of opinion denies what follows, as a guess: "I
+ * don't think I have a fever", "I don't believe it's numb", "don't reckon
+ * it's my heart", "I don't feel like my arm is weak". */
+static const char *const neg_raising[] = {
+    "think", "thinks", "thought", "believe", "believes", "reckon", "reckons", "suppose",
+    "imagine", "expect", "feel like", "feels like", "felt like", NULL
 };
 
 /* After a negation, words that make a second negation in the same clause
@@ -349,6 +365,9 @@ static const char *const hedge[] = {
     "i think", "i guess", "i reckon", "i suspect", "i believe", "i assume", "i imagine",
     "im guessing", "im assuming", "i figure", "i presume", "my guess is", "probably",
     "maybe", "perhaps", "likely", "most likely", "i think its",
+    "think its", "think it is", "reckon its", "guess its", "suspect its",
+    "pretty sure", "fairly sure", "quite sure", "im sure", "i am sure", "im convinced",
+    "i am convinced", "im positive", "i bet",
     "could be from", "might be from", "may be from", "maybe from", "possibly from",
     "must be from", "could have been from", "might have been from", "probably from",
     "could be due to", "might be due to", "may be due to", "could be because of",
@@ -361,7 +380,13 @@ static const char *const hedge_single[] = {
 };
 static const char *const hedge_second[] = {
     "think", "guess", "reckon", "suspect", "believe", "assume", "imagine", "guessing",
-    "assuming", "figure", "presume", "likely", "be", "from", "have", NULL
+    "assuming", "figure", "presume", "likely", "be", "from", "have", "sure", "convinced",
+    "positive", "bet", "am", "its", "it", NULL
+};
+/* Words after a hedge that make it a rough amount, not a guess. */
+static const char *const approx_amount[] = {
+    "once", "twice", "thrice", "about", "around", "roughly", "half", "two", "three",
+    "four", "five", "six", "seven", "eight", "ten", "twenty", "every", "several", NULL
 };
 static bool may_hedge(const token *v, int n, int i)
 {
@@ -583,6 +608,43 @@ static void answered_questions(const token *v, int n, unsigned *at)
     }
 }
 
+/* The verb of opinion at v[i] ("think", "feel like"): its length, or 0. */
+static int opinion_at(const token *v, int n, int i)
+{
+    if (v[i].norm[0] != 't' && v[i].norm[0] != 'b' && v[i].norm[0] != 'r' &&
+        v[i].norm[0] != 's' && v[i].norm[0] != 'i' && v[i].norm[0] != 'e' &&
+        v[i].norm[0] != 'f')
+        return 0;
+    for (int k = 0; neg_raising[k]; k++) {
+        int l = seq_at(v, n, i, neg_raising[k]);
+        if (l)
+            return l;
+    }
+    return 0;
+}
+
+/* A correction: "physio said levator but it's really in the middle of my
+ * back", "my rhomboid is knotted, but it's actually on top of my shoulder":
+ * what the clause before "but ... really/actually" named is only a guess
+ * (someone's, or a wrong name), the words after it are what is meant. */
+static void corrections(const token *v, int n, unsigned *at)
+{
+    static const char *const but[] = { "but", "though", "although", "except", NULL };
+    static const char *const indeed[] = { "really", "actually", "truly", "honestly", NULL };
+    for (int j = 1; j + 1 < n; j++) {
+        if (v[j].kind != T_WORD || !is_any(&v[j], but))
+            continue;
+        bool fix = false;
+        for (int k = j + 1; k < n && k <= j + 4 && v[k].kind == T_WORD && !fix; k++)
+            fix = is_any(&v[k], indeed) || (tok_is(&v[k], "in") && k + 1 < n &&
+                                             tok_is(&v[k + 1], "fact"));
+        if (!fix)
+            continue;
+        for (int k = j - 1; k >= 0 && v[k].kind != T_STOP; k--)
+            at[k] |= KF_CTX_HEDGED;
+    }
+}
+
 static bool may_trigger(const token *k)
 {
     int p = pair_of(k->norm);
@@ -634,7 +696,11 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         }
         if (i == cancel_until)
             continue;
-        if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used &&
+        if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used && i + 1 < n &&
+            v[i + 1].kind == T_WORD && (l = opinion_at(v, n, i + 1))) {
+            at[i] |= OPENS_NEGATION;
+            scope_forward(v, n, i + 1 + l, NEG_WORDS, true, KF_CTX_NEGATED | KF_CTX_HEDGED, at);
+        } else if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used &&
             !(i + 1 < n && is_any(&v[i + 1], pseudo_negation))) {
             at[i] |= OPENS_NEGATION;
             scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
@@ -644,6 +710,10 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         unsigned char lists = list_pair[pair_of(v[i].norm)];
         /* a guess, unless a longer hypothesis starts here */
         int hl = (lists & 32) && may_hedge(v, n, i) ? any_seq_at(v, n, i, 4) : 0;
+        /* a guessed number is a rough one, no guess at a cause: "maybe
+         * once a month", "probably 3 hours a day" */
+        if (hl && i + hl < n && (v[i + hl].kind == T_NUM || is_any(&v[i + hl], approx_amount)))
+            hl = 0;
         if (hl && hl > ((lists & 1) ? any_seq_at(v, n, i, 0) : 0)) {
             const char *last = v[i + hl - 1].norm;
             bool cause = !strcmp(last, "from") || !strcmp(last, "to") || !strcmp(last, "of");
@@ -708,6 +778,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         }
     }
     answered_questions(v, n, at);
+    corrections(v, n, at);
     /* A habit said just before a word of relief ("leaning back helps"). */
     for (int k = 0; k < nm; k++) {
         if (m[k].kind != KF_FIND_HABIT)

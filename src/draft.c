@@ -1069,8 +1069,8 @@ static void guess(doc *d, const kf_kb *kb, const kf_result *r, const chain *ch,
                           "I've moved on to the next suspect.", ln_);
             out->moved_from = before;
         } else if (moved) {
-            kf_buf_printf(&q->b, ". From the place alone I would have looked at %s first; "
-                          "this moves me on to the next suspect.", ln_);
+            kf_buf_printf(&q->b, ". Without that clue my first suspect would have been %s, "
+                          "but relief that fades so quickly sends me on to the next one.", ln_);
             out->moved_from = before;
         } else
             kf_buf_puts(&q->b, ", so I'm looking past the sore spot itself.");

@@ -602,6 +602,34 @@ out:
     return err;
 }
 
+/* A finding said only as the writer's guess ("I think I just slept funny",
+ * "probably from the gym") is soft evidence: the guess is an observation O
+ * with P(O | the finding) = 1 and P(O | no finding) = KF_GUESS_LAMBDA, so
+ * with guesses g_1..g_k
+ *   P(E, O_1..O_k) = sum over S of (1-l)^|S| l^(k-|S|) P(E + S present),
+ * the sum over the subsets S of the guesses, and every posterior is the
+ * mixture of the exact posteriors under E + S with those weights (exact
+ * again; its interval is the mixture of theirs).  A guess counts in full
+ * when it is a warning sign, or when a cause that needs a doctor explains
+ * it at least as well as any other cause does (safety first: "maybe it is
+ * my gallbladder, pain after fatty food" keeps the gallbladder's clue), and
+ * beyond the first KF_GUESS_MAX guesses (findings.h). */
+static bool soft_guess(const kf_kb *kb, const kf_fact *x)
+{
+    if (x->note != KF_NOTE_GUESS || x->state != KF_PRESENT || x->origin != KF_FROM_TEXT ||
+        x->finding < 0 || x->finding >= kb->n_findings ||
+        kb->findings[x->finding].kind == KF_FIND_REDFLAG)
+        return false;
+    double mimic = 0, other = 0;
+    for (int i = kb->flink_first[x->finding]; i < kb->flink_first[x->finding + 1]; i++) {
+        const kf_link *ln = &kb->links[kb->flink[i]];
+        double *m = kb->causes[ln->cause].kind == KF_CAUSE_MIMIC ? &mimic : &other;
+        if (ln->p > *m)
+            *m = ln->p;
+    }
+    return mimic == 0 || mimic < other;
+}
+
 kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post, double *lo,
                              double *hi, bool *approx)
 {
@@ -609,7 +637,81 @@ kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post
     kf_err err = kf_evidence(kb, f, &ev);
     if (err)
         return err;
-    err = kf_posterior_ev(kb, &ev, post, lo, hi, approx, NULL, false);
+    int guess[KF_GUESS_MAX], ng = 0;
+    for (int i = 0; i < f->n && ng < KF_GUESS_MAX; i++)
+        if (soft_guess(kb, &f->v[i]))
+            guess[ng++] = f->v[i].finding;
+    if (!ng) {
+        err = kf_posterior_ev(kb, &ev, post, lo, hi, approx, NULL, false);
+        kf_evidence_free(&ev);
+        return err;
+    }
+    int nc = kb->n_causes;
+    size_t n1 = (size_t)nc + 1;
+    double *b = kf_calloc(6 * n1, sizeof *b);
+    int *pos = kf_malloc((size_t)(ev.np + 1) * sizeof *pos);
+    if (!b || !pos) {
+        kf_free(b);
+        kf_free(pos);
+        kf_evidence_free(&ev);
+        return KF_ENOMEM;
+    }
+    double *sp = b, *sl = sp + n1, *sh = sl + n1, *mp = sh + n1, *ml = mp + n1, *mh = ml + n1;
+    long double wmax = 0, wsum = 0;
+    bool ap = false;
+    kf_evidence_set sub = ev;
+    sub.pos = pos;
+    for (int mask = 0; mask < 1 << ng && !err; mask++) {
+        /* E with the guesses outside S left unobserved */
+        sub.np = 0;
+        for (int i = 0; i < ev.np; i++) {
+            int g = 0;
+            while (g < ng && guess[g] != ev.pos[i])
+                g++;
+            if (g == ng || (mask >> g & 1))
+                pos[sub.np++] = ev.pos[i];
+        }
+        long double lp = 0;
+        bool a = false;
+        err = kf_posterior_ev(kb, &sub, sp, sl, sh, &a, &lp, false);
+        if (err)
+            break;
+        ap |= a;
+        int in = __builtin_popcount((unsigned)mask);
+        long double lw = lp + in * logl(1 - (long double)KF_GUESS_LAMBDA) +
+                         (ng - in) * logl((long double)KF_GUESS_LAMBDA);
+        /* the weights relative to the largest so far (no underflow) */
+        if (!mask || lw > wmax) {
+            long double scale = mask ? expl(wmax - lw) : 0;
+            for (int c = 0; c < nc; c++) {
+                mp[c] *= (double)scale;
+                ml[c] *= (double)scale;
+                mh[c] *= (double)scale;
+            }
+            wsum *= scale;
+            wmax = lw;
+        }
+        double w = (double)expl(lw - wmax);
+        wsum += w;
+        for (int c = 0; c < nc; c++) {
+            mp[c] += w * sp[c];
+            ml[c] += w * sl[c];
+            mh[c] += w * sh[c];
+        }
+    }
+    if (!err) {
+        for (int c = 0; c < nc; c++) {
+            post[c] = (double)(mp[c] / wsum);
+            if (lo)
+                lo[c] = (double)(ml[c] / wsum);
+            if (hi)
+                hi[c] = (double)(mh[c] / wsum);
+        }
+        if (approx)
+            *approx = ap;
+    }
+    kf_free(b);
+    kf_free(pos);
     kf_evidence_free(&ev);
     return err;
 }
@@ -669,7 +771,13 @@ static bool explain(const kf_kb *kb, const kf_findings *f, kf_ranked *rk)
         r->mech = ln->mech;
         r->why = ln->why;
         r->fact = fi;
-        if (r->state == KF_PRESENT) {
+        if (r->state == KF_PRESENT && soft_guess(kb, &f->v[fi])) {
+            /* a guess: its likelihood ratio as soft evidence */
+            double lam = KF_GUESS_LAMBDA;
+            r->weight = log((lam + (1 - lam) * (1 - (1 - kb->leak) * (1 - ln->p))) /
+                            (lam + (1 - lam) * kb->leak));
+            side |= f->v[fi].side;
+        } else if (r->state == KF_PRESENT) {
             r->weight = log((1 - (1 - kb->leak) * (1 - ln->p)) / kb->leak);
             side |= f->v[fi].side;
         } else {

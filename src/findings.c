@@ -65,6 +65,9 @@ int kf_findings_add(kf_findings *f, const kf_fact *fact)
             o->side |= fact->side;
             if (o->alt < 0 && fact->alt >= 0)
                 o->alt = fact->alt;
+            /* said outright once is no longer only a guess */
+            if (o->note == KF_NOTE_GUESS && fact->note != KF_NOTE_GUESS)
+                o->note = fact->note;
         }
         return i;
     }

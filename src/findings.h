@@ -36,6 +36,12 @@ enum {
     KF_NOTE_GUESS = 2
 };
 
+/* How the engine weighs a guess (engine.c, kf_posterior_interval): soft
+ * evidence, P(said as a guess | the finding is absent) relative to present;
+ * at most KF_GUESS_MAX guesses are weighed so. */
+#define KF_GUESS_LAMBDA 0.3
+#define KF_GUESS_MAX 3
+
 /* Warning signs and other findings a person only asked or worried about
  * ("could it be my heart?"): not facts, but the answer says what to watch
  * for.  At most this many are kept. */

@@ -3,6 +3,7 @@
  * own code.  The format is described in docs/KB-FORMAT.md ("The network as
  * data"). */
 #include "kb_export.h"
+#include "findings.h"
 
 static const char *const finding_kinds[] = {
     "location", "symptom", "habit", "history", "body", "followup", "redflag"
@@ -22,12 +23,15 @@ json_t *kf_kb_export_json(const kf_kb *kb)
         "chain (habit -> muscle, p) is on with probability p when its habit is present and "
         "then acts on the findings through the muscle's links, as a parent of its own. A "
         "muscle is tight when its own root or one of its chains is on. Posteriors: a habit "
-        "or other root is present; a muscle is tight."));
+        "or other root is present; a muscle is tight. A finding said only as a guess (note "
+        "\"guess\") is soft evidence: P(guess | finding absent) = scale.guess relative to "
+        "present, for at most 3 guesses, unless it is a red flag or a mimic links it at least "
+        "as strongly as any other cause (then it counts in full)."));
     json_object_set_new(root, "leak", json_real(kb->leak));
-    json_t *scale = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f}", "always", kb->strengths[0],
+    json_t *scale = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "always", kb->strengths[0],
                               "often", kb->strengths[1], "sometimes", kb->strengths[2],
                               "rarely", kb->strengths[3], "leak", kb->leak,
-                              "keeps_tight", kb->keeps);
+                              "keeps_tight", kb->keeps, "guess", KF_GUESS_LAMBDA);
     if (!scale)
         goto fail;
     json_object_set_new(root, "scale", scale);

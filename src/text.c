@@ -681,6 +681,9 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                   kf_context_relation(v, n, i - 2))) ||
                 (is_word(p, "be") && pp && is_word(pp, "to")) ||
                 (kf_context_relation(v, n, i - 1) && v[i - 1].norm[strlen(v[i - 1].norm) - 1] == 's') ||
+                /* "Husband 45 ...", "my son 15 plays ...", "Dad (70)" */
+                (kf_context_relation(v, n, i - 1) && !unit_next) ||
+                (p->kind != T_WORD && pp && kf_context_relation(v, n, i - 2) && !unit_next) ||
                 (boundary_at(v, n, i - 1) && pp && pp->kind == T_WORD &&
                  kf_context_relation(v, n, i - 2) && boundary_at(v, n, i + 1)) ||
                 (p->kind == T_COMMA && pp && (is_word(pp, "age") || is_word(pp, "aged"))))
@@ -1148,6 +1151,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         goto done;
     }
     int chronic_id = kf_kb_finding(kb, "chronic");
+    int one_leg = kf_kb_finding(kb, "tingling_leg"), both_legs = kf_kb_finding(kb, "leg_weakness");
     for (int k = 0; k < ms.n; k++) {
         const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
         unsigned char as = 0;
@@ -1244,6 +1248,20 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                 st = KF_ABSENT;          /* the phrase itself denies it */
             else
                 st = negated ? KF_ABSENT : KF_PRESENT;
+            /* "I don't think I have a fever": a warning sign denied only as
+             * a guess is no evidence either way, and what to check */
+            if (st == KF_ABSENT && (ctx & KF_CTX_HEDGED) &&
+                kb->findings[fid].kind == KF_FIND_REDFLAG) {
+                st = KF_UNSURE;
+                add_hypothetical(out, fid);
+            }
+            /* one leg is the low back's nerve; both ("my legs tingle",
+             * "both feet") the spinal cord's sign (kb/66-lexicon-reading) */
+            if (fid == one_leg && both_legs >= 0)
+                for (int j = mk->first; j <= mk->last; j++)
+                    if (tok_is(&v[j], "legs") || tok_is(&v[j], "feet") || tok_is(&v[j], "both") ||
+                        tok_is(&v[j], "thighs") || tok_is(&v[j], "calves"))
+                        fid = both_legs;
             add_fact(&rd, fid, st, side, negated ? -1 : ph->alts[f], start, blen, ctx);
         }
     }

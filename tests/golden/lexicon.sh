@@ -4,6 +4,7 @@
 #                          | ?id (only asked or worried about: "hypothetical")
 #                          | safer:id (read as the warning sign id, to be safe)
 #                          | guess:id (present, said only as a guess) | sure:id (present, no guess)
+#                          | unsure:id (neither: a warning sign denied only as a guess)
 #                          | age=N | sex=f|m|- | weeks=N | nothing (nothing understood)
 # and passes when `knotfinder ask --json WORDS` lists that finding among the
 # facts it understood from the words (present, or absent for !id, on that
@@ -75,6 +76,8 @@ for lineno, raw in enumerate(open(path, encoding="utf-8"), 1):
     elif expect.startswith("guess:"):
         ok = any(u.get("finding") == expect[6:] and u.get("state") == "present" and
                  u.get("note") == "guess" for u in got)
+    elif expect.startswith("unsure:"):
+        ok = any(u.get("finding") == expect[7:] and u.get("state") == "unsure" for u in got)
     elif expect.startswith("sure:"):
         ok = any(u.get("finding") == expect[5:] and u.get("state") == "present" and
                  u.get("note") != "guess" for u in got)

@@ -19,6 +19,7 @@ from fractions import Fraction as F
 
 
 def main():
+    global leak, causes, prior, links, chains, keepers, lam, kind
     exe, cases = sys.argv[1], sys.argv[2]
     max_present = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     net = json.loads(subprocess.run([exe, "kb", "export", "--json"], check=True,
@@ -34,6 +35,9 @@ def main():
     for e in net["chains"]:
         chains.setdefault(e["habit"], []).append((e["muscle"], F(e["p"])))
         keepers.setdefault(e["muscle"], []).append((e["habit"], F(e["p"])))
+    lam = F(net["scale"]["guess"])
+    FKIND.update({x["id"]: x["kind"] for x in net["findings"]})
+    kind = {c["id"]: c["kind"] for c in net["causes"]}
     passed = failed = 0
     for line in open(cases):
         case = json.loads(line)
@@ -43,44 +47,22 @@ def main():
         neg = sorted({x["finding"] for x in out["understood"] if x["state"] == "absent"} - set(pos))
         if not pos or out.get("approximate") or len(pos) > max_present:
             continue
-
-        def Q(c, T):
-            q = F(1)
-            for f in T:
-                if f in links.get(c, {}):
-                    q *= 1 - links[c][f]
-            return q
-
-        def g(c, T, slack=None):
-            """root c's factor for the absent set T; slack=m: m's chain off"""
-            pi = prior[c]
-            chain = F(1)
-            for m, s in chains.get(c, []):
-                chain *= (1 - s) if m == slack else (1 - s) + s * Q(m, T)
-            return (1 - pi) + pi * Q(c, T) * chain
-
+        # guesses weighed as soft evidence (the export's model): the mixture
+        # over the subsets S of the guesses of P(E + S present), each with
+        # weight (1-l)^|S| l^(k-|S|)
+        soft = [x["finding"] for x in out["understood"]
+                if x["state"] == "present" and x.get("note") == "guess" and x["origin"] == "text"
+                and soft_guess(x["finding"])][:3]
         Z = F(0)
         num = {c: F(0) for c in causes}
-        for mask in range(1 << len(pos)):
-            T = [pos[i] for i in range(len(pos)) if mask >> i & 1] + neg
-            sign = -1 if bin(mask).count("1") % 2 else 1
-            fac = {c: g(c, T) for c in causes}
-            prod = F(1)
+        for smask in range(1 << len(soft)):
+            inS = [soft[i] for i in range(len(soft)) if smask >> i & 1]
+            w = (1 - lam) ** len(inS) * lam ** (len(soft) - len(inS))
+            p = [f for f in pos if f not in soft or f in inS]
+            z, nm = joint(p, neg)
+            Z += w * z
             for c in causes:
-                prod *= fac[c]
-            term = sign * (1 - leak) ** len(T) * prod
-            Z += term
-            for c in causes:
-                if c in keepers:          # P(slack): own root off, every chain to c off
-                    t = term / fac[c] * (1 - prior[c])
-                    for h, _ in keepers[c]:
-                        t = t / fac[h] * g(h, T, slack=c)
-                    num[c] += t
-                else:
-                    num[c] += term / fac[c] * prior[c] * Q(c, T) * \
-                        (lambda c=c: __import__("functools").reduce(
-                            lambda a, b: a * b,
-                            [(1 - s) + s * Q(m, T) for m, s in chains.get(c, [])], F(1)))()
+                num[c] += w * nm[c]
         for shown in out["causes"]:
             c = shown["id"]
             exact = num[c] / Z
@@ -95,4 +77,59 @@ def main():
     sys.exit(1 if failed else 0)
 
 
+
+def joint(pos, neg):
+    """P(pos present, neg absent) and, per cause, P(cause on, E) (or, for a muscle
+    with keepers, P(muscle slack, E))"""
+    def Q(c, T):
+        q = F(1)
+        for f in T:
+            if f in links.get(c, {}):
+                q *= 1 - links[c][f]
+        return q
+
+    def g(c, T, slack=None):
+        """root c's factor for the absent set T; slack=m: m's chain off"""
+        pi = prior[c]
+        chain = F(1)
+        for m, s in chains.get(c, []):
+            chain *= (1 - s) if m == slack else (1 - s) + s * Q(m, T)
+        return (1 - pi) + pi * Q(c, T) * chain
+
+    Z = F(0)
+    num = {c: F(0) for c in causes}
+    for mask in range(1 << len(pos)):
+        T = [pos[i] for i in range(len(pos)) if mask >> i & 1] + neg
+        sign = -1 if bin(mask).count("1") % 2 else 1
+        fac = {c: g(c, T) for c in causes}
+        prod = F(1)
+        for c in causes:
+            prod *= fac[c]
+        term = sign * (1 - leak) ** len(T) * prod
+        Z += term
+        for c in causes:
+            if c in keepers:          # P(slack): own root off, every chain to c off
+                t = term / fac[c] * (1 - prior[c])
+                for h, _ in keepers[c]:
+                    t = t / fac[h] * g(h, T, slack=c)
+                num[c] += t
+            else:
+                num[c] += term / fac[c] * prior[c] * Q(c, T) * \
+                    (lambda c=c: __import__("functools").reduce(
+                        lambda a, b: a * b,
+                        [(1 - s) + s * Q(m, T) for m, s in chains.get(c, [])], F(1)))()
+    return Z, num
+
+
+def soft_guess(f):
+    """the engine weighs a guess softly unless it is a red flag or a mimic links
+    it at least as strongly as any other cause"""
+    if FKIND.get(f) == "redflag":
+        return False
+    mimic = max([links[c][f] for c in links if f in links[c] and kind[c] == "mimic"], default=0)
+    other = max([links[c][f] for c in links if f in links[c] and kind[c] != "mimic"], default=0)
+    return mimic == 0 or mimic < other
+
+
+FKIND = {}
 main()

@@ -198,6 +198,22 @@ static void test_people(void)
     CHECK((ctx_of("my son ( 15 ) keeps getting [knots:l]", 0, &p) & KF_CTX_OTHER) == 0);
     CHECK_INT(p.who[3], p.patient);
     kf_free(p.who);
+    /* a relation opening a sentence with an age beside it: "Partner, 31, ..." */
+    ctx_of("partner , 31 , has a [knot:l] in her back", 0, &p);
+    CHECK(p.patient > 0);
+    CHECK_INT(p.who[2], p.patient);
+    kf_free(p.who);
+    ctx_of("husband 45 [knot:l] in his back", 0, &p);
+    CHECK(p.patient > 0);
+    CHECK_INT(p.sex, 'm');
+    kf_free(p.who);
+    ctx_of("dad ( 70 ) has a [knot:l]", 0, &p);
+    CHECK(p.patient > 0);
+    kf_free(p.who);
+    /* a relation word inside a sentence with no "my" is no one spoken for */
+    ctx_of("i have a [knot:l] . the dad 40 next door too", 0, &p);
+    CHECK_INT(p.patient, 0);
+    kf_free(p.who);
     /* the husband speaks, then the writer: "I slouch" is the writer's */
     HASNT("my husband says i [slouch:h] and my [neck:l] hurts", 0, KF_CTX_OTHER);
 }
@@ -256,6 +272,20 @@ static void test_answers_apart_guesses(void)
     HAS("could be from a [clot:r]", 0, KF_CTX_HYPOTHETICAL);       /* a guessed cause */
     HASNT("could be from a [clot:r]", 0, KF_CTX_HEDGED);
     HAS("maybe its my [heart:r]", 0, KF_CTX_HYPOTHETICAL);         /* the longer trigger */
+    /* a denial through a verb of opinion denies, as a guess */
+    HAS("i dont think i have a [fever:r]", 0, KF_CTX_NEGATED);
+    HAS("i dont think i have a [fever:r]", 0, KF_CTX_HEDGED);
+    HAS("i dont feel like my [hand:s] is numb", 0, KF_CTX_NEGATED);
+    HASNT("i dont know , my [hand:s] is numb", 0, KF_CTX_NEGATED);
+    HASNT("i dont think so but my [hand:s] is numb", 0, KF_CTX_NEGATED);
+    /* a hedge before a number is a rough amount */
+    HASNT("maybe once a month it [comes back:s]", 0, KF_CTX_HEDGED);
+    HASNT("probably 10 hours a day at my [desk:h]", 0, KF_CTX_HEDGED);
+    HAS("probably my [desk:h]", 0, KF_CTX_HEDGED);
+    /* a correction: "... but it's really ..." makes what came before a guess */
+    HAS("physio said [levator:l] but its really in the [middle:l]", 0, KF_CTX_HEDGED);
+    HASNT("physio said [levator:l] but its really in the [middle:l]", 1, KF_CTX_HEDGED);
+    HASNT("my [rhomboid:l] is knotted but the [top:l] too", 0, KF_CTX_HEDGED);
     /* an order-free match spanning "my face is not drooping" */
     text("[my face is not drooping:r]");
     M[0].apart = true;

@@ -549,6 +549,15 @@ static void test_short_relief_moves_the_guess(void)
     CHECK_CONTAINS(d.text, "Relief lasting only hours means");
     check_draft(w, &d, "words");
     kf_draft_free(&d);
+    /* the suspect set aside by relief said in words is named plainly */
+    const char *sat = "Knot between my shoulder blades, I sit at a desk all day. Massage helps "
+                      "for a few hours then it's back.";
+    CHECK_INT(make(sat, NULL, &d), KF_OK);
+    if (d.moved_from >= 0) {
+        CHECK_CONTAINS(d.text, "Without that clue my first suspect would have been");
+        CHECK(strstr(d.text, "From the place alone") == NULL);
+    }
+    kf_draft_free(&d);
     kf_draft_free(&plain);
     kf_result_free(r);
 }

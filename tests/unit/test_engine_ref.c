@@ -111,6 +111,10 @@ static void random_net(net *n, int nc, int nf, int nh)
                 n->keep[h][m] = 0.1 + 0.8 * unif();
 }
 
+/* Present findings brute() weighs as guesses (soft evidence, findings.h):
+ * a factor lambda + (1 - lambda) P(present | state) instead of P(present). */
+static int brute_soft[8], brute_nsoft;
+
 /* Brute force over every joint state of roots and chains. */
 static void brute(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *pe)
 {
@@ -156,7 +160,13 @@ static void brute(const kf_kb *kb, const kf_evidence_set *ev, double *post, doub
                     for (int t = 0; t < times; t++)
                         absent *= 1 - (long double)ln->p;
                 }
-                w *= side ? absent : 1 - absent;
+                bool soft = false;
+                for (int g = 0; !side && g < brute_nsoft; g++)
+                    soft |= brute_soft[g] == fs[i];
+                if (soft)
+                    w *= KF_GUESS_LAMBDA + (1 - KF_GUESS_LAMBDA) * (1 - absent);
+                else
+                    w *= side ? absent : 1 - absent;
             }
         }
         Z += w;
@@ -476,6 +486,104 @@ static void test_over_the_bound(void)
     for (int c = 0; c < kb->n_causes; c++)
         CHECK(lo[c] <= ref[c] + 1e-9 && ref[c] <= hi[c] + 1e-9);
     kf_kb_free(kb);
+}
+
+/* A finding said only as a guess is soft evidence: against brute force
+ * that weighs it by lambda + (1 - lambda) P(present), one to three guesses
+ * among the present findings; a guess a mimic explains best counts in full,
+ * and the posterior of a guessed finding's cause lies between not knowing
+ * it and knowing it. */
+static void test_guesses_are_soft_evidence(void)
+{
+    int soft_seen = 0, full_seen = 0;
+    for (int round = 0; round < 48; round++) {
+        net n;
+        int np = 1 + round % 6;
+        int nf = np + 3 + (int)(rnd() % 3);
+        random_net(&n, 4 + (int)(rnd() % 4), nf, 1);
+        kf_kb *kb = load_net(&n);
+        CHECK(kb != NULL);
+        if (!kb)
+            return;
+        int pos[64], neg[64];
+        kf_evidence_set ev;
+        random_ev(nf, np, 2, &ev, pos, neg);
+        sort_ev(&ev);
+        kf_findings f;
+        kf_findings_init(&f);
+        int ng = 1 + round % 3;
+        brute_nsoft = 0;
+        for (int i = 0; i < ev.np; i++) {
+            bool guess = i < ng;
+            kf_fact x = { .finding = ev.pos[i], .state = KF_PRESENT, .origin = KF_FROM_TEXT,
+                          .alt = -1, .start = -1, .note = guess ? KF_NOTE_GUESS : KF_NOTE_NONE };
+            kf_findings_add(&f, &x);
+            if (!guess)
+                continue;
+            double mimic = 0, other = 0;
+            for (int k = kb->flink_first[ev.pos[i]]; k < kb->flink_first[ev.pos[i] + 1]; k++) {
+                const kf_link *ln = &kb->links[kb->flink[k]];
+                double *m = kb->causes[ln->cause].kind == KF_CAUSE_MIMIC ? &mimic : &other;
+                if (ln->p > *m)
+                    *m = ln->p;
+            }
+            if (mimic == 0 || mimic < other)
+                brute_soft[brute_nsoft++] = ev.pos[i];
+            else
+                full_seen++;
+        }
+        soft_seen += brute_nsoft;
+        for (int i = 0; i < ev.nn; i++) {
+            kf_fact x = { .finding = ev.neg[i], .state = KF_ABSENT, .origin = KF_FROM_TEXT,
+                          .alt = -1, .start = -1 };
+            kf_findings_add(&f, &x);
+        }
+        double post[64], lo[64], hi[64], ref[64];
+        bool approx = true;
+        CHECK_INT(kf_posterior_interval(kb, &f, post, lo, hi, &approx), KF_OK);
+        brute(kb, &ev, ref, NULL);
+        for (int c = 0; c < kb->n_causes; c++) {
+            if (!approx && fabs(post[c] - ref[c]) > 1e-6) {
+                fprintf(stderr, "guess: cause %d np %d guesses %d: engine %.12g brute %.12g\n",
+                        c, ev.np, brute_nsoft, post[c], ref[c]);
+                check_cur_failed = 1;
+            }
+            CHECK(lo[c] <= ref[c] + 1e-9 && ref[c] <= hi[c] + 1e-9);
+        }
+        brute_nsoft = 0;
+        kf_findings_free(&f);
+        kf_kb_free(kb);
+    }
+    CHECK(soft_seen >= 20);
+    CHECK(full_seen >= 1);
+    /* on the real KB: "slept funny" said as a guess moves the levator less */
+    if (!real)
+        return;
+    int neck = kf_kb_finding(real, "pain_neck_back"), woke = kf_kb_finding(real, "woke_with_it");
+    int lev = kf_kb_cause(real, "levator_scapulae");
+    CHECK(neck >= 0 && woke >= 0 && lev >= 0);
+    if (neck < 0 || woke < 0 || lev < 0)
+        return;
+    double p[3];
+    for (int k = 0; k < 3; k++) {
+        kf_findings f;
+        kf_findings_init(&f);
+        kf_fact a = { .finding = neck, .state = KF_PRESENT, .origin = KF_FROM_TEXT, .alt = -1,
+                      .start = -1 };
+        kf_findings_add(&f, &a);
+        if (k) {
+            kf_fact b = { .finding = woke, .state = KF_PRESENT, .origin = KF_FROM_TEXT,
+                          .alt = -1, .start = -1, .note = k == 1 ? KF_NOTE_GUESS : 0 };
+            kf_findings_add(&f, &b);
+        }
+        double *post = malloc((size_t)real->n_causes * sizeof *post);
+        bool approx;
+        CHECK_INT(kf_posterior(real, &f, post, &approx), KF_OK);
+        p[k] = post[lev];
+        free(post);
+        kf_findings_free(&f);
+    }
+    CHECK(p[0] < p[1] && p[1] < p[2]);
 }
 
 /* The same findings in any order give identical numbers. */
@@ -915,6 +1023,7 @@ int main(void)
     RUN(test_candidates_against_brute_force);
     RUN(test_real_subnetworks);
     RUN(test_over_the_bound);
+    RUN(test_guesses_are_soft_evidence);
     RUN(test_order_independence);
     RUN(test_question_is_exact_best);
     RUN(test_exact_reductions);
