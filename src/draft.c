@@ -842,6 +842,26 @@ static bool contradicts(const kf_kb *kb, const kf_result *r, int f)
     return false;
 }
 
+/* Keeps the `max` heaviest checks in v (w their weights, *n of them),
+ * heaviest first and in arrival order on a tie: the checks of the likeliest
+ * causes come first (a week after an operation, the clot's before the
+ * heart's), and the least likely drops out past `max`. */
+static void put_check(int *v, double *w, int *n, int max, int f, double wf)
+{
+    int at = *n < max ? (*n)++ : max;
+    while (at > 0 && w[at - 1] < wf) {
+        if (at < max) {
+            v[at] = v[at - 1];
+            w[at] = w[at - 1];
+        }
+        at--;
+    }
+    if (at < max) {
+        v[at] = f;
+        w[at] = wf;
+    }
+}
+
 /* The red-flag checks that what was said opens (not the emergencies
  * everyone is asked about), up to `max` each: `top` those that would
  * complete a rule half met by what was said, `late` the routine checks of
@@ -852,9 +872,11 @@ static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top
 {
     int *all = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *all);
     int *base = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *base);
+    double *weight = kf_malloc((size_t)(2 * max + 2) * sizeof *weight);
+    double *lweight = weight ? weight + max + 1 : NULL;
     int nt = 0;
     *nl = 0;
-    if (all && base) {
+    if (all && base && weight) {
         kf_findings none;
         kf_findings_init(&none);
         int na = kf_triage_screen(kb, &r->used, all, kb->n_findings);
@@ -866,12 +888,19 @@ static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top
             for (int k = 0; k < kb->n_redflags && !routine; k++)
                 routine = kb->redflags[k].screen && rule_names(&kb->redflags[k], all[i]);
             /* only a check that bears on a cause still in question: a rule
-             * naming it screens for a mimic at least `bar` likely */
+             * naming it screens for a mimic at least `bar` likely; its
+             * weight is the likeliest such mimic's */
             bool bears = false;
-            for (int k = 0; k < kb->n_redflags && !bears && r->post; k++) {
+            double w = 0;
+            for (int k = 0; k < kb->n_redflags && r->post; k++) {
                 const kf_redflag *rf = &kb->redflags[k];
-                bears = rf->level >= KF_TRIAGE_SOON && rule_names(rf, all[i]) &&
-                        (rf->mimic < 0 || r->post[rf->mimic] >= bar);
+                if (rf->level >= KF_TRIAGE_SOON && rule_names(rf, all[i]) &&
+                    (rf->mimic < 0 || r->post[rf->mimic] >= bar)) {
+                    bears = true;
+                    double p = rf->mimic < 0 ? bar : r->post[rf->mimic];
+                    if (p > w)
+                        w = p;
+                }
             }
             /* a warning sign to look for, not a risk (smoking, pregnancy):
              * "if you smoke, see a doctor first" would be wrong */
@@ -879,15 +908,16 @@ static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top
             if (common || !bears || (kd != KF_FIND_REDFLAG && kd != KF_FIND_SYMPTOM) ||
                 contradicts(kb, r, all[i]))
                 continue;
-            if (routine && *nl < max)
-                late[(*nl)++] = all[i];
-            else if (!routine && nt < max)
-                top[nt++] = all[i];
+            if (routine)
+                put_check(late, lweight, nl, max, all[i], w);
+            else
+                put_check(top, weight, &nt, max, all[i], w);
         }
     }
-    d->oom |= !all || !base;
+    d->oom |= !all || !base || !weight;
     kf_free(all);
     kf_free(base);
+    kf_free(weight);
     return nt;
 }
 

@@ -773,6 +773,14 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
             !is_word(nx2, "perhaps") && !is_word(nx2, "sometimes") &&
             (i + 3 >= n || v[i + 3].kind != T_NUM) && unit_days(nx2->norm) == 0)
             age = true;
+        /* "At 74 I've got...", "at 69, my neck...": "at" opening a sentence,
+         * then the person (not "at 3 I woke", "at 40 km/h": no unit, 12 up) */
+        if (!age && k->kind == T_NUM && val >= 12 && val <= 110 && p && is_word(p, "at") &&
+            boundary_at(v, n, i - 2) && !unit_next && nx &&
+            (nx->kind == T_COMMA || is_word(nx, "i") || is_word(nx, "im") ||
+             is_word(nx, "ive") || is_word(nx, "my") || is_word(nx, "he") ||
+             is_word(nx, "she") || is_word(nx, "hes") || is_word(nx, "shes")))
+            age = true;
         /* "since I was 15", "when she was 12": an age in the past, not now */
         if (age && k->kind == T_NUM && p && is_word(p, "was") && i >= 3 &&
             (is_word(&v[i - 3], "since") || is_word(&v[i - 3], "when")))

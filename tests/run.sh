@@ -63,11 +63,13 @@ suite "golden lexicon readings" run_if tests/golden/lexicon.sh
 suite "golden context readings" run_if tests/golden/lexicon.sh tests/golden/context.txt
 suite "golden safety readings" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety.txt
 suite "golden risk readings" run_if tests/golden/lexicon.sh tests/golden/lexicon-risk.txt
+suite "golden family readings" run_if tests/golden/lexicon.sh tests/golden/lexicon-families.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
 suite "triage, unseen-style probe (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe.jsonl
 suite "triage, unseen families 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-families2.jsonl
+suite "triage, unseen families and look-alikes (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-families.jsonl
 suite "HTTP API" run_if tests/api/run.sh
 suite "hosted course API (SQLite and PostgreSQL)" run_if tests/hosted/run.sh
 for t in tests/journal/*.sh; do

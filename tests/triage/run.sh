@@ -6,8 +6,11 @@
 # fails the case and must be 0; over-triage (above it) is counted, listed and
 # reported per guidance rule and per knowledge-base rule, but does not fail.
 # A crash or output that is not JSON fails the case.
-# tests/triage/run.sh [FILE] runs another set of the same format (the
-# unseen-style set: tests/triage/unseen-style.jsonl).
+# tests/triage/run.sh [FILE...] runs other sets of the same format instead
+# (tests/triage/unseen-style.jsonl, unseen-probe.jsonl, unseen-families.jsonl
+# and unseen-families2.jsonl: the families a measurement on unseen
+# descriptions found under-triaged, with their look-alikes), one report over
+# all of them.
 # A case may also ask, and fails when the answer does not: "top3": a cause id
 # that must be among the three first causes (the mimic the warning sign is
 # about); "not_first": a cause id that must not lead (age alone is no injury);
@@ -17,17 +20,19 @@
 set -u
 cd "$(dirname "$0")/../.."
 BIN=${KNOTFINDER:-build/knotfinder}
-CASES=${1:-${CASES:-tests/triage/cases.jsonl}}
+if [ $# -gt 0 ]; then CASES=("$@"); else CASES=("${CASES:-tests/triage/cases.jsonl}"); fi
 export KNOTFINDER_KB=${KNOTFINDER_KB:-$PWD/kb}
 export KNOTFINDER_NO_SAVE=1
 # Nothing is written anywhere: a scratch data folder, removed at the end.
 DATA=$(mktemp -d); trap 'rm -rf "$DATA"' EXIT
 export XDG_DATA_HOME="$DATA"
-[ -f "$CASES" ] || { echo "no $CASES"; echo "0 passed, 1 failed"; exit 1; }
-python3 - "$BIN" "$CASES" <<'PY'
+for f in "${CASES[@]}"; do
+    [ -f "$f" ] || { echo "no $f"; echo "0 passed, 1 failed"; exit 1; }
+done
+python3 - "$BIN" "${CASES[@]}" <<'PY'
 import collections, json, subprocess, sys
 
-binary, path = sys.argv[1], sys.argv[2]
+binary, paths = sys.argv[1], sys.argv[2:]
 rule_level = {}
 r = subprocess.run([binary, "kb", "list", "redflags"], capture_output=True, text=True)
 for line in r.stdout.splitlines():
@@ -42,16 +47,17 @@ def rank(got, want):
         return 0.5 if want == "self_care" else -1
     return ORDER[got]
 cases, bad_lines = [], 0
-for n, line in enumerate(open(path, encoding="utf-8"), 1):
-    if not line.strip():
-        continue
-    try:
-        c = json.loads(line)
-        assert c["level"] in ORDER and c["level"] != "unknown" and c["text"].strip()
-        cases.append(c)
-    except Exception as e:
-        print("FAIL %s:%d: not a valid case (%s)" % (path, n, e))
-        bad_lines += 1
+for path in paths:
+    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+        if not line.strip():
+            continue
+        try:
+            c = json.loads(line)
+            assert c["level"] in ORDER and c["level"] != "unknown" and c["text"].strip()
+            cases.append(c)
+        except Exception as e:
+            print("FAIL %s:%d: not a valid case (%s)" % (path, n, e))
+            bad_lines += 1
 
 passed = failed = under = over = exact = 0
 by_rule = collections.defaultdict(lambda: [0, 0, 0])      # guidance rule: cases, over, under
