@@ -7,7 +7,8 @@
 # reported per guidance rule and per knowledge-base rule, but does not fail.
 # A crash or output that is not JSON fails the case.
 # tests/triage/run.sh [FILE] runs another set of the same format (the
-# unseen-style set: tests/triage/unseen-style.jsonl).
+# unseen-style sets: tests/triage/unseen-style.jsonl, unseen-probe.jsonl and
+# unseen-probe2.jsonl, the safety red-team's indirect wordings and look-alikes).
 # Last line: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
