@@ -67,6 +67,7 @@ suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
 suite "triage, unseen-style probe (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe.jsonl
 suite "triage, safety probe 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe2.jsonl
+suite "triage, safety probe 3: red-team round 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe3.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 suite "hosted course API (SQLite and PostgreSQL)" run_if tests/hosted/run.sh

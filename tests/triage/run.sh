@@ -8,7 +8,8 @@
 # A crash or output that is not JSON fails the case.
 # tests/triage/run.sh [FILE] runs another set of the same format (the
 # unseen-style sets: tests/triage/unseen-style.jsonl, unseen-probe.jsonl and
-# unseen-probe2.jsonl, the safety red-team's indirect wordings and look-alikes).
+# unseen-probe2.jsonl, the safety red-team's indirect wordings and look-alikes, and
+# unseen-probe3.jsonl, its second round).
 # Last line: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
