@@ -11,6 +11,7 @@
 #include "journal.h"
 #include "render.h"
 #include "text.h"
+#include "triage.h"
 
 #include <ctype.h>
 #include <editline/readline.h>
@@ -209,6 +210,17 @@ static const kf_fact *read_words_skip(const kf_kb *kb, const char *s, kf_finding
     return want >= 0 ? kf_findings_get(scratch, want) : NULL;
 }
 
+/* True when what was said so far fires a red-flag rule that sends to a
+ * doctor (doctor_soon or emergency); out of memory counts as true, so that
+ * the answer is shown rather than dropped. */
+static bool needs_doctor(const kf_kb *kb, const kf_findings *f)
+{
+    kf_triage level;
+    if (kf_triage_level(kb, f, &level) != KF_OK)
+        return true;
+    return level >= KF_TRIAGE_SOON;
+}
+
 /* Prints `s` wrapped to 80 columns; continuation lines are indented by
  * `indent` spaces; the line already holds `col` characters. */
 static void wrap_print(const char *s, int indent, int col)
@@ -279,6 +291,10 @@ static bool ask_one(const kf_kb *kb, const kf_question *q, kf_findings *f, kf_fi
                 for (int i = 0; i < scratch->n; i++)
                     if (kb->findings[scratch->v[i].finding].kind == KF_FIND_LOCATION)
                         return true;
+                /* A warning sign in the words outranks the place: no more
+                 * asking where it hurts, the answer goes to the triage. */
+                if (needs_doctor(kb, f))
+                    return true;
             }
             printf("  I did not catch a place. Type numbers from the list, or words such as "
                    "\"between my right shoulder blade and spine\".\n");
@@ -486,18 +502,29 @@ int kf_cmd_interview(kf_cli *c, int argc, char **argv)
             break;
         }
     }
-    if (quit) {
-        printf("\nInterview stopped; nothing was decided. Run it again any time.\n");
-        goto out;
-    }
+    /* Stopped before the end: nothing is decided about the knot, but a
+     * warning sign already said is never dropped; the result is shown with
+     * its triage first. */
     kf_result *r = kf_consult(kb, &f);
     if (!r) {
         rc = KF_EXIT_INTERNAL;
         goto out;
     }
+    bool stopped_flag = false;
+    if (quit) {
+        if (r->triage < KF_TRIAGE_SOON) {
+            kf_result_free(r);
+            printf("\nInterview stopped; nothing was decided. Run it again any time.\n");
+            goto out;
+        }
+        stopped_flag = true;
+        printf("\nInterview stopped, but what you said already needs a doctor:\n");
+    }
     if (json) {
         json_t *j = kf_result_json(kb, r, seed.s);
         json_object_set_new(j, "questions_asked", json_integer(asked));
+        if (stopped_flag)
+            json_object_set_new(j, "stopped", json_true());
         json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
         putchar('\n');
         json_decref(j);

@@ -6,11 +6,12 @@
 # fails the case and must be 0; over-triage (above it) is counted, listed and
 # reported per guidance rule and per knowledge-base rule, but does not fail.
 # A crash or output that is not JSON fails the case.
-# tests/triage/run.sh [FILE...] runs other sets of the same format instead
-# (tests/triage/unseen-style.jsonl, unseen-probe.jsonl, unseen-families.jsonl
-# and unseen-families2.jsonl: the families a measurement on unseen
-# descriptions found under-triaged, with their look-alikes), one report over
-# all of them.
+# tests/triage/run.sh [FILE...] runs other sets of the same format instead,
+# one report over all of them: tests/triage/unseen-style.jsonl and
+# unseen-probe.jsonl; unseen-probe2.jsonl and unseen-probe3.jsonl (the safety
+# red-team's indirect wordings and look-alikes, two rounds); unseen-families.jsonl
+# and unseen-families2.jsonl (the families a measurement on unseen
+# descriptions found under-triaged, with their look-alikes).
 # A case may also ask, and fails when the answer does not: "top3": a cause id
 # that must be among the three first causes (the mimic the warning sign is
 # about); "not_first": a cause id that must not lead (age alone is no injury);
