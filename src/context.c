@@ -723,6 +723,11 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
      * is said, whoever the first warning sign is about ("my dad can't talk
      * properly and his face looks wrong" is about the dad; "my mum had
      * cancer. I have a knot" is about the writer). */
+    /* Whom a reading is about: a person word inside its own words decides
+     * ("my daughter rubs the knot between MY shoulder blades" is the
+     * writer's knot), so the who of its last word; an "&" reading's words
+     * between are not its own, so the who of its first. */
+#define MATCH_WHO(mk) who[(mk).apart ? (mk).first : (mk).last]
     int patient = -1;
     /* Most pains and symptoms said of one person make them the person in
      * pain, the first on a tie: "My mum had a knot in her back for years.
@@ -731,7 +736,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
      * knot between my blades" is the writer's knot). */
     int said[100] = { 0 }, best = 0;
     for (int k = 0; k < nm; k++) {
-        int w = who[m[k].first];
+        int w = MATCH_WHO(m[k]);
         if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM) && w >= 0 &&
             w < 100 && !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL |
                                             KF_CTX_HISTORICAL)) &&
@@ -745,12 +750,12 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||
                  (pass == 1 && m[k].kind == KF_FIND_REDFLAG)) &&
                 !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
-                patient = who[m[k].first];
+                patient = MATCH_WHO(m[k]);
     /* no pain said: whoever the first reading is about ("my nan, 85, sits
      * in her recliner all day ...") */
     for (int k = 0; k < nm && patient < 0; k++)
         if (!(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
-            patient = who[m[k].first];
+            patient = MATCH_WHO(m[k]);
     /* nothing read at all: the first person the text is about, when that
      * is someone the writer speaks for ("my nan, 85, has knots"), so at
      * least the age and sex read are the person in pain's */
@@ -779,7 +784,11 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                     m[k].ctx |= KF_CTX_NEGATED;
                     break;
                 }
-        if (who[m[k].first] != patient)
+        /* How long relief lasted, said by a writer with no pain of their
+         * own, is about the knot they work on ("My wife has a knot ... I
+         * massage it, it lets go, a few hours later it's tight again"). */
+        if (MATCH_WHO(m[k]) != patient &&
+            !(m[k].kind == KF_FIND_FOLLOWUP && MATCH_WHO(m[k]) == 0 && said[0] == 0))
             m[k].ctx |= KF_CTX_OTHER;
         /* A warning sign named as the guessed cause ("could be from a
          * blood clot") is a diagnosis wondered about: what to check, as
@@ -787,6 +796,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if ((at[m[k].first] & CAUSE_GUESS) && m[k].kind == KF_FIND_REDFLAG)
             m[k].ctx = (m[k].ctx & ~(unsigned)KF_CTX_HEDGED) | KF_CTX_HYPOTHETICAL;
     }
+#undef MATCH_WHO
     kf_free(at);
     pp->who = who;
     return KF_OK;

@@ -104,7 +104,7 @@ echo "$story" | sed '$d'
 # ways and with each knot place, must put the remote causes (lat, serratus
 # anterior, chest muscles, posture, weak back) in the top 3; 6 look-alikes
 # where relief lasts days keep the local muscle.  Measured when added:
-# hit@1 0.86, hit@3 0.97 -> guards METHOD_HIT1 0.80, METHOD_HIT3 0.94; no
+# hit@1 0.92, hit@3 1.00 -> guards METHOD_HIT1 0.86, METHOD_HIT3 0.97; no
 # description left unscreened, no unsafe triage.
 method=$(python3 - "$BIN" tests/eval/method-relief.jsonl <<'PY'
 import json, os, subprocess, sys
@@ -113,7 +113,7 @@ r = subprocess.run([b, "eval", "--json", c], capture_output=True, text=True)
 if r.returncode:
     print("eval %s failed" % c); print("0 passed, 1 failed"); sys.exit(0)
 a = json.loads(r.stdout)
-h1, h3 = float(os.environ.get("METHOD_HIT1", "0.80")), float(os.environ.get("METHOD_HIT3", "0.94"))
+h1, h3 = float(os.environ.get("METHOD_HIT1", "0.86")), float(os.environ.get("METHOD_HIT3", "0.97"))
 unread = sum(1 for row in a["rows"] if row["triage"] == "unknown")
 print("method relief_short: cases %d hit@1 %.2f hit@3 %.2f unsafe %d unscreened %d advice %.2f" %
       (a["cases"], a["hit1"], a["hit3"], a["triage_unsafe"], unread, a["advice_hit"]))
