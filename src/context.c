@@ -794,6 +794,14 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
      * is said, whoever the first warning sign is about ("my dad can't talk
      * properly and his face looks wrong" is about the dad; "my mum had
      * cancer. I have a knot" is about the writer). */
+    /* Whom a reading is about.  A place is whoever its last word says: a
+     * person word inside its own words decides ("my daughter rubs the knot
+     * between MY shoulder blades" is the writer's knot; "the inside of my
+     * left shoulder blade", said after "my mum had a heart attack.", is the
+     * writer's).  Other readings, and an "&" reading (whose words between
+     * are not its own), are about whoever their first word is ("spots that
+     * don't fade when I press a glass" are still the child's). */
+#define MATCH_WHO(mk) ((mk).kind == KF_FIND_LOCATION && !(mk).apart ? who[(mk).last] : who[(mk).first])
     int patient = -1;
     /* Most pains and symptoms said of one person make them the person in
      * pain, the first on a tie: "My mum had a knot in her back for years.
@@ -801,14 +809,8 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
      * place that hurts counts twice ("my sister has fibromyalgia, I have a
      * knot between my blades" is the writer's knot). */
     int said[100] = { 0 }, best = 0;
-    /* A place is whoever's its last word says: "the inside of my left
-     * shoulder blade", said after "my mum had a heart attack.", is the
-     * writer's, as the "my" inside it says.  Other readings are about whoever
-     * their first word is ("spots that don't fade when I press a glass" are
-     * still the child's). */
-#define WHO_OF(k) (m[k].kind == KF_FIND_LOCATION ? who[m[k].last] : who[m[k].first])
     for (int k = 0; k < nm; k++) {
-        int w = WHO_OF(k);
+        int w = MATCH_WHO(m[k]);
         if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM) && w >= 0 &&
             w < 100 && !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL |
                                             KF_CTX_HISTORICAL)) &&
@@ -822,12 +824,12 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||
                  (pass == 1 && m[k].kind == KF_FIND_REDFLAG)) &&
                 !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
-                patient = WHO_OF(k);
+                patient = MATCH_WHO(m[k]);
     /* no pain said: whoever the first reading is about ("my nan, 85, sits
      * in her recliner all day ...") */
     for (int k = 0; k < nm && patient < 0; k++)
         if (!(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
-            patient = WHO_OF(k);
+            patient = MATCH_WHO(m[k]);
     /* nothing read at all: the first person the text is about, when that
      * is someone the writer speaks for ("my nan, 85, has knots"), so at
      * least the age and sex read are the person in pain's */
@@ -856,7 +858,11 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                     m[k].ctx |= KF_CTX_NEGATED;
                     break;
                 }
-        if (WHO_OF(k) != patient)
+        /* How long relief lasted, said by a writer with no pain of their
+         * own, is about the knot they work on ("My wife has a knot ... I
+         * massage it, it lets go, a few hours later it's tight again"). */
+        if (MATCH_WHO(m[k]) != patient &&
+            !(m[k].kind == KF_FIND_FOLLOWUP && MATCH_WHO(m[k]) == 0 && said[0] == 0))
             m[k].ctx |= KF_CTX_OTHER;
         /* A warning sign named as the guessed cause ("could be from a
          * blood clot") is a diagnosis wondered about: what to check, as
@@ -864,7 +870,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if ((at[m[k].first] & CAUSE_GUESS) && m[k].kind == KF_FIND_REDFLAG)
             m[k].ctx = (m[k].ctx & ~(unsigned)KF_CTX_HEDGED) | KF_CTX_HYPOTHETICAL;
     }
-#undef WHO_OF
+#undef MATCH_WHO
     kf_free(at);
     pp->who = who;
     return KF_OK;

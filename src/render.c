@@ -568,9 +568,52 @@ static double ranked_p(const kf_result *r, int cause)
     return 0;
 }
 
+static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, int named[2]);
+
+/* The therapist's key clue, said after the chain when relief lasted only
+ * hours (in words or in the journal): the leader's own sign of it ("working
+ * on the knot gives relief for an hour or two, then the pull from the lat
+ * brings it back", 30-muscles.kb), or, for a habit, that the knot is only
+ * where it hurts.  A muscle that is tight right where it hurts and still
+ * leads is not explained by it: then the clue says to move on when the
+ * steps help for hours only.  With no place said, it asks for the place. */
+static void relief_clue(const kf_kb *kb, const kf_result *r, kf_buf *b, const int named[2])
+{
+    int rs = kf_kb_finding(kb, "relief_short");
+    if (rs < 0 || named[0] < 0 || !kf_findings_has(&r->findings, rs))
+        return;
+    const kf_link *sign = NULL;
+    const kf_cause *c = &kb->causes[named[0]];
+    for (int l = 0; l < c->n_links; l++)
+        if (kb->links[c->links[l]].finding == rs)
+            sign = &kb->links[c->links[l]];
+    if (sign && sign->p >= 0.3 && sign->why && sign->why[0]) {
+        kf_buf_printf(b, " Relief that lasts only hours is the clue: %c%s",
+                      (char)tolower((unsigned char)sign->why[0]), sign->why + 1);
+    } else if (c->kind != KF_CAUSE_MUSCLE) {
+        kf_buf_puts(b, " Relief that lasts only hours is the clue: the knot is where it hurts, "
+                    "not what keeps pulling it tight, so the steps work on the cause.");
+    } else {
+        kf_buf_puts(b, " Relief that lasts only hours usually means a muscle elsewhere keeps "
+                    "pulling: if these steps also help for hours only, try the next suspect.");
+    }
+    bool placed = false;
+    for (int i = 0; i < r->findings.n && !placed; i++)
+        placed = r->findings.v[i].state == KF_PRESENT &&
+                 kb->findings[r->findings.v[i].finding].region >= 0;
+    if (!placed)
+        kf_buf_puts(b, " Say where the knot is to narrow it down.");
+}
+
 /* "It hurts between the spine and the shoulder blade because the lat
  * (latissimus dorsi), kept short by reaching for a mouse, pulls on ..." */
 void kf_cause_sentence(const kf_kb *kb, const kf_result *r, kf_buf *b, int named[2])
+{
+    cause_sentence_main(kb, r, b, named);
+    relief_clue(kb, r, b, named);
+}
+
+static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, int named[2])
 {
     named[0] = named[1] = -1;
     int lead = -1;

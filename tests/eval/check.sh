@@ -99,9 +99,39 @@ print("%d passed, %d failed" % (ok, not ok))
 PY
 )
 echo "$story" | sed '$d'
+# The therapist's key clue (tests/eval/method-relief.jsonl, 36 descriptions
+# labelled before they were run): relief that lasts only hours, said many
+# ways and with each knot place, must put the remote causes (lat, serratus
+# anterior, chest muscles, posture, weak back) in the top 3; 6 look-alikes
+# where relief lasts days keep the local muscle.  Measured when added:
+# hit@1 0.92, hit@3 1.00 -> guards METHOD_HIT1 0.86, METHOD_HIT3 0.97; no
+# description left unscreened, no unsafe triage.
+method=$(python3 - "$BIN" tests/eval/method-relief.jsonl <<'PY'
+import json, os, subprocess, sys
+b, c = sys.argv[1], sys.argv[2]
+r = subprocess.run([b, "eval", "--json", c], capture_output=True, text=True)
+if r.returncode:
+    print("eval %s failed" % c); print("0 passed, 1 failed"); sys.exit(0)
+a = json.loads(r.stdout)
+h1, h3 = float(os.environ.get("METHOD_HIT1", "0.86")), float(os.environ.get("METHOD_HIT3", "0.97"))
+unread = sum(1 for row in a["rows"] if row["triage"] == "unknown")
+print("method relief_short: cases %d hit@1 %.2f hit@3 %.2f unsafe %d unscreened %d advice %.2f" %
+      (a["cases"], a["hit1"], a["hit3"], a["triage_unsafe"], unread, a["advice_hit"]))
+checks = [("method: hit@1 >= %.2f" % h1, a["hit1"] >= h1 - 1e-9, a["hit1"]),
+          ("method: hit@3 >= %.2f" % h3, a["hit3"] >= h3 - 1e-9, a["hit3"]),
+          ("method: no unsafe triage", a["triage_unsafe"] == 0, a["triage_unsafe"]),
+          ("method: nothing left unscreened", unread == 0, unread)]
+for name, ok, val in checks:
+    print("%s %s (%s)" % ("ok  " if ok else "FAIL", name, val))
+p = sum(ok for _, ok, _ in checks)
+print("%d passed, %d failed" % (p, len(checks) - p))
+PY
+)
+echo "$method" | sed '$d'
 last1=$(echo "$main" | tail -n 1); last2=$(echo "$short" | tail -n 1); last3=$(echo "$story" | tail -n 1)
-p=$(( ${last1%% passed*} + ${last2%% passed*} + ${last3%% passed*} ))
-f1=${last1#*, }; f2=${last2#*, }; f3=${last3#*, }
-f=$(( ${f1%% failed*} + ${f2%% failed*} + ${f3%% failed*} ))
+last4=$(echo "$method" | tail -n 1)
+p=$(( ${last1%% passed*} + ${last2%% passed*} + ${last3%% passed*} + ${last4%% passed*} ))
+f1=${last1#*, }; f2=${last2#*, }; f3=${last3#*, }; f4=${last4#*, }
+f=$(( ${f1%% failed*} + ${f2%% failed*} + ${f3%% failed*} + ${f4%% failed*} ))
 echo "$p passed, $f failed"
 [ "$f" -eq 0 ]
