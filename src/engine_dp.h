@@ -70,6 +70,17 @@ typedef double dp_v2 __attribute__((vector_size(16), aligned(8), may_alias));
 #define dp_st(p, x) (*(dp_v4 *)(void *)(p) = (x))
 #define dp_ld2(p) (*(const dp_v2 *)(const void *)(p))
 #define dp_st2(p, x) (*(dp_v2 *)(void *)(p) = (x))
+/* lanes (0, 0, 2, 2) and (1, 1, 3, 3) of a vector: GCC's __builtin_shuffle
+ * takes an index vector, Clang's __builtin_shufflevector the indices (the
+ * fuzz harnesses are built with Clang) */
+#if defined(__clang__)
+#define dp_even(y) __builtin_shufflevector((y), (y), 0, 0, 2, 2)
+#define dp_odd(y) __builtin_shufflevector((y), (y), 1, 1, 3, 3)
+#else
+typedef long long dp_i4 __attribute__((vector_size(32)));
+#define dp_even(y) __builtin_shuffle((y), (dp_i4){ 0, 0, 2, 2 })
+#define dp_odd(y) __builtin_shuffle((y), (dp_i4){ 1, 1, 3, 3 })
+#endif
 
 /* w = v: a loop of vector loads and stores rather than memcpy, whose
  * string instructions (rep movsb) count once per byte under callgrind and
@@ -118,13 +129,11 @@ DP_CLONES static void dp_fire(double *restrict v, size_t N, int bit, double p)
         /* pairs (x0, x1) -> (q x0, x1 + p x0), four lanes at a time: the
          * even lanes repeated, v (q, 1, q, 1) + even (0, p, 0, p), which
          * is each lane's scalar result to the bit (q x0 + 0, 1 x1 + p x0) */
-        typedef long long dp_i4 __attribute__((vector_size(32)));
-        const dp_i4 even = { 0, 0, 2, 2 };
         dp_v4 a = { q, 1, q, 1 }, c = { 0, p, 0, p };
         size_t x = 0;
         for (; x + 4 <= N; x += 4) {
             dp_v4 y = dp_ld(v + x);
-            dp_st(v + x, a * y + c * __builtin_shuffle(y, even));
+            dp_st(v + x, a * y + c * dp_even(y));
         }
         for (; x + 2 <= N; x += 2) {
             double x0 = v[x];
@@ -160,13 +169,11 @@ DP_CLONES static void dp_fire_t(double *restrict v, size_t N, int bit, double p)
     double q = 1 - p;
     if (b == 1) {
         /* (x0, x1) -> (q x0 + p x1, x1): v (q, 1, q, 1) + odd (p, 0, p, 0) */
-        typedef long long dp_i4 __attribute__((vector_size(32)));
-        const dp_i4 odd = { 1, 1, 3, 3 };
         dp_v4 a = { q, 1, q, 1 }, c = { p, 0, p, 0 };
         size_t x = 0;
         for (; x + 4 <= N; x += 4) {
             dp_v4 y = dp_ld(v + x);
-            dp_st(v + x, a * y + c * __builtin_shuffle(y, odd));
+            dp_st(v + x, a * y + c * dp_odd(y));
         }
         for (; x + 2 <= N; x += 2)
             v[x] = q * v[x] + p * v[x + 1];
