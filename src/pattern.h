@@ -68,6 +68,13 @@ int kf_pattern_max_len(const int *prog);
 /* Groups joined by '&' (1 for a plain sequence). */
 int kf_pattern_groups(const int *prog);
 
+/* A quick test before kf_pattern_match, for the words of the sentence the
+ * match would start in: false when an element a match must read can start
+ * with no word there (so kf_pattern_match would fail), true otherwise.
+ * `bits` has bit w set for each word id w of the sentence's tokens (used or
+ * not, stop words too), and bit `num_bit` when it has a number. */
+bool kf_pattern_may_match(const int *prog, const unsigned long long *bits, int num_bit);
+
 typedef struct {
     int first, last;              /* token span of the whole match */
     int n;                        /* tokens consumed (words and the stop words between) */

@@ -337,6 +337,49 @@ static int longest_phrase(const kf_kb *kb, const kf_ptok *t, int n, int i, int *
     return best;
 }
 
+/* The words of the sentence being read, for kf_pattern_may_match: most
+ * patterns need a word the sentence does not have, and are not tried.  A
+ * bit per word id (and bit kb->n_words for a number) is set for the
+ * tokens [from, to): the sentence at hand (or it and a few before it);
+ * `i` only moves forward within a pass. */
+typedef struct {
+    unsigned long long *bits;
+    int from, to, num;
+} sentence;
+
+static int bit_of(const kf_ptok *k, int num)
+{
+    return k->kind == KF_PT_NUM ? num : k->kind == KF_PT_WORD ? k->word : -1;
+}
+
+static void sentence_clear(sentence *s, const kf_ptok *t)
+{
+    for (int j = s->from; j < s->to; j++) {
+        int b = bit_of(&t[j], s->num);
+        if (b >= 0)
+            s->bits[b / 64] = 0;
+    }
+    s->from = s->to = 0;
+}
+
+static void sentence_at(sentence *s, const kf_ptok *t, int n, int i)
+{
+    if (i < s->to)
+        return;
+    int prev = s->to;
+    sentence_clear(s, t);
+    int j = i;
+    while (j > prev && t[j - 1].kind != KF_PT_STOP)
+        j--;
+    s->from = j;
+    for (; j < n && t[j].kind != KF_PT_STOP; j++) {
+        int b = bit_of(&t[j], s->num);
+        if (b >= 0)
+            s->bits[b / 64] |= 1ULL << (b % 64);
+    }
+    s->to = j > i ? j : i + 1;
+}
+
 static kf_side side_of(const token *k)
 {
     if (k->flags & KF_WORD_BOTH)
@@ -1028,6 +1071,11 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                                    ? KF_PT_NUM : v[i].kind == T_COMMA ? KF_PT_COMMA : KF_PT_STOP,
                            .skip = skippable(&v[i]), .used = 0 };
     }
+    sentence sw = { kf_calloc((size_t)kb->n_words / 64 + 1, sizeof *sw.bits), 0, 0, kb->n_words };
+    if (!sw.bits) {
+        rc = KF_ENOMEM;
+        goto done;
+    }
     /* (3a) concepts said together in one clause, in any order */
     for (int i = 0; i < n; i++) {
         int w = pt[i].kind == KF_PT_NUM ? kb->n_words : pt[i].word;
@@ -1036,7 +1084,9 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         for (int q = kb->co_first[w]; q < kb->co_first[w + 1]; q++) {
             int ph = kb->co_order[q];
             kf_pmatch pm;
-            if (!kf_pattern_match(kb->phrases[ph].prog, pt, n, i, &pm))
+            sentence_at(&sw, pt, n, i);
+            if (!kf_pattern_may_match(kb->phrases[ph].prog, sw.bits, sw.num) ||
+                !kf_pattern_match(kb->phrases[ph].prog, pt, n, i, &pm))
                 continue;
             if (!add_match(&ms, ph, pm.first, pm.last, true))
                 break;
@@ -1046,6 +1096,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         }
     }
     /* (3b) phrases and patterns, longest first at each position, left to right */
+    sentence_clear(&sw, pt);          /* a new pass from the start */
     for (int i = 0; i < n && !ms.oom; i++) {
         int w = pt[i].kind == KF_PT_NUM ? kb->n_words : pt[i].word;
         /* a stop word starts no phrase, only a pattern that names it ("this" morning) */
@@ -1075,7 +1126,9 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             if (p->max_len <= best_len)
                 break;                    /* sorted: nothing later is longer */
             kf_pmatch pm;
-            if (kf_pattern_match(p->prog, pt, n, i, &pm) && pm.words > best_len) {
+            sentence_at(&sw, pt, n, i);
+            if (kf_pattern_may_match(p->prog, sw.bits, sw.num) &&
+                kf_pattern_match(p->prog, pt, n, i, &pm) && pm.words > best_len) {
                 best = kb->pat_order[q];
                 best_len = pm.words;
                 best_last = pm.last;
@@ -1107,6 +1160,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
      * context's per-token arrays come */
     kf_free(pt);
     pt = NULL;
+    kf_free(sw.bits);
+    sw.bits = NULL;
     if (ms.oom) {
         rc = KF_ENOMEM;
         goto done;
