@@ -136,6 +136,23 @@ static void normalise_last(const kf_kb *kb, toks *t)
     }
 }
 
+/* The <ctype.h> tests for the ASCII the tokenizer sees (fold() maps every
+ * other character to ASCII), without a call or the locale. */
+static inline bool ascii_alpha(char c)
+{
+    return (unsigned char)((c | 32) - 'a') < 26;
+}
+
+static inline bool ascii_digit(char c)
+{
+    return (unsigned char)(c - '0') < 10;
+}
+
+static inline char ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c | 32) : c;
+}
+
 static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -144,9 +161,13 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
     size_t wl = 0;
     while (i < n) {
         long cp;
-        int l = utf8(s, n, i, &cp);
-        char c = fold(cp);
-        if (isalpha((unsigned char)c) || (c == '\'' && cur && cur->kind == T_WORD)) {
+        int l = 1;
+        char c = (char)s[i];
+        if (s[i] >= 0x80) {      /* ASCII is itself; the rest is decoded and folded */
+            l = utf8(s, n, i, &cp);
+            c = fold(cp);
+        }
+        if (ascii_alpha(c) || (c == '\'' && cur && cur->kind == T_WORD)) {
             if (!cur || cur->kind != T_WORD) {
                 cur = push(t);
                 if (!cur)
@@ -156,9 +177,17 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
                 wl = 0;
             }
             if (c != '\'' && wl < sizeof cur->norm - 1)
-                cur->norm[wl++] = (char)tolower((unsigned char)c);
-            cur->len = (int)(i + (size_t)l) - cur->start;
-        } else if (isdigit((unsigned char)c)) {
+                cur->norm[wl++] = ascii_lower(c);
+            i += (size_t)l;
+            /* the rest of the word while it is ASCII, at once */
+            while (i < n && (ascii_alpha((char)s[i]) || s[i] == '\'')) {
+                if (s[i] != '\'' && wl < sizeof cur->norm - 1)
+                    cur->norm[wl++] = ascii_lower((char)s[i]);
+                i++;
+            }
+            cur->len = (int)i - cur->start;
+            continue;
+        } else if (ascii_digit(c)) {
             if (cur && cur->kind == T_WORD) {
                 normalise_last(kb, t);
                 cur = NULL;
