@@ -253,7 +253,15 @@ typedef struct {
     strmap regions, findings, causes, techniques, words, spell, raw_words, deletes;
     strmap raw2id;          /* lexicon word as written -> its stem's word id */
     strmap phrase_seq;      /* a phrase's word ids (bytes) -> phrase, -2 a prefix of one */
+    strmap lex;             /* a word as written -> spell, raw2id and raw_words in one
+                             * value (LEX_*), for kf_kb_lex; empty when they do not fit */
 } kb_priv;
+
+/* kb_priv.lex values: the spelling fix + 1, the raw2id word id + 1, and
+ * whether it is a raw lexicon word. */
+#define LEX_BITS  15
+#define LEX_MASK  ((1 << LEX_BITS) - 1)
+#define LEX_KNOWN (1 << (2 * LEX_BITS))
 
 static void err_at(loader *L, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -2524,6 +2532,12 @@ int kf_kb_phrase_seq(const kf_kb *kb, const int *ids, int n)
                       (size_t)n * sizeof *ids);
 }
 
+static int lex_value(const kb_priv *p, const char *w, size_t len)
+{
+    return (kf_map_get(&p->spell, w, len) + 1) | (kf_map_get(&p->raw2id, w, len) + 1) << LEX_BITS |
+           (kf_map_get(&p->raw_words, w, len) >= 0 ? LEX_KNOWN : 0);
+}
+
 static kf_err finish(loader *L, kf_kb **out)
 {
     kf_kb *kb = arena_alloc(&L->a, sizeof *kb);
@@ -2672,11 +2686,24 @@ static kf_err finish(loader *L, kf_kb **out)
     memset(&L->causes, 0, sizeof L->causes);
     memset(&L->techniques, 0, sizeof L->techniques);
     memset(&L->words, 0, sizeof L->words);
+    /* The three maps the reader asks of every word, in one (kf_kb_lex). */
+    if (kb->n_spell < LEX_MASK && kb->n_words < LEX_MASK) {
+        const kf_map *from[] = { &priv->spell, &priv->raw2id, &priv->raw_words };
+        if (!kf_map_reserve(&priv->lex, priv->spell.n + priv->raw_words.n))
+            return KF_ENOMEM;
+        for (size_t m = 0; m < KF_ARRAY_LEN(from); m++)
+            for (size_t i = 0; i < from[m]->cap; i++) {
+                const kf_map_slot *sl = &from[m]->slots[i];
+                if (sl->key && kf_map_get(&priv->lex, sl->key, sl->len) < 0 &&
+                    !kf_map_put(&priv->lex, sl->key, sl->len, lex_value(priv, sl->key, sl->len)))
+                    return KF_ENOMEM;
+            }
+    }
     /* Every map's slots into the arena too: the KB is then the arena's
      * region alone, which a snapshot can keep. */
     kf_map *maps[] = { &priv->regions, &priv->findings, &priv->causes, &priv->techniques,
                        &priv->words, &priv->spell, &priv->raw_words, &priv->deletes,
-                       &priv->raw2id, &priv->phrase_seq };
+                       &priv->raw2id, &priv->phrase_seq, &priv->lex };
     bool adopted = true;
     for (size_t i = 0; i < KF_ARRAY_LEN(maps); i++)
         adopted &= arena_adopt_map(&L->a, maps[i]);
@@ -3468,6 +3495,25 @@ const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
             return kb->raw_words[i];
     }
     return NULL;
+}
+
+int kf_kb_lex(const kf_kb *kb, const char *word, size_t len, const char **fix, bool *known)
+{
+    const kb_priv *p = kb->priv;
+    if (!p->lex.cap) {
+        *fix = kf_kb_spell(kb, word, len);
+        *known = kf_kb_known_raw(kb, word, len);
+        return kf_kb_raw_word(kb, word, len);
+    }
+    int v = kf_map_get(&p->lex, word, len);
+    if (v < 0) {
+        *fix = NULL;
+        *known = false;
+        return -1;
+    }
+    *fix = v & LEX_MASK ? kb->spell_to[(v & LEX_MASK) - 1] : NULL;
+    *known = v & LEX_KNOWN;
+    return (v >> LEX_BITS & LEX_MASK) - 1;
 }
 
 int kf_kb_raw_word(const kf_kb *kb, const char *word, size_t len)

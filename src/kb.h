@@ -292,6 +292,10 @@ bool kf_kb_known_raw(const kf_kb *kb, const char *word, size_t len);
 /* The word id of a lexicon word as written (unstemmed), or -1: saves
  * stemming the words the lexicon already knows. */
 int kf_kb_raw_word(const kf_kb *kb, const char *word, size_t len);
+/* kf_kb_spell, kf_kb_known_raw and kf_kb_raw_word of one word in one
+ * lookup: returns the raw word id (or -1), the spelling fix in *fix (or
+ * NULL) and whether it is a lexicon word in *known. */
+int kf_kb_lex(const kf_kb *kb, const char *word, size_t len, const char **fix, bool *known);
 /* A lexicon word one edit away from `word` (5+ letters), or NULL. */
 const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len);
 

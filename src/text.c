@@ -97,13 +97,15 @@ static void normalise_last(const kf_kb *kb, toks *t)
 {
     token k = t->v[t->n - 1];
     size_t len = strlen(k.norm);
-    const char *fix = kf_kb_spell(kb, k.norm, len);
+    const char *fix;
+    bool raw;                /* a word of the lexicon as written */
+    int raw_id = kf_kb_lex(kb, k.norm, len, &fix, &raw);
     char stem[64];
     int known = -1;          /* the word's own lexicon id, when it has one */
-    if (!fix && (known = kf_kb_raw_word(kb, k.norm, len)) < 0) {
+    if (!fix && (known = raw_id) < 0) {
         size_t sl = kf_stem(k.norm, len, stem, sizeof stem);
         known = kf_kb_word(kb, stem, sl);
-        if (known < 0 && !kf_kb_known_raw(kb, k.norm, len))
+        if (known < 0 && !raw)
             fix = kf_kb_correct(kb, k.norm, len);
     }
     if (!fix) {
@@ -128,10 +130,14 @@ static void normalise_last(const kf_kb *kb, toks *t)
         *d = k;
         size_t wl = (size_t)(p - st) < sizeof d->norm - 1 ? (size_t)(p - st)
                                                           : sizeof d->norm - 1;
+        memset(d->norm, 0, sizeof d->norm);
         memcpy(d->norm, st, wl);
-        d->norm[wl] = '\0';
-        size_t sl = kf_stem(d->norm, wl, stem, sizeof stem);
-        d->word = kf_kb_word(kb, stem, sl);
+        /* a fix is lexicon words: most have their stem's id already */
+        d->word = kf_kb_raw_word(kb, d->norm, wl);
+        if (d->word < 0) {
+            size_t sl = kf_stem(d->norm, wl, stem, sizeof stem);
+            d->word = kf_kb_word(kb, stem, sl);
+        }
         d->flags = d->word >= 0 ? kb->word_flags[d->word] : 0;
     }
 }
