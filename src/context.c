@@ -61,10 +61,14 @@ static int seq_at(const token *v, int n, int i, const char *seq)
     int j = i;
     const char *p = seq;
     while (*p) {
-        const char *e = strchr(p, ' ');
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        if (j >= n || v[j].kind != T_WORD || strlen(v[j].norm) != l ||
-            memcmp(v[j].norm, p, l))
+        if (j >= n || v[j].kind != T_WORD)
+            return 0;
+        /* the word of seq and the token's, letter by letter */
+        const char *w = v[j].norm;
+        size_t l = 0;
+        while (p[l] && p[l] != ' ' && w[l] == p[l])
+            l++;
+        if ((p[l] && p[l] != ' ') || w[l])
             return 0;
         j++;
         p += l;
@@ -174,16 +178,20 @@ static const struct { const char *w; char sex; int group; } relations[] = {
 };
 
 
+/* The relations chained by their first two letters, in the table's order
+ * (filled once, see init_pairs): a relation word starts with its entry. */
+static signed char relation_head[PAIRS], relation_next[KF_ARRAY_LEN(relations)];
+
 static int relation_of(const char *w)
 {
-    size_t l = strlen(w);
-    for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
-        if (w[0] != relations[i].w[0])
-            continue;
-        size_t rl = strlen(relations[i].w);
-        if (!strncmp(w, relations[i].w, rl) &&
-            (l == rl || (l == rl + 1 && w[rl] == 's')))
-            return (int)i;
+    int p = pair_of(w);
+    for (int i = p < 0 ? 0 : relation_head[p]; i; i = relation_next[i - 1]) {
+        const char *r = relations[i - 1].w;
+        size_t rl = 0;
+        while (r[rl] && w[rl] == r[rl])
+            rl++;
+        if (!r[rl] && (!w[rl] || (w[rl] == 's' && !w[rl + 1])))
+            return i - 1;
     }
     return -1;
 }
@@ -479,6 +487,12 @@ static void init_pairs(void)
         int p = pair_of(relations[i].w);
         if (p >= 0)
             relation_pair[p] = 1;
+        /* chained at the end, to keep the table's order */
+        signed char *at = p >= 0 ? &relation_head[p] : NULL;
+        while (at && *at)
+            at = &relation_next[*at - 1];
+        if (at)
+            *at = (signed char)(i + 1);
     }
     const char *const *lists[] = { hypo_always, hypo_question, worry, historical, past_time,
                                    hedge, NULL };
