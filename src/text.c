@@ -263,6 +263,15 @@ static int unit_days(const char *w)
 
 #define is_word tok_is
 
+/* strchr(set, c) for a letter c, without the call. */
+static inline bool one_of(char c, const char *set)
+{
+    for (; *set; set++)
+        if (*set == c)
+            return true;
+    return false;
+}
+
 /* Value of a number token or number word, or -1. */
 static long num_value(const token *k)
 {
@@ -270,7 +279,7 @@ static long num_value(const token *k)
         return k->num;
     /* number words are 3 to 7 letters and start with one of "otfsencm" */
     if (k->kind != T_WORD || !k->norm[0] || !k->norm[1] || !k->norm[2] ||
-        !strchr("otfsencm", k->norm[0]) || memchr(k->norm, '\0', 8) == NULL)
+        !one_of(k->norm[0], "otfsencm") || memchr(k->norm, '\0', 8) == NULL)
         return -1;
     for (size_t i = 0; i < KF_ARRAY_LEN(number_words); i++)
         if (k->norm[0] == number_words[i].w[0] && k->norm[1] == number_words[i].w[1] &&
@@ -650,11 +659,11 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
     kf_findings *out = r->out;
     bool pregnancy = false;
     for (int i = 0; i < n && !pregnancy; i++)
-        if (v[i].kind == T_WORD && who[i] == patient && strchr("peta", v[i].norm[0]) &&
-            (!strncmp(v[i].norm, "pregnan", 7) || !strcmp(v[i].norm, "expecting") ||
-             !strcmp(v[i].norm, "trimester") ||
+        if (v[i].kind == T_WORD && who[i] == patient && one_of(v[i].norm[0], "peta") &&
+            ((v[i].norm[0] == 'p' && !strncmp(v[i].norm, "pregnan", 7)) ||
+             is_word(&v[i], "expecting") || is_word(&v[i], "trimester") ||
              /* "30 weeks along" */
-             (!strcmp(v[i].norm, "along") && i >= 2 && v[i - 2].kind == T_NUM &&
+             (is_word(&v[i], "along") && i >= 2 && v[i - 2].kind == T_NUM &&
               (!strncmp(v[i - 1].norm, "week", 4) || !strncmp(v[i - 1].norm, "wk", 2)))))
             pregnancy = true;
     bool first_sentence = true;
@@ -664,7 +673,7 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         if (i > 0 && v[i - 1].kind == T_STOP)
             first_sentence = false;
         /* dominant hand: "right handed", "left-handed", "lefty" */
-        if (mine && k->kind == T_WORD && (!strcmp(k->norm, "handed") || !strcmp(k->norm, "hander")) &&
+        if (mine && k->kind == T_WORD && (is_word(k, "handed") || is_word(k, "hander")) &&
             i > 0 && (v[i - 1].flags & (KF_WORD_LEFT | KF_WORD_RIGHT)))
             out->dominant = side_of(&v[i - 1]);
         if (mine && (is_word(k, "lefty") || is_word(k, "southpaw")))
