@@ -384,11 +384,11 @@ static int longest_phrase(const kf_kb *kb, const kf_ptok *t, int n, int i, int *
 /* The words of the sentence being read, for kf_pattern_may_match: most
  * patterns need a word the sentence does not have, and are not tried.  A
  * bit per word id (and bit kb->n_words for a number) is set for the
- * tokens [from, to): the sentence at hand (or it and a few before it);
- * `i` only moves forward within a pass. */
+ * tokens of the sentence at hand (or it and a few before it), which ends
+ * before `to`; `i` only moves forward within a pass. */
 typedef struct {
     unsigned long long *bits;
-    int from, to, num;
+    int to, num;
 } sentence;
 
 static int bit_of(const kf_ptok *k, int num)
@@ -396,14 +396,10 @@ static int bit_of(const kf_ptok *k, int num)
     return k->kind == KF_PT_NUM ? num : k->kind == KF_PT_WORD ? k->word : -1;
 }
 
-static void sentence_clear(sentence *s, const kf_ptok *t)
+static void sentence_clear(sentence *s)
 {
-    for (int j = s->from; j < s->to; j++) {
-        int b = bit_of(&t[j], s->num);
-        if (b >= 0)
-            s->bits[b / 64] = 0;
-    }
-    s->from = s->to = 0;
+    memset(s->bits, 0, ((size_t)s->num / 64 + 1) * sizeof *s->bits);
+    s->to = 0;
 }
 
 static void sentence_at(sentence *s, const kf_ptok *t, int n, int i)
@@ -411,11 +407,10 @@ static void sentence_at(sentence *s, const kf_ptok *t, int n, int i)
     if (i < s->to)
         return;
     int prev = s->to;
-    sentence_clear(s, t);
+    sentence_clear(s);
     int j = i;
     while (j > prev && t[j - 1].kind != KF_PT_STOP)
         j--;
-    s->from = j;
     for (; j < n && t[j].kind != KF_PT_STOP; j++) {
         int b = bit_of(&t[j], s->num);
         if (b >= 0)
@@ -1115,7 +1110,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                                    ? KF_PT_NUM : v[i].kind == T_COMMA ? KF_PT_COMMA : KF_PT_STOP,
                            .skip = skippable(&v[i]), .used = 0 };
     }
-    sentence sw = { kf_calloc((size_t)kb->n_words / 64 + 1, sizeof *sw.bits), 0, 0, kb->n_words };
+    sentence sw = { kf_calloc((size_t)kb->n_words / 64 + 1, sizeof *sw.bits), 0, kb->n_words };
     if (!sw.bits) {
         rc = KF_ENOMEM;
         goto done;
@@ -1140,7 +1135,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         }
     }
     /* (3b) phrases and patterns, longest first at each position, left to right */
-    sentence_clear(&sw, pt);          /* a new pass from the start */
+    sentence_clear(&sw);              /* a new pass from the start */
     for (int i = 0; i < n && !ms.oom; i++) {
         int w = pt[i].kind == KF_PT_NUM ? kb->n_words : pt[i].word;
         /* a stop word starts no phrase, only a pattern that names it ("this" morning) */
