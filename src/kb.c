@@ -256,6 +256,12 @@ typedef struct {
     int *seq1;              /* per word id: phrase_seq of that one word (kf_kb_phrase_seq) */
     strmap lex;             /* a word as written -> spell, raw2id and raw_words in one
                              * value (LEX_*), for kf_kb_lex; empty when they do not fit */
+    /* The same for the words of up to 16 letters, which are most, as two
+     * 8-byte numbers (the word, then zeros) in an open-addressed table:
+     * no key to follow, no length to compare (lex keeps the longer ones). */
+    uint64_t *lexw;         /* 2 per slot; a free slot is 0, 0 */
+    int32_t *lexw_val;
+    uint32_t lexw_mask;
 } kb_priv;
 
 /* kb_priv.lex values: the spelling fix + 1, the raw2id word id + 1, and
@@ -2536,6 +2542,12 @@ int kf_kb_phrase_seq(const kf_kb *kb, const int *ids, int n)
                       (size_t)n * sizeof *ids);
 }
 
+static uint32_t lexw_hash(uint64_t a, uint64_t b)
+{
+    uint64_t h = (a ^ (b * 0xC2B2AE3D27D4EB4FULL)) * 0x9E3779B97F4A7C15ULL;
+    return (uint32_t)(h >> 32 ^ h);
+}
+
 static int lex_value(const kb_priv *p, const char *w, size_t len)
 {
     return (kf_map_get(&p->spell, w, len) + 1) | (kf_map_get(&p->raw2id, w, len) + 1) << LEX_BITS |
@@ -2700,14 +2712,35 @@ static kf_err finish(loader *L, kf_kb **out)
     /* The three maps the reader asks of every word, in one (kf_kb_lex). */
     if (kb->n_spell < LEX_MASK && kb->n_words < LEX_MASK) {
         const kf_map *from[] = { &priv->spell, &priv->raw2id, &priv->raw_words };
-        if (!kf_map_reserve(&priv->lex, priv->spell.n + priv->raw_words.n))
+        size_t most = priv->spell.n + priv->raw_words.n + priv->raw2id.n, cap = 64;
+        while (cap < 2 * most)
+            cap *= 2;
+        priv->lexw = arena_alloc(&L->a, cap * 2 * sizeof *priv->lexw);       /* zeroed */
+        priv->lexw_val = arena_alloc(&L->a, cap * sizeof *priv->lexw_val);
+        if (!priv->lexw || !priv->lexw_val)
             return KF_ENOMEM;
+        priv->lexw_mask = (uint32_t)cap - 1;
         for (size_t m = 0; m < KF_ARRAY_LEN(from); m++)
             for (size_t i = 0; i < from[m]->cap; i++) {
                 const kf_map_slot *sl = &from[m]->slots[i];
-                if (sl->key && kf_map_get(&priv->lex, sl->key, sl->len) < 0 &&
-                    !kf_map_put(&priv->lex, sl->key, sl->len, lex_value(priv, sl->key, sl->len)))
-                    return KF_ENOMEM;
+                if (!sl->key)
+                    continue;
+                int v = lex_value(priv, sl->key, sl->len);
+                if (sl->len > 16 || !sl->len || memchr(sl->key, '\0', sl->len)) {
+                    if (kf_map_get(&priv->lex, sl->key, sl->len) < 0 &&
+                        !kf_map_put(&priv->lex, sl->key, sl->len, v))
+                        return KF_ENOMEM;
+                    continue;
+                }
+                uint64_t k[2] = { 0, 0 };
+                memcpy(k, sl->key, sl->len);
+                uint32_t j = lexw_hash(k[0], k[1]) & priv->lexw_mask;
+                while ((priv->lexw[2 * j] || priv->lexw[2 * j + 1]) &&
+                       (priv->lexw[2 * j] != k[0] || priv->lexw[2 * j + 1] != k[1]))
+                    j = (j + 1) & priv->lexw_mask;
+                priv->lexw[2 * j] = k[0];
+                priv->lexw[2 * j + 1] = k[1];
+                priv->lexw_val[j] = v;
             }
     }
     /* Every map's slots into the arena too: the KB is then the arena's
@@ -3511,12 +3544,30 @@ const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
 int kf_kb_lex(const kf_kb *kb, const char *word, size_t len, const char **fix, bool *known)
 {
     const kb_priv *p = kb->priv;
-    if (!p->lex.cap) {
+    if (!p->lexw) {
         *fix = kf_kb_spell(kb, word, len);
         *known = kf_kb_known_raw(kb, word, len);
         return kf_kb_raw_word(kb, word, len);
     }
-    int v = kf_map_get(&p->lex, word, len);
+    int v = -1;
+    if (len && len <= 16) {
+        uint64_t k[2] = { 0, 0 };
+        memcpy(k, word, len);
+        for (uint32_t j = lexw_hash(k[0], k[1]) & p->lexw_mask;;
+             j = (j + 1) & p->lexw_mask) {
+            const uint64_t *e = &p->lexw[2 * j];
+            if (e[0] == k[0] && e[1] == k[1]) {
+                v = e[0] || e[1] ? p->lexw_val[j] : -1;
+                break;
+            }
+            if (!e[0] && !e[1])
+                break;
+        }
+        /* a word with a NUL in it is in lex, as are the longer words */
+        if (v < 0 && memchr(word, '\0', len))
+            v = kf_map_get(&p->lex, word, len);
+    } else
+        v = kf_map_get(&p->lex, word, len);
     if (v < 0) {
         *fix = NULL;
         *known = false;
