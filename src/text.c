@@ -1063,7 +1063,13 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     }
     if (!text || !len)
         return KF_OK;
-    toks t = { 0 };
+    /* room for the tokens of most texts at once (a word is 4 bytes and
+     * more): no copy as the array grows */
+    toks t = { kf_malloc((len / 4 + 64) * sizeof *t.v), 0, (int)(len / 4 + 64), false };
+    if (!t.v) {
+        t.cap = 0;
+        t.oom = false;
+    }
     tokenize(kb, text, len, &t);
     if (t.oom) {
         kf_free(t.v);
