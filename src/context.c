@@ -598,8 +598,9 @@ static int answer_at(const token *v, int n, int i, int depth)
     for (int kind = 1; kind <= 2; kind++) {
         const char *const *list = kind == 1 ? denial : assent;
         for (int k = 0; list[k]; k++) {
-            if (v[i].norm[0] != list[k][0])
-                continue;             /* a quick look at the first letter */
+            if (v[i].norm[0] != list[k][0] ||
+                v[i].norm[1] != (list[k][1] == ' ' ? '\0' : list[k][1]))
+                continue;             /* a quick look at the first two letters */
             int l = seq_at(v, n, i, list[k]);
             /* the answer ends its clause, or says itself again ("no not
              * at all", "yes a bit") */
