@@ -95,25 +95,26 @@ static char fold(long cp)
  * they are read, in the one token array. */
 static void normalise_last(const kf_kb *kb, toks *t)
 {
-    token k = t->v[t->n - 1];
-    size_t len = strlen(k.norm);
+    token *last = &t->v[t->n - 1];
+    size_t len = strlen(last->norm);
     const char *fix;
     bool raw;                /* a word of the lexicon as written */
-    int raw_id = kf_kb_lex(kb, k.norm, len, &fix, &raw);
+    int raw_id = kf_kb_lex(kb, last->norm, len, &fix, &raw);
     char stem[64];
     int known = -1;          /* the word's own lexicon id, when it has one */
     if (!fix && (known = raw_id) < 0) {
-        size_t sl = kf_stem(k.norm, len, stem, sizeof stem);
+        size_t sl = kf_stem(last->norm, len, stem, sizeof stem);
         known = kf_kb_word(kb, stem, sl);
         if (known < 0 && !raw)
-            fix = kf_kb_correct(kb, k.norm, len);
+            fix = kf_kb_correct(kb, last->norm, len);
     }
     if (!fix) {
         /* the common case: one word, already stemmed */
-        t->v[t->n - 1].word = known;
-        t->v[t->n - 1].flags = known >= 0 ? kb->word_flags[known] : 0;
+        last->word = known;
+        last->flags = known >= 0 ? kb->word_flags[known] : 0;
         return;
     }
+    token k = *last;
     t->n--;                  /* the fixed words take its place */
     const char *p = fix;
     while (*p) {
@@ -272,6 +273,16 @@ static inline bool one_of(char c, const char *set)
     return false;
 }
 
+/* Does a number word start with c (one of "otfsencm")? */
+static inline bool number_letter(char c)
+{
+    switch (c) {
+    case 'o': case 't': case 'f': case 's': case 'e': case 'n': case 'c': case 'm':
+        return true;
+    }
+    return false;
+}
+
 /* Value of a number token or number word, or -1. */
 static long num_value(const token *k)
 {
@@ -279,7 +290,7 @@ static long num_value(const token *k)
         return k->num;
     /* number words are 3 to 7 letters and start with one of "otfsencm" */
     if (k->kind != T_WORD || !k->norm[0] || !k->norm[1] || !k->norm[2] ||
-        !one_of(k->norm[0], "otfsencm") || memchr(k->norm, '\0', 8) == NULL)
+        !number_letter(k->norm[0]) || memchr(k->norm, '\0', 8) == NULL)
         return -1;
     for (size_t i = 0; i < KF_ARRAY_LEN(number_words); i++)
         if (k->norm[0] == number_words[i].w[0] && k->norm[1] == number_words[i].w[1] &&
@@ -402,10 +413,8 @@ static void sentence_clear(sentence *s)
     s->to = 0;
 }
 
-static void sentence_at(sentence *s, const kf_ptok *t, int n, int i)
+static void sentence_build(sentence *s, const kf_ptok *t, int n, int i)
 {
-    if (i < s->to)
-        return;
     int prev = s->to;
     sentence_clear(s);
     int j = i;
@@ -417,6 +426,12 @@ static void sentence_at(sentence *s, const kf_ptok *t, int n, int i)
             s->bits[b / 64] |= 1ULL << (b % 64);
     }
     s->to = j > i ? j : i + 1;
+}
+
+static inline void sentence_at(sentence *s, const kf_ptok *t, int n, int i)
+{
+    if (i >= s->to)
+        sentence_build(s, t, n, i);
 }
 
 static kf_side side_of(const token *k)
