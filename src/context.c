@@ -66,17 +66,12 @@ typedef struct {
     unsigned long long bits[(27 * 27 + 63) / 64];
 } word_filter;
 
-static int letters_of(const char *w)
-{
-    unsigned a = (unsigned)(unsigned char)w[0] - 'a', b = (unsigned)(unsigned char)w[1] - 'a';
-    return a < 26 ? (int)(a * 27 + (b < 26 ? b + 1 : 0)) : -1;
-}
 
 __attribute__((noinline)) static void filter_init(word_filter *f, const char *const *list)
 {
     int state = 1;
     for (int i = 0; list[i]; i++) {
-        int p = letters_of(list[i]);
+        int p = pair_of(list[i]);
         if (p < 0)
             state = 2;
         else
@@ -98,7 +93,7 @@ static inline bool filtered_in_list(word_filter *f, const token *k, const char *
         filter_init(f, list);
         state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
     }
-    int p = letters_of(k->norm);
+    int p = pair_of(k->norm);
     if (state == 1 && p >= 0 && __atomic_load_n(&f->list, __ATOMIC_RELAXED) == list &&
         !(__atomic_load_n(&f->bits[p / 64], __ATOMIC_RELAXED) >> (p % 64) & 1))
         return false;
@@ -487,10 +482,8 @@ static const char *const relief[] = {
 static unsigned char trigger_pair[PAIRS];
 static int pair_of(const char *w)
 {
-    if (w[0] < 'a' || w[0] > 'z')
-        return -1;
-    int b = w[1] >= 'a' && w[1] <= 'z' ? w[1] - 'a' + 1 : 0;
-    return (w[0] - 'a') * 27 + b;
+    unsigned a = (unsigned)(unsigned char)w[0] - 'a', b = (unsigned)(unsigned char)w[1] - 'a';
+    return a < 26 ? (int)(a * 27 + (b < 26 ? b + 1 : 0)) : -1;
 }
 
 static void mark_list(unsigned char *set, const char *const *list)
@@ -652,10 +645,10 @@ static void answered_questions(const token *v, int n, unsigned *at)
     }
 }
 
-static bool may_trigger(const token *k)
+/* Can the word of this first-two-letters pair start a trigger? */
+static bool may_trigger(int pair)
 {
-    int p = pair_of(k->norm);
-    return p >= 0 && trigger_pair[p];
+    return pair >= 0 && trigger_pair[pair];
 }
 
 
@@ -708,9 +701,10 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             at[i] |= OPENS_NEGATION;
             scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
         }
-        if (!may_trigger(&v[i]))
+        int pair = pair_of(v[i].norm);
+        if (!may_trigger(pair))
             continue;
-        unsigned char lists = list_pair[pair_of(v[i].norm)];
+        unsigned char lists = list_pair[pair];
         /* a guess, unless a longer hypothesis starts here */
         int hl = (lists & 32) && may_hedge(v, n, i) ? any_seq_at(v, n, i, 4) : 0;
         if (hl && hl > ((lists & 1) ? any_seq_at(v, n, i, 0) : 0)) {
