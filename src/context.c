@@ -54,54 +54,10 @@ static bool in_list(const token *k, const char *const *list)
     return false;
 }
 
-/* is_any(k, list): is k one of the words of `list`?  Each place that asks
- * keeps the first two letters of its list's words, a bit each (worked out
- * at its first use, by whichever thread comes first: bits are only ever
- * OR-ed in, atomically), and a word whose first two letters are none of
- * them is passed over without going through the list.  A place handed
- * another list than the one its bits are of goes through the list. */
-typedef struct {
-    const char *const *list;
-    int state;                       /* 0 not worked out, 1 bits of `list`, 2 none */
-    unsigned long long bits[(27 * 27 + 63) / 64];
-} word_filter;
-
-
-__attribute__((noinline)) static void filter_init(word_filter *f, const char *const *list)
-{
-    int state = 1;
-    for (int i = 0; list[i]; i++) {
-        int p = pair_of(list[i]);
-        if (p < 0)
-            state = 2;
-        else
-            __atomic_fetch_or(&f->bits[p / 64], 1ULL << (p % 64), __ATOMIC_RELAXED);
-    }
-    const char *const *none = NULL;
-    if (!__atomic_compare_exchange_n(&f->list, &none, list, false, __ATOMIC_RELAXED,
-                                     __ATOMIC_RELAXED) && none != list)
-        state = 2;
-    __atomic_store_n(&f->state, state, __ATOMIC_RELEASE);
-}
-
-static inline bool filtered_in_list(word_filter *f, const token *k, const char *const *list)
-{
-    if (k->kind != T_WORD)
-        return false;
-    int state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
-    if (!state) {
-        filter_init(f, list);
-        state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
-    }
-    int p = pair_of(k->norm);
-    if (state == 1 && p >= 0 && __atomic_load_n(&f->list, __ATOMIC_RELAXED) == list &&
-        !(__atomic_load_n(&f->bits[p / 64], __ATOMIC_RELAXED) >> (p % 64) & 1))
-        return false;
-    return in_list(k, list);
-}
-
+/* is_any(k, list): is k one of the words of `list`?  Most words are
+ * passed over by the first two letters of the list's words (token.h). */
 #define is_any(k, list) \
-    __extension__({ static word_filter filter_; filtered_in_list(&filter_, (k), (list)); })
+    (tok_may_be_in(k, list) && in_list(k, list))
 
 /* Does the word sequence `seq` (space separated) start at v[i]? Returns the
  * number of tokens it covers, or 0. */

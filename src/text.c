@@ -290,7 +290,10 @@ static long num_value(const token *k)
         return k->num;
     /* number words are 3 to 7 letters and start with one of "otfsencm" */
     if (k->kind != T_WORD || !k->norm[0] || !k->norm[1] || !k->norm[2] ||
-        !number_letter(k->norm[0]) || memchr(k->norm, '\0', 8) == NULL)
+        !number_letter(k->norm[0]) ||
+        !tok_may_be_in_n(k, &number_words[0].w, sizeof number_words[0],
+                         (int)KF_ARRAY_LEN(number_words)) ||
+        memchr(k->norm, '\0', 8) == NULL)
         return -1;
     for (size_t i = 0; i < KF_ARRAY_LEN(number_words); i++)
         if (k->norm[0] == number_words[i].w[0] && k->norm[1] == number_words[i].w[1] &&
@@ -727,7 +730,7 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                 "teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies",
                 "eighties", "nineties", NULL
             };
-            for (int d = 0; decades[d]; d++)
+            for (int d = 0; tok_may_be_in(k, decades) && decades[d]; d++)
                 if (is_word(k, decades[d])) {
                     const token *q = &v[i - 1];
                     long add = is_word(q, "early") ? 2 : is_word(q, "mid") ? 5
