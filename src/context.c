@@ -61,7 +61,7 @@ static bool in_list(const token *k, const char *const *list)
 
 /* Does the word sequence `seq` (space separated) start at v[i]? Returns the
  * number of tokens it covers, or 0. */
-static int seq_at(const token *v, int n, int i, const char *seq)
+static inline int seq_at(const token *v, int n, int i, const char *seq)
 {
     int j = i;
     const char *p = seq;
