@@ -577,21 +577,6 @@ int kf_pattern_max_len(const int *prog)
 
 /* ---------- matching ---------- */
 
-bool kf_pattern_may_match(const int *prog, const unsigned long long *bits, int num_bit)
-{
-    const int *s = prog + prog[prog[0] - 1];
-    const int *set = s + 1;
-    for (int k = 0; k < s[0]; k++, set += 1 + set[0]) {
-        bool any = false;
-        for (int j = 1; j <= set[0] && !any; j++) {
-            unsigned b = set[j] == KF_PAT_NUMBER ? (unsigned)num_bit : (unsigned)set[j];
-            any = bits[b / 64] >> (b % 64) & 1;
-        }
-        if (!any)
-            return false;
-    }
-    return true;
-}
 
 typedef struct {
     const kf_ptok *t;
