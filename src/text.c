@@ -187,10 +187,13 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
                 cur->norm[wl++] = ascii_lower(c);
             i += (size_t)l;
             /* the rest of the word while it is ASCII, at once */
-            while (i < n && (ascii_alpha((char)s[i]) || s[i] == '\'')) {
-                if (s[i] != '\'' && wl < sizeof cur->norm - 1)
-                    cur->norm[wl++] = ascii_lower((char)s[i]);
-                i++;
+            for (; i < n; i++) {
+                unsigned char lc = s[i] | 32;          /* a letter's lower case */
+                if ((unsigned char)(lc - 'a') < 26) {
+                    if (wl < sizeof cur->norm - 1)
+                        cur->norm[wl++] = (char)lc;
+                } else if (s[i] != '\'')
+                    break;
             }
             cur->len = (int)i - cur->start;
             continue;
@@ -264,14 +267,6 @@ static int unit_days(const char *w)
 
 #define is_word tok_is
 
-/* strchr(set, c) for a letter c, without the call. */
-static inline bool one_of(char c, const char *set)
-{
-    for (; *set; set++)
-        if (*set == c)
-            return true;
-    return false;
-}
 
 /* Does a number word start with c (one of "otfsencm")? */
 static inline bool number_letter(char c)
@@ -672,7 +667,7 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
     kf_findings *out = r->out;
     bool pregnancy = false;
     for (int i = 0; i < n && !pregnancy; i++)
-        if (v[i].kind == T_WORD && who[i] == patient && one_of(v[i].norm[0], "peta") &&
+        if (v[i].kind == T_WORD && who[i] == patient && (v[i].norm[0] == 'p' || v[i].norm[0] == 'e' || v[i].norm[0] == 't' || v[i].norm[0] == 'a') &&
             ((v[i].norm[0] == 'p' && !strncmp(v[i].norm, "pregnan", 7)) ||
              is_word(&v[i], "expecting") || is_word(&v[i], "trimester") ||
              /* "30 weeks along" */
