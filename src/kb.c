@@ -253,7 +253,6 @@ typedef struct {
     strmap regions, findings, causes, techniques, words, spell, raw_words, deletes;
     strmap raw2id;          /* lexicon word as written -> its stem's word id */
     strmap phrase_seq;      /* a phrase's word ids (bytes) -> phrase, -2 a prefix of one */
-    int *seq1;              /* per word id: phrase_seq of that one word (kf_kb_phrase_seq) */
     strmap lex;             /* a word as written -> spell, raw2id and raw_words in one
                              * value (LEX_*), for kf_kb_lex; empty when they do not fit */
     /* The same for the words of up to 16 letters, which are most, as two
@@ -2535,9 +2534,8 @@ static bool index_sequences(kf_kb *kb, strmap *seq)
 
 int kf_kb_phrase_seq(const kf_kb *kb, const int *ids, int n)
 {
-    const kb_priv *p = kb->priv;
-    if (n == 1 && p->seq1 && ids[0] >= 0 && ids[0] < kb->n_words)
-        return p->seq1[ids[0]];
+    if (n == 1 && kb->phrase_seq1 && ids[0] >= 0 && ids[0] < kb->n_words)
+        return kb->phrase_seq1[ids[0]];
     return kf_map_get(&((const kb_priv *)kb->priv)->phrase_seq, (const char *)ids,
                       (size_t)n * sizeof *ids);
 }
@@ -2657,11 +2655,11 @@ static kf_err finish(loader *L, kf_kb **out)
         return KF_ENOMEM;
     /* The first word of a phrase looked up without hashing (most words
      * start none). */
-    priv->seq1 = arena_alloc(&L->a, (size_t)(kb->n_words + 1) * sizeof *priv->seq1);
-    if (!priv->seq1)
+    kb->phrase_seq1 = arena_alloc(&L->a, (size_t)(kb->n_words + 1) * sizeof *kb->phrase_seq1);
+    if (!kb->phrase_seq1)
         return KF_ENOMEM;
     for (int w = 0; w < kb->n_words; w++)
-        priv->seq1[w] = kf_map_get(&priv->phrase_seq, (const char *)&w, sizeof w);
+        kb->phrase_seq1[w] = kf_map_get(&priv->phrase_seq, (const char *)&w, sizeof w);
     /* Single-deletion neighbourhood of every lexicon word of 4+ letters, for
      * one-edit spelling correction (SymSpell-style): a typo and the word it
      * should be share a deletion whenever they are one edit apart. */

@@ -216,6 +216,8 @@ struct kf_kb {
      * (the plain phrases are found by kf_kb_phrase_seq). */
     int            *pat_first;
     int            *pat_order;
+    /* Per word id, kf_kb_phrase_seq of that one word (its first lookup). */
+    int            *phrase_seq1;
     int             n_patterns;    /* of n_phrases, how many are patterns */
     int             n_classes;     /* word classes (`class = name: ...`) */
     /* Normalised word vocabulary (stemmed).  words[i] is a stem; word_flags

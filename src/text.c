@@ -378,7 +378,8 @@ static int longest_phrase(const kf_kb *kb, const kf_ptok *t, int n, int i, int *
         if (k > 0 && t[j].skip)
             continue;
         ids[k++] = t[j].word;
-        int ph = kf_kb_phrase_seq(kb, ids, k);
+        int ph = k == 1 && kb->phrase_seq1 ? kb->phrase_seq1[ids[0]]
+                                           : kf_kb_phrase_seq(kb, ids, k);
         if (ph == -1)
             break;
         if (ph >= 0) {
