@@ -1080,10 +1080,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     /* room for the tokens of most texts at once (a word is 4 bytes and
      * more): no copy as the array grows */
     toks t = { kf_malloc((len / 4 + 64) * sizeof *t.v), 0, (int)(len / 4 + 64), false };
-    if (!t.v) {
-        t.cap = 0;
-        t.oom = false;
-    }
+    if (!t.v)
+        return KF_ENOMEM;
     tokenize(kb, text, len, &t);
     if (t.oom) {
         kf_free(t.v);
