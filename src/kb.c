@@ -3539,7 +3539,32 @@ const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
     return NULL;
 }
 
-int kf_kb_lex(const kf_kb *kb, const char *word, size_t len, const char **fix, bool *known)
+static int lex_decode(const kf_kb *kb, int v, const char **fix, bool *known)
+{
+    if (v < 0) {
+        *fix = NULL;
+        *known = false;
+        return -1;
+    }
+    *fix = v & LEX_MASK ? kb->spell_to[(v & LEX_MASK) - 1] : NULL;
+    *known = v & LEX_KNOWN;
+    return (v >> LEX_BITS & LEX_MASK) - 1;
+}
+
+/* The lexw slot's value for the word k (two 8-byte numbers), or -1. */
+static inline int lexw_get(const kb_priv *p, uint64_t k0, uint64_t k1)
+{
+    for (uint32_t j = lexw_hash(k0, k1) & p->lexw_mask;; j = (j + 1) & p->lexw_mask) {
+        const uint64_t *e = &p->lexw[2 * j];
+        if (e[0] == k0 && e[1] == k1)
+            return e[0] || e[1] ? p->lexw_val[j] : -1;
+        if (!e[0] && !e[1])
+            return -1;
+    }
+}
+
+__attribute__((noinline)) static int lex_slow(const kf_kb *kb, const char *word, size_t len,
+                                              const char **fix, bool *known)
 {
     const kb_priv *p = kb->priv;
     if (!p->lexw) {
@@ -3551,29 +3576,29 @@ int kf_kb_lex(const kf_kb *kb, const char *word, size_t len, const char **fix, b
     if (len && len <= 16) {
         uint64_t k[2] = { 0, 0 };
         memcpy(k, word, len);
-        for (uint32_t j = lexw_hash(k[0], k[1]) & p->lexw_mask;;
-             j = (j + 1) & p->lexw_mask) {
-            const uint64_t *e = &p->lexw[2 * j];
-            if (e[0] == k[0] && e[1] == k[1]) {
-                v = e[0] || e[1] ? p->lexw_val[j] : -1;
-                break;
-            }
-            if (!e[0] && !e[1])
-                break;
-        }
-        /* a word with a NUL in it is in lex, as are the longer words */
-        if (v < 0 && memchr(word, '\0', len))
-            v = kf_map_get(&p->lex, word, len);
-    } else
-        v = kf_map_get(&p->lex, word, len);
-    if (v < 0) {
-        *fix = NULL;
-        *known = false;
-        return -1;
+        v = lexw_get(p, k[0], k[1]);
     }
-    *fix = v & LEX_MASK ? kb->spell_to[(v & LEX_MASK) - 1] : NULL;
-    *known = v & LEX_KNOWN;
-    return (v >> LEX_BITS & LEX_MASK) - 1;
+    /* the longer words are in lex, as is a word with a NUL in it */
+    if (v < 0 && (len > 16 || memchr(word, '\0', len)))
+        v = kf_map_get(&p->lex, word, len);
+    return lex_decode(kb, v, fix, known);
+}
+
+int kf_kb_lex(const kf_kb *kb, const char *word, size_t len, const char **fix, bool *known)
+{
+    return lex_slow(kb, word, len, fix, known);
+}
+
+int kf_kb_lex_padded(const kf_kb *kb, const char *word, size_t len, const char **fix,
+                     bool *known)
+{
+    const kb_priv *p = kb->priv;
+    if (!p->lexw || !len || len > 16)
+        return lex_slow(kb, word, len, fix, known);
+    uint64_t k0, k1;
+    memcpy(&k0, word, 8);
+    memcpy(&k1, word + 8, 8);
+    return lex_decode(kb, lexw_get(p, k0, k1), fix, known);
 }
 
 int kf_kb_raw_word(const kf_kb *kb, const char *word, size_t len)

@@ -298,6 +298,10 @@ int kf_kb_raw_word(const kf_kb *kb, const char *word, size_t len);
  * lookup: returns the raw word id (or -1), the spelling fix in *fix (or
  * NULL) and whether it is a lexicon word in *known. */
 int kf_kb_lex(const kf_kb *kb, const char *word, size_t len, const char **fix, bool *known);
+/* The same for a word of `len` letters (none of them NUL) followed by zeros
+ * to 16 bytes at least (a text token's norm). */
+int kf_kb_lex_padded(const kf_kb *kb, const char *word, size_t len, const char **fix,
+                     bool *known);
 /* A lexicon word one edit away from `word` (5+ letters), or NULL. */
 const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len);
 

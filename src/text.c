@@ -99,7 +99,7 @@ static void normalise_last(const kf_kb *kb, toks *t)
     size_t len = strlen(last->norm);
     const char *fix;
     bool raw;                /* a word of the lexicon as written */
-    int raw_id = kf_kb_lex(kb, last->norm, len, &fix, &raw);
+    int raw_id = kf_kb_lex_padded(kb, last->norm, len, &fix, &raw);   /* norm: zeros after */
     char stem[64];
     int known = -1;          /* the word's own lexicon id, when it has one */
     if (!fix && (known = raw_id) < 0) {
