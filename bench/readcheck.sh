@@ -14,7 +14,7 @@
 # Exit status 0 when they are the same; the last line says so.
 set -u
 cd "$(dirname "$0")/.."
-DUMP=build/bench/readdump
+DUMP=${READDUMP:-build/bench/readdump}   # READDUMP=build/san/bench/readdump: under ASan+UBSan
 [ -x "$DUMP" ] || { echo "bench/readcheck: no $DUMP (make benches)"; exit 2; }
 OUT=build/readcheck
 mkdir -p "$OUT/in"
