@@ -314,11 +314,11 @@ static bool side_word_ok(const token *v, int n, int i)
     };
     if (i + 1 < n && v[i + 1].kind == T_WORD)
         for (int k = 0; not_after[k]; k++)
-            if (!strcmp(v[i + 1].norm, not_after[k]))
+            if (v[i + 1].norm[0] == not_after[k][0] && !strcmp(v[i + 1].norm, not_after[k]))
                 return false;
     if (i > 0 && v[i - 1].kind == T_WORD)
         for (int k = 0; not_before[k]; k++)
-            if (!strcmp(v[i - 1].norm, not_before[k]))
+            if (v[i - 1].norm[0] == not_before[k][0] && !strcmp(v[i - 1].norm, not_before[k]))
                 return false;
     /* "left" at the end of a sentence is usually the verb ("it never left"). */
     if (!strcmp(v[i].norm, "left") && (i + 1 >= n || v[i + 1].kind != T_WORD))
