@@ -2603,6 +2603,18 @@ static kf_err finish(loader *L, kf_kb **out)
         return KF_ENOMEM;
     if (L->n_errs)
         return KF_EPARSE;
+    kb->in_redflag = arena_alloc(&L->a, (size_t)kb->n_findings + 1);
+    if (!kb->in_redflag)
+        return KF_ENOMEM;
+    for (int r = 0; r < kb->n_redflags; r++) {
+        const kf_redflag *rf = &kb->redflags[r];
+        for (int a = 0; a < rf->n_all; a++)
+            if (rf->all[a] >= 0 && rf->all[a] < kb->n_findings)
+                kb->in_redflag[rf->all[a]] = 1;
+        for (int a = 0; a < rf->n_any; a++)
+            if (rf->any[a] >= 0 && rf->any[a] < kb->n_findings)
+                kb->in_redflag[rf->any[a]] = 1;
+    }
     /* Two phrases that read the same after normalising (stop words dropped,
      * stems compared) but mean different findings would shadow each other;
      * a phrase that reduces to a single word everyone writes ("knot") is

@@ -196,6 +196,9 @@ struct kf_kb {
     int            *flink;
     kf_technique   *techniques;  int n_techniques;
     kf_redflag     *redflags;    int n_redflags;
+    /* Per finding: 1 when some red-flag rule names it in `all` or `any`
+     * (the reader passes the others over without going through the rules). */
+    unsigned char  *in_redflag;
     kf_phrase      *phrases;     int n_phrases;
     /* The course: modules in order, and every lesson in course order (module
      * by module, each module's lessons by their order).  Both empty when the

@@ -493,9 +493,17 @@ typedef struct {
  * when they have no `all`), -1 when none does.  A warning sign that only
  * fires a rule with other findings (a stiff neck: with a fever) is taken
  * by complete_rules when those were said too. */
+/* Is f sure to be named by no red-flag rule (kb->in_redflag)? */
+static bool in_no_rule(const kf_kb *kb, int f)
+{
+    return kb->in_redflag && f >= 0 && f < kb->n_findings && !kb->in_redflag[f];
+}
+
 static int severity(const kf_kb *kb, int f)
 {
     int best = -1;
+    if (in_no_rule(kb, f))
+        return best;
     for (int i = 0; i < kb->n_redflags; i++) {
         const kf_redflag *rf = &kb->redflags[i];
         bool alone = rf->n_all == 1 && rf->all[0] == f;
@@ -521,6 +529,8 @@ static int severity(const kf_kb *kb, int f)
 static int urgency(const kf_kb *kb, int f)
 {
     int best = kb->findings[f].kind == KF_FIND_REDFLAG ? 0 : -1;
+    if (in_no_rule(kb, f))
+        return best;
     for (int i = 0; i < kb->n_redflags; i++) {
         const kf_redflag *rf = &kb->redflags[i];
         bool named = false;
@@ -1011,7 +1021,7 @@ static void complete_rules(reader *r)
     for (int i = 0; i < out->n; i++) {
         kf_fact x = out->v[i];
         if (x.state != KF_PRESENT || x.alt < 0 || x.origin != KF_FROM_TEXT ||
-            present(out, x.alt))
+            in_no_rule(kb, x.alt) || present(out, x.alt))
             continue;
         for (int k = 0; k < kb->n_redflags; k++) {
             const kf_redflag *rf = &kb->redflags[k];
