@@ -286,8 +286,8 @@ static long num_value(const token *k)
     /* number words are 3 to 7 letters and start with one of "otfsencm" */
     if (k->kind != T_WORD || !k->norm[0] || !k->norm[1] || !k->norm[2] ||
         !number_letter(k->norm[0]) ||
-        !tok_may_be_in_n(k, &number_words[0].w, sizeof number_words[0],
-                         (int)KF_ARRAY_LEN(number_words)) ||
+        !tok_may_be_in3_n(k, &number_words[0].w, sizeof number_words[0],
+                          (int)KF_ARRAY_LEN(number_words)) ||
         memchr(k->norm, '\0', 8) == NULL)
         return -1;
     for (size_t i = 0; i < KF_ARRAY_LEN(number_words); i++)

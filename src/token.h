@@ -43,8 +43,27 @@ static inline int tok_pair(const char *w)
 typedef struct {
     const void *list;
     int state;                       /* 0 not worked out, 1 bits of `list`, 2 no test */
-    unsigned long long bits[(27 * 27 + 63) / 64];
+    int letters;                     /* 2, or 3 (tok_may_be_in3_n) */
+    unsigned long long *bits;        /* a bit per letters' number */
 } tok_filter;
+#define TOK_BITS2 ((27 * 27 + 63) / 64)
+#define TOK_BITS3 ((27 * 27 * 27 + 63) / 64)
+
+/* The first three letters as a number, as tok_pair does two (-1 when the
+ * word does not start with a-z). */
+static inline int tok_triple(const char *w)
+{
+    int p = tok_pair(w);
+    if (p < 0)
+        return -1;
+    unsigned c = w[1] ? (unsigned)(unsigned char)w[2] - 'a' : 26;
+    return p * 27 + (c < 26 ? (int)c + 1 : 0);
+}
+
+static inline int tok_letters(const char *w, int letters)
+{
+    return letters == 3 ? tok_triple(w) : tok_pair(w);
+}
 
 __attribute__((noinline, unused)) static void tok_filter_init(tok_filter *f, const void *list,
                                                                size_t stride, int n)
@@ -54,7 +73,7 @@ __attribute__((noinline, unused)) static void tok_filter_init(tok_filter *f, con
         const char *w = *(const char *const *)((const char *)list + (size_t)i * stride);
         if (!w)
             break;
-        int p = tok_pair(w);
+        int p = tok_letters(w, f->letters);
         if (p < 0)
             state = 2;
         else
@@ -77,16 +96,23 @@ __attribute__((unused)) static inline bool tok_filter_may(tok_filter *f, const t
         tok_filter_init(f, list, stride, n);
         state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
     }
-    int p = tok_pair(k->norm);
+    int p = tok_letters(k->norm, f->letters);
     return state != 1 || p < 0 || __atomic_load_n(&f->list, __ATOMIC_RELAXED) != list ||
            (__atomic_load_n(&f->bits[p / 64], __ATOMIC_RELAXED) >> (p % 64) & 1);
 }
 
 #define tok_may_be_in(k, list) __extension__({ \
-        static tok_filter tok_filter_; \
+        static unsigned long long tok_bits_[TOK_BITS2]; \
+        static tok_filter tok_filter_ = { .letters = 2, .bits = tok_bits_ }; \
         tok_filter_may(&tok_filter_, (k), (list), sizeof(const char *), -1); })
 #define tok_may_be_in_n(k, base, stride, n) __extension__({ \
-        static tok_filter tok_filter_; \
+        static unsigned long long tok_bits_[TOK_BITS2]; \
+        static tok_filter tok_filter_ = { .letters = 2, .bits = tok_bits_ }; \
+        tok_filter_may(&tok_filter_, (k), (base), (stride), (n)); })
+/* The same by the first three letters (a stronger test, 2.4 KB a place). */
+#define tok_may_be_in3_n(k, base, stride, n) __extension__({ \
+        static unsigned long long tok_bits_[TOK_BITS3]; \
+        static tok_filter tok_filter_ = { .letters = 3, .bits = tok_bits_ }; \
         tok_filter_may(&tok_filter_, (k), (base), (stride), (n)); })
 
 static inline bool tok_is(const token *k, const char *w)
