@@ -2722,8 +2722,9 @@ static kf_err finish(loader *L, kf_kb **out)
     /* The three maps the reader asks of every word, in one (kf_kb_lex). */
     if (kb->n_spell < LEX_MASK && kb->n_words < LEX_MASK) {
         const kf_map *from[] = { &priv->spell, &priv->raw2id, &priv->raw_words };
-        size_t most = priv->spell.n + priv->raw_words.n + priv->raw2id.n, cap = 64;
-        while (cap < 2 * most)
+        /* raw2id's words are raw_words': at most half the slots taken */
+        size_t most = priv->spell.n + priv->raw_words.n, cap = 64;
+        while (cap < 2 * most || cap <= most + priv->raw2id.n)
             cap *= 2;
         priv->lexw = arena_alloc(&L->a, cap * 2 * sizeof *priv->lexw);       /* zeroed */
         priv->lexw_val = arena_alloc(&L->a, cap * sizeof *priv->lexw_val);
