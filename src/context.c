@@ -47,7 +47,7 @@ static int pair_of(const char *w);
 /* in the scope of a guess at a cause ("could be from", "probably due to") */
 #define CAUSE_GUESS    (1u << 17)
 
-static bool is_any(const token *k, const char *const *list)
+static bool in_list(const token *k, const char *const *list)
 {
     if (k->kind != T_WORD)
         return false;
@@ -57,17 +57,26 @@ static bool is_any(const token *k, const char *const *list)
     return false;
 }
 
+/* is_any(k, list): is k one of the words of `list`?  Most words are
+ * passed over by the first two letters of the list's words (token.h). */
+#define is_any(k, list) \
+    (tok_may_be_in(k, list) && in_list(k, list))
+
 /* Does the word sequence `seq` (space separated) start at v[i]? Returns the
  * number of tokens it covers, or 0. */
-static int seq_at(const token *v, int n, int i, const char *seq)
+static inline int seq_at(const token *v, int n, int i, const char *seq)
 {
     int j = i;
     const char *p = seq;
     while (*p) {
-        const char *e = strchr(p, ' ');
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        if (j >= n || v[j].kind != T_WORD || strlen(v[j].norm) != l ||
-            memcmp(v[j].norm, p, l))
+        if (j >= n || v[j].kind != T_WORD)
+            return 0;
+        /* the word of seq and the token's, letter by letter */
+        const char *w = v[j].norm;
+        size_t l = 0;
+        while (p[l] && p[l] != ' ' && w[l] == p[l])
+            l++;
+        if ((p[l] && p[l] != ' ') || w[l])
             return 0;
         j++;
         p += l;
@@ -177,16 +186,20 @@ static const struct { const char *w; char sex; int group; } relations[] = {
 };
 
 
+/* The relations chained by their first two letters, in the table's order
+ * (filled once, see init_pairs): a relation word starts with its entry. */
+static signed char relation_head[PAIRS], relation_next[KF_ARRAY_LEN(relations)];
+
 static int relation_of(const char *w)
 {
-    size_t l = strlen(w);
-    for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
-        if (w[0] != relations[i].w[0])
-            continue;
-        size_t rl = strlen(relations[i].w);
-        if (!strncmp(w, relations[i].w, rl) &&
-            (l == rl || (l == rl + 1 && w[rl] == 's')))
-            return (int)i;
+    int p = pair_of(w);
+    for (int i = p < 0 ? 0 : relation_head[p]; i; i = relation_next[i - 1]) {
+        const char *r = relations[i - 1].w;
+        size_t rl = 0;
+        while (r[rl] && w[rl] == r[rl])
+            rl++;
+        if (!r[rl] && (!w[rl] || (w[rl] == 's' && !w[rl + 1])))
+            return i - 1;
     }
     return -1;
 }
@@ -450,10 +463,8 @@ static const char *const relief[] = {
 static unsigned char trigger_pair[PAIRS];
 static int pair_of(const char *w)
 {
-    if (w[0] < 'a' || w[0] > 'z')
-        return -1;
-    int b = w[1] >= 'a' && w[1] <= 'z' ? w[1] - 'a' + 1 : 0;
-    return (w[0] - 'a') * 27 + b;
+    unsigned a = (unsigned)(unsigned char)w[0] - 'a', b = (unsigned)(unsigned char)w[1] - 'a';
+    return a < 26 ? (int)(a * 27 + (b < 26 ? b + 1 : 0)) : -1;
 }
 
 static void mark_list(unsigned char *set, const char *const *list)
@@ -504,6 +515,12 @@ static void init_pairs(void)
         int p = pair_of(relations[i].w);
         if (p >= 0)
             relation_pair[p] = 1;
+        /* chained at the end, to keep the table's order */
+        signed char *at = p >= 0 ? &relation_head[p] : NULL;
+        while (at && *at)
+            at = &relation_next[*at - 1];
+        if (at)
+            *at = (signed char)(i + 1);
     }
     const char *const *lists[] = { hypo_always, hypo_question, worry, historical, past_time,
                                    hedge, NULL };
@@ -555,8 +572,9 @@ static int answer_at(const token *v, int n, int i, int depth)
     for (int kind = 1; kind <= 2; kind++) {
         const char *const *list = kind == 1 ? denial : assent;
         for (int k = 0; list[k]; k++) {
-            if (v[i].norm[0] != list[k][0])
-                continue;             /* a quick look at the first letter */
+            if (v[i].norm[0] != list[k][0] ||
+                v[i].norm[1] != (list[k][1] == ' ' ? '\0' : list[k][1]))
+                continue;             /* a quick look at the first two letters */
             int l = seq_at(v, n, i, list[k]);
             /* the answer ends its clause, or says itself again ("no not
              * at all", "yes a bit") */
@@ -645,10 +663,10 @@ static void corrections(const token *v, int n, unsigned *at)
     }
 }
 
-static bool may_trigger(const token *k)
+/* Can the word of this first-two-letters pair start a trigger? */
+static bool may_trigger(int pair)
 {
-    int p = pair_of(k->norm);
-    return p >= 0 && trigger_pair[p];
+    return pair >= 0 && trigger_pair[pair];
 }
 
 
@@ -705,9 +723,10 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             at[i] |= OPENS_NEGATION;
             scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
         }
-        if (!may_trigger(&v[i]))
+        int pair = pair_of(v[i].norm);
+        if (!may_trigger(pair))
             continue;
-        unsigned char lists = list_pair[pair_of(v[i].norm)];
+        unsigned char lists = list_pair[pair];
         /* a guess, unless a longer hypothesis starts here */
         int hl = (lists & 32) && may_hedge(v, n, i) ? any_seq_at(v, n, i, 4) : 0;
         /* a guessed number is a rough one, no guess at a cause: "maybe

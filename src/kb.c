@@ -253,7 +253,21 @@ typedef struct {
     strmap regions, findings, causes, techniques, words, spell, raw_words, deletes;
     strmap raw2id;          /* lexicon word as written -> its stem's word id */
     strmap phrase_seq;      /* a phrase's word ids (bytes) -> phrase, -2 a prefix of one */
+    strmap lex;             /* a word as written -> spell, raw2id and raw_words in one
+                             * value (LEX_*), for kf_kb_lex; empty when they do not fit */
+    /* The same for the words of up to 16 letters, which are most, as two
+     * 8-byte numbers (the word, then zeros) in an open-addressed table:
+     * no key to follow, no length to compare (lex keeps the longer ones). */
+    uint64_t *lexw;         /* 2 per slot; a free slot is 0, 0 */
+    int32_t *lexw_val;
+    uint32_t lexw_mask;
 } kb_priv;
+
+/* kb_priv.lex values: the spelling fix + 1, the raw2id word id + 1, and
+ * whether it is a raw lexicon word. */
+#define LEX_BITS  15
+#define LEX_MASK  ((1 << LEX_BITS) - 1)
+#define LEX_KNOWN (1 << (2 * LEX_BITS))
 
 static void err_at(loader *L, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -2539,8 +2553,22 @@ static bool index_sequences(kf_kb *kb, strmap *seq)
 
 int kf_kb_phrase_seq(const kf_kb *kb, const int *ids, int n)
 {
+    if (n == 1 && kb->phrase_seq1 && ids[0] >= 0 && ids[0] < kb->n_words)
+        return kb->phrase_seq1[ids[0]];
     return kf_map_get(&((const kb_priv *)kb->priv)->phrase_seq, (const char *)ids,
                       (size_t)n * sizeof *ids);
+}
+
+static uint32_t lexw_hash(uint64_t a, uint64_t b)
+{
+    uint64_t h = (a ^ (b * 0xC2B2AE3D27D4EB4FULL)) * 0x9E3779B97F4A7C15ULL;
+    return (uint32_t)(h >> 32 ^ h);
+}
+
+static int lex_value(const kb_priv *p, const char *w, size_t len)
+{
+    return (kf_map_get(&p->spell, w, len) + 1) | (kf_map_get(&p->raw2id, w, len) + 1) << LEX_BITS |
+           (kf_map_get(&p->raw_words, w, len) >= 0 ? LEX_KNOWN : 0);
 }
 
 static kf_err finish(loader *L, kf_kb **out)
@@ -2594,6 +2622,18 @@ static kf_err finish(loader *L, kf_kb **out)
         return KF_ENOMEM;
     if (L->n_errs)
         return KF_EPARSE;
+    kb->in_redflag = arena_alloc(&L->a, (size_t)kb->n_findings + 1);
+    if (!kb->in_redflag)
+        return KF_ENOMEM;
+    for (int r = 0; r < kb->n_redflags; r++) {
+        const kf_redflag *rf = &kb->redflags[r];
+        for (int a = 0; a < rf->n_all; a++)
+            if (rf->all[a] >= 0 && rf->all[a] < kb->n_findings)
+                kb->in_redflag[rf->all[a]] = 1;
+        for (int a = 0; a < rf->n_any; a++)
+            if (rf->any[a] >= 0 && rf->any[a] < kb->n_findings)
+                kb->in_redflag[rf->any[a]] = 1;
+    }
     /* Two phrases that read the same after normalising (stop words dropped,
      * stems compared) but mean different findings would shadow each other;
      * a phrase that reduces to a single word everyone writes ("knot") is
@@ -2644,6 +2684,13 @@ static kf_err finish(loader *L, kf_kb **out)
         !index_phrases(kb, &L->a, IDX_PATTERNS, &kb->pat_first, &kb->pat_order) ||
         !index_sequences(kb, &priv->phrase_seq))
         return KF_ENOMEM;
+    /* The first word of a phrase looked up without hashing (most words
+     * start none). */
+    kb->phrase_seq1 = arena_alloc(&L->a, (size_t)(kb->n_words + 1) * sizeof *kb->phrase_seq1);
+    if (!kb->phrase_seq1)
+        return KF_ENOMEM;
+    for (int w = 0; w < kb->n_words; w++)
+        kb->phrase_seq1[w] = kf_map_get(&priv->phrase_seq, (const char *)&w, sizeof w);
     /* Single-deletion neighbourhood of every lexicon word of 4+ letters, for
      * one-edit spelling correction (SymSpell-style): a typo and the word it
      * should be share a deletion whenever they are one edit apart. */
@@ -2691,11 +2738,46 @@ static kf_err finish(loader *L, kf_kb **out)
     memset(&L->causes, 0, sizeof L->causes);
     memset(&L->techniques, 0, sizeof L->techniques);
     memset(&L->words, 0, sizeof L->words);
+    /* The three maps the reader asks of every word, in one (kf_kb_lex). */
+    if (kb->n_spell < LEX_MASK && kb->n_words < LEX_MASK) {
+        const kf_map *from[] = { &priv->spell, &priv->raw2id, &priv->raw_words };
+        /* raw2id's words are raw_words': at most half the slots taken */
+        size_t most = priv->spell.n + priv->raw_words.n, cap = 64;
+        while (cap < 2 * most || cap <= most + priv->raw2id.n)
+            cap *= 2;
+        priv->lexw = arena_alloc(&L->a, cap * 2 * sizeof *priv->lexw);       /* zeroed */
+        priv->lexw_val = arena_alloc(&L->a, cap * sizeof *priv->lexw_val);
+        if (!priv->lexw || !priv->lexw_val)
+            return KF_ENOMEM;
+        priv->lexw_mask = (uint32_t)cap - 1;
+        for (size_t m = 0; m < KF_ARRAY_LEN(from); m++)
+            for (size_t i = 0; i < from[m]->cap; i++) {
+                const kf_map_slot *sl = &from[m]->slots[i];
+                if (!sl->key)
+                    continue;
+                int v = lex_value(priv, sl->key, sl->len);
+                if (sl->len > 16 || !sl->len || memchr(sl->key, '\0', sl->len)) {
+                    if (kf_map_get(&priv->lex, sl->key, sl->len) < 0 &&
+                        !kf_map_put(&priv->lex, sl->key, sl->len, v))
+                        return KF_ENOMEM;
+                    continue;
+                }
+                uint64_t k[2] = { 0, 0 };
+                memcpy(k, sl->key, sl->len);
+                uint32_t j = lexw_hash(k[0], k[1]) & priv->lexw_mask;
+                while ((priv->lexw[2 * j] || priv->lexw[2 * j + 1]) &&
+                       (priv->lexw[2 * j] != k[0] || priv->lexw[2 * j + 1] != k[1]))
+                    j = (j + 1) & priv->lexw_mask;
+                priv->lexw[2 * j] = k[0];
+                priv->lexw[2 * j + 1] = k[1];
+                priv->lexw_val[j] = v;
+            }
+    }
     /* Every map's slots into the arena too: the KB is then the arena's
      * region alone, which a snapshot can keep. */
     kf_map *maps[] = { &priv->regions, &priv->findings, &priv->causes, &priv->techniques,
                        &priv->words, &priv->spell, &priv->raw_words, &priv->deletes,
-                       &priv->raw2id, &priv->phrase_seq };
+                       &priv->raw2id, &priv->phrase_seq, &priv->lex };
     bool adopted = true;
     for (size_t i = 0; i < KF_ARRAY_LEN(maps); i++)
         adopted &= arena_adopt_map(&L->a, maps[i]);
@@ -3487,6 +3569,68 @@ const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
             return kb->raw_words[i];
     }
     return NULL;
+}
+
+static int lex_decode(const kf_kb *kb, int v, const char **fix, bool *known)
+{
+    if (v < 0) {
+        *fix = NULL;
+        *known = false;
+        return -1;
+    }
+    *fix = v & LEX_MASK ? kb->spell_to[(v & LEX_MASK) - 1] : NULL;
+    *known = v & LEX_KNOWN;
+    return (v >> LEX_BITS & LEX_MASK) - 1;
+}
+
+/* The lexw slot's value for the word k (two 8-byte numbers), or -1. */
+static inline int lexw_get(const kb_priv *p, uint64_t k0, uint64_t k1)
+{
+    for (uint32_t j = lexw_hash(k0, k1) & p->lexw_mask;; j = (j + 1) & p->lexw_mask) {
+        const uint64_t *e = &p->lexw[2 * j];
+        if (e[0] == k0 && e[1] == k1)
+            return e[0] || e[1] ? p->lexw_val[j] : -1;
+        if (!e[0] && !e[1])
+            return -1;
+    }
+}
+
+__attribute__((noinline)) static int lex_slow(const kf_kb *kb, const char *word, size_t len,
+                                              const char **fix, bool *known)
+{
+    const kb_priv *p = kb->priv;
+    if (!p->lexw) {
+        *fix = kf_kb_spell(kb, word, len);
+        *known = kf_kb_known_raw(kb, word, len);
+        return kf_kb_raw_word(kb, word, len);
+    }
+    int v = -1;
+    if (len && len <= 16) {
+        uint64_t k[2] = { 0, 0 };
+        memcpy(k, word, len);
+        v = lexw_get(p, k[0], k[1]);
+    }
+    /* the longer words are in lex, as is a word with a NUL in it */
+    if (v < 0 && (len > 16 || memchr(word, '\0', len)))
+        v = kf_map_get(&p->lex, word, len);
+    return lex_decode(kb, v, fix, known);
+}
+
+int kf_kb_lex(const kf_kb *kb, const char *word, size_t len, const char **fix, bool *known)
+{
+    return lex_slow(kb, word, len, fix, known);
+}
+
+int kf_kb_lex_padded(const kf_kb *kb, const char *word, size_t len, const char **fix,
+                     bool *known)
+{
+    const kb_priv *p = kb->priv;
+    if (!p->lexw || !len || len > 16)
+        return lex_slow(kb, word, len, fix, known);
+    uint64_t k0, k1;
+    memcpy(&k0, word, 8);
+    memcpy(&k1, word + 8, 8);
+    return lex_decode(kb, lexw_get(p, k0, k1), fix, known);
 }
 
 int kf_kb_raw_word(const kf_kb *kb, const char *word, size_t len)

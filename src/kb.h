@@ -197,6 +197,9 @@ struct kf_kb {
     int            *flink;
     kf_technique   *techniques;  int n_techniques;
     kf_redflag     *redflags;    int n_redflags;
+    /* Per finding: 1 when some red-flag rule names it in `all` or `any`
+     * (the reader passes the others over without going through the rules). */
+    unsigned char  *in_redflag;
     kf_phrase      *phrases;     int n_phrases;
     /* The course: modules in order, and every lesson in course order (module
      * by module, each module's lessons by their order).  Both empty when the
@@ -217,6 +220,8 @@ struct kf_kb {
      * (the plain phrases are found by kf_kb_phrase_seq). */
     int            *pat_first;
     int            *pat_order;
+    /* Per word id, kf_kb_phrase_seq of that one word (its first lookup). */
+    int            *phrase_seq1;
     int             n_patterns;    /* of n_phrases, how many are patterns */
     int             n_classes;     /* word classes (`class = name: ...`) */
     /* Normalised word vocabulary (stemmed).  words[i] is a stem; word_flags
@@ -293,6 +298,14 @@ bool kf_kb_known_raw(const kf_kb *kb, const char *word, size_t len);
 /* The word id of a lexicon word as written (unstemmed), or -1: saves
  * stemming the words the lexicon already knows. */
 int kf_kb_raw_word(const kf_kb *kb, const char *word, size_t len);
+/* kf_kb_spell, kf_kb_known_raw and kf_kb_raw_word of one word in one
+ * lookup: returns the raw word id (or -1), the spelling fix in *fix (or
+ * NULL) and whether it is a lexicon word in *known. */
+int kf_kb_lex(const kf_kb *kb, const char *word, size_t len, const char **fix, bool *known);
+/* The same for a word of `len` letters (none of them NUL) followed by zeros
+ * to 16 bytes at least (a text token's norm). */
+int kf_kb_lex_padded(const kf_kb *kb, const char *word, size_t len, const char **fix,
+                     bool *known);
 /* A lexicon word one edit away from `word` (5+ letters), or NULL. */
 const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len);
 

@@ -452,6 +452,54 @@ static void group(cstate *c, const char *s, const char *e)
     }
 }
 
+/* The needs section, after the groups (its offset is the program's last
+ * int): [number of sets] then per set [number of words] word ids...  One
+ * set per element a match must read (neither optional nor a gap), of the
+ * distinct first words of its alternatives, fewest words first; left out
+ * are the first element of the first group (the word a match starts at)
+ * and sets of more than NEED_MAX words (a weak test for their cost). */
+#define NEED_MAX 12
+static void needs(cstate *c)
+{
+    ibuf sets = { 0 };
+    int nsets = 0;
+    int g = 2;
+    for (int gi = 0; gi < c->out.v[1] && !c->out.oom; gi++, g += c->out.v[g]) {
+        int el = g + GH;
+        for (int i = 0; i < c->out.v[g + 1]; i++, el += c->out.v[el]) {
+            const int *e = c->out.v + el;
+            if ((e[1] & (E_OPT | E_GAP)) || (gi == 0 && i == 0))
+                continue;
+            int w[NEED_MAX], nw = 0;
+            bool keep = true;
+            const int *a = e + EH;
+            for (int k = 0; k < e[2] && keep; k++, a += 1 + a[0]) {
+                bool seen = false;
+                for (int j = 0; j < nw && !seen; j++)
+                    seen = w[j] == a[1];
+                if (seen)
+                    continue;
+                keep = nw < NEED_MAX && (a[1] >= 0 || a[1] == KF_PAT_NUMBER);
+                if (keep)
+                    w[nw++] = a[1];
+            }
+            if (!keep || !nw)
+                continue;
+            put(&sets, nw);
+            for (int j = 0; j < nw; j++)
+                put(&sets, w[j]);
+            nsets++;
+        }
+    }
+    put(&c->out, nsets);
+    for (int size = 1; size <= NEED_MAX && !sets.oom; size++)
+        for (int at = 0; at < sets.n; at += 1 + sets.v[at])
+            for (int j = 0; sets.v[at] == size && j <= size; j++)
+                put(&c->out, sets.v[at + j]);
+    c->out.oom |= sets.oom;
+    kf_free(sets.v);
+}
+
 kf_err kf_pattern_compile(const char *text, const kf_pat_env *env, int **prog, int *len,
                           kf_buf *err)
 {
@@ -472,8 +520,13 @@ kf_err kf_pattern_compile(const char *text, const kf_pat_env *env, int **prog, i
         p = q + 1;
     }
     if (!c.failed && !c.out.oom) {
-        c.out.v[0] = c.out.n;
         c.out.v[1] = ng;
+        int at = c.out.n;
+        needs(&c);
+        put(&c.out, at);
+    }
+    if (!c.failed && !c.out.oom) {
+        c.out.v[0] = c.out.n;
         int firsts[MAX_FIRSTS + 1];
         int nf = kf_pattern_firsts(c.out.v, firsts, MAX_FIRSTS + 1);
         if (nf < 0)
@@ -523,6 +576,7 @@ int kf_pattern_max_len(const int *prog)
 }
 
 /* ---------- matching ---------- */
+
 
 typedef struct {
     const kf_ptok *t;

@@ -68,6 +68,30 @@ int kf_pattern_max_len(const int *prog);
 /* Groups joined by '&' (1 for a plain sequence). */
 int kf_pattern_groups(const int *prog);
 
+/* A quick test before kf_pattern_match, for the words of the sentence the
+ * match would start in: false when an element a match must read can start
+ * with no word there (so kf_pattern_match would fail), true otherwise.
+ * `bits` has bit w set for each word id w of the sentence's tokens (used or
+ * not, stop words too), and bit `num_bit` when it has a number. */
+static inline bool kf_pattern_may_match(const int *prog, const unsigned long long *bits,
+                                        int num_bit)
+{
+    /* the needs section (pattern.c): its offset is the program's last int,
+     * then [sets] and per set [words] word ids... */
+    const int *s = prog + prog[prog[0] - 1];
+    const int *set = s + 1;
+    for (int k = 0; k < s[0]; k++, set += 1 + set[0]) {
+        bool any = false;
+        for (int j = 1; j <= set[0] && !any; j++) {
+            unsigned b = set[j] == KF_PAT_NUMBER ? (unsigned)num_bit : (unsigned)set[j];
+            any = bits[b / 64] >> (b % 64) & 1;
+        }
+        if (!any)
+            return false;
+    }
+    return true;
+}
+
 typedef struct {
     int first, last;              /* token span of the whole match */
     int n;                        /* tokens consumed (words and the stop words between) */

@@ -95,23 +95,26 @@ static char fold(long cp)
  * they are read, in the one token array. */
 static void normalise_last(const kf_kb *kb, toks *t)
 {
-    token k = t->v[t->n - 1];
-    size_t len = strlen(k.norm);
-    const char *fix = kf_kb_spell(kb, k.norm, len);
+    token *last = &t->v[t->n - 1];
+    size_t len = strlen(last->norm);
+    const char *fix;
+    bool raw;                /* a word of the lexicon as written */
+    int raw_id = kf_kb_lex_padded(kb, last->norm, len, &fix, &raw);   /* norm: zeros after */
     char stem[64];
     int known = -1;          /* the word's own lexicon id, when it has one */
-    if (!fix && (known = kf_kb_raw_word(kb, k.norm, len)) < 0) {
-        size_t sl = kf_stem(k.norm, len, stem, sizeof stem);
+    if (!fix && (known = raw_id) < 0) {
+        size_t sl = kf_stem(last->norm, len, stem, sizeof stem);
         known = kf_kb_word(kb, stem, sl);
-        if (known < 0 && !kf_kb_known_raw(kb, k.norm, len))
-            fix = kf_kb_correct(kb, k.norm, len);
+        if (known < 0 && !raw)
+            fix = kf_kb_correct(kb, last->norm, len);
     }
     if (!fix) {
         /* the common case: one word, already stemmed */
-        t->v[t->n - 1].word = known;
-        t->v[t->n - 1].flags = known >= 0 ? kb->word_flags[known] : 0;
+        last->word = known;
+        last->flags = known >= 0 ? kb->word_flags[known] : 0;
         return;
     }
+    token k = *last;
     t->n--;                  /* the fixed words take its place */
     const char *p = fix;
     while (*p) {
@@ -128,12 +131,33 @@ static void normalise_last(const kf_kb *kb, toks *t)
         *d = k;
         size_t wl = (size_t)(p - st) < sizeof d->norm - 1 ? (size_t)(p - st)
                                                           : sizeof d->norm - 1;
+        memset(d->norm, 0, sizeof d->norm);
         memcpy(d->norm, st, wl);
-        d->norm[wl] = '\0';
-        size_t sl = kf_stem(d->norm, wl, stem, sizeof stem);
-        d->word = kf_kb_word(kb, stem, sl);
+        /* a fix is lexicon words: most have their stem's id already */
+        d->word = kf_kb_raw_word(kb, d->norm, wl);
+        if (d->word < 0) {
+            size_t sl = kf_stem(d->norm, wl, stem, sizeof stem);
+            d->word = kf_kb_word(kb, stem, sl);
+        }
         d->flags = d->word >= 0 ? kb->word_flags[d->word] : 0;
     }
+}
+
+/* The <ctype.h> tests for the ASCII the tokenizer sees (fold() maps every
+ * other character to ASCII), without a call or the locale. */
+static inline bool ascii_alpha(char c)
+{
+    return (unsigned char)((c | 32) - 'a') < 26;
+}
+
+static inline bool ascii_digit(char c)
+{
+    return (unsigned char)(c - '0') < 10;
+}
+
+static inline char ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c | 32) : c;
 }
 
 static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
@@ -144,9 +168,13 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
     size_t wl = 0;
     while (i < n) {
         long cp;
-        int l = utf8(s, n, i, &cp);
-        char c = fold(cp);
-        if (isalpha((unsigned char)c) || (c == '\'' && cur && cur->kind == T_WORD)) {
+        int l = 1;
+        char c = (char)s[i];
+        if (s[i] >= 0x80) {      /* ASCII is itself; the rest is decoded and folded */
+            l = utf8(s, n, i, &cp);
+            c = fold(cp);
+        }
+        if (ascii_alpha(c) || (c == '\'' && cur && cur->kind == T_WORD)) {
             if (!cur || cur->kind != T_WORD) {
                 cur = push(t);
                 if (!cur)
@@ -156,9 +184,20 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
                 wl = 0;
             }
             if (c != '\'' && wl < sizeof cur->norm - 1)
-                cur->norm[wl++] = (char)tolower((unsigned char)c);
-            cur->len = (int)(i + (size_t)l) - cur->start;
-        } else if (isdigit((unsigned char)c)) {
+                cur->norm[wl++] = ascii_lower(c);
+            i += (size_t)l;
+            /* the rest of the word while it is ASCII, at once */
+            for (; i < n; i++) {
+                unsigned char lc = s[i] | 32;          /* a letter's lower case */
+                if ((unsigned char)(lc - 'a') < 26) {
+                    if (wl < sizeof cur->norm - 1)
+                        cur->norm[wl++] = (char)lc;
+                } else if (s[i] != '\'')
+                    break;
+            }
+            cur->len = (int)i - cur->start;
+            continue;
+        } else if (ascii_digit(c)) {
             if (cur && cur->kind == T_WORD) {
                 normalise_last(kb, t);
                 cur = NULL;
@@ -228,6 +267,17 @@ static int unit_days(const char *w)
 
 #define is_word tok_is
 
+
+/* Does a number word start with c (one of "otfsencm")? */
+static inline bool number_letter(char c)
+{
+    switch (c) {
+    case 'o': case 't': case 'f': case 's': case 'e': case 'n': case 'c': case 'm':
+        return true;
+    }
+    return false;
+}
+
 /* Value of a number token or number word, or -1. */
 static long num_value(const token *k)
 {
@@ -235,7 +285,10 @@ static long num_value(const token *k)
         return k->num;
     /* number words are 3 to 7 letters and start with one of "otfsencm" */
     if (k->kind != T_WORD || !k->norm[0] || !k->norm[1] || !k->norm[2] ||
-        !strchr("otfsencm", k->norm[0]) || memchr(k->norm, '\0', 8) == NULL)
+        !number_letter(k->norm[0]) ||
+        !tok_may_be_in3_n(k, &number_words[0].w, sizeof number_words[0],
+                          (int)KF_ARRAY_LEN(number_words)) ||
+        memchr(k->norm, '\0', 8) == NULL)
         return -1;
     for (size_t i = 0; i < KF_ARRAY_LEN(number_words); i++)
         if (k->norm[0] == number_words[i].w[0] && k->norm[1] == number_words[i].w[1] &&
@@ -261,11 +314,11 @@ static bool side_word_ok(const token *v, int n, int i)
     };
     if (i + 1 < n && v[i + 1].kind == T_WORD)
         for (int k = 0; not_after[k]; k++)
-            if (!strcmp(v[i + 1].norm, not_after[k]))
+            if (v[i + 1].norm[0] == not_after[k][0] && !strcmp(v[i + 1].norm, not_after[k]))
                 return false;
     if (i > 0 && v[i - 1].kind == T_WORD)
         for (int k = 0; not_before[k]; k++)
-            if (!strcmp(v[i - 1].norm, not_before[k]))
+            if (v[i - 1].norm[0] == not_before[k][0] && !strcmp(v[i - 1].norm, not_before[k]))
                 return false;
     /* "left" at the end of a sentence is usually the verb ("it never left"). */
     if (!strcmp(v[i].norm, "left") && (i + 1 >= n || v[i + 1].kind != T_WORD))
@@ -325,7 +378,8 @@ static int longest_phrase(const kf_kb *kb, const kf_ptok *t, int n, int i, int *
         if (k > 0 && t[j].skip)
             continue;
         ids[k++] = t[j].word;
-        int ph = kf_kb_phrase_seq(kb, ids, k);
+        int ph = k == 1 && kb->phrase_seq1 ? kb->phrase_seq1[ids[0]]
+                                           : kf_kb_phrase_seq(kb, ids, k);
         if (ph == -1)
             break;
         if (ph >= 0) {
@@ -335,6 +389,48 @@ static int longest_phrase(const kf_kb *kb, const kf_ptok *t, int n, int i, int *
         }
     }
     return best;
+}
+
+/* The words of the sentence being read, for kf_pattern_may_match: most
+ * patterns need a word the sentence does not have, and are not tried.  A
+ * bit per word id (and bit kb->n_words for a number) is set for the
+ * tokens of the sentence at hand (or it and a few before it), which ends
+ * before `to`; `i` only moves forward within a pass. */
+typedef struct {
+    unsigned long long *bits;
+    int to, num;
+} sentence;
+
+static int bit_of(const kf_ptok *k, int num)
+{
+    return k->kind == KF_PT_NUM ? num : k->kind == KF_PT_WORD ? k->word : -1;
+}
+
+static void sentence_clear(sentence *s)
+{
+    memset(s->bits, 0, ((size_t)s->num / 64 + 1) * sizeof *s->bits);
+    s->to = 0;
+}
+
+static void sentence_build(sentence *s, const kf_ptok *t, int n, int i)
+{
+    int prev = s->to;
+    sentence_clear(s);
+    int j = i;
+    while (j > prev && t[j - 1].kind != KF_PT_STOP)
+        j--;
+    for (; j < n && t[j].kind != KF_PT_STOP; j++) {
+        int b = bit_of(&t[j], s->num);
+        if (b >= 0)
+            s->bits[b / 64] |= 1ULL << (b % 64);
+    }
+    s->to = j > i ? j : i + 1;
+}
+
+static inline void sentence_at(sentence *s, const kf_ptok *t, int n, int i)
+{
+    if (i >= s->to)
+        sentence_build(s, t, n, i);
 }
 
 static kf_side side_of(const token *k)
@@ -397,9 +493,17 @@ typedef struct {
  * when they have no `all`), -1 when none does.  A warning sign that only
  * fires a rule with other findings (a stiff neck: with a fever) is taken
  * by complete_rules when those were said too. */
+/* Is f sure to be named by no red-flag rule (kb->in_redflag)? */
+static bool in_no_rule(const kf_kb *kb, int f)
+{
+    return kb->in_redflag && f >= 0 && f < kb->n_findings && !kb->in_redflag[f];
+}
+
 static int severity(const kf_kb *kb, int f)
 {
     int best = -1;
+    if (in_no_rule(kb, f))
+        return best;
     for (int i = 0; i < kb->n_redflags; i++) {
         const kf_redflag *rf = &kb->redflags[i];
         bool alone = rf->n_all == 1 && rf->all[0] == f;
@@ -425,6 +529,8 @@ static int severity(const kf_kb *kb, int f)
 static int urgency(const kf_kb *kb, int f)
 {
     int best = kb->findings[f].kind == KF_FIND_REDFLAG ? 0 : -1;
+    if (in_no_rule(kb, f))
+        return best;
     for (int i = 0; i < kb->n_redflags; i++) {
         const kf_redflag *rf = &kb->redflags[i];
         bool named = false;
@@ -572,11 +678,11 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
     kf_findings *out = r->out;
     bool pregnancy = false;
     for (int i = 0; i < n && !pregnancy; i++)
-        if (v[i].kind == T_WORD && who[i] == patient && strchr("peta", v[i].norm[0]) &&
-            (!strncmp(v[i].norm, "pregnan", 7) || !strcmp(v[i].norm, "expecting") ||
-             !strcmp(v[i].norm, "trimester") ||
+        if (v[i].kind == T_WORD && who[i] == patient && (v[i].norm[0] == 'p' || v[i].norm[0] == 'e' || v[i].norm[0] == 't' || v[i].norm[0] == 'a') &&
+            ((v[i].norm[0] == 'p' && !strncmp(v[i].norm, "pregnan", 7)) ||
+             is_word(&v[i], "expecting") || is_word(&v[i], "trimester") ||
              /* "30 weeks along" */
-             (!strcmp(v[i].norm, "along") && i >= 2 && v[i - 2].kind == T_NUM &&
+             (is_word(&v[i], "along") && i >= 2 && v[i - 2].kind == T_NUM &&
               (!strncmp(v[i - 1].norm, "week", 4) || !strncmp(v[i - 1].norm, "wk", 2)))))
             pregnancy = true;
     bool first_sentence = true;
@@ -586,7 +692,7 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         if (i > 0 && v[i - 1].kind == T_STOP)
             first_sentence = false;
         /* dominant hand: "right handed", "left-handed", "lefty" */
-        if (mine && k->kind == T_WORD && (!strcmp(k->norm, "handed") || !strcmp(k->norm, "hander")) &&
+        if (mine && k->kind == T_WORD && (is_word(k, "handed") || is_word(k, "hander")) &&
             i > 0 && (v[i - 1].flags & (KF_WORD_LEFT | KF_WORD_RIGHT)))
             out->dominant = side_of(&v[i - 1]);
         if (mine && (is_word(k, "lefty") || is_word(k, "southpaw")))
@@ -630,7 +736,7 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                 "teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies",
                 "eighties", "nineties", NULL
             };
-            for (int d = 0; decades[d]; d++)
+            for (int d = 0; tok_may_be_in(k, decades) && decades[d]; d++)
                 if (is_word(k, decades[d])) {
                     const token *q = &v[i - 1];
                     long add = is_word(q, "early") ? 2 : is_word(q, "mid") ? 5
@@ -926,7 +1032,7 @@ static void complete_rules(reader *r)
     for (int i = 0; i < out->n; i++) {
         kf_fact x = out->v[i];
         if (x.state != KF_PRESENT || x.alt < 0 || x.origin != KF_FROM_TEXT ||
-            present(out, x.alt))
+            in_no_rule(kb, x.alt) || present(out, x.alt))
             continue;
         for (int k = 0; k < kb->n_redflags; k++) {
             const kf_redflag *rf = &kb->redflags[k];
@@ -992,7 +1098,11 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     }
     if (!text || !len)
         return KF_OK;
-    toks t = { 0 };
+    /* room for the tokens of most texts at once (a word is 4 bytes and
+     * more): no copy as the array grows */
+    toks t = { kf_malloc((len / 4 + 64) * sizeof *t.v), 0, (int)(len / 4 + 64), false };
+    if (!t.v)
+        return KF_ENOMEM;
     tokenize(kb, text, len, &t);
     if (t.oom) {
         kf_free(t.v);
@@ -1039,6 +1149,11 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                                    ? KF_PT_NUM : v[i].kind == T_COMMA ? KF_PT_COMMA : KF_PT_STOP,
                            .skip = skippable(&v[i]), .used = 0 };
     }
+    sentence sw = { kf_calloc((size_t)kb->n_words / 64 + 1, sizeof *sw.bits), 0, kb->n_words };
+    if (!sw.bits) {
+        rc = KF_ENOMEM;
+        goto done;
+    }
     /* (3a) concepts said together in one clause, in any order */
     for (int i = 0; i < n; i++) {
         int w = pt[i].kind == KF_PT_NUM ? kb->n_words : pt[i].word;
@@ -1047,7 +1162,9 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         for (int q = kb->co_first[w]; q < kb->co_first[w + 1]; q++) {
             int ph = kb->co_order[q];
             kf_pmatch pm;
-            if (!kf_pattern_match(kb->phrases[ph].prog, pt, n, i, &pm))
+            sentence_at(&sw, pt, n, i);
+            if (!kf_pattern_may_match(kb->phrases[ph].prog, sw.bits, sw.num) ||
+                !kf_pattern_match(kb->phrases[ph].prog, pt, n, i, &pm))
                 continue;
             if (!add_match(&ms, ph, pm.first, pm.last, true))
                 break;
@@ -1057,6 +1174,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         }
     }
     /* (3b) phrases and patterns, longest first at each position, left to right */
+    sentence_clear(&sw);              /* a new pass from the start */
     for (int i = 0; i < n && !ms.oom; i++) {
         int w = pt[i].kind == KF_PT_NUM ? kb->n_words : pt[i].word;
         /* a stop word starts no phrase, only a pattern that names it ("this" morning) */
@@ -1086,7 +1204,9 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             if (p->max_len <= best_len)
                 break;                    /* sorted: nothing later is longer */
             kf_pmatch pm;
-            if (kf_pattern_match(p->prog, pt, n, i, &pm) && pm.words > best_len) {
+            sentence_at(&sw, pt, n, i);
+            if (kf_pattern_may_match(p->prog, sw.bits, sw.num) &&
+                kf_pattern_match(p->prog, pt, n, i, &pm) && pm.words > best_len) {
                 best = kb->pat_order[q];
                 best_len = pm.words;
                 best_last = pm.last;
@@ -1118,6 +1238,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
      * context's per-token arrays come */
     kf_free(pt);
     pt = NULL;
+    kf_free(sw.bits);
+    sw.bits = NULL;
     if (ms.oom) {
         rc = KF_ENOMEM;
         goto done;
