@@ -4,7 +4,12 @@
  * CPU time for 8 times the words is under 10 times the time, measured in
  * the same run (the best of several tries of each, interleaved, so the
  * machine's load and speed cancel out).  A reader that scans back or ahead
- * per match takes 64 times as long. */
+ * per match takes 64 times as long, so the test fails from 16 times: the
+ * issue's figure (under 10 times) is printed by bench/read.sh, and a machine
+ * under heavy load (caches shared with a dozen other processes) measured
+ * up to 11 times on a linear reader.  It is the one test here that reads a
+ * clock, and it compares two times of the same run, never a time with a
+ * fixed figure. */
 #include "check.h"
 #include "kb.h"
 #include "text.h"
@@ -66,10 +71,10 @@ static void test_growth(void)
             tb = b < tb ? b : tb;
         }
         double r = tb / (ts > 1e-7 ? ts : 1e-7);
-        if (r >= 10)
+        if (r >= 16)
             fprintf(stderr, "  %s: 16 KB %.2f ms, 128 KB %.2f ms: %.1f x\n", shapes[s][0],
                     ts * 1e3, tb * 1e3, r);
-        CHECK(r < 10);
+        CHECK(r < 16);
         if (getenv("KF_SHOW_GROWTH"))
             printf("  %-13s 16 KB %6.2f ms  128 KB %6.2f ms  %.1f x (8 is linear)\n",
                    shapes[s][0], ts * 1e3, tb * 1e3, r);
