@@ -314,6 +314,29 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                     cur = g;
                     if (*first_subject < 0)
                         *first_subject = g;
+                    /* "my wife says one eyelid is drooping", "my husband
+                     * noticed a lump": what someone reports seeing is about
+                     * whoever the words after it name, and with no "he",
+                     * "she" or "my" there, whoever is in pain (-1), not the
+                     * one who saw it ("my mum says she has a knot" is still
+                     * the mum's: "she" names her again). */
+                    static const char *const reports[] = {
+                        "says", "said", "reckons", "noticed", "notices", "spotted",
+                        "mentioned", "thinks", "thought", "told", "tells", NULL
+                    };
+                    if (i + 2 < n && v[i + 1].kind == T_WORD && is_any(&v[i + 1], reports)) {
+                        who[i] = g;
+                        who[i + 1] = g;
+                        int j = i + 2;
+                        if (j < n && (tok_is(&v[j], "me") || tok_is(&v[j], "us") ||
+                                      tok_is(&v[j], "that")))
+                            who[j] = g, j++;
+                        cur = -1;
+                        for (int k = i + 2; k < j; k++)
+                            who[k] = g;
+                        i = j - 1;
+                        continue;
+                    }
                 } else {
                     who[i] = g;
                     continue;
