@@ -48,7 +48,7 @@ if ! command -v "$CC" >/dev/null; then
   echo "$pass passed, $fail failed"; exit 1
 fi
 mkdir -p "$OUT"
-CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Isrc -pthread
+CFLAGS="-std=c11 -D_GNU_SOURCE -gline-tables-only -O1 -fno-omit-frame-pointer -Isrc -pthread
         -fsanitize=address,undefined -fno-sanitize-recover=undefined
         -Werror=implicit-function-declaration $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lstemmer -lm -pthread"
