@@ -34,6 +34,68 @@ static void arena_free(kf__arena *a)
 }
 
 /* ------------------------------------------------------------------ */
+/* Lists: the rows' array, which the backends fill (store_impl.h), and
+ * the calls that make and free a list. */
+
+void *kf__list_push(void *vp, int *n, int *cap, size_t size)
+{
+    char *v;
+    memcpy(&v, vp, sizeof v);
+    if (*n == *cap) {
+        int nc = *cap ? *cap * 2 : 16;
+        char *nv = kf_realloc(v, (size_t)nc * size);
+        if (!nv)
+            return NULL;
+        v = nv;
+        memcpy(vp, &v, sizeof v);
+        *cap = nc;
+    }
+    char *row = v + (size_t)*n * size;
+    memset(row, 0, size);
+    (*n)++;
+    return row;
+}
+
+kf_err kf__list_oom(const kf__store_core *c, const char *what, kf_buf *err)
+{
+    if (err)
+        kf_buf_printf(err, "%s: cannot read %s: out of memory", c->path, what);
+    return KF_ENOMEM;
+}
+
+/* Runs `call` with the core's mutex held. */
+#define LOCKED(s, call) do { \
+        core_lock((s)->core); \
+        e = (call); \
+        core_unlock((s)->core); \
+    } while (0)
+
+/* A list call: empties *out (a list of store.h), makes the arena `a` its
+ * strings go to, runs `call` (a backend's, filling *out from `a`) with the
+ * mutex held and frees the list when that fails.  Sets `e`. */
+#define LIST_CALL(s, out, what, list_free, call) do { \
+        memset((out), 0, sizeof *(out)); \
+        kf__arena *a = kf_calloc(1, sizeof *a); \
+        if (!a) { \
+            e = kf__list_oom((s)->core, (what), err); \
+            break; \
+        } \
+        LOCKED(s, call); \
+        (out)->priv = a; \
+        if (e != KF_OK) \
+            list_free(out); \
+    } while (0)
+
+/* The body of every list's free function. */
+#define LIST_FREE(l) do { \
+        if (!(l)) \
+            return; \
+        kf_free((l)->v); \
+        arena_free((l)->priv); \
+        memset((l), 0, sizeof *(l)); \
+    } while (0)
+
+/* ------------------------------------------------------------------ */
 /* Time. */
 
 void kf_time_format(long long t, char out[KF_TIME_LEN])
@@ -116,19 +178,31 @@ static bool utf8_valid(const char *s)
     return true;
 }
 
+/* KF_ETOOBIG, saying so, when `s` is longer than `max` bytes; its length
+ * in *n. */
+static kf_err check_len(const char *what, const char *s, size_t max,
+                        size_t *n, kf_buf *err)
+{
+    *n = strlen(s);
+    if (*n > max) {
+        if (err)
+            kf_buf_printf(err, "%s is too long: %zu bytes, at most %zu", what,
+                          *n, max);
+        return KF_ETOOBIG;
+    }
+    return KF_OK;
+}
+
 /* Free words: valid UTF-8, no control characters but tab and newline. */
 static kf_err check_words(const char *what, const char *s, size_t max,
                           kf_buf *err)
 {
     if (!s)
         return KF_OK;
-    size_t n = strlen(s);
-    if (n > max) {
-        if (err)
-            kf_buf_printf(err, "%s is too long: %zu bytes, at most %zu", what,
-                          n, max);
-        return KF_ETOOBIG;
-    }
+    size_t n;
+    kf_err e = check_len(what, s, max, &n, err);
+    if (e != KF_OK)
+        return e;
     if (!utf8_valid(s)) {
         if (err)
             kf_buf_printf(err, "%s is not valid UTF-8 text", what);
@@ -151,13 +225,10 @@ static kf_err check_ids(const char *what, const char *s, size_t max,
 {
     if (!s)
         return KF_OK;
-    size_t n = strlen(s);
-    if (n > max) {
-        if (err)
-            kf_buf_printf(err, "%s is too long: %zu bytes, at most %zu", what,
-                          n, max);
-        return KF_ETOOBIG;
-    }
+    size_t n;
+    kf_err e = check_len(what, s, max, &n, err);
+    if (e != KF_OK)
+        return e;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
         if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
@@ -597,61 +668,31 @@ kf_err kf_store_add_checkin(kf_store *s, const kf_checkin *ci, long long *id,
 kf_err kf_store_list_checkins(kf_store *s, const char *since, int limit,
                               kf_checkin_list *out, kf_buf *err)
 {
-    memset(out, 0, sizeof *out);
-    kf__arena *a = kf_calloc(1, sizeof *a);
-    if (!a) {
-        if (err)
-            kf_buf_printf(err, "%s: cannot read the check-ins: out of memory",
-                          s->core->path);
-        return KF_ENOMEM;
-    }
-    kf__store_core *c = s->core;
-    core_lock(c);
-    kf_err e = c->ops->list_checkins(c, s->owner, since, limit, out, a, err);
-    core_unlock(c);
-    out->priv = a;
-    if (e != KF_OK)
-        kf_checkin_list_free(out);
+    kf_err e;
+    LIST_CALL(s, out, "the check-ins", kf_checkin_list_free,
+              s->core->ops->list_checkins(s->core, s->owner, since, limit, out,
+                                          a, err));
     return e;
 }
 
 void kf_checkin_list_free(kf_checkin_list *l)
 {
-    if (!l)
-        return;
-    kf_free(l->v);
-    arena_free(l->priv);
-    memset(l, 0, sizeof *l);
+    LIST_FREE(l);
 }
 
 kf_err kf_store_list_consultations(kf_store *s, int limit,
                                    kf_consultation_list *out, kf_buf *err)
 {
-    memset(out, 0, sizeof *out);
-    kf__arena *a = kf_calloc(1, sizeof *a);
-    if (!a) {
-        if (err)
-            kf_buf_printf(err, "%s: cannot read the consultations: out of memory",
-                          s->core->path);
-        return KF_ENOMEM;
-    }
-    kf__store_core *c = s->core;
-    core_lock(c);
-    kf_err e = c->ops->list_consultations(c, s->owner, limit, out, a, err);
-    core_unlock(c);
-    out->priv = a;
-    if (e != KF_OK)
-        kf_consultation_list_free(out);
+    kf_err e;
+    LIST_CALL(s, out, "the consultations", kf_consultation_list_free,
+              s->core->ops->list_consultations(s->core, s->owner, limit, out, a,
+                                               err));
     return e;
 }
 
 void kf_consultation_list_free(kf_consultation_list *l)
 {
-    if (!l)
-        return;
-    kf_free(l->v);
-    arena_free(l->priv);
-    memset(l, 0, sizeof *l);
+    LIST_FREE(l);
 }
 
 kf_err kf_store_forget(kf_store *s, kf_forget_what what, long long id,
@@ -712,13 +753,6 @@ int kf_role_parse(const char *s)
         return KF_ROLE_THERAPIST;
     return -1;
 }
-
-/* Runs `call` with the core's mutex held. */
-#define LOCKED(s, call) do { \
-        core_lock((s)->core); \
-        e = (call); \
-        core_unlock((s)->core); \
-    } while (0)
 
 static kf_err refuse_ro(kf_store *s, kf_buf *err)
 {
@@ -1114,25 +1148,16 @@ kf_err kf_store_question_add(kf_store *s, const kf_uquestion *q, long long *id,
 static kf_err question_list(kf_store *s, kf__qlist mode, long long id,
                             int limit, kf_uquestion_list *out, kf_buf *err)
 {
-    memset(out, 0, sizeof *out);
-    kf__arena *a = kf_calloc(1, sizeof *a);
-    if (!a) {
-        if (err)
-            kf_buf_printf(err, "%s: cannot read the questions: out of memory",
-                          s->core->path);
-        return KF_ENOMEM;
-    }
     kf_err e;
-    LOCKED(s, s->core->ops->question_list(s->core, s->owner, mode, id, limit,
+    LIST_CALL(s, out, "the questions", kf_uquestion_list_free,
+              s->core->ops->question_list(s->core, s->owner, mode, id, limit,
                                           out, a, err));
-    out->priv = a;
     if (e == KF_OK && mode == KF__Q_ONE && out->n == 0) {
         if (err)
             kf_buf_printf(err, "there is no question #%lld of yours", id);
+        kf_uquestion_list_free(out);
         e = KF_ENOTFOUND;
     }
-    if (e != KF_OK)
-        kf_uquestion_list_free(out);
     return e;
 }
 
@@ -1164,11 +1189,7 @@ kf_err kf_store_qa_public(kf_store *s, int limit, kf_uquestion_list *out,
 
 void kf_uquestion_list_free(kf_uquestion_list *l)
 {
-    if (!l)
-        return;
-    kf_free(l->v);
-    arena_free(l->priv);
-    memset(l, 0, sizeof *l);
+    LIST_FREE(l);
 }
 
 kf_err kf_store_question_set_draft(kf_store *s, long long id,
@@ -1240,29 +1261,15 @@ kf_err kf_store_lesson_done(kf_store *s, const char *lesson_id, bool *first,
 
 kf_err kf_store_lessons_done(kf_store *s, kf_lesson_list *out, kf_buf *err)
 {
-    memset(out, 0, sizeof *out);
-    kf__arena *a = kf_calloc(1, sizeof *a);
-    if (!a) {
-        if (err)
-            kf_buf_printf(err, "%s: cannot read the lessons: out of memory",
-                          s->core->path);
-        return KF_ENOMEM;
-    }
     kf_err e;
-    LOCKED(s, s->core->ops->lessons_list(s->core, s->owner, out, a, err));
-    out->priv = a;
-    if (e != KF_OK)
-        kf_lesson_list_free(out);
+    LIST_CALL(s, out, "the lessons", kf_lesson_list_free,
+              s->core->ops->lessons_list(s->core, s->owner, out, a, err));
     return e;
 }
 
 void kf_lesson_list_free(kf_lesson_list *l)
 {
-    if (!l)
-        return;
-    kf_free(l->v);
-    arena_free(l->priv);
-    memset(l, 0, sizeof *l);
+    LIST_FREE(l);
 }
 
 /* ------------------------------------------------------------------ */

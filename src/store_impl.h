@@ -22,6 +22,22 @@ typedef kf_arena kf__arena;
 #define kf__arena_strdup  kf_arena_strdup
 #define kf__arena_strndup kf_arena_strndup
 
+typedef struct kf__store_core kf__store_core;
+
+/* A list of store.h (an array `v` of `n` rows, `priv` the arena of their
+ * strings) is filled by a backend one row at a time:
+ * KF__LIST_PUSH(list, cap) appends a zeroed row and counts it in list->n,
+ * and returns it, or NULL when out of memory (the list is as it was).
+ * `cap` is an int of the caller's, 0 at first: the array's room, which
+ * doubles from 16 when it is full.  kf__list_push takes the address of
+ * the list's typed array pointer (read and written with memcpy). */
+void *kf__list_push(void *vp, int *n, int *cap, size_t size);
+#define KF__LIST_PUSH(l, cap) \
+    kf__list_push(&(l)->v, &(l)->n, &(cap), sizeof *(l)->v)
+/* KF_ENOMEM, with "PATH: cannot read WHAT: out of memory" in err (when
+ * not NULL); `what` is e.g. "the check-ins". */
+kf_err kf__list_oom(const kf__store_core *c, const char *what, kf_buf *err);
+
 /* Which questions a question_list call gives. */
 typedef enum {
     KF__Q_MINE,     /* the owner's, newest first */
@@ -39,7 +55,6 @@ typedef enum {
  * kf_store_expire. */
 #define KF__RATE_KEEP_S 86400
 
-typedef struct kf__store_core kf__store_core;
 typedef struct kf__store_ops kf__store_ops;
 typedef struct kf__writer kf__writer;
 

@@ -835,6 +835,25 @@ static void note_not_saved(kf_buf *err)
         kf_buf_puts(err, "; nothing was saved");
 }
 
+/* The result of an INSERT ... RETURNING id of one row of `owner`'s, whose
+ * WHERE makes it insert nothing when there is no such owner (NULL: it
+ * failed, said in err): sets *id (when not NULL); clears r. */
+static kf_err pg_inserted(PGresult *r, long long owner, long long *id,
+                          kf_buf *err)
+{
+    if (!r) {
+        note_not_saved(err);
+        return KF_EDB;
+    }
+    kf_err e = KF_OK;
+    if (PQntuples(r) == 0)
+        e = no_owner(owner, err);
+    else if (id)
+        *id = pg_ll(r, 0, 0);
+    PQclear(r);
+    return e;
+}
+
 typedef struct {
     long long   owner;
     const char *at, *text, *findings, *kb_version;
@@ -851,17 +870,7 @@ static kf_err pg_add_cons_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
         "(SELECT 1 FROM users WHERE id = $5::bigint FOR KEY SHARE) RETURNING id",
         "ssssi", x->at, x->text ? x->text : "", x->findings, x->kb_version,
         x->owner);
-    if (!r) {
-        note_not_saved(err);
-        return KF_EDB;
-    }
-    kf_err e = KF_OK;
-    if (PQntuples(r) == 0)
-        e = no_owner(x->owner, err);
-    else if (x->id)
-        *x->id = pg_ll(r, 0, 0);
-    PQclear(r);
-    return e;
+    return pg_inserted(r, x->owner, x->id, err);
 }
 
 static kf_err pg_add_consultation(kf__store_core *s, long long owner,
@@ -903,17 +912,7 @@ static kf_err pg_add_ci_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
         ci->worse_after ? ci->worse_after : "", ci->done_s >= 0 ? ds : NULL,
         (int)ci->stopped_early, ci->via && *ci->via ? ci->via : "cli",
         ci->note ? ci->note : "", x->owner);
-    if (!r) {
-        note_not_saved(err);
-        return KF_EDB;
-    }
-    kf_err e = KF_OK;
-    if (PQntuples(r) == 0)
-        e = no_owner(x->owner, err);
-    else if (x->id)
-        *x->id = pg_ll(r, 0, 0);
-    PQclear(r);
-    return e;
+    return pg_inserted(r, x->owner, x->id, err);
 }
 
 static kf_err pg_add_checkin(kf__store_core *s, long long owner,
@@ -923,6 +922,37 @@ static kf_err pg_add_checkin(kf__store_core *s, long long owner,
     add_ci_ctx x = { owner, ci, at, id };
     return pg_write(s, pg_add_ci_fn, &x, err);
 }
+
+/* Fills one row of a list from row i of `r`; its strings go to `a`. */
+typedef void (*pg_row_fn)(PGresult *r, int i, void *row, kf__arena *a,
+                          const void *ctx);
+
+/* Reads every row of `r` into a list (`vp`: the address of its array
+ * pointer, `n` its count, `size` a row's size), each filled by `fill`,
+ * then clears `r`.  `what` names the rows ("the check-ins") in an error.
+ * Use PG_READ_LIST. */
+static kf_err pg_read_list(kf__store_core *s, PGresult *r, void *vp, int *n,
+                           size_t size, pg_row_fn fill, const void *ctx,
+                           kf__arena *a, const char *what, kf_buf *err)
+{
+    int rows = PQntuples(r);
+    kf_err e = KF_OK;
+    int cap = 0;
+    for (int i = 0; e == KF_OK && i < rows; i++) {
+        void *row = kf__list_push(vp, n, &cap, size);
+        if (!row)
+            e = KF_ENOMEM;
+        else
+            fill(r, i, row, a, ctx);
+        if (a->oom)
+            e = KF_ENOMEM;
+    }
+    PQclear(r);
+    return e == KF_ENOMEM ? kf__list_oom(s, what, err) : e;
+}
+#define PG_READ_LIST(s, r, out, fill, ctx, a, what, err) \
+    pg_read_list((s), (r), &(out)->v, &(out)->n, sizeof *(out)->v, (fill), \
+                 (ctx), (a), (what), (err))
 
 typedef struct {
     long long   owner;
@@ -942,6 +972,28 @@ static PGresult *pg_list_ci_fn(kf__store_core *s, PGconn *c, void *p,
         "iss", x->owner, x->since ? x->since : "", x->limit);
 }
 
+static void pg_checkin_row(PGresult *r, int i, void *row, kf__arena *a,
+                           const void *ctx)
+{
+    kf_checkin *ci = row;
+    ci->id = pg_ll(r, i, 0);
+    snprintf(ci->at, sizeof ci->at, "%s", PQgetvalue(r, i, 1));
+    ci->pain = (int)pg_ll(r, i, 2);
+    ci->pain_before = PQgetisnull(r, i, 3) ? -1 : (int)pg_ll(r, i, 3);
+    ci->region = PQgetisnull(r, i, 4) ? NULL
+                 : kf__arena_strdup(a, PQgetvalue(r, i, 4));
+    int side = kf_side_parse(PQgetvalue(r, i, 5));
+    ci->side = side < 0 ? KF_SIDE_NONE : (kf_side)side;
+    ci->did = kf__arena_strdup(a, PQgetvalue(r, i, 6));
+    ci->relief_hours = PQgetisnull(r, i, 7) ? -1
+                       : strtod(PQgetvalue(r, i, 7), NULL);
+    ci->worse_after = kf__arena_strdup(a, PQgetvalue(r, i, 8));
+    ci->done_s = PQgetisnull(r, i, 9) ? -1 : (int)pg_ll(r, i, 9);
+    ci->stopped_early = pg_ll(r, i, 10) != 0;
+    ci->via = kf__arena_strdup(a, PQgetvalue(r, i, 11));
+    ci->note = kf__arena_strdup(a, PQgetvalue(r, i, 12));
+}
+
 static kf_err pg_list_checkins(kf__store_core *s, long long owner,
                                const char *since, int limit,
                                kf_checkin_list *out, kf__arena *a,
@@ -953,38 +1005,8 @@ static kf_err pg_list_checkins(kf__store_core *s, long long owner,
     PGresult *r = pg_read(s, pg_list_ci_fn, &x, err);
     if (!r)
         return KF_EDB;
-    int n = PQntuples(r);
-    kf_err e = KF_OK;
-    out->v = n ? kf_calloc((size_t)n, sizeof *out->v) : NULL;
-    if (n && !out->v)
-        e = KF_ENOMEM;
-    for (int i = 0; e == KF_OK && i < n; i++) {
-        kf_checkin *ci = &out->v[i];
-        ci->id = pg_ll(r, i, 0);
-        snprintf(ci->at, sizeof ci->at, "%s", PQgetvalue(r, i, 1));
-        ci->pain = (int)pg_ll(r, i, 2);
-        ci->pain_before = PQgetisnull(r, i, 3) ? -1 : (int)pg_ll(r, i, 3);
-        ci->region = PQgetisnull(r, i, 4) ? NULL
-                     : kf__arena_strdup(a, PQgetvalue(r, i, 4));
-        int side = kf_side_parse(PQgetvalue(r, i, 5));
-        ci->side = side < 0 ? KF_SIDE_NONE : (kf_side)side;
-        ci->did = kf__arena_strdup(a, PQgetvalue(r, i, 6));
-        ci->relief_hours = PQgetisnull(r, i, 7) ? -1
-                           : strtod(PQgetvalue(r, i, 7), NULL);
-        ci->worse_after = kf__arena_strdup(a, PQgetvalue(r, i, 8));
-        ci->done_s = PQgetisnull(r, i, 9) ? -1 : (int)pg_ll(r, i, 9);
-        ci->stopped_early = pg_ll(r, i, 10) != 0;
-        ci->via = kf__arena_strdup(a, PQgetvalue(r, i, 11));
-        ci->note = kf__arena_strdup(a, PQgetvalue(r, i, 12));
-        out->n++;
-        if (a->oom)
-            e = KF_ENOMEM;
-    }
-    PQclear(r);
-    if (e == KF_ENOMEM && err)
-        kf_buf_printf(err, "%s: cannot read the check-ins: out of memory",
-                      s->path);
-    return e;
+    return PG_READ_LIST(s, r, out, pg_checkin_row, NULL, a, "the check-ins",
+                        err);
 }
 
 static PGresult *pg_list_cons_fn(kf__store_core *s, PGconn *c, void *p,
@@ -998,6 +1020,17 @@ static PGresult *pg_list_cons_fn(kf__store_core *s, PGconn *c, void *p,
         "is", x->owner, x->limit);
 }
 
+static void pg_consultation_row(PGresult *r, int i, void *row, kf__arena *a,
+                                const void *ctx)
+{
+    kf_consultation *c = row;
+    c->id = pg_ll(r, i, 0);
+    snprintf(c->at, sizeof c->at, "%s", PQgetvalue(r, i, 1));
+    c->text = kf__arena_strdup(a, PQgetvalue(r, i, 2));
+    c->findings_json = kf__arena_strdup(a, PQgetvalue(r, i, 3));
+    c->kb_version = kf__arena_strdup(a, PQgetvalue(r, i, 4));
+}
+
 static kf_err pg_list_consultations(kf__store_core *s, long long owner,
                                     int limit, kf_consultation_list *out,
                                     kf__arena *a, kf_buf *err)
@@ -1008,27 +1041,8 @@ static kf_err pg_list_consultations(kf__store_core *s, long long owner,
     PGresult *r = pg_read(s, pg_list_cons_fn, &x, err);
     if (!r)
         return KF_EDB;
-    int n = PQntuples(r);
-    kf_err e = KF_OK;
-    out->v = n ? kf_calloc((size_t)n, sizeof *out->v) : NULL;
-    if (n && !out->v)
-        e = KF_ENOMEM;
-    for (int i = 0; e == KF_OK && i < n; i++) {
-        kf_consultation *c = &out->v[i];
-        c->id = pg_ll(r, i, 0);
-        snprintf(c->at, sizeof c->at, "%s", PQgetvalue(r, i, 1));
-        c->text = kf__arena_strdup(a, PQgetvalue(r, i, 2));
-        c->findings_json = kf__arena_strdup(a, PQgetvalue(r, i, 3));
-        c->kb_version = kf__arena_strdup(a, PQgetvalue(r, i, 4));
-        out->n++;
-        if (a->oom)
-            e = KF_ENOMEM;
-    }
-    PQclear(r);
-    if (e == KF_ENOMEM && err)
-        kf_buf_printf(err, "%s: cannot read the consultations: out of memory",
-                      s->path);
-    return e;
+    return PG_READ_LIST(s, r, out, pg_consultation_row, NULL, a,
+                        "the consultations", err);
 }
 
 typedef struct {
@@ -1574,6 +1588,31 @@ static PGresult *pg_qlist_fn(kf__store_core *s, PGconn *c, void *p,
     }
 }
 
+/* ctx: a bool, true for the public Q&A (no owner, summary, draft or
+ * therapist in it). */
+static void pg_question_row(PGresult *r, int i, void *row, kf__arena *a,
+                            const void *ctx)
+{
+    kf_uquestion *q = row;
+    bool pub = *(const bool *)ctx;
+    q->id = pg_ll(r, i, 0);
+    q->owner = pub ? 0 : pg_ll(r, i, 1);
+    snprintf(q->at, sizeof q->at, "%s", PQgetvalue(r, i, 2));
+    q->text = kf__arena_strdup(a, PQgetvalue(r, i, 3));
+    q->first_name = kf__arena_strdup(a, PQgetvalue(r, i, 4));
+    if (!pub) {
+        q->consultation_id = pg_ll(r, i, 5);
+        q->summary = kf__arena_strdup(a, PQgetvalue(r, i, 6));
+        q->draft = kf__arena_strdup(a, PQgetvalue(r, i, 8));
+        q->answered_by = pg_ll(r, i, 11);
+    }
+    q->public_ok = pg_ll(r, i, 7) != 0;
+    q->triage = (int)pg_ll(r, i, 9);
+    q->answer = pg_str(r, i, 10) ? kf__arena_strdup(a, pg_str(r, i, 10)) : NULL;
+    snprintf(q->answered_at, sizeof q->answered_at, "%s", PQgetvalue(r, i, 12));
+    q->published = pg_ll(r, i, 13) != 0;
+}
+
 static kf_err pg_question_list(kf__store_core *s, long long owner,
                                kf__qlist mode, long long id, int limit,
                                kf_uquestion_list *out, kf__arena *a,
@@ -1583,41 +1622,9 @@ static kf_err pg_question_list(kf__store_core *s, long long owner,
     PGresult *r = pg_read(s, pg_qlist_fn, &x, err);
     if (!r)
         return KF_EDB;
-    int n = PQntuples(r);
-    kf_err e = KF_OK;
     bool pub = mode == KF__Q_PUBLIC;
-    out->v = n ? kf_calloc((size_t)n, sizeof *out->v) : NULL;
-    if (n && !out->v)
-        e = KF_ENOMEM;
-    for (int i = 0; e == KF_OK && i < n; i++) {
-        kf_uquestion *q = &out->v[i];
-        q->id = pg_ll(r, i, 0);
-        q->owner = pub ? 0 : pg_ll(r, i, 1);
-        snprintf(q->at, sizeof q->at, "%s", PQgetvalue(r, i, 2));
-        q->text = kf__arena_strdup(a, PQgetvalue(r, i, 3));
-        q->first_name = kf__arena_strdup(a, PQgetvalue(r, i, 4));
-        if (!pub) {
-            q->consultation_id = pg_ll(r, i, 5);
-            q->summary = kf__arena_strdup(a, PQgetvalue(r, i, 6));
-            q->draft = kf__arena_strdup(a, PQgetvalue(r, i, 8));
-            q->answered_by = pg_ll(r, i, 11);
-        }
-        q->public_ok = pg_ll(r, i, 7) != 0;
-        q->triage = (int)pg_ll(r, i, 9);
-        q->answer = pg_str(r, i, 10) ? kf__arena_strdup(a, pg_str(r, i, 10))
-                                     : NULL;
-        snprintf(q->answered_at, sizeof q->answered_at, "%s",
-                 PQgetvalue(r, i, 12));
-        q->published = pg_ll(r, i, 13) != 0;
-        out->n++;
-        if (a->oom)
-            e = KF_ENOMEM;
-    }
-    PQclear(r);
-    if (e == KF_ENOMEM && err)
-        kf_buf_printf(err, "%s: cannot read the questions: out of memory",
-                      s->path);
-    return e;
+    return PG_READ_LIST(s, r, out, pg_question_row, &pub, a, "the questions",
+                        err);
 }
 
 static kf_err pg_question_set_draft(kf__store_core *s, long long id,
@@ -1730,6 +1737,14 @@ static PGresult *pg_lessons_fn(kf__store_core *s, PGconn *c, void *p,
                   x->owner);
 }
 
+static void pg_lesson_row(PGresult *r, int i, void *row, kf__arena *a,
+                          const void *ctx)
+{
+    kf_lesson_mark *m = row;
+    m->lesson_id = kf__arena_strdup(a, PQgetvalue(r, i, 0));
+    snprintf(m->done_at, sizeof m->done_at, "%s", PQgetvalue(r, i, 1));
+}
+
 static kf_err pg_lessons_list(kf__store_core *s, long long owner,
                               kf_lesson_list *out, kf__arena *a, kf_buf *err)
 {
@@ -1737,23 +1752,7 @@ static kf_err pg_lessons_list(kf__store_core *s, long long owner,
     PGresult *r = pg_read(s, pg_lessons_fn, &x, err);
     if (!r)
         return KF_EDB;
-    int n = PQntuples(r);
-    kf_err e = KF_OK;
-    out->v = n ? kf_calloc((size_t)n, sizeof *out->v) : NULL;
-    if (n && !out->v)
-        e = KF_ENOMEM;
-    for (int i = 0; e == KF_OK && i < n; i++) {
-        kf_lesson_mark *m = &out->v[i];
-        m->lesson_id = kf__arena_strdup(a, PQgetvalue(r, i, 0));
-        snprintf(m->done_at, sizeof m->done_at, "%s", PQgetvalue(r, i, 1));
-        out->n++;
-        if (a->oom)
-            e = KF_ENOMEM;
-    }
-    PQclear(r);
-    if (e == KF_ENOMEM && err)
-        kf_buf_printf(err, "%s: cannot read the lessons: out of memory", s->path);
-    return e;
+    return PG_READ_LIST(s, r, out, pg_lesson_row, NULL, a, "the lessons", err);
 }
 
 const kf__store_ops kf__pg_ops = {

@@ -361,6 +361,29 @@ static kf_err sq_bind_text(sqlite3_stmt *st, int i, const char *v)
            ? KF_OK : KF_ENOMEM;
 }
 
+/* Runs a bound INSERT of one row of `owner`'s (a kept statement: reset
+ * after), whose WHERE makes it insert nothing when there is no such
+ * owner; sets *id (when not NULL) to the new row's. */
+static kf_err sq_insert_row(kf__store_core *s, sqlite3_stmt *st,
+                            long long owner, long long *id, const char *what,
+                            kf_buf *err)
+{
+    int rc = sqlite3_step(st);
+    kf_err e = KF_OK;
+    if (rc != SQLITE_DONE) {
+        e = sq_fail(s, rc, what, err);
+        if (err)
+            kf_buf_puts(err, "; nothing was saved");
+    } else if (sqlite3_changes(DB(s)) == 0) {
+        e = no_owner(owner, err);
+    } else if (id) {
+        *id = sqlite3_last_insert_rowid(DB(s));
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return e;
+}
+
 /* The insert of one consultation, kept prepared, shared by the single save
  * and the group commit (one statement, so both bind the owner and check
  * it: ?5 = 0 or an existing user; nothing is inserted otherwise). */
@@ -391,20 +414,7 @@ static kf_err sq_add_consultation(kf__store_core *s, long long owner,
     sq_bind_text(st, 3, findings);
     sq_bind_text(st, 4, kb_version);
     sqlite3_bind_int64(st, 5, owner);
-    rc = sqlite3_step(st);
-    kf_err e = KF_OK;
-    if (rc != SQLITE_DONE) {
-        e = sq_fail(s, rc, "save the consultation", err);
-        if (err)
-            kf_buf_puts(err, "; nothing was saved");
-    } else if (sqlite3_changes(DB(s)) == 0) {
-        e = no_owner(owner, err);
-    } else if (id) {
-        *id = sqlite3_last_insert_rowid(DB(s));
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return e;
+    return sq_insert_row(s, st, owner, id, "save the consultation", err);
 }
 
 /* Group commit (store_writer.c): every row in one transaction, with the
@@ -515,26 +525,79 @@ static kf_err sq_add_checkin(kf__store_core *s, long long owner,
     sq_bind_text(st, 11, c->via && *c->via ? c->via : "cli");
     sq_bind_text(st, 12, c->note);
     sqlite3_bind_int64(st, 13, owner);
-    rc = sqlite3_step(st);
-    kf_err e = KF_OK;
-    if (rc != SQLITE_DONE) {
-        e = sq_fail(s, rc, "save the check-in", err);
-        if (err)
-            kf_buf_puts(err, "; nothing was saved");
-    } else if (sqlite3_changes(DB(s)) == 0) {
-        e = no_owner(owner, err);
-    } else if (id) {
-        *id = sqlite3_last_insert_rowid(DB(s));
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return e;
+    return sq_insert_row(s, st, owner, id, "save the check-in", err);
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? (const char *)t : "";
+}
+
+/* Fills one row of a list from the statement's current row; its strings
+ * go to `a`. */
+typedef void (*sq_row_fn)(sqlite3_stmt *st, void *row, kf__arena *a,
+                          const void *ctx);
+
+/* Reads every row of `st` (prepared and bound) into a list (`vp`: the
+ * address of its array pointer, `n` its count, `size` a row's size), each
+ * filled by `fill`, then finalizes `st`.  `what` names the rows ("the
+ * check-ins") in an error.  Use SQ_READ_LIST. */
+static kf_err sq_read_list(kf__store_core *s, sqlite3_stmt *st, void *vp,
+                           int *n, size_t size, sq_row_fn fill,
+                           const void *ctx, kf__arena *a, const char *what,
+                           kf_buf *err)
+{
+    int cap = 0, rc;
+    kf_err e = KF_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        void *row = kf__list_push(vp, n, &cap, size);
+        if (!row) {
+            e = KF_ENOMEM;
+            break;
+        }
+        fill(st, row, a, ctx);
+        if (a->oom) {
+            e = KF_ENOMEM;
+            break;
+        }
+    }
+    if (e == KF_OK && rc != SQLITE_DONE) {
+        char verb[64];
+        snprintf(verb, sizeof verb, "read %s", what);
+        e = sq_fail(s, rc, verb, err);
+    } else if (e == KF_ENOMEM) {
+        kf__list_oom(s, what, err);
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+#define SQ_READ_LIST(s, st, out, fill, ctx, a, what, err) \
+    sq_read_list((s), (st), &(out)->v, &(out)->n, sizeof *(out)->v, (fill), \
+                 (ctx), (a), (what), (err))
+
+static void sq_checkin_row(sqlite3_stmt *st, void *row, kf__arena *a,
+                           const void *ctx)
+{
+    kf_checkin *c = row;
+    c->id = sqlite3_column_int64(st, 0);
+    snprintf(c->at, sizeof c->at, "%s", col_text(st, 1));
+    c->pain = sqlite3_column_int(st, 2);
+    c->pain_before = sqlite3_column_type(st, 3) == SQLITE_NULL
+                     ? -1 : sqlite3_column_int(st, 3);
+    c->region = sqlite3_column_type(st, 4) == SQLITE_NULL
+                ? NULL : kf__arena_strdup(a, col_text(st, 4));
+    int side = kf_side_parse(col_text(st, 5));
+    c->side = side < 0 ? KF_SIDE_NONE : (kf_side)side;
+    c->did = kf__arena_strdup(a, col_text(st, 6));
+    c->relief_hours = sqlite3_column_type(st, 7) == SQLITE_NULL
+                      ? -1 : sqlite3_column_double(st, 7);
+    c->worse_after = kf__arena_strdup(a, col_text(st, 8));
+    c->done_s = sqlite3_column_type(st, 9) == SQLITE_NULL
+                ? -1 : sqlite3_column_int(st, 9);
+    c->stopped_early = sqlite3_column_int(st, 10) != 0;
+    c->via = kf__arena_strdup(a, col_text(st, 11));
+    c->note = kf__arena_strdup(a, col_text(st, 12));
 }
 
 static kf_err sq_list_checkins(kf__store_core *s, long long owner,
@@ -558,52 +621,19 @@ static kf_err sq_list_checkins(kf__store_core *s, long long owner,
     if (limit > 0)
         sqlite3_bind_int(st, 2, limit);
     sqlite3_bind_int64(st, 3, owner);
-    int cap = 0;
-    kf_err e = KF_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            int nc = cap ? cap * 2 : 64;
-            kf_checkin *v = kf_realloc(out->v, (size_t)nc * sizeof *v);
-            if (!v) {
-                e = KF_ENOMEM;
-                break;
-            }
-            out->v = v;
-            cap = nc;
-        }
-        kf_checkin *c = &out->v[out->n];
-        memset(c, 0, sizeof *c);
-        c->id = sqlite3_column_int64(st, 0);
-        snprintf(c->at, sizeof c->at, "%s", col_text(st, 1));
-        c->pain = sqlite3_column_int(st, 2);
-        c->pain_before = sqlite3_column_type(st, 3) == SQLITE_NULL
-                         ? -1 : sqlite3_column_int(st, 3);
-        c->region = sqlite3_column_type(st, 4) == SQLITE_NULL
-                    ? NULL : kf__arena_strdup(a, col_text(st, 4));
-        int side = kf_side_parse(col_text(st, 5));
-        c->side = side < 0 ? KF_SIDE_NONE : (kf_side)side;
-        c->did = kf__arena_strdup(a, col_text(st, 6));
-        c->relief_hours = sqlite3_column_type(st, 7) == SQLITE_NULL
-                          ? -1 : sqlite3_column_double(st, 7);
-        c->worse_after = kf__arena_strdup(a, col_text(st, 8));
-        c->done_s = sqlite3_column_type(st, 9) == SQLITE_NULL
-                    ? -1 : sqlite3_column_int(st, 9);
-        c->stopped_early = sqlite3_column_int(st, 10) != 0;
-        c->via = kf__arena_strdup(a, col_text(st, 11));
-        c->note = kf__arena_strdup(a, col_text(st, 12));
-        out->n++;
-        if (a->oom) {
-            e = KF_ENOMEM;
-            break;
-        }
-    }
-    if (e == KF_OK && rc != SQLITE_DONE)
-        e = sq_fail(s, rc, "read the check-ins", err);
-    else if (e == KF_ENOMEM && err)
-        kf_buf_printf(err, "%s: cannot read the check-ins: out of memory",
-                      s->path);
-    sqlite3_finalize(st);
-    return e;
+    return SQ_READ_LIST(s, st, out, sq_checkin_row, NULL, a, "the check-ins",
+                        err);
+}
+
+static void sq_consultation_row(sqlite3_stmt *st, void *row, kf__arena *a,
+                                const void *ctx)
+{
+    kf_consultation *c = row;
+    c->id = sqlite3_column_int64(st, 0);
+    snprintf(c->at, sizeof c->at, "%s", col_text(st, 1));
+    c->text = kf__arena_strdup(a, col_text(st, 2));
+    c->findings_json = kf__arena_strdup(a, col_text(st, 3));
+    c->kb_version = kf__arena_strdup(a, col_text(st, 4));
 }
 
 static kf_err sq_list_consultations(kf__store_core *s, long long owner,
@@ -625,39 +655,8 @@ static kf_err sq_list_consultations(kf__store_core *s, long long owner,
     if (limit > 0)
         sqlite3_bind_int(st, 1, limit);
     sqlite3_bind_int64(st, 2, owner);
-    int cap = 0;
-    kf_err e = KF_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            int nc = cap ? cap * 2 : 16;
-            kf_consultation *v = kf_realloc(out->v, (size_t)nc * sizeof *v);
-            if (!v) {
-                e = KF_ENOMEM;
-                break;
-            }
-            out->v = v;
-            cap = nc;
-        }
-        kf_consultation *c = &out->v[out->n];
-        memset(c, 0, sizeof *c);
-        c->id = sqlite3_column_int64(st, 0);
-        snprintf(c->at, sizeof c->at, "%s", col_text(st, 1));
-        c->text = kf__arena_strdup(a, col_text(st, 2));
-        c->findings_json = kf__arena_strdup(a, col_text(st, 3));
-        c->kb_version = kf__arena_strdup(a, col_text(st, 4));
-        out->n++;
-        if (a->oom) {
-            e = KF_ENOMEM;
-            break;
-        }
-    }
-    if (e == KF_OK && rc != SQLITE_DONE)
-        e = sq_fail(s, rc, "read the consultations", err);
-    else if (e == KF_ENOMEM && err)
-        kf_buf_printf(err, "%s: cannot read the consultations: out of memory",
-                      s->path);
-    sqlite3_finalize(st);
-    return e;
+    return SQ_READ_LIST(s, st, out, sq_consultation_row, NULL, a,
+                        "the consultations", err);
 }
 
 /* Runs one DELETE with an optional id; the number of rows goes to *n. */
@@ -1516,6 +1515,32 @@ static kf_err sq_question_add(kf__store_core *s, long long owner,
     return KF_OK;
 }
 
+/* ctx: a bool, true for the public Q&A (no owner, summary, draft or
+ * therapist in it). */
+static void sq_question_row(sqlite3_stmt *st, void *row, kf__arena *a,
+                            const void *ctx)
+{
+    kf_uquestion *q = row;
+    bool pub = *(const bool *)ctx;
+    q->id = sqlite3_column_int64(st, 0);
+    q->owner = pub ? 0 : sqlite3_column_int64(st, 1);
+    snprintf(q->at, sizeof q->at, "%s", col_text(st, 2));
+    q->text = kf__arena_strdup(a, col_text(st, 3));
+    q->first_name = kf__arena_strdup(a, col_text(st, 4));
+    if (!pub) {
+        q->consultation_id = sqlite3_column_int64(st, 5);
+        q->summary = kf__arena_strdup(a, col_text(st, 6));
+        q->draft = kf__arena_strdup(a, col_text(st, 8));
+        q->answered_by = sqlite3_column_int64(st, 11);
+    }
+    q->public_ok = sqlite3_column_int(st, 7) != 0;
+    q->triage = sqlite3_column_int(st, 9);
+    q->answer = sqlite3_column_type(st, 10) == SQLITE_NULL
+                ? NULL : kf__arena_strdup(a, col_text(st, 10));
+    snprintf(q->answered_at, sizeof q->answered_at, "%s", col_text(st, 12));
+    q->published = sqlite3_column_int(st, 13) != 0;
+}
+
 static kf_err sq_question_list(kf__store_core *s, long long owner,
                                kf__qlist mode, long long id, int limit,
                                kf_uquestion_list *out, kf__arena *a,
@@ -1540,52 +1565,9 @@ static kf_err sq_question_list(kf__store_core *s, long long owner,
                      (long long)(limit > 0 ? limit : -1));
     if (rc != SQLITE_OK)
         return sq_fail(s, rc, "read the questions", err);
-    int cap = 0;
-    kf_err e = KF_OK;
     bool pub = mode == KF__Q_PUBLIC;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            int nc = cap ? cap * 2 : 16;
-            kf_uquestion *v = kf_realloc(out->v, (size_t)nc * sizeof *v);
-            if (!v) {
-                e = KF_ENOMEM;
-                break;
-            }
-            out->v = v;
-            cap = nc;
-        }
-        kf_uquestion *q = &out->v[out->n];
-        memset(q, 0, sizeof *q);
-        q->id = sqlite3_column_int64(st, 0);
-        q->owner = pub ? 0 : sqlite3_column_int64(st, 1);
-        snprintf(q->at, sizeof q->at, "%s", col_text(st, 2));
-        q->text = kf__arena_strdup(a, col_text(st, 3));
-        q->first_name = kf__arena_strdup(a, col_text(st, 4));
-        if (!pub) {
-            q->consultation_id = sqlite3_column_int64(st, 5);
-            q->summary = kf__arena_strdup(a, col_text(st, 6));
-            q->draft = kf__arena_strdup(a, col_text(st, 8));
-            q->answered_by = sqlite3_column_int64(st, 11);
-        }
-        q->public_ok = sqlite3_column_int(st, 7) != 0;
-        q->triage = sqlite3_column_int(st, 9);
-        q->answer = sqlite3_column_type(st, 10) == SQLITE_NULL
-                    ? NULL : kf__arena_strdup(a, col_text(st, 10));
-        snprintf(q->answered_at, sizeof q->answered_at, "%s", col_text(st, 12));
-        q->published = sqlite3_column_int(st, 13) != 0;
-        out->n++;
-        if (a->oom) {
-            e = KF_ENOMEM;
-            break;
-        }
-    }
-    if (e == KF_OK && rc != SQLITE_DONE)
-        e = sq_fail(s, rc, "read the questions", err);
-    else if (e == KF_ENOMEM && err)
-        kf_buf_printf(err, "%s: cannot read the questions: out of memory",
-                      s->path);
-    sqlite3_finalize(st);
-    return e;
+    return SQ_READ_LIST(s, st, out, sq_question_row, &pub, a, "the questions",
+                        err);
 }
 
 static kf_err sq_question_set_draft(kf__store_core *s, long long id,
@@ -1686,6 +1668,14 @@ static kf_err sq_lesson_done(kf__store_core *s, long long owner,
     return KF_OK;
 }
 
+static void sq_lesson_row(sqlite3_stmt *st, void *row, kf__arena *a,
+                          const void *ctx)
+{
+    kf_lesson_mark *m = row;
+    m->lesson_id = kf__arena_strdup(a, col_text(st, 0));
+    snprintf(m->done_at, sizeof m->done_at, "%s", col_text(st, 1));
+}
+
 static kf_err sq_lessons_list(kf__store_core *s, long long owner,
                               kf_lesson_list *out, kf__arena *a, kf_buf *err)
 {
@@ -1694,33 +1684,7 @@ static kf_err sq_lessons_list(kf__store_core *s, long long owner,
                      "WHERE owner = ?1 ORDER BY done_at, lesson_id", "i", owner);
     if (rc != SQLITE_OK)
         return sq_fail(s, rc, "read the lessons", err);
-    int cap = 0;
-    kf_err e = KF_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            int nc = cap ? cap * 2 : 16;
-            kf_lesson_mark *v = kf_realloc(out->v, (size_t)nc * sizeof *v);
-            if (!v) {
-                e = KF_ENOMEM;
-                break;
-            }
-            out->v = v;
-            cap = nc;
-        }
-        kf_lesson_mark *m = &out->v[out->n++];
-        m->lesson_id = kf__arena_strdup(a, col_text(st, 0));
-        snprintf(m->done_at, sizeof m->done_at, "%s", col_text(st, 1));
-        if (a->oom) {
-            e = KF_ENOMEM;
-            break;
-        }
-    }
-    if (e == KF_OK && rc != SQLITE_DONE)
-        e = sq_fail(s, rc, "read the lessons", err);
-    else if (e == KF_ENOMEM && err)
-        kf_buf_printf(err, "%s: cannot read the lessons: out of memory", s->path);
-    sqlite3_finalize(st);
-    return e;
+    return SQ_READ_LIST(s, st, out, sq_lesson_row, NULL, a, "the lessons", err);
 }
 
 static kf_err sq_open(kf__store_core *s, kf_buf *err)

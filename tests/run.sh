@@ -8,27 +8,42 @@
 # script sums them and prints the grand total the same way.  Exit status is non-zero on any failure.
 #   tests/run.sh            everything
 #   tests/run.sh --quick    skip the browser tests and the sanitizer pass
+#
+# The suites run side by side, KF_TEST_JOBS at a time (default: the number
+# of cores + 1: many suites spend their time waiting for a server or a
+# browser): each in its own process with its own journal folder
+# ($XDG_DATA_HOME), servers on ports the system picks (port 0) and scratch
+# folders of their own.  A suite given after a `make` suite starts once
+# that build has finished (the sanitizer build waits for the plain one, so
+# the two never write web/*.gz at once).  Each suite's output is shown
+# whole, in the order below, as soon as it and the ones before it are done,
+# with the seconds it took; a table of the times comes before the total.
+# KF_TEST_JOBS=1 runs them one after the other.
 set -u
 cd "$(dirname "$0")/.."
 QUICK=0; [ "${1:-}" = "--quick" ] && QUICK=1
 TOTAL_P=0; TOTAL_F=0; TOTAL_S=0; FAILED_SUITES=()
-LOG=$(mktemp -d); trap 'rm -rf "$LOG"' EXIT
+LOG=$(mktemp -d)
+NCPU=$(nproc 2>/dev/null || echo 1)
+JOBS=${KF_TEST_JOBS:-$((NCPU + 1))}
+case $JOBS in ''|*[!0-9]*|0) JOBS=$((NCPU + 1)) ;; esac
 
-suite() {   # suite NAME COMMAND...
+# The registered suites: name, command (shell-quoted), environment
+# (shell-quoted assignments), the suite it waits for (-1: none).
+NAME=(); CMD=(); ENVS=(); AFTER=(); PID=()
+LAST_BUILD=-1
+
+suite() {   # suite NAME COMMAND...: registers a suite, run by run_suites
   local name=$1; shift
-  printf '\n=== %s\n' "$name"
-  local out="$LOG/out" rc
-  "$@" 2>&1 | tee "$out"; rc=${PIPESTATUS[0]}
-  local last; last=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$out" | tail -n 1)
-  local p=0 f=0 sk=0
-  if [ -n "$last" ]; then
-    p=${last%% passed*}; f=${last#*, }; f=${f%% failed*}
-    case $last in *skipped) sk=${last##*failed, }; sk=${sk%% skipped} ;; esac
-  fi
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-  [ -z "$last" ] && [ "$rc" -eq 0 ] && p=1
-  TOTAL_P=$((TOTAL_P + p)); TOTAL_F=$((TOTAL_F + f)); TOTAL_S=$((TOTAL_S + sk))
-  [ "$f" -ne 0 ] && FAILED_SUITES+=("$name")
+  local i=${#NAME[@]}
+  NAME[i]=$name
+  CMD[i]=$(printf '%q ' "$@")
+  # The variables the suites read, as they are now (the sanitizer pass
+  # changes them before its suites).
+  ENVS[i]=$(printf 'export KNOTFINDER=%q ASAN_OPTIONS=%q UBSAN_OPTIONS=%q; ' \
+            "${KNOTFINDER:-}" "${ASAN_OPTIONS:-}" "${UBSAN_OPTIONS:-}")
+  AFTER[i]=$LAST_BUILD
+  [ "$1" = make ] && LAST_BUILD=$i
   return 0
 }
 
@@ -47,12 +62,100 @@ run_if() {  # run_if SCRIPT [ARGS]: a suite that another part of the tree provid
   if [ -x "$1" ]; then "$@"; else echo "missing $1"; return 1; fi
 }
 
-export KNOTFINDER_KB="$PWD/kb" KNOTFINDER_WEB="$PWD/web"
-# The journal of every consultation the tests make goes to a scratch folder.
-export XDG_DATA_HOME="$LOG/data"
+start_suite() {   # start_suite I: runs suite I in the background
+  local i=$1
+  (
+    mkdir -p "$LOG/data/$i"
+    export XDG_DATA_HOME="$LOG/data/$i"
+    eval "${ENVS[i]}"
+    [ -n "$ASAN_OPTIONS" ] || unset ASAN_OPTIONS
+    [ -n "$UBSAN_OPTIONS" ] || unset UBSAN_OPTIONS
+    t0=$(date +%s%N)
+    eval "${CMD[i]}" </dev/null >"$LOG/$i.out" 2>&1
+    rc=$?
+    echo $((($(date +%s%N) - t0) / 1000000)) >"$LOG/$i.ms"
+    echo "$rc" >"$LOG/$i.rc.tmp" && mv "$LOG/$i.rc.tmp" "$LOG/$i.rc"
+  ) &
+  PID[i]=$!
+}
 
-suite "build (warnings are errors)" make -s WERROR=1 all tests
+report() {   # report I: shows suite I's output and adds its counts
+  local i=$1 name=${NAME[$1]} out="$LOG/$1.out" rc ms
+  rc=$(cat "$LOG/$i.rc"); ms=$(cat "$LOG/$i.ms" 2>/dev/null || echo 0)
+  printf '\n=== %s\n' "$name"
+  cat "$out"
+  printf '(%s: %d.%d s)\n' "$name" $((ms / 1000)) $((ms % 1000 / 100))
+  TIMES+=("$(printf '%6d.%d s  %s' $((ms / 1000)) $((ms % 1000 / 100)) "$name")")
+  local last; last=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$out" | tail -n 1)
+  local p=0 f=0 sk=0
+  if [ -n "$last" ]; then
+    p=${last%% passed*}; f=${last#*, }; f=${f%% failed*}
+    case $last in *skipped) sk=${last##*failed, }; sk=${sk%% skipped} ;; esac
+  fi
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  [ -z "$last" ] && [ "$rc" -eq 0 ] && p=1
+  TOTAL_P=$((TOTAL_P + p)); TOTAL_F=$((TOTAL_F + f)); TOTAL_S=$((TOTAL_S + sk))
+  [ "$f" -ne 0 ] && FAILED_SUITES+=("$name")
+  return 0
+}
+
+# Runs every registered suite, at most $JOBS at once; a build (a `make`
+# suite) that may start goes before the others.
+run_suites() {
+  local n=${#NAME[@]} shown=0 i running pass
+  while [ "$shown" -lt "$n" ]; do
+    running=0
+    for ((i = 0; i < n; i++)); do
+      [ -n "${PID[i]:-}" ] && [ ! -f "$LOG/$i.rc" ] && running=$((running + 1))
+    done
+    for pass in build other; do
+      for ((i = 0; i < n && running < JOBS; i++)); do
+        [ -n "${PID[i]:-}" ] && continue
+        if [ "$pass" = build ]; then
+          case ${CMD[i]} in make\ *) ;; *) continue ;; esac
+        fi
+        [ "${AFTER[i]}" -ge 0 ] && [ ! -f "$LOG/${AFTER[i]}.rc" ] && continue
+        start_suite "$i"
+        running=$((running + 1))
+      done
+    done
+    while [ "$shown" -lt "$n" ] && [ -f "$LOG/$shown.rc" ]; do
+      wait "${PID[shown]}" 2>/dev/null
+      report "$shown"
+      shown=$((shown + 1))
+    done
+    [ "$shown" -lt "$n" ] && sleep 0.2
+  done
+}
+
+# Each suite is a job of its own (set -m): its process group holds all it
+# started, so a suite that is stopped leaves nothing running.
+set -m
+stop_suites() {   # on exit: no suite is left running
+  local i
+  for i in "${!PID[@]}"; do
+    [ -f "$LOG/$i.rc" ] || kill -TERM -- "-${PID[i]}" 2>/dev/null
+  done
+  rm -rf "$LOG"
+}
+trap stop_suites EXIT
+trap 'exit 130' INT TERM
+
+export KNOTFINDER_KB="$PWD/kb" KNOTFINDER_WEB="$PWD/web"
+# The KB snapshots the suites make go to a scratch folder too, removed with
+# it (a test's copy of the KB would leave one behind in ~/.cache each run).
+export XDG_CACHE_HOME="$LOG/cache"
+TIMES=()
+
+suite "build (warnings are errors)" make -s -j"$NCPU" WERROR=1 all tests
 export KNOTFINDER="$PWD/build/knotfinder"
+# The longest suites first, so that they start first.
+if [ "$QUICK" -eq 0 ]; then
+  suite "browser (headless Chromium)" run_if tests/browser/run.sh
+fi
+suite "hosted course API (SQLite and PostgreSQL)" run_if tests/hosted/run.sh
+suite "store on SQLite and PostgreSQL (a private server)" run_if tests/pg/run.sh build
+suite "fuzz corpus replay" run_if tests/fuzz/run.sh
 suite "unit tests" units build
 suite "knowledge base: check and vocabulary" python3 tests/kb/vocab.py build/knotfinder ../shared/cases/VOCABULARY.md
 suite "knowledge base: the course (lessons, coverage, lessons/lesson)" tests/kb/lessons.sh build/knotfinder
@@ -74,18 +177,16 @@ suite "triage, safety probe 2 (0 under-triage)" run_if tests/triage/run.sh tests
 suite "triage, safety probe 3: red-team round 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe3.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
-suite "hosted course API (SQLite and PostgreSQL)" run_if tests/hosted/run.sh
 for t in tests/journal/*.sh; do
   [ -x "$t" ] && suite "journal: $(basename "$t" .sh)" "$t"
 done
-suite "store on SQLite and PostgreSQL (a private server)" run_if tests/pg/run.sh build
-suite "fuzz corpus replay" run_if tests/fuzz/run.sh
 suite "install, man page, --version, make check" run_if tests/install/run.sh
 if [ "$QUICK" -eq 0 ]; then
-  suite "browser (headless Chromium)" run_if tests/browser/run.sh
-  suite "sanitizer build" make -s SAN=1 WERROR=1 all tests
+  suite "sanitizer build" make -s -j"$NCPU" SAN=1 WERROR=1 all tests
   export KNOTFINDER="$PWD/build/san/knotfinder"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  suite "hosted course API (ASan+UBSan)" run_if tests/hosted/run.sh "$KNOTFINDER"
+  suite "store on SQLite and PostgreSQL (ASan+UBSan)" run_if tests/pg/run.sh build/san
   suite "unit tests (ASan+UBSan)" units build/san
   suite "golden cases (ASan+UBSan)" run_if tests/golden/run.sh
   suite "golden CLI transcripts (ASan+UBSan)" run_if tests/golden/cli.sh
@@ -95,11 +196,14 @@ if [ "$QUICK" -eq 0 ]; then
   suite "triage suite (ASan+UBSan)" run_if tests/triage/run.sh
   suite "triage, unseen-style registers (ASan+UBSan)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
   suite "HTTP API (ASan+UBSan)" run_if tests/api/run.sh
-  suite "hosted course API (ASan+UBSan)" run_if tests/hosted/run.sh "$KNOTFINDER"
   suite "journal: shutdown under load (ASan+UBSan)" tests/journal/shutdown.sh
-  suite "store on SQLite and PostgreSQL (ASan+UBSan)" run_if tests/pg/run.sh build/san
 fi
 
+T0=$(date +%s)
+run_suites
+
+printf '\n=== times (%d at a time; %d s in all)\n' "$JOBS" $(($(date +%s) - T0))
+printf '%s\n' "${TIMES[@]}"
 printf '\n=== summary\n'
 [ ${#FAILED_SUITES[@]} -gt 0 ] && printf 'failed suites: %s\n' "${FAILED_SUITES[*]}"
 if [ "$TOTAL_S" -gt 0 ]; then echo "$TOTAL_P passed, $TOTAL_F failed, $TOTAL_S skipped"

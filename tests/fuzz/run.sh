@@ -48,39 +48,63 @@ if ! command -v "$CC" >/dev/null; then
   echo "$pass passed, $fail failed"; exit 1
 fi
 mkdir -p "$OUT"
-CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Isrc -pthread
+CFLAGS="-std=c11 -D_GNU_SOURCE -gline-tables-only -O1 -fno-omit-frame-pointer -Isrc -pthread
         -fsanitize=address,undefined -fno-sanitize-recover=undefined
         -Werror=implicit-function-declaration $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lstemmer -lm -pthread"
+# Compiles and links run FUZZ_JOBS at a time (default: the number of cores).
+JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+throttle() { while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done; }
 # The program's objects are built once (instrumented for the fuzzer) and
 # linked into every harness.
 mkdir -p "$OUT/obj"
-LIBOBJ=()
+LIBOBJ=(); BUILT=()
 for src in src/*.c; do
   [ "$src" = src/main.c ] && continue
   obj=$OUT/obj/$(basename "$src" .c).o
   if [ ! -f "$obj" ] || [ -n "$(find src -name '*.h' -newer "$obj" | head -1)" ] || [ "$src" -nt "$obj" ]; then
+    rm -f "$obj" "$obj.log"
+    throttle
     # shellcheck disable=SC2086
-    $CC $CFLAGS -fsanitize=fuzzer-no-link -c -o "$obj" "$src" 2>>"$OUT/build_lib.log" ||
-      { cat "$OUT/build_lib.log"; bad "build $src"; echo "$pass passed, $fail failed"; exit 1; }
+    { $CC $CFLAGS -fsanitize=fuzzer-no-link -c -o "$obj" "$src" 2>"$obj.log" || rm -f "$obj"; } &
+    BUILT+=("$src")
   fi
   LIBOBJ+=("$obj")
 done
+wait
+for src in "${BUILT[@]+"${BUILT[@]}"}"; do
+  obj=$OUT/obj/$(basename "$src" .c).o
+  [ -s "$obj.log" ] && cat "$obj.log" >>"$OUT/build_lib.log"
+  if [ ! -f "$obj" ]; then cat "$obj.log"; bad "build $src"; fi
+  rm -f "$obj.log"
+done
+[ "$fail" -eq 0 ] || { echo "$pass passed, $fail failed"; exit 1; }
 
+NAMES=()
 for name in text kb http api hosted journal store interview pattern context; do
   [ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && continue
+  NAMES+=("$name")
   bin=$OUT/fuzz_$name
   extra=""
   # The interview harness runs the real command but keeps one KB loaded.
   [ "$name" = interview ] && extra="-Wl,--wrap=kf_cli_load_kb -Wl,--wrap=kf_kb_free"
   # Rebuild when any source is newer than the binary.
   if [ ! -x "$bin" ] || [ -n "$(find src tests/fuzz/fuzz_$name.c -newer "$bin" -name '*.[ch]' | head -1)" ]; then
+    rm -f "$bin"
+    throttle
     # shellcheck disable=SC2086
-    if ! $CC $CFLAGS -fsanitize=fuzzer -o "$bin" tests/fuzz/fuzz_$name.c "${LIBOBJ[@]}" $LIBS $extra 2>"$OUT/build_$name.log"; then
-      cat "$OUT/build_$name.log"
-      bad "build fuzz_$name"
-      continue
-    fi
+    { $CC $CFLAGS -fsanitize=fuzzer -o "$bin" tests/fuzz/fuzz_$name.c "${LIBOBJ[@]}" $LIBS $extra \
+        2>"$OUT/build_$name.log" || rm -f "$bin"; } &
+  fi
+done
+wait
+
+for name in "${NAMES[@]}"; do
+  bin=$OUT/fuzz_$name
+  if [ ! -x "$bin" ]; then
+    cat "$OUT/build_$name.log"
+    bad "build fuzz_$name"
+    continue
   fi
   ok "build fuzz_$name"
   corpus=tests/fuzz/corpus_$name

@@ -63,6 +63,13 @@ for t in ts: t.start()
 for t in ts: t.join()
 PY
   CLIENTS=$!
+  # The kill comes 1.0-1.8 s after the first answer (on a loaded machine the
+  # clients may take a while to get going; at most 60 s are waited for it).
+  for _ in $(seq 1 600); do
+    [ -s "$T/acked.$round" ] && break
+    kill -0 "$CLIENTS" 2>/dev/null || break
+    sleep 0.1
+  done
   sleep "1.$((RANDOM % 9))"
   kill $sig "$SERVER"; wait "$SERVER"; status=$?
   wait "$CLIENTS" 2>/dev/null

@@ -11,6 +11,11 @@
 #   tests/pg/pg.sh standby DIR a hot standby (pg_basebackup -R), socket DIR/ssock
 #   tests/pg/pg.sh stop DIR    stop them all (immediate mode) and remove DIR
 #   tests/pg/pg.sh bin         the folder of initdb, or exit 77
+# The server is a scratch one: initdb and pg_basebackup do not sync their
+# files and the server runs with fsync=off.  Every commit is still written
+# to the WAL (write(2)) before it is acknowledged, so a crash of a server
+# process (kill -9, the tests' case) loses nothing acknowledged; only a
+# crash of the machine itself could, and no test makes one.
 # Exit status 77 with "SKIP: no postgresql" on stderr when initdb is not
 # installed (scripts/install-deps.sh --test installs it; CI never skips).
 # As root, the server runs as the `postgres` user (initdb refuses root).
@@ -50,11 +55,11 @@ case $cmd in
       chown -R "$u" "$dir"; chmod 755 "$dir"
     fi
     as_owner "$B/initdb" -D "$dir/data" -U "$PGUSER_NAME" -A trust -E UTF8 \
-      --locale=C.UTF-8 --no-instructions >"$dir/initdb.log" 2>&1 ||
+      --locale=C.UTF-8 --no-instructions --no-sync >"$dir/initdb.log" 2>&1 ||
       { echo "pg.sh: initdb failed:" >&2; tail -n 20 "$dir/initdb.log" >&2; exit 1; }
     # No TCP (listen_addresses empty): the socket in DIR/sock is the only way in.
     as_owner "$B/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-k $dir/sock -c listen_addresses= -c max_connections=60 -c shared_buffers=16MB" \
+      -o "-k $dir/sock -c listen_addresses= -c max_connections=60 -c shared_buffers=16MB -c fsync=off" \
       start >/dev/null ||
       { echo "pg.sh: the server did not start:" >&2; tail -n 20 "$dir/server.log" >&2; exit 1; }
     ;;
@@ -73,10 +78,10 @@ case $cmd in
     mkdir -p "$dir/ssock"
     [ "$(id -u)" -eq 0 ] && chown "$(stat -c %U "$dir/data")" "$dir/ssock"
     as_owner "$B/pg_basebackup" -h "$dir/sock" -U "$PGUSER_NAME" -D "$dir/standby" -R -X stream \
-      -c fast >"$dir/basebackup.log" 2>&1 ||
+      -c fast --no-sync >"$dir/basebackup.log" 2>&1 ||
       { echo "pg.sh: pg_basebackup failed:" >&2; tail -n 5 "$dir/basebackup.log" >&2; exit 1; }
     as_owner "$B/pg_ctl" -D "$dir/standby" -l "$dir/standby.log" -w -t 60 \
-      -o "-k $dir/ssock -c listen_addresses= -c hot_standby=on" start >/dev/null ||
+      -o "-k $dir/ssock -c listen_addresses= -c hot_standby=on -c fsync=off" start >/dev/null ||
       { echo "pg.sh: the standby did not start:" >&2; tail -n 20 "$dir/standby.log" >&2; exit 1; } ;;
   bouncer)
     # PgBouncer in transaction pooling mode in front of the server, on a unix
