@@ -263,6 +263,12 @@ static bool relation_subject(const token *v, int n, int owner, int i)
         return true;
     if (i + 1 >= n || v[i + 1].kind != T_WORD)
         return true;             /* "my son (15)", "my partner, 30 weeks along" */
+    /* "since my daughter was born", "my son arrived": a birth told, not the
+     * baby speaking; what follows stays the writer's ("One leg is swollen") */
+    if (tok_is(&v[i + 1], "arrived") ||
+        (i + 2 < n && (tok_is(&v[i + 1], "was") || tok_is(&v[i + 1], "were")) &&
+         (tok_is(&v[i + 2], "born") || tok_is(&v[i + 2], "delivered"))))
+        return false;
     return is_any(&v[i + 1], verbs) || v[i].norm[strlen(v[i].norm) - 1] == 's';
 }
 
@@ -322,7 +328,8 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                      * the mum's: "she" names her again). */
                     static const char *const reports[] = {
                         "says", "said", "reckons", "noticed", "notices", "spotted",
-                        "mentioned", "thinks", "thought", "told", "tells", NULL
+                        "found", "finds", "saw", "sees", "mentioned", "thinks", "thought",
+                        "told", "tells", NULL
                     };
                     if (i + 2 < n && v[i + 1].kind == T_WORD && is_any(&v[i + 1], reports)) {
                         who[i] = g;
