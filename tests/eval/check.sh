@@ -15,7 +15,14 @@
 # unsafe triage than then (13 -> READ_UNSAFE_MAX_BLIND; the target is 0); the
 # same for tests/eval/reading-blind2.jsonl, a second blind set of 150 (89
 # self-care or mention, 61 needing a doctor), report-only: hit@3 0.89 when
-# added -> READ_HIT3_BLIND2 0.84, unsafe 10 -> READ_UNSAFE_MAX_BLIND2.  The default
+# added -> READ_HIT3_BLIND2 0.84, unsafe 10 -> READ_UNSAFE_MAX_BLIND2; and
+# tests/eval/reading-blind3.jsonl, a third blind set of 120 (68 self-care or
+# mention, 52 needing a doctor), measured once on the merged code of
+# 2026-12-02 (hit@3 0.93, unsafe 5).  The under-triaged descriptions of the
+# three sets were then read by the lead (so the sets are no longer blind for
+# their unsafe cases) and their families fixed generally; the guards are
+# today's figures less 0.03 and today's unsafe counts (blind 2, blind2 2,
+# blind3 1; the target is 0).  The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
 # the self-care cases (tests/eval/short_answer.py).  KNOTFINDER selects the
@@ -30,7 +37,7 @@ if [ ! -f "$CASES" ]; then
   exit 0
 fi
 reading=()
-for half in tune holdout fresh blind blind2; do
+for half in tune holdout fresh blind blind2 blind3; do
   f=tests/eval/reading-$half.jsonl
   [ -f "$f" ] || continue
   out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -41,8 +48,9 @@ ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 fa
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
 main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.90} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.82} \
 READ_HIT3_FRESH=${READ_HIT3_FRESH:-0.97} \
-READ_HIT3_BLIND=${READ_HIT3_BLIND:-0.80} READ_UNSAFE_MAX_BLIND=${READ_UNSAFE_MAX_BLIND:-13} \
-READ_HIT3_BLIND2=${READ_HIT3_BLIND2:-0.84} READ_UNSAFE_MAX_BLIND2=${READ_UNSAFE_MAX_BLIND2:-10} \
+READ_HIT3_BLIND=${READ_HIT3_BLIND:-0.88} READ_UNSAFE_MAX_BLIND=${READ_UNSAFE_MAX_BLIND:-2} \
+READ_HIT3_BLIND2=${READ_HIT3_BLIND2:-0.91} READ_UNSAFE_MAX_BLIND2=${READ_UNSAFE_MAX_BLIND2:-2} \
+READ_HIT3_BLIND3=${READ_HIT3_BLIND3:-0.94} READ_UNSAFE_MAX_BLIND3=${READ_UNSAFE_MAX_BLIND3:-1} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
