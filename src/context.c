@@ -282,7 +282,18 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
     /* -1: nobody named yet (or only "he"/"she" with no relation named, as
      * when a physio's words are reported): such words fit whoever is in pain */
     int cur = -1, last_m = -1, last_f = -1;
+    /* A sentence's words before its first person word are that person's:
+     * "My dad died of a heart attack at 52. An hour ago, watching TV, I got
+     * a pain" -- the hour is the writer's, not the dad's.  A sentence with
+     * no person word keeps the last one ("My dad is 70. Sits all day"). */
+    int open_from = -1, open_cur = -1;
     for (int i = 0; i < n; i++) {
+        if (v[i].kind == T_STOP) {
+            who[i] = cur;
+            open_from = i + 1;
+            open_cur = cur;
+            continue;
+        }
         int pair = v[i].kind == T_WORD ? pair_of(v[i].norm) : -1;
         if (pair >= 0 && person_pair[pair]) {
             int r = relation_pair[pair] ? relation_of(v[i].norm) : -1;
@@ -359,6 +370,15 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                 if (cur > 0 && sex_of[cur] == '?')
                     sex_of[cur] = 'f';
             }
+        }
+        /* the sentence's first person word: the words before it are its */
+        if (open_from >= 0 && pair >= 0 && person_pair[pair] &&
+            (cur != open_cur || is_any(&v[i], writer) || is_any(&v[i], he) || is_any(&v[i], she) ||
+             relation_of(v[i].norm) >= 0)) {
+            for (int j = open_from; j < i; j++)
+                if (who[j] == open_cur)
+                    who[j] = cur;
+            open_from = -1;
         }
         who[i] = cur;
     }
