@@ -22,7 +22,7 @@
 # three sets were then read by the lead (so the sets are no longer blind for
 # their unsafe cases) and their families fixed generally; the guards are
 # today's figures less 0.03 and today's unsafe counts (blind 2, blind2 1,
-# blind3 1; the target is 0).  The default
+# blind3 0; the target is 0).  The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
 # the self-care cases (tests/eval/short_answer.py).  KNOTFINDER selects the
@@ -50,7 +50,7 @@ main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.90} READ_HIT3_HOLDOUT=${READ_HIT3_HOLD
 READ_HIT3_FRESH=${READ_HIT3_FRESH:-0.97} \
 READ_HIT3_BLIND=${READ_HIT3_BLIND:-0.88} READ_UNSAFE_MAX_BLIND=${READ_UNSAFE_MAX_BLIND:-2} \
 READ_HIT3_BLIND2=${READ_HIT3_BLIND2:-0.91} READ_UNSAFE_MAX_BLIND2=${READ_UNSAFE_MAX_BLIND2:-1} \
-READ_HIT3_BLIND3=${READ_HIT3_BLIND3:-0.94} READ_UNSAFE_MAX_BLIND3=${READ_UNSAFE_MAX_BLIND3:-1} \
+READ_HIT3_BLIND3=${READ_HIT3_BLIND3:-0.94} READ_UNSAFE_MAX_BLIND3=${READ_UNSAFE_MAX_BLIND3:-0} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
