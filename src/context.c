@@ -295,8 +295,10 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
             continue;
         }
         int pair = v[i].kind == T_WORD ? pair_of(v[i].norm) : -1;
+        bool named = false;            /* a person word: a relation, I, he, she */
         if (pair >= 0 && person_pair[pair]) {
             int r = relation_pair[pair] ? relation_of(v[i].norm) : -1;
+            named = r >= 0;
             int owner = r >= 0 ? relation_owner(v, i) : -1;
             /* "Dad is 75, ...": a relation word opening a sentence names the
              * relation without "my" */
@@ -350,8 +352,6 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                                       tok_is(&v[j], "that")))
                             who[j] = g, j++;
                         cur = -1;
-                        for (int k = i + 2; k < j; k++)
-                            who[k] = g;
                         i = j - 1;
                         continue;
                     }
@@ -361,20 +361,21 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                 }
             } else if (is_any(&v[i], writer)) {
                 cur = 0;
+                named = true;
             } else if (is_any(&v[i], he)) {
                 cur = last_m;
+                named = true;
                 if (cur > 0 && sex_of[cur] == '?')
                     sex_of[cur] = 'm';      /* "my partner ... his back" */
             } else if (is_any(&v[i], she)) {
                 cur = last_f;
+                named = true;
                 if (cur > 0 && sex_of[cur] == '?')
                     sex_of[cur] = 'f';
             }
         }
         /* the sentence's first person word: the words before it are its */
-        if (open_from >= 0 && pair >= 0 && person_pair[pair] &&
-            (cur != open_cur || is_any(&v[i], writer) || is_any(&v[i], he) || is_any(&v[i], she) ||
-             relation_of(v[i].norm) >= 0)) {
+        if (open_from >= 0 && named) {
             for (int j = open_from; j < i; j++)
                 if (who[j] == open_cur)
                     who[j] = cur;

@@ -1177,16 +1177,23 @@ static kf_err pg_one_fn(kf__store_core *s, PGconn *c, void *p, kf_buf *err)
 
 /* Runs one statement that writes; on KF_OK *res gets its result (PQclear
  * it); KF_EEXIST (no message) for a unique violation. */
+static kf_err pg_vwrite1(kf__store_core *s, const char *what, PGresult **res,
+                         kf_buf *err, const char *sql, const char *fmt, va_list ap)
+{
+    one_ctx x = { .what = what, .sql = sql };
+    pg_vparams(&x.p, fmt, ap);
+    kf_err e = pg_write(s, pg_one_fn, &x, err);
+    *res = e == KF_OK ? x.r : NULL;
+    return e;
+}
+
 static kf_err pg_write1(kf__store_core *s, const char *what, PGresult **res,
                         kf_buf *err, const char *sql, const char *fmt, ...)
 {
-    one_ctx x = { .what = what, .sql = sql };
     va_list ap;
     va_start(ap, fmt);
-    pg_vparams(&x.p, fmt, ap);
+    kf_err e = pg_vwrite1(s, what, res, err, sql, fmt, ap);
     va_end(ap);
-    kf_err e = pg_write(s, pg_one_fn, &x, err);
-    *res = e == KF_OK ? x.r : NULL;
     return e;
 }
 
@@ -1195,17 +1202,15 @@ static kf_err pg_write1(kf__store_core *s, const char *what, PGresult **res,
 static kf_err pg_change(kf__store_core *s, const char *what, long long *changed,
                         kf_buf *err, const char *sql, const char *fmt, ...)
 {
-    one_ctx x = { .what = what, .sql = sql };
+    PGresult *r;
     va_list ap;
     va_start(ap, fmt);
-    pg_vparams(&x.p, fmt, ap);
+    kf_err e = pg_vwrite1(s, what, &r, err, sql, fmt, ap);
     va_end(ap);
-    kf_err e = pg_write(s, pg_one_fn, &x, err);
     if (e == KF_OK) {
         if (changed)
-            *changed = PQresultStatus(x.r) == PGRES_TUPLES_OK ? PQntuples(x.r)
-                                                             : pg_affected(x.r);
-        PQclear(x.r);
+            *changed = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : pg_affected(r);
+        PQclear(r);
     }
     return e;
 }
