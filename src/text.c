@@ -1092,8 +1092,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
 {
     if (len > KF_TEXT_MAX) {
         if (err)
-            kf_buf_printf(err, "the description is %zu bytes; the most I read is %d bytes "
-                          "(about 1 MB). Please shorten it.", len, KF_TEXT_MAX);
+            /* "at least": a reader of stdin stops soon after the limit, so
+             * the length it passes is a floor, not the size of the input */
+            kf_buf_printf(err, "the description is at least %zu bytes; the most I read is %d "
+                          "bytes (about 1 MB). Please shorten it.", len, KF_TEXT_MAX);
         return KF_ETOOBIG;
     }
     if (!text || !len)
