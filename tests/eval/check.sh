@@ -22,7 +22,13 @@
 # three sets were then read by the lead (so the sets are no longer blind for
 # their unsafe cases) and their families fixed generally; the guards are
 # today's figures less 0.03 and today's unsafe counts (blind 2, blind2 1,
-# blind3 0; the target is 0).  The default
+# blind3 0; the target is 0).  tests/eval/reading-blind4a.jsonl and
+# reading-blind4b.jsonl: a fourth blind set of 150 focused on the cause
+# ranking (111 muscle or habit, 39 other), written blind on 2026-12-02 and
+# split in two halves (odd and even lines) BEFORE anyone read it: 4a may be
+# read to find families of misreadings, 4b stays untouched.  Measured once
+# when added: 4a hit@3 0.85, unsafe 0; 4b hit@3 0.81, unsafe 0 -> guards
+# today's figures less 0.03, unsafe 0.  The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
 # the self-care cases (tests/eval/short_answer.py).  KNOTFINDER selects the
@@ -37,7 +43,7 @@ if [ ! -f "$CASES" ]; then
   exit 0
 fi
 reading=()
-for half in tune holdout fresh blind blind2 blind3; do
+for half in tune holdout fresh blind blind2 blind3 blind4a blind4b; do
   f=tests/eval/reading-$half.jsonl
   [ -f "$f" ] || continue
   out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -51,6 +57,8 @@ READ_HIT3_FRESH=${READ_HIT3_FRESH:-0.97} \
 READ_HIT3_BLIND=${READ_HIT3_BLIND:-0.88} READ_UNSAFE_MAX_BLIND=${READ_UNSAFE_MAX_BLIND:-2} \
 READ_HIT3_BLIND2=${READ_HIT3_BLIND2:-0.91} READ_UNSAFE_MAX_BLIND2=${READ_UNSAFE_MAX_BLIND2:-1} \
 READ_HIT3_BLIND3=${READ_HIT3_BLIND3:-0.94} READ_UNSAFE_MAX_BLIND3=${READ_UNSAFE_MAX_BLIND3:-0} \
+READ_HIT3_BLIND4A=${READ_HIT3_BLIND4A:-0.82} READ_UNSAFE_MAX_BLIND4A=${READ_UNSAFE_MAX_BLIND4A:-0} \
+READ_HIT3_BLIND4B=${READ_HIT3_BLIND4B:-0.78} READ_UNSAFE_MAX_BLIND4B=${READ_UNSAFE_MAX_BLIND4B:-0} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
