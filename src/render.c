@@ -506,17 +506,38 @@ static const char *triage_line(kf_triage t)
 }
 
 /* The link from `cause` to a reported place, strongest first; NULL when none. */
+/* Whether a place was said plainly: present, and not one of two readings
+ * of the same words ("arm": the front or the back of the upper arm). */
+static bool place_said_plainly(const kf_result *r, int finding)
+{
+    for (int i = 0; i < r->findings.n; i++) {
+        const kf_fact *f = &r->findings.v[i];
+        if (f->finding == finding && f->state == KF_PRESENT && f->alt < 0)
+            return true;
+    }
+    return false;
+}
+
+/* The place the sentence names for a cause: the one of its linked places
+ * the person said with the highest link, preferring a place said plainly
+ * over an ambiguous reading, so "a knot between my shoulder blade and
+ * spine ... my arm" is explained at the knot, not at "the front of the
+ * upper arm" that "arm" may mean. */
 static const kf_link *place_link(const kf_kb *kb, const kf_result *r, int cause)
 {
     const kf_cause *c = &kb->causes[cause];
     const kf_link *best = NULL;
+    bool best_plain = false;
     for (int l = 0; l < c->n_links; l++) {
         const kf_link *ln = &kb->links[c->links[l]];
         const kf_finding_def *fd = &kb->findings[ln->finding];
         if (fd->region < 0 || !kf_findings_has(&r->findings, ln->finding))
             continue;
-        if (!best || ln->p > best->p)
+        bool plain = place_said_plainly(r, ln->finding);
+        if (!best || (plain && !best_plain) || (plain == best_plain && ln->p > best->p)) {
             best = ln;
+            best_plain = plain;
+        }
     }
     return best;
 }
