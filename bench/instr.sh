@@ -5,7 +5,8 @@
 # targets of issue 14:
 #   text in -> JSON answer out, per article case:  <= 300k instructions
 #   KB load + validate:                             <= 10M instructions
-# and, for the before/after, the same consultation with the answer built as
+# and, for the before/after, the share of the next question's search, and
+# the same consultation with the answer built as
 # a jansson tree and dumped (the way it was) and without any JSON.
 #   bench/instr.sh [--kb DIR] [--cases FILE.jsonl]     (needs valgrind)
 set -u
@@ -17,11 +18,19 @@ kb=${KNOTFINDER_KB:-kb}
 valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" build/bench/consult --kb "$kb" "$@" --instr \
     >"$tmp/log" 2>&1 || { cat "$tmp/log"; exit 1; }
 for f in "$tmp"/cg.out.*; do
-    printf '%s %s\n' "$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")" "$(sed -n 's/^totals: //p' "$f")"
+    d=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
+    printf '%s %s\n' "$d" "$(sed -n 's/^totals: //p' "$f")"
+    # the next question's search (kf_best_questions, inclusive), where it ran
+    case $d in case-*-none)
+        q=$(callgrind_annotate --inclusive=yes --threshold=100 "$f" 2>/dev/null |
+            awk '/question\.c:kf_best_questions /{gsub(",", "", $1); print $1; exit}')
+        [ -n "$q" ] && printf 'question %s\n' "$q" ;;
+    esac
 done | awk -v base="$(cat bench/baseline.txt 2>/dev/null | grep -v '^#')" '
 function k(x) { return sprintf("%.0fk", x / 1000) }
 function m(x) { return sprintf("%.1fM", x / 1e6) }
 $1 == "kb-load" { load = $2 } $1 == "kb-load-again" { again = $2 }
+$1 == "question" { qsum += $2; qn++; if ($2 > qmax) qmax = $2 }
 $1 ~ /^case-/ {
     split($1, a, "-"); how = a[3]
     sum[how] += $2; n[how]++
@@ -59,6 +68,10 @@ END {
         printf "      reading the text alone (kf_text_read): mean %s, median %s; so the consultation (engine, plan, question): mean %s%s\n",
             k(sum["read"] / n["read"]), k(median("read")), k((sum["none"] - sum["read"]) / n["none"]),
             B["article_consult_mean_b0c61d5"] ? sprintf(" (before, b0c61d5: %s)", k(B["article_consult_mean_b0c61d5"])) : ""
+    if (qn)
+        printf "      the next question'"'"'s search (kf_best_questions, in the consultation): %d cases, mean %s, max %s (%s over all %d cases)%s\n",
+            qn, k(qsum / qn), k(qmax), k(qsum / n["none"]), n["none"],
+            B["article_question_mean_3fad7ce"] ? sprintf("; before (3fad7ce): %d cases, mean %s, max %s", B["article_question_n_3fad7ce"], k(B["article_question_mean_3fad7ce"]), k(B["article_question_max_3fad7ce"])) : ""
     printf "    of which the JSON answer, streamed:       mean %s\n",
         k((sum["stream"] - sum["none"]) / n["stream"])
     printf "    the JSON answer as a jansson tree + json_dumps (the old way): mean %s (%.1f x the stream)\n",

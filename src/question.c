@@ -5,8 +5,11 @@
  */
 #include "question.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine.h"
 #include "triage.h"
@@ -68,6 +71,53 @@ static double hbin(double p)
     return -(p * log2(p) + (1 - p) * log2(1 - p));
 }
 
+double kf_hbin(double p)
+{
+    return hbin(p);
+}
+
+/* log2(x) for x > 0 without libm: x = m 2^e with m in [1/sqrt2, sqrt2),
+ * ln m = 2 atanh(z), z = (m - 1) / (m + 1), |z| <= 0.1716, by its series to
+ * z^11.  The terms left out sum to at most 2 z^13 / 13 / (1 - z^2) < 1.8e-11
+ * (2.6e-11 in log2), the roundings add a few ulps of the result; below
+ * DBL_MIN (no such value comes from a posterior) libm answers. */
+static inline double log2_fast(double x)
+{
+    if (!(x >= DBL_MIN) || isinf(x))
+        return log2(x);
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    int e = (int)((u >> 52) & 0x7ff) - 1023;
+    u = (u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL;
+    double m;
+    memcpy(&m, &u, sizeof m);                    /* [1, 2) */
+    if (m > M_SQRT2) {
+        m *= 0.5;                                /* exact */
+        e++;
+    }
+    double z = (m - 1) / (m + 1), z2 = z * z;    /* m - 1 is exact */
+    double ln = z * (2 + z2 * (2.0 / 3 + z2 * (2.0 / 5 + z2 * (2.0 / 7 + z2 * (2.0 / 9 +
+                                                                              z2 * (2.0 / 11))))));
+    return (double)e + ln * M_LOG2E;
+}
+
+/* hbin with log2_fast: within KF_HBIN_FAST_ERR of hbin for every p (each of
+ * its two products p log2 p is off by at most p x 2.6e-11 plus roundings
+ * far smaller; test_engine_ref checks it over the whole range). */
+#define KF_HBIN_FAST_ERR 1e-9
+
+static inline double hbin_fast(double p)
+{
+    if (p <= 0 || p >= 1)
+        return 0;
+    return -(p * log2_fast(p) + (1 - p) * log2_fast(1 - p));
+}
+
+double kf_hbin_fast(double p)
+{
+    return hbin_fast(p);
+}
+
 /* The measure: expected information gain, in bits, summed over the causes,
  *   G(f) = sum_c [ H(c | E) - P(f|E) H(c | E, f) - P(!f|E) H(c | E, !f) ],
  * each term the mutual information between the answer and whether cause c
@@ -100,6 +150,108 @@ static double gain_from(const kf_kb *kb, const double *post, const double *hpost
         g += hpost[c] - ppos * hbin(pp) - pneg * hbin(pn[c]);
     }
     return g < 0 ? 0 : g;
+}
+
+/* For kf_gain_fast, per cause with posterior b under E (u = 1 - b): the
+ * binary entropy h(b) and the coefficients of its Taylor series around b,
+ * h'(b) and, from h^(k)(x) = -(k-2)! ((-1)^k x^(1-k) + (1-x)^(1-k)) / ln 2,
+ *   c_k = h^(k)(b) / k! = -((-1)^k b^(1-k) + u^(1-k)) / (k (k-1) ln 2),
+ * k = 2..5; on [b - r, b + r], r = KF_GAIN_RHO min(b, u), a bound k6 on
+ * |h^(6)| / 720 (its value at x = (1 - KF_GAIN_RHO) b and 1 - x =
+ * (1 - KF_GAIN_RHO) u), and e0, a bound on a term's roundings; r < 0 where
+ * b is too near 0 or 1 for these to be finite.  One logarithm per cause
+ * per search. */
+#define KF_GAIN_RHO 0.3
+
+void kf_gain_prepare(const kf_kb *kb, const double *post, kf_gain_pre *pre)
+{
+    for (int c = 0; c < kb->n_causes; c++) {
+        kf_gain_pre *g = &pre[c];
+        double b = post[c], u = 1 - b, m = b < u ? b : u;
+        memset(g, 0, sizeof *g);
+        g->h = hbin(b);
+        g->r = -1;
+        if (!(m >= 1e-30))
+            continue;
+        g->d1 = log2(u / b);
+        double ib = 1 / b, iu = 1 / u, pb = ib, pu = iu;       /* b^(1-k), u^(1-k) */
+        for (int k = 2; k <= 5; k++) {
+            double sg = k % 2 ? -1 : 1;
+            g->c[k - 2] = -(sg * pb + pu) / (k * (k - 1) * M_LN2);
+            pb *= ib;
+            pu *= iu;
+        }
+        double lb = 1 / ((1 - KF_GAIN_RHO) * b), lu = 1 / ((1 - KF_GAIN_RHO) * u);
+        double lb5 = lb * lb * lb * lb * lb, lu5 = lu * lu * lu * lu * lu;
+        g->k6 = (lb5 + lu5) / (30 * M_LN2) * (1 + 1e-9);
+        g->r = KF_GAIN_RHO * m;
+        /* the roundings of a term, either way: a few eps of its parts,
+         * each at most |coefficient| r^k (ppos + pneg = 1) */
+        double a = g->h + fabs(g->d1) * g->r, rk = g->r;
+        for (int k = 0; k < 4; k++) {
+            rk *= g->r;
+            a += fabs(g->c[k]) * rk;
+        }
+        g->e0 = 32 * DBL_EPSILON * a + 2e-14;
+    }
+}
+
+/* gain_from's sum, cheaply; *err (may be NULL) gets a bound on its
+ * distance from what gain_from returns for the same numbers.  The same
+ * pneg, pp and skipped causes (the same expressions); a cause whose
+ * posterior moves by at most r either way (most of them: an answer moves
+ * the causes it is not linked to a little) gets its term from h's Taylor
+ * series around b to the fifth order,
+ *   h(b) - ppos h(pp) - pneg h(pn) = h(b) (1 - ppos - pneg) - h'(b) M1
+ *       - sum_k c_k Mk -+ R,  Mk = ppos dp^k + pneg dn^k,
+ * |R| <= k6 M6 (Lagrange's remainder; dp = pp - b and dn = pn - b are
+ * exact, Sterbenz), with the roundings of both ways of computing it; any
+ * other cause from hbin_fast (KF_HBIN_FAST_ERR each).  Each sum's own
+ * rounding is at most n^2 eps times its largest term (<= 3).  A question is
+ * chosen on these and its gain then taken from gain_from: ~4 log2 per cause
+ * and candidate were most of the search's own time. */
+double kf_gain_fast(const kf_kb *kb, const double *post, const kf_gain_pre *pre,
+                    long double logpe, const double *pn, long double lpn, double *err)
+{
+    double pneg = (double)expl(lpn - logpe);
+    pneg = pneg < 0 ? 0 : pneg > 1 ? 1 : pneg;
+    double ppos = 1 - pneg;
+    if (err)
+        *err = 0;
+    if (ppos <= 1e-12 || pneg <= 1e-12)
+        return 0;
+    double g = 0, e = 0, wrest = (1 - ppos) - pneg;
+    int n = 0;
+    for (int c = 0; c < kb->n_causes; c++) {
+        double b = post[c], dn = pn[c] - b;
+        if (fabs(dn) <= 1e-15)
+            continue;
+        const kf_gain_pre *q = &pre[c];
+        double pp = (b - pneg * pn[c]) / ppos;
+        pp = pp < 0 ? 0 : pp > 1 ? 1 : pp;
+        double dp = pp - b;
+        n++;
+        if (fabs(dp) <= q->r && fabs(dn) <= q->r) {
+            double p1 = ppos * dp, n1 = pneg * dn;           /* ppos dp^k, pneg dn^k */
+            double p2 = p1 * dp, n2 = n1 * dn, p3 = p2 * dp, n3 = n2 * dn;
+            double p4 = p3 * dp, n4 = n3 * dn, p5 = p4 * dp, n5 = n4 * dn;
+            g += q->h * wrest - q->d1 * (p1 + n1) - q->c[0] * (p2 + n2) - q->c[1] * (p3 + n3) -
+                 q->c[2] * (p4 + n4) - q->c[3] * (p5 + n5);
+            e += q->k6 * (p5 * dp + n5 * dn) + q->e0;
+        } else {
+            g += q->h - ppos * hbin_fast(pp) - pneg * hbin_fast(pn[c]);
+            e += KF_HBIN_FAST_ERR;
+        }
+    }
+    if (err)
+        *err = (e + 2.0 * n * n * 3 * DBL_EPSILON + 1e-15) * (1 + 1e-9);
+    return g < 0 ? 0 : g;
+}
+
+double kf_gain_exact(const kf_kb *kb, const double *post, const double *hpost, long double logpe,
+                     const double *pn, long double lpn)
+{
+    return gain_from(kb, post, hpost, logpe, pn, lpn);
 }
 
 /* hbin(|a - b|) bounds |hbin(a) - hbin(b)| (concave and symmetric: the
@@ -229,7 +381,9 @@ kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *po
     bool ap, ok;
     int nq = 0;
     kf_cands_iv iv = { 0 };
-    double *ivb = NULL, *gains = NULL, zerr = INFINITY;
+    double *ivb = NULL, *ub = NULL, zerr = INFINITY;
+    unsigned char *stage = NULL;
+    kf_gain_pre *pre = NULL;
     if (!base || !negbuf || !mark || !cand) {
         err = KF_ENOMEM;
         goto out;
@@ -288,74 +442,79 @@ kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *po
     int kept = 0;
     for (int c = 0; c < kb->n_causes; c++)
         hbase[c] = hbin(base[c]);
-    if (bounded) {
-        /* The gains are exact where the shared run certified the
-         * candidate's posterior; elsewhere they carry a bound (gain_err),
-         * and a candidate is computed exactly on its own only when its
-         * bound lets it be among the `max` best: the best upper bound is
-         * taken each time; when it is a bound it is made exact, when it is
-         * exact that candidate is next.  The questions and gains are the
-         * ones computing every candidate exactly would give. */
-        gains = kf_malloc(2 * ((size_t)nq + 1) * sizeof *gains);
-        if (!gains) {
-            err = KF_ENOMEM;
-            goto out;
-        }
-        double *gerr = gains + nq + 1;
-        for (int t = 0; t < nq; t++) {
-            double *pn = cpost + (size_t)t * (size_t)kb->n_causes;
-            gains[t] = gain_from(kb, base, hbase, logpe, pn, clogpe[t]);
-            gerr[t] = cok[t] ? 0
-                             : gain_err(kb, base, iv.lo, iv.hi, zerr, logpe, pn,
-                                        iv.clo + (size_t)t * (size_t)kb->n_causes,
-                                        iv.chi + (size_t)t * (size_t)kb->n_causes,
-                                        iv.czerr[t], clogpe[t]);
-        }
-        while (kept < max) {
-            int best = -1;
-            double bu = 0;
-            for (int t = 0; t < nq; t++)
-                if (gerr[t] >= 0 && (best < 0 || gains[t] + gerr[t] > bu)) {
-                    best = t;
-                    bu = gains[t] + gerr[t];
-                }
-            if (best < 0 || bu <= KF_MIN_GAIN)
-                break;
-            if (gerr[best] > 0) {
-                double *pn = cpost + (size_t)best * (size_t)kb->n_causes;
-                err = posterior_without(kb, &ev, cand[best], negbuf, pn, fast, &clogpe[best]);
-                if (err)
-                    goto out;
-                gains[best] = gain_from(kb, base, hbase, logpe, pn, clogpe[best]);
-                gerr[best] = 0;
-                continue;
-            }
-            q.kind = KF_Q_FINDING;
-            q.finding = cand[best];
-            q.gain = gains[best];
-            out[kept++] = q;
-            gerr[best] = -1;           /* taken */
-        }
+    pre = kf_malloc(((size_t)kb->n_causes + 1) * sizeof *pre);
+    if (!pre) {
+        err = KF_ENOMEM;
+        goto out;
     }
-    for (int t = 0; !bounded && t < nq; t++) {
+    kf_gain_prepare(kb, base, pre);
+    /* Every candidate has an upper bound on its gain, ub[t], made exact
+     * step by step only where it could be among the `max` best: the best
+     * bound is taken each time (ties to the lower index, as the candidates
+     * come in finding order); when its posterior is not certified it is
+     * computed on its own (stage 0), when its gain is the fast sum it is
+     * computed by gain_from (stage 1), and when it is exact (stage 2) that
+     * candidate is next.  So the questions and gains are the ones computing
+     * every candidate's gain exactly would give: the largest gains, ties
+     * to the lower finding id, none at or below KF_MIN_GAIN.
+     * Bounded (the shared run's intervals): an uncertified posterior's
+     * gain carries gain_err's bound, and a candidate is computed on its own
+     * only when that bound lets it be among the best.  Otherwise every
+     * posterior the run did not certify is computed on its own first
+     * (its bound is infinite), unless `fast` asks for the run's answers. */
+    ub = kf_malloc(2 * ((size_t)nq + 1) * sizeof *ub);
+    stage = kf_malloc(((size_t)nq + 1) * sizeof *stage);
+    if (!ub || !stage) {
+        err = KF_ENOMEM;
+        goto out;
+    }
+    double *val = ub + nq + 1;
+    for (int t = 0; t < nq; t++) {
         double *pn = cpost + (size_t)t * (size_t)kb->n_causes;
-        if (!cok[t] && !fast) {
-            err = posterior_without(kb, &ev, cand[t], negbuf, pn, fast, &clogpe[t]);
+        double e = 0, gerr = 0;
+        if (bounded && !cok[t])
+            gerr = gain_err(kb, base, iv.lo, iv.hi, zerr, logpe, pn,
+                            iv.clo + (size_t)t * (size_t)kb->n_causes,
+                            iv.chi + (size_t)t * (size_t)kb->n_causes, iv.czerr[t], clogpe[t]);
+        stage[t] = (cok[t] || fast) ? 1 : 0;
+        if (!bounded && stage[t] == 0) {
+            ub[t] = INFINITY;
+            continue;
+        }
+        val[t] = kf_gain_fast(kb, base, pre, logpe, pn, clogpe[t], &e);
+        ub[t] = val[t] + e + gerr;
+    }
+    while (kept < max) {
+        int best = -1;
+        double bu = 0;
+        for (int t = 0; t < nq; t++)
+            if (stage[t] != 3 && (best < 0 || ub[t] > bu)) {
+                best = t;
+                bu = ub[t];
+            }
+        if (best < 0 || bu <= KF_MIN_GAIN)
+            break;
+        double *pn = cpost + (size_t)best * (size_t)kb->n_causes;
+        if (stage[best] == 0) {
+            err = posterior_without(kb, &ev, cand[best], negbuf, pn, fast, &clogpe[best]);
             if (err)
                 goto out;
-        }
-        double g = gain_from(kb, base, hbase, logpe, pn, clogpe[t]);
-        if (g <= KF_MIN_GAIN || (kept == max && g <= out[max - 1].gain))
+            double e;
+            val[best] = kf_gain_fast(kb, base, pre, logpe, pn, clogpe[best], &e);
+            ub[best] = val[best] + e;
+            stage[best] = 1;
             continue;
-        int at = kept < max ? kept++ : max - 1;
-        while (at > 0 && out[at - 1].gain < g) {
-            out[at] = out[at - 1];
-            at--;
+        }
+        if (stage[best] == 1) {
+            val[best] = ub[best] = gain_from(kb, base, hbase, logpe, pn, clogpe[best]);
+            stage[best] = 2;
+            continue;
         }
         q.kind = KF_Q_FINDING;
-        q.finding = cand[t];
-        q.gain = g;
-        out[at] = q;
+        q.finding = cand[best];
+        q.gain = val[best];
+        out[kept++] = q;
+        stage[best] = 3;               /* taken */
     }
     *n_out = kept;
 out:
@@ -368,7 +527,9 @@ out:
     kf_free(clogpe);
     kf_free(cok);
     kf_free(ivb);
-    kf_free(gains);
+    kf_free(ub);
+    kf_free(stage);
+    kf_free(pre);
     return err;
 }
 

@@ -56,4 +56,21 @@ kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *po
                          const int *order, bool fast_gains, kf_question *out, int max,
                          int *n);
 
+/* The pieces of the gain (question.c), public for the tests: the binary
+ * entropy in bits, and the same with question.c's own log2 (within 1e-9 of
+ * it); the gain of asking about a finding from the posterior under E
+ * (post, hpost[c] = kf_hbin(post[c]), log P(E) = logpe) and under E + the
+ * finding absent (pn, lpn) exactly as the search reports it; and cheaply,
+ * from kf_gain_prepare's table of post (n_causes entries), with *err (may
+ * be NULL) a bound on its distance from kf_gain_exact. */
+typedef struct { double h, d1, c[4], k6, r, e0; } kf_gain_pre;
+
+double kf_hbin(double p);
+double kf_hbin_fast(double p);
+double kf_gain_exact(const kf_kb *kb, const double *post, const double *hpost, long double logpe,
+                     const double *pn, long double lpn);
+void   kf_gain_prepare(const kf_kb *kb, const double *post, kf_gain_pre *pre);
+double kf_gain_fast(const kf_kb *kb, const double *post, const kf_gain_pre *pre,
+                    long double logpe, const double *pn, long double lpn, double *err);
+
 #endif

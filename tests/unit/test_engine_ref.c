@@ -945,6 +945,107 @@ static void test_question_bounds_real(void)
     CHECK(asked >= 20);
 }
 
+/* question.c's own log2: kf_hbin_fast within 1e-10 of kf_hbin (question.c
+ * counts on 1e-9) at every scale, from the smallest doubles to 1 - eps,
+ * and at the points where its mantissa range is cut (sqrt 2). */
+static void test_hbin_fast(void)
+{
+    double worst = 0;
+    int n = 0;
+    for (int e = -1074; e <= 0; e++)
+        for (int k = 0; k < 16; k++) {
+            double p = ldexp(1 + k / 16.0, e);
+            double xs[4] = { p, 1 - p, p * M_SQRT2, nextafter(p * M_SQRT2, 1) };
+            for (int i = 0; i < 4; i++) {
+                double x = xs[i], d = fabs(kf_hbin_fast(x) - kf_hbin(x));
+                if (x > 0 && x < 1) {
+                    n++;
+                    worst = d > worst ? d : worst;
+                    if (!(d <= 1e-10))
+                        CHECK_NEAR(kf_hbin_fast(x), kf_hbin(x), 1e-10);
+                }
+            }
+        }
+    for (int i = 0; i < 200000; i++) {
+        double x = unif() + rnd() / 4294967296e6;
+        if (x > 0 && x < 1) {
+            double d = fabs(kf_hbin_fast(x) - kf_hbin(x));
+            worst = d > worst ? d : worst;
+            n++;
+            if (!(d <= 1e-10))
+                CHECK_NEAR(kf_hbin_fast(x), kf_hbin(x), 1e-10);
+        }
+    }
+    CHECK(kf_hbin_fast(0) == 0 && kf_hbin_fast(1) == 0 && kf_hbin_fast(-1) == 0);
+    CHECK(kf_hbin_fast(0.5) > 1 - 1e-12 && kf_hbin_fast(0.5) < 1 + 1e-12);
+    printf("hbin_fast against hbin: %d points, worst %.3g\n", n, worst);
+}
+
+/* kf_gain_fast against kf_gain_exact: within the bound it reports, on
+ * posteriors of every shape (causes near 0 and 1, moved a little, a lot or
+ * not at all, answers nearly certain either way, clamped pp), and the bound
+ * is small where the moves are (else the search would compute every gain
+ * twice). */
+static void test_gain_fast_bound(void)
+{
+    enum { NC = 40 };
+    kf_kb kb;
+    memset(&kb, 0, sizeof kb);
+    kb.n_causes = NC;
+    double post[NC], pn[NC];
+    kf_gain_pre pre[NC];
+    double hpost[NC];
+    int small = 0, rounds = 4000;
+    double worst = 0;
+    for (int round = 0; round < rounds; round++) {
+        int shape = round % 5;
+        for (int c = 0; c < NC; c++) {
+            double b;
+            switch (rnd() % 4) {
+            case 0: b = unif(); break;
+            case 1: b = pow(10, -1 - 15 * unif()); break;
+            case 2: b = 1 - pow(10, -1 - 15 * unif()); break;
+            default: b = 0.05 + 0.9 * unif(); break;
+            }
+            if (rnd() % 50 == 0)
+                b = rnd() % 2 ? 0 : 1;
+            post[c] = b;
+            double m = b < 1 - b ? b : 1 - b, x;
+            switch (shape == 4 ? (int)(rnd() % 4) : shape) {
+            case 0: x = b; break;                                  /* not moved */
+            case 1: x = b + (unif() - 0.5) * 0.2 * m; break;       /* a little */
+            case 2: x = b + (unif() - 0.5) * 1e-6 * m; break;      /* hardly */
+            default: x = unif(); break;                             /* anywhere */
+            }
+            pn[c] = x < 0 ? 0 : x > 1 ? 1 : x;
+            hpost[c] = kf_hbin(b);
+        }
+        kf_gain_prepare(&kb, post, pre);
+        double pneg;
+        switch (rnd() % 3) {
+        case 0: pneg = unif(); break;
+        case 1: pneg = pow(10, -13 * unif()); break;
+        default: pneg = 1 - pow(10, -13 * unif()); break;
+        }
+        long double logpe = -3 * unif(), lpn = logpe + logl((long double)pneg);
+        double err = -1;
+        double fast = kf_gain_fast(&kb, post, pre, logpe, pn, lpn, &err);
+        double exact = kf_gain_exact(&kb, post, hpost, logpe, pn, lpn);
+        CHECK(err >= 0);
+        if (!(fabs(fast - exact) <= err)) {
+            fprintf(stderr, "round %d: fast %.17g exact %.17g err %.3g\n", round, fast, exact, err);
+            CHECK(fabs(fast - exact) <= err);
+        }
+        double d = fabs(fast - exact);
+        worst = d > worst ? d : worst;
+        small += err < 1e-6;
+    }
+    /* moved a little or hardly (2 shapes in 5): all small bounds */
+    CHECK(small >= rounds * 2 / 5);
+    printf("gain_fast against gain_exact: %d rounds, worst %.3g, bound < 1e-6 in %d\n", rounds,
+           worst, small);
+}
+
 /* Every allocation of a consultation, failed once, gives an error. */
 static void test_every_allocation_failed_once(void)
 {
@@ -1028,6 +1129,8 @@ int main(void)
     RUN(test_question_is_exact_best);
     RUN(test_exact_reductions);
     RUN(test_question_bounds_real);
+    RUN(test_hbin_fast);
+    RUN(test_gain_fast_bound);
     RUN(test_every_allocation_failed_once);
     kf_kb_free(real);
     return CHECK_DONE();
