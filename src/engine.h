@@ -82,6 +82,15 @@ typedef struct {
 
 #define KF_MAX_RANKED 5
 
+/* The causes in the order the result shows them (out: kb->n_causes, every
+ * cause once): first those a present finding links to, then the rest, each
+ * by posterior (order: kf_posterior_order's); the second and third places
+ * then go to the likeliest cause of a family (kf_cause.family) not yet
+ * shown, unless it is less than 0.6 times as likely as the likeliest left.
+ * The posteriors are unchanged; only the order is.  Returns the count. */
+int kf_rank_top(const kf_kb *kb, const kf_findings *f, const double *post, const int *order,
+                int *out);
+
 /* Runs a consultation.  Returns NULL only when a computation failed (out
  * of memory): the caller reports an error, never a guess. */
 kf_result *kf_consult(const kf_kb *kb, const kf_findings *f);

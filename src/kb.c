@@ -847,8 +847,8 @@ static const char *const allowed_keys[][20] = {
     /* finding */   { "label", "question", "why_ask", "kind", "sided", "both_of", "any_of",
                       "source", NULL },
     /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
-                      "keeps_tight", "kept_by", "release_first", "source", "refers", "pulls",
-                      "local", "sign", "reports", NULL },
+                      "keeps_tight", "kept_by", "release_first", "family", "source", "refers",
+                      "pulls", "local", "sign", "reports", NULL },
     /* technique */ { "name", "kind", "step", "dose", "timer", "caution", "source",
                       "works_on", "relief", "not_for", "first_for", "instead", "when", NULL },
     /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
@@ -1451,6 +1451,12 @@ static void build_causes(loader *L)
                 k->level = (kf_triage)t;
         } else if (k->kind == KF_CAUSE_MIMIC)
             err_at(L, b->file, b->line, "mimic %s needs a triage 'level'", b->id);
+        /* family = NAME: causes that are one direction of treatment (a
+         * posture and the muscles it holds short); checked below that a
+         * family names two causes or more. */
+        k->family = get(b, "family", &line);
+        if (k->family && !*k->family)
+            k->family = NULL;
         k->source = get(b, "source", NULL);
         need_source(L, b);
         int first_link = kb->n_links;
@@ -1555,6 +1561,24 @@ static void build_causes(loader *L)
                 err_at(L, b ? b->file : "?", line, "%s keeps_tight: %s is not a muscle", k->id,
                        kb->causes[k->keeps[j]].id);
             }
+    }
+    /* A family of one cause is a misspelt family name. */
+    for (int i = 0; i < kb->n_causes; i++) {
+        const kf_cause *k = &kb->causes[i];
+        int n = 0;
+        for (int j = 0; k->family && j < kb->n_causes; j++)
+            n += kb->causes[j].family && !strcmp(kb->causes[j].family, k->family);
+        if (k->family && n < 2) {
+            const block *b = NULL;
+            for (int m = 0; m < L->n_blocks; m++)
+                if (!strcmp(L->blocks[m].kind, "cause") && !strcmp(L->blocks[m].id, k->id))
+                    b = &L->blocks[m];
+            int line = 0;
+            if (b)
+                get(b, "family", &line);
+            err_at(L, b ? b->file : "?", line, "%s family '%s': no other cause is in it (a "
+                   "family groups causes that are one direction of treatment)", k->id, k->family);
+        }
     }
     /* release_first links muscles to other muscles. */
     for (int i = 0; i < kb->n_causes; i++) {

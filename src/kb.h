@@ -87,6 +87,9 @@ typedef struct {
     int          *release_first;  int n_release_first;  /* muscles: release these first */
     kf_triage     level;                   /* mimics: level when likely */
     int          *links;  int n_links;     /* indexes into kb->links */
+    const char   *family;                  /* one direction of treatment shared with other
+                                              causes (the top causes prefer different
+                                              ones), or NULL: a family of its own */
     const char   *source;
 } kf_cause;
 

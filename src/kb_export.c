@@ -44,6 +44,8 @@ json_t *kf_kb_export_json(const kf_kb *kb)
             goto fail;
         if (c->kind == KF_CAUSE_MIMIC)
             json_object_set_new(o, "level", json_string(kf_triage_id(c->level)));
+        if (c->family)
+            json_object_set_new(o, "family", json_string(c->family));
         if (c->n_release_first) {
             json_t *r = json_array();
             for (int j = 0; r && j < c->n_release_first; j++)

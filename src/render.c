@@ -1116,13 +1116,35 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         json_array_append_new(screen, json_pack("{s:s,s:s}", "finding", d->id,
             "text", d->question ? d->question : d->label));
     }
-    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o,s:o,s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
+    /* every cause's posterior, likeliest first (render_json.c writes the same) */
+    json_t *posterior = json_array();
+    int *ord = r->post ? kf_malloc((size_t)(kb->n_causes + 1) * sizeof *ord) : NULL;
+    for (int i = 0; ord && i < kb->n_causes; i++) {
+        int k = i;
+        while (k > 0 && r->post[ord[k - 1]] < r->post[i])
+            k--;
+        memmove(&ord[k + 1], &ord[k], (size_t)(i - k) * sizeof *ord);
+        ord[k] = i;
+    }
+    bool post_oom = r->post && !ord;
+    for (int i = 0; ord && i < kb->n_causes; i++) {
+        const kf_cause *c = &kb->causes[ord[i]];
+        json_t *o = json_pack("{s:s,s:f,s:s?}", "id", c->id, "p", r->post[ord[i]], "family",
+                              c->family);
+        post_oom |= !o || json_array_append_new(posterior, o);
+    }
+    kf_free(ord);
+    if (post_oom) {
+        json_decref(posterior);
+        posterior = NULL;
+    }
+    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o,s:o,s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
         "kb_version", kb->version,
         "triage", "level", kf_triage_id(r->triage), "message", msg, "flags", flags,
         "fired", fired, "screen", screen,
         "raised_by", r->raised_by >= 0 ? json_string(kb->causes[r->raised_by].id) : json_null(),
         "also", r->also >= 0 ? json_string(kb->causes[r->also].id) : json_null(),
-        "understood", understood, "facts", facts, "causes", causes, "plan", plan,
+        "understood", understood, "facts", facts, "causes", causes, "posterior", posterior, "plan", plan,
         "massage", massage, "next_question", kf_question_json(kb, &r->next),
         "unrecognised", r->unrecognised, "approximate", r->approximate,
         "leader_clear", r->leader_clear, "disclaimer", kf_disclaimer);

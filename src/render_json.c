@@ -437,6 +437,33 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
     }
     kf_jo_arr_end(w);
 
+    /* Every cause's posterior, likeliest first (the model's order; the
+     * shown causes above may differ from its first places: a different
+     * family is preferred for places 2 and 3, kf_rank_top).  Empty when
+     * nothing was recognised. */
+    kf_jo_key(w, "posterior");
+    kf_jo_arr(w);
+    int *ord = r->post ? kf_malloc((size_t)(kb->n_causes + 1) * sizeof *ord) : NULL;
+    if (r->post && !ord)
+        kf_jo_fail(w, "out of memory");
+    for (int i = 0; ord && i < kb->n_causes; i++) {
+        int k = i;
+        while (k > 0 && r->post[ord[k - 1]] < r->post[i])
+            k--;
+        memmove(&ord[k + 1], &ord[k], (size_t)(i - k) * sizeof *ord);
+        ord[k] = i;
+    }
+    for (int i = 0; ord && i < kb->n_causes; i++) {
+        const kf_cause *c = &kb->causes[ord[i]];
+        kf_jo_obj(w);
+        req_str(w, "id", c->id);
+        kf_jo_kreal(w, "p", r->post[ord[i]]);
+        kf_jo_kstr(w, "family", c->family);
+        kf_jo_obj_end(w);
+    }
+    kf_free(ord);
+    kf_jo_arr_end(w);
+
     kf_jo_key(w, "plan");
     kf_jo_arr(w);
     for (int i = 0; i < r->n_plan; i++) {

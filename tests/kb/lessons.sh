@@ -61,7 +61,7 @@ broken "an id of two kinds must say which" "${L}para = P.\nteaches = meningitis\
 # Coverage: take the mouse habit out of its lesson, the lat pinch's dose out
 # of the techniques, a red flag out of the doctor module.
 broken "a cause with a chain that no lesson teaches is named at its block" "" \
-    "31-habits.kb:180: cause mouse_reach has a chain" 's/^teaches = mouse_reach, /teaches = /'
+    "31-habits.kb:$(grep -n '^\[cause mouse_reach\]' kb/31-habits.kb | cut -d: -f1): cause mouse_reach has a chain" 's/^teaches = mouse_reach, /teaches = /'
 broken "a technique whose dose no lesson shows" "" \
     "40-techniques.kb:39: technique lat_pinch: no lesson shows its dose" 's/How much: {dose lat_pinch} //'
 broken "a red flag no lesson teaches" "" \

@@ -577,6 +577,83 @@ static void test_interview_order(void)
     kf_kb_free(kb);
 }
 
+
+/* The top causes (kf_rank_top): causes a present finding links to come
+ * first; places 2 and 3 go to another family unless it is under 0.6 times
+ * as likely as the likeliest left; the posteriors are not touched. */
+static const char *const FAMKB =
+    "[scale]\nalways = 0.9\noften = 0.6\nsometimes = 0.3\nrarely = 0.1\nleak = 0.02\nsource = t\n"
+    "[region medial_border]\nlabel = between spine and blade\nview = back\nsided = yes\nsource = s\n"
+    "[region upper_arm]\nlabel = upper arm\nview = back\nsided = yes\nsource = s\n"
+    "[finding works_front]\nlabel = hands in front\nkind = habit\nsource = s\n"
+    "[cause chest_muscle]\nkind = muscle\nname = chest\nprior = 0.03\nfamily = front\nabout = a\n"
+    "treat = t\nsource = s\npulls = pain_medial_border sometimes\n"
+    "[cause round_posture]\nkind = habit\nname = posture\nprior = 0.1\nfamily = front\nabout = a\n"
+    "treat = t\nkeeps_tight = chest_muscle, arm_muscle\nsource = s\n"
+    "pulls = pain_medial_border always\nreports = works_front always\n"
+    "[cause local_muscle]\nkind = muscle\nname = local\nprior = 0.1\nabout = a\ntreat = t\n"
+    "source = s\nlocal = pain_medial_border always\n"
+    "[cause arm_muscle]\nkind = muscle\nname = arm\nprior = 0.01\nabout = a\ntreat = t\n"
+    "source = s\nrefers = pain_upper_arm often\n"
+    "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n";
+
+static void test_rank_families(void)
+{
+    kf_kb *kb = NULL;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    CHECK(kf_kb_load_text("fam.kb", FAMKB, strlen(FAMKB), &kb, &errs) == KF_OK);
+    kf_buf_free(&errs);
+    if (!kb)
+        return;
+    int cm = kf_kb_cause(kb, "chest_muscle"), rp = kf_kb_cause(kb, "round_posture"),
+        lm = kf_kb_cause(kb, "local_muscle"), am = kf_kb_cause(kb, "arm_muscle");
+    CHECK_STR(kb->causes[cm].family, "front");
+    CHECK(kb->causes[lm].family == NULL);
+    kf_findings f;
+    kf_findings_init(&f);
+    add_state(kb, &f, "pain_medial_border", KF_PRESENT);
+    double post[4];
+    int order[4] = { rp, am, cm, lm }, out[4];
+    post[rp] = 0.5;
+    post[am] = 0.45;      /* kept by the posture, explains nothing said */
+    post[cm] = 0.4;
+    post[lm] = 0.3;       /* >= 0.6 x 0.4: the other direction comes second */
+    CHECK_INT(kf_rank_top(kb, &f, post, order, out), 4);
+    CHECK_INT(out[0], rp);
+    CHECK_INT(out[1], lm);
+    CHECK_INT(out[2], cm);          /* the twin, not the arm muscle */
+    CHECK_INT(out[3], am);
+    post[lm] = 0.2;       /* < 0.6 x 0.4: far less likely, the twin stays */
+    order[2] = cm;
+    order[3] = lm;
+    kf_rank_top(kb, &f, post, order, out);
+    CHECK_INT(out[0], rp);
+    CHECK_INT(out[1], cm);
+    CHECK_INT(out[2], lm);
+    CHECK_INT(out[3], am);
+    /* the consultation shows the true posteriors in that order */
+    kf_result *r = kf_consult(kb, &f);
+    CHECK(r != NULL && r->n_causes >= 3);
+    for (int i = 0; r && i < r->n_causes; i++)
+        CHECK(r->causes[i].p == r->post[r->causes[i].cause]);
+    CHECK(r && r->causes[0].cause == rp && r->causes[1].cause == lm);
+    kf_result_free(r);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+    /* a family of one cause is a misspelling, reported at its line */
+    const char *at = strstr(FAMKB, "family = front\nabout = a\ntreat = t\nkeeps");
+    kf_buf t;
+    kf_buf_init(&t);
+    kf_buf_add(&t, FAMKB, (size_t)(at - FAMKB));
+    kf_buf_puts(&t, "family = fornt\n");
+    kf_buf_puts(&t, at + strlen("family = front\n"));
+    char *e = load_errors(t.s);
+    CHECK(e && strstr(e, "family 'front'") && strstr(e, "no other cause"));
+    free(e);
+    kf_buf_free(&t);
+}
+
 int main(void)
 {
     RUN(test_mini_loads);
@@ -592,5 +669,6 @@ int main(void)
     RUN(test_red_flag_outranks_everything);
     RUN(test_nothing_recognised);
     RUN(test_interview_order);
+    RUN(test_rank_families);
     return CHECK_DONE();
 }
