@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -1096,13 +1098,41 @@ static kf_http_gate_req gate_req(struct MHD_Connection *conn, const char *method
  * their own deadline, in on_request.)  The list is only touched under
  * watch_mu, and libmicrohttpd tells us (MHD_CONNECTION_NOTIFY_CLOSED) before
  * it closes a socket, so the watchdog never shuts down a descriptor that
- * has been reused. */
+ * has been reused.
+ *
+ * The deadline is for headers that are coming, not for a connection that
+ * is idle: a kept-alive connection on which nothing has arrived since its
+ * last answer is libmicrohttpd's to close, by its idle timeout (the same
+ * number of seconds), and the watchdog leaves it alone.  Shutting such a
+ * connection down itself, a second at a time and without looking, it
+ * could cut off a request that had just arrived and was not read yet: the
+ * client, which had every right to reuse the connection, got no answer
+ * ("socket hang up").  So past the deadline, the kernel is asked when the
+ * connection last received a byte (TCP_INFO): nothing since it began
+ * waiting: idle, left alone; a byte within the last second: it may be a
+ * whole request just in, so it gets one more round (a second) to have its
+ * headers read; headers still not in after that, or bytes that came and
+ * stopped a second or more ago: shut down. */
 typedef struct conn_watch {
     struct conn_watch *prev, *next;
     int                fd;
     bool               in_request;  /* the headers are in; an answer is due */
+    bool               grace;       /* past the deadline, a byte just in */
     struct timespec    since;       /* when it began waiting for headers */
 } conn_watch;
+
+/* Milliseconds since the connection last received data, or -1 when the
+ * kernel does not say. */
+static long quiet_ms(int fd)
+{
+    struct tcp_info ti;
+    socklen_t n = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &n) != 0 ||
+        n < offsetof(struct tcp_info, tcpi_last_data_recv) + sizeof ti.tcpi_last_data_recv)
+        return -1;
+    return (long)ti.tcpi_last_data_recv;
+}
 
 static void on_connection(void *cls, struct MHD_Connection *conn,
                           void **socket_context,
@@ -1151,6 +1181,7 @@ static void watch_mark(kf_http *s, struct MHD_Connection *conn, bool in_request)
         return;
     pthread_mutex_lock(&s->watch_mu);
     w->in_request = in_request;
+    w->grace = false;
     clock_gettime(CLOCK_MONOTONIC, &w->since);
     pthread_mutex_unlock(&s->watch_mu);
 }
@@ -1162,11 +1193,25 @@ static void *watchdog(void *arg)
     while (!s->watch_stop) {
         struct timespec now, until;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        for (conn_watch *w = s->watching; w; w = w->next)
-            if (!w->in_request && now.tv_sec - w->since.tv_sec >= s->header_deadline_s) {
-                shutdown(w->fd, SHUT_RDWR);
-                w->in_request = true;       /* once is enough */
+        for (conn_watch *w = s->watching; w; w = w->next) {
+            if (w->in_request)
+                continue;
+            long waited = (long)(now.tv_sec - w->since.tv_sec) * 1000 +
+                          (now.tv_nsec - w->since.tv_nsec) / 1000000;
+            if (waited < (long)s->header_deadline_s * 1000)
+                continue;
+            long quiet = quiet_ms(w->fd);
+            /* Nothing since it began waiting (the kernel's clock counts
+             * in ticks of a few ms): idle, not ours to close. */
+            if (quiet >= 0 && quiet + 50 >= waited)
+                continue;
+            if (quiet >= 0 && quiet < 1000 && !w->grace) {
+                w->grace = true;            /* perhaps a request just in */
+                continue;
             }
+            shutdown(w->fd, SHUT_RDWR);
+            w->in_request = true;           /* once is enough */
+        }
         until = now;
         until.tv_sec += 1;
         pthread_cond_timedwait(&s->watch_cv, &s->watch_mu, &until);
