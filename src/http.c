@@ -708,6 +708,10 @@ static const struct { const char *code, *message; } save_words[] = {
  * "saved": false, "not_saved": {"code","message"}.  KF_SAVE_NA, and a body
  * that is not an object, are left as they are; so is the body when memory
  * is short (the answer matters more than the note). */
+/* Bytes an answer needs beyond its own for with_saved's note (at most
+ * 511, its `add`) and a NUL. */
+#define SAVED_NOTE_ROOM 512
+
 static char *with_saved(const kf_http *s, char *body, size_t *len, kf_save_note n)
 {
     if (n == KF_SAVE_NA || n == KF_SAVE_ROW || !body || (size_t)n >= KF_ARRAY_LEN(save_words))
@@ -721,7 +725,7 @@ static char *with_saved(const kf_http *s, char *body, size_t *len, kf_save_note 
     while (prev && (body[prev - 1] == ' ' || body[prev - 1] == '\n'))
         prev--;
     bool empty = prev && body[prev - 1] == '{';
-    char add[512];
+    char add[SAVED_NOTE_ROOM];
     int m;
     if (n == KF_SAVE_KEPT) {
         m = snprintf(add, sizeof add, "%s\"saved\":true", empty ? "" : ",");
@@ -740,15 +744,15 @@ static char *with_saved(const kf_http *s, char *body, size_t *len, kf_save_note 
     }
     if (m < 0 || (size_t)m >= sizeof add)
         return body;
-    char *out = kf_malloc(*len + (size_t)m + 1);
+    /* Grown where it lies (an answer from the cache has the room: no copy
+     * of its 10-20 KB), and only its closing brace and what follows moved. */
+    char *out = kf_realloc(body, *len + (size_t)m + 1);
     if (!out)
         return body;
-    memcpy(out, body, close);
+    memmove(out + close + m, out + close, *len - close);
     memcpy(out + close, add, (size_t)m);
-    memcpy(out + close + m, body + close, *len - close);
     *len += (size_t)m;
     out[*len] = '\0';
-    kf_free(body);
     return out;
 }
 
@@ -867,7 +871,8 @@ static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
         cache_entry *e = &set[w];
         if (e->mem && e->hash == h && e->route == rt && e->klen == klen &&
             memcmp(e->mem, key, klen) == 0) {
-            out = kf_malloc(e->vlen ? e->vlen : 1);
+            /* With room for with_saved's note, so it needs no copy. */
+            out = kf_malloc(e->vlen + SAVED_NOTE_ROOM);
             if (out && e->rlen) {
                 *row = kf_malloc(e->rlen);
                 if (*row)
