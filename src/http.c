@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -706,6 +708,10 @@ static const struct { const char *code, *message; } save_words[] = {
  * "saved": false, "not_saved": {"code","message"}.  KF_SAVE_NA, and a body
  * that is not an object, are left as they are; so is the body when memory
  * is short (the answer matters more than the note). */
+/* Bytes an answer needs beyond its own for with_saved's note (at most
+ * 511, its `add`) and a NUL. */
+#define SAVED_NOTE_ROOM 512
+
 static char *with_saved(const kf_http *s, char *body, size_t *len, kf_save_note n)
 {
     if (n == KF_SAVE_NA || n == KF_SAVE_ROW || !body || (size_t)n >= KF_ARRAY_LEN(save_words))
@@ -719,7 +725,7 @@ static char *with_saved(const kf_http *s, char *body, size_t *len, kf_save_note 
     while (prev && (body[prev - 1] == ' ' || body[prev - 1] == '\n'))
         prev--;
     bool empty = prev && body[prev - 1] == '{';
-    char add[512];
+    char add[SAVED_NOTE_ROOM];
     int m;
     if (n == KF_SAVE_KEPT) {
         m = snprintf(add, sizeof add, "%s\"saved\":true", empty ? "" : ",");
@@ -738,15 +744,15 @@ static char *with_saved(const kf_http *s, char *body, size_t *len, kf_save_note 
     }
     if (m < 0 || (size_t)m >= sizeof add)
         return body;
-    char *out = kf_malloc(*len + (size_t)m + 1);
+    /* Grown where it lies (an answer from the cache has the room: no copy
+     * of its 10-20 KB), and only its closing brace and what follows moved. */
+    char *out = kf_realloc(body, *len + (size_t)m + 1);
     if (!out)
         return body;
-    memcpy(out, body, close);
+    memmove(out + close + m, out + close, *len - close);
     memcpy(out + close, add, (size_t)m);
-    memcpy(out + close + m, body + close, *len - close);
     *len += (size_t)m;
     out[*len] = '\0';
-    kf_free(body);
     return out;
 }
 
@@ -865,7 +871,8 @@ static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
         cache_entry *e = &set[w];
         if (e->mem && e->hash == h && e->route == rt && e->klen == klen &&
             memcmp(e->mem, key, klen) == 0) {
-            out = kf_malloc(e->vlen ? e->vlen : 1);
+            /* With room for with_saved's note, so it needs no copy. */
+            out = kf_malloc(e->vlen + SAVED_NOTE_ROOM);
             if (out && e->rlen) {
                 *row = kf_malloc(e->rlen);
                 if (*row)
@@ -1096,13 +1103,41 @@ static kf_http_gate_req gate_req(struct MHD_Connection *conn, const char *method
  * their own deadline, in on_request.)  The list is only touched under
  * watch_mu, and libmicrohttpd tells us (MHD_CONNECTION_NOTIFY_CLOSED) before
  * it closes a socket, so the watchdog never shuts down a descriptor that
- * has been reused. */
+ * has been reused.
+ *
+ * The deadline is for headers that are coming, not for a connection that
+ * is idle: a kept-alive connection on which nothing has arrived since its
+ * last answer is libmicrohttpd's to close, by its idle timeout (the same
+ * number of seconds), and the watchdog leaves it alone.  Shutting such a
+ * connection down itself, a second at a time and without looking, it
+ * could cut off a request that had just arrived and was not read yet: the
+ * client, which had every right to reuse the connection, got no answer
+ * ("socket hang up").  So past the deadline, the kernel is asked when the
+ * connection last received a byte (TCP_INFO): nothing since it began
+ * waiting: idle, left alone; a byte within the last second: it may be a
+ * whole request just in, so it gets one more round (a second) to have its
+ * headers read; headers still not in after that, or bytes that came and
+ * stopped a second or more ago: shut down. */
 typedef struct conn_watch {
     struct conn_watch *prev, *next;
     int                fd;
     bool               in_request;  /* the headers are in; an answer is due */
+    bool               grace;       /* past the deadline, a byte just in */
     struct timespec    since;       /* when it began waiting for headers */
 } conn_watch;
+
+/* Milliseconds since the connection last received data, or -1 when the
+ * kernel does not say. */
+static long quiet_ms(int fd)
+{
+    struct tcp_info ti;
+    socklen_t n = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &n) != 0 ||
+        n < offsetof(struct tcp_info, tcpi_last_data_recv) + sizeof ti.tcpi_last_data_recv)
+        return -1;
+    return (long)ti.tcpi_last_data_recv;
+}
 
 static void on_connection(void *cls, struct MHD_Connection *conn,
                           void **socket_context,
@@ -1151,6 +1186,7 @@ static void watch_mark(kf_http *s, struct MHD_Connection *conn, bool in_request)
         return;
     pthread_mutex_lock(&s->watch_mu);
     w->in_request = in_request;
+    w->grace = false;
     clock_gettime(CLOCK_MONOTONIC, &w->since);
     pthread_mutex_unlock(&s->watch_mu);
 }
@@ -1162,11 +1198,25 @@ static void *watchdog(void *arg)
     while (!s->watch_stop) {
         struct timespec now, until;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        for (conn_watch *w = s->watching; w; w = w->next)
-            if (!w->in_request && now.tv_sec - w->since.tv_sec >= s->header_deadline_s) {
-                shutdown(w->fd, SHUT_RDWR);
-                w->in_request = true;       /* once is enough */
+        for (conn_watch *w = s->watching; w; w = w->next) {
+            if (w->in_request)
+                continue;
+            long waited = (long)(now.tv_sec - w->since.tv_sec) * 1000 +
+                          (now.tv_nsec - w->since.tv_nsec) / 1000000;
+            if (waited < (long)s->header_deadline_s * 1000)
+                continue;
+            long quiet = quiet_ms(w->fd);
+            /* Nothing since it began waiting (the kernel's clock counts
+             * in ticks of a few ms): idle, not ours to close. */
+            if (quiet >= 0 && quiet + 50 >= waited)
+                continue;
+            if (quiet >= 0 && quiet < 1000 && !w->grace) {
+                w->grace = true;            /* perhaps a request just in */
+                continue;
             }
+            shutdown(w->fd, SHUT_RDWR);
+            w->in_request = true;           /* once is enough */
+        }
         until = now;
         until.tv_sec += 1;
         pthread_cond_timedwait(&s->watch_cv, &s->watch_mu, &until);

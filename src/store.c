@@ -193,7 +193,11 @@ static kf_err check_len(const char *what, const char *s, size_t max,
     return KF_OK;
 }
 
-/* Free words: valid UTF-8, no control characters but tab and newline. */
+/* Free words: valid UTF-8, no control characters but tab and newline.
+ * One pass over the text for both (a consultation's words are checked at
+ * every save): the first control character is remembered and reported
+ * only when the whole text is valid UTF-8, so the sentence is the one two
+ * passes (UTF-8, then control characters) would give. */
 static kf_err check_words(const char *what, const char *s, size_t max,
                           kf_buf *err)
 {
@@ -203,19 +207,50 @@ static kf_err check_words(const char *what, const char *s, size_t max,
     kf_err e = check_len(what, s, max, &n, err);
     if (e != KF_OK)
         return e;
-    if (!utf8_valid(s)) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t ctl = (size_t)-1;             /* the first control character */
+    bool valid = true;
+    for (size_t i = 0; i < n;) {
+        unsigned c = p[i];
+        if (c >= 0x20 && c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c < 0x20) {
+            if (c != '\n' && c != '\t' && c != '\r' && ctl == (size_t)-1)
+                ctl = i;
+            i++;
+            continue;
+        }
+        int k;
+        unsigned min, cp;
+        if ((c & 0xE0) == 0xC0)      { k = 1; cp = c & 0x1F; min = 0x80; }
+        else if ((c & 0xF0) == 0xE0) { k = 2; cp = c & 0x0F; min = 0x800; }
+        else if ((c & 0xF8) == 0xF0) { k = 3; cp = c & 0x07; min = 0x10000; }
+        else { valid = false; break; }
+        i++;
+        for (int j = 0; j < k; j++, i++) {
+            if (i >= n || (p[i] & 0xC0) != 0x80) {
+                valid = false;
+                break;
+            }
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if (!valid || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            valid = false;
+            break;
+        }
+    }
+    if (!valid) {
         if (err)
             kf_buf_printf(err, "%s is not valid UTF-8 text", what);
         return KF_EINVAL;
     }
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t' &&
-            s[i] != '\r') {
-            if (err)
-                kf_buf_printf(err, "%s holds a control character at byte %zu",
-                              what, i + 1);
-            return KF_EINVAL;
-        }
+    if (ctl != (size_t)-1) {
+        if (err)
+            kf_buf_printf(err, "%s holds a control character at byte %zu", what, ctl + 1);
+        return KF_EINVAL;
+    }
     return KF_OK;
 }
 

@@ -75,7 +75,16 @@ start_server() {
         node mock-server.mjs >"$log" 2>&1 &
     else
         [ -x "$bin" ] || fail "$bin is missing: run make first"
-        "$bin" --kb "$kb" --web "$webdir" --db "$tmp/$name.db" serve --port 0 --bind 127.0.0.1 "$@" >"$log" 2>&1 &
+        # --timeout: Playwright's request contexts share one keep-alive
+        # pool for the whole run (a module-wide http.Agent that keeps idle
+        # sockets with no time limit), so a socket left idle by one test is
+        # reused by a later one; after the server's idle timeout (15 s by
+        # default) the server closes it, and a request written at that
+        # moment gets "socket hang up".  A server whose idle timeout
+        # outlasts the suite's own ceiling (600 s, run_suite) never closes
+        # a socket the pool still holds: the client is the side that closes.
+        "$bin" --kb "$kb" --web "$webdir" --db "$tmp/$name.db" serve --port 0 --bind 127.0.0.1 \
+            --timeout 900 "$@" >"$log" 2>&1 &
     fi
     pid=$!
     pids+=("$pid")
