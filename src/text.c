@@ -631,20 +631,59 @@ enum { READ_LIFESTYLE = 1, READ_PAIN = 2 };
 
 /* "smoked for 30 years", "a nurse for 25 years", "on prednisone for 5
  * years": a duration said right after a habit or history, with no pain
- * between, is how long the habit lasted, not the pain. */
-static bool duration_of_habit(const token *v, const unsigned char *read_as, int i)
+ * between, is how long the habit lasted, not the pain.  So is one said just
+ * before a habit ("30 years a smoker", "twenty years of smoking"), and one
+ * that points back with "of it/that" ("I smoke, 30 years of it", "a
+ * bricklayer, 30 years of that") to a habit said last, across commas and
+ * back into the sentence before ("I've had this knot, 3 years of it" points
+ * back to the knot, so it stays how long it has hurt).  `i` is the
+ * duration's first token, `after` the token after its words. */
+static bool duration_of_habit(const token *v, int n, const unsigned char *read_as, int i,
+                              int after)
 {
-    for (int j = i - 1; read_as && j >= 0 && j >= i - 6; j--) {
+    static const char *const pain_words[] = {
+        "knot", "knots", "pain", "pains", "ache", "aches", "it", "this", "these", "them",
+        "they", "spasm", "spasms", "tightness", "soreness", NULL
+    };
+    if (!read_as)
+        return false;
+    for (int j = i - 1; j >= 0 && j >= i - 6; j--) {
         if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
-            return false;
-        static const char *const pain_words[] = {
-            "knot", "knots", "pain", "pains", "ache", "aches", "it", "this", "these", "them",
-            "they", "spasm", "spasms", "tightness", "soreness", NULL
-        };
+            break;
         if (read_as[j] == READ_PAIN || is_any_word(&v[j], pain_words))
             return false;
         if (read_as[j] == READ_LIFESTYLE)
             return true;
+    }
+    /* a habit said right after: "of smoking", "a smoker", "as a nurse" */
+    static const char *const joins[] = {
+        "of", "a", "an", "as", "being", "on", "the", "my", "in", "heavy", NULL
+    };
+    for (int j = after; j < n && j <= after + 3 && v[j].kind == T_WORD; j++) {
+        if (read_as[j] == READ_PAIN)
+            return false;
+        if (read_as[j] == READ_LIFESTYLE)
+            return true;
+        if (!is_any_word(&v[j], joins))
+            break;
+    }
+    /* "of it", "of that": what it points back to is the last reading */
+    static const char *const back[] = { "it", "that", "this", "those", "them", NULL };
+    if (after + 1 < n && is_word(&v[after], "of") && is_any_word(&v[after + 1], back)) {
+        int stops = 0;
+        for (int j = i - 1; j >= 0 && j >= i - 24; j--) {
+            if (v[j].kind == T_STOP && ++stops > 1)
+                break;
+            if (v[j].kind != T_WORD)
+                continue;
+            if (read_as[j] == READ_PAIN || (is_any_word(&v[j], pain_words) &&
+                                             !is_word(&v[j], "it") && !is_word(&v[j], "this") &&
+                                             !is_word(&v[j], "these") && !is_word(&v[j], "them") &&
+                                             !is_word(&v[j], "they")))
+                return false;
+            if (read_as[j] == READ_LIFESTYLE)
+                return true;
+        }
     }
     return false;
 }
@@ -987,7 +1026,7 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
             continue;
         }
         long d = val * days;
-        if (d > 36500 || duration_of_habit(v, read_as, i))
+        if (d > 36500 || duration_of_habit(v, n, read_as, i, ui + 1))
             continue;
         if (d > out->duration_days) {
             out->duration_days = (int)d;
@@ -1319,7 +1358,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             continue;
         /* "ex smoker for decades": how long the habit lasted */
         if (ph->n_finds == 1 && ph->finds[0] == chronic_id &&
-            duration_of_habit(v, read_as, mk->first))
+            duration_of_habit(v, n, read_as, mk->first, mk->last + 1))
             continue;
         bool negated = ctx & KF_CTX_NEGATED;
         /* A negation inside a question ("how is it possible not to lean my
