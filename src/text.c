@@ -710,6 +710,18 @@ static void patient_word(token *v, int n, const int *who, int patient, char *out
     }
 }
 
+/* Is v[j] a relation word opening its clause, alone or after "my"/"our"
+ * ("My husband ...", "hello, my father ...", "and my dad ..."), so that what
+ * follows it is said of them (not "married to my husband 30 years")? */
+static bool relation_opens(const token *v, int n, int j)
+{
+    if (j < 0 || j >= n || !kf_context_relation(v, n, j))
+        return false;
+    int o = j > 0 && (is_word(&v[j - 1], "my") || is_word(&v[j - 1], "our")) ? j - 1 : j;
+    return boundary_at(v, n, o - 1) || is_word(&v[o - 1], "and") || is_word(&v[o - 1], "so") ||
+           is_word(&v[o - 1], "hi") || is_word(&v[o - 1], "hello") || is_word(&v[o - 1], "hey");
+}
+
 static void read_numbers(reader *r, const token *v, int n, const int *who, int patient,
                          const unsigned char *read_as)
 {
@@ -843,7 +855,20 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                         (i + 2 < n && (is_word(&v[i + 2], "and") || is_word(&v[i + 2], "but") ||
                                        is_word(&v[i + 2], "with") || is_word(&v[i + 2], "i") ||
                                        is_word(&v[i + 2], "have") || is_word(&v[i + 2], "has")))));
-            /* "a lad of 16", "a woman of 60" */
+            /* "my husband 59 year", "my dad 70 years have ...", "wife 45yrs",
+         * "my father, 72 years,": in broken English a relation with a count
+         * of years beside it is that person's age, not how long it has hurt
+         * ("for 10 years" or "20 years ago" stay a time) */
+        if (k->kind == T_NUM && p && !age && nx && unit_days(nx->norm) == 365 &&
+            relation_opens(v, n, p->kind == T_COMMA ? i - 2 : i - 1) &&
+            !(nx2 && (is_word(nx2, "ago") || is_word(nx2, "of") || is_word(nx2, "back") ||
+                      is_word(nx2, "before") || is_word(nx2, "earlier"))))
+            age = true;
+        /* "my wife of 20 years": how long they have been together */
+        if (k->kind == T_NUM && p && is_word(p, "of") && pp && kf_context_relation(v, n, i - 2) &&
+            nx && unit_days(nx->norm) == 365)
+            continue;
+        /* "a lad of 16", "a woman of 60" */
             if (is_word(p, "of") && pp && (is_any_word(pp, female_words) ||
                                             is_any_word(pp, male_words)) && pp->norm[1]) {
                 age = !unit_next;
