@@ -889,12 +889,15 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             continue;
         }
         /* hypothesis */
+        /* the opener's own words too: a reading that starts inside
+         * it ("is THIS a heart attack?", "could THIS be a heart attack")
+         * is asked as well */
         if ((lists & 1) && (l = any_seq_at(v, n, i, 0)))
-            scope_forward(v, n, i + l, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
+            scope_forward(v, n, i, HYPO_WORDS + l, true, KF_CTX_HYPOTHETICAL, at);
         else if ((lists & 2) && (at[i] & KF_CTX_QUESTION) &&
                  (l = any_seq_at(v, n, i, 1)) &&
                  !(i + l < n && is_any(&v[i + l], hypo_question_pseudo)))
-            scope_forward(v, n, i + l, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
+            scope_forward(v, n, i, HYPO_WORDS + l, true, KF_CTX_HYPOTHETICAL, at);
         else if ((lists & 4) && is_any(&v[i], worry)) {
             int j = i + 1;
             if (j < n && tok_is(&v[j], "about") && j + 1 < n &&

@@ -1126,6 +1126,69 @@ static void complete_rules(reader *r)
     }
 }
 
+/* A symptom said as present that goes with a feared warning sign: a warning
+ * sign, a symptom, or a pain at the front of the body (chest, jaw, arm) --
+ * not a place on the back, where a muscle knot is. */
+static bool companion(const kf_kb *kb, const kf_findings *out, int f)
+{
+    if (!present(out, f))
+        return false;
+    const kf_finding_def *d = &kb->findings[f];
+    if (d->kind == KF_FIND_LOCATION)
+        return d->region >= 0 && !kb->regions[d->region].back;
+    return d->kind == KF_FIND_REDFLAG || d->kind == KF_FIND_SYMPTOM;
+}
+
+/* A fear that a warning sign is happening now ("I'm scared I'm having a
+ * heart attack", "is this a heart attack?", "what if it's a heart attack"),
+ * said with a symptom that goes with it, is the warning sign: the safer
+ * reading (NHS: call 999 if you think someone is having a heart attack),
+ * and the fact says so.  The feared sign is one an emergency rule takes on
+ * its own (the thought is reason enough: heart_attack_now); the symptom is
+ * a companion (above) that another emergency rule of the same mimic names
+ * (chest tightness, an arm, the jaw, breathlessness, a sweat, sickness).
+ * "Scared it's a heart attack but it only hurts when I press the knot under
+ * my shoulder blade" names none, and stays a worry to check. */
+static void feared_now(reader *r)
+{
+    const kf_kb *kb = r->kb;
+    kf_findings *out = r->out;
+    for (int h = 0; h < out->n_hypothetical; h++) {
+        int fh = out->hypothetical[h];
+        if (kf_findings_get(out, fh))
+            continue;                      /* said, or denied, elsewhere */
+        int mimic = -1;
+        for (int k = 0; k < kb->n_redflags && mimic < 0; k++) {
+            const kf_redflag *rf = &kb->redflags[k];
+            if (rf->level == KF_TRIAGE_EMERGENCY && rf->n_all == 1 && rf->all[0] == fh &&
+                !rf->n_any && rf->mimic >= 0)
+                mimic = rf->mimic;
+        }
+        bool with = false;
+        for (int k = 0; mimic >= 0 && k < kb->n_redflags && !with; k++) {
+            const kf_redflag *rf = &kb->redflags[k];
+            if (rf->level != KF_TRIAGE_EMERGENCY || rf->mimic != mimic)
+                continue;
+            for (int a = 0; a < rf->n_all && !with; a++)
+                with = rf->all[a] != fh && companion(kb, out, rf->all[a]);
+            for (int a = 0; a < rf->n_any && !with; a++)
+                with = rf->any[a] != fh && companion(kb, out, rf->any[a]);
+        }
+        if (!with)
+            continue;
+        kf_fact f = { .finding = fh, .state = KF_PRESENT, .origin = KF_FROM_TEXT, .alt = -1,
+                      .start = -1, .len = 0, .ctx = 0, .note = KF_NOTE_SAFER,
+                      .side = KF_SIDE_NONE };
+        kf_findings_add(out, &f);
+        r->read++;
+        /* taken as said: no longer only asked about */
+        for (int j = h + 1; j < out->n_hypothetical; j++)
+            out->hypothetical[j - 1] = out->hypothetical[j];
+        out->n_hypothetical--;
+        h--;
+    }
+}
+
 /* What a finding's context makes of it. */
 static bool keeps_history(const kf_kb *kb, int f)
 {
@@ -1465,6 +1528,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     read_numbers(&rd, v, n, people.who, people.patient, read_as);
     kf_free(read_as);
     complete_rules(&rd);
+    feared_now(&rd);
     if (people.patient > 0 && people.sex && !out->sex)
         out->sex = people.sex;
     if (people.patient > 0 && !out->patient[0])
