@@ -495,6 +495,16 @@ static const char *const neg_raising[] = {
     "imagine", "expect", "feel like", "feels like", "felt like", NULL
 };
 
+/* Words of going or easing: denied, they say the pain persists. */
+static const char *const going[] = {
+    "gone", "go", "goes", "going", "eased", "ease", "easing", "let", "letting", "stopped",
+    "stop", "settled", "settle", "shifted", "shift", "budged", "budge", "faded", "fade",
+    "subsided", "improved", "lifted", "passed", "calmed", "died", NULL
+};
+static const char *const going_particle[] = {
+    "off", "away", "up", "down", "back", "at", "any", "anywhere", "better", NULL
+};
+
 /* After a negation, words that make a second negation in the same clause
  * a double one ("can't say it doesn't", "not that it doesn't"). */
 static const char *const denied_denial[] = {
@@ -869,7 +879,19 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         } else if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used &&
             !(i + 1 < n && is_any(&v[i + 1], pseudo_negation))) {
             at[i] |= OPENS_NEGATION;
-            scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
+            /* a continuation denied is a persistence: "it hasn't gone off
+             * in the two hours", "hasn't let up since lunch", "not eased
+             * after three hours" deny the going, not the time it has lasted
+             * -- the scope ends with the verb and its particle */
+            int g = next_word(v, n, i);
+            if (g >= 0 && is_any(&v[g], going)) {
+                int e = g + 1;
+                if (e < n && is_any(&v[e], going_particle))
+                    e++;
+                for (int j = i + 1; j < e; j++)
+                    at[j] |= KF_CTX_NEGATED;
+            } else
+                scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
         }
         int pair = pair_of(v[i].norm);
         if (!may_trigger(pair))
