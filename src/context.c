@@ -269,6 +269,14 @@ static bool relation_subject(const token *v, int n, int owner, int i)
         (i + 2 < n && (tok_is(&v[i + 1], "was") || tok_is(&v[i + 1], "were")) &&
          (tok_is(&v[i + 2], "born") || tok_is(&v[i + 2], "delivered"))))
         return false;
+    /* "my nan broke her hip", "my mum fractured ...", "my aunt needed ...":
+     * a past tense after the relation is its verb */
+    static const char *const past[] = {
+        "broke", "died", "passed", "took", "takes", "lost", "shrank", "ended", "became", NULL
+    };
+    size_t l1 = strlen(v[i + 1].norm);
+    if (is_any(&v[i + 1], past) || (l1 > 4 && !strcmp(v[i + 1].norm + l1 - 2, "ed")))
+        return true;
     return is_any(&v[i + 1], verbs) || v[i].norm[strlen(v[i].norm) - 1] == 's';
 }
 
@@ -385,6 +393,93 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
     }
 }
 
+/* ---------- family history ---------- */
+
+/* The whole family as the experiencer: who[] of what is said of it. */
+#define FAMILY_GROUP 29
+
+/* A family-history trigger at v[i]: "runs in my family", "in the family",
+ * "family history", "on my mum's side", "my family has"; its length, or 0. */
+static int family_trigger_at(const token *v, int n, int i)
+{
+    static const char *const runs[] = { "runs", "run", "running", "ran", NULL };
+    static const char *const owners[] = { "my", "the", "our", "his", "her", "their", NULL };
+    static const char *const families[] = { "family", "families", "genes", "blood", NULL };
+    static const char *const parents[] = {
+        "mums", "moms", "mothers", "dads", "fathers", "mams", NULL
+    };
+    static const char *const has[] = { "has", "have", "had", NULL };
+    int j = i;
+    if (is_any(&v[j], runs) && j + 1 < n && tok_is(&v[j + 1], "in"))
+        j++;
+    if (tok_is(&v[j], "in") && j + 1 < n) {
+        int k = j + 1;
+        if (is_any(&v[k], owners) && k + 1 < n)
+            k++;
+        if (is_any(&v[k], families) && (j > i || !tok_is(&v[k], "blood")))
+            return k - i + 1;
+        return 0;
+    }
+    if (tok_is(&v[i], "family") && i + 1 < n &&
+        (tok_is(&v[i + 1], "history") || tok_is(&v[i + 1], "hx")))
+        return 2;
+    if (tok_is(&v[i], "on") && i + 3 < n && is_any(&v[i + 1], owners) &&
+        is_any(&v[i + 2], parents) && tok_is(&v[i + 3], "side"))
+        return 4;
+    if ((tok_is(&v[i], "my") || tok_is(&v[i], "our")) && i + 2 < n &&
+        tok_is(&v[i + 1], "family") && is_any(&v[i + 2], has))
+        return 3;
+    return 0;
+}
+
+/* What is said in a clause with a family-history trigger ("osteoporosis
+ * runs in my family", "my family has a history of osteoporosis", "there's
+ * osteoporosis on my mum's side") is the family's, not the writer's -- unless
+ * the writer is named in it too ("I have osteoporosis, which runs in my
+ * family" keeps it the writer's).  A clause ends at a stop, a comma, a
+ * terminator or a new "and I/my ...". */
+static void family_history(const token *v, int n, int *who)
+{
+    static const char *const writer[] = { "i", "im", "ive", "id", "me", "myself", "mine", NULL };
+    for (int i = 0; i < n; i++) {
+        if (v[i].kind != T_WORD)
+            continue;
+        int l = family_trigger_at(v, n, i);
+        if (!l)
+            continue;
+        int a = i, b = i + l;
+        while (a > 0 && v[a - 1].kind == T_WORD && !is_any(&v[a - 1], terminators) &&
+               !new_clause_and(v, n, a - 1))
+            a--;
+        while (b < n && v[b].kind == T_WORD && !is_any(&v[b], terminators) &&
+               !new_clause_and(v, n, b))
+            b++;
+        bool mine = false;
+        for (int j = a; j < b && !mine; j++)
+            mine = (j < i || j >= i + l) && is_any(&v[j], writer);
+        if (!mine)
+            for (int j = a; j < b; j++)
+                who[j] = FAMILY_GROUP;
+        i = b - 1 > i ? b - 1 : i;
+    }
+}
+
+/* A past injury's verb in the clause just before v[first] ("broke her
+ * hip", "fractured his wrist", "died of"), at most four words back. */
+static bool past_event_before(const token *v, int first)
+{
+    static const char *const events[] = {
+        "broke", "broken", "fractured", "cracked", "snapped", "died", "dislocated", NULL
+    };
+    for (int j = first - 1; j >= 0 && j >= first - 4; j--) {
+        if (v[j].kind != T_WORD || is_any(&v[j], terminators))
+            return false;
+        if (is_any(&v[j], events))
+            return true;
+    }
+    return false;
+}
+
 /* ---------- triggers ---------- */
 
 static const char *const pseudo_negation[] = {
@@ -398,6 +493,16 @@ static const char *const pseudo_negation[] = {
 static const char *const neg_raising[] = {
     "think", "thinks", "thought", "believe", "believes", "reckon", "reckons", "suppose",
     "imagine", "expect", "feel like", "feels like", "felt like", NULL
+};
+
+/* Words of going or easing: denied, they say the pain persists. */
+static const char *const going[] = {
+    "gone", "go", "goes", "going", "eased", "ease", "easing", "let", "letting", "stopped",
+    "stop", "settled", "settle", "shifted", "shift", "budged", "budge", "faded", "fade",
+    "subsided", "improved", "lifted", "passed", "calmed", "died", NULL
+};
+static const char *const going_particle[] = {
+    "off", "away", "up", "down", "back", "at", "any", "anywhere", "better", NULL
 };
 
 /* After a negation, words that make a second negation in the same clause
@@ -736,6 +841,8 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     }
     int sex_of[100] = { 0 }, first_subject = -1;
     people(v, n, who, sex_of, &first_subject);
+    family_history(v, n, who);
+    sex_of[FAMILY_GROUP] = '?';
     /* Sentences that are questions: one backward pass. */
     bool q = false;
     for (int j = n - 1; j >= 0; j--) {
@@ -772,7 +879,19 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         } else if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used &&
             !(i + 1 < n && is_any(&v[i + 1], pseudo_negation))) {
             at[i] |= OPENS_NEGATION;
-            scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
+            /* a continuation denied is a persistence: "it hasn't gone off
+             * in the two hours", "hasn't let up since lunch", "not eased
+             * after three hours" deny the going, not the time it has lasted
+             * -- the scope ends with the verb and its particle */
+            int g = next_word(v, n, i);
+            if (g >= 0 && is_any(&v[g], going)) {
+                int e = g + 1;
+                if (e < n && is_any(&v[e], going_particle))
+                    e++;
+                for (int j = i + 1; j < e; j++)
+                    at[j] |= KF_CTX_NEGATED;
+            } else
+                scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
         }
         int pair = pair_of(v[i].norm);
         if (!may_trigger(pair))
@@ -792,12 +911,15 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             continue;
         }
         /* hypothesis */
+        /* the opener's own words too: a reading that starts inside
+         * it ("is THIS a heart attack?", "could THIS be a heart attack")
+         * is asked as well */
         if ((lists & 1) && (l = any_seq_at(v, n, i, 0)))
-            scope_forward(v, n, i + l, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
+            scope_forward(v, n, i, HYPO_WORDS + l, true, KF_CTX_HYPOTHETICAL, at);
         else if ((lists & 2) && (at[i] & KF_CTX_QUESTION) &&
                  (l = any_seq_at(v, n, i, 1)) &&
                  !(i + l < n && is_any(&v[i + l], hypo_question_pseudo)))
-            scope_forward(v, n, i + l, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
+            scope_forward(v, n, i, HYPO_WORDS + l, true, KF_CTX_HYPOTHETICAL, at);
         else if ((lists & 4) && is_any(&v[i], worry)) {
             int j = i + 1;
             if (j < n && tok_is(&v[j], "about") && j + 1 < n &&
@@ -820,7 +942,9 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if ((lists & 8) && (l = any_seq_at(v, n, i, 2))) {
             for (int j = i; j < i + l; j++)
                 at[j] |= KF_CTX_HISTORICAL;
-            scope_forward(v, n, i + l, HIST_WORDS, false, KF_CTX_HISTORICAL, at);
+            /* a family's history ("my family has a history of
+             * osteoporosis, knot under my blade") ends at its clause */
+            scope_forward(v, n, i + l, HIST_WORDS, who[i] == FAMILY_GROUP, KF_CTX_HISTORICAL, at);
         }
         /* backward: "I had it last year" (a verb of having, at most
          * HIST_WORDS tokens back in the clause, opens the past) */
@@ -878,9 +1002,14 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
      * Mine is on the left side, up near the neck ..." is the writer's.  A
      * place that hurts counts twice ("my sister has fibromyalgia, I have a
      * knot between my blades" is the writer's knot). */
+    /* Someone else's place said after a past event ("my nan broke her hip
+     * from osteoporosis, I have a knot near my neck") is that event, not a
+     * pain of now: it does not count. */
     int said[100] = { 0 }, best = 0;
     for (int k = 0; k < nm; k++) {
         int w = MATCH_WHO(m[k]);
+        if (w > 0 && past_event_before(v, m[k].first))
+            continue;
         if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM) && w >= 0 &&
             w < 100 && !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL |
                                             KF_CTX_HISTORICAL)) &&

@@ -320,6 +320,9 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                           kb->findings[x->alt].label);
         else if (x->alt >= 0)
             kf_buf_printf(&line, " [or perhaps: %s]", kb->findings[x->alt].label);
+        else if (x->note == KF_NOTE_SAFER)   /* a fear said with its symptoms */
+            kf_buf_puts(&line, " [you said it as a fear; with the symptoms you describe it is "
+                               "read as the warning sign, to be safe]");
         if (x->note == KF_NOTE_GUESS)
             kf_buf_puts(&line, " [your guess]");
         kf_buf_puts(out, "  ");

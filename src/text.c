@@ -631,20 +631,59 @@ enum { READ_LIFESTYLE = 1, READ_PAIN = 2 };
 
 /* "smoked for 30 years", "a nurse for 25 years", "on prednisone for 5
  * years": a duration said right after a habit or history, with no pain
- * between, is how long the habit lasted, not the pain. */
-static bool duration_of_habit(const token *v, const unsigned char *read_as, int i)
+ * between, is how long the habit lasted, not the pain.  So is one said just
+ * before a habit ("30 years a smoker", "twenty years of smoking"), and one
+ * that points back with "of it/that" ("I smoke, 30 years of it", "a
+ * bricklayer, 30 years of that") to a habit said last, across commas and
+ * back into the sentence before ("I've had this knot, 3 years of it" points
+ * back to the knot, so it stays how long it has hurt).  `i` is the
+ * duration's first token, `after` the token after its words. */
+static bool duration_of_habit(const token *v, int n, const unsigned char *read_as, int i,
+                              int after)
 {
-    for (int j = i - 1; read_as && j >= 0 && j >= i - 6; j--) {
+    static const char *const pain_words[] = {
+        "knot", "knots", "pain", "pains", "ache", "aches", "it", "this", "these", "them",
+        "they", "spasm", "spasms", "tightness", "soreness", NULL
+    };
+    if (!read_as)
+        return false;
+    for (int j = i - 1; j >= 0 && j >= i - 6; j--) {
         if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
-            return false;
-        static const char *const pain_words[] = {
-            "knot", "knots", "pain", "pains", "ache", "aches", "it", "this", "these", "them",
-            "they", "spasm", "spasms", "tightness", "soreness", NULL
-        };
+            break;
         if (read_as[j] == READ_PAIN || is_any_word(&v[j], pain_words))
             return false;
         if (read_as[j] == READ_LIFESTYLE)
             return true;
+    }
+    /* a habit said right after: "of smoking", "a smoker", "as a nurse" */
+    static const char *const joins[] = {
+        "of", "a", "an", "as", "being", "on", "the", "my", "in", "heavy", NULL
+    };
+    for (int j = after; j < n && j <= after + 3 && v[j].kind == T_WORD; j++) {
+        if (read_as[j] == READ_PAIN)
+            return false;
+        if (read_as[j] == READ_LIFESTYLE)
+            return true;
+        if (!is_any_word(&v[j], joins))
+            break;
+    }
+    /* "of it", "of that": what it points back to is the last reading */
+    static const char *const back[] = { "it", "that", "this", "those", "them", NULL };
+    if (after + 1 < n && is_word(&v[after], "of") && is_any_word(&v[after + 1], back)) {
+        int stops = 0;
+        for (int j = i - 1; j >= 0 && j >= i - 24; j--) {
+            if (v[j].kind == T_STOP && ++stops > 1)
+                break;
+            if (v[j].kind != T_WORD)
+                continue;
+            if (read_as[j] == READ_PAIN || (is_any_word(&v[j], pain_words) &&
+                                             !is_word(&v[j], "it") && !is_word(&v[j], "this") &&
+                                             !is_word(&v[j], "these") && !is_word(&v[j], "them") &&
+                                             !is_word(&v[j], "they")))
+                return false;
+            if (read_as[j] == READ_LIFESTYLE)
+                return true;
+        }
     }
     return false;
 }
@@ -669,6 +708,18 @@ static void patient_word(token *v, int n, const int *who, int patient, char *out
         snprintf(out, size, "%s", w);
         return;
     }
+}
+
+/* Is v[j] a relation word opening its clause, alone or after "my"/"our"
+ * ("My husband ...", "hello, my father ...", "and my dad ..."), so that what
+ * follows it is said of them (not "married to my husband 30 years")? */
+static bool relation_opens(const token *v, int n, int j)
+{
+    if (j < 0 || j >= n || !kf_context_relation(v, n, j))
+        return false;
+    int o = j > 0 && (is_word(&v[j - 1], "my") || is_word(&v[j - 1], "our")) ? j - 1 : j;
+    return boundary_at(v, n, o - 1) || is_word(&v[o - 1], "and") || is_word(&v[o - 1], "so") ||
+           is_word(&v[o - 1], "hi") || is_word(&v[o - 1], "hello") || is_word(&v[o - 1], "hey");
 }
 
 static void read_numbers(reader *r, const token *v, int n, const int *who, int patient,
@@ -804,7 +855,20 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                         (i + 2 < n && (is_word(&v[i + 2], "and") || is_word(&v[i + 2], "but") ||
                                        is_word(&v[i + 2], "with") || is_word(&v[i + 2], "i") ||
                                        is_word(&v[i + 2], "have") || is_word(&v[i + 2], "has")))));
-            /* "a lad of 16", "a woman of 60" */
+            /* "my husband 59 year", "my dad 70 years have ...", "wife 45yrs",
+         * "my father, 72 years,": in broken English a relation with a count
+         * of years beside it is that person's age, not how long it has hurt
+         * ("for 10 years" or "20 years ago" stay a time) */
+        if (k->kind == T_NUM && p && !age && nx && unit_days(nx->norm) == 365 &&
+            relation_opens(v, n, p->kind == T_COMMA ? i - 2 : i - 1) &&
+            !(nx2 && (is_word(nx2, "ago") || is_word(nx2, "of") || is_word(nx2, "back") ||
+                      is_word(nx2, "before") || is_word(nx2, "earlier"))))
+            age = true;
+        /* "my wife of 20 years": how long they have been together */
+        if (k->kind == T_NUM && p && is_word(p, "of") && pp && kf_context_relation(v, n, i - 2) &&
+            nx && unit_days(nx->norm) == 365)
+            continue;
+        /* "a lad of 16", "a woman of 60" */
             if (is_word(p, "of") && pp && (is_any_word(pp, female_words) ||
                                             is_any_word(pp, male_words)) && pp->norm[1]) {
                 age = !unit_next;
@@ -987,7 +1051,7 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
             continue;
         }
         long d = val * days;
-        if (d > 36500 || duration_of_habit(v, read_as, i))
+        if (d > 36500 || duration_of_habit(v, n, read_as, i, ui + 1))
             continue;
         if (d > out->duration_days) {
             out->duration_days = (int)d;
@@ -1059,6 +1123,69 @@ static void complete_rules(reader *r)
             kf_findings_add(out, &f);
             break;
         }
+    }
+}
+
+/* A symptom said as present that goes with a feared warning sign: a warning
+ * sign, a symptom, or a pain at the front of the body (chest, jaw, arm) --
+ * not a place on the back, where a muscle knot is. */
+static bool companion(const kf_kb *kb, const kf_findings *out, int f)
+{
+    if (!present(out, f))
+        return false;
+    const kf_finding_def *d = &kb->findings[f];
+    if (d->kind == KF_FIND_LOCATION)
+        return d->region >= 0 && !kb->regions[d->region].back;
+    return d->kind == KF_FIND_REDFLAG || d->kind == KF_FIND_SYMPTOM;
+}
+
+/* A fear that a warning sign is happening now ("I'm scared I'm having a
+ * heart attack", "is this a heart attack?", "what if it's a heart attack"),
+ * said with a symptom that goes with it, is the warning sign: the safer
+ * reading (NHS: call 999 if you think someone is having a heart attack),
+ * and the fact says so.  The feared sign is one an emergency rule takes on
+ * its own (the thought is reason enough: heart_attack_now); the symptom is
+ * a companion (above) that another emergency rule of the same mimic names
+ * (chest tightness, an arm, the jaw, breathlessness, a sweat, sickness).
+ * "Scared it's a heart attack but it only hurts when I press the knot under
+ * my shoulder blade" names none, and stays a worry to check. */
+static void feared_now(reader *r)
+{
+    const kf_kb *kb = r->kb;
+    kf_findings *out = r->out;
+    for (int h = 0; h < out->n_hypothetical; h++) {
+        int fh = out->hypothetical[h];
+        if (kf_findings_get(out, fh))
+            continue;                      /* said, or denied, elsewhere */
+        int mimic = -1;
+        for (int k = 0; k < kb->n_redflags && mimic < 0; k++) {
+            const kf_redflag *rf = &kb->redflags[k];
+            if (rf->level == KF_TRIAGE_EMERGENCY && rf->n_all == 1 && rf->all[0] == fh &&
+                !rf->n_any && rf->mimic >= 0)
+                mimic = rf->mimic;
+        }
+        bool with = false;
+        for (int k = 0; mimic >= 0 && k < kb->n_redflags && !with; k++) {
+            const kf_redflag *rf = &kb->redflags[k];
+            if (rf->level != KF_TRIAGE_EMERGENCY || rf->mimic != mimic)
+                continue;
+            for (int a = 0; a < rf->n_all && !with; a++)
+                with = rf->all[a] != fh && companion(kb, out, rf->all[a]);
+            for (int a = 0; a < rf->n_any && !with; a++)
+                with = rf->any[a] != fh && companion(kb, out, rf->any[a]);
+        }
+        if (!with)
+            continue;
+        kf_fact f = { .finding = fh, .state = KF_PRESENT, .origin = KF_FROM_TEXT, .alt = -1,
+                      .start = -1, .len = 0, .ctx = 0, .note = KF_NOTE_SAFER,
+                      .side = KF_SIDE_NONE };
+        kf_findings_add(out, &f);
+        r->read++;
+        /* taken as said: no longer only asked about */
+        for (int j = h + 1; j < out->n_hypothetical; j++)
+            out->hypothetical[j - 1] = out->hypothetical[j];
+        out->n_hypothetical--;
+        h--;
     }
 }
 
@@ -1319,7 +1446,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             continue;
         /* "ex smoker for decades": how long the habit lasted */
         if (ph->n_finds == 1 && ph->finds[0] == chronic_id &&
-            duration_of_habit(v, read_as, mk->first))
+            duration_of_habit(v, n, read_as, mk->first, mk->last + 1))
             continue;
         bool negated = ctx & KF_CTX_NEGATED;
         /* A negation inside a question ("how is it possible not to lean my
@@ -1401,6 +1528,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     read_numbers(&rd, v, n, people.who, people.patient, read_as);
     kf_free(read_as);
     complete_rules(&rd);
+    feared_now(&rd);
     if (people.patient > 0 && people.sex && !out->sex)
         out->sex = people.sex;
     if (people.patient > 0 && !out->patient[0])

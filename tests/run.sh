@@ -176,6 +176,7 @@ suite "triage, unseen families 2 (0 under-triage)" run_if tests/triage/run.sh te
 suite "triage, unseen families and look-alikes (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-families.jsonl
 suite "triage, safety probe 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe2.jsonl
 suite "triage, safety probe 3: red-team round 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe3.jsonl
+suite "triage, issue 10 reading families and look-alikes (0 under-triage)" run_if tests/triage/run.sh tests/triage/issue10-families.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do

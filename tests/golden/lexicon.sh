@@ -5,7 +5,8 @@
 #                          | safer:id (read as the warning sign id, to be safe)
 #                          | guess:id (present, said only as a guess) | sure:id (present, no guess)
 #                          | unsure:id (neither: a warning sign denied only as a guess)
-#                          | age=N | sex=f|m|- | weeks=N | nothing (nothing understood)
+#                          | age=N | sex=f|m|- | weeks=N | days=N|- (how long it has hurt)
+#                          | nothing (nothing understood)
 # and passes when `knotfinder ask --json WORDS` lists that finding among the
 # facts it understood from the words (present, or absent for !id, on that
 # side for @side), or for -id when it does not list that finding at all (a
@@ -81,9 +82,9 @@ for lineno, raw in enumerate(open(path, encoding="utf-8"), 1):
     elif expect.startswith("sure:"):
         ok = any(u.get("finding") == expect[5:] and u.get("state") == "present" and
                  u.get("note") != "guess" for u in got)
-    elif expect.split("=")[0] in ("age", "sex", "weeks"):
+    elif expect.split("=")[0] in ("age", "sex", "weeks", "days"):
         key, want = expect.split("=", 1)
-        val = facts.get({"weeks": "weeks_pregnant"}.get(key, key))
+        val = facts.get({"weeks": "weeks_pregnant", "days": "duration_days"}.get(key, key))
         ok = (val is None and want == "-") or str(val) == want
     elif expect == "nothing":
         ok = facts.get("nothing_understood") is True
@@ -103,7 +104,7 @@ for lineno, raw in enumerate(open(path, encoding="utf-8"), 1):
         seen = ", ".join(("!" if u.get("state") == "absent" else "") + u.get("finding", "?")
                          + ("@" + u["side"] if u.get("side") else "") for u in got)
         extra = f"; asked about: {', '.join(hypo)}" if hypo else ""
-        extra += "; " + ", ".join(f"{k}={facts.get(k)}" for k in ("age", "sex", "weeks_pregnant")
+        extra += "; " + ", ".join(f"{k}={facts.get(k)}" for k in ("age", "sex", "weeks_pregnant", "duration_days")
                                   if facts.get(k) is not None)
         print(f"{path}:{lineno}: {words!r}: expected {expect}, understood: {seen or 'nothing'}{extra}")
 print(f"{passed} passed, {failed} failed")

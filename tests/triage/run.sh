@@ -11,7 +11,8 @@
 # unseen-probe.jsonl; unseen-probe2.jsonl and unseen-probe3.jsonl (the safety
 # red-team's indirect wordings and look-alikes, two rounds); unseen-families.jsonl
 # and unseen-families2.jsonl (the families a measurement on unseen
-# descriptions found under-triaged, with their look-alikes).
+# descriptions found under-triaged, with their look-alikes); issue10-families.jsonl
+# (issue 10's known misreadings, each a family of wordings, with look-alikes).
 # A case may also ask, and fails when the answer does not: "top3": a cause id
 # that must be among the three first causes (the mimic the warning sign is
 # about); "not_first": a cause id that must not lead (age alone is no injury);

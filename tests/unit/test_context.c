@@ -161,6 +161,37 @@ static void test_issue10_rules(void)
     kf_free(p.who);
 }
 
+/* Issue 10's misreadings in context: a family's history, a past injury, a
+ * going denied, a question's own opener words. */
+static void test_family_and_persistence(void)
+{
+    /* what a clause with a family-history trigger says is the family's */
+    HAS("[osteoporosis:y] runs in my family . i have a [knot:l]", 0, KF_CTX_OTHER);
+    HASNT("[osteoporosis:y] runs in my family . i have a [knot:l]", 1, KF_CTX_OTHER);
+    HAS("there is [osteoporosis:y] on my mums side . i have a [knot:l]", 0, KF_CTX_OTHER);
+    HAS("family history of [thin bones:y] . i have a [knot:l] by my spine", 0, KF_CTX_OTHER);
+    /* ... its "history of" ends at the clause: the knot after it is now */
+    HASNT("my family has a history of [osteoporosis:y] , [knot:l] under my blade", 1,
+          KF_CTX_HISTORICAL | KF_CTX_OTHER);
+    /* ... unless the writer is named in it */
+    HASNT("i have [osteoporosis:y] which runs in my family", 0, KF_CTX_OTHER);
+    HASNT("my [bones are thin:y] , it runs in the family", 0, KF_CTX_OTHER);
+    /* a place said after someone's past injury is not their pain of now */
+    kf_ctx_people p;
+    ctx_of("my nan broke her [hip:l] , i have a [knot:l] near my neck", 0, &p);
+    CHECK_INT(p.patient, 0);
+    kf_free(p.who);
+    /* a going denied is a persistence: the time after it is not denied */
+    HASNT("it isnt gone off in the [two hours:s]", 0, KF_CTX_NEGATED);
+    HAS("it isnt [gone off:s] in the two hours", 0, KF_CTX_NEGATED);
+    HAS("it isnt [better:s] in the two hours", 0, KF_CTX_NEGATED);      /* no going */
+    HAS("it doesnt [hurt:s] in the morning", 0, KF_CTX_NEGATED);
+    /* a reading that starts inside a question's opener is asked */
+    HAS("is [this a heart attack:r] ?", 0, KF_CTX_HYPOTHETICAL);
+    HAS("could [this be a clot:r] ?", 0, KF_CTX_HYPOTHETICAL);
+    HASNT("[this is a lump:r] .", 0, KF_CTX_HYPOTHETICAL);
+}
+
 static void test_historical_and_condition(void)
 {
     HAS("i used to [play tennis:h]", 0, KF_CTX_HISTORICAL);
@@ -308,6 +339,7 @@ int main(void)
     RUN(test_hypothetical);
     RUN(test_historical_and_condition);
     RUN(test_issue10_rules);
+    RUN(test_family_and_persistence);
     RUN(test_people);
     RUN(test_linear_and_empty);
     RUN(test_out_of_memory);
