@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 {
     const char *dir = getenv("KNOTFINDER_KB");
     int sets = 9, only = -1, reps = 10;
-    bool qs_only = false, consult_only = false;
+    bool qs_only = false, consult_only = false, levels = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--kb") && i + 1 < argc)
             dir = argv[++i];
@@ -120,8 +120,10 @@ int main(int argc, char **argv)
             qs_only = true;
         else if (!strcmp(argv[i], "--consult"))
             consult_only = true;
+        else if (!strcmp(argv[i], "--levels"))
+            levels = true;
         else {
-            fprintf(stderr, "usage: posterior [--kb DIR] [--sets N] [--only NP --reps R [--quickscore | --consult]]\n");
+            fprintf(stderr, "usage: posterior [--kb DIR] [--sets N] [--only NP --reps R [--quickscore | --levels | --consult]]\n");
             return 1;
         }
     }
@@ -137,8 +139,7 @@ int main(int argc, char **argv)
     if (only >= 0) {
         kf_findings f;
         draw(kb, only, &f);
-        bool approx;
-        int np = kf_findings_present(&f);
+        bool approx = false;
         kf_evidence_set ev;
         if (kf_evidence(kb, &f, &ev) != KF_OK)
             return 1;
@@ -150,6 +151,16 @@ int main(int argc, char **argv)
                     return 1;
                 approx = res->approximate;
                 kf_result_free(res);
+            } else if (levels) {
+                /* Quickscore by levels alone, on the evidence as given */
+                double *lo = malloc((size_t)kb->n_causes * 2 * sizeof *lo);
+                long double lp;
+                bool ok;
+                if (!lo || kf_quickscore_levels(kb, &ev, post, lo, lo + kb->n_causes, &lp, &ok) !=
+                               KF_OK)
+                    return 1;
+                free(lo);
+                approx = !ok;
             } else if (qs_only) {
                 /* the Quickscore walk alone (no candidates), certified or not */
                 long double lp;
@@ -160,9 +171,12 @@ int main(int argc, char **argv)
             } else if (kf_posterior(kb, &f, post, &approx) != KF_OK)
                 return 1;
         }
-        kf_evidence_free(&ev);
+        /* the walk sums over the evidence's present findings (kf_evidence
+         * drops those no cause links to); --levels takes them as they are */
         printf("steps %llu (%d runs x 2^%d present findings)%s\n",
-               (unsigned long long)reps << np, reps, np, approx ? " [approximate]" : "");
+               (unsigned long long)reps << ev.np, reps, ev.np,
+               reps && approx ? " [not certified]" : "");
+        kf_evidence_free(&ev);
         kf_findings_free(&f);
         kf_kb_free(kb);
         free(post);

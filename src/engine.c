@@ -199,6 +199,7 @@ static int by_link(const void *a, const void *b)
 
 #include "engine_dp.h"
 #include "engine_qsv.h"
+#include "engine_qsl.h"
 
 static kf_err quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                          double *post, double *lo, double *hi, long double *logpe)
@@ -341,6 +342,18 @@ kf_err kf_posterior_cands_iv(const kf_kb *kb, const kf_evidence_set *ev, const i
     return err;
 }
 
+kf_err kf_quickscore_levels(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
+                            double *hi, long double *logpe, bool *ok)
+{
+    *ok = false;
+    if (ev->np < 1 || ev->np > KF_QSL_MAX_NP || !lo || !hi)
+        return KF_EINVAL;
+    kf_err err = qsl_quickscore(kb, ev->pos, ev->np, ev->neg, ev->nn, post, lo, hi, logpe, NULL);
+    if (!err)
+        *ok = certified_w(lo, hi, kb->n_causes, 0);
+    return err;
+}
+
 static kf_err cands_raw(const kf_kb *kb, const kf_evidence_set *ev, const int *cand, int nq,
                         bool fast, double widen, double *post, long double *logpe, bool *ok,
                         double *cpost, long double *clogpe, bool *cok, kf_cands_iv *iv)
@@ -419,9 +432,18 @@ static kf_err cands_raw(const kf_kb *kb, const kf_evidence_set *ev, const int *c
             kf_free(lb);
             kf_free(llp);
         }
-    } else
-        err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
-                            logpe, cpost, clo, chi, clogpe, zb, zb + 1);
+    } else {
+        /* without candidates Quickscore by levels in double first, the long
+         * double walk where it cannot certify */
+        bool done = false;
+        if (!nq) {
+            err = qsl_quickscore(kb, ev->pos, ev->np, ev->neg, ev->nn, post, lo, hi, logpe, zb);
+            done = !err && certified(lo, hi, nc);
+        }
+        if (!err && !done)
+            err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
+                                logpe, cpost, clo, chi, clogpe, zb, zb + 1);
+    }
     if (!err) {
         *ok = certified(lo, hi, nc);
         for (int t = 0; t < nq; t++)
@@ -539,6 +561,14 @@ static kf_err posterior_ev_raw(const kf_kb *kb, const kf_evidence_set *ev, doubl
             /* few present findings: the vectors in double first */
             err = qsv_quickscore(kb, pos, np, ev->neg, ev->nn, NULL, 0, post, l, h, &lp, NULL,
                                  NULL, NULL, NULL, NULL, NULL);
+            if (err)
+                goto out;
+            used = np;
+            wide = !certified(l, h, nc);
+        }
+        if (wide && np > KF_QSV_MAX && (np <= KF_QS_FIRST || fast)) {
+            /* Quickscore by levels in double */
+            err = qsl_quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp, NULL);
             if (err)
                 goto out;
             used = np;
