@@ -44,76 +44,182 @@ typedef double qsl_v4 __attribute__((vector_size(32), aligned(8), may_alias));
 #define qsl_ld(p) (*(const qsl_v4 *)(const void *)(p))
 #define qsl_st(p, x) (*(qsl_v4 *)(void *)(p) = (x))
 
-/* a[t] = x A[t] */
-DP_CLONES static void qsl_set(double *restrict a, const double *restrict A, double x, size_t n)
+/* lanes: (0, 2, 4, 6) and (1, 3, 5, 7) of two vectors; (0, 0, 1, 1) and
+ * (2, 2, 3, 3) of one (GCC's __builtin_shuffle takes an index vector,
+ * Clang's __builtin_shufflevector the indices) */
+#if defined(__clang__)
+#define qsl_evens(x, y) __builtin_shufflevector((x), (y), 0, 2, 4, 6)
+#define qsl_odds(x, y) __builtin_shufflevector((x), (y), 1, 3, 5, 7)
+#define qsl_lo2(x) __builtin_shufflevector((x), (x), 0, 0, 1, 1)
+#define qsl_hi2(x) __builtin_shufflevector((x), (x), 2, 2, 3, 3)
+#else
+typedef long long qsl_i4 __attribute__((vector_size(32)));
+#define qsl_evens(x, y) __builtin_shuffle((x), (y), (qsl_i4){ 0, 2, 4, 6 })
+#define qsl_odds(x, y) __builtin_shuffle((x), (y), (qsl_i4){ 1, 3, 5, 7 })
+#define qsl_lo2(x) __builtin_shuffle((x), (qsl_i4){ 0, 0, 1, 1 })
+#define qsl_hi2(x) __builtin_shuffle((x), (qsl_i4){ 2, 2, 3, 3 })
+#endif
+
+/* Most chains a root may have here (the caller takes the long double walk
+ * beyond: the KB's habits keep at most a few muscles). */
+#define QSL_MAXCH 12
+
+typedef struct {
+    int cause;
+    int level;           /* 0..L */
+    bool in_t;           /* active: its factor is in the terms */
+    bool share;          /* its present share is summed (active, no keepers) */
+    int e0, ne;          /* its chains: ch[e0 .. e0 + ne) */
+    double omp;
+    double *A;           /* table: pi qneg Qlow */
+    double *a, *ig;      /* per chunk: the factor's present part, 1 / the factor
+                          * (NULL where nothing reads them) */
+} qsl_root;
+
+typedef struct {
+    int m;               /* kept muscle */
+    double oms;
+    double *B, *c;       /* table s qneg_m Qlow_m; per chunk: chain factor (or NULL) */
+} qsl_chain_t;
+
+/* One root over its level's n entries: a = Q pi prod chains, its factor
+ * g = omp + a multiplied into P, 1 / g, and the chain factors; every
+ * output is stored (into scratch where nothing reads it), so the loop has
+ * no branches.  NE chains (a constant in each copy: the compiler unrolls
+ * them; -1: any number). */
+#define QSL_EVAL_BODY(NE)                                                                     \
+    {                                                                                         \
+        int ne_ = (NE) < 0 ? ne : (NE);                                                       \
+        size_t t = 0;                                                                         \
+        for (; t + 4 <= n; t += 4) {                                                          \
+            qsl_v4 av = xv * qsl_ld(A + t);                                                   \
+            for (int k = 0; k < ne_; k++) {                                                   \
+                qsl_v4 cv = os[k] + qs[k] * qsl_ld(Bp[k] + t);                                \
+                qsl_st(Cp[k] + t, cv);                                                        \
+                av *= cv;                                                                     \
+            }                                                                                 \
+            qsl_v4 gv = ov + av;                                                              \
+            qsl_st(a + t, av);                                                                \
+            qsl_st(P + t, qsl_ld(P + t) * gv);                                                \
+            qsl_st(ig + t, one / gv);                                                         \
+        }                                                                                     \
+        for (; t < n; t++) {                                                                  \
+            double av = x * A[t];                                                             \
+            for (int k = 0; k < ne_; k++) {                                                   \
+                double cv = ch[k].oms + QH[ch[k].m] * Bp[k][t];                               \
+                Cp[k][t] = cv;                                                                \
+                av *= cv;                                                                     \
+            }                                                                                 \
+            double gv = omp + av;                                                             \
+            a[t] = av;                                                                        \
+            P[t] *= gv;                                                                       \
+            ig[t] = 1 / gv;                                                                   \
+        }                                                                                     \
+    }
+
+DP_CLONES static void qsl_eval(const qsl_root *r, const qsl_chain_t *ch, const double *QH,
+                               double *P, double *scratch, size_t n)
+{
+    int ne = r->ne;
+    double x = QH[r->cause], omp = r->omp;
+    qsl_v4 xv = { x, x, x, x }, ov = { omp, omp, omp, omp }, one = { 1, 1, 1, 1 };
+    qsl_v4 os[QSL_MAXCH], qs[QSL_MAXCH];
+    const double *Bp[QSL_MAXCH];
+    double *Cp[QSL_MAXCH];
+    /* scratch: room for 4 vectors of n (a, g's product, 1 / g, chains) */
+    for (int k = 0; k < ne; k++) {
+        double o = ch[k].oms, q = QH[ch[k].m];
+        os[k] = (qsl_v4){ o, o, o, o };
+        qs[k] = (qsl_v4){ q, q, q, q };
+        Bp[k] = ch[k].B;
+        Cp[k] = ch[k].c ? ch[k].c : scratch + 3 * n;
+    }
+    const double *A = r->A;
+    double *a = r->a ? r->a : scratch, *ig = r->ig ? r->ig : scratch + n;
+    if (!P)
+        P = scratch + 2 * n;
+    switch (ne) {
+    case 0: QSL_EVAL_BODY(0) break;
+    case 1: QSL_EVAL_BODY(1) break;
+    case 2: QSL_EVAL_BODY(2) break;
+    case 3: QSL_EVAL_BODY(3) break;
+    case 4: QSL_EVAL_BODY(4) break;
+    default: QSL_EVAL_BODY(-1) break;
+    }
+}
+#undef QSL_EVAL_BODY
+
+/* y[t] = s[t] (omp + a[t] (oms / c[t])) ig[t]: the slack share's factor of
+ * a habit (its factor with the chain off over its factor) */
+DP_CLONES static void qsl_rho_mul(double *y, const double *s, const double *restrict a,
+                                  const double *restrict c, const double *restrict ig,
+                                  double omp, double oms, size_t n)
 {
     size_t t = 0;
-    qsl_v4 xv = { x, x, x, x };
+    qsl_v4 ov = { omp, omp, omp, omp }, sv = { oms, oms, oms, oms };
     for (; t + 4 <= n; t += 4)
-        qsl_st(a + t, xv * qsl_ld(A + t));
+        qsl_st(y + t, qsl_ld(s + t) *
+                          ((ov + qsl_ld(a + t) * (sv / qsl_ld(c + t))) * qsl_ld(ig + t)));
     for (; t < n; t++)
-        a[t] = x * A[t];
+        y[t] = s[t] * ((omp + a[t] * (oms / c[t])) * ig[t]);
 }
 
-/* c[t] = oms + x B[t]; a[t] *= c[t] (c may be NULL: not kept) */
-DP_CLONES static void qsl_chain(double *restrict a, double *restrict c, const double *restrict B,
-                                double oms, double x, size_t n)
+/* dst[t] = src[t >> 1], t < 2 ns */
+DP_CLONES static void qsl_expand(double *restrict dst, const double *restrict src, size_t ns)
+{
+    size_t u = 0;
+    for (; u + 4 <= ns; u += 4) {
+        qsl_v4 v = qsl_ld(src + u);
+        qsl_st(dst + 2 * u, qsl_lo2(v));
+        qsl_st(dst + 2 * u + 4, qsl_hi2(v));
+    }
+    for (; u < ns; u++)
+        dst[2 * u] = dst[2 * u + 1] = src[u];
+}
+
+/* dst[u] = src[2u] + src[2u + 1], u < nd (dst may be src) */
+DP_CLONES static void qsl_pairs(double *dst, const double *src, size_t nd)
+{
+    size_t u = 0;
+    for (; u + 4 <= nd; u += 4) {
+        qsl_v4 v0 = qsl_ld(src + 2 * u), v1 = qsl_ld(src + 2 * u + 4);
+        qsl_st(dst + u, qsl_evens(v0, v1) + qsl_odds(v0, v1));
+    }
+    for (; u < nd; u++)
+        dst[u] = src[2 * u] + src[2 * u + 1];
+}
+
+/* T[s] = W[s] w[s]; returns the sum of W[s] |w[s]| (= sum |T|: W has one
+ * sign), four partial sums */
+DP_CLONES static double qsl_leaves(double *restrict T, const double *restrict W,
+                                   const double *restrict w, const double *restrict aw, size_t n)
 {
     size_t t = 0;
-    qsl_v4 ov = { oms, oms, oms, oms }, xv = { x, x, x, x };
-    if (c) {
-        for (; t + 4 <= n; t += 4) {
-            qsl_v4 cv = ov + xv * qsl_ld(B + t);
-            qsl_st(c + t, cv);
-            qsl_st(a + t, qsl_ld(a + t) * cv);
-        }
-        for (; t < n; t++) {
-            c[t] = oms + x * B[t];
-            a[t] *= c[t];
-        }
-    } else {
-        for (; t + 4 <= n; t += 4)
-            qsl_st(a + t, qsl_ld(a + t) * (ov + xv * qsl_ld(B + t)));
-        for (; t < n; t++)
-            a[t] *= oms + x * B[t];
+    qsl_v4 sv = { 0, 0, 0, 0 };
+    for (; t + 4 <= n; t += 4) {
+        qsl_v4 x = qsl_ld(W + t);
+        qsl_st(T + t, x * qsl_ld(w + t));
+        sv += x * qsl_ld(aw + t);
     }
+    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
+    for (; t < n; t++) {
+        T[t] = W[t] * w[t];
+        s += W[t] * aw[t];
+    }
+    return fabs(s);
 }
 
-/* g[t] = omp + a[t]; P[t] *= g[t] (P may be NULL) */
-DP_CLONES static void qsl_factor(double *restrict g, double *restrict P, const double *restrict a,
-                                 double omp, size_t n)
-{
-    size_t t = 0;
-    qsl_v4 ov = { omp, omp, omp, omp };
-    if (P) {
-        for (; t + 4 <= n; t += 4) {
-            qsl_v4 gv = ov + qsl_ld(a + t);
-            qsl_st(g + t, gv);
-            qsl_st(P + t, qsl_ld(P + t) * gv);
-        }
-        for (; t < n; t++) {
-            g[t] = omp + a[t];
-            P[t] *= g[t];
-        }
-    } else {
-        for (; t + 4 <= n; t += 4)
-            qsl_st(g + t, ov + qsl_ld(a + t));
-        for (; t < n; t++)
-            g[t] = omp + a[t];
-    }
-}
-
-/* sum of (a[t] / g[t]) S[t], four partial sums */
-DP_CLONES static double qsl_share(const double *restrict a, const double *restrict g,
+/* sum of a[t] ig[t] S[t], four partial sums */
+DP_CLONES static double qsl_share(const double *restrict a, const double *restrict ig,
                                   const double *restrict S, size_t n)
 {
     size_t t = 0;
     qsl_v4 sv = { 0, 0, 0, 0 };
     for (; t + 4 <= n; t += 4)
-        sv += qsl_ld(a + t) / qsl_ld(g + t) * qsl_ld(S + t);
+        sv += qsl_ld(a + t) * qsl_ld(ig + t) * qsl_ld(S + t);
     double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
     for (; t < n; t++)
-        s += a[t] / g[t] * S[t];
+        s += a[t] * ig[t] * S[t];
     return s;
 }
 
@@ -126,30 +232,6 @@ DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double 
         qsl_st(x + t, qsl_ld(y + t) * qsl_ld(v + t));
     for (; t < n; t++)
         x[t] = y[t] * v[t];
-}
-
-/* f[t] = omp / g[t] */
-DP_CLONES static void qsl_over(double *restrict f, const double *restrict g, double omp, size_t n)
-{
-    size_t t = 0;
-    qsl_v4 ov = { omp, omp, omp, omp };
-    for (; t + 4 <= n; t += 4)
-        qsl_st(f + t, ov / qsl_ld(g + t));
-    for (; t < n; t++)
-        f[t] = omp / g[t];
-}
-
-/* the habit's share with one chain off: (omp + a oms / c) / g */
-DP_CLONES static void qsl_rho(double *restrict r, const double *restrict a,
-                              const double *restrict c, const double *restrict g, double omp,
-                              double oms, size_t n)
-{
-    size_t t = 0;
-    qsl_v4 ov = { omp, omp, omp, omp }, sv = { oms, oms, oms, oms };
-    for (; t + 4 <= n; t += 4)
-        qsl_st(r + t, (ov + qsl_ld(a + t) * (sv / qsl_ld(c + t))) / qsl_ld(g + t));
-    for (; t < n; t++)
-        r[t] = (omp + a[t] * (oms / c[t])) / g[t];
 }
 
 /* sum of x[t], four partial sums */
@@ -165,24 +247,6 @@ DP_CLONES static double qsl_sum(const double *x, size_t n)
     return s;
 }
 
-typedef struct {
-    int cause;
-    int level;           /* 0..L */
-    bool in_t;           /* active: its factor is in the terms */
-    bool share;          /* its present share is summed (active, no keepers) */
-    int e0, ne;          /* its chains: ch[e0 .. e0 + ne) */
-    double omp;
-    double *A, *a, *g;   /* table pi qneg Qlow; per chunk: on part, factor */
-    double *f;           /* per chunk (slack-accumulated muscles): (1 - prior) / g */
-} qsl_root;
-
-typedef struct {
-    int m;               /* kept muscle */
-    double oms;
-    double *B, *c;       /* table s qneg_m Qlow_m; per chunk: chain factor */
-    double *rho;         /* per chunk (a followed muscle): the habit's factor with this
-                          * chain off over its factor (or NULL) */
-} qsl_chain_t;
 
 static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                              double *post, double *lo, double *hi, long double *logpe,
@@ -320,6 +384,20 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                     done[c] = true;
         }
     }
+    for (int c = 0; c < nc; c++)
+        if (inv[c] && kb->causes[c].n_keeps > QSL_MAXCH) {
+            /* beyond what qsl_eval takes: uncertified, the caller goes on */
+            for (int x = 0; x < nc; x++) {
+                post[x] = kb->causes[x].prior;
+                lo[x] = 0;
+                hi[x] = 1;
+            }
+            *logpe = -INFINITY;
+            if (zerr)
+                *zerr = INFINITY;
+            err = KF_OK;
+            goto out;
+        }
     /* masks in the new order */
     for (int c = 0; c < nc; c++) {
         uint32_t m[3] = { dsupp[c], supp[c], ssupp[c] }, o[3] = { 0, 0, 0 };
@@ -358,25 +436,23 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                 nvec += (slackacc[e->m] ? 3 : 2) * n;
             }
         }
-    /* level vectors: the factors' products, W, the sums (3 x 2 NL), the
-     * slack scratch (2 NL), the low weights (NL) */
-    nvec += 9 * NL + 64;
+    /* level vectors: W and the sums (2 x 2 NL), the slack scratch (2 NL),
+     * the low weights and their sizes (2 NL) */
+    nvec += 13 * NL + 64;
     vm = kf_malloc(nvec * sizeof *vm);
     if (!vm)
         goto out;
-    double *Lp[KF_QSL_LOW + 1], *W[KF_QSL_LOW + 1], *Sm[KF_QSL_LOW + 1];
+    double *W[KF_QSL_LOW + 1], *Sm[KF_QSL_LOW + 1];
     size_t at = 0;
     for (int j = 0; j <= L; j++) {
         size_t n = (size_t)1 << (L - j);
-        Lp[j] = vm + at;
-        at += n;
         W[j] = vm + at;
         at += n;
         Sm[j] = vm + at;
         at += n;
     }
-    double *yv = vm + at, *wlow = yv + 2 * NL;
-    at += 3 * NL;
+    double *yv = vm + at, *wlow = yv + 2 * NL, *awlow = wlow + NL, *scr = awlow + NL;
+    at += 8 * NL;
     long double ml = -(1 - (long double)kb->leak);
     for (size_t s = 0; s < NL; s++) {
         long double x = 1;
@@ -384,6 +460,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             if (s >> j & 1)
                 x *= ml;
         wlow[s] = (double)x;
+        awlow[s] = fabs(wlow[s]);
     }
     /* tables: pi qneg Qlow and s qneg_m Qlow_m over the bits from the
      * root's level to L (long double, rounded once) */
@@ -410,22 +487,26 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             else
                 chs[r->e0 + x].B = v;
         }
-        r->a = vm + at;
-        at += n;
-        r->g = vm + at;
-        at += n;
-        r->f = NULL;
-        if (slackacc[c]) {
-            r->f = vm + at;
+        /* what the shares read: a and 1 / g of a root summed or with a
+         * chain to a followed muscle, 1 / g of a followed muscle, the
+         * chain factors of a chain to one */
+        bool rho = false;
+        for (int x = 0; x < r->ne; x++)
+            rho |= slackacc[chs[r->e0 + x].m];
+        r->a = r->ig = NULL;
+        if (r->share || rho) {
+            r->a = vm + at;
+            at += n;
+        }
+        if (r->share || rho || slackacc[c]) {
+            r->ig = vm + at;
             at += n;
         }
         for (int x = 0; x < r->ne; x++) {
             qsl_chain_t *e = &chs[r->e0 + x];
-            e->c = vm + at;
-            at += n;
-            e->rho = NULL;
+            e->c = NULL;
             if (slackacc[e->m]) {
-                e->rho = vm + at;
+                e->c = vm + at;
                 at += n;
             }
         }
@@ -451,19 +532,20 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             KT += Eg + 1;
         size_t n = (size_t)1 << (L - r->level);
         double sums = r->level + (double)(n / 4) + 4 + 2;
-        if (r->share && Ea + Eg + 1 + sums > Kx)
-            Kx = Ea + Eg + 1 + sums;
+        /* a x (1 / g) x S */
+        if (r->share && Ea + Eg + 3 + sums > Kx)
+            Kx = Ea + Eg + 3 + sums;
     }
     for (int k = 0; k < nsl; k++) {
         int m = sl[k], lev = QSL_LEV(ssupp[m]);
         const qsl_root *rm = &roots[ridx[m]];
-        /* (1 - prior) / g_m, then per keeper (omp + a oms / c) / g, each
-         * multiplied in */
-        double Es = 1 + (2 * uin + 1 + rm->ne * (2 * uin + 3) + 1) + 1 + 1;
+        /* S x 1 / g_m, then per keeper x (omp + a (oms / c)) (1 / g); the
+         * sum times 1 - prior */
+        double Es = (2 * uin + 1 + rm->ne * (2 * uin + 3) + 1) + 1 + 1 + 2;
         for (int e = kin_first[m]; e < kin_first[m + 1]; e++) {
             const qsl_root *rh = &roots[ridx[kin[e]]];
             double Eah = 2 * uin + 1 + rh->ne * (2 * uin + 3);
-            Es += 3 * uin + Eah + (Eah + 1) + 6 + 1;
+            Es += 3 * uin + Eah + (Eah + 1) + 7 + 1;
         }
         size_t n = (size_t)1 << (L - lev);
         double sums = lev + (L - lev) + (double)(n / 4) + 4 + 2;
@@ -489,59 +571,28 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             }
         for (int c = 0; c < nc; c++)
             QH[c] = (double)QHl[c];
-        for (int j = 0; j <= L; j++) {
+        /* top-down, the roots from the highest level (they are sorted by
+         * level, lowest first) */
+        W[L][0] = (double)wh;
+        for (int i = nr - 1, j = L; j >= 0; j--) {
             size_t n = (size_t)1 << (L - j);
-            for (size_t t = 0; t < n; t++)
-                Lp[j][t] = 1;
-        }
-        for (int i = 0; i < nr; i++) {
-            qsl_root *r = &roots[i];
-            size_t n = (size_t)1 << (L - r->level);
-            qsl_set(r->a, r->A, QH[r->cause], n);
-            for (int x = 0; x < r->ne; x++) {
-                qsl_chain_t *e = &chs[r->e0 + x];
-                qsl_chain(r->a, e->c, e->B, e->oms, QH[e->m], n);
-            }
-            qsl_factor(r->g, r->in_t ? Lp[r->level] : NULL, r->a, r->omp, n);
-            if (r->f)
-                qsl_over(r->f, r->g, r->omp, n);
-            /* the habit's factor with each chain to a followed muscle off,
-             * over its factor */
-            for (int x = 0; x < r->ne; x++) {
-                qsl_chain_t *e = &chs[r->e0 + x];
-                if (e->rho)
-                    qsl_rho(e->rho, r->a, e->c, r->g, r->omp, e->oms, n);
-            }
-        }
-        /* top-down */
-        W[L][0] = (double)wh * Lp[L][0];
-        for (int j = L - 1; j >= 0; j--) {
-            size_t n = (size_t)1 << (L - j);
-            for (size_t t = 0; t < n; t++)
-                W[j][t] = W[j + 1][t >> 1] * Lp[j][t];
+            if (j < L)
+                qsl_expand(W[j], W[j + 1], n / 2);
+            for (; i >= 0 && roots[i].level == j; i--)
+                qsl_eval(&roots[i], &chs[roots[i].e0], QH, roots[i].in_t ? W[j] : NULL, scr, n);
         }
         /* the terms and the sums bottom-up */
-        double ab = 0;
-        for (size_t s = 0; s < NL; s++) {
-            double T = W[0][s] * wlow[s];
-            Sm[0][s] = T;
-            ab += fabs(T);
-        }
-        for (int j = 0; j < L; j++) {
-            size_t n = (size_t)1 << (L - j - 1);
-            for (size_t t = 0; t < n; t++)
-                Sm[j + 1][t] = Sm[j][2 * t] + Sm[j][2 * t + 1];
-        }
+        absum += qsl_leaves(Sm[0], W[0], wlow, awlow, NL);
+        for (int j = 0; j < L; j++)
+            qsl_pairs(Sm[j + 1], Sm[j], (size_t)1 << (L - j - 1));
         Z += Sm[L][0];
-        absum += ab;
         /* present shares */
         for (int i = 0; i < nr; i++) {
             const qsl_root *r = &roots[i];
             if (r->share)
-                onl[r->cause] += qsl_share(r->a, r->g, Sm[r->level],
+                onl[r->cause] += qsl_share(r->a, r->ig, Sm[r->level],
                                            (size_t)1 << (L - r->level));
         }
-        /* slack shares */
         /* slack shares: the sums at the lowest level times the factors
          * there, added pairwise up to the next level that has one */
         for (int k = 0; k < nsl; k++) {
@@ -554,23 +605,22 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                     const qsl_root *r = &roots[ridx[x < 0 ? m : kin[kin_first[m] + x]]];
                     if (r->level != j)
                         continue;
-                    qsl_mul(yv, src, x < 0 ? r->f : chs[r->e0 + kin_e[kin_first[m] + x]].rho,
-                            n);
+                    if (x < 0)
+                        qsl_mul(yv, src, r->ig, n);
+                    else {
+                        const qsl_chain_t *e = &chs[r->e0 + kin_e[kin_first[m] + x]];
+                        qsl_rho_mul(yv, src, r->a, e->c, r->ig, r->omp, e->oms, n);
+                    }
                     src = yv;
                     left--;
                 }
                 if (!left)
                     break;
-                if (src != yv) {
-                    for (size_t t = 0; t < n; t++)
-                        yv[t] = src[t];
-                    src = yv;
-                }
                 n /= 2;
-                for (size_t t = 0; t < n; t++)
-                    yv[t] = yv[2 * t] + yv[2 * t + 1];
+                qsl_pairs(yv, src, n);
+                src = yv;
             }
-            offl[m] += qsl_sum(yv, n);
+            offl[m] += roots[ridx[m]].omp * (long double)qsl_sum(yv, n);
         }
     }
 #undef QSL_Q
