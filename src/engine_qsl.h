@@ -223,6 +223,17 @@ DP_CLONES static double qsl_share(const double *restrict a, const double *restri
     return s;
 }
 
+/* a[t] = x A[t] */
+DP_CLONES static void qsl_set(double *restrict a, const double *restrict A, double x, size_t n)
+{
+    size_t t = 0;
+    qsl_v4 xv = { x, x, x, x };
+    for (; t + 4 <= n; t += 4)
+        qsl_st(a + t, xv * qsl_ld(A + t));
+    for (; t < n; t++)
+        a[t] = x * A[t];
+}
+
 /* x[t] = y[t] v[t] */
 DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double *restrict v,
                               size_t n)
@@ -463,25 +474,33 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         awlow[s] = fabs(wlow[s]);
     }
     /* tables: pi qneg Qlow and s qneg_m Qlow_m over the bits from the
-     * root's level to L (long double, rounded once) */
+     * root's level to L, as the product of two halves (each in long double
+     * over half the bits, rounded once; one multiplication in double per
+     * entry: a table costs about one pass of the root's evaluation) */
     for (int i = 0; i < nr; i++) {
         qsl_root *r = &roots[i];
         int lev = r->level, c = r->cause;
         size_t n = (size_t)1 << (L - lev);
         for (int x = -1; x < r->ne; x++) {
             int cc = x < 0 ? c : chs[r->e0 + x].m;
-            tab[0] = qneg[cc] * (x < 0 ? (long double)kb->causes[c].prior
+            int nbit = L - lev, blo = nbit / 2;
+            size_t nlo = (size_t)1 << blo, nhi = (size_t)1 << (nbit - blo);
+            long double *tlo = tab, *thi = tab + nlo;
+            tlo[0] = qneg[cc] * (x < 0 ? (long double)kb->causes[c].prior
                                        : (long double)kb->causes[c].keeps_p[x]);
-            for (int b = 0; b < L - lev; b++) {
-                size_t h = (size_t)1 << b;
-                long double q = QSL_Q(cc, lev + b);
+            thi[0] = 1;
+            for (int b = 0; b < nbit; b++) {
+                long double q = QSL_Q(cc, lev + b), *t = b < blo ? tlo : thi;
+                size_t h = (size_t)1 << (b < blo ? b : b - blo);
                 for (size_t s = 0; s < h; s++)
-                    tab[s + h] = tab[s] * q;
+                    t[s + h] = t[s] * q;
             }
-            double *v = vm + at;
+            double *v = vm + at, *dlo = yv;
             at += n;
-            for (size_t s = 0; s < n; s++)
-                v[s] = (double)tab[s];
+            for (size_t s = 0; s < nlo; s++)
+                dlo[s] = (double)tlo[s];
+            for (size_t h = 0; h < nhi; h++)
+                qsl_set(v + h * nlo, dlo, (double)thi[h], nlo);
             if (x < 0)
                 r->A = v;
             else
@@ -525,9 +544,13 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     /* the rounding bound, in units of u */
     double uin = 1 + (double)(nn + np + 8) * 2 * (double)(LDBL_EPSILON / DBL_EPSILON);
     double KT = (double)L + 1 + 2 * uin + 1, Kx = (double)L + 2;
+    /* a table's entry: two rounded halves and their product; a root's
+     * present part: table x QH, then per chain x (oms + QH_m x table) */
+    double utab = 2 * uin + 1;
+#define QSL_EA(ne) (utab + uin + 1 + (ne) * (utab + uin + 3))
     for (int i = 0; i < nr; i++) {
         const qsl_root *r = &roots[i];
-        double Ea = 2 * uin + 1 + r->ne * (2 * uin + 3), Eg = Ea + 1;
+        double Ea = QSL_EA(r->ne), Eg = Ea + 1;
         if (r->in_t)
             KT += Eg + 1;
         size_t n = (size_t)1 << (L - r->level);
@@ -541,11 +564,12 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         const qsl_root *rm = &roots[ridx[m]];
         /* S x 1 / g_m, then per keeper x (omp + a (oms / c)) (1 / g); the
          * sum times 1 - prior */
-        double Es = (2 * uin + 1 + rm->ne * (2 * uin + 3) + 1) + 1 + 1 + 2;
+        double Es = (QSL_EA(rm->ne) + 1) + 1 + 1 + 2;
         for (int e = kin_first[m]; e < kin_first[m + 1]; e++) {
             const qsl_root *rh = &roots[ridx[kin[e]]];
-            double Eah = 2 * uin + 1 + rh->ne * (2 * uin + 3);
-            Es += 3 * uin + Eah + (Eah + 1) + 7 + 1;
+            /* oms / c: c is uin + (utab + uin + 2) */
+            double Eah = QSL_EA(rh->ne);
+            Es += (2 * uin + utab + 3) + Eah + (Eah + 1) + 5 + 1;
         }
         size_t n = (size_t)1 << (L - lev);
         double sums = lev + (L - lev) + (double)(n / 4) + 4 + 2;
@@ -624,6 +648,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         }
     }
 #undef QSL_Q
+#undef QSL_EA
 #undef QSL_LEV
     for (int c = 0; c < nc; c++) {
         on[c] = (double)onl[c];
