@@ -65,8 +65,8 @@ if command -v valgrind >/dev/null; then
   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
            build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} "$@" 2>&1 |
          sed -n 's/.*I *refs: *//p' | tr -d ,; }
-  before=$(sed -n 's/^qs_step_instr_3fad7ce_12 //p' bench/baseline.txt 2>/dev/null)
   for n in 8 12 16; do
+    before=$(sed -n "s/^qs_step_instr_3fad7ce_$n //p" bench/baseline.txt 2>/dev/null)
     reps=20; [ "$n" -ge 16 ] && reps=2
     for how in levels quickscore; do
       steps=$(build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} --only $n --reps 1 --$how)
@@ -78,7 +78,7 @@ if command -v valgrind >/dev/null; then
       label=$([ $how = levels ] && echo "levels walk alone" || echo "Quickscore as run, subsets of all N")
       printf 'Quickscore step at %2d present findings (%s, %s): %5d instructions per subset, %9d per posterior   target <= 200: %s%s\n' \
         "$np" "$label" "$cert" "$per" "$run" "$([ "$per" -le 200 ] && echo met || echo NOT met)" \
-        "$([ $how = quickscore ] && [ -n "$before" ] && echo "   (before, the long double walk at 12: $before)")"
+        "$([ $how = quickscore ] && [ -n "$before" ] && echo "   (before: $before per subset, the long double walk)")"
     done
   done
 else
