@@ -296,7 +296,6 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     int *hp = sl + nc;                    /* the high bits' causes */
     uint32_t *dsupp = masks, *supp = dsupp + nc, *ssupp = supp + nc;
     bool *active = flags, *slackacc = active + nc + 1, *inv = slackacc + nc + 1;
-    bool *done = inv + nc + 1;
     double *qnd = dbl, *g0 = qnd + nc, *on = g0 + nc, *off = on + nc, *cf = off + nc;
     double *cslack = cf + nc, *QH = cslack + nc;
     /* link strengths by bit, the negatives' product */
@@ -362,25 +361,32 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             inv[kin[e]] = true;
     }
     /* the bit order: greedily, the bit that brings the cheapest work to the
-     * lowest level (work per subset is sum cost / 2^level); ties by index */
+     * lowest level (work per subset is sum cost / 2^level); ties by index.
+     * Over the causes that have work (in order[], free until the roots
+     * are listed), with their two masks' weights. */
     {
-        uint32_t used = 0;
+        int nw = 0, *wc = order;
+        int *wa = kf_malloc(2 * ((size_t)nc + 1) * sizeof *wa);
+        if (!wa)
+            goto out;
         for (int c = 0; c < nc; c++)
-            done[c] = false;
+            if (active[c] || slackacc[c]) {
+                wc[nw] = c;
+                wa[2 * nw] = active[c] ? 3 + 3 * kb->causes[c].n_keeps : 0;
+                wa[2 * nw + 1] = slackacc[c] ? 3 + 2 * (kin_first[c + 1] - kin_first[c]) : 0;
+                nw++;
+            }
+        uint32_t used = 0;
         for (int j = 0; j < np; j++) {
             int best = -1;
-            double bc = 0;
+            long bc = 0;
             for (int b = 0; b < np; b++) {
                 if (used >> b & 1)
                     continue;
-                double cost = 0;
-                for (int c = 0; c < nc; c++) {
-                    if (done[c])
-                        continue;
-                    if (active[c] && (supp[c] >> b & 1))
-                        cost += 3 + 3 * kb->causes[c].n_keeps;
-                    if (slackacc[c] && (ssupp[c] >> b & 1))
-                        cost += 3 + 2 * (kin_first[c + 1] - kin_first[c]);
+                long cost = 0;
+                for (int k = 0; k < nw; k++) {
+                    int c = wc[k];
+                    cost += (supp[c] >> b & 1) * wa[2 * k] + (ssupp[c] >> b & 1) * wa[2 * k + 1];
                 }
                 if (best < 0 || cost < bc) {
                     best = b;
@@ -389,11 +395,20 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             }
             used |= 1u << best;
             perm[j] = best;
-            for (int c = 0; c < nc; c++)
-                if ((active[c] && (supp[c] >> best & 1)) ||
-                    (slackacc[c] && (ssupp[c] >> best & 1)))
-                    done[c] = true;
+            /* the causes it reaches have their level: drop them */
+            int k2 = 0;
+            for (int k = 0; k < nw; k++) {
+                int c = wc[k];
+                if (((supp[c] >> best & 1) && wa[2 * k]) || ((ssupp[c] >> best & 1) && wa[2 * k + 1]))
+                    continue;
+                wc[k2] = c;
+                wa[2 * k2] = wa[2 * k];
+                wa[2 * k2 + 1] = wa[2 * k + 1];
+                k2++;
+            }
+            nw = k2;
         }
+        kf_free(wa);
     }
     for (int c = 0; c < nc; c++)
         if (inv[c] && kb->causes[c].n_keeps > QSL_MAXCH) {
@@ -465,12 +480,12 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     double *yv = vm + at, *wlow = yv + 2 * NL, *awlow = wlow + NL, *scr = awlow + NL;
     at += 8 * NL;
     long double ml = -(1 - (long double)kb->leak);
+    tab[0] = 1;                           /* (-(1 - leak))^|s|, by doubling */
+    for (int j = 0; j < L; j++)
+        for (size_t s = 0; s < (size_t)1 << j; s++)
+            tab[s + ((size_t)1 << j)] = tab[s] * ml;
     for (size_t s = 0; s < NL; s++) {
-        long double x = 1;
-        for (int j = 0; j < L; j++)
-            if (s >> j & 1)
-                x *= ml;
-        wlow[s] = (double)x;
+        wlow[s] = (double)tab[s];
         awlow[s] = fabs(wlow[s]);
     }
     /* tables: pi qneg Qlow and s qneg_m Qlow_m over the bits from the
