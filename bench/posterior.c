@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 {
     const char *dir = getenv("KNOTFINDER_KB");
     int sets = 9, only = -1, reps = 10;
-    bool qs_only = false, consult_only = false;
+    bool qs_only = false, consult_only = false, levels = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--kb") && i + 1 < argc)
             dir = argv[++i];
@@ -120,8 +120,10 @@ int main(int argc, char **argv)
             qs_only = true;
         else if (!strcmp(argv[i], "--consult"))
             consult_only = true;
+        else if (!strcmp(argv[i], "--levels"))
+            levels = true;
         else {
-            fprintf(stderr, "usage: posterior [--kb DIR] [--sets N] [--only NP --reps R [--quickscore | --consult]]\n");
+            fprintf(stderr, "usage: posterior [--kb DIR] [--sets N] [--only NP --reps R [--quickscore | --levels | --consult]]\n");
             return 1;
         }
     }
@@ -137,8 +139,7 @@ int main(int argc, char **argv)
     if (only >= 0) {
         kf_findings f;
         draw(kb, only, &f);
-        bool approx;
-        int np = kf_findings_present(&f);
+        bool approx = false;
         kf_evidence_set ev;
         if (kf_evidence(kb, &f, &ev) != KF_OK)
             return 1;
@@ -150,6 +151,16 @@ int main(int argc, char **argv)
                     return 1;
                 approx = res->approximate;
                 kf_result_free(res);
+            } else if (levels) {
+                /* Quickscore by levels alone, on the evidence as given */
+                double *lo = malloc((size_t)kb->n_causes * 2 * sizeof *lo);
+                long double lp;
+                bool ok;
+                if (!lo || kf_quickscore_levels(kb, &ev, post, lo, lo + kb->n_causes, &lp, &ok) !=
+                               KF_OK)
+                    return 1;
+                free(lo);
+                approx = !ok;
             } else if (qs_only) {
                 /* the Quickscore walk alone (no candidates), certified or not */
                 long double lp;
@@ -160,9 +171,12 @@ int main(int argc, char **argv)
             } else if (kf_posterior(kb, &f, post, &approx) != KF_OK)
                 return 1;
         }
-        kf_evidence_free(&ev);
+        /* the walk sums over the evidence's present findings (kf_evidence
+         * drops those no cause links to); --levels takes them as they are */
         printf("steps %llu (%d runs x 2^%d present findings)%s\n",
-               (unsigned long long)reps << np, reps, np, approx ? " [approximate]" : "");
+               (unsigned long long)reps << ev.np, reps, ev.np,
+               reps && approx ? " [not certified]" : "");
+        kf_evidence_free(&ev);
         kf_findings_free(&f);
         kf_kb_free(kb);
         free(post);
@@ -171,16 +185,19 @@ int main(int argc, char **argv)
     static const int counts[] = { 8, 12, 16, 20 };
     printf("CPU time, median of %d sets each; Quickscore: Quickscore alone (no candidates,\n"
            "kf_posterior_cands: the vectors in double up to 5 present findings after the\n"
-           "exact reductions, else the long double walk), with how many sets it certified;\n"
+           "exact reductions, else Quickscore by levels, then the long double walk where\n"
+           "that cannot certify), with how many sets it certified;\n"
            "posterior: kf_posterior (from %d present findings the sum without cancellation\n"
-           "runs first, so it is not Quickscore there); consult: the whole consultation\n",
+           "runs first, so it is not Quickscore there); consult: the whole consultation;\n"
+           "levels: Quickscore by levels in double alone (kf_quickscore_levels, which the\n"
+           "Quickscore column runs first from 6 present findings)\n",
            sets, 10);
-    printf("%-22s %12s %9s %12s %12s %8s\n", "present findings", "Quickscore", "certified",
-           "posterior", "consult", "exact");
+    printf("%-22s %12s %9s %17s %12s %12s %8s\n", "present findings", "Quickscore", "certified",
+           "levels, certified", "posterior", "consult", "exact");
     for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
         double *tp = calloc((size_t)sets, sizeof *tp), *tc = calloc((size_t)sets, sizeof *tc);
-        double *tq = calloc((size_t)sets, sizeof *tq);
-        int exact = 0, got = 0, qok = 0;
+        double *tq = calloc((size_t)sets, sizeof *tq), *tl = calloc((size_t)sets, sizeof *tl);
+        int exact = 0, got = 0, qok = 0, lok = 0;
         for (int s = 0; s < sets; s++) {
             kf_findings f;
             draw(kb, counts[k], &f);
@@ -199,6 +216,18 @@ int main(int argc, char **argv)
                     return 1;
                 tq[s] = now_us() - q0;
                 qok += ok;
+                /* the levels walk alone (on the evidence as given) */
+                double *lo = malloc(2 * (size_t)kb->n_causes * sizeof *lo);
+                if (!lo)
+                    return 1;
+                bool lk = false;
+                q0 = now_us();
+                if (ev.np && kf_quickscore_levels(kb, &ev, post, lo, lo + kb->n_causes, &lp, &lk) !=
+                                 KF_OK)
+                    return 1;
+                tl[s] = now_us() - q0;
+                lok += lk;
+                free(lo);
                 kf_evidence_free(&ev);
             }
             double t0 = now_us();
@@ -218,23 +247,27 @@ int main(int argc, char **argv)
         qsort(tp, (size_t)sets, sizeof *tp, cmp_double);
         qsort(tc, (size_t)sets, sizeof *tc, cmp_double);
         qsort(tq, (size_t)sets, sizeof *tq, cmp_double);
-        char lab[32], qs[32], qc[16];
+        qsort(tl, (size_t)sets, sizeof *tl, cmp_double);
+        char lab[32], qs[32], qc[16], ls[48];
         snprintf(lab, sizeof lab, "%d (got %d)", counts[k], got);
         if (counts[k] <= 16) {
             snprintf(qs, sizeof qs, "%9.0f us", tq[sets / 2]);
             snprintf(qc, sizeof qc, "%d/%d", qok, sets);
+            snprintf(ls, sizeof ls, "%9.0f us %2d/%d", tl[sets / 2], lok, sets);
         } else {
             snprintf(qs, sizeof qs, "%12s", "(not run)");
             snprintf(qc, sizeof qc, "-");
+            snprintf(ls, sizeof ls, "%17s", "(not run)");
         }
-        printf("%-22s %12s %9s %9.0f us %9.0f us %5d/%d\n", lab, qs, qc, tp[sets / 2],
+        printf("%-22s %12s %9s %s %9.0f us %9.0f us %5d/%d\n", lab, qs, qc, ls, tp[sets / 2],
                tc[sets / 2], exact, sets);
         free(tp);
         free(tc);
         free(tq);
+        free(tl);
     }
     printf("target: exact at >= 16 present findings; Quickscore <= %d instructions per step "
-           "(see --only)\n", TARGET_STEP_INSTR);
+           "(bench/run.sh counts them: --only N --levels)\n", TARGET_STEP_INSTR);
     kf_kb_free(kb);
     free(post);
     return 0;

@@ -13,7 +13,8 @@
 #   a drafted reply (issue 15): instructions per draft <= 4 consultations
 #                                                         (bench/draft.sh)
 #   posterior and consultation at 8/12/16/20 present findings, exact at >= 16,
-#   Quickscore <= 200 instructions per step (valgrind)     (bench/posterior.c)
+#   Quickscore <= 200 instructions per step, at 8, 12, 16 present findings
+#   (valgrind; the times in bench/posterior's table)       (bench/posterior.c)
 # bench/baseline.txt holds the figures from before the engine work
 # (instruction counts, which compare across runs); they print beside today's.
 # bench/compare.sh [REV] times the consultation against REV (default
@@ -53,28 +54,32 @@ build/bench/consult ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} "$@" || exit 1
 echo
 build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} || exit 1
 if command -v valgrind >/dev/null; then
-  # instructions of 20 Quickscore runs (kf_posterior_cands without
-  # candidates: Quickscore alone, never the sum without cancellation) at N
-  # present findings, less the same at 0 (start-up and KB load), per subset
-  # summed (20 x 2^N).  At 10 it is the long double Gray walk; at 5 the
-  # vectors in double (engine_qsv.h), plus the walk where they cannot
-  # certify the answer.
+  # Instructions per Quickscore step (one subset's term): R runs on the same
+  # drawn evidence at N present findings, less the same program with 0 runs
+  # (start-up, KB load, the draw), over R x 2^N' subsets, N' the present
+  # findings the walk sums over (posterior prints it).  "levels": the walk
+  # in double alone (kf_quickscore_levels, each run's own set-up included);
+  # "as run": kf_posterior_cands without candidates as the engine runs it
+  # (the exact reductions, Quickscore by levels, the long double walk where
+  # that cannot certify).
   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-           build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} --only "$1" --reps 20 --quickscore 2>&1 |
+           build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} "$@" 2>&1 |
          sed -n 's/.*I *refs: *//p' | tr -d ,; }
-  base=$(sed -n 's/^qs_step_instr //p' bench/baseline.txt 2>/dev/null)
-  z=$(ir 0)
-  for n in 10 5; do
-    a=$(ir $n)
-    if [ -n "$a" ] && [ -n "$z" ]; then
-      per=$(( (a - z) / (20 << n) ))
-      run=$(( (a - z) / 20 ))
-      case $n in
-        10) how="the long double walk";;
-        *) how="the double vectors; at 2^$n subsets the setup is most of it";;
-      esac
-      echo "Quickscore at $n present findings ($how): $per instructions per subset, $run per posterior   target <= 200 per step: $([ "$per" -le 200 ] && echo met || echo NOT met)${base:+   (before: $base per step)}"
-    fi
+  for n in 8 12 16; do
+    before=$(sed -n "s/^qs_step_instr_3fad7ce_$n //p" bench/baseline.txt 2>/dev/null)
+    reps=20; [ "$n" -ge 16 ] && reps=2
+    for how in levels quickscore; do
+      steps=$(build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} --only $n --reps 1 --$how)
+      np=$(echo "$steps" | sed -n 's/.*x 2^\([0-9]*\) present.*/\1/p')
+      cert=$(case $steps in *"not certified"*|*approximate*) echo "not certified";; *) echo certified;; esac)
+      z=$(ir --only $n --reps 0 --$how); a=$(ir --only $n --reps $reps --$how)
+      [ -n "$z" ] && [ -n "$a" ] && [ -n "$np" ] || continue
+      per=$(( (a - z) / (reps << np) )); run=$(( (a - z) / reps ))
+      label=$([ $how = levels ] && echo "levels walk alone" || echo "Quickscore as run, subsets of all N")
+      printf 'Quickscore step at %2d present findings (%s, %s): %5d instructions per subset, %9d per posterior   target <= 200: %s%s\n' \
+        "$np" "$label" "$cert" "$per" "$run" "$([ "$per" -le 200 ] && echo met || echo NOT met)" \
+        "$([ $how = quickscore ] && [ -n "$before" ] && echo "   (before: $before per subset, the long double walk)")"
+    done
   done
 else
   echo "Quickscore instructions per step: valgrind not installed"

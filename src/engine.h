@@ -161,6 +161,17 @@ kf_err kf_posterior_cands_iv(const kf_kb *kb, const kf_evidence_set *ev, const i
                              bool fast, double *post, long double *logpe, bool *ok, double *cpost,
                              long double *clogpe, bool *cok, kf_cands_iv *iv);
 
+/* Quickscore by levels (engine_qsl.h) alone, on the evidence as given (no
+ * exact reductions, no other method after it): every cause's posterior,
+ * its interval (lo/hi, required) from the walk's rounding bound, and
+ * log P(E).  1 <= ev->np <= KF_QSL_MAX_NP; ev sorted as kf_evidence makes
+ * it.  *certified: every interval narrower than the engine's "exact".  For
+ * the tests (against brute force) and bench/posterior (its cost per
+ * subset). */
+#define KF_QSL_MAX_NP 20
+kf_err kf_quickscore_levels(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
+                            double *hi, long double *logpe, bool *certified);
+
 /* Posterior of every cause and the causes ordered by it, highest first
  * (ties by id).  Both arrays are the caller's (kf_free). */
 kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,

@@ -461,6 +461,131 @@ static void test_real_subnetworks(void)
             "approximate)\n", max_err_seen, n_exact, n_approx);
 }
 
+
+/* Quickscore by levels (kf_quickscore_levels, the double walk that
+ * answers first from 6 present findings) against brute force on random
+ * networks, 1 to 13 present findings (above 8 the high bits are chunks):
+ * every interval holds the exact posterior, certified or not (its rounding
+ * bound is a bound), certified answers agree to the width, log P(E) too;
+ * and on the real KB against the engine's exact answer (its other
+ * methods). */
+static void test_levels_against_brute_force(void)
+{
+    int certified = 0, runs = 0;
+    double worst = 0;                 /* largest error / half-width */
+    for (int round = 0; round < 120; round++) {
+        net n;
+        int np = 1 + round % 13;
+        int nf = np + 2 + (int)(rnd() % 4);
+        if (nf > 30)
+            nf = 30;
+        int nc = 4 + (int)(rnd() % 5);
+        random_net(&n, nc, nf, 1 + (int)(rnd() % 2));
+        kf_kb *kb = load_net(&n);
+        CHECK(kb != NULL);
+        if (!kb)
+            return;
+        int pos[64], neg[64];
+        kf_evidence_set ev;
+        if (round & 1)
+            random_ev(nf, np, (int)(rnd() % 5), &ev, pos, neg);
+        else
+            sampled_ev(kb, np, (int)(rnd() % 5), &ev, pos, neg);
+        sort_ev(&ev);
+        /* findings no cause links to are the caller's to drop (kf_evidence) */
+        int k = 0;
+        for (int i = 0; i < ev.np; i++)
+            if (kb->flink_first[ev.pos[i]] < kb->flink_first[ev.pos[i] + 1])
+                pos[k++] = ev.pos[i];
+        ev.np = k;
+        if (!ev.np) {
+            kf_kb_free(kb);
+            continue;
+        }
+        double post[64], lo[64], hi[64], ref[64], pe;
+        long double lpe;
+        bool ok = false;
+        CHECK_INT(kf_quickscore_levels(kb, &ev, post, lo, hi, &lpe, &ok), KF_OK);
+        brute(kb, &ev, ref, &pe);
+        runs++;
+        certified += ok;
+        for (int c = 0; c < kb->n_causes; c++) {
+            double e = fabs(post[c] - ref[c]), hw = (hi[c] - lo[c]) / 2;
+            /* (where the interval is wider than the last bits) */
+            if (hw > 1e-14 && hw < 0.25 && e / hw > worst)
+                worst = e / hw;
+            if (!(lo[c] <= ref[c] + 1e-15 && ref[c] <= hi[c] + 1e-15)) {
+                fprintf(stderr, "levels: np %d cause %d: [%.17g, %.17g] misses %.17g\n", ev.np,
+                        c, lo[c], hi[c], ref[c]);
+                check_cur_failed = 1;
+            }
+            if (ok)
+                CHECK(e <= 1e-7);
+        }
+        if (ok)
+            CHECK_NEAR((double)lpe, log(pe), 1e-9 * fabs(log(pe)) + 1e-9);
+        kf_kb_free(kb);
+    }
+    fprintf(stderr, "levels against brute force: %d of %d runs certified; largest error "
+            "%.2g of the half-width\n", certified, runs, worst);
+    CHECK(certified >= runs / 2);
+    if (!real)
+        return;
+    /* the real KB: against the engine's exact answer, 1 to 12 present
+     * findings drawn from the model */
+    int agree = 0, nf = real->n_findings, nc = real->n_causes;
+    int *pos = malloc((size_t)nf * sizeof *pos), *neg = malloc((size_t)nf * sizeof *neg);
+    bool *on = malloc((size_t)(nc + nf)), *fon = on + nc;
+    CHECK(pos && neg && on && nc <= 128);
+    for (int round = 0; pos && neg && on && nc <= 128 && round < 36; round++) {
+        int np = 1 + round % 12, nn = (int)(rnd() % 8);
+        kf_evidence_set ev = { .pos = pos, .neg = neg };
+        /* causes at random, chains through them, the findings they make */
+        for (int c = 0; c < nc; c++)
+            on[c] = unif() < real->causes[c].prior * 4;
+        for (int h = 0; h < nc; h++)
+            for (int j = 0; j < real->causes[h].n_keeps; j++)
+                if (on[h] && unif() < real->causes[h].keeps_p[j])
+                    on[real->causes[h].keeps[j]] = true;
+        for (int f = 0; f < nf; f++) {
+            fon[f] = false;
+            for (int k = real->flink_first[f]; k < real->flink_first[f + 1]; k++)
+                if (on[real->links[real->flink[k]].cause] && unif() < real->links[real->flink[k]].p)
+                    fon[f] = true;
+            if (fon[f] && ev.np < np)
+                pos[ev.np++] = f;
+            else if (!fon[f] && ev.nn < nn && real->flink_first[f] < real->flink_first[f + 1] &&
+                     rnd() % 8 == 0)
+                neg[ev.nn++] = f;
+        }
+        if (!ev.np)
+            continue;
+        double post[128], lo[128], hi[128], ex[128], elo[128], ehi[128];
+        long double lpe, elpe;
+        bool ok = false, approx = true;
+        CHECK(real->n_causes <= 128);
+        CHECK_INT(kf_quickscore_levels(real, &ev, post, lo, hi, &lpe, &ok), KF_OK);
+        CHECK_INT(kf_posterior_ev(real, &ev, ex, elo, ehi, &approx, &elpe, false), KF_OK);
+        CHECK(!approx);
+        for (int c = 0; c < real->n_causes; c++)
+            if (!(lo[c] <= ehi[c] + 1e-15 && elo[c] <= hi[c] + 1e-15)) {
+                fprintf(stderr, "levels (real): np %d cause %s: [%.17g, %.17g] vs exact "
+                        "[%.17g, %.17g]\n", ev.np, real->causes[c].id, lo[c], hi[c], elo[c],
+                        ehi[c]);
+                check_cur_failed = 1;
+            }
+        if (ok) {
+            agree++;
+            CHECK_NEAR((double)lpe, (double)elpe, 1e-9 * fabsl(elpe) + 1e-9);
+        }
+    }
+    free(pos);
+    free(neg);
+    free(on);
+    fprintf(stderr, "levels on the real KB: %d of 36 certified\n", agree);
+    CHECK(agree >= 12);
+}
+
 /* Above 20 present findings: marked approximate, and the interval still
  * holds the exact answer. */
 static void test_over_the_bound(void)
@@ -1123,6 +1248,7 @@ int main(void)
     RUN(test_random_networks);
     RUN(test_candidates_against_brute_force);
     RUN(test_real_subnetworks);
+    RUN(test_levels_against_brute_force);
     RUN(test_over_the_bound);
     RUN(test_guesses_are_soft_evidence);
     RUN(test_order_independence);

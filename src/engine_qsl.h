@@ -1,0 +1,732 @@
+/*
+ * engine_qsl.h — Quickscore by levels, in double, for the answer under E
+ * alone (no candidates); included by engine.c after engine_qsv.h (whose
+ * qsv_finish it shares; static functions only).
+ *
+ * The sum is engine_qs.h's,
+ *   P(E) = sum_{S in P} (-1)^|S| (1-leak)^|S+N| prod_roots g_r(S+N),
+ * taken as a tree over the present findings' bits: a root's LEVEL is the
+ * lowest bit its factor depends on (its own links and its kept muscles'),
+ * so below a node that fixes the bits from its level up the factor is one
+ * number.  A root at level j is therefore evaluated once per 2^j subsets,
+ * never per subset, and each evaluation is fresh (its Q from tables made
+ * once per run: no Gray updates, no divisions that drift, no periodic
+ * recompute).  With the roots sorted by level, per node:
+ *   top-down   W_j = W_{j+1} x (product of the level-j factors),
+ *   the terms  T = W_0 x the sign-and-leak weight of the low bits,
+ *   bottom-up  the subtree sums Sum_j (pairwise),
+ * and each root's present share (a/g) is summed against Sum_j at its own
+ * level, each muscle's slack share against Sum_j at the lowest level of it
+ * and its keepers.  The low KF_QSL_LOW bits are whole vectors (the vector
+ * at level j has 2^(L-j) entries: GCC's vector extension, four lanes, no
+ * intrinsics); the high bits are an outer loop over chunks, whose own
+ * numbers (each cause's Q over the high bits, the chunk's sign) are made
+ * in long double and rounded once.
+ *
+ * Cost per subset: sum_j (roots at level j) / 2^j evaluations (on the
+ * article cases and sets drawn from the model ~15-20, against all ~65
+ * active roots per subset for the plain vectors of engine_qsv.h and ~10
+ * Gray updates with their divisions for engine_qs.h).
+ *
+ * Rounding: every double is counted, operation by operation, in units of
+ * u = DBL_EPSILON / 2 (the first-order bound; a 1% margin covers the
+ * higher orders and the long double products of the tables), per root
+ * from its number of chains: K_T for a term, plus the worst share's own,
+ * plus the sums' additions.  Every sum is then off by at most
+ * absum x K u (absum: the sum of the terms' sizes, summed too), as in
+ * engine_qs.h; qsv_finish turns that into every posterior's interval.  The
+ * caller takes the long double walk where this cannot certify (the sum
+ * cancels: absum / P(E) grows ~10x per present finding).
+ */
+#define KF_QSL_LOW 8
+
+typedef double qsl_v4 __attribute__((vector_size(32), aligned(8), may_alias));
+#define qsl_ld(p) (*(const qsl_v4 *)(const void *)(p))
+#define qsl_st(p, x) (*(qsl_v4 *)(void *)(p) = (x))
+
+/* lanes: (0, 2, 4, 6) and (1, 3, 5, 7) of two vectors; (0, 0, 1, 1) and
+ * (2, 2, 3, 3) of one (GCC's __builtin_shuffle takes an index vector,
+ * Clang's __builtin_shufflevector the indices) */
+#if defined(__clang__)
+#define qsl_evens(x, y) __builtin_shufflevector((x), (y), 0, 2, 4, 6)
+#define qsl_odds(x, y) __builtin_shufflevector((x), (y), 1, 3, 5, 7)
+#define qsl_lo2(x) __builtin_shufflevector((x), (x), 0, 0, 1, 1)
+#define qsl_hi2(x) __builtin_shufflevector((x), (x), 2, 2, 3, 3)
+#else
+typedef long long qsl_i4 __attribute__((vector_size(32)));
+#define qsl_evens(x, y) __builtin_shuffle((x), (y), (qsl_i4){ 0, 2, 4, 6 })
+#define qsl_odds(x, y) __builtin_shuffle((x), (y), (qsl_i4){ 1, 3, 5, 7 })
+#define qsl_lo2(x) __builtin_shuffle((x), (qsl_i4){ 0, 0, 1, 1 })
+#define qsl_hi2(x) __builtin_shuffle((x), (qsl_i4){ 2, 2, 3, 3 })
+#endif
+
+/* Most chains a root may have here (the caller takes the long double walk
+ * beyond: the KB's habits keep at most a few muscles). */
+#define QSL_MAXCH 12
+
+typedef struct {
+    int cause;
+    int level;           /* 0..L */
+    bool in_t;           /* active: its factor is in the terms */
+    bool share;          /* its present share is summed (active, no keepers) */
+    int e0, ne;          /* its chains: ch[e0 .. e0 + ne) */
+    double omp;
+    double *A;           /* table: pi qneg Qlow */
+    double *a, *ig;      /* per chunk: the factor's present part, 1 / the factor
+                          * (NULL where nothing reads them) */
+} qsl_root;
+
+typedef struct {
+    int m;               /* kept muscle */
+    double oms;
+    double *B, *c;       /* table s qneg_m Qlow_m; per chunk: chain factor (or NULL) */
+} qsl_chain_t;
+
+/* One root over its level's n entries: a = Q pi prod chains, its factor
+ * g = omp + a multiplied into P, 1 / g, and the chain factors; every
+ * output is stored (into scratch where nothing reads it), so the loop has
+ * no branches.  NE chains (a constant in each copy: the compiler unrolls
+ * them; -1: any number). */
+#define QSL_EVAL_BODY(NE)                                                                     \
+    {                                                                                         \
+        int ne_ = (NE) < 0 ? ne : (NE);                                                       \
+        size_t t = 0;                                                                         \
+        for (; t + 4 <= n; t += 4) {                                                          \
+            qsl_v4 av = xv * qsl_ld(A + t);                                                   \
+            for (int k = 0; k < ne_; k++) {                                                   \
+                qsl_v4 cv = os[k] + qs[k] * qsl_ld(Bp[k] + t);                                \
+                qsl_st(Cp[k] + t, cv);                                                        \
+                av *= cv;                                                                     \
+            }                                                                                 \
+            qsl_v4 gv = ov + av;                                                              \
+            qsl_st(a + t, av);                                                                \
+            qsl_st(P + t, qsl_ld(P + t) * gv);                                                \
+            qsl_st(ig + t, one / gv);                                                         \
+        }                                                                                     \
+        for (; t < n; t++) {                                                                  \
+            double av = x * A[t];                                                             \
+            for (int k = 0; k < ne_; k++) {                                                   \
+                double cv = ch[k].oms + QH[ch[k].m] * Bp[k][t];                               \
+                Cp[k][t] = cv;                                                                \
+                av *= cv;                                                                     \
+            }                                                                                 \
+            double gv = omp + av;                                                             \
+            a[t] = av;                                                                        \
+            P[t] *= gv;                                                                       \
+            ig[t] = 1 / gv;                                                                   \
+        }                                                                                     \
+    }
+
+DP_CLONES static void qsl_eval(const qsl_root *r, const qsl_chain_t *ch, const double *QH,
+                               double *P, double *scratch, size_t n)
+{
+    int ne = r->ne;
+    double x = QH[r->cause], omp = r->omp;
+    qsl_v4 xv = { x, x, x, x }, ov = { omp, omp, omp, omp }, one = { 1, 1, 1, 1 };
+    qsl_v4 os[QSL_MAXCH], qs[QSL_MAXCH];
+    const double *Bp[QSL_MAXCH];
+    double *Cp[QSL_MAXCH];
+    /* scratch: room for 4 vectors of n (a, g's product, 1 / g, chains) */
+    for (int k = 0; k < ne; k++) {
+        double o = ch[k].oms, q = QH[ch[k].m];
+        os[k] = (qsl_v4){ o, o, o, o };
+        qs[k] = (qsl_v4){ q, q, q, q };
+        Bp[k] = ch[k].B;
+        Cp[k] = ch[k].c ? ch[k].c : scratch + 3 * n;
+    }
+    const double *A = r->A;
+    double *a = r->a ? r->a : scratch, *ig = r->ig ? r->ig : scratch + n;
+    if (!P)
+        P = scratch + 2 * n;
+    switch (ne) {
+    case 0: QSL_EVAL_BODY(0) break;
+    case 1: QSL_EVAL_BODY(1) break;
+    case 2: QSL_EVAL_BODY(2) break;
+    case 3: QSL_EVAL_BODY(3) break;
+    case 4: QSL_EVAL_BODY(4) break;
+    default: QSL_EVAL_BODY(-1) break;
+    }
+}
+#undef QSL_EVAL_BODY
+
+/* y[t] = s[t] (omp + a[t] (oms / c[t])) ig[t]: the slack share's factor of
+ * a habit (its factor with the chain off over its factor) */
+DP_CLONES static void qsl_rho_mul(double *y, const double *s, const double *restrict a,
+                                  const double *restrict c, const double *restrict ig,
+                                  double omp, double oms, size_t n)
+{
+    size_t t = 0;
+    qsl_v4 ov = { omp, omp, omp, omp }, sv = { oms, oms, oms, oms };
+    for (; t + 4 <= n; t += 4)
+        qsl_st(y + t, qsl_ld(s + t) *
+                          ((ov + qsl_ld(a + t) * (sv / qsl_ld(c + t))) * qsl_ld(ig + t)));
+    for (; t < n; t++)
+        y[t] = s[t] * ((omp + a[t] * (oms / c[t])) * ig[t]);
+}
+
+/* dst[t] = src[t >> 1], t < 2 ns */
+DP_CLONES static void qsl_expand(double *restrict dst, const double *restrict src, size_t ns)
+{
+    size_t u = 0;
+    for (; u + 4 <= ns; u += 4) {
+        qsl_v4 v = qsl_ld(src + u);
+        qsl_st(dst + 2 * u, qsl_lo2(v));
+        qsl_st(dst + 2 * u + 4, qsl_hi2(v));
+    }
+    for (; u < ns; u++)
+        dst[2 * u] = dst[2 * u + 1] = src[u];
+}
+
+/* dst[u] = src[2u] + src[2u + 1], u < nd (dst may be src) */
+DP_CLONES static void qsl_pairs(double *dst, const double *src, size_t nd)
+{
+    size_t u = 0;
+    for (; u + 4 <= nd; u += 4) {
+        qsl_v4 v0 = qsl_ld(src + 2 * u), v1 = qsl_ld(src + 2 * u + 4);
+        qsl_st(dst + u, qsl_evens(v0, v1) + qsl_odds(v0, v1));
+    }
+    for (; u < nd; u++)
+        dst[u] = src[2 * u] + src[2 * u + 1];
+}
+
+/* T[s] = W[s] w[s]; returns the sum of W[s] |w[s]| (= sum |T|: W has one
+ * sign), four partial sums */
+DP_CLONES static double qsl_leaves(double *restrict T, const double *restrict W,
+                                   const double *restrict w, const double *restrict aw, size_t n)
+{
+    size_t t = 0;
+    qsl_v4 sv = { 0, 0, 0, 0 };
+    for (; t + 4 <= n; t += 4) {
+        qsl_v4 x = qsl_ld(W + t);
+        qsl_st(T + t, x * qsl_ld(w + t));
+        sv += x * qsl_ld(aw + t);
+    }
+    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
+    for (; t < n; t++) {
+        T[t] = W[t] * w[t];
+        s += W[t] * aw[t];
+    }
+    return fabs(s);
+}
+
+/* sum of a[t] ig[t] S[t], four partial sums */
+DP_CLONES static double qsl_share(const double *restrict a, const double *restrict ig,
+                                  const double *restrict S, size_t n)
+{
+    size_t t = 0;
+    qsl_v4 sv = { 0, 0, 0, 0 };
+    for (; t + 4 <= n; t += 4)
+        sv += qsl_ld(a + t) * qsl_ld(ig + t) * qsl_ld(S + t);
+    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
+    for (; t < n; t++)
+        s += a[t] * ig[t] * S[t];
+    return s;
+}
+
+/* a[t] = x A[t] */
+DP_CLONES static void qsl_set(double *restrict a, const double *restrict A, double x, size_t n)
+{
+    size_t t = 0;
+    qsl_v4 xv = { x, x, x, x };
+    for (; t + 4 <= n; t += 4)
+        qsl_st(a + t, xv * qsl_ld(A + t));
+    for (; t < n; t++)
+        a[t] = x * A[t];
+}
+
+/* x[t] = y[t] v[t] */
+DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double *restrict v,
+                              size_t n)
+{
+    size_t t = 0;
+    for (; t + 4 <= n; t += 4)
+        qsl_st(x + t, qsl_ld(y + t) * qsl_ld(v + t));
+    for (; t < n; t++)
+        x[t] = y[t] * v[t];
+}
+
+/* sum of x[t], four partial sums */
+DP_CLONES static double qsl_sum(const double *x, size_t n)
+{
+    size_t t = 0;
+    qsl_v4 sv = { 0, 0, 0, 0 };
+    for (; t + 4 <= n; t += 4)
+        sv += qsl_ld(x + t);
+    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
+    for (; t < n; t++)
+        s += x[t];
+    return s;
+}
+
+
+static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
+                             double *post, double *lo, double *hi, long double *logpe,
+                             double *zerr)
+{
+    int nc = kb->n_causes;
+    if (np < 1 || np > 30)
+        return KF_EINVAL;
+    int L = np < KF_QSL_LOW ? np : KF_QSL_LOW, H = np - L;
+    size_t NL = (size_t)1 << L;
+    int nedges = 0;
+    for (int c = 0; c < nc; c++)
+        nedges += kb->causes[c].n_keeps;
+    kf_err err = KF_ENOMEM;
+    /* scratch that does not depend on the vectors' sizes */
+    int nhl = 0;                          /* links of the present findings */
+    for (int b = 0; b < np; b++)
+        nhl += kb->flink_first[pos[b] + 1] - kb->flink_first[pos[b]];
+    long double *qb = kf_malloc(((size_t)nc * (size_t)np + 4 * (size_t)nc + NL + 4) *
+                                sizeof *qb);   /* nc x np: 1 - p by (original) bit */
+    int *ints = kf_malloc((6 * (size_t)nc + 3 * (size_t)nedges + 4 * (size_t)np +
+                           (size_t)nhl + 16) * sizeof *ints);
+    uint32_t *masks = kf_malloc((3 * (size_t)nc + 4) * sizeof *masks);
+    bool *flags = kf_calloc(5 * (size_t)nc + 5, 1);
+    double *dbl = kf_malloc((8 * (size_t)nc + 8) * sizeof *dbl);
+    qsl_root *roots = kf_malloc(((size_t)nc + 1) * sizeof *roots);
+    qsl_chain_t *chs = kf_malloc(((size_t)nedges + 1) * sizeof *chs);
+    double *vm = NULL;
+    if (!qb || !ints || !masks || !flags || !dbl || !roots || !chs)
+        goto out;
+    long double *qneg = qb + (size_t)nc * (size_t)np, *QHl = qneg + nc, *onl = QHl + nc;
+    long double *offl = onl + nc, *tab = offl + nc;
+    int *kin_first = ints, *kin = kin_first + nc + 1, *kin_e = kin + nedges;
+    int *perm = kin_e + nedges, *ridx = perm + np, *order = ridx + nc;
+    int *hp_first = order + nc, *sl = hp_first + np + 2, nsl = 0;
+    int *hp = sl + nc;                    /* the high bits' causes */
+    uint32_t *dsupp = masks, *supp = dsupp + nc, *ssupp = supp + nc;
+    bool *active = flags, *slackacc = active + nc + 1, *inv = slackacc + nc + 1;
+    double *qnd = dbl, *g0 = qnd + nc, *on = g0 + nc, *off = on + nc, *cf = off + nc;
+    double *cslack = cf + nc, *QH = cslack + nc;
+    /* link strengths by bit, the negatives' product */
+    for (size_t i = 0; i < (size_t)nc * (size_t)np; i++)
+        qb[i] = 1;
+    for (int c = 0; c < nc; c++) {
+        qneg[c] = 1;
+        dsupp[c] = 0;
+    }
+    for (int i = 0; i < nn; i++)
+        for (int k = kb->flink_first[neg[i]]; k < kb->flink_first[neg[i] + 1]; k++) {
+            const kf_link *ln = &kb->links[kb->flink[k]];
+            qneg[ln->cause] *= 1 - (long double)ln->p;
+        }
+    for (int b = 0; b < np; b++)
+        for (int k = kb->flink_first[pos[b]]; k < kb->flink_first[pos[b] + 1]; k++) {
+            const kf_link *ln = &kb->links[kb->flink[k]];
+            qb[(size_t)ln->cause * (size_t)np + (size_t)b] *= 1 - (long double)ln->p;
+            dsupp[ln->cause] |= 1u << b;
+        }
+    /* keepers of each muscle (counting sort) */
+    for (int c = 0; c <= nc; c++)
+        kin_first[c] = 0;
+    for (int h = 0; h < nc; h++)
+        for (int j = 0; j < kb->causes[h].n_keeps; j++)
+            kin_first[kb->causes[h].keeps[j] + 1]++;
+    for (int m = 0; m < nc; m++)
+        kin_first[m + 1] += kin_first[m];
+    for (int m = 0; m < nc; m++)
+        order[m] = kin_first[m];
+    for (int h = 0; h < nc; h++)
+        for (int j = 0; j < kb->causes[h].n_keeps; j++) {
+            int m = kb->causes[h].keeps[j], at = order[m]++;
+            kin[at] = h;
+            kin_e[at] = j;
+        }
+    /* supports: a root's factor reads its own Q and its kept muscles' */
+    for (int r = 0; r < nc; r++) {
+        supp[r] = dsupp[r];
+        for (int j = 0; j < kb->causes[r].n_keeps; j++)
+            supp[r] |= dsupp[kb->causes[r].keeps[j]];
+        active[r] = supp[r] != 0;
+    }
+    for (int m = 0; m < nc; m++) {
+        ssupp[m] = 0;
+        if (kin_first[m] == kin_first[m + 1])
+            continue;
+        uint32_t s = supp[m];
+        for (int e = kin_first[m]; e < kin_first[m + 1]; e++)
+            s |= supp[kin[e]];
+        ssupp[m] = s;
+        slackacc[m] = s != 0;
+        if (slackacc[m])
+            sl[nsl++] = m;
+    }
+    /* evaluated: the active roots, the slack-accumulated muscles and their keepers */
+    for (int c = 0; c < nc; c++)
+        inv[c] = active[c];
+    for (int k = 0; k < nsl; k++) {
+        int m = sl[k];
+        inv[m] = true;
+        for (int e = kin_first[m]; e < kin_first[m + 1]; e++)
+            inv[kin[e]] = true;
+    }
+    /* the bit order: greedily, the bit that brings the cheapest work to the
+     * lowest level (work per subset is sum cost / 2^level); ties by index.
+     * Over the causes that have work (in order[], free until the roots
+     * are listed), with their two masks' weights. */
+    {
+        int nw = 0, *wc = order;
+        int *wa = kf_malloc(2 * ((size_t)nc + 1) * sizeof *wa);
+        if (!wa)
+            goto out;
+        for (int c = 0; c < nc; c++)
+            if (active[c] || slackacc[c]) {
+                wc[nw] = c;
+                wa[2 * nw] = active[c] ? 3 + 3 * kb->causes[c].n_keeps : 0;
+                wa[2 * nw + 1] = slackacc[c] ? 3 + 2 * (kin_first[c + 1] - kin_first[c]) : 0;
+                nw++;
+            }
+        uint32_t used = 0;
+        for (int j = 0; j < np; j++) {
+            int best = -1;
+            long bc = 0;
+            for (int b = 0; b < np; b++) {
+                if (used >> b & 1)
+                    continue;
+                long cost = 0;
+                for (int k = 0; k < nw; k++) {
+                    int c = wc[k];
+                    cost += (supp[c] >> b & 1) * wa[2 * k] + (ssupp[c] >> b & 1) * wa[2 * k + 1];
+                }
+                if (best < 0 || cost < bc) {
+                    best = b;
+                    bc = cost;
+                }
+            }
+            used |= 1u << best;
+            perm[j] = best;
+            /* the causes it reaches have their level: drop them */
+            int k2 = 0;
+            for (int k = 0; k < nw; k++) {
+                int c = wc[k];
+                if (((supp[c] >> best & 1) && wa[2 * k]) || ((ssupp[c] >> best & 1) && wa[2 * k + 1]))
+                    continue;
+                wc[k2] = c;
+                wa[2 * k2] = wa[2 * k];
+                wa[2 * k2 + 1] = wa[2 * k + 1];
+                k2++;
+            }
+            nw = k2;
+        }
+        kf_free(wa);
+    }
+    for (int c = 0; c < nc; c++)
+        if (inv[c] && kb->causes[c].n_keeps > QSL_MAXCH) {
+            /* beyond what qsl_eval takes: uncertified, the caller goes on */
+            for (int x = 0; x < nc; x++) {
+                post[x] = kb->causes[x].prior;
+                lo[x] = 0;
+                hi[x] = 1;
+            }
+            *logpe = -INFINITY;
+            if (zerr)
+                *zerr = INFINITY;
+            err = KF_OK;
+            goto out;
+        }
+    /* masks in the new order */
+    for (int c = 0; c < nc; c++) {
+        uint32_t m[3] = { dsupp[c], supp[c], ssupp[c] }, o[3] = { 0, 0, 0 };
+        for (int x = 0; x < 3; x++)
+            for (int j = 0; j < np; j++)
+                if (m[x] >> perm[j] & 1)
+                    o[x] |= 1u << j;
+        dsupp[c] = o[0];
+        supp[c] = o[1];
+        ssupp[c] = o[2];
+    }
+#define QSL_Q(c, j) qb[(size_t)(c) * (size_t)np + (size_t)perm[j]]
+#define QSL_LEV(mask) ((mask) ? (__builtin_ctz(mask) < L ? __builtin_ctz(mask) : L) : L)
+    /* the roots by level, their chains */
+    int nr = 0, ne = 0;
+    size_t nvec = 0;                      /* doubles of the vectors */
+    for (int lev = 0; lev <= L; lev++)
+        for (int c = 0; c < nc; c++) {
+            if (!inv[c] || QSL_LEV(supp[c]) != lev)
+                continue;
+            qsl_root *r = &roots[nr];
+            ridx[c] = nr++;
+            r->cause = c;
+            r->level = lev;
+            r->in_t = active[c];
+            r->share = active[c] && kin_first[c] == kin_first[c + 1];
+            r->e0 = ne;
+            r->ne = kb->causes[c].n_keeps;
+            r->omp = 1 - kb->causes[c].prior;
+            size_t n = (size_t)1 << (L - lev);
+            nvec += 4 * n;
+            for (int j = 0; j < r->ne; j++) {
+                qsl_chain_t *e = &chs[ne++];
+                e->m = kb->causes[c].keeps[j];
+                e->oms = (double)(1 - (long double)kb->causes[c].keeps_p[j]);
+                nvec += (slackacc[e->m] ? 3 : 2) * n;
+            }
+        }
+    /* level vectors: W and the sums (2 x 2 NL), the slack scratch (2 NL),
+     * the low weights and their sizes (2 NL) */
+    nvec += 13 * NL + 64;
+    vm = kf_malloc(nvec * sizeof *vm);
+    if (!vm)
+        goto out;
+    double *W[KF_QSL_LOW + 1], *Sm[KF_QSL_LOW + 1];
+    size_t at = 0;
+    for (int j = 0; j <= L; j++) {
+        size_t n = (size_t)1 << (L - j);
+        W[j] = vm + at;
+        at += n;
+        Sm[j] = vm + at;
+        at += n;
+    }
+    double *yv = vm + at, *wlow = yv + 2 * NL, *awlow = wlow + NL, *scr = awlow + NL;
+    at += 8 * NL;
+    long double ml = -(1 - (long double)kb->leak);
+    tab[0] = 1;                           /* (-(1 - leak))^|s|, by doubling */
+    for (int j = 0; j < L; j++)
+        for (size_t s = 0; s < (size_t)1 << j; s++)
+            tab[s + ((size_t)1 << j)] = tab[s] * ml;
+    for (size_t s = 0; s < NL; s++) {
+        wlow[s] = (double)tab[s];
+        awlow[s] = fabs(wlow[s]);
+    }
+    /* tables: pi qneg Qlow and s qneg_m Qlow_m over the bits from the
+     * root's level to L, as the product of two halves (each in long double
+     * over half the bits, rounded once; one multiplication in double per
+     * entry: a table costs about one pass of the root's evaluation) */
+    for (int i = 0; i < nr; i++) {
+        qsl_root *r = &roots[i];
+        int lev = r->level, c = r->cause;
+        size_t n = (size_t)1 << (L - lev);
+        for (int x = -1; x < r->ne; x++) {
+            int cc = x < 0 ? c : chs[r->e0 + x].m;
+            int nbit = L - lev, blo = nbit / 2;
+            size_t nlo = (size_t)1 << blo, nhi = (size_t)1 << (nbit - blo);
+            long double *tlo = tab, *thi = tab + nlo;
+            tlo[0] = qneg[cc] * (x < 0 ? (long double)kb->causes[c].prior
+                                       : (long double)kb->causes[c].keeps_p[x]);
+            thi[0] = 1;
+            for (int b = 0; b < nbit; b++) {
+                long double q = QSL_Q(cc, lev + b), *t = b < blo ? tlo : thi;
+                size_t h = (size_t)1 << (b < blo ? b : b - blo);
+                for (size_t s = 0; s < h; s++)
+                    t[s + h] = t[s] * q;
+            }
+            double *v = vm + at, *dlo = yv;
+            at += n;
+            for (size_t s = 0; s < nlo; s++)
+                dlo[s] = (double)tlo[s];
+            for (size_t h = 0; h < nhi; h++)
+                qsl_set(v + h * nlo, dlo, (double)thi[h], nlo);
+            if (x < 0)
+                r->A = v;
+            else
+                chs[r->e0 + x].B = v;
+        }
+        /* what the shares read: a and 1 / g of a root summed or with a
+         * chain to a followed muscle, 1 / g of a followed muscle, the
+         * chain factors of a chain to one */
+        bool rho = false;
+        for (int x = 0; x < r->ne; x++)
+            rho |= slackacc[chs[r->e0 + x].m];
+        r->a = r->ig = NULL;
+        if (r->share || rho) {
+            r->a = vm + at;
+            at += n;
+        }
+        if (r->share || rho || slackacc[c]) {
+            r->ig = vm + at;
+            at += n;
+        }
+        for (int x = 0; x < r->ne; x++) {
+            qsl_chain_t *e = &chs[r->e0 + x];
+            e->c = NULL;
+            if (slackacc[e->m]) {
+                e->c = vm + at;
+                at += n;
+            }
+        }
+    }
+    /* the high bits' causes */
+    {
+        int n = 0;
+        for (int j = L; j < np; j++) {
+            hp_first[j - L] = n;
+            for (int k = kb->flink_first[pos[perm[j]]]; k < kb->flink_first[pos[perm[j]] + 1];
+                 k++)
+                hp[n++] = kb->links[kb->flink[k]].cause;
+        }
+        hp_first[H] = n;
+    }
+    /* the rounding bound, in units of u */
+    double uin = 1 + (double)(nn + np + 8) * 2 * (double)(LDBL_EPSILON / DBL_EPSILON);
+    double KT = (double)L + 1 + 2 * uin + 1, Kx = (double)L + 2;
+    /* a table's entry: two rounded halves and their product; a root's
+     * present part: table x QH, then per chain x (oms + QH_m x table) */
+    double utab = 2 * uin + 1;
+#define QSL_EA(ne) (utab + uin + 1 + (ne) * (utab + uin + 3))
+    for (int i = 0; i < nr; i++) {
+        const qsl_root *r = &roots[i];
+        double Ea = QSL_EA(r->ne), Eg = Ea + 1;
+        if (r->in_t)
+            KT += Eg + 1;
+        size_t n = (size_t)1 << (L - r->level);
+        double sums = r->level + (double)(n / 4) + 4 + 2;
+        /* a x (1 / g) x S */
+        if (r->share && Ea + Eg + 3 + sums > Kx)
+            Kx = Ea + Eg + 3 + sums;
+    }
+    for (int k = 0; k < nsl; k++) {
+        int m = sl[k], lev = QSL_LEV(ssupp[m]);
+        const qsl_root *rm = &roots[ridx[m]];
+        /* S x 1 / g_m, then per keeper x (omp + a (oms / c)) (1 / g); the
+         * sum times 1 - prior */
+        double Es = (QSL_EA(rm->ne) + 1) + 1 + 1 + 2;
+        for (int e = kin_first[m]; e < kin_first[m + 1]; e++) {
+            const qsl_root *rh = &roots[ridx[kin[e]]];
+            /* oms / c: c is uin + (utab + uin + 2) */
+            double Eah = QSL_EA(rh->ne);
+            Es += (2 * uin + utab + 3) + Eah + (Eah + 1) + 5 + 1;
+        }
+        size_t n = (size_t)1 << (L - lev);
+        double sums = lev + (L - lev) + (double)(n / 4) + 4 + 2;
+        if (Es + sums > Kx)
+            Kx = Es + sums;
+    }
+    double K = (KT + Kx) * 1.01 + 8;
+    /* the chunks */
+    long double Z = 0, absum = 0;
+    for (int c = 0; c < nc; c++)
+        on[c] = off[c] = 0;
+    for (int c = 0; c < nc; c++)
+        onl[c] = offl[c] = 0;
+    for (unsigned long hs = 0; hs < 1UL << H; hs++) {
+        for (int c = 0; c < nc; c++)
+            QHl[c] = 1;
+        long double wh = 1;
+        for (int j = 0; j < H; j++)
+            if (hs >> j & 1) {
+                wh *= ml;
+                for (int k = hp_first[j]; k < hp_first[j + 1]; k++)
+                    QHl[hp[k]] *= QSL_Q(hp[k], L + j);
+            }
+        for (int c = 0; c < nc; c++)
+            QH[c] = (double)QHl[c];
+        /* top-down, the roots from the highest level (they are sorted by
+         * level, lowest first) */
+        W[L][0] = (double)wh;
+        for (int i = nr - 1, j = L; j >= 0; j--) {
+            size_t n = (size_t)1 << (L - j);
+            if (j < L)
+                qsl_expand(W[j], W[j + 1], n / 2);
+            for (; i >= 0 && roots[i].level == j; i--)
+                qsl_eval(&roots[i], &chs[roots[i].e0], QH, roots[i].in_t ? W[j] : NULL, scr, n);
+        }
+        /* the terms and the sums bottom-up */
+        absum += qsl_leaves(Sm[0], W[0], wlow, awlow, NL);
+        for (int j = 0; j < L; j++)
+            qsl_pairs(Sm[j + 1], Sm[j], (size_t)1 << (L - j - 1));
+        Z += Sm[L][0];
+        /* present shares */
+        for (int i = 0; i < nr; i++) {
+            const qsl_root *r = &roots[i];
+            if (r->share)
+                onl[r->cause] += qsl_share(r->a, r->ig, Sm[r->level],
+                                           (size_t)1 << (L - r->level));
+        }
+        /* slack shares: the sums at the lowest level times the factors
+         * there, added pairwise up to the next level that has one */
+        for (int k = 0; k < nsl; k++) {
+            int m = sl[k], lev = QSL_LEV(ssupp[m]);
+            size_t n = (size_t)1 << (L - lev);
+            const double *src = Sm[lev];
+            int left = 1 + kin_first[m + 1] - kin_first[m];
+            for (int j = lev; left; j++) {
+                for (int x = -1; x < kin_first[m + 1] - kin_first[m]; x++) {
+                    const qsl_root *r = &roots[ridx[x < 0 ? m : kin[kin_first[m] + x]]];
+                    if (r->level != j)
+                        continue;
+                    if (x < 0)
+                        qsl_mul(yv, src, r->ig, n);
+                    else {
+                        const qsl_chain_t *e = &chs[r->e0 + kin_e[kin_first[m] + x]];
+                        qsl_rho_mul(yv, src, r->a, e->c, r->ig, r->omp, e->oms, n);
+                    }
+                    src = yv;
+                    left--;
+                }
+                if (!left)
+                    break;
+                n /= 2;
+                qsl_pairs(yv, src, n);
+                src = yv;
+            }
+            offl[m] += roots[ridx[m]].omp * (long double)qsl_sum(yv, n);
+        }
+    }
+#undef QSL_Q
+#undef QSL_EA
+#undef QSL_LEV
+    for (int c = 0; c < nc; c++) {
+        on[c] = (double)onl[c];
+        off[c] = (double)offl[c];
+    }
+    /* the constants: every factor at S = {}, the closed forms of the
+     * causes the sums do not follow (as engine_qsv.h) */
+    for (int c = 0; c < nc; c++)
+        qnd[c] = (double)qneg[c];
+    for (int c = 0; c < nc; c++) {
+        const kf_cause *k = &kb->causes[c];
+        double chain = 1;
+        for (int j = 0; j < k->n_keeps; j++)
+            chain *= (1 - k->keeps_p[j]) + k->keeps_p[j] * qnd[k->keeps[j]];
+        g0[c] = (1 - k->prior) + k->prior * qnd[c] * chain;
+    }
+    long double logconst = (long double)nn * log1pl(-(long double)kb->leak);
+    for (int c = 0; c < nc; c++)
+        if (!active[c])
+            logconst += logl((long double)g0[c]);
+    for (int c = 0; c < nc; c++) {
+        /* the present share as pi Q chain / g (1 - (1 - pi) / g cancels) */
+        {
+            const kf_cause *k = &kb->causes[c];
+            double chain = 1;
+            for (int j = 0; j < k->n_keeps; j++)
+                chain *= (1 - k->keeps_p[j]) + k->keeps_p[j] * qnd[k->keeps[j]];
+            cf[c] = k->prior * qnd[c] * chain / g0[c];
+        }
+        cslack[c] = 0;
+        if (kin_first[c] < kin_first[c + 1] && !slackacc[c]) {
+            double r = (1 - kb->causes[c].prior) / g0[c];
+            for (int e = kin_first[c]; e < kin_first[c + 1]; e++) {
+                int h = kin[e], j = kin_e[e];
+                const kf_cause *hc = &kb->causes[h];
+                double s = hc->keeps_p[j];
+                double chain = 1;
+                for (int t = 0; t < hc->n_keeps; t++)
+                    chain *= t == j ? 1 - s
+                                    : (1 - hc->keeps_p[t]) + hc->keeps_p[t] * qnd[hc->keeps[t]];
+                r *= ((1 - hc->prior) + hc->prior * qnd[h] * chain) / g0[h];
+            }
+            cslack[c] = r;
+        }
+    }
+    qsv_w w;
+    memset(&w, 0, sizeof w);
+    w.nc = nc;
+    w.kin_first = kin_first;
+    w.active = active;
+    w.slackacc = slackacc;
+    /* qsv_finish counts in DBL_EPSILON = 2u */
+    qsv_finish(kb, &w, (double)Z, (double)absum * (1 + 1e-9), K / 2, on, off, cf, cslack,
+               logconst, post, lo, hi, logpe, zerr);
+    err = KF_OK;
+out:
+    kf_free(qb);
+    kf_free(ints);
+    kf_free(masks);
+    kf_free(flags);
+    kf_free(dbl);
+    kf_free(roots);
+    kf_free(chs);
+    kf_free(vm);
+    return err;
+}
