@@ -233,15 +233,84 @@ static inline size_t scan_plain(const unsigned char *s, size_t i, size_t n)
     return i;
 }
 
+#ifdef __SSE2__
+static inline unsigned special_mask(__m128i x)
+{
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
+                                                                 _mm_cmpeq_epi8(x, bslash)),
+                                                    _mm_cmplt_epi8(x, space)));
+}
+#endif
+
+/* Copies s[0..n) to o while it needs no escape and no UTF-8 check, and
+ * returns where it stopped: n, or the first byte that needs one (what o
+ * holds from there on is to be overwritten).  o has room for 16 bytes past
+ * o + n (the caller reserves them): a string shorter than 16 bytes is
+ * copied, then tested in one load from o, the bytes past it masked off, so
+ * nothing is read past the end of s. */
+static inline size_t copy_plain(const unsigned char *s, size_t n, unsigned char *o)
+{
+#ifdef __SSE2__
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        _mm_storeu_si128((__m128i *)(o + i), x);
+        unsigned m = special_mask(x);
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+    if (i == n)
+        return n;
+    size_t r = n - i;
+    unsigned m;
+    if (i) {                 /* the last 16 bytes, the first 16 - r already seen */
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + n - 16));
+        _mm_storeu_si128((__m128i *)(o + n - 16), x);
+        m = special_mask(x) >> (16 - r);
+    } else {
+        if (r >= 8) {
+            memcpy(o, s, 8);
+            memcpy(o + r - 8, s + r - 8, 8);
+        } else if (r >= 4) {
+            memcpy(o, s, 4);
+            memcpy(o + r - 4, s + r - 4, 4);
+        } else {
+            o[0] = s[0];
+            o[r / 2] = s[r / 2];
+            o[r - 1] = s[r - 1];
+        }
+        m = special_mask(_mm_loadu_si128((const __m128i *)o)) & ((1u << r) - 1);
+    }
+    return m ? i + (size_t)__builtin_ctz(m) : n;
+#else
+    size_t i = 0;
+    while (i < n && !special[s[i]])
+        i++;
+    memcpy(o, s, i);
+    return i;
+#endif
+}
+
 static void put_string(kf_jo *w, const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
-    /* Most strings need no escape: room for all of it at once. */
-    if (!reserve(w, n + 2))
+    /* Most strings need no escape: room for all of it at once, and 16
+     * bytes more for copy_plain's test of a short one. */
+    if (!reserve(w, n + 2 + 16))
         return;
-    w->s[w->len++] = '"';
+    char *o = w->s + w->len;
+    *o = '"';
+    size_t plain = copy_plain(s, n, (unsigned char *)o + 1);
+    if (plain == n) {
+        o[n + 1] = '"';
+        w->len += n + 2;
+        return;
+    }
+    w->len += 1 + plain;
     bool ascii = w->flags & KF_JO_ASCII;
-    size_t i = 0, run = 0;
+    size_t i = plain, run = plain;
     while (i < n) {
         i = scan_plain(s, i, n);
         if (i >= n)
