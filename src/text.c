@@ -685,12 +685,28 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
              (is_word(&v[i], "along") && i >= 2 && v[i - 2].kind == T_NUM &&
               (!strncmp(v[i - 1].norm, "week", 4) || !strncmp(v[i - 1].norm, "wk", 2)))))
             pregnancy = true;
+    /* Every rule of the loop below starts from a number or a number word
+     * (num_value), from a word of this list (the dominant hand's, the
+     * trimester, the decades of `decades` below), or from the word after
+     * "a" or "an" (the sex said of oneself): any other word is passed over
+     * at once, by its first three letters.  A rule that starts from another
+     * word must add it here. */
+    static const char *const starts[] = {
+        "handed", "hander", "lefty", "southpaw", "dominant", "trimester",
+        "teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies",
+        "eighties", "nineties", NULL
+    };
     bool first_sentence = true;
     for (int i = 0; i < n; i++) {
         const token *k = &v[i];
         bool mine = who[i] == patient;
         if (i > 0 && v[i - 1].kind == T_STOP)
             first_sentence = false;
+        if (k->kind == T_WORD && !tok_may_be_in3_n(k, starts, sizeof starts[0], -1) &&
+            !(i >= 2 && v[i - 1].kind == T_WORD && v[i - 1].norm[0] == 'a' &&
+              (!v[i - 1].norm[1] || (v[i - 1].norm[1] == 'n' && !v[i - 1].norm[2]))) &&
+            num_value(k) < 0)
+            continue;
         /* dominant hand: "right handed", "left-handed", "lefty" */
         if (mine && k->kind == T_WORD && (is_word(k, "handed") || is_word(k, "hander")) &&
             i > 0 && (v[i - 1].flags & (KF_WORD_LEFT | KF_WORD_RIGHT)))
@@ -736,7 +752,9 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                 "teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies",
                 "eighties", "nineties", NULL
             };
-            for (int d = 0; tok_may_be_in(k, decades) && decades[d]; d++)
+            /* the filter once, not once a decade: it is the same for k */
+            bool may = tok_may_be_in3_n(k, decades, sizeof decades[0], 9);
+            for (int d = 0; may && decades[d]; d++)
                 if (is_word(k, decades[d])) {
                     const token *q = &v[i - 1];
                     long add = is_word(q, "early") ? 2 : is_word(q, "mid") ? 5
