@@ -31,18 +31,24 @@ typedef struct {
     bool oom;
 } toks;
 
-static token *push(toks *t)
+/* The slow half of push: a bigger array (false when there is no memory). */
+static __attribute__((noinline)) bool grow_toks(toks *t)
 {
-    if (t->n == t->cap) {
-        int cap = t->cap ? t->cap * 2 : 256;
-        token *v = kf_realloc(t->v, (size_t)cap * sizeof *v);
-        if (!v) {
-            t->oom = true;
-            return NULL;
-        }
-        t->v = v;
-        t->cap = cap;
+    int cap = t->cap ? t->cap * 2 : 256;
+    token *v = kf_realloc(t->v, (size_t)cap * sizeof *v);
+    if (!v) {
+        t->oom = true;
+        return false;
     }
+    t->v = v;
+    t->cap = cap;
+    return true;
+}
+
+static inline token *push(toks *t)
+{
+    if (__builtin_expect(t->n == t->cap, 0) && !grow_toks(t))
+        return NULL;
     token *k = &t->v[t->n++];
     memset(k, 0, sizeof *k);
     k->word = -1;
@@ -173,6 +179,16 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
         if (s[i] >= 0x80) {      /* ASCII is itself; the rest is decoded and folded */
             l = utf8(s, n, i, &cp);
             c = fold(cp);
+        }
+        if (c == ' ') {          /* the commonest byte: it ends a word, and is no boundary */
+            if (cur && cur->kind == T_WORD) {
+                normalise_last(kb, t);
+                if (t->oom)
+                    return;
+            }
+            cur = NULL;
+            i += (size_t)l;
+            continue;
         }
         if (ascii_alpha(c) || (c == '\'' && cur && cur->kind == T_WORD)) {
             if (!cur || cur->kind != T_WORD) {
