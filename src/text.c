@@ -99,10 +99,9 @@ static char fold(long cp)
  * ("shoulderblade" -> "shoulder blade") becomes several tokens sharing the
  * original span.  Called as each word ends, so the words are normalised as
  * they are read, in the one token array. */
-static void normalise_last(const kf_kb *kb, toks *t)
+static void normalise_last(const kf_kb *kb, toks *t, size_t len)
 {
-    token *last = &t->v[t->n - 1];
-    size_t len = strlen(last->norm);
+    token *last = &t->v[t->n - 1];      /* len: strlen(last->norm), as the tokenizer counted */
     const char *fix;
     bool raw;                /* a word of the lexicon as written */
     int raw_id = kf_kb_lex_padded(kb, last->norm, len, &fix, &raw);   /* norm: zeros after */
@@ -182,7 +181,7 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
         }
         if (c == ' ') {          /* the commonest byte: it ends a word, and is no boundary */
             if (cur && cur->kind == T_WORD) {
-                normalise_last(kb, t);
+                normalise_last(kb, t, wl);
                 if (t->oom)
                     return;
             }
@@ -215,7 +214,7 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
             continue;
         } else if (ascii_digit(c)) {
             if (cur && cur->kind == T_WORD) {
-                normalise_last(kb, t);
+                normalise_last(kb, t, wl);
                 cur = NULL;
             }
             if (!cur || cur->kind != T_NUM) {
@@ -231,7 +230,7 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
             cur->len = (int)(i + 1) - cur->start;
         } else {
             if (cur && cur->kind == T_WORD)
-                normalise_last(kb, t);
+                normalise_last(kb, t, wl);
             cur = NULL;
             tok_kind k = T_WORD;
             bool boundary = false;
@@ -262,7 +261,7 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
             return;
     }
     if (cur && cur->kind == T_WORD)
-        normalise_last(kb, t);
+        normalise_last(kb, t, wl);
 }
 
 static const struct { const char *w; int v; } number_words[] = {
