@@ -720,7 +720,7 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         if (k->kind == T_WORD && !tok_may_be_in3_n(k, starts, sizeof starts[0], -1) &&
             !(i >= 2 && v[i - 1].kind == T_WORD && v[i - 1].norm[0] == 'a' &&
               (!v[i - 1].norm[1] || (v[i - 1].norm[1] == 'n' && !v[i - 1].norm[2]))) &&
-            num_value(k) < 0)
+            (!number_letter(k->norm[0]) || num_value(k) < 0))
             continue;
         /* dominant hand: "right handed", "left-handed", "lefty" */
         if (mine && k->kind == T_WORD && (is_word(k, "handed") || is_word(k, "hander")) &&
