@@ -8,6 +8,9 @@
 #   the words of the golden lines (tests/golden/*.txt);
 #   the seed corpora of the text and context fuzzers;
 #   bench/read.c's shapes at 64 KB and a 1 MB mix of every case;
+# and, for each labelled case and golden line read on its own, the answer
+#   as `ask --json` writes it and as the server does (compact), so a change
+#   to the JSON writer is held to the same bytes;
 # and this compares it with the dump saved before the change.
 #   bench/readcheck.sh --save   dump into build/readcheck/base.txt (before)
 #   bench/readcheck.sh          dump into build/readcheck/now.txt and diff
@@ -73,20 +76,20 @@ open(f"{d}/mix-1mb.txt", "wb").write(big)
 EOF
 ins=("${cases[@]}" "$OUT/in/golden.jsonl")
 run() {
-  "$DUMP" --kb "$kb" "${ins[@]}" --join 8 "${ins[@]}" --join 64 "${ins[@]}" \
+  "$DUMP" --kb "$kb" --json "${ins[@]}" --no-json --join 8 "${ins[@]}" --join 64 "${ins[@]}" \
       --join 1 tests/fuzz/corpus_text/* tests/fuzz/corpus_context/* \
       "$OUT"/in/shape-*.txt "$OUT/in/mix-1mb.txt"
 }
 if [ "${1:-}" = "--save" ]; then
   run >"$OUT/base.txt" || { echo "bench/readcheck: the dump failed"; exit 2; }
-  echo "saved $(grep -c '^==' "$OUT/base.txt") readings to $OUT/base.txt"
+  echo "saved $(grep -c '^==' "$OUT/base.txt") readings ($(grep -c '^  json' "$OUT/base.txt") JSON answers) to $OUT/base.txt"
   exit 0
 fi
 [ -f "$OUT/base.txt" ] || { echo "bench/readcheck: no $OUT/base.txt (run with --save before the change)"; exit 2; }
 run >"$OUT/now.txt" || { echo "bench/readcheck: the dump failed"; exit 2; }
 n=$(grep -c '^==' "$OUT/now.txt")
 if cmp -s "$OUT/base.txt" "$OUT/now.txt"; then
-  echo "the same: $n readings, $(grep -c '^  fact' "$OUT/now.txt") facts"
+  echo "the same: $n readings, $(grep -c '^  fact' "$OUT/now.txt") facts, $(grep -c '^  json' "$OUT/now.txt") JSON answers"
   exit 0
 fi
 diff "$OUT/base.txt" "$OUT/now.txt" | head -40

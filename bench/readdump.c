@@ -12,14 +12,39 @@
  * field); any other FILE is one description (its bytes as they are).
  * --join N FILE.jsonl also reads each run of N consecutive descriptions of
  * the file joined by a space (longer texts: sentences after sentences).
+ * --json (before the files it applies to; --no-json ends it) also prints
+ * the answer of each description as `ask --json` writes it (indented,
+ * ASCII) and as the server does (compact, UTF-8), from kf_consult and
+ * kf_result_dump, so that a change to the JSON writer or to what feeds it
+ * can be shown to change no byte of either.
  */
+#include "engine.h"
 #include "kb.h"
+#include "render_json.h"
 #include "text.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static bool with_json;
+
+/* The answer to the findings, written with `flags`, on a line of its own
+ * after "  json<tag> " (the document is multi-line when indented). */
+static void dump_json(const kf_kb *kb, const kf_result *r, const char *text, unsigned flags,
+                      const char *tag)
+{
+    size_t len = 0;
+    const char *why = NULL;
+    char *s = kf_result_dump(kb, r, text, flags, &len, &why);
+    printf("  json%s %zu\n", tag, s ? len : 0);
+    if (s)
+        fwrite(s, 1, len, stdout);
+    else
+        printf("  (failed: %s)\n", why ? why : "?");
+    kf_free(s);
+}
 
 static void dump(const kf_kb *kb, const char *label, const char *text, size_t n)
 {
@@ -42,6 +67,20 @@ static void dump(const kf_kb *kb, const char *label, const char *text, size_t n)
                kb->findings[x->finding].id, (int)x->state, (int)x->side, (int)x->origin,
                x->alt >= 0 ? kb->findings[x->alt].id : "-", x->start, x->len,
                (unsigned)x->ctx, (unsigned)x->note);
+    }
+    if (with_json && e == KF_OK) {
+        /* the consultation reads the text as the commands do: NUL-ended */
+        char *t = kf_malloc(n + 1);
+        kf_result *r = t ? kf_consult(kb, &f) : NULL;
+        if (r) {
+            memcpy(t, text, n);
+            t[n] = '\0';
+            dump_json(kb, r, t, KF_JO_INDENT(2) | KF_JO_ASCII | KF_JO_EOL, "-ask");
+            dump_json(kb, r, t, KF_JO_COMPACT | KF_JO_EOL, "-api");
+        } else
+            printf("  json (out of memory)\n");
+        kf_result_free(r);
+        kf_free(t);
     }
     kf_findings_free(&f);
     kf_buf_free(&err);
@@ -133,6 +172,10 @@ int main(int argc, char **argv)
     kf_buf_free(&errs);
     int rc = 0;
     for (; i < argc; i++) {
+        if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--no-json")) {
+            with_json = argv[i][2] == 'j';
+            continue;
+        }
         if (!strcmp(argv[i], "--join") && i + 1 < argc) {
             join = atoi(argv[++i]);
             continue;

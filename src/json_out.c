@@ -100,26 +100,35 @@ static void newline(kf_jo *w, int depth)
     w->len += n;
 }
 
-/* What comes before a member of the innermost container: nothing for the
- * first, else a comma; then, when indenting, a new line. */
-static void member_sep(kf_jo *w)
+/* The separator before a member of the innermost container (a comma after
+ * the first; then, when indenting, a new line), with room reserved for
+ * `more` bytes after it; returns where they go, w->len left before the
+ * separator for the caller to move, or NULL when there is no room. */
+static inline char *member_room(kf_jo *w, size_t more)
 {
+    unsigned ind = KF_JO_INDENT(w->flags);
+    size_t nl = ind ? 1 + (size_t)ind * (size_t)w->depth : 0;
+    if (!reserve(w, 2 + nl + more))
+        return NULL;
+    char *o = w->s + w->len;
     uint64_t bit = (uint64_t)1 << (w->depth - 1);
     if (w->nonempty & bit) {
-        put_c(w, ',');
-        if (KF_JO_INDENT(w->flags))
-            newline(w, w->depth);
-        else if (!(w->flags & KF_JO_COMPACT))
-            put_c(w, ' ');
-    } else {
+        *o++ = ',';
+        if (!ind && !(w->flags & KF_JO_COMPACT))
+            *o++ = ' ';
+    } else
         w->nonempty |= bit;
-        newline(w, w->depth);
+    if (nl) {
+        *o = '\n';
+        memset(o + 1, ' ', nl - 1);
+        o += nl;
     }
+    return o;
 }
 
 /* Called before every value: the separator it needs, or a failure when a
  * value is not allowed here. */
-static bool before_value(kf_jo *w)
+static bool before_value_slow(kf_jo *w)
 {
     if (w->error)
         return false;
@@ -138,8 +147,21 @@ static bool before_value(kf_jo *w)
         fail(w, "a value where a key is due");
         return false;
     }
-    member_sep(w);
-    return !w->error;
+    char *o = member_room(w, 0);
+    if (!o)
+        return false;
+    w->len = (size_t)(o - w->s);
+    return true;
+}
+
+/* The common case at once: a value after its key. */
+static inline bool before_value(kf_jo *w)
+{
+    if (__builtin_expect(w->want_value && !w->error, 1)) {
+        w->want_value = false;
+        return true;
+    }
+    return before_value_slow(w);
 }
 
 /* ---------- strings ---------- */
@@ -233,15 +255,74 @@ static inline size_t scan_plain(const unsigned char *s, size_t i, size_t n)
     return i;
 }
 
-static void put_string(kf_jo *w, const char *str, size_t n)
+#ifdef __SSE2__
+static inline unsigned special_mask(__m128i x)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    /* Most strings need no escape: room for all of it at once. */
-    if (!reserve(w, n + 2))
-        return;
-    w->s[w->len++] = '"';
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
+                                                                 _mm_cmpeq_epi8(x, bslash)),
+                                                    _mm_cmplt_epi8(x, space)));
+}
+#endif
+
+/* Copies s[0..n) to o while it needs no escape and no UTF-8 check, and
+ * returns where it stopped: n, or the first byte that needs one (what o
+ * holds from there on is to be overwritten).  o has room for 16 bytes past
+ * o + n (the caller reserves them): a string shorter than 16 bytes is
+ * copied, then tested in one load from o, the bytes past it masked off, so
+ * nothing is read past the end of s. */
+static inline __attribute__((always_inline)) size_t copy_plain(const unsigned char *s, size_t n, unsigned char *o)
+{
+#ifdef __SSE2__
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        _mm_storeu_si128((__m128i *)(o + i), x);
+        unsigned m = special_mask(x);
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+    if (i == n)
+        return n;
+    size_t r = n - i;
+    unsigned m;
+    if (i) {                 /* the last 16 bytes, the first 16 - r already seen */
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + n - 16));
+        _mm_storeu_si128((__m128i *)(o + n - 16), x);
+        m = special_mask(x) >> (16 - r);
+    } else {
+        if (r >= 8) {
+            memcpy(o, s, 8);
+            memcpy(o + r - 8, s + r - 8, 8);
+        } else if (r >= 4) {
+            memcpy(o, s, 4);
+            memcpy(o + r - 4, s + r - 4, 4);
+        } else {
+            o[0] = s[0];
+            o[r / 2] = s[r / 2];
+            o[r - 1] = s[r - 1];
+        }
+        m = special_mask(_mm_loadu_si128((const __m128i *)o)) & ((1u << r) - 1);
+    }
+    return m ? i + (size_t)__builtin_ctz(m) : n;
+#else
+    size_t i = 0;
+    while (i < n && !special[s[i]])
+        i++;
+    memcpy(o, s, i);
+    return i;
+#endif
+}
+
+/* The rest of a string from s[plain], its first byte that needs an escape
+ * or a UTF-8 check (what is before it is written, the opening quote too):
+ * out of line, so the common case keeps a small frame. */
+static __attribute__((noinline)) void put_string_rest(kf_jo *w, const unsigned char *s,
+                                                      size_t n, size_t plain)
+{
     bool ascii = w->flags & KF_JO_ASCII;
-    size_t i = 0, run = 0;
+    size_t i = plain, run = plain;
     while (i < n) {
         i = scan_plain(s, i, n);
         if (i >= n)
@@ -293,6 +374,25 @@ static void put_string(kf_jo *w, const char *str, size_t n)
     put_c(w, '"');
 }
 
+static inline void put_string(kf_jo *w, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    /* Most strings need no escape: room for all of it at once, and 16
+     * bytes more for copy_plain's test of a short one. */
+    if (!reserve(w, n + 2 + 16))
+        return;
+    char *o = w->s + w->len;
+    *o = '"';
+    size_t plain = copy_plain(s, n, (unsigned char *)o + 1);
+    if (__builtin_expect(plain == n, 1)) {
+        o[n + 1] = '"';
+        w->len += n + 2;
+        return;
+    }
+    w->len += 1 + plain;
+    put_string_rest(w, s, n, plain);
+}
+
 /* ---------- containers and values ---------- */
 
 static void jo_open(kf_jo *w, char c, bool obj)
@@ -333,16 +433,39 @@ void kf_jo_obj_end(kf_jo *w) { jo_close(w, '}', true); }
 void kf_jo_arr(kf_jo *w) { jo_open(w, '[', false); }
 void kf_jo_arr_end(kf_jo *w) { jo_close(w, ']', false); }
 
-void kf_jo_key(kf_jo *w, const char *k)
+/* A key; `plain` when the caller knows it needs no escape (a literal the
+ * compiler has checked, kf_jo_key in json_out.h). */
+/* The checks and separator before a key of n bytes, its opening quote
+ * written and room for it and 4 + 16 bytes more; returns where the key
+ * goes, or NULL when it cannot be written. */
+static inline char *key_open(kf_jo *w, size_t n)
 {
     if (w->error)
-        return;
+        return NULL;
     if (!w->depth || w->want_value || !(w->isobj & ((uint64_t)1 << (w->depth - 1)))) {
         fail(w, "a key outside an object");
+        return NULL;
+    }
+    char *o = member_room(w, n + 4 + 16);
+    if (o)
+        *o++ = '"';
+    return o;
+}
+
+char *kf_jo_key_open_(kf_jo *w, size_t n) { return key_open(w, n); }
+
+void kf_jo_keyn(kf_jo *w, const char *k, size_t n)
+{
+    char *o = key_open(w, n);
+    if (!o)
+        return;
+    size_t done = copy_plain((const unsigned char *)k, n, (unsigned char *)o);
+    if (__builtin_expect(done == n, 1)) {
+        kf_jo_key_close_(w, o + n);
         return;
     }
-    member_sep(w);
-    put_string(w, k, strlen(k));
+    w->len = (size_t)(o - w->s) + done;
+    put_string_rest(w, (const unsigned char *)k, n, done);
     if (w->flags & KF_JO_COMPACT)
         put_c(w, ':');
     else
@@ -360,8 +483,8 @@ void kf_jo_str(kf_jo *w, const char *s)
 {
     if (!s)
         kf_jo_null(w);
-    else
-        kf_jo_strn(w, s, strlen(s));
+    else if (before_value(w))
+        put_string(w, s, strlen(s));
 }
 
 void kf_jo_int(kf_jo *w, long long v)
@@ -403,11 +526,6 @@ void kf_jo_null(kf_jo *w)
         put(w, "null", 4);
 }
 
-void kf_jo_kstr(kf_jo *w, const char *k, const char *s) { kf_jo_key(w, k); kf_jo_str(w, s); }
-void kf_jo_kint(kf_jo *w, const char *k, long long v) { kf_jo_key(w, k); kf_jo_int(w, v); }
-void kf_jo_kreal(kf_jo *w, const char *k, double v) { kf_jo_key(w, k); kf_jo_real(w, v); }
-void kf_jo_kbool(kf_jo *w, const char *k, bool v) { kf_jo_key(w, k); kf_jo_bool(w, v); }
-void kf_jo_knull(kf_jo *w, const char *k) { kf_jo_key(w, k); kf_jo_null(w); }
 
 void kf_jo_fail(kf_jo *w, const char *why)
 {

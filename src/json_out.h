@@ -31,6 +31,7 @@
 #include "kf.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* Flags, as jansson's: the low 5 bits are the indent (0-31 spaces). */
 #define KF_JO_INDENT(n) ((unsigned)(n) & 0x1Fu)
@@ -74,8 +75,50 @@ void kf_jo_obj_end(kf_jo *w);
 void kf_jo_arr(kf_jo *w);
 void kf_jo_arr_end(kf_jo *w);
 
-/* An object's key (UTF-8, NUL-terminated). */
-void kf_jo_key(kf_jo *w, const char *k);
+/* An object's key (UTF-8, NUL-terminated); kf_jo_keyn takes its length.
+ * The key-and-value calls below are inline, so a key written as a literal
+ * has its length worked out by the compiler. */
+void kf_jo_keyn(kf_jo *w, const char *k, size_t n);
+/* Not to be called but through kf_jo_key, for a key that needs no escape:
+ * kf_jo_key_open_ checks the writer, writes the separator and the opening
+ * quote and returns where the key's n bytes go (room is reserved for them
+ * and 4 more), or NULL; kf_jo_key_close_ ends the key after them. */
+char *kf_jo_key_open_(kf_jo *w, size_t n);
+static inline void kf_jo_key_close_(kf_jo *w, char *o)
+{
+    *o++ = '"';
+    *o++ = ':';
+    if (!(w->flags & KF_JO_COMPACT))
+        *o++ = ' ';
+    w->len = (size_t)(o - w->s);
+    w->want_value = true;
+}
+
+/* True when k[0..n) (n at most 24) needs no escape and no UTF-8 check:
+ * for a literal key the compiler works it out and kf_jo_key skips the
+ * test; for any other key it is never evaluated. */
+#define KF_JO_C_(k, n, i) ((i) >= (n) || ((unsigned char)(k)[(i) < (n) ? (i) : 0] >= 0x20 && \
+    (unsigned char)(k)[(i) < (n) ? (i) : 0] < 0x80 && (k)[(i) < (n) ? (i) : 0] != '"' && \
+    (k)[(i) < (n) ? (i) : 0] != '\\'))
+#define KF_JO_C4_(k, n, i) (KF_JO_C_(k, n, i) && KF_JO_C_(k, n, i + 1) && \
+    KF_JO_C_(k, n, i + 2) && KF_JO_C_(k, n, i + 3))
+#define KF_JO_PLAIN_(k, n) (KF_JO_C4_(k, n, 0) && KF_JO_C4_(k, n, 4) && KF_JO_C4_(k, n, 8) && \
+    KF_JO_C4_(k, n, 12) && KF_JO_C4_(k, n, 16) && KF_JO_C4_(k, n, 20))
+
+static inline __attribute__((always_inline)) void kf_jo_key(kf_jo *w, const char *k)
+{
+    size_t n = strlen(k);
+    if (__builtin_constant_p(n) && n <= 24 && __builtin_constant_p(KF_JO_PLAIN_(k, n)) &&
+        KF_JO_PLAIN_(k, n))
+    {
+        char *o = kf_jo_key_open_(w, n);
+        if (o) {
+            memcpy(o, k, n);
+            kf_jo_key_close_(w, o + n);
+        }
+    } else
+        kf_jo_keyn(w, k, n);
+}
 
 /* Values.  kf_jo_str(w, NULL) writes null (as json_pack's "s?" does);
  * kf_jo_strn takes `n` bytes that may include NUL (written \u0000). */
@@ -87,11 +130,11 @@ void kf_jo_bool(kf_jo *w, bool v);
 void kf_jo_null(kf_jo *w);
 
 /* Key and value in one call. */
-void kf_jo_kstr(kf_jo *w, const char *k, const char *s);
-void kf_jo_kint(kf_jo *w, const char *k, long long v);
-void kf_jo_kreal(kf_jo *w, const char *k, double v);
-void kf_jo_kbool(kf_jo *w, const char *k, bool v);
-void kf_jo_knull(kf_jo *w, const char *k);
+static inline __attribute__((always_inline)) void kf_jo_kstr(kf_jo *w, const char *k, const char *s) { kf_jo_key(w, k); kf_jo_str(w, s); }
+static inline __attribute__((always_inline)) void kf_jo_kint(kf_jo *w, const char *k, long long v) { kf_jo_key(w, k); kf_jo_int(w, v); }
+static inline __attribute__((always_inline)) void kf_jo_kreal(kf_jo *w, const char *k, double v) { kf_jo_key(w, k); kf_jo_real(w, v); }
+static inline __attribute__((always_inline)) void kf_jo_kbool(kf_jo *w, const char *k, bool v) { kf_jo_key(w, k); kf_jo_bool(w, v); }
+static inline __attribute__((always_inline)) void kf_jo_knull(kf_jo *w, const char *k) { kf_jo_key(w, k); kf_jo_null(w); }
 
 /* Fails the document with `why` (static text), as a misuse would;
  * "out of memory" is treated as the writer's own (kf_jo_undo keeps it). */

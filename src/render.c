@@ -196,14 +196,32 @@ static void hypo_line(const kf_kb *kb, const kf_findings *f, kf_buf *out, int wi
     kf_buf_free(&line);
 }
 
+/* Appends l bytes of s to out (its size n, its length so far *len) as
+ * snprintf would write them: cut to what fits, NUL-ended. */
+static void cat_cut(char *out, size_t n, size_t *len, const char *s, size_t l)
+{
+    if (!n)
+        return;
+    size_t room = n - 1 - *len;
+    if (l > room)
+        l = room;
+    memcpy(out + *len, s, l);
+    *len += l;
+    out[*len] = '\0';
+}
+
 void kf_cause_plain(const kf_kb *kb, int cause, char *out, size_t n)
 {
     const kf_cause *c = &kb->causes[cause];
     const char *name = c->name, *open = strchr(name, '(');
     const char *close = open ? strrchr(open, ')') : NULL;
+    size_t len = 0;
+    if (n)
+        out[0] = '\0';
     if (c->kind != KF_CAUSE_MUSCLE || !open || !close || open == name) {
-        snprintf(out, n, "%s%s", c->kind == KF_CAUSE_MUSCLE &&
-                 strncmp(name, "the ", 4) ? "the " : "", name);
+        if (c->kind == KF_CAUSE_MUSCLE && strncmp(name, "the ", 4))
+            cat_cut(out, n, &len, "the ", 4);
+        cat_cut(out, n, &len, name, strlen(name));
         return;
     }
     int latin = (int)(open - name);
@@ -219,9 +237,16 @@ void kf_cause_plain(const kf_kb *kb, int cause, char *out, size_t n)
             if (in[i] != '"')
                 plain[k++] = in[i];
         plain[k] = '\0';
-        snprintf(out, n, "%s (%.*s)", plain, latin, name);
+        cat_cut(out, n, &len, plain, (size_t)k);
+        cat_cut(out, n, &len, " (", 2);
+        cat_cut(out, n, &len, name, (size_t)latin);
+        cat_cut(out, n, &len, ")", 1);
     } else {
-        snprintf(out, n, "the %.*s (%.*s)", latin, name, inlen, in);
+        cat_cut(out, n, &len, "the ", 4);
+        cat_cut(out, n, &len, name, (size_t)latin);
+        cat_cut(out, n, &len, " (", 2);
+        cat_cut(out, n, &len, in, inlen > 0 ? (size_t)inlen : 0);
+        cat_cut(out, n, &len, ")", 1);
     }
 }
 

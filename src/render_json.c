@@ -20,7 +20,7 @@ static const char *origin_name(kf_origin o)
 }
 
 /* A string json_pack's "s" takes: NULL fails the value being packed. */
-static void req_str(kf_jo *w, const char *k, const char *s)
+static inline __attribute__((always_inline)) void req_str(kf_jo *w, const char *k, const char *s)
 {
     kf_jo_key(w, k);
     if (!s)
@@ -31,7 +31,7 @@ static void req_str(kf_jo *w, const char *k, const char *s)
 
 /* A member set with json_object_set_new(o, k, json_string(s)): left out
  * when s is NULL or not UTF-8. */
-static void opt_member(kf_jo *w, const char *k, const char *s)
+static inline __attribute__((always_inline)) void opt_member(kf_jo *w, const char *k, const char *s)
 {
     if (!s)
         return;
@@ -253,7 +253,7 @@ void kf_findings_write(kf_jo *w, const kf_kb *kb, const kf_findings *f)
     kf_jo_arr_end(w);
 }
 
-static void int_or_null(kf_jo *w, const char *k, int v)
+static inline __attribute__((always_inline)) void int_or_null(kf_jo *w, const char *k, int v)
 {
     if (v >= 0)
         kf_jo_kint(w, k, v);
@@ -547,11 +547,15 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
         kf_jo_key(w, "timer");
         if (t->work_s > 0) {
             char timer[512];
-            int n = snprintf(timer, sizeof timer, "knotfinder do %s", t->id ? t->id : "");
-            if (!t->id || n < 0 || n >= (int)sizeof timer)
+            static const char cmd[] = "knotfinder do ";
+            size_t il = t->id ? strlen(t->id) : 0, n = sizeof cmd - 1 + il;
+            if (!t->id || n >= sizeof timer)
                 kf_jo_fail(w, "a timer command does not fit");
-            else
-                kf_jo_strn(w, timer, (size_t)n);
+            else {
+                memcpy(timer, cmd, sizeof cmd - 1);
+                memcpy(timer + sizeof cmd - 1, t->id, il);
+                kf_jo_strn(w, timer, n);
+            }
         } else
             kf_jo_null(w);
         if (s->cause >= 0) {

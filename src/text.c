@@ -31,18 +31,24 @@ typedef struct {
     bool oom;
 } toks;
 
-static token *push(toks *t)
+/* The slow half of push: a bigger array (false when there is no memory). */
+static __attribute__((noinline)) bool grow_toks(toks *t)
 {
-    if (t->n == t->cap) {
-        int cap = t->cap ? t->cap * 2 : 256;
-        token *v = kf_realloc(t->v, (size_t)cap * sizeof *v);
-        if (!v) {
-            t->oom = true;
-            return NULL;
-        }
-        t->v = v;
-        t->cap = cap;
+    int cap = t->cap ? t->cap * 2 : 256;
+    token *v = kf_realloc(t->v, (size_t)cap * sizeof *v);
+    if (!v) {
+        t->oom = true;
+        return false;
     }
+    t->v = v;
+    t->cap = cap;
+    return true;
+}
+
+static inline token *push(toks *t)
+{
+    if (__builtin_expect(t->n == t->cap, 0) && !grow_toks(t))
+        return NULL;
     token *k = &t->v[t->n++];
     memset(k, 0, sizeof *k);
     k->word = -1;
@@ -93,10 +99,9 @@ static char fold(long cp)
  * ("shoulderblade" -> "shoulder blade") becomes several tokens sharing the
  * original span.  Called as each word ends, so the words are normalised as
  * they are read, in the one token array. */
-static void normalise_last(const kf_kb *kb, toks *t)
+static void normalise_last(const kf_kb *kb, toks *t, size_t len)
 {
-    token *last = &t->v[t->n - 1];
-    size_t len = strlen(last->norm);
+    token *last = &t->v[t->n - 1];      /* len: strlen(last->norm), as the tokenizer counted */
     const char *fix;
     bool raw;                /* a word of the lexicon as written */
     int raw_id = kf_kb_lex_padded(kb, last->norm, len, &fix, &raw);   /* norm: zeros after */
@@ -174,6 +179,16 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
             l = utf8(s, n, i, &cp);
             c = fold(cp);
         }
+        if (c == ' ') {          /* the commonest byte: it ends a word, and is no boundary */
+            if (cur && cur->kind == T_WORD) {
+                normalise_last(kb, t, wl);
+                if (t->oom)
+                    return;
+            }
+            cur = NULL;
+            i += (size_t)l;
+            continue;
+        }
         if (ascii_alpha(c) || (c == '\'' && cur && cur->kind == T_WORD)) {
             if (!cur || cur->kind != T_WORD) {
                 cur = push(t);
@@ -199,7 +214,7 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
             continue;
         } else if (ascii_digit(c)) {
             if (cur && cur->kind == T_WORD) {
-                normalise_last(kb, t);
+                normalise_last(kb, t, wl);
                 cur = NULL;
             }
             if (!cur || cur->kind != T_NUM) {
@@ -215,7 +230,7 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
             cur->len = (int)(i + 1) - cur->start;
         } else {
             if (cur && cur->kind == T_WORD)
-                normalise_last(kb, t);
+                normalise_last(kb, t, wl);
             cur = NULL;
             tok_kind k = T_WORD;
             bool boundary = false;
@@ -246,7 +261,7 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
             return;
     }
     if (cur && cur->kind == T_WORD)
-        normalise_last(kb, t);
+        normalise_last(kb, t, wl);
 }
 
 static const struct { const char *w; int v; } number_words[] = {
@@ -736,12 +751,28 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
              (is_word(&v[i], "along") && i >= 2 && v[i - 2].kind == T_NUM &&
               (!strncmp(v[i - 1].norm, "week", 4) || !strncmp(v[i - 1].norm, "wk", 2)))))
             pregnancy = true;
+    /* Every rule of the loop below starts from a number or a number word
+     * (num_value), from a word of this list (the dominant hand's, the
+     * trimester, the decades of `decades` below), or from the word after
+     * "a" or "an" (the sex said of oneself): any other word is passed over
+     * at once, by its first three letters.  A rule that starts from another
+     * word must add it here. */
+    static const char *const starts[] = {
+        "handed", "hander", "lefty", "southpaw", "dominant", "trimester",
+        "teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies",
+        "eighties", "nineties", NULL
+    };
     bool first_sentence = true;
     for (int i = 0; i < n; i++) {
         const token *k = &v[i];
         bool mine = who[i] == patient;
         if (i > 0 && v[i - 1].kind == T_STOP)
             first_sentence = false;
+        if (k->kind == T_WORD && !tok_may_be_in3_n(k, starts, sizeof starts[0], -1) &&
+            !(i >= 2 && v[i - 1].kind == T_WORD && v[i - 1].norm[0] == 'a' &&
+              (!v[i - 1].norm[1] || (v[i - 1].norm[1] == 'n' && !v[i - 1].norm[2]))) &&
+            (!number_letter(k->norm[0]) || num_value(k) < 0))
+            continue;
         /* dominant hand: "right handed", "left-handed", "lefty" */
         if (mine && k->kind == T_WORD && (is_word(k, "handed") || is_word(k, "hander")) &&
             i > 0 && (v[i - 1].flags & (KF_WORD_LEFT | KF_WORD_RIGHT)))
@@ -787,7 +818,9 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                 "teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies",
                 "eighties", "nineties", NULL
             };
-            for (int d = 0; tok_may_be_in(k, decades) && decades[d]; d++)
+            /* the filter once, not once a decade: it is the same for k */
+            bool may = tok_may_be_in3_n(k, decades, sizeof decades[0], 9);
+            for (int d = 0; may && decades[d]; d++)
                 if (is_word(k, decades[d])) {
                     const token *q = &v[i - 1];
                     long add = is_word(q, "early") ? 2 : is_word(q, "mid") ? 5

@@ -176,6 +176,60 @@ static void test_strings_as_jansson(void)
     kf_free(got);
 }
 
+/* Plain text of every length from 0 to 80, alone and with one byte that
+ * needs something (a quote, a backslash, a control byte, a multibyte
+ * character, a byte that is not UTF-8) at every position: the writer copies
+ * plain runs 16 bytes at a time and tests a short string in one load, so
+ * each length and each place of the odd byte is a path of its own.  Each
+ * string is written after a prefix of 0 to 17 bytes, so it starts at every
+ * alignment of the output. */
+static void test_strings_every_length(void)
+{
+    static const char *const odd[] = { "\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9",
+                                       "\xe2\x80\x94", "\xf0\x9f\x98\x80", "\xff", "\xc3" };
+    int mismatches = 0, cases = 0;
+    char s[100], pre[20];
+    for (size_t n = 0; n <= 80; n++)
+        for (int o = -1; o < (int)KF_ARRAY_LEN(odd); o++)
+            for (size_t at = 0; at <= (o < 0 ? 0 : n); at++) {
+                size_t len = 0;
+                for (size_t i = 0; i < n; i++)
+                    s[len++] = (char)('a' + (i * 7 + n) % 26);
+                if (o >= 0) {
+                    size_t ol = strlen(odd[o]);
+                    memmove(s + at + ol, s + at, len - at);
+                    memcpy(s + at, odd[o], ol);
+                    len += ol;
+                }
+                json_t *j = json_stringn(s, len);
+                size_t p = (n + at) % 18;
+                memset(pre, 'p', p);
+                pre[p] = '\0';
+                json_t *a = json_pack("[so]", pre, j ? json_incref(j) : json_null());
+                unsigned flags = all_flags[(n + at) % KF_ARRAY_LEN(all_flags)];
+                kf_jo w;
+                kf_jo_init(&w, flags);
+                kf_jo_arr(&w);
+                kf_jo_str(&w, pre);
+                kf_jo_strn(&w, s, len);
+                kf_jo_arr_end(&w);
+                char *got = kf_jo_finish(&w, NULL);
+                char *want = j ? json_dumps(a, flags) : NULL;
+                cases++;
+                if (!j ? got != NULL : (!got || !want || strcmp(got, want))) {
+                    if (mismatches++ < 5)
+                        fprintf(stderr, "length %zu, odd %d at %zu: jansson %s, we %s\n", n, o, at,
+                                want ? want : "(fails)", got ? got : kf_jo_error(&w));
+                }
+                kf_free(got);
+                free(want);
+                json_decref(a);
+                json_decref(j);
+            }
+    CHECK_INT(mismatches, 0);
+    CHECK(cases > 30000);
+}
+
 /* ---------- whole documents ---------- */
 
 static json_t *random_value(int depth)
@@ -410,6 +464,7 @@ int main(void)
 {
     RUN(test_reals_as_jansson);
     RUN(test_strings_as_jansson);
+    RUN(test_strings_every_length);
     RUN(test_documents_as_jansson);
     RUN(test_empty_and_nested);
     RUN(test_misuse_fails);

@@ -452,6 +452,76 @@ static void test_out_of_memory(void)
     kf_findings_free(&f);
 }
 
+/* kf_cause_plain as it was written with snprintf: the reference its
+ * hand-made concatenation is held to, byte for byte, cut included. */
+static void cause_plain_ref(const kf_kb *k, int cause, char *out, size_t n)
+{
+    const kf_cause *c = &k->causes[cause];
+    const char *name = c->name, *open = strchr(name, '(');
+    const char *close = open ? strrchr(open, ')') : NULL;
+    if (c->kind != KF_CAUSE_MUSCLE || !open || !close || open == name) {
+        snprintf(out, n, "%s%s", c->kind == KF_CAUSE_MUSCLE &&
+                 strncmp(name, "the ", 4) ? "the " : "", name);
+        return;
+    }
+    int latin = (int)(open - name);
+    while (latin > 0 && name[latin - 1] == ' ')
+        latin--;
+    const char *in = open + 1;
+    int inlen = (int)(close - in);
+    if (inlen > 4 && !strncmp(in, "the ", 4)) {
+        char plain[128];
+        int j = 0;
+        for (int i = 0; i < inlen && j + 1 < (int)sizeof plain; i++)
+            if (in[i] != '"')
+                plain[j++] = in[i];
+        plain[j] = '\0';
+        snprintf(out, n, "%s (%.*s)", plain, latin, name);
+    } else
+        snprintf(out, n, "the %.*s (%.*s)", latin, name, inlen, in);
+}
+
+/* Every cause of the KB, and made-up names of each shape (a muscle with
+ * and without "the", a Latin name with a plain one in brackets, quotes,
+ * brackets with nothing before them), into buffers of every size from 0
+ * to past the whole name. */
+static void test_cause_plain(void)
+{
+    static const char *const names[] = {
+        "trapezius (upper fibres)", "the levator scapulae", "rhomboids (the \"rhomboid\" pair)",
+        "latissimus dorsi   (the \"lat\")", "(no name before)", "serratus (ant", "x ()",
+        "pectoralis minor (the)", "a habit, not a muscle", "",
+    };
+    int bad = 0, cases = 0;
+    kf_cause saved = kb->causes[0];
+    for (int pass = 0; pass < 2; pass++) {
+        int count = pass ? (int)(KF_ARRAY_LEN(names) * 2) : kb->n_causes;
+        for (int c = 0; c < count; c++) {
+            int ci = pass ? 0 : c;
+            if (pass) {
+                kb->causes[0].name = names[c / 2];
+                kb->causes[0].kind = c % 2 ? KF_CAUSE_MUSCLE : saved.kind == KF_CAUSE_MUSCLE
+                                     ? KF_CAUSE_HABIT : saved.kind;
+            }
+            size_t full = strlen(kb->causes[ci].name) + 16;
+            for (size_t n = 0; n <= full; n++) {
+                char a[300], b[300];
+                memset(a, 'x', sizeof a);
+                memset(b, 'x', sizeof b);
+                kf_cause_plain(kb, ci, a, n);
+                cause_plain_ref(kb, ci, b, n);
+                cases++;
+                if (memcmp(a, b, sizeof a) && bad++ < 5)
+                    fprintf(stderr, "cause %d, size %zu: '%.*s' against '%.*s'\n", ci, n,
+                            (int)n, a, (int)n, b);
+            }
+        }
+    }
+    kb->causes[0] = saved;
+    CHECK_INT(bad, 0);
+    CHECK(cases > 1000);
+}
+
 int main(void)
 {
     const char *dir = getenv("KNOTFINDER_KB");
@@ -464,6 +534,7 @@ int main(void)
     }
     kf_buf_free(&errs);
     RUN(test_article_cases);
+    RUN(test_cause_plain);
     RUN(test_golden_cases);
     RUN(test_fuzzed_findings);
     RUN(test_pieces);
