@@ -888,14 +888,14 @@ kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_o
 
 /* Whether a present finding links to cause c directly (its own refers,
  * pulls, local, sign or reports links). */
-static bool bears_on(const kf_kb *kb, const kf_findings *f, int c)
+/* Whether cause c links to a finding said present (`said`: one flag per
+ * finding, made once per ranking). */
+static bool bears_on(const kf_kb *kb, const unsigned char *said, int c)
 {
     const kf_cause *k = &kb->causes[c];
-    for (int l = 0; l < k->n_links; l++) {
-        const kf_fact *x = kf_findings_get(f, kb->links[k->links[l]].finding);
-        if (x && x->state == KF_PRESENT)
+    for (int l = 0; l < k->n_links; l++)
+        if (said[kb->links[k->links[l]].finding])
             return true;
-    }
     return false;
 }
 
@@ -915,14 +915,31 @@ int kf_rank_top(const kf_kb *kb, const kf_findings *f, const double *post, const
      * when no finding is in the arm) explains nothing that was said, so it
      * cannot head a "why it hurts" line; it is named as that habit's
      * chain instead (kf_ranked.kept_by). */
+    unsigned char *said = kf_calloc((size_t)kb->n_findings + 1, 1);
+    bool *bears = kf_calloc((size_t)nc + 1, sizeof *bears);
+    if (!said || !bears) {
+        /* out of memory: the order as it is */
+        kf_free(said);
+        kf_free(bears);
+        for (int i = 0; i < nc; i++)
+            out[i] = order[i];
+        return nc;
+    }
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].state == KF_PRESENT && f->v[i].finding >= 0 && f->v[i].finding < kb->n_findings)
+            said[f->v[i].finding] = 1;
+    for (int i = 0; i < nc; i++)
+        bears[i] = bears_on(kb, said, order[i]);
     int nb = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < nc; i++)
-            if (bears_on(kb, f, order[i]) == (pass == 0))
+            if (bears[i] == (pass == 0))
                 out[n++] = order[i];
         if (pass == 0)
             nb = n;
     }
+    kf_free(said);
+    kf_free(bears);
     /* Places 2 and 3: the likeliest cause of a family not yet shown,
      * unless it is less than KF_FAMILY_RATIO of the likeliest left; while
      * causes that bear on what was said are left, only one of them. */
