@@ -918,12 +918,9 @@ int kf_rank_top(const kf_kb *kb, const kf_findings *f, const double *post, const
     unsigned char *said = kf_calloc((size_t)kb->n_findings + 1, 1);
     bool *bears = kf_calloc((size_t)nc + 1, sizeof *bears);
     if (!said || !bears) {
-        /* out of memory: the order as it is */
         kf_free(said);
         kf_free(bears);
-        for (int i = 0; i < nc; i++)
-            out[i] = order[i];
-        return nc;
+        return -1;
     }
     for (int i = 0; i < f->n; i++)
         if (f->v[i].state == KF_PRESENT && f->v[i].finding >= 0 && f->v[i].finding < kb->n_findings)
@@ -1170,6 +1167,12 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
         return NULL;
     }
     int npick = kf_rank_top(kb, f, post, order, pick);
+    if (npick < 0) {
+        kf_free(pick);
+        kf_free(order);
+        kf_result_free(r);
+        return NULL;
+    }
     for (int i = 0; i < npick && r->n_causes < KF_MAX_RANKED; i++) {
         double p = post[pick[i]];
         if (i >= 3 && (p < 0.1 || p < 0.25 * post[pick[0]]))

@@ -87,7 +87,8 @@ typedef struct {
  * by posterior (order: kf_posterior_order's); the second and third places
  * then go to the likeliest cause of a family (kf_cause.family) not yet
  * shown, unless it is less than 0.6 times as likely as the likeliest left.
- * The posteriors are unchanged; only the order is.  Returns the count. */
+ * The posteriors are unchanged; only the order is.  Returns the count, or
+ * -1 when out of memory. */
 int kf_rank_top(const kf_kb *kb, const kf_findings *f, const double *post, const int *order,
                 int *out);
 
