@@ -15,7 +15,10 @@
  *   ...          up to KF_PAT_GAP other words of the same sentence
  *   A & B        A and B both said in one clause (the same sentence, at
  *                most KF_PAT_WINDOW words apart), in either order
- * Stop and side words are passed over between pattern words, as in phrases.
+ * Stop and side words are passed over between pattern words, as in phrases;
+ * written in a pattern they are read as written: one of a/b/c or a class
+ * entry must match ("on/in"), a lone one must where it starts or ends a
+ * group ("at rest"), and between two pattern words it is passed over.
  *
  * A compiled pattern is a flat int array (owned by the caller), so the
  * loader can keep it in its arena and the matcher needs no allocation.

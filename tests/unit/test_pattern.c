@@ -53,6 +53,7 @@ static const char *env_cls(void *env, const char *name)
     if (!strcmp(name, "good")) return "good, great";
     if (!strcmp(name, "loop")) return "<loop>";
     if (!strcmp(name, "stops")) return "the, in";
+    if (!strcmp(name, "stop pair")) return "in the";
     return NULL;
 }
 
@@ -125,7 +126,7 @@ static void test_refused(void)
     const char *bad[] = {
         "", "   ", "...", "... helps", "helps ...", "(for", "for)", "<nope>", "<few",
         "(my)", "helps & ", "& helps", "<loop>", "...  ... x", "(a ... b)", "\"two words\"",
-        "helps ? x", "(<few>) (for)", NULL
+        "helps ? x", "(<few>) (for)", "in", "in/the", "the & rest", "<stops>", NULL
     };
     for (int i = 0; bad[i]; i++) {
         kf_buf err;
@@ -150,10 +151,78 @@ static void test_words_and_stop_words(void)
     CHECK(!matches("massage helps", "massage really helps"));   /* another word between */
     CHECK(!matches("massage helps", "massage , helps"));        /* a comma breaks */
     CHECK(!matches("massage helps", "massage"));
-    CHECK(matches("my shoulderblade", "shoulder blade"));       /* the spelling fix */
-    /* a stop word alone is dropped; quoted it must be there */
+    CHECK(matches("shoulderblade", "shoulder blade"));          /* the spelling fix */
+    CHECK(matches("sore shoulderblade", "sore my shoulder blade"));
+    /* quoted, a stop word must be there */
     CHECK(matches("\"the\" morning", "the morning"));
     CHECK(!matches("\"the\" morning", "morning"));
+}
+
+/* A stop word written in a pattern is read as its author wrote it. */
+static void test_stop_words_as_written(void)
+{
+    /* between two pattern words, a lone stop word is passed over, as in
+     * phrases: "balance is off" reads "balance my off", "balance off" */
+    CHECK(matches("balance of off", "balance of off"));
+    CHECK(matches("balance of off", "balance the off"));
+    CHECK(matches("balance of off", "balance off"));
+    /* at the start or end of a pattern it must be there */
+    CHECK(matches("in rest", "in rest"));
+    CHECK(!matches("in rest", "rest"));
+    CHECK(!matches("in rest", "the rest"));
+    CHECK(matches("rest in", "rest in"));
+    CHECK(!matches("rest in", "rest"));
+    kf_pmatch m;
+    CHECK(match_at("in rest", "in rest", 0, &m));
+    CHECK_INT(m.first, 0);
+    CHECK_INT(m.words, 1);            /* a stop word read is no word for longest-first */
+    CHECK(!match_at("in rest", "in rest", 1, &m));    /* "rest" alone is not it */
+    /* two at the start: both as written */
+    CHECK(matches("in the rest", "in the rest"));
+    CHECK(!matches("in the rest", "in my rest"));
+    /* one of a/b, or an entry of a class, is required like any word (here
+     * "in" is a stop word, "on" is not) */
+    CHECK(matches("twitch in/on eye", "twitch in eye"));
+    CHECK(matches("twitch in/on eye", "twitch on my eye"));
+    CHECK(matches("twitch in/on eye", "twitch in the eye"));
+    CHECK(!matches("twitch in/on eye", "twitch eye"));
+    CHECK(!matches("twitch in/on eye", "twitch my eye"));
+    CHECK(matches("back <stops> hours", "back the hours"));
+    CHECK(!matches("back <stops> hours", "back hours"));
+    CHECK(matches("in/on/left rest", "left rest"));           /* a side word too */
+    CHECK(!matches("in/on/left rest", "rest"));
+    /* an alternative of several stop words keeps them all */
+    CHECK(matches("back <stop pair> hours", "back in the hours"));
+    CHECK(!matches("back <stop pair> hours", "back in hours"));
+    CHECK(!matches("back <stop pair> hours", "back hours"));
+    /* in parentheses a stop word changes nothing: passed over anyway */
+    CHECK(matches("back (in/the) hours", "back hours"));
+    CHECK(matches("back (in/the) hours", "back in hours"));
+    CHECK(matches("(in) rest", "rest"));
+    /* in a run of words with other words, stop words are passed over */
+    CHECK(matches("<few> hours", "couple hours"));
+    CHECK(matches("<few> hours", "couple of the hours"));
+    /* an & part may start with a stop word it names */
+    CHECK(match_at("back & in/within <few> hours", "back in 2 hours", 0, &m));
+    CHECK_INT(m.last, 3);
+    CHECK(match_at("back & in/within <few> hours", "in 2 hours back", 3, &m));
+    CHECK_INT(m.first, 0);
+    CHECK(!match_at("back & in/within <few> hours", "back 2 hours", 0, &m));
+    /* a negation is a word, never a stop word */
+    CHECK(matches("not sore", "not sore"));
+    CHECK(!matches("not sore", "sore"));
+    /* the longest-first length counts the words, not the stop words */
+    kf_buf err;
+    kf_buf_init(&err);
+    int *prog = compile("in/left the rest (of the) day", &err);
+    CHECK(prog != NULL);
+    if (prog) {
+        CHECK_INT(kf_pattern_max_len(prog), 2);
+        int firsts[4];
+        CHECK_INT(kf_pattern_firsts(prog, firsts, 4), 2);   /* in, left */
+        kf_free(prog);
+    }
+    kf_buf_free(&err);
 }
 
 static void test_alternatives_and_optional(void)
@@ -165,9 +234,9 @@ static void test_alternatives_and_optional(void)
     CHECK(matches("helps (for) hours", "helps hours"));
     CHECK(matches("(only) helps", "helps"));
     CHECK(matches("(only) helps", "only helps"));
-    /* an alternative of stop words makes the piece optional */
+    /* an alternative that is a stop word is still required */
     CHECK(matches("back within/in hours", "back in hours"));
-    CHECK(matches("back within/in hours", "back hours"));
+    CHECK(!matches("back within/in hours", "back hours"));
     CHECK(matches("back within/in hours", "back within hours"));
     kf_pmatch m;
     CHECK(match_at("helps (for a while)", "helps for a while", 0, &m));
@@ -292,6 +361,7 @@ int main(void)
 {
     RUN(test_refused);
     RUN(test_words_and_stop_words);
+    RUN(test_stop_words_as_written);
     RUN(test_alternatives_and_optional);
     RUN(test_classes_and_numbers);
     RUN(test_gap);
