@@ -779,6 +779,22 @@ skip_alts:
     return false;
 }
 
+/* Group `g` read from token j, ending by shi: a word or number, neither
+ * used nor read by this match. */
+static bool group_at(mstate *s, const int *g, int j, int shi)
+{
+    const kf_ptok *k = &s->t[j];
+    if ((k->kind != KF_PT_WORD && k->kind != KF_PT_NUM) || k->used || marked(s, j))
+        return false;
+    if (!(group_mask(g) & word_bit(k->kind == KF_PT_NUM ? KF_PAT_NUMBER : k->word)))
+        return false;                 /* no word of this group starts here */
+    int mark = s->nat;
+    if (elems(s, g + GH, g[1], j, true) && s->end - 1 <= shi)
+        return true;
+    s->nat = mark;
+    return false;
+}
+
 bool kf_pattern_match(const int *prog, const kf_ptok *t, int n, int i, kf_pmatch *m)
 {
     if (i < 0 || i >= n || (t[i].kind != KF_PT_WORD && t[i].kind != KF_PT_NUM) || t[i].used)
@@ -799,27 +815,43 @@ bool kf_pattern_match(const int *prog, const kf_ptok *t, int n, int i, kf_pmatch
         slo--;
     for (int k = 0; k < KF_PAT_WINDOW && shi + 1 < n && t[shi + 1].kind != KF_PT_STOP; k++)
         shi++;
+    /* The nearest reading of each further group: inside the first's span,
+     * then outward from it, the later side first on a tie -- not the
+     * leftmost in the window, which may be a word of another clause.  A
+     * stop word may start a group that names it. */
+    const int *g1 = g;
+    int first_n = s.nat;
     g += g[0];
     for (int gi = 1; gi < prog[1]; gi++, g += g[0]) {
         bool found = false;
-        unsigned long long mask = group_mask(g);
-        for (int j = slo; j <= shi && !found; j++) {
-            if (t[j].kind != KF_PT_WORD && t[j].kind != KF_PT_NUM)
-                continue;
-            if (t[j].used || marked(&s, j))
-                continue;             /* a stop word may start a group that names it */
-            if (!(mask & word_bit(t[j].kind == KF_PT_NUM ? KF_PAT_NUMBER : t[j].word)))
-                continue;             /* no word of this group starts here */
-            int mark = s.nat;
-            if (elems(&s, g + GH, g[1], j, true)) {
-                found = s.end - 1 <= shi;
-                if (!found)
-                    s.nat = mark;
-            }
-            if (s.budget < 0)
-                return false;
+        for (int j = lo + 1; j < hi && !found && s.budget >= 0; j++)
+            found = group_at(&s, g, j, shi);
+        for (int d = 1; !found && s.budget >= 0 && (hi + d <= shi || lo - d >= slo); d++) {
+            if (hi + d <= shi)
+                found = group_at(&s, g, hi + d, shi);
+            if (!found && lo - d >= slo)
+                found = group_at(&s, g, lo - d, shi);
         }
-        if (!found)
+        if (!found || s.budget < 0)
+            return false;
+    }
+    /* The first group said again in a later clause, between its reading
+     * and the further groups after it ("couldn't fix it and massage is
+     * great for an hour"): that later word is the one they go with, and the
+     * match starting there (the reader tries it next) is the reading. */
+    int right = n;
+    for (int k = first_n; k < s.nat; k++)
+        if (s.at[k] > hi && s.at[k] < right)
+            right = s.at[k];
+    bool apart = false;
+    for (int j = hi + 1; j < right && right < n; j++) {
+        apart |= t[j].clause;
+        if (!apart)
+            continue;
+        int mark = s.nat;
+        bool again = group_at(&s, g1, j, right - 1);
+        s.nat = mark;
+        if (again || s.budget < 0)
             return false;
     }
     m->n = s.nat;

@@ -9,7 +9,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 
-static const char *vocab[64];
+static const char *vocab[256];
 static int n_vocab;
 
 static int word_id(const char *w)
@@ -17,6 +17,10 @@ static int word_id(const char *w)
     for (int i = 0; i < n_vocab; i++)
         if (!strcmp(vocab[i], w))
             return i;
+    if (n_vocab == (int)(sizeof vocab / sizeof *vocab)) {
+        fprintf(stderr, "test vocabulary full at '%s'\n", w);
+        abort();
+    }
     vocab[n_vocab] = strdup(w);
     return n_vocab++;
 }
@@ -76,7 +80,7 @@ static int toks(const char *s, kf_ptok *t, int max)
         if (!*s)
             break;
         if (*s == '.' || *s == '?' || *s == ',') {
-            t[n++] = (kf_ptok){ -1, *s == ',' ? KF_PT_COMMA : KF_PT_STOP, 0, 0 };
+            t[n++] = (kf_ptok){ -1, *s == ',' ? KF_PT_COMMA : KF_PT_STOP, 0, 0, *s == ',' };
             s++;
             continue;
         }
@@ -87,11 +91,12 @@ static int toks(const char *s, kf_ptok *t, int max)
             w[k++] = *s++;
         w[k] = '\0';
         if (num) {
-            t[n++] = (kf_ptok){ -1, KF_PT_NUM, 0, 0 };
+            t[n++] = (kf_ptok){ -1, KF_PT_NUM, 0, 0, 0 };
             continue;
         }
         int id = word_id(w);
-        t[n++] = (kf_ptok){ id, KF_PT_WORD, (unsigned char)is_stop(w), 0 };
+        t[n++] = (kf_ptok){ id, KF_PT_WORD, (unsigned char)is_stop(w), 0,
+                            (unsigned char)(!strcmp(w, "and") || !strcmp(w, "but")) };
     }
     return n;
 }
@@ -306,6 +311,56 @@ static void test_cooccurrence(void)
     kf_buf_free(&err);
 }
 
+/* An order-free match reads the nearest words of each part, and leaves a
+ * part said again nearer to the others to the match starting there: the
+ * words of another clause are not taken (issue 10, "one leg is swollen and
+ * it hurts when I breathe in"). */
+static void test_cooccurrence_nearest(void)
+{
+    kf_pmatch m;
+    /* the nearer "hours" (right, two away) before the farther one (left) */
+    CHECK(match_at("helps & hours", "hours x y helps z hours", 3, &m));
+    CHECK_INT(m.first, 3);
+    CHECK_INT(m.last, 5);
+    CHECK_INT(m.n, 2);
+    /* on the left when that is nearer */
+    CHECK(match_at("helps & hours", "hours helps x y z hours", 1, &m));
+    CHECK_INT(m.first, 0);
+    CHECK_INT(m.last, 1);
+    /* a tie goes to the later side */
+    CHECK(match_at("helps & hours", "hours helps hours", 1, &m));
+    CHECK_INT(m.first, 1);
+    CHECK_INT(m.last, 2);
+    /* "helps" said again in a later clause, between: the match is the later one's */
+    CHECK(!match_at("helps & hours", "helps x and helps for hours", 0, &m));
+    CHECK(match_at("helps & hours", "helps x and helps for hours", 3, &m));
+    CHECK_INT(m.first, 3);
+    CHECK_INT(m.last, 5);
+    CHECK_INT(m.n, 2);                /* its own words only, not "x" */
+    CHECK(!match_at("helps & hours", "helps x , helps for hours", 0, &m));
+    /* in the same clause ("the back of my leg below the knee"): both readings stand */
+    CHECK(match_at("helps & hours", "helps x helps for hours", 0, &m));
+    CHECK_INT(m.last, 4);
+    /* ... and so does the first when the later one is read already */
+    kf_buf err;
+    kf_buf_init(&err);
+    int *prog = compile("helps & hours", &err);
+    kf_ptok t[16];
+    int n = toks("helps x and helps for hours", t, 16);
+    t[3].used = 1;
+    CHECK(prog && kf_pattern_match(prog, t, n, 0, &m));
+    CHECK(prog && m.first == 0 && m.last == 5 && m.n == 2);
+    kf_free(prog);
+    kf_buf_free(&err);
+    /* a part said again after the others changes nothing */
+    CHECK(match_at("helps & hours", "helps for hours x helps", 0, &m));
+    CHECK_INT(m.last, 2);
+    /* three parts, each the nearest */
+    CHECK(match_at("calf & swollen & hard", "swollen x calf y hard z swollen", 2, &m));
+    CHECK_INT(m.first, 0);
+    CHECK_INT(m.last, 4);
+}
+
 static void test_used_tokens(void)
 {
     kf_buf err;
@@ -366,6 +421,7 @@ int main(void)
     RUN(test_classes_and_numbers);
     RUN(test_gap);
     RUN(test_cooccurrence);
+    RUN(test_cooccurrence_nearest);
     RUN(test_used_tokens);
     RUN(test_bounded);
     RUN(test_out_of_memory);
