@@ -308,8 +308,8 @@ static int alt_cmp(const void *x, const void *y)
 /* Emits one element: the alternatives of a piece. */
 static void emit_elem(cstate *c, alts *a, int flags)
 {
-    if (c->failed)
-        return;
+    if (c->failed || !a->n)
+        return;                   /* a->n 0: out of memory (c->out.oom) */
     qsort(a->v, (size_t)a->n, sizeof *a->v, alt_cmp);
     int at = c->out.n;
     unsigned long long mask = 0;
@@ -360,7 +360,9 @@ static int piece(cstate *c, const char *s, const char *e, int flags)
                 p++;
         }
     }
-    if (c->failed) {
+    if (!c->failed && !a.n && !c->out.oom)
+        fail(c, "nothing to match in", s, (size_t)(e - s));
+    if (c->failed || !a.n) {      /* !a.n: out of memory */
         kf_free(a.v);
         return -1;
     }
