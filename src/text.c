@@ -1220,19 +1220,14 @@ static bool longer_reading_claims(const kf_kb *kb, kf_ptok *pt, int n, sentence 
     }
     if (!apart)
         return false;
-    int from = am->first, to = am->last + 1;
+    /* a reading that takes one of its words starts before the last of them */
+    int from = lo;
     for (int k = 0; k < CLAIM_REACH && from > 0 && pt[from - 1].kind != KF_PT_STOP; k++)
         from--;
-    for (int k = 0; k < CLAIM_REACH && to < n && pt[to].kind != KF_PT_STOP; k++)
-        to++;
-    unsigned char was[KF_PAT_MARKS * 2 + 2 * KF_PAT_WINDOW + 2 * CLAIM_REACH + 8];
-    if (to - from > (int)sizeof was)
-        return false;
-    for (int j = from; j < to; j++)
-        was[j - from] = pt[j].used;
+    int set[4 * KF_PAT_MARKS], ns = 0;    /* the tokens the trial marks, to undo */
     int need = repeat ? -2 : phrase_severity(kb, ph);
     bool yields = false;
-    for (int i = from; i < to && !yields; i++) {
+    for (int i = from; i <= hi && !yields; i++) {
         kf_pmatch bm;
         int len, last;
         int best = best_reading(kb, pt, n, i, sw, &bm, &len, &last);
@@ -1248,10 +1243,19 @@ static bool longer_reading_claims(const kf_kb *kb, kf_ptok *pt, int n, sentence 
                     own = bm.at[b] == j;
                 yields = own && phrase_severity(kb, best) >= need;
             }
+        bool phrase = !kb->phrases[best].prog;
+        int count = phrase ? last - i + 1 : bm.n;
+        if (ns + count > (int)(sizeof set / sizeof *set))
+            break;                    /* a trial that long is not worth it */
+        for (int k = 0; k < count; k++) {
+            int j = phrase ? i + k : bm.at[k];
+            if (!pt[j].used)
+                set[ns++] = j;
+        }
         i = claim(kb, pt, i, best, last, &bm);
     }
-    for (int j = from; j < to; j++)
-        pt[j].used = was[j - from];
+    for (int k = 0; k < ns; k++)
+        pt[set[k]].used = 0;
     return yields;
 }
 
@@ -1284,6 +1288,9 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
      * says: read them as "cant", so the lexicon's "can't ..." phrases match
      * and the "not" denies nothing else. */
     int cant = kf_kb_word(kb, "cant", 4), filler = kf_kb_word(kb, "to", 2);
+    /* words that may end a clause, for the order-free patterns */
+    int w_and = kf_kb_word(kb, "and", 3), w_but = kf_kb_word(kb, "but", 3),
+        w_then = kf_kb_word(kb, "then", 4);
     kf_ptok *pt = kf_malloc((size_t)(n ? n : 1) * sizeof *pt);
     matches ms = { 0 };
     kf_ctx_match *cm = NULL;
@@ -1318,8 +1325,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                            .kind = v[i].kind == T_WORD ? KF_PT_WORD : v[i].kind == T_NUM
                                    ? KF_PT_NUM : v[i].kind == T_COMMA ? KF_PT_COMMA : KF_PT_STOP,
                            .skip = skippable(&v[i]), .used = 0,
-                           .clause = v[i].kind == T_COMMA || is_word(&v[i], "and") ||
-                                     is_word(&v[i], "but") || is_word(&v[i], "then") };
+                           .clause = v[i].kind == T_COMMA ||
+                                     (v[i].kind == T_WORD && v[i].word >= 0 &&
+                                      (v[i].word == w_and || v[i].word == w_but ||
+                                       v[i].word == w_then)) };
     }
     sentence sw = { kf_calloc((size_t)kb->n_words / 64 + 1, sizeof *sw.bits), 0, kb->n_words };
     if (!sw.bits) {
