@@ -1118,7 +1118,13 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                 kf_buf_printf(&b, ", %s: ", times_word(rec->relief_absent, tw, sizeof tw));
             }
             works_on_phrase(kb, tq, sore_f, p0, p1, &b, &main, said, &n_said);
-            kf_buf_puts(&b, " probably not what keeps the knot coming back");
+            /* the words say what the numbers do: no relief counts against
+             * these causes, but the other check-ins may count for more */
+            if (main >= 0 && pct(p1[main]) > pct(p0[main]))
+                kf_buf_puts(&b, " still in question, as your other check-ins point to it more than "
+                                "this counts against it");
+            else
+                kf_buf_puts(&b, " probably not what keeps the knot coming back");
         } else if (rec->relief_present && !rec->relief_absent) {
             if (tname[0] != '"')
                 tname[0] = (char)tolower((unsigned char)tname[0]);
@@ -1126,7 +1132,11 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             hours_words(&b, mean);
             kf_buf_printf(&b, ", %s: ", times_word(rec->relief_present, tw, sizeof tw));
             works_on_phrase(kb, tq, sore_f, p0, p1, &b, &main, said, &n_said);
-            kf_buf_puts(&b, " probably what keeps the knot going, so keep doing it");
+            if (main >= 0 && pct(p1[main]) < pct(p0[main]))
+                kf_buf_puts(&b, " still in question, as your other check-ins point away from it "
+                                "more than this counts for it, so keep doing it and see");
+            else
+                kf_buf_puts(&b, " probably what keeps the knot going, so keep doing it");
         } else {
             kf_buf_printf(&b, "%s brought relief of a day or more %s, and shorter relief "
                           "%s: ", tname, times_word(rec->relief_present, tw, sizeof tw),
@@ -1135,8 +1145,9 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             kf_buf_puts(&b, " still in question");
         }
         if (main >= 0) {
-            kf_buf_printf(&b, " (%d%% -> %d%%, %s likely).", pct(p0[main]), pct(p1[main]),
-                          p1[main] < p0[main] ? "less" : "more");
+            int q0 = pct(p0[main]), q1 = pct(p1[main]);
+            kf_buf_printf(&b, " (%d%% -> %d%%, %s).", q0, q1,
+                          q1 < q0 ? "less likely" : q1 > q0 ? "more likely" : "about as likely");
         } else {
             kf_buf_puts(&b, ".");
         }

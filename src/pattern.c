@@ -8,7 +8,14 @@
  *   per element: [offset of the next element] [flags] [number of alternatives]
  *                [first-word mask, low and high 32 bits]
  *                alternatives: [number of words] word ids...
+ *   then the needs section (see needs()), the most pattern words a match can
+ *   consume (kf_pattern_max_len), and the needs section's offset.
  * flags: E_OPT (may be left out), E_GAP ("...": no alternatives).
+ * Stop and side words: an alternative made only of them keeps them as
+ * written and must match them ("on/in"); in an alternative with other
+ * words they are left out, as in phrases ("couple of hours"); a lone one
+ * written as its own piece is passed over between two pattern words and
+ * required at a group's start or end (E_SOFT).
  * Alternatives are kept longest first, so the greedy search prefers the
  * longest reading; word ids are stems (or KF_PAT_NUMBER for '#').
  */
@@ -18,7 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { E_OPT = 1, E_GAP = 2 };
+/* E_SOFT (only while a group compiles): a lone stop word written as a piece
+ * of its own ("is" in "balance is off"), passed over between two pattern
+ * words as in phrases, required where it starts or ends the group ("at" in
+ * "at rest"); group() drops the flag or the element. */
+enum { E_OPT = 1, E_GAP = 2, E_SOFT = 4 };
 #define GH 4                      /* ints in a group header */
 #define EH 5                      /* ints in an element header */
 
@@ -56,6 +67,7 @@ typedef struct {
     kf_buf           *err;
     bool              failed;
     ibuf              out;
+    int               max_len;    /* most pattern words a match can consume */
 } cstate;
 
 static void fail(cstate *c, const char *msg, const char *what, size_t wl)
@@ -72,10 +84,16 @@ static void fail(cstate *c, const char *msg, const char *what, size_t wl)
 }
 
 /* Adds the word ids of the written words in [s,e) (spaces between words)
- * to `ids`; returns the count, or -1 after an error. */
-static int plain_words(cstate *c, const char *s, const char *e, int *ids, int max)
+ * to `ids`; returns the count, or -1 after an error.  Stop and side words
+ * are left out, as in phrases, unless every word is one: then all of them
+ * are kept, as written, and *stop_only is set ("in", "on the").  *counted
+ * is how many ids are not stop words (for kf_pattern_max_len). */
+static int plain_words(cstate *c, const char *s, const char *e, int *ids, int max,
+                       bool *stop_only, int *counted)
 {
-    int n = 0;
+    int n = 0, na = 0;
+    int all[MAX_WORDS];
+    *stop_only = false;
     const char *p = s;
     while (p < e) {
         while (p < e && (*p == ' ' || *p == '\t' || *p == '-'))
@@ -100,20 +118,22 @@ static int plain_words(cstate *c, const char *s, const char *e, int *ids, int ma
                 c->out.oom = true;
                 return -1;
             }
-            if (ng != 1 || n == max) {
+            if (ng != 1 || n == max || na == MAX_WORDS) {
                 fail(c, "a quoted word must be one word, in", s, (size_t)(e - s));
                 return -1;
             }
             ids[n++] = got[0];
+            all[na++] = got[0];
             p = q + 1;
             continue;
         }
         if (*p == '#') {
-            if (n == max) {
+            if (n == max || na == MAX_WORDS) {
                 fail(c, "too many words in", s, (size_t)(e - s));
                 return -1;
             }
             ids[n++] = KF_PAT_NUMBER;
+            all[na++] = KF_PAT_NUMBER;
             p++;
             continue;
         }
@@ -139,6 +159,11 @@ static int plain_words(cstate *c, const char *s, const char *e, int *ids, int ma
             return -1;
         }
         for (int g = 0; g < ng && g < 4; g++) {
+            if (na == MAX_WORDS) {
+                fail(c, "too many words in", s, (size_t)(e - s));
+                return -1;
+            }
+            all[na++] = got[g];
             if (c->env->skip && c->env->skip(c->env->env, got[g]))
                 continue;
             if (n == max) {
@@ -148,28 +173,42 @@ static int plain_words(cstate *c, const char *s, const char *e, int *ids, int ma
             ids[n++] = got[g];
         }
     }
+    *counted = n;
+    if (!n && na) {               /* only stop or side words: kept as written */
+        if (na > max) {
+            fail(c, "too many words in", s, (size_t)(e - s));
+            return -1;
+        }
+        memcpy(ids, all, (size_t)na * sizeof *ids);
+        *stop_only = true;
+        return na;
+    }
     return n;
 }
 
 /* An alternative under construction. */
 typedef struct {
-    int n;
-    int w[MAX_WORDS];
+    int  n;
+    int  counted;    /* words that are not stop words (for max_len) */
+    bool stop;       /* only stop or side words, written as such */
+    int  w[MAX_WORDS];
 } alt;
 
 typedef struct {
     alt *v;
     int  n, cap;
-    bool empty;      /* an alternative of only stop or side words: may match nothing */
 } alts;
 
-static bool alts_add(cstate *c, alts *a, const int *ids, int n)
+static bool alts_add(cstate *c, alts *a, const int *ids, int n, bool stop, int counted)
 {
-    if (!n)
-        return true;            /* only stop words: the caller reports it */
     for (int i = 0; i < a->n; i++)      /* no duplicates */
-        if (a->v[i].n == n && !memcmp(a->v[i].w, ids, (size_t)n * sizeof *ids))
+        if (a->v[i].n == n && !memcmp(a->v[i].w, ids, (size_t)n * sizeof *ids)) {
+            if (!stop && a->v[i].stop) {  /* `this/"this"`: the quoted one counts */
+                a->v[i].stop = false;
+                a->v[i].counted = counted;
+            }
             return true;
+        }
     if (a->n == a->cap) {
         int cap = a->cap ? a->cap * 2 : 8;
         alt *v = kf_realloc(a->v, (size_t)cap * sizeof *v);
@@ -181,6 +220,8 @@ static bool alts_add(cstate *c, alts *a, const int *ids, int n)
         a->cap = cap;
     }
     a->v[a->n].n = n;
+    a->v[a->n].counted = counted;
+    a->v[a->n].stop = stop;
     memcpy(a->v[a->n].w, ids, (size_t)n * sizeof *ids);
     a->n++;
     return true;
@@ -214,14 +255,16 @@ static void one_alt(cstate *c, const char *s, const char *e, alts *a, int depth)
             return;
         }
     int ids[MAX_WORDS];
-    int n = plain_words(c, s, e, ids, MAX_WORDS);
+    bool stop;
+    int counted;
+    int n = plain_words(c, s, e, ids, MAX_WORDS, &stop, &counted);
     if (n < 0)
         return;
     if (!n) {
-        a->empty = true;      /* "in" in "within/in/after": as good as nothing */
+        fail(c, "nothing to match in", s, (size_t)(e - s));
         return;
     }
-    alts_add(c, a, ids, n);
+    alts_add(c, a, ids, n, stop, counted);
 }
 
 static void class_alts(cstate *c, const char *name, size_t nl, alts *a, int depth)
@@ -265,13 +308,17 @@ static int alt_cmp(const void *x, const void *y)
 /* Emits one element: the alternatives of a piece. */
 static void emit_elem(cstate *c, alts *a, int flags)
 {
-    if (c->failed)
-        return;
+    if (c->failed || !a->n)
+        return;                   /* a->n 0: out of memory (c->out.oom) */
     qsort(a->v, (size_t)a->n, sizeof *a->v, alt_cmp);
     int at = c->out.n;
     unsigned long long mask = 0;
-    for (int i = 0; i < a->n; i++)
+    int most = 0;
+    for (int i = 0; i < a->n; i++) {
         mask |= word_bit(a->v[i].w[0]);
+        most = a->v[i].counted > most ? a->v[i].counted : most;
+    }
+    c->max_len += most;
     put(&c->out, 0);
     put(&c->out, flags);
     put(&c->out, a->n);
@@ -287,7 +334,9 @@ static void emit_elem(cstate *c, alts *a, int flags)
 }
 
 /* A piece: word, a/b/c, <class>, '#', or (for parentheses) several plain
- * words. */
+ * words.  Returns -1 when it is left out (or failed), 0 when optional, 1
+ * when required, 2 when soft (a lone stop word), 3 when required but of
+ * stop words only (not enough on its own for a pattern). */
 static int piece(cstate *c, const char *s, const char *e, int flags)
 {
     alts a = { 0 };
@@ -311,17 +360,37 @@ static int piece(cstate *c, const char *s, const char *e, int flags)
                 p++;
         }
     }
-    if (!c->failed && !a.n && !a.empty)
+    if (!c->failed && !a.n && !c->out.oom)
         fail(c, "nothing to match in", s, (size_t)(e - s));
-    if (!a.n) {                   /* only stop or side words: skipped anyway */
+    if (c->failed || !a.n) {      /* !a.n: out of memory */
         kf_free(a.v);
         return -1;
     }
-    if (a.empty)
-        flags |= E_OPT;
-    emit_elem(c, &a, flags);
+    int stops = 0;
+    for (int i = 0; i < a.n; i++)
+        stops += a.v[i].stop;
+    if (flags & E_OPT) {
+        /* An optional stop word is passed over where it stands anyway:
+         * leaving it out changes nothing a match can read. */
+        int k = 0;
+        for (int i = 0; i < a.n; i++)
+            if (!a.v[i].stop)
+                a.v[k++] = a.v[i];
+        a.n = k;
+        if (!a.n) {
+            kf_free(a.v);
+            return -1;
+        }
+        emit_elem(c, &a, flags);
+        kf_free(a.v);
+        return 0;
+    }
+    /* Required: every alternative is one, stop words too ("on/in" needs
+     * "on" or "in"); a lone stop word is soft (see E_SOFT). */
+    bool lone = a.n == 1 && stops == 1 && !spaced && *s != '<' && !memchr(s, '/', (size_t)(e - s));
+    emit_elem(c, &a, lone ? E_SOFT : 0);
     kf_free(a.v);
-    return !(flags & E_OPT);      /* 1: a piece that must match, 0: optional */
+    return lone ? 2 : stops == a.n ? 3 : 1;  /* 1: a word that must match; 2, 3: stop words only */
 }
 
 static unsigned long long word_bit(int w)
@@ -359,6 +428,40 @@ static int group_firsts(const int *g, int *out, int max)
             return n;
     }
     return n;
+}
+
+/* The soft elements of the group at `at` (ne elements): one with a required
+ * element on both sides is dropped (the matcher passes over stop words
+ * between pattern words), any other must match.  Returns the elements left. */
+static int settle_soft(cstate *c, int at, int ne)
+{
+    int off[KF_PAT_MARKS * 4], k = 0;
+    int el = at + GH;
+    for (int i = 0; i < ne && k < (int)(sizeof off / sizeof *off); i++, el += c->out.v[el])
+        off[k++] = el;
+    if (k < ne)
+        return ne;                /* too many to settle: leave them required */
+    int left = ne;
+    for (int i = ne - 1; i >= 0; i--) {
+        int *e = c->out.v + off[i];
+        if (!(e[1] & E_SOFT))
+            continue;
+        bool before = false, after = false;
+        for (int j = 0; j < i && !before; j++)
+            before = !(c->out.v[off[j] + 1] & (E_OPT | E_GAP | E_SOFT));
+        for (int j = i + 1; j < ne && !after; j++)
+            after = !(c->out.v[off[j] + 1] & (E_OPT | E_GAP | E_SOFT));
+        e[1] &= ~E_SOFT;
+        if (!(before && after))
+            continue;             /* it starts or ends the group: required */
+        int len = e[0], end = c->out.n;
+        memmove(e, e + len, (size_t)(end - off[i] - len) * sizeof *e);
+        c->out.n -= len;
+        for (int j = i + 1; j < ne; j++)
+            off[j] -= len;
+        left--;
+    }
+    return left;
 }
 
 /* One group: elements up to '&' or the end. */
@@ -430,9 +533,11 @@ static void group(cstate *c, const char *s, const char *e)
             break;
         }
         int got = piece(c, st, p, 0);
-        solid += got > 0;
+        solid += got == 1;
         ne += got >= 0;
     }
+    if (!c->failed && !c->out.oom)
+        ne = settle_soft(c, at, ne);
     if (!c->failed && last_gap)
         fail(c, "'...' must stand between two words in", s, (size_t)(e - s));
     if (!c->failed && !solid)
@@ -523,6 +628,7 @@ kf_err kf_pattern_compile(const char *text, const kf_pat_env *env, int **prog, i
         c.out.v[1] = ng;
         int at = c.out.n;
         needs(&c);
+        put(&c.out, c.max_len);
         put(&c.out, at);
     }
     if (!c.failed && !c.out.oom) {
@@ -560,19 +666,7 @@ int kf_pattern_firsts(const int *prog, int *out, int max)
 
 int kf_pattern_max_len(const int *prog)
 {
-    int total = 0;
-    const int *g = prog + 2;
-    for (int gi = 0; gi < prog[1]; gi++, g += g[0]) {
-        const int *el = g + GH;
-        for (int i = 0; i < g[1]; i++, el += el[0]) {
-            int best = 0;
-            const int *a = el + EH;
-            for (int k = 0; k < el[2]; k++, a += 1 + a[0])
-                best = a[0] > best ? a[0] : best;
-            total += best;
-        }
-    }
-    return total;
+    return prog[prog[0] - 2];     /* before the needs section's offset */
 }
 
 /* ---------- matching ---------- */
@@ -687,6 +781,22 @@ skip_alts:
     return false;
 }
 
+/* Group `g` read from token j, ending by shi: a word or number, neither
+ * used nor read by this match. */
+static bool group_at(mstate *s, const int *g, int j, int shi)
+{
+    const kf_ptok *k = &s->t[j];
+    if ((k->kind != KF_PT_WORD && k->kind != KF_PT_NUM) || k->used || marked(s, j))
+        return false;
+    if (!(group_mask(g) & word_bit(k->kind == KF_PT_NUM ? KF_PAT_NUMBER : k->word)))
+        return false;                 /* no word of this group starts here */
+    int mark = s->nat;
+    if (elems(s, g + GH, g[1], j, true) && s->end - 1 <= shi)
+        return true;
+    s->nat = mark;
+    return false;
+}
+
 bool kf_pattern_match(const int *prog, const kf_ptok *t, int n, int i, kf_pmatch *m)
 {
     if (i < 0 || i >= n || (t[i].kind != KF_PT_WORD && t[i].kind != KF_PT_NUM) || t[i].used)
@@ -707,27 +817,43 @@ bool kf_pattern_match(const int *prog, const kf_ptok *t, int n, int i, kf_pmatch
         slo--;
     for (int k = 0; k < KF_PAT_WINDOW && shi + 1 < n && t[shi + 1].kind != KF_PT_STOP; k++)
         shi++;
+    /* The nearest reading of each further group: inside the first's span,
+     * then outward from it, the later side first on a tie -- not the
+     * leftmost in the window, which may be a word of another clause.  A
+     * stop word may start a group that names it. */
+    const int *g1 = g;
+    int first_n = s.nat;
     g += g[0];
     for (int gi = 1; gi < prog[1]; gi++, g += g[0]) {
         bool found = false;
-        unsigned long long mask = group_mask(g);
-        for (int j = slo; j <= shi && !found; j++) {
-            if (t[j].kind != KF_PT_WORD && t[j].kind != KF_PT_NUM)
-                continue;
-            if (t[j].used || t[j].skip || marked(&s, j))
-                continue;
-            if (!(mask & word_bit(t[j].kind == KF_PT_NUM ? KF_PAT_NUMBER : t[j].word)))
-                continue;             /* no word of this group starts here */
-            int mark = s.nat;
-            if (elems(&s, g + GH, g[1], j, true)) {
-                found = s.end - 1 <= shi;
-                if (!found)
-                    s.nat = mark;
-            }
-            if (s.budget < 0)
-                return false;
+        for (int j = lo + 1; j < hi && !found && s.budget >= 0; j++)
+            found = group_at(&s, g, j, shi);
+        for (int d = 1; !found && s.budget >= 0 && (hi + d <= shi || lo - d >= slo); d++) {
+            if (hi + d <= shi)
+                found = group_at(&s, g, hi + d, shi);
+            if (!found && lo - d >= slo)
+                found = group_at(&s, g, lo - d, shi);
         }
-        if (!found)
+        if (!found || s.budget < 0)
+            return false;
+    }
+    /* The first group said again in a later clause, between its reading
+     * and the further groups after it ("couldn't fix it and massage is
+     * great for an hour"): that later word is the one they go with, and the
+     * match starting there (the reader tries it next) is the reading. */
+    int right = n;
+    for (int k = first_n; k < s.nat; k++)
+        if (s.at[k] > hi && s.at[k] < right)
+            right = s.at[k];
+    bool apart = false;
+    for (int j = hi + 1; j < right && right < n; j++) {
+        apart |= t[j].clause;
+        if (!apart)
+            continue;
+        int mark = s.nat;
+        bool again = group_at(&s, g1, j, right - 1);
+        s.nat = mark;
+        if (again || s.budget < 0)
             return false;
     }
     m->n = s.nat;

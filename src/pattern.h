@@ -14,8 +14,13 @@
  *   #            a number written in digits
  *   ...          up to KF_PAT_GAP other words of the same sentence
  *   A & B        A and B both said in one clause (the same sentence, at
- *                most KF_PAT_WINDOW words apart), in either order
- * Stop and side words are passed over between pattern words, as in phrases.
+ *                most KF_PAT_WINDOW words apart), in either order: the
+ *                nearest B to A; an A said again in a later clause nearer
+ *                B is the one (the match starts there instead)
+ * Stop and side words are passed over between pattern words, as in phrases;
+ * written in a pattern they are read as written: one of a/b/c or a class
+ * entry must match ("on/in"), a lone one must where it starts or ends a
+ * group ("at rest"), and between two pattern words it is passed over.
  *
  * A compiled pattern is a flat int array (owned by the caller), so the
  * loader can keep it in its arena and the matcher needs no allocation.
@@ -39,6 +44,7 @@ typedef struct {
     unsigned char kind;      /* KF_PT_* */
     unsigned char skip;      /* stop or side word: passed over between pattern words */
     unsigned char used;      /* already read by an earlier phrase or pattern */
+    unsigned char clause;    /* may end a clause: a comma, "and", "but", "then" */
 } kf_ptok;
 
 /* What the compiler needs from the lexicon. */

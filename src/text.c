@@ -1247,6 +1247,178 @@ bool kf_text_is_words(const char *text, size_t n)
     return bad <= 32 || bad * 10 <= n;
 }
 
+/* Is there an order-free match of phrase ph in ms ending in the sentence
+ * of token `first`, before it and near (the 3a matches come in text order)? */
+static bool said_in_sentence(const matches *ms, const kf_ptok *pt, int ph, int first)
+{
+    for (int k = ms->n - 1; k >= 0; k--) {
+        const match *m = &ms->v[k];
+        if (first - m->last > 4 * KF_PAT_WINDOW)
+            break;
+        if (m->phrase != ph || !m->apart || m->last >= first)
+            continue;
+        bool same = true;
+        for (int j = m->last + 1; j < first && same; j++)
+            same = pt[j].kind != KF_PT_STOP;
+        if (same)
+            return true;
+    }
+    return false;
+}
+
+/* The reading (3b) at token i: the longest plain phrase, then the patterns
+ * longest first, as if in one list ordered by the most words each can read
+ * (a phrase before a pattern of its length): the match that reads the most
+ * words wins, the earlier in that order on a tie.  Returns the phrase, or
+ * -1; *bm is the pattern's match (bm->n 0 for a plain phrase), *len the
+ * words it reads, *last its last token. */
+static int best_reading(const kf_kb *kb, const kf_ptok *pt, int n, int i, sentence *sw,
+                        kf_pmatch *bm, int *len, int *last)
+{
+    int w = pt[i].kind == KF_PT_NUM ? kb->n_words : pt[i].word;
+    /* a stop word starts no phrase, only a pattern that names it ("this" morning) */
+    if ((pt[i].kind != KF_PT_WORD && pt[i].kind != KF_PT_NUM) || w < 0 || pt[i].used)
+        return -1;
+    int best = -1, best_len = 0, best_last = -1;
+    bm->n = 0;
+    int plen = 0, plast = -1;
+    int pbest = pt[i].kind == KF_PT_WORD ? longest_phrase(kb, pt, n, i, &plen, &plast) : -1;
+    bool phrase_seen = pbest < 0;
+    for (int q = kb->pat_first[w]; q < kb->pat_first[w + 1]; q++) {
+        const kf_phrase *p = &kb->phrases[kb->pat_order[q]];
+        if (!phrase_seen && plen >= p->max_len) {
+            phrase_seen = true;
+            if (plen > best_len) {
+                best = pbest;
+                best_len = plen;
+                best_last = plast;
+                bm->n = 0;
+            }
+        }
+        if (p->max_len <= best_len)
+            break;                    /* sorted: nothing later is longer */
+        kf_pmatch pm;
+        sentence_at(sw, pt, n, i);
+        if (kf_pattern_may_match(p->prog, sw->bits, sw->num) &&
+            kf_pattern_match(p->prog, pt, n, i, &pm) && pm.words > best_len) {
+            best = kb->pat_order[q];
+            best_len = pm.words;
+            best_last = pm.last;
+            *bm = pm;
+        }
+    }
+    if (!phrase_seen && plen > best_len) {
+        best = pbest;
+        best_len = plen;
+        best_last = plast;
+        bm->n = 0;
+    }
+    *len = best_len;
+    *last = best_last;
+    return best;
+}
+
+/* Marks the tokens the reading `best` at i takes as used (a pattern its
+ * own, a phrase all from i to last); returns the token to carry on after. */
+static int claim(const kf_kb *kb, kf_ptok *pt, int i, int best, int last, const kf_pmatch *bm)
+{
+    if (kb->phrases[best].prog) {
+        for (int k = 0; k < bm->n; k++)
+            pt[bm->at[k]].used = 1;
+        if (bm->at[bm->n - 1] == last && last - i + 1 == bm->n)
+            return last;                  /* contiguous: carry on after it */
+        return i;
+    }
+    for (int j = i; j <= last; j++)
+        pt[j].used = 1;
+    return last;
+}
+
+/* How urgent a warning sign the findings of phrase ph are on their own
+ * (severity()), -1 when none is. */
+static int phrase_severity(const kf_kb *kb, int ph)
+{
+    const kf_phrase *p = &kb->phrases[ph];
+    int u = -1;
+    for (int f = 0; f < p->n_finds; f++) {
+        int x = severity(kb, p->finds[f]);
+        if (p->alts[f] >= 0 && severity(kb, p->alts[f]) > x)
+            x = severity(kb, p->alts[f]);
+        u = x > u ? x : u;
+    }
+    return u;
+}
+
+/* An order-free match *am (of phrase ph) whose parts lie in two clauses
+ * (a comma, "and", "but" or "then" between two of its words) yields a word
+ * to the reading (3b) the phrases and patterns would make of it when that
+ * reads more words and is as much a warning sign on its own (the safer
+ * reading stays): "scrolling on my phone for hours and better when I lean
+ * forward" is eased by leaning forward, not relief for hours, while "my
+ * head hurts but it did not explode" is still about a head that explodes.
+ * A repeat of the same reading in its sentence (`repeat`) says nothing new
+ * and yields to a reading of as many words, whatever it says ("the density
+ * scan showed thin bones and pain in my lower back").  Tried over the
+ * match's sentence near its words, then undone; `sw` holds the sentence's
+ * words. */
+#define CLAIM_REACH 16
+static bool longer_reading_claims(const kf_kb *kb, kf_ptok *pt, int n, sentence *sw,
+                                  const kf_pmatch *am, int ph, bool repeat)
+{
+    int lo = n, hi = -1;
+    for (int k = 0; k < am->n; k++)
+        if (!pt[am->at[k]].skip) {
+            lo = am->at[k] < lo ? am->at[k] : lo;
+            hi = am->at[k] > hi ? am->at[k] : hi;
+        }
+    bool apart = false;
+    for (int j = lo + 1; j < hi && !apart; j++) {
+        bool own = false;
+        for (int k = 0; k < am->n && !own; k++)
+            own = am->at[k] == j;
+        apart = pt[j].clause && !own;
+    }
+    if (!apart)
+        return false;
+    /* a reading that takes one of its words starts before the last of them */
+    int from = lo;
+    for (int k = 0; k < CLAIM_REACH && from > 0 && pt[from - 1].kind != KF_PT_STOP; k++)
+        from--;
+    int set[4 * KF_PAT_MARKS], ns = 0;    /* the tokens the trial marks, to undo */
+    int need = repeat ? -2 : phrase_severity(kb, ph);
+    bool yields = false;
+    for (int i = from; i <= hi && !yields; i++) {
+        kf_pmatch bm;
+        int len, last;
+        int best = best_reading(kb, pt, n, i, sw, &bm, &len, &last);
+        if (best < 0)
+            continue;
+        if (len > am->words || (repeat && len == am->words))
+            for (int k = 0; k < am->n && !yields; k++) {
+                int j = am->at[k];
+                if (pt[j].skip || j < i || j > last)
+                    continue;
+                bool own = !kb->phrases[best].prog;
+                for (int b = 0; b < bm.n && !own; b++)
+                    own = bm.at[b] == j;
+                yields = own && phrase_severity(kb, best) >= need;
+            }
+        bool phrase = !kb->phrases[best].prog;
+        int count = phrase ? last - i + 1 : bm.n;
+        if (ns + count > (int)(sizeof set / sizeof *set))
+            break;                    /* a trial that long is not worth it */
+        for (int k = 0; k < count; k++) {
+            int j = phrase ? i + k : bm.at[k];
+            if (!pt[j].used)
+                set[ns++] = j;
+        }
+        i = claim(kb, pt, i, best, last, &bm);
+    }
+    for (int k = 0; k < ns; k++)
+        pt[set[k]].used = 0;
+    return yields;
+}
+
 kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *out,
                     kf_buf *err)
 {
@@ -1276,6 +1448,9 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
      * says: read them as "cant", so the lexicon's "can't ..." phrases match
      * and the "not" denies nothing else. */
     int cant = kf_kb_word(kb, "cant", 4), filler = kf_kb_word(kb, "to", 2);
+    /* words that may end a clause, for the order-free patterns */
+    int w_and = kf_kb_word(kb, "and", 3), w_but = kf_kb_word(kb, "but", 3),
+        w_then = kf_kb_word(kb, "then", 4);
     kf_ptok *pt = kf_malloc((size_t)(n ? n : 1) * sizeof *pt);
     matches ms = { 0 };
     kf_ctx_match *cm = NULL;
@@ -1309,7 +1484,11 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         pt[i] = (kf_ptok){ .word = v[i].word,
                            .kind = v[i].kind == T_WORD ? KF_PT_WORD : v[i].kind == T_NUM
                                    ? KF_PT_NUM : v[i].kind == T_COMMA ? KF_PT_COMMA : KF_PT_STOP,
-                           .skip = skippable(&v[i]), .used = 0 };
+                           .skip = skippable(&v[i]), .used = 0,
+                           .clause = v[i].kind == T_COMMA ||
+                                     (v[i].kind == T_WORD && v[i].word >= 0 &&
+                                      (v[i].word == w_and || v[i].word == w_but ||
+                                       v[i].word == w_then)) };
     }
     sentence sw = { kf_calloc((size_t)kb->n_words / 64 + 1, sizeof *sw.bits), 0, kb->n_words };
     if (!sw.bits) {
@@ -1328,6 +1507,12 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             if (!kf_pattern_may_match(kb->phrases[ph].prog, sw.bits, sw.num) ||
                 !kf_pattern_match(kb->phrases[ph].prog, pt, n, i, &pm))
                 continue;
+            /* An order-free reading takes only its own words, and
+             * across clauses yields them to what the phrases would read
+             * (longer_reading_claims). */
+            if (longer_reading_claims(kb, pt, n, &sw, &pm, ph,
+                                      said_in_sentence(&ms, pt, ph, pm.first)))
+                continue;
             if (!add_match(&ms, ph, pm.first, pm.last, true))
                 break;
             for (int k = 0; k < pm.n; k++)
@@ -1338,63 +1523,17 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     /* (3b) phrases and patterns, longest first at each position, left to right */
     sentence_clear(&sw);              /* a new pass from the start */
     for (int i = 0; i < n && !ms.oom; i++) {
-        int w = pt[i].kind == KF_PT_NUM ? kb->n_words : pt[i].word;
-        /* a stop word starts no phrase, only a pattern that names it ("this" morning) */
-        if ((pt[i].kind != KF_PT_WORD && pt[i].kind != KF_PT_NUM) || w < 0 || pt[i].used)
-            continue;
-        int best = -1, best_len = 0, best_last = -1;
         kf_pmatch bm;
-        bm.n = 0;
-        /* The longest plain phrase, then the patterns longest first, as if
-         * in one list ordered by the most words each can read (a phrase
-         * before a pattern of its length): the match that reads the most
-         * words wins, the earlier in that order on a tie. */
-        int plen = 0, plast = -1;
-        int pbest = pt[i].kind == KF_PT_WORD ? longest_phrase(kb, pt, n, i, &plen, &plast) : -1;
-        bool phrase_seen = pbest < 0;
-        for (int q = kb->pat_first[w]; q < kb->pat_first[w + 1]; q++) {
-            const kf_phrase *p = &kb->phrases[kb->pat_order[q]];
-            if (!phrase_seen && plen >= p->max_len) {
-                phrase_seen = true;
-                if (plen > best_len) {
-                    best = pbest;
-                    best_len = plen;
-                    best_last = plast;
-                    bm.n = 0;
-                }
-            }
-            if (p->max_len <= best_len)
-                break;                    /* sorted: nothing later is longer */
-            kf_pmatch pm;
-            sentence_at(&sw, pt, n, i);
-            if (kf_pattern_may_match(p->prog, sw.bits, sw.num) &&
-                kf_pattern_match(p->prog, pt, n, i, &pm) && pm.words > best_len) {
-                best = kb->pat_order[q];
-                best_len = pm.words;
-                best_last = pm.last;
-                bm = pm;
-            }
-        }
-        if (!phrase_seen && plen > best_len) {
-            best = pbest;
-            best_len = plen;
-            best_last = plast;
-            bm.n = 0;
-        }
+        int best_len, best_last;
+        int best = best_reading(kb, pt, n, i, &sw, &bm, &best_len, &best_last);
         if (best < 0)
             continue;
         if (!add_match(&ms, best, i, best_last, false))
             break;
-        if (kb->phrases[best].prog) {
-            for (int k = 0; k < bm.n; k++)
-                v[bm.at[k]].used = true, pt[bm.at[k]].used = 1;
-            if (bm.at[bm.n - 1] == best_last && best_last - i + 1 == bm.n)
-                i = best_last;            /* contiguous: carry on after it */
-        } else {
-            for (int j = i; j <= best_last; j++)
-                v[j].used = true, pt[j].used = 1;
-            i = best_last;
-        }
+        int at = claim(kb, pt, i, best, best_last, &bm);
+        for (int j = i; j <= best_last; j++)
+            v[j].used = pt[j].used;
+        i = at;
     }
     /* the matcher's view of the tokens is done with: freed before the
      * context's per-token arrays come */

@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             unsigned char c = data[i];
             if (c == '.' || c == ',' || isdigit(c)) {
                 t[n++] = (kf_ptok){ -1, c == '.' ? KF_PT_STOP : c == ',' ? KF_PT_COMMA
-                                                 : KF_PT_NUM, 0, 0 };
+                                                 : KF_PT_NUM, 0, 0, c == ',' };
                 i++;
                 continue;
             }
@@ -92,7 +92,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                 i++;
             w[k] = '\0';
             int id = word_id(w);
-            t[n++] = (kf_ptok){ id, KF_PT_WORD, env_skip(NULL, id), (unsigned char)(k == 1) };
+            t[n++] = (kf_ptok){ id, KF_PT_WORD, env_skip(NULL, id), (unsigned char)(k == 1),
+                                (unsigned char)!strcmp(vocab[id], "and") };
         }
         for (int j = 0; j < n; j++) {
             kf_pmatch m;

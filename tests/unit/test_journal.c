@@ -437,6 +437,63 @@ static void test_revise_relief_short(void)
     kf_findings_free(&base);
 }
 
+/* A change's words agree with its numbers (issue 10: "probably not it" next
+ * to "(12% -> 16%, more likely)"): for many techniques, with no relief,
+ * short relief and lasting relief, and with check-ins of two techniques
+ * that pull the same cause both ways, a text that says "(A% -> B%, W)" has
+ * W "less likely" only when B < A, "more likely" only when B > A; "probably
+ * not what keeps" only when B <= A, "probably what keeps" only when B >= A. */
+static void test_revise_words_agree(void)
+{
+    static const char *const techs[] = {
+        "tennis_ball", "lat_pinch", "tender_point_hold", "serratus_release", "levator_stretch",
+        "upper_trap_stretch", "doorway_chest_stretch", "shoulder_rolls", "heat_front",
+        "therapeutic_massage", "scalene_stretch", "chin_tuck", NULL
+    };
+    static const double hours[] = { 0, 2, 48 };
+    const char *const specs[] = { base_spec, "pain_top_shoulder:left looks_down",
+                                  "pain_under_arm:right lifts_weights" };
+    int texts = 0;
+    for (int sp = 0; sp < 3; sp++)
+        for (int a = 0; techs[a]; a++)
+            for (int b = 0; techs[b]; b += 3)
+                for (int h = 0; h < 3; h++) {
+                    kf_findings base;
+                    given(specs[sp], &base);
+                    kf_checkin v[4];
+                    for (int i = 0; i < 4; i++) {
+                        char at[32];
+                        snprintf(at, sizeof at, "2025-06-%02dT08:00:00Z", i + 1);
+                        v[i] = ci(at, 5);
+                        v[i].did = i < 3 ? techs[a] : techs[b];
+                        v[i].relief_hours = i < 3 ? hours[h] : hours[2 - h];
+                    }
+                    kf_revision *r = NULL;
+                    CHECK_INT(kf_journal_revise(kb, &base, v, 4, &r), KF_OK);
+                    for (int i = 0; r && i < r->n_changes; i++) {
+                        const char *t = r->changes[i].text, *q = t ? strstr(t, "% -> ") : NULL;
+                        if (!q)
+                            continue;
+                        const char *o = q;
+                        while (o > t && o[-1] != '(')
+                            o--;
+                        int p0 = atoi(o), p1 = atoi(q + 5);
+                        texts++;
+                        bool bad = (strstr(q, "less likely") && p1 >= p0) ||
+                                   (strstr(q, "more likely") && p1 <= p0) ||
+                                   (strstr(t, "probably not what keeps") && p1 > p0) ||
+                                   (strstr(t, "probably what keeps") && p1 < p0);
+                        if (bad) {
+                            fprintf(stderr, "words against numbers: %s\n", t);
+                            check_cur_failed = 1;
+                        }
+                    }
+                    kf_revision_free(r);
+                    kf_findings_free(&base);
+                }
+    CHECK(texts > 50);
+}
+
 static void test_revise_heat_and_plan(void)
 {
     /* A description whose plan uses heat. */
@@ -830,6 +887,7 @@ int main(void)
     RUN(test_no_change);
     RUN(test_window);
     RUN(test_revise_relief_short);
+    RUN(test_revise_words_agree);
     RUN(test_revise_heat_and_plan);
     RUN(test_revise_oom);
     RUN(test_consultation_roundtrip);

@@ -9,7 +9,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 
-static const char *vocab[64];
+static const char *vocab[256];
 static int n_vocab;
 
 static int word_id(const char *w)
@@ -17,6 +17,10 @@ static int word_id(const char *w)
     for (int i = 0; i < n_vocab; i++)
         if (!strcmp(vocab[i], w))
             return i;
+    if (n_vocab == (int)(sizeof vocab / sizeof *vocab)) {
+        fprintf(stderr, "test vocabulary full at '%s'\n", w);
+        abort();
+    }
     vocab[n_vocab] = strdup(w);
     return n_vocab++;
 }
@@ -53,6 +57,7 @@ static const char *env_cls(void *env, const char *name)
     if (!strcmp(name, "good")) return "good, great";
     if (!strcmp(name, "loop")) return "<loop>";
     if (!strcmp(name, "stops")) return "the, in";
+    if (!strcmp(name, "stop pair")) return "in the";
     return NULL;
 }
 
@@ -75,7 +80,7 @@ static int toks(const char *s, kf_ptok *t, int max)
         if (!*s)
             break;
         if (*s == '.' || *s == '?' || *s == ',') {
-            t[n++] = (kf_ptok){ -1, *s == ',' ? KF_PT_COMMA : KF_PT_STOP, 0, 0 };
+            t[n++] = (kf_ptok){ -1, *s == ',' ? KF_PT_COMMA : KF_PT_STOP, 0, 0, *s == ',' };
             s++;
             continue;
         }
@@ -86,11 +91,12 @@ static int toks(const char *s, kf_ptok *t, int max)
             w[k++] = *s++;
         w[k] = '\0';
         if (num) {
-            t[n++] = (kf_ptok){ -1, KF_PT_NUM, 0, 0 };
+            t[n++] = (kf_ptok){ -1, KF_PT_NUM, 0, 0, 0 };
             continue;
         }
         int id = word_id(w);
-        t[n++] = (kf_ptok){ id, KF_PT_WORD, (unsigned char)is_stop(w), 0 };
+        t[n++] = (kf_ptok){ id, KF_PT_WORD, (unsigned char)is_stop(w), 0,
+                            (unsigned char)(!strcmp(w, "and") || !strcmp(w, "but")) };
     }
     return n;
 }
@@ -125,7 +131,7 @@ static void test_refused(void)
     const char *bad[] = {
         "", "   ", "...", "... helps", "helps ...", "(for", "for)", "<nope>", "<few",
         "(my)", "helps & ", "& helps", "<loop>", "...  ... x", "(a ... b)", "\"two words\"",
-        "helps ? x", "(<few>) (for)", NULL
+        "helps ? x", "(<few>) (for)", "in", "in/the", "the & rest", "<stops>", NULL
     };
     for (int i = 0; bad[i]; i++) {
         kf_buf err;
@@ -150,10 +156,78 @@ static void test_words_and_stop_words(void)
     CHECK(!matches("massage helps", "massage really helps"));   /* another word between */
     CHECK(!matches("massage helps", "massage , helps"));        /* a comma breaks */
     CHECK(!matches("massage helps", "massage"));
-    CHECK(matches("my shoulderblade", "shoulder blade"));       /* the spelling fix */
-    /* a stop word alone is dropped; quoted it must be there */
+    CHECK(matches("shoulderblade", "shoulder blade"));          /* the spelling fix */
+    CHECK(matches("sore shoulderblade", "sore my shoulder blade"));
+    /* quoted, a stop word must be there */
     CHECK(matches("\"the\" morning", "the morning"));
     CHECK(!matches("\"the\" morning", "morning"));
+}
+
+/* A stop word written in a pattern is read as its author wrote it. */
+static void test_stop_words_as_written(void)
+{
+    /* between two pattern words, a lone stop word is passed over, as in
+     * phrases: "balance is off" reads "balance my off", "balance off" */
+    CHECK(matches("balance of off", "balance of off"));
+    CHECK(matches("balance of off", "balance the off"));
+    CHECK(matches("balance of off", "balance off"));
+    /* at the start or end of a pattern it must be there */
+    CHECK(matches("in rest", "in rest"));
+    CHECK(!matches("in rest", "rest"));
+    CHECK(!matches("in rest", "the rest"));
+    CHECK(matches("rest in", "rest in"));
+    CHECK(!matches("rest in", "rest"));
+    kf_pmatch m;
+    CHECK(match_at("in rest", "in rest", 0, &m));
+    CHECK_INT(m.first, 0);
+    CHECK_INT(m.words, 1);            /* a stop word read is no word for longest-first */
+    CHECK(!match_at("in rest", "in rest", 1, &m));    /* "rest" alone is not it */
+    /* two at the start: both as written */
+    CHECK(matches("in the rest", "in the rest"));
+    CHECK(!matches("in the rest", "in my rest"));
+    /* one of a/b, or an entry of a class, is required like any word (here
+     * "in" is a stop word, "on" is not) */
+    CHECK(matches("twitch in/on eye", "twitch in eye"));
+    CHECK(matches("twitch in/on eye", "twitch on my eye"));
+    CHECK(matches("twitch in/on eye", "twitch in the eye"));
+    CHECK(!matches("twitch in/on eye", "twitch eye"));
+    CHECK(!matches("twitch in/on eye", "twitch my eye"));
+    CHECK(matches("back <stops> hours", "back the hours"));
+    CHECK(!matches("back <stops> hours", "back hours"));
+    CHECK(matches("in/on/left rest", "left rest"));           /* a side word too */
+    CHECK(!matches("in/on/left rest", "rest"));
+    /* an alternative of several stop words keeps them all */
+    CHECK(matches("back <stop pair> hours", "back in the hours"));
+    CHECK(!matches("back <stop pair> hours", "back in hours"));
+    CHECK(!matches("back <stop pair> hours", "back hours"));
+    /* in parentheses a stop word changes nothing: passed over anyway */
+    CHECK(matches("back (in/the) hours", "back hours"));
+    CHECK(matches("back (in/the) hours", "back in hours"));
+    CHECK(matches("(in) rest", "rest"));
+    /* in a run of words with other words, stop words are passed over */
+    CHECK(matches("<few> hours", "couple hours"));
+    CHECK(matches("<few> hours", "couple of the hours"));
+    /* an & part may start with a stop word it names */
+    CHECK(match_at("back & in/within <few> hours", "back in 2 hours", 0, &m));
+    CHECK_INT(m.last, 3);
+    CHECK(match_at("back & in/within <few> hours", "in 2 hours back", 3, &m));
+    CHECK_INT(m.first, 0);
+    CHECK(!match_at("back & in/within <few> hours", "back 2 hours", 0, &m));
+    /* a negation is a word, never a stop word */
+    CHECK(matches("not sore", "not sore"));
+    CHECK(!matches("not sore", "sore"));
+    /* the longest-first length counts the words, not the stop words */
+    kf_buf err;
+    kf_buf_init(&err);
+    int *prog = compile("in/left the rest (of the) day", &err);
+    CHECK(prog != NULL);
+    if (prog) {
+        CHECK_INT(kf_pattern_max_len(prog), 2);
+        int firsts[4];
+        CHECK_INT(kf_pattern_firsts(prog, firsts, 4), 2);   /* in, left */
+        kf_free(prog);
+    }
+    kf_buf_free(&err);
 }
 
 static void test_alternatives_and_optional(void)
@@ -165,9 +239,9 @@ static void test_alternatives_and_optional(void)
     CHECK(matches("helps (for) hours", "helps hours"));
     CHECK(matches("(only) helps", "helps"));
     CHECK(matches("(only) helps", "only helps"));
-    /* an alternative of stop words makes the piece optional */
+    /* an alternative that is a stop word is still required */
     CHECK(matches("back within/in hours", "back in hours"));
-    CHECK(matches("back within/in hours", "back hours"));
+    CHECK(!matches("back within/in hours", "back hours"));
     CHECK(matches("back within/in hours", "back within hours"));
     kf_pmatch m;
     CHECK(match_at("helps (for a while)", "helps for a while", 0, &m));
@@ -237,6 +311,56 @@ static void test_cooccurrence(void)
     kf_buf_free(&err);
 }
 
+/* An order-free match reads the nearest words of each part, and leaves a
+ * part said again nearer to the others to the match starting there: the
+ * words of another clause are not taken (issue 10, "one leg is swollen and
+ * it hurts when I breathe in"). */
+static void test_cooccurrence_nearest(void)
+{
+    kf_pmatch m;
+    /* the nearer "hours" (right, two away) before the farther one (left) */
+    CHECK(match_at("helps & hours", "hours x y helps z hours", 3, &m));
+    CHECK_INT(m.first, 3);
+    CHECK_INT(m.last, 5);
+    CHECK_INT(m.n, 2);
+    /* on the left when that is nearer */
+    CHECK(match_at("helps & hours", "hours helps x y z hours", 1, &m));
+    CHECK_INT(m.first, 0);
+    CHECK_INT(m.last, 1);
+    /* a tie goes to the later side */
+    CHECK(match_at("helps & hours", "hours helps hours", 1, &m));
+    CHECK_INT(m.first, 1);
+    CHECK_INT(m.last, 2);
+    /* "helps" said again in a later clause, between: the match is the later one's */
+    CHECK(!match_at("helps & hours", "helps x and helps for hours", 0, &m));
+    CHECK(match_at("helps & hours", "helps x and helps for hours", 3, &m));
+    CHECK_INT(m.first, 3);
+    CHECK_INT(m.last, 5);
+    CHECK_INT(m.n, 2);                /* its own words only, not "x" */
+    CHECK(!match_at("helps & hours", "helps x , helps for hours", 0, &m));
+    /* in the same clause ("the back of my leg below the knee"): both readings stand */
+    CHECK(match_at("helps & hours", "helps x helps for hours", 0, &m));
+    CHECK_INT(m.last, 4);
+    /* ... and so does the first when the later one is read already */
+    kf_buf err;
+    kf_buf_init(&err);
+    int *prog = compile("helps & hours", &err);
+    kf_ptok t[16];
+    int n = toks("helps x and helps for hours", t, 16);
+    t[3].used = 1;
+    CHECK(prog && kf_pattern_match(prog, t, n, 0, &m));
+    CHECK(prog && m.first == 0 && m.last == 5 && m.n == 2);
+    kf_free(prog);
+    kf_buf_free(&err);
+    /* a part said again after the others changes nothing */
+    CHECK(match_at("helps & hours", "helps for hours x helps", 0, &m));
+    CHECK_INT(m.last, 2);
+    /* three parts, each the nearest */
+    CHECK(match_at("calf & swollen & hard", "swollen x calf y hard z swollen", 2, &m));
+    CHECK_INT(m.first, 0);
+    CHECK_INT(m.last, 4);
+}
+
 static void test_used_tokens(void)
 {
     kf_buf err;
@@ -292,10 +416,12 @@ int main(void)
 {
     RUN(test_refused);
     RUN(test_words_and_stop_words);
+    RUN(test_stop_words_as_written);
     RUN(test_alternatives_and_optional);
     RUN(test_classes_and_numbers);
     RUN(test_gap);
     RUN(test_cooccurrence);
+    RUN(test_cooccurrence_nearest);
     RUN(test_used_tokens);
     RUN(test_bounded);
     RUN(test_out_of_memory);
