@@ -714,6 +714,133 @@ static void corrections(const token *v, int n, unsigned *at)
     }
 }
 
+/* ---------- the limb used, not the limb that hurts ---------- */
+
+/* A reading that is only a limb word ("my right arm", "both arms"), with
+ * its stop and side words. */
+static bool bare_limb(const token *v, const kf_ctx_match *mk)
+{
+    static const char *const limbs[] = {
+        "arm", "arms", "hand", "hands", "forearm", "forearms", "elbow", "elbows", "wrist",
+        "wrists", "leg", "legs", "finger", "fingers", "thumb", "thumbs", NULL
+    };
+    if (mk->kind != KF_FIND_LOCATION || mk->apart)
+        return false;
+    bool limb = false;
+    for (int j = mk->first; j <= mk->last; j++) {
+        if (v[j].kind != T_WORD)
+            return false;
+        if (is_any(&v[j], limbs))
+            limb = true;
+        else if (!(v[j].flags & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)) &&
+                 !tok_is(&v[j], "both"))
+            return false;
+    }
+    return limb;
+}
+
+/* Words of pain or of a symptom that need not be read as a finding of
+ * their own ("with my left arm aching", "my arm goes heavy"). */
+static const char *const pain_said[] = {
+    "hurt", "hurts", "hurting", "ache", "aches", "aching", "achy", "achey", "sore", "pain",
+    "pains", "painful", "numb", "numbness", "tingle", "tingles", "tingling", "tingly", "weak",
+    "weakness", "heavy", "killing", "throbbing", "throbs", "burning", "burns", "tender",
+    "stiff", "cramp", "cramps", "cramping", "dead", "knot", "knots", "knotted", "spasm",
+    "spasms", "agony", "sharp", "shooting", "swollen", "pins", "needles", "useless", "floppy",
+    "twinge", "twinges", "niggle", "strain", "strained", "pulled", NULL
+};
+
+/* Is the limb reading m[k] the limb used (a tool, or a posture held), not
+ * a place that hurts?  It is when "with/using/on/onto" comes before it
+ * ("lift boxes with my right arm", "leaning on my elbows", "the crook of
+ * my arm"), a word of posture after it ("arms straight out", "arms up",
+ * "arm shoved under the pillow") or "of" a thing ("the arm of the sofa");
+ * and no pain or symptom is said in its clause: back to the sentence's
+ * start (or a "but"), on to the clause's end ("chest pain with my left arm
+ * aching", "a knot with my right arm going numb" keep the arm). */
+static bool limb_instrument(const token *v, int n, const kf_ctx_match *m, int nm, int k,
+                            const unsigned *at)
+{
+    static const char *const before[] = { "with", "using", "on", "onto", "upon", NULL };
+    static const char *const crook[] = { "crook", "bend", "fold", "nook", NULL };
+    static const char *const posture[] = {
+        "up", "out", "straight", "overhead", "above", "raised", "stretched", "outstretched",
+        "extended", "forward", "forwards", "crossed", "folded", "behind", "under", "shoved",
+        "tucked", "bent", "locked", "resting", "hanging", "wrapped", "around", "round",
+        "reaching", "reached", "held", "holding", "in", NULL
+    };
+    static const char *const things[] = {
+        "it", "the", "a", "sofa", "couch", "chair", "settee", "armchair", "seat", NULL
+    };
+    const kf_ctx_match *mk = &m[k];
+    if (!bare_limb(v, mk))
+        return false;
+    bool used = false;
+    int j = mk->first - 1;
+    while (j >= 0 && v[j].kind == T_WORD && !is_any(&v[j], before) &&
+           (v[j].flags & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)) &&
+           j >= mk->first - 3)
+        j--;
+    if (j >= 0 && v[j].kind == T_WORD && is_any(&v[j], before))
+        used = true;
+    if (j >= 0 && j + 1 < mk->first && v[j].kind == T_WORD && is_any(&v[j], crook) &&
+        tok_is(&v[j + 1], "of"))
+        used = true;
+    int a = mk->last + 1;
+    /* "in" only as "in front": "arms out in front", not "pain in my arm" */
+    if (a < n && v[a].kind == T_WORD && is_any(&v[a], posture) &&
+        (!tok_is(&v[a], "in") || (a + 1 < n && tok_is(&v[a + 1], "front"))))
+        used = true;
+    if (a + 1 < n && tok_is(&v[a], "of") && is_any(&v[a + 1], things))
+        used = true;
+    if (!used)
+        return false;
+    /* the clause: back to the sentence's start or a "but", on to its end */
+    int from = mk->first, to = mk->last;
+    while (from > 0 && v[from - 1].kind != T_STOP &&
+           !(v[from - 1].kind == T_WORD && is_any(&v[from - 1], terminators)))
+        from--;
+    while (to + 1 < n && v[to + 1].kind != T_STOP && v[to + 1].kind != T_COMMA &&
+           !(v[to + 1].kind == T_WORD && (is_any(&v[to + 1], terminators) ||
+                                          new_clause_and(v, n, to + 1))))
+        to++;
+    /* "... with my right arm and it aches": the limb is what "it" names */
+    int t = to + 1;
+    if (t < n && (v[t].kind == T_COMMA || tok_is(&v[t], "and")))
+        t++;
+    if (t < n && (tok_is(&v[t], "it") || tok_is(&v[t], "its") || tok_is(&v[t], "which") ||
+                  tok_is(&v[t], "they") || tok_is(&v[t], "theyre")))
+        for (int i = t + 1; i < n && i <= t + 4 && v[i].kind == T_WORD; i++)
+            if (is_any(&v[i], pain_said))
+                return false;
+    /* Before the limb, any pain, symptom or place that hurts keeps it
+     * ("chest pain with my left arm"); after it, a pain word counts until
+     * another place is named ("arms out on the wheel my upper back burns"
+     * is the back's burning). */
+    for (int i = from; i < mk->first; i++)
+        if (v[i].kind == T_WORD && is_any(&v[i], pain_said) && !(at[i] & KF_CTX_NEGATED))
+            return false;
+    int place_after = to + 1;
+    for (int q = 0; q < nm; q++) {
+        if (q == k || m[q].last < from || m[q].first > to || bare_limb(v, &m[q]) ||
+            (at[m[q].first] & KF_CTX_NEGATED))
+            continue;
+        if (m[q].first < mk->first && (m[q].kind == KF_FIND_LOCATION ||
+                                       m[q].kind == KF_FIND_SYMPTOM ||
+                                       m[q].kind == KF_FIND_REDFLAG))
+            return false;
+        if (m[q].first > mk->last && (m[q].kind == KF_FIND_SYMPTOM ||
+                                      m[q].kind == KF_FIND_REDFLAG))
+            return false;
+        if (m[q].first > mk->last && m[q].kind == KF_FIND_LOCATION && m[q].first < place_after)
+            place_after = m[q].first;
+    }
+    for (int i = mk->last + 1; i < place_after; i++)
+        if (v[i].kind == T_WORD && is_any(&v[i], pain_said) && !(at[i] & KF_CTX_NEGATED))
+            return false;
+    return true;
+}
+
 /* Can the word of this first-two-letters pair start a trigger? */
 static bool may_trigger(int pair)
 {
@@ -941,6 +1068,9 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             m[k].ctx = (m[k].ctx & ~(unsigned)KF_CTX_HEDGED) | KF_CTX_HYPOTHETICAL;
     }
 #undef MATCH_WHO
+    for (int k = 0; k < nm; k++)
+        if (limb_instrument(v, n, m, nm, k, at))
+            m[k].ctx |= KF_CTX_INSTRUMENT;
     kf_free(at);
     pp->who = who;
     return KF_OK;

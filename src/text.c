@@ -1305,7 +1305,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     bool place_named = false;
     for (int k = 0; k < ms.n && !place_named; k++) {
         const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
-        if (cm[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_OTHER | KF_CTX_HISTORICAL))
+        if (cm[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_OTHER | KF_CTX_HISTORICAL |
+                         KF_CTX_INSTRUMENT))
             continue;
         for (int f = 0; f < ph->n_finds && !place_named; f++)
             place_named = kb->findings[ph->finds[f]].kind == KF_FIND_LOCATION && !ph->neg[f] &&
@@ -1375,6 +1376,9 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             }
             if ((ctx & KF_CTX_CONDITION) && kb->findings[fid].kind == KF_FIND_HABIT)
                 continue;         /* "it eases if I lean back" */
+            /* "lift boxes with my right arm": the arm used, not a place */
+            if ((ctx & KF_CTX_INSTRUMENT) && kb->findings[fid].kind == KF_FIND_LOCATION)
+                continue;
             kf_state st;
             if (ph->neg[f])
                 st = KF_ABSENT;          /* the phrase itself denies it */
