@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static unsigned char person_pair[27 * 27], relation_pair[27 * 27];
 static pthread_once_t pairs_once = PTHREAD_ONCE_INIT;
@@ -841,6 +842,174 @@ static bool limb_instrument(const token *v, int n, const kf_ctx_match *m, int nm
     return true;
 }
 
+/* ---------- an old injury or operation, long healed ---------- */
+
+/* Words that make an event recent (days or weeks, a weekday, "lately"):
+ * an injury or an operation said with them is not history. */
+static bool recent_words(const token *v, int from, int to)
+{
+    static const char *const recent[] = {
+        "day", "days", "week", "weeks", "wk", "wks", "fortnight", "month", "months",
+        "yesterday", "today", "tonight", "recently", "recent", "lately", "monday", "tuesday",
+        "wednesday", "thursday", "friday", "saturday", "sunday", "weekend", "morning", "night",
+        "hour", "hours", NULL
+    };
+    for (int i = from; i <= to; i++)
+        if (v[i].kind == T_WORD && is_any(&v[i], recent))
+            return true;
+    return false;
+}
+
+/* Has the pain lasted since the event ("my neck has hurt ever since",
+ * "sore since then", "it's ached since")?  "never bothered me since" has
+ * not. */
+static bool pain_since(const token *v, int n, int from, int to, const unsigned *at)
+{
+    for (int i = from; i <= to; i++) {
+        if (!tok_is(&v[i], "since"))
+            continue;
+        bool last = i + 1 >= n || v[i + 1].kind != T_WORD || tok_is(&v[i + 1], "then") ||
+                    tok_is(&v[i + 1], "that") || tok_is(&v[i + 1], "it");
+        if (!last)
+            continue;
+        if (i > 0 && tok_is(&v[i - 1], "ever") && !(at[i - 1] & KF_CTX_NEGATED))
+            return true;
+        for (int j = i - 1; j >= from && j >= i - 4; j--)
+            if (v[j].kind == T_WORD && is_any(&v[j], pain_said) && !(at[j] & KF_CTX_NEGATED))
+                return true;
+    }
+    return false;
+}
+
+/* Words that say the event healed and is done with: "fully healed",
+ * "healed fine", "never bothered me since", "no trouble since", "fine ever
+ * since", "made a full recovery" (not "never healed", "hasn't healed"). */
+static bool healed_words(const token *v, int n, int from, int to, const unsigned *at)
+{
+    static const char *const healed[] = {
+        "healed", "recovered", "recovery", "mended", NULL
+    };
+    static const char *const bother[] = {
+        "bothered", "bother", "trouble", "troubled", "problem", "problems", "issue", "issues",
+        "pain", "hurt", "niggle", "complaints", NULL
+    };
+    static const char *const fine[] = { "fine", "ok", "okay", "good", "great", NULL };
+    static const char *const not_healed[] = {
+        "not", "never", "hasnt", "havent", "didnt", "isnt", "wasnt", "nt", "partly", "half",
+        "badly", "wrong", "properly", NULL
+    };
+    for (int i = from; i <= to; i++) {
+        if (v[i].kind != T_WORD)
+            continue;
+        if (is_any(&v[i], healed)) {
+            bool denied = (at[i] & KF_CTX_NEGATED) != 0;
+            for (int j = i - 1; j >= from && j >= i - 2 && !denied; j--)
+                denied = is_any(&v[j], not_healed);
+            if (i + 1 <= to && tok_is(&v[i + 1], "properly"))
+                denied = true;       /* "it never healed properly" */
+            if (!denied)
+                return true;
+        }
+        if (tok_is(&v[i], "since") && i > from) {
+            int j = i - 1;
+            if (tok_is(&v[j], "ever") && j > from)
+                j--;
+            if (tok_is(&v[j], "me") && j > from)
+                j--;
+            if (is_any(&v[j], bother) && (at[j] & KF_CTX_NEGATED))
+                return true;        /* "never bothered me since", "no trouble since" */
+            if (is_any(&v[j], fine))
+                return true;        /* "been fine ever since" */
+        }
+    }
+    (void)n;
+    return false;
+}
+
+/* Words of the past said in a clause: "years ago" (after the event, with
+ * no verb of having needed: "a car accident years ago"), "back in 2009" or
+ * "in 2009" two or more years back, "when I was 19", "at age 20", "at the
+ * age of 20". */
+static bool past_said(const token *v, int n, int from, int to, int year_now)
+{
+    for (int i = from; i <= to; i++) {
+        if (v[i].kind == T_WORD && i <= to && any_seq_at(v, n, i, 3))
+            return true;
+        if (v[i].kind == T_NUM && i > from && tok_is(&v[i - 1], "in") && v[i].num >= 1900 &&
+            v[i].num <= year_now - 2)
+            return true;
+        if (v[i].kind == T_NUM && i >= from + 2 && tok_is(&v[i - 1], "was") &&
+            (tok_is(&v[i - 2], "i") || tok_is(&v[i - 2], "he") || tok_is(&v[i - 2], "she")) &&
+            i >= from + 3 && tok_is(&v[i - 3], "when"))
+            return true;
+        if (v[i].kind == T_NUM && i >= from + 2 && tok_is(&v[i - 1], "age") &&
+            (tok_is(&v[i - 2], "at") || (i >= from + 3 && tok_is(&v[i - 2], "the") &&
+                                         tok_is(&v[i - 3], "at"))))
+            return true;
+        if (v[i].kind == T_NUM && i >= from + 4 && tok_is(&v[i - 1], "of") &&
+            tok_is(&v[i - 2], "age") && tok_is(&v[i - 3], "the") && tok_is(&v[i - 4], "at"))
+            return true;
+    }
+    return false;
+}
+
+/* An injury or an operation (a reading of a warning sign or of one's
+ * history) said as long past and healed is history: the sentence says it
+ * healed (or the next one does: "It healed fine."), or its clause says
+ * when, long ago.  Not when the sentence makes it recent (days, weeks)
+ * or says the pain has lasted since it; then KF_CTX_SINCE is set, so the
+ * reader keeps the injury. */
+static void old_events(const token *v, int n, kf_ctx_match *m, int nm, const unsigned *at)
+{
+    int year_now = 0;
+    for (int k = 0; k < nm; k++) {
+        if ((m[k].kind != KF_FIND_REDFLAG && m[k].kind != KF_FIND_HISTORY) ||
+            (m[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
+            continue;
+        int s0 = m[k].first, s1 = m[k].last;
+        while (s0 > 0 && v[s0 - 1].kind != T_STOP)
+            s0--;
+        while (s1 + 1 < n && v[s1 + 1].kind != T_STOP)
+            s1++;
+        if (pain_since(v, n, s0, s1, at)) {
+            m[k].ctx |= KF_CTX_SINCE;
+            continue;
+        }
+        if (recent_words(v, s0, s1))
+            continue;
+        bool old = healed_words(v, n, s0, s1, at);
+        /* "It healed fine.", "Fully healed now." */
+        int t0 = s1 + 2, t1 = t0;
+        if (!old && t0 < n && v[t0].kind == T_WORD) {
+            while (t1 + 1 < n && v[t1 + 1].kind != T_STOP)
+                t1++;
+            bool refers = tok_is(&v[t0], "it") || tok_is(&v[t0], "its") ||
+                          tok_is(&v[t0], "that") || tok_is(&v[t0], "which") ||
+                          tok_is(&v[t0], "this") || tok_is(&v[t0], "all") ||
+                          tok_is(&v[t0], "fully") || tok_is(&v[t0], "healed");
+            old = refers && healed_words(v, n, t0, t1, at) && !recent_words(v, t0, t1) &&
+                  !pain_since(v, n, t0, t1, at);
+        }
+        if (!old) {
+            /* the clause: between terminators within the sentence */
+            int c0 = m[k].first, c1 = m[k].last;
+            while (c0 > s0 && !(v[c0 - 1].kind == T_WORD && is_any(&v[c0 - 1], terminators)))
+                c0--;
+            while (c1 < s1 && !(v[c1 + 1].kind == T_WORD && (is_any(&v[c1 + 1], terminators) ||
+                                                               new_clause_and(v, n, c1 + 1))))
+                c1++;
+            if (!year_now) {
+                time_t now = time(NULL);
+                struct tm tm;
+                year_now = gmtime_r(&now, &tm) ? tm.tm_year + 1900 : 2000;
+            }
+            old = past_said(v, n, c0, c1, year_now);
+        }
+        if (old)
+            m[k].ctx |= KF_CTX_HISTORICAL;
+    }
+}
+
 /* Can the word of this first-two-letters pair start a trigger? */
 static bool may_trigger(int pair)
 {
@@ -1071,6 +1240,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     for (int k = 0; k < nm; k++)
         if (limb_instrument(v, n, m, nm, k, at))
             m[k].ctx |= KF_CTX_INSTRUMENT;
+    old_events(v, n, m, nm, at);
     kf_free(at);
     pp->who = who;
     return KF_OK;

@@ -31,7 +31,11 @@ enum {
     /* a limb named as what the writer works with or holds a posture in,
      * with no pain said in its clause ("lift boxes with my right arm",
      * "arms straight out on the wheel"): not a place that hurts */
-    KF_CTX_INSTRUMENT   = 128
+    KF_CTX_INSTRUMENT   = 128,
+    /* (the match only, not kept in a fact) the pain has lasted since the
+     * event the reading names ("a crash years ago, my neck has hurt ever
+     * since"): an injury in the past that the pain began with */
+    KF_CTX_SINCE        = 256
 };
 
 /* One reading to put in context. */

@@ -999,6 +999,75 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
     (void)kb;
 }
 
+/* "Farmer, 58 ... I broke my collarbone at 20 on a motorbike": "at N" in
+ * the clause of an injury or an operation is an age in the past when the
+ * age now is known and at least two years more, the number has no unit
+ * after it (not "at 70 mph", "at 3 pm", "at 40 km/h") and nothing in the
+ * sentence makes it recent.  Such readings are history.  (A bare "at 70"
+ * with no age said stays an injury: it may be a speed.) */
+static bool past_age_at(const token *v, int n, int i)
+{
+    static const char *const units[] = {
+        "mph", "kmh", "kph", "km", "kms", "miles", "mile", "am", "pm", "oclock", "o",
+        "percent", "degrees", "metres", "meters", "m", "feet", "ft", "foot", "mins", "minutes",
+        "hours", "hrs", "kg", "kilos", "lbs", "pounds", "reps", "sets", "times", "ish", NULL
+    };
+    if (v[i].kind != T_NUM || i == 0 || !is_word(&v[i - 1], "at") || v[i].num < 1 ||
+        v[i].num > 110)
+        return false;
+    if (i + 1 < n && v[i + 1].kind == T_NUM)
+        return false;                     /* "at 3:30" */
+    return !(i + 1 < n && v[i + 1].kind == T_WORD &&
+             (is_any_word(&v[i + 1], units) || unit_days(v[i + 1].norm)));
+}
+
+static void past_ages(reader *rd, const token *v, int n, kf_ctx_match *cm, int nm,
+                      const int *who, int patient, const unsigned char *read_as)
+{
+    int age = -2;
+    for (int k = 0; k < nm; k++) {
+        if ((cm[k].kind != KF_FIND_REDFLAG && cm[k].kind != KF_FIND_HISTORY) ||
+            (cm[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_HISTORICAL |
+                          KF_CTX_SINCE)))
+            continue;
+        int c0 = cm[k].first, c1 = cm[k].last;
+        while (c0 > 0 && !boundary_at(v, n, c0 - 1))
+            c0--;
+        while (!boundary_at(v, n, c1 + 1))
+            c1++;
+        int at = -1;
+        for (int i = c0; i <= c1 && at < 0; i++)
+            if (past_age_at(v, n, i))
+                at = i;
+        if (at < 0)
+            continue;
+        int s0 = c0, s1 = c1;
+        while (s0 > 0 && v[s0 - 1].kind != T_STOP)
+            s0--;
+        while (s1 + 1 < n && v[s1 + 1].kind != T_STOP)
+            s1++;
+        bool recent = false;
+        for (int i = s0; i <= s1 && !recent; i++)
+            recent = v[i].kind == T_WORD &&
+                     ((unit_days(v[i].norm) && unit_days(v[i].norm) <= 30) ||
+                      is_word(&v[i], "yesterday") || is_word(&v[i], "today") ||
+                      is_word(&v[i], "recently") || is_word(&v[i], "last") ||
+                      is_word(&v[i], "ago"));
+        if (recent)
+            continue;
+        if (age == -2) {              /* the age now, read once */
+            kf_findings tmp;
+            kf_findings_init(&tmp);
+            reader r2 = { rd->kb, &tmp, 0 };
+            read_numbers(&r2, v, n, who, patient, read_as);
+            age = tmp.age;
+            kf_findings_free(&tmp);
+        }
+        if (age > 0 && v[at].num <= age - 2)
+            cm[k].ctx |= KF_CTX_HISTORICAL;
+    }
+}
+
 /* "my back", "hurt my back", "put my back out": the back with no place
  * named (a reading of kb/66-lexicon-reading.kb).  Only the back, stop words
  * and the verbs of those readings are in its words. */
@@ -1068,6 +1137,10 @@ static bool keeps_history(const kf_kb *kb, int f)
     const kf_finding_def *d = &kb->findings[f];
     /* an age band said of the past ("since I was a teenager") is no age now */
     if (!strcmp(d->id, "teen") || !strcmp(d->id, "over_50") || !strcmp(d->id, "over_65"))
+        return false;
+    /* "an operation in the last weeks" said of the past ("had a c-section
+     * years ago, fully healed") is no operation of the last weeks */
+    if (!strncmp(d->id, "recent_", 7))
         return false;
     return d->kind == KF_FIND_HISTORY || d->kind == KF_FIND_BODY || strstr(d->id, "history") ||
            !strcmp(d->id, "osteoporosis");
@@ -1284,6 +1357,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     }
     int chronic_id = kf_kb_finding(kb, "chronic");
     int one_leg = kf_kb_finding(kb, "tingling_leg"), both_legs = kf_kb_finding(kb, "leg_weakness");
+    int injury_id = kf_kb_finding(kb, "fall_or_blow");
     for (int k = 0; k < ms.n; k++) {
         const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
         unsigned char as = 0;
@@ -1299,6 +1373,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         for (int j = ms.v[k].first; as && j <= ms.v[k].last; j++)
             read_as[j] = as;
     }
+    past_ages(&rd, v, n, cm, ms.n, people.who, people.patient, read_as);
     /* The back with no place named counts only when no place at all is
      * named for the person in pain ("my back hurts between my blades" is
      * between the blades). */
@@ -1367,7 +1442,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                     add_hypothetical(out, fid);
                 continue;
             }
-            if ((ctx & KF_CTX_HISTORICAL) && !keeps_history(kb, fid)) {
+            /* "a crash years ago, my neck has hurt ever since": the pain
+             * began with the injury, which is still where it came from */
+            bool since_injury = (ctx & KF_CTX_SINCE) && fid == injury_id;
+            if ((ctx & KF_CTX_HISTORICAL) && !keeps_history(kb, fid) && !since_injury) {
                 /* "I used to play tennis"; a warning sign in the past ("I
                  * had a stroke last year") is what to watch for now */
                 if (!negated && !ph->neg[f] && kb->findings[fid].kind == KF_FIND_REDFLAG)
