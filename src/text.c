@@ -627,7 +627,7 @@ static void set_age(reader *r, long val, const token *k)
  * what is said of the person in pain counts (`who` per token, context.c). */
 /* What a token was read as, for whose a duration is: 1 a habit or a fact of
  * one's history (smoking, steroids, a job), 2 a pain or symptom. */
-enum { READ_LIFESTYLE = 1, READ_PAIN = 2 };
+enum { READ_LIFESTYLE = 1, READ_PAIN = 2, READ_PREGNANCY = 4 };
 
 /* "smoked for 30 years", "a nurse for 25 years", "on prednisone for 5
  * years": a duration said right after a habit or history, with no pain
@@ -641,9 +641,9 @@ static bool duration_of_habit(const token *v, const unsigned char *read_as, int 
             "knot", "knots", "pain", "pains", "ache", "aches", "it", "this", "these", "them",
             "they", "spasm", "spasms", "tightness", "soreness", NULL
         };
-        if (read_as[j] == READ_PAIN || is_any_word(&v[j], pain_words))
+        if ((read_as[j] & 3) == READ_PAIN || is_any_word(&v[j], pain_words))
             return false;
-        if (read_as[j] == READ_LIFESTYLE)
+        if ((read_as[j] & 3) == READ_LIFESTYLE)
             return true;
     }
     return false;
@@ -972,6 +972,10 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
             preg_here = true;
             pregnancy = true;
         }
+        if (read_as && (read_as[i] & READ_PREGNANCY) && days == 7 && val >= 4 && val <= 42) {
+            preg_here = true;
+            pregnancy = true;
+        }
         if (i > 0 && is_word(&v[i - 1], "for"))
             preg_here = false;
         if (!mine)
@@ -1066,6 +1070,83 @@ static void past_ages(reader *rd, const token *v, int n, kf_ctx_match *cm, int n
         if (age > 0 && v[at].num <= age - 2)
             cm[k].ctx |= KF_CTX_HISTORICAL;
     }
+}
+
+/* "The left side of my back between the shoulder blade and the spine": the
+ * side of the back said and then the place on it, higher up than a kidney.
+ * The more specific place wins: the flank reading of the bare "side of my
+ * back" (reading k) gives way when a place of the shoulder blade, neck or
+ * shoulder follows it at once ("under the ribs", "low down" stay the flank). */
+static bool flank_named_higher(const kf_kb *kb, const matches *ms, int k, const token *v, int n)
+{
+    static const char *const plain[] = { "side", "sides", "back", NULL };
+    static const char *const lower[] = {
+        "pain_mid_back", "pain_low_back", "pain_buttock", "pain_upper_abdomen", "pain_hip_front",
+        "flank_pain", NULL
+    };
+    static const char *const between[] = { "just", "right", "up", "high", "higher", "near", NULL };
+    const match *mk = &ms->v[k];
+    for (int j = mk->first; j <= mk->last; j++)
+        if (v[j].kind != T_WORD || (!is_any_word(&v[j], plain) &&
+                                    !(v[j].flags & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT |
+                                                    KF_WORD_BOTH))))
+            return false;
+    int j = mk->last + 1;
+    while (j < n && j <= mk->last + 3 &&
+           (v[j].kind == T_COMMA || (v[j].kind == T_WORD && is_any_word(&v[j], between))))
+        j++;
+    for (int q = 0; q < ms->n; q++) {
+        if (ms->v[q].first < mk->last + 1 || ms->v[q].first > j)
+            continue;
+        const kf_phrase *ph = &kb->phrases[ms->v[q].phrase];
+        for (int f = 0; f < ph->n_finds; f++) {
+            const kf_finding_def *d = &kb->findings[ph->finds[f]];
+            bool low = false;
+            for (int l = 0; lower[l] && !low; l++)
+                low = !strcmp(d->id, lower[l]);
+            if (d->kind == KF_FIND_LOCATION && !ph->neg[f] && !low)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Shingles' band runs round one side of the body.  A burning strip said
+ * across both sides in the middle ("right across between my shoulder
+ * blades", "across both shoulder blades", "from side to side") with no
+ * side named and nothing wrapping round to the front is the strain of a
+ * posture held, not that band. */
+static bool band_across_both(const token *v, int n, int first, int last)
+{
+    static const char *const across[] = { "across", "over", "between", NULL };
+    static const char *const both[] = {
+        "both", "blades", "shoulders", "sides", "middle", "centre", "center", "midline", NULL
+    };
+    static const char *const one_side[] = {
+        "round", "around", "wraps", "wrapping", "wrapped", "front", "ribs", "rib", "ribcage",
+        "chest", "belt", "waist", "armpit", "shingles", "rash", "blisters", NULL
+    };
+    int s0 = first, s1 = last;
+    while (s0 > 0 && v[s0 - 1].kind != T_STOP)
+        s0--;
+    while (s1 + 1 < n && v[s1 + 1].kind != T_STOP)
+        s1++;
+    bool cross = false, mid = false;
+    for (int i = s0; i <= s1; i++) {
+        if (v[i].kind != T_WORD)
+            continue;
+        if (((v[i].flags & (KF_WORD_LEFT | KF_WORD_RIGHT)) && v[i].side_ok) ||
+            is_any_word(&v[i], one_side) ||
+            (is_word(&v[i], "one") && i + 1 <= s1 && is_word(&v[i + 1], "side")))
+            return false;
+        if (i >= first && i <= last + 10) {
+            cross |= is_any_word(&v[i], across);
+            mid |= is_any_word(&v[i], both) ||
+                   (is_word(&v[i], "side") && i + 2 <= s1 && is_word(&v[i + 1], "to") &&
+                    is_word(&v[i + 2], "side"));
+        }
+    }
+    return cross && mid;
 }
 
 /* "my back", "hurt my back", "put my back out": the back with no place
@@ -1355,9 +1436,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         rc = KF_ENOMEM;
         goto done;
     }
-    int chronic_id = kf_kb_finding(kb, "chronic");
+    int chronic_id = kf_kb_finding(kb, "chronic"), pregnant_id = kf_kb_finding(kb, "pregnant");
     int one_leg = kf_kb_finding(kb, "tingling_leg"), both_legs = kf_kb_finding(kb, "leg_weakness");
     int injury_id = kf_kb_finding(kb, "fall_or_blow");
+    int flank_id = kf_kb_finding(kb, "flank_pain"), band_id = kf_kb_finding(kb, "burning_band");
     for (int k = 0; k < ms.n; k++) {
         const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
         unsigned char as = 0;
@@ -1372,6 +1454,12 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         }
         for (int j = ms.v[k].first; as && j <= ms.v[k].last; j++)
             read_as[j] = as;
+        /* the words read as a pregnancy ("my wife is 34 weeks", "I'm 29
+         * weeks"): their weeks are how far along it is */
+        for (int f = 0; f < ph->n_finds; f++)
+            if (ph->finds[f] == pregnant_id && !ph->neg[f])
+                for (int j = ms.v[k].first; j <= ms.v[k].last; j++)
+                    read_as[j] |= READ_PREGNANCY;
     }
     past_ages(&rd, v, n, cm, ms.n, people.who, people.patient, read_as);
     /* The back with no place named counts only when no place at all is
@@ -1454,6 +1542,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             }
             if ((ctx & KF_CTX_CONDITION) && kb->findings[fid].kind == KF_FIND_HABIT)
                 continue;         /* "it eases if I lean back" */
+            if (fid == flank_id && flank_named_higher(kb, &ms, k, v, n))
+                continue;
+            if (fid == band_id && band_across_both(v, n, mk->first, mk->last))
+                continue;
             /* "lift boxes with my right arm": the arm used, not a place */
             if ((ctx & KF_CTX_INSTRUMENT) && kb->findings[fid].kind == KF_FIND_LOCATION)
                 continue;
