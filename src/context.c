@@ -1010,6 +1010,16 @@ static void old_events(const token *v, int n, kf_ctx_match *m, int nm, const uns
     }
 }
 
+/* The token a reading's person is read from: its first word, or "me"
+ * inside its own words (the writer as the object: "punched me"). */
+static int object_me(const token *v, const kf_ctx_match *mk)
+{
+    for (int j = mk->first + 1; !mk->apart && j <= mk->last; j++)
+        if (tok_is(&v[j], "me") || tok_is(&v[j], "myself"))
+            return j;
+    return mk->first;
+}
+
 /* Can the word of this first-two-letters pair start a trigger? */
 static bool may_trigger(int pair)
 {
@@ -1167,7 +1177,10 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
      * writer's).  Other readings, and an "&" reading (whose words between
      * are not its own), are about whoever their first word is ("spots that
      * don't fade when I press a glass" are still the child's). */
-#define MATCH_WHO(mk) ((mk).kind == KF_FIND_LOCATION && !(mk).apart ? who[(mk).last] : who[(mk).first])
+    /* ... and a reading whose own words name the writer as its object is
+     * the writer's ("my brother punched me in the back"). */
+#define MATCH_WHO(mk) ((mk).kind == KF_FIND_LOCATION && !(mk).apart ? who[(mk).last] \
+                       : who[object_me(v, &(mk))])
     int patient = -1;
     /* Most pains and symptoms said of one person make them the person in
      * pain, the first on a tie: "My mum had a knot in her back for years.
