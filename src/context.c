@@ -759,8 +759,16 @@ static const char *const pain_said[] = {
  * and no pain or symptom is said in its clause: back to the sentence's
  * start (or a "but"), on to the clause's end ("chest pain with my left arm
  * aching", "a knot with my right arm going numb" keep the arm). */
-static bool limb_instrument(const token *v, int n, const kf_ctx_match *m, int nm, int k,
-                            const unsigned *at)
+/* How far the rules below look, in tokens, for a sentence that has no end
+ * (the work stays linear in the length of the text). */
+#define NEAR_WORDS 40
+/* Token marks of readings, for limb_instrument: a place that is not a bare
+ * limb, a symptom or warning sign (neither denied). */
+#define NEAR_PLACE   1
+#define NEAR_SYMPTOM 2
+
+static bool limb_instrument(const token *v, int n, const kf_ctx_match *m, int k,
+                            const unsigned *at, const unsigned char *near)
 {
     static const char *const before[] = { "with", "using", "on", "onto", "upon", NULL };
     static const char *const crook[] = { "crook", "bend", "fold", "nook", NULL };
@@ -798,10 +806,11 @@ static bool limb_instrument(const token *v, int n, const kf_ctx_match *m, int nm
         return false;
     /* the clause: back to the sentence's start or a "but", on to its end */
     int from = mk->first, to = mk->last;
-    while (from > 0 && v[from - 1].kind != T_STOP &&
+    while (from > 0 && from > mk->first - NEAR_WORDS && v[from - 1].kind != T_STOP &&
            !(v[from - 1].kind == T_WORD && is_any(&v[from - 1], terminators)))
         from--;
-    while (to + 1 < n && v[to + 1].kind != T_STOP && v[to + 1].kind != T_COMMA &&
+    while (to + 1 < n && to < mk->last + NEAR_WORDS && v[to + 1].kind != T_STOP &&
+           v[to + 1].kind != T_COMMA &&
            !(v[to + 1].kind == T_WORD && (is_any(&v[to + 1], terminators) ||
                                           new_clause_and(v, n, to + 1))))
         to++;
@@ -821,20 +830,15 @@ static bool limb_instrument(const token *v, int n, const kf_ctx_match *m, int nm
     for (int i = from; i < mk->first; i++)
         if (v[i].kind == T_WORD && is_any(&v[i], pain_said) && !(at[i] & KF_CTX_NEGATED))
             return false;
+    for (int i = from; i < mk->first; i++)
+        if (near[i])
+            return false;
     int place_after = to + 1;
-    for (int q = 0; q < nm; q++) {
-        if (q == k || m[q].last < from || m[q].first > to || bare_limb(v, &m[q]) ||
-            (at[m[q].first] & KF_CTX_NEGATED))
-            continue;
-        if (m[q].first < mk->first && (m[q].kind == KF_FIND_LOCATION ||
-                                       m[q].kind == KF_FIND_SYMPTOM ||
-                                       m[q].kind == KF_FIND_REDFLAG))
+    for (int i = mk->last + 1; i <= to; i++) {
+        if (near[i] & NEAR_SYMPTOM)
             return false;
-        if (m[q].first > mk->last && (m[q].kind == KF_FIND_SYMPTOM ||
-                                      m[q].kind == KF_FIND_REDFLAG))
-            return false;
-        if (m[q].first > mk->last && m[q].kind == KF_FIND_LOCATION && m[q].first < place_after)
-            place_after = m[q].first;
+        if ((near[i] & NEAR_PLACE) && i < place_after)
+            place_after = i;
     }
     for (int i = mk->last + 1; i < place_after; i++)
         if (v[i].kind == T_WORD && is_any(&v[i], pain_said) && !(at[i] & KF_CTX_NEGATED))
@@ -967,9 +971,9 @@ static void old_events(const token *v, int n, kf_ctx_match *m, int nm, const uns
             (m[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
             continue;
         int s0 = m[k].first, s1 = m[k].last;
-        while (s0 > 0 && v[s0 - 1].kind != T_STOP)
+        while (s0 > 0 && s0 > m[k].first - NEAR_WORDS && v[s0 - 1].kind != T_STOP)
             s0--;
-        while (s1 + 1 < n && v[s1 + 1].kind != T_STOP)
+        while (s1 + 1 < n && s1 < m[k].last + NEAR_WORDS && v[s1 + 1].kind != T_STOP)
             s1++;
         if (pain_since(v, n, s0, s1, at)) {
             m[k].ctx |= KF_CTX_SINCE;
@@ -980,8 +984,8 @@ static void old_events(const token *v, int n, kf_ctx_match *m, int nm, const uns
         bool old = healed_words(v, n, s0, s1, at);
         /* "It healed fine.", "Fully healed now." */
         int t0 = s1 + 2, t1 = t0;
-        if (!old && t0 < n && v[t0].kind == T_WORD) {
-            while (t1 + 1 < n && v[t1 + 1].kind != T_STOP)
+        if (!old && t0 < n && v[t0].kind == T_WORD && v[s1 + 1].kind == T_STOP) {
+            while (t1 + 1 < n && t1 < t0 + NEAR_WORDS && v[t1 + 1].kind != T_STOP)
                 t1++;
             bool refers = tok_is(&v[t0], "it") || tok_is(&v[t0], "its") ||
                           tok_is(&v[t0], "that") || tok_is(&v[t0], "which") ||
@@ -991,12 +995,14 @@ static void old_events(const token *v, int n, kf_ctx_match *m, int nm, const uns
                   !pain_since(v, n, t0, t1, at);
         }
         if (!old) {
-            /* the clause: between terminators within the sentence */
+            /* the clause: between commas and terminators within the sentence */
             int c0 = m[k].first, c1 = m[k].last;
-            while (c0 > s0 && !(v[c0 - 1].kind == T_WORD && is_any(&v[c0 - 1], terminators)))
+            while (c0 > s0 && v[c0 - 1].kind != T_COMMA &&
+                   !(v[c0 - 1].kind == T_WORD && is_any(&v[c0 - 1], terminators)))
                 c0--;
-            while (c1 < s1 && !(v[c1 + 1].kind == T_WORD && (is_any(&v[c1 + 1], terminators) ||
-                                                               new_clause_and(v, n, c1 + 1))))
+            while (c1 < s1 && v[c1 + 1].kind != T_COMMA &&
+                   !(v[c1 + 1].kind == T_WORD && (is_any(&v[c1 + 1], terminators) ||
+                                                  new_clause_and(v, n, c1 + 1))))
                 c1++;
             if (!year_now) {
                 time_t now = time(NULL);
@@ -1250,9 +1256,25 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             m[k].ctx = (m[k].ctx & ~(unsigned)KF_CTX_HEDGED) | KF_CTX_HYPOTHETICAL;
     }
 #undef MATCH_WHO
+    unsigned char *near = kf_calloc((size_t)n + 1, 1);
+    if (!near) {
+        kf_free(at);
+        kf_free(who);
+        pp->who = NULL;
+        return KF_ENOMEM;
+    }
+    for (int k = 0; k < nm; k++) {
+        unsigned char b = m[k].kind == KF_FIND_LOCATION ? (bare_limb(v, &m[k]) ? 0 : NEAR_PLACE)
+                        : m[k].kind == KF_FIND_SYMPTOM || m[k].kind == KF_FIND_REDFLAG
+                        ? NEAR_SYMPTOM : 0;
+        if (b && !(at[m[k].first] & KF_CTX_NEGATED))
+            for (int j = m[k].first; j <= m[k].last; j++)
+                near[j] |= b;
+    }
     for (int k = 0; k < nm; k++)
-        if (limb_instrument(v, n, m, nm, k, at))
+        if (limb_instrument(v, n, m, k, at, near))
             m[k].ctx |= KF_CTX_INSTRUMENT;
+    kf_free(near);
     old_events(v, n, m, nm, at);
     kf_free(at);
     pp->who = who;

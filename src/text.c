@@ -1035,9 +1035,9 @@ static void past_ages(reader *rd, const token *v, int n, kf_ctx_match *cm, int n
                           KF_CTX_SINCE)))
             continue;
         int c0 = cm[k].first, c1 = cm[k].last;
-        while (c0 > 0 && !boundary_at(v, n, c0 - 1))
+        while (c0 > 0 && c0 > cm[k].first - 12 && !boundary_at(v, n, c0 - 1))
             c0--;
-        while (!boundary_at(v, n, c1 + 1))
+        while (c1 < cm[k].last + 12 && !boundary_at(v, n, c1 + 1))
             c1++;
         int at = -1;
         for (int i = c0; i <= c1 && at < 0; i++)
@@ -1046,9 +1046,9 @@ static void past_ages(reader *rd, const token *v, int n, kf_ctx_match *cm, int n
         if (at < 0)
             continue;
         int s0 = c0, s1 = c1;
-        while (s0 > 0 && v[s0 - 1].kind != T_STOP)
+        while (s0 > 0 && s0 > c0 - 40 && v[s0 - 1].kind != T_STOP)
             s0--;
-        while (s1 + 1 < n && v[s1 + 1].kind != T_STOP)
+        while (s1 + 1 < n && s1 < c1 + 40 && v[s1 + 1].kind != T_STOP)
             s1++;
         bool recent = false;
         for (int i = s0; i <= s1 && !recent; i++)
@@ -1095,7 +1095,9 @@ static bool flank_named_higher(const kf_kb *kb, const matches *ms, int k, const 
     while (j < n && j <= mk->last + 3 &&
            (v[j].kind == T_COMMA || (v[j].kind == T_WORD && is_any_word(&v[j], between))))
         j++;
-    for (int q = 0; q < ms->n; q++) {
+    /* the readings of each pass come in text order: the place said right
+     * after is among the next few of the list */
+    for (int q = k + 1; q < ms->n && q <= k + 4; q++) {
         if (ms->v[q].first < mk->last + 1 || ms->v[q].first > j)
             continue;
         const kf_phrase *ph = &kb->phrases[ms->v[q].phrase];
@@ -1127,9 +1129,9 @@ static bool band_across_both(const token *v, int n, int first, int last)
         "chest", "belt", "waist", "armpit", "shingles", "rash", "blisters", NULL
     };
     int s0 = first, s1 = last;
-    while (s0 > 0 && v[s0 - 1].kind != T_STOP)
+    while (s0 > 0 && s0 > first - 30 && v[s0 - 1].kind != T_STOP)
         s0--;
-    while (s1 + 1 < n && v[s1 + 1].kind != T_STOP)
+    while (s1 + 1 < n && s1 < last + 30 && v[s1 + 1].kind != T_STOP)
         s1++;
     bool cross = false, mid = false;
     for (int i = s0; i <= s1; i++) {
