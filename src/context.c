@@ -809,8 +809,11 @@ static bool limb_instrument(const token *v, int n, const kf_ctx_match *m, int k,
     while (from > 0 && from > mk->first - NEAR_WORDS && v[from - 1].kind != T_STOP &&
            !(v[from - 1].kind == T_WORD && is_any(&v[from - 1], terminators)))
         from--;
+    /* (a new subject after the limb starts a new clause: "with my arms
+     * straight out on the wheel I get a burning strip") */
+    static const char *const subject[] = { "i", "im", "ive", "id", "my", "it", "its", NULL };
     while (to + 1 < n && to < mk->last + NEAR_WORDS && v[to + 1].kind != T_STOP &&
-           v[to + 1].kind != T_COMMA &&
+           v[to + 1].kind != T_COMMA && !is_any(&v[to + 1], subject) &&
            !(v[to + 1].kind == T_WORD && (is_any(&v[to + 1], terminators) ||
                                           new_clause_and(v, n, to + 1))))
         to++;
