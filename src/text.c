@@ -1016,7 +1016,8 @@ static bool past_age_at(const token *v, int n, int i)
         "percent", "degrees", "metres", "meters", "m", "feet", "ft", "foot", "mins", "minutes",
         "hours", "hrs", "kg", "kilos", "lbs", "pounds", "reps", "sets", "times", "ish", NULL
     };
-    if (v[i].kind != T_NUM || i == 0 || !is_word(&v[i - 1], "at") || v[i].num < 1 ||
+    /* 13 and up: "at 3", "at 11" are more often the time of day */
+    if (v[i].kind != T_NUM || i == 0 || !is_word(&v[i - 1], "at") || v[i].num < 13 ||
         v[i].num > 110)
         return false;
     if (i + 1 < n && v[i + 1].kind == T_NUM)
@@ -1056,7 +1057,10 @@ static void past_ages(reader *rd, const token *v, int n, kf_ctx_match *cm, int n
                      ((unit_days(v[i].norm) && unit_days(v[i].norm) <= 30) ||
                       is_word(&v[i], "yesterday") || is_word(&v[i], "today") ||
                       is_word(&v[i], "recently") || is_word(&v[i], "last") ||
-                      is_word(&v[i], "ago"));
+                      is_word(&v[i], "ago") || is_word(&v[i], "morning") ||
+                      is_word(&v[i], "afternoon") || is_word(&v[i], "eve") ||
+                      is_word(&v[i], "evening") || is_word(&v[i], "tonight") ||
+                      is_word(&v[i], "this") || is_word(&v[i], "just"));
         if (recent)
             continue;
         if (age == -2) {              /* the age now, read once */
