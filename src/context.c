@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static unsigned char person_pair[27 * 27], relation_pair[27 * 27];
 static pthread_once_t pairs_once = PTHREAD_ONCE_INIT;
@@ -819,6 +820,320 @@ static void corrections(const token *v, int n, unsigned *at)
     }
 }
 
+/* ---------- the limb used, not the limb that hurts ---------- */
+
+/* A reading that is only a limb word ("my right arm", "both arms"), with
+ * its stop and side words. */
+static bool bare_limb(const token *v, const kf_ctx_match *mk)
+{
+    static const char *const limbs[] = {
+        "arm", "arms", "hand", "hands", "forearm", "forearms", "elbow", "elbows", "wrist",
+        "wrists", "leg", "legs", "finger", "fingers", "thumb", "thumbs", NULL
+    };
+    if (mk->kind != KF_FIND_LOCATION || mk->apart)
+        return false;
+    bool limb = false;
+    for (int j = mk->first; j <= mk->last; j++) {
+        if (v[j].kind != T_WORD)
+            return false;
+        if (is_any(&v[j], limbs))
+            limb = true;
+        else if (!(v[j].flags & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)) &&
+                 !tok_is(&v[j], "both"))
+            return false;
+    }
+    return limb;
+}
+
+/* Words of pain or of a symptom that need not be read as a finding of
+ * their own ("with my left arm aching", "my arm goes heavy"). */
+static const char *const pain_said[] = {
+    "hurt", "hurts", "hurting", "ache", "aches", "aching", "achy", "achey", "sore", "pain",
+    "pains", "painful", "numb", "numbness", "tingle", "tingles", "tingling", "tingly", "weak",
+    "weakness", "heavy", "killing", "throbbing", "throbs", "burning", "burns", "tender",
+    "stiff", "cramp", "cramps", "cramping", "dead", "knot", "knots", "knotted", "spasm",
+    "spasms", "agony", "sharp", "shooting", "swollen", "pins", "needles", "useless", "floppy",
+    "twinge", "twinges", "niggle", "strain", "strained", "pulled", NULL
+};
+
+/* Is the limb reading m[k] the limb used (a tool, or a posture held), not
+ * a place that hurts?  It is when "with/using/on/onto" comes before it
+ * ("lift boxes with my right arm", "leaning on my elbows", "the crook of
+ * my arm"), a word of posture after it ("arms straight out", "arms up",
+ * "arm shoved under the pillow") or "of" a thing ("the arm of the sofa");
+ * and no pain or symptom is said in its clause: back to the sentence's
+ * start (or a "but"), on to the clause's end ("chest pain with my left arm
+ * aching", "a knot with my right arm going numb" keep the arm). */
+/* How far the rules below look, in tokens, for a sentence that has no end
+ * (the work stays linear in the length of the text). */
+#define NEAR_WORDS 40
+/* Token marks of readings, for limb_instrument: a place that is not a bare
+ * limb, a symptom or warning sign (neither denied). */
+#define NEAR_PLACE   1
+#define NEAR_SYMPTOM 2
+
+static bool limb_instrument(const token *v, int n, const kf_ctx_match *m, int k,
+                            const unsigned *at, const unsigned char *near)
+{
+    static const char *const before[] = { "with", "using", "on", "onto", "upon", NULL };
+    static const char *const crook[] = { "crook", "bend", "fold", "nook", NULL };
+    static const char *const posture[] = {
+        "up", "out", "straight", "overhead", "above", "raised", "stretched", "outstretched",
+        "extended", "forward", "forwards", "crossed", "folded", "behind", "under", "shoved",
+        "tucked", "bent", "locked", "resting", "hanging", "wrapped", "around", "round",
+        "reaching", "reached", "held", "holding", "in", NULL
+    };
+    static const char *const things[] = {
+        "it", "the", "a", "sofa", "couch", "chair", "settee", "armchair", "seat", NULL
+    };
+    const kf_ctx_match *mk = &m[k];
+    if (!bare_limb(v, mk))
+        return false;
+    bool used = false;
+    int j = mk->first - 1;
+    while (j >= 0 && v[j].kind == T_WORD && !is_any(&v[j], before) &&
+           (v[j].flags & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)) &&
+           j >= mk->first - 3)
+        j--;
+    if (j >= 0 && v[j].kind == T_WORD && is_any(&v[j], before))
+        used = true;
+    if (j >= 0 && j + 1 < mk->first && v[j].kind == T_WORD && is_any(&v[j], crook) &&
+        tok_is(&v[j + 1], "of"))
+        used = true;
+    int a = mk->last + 1;
+    /* "in" only as "in front": "arms out in front", not "pain in my arm" */
+    if (a < n && v[a].kind == T_WORD && is_any(&v[a], posture) &&
+        (!tok_is(&v[a], "in") || (a + 1 < n && tok_is(&v[a + 1], "front"))))
+        used = true;
+    if (a + 1 < n && tok_is(&v[a], "of") && is_any(&v[a + 1], things))
+        used = true;
+    if (!used)
+        return false;
+    /* the clause: back to the sentence's start or a "but", on to its end */
+    int from = mk->first, to = mk->last;
+    while (from > 0 && from > mk->first - NEAR_WORDS && v[from - 1].kind != T_STOP &&
+           !(v[from - 1].kind == T_WORD && is_any(&v[from - 1], terminators)))
+        from--;
+    /* (a new subject after the limb starts a new clause: "with my arms
+     * straight out on the wheel I get a burning strip") */
+    static const char *const subject[] = { "i", "im", "ive", "id", "my", "it", "its", NULL };
+    while (to + 1 < n && to < mk->last + NEAR_WORDS && v[to + 1].kind != T_STOP &&
+           v[to + 1].kind != T_COMMA && !is_any(&v[to + 1], subject) &&
+           !(v[to + 1].kind == T_WORD && (is_any(&v[to + 1], terminators) ||
+                                          new_clause_and(v, n, to + 1))))
+        to++;
+    /* "... with my right arm and it aches": the limb is what "it" names */
+    int t = to + 1;
+    if (t < n && (v[t].kind == T_COMMA || tok_is(&v[t], "and")))
+        t++;
+    if (t < n && (tok_is(&v[t], "it") || tok_is(&v[t], "its") || tok_is(&v[t], "which") ||
+                  tok_is(&v[t], "they") || tok_is(&v[t], "theyre")))
+        for (int i = t + 1; i < n && i <= t + 4 && v[i].kind == T_WORD; i++)
+            if (is_any(&v[i], pain_said))
+                return false;
+    /* Before the limb, any pain, symptom or place that hurts keeps it
+     * ("chest pain with my left arm"); after it, a pain word counts until
+     * another place is named ("arms out on the wheel my upper back burns"
+     * is the back's burning). */
+    for (int i = from; i < mk->first; i++)
+        if (v[i].kind == T_WORD && is_any(&v[i], pain_said) && !(at[i] & KF_CTX_NEGATED))
+            return false;
+    for (int i = from; i < mk->first; i++)
+        if (near[i])
+            return false;
+    int place_after = to + 1;
+    for (int i = mk->last + 1; i <= to; i++) {
+        if (near[i] & NEAR_SYMPTOM)
+            return false;
+        if ((near[i] & NEAR_PLACE) && i < place_after)
+            place_after = i;
+    }
+    for (int i = mk->last + 1; i < place_after; i++)
+        if (v[i].kind == T_WORD && is_any(&v[i], pain_said) && !(at[i] & KF_CTX_NEGATED))
+            return false;
+    return true;
+}
+
+/* ---------- an old injury or operation, long healed ---------- */
+
+/* Words that make an event recent (days or weeks, a weekday, "lately"):
+ * an injury or an operation said with them is not history. */
+static bool recent_words(const token *v, int from, int to)
+{
+    static const char *const recent[] = {
+        "day", "days", "week", "weeks", "wk", "wks", "fortnight", "month", "months",
+        "yesterday", "today", "tonight", "recently", "recent", "lately", "monday", "tuesday",
+        "wednesday", "thursday", "friday", "saturday", "sunday", "weekend", "morning", "night",
+        "hour", "hours", NULL
+    };
+    for (int i = from; i <= to; i++)
+        if (v[i].kind == T_WORD && is_any(&v[i], recent))
+            return true;
+    return false;
+}
+
+/* Has the pain lasted since the event ("my neck has hurt ever since",
+ * "sore since then", "it's ached since")?  "never bothered me since" has
+ * not. */
+static bool pain_since(const token *v, int n, int from, int to, const unsigned *at)
+{
+    for (int i = from; i <= to; i++) {
+        if (!tok_is(&v[i], "since"))
+            continue;
+        bool last = i + 1 >= n || v[i + 1].kind != T_WORD || tok_is(&v[i + 1], "then") ||
+                    tok_is(&v[i + 1], "that") || tok_is(&v[i + 1], "it");
+        if (!last)
+            continue;
+        if (i > 0 && tok_is(&v[i - 1], "ever") && !(at[i - 1] & KF_CTX_NEGATED))
+            return true;
+        for (int j = i - 1; j >= from && j >= i - 4; j--)
+            if (v[j].kind == T_WORD && is_any(&v[j], pain_said) && !(at[j] & KF_CTX_NEGATED))
+                return true;
+    }
+    return false;
+}
+
+/* Words that say the event healed and is done with: "fully healed",
+ * "healed fine", "never bothered me since", "no trouble since", "fine ever
+ * since", "made a full recovery" (not "never healed", "hasn't healed"). */
+static bool healed_words(const token *v, int n, int from, int to, const unsigned *at)
+{
+    static const char *const healed[] = {
+        "healed", "recovered", "recovery", "mended", NULL
+    };
+    static const char *const bother[] = {
+        "bothered", "bother", "trouble", "troubled", "problem", "problems", "issue", "issues",
+        "pain", "hurt", "niggle", "complaints", NULL
+    };
+    static const char *const fine[] = { "fine", "ok", "okay", "good", "great", NULL };
+    static const char *const not_healed[] = {
+        "not", "never", "hasnt", "havent", "didnt", "isnt", "wasnt", "nt", "partly", "half",
+        "badly", "wrong", "properly", NULL
+    };
+    for (int i = from; i <= to; i++) {
+        if (v[i].kind != T_WORD)
+            continue;
+        if (is_any(&v[i], healed)) {
+            bool denied = (at[i] & KF_CTX_NEGATED) != 0;
+            for (int j = i - 1; j >= from && j >= i - 2 && !denied; j--)
+                denied = is_any(&v[j], not_healed);
+            if (i + 1 <= to && tok_is(&v[i + 1], "properly"))
+                denied = true;       /* "it never healed properly" */
+            if (!denied)
+                return true;
+        }
+        if (tok_is(&v[i], "since") && i > from) {
+            int j = i - 1;
+            if (tok_is(&v[j], "ever") && j > from)
+                j--;
+            if (tok_is(&v[j], "me") && j > from)
+                j--;
+            if (is_any(&v[j], bother) && (at[j] & KF_CTX_NEGATED))
+                return true;        /* "never bothered me since", "no trouble since" */
+            if (is_any(&v[j], fine))
+                return true;        /* "been fine ever since" */
+        }
+    }
+    (void)n;
+    return false;
+}
+
+/* Words of the past said in a clause: "years ago" (after the event, with
+ * no verb of having needed: "a car accident years ago"), "back in 2009" or
+ * "in 2009" two or more years back, "when I was 19", "at age 20", "at the
+ * age of 20". */
+static bool past_said(const token *v, int n, int from, int to, int year_now)
+{
+    for (int i = from; i <= to; i++) {
+        if (v[i].kind == T_WORD && i <= to && any_seq_at(v, n, i, 3))
+            return true;
+        if (v[i].kind == T_NUM && i > from && tok_is(&v[i - 1], "in") && v[i].num >= 1900 &&
+            v[i].num <= year_now - 2)
+            return true;
+        if (v[i].kind == T_NUM && i >= from + 2 && tok_is(&v[i - 1], "was") &&
+            (tok_is(&v[i - 2], "i") || tok_is(&v[i - 2], "he") || tok_is(&v[i - 2], "she")) &&
+            i >= from + 3 && tok_is(&v[i - 3], "when"))
+            return true;
+        if (v[i].kind == T_NUM && i >= from + 2 && tok_is(&v[i - 1], "age") &&
+            (tok_is(&v[i - 2], "at") || (i >= from + 3 && tok_is(&v[i - 2], "the") &&
+                                         tok_is(&v[i - 3], "at"))))
+            return true;
+        if (v[i].kind == T_NUM && i >= from + 4 && tok_is(&v[i - 1], "of") &&
+            tok_is(&v[i - 2], "age") && tok_is(&v[i - 3], "the") && tok_is(&v[i - 4], "at"))
+            return true;
+    }
+    return false;
+}
+
+/* An injury or an operation (a reading of a warning sign or of one's
+ * history) said as long past and healed is history: the sentence says it
+ * healed (or the next one does: "It healed fine."), or its clause says
+ * when, long ago.  Not when the sentence makes it recent (days, weeks)
+ * or says the pain has lasted since it; then KF_CTX_SINCE is set, so the
+ * reader keeps the injury. */
+static void old_events(const token *v, int n, kf_ctx_match *m, int nm, const unsigned *at)
+{
+    int year_now = 0;
+    for (int k = 0; k < nm; k++) {
+        if ((m[k].kind != KF_FIND_REDFLAG && m[k].kind != KF_FIND_HISTORY) ||
+            (m[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
+            continue;
+        int s0 = m[k].first, s1 = m[k].last;
+        while (s0 > 0 && s0 > m[k].first - NEAR_WORDS && v[s0 - 1].kind != T_STOP)
+            s0--;
+        while (s1 + 1 < n && s1 < m[k].last + NEAR_WORDS && v[s1 + 1].kind != T_STOP)
+            s1++;
+        if (pain_since(v, n, s0, s1, at)) {
+            m[k].ctx |= KF_CTX_SINCE;
+            continue;
+        }
+        if (recent_words(v, s0, s1))
+            continue;
+        bool old = healed_words(v, n, s0, s1, at);
+        /* "It healed fine.", "Fully healed now." */
+        int t0 = s1 + 2, t1 = t0;
+        if (!old && t0 < n && v[t0].kind == T_WORD && v[s1 + 1].kind == T_STOP) {
+            while (t1 + 1 < n && t1 < t0 + NEAR_WORDS && v[t1 + 1].kind != T_STOP)
+                t1++;
+            bool refers = tok_is(&v[t0], "it") || tok_is(&v[t0], "its") ||
+                          tok_is(&v[t0], "that") || tok_is(&v[t0], "which") ||
+                          tok_is(&v[t0], "this") || tok_is(&v[t0], "all") ||
+                          tok_is(&v[t0], "fully") || tok_is(&v[t0], "healed");
+            old = refers && healed_words(v, n, t0, t1, at) && !recent_words(v, t0, t1) &&
+                  !pain_since(v, n, t0, t1, at);
+        }
+        if (!old) {
+            /* the clause: between commas and terminators within the sentence */
+            int c0 = m[k].first, c1 = m[k].last;
+            while (c0 > s0 && v[c0 - 1].kind != T_COMMA &&
+                   !(v[c0 - 1].kind == T_WORD && is_any(&v[c0 - 1], terminators)))
+                c0--;
+            while (c1 < s1 && v[c1 + 1].kind != T_COMMA &&
+                   !(v[c1 + 1].kind == T_WORD && (is_any(&v[c1 + 1], terminators) ||
+                                                  new_clause_and(v, n, c1 + 1))))
+                c1++;
+            if (!year_now) {
+                time_t now = time(NULL);
+                struct tm tm;
+                year_now = gmtime_r(&now, &tm) ? tm.tm_year + 1900 : 2000;
+            }
+            old = past_said(v, n, c0, c1, year_now);
+        }
+        if (old)
+            m[k].ctx |= KF_CTX_HISTORICAL;
+    }
+}
+
+/* The token a reading's person is read from: its first word, or "me"
+ * inside its own words (the writer as the object: "punched me"). */
+static int object_me(const token *v, const kf_ctx_match *mk)
+{
+    for (int j = mk->first + 1; !mk->apart && j <= mk->last; j++)
+        if (tok_is(&v[j], "me") || tok_is(&v[j], "myself"))
+            return j;
+    return mk->first;
+}
+
 /* Can the word of this first-two-letters pair start a trigger? */
 static bool may_trigger(int pair)
 {
@@ -995,7 +1310,10 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
      * writer's).  Other readings, and an "&" reading (whose words between
      * are not its own), are about whoever their first word is ("spots that
      * don't fade when I press a glass" are still the child's). */
-#define MATCH_WHO(mk) ((mk).kind == KF_FIND_LOCATION && !(mk).apart ? who[(mk).last] : who[(mk).first])
+    /* ... and a reading whose own words name the writer as its object is
+     * the writer's ("my brother punched me in the back"). */
+#define MATCH_WHO(mk) ((mk).kind == KF_FIND_LOCATION && !(mk).apart ? who[(mk).last] \
+                       : who[object_me(v, &(mk))])
     int patient = -1;
     /* Most pains and symptoms said of one person make them the person in
      * pain, the first on a tie: "My mum had a knot in her back for years.
@@ -1070,6 +1388,26 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             m[k].ctx = (m[k].ctx & ~(unsigned)KF_CTX_HEDGED) | KF_CTX_HYPOTHETICAL;
     }
 #undef MATCH_WHO
+    unsigned char *near = kf_calloc((size_t)n + 1, 1);
+    if (!near) {
+        kf_free(at);
+        kf_free(who);
+        pp->who = NULL;
+        return KF_ENOMEM;
+    }
+    for (int k = 0; k < nm; k++) {
+        unsigned char b = m[k].kind == KF_FIND_LOCATION ? (bare_limb(v, &m[k]) ? 0 : NEAR_PLACE)
+                        : m[k].kind == KF_FIND_SYMPTOM || m[k].kind == KF_FIND_REDFLAG
+                        ? NEAR_SYMPTOM : 0;
+        if (b && !(at[m[k].first] & KF_CTX_NEGATED))
+            for (int j = m[k].first; j <= m[k].last; j++)
+                near[j] |= b;
+    }
+    for (int k = 0; k < nm; k++)
+        if (limb_instrument(v, n, m, k, at, near))
+            m[k].ctx |= KF_CTX_INSTRUMENT;
+    kf_free(near);
+    old_events(v, n, m, nm, at);
     kf_free(at);
     pp->who = who;
     return KF_OK;

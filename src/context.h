@@ -27,7 +27,15 @@ enum {
     KF_CTX_OTHER        = 8,   /* about someone other than the person in pain */
     KF_CTX_CONDITION    = 16,  /* what eases it: "it eases if I lean back" */
     KF_CTX_QUESTION     = 32,  /* in a sentence that ends with '?' */
-    KF_CTX_HEDGED       = 64   /* only a guess: "I think I slept funny", "probably from the gym" */
+    KF_CTX_HEDGED       = 64,  /* only a guess: "I think I slept funny", "probably from the gym" */
+    /* a limb named as what the writer works with or holds a posture in,
+     * with no pain said in its clause ("lift boxes with my right arm",
+     * "arms straight out on the wheel"): not a place that hurts */
+    KF_CTX_INSTRUMENT   = 128,
+    /* (the match only, not kept in a fact) the pain has lasted since the
+     * event the reading names ("a crash years ago, my neck has hurt ever
+     * since"): an injury in the past that the pain began with */
+    KF_CTX_SINCE        = 256
 };
 
 /* One reading to put in context. */

@@ -642,7 +642,7 @@ static void set_age(reader *r, long val, const token *k)
  * what is said of the person in pain counts (`who` per token, context.c). */
 /* What a token was read as, for whose a duration is: 1 a habit or a fact of
  * one's history (smoking, steroids, a job), 2 a pain or symptom. */
-enum { READ_LIFESTYLE = 1, READ_PAIN = 2 };
+enum { READ_LIFESTYLE = 1, READ_PAIN = 2, READ_PREGNANCY = 4 };
 
 /* "smoked for 30 years", "a nurse for 25 years", "on prednisone for 5
  * years": a duration said right after a habit or history, with no pain
@@ -665,9 +665,9 @@ static bool duration_of_habit(const token *v, int n, const unsigned char *read_a
     for (int j = i - 1; j >= 0 && j >= i - 6; j--) {
         if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
             break;
-        if (read_as[j] == READ_PAIN || is_any_word(&v[j], pain_words))
+        if ((read_as[j] & 3) == READ_PAIN || is_any_word(&v[j], pain_words))
             return false;
-        if (read_as[j] == READ_LIFESTYLE)
+        if ((read_as[j] & 3) == READ_LIFESTYLE)
             return true;
     }
     /* a habit said right after: "of smoking", "a smoker", "as a nurse" */
@@ -675,9 +675,9 @@ static bool duration_of_habit(const token *v, int n, const unsigned char *read_a
         "of", "a", "an", "as", "being", "on", "the", "my", "in", "heavy", NULL
     };
     for (int j = after; j < n && j <= after + 3 && v[j].kind == T_WORD; j++) {
-        if (read_as[j] == READ_PAIN)
+        if ((read_as[j] & 3) == READ_PAIN)
             return false;
-        if (read_as[j] == READ_LIFESTYLE)
+        if ((read_as[j] & 3) == READ_LIFESTYLE)
             return true;
         if (!is_any_word(&v[j], joins))
             break;
@@ -691,12 +691,12 @@ static bool duration_of_habit(const token *v, int n, const unsigned char *read_a
                 break;
             if (v[j].kind != T_WORD)
                 continue;
-            if (read_as[j] == READ_PAIN || (is_any_word(&v[j], pain_words) &&
+            if ((read_as[j] & 3) == READ_PAIN || (is_any_word(&v[j], pain_words) &&
                                              !is_word(&v[j], "it") && !is_word(&v[j], "this") &&
                                              !is_word(&v[j], "these") && !is_word(&v[j], "them") &&
                                              !is_word(&v[j], "they")))
                 return false;
-            if (read_as[j] == READ_LIFESTYLE)
+            if ((read_as[j] & 3) == READ_LIFESTYLE)
                 return true;
         }
     }
@@ -1069,6 +1069,10 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
             preg_here = true;
             pregnancy = true;
         }
+        if (read_as && (read_as[i] & READ_PREGNANCY) && days == 7 && val >= 4 && val <= 42) {
+            preg_here = true;
+            pregnancy = true;
+        }
         if (i > 0 && is_word(&v[i - 1], "for"))
             preg_here = false;
         if (!mine)
@@ -1094,6 +1098,158 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         }
     }
     (void)kb;
+}
+
+/* "Farmer, 58 ... I broke my collarbone at 20 on a motorbike": "at N" in
+ * the clause of an injury or an operation is an age in the past when the
+ * age now is known and at least two years more, the number has no unit
+ * after it (not "at 70 mph", "at 3 pm", "at 40 km/h") and nothing in the
+ * sentence makes it recent.  Such readings are history.  (A bare "at 70"
+ * with no age said stays an injury: it may be a speed.) */
+static bool past_age_at(const token *v, int n, int i)
+{
+    static const char *const units[] = {
+        "mph", "kmh", "kph", "km", "kms", "miles", "mile", "am", "pm", "oclock", "o",
+        "percent", "degrees", "metres", "meters", "m", "feet", "ft", "foot", "mins", "minutes",
+        "hours", "hrs", "kg", "kilos", "lbs", "pounds", "reps", "sets", "times", "ish", NULL
+    };
+    /* 13 and up: "at 3", "at 11" are more often the time of day */
+    if (v[i].kind != T_NUM || i == 0 || !is_word(&v[i - 1], "at") || v[i].num < 13 ||
+        v[i].num > 110)
+        return false;
+    if (i + 1 < n && v[i + 1].kind == T_NUM)
+        return false;                     /* "at 3:30" */
+    return !(i + 1 < n && v[i + 1].kind == T_WORD &&
+             (is_any_word(&v[i + 1], units) || unit_days(v[i + 1].norm)));
+}
+
+static void past_ages(reader *rd, const token *v, int n, kf_ctx_match *cm, int nm,
+                      const int *who, int patient, const unsigned char *read_as)
+{
+    int age = -2;
+    for (int k = 0; k < nm; k++) {
+        if ((cm[k].kind != KF_FIND_REDFLAG && cm[k].kind != KF_FIND_HISTORY) ||
+            (cm[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_HISTORICAL |
+                          KF_CTX_SINCE)))
+            continue;
+        int c0 = cm[k].first, c1 = cm[k].last;
+        while (c0 > 0 && c0 > cm[k].first - 12 && !boundary_at(v, n, c0 - 1))
+            c0--;
+        while (c1 < cm[k].last + 12 && !boundary_at(v, n, c1 + 1))
+            c1++;
+        int at = -1;
+        for (int i = c0; i <= c1 && at < 0; i++)
+            if (past_age_at(v, n, i))
+                at = i;
+        if (at < 0)
+            continue;
+        int s0 = c0, s1 = c1;
+        while (s0 > 0 && s0 > c0 - 40 && v[s0 - 1].kind != T_STOP)
+            s0--;
+        while (s1 + 1 < n && s1 < c1 + 40 && v[s1 + 1].kind != T_STOP)
+            s1++;
+        bool recent = false;
+        for (int i = s0; i <= s1 && !recent; i++)
+            recent = v[i].kind == T_WORD &&
+                     ((unit_days(v[i].norm) && unit_days(v[i].norm) <= 30) ||
+                      is_word(&v[i], "yesterday") || is_word(&v[i], "today") ||
+                      is_word(&v[i], "recently") || is_word(&v[i], "last") ||
+                      is_word(&v[i], "ago") || is_word(&v[i], "morning") ||
+                      is_word(&v[i], "afternoon") || is_word(&v[i], "eve") ||
+                      is_word(&v[i], "evening") || is_word(&v[i], "tonight") ||
+                      is_word(&v[i], "this") || is_word(&v[i], "just"));
+        if (recent)
+            continue;
+        if (age == -2) {              /* the age now, read once */
+            kf_findings tmp;
+            kf_findings_init(&tmp);
+            reader r2 = { rd->kb, &tmp, 0 };
+            read_numbers(&r2, v, n, who, patient, read_as);
+            age = tmp.age;
+            kf_findings_free(&tmp);
+        }
+        if (age > 0 && v[at].num <= age - 2)
+            cm[k].ctx |= KF_CTX_HISTORICAL;
+    }
+}
+
+/* "The left side of my back between the shoulder blade and the spine": the
+ * side of the back said and then the place on it, higher up than a kidney.
+ * The more specific place wins: the flank reading of the bare "side of my
+ * back" (reading k) gives way when a place of the shoulder blade, neck or
+ * shoulder follows it at once ("under the ribs", "low down" stay the flank). */
+static bool flank_named_higher(const kf_kb *kb, const matches *ms, int k, const token *v, int n)
+{
+    static const char *const plain[] = { "side", "sides", "back", NULL };
+    static const char *const lower[] = {
+        "pain_mid_back", "pain_low_back", "pain_buttock", "pain_upper_abdomen", "pain_hip_front",
+        "flank_pain", NULL
+    };
+    static const char *const between[] = { "just", "right", "up", "high", "higher", "near", NULL };
+    const match *mk = &ms->v[k];
+    for (int j = mk->first; j <= mk->last; j++)
+        if (v[j].kind != T_WORD || (!is_any_word(&v[j], plain) &&
+                                    !(v[j].flags & (KF_WORD_STOP | KF_WORD_LEFT | KF_WORD_RIGHT |
+                                                    KF_WORD_BOTH))))
+            return false;
+    int j = mk->last + 1;
+    while (j < n && j <= mk->last + 3 &&
+           (v[j].kind == T_COMMA || (v[j].kind == T_WORD && is_any_word(&v[j], between))))
+        j++;
+    /* the readings of each pass come in text order: the place said right
+     * after is among the next few of the list */
+    for (int q = k + 1; q < ms->n && q <= k + 4; q++) {
+        if (ms->v[q].first < mk->last + 1 || ms->v[q].first > j)
+            continue;
+        const kf_phrase *ph = &kb->phrases[ms->v[q].phrase];
+        for (int f = 0; f < ph->n_finds; f++) {
+            const kf_finding_def *d = &kb->findings[ph->finds[f]];
+            bool low = false;
+            for (int l = 0; lower[l] && !low; l++)
+                low = !strcmp(d->id, lower[l]);
+            if (d->kind == KF_FIND_LOCATION && !ph->neg[f] && !low)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Shingles' band runs round one side of the body.  A burning strip said
+ * across both sides in the middle ("right across between my shoulder
+ * blades", "across both shoulder blades", "from side to side") with no
+ * side named and nothing wrapping round to the front is the strain of a
+ * posture held, not that band. */
+static bool band_across_both(const token *v, int n, int first, int last)
+{
+    static const char *const across[] = { "across", "over", "between", NULL };
+    static const char *const both[] = {
+        "both", "blades", "shoulders", "sides", "middle", "centre", "center", "midline", NULL
+    };
+    static const char *const one_side[] = {
+        "round", "around", "wraps", "wrapping", "wrapped", "front", "ribs", "rib", "ribcage",
+        "chest", "belt", "waist", "armpit", "shingles", "rash", "blisters", NULL
+    };
+    int s0 = first, s1 = last;
+    while (s0 > 0 && s0 > first - 30 && v[s0 - 1].kind != T_STOP)
+        s0--;
+    while (s1 + 1 < n && s1 < last + 30 && v[s1 + 1].kind != T_STOP)
+        s1++;
+    bool cross = false, mid = false;
+    for (int i = s0; i <= s1; i++) {
+        if (v[i].kind != T_WORD)
+            continue;
+        if (((v[i].flags & (KF_WORD_LEFT | KF_WORD_RIGHT)) && v[i].side_ok) ||
+            is_any_word(&v[i], one_side) ||
+            (is_word(&v[i], "one") && i + 1 <= s1 && is_word(&v[i + 1], "side")))
+            return false;
+        if (i >= first && i <= last + 10) {
+            cross |= is_any_word(&v[i], across);
+            mid |= is_any_word(&v[i], both) ||
+                   (is_word(&v[i], "side") && i + 2 <= s1 && is_word(&v[i + 1], "to") &&
+                    is_word(&v[i + 2], "side"));
+        }
+    }
+    return cross && mid;
 }
 
 /* "my back", "hurt my back", "put my back out": the back with no place
@@ -1228,6 +1384,10 @@ static bool keeps_history(const kf_kb *kb, int f)
     const kf_finding_def *d = &kb->findings[f];
     /* an age band said of the past ("since I was a teenager") is no age now */
     if (!strcmp(d->id, "teen") || !strcmp(d->id, "over_50") || !strcmp(d->id, "over_65"))
+        return false;
+    /* "an operation in the last weeks" said of the past ("had a c-section
+     * years ago, fully healed") is no operation of the last weeks */
+    if (!strncmp(d->id, "recent_", 7))
         return false;
     return d->kind == KF_FIND_HISTORY || d->kind == KF_FIND_BODY || strstr(d->id, "history") ||
            !strcmp(d->id, "osteoporosis");
@@ -1581,8 +1741,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         rc = KF_ENOMEM;
         goto done;
     }
-    int chronic_id = kf_kb_finding(kb, "chronic");
+    int chronic_id = kf_kb_finding(kb, "chronic"), pregnant_id = kf_kb_finding(kb, "pregnant");
     int one_leg = kf_kb_finding(kb, "tingling_leg"), both_legs = kf_kb_finding(kb, "leg_weakness");
+    int injury_id = kf_kb_finding(kb, "fall_or_blow");
+    int flank_id = kf_kb_finding(kb, "flank_pain"), band_id = kf_kb_finding(kb, "burning_band");
     for (int k = 0; k < ms.n; k++) {
         const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
         unsigned char as = 0;
@@ -1597,14 +1759,22 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         }
         for (int j = ms.v[k].first; as && j <= ms.v[k].last; j++)
             read_as[j] = as;
+        /* the words read as a pregnancy ("my wife is 34 weeks", "I'm 29
+         * weeks"): their weeks are how far along it is */
+        for (int f = 0; f < ph->n_finds; f++)
+            if (ph->finds[f] == pregnant_id && !ph->neg[f])
+                for (int j = ms.v[k].first; j <= ms.v[k].last; j++)
+                    read_as[j] |= READ_PREGNANCY;
     }
+    past_ages(&rd, v, n, cm, ms.n, people.who, people.patient, read_as);
     /* The back with no place named counts only when no place at all is
      * named for the person in pain ("my back hurts between my blades" is
      * between the blades). */
     bool place_named = false;
     for (int k = 0; k < ms.n && !place_named; k++) {
         const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
-        if (cm[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_OTHER | KF_CTX_HISTORICAL))
+        if (cm[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_OTHER | KF_CTX_HISTORICAL |
+                         KF_CTX_INSTRUMENT))
             continue;
         for (int f = 0; f < ph->n_finds && !place_named; f++)
             place_named = kb->findings[ph->finds[f]].kind == KF_FIND_LOCATION && !ph->neg[f] &&
@@ -1665,7 +1835,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                     add_hypothetical(out, fid);
                 continue;
             }
-            if ((ctx & KF_CTX_HISTORICAL) && !keeps_history(kb, fid)) {
+            /* "a crash years ago, my neck has hurt ever since": the pain
+             * began with the injury, which is still where it came from */
+            bool since_injury = (ctx & KF_CTX_SINCE) && fid == injury_id;
+            if ((ctx & KF_CTX_HISTORICAL) && !keeps_history(kb, fid) && !since_injury) {
                 /* "I used to play tennis"; a warning sign in the past ("I
                  * had a stroke last year") is what to watch for now */
                 if (!negated && !ph->neg[f] && kb->findings[fid].kind == KF_FIND_REDFLAG)
@@ -1674,6 +1847,13 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             }
             if ((ctx & KF_CTX_CONDITION) && kb->findings[fid].kind == KF_FIND_HABIT)
                 continue;         /* "it eases if I lean back" */
+            if (fid == flank_id && flank_named_higher(kb, &ms, k, v, n))
+                continue;
+            if (fid == band_id && band_across_both(v, n, mk->first, mk->last))
+                continue;
+            /* "lift boxes with my right arm": the arm used, not a place */
+            if ((ctx & KF_CTX_INSTRUMENT) && kb->findings[fid].kind == KF_FIND_LOCATION)
+                continue;
             kf_state st;
             if (ph->neg[f])
                 st = KF_ABSENT;          /* the phrase itself denies it */

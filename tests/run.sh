@@ -168,6 +168,7 @@ suite "golden safety readings" run_if tests/golden/lexicon.sh tests/golden/lexic
 suite "golden risk readings" run_if tests/golden/lexicon.sh tests/golden/lexicon-risk.txt
 suite "golden family readings" run_if tests/golden/lexicon.sh tests/golden/lexicon-families.txt
 suite "golden work and medicine readings" run_if tests/golden/lexicon.sh tests/golden/lexicon-work.txt
+suite "golden everyday readings in context" run_if tests/golden/lexicon.sh tests/golden/context-everyday.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
@@ -177,6 +178,7 @@ suite "triage, unseen families and look-alikes (0 under-triage)" run_if tests/tr
 suite "triage, safety probe 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe2.jsonl
 suite "triage, safety probe 3: red-team round 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe3.jsonl
 suite "triage, issue 10 reading families and look-alikes (0 under-triage)" run_if tests/triage/run.sh tests/triage/issue10-families.jsonl
+suite "triage, everyday families and their warning signs (0 under-triage)" run_if tests/triage/run.sh tests/triage/everyday-families.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do

@@ -13,6 +13,10 @@
 # and unseen-families2.jsonl (the families a measurement on unseen
 # descriptions found under-triaged, with their look-alikes); issue10-families.jsonl
 # (issue 10's known misreadings, each a family of wordings, with look-alikes).
+# descriptions found under-triaged, with their look-alikes);
+# everyday-families.jsonl (issue 10's everyday misreadings -- a limb used, a
+# blow given, an old healed injury, a baby's crying, the side of the back, a
+# band across both blades -- beside the warning signs they must still read).
 # A case may also ask, and fails when the answer does not: "top3": a cause id
 # that must be among the three first causes (the mimic the warning sign is
 # about); "not_first": a cause id that must not lead (age alone is no injury);
