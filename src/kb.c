@@ -1147,7 +1147,8 @@ static void build_findings(loader *L)
                 }
                 kf_finding_def *f = &kb->findings[k++];
                 *f = (kf_finding_def){ .id = id, .label = label, .kind = KF_FIND_FOLLOWUP,
-                                       .region = -1, .source = sore_source(L) };
+                                       .region = -1, .both_of = -1,
+                                       .source = sore_source(L) };
             }
     }
     for (int t = 0; t < kb->n_techniques; t++) {
@@ -1185,6 +1186,10 @@ static void build_findings(loader *L)
             f->kind = KF_FIND_FOLLOWUP;
             f->sided = false;
             f->region = -1;
+            /* not derived from anything: 0 would be the first finding, and
+             * every place said on both sides would read as lasting relief
+             * after every technique */
+            f->both_of = -1;
             f->source = tq->source;
         }
     }

@@ -546,25 +546,51 @@ static bool place_said_plainly(const kf_result *r, int finding)
     return false;
 }
 
+/* The place of the complaint: the first place said plainly in the words
+ * ("a knot between my shoulder blade and neck, and my jaw feels tight
+ * too": the knot, not the jaw), or -1 (none said in words, or only as one
+ * of two readings). */
+static int main_place(const kf_kb *kb, const kf_result *r)
+{
+    int best = -1, at = 0;
+    for (int i = 0; i < r->findings.n; i++) {
+        const kf_fact *f = &r->findings.v[i];
+        if (f->state != KF_PRESENT || f->alt >= 0 || f->start < 0 ||
+            kb->findings[f->finding].region < 0)
+            continue;
+        if (best < 0 || f->start < at) {
+            best = f->finding;
+            at = f->start;
+        }
+    }
+    return best;
+}
+
 /* The place the sentence names for a cause: the one of its linked places
- * the person said with the highest link, preferring a place said plainly
- * over an ambiguous reading, so "a knot between my shoulder blade and
- * spine ... my arm" is explained at the knot, not at "the front of the
- * upper arm" that "arm" may mean. */
+ * the person said, preferring a place said plainly over an ambiguous
+ * reading (so "a knot between my shoulder blade and spine ... my arm" is
+ * explained at the knot, not at "the front of the upper arm" that "arm" may
+ * mean), then the place of the complaint over a side remark, then the
+ * highest link. */
 static const kf_link *place_link(const kf_kb *kb, const kf_result *r, int cause)
 {
     const kf_cause *c = &kb->causes[cause];
     const kf_link *best = NULL;
-    bool best_plain = false;
+    bool best_plain = false, best_main = false;
+    int mainp = main_place(kb, r);
     for (int l = 0; l < c->n_links; l++) {
         const kf_link *ln = &kb->links[c->links[l]];
         const kf_finding_def *fd = &kb->findings[ln->finding];
         if (fd->region < 0 || !kf_findings_has(&r->findings, ln->finding))
             continue;
         bool plain = place_said_plainly(r, ln->finding);
-        if (!best || (plain && !best_plain) || (plain == best_plain && ln->p > best->p)) {
+        bool is_main = ln->finding == mainp;
+        if (!best || (plain && !best_plain) ||
+            (plain == best_plain && is_main && !best_main) ||
+            (plain == best_plain && is_main == best_main && ln->p > best->p)) {
             best = ln;
             best_plain = plain;
+            best_main = is_main;
         }
     }
     return best;
@@ -594,7 +620,12 @@ static bool plural_name(const char *name, const char *plain)
     size_t n = strcspn(name, "(");
     while (n > 0 && name[n - 1] == ' ')
         n--;
-    return n > 2 && name[n - 1] == 's' && name[n - 2] != 'p' && name[n - 2] != 's';
+    for (size_t i = 0; i + 5 <= n; i++)    /* "splenius capitis and cervicis" */
+        if (!strncmp(name + i, " and ", 5))
+            return true;
+    /* Latin singulars end in -us, -is ("infraspinatus", "subscapularis") */
+    return n > 2 && name[n - 1] == 's' && name[n - 2] != 'p' && name[n - 2] != 's' &&
+           name[n - 2] != 'u' && name[n - 2] != 'i';
 }
 
 /* "between the spine and the shoulder blade", "at the back of the neck". */
@@ -684,13 +715,22 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
                 habit = r->causes[i].kept_by;
     } else {
         habit = lead;
+        /* the muscle of the chain: the likeliest one it keeps short that
+         * explains the place of the complaint, else the likeliest that
+         * explains some place said */
         double best = 0.2 * lp;
+        bool best_main = false;
+        int mainp = main_place(kb, r);
         for (int k = 0; k < c->n_keeps; k++) {
             int m = c->keeps[k];
             const kf_link *ln = place_link(kb, r, m);
             double p = ranked_p(r, m);
-            if (ln && ln->mech != KF_MECH_LOCAL && p >= best) {
+            if (!ln || ln->mech == KF_MECH_LOCAL || p < 0.2 * lp)
+                continue;
+            bool is_main = ln->finding == mainp;
+            if ((is_main && !best_main) || (is_main == best_main && p >= best)) {
                 best = p;
+                best_main = is_main;
                 muscle = m;
             }
         }

@@ -335,9 +335,17 @@ static bool side_word_ok(const token *v, int n, int i)
         for (int k = 0; not_before[k]; k++)
             if (v[i - 1].norm[0] == not_before[k][0] && !strcmp(v[i - 1].norm, not_before[k]))
                 return false;
-    /* "left" at the end of a sentence is usually the verb ("it never left"). */
-    if (!strcmp(v[i].norm, "left") && (i + 1 >= n || v[i + 1].kind != T_WORD))
-        return false;
+    /* "left" at the end of a sentence is usually the verb ("it never left"),
+     * unless a determiner makes it the side ("the paper is on my left",
+     * "turned to the left"). */
+    if (!strcmp(v[i].norm, "left") && (i + 1 >= n || v[i + 1].kind != T_WORD)) {
+        static const char *const det[] = { "the", "my", "his", "your", "their", "our", NULL };
+        bool side = false;
+        for (int k = 0; det[k] && i > 0 && v[i - 1].kind == T_WORD; k++)
+            side |= !strcmp(v[i - 1].norm, det[k]);
+        if (!side)
+            return false;
+    }
     return true;
 }
 

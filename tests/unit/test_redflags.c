@@ -410,6 +410,61 @@ static void test_both_sides_and_age_bands(void)
     kf_kb_free(kb);
 }
 
+/* A place (or any sided finding) said on both sides derives only the
+ * findings that name it in `both_of`: never a follow-up finding.  The
+ * generated "lasting relief after <technique>" findings once had both_of 0,
+ * the first region, so "the back of my head on both sides" read as lasting
+ * relief after every technique (171 findings).  Also checked on a whole
+ * consultation: nothing said about treatment, no relief in what was used. */
+static void test_no_relief_from_places(void)
+{
+    kf_kb *kb = load_kb();
+    CHECK(kb != NULL);
+    if (!kb)
+        return;
+    for (int d = 0; d < kb->n_findings; d++) {
+        const kf_finding_def *fd = &kb->findings[d];
+        if (fd->kind == KF_FIND_FOLLOWUP && (fd->both_of >= 0 || fd->n_any_of)) {
+            fprintf(stderr, "follow-up finding %s is derived from another\n", fd->id);
+            CHECK(0);
+        }
+    }
+    kf_findings f;
+    kf_findings_init(&f);
+    for (int d = 0; d < kb->n_findings; d++) {
+        const kf_finding_def *fd = &kb->findings[d];
+        if (!fd->sided || fd->kind == KF_FIND_FOLLOWUP)
+            continue;
+        kf_fact x = { .finding = d, .state = KF_PRESENT, .side = KF_SIDE_BOTH,
+                      .origin = KF_FROM_TEXT, .alt = -1, .start = -1, .len = 0 };
+        kf_findings_add(&f, &x);
+    }
+    CHECK(f.n > 10);
+    kf_findings g;
+    CHECK(kf_findings_copy(&g, &f) == KF_OK);
+    kf_triage_derive(kb, &g);
+    for (int i = 0; i < g.n; i++)
+        if (kb->findings[g.v[i].finding].kind == KF_FIND_FOLLOWUP) {
+            fprintf(stderr, "derived %s from places\n", kb->findings[g.v[i].finding].id);
+            CHECK(0);
+        }
+    kf_findings_free(&g);
+    kf_findings_free(&f);
+    /* one consultation: the tops of both shoulders and the back of the head */
+    kf_findings_init(&f);
+    CHECK(fill(kb, &f, "pain_top_shoulder, pain_skull_base"));
+    for (int i = 0; i < f.n; i++)
+        f.v[i].side = KF_SIDE_BOTH;
+    kf_result *r = kf_consult(kb, &f);
+    CHECK(r != NULL);
+    for (int i = 0; r && i < r->used.n; i++)
+        CHECK(kb->findings[r->used.v[i].finding].kind != KF_FIND_FOLLOWUP);
+    CHECK(r && !r->approximate);
+    kf_result_free(r);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+}
+
 /* Nothing understood: not "no warning signs" but "could not screen". */
 static void test_unknown(void)
 {
@@ -476,6 +531,7 @@ int main(void)
     RUN(test_scenarios);
     RUN(test_both_sides_and_age_bands);
     RUN(test_unknown);
+    RUN(test_no_relief_from_places);
     RUN(test_screen_fits_what_was_said);
     RUN(test_every_mimic_has_a_rule);
     RUN(test_screen_asks_the_emergencies);
