@@ -25,6 +25,7 @@
  *    no_change_after_tries (the KB's red-flag rule then suggests a doctor).
  */
 #include "journal.h"
+#include "plan.h"
 #include "render.h"
 #include "render_json.h"
 
@@ -1445,14 +1446,9 @@ static void adjust_plan(const kf_kb *kb, kf_result *r, const kf_followup *fu)
             tmp[m++] = r->plan[i];
     memcpy(r->plan, tmp, (size_t)m * sizeof *tmp);
     r->n_plan = m;
-    /* The first steps point into the plan: choose them again (plan.c's rule:
-     * the first three self-care steps, the doctor step when the triage sends
-     * the person to one). */
-    r->n_first = 0;
-    for (int i = 0; i < r->n_plan && r->n_first < 3; i++)
-        if (r->triage >= KF_TRIAGE_SOON || kb->techniques[r->plan[i].technique].kind !=
-                                               KF_TECH_DOCTOR)
-            r->first[r->n_first++] = i;
+    /* The first steps point into the plan: choose them again (a step whose
+     * prerequisite left goes with it). */
+    kf_plan_first(kb, r);
 }
 
 void kf_revision_free(kf_revision *r)
