@@ -1184,7 +1184,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         else if (!strcmp(id, "massage_no_help") && x->state == KF_PRESENT)
             kf_buf_puts(&b, "Massage has not brought lasting relief, which points to "
                         "muscles the massage did not reach: ask the therapist to work on "
-                        "the muscles that act from elsewhere (plan --full lists them).");
+                        "the muscles that act from elsewhere (the whole plan lists them).");
         else if (!strcmp(id, "massage_no_help"))
             kf_buf_puts(&b, "Massage helped for a day or more: keep telling the "
                         "therapist which muscles to work on.");
@@ -1387,11 +1387,11 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     if (r->n_changes == 0 && (ch = new_change(r, KF_CHANGE_NONE, cap))) {
         if (fu->n_used == 0)
             kf_buf_puts(&b, "No check-ins yet, so the plan is the consultation's. "
-                        "After each step, log how it went: knotfinder log --pain N "
-                        "--did STEP --relief-hours H.");
+                        "After each step, log how it went: the pain, what you did and "
+                        "how many hours the relief lasted.");
         else
             kf_buf_printf(&b, "Your check-ins do not change the plan yet. After each "
-                          "step, log how many hours the relief lasts (--relief-hours): "
+                          "step, log how many hours the relief lasts: "
                           "relief that fades within %g hours says the step missed the "
                           "cause, relief that lasts says it found it.", kb->relief_hours);
         set_text(ch, &b);
@@ -1595,6 +1595,11 @@ void kf_revision_text(const kf_kb *kb, const kf_revision *r, kf_buf *out,
     kf_buf_free(&line);
     for (int i = 0; i < r->n_changes; i++)
         wrap(out, "  - ", r->changes[i].text, 4, width);
+    /* The changes' words are the web's too: the command that logs a
+     * check-in is said here, in the CLI's own text only. */
+    if (r->n_changes == 1 && r->changes[0].kind == KF_CHANGE_NONE)
+        wrap(out, NULL, "Log a check-in with: knotfinder log --pain N --did STEP "
+             "--relief-hours H", 2, width);
 }
 
 static const char *change_kind_name(kf_change_kind k)
