@@ -38,6 +38,10 @@ typedef struct {
     int     technique;
     int     cause;           /* the cause this step addresses */
     kf_side side;
+    /* 1 + the technique that must come before it in the plan (the release
+     * of a muscle that lies over the one it works on: the cause's
+     * release_first), 0 when none; kf_plan_first keeps the two together. */
+    int     after1;
 } kf_step;
 
 

@@ -25,6 +25,7 @@
  *    no_change_after_tries (the KB's red-flag rule then suggests a doctor).
  */
 #include "journal.h"
+#include "plan.h"
 #include "render.h"
 #include "render_json.h"
 
@@ -979,6 +980,16 @@ static bool plan_has(const kf_result *r, int tech)
     return false;
 }
 
+/* Whether `tech` is among the first steps, the ones both the CLI ("Do this
+ * first") and the web journal ("The plan now") show. */
+static bool first_has(const kf_result *r, int tech)
+{
+    for (int i = 0; i < r->n_first; i++)
+        if (r->plan[r->first[i]].technique == tech)
+            return true;
+    return false;
+}
+
 static const kf_tech_record *record_of(const kf_followup *fu, int tech)
 {
     for (int i = 0; i < fu->n_techs; i++)
@@ -1184,7 +1195,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         else if (!strcmp(id, "massage_no_help") && x->state == KF_PRESENT)
             kf_buf_puts(&b, "Massage has not brought lasting relief, which points to "
                         "muscles the massage did not reach: ask the therapist to work on "
-                        "the muscles that act from elsewhere (plan --full lists them).");
+                        "the muscles that act from elsewhere (the whole plan lists them).");
         else if (!strcmp(id, "massage_no_help"))
             kf_buf_puts(&b, "Massage helped for a day or more: keep telling the "
                         "therapist which muscles to work on.");
@@ -1284,20 +1295,24 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             kf_buf_printf(&b, ". %s", kb->techniques[first1].dose);
         else
             kf_buf_puts(&b, ".");
-        if (kb->techniques[first1].work_s > 0)
-            kf_buf_printf(&b, " Timer: knotfinder do %s.", kb->techniques[first1].id);
+        /* no "knotfinder do" here: the text is the web's too, and each
+         * interface offers its own timer beside the step */
         kf_buf_puts(&b, " Log how long the relief lasts.");
         set_text(ch, &b);
     }
 
-    /* 5. The plan. */
-    for (int i = 0; i < r->before->n_plan; i++) {
-        int t = r->before->plan[i].technique;
-        if (plan_has(r->after, t) || !(ch = new_change(r, KF_CHANGE_PLAN_DROP, cap)))
+    /* 5. The plan: what came into or left the first steps, the ones printed
+     * (CLI "Do this first", web "The plan now"), so that every step
+     * announced is one the person can see. */
+    for (int i = 0; i < r->before->n_first; i++) {
+        int t = r->before->plan[r->before->first[i]].technique;
+        if (first_has(r->after, t) || !(ch = new_change(r, KF_CHANGE_PLAN_DROP, cap)))
             continue;
         ch->technique = t;
         const kf_tech_record *rec = record_of(fu, t);
-        kf_buf_printf(&b, "Out of the plan: %s. ", kb->techniques[t].name);
+        kf_buf_printf(&b, "%s: %s. ", plan_has(r->after, t) ? "Out of the first steps"
+                                                              : "Out of the plan",
+                      kb->techniques[t].name);
         if (rec && rec->worse)
             kf_buf_puts(&b, "You felt worse after it.");
         else if (word_is_heat(kb, kb->techniques[t].id) && fu->worse_heat_at[0])
@@ -1306,6 +1321,9 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             kf_buf_puts(&b, "Cold left you feeling worse.");
         else if (rec && rec->relief_absent && !rec->relief_present)
             kf_buf_puts(&b, "Its relief did not last.");
+        else if (rec && rec->demoted)
+            kf_buf_printf(&b, "%d honest tries changed nothing; give the other steps "
+                          "a fair chance first.", rec->no_change);
         else
             kf_buf_puts(&b, "The cause it was for has moved down.");
         set_text(ch, &b);
@@ -1313,8 +1331,9 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     for (int i = 0; i < r->after->n_plan; i++) {
         const kf_step *s = &r->after->plan[i];
         const kf_tech_record *rec = record_of(fu, s->technique);
+        bool shown = first_has(r->after, s->technique);
         if (rec && rec->demoted) {
-            if (!(ch = new_change(r, KF_CHANGE_PLAN_DEMOTE, cap)))
+            if (!shown || !(ch = new_change(r, KF_CHANGE_PLAN_DEMOTE, cap)))
                 continue;
             ch->technique = s->technique;
             kf_buf_printf(&b, "Moved to the end of the plan: %s. %d honest tries "
@@ -1324,6 +1343,8 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             set_text(ch, &b);
             continue;
         }
+        if (!shown)
+            continue;
         if (rec && rec->lasting && (ch = new_change(r, KF_CHANGE_KEEP, cap))) {
             ch->technique = s->technique;
             kf_buf_printf(&b, "Keep doing %s: the relief after it lasted a day or "
@@ -1331,7 +1352,31 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             set_text(ch, &b);
             continue;
         }
-        if (plan_has(r->before, s->technique) || s->technique == first1 ||
+        if (rec && rec->relief_absent && !rec->relief_present &&
+            (ch = new_change(r, KF_CHANGE_KEEP, cap))) {
+            /* Short relief yet still shown: adjust_plan kept it only for a
+             * habit or posture that still fits; say so. */
+            char nm[256] = "";
+            ch->technique = s->technique;
+            ch->cause = s->cause;
+            if (s->cause >= 0) {
+                kf_cause_plain(kb, s->cause, nm, sizeof nm);
+                ch->before = p0[s->cause];
+                ch->after = p1[s->cause];
+                kf_buf_printf(&b, "Still in the plan: %s, now for %s (%d%%), which "
+                              "still fits what you logged. It is there to change that "
+                              "habit over the weeks, not for quick relief, so its short "
+                              "relief does not rule it out.",
+                              kb->techniques[s->technique].name, nm, pct(p1[s->cause]));
+            } else {
+                kf_buf_printf(&b, "Still in the plan: %s, although its relief did not "
+                              "last: no other step fits better yet.",
+                              kb->techniques[s->technique].name);
+            }
+            set_text(ch, &b);
+            continue;
+        }
+        if (first_has(r->before, s->technique) || s->technique == first1 ||
             !(ch = new_change(r, KF_CHANGE_PLAN_ADD, cap)))
             continue;
         ch->technique = s->technique;
@@ -1353,11 +1398,11 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     if (r->n_changes == 0 && (ch = new_change(r, KF_CHANGE_NONE, cap))) {
         if (fu->n_used == 0)
             kf_buf_puts(&b, "No check-ins yet, so the plan is the consultation's. "
-                        "After each step, log how it went: knotfinder log --pain N "
-                        "--did STEP --relief-hours H.");
+                        "After each step, log how it went: the pain, what you did and "
+                        "how many hours the relief lasted.");
         else
             kf_buf_printf(&b, "Your check-ins do not change the plan yet. After each "
-                          "step, log how many hours the relief lasts (--relief-hours): "
+                          "step, log how many hours the relief lasts: "
                           "relief that fades within %g hours says the step missed the "
                           "cause, relief that lasts says it found it.", kb->relief_hours);
         set_text(ch, &b);
@@ -1365,15 +1410,32 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     kf_buf_free(&b);
 }
 
-/* Steps that made it worse leave the plan; steps without change go last. */
+/* Steps that made it worse leave the plan; so does a step whose relief
+ * lasted only hours when it is there for a muscle (the relief said that
+ * muscle is not the cause: the step's cause fell out), unless nothing else
+ * would be left; a step for a habit or posture stays (explain_changes says
+ * why).  Steps without change go last.  Then the first steps again, as
+ * kf_plan_build chooses them. */
 static void adjust_plan(const kf_kb *kb, kf_result *r, const kf_followup *fu)
 {
     int see = kf_kb_technique(kb, "see_doctor");
-    int k = 0;
+    int k = 0, self = 0;
     for (int i = 0; i < r->n_plan; i++) {
         const kf_tech_record *rec = record_of(fu, r->plan[i].technique);
-        if (rec && rec->worse && r->plan[i].technique != see)
+        if (!(rec && rec->worse) && r->plan[i].technique != see)
+            self++;
+    }
+    for (int i = 0; i < r->n_plan; i++) {
+        const kf_step *s = &r->plan[i];
+        const kf_tech_record *rec = record_of(fu, s->technique);
+        if (rec && rec->worse && s->technique != see)
             continue;
+        if (rec && rec->relief_absent && !rec->relief_present && s->technique != see &&
+            !rec->demoted && self > 1 &&
+            (s->cause < 0 || kb->causes[s->cause].kind == KF_CAUSE_MUSCLE)) {
+            self--;
+            continue;
+        }
         r->plan[k++] = r->plan[i];
     }
     r->n_plan = k;
@@ -1394,6 +1456,10 @@ static void adjust_plan(const kf_kb *kb, kf_result *r, const kf_followup *fu)
         if (r->plan[i].technique == see)
             tmp[m++] = r->plan[i];
     memcpy(r->plan, tmp, (size_t)m * sizeof *tmp);
+    r->n_plan = m;
+    /* The first steps point into the plan: choose them again (a step whose
+     * prerequisite left goes with it). */
+    kf_plan_first(kb, r);
 }
 
 void kf_revision_free(kf_revision *r)
@@ -1515,6 +1581,7 @@ void kf_revision_text(const kf_kb *kb, const kf_revision *r, kf_buf *out,
     kf_buf_puts(out, "WHAT CHANGED AND WHY\n");
     kf_buf line;
     kf_buf_init(&line);
+    char tw[24];
     kf_buf_printf(&line, "From %d check-in%s", r->fu.n_used,
                   r->fu.n_used == 1 ? "" : "s");
     int shown = 0;
@@ -1522,8 +1589,11 @@ void kf_revision_text(const kf_kb *kb, const kf_revision *r, kf_buf *out,
         const kf_tech_record *t = &r->fu.techs[i];
         if (!t->tries)
             continue;
-        kf_buf_printf(&line, "%s %s x%d", shown ? ";" : ":",
-                      t->generic ? "massage" : kb->techniques[t->technique].id, t->tries);
+        char tname[160] = "massage";
+        if (!t->generic)
+            kf_technique_short(kb, t->technique, tname, sizeof tname);
+        kf_buf_printf(&line, "%s %s %s", shown ? ";" : ":", tname,
+                      times_word(t->tries, tw, sizeof tw));
         if (t->relief_n) {
             kf_buf_puts(&line, " (relief ");
             hours_words(&line, t->relief_sum / t->relief_n);
@@ -1536,6 +1606,11 @@ void kf_revision_text(const kf_kb *kb, const kf_revision *r, kf_buf *out,
     kf_buf_free(&line);
     for (int i = 0; i < r->n_changes; i++)
         wrap(out, "  - ", r->changes[i].text, 4, width);
+    /* The changes' words are the web's too: the command that logs a
+     * check-in is said here, in the CLI's own text only. */
+    if (r->n_changes == 1 && r->changes[0].kind == KF_CHANGE_NONE)
+        wrap(out, NULL, "Log a check-in with: knotfinder log --pain N --did STEP "
+             "--relief-hours H", 2, width);
 }
 
 static const char *change_kind_name(kf_change_kind k)

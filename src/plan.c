@@ -82,6 +82,10 @@ typedef struct {
     kf_result   *r;
     int          heat, cold;
     bool         worse_heat, worse_cold;
+    /* no step that needs another first (the release aimed at the muscle a
+     * leading habit keeps short: one step, so the habit's own fix stays
+     * among the first ones) */
+    bool         solo;
 } ctx;
 
 static int plan_index(const kf_result *r, int tech)
@@ -111,6 +115,8 @@ static int ruled_out(const kf_kb *kb, const kf_result *r, int tech)
     return -1;
 }
 
+static bool when_ok(const kf_kb *kb, const kf_result *r, int tech);
+
 /* Adds a step unless it is there already (then the sides merge), ruled out
  * for this person (then its `instead`, once), or swapped for heat/cold. */
 static bool add(ctx *x, int tech, int cause, kf_side side)
@@ -133,12 +139,46 @@ static bool add(ctx *x, int tech, int cause, kf_side side)
             ins = -1;
         omit(r, tech, (kf_person)p, ins);
         if (ins >= 0 && plan_index(r, ins) < 0) {
-            r->plan[r->n_plan++] = (kf_step){ ins, cause, side };
+            r->plan[r->n_plan++] = (kf_step){ ins, cause, side, 0 };
             return true;
         }
         return false;
     }
-    r->plan[r->n_plan++] = (kf_step){ tech, cause, side };
+    /* A stretch or release of a muscle that another lies over (the SCM over
+     * the scalenes: release_first) comes with the release of that one just
+     * before it, or not at all when that release is not for this person. */
+    int pre = -1;
+    const kf_technique *tq = &kb->techniques[tech];
+    if (cause >= 0 && kb->causes[cause].kind == KF_CAUSE_MUSCLE &&
+        (tq->kind == KF_TECH_STRETCH || tq->kind == KF_TECH_RELEASE)) {
+        const kf_cause *c = &kb->causes[cause];
+        for (int i = 0; i < c->n_release_first && pre < 0; i++) {
+            const kf_cause *m = &kb->causes[c->release_first[i]];
+            for (int j = 0; j < m->n_treat && pre < 0; j++) {
+                int t = m->treat[j];
+                if (kb->techniques[t].kind == KF_TECH_RELEASE && t != tech &&
+                    !kb->techniques[t].sore_spot && when_ok(kb, r, t))
+                    pre = t;
+            }
+        }
+    }
+    if (pre >= 0 && x->solo && plan_index(r, pre) < 0)
+        return false;
+    if (pre >= 0) {
+        int pp = ruled_out(kb, r, pre);
+        if (pp >= 0) {
+            /* its prerequisite is left out for this person, so is it: the
+             * prerequisite is the one said to be left out, with its reason */
+            omit(r, pre, (kf_person)pp, -1);
+            return false;
+        }
+        if (plan_index(r, pre) < 0) {
+            if (r->n_plan >= KF_PLAN_ROOM - 2)
+                return false;
+            r->plan[r->n_plan++] = (kf_step){ pre, cause, side, 0 };
+        }
+    }
+    r->plan[r->n_plan++] = (kf_step){ tech, cause, side, pre + 1 };
     return true;
 }
 
@@ -299,7 +339,7 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
         if (r->also >= 0)
             mimic = r->also;
         if (see >= 0)
-            r->plan[r->n_plan++] = (kf_step){ see, mimic, KF_SIDE_NONE };
+            r->plan[r->n_plan++] = (kf_step){ see, mimic, KF_SIDE_NONE, 0 };
         goto first;
     }
     int fh = kf_kb_finding(kb, "worse_after_heat"), fc = kf_kb_finding(kb, "worse_after_cold");
@@ -360,10 +400,12 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
              * mouse), while that muscle is still likely; then the habit's own
              * change (its first technique, a `when` one before the rest). */
             int m = kept_muscle(kb, r, lead);
+            x.solo = true;
             if (m >= 0 && score_of(r, m) >= 0.2 * lead_p && !local_muscle(kb, r, m))
                 take(&x, m, lead_side, 1, AIMED, false);
             else if (m >= 0 && (m = next_suspect(kb, r)) >= 0)
                 take(&x, m, lead_side, 1, AIMED, false);
+            x.solo = false;
             take(&x, lead, lead_side, 1, 0, false);
             take(&x, lead, lead_side, 2, 0, sore_leads);
         }
@@ -386,15 +428,54 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
     if (r->n_plan > KF_PLAN_STEPS)
         r->n_plan = KF_PLAN_STEPS;
     if (r->triage == KF_TRIAGE_MENTION && see >= 0 && plan_index(r, see) < 0)
-        r->plan[r->n_plan++] = (kf_step){ see, -1, KF_SIDE_NONE };
+        r->plan[r->n_plan++] = (kf_step){ see, -1, KF_SIDE_NONE, 0 };
 first:
+    kf_plan_first(kb, r);
+}
+
+void kf_plan_first(const kf_kb *kb, kf_result *r)
+{
+    /* A step whose prerequisite is no longer before it leaves the plan. */
+    int k = 0;
+    for (int i = 0; i < r->n_plan; i++) {
+        int need = r->plan[i].after1 - 1;
+        if (need >= 0 && plan_index(r, need) < 0)
+            continue;
+        if (need >= 0) {
+            bool before = false;
+            for (int j = 0; j < k; j++)
+                before |= r->plan[j].technique == need;
+            if (!before)
+                continue;
+        }
+        r->plan[k++] = r->plan[i];
+    }
+    r->n_plan = k;
     /* The first steps: the plan's first three self-care steps (the triage
      * line already says when to mention it to a doctor); the doctor step
-     * alone when the triage sends the person to one. */
-    for (int i = 0; i < r->n_plan && r->n_first < 3; i++)
-        if (r->triage >= KF_TRIAGE_SOON || kb->techniques[r->plan[i].technique].kind !=
-                                               KF_TECH_DOCTOR)
-            r->first[r->n_first++] = i;
+     * alone when the triage sends the person to one.  A prerequisite is
+     * taken only with room for the step that needs it, and that step only
+     * after its prerequisite. */
+    r->n_first = 0;
+    for (int i = 0; i < r->n_plan && r->n_first < 3; i++) {
+        const kf_step *s = &r->plan[i];
+        if (r->triage < KF_TRIAGE_SOON && kb->techniques[s->technique].kind == KF_TECH_DOCTOR)
+            continue;
+        int need = s->after1 - 1;
+        if (need >= 0) {
+            bool chosen = false;
+            for (int j = 0; j < r->n_first; j++)
+                chosen |= r->plan[r->first[j]].technique == need;
+            if (!chosen)
+                continue;
+        }
+        bool is_pre = false;
+        for (int j = i + 1; j < r->n_plan && !is_pre; j++)
+            is_pre = r->plan[j].after1 - 1 == s->technique;
+        if (is_pre && r->n_first == 2)
+            continue;
+        r->first[r->n_first++] = i;
+    }
 }
 
 void kf_plan_massage(const kf_kb *kb, kf_result *r)

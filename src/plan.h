@@ -14,6 +14,13 @@
  * why) and r->first (the 1-3 first steps) too.  See plan.c for the order. */
 void kf_plan_build(const kf_kb *kb, kf_result *r);
 
+/* Chooses r->first (the first steps: three self-care steps, or the doctor
+ * step when the triage sends the person to one) from r->plan after a step
+ * whose prerequisite left the plan has left it too; a step and the one it
+ * needs first are both among the first steps or neither is.  kf_plan_build
+ * calls it; call it again after changing r->plan (journal.c). */
+void kf_plan_first(const kf_kb *kb, kf_result *r);
+
 /* The person rules (KF_PERSON_* bits) that the findings make apply: thin
  * bones (osteoporosis, or age >= kb->old_age), late pregnancy (weeks >=
  * kb->late_pregnancy_weeks, or pregnant with the weeks not said), the first

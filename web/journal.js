@@ -165,13 +165,13 @@
     body.appendChild(h('div', { 'class': 'kf-actions kf-j-top' }, [
       h('button', { type: 'button', id: 'j-back', 'class': 'kf-btn', text: 'Back', onclick: back })
     ]));
-    body.appendChild(h('section', { 'class': 'kf-card', id: 'j-form-card', 'aria-labelledby': 'jf-title' }, [
-      h('h2', { id: 'jf-title', tabindex: '-1', text: 'How is it now?' }),
-      h('div', { id: 'jf-holder' })
-    ]));
     body.appendChild(h('section', { 'class': 'kf-card', id: 'j-plan', 'aria-labelledby': 'jp-title', 'aria-busy': 'true' }, [
       h('h2', { id: 'jp-title', text: 'Your plan, revised by your check-ins' }),
       h('div', { id: 'jp-body' }, [h('p', { 'class': 'kf-muted', text: 'Loading…' })])
+    ]));
+    body.appendChild(h('section', { 'class': 'kf-card', id: 'j-form-card', 'aria-labelledby': 'jf-title' }, [
+      h('h2', { id: 'jf-title', tabindex: '-1', text: 'How is it now?' }),
+      h('div', { id: 'jf-holder' })
     ]));
     body.appendChild(h('section', { 'class': 'kf-card', id: 'j-chart', 'aria-labelledby': 'jc-title', 'aria-busy': 'true' }, [
       h('h2', { id: 'jc-title', text: 'Pain over time' }),
@@ -206,9 +206,11 @@
   function renderKept(list, about) {
     var box = $('jk-body');
     clear(box);
-    var where = about.data && about.data.path ? ' in ' + about.data.path : '';
-    box.appendChild(h('p', { text: 'knotfinder keeps each consultation (your words, what it understood and the date) ' +
-      'and each check-in in the journal file on the computer that runs it' + where + '. Nothing is sent anywhere else.' }));
+    /* The file's path is one long word: it breaks anywhere (journal.css),
+     * so that it cannot push the page wider than a phone. */
+    var where = about.data && about.data.path ? [' in ', h('code', { 'class': 'kf-j-path', text: about.data.path })] : [];
+    box.appendChild(h('p', null, ['knotfinder keeps each consultation (your words, what it understood and the date) ' +
+      'and each check-in in the journal file on the computer that runs it'].concat(where, ['. Nothing is sent anywhere else.'])));
     if (list.error) {
       box.appendChild(h('p', { 'class': 'kf-error', text: 'The journal could not be loaded: ' + list.error.message + '.' }));
       return;
@@ -604,11 +606,29 @@
       })));
     }
 
+    /* The steps now: the revision's own first steps, the ones the CLI's
+     * `plan` prints under "Do this first" and the changes above speak of;
+     * the rest of the plan folded below them (`plan --full` in the CLI). */
     var plan = r.plan || [];
-    if (plan.length) {
+    var byId = {};
+    plan.forEach(function (s) { if (s.technique) byId[s.technique] = s; });
+    var first = Array.isArray(r.first_steps) ? r.first_steps.map(function (f) {
+      var s = byId[f.technique] || f;
+      return f['for'] && !s['for'] ? Object.assign({}, s, { 'for': f['for'] }) : s;
+    }) : plan.slice(0, 3);
+    var inFirst = {};
+    first.forEach(function (s) { inFirst[s.technique] = true; });
+    var rest = plan.filter(function (s) { return !inFirst[s.technique]; });
+    if (first.length) {
       box.appendChild(h('h3', { id: 'jp-steps-title', text: 'The plan now' }));
       box.appendChild(h('ol', { 'class': 'kf-plan kf-j-plan', id: 'jp-steps', 'aria-labelledby': 'jp-steps-title' },
-        plan.map(function (s) { return planStep(r, s); })));
+        first.map(function (s) { return planStep(r, s); })));
+    }
+    if (rest.length) {
+      box.appendChild(h('details', { 'class': 'kf-j-more-steps', id: 'jp-more' }, [
+        h('summary', { text: 'More steps, if these do not help (' + rest.length + ')' }),
+        h('ol', { 'class': 'kf-plan kf-j-plan', id: 'jp-more-steps' }, rest.map(function (s) { return planStep(r, s); }))
+      ]));
     }
     if (r.disclaimer) box.appendChild(h('p', { 'class': 'kf-disclaimer', text: r.disclaimer }));
   }

@@ -2,6 +2,7 @@
 # Browser tests of the web app: starts the real server on a free port,
 # runs tests/browser/run.mjs in headless Chromium against it, then
 # tests/browser/journal.mjs against a second server on an empty journal,
+# phone.mjs (the journal at 390 x 844) against a third,
 # and stops them.  Both servers keep their journal in a temporary folder
 # (--db and XDG_DATA_HOME), never the user's own.
 #
@@ -122,11 +123,14 @@ run_suite() {
 start_server app
 run_suite run.mjs
 if [ $mock = 1 ]; then
-    echo "skipped journal.mjs, token.mjs and course.mjs: they need the real server"
-    skipped=3
+    echo "skipped journal.mjs, phone.mjs, token.mjs and course.mjs: they need the real server"
+    skipped=4
 else
     start_server journal
     run_suite journal.mjs
+    # The journal on a phone, its file at a long path (a long word on the page).
+    start_server phone_journal_kept_at_a_long_path_with_no_place_to_break_a_line
+    run_suite phone.mjs
     start_server token --token
     run_suite token.mjs
     # The hosted course's page, on its own SQLite database.
