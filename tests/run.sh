@@ -168,6 +168,7 @@ suite "golden safety readings" run_if tests/golden/lexicon.sh tests/golden/lexic
 suite "golden risk readings" run_if tests/golden/lexicon.sh tests/golden/lexicon-risk.txt
 suite "golden family readings" run_if tests/golden/lexicon.sh tests/golden/lexicon-families.txt
 suite "golden work and medicine readings" run_if tests/golden/lexicon.sh tests/golden/lexicon-work.txt
+suite "golden audit safety readings (2026-12-02)" run_if tests/golden/lexicon.sh tests/golden/lexicon-audit-safety.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
@@ -176,6 +177,7 @@ suite "triage, unseen families 2 (0 under-triage)" run_if tests/triage/run.sh te
 suite "triage, unseen families and look-alikes (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-families.jsonl
 suite "triage, safety probe 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe2.jsonl
 suite "triage, safety probe 3: red-team round 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe3.jsonl
+suite "triage, audit 2026-12-02 safety families (0 under-triage)" run_if tests/triage/run.sh tests/triage/audit-safety.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do
