@@ -1,5 +1,6 @@
 /* render.c — the result as terminal text and as JSON; findings from JSON. */
 #include "render.h"
+#include "triage.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -40,6 +41,23 @@ const char *kf_triage_banner(kf_triage t)
         return "No warning signs in what you described, so self-care is reasonable. See a "
                "doctor if anything new or alarming appears.";
     }
+}
+
+static kf_when result_when(const kf_kb *kb, const kf_result *r)
+{
+    return kf_triage_when(kb, r->fired, r->n_fired, r->triage);
+}
+
+const char *kf_triage_banner_for(const kf_kb *kb, const kf_result *r)
+{
+    if (r->triage == KF_TRIAGE_SOON) {
+        kf_when w = result_when(kb, r);
+        if (w >= KF_WHEN_TODAY)
+            return "SEE A DOCTOR today, before trying self-care on this area.";
+        if (w == KF_WHEN_DAY)
+            return "SEE A DOCTOR today or tomorrow, before trying self-care on this area.";
+    }
+    return kf_triage_banner(r->triage);
 }
 
 const char *kf_question_text(const kf_kb *kb, const kf_question *q)
@@ -272,7 +290,7 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     const char *bar = r->triage >= KF_TRIAGE_SOON ? "!!" : r->triage == KF_TRIAGE_MENTION ? " !" :
                       r->triage == KF_TRIAGE_UNKNOWN ? " ?" : "  ";
     kf_buf_printf(out, "%s TRIAGE: %s\n", bar, kf_triage_id(r->triage));
-    kf_wrap(out, kf_triage_banner(r->triage), 3, width, 0);
+    kf_wrap(out, kf_triage_banner_for(kb, r), 3, width, 0);
     for (int i = 0; i < r->n_flags; i++)
         kf_wrap(out, kb->redflags[r->flags[i]].message, 5, width, 0);
     also_line(kb, r, out, 5, width);
@@ -485,6 +503,20 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
 const char *kf_score_word(double p)
 {
     return p >= 0.5 ? "likely" : p >= 0.2 ? "possible" : "less likely";
+}
+
+static const char *triage_line(kf_triage t);
+
+const char *kf_triage_headline(const kf_kb *kb, const kf_result *r)
+{
+    if (r->triage == KF_TRIAGE_SOON) {
+        kf_when w = result_when(kb, r);
+        if (w >= KF_WHEN_TODAY)
+            return "See a doctor today, before any self-care on this area.";
+        if (w == KF_WHEN_DAY)
+            return "See a doctor today or tomorrow, before any self-care on this area.";
+    }
+    return triage_line(r->triage);
 }
 
 static const char *triage_line(kf_triage t)
@@ -749,7 +781,7 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     line.len = 0;
     kf_buf_printf(&line, "%sTRIAGE: %s. %s", r->triage >= KF_TRIAGE_SOON ? "!! " :
                   r->triage == KF_TRIAGE_MENTION ? "! " : "", kf_triage_id(r->triage),
-                  triage_line(r->triage));
+                  kf_triage_headline(kb, r));
     kf_wrap(out, line.s, 2, width, 2);      /* the first line starts at column 0 */
     for (int i = 0; i < r->n_flags && i < 2; i++)
         kf_wrap(out, kb->redflags[r->flags[i]].message, 2, width, 0);
@@ -1106,7 +1138,7 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         kf_cause_sentence(kb, r, &cs, named);
     json_t *summary = cs.len ? json_string(cs.s) : json_null();
     kf_buf_free(&cs);
-    const char *msg = kf_triage_banner(r->triage);
+    const char *msg = kf_triage_banner_for(kb, r);
     json_t *fired = json_array();
     for (int i = 0; i < r->n_fired; i++)
         json_array_append_new(fired, json_string(kb->redflags[r->fired[i]].id));
@@ -1138,9 +1170,10 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         json_decref(posterior);
         posterior = NULL;
     }
-    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o,s:o,s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
+    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
         "kb_version", kb->version,
-        "triage", "level", kf_triage_id(r->triage), "message", msg, "flags", flags,
+        "triage", "level", kf_triage_id(r->triage), "message", msg,
+        "when", kf_when_id(kf_triage_when(kb, r->fired, r->n_fired, r->triage)), "flags", flags,
         "fired", fired, "screen", screen,
         "raised_by", r->raised_by >= 0 ? json_string(kb->causes[r->raised_by].id) : json_null(),
         "also", r->also >= 0 ? json_string(kb->causes[r->also].id) : json_null(),

@@ -4,6 +4,7 @@
 #include "render_json.h"
 
 #include "render.h"
+#include "triage.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -324,7 +325,8 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
     kf_jo_key(w, "triage");
     kf_jo_obj(w);
     kf_jo_kstr(w, "level", kf_triage_id(r->triage));
-    kf_jo_kstr(w, "message", kf_triage_banner(r->triage));
+    kf_jo_kstr(w, "message", kf_triage_banner_for(kb, r));
+    kf_jo_kstr(w, "when", kf_when_id(kf_triage_when(kb, r->fired, r->n_fired, r->triage)));
     kf_jo_key(w, "flags");
     kf_jo_arr(w);
     for (int i = 0; i < r->n_flags; i++) {

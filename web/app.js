@@ -425,6 +425,16 @@
     return lv === 'emergency' || lv === 'doctor_soon' || lv === 'unknown' ? 'banner-title' : 'result-title';
   }
 
+  /* The title for a level, with the timing of the rule that fired when it is
+   * sooner than the level's own words (triage.when: "today",
+   * "today_or_tomorrow"): the title is never milder than the message. */
+  function levelTitle(lv, t, title) {
+    if (lv !== 'doctor_soon' || !t) return title;
+    if (t.when === 'today' || t.when === 'now') return 'See a doctor today';
+    if (t.when === 'today_or_tomorrow') return 'See a doctor today or tomorrow';
+    return title;
+  }
+
   /* The call button (dom.js: shared with the course page and the journal). */
   var callBox = KF.dom.callBox;
 
@@ -438,7 +448,7 @@
                          'data-level': lv, 'data-kf': compact ? null : 'triage',
                          'aria-labelledby': compact ? null : 'banner-title' }, [
       h(compact ? 'p' : 'h2', { 'class': 'kf-banner-title', id: compact ? null : 'banner-title',
-                                 tabindex: compact ? null : '-1', text: L.title })
+                                 tabindex: compact ? null : '-1', text: levelTitle(lv, t, L.title) })
     ]);
     if (compact) {
       if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
