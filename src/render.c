@@ -60,6 +60,67 @@ const char *kf_triage_banner_for(const kf_kb *kb, const kf_result *r)
     return kf_triage_banner(r->triage);
 }
 
+static bool rule_names(const kf_redflag *rf, int finding)
+{
+    for (int k = 0; k < rf->n_all; k++)
+        if (rf->all[k] == finding)
+            return true;
+    for (int k = 0; k < rf->n_any; k++)
+        if (rf->any[k] == finding)
+            return true;
+    return false;
+}
+
+/* Whether a rule's `all` names a finding said (not derived) that none of
+ * the rules out[0..n) names. */
+static bool names_new(const kf_kb *kb, const kf_result *r, const kf_redflag *rf,
+                      const int *out, int n)
+{
+    for (int k = 0; k < rf->n_all; k++) {
+        int f = rf->all[k];
+        /* said, not an age band that follows from an age */
+        if (!kf_findings_has(&r->findings, f) ||
+            (kb->findings[f].kind == KF_FIND_BODY && !kb->findings[f].question))
+            continue;
+        bool named = false;
+        for (int i = 0; i < n && !named; i++)
+            named = rule_names(&kb->redflags[out[i]], f);
+        if (!named)
+            return true;
+    }
+    return false;
+}
+
+int kf_triage_shown(const kf_kb *kb, const kf_result *r, int *out, int max)
+{
+    int n = 0;
+    if (!r->n_flags || max <= 0)
+        return 0;
+    out[n++] = r->flags[0];
+    while (n < max) {
+        int best = -1, best_spec = -1;
+        for (int i = 0; i < r->n_fired; i++) {
+            int id = r->fired[i];
+            const kf_redflag *rf = &kb->redflags[id];
+            bool taken = false;
+            for (int k = 0; k < n; k++)
+                taken |= out[k] == id;
+            if (taken || rf->level != r->triage || !names_new(kb, r, rf, out, n))
+                continue;
+            /* the soonest first (the headline's timing is then shown), then the most specific */
+            int spec = (int)kf_redflag_when(rf) * 100 + rf->n_all + (rf->n_any > 0);
+            if (spec > best_spec) {
+                best = id;
+                best_spec = spec;
+            }
+        }
+        if (best < 0)
+            break;
+        out[n++] = best;
+    }
+    return n;
+}
+
 const char *kf_question_text(const kf_kb *kb, const kf_question *q)
 {
     switch (q->kind) {
@@ -291,8 +352,10 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                       r->triage == KF_TRIAGE_UNKNOWN ? " ?" : "  ";
     kf_buf_printf(out, "%s TRIAGE: %s\n", bar, kf_triage_id(r->triage));
     kf_wrap(out, kf_triage_banner_for(kb, r), 3, width, 0);
-    for (int i = 0; i < r->n_flags; i++)
-        kf_wrap(out, kb->redflags[r->flags[i]].message, 5, width, 0);
+    int shown[3];
+    int n_shown = kf_triage_shown(kb, r, shown, 3);
+    for (int i = 0; i < n_shown; i++)
+        kf_wrap(out, kb->redflags[shown[i]].message, 5, width, 0);
     also_line(kb, r, out, 5, width);
     if (!r->n_flags && r->triage >= KF_TRIAGE_MENTION && r->n_causes) {
         const kf_cause *c = &kb->causes[r->causes[0].cause];
@@ -783,8 +846,10 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                   r->triage == KF_TRIAGE_MENTION ? "! " : "", kf_triage_id(r->triage),
                   kf_triage_headline(kb, r));
     kf_wrap(out, line.s, 2, width, 2);      /* the first line starts at column 0 */
-    for (int i = 0; i < r->n_flags && i < 2; i++)
-        kf_wrap(out, kb->redflags[r->flags[i]].message, 2, width, 0);
+    int shown[2];
+    int n_shown = kf_triage_shown(kb, r, shown, 2);
+    for (int i = 0; i < n_shown; i++)
+        kf_wrap(out, kb->redflags[shown[i]].message, 2, width, 0);
     also_line(kb, r, out, 2, width);
     /* Warning signs only asked or worried about: what to do if they come. */
     hypo_line(kb, &r->findings, out, width);
@@ -993,8 +1058,10 @@ static json_t *int_or_null(int v) { return v >= 0 ? json_integer(v) : json_null(
 json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
 {
     json_t *flags = json_array();
-    for (int i = 0; i < r->n_flags; i++) {
-        const kf_redflag *rf = &kb->redflags[r->flags[i]];
+    int shown[3];
+    int n_shown = kf_triage_shown(kb, r, shown, 3);
+    for (int i = 0; i < n_shown; i++) {
+        const kf_redflag *rf = &kb->redflags[shown[i]];
         json_array_append_new(flags, json_pack("{s:s,s:s,s:o,s:s}", "id", rf->id,
             "level", kf_triage_id(rf->level),
             "mimic", rf->mimic >= 0 ? json_string(kb->causes[rf->mimic].id) : json_null(),
