@@ -329,8 +329,11 @@ static void also_line(const kf_kb *kb, const kf_result *r, kf_buf *out, int inde
     kf_cause_plain(kb, r->also, nm, sizeof nm);
     kf_buf line;
     kf_buf_init(&line);
+    /* The figure is the model's weighting of the words, not the chance of
+     * having it: said as a rough weighting, never as a diagnosis. */
     kf_buf_printf(&line, "Of the causes that need a doctor, what you describe fits %s best "
-                  "(%s%.0f%%): tell the doctor about it.", nm, r->approximate ? "about " : "",
+                  "(a rough weighting from your words, %s%.0f%%, not a diagnosis): tell the "
+                  "doctor about it.", nm, r->approximate ? "about " : "",
                   100.0 * r->post[r->also]);
     if (kb->causes[r->also].level >= KF_TRIAGE_EMERGENCY)
         kf_buf_puts(&line, " If it comes on at rest, gets quickly worse, or comes with chest "

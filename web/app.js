@@ -461,8 +461,9 @@
     if (t.also && r && r.causes) r.causes.forEach(function (c) { if (c.id === t.also) also = c; });
     function alsoLine() {
       if (!also) return null;
-      var txt = 'Of the causes that need a doctor, what you describe fits ' + also.name + ' best (' +
-        (r.approximate ? 'about ' : '') + Math.round(100 * also.score) + '%): tell the doctor about it.';
+      var txt = 'Of the causes that need a doctor, what you describe fits ' + also.name +
+        ' best (a rough weighting from your words, ' + (r.approximate ? 'about ' : '') +
+        Math.round(100 * also.score) + '%, not a diagnosis): tell the doctor about it.';
       if (also.level === 'emergency')
         txt += ' If it comes on at rest, gets quickly worse, or comes with chest pressure, a sweat or sickness, call emergency services now.';
       return h('p', { 'class': 'kf-banner-msg', 'data-also': also.id, text: txt });
