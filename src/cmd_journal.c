@@ -722,16 +722,29 @@ int kf_cmd_plan(kf_cli *c, int argc, char **argv)
     } else {
         kf_buf out;
         kf_buf_init(&out);
+        /* A warning sign outranks every other output: with one, the answer
+         * (its triage first) comes before what the check-ins changed, as
+         * in the web journal. */
+        bool warn = rev->after->triage >= KF_TRIAGE_MENTION;
+        if (warn) {
+            if (full)
+                kf_render_full(kb, rev->after, words.len ? words.s : NULL, &out, width);
+            else
+                kf_render_text(kb, rev->after, words.len ? words.s : NULL, &out, width);
+            kf_buf_puts(&out, "\n");
+        }
         if (cid)
             kf_buf_printf(&out, "Revised plan: your consultation of %.10s and "
                           "%d check-in%s.\n\n", cat, rev->fu.n_used,
                           rev->fu.n_used == 1 ? "" : "s");
         kf_revision_text(kb, rev, &out, width);
-        kf_buf_puts(&out, "\n");
-        if (full)
-            kf_render_full(kb, rev->after, words.len ? words.s : NULL, &out, width);
-        else
-            kf_render_text(kb, rev->after, words.len ? words.s : NULL, &out, width);
+        if (!warn) {
+            kf_buf_puts(&out, "\n");
+            if (full)
+                kf_render_full(kb, rev->after, words.len ? words.s : NULL, &out, width);
+            else
+                kf_render_text(kb, rev->after, words.len ? words.s : NULL, &out, width);
+        }
         if (out.oom)
             rc = KF_EXIT_INTERNAL;
         else

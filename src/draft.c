@@ -613,9 +613,15 @@ static void urgent(doc *d, const kf_kb *kb, const kf_result *r, kf_draft *out)
         else
             kf_buf_printf(&p->b, open_other[k], d->noun, when);
         kf_buf_puts(&p->b, " ");
-        if (flag >= 0)
+        if (flag >= 0) {
             kf_buf_puts(&p->b, kb->redflags[flag].message);
-        else if (mimic >= 0) {
+            /* the other warning sign said, as the answer shows it (a past
+             * cancer beside the night pain that leads) */
+            int shown[2];
+            int n_shown = kf_triage_shown(kb, r, shown, 2);
+            for (int i = 1; i < n_shown; i++)
+                kf_buf_printf(&p->b, " %s", kb->redflags[shown[i]].message);
+        } else if (mimic >= 0) {
             char nm[256];
             kf_cause_plain(kb, mimic, nm, sizeof nm);
             kf_buf_printf(&p->b, "What you describe fits %s better than a muscle knot.", nm);

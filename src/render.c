@@ -1,5 +1,6 @@
 /* render.c — the result as terminal text and as JSON; findings from JSON. */
 #include "render.h"
+#include "triage.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -40,6 +41,84 @@ const char *kf_triage_banner(kf_triage t)
         return "No warning signs in what you described, so self-care is reasonable. See a "
                "doctor if anything new or alarming appears.";
     }
+}
+
+static kf_when result_when(const kf_kb *kb, const kf_result *r)
+{
+    return kf_triage_when(kb, r->fired, r->n_fired, r->triage);
+}
+
+const char *kf_triage_banner_for(const kf_kb *kb, const kf_result *r)
+{
+    if (r->triage == KF_TRIAGE_SOON) {
+        kf_when w = result_when(kb, r);
+        if (w >= KF_WHEN_TODAY)
+            return "SEE A DOCTOR today, before trying self-care on this area.";
+        if (w == KF_WHEN_DAY)
+            return "SEE A DOCTOR today or tomorrow, before trying self-care on this area.";
+    }
+    return kf_triage_banner(r->triage);
+}
+
+static bool rule_names(const kf_redflag *rf, int finding)
+{
+    for (int k = 0; k < rf->n_all; k++)
+        if (rf->all[k] == finding)
+            return true;
+    for (int k = 0; k < rf->n_any; k++)
+        if (rf->any[k] == finding)
+            return true;
+    return false;
+}
+
+/* Whether a rule's `all` names a finding said (not derived) that none of
+ * the rules out[0..n) names. */
+static bool names_new(const kf_kb *kb, const kf_result *r, const kf_redflag *rf,
+                      const int *out, int n)
+{
+    for (int k = 0; k < rf->n_all; k++) {
+        int f = rf->all[k];
+        /* said, not an age band that follows from an age */
+        if (!kf_findings_has(&r->findings, f) ||
+            (kb->findings[f].kind == KF_FIND_BODY && !kb->findings[f].question))
+            continue;
+        bool named = false;
+        for (int i = 0; i < n && !named; i++)
+            named = rule_names(&kb->redflags[out[i]], f);
+        if (!named)
+            return true;
+    }
+    return false;
+}
+
+int kf_triage_shown(const kf_kb *kb, const kf_result *r, int *out, int max)
+{
+    int n = 0;
+    if (!r->n_flags || max <= 0)
+        return 0;
+    out[n++] = r->flags[0];
+    while (n < max) {
+        int best = -1, best_spec = -1;
+        for (int i = 0; i < r->n_fired; i++) {
+            int id = r->fired[i];
+            const kf_redflag *rf = &kb->redflags[id];
+            bool taken = false;
+            for (int k = 0; k < n; k++)
+                taken |= out[k] == id;
+            if (taken || rf->level != r->triage || !names_new(kb, r, rf, out, n))
+                continue;
+            /* the soonest first (the headline's timing is then shown), then the most specific */
+            int spec = (int)kf_redflag_when(rf) * 100 + rf->n_all + (rf->n_any > 0);
+            if (spec > best_spec) {
+                best = id;
+                best_spec = spec;
+            }
+        }
+        if (best < 0)
+            break;
+        out[n++] = best;
+    }
+    return n;
 }
 
 const char *kf_question_text(const kf_kb *kb, const kf_question *q)
@@ -275,8 +354,11 @@ static void also_line(const kf_kb *kb, const kf_result *r, kf_buf *out, int inde
     kf_cause_plain(kb, r->also, nm, sizeof nm);
     kf_buf line;
     kf_buf_init(&line);
+    /* The figure is the model's weighting of the words, not the chance of
+     * having it: said as a rough weighting, never as a diagnosis. */
     kf_buf_printf(&line, "Of the causes that need a doctor, what you describe fits %s best "
-                  "(%s%.0f%%): tell the doctor about it.", nm, r->approximate ? "about " : "",
+                  "(a rough weighting from your words, %s%.0f%%, not a diagnosis): tell the "
+                  "doctor about it.", nm, r->approximate ? "about " : "",
                   100.0 * r->post[r->also]);
     if (kb->causes[r->also].level >= KF_TRIAGE_EMERGENCY)
         kf_buf_puts(&line, " If it comes on at rest, gets quickly worse, or comes with chest "
@@ -297,9 +379,11 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     const char *bar = r->triage >= KF_TRIAGE_SOON ? "!!" : r->triage == KF_TRIAGE_MENTION ? " !" :
                       r->triage == KF_TRIAGE_UNKNOWN ? " ?" : "  ";
     kf_buf_printf(out, "%s TRIAGE: %s\n", bar, kf_triage_id(r->triage));
-    kf_wrap(out, kf_triage_banner(r->triage), 3, width, 0);
-    for (int i = 0; i < r->n_flags; i++)
-        kf_wrap(out, kb->redflags[r->flags[i]].message, 5, width, 0);
+    kf_wrap(out, kf_triage_banner_for(kb, r), 3, width, 0);
+    int shown[3];
+    int n_shown = kf_triage_shown(kb, r, shown, 3);
+    for (int i = 0; i < n_shown; i++)
+        kf_wrap(out, kb->redflags[shown[i]].message, 5, width, 0);
     also_line(kb, r, out, 5, width);
     if (!r->n_flags && r->triage >= KF_TRIAGE_MENTION && r->n_causes) {
         const kf_cause *c = &kb->causes[r->causes[0].cause];
@@ -513,6 +597,20 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
 const char *kf_score_word(double p)
 {
     return p >= 0.5 ? "likely" : p >= 0.2 ? "possible" : "less likely";
+}
+
+static const char *triage_line(kf_triage t);
+
+const char *kf_triage_headline(const kf_kb *kb, const kf_result *r)
+{
+    if (r->triage == KF_TRIAGE_SOON) {
+        kf_when w = result_when(kb, r);
+        if (w >= KF_WHEN_TODAY)
+            return "See a doctor today, before any self-care on this area.";
+        if (w == KF_WHEN_DAY)
+            return "See a doctor today or tomorrow, before any self-care on this area.";
+    }
+    return triage_line(r->triage);
 }
 
 static const char *triage_line(kf_triage t)
@@ -817,10 +915,12 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     line.len = 0;
     kf_buf_printf(&line, "%sTRIAGE: %s. %s", r->triage >= KF_TRIAGE_SOON ? "!! " :
                   r->triage == KF_TRIAGE_MENTION ? "! " : "", kf_triage_id(r->triage),
-                  triage_line(r->triage));
+                  kf_triage_headline(kb, r));
     kf_wrap(out, line.s, 2, width, 2);      /* the first line starts at column 0 */
-    for (int i = 0; i < r->n_flags && i < 2; i++)
-        kf_wrap(out, kb->redflags[r->flags[i]].message, 2, width, 0);
+    int shown[2];
+    int n_shown = kf_triage_shown(kb, r, shown, 2);
+    for (int i = 0; i < n_shown; i++)
+        kf_wrap(out, kb->redflags[shown[i]].message, 2, width, 0);
     also_line(kb, r, out, 2, width);
     /* Warning signs only asked or worried about: what to do if they come. */
     hypo_line(kb, &r->findings, out, width);
@@ -1029,8 +1129,10 @@ static json_t *int_or_null(int v) { return v >= 0 ? json_integer(v) : json_null(
 json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
 {
     json_t *flags = json_array();
-    for (int i = 0; i < r->n_flags; i++) {
-        const kf_redflag *rf = &kb->redflags[r->flags[i]];
+    int shown[3];
+    int n_shown = kf_triage_shown(kb, r, shown, 3);
+    for (int i = 0; i < n_shown; i++) {
+        const kf_redflag *rf = &kb->redflags[shown[i]];
         json_array_append_new(flags, json_pack("{s:s,s:s,s:o,s:s}", "id", rf->id,
             "level", kf_triage_id(rf->level),
             "mimic", rf->mimic >= 0 ? json_string(kb->causes[rf->mimic].id) : json_null(),
@@ -1174,7 +1276,7 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         kf_cause_sentence(kb, r, &cs, named);
     json_t *summary = cs.len ? json_string(cs.s) : json_null();
     kf_buf_free(&cs);
-    const char *msg = kf_triage_banner(r->triage);
+    const char *msg = kf_triage_banner_for(kb, r);
     json_t *fired = json_array();
     for (int i = 0; i < r->n_fired; i++)
         json_array_append_new(fired, json_string(kb->redflags[r->fired[i]].id));
@@ -1206,9 +1308,10 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         json_decref(posterior);
         posterior = NULL;
     }
-    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:o,s:o,s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
+    json_t *res = json_pack("{s:s,s:{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:s}",
         "kb_version", kb->version,
-        "triage", "level", kf_triage_id(r->triage), "message", msg, "flags", flags,
+        "triage", "level", kf_triage_id(r->triage), "message", msg,
+        "when", kf_when_id(kf_triage_when(kb, r->fired, r->n_fired, r->triage)), "flags", flags,
         "fired", fired, "screen", screen,
         "raised_by", r->raised_by >= 0 ? json_string(kb->causes[r->raised_by].id) : json_null(),
         "also", r->also >= 0 ? json_string(kb->causes[r->also].id) : json_null(),

@@ -25,6 +25,21 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text,
  * in every view (terminal, JSON, HTTP). */
 const char *kf_triage_banner(kf_triage t);
 
+/* The banner for a result: the level's sentence, with the timing of the
+ * most urgent rule that fired at that level ("SEE A DOCTOR today ..." when a
+ * doctor_soon rule's message says today), so the headline is never milder
+ * than the message under it.  The short answer's one-line form:
+ * kf_triage_headline. */
+const char *kf_triage_banner_for(const kf_kb *kb, const kf_result *r);
+const char *kf_triage_headline(const kf_kb *kb, const kf_result *r);
+
+/* The rules whose messages are shown, at most `max` into `out` (room for
+ * max): the leading rule first, then each other rule that fired at the
+ * answer's level and names a finding the person said that no rule shown
+ * yet names ("she had breast cancer" beside the night pain that leads),
+ * the most specific first.  Returns the count. */
+int kf_triage_shown(const kf_kb *kb, const kf_result *r, int *out, int max);
+
 /* What to do if a warning sign a person only asked or worried about
  * (finding `f`) turns out to be there, from the most urgent rule naming it:
  * "call emergency services now", ...; NULL when no rule names it. */

@@ -4,6 +4,7 @@
 #include "render_json.h"
 
 #include "render.h"
+#include "triage.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -324,11 +325,14 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
     kf_jo_key(w, "triage");
     kf_jo_obj(w);
     kf_jo_kstr(w, "level", kf_triage_id(r->triage));
-    kf_jo_kstr(w, "message", kf_triage_banner(r->triage));
+    kf_jo_kstr(w, "message", kf_triage_banner_for(kb, r));
+    kf_jo_kstr(w, "when", kf_when_id(kf_triage_when(kb, r->fired, r->n_fired, r->triage)));
     kf_jo_key(w, "flags");
     kf_jo_arr(w);
-    for (int i = 0; i < r->n_flags; i++) {
-        const kf_redflag *rf = &kb->redflags[r->flags[i]];
+    int shown[3];
+    int n_shown = kf_triage_shown(kb, r, shown, 3);
+    for (int i = 0; i < n_shown; i++) {
+        const kf_redflag *rf = &kb->redflags[shown[i]];
         kf_jo_mark m = kf_jo_save(w);
         kf_jo_obj(w);
         req_str(w, "id", rf->id);

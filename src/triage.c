@@ -4,6 +4,9 @@
  */
 #include "triage.h"
 
+#include <string.h>
+#include <strings.h>
+
 bool kf_rule_fires(const kf_redflag *r, const kf_findings *f)
 {
     for (int i = 0; i < r->n_all; i++)
@@ -237,4 +240,103 @@ int kf_triage_screen(const kf_kb *kb, const kf_findings *f, int *out, int max)
                     }
         }
     return n;
+}
+
+/* ---------- how soon: the timing of a rule's message ---------- */
+
+static kf_when level_when(kf_triage t)
+{
+    return t >= KF_TRIAGE_EMERGENCY ? KF_WHEN_NOW : t == KF_TRIAGE_SOON ? KF_WHEN_DAYS
+                                                                        : KF_WHEN_VISIT;
+}
+
+/* Whether s[0..n) contains w, case-insensitively. */
+static bool has_words(const char *s, size_t n, const char *w)
+{
+    size_t k = strlen(w);
+    for (size_t i = 0; i + k <= n; i++)
+        if (!strncasecmp(s + i, w, k))
+            return true;
+    return false;
+}
+
+/* The timing one sentence asks for, or -1 when it names none. */
+static int sentence_when(const char *s, size_t n)
+{
+    static const char *const now[] = { "emergency services now", "call emergency services",
+                                       "emergency department now", "go to an emergency",
+                                       "call an ambulance", NULL };
+    static const char *const day[] = { "today or tomorrow", "next day", "day or two",
+                                       "day or so", "within a day", "24 hours", "tomorrow", NULL };
+    static const char *const today[] = { "today", "same day", "straight away", "right away",
+                                         "this evening", NULL };
+    static const char *const days[] = { "in the next few days", "within a few days",
+                                        "within the next few days", "this week",
+                                        "within a week", NULL };
+    for (int i = 0; now[i]; i++)
+        if (has_words(s, n, now[i]))
+            return KF_WHEN_NOW;
+    for (int i = 0; day[i]; i++)
+        if (has_words(s, n, day[i]))
+            return KF_WHEN_DAY;
+    for (int i = 0; today[i]; i++)
+        if (has_words(s, n, today[i]))
+            return KF_WHEN_TODAY;
+    for (int i = 0; days[i]; i++)
+        if (has_words(s, n, days[i]))
+            return KF_WHEN_DAYS;
+    return -1;
+}
+
+/* Whether a clause is a condition ("If a fever comes, go the same day";
+ * "see one soon if the leg gets weak"), not what to do now; "even if" is
+ * not a condition. */
+static bool conditional(const char *s, size_t n)
+{
+    if (!strncasecmp(s, "if ", 3) || !strncasecmp(s, "when ", 5) || !strncasecmp(s, "unless ", 7))
+        return true;
+    for (size_t i = 0; i + 4 <= n; i++)
+        if (!strncasecmp(s + i, " if ", 4) && !(i >= 4 && !strncasecmp(s + i - 4, "even", 4)) &&
+            !(i >= 2 && !strncasecmp(s + i - 2, "as", 2)))
+            return true;
+    return false;
+}
+
+kf_when kf_redflag_when(const kf_redflag *r)
+{
+    int best = -1;
+    const char *s = r->message ? r->message : "";
+    while (*s) {
+        while (*s == ' ')
+            s++;
+        size_t n = strcspn(s, ".;");      /* one clause at a time */
+        int w = conditional(s, n) ? -1 : sentence_when(s, n);
+        if (w > best)
+            best = w;
+        s += n;
+        if (*s)
+            s++;
+    }
+    return best < 0 ? level_when(r->level) : (kf_when)best;
+}
+
+kf_when kf_triage_when(const kf_kb *kb, const int *fired, int n, kf_triage level)
+{
+    kf_when w = level_when(level);
+    for (int i = 0; i < n; i++) {
+        const kf_redflag *r = &kb->redflags[fired[i]];
+        if (r->level != level)
+            continue;
+        kf_when x = kf_redflag_when(r);
+        if (x > w)
+            w = x;
+    }
+    return w;
+}
+
+const char *kf_when_id(kf_when w)
+{
+    static const char *const id[] = { "next_visit", "few_days", "today_or_tomorrow", "today",
+                                      "now" };
+    return (unsigned)w < KF_ARRAY_LEN(id) ? id[w] : "few_days";
 }

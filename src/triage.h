@@ -39,4 +39,28 @@ int kf_triage_lead(const kf_kb *kb, const int *fired, int n, const double *post)
  * count. */
 int kf_triage_screen(const kf_kb *kb, const kf_findings *f, int *out, int max);
 
+/* How soon a rule's message asks the person to act, read from the words of
+ * its unconditional sentences ("See a doctor today or tomorrow."; not "If a
+ * fever comes, go the same day."), most urgent first; the level's own
+ * timing when the message names none.  The headline takes the most urgent
+ * timing of the rules that fired at the answer's level, so it is never
+ * milder than the message under it. */
+typedef enum {
+    KF_WHEN_VISIT = 0,    /* at the next visit */
+    KF_WHEN_DAYS,         /* in the next few days */
+    KF_WHEN_DAY,          /* today or tomorrow, in the next day or two */
+    KF_WHEN_TODAY,        /* today, the same day */
+    KF_WHEN_NOW           /* call emergency services now */
+} kf_when;
+
+kf_when kf_redflag_when(const kf_redflag *r);
+
+/* "next_visit", "few_days", "today_or_tomorrow", "today", "now" (JSON
+ * triage.when). */
+const char *kf_when_id(kf_when w);
+
+/* The most urgent timing among the rules `fired[0..n)` at `level`
+ * (the level's own timing when none is at it). */
+kf_when kf_triage_when(const kf_kb *kb, const int *fired, int n, kf_triage level);
+
 #endif

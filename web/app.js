@@ -425,6 +425,16 @@
     return lv === 'emergency' || lv === 'doctor_soon' || lv === 'unknown' ? 'banner-title' : 'result-title';
   }
 
+  /* The title for a level, with the timing of the rule that fired when it is
+   * sooner than the level's own words (triage.when: "today",
+   * "today_or_tomorrow"): the title is never milder than the message. */
+  function levelTitle(lv, t, title) {
+    if (lv !== 'doctor_soon' || !t) return title;
+    if (t.when === 'today' || t.when === 'now') return 'See a doctor today';
+    if (t.when === 'today_or_tomorrow') return 'See a doctor today or tomorrow';
+    return title;
+  }
+
   /* The call button (dom.js: shared with the course page and the journal). */
   var callBox = KF.dom.callBox;
 
@@ -438,7 +448,7 @@
                          'data-level': lv, 'data-kf': compact ? null : 'triage',
                          'aria-labelledby': compact ? null : 'banner-title' }, [
       h(compact ? 'p' : 'h2', { 'class': 'kf-banner-title', id: compact ? null : 'banner-title',
-                                 tabindex: compact ? null : '-1', text: L.title })
+                                 tabindex: compact ? null : '-1', text: levelTitle(lv, t, L.title) })
     ]);
     if (compact) {
       if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
@@ -451,8 +461,9 @@
     if (t.also && r && r.causes) r.causes.forEach(function (c) { if (c.id === t.also) also = c; });
     function alsoLine() {
       if (!also) return null;
-      var txt = 'Of the causes that need a doctor, what you describe fits ' + also.name + ' best (' +
-        (r.approximate ? 'about ' : '') + Math.round(100 * also.score) + '%): tell the doctor about it.';
+      var txt = 'Of the causes that need a doctor, what you describe fits ' + also.name +
+        ' best (a rough weighting from your words, ' + (r.approximate ? 'about ' : '') +
+        Math.round(100 * also.score) + '%, not a diagnosis): tell the doctor about it.';
       if (also.level === 'emergency')
         txt += ' If it comes on at rest, gets quickly worse, or comes with chest pressure, a sweat or sickness, call emergency services now.';
       return h('p', { 'class': 'kf-banner-msg', 'data-also': also.id, text: txt });

@@ -144,7 +144,7 @@
     top.hidden = !urgent || !LEVEL_TITLE[lvl];
     if (top.hidden) return;
     top.appendChild(h('div', { 'class': 'kf-banner kf-level-' + lvl, 'data-level': lvl, role: 'alert' }, [
-      h('p', { 'class': 'kf-banner-title', text: LEVEL_TITLE[lvl] }),
+      h('p', { 'class': 'kf-banner-title', text: title(lvl, r) }),
       r.triage && r.triage.message ? h('p', { text: r.triage.message }) : null,
       lvl === 'emergency' ? KF.dom.callBox() : null,
       h('p', { 'class': 'kf-muted', text: 'From the last thing you described. Check-ins do not change this: ' +
@@ -520,6 +520,13 @@
     doctor_soon: 'See a doctor in the next few days',
     mention_to_doctor: 'Self-care is fine — mention this to your doctor'
   };
+  /* The level's title, as soon as the rule that fired asks (triage.when). */
+  function title(lvl, r) {
+    var t = r && r.triage;
+    if (lvl === 'doctor_soon' && t && (t.when === 'today' || t.when === 'now')) return 'See a doctor today';
+    if (lvl === 'doctor_soon' && t && t.when === 'today_or_tomorrow') return 'See a doctor today or tomorrow';
+    return LEVEL_TITLE[lvl];
+  }
   var CHANGE_TAG = {
     cause_up: 'more likely', cause_down: 'less likely', leader: 'new leader', finding: 'learnt',
     plan_add: 'new step', plan_drop: 'step removed', plan_demote: 'moved down', keep: 'keep it', none: 'no change yet'
@@ -569,7 +576,7 @@
     if (LEVEL_TITLE[lvl]) {
       var urgent = lvl === 'emergency' || lvl === 'doctor_soon';
       box.appendChild(h('div', { 'class': 'kf-banner kf-level-' + lvl, 'data-level': lvl, role: urgent ? 'alert' : null }, [
-        h('p', { 'class': 'kf-banner-title', text: LEVEL_TITLE[lvl] }),
+        h('p', { 'class': 'kf-banner-title', text: title(lvl, r) }),
         r.triage.message ? h('p', { text: r.triage.message }) : null
       ]));
     }
