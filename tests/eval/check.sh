@@ -28,7 +28,10 @@
 # split in two halves (odd and even lines) BEFORE anyone read it: 4a may be
 # read to find families of misreadings, 4b stays untouched.  Measured once
 # when added: 4a hit@3 0.85, unsafe 0; 4b hit@3 0.81, unsafe 0 -> guards
-# today's figures less 0.03, unsafe 0.  The default
+# today's figures less 0.03, unsafe 0.  At the end of that session's work
+# (ranking by families, context and reading fixes) the guards were raised to
+# its figures less 0.03: holdout 0.83, blind 0.93 (unsafe 1), blind2 0.91
+# (unsafe 0), blind3 0.95, blind4a 0.90, blind4b 0.84.  The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
 # the self-care cases (tests/eval/short_answer.py).  KNOTFINDER selects the
@@ -52,13 +55,13 @@ done
 "$BIN" eval "$CASES" || true
 ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 failed"; exit 1; }
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
-main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.90} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.82} \
+main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.90} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.83} \
 READ_HIT3_FRESH=${READ_HIT3_FRESH:-0.97} \
-READ_HIT3_BLIND=${READ_HIT3_BLIND:-0.88} READ_UNSAFE_MAX_BLIND=${READ_UNSAFE_MAX_BLIND:-2} \
-READ_HIT3_BLIND2=${READ_HIT3_BLIND2:-0.91} READ_UNSAFE_MAX_BLIND2=${READ_UNSAFE_MAX_BLIND2:-1} \
-READ_HIT3_BLIND3=${READ_HIT3_BLIND3:-0.94} READ_UNSAFE_MAX_BLIND3=${READ_UNSAFE_MAX_BLIND3:-0} \
-READ_HIT3_BLIND4A=${READ_HIT3_BLIND4A:-0.82} READ_UNSAFE_MAX_BLIND4A=${READ_UNSAFE_MAX_BLIND4A:-0} \
-READ_HIT3_BLIND4B=${READ_HIT3_BLIND4B:-0.78} READ_UNSAFE_MAX_BLIND4B=${READ_UNSAFE_MAX_BLIND4B:-0} \
+READ_HIT3_BLIND=${READ_HIT3_BLIND:-0.93} READ_UNSAFE_MAX_BLIND=${READ_UNSAFE_MAX_BLIND:-1} \
+READ_HIT3_BLIND2=${READ_HIT3_BLIND2:-0.91} READ_UNSAFE_MAX_BLIND2=${READ_UNSAFE_MAX_BLIND2:-0} \
+READ_HIT3_BLIND3=${READ_HIT3_BLIND3:-0.95} READ_UNSAFE_MAX_BLIND3=${READ_UNSAFE_MAX_BLIND3:-0} \
+READ_HIT3_BLIND4A=${READ_HIT3_BLIND4A:-0.90} READ_UNSAFE_MAX_BLIND4A=${READ_UNSAFE_MAX_BLIND4A:-0} \
+READ_HIT3_BLIND4B=${READ_HIT3_BLIND4B:-0.84} READ_UNSAFE_MAX_BLIND4B=${READ_UNSAFE_MAX_BLIND4B:-0} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
