@@ -11,6 +11,7 @@
 #include "kb_raw.h"
 #include "map.h"
 #include "pattern.h"
+#include "triage.h"
 
 #include <ctype.h>
 #include <link.h>
@@ -1864,6 +1865,7 @@ static void build_redflags(loader *L)
         if (!k->message)
             err_at(L, b->file, b->line, "redflag %s has no message", b->id);
         k->source = get(b, "source", NULL);
+        k->when = (signed char)kf_redflag_when(k);
         need_source(L, b);
     }
 }

@@ -131,6 +131,9 @@ typedef struct {
     bool        screen;
     const char *message;
     const char *source;
+    /* How soon its message asks the person to act (a kf_when of triage.h,
+     * from kf_redflag_when), worked out once when the KB is loaded. */
+    signed char when;
 } kf_redflag;
 
 /* ---- the course (docs/KB-FORMAT.md, "Lessons"): [module id] and [lesson id] ---- */

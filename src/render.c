@@ -108,7 +108,7 @@ int kf_triage_shown(const kf_kb *kb, const kf_result *r, int *out, int max)
             if (taken || rf->level != r->triage || !names_new(kb, r, rf, out, n))
                 continue;
             /* the soonest first (the headline's timing is then shown), then the most specific */
-            int spec = (int)kf_redflag_when(rf) * 100 + rf->n_all + (rf->n_any > 0);
+            int spec = (int)rf->when * 100 + rf->n_all + (rf->n_any > 0);
             if (spec > best_spec) {
                 best = id;
                 best_spec = spec;

@@ -327,7 +327,7 @@ kf_when kf_triage_when(const kf_kb *kb, const int *fired, int n, kf_triage level
         const kf_redflag *r = &kb->redflags[fired[i]];
         if (r->level != level)
             continue;
-        kf_when x = kf_redflag_when(r);
+        kf_when x = (kf_when)r->when;
         if (x > w)
             w = x;
     }
