@@ -10,10 +10,12 @@
 set -u
 cd "$(dirname "$0")/../.."
 make -s all >/dev/null || { echo "build failed"; exit 1; }
-OBJS=$(ls build/obj/*.o | grep -v '/main\.o$')
+# the objects of today's sources (an object left behind by a renamed or
+# removed source would define its symbols twice)
+OBJS=$(for f in src/*.c; do b=${f#src/}; [ "$b" = main.c ] || echo "build/obj/${b%.c}.o"; done)
 D=$(mktemp -d /tmp/kf-bench-history-XXXXXX); trap 'rm -rf "$D"' EXIT
 cc -std=c11 -D_GNU_SOURCE -O2 -g -Isrc -o "$D/history" bench/journal/history.c $OBJS \
-   $(pkg-config --cflags --libs jansson libmicrohttpd sqlite3 libedit) -lstemmer -lm -pthread ||
+   $(pkg-config --cflags --libs jansson libmicrohttpd sqlite3 libedit libsodium) -ldl -lstemmer -lm -pthread ||
    { echo "bench build failed"; exit 1; }
 export XDG_CACHE_HOME="$D/cache"
 "$D/history" --make 365 "$D/1y.db" && "$D/history" --make 7300 "$D/20y.db" || exit 1
