@@ -299,6 +299,31 @@ DP_CLONES static double dp_dot(const double *a, const double *b, size_t N)
 
 /* The exact posterior over positives pos[0..np) and negatives neg[0..nn):
  * post/lo/hi for every cause, *logpe = log P(E). */
+/* The keepers of each muscle, by a counting sort: the habits h that keep
+ * muscle m tight are kin[kin_first[m] .. kin_first[m + 1]), each with the
+ * index of that edge in h's keeps (kin_e).  kin_first has nc + 1 entries,
+ * fill nc (scratch); kin and kin_e one per keeps edge.  Engine_qsl.h uses
+ * it too. */
+static void keepers_index(const kf_kb *kb, int *kin_first, int *fill, int *kin, int *kin_e)
+{
+    int nc = kb->n_causes;
+    for (int m = 0; m <= nc; m++)
+        kin_first[m] = 0;
+    for (int h = 0; h < nc; h++)
+        for (int j = 0; j < kb->causes[h].n_keeps; j++)
+            kin_first[kb->causes[h].keeps[j] + 1]++;
+    for (int m = 0; m < nc; m++)
+        kin_first[m + 1] += kin_first[m];
+    for (int m = 0; m < nc; m++)
+        fill[m] = kin_first[m];
+    for (int h = 0; h < nc; h++)
+        for (int j = 0; j < kb->causes[h].n_keeps; j++) {
+            int m = kb->causes[h].keeps[j], at = fill[m]++;
+            kin[at] = h;
+            kin_e[at] = j;
+        }
+}
+
 static kf_err dp_posterior(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                            double *post, double *lo, double *hi, long double *logpe)
 {
@@ -374,21 +399,7 @@ static kf_err dp_posterior(const kf_kb *kb, const int *pos, int np, const int *n
             }
         }
     /* keepers of each muscle */
-    for (int m = 0; m <= nc; m++)
-        kin_first[m] = 0;
-    for (int h = 0; h < nc; h++)
-        for (int j = 0; j < kb->causes[h].n_keeps; j++)
-            kin_first[kb->causes[h].keeps[j] + 1]++;
-    for (int m = 0; m < nc; m++)
-        kin_first[m + 1] += kin_first[m];
-    for (int m = 0; m < nc; m++)
-        fill[m] = kin_first[m];
-    for (int h = 0; h < nc; h++)
-        for (int j = 0; j < kb->causes[h].n_keeps; j++) {
-            int m = kb->causes[h].keeps[j], at = fill[m]++;
-            kin[at] = h;
-            kin_e[at] = j;
-        }
+    keepers_index(kb, kin_first, fill, kin, kin_e);
     /* constant factors of the roots no present finding depends on */
     for (int c = 0; c < nc; c++) {
         const kf_cause *k = &kb->causes[c];

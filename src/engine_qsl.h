@@ -316,22 +316,8 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             qb[(size_t)ln->cause * (size_t)np + (size_t)b] *= 1 - (long double)ln->p;
             dsupp[ln->cause] |= 1u << b;
         }
-    /* keepers of each muscle (counting sort) */
-    for (int c = 0; c <= nc; c++)
-        kin_first[c] = 0;
-    for (int h = 0; h < nc; h++)
-        for (int j = 0; j < kb->causes[h].n_keeps; j++)
-            kin_first[kb->causes[h].keeps[j] + 1]++;
-    for (int m = 0; m < nc; m++)
-        kin_first[m + 1] += kin_first[m];
-    for (int m = 0; m < nc; m++)
-        order[m] = kin_first[m];
-    for (int h = 0; h < nc; h++)
-        for (int j = 0; j < kb->causes[h].n_keeps; j++) {
-            int m = kb->causes[h].keeps[j], at = order[m]++;
-            kin[at] = h;
-            kin_e[at] = j;
-        }
+    /* keepers of each muscle (counting sort; order is scratch here) */
+    keepers_index(kb, kin_first, order, kin, kin_e);
     /* supports: a root's factor reads its own Q and its kept muscles' */
     for (int r = 0; r < nc; r++) {
         supp[r] = dsupp[r];

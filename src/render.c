@@ -783,6 +783,19 @@ static void relief_clue(const kf_kb *kb, const kf_result *r, kf_buf *b, const in
         kf_buf_puts(b, " Say where the knot is to narrow it down.");
 }
 
+int *kf_causes_by_posterior(const kf_kb *kb, const kf_result *r)
+{
+    int *ord = r->post ? kf_malloc((size_t)(kb->n_causes + 1) * sizeof *ord) : NULL;
+    for (int i = 0; ord && i < kb->n_causes; i++) {
+        int k = i;
+        while (k > 0 && r->post[ord[k - 1]] < r->post[i])
+            k--;
+        memmove(&ord[k + 1], &ord[k], (size_t)(i - k) * sizeof *ord);
+        ord[k] = i;
+    }
+    return ord;
+}
+
 /* "It hurts between the spine and the shoulder blade because the lat
  * (latissimus dorsi), kept short by reaching for a mouse, pulls on ..." */
 void kf_cause_sentence(const kf_kb *kb, const kf_result *r, kf_buf *b, int named[2])
@@ -1288,14 +1301,7 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
     }
     /* every cause's posterior, likeliest first (render_json.c writes the same) */
     json_t *posterior = json_array();
-    int *ord = r->post ? kf_malloc((size_t)(kb->n_causes + 1) * sizeof *ord) : NULL;
-    for (int i = 0; ord && i < kb->n_causes; i++) {
-        int k = i;
-        while (k > 0 && r->post[ord[k - 1]] < r->post[i])
-            k--;
-        memmove(&ord[k + 1], &ord[k], (size_t)(i - k) * sizeof *ord);
-        ord[k] = i;
-    }
+    int *ord = kf_causes_by_posterior(kb, r);
     bool post_oom = r->post && !ord;
     for (int i = 0; ord && i < kb->n_causes; i++) {
         const kf_cause *c = &kb->causes[ord[i]];

@@ -48,6 +48,11 @@ const char *kf_hypo_advice(const kf_kb *kb, int f);
 /* "likely" (>= 0.5), "possible" (>= 0.2), "less likely". */
 const char *kf_score_word(double p);
 
+/* Every cause's index, likeliest first by its posterior (a stable sort: ties
+ * keep the KB's order), as the JSON answers list them; NULL when the result
+ * has no posterior or memory ran out (then r->post is set).  kf_free it. */
+int *kf_causes_by_posterior(const kf_kb *kb, const kf_result *r);
+
 /* The likely cause in one sentence with its chain ("It hurts between the
  * spine and the shoulder blade because the lat (latissimus dorsi), kept
  * short by ..., pulls on ..."), appended to b; named[] gets the causes it

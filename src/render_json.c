@@ -447,16 +447,9 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
      * nothing was recognised. */
     kf_jo_key(w, "posterior");
     kf_jo_arr(w);
-    int *ord = r->post ? kf_malloc((size_t)(kb->n_causes + 1) * sizeof *ord) : NULL;
+    int *ord = kf_causes_by_posterior(kb, r);
     if (r->post && !ord)
         kf_jo_fail(w, "out of memory");
-    for (int i = 0; ord && i < kb->n_causes; i++) {
-        int k = i;
-        while (k > 0 && r->post[ord[k - 1]] < r->post[i])
-            k--;
-        memmove(&ord[k + 1], &ord[k], (size_t)(i - k) * sizeof *ord);
-        ord[k] = i;
-    }
     for (int i = 0; ord && i < kb->n_causes; i++) {
         const kf_cause *c = &kb->causes[ord[i]];
         kf_jo_obj(w);
