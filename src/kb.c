@@ -1391,6 +1391,20 @@ static void add_kept_by(loader *L, const block *b, int m, const kv *x)
     hc->n_keeps = nk;
 }
 
+/* The [cause id] block (the last of that id) and, in *line, the line of its
+ * `key` (0 when absent), for an error found after the causes were built. */
+static const block *cause_block(const loader *L, const char *id, const char *key, int *line)
+{
+    const block *b = NULL;
+    for (int m = 0; m < L->n_blocks; m++)
+        if (!strcmp(L->blocks[m].kind, "cause") && !strcmp(L->blocks[m].id, id))
+            b = &L->blocks[m];
+    *line = 0;
+    if (b)
+        get(b, key, line);
+    return b;
+}
+
 static void build_causes(loader *L)
 {
     kf_kb *kb = L->kb;
@@ -1557,13 +1571,8 @@ static void build_causes(loader *L)
         kf_cause *k = &kb->causes[i];
         for (int j = 0; j < k->n_keeps; j++)
             if (kb->causes[k->keeps[j]].kind != KF_CAUSE_MUSCLE) {
-                const block *b = NULL;
-                for (int m = 0; m < L->n_blocks; m++)
-                    if (!strcmp(L->blocks[m].kind, "cause") && !strcmp(L->blocks[m].id, k->id))
-                        b = &L->blocks[m];
-                int line = 0;
-                if (b)
-                    get(b, "keeps_tight", &line);
+                int line;
+                const block *b = cause_block(L, k->id, "keeps_tight", &line);
                 err_at(L, b ? b->file : "?", line, "%s keeps_tight: %s is not a muscle", k->id,
                        kb->causes[k->keeps[j]].id);
             }
@@ -1575,13 +1584,8 @@ static void build_causes(loader *L)
         for (int j = 0; k->family && j < kb->n_causes; j++)
             n += kb->causes[j].family && !strcmp(kb->causes[j].family, k->family);
         if (k->family && n < 2) {
-            const block *b = NULL;
-            for (int m = 0; m < L->n_blocks; m++)
-                if (!strcmp(L->blocks[m].kind, "cause") && !strcmp(L->blocks[m].id, k->id))
-                    b = &L->blocks[m];
-            int line = 0;
-            if (b)
-                get(b, "family", &line);
+            int line;
+            const block *b = cause_block(L, k->id, "family", &line);
             err_at(L, b ? b->file : "?", line, "%s family '%s': no other cause is in it (a "
                    "family groups causes that are one direction of treatment)", k->id, k->family);
         }
@@ -1592,13 +1596,8 @@ static void build_causes(loader *L)
         for (int j = 0; j < k->n_release_first; j++) {
             const kf_cause *o = &kb->causes[k->release_first[j]];
             if (k->kind != KF_CAUSE_MUSCLE || o->kind != KF_CAUSE_MUSCLE || o == k) {
-                const block *b = NULL;
-                for (int m = 0; m < L->n_blocks; m++)
-                    if (!strcmp(L->blocks[m].kind, "cause") && !strcmp(L->blocks[m].id, k->id))
-                        b = &L->blocks[m];
-                int line = 0;
-                if (b)
-                    get(b, "release_first", &line);
+                int line;
+                const block *b = cause_block(L, k->id, "release_first", &line);
                 err_at(L, b ? b->file : "?", line, "%s release_first: %s must be another muscle, "
                        "and %s a muscle", k->id, o->id, k->id);
             }
