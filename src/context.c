@@ -281,6 +281,27 @@ static bool relation_subject(const token *v, int n, int owner, int i)
     return is_any(&v[i + 1], verbs) || v[i].norm[strlen(v[i].norm) - 1] == 's';
 }
 
+/* Is the "him" or "her" at v[i] an object ("I carry him", "I lift her
+ * into bed") rather than a subject or owner ("his back", "her neck hurts")? */
+static bool object_pronoun(const token *v, int n, int i)
+{
+    static const char *const after_object[] = {
+        "on", "onto", "in", "into", "up", "to", "around", "round", "with", "for", "and",
+        "at", "about", "off", "over", "all", "every", "down", "out", "from", "when", "while",
+        "because", "so", "but", "or", "then", "as", "like", "a", "an", "the", "lots", "too",
+        "now", "again", "home", "upstairs", "downstairs", "everywhere", "most", "each",
+        "several", "twice", "once", "since", "after", "before", "through", "across", NULL
+    };
+    if (tok_is(&v[i], "him") || tok_is(&v[i], "himself") || tok_is(&v[i], "herself"))
+        return !(i > 0 && (tok_is(&v[i - 1], "told") || tok_is(&v[i - 1], "asked")));
+    if (!tok_is(&v[i], "her"))
+        return false;
+    /* "her" after a verb of doing and before no noun of hers */
+    if (i + 1 >= n || v[i + 1].kind != T_WORD)
+        return i > 0 && v[i - 1].kind == T_WORD && !(v[i - 1].flags & KF_WORD_STOP);
+    return is_any(&v[i + 1], after_object);
+}
+
 static void people(const token *v, int n, int *who, int *sex_of, int *first_subject)
 {
     static const char *const writer[] = {
@@ -371,16 +392,21 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
             } else if (is_any(&v[i], writer)) {
                 cur = 0;
                 named = true;
-            } else if (is_any(&v[i], he)) {
-                cur = last_m;
+            } else if (is_any(&v[i], he) || is_any(&v[i], she)) {
+                bool m = is_any(&v[i], he);
+                int g = m ? last_m : last_f;
+                if (g > 0 && sex_of[g] == '?')
+                    sex_of[g] = m ? 'm' : 'f';      /* "my partner ... his back" */
+                /* "him", or "her" with no thing of hers after it, is what
+                 * the speaker does something to ("I carry him, neck knot",
+                 * "I lift her into the bath and my back aches"): the words
+                 * after stay the speaker's */
+                if (object_pronoun(v, n, i)) {
+                    who[i] = g;
+                    continue;
+                }
+                cur = g;
                 named = true;
-                if (cur > 0 && sex_of[cur] == '?')
-                    sex_of[cur] = 'm';      /* "my partner ... his back" */
-            } else if (is_any(&v[i], she)) {
-                cur = last_f;
-                named = true;
-                if (cur > 0 && sex_of[cur] == '?')
-                    sex_of[cur] = 'f';
             }
         }
         /* the sentence's first person word: the words before it are its */

@@ -1126,9 +1126,12 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         if (k->kind == T_NUM && p && is_word(p, "of") && pp && kf_context_relation(v, n, i - 2) &&
             nx && unit_days(nx->norm) == 365)
             continue;
-        /* "a lad of 16", "a woman of 60" */
+        /* "a lad of 16", "a woman of 60" (not "mum of 3": her children) */
             if (is_word(p, "of") && pp && (is_any_word(pp, female_words) ||
-                                            is_any_word(pp, male_words)) && pp->norm[1]) {
+                                            is_any_word(pp, male_words)) && pp->norm[1] &&
+                !is_word(pp, "mum") && !is_word(pp, "mom") && !is_word(pp, "mother") &&
+                !is_word(pp, "dad") && !is_word(pp, "father") && !is_word(pp, "wife") &&
+                !is_word(pp, "husband")) {
                 age = !unit_next;
                 sex = is_any_word(pp, female_words) ? 'f' : 'm';
             }
@@ -1235,6 +1238,18 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                     !is_word(w, "yrs") && !is_word(w, "old") && !is_word(w, "young"))
                     break;
             }
+        }
+        /* "two kids aged 4 and 7", "my son aged 9": the age of whoever
+         * is named before "aged", whoever the words around are about */
+        if (age && p && (is_word(p, "aged") || is_word(p, "age")) && pp) {
+            static const char *const children[] = {
+                "kids", "children", "boys", "girls", "twins", "sons", "daughters",
+                "grandkids", "grandchildren", "toddlers", "babies", "ones", "kiddies", NULL
+            };
+            if (is_any_word(pp, children))
+                mine = false;
+            else if (kf_context_relation(v, n, i - 2))
+                mine = who[i - 2] == patient;
         }
         if (age && val >= 1 && val <= 110) {
             if (mine) {
