@@ -664,9 +664,21 @@ static bool life_word(const token *k)
         "business", "trade", "industry", "army", "navy", "military", "served", "retired",
         "retirement", "lived", "living", "teaching", "taught", "studying", "studied",
         "university", "college", "known", "owned", "practising", "practicing", "qualified",
-        "volunteered", "profession", NULL
+        "volunteered", "profession", "nurse", "teacher", "driver", "builder", "cleaner",
+        "carer", "chef", "cook", "farmer", "mechanic", "plumber", "labourer", "laborer",
+        "engineer", "programmer", "developer", "manager", "waitress", "waiter", "cashier",
+        "secretary", "clerk", "accountant", "lawyer", "soldier", "officer", "postman",
+        "courier", "baker", "butcher", "joiner", "carpenter", "roofer", "welder", "painter",
+        "decorator", "hairdresser", "barber", "porter", "packer", "picker", "miner",
+        "fisherman", "trucker", "mum", "mom", "parent", "housewife", NULL
     };
-    return k->kind == T_WORD && is_any_word(k, words);
+    if (k->kind != T_WORD)
+        return false;
+    /* a trade named by its ending: "transcriptionist", "electrician" */
+    size_t l = strlen(k->norm);
+    if (l >= 7 && (!strcmp(k->norm + l - 3, "ist") || !strcmp(k->norm + l - 3, "ian")))
+        return true;
+    return is_any_word(k, words);
 }
 
 /* "smoked for 30 years", "a nurse for 25 years", "on prednisone for 5
