@@ -710,7 +710,8 @@ static bool duration_of_habit(const token *v, int n, const unsigned char *read_a
     }
     /* a habit said right after: "of smoking", "a smoker", "as a nurse" */
     static const char *const joins[] = {
-        "of", "a", "an", "as", "being", "on", "the", "my", "in", "heavy", NULL
+        "of", "a", "an", "as", "being", "on", "the", "my", "in", "heavy", "with", "at", "new",
+        "this", "that", "our", NULL
     };
     for (int j = after; j < n && j <= after + 3 && v[j].kind == T_WORD; j++) {
         if ((read_as[j] & 3) == READ_PAIN)
@@ -1313,6 +1314,27 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         /* weeks of pregnancy: "16 weeks pregnant", "expecting-16weeks",
          * "pregnant with my second, 20 weeks", "at 30 weeks"; not "for 3 weeks" */
         bool preg_here = false;
+        /* "28 weeks with my second", "34 weeks with our first", "20 weeks
+         * with twins": how far along, with the child it will be */
+        if (days == 7 && val >= 4 && val <= 42 && u == nx && ui + 2 < n &&
+            is_word(&v[ui + 1], "with")) {
+            int j = ui + 2;
+            if (j + 1 < n && (is_word(&v[j], "my") || is_word(&v[j], "our") ||
+                              is_word(&v[j], "her") || is_word(&v[j], "the")))
+                j++;
+            static const char *const babies[] = {
+                "first", "second", "third", "fourth", "fifth", "1st", "2nd", "3rd", "baby",
+                "twins", "bump", "number", "rainbow", "little", NULL
+            };
+            if (is_any_word(&v[j], babies) || (v[j].kind == T_NUM && j + 1 < n &&
+                                                (is_word(&v[j + 1], "nd") ||
+                                                 is_word(&v[j + 1], "rd") ||
+                                                 is_word(&v[j + 1], "st") ||
+                                                 is_word(&v[j + 1], "th")))) {
+                preg_here = true;
+                pregnancy = true;
+            }
+        }
         for (int j = ui + 1; j < n && j <= ui + 2; j++)
             preg_here |= v[j].kind == T_WORD && (!strncmp(v[j].norm, "pregnan", 7) ||
                                                  is_word(&v[j], "along") ||
