@@ -563,7 +563,9 @@ static const char *const hedge[] = {
     "maybe", "perhaps", "likely", "most likely", "i think its",
     "think its", "think it is", "reckon its", "guess its", "suspect its",
     "pretty sure", "fairly sure", "quite sure", "im sure", "i am sure", "im convinced",
-    "i am convinced", "im positive", "i bet",
+    "i am convinced", "im positive", "i bet", "convinced", "self diagnosed",
+    "selfdiagnosed", "self diagnosing", "diagnosed myself with", "google says",
+    "dr google says",
     "could be from", "might be from", "may be from", "maybe from", "possibly from",
     "must be from", "could have been from", "might have been from", "probably from",
     "could be due to", "might be due to", "may be due to", "could be because of",
@@ -572,12 +574,13 @@ static const char *const hedge[] = {
 /* A quick gate before the hedge list is searched: its one-word entries, and
  * the second words of the others (most "i ..." and "my ..." start none). */
 static const char *const hedge_single[] = {
-    "probably", "maybe", "perhaps", "likely", NULL
+    "probably", "maybe", "perhaps", "likely", "convinced", "selfdiagnosed", NULL
 };
 static const char *const hedge_second[] = {
     "think", "guess", "reckon", "suspect", "believe", "assume", "imagine", "guessing",
     "assuming", "figure", "presume", "likely", "be", "from", "have", "sure", "convinced",
-    "positive", "bet", "am", "its", "it", NULL
+    "positive", "bet", "am", "its", "it", "diagnosed", "diagnosing", "myself", "says",
+    "google", NULL
 };
 /* Words after a hedge that make it a rough amount, not a guess. */
 static const char *const approx_amount[] = {
