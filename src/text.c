@@ -699,6 +699,30 @@ static bool duration_of_habit(const token *v, int n, const unsigned char *read_a
     };
     if (!read_as)
         return false;
+    /* "massage fixes it for a few days", "I'm good for a week after the
+     * physio", "it comes back a few days after": how long relief lasts,
+     * not how long it has hurt (the relief's own readings say that) */
+    static const char *const relief[] = {
+        "helps", "helped", "help", "fixes", "fixed", "good", "great", "fine", "better",
+        "relief", "relieves", "relieved", "eases", "eased", "gone", "lasts", "lasted",
+        "loosens", "loosened", "works", "worked", "sorts", "sorted", "clears", "cleared",
+        "releases", "released", "free", "comes", "returns", "massage", NULL
+    };
+    static const char *const treated[] = {
+        "massage", "massages", "treatment", "session", "physio", "chiro", "osteo", "rolling",
+        "stretching", "the", "a", "my", "each", "every", NULL
+    };
+    for (int j = i - 1; j >= 0 && j >= i - 6; j--) {
+        if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
+            break;
+        if (v[j].kind == T_WORD && !((read_as[j] & 3) == READ_PAIN) && is_any_word(&v[j], relief))
+            return true;
+        if (is_word(&v[j], "knot") || is_word(&v[j], "pain") || is_word(&v[j], "ache") ||
+            is_word(&v[j], "had") || is_word(&v[j], "been"))
+            break;
+    }
+    if (after + 1 < n && is_word(&v[after], "after") && is_any_word(&v[after + 1], treated))
+        return true;
     for (int j = i - 1; j >= 0 && j >= i - 6; j--) {
         if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
             break;
