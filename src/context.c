@@ -278,6 +278,18 @@ static bool relation_subject(const token *v, int n, int owner, int i)
     size_t l1 = strlen(v[i + 1].norm);
     if (is_any(&v[i + 1], past) || (l1 > 4 && !strcmp(v[i + 1].norm + l1 - 2, "ed")))
         return true;
+    /* "I slept on my mate's sofa", "at my mum's house": a thing of theirs
+     * where the writer was, not them speaking ("my mum's back" and "my
+     * husband's got" still are) */
+    static const char *const things[] = {
+        "sofa", "couch", "settee", "house", "home", "place", "flat", "car", "van", "truck",
+        "bed", "spare", "wedding", "funeral", "party", "birthday", "garden", "farm", "shop",
+        "business", "office", "dog", "cat", "horse", "pool", "gym", "boat", "bike", "desk",
+        "chair", "kitchen", "floor", "caravan", "cottage", "holiday", "hen", "stag", "baby",
+        "kids", "wheelchair", "bags", "stuff", "furniture", "move", "removal", NULL
+    };
+    if (v[i].norm[strlen(v[i].norm) - 1] == 's' && is_any(&v[i + 1], things))
+        return false;
     return is_any(&v[i + 1], verbs) || v[i].norm[strlen(v[i].norm) - 1] == 's';
 }
 
