@@ -615,6 +615,39 @@ static bool is_any_word(const token *k, const char *const *list)
     return false;
 }
 
+/* Does the reading at [first, last] name a muscle ("my rhomboid", "the
+ * levator", "traps") rather than a place? */
+static bool muscle_named(const token *v, int first, int last)
+{
+    static const char *const muscles[] = {
+        "rhomboid", "rhomboids", "trap", "traps", "trapezius", "levator", "levators",
+        "scapulae", "lat", "lats", "latissimus", "teres", "serratus", "pec", "pecs",
+        "pectoral", "pectorals", "pectoralis", "scalene", "scalenes", "erector", "erectors",
+        "spinae", "rotator", "cuff", "infraspinatus", "supraspinatus", "subscapularis",
+        "sternocleidomastoid", "scm", "splenius", "suboccipital", "suboccipitals",
+        "multifidus", "paraspinal", "paraspinals", "quadratus", "ql", "psoas", "deltoid",
+        "deltoids", "delt", "delts", "biceps", "triceps", "rhomboidius", NULL
+    };
+    for (int j = first; j <= last; j++)
+        if (v[j].kind == T_WORD && is_any_word(&v[j], muscles))
+            return true;
+    return false;
+}
+
+/* Is the reading at `first` someone's opinion of the cause ("the physio
+ * says it's my levator", "my chiro thinks", "I was told it's my lat")? */
+static bool reported(const token *v, int first)
+{
+    static const char *const says[] = {
+        "says", "said", "thinks", "thought", "reckons", "reckoned", "told", "tells",
+        "diagnosed", "calls", "called", "suggested", "suggests", "mentioned", NULL
+    };
+    for (int j = first - 1; j >= 0 && j >= first - 6 && v[j].kind != T_STOP; j--)
+        if (is_any_word(&v[j], says))
+            return true;
+    return false;
+}
+
 static bool boundary_at(const token *v, int n, int i)
 {
     return i < 0 || i >= n || v[i].kind == T_STOP || v[i].kind == T_COMMA;
@@ -2098,11 +2131,32 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             place_named = kb->findings[ph->finds[f]].kind == KF_FIND_LOCATION && !ph->neg[f] &&
                           !generic_back(kb, ph, v, ms.v[k].first, ms.v[k].last);
     }
+    /* A place described in the writer's own words ("under my shoulder blade
+     * near my armpit") outranks a muscle named as a guess, someone's opinion
+     * or a thing corrected ("I think it's my rhomboid", "the physio says
+     * it's my levator but ...", "my trap is knotted but the pain is really
+     * ..."): people often name the wrong muscle, so its place is dropped
+     * then.  A muscle named with no place described still gives its place. */
+    bool place_described = false;
+    for (int k = 0; k < ms.n && !place_described; k++) {
+        const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
+        if (cm[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_OTHER | KF_CTX_HISTORICAL |
+                         KF_CTX_INSTRUMENT | KF_CTX_HEDGED) ||
+            muscle_named(v, ms.v[k].first, ms.v[k].last))
+            continue;
+        for (int f = 0; f < ph->n_finds && !place_described; f++)
+            place_described = kb->findings[ph->finds[f]].kind == KF_FIND_LOCATION && !ph->neg[f];
+    }
     for (int k = 0; k < ms.n; k++) {
         const match *mk = &ms.v[k];
         const kf_phrase *ph = &kb->phrases[mk->phrase];
         unsigned ctx = cm[k].ctx;
         if (place_named && generic_back(kb, ph, v, mk->first, mk->last))
+            continue;
+        if (place_described && ph->n_finds && !(ctx & KF_CTX_NEGATED) &&
+            kb->findings[ph->finds[0]].kind == KF_FIND_LOCATION &&
+            muscle_named(v, mk->first, mk->last) &&
+            ((ctx & KF_CTX_HEDGED) || reported(v, mk->first)))
             continue;
         /* "ex smoker for decades": how long the habit lasted */
         if (ph->n_finds == 1 && ph->finds[0] == chronic_id &&
