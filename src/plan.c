@@ -208,6 +208,33 @@ static bool local_muscle(const kf_kb *kb, const kf_result *r, int cause)
     return false;
 }
 
+/* A muscle that lies under the place that hurts, for work on the sore spot
+ * itself: tight right there (local_muscle), or producing a reported pain in
+ * a region where the muscle itself lies (its `where`).  The quadratus
+ * lumborum's ache over the low back is "referred" in Travell & Simons' word,
+ * but the ball goes on that same spot: the therapist's tennis balls along the
+ * muscles beside the lower spine and on the buttocks
+ * (001_c7feafd17eef686f.txt).  Which muscle a habit keeps short and pulls
+ * from elsewhere is still judged by local_muscle alone. */
+static bool under_sore_spot(const kf_kb *kb, const kf_result *r, int cause)
+{
+    if (local_muscle(kb, r, cause))
+        return true;
+    const kf_cause *c = &kb->causes[cause];
+    if (c->kind != KF_CAUSE_MUSCLE)
+        return false;
+    for (int l = 0; l < c->n_links; l++) {
+        const kf_link *ln = &kb->links[c->links[l]];
+        int reg = kb->findings[ln->finding].region;
+        if (reg < 0 || ln->mech != KF_MECH_REFERS || !kf_findings_has(&r->findings, ln->finding))
+            continue;
+        for (int w = 0; w < c->n_where; w++)
+            if (c->where[w] == reg)
+                return true;
+    }
+    return false;
+}
+
 static double score_of(const kf_result *r, int cause)
 {
     for (int i = 0; i < r->n_causes; i++)
@@ -321,6 +348,36 @@ static int next_suspect(const kf_kb *kb, const kf_result *r)
     return best;
 }
 
+/* A habit or body cause the person said they have (one of its `reports`
+ * findings of strength `often` or more is present, as for kf_ranked.kept_by)
+ * among the ranked causes, at least `min_p` likely: the likeliest, or -1.
+ * The therapist answers the habit a reader names ("if you are spending more
+ * time strengthening your pecs and biceps than your back...",
+ * 003_8a9c84e9d3df908b.txt; "switch to the other hand for video games",
+ * 004_0c58c8d9993c8630.txt), so a leading muscle that no said habit keeps
+ * short still has the said habit's own fix among its first steps. */
+static int said_habit(const kf_kb *kb, const kf_result *r, double min_p)
+{
+    int best = -1;
+    double bp = min_p;
+    for (int i = 0; i < r->n_causes; i++) {
+        const kf_cause *c = &kb->causes[r->causes[i].cause];
+        if (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC || r->causes[i].p < bp)
+            continue;
+        bool said = false;
+        for (int l = 0; l < c->n_links && !said; l++) {
+            const kf_link *ln = &kb->links[c->links[l]];
+            said = ln->mech == KF_MECH_REPORTS && ln->p >= kb->strengths[1] &&
+                   kf_findings_has(&r->findings, ln->finding);
+        }
+        if (said) {
+            best = r->causes[i].cause;
+            bp = r->causes[i].p;
+        }
+    }
+    return best;
+}
+
 void kf_plan_build(const kf_kb *kb, kf_result *r)
 {
     int see = kf_kb_technique(kb, "see_doctor");
@@ -383,7 +440,7 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
     for (int i = 0; i < r->n_causes && top_m >= 0 && !sore_leads; i++)
         sore_leads = kb->causes[r->causes[i].cause].kind == KF_CAUSE_MUSCLE &&
                      r->causes[i].p >= KF_PLAN_SORE_NEAR * top_mp &&
-                     local_muscle(kb, r, r->causes[i].cause);
+                     under_sore_spot(kb, r, r->causes[i].cause);
 
     /* 2. The leading cause's own fix. */
     if (lead >= 0) {
@@ -391,10 +448,12 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
         if (c->kind == KF_CAUSE_MUSCLE) {
             /* Kept short by a habit: the aimed work, then the habit's fix. */
             int kb_by = r->causes[lead_i].kept_by;
+            if (kb_by < 0)
+                kb_by = said_habit(kb, r, 0.2 * lead_p);
             take(&x, lead, lead_side, kb_by >= 0 ? 1 : 2, AIMED, sore_leads);
             if (kb_by >= 0)
                 take(&x, kb_by, lead_side, 1, 0, false);
-            take(&x, lead, lead_side, 1, 0, sore_leads);
+            take(&x, lead, lead_side, kb_by >= 0 ? 2 : 1, 0, sore_leads);
         } else {
             /* The release aimed at the muscle it keeps short (the lat for the
              * mouse), while that muscle is still likely; then the habit's own
@@ -419,7 +478,7 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
         const kf_cause *c = &kb->causes[rk->cause];
         if (c->kind == KF_CAUSE_MIMIC || rk->p < 0.2 * lead_p)
             continue;
-        bool sore_ok = local_muscle(kb, r, rk->cause) &&
+        bool sore_ok = under_sore_spot(kb, r, rk->cause) &&
                        (rk->cause == top_m || rk->p >= KF_PLAN_SORE_NEAR * top_mp) &&
                        sore_leads;
         take(&x, rk->cause, rk->side, 2, 0, sore_ok);
