@@ -71,6 +71,11 @@ unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
         m |= 1u << KF_PERSON_TEEN;
     if (has(kb, f, "recent_surgery"))
         m |= 1u << KF_PERSON_RECENT_SURGERY;
+    /* Someone must do the lat pinch (the therapist asks the reader to "ask
+     * someone ... to grab and squeeze", 003, 004): a person who said there
+     * is no one to help gets the version done alone. */
+    if (has(kb, f, "no_helper"))
+        m |= 1u << KF_PERSON_NO_HELPER;
     if (has(kb, f, "fall_or_blow") &&
         (f->duration_days < 0 || f->duration_days <= kb->acute_days * 2))
         m |= 1u << KF_PERSON_FRESH_INJURY;
