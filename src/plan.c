@@ -510,6 +510,26 @@ first:
     kf_plan_first(kb, r);
 }
 
+/* Whether technique b is another way of doing a: both stretches (or both
+ * releases) and every muscle b works on is one a works on too.  Habit
+ * changes for one habit are different things to do (a raised laptop and
+ * looking down with the eyes), so never the same work. */
+static bool same_work(const kf_kb *kb, int a, int b)
+{
+    const kf_technique *ta = &kb->techniques[a], *tb = &kb->techniques[b];
+    if (a == b || ta->kind != tb->kind || !tb->n_works_on || tb->sore_spot ||
+        (tb->kind != KF_TECH_STRETCH && tb->kind != KF_TECH_RELEASE))
+        return false;
+    for (int j = 0; j < tb->n_works_on; j++) {
+        bool in = false;
+        for (int k = 0; k < ta->n_works_on && !in; k++)
+            in = ta->works_on[k] == tb->works_on[j];
+        if (!in)
+            return false;
+    }
+    return true;
+}
+
 void kf_plan_first(const kf_kb *kb, kf_result *r)
 {
     /* A step whose prerequisite is no longer before it leaves the plan. */
@@ -550,6 +570,14 @@ void kf_plan_first(const kf_kb *kb, kf_result *r)
         for (int j = i + 1; j < r->n_plan && !is_pre; j++)
             is_pre = r->plan[j].after1 - 1 == s->technique;
         if (is_pre && r->n_first == 2)
+            continue;
+        /* another way of doing a first step already chosen (the swim-noodle
+         * chest opener after the doorway stretch) waits in the full plan:
+         * the first steps are different things to do */
+        bool again = false;
+        for (int j = 0; j < r->n_first && !again; j++)
+            again = same_work(kb, r->plan[r->first[j]].technique, s->technique);
+        if (again && i + 1 < r->n_plan)
             continue;
         r->first[r->n_first++] = i;
     }
