@@ -1801,7 +1801,7 @@ static void build_techniques(loader *L)
                 if (pp < 0) {
                     err_at(L, b->file, b->kvs[m].line, "technique %s: not_for: '%s' is not "
                            "one of thin_bones, late_pregnancy, acute_spasm, teen, "
-                           "recent_surgery, fresh_injury", b->id, who[w]);
+                           "recent_surgery, fresh_injury, no_helper", b->id, who[w]);
                     continue;
                 }
                 if (k->not_for & (1u << pp))
@@ -1856,7 +1856,8 @@ static void build_technique_when(loader *L)
 }
 
 static const char *const person_ids[KF_PERSON_N] = {
-    "thin_bones", "late_pregnancy", "acute_spasm", "teen", "recent_surgery", "fresh_injury"
+    "thin_bones", "late_pregnancy", "acute_spasm", "teen", "recent_surgery", "fresh_injury",
+    "no_helper"
 };
 
 const char *kf_person_id(kf_person p)
