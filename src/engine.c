@@ -64,6 +64,7 @@
 #include "question.h"
 #include "triage.h"
 
+#include <assert.h>
 #include <float.h>
 #include <stdint.h>
 #include <math.h>

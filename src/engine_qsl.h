@@ -31,14 +31,24 @@
  * Rounding: every double is counted, operation by operation, in units of
  * u = DBL_EPSILON / 2 (the first-order bound; a 1% margin covers the
  * higher orders and the long double products of the tables), per root
- * from its number of chains: K_T for a term, plus the worst share's own,
- * plus the sums' additions.  Every sum is then off by at most
- * absum x K u (absum: the sum of the terms' sizes, summed too), as in
- * engine_qs.h; qsv_finish turns that into every posterior's interval.  The
- * caller takes the long double walk where this cannot certify (the sum
- * cancels: absum / P(E) grows ~10x per present finding).
+ * from its number of chains.  A rounding is charged where it lands: a
+ * factor made at level k is one number for the 2^k terms below its node,
+ * so its error is that node's partial sum times the factor's count, and
+ * the partial sums cancel (on sets drawn from the model each level up is
+ * ~10-50x smaller).  So P(E) is off by at most u x sum over the levels of
+ * (the roundings at level k) x (the sizes of the partial sums at k), and
+ * a share by the same over its own partial sums (sizes measured at its
+ * level and one above; higher up they are at most those) plus what it
+ * reads from below its level (its weights are at most 1).  qsl_finish
+ * turns those into every posterior's interval.  The caller takes the long
+ * double walk where this cannot certify (the terms at level 0 still
+ * count in full: absum / P(E) grows ~10x per present finding).
  */
 #define KF_QSL_LOW 8
+/* per cause, the bound's numbers by level: its own roundings, its partial
+ * sums' sizes */
+#define QSL_AOFF (KF_QSL_LOW + 1)
+#define QSL_LV (2 * (KF_QSL_LOW + 1))
 
 typedef double qsl_v4 __attribute__((vector_size(32), aligned(8), may_alias));
 #define qsl_ld(p) (*(const qsl_v4 *)(const void *)(p))
@@ -177,16 +187,26 @@ DP_CLONES static void qsl_expand(double *restrict dst, const double *restrict sr
         dst[2 * u] = dst[2 * u + 1] = src[u];
 }
 
-/* dst[u] = src[2u] + src[2u + 1], u < nd (dst may be src) */
-DP_CLONES static void qsl_pairs(double *dst, const double *src, size_t nd)
+/* dst[u] = src[2u] + src[2u + 1], u < nd (dst may be src); returns the sum
+ * of |dst[u]| (for the rounding bound) */
+DP_CLONES static double qsl_pairs_a(double *dst, const double *src, size_t nd)
 {
+    typedef unsigned long long u4 __attribute__((vector_size(32)));
+    const u4 mask = { ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1 };
+    qsl_v4 sv = { 0, 0, 0, 0 };
     size_t u = 0;
     for (; u + 4 <= nd; u += 4) {
         qsl_v4 v0 = qsl_ld(src + 2 * u), v1 = qsl_ld(src + 2 * u + 4);
-        qsl_st(dst + u, qsl_evens(v0, v1) + qsl_odds(v0, v1));
+        qsl_v4 x = qsl_evens(v0, v1) + qsl_odds(v0, v1);
+        qsl_st(dst + u, x);
+        sv += (qsl_v4)((u4)x & mask);
     }
-    for (; u < nd; u++)
+    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
+    for (; u < nd; u++) {
         dst[u] = src[2 * u] + src[2 * u + 1];
+        s += fabs(dst[u]);
+    }
+    return s;
 }
 
 /* T[s] = W[s] w[s]; returns the sum of W[s] |w[s]| (= sum |T|: W has one
@@ -209,19 +229,79 @@ DP_CLONES static double qsl_leaves(double *restrict T, const double *restrict W,
     return fabs(s);
 }
 
-/* sum of a[t] ig[t] S[t], four partial sums */
-DP_CLONES static double qsl_share(const double *restrict a, const double *restrict ig,
-                                  const double *restrict S, size_t n)
+/* A present share at its level (n entries, n >= 2): the sum of
+ * a[t] ig[t] S[t], taken as the pairs' plain sum (QSL_SUMU); *a0 and *a1
+ * gain the sizes of the terms and of the pairs */
+DP_CLONES static double qsl_share2(const double *restrict a, const double *restrict ig,
+                                   const double *restrict S, size_t n, double *a0, double *a1)
+{
+    typedef unsigned long long u4 __attribute__((vector_size(32)));
+    const u4 mask = { ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1 };
+    qsl_v4 sv = { 0, 0, 0, 0 }, s0 = sv, s1 = sv;
+    size_t t = 0;
+    for (; t + 8 <= n; t += 8) {
+        qsl_v4 x0 = qsl_ld(a + t) * qsl_ld(ig + t) * qsl_ld(S + t);
+        qsl_v4 x1 = qsl_ld(a + t + 4) * qsl_ld(ig + t + 4) * qsl_ld(S + t + 4);
+        qsl_v4 p = qsl_evens(x0, x1) + qsl_odds(x0, x1);
+        s0 += (qsl_v4)((u4)x0 & mask) + (qsl_v4)((u4)x1 & mask);
+        s1 += (qsl_v4)((u4)p & mask);
+        sv += p;
+    }
+    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
+    *a0 += (s0[0] + s0[1]) + (s0[2] + s0[3]);
+    *a1 += (s1[0] + s1[1]) + (s1[2] + s1[3]);
+    for (; t + 2 <= n; t += 2) {
+        double x0 = a[t] * ig[t] * S[t], x1 = a[t + 1] * ig[t + 1] * S[t + 1], p = x0 + x1;
+        *a0 += fabs(x0) + fabs(x1);
+        *a1 += fabs(p);
+        s += p;
+    }
+    return s;
+}
+
+/* sum of |x[t]|, four partial sums (a size for the rounding bound only) */
+DP_CLONES static double qsl_asum(const double *x, size_t n)
+{
+    size_t t = 0;
+    typedef unsigned long long u4 __attribute__((vector_size(32)));
+    const u4 mask = { ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1 };
+    qsl_v4 sv = { 0, 0, 0, 0 };
+    for (; t + 4 <= n; t += 4)
+        sv += (qsl_v4)((u4)qsl_ld(x + t) & mask);   /* the sign bits cleared */
+    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
+    for (; t < n; t++)
+        s += fabs(x[t]);
+    return s;
+}
+
+/* sum of x[t], four partial sums */
+DP_CLONES static double qsl_sum(const double *x, size_t n)
 {
     size_t t = 0;
     qsl_v4 sv = { 0, 0, 0, 0 };
     for (; t + 4 <= n; t += 4)
-        sv += qsl_ld(a + t) * qsl_ld(ig + t) * qsl_ld(S + t);
+        sv += qsl_ld(x + t);
     double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
     for (; t < n; t++)
-        s += a[t] * ig[t] * S[t];
+        s += x[t];
     return s;
 }
+
+/* The sum of y (2^(L - lev) entries at level lev, the sum of whose sizes
+ * is a0): its pairs (in place), whose sizes acc[lev + 1] gains (acc[lev]
+ * gains a0), then their plain sum.  A rounding at level k is multiplied
+ * by the sizes of the partial sums at k, which above lev + 1 are at most
+ * those at lev + 1 (QSL_SUMU counts the plain sum's roundings). */
+static double qsl_tree(double *y, int lev, int L, double a0, double *acc)
+{
+    acc[lev] += a0;
+    if (lev == L)
+        return y[0];
+    size_t n = (size_t)1 << (L - lev - 1);
+    acc[lev + 1] += qsl_pairs_a(y, y, n);
+    return qsl_sum(y, n);
+}
+#define QSL_SUMU(lev, L) ((lev) < (L) ? (double)(((size_t)1 << ((L) - (lev) - 1)) / 4) + 4 : 0)
 
 /* a[t] = x A[t] */
 DP_CLONES static void qsl_set(double *restrict a, const double *restrict A, double x, size_t n)
@@ -245,19 +325,55 @@ DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double 
         x[t] = y[t] * v[t];
 }
 
-/* sum of x[t], four partial sums */
-DP_CLONES static double qsl_sum(const double *x, size_t n)
+/* As qsv_finish, with the bounds as absolute errors: dz for Z, dnum[c] for
+ * the followed sum of cause c (its present share, or its slack share). */
+static void qsl_finish(const kf_kb *kb, const qsv_w *w, double Z, double dz,
+                       const double *dnum, const double *on, const double *off,
+                       const double *cf, const double *cslack, long double logconst,
+                       double *post, double *lo, double *hi, long double *logpe, double *zerr)
 {
-    size_t t = 0;
-    qsl_v4 sv = { 0, 0, 0, 0 };
-    for (; t + 4 <= n; t += 4)
-        sv += qsl_ld(x + t);
-    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
-    for (; t < n; t++)
-        s += x[t];
-    return s;
+    int nc = w->nc;
+    if (zerr)
+        *zerr = Z > dz ? dz / Z * (1 + 1e-12) : INFINITY;
+    *logpe = Z > 0 ? logl((long double)Z) + logconst : -INFINITY;
+    if (!(Z > dz)) {
+        for (int c = 0; c < nc; c++) {
+            post[c] = kb->causes[c].prior;
+            lo[c] = 0;
+            hi[c] = 1;
+        }
+        return;
+    }
+    for (int c = 0; c < nc; c++) {
+        bool slack = w->kin_first[c] < w->kin_first[c + 1];
+        double num, d = dnum[c];
+        if (slack && w->slackacc[c])
+            num = off[c];
+        else if (slack) {
+            num = cslack[c] * Z;
+            d = 0;
+        } else if (w->active[c])
+            num = on[c];
+        else {
+            num = cf[c] * Z;
+            d = 0;
+        }
+        double p = num / Z;
+        double l = (num - d) / (Z + dz), h = (num + d) / (Z - dz);
+        if (slack) {
+            double t = 1 - p, tl = 1 - h, th = 1 - l;
+            p = t;
+            l = tl;
+            h = th;
+        }
+        p = p < 0 ? 0 : p > 1 ? 1 : p;
+        l = l < 0 ? 0 : l > 1 ? 1 : l;
+        h = h < 0 ? 0 : h > 1 ? 1 : h;
+        post[c] = p;
+        lo[c] = l < p ? l : p;
+        hi[c] = h > p ? h : p;
+    }
 }
-
 
 static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                              double *post, double *lo, double *hi, long double *logpe,
@@ -283,10 +399,14 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     uint32_t *masks = kf_malloc((3 * (size_t)nc + 4) * sizeof *masks);
     bool *flags = kf_calloc(5 * (size_t)nc + 5, 1);
     double *dbl = kf_malloc((8 * (size_t)nc + 8) * sizeof *dbl);
+    /* per cause: its own roundings by level, then its partial sums' sizes
+     * by level (a present share's or a slack share's), and its bound */
+    double *EY = kf_calloc((size_t)nc * QSL_LV + (size_t)nc + 1, sizeof *EY);
+    double *Eown = EY + (size_t)nc * QSL_LV;
     qsl_root *roots = kf_malloc(((size_t)nc + 1) * sizeof *roots);
     qsl_chain_t *chs = kf_malloc(((size_t)nedges + 1) * sizeof *chs);
     double *vm = NULL;
-    if (!qb || !ints || !masks || !flags || !dbl || !roots || !chs)
+    if (!qb || !ints || !masks || !flags || !dbl || !roots || !chs || !EY)
         goto out;
     long double *qneg = qb + (size_t)nc * (size_t)np, *QHl = qneg + nc, *onl = QHl + nc;
     long double *offl = onl + nc, *tab = offl + nc;
@@ -544,42 +664,55 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     }
     /* the rounding bound, in units of u */
     double uin = 1 + (double)(nn + np + 8) * 2 * (double)(LDBL_EPSILON / DBL_EPSILON);
-    double KT = (double)L + 1 + 2 * uin + 1, Kx = (double)L + 2;
+    /* Per level k: PhiF[k], the roundings of the factors made at level k
+     * (each root's factor and its multiplication into W); every one of
+     * them is one number shared by the 2^k terms below its node, so it is
+     * multiplied by that node's partial sum, not by the terms' sizes. */
+    double PhiF[KF_QSL_LOW + 1];
+    for (int k = 0; k <= L; k++)
+        PhiF[k] = 0;
+    PhiF[0] += uin + 1;                   /* the low weights, the leaves' product */
+    PhiF[L] += uin;                       /* the chunk's weight */
     /* a table's entry: two rounded halves and their product; a root's
      * present part: table x QH, then per chain x (oms + QH_m x table) */
     double utab = 2 * uin + 1;
 #define QSL_EA(ne) (utab + uin + 1 + (ne) * (utab + uin + 3))
+    double Emax = 0;
     for (int i = 0; i < nr; i++) {
         const qsl_root *r = &roots[i];
         double Ea = QSL_EA(r->ne), Eg = Ea + 1;
         if (r->in_t)
-            KT += Eg + 1;
-        size_t n = (size_t)1 << (L - r->level);
-        double sums = r->level + (double)(n / 4) + 4 + 2;
+            PhiF[r->level] += Eg + 1;
         /* a x (1 / g) x S */
-        if (r->share && Ea + Eg + 3 + sums > Kx)
-            Kx = Ea + Eg + 3 + sums;
+        if (r->share) {
+            Eown[r->cause] = Ea + Eg + 3;
+            if (Eown[r->cause] > Emax)
+                Emax = Eown[r->cause];
+        }
     }
     for (int k = 0; k < nsl; k++) {
-        int m = sl[k], lev = QSL_LEV(ssupp[m]);
+        int m = sl[k];
         const qsl_root *rm = &roots[ridx[m]];
+        double *ey = EY + (size_t)m * QSL_LV, tot = 0;
         /* S x 1 / g_m, then per keeper x (omp + a (oms / c)) (1 / g); the
          * sum times 1 - prior */
-        double Es = (QSL_EA(rm->ne) + 1) + 1 + 1 + 2;
+        ey[rm->level] += (QSL_EA(rm->ne) + 1) + 1 + 1;
         for (int e = kin_first[m]; e < kin_first[m + 1]; e++) {
             const qsl_root *rh = &roots[ridx[kin[e]]];
             /* oms / c: c is uin + (utab + uin + 2) */
             double Eah = QSL_EA(rh->ne);
-            Es += (2 * uin + utab + 3) + Eah + (Eah + 1) + 5 + 1;
+            ey[rh->level] += (2 * uin + utab + 3) + Eah + (Eah + 1) + 5 + 1;
         }
-        size_t n = (size_t)1 << (L - lev);
-        double sums = lev + (L - lev) + (double)(n / 4) + 4 + 2;
-        if (Es + sums > Kx)
-            Kx = Es + sums;
+        for (int j = 0; j <= L; j++)
+            tot += ey[j];
+        if (tot > Emax)
+            Emax = tot;
     }
-    double K = (KT + Kx) * 1.01 + 8;
     /* the chunks */
-    long double Z = 0, absum = 0;
+    long double Z = 0;
+    double Asz[KF_QSL_LOW + 1];           /* the partial sums' sizes by level */
+    for (int k = 0; k <= L; k++)
+        Asz[k] = 0;
     for (int c = 0; c < nc; c++)
         on[c] = off[c] = 0;
     for (int c = 0; c < nc; c++)
@@ -607,16 +740,26 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                 qsl_eval(&roots[i], &chs[roots[i].e0], QH, roots[i].in_t ? W[j] : NULL, scr, n);
         }
         /* the terms and the sums bottom-up */
-        absum += qsl_leaves(Sm[0], W[0], wlow, awlow, NL);
-        for (int j = 0; j < L; j++)
-            qsl_pairs(Sm[j + 1], Sm[j], (size_t)1 << (L - j - 1));
+        Asz[0] += qsl_leaves(Sm[0], W[0], wlow, awlow, NL);
+        for (int j = 0; j < L; j++) {
+            size_t n = (size_t)1 << (L - j - 1);
+            Asz[j + 1] += qsl_pairs_a(Sm[j + 1], Sm[j], n);
+        }
         Z += Sm[L][0];
-        /* present shares */
+        /* present shares, with their partial sums' sizes */
         for (int i = 0; i < nr; i++) {
             const qsl_root *r = &roots[i];
-            if (r->share)
-                onl[r->cause] += qsl_share(r->a, r->ig, Sm[r->level],
-                                           (size_t)1 << (L - r->level));
+            if (!r->share)
+                continue;
+            double *sz = EY + (size_t)r->cause * QSL_LV + QSL_AOFF;
+            if (r->level == L) {
+                double x = r->a[0] * r->ig[0] * Sm[L][0];
+                sz[L] += fabs(x);
+                onl[r->cause] += x;
+            } else
+                onl[r->cause] += qsl_share2(r->a, r->ig, Sm[r->level],
+                                            (size_t)1 << (L - r->level), sz + r->level,
+                                            sz + r->level + 1);
         }
         /* slack shares: the sums at the lowest level times the factors
          * there, added pairwise up to the next level that has one */
@@ -625,7 +768,8 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             size_t n = (size_t)1 << (L - lev);
             const double *src = Sm[lev];
             int left = 1 + kin_first[m + 1] - kin_first[m];
-            for (int j = lev; left; j++) {
+            double *sz = EY + (size_t)m * QSL_LV + QSL_AOFF, asz = -1;
+            for (int j = lev;; j++) {
                 for (int x = -1; x < kin_first[m + 1] - kin_first[m]; x++) {
                     const qsl_root *r = &roots[ridx[x < 0 ? m : kin[kin_first[m] + x]]];
                     if (r->level != j)
@@ -638,19 +782,25 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                     }
                     src = yv;
                     left--;
+                    asz = -1;
                 }
-                if (!left)
+                /* the lowest level has one of them (lev is their lowest) */
+                assert(src == yv);
+                if (asz < 0)
+                    asz = qsl_asum(yv, n);
+                if (!left) {
+                    offl[m] += roots[ridx[m]].omp *
+                               (long double)qsl_tree(yv, j, L, asz, sz);
                     break;
+                }
+                sz[j] += asz;
                 n /= 2;
-                qsl_pairs(yv, src, n);
-                src = yv;
+                asz = qsl_pairs_a(yv, yv, n);
             }
-            offl[m] += roots[ridx[m]].omp * (long double)qsl_sum(yv, n);
         }
     }
 #undef QSL_Q
 #undef QSL_EA
-#undef QSL_LEV
     for (int c = 0; c < nc; c++) {
         on[c] = (double)onl[c];
         off[c] = (double)offl[c];
@@ -701,9 +851,58 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     w.kin_first = kin_first;
     w.active = active;
     w.slackacc = slackacc;
-    /* qsv_finish counts in DBL_EPSILON = 2u */
-    qsv_finish(kb, &w, (double)Z, (double)absum * (1 + 1e-9), K / 2, on, off, cf, cslack,
-               logconst, post, lo, hi, logpe, zerr);
+    /* The bounds (first order in u, as the counts; the 1% covers the
+     * higher orders).  A rounding made at level k is multiplied by the
+     * partial sum it lands in; the sizes were measured on the computed
+     * sums, which are off by at most Ktot u Asz[0] each (every count at
+     * once against the terms' sizes): eps0 widens every size by that. */
+    double u = DBL_EPSILON / 2, Ktot = 2 * (double)L + 4 + Emax;
+    for (int k = 0; k <= L; k++)
+        Ktot += PhiF[k];
+    double eps0 = Ktot * u * Asz[0] * 1.01;
+    /* Z: the factors at each level, the additions at levels 1..L, the
+     * chunks' sum */
+    double bz = Asz[L] + eps0;
+    for (int k = 0; k <= L; k++)
+        bz += PhiF[k] * (Asz[k] + eps0) + (k ? Asz[k] + eps0 : 0);
+    double dz = bz * u * 1.01;
+    for (int c = 0; c < nc; c++) {
+        double *sz = EY + (size_t)c * QSL_LV + QSL_AOFF, *ey = EY + (size_t)c * QSL_LV;
+        int lev;
+        if (active[c] && kin_first[c] == kin_first[c + 1])
+            lev = roots[ridx[c]].level;   /* a present share: at its root's level */
+        else if (slackacc[c])
+            lev = QSL_LEV(ssupp[c]);      /* a slack share: at its lowest level */
+        else {
+            Eown[c] = 0;                  /* a closed form: exact */
+            continue;
+        }
+        /* the highest level its sizes were measured at (above, they are
+         * at most those): one above its last weight's */
+        int top = lev;
+        if (slackacc[c])
+            for (int e = kin_first[c]; e < kin_first[c + 1]; e++)
+                if (roots[ridx[kin[e]]].level > top)
+                    top = roots[ridx[kin[e]]].level;
+        top = top < L ? top + 1 : L;
+        /* below its level: the sums it reads (its weights are at most 1);
+         * from there: every level's factors and its own roundings against
+         * its own partial sums, and their additions */
+        double b = Eown[c] * (sz[lev] + eps0);
+        for (int k = 0; k < lev; k++)
+            b += PhiF[k] * (Asz[k] + eps0) + (k ? Asz[k] + eps0 : 0);
+        b += Asz[lev] + eps0;
+        for (int k = lev; k <= L; k++) {
+            double szk = sz[k <= top ? k : top] + eps0;
+            b += (PhiF[k] + ey[k]) * szk + (k > lev && k <= top ? szk : 0);
+        }
+        /* the plain sum above top, the chunks' sum, 1 - prior */
+        b += (QSL_SUMU(top - 1 < lev ? lev : top - 1, L) + 2) * (sz[top] + eps0);
+        Eown[c] = b * u * 1.01;
+    }
+#undef QSL_LEV
+    qsl_finish(kb, &w, (double)Z, dz, Eown, on, off, cf, cslack, logconst, post, lo, hi, logpe,
+               zerr);
     err = KF_OK;
 out:
     kf_free(qb);
@@ -711,6 +910,7 @@ out:
     kf_free(masks);
     kf_free(flags);
     kf_free(dbl);
+    kf_free(EY);
     kf_free(roots);
     kf_free(chs);
     kf_free(vm);
