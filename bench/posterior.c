@@ -187,10 +187,11 @@ int main(int argc, char **argv)
            "kf_posterior_cands: the vectors in double up to 5 present findings after the\n"
            "exact reductions, else Quickscore by levels, then the long double walk where\n"
            "that cannot certify), with how many sets it certified;\n"
-           "posterior: kf_posterior (from %d present findings the sum without cancellation\n"
-           "runs first, so it is not Quickscore there); consult: the whole consultation;\n"
-           "levels: Quickscore by levels in double alone (kf_quickscore_levels, which the\n"
-           "Quickscore column runs first from 6 present findings)\n",
+           "posterior: kf_posterior (from %d present findings Quickscore by levels, up to\n"
+           "14, then the sum without cancellation where it cannot certify); consult: the\n"
+           "whole consultation; levels: Quickscore by levels alone (kf_quickscore_levels:\n"
+           "double, its lowest levels in long double from 10 present findings; the\n"
+           "Quickscore column runs it first from 6 to 14)\n",
            sets, 10);
     printf("%-22s %12s %9s %17s %12s %12s %8s\n", "present findings", "Quickscore", "certified",
            "levels, certified", "posterior", "consult", "exact");

@@ -58,9 +58,10 @@ if command -v valgrind >/dev/null; then
   # drawn evidence at N present findings, less the same program with 0 runs
   # (start-up, KB load, the draw), over R x 2^N' subsets, N' the present
   # findings the walk sums over (posterior prints it).  "levels": the walk
-  # in double alone (kf_quickscore_levels, each run's own set-up included);
-  # "as run": kf_posterior_cands without candidates as the engine runs it
-  # (the exact reductions, Quickscore by levels, the long double walk where
+  # alone (kf_quickscore_levels: double, its lowest levels in long double
+  # from 10 present findings; each run's own set-up included); "as run":
+  # kf_posterior_cands without candidates as the engine runs it (the exact
+  # reductions, Quickscore by levels up to 14, the long double walk where
   # that cannot certify).
   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
            build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} "$@" 2>&1 |

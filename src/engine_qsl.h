@@ -48,6 +48,16 @@
 /* per cause, the bound's numbers by level: its own roundings, its partial
  * sums' sizes */
 #define QSL_AOFF (KF_QSL_LOW + 1)
+/* From these many present findings the lowest one (two) levels are
+ * precise (long double): at level k the partial sums are ~10^(np - k)
+ * times P(E), and a double there could not certify.  Measured on sets
+ * drawn from the model (20 each; certified, mean time): one level at 10
+ * 19/20 380 us (two: 20/20 552 us), at 11 18/20 618 us (20/20 903 us); two
+ * at 12 16/20 1607 us (one: 11/20 1235 us), 13 17/20, 14 14/20 (three: 12
+ * 17/20 1795 us, 14 the same 14/20); 15 and 16 rarely certify even so
+ * (level 0's terms, in long double, count ~700 roundings of ~3e8 x P(E)). */
+#define QSL_PREC1 10
+#define QSL_PREC2 12
 #define QSL_LV (2 * (KF_QSL_LOW + 1))
 
 typedef double qsl_v4 __attribute__((vector_size(32), aligned(8), may_alias));
@@ -84,12 +94,14 @@ typedef struct {
     double *A;           /* table: pi qneg Qlow */
     double *a, *ig;      /* per chunk: the factor's present part, 1 / the factor
                           * (NULL where nothing reads them) */
+    long double *Al, *al, *igl;   /* the same in long double, at the precise levels */
 } qsl_root;
 
 typedef struct {
     int m;               /* kept muscle */
     double oms;
     double *B, *c;       /* table s qneg_m Qlow_m; per chunk: chain factor (or NULL) */
+    long double *Bl, *cl;         /* the same in long double, at the precise levels */
 } qsl_chain_t;
 
 /* One root over its level's n entries: a = Q pi prod chains, its factor
@@ -302,6 +314,8 @@ static double qsl_tree(double *y, int lev, int L, double a0, double *acc)
     return qsl_sum(y, n);
 }
 #define QSL_SUMU(lev, L) ((lev) < (L) ? (double)(((size_t)1 << ((L) - (lev) - 1)) / 4) + 4 : 0)
+/* the same summed one by one (long double) */
+#define QSL_SUMUL(lev, L) ((lev) < (L) ? (double)((size_t)1 << ((L) - (lev) - 1)) + 4 : 0)
 
 /* a[t] = x A[t] */
 DP_CLONES static void qsl_set(double *restrict a, const double *restrict A, double x, size_t n)
@@ -323,6 +337,94 @@ DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double 
         qsl_st(x + t, qsl_ld(y + t) * qsl_ld(v + t));
     for (; t < n; t++)
         x[t] = y[t] * v[t];
+}
+
+/* The precise levels (the lowest P, where the partial sums are still
+ * large against P(E)) in long double, scalar: the same operations as the
+ * vectors' above, in the same order. */
+static void qsl_eval_l(const qsl_root *r, const qsl_chain_t *ch, const long double *QHl,
+                       long double *P, size_t n)
+{
+    long double x = QHl[r->cause], omp = r->omp;
+    const long double *A = r->Al;
+    for (size_t t = 0; t < n; t++) {
+        long double av = x * A[t];
+        for (int k = 0; k < r->ne; k++) {
+            long double cv = ch[k].oms + QHl[ch[k].m] * ch[k].Bl[t];
+            ch[k].cl[t] = cv;
+            av *= cv;
+        }
+        long double gv = omp + av;
+        r->al[t] = av;
+        if (P)
+            P[t] *= gv;
+        r->igl[t] = 1 / gv;
+    }
+}
+
+/* dst[u] = src[2u] + src[2u + 1] (dst may be src); returns the sum of the
+ * sizes of dst */
+static double qsl_pairs_l(long double *dst, const long double *src, size_t nd)
+{
+    long double s = 0;
+    for (size_t u = 0; u < nd; u++) {
+        dst[u] = src[2 * u] + src[2 * u + 1];
+        s += fabsl(dst[u]);
+    }
+    return (double)s;
+}
+
+static double qsl_asum_l(const long double *x, size_t n)
+{
+    long double s = 0;
+    for (size_t t = 0; t < n; t++)
+        s += fabsl(x[t]);
+    return (double)s;
+}
+
+/* The sum of y (2^(L - lev) entries at level lev, lev < top <= L), in
+ * long double: pairs in place up to level top, each level's sizes added
+ * to acc[k] (acc[lev] by the caller), then the plain sum at top one by
+ * one (QSL_SUMUL(top - 1, L) roundings).  A rounding at a level above
+ * top is multiplied by at most acc[top]'s part. */
+static long double qsl_tree_l(long double *y, int lev, int top, int L, double *acc)
+{
+    size_t n = (size_t)1 << (L - lev);
+    for (int k = lev + 1; k <= top; k++) {
+        n /= 2;
+        acc[k] += qsl_pairs_l(y, y, n);
+    }
+    long double s = 0;
+    for (size_t t = 0; t < n; t++)
+        s += y[t];
+    return s;
+}
+
+/* y[t] = a[t] ig[t] S[t] in long double; returns the sum of their sizes */
+static double qsl_share_l(long double *y, const long double *a, const long double *ig,
+                          const long double *S, size_t n)
+{
+    long double s = 0;
+    for (size_t t = 0; t < n; t++) {
+        y[t] = a[t] * ig[t] * S[t];
+        s += fabsl(y[t]);
+    }
+    return (double)s;
+}
+
+/* As qsl_mul and qsl_rho_mul, in long double */
+static void qsl_mul_l(long double *x, const long double *y, const long double *v, size_t n)
+{
+    for (size_t t = 0; t < n; t++)
+        x[t] = y[t] * v[t];
+}
+
+static void qsl_rho_mul_l(long double *y, const long double *s, const long double *a,
+                          const long double *c, const long double *ig, long double omp,
+                          long double oms, size_t n)
+{
+    for (size_t t = 0; t < n; t++)
+        y[t] = s[t] * ((omp + a[t] * (oms / c[t])) * ig[t]);
 }
 
 /* As qsv_finish, with the bounds as absolute errors: dz for Z, dnum[c] for
@@ -383,6 +485,14 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     if (np < 1 || np > 30)
         return KF_EINVAL;
     int L = np < KF_QSL_LOW ? np : KF_QSL_LOW, H = np - L;
+    /* the precise levels: below NPL the sums are taken in long double
+     * (where the partial sums are ~10^(np - k) times P(E)) */
+    int NPL = np >= QSL_PREC2 ? 2 : np >= QSL_PREC1 ? 1 : 0;
+    if (NPL > L - 2)
+        NPL = L > 2 ? L - 2 : 0;
+    /* a sum made at a precise level has its partial sums' sizes measured
+     * up to here */
+#define QSL_TOPL (NPL + 1)
     size_t NL = (size_t)1 << L;
     int nedges = 0;
     for (int c = 0; c < nc; c++)
@@ -406,6 +516,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     qsl_root *roots = kf_malloc(((size_t)nc + 1) * sizeof *roots);
     qsl_chain_t *chs = kf_malloc(((size_t)nedges + 1) * sizeof *chs);
     double *vm = NULL;
+    long double *vl = NULL;
     if (!qb || !ints || !masks || !flags || !dbl || !roots || !chs || !EY)
         goto out;
     long double *qneg = qb + (size_t)nc * (size_t)np, *QHl = qneg + nc, *onl = QHl + nc;
@@ -425,15 +536,20 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         qneg[c] = 1;
         dsupp[c] = 0;
     }
+    bool qexact = true;
     for (int i = 0; i < nn; i++)
         for (int k = kb->flink_first[neg[i]]; k < kb->flink_first[neg[i] + 1]; k++) {
             const kf_link *ln = &kb->links[kb->flink[k]];
+            qexact &= ln->p >= 0x1p-11 || ln->p == 0;
             qneg[ln->cause] *= 1 - (long double)ln->p;
         }
     for (int b = 0; b < np; b++)
         for (int k = kb->flink_first[pos[b]]; k < kb->flink_first[pos[b] + 1]; k++) {
             const kf_link *ln = &kb->links[kb->flink[k]];
             qb[(size_t)ln->cause * (size_t)np + (size_t)b] *= 1 - (long double)ln->p;
+            /* 1 - p is exact in long double when p >= 2^-11 (its bits span
+             * at most 64); two links of one cause to one finding round */
+            qexact &= (ln->p >= 0x1p-11 || ln->p == 0) && !(dsupp[ln->cause] >> b & 1);
             dsupp[ln->cause] |= 1u << b;
         }
     /* keepers of each muscle (counting sort; order is scratch here) */
@@ -482,31 +598,33 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                 wa[2 * nw + 1] = slackacc[c] ? 3 + 2 * (kin_first[c + 1] - kin_first[c]) : 0;
                 nw++;
             }
+        /* each bit's cost over the causes still without a level, kept as
+         * the causes leave (each cause's part added once, taken once) */
+        long cost[32];
+        for (int b = 0; b < np; b++)
+            cost[b] = 0;
+#define QSL_CON(k, b) ((long)(supp[wc[k]] >> (b) & 1) * wa[2 * (k)] + \
+                       (long)(ssupp[wc[k]] >> (b) & 1) * wa[2 * (k) + 1])
+        for (int k = 0; k < nw; k++)
+            for (uint32_t mb = supp[wc[k]] | ssupp[wc[k]]; mb; mb &= mb - 1)
+                cost[__builtin_ctz(mb)] += QSL_CON(k, __builtin_ctz(mb));
         uint32_t used = 0;
         for (int j = 0; j < np; j++) {
             int best = -1;
-            long bc = 0;
-            for (int b = 0; b < np; b++) {
-                if (used >> b & 1)
-                    continue;
-                long cost = 0;
-                for (int k = 0; k < nw; k++) {
-                    int c = wc[k];
-                    cost += (supp[c] >> b & 1) * wa[2 * k] + (ssupp[c] >> b & 1) * wa[2 * k + 1];
-                }
-                if (best < 0 || cost < bc) {
+            for (int b = 0; b < np; b++)
+                if (!(used >> b & 1) && (best < 0 || cost[b] < cost[best]))
                     best = b;
-                    bc = cost;
-                }
-            }
             used |= 1u << best;
             perm[j] = best;
             /* the causes it reaches have their level: drop them */
             int k2 = 0;
             for (int k = 0; k < nw; k++) {
                 int c = wc[k];
-                if (((supp[c] >> best & 1) && wa[2 * k]) || ((ssupp[c] >> best & 1) && wa[2 * k + 1]))
+                if (((supp[c] >> best & 1) && wa[2 * k]) || ((ssupp[c] >> best & 1) && wa[2 * k + 1])) {
+                    for (uint32_t mb = supp[c] | ssupp[c]; mb; mb &= mb - 1)
+                        cost[__builtin_ctz(mb)] -= QSL_CON(k, __builtin_ctz(mb));
                     continue;
+                }
                 wc[k2] = c;
                 wa[2 * k2] = wa[2 * k];
                 wa[2 * k2 + 1] = wa[2 * k + 1];
@@ -514,6 +632,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             }
             nw = k2;
         }
+#undef QSL_CON
         kf_free(wa);
     }
     for (int c = 0; c < nc; c++)
@@ -545,7 +664,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
 #define QSL_LEV(mask) ((mask) ? (__builtin_ctz(mask) < L ? __builtin_ctz(mask) : L) : L)
     /* the roots by level, their chains */
     int nr = 0, ne = 0;
-    size_t nvec = 0;                      /* doubles of the vectors */
+    size_t nvec = 0, nld = 0;             /* doubles of the vectors, long doubles */
     for (int lev = 0; lev <= L; lev++)
         for (int c = 0; c < nc; c++) {
             if (!inv[c] || QSL_LEV(supp[c]) != lev)
@@ -561,6 +680,8 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             r->omp = 1 - kb->causes[c].prior;
             size_t n = (size_t)1 << (L - lev);
             nvec += 4 * n;
+            if (lev < NPL)
+                nld += (3 + 2 * (size_t)r->ne) * n;
             for (int j = 0; j < r->ne; j++) {
                 qsl_chain_t *e = &chs[ne++];
                 e->m = kb->causes[c].keeps[j];
@@ -572,8 +693,22 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
      * the low weights and their sizes (2 NL) */
     nvec += 13 * NL + 64;
     vm = kf_malloc(nvec * sizeof *vm);
-    if (!vm)
+    /* the precise levels' W and sums, slack scratch (2 NL), low weights */
+    nld += 8 * NL + 64;
+    vl = kf_malloc(nld * sizeof *vl);
+    if (!vm || !vl)
         goto out;
+    long double *Wl[KF_QSL_LOW + 1], *Sml[KF_QSL_LOW + 1];
+    size_t atl = 0;
+    for (int j = 0; j < NPL; j++) {
+        size_t n = (size_t)1 << (L - j);
+        Wl[j] = vl + atl;
+        atl += n;
+        Sml[j] = vl + atl;
+        atl += n;
+    }
+    long double *yl = vl + atl, *wlowl = yl + 2 * NL;
+    atl += 4 * NL;
     double *W[KF_QSL_LOW + 1], *Sm[KF_QSL_LOW + 1];
     size_t at = 0;
     for (int j = 0; j <= L; j++) {
@@ -591,6 +726,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         for (size_t s = 0; s < (size_t)1 << j; s++)
             tab[s + ((size_t)1 << j)] = tab[s] * ml;
     for (size_t s = 0; s < NL; s++) {
+        wlowl[s] = tab[s];
         wlow[s] = (double)tab[s];
         awlow[s] = fabs(wlow[s]);
     }
@@ -616,6 +752,19 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                 for (size_t s = 0; s < h; s++)
                     t[s + h] = t[s] * q;
             }
+            if (lev < NPL) {
+                /* in long double: the halves' product, not rounded */
+                long double *v = vl + atl;
+                atl += n;
+                for (size_t h = 0; h < nhi; h++)
+                    for (size_t s = 0; s < nlo; s++)
+                        v[h * nlo + s] = tlo[s] * thi[h];
+                if (x < 0)
+                    r->Al = v;
+                else
+                    chs[r->e0 + x].Bl = v;
+                continue;
+            }
             double *v = vm + at, *dlo = yv;
             at += n;
             for (size_t s = 0; s < nlo; s++)
@@ -627,6 +776,22 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             else
                 chs[r->e0 + x].B = v;
         }
+        if (lev < NPL) {
+            /* everything a precise level's root makes, in long double */
+            r->a = r->ig = r->A = NULL;
+            r->al = vl + atl;
+            r->igl = r->al + n;
+            atl += 2 * n;
+            for (int x = 0; x < r->ne; x++) {
+                chs[r->e0 + x].cl = vl + atl;
+                chs[r->e0 + x].c = chs[r->e0 + x].B = NULL;
+                atl += n;
+            }
+            continue;
+        }
+        r->Al = r->al = r->igl = NULL;
+        for (int x = 0; x < r->ne; x++)
+            chs[r->e0 + x].Bl = chs[r->e0 + x].cl = NULL;
         /* what the shares read: a and 1 / g of a root summed or with a
          * chain to a followed muscle, 1 / g of a followed muscle, the
          * chain factors of a chain to one */
@@ -671,16 +836,43 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     double PhiF[KF_QSL_LOW + 1];
     for (int k = 0; k <= L; k++)
         PhiF[k] = 0;
-    PhiF[0] += uin + 1;                   /* the low weights, the leaves' product */
+    /* at the precise levels every count is in long double's u: rl of ours;
+     * there a table's entry is the product of qneg, the prior, up to L
+     * link factors (each 1 - p rounded once) and QH's up to H, all in
+     * long double (utab_l, uin_l) */
+    double rl = (double)(LDBL_EPSILON / DBL_EPSILON);
+    double utab_l = 2 * (double)(nn + L) + 4, uin_l = 2 * (double)H + 2;
+    if (qexact) {
+        /* every 1 - p exact: qneg's nn products, the prior, L link
+         * factors, the halves' product; QH's H products */
+        utab_l = (double)(nn + L) + 2;
+        uin_l = (double)H + 1;
+    }
+    PhiF[0] += NPL ? ((double)L + 2) * rl : uin + 1;   /* the low weights, the leaves' product */
     PhiF[L] += uin;                       /* the chunk's weight */
     /* a table's entry: two rounded halves and their product; a root's
      * present part: table x QH, then per chain x (oms + QH_m x table) */
     double utab = 2 * uin + 1;
-#define QSL_EA(ne) (utab + uin + 1 + (ne) * (utab + uin + 3))
+#define QSL_EAX(ne, ut, ui) ((ut) + (ui) + 1 + (ne) * ((ut) + (ui) + 3))
+#define QSL_EA(ne) QSL_EAX(ne, utab, uin)
+    /* a root's present part, in our u, at its level */
+#define QSL_EAL(r) ((r)->level < NPL ? QSL_EAX((r)->ne, utab_l, uin_l) * rl : QSL_EA((r)->ne))
+#define QSL_UL(r) ((r)->level < NPL ? rl : 1.0)
     double Emax = 0;
     for (int i = 0; i < nr; i++) {
         const qsl_root *r = &roots[i];
-        double Ea = QSL_EA(r->ne), Eg = Ea + 1;
+        double Ea = QSL_EAL(r), Eg = Ea + QSL_UL(r);
+        if (r->level < NPL) {
+            /* 1 / g, a x (1 / g) x S, its sums: all in long double */
+            if (r->in_t)
+                PhiF[r->level] += Eg + rl;
+            if (r->share) {
+                Eown[r->cause] = Ea + Eg + 3 * rl;
+                if (Eown[r->cause] > Emax)
+                    Emax = Eown[r->cause];
+            }
+            continue;
+        }
         if (r->in_t)
             PhiF[r->level] += Eg + 1;
         /* a x (1 / g) x S */
@@ -696,12 +888,14 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         double *ey = EY + (size_t)m * QSL_LV, tot = 0;
         /* S x 1 / g_m, then per keeper x (omp + a (oms / c)) (1 / g); the
          * sum times 1 - prior */
-        ey[rm->level] += (QSL_EA(rm->ne) + 1) + 1 + 1;
+        ey[rm->level] += QSL_EAL(rm) + 3 * QSL_UL(rm);
         for (int e = kin_first[m]; e < kin_first[m + 1]; e++) {
             const qsl_root *rh = &roots[ridx[kin[e]]];
             /* oms / c: c is uin + (utab + uin + 2) */
-            double Eah = QSL_EA(rh->ne);
-            ey[rh->level] += (2 * uin + utab + 3) + Eah + (Eah + 1) + 5 + 1;
+            double Eah = QSL_EAL(rh), ul = QSL_UL(rh);
+            ey[rh->level] += (rh->level < NPL ? (2 * uin_l + utab_l + 3) * rl
+                                               : 2 * uin + utab + 3) +
+                             Eah + (Eah + ul) + 6 * ul;
         }
         for (int j = 0; j <= L; j++)
             tot += ey[j];
@@ -734,14 +928,39 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         W[L][0] = (double)wh;
         for (int i = nr - 1, j = L; j >= 0; j--) {
             size_t n = (size_t)1 << (L - j);
-            if (j < L)
+            if (j < L && j >= NPL)
                 qsl_expand(W[j], W[j + 1], n / 2);
-            for (; i >= 0 && roots[i].level == j; i--)
-                qsl_eval(&roots[i], &chs[roots[i].e0], QH, roots[i].in_t ? W[j] : NULL, scr, n);
+            else if (j < L)
+                for (size_t x = 0; x < n / 2; x++)
+                    Wl[j][2 * x] = Wl[j][2 * x + 1] = j + 1 < NPL ? Wl[j + 1][x] : W[j + 1][x];
+            for (; i >= 0 && roots[i].level == j; i--) {
+                const qsl_root *r = &roots[i];
+                if (j < NPL)
+                    qsl_eval_l(r, &chs[r->e0], QHl, r->in_t ? Wl[j] : NULL, n);
+                else
+                    qsl_eval(r, &chs[r->e0], QH, r->in_t ? W[j] : NULL, scr, n);
+            }
         }
         /* the terms and the sums bottom-up */
-        Asz[0] += qsl_leaves(Sm[0], W[0], wlow, awlow, NL);
-        for (int j = 0; j < L; j++) {
+        if (NPL) {
+            long double sa = 0;
+            for (size_t t = 0; t < NL; t++) {
+                Sml[0][t] = Wl[0][t] * wlowl[t];
+                sa += fabsl(Sml[0][t]);
+            }
+            Asz[0] += (double)sa;
+            for (int j = 0; j + 1 < NPL; j++)
+                Asz[j + 1] += qsl_pairs_l(Sml[j + 1], Sml[j], (size_t)1 << (L - j - 1));
+            /* the first level in double */
+            double sd = 0;
+            for (size_t x = 0; x < (size_t)1 << (L - NPL); x++) {
+                Sm[NPL][x] = (double)(Sml[NPL - 1][2 * x] + Sml[NPL - 1][2 * x + 1]);
+                sd += fabs(Sm[NPL][x]);
+            }
+            Asz[NPL] += sd;
+        } else
+            Asz[0] += qsl_leaves(Sm[0], W[0], wlow, awlow, NL);
+        for (int j = NPL; j < L; j++) {
             size_t n = (size_t)1 << (L - j - 1);
             Asz[j + 1] += qsl_pairs_a(Sm[j + 1], Sm[j], n);
         }
@@ -752,7 +971,11 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             if (!r->share)
                 continue;
             double *sz = EY + (size_t)r->cause * QSL_LV + QSL_AOFF;
-            if (r->level == L) {
+            if (r->level < NPL) {
+                sz[r->level] += qsl_share_l(yl, r->al, r->igl, Sml[r->level],
+                                            (size_t)1 << (L - r->level));
+                onl[r->cause] += qsl_tree_l(yl, r->level, QSL_TOPL, L, sz);
+            } else if (r->level == L) {
                 double x = r->a[0] * r->ig[0] * Sm[L][0];
                 sz[L] += fabs(x);
                 onl[r->cause] += x;
@@ -766,10 +989,52 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         for (int k = 0; k < nsl; k++) {
             int m = sl[k], lev = QSL_LEV(ssupp[m]);
             size_t n = (size_t)1 << (L - lev);
-            const double *src = Sm[lev];
-            int left = 1 + kin_first[m + 1] - kin_first[m];
+            const double *src = lev < NPL ? NULL : Sm[lev];
+            int left = 1 + kin_first[m + 1] - kin_first[m], j = lev;
             double *sz = EY + (size_t)m * QSL_LV + QSL_AOFF, asz = -1;
-            for (int j = lev;; j++) {
+            if (lev < NPL) {
+                /* the precise levels first, as below in long double */
+                const long double *srcl = Sml[lev];
+                for (; j < NPL; j++) {
+                    for (int x = -1; x < kin_first[m + 1] - kin_first[m]; x++) {
+                        const qsl_root *r = &roots[ridx[x < 0 ? m : kin[kin_first[m] + x]]];
+                        if (r->level != j)
+                            continue;
+                        if (x < 0)
+                            qsl_mul_l(yl, srcl, r->igl, n);
+                        else {
+                            const qsl_chain_t *e = &chs[r->e0 + kin_e[kin_first[m] + x]];
+                            qsl_rho_mul_l(yl, srcl, r->al, e->cl, r->igl, r->omp, e->oms, n);
+                        }
+                        srcl = yl;
+                        left--;
+                        asz = -1;
+                    }
+                    assert(srcl == yl);
+                    if (asz < 0)
+                        asz = qsl_asum_l(yl, n);
+                    sz[j] += asz;
+                    if (!left) {
+                        offl[m] += roots[ridx[m]].omp * qsl_tree_l(yl, j, QSL_TOPL, L, sz);
+                        break;
+                    }
+                    n /= 2;
+                    if (j + 1 < NPL)
+                        asz = qsl_pairs_l(yl, yl, n);
+                    else {
+                        /* into double at the first level in double */
+                        asz = 0;
+                        for (size_t t = 0; t < n; t++) {
+                            yv[t] = (double)(yl[2 * t] + yl[2 * t + 1]);
+                            asz += fabs(yv[t]);
+                        }
+                        src = yv;
+                    }
+                }
+                if (!left)
+                    continue;
+            }
+            for (;; j++) {
                 for (int x = -1; x < kin_first[m + 1] - kin_first[m]; x++) {
                     const qsl_root *r = &roots[ridx[x < 0 ? m : kin[kin_first[m] + x]]];
                     if (r->level != j)
@@ -856,6 +1121,8 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
      * partial sum it lands in; the sizes were measured on the computed
      * sums, which are off by at most Ktot u Asz[0] each (every count at
      * once against the terms' sizes): eps0 widens every size by that. */
+    /* an addition made at level k (1..L): in long double below NPL */
+#define QSL_UA(k) ((k) < NPL ? rl : 1.0)
     double u = DBL_EPSILON / 2, Ktot = 2 * (double)L + 4 + Emax;
     for (int k = 0; k <= L; k++)
         Ktot += PhiF[k];
@@ -864,7 +1131,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
      * chunks' sum */
     double bz = Asz[L] + eps0;
     for (int k = 0; k <= L; k++)
-        bz += PhiF[k] * (Asz[k] + eps0) + (k ? Asz[k] + eps0 : 0);
+        bz += PhiF[k] * (Asz[k] + eps0) + (k ? QSL_UA(k) * (Asz[k] + eps0) : 0);
     double dz = bz * u * 1.01;
     for (int c = 0; c < nc; c++) {
         double *sz = EY + (size_t)c * QSL_LV + QSL_AOFF, *ey = EY + (size_t)c * QSL_LV;
@@ -878,29 +1145,39 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             continue;
         }
         /* the highest level its sizes were measured at (above, they are
-         * at most those): one above its last weight's */
+         * at most those): one above its last weight's, or the first one
+         * above the precise levels (QSL_TOPL) when that weight is there */
         int top = lev;
         if (slackacc[c])
             for (int e = kin_first[c]; e < kin_first[c + 1]; e++)
                 if (roots[ridx[kin[e]]].level > top)
                     top = roots[ridx[kin[e]]].level;
-        top = top < L ? top + 1 : L;
+        int lastw = top;
+        top = top < NPL ? QSL_TOPL : top < L ? top + 1 : L;
         /* below its level: the sums it reads (its weights are at most 1);
          * from there: every level's factors and its own roundings against
          * its own partial sums, and their additions */
         double b = Eown[c] * (sz[lev] + eps0);
         for (int k = 0; k < lev; k++)
-            b += PhiF[k] * (Asz[k] + eps0) + (k ? Asz[k] + eps0 : 0);
-        b += Asz[lev] + eps0;
+            b += PhiF[k] * (Asz[k] + eps0) + (k ? QSL_UA(k) * (Asz[k] + eps0) : 0);
+        b += lev ? QSL_UA(lev) * (Asz[lev] + eps0) : 0;   /* the addition that made Sm[lev] */
         for (int k = lev; k <= L; k++) {
             double szk = sz[k <= top ? k : top] + eps0;
-            b += (PhiF[k] + ey[k]) * szk + (k > lev && k <= top ? szk : 0);
+            b += (PhiF[k] + ey[k]) * szk + (k > lev && k <= top ? QSL_UA(k) * szk : 0);
         }
-        /* the plain sum above top, the chunks' sum, 1 - prior */
-        b += (QSL_SUMU(top - 1 < lev ? lev : top - 1, L) + 2) * (sz[top] + eps0);
+        /* the plain sum above top (in long double when its last weight
+         * was at a precise level), the chunks' sum, 1 - prior */
+        b += ((lastw < NPL ? QSL_SUMUL(top - 1, L) * rl
+                             : QSL_SUMU(top - 1 < lev ? lev : top - 1, L)) + 2) *
+             (sz[top] + eps0);
         Eown[c] = b * u * 1.01;
     }
 #undef QSL_LEV
+#undef QSL_UA
+#undef QSL_TOPL
+#undef QSL_EAX
+#undef QSL_EAL
+#undef QSL_UL
     qsl_finish(kb, &w, (double)Z, dz, Eown, on, off, cf, cslack, logconst, post, lo, hi, logpe,
                zerr);
     err = KF_OK;
@@ -914,5 +1191,6 @@ out:
     kf_free(roots);
     kf_free(chs);
     kf_free(vm);
+    kf_free(vl);
     return err;
 }
