@@ -185,8 +185,8 @@ int main(int argc, char **argv)
     static const int counts[] = { 8, 12, 16, 20 };
     printf("CPU time, median of %d sets each; Quickscore: Quickscore alone (no candidates,\n"
            "kf_posterior_cands: the vectors in double up to 5 present findings after the\n"
-           "exact reductions, else Quickscore by levels, then the long double walk where\n"
-           "that cannot certify), with how many sets it certified;\n"
+           "exact reductions, else Quickscore by levels, then up to 14 the long double walk\n"
+           "where that cannot certify), with how many sets it certified;\n"
            "posterior: kf_posterior (from %d present findings Quickscore by levels, up to\n"
            "14, then the sum without cancellation where it cannot certify); consult: the\n"
            "whole consultation; levels: Quickscore by levels alone (kf_quickscore_levels:\n"

@@ -61,7 +61,7 @@ if command -v valgrind >/dev/null; then
   # alone (kf_quickscore_levels: double, its lowest levels in long double
   # from 10 present findings; each run's own set-up included); "as run":
   # kf_posterior_cands without candidates as the engine runs it (the exact
-  # reductions, Quickscore by levels up to 14, the long double walk where
+  # reductions, Quickscore by levels, up to 14 the long double walk where
   # that cannot certify).
   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
            build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} "$@" 2>&1 |

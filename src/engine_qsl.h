@@ -346,19 +346,30 @@ static void qsl_eval_l(const qsl_root *r, const qsl_chain_t *ch, const long doub
                        long double *P, size_t n)
 {
     long double x = QHl[r->cause], omp = r->omp;
-    const long double *A = r->Al;
+    long double os[QSL_MAXCH], qs[QSL_MAXCH];
+    const long double *Bp[QSL_MAXCH];
+    long double *Cp[QSL_MAXCH];
+    int ne = r->ne;
+    for (int k = 0; k < ne; k++) {
+        os[k] = ch[k].oms;
+        qs[k] = QHl[ch[k].m];
+        Bp[k] = ch[k].Bl;
+        Cp[k] = ch[k].cl;
+    }
+    const long double *restrict A = r->Al;
+    long double *restrict a = r->al, *restrict ig = r->igl;
     for (size_t t = 0; t < n; t++) {
         long double av = x * A[t];
-        for (int k = 0; k < r->ne; k++) {
-            long double cv = ch[k].oms + QHl[ch[k].m] * ch[k].Bl[t];
-            ch[k].cl[t] = cv;
+        for (int k = 0; k < ne; k++) {
+            long double cv = os[k] + qs[k] * Bp[k][t];
+            Cp[k][t] = cv;
             av *= cv;
         }
         long double gv = omp + av;
-        r->al[t] = av;
+        a[t] = av;
         if (P)
             P[t] *= gv;
-        r->igl[t] = 1 / gv;
+        ig[t] = 1 / gv;
     }
 }
 
