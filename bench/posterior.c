@@ -13,7 +13,8 @@
  *   build/bench/posterior [--kb DIR] [--sets N] [--only NP --reps R]
  *
  * --only NP --reps R runs just kf_posterior R times at NP present findings
- * and prints the Quickscore steps it made (R x 2^NP); with --quickscore it
+ * and prints the Quickscore steps it made (R x 2^NP) and the mean CPU time
+ * of a run; with --quickscore it
  * runs the Quickscore walk alone (kf_posterior_cands without candidates:
  * never the sum without cancellation, certified or not), so that
  *   valgrind --tool=cachegrind --cache-sim=no build/bench/posterior --only 12 --reps 20 --quickscore
@@ -143,6 +144,7 @@ int main(int argc, char **argv)
         kf_evidence_set ev;
         if (kf_evidence(kb, &f, &ev) != KF_OK)
             return 1;
+        double t0 = now_us();
         for (int r = 0; r < reps; r++) {
             if (consult_only) {
                 /* the whole consultation (with the next question) */
@@ -173,9 +175,10 @@ int main(int argc, char **argv)
         }
         /* the walk sums over the evidence's present findings (kf_evidence
          * drops those no cause links to); --levels takes them as they are */
-        printf("steps %llu (%d runs x 2^%d present findings)%s\n",
+        double dt = now_us() - t0;
+        printf("steps %llu (%d runs x 2^%d present findings)%s; %.0f us per run (CPU)\n",
                (unsigned long long)reps << ev.np, reps, ev.np,
-               reps && approx ? " [not certified]" : "");
+               reps && approx ? " [not certified]" : "", reps ? dt / reps : 0);
         kf_evidence_free(&ev);
         kf_findings_free(&f);
         kf_kb_free(kb);

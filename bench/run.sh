@@ -76,10 +76,15 @@ if command -v valgrind >/dev/null; then
       z=$(ir --only $n --reps 0 --$how); a=$(ir --only $n --reps $reps --$how)
       [ -n "$z" ] && [ -n "$a" ] && [ -n "$np" ] || continue
       per=$(( (a - z) / (reps << np) )); run=$(( (a - z) / reps ))
+      # the time of one posterior (CPU, mean of a few runs outside valgrind)
+      us=$(build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} --only $n --reps $((reps * 2)) --$how |
+           sed -n 's/.*; \([0-9]*\) us per run.*/\1/p')
       label=$([ $how = levels ] && echo "levels walk alone" || echo "Quickscore as run, subsets of all N")
-      printf 'Quickscore step at %2d present findings (%s, %s): %5d instructions per subset, %9d per posterior   target <= 200: %s%s\n' \
-        "$np" "$label" "$cert" "$per" "$run" "$([ "$per" -le 200 ] && echo met || echo NOT met)" \
-        "$([ $how = quickscore ] && [ -n "$before" ] && echo "   (before: $before per subset, the long double walk)")"
+      b2=$(sed -n "s/^qs_step_instr_6fbca96_${how}_$n //p" bench/baseline.txt 2>/dev/null)
+      printf 'Quickscore step at %2d present findings (%s, %s): %5d instructions per subset, %9d per posterior, %6s us   target <= 200: %s%s%s\n' \
+        "$np" "$label" "$cert" "$per" "$run" "${us:-?}" "$([ "$per" -le 200 ] && echo met || echo NOT met)" \
+        "$([ -n "$b2" ] && echo "   (before the qscore branch: $b2)")" \
+        "$([ $how = quickscore ] && [ -n "$before" ] && echo "   (before levels: $before, the long double walk)")"
     done
   done
 else
