@@ -484,7 +484,13 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
                 take(&x, m, lead_side, 1, AIMED, false);
             x.solo = false;
             take(&x, lead, lead_side, 1, 0, false);
-            take(&x, lead, lead_side, 2, 0, sore_leads);
+            /* A posture that leads while the person named a habit (rounded
+             * shoulders on a laptop): the named habit's fix comes next, as
+             * for a leading muscle above. */
+            int sh = said_habit(kb, r, 0.2 * lead_p);
+            if (sh >= 0 && sh != lead)
+                take(&x, sh, lead_side, 1, 0, false);
+            take(&x, lead, lead_side, sh >= 0 && sh != lead ? 1 : 2, 0, sore_leads);
         }
     }
     /* 3. The next causes: two steps each, the first of their own list. */
