@@ -1,7 +1,8 @@
 /*
- * engine_qsl.h — Quickscore by levels, in double, for the answer under E
+ * engine_qsl.h — Quickscore by levels, in double (its lowest levels in
+ * long double from QSL_PREC1 present findings), for the answer under E
  * alone (no candidates); included by engine.c after engine_qsv.h (whose
- * qsv_finish it shares; static functions only).
+ * qsv_w it shares; static functions only).
  *
  * The sum is engine_qs.h's,
  *   P(E) = sum_{S in P} (-1)^|S| (1-leak)^|S+N| prod_roots g_r(S+N),
@@ -21,7 +22,10 @@
  * at level j has 2^(L-j) entries: GCC's vector extension, four lanes, no
  * intrinsics); the high bits are an outer loop over chunks, whose own
  * numbers (each cause's Q over the high bits, the chunk's sign) are made
- * in long double and rounded once.
+ * in long double and rounded once.  The precise levels (the lowest NPL:
+ * one from QSL_PREC1, two from QSL_PREC2) are the same operations in long
+ * double, scalar (x87: ~1,500 instructions per subset at 12-16 present
+ * findings against ~400 in double alone, which could not certify there).
  *
  * Cost per subset: sum_j (roots at level j) / 2^j evaluations (on the
  * article cases and sets drawn from the model ~15-20, against all ~65
@@ -317,15 +321,20 @@ static double qsl_tree(double *y, int lev, int L, double a0, double *acc)
 /* the same summed one by one (long double) */
 #define QSL_SUMUL(lev, L) ((lev) < (L) ? (double)((size_t)1 << ((L) - (lev) - 1)) + 4 : 0)
 
-/* a[t] = x A[t] */
-DP_CLONES static void qsl_set(double *restrict a, const double *restrict A, double x, size_t n)
+/* v[h nlo + s] = lo[s] hi[h]: a table from its two halves */
+DP_CLONES static void qsl_outer(double *restrict v, const double *restrict lo, size_t nlo,
+                                const double *restrict hi, size_t nhi)
 {
-    size_t t = 0;
-    qsl_v4 xv = { x, x, x, x };
-    for (; t + 4 <= n; t += 4)
-        qsl_st(a + t, xv * qsl_ld(A + t));
-    for (; t < n; t++)
-        a[t] = x * A[t];
+    for (size_t h = 0; h < nhi; h++) {
+        double x = hi[h];
+        qsl_v4 xv = { x, x, x, x };
+        double *d = v + h * nlo;
+        size_t t = 0;
+        for (; t + 4 <= nlo; t += 4)
+            qsl_st(d + t, xv * qsl_ld(lo + t));
+        for (; t < nlo; t++)
+            d[t] = x * lo[t];
+    }
 }
 
 /* x[t] = y[t] v[t] */
@@ -660,16 +669,20 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             err = KF_OK;
             goto out;
         }
-    /* masks in the new order */
-    for (int c = 0; c < nc; c++) {
-        uint32_t m[3] = { dsupp[c], supp[c], ssupp[c] }, o[3] = { 0, 0, 0 };
-        for (int x = 0; x < 3; x++)
-            for (int j = 0; j < np; j++)
-                if (m[x] >> perm[j] & 1)
-                    o[x] |= 1u << j;
-        dsupp[c] = o[0];
-        supp[c] = o[1];
-        ssupp[c] = o[2];
+    /* masks in the new order (bit perm[j] becomes bit j) */
+    {
+        int iperm[32];
+        for (int j = 0; j < np; j++)
+            iperm[perm[j]] = j;
+        for (int c = 0; c < nc; c++) {
+            uint32_t *m[3] = { &dsupp[c], &supp[c], &ssupp[c] };
+            for (int x = 0; x < 3; x++) {
+                uint32_t o = 0;
+                for (uint32_t mb = *m[x]; mb; mb &= mb - 1)
+                    o |= 1u << iperm[__builtin_ctz(mb)];
+                *m[x] = o;
+            }
+        }
     }
 #define QSL_Q(c, j) qb[(size_t)(c) * (size_t)np + (size_t)perm[j]]
 #define QSL_LEV(mask) ((mask) ? (__builtin_ctz(mask) < L ? __builtin_ctz(mask) : L) : L)
@@ -776,12 +789,13 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                     chs[r->e0 + x].Bl = v;
                 continue;
             }
-            double *v = vm + at, *dlo = yv;
+            double *v = vm + at, *dlo = yv, *dhi = yv + nlo;
             at += n;
             for (size_t s = 0; s < nlo; s++)
                 dlo[s] = (double)tlo[s];
             for (size_t h = 0; h < nhi; h++)
-                qsl_set(v + h * nlo, dlo, (double)thi[h], nlo);
+                dhi[h] = (double)thi[h];
+            qsl_outer(v, dlo, nlo, dhi, nhi);
             if (x < 0)
                 r->A = v;
             else
