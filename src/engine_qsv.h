@@ -64,12 +64,20 @@ DP_CLONES static void qsv_scale_to(double *restrict v, const double *restrict u,
         v[s] = u[s] * x;
 }
 
-/* Pi[s] *= oms + sj Qm[s] */
+/* Pi[s] *= oms + sj Qm[s]; first: Pi[s] = oms + sj Qm[s] (the same
+ * number as 1 times it) */
 DP_CLONES static void qsv_chain(double *restrict Pi, const double *restrict Qm, double oms,
-                                double sj, size_t N)
+                                double sj, bool first, size_t N)
 {
     dp_v4 ov = { oms, oms, oms, oms }, sv = { sj, sj, sj, sj };
     size_t s = 0;
+    if (first) {
+        for (; s + 4 <= N; s += 4)
+            dp_st(Pi + s, ov + sv * dp_ld(Qm + s));
+        for (; s < N; s++)
+            Pi[s] = oms + sj * Qm[s];
+        return;
+    }
     for (; s + 4 <= N; s += 4)
         dp_st(Pi + s, dp_ld(Pi + s) * (ov + sv * dp_ld(Qm + s)));
     for (; s < N; s++)
@@ -176,11 +184,9 @@ static void qsv_factor(const kf_kb *kb, const qsv_w *w, int c, double *Pi, doubl
     double omp = 1 - k->prior, pi = k->prior;
     const double *Q = w->Qv[c];
     if (k->n_keeps) {
-        for (size_t s = 0; s < N; s++)
-            Pi[s] = 1;
         for (int j = 0; j < k->n_keeps; j++) {
             double sj = k->keeps_p[j], oms = 1 - sj;
-            qsv_chain(Pi, w->Qv[k->keeps[j]], oms, sj, N);
+            qsv_chain(Pi, w->Qv[k->keeps[j]], oms, sj, j == 0, N);
         }
         qsv_g(g, Q, Pi, omp, pi, N);
     } else
@@ -294,7 +300,7 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     double *mem = kf_malloc((nvec * N + (size_t)nc * (size_t)(nb + 1) + 8 * (size_t)nc + 8) *
                             sizeof *mem);
     double ***ptrs = kf_calloc(10 * (size_t)nc + 4, sizeof *ptrs);
-    int *ints = kf_malloc((3 * (size_t)nc + 2 * (size_t)nedges + 8) * sizeof *ints);
+    int *ints = kf_malloc((4 * (size_t)nc + 2 * (size_t)nedges + 8) * sizeof *ints);
     bool *flags = kf_calloc(4 * (size_t)nc + 4, 1);
     if (!mem || !ptrs || !ints || !flags) {
         kf_free(mem);
@@ -494,6 +500,7 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     double *Tt = vm + at++ * N;
     double *own = vm + at * N;                /* room for 4 vectors per root */
     int *roots = sl;                          /* the candidate's roots */
+    int *rootat = roots + nc;                 /* a root's index in roots */
     bool *isroot = flags + 3 * (nc + 1);
     long double logc = logconst + log1pl(-(long double)kb->leak);
     for (int t = 0; t < nq; t++) {
@@ -502,11 +509,13 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             int c = kb->links[kb->flink[k]].cause;
             if (!isroot[c]) {
                 isroot[c] = true;
+                rootat[c] = nr;
                 roots[nr++] = c;
             }
             for (int e = w.kin_first[c]; e < w.kin_first[c + 1]; e++)
                 if (!isroot[w.kin[e]]) {
                     isroot[w.kin[e]] = true;
+                    rootat[w.kin[e]] = nr;
                     roots[nr++] = w.kin[e];
                 }
         }
@@ -542,10 +551,7 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         for (int a = 0; a < nact; a++) {
             int c = act[a];
             if (isroot[c]) {
-                double *sh = own + (size_t)(4 * 0 + 3) * N;
-                for (int i = 0; i < nr; i++)
-                    if (roots[i] == c)
-                        sh = own + (size_t)(4 * i + 3) * N;
+                double *sh = own + (size_t)(4 * rootat[c] + 3) * N;
                 qsv_share(kb, &w, c, sh);
                 ont[c] = qsv_dot(Tt, sh, (int)N);
             } else
