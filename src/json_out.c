@@ -67,6 +67,12 @@ static inline bool reserve(kf_jo *w, size_t n)
     return grow(w, n);
 }
 
+void kf_jo_reserve(kf_jo *w, size_t n)
+{
+    if (n > w->len)
+        reserve(w, n - w->len);
+}
+
 /* Appends n bytes; the caller has reserved them. */
 static inline void put_r(kf_jo *w, const void *s, size_t n)
 {
