@@ -218,6 +218,41 @@ static double qsv_dot(const double *a, const double *b, int N)
     return dp_dot(a, b, (size_t)N);
 }
 
+/* *dst[i] = dp_dot(T, rows[i], N) for i < n, four rows at a time (T read
+ * once for four): each row's lanes and sums in dp_dot's order, so every
+ * number is dp_dot's to the bit. */
+DP_CLONES static void qsv_dots(const double *restrict T, const double *const *rows,
+                               double *const *dst, int n, size_t N)
+{
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const double *r0 = rows[i], *r1 = rows[i + 1], *r2 = rows[i + 2], *r3 = rows[i + 3];
+        dp_v4 s0 = { 0, 0, 0, 0 }, s1 = s0, s2 = s0, s3 = s0;
+        size_t x = 0;
+        for (; x + 4 <= N; x += 4) {
+            dp_v4 t = dp_ld(T + x);
+            s0 += t * dp_ld(r0 + x);
+            s1 += t * dp_ld(r1 + x);
+            s2 += t * dp_ld(r2 + x);
+            s3 += t * dp_ld(r3 + x);
+        }
+        double d0 = (s0[0] + s0[1]) + (s0[2] + s0[3]), d1 = (s1[0] + s1[1]) + (s1[2] + s1[3]);
+        double d2 = (s2[0] + s2[1]) + (s2[2] + s2[3]), d3 = (s3[0] + s3[1]) + (s3[2] + s3[3]);
+        for (; x < N; x++) {
+            d0 += T[x] * r0[x];
+            d1 += T[x] * r1[x];
+            d2 += T[x] * r2[x];
+            d3 += T[x] * r3[x];
+        }
+        *dst[i] = d0;
+        *dst[i + 1] = d1;
+        *dst[i + 2] = d2;
+        *dst[i + 3] = d3;
+    }
+    for (; i < n; i++)
+        *dst[i] = dp_dot(T, rows[i], N);
+}
+
 /* From the sums: every cause's posterior, its interval, log P(E). */
 static bool qsv_finish(const kf_kb *kb, const qsv_w *w, double Z, double absum, double K,
                        const double *on, const double *off, const double *cf,
@@ -296,17 +331,23 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     /* vectors: per cause Q, Pi, g, share, slack (5 nc), T, sgn, the
      * candidate's own Q/Pi/g/share and terms (room for nc roots: 4 nc + 2),
      * scratch 2 */
-    size_t nvec = 9 * (size_t)nc + 8;
+    size_t nvec = 10 * (size_t)nc + 8;
     double *mem = kf_malloc((nvec * N + (size_t)nc * (size_t)(nb + 1) + 8 * (size_t)nc + 8) *
                             sizeof *mem);
     double ***ptrs = kf_calloc(10 * (size_t)nc + 4, sizeof *ptrs);
-    int *ints = kf_malloc((4 * (size_t)nc + 2 * (size_t)nedges + 8) * sizeof *ints);
-    bool *flags = kf_calloc(4 * (size_t)nc + 4, 1);
-    if (!mem || !ptrs || !ints || !flags) {
+    int *ints = kf_malloc((5 * (size_t)nc + 2 * (size_t)nedges + 8) * sizeof *ints);
+    bool *flags = kf_calloc(5 * (size_t)nc + 5, 1);
+    /* a candidate's dots: a row and where its sum goes, per active cause
+     * and slack-accumulated muscle */
+    const double **drow = kf_malloc((2 * (size_t)nc + 2) * sizeof *drow);
+    double **ddst = kf_malloc((2 * (size_t)nc + 2) * sizeof *ddst);
+    if (!mem || !ptrs || !ints || !flags || !drow || !ddst) {
         kf_free(mem);
         kf_free(ptrs);
         kf_free(ints);
         kf_free(flags);
+        kf_free(drow);
+        kf_free(ddst);
         return KF_ENOMEM;
     }
     double **P = (double **)ptrs;
@@ -498,10 +539,16 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
 
     /* the candidates */
     double *Tt = vm + at++ * N;
-    double *own = vm + at * N;                /* room for 4 vectors per root */
+    double *own = vm + at * N;                /* room for 4 vectors per root, then
+                                               * the touched slack shares */
     int *roots = sl;                          /* the candidate's roots */
     int *rootat = roots + nc;                 /* a root's index in roots */
+    int *slm = rootat + nc, nslm = 0;         /* the slack-accumulated muscles */
     bool *isroot = flags + 3 * (nc + 1);
+    bool *touch = flags + 4 * (nc + 1);       /* a slack share the candidate changes */
+    for (int m = 0; m < nc; m++)
+        if (w.slackacc[m])
+            slm[nslm++] = m;
     long double logc = logconst + log1pl(-(long double)kb->leak);
     for (int t = 0; t < nq; t++) {
         int b = np + t, nr = 0;
@@ -518,6 +565,14 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                     rootat[w.kin[e]] = nr;
                     roots[nr++] = w.kin[e];
                 }
+        }
+        /* a muscle's slack share changes with its own factor and with each
+         * of its keepers' */
+        for (int i = 0; i < nr; i++) {
+            const kf_cause *k = &kb->causes[roots[i]];
+            touch[roots[i]] = true;
+            for (int j = 0; j < k->n_keeps; j++)
+                touch[k->keeps[j]] = true;
         }
         /* own Q (times the candidate's q), then Pi and g, then shares */
         double Kt = K;
@@ -548,33 +603,38 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             abst += fabs(Tt[s]);
         }
         double *ont = g0 + nc, *offt = ont + nc, *sv = own + (size_t)(4 * nr) * N;
+        int nd = 0;
         for (int a = 0; a < nact; a++) {
             int c = act[a];
             if (isroot[c]) {
                 double *sh = own + (size_t)(4 * rootat[c] + 3) * N;
                 qsv_share(kb, &w, c, sh);
-                ont[c] = qsv_dot(Tt, sh, (int)N);
+                drow[nd] = sh;
             } else
-                ont[c] = qsv_dot(Tt, w.shv[c], (int)N);
+                drow[nd] = w.shv[c];
+            ddst[nd++] = &ont[c];
         }
-        for (int m = 0; m < nc; m++) {
-            if (!w.slackacc[m])
-                continue;
-            bool touched = isroot[m];
-            for (int e = w.kin_first[m]; e < w.kin_first[m + 1] && !touched; e++)
-                touched = isroot[w.kin[e]];
-            if (touched) {
+        for (int k = 0; k < nslm; k++) {
+            int m = slm[k];
+            if (touch[m]) {
                 qsv_slack(kb, &w, m, sv);
-                offt[m] = qsv_dot(Tt, sv, (int)N);
+                drow[nd] = sv;
+                sv += N;
             } else
-                offt[m] = qsv_dot(Tt, w.slv[m], (int)N);
+                drow[nd] = w.slv[m];
+            ddst[nd++] = &offt[m];
         }
+        qsv_dots(Tt, drow, ddst, nd, N);
         for (int i = 0; i < nr; i++) {
             int c = roots[i];
+            const kf_cause *k = &kb->causes[c];
             w.Qv[c] = svQ[i];
             w.Piv[c] = svPi[i];
             w.gv[c] = svg[i];
             isroot[c] = false;
+            touch[c] = false;
+            for (int j = 0; j < k->n_keeps; j++)
+                touch[k->keeps[j]] = false;
         }
         qsv_finish(kb, &w, Zt, abst, Kt, ont, offt, cf, cslack, logc,
                    cpost + (size_t)t * (size_t)nc, clo + (size_t)t * (size_t)nc,
@@ -584,5 +644,7 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     kf_free(ptrs);
     kf_free(ints);
     kf_free(flags);
+    kf_free(drow);
+    kf_free(ddst);
     return KF_OK;
 }
