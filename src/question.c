@@ -497,7 +497,9 @@ kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *po
      * come in finding order); when its posterior is not certified it is
      * computed on its own (stage 0), when its gain is the fast sum it is
      * computed by gain_from (stage 1), and when it is exact (stage 2) that
-     * candidate is next.  So the questions and gains are the ones computing
+     * candidate is next; before the fast sum, its bound is kf_gain_bound's
+     * (stage 4 when certified, 5 when not), so most candidates never get
+     * the fast sum either.  So the questions and gains are the ones computing
      * every candidate's gain exactly would give: the largest gains, ties
      * to the lower finding id, none at or below KF_MIN_GAIN.
      * Bounded (the shared run's intervals): an uncertified posterior's
@@ -505,13 +507,13 @@ kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *po
      * only when that bound lets it be among the best.  Otherwise every
      * posterior the run did not certify is computed on its own first
      * (its bound is infinite), unless `fast` asks for the run's answers. */
-    ub = kf_malloc(2 * ((size_t)nq + 1) * sizeof *ub);
+    ub = kf_malloc(3 * ((size_t)nq + 1) * sizeof *ub);
     stage = kf_malloc(((size_t)nq + 1) * sizeof *stage);
     if (!ub || !stage) {
         err = KF_ENOMEM;
         goto out;
     }
-    double *val = ub + nq + 1;
+    double *val = ub + nq + 1, *gerrv = val + nq + 1;
     for (int t = 0; t < nq; t++) {
         double *pn = cpost + (size_t)t * (size_t)kb->n_causes;
         double e = 0, gerr = 0;
@@ -519,16 +521,18 @@ kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *po
             gerr = gain_err(kb, base, iv.lo, iv.hi, zerr, logpe, pn,
                             iv.clo + (size_t)t * (size_t)kb->n_causes,
                             iv.chi + (size_t)t * (size_t)kb->n_causes, iv.czerr[t], clogpe[t]);
+        gerrv[t] = gerr;
         stage[t] = (cok[t] || fast) ? 1 : 0;
         if (!bounded && stage[t] == 0) {
             ub[t] = INFINITY;
             continue;
         }
-        if (stage[t] == 1 && !fast) {
-            /* the cheap bound first: kf_gain_fast only where it could
-             * be among the best */
-            ub[t] = kf_gain_bound(kb, base, pre, logpe, pn, clogpe[t]);
-            stage[t] = 4;
+        if (!fast) {
+            /* the cheap bound first (stage 4, certified; 5, within gerr of
+             * the exact posteriors' gain): kf_gain_fast only where it
+             * could be among the best */
+            ub[t] = kf_gain_bound(kb, base, pre, logpe, pn, clogpe[t]) + gerr;
+            stage[t] = stage[t] == 1 ? 4 : 5;
             continue;
         }
         val[t] = kf_gain_fast(kb, base, pre, logpe, pn, clogpe[t], &e);
@@ -555,11 +559,11 @@ kf_err kf_best_questions(const kf_kb *kb, const kf_findings *f, const double *po
             stage[best] = 1;
             continue;
         }
-        if (stage[best] == 4) {
+        if (stage[best] == 4 || stage[best] == 5) {
             double e;
             val[best] = kf_gain_fast(kb, base, pre, logpe, pn, clogpe[best], &e);
-            ub[best] = val[best] + e;
-            stage[best] = 1;
+            ub[best] = val[best] + e + gerrv[best];
+            stage[best] = stage[best] == 4 ? 1 : 0;
             continue;
         }
         if (stage[best] == 1) {
