@@ -42,6 +42,8 @@ typedef struct {
     int *kin_e;
     double *qm;                 /* nc x nb: 1 - p of cause c's link to bit b */
     int nb;
+    double *fnum, *fd, *fslack; /* qsv_finish's scratch (nc each); fslack: 1 for a
+                                 * muscle whose posterior is 1 - its slack share */
 } qsv_w;
 
 /* The elementwise loops below run four lanes at a time (engine_dp.h's
@@ -253,6 +255,44 @@ DP_CLONES static void qsv_dots(const double *restrict T, const double *const *ro
         *dst[i] = dp_dot(T, rows[i], N);
 }
 
+typedef long long qsv_m4 __attribute__((vector_size(32), aligned(8), may_alias));
+
+/* a where m is set, else b (m from a comparison: all ones or all zeros);
+ * x < 0 ? 0 : x > 1 ? 1 : x as the scalar code has it (NaN stays).  Macros:
+ * a function returning a 32-byte vector would change the ABI outside the
+ * AVX clones. */
+#define qsv_sel(m, a, b) ((dp_v4)(((m) & (qsv_m4)(a)) | (~(m) & (qsv_m4)(b))))
+#define qsv_clamp01(x) qsv_sel((x) < zero, zero, qsv_sel((x) > one, one, (x)))
+
+/* qsv_finish's divisions for causes [0, n - n % 4), from each one's
+ * numerator, its rounding allowance and whether it is a slack share
+ * (Z - delta > 0); returns the first cause left to the scalar loop. */
+DP_CLONES static int qsv_finish_v(const double *restrict num, const double *restrict d,
+                                  const double *restrict slack, double Z, double delta,
+                                  double *restrict post, double *restrict lo,
+                                  double *restrict hi, size_t n)
+{
+    const dp_v4 zv = { Z, Z, Z, Z }, half = { 0.5, 0.5, 0.5, 0.5 }, one = { 1, 1, 1, 1 };
+    const dp_v4 zero = { 0, 0, 0, 0 };
+    double zp = Z + delta, zm = Z - delta;
+    const dp_v4 zpv = { zp, zp, zp, zp }, zmv = { zm, zm, zm, zm };
+    size_t c = 0;
+    for (; c + 4 <= n; c += 4) {
+        dp_v4 nv = dp_ld(num + c), dv = dp_ld(d + c);
+        dp_v4 p = nv / zv, l = (nv - dv) / zpv, h = (nv + dv) / zmv;
+        qsv_m4 f = dp_ld(slack + c) > half;
+        dp_v4 pf = qsv_sel(f, one - p, p), lf = qsv_sel(f, one - h, l);
+        dp_v4 hf = qsv_sel(f, one - l, h);
+        p = qsv_clamp01(pf);
+        l = qsv_clamp01(lf);
+        h = qsv_clamp01(hf);
+        dp_st(post + c, p);
+        dp_st(lo + c, qsv_sel(l < p, l, p));
+        dp_st(hi + c, qsv_sel(h > p, h, p));
+    }
+    return (int)c;
+}
+
 /* From the sums: every cause's posterior, its interval, log P(E). */
 static bool qsv_finish(const kf_kb *kb, const qsv_w *w, double Z, double absum, double K,
                        const double *on, const double *off, const double *cf,
@@ -275,7 +315,30 @@ static bool qsv_finish(const kf_kb *kb, const qsv_w *w, double Z, double absum, 
         return false;
     }
     *logpe = logl((long double)Z) + logconst;
-    for (int c = 0; c < nc; c++) {
+    int c0 = 0;
+    if (Z - delta > 0 && lo && hi && w->fnum) {
+        /* the numerators first, then the divisions four causes at a time
+         * (qsv_finish_v: the loop below, operation for operation) */
+        for (int c = 0; c < nc; c++) {
+            bool slack = w->kin_first[c] < w->kin_first[c + 1];
+            double num, d = delta;
+            if (slack && w->slackacc[c])
+                num = off[c];
+            else if (slack) {
+                num = cslack[c] * Z;
+                d = 0;
+            } else if (w->active[c])
+                num = on[c];
+            else {
+                num = cf[c] * Z;
+                d = 0;
+            }
+            w->fnum[c] = num;
+            w->fd[c] = d;
+        }
+        c0 = qsv_finish_v(w->fnum, w->fd, w->fslack, Z, delta, post, lo, hi, (size_t)nc);
+    }
+    for (int c = c0; c < nc; c++) {
         bool slack = w->kin_first[c] < w->kin_first[c + 1];
         double num, d = delta;
         if (slack && w->slackacc[c])
@@ -332,7 +395,7 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
      * candidate's own Q/Pi/g/share and terms (room for nc roots: 4 nc + 2),
      * scratch 2 */
     size_t nvec = 10 * (size_t)nc + 8;
-    double *mem = kf_malloc((nvec * N + (size_t)nc * (size_t)(nb + 1) + 8 * (size_t)nc + 8) *
+    double *mem = kf_malloc((nvec * N + (size_t)nc * (size_t)(nb + 1) + 11 * (size_t)nc + 8) *
                             sizeof *mem);
     double ***ptrs = kf_calloc(10 * (size_t)nc + 4, sizeof *ptrs);
     int *ints = kf_malloc((5 * (size_t)nc + 2 * (size_t)nedges + 8) * sizeof *ints);
@@ -371,6 +434,10 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     double *qneg = qm + (size_t)nc * (size_t)(nb + 1);
     double *on = qneg + nc, *off = on + nc, *cf = off + nc, *cslack = cf + nc;
     double *g0 = cslack + nc;                /* factor of a cause at S = {} */
+    /* after g0: the candidates' on and off (2 nc), then qsv_finish's */
+    w.fnum = g0 + 3 * (size_t)nc;
+    w.fd = w.fnum + nc;
+    w.fslack = w.fd + nc;
     w.qm = qm;
     w.nb = nb + 1;                           /* row stride */
     for (size_t i = 0; i < (size_t)nc * (size_t)(nb + 1); i++)
@@ -390,6 +457,8 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             w.kin_first[kb->causes[h].keeps[j] + 1]++;
     for (int m = 0; m < nc; m++)
         w.kin_first[m + 1] += w.kin_first[m];
+    for (int m = 0; m < nc; m++)
+        w.fslack[m] = w.kin_first[m] < w.kin_first[m + 1] ? 1 : 0;
     {
         int *fill = act;
         for (int m = 0; m < nc; m++)
