@@ -760,19 +760,6 @@ kf_err kf_posterior(const kf_kb *kb, const kf_findings *f, double *post, bool *a
 
 /* ---------- ranking and explanation ---------- */
 
-/* Posteriors are compared on a grid of 1e-10, far finer than anything
- * shown and coarser than the methods' rounding (~1e-11 at most where
- * exact): two causes the model ties (a symmetric pair) are ordered by id
- * whichever sum computed them, not by the last bits of its rounding. */
-static int by_post(const void *a, const void *b, void *ctx)
-{
-    const double *key = ctx;          /* the posteriors on the grid */
-    int x = *(const int *)a, y = *(const int *)b;
-    if (key[x] != key[y])
-        return key[x] > key[y] ? -1 : 1;
-    return x - y;
-}
-
 static int by_weight(const void *a, const void *b)
 {
     const kf_reason *x = a, *y = b;
@@ -861,11 +848,24 @@ kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_o
         kf_free(order);
         return KF_ENOMEM;
     }
+    /* Posteriors are compared on a grid of 1e-10, far finer than anything
+     * shown and coarser than the methods' rounding (~1e-11 at most where
+     * exact): two causes the model ties (a symmetric pair) are ordered by
+     * id whichever sum computed them, not by the last bits of its
+     * rounding.  Highest first, ties by id, by insertion: the ids come in
+     * order, so equal keys never pass each other (~70 causes: fewer
+     * instructions than qsort_r's calls through a comparator). */
     for (int i = 0; i < kb->n_causes; i++) {
-        order[i] = i;
-        key[i] = nearbyint(post[i] * 1e10);
+        double k = nearbyint(post[i] * 1e10);
+        int j = i;
+        while (j > 0 && key[j - 1] < k) {
+            key[j] = key[j - 1];
+            order[j] = order[j - 1];
+            j--;
+        }
+        key[j] = k;
+        order[j] = i;
     }
-    qsort_r(order, (size_t)kb->n_causes, sizeof *order, by_post, key);
     kf_free(key);
     *post_out = post;
     *order_out = order;
