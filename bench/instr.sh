@@ -60,6 +60,9 @@ END {
         printf "    before the posterior work (b0c61d5): mean %s, median %s, max %s: now %.1f x fewer on the mean\n",
             k(B["article_stream_mean_b0c61d5"]), k(B["article_stream_median_b0c61d5"]),
             k(B["article_stream_max_b0c61d5"]), B["article_stream_mean_b0c61d5"] / (sum["stream"] / n["stream"])
+    if (B["article_stream_mean_6fbca96"])
+        printf "    before the consultation work of the qsearch branch (6fbca96): mean %s, median %s, max %s\n",
+            k(B["article_stream_mean_6fbca96"]), k(B["article_stream_median_6fbca96"]), k(B["article_stream_max_6fbca96"])
     printf "    of which reading + consulting (no JSON): mean %s, median %s, max %s\n",
         k(sum["none"] / n["none"]), k(median("none")), k(max["none"])
     if (B["article_none_median"])
@@ -67,13 +70,15 @@ END {
     if (n["read"])
         printf "      reading the text alone (kf_text_read): mean %s, median %s; so the consultation (engine, plan, question): mean %s%s\n",
             k(sum["read"] / n["read"]), k(median("read")), k((sum["none"] - sum["read"]) / n["none"]),
+            B["article_consult_mean_6fbca96"] ? sprintf(" (before: 6fbca96 %s; b0c61d5 %s, with ~100k of malloc consolidation)", k(B["article_consult_mean_6fbca96"]), k(B["article_consult_mean_b0c61d5"])) : \
             B["article_consult_mean_b0c61d5"] ? sprintf(" (before, b0c61d5: %s)", k(B["article_consult_mean_b0c61d5"])) : ""
     if (qn)
         printf "      the next question'"'"'s search (kf_best_questions, in the consultation): %d cases, mean %s, max %s (%s over all %d cases)%s\n",
             qn, k(qsum / qn), k(qmax), k(qsum / n["none"]), n["none"],
-            B["article_question_mean_3fad7ce"] ? sprintf("; before (3fad7ce): %d cases, mean %s, max %s", B["article_question_n_3fad7ce"], k(B["article_question_mean_3fad7ce"]), k(B["article_question_max_3fad7ce"])) : ""
-    printf "    of which the JSON answer, streamed:       mean %s\n",
-        k((sum["stream"] - sum["none"]) / n["stream"])
+            B["article_question_mean_3fad7ce"] ? sprintf("; before: 6fbca96 mean %s, max %s; 3fad7ce %d cases, mean %s, max %s", k(B["article_question_mean_6fbca96"]), k(B["article_question_max_6fbca96"]), B["article_question_n_3fad7ce"], k(B["article_question_mean_3fad7ce"]), k(B["article_question_max_3fad7ce"])) : ""
+    printf "    of which the JSON answer, streamed:       mean %s%s\n",
+        k((sum["stream"] - sum["none"]) / n["stream"]),
+        B["article_json_mean_6fbca96"] ? sprintf(" (before, 6fbca96: %s)", k(B["article_json_mean_6fbca96"])) : ""
     printf "    the JSON answer as a jansson tree + json_dumps (the old way): mean %s (%.1f x the stream)\n",
         k((sum["tree"] - sum["none"]) / n["tree"]),
         (sum["tree"] - sum["none"]) / (sum["stream"] - sum["none"])

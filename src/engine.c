@@ -773,19 +773,6 @@ kf_err kf_posterior(const kf_kb *kb, const kf_findings *f, double *post, bool *a
 
 /* ---------- ranking and explanation ---------- */
 
-/* Posteriors are compared on a grid of 1e-10, far finer than anything
- * shown and coarser than the methods' rounding (~1e-11 at most where
- * exact): two causes the model ties (a symmetric pair) are ordered by id
- * whichever sum computed them, not by the last bits of its rounding. */
-static int by_post(const void *a, const void *b, void *ctx)
-{
-    const double *key = ctx;          /* the posteriors on the grid */
-    int x = *(const int *)a, y = *(const int *)b;
-    if (key[x] != key[y])
-        return key[x] > key[y] ? -1 : 1;
-    return x - y;
-}
-
 static int by_weight(const void *a, const void *b)
 {
     const kf_reason *x = a, *y = b;
@@ -874,11 +861,24 @@ kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_o
         kf_free(order);
         return KF_ENOMEM;
     }
+    /* Posteriors are compared on a grid of 1e-10, far finer than anything
+     * shown and coarser than the methods' rounding (~1e-11 at most where
+     * exact): two causes the model ties (a symmetric pair) are ordered by
+     * id whichever sum computed them, not by the last bits of its
+     * rounding.  Highest first, ties by id, by insertion: the ids come in
+     * order, so equal keys never pass each other (~70 causes: fewer
+     * instructions than qsort_r's calls through a comparator). */
     for (int i = 0; i < kb->n_causes; i++) {
-        order[i] = i;
-        key[i] = nearbyint(post[i] * 1e10);
+        double k = nearbyint(post[i] * 1e10);
+        int j = i;
+        while (j > 0 && key[j - 1] < k) {
+            key[j] = key[j - 1];
+            order[j] = order[j - 1];
+            j--;
+        }
+        key[j] = k;
+        order[j] = i;
     }
-    qsort_r(order, (size_t)kb->n_causes, sizeof *order, by_post, key);
     kf_free(key);
     *post_out = post;
     *order_out = order;
@@ -1071,6 +1071,56 @@ static bool bring_mimics(const kf_kb *kb, const kf_findings *f, kf_result *r, co
     return true;
 }
 
+/* A muscle kept tight by a likely habit: name the habit in the chain,
+ * but only a habit the person said they have (one of its own `reports`
+ * findings of strength `often` or more is present): a habit inferred from
+ * the pain alone is a guess to ask about, not a fact to state.  The
+ * likeliest such habit above 0.15 (the lower id on a tie) is the ranked
+ * muscle's kept_by.  Which habits were said is worked out once, not once
+ * per ranked muscle (67 causes' links each time: ~40k instructions of a
+ * consultation).  Returns false when out of memory (r unchanged). */
+static bool name_keepers(const kf_kb *kb, const kf_findings *f, kf_result *r, const double *post)
+{
+    bool any = false;
+    for (int i = 0; i < r->n_causes && !any; i++)
+        any = kb->causes[r->causes[i].cause].kind == KF_CAUSE_MUSCLE;
+    if (!any)
+        return true;
+    int *said = kf_malloc(((size_t)kb->n_causes + 1) * sizeof *said), n = 0;
+    if (!said)
+        return false;
+    for (int h = 0; h < kb->n_causes; h++) {
+        const kf_cause *hc = &kb->causes[h];
+        bool yes = false;
+        for (int l = 0; l < hc->n_links && !yes && hc->n_keeps; l++) {
+            const kf_link *ln = &kb->links[hc->links[l]];
+            /* its telling report, not a circumstance such as being a
+             * teen or doing a lot of sport */
+            yes = ln->mech == KF_MECH_REPORTS && ln->p >= kb->strengths[1] &&
+                  kf_findings_has(f, ln->finding);
+        }
+        if (yes)
+            said[n++] = h;
+    }
+    for (int i = 0; i < r->n_causes; i++) {
+        kf_ranked *rk = &r->causes[i];
+        if (kb->causes[rk->cause].kind != KF_CAUSE_MUSCLE)
+            continue;
+        double best = 0.15;
+        for (int x = 0; x < n; x++) {
+            int h = said[x];
+            const kf_cause *hc = &kb->causes[h];
+            for (int j = 0; j < hc->n_keeps; j++)
+                if (hc->keeps[j] == rk->cause && post[h] > best) {
+                    best = post[h];
+                    rk->kept_by = h;
+                }
+        }
+    }
+    kf_free(said);
+    return true;
+}
+
 static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r);
 
 kf_result *kf_consult(const kf_kb *kb, const kf_findings *f)
@@ -1220,33 +1270,12 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
         }
         kf_free(pp);
     }
-    /* A muscle kept tight by a likely habit: name the habit in the chain,
-     * but only a habit the person said they have (one of its own `reports`
-     * findings of strength `often` or more is present): a habit inferred from the pain alone is a guess
-     * to ask about, not a fact to state. */
-    for (int i = 0; i < r->n_causes; i++) {
-        kf_ranked *rk = &r->causes[i];
-        if (kb->causes[rk->cause].kind != KF_CAUSE_MUSCLE)
-            continue;
-        double best = 0.15;
-        for (int h = 0; h < kb->n_causes; h++) {
-            const kf_cause *hc = &kb->causes[h];
-            bool said = false;
-            for (int l = 0; l < hc->n_links && !said; l++) {
-                const kf_link *ln = &kb->links[hc->links[l]];
-                /* its telling report, not a circumstance such as being a
-                 * teen or doing a lot of sport */
-                said = ln->mech == KF_MECH_REPORTS && ln->p >= kb->strengths[1] &&
-                       kf_findings_has(f, ln->finding);
-            }
-            if (!said)
-                continue;
-            for (int j = 0; j < hc->n_keeps; j++)
-                if (hc->keeps[j] == rk->cause && post[h] > best) {
-                    best = post[h];
-                    rk->kept_by = h;
-                }
-        }
+    /* A muscle kept tight by a likely habit the person said they have:
+     * the habit is named in its chain. */
+    if (!name_keepers(kb, f, r, post)) {
+        kf_free(order);
+        kf_result_free(r);
+        return NULL;
     }
     /* A fired rule of doctor_soon or above brings the cause it screens for
      * into the top causes, first: the person is told what the warning sign

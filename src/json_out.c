@@ -67,6 +67,12 @@ static inline bool reserve(kf_jo *w, size_t n)
     return grow(w, n);
 }
 
+void kf_jo_reserve(kf_jo *w, size_t n)
+{
+    if (n > w->len)
+        reserve(w, n - w->len);
+}
+
 /* Appends n bytes; the caller has reserved them. */
 static inline void put_r(kf_jo *w, const void *s, size_t n)
 {
@@ -649,11 +655,14 @@ static const unsigned long long pow10_u64[] = {
  * v is outside that range (the caller then asks snprintf). */
 static int fixed17(char *out, double v)
 {
-    int x;
-    double f = frexp(v, &x);                 /* v = f * 2^x, f in [0.5, 1) */
+    /* v = f * 2^x, f in [0.5, 1), as frexp gives it; m = f * 2^53 (v is
+     * normal: its 52 stored bits and the implicit one) */
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    int x = (int)((bits >> 52) & 0x7ff) - 1022;
     if (x < -13 || x > 57)
         return -1;
-    unsigned long long m = (unsigned long long)ldexp(f, 53);
+    unsigned long long m = (bits & 0x000fffffffffffffULL) | 0x0010000000000000ULL;
     int e = x - 53;                          /* v = m * 2^e exactly */
     /* log10(v) is in [(x-1) log10(2), x log10(2)): start from the lower
      * end and move up while the digits overflow. */
@@ -695,11 +704,19 @@ static int fixed17(char *out, double v)
     }
     if (k < -4 || k > 16)
         return -1;
-    char d[17];
-    for (int i = 16; i >= 0; i--) {
-        d[i] = (char)('0' + q % 10);
-        q /= 10;
+    /* the 17 digits, two at a time (q < 10^17) */
+    static const char two[] = "00010203040506070809101112131415161718192021222324"
+                              "25262728293031323334353637383940414243444546474849"
+                              "50515253545556575859606162636465666768697071727374"
+                              "75767778798081828384858687888990919293949596979899";
+    char d[18];
+    for (int i = 15; i >= 1; i -= 2) {
+        unsigned r = (unsigned)(q % 100);
+        q /= 100;
+        d[i] = two[2 * r];
+        d[i + 1] = two[2 * r + 1];
     }
+    d[0] = (char)('0' + q);
     int nd = 17;
     while (nd > 1 && d[nd - 1] == '0')
         nd--;

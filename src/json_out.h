@@ -56,6 +56,12 @@ typedef struct {
 /* Starts an empty document with `flags` (KF_JO_*). */
 void kf_jo_init(kf_jo *w, unsigned flags);
 
+/* Room for n bytes of output at once (a hint: the document still grows
+ * as it needs), so that a writer that knows its usual size does not copy
+ * its buffer at every doubling.  Out of memory fails the writer, as any
+ * call would. */
+void kf_jo_reserve(kf_jo *w, size_t n);
+
 /* Releases the buffer (after a failure, or when the output is not
  * wanted); the writer may be initialised again.  NULL-safe. */
 void kf_jo_free(kf_jo *w);

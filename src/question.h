@@ -72,5 +72,11 @@ double kf_gain_exact(const kf_kb *kb, const double *post, const double *hpost, l
 void   kf_gain_prepare(const kf_kb *kb, const double *post, kf_gain_pre *pre);
 double kf_gain_fast(const kf_kb *kb, const double *post, const kf_gain_pre *pre,
                     long double logpe, const double *pn, long double lpn, double *err);
+/* An upper bound on kf_gain_exact for the same numbers (pre from
+ * kf_gain_prepare), from each cause's move alone (question.c says how):
+ * a candidate whose bound is below the best gain found is never
+ * computed further. */
+double kf_gain_bound(const kf_kb *kb, const double *post, const kf_gain_pre *pre,
+                     long double logpe, const double *pn, long double lpn);
 
 #endif

@@ -1210,7 +1210,7 @@ static void test_gain_fast_bound(void)
     double post[NC], pn[NC];
     kf_gain_pre pre[NC];
     double hpost[NC];
-    int small = 0, rounds = 4000;
+    int small = 0, rounds = 4000, tight = 0, bounded = 0;
     double worst = 0;
     for (int round = 0; round < rounds; round++) {
         int shape = round % 5;
@@ -1254,11 +1254,26 @@ static void test_gain_fast_bound(void)
         double d = fabs(fast - exact);
         worst = d > worst ? d : worst;
         small += err < 1e-6;
+        /* kf_gain_bound holds it from above, and is not far above where
+         * the moves are small */
+        double ub = kf_gain_bound(&kb, post, pre, logpe, pn, lpn);
+        if (!(ub >= exact)) {
+            fprintf(stderr, "round %d: bound %.17g below exact %.17g\n", round, ub, exact);
+            CHECK(ub >= exact);
+        }
+        if (shape == 1 || shape == 2)
+            tight += ub <= 1.25 * exact + 1e-9;
+        bounded += shape == 1 || shape == 2;
     }
     /* moved a little or hardly (2 shapes in 5): all small bounds */
     CHECK(small >= rounds * 2 / 5);
     printf("gain_fast against gain_exact: %d rounds, worst %.3g, bound < 1e-6 in %d\n", rounds,
            worst, small);
+    /* small moves: the bound within 25% of the gain (its second order is
+     * the gain's) */
+    CHECK(tight >= bounded * 9 / 10);
+    printf("gain_bound above gain_exact in all %d rounds, within 25%% in %d of %d with small moves\n",
+           rounds, tight, bounded);
 }
 
 /* Every allocation of a consultation, failed once, gives an error. */
