@@ -17,6 +17,10 @@
 # everyday-families.jsonl (issue 10's everyday misreadings -- a limb used, a
 # blow given, an old healed injury, a baby's crying, the side of the back, a
 # band across both blades -- beside the warning signs they must still read).
+# fresh-safety.jsonl (warning signs and risk factors in new wordings and
+# registers, with controls: hypothetical, someone else's, negated, long past)
+# and fresh-safety-check.jsonl (further wordings of each family, written
+# before the fixes and never tuned on).
 # A case may give "levels", every acceptable level (its "level" is the lowest
 # of them): over-triage is then a level above the highest of them.  A case may
 # name "cause", the non-muscular cause it is about: reported (how many have it
