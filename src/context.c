@@ -220,8 +220,16 @@ static const char *const describing[] = {
  * returns the index of that "my", or -1. */
 static int relation_owner(const token *v, int i)
 {
+    /* "a friend had shingles", "a colleague's dad": someone outside the
+     * family named with "a" is someone else too (not "a kid", "a teenager":
+     * "as a kid I ...", "when I was a teenager" are the writer) */
+    int r = relation_of(v[i].norm);
+    int g = r >= 0 ? relations[r].group : 0;
+    bool a_person = g == 18 || g == 19 || g == 20 || g == 22 || g == 23 || g == 24;
     for (int j = i - 1, k = 0; j >= 0 && k < 5; j--, k++) {
         if (tok_is(&v[j], "my") || tok_is(&v[j], "our") || tok_is(&v[j], "mine"))
+            return j;
+        if (a_person && (tok_is(&v[j], "a") || tok_is(&v[j], "an")))
             return j;
         if (v[j].kind == T_NUM || is_any(&v[j], describing))
             continue;
@@ -382,6 +390,9 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                     who[i] = g;
                     continue;
                 }
+            } else if (tok_is(&v[i], "mine") && i >= 2 && tok_is(&v[i - 1], "of") &&
+                       v[i - 2].kind == T_WORD && relation_of(v[i - 2].norm) >= 0) {
+                named = true;                /* "a friend of mine fell": still the friend */
             } else if (is_any(&v[i], writer)) {
                 cur = 0;
                 named = true;

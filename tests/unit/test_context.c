@@ -227,6 +227,11 @@ static void test_people(void)
     HAS("my elderly neighbour [fell:r] last week . i have a [knot:l]", 0, KF_CTX_OTHER);
     HAS("elderly neighbour [fell:r] last week . i have a [knot:l]", 0, KF_CTX_OTHER);
     HASNT("elderly neighbour [fell:r] last week . i have a [knot:l]", 1, KF_CTX_OTHER);
+    /* "a friend", "a friend of mine": someone outside the family; "as a kid"
+     * is still the writer */
+    HAS("a friend had [shingles:r] last month . i have a [knot:l]", 0, KF_CTX_OTHER);
+    HAS("a friend of mine [fell:r] off a ladder . i have a [knot:l]", 0, KF_CTX_OTHER);
+    HASNT("as a kid i [broke my arm:r]", 0, KF_CTX_OTHER);
     /* a relation opening a sentence needs no "my" */
     CHECK((ctx_of("dad is 75 . his [back:l] hurts", 0, &p) & KF_CTX_OTHER) == 0);
     CHECK(p.patient > 0);
