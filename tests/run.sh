@@ -187,6 +187,7 @@ suite "triage, fresh safety wordings and controls (0 under-triage)" run_if tests
 suite "triage, fresh safety check wordings, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check.jsonl
 suite "triage, fresh safety check wordings, round 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check2.jsonl
 suite "triage, fresh safety check wordings, round 3 (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check3.jsonl
+suite "triage, fresh safety check wordings, round 4: risk factors (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check4.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do

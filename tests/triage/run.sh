@@ -22,7 +22,8 @@
 # and fresh-safety-check.jsonl (further wordings of each family, written
 # before the fixes and never tuned on); fresh-safety-check2.jsonl (a second
 # round of wordings for the families the first round fixed) and
-# fresh-safety-check3.jsonl (a third round: the families probed least).
+# fresh-safety-check3.jsonl (a third round: the families probed least) and
+# fresh-safety-check4.jsonl (risk factors in new wordings).
 # A case may give "levels", every acceptable level (its "level" is the lowest
 # of them): over-triage is then a level above the highest of them.  A case may
 # name "cause", the non-muscular cause it is about: reported (how many have it
