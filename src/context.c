@@ -205,25 +205,47 @@ static int relation_of(const char *w)
     return -1;
 }
 
+/* Numbers and describing words that may stand between "my" and a relation
+ * ("my 15 year old son", "my elderly neighbour"). */
+static const char *const describing[] = {
+    "year", "years", "yr", "yrs", "yo", "old", "little", "elderly", "older", "younger",
+    "eldest", "oldest", "youngest", "teenage", "teen", "pregnant", "poor", "dear",
+    "sweet", "best", "big", "baby", "grown", "adult", "month", "months", "week", "weeks",
+    "new", "ex", "step", "late", "own", "other", "senior", "citizen", "elder", "frail",
+    "sick", "disabled", NULL
+};
+
 /* A relation word counts when "my"/"our" stands up to four words before it
  * with only numbers and describing words between ("my 15 year old son");
  * returns the index of that "my", or -1. */
 static int relation_owner(const token *v, int i)
 {
-    static const char *const between[] = {
-        "year", "years", "yr", "yrs", "yo", "old", "little", "elderly", "older", "younger",
-        "eldest", "oldest", "youngest", "teenage", "teen", "pregnant", "poor", "dear",
-        "sweet", "best", "big", "baby", "grown", "adult", "month", "months", "week", "weeks",
-        "new", "ex", "step", "late", "own", "other", NULL
-    };
+    /* "a friend had shingles", "a colleague's dad": someone outside the
+     * family named with "a" is someone else too (not "a kid", "a teenager":
+     * "as a kid I ...", "when I was a teenager" are the writer) */
+    int r = relation_of(v[i].norm);
+    int g = r >= 0 ? relations[r].group : 0;
+    bool a_person = g == 18 || g == 19 || g == 20 || g == 22 || g == 23 || g == 24;
     for (int j = i - 1, k = 0; j >= 0 && k < 5; j--, k++) {
         if (tok_is(&v[j], "my") || tok_is(&v[j], "our") || tok_is(&v[j], "mine"))
             return j;
-        if (v[j].kind == T_NUM || is_any(&v[j], between))
+        if (a_person && (tok_is(&v[j], "a") || tok_is(&v[j], "an")))
+            return j;
+        if (v[j].kind == T_NUM || is_any(&v[j], describing))
             continue;
         return -1;
     }
     return -1;
+}
+
+/* Does the relation word v[i] open its sentence, describing words aside
+ * ("Dad is 75", "Elderly neighbour fell last week")? */
+static bool opens_sentence(const token *v, int i)
+{
+    int j = i - 1;
+    while (j >= 0 && v[j].kind == T_WORD && is_any(&v[j], describing))
+        j--;
+    return j < 0 || v[j].kind == T_STOP;
 }
 
 char kf_context_relation(const token *v, int n, int i)
@@ -348,7 +370,7 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                 "is", "was", "has", "had", "keeps", "says", "said", "thinks", "gets", "got",
                 "hurts", "isnt", "cant", "woke", "fell", "complains", "turned", NULL
             };
-            if (r >= 0 && owner < 0 && (i == 0 || v[i - 1].kind == T_STOP) &&
+            if (r >= 0 && owner < 0 && opens_sentence(v, i) &&
                 relations[r].group != 21 && relations[r].group != 18 &&
                 relations[r].group != 24 && i + 1 < n && is_any(&v[i + 1], says))
                 owner = i;
@@ -401,6 +423,9 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                     who[i] = g;
                     continue;
                 }
+            } else if (tok_is(&v[i], "mine") && i >= 2 && tok_is(&v[i - 1], "of") &&
+                       v[i - 2].kind == T_WORD && relation_of(v[i - 2].norm) >= 0) {
+                named = true;                /* "a friend of mine fell": still the friend */
             } else if (is_any(&v[i], writer)) {
                 cur = 0;
                 named = true;
@@ -1299,8 +1324,14 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             for (int j = i; j < i + l; j++)
                 at[j] |= KF_CTX_HISTORICAL;
             /* a family's history ("my family has a history of
-             * osteoporosis, knot under my blade") ends at its clause */
-            scope_forward(v, n, i + l, HIST_WORDS, who[i] == FAMILY_GROUP, KF_CTX_HISTORICAL, at);
+             * osteoporosis, knot under my blade") ends at its clause.
+             * "Since I was a teenager" starts what still goes on ("smoked
+             * since I was a teenager, constant pain ..., weak hand";
+             * "since I was a kid I get knots"): only its own words are
+             * past, not what follows. */
+            if (!tok_is(&v[i], "since"))
+                scope_forward(v, n, i + l, HIST_WORDS, who[i] == FAMILY_GROUP,
+                              KF_CTX_HISTORICAL, at);
         }
         /* backward: "I had it last year" (a verb of having, at most
          * HIST_WORDS tokens back in the clause, opens the past) */

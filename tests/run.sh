@@ -174,6 +174,7 @@ suite "golden audit readings (2026-12-02)" run_if tests/golden/lexicon.sh tests/
 suite "golden audit safety readings (2026-12-02)" run_if tests/golden/lexicon.sh tests/golden/lexicon-audit-safety.txt
 suite "golden readings: how long it has hurt" run_if tests/golden/lexicon.sh tests/golden/context-durations.txt
 suite "golden readings: words in their sense" run_if tests/golden/lexicon.sh tests/golden/context-senses.txt
+suite "golden fresh safety readings" run_if tests/golden/lexicon.sh tests/golden/lexicon-fresh-safety.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
@@ -185,6 +186,11 @@ suite "triage, safety probe 3: red-team round 2 (0 under-triage)" run_if tests/t
 suite "triage, issue 10 reading families and look-alikes (0 under-triage)" run_if tests/triage/run.sh tests/triage/issue10-families.jsonl
 suite "triage, everyday families and their warning signs (0 under-triage)" run_if tests/triage/run.sh tests/triage/everyday-families.jsonl
 suite "triage, audit 2026-12-02 safety families (0 under-triage)" run_if tests/triage/run.sh tests/triage/audit-safety.jsonl
+suite "triage, fresh safety wordings and controls (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety.jsonl
+suite "triage, fresh safety check wordings, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check.jsonl
+suite "triage, fresh safety check wordings, round 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check2.jsonl
+suite "triage, fresh safety check wordings, round 3 (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check3.jsonl
+suite "triage, fresh safety check wordings, round 4: risk factors (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check4.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do

@@ -17,6 +17,17 @@
 # everyday-families.jsonl (issue 10's everyday misreadings -- a limb used, a
 # blow given, an old healed injury, a baby's crying, the side of the back, a
 # band across both blades -- beside the warning signs they must still read).
+# fresh-safety.jsonl (warning signs and risk factors in new wordings and
+# registers, with controls: hypothetical, someone else's, negated, long past)
+# and fresh-safety-check.jsonl (further wordings of each family, written
+# before the fixes and never tuned on); fresh-safety-check2.jsonl (a second
+# round of wordings for the families the first round fixed) and
+# fresh-safety-check3.jsonl (a third round: the families probed least) and
+# fresh-safety-check4.jsonl (risk factors in new wordings).
+# A case may give "levels", every acceptable level (its "level" is the lowest
+# of them): over-triage is then a level above the highest of them.  A case may
+# name "cause", the non-muscular cause it is about: reported (how many have it
+# in the top three), never failed.
 # A case may also ask, and fails when the answer does not: "top3": a cause id
 # that must be among the three first causes (the mimic the warning sign is
 # about); "not_first": a cause id that must not lead (age alone is no injury);
@@ -60,12 +71,17 @@ for path in paths:
         try:
             c = json.loads(line)
             assert c["level"] in ORDER and c["level"] != "unknown" and c["text"].strip()
+            if "levels" in c:
+                assert c["levels"] and all(l in ORDER and l != "unknown" for l in c["levels"])
+                assert min(c["levels"], key=ORDER.get) == c["level"], "level is not the lowest of levels"
             cases.append(c)
         except Exception as e:
             print("FAIL %s:%d: not a valid case (%s)" % (path, n, e))
             bad_lines += 1
 
 passed = failed = under = over = exact = 0
+cause_named = cause_top3 = 0
+cause_missed = []
 by_rule = collections.defaultdict(lambda: [0, 0, 0])      # guidance rule: cases, over, under
 by_kb = collections.defaultdict(lambda: [0, 0])            # kb rule: led, over-triaged while leading
 by_fired = collections.defaultdict(lambda: [0, 0])         # kb rule: fired at the result's level, of them over
@@ -81,7 +97,8 @@ for c in cases:
         failed += 1
         print("FAIL %s: exit %d, no JSON result: %s" % (c["id"], r.returncode, r.stderr.strip()[:200]))
         continue
-    is_over = rank(got, c["level"]) > ORDER[c["level"]]
+    top = max(c.get("levels", [c["level"]]), key=ORDER.get)
+    is_over = rank(got, top) > ORDER[top]
     for f in fired:
         if rule_level.get(f) == got:
             by_fired[f][0] += 1
@@ -99,6 +116,12 @@ for c in cases:
                c["text"]))
         continue
     causes = [x.get("id") for x in out.get("causes", [])]
+    if c.get("cause"):
+        cause_named += 1
+        if c["cause"] in causes[:3]:
+            cause_top3 += 1
+        else:
+            cause_missed.append("%s: %s not in %s" % (c["id"], c["cause"], ",".join(causes[:3])))
     problems = []
     if c.get("top3") and c["top3"] not in causes[:3]:
         problems.append("%s not in the top 3 (%s)" % (c["top3"], ",".join(causes[:3])))
@@ -114,15 +137,19 @@ for c in cases:
         print("FAIL %-34s %s (%s)\n     %s" % (c["id"], "; ".join(problems), got, c["text"]))
         continue
     passed += 1
-    if rank(got, want) > ORDER[want]:
+    if is_over:
         over += 1
         g[1] += 1
         by_kb[lead][1] += 1
-        print("OVER %-34s %s, want %s; led by %s\n     %s" % (c["id"], got, want, lead, c["text"]))
+        print("OVER %-34s %s, want %s; led by %s\n     %s" % (c["id"], got, top, lead, c["text"]))
     else:
         exact += 1
 
 n = len(cases)
+if cause_named:
+    print("\nthe named cause in the top three: %d/%d" % (cause_top3, cause_named))
+    for m in cause_missed:
+        print("  " + m)
 print("\nover-triage by guidance rule (over/cases):")
 for rule, (k, o, u) in sorted(by_rule.items(), key=lambda x: (-x[1][1] / max(x[1][0], 1), x[0])):
     print("  %5.0f%%  %2d/%-3d %s%s" % (100.0 * o / k, o, k, rule, "  UNDER %d" % u if u else ""))

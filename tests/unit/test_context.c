@@ -146,6 +146,11 @@ static void test_issue10_rules(void)
     HASNT("i had [shingles:r] , last year was fine", 0, KF_CTX_HISTORICAL);
     /* a historical trigger's own words are past */
     HAS("since i was a [teenager:h]", 0, KF_CTX_HISTORICAL);
+    /* ... but "since I was a teenager" starts what still goes on: what
+     * follows it is not past */
+    HASNT("ive smoked since i was a teenager , [weak hand:s]", 0, KF_CTX_HISTORICAL);
+    HASNT("since i was a kid i get [knots:l]", 0, KF_CTX_HISTORICAL);
+    HAS("when i was a kid i [broke my arm:r]", 0, KF_CTX_HISTORICAL);  /* other triggers still open the past */
     /* the person in pain: most pains said of one person */
     kf_ctx_people p;
     CHECK((ctx_of("my mum had a [knot:l] . i have a [knot:l] and [numbness:s]", 1, &p) &
@@ -217,6 +222,16 @@ static void test_people(void)
     HASNT("my mum had [cancer:r] . i have a [knot:l]", 1, KF_CTX_OTHER);
     /* what the writer carries is not the subject */
     HASNT("i carry my son on my [hip:h] and my [back:l] hurts", 0, KF_CTX_OTHER);
+    /* a describing word between "my" and the relation, or before a relation
+     * opening a sentence, keeps it the relation's */
+    HAS("my elderly neighbour [fell:r] last week . i have a [knot:l]", 0, KF_CTX_OTHER);
+    HAS("elderly neighbour [fell:r] last week . i have a [knot:l]", 0, KF_CTX_OTHER);
+    HASNT("elderly neighbour [fell:r] last week . i have a [knot:l]", 1, KF_CTX_OTHER);
+    /* "a friend", "a friend of mine": someone outside the family; "as a kid"
+     * is still the writer */
+    HAS("a friend had [shingles:r] last month . i have a [knot:l]", 0, KF_CTX_OTHER);
+    HAS("a friend of mine [fell:r] off a ladder . i have a [knot:l]", 0, KF_CTX_OTHER);
+    HASNT("as a kid i [broke my arm:r]", 0, KF_CTX_OTHER);
     /* a relation opening a sentence needs no "my" */
     CHECK((ctx_of("dad is 75 . his [back:l] hurts", 0, &p) & KF_CTX_OTHER) == 0);
     CHECK(p.patient > 0);
