@@ -629,7 +629,8 @@ static bool muscle_named(const token *v, int first, int last)
         "deltoids", "delt", "delts", "biceps", "triceps", "rhomboidius", NULL
     };
     for (int j = first; j <= last; j++)
-        if (v[j].kind == T_WORD && is_any_word(&v[j], muscles))
+        if (v[j].kind == T_WORD && tok_may_be_in3_n(&v[j], muscles, sizeof muscles[0], -1) &&
+            is_any_word(&v[j], muscles))
             return true;
     return false;
 }
@@ -812,8 +813,10 @@ static int unit_word(const token *k, bool *plural)
     };
     if (k->kind != T_WORD)
         return 0;
-    char c = k->norm[0];
-    if (c != 'd' && c != 'n' && c != 'w' && c != 'f' && c != 'm' && c != 'y')
+    char c = k->norm[0], c1 = k->norm[1];
+    /* the units' first two letters: da ni we wk fo mo ye yr */
+    if (!((c == 'd' && c1 == 'a') || (c == 'n' && c1 == 'i') || (c == 'w' && (c1 == 'e' || c1 == 'k')) ||
+          (c == 'f' && c1 == 'o') || (c == 'm' && c1 == 'o') || (c == 'y' && (c1 == 'e' || c1 == 'r'))))
         return 0;
     for (size_t u = 0; u < KF_ARRAY_LEN(units); u++)
         if (c == units[u].w[0] && !strcmp(k->norm, units[u].w)) {
@@ -914,7 +917,8 @@ static void word_durations(reader *r, const token *v, int n, const int *who, int
         double count = 0;
         if (!days) {
             /* "since last spring", "this past winter": months back */
-            if (is_any_word(&v[i], seasons) && (is_word(p, "last") || is_word(p, "past")) &&
+            if ((p->norm[0] == 'l' || p->norm[0] == 'p') &&
+                (is_word(p, "last") || is_word(p, "past")) && is_any_word(&v[i], seasons) &&
                 pp && (is_word(pp, "since") || is_word(pp, "this")) &&
                 !duration_of_habit(v, n, read_as, i - 2, i + 1))
                 set_duration(r, v, 180, i - 2, i);
@@ -2141,11 +2145,12 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     for (int k = 0; k < ms.n && !place_described; k++) {
         const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
         if (cm[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_OTHER | KF_CTX_HISTORICAL |
-                         KF_CTX_INSTRUMENT | KF_CTX_HEDGED) ||
-            muscle_named(v, ms.v[k].first, ms.v[k].last))
+                         KF_CTX_INSTRUMENT | KF_CTX_HEDGED))
             continue;
-        for (int f = 0; f < ph->n_finds && !place_described; f++)
-            place_described = kb->findings[ph->finds[f]].kind == KF_FIND_LOCATION && !ph->neg[f];
+        bool place = false;
+        for (int f = 0; f < ph->n_finds && !place; f++)
+            place = kb->findings[ph->finds[f]].kind == KF_FIND_LOCATION && !ph->neg[f];
+        place_described = place && !muscle_named(v, ms.v[k].first, ms.v[k].last);
     }
     for (int k = 0; k < ms.n; k++) {
         const match *mk = &ms.v[k];
@@ -2155,8 +2160,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             continue;
         if (place_described && ph->n_finds && !(ctx & KF_CTX_NEGATED) &&
             kb->findings[ph->finds[0]].kind == KF_FIND_LOCATION &&
-            muscle_named(v, mk->first, mk->last) &&
-            ((ctx & KF_CTX_HEDGED) || reported(v, mk->first)))
+            ((ctx & KF_CTX_HEDGED) || reported(v, mk->first)) &&
+            muscle_named(v, mk->first, mk->last))
             continue;
         /* "ex smoker for decades": how long the habit lasted */
         if (ph->n_finds == 1 && ph->finds[0] == chronic_id &&
