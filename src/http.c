@@ -1292,6 +1292,10 @@ static enum MHD_Result dispatch(kf_http *s, struct MHD_Connection *conn,
 static bool refuse_early(kf_http *s, struct MHD_Connection *conn, const char *url,
                          const char *method, req_state *r, enum MHD_Result *ret)
 {
+    /* A static file takes no body: no route to look for (dispatch answers
+     * one sent anyway with 405). */
+    if (strncmp(url, "/api/", 5) != 0)
+        return false;
     const char *param;
     int status;
     char allow[128], msg[256];
