@@ -857,7 +857,7 @@ static const char *const allowed_keys[][20] = {
     /* lexicon */   { "phrase", "pattern", "class", "spell", "negate", "stop", "side_left",
                       "side_right", "side_both", "source", NULL },
     /* scale */     { "always", "often", "sometimes", "rarely", "leak", "keeps_tight", "source",
-                      "relief_hours", "relief_trials", "old_age", "young_age", "acute_days",
+                      "own_share", "relief_hours", "relief_trials", "old_age", "young_age", "acute_days",
                       "late_pregnancy_weeks", NULL },
     /* module */    { "title", "order", "about", "source", NULL },
     /* lesson */    { "module", "order", "title", "para", "teaches", "for", "video", "source",
@@ -953,13 +953,13 @@ static void build_scale(loader *L)
     kb->acute_days = 3;
     kb->late_pregnancy_weeks = 28;
     static const char *const keys[] = { "always", "often", "sometimes", "rarely", "leak",
-                                        "keeps_tight" };
+                                        "keeps_tight", "own_share" };
     for (int i = 0; i < L->n_blocks; i++) {
         block *b = &L->blocks[i];
         if (strcmp(b->kind, "scale"))
             continue;
         need_source(L, b);
-        for (int k = 0; k < 6; k++) {
+        for (int k = 0; k < (int)KF_ARRAY_LEN(keys); k++) {
             int line;
             const char *v = get(b, keys[k], &line);
             if (!v)
@@ -975,8 +975,10 @@ static void build_scale(loader *L)
                 kb->strengths[k] = d;
             else if (k == 4)
                 kb->leak = d;
-            else
+            else if (k == 5)
                 kb->keeps = d;
+            else
+                kb->own_share = d;
         }
         /* Numbers that are not probabilities: key, lowest, highest. */
         static const struct { const char *key; double lo, hi; } nums[] = {
@@ -1405,6 +1407,44 @@ static const block *cause_block(const loader *L, const char *id, const char *key
     return b;
 }
 
+/* With [scale] own_share, a muscle's prior word (common, uncommon, rare) is
+ * how often that muscle is the cause of a knot, whatever keeps it tight --
+ * its marginal -- not the prior of its own root alone.  The muscle is tight
+ * when its own root or one of its chains is on (habit h present and its
+ * chain, strength s, on), so
+ *     P(tight) = 1 - (1 - root) * prod_h (1 - prior_h s),
+ * and the root gets what is left of the stated prior after the chains, at
+ * least own_share of it (a muscle is also strained by what nobody names).
+ * Without this, every chain added to a muscle made it commoner: the
+ * levator scapulae, kept tight by four habits, started at 0.16 against
+ * 0.12 for the rhomboids with one "always" link to the knot between blade
+ * and spine, and headed the top causes of a bare "knot between the
+ * shoulder blades" -- the place the articles name as the rhomboids' and
+ * middle trapezius' (000_8835f21432216678.txt: the most common place,
+ * where the stretched muscles knot; 004_0c58c8d9993c8630.txt).  A chain
+ * still lifts its muscle as much as before when its habit is said. */
+static void calibrate_roots(kf_kb *kb)
+{
+    if (!(kb->own_share > 0))
+        return;
+    for (int m = 0; m < kb->n_causes; m++) {
+        kf_cause *k = &kb->causes[m];
+        if (k->kind != KF_CAUSE_MUSCLE)
+            continue;
+        double q = 1;
+        for (int h = 0; h < kb->n_causes; h++) {
+            const kf_cause *hc = &kb->causes[h];
+            for (int j = 0; j < hc->n_keeps; j++)
+                if (hc->keeps[j] == m)
+                    q *= 1 - hc->prior * hc->keeps_p[j];
+        }
+        if (q >= 1)
+            continue;
+        double root = 1 - (1 - k->prior_said) / q, least = kb->own_share * k->prior_said;
+        k->prior = root > least ? root : least;
+    }
+}
+
 static void build_causes(loader *L)
 {
     kf_kb *kb = L->kb;
@@ -1454,6 +1494,7 @@ static void build_causes(loader *L)
             if (p > 0)
                 k->prior = p;
         }
+        k->prior_said = k->prior;
         k->n_where = resolve_list(L, b, "where", &L->regions, "region", &k->where);
         k->n_treat = resolve_list(L, b, "treat", &L->techniques, "technique", &k->treat);
         parse_keeps(L, b, k);
@@ -1615,6 +1656,7 @@ static void build_causes(loader *L)
             if (!strcmp(b->kvs[j].key, "kept_by"))
                 add_kept_by(L, b, m, &b->kvs[j]);
     }
+    calibrate_roots(kb);
     /* Per-cause link index lists. */
     for (int i = 0; i < kb->n_causes; i++) {
         kf_cause *k = &kb->causes[i];

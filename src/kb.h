@@ -78,7 +78,10 @@ typedef struct {
     kf_cause_kind kind;
     const char   *name;
     const char   *about;
-    double        prior;
+    double        prior;                   /* the root's: tight for reasons of its own */
+    double        prior_said;              /* the KB's prior word: for a muscle with
+                                              chains (scale own_share), how often it is
+                                              the cause whatever keeps it tight */
     int          *where;  int n_where;     /* regions */
     int          *treat;  int n_treat;     /* techniques, most useful first */
     int          *keeps;  int n_keeps;     /* habits: muscles kept tight */
@@ -241,6 +244,10 @@ struct kf_kb {
     double          strengths[4];  /* always, often, sometimes, rarely */
     double          leak;          /* P(finding | no cause): default 0.02 */
     double          keeps;         /* default strength of a keeps_tight edge: 0.5 */
+    double          own_share;     /* [scale] own_share: 0 (the prior word is the
+                                      root's), else a muscle's prior word is its
+                                      marginal and its root keeps at least this
+                                      share of it (kb.c, calibrate_roots) */
     /* Follow-up scale ([scale] relief_hours, relief_trials, old_age,
      * young_age, acute_days, late_pregnancy_weeks): relief shorter than
      * relief_hours is short; a technique's last relief_trials tries count;

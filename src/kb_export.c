@@ -28,18 +28,22 @@ json_t *kf_kb_export_json(const kf_kb *kb)
         "present, for at most 3 guesses, unless it is a red flag or a mimic links it at least "
         "as strongly as any other cause (then it counts in full)."));
     json_object_set_new(root, "leak", json_real(kb->leak));
-    json_t *scale = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "always", kb->strengths[0],
+    json_t *scale = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "always", kb->strengths[0],
                               "often", kb->strengths[1], "sometimes", kb->strengths[2],
                               "rarely", kb->strengths[3], "leak", kb->leak,
-                              "keeps_tight", kb->keeps, "guess", KF_GUESS_LAMBDA);
+                              "keeps_tight", kb->keeps, "own_share", kb->own_share,
+                              "guess", KF_GUESS_LAMBDA);
     if (!scale)
         goto fail;
     json_object_set_new(root, "scale", scale);
     for (int i = 0; i < kb->n_causes; i++) {
         const kf_cause *c = &kb->causes[i];
-        json_t *o = json_pack("{s:s,s:s,s:s,s:f,s:s?}", "id", c->id,
+        /* prior: the root's, as the model uses it; prior_said: the KB's
+         * word, a muscle's marginal when [scale] own_share is set. */
+        json_t *o = json_pack("{s:s,s:s,s:s,s:f,s:f,s:s?}", "id", c->id,
                               "kind", kf_cause_kind_name(c->kind), "name", c->name,
-                              "prior", c->prior, "source", c->source);
+                              "prior", c->prior, "prior_said", c->prior_said,
+                              "source", c->source);
         if (!o || json_array_append_new(causes, o))
             goto fail;
         if (c->kind == KF_CAUSE_MIMIC)

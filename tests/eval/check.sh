@@ -31,7 +31,14 @@
 # today's figures less 0.03, unsafe 0.  At the end of that session's work
 # (ranking by families, context and reading fixes) the guards were raised to
 # its figures less 0.03: holdout 0.83, blind 0.93 (unsafe 1), blind2 0.91
-# (unsafe 0), blind3 0.95, blind4a 0.90, blind4b 0.84.  The default
+# (unsafe 0), blind3 0.95, blind4a 0.90, blind4b 0.84.
+# tests/eval/reading-blind5a.jsonl and reading-blind5b.jsonl: a fifth blind
+# set of 150 (92 muscle or habit, 58 where triage matters; registers from 13
+# first languages, voice dictation, forum titles, bullet lists), written blind
+# on 2026-12-02 (third session) and split (odd and even lines) before anyone
+# read it: 5a may be read, 5b stays untouched.  Measured once when added: 5a
+# hit@3 0.93, unsafe 0; 5b hit@3 0.85, unsafe 2 -> guards 0.90 / 0.82 and
+# today's unsafe counts (the target is 0).  The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
 # the self-care cases (tests/eval/short_answer.py).  KNOTFINDER selects the
@@ -46,7 +53,7 @@ if [ ! -f "$CASES" ]; then
   exit 0
 fi
 reading=()
-for half in tune holdout fresh blind blind2 blind3 blind4a blind4b; do
+for half in tune holdout fresh blind blind2 blind3 blind4a blind4b blind5a blind5b; do
   f=tests/eval/reading-$half.jsonl
   [ -f "$f" ] || continue
   out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -62,6 +69,8 @@ READ_HIT3_BLIND2=${READ_HIT3_BLIND2:-0.91} READ_UNSAFE_MAX_BLIND2=${READ_UNSAFE_
 READ_HIT3_BLIND3=${READ_HIT3_BLIND3:-0.95} READ_UNSAFE_MAX_BLIND3=${READ_UNSAFE_MAX_BLIND3:-0} \
 READ_HIT3_BLIND4A=${READ_HIT3_BLIND4A:-0.90} READ_UNSAFE_MAX_BLIND4A=${READ_UNSAFE_MAX_BLIND4A:-0} \
 READ_HIT3_BLIND4B=${READ_HIT3_BLIND4B:-0.84} READ_UNSAFE_MAX_BLIND4B=${READ_UNSAFE_MAX_BLIND4B:-0} \
+READ_HIT3_BLIND5A=${READ_HIT3_BLIND5A:-0.90} READ_UNSAFE_MAX_BLIND5A=${READ_UNSAFE_MAX_BLIND5A:-0} \
+READ_HIT3_BLIND5B=${READ_HIT3_BLIND5B:-0.82} READ_UNSAFE_MAX_BLIND5B=${READ_UNSAFE_MAX_BLIND5B:-2} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])

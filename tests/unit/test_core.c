@@ -597,6 +597,91 @@ static const char *const FAMKB =
     "source = s\nrefers = pain_upper_arm often\n"
     "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n";
 
+/* [scale] own_share: a muscle's prior word is its marginal -- how often it is
+ * the cause, its chains included -- and its root gets the rest, at least
+ * own_share of it; without the key the word is the root's (kb.c,
+ * calibrate_roots). */
+static void test_kb_prior_counts_the_chains(void)
+{
+    static const char *const base =
+        "[scale]\nalways = 0.9\noften = 0.6\nsometimes = 0.3\nrarely = 0.1\nleak = 0.02\n"
+        "%s" "source = test\n"
+        "[region medial_border]\nlabel = m\nview = back\nsided = yes\nsource = s\n"
+        "[finding does_mousing]\nlabel = mouse\nkind = habit\nsource = s\n"
+        "[cause near_muscle]\nkind = muscle\nname = near\nprior = 0.05\nabout = a\n"
+        "source = s\nlocal = pain_medial_border always\n"
+        "[cause chained_muscle]\nkind = muscle\nname = chained\nprior = 0.1\nabout = a\n"
+        "source = s\nrefers = pain_medial_border sometimes\n"
+        "kept_by = mousing 0.3 | The mouse keeps it short. | s\n"
+        "kept_by = leaning 0.3 | Leaning keeps it short. | s\n"
+        "kept_by = carrying 0.3 | Carrying keeps it short. | s\n"
+        "[cause front_muscle]\nkind = muscle\nname = front\nprior = 0.01\nabout = a\n"
+        "source = s\npulls = pain_medial_border sometimes\n"
+        "[cause mousing]\nkind = habit\nname = mousing\nprior = 0.1\nabout = a\nsource = s\n"
+        "keeps_tight = front_muscle 0.5\nreports = does_mousing always\n"
+        "[cause leaning]\nkind = habit\nname = leaning\nprior = 0.1\nabout = a\nsource = s\n"
+        "[cause carrying]\nkind = habit\nname = carrying\nprior = 0.1\nabout = a\nsource = s\n";
+    for (int on = 0; on < 2; on++) {
+        char text[2048];
+        snprintf(text, sizeof text, base, on ? "own_share = 0.1\n" : "");
+        kf_kb *kb = NULL;
+        kf_buf errs;
+        kf_buf_init(&errs);
+        CHECK_INT(kf_kb_load_text("prior.kb", text, strlen(text), &kb, &errs), KF_OK);
+        if (!kb) {
+            fprintf(stderr, "%s", errs.s ? errs.s : "");
+            kf_buf_free(&errs);
+            return;
+        }
+        kf_buf_free(&errs);
+        const kf_cause *near = &kb->causes[kf_kb_cause(kb, "near_muscle")],
+                       *ch = &kb->causes[kf_kb_cause(kb, "chained_muscle")],
+                       *fr = &kb->causes[kf_kb_cause(kb, "front_muscle")];
+        CHECK_NEAR(near->prior, 0.05, 1e-12);            /* no chain: the word is the root's */
+        CHECK_NEAR(ch->prior_said, 0.1, 1e-12);
+        CHECK_NEAR(fr->prior_said, 0.01, 1e-12);
+        /* the chains (0.1 x 0.3, three times) and the root make the word */
+        CHECK_NEAR(ch->prior, on ? 1 - 0.9 / (0.97 * 0.97 * 0.97) : 0.1, 1e-12);
+        /* the chain alone (0.03) is more than front_muscle's word: its root keeps a tenth */
+        CHECK_NEAR(fr->prior, on ? 0.1 * 0.01 : 0.01, 1e-12);
+        /* nothing said: P(tight) = 1 - (1 - root)(1 - 0.03)^3, the word itself */
+        kf_findings f;
+        kf_findings_init(&f);
+        double post[8];
+        bool approx;
+        int mo = kf_kb_finding(kb, "does_mousing");
+        kf_fact x = { .finding = mo, .state = KF_PRESENT, .origin = KF_FROM_ANSWER, .alt = -1,
+                      .start = -1 };
+        CHECK_INT(kf_posterior(kb, &f, post, &approx), KF_OK);
+        CHECK_NEAR(post[kf_kb_cause(kb, "chained_muscle")],
+                   1 - (1 - ch->prior) * 0.97 * 0.97 * 0.97, 1e-9);
+        if (on)
+            CHECK_NEAR(post[kf_kb_cause(kb, "chained_muscle")], 0.1, 1e-9);
+        kf_findings_free(&f);
+        /* the knot alone: three unnamed habits made the muscle that only refers
+         * there likelier than the one that lies there; with own_share the one
+         * that lies there leads */
+        kf_findings_init(&f);
+        x.finding = kf_kb_finding(kb, "pain_medial_border");
+        x.state = KF_PRESENT;
+        kf_findings_add(&f, &x);
+        CHECK_INT(kf_posterior(kb, &f, post, &approx), KF_OK);
+        CHECK((post[kf_kb_cause(kb, "near_muscle")] > post[kf_kb_cause(kb, "chained_muscle")]) ==
+              (on == 1));
+        /* mousing said: the chain lifts its muscle as it did without own_share */
+        x.finding = mo;
+        kf_findings_add(&f, &x);
+        CHECK_INT(kf_posterior(kb, &f, post, &approx), KF_OK);
+        CHECK(post[kf_kb_cause(kb, "chained_muscle")] > 0.3);
+        kf_findings_free(&f);
+        kf_kb_free(kb);
+    }
+    /* own_share must be a share */
+    char *e = load_errors("[scale]\nown_share = 1.5\nsource = s\n");
+    CHECK(e && strstr(e, "bad.kb:2") && strstr(e, "own_share"));
+    free(e);
+}
+
 static void test_rank_families(void)
 {
     kf_kb *kb = NULL;
@@ -670,5 +755,6 @@ int main(void)
     RUN(test_nothing_recognised);
     RUN(test_interview_order);
     RUN(test_rank_families);
+    RUN(test_kb_prior_counts_the_chains);
     return CHECK_DONE();
 }
