@@ -515,7 +515,30 @@ static int longest_phrase(const kf_kb *kb, const kf_ptok *t, int n, int i, int *
 typedef struct {
     unsigned long long *bits;
     int to, num;
+    /* What kf_pattern_may_match said of each phrase for the bits as they
+     * are (the same bits, the same answer): in a long sentence a pattern is
+     * asked at every word it may start with.  may_gen[ph] is the `gen` its
+     * may[ph] was worked out for; both NULL for a short text (not worth
+     * the arrays) or when out of memory (then every answer is worked out). */
+    unsigned gen;                 /* bumped whenever bits change */
+    unsigned *may_gen;
+    unsigned char *may;
 } sentence;
+
+/* Texts of fewer tokens ask each pattern too few times to keep answers. */
+#define MAY_MEMO_TOKENS 2048
+
+/* kf_pattern_may_match of phrase ph (a pattern) for the sentence's bits. */
+static inline bool sentence_may(sentence *s, const kf_kb *kb, int ph)
+{
+    if (!s->may_gen)
+        return kf_pattern_may_match(kb->phrases[ph].prog, s->bits, s->num);
+    if (s->may_gen[ph] != s->gen) {
+        s->may_gen[ph] = s->gen;
+        s->may[ph] = kf_pattern_may_match(kb->phrases[ph].prog, s->bits, s->num);
+    }
+    return s->may[ph];
+}
 
 static int bit_of(const kf_ptok *k, int num)
 {
@@ -526,6 +549,7 @@ static void sentence_clear(sentence *s)
 {
     memset(s->bits, 0, ((size_t)s->num / 64 + 1) * sizeof *s->bits);
     s->to = 0;
+    s->gen++;
 }
 
 static void sentence_build(sentence *s, const kf_ptok *t, int n, int i)
@@ -1565,7 +1589,7 @@ static int best_reading(const kf_kb *kb, const kf_ptok *pt, int n, int i, senten
             break;                    /* sorted: nothing later is longer */
         kf_pmatch pm;
         sentence_at(sw, pt, n, i);
-        if (kf_pattern_may_match(p->prog, sw->bits, sw->num) &&
+        if (sentence_may(sw, kb, kb->pat_order[q]) &&
             kf_pattern_match(p->prog, pt, n, i, &pm) && pm.words > best_len) {
             best = kb->pat_order[q];
             best_len = pm.words;
@@ -1758,10 +1782,19 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                                       (v[i].word == w_and || v[i].word == w_but ||
                                        v[i].word == w_then)) };
     }
-    sentence sw = { kf_calloc((size_t)kb->n_words / 64 + 1, sizeof *sw.bits), 0, kb->n_words };
+    sentence sw = { kf_calloc((size_t)kb->n_words / 64 + 1, sizeof *sw.bits), 0, kb->n_words,
+                    1, NULL, NULL };
     if (!sw.bits) {
         rc = KF_ENOMEM;
         goto done;
+    }
+    if (n >= MAY_MEMO_TOKENS && kb->n_phrases > 0) {
+        sw.may_gen = kf_calloc((size_t)kb->n_phrases, sizeof *sw.may_gen);
+        sw.may = sw.may_gen ? kf_malloc((size_t)kb->n_phrases) : NULL;
+        if (!sw.may) {                 /* no memory for them: asked each time */
+            kf_free(sw.may_gen);
+            sw.may_gen = NULL;
+        }
     }
     /* (3a) concepts said together in one clause, in any order */
     for (int i = 0; i < n; i++) {
@@ -1772,7 +1805,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             int ph = kb->co_order[q];
             kf_pmatch pm;
             sentence_at(&sw, pt, n, i);
-            if (!kf_pattern_may_match(kb->phrases[ph].prog, sw.bits, sw.num) ||
+            if (!sentence_may(&sw, kb, ph) ||
                 !kf_pattern_match(kb->phrases[ph].prog, pt, n, i, &pm))
                 continue;
             /* An order-free reading takes only its own words, and
@@ -1809,6 +1842,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     pt = NULL;
     kf_free(sw.bits);
     sw.bits = NULL;
+    kf_free(sw.may_gen);
+    kf_free(sw.may);
     if (ms.oom) {
         rc = KF_ENOMEM;
         goto done;
