@@ -13,7 +13,8 @@
  *   build/bench/posterior [--kb DIR] [--sets N] [--only NP --reps R]
  *
  * --only NP --reps R runs just kf_posterior R times at NP present findings
- * and prints the Quickscore steps it made (R x 2^NP); with --quickscore it
+ * and prints the Quickscore steps it made (R x 2^NP) and the mean CPU time
+ * of a run; with --quickscore it
  * runs the Quickscore walk alone (kf_posterior_cands without candidates:
  * never the sum without cancellation, certified or not), so that
  *   valgrind --tool=cachegrind --cache-sim=no build/bench/posterior --only 12 --reps 20 --quickscore
@@ -143,6 +144,7 @@ int main(int argc, char **argv)
         kf_evidence_set ev;
         if (kf_evidence(kb, &f, &ev) != KF_OK)
             return 1;
+        double t0 = now_us();
         for (int r = 0; r < reps; r++) {
             if (consult_only) {
                 /* the whole consultation (with the next question) */
@@ -173,9 +175,10 @@ int main(int argc, char **argv)
         }
         /* the walk sums over the evidence's present findings (kf_evidence
          * drops those no cause links to); --levels takes them as they are */
-        printf("steps %llu (%d runs x 2^%d present findings)%s\n",
+        double dt = now_us() - t0;
+        printf("steps %llu (%d runs x 2^%d present findings)%s; %.0f us per run (CPU)\n",
                (unsigned long long)reps << ev.np, reps, ev.np,
-               reps && approx ? " [not certified]" : "");
+               reps && approx ? " [not certified]" : "", reps ? dt / reps : 0);
         kf_evidence_free(&ev);
         kf_findings_free(&f);
         kf_kb_free(kb);
@@ -185,12 +188,13 @@ int main(int argc, char **argv)
     static const int counts[] = { 8, 12, 16, 20 };
     printf("CPU time, median of %d sets each; Quickscore: Quickscore alone (no candidates,\n"
            "kf_posterior_cands: the vectors in double up to 5 present findings after the\n"
-           "exact reductions, else Quickscore by levels, then the long double walk where\n"
-           "that cannot certify), with how many sets it certified;\n"
-           "posterior: kf_posterior (from %d present findings the sum without cancellation\n"
-           "runs first, so it is not Quickscore there); consult: the whole consultation;\n"
-           "levels: Quickscore by levels in double alone (kf_quickscore_levels, which the\n"
-           "Quickscore column runs first from 6 present findings)\n",
+           "exact reductions, else Quickscore by levels, then up to 14 the long double walk\n"
+           "where that cannot certify), with how many sets it certified;\n"
+           "posterior: kf_posterior (from %d present findings Quickscore by levels, up to\n"
+           "14, then the sum without cancellation where it cannot certify); consult: the\n"
+           "whole consultation; levels: Quickscore by levels alone (kf_quickscore_levels:\n"
+           "double, its lowest levels in long double from 10 present findings; the\n"
+           "Quickscore column runs it first from 6 to 14)\n",
            sets, 10);
     printf("%-22s %12s %9s %17s %12s %12s %8s\n", "present findings", "Quickscore", "certified",
            "levels, certified", "posterior", "consult", "exact");

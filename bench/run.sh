@@ -58,9 +58,10 @@ if command -v valgrind >/dev/null; then
   # drawn evidence at N present findings, less the same program with 0 runs
   # (start-up, KB load, the draw), over R x 2^N' subsets, N' the present
   # findings the walk sums over (posterior prints it).  "levels": the walk
-  # in double alone (kf_quickscore_levels, each run's own set-up included);
-  # "as run": kf_posterior_cands without candidates as the engine runs it
-  # (the exact reductions, Quickscore by levels, the long double walk where
+  # alone (kf_quickscore_levels: double, its lowest levels in long double
+  # from 10 present findings; each run's own set-up included); "as run":
+  # kf_posterior_cands without candidates as the engine runs it (the exact
+  # reductions, Quickscore by levels, up to 14 the long double walk where
   # that cannot certify).
   ir() { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
            build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} "$@" 2>&1 |
@@ -75,10 +76,15 @@ if command -v valgrind >/dev/null; then
       z=$(ir --only $n --reps 0 --$how); a=$(ir --only $n --reps $reps --$how)
       [ -n "$z" ] && [ -n "$a" ] && [ -n "$np" ] || continue
       per=$(( (a - z) / (reps << np) )); run=$(( (a - z) / reps ))
+      # the time of one posterior (CPU, mean of a few runs outside valgrind)
+      us=$(build/bench/posterior ${KNOTFINDER_KB:+--kb "$KNOTFINDER_KB"} --only $n --reps $((reps * 2)) --$how |
+           sed -n 's/.*; \([0-9]*\) us per run.*/\1/p')
       label=$([ $how = levels ] && echo "levels walk alone" || echo "Quickscore as run, subsets of all N")
-      printf 'Quickscore step at %2d present findings (%s, %s): %5d instructions per subset, %9d per posterior   target <= 200: %s%s\n' \
-        "$np" "$label" "$cert" "$per" "$run" "$([ "$per" -le 200 ] && echo met || echo NOT met)" \
-        "$([ $how = quickscore ] && [ -n "$before" ] && echo "   (before: $before per subset, the long double walk)")"
+      b2=$(sed -n "s/^qs_step_instr_6fbca96_${how}_$n //p" bench/baseline.txt 2>/dev/null)
+      printf 'Quickscore step at %2d present findings (%s, %s): %5d instructions per subset, %9d per posterior, %6s us   target <= 200: %s%s%s\n' \
+        "$np" "$label" "$cert" "$per" "$run" "${us:-?}" "$([ "$per" -le 200 ] && echo met || echo NOT met)" \
+        "$([ -n "$b2" ] && echo "   (before the qscore branch: $b2)")" \
+        "$([ $how = quickscore ] && [ -n "$before" ] && echo "   (before levels: $before, the long double walk)")"
     done
   done
 else

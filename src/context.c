@@ -278,7 +278,40 @@ static bool relation_subject(const token *v, int n, int owner, int i)
     size_t l1 = strlen(v[i + 1].norm);
     if (is_any(&v[i + 1], past) || (l1 > 4 && !strcmp(v[i + 1].norm + l1 - 2, "ed")))
         return true;
+    /* "I slept on my mate's sofa", "at my mum's house": a thing of theirs
+     * where the writer was, not them speaking ("my mum's back" and "my
+     * husband's got" still are) */
+    static const char *const things[] = {
+        "sofa", "couch", "settee", "house", "home", "place", "flat", "car", "van", "truck",
+        "bed", "spare", "wedding", "funeral", "party", "birthday", "garden", "farm", "shop",
+        "business", "office", "dog", "cat", "horse", "pool", "gym", "boat", "bike", "desk",
+        "chair", "kitchen", "floor", "caravan", "cottage", "holiday", "hen", "stag", "baby",
+        "kids", "wheelchair", "bags", "stuff", "furniture", "move", "removal", NULL
+    };
+    if (v[i].norm[strlen(v[i].norm) - 1] == 's' && is_any(&v[i + 1], things))
+        return false;
     return is_any(&v[i + 1], verbs) || v[i].norm[strlen(v[i].norm) - 1] == 's';
+}
+
+/* Is the "him" or "her" at v[i] an object ("I carry him", "I lift her
+ * into bed") rather than a subject or owner ("his back", "her neck hurts")? */
+static bool object_pronoun(const token *v, int n, int i)
+{
+    static const char *const after_object[] = {
+        "on", "onto", "in", "into", "up", "to", "around", "round", "with", "for", "and",
+        "at", "about", "off", "over", "all", "every", "down", "out", "from", "when", "while",
+        "because", "so", "but", "or", "then", "as", "like", "a", "an", "the", "lots", "too",
+        "now", "again", "home", "upstairs", "downstairs", "everywhere", "most", "each",
+        "several", "twice", "once", "since", "after", "before", "through", "across", NULL
+    };
+    if (tok_is(&v[i], "him") || tok_is(&v[i], "himself") || tok_is(&v[i], "herself"))
+        return !(i > 0 && (tok_is(&v[i - 1], "told") || tok_is(&v[i - 1], "asked")));
+    if (!tok_is(&v[i], "her"))
+        return false;
+    /* "her" after a verb of doing and before no noun of hers */
+    if (i + 1 >= n || v[i + 1].kind != T_WORD)
+        return i > 0 && v[i - 1].kind == T_WORD && !(v[i - 1].flags & KF_WORD_STOP);
+    return is_any(&v[i + 1], after_object);
 }
 
 static void people(const token *v, int n, int *who, int *sex_of, int *first_subject)
@@ -371,16 +404,21 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
             } else if (is_any(&v[i], writer)) {
                 cur = 0;
                 named = true;
-            } else if (is_any(&v[i], he)) {
-                cur = last_m;
+            } else if (is_any(&v[i], he) || is_any(&v[i], she)) {
+                bool m = is_any(&v[i], he);
+                int g = m ? last_m : last_f;
+                if (g > 0 && sex_of[g] == '?')
+                    sex_of[g] = m ? 'm' : 'f';      /* "my partner ... his back" */
+                /* "him", or "her" with no thing of hers after it, is what
+                 * the speaker does something to ("I carry him, neck knot",
+                 * "I lift her into the bath and my back aches"): the words
+                 * after stay the speaker's */
+                if (object_pronoun(v, n, i)) {
+                    who[i] = g;
+                    continue;
+                }
+                cur = g;
                 named = true;
-                if (cur > 0 && sex_of[cur] == '?')
-                    sex_of[cur] = 'm';      /* "my partner ... his back" */
-            } else if (is_any(&v[i], she)) {
-                cur = last_f;
-                named = true;
-                if (cur > 0 && sex_of[cur] == '?')
-                    sex_of[cur] = 'f';
             }
         }
         /* the sentence's first person word: the words before it are its */
@@ -537,7 +575,9 @@ static const char *const hedge[] = {
     "maybe", "perhaps", "likely", "most likely", "i think its",
     "think its", "think it is", "reckon its", "guess its", "suspect its",
     "pretty sure", "fairly sure", "quite sure", "im sure", "i am sure", "im convinced",
-    "i am convinced", "im positive", "i bet",
+    "i am convinced", "im positive", "i bet", "convinced", "self diagnosed",
+    "selfdiagnosed", "self diagnosing", "diagnosed myself with", "google says",
+    "dr google says",
     "could be from", "might be from", "may be from", "maybe from", "possibly from",
     "must be from", "could have been from", "might have been from", "probably from",
     "could be due to", "might be due to", "may be due to", "could be because of",
@@ -546,12 +586,13 @@ static const char *const hedge[] = {
 /* A quick gate before the hedge list is searched: its one-word entries, and
  * the second words of the others (most "i ..." and "my ..." start none). */
 static const char *const hedge_single[] = {
-    "probably", "maybe", "perhaps", "likely", NULL
+    "probably", "maybe", "perhaps", "likely", "convinced", "selfdiagnosed", NULL
 };
 static const char *const hedge_second[] = {
     "think", "guess", "reckon", "suspect", "believe", "assume", "imagine", "guessing",
     "assuming", "figure", "presume", "likely", "be", "from", "have", "sure", "convinced",
-    "positive", "bet", "am", "its", "it", NULL
+    "positive", "bet", "am", "its", "it", "diagnosed", "diagnosing", "myself", "says",
+    "google", NULL
 };
 /* Words after a hedge that make it a rough amount, not a guess. */
 static const char *const approx_amount[] = {

@@ -44,9 +44,11 @@
  * links to, and those whose one link is to a cause no habit keeps, leave
  * the sum (folded into that cause's prior).  Then, up to KF_QSV_MAX (5)
  * present findings, Quickscore as whole vectors in double (engine_qsv.h);
- * where its bound cannot certify, or above, the long double walk
- * (engine_qs.h); where that cannot certify, the programme; from
- * KF_DP_FIRST (10) present findings the programme first.  "Exact" means an
+ * above, up to KF_QSL_UPTO (14), Quickscore by levels (engine_qsl.h, its
+ * lowest levels in long double from 10); where their bound cannot certify,
+ * the long double walk (engine_qs.h), except from KF_DP_FIRST (10) present
+ * findings, where the programme comes next; where that cannot certify,
+ * the programme.  "Exact" means an
  * interval narrower than KF_EXACT_WIDTH.  The next question's many
  * posteriors come from one shared Quickscore run (kf_posterior_cands_iv),
  * and question.c computes one on its own only when its gain's bound says
@@ -64,6 +66,7 @@
 #include "question.h"
 #include "triage.h"
 
+#include <assert.h>
 #include <float.h>
 #include <stdint.h>
 #include <math.h>
@@ -96,12 +99,20 @@
  * by the sum alone.  So from 10. */
 #define KF_DP_FIRST 10
 /* Up to this many present findings (after the reductions) Quickscore by
- * levels in double (engine_qsl.h) runs before the long double walk: it
- * costs ~1/3 to 1/8 of the walk per subset, but the sum cancels ~10x more
- * per present finding and double certifies only where absum / P(E) is
- * below ~1e6: on sets drawn from the model every one at 8, none at 10 or
- * more (bench/posterior), where trying it would only add its cost. */
-#define KF_QSL_UPTO 9
+ * levels (engine_qsl.h: double, its lowest levels in long double from 10)
+ * runs first, before the long double walk and before the sum without
+ * cancellation: measured on sets drawn from the model (20 at each count,
+ * mean CPU time), it certified 19/20 at 10 in 456 us (the sum: 569 us),
+ * 18/20 at 11 in 685 us (969), 16/20 at 12 in 1645 us (2181), 17/20 at 13
+ * in 3077 us (4561), 14/20 at 14 in 5910 us (9665), so with the sum where
+ * it cannot certify it costs 5-19% less; at 15 it certified 3/20 and
+ * trying it would only add its cost. */
+#define KF_QSL_UPTO 14
+/* Above, the fast paths (the next question's) take Quickscore by levels
+ * alone, without the long double walk after it: at 15 and 16 present
+ * findings the walk certified none of 20 sets each (the levels 3/20 at
+ * 15), costs ~1.8x as much per subset (callgrind: 2600 against 1446 at 16)
+ * and gave the wider interval in 9 of 10. */
 /* An interval narrower than this is "exact" (the issue asks 1e-6). */
 #define KF_EXACT_WIDTH 1e-7
 /* Relative rounding error of one term, in units of the type's epsilon: its factors are updated by at most
@@ -440,12 +451,13 @@ static kf_err cands_raw(const kf_kb *kb, const kf_evidence_set *ev, const int *c
             kf_free(llp);
         }
     } else {
-        /* without candidates Quickscore by levels in double first, the long
-         * double walk where it cannot certify */
+        /* without candidates Quickscore by levels first, the long double
+         * walk where it cannot certify */
         bool done = false;
-        if (!nq && ev->np <= KF_QSL_UPTO) {
+        if (!nq && (ev->np <= KF_QSL_UPTO || fast)) {
             err = qsl_quickscore(kb, ev->pos, ev->np, ev->neg, ev->nn, post, lo, hi, logpe, zb);
-            done = !err && certified(lo, hi, nc);
+            /* above KF_QSL_UPTO (fast) its answer is the one returned */
+            done = !err && (certified(lo, hi, nc) || ev->np > KF_QSL_UPTO);
         }
         if (!err && !done)
             err = quickscore_ld(kb, ev->pos, ev->np, ev->neg, ev->nn, cand, nq, post, lo, hi,
@@ -562,8 +574,7 @@ static kf_err posterior_ev_raw(const kf_kb *kb, const kf_evidence_set *ev, doubl
             np = lim;
         }
         bool wide = true;
-        if (!fast && np >= KF_DP_FIRST)
-            goto sum;
+        bool dp_first = !fast && np >= KF_DP_FIRST;
         if (np <= KF_QSV_MAX) {
             /* few present findings: the vectors in double first */
             err = qsv_quickscore(kb, pos, np, ev->neg, ev->nn, NULL, 0, post, l, h, &lp, NULL,
@@ -573,22 +584,24 @@ static kf_err posterior_ev_raw(const kf_kb *kb, const kf_evidence_set *ev, doubl
             used = np;
             wide = !certified(l, h, nc);
         }
-        if (wide && np > KF_QSV_MAX && np <= KF_QSL_UPTO && (np <= KF_QS_FIRST || fast)) {
-            /* Quickscore by levels in double */
+        bool walk = !dp_first && (np <= KF_QS_FIRST || fast);
+        if (wide && np > KF_QSV_MAX && (np <= KF_QSL_UPTO || fast)) {
+            /* Quickscore by levels; above KF_QSL_UPTO (fast) its answer is
+             * the one returned */
             err = qsl_quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp, NULL);
             if (err)
                 goto out;
             used = np;
             wide = !certified(l, h, nc);
+            walk = walk && np <= KF_QSL_UPTO;
         }
-        if (wide && (np <= KF_QS_FIRST || fast)) {
+        if (wide && walk) {
             err = quickscore(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);
             if (err)
                 goto out;
             used = np;
             wide = !certified(l, h, nc);
         }
-    sum:
         if (wide && !fast) {
             /* the sum with no cancellation: exact, slower */
             err = dp_posterior(kb, pos, np, ev->neg, ev->nn, post, l, h, &lp);

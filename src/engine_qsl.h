@@ -31,14 +31,34 @@
  * Rounding: every double is counted, operation by operation, in units of
  * u = DBL_EPSILON / 2 (the first-order bound; a 1% margin covers the
  * higher orders and the long double products of the tables), per root
- * from its number of chains: K_T for a term, plus the worst share's own,
- * plus the sums' additions.  Every sum is then off by at most
- * absum x K u (absum: the sum of the terms' sizes, summed too), as in
- * engine_qs.h; qsv_finish turns that into every posterior's interval.  The
- * caller takes the long double walk where this cannot certify (the sum
- * cancels: absum / P(E) grows ~10x per present finding).
+ * from its number of chains.  A rounding is charged where it lands: a
+ * factor made at level k is one number for the 2^k terms below its node,
+ * so its error is that node's partial sum times the factor's count, and
+ * the partial sums cancel (on sets drawn from the model each level up is
+ * ~10-50x smaller).  So P(E) is off by at most u x sum over the levels of
+ * (the roundings at level k) x (the sizes of the partial sums at k), and
+ * a share by the same over its own partial sums (sizes measured at its
+ * level and one above; higher up they are at most those) plus what it
+ * reads from below its level (its weights are at most 1).  qsl_finish
+ * turns those into every posterior's interval.  The caller takes the long
+ * double walk where this cannot certify (the terms at level 0 still
+ * count in full: absum / P(E) grows ~10x per present finding).
  */
 #define KF_QSL_LOW 8
+/* per cause, the bound's numbers by level: its own roundings, its partial
+ * sums' sizes */
+#define QSL_AOFF (KF_QSL_LOW + 1)
+/* From these many present findings the lowest one (two) levels are
+ * precise (long double): at level k the partial sums are ~10^(np - k)
+ * times P(E), and a double there could not certify.  Measured on sets
+ * drawn from the model (20 each; certified, mean time): one level at 10
+ * 19/20 380 us (two: 20/20 552 us), at 11 18/20 618 us (20/20 903 us); two
+ * at 12 16/20 1607 us (one: 11/20 1235 us), 13 17/20, 14 14/20 (three: 12
+ * 17/20 1795 us, 14 the same 14/20); 15 and 16 rarely certify even so
+ * (level 0's terms, in long double, count ~700 roundings of ~3e8 x P(E)). */
+#define QSL_PREC1 10
+#define QSL_PREC2 12
+#define QSL_LV (2 * (KF_QSL_LOW + 1))
 
 typedef double qsl_v4 __attribute__((vector_size(32), aligned(8), may_alias));
 #define qsl_ld(p) (*(const qsl_v4 *)(const void *)(p))
@@ -74,12 +94,14 @@ typedef struct {
     double *A;           /* table: pi qneg Qlow */
     double *a, *ig;      /* per chunk: the factor's present part, 1 / the factor
                           * (NULL where nothing reads them) */
+    long double *Al, *al, *igl;   /* the same in long double, at the precise levels */
 } qsl_root;
 
 typedef struct {
     int m;               /* kept muscle */
     double oms;
     double *B, *c;       /* table s qneg_m Qlow_m; per chunk: chain factor (or NULL) */
+    long double *Bl, *cl;         /* the same in long double, at the precise levels */
 } qsl_chain_t;
 
 /* One root over its level's n entries: a = Q pi prod chains, its factor
@@ -177,16 +199,26 @@ DP_CLONES static void qsl_expand(double *restrict dst, const double *restrict sr
         dst[2 * u] = dst[2 * u + 1] = src[u];
 }
 
-/* dst[u] = src[2u] + src[2u + 1], u < nd (dst may be src) */
-DP_CLONES static void qsl_pairs(double *dst, const double *src, size_t nd)
+/* dst[u] = src[2u] + src[2u + 1], u < nd (dst may be src); returns the sum
+ * of |dst[u]| (for the rounding bound) */
+DP_CLONES static double qsl_pairs_a(double *dst, const double *src, size_t nd)
 {
+    typedef unsigned long long u4 __attribute__((vector_size(32)));
+    const u4 mask = { ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1 };
+    qsl_v4 sv = { 0, 0, 0, 0 };
     size_t u = 0;
     for (; u + 4 <= nd; u += 4) {
         qsl_v4 v0 = qsl_ld(src + 2 * u), v1 = qsl_ld(src + 2 * u + 4);
-        qsl_st(dst + u, qsl_evens(v0, v1) + qsl_odds(v0, v1));
+        qsl_v4 x = qsl_evens(v0, v1) + qsl_odds(v0, v1);
+        qsl_st(dst + u, x);
+        sv += (qsl_v4)((u4)x & mask);
     }
-    for (; u < nd; u++)
+    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
+    for (; u < nd; u++) {
         dst[u] = src[2 * u] + src[2 * u + 1];
+        s += fabs(dst[u]);
+    }
+    return s;
 }
 
 /* T[s] = W[s] w[s]; returns the sum of W[s] |w[s]| (= sum |T|: W has one
@@ -209,19 +241,81 @@ DP_CLONES static double qsl_leaves(double *restrict T, const double *restrict W,
     return fabs(s);
 }
 
-/* sum of a[t] ig[t] S[t], four partial sums */
-DP_CLONES static double qsl_share(const double *restrict a, const double *restrict ig,
-                                  const double *restrict S, size_t n)
+/* A present share at its level (n entries, n >= 2): the sum of
+ * a[t] ig[t] S[t], taken as the pairs' plain sum (QSL_SUMU); *a0 and *a1
+ * gain the sizes of the terms and of the pairs */
+DP_CLONES static double qsl_share2(const double *restrict a, const double *restrict ig,
+                                   const double *restrict S, size_t n, double *a0, double *a1)
+{
+    typedef unsigned long long u4 __attribute__((vector_size(32)));
+    const u4 mask = { ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1 };
+    qsl_v4 sv = { 0, 0, 0, 0 }, s0 = sv, s1 = sv;
+    size_t t = 0;
+    for (; t + 8 <= n; t += 8) {
+        qsl_v4 x0 = qsl_ld(a + t) * qsl_ld(ig + t) * qsl_ld(S + t);
+        qsl_v4 x1 = qsl_ld(a + t + 4) * qsl_ld(ig + t + 4) * qsl_ld(S + t + 4);
+        qsl_v4 p = qsl_evens(x0, x1) + qsl_odds(x0, x1);
+        s0 += (qsl_v4)((u4)x0 & mask) + (qsl_v4)((u4)x1 & mask);
+        s1 += (qsl_v4)((u4)p & mask);
+        sv += p;
+    }
+    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
+    *a0 += (s0[0] + s0[1]) + (s0[2] + s0[3]);
+    *a1 += (s1[0] + s1[1]) + (s1[2] + s1[3]);
+    for (; t + 2 <= n; t += 2) {
+        double x0 = a[t] * ig[t] * S[t], x1 = a[t + 1] * ig[t + 1] * S[t + 1], p = x0 + x1;
+        *a0 += fabs(x0) + fabs(x1);
+        *a1 += fabs(p);
+        s += p;
+    }
+    return s;
+}
+
+/* sum of |x[t]|, four partial sums (a size for the rounding bound only) */
+DP_CLONES static double qsl_asum(const double *x, size_t n)
+{
+    size_t t = 0;
+    typedef unsigned long long u4 __attribute__((vector_size(32)));
+    const u4 mask = { ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1 };
+    qsl_v4 sv = { 0, 0, 0, 0 };
+    for (; t + 4 <= n; t += 4)
+        sv += (qsl_v4)((u4)qsl_ld(x + t) & mask);   /* the sign bits cleared */
+    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
+    for (; t < n; t++)
+        s += fabs(x[t]);
+    return s;
+}
+
+/* sum of x[t], four partial sums */
+DP_CLONES static double qsl_sum(const double *x, size_t n)
 {
     size_t t = 0;
     qsl_v4 sv = { 0, 0, 0, 0 };
     for (; t + 4 <= n; t += 4)
-        sv += qsl_ld(a + t) * qsl_ld(ig + t) * qsl_ld(S + t);
+        sv += qsl_ld(x + t);
     double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
     for (; t < n; t++)
-        s += a[t] * ig[t] * S[t];
+        s += x[t];
     return s;
 }
+
+/* The sum of y (2^(L - lev) entries at level lev, the sum of whose sizes
+ * is a0): its pairs (in place), whose sizes acc[lev + 1] gains (acc[lev]
+ * gains a0), then their plain sum.  A rounding at level k is multiplied
+ * by the sizes of the partial sums at k, which above lev + 1 are at most
+ * those at lev + 1 (QSL_SUMU counts the plain sum's roundings). */
+static double qsl_tree(double *y, int lev, int L, double a0, double *acc)
+{
+    acc[lev] += a0;
+    if (lev == L)
+        return y[0];
+    size_t n = (size_t)1 << (L - lev - 1);
+    acc[lev + 1] += qsl_pairs_a(y, y, n);
+    return qsl_sum(y, n);
+}
+#define QSL_SUMU(lev, L) ((lev) < (L) ? (double)(((size_t)1 << ((L) - (lev) - 1)) / 4) + 4 : 0)
+/* the same summed one by one (long double) */
+#define QSL_SUMUL(lev, L) ((lev) < (L) ? (double)((size_t)1 << ((L) - (lev) - 1)) + 4 : 0)
 
 /* a[t] = x A[t] */
 DP_CLONES static void qsl_set(double *restrict a, const double *restrict A, double x, size_t n)
@@ -245,19 +339,154 @@ DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double 
         x[t] = y[t] * v[t];
 }
 
-/* sum of x[t], four partial sums */
-DP_CLONES static double qsl_sum(const double *x, size_t n)
+/* The precise levels (the lowest P, where the partial sums are still
+ * large against P(E)) in long double, scalar: the same operations as the
+ * vectors' above, in the same order. */
+static void qsl_eval_l(const qsl_root *r, const qsl_chain_t *ch, const long double *QHl,
+                       long double *P, size_t n)
 {
-    size_t t = 0;
-    qsl_v4 sv = { 0, 0, 0, 0 };
-    for (; t + 4 <= n; t += 4)
-        sv += qsl_ld(x + t);
-    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
-    for (; t < n; t++)
-        s += x[t];
+    long double x = QHl[r->cause], omp = r->omp;
+    long double os[QSL_MAXCH], qs[QSL_MAXCH];
+    const long double *Bp[QSL_MAXCH];
+    long double *Cp[QSL_MAXCH];
+    int ne = r->ne;
+    for (int k = 0; k < ne; k++) {
+        os[k] = ch[k].oms;
+        qs[k] = QHl[ch[k].m];
+        Bp[k] = ch[k].Bl;
+        Cp[k] = ch[k].cl;
+    }
+    const long double *restrict A = r->Al;
+    long double *restrict a = r->al, *restrict ig = r->igl;
+    for (size_t t = 0; t < n; t++) {
+        long double av = x * A[t];
+        for (int k = 0; k < ne; k++) {
+            long double cv = os[k] + qs[k] * Bp[k][t];
+            Cp[k][t] = cv;
+            av *= cv;
+        }
+        long double gv = omp + av;
+        a[t] = av;
+        if (P)
+            P[t] *= gv;
+        ig[t] = 1 / gv;
+    }
+}
+
+/* dst[u] = src[2u] + src[2u + 1] (dst may be src); returns the sum of the
+ * sizes of dst */
+static double qsl_pairs_l(long double *dst, const long double *src, size_t nd)
+{
+    long double s = 0;
+    for (size_t u = 0; u < nd; u++) {
+        dst[u] = src[2 * u] + src[2 * u + 1];
+        s += fabsl(dst[u]);
+    }
+    return (double)s;
+}
+
+static double qsl_asum_l(const long double *x, size_t n)
+{
+    long double s = 0;
+    for (size_t t = 0; t < n; t++)
+        s += fabsl(x[t]);
+    return (double)s;
+}
+
+/* The sum of y (2^(L - lev) entries at level lev, lev < top <= L), in
+ * long double: pairs in place up to level top, each level's sizes added
+ * to acc[k] (acc[lev] by the caller), then the plain sum at top one by
+ * one (QSL_SUMUL(top - 1, L) roundings).  A rounding at a level above
+ * top is multiplied by at most acc[top]'s part. */
+static long double qsl_tree_l(long double *y, int lev, int top, int L, double *acc)
+{
+    size_t n = (size_t)1 << (L - lev);
+    for (int k = lev + 1; k <= top; k++) {
+        n /= 2;
+        acc[k] += qsl_pairs_l(y, y, n);
+    }
+    long double s = 0;
+    for (size_t t = 0; t < n; t++)
+        s += y[t];
     return s;
 }
 
+/* y[t] = a[t] ig[t] S[t] in long double; returns the sum of their sizes */
+static double qsl_share_l(long double *y, const long double *a, const long double *ig,
+                          const long double *S, size_t n)
+{
+    long double s = 0;
+    for (size_t t = 0; t < n; t++) {
+        y[t] = a[t] * ig[t] * S[t];
+        s += fabsl(y[t]);
+    }
+    return (double)s;
+}
+
+/* As qsl_mul and qsl_rho_mul, in long double */
+static void qsl_mul_l(long double *x, const long double *y, const long double *v, size_t n)
+{
+    for (size_t t = 0; t < n; t++)
+        x[t] = y[t] * v[t];
+}
+
+static void qsl_rho_mul_l(long double *y, const long double *s, const long double *a,
+                          const long double *c, const long double *ig, long double omp,
+                          long double oms, size_t n)
+{
+    for (size_t t = 0; t < n; t++)
+        y[t] = s[t] * ((omp + a[t] * (oms / c[t])) * ig[t]);
+}
+
+/* As qsv_finish, with the bounds as absolute errors: dz for Z, dnum[c] for
+ * the followed sum of cause c (its present share, or its slack share). */
+static void qsl_finish(const kf_kb *kb, const qsv_w *w, double Z, double dz,
+                       const double *dnum, const double *on, const double *off,
+                       const double *cf, const double *cslack, long double logconst,
+                       double *post, double *lo, double *hi, long double *logpe, double *zerr)
+{
+    int nc = w->nc;
+    if (zerr)
+        *zerr = Z > dz ? dz / Z * (1 + 1e-12) : INFINITY;
+    *logpe = Z > 0 ? logl((long double)Z) + logconst : -INFINITY;
+    if (!(Z > dz)) {
+        for (int c = 0; c < nc; c++) {
+            post[c] = kb->causes[c].prior;
+            lo[c] = 0;
+            hi[c] = 1;
+        }
+        return;
+    }
+    for (int c = 0; c < nc; c++) {
+        bool slack = w->kin_first[c] < w->kin_first[c + 1];
+        double num, d = dnum[c];
+        if (slack && w->slackacc[c])
+            num = off[c];
+        else if (slack) {
+            num = cslack[c] * Z;
+            d = 0;
+        } else if (w->active[c])
+            num = on[c];
+        else {
+            num = cf[c] * Z;
+            d = 0;
+        }
+        double p = num / Z;
+        double l = (num - d) / (Z + dz), h = (num + d) / (Z - dz);
+        if (slack) {
+            double t = 1 - p, tl = 1 - h, th = 1 - l;
+            p = t;
+            l = tl;
+            h = th;
+        }
+        p = p < 0 ? 0 : p > 1 ? 1 : p;
+        l = l < 0 ? 0 : l > 1 ? 1 : l;
+        h = h < 0 ? 0 : h > 1 ? 1 : h;
+        post[c] = p;
+        lo[c] = l < p ? l : p;
+        hi[c] = h > p ? h : p;
+    }
+}
 
 static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
                              double *post, double *lo, double *hi, long double *logpe,
@@ -267,6 +496,14 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     if (np < 1 || np > 30)
         return KF_EINVAL;
     int L = np < KF_QSL_LOW ? np : KF_QSL_LOW, H = np - L;
+    /* the precise levels: below NPL the sums are taken in long double
+     * (where the partial sums are ~10^(np - k) times P(E)) */
+    int NPL = np >= QSL_PREC2 ? 2 : np >= QSL_PREC1 ? 1 : 0;
+    if (NPL > L - 2)
+        NPL = L > 2 ? L - 2 : 0;
+    /* a sum made at a precise level has its partial sums' sizes measured
+     * up to here */
+#define QSL_TOPL (NPL + 1)
     size_t NL = (size_t)1 << L;
     int nedges = 0;
     for (int c = 0; c < nc; c++)
@@ -283,10 +520,15 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     uint32_t *masks = kf_malloc((3 * (size_t)nc + 4) * sizeof *masks);
     bool *flags = kf_calloc(5 * (size_t)nc + 5, 1);
     double *dbl = kf_malloc((8 * (size_t)nc + 8) * sizeof *dbl);
+    /* per cause: its own roundings by level, then its partial sums' sizes
+     * by level (a present share's or a slack share's), and its bound */
+    double *EY = kf_calloc((size_t)nc * QSL_LV + (size_t)nc + 1, sizeof *EY);
+    double *Eown = EY + (size_t)nc * QSL_LV;
     qsl_root *roots = kf_malloc(((size_t)nc + 1) * sizeof *roots);
     qsl_chain_t *chs = kf_malloc(((size_t)nedges + 1) * sizeof *chs);
     double *vm = NULL;
-    if (!qb || !ints || !masks || !flags || !dbl || !roots || !chs)
+    long double *vl = NULL;
+    if (!qb || !ints || !masks || !flags || !dbl || !roots || !chs || !EY)
         goto out;
     long double *qneg = qb + (size_t)nc * (size_t)np, *QHl = qneg + nc, *onl = QHl + nc;
     long double *offl = onl + nc, *tab = offl + nc;
@@ -305,15 +547,20 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         qneg[c] = 1;
         dsupp[c] = 0;
     }
+    bool qexact = true;
     for (int i = 0; i < nn; i++)
         for (int k = kb->flink_first[neg[i]]; k < kb->flink_first[neg[i] + 1]; k++) {
             const kf_link *ln = &kb->links[kb->flink[k]];
+            qexact &= ln->p >= 0x1p-11 || ln->p == 0;
             qneg[ln->cause] *= 1 - (long double)ln->p;
         }
     for (int b = 0; b < np; b++)
         for (int k = kb->flink_first[pos[b]]; k < kb->flink_first[pos[b] + 1]; k++) {
             const kf_link *ln = &kb->links[kb->flink[k]];
             qb[(size_t)ln->cause * (size_t)np + (size_t)b] *= 1 - (long double)ln->p;
+            /* 1 - p is exact in long double when p >= 2^-11 (its bits span
+             * at most 64); two links of one cause to one finding round */
+            qexact &= (ln->p >= 0x1p-11 || ln->p == 0) && !(dsupp[ln->cause] >> b & 1);
             dsupp[ln->cause] |= 1u << b;
         }
     /* keepers of each muscle (counting sort; order is scratch here) */
@@ -362,31 +609,33 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                 wa[2 * nw + 1] = slackacc[c] ? 3 + 2 * (kin_first[c + 1] - kin_first[c]) : 0;
                 nw++;
             }
+        /* each bit's cost over the causes still without a level, kept as
+         * the causes leave (each cause's part added once, taken once) */
+        long cost[32];
+        for (int b = 0; b < np; b++)
+            cost[b] = 0;
+#define QSL_CON(k, b) ((long)(supp[wc[k]] >> (b) & 1) * wa[2 * (k)] + \
+                       (long)(ssupp[wc[k]] >> (b) & 1) * wa[2 * (k) + 1])
+        for (int k = 0; k < nw; k++)
+            for (uint32_t mb = supp[wc[k]] | ssupp[wc[k]]; mb; mb &= mb - 1)
+                cost[__builtin_ctz(mb)] += QSL_CON(k, __builtin_ctz(mb));
         uint32_t used = 0;
         for (int j = 0; j < np; j++) {
             int best = -1;
-            long bc = 0;
-            for (int b = 0; b < np; b++) {
-                if (used >> b & 1)
-                    continue;
-                long cost = 0;
-                for (int k = 0; k < nw; k++) {
-                    int c = wc[k];
-                    cost += (supp[c] >> b & 1) * wa[2 * k] + (ssupp[c] >> b & 1) * wa[2 * k + 1];
-                }
-                if (best < 0 || cost < bc) {
+            for (int b = 0; b < np; b++)
+                if (!(used >> b & 1) && (best < 0 || cost[b] < cost[best]))
                     best = b;
-                    bc = cost;
-                }
-            }
             used |= 1u << best;
             perm[j] = best;
             /* the causes it reaches have their level: drop them */
             int k2 = 0;
             for (int k = 0; k < nw; k++) {
                 int c = wc[k];
-                if (((supp[c] >> best & 1) && wa[2 * k]) || ((ssupp[c] >> best & 1) && wa[2 * k + 1]))
+                if (((supp[c] >> best & 1) && wa[2 * k]) || ((ssupp[c] >> best & 1) && wa[2 * k + 1])) {
+                    for (uint32_t mb = supp[c] | ssupp[c]; mb; mb &= mb - 1)
+                        cost[__builtin_ctz(mb)] -= QSL_CON(k, __builtin_ctz(mb));
                     continue;
+                }
                 wc[k2] = c;
                 wa[2 * k2] = wa[2 * k];
                 wa[2 * k2 + 1] = wa[2 * k + 1];
@@ -394,6 +643,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             }
             nw = k2;
         }
+#undef QSL_CON
         kf_free(wa);
     }
     for (int c = 0; c < nc; c++)
@@ -425,7 +675,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
 #define QSL_LEV(mask) ((mask) ? (__builtin_ctz(mask) < L ? __builtin_ctz(mask) : L) : L)
     /* the roots by level, their chains */
     int nr = 0, ne = 0;
-    size_t nvec = 0;                      /* doubles of the vectors */
+    size_t nvec = 0, nld = 0;             /* doubles of the vectors, long doubles */
     for (int lev = 0; lev <= L; lev++)
         for (int c = 0; c < nc; c++) {
             if (!inv[c] || QSL_LEV(supp[c]) != lev)
@@ -441,6 +691,8 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             r->omp = 1 - kb->causes[c].prior;
             size_t n = (size_t)1 << (L - lev);
             nvec += 4 * n;
+            if (lev < NPL)
+                nld += (3 + 2 * (size_t)r->ne) * n;
             for (int j = 0; j < r->ne; j++) {
                 qsl_chain_t *e = &chs[ne++];
                 e->m = kb->causes[c].keeps[j];
@@ -452,8 +704,22 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
      * the low weights and their sizes (2 NL) */
     nvec += 13 * NL + 64;
     vm = kf_malloc(nvec * sizeof *vm);
-    if (!vm)
+    /* the precise levels' W and sums, slack scratch (2 NL), low weights */
+    nld += 8 * NL + 64;
+    vl = kf_malloc(nld * sizeof *vl);
+    if (!vm || !vl)
         goto out;
+    long double *Wl[KF_QSL_LOW + 1], *Sml[KF_QSL_LOW + 1];
+    size_t atl = 0;
+    for (int j = 0; j < NPL; j++) {
+        size_t n = (size_t)1 << (L - j);
+        Wl[j] = vl + atl;
+        atl += n;
+        Sml[j] = vl + atl;
+        atl += n;
+    }
+    long double *yl = vl + atl, *wlowl = yl + 2 * NL;
+    atl += 4 * NL;
     double *W[KF_QSL_LOW + 1], *Sm[KF_QSL_LOW + 1];
     size_t at = 0;
     for (int j = 0; j <= L; j++) {
@@ -471,6 +737,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         for (size_t s = 0; s < (size_t)1 << j; s++)
             tab[s + ((size_t)1 << j)] = tab[s] * ml;
     for (size_t s = 0; s < NL; s++) {
+        wlowl[s] = tab[s];
         wlow[s] = (double)tab[s];
         awlow[s] = fabs(wlow[s]);
     }
@@ -496,6 +763,19 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                 for (size_t s = 0; s < h; s++)
                     t[s + h] = t[s] * q;
             }
+            if (lev < NPL) {
+                /* in long double: the halves' product, not rounded */
+                long double *v = vl + atl;
+                atl += n;
+                for (size_t h = 0; h < nhi; h++)
+                    for (size_t s = 0; s < nlo; s++)
+                        v[h * nlo + s] = tlo[s] * thi[h];
+                if (x < 0)
+                    r->Al = v;
+                else
+                    chs[r->e0 + x].Bl = v;
+                continue;
+            }
             double *v = vm + at, *dlo = yv;
             at += n;
             for (size_t s = 0; s < nlo; s++)
@@ -507,6 +787,22 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             else
                 chs[r->e0 + x].B = v;
         }
+        if (lev < NPL) {
+            /* everything a precise level's root makes, in long double */
+            r->a = r->ig = r->A = NULL;
+            r->al = vl + atl;
+            r->igl = r->al + n;
+            atl += 2 * n;
+            for (int x = 0; x < r->ne; x++) {
+                chs[r->e0 + x].cl = vl + atl;
+                chs[r->e0 + x].c = chs[r->e0 + x].B = NULL;
+                atl += n;
+            }
+            continue;
+        }
+        r->Al = r->al = r->igl = NULL;
+        for (int x = 0; x < r->ne; x++)
+            chs[r->e0 + x].Bl = chs[r->e0 + x].cl = NULL;
         /* what the shares read: a and 1 / g of a root summed or with a
          * chain to a followed muscle, 1 / g of a followed muscle, the
          * chain factors of a chain to one */
@@ -544,42 +840,84 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     }
     /* the rounding bound, in units of u */
     double uin = 1 + (double)(nn + np + 8) * 2 * (double)(LDBL_EPSILON / DBL_EPSILON);
-    double KT = (double)L + 1 + 2 * uin + 1, Kx = (double)L + 2;
+    /* Per level k: PhiF[k], the roundings of the factors made at level k
+     * (each root's factor and its multiplication into W); every one of
+     * them is one number shared by the 2^k terms below its node, so it is
+     * multiplied by that node's partial sum, not by the terms' sizes. */
+    double PhiF[KF_QSL_LOW + 1];
+    for (int k = 0; k <= L; k++)
+        PhiF[k] = 0;
+    /* at the precise levels every count is in long double's u: rl of ours;
+     * there a table's entry is the product of qneg, the prior, up to L
+     * link factors (each 1 - p rounded once) and QH's up to H, all in
+     * long double (utab_l, uin_l) */
+    double rl = (double)(LDBL_EPSILON / DBL_EPSILON);
+    double utab_l = 2 * (double)(nn + L) + 4, uin_l = 2 * (double)H + 2;
+    if (qexact) {
+        /* every 1 - p exact: qneg's nn products, the prior, L link
+         * factors, the halves' product; QH's H products */
+        utab_l = (double)(nn + L) + 2;
+        uin_l = (double)H + 1;
+    }
+    PhiF[0] += NPL ? ((double)L + 2) * rl : uin + 1;   /* the low weights, the leaves' product */
+    PhiF[L] += uin;                       /* the chunk's weight */
     /* a table's entry: two rounded halves and their product; a root's
      * present part: table x QH, then per chain x (oms + QH_m x table) */
     double utab = 2 * uin + 1;
-#define QSL_EA(ne) (utab + uin + 1 + (ne) * (utab + uin + 3))
+#define QSL_EAX(ne, ut, ui) ((ut) + (ui) + 1 + (ne) * ((ut) + (ui) + 3))
+#define QSL_EA(ne) QSL_EAX(ne, utab, uin)
+    /* a root's present part, in our u, at its level */
+#define QSL_EAL(r) ((r)->level < NPL ? QSL_EAX((r)->ne, utab_l, uin_l) * rl : QSL_EA((r)->ne))
+#define QSL_UL(r) ((r)->level < NPL ? rl : 1.0)
+    double Emax = 0;
     for (int i = 0; i < nr; i++) {
         const qsl_root *r = &roots[i];
-        double Ea = QSL_EA(r->ne), Eg = Ea + 1;
+        double Ea = QSL_EAL(r), Eg = Ea + QSL_UL(r);
+        if (r->level < NPL) {
+            /* 1 / g, a x (1 / g) x S, its sums: all in long double */
+            if (r->in_t)
+                PhiF[r->level] += Eg + rl;
+            if (r->share) {
+                Eown[r->cause] = Ea + Eg + 3 * rl;
+                if (Eown[r->cause] > Emax)
+                    Emax = Eown[r->cause];
+            }
+            continue;
+        }
         if (r->in_t)
-            KT += Eg + 1;
-        size_t n = (size_t)1 << (L - r->level);
-        double sums = r->level + (double)(n / 4) + 4 + 2;
+            PhiF[r->level] += Eg + 1;
         /* a x (1 / g) x S */
-        if (r->share && Ea + Eg + 3 + sums > Kx)
-            Kx = Ea + Eg + 3 + sums;
+        if (r->share) {
+            Eown[r->cause] = Ea + Eg + 3;
+            if (Eown[r->cause] > Emax)
+                Emax = Eown[r->cause];
+        }
     }
     for (int k = 0; k < nsl; k++) {
-        int m = sl[k], lev = QSL_LEV(ssupp[m]);
+        int m = sl[k];
         const qsl_root *rm = &roots[ridx[m]];
+        double *ey = EY + (size_t)m * QSL_LV, tot = 0;
         /* S x 1 / g_m, then per keeper x (omp + a (oms / c)) (1 / g); the
          * sum times 1 - prior */
-        double Es = (QSL_EA(rm->ne) + 1) + 1 + 1 + 2;
+        ey[rm->level] += QSL_EAL(rm) + 3 * QSL_UL(rm);
         for (int e = kin_first[m]; e < kin_first[m + 1]; e++) {
             const qsl_root *rh = &roots[ridx[kin[e]]];
             /* oms / c: c is uin + (utab + uin + 2) */
-            double Eah = QSL_EA(rh->ne);
-            Es += (2 * uin + utab + 3) + Eah + (Eah + 1) + 5 + 1;
+            double Eah = QSL_EAL(rh), ul = QSL_UL(rh);
+            ey[rh->level] += (rh->level < NPL ? (2 * uin_l + utab_l + 3) * rl
+                                               : 2 * uin + utab + 3) +
+                             Eah + (Eah + ul) + 6 * ul;
         }
-        size_t n = (size_t)1 << (L - lev);
-        double sums = lev + (L - lev) + (double)(n / 4) + 4 + 2;
-        if (Es + sums > Kx)
-            Kx = Es + sums;
+        for (int j = 0; j <= L; j++)
+            tot += ey[j];
+        if (tot > Emax)
+            Emax = tot;
     }
-    double K = (KT + Kx) * 1.01 + 8;
     /* the chunks */
-    long double Z = 0, absum = 0;
+    long double Z = 0;
+    double Asz[KF_QSL_LOW + 1];           /* the partial sums' sizes by level */
+    for (int k = 0; k <= L; k++)
+        Asz[k] = 0;
     for (int c = 0; c < nc; c++)
         on[c] = off[c] = 0;
     for (int c = 0; c < nc; c++)
@@ -601,31 +939,113 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         W[L][0] = (double)wh;
         for (int i = nr - 1, j = L; j >= 0; j--) {
             size_t n = (size_t)1 << (L - j);
-            if (j < L)
+            if (j < L && j >= NPL)
                 qsl_expand(W[j], W[j + 1], n / 2);
-            for (; i >= 0 && roots[i].level == j; i--)
-                qsl_eval(&roots[i], &chs[roots[i].e0], QH, roots[i].in_t ? W[j] : NULL, scr, n);
+            else if (j < L)
+                for (size_t x = 0; x < n / 2; x++)
+                    Wl[j][2 * x] = Wl[j][2 * x + 1] = j + 1 < NPL ? Wl[j + 1][x] : W[j + 1][x];
+            for (; i >= 0 && roots[i].level == j; i--) {
+                const qsl_root *r = &roots[i];
+                if (j < NPL)
+                    qsl_eval_l(r, &chs[r->e0], QHl, r->in_t ? Wl[j] : NULL, n);
+                else
+                    qsl_eval(r, &chs[r->e0], QH, r->in_t ? W[j] : NULL, scr, n);
+            }
         }
         /* the terms and the sums bottom-up */
-        absum += qsl_leaves(Sm[0], W[0], wlow, awlow, NL);
-        for (int j = 0; j < L; j++)
-            qsl_pairs(Sm[j + 1], Sm[j], (size_t)1 << (L - j - 1));
+        if (NPL) {
+            long double sa = 0;
+            for (size_t t = 0; t < NL; t++) {
+                Sml[0][t] = Wl[0][t] * wlowl[t];
+                sa += fabsl(Sml[0][t]);
+            }
+            Asz[0] += (double)sa;
+            for (int j = 0; j + 1 < NPL; j++)
+                Asz[j + 1] += qsl_pairs_l(Sml[j + 1], Sml[j], (size_t)1 << (L - j - 1));
+            /* the first level in double */
+            double sd = 0;
+            for (size_t x = 0; x < (size_t)1 << (L - NPL); x++) {
+                Sm[NPL][x] = (double)(Sml[NPL - 1][2 * x] + Sml[NPL - 1][2 * x + 1]);
+                sd += fabs(Sm[NPL][x]);
+            }
+            Asz[NPL] += sd;
+        } else
+            Asz[0] += qsl_leaves(Sm[0], W[0], wlow, awlow, NL);
+        for (int j = NPL; j < L; j++) {
+            size_t n = (size_t)1 << (L - j - 1);
+            Asz[j + 1] += qsl_pairs_a(Sm[j + 1], Sm[j], n);
+        }
         Z += Sm[L][0];
-        /* present shares */
+        /* present shares, with their partial sums' sizes */
         for (int i = 0; i < nr; i++) {
             const qsl_root *r = &roots[i];
-            if (r->share)
-                onl[r->cause] += qsl_share(r->a, r->ig, Sm[r->level],
-                                           (size_t)1 << (L - r->level));
+            if (!r->share)
+                continue;
+            double *sz = EY + (size_t)r->cause * QSL_LV + QSL_AOFF;
+            if (r->level < NPL) {
+                sz[r->level] += qsl_share_l(yl, r->al, r->igl, Sml[r->level],
+                                            (size_t)1 << (L - r->level));
+                onl[r->cause] += qsl_tree_l(yl, r->level, QSL_TOPL, L, sz);
+            } else if (r->level == L) {
+                double x = r->a[0] * r->ig[0] * Sm[L][0];
+                sz[L] += fabs(x);
+                onl[r->cause] += x;
+            } else
+                onl[r->cause] += qsl_share2(r->a, r->ig, Sm[r->level],
+                                            (size_t)1 << (L - r->level), sz + r->level,
+                                            sz + r->level + 1);
         }
         /* slack shares: the sums at the lowest level times the factors
          * there, added pairwise up to the next level that has one */
         for (int k = 0; k < nsl; k++) {
             int m = sl[k], lev = QSL_LEV(ssupp[m]);
             size_t n = (size_t)1 << (L - lev);
-            const double *src = Sm[lev];
-            int left = 1 + kin_first[m + 1] - kin_first[m];
-            for (int j = lev; left; j++) {
+            const double *src = lev < NPL ? NULL : Sm[lev];
+            int left = 1 + kin_first[m + 1] - kin_first[m], j = lev;
+            double *sz = EY + (size_t)m * QSL_LV + QSL_AOFF, asz = -1;
+            if (lev < NPL) {
+                /* the precise levels first, as below in long double */
+                const long double *srcl = Sml[lev];
+                for (; j < NPL; j++) {
+                    for (int x = -1; x < kin_first[m + 1] - kin_first[m]; x++) {
+                        const qsl_root *r = &roots[ridx[x < 0 ? m : kin[kin_first[m] + x]]];
+                        if (r->level != j)
+                            continue;
+                        if (x < 0)
+                            qsl_mul_l(yl, srcl, r->igl, n);
+                        else {
+                            const qsl_chain_t *e = &chs[r->e0 + kin_e[kin_first[m] + x]];
+                            qsl_rho_mul_l(yl, srcl, r->al, e->cl, r->igl, r->omp, e->oms, n);
+                        }
+                        srcl = yl;
+                        left--;
+                        asz = -1;
+                    }
+                    assert(srcl == yl);
+                    if (asz < 0)
+                        asz = qsl_asum_l(yl, n);
+                    sz[j] += asz;
+                    if (!left) {
+                        offl[m] += roots[ridx[m]].omp * qsl_tree_l(yl, j, QSL_TOPL, L, sz);
+                        break;
+                    }
+                    n /= 2;
+                    if (j + 1 < NPL)
+                        asz = qsl_pairs_l(yl, yl, n);
+                    else {
+                        /* into double at the first level in double */
+                        asz = 0;
+                        for (size_t t = 0; t < n; t++) {
+                            yv[t] = (double)(yl[2 * t] + yl[2 * t + 1]);
+                            asz += fabs(yv[t]);
+                        }
+                        src = yv;
+                    }
+                }
+                if (!left)
+                    continue;
+            }
+            for (;; j++) {
                 for (int x = -1; x < kin_first[m + 1] - kin_first[m]; x++) {
                     const qsl_root *r = &roots[ridx[x < 0 ? m : kin[kin_first[m] + x]]];
                     if (r->level != j)
@@ -638,19 +1058,25 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                     }
                     src = yv;
                     left--;
+                    asz = -1;
                 }
-                if (!left)
+                /* the lowest level has one of them (lev is their lowest) */
+                assert(src == yv);
+                if (asz < 0)
+                    asz = qsl_asum(yv, n);
+                if (!left) {
+                    offl[m] += roots[ridx[m]].omp *
+                               (long double)qsl_tree(yv, j, L, asz, sz);
                     break;
+                }
+                sz[j] += asz;
                 n /= 2;
-                qsl_pairs(yv, src, n);
-                src = yv;
+                asz = qsl_pairs_a(yv, yv, n);
             }
-            offl[m] += roots[ridx[m]].omp * (long double)qsl_sum(yv, n);
         }
     }
 #undef QSL_Q
 #undef QSL_EA
-#undef QSL_LEV
     for (int c = 0; c < nc; c++) {
         on[c] = (double)onl[c];
         off[c] = (double)offl[c];
@@ -701,9 +1127,70 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     w.kin_first = kin_first;
     w.active = active;
     w.slackacc = slackacc;
-    /* qsv_finish counts in DBL_EPSILON = 2u */
-    qsv_finish(kb, &w, (double)Z, (double)absum * (1 + 1e-9), K / 2, on, off, cf, cslack,
-               logconst, post, lo, hi, logpe, zerr);
+    /* The bounds (first order in u, as the counts; the 1% covers the
+     * higher orders).  A rounding made at level k is multiplied by the
+     * partial sum it lands in; the sizes were measured on the computed
+     * sums, which are off by at most Ktot u Asz[0] each (every count at
+     * once against the terms' sizes): eps0 widens every size by that. */
+    /* an addition made at level k (1..L): in long double below NPL */
+#define QSL_UA(k) ((k) < NPL ? rl : 1.0)
+    double u = DBL_EPSILON / 2, Ktot = 2 * (double)L + 4 + Emax;
+    for (int k = 0; k <= L; k++)
+        Ktot += PhiF[k];
+    double eps0 = Ktot * u * Asz[0] * 1.01;
+    /* Z: the factors at each level, the additions at levels 1..L, the
+     * chunks' sum */
+    double bz = Asz[L] + eps0;
+    for (int k = 0; k <= L; k++)
+        bz += PhiF[k] * (Asz[k] + eps0) + (k ? QSL_UA(k) * (Asz[k] + eps0) : 0);
+    double dz = bz * u * 1.01;
+    for (int c = 0; c < nc; c++) {
+        double *sz = EY + (size_t)c * QSL_LV + QSL_AOFF, *ey = EY + (size_t)c * QSL_LV;
+        int lev;
+        if (active[c] && kin_first[c] == kin_first[c + 1])
+            lev = roots[ridx[c]].level;   /* a present share: at its root's level */
+        else if (slackacc[c])
+            lev = QSL_LEV(ssupp[c]);      /* a slack share: at its lowest level */
+        else {
+            Eown[c] = 0;                  /* a closed form: exact */
+            continue;
+        }
+        /* the highest level its sizes were measured at (above, they are
+         * at most those): one above its last weight's, or the first one
+         * above the precise levels (QSL_TOPL) when that weight is there */
+        int top = lev;
+        if (slackacc[c])
+            for (int e = kin_first[c]; e < kin_first[c + 1]; e++)
+                if (roots[ridx[kin[e]]].level > top)
+                    top = roots[ridx[kin[e]]].level;
+        int lastw = top;
+        top = top < NPL ? QSL_TOPL : top < L ? top + 1 : L;
+        /* below its level: the sums it reads (its weights are at most 1);
+         * from there: every level's factors and its own roundings against
+         * its own partial sums, and their additions */
+        double b = Eown[c] * (sz[lev] + eps0);
+        for (int k = 0; k < lev; k++)
+            b += PhiF[k] * (Asz[k] + eps0) + (k ? QSL_UA(k) * (Asz[k] + eps0) : 0);
+        b += lev ? QSL_UA(lev) * (Asz[lev] + eps0) : 0;   /* the addition that made Sm[lev] */
+        for (int k = lev; k <= L; k++) {
+            double szk = sz[k <= top ? k : top] + eps0;
+            b += (PhiF[k] + ey[k]) * szk + (k > lev && k <= top ? QSL_UA(k) * szk : 0);
+        }
+        /* the plain sum above top (in long double when its last weight
+         * was at a precise level), the chunks' sum, 1 - prior */
+        b += ((lastw < NPL ? QSL_SUMUL(top - 1, L) * rl
+                             : QSL_SUMU(top - 1 < lev ? lev : top - 1, L)) + 2) *
+             (sz[top] + eps0);
+        Eown[c] = b * u * 1.01;
+    }
+#undef QSL_LEV
+#undef QSL_UA
+#undef QSL_TOPL
+#undef QSL_EAX
+#undef QSL_EAL
+#undef QSL_UL
+    qsl_finish(kb, &w, (double)Z, dz, Eown, on, off, cf, cslack, logconst, post, lo, hi, logpe,
+               zerr);
     err = KF_OK;
 out:
     kf_free(qb);
@@ -711,8 +1198,10 @@ out:
     kf_free(masks);
     kf_free(flags);
     kf_free(dbl);
+    kf_free(EY);
     kf_free(roots);
     kf_free(chs);
     kf_free(vm);
+    kf_free(vl);
     return err;
 }

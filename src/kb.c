@@ -855,7 +855,7 @@ static const char *const allowed_keys[][20] = {
     /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
                       "source", NULL },
     /* lexicon */   { "phrase", "pattern", "class", "spell", "negate", "stop", "side_left",
-                      "side_right", "side_both", "source", NULL },
+                      "side_right", "side_both", "source", "whole", NULL },
     /* scale */     { "always", "often", "sometimes", "rarely", "leak", "keeps_tight", "source",
                       "own_share", "relief_hours", "relief_trials", "old_age", "young_age", "acute_days",
                       "late_pregnancy_weeks", NULL },
@@ -866,7 +866,7 @@ static const char *const allowed_keys[][20] = {
 
 static const char *const repeatable[] = {
     "refers", "pulls", "local", "sign", "reports", "kept_by", "step", "not_for", "phrase",
-    "pattern", "class", "spell", "negate",
+    "pattern", "class", "spell", "negate", "whole",
     "stop", "side_left", "side_right", "side_both", "para", NULL
 };
 
@@ -1801,7 +1801,7 @@ static void build_techniques(loader *L)
                 if (pp < 0) {
                     err_at(L, b->file, b->kvs[m].line, "technique %s: not_for: '%s' is not "
                            "one of thin_bones, late_pregnancy, acute_spasm, teen, "
-                           "recent_surgery, fresh_injury", b->id, who[w]);
+                           "recent_surgery, fresh_injury, no_helper", b->id, who[w]);
                     continue;
                 }
                 if (k->not_for & (1u << pp))
@@ -1856,7 +1856,8 @@ static void build_technique_when(loader *L)
 }
 
 static const char *const person_ids[KF_PERSON_N] = {
-    "thin_bones", "late_pregnancy", "acute_spasm", "teen", "recent_surgery", "fresh_injury"
+    "thin_bones", "late_pregnancy", "acute_spasm", "teen", "recent_surgery", "fresh_injury",
+    "no_helper"
 };
 
 const char *kf_person_id(kf_person p)
@@ -2058,6 +2059,34 @@ static void flag_list(loader *L, const block *b, const kv *k, unsigned char flag
         int id = word_id_for(L, pw.w[0]);
         if (id >= 0)
             L->kb->word_flags[id] |= flag;
+    }
+}
+
+/* `whole = boxes, boxing`: words kept as written, not stemmed, because
+ * their stem's other forms mean something else ("boxes" carried are no
+ * "boxing"; "rows" at the gym no "row" of houses).  Read before any other
+ * word, so every phrase, pattern and text word of that form gets the
+ * whole word's id. */
+static void whole_list(loader *L, const block *b, const kv *k)
+{
+    char **parts;
+    int n = split(L, k->val, ',', &parts);
+    for (int i = 0; i < n; i++) {
+        pwords pw;
+        if (phrase_words(parts[i], &pw) != 1) {
+            err_at(L, b->file, k->line, "'whole' entries must be single words, not '%s'",
+                   parts[i]);
+            continue;
+        }
+        size_t len = strlen(pw.w[0]);
+        if (strmap_get(&L->raw2id, pw.w[0], len) >= 0) {
+            err_at(L, b->file, k->line, "whole: '%s' is given twice", pw.w[0]);
+            continue;
+        }
+        const char *copy = add_raw_word(L, pw.w[0], len);
+        int id = intern_word(L, pw.w[0], len);
+        if (id >= 0 && copy && !strmap_putn(&L->raw2id, copy, len, id))
+            L->a.oom = true;
     }
 }
 
@@ -2297,6 +2326,11 @@ static void build_lexicon(loader *L)
     kf_kb *kb = L->kb;
     /* Built-in word classes; the lexicon's negate/stop/side_* lines add to
      * them.  Stop words are skipped on both sides of a phrase comparison. */
+    for (int i = 0; i < L->n_blocks; i++)
+        if (!strcmp(L->blocks[i].kind, "lexicon"))
+            for (int j = 0; j < L->blocks[i].n_kvs; j++)
+                if (!strcmp(L->blocks[i].kvs[j].key, "whole"))
+                    whole_list(L, &L->blocks[i], &L->blocks[i].kvs[j]);
     flag_words(L, builtin_negate, KF_WORD_NEGATE);
     flag_words(L, builtin_stop, KF_WORD_STOP);
     static const char *const l[] = { "left", NULL }, *const r[] = { "right", NULL },

@@ -71,6 +71,11 @@ unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
         m |= 1u << KF_PERSON_TEEN;
     if (has(kb, f, "recent_surgery"))
         m |= 1u << KF_PERSON_RECENT_SURGERY;
+    /* Someone must do the lat pinch (the therapist asks the reader to "ask
+     * someone ... to grab and squeeze", 003, 004): a person who said there
+     * is no one to help gets the version done alone. */
+    if (has(kb, f, "no_helper"))
+        m |= 1u << KF_PERSON_NO_HELPER;
     if (has(kb, f, "fall_or_blow") &&
         (f->duration_days < 0 || f->duration_days <= kb->acute_days * 2))
         m |= 1u << KF_PERSON_FRESH_INJURY;
@@ -208,6 +213,33 @@ static bool local_muscle(const kf_kb *kb, const kf_result *r, int cause)
     return false;
 }
 
+/* A muscle that lies under the place that hurts, for work on the sore spot
+ * itself: tight right there (local_muscle), or producing a reported pain in
+ * a region where the muscle itself lies (its `where`).  The quadratus
+ * lumborum's ache over the low back is "referred" in Travell & Simons' word,
+ * but the ball goes on that same spot: the therapist's tennis balls along the
+ * muscles beside the lower spine and on the buttocks
+ * (001_c7feafd17eef686f.txt).  Which muscle a habit keeps short and pulls
+ * from elsewhere is still judged by local_muscle alone. */
+static bool under_sore_spot(const kf_kb *kb, const kf_result *r, int cause)
+{
+    if (local_muscle(kb, r, cause))
+        return true;
+    const kf_cause *c = &kb->causes[cause];
+    if (c->kind != KF_CAUSE_MUSCLE)
+        return false;
+    for (int l = 0; l < c->n_links; l++) {
+        const kf_link *ln = &kb->links[c->links[l]];
+        int reg = kb->findings[ln->finding].region;
+        if (reg < 0 || ln->mech != KF_MECH_REFERS || !kf_findings_has(&r->findings, ln->finding))
+            continue;
+        for (int w = 0; w < c->n_where; w++)
+            if (c->where[w] == reg)
+                return true;
+    }
+    return false;
+}
+
 static double score_of(const kf_result *r, int cause)
 {
     for (int i = 0; i < r->n_causes; i++)
@@ -290,12 +322,21 @@ static bool ruled_out_by_relief(const kf_kb *kb, const kf_result *r, int cause)
     return false;
 }
 
-static int next_suspect(const kf_kb *kb, const kf_result *r)
+static int next_suspect(const kf_kb *kb, const kf_result *r, double said_min)
 {
     bool tried = false;
     for (int i = 0; i < r->findings.n && !tried; i++)
         tried = r->findings.v[i].state == KF_ABSENT &&
                 kb->findings[r->findings.v[i].finding].kind == KF_FIND_FOLLOWUP;
+    /* Said in the first words ("the massage helps for two hours, then it is
+     * back"): the same clue, before any check-in.  The therapist's answer to
+     * it is the muscle that pulls from elsewhere (the lat, 003, 004), so it
+     * must be a real contender: at least said_min. */
+    double min = KF_PLAN_SUSPECT_MIN;
+    if (!tried && has(kb, &r->findings, "relief_short")) {
+        tried = true;
+        min = said_min > min ? said_min : min;
+    }
     if (!tried)
         return -1;
     /* the consultation's own posterior, not a second computation */
@@ -304,7 +345,7 @@ static int next_suspect(const kf_kb *kb, const kf_result *r)
         return -1;
     int best = -1;
     for (int c = 0; c < kb->n_causes; c++) {
-        if (kb->causes[c].kind != KF_CAUSE_MUSCLE || post[c] < KF_PLAN_SUSPECT_MIN ||
+        if (kb->causes[c].kind != KF_CAUSE_MUSCLE || post[c] < min ||
             local_muscle(kb, r, c) || ruled_out_by_relief(kb, r, c))
             continue;
         bool reaches = false;
@@ -317,6 +358,36 @@ static int next_suspect(const kf_kb *kb, const kf_result *r)
         }
         if (reaches && (best < 0 || post[c] > post[best]))
             best = c;
+    }
+    return best;
+}
+
+/* A habit or body cause the person said they have (one of its `reports`
+ * findings of strength `often` or more is present, as for kf_ranked.kept_by)
+ * among the ranked causes, at least `min_p` likely: the likeliest, or -1.
+ * The therapist answers the habit a reader names ("if you are spending more
+ * time strengthening your pecs and biceps than your back...",
+ * 003_8a9c84e9d3df908b.txt; "switch to the other hand for video games",
+ * 004_0c58c8d9993c8630.txt), so a leading muscle that no said habit keeps
+ * short still has the said habit's own fix among its first steps. */
+static int said_habit(const kf_kb *kb, const kf_result *r, double min_p)
+{
+    int best = -1;
+    double bp = min_p;
+    for (int i = 0; i < r->n_causes; i++) {
+        const kf_cause *c = &kb->causes[r->causes[i].cause];
+        if (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC || r->causes[i].p < bp)
+            continue;
+        bool said = false;
+        for (int l = 0; l < c->n_links && !said; l++) {
+            const kf_link *ln = &kb->links[c->links[l]];
+            said = ln->mech == KF_MECH_REPORTS && ln->p >= kb->strengths[1] &&
+                   kf_findings_has(&r->findings, ln->finding);
+        }
+        if (said) {
+            best = r->causes[i].cause;
+            bp = r->causes[i].p;
+        }
     }
     return best;
 }
@@ -380,10 +451,14 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
      * that does (the rhomboids close behind a levator that only refers pain
      * there): the header's rule, not only when the very first muscle is. */
     bool sore_leads = false;
-    for (int i = 0; i < r->n_causes && top_m >= 0 && !sore_leads; i++)
+    /* Relief that fades within hours after work on the sore spot says that
+     * work reached the symptom, not the cause ("they are just chasing
+     * symptoms", 003_8a9c84e9d3df908b.txt): no more of it. */
+    bool chased = has(kb, &r->findings, "relief_short");
+    for (int i = 0; i < r->n_causes && top_m >= 0 && !sore_leads && !chased; i++)
         sore_leads = kb->causes[r->causes[i].cause].kind == KF_CAUSE_MUSCLE &&
                      r->causes[i].p >= KF_PLAN_SORE_NEAR * top_mp &&
-                     local_muscle(kb, r, r->causes[i].cause);
+                     under_sore_spot(kb, r, r->causes[i].cause);
 
     /* 2. The leading cause's own fix. */
     if (lead >= 0) {
@@ -391,10 +466,12 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
         if (c->kind == KF_CAUSE_MUSCLE) {
             /* Kept short by a habit: the aimed work, then the habit's fix. */
             int kb_by = r->causes[lead_i].kept_by;
+            if (kb_by < 0)
+                kb_by = said_habit(kb, r, 0.2 * lead_p);
             take(&x, lead, lead_side, kb_by >= 0 ? 1 : 2, AIMED, sore_leads);
             if (kb_by >= 0)
                 take(&x, kb_by, lead_side, 1, 0, false);
-            take(&x, lead, lead_side, 1, 0, sore_leads);
+            take(&x, lead, lead_side, kb_by >= 0 ? 2 : 1, 0, sore_leads);
         } else {
             /* The release aimed at the muscle it keeps short (the lat for the
              * mouse), while that muscle is still likely; then the habit's own
@@ -403,7 +480,7 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
             x.solo = true;
             if (m >= 0 && score_of(r, m) >= 0.2 * lead_p && !local_muscle(kb, r, m))
                 take(&x, m, lead_side, 1, AIMED, false);
-            else if (m >= 0 && (m = next_suspect(kb, r)) >= 0)
+            else if ((m = next_suspect(kb, r, 0.2 * lead_p)) >= 0)
                 take(&x, m, lead_side, 1, AIMED, false);
             x.solo = false;
             take(&x, lead, lead_side, 1, 0, false);
@@ -419,7 +496,7 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
         const kf_cause *c = &kb->causes[rk->cause];
         if (c->kind == KF_CAUSE_MIMIC || rk->p < 0.2 * lead_p)
             continue;
-        bool sore_ok = local_muscle(kb, r, rk->cause) &&
+        bool sore_ok = under_sore_spot(kb, r, rk->cause) &&
                        (rk->cause == top_m || rk->p >= KF_PLAN_SORE_NEAR * top_mp) &&
                        sore_leads;
         take(&x, rk->cause, rk->side, 2, 0, sore_ok);
@@ -431,6 +508,26 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
         r->plan[r->n_plan++] = (kf_step){ see, -1, KF_SIDE_NONE, 0 };
 first:
     kf_plan_first(kb, r);
+}
+
+/* Whether technique b is another way of doing a: both stretches (or both
+ * releases) and every muscle b works on is one a works on too.  Habit
+ * changes for one habit are different things to do (a raised laptop and
+ * looking down with the eyes), so never the same work. */
+static bool same_work(const kf_kb *kb, int a, int b)
+{
+    const kf_technique *ta = &kb->techniques[a], *tb = &kb->techniques[b];
+    if (a == b || ta->kind != tb->kind || !tb->n_works_on || tb->sore_spot ||
+        (tb->kind != KF_TECH_STRETCH && tb->kind != KF_TECH_RELEASE))
+        return false;
+    for (int j = 0; j < tb->n_works_on; j++) {
+        bool in = false;
+        for (int k = 0; k < ta->n_works_on && !in; k++)
+            in = ta->works_on[k] == tb->works_on[j];
+        if (!in)
+            return false;
+    }
+    return true;
 }
 
 void kf_plan_first(const kf_kb *kb, kf_result *r)
@@ -473,6 +570,14 @@ void kf_plan_first(const kf_kb *kb, kf_result *r)
         for (int j = i + 1; j < r->n_plan && !is_pre; j++)
             is_pre = r->plan[j].after1 - 1 == s->technique;
         if (is_pre && r->n_first == 2)
+            continue;
+        /* another way of doing a first step already chosen (the swim-noodle
+         * chest opener after the doorway stretch) waits in the full plan:
+         * the first steps are different things to do */
+        bool again = false;
+        for (int j = 0; j < r->n_first && !again; j++)
+            again = same_work(kb, r->plan[r->first[j]].technique, s->technique);
+        if (again && i + 1 < r->n_plan)
             continue;
         r->first[r->n_first++] = i;
     }

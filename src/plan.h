@@ -25,7 +25,7 @@ void kf_plan_first(const kf_kb *kb, kf_result *r);
  * bones (osteoporosis, or age >= kb->old_age), late pregnancy (weeks >=
  * kb->late_pregnancy_weeks, or pregnant with the weeks not said), the first
  * kb->acute_days of a sudden spasm, a teen (or age < kb->young_age), recent
- * surgery, a fresh fall or blow. */
+ * surgery, a fresh fall or blow, no one at hand to help (finding no_helper). */
 unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f);
 
 /* Fills r->massage and r->massage_side (room 8) from r->causes. */

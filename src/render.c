@@ -999,6 +999,9 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
         line.len = 0;
         kf_buf_printf(&line, "%s %s: %s", i == 0 ? "Left out for you:" : "Also left out:",
                       t->name, t->not_for_why[o->person] ? t->not_for_why[o->person] : "");
+        /* what takes its place, as the full plan says it */
+        if (o->instead >= 0)
+            kf_buf_printf(&line, " Instead: %s.", kb->techniques[o->instead].name);
         kf_wrap(out, line.s, 2, width, 0);
     }
     /* One question. */

@@ -732,6 +732,39 @@ static bool is_any_word(const token *k, const char *const *list)
     return false;
 }
 
+/* Does the reading at [first, last] name a muscle ("my rhomboid", "the
+ * levator", "traps") rather than a place? */
+static bool muscle_named(const token *v, int first, int last)
+{
+    static const char *const muscles[] = {
+        "rhomboid", "rhomboids", "trap", "traps", "trapezius", "levator", "levators",
+        "scapulae", "lat", "lats", "latissimus", "teres", "serratus", "pec", "pecs",
+        "pectoral", "pectorals", "pectoralis", "scalene", "scalenes", "erector", "erectors",
+        "spinae", "rotator", "cuff", "infraspinatus", "supraspinatus", "subscapularis",
+        "sternocleidomastoid", "scm", "splenius", "suboccipital", "suboccipitals",
+        "multifidus", "paraspinal", "paraspinals", "quadratus", "ql", "psoas", "deltoid",
+        "deltoids", "delt", "delts", "biceps", "triceps", "rhomboidius", NULL
+    };
+    for (int j = first; j <= last; j++)
+        if (v[j].kind == T_WORD && is_any_word(&v[j], muscles))
+            return true;
+    return false;
+}
+
+/* Is the reading at `first` someone's opinion of the cause ("the physio
+ * says it's my levator", "my chiro thinks", "I was told it's my lat")? */
+static bool reported(const token *v, int first)
+{
+    static const char *const says[] = {
+        "says", "said", "thinks", "thought", "reckons", "reckoned", "told", "tells",
+        "diagnosed", "calls", "called", "suggested", "suggests", "mentioned", NULL
+    };
+    for (int j = first - 1; j >= 0 && j >= first - 6 && v[j].kind != T_STOP; j--)
+        if (is_any_word(&v[j], says))
+            return true;
+    return false;
+}
+
 static bool boundary_at(const token *v, int n, int i)
 {
     return i < 0 || i >= n || v[i].kind == T_STOP || v[i].kind == T_COMMA;
@@ -769,6 +802,35 @@ static void set_age(reader *r, long val, const token *k)
  * one's history (smoking, steroids, a job), 2 a pain or symptom. */
 enum { READ_LIFESTYLE = 1, READ_PAIN = 2, READ_PREGNANCY = 4 };
 
+/* A word of a life's events, not of a pain: "married 30 years", "worked
+ * there 20 years", "lived here 10 years", "20 years in the army", "been
+ * together 12 years".  A duration said of one is how long that has lasted,
+ * not how long it has hurt. */
+static bool life_word(const token *k)
+{
+    static const char *const words[] = {
+        "married", "marriage", "together", "divorced", "widowed", "separated", "engaged",
+        "dating", "worked", "working", "job", "career", "employed", "company", "firm",
+        "business", "trade", "industry", "army", "navy", "military", "served", "retired",
+        "retirement", "lived", "living", "teaching", "taught", "studying", "studied",
+        "university", "college", "known", "owned", "practising", "practicing", "qualified",
+        "volunteered", "profession", "nurse", "teacher", "driver", "builder", "cleaner",
+        "carer", "chef", "cook", "farmer", "mechanic", "plumber", "labourer", "laborer",
+        "engineer", "programmer", "developer", "manager", "waitress", "waiter", "cashier",
+        "secretary", "clerk", "accountant", "lawyer", "soldier", "officer", "postman",
+        "courier", "baker", "butcher", "joiner", "carpenter", "roofer", "welder", "painter",
+        "decorator", "hairdresser", "barber", "porter", "packer", "picker", "miner",
+        "fisherman", "trucker", "mum", "mom", "parent", "housewife", NULL
+    };
+    if (k->kind != T_WORD)
+        return false;
+    /* a trade named by its ending: "transcriptionist", "electrician" */
+    size_t l = strlen(k->norm);
+    if (l >= 7 && (!strcmp(k->norm + l - 3, "ist") || !strcmp(k->norm + l - 3, "ian")))
+        return true;
+    return is_any_word(k, words);
+}
+
 /* "smoked for 30 years", "a nurse for 25 years", "on prednisone for 5
  * years": a duration said right after a habit or history, with no pain
  * between, is how long the habit lasted, not the pain.  So is one said just
@@ -787,22 +849,48 @@ static bool duration_of_habit(const token *v, int n, const unsigned char *read_a
     };
     if (!read_as)
         return false;
+    /* "massage fixes it for a few days", "I'm good for a week after the
+     * physio", "it comes back a few days after": how long relief lasts,
+     * not how long it has hurt (the relief's own readings say that) */
+    static const char *const relief[] = {
+        "helps", "helped", "help", "fixes", "fixed", "good", "great", "fine", "better",
+        "relief", "relieves", "relieved", "eases", "eased", "gone", "lasts", "lasted",
+        "loosens", "loosened", "works", "worked", "sorts", "sorted", "clears", "cleared",
+        "releases", "released", "free", "comes", "returns", "massage", NULL
+    };
+    static const char *const treated[] = {
+        "massage", "massages", "treatment", "session", "physio", "chiro", "osteo", "rolling",
+        "stretching", "the", "a", "my", "each", "every", NULL
+    };
     for (int j = i - 1; j >= 0 && j >= i - 6; j--) {
         if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
             break;
-        if ((read_as[j] & 3) == READ_PAIN || is_any_word(&v[j], pain_words))
+        if (v[j].kind == T_WORD && !((read_as[j] & 3) == READ_PAIN) && is_any_word(&v[j], relief))
+            return true;
+        if (is_word(&v[j], "knot") || is_word(&v[j], "pain") || is_word(&v[j], "ache") ||
+            is_word(&v[j], "had") || is_word(&v[j], "been"))
+            break;
+    }
+    if (after + 1 < n && is_word(&v[after], "after") && is_any_word(&v[after + 1], treated))
+        return true;
+    for (int j = i - 1; j >= 0 && j >= i - 6; j--) {
+        if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
+            break;
+        if ((read_as[j] & 3) == READ_PAIN || is_any_word(&v[j], pain_words) ||
+            is_word(&v[j], "since"))
             return false;
-        if ((read_as[j] & 3) == READ_LIFESTYLE)
+        if ((read_as[j] & 3) == READ_LIFESTYLE || life_word(&v[j]))
             return true;
     }
     /* a habit said right after: "of smoking", "a smoker", "as a nurse" */
     static const char *const joins[] = {
-        "of", "a", "an", "as", "being", "on", "the", "my", "in", "heavy", NULL
+        "of", "a", "an", "as", "being", "on", "the", "my", "in", "heavy", "with", "at", "new",
+        "this", "that", "our", NULL
     };
     for (int j = after; j < n && j <= after + 3 && v[j].kind == T_WORD; j++) {
         if ((read_as[j] & 3) == READ_PAIN)
             return false;
-        if ((read_as[j] & 3) == READ_LIFESTYLE)
+        if ((read_as[j] & 3) == READ_LIFESTYLE || life_word(&v[j]))
             return true;
         if (!is_any_word(&v[j], joins))
             break;
@@ -826,6 +914,205 @@ static bool duration_of_habit(const token *v, int n, const unsigned char *read_a
         }
     }
     return false;
+}
+
+/* The unit a word itself names, in days ("week", "weeks", "fortnight"; not
+ * "weekend" or "weekly"), with *plural set for "weeks"; 0 for none. */
+static int unit_word(const token *k, bool *plural)
+{
+    static const struct { const char *w; int days; bool plural; } units[] = {
+        { "day", 1, false }, { "days", 1, true }, { "night", 1, false }, { "nights", 1, true },
+        { "week", 7, false }, { "weeks", 7, true }, { "wk", 7, false }, { "wks", 7, true },
+        { "fortnight", 14, false }, { "fortnights", 14, true }, { "month", 30, false },
+        { "months", 30, true }, { "year", 365, false }, { "years", 365, true },
+        { "yr", 365, false }, { "yrs", 365, true },
+    };
+    if (k->kind != T_WORD)
+        return 0;
+    char c = k->norm[0];
+    if (c != 'd' && c != 'n' && c != 'w' && c != 'f' && c != 'm' && c != 'y')
+        return 0;
+    for (size_t u = 0; u < KF_ARRAY_LEN(units); u++)
+        if (c == units[u].w[0] && !strcmp(k->norm, units[u].w)) {
+            if (plural)
+                *plural = units[u].plural;
+            return units[u].days;
+        }
+    return 0;
+}
+
+/* Is the unit at v[ui] the first half of a rate ("3 days a week", "twice a
+ * month", "8 hours a day", "once every week"), not a duration? */
+static bool rate_after(const token *v, int n, int ui)
+{
+    int j = ui + 1;
+    if (j + 1 >= n || v[j].kind != T_WORD)
+        return false;
+    if (!is_word(&v[j], "a") && !is_word(&v[j], "an") && !is_word(&v[j], "per") &&
+        !is_word(&v[j], "each") && !is_word(&v[j], "every"))
+        return false;
+    return unit_word(&v[j + 1], NULL) || is_word(&v[j + 1], "shift") ||
+           is_word(&v[j + 1], "session");
+}
+
+/* Does the clause around a time said "ago" or "last week" tell when the
+ * pain began ("it started 3 weeks ago", "I hurt my back a month ago", "3
+ * days ago my neck locked")?  Then the time since is how long it has hurt;
+ * "I moved house 3 weeks ago" or "had a baby 6 weeks ago" says nothing of
+ * the pain.  `i` is the time's first token, `after` the token after it. */
+static bool onset_clause(const token *v, int n, const unsigned char *read_as, int i, int after)
+{
+    static const char *const onset[] = {
+        "started", "start", "starts", "starting", "began", "begun", "begin", "came",
+        "come", "noticed", "appeared", "developed", "kicked", "flared", "woke", "waking",
+        "first", "since", "hurt", "injured", "tweaked", "pulled", "strained", "twinged",
+        "happened", "popped", "locked", "cricked", NULL
+    };
+    static const char *const pain_words[] = {
+        "knot", "knots", "pain", "pains", "ache", "aches", "aching", "ached", "spasm",
+        "twinge", "stiffness", "tightness", "soreness", "stiff", "sore", "hurts", "hurting",
+        "knotted", NULL
+    };
+    /* the words themselves: a place named nearby ("a mole removed from my
+     * arm ten years ago") is no pain beginning */
+    (void)read_as;
+    for (int j = i - 1; j >= 0 && j >= i - 8 && v[j].kind != T_STOP; j--)
+        if (is_any_word(&v[j], onset) || is_any_word(&v[j], pain_words))
+            return true;
+    /* after it, "since" is what followed ("ten years ago, fine since") */
+    for (int j = after; j < n && j <= after + 5 && v[j].kind == T_WORD &&
+                        !is_word(&v[j], "and") && !is_word(&v[j], "but"); j++)
+        if ((is_any_word(&v[j], onset) && !is_word(&v[j], "since")) ||
+            is_any_word(&v[j], pain_words))
+            return true;
+    return false;
+}
+
+/* Sets how long it has hurt to `d` days (the longest said wins) from the
+ * words at [first, last]. */
+static void set_duration(reader *r, const token *v, long d, int first, int last)
+{
+    if (d <= 0 || d > 36500 || d <= r->out->duration_days)
+        return;
+    r->out->duration_days = (int)d;
+    r->read++;
+    if (d >= 90)
+        add_named(r, "chronic", v[first].start, v[last].start + v[last].len - v[first].start);
+}
+
+/* Durations said with no digit or number word: "for a week", "about a
+ * month", "half a year", "a year and a half", "the past fortnight", "over
+ * the last year", "since last spring", "for months", "weeks now", "it's
+ * been years".  A rate ("once a week", "8 hours a day"), a time of
+ * something else ("married a year") or a time ago that is not when the
+ * pain began ("a week ago I moved") is not how long it has hurt.  A bare
+ * plural ("for months") counts as the fewest it can mean (months: 3,
+ * weeks: 2, years: 2, days: 3); the figure is shown as "about". */
+static void word_durations(reader *r, const token *v, int n, const int *who, int patient,
+                           const unsigned char *read_as)
+{
+    static const char *const cues[] = {
+        "for", "about", "around", "over", "nearly", "almost", "roughly", "approximately",
+        "than", "least", "maybe", "probably", "good", "whole", "full", "been", "within",
+        "past", "last", "under", "only", "just", "like", "approx", "abt", "bout", "since",
+        "it", "this", "them", "these", NULL
+    };
+    static const char *const seasons[] = {
+        "spring", "summer", "autumn", "fall", "winter", "christmas", "xmas", "easter", NULL
+    };
+    for (int i = 1; i < n; i++) {
+        if (who[i] != patient || v[i].kind != T_WORD)
+            continue;
+        bool plural = false;
+        int days = unit_word(&v[i], &plural);
+        const token *p = &v[i - 1], *pp = i >= 2 ? &v[i - 2] : NULL;
+        const token *nx = i + 1 < n ? &v[i + 1] : NULL;
+        int first = i, last = i;
+        double count = 0;
+        if (!days) {
+            /* "since last spring", "this past winter": months back */
+            if (is_any_word(&v[i], seasons) && (is_word(p, "last") || is_word(p, "past")) &&
+                pp && (is_word(pp, "since") || is_word(pp, "this")) &&
+                !duration_of_habit(v, n, read_as, i - 2, i + 1))
+                set_duration(r, v, 180, i - 2, i);
+            continue;
+        }
+        if (days == 365 && i + 1 < n && is_word(&v[i + 1], "old"))
+            continue;
+        if (!plural && (is_word(p, "a") || is_word(p, "an"))) {
+            /* "a week", "half a year"; not "once a week", "3 times a week",
+             * "8 hours a day", "a week off" */
+            if (pp && (is_word(pp, "once") || is_word(pp, "twice") || is_word(pp, "thrice") ||
+                       is_word(pp, "times") || is_word(pp, "per") || pp->kind == T_NUM ||
+                       unit_word(pp, NULL) || is_word(pp, "hours") || is_word(pp, "hrs") ||
+                       is_word(pp, "minutes") || is_word(pp, "mins") || is_word(pp, "day") ||
+                       is_word(pp, "sessions") || is_word(pp, "shifts")))
+                continue;
+            count = 1;
+            first = i - 1;
+            if (pp && is_word(pp, "half")) {
+                count = 0.5;
+                first = i - 2;
+            }
+            /* "a year and a half", "a week or two" */
+            if (i + 3 < n && is_word(&v[i + 1], "and") && is_word(&v[i + 2], "a") &&
+                is_word(&v[i + 3], "half")) {
+                count += 0.5;
+                last = i + 3;
+            } else if (i + 2 < n && is_word(&v[i + 1], "or") && num_value(&v[i + 2]) > 1 &&
+                       num_value(&v[i + 2]) <= 4) {
+                count = (double)num_value(&v[i + 2]);
+                last = i + 2;
+            }
+            const token *cue = count == 0.5 ? (i >= 3 ? &v[i - 3] : NULL) : pp;
+            bool cued = cue && is_any_word(cue, cues);
+            const token *af = last + 1 < n ? &v[last + 1] : NULL;
+            bool ago = af && is_word(af, "ago");
+            if (ago && !onset_clause(v, n, read_as, first, last + 2))
+                continue;
+            if (!cued && !ago && !(af && (is_word(af, "now") || is_word(af, "already") ||
+                                          is_word(af, "straight") || is_word(af, "running"))) &&
+                !(count != 1 && days >= 7) && !(last > i))
+                continue;
+            if (af && (is_word(af, "off") || is_word(af, "later") || is_word(af, "before") ||
+                       is_word(af, "after")))
+                continue;
+        } else if (!plural && (is_word(p, "past") || is_word(p, "last")) && pp &&
+                   (is_word(pp, "the") || is_word(pp, "this") || is_word(pp, "since") ||
+                    (is_word(pp, "all") && days >= 7))) {
+            /* "the past fortnight", "over the last month", "since last week";
+             * "last week" alone only when it says when the pain began */
+            count = 1;
+            first = i - 2;
+        } else if (!plural && days < 365 && is_word(p, "last") &&
+                   onset_clause(v, n, read_as, i - 1, i + 1)) {
+            /* "it started last week" (not "last year": in January that is
+             * weeks, in December a year) */
+            count = 1;
+            first = i - 1;
+        } else if (is_word(p, "half") && i >= 4 && is_word(pp, "a") &&
+                   is_word(&v[i - 3], "and") && num_value(&v[i - 4]) > 0) {
+            /* "two and a half years" */
+            count = (double)num_value(&v[i - 4]) + 0.5;
+            first = i - 4;
+        } else if (plural && (is_word(p, "for") || is_word(p, "been") || is_word(p, "over") ||
+                              is_word(p, "some") ||
+                              (nx && is_word(nx, "now")) ||
+                              (is_word(p, "past") && pp && is_word(pp, "the")))) {
+            /* "for months", "it's been weeks", "months now"; not "6 months"
+             * (the numbers' rule) nor "for months ago" */
+            if (nx && is_word(nx, "ago"))
+                continue;
+            count = days == 30 ? 3 : days == 1 ? 3 : 2;
+            first = is_word(p, "for") || is_word(p, "been") || is_word(p, "over") ? i - 1 : i;
+            if (nx && is_word(nx, "now"))
+                last = i + 1;
+        } else
+            continue;
+        if (rate_after(v, n, last) || duration_of_habit(v, n, read_as, first, last + 1))
+            continue;
+        set_duration(r, v, (long)(count * days + 0.5), first, last);
+    }
 }
 
 /* The relation word naming the person in pain ("my husband's neck": "husband"),
@@ -1031,9 +1318,12 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         if (k->kind == T_NUM && p && is_word(p, "of") && pp && kf_context_relation(v, n, i - 2) &&
             nx && unit_days(nx->norm) == 365)
             continue;
-        /* "a lad of 16", "a woman of 60" */
+        /* "a lad of 16", "a woman of 60" (not "mum of 3": her children) */
             if (is_word(p, "of") && pp && (is_any_word(pp, female_words) ||
-                                            is_any_word(pp, male_words)) && pp->norm[1]) {
+                                            is_any_word(pp, male_words)) && pp->norm[1] &&
+                !is_word(pp, "mum") && !is_word(pp, "mom") && !is_word(pp, "mother") &&
+                !is_word(pp, "dad") && !is_word(pp, "father") && !is_word(pp, "wife") &&
+                !is_word(pp, "husband")) {
                 age = !unit_next;
                 sex = is_any_word(pp, female_words) ? 'f' : 'm';
             }
@@ -1141,6 +1431,18 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                     break;
             }
         }
+        /* "two kids aged 4 and 7", "my son aged 9": the age of whoever
+         * is named before "aged", whoever the words around are about */
+        if (age && p && (is_word(p, "aged") || is_word(p, "age")) && pp) {
+            static const char *const children[] = {
+                "kids", "children", "boys", "girls", "twins", "sons", "daughters",
+                "grandkids", "grandchildren", "toddlers", "babies", "ones", "kiddies", NULL
+            };
+            if (is_any_word(pp, children))
+                mine = false;
+            else if (kf_context_relation(v, n, i - 2))
+                mine = who[i - 2] == patient;
+        }
         if (age && val >= 1 && val <= 110) {
             if (mine) {
                 set_age(r, val, k);
@@ -1167,11 +1469,51 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
             continue;
         int ui = (int)(u - v);
         const token *after = ui + 1 < n ? &v[ui + 1] : NULL;
-        if (after && (is_word(after, "ago") || is_word(after, "old")))
+        if (after && is_word(after, "old"))
+            continue;
+        /* "it started 3 weeks ago": the time since the pain began; "I
+         * moved house 3 weeks ago" says nothing of the pain */
+        if (after && is_word(after, "ago") && !onset_clause(v, n, read_as, i, ui + 2))
+            continue;
+        /* "3 days a week": a rate, not a time */
+        if (rate_after(v, n, ui))
+            continue;
+        /* "a 3 week holiday", "my 6 month contract": the unit is said of
+         * the word after it (not "a 2 week knot") */
+        bool plural_unit = false;
+        if (p && val != 1 && u == nx && unit_word(u, &plural_unit) && !plural_unit && after &&
+            after->kind == T_WORD && !(read_as && (read_as[ui + 1] & 3) == READ_PAIN) &&
+            (is_word(p, "a") || is_word(p, "an") || is_word(p, "the") || is_word(p, "my") ||
+             is_word(p, "our") || is_word(p, "his") || is_word(p, "her") ||
+             is_word(p, "this") || is_word(p, "that") || is_word(p, "every")) &&
+            !is_word(after, "now") && !is_word(after, "ago") && !is_word(after, "and") &&
+            !is_word(after, "or") && !is_word(after, "of") && !is_word(after, "knot") &&
+            !is_word(after, "pain") && !is_word(after, "ache"))
             continue;
         /* weeks of pregnancy: "16 weeks pregnant", "expecting-16weeks",
          * "pregnant with my second, 20 weeks", "at 30 weeks"; not "for 3 weeks" */
         bool preg_here = false;
+        /* "28 weeks with my second", "34 weeks with our first", "20 weeks
+         * with twins": how far along, with the child it will be */
+        if (days == 7 && val >= 4 && val <= 42 && u == nx && ui + 2 < n &&
+            is_word(&v[ui + 1], "with")) {
+            int j = ui + 2;
+            if (j + 1 < n && (is_word(&v[j], "my") || is_word(&v[j], "our") ||
+                              is_word(&v[j], "her") || is_word(&v[j], "the")))
+                j++;
+            static const char *const babies[] = {
+                "first", "second", "third", "fourth", "fifth", "1st", "2nd", "3rd", "baby",
+                "twins", "bump", "number", "rainbow", "little", NULL
+            };
+            if (is_any_word(&v[j], babies) || (v[j].kind == T_NUM && j + 1 < n &&
+                                                (is_word(&v[j + 1], "nd") ||
+                                                 is_word(&v[j + 1], "rd") ||
+                                                 is_word(&v[j + 1], "st") ||
+                                                 is_word(&v[j + 1], "th")))) {
+                preg_here = true;
+                pregnancy = true;
+            }
+        }
         for (int j = ui + 1; j < n && j <= ui + 2; j++)
             preg_here |= v[j].kind == T_WORD && (!strncmp(v[j].norm, "pregnan", 7) ||
                                                  is_word(&v[j], "along") ||
@@ -1227,6 +1569,7 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                 add_named(r, "chronic", k->start, u->start + u->len - k->start);
         }
     }
+    word_durations(r, v, n, who, patient, read_as);
     (void)kb;
 }
 
@@ -1923,11 +2266,32 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             place_named = kb->findings[ph->finds[f]].kind == KF_FIND_LOCATION && !ph->neg[f] &&
                           !generic_back(kb, ph, v, ms.v[k].first, ms.v[k].last);
     }
+    /* A place described in the writer's own words ("under my shoulder blade
+     * near my armpit") outranks a muscle named as a guess, someone's opinion
+     * or a thing corrected ("I think it's my rhomboid", "the physio says
+     * it's my levator but ...", "my trap is knotted but the pain is really
+     * ..."): people often name the wrong muscle, so its place is dropped
+     * then.  A muscle named with no place described still gives its place. */
+    bool place_described = false;
+    for (int k = 0; k < ms.n && !place_described; k++) {
+        const kf_phrase *ph = &kb->phrases[ms.v[k].phrase];
+        if (cm[k].ctx & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_OTHER | KF_CTX_HISTORICAL |
+                         KF_CTX_INSTRUMENT | KF_CTX_HEDGED) ||
+            muscle_named(v, ms.v[k].first, ms.v[k].last))
+            continue;
+        for (int f = 0; f < ph->n_finds && !place_described; f++)
+            place_described = kb->findings[ph->finds[f]].kind == KF_FIND_LOCATION && !ph->neg[f];
+    }
     for (int k = 0; k < ms.n; k++) {
         const match *mk = &ms.v[k];
         const kf_phrase *ph = &kb->phrases[mk->phrase];
         unsigned ctx = cm[k].ctx;
         if (place_named && generic_back(kb, ph, v, mk->first, mk->last))
+            continue;
+        if (place_described && ph->n_finds && !(ctx & KF_CTX_NEGATED) &&
+            kb->findings[ph->finds[0]].kind == KF_FIND_LOCATION &&
+            muscle_named(v, mk->first, mk->last) &&
+            ((ctx & KF_CTX_HEDGED) || reported(v, mk->first)))
             continue;
         /* "ex smoker for decades": how long the habit lasted */
         if (ph->n_finds == 1 && ph->finds[0] == chronic_id &&

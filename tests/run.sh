@@ -172,6 +172,8 @@ suite "golden work and medicine readings" run_if tests/golden/lexicon.sh tests/g
 suite "golden everyday readings in context" run_if tests/golden/lexicon.sh tests/golden/context-everyday.txt
 suite "golden audit readings (2026-12-02)" run_if tests/golden/lexicon.sh tests/golden/lexicon-audit.txt
 suite "golden audit safety readings (2026-12-02)" run_if tests/golden/lexicon.sh tests/golden/lexicon-audit-safety.txt
+suite "golden readings: how long it has hurt" run_if tests/golden/lexicon.sh tests/golden/context-durations.txt
+suite "golden readings: words in their sense" run_if tests/golden/lexicon.sh tests/golden/context-senses.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl

@@ -346,6 +346,49 @@ static void test_kb_followup_and_person_keys(void)
     free(e);
 }
 
+/* `whole = boxes`: the word kept as written, so "box" (and "boxed", its
+ * stem's other form) is not "boxes", in the lexicon and in the text alike;
+ * a word given twice is a file:line error. */
+static void test_whole_words(void)
+{
+    kf_buf t;
+    kf_buf_init(&t);
+    kf_buf_puts(&t, MINI);
+    kf_buf_puts(&t, "[lexicon whole]\nwhole = boxes\nphrase = box => does_mousing\n"
+                    "phrase = stacking boxes => chest_pressure\n");
+    kf_kb *kb = NULL;
+    CHECK_INT(kf_kb_load_text("mini.kb", t.s, t.len, &kb, NULL), KF_OK);
+    kf_buf_free(&t);
+    if (!kb)
+        return;
+    static const struct { const char *text, *finding; bool read; } cases[] = {
+        { "I box at a club", "does_mousing", true },
+        { "I boxed as a boy", "does_mousing", true },
+        { "I fold boxes all day", "does_mousing", false },
+        { "I fold Boxes all day", "does_mousing", false },
+        { "stacking boxes", "chest_pressure", true },
+        { "stacking box", "chest_pressure", false },
+    };
+    for (size_t i = 0; i < KF_ARRAY_LEN(cases); i++) {
+        kf_findings f;
+        kf_findings_init(&f);
+        CHECK_INT(kf_text_read(kb, cases[i].text, strlen(cases[i].text), &f, NULL), KF_OK);
+        bool got = fact(kb, &f, cases[i].finding) != NULL;
+        if (got != cases[i].read)
+            fprintf(stderr, "  '%s': %s %s\n", cases[i].text, cases[i].finding,
+                    got ? "read" : "not read");
+        CHECK(got == cases[i].read);
+        kf_findings_free(&f);
+    }
+    kf_kb_free(kb);
+    char *e = load_errors("[lexicon w]\nwhole = boxes, boxes\n");
+    CHECK_CONTAINS(e, "bad.kb:2: whole: 'boxes' is given twice");
+    free(e);
+    e = load_errors("[lexicon w]\nwhole = two words\n");
+    CHECK_CONTAINS(e, "bad.kb:2: 'whole' entries must be single words");
+    free(e);
+}
+
 static void test_text_reader(void)
 {
     kf_kb *kb = mini();
@@ -748,6 +791,7 @@ int main(void)
     RUN(test_kb_oom_changes_nothing);
     RUN(test_kb_followup_and_person_keys);
     RUN(test_text_reader);
+    RUN(test_whole_words);
     RUN(test_text_numbers_and_sides);
     RUN(test_text_bad_input);
     RUN(test_consult_moves_to_the_real_cause);
