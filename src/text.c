@@ -42,7 +42,7 @@ typedef struct {
     int          in_block;               /* words in the newest */
     const char **slot;                   /* the table: NULL or a word */
     size_t       mask, n;                /* slots - 1, words */
-} words;
+} word_set;
 
 static uint64_t words_hash(const char *w)
 {
@@ -56,7 +56,7 @@ static uint64_t words_hash(const char *w)
 
 /* The kept copy of `w` (KF_TOK_NORM bytes, zeros after the word), or NULL
  * when out of memory. */
-static const char *words_intern(words *ws, const char *w)
+static const char *words_intern(word_set *ws, const char *w)
 {
     if (ws->n * 2 >= ws->mask) {         /* at most half full */
         size_t cap = ws->mask ? (ws->mask + 1) * 2 : 1024;
@@ -93,7 +93,7 @@ static const char *words_intern(words *ws, const char *w)
     return k;
 }
 
-static void words_free(words *ws)
+static void words_free(word_set *ws)
 {
     while (ws->blocks) {
         words_block *b = ws->blocks;
@@ -107,7 +107,7 @@ typedef struct {
     token *v;
     int n, cap;
     bool oom;
-    words words;                  /* the norms of the tokens */
+    word_set words;               /* the norms of the tokens */
     char  wbuf[KF_TOK_NORM];      /* the word being read, zeros after it */
 } toks;
 
