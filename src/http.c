@@ -9,6 +9,7 @@
  * not under /api/ is a static file from the web folder.
  */
 #include "http.h"
+#include "http_static.h"
 
 #include <microhttpd.h>
 
@@ -50,9 +51,7 @@ struct kf_http {
     struct MHD_Daemon *daemon;
     http_cache        *cache;       /* answers of pure routes, or NULL */
     const kf_http_service *svc;     /* routes, guard, context */
-    char              *web_root;    /* realpath of the web folder, or NULL */
-    size_t             web_root_len;
-    int                web_fd;      /* the web folder, opened O_PATH, or -1 */
+    kf_http_static    *files;       /* the web folder's files, or NULL */
     int                port;
     int                body_deadline_s;  /* a POST body must be in by then */
     bool               save;        /* consultations are kept in the journal */
@@ -216,18 +215,8 @@ static const kf_http_route *route_find(const kf_http_service *svc,
 
 /* ---- responses -------------------------------------------------------- */
 
-/* Headers every response carries. */
-static void add_common_headers(struct MHD_Response *resp, const char *type,
-                               const char *cache)
-{
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'self'; base-uri 'none'; "
-                            "form-action 'self'; frame-ancestors 'none'");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-}
+/* Headers every response carries (http_static.c has them). */
+#define add_common_headers kf_http__common_headers
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, int status,
                                      struct MHD_Response *resp)
@@ -322,363 +311,6 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
                                   const char *allow)
 {
     return send_error_x(conn, status, code, message, allow, NULL);
-}
-
-/* ---- static files ----------------------------------------------------- */
-
-static const struct { const char *ext, *type; } mime_types[] = {
-    { "html", "text/html; charset=utf-8" },
-    { "htm",  "text/html; charset=utf-8" },
-    { "css",  "text/css; charset=utf-8" },
-    { "js",   "text/javascript; charset=utf-8" },
-    { "mjs",  "text/javascript; charset=utf-8" },
-    { "json", "application/json; charset=utf-8" },
-    { "map",  "application/json; charset=utf-8" },
-    { "webmanifest", "application/manifest+json" },
-    { "svg",  "image/svg+xml" },
-    { "png",  "image/png" },
-    { "jpg",  "image/jpeg" },
-    { "jpeg", "image/jpeg" },
-    { "gif",  "image/gif" },
-    { "webp", "image/webp" },
-    { "ico",  "image/x-icon" },
-    { "woff", "font/woff" },
-    { "woff2","font/woff2" },
-    { "txt",  "text/plain; charset=utf-8" },
-    { "md",   "text/plain; charset=utf-8" },
-    { "wasm", "application/wasm" },
-};
-
-static const char *mime_type(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    const char *dot = strrchr(slash ? slash : path, '.');
-    if (dot)
-        for (size_t i = 0; i < KF_ARRAY_LEN(mime_types); i++)
-            if (strcasecmp(dot + 1, mime_types[i].ext) == 0)
-                return mime_types[i].type;
-    return "application/octet-stream";
-}
-
-/* An HTTP date (RFC 9110 IMF-fixdate), independent of the locale. */
-static void http_date(time_t t, char *out, size_t outsz)
-{
-    static const char *const day[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-                                       "Fri", "Sat" };
-    static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
-                                       "Jun", "Jul", "Aug", "Sep", "Oct",
-                                       "Nov", "Dec" };
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    snprintf(out, outsz, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-             day[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
-             tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-/* Resolves `path` and opens it when it is a regular file inside the web
- * folder; a folder means its index.html.  Returns the descriptor or -1. */
-static int open_inside(const char *web_root, size_t web_root_len,
-                       const char *path, struct stat *st, char *real)
-{
-    char full[PATH_MAX];
-    if ((size_t)snprintf(full, sizeof full, "%s", path) >= sizeof full)
-        return -1;
-    for (int round = 0; round < 2; round++) {
-        if (!realpath(full, real))
-            return -1;
-        if (strncmp(real, web_root, web_root_len) != 0 ||
-            (real[web_root_len] != '/' && real[web_root_len] != '\0'))
-            return -1;                            /* escaped the web folder */
-        /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-        int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-            return -1;
-        if (fstat(fd, st) != 0) {
-            close(fd);
-            return -1;
-        }
-        if (S_ISREG(st->st_mode))
-            return fd;
-        close(fd);
-        if (!S_ISDIR(st->st_mode) ||
-            (size_t)snprintf(full, sizeof full, "%s/index.html", real) >= sizeof full)
-            return -1;
-    }
-    return -1;
-}
-
-/* openat2(2) (Linux 5.6), which glibc does not wrap; -1 with ENOSYS before. */
-static int openat2_(int dirfd, const char *path, unsigned flags, unsigned long long resolve)
-{
-#ifdef SYS_openat2
-    struct open_how how = { .flags = flags, .resolve = resolve };
-    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-#else
-    (void)dirfd; (void)path; (void)flags; (void)resolve;
-    errno = ENOSYS;
-    return -1;
-#endif
-}
-
-#define STATIC_OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
-
-/* Opens `rel` (relative to the web folder `root_fd`) when it is a regular
- * file inside it, in one call: the kernel resolves the path and refuses
- * any step out of the folder (RESOLVE_BENEATH: "..", absolute links, links
- * that lead outside), where realpath() took a readlink per path component
- * on every request.  `resolve` may add RESOLVE_NO_SYMLINKS.  A folder means
- * its index.html.  Returns the descriptor, -1 (with errno ENOSYS when the
- * kernel has no openat2). */
-static int open_beneath(int root_fd, const char *rel, unsigned long long resolve,
-                        struct stat *st, bool *was_dir)
-{
-    *was_dir = false;
-    resolve |= RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-    int fd = openat2_(root_fd, *rel ? rel : ".", STATIC_OPEN_FLAGS, resolve);
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, st) != 0) {
-        close(fd);
-        return -1;
-    }
-    if (S_ISDIR(st->st_mode)) {
-        *was_dir = true;
-        int in = openat2_(fd, "index.html", STATIC_OPEN_FLAGS, resolve);
-        close(fd);
-        if (in < 0)
-            return -1;
-        fd = in;
-        if (fstat(fd, st) != 0) {
-            close(fd);
-            return -1;
-        }
-    }
-    if (S_ISREG(st->st_mode))
-        return fd;
-    close(fd);
-    errno = ENOENT;
-    return -1;
-}
-
-/* Opens the file a static request names, when it is a regular file inside
- * the web folder (a folder means its index.html); -1 otherwise.  `real`
- * gets the file's path as served (the web folder, the request's path, and
- * "/index.html" for a folder), which names its type.  With `root_fd` (the
- * web folder, opened) the kernel resolves it (open_beneath); without, or on
- * a kernel without openat2, realpath() does. */
-static int static_open(const char *web_root, size_t web_root_len, int root_fd,
-                       const char *url, struct stat *st, char *real)
-{
-    /* Refuse what could climb out or expose hidden files: any segment
-     * starting with a dot (".", "..", ".git"), backslashes, and anything
-     * that is not a plain absolute path. */
-    bool bad = url[0] != '/' || strchr(url, '\\') != NULL;
-    for (const char *p = url; !bad && (p = strchr(p, '/')) != NULL; p++)
-        if (p[1] == '.')
-            bad = true;
-    char path[PATH_MAX];
-    if (bad || (size_t)snprintf(path, sizeof path, "%s%s", web_root,
-                                strcmp(url, "/") == 0 ? "/index.html" : url)
-               >= sizeof path)
-        return -1;
-    if (root_fd >= 0) {
-        bool dir;
-        int fd = open_beneath(root_fd, path + web_root_len + 1, 0, st, &dir);
-        if (fd >= 0) {
-            size_t n = strlen(path);
-            while (dir && n > web_root_len + 1 && path[n - 1] == '/')
-                path[--n] = '\0';
-            if ((size_t)snprintf(real, PATH_MAX, "%s%s", path,
-                                 dir ? "/index.html" : "") >= PATH_MAX) {
-                close(fd);
-                return -1;
-            }
-            return fd;
-        }
-        if (errno != ENOSYS)
-            return -1;
-    }
-    return open_inside(web_root, web_root_len, path, st, real);
-}
-
-/* Does this Accept-Encoding take gzip?  A "gzip" or "*" token counts
- * unless its q is 0 (RFC 9110 12.5.3); an explicit gzip token decides over
- * "*".  No header means identity only. */
-static bool accepts_gzip(const char *ae)
-{
-    if (!ae)
-        return false;
-    int star = -1, gz = -1;
-    const char *p = ae;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        const char *tok = p;
-        while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
-            p++;
-        size_t n = (size_t)(p - tok);
-        int ok = 1;
-        while (*p && *p != ',') {          /* parameters: only q matters */
-            if (*p == ';') {
-                p++;
-                while (*p == ' ' || *p == '\t')
-                    p++;
-                if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
-                    const char *v = p + 2;
-                    /* q=0, q=0.0, q=0.000: zero; anything else: accepted */
-                    bool zero = *v == '0';
-                    for (v++; zero && *v && *v != ',' && *v != ';' && *v != ' '; v++)
-                        if (*v != '.' && *v != '0')
-                            zero = false;
-                    ok = !zero;
-                }
-                continue;
-            }
-            p++;
-        }
-        if (n == 4 && strncasecmp(tok, "gzip", 4) == 0)
-            gz = ok;
-        else if (n == 6 && strncasecmp(tok, "x-gzip", 6) == 0)
-            gz = gz < 0 ? ok : gz;
-        else if (n == 1 && *tok == '*')
-            star = ok;
-    }
-    return gz >= 0 ? gz == 1 : star == 1;
-}
-
-/* The precompressed copy `real`.gz (made by `make`, see the Makefile), when
- * it is a regular file inside the web folder no older than the file itself;
- * a stale or missing copy means the file is sent as it is. */
-static int open_gzip_twin(const kf_http *s, const char *real,
-                          const struct stat *orig, struct stat *gst)
-{
-    char gz[PATH_MAX], greal[PATH_MAX];
-    if ((size_t)snprintf(gz, sizeof gz, "%s.gz", real) >= sizeof gz)
-        return -1;
-    if (s->web_fd >= 0) {
-        /* No link anywhere on its way: a twin is a plain file beside its
-         * original, never a link elsewhere. */
-        bool dir;
-        int fd = open_beneath(s->web_fd, gz + s->web_root_len + 1,
-                              RESOLVE_NO_SYMLINKS, gst, &dir);
-        if (fd >= 0 && (dir || gst->st_mtime < orig->st_mtime)) {
-            close(fd);                /* a folder, or out of date */
-            return -1;
-        }
-        if (fd >= 0 || errno != ENOSYS)
-            return fd;
-    }
-    int fd = open_inside(s->web_root, s->web_root_len, gz, gst, greal);
-    if (fd < 0)
-        return -1;
-    if (strcmp(greal, gz) != 0 || gst->st_mtime < orig->st_mtime) {
-        close(fd);                    /* a link elsewhere, or out of date */
-        return -1;
-    }
-    return fd;
-}
-
-int kf_http__static_open(const char *web_root, const char *url, char real[PATH_MAX])
-{
-    struct stat st;
-    int root = open(web_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    int fd = static_open(web_root, strlen(web_root), root, url, &st, real);
-    if (root >= 0)
-        close(root);
-    return fd;
-}
-
-/* Files up to this size are read and sent with their headers in one
- * write; larger ones go out with sendfile (headers first, then the file:
- * two sends and a socket option more a request, which for a file of a few
- * KB cost more than the copy). */
-#define STATIC_READ_MAX (64 * 1024)
-
-/* A response with the `size` bytes of file `fd` (taken over: closed here
- * or by the response).  NULL when out of memory or the file cannot be
- * read. */
-static struct MHD_Response *file_response(int fd, size_t size)
-{
-    if (size > STATIC_READ_MAX) {
-        struct MHD_Response *resp = MHD_create_response_from_fd(size, fd);
-        if (!resp)
-            close(fd);
-        return resp;
-    }
-    char *buf = kf_malloc(size ? size : 1);
-    size_t got = 0;
-    while (buf && got < size) {
-        ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;              /* it shrank meanwhile: what there is */
-        got += (size_t)n;
-    }
-    close(fd);
-    if (!buf)
-        return NULL;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback(got, buf, kf_free);
-    if (!resp)
-        kf_free(buf);
-    return resp;
-}
-
-static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
-                                    const char *url)
-{
-    if (!s->web_root)
-        return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
-                          "no web folder is being served", NULL);
-    char real[PATH_MAX];
-    struct stat st;
-    int fd = static_open(s->web_root, s->web_root_len, s->web_fd, url, &st, real);
-    if (fd < 0)
-        return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
-                          "no such file", NULL);
-
-    /* A file with a precompressed twin varies by Accept-Encoding, whether
-     * or not this request takes it, so caches keep the two apart. */
-    struct stat gst;
-    int gfd = open_gzip_twin(s, real, &st, &gst);
-    bool vary = gfd >= 0;
-    if (gfd >= 0 && !accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                              MHD_HTTP_HEADER_ACCEPT_ENCODING))) {
-        close(gfd);
-        gfd = -1;
-    }
-
-    char date[64];
-    http_date(st.st_mtime, date, sizeof date);
-    const char *ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                  MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-    struct MHD_Response *resp;
-    int status = MHD_HTTP_OK;
-    if (ims && strcmp(ims, date) == 0) {
-        close(fd);
-        if (gfd >= 0)
-            close(gfd);
-        gfd = -1;
-        status = MHD_HTTP_NOT_MODIFIED;
-        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    } else if (gfd >= 0) {
-        close(fd);
-        resp = file_response(gfd, (size_t)gst.st_size);
-    } else {
-        resp = file_response(fd, (size_t)st.st_size);
-    }
-    if (!resp)
-        return MHD_NO;
-    /* no-cache: the browser keeps the file but asks each time whether it
-     * changed, so an updated app is never served stale. */
-    add_common_headers(resp, mime_type(real), "no-cache");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
-    if (gfd >= 0)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-    if (vary)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-    return send_response(conn, status, resp);
 }
 
 /* ---- saved or not ---------------------------------------------------- */
@@ -1596,6 +1228,20 @@ static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
     return ret;
 }
 
+/* A GET or HEAD outside /api/: a file of the web folder, or 404. */
+static enum MHD_Result serve_static(kf_http *s, struct MHD_Connection *conn,
+                                    const char *url)
+{
+    if (!s->files)
+        return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found",
+                          "no web folder is being served", NULL);
+    bool missing;
+    enum MHD_Result ret = kf_http_static_serve(s->files, conn, url, &missing);
+    if (missing)
+        return send_error(conn, MHD_HTTP_NOT_FOUND, "not_found", "no such file", NULL);
+    return ret;
+}
+
 /* Answers a request whose headers and body are all in. */
 static enum MHD_Result dispatch(kf_http *s, struct MHD_Connection *conn,
                                 const char *url, const char *method,
@@ -1646,6 +1292,10 @@ static enum MHD_Result dispatch(kf_http *s, struct MHD_Connection *conn,
 static bool refuse_early(kf_http *s, struct MHD_Connection *conn, const char *url,
                          const char *method, req_state *r, enum MHD_Result *ret)
 {
+    /* A static file takes no body: no route to look for (dispatch answers
+     * one sent anyway with 405). */
+    if (strncmp(url, "/api/", 5) != 0)
+        return false;
     const char *param;
     int status;
     char allow[128], msg[256];
@@ -1995,7 +1645,6 @@ kf_http *kf_http_start(const kf_http_service *svc, const kf_http_opts *opts,
         return NULL;
     }
     s->svc = svc;
-    s->web_fd = -1;
     s->body_deadline_s = 2 * o.timeout_s;
     s->header_deadline_s = o.timeout_s;
     pthread_mutex_init(&s->watch_mu, NULL);
@@ -2010,20 +1659,8 @@ kf_http *kf_http_start(const kf_http_service *svc, const kf_http_opts *opts,
     s->save_per_min = o.save_limit == 0 ? KF_HTTP_SAVES_PER_MINUTE
                     : o.save_limit < 0 ? 0 : o.save_limit;
     snprintf(s->bind, sizeof s->bind, "%s", o.bind);
-    char real[PATH_MAX];
-    if (o.web_dir && realpath(o.web_dir, real)) {
-        struct stat st;
-        if (stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
-            s->web_root = kf_strdup(real);
-            if (!s->web_root) {
-                kf_free(s);
-                kf_buf_puts(err, "out of memory");
-                return NULL;
-            }
-            s->web_root_len = strlen(real);
-        }
-    }
-    if (!s->web_root)
+    s->files = kf_http_static_new(o.web_dir);
+    if (!s->files)
         fprintf(stderr, "knotfinder: no web folder at %s; serving the API only\n",
                 o.web_dir ? o.web_dir : "(none)");
 
@@ -2043,7 +1680,7 @@ kf_http *kf_http_start(const kf_http_service *svc, const kf_http_opts *opts,
         if (s->cache)
             s->cache->saver = svc->saver;
         if (!s->cache) {
-            kf_free(s->web_root);
+            kf_http_static_free(s->files);
             kf_free(s);
             kf_buf_puts(err, "out of memory");
             return NULL;
@@ -2054,7 +1691,7 @@ kf_http *kf_http_start(const kf_http_service *svc, const kf_http_opts *opts,
     int fd = listen_on(s, o.bind, o.port, &family, &loopback, &any, err);
     if (fd < 0) {
         cache_free(s->cache);
-        kf_free(s->web_root);
+        kf_http_static_free(s->files);
         kf_free(s);
         return NULL;
     }
@@ -2064,7 +1701,7 @@ kf_http *kf_http_start(const kf_http_service *svc, const kf_http_opts *opts,
         close(fd);
         kf_buf_puts(err, "cannot make up a token for the journal (no random numbers)");
         cache_free(s->cache);
-        kf_free(s->web_root);
+        kf_http_static_free(s->files);
         kf_free(s);
         return NULL;
     }
@@ -2087,9 +1724,6 @@ kf_http *kf_http_start(const kf_http_service *svc, const kf_http_opts *opts,
                      MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    /* The web folder, held open: static files are opened beneath it. */
-    if (s->web_root)
-        s->web_fd = open(s->web_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_log, (void *)NULL,
         MHD_OPTION_LISTEN_SOCKET, fd,
@@ -2106,11 +1740,9 @@ kf_http *kf_http_start(const kf_http_service *svc, const kf_http_opts *opts,
         MHD_OPTION_END);
     if (!s->daemon) {
         close(fd);
-        if (s->web_fd >= 0)
-            close(s->web_fd);
         kf_buf_printf(err, "cannot start the HTTP server on %s", s->url);
         cache_free(s->cache);
-        kf_free(s->web_root);
+        kf_http_static_free(s->files);
         kf_free(s);
         return NULL;
     }
@@ -2156,8 +1788,6 @@ void kf_http_stop(kf_http *s)
     pthread_cond_destroy(&s->wait_cv);
     pthread_mutex_destroy(&s->wait_mu);
     cache_free(s->cache);
-    if (s->web_fd >= 0)
-        close(s->web_fd);
-    kf_free(s->web_root);
+    kf_http_static_free(s->files);
     kf_free(s);
 }

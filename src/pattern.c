@@ -393,9 +393,14 @@ static int piece(cstate *c, const char *s, const char *e, int flags)
     return lone ? 2 : stops == a.n ? 3 : 1;  /* 1: a word that must match; 2, 3: stop words only */
 }
 
+/* A word's bit in the 64-bit masks that tell, before trying, which words
+ * can start an element or a group (a shared bit only costs a try: the
+ * masks only ever say no).  A number has bit 63 (with the words 63, 127,
+ * ...); a mask is of the low 6 bits, not w % 63, which took a division's
+ * worth of instructions at every token tried. */
 static unsigned long long word_bit(int w)
 {
-    return w == KF_PAT_NUMBER ? 1ULL << 63 : 1ULL << ((unsigned)w % 63);
+    return w == KF_PAT_NUMBER ? 1ULL << 63 : 1ULL << ((unsigned)w & 63);
 }
 
 static unsigned long long group_mask(const int *g)

@@ -23,12 +23,92 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+
+const char kf_tok_empty[KF_TOK_NORM];
+
+/* The distinct words of a text, each kept once in KF_TOK_NORM bytes (the
+ * word, then zeros: what kf_kb_lex_padded reads), in blocks that never
+ * move, found again by a hash table of pointers into them. */
+#define WORDS_BLOCK 1024                  /* words a block */
+typedef struct words_block {
+    struct words_block *next;
+    char w[WORDS_BLOCK][KF_TOK_NORM];
+} words_block;
+
+typedef struct {
+    words_block *blocks;                 /* the newest first */
+    int          in_block;               /* words in the newest */
+    const char **slot;                   /* the table: NULL or a word */
+    size_t       mask, n;                /* slots - 1, words */
+} word_set;
+
+static uint64_t words_hash(const char *w)
+{
+    uint64_t a[KF_TOK_NORM / 8];
+    memcpy(a, w, sizeof a);
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (size_t k = 0; k < KF_TOK_NORM / 8 && a[k]; k++)
+        h = (h ^ a[k]) * 0xFF51AFD7ED558CCDull, h ^= h >> 29;
+    return h;
+}
+
+/* The kept copy of `w` (KF_TOK_NORM bytes, zeros after the word), or NULL
+ * when out of memory. */
+static const char *words_intern(word_set *ws, const char *w)
+{
+    if (ws->n * 2 >= ws->mask) {         /* at most half full */
+        size_t cap = ws->mask ? (ws->mask + 1) * 2 : 1024;
+        const char **slot = kf_calloc(cap, sizeof *slot);
+        if (!slot)
+            return NULL;
+        for (size_t i = 0; ws->mask && i <= ws->mask; i++)
+            if (ws->slot[i]) {
+                size_t j = words_hash(ws->slot[i]) & (cap - 1);
+                while (slot[j])
+                    j = (j + 1) & (cap - 1);
+                slot[j] = ws->slot[i];
+            }
+        kf_free(ws->slot);
+        ws->slot = slot;
+        ws->mask = cap - 1;
+    }
+    size_t j = words_hash(w) & ws->mask;
+    for (; ws->slot[j]; j = (j + 1) & ws->mask)
+        if (!memcmp(ws->slot[j], w, KF_TOK_NORM))
+            return ws->slot[j];
+    if (!ws->blocks || ws->in_block == WORDS_BLOCK) {
+        words_block *b = kf_malloc(sizeof *b);
+        if (!b)
+            return NULL;
+        b->next = ws->blocks;
+        ws->blocks = b;
+        ws->in_block = 0;
+    }
+    char *k = ws->blocks->w[ws->in_block++];
+    memcpy(k, w, KF_TOK_NORM);
+    ws->slot[j] = k;
+    ws->n++;
+    return k;
+}
+
+static void words_free(word_set *ws)
+{
+    while (ws->blocks) {
+        words_block *b = ws->blocks;
+        ws->blocks = b->next;
+        kf_free(b);
+    }
+    kf_free(ws->slot);
+}
 
 typedef struct {
     token *v;
     int n, cap;
     bool oom;
+    word_set words;               /* the norms of the tokens */
+    char  wbuf[KF_TOK_NORM];      /* the word being read, zeros after it */
 } toks;
 
 /* The slow half of push: a bigger array (false when there is no memory). */
@@ -51,6 +131,7 @@ static inline token *push(toks *t)
         return NULL;
     token *k = &t->v[t->n++];
     memset(k, 0, sizeof *k);
+    k->norm = kf_tok_empty;
     k->word = -1;
     return k;
 }
@@ -101,7 +182,13 @@ static char fold(long cp)
  * they are read, in the one token array. */
 static void normalise_last(const kf_kb *kb, toks *t, size_t len)
 {
-    token *last = &t->v[t->n - 1];      /* len: strlen(last->norm), as the tokenizer counted */
+    token *last = &t->v[t->n - 1];      /* len: strlen(wbuf), as the tokenizer counted */
+    last->norm = words_intern(&t->words, t->wbuf);
+    if (!last->norm) {
+        last->norm = kf_tok_empty;
+        t->oom = true;
+        return;
+    }
     const char *fix;
     bool raw;                /* a word of the lexicon as written */
     int raw_id = kf_kb_lex_padded(kb, last->norm, len, &fix, &raw);   /* norm: zeros after */
@@ -134,10 +221,15 @@ static void normalise_last(const kf_kb *kb, toks *t, size_t len)
         if (!d)
             break;
         *d = k;
-        size_t wl = (size_t)(p - st) < sizeof d->norm - 1 ? (size_t)(p - st)
-                                                          : sizeof d->norm - 1;
-        memset(d->norm, 0, sizeof d->norm);
-        memcpy(d->norm, st, wl);
+        size_t wl = (size_t)(p - st) < KF_TOK_NORM - 1 ? (size_t)(p - st) : KF_TOK_NORM - 1;
+        char w[KF_TOK_NORM] = { 0 };
+        memcpy(w, st, wl);
+        d->norm = words_intern(&t->words, w);
+        if (!d->norm) {
+            d->norm = kf_tok_empty;
+            t->oom = true;
+            break;
+        }
         /* a fix is lexicon words: most have their stem's id already */
         d->word = kf_kb_raw_word(kb, d->norm, wl);
         if (d->word < 0) {
@@ -197,16 +289,17 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
                 cur->kind = T_WORD;
                 cur->start = (int)i;
                 wl = 0;
+                memset(t->wbuf, 0, sizeof t->wbuf);
             }
-            if (c != '\'' && wl < sizeof cur->norm - 1)
-                cur->norm[wl++] = ascii_lower(c);
+            if (c != '\'' && wl < KF_TOK_NORM - 1)
+                t->wbuf[wl++] = ascii_lower(c);
             i += (size_t)l;
             /* the rest of the word while it is ASCII, at once */
             for (; i < n; i++) {
                 unsigned char lc = s[i] | 32;          /* a letter's lower case */
                 if ((unsigned char)(lc - 'a') < 26) {
-                    if (wl < sizeof cur->norm - 1)
-                        cur->norm[wl++] = (char)lc;
+                    if (wl < KF_TOK_NORM - 1)
+                        t->wbuf[wl++] = (char)lc;
                 } else if (s[i] != '\'')
                     break;
             }
@@ -422,7 +515,30 @@ static int longest_phrase(const kf_kb *kb, const kf_ptok *t, int n, int i, int *
 typedef struct {
     unsigned long long *bits;
     int to, num;
+    /* What kf_pattern_may_match said of each phrase for the bits as they
+     * are (the same bits, the same answer): in a long sentence a pattern is
+     * asked at every word it may start with.  may_gen[ph] is the `gen` its
+     * may[ph] was worked out for; both NULL for a short text (not worth
+     * the arrays) or when out of memory (then every answer is worked out). */
+    unsigned gen;                 /* bumped whenever bits change */
+    unsigned *may_gen;
+    unsigned char *may;
 } sentence;
+
+/* Texts of fewer tokens ask each pattern too few times to keep answers. */
+#define MAY_MEMO_TOKENS 2048
+
+/* kf_pattern_may_match of phrase ph (a pattern) for the sentence's bits. */
+static inline bool sentence_may(sentence *s, const kf_kb *kb, int ph)
+{
+    if (!s->may_gen)
+        return kf_pattern_may_match(kb->phrases[ph].prog, s->bits, s->num);
+    if (s->may_gen[ph] != s->gen) {
+        s->may_gen[ph] = s->gen;
+        s->may[ph] = kf_pattern_may_match(kb->phrases[ph].prog, s->bits, s->num);
+    }
+    return s->may[ph];
+}
 
 static int bit_of(const kf_ptok *k, int num)
 {
@@ -433,6 +549,7 @@ static void sentence_clear(sentence *s)
 {
     memset(s->bits, 0, ((size_t)s->num / 64 + 1) * sizeof *s->bits);
     s->to = 0;
+    s->gen++;
 }
 
 static void sentence_build(sentence *s, const kf_ptok *t, int n, int i)
@@ -1009,13 +1126,18 @@ static void patient_word(token *v, int n, const int *who, int patient, char *out
     for (int i = 0; i < n; i++) {
         if (who[i] != patient || v[i].kind != T_WORD || !kf_context_relation(v, n, i))
             continue;
-        char *w = v[i].norm;
+        char w[KF_TOK_NORM];
+        memcpy(w, v[i].norm, sizeof w);
         size_t l = strlen(w);
         /* "husbands" (from "husband's"): singular when the shorter word is
-         * a relation too ("boss" stays) */
+         * a relation too ("boss" stays); asked of a copy, as the word's
+         * kept norm is every token's of that word */
         if (l > 3 && w[l - 1] == 's') {
             w[l - 1] = '\0';
+            const char *kept = v[i].norm;
+            v[i].norm = w;
             bool rel = kf_context_relation(v, n, i) != 0;
+            v[i].norm = kept;
             if (!rel)
                 w[l - 1] = 's';
         }
@@ -1814,7 +1936,7 @@ static int best_reading(const kf_kb *kb, const kf_ptok *pt, int n, int i, senten
             break;                    /* sorted: nothing later is longer */
         kf_pmatch pm;
         sentence_at(sw, pt, n, i);
-        if (kf_pattern_may_match(p->prog, sw->bits, sw->num) &&
+        if (sentence_may(sw, kb, kb->pat_order[q]) &&
             kf_pattern_match(p->prog, pt, n, i, &pm) && pm.words > best_len) {
             best = kb->pat_order[q];
             best_len = pm.words;
@@ -1949,12 +2071,14 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         return KF_OK;
     /* room for the tokens of most texts at once (a word is 4 bytes and
      * more): no copy as the array grows */
-    toks t = { kf_malloc((len / 4 + 64) * sizeof *t.v), 0, (int)(len / 4 + 64), false };
+    toks t = { kf_malloc((len / 4 + 64) * sizeof *t.v), 0, (int)(len / 4 + 64), false,
+               { 0 }, { 0 } };
     if (!t.v)
         return KF_ENOMEM;
     tokenize(kb, text, len, &t);
     if (t.oom) {
         kf_free(t.v);
+        words_free(&t.words);
         return KF_ENOMEM;
     }
     token *v = t.v;
@@ -2005,10 +2129,19 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                                       (v[i].word == w_and || v[i].word == w_but ||
                                        v[i].word == w_then)) };
     }
-    sentence sw = { kf_calloc((size_t)kb->n_words / 64 + 1, sizeof *sw.bits), 0, kb->n_words };
+    sentence sw = { kf_calloc((size_t)kb->n_words / 64 + 1, sizeof *sw.bits), 0, kb->n_words,
+                    1, NULL, NULL };
     if (!sw.bits) {
         rc = KF_ENOMEM;
         goto done;
+    }
+    if (n >= MAY_MEMO_TOKENS && kb->n_phrases > 0) {
+        sw.may_gen = kf_calloc((size_t)kb->n_phrases, sizeof *sw.may_gen);
+        sw.may = sw.may_gen ? kf_malloc((size_t)kb->n_phrases) : NULL;
+        if (!sw.may) {                 /* no memory for them: asked each time */
+            kf_free(sw.may_gen);
+            sw.may_gen = NULL;
+        }
     }
     /* (3a) concepts said together in one clause, in any order */
     for (int i = 0; i < n; i++) {
@@ -2019,7 +2152,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             int ph = kb->co_order[q];
             kf_pmatch pm;
             sentence_at(&sw, pt, n, i);
-            if (!kf_pattern_may_match(kb->phrases[ph].prog, sw.bits, sw.num) ||
+            if (!sentence_may(&sw, kb, ph) ||
                 !kf_pattern_match(kb->phrases[ph].prog, pt, n, i, &pm))
                 continue;
             /* An order-free reading takes only its own words, and
@@ -2056,6 +2189,8 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
     pt = NULL;
     kf_free(sw.bits);
     sw.bits = NULL;
+    kf_free(sw.may_gen);
+    kf_free(sw.may);
     if (ms.oom) {
         rc = KF_ENOMEM;
         goto done;
@@ -2271,6 +2406,7 @@ done:
     kf_free(ms.v);
     kf_free(pt);
     kf_free(v);
+    words_free(&t.words);
     if (rc == KF_OK && out->oom)
         rc = KF_ENOMEM;
     return rc;

@@ -21,7 +21,9 @@
 # (target <= 2 KB).  The machine may be shared: the four are measured in
 # turn, ROUNDS times; each ratio is taken within a round and the median of
 # the rounds printed.  The ratios are the figures to trust; requests/s
-# themselves depend on the machine's load.
+# themselves depend on the machine's load.  Each row also gives the
+# server's CPU time a request (its threads, nginx's workers too), which
+# the load of other programs blurs less than requests/s.
 #
 # usage: bench/http/run.sh [BINARY]        (default build/knotfinder)
 # environment: DURATION (s per run, default 5, at most 10), ROUNDS (default
@@ -186,13 +188,25 @@ done
 curl -sf -o /dev/null "http://127.0.0.1:$nport/static.json" ||
     { echo "bench/http: nginx did not start:" >&2; cat "$tmp/nginx/start.err" "$tmp/nginx/logs/error.log" >&2; exit 1; }
 
-# One wrk run: prints "requests=... rps=... p50_ms=... p99_ms=... ...".
-run() {   # url [bodies]
+# The CPU time (user + system, clock ticks) the processes `pids` and their
+# children (nginx's workers) have used so far, all threads counted.
+cpu_ticks() {   # pid...
+    for p in "$@" $(for q in "$@"; do pgrep -P "$q"; done); do
+        cat /proc/"$p"/task/*/stat 2>/dev/null
+    done | awk '{ t += $14 + $15 } END { print t + 0 }'
+}
+
+# One wrk run: prints "requests=... rps=... p50_ms=... p99_ms=... ...
+# cpu_us=..." (the server's CPU time during the run, in microseconds).
+run() {   # url bodies server-pid
     KF_BODIES=${2:-} wrk -t"$threads" -c"$conns" -d1s -s "$lua" "$1" >"$tmp/warm.out" 2>&1 || true
     warm=$(sed -n 's/^RESULT requests=\([0-9]*\).*/\1/p' "$tmp/warm.out")
+    c0=$(cpu_ticks "$3")
     KF_BODIES=${2:-} wrk -t"$threads" -c"$conns" -d"${duration}s" -s "$lua" "$1" \
         >"$tmp/wrk.out" 2>&1 || { cat "$tmp/wrk.out" >&2; return 1; }
-    echo "$(sed -n 's/^RESULT //p' "$tmp/wrk.out") warm=${warm:-0}"
+    c1=$(cpu_ticks "$3")
+    echo "$(sed -n 's/^RESULT //p' "$tmp/wrk.out") warm=${warm:-0}" \
+         "cpu_us=$(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) ))"
 }
 
 echo "bench/http: wrk -t$threads -c$conns -d${duration}s on 127.0.0.1, $rounds rounds;" \
@@ -200,11 +214,11 @@ echo "bench/http: wrk -t$threads -c$conns -d${duration}s on 127.0.0.1, $rounds r
      "$(cut -d' ' -f1-3 /proc/loadavg); answer size $size bytes"
 : >"$tmp/results"
 for round in $(seq "$rounds"); do
-    echo "nginx $round $(run "http://127.0.0.1:$nport/static.json")" >>"$tmp/results"
-    echo "saving $round $(run "http://127.0.0.1:$port/api/v1/consult" "$tmp/bodies.jsonl")" >>"$tmp/results"
-    echo "keepall $round $(run "http://127.0.0.1:$port3/api/v1/consult" "$tmp/bodies.jsonl")" >>"$tmp/results"
-    echo "nosave $round $(run "http://127.0.0.1:$port2/api/v1/consult" "$tmp/bodies.jsonl")" >>"$tmp/results"
-    echo "static $round $(run "http://127.0.0.1:$port2/static.json")" >>"$tmp/results"
+    echo "nginx $round $(run "http://127.0.0.1:$nport/static.json" "" "$nginx_pid")" >>"$tmp/results"
+    echo "saving $round $(run "http://127.0.0.1:$port/api/v1/consult" "$tmp/bodies.jsonl" "$server_pid")" >>"$tmp/results"
+    echo "keepall $round $(run "http://127.0.0.1:$port3/api/v1/consult" "$tmp/bodies.jsonl" "$server3_pid")" >>"$tmp/results"
+    echo "nosave $round $(run "http://127.0.0.1:$port2/api/v1/consult" "$tmp/bodies.jsonl" "$server2_pid")" >>"$tmp/results"
+    echo "static $round $(run "http://127.0.0.1:$port2/static.json" "" "$server2_pid")" >>"$tmp/results"
 done
 
 # What the journals hold after the run (read-only; the servers still run):
@@ -245,12 +259,15 @@ rows = [("nginx", "nginx GET static file (the yardstick)"),
         ("keepall", "consult saving every one (--save-limit 0)"),
         ("nosave", "consult, saving off"),
         ("static", "knotfinder GET the same static file")]
-print("%-42s %11s %8s %8s %7s %7s" % ("(median of %d rounds)" % len(runs["nginx"]),
-                                        "requests/s", "p50 ms", "p99 ms", "non2xx", "errors"))
+def cpu(name):      # the server's CPU time a request, median of the rounds
+    return statistics.median(r["cpu_us"] / r["requests"] for r in runs[name] if r["requests"])
+print("%-42s %11s %8s %8s %7s %7s %9s" % ("(median of %d rounds)" % len(runs["nginx"]),
+                                        "requests/s", "p50 ms", "p99 ms", "non2xx", "errors",
+                                        "CPU us/req"))
 for key, label in rows:
-    print("%-42s %11.0f %8.3f %8.3f %7d %7d" % (label, med(key, "rps"), med(key, "p50_ms"),
+    print("%-42s %11.0f %8.3f %8.3f %7d %7d %9.1f" % (label, med(key, "rps"), med(key, "p50_ms"),
           med(key, "p99_ms"), sum(r["non2xx"] for r in runs[key]),
-          sum(r["errors"] for r in runs[key])))
+          sum(r["errors"] for r in runs[key]), cpu(key)))
 def verdict(ok):
     return "met" if ok else "NOT met"
 s = ratio("saving")
@@ -271,6 +288,10 @@ print("consult, saving off / nginx:           %6.2f x   (no target: shows what s
       ratio("nosave"))
 st = ratio("static")
 print("static file / nginx:                   %6.2f x   target >= 0.90 x: %s" % (st, verdict(st >= 0.9)))
+# The same in CPU time a request, which other programs on a busy machine
+# blur less than requests/s: nginx's over ours (1.0: as cheap as nginx).
+print("  in server CPU a request, nginx's / ours: %6.2f x  (%.1f us / %.1f us)" %
+      (cpu("nginx") / cpu("static"), cpu("nginx"), cpu("static")))
 v = sys.argv[2].split()
 n, size, row, kn, ksize, krow = int(v[0]), int(v[1]), float(v[2]), int(v[3]), int(v[4]), float(v[5])
 kreq = sum(r["requests"] + r["warm"] for r in runs["keepall"])

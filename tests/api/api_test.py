@@ -597,6 +597,215 @@ def test_static_gzip(p):
     check("gzip: 304 when not modified", st == 304 and data == b"", (st, h2))
 
 
+def test_static_cache(p, web):
+    """What the server keeps of the web folder: ETags and 304s, the twin
+    checked against its file's bytes, and edits, new files and new folders
+    served as they are now (the folder is watched)."""
+    import gzip as _gz
+    d = os.path.join(web, "kept")
+    os.makedirs(d)
+    body = b"function kept() { return 'first'; }\n" * 40
+    def put(path, data, twin=True):
+        with open(path, "wb") as f:
+            f.write(data)
+        if twin:
+            with open(path + ".gz", "wb") as f:
+                f.write(_gz.compress(data))
+    put(os.path.join(d, "a.js"), body)
+    url = "/kept/a.js"
+
+    def until(fn, what):
+        """The change is seen within a moment (the kernel says so to the
+        server's watcher): asks again for up to 10 s, then fails."""
+        got = None
+        for _ in range(200):
+            got = fn()
+            if got[0]:
+                return got[1]
+            time.sleep(0.05)
+        check(what, False, got[1])
+        return got[1]
+
+    st, h, data, _ = request(p, "GET", url, headers={"Accept-Encoding": "gzip"})
+    check("kept: gzip when accepted, the same bytes", st == 200 and
+          h.get("content-encoding") == "gzip" and _gz.decompress(data) == body and
+          h.get("vary") == "Accept-Encoding", (st, h))
+    gz_tag = h.get("etag", "")
+    st, h, data, _ = request(p, "GET", url)
+    check("kept: no Accept-Encoding, the file as it is", st == 200 and data == body and
+          "content-encoding" not in h and h.get("vary") == "Accept-Encoding" and
+          h.get("content-length") == str(len(body)), (st, h))
+    tag = h.get("etag", "")
+    check("kept: a strong ETag, the twin's its own", re.fullmatch(r'"[^"]+"', tag) and
+          re.fullmatch(r'"[^"]+"', gz_tag) and tag != gz_tag, (tag, gz_tag))
+    check("kept: security headers", "default-src 'self'" in h.get("content-security-policy", "")
+          and h.get("x-content-type-options") == "nosniff" and
+          h.get("referrer-policy") == "no-referrer" and h.get("cache-control") == "no-cache" and
+          h.get("content-type") == "text/javascript; charset=utf-8", h)
+    # Conditional requests.
+    for inm in (tag, "W/" + tag, '"nope", ' + tag, "*"):
+        st, h2, data, _ = request(p, "GET", url, headers={"If-None-Match": inm})
+        check("kept: If-None-Match %s -> 304" % inm, st == 304 and data == b"" and
+              h2.get("etag") == tag and h2.get("vary") == "Accept-Encoding" and
+              "default-src 'self'" in h2.get("content-security-policy", ""), (st, h2))
+    st, h2, data, _ = request(p, "GET", url, headers={"If-None-Match": gz_tag})
+    check("kept: the twin's tag is not the plain file's", st == 200 and data == body, st)
+    st, h2, data, _ = request(p, "GET", url, headers={"If-None-Match": gz_tag,
+                                                       "Accept-Encoding": "gzip"})
+    check("kept: the twin's tag -> 304 for gzip", st == 304 and data == b"" and
+          h2.get("etag") == gz_tag, (st, h2))
+    st, h2, data, _ = request(p, "GET", url, headers={"If-None-Match": '"other"',
+                                                       "If-Modified-Since": h["last-modified"]})
+    check("kept: If-None-Match decides over If-Modified-Since", st == 200 and data == body, st)
+    st, h2, data, _ = request(p, "GET", url, headers={"If-Modified-Since": h["last-modified"]})
+    check("kept: If-Modified-Since the same date -> 304", st == 304 and data == b"", st)
+    st, h2, data, _ = request(p, "GET", url, headers={"If-Modified-Since":
+                                                       "Thu, 01 Jan 1970 00:00:00 GMT"})
+    check("kept: If-Modified-Since another date -> 200", st == 200 and data == body, st)
+    st, h2, data, _ = request(p, "HEAD", url, headers={"Accept-Encoding": "gzip"})
+    check("kept: HEAD with gzip: headers, no body", st == 200 and data == b"" and
+          h2.get("content-encoding") == "gzip" and h2.get("etag") == gz_tag, (st, h2))
+    st, h2, data, _ = request(p, "HEAD", url, headers={"If-None-Match": tag})
+    check("kept: HEAD 304", st == 304 and data == b"", st)
+    st, h2, data, _ = request(p, "GET", "/kept//a.js")
+    check("kept: doubled slashes, the same file", st == 200 and data == body, st)
+
+    # An edit of the same length in the same second: new bytes and a new tag;
+    # the twin, now stale (its trailer names the old bytes), is not sent.
+    body2 = body.replace(b"first", b"again")
+    with open(os.path.join(d, "a.js"), "r+b") as f:
+        f.write(body2)
+    def edited():
+        st, h, data, _ = request(p, "GET", url, headers={"Accept-Encoding": "gzip"})
+        return st == 200 and data == body2 and "content-encoding" not in h, (st, h, data[:40])
+    until(edited, "kept: an edit is served, not the stale twin")
+    st, h2, data, _ = request(p, "GET", url)
+    check("kept: the edit has a new tag", h2.get("etag") not in (None, tag), (tag, h2))
+    st, h2, data, _ = request(p, "GET", url, headers={"If-None-Match": tag})
+    check("kept: the old tag gets the new bytes", st == 200 and data == body2, st)
+    # A twin remade for it (older than the file or not: its trailer decides).
+    with open(os.path.join(d, "a.js.gz"), "wb") as f:
+        f.write(_gz.compress(body2))
+    old = os.path.getmtime(os.path.join(d, "a.js")) - 100
+    os.utime(os.path.join(d, "a.js.gz"), (old, old))
+    def retwinned():
+        st, h, data, _ = request(p, "GET", url, headers={"Accept-Encoding": "gzip"})
+        return (st == 200 and h.get("content-encoding") == "gzip" and
+                _gz.decompress(data) == body2), (st, h)
+    until(retwinned, "kept: a remade twin is sent again")
+    # A twin whose trailer is right but is no gzip at its head is not sent.
+    with open(os.path.join(d, "b.js"), "wb") as f:
+        f.write(b"b();\n")
+    good = _gz.compress(b"b();\n")
+    with open(os.path.join(d, "b.js.gz"), "wb") as f:
+        f.write(b"\x00" * 10 + good[-8:])
+    st, h2, data, _ = request(p, "GET", "/kept/b.js", headers={"Accept-Encoding": "gzip"})
+    check("kept: a twin that is not gzip is not sent", st == 200 and data == b"b();\n" and
+          "content-encoding" not in h2, (st, h2))
+
+    # A file removed: 404; put back: served.
+    os.remove(os.path.join(d, "a.js"))
+    until(lambda: (request(p, "GET", url)[0] == 404, None), "kept: a removed file is 404")
+    put(os.path.join(d, "a.js"), body, twin=False)
+    until(lambda: (request(p, "GET", url)[2] == body, None), "kept: a file put back is served")
+    # A new folder, and a file in it edited afterwards (the new folder is
+    # watched too).
+    nd = os.path.join(d, "new")
+    os.makedirs(nd)
+    put(os.path.join(nd, "c.css"), b"p { color: red }\n")
+    until(lambda: (request(p, "GET", "/kept/new/c.css")[2] == b"p { color: red }\n", None),
+          "kept: a file in a new folder is served")
+    time.sleep(0.2)
+    put(os.path.join(nd, "c.css"), b"p { color: blue }\n")
+    until(lambda: (request(p, "GET", "/kept/new/c.css")[2] == b"p { color: blue }\n", None),
+          "kept: an edit in a new folder is served")
+    # A folder renamed into place (what a deploy does).
+    staged = os.path.join(web, "staged")
+    os.makedirs(staged)
+    put(os.path.join(staged, "d.js"), b"d1();\n")
+    os.rename(staged, os.path.join(d, "moved"))
+    until(lambda: (request(p, "GET", "/kept/moved/d.js")[2] == b"d1();\n", None),
+          "kept: a folder moved in is served")
+    time.sleep(0.2)
+    put(os.path.join(d, "moved", "d.js"), b"d2();\n")
+    until(lambda: (request(p, "GET", "/kept/moved/d.js")[2] == b"d2();\n", None),
+          "kept: an edit in a folder moved in is served")
+
+    # A file too large to keep: read at each request, with its tag and 304.
+    big = bytes(range(256)) * (5 * 1024)          # 1.25 MB
+    with open(os.path.join(d, "big.bin"), "wb") as f:
+        f.write(big)
+    def big_ok():
+        st, h, data, _ = request(p, "GET", "/kept/big.bin")
+        return st == 200 and data == big, (st, len(data))
+    until(big_ok, "kept: a file over the limit is served whole")
+    st, h, data, _ = request(p, "GET", "/kept/big.bin")
+    st2, h2, data2, _ = request(p, "GET", "/kept/big.bin", headers={"If-None-Match": h.get("etag", "")})
+    check("kept: a file over the limit: ETag and 304", re.fullmatch(r'"[^"]+"', h.get("etag", ""))
+          and st2 == 304 and data2 == b"" and h.get("content-type") == "application/octet-stream",
+          (h, st2))
+    # Many readers at once while the file changes under them: every answer
+    # is one whole version, never a mix.
+    import threading
+    versions = [bytes([65 + i]) * 20000 for i in range(4)]
+    with open(os.path.join(d, "race.txt"), "wb") as f:
+        f.write(versions[0])
+    bad = []
+    stop = threading.Event()
+    def reader():
+        c = http.client.HTTPConnection("127.0.0.1", p, timeout=15)
+        while not stop.is_set():
+            st, h, data, _ = request(p, "GET", "/kept/race.txt", conn=c)
+            if st != 200 or data not in versions:
+                bad.append((st, len(data), data[:1], data[-1:]))
+        c.close()
+    ts = [threading.Thread(target=reader) for _ in range(4)]
+    for t in ts:
+        t.start()
+    for v in versions[1:] * 3:
+        tmpf = os.path.join(d, ".race.tmp")
+        with open(tmpf, "wb") as f:
+            f.write(v)
+        os.rename(tmpf, os.path.join(d, "race.txt"))   # replaced whole
+        time.sleep(0.05)
+    stop.set()
+    for t in ts:
+        t.join()
+    check("kept: a file replaced under 4 readers: every answer one whole version", not bad,
+          bad[:3])
+    until(lambda: (request(p, "GET", "/kept/race.txt")[2] == versions[3], None),
+          "kept: after the replacements, the last version")
+
+
+def test_static_unwatched(tmp):
+    """A web folder with more folders than the server watches: it says so,
+    keeps nothing, and every request reads its file as it is now."""
+    web = os.path.join(tmp, "wide")
+    for i in range(300):
+        os.makedirs(os.path.join(web, "d%03d" % i))
+    with open(os.path.join(web, "index.html"), "w") as f:
+        f.write("<!doctype html><title>one</title>\n")
+    s = Server(web)
+    if not check("unwatched: the server starts", s.port is not None, s.line):
+        s.stop(signal.SIGKILL)
+        return
+    p = s.port
+    try:
+        st, h, data, _ = request(p, "GET", "/")
+        check("unwatched: served", st == 200 and b"one" in data and "etag" in h, (st, h))
+        st2, _, data2, _ = request(p, "GET", "/", headers={"If-None-Match": h.get("etag", "")})
+        check("unwatched: 304 for its tag", st2 == 304 and data2 == b"", st2)
+        with open(os.path.join(web, "index.html"), "w") as f:
+            f.write("<!doctype html><title>two</title>\n")
+        st, h, data, _ = request(p, "GET", "/")
+        check("unwatched: an edit is served at the next request", st == 200 and b"two" in data,
+              data)
+    finally:
+        s.stop()
+    check("unwatched: it says the folder is not watched",
+          b"cannot be watched" in s.stderr and b"too many folders" in s.stderr, s.stderr[-300:])
+
+
 def test_limits(web, main_port=None):
     s = Server(web, "--timeout", "3", "--threads", "1", "--max-conns", "3", "--cache", "0")
     p = s.port
@@ -1001,11 +1210,16 @@ def main():
                 try:
                     test_static(p, web)
                     test_static_gzip(p)
+                    test_static_cache(p, web)
                 except Exception as e:
                     check("test_static ran to the end", False, repr(e))
                 st, _, _, _ = request(p, "GET", "/api/v1/health")
                 check("server still healthy after all that", st == 200, st)
                 test_command_line(web, p)
+                try:
+                    test_static_unwatched(tmp)
+                except Exception as e:
+                    check("test_static_unwatched ran to the end", False, repr(e))
                 try:
                     test_token(web)
                 except Exception as e:

@@ -18,7 +18,14 @@ static const char *const words[] = {
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     size_t n = size > 4096 ? 4096 : size;
+    /* each word in KF_TOK_NORM bytes with zeros after it, as the reader
+     * keeps them */
+    static char norms[KF_ARRAY_LEN(words)][KF_TOK_NORM];
+    for (size_t i = 0; !norms[0][0] && i < KF_ARRAY_LEN(words); i++)
+        strcpy(norms[i], words[i]);
     token *v = calloc(n + 1, sizeof *v);
+    for (size_t i = 0; v && i <= n; i++)
+        v[i].norm = kf_tok_empty;
     kf_ctx_match *m = calloc(n / 3 + 1, sizeof *m);
     if (!v || !m) {
         free(v);
@@ -38,7 +45,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             k->num = c;
         } else {
             k->kind = T_WORD;
-            strcpy(k->norm, words[c % KF_ARRAY_LEN(words)]);
+            k->norm = norms[c % KF_ARRAY_LEN(words)];
             k->word = 1;
             k->flags = c % 7 == 0 ? KF_WORD_NEGATE : c % 5 == 0 ? KF_WORD_STOP : 0;
             k->used = c % 11 == 0;

@@ -31,6 +31,8 @@ static void text(const char *s)
     static const char *const stop[] = { "my", "the", "a", "is", "it", "i", "im", "of", "in", NULL };
     n_t = n_m = 0;
     memset(T, 0, sizeof T);
+    for (size_t i = 0; i < KF_ARRAY_LEN(T); i++)
+        T[i].norm = kf_tok_empty;
     int open = -1, kind = -1;
     while (*s) {
         while (*s == ' ')
@@ -61,7 +63,10 @@ static void text(const char *s)
             k->num = atol(w);
         } else {
             k->kind = T_WORD;
-            strcpy(k->norm, w);
+            static char norms[KF_ARRAY_LEN(T)][KF_TOK_NORM];
+            memset(norms[n_t], 0, KF_TOK_NORM);
+            strcpy(norms[n_t], w);
+            k->norm = norms[n_t];
             k->word = 1;
             k->flags = (unsigned char)((in(w, neg) ? KF_WORD_NEGATE : 0) |
                                        (in(w, stop) ? KF_WORD_STOP : 0));
@@ -273,8 +278,8 @@ static void test_linear_and_empty(void)
      * marks only what is near */
     static token big[20000];
     for (int i = 0; i < 20000; i++) {
-        big[i] = (token){ .kind = T_WORD, .word = 1 };
-        strcpy(big[i].norm, i % 2 ? "not" : "worried");
+        static const char not_[KF_TOK_NORM] = "not", worried[KF_TOK_NORM] = "worried";
+        big[i] = (token){ .kind = T_WORD, .word = 1, .norm = i % 2 ? not_ : worried };
         big[i].flags = i % 2 ? KF_WORD_NEGATE : 0;
     }
     kf_ctx_match far = { 19999, 19999, KF_FIND_SYMPTOM, 0, false };
