@@ -793,13 +793,15 @@ static const char *const ACTKB =
     "[finding throws]\nlabel = throws\nkind = habit\nsource = s\n"
     "[finding teen]\nlabel = a teenager\nkind = body\nsource = s\n"
     "[finding slumps]\nlabel = slumps\nkind = habit\nsource = s\n"
+    "[finding morning]\nlabel = woke with it\nkind = symptom\nsource = s\n"
+    "[finding forward]\nlabel = worse leaning forward\nkind = symptom\nsource = s\n"
     "[cause throwing]\nkind = habit\nname = throwing\nprior = 0.1\nabout = a\ntreat = t\n"
     "source = s\npulls = pain_medial_border always\nreports = throws always\n"
-    "reports = teen rarely\n"
+    "reports = teen rarely\nsign = morning often\nsign = forward often\n"
     "[cause slump]\nkind = habit\nname = slump\nprior = 0.1\nposture = yes\nabout = a\n"
     "treat = t\nsource = s\npulls = pain_medial_border often\nreports = slumps always\n"
     "[cause local_muscle]\nkind = muscle\nname = local\nprior = 0.1\nabout = a\ntreat = t\n"
-    "source = s\nlocal = pain_medial_border always\n"
+    "source = s\nlocal = pain_medial_border always\nsign = forward often\n"
     "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n";
 
 static void test_rank_unsaid_activity(void)
@@ -837,6 +839,17 @@ static void test_rank_unsaid_activity(void)
     CHECK_INT(out[0], th);
     CHECK_INT(out[1], sl);
     CHECK_INT(out[2], lm);
+    kf_findings_free(&f);
+    /* a sign that another cause gives as strongly does not tell it ... */
+    kf_findings_init(&f);
+    add_state(kb, &f, "pain_medial_border", KF_PRESENT);
+    add_state(kb, &f, "forward", KF_PRESENT);
+    kf_rank_top(kb, &f, post, order, out);
+    CHECK_INT(out[2], th);
+    /* ... one that only it gives so strongly does */
+    add_state(kb, &f, "morning", KF_PRESENT);
+    kf_rank_top(kb, &f, post, order, out);
+    CHECK_INT(out[0], th);
     kf_findings_free(&f);
     /* said absent, it trails too */
     kf_findings_init(&f);
