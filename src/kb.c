@@ -848,8 +848,8 @@ static const char *const allowed_keys[][20] = {
     /* finding */   { "label", "question", "why_ask", "kind", "sided", "both_of", "any_of",
                       "source", NULL },
     /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
-                      "keeps_tight", "kept_by", "release_first", "family", "source", "refers",
-                      "pulls", "local", "sign", "reports", NULL },
+                      "keeps_tight", "kept_by", "release_first", "family", "posture", "source",
+                      "refers", "pulls", "local", "sign", "reports", NULL },
     /* technique */ { "name", "kind", "step", "dose", "timer", "caution", "source",
                       "works_on", "relief", "not_for", "first_for", "instead", "when", NULL },
     /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
@@ -1518,6 +1518,11 @@ static void build_causes(loader *L)
         k->family = get(b, "family", &line);
         if (k->family && !*k->family)
             k->family = NULL;
+        /* posture = yes: a habit that is a way of holding the body, seen in
+         * the pain's pattern (kf_rank_top); only habits may say so. */
+        k->posture = parse_bool(L, b, "posture", false);
+        if (k->posture && k->kind != KF_CAUSE_HABIT)
+            err_at(L, b->file, b->line, "cause %s: only a habit can be a posture", b->id);
         k->source = get(b, "source", NULL);
         need_source(L, b);
         int first_link = kb->n_links;

@@ -91,6 +91,10 @@ typedef struct {
     int          *release_first;  int n_release_first;  /* muscles: release these first */
     kf_triage     level;                   /* mimics: level when likely */
     int          *links;  int n_links;     /* indexes into kb->links */
+    bool          posture;                 /* habits: a posture (forward head, rounded
+                                              shoulders, long sitting), which the pain's
+                                              pattern can tell; an activity (kf_rank_top)
+                                              needs its report said */
     const char   *family;                  /* one direction of treatment shared with other
                                               causes (the top causes prefer different
                                               ones), or NULL: a family of its own */

@@ -631,7 +631,8 @@ static const char *const FAMKB =
     "[finding works_front]\nlabel = hands in front\nkind = habit\nsource = s\n"
     "[cause chest_muscle]\nkind = muscle\nname = chest\nprior = 0.03\nfamily = front\nabout = a\n"
     "treat = t\nsource = s\npulls = pain_medial_border sometimes\n"
-    "[cause round_posture]\nkind = habit\nname = posture\nprior = 0.1\nfamily = front\nabout = a\n"
+    "[cause round_posture]\nkind = habit\nname = posture\nprior = 0.1\nposture = yes\nfamily = front\n"
+    "about = a\n"
     "treat = t\nkeeps_tight = chest_muscle, arm_muscle\nsource = s\n"
     "pulls = pain_medial_border always\nreports = works_front always\n"
     "[cause local_muscle]\nkind = muscle\nname = local\nprior = 0.1\nabout = a\ntreat = t\n"
@@ -782,6 +783,115 @@ static void test_rank_families(void)
     kf_buf_free(&t);
 }
 
+/* An activity the person did not say (a habit, not a posture, none of whose
+ * `often` or stronger reports is present) comes after the other causes that
+ * bear on what was said, whatever its posterior; said, it keeps its place;
+ * a posture keeps its place unsaid; only a habit can be a posture. */
+static const char *const ACTKB =
+    "[scale]\nalways = 0.9\noften = 0.6\nsometimes = 0.3\nrarely = 0.1\nleak = 0.02\nsource = t\n"
+    "[region medial_border]\nlabel = between spine and blade\nview = back\nsided = yes\nsource = s\n"
+    "[finding throws]\nlabel = throws\nkind = habit\nsource = s\n"
+    "[finding teen]\nlabel = a teenager\nkind = body\nsource = s\n"
+    "[finding slumps]\nlabel = slumps\nkind = habit\nsource = s\n"
+    "[finding morning]\nlabel = woke with it\nkind = symptom\nsource = s\n"
+    "[finding forward]\nlabel = worse leaning forward\nkind = symptom\nsource = s\n"
+    "[cause throwing]\nkind = habit\nname = throwing\nprior = 0.1\nabout = a\ntreat = t\n"
+    "source = s\npulls = pain_medial_border always\nreports = throws always\n"
+    "reports = teen rarely\nsign = morning often\nsign = forward often\n"
+    "[cause slump]\nkind = habit\nname = slump\nprior = 0.1\nposture = yes\nabout = a\n"
+    "treat = t\nsource = s\npulls = pain_medial_border often\nreports = slumps always\n"
+    "[cause local_muscle]\nkind = muscle\nname = local\nprior = 0.1\nabout = a\ntreat = t\n"
+    "source = s\nlocal = pain_medial_border always\nsign = forward often\n"
+    "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n";
+
+static void test_rank_unsaid_activity(void)
+{
+    kf_kb *kb = NULL;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    CHECK(kf_kb_load_text("act.kb", ACTKB, strlen(ACTKB), &kb, &errs) == KF_OK);
+    kf_buf_free(&errs);
+    if (!kb)
+        return;
+    int th = kf_kb_cause(kb, "throwing"), sl = kf_kb_cause(kb, "slump"),
+        lm = kf_kb_cause(kb, "local_muscle");
+    CHECK(kb->causes[sl].posture && !kb->causes[th].posture && !kb->causes[lm].posture);
+    double post[3];
+    post[th] = 0.6;
+    post[sl] = 0.5;
+    post[lm] = 0.2;
+    int order[3] = { th, sl, lm }, out[3];
+    /* the pain alone: the throwing habit explains it best but was not said */
+    kf_findings f;
+    kf_findings_init(&f);
+    add_state(kb, &f, "pain_medial_border", KF_PRESENT);
+    CHECK_INT(kf_rank_top(kb, &f, post, order, out), 3);
+    CHECK_INT(out[0], sl);          /* the posture keeps its place */
+    CHECK_INT(out[1], lm);          /* the muscle, far less likely, before the throwing */
+    CHECK_INT(out[2], th);
+    /* a weak report (a teenager) does not say the activity */
+    add_state(kb, &f, "teen", KF_PRESENT);
+    kf_rank_top(kb, &f, post, order, out);
+    CHECK_INT(out[2], th);
+    /* said: it leads on its posterior */
+    add_state(kb, &f, "throws", KF_PRESENT);
+    kf_rank_top(kb, &f, post, order, out);
+    CHECK_INT(out[0], th);
+    CHECK_INT(out[1], sl);
+    CHECK_INT(out[2], lm);
+    kf_findings_free(&f);
+    /* a sign that another cause gives as strongly does not tell it ... */
+    kf_findings_init(&f);
+    add_state(kb, &f, "pain_medial_border", KF_PRESENT);
+    add_state(kb, &f, "forward", KF_PRESENT);
+    kf_rank_top(kb, &f, post, order, out);
+    CHECK_INT(out[2], th);
+    /* ... one that only it gives so strongly does */
+    add_state(kb, &f, "morning", KF_PRESENT);
+    kf_rank_top(kb, &f, post, order, out);
+    CHECK_INT(out[0], th);
+    kf_findings_free(&f);
+    /* said absent, it trails too */
+    kf_findings_init(&f);
+    add_state(kb, &f, "pain_medial_border", KF_PRESENT);
+    add_state(kb, &f, "throws", KF_ABSENT);
+    kf_rank_top(kb, &f, post, order, out);
+    CHECK_INT(out[2], th);
+    kf_findings_free(&f);
+    /* the consultation shows the same order as its true posteriors say */
+    kf_findings_init(&f);
+    add_state(kb, &f, "pain_medial_border", KF_PRESENT);
+    kf_result *r = kf_consult(kb, &f);
+    CHECK(r != NULL && r->n_causes == 3);
+    CHECK(r && r->causes[r->n_causes - 1].cause == th);
+    for (int i = 0; r && i < r->n_causes; i++)
+        CHECK(r->causes[i].p == r->post[r->causes[i].cause]);
+    kf_result_free(r);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+    /* a muscle is no posture */
+    const char *at = strstr(ACTKB, "[cause local_muscle]\nkind = muscle\n");
+    kf_buf t;
+    kf_buf_init(&t);
+    kf_buf_add(&t, ACTKB, (size_t)(at - ACTKB) + strlen("[cause local_muscle]\nkind = muscle\n"));
+    kf_buf_puts(&t, "posture = yes\n");
+    kf_buf_puts(&t, at + strlen("[cause local_muscle]\nkind = muscle\n"));
+    char *e = load_errors(t.s);
+    CHECK(e && strstr(e, "local_muscle") && strstr(e, "only a habit can be a posture"));
+    free(e);
+    kf_buf_free(&t);
+    /* and the word is yes or no */
+    kf_buf_init(&t);
+    at = strstr(ACTKB, "posture = yes");
+    kf_buf_add(&t, ACTKB, (size_t)(at - ACTKB));
+    kf_buf_puts(&t, "posture = maybe");
+    kf_buf_puts(&t, at + strlen("posture = yes"));
+    e = load_errors(t.s);
+    CHECK(e && strstr(e, "posture") && strstr(e, "yes or no"));
+    free(e);
+    kf_buf_free(&t);
+}
+
 int main(void)
 {
     RUN(test_mini_loads);
@@ -799,6 +909,7 @@ int main(void)
     RUN(test_nothing_recognised);
     RUN(test_interview_order);
     RUN(test_rank_families);
+    RUN(test_rank_unsaid_activity);
     RUN(test_kb_prior_counts_the_chains);
     return CHECK_DONE();
 }
