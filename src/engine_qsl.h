@@ -468,18 +468,8 @@ static void qsl_finish(const kf_kb *kb, const qsv_w *w, double Z, double dz,
     }
     for (int c = 0; c < nc; c++) {
         bool slack = w->kin_first[c] < w->kin_first[c + 1];
-        double num, d = dnum[c];
-        if (slack && w->slackacc[c])
-            num = off[c];
-        else if (slack) {
-            num = cslack[c] * Z;
-            d = 0;
-        } else if (w->active[c])
-            num = on[c];
-        else {
-            num = cf[c] * Z;
-            d = 0;
-        }
+        double d = dnum[c];
+        double num = qsv_numer(w, c, on, off, cf, cslack, Z, &d);
         double p = num / Z;
         double l = (num - d) / (Z + dz), h = (num + d) / (Z - dz);
         if (slack) {

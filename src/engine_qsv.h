@@ -293,6 +293,26 @@ DP_CLONES static int qsv_finish_v(const double *restrict num, const double *rest
     return (int)c;
 }
 
+/* A cause's numerator after the walk, and its rounding allowance (*d is
+ * left as it is, or set to 0 where the numerator is a factor times Z, with
+ * no sum of its own): a slack cause's accumulated share or its own factor,
+ * an active cause's sum, an inactive cause's constant factor.  qsv_finish
+ * and qsl_finish (engine_qsl.h) both read the walk's sums this way. */
+static inline double qsv_numer(const qsv_w *w, int c, const double *on, const double *off,
+                               const double *cf, const double *cslack, double Z, double *d)
+{
+    if (w->kin_first[c] < w->kin_first[c + 1]) {
+        if (w->slackacc[c])
+            return off[c];
+        *d = 0;
+        return cslack[c] * Z;
+    }
+    if (w->active[c])
+        return on[c];
+    *d = 0;
+    return cf[c] * Z;
+}
+
 /* From the sums: every cause's posterior, its interval, log P(E). */
 static bool qsv_finish(const kf_kb *kb, const qsv_w *w, double Z, double absum, double K,
                        const double *on, const double *off, const double *cf,
@@ -320,38 +340,16 @@ static bool qsv_finish(const kf_kb *kb, const qsv_w *w, double Z, double absum, 
         /* the numerators first, then the divisions four causes at a time
          * (qsv_finish_v: the loop below, operation for operation) */
         for (int c = 0; c < nc; c++) {
-            bool slack = w->kin_first[c] < w->kin_first[c + 1];
-            double num, d = delta;
-            if (slack && w->slackacc[c])
-                num = off[c];
-            else if (slack) {
-                num = cslack[c] * Z;
-                d = 0;
-            } else if (w->active[c])
-                num = on[c];
-            else {
-                num = cf[c] * Z;
-                d = 0;
-            }
-            w->fnum[c] = num;
+            double d = delta;
+            w->fnum[c] = qsv_numer(w, c, on, off, cf, cslack, Z, &d);
             w->fd[c] = d;
         }
         c0 = qsv_finish_v(w->fnum, w->fd, w->fslack, Z, delta, post, lo, hi, (size_t)nc);
     }
     for (int c = c0; c < nc; c++) {
         bool slack = w->kin_first[c] < w->kin_first[c + 1];
-        double num, d = delta;
-        if (slack && w->slackacc[c])
-            num = off[c];
-        else if (slack) {
-            num = cslack[c] * Z;
-            d = 0;
-        } else if (w->active[c])
-            num = on[c];
-        else {
-            num = cf[c] * Z;
-            d = 0;
-        }
+        double d = delta;
+        double num = qsv_numer(w, c, on, off, cf, cslack, Z, &d);
         double p = num / Z;
         double l = Z - delta > 0 ? (num - d) / (Z + delta) : 0;
         double h = Z - delta > 0 ? (num + d) / (Z - delta) : 1;
