@@ -129,14 +129,19 @@ double kf_hbin_fast(double p)
  * leading causes (whose marginals are nearest one half).
  * Everything comes from the exact posterior under E and under E + !f:
  * P(!f | E) = P(E, !f) / P(E), and P(c, E, f) = P(c, E) - P(c, E, !f). */
+/* P(!f | E) = P(E, !f) / P(E) from their logs, within [0, 1]. */
+static double answer_no(long double logpe, long double lpn)
+{
+    double pneg = (double)expl(lpn - logpe);
+    return pneg < 0 ? 0 : pneg > 1 ? 1 : pneg;
+}
+
 /* The gain of asking about fd, from the posterior under E + !fd (pn, with
  * log P(E, !fd) = lpn); hpost[c] = hbin(post[c]). */
 static double gain_from(const kf_kb *kb, const double *post, const double *hpost,
                         long double logpe, const double *pn, long double lpn)
 {
-    double pneg = (double)expl(lpn - logpe);
-    pneg = pneg < 0 ? 0 : pneg > 1 ? 1 : pneg;
-    double ppos = 1 - pneg;
+    double pneg = answer_no(logpe, lpn), ppos = 1 - pneg;
     if (ppos <= 1e-12 || pneg <= 1e-12)
         return 0;
     double g = 0;
@@ -264,9 +269,7 @@ double kf_gain_fast(const kf_kb *kb, const double *post, const kf_gain_pre *pre,
 double kf_gain_bound(const kf_kb *kb, const double *post, const kf_gain_pre *pre,
                      long double logpe, const double *pn, long double lpn)
 {
-    double pneg = (double)expl(lpn - logpe);
-    pneg = pneg < 0 ? 0 : pneg > 1 ? 1 : pneg;
-    double ppos = 1 - pneg;
+    double pneg = answer_no(logpe, lpn), ppos = 1 - pneg;
     if (ppos <= 1e-12 || pneg <= 1e-12)
         return 0;
     double g = 0, exact = 0;
