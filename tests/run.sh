@@ -194,6 +194,7 @@ suite "triage, fresh safety check wordings, round 2 (0 under-triage)" run_if tes
 suite "triage, fresh safety check wordings, round 3 (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check3.jsonl
 suite "triage, fresh safety check wordings, round 4: risk factors (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check4.jsonl
 suite "triage, fresh safety descriptions round 2, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round2.jsonl
+suite "triage, fresh safety round 2 probe, written after the first fixes (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round2-probe.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do
