@@ -175,6 +175,7 @@ suite "golden audit safety readings (2026-12-02)" run_if tests/golden/lexicon.sh
 suite "golden readings: how long it has hurt" run_if tests/golden/lexicon.sh tests/golden/context-durations.txt
 suite "golden readings: words in their sense" run_if tests/golden/lexicon.sh tests/golden/context-senses.txt
 suite "golden fresh safety readings" run_if tests/golden/lexicon.sh tests/golden/lexicon-fresh-safety.txt
+suite "golden fresh safety readings, round 2" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round2.txt
 suite "golden fresh-register readings (2026-12-02)" run_if tests/golden/lexicon.sh tests/golden/lexicon-fresh.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
@@ -192,6 +193,8 @@ suite "triage, fresh safety check wordings, never tuned on (0 under-triage)" run
 suite "triage, fresh safety check wordings, round 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check2.jsonl
 suite "triage, fresh safety check wordings, round 3 (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check3.jsonl
 suite "triage, fresh safety check wordings, round 4: risk factors (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check4.jsonl
+suite "triage, fresh safety descriptions round 2, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round2.jsonl
+suite "triage, fresh safety round 2 probe, written after the first fixes (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round2-probe.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do

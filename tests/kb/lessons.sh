@@ -75,13 +75,13 @@ n=$(grep -c '^  .* (\([a-z0-9_]*\))' <<<"$out")
 out=$("$bin" --kb kb lessons --json 2>&1); rc=$?
 if [ $rc = 0 ] && python3 -c '
 import json,sys
-d=json.loads(sys.argv[1])
+d=json.load(sys.stdin)
 assert len(d["modules"])==5 and d["next"] is None and d["total"]>=40
 for m in d["modules"]:
     for l in m["lessons"]:
         assert l["paragraphs"] and l["teaches"] and l["source"] and l["done"] is False
         assert not any("{" in p for p in l["paragraphs"])
-' "$out"; then ok "lessons --json: modules, lessons with filled-in paragraphs"
+' <<<"$out"; then ok "lessons --json: modules, lessons with filled-in paragraphs"
 else bad "lessons --json: modules, lessons with filled-in paragraphs" "$(head -c 300 <<<"$out")"; fi
 out=$("$bin" --kb kb lesson tech_pinch --width 40 2>&1); rc=$?
 dose=$(sed -n '/^\[technique lat_pinch\]/,/^\[/s/^dose = //p' kb/40-techniques.kb)
@@ -106,9 +106,10 @@ out=$("$bin" --kb kb lessons --next 2>&1); rc=$?
     bad "--next without a journal: the method first, nothing created" "rc=$rc: $out"
 db=$tmp/j.db
 "$bin" --kb kb --db "$db" ask "I woke up this morning with a knot between my spine and shoulder blade. I always sleep on my side." >/dev/null 2>&1
-done_all=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(",".join(l["id"] for l in d["modules"][0]["lessons"]))' "$("$bin" --kb kb lessons --json)")
+# (the JSON on stdin: the whole course is longer than one argument may be)
+done_all=$("$bin" --kb kb lessons --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(",".join(l["id"] for l in d["modules"][0]["lessons"]))')
 out=$("$bin" --kb kb --db "$db" lessons --next --done "$done_all" --json 2>&1); rc=$?
-nid=$(python3 -c 'import json,sys; n=json.loads(sys.argv[1])["next"]; print(n["id"], n["kind"], n["cause"])' "$out" 2>&1)
+nid=$(python3 -c 'import json,sys; n=json.load(sys.stdin)["next"]; print(n["id"], n["kind"], n["cause"])' <<<"$out" 2>&1)
 [ $rc = 0 ] && [ "$nid" = "chain_side_sleeping cause side_sleeping" ] &&
     ok "--next after a consultation: the chain of its likely cause ($nid)" ||
     bad "--next after a consultation: the chain of its likely cause" "rc=$rc: $nid"
