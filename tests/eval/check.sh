@@ -38,7 +38,11 @@
 # on 2026-12-02 (third session) and split (odd and even lines) before anyone
 # read it: 5a may be read, 5b stays untouched.  Measured once when added: 5a
 # hit@3 0.93, unsafe 0; 5b hit@3 0.85, unsafe 2 -> guards 0.90 / 0.82 and
-# today's unsafe counts (the target is 0).  The default
+# today's unsafe counts (the target is 0).  At the end of that session
+# (ranking tiers, reading families, fresh safety wordings) the guards were
+# raised to its figures less 0.03: blind 0.95, blind2 0.94, blind3 0.96,
+# blind4b 0.85, blind5a 0.96, blind5b 0.84 (unsafe 2; 5b still untouched).
+# The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
 # the self-care cases (tests/eval/short_answer.py).  KNOTFINDER selects the
@@ -64,13 +68,13 @@ ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 fa
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
 main=$(READ_HIT3_TUNE=${READ_HIT3_TUNE:-0.90} READ_HIT3_HOLDOUT=${READ_HIT3_HOLDOUT:-0.83} \
 READ_HIT3_FRESH=${READ_HIT3_FRESH:-0.97} \
-READ_HIT3_BLIND=${READ_HIT3_BLIND:-0.93} READ_UNSAFE_MAX_BLIND=${READ_UNSAFE_MAX_BLIND:-1} \
-READ_HIT3_BLIND2=${READ_HIT3_BLIND2:-0.91} READ_UNSAFE_MAX_BLIND2=${READ_UNSAFE_MAX_BLIND2:-0} \
-READ_HIT3_BLIND3=${READ_HIT3_BLIND3:-0.95} READ_UNSAFE_MAX_BLIND3=${READ_UNSAFE_MAX_BLIND3:-0} \
+READ_HIT3_BLIND=${READ_HIT3_BLIND:-0.95} READ_UNSAFE_MAX_BLIND=${READ_UNSAFE_MAX_BLIND:-1} \
+READ_HIT3_BLIND2=${READ_HIT3_BLIND2:-0.94} READ_UNSAFE_MAX_BLIND2=${READ_UNSAFE_MAX_BLIND2:-0} \
+READ_HIT3_BLIND3=${READ_HIT3_BLIND3:-0.96} READ_UNSAFE_MAX_BLIND3=${READ_UNSAFE_MAX_BLIND3:-0} \
 READ_HIT3_BLIND4A=${READ_HIT3_BLIND4A:-0.90} READ_UNSAFE_MAX_BLIND4A=${READ_UNSAFE_MAX_BLIND4A:-0} \
-READ_HIT3_BLIND4B=${READ_HIT3_BLIND4B:-0.84} READ_UNSAFE_MAX_BLIND4B=${READ_UNSAFE_MAX_BLIND4B:-0} \
-READ_HIT3_BLIND5A=${READ_HIT3_BLIND5A:-0.90} READ_UNSAFE_MAX_BLIND5A=${READ_UNSAFE_MAX_BLIND5A:-0} \
-READ_HIT3_BLIND5B=${READ_HIT3_BLIND5B:-0.82} READ_UNSAFE_MAX_BLIND5B=${READ_UNSAFE_MAX_BLIND5B:-2} \
+READ_HIT3_BLIND4B=${READ_HIT3_BLIND4B:-0.85} READ_UNSAFE_MAX_BLIND4B=${READ_UNSAFE_MAX_BLIND4B:-0} \
+READ_HIT3_BLIND5A=${READ_HIT3_BLIND5A:-0.96} READ_UNSAFE_MAX_BLIND5A=${READ_UNSAFE_MAX_BLIND5A:-0} \
+READ_HIT3_BLIND5B=${READ_HIT3_BLIND5B:-0.84} READ_UNSAFE_MAX_BLIND5B=${READ_UNSAFE_MAX_BLIND5B:-2} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
