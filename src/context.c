@@ -178,13 +178,24 @@ static const struct { const char *w; char sex; int group; } relations[] = {
     { "grandad", 'm', 13 },
     { "aunt", 'f', 14 }, { "auntie", 'f', 14 }, { "uncle", 'm', 15 },
     { "niece", 'f', 16 }, { "nephew", 'm', 17 },
-    { "friend", '?', 18 }, { "mate", '?', 18 }, { "buddy", '?', 18 },
-    { "colleague", '?', 19 }, { "coworker", '?', 19 }, { "boss", '?', 20 },
+    { "friend", '?', 18 }, { "mate", '?', 18 }, { "buddy", '?', 18 }, { "pal", '?', 18 },
+    { "colleague", '?', 19 }, { "coworker", '?', 19 }, { "workmate", '?', 19 },
+    { "teammate", '?', 19 }, { "boss", '?', 20 }, { "manager", '?', 20 },
     { "child", '?', 21 }, { "kid", '?', 21 }, { "teenager", '?', 21 }, { "teen", '?', 21 },
     { "cousin", '?', 22 }, { "neighbour", '?', 23 }, { "neighbor", '?', 23 },
     { "client", '?', 24 }, { "patient", '?', 24 },
     { "sibling", '?', 28 },
+    { "flatmate", '?', 25 }, { "roommate", '?', 25 }, { "housemate", '?', 25 },
+    { "coach", '?', 26 }, { "landlord", 'm', 27 }, { "landlady", 'f', 27 },
 };
+
+/* People outside the family and the home's care (friends, colleagues, a
+ * boss, a cousin, a neighbour, a flatmate, a coach): a writer tells of
+ * them, and rarely speaks for them. */
+static bool outsider(int g)
+{
+    return g == 18 || g == 19 || g == 20 || g == 22 || g == 23 || (g >= 25 && g <= 27);
+}
 
 
 /* The relations chained by their first two letters, in the table's order
@@ -225,7 +236,7 @@ static int relation_owner(const token *v, int i)
      * "as a kid I ...", "when I was a teenager" are the writer) */
     int r = relation_of(v[i].norm);
     int g = r >= 0 ? relations[r].group : 0;
-    bool a_person = g == 18 || g == 19 || g == 20 || g == 22 || g == 23 || g == 24;
+    bool a_person = outsider(g) || g == 24;
     for (int j = i - 1, k = 0; j >= 0 && k < 5; j--, k++) {
         if (tok_is(&v[j], "my") || tok_is(&v[j], "our") || tok_is(&v[j], "mine"))
             return j;
@@ -336,7 +347,33 @@ static bool object_pronoun(const token *v, int n, int i)
     return is_any(&v[i + 1], after_object);
 }
 
-static void people(const token *v, int n, int *who, int *sex_of, int *first_subject)
+/* Is what is told of the relation at v[i] a past event ("my mate had a
+ * heart attack", "my neighbour fell", "my boss has had two strokes"), not
+ * how they are ("my dad is 71", "my mate's back hurts")? */
+static bool told_past(const token *v, int n, int i)
+{
+    static const char *const skip[] = { "who", "just", "also", "recently", "once", NULL };
+    static const char *const past[] = {
+        "had", "fell", "broke", "died", "passed", "was", "were", "got", "took", "lost",
+        "went", "became", "suffered", "collapsed", "ended", NULL
+    };
+    int j = i + 1;
+    /* an aside of their age between: "my neighbour, 88, fell" */
+    while (j < n && (v[j].kind == T_COMMA || v[j].kind == T_NUM ||
+                     (v[j].kind == T_WORD && (is_any(&v[j], skip) || is_any(&v[j], describing)))))
+        j++;
+    if (j >= n || v[j].kind != T_WORD)
+        return false;
+    if ((tok_is(&v[j], "has") || tok_is(&v[j], "have")) && j + 1 < n && tok_is(&v[j + 1], "had"))
+        return true;
+    size_t l = strlen(v[j].norm);
+    return is_any(&v[j], past) || (l > 4 && !strcmp(v[j].norm + l - 2, "ed"));
+}
+
+/* past_of[g]: 1 when all that is told of relation g is a past event, 2 when
+ * something of now is told of them too. */
+static void people(const token *v, int n, int *who, int *sex_of, int *first_subject,
+                   unsigned char *past_of)
 {
     static const char *const writer[] = {
         "i", "im", "ive", "id", "ill", "me", "my", "myself", "mine", NULL
@@ -395,6 +432,7 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                  * son on my hip"), and the words after stay the writer's. */
                 if (relation_subject(v, n, owner, i)) {
                     cur = g;
+                    past_of[g] = told_past(v, n, i) && past_of[g] != 2 ? 1 : 2;
                     if (*first_subject < 0)
                         *first_subject = g;
                     /* "my wife says one eyelid is drooping", "my husband
@@ -1221,7 +1259,8 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         return KF_ENOMEM;
     }
     int sex_of[100] = { 0 }, first_subject = -1;
-    people(v, n, who, sex_of, &first_subject);
+    unsigned char past_of[100] = { 0 };
+    people(v, n, who, sex_of, &first_subject, past_of);
     family_history(v, n, who);
     sex_of[FAMILY_GROUP] = '?';
     /* Sentences that are questions: one backward pass. */
@@ -1408,17 +1447,25 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             patient = w;
         }
     }
+    /* With no pain said of them, someone outside the family of whom only a
+     * past event is told ("my mate had a heart attack last year", "my
+     * elderly neighbour fell") is news the writer tells, not the person in
+     * pain: their readings do not make them the patient. */
+#define TOLD_OF(w) ((w) > 0 && (w) < 100 && outsider(w) && past_of[w] == 1)
     for (int pass = 0; pass < 2 && patient < 0; pass++)
         for (int k = 0; k < nm && patient < 0; k++)
             if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||
                  (pass == 1 && m[k].kind == KF_FIND_REDFLAG)) &&
-                !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
+                !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)) &&
+                !TOLD_OF(MATCH_WHO(m[k])))
                 patient = MATCH_WHO(m[k]);
     /* no pain said: whoever the first reading is about ("my nan, 85, sits
      * in her recliner all day ...") */
     for (int k = 0; k < nm && patient < 0; k++)
-        if (!(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
+        if (!(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)) &&
+            !TOLD_OF(MATCH_WHO(m[k])))
             patient = MATCH_WHO(m[k]);
+#undef TOLD_OF
     /* nothing read at all: the first person the text is about, when that
      * is someone the writer speaks for ("my nan, 85, has knots"), so at
      * least the age and sex read are the person in pain's */

@@ -265,6 +265,27 @@ static void test_people(void)
     ctx_of("i have a [knot:l] . the dad 40 next door too", 0, &p);
     CHECK_INT(p.patient, 0);
     kf_free(p.who);
+    /* someone outside the family of whom only a past event is told is not
+     * the person in pain, with or without a pain of the writer's; what is
+     * said of them now, or of a relative, still makes them the patient */
+    ctx_of("my mate had a [heart attack:r] last year", 0, &p);
+    CHECK_INT(p.patient, 0);
+    CHECK(M[0].ctx & KF_CTX_OTHER);
+    kf_free(p.who);
+    ctx_of("[knot:l] . my boss has had a [heart attack:r]", 0, &p);
+    CHECK_INT(p.patient, 0);
+    CHECK(M[1].ctx & KF_CTX_OTHER);
+    kf_free(p.who);
+    ctx_of("[neck knot:l] , 3 days . my elderly neighbour , 88 , [fell:r] yesterday", 0, &p);
+    CHECK_INT(p.patient, 0);
+    CHECK(M[1].ctx & KF_CTX_OTHER);
+    kf_free(p.who);
+    ctx_of("my mate is 70 and [smokes:h]", 0, &p);
+    CHECK(p.patient > 0);
+    kf_free(p.who);
+    ctx_of("my dad [fell:r] off a ladder", 0, &p);
+    CHECK(p.patient > 0);
+    kf_free(p.who);
     /* the husband speaks, then the writer: "I slouch" is the writer's */
     HASNT("my husband says i [slouch:h] and my [neck:l] hurts", 0, KF_CTX_OTHER);
 }
