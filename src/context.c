@@ -370,8 +370,70 @@ static bool told_past(const token *v, int n, int i)
     return is_any(&v[j], past) || (l > 4 && !strcmp(v[j].norm + l - 2, "ed"));
 }
 
+/* who[] of the hand someone works on the writer with ("digs her thumb
+ * in"): no one's pain, and it makes no one the person in pain. */
+#define AGENT_HAND 30
+
+/* The hands someone works with. */
+static const char *const tools[] = {
+    "elbow", "elbows", "thumb", "thumbs", "hand", "hands", "knuckle", "knuckles", "finger",
+    "fingers", "knee", "knees", "foot", "feet", "fist", "fists", "forearm", "palm", "palms",
+    NULL
+};
+
+/* Does the relation at v[i] work on the writer's knot: a verb of hands-on
+ * treatment ("presses", "massages", "rubs", "digs", "kneads") with the knot,
+ * the writer or the writer's body as its object ("it", "the knot", "my
+ * back", "me", "on it"), or with the agent's own hand ("digs her thumb
+ * in")?  Returns the last token of the verb (and of that hand), or -1. */
+static int works_on_writer(const token *v, int n, int i)
+{
+    static const char *const adverbs[] = {
+        "always", "sometimes", "usually", "often", "then", "will", "tries", "kindly",
+        "also", "just", "regularly", "now", NULL
+    };
+    static const char *const treats[] = {
+        "press", "presses", "pressed", "pressing", "push", "pushes", "pushed", "massage",
+        "massages", "massaged", "massaging", "rub", "rubs", "rubbed", "rubbing", "dig", "digs",
+        "dug", "knead", "kneads", "kneaded", "elbow", "elbows", "elbowed", "squeeze",
+        "squeezes", "squeezed", "work", "works", "worked", "pummel", "pummels", "puts", "put",
+        "uses", "use", "used", NULL
+    };
+    static const char *const objects[] = { "it", "the", "my", "me", "them", "that", "this", NULL };
+    int j = i + 1;
+    while (j < n && v[j].kind == T_WORD && is_any(&v[j], adverbs))
+        j++;
+    if (j + 1 >= n || v[j].kind != T_WORD || !is_any(&v[j], treats))
+        return -1;
+    int verb = j++;
+    /* "digs her thumb in", "puts his elbow into it": the agent's own hand */
+    if (j + 1 < n && (tok_is(&v[j], "her") || tok_is(&v[j], "his")) && is_any(&v[j + 1], tools))
+        return j + 1;
+    if (tok_is(&v[j - 1], "puts") || tok_is(&v[j - 1], "put") || tok_is(&v[j - 1], "uses") ||
+        tok_is(&v[j - 1], "use") || tok_is(&v[j - 1], "used"))
+        return -1;
+    if (j + 1 < n && (tok_is(&v[j], "on") || tok_is(&v[j], "into") || tok_is(&v[j], "in")))
+        j++;
+    /* "works on the rigs": work needs the knot itself, not any "the" */
+    if (tok_is(&v[j - 1], "work") || tok_is(&v[j - 1], "works") || tok_is(&v[j - 1], "worked") ||
+        tok_is(&v[j - 2], "work") || tok_is(&v[j - 2], "works") || tok_is(&v[j - 2], "worked"))
+        return tok_is(&v[j], "it") || tok_is(&v[j], "me") ||
+               (tok_is(&v[j], "the") && j + 1 < n && !strncmp(v[j + 1].norm, "knot", 4))
+               ? verb : -1;
+    return v[j].kind == T_WORD && is_any(&v[j], objects) ? verb : -1;
+}
+
 /* past_of[g]: 1 when all that is told of relation g is a past event, 2 when
  * something of now is told of them too. */
+/* "with her elbow", "using his thumbs": the hand someone works with, not a
+ * place of theirs that hurts: it names no new person in pain. */
+static bool tool_of_agent(const token *v, int n, int i)
+{
+    return i >= 1 && i + 1 < n && (tok_is(&v[i], "her") || tok_is(&v[i], "his")) &&
+           (tok_is(&v[i - 1], "with") || tok_is(&v[i - 1], "using") ||
+            tok_is(&v[i - 1], "uses")) && is_any(&v[i + 1], tools);
+}
+
 static void people(const token *v, int n, int *who, int *sex_of, int *first_subject,
                    unsigned char *past_of)
 {
@@ -430,6 +492,17 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                  * clause or a verb, number or aside follows it; otherwise
                  * it is what the writer does something with ("I carry my
                  * son on my hip"), and the words after stay the writer's. */
+                /* "my wife presses it with her elbow", "my husband rubs
+                 * the knot for me": someone working on the writer's pain is
+                 * not the person in pain; the words after stay whoever's
+                 * they were (as "I carry him" does for an object) */
+                int e = relation_subject(v, n, owner, i) ? works_on_writer(v, n, i) : -1;
+                if (e > i) {
+                    for (int j = owner; j <= e; j++)
+                        who[j] = is_any(&v[j], tools) ? AGENT_HAND : g;
+                    i = e;
+                    continue;
+                }
                 if (relation_subject(v, n, owner, i)) {
                     cur = g;
                     past_of[g] = told_past(v, n, i) && past_of[g] != 2 ? 1 : 2;
@@ -476,7 +549,7 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                  * the speaker does something to ("I carry him, neck knot",
                  * "I lift her into the bath and my back aches"): the words
                  * after stay the speaker's */
-                if (object_pronoun(v, n, i)) {
+                if (object_pronoun(v, n, i) || tool_of_agent(v, n, i)) {
                     who[i] = g;
                     continue;
                 }
@@ -1437,7 +1510,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     int said[100] = { 0 }, best = 0;
     for (int k = 0; k < nm; k++) {
         int w = MATCH_WHO(m[k]);
-        if (w > 0 && past_event_before(v, m[k].first))
+        if (w == AGENT_HAND || (w > 0 && past_event_before(v, m[k].first)))
             continue;
         if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM) && w >= 0 &&
             w < 100 && !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL |
@@ -1451,7 +1524,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
      * past event is told ("my mate had a heart attack last year", "my
      * elderly neighbour fell") is news the writer tells, not the person in
      * pain: their readings do not make them the patient. */
-#define TOLD_OF(w) ((w) > 0 && (w) < 100 && outsider(w) && past_of[w] == 1)
+#define TOLD_OF(w) ((w) == AGENT_HAND || ((w) > 0 && (w) < 100 && outsider(w) && past_of[w] == 1))
     for (int pass = 0; pass < 2 && patient < 0; pass++)
         for (int k = 0; k < nm && patient < 0; k++)
             if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||

@@ -286,6 +286,20 @@ static void test_people(void)
     ctx_of("my dad [fell:r] off a ladder", 0, &p);
     CHECK(p.patient > 0);
     kf_free(p.who);
+    /* someone working on the writer's knot is no new person in pain, and
+     * the hand they work with makes no one the patient */
+    ctx_of("[knot:l] . my wife presses it with her elbow , [good for two hours:s]", 0, &p);
+    CHECK_INT(p.patient, 0);
+    CHECK((M[1].ctx & KF_CTX_OTHER) == 0);
+    kf_free(p.who);
+    ctx_of("my husband puts his [elbow:l] in , [good for an hour:s]", 0, &p);
+    CHECK_INT(p.patient, 0);
+    CHECK(M[0].ctx & KF_CTX_OTHER);
+    CHECK((M[1].ctx & KF_CTX_OTHER) == 0);
+    kf_free(p.who);
+    ctx_of("my wife rubs her [neck:l] all day", 0, &p);
+    CHECK(p.patient > 0);
+    kf_free(p.who);
     /* the husband speaks, then the writer: "I slouch" is the writer's */
     HASNT("my husband says i [slouch:h] and my [neck:l] hurts", 0, KF_CTX_OTHER);
 }
