@@ -1318,6 +1318,41 @@ static bool may_trigger(int pair)
 }
 
 
+/* A short question of alternatives, as a forum title puts it: "Knot or
+ * heart attack??", "Muscle knot or blood clot?", "Knot under my blade or a
+ * lung problem?".  What follows the last "or" is only asked about
+ * (hypothetical: the answer says what to check); what comes before it is
+ * what the writer has, and stays.  Only short questions with no subject
+ * pronoun: "I have chest pain, should I go to A&E or wait?" is a sentence
+ * of its own, and its pain is no alternative. */
+static void alternatives_asked(const token *v, int n, unsigned *at)
+{
+    static const char *const subjects[] = {
+        "i", "im", "ive", "id", "he", "hes", "she", "shes", "we", "they", "you", NULL
+    };
+    for (int s = 0; s < n;) {
+        int e = s;
+        while (e < n && v[e].kind != T_STOP)
+            e++;
+        if (e < n && v[e].question) {
+            int words = 0, or_at = -1;
+            bool subject = false;
+            for (int j = s; j < e; j++) {
+                if (v[j].kind != T_WORD)
+                    continue;
+                words++;
+                subject |= is_any(&v[j], subjects);
+                if (tok_is(&v[j], "or") && j > s)
+                    or_at = j;
+            }
+            if (or_at > s && words <= 10 && !subject)
+                for (int j = or_at; j < e; j++)
+                    at[j] |= KF_CTX_HYPOTHETICAL;
+        }
+        s = e + 1;
+    }
+}
+
 kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_people *pp)
 {
     pthread_once(&pairs_once, init_pairs);
@@ -1344,6 +1379,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if (q)
             at[j] |= KF_CTX_QUESTION;
     }
+    alternatives_asked(v, n, at);
     int cancel_until = -1;         /* a denied denial ends here */
     for (int i = 0; i < n; i++) {
         if (v[i].kind != T_WORD)

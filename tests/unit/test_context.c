@@ -202,6 +202,18 @@ static void test_family_and_persistence(void)
     HASNT("[this is a lump:r] .", 0, KF_CTX_HYPOTHETICAL);
 }
 
+static void test_alternatives_asked(void)
+{
+    /* a short question of alternatives asks about what follows "or" only */
+    HAS("knot or [heart attack:r] ?", 0, KF_CTX_HYPOTHETICAL);
+    HASNT("[knot:l] or heart attack ?", 0, KF_CTX_HYPOTHETICAL);
+    /* a sentence with its own subject is no list of alternatives */
+    HASNT("i have [chest pain:r] , should i go or [wait:h] ?", 1, KF_CTX_HYPOTHETICAL);
+    /* nor a long one, nor one that is no question */
+    HASNT("knot or [heart attack:r] .", 0, KF_CTX_HYPOTHETICAL);
+    HASNT("a b c d e f g h i2 j or [heart attack:r] ?", 0, KF_CTX_HYPOTHETICAL);
+}
+
 static void test_historical_and_condition(void)
 {
     HAS("i used to [play tennis:h]", 0, KF_CTX_HISTORICAL);
@@ -393,6 +405,7 @@ int main(void)
     RUN(test_negation);
     RUN(test_hypothetical);
     RUN(test_historical_and_condition);
+    RUN(test_alternatives_asked);
     RUN(test_issue10_rules);
     RUN(test_family_and_persistence);
     RUN(test_people);
