@@ -178,13 +178,24 @@ static const struct { const char *w; char sex; int group; } relations[] = {
     { "grandad", 'm', 13 },
     { "aunt", 'f', 14 }, { "auntie", 'f', 14 }, { "uncle", 'm', 15 },
     { "niece", 'f', 16 }, { "nephew", 'm', 17 },
-    { "friend", '?', 18 }, { "mate", '?', 18 }, { "buddy", '?', 18 },
-    { "colleague", '?', 19 }, { "coworker", '?', 19 }, { "boss", '?', 20 },
+    { "friend", '?', 18 }, { "mate", '?', 18 }, { "buddy", '?', 18 }, { "pal", '?', 18 },
+    { "colleague", '?', 19 }, { "coworker", '?', 19 }, { "workmate", '?', 19 },
+    { "teammate", '?', 19 }, { "boss", '?', 20 }, { "manager", '?', 20 },
     { "child", '?', 21 }, { "kid", '?', 21 }, { "teenager", '?', 21 }, { "teen", '?', 21 },
     { "cousin", '?', 22 }, { "neighbour", '?', 23 }, { "neighbor", '?', 23 },
     { "client", '?', 24 }, { "patient", '?', 24 },
     { "sibling", '?', 28 },
+    { "flatmate", '?', 25 }, { "roommate", '?', 25 }, { "housemate", '?', 25 },
+    { "coach", '?', 26 }, { "landlord", 'm', 27 }, { "landlady", 'f', 27 },
 };
+
+/* People outside the family and the home's care (friends, colleagues, a
+ * boss, a cousin, a neighbour, a flatmate, a coach): a writer tells of
+ * them, and rarely speaks for them. */
+static bool outsider(int g)
+{
+    return g == 18 || g == 19 || g == 20 || g == 22 || g == 23 || (g >= 25 && g <= 27);
+}
 
 
 /* The relations chained by their first two letters, in the table's order
@@ -225,7 +236,7 @@ static int relation_owner(const token *v, int i)
      * "as a kid I ...", "when I was a teenager" are the writer) */
     int r = relation_of(v[i].norm);
     int g = r >= 0 ? relations[r].group : 0;
-    bool a_person = g == 18 || g == 19 || g == 20 || g == 22 || g == 23 || g == 24;
+    bool a_person = outsider(g) || g == 24;
     for (int j = i - 1, k = 0; j >= 0 && k < 5; j--, k++) {
         if (tok_is(&v[j], "my") || tok_is(&v[j], "our") || tok_is(&v[j], "mine"))
             return j;
@@ -336,7 +347,95 @@ static bool object_pronoun(const token *v, int n, int i)
     return is_any(&v[i + 1], after_object);
 }
 
-static void people(const token *v, int n, int *who, int *sex_of, int *first_subject)
+/* Is what is told of the relation at v[i] a past event ("my mate had a
+ * heart attack", "my neighbour fell", "my boss has had two strokes"), not
+ * how they are ("my dad is 71", "my mate's back hurts")? */
+static bool told_past(const token *v, int n, int i)
+{
+    static const char *const skip[] = { "who", "just", "also", "recently", "once", NULL };
+    static const char *const past[] = {
+        "had", "fell", "broke", "died", "passed", "was", "were", "got", "took", "lost",
+        "went", "became", "suffered", "collapsed", "ended", NULL
+    };
+    int j = i + 1;
+    /* an aside of their age between: "my neighbour, 88, fell" */
+    while (j < n && (v[j].kind == T_COMMA || v[j].kind == T_NUM ||
+                     (v[j].kind == T_WORD && (is_any(&v[j], skip) || is_any(&v[j], describing)))))
+        j++;
+    if (j >= n || v[j].kind != T_WORD)
+        return false;
+    if ((tok_is(&v[j], "has") || tok_is(&v[j], "have")) && j + 1 < n && tok_is(&v[j + 1], "had"))
+        return true;
+    size_t l = strlen(v[j].norm);
+    return is_any(&v[j], past) || (l > 4 && !strcmp(v[j].norm + l - 2, "ed"));
+}
+
+/* who[] of the hand someone works on the writer with ("digs her thumb
+ * in"): no one's pain, and it makes no one the person in pain. */
+#define AGENT_HAND 30
+
+/* The hands someone works with. */
+static const char *const tools[] = {
+    "elbow", "elbows", "thumb", "thumbs", "hand", "hands", "knuckle", "knuckles", "finger",
+    "fingers", "knee", "knees", "foot", "feet", "fist", "fists", "forearm", "palm", "palms",
+    NULL
+};
+
+/* Does the relation at v[i] work on the writer's knot: a verb of hands-on
+ * treatment ("presses", "massages", "rubs", "digs", "kneads") with the knot,
+ * the writer or the writer's body as its object ("it", "the knot", "my
+ * back", "me", "on it"), or with the agent's own hand ("digs her thumb
+ * in")?  Returns the last token of the verb (and of that hand), or -1. */
+static int works_on_writer(const token *v, int n, int i)
+{
+    static const char *const adverbs[] = {
+        "always", "sometimes", "usually", "often", "then", "will", "tries", "kindly",
+        "also", "just", "regularly", "now", NULL
+    };
+    static const char *const treats[] = {
+        "press", "presses", "pressed", "pressing", "push", "pushes", "pushed", "massage",
+        "massages", "massaged", "massaging", "rub", "rubs", "rubbed", "rubbing", "dig", "digs",
+        "dug", "knead", "kneads", "kneaded", "elbow", "elbows", "elbowed", "squeeze",
+        "squeezes", "squeezed", "work", "works", "worked", "pummel", "pummels", "puts", "put",
+        "uses", "use", "used", NULL
+    };
+    static const char *const objects[] = { "it", "the", "my", "me", "them", "that", "this", NULL };
+    int j = i + 1;
+    while (j < n && v[j].kind == T_WORD && is_any(&v[j], adverbs))
+        j++;
+    if (j + 1 >= n || v[j].kind != T_WORD || !is_any(&v[j], treats))
+        return -1;
+    int verb = j++;
+    /* "digs her thumb in", "puts his elbow into it": the agent's own hand */
+    if (j + 1 < n && (tok_is(&v[j], "her") || tok_is(&v[j], "his")) && is_any(&v[j + 1], tools))
+        return j + 1;
+    if (tok_is(&v[j - 1], "puts") || tok_is(&v[j - 1], "put") || tok_is(&v[j - 1], "uses") ||
+        tok_is(&v[j - 1], "use") || tok_is(&v[j - 1], "used"))
+        return -1;
+    if (j + 1 < n && (tok_is(&v[j], "on") || tok_is(&v[j], "into") || tok_is(&v[j], "in")))
+        j++;
+    /* "works on the rigs": work needs the knot itself, not any "the" */
+    if (tok_is(&v[j - 1], "work") || tok_is(&v[j - 1], "works") || tok_is(&v[j - 1], "worked") ||
+        tok_is(&v[j - 2], "work") || tok_is(&v[j - 2], "works") || tok_is(&v[j - 2], "worked"))
+        return tok_is(&v[j], "it") || tok_is(&v[j], "me") ||
+               (tok_is(&v[j], "the") && j + 1 < n && !strncmp(v[j + 1].norm, "knot", 4))
+               ? verb : -1;
+    return v[j].kind == T_WORD && is_any(&v[j], objects) ? verb : -1;
+}
+
+/* past_of[g]: 1 when all that is told of relation g is a past event, 2 when
+ * something of now is told of them too. */
+/* "with her elbow", "using his thumbs": the hand someone works with, not a
+ * place of theirs that hurts: it names no new person in pain. */
+static bool tool_of_agent(const token *v, int n, int i)
+{
+    return i >= 1 && i + 1 < n && (tok_is(&v[i], "her") || tok_is(&v[i], "his")) &&
+           (tok_is(&v[i - 1], "with") || tok_is(&v[i - 1], "using") ||
+            tok_is(&v[i - 1], "uses")) && is_any(&v[i + 1], tools);
+}
+
+static void people(const token *v, int n, int *who, int *sex_of, int *first_subject,
+                   unsigned char *past_of)
 {
     static const char *const writer[] = {
         "i", "im", "ive", "id", "ill", "me", "my", "myself", "mine", NULL
@@ -393,8 +492,20 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                  * clause or a verb, number or aside follows it; otherwise
                  * it is what the writer does something with ("I carry my
                  * son on my hip"), and the words after stay the writer's. */
+                /* "my wife presses it with her elbow", "my husband rubs
+                 * the knot for me": someone working on the writer's pain is
+                 * not the person in pain; the words after stay whoever's
+                 * they were (as "I carry him" does for an object) */
+                int e = relation_subject(v, n, owner, i) ? works_on_writer(v, n, i) : -1;
+                if (e > i) {
+                    for (int j = owner; j <= e; j++)
+                        who[j] = is_any(&v[j], tools) ? AGENT_HAND : g;
+                    i = e;
+                    continue;
+                }
                 if (relation_subject(v, n, owner, i)) {
                     cur = g;
+                    past_of[g] = told_past(v, n, i) && past_of[g] != 2 ? 1 : 2;
                     if (*first_subject < 0)
                         *first_subject = g;
                     /* "my wife says one eyelid is drooping", "my husband
@@ -438,7 +549,7 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                  * the speaker does something to ("I carry him, neck knot",
                  * "I lift her into the bath and my back aches"): the words
                  * after stay the speaker's */
-                if (object_pronoun(v, n, i)) {
+                if (object_pronoun(v, n, i) || tool_of_agent(v, n, i)) {
                     who[i] = g;
                     continue;
                 }
@@ -1207,6 +1318,41 @@ static bool may_trigger(int pair)
 }
 
 
+/* A short question of alternatives, as a forum title puts it: "Knot or
+ * heart attack??", "Muscle knot or blood clot?", "Knot under my blade or a
+ * lung problem?".  What follows the last "or" is only asked about
+ * (hypothetical: the answer says what to check); what comes before it is
+ * what the writer has, and stays.  Only short questions with no subject
+ * pronoun: "I have chest pain, should I go to A&E or wait?" is a sentence
+ * of its own, and its pain is no alternative. */
+static void alternatives_asked(const token *v, int n, unsigned *at)
+{
+    static const char *const subjects[] = {
+        "i", "im", "ive", "id", "he", "hes", "she", "shes", "we", "they", "you", NULL
+    };
+    for (int s = 0; s < n;) {
+        int e = s;
+        while (e < n && v[e].kind != T_STOP)
+            e++;
+        if (e < n && v[e].question) {
+            int words = 0, or_at = -1;
+            bool subject = false;
+            for (int j = s; j < e; j++) {
+                if (v[j].kind != T_WORD)
+                    continue;
+                words++;
+                subject |= is_any(&v[j], subjects);
+                if (tok_is(&v[j], "or") && j > s)
+                    or_at = j;
+            }
+            if (or_at > s && words <= 10 && !subject)
+                for (int j = or_at; j < e; j++)
+                    at[j] |= KF_CTX_HYPOTHETICAL;
+        }
+        s = e + 1;
+    }
+}
+
 kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_people *pp)
 {
     pthread_once(&pairs_once, init_pairs);
@@ -1221,7 +1367,8 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         return KF_ENOMEM;
     }
     int sex_of[100] = { 0 }, first_subject = -1;
-    people(v, n, who, sex_of, &first_subject);
+    unsigned char past_of[100] = { 0 };
+    people(v, n, who, sex_of, &first_subject, past_of);
     family_history(v, n, who);
     sex_of[FAMILY_GROUP] = '?';
     /* Sentences that are questions: one backward pass. */
@@ -1232,6 +1379,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         if (q)
             at[j] |= KF_CTX_QUESTION;
     }
+    alternatives_asked(v, n, at);
     int cancel_until = -1;         /* a denied denial ends here */
     for (int i = 0; i < n; i++) {
         if (v[i].kind != T_WORD)
@@ -1398,7 +1546,7 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     int said[100] = { 0 }, best = 0;
     for (int k = 0; k < nm; k++) {
         int w = MATCH_WHO(m[k]);
-        if (w > 0 && past_event_before(v, m[k].first))
+        if (w == AGENT_HAND || (w > 0 && past_event_before(v, m[k].first)))
             continue;
         if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM) && w >= 0 &&
             w < 100 && !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL |
@@ -1408,17 +1556,25 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
             patient = w;
         }
     }
+    /* With no pain said of them, someone outside the family of whom only a
+     * past event is told ("my mate had a heart attack last year", "my
+     * elderly neighbour fell") is news the writer tells, not the person in
+     * pain: their readings do not make them the patient. */
+#define TOLD_OF(w) ((w) == AGENT_HAND || ((w) > 0 && (w) < 100 && outsider(w) && past_of[w] == 1))
     for (int pass = 0; pass < 2 && patient < 0; pass++)
         for (int k = 0; k < nm && patient < 0; k++)
             if ((m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM ||
                  (pass == 1 && m[k].kind == KF_FIND_REDFLAG)) &&
-                !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
+                !(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)) &&
+                !TOLD_OF(MATCH_WHO(m[k])))
                 patient = MATCH_WHO(m[k]);
     /* no pain said: whoever the first reading is about ("my nan, 85, sits
      * in her recliner all day ...") */
     for (int k = 0; k < nm && patient < 0; k++)
-        if (!(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)))
+        if (!(at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL)) &&
+            !TOLD_OF(MATCH_WHO(m[k])))
             patient = MATCH_WHO(m[k]);
+#undef TOLD_OF
     /* nothing read at all: the first person the text is about, when that
      * is someone the writer speaks for ("my nan, 85, has knots"), so at
      * least the age and sex read are the person in pain's */

@@ -1003,6 +1003,59 @@ static void set_duration(reader *r, const token *v, long d, int first, int last)
         add_named(r, "chronic", v[first].start, v[last].start + v[last].len - v[first].start);
 }
 
+/* Is the number v[i] a baby's age in days, weeks or months ("he is 5
+ * months", "she's 5 weeks" of a baby named in the text, "my son is 3 weeks
+ * old"): said after "he is", "she is" or a child's "is", the count ending
+ * its clause?  Not how long it has hurt, nor how far along a pregnancy is.
+ * "She's 30 weeks" with no baby named, or with a word of pregnancy in the
+ * text, stays a pregnancy (the safer reading). */
+static bool baby_age_at(const token *v, int n, int i)
+{
+    static const char *const babies[] = {
+        "baby", "babies", "newborn", "infant", "bub", "bubs", "son", "daughter", "grandson",
+        "granddaughter", "toddler", "boy", "girl", NULL
+    };
+    static const char *const expecting[] = {
+        "expecting", "trimester", "along", "gestation", "bump", "due", "midwife", NULL
+    };
+    if (num_value(&v[i]) < 0 || i < 1 || i + 1 >= n || v[i + 1].kind != T_WORD)
+        return false;
+    int d = unit_days(v[i + 1].norm);
+    if (d != 1 && d != 7 && d != 30)
+        return false;
+    /* the count ends its clause, or "old" follows it */
+    int e = i + 2;
+    if (e < n && (is_word(&v[e], "old") || is_word(&v[e], "now")))
+        e++;
+    if (!(boundary_at(v, n, e) || is_word(&v[e], "and") || is_word(&v[e], "but")))
+        return false;
+    int s = i - 1;
+    if (is_word(&v[s], "only") || is_word(&v[s], "just") || is_word(&v[s], "almost") ||
+        is_word(&v[s], "nearly"))
+        s--;
+    if (s < 0)
+        return false;
+    bool he = is_word(&v[s], "hes"), she = is_word(&v[s], "shes"), child = false;
+    if (!he && !she && s >= 1 && (is_word(&v[s], "is") || is_word(&v[s], "was"))) {
+        he = is_word(&v[s - 1], "he");
+        she = is_word(&v[s - 1], "she");
+        child = is_any_word(&v[s - 1], babies);
+    }
+    if (child || he)
+        return true;
+    if (!she)
+        return false;
+    bool baby = false;
+    for (int j = 0; j < n; j++) {
+        if (v[j].kind != T_WORD)
+            continue;
+        if (!strncmp(v[j].norm, "pregnan", 7) || is_any_word(&v[j], expecting))
+            return false;
+        baby |= is_any_word(&v[j], babies);
+    }
+    return baby;
+}
+
 /* Durations said with no digit or number word: "for a week", "about a
  * month", "half a year", "a year and a half", "the past fortnight", "over
  * the last year", "since last spring", "for months", "weeks now", "it's
@@ -1042,6 +1095,8 @@ static void word_durations(reader *r, const token *v, int n, const int *who, int
             continue;
         }
         if (days == 365 && i + 1 < n && is_word(&v[i + 1], "old"))
+            continue;
+        if (baby_age_at(v, n, i - 1))        /* "he's 9 months now": his age */
             continue;
         if (!plural && (is_word(p, "a") || is_word(p, "an"))) {
             /* "a week", "half a year"; not "once a week", "3 times a week",
@@ -1462,6 +1517,22 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
             out->weeks_pregnant = (int)val;
             add_named(r, "pregnant", k->start, nx->start + nx->len - k->start);
             i++;
+            continue;
+        }
+        /* "he is 5 months", "she's 5 weeks" (a baby): an age, no time */
+        if (baby_age_at(v, n, i))
+            continue;
+        /* "34 years man", "a 40 years woman": in broken English an age */
+        if (k->kind == T_NUM && nx && unit_days(nx->norm) == 365 && nx2 && val >= 12 &&
+            (is_any_word(nx2, female_words) || is_any_word(nx2, male_words)) && nx2->norm[1] &&
+            !is_word(nx2, "mum") && !is_word(nx2, "mom") && !is_word(nx2, "dad") &&
+            !is_word(nx2, "wife") && !is_word(nx2, "husband") && !is_word(nx2, "mother") &&
+            !is_word(nx2, "father")) {
+            if (mine) {
+                set_age(r, val, k);
+                if (patient == 0)
+                    out->sex = is_any_word(nx2, female_words) ? 'f' : 'm';
+            }
             continue;
         }
         /* a unit, possibly after "of": "a couple of weeks" */
@@ -2335,8 +2406,14 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             side = side_of(&v[last_side[mk->first]]);
         int start = v[mk->first].start;
         int blen = v[mk->last].start + v[mk->last].len - start;
+        /* "she's 5 weeks" said of a baby: her age, no pregnancy */
+        bool baby_age = false;
+        for (int j = mk->first; j <= mk->last && !baby_age; j++)
+            baby_age = baby_age_at(v, n, j);
         for (int f = 0; f < ph->n_finds; f++) {
             int fid = ph->finds[f];
+            if (baby_age && fid == pregnant_id && !ph->neg[f])
+                continue;
             if (other && strncmp(kb->findings[fid].id, "family_", 7))
                 continue;
             /* "~F": words that only ever name a fear ("could it be my

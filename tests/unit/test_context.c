@@ -202,6 +202,18 @@ static void test_family_and_persistence(void)
     HASNT("[this is a lump:r] .", 0, KF_CTX_HYPOTHETICAL);
 }
 
+static void test_alternatives_asked(void)
+{
+    /* a short question of alternatives asks about what follows "or" only */
+    HAS("knot or [heart attack:r] ?", 0, KF_CTX_HYPOTHETICAL);
+    HASNT("[knot:l] or heart attack ?", 0, KF_CTX_HYPOTHETICAL);
+    /* a sentence with its own subject is no list of alternatives */
+    HASNT("i have [chest pain:r] , should i go or [wait:h] ?", 1, KF_CTX_HYPOTHETICAL);
+    /* nor a long one, nor one that is no question */
+    HASNT("knot or [heart attack:r] .", 0, KF_CTX_HYPOTHETICAL);
+    HASNT("a b c d e f g h i2 j or [heart attack:r] ?", 0, KF_CTX_HYPOTHETICAL);
+}
+
 static void test_historical_and_condition(void)
 {
     HAS("i used to [play tennis:h]", 0, KF_CTX_HISTORICAL);
@@ -264,6 +276,41 @@ static void test_people(void)
     /* a relation word inside a sentence with no "my" is no one spoken for */
     ctx_of("i have a [knot:l] . the dad 40 next door too", 0, &p);
     CHECK_INT(p.patient, 0);
+    kf_free(p.who);
+    /* someone outside the family of whom only a past event is told is not
+     * the person in pain, with or without a pain of the writer's; what is
+     * said of them now, or of a relative, still makes them the patient */
+    ctx_of("my mate had a [heart attack:r] last year", 0, &p);
+    CHECK_INT(p.patient, 0);
+    CHECK(M[0].ctx & KF_CTX_OTHER);
+    kf_free(p.who);
+    ctx_of("[knot:l] . my boss has had a [heart attack:r]", 0, &p);
+    CHECK_INT(p.patient, 0);
+    CHECK(M[1].ctx & KF_CTX_OTHER);
+    kf_free(p.who);
+    ctx_of("[neck knot:l] , 3 days . my elderly neighbour , 88 , [fell:r] yesterday", 0, &p);
+    CHECK_INT(p.patient, 0);
+    CHECK(M[1].ctx & KF_CTX_OTHER);
+    kf_free(p.who);
+    ctx_of("my mate is 70 and [smokes:h]", 0, &p);
+    CHECK(p.patient > 0);
+    kf_free(p.who);
+    ctx_of("my dad [fell:r] off a ladder", 0, &p);
+    CHECK(p.patient > 0);
+    kf_free(p.who);
+    /* someone working on the writer's knot is no new person in pain, and
+     * the hand they work with makes no one the patient */
+    ctx_of("[knot:l] . my wife presses it with her elbow , [good for two hours:s]", 0, &p);
+    CHECK_INT(p.patient, 0);
+    CHECK((M[1].ctx & KF_CTX_OTHER) == 0);
+    kf_free(p.who);
+    ctx_of("my husband puts his [elbow:l] in , [good for an hour:s]", 0, &p);
+    CHECK_INT(p.patient, 0);
+    CHECK(M[0].ctx & KF_CTX_OTHER);
+    CHECK((M[1].ctx & KF_CTX_OTHER) == 0);
+    kf_free(p.who);
+    ctx_of("my wife rubs her [neck:l] all day", 0, &p);
+    CHECK(p.patient > 0);
     kf_free(p.who);
     /* the husband speaks, then the writer: "I slouch" is the writer's */
     HASNT("my husband says i [slouch:h] and my [neck:l] hurts", 0, KF_CTX_OTHER);
@@ -358,6 +405,7 @@ int main(void)
     RUN(test_negation);
     RUN(test_hypothetical);
     RUN(test_historical_and_condition);
+    RUN(test_alternatives_asked);
     RUN(test_issue10_rules);
     RUN(test_family_and_persistence);
     RUN(test_people);

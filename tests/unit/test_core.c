@@ -455,6 +455,18 @@ static void test_text_numbers_and_sides(void)
     CHECK_INT(f.duration_days, 14);
     CHECK(fact(kb, &f, "chronic") == NULL);
     kf_findings_free(&f);
+    /* a baby's age is no time the pain has lasted; "34 years man" an age */
+    kf_findings_init(&f);
+    t = "He is 5 months and I carry him. Sore next to my shoulder blade for 2 weeks.";
+    kf_text_read(kb, t, strlen(t), &f, NULL);
+    CHECK_INT(f.duration_days, 14);
+    kf_findings_free(&f);
+    kf_findings_init(&f);
+    t = "34 years man, sore next to my shoulder blade.";
+    kf_text_read(kb, t, strlen(t), &f, NULL);
+    CHECK_INT(f.age, 34);
+    CHECK_INT(f.duration_days, -1);
+    kf_findings_free(&f);
     kf_kb_free(kb);
 }
 
