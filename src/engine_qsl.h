@@ -472,18 +472,7 @@ static void qsl_finish(const kf_kb *kb, const qsv_w *w, double Z, double dz,
         double num = qsv_numer(w, c, on, off, cf, cslack, Z, &d);
         double p = num / Z;
         double l = (num - d) / (Z + dz), h = (num + d) / (Z - dz);
-        if (slack) {
-            double t = 1 - p, tl = 1 - h, th = 1 - l;
-            p = t;
-            l = tl;
-            h = th;
-        }
-        p = p < 0 ? 0 : p > 1 ? 1 : p;
-        l = l < 0 ? 0 : l > 1 ? 1 : l;
-        h = h < 0 ? 0 : h > 1 ? 1 : h;
-        post[c] = p;
-        lo[c] = l < p ? l : p;
-        hi[c] = h > p ? h : p;
+        qsv_put(p, l, h, slack, c, post, lo, hi);
     }
 }
 

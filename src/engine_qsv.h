@@ -313,6 +313,28 @@ static inline double qsv_numer(const qsv_w *w, int c, const double *on, const do
     return cf[c] * Z;
 }
 
+/* Cause c's posterior p in [l, h], or its complement for a slack cause
+ * (whose sums are of its absence), clamped to [0, 1]; lo and hi may be
+ * NULL. */
+static inline void qsv_put(double p, double l, double h, bool slack, int c, double *post,
+                           double *lo, double *hi)
+{
+    if (slack) {
+        double t = 1 - p, tl = 1 - h, th = 1 - l;
+        p = t;
+        l = tl;
+        h = th;
+    }
+    p = p < 0 ? 0 : p > 1 ? 1 : p;
+    l = l < 0 ? 0 : l > 1 ? 1 : l;
+    h = h < 0 ? 0 : h > 1 ? 1 : h;
+    post[c] = p;
+    if (lo)
+        lo[c] = l < p ? l : p;
+    if (hi)
+        hi[c] = h > p ? h : p;
+}
+
 /* From the sums: every cause's posterior, its interval, log P(E). */
 static bool qsv_finish(const kf_kb *kb, const qsv_w *w, double Z, double absum, double K,
                        const double *on, const double *off, const double *cf,
@@ -353,20 +375,7 @@ static bool qsv_finish(const kf_kb *kb, const qsv_w *w, double Z, double absum, 
         double p = num / Z;
         double l = Z - delta > 0 ? (num - d) / (Z + delta) : 0;
         double h = Z - delta > 0 ? (num + d) / (Z - delta) : 1;
-        if (slack) {
-            double t = 1 - p, tl = 1 - h, th = 1 - l;
-            p = t;
-            l = tl;
-            h = th;
-        }
-        p = p < 0 ? 0 : p > 1 ? 1 : p;
-        l = l < 0 ? 0 : l > 1 ? 1 : l;
-        h = h < 0 ? 0 : h > 1 ? 1 : h;
-        post[c] = p;
-        if (lo)
-            lo[c] = l < p ? l : p;
-        if (hi)
-            hi[c] = h > p ? h : p;
+        qsv_put(p, l, h, slack, c, post, lo, hi);
     }
     return true;
 }
