@@ -856,6 +856,9 @@ static void test_group_commit(void)
     gc_wait(&g, &g.done, GC_THREADS * GC_EACH);
     CHECK_INT(g.ok, GC_THREADS * GC_EACH);
     long long commits = kf_store_group_commits(s);
+    if (!(commits >= 1 && commits <= 2))    /* seen once in CI under load: say how many */
+        fprintf(stderr, "test_group_commit: %lld commits for %d rows\n", commits,
+                GC_THREADS * GC_EACH);
     CHECK(commits >= 1 && commits <= 2);
     /* Every row, under its own id, with its own words. */
     sqlite3_stmt *st = NULL;
