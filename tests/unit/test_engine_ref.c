@@ -220,6 +220,25 @@ static void sort_ev(kf_evidence_set *ev)
     qsort(ev->neg, (size_t)ev->nn, sizeof *ev->neg, cmpi);
 }
 
+/* Evidence drawn at random (`uniform`) or from the model, sorted, with the
+ * present findings no cause links to dropped: those are the caller's to
+ * drop (kf_evidence). */
+static void sampled_ev(const kf_kb *kb, int np, int nn, kf_evidence_set *ev, int *pos, int *neg);
+static void linked_ev(const kf_kb *kb, int nf, int np, int nn, bool uniform,
+                      kf_evidence_set *ev, int *pos, int *neg)
+{
+    if (uniform)
+        random_ev(nf, np, nn, ev, pos, neg);
+    else
+        sampled_ev(kb, np, nn, ev, pos, neg);
+    sort_ev(ev);
+    int k = 0;
+    for (int i = 0; i < ev->np; i++)
+        if (kb->flink_first[ev->pos[i]] < kb->flink_first[ev->pos[i] + 1])
+            pos[k++] = ev->pos[i];
+    ev->np = k;
+}
+
 static double max_err_seen;
 static int n_exact, n_approx;
 
@@ -487,17 +506,7 @@ static void test_levels_against_brute_force(void)
             return;
         int pos[64], neg[64];
         kf_evidence_set ev;
-        if (round & 1)
-            random_ev(nf, np, (int)(rnd() % 5), &ev, pos, neg);
-        else
-            sampled_ev(kb, np, (int)(rnd() % 5), &ev, pos, neg);
-        sort_ev(&ev);
-        /* findings no cause links to are the caller's to drop (kf_evidence) */
-        int k = 0;
-        for (int i = 0; i < ev.np; i++)
-            if (kb->flink_first[ev.pos[i]] < kb->flink_first[ev.pos[i] + 1])
-                pos[k++] = ev.pos[i];
-        ev.np = k;
+        linked_ev(kb, nf, np, (int)(rnd() % 5), round & 1, &ev, pos, neg);
         if (!ev.np) {
             kf_kb_free(kb);
             continue;
@@ -610,16 +619,7 @@ static void test_levels_10_to_16(void)
             return;
         int pos[64], neg[64];
         kf_evidence_set ev;
-        if (round & 1)
-            random_ev(nf, np, (int)(rnd() % 4), &ev, pos, neg);
-        else
-            sampled_ev(kb, np, (int)(rnd() % 4), &ev, pos, neg);
-        sort_ev(&ev);
-        int k = 0;
-        for (int i = 0; i < ev.np; i++)
-            if (kb->flink_first[ev.pos[i]] < kb->flink_first[ev.pos[i] + 1])
-                pos[k++] = ev.pos[i];
-        ev.np = k;
+        linked_ev(kb, nf, np, (int)(rnd() % 4), round & 1, &ev, pos, neg);
         if (ev.np < 10) {
             kf_kb_free(kb);
             continue;
