@@ -177,6 +177,9 @@ kf_err kf_posterior_cands_iv(const kf_kb *kb, const kf_evidence_set *ev, const i
 kf_err kf_quickscore_levels(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
                             double *hi, long double *logpe, bool *certified);
 
+/* order[0..n) = 0..n-1 by key[], highest first, ties in index order. */
+void kf_order_desc(const double *key, int n, int *order);
+
 /* Posterior of every cause and the causes ordered by it, highest first
  * (ties by id).  Both arrays are the caller's (kf_free). */
 kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,

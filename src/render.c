@@ -786,13 +786,8 @@ static void relief_clue(const kf_kb *kb, const kf_result *r, kf_buf *b, const in
 int *kf_causes_by_posterior(const kf_kb *kb, const kf_result *r)
 {
     int *ord = r->post ? kf_malloc((size_t)(kb->n_causes + 1) * sizeof *ord) : NULL;
-    for (int i = 0; ord && i < kb->n_causes; i++) {
-        int k = i;
-        while (k > 0 && r->post[ord[k - 1]] < r->post[i])
-            k--;
-        memmove(&ord[k + 1], &ord[k], (size_t)(i - k) * sizeof *ord);
-        ord[k] = i;
-    }
+    if (ord)
+        kf_order_desc(r->post, kb->n_causes, ord);
     return ord;
 }
 
