@@ -1127,6 +1127,21 @@ static bool bring_mimics(const kf_kb *kb, const kf_findings *f, kf_result *r, co
     return true;
 }
 
+/* Whether the person said cause c's telling report: one of its `reports`
+ * findings of strength `often` or more is present (a habit named, not a
+ * circumstance such as being a teen or doing a lot of sport). */
+bool kf_cause_reported(const kf_kb *kb, const kf_findings *f, int c)
+{
+    const kf_cause *k = &kb->causes[c];
+    for (int l = 0; l < k->n_links; l++) {
+        const kf_link *ln = &kb->links[k->links[l]];
+        if (ln->mech == KF_MECH_REPORTS && ln->p >= kb->strengths[1] &&
+            kf_findings_has(f, ln->finding))
+            return true;
+    }
+    return false;
+}
+
 /* A muscle kept tight by a likely habit: name the habit in the chain,
  * but only a habit the person said they have (one of its own `reports`
  * findings of strength `often` or more is present): a habit inferred from
@@ -1145,19 +1160,9 @@ static bool name_keepers(const kf_kb *kb, const kf_findings *f, kf_result *r, co
     int *said = kf_malloc(((size_t)kb->n_causes + 1) * sizeof *said), n = 0;
     if (!said)
         return false;
-    for (int h = 0; h < kb->n_causes; h++) {
-        const kf_cause *hc = &kb->causes[h];
-        bool yes = false;
-        for (int l = 0; l < hc->n_links && !yes && hc->n_keeps; l++) {
-            const kf_link *ln = &kb->links[hc->links[l]];
-            /* its telling report, not a circumstance such as being a
-             * teen or doing a lot of sport */
-            yes = ln->mech == KF_MECH_REPORTS && ln->p >= kb->strengths[1] &&
-                  kf_findings_has(f, ln->finding);
-        }
-        if (yes)
+    for (int h = 0; h < kb->n_causes; h++)
+        if (kb->causes[h].n_keeps && kf_cause_reported(kb, f, h))
             said[n++] = h;
-    }
     for (int i = 0; i < r->n_causes; i++) {
         kf_ranked *rk = &r->causes[i];
         if (kb->causes[rk->cause].kind != KF_CAUSE_MUSCLE)

@@ -177,6 +177,10 @@ kf_err kf_posterior_cands_iv(const kf_kb *kb, const kf_evidence_set *ev, const i
 kf_err kf_quickscore_levels(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
                             double *hi, long double *logpe, bool *certified);
 
+/* Whether a present finding is one of cause c's `reports` of strength
+ * `often` or more: the person named the habit. */
+bool kf_cause_reported(const kf_kb *kb, const kf_findings *f, int c);
+
 /* order[0..n) = 0..n-1 by key[], highest first, ties in index order. */
 void kf_order_desc(const double *key, int n, int *order);
 

@@ -378,13 +378,7 @@ static int said_habit(const kf_kb *kb, const kf_result *r, double min_p)
         const kf_cause *c = &kb->causes[r->causes[i].cause];
         if (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC || r->causes[i].p < bp)
             continue;
-        bool said = false;
-        for (int l = 0; l < c->n_links && !said; l++) {
-            const kf_link *ln = &kb->links[c->links[l]];
-            said = ln->mech == KF_MECH_REPORTS && ln->p >= kb->strengths[1] &&
-                   kf_findings_has(&r->findings, ln->finding);
-        }
-        if (said) {
+        if (kf_cause_reported(kb, &r->findings, r->causes[i].cause)) {
             best = r->causes[i].cause;
             bp = r->causes[i].p;
         }
@@ -488,9 +482,10 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
              * shoulders on a laptop): the named habit's fix comes next, as
              * for a leading muscle above. */
             int sh = said_habit(kb, r, 0.2 * lead_p);
-            if (sh >= 0 && sh != lead)
+            bool other = sh >= 0 && sh != lead;
+            if (other)
                 take(&x, sh, lead_side, 1, 0, false);
-            take(&x, lead, lead_side, sh >= 0 && sh != lead ? 1 : 2, 0, sore_leads);
+            take(&x, lead, lead_side, other ? 1 : 2, 0, sore_leads);
         }
     }
     /* 3. The next causes: two steps each, the first of their own list. */
