@@ -2508,7 +2508,12 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                     if (tok_is(&v[j], "legs") || tok_is(&v[j], "feet") || tok_is(&v[j], "both") ||
                         tok_is(&v[j], "thighs") || tok_is(&v[j], "calves"))
                         fid = both_legs;
-            add_fact(&rd, fid, st, side, negated ? -1 : ph->alts[f], start, blen, ctx);
+            /* "?F": words that make F only likely ("I'm a nurse" for lifting
+             * patients) are read as a guess, weak evidence of it */
+            unsigned fctx = ctx;
+            if (ph->weak && ph->weak[f] && st == KF_PRESENT)
+                fctx |= KF_CTX_HEDGED;
+            add_fact(&rd, fid, st, side, negated ? -1 : ph->alts[f], start, blen, fctx);
         }
     }
     kf_free(last_side);
