@@ -831,8 +831,10 @@ static bool decade_age(const token *v, int n, int first, int last, long *add, ch
     const token *after = last + 1 < n ? &v[last + 1] : NULL;
     bool person_after = after && after->kind == T_WORD &&
                         (is_any_word(after, female_words) || is_any_word(after, male_words));
-    /* the word for the person before it, "in" or a comma between */
-    int pw = b >= 0 && (v[b].kind == T_COMMA || is_word(&v[b], "in")) ? b - 1 : b;
+    /* the word for the person before it, "in", a comma or brackets between
+     * ("woman in 50s", "bloke, 50s", "woman (50s)") */
+    bool bracketed = b >= 0 && v[b].kind == T_STOP && after && after->kind == T_STOP;
+    int pw = b >= 0 && (v[b].kind == T_COMMA || is_word(&v[b], "in") || bracketed) ? b - 1 : b;
     bool person_before = pw >= 0 && v[pw].kind == T_WORD &&
                          (is_any_word(&v[pw], female_words) || is_any_word(&v[pw], male_words));
     if (person_before || (person_after && boundary_at(v, n, b))) {
