@@ -2180,7 +2180,8 @@ static bool pat_skip(void *env, int id)
 /* Parses the right side of a phrase or pattern line into findings;
  * returns their count, or -1 after reporting an error. */
 static int rhs_findings(loader *L, const block *b, const kv *k, const char *arrow,
-                        int **finds_out, int **alts_out, bool **neg_out, bool **worry_out)
+                        int **finds_out, int **alts_out, bool **neg_out, bool **worry_out,
+                        bool **weak_out)
 {
     char **fparts;
     int nf = split(L, arrow + 2, ',', &fparts);
@@ -2196,17 +2197,22 @@ static int rhs_findings(loader *L, const block *b, const kv *k, const char *arro
     int *alts = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *alts);
     bool *neg = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *neg);
     bool *worry = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *worry);
-    if (!finds || !alts || !neg || !worry)
+    bool *weak = arena_alloc(&L->a, (size_t)(nf + 1) * sizeof *weak);
+    if (!finds || !alts || !neg || !worry || !weak)
         return -1;
     int kf = 0;
     bool bad = false;
     for (int m = 0; m < nf; m++) {
         char *f = fparts[m];
-        bool isneg = false, isworry = false;
-        if (*f == '!') {
+        bool isneg = false, isworry = false, isweak = false;
+        if (*f == '?') {
+            isweak = true;        /* "I'm a nurse": only likely, read as a guess */
+            f = trim(f + 1, f + strlen(f));
+        }
+        if (*f == '!' && !isweak) {
             isneg = true;
             f = trim(f + 1, f + strlen(f));
-        } else if (*f == '~') {
+        } else if (*f == '~' && !isweak) {
             isworry = true;       /* "could it be my heart": never a fact */
             f = trim(f + 1, f + strlen(f));
         }
@@ -2236,6 +2242,7 @@ static int rhs_findings(loader *L, const block *b, const kv *k, const char *arro
         alts[kf] = aid;
         neg[kf] = isneg;
         worry[kf] = isworry;
+        weak[kf] = isweak;
         kf++;
     }
     if (bad)
@@ -2244,6 +2251,7 @@ static int rhs_findings(loader *L, const block *b, const kv *k, const char *arro
     *alts_out = alts;
     *neg_out = neg;
     *worry_out = worry;
+    *weak_out = weak;
     return kf;
 }
 
@@ -2265,8 +2273,8 @@ static void build_patterns(loader *L)
                 continue;
             }
             int *finds, *alts;
-            bool *neg, *worry;
-            int kf = rhs_findings(L, b, k, arrow, &finds, &alts, &neg, &worry);
+            bool *neg, *worry, *weak;
+            int kf = rhs_findings(L, b, k, arrow, &finds, &alts, &neg, &worry, &weak);
             if (kf < 0)
                 continue;
             char *lhs = arena_strndup(&L->a, k->val, (size_t)(arrow - k->val));
@@ -2316,6 +2324,7 @@ static void build_patterns(loader *L)
             ph->alts = alts;
             ph->neg = neg;
             ph->worry = worry;
+            ph->weak = weak;
             ph->n_finds = kf;
             ph->text = lhs;
             ph->file = b->file;
@@ -2464,8 +2473,8 @@ static void build_lexicon(loader *L)
             if (!lhs)
                 return;
             int *finds, *alts;
-            bool *neg, *worry;
-            int kf = rhs_findings(L, b, k, arrow, &finds, &alts, &neg, &worry);
+            bool *neg, *worry, *weak;
+            int kf = rhs_findings(L, b, k, arrow, &finds, &alts, &neg, &worry, &weak);
             if (kf < 0)
                 continue;
             char **phr;
@@ -2521,6 +2530,7 @@ static void build_lexicon(loader *L)
                 ph->alts = alts;
                 ph->neg = neg;
                 ph->worry = worry;
+                ph->weak = weak;
                 ph->n_finds = kf;
                 ph->text = phr[m];
                 ph->file = b->file;
@@ -2774,7 +2784,7 @@ static kf_err finish(loader *L, kf_kb **out)
                 bool same = o->n_finds == ph->n_finds;
                 for (int f = 0; same && f < ph->n_finds; f++)
                     same = o->finds[f] == ph->finds[f] && o->neg[f] == ph->neg[f] &&
-                           o->worry[f] == ph->worry[f];
+                           o->worry[f] == ph->worry[f] && o->weak[f] == ph->weak[f];
                 if (!same)
                     err_at(L, ph->file, ph->line, "phrase '%s' reads the same as '%s' (%s:%d) "
                            "but means other findings", ph->text, o->text, o->file, o->line);

@@ -190,6 +190,7 @@ typedef struct {
     int   *alts;                           /* per finding: ambiguous alternative or -1 */
     bool  *neg;                            /* per finding: "!F" (absence) */
     bool  *worry;                          /* per finding: "~F" (only ever a worry) */
+    bool  *weak;                           /* per finding: "?F" (only likely: a guess) */
     const int *prog;                       /* a pattern (pattern.h), or NULL: a phrase */
     int   max_len;                         /* most words a match consumes */
     const int *firsts; int n_firsts;       /* the words a match can start with */

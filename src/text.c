@@ -797,6 +797,56 @@ static void set_age(reader *r, long val, const token *k)
         add_named(r, "over_65", k->start, k->len);
 }
 
+/* A decade said as an age ("in my 50s", "bloke, 50s", "late sixties",
+ * "60s male", "she's mid 40s"), the decade's words v[first..last] ("50" "s",
+ * or "fifties"), is the person's age now; *add is the years into the decade
+ * (early 2, mid 5, late 8, else 5).  It is an age when said with "my",
+ * "his", "her", "their", after "I'm", "aged", "he's", beside a word for a
+ * man or a woman ("woman in her 60s", "woman in 60s", "bloke, 50s", "50s
+ * male", "F 60s"), or opening a sentence set off by a comma ("Late 70s,
+ * tight ...").  Not a decade of the past ("since my 20s", "when I was in my
+ * 30s", "back in my forties"), an era ("in the 80s", "the late 70s") or a
+ * count of seconds ("hold for 30s", "every 30s").  *sex is 'f' or 'm' when
+ * a word for a woman or a man is beside it, else 0. */
+static bool decade_age(const token *v, int n, int first, int last, long *add, char *sex)
+{
+    static const char *const before[] = {
+        "my", "his", "her", "their", "im", "hes", "shes", "aged", "age", "am", "is", "now", NULL
+    };
+    static const char *const past[] = {
+        "since", "when", "was", "were", "back", "until", "till", "from", "used", "during", NULL
+    };
+    int b = first - 1;                    /* the word before the decade */
+    *add = 5;
+    *sex = 0;
+    if (b >= 0 && (is_word(&v[b], "early") || is_word(&v[b], "mid") || is_word(&v[b], "late"))) {
+        *add = is_word(&v[b], "early") ? 2 : is_word(&v[b], "mid") ? 5 : 8;
+        b--;
+    }
+    for (int j = b; j >= 0 && j >= b - 2 && v[j].kind != T_STOP; j--)
+        if (is_any_word(&v[j], past))
+            return false;
+    if (b >= 0 && is_any_word(&v[b], before))
+        return true;
+    const token *after = last + 1 < n ? &v[last + 1] : NULL;
+    bool person_after = after && after->kind == T_WORD &&
+                        (is_any_word(after, female_words) || is_any_word(after, male_words));
+    /* the word for the person before it, "in", a comma or brackets between
+     * ("woman in 50s", "bloke, 50s", "woman (50s)") */
+    bool bracketed = b >= 0 && v[b].kind == T_STOP && after && after->kind == T_STOP;
+    int pw = b >= 0 && (v[b].kind == T_COMMA || is_word(&v[b], "in") || bracketed) ? b - 1 : b;
+    bool person_before = pw >= 0 && v[pw].kind == T_WORD &&
+                         (is_any_word(&v[pw], female_words) || is_any_word(&v[pw], male_words));
+    if (person_before || (person_after && boundary_at(v, n, b))) {
+        const token *w = person_before ? &v[pw] : after;
+        *sex = is_any_word(w, female_words) ? 'f' : 'm';
+        return true;
+    }
+    /* opening a sentence, a comma after it, no number next ("30s, 3 times") */
+    return (b < 0 || v[b].kind == T_STOP) && after && after->kind == T_COMMA &&
+           !(last + 2 < n && v[last + 2].kind == T_NUM);
+}
+
 /* Numbers: age, sex, weeks pregnant, how long; the dominant hand.  Only
  * what is said of the person in pain counts (`who` per token, context.c). */
 /* What a token was read as, for whose a duration is: 1 a habit or a fact of
@@ -1289,7 +1339,7 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
             }
         }
         /* decades in words: "in my fifties", "mid-fifties", "her late sixties" */
-        if (mine && k->kind == T_WORD && i > 0 && out->age < 0) {
+        if (mine && k->kind == T_WORD && out->age < 0) {
             static const char *const decades[] = {
                 "teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies",
                 "eighties", "nineties", NULL
@@ -1298,14 +1348,13 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
             bool may = tok_may_be_in3_n(k, decades, sizeof decades[0], 9);
             for (int d = 0; may && decades[d]; d++)
                 if (is_word(k, decades[d])) {
-                    const token *q = &v[i - 1];
-                    long add = is_word(q, "early") ? 2 : is_word(q, "mid") ? 5
-                             : is_word(q, "late") ? 8 : -1;
-                    if (add < 0 && (is_word(q, "my") || is_word(q, "his") || is_word(q, "her") ||
-                                    is_word(q, "their")))
-                        add = 5;
-                    if (add >= 0)
+                    long add;
+                    char said;
+                    if (decade_age(v, n, i, i, &add, &said)) {
                         set_age(r, (d + 1) * 10 + add, k);
+                        if (said && patient == 0 && !out->sex)
+                            out->sex = said;
+                    }
                     break;
                 }
         }
@@ -1422,15 +1471,14 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                 (is_word(nx, "y") && (boundary_at(v, n, i + 2) || (nx2 && (is_word(nx2, "o") ||
                                                                             is_word(nx2, "old"))))))
                 age = true;
-            /* "in my 40s", "her late 60s" */
-            if (is_word(nx, "s") && val % 10 == 0 && val >= 10 && val <= 90 && p) {
-                long add = is_word(p, "early") ? 2 : is_word(p, "mid") ? 5
-                         : is_word(p, "late") ? 8 : 5;
-                if (is_word(p, "my") || is_word(p, "his") || is_word(p, "her") ||
-                    is_word(p, "early") || is_word(p, "mid") || is_word(p, "late")) {
-                    val += add;
-                    age = true;
-                }
+            /* "in my 40s", "her late 60s", "bloke, 50s", "60s male" */
+            long add;
+            char said;
+            if (is_word(nx, "s") && val % 10 == 0 && val >= 10 && val <= 90 &&
+                decade_age(v, n, i, i + 1, &add, &said)) {
+                val += add;
+                age = true;
+                sex = sex ? sex : said;
             }
         }
         /* "Cricket fast bowler, 17, bowl right arm": a number set off by
@@ -2462,7 +2510,12 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                     if (tok_is(&v[j], "legs") || tok_is(&v[j], "feet") || tok_is(&v[j], "both") ||
                         tok_is(&v[j], "thighs") || tok_is(&v[j], "calves"))
                         fid = both_legs;
-            add_fact(&rd, fid, st, side, negated ? -1 : ph->alts[f], start, blen, ctx);
+            /* "?F": words that make F only likely ("I'm a nurse" for lifting
+             * patients) are read as a guess, weak evidence of it */
+            unsigned fctx = ctx;
+            if (ph->weak && ph->weak[f] && st == KF_PRESENT)
+                fctx |= KF_CTX_HEDGED;
+            add_fact(&rd, fid, st, side, negated ? -1 : ph->alts[f], start, blen, fctx);
         }
     }
     kf_free(last_side);

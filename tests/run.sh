@@ -178,6 +178,7 @@ suite "golden fresh safety readings" run_if tests/golden/lexicon.sh tests/golden
 suite "golden fresh safety readings, round 2" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round2.txt
 suite "golden fresh-register readings (2026-12-02)" run_if tests/golden/lexicon.sh tests/golden/lexicon-fresh.txt
 suite "golden context readings, round 2 (2026-12-02)" run_if tests/golden/lexicon.sh tests/golden/context-round2.txt
+suite "golden readings: known misreadings fixed as families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/context-misread.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
@@ -187,6 +188,7 @@ suite "triage, unseen families and look-alikes (0 under-triage)" run_if tests/tr
 suite "triage, safety probe 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe2.jsonl
 suite "triage, safety probe 3: red-team round 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe3.jsonl
 suite "triage, issue 10 reading families and look-alikes (0 under-triage)" run_if tests/triage/run.sh tests/triage/issue10-families.jsonl
+suite "triage, issue 10 misreadings fixed as families (0 under-triage, kidney and gallbladder in the top three)" run_if tests/triage/run.sh tests/triage/misread-families.jsonl
 suite "triage, everyday families and their warning signs (0 under-triage)" run_if tests/triage/run.sh tests/triage/everyday-families.jsonl
 suite "triage, audit 2026-12-02 safety families (0 under-triage)" run_if tests/triage/run.sh tests/triage/audit-safety.jsonl
 suite "triage, fresh safety wordings and controls (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety.jsonl
