@@ -930,7 +930,21 @@ static bool bears_on(const kf_kb *kb, const unsigned char *said, int c)
 static bool unsaid_activity(const kf_kb *kb, const unsigned char *said, int c)
 {
     const kf_cause *k = &kb->causes[c];
-    if (k->kind != KF_CAUSE_HABIT || k->posture)
+    if (k->kind == KF_CAUSE_BODY) {
+        /* A body state defined by a fact the person would say (its report
+         * `always`: being pregnant, having a scoliosis) is not read from
+         * the pain either: the changing posture of pregnancy headed a
+         * marathon runner's cramps and came third for a yoga teacher's
+         * tight hip fronts.  A weak back (no defining report) shows in the
+         * pain's pattern and keeps its place. */
+        bool defined = false;
+        for (int l = 0; l < k->n_links && !defined; l++) {
+            const kf_link *ln = &kb->links[k->links[l]];
+            defined = ln->mech == KF_MECH_REPORTS && ln->p >= kb->strengths[0];
+        }
+        if (!defined)
+            return false;
+    } else if (k->kind != KF_CAUSE_HABIT || k->posture)
         return false;
     bool reports = false;
     for (int l = 0; l < k->n_links; l++) {

@@ -816,6 +816,52 @@ static const char *const ACTKB =
     "source = s\nlocal = pain_medial_border always\nsign = forward often\n"
     "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n";
 
+/* A body state defined by a fact the person would say (a report `always`:
+ * pregnant) trails like an unsaid activity; one without such a report (a
+ * weak back) keeps its place; said, the defined state leads. */
+static const char *const BODYKB =
+    "[scale]\nalways = 0.9\noften = 0.6\nsometimes = 0.3\nrarely = 0.1\nleak = 0.02\nsource = t\n"
+    "[region low_back]\nlabel = low back\nview = back\nsided = no\nsource = s\n"
+    "[finding pregnant]\nlabel = pregnant\nkind = body\nsource = s\n"
+    "[finding inactive]\nlabel = inactive\nkind = habit\nsource = s\n"
+    "[cause pregnancy]\nkind = body\nname = pregnancy\nprior = 0.1\nabout = a\ntreat = t\n"
+    "source = s\npulls = pain_low_back always\nreports = pregnant always\n"
+    "[cause weak]\nkind = body\nname = weak\nprior = 0.1\nabout = a\ntreat = t\n"
+    "source = s\npulls = pain_low_back often\nreports = inactive often\n"
+    "[cause local_muscle]\nkind = muscle\nname = local\nprior = 0.1\nabout = a\ntreat = t\n"
+    "source = s\nlocal = pain_low_back always\n"
+    "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n";
+
+static void test_rank_unsaid_body(void)
+{
+    kf_kb *kb = NULL;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    CHECK(kf_kb_load_text("body.kb", BODYKB, strlen(BODYKB), &kb, &errs) == KF_OK);
+    kf_buf_free(&errs);
+    if (!kb)
+        return;
+    int pg = kf_kb_cause(kb, "pregnancy"), wk = kf_kb_cause(kb, "weak"),
+        lm = kf_kb_cause(kb, "local_muscle");
+    double post[3];
+    post[pg] = 0.6;
+    post[wk] = 0.5;
+    post[lm] = 0.2;
+    int order[3] = { pg, wk, lm }, out[3];
+    kf_findings f;
+    kf_findings_init(&f);
+    add_state(kb, &f, "pain_low_back", KF_PRESENT);
+    CHECK_INT(kf_rank_top(kb, &f, post, order, out), 3);
+    CHECK_INT(out[0], wk);          /* no defining report: keeps its place */
+    CHECK_INT(out[1], lm);
+    CHECK_INT(out[2], pg);          /* pregnancy not said: after the others */
+    add_state(kb, &f, "pregnant", KF_PRESENT);
+    kf_rank_top(kb, &f, post, order, out);
+    CHECK_INT(out[0], pg);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+}
+
 static void test_rank_unsaid_activity(void)
 {
     kf_kb *kb = NULL;
@@ -922,6 +968,7 @@ int main(void)
     RUN(test_interview_order);
     RUN(test_rank_families);
     RUN(test_rank_unsaid_activity);
+    RUN(test_rank_unsaid_body);
     RUN(test_kb_prior_counts_the_chains);
     return CHECK_DONE();
 }
