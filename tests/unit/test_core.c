@@ -527,11 +527,13 @@ static void test_consult_moves_to_the_real_cause(void)
     add_state(kb, &f, "relief_short", KF_PRESENT);
     add_state(kb, &f, "does_mousing", KF_PRESENT);
     r = kf_consult(kb, &f);
-    CHECK_STR(kb->causes[r->causes[0].cause].id, "latissimus_dorsi");
-    CHECK(r->causes[0].kept_by >= 0 &&
-          !strcmp(kb->causes[r->causes[0].kept_by].id, "mouse_reach"));
-    /* the habit itself ranks too: it is what keeps the cause going */
-    CHECK(r->n_causes >= 2 && !strcmp(kb->causes[r->causes[1].cause].id, "mouse_reach"));
+    /* the habit said leads the muscle it keeps tight (engine.c,
+     * lead_keepers): it is what keeps the cause going; the lat, next, is
+     * named as kept by it */
+    CHECK(r->n_causes >= 2 && !strcmp(kb->causes[r->causes[0].cause].id, "mouse_reach"));
+    CHECK(r->n_causes >= 2 && !strcmp(kb->causes[r->causes[1].cause].id, "latissimus_dorsi"));
+    CHECK(r->n_causes >= 2 && r->causes[1].kept_by >= 0 &&
+          !strcmp(kb->causes[r->causes[1].kept_by].id, "mouse_reach"));
     CHECK_INT(r->triage, KF_TRIAGE_SELF_CARE);
     /* the plan starts with the lat's release */
     CHECK_STR(kb->techniques[r->plan[0].technique].id, "pinch");
@@ -862,6 +864,50 @@ static void test_rank_unsaid_body(void)
     kf_kb_free(kb);
 }
 
+/* A said habit leads the muscle it keeps tight when it is at least half
+ * as likely (engine.c, lead_keepers); unsaid, or far less likely, the
+ * muscle keeps its place. */
+static const char *const KEEPKB =
+    "[scale]\nalways = 0.9\noften = 0.6\nsometimes = 0.3\nrarely = 0.1\nleak = 0.02\nsource = t\n"
+    "[region medial_border]\nlabel = between spine and blade\nview = back\nsided = yes\nsource = s\n"
+    "[finding carries]\nlabel = carries\nkind = habit\nsource = s\n"
+    "[cause carrying]\nkind = habit\nname = carrying\nprior = 0.1\nposture = yes\nabout = a\n"
+    "treat = t\nsource = s\npulls = pain_medial_border sometimes\nreports = carries always\n"
+    "keeps_tight = kept_muscle\n"
+    "[cause kept_muscle]\nkind = muscle\nname = kept\nprior = 0.1\nabout = a\ntreat = t\n"
+    "source = s\nlocal = pain_medial_border always\n"
+    "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n";
+
+static void test_rank_said_keeper(void)
+{
+    kf_kb *kb = NULL;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    CHECK(kf_kb_load_text("keep.kb", KEEPKB, strlen(KEEPKB), &kb, &errs) == KF_OK);
+    kf_buf_free(&errs);
+    if (!kb)
+        return;
+    int h = kf_kb_cause(kb, "carrying"), m = kf_kb_cause(kb, "kept_muscle");
+    double post[2];
+    post[m] = 0.6;
+    post[h] = 0.4;
+    int order[2] = { m, h }, out[2];
+    kf_findings f;
+    kf_findings_init(&f);
+    add_state(kb, &f, "pain_medial_border", KF_PRESENT);
+    CHECK_INT(kf_rank_top(kb, &f, post, order, out), 2);
+    CHECK_INT(out[0], m);           /* the habit not said: the muscle leads */
+    add_state(kb, &f, "carries", KF_PRESENT);
+    kf_rank_top(kb, &f, post, order, out);
+    CHECK_INT(out[0], h);           /* said: the habit leads its muscle */
+    CHECK_INT(out[1], m);
+    post[h] = 0.2;                  /* less than half the muscle: no */
+    kf_rank_top(kb, &f, post, order, out);
+    CHECK_INT(out[0], m);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+}
+
 static void test_rank_unsaid_activity(void)
 {
     kf_kb *kb = NULL;
@@ -969,6 +1015,7 @@ int main(void)
     RUN(test_rank_families);
     RUN(test_rank_unsaid_activity);
     RUN(test_rank_unsaid_body);
+    RUN(test_rank_said_keeper);
     RUN(test_kb_prior_counts_the_chains);
     return CHECK_DONE();
 }
