@@ -508,6 +508,18 @@ static void add_state(const kf_kb *kb, kf_findings *f, const char *id, kf_state 
     kf_findings_add(f, &x);
 }
 
+/* A small KB for the ranking tests, loaded from its text (NULL and a
+ * failed check when it does not load). */
+static kf_kb *rank_kb(const char *name, const char *text)
+{
+    kf_kb *kb = NULL;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    CHECK(kf_kb_load_text(name, text, strlen(text), &kb, &errs) == KF_OK);
+    kf_buf_free(&errs);
+    return kb;
+}
+
 static void test_consult_moves_to_the_real_cause(void)
 {
     kf_kb *kb = mini();
@@ -742,11 +754,7 @@ static void test_kb_prior_counts_the_chains(void)
 
 static void test_rank_families(void)
 {
-    kf_kb *kb = NULL;
-    kf_buf errs;
-    kf_buf_init(&errs);
-    CHECK(kf_kb_load_text("fam.kb", FAMKB, strlen(FAMKB), &kb, &errs) == KF_OK);
-    kf_buf_free(&errs);
+    kf_kb *kb = rank_kb("fam.kb", FAMKB);
     if (!kb)
         return;
     int cm = kf_kb_cause(kb, "chest_muscle"), rp = kf_kb_cause(kb, "round_posture"),
@@ -836,11 +844,7 @@ static const char *const BODYKB =
 
 static void test_rank_unsaid_body(void)
 {
-    kf_kb *kb = NULL;
-    kf_buf errs;
-    kf_buf_init(&errs);
-    CHECK(kf_kb_load_text("body.kb", BODYKB, strlen(BODYKB), &kb, &errs) == KF_OK);
-    kf_buf_free(&errs);
+    kf_kb *kb = rank_kb("body.kb", BODYKB);
     if (!kb)
         return;
     int pg = kf_kb_cause(kb, "pregnancy"), wk = kf_kb_cause(kb, "weak"),
@@ -880,11 +884,7 @@ static const char *const KEEPKB =
 
 static void test_rank_said_keeper(void)
 {
-    kf_kb *kb = NULL;
-    kf_buf errs;
-    kf_buf_init(&errs);
-    CHECK(kf_kb_load_text("keep.kb", KEEPKB, strlen(KEEPKB), &kb, &errs) == KF_OK);
-    kf_buf_free(&errs);
+    kf_kb *kb = rank_kb("keep.kb", KEEPKB);
     if (!kb)
         return;
     int h = kf_kb_cause(kb, "carrying"), m = kf_kb_cause(kb, "kept_muscle");
@@ -910,11 +910,7 @@ static void test_rank_said_keeper(void)
 
 static void test_rank_unsaid_activity(void)
 {
-    kf_kb *kb = NULL;
-    kf_buf errs;
-    kf_buf_init(&errs);
-    CHECK(kf_kb_load_text("act.kb", ACTKB, strlen(ACTKB), &kb, &errs) == KF_OK);
-    kf_buf_free(&errs);
+    kf_kb *kb = rank_kb("act.kb", ACTKB);
     if (!kb)
         return;
     int th = kf_kb_cause(kb, "throwing"), sl = kf_kb_cause(kb, "slump"),
