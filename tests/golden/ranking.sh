@@ -17,6 +17,11 @@
 # does not name what a person does (before the rule, a van driver's
 # reach back and a weightlifter's knot by the armpit ranked the throwing
 # habit second and third).
+# The "mimic-" cases pin bring_mimics: a likelier cause as urgent as the
+# leading rule leads even when only a milder rule names it; "hip-front-"
+# that tight hip fronts are the hip flexor's; "unsaid-body-" that a body
+# state defined by a fact (pregnancy) is not read from the pain; "keeper-"
+# that a said habit leads the muscle it keeps tight (lead_keepers).
 # The last line is "N passed, N failed".  KNOTFINDER selects the binary.
 set -u
 cd "$(dirname "$0")/../.."
