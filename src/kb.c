@@ -59,12 +59,20 @@ typedef struct {
  * after each allocation, is poisoned (poison.h). */
 #include "poison.h"
 
-/* Reserves `cap` bytes of address space for the region; without it the
- * arena works in chunks. */
-static void arena_reserve(arena *a, size_t cap)
+/* Where a KB's region is reserved when that address space is free (the
+ * kernel takes it as a hint, else it picks another place): far from the
+ * program, its heap, the libraries and the stack.  A snapshot's pointers
+ * are those of the region they were made in, so one made here maps back
+ * here in the next process as it is, with no word rewritten (see
+ * "snapshot" below). */
+#define KB_PLACE ((uintptr_t)0x3e5a00000000ULL)
+
+/* Reserves `cap` bytes of address space for the region, at `place` when it
+ * is free (0: anywhere); without it the arena works in chunks. */
+static void arena_reserve(arena *a, size_t cap, uintptr_t place)
 {
     cap = (cap + 4095) & ~(size_t)4095;
-    void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+    void *p = mmap((void *)place, cap, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return;
@@ -2907,15 +2915,24 @@ static kf_err finish(loader *L, kf_kb **out)
  * KB whose files have not changed since the last load need not be parsed
  * again.  After a load from the text, the KB (every byte of it is in the
  * arena's one region: kf_kb, the arrays, the strings, the maps' slots) is
- * written to $XDG_CACHE_HOME/knotfinder (~/.cache/knotfinder) with every
- * pointer in it turned into an offset; the next load reads the .kb files
- * (they must be read to know they are the same), hashes their names,
- * sizes and bytes, and when a snapshot of this folder made by this very
- * program (its build id and its stemmer library) from files with that
- * hash is there and intact (a checksum, each pointer inside the image),
- * maps it and turns the offsets back into pointers.  Anything else --
- * another hash, a damaged or foreign file, no cache folder -- is a load
- * from the text, as before, with its file:line messages.
+ * written to $XDG_CACHE_HOME/knotfinder (~/.cache/knotfinder) as it is,
+ * with the address of its region and the list of its words that are
+ * pointers (the relocations); the next load reads the .kb files (they
+ * must be read to know they are the same), hashes their names, sizes and
+ * bytes, and when a snapshot of this folder made by this very program (its
+ * build id and its stemmer library) from files with that hash is there and
+ * intact (the header's own sum, then a checksum of the rest, read with
+ * pread rather than through the mapping), maps it.  The region is reserved
+ * at one fixed address when that is free (KB_PLACE), so the snapshot maps
+ * back there in the next process as it is: no word is written, and only
+ * the pages a command uses are brought into its memory (a command that
+ * reads every page, or writes the pointers into every page, has all 9 MB
+ * of the image resident: issue 14's memory target).  When that address
+ * space is taken (a second KB in the process), the snapshot is mapped
+ * elsewhere and its pointers moved by the relocations, each offset and
+ * each value checked to lie inside the image.  Anything else -- another
+ * hash, a damaged or foreign file, no cache folder -- is a load from the
+ * text, as before, with its file:line messages.
  *
  * Which words of the region are pointers is not listed by hand: the KB is
  * built a second time, from the same text, in a second region, and the two
@@ -2931,18 +2948,24 @@ static kf_err finish(loader *L, kf_kb **out)
  * KNOTFINDER_KB_CACHE=off turns snapshots off. */
 
 #define SNAP_MAGIC  "KFKBSNP\n"
-#define SNAP_FORMAT 1u
+#define SNAP_FORMAT 2u
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
 
 typedef struct {
     char     magic[8];
     uint32_t format;
-    uint32_t header_size;    /* bytes before the image: a multiple of 64 */
+    uint32_t header_size;    /* bytes before the image: a multiple of the page */
     uint64_t key[2];         /* the files' names, sizes and bytes */
     uint64_t build;          /* this program's build id and its stemmer */
     uint64_t image_size;
     uint64_t kb_offset;      /* where the kf_kb is in the image */
     uint64_t n_relocs;       /* uint32_t offsets after the image */
     uint64_t checksum[2];    /* of the image and the relocations */
+    uint64_t place;          /* the address the image's pointers are for */
+    uint64_t head_sum;       /* of this header (head_sum 0) and the folder */
     uint32_t dir_len;        /* the folder's real path follows the header */
     uint32_t reserved;
 } snap_header;
@@ -3136,8 +3159,79 @@ static bool snap_path(const char *real, uint64_t build, char *path, size_t n)
     return w > 0 && (size_t)w < n;
 }
 
+static bool pio_all(int fd, void *p, size_t n, off_t at, bool wr)
+{
+    char *s = p;
+    while (n) {
+        ssize_t k = wr ? pwrite(fd, s, n, at) : pread(fd, s, n, at);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        s += k;
+        n -= (size_t)k;
+        at += k;
+    }
+    return true;
+}
+
+/* The header's own sum: its fields (head_sum as 0) and the folder. */
+static uint64_t head_sum(const snap_header *h, const char *real, size_t dl)
+{
+    snap_header c = *h;
+    c.head_sum = 0;
+    uint64_t s[2] = { 0x510E527FADE682D1ULL, 0x9B05688C2B3E6C1FULL };
+    hash_bytes2(&c, sizeof c, s);
+    hash_bytes2(real, dl, s);
+    return s[0] ^ s[1];
+}
+
+/* checksum_words() of `len` bytes (a multiple of 8) of fd from `at`, read
+ * with pread through `buf` (`cap` bytes, a multiple of 8): the file's
+ * pages are checked without being mapped into this process, so that only
+ * the pages a command goes on to use count in its memory. */
+static bool checksum_file(int fd, off_t at, uint64_t len, uint64_t *buf, size_t cap,
+                          uint64_t c[2])
+{
+    while (len) {
+        size_t k = len < cap ? (size_t)len : cap;
+        if (!pio_all(fd, buf, k, at, false))
+            return false;
+        checksum_words(buf, k / 8, c);
+        at += (off_t)k;
+        len -= k;
+    }
+    return true;
+}
+
+/* Are the image and the relocations in the file at `fd` (after a header
+ * `h` already checked) those the checksum was made of? */
+static bool snap_intact(int fd, const snap_header *h)
+{
+    enum { BUF = 64 * 1024 };
+    uint64_t *buf = kf_malloc(BUF);
+    if (!buf)
+        return false;
+    uint64_t c[2] = { 0, 0 }, rc[2] = { 0, 0 }, n = h->n_relocs;
+    off_t rel = (off_t)(h->header_size + h->image_size);
+    uint32_t odd = 0;
+    bool ok = checksum_file(fd, (off_t)h->header_size, h->image_size, buf, BUF, c) &&
+              checksum_file(fd, rel, n / 2 * 8, buf, BUF, rc) &&
+              (!(n & 1) || pio_all(fd, &odd, 4, rel + (off_t)(n - 1) * 4, false));
+    kf_free(buf);
+    /* as reloc_sum() counts them */
+    rc[0] += n;
+    rc[1] ^= n & 1 ? (uint64_t)odd << 32 | 0x5bd1e995u : 0;
+    return ok && (c[0] ^ rc[0]) == h->checksum[0] && (c[1] ^ rc[1]) == h->checksum[1];
+}
+
 /* The KB in the snapshot at `path`, or NULL (no such file, another key,
- * damaged: the caller loads the text). */
+ * damaged: the caller loads the text).  The header is read and checked,
+ * then the whole file's checksum (read, not mapped); the file is mapped
+ * where its pointers are for when that address space is free -- nothing
+ * written, its pages are the page cache's, brought in as they are used --
+ * else anywhere, and the relocations turn its pointers into the new
+ * place's, each offset and each value checked to lie inside the image. */
 static kf_kb *snap_load(const char *path, const uint64_t key[2], uint64_t build,
                         const char *real)
 {
@@ -3145,61 +3239,65 @@ static kf_kb *snap_load(const char *path, const uint64_t key[2], uint64_t build,
     if (fd < 0)
         return NULL;
     struct stat st;
-    /* only a regular file of this user's is trusted */
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-        (size_t)st.st_size < sizeof(snap_header)) {
-        close(fd);
-        return NULL;
-    }
-    size_t size = (size_t)st.st_size;
-    char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    if (m == MAP_FAILED) {
-        close(fd);
-        return NULL;
-    }
     snap_header h;
-    memcpy(&h, m, sizeof h);
     size_t dl = strlen(real);
-    bool ok = !memcmp(h.magic, SNAP_MAGIC, 8) && h.format == SNAP_FORMAT &&
-              h.key[0] == key[0] && h.key[1] == key[1] && h.build == build &&
-              h.dir_len == dl && h.header_size % 64 == 0 &&
-              h.header_size >= sizeof h + dl && h.image_size % 8 == 0 &&
-              h.image_size <= size && h.n_relocs <= size / 4 &&
-              (uint64_t)h.header_size + h.image_size + h.n_relocs * 4 == size &&
-              h.kb_offset % 8 == 0 && h.kb_offset + sizeof(kf_kb) <= h.image_size &&
-              !memcmp(m + sizeof h, real, dl);
-    char *img = m + h.header_size;
-    const uint32_t *rel = (const uint32_t *)(img + h.image_size);
+    char dir[4096];
+    /* only a regular file of this user's is trusted */
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+              (size_t)st.st_size >= sizeof h && dl < sizeof dir &&
+              pio_all(fd, &h, sizeof h, 0, false);
+    size_t size = ok ? (size_t)st.st_size : 0;
+    ok = ok && !memcmp(h.magic, SNAP_MAGIC, 8) && h.format == SNAP_FORMAT &&
+         h.key[0] == key[0] && h.key[1] == key[1] && h.build == build &&
+         h.dir_len == dl && h.header_size % 4096 == 0 &&
+         h.header_size >= sizeof h + dl && h.image_size % 8 == 0 &&
+         h.image_size <= size && h.n_relocs <= size / 4 &&
+         (uint64_t)h.header_size + h.image_size + h.n_relocs * 4 == size &&
+         h.kb_offset % 8 == 0 && h.kb_offset + sizeof(kf_kb) <= h.image_size &&
+         h.place % 4096 == 0 && h.place >= h.header_size &&
+         pio_all(fd, dir, dl, sizeof h, false) && !memcmp(dir, real, dl) &&
+         h.head_sum == head_sum(&h, real, dl) && snap_intact(fd, &h);
+    char *m = MAP_FAILED;
     if (ok) {
-        uint64_t c[2] = { 0, 0 }, rc[2] = { 0, 0 };
-        checksum_words((const uint64_t *)img, h.image_size / 8, c);
-        reloc_sum(rel, h.n_relocs, rc);
-        ok = (c[0] ^ rc[0]) == h.checksum[0] && (c[1] ^ rc[1]) == h.checksum[1];
+        char *want = (char *)(uintptr_t)(h.place - h.header_size);
+        m = mmap(want, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
+        if (m != MAP_FAILED && m != want) {     /* (a kernel that took it as a hint) */
+            munmap(m, size);
+            m = MAP_FAILED;
+        }
+        if (m == MAP_FAILED)
+            m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+        ok = m != MAP_FAILED;
     }
-    /* offsets back into pointers; each offset and each value is checked to
-     * lie inside the image */
-    uint64_t last = h.image_size >= 8 ? h.image_size - 8 : 0, lim = h.image_size;
+    char *img = ok ? m + h.header_size : NULL;
     uintptr_t base = (uintptr_t)img;
-    for (uint64_t i = 0; ok && i < h.n_relocs; i++) {
-        uint32_t off = rel[i];
-        uint64_t v;
-        if (off > last) {
-            ok = false;
-            break;
+    if (ok && base != h.place) {
+        /* elsewhere: every pointer moved by the same distance */
+        snap_why("its address space is taken: mapped elsewhere, its pointers moved", path);
+        const uint32_t *rel = (const uint32_t *)(img + h.image_size);
+        uint64_t last = h.image_size >= 8 ? h.image_size - 8 : 0, lim = h.image_size;
+        for (uint64_t i = 0; ok && i < h.n_relocs; i++) {
+            uint32_t off = rel[i];
+            uint64_t v;
+            if (off > last) {
+                ok = false;
+                break;
+            }
+            memcpy(&v, img + off, 8);
+            if (v < h.place || v - h.place > lim) {
+                ok = false;
+                break;
+            }
+            v = v - h.place + base;
+            memcpy(img + off, &v, 8);
         }
-        memcpy(&v, img + off, 8);
-        if (v > lim) {
-            ok = false;
-            break;
-        }
-        v += base;
-        memcpy(img + off, &v, 8);
     }
     kf_kb *kb = ok ? (kf_kb *)(img + h.kb_offset) : NULL;
     kb_priv *p = kb ? kb->priv : NULL;
     if (!p || (char *)p < img || (char *)p + sizeof *p > img + h.image_size ||
         (uintptr_t)p % 8) {
-        munmap(m, size);
+        if (m != MAP_FAILED)
+            munmap(m, size);
         close(fd);
         return NULL;
     }
@@ -3281,26 +3379,12 @@ static bool mkdirs(const char *dir)
     return mkdir(p, 0700) == 0 || errno == EEXIST;
 }
 
-static bool pio_all(int fd, void *p, size_t n, off_t at, bool wr)
-{
-    char *s = p;
-    while (n) {
-        ssize_t k = wr ? pwrite(fd, s, n, at) : pread(fd, s, n, at);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        s += k;
-        n -= (size_t)k;
-        at += k;
-    }
-    return true;
-}
-
-/* Turns the first build's image, at `hsize` in the file, into the snapshot's
- * in place, comparing it with the second build's region B chunk by chunk:
- * pointers become offsets.  Returns false when the two are not what a
- * snapshot can keep. */
+/* Reads the first build's image, at `hsize` in the file, chunk by chunk
+ * and compares it with the second build's region B: the words that differ
+ * by the distance between the two are its pointers, listed as the
+ * relocations (the image keeps them as they are, for the first region's
+ * place).  Writes the relocations and fills in h's checksum; returns false
+ * when the two builds are not what a snapshot can keep. */
 __attribute__((no_sanitize_address))
 static bool snap_diff(int fd, const build_info *bi, uintptr_t ba, size_t used,
                       const arena *B, size_t hsize, snap_header *h)
@@ -3344,7 +3428,6 @@ static bool snap_diff(int fd, const build_info *bi, uintptr_t ba, size_t used,
                     rel = v;
                 }
                 rel[nrel++] = (uint32_t)(i * 8);
-                a[j] = w - ba;
             } else if (w >> 32) {
                 /* (the program and the libraries are mapped above 4 GB when
                  * their place is random; below, as under valgrind, small
@@ -3360,10 +3443,8 @@ static bool snap_diff(int fd, const build_info *bi, uintptr_t ba, size_t used,
                     }
             }
         }
-        if (ok) {
+        if (ok)
             checksum_words(a, k, c);
-            ok = pio_all(fd, a, k * 8, where, true);
-        }
     }
     if (ok) {
         uint64_t rc[2] = { 0, 0 };
@@ -3460,10 +3541,12 @@ static void snap_save(const char *path, const uint64_t key[2], const build_info 
     h.key[1] = key[1];
     h.build = bi->build;
     h.kb_offset = kb_off;
+    h.place = ba;
     h.dir_len = (uint32_t)dl;
     char *head = kf_calloc(1, hsize);
     ok = head && snap_diff(fd, bi, ba, used, B, hsize, &h);
     if (ok) {
+        h.head_sum = head_sum(&h, real, dl);
         memcpy(head, &h, sizeof h);
         memcpy(head + sizeof h, real, dl);
         ok = pio_all(fd, head, hsize, 0, true);
@@ -3488,7 +3571,7 @@ static kf_err load_parsed(const kb_files *f, kf_kb **out, kf_buf *errs)
     L.digest = 1469598103934665603ULL;
     /* room for everything a KB of this size makes (about 14 bytes a byte
      * of text today): the rest is address space, never touched */
-    arena_reserve(&L.a, ((size_t)16 << 20) + 32 * f->text.len);
+    arena_reserve(&L.a, ((size_t)16 << 20) + 32 * f->text.len, sizeof(void *) == 8 ? KB_PLACE : 0);
     parse_files(&L, f);
     kf_err e = finish(&L, out);
     if (e == KF_OK && L.n_errs)
@@ -3572,7 +3655,7 @@ kf_err kf_kb_load_text(const char *name, const char *text, size_t len, kf_kb **o
     memset(&L, 0, sizeof L);
     L.errs = errs;
     L.digest = 1469598103934665603ULL;
-    arena_reserve(&L.a, ((size_t)16 << 20) + 32 * len);
+    arena_reserve(&L.a, ((size_t)16 << 20) + 32 * len, 0);
     parse_text(&L, name, text, len);
     kf_err e = finish(&L, out);
     loader_free(&L);
