@@ -163,6 +163,14 @@ static void arena_free(arena *a)
     }
 }
 
+/* Whether an array of the arena grown one at a time, `n` long, is full:
+ * 256 first, then twice as many each time (the arena never gives memory
+ * back, so the copies left behind come to no more than the array). */
+static bool arena_grows(int n)
+{
+    return n == 0 || (n >= 256 && !(n & (n - 1)));
+}
+
 /* Moves a map's slots into the arena, so that all of a KB is in it; on
  * out of memory frees them (the map is empty) and returns false. */
 static bool arena_adopt_map(arena *a, kf_map *m)
@@ -245,7 +253,7 @@ typedef struct {
     block *blocks;
     int n_blocks, cap_blocks;
     kf_kb *kb;
-    strmap regions, findings, causes, techniques, redflags, words, raw_words, spell, deletes;
+    strmap regions, findings, causes, techniques, redflags, words, raw_words, spell;
     strmap raw2id;          /* raw lexicon word -> its stem's word id */
     strmap classes;         /* word class name -> index into class_def */
     char **class_def;       /* the text after "name:" (arena) */
@@ -256,10 +264,21 @@ typedef struct {
     unsigned long long digest;
 } loader;
 
+typedef struct {
+    uint32_t hash;
+    uint32_t ref;           /* (raw word * 64 + the letter deleted) + 1; 0: free */
+} del_slot;
+
 /* Internals kept after loading, for lookups. */
 typedef struct {
     arena a;
-    strmap regions, findings, causes, techniques, words, spell, raw_words, deletes;
+    strmap regions, findings, causes, techniques, words, spell, raw_words;
+    /* Every lexicon word of 4-40 letters with one letter deleted, for
+     * kf_kb_correct: the deletion's hash (kf_map_hash) and which word and
+     * letter it is, so no deletion's letters are kept (a free slot's ref
+     * is 0).  The first word with a given deletion is the one found. */
+    del_slot *dels;
+    uint32_t dels_mask;
     strmap raw2id;          /* lexicon word as written -> its stem's word id */
     strmap phrase_seq;      /* a phrase's word ids (bytes) -> phrase, -2 a prefix of one */
     strmap lex;             /* a word as written -> spell, raw2id and raw_words in one
@@ -1973,9 +1992,10 @@ static int intern_word(loader *L, const char *stem, size_t len)
     if (id >= 0)
         return id;
     kf_kb *kb = L->kb;
-    if (kb->n_words % 256 == 0) {
-        const char **w = arena_alloc(&L->a, (size_t)(kb->n_words + 256) * sizeof *w);
-        unsigned char *fl = arena_alloc(&L->a, (size_t)(kb->n_words + 256));
+    if (arena_grows(kb->n_words)) {
+        size_t cap = kb->n_words ? 2 * (size_t)kb->n_words : 256;
+        const char **w = arena_alloc(&L->a, cap * sizeof *w);
+        unsigned char *fl = arena_alloc(&L->a, cap);
         if (!w || !fl)
             return -1;
         if (kb->n_words) {
@@ -2004,8 +2024,9 @@ static const char *add_raw_word(loader *L, const char *w, size_t len)
     int ri = strmap_get(&L->raw_words, w, len);
     if (ri >= 0)
         return kb->raw_words[ri];
-    if (kb->n_raw_words % 256 == 0) {
-        const char **v = arena_alloc(&L->a, (size_t)(kb->n_raw_words + 256) * sizeof *v);
+    if (arena_grows(kb->n_raw_words)) {
+        size_t cap = kb->n_raw_words ? 2 * (size_t)kb->n_raw_words : 256;
+        const char **v = arena_alloc(&L->a, cap * sizeof *v);
         if (!v)
             return NULL;
         if (kb->n_raw_words)
@@ -2583,7 +2604,6 @@ static void loader_free(loader *L)
     strmap_free(&L->words);
     strmap_free(&L->raw_words);
     strmap_free(&L->spell);
-    strmap_free(&L->deletes);
     strmap_free(&L->raw2id);
     strmap_free(&L->classes);
     kf_free(L->class_def);
@@ -2688,6 +2708,54 @@ static int lex_value(const kb_priv *p, const char *w, size_t len)
 {
     return (kf_map_get(&p->spell, w, len) + 1) | (kf_map_get(&p->raw2id, w, len) + 1) << LEX_BITS |
            (kf_map_get(&p->raw_words, w, len) >= 0 ? LEX_KNOWN : 0);
+}
+
+/* Is s[0..len) raw word w with its letter d deleted? */
+static bool dels_is(const char *w, uint32_t d, const char *s, size_t len)
+{
+    return strlen(w) == len + 1 && !memcmp(w, s, d) && !memcmp(w + d + 1, s + d, len - d);
+}
+
+/* kb_priv.dels for the raw words: a table of room for a deletion of each
+ * letter of each word (at most three quarters full), in the arena. */
+static bool dels_build(loader *L, kb_priv *priv)
+{
+    const kf_kb *kb = L->kb;
+    size_t most = 0, cap = 64;
+    for (int i = 0; i < kb->n_raw_words; i++) {
+        size_t n = strlen(kb->raw_words[i]);
+        most += n >= 4 && n <= 40 ? n : 0;
+    }
+    if (kb->n_raw_words >= (1 << 26) - 1)     /* (ref must not wrap) */
+        return false;
+    while (cap < most + most / 3)
+        cap *= 2;
+    del_slot *t = arena_alloc(&L->a, cap * sizeof *t);      /* zeroed: free */
+    if (!t)
+        return false;
+    uint32_t mask = (uint32_t)cap - 1;
+    for (int i = 0; i < kb->n_raw_words; i++) {
+        const char *w = kb->raw_words[i];
+        size_t n = strlen(w);
+        if (n < 4 || n > 40)
+            continue;
+        for (uint32_t d = 0; d < n; d++) {
+            char del[40];
+            memcpy(del, w, d);
+            memcpy(del + d, w + d + 1, n - d - 1);
+            uint32_t h = kf_map_hash(del, n - 1), j = h & mask;
+            for (; t[j].ref; j = (j + 1) & mask) {
+                uint32_t r = t[j].ref - 1;
+                if (t[j].hash == h && dels_is(kb->raw_words[r >> 6], r & 63, del, n - 1))
+                    break;          /* the first word with it stays */
+            }
+            if (!t[j].ref)
+                t[j] = (del_slot){ .hash = h, .ref = ((uint32_t)i << 6 | d) + 1 };
+        }
+    }
+    priv->dels = t;
+    priv->dels_mask = mask;
+    return true;
 }
 
 static kf_err finish(loader *L, kf_kb **out)
@@ -2813,40 +2881,15 @@ static kf_err finish(loader *L, kf_kb **out)
     /* Single-deletion neighbourhood of every lexicon word of 4+ letters, for
      * one-edit spelling correction (SymSpell-style): a typo and the word it
      * should be share a deletion whenever they are one edit apart. */
-    size_t n_deletes = 0;
-    for (int i = 0; i < kb->n_raw_words; i++) {
-        size_t n = strlen(kb->raw_words[i]);
-        n_deletes += n >= 4 && n <= 40 ? n : 0;
-    }
-    if (!kf_map_reserve(&L->deletes, n_deletes))     /* one allocation, no rehashing */
-        L->a.oom = true;
-    for (int i = 0; i < kb->n_raw_words && !L->a.oom; i++) {
-        const char *w = kb->raw_words[i];
-        size_t n = strlen(w);
-        if (n < 4 || n > 40)
-            continue;
-        for (size_t d = 0; d < n; d++) {
-            char *del = arena_alloc(&L->a, n);
-            if (!del)
-                break;
-            memcpy(del, w, d);
-            memcpy(del + d, w + d + 1, n - d - 1);
-            del[n - 1] = '\0';
-            if (!strmap_putn(&L->deletes, del, n - 1, i))
-                L->a.oom = true;
-        }
-    }
-    if (L->a.oom)
+    if (!dels_build(L, priv))
         return KF_ENOMEM;
     /* Keep the lookup maps; the rest of the loader goes. */
     priv->spell = L->spell;
     priv->raw_words = L->raw_words;
-    priv->deletes = L->deletes;
     priv->raw2id = L->raw2id;
     memset(&L->raw2id, 0, sizeof L->raw2id);
     memset(&L->spell, 0, sizeof L->spell);
     memset(&L->raw_words, 0, sizeof L->raw_words);
-    memset(&L->deletes, 0, sizeof L->deletes);
     priv->regions = L->regions;
     priv->findings = L->findings;
     priv->causes = L->causes;
@@ -2895,7 +2938,7 @@ static kf_err finish(loader *L, kf_kb **out)
     /* Every map's slots into the arena too: the KB is then the arena's
      * region alone, which a snapshot can keep. */
     kf_map *maps[] = { &priv->regions, &priv->findings, &priv->causes, &priv->techniques,
-                       &priv->words, &priv->spell, &priv->raw_words, &priv->deletes,
+                       &priv->words, &priv->spell, &priv->raw_words,
                        &priv->raw2id, &priv->phrase_seq, &priv->lex };
     bool adopted = true;
     for (size_t i = 0; i < KF_ARRAY_LEN(maps); i++)
@@ -2926,8 +2969,8 @@ static kf_err finish(loader *L, kf_kb **out)
  * at one fixed address when that is free (KB_PLACE), so the snapshot maps
  * back there in the next process as it is: no word is written, and only
  * the pages a command uses are brought into its memory (a command that
- * reads every page, or writes the pointers into every page, has all 9 MB
- * of the image resident: issue 14's memory target).  When that address
+ * reads every page, or writes the pointers into every page, has the whole
+ * image, 6 MB, resident: issue 14's memory target).  When that address
  * space is taken (a second KB in the process), the snapshot is mapped
  * elsewhere and its pointers moved by the relocations, each offset and
  * each value checked to lie inside the image.  Anything else -- another
@@ -3740,13 +3783,30 @@ static bool one_edit(const char *a, size_t la, const char *b, size_t lb)
     return !strncmp(a + i, b + i + 1, la - i);
 }
 
+/* The first raw word that is s[0..len) with a letter more, or -1. */
+static int dels_get(const kf_kb *kb, const char *s, size_t len)
+{
+    const kb_priv *p = kb->priv;
+    if (!p->dels)
+        return -1;
+    uint32_t h = kf_map_hash(s, len);
+    for (uint32_t j = h & p->dels_mask;; j = (j + 1) & p->dels_mask) {
+        const del_slot *e = &p->dels[j];
+        if (!e->ref)
+            return -1;
+        uint32_t r = e->ref - 1;
+        if (e->hash == h && dels_is(kb->raw_words[r >> 6], r & 63, s, len))
+            return (int)(r >> 6);
+    }
+}
+
 const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
 {
     const kb_priv *p = kb->priv;
     if (len < 5 || len > 40)
         return NULL;
     /* The word itself may be a lexicon word with a letter deleted. */
-    int i = strmap_get(&p->deletes, word, len);
+    int i = dels_get(kb, word, len);
     if (i >= 0 && one_edit(word, len, kb->raw_words[i], strlen(kb->raw_words[i])))
         return kb->raw_words[i];
     char del[48];
@@ -3754,7 +3814,7 @@ const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
         memcpy(del, word, d);
         memcpy(del + d, word + d + 1, len - d - 1);
         /* substitution or transposition: both share a deletion */
-        i = strmap_get(&p->deletes, del, len - 1);
+        i = dels_get(kb, del, len - 1);
         if (i >= 0 && one_edit(word, len, kb->raw_words[i], strlen(kb->raw_words[i])))
             return kb->raw_words[i];
         /* an extra letter in the typo */
