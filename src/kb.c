@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -66,6 +67,19 @@ typedef struct {
  * here in the next process as it is, with no word rewritten (see
  * "snapshot" below). */
 #define KB_PLACE ((uintptr_t)0x3e5a00000000ULL)
+
+/* The place a KB read from its text asks for: a random 64 MB step in the
+ * 4 TB above 16 TB (KB_PLACE when the system gives no random bytes), so
+ * the address a snapshot maps back to differs from one machine, user and
+ * KB edit to the next instead of being one address every install shares
+ * (the same per process as before only while the snapshot stays). */
+static uintptr_t kb_place(void)
+{
+    uint32_t r;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+        return KB_PLACE;
+    return ((uintptr_t)1 << 44) + ((uintptr_t)(r & 0xffff) << 26);
+}
 
 /* Reserves `cap` bytes of address space for the region, at `place` when it
  * is free (0: anywhere); without it the arena works in chunks. */
@@ -2966,8 +2980,9 @@ static kf_err finish(loader *L, kf_kb **out)
  * build id and its stemmer library) from files with that hash is there and
  * intact (the header's own sum, then a checksum of the rest, read with
  * pread rather than through the mapping), maps it.  The region is reserved
- * at one fixed address when that is free (KB_PLACE), so the snapshot maps
- * back there in the next process as it is: no word is written, and only
+ * at an address drawn at random when the KB is read from its text
+ * (kb_place), kept in the snapshot, so the snapshot maps back there in
+ * every next process as it is: no word is written, and only
  * the pages a command uses are brought into its memory (a command that
  * reads every page, or writes the pointers into every page, has the whole
  * image, 6 MB, resident: issue 14's memory target).  When that address
@@ -3614,7 +3629,7 @@ static kf_err load_parsed(const kb_files *f, kf_kb **out, kf_buf *errs)
     L.digest = 1469598103934665603ULL;
     /* room for everything a KB of this size makes (about 14 bytes a byte
      * of text today): the rest is address space, never touched */
-    arena_reserve(&L.a, ((size_t)16 << 20) + 32 * f->text.len, sizeof(void *) == 8 ? KB_PLACE : 0);
+    arena_reserve(&L.a, ((size_t)16 << 20) + 32 * f->text.len, sizeof(void *) == 8 ? kb_place() : 0);
     parse_files(&L, f);
     kf_err e = finish(&L, out);
     if (e == KF_OK && L.n_errs)
