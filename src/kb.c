@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,12 +60,33 @@ typedef struct {
  * after each allocation, is poisoned (poison.h). */
 #include "poison.h"
 
-/* Reserves `cap` bytes of address space for the region; without it the
- * arena works in chunks. */
-static void arena_reserve(arena *a, size_t cap)
+/* Where a KB's region is reserved when that address space is free (the
+ * kernel takes it as a hint, else it picks another place): far from the
+ * program, its heap, the libraries and the stack.  A snapshot's pointers
+ * are those of the region they were made in, so one made here maps back
+ * here in the next process as it is, with no word rewritten (see
+ * "snapshot" below). */
+#define KB_PLACE ((uintptr_t)0x3e5a00000000ULL)
+
+/* The place a KB read from its text asks for: a random 64 MB step in the
+ * 4 TB above 16 TB (KB_PLACE when the system gives no random bytes), so
+ * the address a snapshot maps back to differs from one machine, user and
+ * KB edit to the next instead of being one address every install shares
+ * (the same per process as before only while the snapshot stays). */
+static uintptr_t kb_place(void)
+{
+    uint32_t r;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+        return KB_PLACE;
+    return ((uintptr_t)1 << 44) + ((uintptr_t)(r & 0xffff) << 26);
+}
+
+/* Reserves `cap` bytes of address space for the region, at `place` when it
+ * is free (0: anywhere); without it the arena works in chunks. */
+static void arena_reserve(arena *a, size_t cap, uintptr_t place)
 {
     cap = (cap + 4095) & ~(size_t)4095;
-    void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+    void *p = mmap((void *)place, cap, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return;
@@ -155,6 +177,14 @@ static void arena_free(arena *a)
     }
 }
 
+/* Whether an array of the arena grown one at a time, `n` long, is full:
+ * 256 first, then twice as many each time (the arena never gives memory
+ * back, so the copies left behind come to no more than the array). */
+static bool arena_grows(int n)
+{
+    return n == 0 || (n >= 256 && !(n & (n - 1)));
+}
+
 /* Moves a map's slots into the arena, so that all of a KB is in it; on
  * out of memory frees them (the map is empty) and returns false. */
 static bool arena_adopt_map(arena *a, kf_map *m)
@@ -237,7 +267,7 @@ typedef struct {
     block *blocks;
     int n_blocks, cap_blocks;
     kf_kb *kb;
-    strmap regions, findings, causes, techniques, redflags, words, raw_words, spell, deletes;
+    strmap regions, findings, causes, techniques, redflags, words, raw_words, spell;
     strmap raw2id;          /* raw lexicon word -> its stem's word id */
     strmap classes;         /* word class name -> index into class_def */
     char **class_def;       /* the text after "name:" (arena) */
@@ -248,10 +278,21 @@ typedef struct {
     unsigned long long digest;
 } loader;
 
+typedef struct {
+    uint32_t hash;
+    uint32_t ref;           /* (raw word * 64 + the letter deleted) + 1; 0: free */
+} del_slot;
+
 /* Internals kept after loading, for lookups. */
 typedef struct {
     arena a;
-    strmap regions, findings, causes, techniques, words, spell, raw_words, deletes;
+    strmap regions, findings, causes, techniques, words, spell, raw_words;
+    /* Every lexicon word of 4-40 letters with one letter deleted, for
+     * kf_kb_correct: the deletion's hash (kf_map_hash) and which word and
+     * letter it is, so no deletion's letters are kept (a free slot's ref
+     * is 0).  The first word with a given deletion is the one found. */
+    del_slot *dels;
+    uint32_t dels_mask;
     strmap raw2id;          /* lexicon word as written -> its stem's word id */
     strmap phrase_seq;      /* a phrase's word ids (bytes) -> phrase, -2 a prefix of one */
     strmap lex;             /* a word as written -> spell, raw2id and raw_words in one
@@ -1965,9 +2006,10 @@ static int intern_word(loader *L, const char *stem, size_t len)
     if (id >= 0)
         return id;
     kf_kb *kb = L->kb;
-    if (kb->n_words % 256 == 0) {
-        const char **w = arena_alloc(&L->a, (size_t)(kb->n_words + 256) * sizeof *w);
-        unsigned char *fl = arena_alloc(&L->a, (size_t)(kb->n_words + 256));
+    if (arena_grows(kb->n_words)) {
+        size_t cap = kb->n_words ? 2 * (size_t)kb->n_words : 256;
+        const char **w = arena_alloc(&L->a, cap * sizeof *w);
+        unsigned char *fl = arena_alloc(&L->a, cap);
         if (!w || !fl)
             return -1;
         if (kb->n_words) {
@@ -1996,8 +2038,9 @@ static const char *add_raw_word(loader *L, const char *w, size_t len)
     int ri = strmap_get(&L->raw_words, w, len);
     if (ri >= 0)
         return kb->raw_words[ri];
-    if (kb->n_raw_words % 256 == 0) {
-        const char **v = arena_alloc(&L->a, (size_t)(kb->n_raw_words + 256) * sizeof *v);
+    if (arena_grows(kb->n_raw_words)) {
+        size_t cap = kb->n_raw_words ? 2 * (size_t)kb->n_raw_words : 256;
+        const char **v = arena_alloc(&L->a, cap * sizeof *v);
         if (!v)
             return NULL;
         if (kb->n_raw_words)
@@ -2585,7 +2628,6 @@ static void loader_free(loader *L)
     strmap_free(&L->words);
     strmap_free(&L->raw_words);
     strmap_free(&L->spell);
-    strmap_free(&L->deletes);
     strmap_free(&L->raw2id);
     strmap_free(&L->classes);
     kf_free(L->class_def);
@@ -2690,6 +2732,54 @@ static int lex_value(const kb_priv *p, const char *w, size_t len)
 {
     return (kf_map_get(&p->spell, w, len) + 1) | (kf_map_get(&p->raw2id, w, len) + 1) << LEX_BITS |
            (kf_map_get(&p->raw_words, w, len) >= 0 ? LEX_KNOWN : 0);
+}
+
+/* Is s[0..len) raw word w with its letter d deleted? */
+static bool dels_is(const char *w, uint32_t d, const char *s, size_t len)
+{
+    return strlen(w) == len + 1 && !memcmp(w, s, d) && !memcmp(w + d + 1, s + d, len - d);
+}
+
+/* kb_priv.dels for the raw words: a table of room for a deletion of each
+ * letter of each word (at most three quarters full), in the arena. */
+static bool dels_build(loader *L, kb_priv *priv)
+{
+    const kf_kb *kb = L->kb;
+    size_t most = 0, cap = 64;
+    for (int i = 0; i < kb->n_raw_words; i++) {
+        size_t n = strlen(kb->raw_words[i]);
+        most += n >= 4 && n <= 40 ? n : 0;
+    }
+    if (kb->n_raw_words >= (1 << 26) - 1)     /* (ref must not wrap) */
+        return false;
+    while (cap < most + most / 3)
+        cap *= 2;
+    del_slot *t = arena_alloc(&L->a, cap * sizeof *t);      /* zeroed: free */
+    if (!t)
+        return false;
+    uint32_t mask = (uint32_t)cap - 1;
+    for (int i = 0; i < kb->n_raw_words; i++) {
+        const char *w = kb->raw_words[i];
+        size_t n = strlen(w);
+        if (n < 4 || n > 40)
+            continue;
+        for (uint32_t d = 0; d < n; d++) {
+            char del[40];
+            memcpy(del, w, d);
+            memcpy(del + d, w + d + 1, n - d - 1);
+            uint32_t h = kf_map_hash(del, n - 1), j = h & mask;
+            for (; t[j].ref; j = (j + 1) & mask) {
+                uint32_t r = t[j].ref - 1;
+                if (t[j].hash == h && dels_is(kb->raw_words[r >> 6], r & 63, del, n - 1))
+                    break;          /* the first word with it stays */
+            }
+            if (!t[j].ref)
+                t[j] = (del_slot){ .hash = h, .ref = ((uint32_t)i << 6 | d) + 1 };
+        }
+    }
+    priv->dels = t;
+    priv->dels_mask = mask;
+    return true;
 }
 
 static kf_err finish(loader *L, kf_kb **out)
@@ -2815,40 +2905,15 @@ static kf_err finish(loader *L, kf_kb **out)
     /* Single-deletion neighbourhood of every lexicon word of 4+ letters, for
      * one-edit spelling correction (SymSpell-style): a typo and the word it
      * should be share a deletion whenever they are one edit apart. */
-    size_t n_deletes = 0;
-    for (int i = 0; i < kb->n_raw_words; i++) {
-        size_t n = strlen(kb->raw_words[i]);
-        n_deletes += n >= 4 && n <= 40 ? n : 0;
-    }
-    if (!kf_map_reserve(&L->deletes, n_deletes))     /* one allocation, no rehashing */
-        L->a.oom = true;
-    for (int i = 0; i < kb->n_raw_words && !L->a.oom; i++) {
-        const char *w = kb->raw_words[i];
-        size_t n = strlen(w);
-        if (n < 4 || n > 40)
-            continue;
-        for (size_t d = 0; d < n; d++) {
-            char *del = arena_alloc(&L->a, n);
-            if (!del)
-                break;
-            memcpy(del, w, d);
-            memcpy(del + d, w + d + 1, n - d - 1);
-            del[n - 1] = '\0';
-            if (!strmap_putn(&L->deletes, del, n - 1, i))
-                L->a.oom = true;
-        }
-    }
-    if (L->a.oom)
+    if (!dels_build(L, priv))
         return KF_ENOMEM;
     /* Keep the lookup maps; the rest of the loader goes. */
     priv->spell = L->spell;
     priv->raw_words = L->raw_words;
-    priv->deletes = L->deletes;
     priv->raw2id = L->raw2id;
     memset(&L->raw2id, 0, sizeof L->raw2id);
     memset(&L->spell, 0, sizeof L->spell);
     memset(&L->raw_words, 0, sizeof L->raw_words);
-    memset(&L->deletes, 0, sizeof L->deletes);
     priv->regions = L->regions;
     priv->findings = L->findings;
     priv->causes = L->causes;
@@ -2897,7 +2962,7 @@ static kf_err finish(loader *L, kf_kb **out)
     /* Every map's slots into the arena too: the KB is then the arena's
      * region alone, which a snapshot can keep. */
     kf_map *maps[] = { &priv->regions, &priv->findings, &priv->causes, &priv->techniques,
-                       &priv->words, &priv->spell, &priv->raw_words, &priv->deletes,
+                       &priv->words, &priv->spell, &priv->raw_words,
                        &priv->raw2id, &priv->phrase_seq, &priv->lex };
     bool adopted = true;
     for (size_t i = 0; i < KF_ARRAY_LEN(maps); i++)
@@ -2917,15 +2982,25 @@ static kf_err finish(loader *L, kf_kb **out)
  * KB whose files have not changed since the last load need not be parsed
  * again.  After a load from the text, the KB (every byte of it is in the
  * arena's one region: kf_kb, the arrays, the strings, the maps' slots) is
- * written to $XDG_CACHE_HOME/knotfinder (~/.cache/knotfinder) with every
- * pointer in it turned into an offset; the next load reads the .kb files
- * (they must be read to know they are the same), hashes their names,
- * sizes and bytes, and when a snapshot of this folder made by this very
- * program (its build id and its stemmer library) from files with that
- * hash is there and intact (a checksum, each pointer inside the image),
- * maps it and turns the offsets back into pointers.  Anything else --
- * another hash, a damaged or foreign file, no cache folder -- is a load
- * from the text, as before, with its file:line messages.
+ * written to $XDG_CACHE_HOME/knotfinder (~/.cache/knotfinder) as it is,
+ * with the address of its region and the list of its words that are
+ * pointers (the relocations); the next load reads the .kb files (they
+ * must be read to know they are the same), hashes their names, sizes and
+ * bytes, and when a snapshot of this folder made by this very program (its
+ * build id and its stemmer library) from files with that hash is there and
+ * intact (the header's own sum, then a checksum of the rest, read with
+ * pread rather than through the mapping), maps it.  The region is reserved
+ * at an address drawn at random when the KB is read from its text
+ * (kb_place), kept in the snapshot, so the snapshot maps back there in
+ * every next process as it is: no word is written, and only
+ * the pages a command uses are brought into its memory (a command that
+ * reads every page, or writes the pointers into every page, has the whole
+ * image, 6 MB, resident: issue 14's memory target).  When that address
+ * space is taken (a second KB in the process), the snapshot is mapped
+ * elsewhere and its pointers moved by the relocations, each offset and
+ * each value checked to lie inside the image.  Anything else -- another
+ * hash, a damaged or foreign file, no cache folder -- is a load from the
+ * text, as before, with its file:line messages.
  *
  * Which words of the region are pointers is not listed by hand: the KB is
  * built a second time, from the same text, in a second region, and the two
@@ -2941,18 +3016,24 @@ static kf_err finish(loader *L, kf_kb **out)
  * KNOTFINDER_KB_CACHE=off turns snapshots off. */
 
 #define SNAP_MAGIC  "KFKBSNP\n"
-#define SNAP_FORMAT 1u
+#define SNAP_FORMAT 2u
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
 
 typedef struct {
     char     magic[8];
     uint32_t format;
-    uint32_t header_size;    /* bytes before the image: a multiple of 64 */
+    uint32_t header_size;    /* bytes before the image: a multiple of the page */
     uint64_t key[2];         /* the files' names, sizes and bytes */
     uint64_t build;          /* this program's build id and its stemmer */
     uint64_t image_size;
     uint64_t kb_offset;      /* where the kf_kb is in the image */
     uint64_t n_relocs;       /* uint32_t offsets after the image */
     uint64_t checksum[2];    /* of the image and the relocations */
+    uint64_t place;          /* the address the image's pointers are for */
+    uint64_t head_sum;       /* of this header (head_sum 0) and the folder */
     uint32_t dir_len;        /* the folder's real path follows the header */
     uint32_t reserved;
 } snap_header;
@@ -3146,8 +3227,79 @@ static bool snap_path(const char *real, uint64_t build, char *path, size_t n)
     return w > 0 && (size_t)w < n;
 }
 
+static bool pio_all(int fd, void *p, size_t n, off_t at, bool wr)
+{
+    char *s = p;
+    while (n) {
+        ssize_t k = wr ? pwrite(fd, s, n, at) : pread(fd, s, n, at);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        s += k;
+        n -= (size_t)k;
+        at += k;
+    }
+    return true;
+}
+
+/* The header's own sum: its fields (head_sum as 0) and the folder. */
+static uint64_t head_sum(const snap_header *h, const char *real, size_t dl)
+{
+    snap_header c = *h;
+    c.head_sum = 0;
+    uint64_t s[2] = { 0x510E527FADE682D1ULL, 0x9B05688C2B3E6C1FULL };
+    hash_bytes2(&c, sizeof c, s);
+    hash_bytes2(real, dl, s);
+    return s[0] ^ s[1];
+}
+
+/* checksum_words() of `len` bytes (a multiple of 8) of fd from `at`, read
+ * with pread through `buf` (`cap` bytes, a multiple of 8): the file's
+ * pages are checked without being mapped into this process, so that only
+ * the pages a command goes on to use count in its memory. */
+static bool checksum_file(int fd, off_t at, uint64_t len, uint64_t *buf, size_t cap,
+                          uint64_t c[2])
+{
+    while (len) {
+        size_t k = len < cap ? (size_t)len : cap;
+        if (!pio_all(fd, buf, k, at, false))
+            return false;
+        checksum_words(buf, k / 8, c);
+        at += (off_t)k;
+        len -= k;
+    }
+    return true;
+}
+
+/* Are the image and the relocations in the file at `fd` (after a header
+ * `h` already checked) those the checksum was made of? */
+static bool snap_intact(int fd, const snap_header *h)
+{
+    enum { BUF = 64 * 1024 };
+    uint64_t *buf = kf_malloc(BUF);
+    if (!buf)
+        return false;
+    uint64_t c[2] = { 0, 0 }, rc[2] = { 0, 0 }, n = h->n_relocs;
+    off_t rel = (off_t)(h->header_size + h->image_size);
+    uint32_t odd = 0;
+    bool ok = checksum_file(fd, (off_t)h->header_size, h->image_size, buf, BUF, c) &&
+              checksum_file(fd, rel, n / 2 * 8, buf, BUF, rc) &&
+              (!(n & 1) || pio_all(fd, &odd, 4, rel + (off_t)(n - 1) * 4, false));
+    kf_free(buf);
+    /* as reloc_sum() counts them */
+    rc[0] += n;
+    rc[1] ^= n & 1 ? (uint64_t)odd << 32 | 0x5bd1e995u : 0;
+    return ok && (c[0] ^ rc[0]) == h->checksum[0] && (c[1] ^ rc[1]) == h->checksum[1];
+}
+
 /* The KB in the snapshot at `path`, or NULL (no such file, another key,
- * damaged: the caller loads the text). */
+ * damaged: the caller loads the text).  The header is read and checked,
+ * then the whole file's checksum (read, not mapped); the file is mapped
+ * where its pointers are for when that address space is free -- nothing
+ * written, its pages are the page cache's, brought in as they are used --
+ * else anywhere, and the relocations turn its pointers into the new
+ * place's, each offset and each value checked to lie inside the image. */
 static kf_kb *snap_load(const char *path, const uint64_t key[2], uint64_t build,
                         const char *real)
 {
@@ -3155,61 +3307,65 @@ static kf_kb *snap_load(const char *path, const uint64_t key[2], uint64_t build,
     if (fd < 0)
         return NULL;
     struct stat st;
-    /* only a regular file of this user's is trusted */
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-        (size_t)st.st_size < sizeof(snap_header)) {
-        close(fd);
-        return NULL;
-    }
-    size_t size = (size_t)st.st_size;
-    char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    if (m == MAP_FAILED) {
-        close(fd);
-        return NULL;
-    }
     snap_header h;
-    memcpy(&h, m, sizeof h);
     size_t dl = strlen(real);
-    bool ok = !memcmp(h.magic, SNAP_MAGIC, 8) && h.format == SNAP_FORMAT &&
-              h.key[0] == key[0] && h.key[1] == key[1] && h.build == build &&
-              h.dir_len == dl && h.header_size % 64 == 0 &&
-              h.header_size >= sizeof h + dl && h.image_size % 8 == 0 &&
-              h.image_size <= size && h.n_relocs <= size / 4 &&
-              (uint64_t)h.header_size + h.image_size + h.n_relocs * 4 == size &&
-              h.kb_offset % 8 == 0 && h.kb_offset + sizeof(kf_kb) <= h.image_size &&
-              !memcmp(m + sizeof h, real, dl);
-    char *img = m + h.header_size;
-    const uint32_t *rel = (const uint32_t *)(img + h.image_size);
+    char dir[4096];
+    /* only a regular file of this user's is trusted */
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+              (size_t)st.st_size >= sizeof h && dl < sizeof dir &&
+              pio_all(fd, &h, sizeof h, 0, false);
+    size_t size = ok ? (size_t)st.st_size : 0;
+    ok = ok && !memcmp(h.magic, SNAP_MAGIC, 8) && h.format == SNAP_FORMAT &&
+         h.key[0] == key[0] && h.key[1] == key[1] && h.build == build &&
+         h.dir_len == dl && h.header_size % 4096 == 0 &&
+         h.header_size >= sizeof h + dl && h.image_size % 8 == 0 &&
+         h.image_size <= size && h.n_relocs <= size / 4 &&
+         (uint64_t)h.header_size + h.image_size + h.n_relocs * 4 == size &&
+         h.kb_offset % 8 == 0 && h.kb_offset + sizeof(kf_kb) <= h.image_size &&
+         h.place % 4096 == 0 && h.place >= h.header_size &&
+         pio_all(fd, dir, dl, sizeof h, false) && !memcmp(dir, real, dl) &&
+         h.head_sum == head_sum(&h, real, dl) && snap_intact(fd, &h);
+    char *m = MAP_FAILED;
     if (ok) {
-        uint64_t c[2] = { 0, 0 }, rc[2] = { 0, 0 };
-        checksum_words((const uint64_t *)img, h.image_size / 8, c);
-        reloc_sum(rel, h.n_relocs, rc);
-        ok = (c[0] ^ rc[0]) == h.checksum[0] && (c[1] ^ rc[1]) == h.checksum[1];
+        char *want = (char *)(uintptr_t)(h.place - h.header_size);
+        m = mmap(want, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
+        if (m != MAP_FAILED && m != want) {     /* (a kernel that took it as a hint) */
+            munmap(m, size);
+            m = MAP_FAILED;
+        }
+        if (m == MAP_FAILED)
+            m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+        ok = m != MAP_FAILED;
     }
-    /* offsets back into pointers; each offset and each value is checked to
-     * lie inside the image */
-    uint64_t last = h.image_size >= 8 ? h.image_size - 8 : 0, lim = h.image_size;
+    char *img = ok ? m + h.header_size : NULL;
     uintptr_t base = (uintptr_t)img;
-    for (uint64_t i = 0; ok && i < h.n_relocs; i++) {
-        uint32_t off = rel[i];
-        uint64_t v;
-        if (off > last) {
-            ok = false;
-            break;
+    if (ok && base != h.place) {
+        /* elsewhere: every pointer moved by the same distance */
+        snap_why("its address space is taken: mapped elsewhere, its pointers moved", path);
+        const uint32_t *rel = (const uint32_t *)(img + h.image_size);
+        uint64_t last = h.image_size >= 8 ? h.image_size - 8 : 0, lim = h.image_size;
+        for (uint64_t i = 0; ok && i < h.n_relocs; i++) {
+            uint32_t off = rel[i];
+            uint64_t v;
+            if (off > last) {
+                ok = false;
+                break;
+            }
+            memcpy(&v, img + off, 8);
+            if (v < h.place || v - h.place > lim) {
+                ok = false;
+                break;
+            }
+            v = v - h.place + base;
+            memcpy(img + off, &v, 8);
         }
-        memcpy(&v, img + off, 8);
-        if (v > lim) {
-            ok = false;
-            break;
-        }
-        v += base;
-        memcpy(img + off, &v, 8);
     }
     kf_kb *kb = ok ? (kf_kb *)(img + h.kb_offset) : NULL;
     kb_priv *p = kb ? kb->priv : NULL;
     if (!p || (char *)p < img || (char *)p + sizeof *p > img + h.image_size ||
         (uintptr_t)p % 8) {
-        munmap(m, size);
+        if (m != MAP_FAILED)
+            munmap(m, size);
         close(fd);
         return NULL;
     }
@@ -3291,26 +3447,12 @@ static bool mkdirs(const char *dir)
     return mkdir(p, 0700) == 0 || errno == EEXIST;
 }
 
-static bool pio_all(int fd, void *p, size_t n, off_t at, bool wr)
-{
-    char *s = p;
-    while (n) {
-        ssize_t k = wr ? pwrite(fd, s, n, at) : pread(fd, s, n, at);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        s += k;
-        n -= (size_t)k;
-        at += k;
-    }
-    return true;
-}
-
-/* Turns the first build's image, at `hsize` in the file, into the snapshot's
- * in place, comparing it with the second build's region B chunk by chunk:
- * pointers become offsets.  Returns false when the two are not what a
- * snapshot can keep. */
+/* Reads the first build's image, at `hsize` in the file, chunk by chunk
+ * and compares it with the second build's region B: the words that differ
+ * by the distance between the two are its pointers, listed as the
+ * relocations (the image keeps them as they are, for the first region's
+ * place).  Writes the relocations and fills in h's checksum; returns false
+ * when the two builds are not what a snapshot can keep. */
 __attribute__((no_sanitize_address))
 static bool snap_diff(int fd, const build_info *bi, uintptr_t ba, size_t used,
                       const arena *B, size_t hsize, snap_header *h)
@@ -3354,7 +3496,6 @@ static bool snap_diff(int fd, const build_info *bi, uintptr_t ba, size_t used,
                     rel = v;
                 }
                 rel[nrel++] = (uint32_t)(i * 8);
-                a[j] = w - ba;
             } else if (w >> 32) {
                 /* (the program and the libraries are mapped above 4 GB when
                  * their place is random; below, as under valgrind, small
@@ -3370,10 +3511,8 @@ static bool snap_diff(int fd, const build_info *bi, uintptr_t ba, size_t used,
                     }
             }
         }
-        if (ok) {
+        if (ok)
             checksum_words(a, k, c);
-            ok = pio_all(fd, a, k * 8, where, true);
-        }
     }
     if (ok) {
         uint64_t rc[2] = { 0, 0 };
@@ -3470,10 +3609,12 @@ static void snap_save(const char *path, const uint64_t key[2], const build_info 
     h.key[1] = key[1];
     h.build = bi->build;
     h.kb_offset = kb_off;
+    h.place = ba;
     h.dir_len = (uint32_t)dl;
     char *head = kf_calloc(1, hsize);
     ok = head && snap_diff(fd, bi, ba, used, B, hsize, &h);
     if (ok) {
+        h.head_sum = head_sum(&h, real, dl);
         memcpy(head, &h, sizeof h);
         memcpy(head + sizeof h, real, dl);
         ok = pio_all(fd, head, hsize, 0, true);
@@ -3498,7 +3639,7 @@ static kf_err load_parsed(const kb_files *f, kf_kb **out, kf_buf *errs)
     L.digest = 1469598103934665603ULL;
     /* room for everything a KB of this size makes (about 14 bytes a byte
      * of text today): the rest is address space, never touched */
-    arena_reserve(&L.a, ((size_t)16 << 20) + 32 * f->text.len);
+    arena_reserve(&L.a, ((size_t)16 << 20) + 32 * f->text.len, sizeof(void *) == 8 ? kb_place() : 0);
     parse_files(&L, f);
     kf_err e = finish(&L, out);
     if (e == KF_OK && L.n_errs)
@@ -3582,7 +3723,7 @@ kf_err kf_kb_load_text(const char *name, const char *text, size_t len, kf_kb **o
     memset(&L, 0, sizeof L);
     L.errs = errs;
     L.digest = 1469598103934665603ULL;
-    arena_reserve(&L.a, ((size_t)16 << 20) + 32 * len);
+    arena_reserve(&L.a, ((size_t)16 << 20) + 32 * len, 0);
     parse_text(&L, name, text, len);
     kf_err e = finish(&L, out);
     loader_free(&L);
@@ -3667,13 +3808,30 @@ static bool one_edit(const char *a, size_t la, const char *b, size_t lb)
     return !strncmp(a + i, b + i + 1, la - i);
 }
 
+/* The first raw word that is s[0..len) with a letter more, or -1. */
+static int dels_get(const kf_kb *kb, const char *s, size_t len)
+{
+    const kb_priv *p = kb->priv;
+    if (!p->dels)
+        return -1;
+    uint32_t h = kf_map_hash(s, len);
+    for (uint32_t j = h & p->dels_mask;; j = (j + 1) & p->dels_mask) {
+        const del_slot *e = &p->dels[j];
+        if (!e->ref)
+            return -1;
+        uint32_t r = e->ref - 1;
+        if (e->hash == h && dels_is(kb->raw_words[r >> 6], r & 63, s, len))
+            return (int)(r >> 6);
+    }
+}
+
 const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
 {
     const kb_priv *p = kb->priv;
     if (len < 5 || len > 40)
         return NULL;
     /* The word itself may be a lexicon word with a letter deleted. */
-    int i = strmap_get(&p->deletes, word, len);
+    int i = dels_get(kb, word, len);
     if (i >= 0 && one_edit(word, len, kb->raw_words[i], strlen(kb->raw_words[i])))
         return kb->raw_words[i];
     char del[48];
@@ -3681,7 +3839,7 @@ const char *kf_kb_correct(const kf_kb *kb, const char *word, size_t len)
         memcpy(del, word, d);
         memcpy(del + d, word + d + 1, len - d - 1);
         /* substitution or transposition: both share a deletion */
-        i = strmap_get(&p->deletes, del, len - 1);
+        i = dels_get(kb, del, len - 1);
         if (i >= 0 && one_edit(word, len, kb->raw_words[i], strlen(kb->raw_words[i])))
             return kb->raw_words[i];
         /* an extra letter in the typo */

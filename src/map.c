@@ -21,7 +21,7 @@ static inline uint64_t load32(const char *s)
     return w;
 }
 
-static uint32_t hash_bytes(const char *s, size_t len)
+uint32_t kf_map_hash(const char *s, size_t len)
 {
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ (len * 0xBF58476D1CE4E5B9ULL);
     uint64_t w;
@@ -55,7 +55,7 @@ static bool rehash(kf_map *m, size_t cap)
         const kf_map_slot *s = &m->slots[i];
         if (!s->key)
             continue;
-        size_t j = hash_bytes(s->key, s->len) & (cap - 1);
+        size_t j = kf_map_hash(s->key, s->len) & (cap - 1);
         while (slots[j].key)
             j = (j + 1) & (cap - 1);
         slots[j] = *s;
@@ -78,7 +78,7 @@ int kf_map_get(const kf_map *m, const char *s, size_t len)
 {
     if (!m->cap)
         return -1;
-    uint32_t h = hash_bytes(s, len);
+    uint32_t h = kf_map_hash(s, len);
     for (size_t j = h & (m->cap - 1);; j = (j + 1) & (m->cap - 1)) {
         const kf_map_slot *e = &m->slots[j];
         if (!e->key)
@@ -94,7 +94,7 @@ bool kf_map_put(kf_map *m, const char *key, size_t len, int val)
         return false;
     if ((m->n + 1) * 2 > m->cap && !kf_map_reserve(m, m->n + 1))
         return false;
-    uint32_t h = hash_bytes(key, len);
+    uint32_t h = kf_map_hash(key, len);
     size_t j = h & (m->cap - 1);
     for (; m->slots[j].key; j = (j + 1) & (m->cap - 1)) {
         const kf_map_slot *e = &m->slots[j];

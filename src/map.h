@@ -26,6 +26,10 @@ typedef struct {
     size_t       cap, n;  /* cap is 0 or a power of two, n < cap / 2 */
 } kf_map;
 
+/* The hash the map files s[0..len) under (for a table of its own that
+ * keeps no keys, such as the KB's deletions). */
+uint32_t kf_map_hash(const char *s, size_t len);
+
 /* The value stored for s[0..len), or -1. */
 int kf_map_get(const kf_map *m, const char *s, size_t len);
 

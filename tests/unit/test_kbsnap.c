@@ -117,6 +117,14 @@ static void test_roundtrip(void)
     SAME(da, reference);
     SAME(db, reference);
     CHECK_STR(a ? a->version : "", b ? b->version : "-");
+    /* a second snapshot load while b holds the snapshot's own address
+     * space: mapped elsewhere, its pointers moved, the same KB */
+    kf_kb *m = load(KF_OK, NULL);
+    CHECK(m && kf_kb_from_snapshot(m) && m != b);
+    char *dm = m ? describe(m) : NULL;
+    SAME(dm, reference);
+    free(dm);
+    kf_kb_free(m);
     free(da);
     free(db);
     kf_kb_free(a);
