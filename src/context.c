@@ -880,6 +880,60 @@ static void init_pairs(void)
     }
 }
 
+/* ---------- the trigger words, kept from spelling correction ---------- */
+
+/* Every word of the trigger lists and the relations, sorted (filled once). */
+#define CTX_WORDS_MAX 640
+#define CTX_WORD_LEN 24
+static char ctx_words[CTX_WORDS_MAX][CTX_WORD_LEN];
+static int n_ctx_words;
+static pthread_once_t words_once = PTHREAD_ONCE_INIT;
+
+static void add_ctx_words(const char *s)
+{
+    while (*s) {
+        while (*s == ' ')
+            s++;
+        size_t l = strcspn(s, " ");
+        if (l >= 5 && l < CTX_WORD_LEN && n_ctx_words < CTX_WORDS_MAX) {
+            memcpy(ctx_words[n_ctx_words], s, l);
+            ctx_words[n_ctx_words++][l] = '\0';
+        }
+        s += l;
+    }
+}
+
+static int cmp_ctx_word(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static void init_ctx_words(void)
+{
+    const char *const *lists[] = { pseudo_negation, neg_raising, going, going_particle,
+                                   denied_denial, hypo_always, hedge, approx_amount,
+                                   hypo_question, hypo_question_pseudo, worry, worry_then,
+                                   if_hypo, historical, past_time, had_verbs, relief,
+                                   terminators, NULL };
+    for (int i = 0; lists[i]; i++)
+        for (int k = 0; lists[i][k]; k++)
+            add_ctx_words(lists[i][k]);
+    for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++)
+        add_ctx_words(relations[i].w);
+    qsort(ctx_words, (size_t)n_ctx_words, CTX_WORD_LEN, cmp_ctx_word);
+}
+
+bool kf_context_word(const char *w, size_t len)
+{
+    if (len < 5 || len >= CTX_WORD_LEN)
+        return false;
+    pthread_once(&words_once, init_ctx_words);
+    char key[CTX_WORD_LEN];
+    memcpy(key, w, len);
+    key[len] = '\0';
+    return bsearch(key, ctx_words, (size_t)n_ctx_words, CTX_WORD_LEN, cmp_ctx_word) != NULL;
+}
+
 /* The answer a writer gives their own question or checklist item: "fever?
  * no.", "any numbness? nope", "tingling - no", "fever: yes".  Returns 1 for
  * a denial, 2 for an assent, 0 when the words at v[i] are no answer (an

@@ -62,4 +62,10 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
  * or 0 when it names no relation. */
 char kf_context_relation(const token *v, int n, int i);
 
+/* Is w (len bytes, lower case) a word of a context trigger or a relation
+ * ("signs" of "signs of", "worried", "colleague")?  The reader keeps such a
+ * word as written rather than correct it to a lexicon word one edit away,
+ * which would hide the trigger ("signs" -> "sings"). */
+bool kf_context_word(const char *w, size_t len);
+
 #endif

@@ -197,7 +197,8 @@ static void normalise_last(const kf_kb *kb, toks *t, size_t len)
     if (!fix && (known = raw_id) < 0) {
         size_t sl = kf_stem(last->norm, len, stem, sizeof stem);
         known = kf_kb_word(kb, stem, sl);
-        if (known < 0 && !raw)
+        /* a trigger word of context.c is kept as written ("signs of") */
+        if (known < 0 && !raw && !kf_context_word(last->norm, len))
             fix = kf_kb_correct(kb, last->norm, len);
     }
     if (!fix) {

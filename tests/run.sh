@@ -179,6 +179,7 @@ suite "golden fresh safety readings, round 2" run_if tests/golden/lexicon.sh tes
 suite "golden fresh-register readings (2026-12-02)" run_if tests/golden/lexicon.sh tests/golden/lexicon-fresh.txt
 suite "golden context readings, round 2 (2026-12-02)" run_if tests/golden/lexicon.sh tests/golden/context-round2.txt
 suite "golden readings: known misreadings fixed as families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/context-misread.txt
+suite "golden fresh safety readings, round 3" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round3.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
@@ -198,6 +199,7 @@ suite "triage, fresh safety check wordings, round 3 (0 under-triage)" run_if tes
 suite "triage, fresh safety check wordings, round 4: risk factors (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-check4.jsonl
 suite "triage, fresh safety descriptions round 2, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round2.jsonl
 suite "triage, fresh safety round 2 probe, written after the first fixes (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round2-probe.jsonl
+suite "triage, fresh safety descriptions round 3, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round3.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do

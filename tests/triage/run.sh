@@ -23,7 +23,11 @@
 # before the fixes and never tuned on); fresh-safety-check2.jsonl (a second
 # round of wordings for the families the first round fixed) and
 # fresh-safety-check3.jsonl (a third round: the families probed least) and
-# fresh-safety-check4.jsonl (risk factors in new wordings).
+# fresh-safety-check4.jsonl (risk factors in new wordings);
+# fresh-safety-round3.jsonl (a third fresh set, written before the KB was
+# read, the tuning set of kb/71-lexicon-safety-round3.kb) and
+# fresh-safety-round3-check.jsonl (written the same way, never tuned on; not
+# registered while it has under-triage).
 # A case may give "levels", every acceptable level (its "level" is the lowest
 # of them): over-triage is then a level above the highest of them.  A case may
 # name "cause", the non-muscular cause it is about: reported (how many have it

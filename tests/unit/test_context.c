@@ -399,6 +399,26 @@ static void test_answers_apart_guesses(void)
     kf_free(p.who);
 }
 
+/* The trigger words the reader keeps from spelling correction: every word
+ * of five letters or more of a trigger list or a relation ("signs" of
+ * "signs of", "worried", "colleague"), and no other word (a misspelt
+ * lexicon word is still corrected). */
+static void test_trigger_words(void)
+{
+    CHECK(kf_context_word("signs", 5));
+    CHECK(kf_context_word("symptoms", 8));
+    CHECK(kf_context_word("worried", 7));
+    CHECK(kf_context_word("terrified", 9));
+    CHECK(kf_context_word("colleague", 9));
+    CHECK(kf_context_word("however", 7));
+    CHECK(kf_context_word("signsx", 5));          /* the length given, not the NUL */
+    CHECK(!kf_context_word("shouldr", 7));
+    CHECK(!kf_context_word("sholder", 7));
+    CHECK(!kf_context_word("sign", 4));           /* short words are never corrected */
+    CHECK(!kf_context_word("", 0));
+    CHECK(!kf_context_word("averyveryverylongwordindeedyes", 30));
+}
+
 int main(void)
 {
     RUN(test_answers_apart_guesses);
@@ -411,5 +431,6 @@ int main(void)
     RUN(test_people);
     RUN(test_linear_and_empty);
     RUN(test_out_of_memory);
+    RUN(test_trigger_words);
     return CHECK_DONE();
 }
