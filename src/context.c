@@ -745,7 +745,10 @@ static bool may_hedge(const token *v, int n, int i)
 static const char *const hypo_question[] = {
     "is it", "is this", "is that", "are these", "are they", "could i have", "do i have",
     "can i have", "or is it", "am i going to", "will i need", "do i need", "would i need",
-    "will i have to", "should i get", "will it need", "does it need", NULL
+    "will i have to", "should i get", "will it need", "does it need",
+    /* "if it was my heart, would it hurt when I move my arm?": what would
+     * be, asked, not what is */
+    "would it", "would i", "would there be", NULL
 };
 static const char *const hypo_question_pseudo[] = {
     "normal", "common", "ok", "okay", "safe", "usual", "serious", "bad", "worth", "fine",

@@ -781,6 +781,9 @@ static const char *const male_words[] = {
     "gent", "gentleman", "fella", "fellow", NULL
 };
 
+/* "my", "his", ...: a person named after one of these is someone else */
+static const char *const possessives[] = { "my", "his", "her", "our", "their", "your", NULL };
+
 static void set_age(reader *r, long val, const token *k)
 {
     if (val < 1 || val > 110)
@@ -1484,10 +1487,22 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         }
         /* "Cricket fast bowler, 17, bowl right arm": a number set off by
          * commas after a word, in the first sentence */
+        /* ... also after a count of one's children: "dad of 2, 38", "mum of
+         * 3, 41" (a small count after "of", not "8 out of 10, 40") */
+        bool after_count = pp && pp->kind == T_NUM && pp->num >= 1 && pp->num <= 12 && i >= 4 &&
+                           is_word(&v[i - 3], "of") && v[i - 4].kind == T_WORD &&
+                           !is_word(&v[i - 4], "out") && !is_word(&v[i - 4], "scale") &&
+                           !(i >= 5 && is_any_word(&v[i - 5], possessives));
         if (k->kind == T_NUM && val >= 12 && val <= 100 && first_sentence && p &&
-            p->kind == T_COMMA && pp && pp->kind == T_WORD && !unit_next &&
-            (i + 1 >= n || v[i + 1].kind == T_COMMA || v[i + 1].kind == T_STOP))
+            p->kind == T_COMMA && pp && (pp->kind == T_WORD || after_count) && !unit_next &&
+            (i + 1 >= n || v[i + 1].kind == T_COMMA || v[i + 1].kind == T_STOP)) {
             age = true;
+            /* "dad of 2, 38" said of oneself (not "my dad of ..."): the sex too */
+            const token *who_of = after_count ? &v[i - 4] : NULL;
+            if (who_of)
+                sex = is_any_word(who_of, female_words) && who_of->norm[1] ? 'f'
+                    : is_any_word(who_of, male_words) && who_of->norm[1] ? 'm' : 0;
+        }
         /* a number standing alone as a sentence: "no rash yet. 67", or
          * opening the text: "86. Can't lift my arms" (12 and up, so not a
          * list's numbering; a lone number with nothing else is no age) */
