@@ -350,37 +350,69 @@ DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double 
 
 /* The precise levels (the lowest P, where the partial sums are still
  * large against P(E)) in long double, scalar: the same operations as the
- * vectors' above, in the same order. */
+ * vectors' above, in the same order.  As qsl_eval, one copy per number of
+ * chains (x87 loops are not vectorised: the chains' loop and the stores
+ * nothing reads were half of its instructions); a root whose a, 1 / g and
+ * chain factors nothing reads (al, igl and every cl NULL) only multiplies
+ * its factor into P; otherwise the outputs nothing reads go to scratch
+ * (room for 3 vectors of n: the chains' share one) and P may be NULL. */
+#define QSL_EVAL_L_BODY(NE, OUT, PROD)                                                        \
+    {                                                                                         \
+        int ne_ = (NE) < 0 ? ne : (NE);                                                       \
+        for (size_t t = 0; t < n; t++) {                                                      \
+            long double av = x * A[t];                                                        \
+            for (int k = 0; k < ne_; k++) {                                                   \
+                long double cv = os[k] + qs[k] * Bp[k][t];                                    \
+                if (OUT)                                                                      \
+                    Cp[k][t] = cv;                                                            \
+                av *= cv;                                                                     \
+            }                                                                                 \
+            long double gv = omp + av;                                                        \
+            if (OUT)                                                                          \
+                a[t] = av;                                                                    \
+            if (PROD)                                                                         \
+                P[t] *= gv;                                                                   \
+            if (OUT)                                                                          \
+                ig[t] = 1 / gv;                                                               \
+        }                                                                                     \
+    }
+#define QSL_EVAL_L_NE(OUT, PROD)                                                              \
+    switch (ne) {                                                                             \
+    case 0: QSL_EVAL_L_BODY(0, OUT, PROD) break;                                              \
+    case 1: QSL_EVAL_L_BODY(1, OUT, PROD) break;                                              \
+    case 2: QSL_EVAL_L_BODY(2, OUT, PROD) break;                                              \
+    case 3: QSL_EVAL_L_BODY(3, OUT, PROD) break;                                              \
+    case 4: QSL_EVAL_L_BODY(4, OUT, PROD) break;                                              \
+    default: QSL_EVAL_L_BODY(-1, OUT, PROD) break;                                            \
+    }
+
 static void qsl_eval_l(const qsl_root *r, const qsl_chain_t *ch, const long double *QHl,
-                       long double *P, size_t n)
+                       long double *P, long double *scratch, size_t n)
 {
     long double x = QHl[r->cause], omp = r->omp;
     long double os[QSL_MAXCH], qs[QSL_MAXCH];
     const long double *Bp[QSL_MAXCH];
     long double *Cp[QSL_MAXCH];
     int ne = r->ne;
+    bool out = r->al || r->igl;
     for (int k = 0; k < ne; k++) {
         os[k] = ch[k].oms;
         qs[k] = QHl[ch[k].m];
         Bp[k] = ch[k].Bl;
-        Cp[k] = ch[k].cl;
+        Cp[k] = ch[k].cl ? ch[k].cl : scratch + 2 * n;
+        out |= ch[k].cl != NULL;
     }
     const long double *restrict A = r->Al;
-    long double *restrict a = r->al, *restrict ig = r->igl;
-    for (size_t t = 0; t < n; t++) {
-        long double av = x * A[t];
-        for (int k = 0; k < ne; k++) {
-            long double cv = os[k] + qs[k] * Bp[k][t];
-            Cp[k][t] = cv;
-            av *= cv;
-        }
-        long double gv = omp + av;
-        a[t] = av;
-        if (P)
-            P[t] *= gv;
-        ig[t] = 1 / gv;
-    }
+    long double *restrict a = r->al ? r->al : scratch, *restrict ig = r->igl ? r->igl : scratch + n;
+    if (!out)
+        QSL_EVAL_L_NE(false, true)
+    else if (P)
+        QSL_EVAL_L_NE(true, true)
+    else
+        QSL_EVAL_L_NE(true, false)
 }
+#undef QSL_EVAL_L_NE
+#undef QSL_EVAL_L_BODY
 
 /* dst[u] = src[2u] + src[2u + 1] (dst may be src); returns the sum of the
  * sizes of dst */
@@ -696,8 +728,9 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
      * the low weights and their sizes (2 NL) */
     nvec += 13 * NL + 64;
     vm = kf_malloc(nvec * sizeof *vm);
-    /* the precise levels' W and sums, slack scratch (2 NL), low weights */
-    nld += 8 * NL + 64;
+    /* the precise levels' W and sums, slack scratch (2 NL), low weights,
+     * qsl_eval_l's scratch (3 NL) */
+    nld += 11 * NL + 64;
     vl = kf_malloc(nld * sizeof *vl);
     if (!vm || !vl)
         goto out;
@@ -710,8 +743,8 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         Sml[j] = vl + atl;
         atl += n;
     }
-    long double *yl = vl + atl, *wlowl = yl + 2 * NL;
-    atl += 4 * NL;
+    long double *yl = vl + atl, *wlowl = yl + 2 * NL, *scrl = wlowl + 2 * NL;
+    atl += 7 * NL;
     double *W[KF_QSL_LOW + 1], *Sm[KF_QSL_LOW + 1];
     size_t at = 0;
     for (int j = 0; j <= L; j++) {
@@ -782,12 +815,16 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         }
         if (lev < NPL) {
             /* everything a precise level's root makes, in long double */
+            /* (as below: only what the shares read; the room stays) */
+            bool rho = false;
+            for (int x = 0; x < r->ne; x++)
+                rho |= slackacc[chs[r->e0 + x].m];
             r->a = r->ig = r->A = NULL;
-            r->al = vl + atl;
-            r->igl = r->al + n;
+            r->al = r->share || rho ? vl + atl : NULL;
+            r->igl = r->share || rho || slackacc[c] ? vl + atl + n : NULL;
             atl += 2 * n;
             for (int x = 0; x < r->ne; x++) {
-                chs[r->e0 + x].cl = vl + atl;
+                chs[r->e0 + x].cl = slackacc[chs[r->e0 + x].m] ? vl + atl : NULL;
                 chs[r->e0 + x].c = chs[r->e0 + x].B = NULL;
                 atl += n;
             }
@@ -940,7 +977,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             for (; i >= 0 && roots[i].level == j; i--) {
                 const qsl_root *r = &roots[i];
                 if (j < NPL)
-                    qsl_eval_l(r, &chs[r->e0], QHl, r->in_t ? Wl[j] : NULL, n);
+                    qsl_eval_l(r, &chs[r->e0], QHl, r->in_t ? Wl[j] : NULL, scrl, n);
                 else
                     qsl_eval(r, &chs[r->e0], QH, r->in_t ? W[j] : NULL, scr, n);
             }
