@@ -348,6 +348,14 @@ DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double 
         x[t] = y[t] * v[t];
 }
 
+/* x87 loops are scalar: unrolled, their counter and branch cost a quarter
+ * (each entry's operations, and a sum's order, are the same) */
+#if defined(__clang__)
+#define QSL_UNROLL _Pragma("clang loop unroll_count(4)")
+#else
+#define QSL_UNROLL _Pragma("GCC unroll 4")
+#endif
+
 /* The precise levels (the lowest P, where the partial sums are still
  * large against P(E)) in long double, scalar: the same operations as the
  * vectors' above, in the same order.  As qsl_eval, one copy per number of
@@ -359,6 +367,7 @@ DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double 
 #define QSL_EVAL_L_BODY(NE, OUT, PROD)                                                        \
     {                                                                                         \
         int ne_ = (NE) < 0 ? ne : (NE);                                                       \
+        QSL_UNROLL                                                                            \
         for (size_t t = 0; t < n; t++) {                                                      \
             long double av = x * A[t];                                                        \
             for (int k = 0; k < ne_; k++) {                                                   \
@@ -389,8 +398,10 @@ DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double 
 static void qsl_eval_l(const qsl_root *r, const qsl_chain_t *ch, const long double *QHl,
                        long double *P, long double *scratch, size_t n)
 {
-    long double x = QHl[r->cause], omp = r->omp;
-    long double os[QSL_MAXCH], qs[QSL_MAXCH];
+    /* omp and oms are doubles: x87 adds them from memory as they are */
+    long double x = QHl[r->cause];
+    double omp = r->omp, os[QSL_MAXCH];
+    long double qs[QSL_MAXCH];
     const long double *Bp[QSL_MAXCH];
     long double *Cp[QSL_MAXCH];
     int ne = r->ne;
@@ -419,6 +430,7 @@ static void qsl_eval_l(const qsl_root *r, const qsl_chain_t *ch, const long doub
 static double qsl_pairs_l(long double *dst, const long double *src, size_t nd)
 {
     long double s = 0;
+    QSL_UNROLL
     for (size_t u = 0; u < nd; u++) {
         dst[u] = src[2 * u] + src[2 * u + 1];
         s += fabsl(dst[u]);
@@ -429,6 +441,7 @@ static double qsl_pairs_l(long double *dst, const long double *src, size_t nd)
 static double qsl_asum_l(const long double *x, size_t n)
 {
     long double s = 0;
+    QSL_UNROLL
     for (size_t t = 0; t < n; t++)
         s += fabsl(x[t]);
     return (double)s;
@@ -447,6 +460,7 @@ static long double qsl_tree_l(long double *y, int lev, int top, int L, double *a
         acc[k] += qsl_pairs_l(y, y, n);
     }
     long double s = 0;
+    QSL_UNROLL
     for (size_t t = 0; t < n; t++)
         s += y[t];
     return s;
@@ -457,6 +471,7 @@ static double qsl_share_l(long double *y, const long double *a, const long doubl
                           const long double *S, size_t n)
 {
     long double s = 0;
+    QSL_UNROLL
     for (size_t t = 0; t < n; t++) {
         y[t] = a[t] * ig[t] * S[t];
         s += fabsl(y[t]);
@@ -467,14 +482,16 @@ static double qsl_share_l(long double *y, const long double *a, const long doubl
 /* As qsl_mul and qsl_rho_mul, in long double */
 static void qsl_mul_l(long double *x, const long double *y, const long double *v, size_t n)
 {
+    QSL_UNROLL
     for (size_t t = 0; t < n; t++)
         x[t] = y[t] * v[t];
 }
 
 static void qsl_rho_mul_l(long double *y, const long double *s, const long double *a,
-                          const long double *c, const long double *ig, long double omp,
-                          long double oms, size_t n)
+                          const long double *c, const long double *ig, double omp,
+                          double oms, size_t n)
 {
+    QSL_UNROLL
     for (size_t t = 0; t < n; t++)
         y[t] = s[t] * ((omp + a[t] * (oms / c[t])) * ig[t]);
 }
@@ -972,6 +989,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             if (j < L && j >= NPL)
                 qsl_expand(W[j], W[j + 1], n / 2);
             else if (j < L)
+                QSL_UNROLL
                 for (size_t x = 0; x < n / 2; x++)
                     Wl[j][2 * x] = Wl[j][2 * x + 1] = j + 1 < NPL ? Wl[j + 1][x] : W[j + 1][x];
             for (; i >= 0 && roots[i].level == j; i--) {
@@ -985,6 +1003,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         /* the terms and the sums bottom-up */
         if (NPL) {
             long double sa = 0;
+            QSL_UNROLL
             for (size_t t = 0; t < NL; t++) {
                 Sml[0][t] = Wl[0][t] * wlowl[t];
                 sa += fabsl(Sml[0][t]);
@@ -994,6 +1013,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                 Asz[j + 1] += qsl_pairs_l(Sml[j + 1], Sml[j], (size_t)1 << (L - j - 1));
             /* the first level in double */
             double sd = 0;
+            QSL_UNROLL
             for (size_t x = 0; x < (size_t)1 << (L - NPL); x++) {
                 Sm[NPL][x] = (double)(Sml[NPL - 1][2 * x] + Sml[NPL - 1][2 * x + 1]);
                 sd += fabs(Sm[NPL][x]);
@@ -1065,6 +1085,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                     else {
                         /* into double at the first level in double */
                         asz = 0;
+                        QSL_UNROLL
                         for (size_t t = 0; t < n; t++) {
                             yv[t] = (double)(yl[2 * t] + yl[2 * t + 1]);
                             asz += fabs(yv[t]);
