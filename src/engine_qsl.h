@@ -321,21 +321,51 @@ static double qsl_tree(double *y, int lev, int L, double a0, double *acc)
 /* the same summed one by one (long double) */
 #define QSL_SUMUL(lev, L) ((lev) < (L) ? (double)((size_t)1 << ((L) - (lev) - 1)) + 4 : 0)
 
-/* v[h nlo + s] = lo[s] hi[h]: a table from its two halves */
+/* v[h nlo + s] = lo[s] hi[h]: a table from its two halves (nlo and nhi
+ * powers of 2, nlo <= nhi <= 2 nlo; each product the same either way
+ * round).  The rows by the row's width, unrolled; rows narrower than a
+ * vector by columns of hi. */
+#define QSL_OUTER_ROWS(W)                                                                     \
+    for (size_t h = 0; h < nhi; h++) {                                                        \
+        double x = hi[h];                                                                     \
+        qsl_v4 xv = { x, x, x, x };                                                           \
+        for (size_t t = 0; t < (W); t += 4)                                                   \
+            qsl_st(v + h * (W) + t, xv * qsl_ld(lo + t));                                     \
+    }
 DP_CLONES static void qsl_outer(double *restrict v, const double *restrict lo, size_t nlo,
                                 const double *restrict hi, size_t nhi)
 {
-    for (size_t h = 0; h < nhi; h++) {
-        double x = hi[h];
-        qsl_v4 xv = { x, x, x, x };
-        double *d = v + h * nlo;
-        size_t t = 0;
-        for (; t + 4 <= nlo; t += 4)
-            qsl_st(d + t, xv * qsl_ld(lo + t));
-        for (; t < nlo; t++)
-            d[t] = x * lo[t];
+    switch (nlo) {
+    case 16: QSL_OUTER_ROWS(16) return;
+    case 8: QSL_OUTER_ROWS(8) return;
+    case 4: QSL_OUTER_ROWS(4) return;
+    case 2:
+        if (nhi % 2 == 0) {
+            qsl_v4 lv = { lo[0], lo[1], lo[0], lo[1] };
+            for (size_t h = 0; h < nhi; h += 2) {
+                qsl_v4 hv = { hi[h], hi[h], hi[h + 1], hi[h + 1] };
+                qsl_st(v + 2 * h, hv * lv);
+            }
+            return;
+        }
+        break;
+    case 1:
+        if (nhi % 4 == 0) {
+            double x = lo[0];
+            qsl_v4 xv = { x, x, x, x };
+            for (size_t h = 0; h < nhi; h += 4)
+                qsl_st(v + h, qsl_ld(hi + h) * xv);
+            return;
+        }
+        break;
+    default:
+        break;
     }
+    for (size_t h = 0; h < nhi; h++)
+        for (size_t t = 0; t < nlo; t++)
+            v[h * nlo + t] = hi[h] * lo[t];
 }
+#undef QSL_OUTER_ROWS
 
 /* x[t] = y[t] v[t] */
 DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double *restrict v,
@@ -559,7 +589,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     double *dbl = kf_malloc((8 * (size_t)nc + 8) * sizeof *dbl);
     /* per cause: its own roundings by level, then its partial sums' sizes
      * by level (a present share's or a slack share's), and its bound */
-    double *EY = kf_calloc((size_t)nc * QSL_LV + (size_t)nc + 1, sizeof *EY);
+    double *EY = kf_malloc(((size_t)nc * QSL_LV + (size_t)nc + 1) * sizeof *EY);
     double *Eown = EY + (size_t)nc * QSL_LV;
     qsl_root *roots = kf_malloc(((size_t)nc + 1) * sizeof *roots);
     qsl_chain_t *chs = kf_malloc(((size_t)nedges + 1) * sizeof *chs);
@@ -620,6 +650,16 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         slackacc[m] = s != 0;
         if (slackacc[m])
             sl[nsl++] = m;
+    }
+    /* the bound's rows that are read (a present share's, a slack share's)
+     * start at 0; the rest are never read (zeroing all of them was a 10 KB
+     * memset, which valgrind counts byte by byte: ~40 instructions a subset
+     * at 8 present findings) */
+    for (int c = 0; c < nc; c++) {
+        Eown[c] = 0;
+        if (active[c] || slackacc[c])
+            for (int k = 0; k < QSL_LV; k++)
+                EY[(size_t)c * QSL_LV + (size_t)k] = 0;
     }
     /* evaluated: the active roots, the slack-accumulated muscles and their keepers */
     for (int c = 0; c < nc; c++)
@@ -717,10 +757,23 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     /* the roots by level, their chains */
     int nr = 0, ne = 0;
     size_t nvec = 0, nld = 0;             /* doubles of the vectors, long doubles */
+    /* the evaluated causes by level, by index within one (counting sort
+     * into order[], free here) */
+    int lcount[KF_QSL_LOW + 2] = { 0 };
+    for (int c = 0; c < nc; c++)
+        if (inv[c])
+            lcount[QSL_LEV(supp[c]) + 1]++;
     for (int lev = 0; lev <= L; lev++)
-        for (int c = 0; c < nc; c++) {
-            if (!inv[c] || QSL_LEV(supp[c]) != lev)
-                continue;
+        lcount[lev + 1] += lcount[lev];
+    for (int c = 0; c < nc; c++)
+        if (inv[c])
+            order[lcount[QSL_LEV(supp[c])]++] = c;
+    for (int lev = L; lev > 0; lev--)
+        lcount[lev] = lcount[lev - 1];
+    lcount[0] = 0;
+    for (int lev = 0; lev <= L; lev++)
+        for (int oi = lcount[lev]; oi < lcount[lev + 1]; oi++) {
+            int c = order[oi];
             qsl_root *r = &roots[nr];
             ridx[c] = nr++;
             r->cause = c;
@@ -747,7 +800,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     vm = kf_malloc(nvec * sizeof *vm);
     /* the precise levels' W and sums, slack scratch (2 NL), low weights,
      * qsl_eval_l's scratch (3 NL) */
-    nld += 11 * NL + 64;
+    nld += (NPL ? 11 : 8) * NL + 64;
     vl = kf_malloc(nld * sizeof *vl);
     if (!vm || !vl)
         goto out;
@@ -799,11 +852,21 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             tlo[0] = qneg[cc] * (x < 0 ? (long double)kb->causes[c].prior
                                        : (long double)kb->causes[c].keeps_p[x]);
             thi[0] = 1;
-            for (int b = 0; b < nbit; b++) {
-                long double q = QSL_Q(cc, lev + b), *t = b < blo ? tlo : thi;
-                size_t h = (size_t)1 << (b < blo ? b : b - blo);
-                for (size_t s = 0; s < h; s++)
-                    t[s + h] = t[s] * q;
+            {
+                const long double *qr = qb + (size_t)cc * (size_t)np;
+                const int *pb = perm + lev;
+                for (int b = 0; b < blo; b++) {
+                    long double q = qr[pb[b]];
+                    size_t h = (size_t)1 << b;
+                    for (size_t s = 0; s < h; s++)
+                        tlo[s + h] = tlo[s] * q;
+                }
+                for (int b = blo; b < nbit; b++) {
+                    long double q = qr[pb[b]];
+                    size_t h = (size_t)1 << (b - blo);
+                    for (size_t s = 0; s < h; s++)
+                        thi[s + h] = thi[s] * q;
+                }
             }
             if (lev < NPL) {
                 /* in long double: the halves' product, not rounded */
