@@ -883,8 +883,10 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             }
             double *v = vm + at, *dlo = yv, *dhi = yv + nlo;
             at += n;
+            QSL_UNROLL
             for (size_t s = 0; s < nlo; s++)
                 dlo[s] = (double)tlo[s];
+            QSL_UNROLL
             for (size_t h = 0; h < nhi; h++)
                 dhi[h] = (double)thi[h];
             qsl_outer(v, dlo, nlo, dhi, nhi);
