@@ -323,8 +323,8 @@ static double qsl_tree(double *y, int lev, int L, double a0, double *acc)
 
 /* v[h nlo + s] = lo[s] hi[h]: a table from its two halves (nlo and nhi
  * powers of 2, nlo <= nhi <= 2 nlo; each product the same either way
- * round).  The rows by the row's width, unrolled; rows narrower than a
- * vector by columns of hi. */
+ * round).  The rows by the row's width, unrolled; rows of 2 two at a
+ * time; a table of 1 or 2 entries one by one. */
 #define QSL_OUTER_ROWS(W)                                                                     \
     for (size_t h = 0; h < nhi; h++) {                                                        \
         double x = hi[h];                                                                     \
@@ -346,15 +346,6 @@ DP_CLONES static void qsl_outer(double *restrict v, const double *restrict lo, s
                 qsl_v4 hv = { hi[h], hi[h], hi[h + 1], hi[h + 1] };
                 qsl_st(v + 2 * h, hv * lv);
             }
-            return;
-        }
-        break;
-    case 1:
-        if (nhi % 4 == 0) {
-            double x = lo[0];
-            qsl_v4 xv = { x, x, x, x };
-            for (size_t h = 0; h < nhi; h += 4)
-                qsl_st(v + h, qsl_ld(hi + h) * xv);
             return;
         }
         break;
