@@ -321,21 +321,42 @@ static double qsl_tree(double *y, int lev, int L, double a0, double *acc)
 /* the same summed one by one (long double) */
 #define QSL_SUMUL(lev, L) ((lev) < (L) ? (double)((size_t)1 << ((L) - (lev) - 1)) + 4 : 0)
 
-/* v[h nlo + s] = lo[s] hi[h]: a table from its two halves */
+/* v[h nlo + s] = lo[s] hi[h]: a table from its two halves (nlo and nhi
+ * powers of 2, nlo <= nhi <= 2 nlo; each product the same either way
+ * round).  The rows by the row's width, unrolled; rows of 2 two at a
+ * time; a table of 1 or 2 entries one by one. */
+#define QSL_OUTER_ROWS(W)                                                                     \
+    for (size_t h = 0; h < nhi; h++) {                                                        \
+        double x = hi[h];                                                                     \
+        qsl_v4 xv = { x, x, x, x };                                                           \
+        for (size_t t = 0; t < (W); t += 4)                                                   \
+            qsl_st(v + h * (W) + t, xv * qsl_ld(lo + t));                                     \
+    }
 DP_CLONES static void qsl_outer(double *restrict v, const double *restrict lo, size_t nlo,
                                 const double *restrict hi, size_t nhi)
 {
-    for (size_t h = 0; h < nhi; h++) {
-        double x = hi[h];
-        qsl_v4 xv = { x, x, x, x };
-        double *d = v + h * nlo;
-        size_t t = 0;
-        for (; t + 4 <= nlo; t += 4)
-            qsl_st(d + t, xv * qsl_ld(lo + t));
-        for (; t < nlo; t++)
-            d[t] = x * lo[t];
+    switch (nlo) {
+    case 16: QSL_OUTER_ROWS(16) return;
+    case 8: QSL_OUTER_ROWS(8) return;
+    case 4: QSL_OUTER_ROWS(4) return;
+    case 2:
+        if (nhi % 2 == 0) {
+            qsl_v4 lv = { lo[0], lo[1], lo[0], lo[1] };
+            for (size_t h = 0; h < nhi; h += 2) {
+                qsl_v4 hv = { hi[h], hi[h], hi[h + 1], hi[h + 1] };
+                qsl_st(v + 2 * h, hv * lv);
+            }
+            return;
+        }
+        break;
+    default:
+        break;
     }
+    for (size_t h = 0; h < nhi; h++)
+        for (size_t t = 0; t < nlo; t++)
+            v[h * nlo + t] = hi[h] * lo[t];
 }
+#undef QSL_OUTER_ROWS
 
 /* x[t] = y[t] v[t] */
 DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double *restrict v,
@@ -348,45 +369,89 @@ DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double 
         x[t] = y[t] * v[t];
 }
 
+/* x87 loops are scalar: unrolled, their counter and branch cost a quarter
+ * (each entry's operations, and a sum's order, are the same) */
+#if defined(__clang__)
+#define QSL_UNROLL _Pragma("clang loop unroll_count(4)")
+#else
+#define QSL_UNROLL _Pragma("GCC unroll 4")
+#endif
+
 /* The precise levels (the lowest P, where the partial sums are still
  * large against P(E)) in long double, scalar: the same operations as the
- * vectors' above, in the same order. */
+ * vectors' above, in the same order.  As qsl_eval, one copy per number of
+ * chains (x87 loops are not vectorised: the chains' loop and the stores
+ * nothing reads were half of its instructions); a root whose a, 1 / g and
+ * chain factors nothing reads (al, igl and every cl NULL) only multiplies
+ * its factor into P; otherwise the outputs nothing reads go to scratch
+ * (room for 3 vectors of n: the chains' share one) and P may be NULL. */
+#define QSL_EVAL_L_BODY(NE, OUT, PROD)                                                        \
+    {                                                                                         \
+        int ne_ = (NE) < 0 ? ne : (NE);                                                       \
+        QSL_UNROLL                                                                            \
+        for (size_t t = 0; t < n; t++) {                                                      \
+            long double av = x * A[t];                                                        \
+            for (int k = 0; k < ne_; k++) {                                                   \
+                long double cv = os[k] + qs[k] * Bp[k][t];                                    \
+                if (OUT)                                                                      \
+                    Cp[k][t] = cv;                                                            \
+                av *= cv;                                                                     \
+            }                                                                                 \
+            long double gv = omp + av;                                                        \
+            if (OUT)                                                                          \
+                a[t] = av;                                                                    \
+            if (PROD)                                                                         \
+                P[t] *= gv;                                                                   \
+            if (OUT)                                                                          \
+                ig[t] = 1 / gv;                                                               \
+        }                                                                                     \
+    }
+#define QSL_EVAL_L_NE(OUT, PROD)                                                              \
+    switch (ne) {                                                                             \
+    case 0: QSL_EVAL_L_BODY(0, OUT, PROD) break;                                              \
+    case 1: QSL_EVAL_L_BODY(1, OUT, PROD) break;                                              \
+    case 2: QSL_EVAL_L_BODY(2, OUT, PROD) break;                                              \
+    case 3: QSL_EVAL_L_BODY(3, OUT, PROD) break;                                              \
+    case 4: QSL_EVAL_L_BODY(4, OUT, PROD) break;                                              \
+    default: QSL_EVAL_L_BODY(-1, OUT, PROD) break;                                            \
+    }
+
 static void qsl_eval_l(const qsl_root *r, const qsl_chain_t *ch, const long double *QHl,
-                       long double *P, size_t n)
+                       long double *P, long double *scratch, size_t n)
 {
-    long double x = QHl[r->cause], omp = r->omp;
-    long double os[QSL_MAXCH], qs[QSL_MAXCH];
+    /* omp and oms are doubles: x87 adds them from memory as they are */
+    long double x = QHl[r->cause];
+    double omp = r->omp, os[QSL_MAXCH];
+    long double qs[QSL_MAXCH];
     const long double *Bp[QSL_MAXCH];
     long double *Cp[QSL_MAXCH];
     int ne = r->ne;
+    bool out = r->al || r->igl;
     for (int k = 0; k < ne; k++) {
         os[k] = ch[k].oms;
         qs[k] = QHl[ch[k].m];
         Bp[k] = ch[k].Bl;
-        Cp[k] = ch[k].cl;
+        Cp[k] = ch[k].cl ? ch[k].cl : scratch + 2 * n;
+        out |= ch[k].cl != NULL;
     }
     const long double *restrict A = r->Al;
-    long double *restrict a = r->al, *restrict ig = r->igl;
-    for (size_t t = 0; t < n; t++) {
-        long double av = x * A[t];
-        for (int k = 0; k < ne; k++) {
-            long double cv = os[k] + qs[k] * Bp[k][t];
-            Cp[k][t] = cv;
-            av *= cv;
-        }
-        long double gv = omp + av;
-        a[t] = av;
-        if (P)
-            P[t] *= gv;
-        ig[t] = 1 / gv;
-    }
+    long double *restrict a = r->al ? r->al : scratch, *restrict ig = r->igl ? r->igl : scratch + n;
+    if (!out)
+        QSL_EVAL_L_NE(false, true)
+    else if (P)
+        QSL_EVAL_L_NE(true, true)
+    else
+        QSL_EVAL_L_NE(true, false)
 }
+#undef QSL_EVAL_L_NE
+#undef QSL_EVAL_L_BODY
 
 /* dst[u] = src[2u] + src[2u + 1] (dst may be src); returns the sum of the
  * sizes of dst */
 static double qsl_pairs_l(long double *dst, const long double *src, size_t nd)
 {
     long double s = 0;
+    QSL_UNROLL
     for (size_t u = 0; u < nd; u++) {
         dst[u] = src[2 * u] + src[2 * u + 1];
         s += fabsl(dst[u]);
@@ -397,6 +462,7 @@ static double qsl_pairs_l(long double *dst, const long double *src, size_t nd)
 static double qsl_asum_l(const long double *x, size_t n)
 {
     long double s = 0;
+    QSL_UNROLL
     for (size_t t = 0; t < n; t++)
         s += fabsl(x[t]);
     return (double)s;
@@ -415,6 +481,7 @@ static long double qsl_tree_l(long double *y, int lev, int top, int L, double *a
         acc[k] += qsl_pairs_l(y, y, n);
     }
     long double s = 0;
+    QSL_UNROLL
     for (size_t t = 0; t < n; t++)
         s += y[t];
     return s;
@@ -425,6 +492,7 @@ static double qsl_share_l(long double *y, const long double *a, const long doubl
                           const long double *S, size_t n)
 {
     long double s = 0;
+    QSL_UNROLL
     for (size_t t = 0; t < n; t++) {
         y[t] = a[t] * ig[t] * S[t];
         s += fabsl(y[t]);
@@ -435,14 +503,16 @@ static double qsl_share_l(long double *y, const long double *a, const long doubl
 /* As qsl_mul and qsl_rho_mul, in long double */
 static void qsl_mul_l(long double *x, const long double *y, const long double *v, size_t n)
 {
+    QSL_UNROLL
     for (size_t t = 0; t < n; t++)
         x[t] = y[t] * v[t];
 }
 
 static void qsl_rho_mul_l(long double *y, const long double *s, const long double *a,
-                          const long double *c, const long double *ig, long double omp,
-                          long double oms, size_t n)
+                          const long double *c, const long double *ig, double omp,
+                          double oms, size_t n)
 {
+    QSL_UNROLL
     for (size_t t = 0; t < n; t++)
         y[t] = s[t] * ((omp + a[t] * (oms / c[t])) * ig[t]);
 }
@@ -510,7 +580,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     double *dbl = kf_malloc((8 * (size_t)nc + 8) * sizeof *dbl);
     /* per cause: its own roundings by level, then its partial sums' sizes
      * by level (a present share's or a slack share's), and its bound */
-    double *EY = kf_calloc((size_t)nc * QSL_LV + (size_t)nc + 1, sizeof *EY);
+    double *EY = kf_malloc(((size_t)nc * QSL_LV + (size_t)nc + 1) * sizeof *EY);
     double *Eown = EY + (size_t)nc * QSL_LV;
     qsl_root *roots = kf_malloc(((size_t)nc + 1) * sizeof *roots);
     qsl_chain_t *chs = kf_malloc(((size_t)nedges + 1) * sizeof *chs);
@@ -571,6 +641,16 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         slackacc[m] = s != 0;
         if (slackacc[m])
             sl[nsl++] = m;
+    }
+    /* the bound's rows that are read (a present share's, a slack share's)
+     * start at 0; the rest are never read (zeroing all of them was a 10 KB
+     * memset, which valgrind counts byte by byte: ~40 instructions a subset
+     * at 8 present findings) */
+    for (int c = 0; c < nc; c++) {
+        Eown[c] = 0;
+        if (active[c] || slackacc[c])
+            for (int k = 0; k < QSL_LV; k++)
+                EY[(size_t)c * QSL_LV + (size_t)k] = 0;
     }
     /* evaluated: the active roots, the slack-accumulated muscles and their keepers */
     for (int c = 0; c < nc; c++)
@@ -668,10 +748,23 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     /* the roots by level, their chains */
     int nr = 0, ne = 0;
     size_t nvec = 0, nld = 0;             /* doubles of the vectors, long doubles */
+    /* the evaluated causes by level, by index within one (counting sort
+     * into order[], free here) */
+    int lcount[KF_QSL_LOW + 2] = { 0 };
+    for (int c = 0; c < nc; c++)
+        if (inv[c])
+            lcount[QSL_LEV(supp[c]) + 1]++;
     for (int lev = 0; lev <= L; lev++)
-        for (int c = 0; c < nc; c++) {
-            if (!inv[c] || QSL_LEV(supp[c]) != lev)
-                continue;
+        lcount[lev + 1] += lcount[lev];
+    for (int c = 0; c < nc; c++)
+        if (inv[c])
+            order[lcount[QSL_LEV(supp[c])]++] = c;
+    for (int lev = L; lev > 0; lev--)
+        lcount[lev] = lcount[lev - 1];
+    lcount[0] = 0;
+    for (int lev = 0; lev <= L; lev++)
+        for (int oi = lcount[lev]; oi < lcount[lev + 1]; oi++) {
+            int c = order[oi];
             qsl_root *r = &roots[nr];
             ridx[c] = nr++;
             r->cause = c;
@@ -696,8 +789,9 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
      * the low weights and their sizes (2 NL) */
     nvec += 13 * NL + 64;
     vm = kf_malloc(nvec * sizeof *vm);
-    /* the precise levels' W and sums, slack scratch (2 NL), low weights */
-    nld += 8 * NL + 64;
+    /* the precise levels' W and sums, slack scratch (2 NL), low weights,
+     * qsl_eval_l's scratch (3 NL) */
+    nld += (NPL ? 11 : 8) * NL + 64;
     vl = kf_malloc(nld * sizeof *vl);
     if (!vm || !vl)
         goto out;
@@ -710,8 +804,8 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         Sml[j] = vl + atl;
         atl += n;
     }
-    long double *yl = vl + atl, *wlowl = yl + 2 * NL;
-    atl += 4 * NL;
+    long double *yl = vl + atl, *wlowl = yl + 2 * NL, *scrl = wlowl + 2 * NL;
+    atl += 7 * NL;
     double *W[KF_QSL_LOW + 1], *Sm[KF_QSL_LOW + 1];
     size_t at = 0;
     for (int j = 0; j <= L; j++) {
@@ -749,11 +843,21 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             tlo[0] = qneg[cc] * (x < 0 ? (long double)kb->causes[c].prior
                                        : (long double)kb->causes[c].keeps_p[x]);
             thi[0] = 1;
-            for (int b = 0; b < nbit; b++) {
-                long double q = QSL_Q(cc, lev + b), *t = b < blo ? tlo : thi;
-                size_t h = (size_t)1 << (b < blo ? b : b - blo);
-                for (size_t s = 0; s < h; s++)
-                    t[s + h] = t[s] * q;
+            {
+                const long double *qr = qb + (size_t)cc * (size_t)np;
+                const int *pb = perm + lev;
+                for (int b = 0; b < blo; b++) {
+                    long double q = qr[pb[b]];
+                    size_t h = (size_t)1 << b;
+                    for (size_t s = 0; s < h; s++)
+                        tlo[s + h] = tlo[s] * q;
+                }
+                for (int b = blo; b < nbit; b++) {
+                    long double q = qr[pb[b]];
+                    size_t h = (size_t)1 << (b - blo);
+                    for (size_t s = 0; s < h; s++)
+                        thi[s + h] = thi[s] * q;
+                }
             }
             if (lev < NPL) {
                 /* in long double: the halves' product, not rounded */
@@ -770,8 +874,10 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             }
             double *v = vm + at, *dlo = yv, *dhi = yv + nlo;
             at += n;
+            QSL_UNROLL
             for (size_t s = 0; s < nlo; s++)
                 dlo[s] = (double)tlo[s];
+            QSL_UNROLL
             for (size_t h = 0; h < nhi; h++)
                 dhi[h] = (double)thi[h];
             qsl_outer(v, dlo, nlo, dhi, nhi);
@@ -782,12 +888,16 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         }
         if (lev < NPL) {
             /* everything a precise level's root makes, in long double */
+            /* (as below: only what the shares read; the room stays) */
+            bool rho = false;
+            for (int x = 0; x < r->ne; x++)
+                rho |= slackacc[chs[r->e0 + x].m];
             r->a = r->ig = r->A = NULL;
-            r->al = vl + atl;
-            r->igl = r->al + n;
+            r->al = r->share || rho ? vl + atl : NULL;
+            r->igl = r->share || rho || slackacc[c] ? vl + atl + n : NULL;
             atl += 2 * n;
             for (int x = 0; x < r->ne; x++) {
-                chs[r->e0 + x].cl = vl + atl;
+                chs[r->e0 + x].cl = slackacc[chs[r->e0 + x].m] ? vl + atl : NULL;
                 chs[r->e0 + x].c = chs[r->e0 + x].B = NULL;
                 atl += n;
             }
@@ -935,12 +1045,13 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
             if (j < L && j >= NPL)
                 qsl_expand(W[j], W[j + 1], n / 2);
             else if (j < L)
+                QSL_UNROLL
                 for (size_t x = 0; x < n / 2; x++)
                     Wl[j][2 * x] = Wl[j][2 * x + 1] = j + 1 < NPL ? Wl[j + 1][x] : W[j + 1][x];
             for (; i >= 0 && roots[i].level == j; i--) {
                 const qsl_root *r = &roots[i];
                 if (j < NPL)
-                    qsl_eval_l(r, &chs[r->e0], QHl, r->in_t ? Wl[j] : NULL, n);
+                    qsl_eval_l(r, &chs[r->e0], QHl, r->in_t ? Wl[j] : NULL, scrl, n);
                 else
                     qsl_eval(r, &chs[r->e0], QH, r->in_t ? W[j] : NULL, scr, n);
             }
@@ -948,6 +1059,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         /* the terms and the sums bottom-up */
         if (NPL) {
             long double sa = 0;
+            QSL_UNROLL
             for (size_t t = 0; t < NL; t++) {
                 Sml[0][t] = Wl[0][t] * wlowl[t];
                 sa += fabsl(Sml[0][t]);
@@ -957,6 +1069,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                 Asz[j + 1] += qsl_pairs_l(Sml[j + 1], Sml[j], (size_t)1 << (L - j - 1));
             /* the first level in double */
             double sd = 0;
+            QSL_UNROLL
             for (size_t x = 0; x < (size_t)1 << (L - NPL); x++) {
                 Sm[NPL][x] = (double)(Sml[NPL - 1][2 * x] + Sml[NPL - 1][2 * x + 1]);
                 sd += fabs(Sm[NPL][x]);
@@ -1028,6 +1141,7 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                     else {
                         /* into double at the first level in double */
                         asz = 0;
+                        QSL_UNROLL
                         for (size_t t = 0; t < n; t++) {
                             yv[t] = (double)(yl[2 * t] + yl[2 * t + 1]);
                             asz += fabs(yv[t]);
