@@ -1429,7 +1429,7 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
             return NULL;
         }
     }
-    kf_free(order);
+    r->order = order;               /* the result owns it (kf_causes_by_posterior) */
     return r;
 }
 
@@ -1441,6 +1441,7 @@ void kf_result_free(kf_result *r)
         kf_free(r->causes[i].reasons);
     kf_free(r->causes);
     kf_free(r->post);
+    kf_free(r->order);
     kf_free(r->flags);
     kf_free(r->fired);
     kf_free(r->screen);

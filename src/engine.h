@@ -67,6 +67,9 @@ typedef struct {
                                               rule names: said beside the rule's message; -1 */
     double     *post;                      /* posterior of every cause (kb->n_causes);
                                               NULL when nothing was recognised */
+    int        *order;                     /* kf_posterior_order's order of post (its
+                                              1e-10 grid), or NULL (only a hint for
+                                              kf_causes_by_posterior) */
     kf_ranked  *causes;  int n_causes;    /* ranked, at most KF_MAX_RANKED */
     kf_step    *plan;    int n_plan;      /* ordered self-care steps */
     int        *massage; int n_massage;   /* muscle causes to ask a therapist for */

@@ -648,6 +648,22 @@ static const unsigned long long pow10_u64[] = {
     1000000000000000000ULL, 10000000000000000000ULL,
 };
 
+static const char two_digits[] = "00010203040506070809101112131415161718192021222324"
+                                 "25262728293031323334353637383940414243444546474849"
+                                 "50515253545556575859606162636465666768697071727374"
+                                 "75767778798081828384858687888990919293949596979899";
+
+/* The eight decimal digits of v < 10^8 (leading zeros kept) at d. */
+static inline void eight_digits(char *d, unsigned v)
+{
+    unsigned a = v / 10000, b = v - a * 10000;
+    unsigned a1 = a / 100, a2 = a - a1 * 100, b1 = b / 100, b2 = b - b1 * 100;
+    memcpy(d, two_digits + 2 * a1, 2);
+    memcpy(d + 2, two_digits + 2 * a2, 2);
+    memcpy(d + 4, two_digits + 2 * b1, 2);
+    memcpy(d + 6, two_digits + 2 * b2, 2);
+}
+
 /* "%.17g" of a positive normal v for which it uses the fixed style (the
  * decimal exponent after rounding, k, is from -4 to 16), by exact integer
  * arithmetic: the 17 significant digits are v * 10^(16-k) rounded to
@@ -666,7 +682,10 @@ static int fixed17(char *out, double v)
     int e = x - 53;                          /* v = m * 2^e exactly */
     /* log10(v) is in [(x-1) log10(2), x log10(2)): start from the lower
      * end and move up while the digits overflow. */
-    int k = (int)floor((x - 1) * 0.30102999566398120);
+    /* floor((x - 1) log10 2) by integers: the same for every x from -13
+     * to 57 (checked; >> of a negative int floors, as GCC and Clang shift
+     * arithmetically), and the loop below corrects k either way */
+    int k = ((x - 1) * 78913) >> 18;
     unsigned long long q;
     for (;;) {
         int p = 16 - k;
@@ -704,19 +723,17 @@ static int fixed17(char *out, double v)
     }
     if (k < -4 || k > 16)
         return -1;
-    /* the 17 digits, two at a time (q < 10^17) */
-    static const char two[] = "00010203040506070809101112131415161718192021222324"
-                              "25262728293031323334353637383940414243444546474849"
-                              "50515253545556575859606162636465666768697071727374"
-                              "75767778798081828384858687888990919293949596979899";
+    /* the 17 digits (q < 10^17) */
     char d[18];
-    for (int i = 15; i >= 1; i -= 2) {
-        unsigned r = (unsigned)(q % 100);
-        q /= 100;
-        d[i] = two[2 * r];
-        d[i + 1] = two[2 * r + 1];
-    }
-    d[0] = (char)('0' + q);
+    /* q = d0 * 10^16 + hi * 10^8 + lo: the eight-digit halves in 32 bits
+     * (a 64-bit division by a constant is a longer multiply) */
+    unsigned long long top = q / 100000000ULL;
+    unsigned lo = (unsigned)(q - top * 100000000ULL);
+    unsigned d0 = (unsigned)(top / 100000000ULL);
+    unsigned hi = (unsigned)(top - (unsigned long long)d0 * 100000000ULL);
+    d[0] = (char)('0' + d0);
+    eight_digits(d + 1, hi);
+    eight_digits(d + 9, lo);
     int nd = 17;
     while (nd > 1 && d[nd - 1] == '0')
         nd--;

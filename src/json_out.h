@@ -117,6 +117,24 @@ static inline __attribute__((always_inline)) void kf_jo_key(kf_jo *w, const char
     if (__builtin_constant_p(n) && n <= 24 && __builtin_constant_p(KF_JO_PLAIN_(k, n)) &&
         KF_JO_PLAIN_(k, n))
     {
+        /* Inside an object, not indenting, with room: kf_jo_key_open_'s
+         * work in line (the separator, the opening quote). */
+        int d = w->depth;
+        uint64_t bit = (uint64_t)1 << ((unsigned)(d - 1) & 63u);
+        if (__builtin_expect(d > 0 && !KF_JO_INDENT(w->flags) && !w->want_value && !w->error &&
+                             (w->isobj & bit) && w->len + n + 24 <= w->cap, 1)) {
+            char *o = w->s + w->len;
+            if (w->nonempty & bit) {
+                *o++ = ',';
+                if (!(w->flags & KF_JO_COMPACT))
+                    *o++ = ' ';
+            } else
+                w->nonempty |= bit;
+            *o++ = '"';
+            memcpy(o, k, n);
+            kf_jo_key_close_(w, o + n);
+            return;
+        }
         char *o = kf_jo_key_open_(w, n);
         if (o) {
             memcpy(o, k, n);
