@@ -1069,7 +1069,6 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
                 Asz[j + 1] += qsl_pairs_l(Sml[j + 1], Sml[j], (size_t)1 << (L - j - 1));
             /* the first level in double */
             double sd = 0;
-            QSL_UNROLL
             for (size_t x = 0; x < (size_t)1 << (L - NPL); x++) {
                 Sm[NPL][x] = (double)(Sml[NPL - 1][2 * x] + Sml[NPL - 1][2 * x + 1]);
                 sd += fabs(Sm[NPL][x]);
