@@ -837,20 +837,26 @@ static bool explain(const kf_kb *kb, const kf_findings *f, kf_ranked *rk)
     return true;
 }
 
-/* order[0..n) = 0..n-1 by key[], highest first, ties in index order: by
- * insertion, as the indices come in order equal keys never pass each other
- * (~70 causes: fewer instructions than qsort_r's calls through a
- * comparator). */
-void kf_order_desc(const double *key, int n, int *order)
+/* order[0..n) = 0..n-1 by key[], highest first, ties in the order the
+ * indices come in (from[], or 0..n-1 when from is NULL): by insertion, as
+ * equal keys never pass each other (~70 causes: fewer instructions than
+ * qsort_r's calls through a comparator; from an order that is nearly
+ * right, each index moves only past the few it is out of place with). */
+void kf_order_desc_from(const double *key, int n, const int *from, int *order)
 {
     for (int i = 0; i < n; i++) {
-        int j = i;
-        while (j > 0 && key[order[j - 1]] < key[i]) {
+        int c = from ? from[i] : i, j = i;
+        while (j > 0 && key[order[j - 1]] < key[c]) {
             order[j] = order[j - 1];
             j--;
         }
-        order[j] = i;
+        order[j] = c;
     }
+}
+
+void kf_order_desc(const double *key, int n, int *order)
+{
+    kf_order_desc_from(key, n, NULL, order);
 }
 
 kf_err kf_posterior_order(const kf_kb *kb, const kf_findings *f, double **post_out,

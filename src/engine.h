@@ -186,6 +186,9 @@ bool kf_cause_reported(const kf_kb *kb, const kf_findings *f, int c);
 
 /* order[0..n) = 0..n-1 by key[], highest first, ties in index order. */
 void kf_order_desc(const double *key, int n, int *order);
+/* The same, ties in from[]'s order (a permutation of 0..n-1; NULL: index
+ * order); fast when from[] is nearly sorted already. */
+void kf_order_desc_from(const double *key, int n, const int *from, int *order);
 
 /* Posterior of every cause and the causes ordered by it, highest first
  * (ties by id).  Both arrays are the caller's (kf_free). */

@@ -647,11 +647,17 @@ static void test_interview_order(void)
 }
 
 
+/* The ranking tests' small KBs open with the same scale and close with
+ * the same one technique. */
+#define RANK_SCALE \
+    "[scale]\nalways = 0.9\noften = 0.6\nsometimes = 0.3\nrarely = 0.1\nleak = 0.02\nsource = t\n"
+#define RANK_TECHNIQUE "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n"
+
 /* The top causes (kf_rank_top): causes a present finding links to come
  * first; places 2 and 3 go to another family unless it is under 0.6 times
  * as likely as the likeliest left; the posteriors are not touched. */
 static const char *const FAMKB =
-    "[scale]\nalways = 0.9\noften = 0.6\nsometimes = 0.3\nrarely = 0.1\nleak = 0.02\nsource = t\n"
+    RANK_SCALE
     "[region medial_border]\nlabel = between spine and blade\nview = back\nsided = yes\nsource = s\n"
     "[region upper_arm]\nlabel = upper arm\nview = back\nsided = yes\nsource = s\n"
     "[finding works_front]\nlabel = hands in front\nkind = habit\nsource = s\n"
@@ -665,7 +671,7 @@ static const char *const FAMKB =
     "source = s\nlocal = pain_medial_border always\n"
     "[cause arm_muscle]\nkind = muscle\nname = arm\nprior = 0.01\nabout = a\ntreat = t\n"
     "source = s\nrefers = pain_upper_arm often\n"
-    "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n";
+    RANK_TECHNIQUE;
 
 /* [scale] own_share: a muscle's prior word is its marginal -- how often it is
  * the cause, its chains included -- and its root gets the rest, at least
@@ -810,7 +816,7 @@ static void test_rank_families(void)
  * bear on what was said, whatever its posterior; said, it keeps its place;
  * a posture keeps its place unsaid; only a habit can be a posture. */
 static const char *const ACTKB =
-    "[scale]\nalways = 0.9\noften = 0.6\nsometimes = 0.3\nrarely = 0.1\nleak = 0.02\nsource = t\n"
+    RANK_SCALE
     "[region medial_border]\nlabel = between spine and blade\nview = back\nsided = yes\nsource = s\n"
     "[finding throws]\nlabel = throws\nkind = habit\nsource = s\n"
     "[finding teen]\nlabel = a teenager\nkind = body\nsource = s\n"
@@ -824,13 +830,13 @@ static const char *const ACTKB =
     "treat = t\nsource = s\npulls = pain_medial_border often\nreports = slumps always\n"
     "[cause local_muscle]\nkind = muscle\nname = local\nprior = 0.1\nabout = a\ntreat = t\n"
     "source = s\nlocal = pain_medial_border always\nsign = forward often\n"
-    "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n";
+    RANK_TECHNIQUE;
 
 /* A body state defined by a fact the person would say (a report `always`:
  * pregnant) trails like an unsaid activity; one without such a report (a
  * weak back) keeps its place; said, the defined state leads. */
 static const char *const BODYKB =
-    "[scale]\nalways = 0.9\noften = 0.6\nsometimes = 0.3\nrarely = 0.1\nleak = 0.02\nsource = t\n"
+    RANK_SCALE
     "[region low_back]\nlabel = low back\nview = back\nsided = no\nsource = s\n"
     "[finding pregnant]\nlabel = pregnant\nkind = body\nsource = s\n"
     "[finding inactive]\nlabel = inactive\nkind = habit\nsource = s\n"
@@ -840,7 +846,7 @@ static const char *const BODYKB =
     "source = s\npulls = pain_low_back often\nreports = inactive often\n"
     "[cause local_muscle]\nkind = muscle\nname = local\nprior = 0.1\nabout = a\ntreat = t\n"
     "source = s\nlocal = pain_low_back always\n"
-    "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n";
+    RANK_TECHNIQUE;
 
 static void test_rank_unsaid_body(void)
 {
@@ -872,7 +878,7 @@ static void test_rank_unsaid_body(void)
  * as likely (engine.c, lead_keepers); unsaid, or far less likely, the
  * muscle keeps its place. */
 static const char *const KEEPKB =
-    "[scale]\nalways = 0.9\noften = 0.6\nsometimes = 0.3\nrarely = 0.1\nleak = 0.02\nsource = t\n"
+    RANK_SCALE
     "[region medial_border]\nlabel = between spine and blade\nview = back\nsided = yes\nsource = s\n"
     "[finding carries]\nlabel = carries\nkind = habit\nsource = s\n"
     "[cause carrying]\nkind = habit\nname = carrying\nprior = 0.1\nposture = yes\nabout = a\n"
@@ -880,7 +886,7 @@ static const char *const KEEPKB =
     "keeps_tight = kept_muscle\n"
     "[cause kept_muscle]\nkind = muscle\nname = kept\nprior = 0.1\nabout = a\ntreat = t\n"
     "source = s\nlocal = pain_medial_border always\n"
-    "[technique t]\nname = T\nkind = release\nstep = Do it.\nsource = s\n";
+    RANK_TECHNIQUE;
 
 static void test_rank_said_keeper(void)
 {
