@@ -179,6 +179,14 @@ kf_err kf_posterior_cands_iv(const kf_kb *kb, const kf_evidence_set *ev, const i
 #define KF_QSL_MAX_NP 20
 kf_err kf_quickscore_levels(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
                             double *hi, long double *logpe, bool *certified);
+/* The same with npl precise levels (long double; -1: as the engine
+ * chooses them by np, 0 .. min(8, np) - 2 else, more clamped), the walk
+ * alone (never a second run); *npl_next (may be NULL) gets the precise
+ * levels its partial sums ask for (0: none would certify), for the tests
+ * and for KF_QSL_RETRY (engine.c). */
+kf_err kf_quickscore_levels_npl(const kf_kb *kb, const kf_evidence_set *ev, int npl, double *post,
+                                double *lo, double *hi, long double *logpe, bool *certified,
+                                int *npl_next);
 
 /* Whether a present finding is one of cause c's `reports` of strength
  * `often` or more: the person named the habit. */
