@@ -1193,6 +1193,24 @@ static bool bring_mimics(const kf_kb *kb, const kf_findings *f, kf_result *r, co
     return true;
 }
 
+/* The same rule kf_rank_top applies, for callers that list causes in
+ * another order (the journal's "what changed"): out[c] is set for each
+ * cause c that is an activity the person did not say (unsaid_activity),
+ * whether or not it bears on what was said. */
+kf_err kf_unsaid_activities(const kf_kb *kb, const kf_findings *f, bool *out)
+{
+    unsigned char *said = kf_calloc((size_t)kb->n_findings + 1, 1);
+    if (!said)
+        return KF_ENOMEM;
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].state == KF_PRESENT && f->v[i].finding >= 0 && f->v[i].finding < kb->n_findings)
+            said[f->v[i].finding] = 1;
+    for (int c = 0; c < kb->n_causes; c++)
+        out[c] = unsaid_activity(kb, said, c);
+    kf_free(said);
+    return KF_OK;
+}
+
 /* Whether the person said cause c's telling report: one of its `reports`
  * findings of strength `often` or more is present (a habit named, not a
  * circumstance such as being a teen or doing a lot of sport). */
