@@ -512,9 +512,17 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
             /* The release aimed at the muscle it keeps short (the lat for the
              * mouse), while that muscle is still likely; then the habit's own
              * change (its first technique, a `when` one before the rest). */
+            /* Not while a muscle right where it hurts is about as likely
+             * (sore_leads): side sleeping over-stretches the muscles between
+             * blade and spine, which are the knot, and the therapist puts a
+             * tennis ball on it (000_8835f21432216678.txt); the habit's own
+             * change and the work on the spot come first then.  A kept
+             * muscle that itself lies under the spot (the quadratus
+             * lumborum over the low back) keeps its place. */
             int m = kept_muscle(kb, r, lead);
             x.solo = true;
-            if (m >= 0 && score_of(r, m) >= 0.2 * lead_p && !local_muscle(kb, r, m))
+            if (m >= 0 && score_of(r, m) >= 0.2 * lead_p && !local_muscle(kb, r, m) &&
+                !(sore_leads && !under_sore_spot(kb, r, m)))
                 take(&x, m, lead_side, 1, AIMED, false);
             else if ((m = next_suspect(kb, r, 0.2 * lead_p)) >= 0)
                 take(&x, m, lead_side, 1, AIMED, false);
