@@ -518,11 +518,14 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
              * tennis ball on it (000_8835f21432216678.txt); the habit's own
              * change and the work on the spot come first then.  A kept
              * muscle that itself lies under the spot (the quadratus
-             * lumborum over the low back) keeps its place. */
+             * lumborum over the low back) keeps its place.  A body state
+             * (pregnancy, a weak back) is met with posture and strength
+             * first: "the important thing is to adjust your posture"
+             * (003_8a9c84e9d3df908b.txt, to a reader 16 weeks pregnant). */
             int m = kept_muscle(kb, r, lead);
             x.solo = true;
             if (m >= 0 && score_of(r, m) >= 0.2 * lead_p && !local_muscle(kb, r, m) &&
-                !(sore_leads && !under_sore_spot(kb, r, m)))
+                !(sore_leads && !under_sore_spot(kb, r, m)) && c->kind != KF_CAUSE_BODY)
                 take(&x, m, lead_side, 1, AIMED, false);
             else if ((m = next_suspect(kb, r, 0.2 * lead_p)) >= 0)
                 take(&x, m, lead_side, 1, AIMED, false);
