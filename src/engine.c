@@ -1077,6 +1077,9 @@ int kf_rank_top(const kf_kb *kb, const kf_findings *f, const double *post, const
      * some other habit was said, it gains 2 more of hit@3 but puts a
      * laptop's looking down ahead of rounded shoulders when the relief
      * lasts hours, whose clue is a front muscle (tests/golden/cli.test).
+     * A posture the person named then leads over one they did not name
+     * that it comes with (lead_said_posture): articles hit@1 +1, blind6a
+     * +1, nothing lost.
      * Then a said habit takes the place of a muscle it keeps tight
      * (lead_keepers); on the seven readable sets hit@1 +5 -1, hit@3 +4,
      * advice +3 -1. */
