@@ -188,6 +188,14 @@ kf_err kf_quickscore_levels_npl(const kf_kb *kb, const kf_evidence_set *ev, int 
                                 double *lo, double *hi, long double *logpe, bool *certified,
                                 int *npl_next);
 
+/* Sets out[c] (kb->n_causes flags) for each cause c that is an activity
+ * the person did not say: a habit that is no posture (or a body state
+ * defined by a fact a person would say) none of whose telling reports or
+ * signs is among f's present findings -- the causes kf_rank_top puts after
+ * the others that bear on what was said.  Errors: KF_ENOMEM (out is then
+ * untouched). */
+kf_err kf_unsaid_activities(const kf_kb *kb, const kf_findings *f, bool *out);
+
 /* Whether a present finding is one of cause c's `reports` of strength
  * `often` or more: the person named the habit. */
 bool kf_cause_reported(const kf_kb *kb, const kf_findings *f, int c);

@@ -184,6 +184,7 @@ suite "golden readings of the sixth blind set's families (issue 10)" run_if test
 suite "golden readings the lead found: age floors, chewing, the chest on a climb (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-lead.txt
 suite "golden readings of the seventh blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind7.txt
 suite "golden readings of the eighth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind8.txt
+suite "golden readings: how long relief lasts, hours or a day (the method)" run_if tests/golden/lexicon.sh tests/golden/lexicon-method.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
