@@ -1717,21 +1717,31 @@ static void build_causes(loader *L)
                 k->links[k->n_links++] = q;
     }
     /* Links by finding, for the engine's per-finding loops. */
-    kb->flink_first = arena_alloc(&L->a, (size_t)(kb->n_findings + 2) * sizeof(int));
-    kb->flink = arena_alloc(&L->a, (size_t)(kb->n_links + 1) * sizeof(int));
+    /* Then, from n_findings on, each finding's links from the non-muscular
+     * causes only: what a denial in passing acts on (kb.h, KF_PASSING). */
+    int nf = kb->n_findings, n_mimic = 0;
+    for (int q = 0; q < kb->n_links; q++)
+        n_mimic += kb->causes[kb->links[q].cause].kind == KF_CAUSE_MIMIC;
+    kb->flink_first = arena_alloc(&L->a, (size_t)(2 * nf + 2) * sizeof(int));
+    kb->flink = arena_alloc(&L->a, (size_t)(kb->n_links + n_mimic + 1) * sizeof(int));
     if (!kb->flink_first || !kb->flink)
         return;
-    for (int q = 0; q < kb->n_links; q++)
+    for (int q = 0; q < kb->n_links; q++) {
         kb->flink_first[kb->links[q].finding + 1]++;
-    for (int f = 0; f < kb->n_findings; f++)
+        if (kb->causes[kb->links[q].cause].kind == KF_CAUSE_MIMIC)
+            kb->flink_first[nf + kb->links[q].finding + 1]++;
+    }
+    for (int f = 0; f < 2 * nf; f++)
         kb->flink_first[f + 1] += kb->flink_first[f];
     {
-        int *fill = arena_alloc(&L->a, (size_t)(kb->n_findings + 1) * sizeof(int));
+        int *fill = arena_alloc(&L->a, (size_t)(2 * nf + 1) * sizeof(int));
         if (!fill)
             return;
         for (int q = 0; q < kb->n_links; q++) {
             int f = kb->links[q].finding;
             kb->flink[kb->flink_first[f] + fill[f]++] = q;
+            if (kb->causes[kb->links[q].cause].kind == KF_CAUSE_MIMIC)
+                kb->flink[kb->flink_first[nf + f] + fill[nf + f]++] = q;
         }
     }
     /* Default explanation text for links written without one. */

@@ -207,7 +207,11 @@ struct kf_kb {
     kf_finding_def *findings;    int n_findings;
     kf_cause       *causes;      int n_causes;
     kf_link        *links;       int n_links;
-    /* Links by finding: flink[flink_first[f] .. flink_first[f+1]) index links. */
+    /* Links by finding: flink[flink_first[f] .. flink_first[f+1]) index links.
+     * A finding's denial in passing (kf_denial_in_passing, engine.h) is the
+     * id KF_PASSING(kb, f) = n_findings + f, whose range in the same arrays
+     * holds only f's links from the non-muscular causes (KF_CAUSE_MIMIC), so
+     * the engine's loops over a negative's links need no second case. */
     int            *flink_first;
     int            *flink;
     kf_technique   *techniques;  int n_techniques;
