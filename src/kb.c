@@ -896,7 +896,7 @@ static const char *const allowed_keys[][20] = {
     /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
                       "source", NULL },
     /* lexicon */   { "phrase", "pattern", "class", "spell", "negate", "stop", "side_left",
-                      "side_right", "side_both", "source", "whole", NULL },
+                      "side_right", "side_both", "source", "whole", "past", NULL },
     /* scale */     { "always", "often", "sometimes", "rarely", "leak", "keeps_tight", "source",
                       "own_share", "relief_hours", "relief_trials", "old_age", "young_age", "acute_days",
                       "late_pregnancy_weeks", NULL },
@@ -908,7 +908,7 @@ static const char *const allowed_keys[][20] = {
 static const char *const repeatable[] = {
     "refers", "pulls", "local", "sign", "reports", "kept_by", "step", "not_for", "phrase",
     "pattern", "class", "spell", "negate", "whole",
-    "stop", "side_left", "side_right", "side_both", "para", NULL
+    "stop", "side_left", "side_right", "side_both", "past", "para", NULL
 };
 
 static void check_keys(loader *L, const block *b)
@@ -2271,9 +2271,11 @@ static int rhs_findings(loader *L, const block *b, const kv *k, const char *arro
         }
         char *q = strchr(f, '?');
         char *alt = NULL;
+        bool company = false;     /* "F1 ?+ F2": F2 only in company (kb.h) */
         if (q) {
             *q = '\0';
-            alt = trim(q + 1, q + 1 + strlen(q + 1));
+            company = q[1] == '+';
+            alt = trim(q + 1 + company, q + 1 + strlen(q + 1));
             f = trim(f, q);
         }
         int fid = strmap_get(&L->findings, f, strlen(f));
@@ -2292,7 +2294,7 @@ static int rhs_findings(loader *L, const block *b, const kv *k, const char *arro
             }
         }
         finds[kf] = fid;
-        alts[kf] = aid;
+        alts[kf] = company && aid >= 0 ? -(aid + 2) : aid;
         neg[kf] = isneg;
         worry[kf] = isworry;
         weak[kf] = isweak;
@@ -2418,6 +2420,7 @@ static void build_lexicon(loader *L)
             else if (!strcmp(k->key, "side_left"))  flag_list(L, b, k, KF_WORD_LEFT);
             else if (!strcmp(k->key, "side_right")) flag_list(L, b, k, KF_WORD_RIGHT);
             else if (!strcmp(k->key, "side_both"))  flag_list(L, b, k, KF_WORD_BOTH);
+            else if (!strcmp(k->key, "past"))   flag_list(L, b, k, KF_WORD_PAST);
             else if (!strcmp(k->key, "class"))  add_class(L, b, k);
             else if (!strcmp(k->key, "pattern")) nphr++;
             else if (!strcmp(k->key, "phrase")) {
