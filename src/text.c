@@ -2587,7 +2587,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                 fctx |= KF_CTX_HEDGED;
             add_fact(&rd, fid, st, side, negated ? -1 : ph->alts[f], start, blen, fctx);
             int with = KF_ALT_COMPANY(ph->alts[f]);
-            if (with >= 0 && st == KF_PRESENT && !(fctx & KF_CTX_HEDGED) &&
+            if (with >= 0 && st == KF_PRESENT &&
                 rd.n_company < KF_COMPANY_MAX)
                 rd.company[rd.n_company++] = (company_wait){ with, start, blen, side };
         }
