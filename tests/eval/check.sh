@@ -42,6 +42,11 @@
 # (ranking tiers, reading families, fresh safety wordings) the guards were
 # raised to its figures less 0.03: blind 0.95, blind2 0.94, blind3 0.96,
 # blind4b 0.85, blind5a 0.96, blind5b 0.84 (unsafe 2; 5b still untouched).
+# tests/eval/reading-blind6a.jsonl and reading-blind6b.jsonl: a sixth blind
+# set of 160 written blind and split (odd and even lines) before anyone read
+# it; 6a may be read, 6b stays untouched.  At the end of the session that
+# added it: 6a hit@3 0.93, unsafe 0; 6b hit@3 0.95, unsafe 1 -> guards
+# 0.90 / 0.92 and those unsafe counts (the target is 0).
 # The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
@@ -57,7 +62,7 @@ if [ ! -f "$CASES" ]; then
   exit 0
 fi
 reading=()
-for half in tune holdout fresh blind blind2 blind3 blind4a blind4b blind5a blind5b; do
+for half in tune holdout fresh blind blind2 blind3 blind4a blind4b blind5a blind5b blind6a blind6b; do
   f=tests/eval/reading-$half.jsonl
   [ -f "$f" ] || continue
   out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -75,6 +80,8 @@ READ_HIT3_BLIND4A=${READ_HIT3_BLIND4A:-0.90} READ_UNSAFE_MAX_BLIND4A=${READ_UNSA
 READ_HIT3_BLIND4B=${READ_HIT3_BLIND4B:-0.85} READ_UNSAFE_MAX_BLIND4B=${READ_UNSAFE_MAX_BLIND4B:-0} \
 READ_HIT3_BLIND5A=${READ_HIT3_BLIND5A:-0.96} READ_UNSAFE_MAX_BLIND5A=${READ_UNSAFE_MAX_BLIND5A:-0} \
 READ_HIT3_BLIND5B=${READ_HIT3_BLIND5B:-0.84} READ_UNSAFE_MAX_BLIND5B=${READ_UNSAFE_MAX_BLIND5B:-2} \
+READ_HIT3_BLIND6A=${READ_HIT3_BLIND6A:-0.90} READ_UNSAFE_MAX_BLIND6A=${READ_UNSAFE_MAX_BLIND6A:-0} \
+READ_HIT3_BLIND6B=${READ_HIT3_BLIND6B:-0.92} READ_UNSAFE_MAX_BLIND6B=${READ_UNSAFE_MAX_BLIND6B:-1} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
