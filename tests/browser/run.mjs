@@ -476,6 +476,28 @@ test('the print page for a massage therapist lists muscles by side, with print C
   await page.waitForSelector('#view-result:not([hidden])');
 });
 
+test('a long pasted description is kept whole: a warning sign at its end still leads', async (t) => {
+  /* The words box has no length cap of its own (the server's 64 KB limit
+   * answers a longer one plainly): a cap would cut a paste without a word,
+   * and the part cut off may be the one that matters. */
+  const page = await openPage(t);
+  const story = 'I have had a knot between my right shoulder blade and my spine for weeks, ' +
+                'mostly after long days at the laptop on the sofa. ';
+  const text = story.repeat(40) + 'Tonight there is a crushing weight on my chest going into my left arm and I am sweating.';
+  assert.ok(text.length > 5000);
+  await page.focus('#words');
+  await page.keyboard.insertText(text);
+  assert.equal((await page.inputValue('#words')).length, text.length, 'the paste is kept whole');
+  await page.click('#start-go');
+  await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
+  if (await page.getAttribute('body', 'data-view') === 'question') {
+    if (await page.getAttribute('#q-body', 'data-kind') === 'screen')
+      await page.click('#q-body button[data-answer="ticked"]').catch(() => {});
+    await answerUntilResult(page, 'no');
+  }
+  assert.equal(await page.getAttribute('#r-banner .kf-banner', 'data-level'), 'emergency');
+});
+
 test('a red flag shows the emergency banner first', async (t) => {
   const page = await openPage(t);
   await page.click(zone('medial_border', 'left'));
