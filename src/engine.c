@@ -1473,7 +1473,7 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
                 kf_result_free(r);
                 return NULL;
             }
-            r->n_screen = kf_triage_screen(kb, f, r->screen, kb->n_findings);
+            r->n_screen = kf_triage_screen_all(kb, f, r->screen, kb->n_findings);
         }
         r->next.kind = KF_Q_WHERE;
         kf_plan_build(kb, r);

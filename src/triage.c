@@ -193,7 +193,22 @@ static int said_of(const kf_kb *kb, const kf_redflag *r, const kf_findings *f, b
     return said + any_said;
 }
 
+static int screen(const kf_kb *kb, const kf_findings *f, int *out, int max, bool every);
+
 int kf_triage_screen(const kf_kb *kb, const kf_findings *f, int *out, int max)
+{
+    return screen(kb, f, out, max, false);
+}
+
+/* Nothing understood: nothing tells which presentation it is, so every
+ * doctor_soon screen (fever, weight loss, a past cancer, night pain, thin
+ * bones, a pain that keeps getting worse) is asked beside the emergencies. */
+int kf_triage_screen_all(const kf_kb *kb, const kf_findings *f, int *out, int max)
+{
+    return screen(kb, f, out, max, true);
+}
+
+static int screen(const kf_kb *kb, const kf_findings *f, int *out, int max, bool every)
 {
     int n = 0;
     /* 1. The emergencies everyone is asked about. */
@@ -207,7 +222,7 @@ int kf_triage_screen(const kf_kb *kb, const kf_findings *f, int *out, int max)
      *    (cancer, weight loss, night pain, thin bones for spine pain). */
     for (int i = 0; i < kb->n_redflags; i++) {
         const kf_redflag *r = &kb->redflags[i];
-        if (r->screen && r->level < KF_TRIAGE_EMERGENCY && fits_mimic(kb, r, f))
+        if (r->screen && r->level < KF_TRIAGE_EMERGENCY && (every || fits_mimic(kb, r, f)))
             for (int k = 0; k < (r->n_all ? r->n_all : r->n_any); k++)
                 push(kb, f, out, &n, max, r->n_all ? r->all[k] : r->any[k]);
     }

@@ -38,6 +38,9 @@ int kf_triage_lead(const kf_kb *kb, const int *fired, int n, const double *post)
  * symptoms said (an age alone does not open a rule).  Only findings with a question and nothing known yet.  Returns the
  * count. */
 int kf_triage_screen(const kf_kb *kb, const kf_findings *f, int *out, int max);
+/* The same when nothing was understood: every doctor_soon screen too, not
+ * only those whose cause fits what was said. */
+int kf_triage_screen_all(const kf_kb *kb, const kf_findings *f, int *out, int max);
 
 /* How soon a rule's message asks the person to act, read from the words of
  * its unconditional sentences ("See a doctor today or tomorrow."; not "If a
