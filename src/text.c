@@ -931,8 +931,19 @@ static bool duration_of_habit(const token *v, int n, const unsigned char *read_a
     for (int j = i - 1; j >= 0 && j >= i - 6; j--) {
         if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
             break;
-        if ((read_as[j] & 3) == READ_PAIN || is_any_word(&v[j], pain_words) ||
-            is_word(&v[j], "since"))
+        /* "diabetes since long time", "smoker since many years": "since"
+         * right after a condition or a habit is how long that has lasted */
+        if (is_word(&v[j], "since")) {
+            for (int k = j - 1; k >= 0 && k >= j - 3 &&
+                                (v[k].kind == T_WORD || v[k].kind == T_NUM); k--) {
+                if ((read_as[k] & 3) == READ_PAIN || is_any_word(&v[k], pain_words))
+                    return false;
+                if ((read_as[k] & 3) == READ_LIFESTYLE || life_word(&v[k]))
+                    return true;
+            }
+            return false;
+        }
+        if ((read_as[j] & 3) == READ_PAIN || is_any_word(&v[j], pain_words))
             return false;
         if ((read_as[j] & 3) == READ_LIFESTYLE || life_word(&v[j]))
             return true;
@@ -1417,6 +1428,18 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                         (i + 2 < n && (is_word(&v[i + 2], "and") || is_word(&v[i + 2], "but") ||
                                        is_word(&v[i + 2], "with") || is_word(&v[i + 2], "i") ||
                                        is_word(&v[i + 2], "have") || is_word(&v[i + 2], "has")))));
+        /* "over 70, pain when I chew", "I'm past 80", "she is over 65 and
+         * ...": at least that age, said where an age is said (at the start
+         * of a clause or after "I'm", "is"), never a count of something
+         * ("over 50 times", "over 60 kg": the unit follows) */
+        if (k->kind == T_NUM && p && !age && !unit_next && val >= 40 && val <= 110 &&
+            (is_word(p, "over") || is_word(p, "past") || is_word(p, "above")) &&
+            (boundary_at(v, n, i - 2) || is_word(pp, "im") || is_word(pp, "am") ||
+             is_word(pp, "is") || is_word(pp, "hes") || is_word(pp, "shes") ||
+             is_word(pp, "were") || is_word(pp, "aged") || is_word(pp, "well")) &&
+            (boundary_at(v, n, i + 1) || (nx && (is_word(nx, "and") || is_word(nx, "with") ||
+                                                 is_word(nx, "now") || is_word(nx, "but")))))
+            age = true;
             /* "my husband 59 year", "my dad 70 years have ...", "wife 45yrs",
          * "my father, 72 years,": in broken English a relation with a count
          * of years beside it is that person's age, not how long it has hurt
