@@ -1495,7 +1495,14 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                 if (v[j].kind == T_WORD && is_any(&v[j], modal))
                     mo = j;
             }
+            /* the thing asked about is a pain or a place ("my back pain",
+             * "this knot"), not the writer ("could I be missing
+             * magnesium?" guesses at a cause) */
+            static const char *const owner[] = {
+                "my", "the", "this", "that", "these", "those", "his", "her", NULL
+            };
             if (mo >= 0 && (mo == 0 || v[mo - 1].kind == T_STOP || v[mo - 1].kind == T_COMMA) &&
+                mo + 1 < i && is_any(&v[mo + 1], owner) &&
                 !(i + 1 < n && is_any(&v[i + 1], hypo_question_pseudo))) {
                 scope_forward(v, n, i + 1, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
                 continue;

@@ -932,13 +932,18 @@ static bool duration_of_habit(const token *v, int n, const unsigned char *read_a
         if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
             break;
         /* "diabetes since long time", "smoker since many years": "since"
-         * right after a condition or a habit is how long that has lasted */
+         * right after a lasting condition is how long that has lasted (a
+         * cough or a job "since 3 weeks" keeps its time, as before) */
         if (is_word(&v[j], "since")) {
+            static const char *const conditions[] = {
+                "diabetes", "diabetic", "smoker", "smoking", "smoke", "pressure", "hypertension",
+                "cholesterol", "asthma", "asthmatic", "arthritis", "osteoporosis", NULL
+            };
             for (int k = j - 1; k >= 0 && k >= j - 3 &&
                                 (v[k].kind == T_WORD || v[k].kind == T_NUM); k--) {
                 if ((read_as[k] & 3) == READ_PAIN || is_any_word(&v[k], pain_words))
                     return false;
-                if ((read_as[k] & 3) == READ_LIFESTYLE || life_word(&v[k]))
+                if ((read_as[k] & 3) == READ_LIFESTYLE && is_any_word(&v[k], conditions))
                     return true;
             }
             return false;
