@@ -202,7 +202,7 @@ suite "triage, fresh safety check wordings, round 4: risk factors (0 under-triag
 suite "triage, fresh safety descriptions round 2, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round2.jsonl
 suite "triage, fresh safety round 2 probe, written after the first fixes (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round2-probe.jsonl
 suite "triage, fresh safety descriptions round 3, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round3.jsonl
-suite "triage, fresh safety round 3 check, never tuned on (0 under-triage since round 4)" run_if tests/triage/run.sh tests/triage/fresh-safety-round3-check.jsonl
+suite "triage, fresh safety round 3 check (0 under-triage since round 4 fixed the families of its last two)" run_if tests/triage/run.sh tests/triage/fresh-safety-round3-check.jsonl
 suite "triage, fresh safety descriptions round 4, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round4.jsonl
 suite "triage, fresh safety round 4 check, written the same way, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round4-check.jsonl
 suite "triage, fresh safety round 4 probe, written after the first fixes (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round4-probe.jsonl

@@ -26,9 +26,9 @@
 # fresh-safety-check4.jsonl (risk factors in new wordings);
 # fresh-safety-round3.jsonl (a third fresh set, written before the KB was
 # read, the tuning set of kb/71-lexicon-safety-round3.kb) and
-# fresh-safety-round3-check.jsonl (written the same way, never tuned on;
-# registered once round 4's families left it without under-triage); fresh-safety-round4.jsonl (a fourth
-# fresh set in unusual registers -- texting, second-language, dictation,
+# fresh-safety-round3-check.jsonl (written the same way and not tuned on
+# until round 4 fixed the families of its last two under-triaged cases; then
+# registered); fresh-safety-round4.jsonl (a fourth fresh set in unusual registers -- texting, second-language, dictation,
 # carers, athletes, pregnancy and after a birth -- with risk factors,
 # ambiguous phrases, questions and plain-muscle look-alikes, written before
 # the KB was read, the tuning set of kb/79-lexicon-safety-round4.kb) and
