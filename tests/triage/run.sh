@@ -30,8 +30,8 @@
 # until round 4 fixed the families of its last two under-triaged cases; then
 # registered); fresh-safety-round4.jsonl (a fourth fresh set in unusual
 # registers -- texting, second-language, dictation, carers, athletes,
-# pregnancy and after a birth -- with risk factors, ambiguous phrases, questions and plain-muscle look-alikes, written before
-# the KB was read, the tuning set of kb/79-lexicon-safety-round4.kb) and
+# pregnancy and after a birth -- with risk factors, ambiguous phrases,
+# questions and plain-muscle look-alikes, written before the KB was read, the tuning set of kb/79-lexicon-safety-round4.kb) and
 # fresh-safety-round4-check.jsonl (written the same way, never tuned on) and
 # fresh-safety-round4-probe.jsonl (two further rounds written after the first
 # fixes: registers, shorthand, a second language; tuned on).
