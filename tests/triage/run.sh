@@ -31,10 +31,11 @@
 # registered); fresh-safety-round4.jsonl (a fourth fresh set in unusual
 # registers -- texting, second-language, dictation, carers, athletes,
 # pregnancy and after a birth -- with risk factors, ambiguous phrases,
-# questions and plain-muscle look-alikes, written before the KB was read, the tuning set of kb/79-lexicon-safety-round4.kb) and
-# fresh-safety-round4-check.jsonl (written the same way, never tuned on) and
-# fresh-safety-round4-probe.jsonl (two further rounds written after the first
-# fixes: registers, shorthand, a second language; tuned on).
+# questions and plain-muscle look-alikes, written before the KB was read,
+# the tuning set of kb/79-lexicon-safety-round4.kb);
+# fresh-safety-round4-check.jsonl (written the same way, never tuned on)
+# and fresh-safety-round4-probe.jsonl (two further rounds written after the
+# first fixes: registers, shorthand, a second language; tuned on).
 # A case may give "levels", every acceptable level (its "level" is the lowest
 # of them): over-triage is then a level above the highest of them.  A case may
 # name "cause", the non-muscular cause it is about: reported (how many have it
