@@ -179,6 +179,22 @@ kf_err kf_posterior_cands_iv(const kf_kb *kb, const kf_evidence_set *ev, const i
 #define KF_QSL_MAX_NP 20
 kf_err kf_quickscore_levels(const kf_kb *kb, const kf_evidence_set *ev, double *post, double *lo,
                             double *hi, long double *logpe, bool *certified);
+/* The same with npl precise levels (long double; -1: as the engine
+ * chooses them by np, 0 .. min(8, np) - 2 else, more clamped), the walk
+ * alone (never a second run); *npl_next (may be NULL) gets the precise
+ * levels its partial sums ask for (0: none would certify), for the tests
+ * and for KF_QSL_RETRY (engine.c). */
+kf_err kf_quickscore_levels_npl(const kf_kb *kb, const kf_evidence_set *ev, int npl, double *post,
+                                double *lo, double *hi, long double *logpe, bool *certified,
+                                int *npl_next);
+
+/* Sets out[c] (kb->n_causes flags) for each cause c that is an activity
+ * the person did not say: a habit that is no posture (or a body state
+ * defined by a fact a person would say) none of whose telling reports or
+ * signs is among f's present findings -- the causes kf_rank_top puts after
+ * the others that bear on what was said.  Errors: KF_ENOMEM (out is then
+ * untouched). */
+kf_err kf_unsaid_activities(const kf_kb *kb, const kf_findings *f, bool *out);
 
 /* Whether a present finding is one of cause c's `reports` of strength
  * `often` or more: the person named the habit. */

@@ -546,17 +546,27 @@ static void qsl_finish(const kf_kb *kb, const qsv_w *w, double Z, double dz,
     }
 }
 
-static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
-                             double *post, double *lo, double *hi, long double *logpe,
-                             double *zerr)
+/* The precise levels a second run would need (*npl_next, from the first
+ * run's partial sums): one above the highest level whose partial sums are
+ * over QSL_RETRY_RATIO times P(E) (a double rounding there, counted ~100
+ * times, is ~1e-9 of P(E) at that ratio). */
+#define QSL_RETRY_RATIO 3e5
+
+/* npl < 0: the precise levels by np (QSL_PREC1, QSL_PREC2); else that
+ * many (at most L - 2).  npl_next (may be NULL): see QSL_RETRY_RATIO. */
+static kf_err qsl_run(const kf_kb *kb, const int *pos, int np, const int *neg, int nn,
+                      double *post, double *lo, double *hi, long double *logpe, double *zerr,
+                      int npl, int *npl_next)
 {
     int nc = kb->n_causes;
+    if (npl_next)
+        *npl_next = 0;
     if (np < 1 || np > 30)
         return KF_EINVAL;
     int L = np < KF_QSL_LOW ? np : KF_QSL_LOW, H = np - L;
     /* the precise levels: below NPL the sums are taken in long double
      * (where the partial sums are ~10^(np - k) times P(E)) */
-    int NPL = np >= QSL_PREC2 ? 2 : np >= QSL_PREC1 ? 1 : 0;
+    int NPL = npl >= 0 ? npl : np >= QSL_PREC2 ? 2 : np >= QSL_PREC1 ? 1 : 0;
     if (NPL > L - 2)
         NPL = L > 2 ? L - 2 : 0;
     /* a sum made at a precise level has its partial sums' sizes measured
@@ -1295,6 +1305,17 @@ static kf_err qsl_quickscore(const kf_kb *kb, const int *pos, int np, const int 
 #undef QSL_EAX
 #undef QSL_EAL
 #undef QSL_UL
+    if (npl_next) {
+        int want = 0;
+        for (int k = 0; k <= L; k++)
+            if (!(Asz[k] <= QSL_RETRY_RATIO * (double)Z))
+                want = k + 1;
+        *npl_next = want > L - 2 ? (L > 2 ? L - 2 : 0) : want;
+        /* in long double a level is 2^11 times more precise: past that
+         * ratio at level 0 no number of precise levels would certify */
+        if (!(Asz[0] <= QSL_RETRY_RATIO / rl * (double)Z))
+            *npl_next = 0;
+    }
     qsl_finish(kb, &w, (double)Z, dz, Eown, on, off, cf, cslack, logconst, post, lo, hi, logpe,
                zerr);
     err = KF_OK;

@@ -1223,8 +1223,18 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     }
 
     /* 3. Other causes that moved, the most first; the label follows the net
-     * change of the score. */
+     * change of the score.  An activity the person never said (sleeping on
+     * one side, overhead sport for a desk worker) that moved up comes after
+     * the others and is put as a question, the rule kf_rank_top keeps for
+     * the causes themselves (kf_unsaid_activities): short relief raises
+     * every cause that acts from elsewhere, and the therapist asks about a
+     * habit before she names it (004_0c58c8d9993c8630.txt). */
     int *order = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *order);
+    bool *unsaid = kf_calloc((size_t)kb->n_causes + 1, sizeof *unsaid);
+    if (order && (!unsaid || kf_unsaid_activities(kb, &r->after->findings, unsaid) != KF_OK)) {
+        kf_free(order);                  /* out of memory: this part is left out */
+        order = NULL;
+    }
     int no = 0;
     /* What moved by 5 points, or by 3 for a cause that was in the top three. */
     if (order)
@@ -1239,15 +1249,34 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     for (int a = 1; a < no; a++) {
         int x = order[a], k = a;
         double dx = fabs(p1[x] - p0[x]);
-        while (k > 0 && fabs(p1[order[k - 1]] - p0[order[k - 1]]) < dx) {
-            order[k] = order[k - 1];
-            k--;
+        bool qx = unsaid[x] && p1[x] > p0[x];
+        for (; k > 0; k--) {
+            int y = order[k - 1];
+            bool qy = unsaid[y] && p1[y] > p0[y];
+            if (qy == qx ? fabs(p1[y] - p0[y]) >= dx : !qy)
+                break;
+            order[k] = y;
         }
         order[k] = x;
     }
     for (int i = 0; i < no && i < 4; i++) {
         int c = order[i];
         bool down = p1[c] < p0[c];
+        if (!down && unsaid[c]) {
+            if (!(ch = new_change(r, KF_CHANGE_CAUSE_UP, cap)))
+                break;
+            char nm[256];
+            kf_cause_plain(kb, c, nm, sizeof nm);
+            nm[0] = (char)toupper((unsigned char)nm[0]);
+            ch->cause = c;
+            ch->before = p0[c];
+            ch->after = p1[c];
+            kf_buf_printf(&b, "%s would also fit what you logged (%d%% -> %d%%), but you have "
+                          "not said you do it, so it is a question, not the answer: do you?",
+                          nm, pct(p0[c]), pct(p1[c]));
+            set_text(ch, &b);
+            continue;
+        }
         if (!(ch = new_change(r, down ? KF_CHANGE_CAUSE_DOWN : KF_CHANGE_CAUSE_UP, cap)))
             break;
         char nm[256];
@@ -1265,6 +1294,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         set_text(ch, &b);
     }
     kf_free(order);
+    kf_free(unsaid);
 
     /* 4. What to do next: the first step, when it changed. */
     int first0 = r->before->n_plan ? r->before->plan[0].technique : -1;

@@ -892,7 +892,8 @@ static const char *const allowed_keys[][20] = {
                       "keeps_tight", "kept_by", "release_first", "family", "posture", "source",
                       "refers", "pulls", "local", "sign", "reports", NULL },
     /* technique */ { "name", "kind", "step", "dose", "timer", "caution", "source",
-                      "works_on", "relief", "not_for", "first_for", "instead", "when", NULL },
+                      "works_on", "relief", "not_for", "first_for", "instead", "when",
+                      "helper_at", NULL },
     /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
                       "source", NULL },
     /* lexicon */   { "phrase", "pattern", "class", "spell", "negate", "stop", "side_left",
@@ -1857,6 +1858,31 @@ static void build_techniques(loader *L)
                 k->not_for_why[pp] = parts[1];
             }
         }
+        /* helper_at = REGION[, REGION] | WHY: needs a helper when aimed at a
+         * muscle that lies only there (src/plan.c) */
+        const char *ha = get(b, "helper_at", &line);
+        if (ha) {
+            char **parts, **regs;
+            int np = split(L, ha, '|', &parts);
+            int nr = np == 2 ? split(L, parts[0], ',', &regs) : 0;
+            if (np != 2 || nr < 1) {
+                err_at(L, b->file, line, "technique %s: helper_at needs 'REGION[, REGION] | why'",
+                       b->id);
+            } else if (k->not_for & (1u << KF_PERSON_NO_HELPER)) {
+                err_at(L, b->file, line, "technique %s: helper_at and not_for no_helper: one "
+                       "or the other", b->id);
+            } else if ((k->helper_at = arena_alloc(&L->a, (size_t)nr * sizeof *k->helper_at))) {
+                for (int j = 0; j < nr; j++) {
+                    int g = strmap_get(&L->regions, regs[j], strlen(regs[j]));
+                    if (g < 0)
+                        err_at(L, b->file, line, "technique %s: helper_at: unknown region "
+                               "'%s'", b->id, regs[j]);
+                    else
+                        k->helper_at[k->n_helper_at++] = g;
+                }
+                k->not_for_why[KF_PERSON_NO_HELPER] = parts[1];
+            }
+        }
         const char *ff = get(b, "first_for", &line);
         if (ff) {
             char **who;
@@ -1878,8 +1904,9 @@ static void build_techniques(loader *L)
                        b->id, ins);
             else if (k->instead == t - 1)
                 err_at(L, b->file, line, "technique %s: instead names itself", b->id);
-            if (!k->not_for)
-                err_at(L, b->file, line, "technique %s: 'instead' needs a not_for", b->id);
+            if (!k->not_for && !k->n_helper_at)
+                err_at(L, b->file, line, "technique %s: 'instead' needs a not_for or a "
+                       "helper_at", b->id);
         }
         if (k->first_for & k->not_for)
             err_at(L, b->file, b->line, "technique %s is both first_for and not_for the "

@@ -123,6 +123,11 @@ typedef struct {
     unsigned      not_for;
     const char   *not_for_why[KF_PERSON_N];
     unsigned      first_for;               /* leads the plan for these people */
+    /* Needs a helper when aimed at a muscle whose `where` lies only in
+     * these regions (the back between and below the shoulder blades, out of
+     * reach of one's own fingertips): for a person with no helper it is then
+     * left out (reason not_for_why[KF_PERSON_NO_HELPER]) for `instead`. */
+    int          *helper_at;  int n_helper_at;
     int           instead;                 /* technique used when it is left out, or -1 */
     /* The specific fix for people who report one of these findings: used
      * only then, and before the cause's other steps. */

@@ -122,6 +122,32 @@ static int ruled_out(const kf_kb *kb, const kf_result *r, int tech)
 
 static bool when_ok(const kf_kb *kb, const kf_result *r, int tech);
 
+/* Whether `tech`, aimed at `cause`, needs a helper this person does not
+ * have: a technique with a helper_at list (the tender-point hold, done with
+ * one's own fingertips) aimed at a muscle that lies only in those regions
+ * (between and below the shoulder blades: "you may have to ask someone to
+ * help you find them if you can't quite reach them all",
+ * 001_c7feafd17eef686f.txt), for a person who said there is no one to help.
+ * Only when its `instead` (a ball against the wall: done alone) suits. */
+static bool needs_helper(const kf_kb *kb, const kf_result *r, int tech, int cause)
+{
+    const kf_technique *t = &kb->techniques[tech];
+    if (!t->n_helper_at || !(r->person & (1u << KF_PERSON_NO_HELPER)) || cause < 0 ||
+        t->instead < 0 || ruled_out(kb, r, t->instead) >= 0)
+        return false;
+    const kf_cause *c = &kb->causes[cause];
+    if (c->kind != KF_CAUSE_MUSCLE || !c->n_where)
+        return false;
+    for (int w = 0; w < c->n_where; w++) {
+        bool in = false;
+        for (int i = 0; i < t->n_helper_at && !in; i++)
+            in = t->helper_at[i] == c->where[w];
+        if (!in)
+            return false;
+    }
+    return true;
+}
+
 /* Adds a step unless it is there already (then the sides merge), ruled out
  * for this person (then its `instead`, once), or swapped for heat/cold. */
 static bool add(ctx *x, int tech, int cause, kf_side side)
@@ -138,9 +164,16 @@ static bool add(ctx *x, int tech, int cause, kf_side side)
         return false;
     }
     int p = ruled_out(kb, r, tech);
+    bool ball = false;                   /* a ball on the spot is in the plan already */
+    if (p < 0 && needs_helper(kb, r, tech, cause)) {
+        p = KF_PERSON_NO_HELPER;
+        for (int i = 0; i < r->n_plan && !ball; i++)
+            ball = kb->techniques[r->plan[i].technique].sore_spot &&
+                   kb->techniques[r->plan[i].technique].kind == KF_TECH_RELEASE;
+    }
     if (p >= 0) {
         int ins = kb->techniques[tech].instead;
-        if (ins >= 0 && ruled_out(kb, r, ins) >= 0)
+        if (ball || (ins >= 0 && ruled_out(kb, r, ins) >= 0))
             ins = -1;
         omit(r, tech, (kf_person)p, ins);
         if (ins >= 0 && plan_index(r, ins) < 0) {
@@ -184,6 +217,15 @@ static bool add(ctx *x, int tech, int cause, kf_side side)
         }
     }
     r->plan[r->n_plan++] = (kf_step){ tech, cause, side, pre + 1 };
+    /* left out for one cause (needs_helper), in the plan for another: not
+     * left out after all */
+    for (int i = 0; i < r->n_omitted; i++)
+        if (r->omitted[i].technique == tech) {
+            memmove(&r->omitted[i], &r->omitted[i + 1],
+                    (size_t)(r->n_omitted - i - 1) * sizeof *r->omitted);
+            r->n_omitted--;
+            break;
+        }
     return true;
 }
 
@@ -470,9 +512,20 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
             /* The release aimed at the muscle it keeps short (the lat for the
              * mouse), while that muscle is still likely; then the habit's own
              * change (its first technique, a `when` one before the rest). */
+            /* Not while a muscle right where it hurts is about as likely
+             * (sore_leads): side sleeping over-stretches the muscles between
+             * blade and spine, which are the knot, and the therapist puts a
+             * tennis ball on it (000_8835f21432216678.txt); the habit's own
+             * change and the work on the spot come first then.  A kept
+             * muscle that itself lies under the spot (the quadratus
+             * lumborum over the low back) keeps its place.  A body state
+             * (pregnancy, a weak back) is met with posture and strength
+             * first: "the important thing is to adjust your posture"
+             * (003_8a9c84e9d3df908b.txt, to a reader 16 weeks pregnant). */
             int m = kept_muscle(kb, r, lead);
             x.solo = true;
-            if (m >= 0 && score_of(r, m) >= 0.2 * lead_p && !local_muscle(kb, r, m))
+            if (m >= 0 && score_of(r, m) >= 0.2 * lead_p && !local_muscle(kb, r, m) &&
+                !(sore_leads && !under_sore_spot(kb, r, m)) && c->kind != KF_CAUSE_BODY)
                 take(&x, m, lead_side, 1, AIMED, false);
             else if ((m = next_suspect(kb, r, 0.2 * lead_p)) >= 0)
                 take(&x, m, lead_side, 1, AIMED, false);

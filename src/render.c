@@ -749,6 +749,32 @@ static double ranked_p(const kf_result *r, int cause)
 
 static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, int named[2]);
 
+/* A muscle tight right where it hurts names the knot instead of one pulling
+ * from elsewhere when at least this share of it: plan.c's KF_PLAN_SORE_NEAR,
+ * so the sentence and the first steps tell the same story. */
+#define KF_RENDER_SPOT_NEAR 0.8
+
+static bool has_finding(const kf_kb *kb, const kf_result *r, const char *id)
+{
+    int f = kf_kb_finding(kb, id);
+    return f >= 0 && kf_findings_has(&r->findings, f);
+}
+
+static int ln_region(const kf_kb *kb, const kf_link *ln)
+{
+    return ln ? kb->findings[ln->finding].region : -1;
+}
+
+/* Whether muscle m lies in region g (its `where`). */
+static bool lies_at(const kf_kb *kb, int m, int g)
+{
+    const kf_cause *c = &kb->causes[m];
+    for (int w = 0; w < c->n_where; w++)
+        if (c->where[w] == g)
+            return true;
+    return false;
+}
+
 /* The therapist's key clue, said after the chain when relief lasted only
  * hours (in words or in the journal): the leader's own sign of it ("working
  * on the knot gives relief for an hour or two, then the pull from the lat
@@ -825,6 +851,7 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
     const kf_cause *c = &kb->causes[lead];
     char nm[256], hn[256];
     int muscle = -1, habit = -1;
+    bool spot = false;                   /* the knot is the stretched muscle itself */
     if (c->kind == KF_CAUSE_MUSCLE) {
         muscle = lead;
         for (int i = 0; i < r->n_causes; i++)
@@ -851,6 +878,23 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
                 muscle = m;
             }
         }
+        /* The knot itself is the muscle the habit stretches right there
+         * (side sleeping: "the muscles between your shoulder blade and spine
+         * get pulled or stretched ... That is your muscle knot",
+         * 000_8835f21432216678.txt) when such a muscle is about as likely
+         * (KF_RENDER_SPOT_NEAR) as the one pulling from elsewhere, which does
+         * not lie there itself, and relief has not faded within hours: then
+         * the habit's own words say why, as the plan starts on the spot
+         * (src/plan.c, sore_leads). */
+        if (muscle >= 0 && !has_finding(kb, r, "relief_short") &&
+            !lies_at(kb, muscle, ln_region(kb, place_link(kb, r, muscle))))
+            for (int k = 0; k < c->n_keeps && !spot; k++) {
+                const kf_link *lk = place_link(kb, r, c->keeps[k]);
+                spot = lk && lk->mech == KF_MECH_LOCAL &&
+                       ranked_p(r, c->keeps[k]) >= KF_RENDER_SPOT_NEAR * ranked_p(r, muscle);
+            }
+        if (spot)
+            muscle = -1;
     }
     const kf_link *ln = muscle >= 0 ? place_link(kb, r, muscle) : place_link(kb, r, lead);
     named[0] = lead;
@@ -876,7 +920,7 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
      * short is a suspect there (short relief after work on them ruled them
      * out): its link's words would name them as the chain ("keeps the lat
      * short"), so say instead that they no longer fit. */
-    if (habit >= 0 && muscle < 0 && c->n_keeps > 0 && ln) {
+    if (habit >= 0 && muscle < 0 && c->n_keeps > 0 && ln && !spot) {
         kf_buf_puts(b, ", though none of the muscles it usually keeps short stands out in "
                     "what you said or logged: the steps below start with the habit itself "
                     "and the next suspects.");

@@ -328,6 +328,10 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
             cur = NULL;
             tok_kind k = T_WORD;
             bool boundary = false;
+            /* "70+": the number is a floor (an age said as "at least") */
+            if (c == '+' && t->n && t->v[t->n - 1].kind == T_NUM &&
+                t->v[t->n - 1].start + t->v[t->n - 1].len == (int)i)
+                t->v[t->n - 1].plus = true;
             if (c == '.' || c == '!' || c == '?' || c == ';' || c == '\n' || c == '(' ||
                 c == ')') {
                 k = T_STOP;
@@ -1283,6 +1287,58 @@ static bool relation_opens(const token *v, int n, int j)
            is_word(&v[o - 1], "hi") || is_word(&v[o - 1], "hello") || is_word(&v[o - 1], "hey");
 }
 
+/* An age said as a floor: "over 70", "I'm over 65", "she's well past 80",
+ * "70+", "70 plus", "Female, 70+", "nearly 70".  The number v[i] is an age
+ * floor when a word of floor ("over", "past", "nearly", "almost", "plus" or
+ * a '+' right after it) is beside it, the words before it give an age (a
+ * sentence's or clause's start, "I'm", "aged", "she is", a word for a man
+ * or a woman, a relation) and the words after end the age ("70+ woman",
+ * "over 70 and ...", "over 80 years old"); not "over 70 miles", "past 10
+ * o'clock", "over 60 times", "nearly 50 minutes".  *near is set for
+ * "nearly"/"almost" (a little under the number).  The span is *first..i
+ * or i+1. */
+static bool age_floor(const token *v, int n, int i, bool unit_next, int *first, int *last,
+                      bool *near)
+{
+    static const char *const floors[] = { "over", "past", "nearly", "almost", NULL };
+    static const char *const gives[] = {
+        "im", "am", "is", "hes", "shes", "aged", "age", "now", "were", "are", "both", "theyre",
+        NULL
+    };
+    static const char *const ends[] = { "and", "with", "but", "so", "now", "yo", "here", NULL };
+    static const char *const skip[] = { "well", "just", "way", "bit", "a", NULL };
+    const token *nx = i + 1 < n ? &v[i + 1] : NULL;
+    int end = i;
+    *near = false;
+    if (v[i].plus)
+        *first = i;
+    else if (nx && is_word(nx, "plus")) {
+        *first = i;
+        end = i + 1;
+    } else if (i > 0 && is_any_word(&v[i - 1], floors)) {
+        *near = is_word(&v[i - 1], "nearly") || is_word(&v[i - 1], "almost");
+        *first = i - 1;
+    } else
+        return false;
+    *last = end;
+    const token *after = end + 1 < n ? &v[end + 1] : NULL;
+    bool years_old = unit_next && after && end + 2 < n && unit_days(after->norm) == 365 &&
+                     (is_word(&v[end + 2], "old") || is_word(&v[end + 2], "young"));
+    if (unit_next && !years_old)
+        return false;
+    if (!(boundary_at(v, n, end + 1) || years_old ||
+          (after && after->kind == T_WORD &&
+           (is_any_word(after, ends) || is_any_word(after, female_words) ||
+            is_any_word(after, male_words)))))
+        return false;
+    int b = *first - 1;
+    for (int s = 0; s < 2 && b >= 0 && is_any_word(&v[b], skip); s++)
+        b--;
+    return boundary_at(v, n, b) || is_any_word(&v[b], gives) ||
+           is_any_word(&v[b], female_words) || is_any_word(&v[b], male_words) ||
+           kf_context_relation(v, n, b);
+}
+
 static void read_numbers(reader *r, const token *v, int n, const int *who, int patient,
                          const unsigned char *read_as)
 {
@@ -1419,6 +1475,23 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                          !strcmp(nx->norm, "degrees") || !strcmp(nx->norm, "oclock") ||
                          !strcmp(nx->norm, "o") || !strcmp(nx->norm, "floors") ||
                          !strcmp(nx->norm, "stairs") || !strcmp(nx->norm, "steps"));
+        /* an age floor: "over 70", "70+", "I'm past 80": the age bands it
+         * reaches are facts, the age itself stays unknown */
+        if (k->kind == T_NUM && val >= 40 && val <= 110) {
+            int f0, f1;
+            bool near;
+            if (age_floor(v, n, i, unit_next, &f0, &f1, &near)) {
+                long floor = near ? val - 3 : val;
+                int s0 = v[f0].start, l0 = v[f1].start + v[f1].len - s0;
+                if (mine && floor >= 50)
+                    add_named(r, "over_50", s0, l0);
+                if (mine && floor >= 65)
+                    add_named(r, "over_65", s0, l0);
+                if (mine && floor >= 50)
+                    r->read++;
+                continue;
+            }
+        }
         /* age: "I'm 17", "I am 59", "aged 40", "about to be 16", "17 years old",
          * "31yo", "F 34", "34F", "M 48, smoker", "a lad of 16", "my dad is 71",
          * "my son (15)", "turned 40", "in my late 60s" */
@@ -1451,18 +1524,6 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
                         (i + 2 < n && (is_word(&v[i + 2], "and") || is_word(&v[i + 2], "but") ||
                                        is_word(&v[i + 2], "with") || is_word(&v[i + 2], "i") ||
                                        is_word(&v[i + 2], "have") || is_word(&v[i + 2], "has")))));
-        /* "over 70, pain when I chew", "I'm past 80", "she is over 65 and
-         * ...": at least that age, said where an age is said (at the start
-         * of a clause or after "I'm", "is"), never a count of something
-         * ("over 50 times", "over 60 kg": the unit follows) */
-        if (k->kind == T_NUM && p && !age && !unit_next && val >= 40 && val <= 110 &&
-            (is_word(p, "over") || is_word(p, "past") || is_word(p, "above")) &&
-            (boundary_at(v, n, i - 2) || is_word(pp, "im") || is_word(pp, "am") ||
-             is_word(pp, "is") || is_word(pp, "hes") || is_word(pp, "shes") ||
-             is_word(pp, "were") || is_word(pp, "aged") || is_word(pp, "well")) &&
-            (boundary_at(v, n, i + 1) || (nx && (is_word(nx, "and") || is_word(nx, "with") ||
-                                                 is_word(nx, "now") || is_word(nx, "but")))))
-            age = true;
             /* "my husband 59 year", "my dad 70 years have ...", "wife 45yrs",
          * "my father, 72 years,": in broken English a relation with a count
          * of years beside it is that person's age, not how long it has hurt

@@ -32,6 +32,7 @@ typedef struct {
     bool     used;            /* consumed by a phrase */
     bool     side_ok;         /* a side word that really names a side */
     bool     question;        /* a T_STOP that is a '?' */
+    bool     plus;            /* a T_NUM with a '+' right after it ("70+") */
 } token;
 
 /* A word's first two letters as a number (a-z, then a-z or anything

@@ -182,6 +182,10 @@ suite "golden readings: known misreadings fixed as families (issue 10)" run_if t
 suite "golden fresh safety readings, round 3" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round3.txt
 suite "golden fresh safety readings, round 4" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round4.txt
 suite "golden readings of the sixth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind6.txt
+suite "golden readings the lead found: age floors, chewing, the chest on a climb (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-lead.txt
+suite "golden readings of the seventh blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind7.txt
+suite "golden readings of the eighth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind8.txt
+suite "golden readings: how long relief lasts, hours or a day (the method)" run_if tests/golden/lexicon.sh tests/golden/lexicon-method.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
@@ -202,7 +206,8 @@ suite "triage, fresh safety check wordings, round 4: risk factors (0 under-triag
 suite "triage, fresh safety descriptions round 2, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round2.jsonl
 suite "triage, fresh safety round 2 probe, written after the first fixes (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round2-probe.jsonl
 suite "triage, fresh safety descriptions round 3, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round3.jsonl
-suite "triage, fresh safety round 3 check (0 under-triage since round 4 fixed the families of its last two)" run_if tests/triage/run.sh tests/triage/fresh-safety-round3-check.jsonl
+suite "triage, the lead's families: age floors, giant cell arteritis, angina at rest (0 under-triage)" run_if tests/triage/run.sh tests/triage/lead-families.jsonl
+suite "triage, fresh safety round 3 check, written before the KB was read, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round3-check.jsonl
 suite "triage, fresh safety descriptions round 4, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round4.jsonl
 suite "triage, fresh safety round 4 check, written the same way, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round4-check.jsonl
 suite "triage, fresh safety round 4 probe, written after the first fixes (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round4-probe.jsonl

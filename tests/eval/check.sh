@@ -42,6 +42,21 @@
 # (ranking tiers, reading families, fresh safety wordings) the guards were
 # raised to its figures less 0.03: blind 0.95, blind2 0.94, blind3 0.96,
 # blind4b 0.85, blind5a 0.96, blind5b 0.84 (unsafe 2; 5b still untouched).
+# tests/eval/reading-blind6a.jsonl and reading-blind6b.jsonl: a sixth blind
+# set of 160 written blind and split (odd and even lines) before anyone read
+# it; 6a may be read, 6b stays untouched.  At the end of the session that
+# added it: 6a hit@3 0.93, unsafe 0; 6b hit@3 0.95, unsafe 1 -> guards
+# 0.90 / 0.92 and those unsafe counts (the target is 0).
+# tests/eval/reading-blind7a.jsonl and reading-blind7b.jsonl: a seventh blind
+# set of 160 focused on triage and context (72 needing a doctor), written
+# blind on 2026-12-03 and split before any run.  Measured once when added:
+# 7a hit@3 0.85 unsafe 4, 7b 0.91 unsafe 2; after the fixes from 7a, 7a 0.96
+# unsafe 0 and 7b unchanged (still untouched) -> guards 0.93 / 0.88 and
+# unsafe 0 / 2 (the target is 0).
+# tests/eval/reading-blind8a.jsonl and reading-blind8b.jsonl: an eighth blind
+# set of 160, written blind and split the same way; 8a may be read, 8b stays
+# untouched.  At the end of the session that added it: 8a hit@3 0.97, unsafe
+# 0; 8b hit@3 0.96, unsafe 0 -> guards 0.94 / 0.93, unsafe 0.
 # The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
@@ -57,7 +72,8 @@ if [ ! -f "$CASES" ]; then
   exit 0
 fi
 reading=()
-for half in tune holdout fresh blind blind2 blind3 blind4a blind4b blind5a blind5b; do
+for half in tune holdout fresh blind blind2 blind3 blind4a blind4b blind5a blind5b blind6a blind6b \
+            blind7a blind7b blind8a blind8b; do
   f=tests/eval/reading-$half.jsonl
   [ -f "$f" ] || continue
   out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -75,6 +91,12 @@ READ_HIT3_BLIND4A=${READ_HIT3_BLIND4A:-0.90} READ_UNSAFE_MAX_BLIND4A=${READ_UNSA
 READ_HIT3_BLIND4B=${READ_HIT3_BLIND4B:-0.85} READ_UNSAFE_MAX_BLIND4B=${READ_UNSAFE_MAX_BLIND4B:-0} \
 READ_HIT3_BLIND5A=${READ_HIT3_BLIND5A:-0.96} READ_UNSAFE_MAX_BLIND5A=${READ_UNSAFE_MAX_BLIND5A:-0} \
 READ_HIT3_BLIND5B=${READ_HIT3_BLIND5B:-0.84} READ_UNSAFE_MAX_BLIND5B=${READ_UNSAFE_MAX_BLIND5B:-2} \
+READ_HIT3_BLIND6A=${READ_HIT3_BLIND6A:-0.90} READ_UNSAFE_MAX_BLIND6A=${READ_UNSAFE_MAX_BLIND6A:-0} \
+READ_HIT3_BLIND6B=${READ_HIT3_BLIND6B:-0.92} READ_UNSAFE_MAX_BLIND6B=${READ_UNSAFE_MAX_BLIND6B:-1} \
+READ_HIT3_BLIND7A=${READ_HIT3_BLIND7A:-0.93} READ_UNSAFE_MAX_BLIND7A=${READ_UNSAFE_MAX_BLIND7A:-0} \
+READ_HIT3_BLIND7B=${READ_HIT3_BLIND7B:-0.88} READ_UNSAFE_MAX_BLIND7B=${READ_UNSAFE_MAX_BLIND7B:-2} \
+READ_HIT3_BLIND8A=${READ_HIT3_BLIND8A:-0.94} READ_UNSAFE_MAX_BLIND8A=${READ_UNSAFE_MAX_BLIND8A:-0} \
+READ_HIT3_BLIND8B=${READ_HIT3_BLIND8B:-0.93} READ_UNSAFE_MAX_BLIND8B=${READ_UNSAFE_MAX_BLIND8B:-0} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])

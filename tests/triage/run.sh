@@ -26,16 +26,19 @@
 # fresh-safety-check4.jsonl (risk factors in new wordings);
 # fresh-safety-round3.jsonl (a third fresh set, written before the KB was
 # read, the tuning set of kb/71-lexicon-safety-round3.kb) and
-# fresh-safety-round3-check.jsonl (written the same way and not tuned on
-# until round 4 fixed the families of its last two under-triaged cases; then
-# registered); fresh-safety-round4.jsonl (a fourth fresh set in unusual
-# registers -- texting, second-language, dictation, carers, athletes,
-# pregnancy and after a birth -- with risk factors, ambiguous phrases,
-# questions and plain-muscle look-alikes, written before the KB was read,
-# the tuning set of kb/79-lexicon-safety-round4.kb);
-# fresh-safety-round4-check.jsonl (written the same way, never tuned on)
-# and fresh-safety-round4-probe.jsonl (two further rounds written after the
-# first fixes: registers, shorthand, a second language; tuned on).
+# fresh-safety-round3-check.jsonl (written the same way, never tuned on; its
+# two under-triaged cases, read by the lead, were families the KB lacked: an
+# age said as a floor, "over 70", and angina on effort now at rest; fixed as
+# families in kb/73-lexicon-lead.kb, src/text.c and kb/50-redflags.kb, pinned
+# in lead-families.jsonl with other wordings); fresh-safety-round4.jsonl
+# (a fourth fresh set in unusual registers -- texting, second-language,
+# dictation, carers, athletes, pregnancy and after a birth -- with risk
+# factors, ambiguous phrases, questions and plain-muscle look-alikes,
+# written before the KB was read, the tuning set of
+# kb/79-lexicon-safety-round4.kb); fresh-safety-round4-check.jsonl (written
+# the same way, never tuned on) and fresh-safety-round4-probe.jsonl (two
+# further rounds written after the first fixes: registers, shorthand, a
+# second language; tuned on).
 # A case may give "levels", every acceptable level (its "level" is the lowest
 # of them): over-triage is then a level above the highest of them.  A case may
 # name "cause", the non-muscular cause it is about: reported (how many have it
