@@ -132,6 +132,15 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+bool kf_denial_in_passing(const kf_kb *kb, const kf_fact *x)
+{
+    if (x->state != KF_ABSENT || x->origin != KF_FROM_TEXT || x->finding < 0 ||
+        x->finding >= kb->n_findings)
+        return false;
+    kf_finding_kind k = kb->findings[x->finding].kind;
+    return k == KF_FIND_SYMPTOM || k == KF_FIND_REDFLAG || k == KF_FIND_HISTORY;
+}
+
 kf_err kf_evidence(const kf_kb *kb, const kf_findings *f, kf_evidence_set *ev)
 {
     memset(ev, 0, sizeof *ev);
@@ -149,10 +158,16 @@ kf_err kf_evidence(const kf_kb *kb, const kf_findings *f, kf_evidence_set *ev)
          * cause: it changes no posterior, so it is left out exactly. */
         if (kb->flink_first[x->finding] == kb->flink_first[x->finding + 1])
             continue;
-        if (x->state == KF_PRESENT)
+        if (x->state == KF_PRESENT) {
             ev->pos[ev->np++] = x->finding;
-        else if (x->state == KF_ABSENT)
+        } else if (x->state == KF_ABSENT && kf_denial_in_passing(kb, x)) {
+            /* no link from a non-muscular cause: it changes no posterior */
+            int s = KF_PASSING(kb, x->finding);
+            if (kb->flink_first[s] < kb->flink_first[s + 1])
+                ev->neg[ev->nn++] = s;
+        } else if (x->state == KF_ABSENT) {
             ev->neg[ev->nn++] = x->finding;
+        }
     }
     /* Sorted and without repeats: the answer cannot depend on the order
      * the findings came in.  A finding both present and absent counts as
@@ -170,6 +185,22 @@ kf_err kf_evidence(const kf_kb *kb, const kf_findings *f, kf_evidence_set *ev)
             j++;
         if ((j < ev->np && ev->pos[j] == ev->neg[i]) || (k && ev->neg[k - 1] == ev->neg[i]))
             continue;
+        ev->neg[k++] = ev->neg[i];
+    }
+    ev->nn = k;
+    /* A denial in passing of a finding also present, or also denied in
+     * full, says nothing more (the ids of both are sorted). */
+    k = 0;
+    for (int i = 0, j = 0, d = 0; i < ev->nn; i++) {
+        int g = ev->neg[i] - kb->n_findings;
+        if (g >= 0) {
+            while (j < ev->np && ev->pos[j] < g)
+                j++;
+            while (d < ev->nn && ev->neg[d] < g)
+                d++;
+            if ((j < ev->np && ev->pos[j] == g) || (d < ev->nn && ev->neg[d] == g))
+                continue;
+        }
         ev->neg[k++] = ev->neg[i];
     }
     ev->nn = k;
@@ -869,6 +900,10 @@ static bool explain(const kf_kb *kb, const kf_findings *f, kf_ranked *rk)
         } else {
             r->weight = log(1 - ln->p);
         }
+        /* a denial in passing says nothing of a muscle, habit or body cause */
+        if (r->state == KF_ABSENT && c->kind != KF_CAUSE_MIMIC &&
+            kf_denial_in_passing(kb, &f->v[fi]))
+            rk->n_reasons--;
     }
     qsort(rk->reasons, (size_t)rk->n_reasons, sizeof *rk->reasons, by_weight);
     if (rk->n_reasons > 6)

@@ -111,6 +111,22 @@ typedef struct {
     int *neg;  int nn;
 } kf_evidence_set;
 
+/* A symptom, warning sign or past illness denied in the person's own words
+ * ("no headache", "no tingling", "not numb") is a denial in passing: said
+ * to rule a warning sign out, not a finding a muscle would have to show (a
+ * muscle's sign is often absent or unnoticed).  It acts on the finding's
+ * links from the non-muscular causes only (KF_CAUSE_MIMIC), and leaves the
+ * muscles, habits and body causes where the rest of the evidence puts them:
+ * in the network it is the absence of the finding's share made by those
+ * causes, a child of theirs alone, so every posterior stays exact.  In an
+ * evidence set it is the negative KF_PASSING(kb, f) (kb.h).  A denial
+ * answered to the interview's question, or of a place, a habit or a
+ * follow-up, counts against every cause linked to it. */
+#define KF_PASSING(kb, f) ((kb)->n_findings + (f))
+bool kf_denial_in_passing(const kf_kb *kb, const kf_fact *x);
+
+/* Fills *ev (negatives: finding ids, and KF_PASSING ids for denials in
+ * passing, after them).  Errors: KF_ENOMEM, *ev then empty. */
 kf_err kf_evidence(const kf_kb *kb, const kf_findings *f, kf_evidence_set *ev);
 void   kf_evidence_free(kf_evidence_set *ev);
 

@@ -897,7 +897,7 @@ static const char *const allowed_keys[][20] = {
     /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
                       "source", NULL },
     /* lexicon */   { "phrase", "pattern", "class", "spell", "negate", "stop", "side_left",
-                      "side_right", "side_both", "source", "whole", NULL },
+                      "side_right", "side_both", "source", "whole", "past", NULL },
     /* scale */     { "always", "often", "sometimes", "rarely", "leak", "keeps_tight", "source",
                       "own_share", "relief_hours", "relief_trials", "old_age", "young_age", "acute_days",
                       "late_pregnancy_weeks", NULL },
@@ -909,7 +909,7 @@ static const char *const allowed_keys[][20] = {
 static const char *const repeatable[] = {
     "refers", "pulls", "local", "sign", "reports", "kept_by", "step", "not_for", "phrase",
     "pattern", "class", "spell", "negate", "whole",
-    "stop", "side_left", "side_right", "side_both", "para", NULL
+    "stop", "side_left", "side_right", "side_both", "past", "para", NULL
 };
 
 static void check_keys(loader *L, const block *b)
@@ -1718,21 +1718,31 @@ static void build_causes(loader *L)
                 k->links[k->n_links++] = q;
     }
     /* Links by finding, for the engine's per-finding loops. */
-    kb->flink_first = arena_alloc(&L->a, (size_t)(kb->n_findings + 2) * sizeof(int));
-    kb->flink = arena_alloc(&L->a, (size_t)(kb->n_links + 1) * sizeof(int));
+    /* Then, from n_findings on, each finding's links from the non-muscular
+     * causes only: what a denial in passing acts on (kb.h, KF_PASSING). */
+    int nf = kb->n_findings, n_mimic = 0;
+    for (int q = 0; q < kb->n_links; q++)
+        n_mimic += kb->causes[kb->links[q].cause].kind == KF_CAUSE_MIMIC;
+    kb->flink_first = arena_alloc(&L->a, (size_t)(2 * nf + 2) * sizeof(int));
+    kb->flink = arena_alloc(&L->a, (size_t)(kb->n_links + n_mimic + 1) * sizeof(int));
     if (!kb->flink_first || !kb->flink)
         return;
-    for (int q = 0; q < kb->n_links; q++)
+    for (int q = 0; q < kb->n_links; q++) {
         kb->flink_first[kb->links[q].finding + 1]++;
-    for (int f = 0; f < kb->n_findings; f++)
+        if (kb->causes[kb->links[q].cause].kind == KF_CAUSE_MIMIC)
+            kb->flink_first[nf + kb->links[q].finding + 1]++;
+    }
+    for (int f = 0; f < 2 * nf; f++)
         kb->flink_first[f + 1] += kb->flink_first[f];
     {
-        int *fill = arena_alloc(&L->a, (size_t)(kb->n_findings + 1) * sizeof(int));
+        int *fill = arena_alloc(&L->a, (size_t)(2 * nf + 1) * sizeof(int));
         if (!fill)
             return;
         for (int q = 0; q < kb->n_links; q++) {
             int f = kb->links[q].finding;
             kb->flink[kb->flink_first[f] + fill[f]++] = q;
+            if (kb->causes[kb->links[q].cause].kind == KF_CAUSE_MIMIC)
+                kb->flink[kb->flink_first[nf + f] + fill[nf + f]++] = q;
         }
     }
     /* Default explanation text for links written without one. */
@@ -2288,9 +2298,11 @@ static int rhs_findings(loader *L, const block *b, const kv *k, const char *arro
         }
         char *q = strchr(f, '?');
         char *alt = NULL;
+        bool company = false;     /* "F1 ?+ F2": F2 only in company (kb.h) */
         if (q) {
             *q = '\0';
-            alt = trim(q + 1, q + 1 + strlen(q + 1));
+            company = q[1] == '+';
+            alt = trim(q + 1 + company, q + 1 + strlen(q + 1));
             f = trim(f, q);
         }
         int fid = strmap_get(&L->findings, f, strlen(f));
@@ -2309,7 +2321,7 @@ static int rhs_findings(loader *L, const block *b, const kv *k, const char *arro
             }
         }
         finds[kf] = fid;
-        alts[kf] = aid;
+        alts[kf] = company && aid >= 0 ? -(aid + 2) : aid;
         neg[kf] = isneg;
         worry[kf] = isworry;
         weak[kf] = isweak;
@@ -2435,6 +2447,7 @@ static void build_lexicon(loader *L)
             else if (!strcmp(k->key, "side_left"))  flag_list(L, b, k, KF_WORD_LEFT);
             else if (!strcmp(k->key, "side_right")) flag_list(L, b, k, KF_WORD_RIGHT);
             else if (!strcmp(k->key, "side_both"))  flag_list(L, b, k, KF_WORD_BOTH);
+            else if (!strcmp(k->key, "past"))   flag_list(L, b, k, KF_WORD_PAST);
             else if (!strcmp(k->key, "class"))  add_class(L, b, k);
             else if (!strcmp(k->key, "pattern")) nphr++;
             else if (!strcmp(k->key, "phrase")) {

@@ -192,7 +192,8 @@ typedef struct {
 typedef struct {
     int   *words;  int n_words;            /* indexes into kb->words */
     int   *finds;  int n_finds;            /* findings; see flags */
-    int   *alts;                           /* per finding: ambiguous alternative or -1 */
+    int   *alts;                           /* per finding: ambiguous alternative or -1;
+                                            * KF_ALT_COMPANY for "F1 ?+ F2" */
     bool  *neg;                            /* per finding: "!F" (absence) */
     bool  *worry;                          /* per finding: "~F" (only ever a worry) */
     bool  *weak;                           /* per finding: "?F" (only likely: a guess) */
@@ -203,8 +204,19 @@ typedef struct {
     const char *file;  int line;           /* where it was written */
 } kf_phrase;
 
+/* KF_WORD_PAST: a word that puts what follows in the past ("since",
+ * "when", "started"), from the lexicon's `past` lines: "since my 20s" and
+ * "since age 25" are no age now (text.c). */
 typedef enum { KF_WORD_PLAIN = 0, KF_WORD_STOP = 1, KF_WORD_NEGATE = 2,
-               KF_WORD_LEFT = 4, KF_WORD_RIGHT = 8, KF_WORD_BOTH = 16 } kf_word_flag;
+               KF_WORD_LEFT = 4, KF_WORD_RIGHT = 8, KF_WORD_BOTH = 16,
+               KF_WORD_PAST = 32 } kf_word_flag;
+
+/* A phrase's alternative written "F1 ?+ F2" (F2 only in company: "pushing
+ * the buggy uphill" is a load pushed, and effort that may be the heart only
+ * when, with what else was said, it completes a red-flag rule that needs
+ * more than F2) is kept in alts[] as -(F2 + 2): every reader of alts[]
+ * that asks `>= 0` passes it over; KF_ALT_COMPANY(a) gives F2, else -1. */
+#define KF_ALT_COMPANY(a) ((a) <= -2 ? -(a) - 2 : -1)
 
 typedef struct kf_kb kf_kb;
 struct kf_kb {
@@ -212,7 +224,11 @@ struct kf_kb {
     kf_finding_def *findings;    int n_findings;
     kf_cause       *causes;      int n_causes;
     kf_link        *links;       int n_links;
-    /* Links by finding: flink[flink_first[f] .. flink_first[f+1]) index links. */
+    /* Links by finding: flink[flink_first[f] .. flink_first[f+1]) index links.
+     * A finding's denial in passing (kf_denial_in_passing, engine.h) is the
+     * id KF_PASSING(kb, f) = n_findings + f, whose range in the same arrays
+     * holds only f's links from the non-muscular causes (KF_CAUSE_MIMIC), so
+     * the engine's loops over a negative's links need no second case. */
     int            *flink_first;
     int            *flink;
     kf_technique   *techniques;  int n_techniques;

@@ -26,7 +26,10 @@ json_t *kf_kb_export_json(const kf_kb *kb)
         "or other root is present; a muscle is tight. A finding said only as a guess (note "
         "\"guess\") is soft evidence: P(guess | finding absent) = scale.guess relative to "
         "present, for at most 3 guesses, unless it is a red flag or a mimic links it at least "
-        "as strongly as any other cause (then it counts in full)."));
+        "as strongly as any other cause (then it counts in full). A symptom, warning sign or "
+        "past illness denied in the person's own words (state \"absent\", origin \"text\", "
+        "finding kind symptom, redflag or history) is a denial in passing: it is absent only "
+        "through the links from the mimics; the other causes' links to it are left out."));
     json_object_set_new(root, "leak", json_real(kb->leak));
     json_t *scale = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "always", kb->strengths[0],
                               "often", kb->strengths[1], "sometimes", kb->strengths[2],

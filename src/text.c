@@ -626,10 +626,19 @@ static kf_side find_side(const token *v, int n, int first, int last)
     return side_of(&v[best]);
 }
 
+/* At most this many "F1 ?+ F2" readings (kb.h, KF_ALT_COMPANY) are kept
+ * for complete_company; more in one text are read as F1 alone. */
+#define KF_COMPANY_MAX 8
+
+typedef struct { int alt, start, len; kf_side side; } company_wait;
+
 typedef struct {
     const kf_kb *kb;
     kf_findings *out;
     int          read;        /* facts and numbers this call understood */
+    /* "F1 ?+ F2" readings present: F2 waits for its company */
+    company_wait company[KF_COMPANY_MAX];
+    int          n_company;
 } reader;
 
 /* How urgent a finding can make the triage on its own (docs/KB-FORMAT.md:
@@ -821,9 +830,6 @@ static bool decade_age(const token *v, int n, int first, int last, long *add, ch
     static const char *const before[] = {
         "my", "his", "her", "their", "im", "hes", "shes", "aged", "age", "am", "is", "now", NULL
     };
-    static const char *const past[] = {
-        "since", "when", "was", "were", "back", "until", "till", "from", "used", "during", NULL
-    };
     int b = first - 1;                    /* the word before the decade */
     *add = 5;
     *sex = 0;
@@ -831,8 +837,9 @@ static bool decade_age(const token *v, int n, int first, int last, long *add, ch
         *add = is_word(&v[b], "early") ? 2 : is_word(&v[b], "mid") ? 5 : 8;
         b--;
     }
+    /* a word of the past (the lexicon's `past` words) up to two before */
     for (int j = b; j >= 0 && j >= b - 2 && v[j].kind != T_STOP; j--)
-        if (is_any_word(&v[j], past))
+        if (v[j].kind == T_WORD && (v[j].flags & KF_WORD_PAST))
             return false;
     if (b >= 0 && is_any_word(&v[b], before))
         return true;
@@ -1497,7 +1504,10 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
          * "my son (15)", "turned 40", "in my late 60s" */
         bool age = false;
         char sex = 0;
-        if (k->kind == T_NUM && p) {
+        /* "since age 25", "from aged 30": an age of the past, not now */
+        bool past_age = p && pp && (is_word(p, "aged") || is_word(p, "age")) &&
+                        pp->kind == T_WORD && (pp->flags & KF_WORD_PAST);
+        if (k->kind == T_NUM && p && !past_age) {
             if (is_word(p, "im") || is_word(p, "aged") || is_word(p, "age") ||
                 is_word(p, "turned") || is_word(p, "turning") || is_word(p, "hes") ||
                 is_word(p, "shes") ||
@@ -1882,7 +1892,7 @@ static void past_ages(reader *rd, const token *v, int n, kf_ctx_match *cm, int n
         if (age == -2) {              /* the age now, read once */
             kf_findings tmp;
             kf_findings_init(&tmp);
-            reader r2 = { rd->kb, &tmp, 0 };
+            reader r2 = { .kb = rd->kb, .out = &tmp };
             read_numbers(&r2, v, n, who, patient, read_as);
             age = tmp.age;
             kf_findings_free(&tmp);
@@ -2029,6 +2039,50 @@ static void complete_rules(reader *r)
             f.note = KF_NOTE_SAFER;
             f.side = kb->findings[f.finding].sided ? x.side : KF_SIDE_NONE;
             kf_findings_add(out, &f);
+            break;
+        }
+    }
+}
+
+/* "F1 ?+ F2" (kb.h): F2, the warning sign the words may also be ("pushing
+ * the buggy uphill": effort), is added as the safer reading only when, with
+ * what else was said, it completes a red-flag rule that needs something
+ * besides F2 (the chest, the arm, breathlessness, a risk of the heart): a
+ * rule F2 fires on its own is no company.  Each rule is read as triage.c
+ * reads it: every `all` finding, one `any` finding, no `none` finding. */
+static void complete_company(reader *r)
+{
+    const kf_kb *kb = r->kb;
+    kf_findings *out = r->out;
+    for (int c = 0; c < r->n_company; c++) {
+        int alt = r->company[c].alt;
+        if (present(out, alt))
+            continue;
+        for (int k = 0; k < kb->n_redflags; k++) {
+            const kf_redflag *rf = &kb->redflags[k];
+            bool names = false, ok = true, other = false, any = !rf->n_any;
+            for (int a = 0; a < rf->n_all; a++) {
+                names |= rf->all[a] == alt;
+                if (rf->all[a] != alt) {
+                    ok &= present(out, rf->all[a]);
+                    other = true;
+                }
+            }
+            for (int a = 0; a < rf->n_any; a++) {
+                names |= rf->any[a] == alt;
+                if (rf->any[a] != alt && present(out, rf->any[a]))
+                    any = other = true;
+            }
+            for (int a = 0; a < rf->n_none; a++)
+                ok &= !present(out, rf->none[a]);
+            if (!names || !ok || !any || !other)
+                continue;
+            kf_fact f = { .finding = alt, .state = KF_PRESENT, .origin = KF_FROM_TEXT,
+                          .alt = -1, .start = r->company[c].start, .len = r->company[c].len,
+                          .note = KF_NOTE_SAFER,
+                          .side = kb->findings[alt].sided ? r->company[c].side : KF_SIDE_NONE };
+            kf_findings_add(out, &f);
+            r->read++;
             break;
         }
     }
@@ -2455,7 +2509,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
      * into the next ones for sided findings that name none ("my left
      * shoulder blade... it hurts to lift the arm"): kept as we go, since
      * matches come in text order within each pass. */
-    reader rd = { kb, out, 0 };
+    reader rd = { .kb = kb, .out = out };
     int *last_side = kf_malloc((size_t)(n + 1) * sizeof *last_side);
     if (!last_side) {
         rc = KF_ENOMEM;
@@ -2639,12 +2693,17 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             if (ph->weak && ph->weak[f] && st == KF_PRESENT)
                 fctx |= KF_CTX_HEDGED;
             add_fact(&rd, fid, st, side, negated ? -1 : ph->alts[f], start, blen, fctx);
+            int with = KF_ALT_COMPANY(ph->alts[f]);
+            if (with >= 0 && st == KF_PRESENT &&
+                rd.n_company < KF_COMPANY_MAX)
+                rd.company[rd.n_company++] = (company_wait){ with, start, blen, side };
         }
     }
     kf_free(last_side);
     read_numbers(&rd, v, n, people.who, people.patient, read_as);
     kf_free(read_as);
     complete_rules(&rd);
+    complete_company(&rd);
     feared_now(&rd);
     if (people.patient > 0 && people.sex && !out->sex)
         out->sex = people.sex;

@@ -21,7 +21,11 @@
 # leading rule leads even when only a milder rule names it; "hip-front-"
 # that tight hip fronts are the hip flexor's; "unsaid-body-" that a body
 # state defined by a fact (pregnancy) is not read from the pain; "keeper-"
-# that a said habit leads the muscle it keeps tight (lead_keepers).
+# that a said habit leads the muscle it keeps tight (lead_keepers); "denial-"
+# that a symptom denied in passing ("no headache", "not numb") does not push
+# down the muscles and habits the rest points at (engine.h,
+# kf_denial_in_passing: before it, "no headache" put rounded shoulders ahead
+# of a head said to poke forward).
 # The last line is "N passed, N failed".  KNOTFINDER selects the binary.
 set -u
 cd "$(dirname "$0")/../.."

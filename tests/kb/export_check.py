@@ -44,7 +44,14 @@ def main():
         out = json.loads(subprocess.run([exe, "--json", "ask", case["text"]], check=True,
                                         capture_output=True, text=True).stdout)
         pos = sorted({x["finding"] for x in out["understood"] if x["state"] == "present"})
-        neg = sorted({x["finding"] for x in out["understood"] if x["state"] == "absent"} - set(pos))
+        # a symptom, warning sign or past illness denied in the person's own
+        # words is a denial in passing: it acts on the links from the mimics
+        # only (("passing", f) below)
+        full = {x["finding"] for x in out["understood"] if x["state"] == "absent"
+                and not in_passing(x)} - set(pos)
+        passing = {x["finding"] for x in out["understood"] if x["state"] == "absent"
+                   and in_passing(x)} - set(pos) - full
+        neg = sorted(full) + [("passing", f) for f in sorted(passing)]
         if not pos or out.get("approximate") or len(pos) > max_present:
             continue
         # guesses weighed as soft evidence (the export's model): the mixture
@@ -84,6 +91,10 @@ def joint(pos, neg):
     def Q(c, T):
         q = F(1)
         for f in T:
+            if isinstance(f, tuple):
+                if kind[c] != "mimic":
+                    continue
+                f = f[1]
             if f in links.get(c, {}):
                 q *= 1 - links[c][f]
         return q
@@ -119,6 +130,12 @@ def joint(pos, neg):
                         lambda a, b: a * b,
                         [(1 - s) + s * Q(m, T) for m, s in chains.get(c, [])], F(1)))()
     return Z, num
+
+
+def in_passing(x):
+    """a denial in the person's own words of a symptom, warning sign or past illness"""
+    return x["state"] == "absent" and x["origin"] == "text" and \
+        FKIND.get(x["finding"]) in ("symptom", "redflag", "history")
 
 
 def soft_guess(f):

@@ -389,6 +389,54 @@ static void test_whole_words(void)
     free(e);
 }
 
+/* "F1 ?+ F2" (kb.h, KF_ALT_COMPANY): F2 is added, as the safer reading,
+ * only when what else was said completes a rule that needs more than F2; a
+ * rule F2 fires alone is no company.  The lexicon's `past` words make an
+ * age said after them one of the past. */
+static void test_company_and_past(void)
+{
+    kf_buf t;
+    kf_buf_init(&t);
+    kf_buf_puts(&t, MINI);
+    kf_buf_puts(&t, "[redflag effort]\nlevel = mention_to_doctor\nmimic = cardiac\n"
+                    "all = chest_pressure\nmessage = Tell a doctor.\nsource = s\n"
+                    "[lexicon company]\nphrase = push the pram => does_mousing ?+ chest_pressure\n"
+                    "past = since\n");
+    kf_kb *kb = NULL;
+    CHECK_INT(kf_kb_load_text("mini.kb", t.s, t.len, &kb, NULL), KF_OK);
+    kf_buf_free(&t);
+    if (!kb)
+        return;
+    static const struct { const char *text; bool alt; } cases[] = {
+        { "I push the pram every day", false },       /* the rule F2 fires alone */
+        { "I push the pram and get sweaty", true },   /* the heart rule: with a sweat */
+        { "sweaty when I push the pram", true },
+    };
+    for (size_t i = 0; i < KF_ARRAY_LEN(cases); i++) {
+        kf_findings f;
+        kf_findings_init(&f);
+        CHECK_INT(kf_text_read(kb, cases[i].text, strlen(cases[i].text), &f, NULL), KF_OK);
+        const kf_fact *m = fact(kb, &f, "does_mousing"), *c = fact(kb, &f, "chest_pressure");
+        CHECK(m != NULL && m->state == KF_PRESENT);
+        CHECK((c != NULL) == cases[i].alt);
+        if (c)
+            CHECK(c->state == KF_PRESENT && c->note == KF_NOTE_SAFER);
+        kf_findings_free(&f);
+    }
+    static const struct { const char *text; int age; } ages[] = {
+        { "knots since age 25", -1 },
+        { "aged 25, knot next to shoulder blade", 25 },
+    };
+    for (size_t i = 0; i < KF_ARRAY_LEN(ages); i++) {
+        kf_findings f;
+        kf_findings_init(&f);
+        CHECK_INT(kf_text_read(kb, ages[i].text, strlen(ages[i].text), &f, NULL), KF_OK);
+        CHECK_INT(f.age, ages[i].age);
+        kf_findings_free(&f);
+    }
+    kf_kb_free(kb);
+}
+
 static void test_text_reader(void)
 {
     kf_kb *kb = mini();
@@ -1008,6 +1056,7 @@ int main(void)
     RUN(test_kb_followup_and_person_keys);
     RUN(test_text_reader);
     RUN(test_whole_words);
+    RUN(test_company_and_past);
     RUN(test_text_numbers_and_sides);
     RUN(test_text_bad_input);
     RUN(test_consult_moves_to_the_real_cause);
