@@ -696,6 +696,8 @@ static const char *const hypo_always[] = {
     "may be", "maybe its", "maybe it is", "possibly", "i wonder if", "wondering if",
     "wondering whether", "wonder whether", "is there a chance", "any chance", "how do i know if",
     "how can i tell if", "how do i tell if", "should i worry", "should i be worried",
+    "how do you know if", "how do you tell if", "how can you tell if", "how would you know if",
+    "how would i know if", "how do you know when", "how do i know when",
     "afraid of", "scared of", "terrified of", "frightened of", "fear of", "worried of",
     /* what may be needed is not what is: "I might need surgery" */
     "going to need", "gonna need", "might need", "may need", "will need", "would need",
@@ -1478,6 +1480,33 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                     at[j] |= KF_CTX_NEGATED;
             } else
                 scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
+        }
+        /* "could my back pain be cancer?", "can this knot be a clot?": in a
+         * question, what follows the "be" of a modal that opens its clause
+         * is asked; what comes before it (the back pain) is said */
+        if (tok_is(&v[i], "be") && (at[i] & KF_CTX_QUESTION)) {
+            static const char *const modal[] = {
+                "could", "can", "might", "may", "would", "will", "should", NULL
+            };
+            int mo = -1;
+            for (int j = i - 1; j >= 0 && j >= i - 7; j--) {
+                if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
+                    break;
+                if (v[j].kind == T_WORD && is_any(&v[j], modal))
+                    mo = j;
+            }
+            /* the thing asked about is a pain or a place ("my back pain",
+             * "this knot"), not the writer ("could I be missing
+             * magnesium?" guesses at a cause) */
+            static const char *const owner[] = {
+                "my", "the", "this", "that", "these", "those", "his", "her", NULL
+            };
+            if (mo >= 0 && (mo == 0 || v[mo - 1].kind == T_STOP || v[mo - 1].kind == T_COMMA) &&
+                mo + 1 < i && is_any(&v[mo + 1], owner) &&
+                !(i + 1 < n && is_any(&v[i + 1], hypo_question_pseudo))) {
+                scope_forward(v, n, i + 1, HYPO_WORDS, true, KF_CTX_HYPOTHETICAL, at);
+                continue;
+            }
         }
         int pair = pair_of(v[i].norm);
         if (!may_trigger(pair))

@@ -942,8 +942,24 @@ static bool duration_of_habit(const token *v, int n, const unsigned char *read_a
     for (int j = i - 1; j >= 0 && j >= i - 6; j--) {
         if (v[j].kind == T_STOP || v[j].kind == T_COMMA)
             break;
-        if ((read_as[j] & 3) == READ_PAIN || is_any_word(&v[j], pain_words) ||
-            is_word(&v[j], "since"))
+        /* "diabetes since long time", "smoker since many years": "since"
+         * right after a lasting condition is how long that has lasted (a
+         * cough or a job "since 3 weeks" keeps its time, as before) */
+        if (is_word(&v[j], "since")) {
+            static const char *const conditions[] = {
+                "diabetes", "diabetic", "smoker", "smoking", "smoke", "pressure", "hypertension",
+                "cholesterol", "asthma", "asthmatic", "arthritis", "osteoporosis", NULL
+            };
+            for (int k = j - 1; k >= 0 && k >= j - 3 &&
+                                (v[k].kind == T_WORD || v[k].kind == T_NUM); k--) {
+                if ((read_as[k] & 3) == READ_PAIN || is_any_word(&v[k], pain_words))
+                    return false;
+                if ((read_as[k] & 3) == READ_LIFESTYLE && is_any_word(&v[k], conditions))
+                    return true;
+            }
+            return false;
+        }
+        if ((read_as[j] & 3) == READ_PAIN || is_any_word(&v[j], pain_words))
             return false;
         if ((read_as[j] & 3) == READ_LIFESTYLE || life_word(&v[j]))
             return true;
@@ -1432,6 +1448,24 @@ static void read_numbers(reader *r, const token *v, int n, const int *who, int p
         const token *nx2 = i + 2 < n ? &v[i + 2] : NULL;
         const token *p = i > 0 ? &v[i - 1] : NULL;
         const token *pp = i > 1 ? &v[i - 2] : NULL;
+        /* a pain scored 8 or more out of 10 ("10/10", "9 out of 10", "11/10"):
+         * severe (the digits are numbers, which a phrase cannot name) */
+        if (k->kind == T_NUM && val >= 8 && val <= 100) {
+            const token *ten = NULL;
+            if (nx && nx->kind == T_NUM && nx->start == k->start + k->len + 1)
+                ten = nx;
+            else if (nx && nx2 && i + 3 < n && is_word(nx, "out") && is_word(nx2, "of"))
+                ten = &v[i + 3];
+            const token *after = ten && ten + 1 < v + n ? ten + 1 : NULL;
+            if (ten && num_value(ten) == 10 && (ten == nx || ten->kind == T_NUM ||
+                                               is_word(ten, "ten")) &&
+                /* "10/10 sure" is how sure, not how much it hurts */
+                !(after && (is_word(after, "sure") || is_word(after, "certain") ||
+                            is_word(after, "confident")))) {
+                add_named(r, "pain_severe", k->start, ten->start + ten->len - k->start);
+                continue;
+            }
+        }
         bool unit_next = nx && nx->kind == T_WORD && (unit_days(nx->norm) ||
                          !strncmp(nx->norm, "kilo", 4) || !strcmp(nx->norm, "kg") ||
                          !strcmp(nx->norm, "lbs") || !strcmp(nx->norm, "times") ||

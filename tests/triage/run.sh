@@ -30,7 +30,15 @@
 # two under-triaged cases, read by the lead, were families the KB lacked: an
 # age said as a floor, "over 70", and angina on effort now at rest; fixed as
 # families in kb/73-lexicon-lead.kb, src/text.c and kb/50-redflags.kb, pinned
-# in lead-families.jsonl with other wordings).
+# in lead-families.jsonl with other wordings); fresh-safety-round4.jsonl
+# (a fourth fresh set in unusual registers -- texting, second-language,
+# dictation, carers, athletes, pregnancy and after a birth -- with risk
+# factors, ambiguous phrases, questions and plain-muscle look-alikes,
+# written before the KB was read, the tuning set of
+# kb/79-lexicon-safety-round4.kb); fresh-safety-round4-check.jsonl (written
+# the same way, never tuned on) and fresh-safety-round4-probe.jsonl (two
+# further rounds written after the first fixes: registers, shorthand, a
+# second language; tuned on).
 # A case may give "levels", every acceptable level (its "level" is the lowest
 # of them): over-triage is then a level above the highest of them.  A case may
 # name "cause", the non-muscular cause it is about: reported (how many have it
