@@ -181,6 +181,7 @@ suite "golden context readings, round 2 (2026-12-02)" run_if tests/golden/lexico
 suite "golden readings: known misreadings fixed as families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/context-misread.txt
 suite "golden fresh safety readings, round 3" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round3.txt
 suite "golden readings of the sixth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind6.txt
+suite "golden readings of the rank7 ranking families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-rank7.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
