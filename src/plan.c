@@ -369,14 +369,21 @@ static int next_suspect(const kf_kb *kb, const kf_result *r, double said_min)
  * time strengthening your pecs and biceps than your back...",
  * 003_8a9c84e9d3df908b.txt; "switch to the other hand for video games",
  * 004_0c58c8d9993c8630.txt), so a leading muscle that no said habit keeps
- * short still has the said habit's own fix among its first steps. */
-static int said_habit(const kf_kb *kb, const kf_result *r, double min_p)
+ * short still has the said habit's own fix among its first steps.  `not`
+ * (or -1) is left out, and then only the top 5 causes are looked at: a
+ * habit that leads is not its own second habit, so a child held on one hip
+ * while cooking keeps the carrying fix beside the fix for the hands out in
+ * front (before, the leading habit was found as the said one and no other
+ * habit's fix was given), while a habit far down the list does not displace
+ * the lead's own second step. */
+static int said_habit(const kf_kb *kb, const kf_result *r, double min_p, int not)
 {
     int best = -1;
     double bp = min_p;
-    for (int i = 0; i < r->n_causes; i++) {
+    for (int i = 0; i < r->n_causes && (not < 0 || i < 5); i++) {
         const kf_cause *c = &kb->causes[r->causes[i].cause];
-        if (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC || r->causes[i].p < bp)
+        if (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC || r->causes[i].p < bp ||
+            r->causes[i].cause == not)
             continue;
         if (kf_cause_reported(kb, &r->findings, r->causes[i].cause)) {
             best = r->causes[i].cause;
@@ -461,7 +468,7 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
             /* Kept short by a habit: the aimed work, then the habit's fix. */
             int kb_by = r->causes[lead_i].kept_by;
             if (kb_by < 0)
-                kb_by = said_habit(kb, r, 0.2 * lead_p);
+                kb_by = said_habit(kb, r, 0.2 * lead_p, -1);
             take(&x, lead, lead_side, kb_by >= 0 ? 1 : 2, AIMED, sore_leads);
             if (kb_by >= 0)
                 take(&x, kb_by, lead_side, 1, 0, false);
@@ -481,7 +488,7 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
             /* A posture that leads while the person named a habit (rounded
              * shoulders on a laptop): the named habit's fix comes next, as
              * for a leading muscle above. */
-            int sh = said_habit(kb, r, 0.2 * lead_p);
+            int sh = said_habit(kb, r, 0.2 * lead_p, lead);
             bool other = sh >= 0 && sh != lead;
             if (other)
                 take(&x, sh, lead_side, 1, 0, false);
