@@ -76,6 +76,11 @@ unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
      * is no one to help gets the version done alone. */
     if (has(kb, f, "no_helper"))
         m |= 1u << KF_PERSON_NO_HELPER;
+    /* Trains with weights: "the back needs more strengthening to keep
+     * things in balance", the therapist's answer to a young lifter's knots
+     * under both blades, whatever muscle knots (003_8a9c84e9d3df908b.txt). */
+    if (has(kb, f, "lifts_weights"))
+        m |= 1u << KF_PERSON_LIFTER;
     if (has(kb, f, "fall_or_blow") &&
         (f->duration_days < 0 || f->duration_days <= kb->acute_days * 2))
         m |= 1u << KF_PERSON_FRESH_INJURY;
