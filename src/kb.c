@@ -1940,7 +1940,7 @@ static void build_technique_when(loader *L)
 
 static const char *const person_ids[KF_PERSON_N] = {
     "thin_bones", "late_pregnancy", "acute_spasm", "teen", "recent_surgery", "fresh_injury",
-    "no_helper"
+    "no_helper", "lifter"
 };
 
 const char *kf_person_id(kf_person p)

@@ -35,6 +35,7 @@ typedef enum {
     KF_PERSON_THIN_BONES, KF_PERSON_LATE_PREGNANCY, KF_PERSON_ACUTE_SPASM,
     KF_PERSON_TEEN, KF_PERSON_RECENT_SURGERY, KF_PERSON_FRESH_INJURY,
     KF_PERSON_NO_HELPER,     /* said there is no one at hand to help */
+    KF_PERSON_LIFTER,        /* trains with weights */
     KF_PERSON_N
 } kf_person;
 

@@ -76,6 +76,11 @@ unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
      * is no one to help gets the version done alone. */
     if (has(kb, f, "no_helper"))
         m |= 1u << KF_PERSON_NO_HELPER;
+    /* Trains with weights: "the back needs more strengthening to keep
+     * things in balance", the therapist's answer to a young lifter's knots
+     * under both blades, whatever muscle knots (003_8a9c84e9d3df908b.txt). */
+    if (has(kb, f, "lifts_weights"))
+        m |= 1u << KF_PERSON_LIFTER;
     if (has(kb, f, "fall_or_blow") &&
         (f->duration_days < 0 || f->duration_days <= kb->acute_days * 2))
         m |= 1u << KF_PERSON_FRESH_INJURY;
@@ -411,14 +416,27 @@ static int next_suspect(const kf_kb *kb, const kf_result *r, double said_min)
  * time strengthening your pecs and biceps than your back...",
  * 003_8a9c84e9d3df908b.txt; "switch to the other hand for video games",
  * 004_0c58c8d9993c8630.txt), so a leading muscle that no said habit keeps
- * short still has the said habit's own fix among its first steps. */
-static int said_habit(const kf_kb *kb, const kf_result *r, double min_p)
+ * short still has the said habit's own fix among its first steps.  `not`
+ * (or -1), the said habit that leads, is left out, and then only the
+ * activities (not postures) among the top 5 causes are looked at: a habit
+ * that leads is not its own second habit, so a child held on one hip while
+ * cooking keeps the carrying fix beside the fix for the hands out in front
+ * (before, the leading habit was found as the said one and no other habit's
+ * fix was given), while a posture (the result of the habits,
+ * 004_0c58c8d9993c8630.txt) or a habit far down the list does not displace
+ * the lead's own second step. */
+/* A second said habit, beside a said habit that leads, at least this share
+ * of it: named with it, not an afterthought. */
+#define KF_PLAN_SECOND_HABIT 0.3
+
+static int said_habit(const kf_kb *kb, const kf_result *r, double min_p, int not)
 {
     int best = -1;
     double bp = min_p;
-    for (int i = 0; i < r->n_causes; i++) {
+    for (int i = 0; i < r->n_causes && (not < 0 || i < 5); i++) {
         const kf_cause *c = &kb->causes[r->causes[i].cause];
-        if (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC || r->causes[i].p < bp)
+        if (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC || r->causes[i].p < bp ||
+            r->causes[i].cause == not || (not >= 0 && c->posture))
             continue;
         if (kf_cause_reported(kb, &r->findings, r->causes[i].cause)) {
             best = r->causes[i].cause;
@@ -503,7 +521,7 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
             /* Kept short by a habit: the aimed work, then the habit's fix. */
             int kb_by = r->causes[lead_i].kept_by;
             if (kb_by < 0)
-                kb_by = said_habit(kb, r, 0.2 * lead_p);
+                kb_by = said_habit(kb, r, 0.2 * lead_p, -1);
             take(&x, lead, lead_side, kb_by >= 0 ? 1 : 2, AIMED, sore_leads);
             if (kb_by >= 0)
                 take(&x, kb_by, lead_side, 1, 0, false);
@@ -534,11 +552,15 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
             /* A posture that leads while the person named a habit (rounded
              * shoulders on a laptop): the named habit's fix comes next, as
              * for a leading muscle above. */
-            int sh = said_habit(kb, r, 0.2 * lead_p);
+            bool lead_said = kf_cause_reported(kb, &r->findings, lead);
+            int sh = lead_said ? said_habit(kb, r, KF_PLAN_SECOND_HABIT * lead_p, lead)
+                               : said_habit(kb, r, 0.2 * lead_p, -1);
             bool other = sh >= 0 && sh != lead;
-            if (other)
-                take(&x, sh, lead_side, 1, 0, false);
-            take(&x, lead, lead_side, other ? 1 : 2, 0, sore_leads);
+            /* beside a said habit that leads, the other habit's own change
+             * of what is done (the carrying moved to a trolley or the
+             * other hip), not a release the lead's steps may already hold */
+            int got = other ? take(&x, sh, lead_side, 1, lead_said ? 1u << KF_TECH_HABIT : 0, false) : 0;
+            take(&x, lead, lead_side, got ? 1 : 2, 0, sore_leads);
         }
     }
     /* 3. The next causes: two steps each, the first of their own list. */

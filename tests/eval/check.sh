@@ -79,6 +79,17 @@ for half in tune holdout fresh blind blind2 blind3 blind4a blind4b blind5a blind
   out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
   reading+=("$half" "$out")
 done
+# tests/eval/ranking-rank7.jsonl: 48 descriptions of our own in the cause
+# ranking families of issue 10 (the rib muscles under the arm against the
+# lat by how long relief held, rowers, lifters, musicians, new mothers, a
+# child on one hip, the urgent mimics ordered by fit), labelled from the
+# therapist's replies in ../shared/sources/ and tuned on.  Before the
+# ranking work: hit@1 0.78, hit@3 0.87, unsafe 0; after: hit@1 0.96, hit@3
+# 0.96, unsafe 0 -> guards hit@3 0.93 (its figure less 0.03), unsafe 0.
+if [ -f tests/eval/ranking-rank7.jsonl ]; then
+  out=$("$BIN" eval --json tests/eval/ranking-rank7.jsonl) || { echo "eval ranking-rank7 failed"; echo "0 passed, 1 failed"; exit 1; }
+  reading+=(rank7 "$out")
+fi
 "$BIN" eval "$CASES" || true
 ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 failed"; exit 1; }
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -97,6 +108,7 @@ READ_HIT3_BLIND7A=${READ_HIT3_BLIND7A:-0.93} READ_UNSAFE_MAX_BLIND7A=${READ_UNSA
 READ_HIT3_BLIND7B=${READ_HIT3_BLIND7B:-0.88} READ_UNSAFE_MAX_BLIND7B=${READ_UNSAFE_MAX_BLIND7B:-2} \
 READ_HIT3_BLIND8A=${READ_HIT3_BLIND8A:-0.94} READ_UNSAFE_MAX_BLIND8A=${READ_UNSAFE_MAX_BLIND8A:-0} \
 READ_HIT3_BLIND8B=${READ_HIT3_BLIND8B:-0.93} READ_UNSAFE_MAX_BLIND8B=${READ_UNSAFE_MAX_BLIND8B:-0} \
+READ_HIT3_RANK7=${READ_HIT3_RANK7:-0.93} READ_UNSAFE_MAX_RANK7=${READ_UNSAFE_MAX_RANK7:-0} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
