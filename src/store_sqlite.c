@@ -57,6 +57,8 @@ typedef struct {
     pthread_mutex_t ckpt_mu;
     pthread_cond_t  ckpt_cv;
     bool          ckpt_due, ckpt_stop;
+    bool          ckpt_busy;         /* in a checkpoint now */
+    bool          ckpt_hold;         /* the writer checkpoints: wait */
     char         *ckpt_path;
 } sq_be;
 
@@ -504,14 +506,30 @@ static kf_err sq_add_consultations(kf__store_core *s, kf__consult_row *rows, int
  * batches queued behind it, every ~45 group commits under load (the p99
  * of bench/http/run.sh's "saving every one").  Past KF__WAL_PAGES_MAX
  * pages (the checkpointer has fallen behind, or none could be started)
- * the commit checkpoints itself, as SQLite does; by then most pages are
- * copied already, so that checkpoint is short, and the WAL starts over
- * at the next commit.  Either way every checkpoint runs with
+ * the commit checkpoints itself, as SQLite does (after the checkpointer's
+ * pass, if one is running); by then most pages are copied already, so
+ * that checkpoint is short, and the WAL starts over at the next commit.  Either way every checkpoint runs with
  * synchronous=FULL: the WAL is fsynced before its pages are copied and
  * the database file after, before SQLite may write over the WAL; every
  * COMMIT still fsyncs the WAL before it returns. */
 #define KF__WAL_PAGES     1000
 #define KF__WAL_PAGES_MAX (4 * KF__WAL_PAGES)
+
+/* A checkpoint writes the database file's pages in order, page 1 (whose
+ * header counts the pages) first, and the file grows as the later pages
+ * are written.  A process killed in the middle of one leaves a file
+ * shorter than its header says, with the WAL beside it that completes it
+ * (SQLite reads through the WAL, and the next checkpoint writes the rest),
+ * but sq_header_check calls such a file cut short.  With a chunk size
+ * set, SQLite first extends the file to the size the checkpoint needs
+ * (SQLITE_FCNTL_SIZE_HINT, rounded up to the chunk), so a kill in the
+ * middle leaves a file long enough.  The checkpointer runs checkpoints
+ * all the time under load, which made such a kill likely. */
+static void sq_grow_first(sqlite3 *db)
+{
+    int chunk = 64 * 1024;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk);
+}
 
 /* The checkpointer thread: passive checkpoints on its own connection
  * (synchronous=FULL), while the writer goes on committing to the WAL
@@ -526,19 +544,24 @@ static void *sq_ckpt_main(void *arg)
         sqlite3_close_v2(db);
         db = NULL;
     }
-    if (db)
+    if (db) {
         sqlite3_busy_timeout(db, KF_STORE_BUSY_MS);
+        sq_grow_first(db);
+    }
     pthread_mutex_lock(&b->ckpt_mu);
     for (;;) {
-        while (!b->ckpt_due && !b->ckpt_stop)
+        while ((!b->ckpt_due || b->ckpt_hold) && !b->ckpt_stop)
             pthread_cond_wait(&b->ckpt_cv, &b->ckpt_mu);
         if (b->ckpt_stop)
             break;
         b->ckpt_due = false;
+        b->ckpt_busy = true;
         pthread_mutex_unlock(&b->ckpt_mu);
         if (db)
             sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         pthread_mutex_lock(&b->ckpt_mu);
+        b->ckpt_busy = false;
+        pthread_cond_broadcast(&b->ckpt_cv);  /* sq_ckpt_inline may wait */
     }
     pthread_mutex_unlock(&b->ckpt_mu);
     sqlite3_close_v2(db);   /* not the last connection: the WAL stays */
@@ -587,6 +610,27 @@ static bool sq_ckpt_ask(sq_be *b, sqlite3 *db)
     return true;
 }
 
+/* The commit's own checkpoint, past KF__WAL_PAGES_MAX: after the
+ * checkpointer's pass, if one is running (two checkpoints cannot run at
+ * once: the second would fail at once, and the WAL go on growing). */
+static void sq_ckpt_inline(sq_be *b, sqlite3 *db, const char *name)
+{
+    if (b->ckpt_started) {
+        pthread_mutex_lock(&b->ckpt_mu);
+        b->ckpt_hold = true;
+        while (b->ckpt_busy)
+            pthread_cond_wait(&b->ckpt_cv, &b->ckpt_mu);
+        pthread_mutex_unlock(&b->ckpt_mu);
+    }
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (b->ckpt_started) {
+        pthread_mutex_lock(&b->ckpt_mu);
+        b->ckpt_hold = false;
+        pthread_cond_broadcast(&b->ckpt_cv);
+        pthread_mutex_unlock(&b->ckpt_mu);
+    }
+}
+
 /* After each commit on the main connection (sqlite3_wal_hook, in place
  * of SQLite's automatic checkpoint): `pages` in the WAL now. */
 static int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
@@ -597,7 +641,7 @@ static int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
         return SQLITE_OK;
     }
     if (pages >= KF__WAL_PAGES_MAX)
-        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        sq_ckpt_inline(b, db, name);
     else if (pages >= (b->ckpt_next ? b->ckpt_next : KF__WAL_PAGES)) {
         if (sq_ckpt_ask(b, db))
             b->ckpt_next = pages + KF__WAL_PAGES;
@@ -1238,9 +1282,12 @@ static kf_err sq_open_file(kf__store_core *s, kf_buf *err)
     e = sq_migrate(s, err);
     if (e != KF_OK)
         sq_close_db(s);
-    else if (!s->readonly)
-        /* Checkpoints on their own thread (sq_wal_hook). */
+    else if (!s->readonly) {
+        /* Checkpoints on their own thread (sq_wal_hook); the file grown
+         * before a checkpoint writes to it (sq_grow_first). */
         sqlite3_wal_hook(DB(s), sq_wal_hook, s->be);
+        sq_grow_first(DB(s));
+    }
     return e;
 }
 
