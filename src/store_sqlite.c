@@ -508,10 +508,11 @@ static kf_err sq_add_consultations(kf__store_core *s, kf__consult_row *rows, int
  * pages (the checkpointer has fallen behind, or none could be started)
  * the commit checkpoints itself, as SQLite does (after the checkpointer's
  * pass, if one is running); by then most pages are copied already, so
- * that checkpoint is short, and the WAL starts over at the next commit.  Either way every checkpoint runs with
- * synchronous=FULL: the WAL is fsynced before its pages are copied and
- * the database file after, before SQLite may write over the WAL; every
- * COMMIT still fsyncs the WAL before it returns. */
+ * that checkpoint is short, and the WAL starts over at the next commit.
+ * Either way every checkpoint runs with synchronous=FULL: the WAL is
+ * fsynced before its pages are copied and the database file after,
+ * before SQLite may write over the WAL; every COMMIT still fsyncs the WAL
+ * before it returns. */
 #define KF__WAL_PAGES     1000
 #define KF__WAL_PAGES_MAX (4 * KF__WAL_PAGES)
 
@@ -582,6 +583,8 @@ static void sq_ckpt_stop(sq_be *b)
     }
     kf_free(b->ckpt_path);
     b->ckpt_path = NULL;
+    b->ckpt_due = b->ckpt_stop = b->ckpt_busy = b->ckpt_hold = false;
+    b->ckpt_next = 0;
 }
 
 /* Hands the checkpoint to the checkpointer (started now if need be);
