@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages knotfinder needs to build, run and test.
-# Usage: scripts/install-deps.sh [--test]   (--test adds what the tests need)
+# Usage: scripts/install-deps.sh [--test | --bench]
+#   --test adds what the tests need; --bench what bench/http/run.sh and
+#   bench/http/instr.sh measure with (wrk, nginx, valgrind).
 # Installs only what is missing, with apt's own progress shown; uses sudo
 # when not root.  Written for Debian 12 (bookworm) and later: a minimal
 # (debootstrap --variant=minbase) root is enough to start from.
@@ -21,6 +23,11 @@ if [ "${1:-}" = "--test" ]; then
   # installed some other way is used as it is.
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  # bench/http: wrk drives the load, Debian's nginx serves the static file
+  # every figure is compared with, valgrind counts instructions a request.
+  pkgs+=(wrk nginx valgrind python3 curl)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

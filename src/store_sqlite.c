@@ -48,6 +48,18 @@ typedef struct {
     sqlite3_stmt *ins_checkin;       /* kept prepared: one per connection */
     sqlite3_stmt *ins_consultation;
     sqlite3_stmt *begin, *commit;    /* the group commit's, kept too */
+    int           ckpt_next;         /* WAL pages at which to ask for the
+                                        next checkpoint (0: KF__WAL_PAGES) */
+    /* The checkpointer thread, started at the first checkpoint due, with
+     * its own connection (sq_ckpt_main). */
+    pthread_t     ckpt;
+    bool          ckpt_started;
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t  ckpt_cv;
+    bool          ckpt_due, ckpt_stop;
+    bool          ckpt_busy;         /* in a checkpoint now */
+    bool          ckpt_hold;         /* the writer checkpoints: wait */
+    char         *ckpt_path;
 } sq_be;
 
 #define DB(s) (((sq_be *)(s)->be)->db)
@@ -484,6 +496,164 @@ static kf_err sq_add_consultations(kf__store_core *s, kf__consult_row *rows, int
     return e;
 }
 
+/* Checkpoints (copying the WAL's pages into the database file, so that
+ * the WAL can start over) are asked for every KF__WAL_PAGES pages, as
+ * SQLite's automatic checkpoint would run them, but on a thread of their
+ * own (sq_ckpt_main) instead of inside the COMMIT that crossed the line.
+ * A checkpoint writes each page a second time and fsyncs the database
+ * file: 1,000 pages are 4 MB, ~16 ms of this machine's disk, which
+ * inside a group commit held up every request of its batch and of the
+ * batches queued behind it, every ~45 group commits under load (the p99
+ * of bench/http/run.sh's "saving every one").  Past KF__WAL_PAGES_MAX
+ * pages (the checkpointer has fallen behind, or none could be started)
+ * the commit checkpoints itself, as SQLite does (after the checkpointer's
+ * pass, if one is running); by then most pages are copied already, so
+ * that checkpoint is short, and the WAL starts over at the next commit.
+ * Either way every checkpoint runs with synchronous=FULL: the WAL is
+ * fsynced before its pages are copied and the database file after,
+ * before SQLite may write over the WAL; every COMMIT still fsyncs the WAL
+ * before it returns. */
+#define KF__WAL_PAGES     1000
+#define KF__WAL_PAGES_MAX (4 * KF__WAL_PAGES)
+
+/* A checkpoint writes the database file's pages in order, page 1 (whose
+ * header counts the pages) first, and the file grows as the later pages
+ * are written.  A process killed in the middle of one leaves a file
+ * shorter than its header says, with the WAL beside it that completes it
+ * (SQLite reads through the WAL, and the next checkpoint writes the rest),
+ * but sq_header_check calls such a file cut short.  With a chunk size
+ * set, SQLite first extends the file to the size the checkpoint needs
+ * (SQLITE_FCNTL_SIZE_HINT, rounded up to the chunk), so a kill in the
+ * middle leaves a file long enough.  The checkpointer runs checkpoints
+ * all the time under load, which made such a kill likely. */
+static void sq_grow_first(sqlite3 *db)
+{
+    int chunk = 64 * 1024;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk);
+}
+
+/* The checkpointer thread: passive checkpoints on its own connection
+ * (synchronous=FULL), while the writer goes on committing to the WAL
+ * (a passive checkpoint takes no lock a writer needs). */
+static void *sq_ckpt_main(void *arg)
+{
+    sq_be *b = arg;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(b->ckpt_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE,
+                        NULL) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_close_v2(db);
+        db = NULL;
+    }
+    if (db) {
+        sqlite3_busy_timeout(db, KF_STORE_BUSY_MS);
+        sq_grow_first(db);
+    }
+    pthread_mutex_lock(&b->ckpt_mu);
+    for (;;) {
+        while ((!b->ckpt_due || b->ckpt_hold) && !b->ckpt_stop)
+            pthread_cond_wait(&b->ckpt_cv, &b->ckpt_mu);
+        if (b->ckpt_stop)
+            break;
+        b->ckpt_due = false;
+        b->ckpt_busy = true;
+        pthread_mutex_unlock(&b->ckpt_mu);
+        if (db)
+            sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&b->ckpt_mu);
+        b->ckpt_busy = false;
+        pthread_cond_broadcast(&b->ckpt_cv);  /* sq_ckpt_inline may wait */
+    }
+    pthread_mutex_unlock(&b->ckpt_mu);
+    sqlite3_close_v2(db);   /* not the last connection: the WAL stays */
+    return NULL;
+}
+
+static void sq_ckpt_stop(sq_be *b)
+{
+    if (b->ckpt_started) {
+        pthread_mutex_lock(&b->ckpt_mu);
+        b->ckpt_stop = true;
+        pthread_cond_signal(&b->ckpt_cv);
+        pthread_mutex_unlock(&b->ckpt_mu);
+        pthread_join(b->ckpt, NULL);
+        pthread_cond_destroy(&b->ckpt_cv);
+        pthread_mutex_destroy(&b->ckpt_mu);
+        b->ckpt_started = false;
+    }
+    kf_free(b->ckpt_path);
+    b->ckpt_path = NULL;
+    b->ckpt_due = b->ckpt_stop = b->ckpt_busy = b->ckpt_hold = false;
+    b->ckpt_next = 0;
+}
+
+/* Hands the checkpoint to the checkpointer (started now if need be);
+ * false when there is none. */
+static bool sq_ckpt_ask(sq_be *b, sqlite3 *db)
+{
+    if (!b->ckpt_started && !b->ckpt_path) {
+        const char *path = sqlite3_db_filename(db, "main");
+        b->ckpt_path = path && *path ? kf_strdup(path) : NULL;
+        if (!b->ckpt_path)
+            return false;
+        pthread_mutex_init(&b->ckpt_mu, NULL);
+        pthread_cond_init(&b->ckpt_cv, NULL);
+        b->ckpt_started = pthread_create(&b->ckpt, NULL, sq_ckpt_main, b) == 0;
+        if (!b->ckpt_started) {
+            pthread_cond_destroy(&b->ckpt_cv);
+            pthread_mutex_destroy(&b->ckpt_mu);
+        }
+    }
+    if (!b->ckpt_started)
+        return false;
+    pthread_mutex_lock(&b->ckpt_mu);
+    b->ckpt_due = true;
+    pthread_cond_signal(&b->ckpt_cv);
+    pthread_mutex_unlock(&b->ckpt_mu);
+    return true;
+}
+
+/* The commit's own checkpoint, past KF__WAL_PAGES_MAX: after the
+ * checkpointer's pass, if one is running (two checkpoints cannot run at
+ * once: the second would fail at once, and the WAL go on growing). */
+static void sq_ckpt_inline(sq_be *b, sqlite3 *db, const char *name)
+{
+    if (b->ckpt_started) {
+        pthread_mutex_lock(&b->ckpt_mu);
+        b->ckpt_hold = true;
+        while (b->ckpt_busy)
+            pthread_cond_wait(&b->ckpt_cv, &b->ckpt_mu);
+        pthread_mutex_unlock(&b->ckpt_mu);
+    }
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (b->ckpt_started) {
+        pthread_mutex_lock(&b->ckpt_mu);
+        b->ckpt_hold = false;
+        pthread_cond_broadcast(&b->ckpt_cv);
+        pthread_mutex_unlock(&b->ckpt_mu);
+    }
+}
+
+/* After each commit on the main connection (sqlite3_wal_hook, in place
+ * of SQLite's automatic checkpoint): `pages` in the WAL now. */
+static int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    sq_be *b = arg;
+    if (pages < KF__WAL_PAGES) {
+        b->ckpt_next = KF__WAL_PAGES;         /* the WAL started over */
+        return SQLITE_OK;
+    }
+    if (pages >= KF__WAL_PAGES_MAX)
+        sq_ckpt_inline(b, db, name);
+    else if (pages >= (b->ckpt_next ? b->ckpt_next : KF__WAL_PAGES)) {
+        if (sq_ckpt_ask(b, db))
+            b->ckpt_next = pages + KF__WAL_PAGES;
+        else
+            sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    }
+    return SQLITE_OK;
+}
+
 static kf_err sq_add_checkin(kf__store_core *s, long long owner,
                              const kf_checkin *c, const char *at,
                              long long *id, kf_buf *err)
@@ -750,6 +920,7 @@ static void sq_close_db(kf__store_core *s)
     sqlite3_finalize(b->begin);
     sqlite3_finalize(b->commit);
     b->ins_checkin = b->ins_consultation = b->begin = b->commit = NULL;
+    sq_ckpt_stop(b);
     /* close_v2 never fails for a busy connection; every statement is
      * finalized by now anyway. */
     sqlite3_close_v2(DB(s));
@@ -1114,6 +1285,12 @@ static kf_err sq_open_file(kf__store_core *s, kf_buf *err)
     e = sq_migrate(s, err);
     if (e != KF_OK)
         sq_close_db(s);
+    else if (!s->readonly) {
+        /* Checkpoints on their own thread (sq_wal_hook); the file grown
+         * before a checkpoint writes to it (sq_grow_first). */
+        sqlite3_wal_hook(DB(s), sq_wal_hook, s->be);
+        sq_grow_first(DB(s));
+    }
     return e;
 }
 

@@ -46,7 +46,7 @@ lua=$root/bench/http/consult.lua
 
 for tool in wrk nginx python3 curl; do
     command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
-        { echo "bench/http: $tool is not installed" >&2; exit 1; }
+        { echo "bench/http: $tool is not installed (scripts/install-deps.sh --bench)" >&2; exit 1; }
 done
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$bin" ] || { echo "bench/http: no binary at $bin (run make)" >&2; exit 1; }
