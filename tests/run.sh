@@ -180,6 +180,7 @@ suite "golden fresh-register readings (2026-12-02)" run_if tests/golden/lexicon.
 suite "golden context readings, round 2 (2026-12-02)" run_if tests/golden/lexicon.sh tests/golden/context-round2.txt
 suite "golden readings: known misreadings fixed as families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/context-misread.txt
 suite "golden fresh safety readings, round 3" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round3.txt
+suite "golden fresh safety readings, round 5" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round5.txt
 suite "golden readings of the sixth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind6.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
@@ -201,6 +202,7 @@ suite "triage, fresh safety check wordings, round 4: risk factors (0 under-triag
 suite "triage, fresh safety descriptions round 2, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round2.jsonl
 suite "triage, fresh safety round 2 probe, written after the first fixes (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round2-probe.jsonl
 suite "triage, fresh safety descriptions round 3, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round3.jsonl
+suite "triage, fresh safety descriptions round 5: paraphrased warning signs, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round5.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do
