@@ -39,6 +39,11 @@
 # the same way, never tuned on) and fresh-safety-round4-probe.jsonl (two
 # further rounds written after the first fixes: registers, shorthand, a
 # second language; tuned on).
+# fresh-safety-round5.jsonl (warning signs said as metaphors and body
+# sensations, with plain-muscle look-alikes, written before the KB was read;
+# the tuning set of kb/81-lexicon-safety-round5.kb) and
+# fresh-safety-round5-check.jsonl (written the same way, never tuned on; not
+# registered while it has under-triage).
 # A case may give "levels", every acceptable level (its "level" is the lowest
 # of them): over-triage is then a level above the highest of them.  A case may
 # name "cause", the non-muscular cause it is about: reported (how many have it
