@@ -118,8 +118,11 @@ static const char *const terminators[] = {
 /* "and" opening a new clause ("and my physio says ...") ends a scope. */
 static bool new_clause_and(const token *v, int n, int j)
 {
+    /* a subject starting its own clause, with its verb run on ("and
+     * i've gone grey": "ive", "hes", "its") */
     static const char *const openers[] = {
-        "my", "i", "im", "it", "he", "she", "they", "the", "then", "now", NULL
+        "my", "i", "im", "it", "he", "she", "they", "the", "then", "now", "ive", "id", "ill",
+        "hes", "shes", "its", "theyre", "we", "weve", "wed", NULL
     };
     return tok_is(&v[j], "and") && j + 1 < n && is_any(&v[j + 1], openers);
 }

@@ -215,6 +215,7 @@ suite "triage, fresh safety descriptions round 4, written before reading the KB 
 suite "triage, fresh safety round 4 check, written the same way, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round4-check.jsonl
 suite "triage, fresh safety round 4 probe, written after the first fixes (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round4-probe.jsonl
 suite "triage, fresh safety descriptions round 5: paraphrased warning signs, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round5.jsonl
+suite "triage, fresh safety round 5 check, metaphors and body sensations, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round5-check.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do

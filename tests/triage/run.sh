@@ -42,8 +42,11 @@
 # fresh-safety-round5.jsonl (warning signs said as metaphors and body
 # sensations, with plain-muscle look-alikes, written before the KB was read;
 # the tuning set of kb/81-lexicon-safety-round5.kb) and
-# fresh-safety-round5-check.jsonl (written the same way, never tuned on; not
-# registered while it has under-triage).
+# fresh-safety-round5-check.jsonl (written the same way, never tuned on; its
+# four under-triaged cases were read by the lead and fixed as families: a
+# clause after "and I've" out of a denial's reach, a person hot to the touch,
+# a rash like bruises, a neck too stiff to bend, stools like tar; pinned in
+# lead-families.jsonl and tests/golden/lexicon-lead.txt with other wordings).
 # A case may give "levels", every acceptable level (its "level" is the lowest
 # of them): over-triage is then a level above the highest of them.  A case may
 # name "cause", the non-muscular cause it is about: reported (how many have it
