@@ -708,6 +708,49 @@ test('390x844: other stories fit "Do this first" in the first screen when self-c
   assert.ok(checked >= 3, `at least three self-care answers checked (${checked})`);
 });
 
+test('390x844: a doctor step says when to go and what to tell the doctor; the banner does not repeat its title in capitals', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  await wordsToResult(page, 'a hard lump under my right shoulder blade that keeps growing, and I lost weight without trying');
+  assert.equal(await page.getAttribute('[data-kf="triage"]', 'data-level'), 'doctor_soon');
+  const title = await page.textContent('#r-banner .kf-banner-title');
+  assert.match(title, /^See a doctor/);
+  const msgs = await page.$$eval('#r-banner .kf-banner-msg', (ps) => ps.map((p) => p.textContent));
+  for (const m of msgs) assert.doesNotMatch(m, /SEE A DOCTOR/, 'no title again in capitals: ' + m);
+  assert.ok(msgs.some((m) => /before trying self-care/.test(m)), 'what is left of the message stays: ' + msgs.join(' | '));
+  const step = page.locator('[data-kf="first-step"][data-technique="see_doctor"]');
+  assert.equal(await step.count(), 1, 'the doctor step leads');
+  const line = await step.locator('.kf-first-dose').textContent();
+  assert.doesNotMatch(line, /As the result says/);
+  assert.match(line, /in the next few days/i, 'when: ' + line);
+  assert.match(line, /Tell the doctor where it hurts, how and when it started/, 'what to tell: ' + line);
+  assert.match(line, /losing weight without trying/, 'the warning signs said: ' + line);
+  assert.deepEqual(t.errors, []);
+});
+
+test('a side only for a muscle or a one-sided habit: none on sitting, posture, the desk or the car seat', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  await wordsToResult(page, 'I have a knot under my right shoulder blade, I sit at a desk all day and drive a lot');
+  const res = await page.evaluate(() => KF.App.state.result);
+  const sided = new Set(['muscle']);
+  for (const c of res.causes) if (c.side && !sided.has(c.kind)) assert.fail(`${c.id} (${c.kind}) has side ${c.side}`);
+  for (const s of res.plan) {
+    if (['car_setup', 'workstation_setup', 'sitting_posture', 'laptop_setup'].includes(s.technique))
+      assert.equal(s.side, '', s.technique + ' has no side');
+  }
+  /* On the page: no side tag or side word on a step for sitting or setup. */
+  const bad = await page.$$eval('[data-kf="first-step"], .kf-step', (ls) => ls
+    .filter((l) => /setup|sitting_posture/.test(l.getAttribute('data-technique') || ''))
+    .filter((l) => l.hasAttribute('data-side') || /(Left|Right) side|Both sides/.test(l.textContent))
+    .map((l) => l.getAttribute('data-technique')));
+  assert.deepEqual(bad, []);
+  const cards = await page.$$eval('.kf-cause', (ls) => ls.filter((l) => /prolonged_sitting|posture|rounded/.test(l.getAttribute('data-cause')))
+    .map((l) => [...l.querySelectorAll('.kf-tag')].map((x) => x.textContent).join(',')));
+  for (const c of cards) assert.doesNotMatch(c, /left|right|both/i, 'no side on a posture or sitting card: ' + c);
+  /* A muscle keeps its side. */
+  assert.ok(res.plan.some((s) => s.side === 'right'), 'the muscle steps keep the right side');
+  assert.deepEqual(t.errors, []);
+});
+
 test('a neck muscle that refers pain: the arrow goes to the spot it names', async (t) => {
   const page = await openPage(t, { viewport: PHONE, touch: true });
   await wordsToResult(page, 'pain at the inner edge of my right shoulder blade, my hand tingles at night, no neck pain');
