@@ -890,9 +890,10 @@
      * whole, not cut to its first sentence. */
     var dose = s.kind === 'doctor' ? doctorLine(r, s) :
       s.dose ? firstSentence(s.dose).replace(/\s*\([^)]*\)/g, '') : '';
-    /* The cause it serves, unless it is the one the sentence above names. */
-    var lead = (r.causes || [])[0];
-    var forName = lead && s['for'] === lead.id ? '' : s.for_name ? plainName(s.for_name) :
+    /* The cause it serves, on every step (the leading one too: a step with
+     * nothing named beside steps "for the lat" reads as for nothing), but a
+     * doctor's visit, which is for what the banner says. */
+    var forName = s.kind === 'doctor' ? '' : s.for_name ? plainName(s.for_name) :
       s['for'] ? plainName(causeName(r, s['for']), (causeById(r, s['for']) || {}).kind) : '';
     var li = h('li', { 'class': 'kf-first-step', 'data-kf': 'first-step', 'data-technique': s.technique,
                        'data-side': s.side || null, 'data-for': s['for'] || null }, [

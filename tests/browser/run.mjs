@@ -751,6 +751,79 @@ test('a side only for a muscle or a one-sided habit: none on sitting, posture, t
   assert.deepEqual(t.errors, []);
 });
 
+/* Elements of `sel` on the page smaller than 44 x 44 px, as "text WxH". */
+async function under44(page, sel) {
+  return page.$$eval(sel, (es) => es.filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44);
+  }).map((e) => e.textContent.trim().slice(0, 30) + ' ' + Math.round(e.getBoundingClientRect().width) + 'x' +
+    Math.round(e.getBoundingClientRect().height)));
+}
+
+test('390x844: Show on the body, Start, the emergency numbers and the tick rows are 44 px targets', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  await wordsToResult(page, MOUSE);
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  assert.ok(await page.locator('.kf-show-on-body, .kf-to-picture').count() >= 1);
+  assert.ok(await page.locator('.kf-timer-start').count() >= 1);
+  assert.deepEqual(await under44(page, '.kf-show-on-body, .kf-to-picture, .kf-timer-start, .kf-timer-buttons .kf-btn'), []);
+  /* The warning-sign screen: each tick row is the target, not the 22 px box. */
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.fill('#words', 'a knot under my shoulder blade');
+  await page.click('#start-go');
+  await page.waitForSelector('#q-body[data-kind="screen"]');
+  const rows = page.locator('#q-body .kf-check');
+  assert.ok(await rows.count() >= 1);
+  assert.deepEqual(await under44(page, '#q-body .kf-check'), []);
+  /* a tap at the row's far right end and at its top edge, off the words,
+   * ticks its box */
+  const row = rows.first();
+  const box = await row.boundingBox();
+  await page.touchscreen.tap(box.x + box.width - 4, box.y + box.height / 2);
+  assert.equal(await row.locator('input').isChecked(), true, 'the row ticks its box');
+  await page.touchscreen.tap(box.x + box.width / 2, box.y + 2);
+  assert.equal(await row.locator('input').isChecked(), false, 'and its top edge unticks it');
+  /* The emergency numbers. */
+  await page.evaluate(() => sessionStorage.clear());
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.fill('#words', 'crushing pressure in my chest and I am sweating, the pain goes down my left arm');
+  await page.click('#start-go');
+  await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
+  if (await page.getAttribute('#q-body', 'data-kind') === 'screen' &&
+      await page.getAttribute('body', 'data-view') === 'question') {
+    for (const f of ['chest_pressure', 'sweating']) {
+      const cb = page.locator(`#q-body input[data-finding="${f}"]`);
+      if (await cb.count()) await cb.check();
+    }
+    await page.click('#q-body button[data-answer="ticked"]');
+  }
+  await answerUntilResult(page, 'yes');
+  assert.equal(await page.getAttribute('#r-banner .kf-banner', 'data-level'), 'emergency');
+  assert.equal(await page.locator('.kf-call-others a').count(), 3);
+  assert.deepEqual(await under44(page, '.kf-call a'), []);
+  assert.deepEqual(t.errors, []);
+});
+
+test('every first step but a doctor\'s visit names what it is for, the leading cause\'s too', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  for (const story of [MOUSE, 'a knot at the top of my right shoulder blade near my neck, it hurts to turn my head']) {
+    await page.evaluate(() => sessionStorage.clear());
+    await page.goto(base);
+    await page.waitForSelector('body[data-ready="true"]');
+    await wordsToResult(page, story);
+    const steps = await page.$$eval('[data-kf="first-step"]', (ls) => ls.map((l) =>
+      [l.getAttribute('data-technique'), l.getAttribute('data-for'), (l.querySelector('.kf-first-for') || {}).textContent || '']));
+    assert.ok(steps.length >= 1, story);
+    for (const [tech, fo, txt] of steps) {
+      if (tech === 'see_doctor' || !fo) continue;
+      assert.match(txt, /(—|^) ?[Ff]or \S/, `${tech} (for ${fo}) names what it is for: "${txt}"`);
+    }
+  }
+  assert.deepEqual(t.errors, []);
+});
+
 test('a neck muscle that refers pain: the arrow goes to the spot it names', async (t) => {
   const page = await openPage(t, { viewport: PHONE, touch: true });
   await wordsToResult(page, 'pain at the inner edge of my right shoulder blade, my hand tingles at night, no neck pain');
