@@ -890,10 +890,15 @@
      * whole, not cut to its first sentence. */
     var dose = s.kind === 'doctor' ? doctorLine(r, s) :
       s.dose ? firstSentence(s.dose).replace(/\s*\([^)]*\)/g, '') : '';
-    /* The cause it serves, on every step (the leading one too: a step with
-     * nothing named beside steps "for the lat" reads as for nothing), but a
-     * doctor's visit, which is for what the banner says. */
-    var forName = s.kind === 'doctor' ? '' : s.for_name ? plainName(s.for_name) :
+    /* The cause it serves: left to the sentence above when every first step
+     * serves the cause it names; once they serve more than one, on every
+     * step, the leading cause's too (a step with nothing named beside steps
+     * "for the lat" reads as for nothing).  Not on a doctor's visit, which
+     * is for what the banner says. */
+    var lead = (r.causes || [])[0];
+    var mixed = firstSteps(r).some(function (x) { return x.kind !== 'doctor' && x['for'] && (!lead || x['for'] !== lead.id); });
+    var forName = s.kind === 'doctor' || (!mixed && lead && s['for'] === lead.id) ? '' :
+      s.for_name ? plainName(s.for_name) :
       s['for'] ? plainName(causeName(r, s['for']), (causeById(r, s['for']) || {}).kind) : '';
     var li = h('li', { 'class': 'kf-first-step', 'data-kf': 'first-step', 'data-technique': s.technique,
                        'data-side': s.side || null, 'data-for': s['for'] || null }, [
@@ -1054,6 +1059,7 @@
 
     if (causes.length) {
       var steps = firstSteps(r);
+      var ask = nextQuestionBox(r, lv);
       var first = h('section', { 'class': 'kf-card kf-first', 'data-kf': 'first-steps', 'aria-labelledby': 'first-title' }, [
         h('h2', { id: 'first-title', text: steps.length ? 'Do this first' : 'What it may be' }),
         h('p', { 'class': 'kf-first-cause', 'data-kf': 'likely-cause' }, [causeSentence(r, state.story), ' ',
@@ -1061,7 +1067,7 @@
                                       'aria-controls': 'r-picture', onclick: showOnBody }) : null]),
         steps.length ? h('ol', { 'class': 'kf-first-steps' }, steps.map(function (s) { return firstStep(r, s); })) : null,
         leftOut(r),
-        nextQuestionBox(r, lv)
+        ask
       ]);
       var pic = state.story ? h('section', { 'class': 'kf-card kf-picture-card', 'aria-labelledby': 'pic-title' }, [
         h('h2', { id: 'pic-title', text: 'Where it hurts, and where it comes from' }),
@@ -1069,9 +1075,12 @@
       ]) : null;
       var top = h('div', { 'class': 'kf-result-top' }, [first, pic]);
       if (lv === 'emergency') folded.push(top); else body.appendChild(top);
-      /* Not kept: said at the end of "Do this first", in the first screen
-       * and after its steps. */
-      if (lv !== 'emergency' && savedNote(r)) first.appendChild(savedNote(r));
+      /* Not kept: said in "Do this first" right after its steps (before a
+       * question that would sharpen the answer), in the first screen. */
+      if (lv !== 'emergency' && savedNote(r)) {
+        if (ask && ask.parentNode === first) first.insertBefore(savedNote(r), ask);
+        else first.appendChild(savedNote(r));
+      }
 
       folded.push(h('details', { 'class': 'kf-card kf-fold', 'data-kf': 'all-causes' }, [
         h('summary', { text: 'All likely causes, and why (' + causes.length + ')' }),

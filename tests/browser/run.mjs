@@ -806,9 +806,11 @@ test('390x844: Show on the body, Start, the emergency numbers and the tick rows 
   assert.deepEqual(t.errors, []);
 });
 
-test('every first step but a doctor\'s visit names what it is for, the leading cause\'s too', async (t) => {
+test('first steps for more than one cause each name what it is for, the leading cause\'s too', async (t) => {
   const page = await openPage(t, { viewport: PHONE, touch: true });
-  for (const story of [MOUSE, 'a knot at the top of my right shoulder blade near my neck, it hurts to turn my head']) {
+  let mixed = 0;
+  for (const story of [MOUSE, 'a knot at the top of my right shoulder blade near my neck, it hurts to turn my head',
+                       'I have a knot under my right shoulder blade, I use the mouse all day']) {
     await page.evaluate(() => sessionStorage.clear());
     await page.goto(base);
     await page.waitForSelector('body[data-ready="true"]');
@@ -816,11 +818,15 @@ test('every first step but a doctor\'s visit names what it is for, the leading c
     const steps = await page.$$eval('[data-kf="first-step"]', (ls) => ls.map((l) =>
       [l.getAttribute('data-technique'), l.getAttribute('data-for'), (l.querySelector('.kf-first-for') || {}).textContent || '']));
     assert.ok(steps.length >= 1, story);
+    const lead = await page.evaluate(() => (KF.App.state.result.causes[0] || {}).id);
+    if (!steps.some(([tech, fo]) => tech !== 'see_doctor' && fo && fo !== lead)) continue;
+    mixed++;
     for (const [tech, fo, txt] of steps) {
       if (tech === 'see_doctor' || !fo) continue;
       assert.match(txt, /(—|^) ?[Ff]or \S/, `${tech} (for ${fo}) names what it is for: "${txt}"`);
     }
   }
+  assert.ok(mixed >= 1, 'at least one answer with first steps for more than one cause');
   assert.deepEqual(t.errors, []);
 });
 
