@@ -1578,6 +1578,7 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
     r->leader_clear = kf_leader_clear(post, order, kb->n_causes);
     kf_plan_build(kb, r);
     kf_plan_massage(kb, r);
+    kf_plan_sides(kb, r);
     if (!r->leader_clear && r->triage < KF_TRIAGE_SOON) {
         r->next = kf_clarify_question(f);
         if (r->next.kind == KF_Q_NONE &&
