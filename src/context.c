@@ -1341,8 +1341,12 @@ static void old_events(const token *v, int n, kf_ctx_match *m, int nm, const uns
         if (!old) {
             /* the clause: between commas and terminators within the sentence */
             int c0 = m[k].first, c1 = m[k].last;
+            /* backward too, an "and" that opens a new clause ends it: "I
+             * had a clot last year and now my other leg is swollen" tells
+             * of a swelling of now */
             while (c0 > s0 && v[c0 - 1].kind != T_COMMA &&
-                   !(v[c0 - 1].kind == T_WORD && is_any(&v[c0 - 1], terminators)))
+                   !(v[c0 - 1].kind == T_WORD && (is_any(&v[c0 - 1], terminators) ||
+                                                  new_clause_and(v, n, c0 - 1))))
                 c0--;
             while (c1 < s1 && v[c1 + 1].kind != T_COMMA &&
                    !(v[c1 + 1].kind == T_WORD && (is_any(&v[c1 + 1], terminators) ||
