@@ -1369,9 +1369,17 @@ static void old_events(const token *v, int n, kf_ctx_match *m, int nm, const uns
  * inside its own words (the writer as the object: "punched me"). */
 static int object_me(const token *v, const kf_ctx_match *mk)
 {
-    for (int j = mk->first + 1; !mk->apart && j <= mk->last; j++)
+    static const char *const did[] = { "did", "do", "have", "had", "was", NULL };
+    for (int j = mk->first + 1; !mk->apart && j <= mk->last; j++) {
         if (tok_is(&v[j], "me") || tok_is(&v[j], "myself"))
             return j;
+        /* the writer too: "my mum had breast cancer and so did I", "..., I
+         * did too" (a reading that says it of the writer in its own words) */
+        if (tok_is(&v[j], "i") && ((j >= 2 && is_any(&v[j - 1], did) &&
+                                    (tok_is(&v[j - 2], "so") || tok_is(&v[j - 2], "as"))) ||
+                                   (j + 1 <= mk->last && is_any(&v[j + 1], did))))
+            return j;
+    }
     return mk->first;
 }
 
