@@ -52,7 +52,10 @@
 # blind on 2026-12-03 and split before any run.  Measured once when added:
 # 7a hit@3 0.85 unsafe 4, 7b 0.91 unsafe 2; after the fixes from 7a, 7a 0.96
 # unsafe 0 and 7b unchanged (still untouched) -> guards 0.93 / 0.88 and
-# unsafe 0 / 2 (the target is 0).
+# unsafe 0 / 2 (the target is 0).  Then the lead read 7b's two under-triaged
+# rows (so 7b is no longer blind for those two) and fixed their families
+# (the shade before the word for colour, "grey colour"; "no power/strength"
+# in the arm or hand): 7b hit@3 0.93, unsafe 0 -> guards 0.90 and 0.
 # tests/eval/reading-blind8a.jsonl and reading-blind8b.jsonl: an eighth blind
 # set of 160, written blind and split the same way; 8a may be read, 8b stays
 # untouched.  At the end of the session that added it: 8a hit@3 0.97, unsafe
@@ -105,7 +108,7 @@ READ_HIT3_BLIND5B=${READ_HIT3_BLIND5B:-0.84} READ_UNSAFE_MAX_BLIND5B=${READ_UNSA
 READ_HIT3_BLIND6A=${READ_HIT3_BLIND6A:-0.90} READ_UNSAFE_MAX_BLIND6A=${READ_UNSAFE_MAX_BLIND6A:-0} \
 READ_HIT3_BLIND6B=${READ_HIT3_BLIND6B:-0.92} READ_UNSAFE_MAX_BLIND6B=${READ_UNSAFE_MAX_BLIND6B:-1} \
 READ_HIT3_BLIND7A=${READ_HIT3_BLIND7A:-0.93} READ_UNSAFE_MAX_BLIND7A=${READ_UNSAFE_MAX_BLIND7A:-0} \
-READ_HIT3_BLIND7B=${READ_HIT3_BLIND7B:-0.88} READ_UNSAFE_MAX_BLIND7B=${READ_UNSAFE_MAX_BLIND7B:-2} \
+READ_HIT3_BLIND7B=${READ_HIT3_BLIND7B:-0.90} READ_UNSAFE_MAX_BLIND7B=${READ_UNSAFE_MAX_BLIND7B:-0} \
 READ_HIT3_BLIND8A=${READ_HIT3_BLIND8A:-0.94} READ_UNSAFE_MAX_BLIND8A=${READ_UNSAFE_MAX_BLIND8A:-0} \
 READ_HIT3_BLIND8B=${READ_HIT3_BLIND8B:-0.93} READ_UNSAFE_MAX_BLIND8B=${READ_UNSAFE_MAX_BLIND8B:-0} \
 READ_HIT3_RANK7=${READ_HIT3_RANK7:-0.93} READ_UNSAFE_MAX_RANK7=${READ_UNSAFE_MAX_RANK7:-0} \
