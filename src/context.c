@@ -118,8 +118,11 @@ static const char *const terminators[] = {
 /* "and" opening a new clause ("and my physio says ...") ends a scope. */
 static bool new_clause_and(const token *v, int n, int j)
 {
+    /* a subject starting its own clause, with its verb run on ("and
+     * i've gone grey": "ive", "hes", "its") */
     static const char *const openers[] = {
-        "my", "i", "im", "it", "he", "she", "they", "the", "then", "now", NULL
+        "my", "i", "im", "it", "he", "she", "they", "the", "then", "now", "ive", "id", "ill",
+        "hes", "shes", "its", "theyre", "we", "weve", "wed", NULL
     };
     return tok_is(&v[j], "and") && j + 1 < n && is_any(&v[j + 1], openers);
 }
@@ -1340,9 +1343,14 @@ static void old_events(const token *v, int n, kf_ctx_match *m, int nm, const uns
         }
         if (!old) {
             /* the clause: between commas and terminators within the sentence */
-            int c0 = m[k].first, c1 = m[k].last;
+            int c0 = m[k].apart ? m[k].last : m[k].first, c1 = m[k].last;
+            /* (a reading said apart: the clause of its last concept) */
+            /* backward too, an "and" that opens a new clause ends it: "I
+             * had a clot last year and now my other leg is swollen" tells
+             * of a swelling of now */
             while (c0 > s0 && v[c0 - 1].kind != T_COMMA &&
-                   !(v[c0 - 1].kind == T_WORD && is_any(&v[c0 - 1], terminators)))
+                   !(v[c0 - 1].kind == T_WORD && (is_any(&v[c0 - 1], terminators) ||
+                                                  new_clause_and(v, n, c0 - 1))))
                 c0--;
             while (c1 < s1 && v[c1 + 1].kind != T_COMMA &&
                    !(v[c1 + 1].kind == T_WORD && (is_any(&v[c1 + 1], terminators) ||
@@ -1364,9 +1372,17 @@ static void old_events(const token *v, int n, kf_ctx_match *m, int nm, const uns
  * inside its own words (the writer as the object: "punched me"). */
 static int object_me(const token *v, const kf_ctx_match *mk)
 {
-    for (int j = mk->first + 1; !mk->apart && j <= mk->last; j++)
+    static const char *const did[] = { "did", "do", "have", "had", "was", NULL };
+    for (int j = mk->first + 1; !mk->apart && j <= mk->last; j++) {
         if (tok_is(&v[j], "me") || tok_is(&v[j], "myself"))
             return j;
+        /* the writer too: "my mum had breast cancer and so did I", "..., I
+         * did too" (a reading that says it of the writer in its own words) */
+        if (tok_is(&v[j], "i") && ((j >= 2 && is_any(&v[j - 1], did) &&
+                                    (tok_is(&v[j - 2], "so") || tok_is(&v[j - 2], "as"))) ||
+                                   (j + 1 <= mk->last && is_any(&v[j + 1], did))))
+            return j;
+    }
     return mk->first;
 }
 
@@ -1683,6 +1699,16 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
          * right before its last word: the later concept is denied as much
          * as the first.  A negation of some other word in between denies
          * that word only ("spots that don't fade when I press a glass"). */
+        /* A reading of concepts said apart whose first lies in a past
+         * clause and whose last is said in a new clause of now ("a clot in
+         * my calf two years ago and now my leg is swollen") is of now: the
+         * later concept is what is told as it is. */
+        if (m[k].apart && (m[k].ctx & KF_CTX_HISTORICAL) && !(at[m[k].last] & KF_CTX_HISTORICAL))
+            for (int j = m[k].first + 1; j < m[k].last; j++)
+                if (v[j].kind == T_WORD && new_clause_and(v, n, j)) {
+                    m[k].ctx &= ~(unsigned)KF_CTX_HISTORICAL;
+                    break;
+                }
         if (m[k].apart && !(m[k].ctx & KF_CTX_NEGATED) && (at[m[k].last] & KF_CTX_NEGATED))
             for (int j = m[k].first + 1; j < m[k].last; j++)
                 if ((at[j] & OPENS_NEGATION) && next_word(v, n, j) == m[k].last) {

@@ -1130,7 +1130,13 @@ static int posture_said(const kf_kb *kb, const unsigned char *said, int c)
 static void lead_said_posture(const kf_kb *kb, const unsigned char *said, const double *post,
                               int *out, int nb)
 {
-    if (nb < 2 || posture_said(kb, said, out[0]) != 0)
+    /* The leader is a posture not named, or a body state inferred from
+     * what was said (a back weaker than the front, from the gym and the
+     * sitting): the posture the person blames comes first. */
+    if (nb < 2)
+        return;
+    int lead = posture_said(kb, said, out[0]);
+    if (lead != 0 && !(lead == -1 && kb->causes[out[0]].kind == KF_CAUSE_BODY))
         return;
     for (int j = 1; j < nb; j++)
         if (posture_said(kb, said, out[j]) == 1 &&
@@ -1572,6 +1578,7 @@ static kf_result *consult(const kf_kb *kb, const kf_findings *f, kf_result *r)
     r->leader_clear = kf_leader_clear(post, order, kb->n_causes);
     kf_plan_build(kb, r);
     kf_plan_massage(kb, r);
+    kf_plan_sides(kb, r);
     if (!r->leader_clear && r->triage < KF_TRIAGE_SOON) {
         r->next = kf_clarify_question(f);
         if (r->next.kind == KF_Q_NONE &&

@@ -153,6 +153,53 @@ static bool needs_helper(const kf_kb *kb, const kf_result *r, int tech, int caus
     return true;
 }
 
+/* Whether a cause has a side of its own: a muscle (the right levator), or a
+ * habit done on one side, one that reports a sided habit finding (sleeping
+ * on one side, carrying on one hip, the mousing hand).  Sitting, a posture,
+ * the body's state have none: the side of the pain they cause is the
+ * muscle's, not theirs ("too much sitting, right side" says nothing). */
+bool kf_cause_sided(const kf_kb *kb, int cause)
+{
+    if (cause < 0)
+        return false;
+    const kf_cause *c = &kb->causes[cause];
+    if (c->kind == KF_CAUSE_MUSCLE)
+        return true;
+    if (c->kind != KF_CAUSE_HABIT)
+        return false;
+    for (int l = 0; l < c->n_links; l++) {
+        const kf_link *ln = &kb->links[c->links[l]];
+        const kf_finding_def *fd = &kb->findings[ln->finding];
+        if (ln->mech == KF_MECH_REPORTS && fd->sided && fd->kind == KF_FIND_HABIT)
+            return true;
+    }
+    return false;
+}
+
+/* The side a step carries: the side of the cause it serves when that cause
+ * has one, and not for a change of habit or setup done for a muscle (the
+ * desk is set up the same whichever side hurts) nor for a doctor's visit. */
+static kf_side step_side(const kf_kb *kb, int tech, int cause, kf_side side)
+{
+    kf_tech_kind k = kb->techniques[tech].kind;
+    if (k == KF_TECH_DOCTOR || !kf_cause_sided(kb, cause))
+        return KF_SIDE_NONE;
+    if (k == KF_TECH_HABIT && kb->causes[cause].kind == KF_CAUSE_MUSCLE)
+        return KF_SIDE_NONE;
+    /* a change also made for a cause with no side (the desk set up for the
+     * mousing hand as for long sitting) is one for both sides */
+    if (k == KF_TECH_HABIT)
+        for (int c = 0; c < kb->n_causes; c++) {
+            if (kb->causes[c].kind == KF_CAUSE_MUSCLE || kb->causes[c].kind == KF_CAUSE_MIMIC ||
+                kf_cause_sided(kb, c))
+                continue;
+            for (int i = 0; i < kb->causes[c].n_treat; i++)
+                if (kb->causes[c].treat[i] == tech)
+                    return KF_SIDE_NONE;
+        }
+    return side;
+}
+
 /* Adds a step unless it is there already (then the sides merge), ruled out
  * for this person (then its `instead`, once), or swapped for heat/cold. */
 static bool add(ctx *x, int tech, int cause, kf_side side)
@@ -165,7 +212,7 @@ static bool add(ctx *x, int tech, int cause, kf_side side)
         return false;
     int at = plan_index(r, tech);
     if (at >= 0) {
-        r->plan[at].side |= side;
+        r->plan[at].side |= step_side(kb, tech, r->plan[at].cause, side);
         return false;
     }
     int p = ruled_out(kb, r, tech);
@@ -182,7 +229,7 @@ static bool add(ctx *x, int tech, int cause, kf_side side)
             ins = -1;
         omit(r, tech, (kf_person)p, ins);
         if (ins >= 0 && plan_index(r, ins) < 0) {
-            r->plan[r->n_plan++] = (kf_step){ ins, cause, side, 0 };
+            r->plan[r->n_plan++] = (kf_step){ ins, cause, step_side(kb, ins, cause, side), 0 };
             return true;
         }
         return false;
@@ -218,10 +265,10 @@ static bool add(ctx *x, int tech, int cause, kf_side side)
         if (plan_index(r, pre) < 0) {
             if (r->n_plan >= KF_PLAN_ROOM - 2)
                 return false;
-            r->plan[r->n_plan++] = (kf_step){ pre, cause, side, 0 };
+            r->plan[r->n_plan++] = (kf_step){ pre, cause, step_side(kb, pre, cause, side), 0 };
         }
     }
-    r->plan[r->n_plan++] = (kf_step){ tech, cause, side, pre + 1 };
+    r->plan[r->n_plan++] = (kf_step){ tech, cause, step_side(kb, tech, cause, side), pre + 1 };
     /* left out for one cause (needs_helper), in the plan for another: not
      * left out after all */
     for (int i = 0; i < r->n_omitted; i++)
@@ -683,5 +730,14 @@ void kf_plan_massage(const kf_kb *kb, kf_result *r)
                 }
             }
         }
+    }
+}
+
+void kf_plan_sides(const kf_kb *kb, kf_result *r)
+{
+    for (int i = 0; i < r->n_causes; i++) {
+        kf_cause_kind k = kb->causes[r->causes[i].cause].kind;
+        if ((k == KF_CAUSE_HABIT || k == KF_CAUSE_BODY) && !kf_cause_sided(kb, r->causes[i].cause))
+            r->causes[i].side = KF_SIDE_NONE;
     }
 }

@@ -31,4 +31,15 @@ unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f);
 /* Fills r->massage and r->massage_side (room 8) from r->causes. */
 void kf_plan_massage(const kf_kb *kb, kf_result *r);
 
+/* Whether a cause has a side of its own: a muscle, or a habit done on one
+ * side (it reports a sided habit finding).  Sitting, a posture, the body's
+ * state have none. */
+bool kf_cause_sided(const kf_kb *kb, int cause);
+
+/* Clears the side of each ranked habit or body cause that has none of its
+ * own (kf_cause_sided): the side of the pain stays with the muscles.  After
+ * kf_plan_build and kf_plan_massage, which hand a habit's side on to the
+ * muscles it keeps short. */
+void kf_plan_sides(const kf_kb *kb, kf_result *r);
+
 #endif

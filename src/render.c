@@ -531,7 +531,15 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                 kf_buf_printf(&line, "%c) %s", 'a' + (k % 26), t->steps[k]);
                 kf_wrap(out, line.s, 7, width, 0);
             }
-            if (t->dose) {
+            if (t->kind == KF_TECH_DOCTOR) {
+                kf_buf dl;
+                kf_buf_init(&dl);
+                kf_doctor_line(kb, r, &dl);
+                line.len = 0;
+                kf_buf_printf(&line, "when, and what to say: %s", dl.s);
+                kf_buf_free(&dl);
+                kf_wrap(out, line.s, 5, width, 0);
+            } else if (t->dose) {
                 line.len = 0;
                 kf_buf_printf(&line, "how long, how often: %s", t->dose);
                 kf_wrap(out, line.s, 5, width, 0);
@@ -612,6 +620,51 @@ const char *kf_triage_headline(const kf_kb *kb, const kf_result *r)
             return "See a doctor today or tomorrow, before any self-care on this area.";
     }
     return triage_line(r->triage);
+}
+
+const char *kf_doctor_line(const kf_kb *kb, const kf_result *r, kf_buf *b)
+{
+    b->len = 0;
+    kf_when w = result_when(kb, r);
+    switch (r->triage) {
+    case KF_TRIAGE_EMERGENCY:
+        kf_buf_puts(b, "Now: call emergency services (112, 911 or 999).");
+        break;
+    case KF_TRIAGE_SOON:
+        kf_buf_puts(b, w >= KF_WHEN_TODAY ? "Today" : w == KF_WHEN_DAY ? "Today or tomorrow"
+                                                                       : "In the next few days");
+        kf_buf_puts(b, ", before any self-care on this area.");
+        break;
+    case KF_TRIAGE_MENTION:
+        kf_buf_puts(b, "At your next ordinary visit; self-care can go on meanwhile.");
+        break;
+    default:
+        kf_buf_puts(b, "When you can, or sooner if anything new or alarming appears.");
+        break;
+    }
+    kf_buf_puts(b, " Tell the doctor where it hurts, how and when it started");
+    /* the warning signs said: the findings of the rules that fired */
+    int said[4], n = 0;
+    for (int i = 0; i < r->n_fired && n < 4; i++) {
+        const kf_redflag *rf = &kb->redflags[r->fired[i]];
+        for (int k = 0; k < rf->n_all + rf->n_any && n < 4; k++) {
+            int fd = k < rf->n_all ? rf->all[k] : rf->any[k - rf->n_all];
+            if (kb->findings[fd].kind == KF_FIND_LOCATION || !kf_findings_has(&r->findings, fd))
+                continue;
+            bool dup = false;
+            for (int j = 0; j < n; j++)
+                dup |= said[j] == fd;
+            if (!dup)
+                said[n++] = fd;
+        }
+    }
+    if (n) {
+        kf_buf_puts(b, ", and mention: ");
+        for (int j = 0; j < n; j++)
+            kf_buf_printf(b, "%s%s", j == 0 ? "" : "; ", kb->findings[said[j]].label);
+    }
+    kf_buf_puts(b, ".");
+    return b->s;
 }
 
 static const char *triage_line(kf_triage t)
@@ -953,7 +1006,12 @@ static void first_steps_text(const kf_kb *kb, const kf_result *r, kf_buf *out, i
         }
         kf_buf_puts(out, "  ");
         kf_wrap(out, line.s, 5, width, 2);
-        if (t->dose)
+        if (t->kind == KF_TECH_DOCTOR) {
+            kf_buf dl;
+            kf_buf_init(&dl);
+            kf_wrap(out, kf_doctor_line(kb, r, &dl), 5, width, 0);
+            kf_buf_free(&dl);
+        } else if (t->dose)
             kf_wrap(out, t->dose, 5, width, 0);
         if (t->work_s > 0) {
             line.len = 0;
@@ -1314,13 +1372,17 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         char nm[256] = "";
         if (s->cause >= 0)
             kf_cause_plain(kb, s->cause, nm, sizeof nm);
+        kf_buf dl;
+        kf_buf_init(&dl);
+        const char *dose = t->kind == KF_TECH_DOCTOR ? kf_doctor_line(kb, r, &dl) : t->dose;
         json_array_append_new(first, json_pack("{s:i,s:s,s:s,s:s,s:s?,s:o,s:o,s:o,s:o}",
             "order", i + 1, "technique", t->id, "name", t->name, "kind",
-            kf_tech_kind_name(t->kind), "dose", t->dose,
+            kf_tech_kind_name(t->kind), "dose", dose,
             "timer", t->work_s > 0 ? json_sprintf("knotfinder do %s", t->id) : json_null(),
             "for", s->cause >= 0 ? json_string(kb->causes[s->cause].id) : json_null(),
             "for_name", s->cause >= 0 ? json_string(nm) : json_null(),
             "side", side_json(s->side)));
+        kf_buf_free(&dl);
     }
     json_t *left = json_array();
     for (int i = 0; i < r->n_omitted; i++) {

@@ -33,6 +33,12 @@ const char *kf_triage_banner(kf_triage t);
 const char *kf_triage_banner_for(const kf_kb *kb, const kf_result *r);
 const char *kf_triage_headline(const kf_kb *kb, const kf_result *r);
 
+/* The line of a doctor step (its "dose" in the first steps): when to go,
+ * as the triage says, and what to tell the doctor: where it hurts, when it
+ * started, and the warning signs said (the findings of the rules that
+ * fired).  Into *b, which it empties first; returns b->s. */
+const char *kf_doctor_line(const kf_kb *kb, const kf_result *r, kf_buf *b);
+
 /* The rules whose messages are shown, at most `max` into `out` (room for
  * max): the leading rule first, then each other rule that fired at the
  * answer's level and names a finding the person said that no rule shown

@@ -545,7 +545,13 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
         req_str(w, "technique", t->id);
         req_str(w, "name", t->name);
         req_str(w, "kind", kf_tech_kind_name(t->kind));
-        kf_jo_kstr(w, "dose", t->dose);
+        if (t->kind == KF_TECH_DOCTOR) {
+            kf_buf dl;
+            kf_buf_init(&dl);
+            kf_jo_kstr(w, "dose", kf_doctor_line(kb, r, &dl));
+            kf_buf_free(&dl);
+        } else
+            kf_jo_kstr(w, "dose", t->dose);
         kf_jo_key(w, "timer");
         if (t->work_s > 0) {
             char timer[512];

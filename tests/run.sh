@@ -181,6 +181,8 @@ suite "golden context readings, round 2 (2026-12-02)" run_if tests/golden/lexico
 suite "golden readings: known misreadings fixed as families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/context-misread.txt
 suite "golden fresh safety readings, round 3" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round3.txt
 suite "golden fresh safety readings, round 4" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round4.txt
+suite "golden fresh safety readings, round 5" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round5.txt
+suite "golden fresh safety readings, round 6" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round6.txt
 suite "golden readings of the sixth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind6.txt
 suite "golden readings the lead found: age floors, chewing, the chest on a climb (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-lead.txt
 suite "golden readings of the seventh blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind7.txt
@@ -214,6 +216,10 @@ suite "triage, fresh safety round 3 check, written before the KB was read, never
 suite "triage, fresh safety descriptions round 4, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round4.jsonl
 suite "triage, fresh safety round 4 check, written the same way, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round4-check.jsonl
 suite "triage, fresh safety round 4 probe, written after the first fixes (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round4-probe.jsonl
+suite "triage, fresh safety descriptions round 5: paraphrased warning signs, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round5.jsonl
+suite "triage, fresh safety round 5 check, metaphors and body sensations, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round5-check.jsonl
+suite "triage, fresh safety descriptions round 6, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round6.jsonl
+suite "triage, fresh safety round 6 check, written the same way, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round6-check.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do

@@ -435,6 +435,15 @@
     return title;
   }
 
+  /* The server's message under the title, without the title said again in
+   * capitals ("SEE A DOCTOR in the next few days, before trying self-care
+   * on this area." under "See a doctor in the next few days"): what is left
+   * of it, as a sentence of its own; a message of other words as it is. */
+  function bannerMessage(msg) {
+    var m = /^SEE A DOCTOR\b[^,.]*,\s*(before\b.*)$/.exec(String(msg || ''));
+    return m ? 'See the doctor ' + m[1] : msg;
+  }
+
   /* The call button (dom.js: shared with the course page and the journal). */
   var callBox = KF.dom.callBox;
 
@@ -451,7 +460,7 @@
                                  tabindex: compact ? null : '-1', text: levelTitle(lv, t, L.title) })
     ]);
     if (compact) {
-      if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
+      if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: lv === 'doctor_soon' ? bannerMessage(t.message) : t.message }));
       return box;
     }
     var flags = (t.flags || []).filter(function (f) { return f.message; });
@@ -479,7 +488,7 @@
       })));
       if (also) box.appendChild(alsoLine());
     } else if (lv === 'doctor_soon') {
-      if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: t.message }));
+      if (t.message) box.appendChild(h('p', { 'class': 'kf-banner-msg', text: bannerMessage(t.message) }));
       else box.appendChild(h('p', { text: L.lead }));
       if (flags.length) box.appendChild(h('ul', { 'class': 'kf-flags' }, flags.map(function (f) {
         return h('li', { 'data-flag': f.id, 'class': f.level && f.level !== lv ? 'kf-flag-lower' : null, text: f.message });
@@ -825,6 +834,14 @@
     KF.Timer.create(li, s.timer, n);
   }
 
+  /* The line of a doctor step: the server's own in first_steps (when to go,
+   * what to say); a server that has none gives the KB's dose. */
+  function doctorLine(r, s) {
+    var line = '';
+    (r.first_steps || []).forEach(function (f) { if (!line && f.kind === 'doctor' && f.dose) line = f.dose; });
+    return line || s.dose || '';
+  }
+
   function planStep(r, s) {
     var li = h('li', { 'class': 'kf-step', 'data-technique': s.technique, 'data-side': s.side || null }, [
       h('div', { 'class': 'kf-step-head' }, [
@@ -834,7 +851,8 @@
       ]),
       s['for'] ? h('p', { 'class': 'kf-for' }, ['For ', h('strong', { text: causeName(r, s['for']) })]) : null,
       s.steps && s.steps.length ? h('ol', { 'class': 'kf-how' }, s.steps.map(function (x) { return h('li', { text: x }); })) : null,
-      s.dose ? h('p', { 'class': 'kf-dose' }, [h('strong', { text: 'How much: ' }), s.dose]) : null,
+      s.kind === 'doctor' ? h('p', { 'class': 'kf-dose' }, [h('strong', { text: 'When, and what to say: ' }), doctorLine(r, s)]) :
+        s.dose ? h('p', { 'class': 'kf-dose' }, [h('strong', { text: 'How much: ' }), s.dose]) : null,
       s.caution ? h('p', { 'class': 'kf-caution' }, [h('strong', { text: 'Careful: ' }), s.caution]) : null
     ]);
     addTimer(li, s);
@@ -868,10 +886,19 @@
   }
 
   function firstStep(r, s) {
-    var dose = s.dose ? firstSentence(s.dose).replace(/\s*\([^)]*\)/g, '') : '';
-    /* The cause it serves, unless it is the one the sentence above names. */
+    /* A doctor step's line is when to go and what to tell the doctor:
+     * whole, not cut to its first sentence. */
+    var dose = s.kind === 'doctor' ? doctorLine(r, s) :
+      s.dose ? firstSentence(s.dose).replace(/\s*\([^)]*\)/g, '') : '';
+    /* The cause it serves: left to the sentence above when every first step
+     * serves the cause it names; once they serve more than one, on every
+     * step, the leading cause's too (a step with nothing named beside steps
+     * "for the lat" reads as for nothing).  Not on a doctor's visit, which
+     * is for what the banner says. */
     var lead = (r.causes || [])[0];
-    var forName = lead && s['for'] === lead.id ? '' : s.for_name ? plainName(s.for_name) :
+    var mixed = firstSteps(r).some(function (x) { return x.kind !== 'doctor' && x['for'] && (!lead || x['for'] !== lead.id); });
+    var forName = s.kind === 'doctor' || (!mixed && lead && s['for'] === lead.id) ? '' :
+      s.for_name ? plainName(s.for_name) :
       s['for'] ? plainName(causeName(r, s['for']), (causeById(r, s['for']) || {}).kind) : '';
     var li = h('li', { 'class': 'kf-first-step', 'data-kf': 'first-step', 'data-technique': s.technique,
                        'data-side': s.side || null, 'data-for': s['for'] || null }, [
@@ -1032,6 +1059,7 @@
 
     if (causes.length) {
       var steps = firstSteps(r);
+      var ask = nextQuestionBox(r, lv);
       var first = h('section', { 'class': 'kf-card kf-first', 'data-kf': 'first-steps', 'aria-labelledby': 'first-title' }, [
         h('h2', { id: 'first-title', text: steps.length ? 'Do this first' : 'What it may be' }),
         h('p', { 'class': 'kf-first-cause', 'data-kf': 'likely-cause' }, [causeSentence(r, state.story), ' ',
@@ -1039,7 +1067,7 @@
                                       'aria-controls': 'r-picture', onclick: showOnBody }) : null]),
         steps.length ? h('ol', { 'class': 'kf-first-steps' }, steps.map(function (s) { return firstStep(r, s); })) : null,
         leftOut(r),
-        nextQuestionBox(r, lv)
+        ask
       ]);
       var pic = state.story ? h('section', { 'class': 'kf-card kf-picture-card', 'aria-labelledby': 'pic-title' }, [
         h('h2', { id: 'pic-title', text: 'Where it hurts, and where it comes from' }),
@@ -1047,9 +1075,12 @@
       ]) : null;
       var top = h('div', { 'class': 'kf-result-top' }, [first, pic]);
       if (lv === 'emergency') folded.push(top); else body.appendChild(top);
-      /* Not kept: said at the end of "Do this first", in the first screen
-       * and after its steps. */
-      if (lv !== 'emergency' && savedNote(r)) first.appendChild(savedNote(r));
+      /* Not kept: said in "Do this first" right after its steps (before a
+       * question that would sharpen the answer), in the first screen. */
+      if (lv !== 'emergency' && savedNote(r)) {
+        if (ask && ask.parentNode === first) first.insertBefore(savedNote(r), ask);
+        else first.appendChild(savedNote(r));
+      }
 
       folded.push(h('details', { 'class': 'kf-card kf-fold', 'data-kf': 'all-causes' }, [
         h('summary', { text: 'All likely causes, and why (' + causes.length + ')' }),

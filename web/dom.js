@@ -130,13 +130,13 @@
     return h('div', { 'class': 'kf-call' }, [
       h('a', { 'class': 'kf-btn kf-call-main', href: 'tel:' + num, 'data-kf': 'emergency-call',
                'data-number': num, text: 'Call ' + num + ' now' }),
-      h('p', { 'class': 'kf-call-others' }, ['Emergency numbers: '].concat(
-        others.reduce(function (acc, o, i) {
-          if (i) acc.push(' · ');
-          acc.push(h('a', { href: 'tel:' + o[0], 'data-number': o[0] }, [h('strong', { text: o[0] })]));
-          acc.push(' ' + o[1]);
-          return acc;
-        }, [])))
+      /* one row per number, the whole row the link: a target 44 px high
+       * on a phone, with the words of where it is the number */
+      h('p', { 'class': 'kf-call-others' }, ['Emergency numbers:'].concat(
+        others.map(function (o) {
+          return h('a', { href: 'tel:' + o[0], 'data-number': o[0] },
+                   [h('strong', { text: o[0] }), h('span', { text: ' ' + o[1] })]);
+        })))
     ]);
   }
 

@@ -108,6 +108,23 @@
     return out;
   }
 
+  /* The place of the kept consultation, as {where: region id, side}: its
+   * first pain the revised plan understood, else the page's own. */
+  function keptSpot(regions) {
+    var byFinding = {};
+    (regions || []).forEach(function (r) { byFinding[r.finding || 'pain_' + r.id] = r; });
+    var out = null;
+    var r = st.plan && st.plan.result ? st.plan.result : null;
+    var spots = ((r && r.understood) || []).map(function (u) { return { id: u.finding, state: u.state, side: u.side }; });
+    if (!spots.length && KF.App && KF.App.state) spots = KF.App.state.findings || [];
+    spots.forEach(function (u) {
+      var g = byFinding[u.id];
+      if (!out && u.state === 'present' && g && st.regionById[g.id])
+        out = { where: g.id, side: g.sided ? u.side || '' : '' };
+    });
+    return out;
+  }
+
   /* "2 hours", "30 minutes", "3 days", "no relief". */
   function hoursText(x) {
     x = Number(x);
@@ -392,10 +409,15 @@
     form.addEventListener('submit', function (ev) { ev.preventDefault(); submit(form); });
     holder.appendChild(form);
 
-    if (pre && pre.where && st.regionById[pre.where]) {
-      where.value = pre.where;
+    /* Where it hurts: the step's own spot when the form was filled in for
+     * one, else the place of the kept consultation (the plan is revised
+     * from it), so nobody has to find it again among twenty places; "Not
+     * this time" stays in the list to leave it out. */
+    var spot = pre && pre.where && st.regionById[pre.where] ? pre : keptSpot(regions);
+    if (spot) {
+      where.value = spot.where;
       sideShown();
-      if (!sideBox.hidden && pre.side) side.value = pre.side;
+      if (!sideBox.hidden && spot.side) side.value = spot.side;
     }
     sideShown();
   }

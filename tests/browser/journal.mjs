@@ -350,6 +350,24 @@ test('after a plan timer finishes, "How did it go?" opens the check-in form fill
   assert.deepEqual(t.errors, []);
 });
 
+test('a check-in opened from the header starts on the place and side of the kept consultation, not "Not this time"', async (t) => {
+  /* A consultation kept (medial_border, left: toResult), then a fresh page
+   * with nothing described on it: the place comes from the journal. */
+  await toResult(await openPage(t));
+  const page = await openPage(t, { viewport: { width: 390, height: 844 }, touch: true });
+  await openJournal(page);
+  assert.equal(await page.locator('#jf-prefilled').count(), 0, 'not filled in for a step');
+  assert.equal(await page.inputValue('#jf-where'), 'medial_border', 'where: the kept consultation\'s place');
+  assert.equal(await page.isVisible('#jf-side'), true, 'the side is asked for a sided place');
+  assert.equal(await page.inputValue('#jf-side'), 'left', 'and starts on its side');
+  /* "Not this time" is still there to leave it out. */
+  const first = await page.$eval('#jf-where option', (o) => [o.value, o.textContent]);
+  assert.deepEqual(first, ['', 'Not this time']);
+  await page.selectOption('#jf-where', '');
+  assert.equal(await page.isVisible('#jf-side'), false);
+  assert.deepEqual(t.errors, []);
+});
+
 test('the chart is read as SVG and cleaned: no scripts, no handlers, no outside links', async (t) => {
   const page = await openPage(t);
   const evil = '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ' +

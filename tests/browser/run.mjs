@@ -708,6 +708,128 @@ test('390x844: other stories fit "Do this first" in the first screen when self-c
   assert.ok(checked >= 3, `at least three self-care answers checked (${checked})`);
 });
 
+test('390x844: a doctor step says when to go and what to tell the doctor; the banner does not repeat its title in capitals', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  await wordsToResult(page, 'a hard lump under my right shoulder blade that keeps growing, and I lost weight without trying');
+  assert.equal(await page.getAttribute('[data-kf="triage"]', 'data-level'), 'doctor_soon');
+  const title = await page.textContent('#r-banner .kf-banner-title');
+  assert.match(title, /^See a doctor/);
+  const msgs = await page.$$eval('#r-banner .kf-banner-msg', (ps) => ps.map((p) => p.textContent));
+  for (const m of msgs) assert.doesNotMatch(m, /SEE A DOCTOR/, 'no title again in capitals: ' + m);
+  assert.ok(msgs.some((m) => /before trying self-care/.test(m)), 'what is left of the message stays: ' + msgs.join(' | '));
+  const step = page.locator('[data-kf="first-step"][data-technique="see_doctor"]');
+  assert.equal(await step.count(), 1, 'the doctor step leads');
+  const line = await step.locator('.kf-first-dose').textContent();
+  assert.doesNotMatch(line, /As the result says/);
+  assert.match(line, /in the next few days/i, 'when: ' + line);
+  assert.match(line, /Tell the doctor where it hurts, how and when it started/, 'what to tell: ' + line);
+  assert.match(line, /losing weight without trying/, 'the warning signs said: ' + line);
+  assert.deepEqual(t.errors, []);
+});
+
+test('a side only for a muscle or a one-sided habit: none on sitting, posture, the desk or the car seat', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  await wordsToResult(page, 'I have a knot under my right shoulder blade, I sit at a desk all day and drive a lot');
+  const res = await page.evaluate(() => KF.App.state.result);
+  const sided = new Set(['muscle']);
+  for (const c of res.causes) if (c.side && !sided.has(c.kind)) assert.fail(`${c.id} (${c.kind}) has side ${c.side}`);
+  for (const s of res.plan) {
+    if (['car_setup', 'workstation_setup', 'sitting_posture', 'laptop_setup'].includes(s.technique))
+      assert.equal(s.side, '', s.technique + ' has no side');
+  }
+  /* On the page: no side tag or side word on a step for sitting or setup. */
+  const bad = await page.$$eval('[data-kf="first-step"], .kf-step', (ls) => ls
+    .filter((l) => /setup|sitting_posture/.test(l.getAttribute('data-technique') || ''))
+    .filter((l) => l.hasAttribute('data-side') || /(Left|Right) side|Both sides/.test(l.textContent))
+    .map((l) => l.getAttribute('data-technique')));
+  assert.deepEqual(bad, []);
+  const cards = await page.$$eval('.kf-cause', (ls) => ls.filter((l) => /prolonged_sitting|posture|rounded/.test(l.getAttribute('data-cause')))
+    .map((l) => [...l.querySelectorAll('.kf-tag')].map((x) => x.textContent).join(',')));
+  for (const c of cards) assert.doesNotMatch(c, /left|right|both/i, 'no side on a posture or sitting card: ' + c);
+  /* A muscle keeps its side. */
+  assert.ok(res.plan.some((s) => s.side === 'right'), 'the muscle steps keep the right side');
+  assert.deepEqual(t.errors, []);
+});
+
+/* Elements of `sel` on the page smaller than 44 x 44 px, as "text WxH". */
+async function under44(page, sel) {
+  return page.$$eval(sel, (es) => es.filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44);
+  }).map((e) => e.textContent.trim().slice(0, 30) + ' ' + Math.round(e.getBoundingClientRect().width) + 'x' +
+    Math.round(e.getBoundingClientRect().height)));
+}
+
+test('390x844: Show on the body, Start, the emergency numbers and the tick rows are 44 px targets', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  await wordsToResult(page, MOUSE);
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  assert.ok(await page.locator('.kf-show-on-body, .kf-to-picture').count() >= 1);
+  assert.ok(await page.locator('.kf-timer-start').count() >= 1);
+  assert.deepEqual(await under44(page, '.kf-show-on-body, .kf-to-picture, .kf-timer-start, .kf-timer-buttons .kf-btn'), []);
+  /* The warning-sign screen: each tick row is the target, not the 22 px box. */
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.fill('#words', 'a knot under my shoulder blade');
+  await page.click('#start-go');
+  await page.waitForSelector('#q-body[data-kind="screen"]');
+  const rows = page.locator('#q-body .kf-check');
+  assert.ok(await rows.count() >= 1);
+  assert.deepEqual(await under44(page, '#q-body .kf-check'), []);
+  /* a tap at the row's far right end and at its top edge, off the words,
+   * ticks its box */
+  const row = rows.first();
+  const box = await row.boundingBox();
+  await page.touchscreen.tap(box.x + box.width - 4, box.y + box.height / 2);
+  assert.equal(await row.locator('input').isChecked(), true, 'the row ticks its box');
+  await page.touchscreen.tap(box.x + box.width / 2, box.y + 2);
+  assert.equal(await row.locator('input').isChecked(), false, 'and its top edge unticks it');
+  /* The emergency numbers. */
+  await page.evaluate(() => sessionStorage.clear());
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.fill('#words', 'crushing pressure in my chest and I am sweating, the pain goes down my left arm');
+  await page.click('#start-go');
+  await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
+  if (await page.getAttribute('#q-body', 'data-kind') === 'screen' &&
+      await page.getAttribute('body', 'data-view') === 'question') {
+    for (const f of ['chest_pressure', 'sweating']) {
+      const cb = page.locator(`#q-body input[data-finding="${f}"]`);
+      if (await cb.count()) await cb.check();
+    }
+    await page.click('#q-body button[data-answer="ticked"]');
+  }
+  await answerUntilResult(page, 'yes');
+  assert.equal(await page.getAttribute('#r-banner .kf-banner', 'data-level'), 'emergency');
+  assert.equal(await page.locator('.kf-call-others a').count(), 3);
+  assert.deepEqual(await under44(page, '.kf-call a'), []);
+  assert.deepEqual(t.errors, []);
+});
+
+test('first steps for more than one cause each name what it is for, the leading cause\'s too', async (t) => {
+  const page = await openPage(t, { viewport: PHONE, touch: true });
+  let mixed = 0;
+  for (const story of [MOUSE, 'a knot at the top of my right shoulder blade near my neck, it hurts to turn my head',
+                       'I have a knot under my right shoulder blade, I use the mouse all day']) {
+    await page.evaluate(() => sessionStorage.clear());
+    await page.goto(base);
+    await page.waitForSelector('body[data-ready="true"]');
+    await wordsToResult(page, story);
+    const steps = await page.$$eval('[data-kf="first-step"]', (ls) => ls.map((l) =>
+      [l.getAttribute('data-technique'), l.getAttribute('data-for'), (l.querySelector('.kf-first-for') || {}).textContent || '']));
+    assert.ok(steps.length >= 1, story);
+    const lead = await page.evaluate(() => (KF.App.state.result.causes[0] || {}).id);
+    if (!steps.some(([tech, fo]) => tech !== 'see_doctor' && fo && fo !== lead)) continue;
+    mixed++;
+    for (const [tech, fo, txt] of steps) {
+      if (tech === 'see_doctor' || !fo) continue;
+      assert.match(txt, /(—|^) ?[Ff]or \S/, `${tech} (for ${fo}) names what it is for: "${txt}"`);
+    }
+  }
+  assert.ok(mixed >= 1, 'at least one answer with first steps for more than one cause');
+  assert.deepEqual(t.errors, []);
+});
+
 test('a neck muscle that refers pain: the arrow goes to the spot it names', async (t) => {
   const page = await openPage(t, { viewport: PHONE, touch: true });
   await wordsToResult(page, 'pain at the inner edge of my right shoulder blade, my hand tingles at night, no neck pain');

@@ -39,6 +39,20 @@
 # the same way, never tuned on) and fresh-safety-round4-probe.jsonl (two
 # further rounds written after the first fixes: registers, shorthand, a
 # second language; tuned on).
+# fresh-safety-round5.jsonl (warning signs said as metaphors and body
+# sensations, with plain-muscle look-alikes, written before the KB was read;
+# the tuning set of kb/81-lexicon-safety-round5.kb) and
+# fresh-safety-round5-check.jsonl (written the same way, never tuned on; its
+# four under-triaged cases were read by the lead and fixed as families: a
+# clause after "and I've" out of a denial's reach, a person hot to the touch,
+# a rash like bruises, a neck too stiff to bend, stools like tar; pinned in
+# lead-families.jsonl and tests/golden/lexicon-lead.txt with other wordings).
+# fresh-safety-round6.jsonl (a sixth fresh set on the context around warning
+# signs and risk factors -- a risk factor named by its medicine or
+# procedure, someone else's illness beside the writer's, past and now, the
+# scope of a denial, a warning sign played down -- written before the KB
+# was read, the tuning set of kb/83-lexicon-safety-round6.kb) and
+# fresh-safety-round6-check.jsonl (written the same way, never tuned on).
 # A case may give "levels", every acceptable level (its "level" is the lowest
 # of them): over-triage is then a level above the highest of them.  A case may
 # name "cause", the non-muscular cause it is about: reported (how many have it
