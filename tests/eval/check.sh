@@ -60,6 +60,15 @@
 # set of 160, written blind and split the same way; 8a may be read, 8b stays
 # untouched.  At the end of the session that added it: 8a hit@3 0.97, unsafe
 # 0; 8b hit@3 0.96, unsafe 0 -> guards 0.94 / 0.93, unsafe 0.
+# tests/eval/reading-blind9a.jsonl and reading-blind9b.jsonl: a ninth blind
+# set of 120 (60 needing a doctor, 60 look-alikes) in the registers other
+# sets under-represent (carers of elderly parents, teens and their parents,
+# pregnancy and the weeks after a birth, manual workers, warning signs buried
+# in a long story, denied or minimised, medicine lists, numbers in digits),
+# written blind and split (odd and even lines) before any run; 9a may be
+# read, 9b stays untouched.  Measured once when added: 9a hit@3 0.92 unsafe
+# 0, 9b 0.93 unsafe 0; after the fixes from 9a (kb/82-lexicon-blind9.kb),
+# 9a 0.93 unsafe 0, 9b unchanged -> guards 0.90 / 0.90, unsafe 0 / 0.
 # The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
@@ -76,7 +85,7 @@ if [ ! -f "$CASES" ]; then
 fi
 reading=()
 for half in tune holdout fresh blind blind2 blind3 blind4a blind4b blind5a blind5b blind6a blind6b \
-            blind7a blind7b blind8a blind8b; do
+            blind7a blind7b blind8a blind8b blind9a blind9b; do
   f=tests/eval/reading-$half.jsonl
   [ -f "$f" ] || continue
   out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -111,6 +120,8 @@ READ_HIT3_BLIND7A=${READ_HIT3_BLIND7A:-0.93} READ_UNSAFE_MAX_BLIND7A=${READ_UNSA
 READ_HIT3_BLIND7B=${READ_HIT3_BLIND7B:-0.90} READ_UNSAFE_MAX_BLIND7B=${READ_UNSAFE_MAX_BLIND7B:-0} \
 READ_HIT3_BLIND8A=${READ_HIT3_BLIND8A:-0.94} READ_UNSAFE_MAX_BLIND8A=${READ_UNSAFE_MAX_BLIND8A:-0} \
 READ_HIT3_BLIND8B=${READ_HIT3_BLIND8B:-0.93} READ_UNSAFE_MAX_BLIND8B=${READ_UNSAFE_MAX_BLIND8B:-0} \
+READ_HIT3_BLIND9A=${READ_HIT3_BLIND9A:-0.90} READ_UNSAFE_MAX_BLIND9A=${READ_UNSAFE_MAX_BLIND9A:-0} \
+READ_HIT3_BLIND9B=${READ_HIT3_BLIND9B:-0.90} READ_UNSAFE_MAX_BLIND9B=${READ_UNSAFE_MAX_BLIND9B:-0} \
 READ_HIT3_RANK7=${READ_HIT3_RANK7:-0.93} READ_UNSAFE_MAX_RANK7=${READ_UNSAFE_MAX_RANK7:-0} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
