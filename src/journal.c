@@ -1262,21 +1262,6 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     for (int i = 0; i < no && i < 4; i++) {
         int c = order[i];
         bool down = p1[c] < p0[c];
-        if (!down && unsaid[c]) {
-            if (!(ch = new_change(r, KF_CHANGE_CAUSE_UP, cap)))
-                break;
-            char nm[256];
-            kf_cause_plain(kb, c, nm, sizeof nm);
-            nm[0] = (char)toupper((unsigned char)nm[0]);
-            ch->cause = c;
-            ch->before = p0[c];
-            ch->after = p1[c];
-            kf_buf_printf(&b, "%s would also fit what you logged (%d%% -> %d%%), but you have "
-                          "not said you do it, so it is a question, not the answer: do you?",
-                          nm, pct(p0[c]), pct(p1[c]));
-            set_text(ch, &b);
-            continue;
-        }
         if (!(ch = new_change(r, down ? KF_CHANGE_CAUSE_DOWN : KF_CHANGE_CAUSE_UP, cap)))
             break;
         char nm[256];
@@ -1285,6 +1270,13 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         ch->cause = c;
         ch->before = p0[c];
         ch->after = p1[c];
+        if (!down && unsaid[c]) {
+            kf_buf_printf(&b, "%s would also fit what you logged (%d%% -> %d%%), but you have "
+                          "not said you do it, so it is a question, not the answer: do you?",
+                          nm, pct(p0[c]), pct(p1[c]));
+            set_text(ch, &b);
+            continue;
+        }
         kf_buf_printf(&b, "%s: %s likely (%d%% -> %d%%)", nm, down ? "less" : "more",
                       pct(p0[c]), pct(p1[c]));
         if (down)
