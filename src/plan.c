@@ -127,6 +127,19 @@ static int ruled_out(const kf_kb *kb, const kf_result *r, int tech)
 
 static bool when_ok(const kf_kb *kb, const kf_result *r, int tech);
 
+/* Every one of a[0..na) is among b[0..nb). */
+static bool all_in(const int *a, int na, const int *b, int nb)
+{
+    for (int i = 0; i < na; i++) {
+        bool in = false;
+        for (int k = 0; k < nb && !in; k++)
+            in = b[k] == a[i];
+        if (!in)
+            return false;
+    }
+    return true;
+}
+
 /* Whether `tech`, aimed at `cause`, needs a helper this person does not
  * have: a technique with a helper_at list (the tender-point hold, done with
  * one's own fingertips) aimed at a muscle that lies only in those regions
@@ -143,14 +156,7 @@ static bool needs_helper(const kf_kb *kb, const kf_result *r, int tech, int caus
     const kf_cause *c = &kb->causes[cause];
     if (c->kind != KF_CAUSE_MUSCLE || !c->n_where)
         return false;
-    for (int w = 0; w < c->n_where; w++) {
-        bool in = false;
-        for (int i = 0; i < t->n_helper_at && !in; i++)
-            in = t->helper_at[i] == c->where[w];
-        if (!in)
-            return false;
-    }
-    return true;
+    return all_in(c->where, c->n_where, t->helper_at, t->n_helper_at);
 }
 
 /* Whether a cause has a side of its own: a muscle (the right levator), or a
@@ -643,14 +649,7 @@ static bool same_work(const kf_kb *kb, int a, int b)
     if (a == b || ta->kind != tb->kind || !tb->n_works_on || tb->sore_spot ||
         (tb->kind != KF_TECH_STRETCH && tb->kind != KF_TECH_RELEASE))
         return false;
-    for (int j = 0; j < tb->n_works_on; j++) {
-        bool in = false;
-        for (int k = 0; k < ta->n_works_on && !in; k++)
-            in = ta->works_on[k] == tb->works_on[j];
-        if (!in)
-            return false;
-    }
-    return true;
+    return all_in(tb->works_on, tb->n_works_on, ta->works_on, ta->n_works_on);
 }
 
 void kf_plan_first(const kf_kb *kb, kf_result *r)

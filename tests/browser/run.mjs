@@ -90,6 +90,22 @@ async function answerUntilResult(page, answerFinding = 'no') {
   throw new Error('the interview did not end within 15 questions');
 }
 
+/* The words alone may already end the interview; if the warning screen
+ * comes first, the person ticks what they described (`ticks`, those the
+ * screen shows), then answers the rest as answerUntilResult does. */
+async function tickThenAnswer(page, ticks, answerFinding) {
+  await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
+  if (await page.getAttribute('#q-body', 'data-kind') === 'screen' &&
+      await page.getAttribute('body', 'data-view') === 'question') {
+    for (const f of ticks) {
+      const cb = page.locator(`#q-body input[data-finding="${f}"]`);
+      if (await cb.count()) await cb.check();
+    }
+    await page.click('#q-body button[data-answer="ticked"]');
+  }
+  return answerUntilResult(page, answerFinding);
+}
+
 /* The usual case: left medial-border knot, a mouse user, through to the result. */
 async function toResult(page) {
   await page.click(zone('medial_border', 'left'));
@@ -489,12 +505,7 @@ test('a long pasted description is kept whole: a warning sign at its end still l
   await page.keyboard.insertText(text);
   assert.equal((await page.inputValue('#words')).length, text.length, 'the paste is kept whole');
   await page.click('#start-go');
-  await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
-  if (await page.getAttribute('body', 'data-view') === 'question') {
-    if (await page.getAttribute('#q-body', 'data-kind') === 'screen')
-      await page.click('#q-body button[data-answer="ticked"]').catch(() => {});
-    await answerUntilResult(page, 'no');
-  }
+  await tickThenAnswer(page, ['chest_pressure', 'sweating'], 'no');
   assert.equal(await page.getAttribute('#r-banner .kf-banner', 'data-level'), 'emergency');
 });
 
@@ -503,18 +514,7 @@ test('a red flag shows the emergency banner first', async (t) => {
   await page.click(zone('medial_border', 'left'));
   await page.fill('#words', 'crushing pressure in my chest and I am sweating, the pain goes down my left arm and into my jaw');
   await page.click('#start-go');
-  /* The words alone may already end the interview; if the warning screen
-   * comes first, the person ticks what they described. */
-  await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
-  if (await page.getAttribute('#q-body', 'data-kind') === 'screen' &&
-      await page.getAttribute('body', 'data-view') === 'question') {
-    for (const f of ['chest_pressure', 'sweating']) {
-      const cb = page.locator(`#q-body input[data-finding="${f}"]`);
-      if (await cb.count()) await cb.check();
-    }
-    await page.click('#q-body button[data-answer="ticked"]');
-  }
-  await answerUntilResult(page, 'yes');
+  await tickThenAnswer(page, ['chest_pressure', 'sweating'], 'yes');
   const banner = page.locator('#r-banner .kf-banner');
   assert.equal(await banner.getAttribute('data-level'), 'emergency');
   assert.equal(await banner.getAttribute('role'), 'alert');
@@ -790,16 +790,7 @@ test('390x844: Show on the body, Start, the emergency numbers and the tick rows 
   await page.waitForSelector('body[data-ready="true"]');
   await page.fill('#words', 'crushing pressure in my chest and I am sweating, the pain goes down my left arm');
   await page.click('#start-go');
-  await page.waitForSelector('body[data-view="question"], body[data-view="result"]');
-  if (await page.getAttribute('#q-body', 'data-kind') === 'screen' &&
-      await page.getAttribute('body', 'data-view') === 'question') {
-    for (const f of ['chest_pressure', 'sweating']) {
-      const cb = page.locator(`#q-body input[data-finding="${f}"]`);
-      if (await cb.count()) await cb.check();
-    }
-    await page.click('#q-body button[data-answer="ticked"]');
-  }
-  await answerUntilResult(page, 'yes');
+  await tickThenAnswer(page, ['chest_pressure', 'sweating'], 'yes');
   assert.equal(await page.getAttribute('#r-banner .kf-banner', 'data-level'), 'emergency');
   assert.equal(await page.locator('.kf-call-others a').count(), 3);
   assert.deepEqual(await under44(page, '.kf-call a'), []);
