@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/openat2.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 /* A body that goes over the limit cannot be answered before it ends
@@ -403,14 +404,82 @@ static char *with_saved(const kf_http *s, char *body, size_t *len, kf_save_note 
 typedef struct {
     uint64_t             hash;
     const kf_http_route *route;
-    char                *mem;          /* key bytes, value bytes, then the
-                                          row to save (struct kf_journal_row) */
-    size_t               klen, vlen, rlen;
+    char                *mem;          /* key bytes, then the row to save
+                                          (struct kf_journal_row) */
+    struct cache_val    *val;          /* the answer, shared (below) */
+    size_t               klen, rlen;
     bool                 row_known;    /* made while saving: rlen 0 means
                                           there is nothing to keep */
     kf_save_note         note;         /* what its handler said of saving */
     uint64_t             used;         /* shard tick of the last use */
 } cache_entry;
+
+/* An answer in the cache, shared by reference: the cache holds one, and
+ * each response that sends it another (released by MHD when the response
+ * is gone, cache_val_unref), so a hit copies none of its 10-20 KB.  The
+ * answer with each save note added (with_saved) is made once, on the
+ * first answer that needs it, and kept beside it: an answer from the
+ * cache goes out as it lies.  Before (a copy of the answer into a buffer
+ * of its own, grown for the note, for every hit) a hit cost a malloc, a
+ * memcpy and a free of the whole answer. */
+#define CACHE_NOTES (KF_SAVE_FAILED + 1)
+
+typedef struct {
+    size_t len;
+    char   data[];
+} cache_blob;
+
+typedef struct cache_val {
+    _Atomic long          refs;
+    _Atomic(cache_blob *) noted[CACHE_NOTES]; /* with_saved(note), or NULL */
+    size_t                len;
+    char                  data[];             /* the answer, NUL-ended */
+} cache_val;
+
+static void cache_val_unref(void *cls)
+{
+    cache_val *v = cls;
+    if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
+        return;
+    for (int i = 0; i < CACHE_NOTES; i++)
+        kf_free(atomic_load(&v->noted[i]));
+    kf_free(v);
+}
+
+/* The bytes of `v` as an answer that says `note` of its saving, in *len;
+ * NULL when memory is short. */
+static const char *cache_val_bytes(const kf_http *s, cache_val *v, kf_save_note note,
+                                   size_t *len)
+{
+    if (note == KF_SAVE_NA || note == KF_SAVE_ROW || (int)note < 0 || note >= CACHE_NOTES) {
+        *len = v->len;
+        return v->data;
+    }
+    cache_blob *b = atomic_load(&v->noted[note]);
+    if (!b) {
+        char *t = kf_malloc(v->len + SAVED_NOTE_ROOM);
+        if (!t)
+            return NULL;
+        memcpy(t, v->data, v->len + 1);
+        size_t n = v->len;
+        t = with_saved(s, t, &n, note);
+        b = kf_malloc(sizeof *b + n + 1);
+        if (!b) {
+            kf_free(t);
+            return NULL;
+        }
+        b->len = n;
+        memcpy(b->data, t, n + 1);
+        kf_free(t);
+        cache_blob *none = NULL;
+        if (!atomic_compare_exchange_strong(&v->noted[note], &none, b)) {
+            kf_free(b);                /* another thread was first */
+            b = none;
+        }
+    }
+    *len = b->len;
+    return b->data;
+}
 
 typedef struct {
     pthread_mutex_t lock;
@@ -466,8 +535,10 @@ static void cache_free(http_cache *c)
         return;
     for (int i = 0; i < CACHE_SHARDS; i++) {
         cache_shard *sh = &c->shard[i];
-        for (size_t k = 0; k < sh->sets * CACHE_WAYS; k++)
+        for (size_t k = 0; k < sh->sets * CACHE_WAYS; k++) {
             kf_free(sh->e[k].mem);
+            cache_val_unref(sh->e[k].val);
+        }
         kf_free(sh->e);
         pthread_mutex_destroy(&sh->lock);
     }
@@ -481,13 +552,13 @@ static cache_entry *cache_set(http_cache *c, uint64_t h, cache_shard **shp)
     return &sh->e[(h / CACHE_SHARDS) % sh->sets * CACHE_WAYS];
 }
 
-/* A copy of the answer kept for (rt, key), owned by the caller (kf_free),
- * or NULL.  *row gets a copy of what the first answer saved (NULL when
- * nothing), and *row_known whether that is known (the first answer was
- * made while saving). */
-static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
-                       size_t klen, size_t *vlen, struct kf_journal_row **row,
-                       bool *row_known, kf_save_note *note)
+/* The answer kept for (rt, key), a reference the caller releases
+ * (cache_val_unref, or the response that sends it), or NULL.  *row gets a
+ * copy of what the first answer saved (NULL when nothing), and *row_known
+ * whether that is known (the first answer was made while saving). */
+static cache_val *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
+                            size_t klen, struct kf_journal_row **row,
+                            bool *row_known, kf_save_note *note)
 {
     *row = NULL;
     *row_known = false;
@@ -497,30 +568,23 @@ static char *cache_get(http_cache *c, const kf_http_route *rt, const char *key,
     uint64_t h = cache_hash(rt, key, klen);
     cache_shard *sh;
     cache_entry *set = cache_set(c, h, &sh);
-    char *out = NULL;
+    cache_val *out = NULL;
     pthread_mutex_lock(&sh->lock);
     for (int w = 0; w < CACHE_WAYS; w++) {
         cache_entry *e = &set[w];
         if (e->mem && e->hash == h && e->route == rt && e->klen == klen &&
             memcmp(e->mem, key, klen) == 0) {
-            /* With room for with_saved's note, so it needs no copy. */
-            out = kf_malloc(e->vlen + SAVED_NOTE_ROOM);
-            if (out && e->rlen) {
+            if (e->rlen) {
                 *row = kf_malloc(e->rlen);
-                if (*row)
-                    memcpy(*row, e->mem + klen + e->vlen, e->rlen);
-                else {
-                    kf_free(out);
-                    out = NULL;
-                }
+                if (!*row)
+                    break;
+                memcpy(*row, e->mem + klen, e->rlen);
             }
-            if (out) {
-                memcpy(out, e->mem + klen, e->vlen);
-                *vlen = e->vlen;
-                *row_known = e->row_known;
-                *note = e->note;
-                e->used = ++sh->tick;
-            }
+            out = e->val;
+            atomic_fetch_add(&out->refs, 1);
+            *row_known = e->row_known;
+            *note = e->note;
+            e->used = ++sh->tick;
             break;
         }
     }
@@ -541,13 +605,22 @@ static void cache_put(http_cache *c, const kf_http_route *rt, const char *key,
     size_t rlen = row && c->saver ? c->saver->size(row) : 0;
     if (klen > CACHE_KEY_MAX || vlen > CACHE_VAL_MAX || rlen > CACHE_VAL_MAX)
         return;
-    char *mem = kf_malloc(klen + vlen + rlen + 1);
-    if (!mem)
+    char *mem = kf_malloc(klen + rlen + 1);
+    cache_val *v = kf_malloc(sizeof *v + vlen + 1);
+    if (!mem || !v) {
+        kf_free(mem);
+        kf_free(v);
         return;
+    }
     memcpy(mem, key, klen);
-    memcpy(mem + klen, val, vlen);
     if (rlen)
-        memcpy(mem + klen + vlen, row, rlen);
+        memcpy(mem + klen, row, rlen);
+    atomic_init(&v->refs, 1);
+    for (int i = 0; i < CACHE_NOTES; i++)
+        atomic_init(&v->noted[i], NULL);
+    v->len = vlen;
+    memcpy(v->data, val, vlen);
+    v->data[vlen] = '\0';
     uint64_t h = cache_hash(rt, key, klen);
     cache_shard *sh;
     cache_entry *set = cache_set(c, h, &sh);
@@ -566,11 +639,13 @@ static void cache_put(http_cache *c, const kf_http_route *rt, const char *key,
             break;
     }
     char *old = victim->mem;
-    *victim = (cache_entry){ .hash = h, .route = rt, .mem = mem, .klen = klen,
-                             .vlen = vlen, .rlen = rlen, .row_known = row_known,
+    cache_val *old_val = victim->val;
+    *victim = (cache_entry){ .hash = h, .route = rt, .mem = mem, .val = v, .klen = klen,
+                             .rlen = rlen, .row_known = row_known,
                              .note = note, .used = ++sh->tick };
     pthread_mutex_unlock(&sh->lock);
     kf_free(old);
+    cache_val_unref(old_val);
 }
 
 /* ---- the gate --------------------------------------------------------- */
@@ -874,6 +949,7 @@ typedef struct {
     struct MHD_Connection *conn;
     struct kf_journal_row        *row;
     char                  *wait_body;
+    cache_val             *wait_val;   /* or the answer from the cache */
     size_t                 wait_len;
     int                    wait_status;
     kf_save_note           wait_note;  /* what the answer will say of it */
@@ -889,6 +965,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r) {
         kf_buf_free(&r->body);
         kf_free(r->wait_body);
+        cache_val_unref(r->wait_val);
         kf_free(r->row);
         kf_free(r);
         *con_cls = NULL;
@@ -1026,10 +1103,34 @@ static kf_save_note row_note(const kf_http *s, const kf_http_req *req,
     return KF_SAVE_ROW;
 }
 
+/* Sends an answer that says `note` of its saving: `body` (taken over;
+ * with_saved adds the note), or when `val` is given the answer from the
+ * cache (the reference taken over), as it lies with its note. */
+static enum MHD_Result send_noted(kf_http *s, struct MHD_Connection *conn, int status,
+                                  char *body, size_t len, cache_val *val,
+                                  kf_save_note note)
+{
+    if (!val) {
+        body = with_saved(s, body, &len, note);
+        return send_body(conn, status, body, len, NULL);
+    }
+    kf_free(body);
+    size_t n = 0;
+    const char *p = cache_val_bytes(s, val, note, &n);
+    struct MHD_Response *resp = p ? MHD_create_response_from_buffer_with_free_callback_cls(
+                                        n, (void *)p, cache_val_unref, val) : NULL;
+    if (!resp) {
+        cache_val_unref(val);
+        return send_body(conn, status, NULL, 0, NULL);
+    }
+    add_common_headers(resp, "application/json; charset=utf-8", "no-store");
+    return send_response(conn, status, resp);
+}
+
 static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
                                   req_state *r, const kf_http_req *req,
                                   struct kf_journal_row *row, kf_save_note note,
-                                  int status, char *body, size_t len)
+                                  int status, char *body, size_t len, cache_val *val)
 {
     const kf_http_saver *sv = s->svc->saver;
     note = row_note(s, req, row, note);
@@ -1040,8 +1141,7 @@ static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
     }
     if (note != KF_SAVE_ROW) {
         kf_free(row);
-        body = with_saved(s, body, &len, note);
-        return send_body(conn, status, body, len, NULL);
+        return send_noted(s, conn, status, body, len, val, note);
     }
     pthread_mutex_lock(&s->wait_mu);
     bool now = s->stopping || !r;
@@ -1059,13 +1159,13 @@ static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
         }
         kf_buf_free(&err);
         kf_free(row);
-        body = with_saved(s, body, &len, note);
-        return send_body(conn, status, body, len, NULL);
+        return send_noted(s, conn, status, body, len, val, note);
     }
     r->srv = s;
     r->conn = conn;
     r->row = row;
     r->wait_body = body;
+    r->wait_val = val;
     r->wait_len = len;
     r->wait_status = status;
     r->wait_note = KF_SAVE_KEPT;        /* on_saved says otherwise */
@@ -1083,13 +1183,13 @@ static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
 static enum MHD_Result send_waited(struct MHD_Connection *conn, req_state *r)
 {
     char *body = r->wait_body;
+    cache_val *val = r->wait_val;
     r->wait_body = NULL;
+    r->wait_val = NULL;
     r->resumed = false;
     kf_free(r->row);
     r->row = NULL;
-    size_t len = r->wait_len;
-    body = with_saved(r->srv, body, &len, r->wait_note);
-    return send_body(conn, r->wait_status, body, len, NULL);
+    return send_noted(r->srv, conn, r->wait_status, body, r->wait_len, val, r->wait_note);
 }
 
 /* Runs a handler and sends what it answered.  For a pure route, `raw` is
@@ -1172,7 +1272,7 @@ static enum MHD_Result run_handler(kf_http *s, struct MHD_Connection *conn,
         return send_body_x(conn, rep.status, out_s, out_len, NULL, &rep);
     }
     return send_saved(s, conn, r, &req, rep.save_row, rep.save_note, rep.status,
-                      out_s, out_len);
+                      out_s, out_len, NULL);
 }
 
 /* Does the route take a JSON body (a POST, or a KF_ROUTE_BODY one)? */
@@ -1190,12 +1290,10 @@ static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
 {
     const char *raw = r->body.s ? r->body.s : "";
     if ((rt->flags & KF_ROUTE_PURE) && s->cache) {
-        size_t vlen = 0;
         struct kf_journal_row *row = NULL;
         bool known = false;
         kf_save_note note = KF_SAVE_NA;
-        char *kept = cache_get(s->cache, rt, raw, r->body.len, &vlen, &row, &known,
-                               &note);
+        cache_val *kept = cache_get(s->cache, rt, raw, r->body.len, &row, &known, &note);
         kf_http_req req = { .app = s->svc->app, .kb = s->svc->kb, .method = method,
                             .path = url, .param = param, .remote = "",
                             .may_save = s->save && r->token_ok };
@@ -1205,9 +1303,9 @@ static enum MHD_Result finish_post(kf_http *s, struct MHD_Connection *conn,
              * reason (no token) for the same. */
             if (!known && (note == KF_SAVE_TOKEN || note == KF_SAVE_OFF))
                 note = KF_SAVE_ROW;
-            return send_saved(s, conn, r, &req, row, note, MHD_HTTP_OK, kept, vlen);
+            return send_saved(s, conn, r, &req, row, note, MHD_HTTP_OK, NULL, 0, kept);
         }
-        kf_free(kept);
+        cache_val_unref(kept);
         kf_free(row);
     }
     json_error_t jerr;
