@@ -936,6 +936,78 @@ static void test_group_commit(void)
  * much past 4,000 pages (16 MB: past that a commit checkpoints itself),
  * where 24 MB of rows would make it ~6,000 without checkpoints; and the
  * journal reopens with all of them and passes integrity_check. */
+/* The queued save checks words and findings 8 bytes at a step where they
+ * are plain ASCII: a bad byte is found wherever it lies in (or after) a
+ * block of 8, and good text with UTF-8 anywhere is still taken. */
+static void async_done(void *ctx, kf_err e, long long id, const char *why)
+{
+    (void)id; (void)why;
+    gc_state *g = ctx;
+    pthread_mutex_lock(&g->mu);
+    if (e == KF_OK)
+        g->ok++;
+    g->done++;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+}
+
+static void test_async_checks(void)
+{
+    kf_store *s = open_ok(tpath("async-checks.db"));
+    if (!s)
+        return;
+    gc_state g = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+    const char *base = "a knot between my shoulder blades, worse at the desk";
+    size_t n = strlen(base);
+    const char *fs = "{\"findings\":[\"pain_medial_border\",\"desk_work\"]}";
+    size_t fn = strlen(fs);
+    char t[128], f[128];
+    kf_buf err;
+    kf_buf_init(&err);
+    int queued = 0;
+    for (size_t at = 0; at < 20; at++) {
+        /* A control character, a stray UTF-8 byte, a byte over 0x7f in the findings, DEL. */
+        memcpy(t, base, n + 1);
+        t[at] = 0x01;
+        err.len = 0;
+        CHECK_INT(kf_store_add_consultation_async(s, t, n, fs, fn, "v", async_done, &g, &err),
+                  KF_EINVAL);
+        CHECK_CONTAINS(err.s, "control character");
+        memcpy(t, base, n + 1);
+        t[at] = (char)0xff;
+        err.len = 0;
+        CHECK_INT(kf_store_add_consultation_async(s, t, n, fs, fn, "v", async_done, &g, &err),
+                  KF_EINVAL);
+        CHECK_CONTAINS(err.s, "not valid UTF-8");
+        memcpy(f, fs, fn + 1);
+        f[1 + at] = (char)0xc3;
+        err.len = 0;
+        CHECK_INT(kf_store_add_consultation_async(s, base, n, f, fn, "v", async_done, &g, &err),
+                  KF_EINVAL);
+        CHECK_CONTAINS(err.s, "ASCII JSON");
+        f[1 + at] = 0x7f;
+        err.len = 0;
+        CHECK_INT(kf_store_add_consultation_async(s, base, n, f, fn, "v", async_done, &g, &err),
+                  KF_EINVAL);
+        CHECK_CONTAINS(err.s, "ASCII JSON");
+        /* Good: an e with an accent (2 bytes) at `at`, a tab and a newline. */
+        memcpy(t, base, at);
+        memcpy(t + at, "\xc3\xa9\t\n", 4);
+        memcpy(t + at + 4, base + at, n - at + 1);
+        err.len = 0;
+        CHECK_INT(kf_store_add_consultation_async(s, t, n + 4, fs, fn, "v", async_done, &g,
+                                                  &err), KF_OK);
+        queued++;
+    }
+    pthread_mutex_lock(&g.mu);
+    while (g.done < queued)
+        pthread_cond_wait(&g.cv, &g.mu);
+    CHECK_INT(g.ok, queued);
+    pthread_mutex_unlock(&g.mu);
+    kf_buf_free(&err);
+    kf_store_close(s);
+}
+
 static void test_checkpoints(void)
 {
     char p[512], wal[600];
@@ -1223,6 +1295,7 @@ int main(void)
     RUN(test_disk_full);
     RUN(test_threads);
     RUN(test_group_commit);
+    RUN(test_async_checks);
     RUN(test_checkpoints);
     RUN(test_export);
     RUN(test_oom);
