@@ -493,14 +493,30 @@ struct http_cache {
     cache_shard shard[CACHE_SHARDS];
 };
 
-/* FNV-1a, 64 bits. */
+/* The cache's key hash: 8 bytes a step, each mixed in by a multiply and a
+ * shift (the set is taken from the low bits, so each word must reach
+ * them), and a final avalanche.  It was FNV-1a a byte at a step: ~2,800
+ * instructions of an article case's 1 KB body at every request. */
 static uint64_t cache_hash(const kf_http_route *rt, const char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)rt;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ull;
+    const uint64_t k = 0x9E3779B97F4A7C15ull;
+    uint64_t h = (1469598103934665603ull ^ (uint64_t)(uintptr_t)rt) + n * k;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
     }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, n - i);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
     return h;
 }
 
