@@ -135,13 +135,79 @@ static bool counts(const token *k)
             (k->flags & KF_WORD_NEGATE) || k->word < 0);
 }
 
+/* A list a denial runs through: "no leg pain, tingling or weakness", "no
+ * numbness, pins and needles or loss of bladder control", "no fever, chills,
+ * sweats or weight loss".  After the comma at v[c]: short items (at most
+ * LIST_ITEM words each) parted by commas, the last after "or" or "nor",
+ * none opening a clause of its own (a subject, "but", "just": "no fever, it
+ * just aches or throbs" says the ache).  Returns the token after the list's
+ * last item, or -1 when the comma ends the denial, as NegEx has it.  "And"
+ * does not carry it ("no fever, back pain and tingling" may list what is
+ * there): the warning sign stays read. */
+#define LIST_ITEM  4
+#define LIST_ITEMS 5
+static int denied_list_end(const token *v, int n, int c)
+{
+    static const char *const opens_clause[] = {
+        "i", "im", "ive", "id", "ill", "my", "it", "its", "he", "hes", "she", "shes", "they",
+        "theyre", "we", "you", "there", "theres", "this", "that", "but", "just", "only",
+        "also", "still", "now", "then", "so", "which", "what", "yes", "yeah", NULL
+    };
+    int j = c + 1;
+    for (int items = 0; items < LIST_ITEMS; items++) {
+        int w = 0;
+        bool start = true, last = false;
+        for (; j < n; j++) {
+            if (v[j].kind == T_STOP)
+                return last && w ? j : -1;
+            if (v[j].kind == T_COMMA) {
+                if (last)
+                    return w ? j : -1;
+                break;
+            }
+            if (v[j].kind != T_WORD) {
+                w++;
+                start = false;
+                continue;
+            }
+            if (start && is_any(&v[j], opens_clause))
+                return -1;
+            start = false;
+            if (is_any(&v[j], terminators) || new_clause_and(v, n, j))
+                return last && w ? j : -1;
+            if (!last && (tok_is(&v[j], "or") || tok_is(&v[j], "nor"))) {
+                last = true;      /* the list's last item follows */
+                start = true;
+                w = 0;
+                continue;
+            }
+            if (counts(&v[j]) && ++w > LIST_ITEM)
+                return -1;
+        }
+        if (last)
+            return w ? j : -1;
+        if (j >= n)
+            return -1;
+        j++;                      /* past the comma: the next item */
+    }
+    return -1;
+}
+
 /* Marks `bit` on the tokens of the scope opened at v[from] going forward:
- * at most `words` words that are not skipped, within the clause. */
+ * at most `words` words that are not skipped, within the clause.  A denial
+ * runs on through a list after a comma (denied_list_end). */
 static void scope_forward(const token *v, int n, int from, int words, bool comma_ends,
                           unsigned bit, unsigned *at)
 {
     int w = 0;
     for (int j = from; j < n && w < words; j++) {
+        if (comma_ends && v[j].kind == T_COMMA && (bit & KF_CTX_NEGATED)) {
+            int e = denied_list_end(v, n, j);
+            for (int k = j; k < e; k++)
+                at[k] |= bit;
+            if (e >= 0)
+                return;
+        }
         if (v[j].kind == T_STOP || (comma_ends && v[j].kind == T_COMMA))
             break;
         if (v[j].kind == T_WORD && (is_any(&v[j], terminators) || new_clause_and(v, n, j)))
@@ -1496,6 +1562,17 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                     at[j] |= KF_CTX_NEGATED;
             } else
                 scope_forward(v, n, i + 1, NEG_WORDS, true, KF_CTX_NEGATED, at);
+        } else if ((v[i].flags & KF_WORD_NEGATE) && v[i].used &&
+                   (tok_is(&v[i], "no") || tok_is(&v[i], "without"))) {
+            /* a reading that is itself a denial ("no leg pain", "without
+             * pain") heading a list: "no leg pain, tingling or weakness"
+             * denies the rest of the list too */
+            int j = i + 1, w = 0;
+            while (j < n && v[j].kind == T_WORD && v[j].used && w <= NEG_WORDS)
+                w += counts(&v[j++]);
+            if (j > i + 1 && j < n && v[j].kind == T_COMMA)
+                for (int k = j, e = denied_list_end(v, n, j); k < e; k++)
+                    at[k] |= KF_CTX_NEGATED;
         }
         /* "could my back pain be cancer?", "can this knot be a clot?": in a
          * question, what follows the "be" of a modal that opens its clause

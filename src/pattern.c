@@ -18,10 +18,15 @@
  * required at a group's start or end (E_SOFT).
  * Alternatives are kept longest first, so the greedy search prefers the
  * longest reading; word ids are stems (or KF_PAT_NUMBER for '#').
+ * A word written in digits ("24 hours", "2 days") is that number, not a
+ * word: the reader makes digits a number token, never a word, so it is
+ * compiled to KF_PAT_LITERAL(value) and matched by a number of that value
+ * (a pattern or class entry with digits read nothing before).
  */
 #include "pattern.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +140,22 @@ static int plain_words(cstate *c, const char *s, const char *e, int *ids, int ma
             ids[n++] = KF_PAT_NUMBER;
             all[na++] = KF_PAT_NUMBER;
             p++;
+            continue;
+        }
+        if (isdigit((unsigned char)*p)) {  /* a number written in digits */
+            long v = 0;
+            while (p < e && isdigit((unsigned char)*p)) {
+                v = v < KF_PAT_NUM_MAX ? v * 10 + (*p - '0') : v;
+                p++;
+            }
+            /* "10k", "40s": the reader reads the number, then the word */
+            if (v > KF_PAT_NUM_MAX || n == max || na == MAX_WORDS) {
+                fail(c, v > KF_PAT_NUM_MAX ? "a number too large in" : "too many words in", s,
+                     (size_t)(e - s));
+                return -1;
+            }
+            ids[n++] = KF_PAT_LITERAL(v);
+            all[na++] = KF_PAT_LITERAL(v);
             continue;
         }
         char w[48];
@@ -400,7 +421,7 @@ static int piece(cstate *c, const char *s, const char *e, int flags)
  * worth of instructions at every token tried. */
 static unsigned long long word_bit(int w)
 {
-    return w == KF_PAT_NUMBER ? 1ULL << 63 : 1ULL << ((unsigned)w & 63);
+    return w == KF_PAT_NUMBER || KF_PAT_IS_LITERAL(w) ? 1ULL << 63 : 1ULL << ((unsigned)w & 63);
 }
 
 static unsigned long long group_mask(const int *g)
@@ -419,7 +440,7 @@ static int group_firsts(const int *g, int *out, int max)
             return -1;
         const int *a = el + EH;
         for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
-            int w = a[1];
+            int w = KF_PAT_IS_LITERAL(a[1]) ? KF_PAT_NUMBER : a[1];   /* a number starts it */
             bool seen = false;
             for (int j = 0; j < n && j < max && !seen; j++)
                 seen = out[j] == w;
@@ -584,14 +605,15 @@ static void needs(cstate *c)
             bool keep = true;
             const int *a = e + EH;
             for (int k = 0; k < e[2] && keep; k++, a += 1 + a[0]) {
+                int first = KF_PAT_IS_LITERAL(a[1]) ? KF_PAT_NUMBER : a[1];
                 bool seen = false;
                 for (int j = 0; j < nw && !seen; j++)
-                    seen = w[j] == a[1];
+                    seen = w[j] == first;
                 if (seen)
                     continue;
-                keep = nw < NEED_MAX && (a[1] >= 0 || a[1] == KF_PAT_NUMBER);
+                keep = nw < NEED_MAX && (first >= 0 || first == KF_PAT_NUMBER);
                 if (keep)
-                    w[nw++] = a[1];
+                    w[nw++] = first;
             }
             if (!keep || !nw)
                 continue;
@@ -720,7 +742,9 @@ static int words_at(mstate *s, const int *w, int nw, int pos, bool first)
             return -1;
         const kf_ptok *t = &s->t[j];
         bool ok = w[k] == KF_PAT_NUMBER ? t->kind == KF_PT_NUM
-                                        : t->kind == KF_PT_WORD && t->word == w[k];
+                : KF_PAT_IS_LITERAL(w[k]) ? t->kind == KF_PT_NUM &&
+                                            t->num == KF_PAT_LITERAL_VALUE(w[k])
+                : t->kind == KF_PT_WORD && t->word == w[k];
         if (!ok || !push_mark(s, j))
             return -1;
         j++;
@@ -756,17 +780,22 @@ static bool elems(mstate *s, const int *el, int left, int pos, bool first)
     if (!first)
         while (j0 < s->n && s->t[j0].kind == KF_PT_WORD && s->t[j0].skip)
             j0++;
-    int want = j0 >= s->n ? -3 : s->t[j0].kind == KF_PT_NUM ? KF_PAT_NUMBER
-             : s->t[j0].kind == KF_PT_WORD ? s->t[j0].word : -3;
+    /* (NONE: no word there; a number is wanted as '#' and as its value) */
+    enum { NONE = INT_MIN };
+    bool num = j0 < s->n && s->t[j0].kind == KF_PT_NUM;
+    int want = j0 >= s->n ? NONE : num ? KF_PAT_NUMBER
+             : s->t[j0].kind == KF_PT_WORD ? s->t[j0].word : NONE;
+    int want_value = num && s->t[j0].num >= 0 && s->t[j0].num <= KF_PAT_NUM_MAX
+                   ? KF_PAT_LITERAL(s->t[j0].num) : NONE;
     unsigned long long emask = (unsigned long long)(unsigned)el[3] |
                                (unsigned long long)(unsigned)el[4] << 32;
-    unsigned long long cand = want == -3 ? 0 : word_bit(want);
+    unsigned long long cand = want == NONE ? 0 : word_bit(want);
     for (int j = pos; j < j0; j++)          /* a quoted stop word may match there */
         cand |= word_bit(s->t[j].word);
     if (!(emask & cand))
         goto skip_alts;           /* no alternative starts with any of those words */
     for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
-        if (a[1] != want) {
+        if (a[1] != want && a[1] != want_value) {
             bool skipped = false;
             for (int j = pos; j < j0 && !skipped; j++)
                 skipped = s->t[j].word == a[1];

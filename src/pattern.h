@@ -36,6 +36,13 @@
 #define KF_PAT_MARKS   48    /* most words one match may consume */
 #define KF_PAT_BUDGET  4096  /* steps per attempt */
 #define KF_PAT_NUMBER  (-2)  /* word id standing for '#' */
+/* A number written in digits in a pattern or a class entry ("24 hours",
+ * "2 days") stands for that number only: its id is KF_PAT_LITERAL(value)
+ * (below KF_PAT_NUMBER), matched by a number token of that value. */
+#define KF_PAT_NUM_MAX       99999999
+#define KF_PAT_LITERAL(v)    (-3 - (int)(v))
+#define KF_PAT_IS_LITERAL(w) ((w) <= -3)
+#define KF_PAT_LITERAL_VALUE(w) (-3 - (w))
 
 /* The token view the matcher works on (text.c builds it). */
 enum { KF_PT_WORD = 0, KF_PT_NUM, KF_PT_COMMA, KF_PT_STOP };
@@ -45,6 +52,7 @@ typedef struct {
     unsigned char skip;      /* stop or side word: passed over between pattern words */
     unsigned char used;      /* already read by an earlier phrase or pattern */
     unsigned char clause;    /* may end a clause: a comma, "and", "but", "then" */
+    int           num;       /* a number token's value (KF_PT_NUM), else unread */
 } kf_ptok;
 
 /* What the compiler needs from the lexicon. */

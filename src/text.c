@@ -703,6 +703,35 @@ static void add_fact(reader *r, int finding, kf_state st, kf_side side, int alt,
 {
     const kf_kb *kb = r->kb;
     unsigned char note = KF_NOTE_NONE;
+    /* A warning sign the writer denies outright ("I'm not out of breath")
+     * settles words that were read as it only to be safe ("I can't take a
+     * deep breath because it pulls on the knot": the pain on breathing,
+     * not breathlessness), whichever is said first: the milder reading is
+     * kept, the denial stands.  A denial only guessed ("I don't think I'm
+     * breathless") settles nothing. */
+    if (st == KF_ABSENT && !(ctx & KF_CTX_HEDGED))
+        for (int i = 0; i < r->out->n; i++) {
+            kf_fact *o = &r->out->v[i];
+            if (o->state != KF_PRESENT || o->origin != KF_FROM_TEXT || o->alt < 0)
+                continue;
+            if (o->alt == finding) {
+                o->alt = -1;                  /* "F ? G" with G denied: F */
+            } else if (o->finding == finding && o->note == KF_NOTE_SAFER) {
+                o->finding = o->alt;          /* read as G to be safe, G denied: F */
+                o->alt = -1;
+                o->note = KF_NOTE_NONE;
+                if (!kb->findings[o->finding].sided)
+                    o->side = KF_SIDE_NONE;
+            }
+        }
+    bool denied = false;
+    for (int i = 0; st == KF_PRESENT && alt >= 0 && i < r->out->n && !denied; i++) {
+        const kf_fact *o = &r->out->v[i];
+        denied = o->finding == alt && o->state == KF_ABSENT && o->origin == KF_FROM_TEXT &&
+                 !(o->ctx & KF_CTX_HEDGED);
+    }
+    if (denied)
+        alt = -1;
     /* The safer reading: words that may be a warning sign or something
      * milder are read as the warning sign, and the fact says so. */
     if (st == KF_PRESENT && alt >= 0 && severity(kb, alt) > severity(kb, finding)) {
@@ -2151,6 +2180,24 @@ static void feared_now(reader *r)
     }
 }
 
+/* Is phrase ph, read over v[first..last], a helper who cannot help named by
+ * a relation word of its own ("my wife can't help", "my partner works
+ * away")?  Its no_helper is then the person in pain's circumstance. */
+static bool helper_away(const kf_kb *kb, const kf_phrase *ph, const token *v, int n, int first,
+                        int last)
+{
+    int no_helper = kf_kb_finding(kb, "no_helper");
+    bool finds = false;
+    for (int f = 0; f < ph->n_finds && !finds; f++)
+        finds = ph->finds[f] == no_helper && !ph->neg[f];
+    if (!finds)
+        return false;
+    for (int j = first; j <= last && j < n; j++)
+        if (v[j].kind == T_WORD && kf_context_relation(v, n, j))
+            return true;
+    return false;
+}
+
 /* What a finding's context makes of it. */
 static bool keeps_history(const kf_kb *kb, int f)
 {
@@ -2420,6 +2467,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                            .kind = v[i].kind == T_WORD ? KF_PT_WORD : v[i].kind == T_NUM
                                    ? KF_PT_NUM : v[i].kind == T_COMMA ? KF_PT_COMMA : KF_PT_STOP,
                            .skip = skippable(&v[i]), .used = 0,
+                           .num = v[i].kind == T_NUM ? (int)v[i].num : -1,
                            .clause = v[i].kind == T_COMMA ||
                                      (v[i].kind == T_WORD && v[i].word >= 0 &&
                                       (v[i].word == w_and || v[i].word == w_but ||
@@ -2610,6 +2658,13 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         bool family = false;
         for (int f = 0; other && f < ph->n_finds; f++)
             family |= !strncmp(kb->findings[ph->finds[f]].id, "family_", 7);
+        /* ... and a helper who cannot help, named in the reading's own words
+         * ("my wife can't help me with it", "my husband works away"): the
+         * one without a helper is the person in pain, not the helper */
+        if (other && !family && helper_away(kb, ph, v, n, mk->first, mk->last)) {
+            other = false;
+            ctx &= ~(unsigned)KF_CTX_OTHER;
+        }
         if (other && !family)
             continue;
         if ((ctx & KF_CTX_HYPOTHETICAL) && !negated) {

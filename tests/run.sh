@@ -191,6 +191,7 @@ suite "golden readings of the ninth blind set's families (issue 10)" run_if test
 suite "golden readings: how long relief lasts, hours or a day (the method)" run_if tests/golden/lexicon.sh tests/golden/lexicon-method.txt
 suite "golden readings in context, round 7: conditions, loads, car seats, food, jobs, the past (issue 10)" run_if tests/golden/lexicon.sh tests/golden/context-read7.txt
 suite "golden readings of the rank7 ranking families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-rank7.txt
+suite "golden readings: misread8 families (a helper away, lists denied, after a birth, the heart, the spine, a denied breath, digits in classes)" run_if tests/golden/lexicon.sh tests/golden/lexicon-misread8.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
@@ -201,6 +202,7 @@ suite "triage, safety probe 2 (0 under-triage)" run_if tests/triage/run.sh tests
 suite "triage, safety probe 3: red-team round 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe3.jsonl
 suite "triage, issue 10 reading families and look-alikes (0 under-triage)" run_if tests/triage/run.sh tests/triage/issue10-families.jsonl
 suite "triage, issue 10 misreadings fixed as families (0 under-triage, kidney and gallbladder in the top three)" run_if tests/triage/run.sh tests/triage/misread-families.jsonl
+suite "triage, misread8 families: a known heart with a heavy chest, neck with vomiting and light, fever after the spine, a denied breath, thin bones eased by massage (0 under-triage)" run_if tests/triage/run.sh tests/triage/misread8-families.jsonl
 suite "triage, everyday families and their warning signs (0 under-triage)" run_if tests/triage/run.sh tests/triage/everyday-families.jsonl
 suite "triage, audit 2026-12-02 safety families (0 under-triage)" run_if tests/triage/run.sh tests/triage/audit-safety.jsonl
 suite "triage, fresh safety wordings and controls (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety.jsonl

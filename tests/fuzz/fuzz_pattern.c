@@ -41,7 +41,7 @@ static const char *env_cls(void *env, const char *name)
 {
     (void)env;
     if (!strcmp(name, "few")) return "a few, couple, #, <more>";
-    if (!strcmp(name, "more")) return "the, several, many more";
+    if (!strcmp(name, "more")) return "the, several, many more, 2 or 3, 24 hours";
     if (!strcmp(name, "self")) return "x, <self>";
     return NULL;
 }
@@ -76,7 +76,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             unsigned char c = data[i];
             if (c == '.' || c == ',' || isdigit(c)) {
                 t[n++] = (kf_ptok){ -1, c == '.' ? KF_PT_STOP : c == ',' ? KF_PT_COMMA
-                                                 : KF_PT_NUM, 0, 0, c == ',' };
+                                                 : KF_PT_NUM, 0, 0, c == ',',
+                                    isdigit(c) ? c - '0' : -1 };   /* one digit: its value */
                 i++;
                 continue;
             }
@@ -93,7 +94,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             w[k] = '\0';
             int id = word_id(w);
             t[n++] = (kf_ptok){ id, KF_PT_WORD, env_skip(NULL, id), (unsigned char)(k == 1),
-                                (unsigned char)!strcmp(vocab[id], "and") };
+                                (unsigned char)!strcmp(vocab[id], "and"), -1 };
         }
         for (int j = 0; j < n; j++) {
             kf_pmatch m;

@@ -58,6 +58,7 @@ static const char *env_cls(void *env, const char *name)
     if (!strcmp(name, "loop")) return "<loop>";
     if (!strcmp(name, "stops")) return "the, in";
     if (!strcmp(name, "stop pair")) return "in the";
+    if (!strcmp(name, "a day")) return "a day, whole day, 24 hours, 2 days, 2 or 3 days";
     return NULL;
 }
 
@@ -80,7 +81,7 @@ static int toks(const char *s, kf_ptok *t, int max)
         if (!*s)
             break;
         if (*s == '.' || *s == '?' || *s == ',') {
-            t[n++] = (kf_ptok){ -1, *s == ',' ? KF_PT_COMMA : KF_PT_STOP, 0, 0, *s == ',' };
+            t[n++] = (kf_ptok){ -1, *s == ',' ? KF_PT_COMMA : KF_PT_STOP, 0, 0, *s == ',', -1 };
             s++;
             continue;
         }
@@ -91,12 +92,12 @@ static int toks(const char *s, kf_ptok *t, int max)
             w[k++] = *s++;
         w[k] = '\0';
         if (num) {
-            t[n++] = (kf_ptok){ -1, KF_PT_NUM, 0, 0, 0 };
+            t[n++] = (kf_ptok){ -1, KF_PT_NUM, 0, 0, 0, atoi(w) };
             continue;
         }
         int id = word_id(w);
         t[n++] = (kf_ptok){ id, KF_PT_WORD, (unsigned char)is_stop(w), 0,
-                            (unsigned char)(!strcmp(w, "and") || !strcmp(w, "but")) };
+                            (unsigned char)(!strcmp(w, "and") || !strcmp(w, "but")), -1 };
     }
     return n;
 }
@@ -279,6 +280,45 @@ static void test_classes_and_numbers(void)
     kf_buf_free(&err);
 }
 
+/* A number written in digits in a class entry or a pattern ("24 hours",
+ * "2 or 3 days") is that number: the reader makes digits a number token,
+ * never a word, so an entry with digits compiled to a word never matched
+ * (kb/80's "massage helps for 24 hours" read nothing of a day). */
+static void test_numbers_written_in_digits(void)
+{
+    CHECK(matches("for <a day>", "for 24 hours"));
+    CHECK(matches("for <a day>", "for 2 days"));
+    CHECK(matches("for <a day> of relief", "for 2 or 3 days of relief"));
+    CHECK(matches("<a day> of relief", "24 hours of relief"));  /* a number starts the match */
+    CHECK(matches("for <a day>", "for a day"));
+    CHECK(!matches("for <a day>", "for 3 hours"));      /* another number is not it */
+    CHECK(!matches("for <a day>", "for 5 days"));
+    CHECK(!matches("for <a day>", "for 24 minutes"));
+    CHECK(matches("after 10 minutes", "after 10 minutes"));    /* in a pattern too */
+    CHECK(!matches("after 10 minutes", "after 12 minutes"));
+    CHECK(matches("ran 10k", "ran 10 k"));           /* digits then letters: the number, the word */
+    kf_pmatch m;
+    CHECK(match_at("for <a day>", "for 24 hours", 0, &m));
+    CHECK_INT(m.words, 3);            /* the number counts as a word for longest-first */
+    kf_buf err;
+    kf_buf_init(&err);
+    int *prog = compile("<a day> of relief", &err);
+    CHECK(prog != NULL);
+    if (prog) {
+        int firsts[8];
+        /* indexed under a number (24, 2) and the words (a is a stop word here, so day, whole) */
+        int nf = kf_pattern_firsts(prog, firsts, 8);
+        bool number = false;
+        for (int i = 0; i < nf; i++)
+            number |= firsts[i] == KF_PAT_NUMBER;
+        CHECK(number);
+        for (int i = 0; i < nf; i++)
+            CHECK(firsts[i] >= 0 || firsts[i] == KF_PAT_NUMBER);
+        kf_free(prog);
+    }
+    kf_buf_free(&err);
+}
+
 static void test_gap(void)
 {
     CHECK(matches("helps ... hours", "helps my neck for hours"));
@@ -419,6 +459,7 @@ int main(void)
     RUN(test_stop_words_as_written);
     RUN(test_alternatives_and_optional);
     RUN(test_classes_and_numbers);
+    RUN(test_numbers_written_in_digits);
     RUN(test_gap);
     RUN(test_cooccurrence);
     RUN(test_cooccurrence_nearest);
