@@ -102,6 +102,19 @@ if [ -f tests/eval/ranking-rank7.jsonl ]; then
   out=$("$BIN" eval --json tests/eval/ranking-rank7.jsonl) || { echo "eval ranking-rank7 failed"; echo "0 passed, 1 failed"; exit 1; }
   reading+=(rank7 "$out")
 fi
+# tests/eval/ranking-rank8.jsonl: 60 descriptions of our own, one or more for
+# every muscle and habit cause of ../shared/cases/VOCABULARY.md, each with the
+# clue the therapist in ../shared/sources/ answers (relief that lasts hours,
+# the tender lat or rib muscles, the chest, the head forward, the side slept
+# on, the one-sided carry or mouse), labelled and measured once before the
+# ranking work of that session: hit@1 0.85, hit@3 0.97, unsafe 0; after it
+# (the clamped phone, pressing trained often, lasting relief on the spot, a
+# likelier cause needing a doctor named first): hit@1 0.85, hit@3 0.98,
+# advice 0.97, unsafe 0 -> guards hit@3 0.95 (its figure less 0.03), unsafe 0.
+if [ -f tests/eval/ranking-rank8.jsonl ]; then
+  out=$("$BIN" eval --json tests/eval/ranking-rank8.jsonl) || { echo "eval ranking-rank8 failed"; echo "0 passed, 1 failed"; exit 1; }
+  reading+=(rank8 "$out")
+fi
 "$BIN" eval "$CASES" || true
 ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 failed"; exit 1; }
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -123,6 +136,7 @@ READ_HIT3_BLIND8B=${READ_HIT3_BLIND8B:-0.93} READ_UNSAFE_MAX_BLIND8B=${READ_UNSA
 READ_HIT3_BLIND9A=${READ_HIT3_BLIND9A:-0.90} READ_UNSAFE_MAX_BLIND9A=${READ_UNSAFE_MAX_BLIND9A:-0} \
 READ_HIT3_BLIND9B=${READ_HIT3_BLIND9B:-0.90} READ_UNSAFE_MAX_BLIND9B=${READ_UNSAFE_MAX_BLIND9B:-0} \
 READ_HIT3_RANK7=${READ_HIT3_RANK7:-0.93} READ_UNSAFE_MAX_RANK7=${READ_UNSAFE_MAX_RANK7:-0} \
+READ_HIT3_RANK8=${READ_HIT3_RANK8:-0.95} READ_UNSAFE_MAX_RANK8=${READ_UNSAFE_MAX_RANK8:-0} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
