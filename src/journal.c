@@ -28,6 +28,7 @@
 #include "plan.h"
 #include "render.h"
 #include "render_json.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -668,6 +669,42 @@ static void add_fact(const kf_kb *kb, kf_findings *f, const char *id,
     kf_findings_add(f, &x);
 }
 
+/* What a check-in's note says about the body: a new symptom, a warning
+ * sign, a new place, the history.  The note is read as the consultation's
+ * words are, and what it says is present goes into the follow-up facts, so
+ * a warning sign written at a check-in is screened before anything else
+ * (a red flag outranks everything, DESIGN.md).  What it says of relief and
+ * habits is left to the check-in's own fields (--did, --relief-hours,
+ * --worse-after), which count it once. */
+static kf_err add_note(const kf_kb *kb, const kf_checkin *c, kf_followup *fu)
+{
+    kf_findings nf;
+    kf_findings_init(&nf);
+    kf_buf err;
+    kf_buf_init(&err);
+    size_t len = strlen(c->note);
+    kf_err e = kf_text_is_words(c->note, len) ? kf_text_read(kb, c->note, len, &nf, &err)
+                                              : KF_OK;
+    bool any = false;
+    for (int i = 0; e == KF_OK && i < nf.n; i++) {
+        kf_fact x = nf.v[i];
+        const kf_finding_def *fd = &kb->findings[x.finding];
+        if (x.state != KF_PRESENT || fd->kind == KF_FIND_FOLLOWUP || fd->kind == KF_FIND_HABIT ||
+            !strcmp(fd->id, "relief_short") || !strcmp(fd->id, "knot_recurring") ||
+            !strcmp(fd->id, "everyday_cause"))
+            continue;
+        x.origin = KF_FROM_JOURNAL;
+        if (kf_findings_add(&fu->add, &x) < 0)
+            e = KF_ENOMEM;
+        any = true;
+    }
+    if (any && e == KF_OK)
+        snprintf(fu->note_at, sizeof fu->note_at, "%s", c->at);
+    kf_findings_free(&nf);
+    kf_buf_free(&err);
+    return e;
+}
+
 void kf_followup_free(kf_followup *fu)
 {
     if (!fu)
@@ -676,6 +713,7 @@ void kf_followup_free(kf_followup *fu)
     kf_free(fu->techs);
     memset(fu, 0, sizeof *fu);
     kf_findings_init(&fu->add);
+    fu->note_checkin = -1;
 }
 
 kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
@@ -759,6 +797,14 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
                     tries[k].relief = c->relief_hours;
             did_first = -1;
         }
+        if (c->note && *c->note) {
+            if (add_note(kb, c, fu) == KF_ENOMEM) {
+                e = KF_ENOMEM;
+                goto out;
+            }
+            if (fu->note_at[0] && !strcmp(fu->note_at, c->at))
+                fu->note_checkin = i;
+        }
         if (c->worse_after && *c->worse_after) {
             worse_ctx w = { .kb = kb, .fu = fu, .at = c->at };
             each_word(c->worse_after, add_worse, &w);
@@ -775,6 +821,12 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
     int local_short = 0, local_lasting = 0;
     kf_side short_side = KF_SIDE_NONE;
     int massage_bad = 0, massage_good = 0;
+    /* Tries of a step aimed at a cause (a release, stretch or
+     * strengthening with works_on, work on the sore spot, a therapist),
+     * short and lasting: relief that fades within hours after such a step
+     * is the knot coming back (knot_recurring), whatever the step aimed at. */
+    int aimed_short = 0, aimed_lasting = 0;
+    kf_side aimed_side = KF_SIDE_NONE;
     for (int k = 0; k < nt; k++) {
         const try_t *tr = &tries[k];
         if (!tr->honest)
@@ -807,6 +859,15 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
         }
         if (local && ef == EFF_LASTING)
             local_lasting++;
+        bool aimed = !tr->generic && tq->kind != KF_TECH_HABIT &&
+                     tq->kind != KF_TECH_THERMAL && tq->kind != KF_TECH_DOCTOR &&
+                     (tq->relief_finding >= 0 || tq->sore_spot || local);
+        if (aimed && timed && ef == EFF_SHORT) {
+            aimed_short++;
+            aimed_side |= tr->side;
+        }
+        if (aimed && timed && ef == EFF_LASTING)
+            aimed_lasting++;
         if (tq->kind == KF_TECH_THERAPIST) {
             if (ef == EFF_SHORT || ef == EFF_NONE)
                 massage_bad++;
@@ -897,6 +958,20 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
         add_fact(kb, &fu->add, "relief_short", KF_PRESENT, short_side);
     else if (local_lasting > local_short)
         add_fact(kb, &fu->add, "relief_short", KF_ABSENT, KF_SIDE_NONE);
+    /* Relief that fades within hours after steps aimed at a cause, more
+     * often than relief that lasts: the knot keeps coming back.  The
+     * therapist's reading of it: "When a problem like this won't go away,
+     * that usually means it's not where you feel it ... The cause is
+     * elsewhere" (001_c7feafd17eef686f.txt; 000_8835f21432216678.txt: "it
+     * is back within just a few hours ... I was wrong about the cause").
+     * The KB links knot_recurring from the causes that act from elsewhere
+     * (the lat, the side ribs, the chest, the postures and habits) and not
+     * from the muscles that only lie under the knot, so the spot that hurts
+     * moves down and the next cause in the chain moves up.  Said already in
+     * the consultation, it is not learnt again. */
+    int kr = kf_kb_finding(kb, "knot_recurring");
+    if (kr >= 0 && aimed_short > aimed_lasting && !(base && kf_findings_has(base, kr)))
+        add_fact(kb, &fu->add, "knot_recurring", KF_PRESENT, aimed_side);
     if (massage_bad && !massage_good)
         add_fact(kb, &fu->add, "massage_no_help", KF_PRESENT, KF_SIDE_NONE);
     else if (massage_good > massage_bad)

@@ -36,6 +36,25 @@ static bool has(const kf_kb *kb, const kf_findings *f, const char *id)
     return fd >= 0 && kf_findings_has(f, fd);
 }
 
+/* Present and said by the person (the words, the map, an answer), not only
+ * learnt from the journal's check-ins: relief that faded after a step is
+ * the knot coming back, but it does not make a fresh spasm an old one. */
+static bool said(const kf_kb *kb, const kf_findings *f, const char *id)
+{
+    int fd = kf_kb_finding(kb, id);
+    const kf_fact *x = fd >= 0 ? kf_findings_get(f, fd) : NULL;
+    return x && x->state == KF_PRESENT && x->origin != KF_FROM_JOURNAL;
+}
+
+/* Learnt from the journal: relief after a step aimed at a cause faded
+ * within hours (journal.c adds knot_recurring then). */
+static bool journal_short(const kf_kb *kb, const kf_findings *f)
+{
+    int fd = kf_kb_finding(kb, "knot_recurring");
+    const kf_fact *x = fd >= 0 ? kf_findings_get(f, fd) : NULL;
+    return x && x->state == KF_PRESENT && x->origin == KF_FROM_JOURNAL;
+}
+
 unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
 {
     unsigned m = 0;
@@ -50,21 +69,21 @@ unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
      * old or keeps coming back. */
     if (has(kb, f, "sudden_onset") && !has(kb, f, "chronic") &&
         (f->duration_days >= 0 ? f->duration_days <= kb->acute_days
-                               : !has(kb, f, "knot_recurring")))
+                               : !said(kb, f, "knot_recurring")))
         m |= 1u << KF_PERSON_ACUTE_SPASM;
     /* A neck locked or held twisted (torticollis) is a muscle in spasm
      * whatever started it, and a spasm cannot be stretched (the therapist's
      * reply to a reader with torticollis, 001_c7feafd17eef686f.txt): cold and
      * tiny movements first, while it is new (up to four times acute_days) and
      * not a lasting or returning problem. */
-    if (has(kb, f, "stiff_neck") && !has(kb, f, "chronic") && !has(kb, f, "knot_recurring") &&
+    if (has(kb, f, "stiff_neck") && !has(kb, f, "chronic") && !said(kb, f, "knot_recurring") &&
         (f->duration_days < 0 || f->duration_days <= 4 * kb->acute_days))
         m |= 1u << KF_PERSON_ACUTE_SPASM;
     /* Woken with a neck that will not turn, and new: the same locked
      * muscle said in other words ("woke up and can't turn my head left at
      * all"); gentler care is the safe side when it is only stiff. */
     if (has(kb, f, "woke_with_it") && has(kb, f, "neck_turn_pain") && !has(kb, f, "chronic") &&
-        !has(kb, f, "knot_recurring") &&
+        !said(kb, f, "knot_recurring") &&
         (f->duration_days < 0 || f->duration_days <= kb->acute_days))
         m |= 1u << KF_PERSON_ACUTE_SPASM;
     if (has(kb, f, "teen") || (f->age > 0 && f->age < kb->young_age))
@@ -561,7 +580,8 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
     /* Relief that fades within hours after work on the sore spot says that
      * work reached the symptom, not the cause ("they are just chasing
      * symptoms", 003_8a9c84e9d3df908b.txt): no more of it. */
-    bool chased = has(kb, &r->findings, "relief_short");
+    bool chased = has(kb, &r->findings, "relief_short") ||
+                  journal_short(kb, &r->findings);
     for (int i = 0; i < r->n_causes && top_m >= 0 && !sore_leads && !chased; i++)
         sore_leads = kb->causes[r->causes[i].cause].kind == KF_CAUSE_MUSCLE &&
                      r->causes[i].p >= KF_PLAN_SORE_NEAR * top_mp &&
