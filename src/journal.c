@@ -1169,6 +1169,33 @@ static bool mentioned(const int *v, int n, int x)
     return false;
 }
 
+/* A finding the check-ins' notes gave (journal.c's own findings are
+ * followups, and knot_recurring, which the tries make). */
+static bool from_note(const kf_kb *kb, const kf_fact *x)
+{
+    const kf_finding_def *fd = &kb->findings[x->finding];
+    return x->origin == KF_FROM_JOURNAL && fd->kind != KF_FIND_FOLLOWUP &&
+           strcmp(fd->id, "knot_recurring") != 0;
+}
+
+/* True when cause `c` is a muscle whose knot lies right at a place the
+ * consultation says hurts (a `local` link of "often" or more to that
+ * place's pain finding): the spot that hurts, which the method expects to
+ * be the symptom when relief keeps fading. */
+static bool at_sore_spot(const kf_kb *kb, const kf_findings *f, int c)
+{
+    if (kb->causes[c].kind != KF_CAUSE_MUSCLE)
+        return false;
+    for (int i = 0; i < kb->n_links; i++) {
+        const kf_link *l = &kb->links[i];
+        if (l->cause == c && l->mech == KF_MECH_LOCAL && l->p >= 0.5 &&
+            kb->findings[l->finding].kind == KF_FIND_LOCATION &&
+            kf_findings_has(f, l->finding))
+            return true;
+    }
+    return false;
+}
+
 static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                             const double *p1, int cap)
 {
@@ -1178,6 +1205,41 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     kf_change *ch;
     char date[40], tw[24], tname[160];
     int said[64], n_said = 0;        /* causes already explained */
+
+    /* 0. What a check-in's note said, first: a warning sign there outranks
+     * every step (the triage of the revised result is the one shown). */
+    bool learnt_recurring = false;
+    for (int i = 0; i < fu->add.n; i++)
+        learnt_recurring |= !strcmp(kb->findings[fu->add.v[i].finding].id, "knot_recurring") &&
+                            fu->add.v[i].state == KF_PRESENT;
+    bool raised = r->after->triage > r->before->triage && r->after->triage > KF_TRIAGE_SELF_CARE;
+    if (fu->note_at[0]) {
+        int first_note = -1, n_note = 0;
+        human_date(fu->note_at, date, sizeof date);
+        kf_buf_printf(&b, "Your check-in of %s says something new: ", date);
+        for (int i = 0; i < fu->add.n; i++) {
+            const kf_fact *x = &fu->add.v[i];
+            if (!from_note(kb, x) || x->state != KF_PRESENT ||
+                (r->before && kf_findings_has(&r->before->findings, x->finding)))
+                continue;
+            if (first_note < 0)
+                first_note = x->finding;
+            kf_buf_printf(&b, "%s%s", n_note++ ? "; " : "", kb->findings[x->finding].label);
+        }
+        if (raised)
+            kf_buf_printf(&b, ". That is a warning sign, and it comes before any step "
+                          "below: %s", kf_triage_banner_for(kb, r->after));
+        else
+            kf_buf_puts(&b, ". The causes are weighed again with it.");
+        if (n_note && (ch = new_change(r, KF_CHANGE_FINDING, cap))) {
+            ch->finding = first_note;
+            set_text(ch, &b);
+        } else {
+            b.len = 0;
+            if (b.s)
+                b.s[0] = '\0';
+        }
+    }
 
     /* The sore spot's relief finding that was learnt, if any. */
     int sore_f = -1;
@@ -1254,8 +1316,8 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     for (int i = 0; i < fu->add.n; i++) {
         const kf_fact *x = &fu->add.v[i];
         const char *id = kb->findings[x->finding].id;
-        if (!strncmp(id, "relief_after_", 13))
-            continue;                        /* said above, per technique */
+        if (!strncmp(id, "relief_after_", 13) || from_note(kb, x))
+            continue;                        /* said above, per technique or note */
         if (!(ch = new_change(r, KF_CHANGE_FINDING, cap)))
             break;
         ch->finding = x->finding;
@@ -1267,7 +1329,27 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         else if (!strcmp(id, "relief_short"))
             kf_buf_puts(&b, "Work on the sore spot brought relief that lasted a day or "
                         "more, so the cause may well be right where it hurts.");
-        else if (!strcmp(id, "massage_no_help") && x->state == KF_PRESENT)
+        else if (!strcmp(id, "knot_recurring") && x->state == KF_PRESENT) {
+            /* the step tried most often with relief that faded */
+            int best = -1, bn = 0;
+            for (int k = 0; k < fu->n_techs; k++)
+                if (fu->techs[k].short_relief > bn && !fu->techs[k].generic &&
+                    kb->techniques[fu->techs[k].technique].kind != KF_TECH_HABIT) {
+                    best = fu->techs[k].technique;
+                    bn = fu->techs[k].short_relief;
+                }
+            if (best >= 0) {
+                kf_technique_short(kb, best, tname, sizeof tname);
+                kf_buf_printf(&b, "After %s the relief faded within hours and the knot "
+                              "came back. ", tname);
+            } else
+                kf_buf_puts(&b, "The relief after your steps faded within hours and the "
+                            "knot came back. ");
+            kf_buf_puts(&b, "A knot that keeps coming back is usually only the symptom: "
+                        "the cause is not where you feel it. So the muscles right under "
+                        "the sore spot move down, and the next causes in the chain, the "
+                        "ones that pull on it from elsewhere, move up.");
+        } else if (!strcmp(id, "massage_no_help") && x->state == KF_PRESENT)
             kf_buf_puts(&b, "Massage has not brought lasting relief, which points to "
                         "muscles the massage did not reach: ask the therapist to work on "
                         "the muscles that act from elsewhere (the whole plan lists them).");
@@ -1354,8 +1436,18 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         }
         kf_buf_printf(&b, "%s: %s likely (%d%% -> %d%%)", nm, down ? "less" : "more",
                       pct(p0[c]), pct(p1[c]));
-        if (down)
+        bool spot = at_sore_spot(kb, &r->before->findings, c);
+        if (down && spot && (learnt_recurring || sore_f >= 0))
+            kf_buf_puts(&b, ": it lies right where it hurts, and relief that fades within "
+                        "hours says the cause is elsewhere.");
+        else if (down)
             kf_buf_puts(&b, ": the other causes now explain what you logged better.");
+        else if (kb->causes[c].kind == KF_CAUSE_MIMIC && fu->note_at[0])
+            kf_buf_puts(&b, ": it fits what your check-in says, and a doctor should "
+                        "look at it.");
+        else if (!spot && (learnt_recurring || sore_f >= 0))
+            kf_buf_puts(&b, ": it acts from elsewhere and still explains the knot that "
+                        "keeps coming back.");
         else
             kf_buf_puts(&b, ": it still explains the pain that keeps coming back.");
         set_text(ch, &b);
@@ -1375,6 +1467,16 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                  : r->after->n_causes ? r->after->causes[0].cause : -1;
         ch->technique = first1;
         ch->cause = cz;
+        if (kb->techniques[first1].kind == KF_TECH_DOCTOR) {
+            if (cz >= 0) {
+                ch->before = p0[cz];
+                ch->after = p1[cz];
+            }
+            kf_buf_puts(&b, "Next: see a doctor first, as the warning sign says; the "
+                        "self-care steps wait until a doctor has looked.");
+            set_text(ch, &b);
+            goto plan_changes;
+        }
         if (cz >= 0) {
             char nm[256];
             kf_cause_plain(kb, cz, nm, sizeof nm);
@@ -1398,6 +1500,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         set_text(ch, &b);
     }
 
+plan_changes:
     /* 5. The plan: what came into or left the first steps, the ones printed
      * (CLI "Do this first", web "The plan now"), so that every step
      * announced is one the person can see. */
