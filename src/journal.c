@@ -797,6 +797,23 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
                     tries[k].relief = c->relief_hours;
             did_first = -1;
         }
+        /* A place the check-in names that the consultation did not: the
+         * pain has moved or spread (001: "then it went into my neck ... then
+         * the pain went to my right shoulder blade"), and the causes are
+         * weighed with the new place too. */
+        int rg = c->region && *c->region ? kf_kb_region(kb, c->region) : -1;
+        if (rg >= 0 && kb->regions[rg].finding >= 0 &&
+            !(base && kf_findings_has(base, kb->regions[rg].finding))) {
+            kf_fact x = { .finding = kb->regions[rg].finding, .state = KF_PRESENT,
+                          .origin = KF_FROM_JOURNAL, .alt = -1, .start = -1,
+                          .side = kb->regions[rg].sided ? c->side : KF_SIDE_NONE };
+            if (kf_findings_add(&fu->add, &x) < 0) {
+                e = KF_ENOMEM;
+                goto out;
+            }
+            snprintf(fu->note_at, sizeof fu->note_at, "%s", c->at);
+            fu->note_checkin = i;
+        }
         if (c->note && *c->note) {
             if (add_note(kb, c, fu) == KF_ENOMEM) {
                 e = KF_ENOMEM;
@@ -1224,7 +1241,11 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                 continue;
             if (first_note < 0)
                 first_note = x->finding;
-            kf_buf_printf(&b, "%s%s", n_note++ ? "; " : "", kb->findings[x->finding].label);
+            const char *lab = kb->findings[x->finding].label, *colon = strstr(lab, ": ");
+            if (kb->findings[x->finding].kind == KF_FIND_LOCATION && colon)
+                kf_buf_printf(&b, "%sit hurts at %s", n_note++ ? "; " : "", colon + 2);
+            else
+                kf_buf_printf(&b, "%s%s", n_note++ ? "; " : "", lab);
         }
         if (raised)
             kf_buf_printf(&b, ". That is a warning sign, and it comes before any step "
@@ -1290,7 +1311,14 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                           "%s: ", tname, times_word(rec->relief_present, tw, sizeof tw),
                           times_word(rec->relief_absent, tw + 12, sizeof tw - 12));
             works_on_phrase(kb, tq, sore_f, p0, p1, &b, &main, said, &n_said);
-            kf_buf_puts(&b, " still in question");
+            /* relief that held more often than it faded: what the step aims
+             * at is part of it, and the return points to a second cause as
+             * well ("there can be more than one cause", 000) */
+            if (rec->relief_present > rec->relief_absent && main >= 0 && p1[main] >= p0[main])
+                kf_buf_puts(&b, " probably part of what keeps the knot going, so keep doing "
+                                "it; that the knot came back points to a second cause too");
+            else
+                kf_buf_puts(&b, " still in question");
         }
         if (main >= 0) {
             int q0 = pct(p0[main]), q1 = pct(p1[main]);
@@ -1437,9 +1465,24 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         kf_buf_printf(&b, "%s: %s likely (%d%% -> %d%%)", nm, down ? "less" : "more",
                       pct(p0[c]), pct(p1[c]));
         bool spot = at_sore_spot(kb, &r->before->findings, c);
+        if (!down && spot) {
+            /* The muscle under the knot is not promoted as the cause: its
+             * figure follows what stretches it (the habit that rose), and
+             * the knot there is the symptom (003: "If the person doing the
+             * massage is only working on the area of the knot, they are just
+             * chasing symptoms"). */
+            b.len = 0;
+            b.s[0] = '\0';
+            kf_buf_printf(&b, "%s: higher (%d%% -> %d%%), but that is the muscle right "
+                          "where it hurts: the knot there is the symptom, so the steps go to what "
+                          "keeps pulling on it, not to the sore spot.",
+                          nm, pct(p0[c]), pct(p1[c]));
+            set_text(ch, &b);
+            continue;
+        }
         if (down && spot && (learnt_recurring || sore_f >= 0))
-            kf_buf_puts(&b, ": it lies right where it hurts, and relief that fades within "
-                        "hours says the cause is elsewhere.");
+            kf_buf_puts(&b, ": that is the muscle right where it hurts, and relief that "
+                        "fades within hours says the cause is elsewhere.");
         else if (down)
             kf_buf_puts(&b, ": the other causes now explain what you logged better.");
         else if (kb->causes[c].kind == KF_CAUSE_MIMIC && fu->note_at[0])
