@@ -1135,6 +1135,28 @@ static const char *times_word(int n, char *buf, size_t sz)
  * the causes a technique works on that were worth considering (either
  * score at least 5%), most likely first.  Returns how many were named and
  * the one that fell or rose the most in *main. */
+/* Whether a cause's plain name is a plural ("the scalenes", "the rib
+ * muscles under the arm"): a word of it before the bracket ends in "s" but
+ * not in "us", "is", "ss" or "ceps" (trapezius, the biceps). */
+static bool plural_name(const kf_kb *kb, int c)
+{
+    char nm[256];
+    kf_cause_plain(kb, c, nm, sizeof nm);
+    char *par = strstr(nm, " (");
+    if (par)
+        *par = '\0';
+    char *save = NULL;
+    for (char *w = strtok_r(nm, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+        size_t L = strlen(w);
+        if (L < 3 || w[L - 1] != 's')
+            continue;
+        if (strchr("uis", w[L - 2]) || (L >= 4 && !strcmp(w + L - 4, "ceps")))
+            continue;
+        return true;
+    }
+    return false;
+}
+
 static int works_on_phrase(const kf_kb *kb, const kf_technique *tq, int sore_f,
                            const double *p0, const double *p1, kf_buf *b, int *main,
                            int *said, int *n_said)
@@ -1174,7 +1196,7 @@ static int works_on_phrase(const kf_kb *kb, const kf_technique *tq, int sore_f,
             *main = idx[i];
         }
     }
-    kf_buf_puts(b, n == 1 ? " is" : " are");
+    kf_buf_puts(b, n == 1 && !plural_name(kb, idx[0]) ? " is" : " are");
     return n;
 }
 

@@ -335,7 +335,14 @@ void kf_technique_short(const kf_kb *kb, int tech, char *out, size_t n)
     const kf_technique *t = &kb->techniques[tech];
     const char *open = strstr(t->name, " (");
     int len = open ? (int)(open - t->name) : (int)strlen(t->name);
-    if (t->kind == KF_TECH_HABIT || t->kind == KF_TECH_THERMAL || t->kind == KF_TECH_DOCTOR) {
+    /* A name said as an instruction ("Hold the tender points", "Release
+     * the side-rib muscles", "Strengthen the back of the body") is quoted
+     * like a habit's: "the release the side-rib muscles" is no phrase. */
+    const char *sp = strchr(t->name, ' ');
+    bool instruction = sp && (!strncmp(sp, " the ", 5) || !strncmp(sp, " up ", 4) ||
+                              !strncmp(sp, " with ", 6) || !strncmp(sp, " your ", 6));
+    if (t->kind == KF_TECH_HABIT || t->kind == KF_TECH_THERMAL || t->kind == KF_TECH_DOCTOR ||
+        instruction) {
         snprintf(out, n, "\"%.*s\"", len, t->name);
         return;
     }
