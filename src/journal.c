@@ -1265,7 +1265,8 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                 first_note = x->finding;
             const char *lab = kb->findings[x->finding].label, *colon = strstr(lab, ": ");
             if (kb->findings[x->finding].kind == KF_FIND_LOCATION && colon)
-                kf_buf_printf(&b, "%sit hurts at %s", n_note++ ? "; " : "", colon + 2);
+                kf_buf_printf(&b, "%sa new place that hurts: %s", n_note++ ? "; " : "",
+                              colon + 2);
             else
                 kf_buf_printf(&b, "%s%s", n_note++ ? "; " : "", lab);
         }
@@ -1368,6 +1369,9 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         const char *id = kb->findings[x->finding].id;
         if (!strncmp(id, "relief_after_", 13) || from_note(kb, x))
             continue;                        /* said above, per technique or note */
+        /* work on the sore spot that faded says the same, in its own words */
+        if (!strcmp(id, "knot_recurring") && sore_f >= 0)
+            continue;
         if (!(ch = new_change(r, KF_CHANGE_FINDING, cap)))
             break;
         ch->finding = x->finding;
