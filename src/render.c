@@ -629,6 +629,40 @@ const char *kf_triage_headline(const kf_kb *kb, const kf_result *r)
     return triage_line(r->triage);
 }
 
+/* A finding's label that says something of the person, written in the
+ * third person ("has had cancer", "takes a blood thinner", "gave birth in
+ * the last weeks"): true, and when `out` is given it gets the label said
+ * to the person ("you have had cancer").  A sign ("fever or chills") is
+ * false. */
+static bool said_of_you(const char *label, kf_buf *out)
+{
+    static const char *const verbs[][2] = {
+        { "has ", "you have " }, { "had ", "you had " }, { "takes ", "you take " },
+        { "takes, ", "you take, " }, { "gave ", "you gave " }, { "drinks ", "you drink " },
+        { "uses ", "you use " }, { "works ", "you work " }, { "is ", "you are " },
+        { "was ", "you were " }, { "smokes", "you smoke" }, { "lives ", "you live " },
+        { "aged ", "you are aged " },
+    };
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        size_t L = strlen(verbs[i][0]);
+        if (strncmp(label, verbs[i][0], L))
+            continue;
+        if (out) {
+            kf_buf_puts(out, verbs[i][1]);
+            /* "takes, or has taken for months, ..." */
+            const char *rest = label + L, *has = strstr(rest, "or has ");
+            if (has) {
+                kf_buf_add(out, rest, (size_t)(has - rest));
+                kf_buf_puts(out, "or have ");
+                kf_buf_puts(out, has + 7);
+            } else
+                kf_buf_puts(out, rest);
+        }
+        return true;
+    }
+    return false;
+}
+
 const char *kf_doctor_line(const kf_kb *kb, const kf_result *r, kf_buf *b)
 {
     b->len = 0;
@@ -665,10 +699,28 @@ const char *kf_doctor_line(const kf_kb *kb, const kf_result *r, kf_buf *b)
                 said[n++] = fd;
         }
     }
-    if (n) {
-        kf_buf_puts(b, ", and mention: ");
-        for (int j = 0; j < n; j++)
-            kf_buf_printf(b, "%s%s", j == 0 ? "" : "; ", kb->findings[said[j]].label);
+    /* A label said of the person ("has had cancer", "takes a blood
+     * thinner") becomes "that you have had cancer"; the others are signs,
+     * named after "about". */
+    int n_you = 0, n_sign = 0;
+    for (int j = 0; j < n; j++)
+        if (said_of_you(kb->findings[said[j]].label, NULL))
+            n_you++;
+    n_sign = n - n_you;
+    for (int j = 0, k = 0; j < n; j++) {
+        if (!said_of_you(kb->findings[said[j]].label, NULL))
+            continue;
+        kf_buf_puts(b, k == 0 ? (n_you == 1 && !n_sign ? " and that " : ", that ")
+                       : k + 1 == n_you && !n_sign ? " and that " : ", that ");
+        said_of_you(kb->findings[said[j]].label, b);
+        k++;
+    }
+    for (int j = 0, k = 0; j < n; j++) {
+        if (said_of_you(kb->findings[said[j]].label, NULL))
+            continue;
+        kf_buf_printf(b, "%s%s", k == 0 ? ", and about these signs: " : "; ",
+                      kb->findings[said[j]].label);
+        k++;
     }
     kf_buf_puts(b, ".");
     return b->s;
