@@ -227,6 +227,22 @@ static kf_side step_side(const kf_kb *kb, int tech, int cause, kf_side side)
 
 /* Adds a step unless it is there already (then the sides merge), ruled out
  * for this person (then its `instead`, once), or swapped for heat/cold. */
+/* What a step that leads for this person (first_for) is for: the first of
+ * the causes it works on, the one the KB names it for (the back strengthening that leads for a
+ * lifter is for a back weaker than the front, "the back needs more
+ * strengthening to keep things in balance", 003_8a9c84e9d3df908b.txt, not
+ * for whichever muscle leads); the leading cause when it names none (cold
+ * and tiny movements for the muscle in spasm). */
+static int first_for_cause(const kf_kb *kb, const kf_result *r, int tech, int lead)
+{
+    const kf_technique *t = &kb->techniques[tech];
+    (void)r;
+    for (int w = 0; w < t->n_works_on; w++)
+        if (t->works_on[w] >= 0 && t->works_on[w] < kb->n_causes)
+            return t->works_on[w];
+    return lead;
+}
+
 static bool add(ctx *x, int tech, int cause, kf_side side)
 {
     const kf_kb *kb = x->kb;
@@ -556,7 +572,7 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
     /* 1. What leads for this person. */
     for (int t = 0; t < kb->n_techniques; t++)
         if (kb->techniques[t].first_for & r->person)
-            add(&x, t, lead, KF_SIDE_NONE);
+            add(&x, t, first_for_cause(kb, r, t, lead), KF_SIDE_NONE);
     /* Heat/cold swapped after a bad experience. */
     if (x.worse_heat)
         add(&x, x.cold, lead, KF_SIDE_NONE);
