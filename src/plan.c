@@ -58,8 +58,18 @@ static bool journal_short(const kf_kb *kb, const kf_findings *f)
 unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
 {
     unsigned m = 0;
-    if (has(kb, f, "osteoporosis") || (f->age >= kb->old_age))
+    /* Steroid tablets taken for months thin the bones (glucocorticoid-
+     * induced osteoporosis: NICE CKS, osteoporosis - prevention of fragility
+     * fractures, 2023; the same red-flag list as thin bones, NICE CKS back
+     * pain), so they count as thin bones for the plan too. */
+    if (has(kb, f, "osteoporosis") || has(kb, f, "long_steroids") || (f->age >= kb->old_age))
         m |= 1u << KF_PERSON_THIN_BONES;
+    /* In the weeks after a birth: the body is still healing (a caesarean is
+     * an operation), and the strengthening waits for the postnatal check
+     * (NHS, your post-pregnancy body, 2023; "keeping fit and healthy with a
+     * baby"). */
+    if (has(kb, f, "recent_childbirth"))
+        m |= 1u << KF_PERSON_POSTPARTUM;
     /* Pregnant with the weeks unknown: the cautious reading is "late". */
     if (has(kb, f, "pregnant") &&
         (f->weeks_pregnant < 0 || f->weeks_pregnant >= kb->late_pregnancy_weeks))
@@ -132,6 +142,18 @@ static void omit(kf_result *r, int tech, kf_person p, int instead)
             return;
     if (r->n_omitted < KF_OMIT_ROOM)
         r->omitted[r->n_omitted++] = (kf_omit){ tech, p, instead };
+}
+
+const char *kf_plan_for_you(const kf_kb *kb, const kf_result *r, int tech)
+{
+    if (tech < 0 || tech >= kb->n_techniques)
+        return NULL;
+    const kf_technique *t = &kb->techniques[tech];
+    unsigned hit = t->gentler & r->person;
+    for (int p = 0; p < KF_PERSON_N; p++)
+        if (hit & (1u << p))
+            return t->gentler_how[p];
+    return NULL;
 }
 
 /* The first person rule that rules `tech` out, or -1. */

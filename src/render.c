@@ -1,5 +1,6 @@
 /* render.c — the result as terminal text and as JSON; findings from JSON. */
 #include "render.h"
+#include "plan.h"
 #include "triage.h"
 
 #include <ctype.h>
@@ -551,6 +552,12 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                 kf_buf_printf(&line, "how long, how often: %s", t->dose);
                 kf_wrap(out, line.s, 5, width, 0);
             }
+            const char *fy = kf_plan_for_you(kb, r, s->technique);
+            if (fy) {
+                line.len = 0;
+                kf_buf_printf(&line, "for you: %s", fy);
+                kf_wrap(out, line.s, 5, width, 0);
+            }
             if (t->work_s > 0) {
                 line.len = 0;
                 kf_buf_printf(&line, "timer: knotfinder do %s", t->id);
@@ -1072,6 +1079,12 @@ static void first_steps_text(const kf_kb *kb, const kf_result *r, kf_buf *out, i
             kf_buf_free(&dl);
         } else if (t->dose)
             kf_wrap(out, t->dose, 5, width, 0);
+        const char *fy = kf_plan_for_you(kb, r, s->technique);
+        if (fy) {
+            line.len = 0;
+            kf_buf_printf(&line, "For you: %s", fy);
+            kf_wrap(out, line.s, 5, width, 0);
+        }
         if (t->work_s > 0) {
             line.len = 0;
             kf_buf_printf(&line, "timer and steps: knotfinder do %s", t->id);
@@ -1434,13 +1447,13 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         kf_buf dl;
         kf_buf_init(&dl);
         const char *dose = t->kind == KF_TECH_DOCTOR ? kf_doctor_line(kb, r, &dl) : t->dose;
-        json_array_append_new(first, json_pack("{s:i,s:s,s:s,s:s,s:s?,s:o,s:o,s:o,s:o}",
+        json_array_append_new(first, json_pack("{s:i,s:s,s:s,s:s,s:s?,s:o,s:o,s:o,s:o,s:s?}",
             "order", i + 1, "technique", t->id, "name", t->name, "kind",
             kf_tech_kind_name(t->kind), "dose", dose,
             "timer", t->work_s > 0 ? json_sprintf("knotfinder do %s", t->id) : json_null(),
             "for", s->cause >= 0 ? json_string(kb->causes[s->cause].id) : json_null(),
             "for_name", s->cause >= 0 ? json_string(nm) : json_null(),
-            "side", side_json(s->side)));
+            "side", side_json(s->side), "for_you", kf_plan_for_you(kb, r, s->technique)));
         kf_buf_free(&dl);
     }
     json_t *left = json_array();

@@ -2,6 +2,7 @@
  * (see render_json.h).  It mirrors the tree builders of render.c member by
  * member; tests/unit/test_render_json.c keeps the two equal. */
 #include "render_json.h"
+#include "plan.h"
 
 #include "render.h"
 #include "triage.h"
@@ -481,6 +482,7 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
         else
             opt_member(w, "for", kb->causes[s->cause].id);
         kf_jo_kstr(w, "side", kf_side_name(s->side));
+        kf_jo_kstr(w, "for_you", kf_plan_for_you(kb, r, s->technique));
         kf_jo_obj_end(w);
         kf_jo_undo(w, m);
     }
@@ -552,6 +554,7 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
             kf_buf_free(&dl);
         } else
             kf_jo_kstr(w, "dose", t->dose);
+        kf_jo_kstr(w, "for_you", kf_plan_for_you(kb, r, s->technique));
         kf_jo_key(w, "timer");
         if (t->work_s > 0) {
             char timer[512];
