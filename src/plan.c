@@ -556,6 +556,41 @@ static int said_habit(const kf_kb *kb, const kf_result *r, double min_p, int not
     return best;
 }
 
+/* A lifter's back strengthening leads the plan (first_for = lifter), but
+ * not ahead of the work aimed at a leading muscle it does not work on: the
+ * therapist's answer to a man who lifts weights, with a knot by the blade
+ * that never goes, is the rib muscles under the arm first ("it's not where
+ * it hurts ... serratus anterior", 001_c7feafd17eef686f.txt), and to the
+ * young lifter it is the muscles under the blades, then "the back needs
+ * more strengthening" (003_8a9c84e9d3df908b.txt); to a gym-goer with a
+ * head held forward, the gentle head press (003).  The leading cause's
+ * first aimed step (a release, stretch or exercise) moves to the front; the
+ * strengthening follows it.  Not when something else leads for the
+ * person (a fresh spasm, a fresh injury). */
+static void lifter_second(const kf_kb *kb, kf_result *r, int lead)
+{
+    if (!(r->person & (1u << KF_PERSON_LIFTER)) || r->n_plan < 2 || lead < 0 ||
+        kb->causes[lead].kind == KF_CAUSE_MIMIC)
+        return;
+    const kf_technique *t0 = &kb->techniques[r->plan[0].technique];
+    if (!(t0->first_for & (1u << KF_PERSON_LIFTER)) || (t0->first_for & r->person & ~(1u << KF_PERSON_LIFTER)))
+        return;
+    for (int w = 0; w < t0->n_works_on; w++)
+        if (t0->works_on[w] == lead)
+            return;
+    for (int k = 1; k < r->n_plan; k++) {
+        const kf_technique *tk = &kb->techniques[r->plan[k].technique];
+        if (r->plan[k].cause != lead || r->plan[k].after1 ||
+            (tk->kind != KF_TECH_RELEASE && tk->kind != KF_TECH_STRETCH &&
+             tk->kind != KF_TECH_STRENGTHEN))
+            continue;
+        kf_step st = r->plan[k];
+        memmove(&r->plan[1], &r->plan[0], (size_t)k * sizeof r->plan[0]);
+        r->plan[0] = st;
+        return;
+    }
+}
+
 void kf_plan_build(const kf_kb *kb, kf_result *r)
 {
     int see = kf_kb_technique(kb, "see_doctor");
@@ -693,6 +728,7 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
         r->n_plan = KF_PLAN_STEPS;
     if (r->triage == KF_TRIAGE_MENTION && see >= 0 && plan_index(r, see) < 0)
         r->plan[r->n_plan++] = (kf_step){ see, -1, KF_SIDE_NONE, 0 };
+    lifter_second(kb, r, lead);
 first:
     kf_plan_first(kb, r);
 }
