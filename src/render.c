@@ -1418,6 +1418,8 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         json_object_set_new(t, "technique", json_string(kb->techniques[s->technique].id));
         json_object_set_new(t, "for", s->cause >= 0 ? json_string(kb->causes[s->cause].id) : json_null());
         json_object_set_new(t, "side", side_json(s->side));
+        const char *fy = kf_plan_for_you(kb, r, s->technique);
+        json_object_set_new(t, "for_you", fy ? json_string(fy) : json_null());
         json_array_append_new(plan, t);
     }
     json_t *massage = json_array();

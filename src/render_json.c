@@ -554,7 +554,6 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
             kf_buf_free(&dl);
         } else
             kf_jo_kstr(w, "dose", t->dose);
-        kf_jo_kstr(w, "for_you", kf_plan_for_you(kb, r, s->technique));
         kf_jo_key(w, "timer");
         if (t->work_s > 0) {
             char timer[512];
@@ -580,6 +579,7 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
             kf_jo_knull(w, "for_name");
         }
         kf_jo_kstr(w, "side", kf_side_name(s->side));
+        kf_jo_kstr(w, "for_you", kf_plan_for_you(kb, r, s->technique));
         kf_jo_obj_end(w);
         kf_jo_undo(w, m);
     }
