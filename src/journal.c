@@ -28,6 +28,7 @@
 #include "plan.h"
 #include "render.h"
 #include "render_json.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -668,6 +669,42 @@ static void add_fact(const kf_kb *kb, kf_findings *f, const char *id,
     kf_findings_add(f, &x);
 }
 
+/* What a check-in's note says about the body: a new symptom, a warning
+ * sign, a new place, the history.  The note is read as the consultation's
+ * words are, and what it says is present goes into the follow-up facts, so
+ * a warning sign written at a check-in is screened before anything else
+ * (a red flag outranks everything, DESIGN.md).  What it says of relief and
+ * habits is left to the check-in's own fields (--did, --relief-hours,
+ * --worse-after), which count it once. */
+static kf_err add_note(const kf_kb *kb, const kf_checkin *c, kf_followup *fu)
+{
+    kf_findings nf;
+    kf_findings_init(&nf);
+    kf_buf err;
+    kf_buf_init(&err);
+    size_t len = strlen(c->note);
+    kf_err e = kf_text_is_words(c->note, len) ? kf_text_read(kb, c->note, len, &nf, &err)
+                                              : KF_OK;
+    bool any = false;
+    for (int i = 0; e == KF_OK && i < nf.n; i++) {
+        kf_fact x = nf.v[i];
+        const kf_finding_def *fd = &kb->findings[x.finding];
+        if (x.state != KF_PRESENT || fd->kind == KF_FIND_FOLLOWUP || fd->kind == KF_FIND_HABIT ||
+            !strcmp(fd->id, "relief_short") || !strcmp(fd->id, "knot_recurring") ||
+            !strcmp(fd->id, "everyday_cause"))
+            continue;
+        x.origin = KF_FROM_JOURNAL;
+        if (kf_findings_add(&fu->add, &x) < 0)
+            e = KF_ENOMEM;
+        any = true;
+    }
+    if (any && e == KF_OK)
+        snprintf(fu->note_at, sizeof fu->note_at, "%s", c->at);
+    kf_findings_free(&nf);
+    kf_buf_free(&err);
+    return e;
+}
+
 void kf_followup_free(kf_followup *fu)
 {
     if (!fu)
@@ -676,6 +713,7 @@ void kf_followup_free(kf_followup *fu)
     kf_free(fu->techs);
     memset(fu, 0, sizeof *fu);
     kf_findings_init(&fu->add);
+    fu->note_checkin = -1;
 }
 
 kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
@@ -759,6 +797,31 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
                     tries[k].relief = c->relief_hours;
             did_first = -1;
         }
+        /* A place the check-in names that the consultation did not: the
+         * pain has moved or spread (001: "then it went into my neck ... then
+         * the pain went to my right shoulder blade"), and the causes are
+         * weighed with the new place too. */
+        int rg = c->region && *c->region ? kf_kb_region(kb, c->region) : -1;
+        if (rg >= 0 && kb->regions[rg].finding >= 0 &&
+            !(base && kf_findings_has(base, kb->regions[rg].finding))) {
+            kf_fact x = { .finding = kb->regions[rg].finding, .state = KF_PRESENT,
+                          .origin = KF_FROM_JOURNAL, .alt = -1, .start = -1,
+                          .side = kb->regions[rg].sided ? c->side : KF_SIDE_NONE };
+            if (kf_findings_add(&fu->add, &x) < 0) {
+                e = KF_ENOMEM;
+                goto out;
+            }
+            snprintf(fu->note_at, sizeof fu->note_at, "%s", c->at);
+            fu->note_checkin = i;
+        }
+        if (c->note && *c->note) {
+            if (add_note(kb, c, fu) == KF_ENOMEM) {
+                e = KF_ENOMEM;
+                goto out;
+            }
+            if (fu->note_at[0] && !strcmp(fu->note_at, c->at))
+                fu->note_checkin = i;
+        }
         if (c->worse_after && *c->worse_after) {
             worse_ctx w = { .kb = kb, .fu = fu, .at = c->at };
             each_word(c->worse_after, add_worse, &w);
@@ -775,6 +838,12 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
     int local_short = 0, local_lasting = 0;
     kf_side short_side = KF_SIDE_NONE;
     int massage_bad = 0, massage_good = 0;
+    /* Tries of a step aimed at a cause (a release, stretch or
+     * strengthening with works_on, work on the sore spot, a therapist),
+     * short and lasting: relief that fades within hours after such a step
+     * is the knot coming back (knot_recurring), whatever the step aimed at. */
+    int aimed_short = 0, aimed_lasting = 0;
+    kf_side aimed_side = KF_SIDE_NONE;
     for (int k = 0; k < nt; k++) {
         const try_t *tr = &tries[k];
         if (!tr->honest)
@@ -807,6 +876,15 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
         }
         if (local && ef == EFF_LASTING)
             local_lasting++;
+        bool aimed = !tr->generic && tq->kind != KF_TECH_HABIT &&
+                     tq->kind != KF_TECH_THERMAL && tq->kind != KF_TECH_DOCTOR &&
+                     (tq->relief_finding >= 0 || tq->sore_spot || local);
+        if (aimed && timed && ef == EFF_SHORT) {
+            aimed_short++;
+            aimed_side |= tr->side;
+        }
+        if (aimed && timed && ef == EFF_LASTING)
+            aimed_lasting++;
         if (tq->kind == KF_TECH_THERAPIST) {
             if (ef == EFF_SHORT || ef == EFF_NONE)
                 massage_bad++;
@@ -897,6 +975,20 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
         add_fact(kb, &fu->add, "relief_short", KF_PRESENT, short_side);
     else if (local_lasting > local_short)
         add_fact(kb, &fu->add, "relief_short", KF_ABSENT, KF_SIDE_NONE);
+    /* Relief that fades within hours after steps aimed at a cause, more
+     * often than relief that lasts: the knot keeps coming back.  The
+     * therapist's reading of it: "When a problem like this won't go away,
+     * that usually means it's not where you feel it ... The cause is
+     * elsewhere" (001_c7feafd17eef686f.txt; 000_8835f21432216678.txt: "it
+     * is back within just a few hours ... I was wrong about the cause").
+     * The KB links knot_recurring from the causes that act from elsewhere
+     * (the lat, the side ribs, the chest, the postures and habits) and not
+     * from the muscles that only lie under the knot, so the spot that hurts
+     * moves down and the next cause in the chain moves up.  Said already in
+     * the consultation, it is not learnt again. */
+    int kr = kf_kb_finding(kb, "knot_recurring");
+    if (kr >= 0 && aimed_short > aimed_lasting && !(base && kf_findings_has(base, kr)))
+        add_fact(kb, &fu->add, "knot_recurring", KF_PRESENT, aimed_side);
     if (massage_bad && !massage_good)
         add_fact(kb, &fu->add, "massage_no_help", KF_PRESENT, KF_SIDE_NONE);
     else if (massage_good > massage_bad)
@@ -1043,6 +1135,28 @@ static const char *times_word(int n, char *buf, size_t sz)
  * the causes a technique works on that were worth considering (either
  * score at least 5%), most likely first.  Returns how many were named and
  * the one that fell or rose the most in *main. */
+/* Whether a cause's plain name is a plural ("the scalenes", "the rib
+ * muscles under the arm"): a word of it before the bracket ends in "s" but
+ * not in "us", "is", "ss" or "ceps" (trapezius, the biceps). */
+static bool plural_name(const kf_kb *kb, int c)
+{
+    char nm[256];
+    kf_cause_plain(kb, c, nm, sizeof nm);
+    char *par = strstr(nm, " (");
+    if (par)
+        *par = '\0';
+    char *save = NULL;
+    for (char *w = strtok_r(nm, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+        size_t L = strlen(w);
+        if (L < 3 || w[L - 1] != 's')
+            continue;
+        if (strchr("uis", w[L - 2]) || (L >= 4 && !strcmp(w + L - 4, "ceps")))
+            continue;
+        return true;
+    }
+    return false;
+}
+
 static int works_on_phrase(const kf_kb *kb, const kf_technique *tq, int sore_f,
                            const double *p0, const double *p1, kf_buf *b, int *main,
                            int *said, int *n_said)
@@ -1082,7 +1196,7 @@ static int works_on_phrase(const kf_kb *kb, const kf_technique *tq, int sore_f,
             *main = idx[i];
         }
     }
-    kf_buf_puts(b, n == 1 ? " is" : " are");
+    kf_buf_puts(b, n == 1 && !plural_name(kb, idx[0]) ? " is" : " are");
     return n;
 }
 
@@ -1091,6 +1205,33 @@ static bool mentioned(const int *v, int n, int x)
     for (int i = 0; i < n; i++)
         if (v[i] == x)
             return true;
+    return false;
+}
+
+/* A finding the check-ins' notes gave (journal.c's own findings are
+ * followups, and knot_recurring, which the tries make). */
+static bool from_note(const kf_kb *kb, const kf_fact *x)
+{
+    const kf_finding_def *fd = &kb->findings[x->finding];
+    return x->origin == KF_FROM_JOURNAL && fd->kind != KF_FIND_FOLLOWUP &&
+           strcmp(fd->id, "knot_recurring") != 0;
+}
+
+/* True when cause `c` is a muscle whose knot lies right at a place the
+ * consultation says hurts (a `local` link of "often" or more to that
+ * place's pain finding): the spot that hurts, which the method expects to
+ * be the symptom when relief keeps fading. */
+static bool at_sore_spot(const kf_kb *kb, const kf_findings *f, int c)
+{
+    if (kb->causes[c].kind != KF_CAUSE_MUSCLE)
+        return false;
+    for (int i = 0; i < kb->n_links; i++) {
+        const kf_link *l = &kb->links[i];
+        if (l->cause == c && l->mech == KF_MECH_LOCAL && l->p >= 0.5 &&
+            kb->findings[l->finding].kind == KF_FIND_LOCATION &&
+            kf_findings_has(f, l->finding))
+            return true;
+    }
     return false;
 }
 
@@ -1103,6 +1244,46 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     kf_change *ch;
     char date[40], tw[24], tname[160];
     int said[64], n_said = 0;        /* causes already explained */
+
+    /* 0. What a check-in's note said, first: a warning sign there outranks
+     * every step (the triage of the revised result is the one shown). */
+    bool learnt_recurring = false;
+    for (int i = 0; i < fu->add.n; i++)
+        learnt_recurring |= !strcmp(kb->findings[fu->add.v[i].finding].id, "knot_recurring") &&
+                            fu->add.v[i].state == KF_PRESENT;
+    bool raised = r->after->triage > r->before->triage && r->after->triage > KF_TRIAGE_SELF_CARE;
+    if (fu->note_at[0]) {
+        int first_note = -1, n_note = 0;
+        human_date(fu->note_at, date, sizeof date);
+        kf_buf_printf(&b, "Your check-in of %s says something new: ", date);
+        for (int i = 0; i < fu->add.n; i++) {
+            const kf_fact *x = &fu->add.v[i];
+            if (!from_note(kb, x) || x->state != KF_PRESENT ||
+                (r->before && kf_findings_has(&r->before->findings, x->finding)))
+                continue;
+            if (first_note < 0)
+                first_note = x->finding;
+            const char *lab = kb->findings[x->finding].label, *colon = strstr(lab, ": ");
+            if (kb->findings[x->finding].kind == KF_FIND_LOCATION && colon)
+                kf_buf_printf(&b, "%sa new place that hurts: %s", n_note++ ? "; " : "",
+                              colon + 2);
+            else
+                kf_buf_printf(&b, "%s%s", n_note++ ? "; " : "", lab);
+        }
+        if (raised)
+            kf_buf_printf(&b, ". That is a warning sign, and it comes before any step "
+                          "below: %s", kf_triage_banner_for(kb, r->after));
+        else
+            kf_buf_puts(&b, ". The causes are weighed again with it.");
+        if (n_note && (ch = new_change(r, KF_CHANGE_FINDING, cap))) {
+            ch->finding = first_note;
+            set_text(ch, &b);
+        } else {
+            b.len = 0;
+            if (b.s)
+                b.s[0] = '\0';
+        }
+    }
 
     /* The sore spot's relief finding that was learnt, if any. */
     int sore_f = -1;
@@ -1153,7 +1334,14 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                           "%s: ", tname, times_word(rec->relief_present, tw, sizeof tw),
                           times_word(rec->relief_absent, tw + 12, sizeof tw - 12));
             works_on_phrase(kb, tq, sore_f, p0, p1, &b, &main, said, &n_said);
-            kf_buf_puts(&b, " still in question");
+            /* relief that held more often than it faded: what the step aims
+             * at is part of it, and the return points to a second cause as
+             * well ("there can be more than one cause", 000) */
+            if (rec->relief_present > rec->relief_absent && main >= 0 && p1[main] >= p0[main])
+                kf_buf_puts(&b, " probably part of what keeps the knot going, so keep doing "
+                                "it; that the knot came back points to a second cause too");
+            else
+                kf_buf_puts(&b, " still in question");
         }
         if (main >= 0) {
             int q0 = pct(p0[main]), q1 = pct(p1[main]);
@@ -1179,8 +1367,11 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     for (int i = 0; i < fu->add.n; i++) {
         const kf_fact *x = &fu->add.v[i];
         const char *id = kb->findings[x->finding].id;
-        if (!strncmp(id, "relief_after_", 13))
-            continue;                        /* said above, per technique */
+        if (!strncmp(id, "relief_after_", 13) || from_note(kb, x))
+            continue;                        /* said above, per technique or note */
+        /* work on the sore spot that faded says the same, in its own words */
+        if (!strcmp(id, "knot_recurring") && sore_f >= 0)
+            continue;
         if (!(ch = new_change(r, KF_CHANGE_FINDING, cap)))
             break;
         ch->finding = x->finding;
@@ -1192,7 +1383,27 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         else if (!strcmp(id, "relief_short"))
             kf_buf_puts(&b, "Work on the sore spot brought relief that lasted a day or "
                         "more, so the cause may well be right where it hurts.");
-        else if (!strcmp(id, "massage_no_help") && x->state == KF_PRESENT)
+        else if (!strcmp(id, "knot_recurring") && x->state == KF_PRESENT) {
+            /* the step tried most often with relief that faded */
+            int best = -1, bn = 0;
+            for (int k = 0; k < fu->n_techs; k++)
+                if (fu->techs[k].short_relief > bn && !fu->techs[k].generic &&
+                    kb->techniques[fu->techs[k].technique].kind != KF_TECH_HABIT) {
+                    best = fu->techs[k].technique;
+                    bn = fu->techs[k].short_relief;
+                }
+            if (best >= 0) {
+                kf_technique_short(kb, best, tname, sizeof tname);
+                kf_buf_printf(&b, "After %s the relief faded within hours and the knot "
+                              "came back. ", tname);
+            } else
+                kf_buf_puts(&b, "The relief after your steps faded within hours and the "
+                            "knot came back. ");
+            kf_buf_puts(&b, "A knot that keeps coming back is usually only the symptom: "
+                        "the cause is not where you feel it. So the muscles right under "
+                        "the sore spot move down, and the next causes in the chain, the "
+                        "ones that pull on it from elsewhere, move up.");
+        } else if (!strcmp(id, "massage_no_help") && x->state == KF_PRESENT)
             kf_buf_puts(&b, "Massage has not brought lasting relief, which points to "
                         "muscles the massage did not reach: ask the therapist to work on "
                         "the muscles that act from elsewhere (the whole plan lists them).");
@@ -1279,8 +1490,33 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         }
         kf_buf_printf(&b, "%s: %s likely (%d%% -> %d%%)", nm, down ? "less" : "more",
                       pct(p0[c]), pct(p1[c]));
-        if (down)
+        bool spot = at_sore_spot(kb, &r->before->findings, c);
+        if (!down && spot) {
+            /* The muscle under the knot is not promoted as the cause: its
+             * figure follows what stretches it (the habit that rose), and
+             * the knot there is the symptom (003: "If the person doing the
+             * massage is only working on the area of the knot, they are just
+             * chasing symptoms"). */
+            b.len = 0;
+            b.s[0] = '\0';
+            kf_buf_printf(&b, "%s: higher (%d%% -> %d%%), but that is the muscle right "
+                          "where it hurts: the knot there is the symptom, so the steps go to what "
+                          "keeps pulling on it, not to the sore spot.",
+                          nm, pct(p0[c]), pct(p1[c]));
+            set_text(ch, &b);
+            continue;
+        }
+        if (down && spot && (learnt_recurring || sore_f >= 0))
+            kf_buf_puts(&b, ": that is the muscle right where it hurts, and relief that "
+                        "fades within hours says the cause is elsewhere.");
+        else if (down)
             kf_buf_puts(&b, ": the other causes now explain what you logged better.");
+        else if (kb->causes[c].kind == KF_CAUSE_MIMIC && fu->note_at[0])
+            kf_buf_puts(&b, ": it fits what your check-in says, and a doctor should "
+                        "look at it.");
+        else if (!spot && (learnt_recurring || sore_f >= 0))
+            kf_buf_puts(&b, ": it acts from elsewhere and still explains the knot that "
+                        "keeps coming back.");
         else
             kf_buf_puts(&b, ": it still explains the pain that keeps coming back.");
         set_text(ch, &b);
@@ -1300,6 +1536,16 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                  : r->after->n_causes ? r->after->causes[0].cause : -1;
         ch->technique = first1;
         ch->cause = cz;
+        if (kb->techniques[first1].kind == KF_TECH_DOCTOR) {
+            if (cz >= 0) {
+                ch->before = p0[cz];
+                ch->after = p1[cz];
+            }
+            kf_buf_puts(&b, "Next: see a doctor first, as the warning sign says; the "
+                        "self-care steps wait until a doctor has looked.");
+            set_text(ch, &b);
+            goto plan_changes;
+        }
         if (cz >= 0) {
             char nm[256];
             kf_cause_plain(kb, cz, nm, sizeof nm);
@@ -1323,6 +1569,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         set_text(ch, &b);
     }
 
+plan_changes:
     /* 5. The plan: what came into or left the first steps, the ones printed
      * (CLI "Do this first", web "The plan now"), so that every step
      * announced is one the person can see. */

@@ -106,6 +106,11 @@ typedef struct {
     int               n_used;       /* check-ins inside the window */
     char              worse_heat_at[KF_TIME_LEN];   /* last time, or "" */
     char              worse_cold_at[KF_TIME_LEN];
+    /* The latest check-in whose note said something new about the body (a
+     * symptom, a warning sign, a place, the history): its time, or "".
+     * Those findings are in `add` too, so the triage reads them first. */
+    char              note_at[KF_TIME_LEN];
+    int               note_checkin;   /* its index in the list given, or -1 */
 } kf_followup;
 
 /* Reads check-ins (oldest first, as the store lists them) into evidence.

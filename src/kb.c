@@ -893,7 +893,7 @@ static const char *const allowed_keys[][20] = {
                       "refers", "pulls", "local", "sign", "reports", NULL },
     /* technique */ { "name", "kind", "step", "dose", "timer", "caution", "source",
                       "works_on", "relief", "not_for", "first_for", "instead", "when",
-                      "helper_at", NULL },
+                      "helper_at", "gentler", NULL },
     /* redflag */   { "level", "mimic", "all", "any", "none", "screen", "message",
                       "source", NULL },
     /* lexicon */   { "phrase", "pattern", "class", "spell", "negate", "stop", "side_left",
@@ -907,7 +907,8 @@ static const char *const allowed_keys[][20] = {
 };
 
 static const char *const repeatable[] = {
-    "refers", "pulls", "local", "sign", "reports", "kept_by", "step", "not_for", "phrase",
+    "refers", "pulls", "local", "sign", "reports", "kept_by", "step", "not_for", "gentler",
+    "phrase",
     "pattern", "class", "spell", "negate", "whole",
     "stop", "side_left", "side_right", "side_both", "past", "para", NULL
 };
@@ -1868,6 +1869,37 @@ static void build_techniques(loader *L)
                 k->not_for_why[pp] = parts[1];
             }
         }
+        /* gentler = PERSON[, PERSON] | HOW: kept for them, done this way */
+        for (int m = 0; m < b->n_kvs; m++) {
+            if (strcmp(b->kvs[m].key, "gentler"))
+                continue;
+            char **parts, **who;
+            int np = split(L, b->kvs[m].val, '|', &parts);
+            if (np < 2) {
+                err_at(L, b->file, b->kvs[m].line, "technique %s: gentler needs "
+                       "'PERSON[, PERSON] | how'", b->id);
+                continue;
+            }
+            int nw = split(L, parts[0], ',', &who);
+            for (int w = 0; w < nw; w++) {
+                int pp = kf_person_parse(who[w]);
+                if (pp < 0) {
+                    err_at(L, b->file, b->kvs[m].line, "technique %s: gentler: '%s' is not "
+                           "a person (thin_bones, late_pregnancy, acute_spasm, teen, "
+                           "recent_surgery, fresh_injury, no_helper, lifter, postpartum)",
+                           b->id, who[w]);
+                    continue;
+                }
+                if (k->gentler & (1u << pp))
+                    err_at(L, b->file, b->kvs[m].line, "technique %s: gentler %s given twice",
+                           b->id, who[w]);
+                if (k->not_for & (1u << pp))
+                    err_at(L, b->file, b->kvs[m].line, "technique %s: %s is both not_for and "
+                           "gentler: one or the other", b->id, who[w]);
+                k->gentler |= 1u << pp;
+                k->gentler_how[pp] = parts[1];
+            }
+        }
         /* helper_at = REGION[, REGION] | WHY: needs a helper when aimed at a
          * muscle that lies only there (src/plan.c) */
         const char *ha = get(b, "helper_at", &line);
@@ -1940,7 +1972,7 @@ static void build_technique_when(loader *L)
 
 static const char *const person_ids[KF_PERSON_N] = {
     "thin_bones", "late_pregnancy", "acute_spasm", "teen", "recent_surgery", "fresh_injury",
-    "no_helper", "lifter"
+    "no_helper", "lifter", "postpartum"
 };
 
 const char *kf_person_id(kf_person p)

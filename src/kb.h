@@ -36,6 +36,7 @@ typedef enum {
     KF_PERSON_TEEN, KF_PERSON_RECENT_SURGERY, KF_PERSON_FRESH_INJURY,
     KF_PERSON_NO_HELPER,     /* said there is no one at hand to help */
     KF_PERSON_LIFTER,        /* trains with weights */
+    KF_PERSON_POSTPARTUM,    /* gave birth in the last weeks */
     KF_PERSON_N
 } kf_person;
 
@@ -124,6 +125,10 @@ typedef struct {
     unsigned      not_for;
     const char   *not_for_why[KF_PERSON_N];
     unsigned      first_for;               /* leads the plan for these people */
+    /* Kept for these people, done their way (technique key gentler): how,
+     * per person; the plan shows it beside the step (kf_plan_for_you). */
+    unsigned      gentler;
+    const char   *gentler_how[KF_PERSON_N];
     /* Needs a helper when aimed at a muscle whose `where` lies only in
      * these regions (the back between and below the shoulder blades, out of
      * reach of one's own fingertips): for a person with no helper it is then

@@ -36,11 +36,40 @@ static bool has(const kf_kb *kb, const kf_findings *f, const char *id)
     return fd >= 0 && kf_findings_has(f, fd);
 }
 
+/* Present and said by the person (the words, the map, an answer), not only
+ * learnt from the journal's check-ins: relief that faded after a step is
+ * the knot coming back, but it does not make a fresh spasm an old one. */
+static bool said(const kf_kb *kb, const kf_findings *f, const char *id)
+{
+    int fd = kf_kb_finding(kb, id);
+    const kf_fact *x = fd >= 0 ? kf_findings_get(f, fd) : NULL;
+    return x && x->state == KF_PRESENT && x->origin != KF_FROM_JOURNAL;
+}
+
+/* Learnt from the journal: relief after a step aimed at a cause faded
+ * within hours (journal.c adds knot_recurring then). */
+static bool journal_short(const kf_kb *kb, const kf_findings *f)
+{
+    int fd = kf_kb_finding(kb, "knot_recurring");
+    const kf_fact *x = fd >= 0 ? kf_findings_get(f, fd) : NULL;
+    return x && x->state == KF_PRESENT && x->origin == KF_FROM_JOURNAL;
+}
+
 unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
 {
     unsigned m = 0;
-    if (has(kb, f, "osteoporosis") || (f->age >= kb->old_age))
+    /* Steroid tablets taken for months thin the bones (glucocorticoid-
+     * induced osteoporosis: NICE CKS, osteoporosis - prevention of fragility
+     * fractures, 2023; the same red-flag list as thin bones, NICE CKS back
+     * pain), so they count as thin bones for the plan too. */
+    if (has(kb, f, "osteoporosis") || has(kb, f, "long_steroids") || (f->age >= kb->old_age))
         m |= 1u << KF_PERSON_THIN_BONES;
+    /* In the weeks after a birth: the body is still healing (a caesarean is
+     * an operation), and the strengthening waits for the postnatal check
+     * (NHS, your post-pregnancy body, 2023; "keeping fit and healthy with a
+     * baby"). */
+    if (has(kb, f, "recent_childbirth"))
+        m |= 1u << KF_PERSON_POSTPARTUM;
     /* Pregnant with the weeks unknown: the cautious reading is "late". */
     if (has(kb, f, "pregnant") &&
         (f->weeks_pregnant < 0 || f->weeks_pregnant >= kb->late_pregnancy_weeks))
@@ -50,21 +79,21 @@ unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f)
      * old or keeps coming back. */
     if (has(kb, f, "sudden_onset") && !has(kb, f, "chronic") &&
         (f->duration_days >= 0 ? f->duration_days <= kb->acute_days
-                               : !has(kb, f, "knot_recurring")))
+                               : !said(kb, f, "knot_recurring")))
         m |= 1u << KF_PERSON_ACUTE_SPASM;
     /* A neck locked or held twisted (torticollis) is a muscle in spasm
      * whatever started it, and a spasm cannot be stretched (the therapist's
      * reply to a reader with torticollis, 001_c7feafd17eef686f.txt): cold and
      * tiny movements first, while it is new (up to four times acute_days) and
      * not a lasting or returning problem. */
-    if (has(kb, f, "stiff_neck") && !has(kb, f, "chronic") && !has(kb, f, "knot_recurring") &&
+    if (has(kb, f, "stiff_neck") && !has(kb, f, "chronic") && !said(kb, f, "knot_recurring") &&
         (f->duration_days < 0 || f->duration_days <= 4 * kb->acute_days))
         m |= 1u << KF_PERSON_ACUTE_SPASM;
     /* Woken with a neck that will not turn, and new: the same locked
      * muscle said in other words ("woke up and can't turn my head left at
      * all"); gentler care is the safe side when it is only stiff. */
     if (has(kb, f, "woke_with_it") && has(kb, f, "neck_turn_pain") && !has(kb, f, "chronic") &&
-        !has(kb, f, "knot_recurring") &&
+        !said(kb, f, "knot_recurring") &&
         (f->duration_days < 0 || f->duration_days <= kb->acute_days))
         m |= 1u << KF_PERSON_ACUTE_SPASM;
     if (has(kb, f, "teen") || (f->age > 0 && f->age < kb->young_age))
@@ -113,6 +142,18 @@ static void omit(kf_result *r, int tech, kf_person p, int instead)
             return;
     if (r->n_omitted < KF_OMIT_ROOM)
         r->omitted[r->n_omitted++] = (kf_omit){ tech, p, instead };
+}
+
+const char *kf_plan_for_you(const kf_kb *kb, const kf_result *r, int tech)
+{
+    if (tech < 0 || tech >= kb->n_techniques)
+        return NULL;
+    const kf_technique *t = &kb->techniques[tech];
+    unsigned hit = t->gentler & r->person;
+    for (int p = 0; p < KF_PERSON_N; p++)
+        if (hit & (1u << p))
+            return t->gentler_how[p];
+    return NULL;
 }
 
 /* The first person rule that rules `tech` out, or -1. */
@@ -208,6 +249,22 @@ static kf_side step_side(const kf_kb *kb, int tech, int cause, kf_side side)
 
 /* Adds a step unless it is there already (then the sides merge), ruled out
  * for this person (then its `instead`, once), or swapped for heat/cold. */
+/* What a step that leads for this person (first_for) is for: the first of
+ * the causes it works on, the one the KB names it for (the back strengthening that leads for a
+ * lifter is for a back weaker than the front, "the back needs more
+ * strengthening to keep things in balance", 003_8a9c84e9d3df908b.txt, not
+ * for whichever muscle leads); the leading cause when it names none (cold
+ * and tiny movements for the muscle in spasm). */
+static int first_for_cause(const kf_kb *kb, const kf_result *r, int tech, int lead)
+{
+    const kf_technique *t = &kb->techniques[tech];
+    (void)r;
+    for (int w = 0; w < t->n_works_on; w++)
+        if (t->works_on[w] >= 0 && t->works_on[w] < kb->n_causes)
+            return t->works_on[w];
+    return lead;
+}
+
 static bool add(ctx *x, int tech, int cause, kf_side side)
 {
     const kf_kb *kb = x->kb;
@@ -499,6 +556,41 @@ static int said_habit(const kf_kb *kb, const kf_result *r, double min_p, int not
     return best;
 }
 
+/* A lifter's back strengthening leads the plan (first_for = lifter), but
+ * not ahead of the work aimed at a leading muscle it does not work on: the
+ * therapist's answer to a man who lifts weights, with a knot by the blade
+ * that never goes, is the rib muscles under the arm first ("it's not where
+ * it hurts ... serratus anterior", 001_c7feafd17eef686f.txt), and to the
+ * young lifter it is the muscles under the blades, then "the back needs
+ * more strengthening" (003_8a9c84e9d3df908b.txt); to a gym-goer with a
+ * head held forward, the gentle head press (003).  The leading cause's
+ * first aimed step (a release, stretch or exercise) moves to the front; the
+ * strengthening follows it.  Not when something else leads for the
+ * person (a fresh spasm, a fresh injury). */
+static void lifter_second(const kf_kb *kb, kf_result *r, int lead)
+{
+    if (!(r->person & (1u << KF_PERSON_LIFTER)) || r->n_plan < 2 || lead < 0 ||
+        kb->causes[lead].kind == KF_CAUSE_MIMIC)
+        return;
+    const kf_technique *t0 = &kb->techniques[r->plan[0].technique];
+    if (!(t0->first_for & (1u << KF_PERSON_LIFTER)) || (t0->first_for & r->person & ~(1u << KF_PERSON_LIFTER)))
+        return;
+    for (int w = 0; w < t0->n_works_on; w++)
+        if (t0->works_on[w] == lead)
+            return;
+    for (int k = 1; k < r->n_plan; k++) {
+        const kf_technique *tk = &kb->techniques[r->plan[k].technique];
+        if (r->plan[k].cause != lead || r->plan[k].after1 ||
+            (tk->kind != KF_TECH_RELEASE && tk->kind != KF_TECH_STRETCH &&
+             tk->kind != KF_TECH_STRENGTHEN))
+            continue;
+        kf_step st = r->plan[k];
+        memmove(&r->plan[1], &r->plan[0], (size_t)k * sizeof r->plan[0]);
+        r->plan[0] = st;
+        return;
+    }
+}
+
 void kf_plan_build(const kf_kb *kb, kf_result *r)
 {
     int see = kf_kb_technique(kb, "see_doctor");
@@ -537,7 +629,7 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
     /* 1. What leads for this person. */
     for (int t = 0; t < kb->n_techniques; t++)
         if (kb->techniques[t].first_for & r->person)
-            add(&x, t, lead, KF_SIDE_NONE);
+            add(&x, t, first_for_cause(kb, r, t, lead), KF_SIDE_NONE);
     /* Heat/cold swapped after a bad experience. */
     if (x.worse_heat)
         add(&x, x.cold, lead, KF_SIDE_NONE);
@@ -561,7 +653,8 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
     /* Relief that fades within hours after work on the sore spot says that
      * work reached the symptom, not the cause ("they are just chasing
      * symptoms", 003_8a9c84e9d3df908b.txt): no more of it. */
-    bool chased = has(kb, &r->findings, "relief_short");
+    bool chased = has(kb, &r->findings, "relief_short") ||
+                  journal_short(kb, &r->findings);
     for (int i = 0; i < r->n_causes && top_m >= 0 && !sore_leads && !chased; i++)
         sore_leads = kb->causes[r->causes[i].cause].kind == KF_CAUSE_MUSCLE &&
                      r->causes[i].p >= KF_PLAN_SORE_NEAR * top_mp &&
@@ -635,6 +728,7 @@ void kf_plan_build(const kf_kb *kb, kf_result *r)
         r->n_plan = KF_PLAN_STEPS;
     if (r->triage == KF_TRIAGE_MENTION && see >= 0 && plan_index(r, see) < 0)
         r->plan[r->n_plan++] = (kf_step){ see, -1, KF_SIDE_NONE, 0 };
+    lifter_second(kb, r, lead);
 first:
     kf_plan_first(kb, r);
 }

@@ -28,6 +28,12 @@ void kf_plan_first(const kf_kb *kb, kf_result *r);
  * surgery, a fresh fall or blow, no one at hand to help (finding no_helper). */
 unsigned kf_plan_person(const kf_kb *kb, const kf_findings *f);
 
+/* How this person does technique `tech` (its `gentler` line for the first of
+ * r->person's conditions it names: a teenager's lighter squeeze, a
+ * fingertip hold on thin bones), or NULL when done as written.  The string
+ * belongs to the kb. */
+const char *kf_plan_for_you(const kf_kb *kb, const kf_result *r, int tech);
+
 /* Fills r->massage and r->massage_side (room 8) from r->causes. */
 void kf_plan_massage(const kf_kb *kb, kf_result *r);
 

@@ -1,5 +1,6 @@
 /* render.c — the result as terminal text and as JSON; findings from JSON. */
 #include "render.h"
+#include "plan.h"
 #include "triage.h"
 
 #include <ctype.h>
@@ -335,7 +336,14 @@ void kf_technique_short(const kf_kb *kb, int tech, char *out, size_t n)
     const kf_technique *t = &kb->techniques[tech];
     const char *open = strstr(t->name, " (");
     int len = open ? (int)(open - t->name) : (int)strlen(t->name);
-    if (t->kind == KF_TECH_HABIT || t->kind == KF_TECH_THERMAL || t->kind == KF_TECH_DOCTOR) {
+    /* A name said as an instruction ("Hold the tender points", "Release
+     * the side-rib muscles", "Strengthen the back of the body") is quoted
+     * like a habit's: "the release the side-rib muscles" is no phrase. */
+    const char *sp = strchr(t->name, ' ');
+    bool instruction = sp && (!strncmp(sp, " the ", 5) || !strncmp(sp, " up ", 4) ||
+                              !strncmp(sp, " with ", 6) || !strncmp(sp, " your ", 6));
+    if (t->kind == KF_TECH_HABIT || t->kind == KF_TECH_THERMAL || t->kind == KF_TECH_DOCTOR ||
+        instruction) {
         snprintf(out, n, "\"%.*s\"", len, t->name);
         return;
     }
@@ -544,6 +552,12 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                 kf_buf_printf(&line, "how long, how often: %s", t->dose);
                 kf_wrap(out, line.s, 5, width, 0);
             }
+            const char *fy = kf_plan_for_you(kb, r, s->technique);
+            if (fy) {
+                line.len = 0;
+                kf_buf_printf(&line, "for you: %s", fy);
+                kf_wrap(out, line.s, 5, width, 0);
+            }
             if (t->work_s > 0) {
                 line.len = 0;
                 kf_buf_printf(&line, "timer: knotfinder do %s", t->id);
@@ -622,6 +636,40 @@ const char *kf_triage_headline(const kf_kb *kb, const kf_result *r)
     return triage_line(r->triage);
 }
 
+/* A finding's label that says something of the person, written in the
+ * third person ("has had cancer", "takes a blood thinner", "gave birth in
+ * the last weeks"): true, and when `out` is given it gets the label said
+ * to the person ("you have had cancer").  A sign ("fever or chills") is
+ * false. */
+static bool said_of_you(const char *label, kf_buf *out)
+{
+    static const char *const verbs[][2] = {
+        { "has ", "you have " }, { "had ", "you had " }, { "takes ", "you take " },
+        { "takes, ", "you take, " }, { "gave ", "you gave " }, { "drinks ", "you drink " },
+        { "uses ", "you use " }, { "works ", "you work " }, { "is ", "you are " },
+        { "was ", "you were " }, { "smokes", "you smoke" }, { "lives ", "you live " },
+        { "aged ", "you are aged " },
+    };
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        size_t L = strlen(verbs[i][0]);
+        if (strncmp(label, verbs[i][0], L))
+            continue;
+        if (out) {
+            kf_buf_puts(out, verbs[i][1]);
+            /* "takes, or has taken for months, ..." */
+            const char *rest = label + L, *has = strstr(rest, "or has ");
+            if (has) {
+                kf_buf_add(out, rest, (size_t)(has - rest));
+                kf_buf_puts(out, "or have ");
+                kf_buf_puts(out, has + 7);
+            } else
+                kf_buf_puts(out, rest);
+        }
+        return true;
+    }
+    return false;
+}
+
 const char *kf_doctor_line(const kf_kb *kb, const kf_result *r, kf_buf *b)
 {
     b->len = 0;
@@ -658,10 +706,28 @@ const char *kf_doctor_line(const kf_kb *kb, const kf_result *r, kf_buf *b)
                 said[n++] = fd;
         }
     }
-    if (n) {
-        kf_buf_puts(b, ", and mention: ");
-        for (int j = 0; j < n; j++)
-            kf_buf_printf(b, "%s%s", j == 0 ? "" : "; ", kb->findings[said[j]].label);
+    /* A label said of the person ("has had cancer", "takes a blood
+     * thinner") becomes "that you have had cancer"; the others are signs,
+     * named after "about". */
+    int n_you = 0, n_sign = 0;
+    for (int j = 0; j < n; j++)
+        if (said_of_you(kb->findings[said[j]].label, NULL))
+            n_you++;
+    n_sign = n - n_you;
+    for (int j = 0, k = 0; j < n; j++) {
+        if (!said_of_you(kb->findings[said[j]].label, NULL))
+            continue;
+        kf_buf_puts(b, k == 0 ? (n_you == 1 && !n_sign ? " and that " : ", that ")
+                       : k + 1 == n_you && !n_sign ? " and that " : ", that ");
+        said_of_you(kb->findings[said[j]].label, b);
+        k++;
+    }
+    for (int j = 0, k = 0; j < n; j++) {
+        if (said_of_you(kb->findings[said[j]].label, NULL))
+            continue;
+        kf_buf_printf(b, "%s%s", k == 0 ? ", and about these signs: " : "; ",
+                      kb->findings[said[j]].label);
+        k++;
     }
     kf_buf_puts(b, ".");
     return b->s;
@@ -1013,6 +1079,12 @@ static void first_steps_text(const kf_kb *kb, const kf_result *r, kf_buf *out, i
             kf_buf_free(&dl);
         } else if (t->dose)
             kf_wrap(out, t->dose, 5, width, 0);
+        const char *fy = kf_plan_for_you(kb, r, s->technique);
+        if (fy) {
+            line.len = 0;
+            kf_buf_printf(&line, "For you: %s", fy);
+            kf_wrap(out, line.s, 5, width, 0);
+        }
         if (t->work_s > 0) {
             line.len = 0;
             kf_buf_printf(&line, "timer and steps: knotfinder do %s", t->id);
@@ -1346,6 +1418,8 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         json_object_set_new(t, "technique", json_string(kb->techniques[s->technique].id));
         json_object_set_new(t, "for", s->cause >= 0 ? json_string(kb->causes[s->cause].id) : json_null());
         json_object_set_new(t, "side", side_json(s->side));
+        const char *fy = kf_plan_for_you(kb, r, s->technique);
+        json_object_set_new(t, "for_you", fy ? json_string(fy) : json_null());
         json_array_append_new(plan, t);
     }
     json_t *massage = json_array();
@@ -1375,13 +1449,13 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
         kf_buf dl;
         kf_buf_init(&dl);
         const char *dose = t->kind == KF_TECH_DOCTOR ? kf_doctor_line(kb, r, &dl) : t->dose;
-        json_array_append_new(first, json_pack("{s:i,s:s,s:s,s:s,s:s?,s:o,s:o,s:o,s:o}",
+        json_array_append_new(first, json_pack("{s:i,s:s,s:s,s:s,s:s?,s:o,s:o,s:o,s:o,s:s?}",
             "order", i + 1, "technique", t->id, "name", t->name, "kind",
             kf_tech_kind_name(t->kind), "dose", dose,
             "timer", t->work_s > 0 ? json_sprintf("knotfinder do %s", t->id) : json_null(),
             "for", s->cause >= 0 ? json_string(kb->causes[s->cause].id) : json_null(),
             "for_name", s->cause >= 0 ? json_string(nm) : json_null(),
-            "side", side_json(s->side)));
+            "side", side_json(s->side), "for_you", kf_plan_for_you(kb, r, s->technique)));
         kf_buf_free(&dl);
     }
     json_t *left = json_array();

@@ -2,6 +2,7 @@
  * (see render_json.h).  It mirrors the tree builders of render.c member by
  * member; tests/unit/test_render_json.c keeps the two equal. */
 #include "render_json.h"
+#include "plan.h"
 
 #include "render.h"
 #include "triage.h"
@@ -481,6 +482,7 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
         else
             opt_member(w, "for", kb->causes[s->cause].id);
         kf_jo_kstr(w, "side", kf_side_name(s->side));
+        kf_jo_kstr(w, "for_you", kf_plan_for_you(kb, r, s->technique));
         kf_jo_obj_end(w);
         kf_jo_undo(w, m);
     }
@@ -577,6 +579,7 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
             kf_jo_knull(w, "for_name");
         }
         kf_jo_kstr(w, "side", kf_side_name(s->side));
+        kf_jo_kstr(w, "for_you", kf_plan_for_you(kb, r, s->technique));
         kf_jo_obj_end(w);
         kf_jo_undo(w, m);
     }

@@ -162,6 +162,7 @@ suite "knowledge base: the course (lessons, coverage, lessons/lesson)" tests/kb/
 suite "engine checked from the exported network (exact fractions)" python3 tests/kb/export_check.py build/knotfinder tests/golden/cases.jsonl 4
 suite "golden cases" run_if tests/golden/run.sh
 suite "golden CLI transcripts" run_if tests/golden/cli.sh
+suite "golden CLI transcripts: plans for this person" run_if tests/golden/cli.sh tests/golden/cli-person.test
 suite "golden ranking: the stated cause leads" run_if tests/golden/ranking.sh
 suite "golden lexicon readings" run_if tests/golden/lexicon.sh
 suite "golden context readings" run_if tests/golden/lexicon.sh tests/golden/context.txt

@@ -63,7 +63,7 @@ broken "an id of two kinds must say which" "${L}para = P.\nteaches = meningitis\
 broken "a cause with a chain that no lesson teaches is named at its block" "" \
     "31-habits.kb:$(grep -n '^\[cause mouse_reach\]' kb/31-habits.kb | cut -d: -f1): cause mouse_reach has a chain" 's/^teaches = mouse_reach, /teaches = /'
 broken "a technique whose dose no lesson shows" "" \
-    "40-techniques.kb:39: technique lat_pinch: no lesson shows its dose" 's/How much: {dose lat_pinch} //'
+    "40-techniques.kb:$(grep -n '^\[technique lat_pinch\]' kb/40-techniques.kb | cut -d: -f1): technique lat_pinch: no lesson shows its dose" 's/How much: {dose lat_pinch} //'
 broken "a red flag no lesson teaches" "" \
     "50-redflags.kb:46: redflag cardiac_crushing: no lesson teaches this warning sign" 's/ cardiac_crushing,//'
 
