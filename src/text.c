@@ -848,6 +848,9 @@ static void set_age(reader *r, long val, const token *k)
     r->read++;
     if (val >= 13 && val <= 19)
         add_named(r, "teen", k->start, k->len);
+    /* a child's back pain has warning signs of its own (kb/85) */
+    if (val <= 12)
+        add_named(r, "child_age", k->start, k->len);
     if (val >= 50)
         add_named(r, "over_50", k->start, k->len);
     /* The age bands the triage derives from the age (triage.c) are read
