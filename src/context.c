@@ -416,6 +416,42 @@ static bool object_pronoun(const token *v, int n, int i)
     return is_any(&v[i + 1], after_object);
 }
 
+/* "I drive her to chemo", "I take my dad to dialysis", "my wife, who is on
+ * chemo": the treatment someone is taken to, or said of them in a "who"
+ * clause, is theirs, not the writer's who takes them (round 7: "my mother
+ * has breast cancer and I drive her to chemo; my own back is stiff" read a
+ * cancer history of the writer's).  The object or relation is at v[i];
+ * returns the last token of the words that are theirs, or i. */
+static int treatment_of_other(const token *v, int n, int i)
+{
+    static const char *const treatments[] = {
+        "chemo", "chemotherapy", "radiotherapy", "radiation", "dialysis", "hospital",
+        "appointment", "appointments", "treatment", "treatments", "clinic", "clinics",
+        "infusion", "infusions", "scan", "scans", "oncology", "hospice", "transfusion",
+        "transfusions", "radio", NULL
+    };
+    static const char *const to[] = { "to", "for", "from", NULL };
+    static const char *const who[] = { "who", "whos", "that", NULL };
+    static const char *const owners[] = { "his", "her", "their", "the", "my", "a", "an", NULL };
+    int j = i + 1;
+    if (j < n && v[j].kind == T_COMMA)
+        j++;
+    if (j < n && v[j].kind == T_WORD && is_any(&v[j], to)) {
+        j++;
+        while (j < n && v[j].kind == T_WORD && is_any(&v[j], owners))
+            j++;
+        return j < n && v[j].kind == T_WORD && is_any(&v[j], treatments) ? j : i;
+    }
+    if (j < n && v[j].kind == T_WORD && is_any(&v[j], who)) {
+        /* "who is on chemo", "who's having radiotherapy", "that has dialysis" */
+        for (int k = j + 1; k < n && k <= j + 4 && v[k].kind == T_WORD &&
+                            !is_any(&v[k], terminators); k++)
+            if (is_any(&v[k], treatments))
+                return k;
+    }
+    return i;
+}
+
 /* Is what is told of the relation at v[i] a past event ("my mate had a
  * heart attack", "my neighbour fell", "my boss has had two strokes"), not
  * how they are ("my dad is 71", "my mate's back hurts")? */
@@ -442,6 +478,10 @@ static bool told_past(const token *v, int n, int i)
 /* who[] of the hand someone works on the writer with ("digs her thumb
  * in"): no one's pain, and it makes no one the person in pain. */
 #define AGENT_HAND 30
+
+/* who[] of the treatment an unnamed "him" or "her" is taken to ("I drive
+ * her to chemo" with no relation named): someone else's, not the writer's. */
+#define TAKEN_GROUP 31
 
 /* The hands someone works with. */
 static const char *const tools[] = {
@@ -601,6 +641,8 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                     }
                 } else {
                     who[i] = g;
+                    for (int upto = treatment_of_other(v, n, i); i < upto; )
+                        who[++i] = g;
                     continue;
                 }
             } else if (tok_is(&v[i], "mine") && i >= 2 && tok_is(&v[i - 1], "of") &&
@@ -620,6 +662,10 @@ static void people(const token *v, int n, int *who, int *sex_of, int *first_subj
                  * after stay the speaker's */
                 if (object_pronoun(v, n, i) || tool_of_agent(v, n, i)) {
                     who[i] = g;
+                    /* "I drive him to chemo": his, whoever he is (with no
+                     * relation named, someone taken there, not the writer) */
+                    for (int upto = treatment_of_other(v, n, i); i < upto; )
+                        who[++i] = g > 0 ? g : TAKEN_GROUP;
                     continue;
                 }
                 cur = g;

@@ -48,6 +48,31 @@ int kf_findings_add(kf_findings *f, const kf_fact *fact)
         kf_fact *o = &f->v[i];
         if (o->finding != fact->finding)
             continue;
+        /* Words read as a warning sign only to be safe (the note: "can't
+         * take a deep breath", breathless or a pain on breathing?) give way
+         * to the writer's own denial of that sign ("... but I'm not out of
+         * breath at all"), in either order: the denial settles what the
+         * words meant, and the milder reading stands. */
+        if (fact->origin == KF_FROM_TEXT && o->origin == KF_FROM_TEXT) {
+            const kf_fact *safer = NULL;
+            if (o->state == KF_PRESENT && o->note == KF_NOTE_SAFER && fact->state == KF_ABSENT)
+                safer = o;
+            else if (o->state == KF_ABSENT && fact->state == KF_PRESENT &&
+                     fact->note == KF_NOTE_SAFER)
+                safer = fact;
+            if (safer) {
+                kf_fact milder = *safer;
+                if (safer == o)
+                    *o = *fact;
+                if (milder.alt < 0 || milder.alt == milder.finding)
+                    return i;
+                milder.finding = milder.alt;
+                milder.alt = -1;
+                milder.note = KF_NOTE_NONE;
+                kf_findings_add(f, &milder);
+                return kf_findings_get(f, fact->finding) - f->v;
+            }
+        }
         bool authoritative = fact->origin != KF_FROM_TEXT && fact->origin != KF_FROM_JOURNAL;
         bool old_auth = o->origin != KF_FROM_TEXT && o->origin != KF_FROM_JOURNAL;
         if (authoritative || (!old_auth && rank(fact->state) > rank(o->state))) {

@@ -258,6 +258,44 @@ static inline char ascii_lower(char c)
     return c >= 'A' && c <= 'Z' ? (char)(c | 32) : c;
 }
 
+
+/* Is the bracket at s[i] ('(' or ')') one of a pair around at most two
+ * words, right after a word ("needles (speed)")?  Digits in it ("Dad (70)")
+ * and any sentence mark keep the brackets as they were. */
+static bool short_aside(const unsigned char *s, size_t n, size_t i)
+{
+    size_t open = i, close = i;
+    if (s[i] == ')') {
+        while (open > 0 && s[open] != '(' && i - open < 40)
+            open--;
+        if (s[open] != '(')
+            return false;
+    } else {
+        while (close < n && s[close] != ')' && close - i < 40)
+            close++;
+        if (close >= n || s[close] != ')')
+            return false;
+    }
+    if (open == 0 || !ascii_alpha((char)s[open - 1]))
+        if (!(open >= 2 && s[open - 1] == ' ' && ascii_alpha((char)s[open - 2])))
+            return false;
+    int words = 0;
+    bool in = false;
+    for (size_t j = open + 1; j < close; j++) {
+        char c = (char)s[j];
+        if (ascii_alpha(c) || c == '\'' || c == '-') {
+            if (!in)
+                words++;
+            in = true;
+        } else if (c == ' ') {
+            in = false;
+        } else {
+            return false;
+        }
+    }
+    return words >= 1 && words <= 2;
+}
+
 static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -336,6 +374,11 @@ static void tokenize(const kf_kb *kb, const char *text, size_t n, toks *t)
                 c == ')') {
                 k = T_STOP;
                 boundary = true;
+                /* A word or two in brackets naming what was just said ("I
+                 * use needles (speed)", "my pills (warfarin)") is an aside of
+                 * the same sentence, set off as a comma sets it off. */
+                if (short_aside(s, n, i))
+                    k = T_COMMA;
             } else if (c == ',' || c == ':' || c == '"' ||
                        /* " - " between words sets off a clause, as a dash does */
                        (c == '-' && i > 0 && i + 1 < n && s[i - 1] == ' ' && s[i + 1] == ' ')) {
@@ -834,6 +877,9 @@ static void set_age(reader *r, long val, const token *k)
     r->read++;
     if (val >= 13 && val <= 19)
         add_named(r, "teen", k->start, k->len);
+    /* a child's back pain has warning signs of its own (kb/85) */
+    if (val <= 12)
+        add_named(r, "child_age", k->start, k->len);
     if (val >= 50)
         add_named(r, "over_50", k->start, k->len);
     /* The age bands the triage derives from the age (triage.c) are read

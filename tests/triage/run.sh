@@ -53,6 +53,15 @@
 # scope of a denial, a warning sign played down -- written before the KB
 # was read, the tuning set of kb/83-lexicon-safety-round6.kb) and
 # fresh-safety-round6-check.jsonl (written the same way, never tuned on).
+# fresh-safety-round7.jsonl (a seventh fresh set: warning signs buried in
+# ordinary back pain -- the heart said vaguely, clots after a journey, the
+# pill, a birth or an operation, shoulder-tip pain in early pregnancy or
+# after a blow, spinal infection, cancer, fractures, cauda equina, shingles
+# before the rash, pre-eclampsia, meningitis and bleeds, stroke, children
+# and the elderly said by a carer -- with mild look-alikes, in many
+# registers, written before the KB was read; the tuning set of
+# kb/85-lexicon-safety-round7.kb) and fresh-safety-round7-check.jsonl
+# (written at the same time, never tuned on).
 # A case may give "levels", every acceptable level (its "level" is the lowest
 # of them): over-triage is then a level above the highest of them.  A case may
 # name "cause", the non-muscular cause it is about: reported (how many have it

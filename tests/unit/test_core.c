@@ -188,6 +188,39 @@ static void test_kb_chain_links(void)
     CHECK(post_hi > post_lo + 0.1);
 }
 
+/* Words read as a warning sign only to be safe (KF_NOTE_SAFER, the milder
+ * reading in alt) give way to the writer's own denial of that sign, in
+ * either order, and the milder reading stands (round 7: "can't take a deep
+ * breath ... but I'm not out of breath at all" was a clot emergency); a
+ * sign said outright is not undone by a denial elsewhere. */
+static void test_denial_settles_the_safer_reading(void)
+{
+    for (int order = 0; order < 2; order++) {
+        kf_findings f;
+        kf_findings_init(&f);
+        kf_fact safer = { .finding = 1, .state = KF_PRESENT, .origin = KF_FROM_TEXT, .alt = 2,
+                          .start = 0, .len = 3, .note = KF_NOTE_SAFER };
+        kf_fact denied = { .finding = 1, .state = KF_ABSENT, .origin = KF_FROM_TEXT, .alt = -1,
+                           .start = 10, .len = 2 };
+        kf_findings_add(&f, order ? &denied : &safer);
+        kf_findings_add(&f, order ? &safer : &denied);
+        const kf_fact *a = kf_findings_get(&f, 1), *b = kf_findings_get(&f, 2);
+        CHECK(a && a->state == KF_ABSENT);
+        CHECK(b && b->state == KF_PRESENT && b->note == KF_NOTE_NONE);
+        kf_findings_free(&f);
+    }
+    kf_findings f;
+    kf_findings_init(&f);
+    kf_fact said = { .finding = 1, .state = KF_PRESENT, .origin = KF_FROM_TEXT, .alt = -1,
+                     .start = 0, .len = 3 };
+    kf_fact denied = { .finding = 1, .state = KF_ABSENT, .origin = KF_FROM_TEXT, .alt = -1,
+                       .start = 10, .len = 2 };
+    kf_findings_add(&f, &said);
+    kf_findings_add(&f, &denied);
+    CHECK(kf_findings_get(&f, 1)->state == KF_PRESENT);
+    kf_findings_free(&f);
+}
+
 static void test_kb_errors_name_file_and_line(void)
 {
     char *e = load_errors("[region a]\nlabel = x\nview = back\nsource = s\n[region a]\nlabel = y\n"
@@ -1054,6 +1087,7 @@ int main(void)
     RUN(test_kb_load_dir_errors);
     RUN(test_kb_oom_changes_nothing);
     RUN(test_kb_followup_and_person_keys);
+    RUN(test_denial_settles_the_safer_reading);
     RUN(test_text_reader);
     RUN(test_whole_words);
     RUN(test_company_and_past);
