@@ -548,6 +548,67 @@ test('Delete forgets one check-in or one consultation for good; Delete everythin
   assert.deepEqual(t.errors, []);
 });
 
+test('a warning sign written in a check-in\'s note leads the journal (focused, with the call button) and stands above the answer and the start page; an aside does not; deleting that check-in clears it', async (t) => {
+  const page = await openPage(t, { viewport: { width: 390, height: 844 }, touch: true });
+  page.on('dialog', (d) => d.accept());
+  await toResult(page);
+  assert.equal(await page.getAttribute('[data-kf="triage"]', 'data-level'), 'self_care');
+  await openJournal(page);
+  const warn = page.locator('[data-kf="journal-warning"]');
+  /* An aside, a negation: nothing. */
+  await page.fill('#jf-pain', '5');
+  await page.click('#jf .kf-j-more summary');
+  await page.fill('#jf-note', 'the ball helped, no numbness and no chest pain today');
+  await save(page);
+  assert.ok(!(await warn.isVisible()), 'an aside is no warning');
+  /* Numb, weak legs written in the note. */
+  await page.fill('#jf-pain', '7');
+  await page.click('#jf .kf-j-more summary');
+  await page.fill('#jf-note', 'since this morning my legs feel weak and numb');
+  await save(page);
+  assert.ok(await warn.isVisible(), 'the warning shows above the form');
+  assert.equal(await warn.locator('.kf-banner').getAttribute('data-level'), 'emergency');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'j-warning-box', 'the warning takes the focus');
+  const call = await warn.locator('[data-kf="emergency-call"]').boundingBox();
+  const vy = await page.evaluate(() => window.scrollY);
+  assert.ok(call && call.y >= 0 && call.y + call.height <= 844, 'the call button is on the screen after saving: ' + JSON.stringify(call) + ' scroll ' + vy);
+  assert.match(await warn.textContent(), /legs/);
+  assert.match(await warn.locator('[data-kf="warning-from"]').textContent(), /check-in/);
+  assert.doesNotMatch(await warn.textContent(), /SEE A DOCTOR|EMERGENCY:/, 'no shouting title said twice');
+  assert.match(await page.textContent('#jf-saved'), /warning sign/);
+  /* The plan says it first, tagged as a warning sign; no second banner in the plan. */
+  assert.equal(await page.getAttribute('#jp-why li:first-child', 'data-finding'), 'leg_weakness');
+  assert.equal(await page.textContent('#jp-why li:first-child .kf-tag'), 'warning sign');
+  assert.equal(await page.locator('#jp-body .kf-banner.kf-level-emergency').count(), 0);
+  /* Back on the answer: the warning stands above it; its "no warning signs" is gone. */
+  await page.click('#j-back');
+  await page.waitForSelector('body[data-view="result"]');
+  const later = page.locator('[data-kf="note-warning"]');
+  assert.ok(await later.isVisible(), 'above the answer');
+  assert.equal(await later.locator('.kf-banner').getAttribute('data-level'), 'emergency');
+  assert.ok(await later.locator('[data-kf="emergency-call"]').count() === 1);
+  assert.ok(!(await page.locator('[data-kf="triage"]').isVisible()), 'the answer\'s "self-care is fine" is not shown beside it');
+  const lb = await later.boundingBox(), fs = await page.locator('[data-kf="first-steps"]').boundingBox();
+  assert.ok(lb.y < fs.y, 'before the first steps');
+  /* A new visit to the start page: it is there too. */
+  const p2 = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+  t.cleanup.push(() => p2.context().close());
+  await p2.goto(base);
+  await p2.waitForSelector('[data-kf="note-warning"]:not([hidden]) [data-kf="emergency-call"]');
+  /* Deleting that check-in clears it. */
+  await openJournal(page);
+  const ci = (await journal(page)).checkins.slice(-1)[0];
+  assert.match(ci.note, /legs/);
+  await page.click(`#jl-items li[data-id="${ci.id}"] .kf-j-forget`);
+  await page.waitForFunction((id) => !document.querySelector(`#jl-items li[data-id="${id}"]`) &&
+    document.body.getAttribute('data-journal') === 'ready', ci.id);
+  assert.ok(!(await warn.isVisible()), 'gone from the journal');
+  await page.click('#j-back');
+  await page.waitForSelector('body[data-view="result"]');
+  assert.ok(!(await later.isVisible()), 'gone from the answer');
+  assert.deepEqual(t.errors, []);
+});
+
 /* ---- runner ----------------------------------------------------------------- */
 
 test('after a description with a warning sign, the journal says it first, above the form, with the call button; a later ordinary one clears it', async (t) => {
