@@ -12,6 +12,7 @@
 // (later tests may then miss the state the earlier ones made); KF_SHOTS=dir
 // saves a screenshot after each test.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { runSuite } from './harness.mjs';
 
 const base = process.argv[2] || process.env.KF_BASE_URL;
@@ -488,6 +489,70 @@ test('a page of another site that points its name at this computer (DNS rebindin
   const after = await journal(page);
   assert.deepEqual(after.checkins.map((c) => c.id), mine.checkins.map((c) => c.id),
                    'no check-in was added from the other site');
+  assert.deepEqual(t.errors, []);
+});
+
+test('a hostile page on another origin can neither write nor read the journal (a form POST, fetches, an iframe), and the journal keeps what it had', async (t) => {
+  const page = await openPage(t);
+  await page.evaluate(() => fetch('/api/v1/journal/checkins', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ pain: 3, note: 'before the attack' })
+  }));
+  const mine = await journal(page);
+  const api = base.replace(/\/$/, '');
+  /* The attacker's own site: another web server on this computer (another
+   * origin, and one the browser lets reach a loopback address), with a
+   * form of every kind, fetches with and without CORS, and the app in a
+   * frame. */
+  const html = `<!doctype html>
+    <form id="f1" method="post" action="${api}/api/v1/journal/checkins" enctype="text/plain" target="sink">
+      <input name='{"pain":9,"note":"forged","x":"' value='"}'></form>
+    <form id="f2" method="post" action="${api}/api/v1/journal/checkins" target="sink2"><input name="pain" value="9"></form>
+    <form id="f3" method="post" action="${api}/api/v1/journal" target="sink3"><input name="_method" value="DELETE"></form>
+    <iframe name="sink"></iframe><iframe name="sink2"></iframe><iframe name="sink3"></iframe>
+    <iframe id="app" src="${api}/"></iframe>`;
+  const evil = http.createServer((req, res) => { res.writeHead(200, { 'Content-Type': 'text/html' }); res.end(html); });
+  await new Promise((ok) => evil.listen(0, '127.0.0.1', ok));
+  t.cleanup.push(() => new Promise((ok) => evil.close(ok)));
+  const ctx = await browser.newContext();
+  t.cleanup.push(() => ctx.close());
+  const bad = await ctx.newPage();
+  const posts = [];
+  let framedCsp = null;
+  bad.on('response', (r) => {
+    if (r.url().startsWith(api + '/api/')) posts.push(r.status());
+    if (r.url() === api + '/') framedCsp = r.headers()['content-security-policy'] || '';
+  });
+  await bad.goto('http://localhost:' + evil.address().port + '/');
+  for (const f of ['f1', 'f2', 'f3']) {
+    await Promise.all([bad.waitForResponse((r) => r.url().startsWith(api + '/api/')), bad.evaluate((id) => document.getElementById(id).submit(), f)]);
+  }
+  const got = await bad.evaluate(async (api) => {
+    const out = [];
+    const tries = [
+      [api + '/api/v1/journal/checkins', { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body: '{"pain":9}' }],
+      [api + '/api/v1/journal/checkins', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"pain":9}' }],
+      [api + '/api/v1/journal', { method: 'DELETE' }],
+      [api + '/api/v1/journal', {}]
+    ];
+    for (const [u, o] of tries) {
+      try { const r = await fetch(u, o); out.push(r.type === 'opaque' ? 'opaque' : r.status + ' ' + (await r.text()).slice(0, 80)); }
+      catch (e) { out.push('refused: ' + e.message); }
+    }
+    return out;
+  }, api);
+  /* Every request that reached the server was refused with 403 or 415. */
+  assert.ok(posts.length >= 3, 'the forms reached the server: ' + posts);
+  for (const st of posts) assert.ok(st === 403 || st === 415, 'refused: ' + posts.join(','));
+  for (const g of got) assert.ok(/^(opaque|refused)/.test(g), 'nothing read: ' + g);
+  /* The app will not draw inside another site's frame. */
+  const framed = bad.frames().find((f) => f.url().startsWith(api));
+  const drawn = framed ? await framed.evaluate(() => !!document.getElementById('words')).catch(() => false) : false;
+  assert.match(String(framedCsp), /frame-ancestors 'none'/, 'the framed page was answered, with frame-ancestors');
+  assert.equal(drawn, false, 'frame-ancestors: the app is not shown in a frame');
+  const after = await journal(page);
+  assert.deepEqual(after.checkins.map((c) => c.id), mine.checkins.map((c) => c.id), 'nothing added or deleted');
+  assert.deepEqual(after.consultations.map((c) => c.id), mine.consultations.map((c) => c.id));
   assert.deepEqual(t.errors, []);
 });
 
