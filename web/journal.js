@@ -678,14 +678,17 @@
       ]));
     }
 
+    /* What changed and why, and the causes now: after the steps, so that on
+     * a phone the first step is on the first screen (the why is right below). */
+    var later = [];
     var changes = v.changes || [];
     var warned = {};
     (v.note_warnings || []).forEach(function (w) { warned[w.finding] = true; });
-    box.appendChild(h('h3', { id: 'jp-why-title', text: 'What changed and why' }));
+    later.push(h('h3', { id: 'jp-why-title', text: 'What changed and why' }));
     if (!changes.length) {
-      box.appendChild(h('p', { id: 'jp-why-none', text: 'Nothing has changed yet. Try the first steps, then log the pain and how long the relief lasted.' }));
+      later.push(h('p', { id: 'jp-why-none', text: 'Nothing has changed yet. Try the first steps, then log the pain and how long the relief lasted.' }));
     } else {
-      box.appendChild(h('ul', { 'class': 'kf-j-changes', id: 'jp-why', 'aria-labelledby': 'jp-why-title' }, changes.map(function (c) {
+      later.push(h('ul', { 'class': 'kf-j-changes', id: 'jp-why', 'aria-labelledby': 'jp-why-title' }, changes.map(function (c) {
         return h('li', { 'data-kind': c.kind, 'data-cause': c.cause || null, 'data-technique': c.technique || null,
                          'data-finding': c.finding || null }, [
           c.kind === 'finding' && warned[c.finding]
@@ -698,8 +701,8 @@
 
     var causes = r.causes || [];
     if (causes.length) {
-      box.appendChild(h('h3', { id: 'jp-causes-title', text: 'Likely causes now, most likely first' }));
-      box.appendChild(h('ol', { 'class': 'kf-j-causes', id: 'jp-causes', 'aria-labelledby': 'jp-causes-title' }, causes.map(function (c) {
+      later.push(h('h3', { id: 'jp-causes-title', text: 'Likely causes now, most likely first' }));
+      later.push(h('ol', { 'class': 'kf-j-causes', id: 'jp-causes', 'aria-labelledby': 'jp-causes-title' }, causes.map(function (c) {
         var now = pct(c.score), was = before[c.id] !== undefined ? pct(before[c.id]) : null;
         var move = was === null ? 'new on the list' : now > was ? 'up from ' + was + '%' : now < was ? 'down from ' + was + '%' : 'unchanged';
         var dir = was === null ? 'new' : now > was ? 'up' : now < was ? 'down' : 'same';
@@ -732,6 +735,7 @@
       box.appendChild(h('ol', { 'class': 'kf-plan kf-j-plan', id: 'jp-steps', 'aria-labelledby': 'jp-steps-title' },
         first.map(function (s) { return planStep(r, s); })));
     }
+    later.forEach(function (x) { box.appendChild(x); });
     if (rest.length) {
       box.appendChild(h('details', { 'class': 'kf-j-more-steps', id: 'jp-more' }, [
         h('summary', { text: 'More steps, if these do not help (' + rest.length + ')' }),
