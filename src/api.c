@@ -127,7 +127,7 @@ static kf_save_note hosted_save(const kf_http_req *q, const char *text,
     if (e != KF_OK) {
         fprintf(stderr, "knotfinder serve: a consultation was answered but not "
                 "saved: %s\n", err.len ? err.s : kf_strerror(e));
-        note = KF_SAVE_FAILED;
+        note = kf_http_save_failed(e);
     }
     kf_free(row);
     kf_buf_free(&err);
@@ -532,6 +532,7 @@ static size_t row_size(const kf_journal_row *row)
 static const kf_http_saver saver = {
     .size = row_size,
     .admit = kf_journal_http_admit,
+    .unadmit = kf_journal_http_unadmit,
     .queue = kf_journal_http_queue,
     .store = kf_journal_http_store,
     .set_limit = kf_journal_http_set_limit,

@@ -334,7 +334,16 @@ static const struct { const char *code, *message; } save_words[] = {
     [KF_SAVE_LIMIT]  = { "save_limit", NULL },     /* with the figure: below */
     [KF_SAVE_FAILED] = { "journal_failed", "the journal could not be written just "
                          "now (the answer itself is complete); try again in a moment" },
+    [KF_SAVE_BROKEN] = { "journal_unavailable", "the journal file cannot be opened "
+                         "or written (the Journal page says why; the file was left as "
+                         "it is), so nothing is kept until that is put right; the answer "
+                         "itself is complete" },
 };
+
+kf_save_note kf_http_save_failed(kf_err e)
+{
+    return e == KF_EDB || e == KF_EIO ? KF_SAVE_BROKEN : KF_SAVE_FAILED;
+}
 
 /* The JSON text of a consultation's answer (`body`, an object, taken over)
  * with what became of its saving as its last members: "saved": true, or
@@ -1084,9 +1093,11 @@ static void on_saved(void *ctx, kf_err e, long long id, const char *why)
     if (e != KF_OK) {
         fprintf(stderr, "knotfinder serve: a consultation was answered but not saved: %s\n",
                 why && *why ? why : kf_strerror(e));
-        r->wait_note = KF_SAVE_FAILED;
+        r->wait_note = kf_http_save_failed(e);
     }
     kf_http *s = r->srv;
+    if (r->wait_note != KF_SAVE_KEPT && s->svc->saver->unadmit)
+        s->svc->saver->unadmit(r->row);
     struct MHD_Connection *conn = r->conn;
     r->waiting = false;
     r->resumed = true;
@@ -1168,10 +1179,13 @@ static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
         kf_buf err;
         kf_buf_init(&err);
         note = KF_SAVE_KEPT;
-        if (sv->store(req, row, &err) != KF_OK) {
+        kf_err se = sv->store(req, row, &err);
+        if (se != KF_OK) {
             fprintf(stderr, "knotfinder serve: a consultation was answered but not "
                     "saved: %s\n", err.len ? err.s : "unknown error");
-            note = KF_SAVE_FAILED;
+            note = kf_http_save_failed(se);
+            if (sv->unadmit)
+                sv->unadmit(row);
         }
         kf_buf_free(&err);
         kf_free(row);
@@ -1188,8 +1202,9 @@ static enum MHD_Result send_saved(kf_http *s, struct MHD_Connection *conn,
     r->waiting = true;
     /* Suspended first: on_saved may run before this function returns. */
     MHD_suspend_connection(conn);
-    if (!sv->queue(req, row, on_saved, r)) {
-        r->wait_note = KF_SAVE_FAILED;
+    kf_err qe = sv->queue(req, row, on_saved, r);
+    if (qe != KF_OK) {
+        r->wait_note = kf_http_save_failed(qe);
         on_saved(r, KF_OK, 0, NULL);    /* logged already: answer now */
     }
     return MHD_YES;
@@ -1597,9 +1612,12 @@ void kf_http__answer(const kf_http_service *svc, bool may_save,
                 (adm = sv->admit(rep.save_row)) == KF_ADMIT_YES) {
                 kf_buf err;
                 kf_buf_init(&err);
-                if (sv->store(&req, rep.save_row, &err) != KF_OK)
+                if (sv->store(&req, rep.save_row, &err) != KF_OK) {
                     fprintf(stderr, "knotfinder serve: a consultation was answered "
                             "but not saved: %s\n", err.len ? err.s : "unknown error");
+                    if (sv->unadmit)
+                        sv->unadmit(rep.save_row);
+                }
                 kf_buf_free(&err);
             }
             (void)adm;

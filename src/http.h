@@ -65,8 +65,16 @@ typedef enum {
     KF_SAVE_ANON,     /* hosted: nobody is signed in */
     KF_SAVE_EMPTY,    /* nothing was recognised: nothing worth keeping */
     KF_SAVE_LIMIT,    /* over --save-limit */
-    KF_SAVE_FAILED,   /* the journal could not be written */
+    KF_SAVE_FAILED,   /* the journal could not be written just now (busy,
+                         out of memory): another try may work */
+    KF_SAVE_BROKEN,   /* the journal file cannot be opened or written (damaged,
+                         not a journal, read-only, disk full): no try will work
+                         until that is put right */
 } kf_save_note;
+
+/* The note for a save that failed with `e`: KF_SAVE_BROKEN for the
+ * database's and the file's own errors, KF_SAVE_FAILED otherwise. */
+kf_save_note kf_http_save_failed(kf_err e);
 
 /* What a handler answers.  The server starts it as {200, NULL}. */
 typedef struct {
@@ -136,8 +144,12 @@ typedef struct {
      * the one kept just before (nothing to do: it is in the journal),
      * KF_ADMIT_LIMIT when the rate limit refuses it */
     int    (*admit)(const struct kf_journal_row *row);
-    /* queues it; true when `done` will be called (on another thread) */
-    bool   (*queue)(const kf_http_req *req, const struct kf_journal_row *row,
+    /* an admitted row's save failed: it is not "the one kept just before"
+     * (may be NULL) */
+    void   (*unadmit)(const struct kf_journal_row *row);
+    /* queues it; KF_OK when `done` will be called (on another thread),
+     * else why it could not be (done is then never called) */
+    kf_err (*queue)(const kf_http_req *req, const struct kf_journal_row *row,
                     kf_http_saved_fn done, void *ctx);
     /* saves it and waits for the commit */
     kf_err (*store)(const kf_http_req *req, const struct kf_journal_row *row,

@@ -29,6 +29,7 @@
 #include "render.h"
 #include "render_json.h"
 #include "text.h"
+#include "triage.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -710,10 +711,139 @@ void kf_followup_free(kf_followup *fu)
     if (!fu)
         return;
     kf_findings_free(&fu->add);
+    kf_findings_free(&fu->warn);
     kf_free(fu->techs);
     memset(fu, 0, sizeof *fu);
     kf_findings_init(&fu->add);
+    kf_findings_init(&fu->warn);
     fu->note_checkin = -1;
+}
+
+/* Puts `x` into `f` as the latest word on its finding: it replaces what
+ * was said of it before, whoever said it (kf_findings_add would keep an
+ * earlier answer).  Returns false when out of memory. */
+static bool override_fact(kf_findings *f, const kf_fact *x)
+{
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].finding == x->finding) {
+            f->v[i] = *x;
+            return true;
+        }
+    return kf_findings_add(f, x) >= 0;
+}
+
+/* Whether rule `r` names finding `d` among the ones it needs. */
+static bool rule_uses(const kf_redflag *r, int d)
+{
+    for (int i = 0; i < r->n_all; i++)
+        if (r->all[i] == d)
+            return true;
+    for (int i = 0; i < r->n_any; i++)
+        if (r->any[i] == d)
+            return true;
+    return false;
+}
+
+/* A warning sign written in the note of check-in `c` ("my legs went weak
+ * and numb this morning") is a warning sign now, as it would be in a new
+ * description: the note is read as words, and each fact of it said as
+ * present that makes a red-flag rule fire which does not fire on the
+ * consultation with the warning signs of earlier notes goes into fu->warn.
+ * Only those: the rest of a note is an aside ("the ball helped") that the
+ * check-in's own fields say.  A note the reader refuses (not words, too
+ * long) adds nothing.  Returns KF_OK or KF_ENOMEM. */
+static kf_err note_warning(const kf_kb *kb, const kf_checkin *c,
+                           const kf_findings *base, kf_followup *fu)
+{
+    if (!c->note || !*c->note || !kf_text_is_words(c->note, strlen(c->note)))
+        return KF_OK;
+    kf_findings said, was, now;
+    kf_findings_init(&said);
+    kf_findings_init(&was);
+    kf_findings_init(&now);
+    kf_buf err;
+    kf_buf_init(&err);
+    int *fired = NULL;
+    kf_err e = kf_text_read(kb, c->note, strlen(c->note), &said, &err);
+    kf_buf_free(&err);
+    if (e == KF_ETOOBIG) {
+        e = KF_OK;
+        goto out;
+    }
+    if (e != KF_OK || said.oom)
+        goto oom;
+    if (kf_findings_present(&said) == 0)
+        goto out;
+    /* Before the note: the consultation with the earlier notes' signs. */
+    if (base && kf_findings_copy(&was, base) != KF_OK)
+        goto oom;
+    if (was.age < 0)
+        was.age = fu->warn.age >= 0 ? fu->warn.age : said.age;
+    if (!was.sex)
+        was.sex = fu->warn.sex ? fu->warn.sex : said.sex;
+    for (int i = 0; i < fu->warn.n; i++)
+        if (!override_fact(&was, &fu->warn.v[i]))
+            goto oom;
+    if (kf_findings_copy(&now, &was) != KF_OK)
+        goto oom;
+    for (int i = 0; i < said.n; i++) {
+        if (said.v[i].state != KF_PRESENT)
+            continue;
+        kf_fact x = said.v[i];
+        x.origin = KF_FROM_JOURNAL;
+        x.start = -1;            /* the span is in the note, not the consultation */
+        x.len = 0;
+        if (!override_fact(&now, &x))
+            goto oom;
+    }
+    kf_triage_derive(kb, &was);
+    kf_triage_derive(kb, &now);
+    fired = kf_malloc((size_t)(kb->n_redflags + 1) * sizeof *fired);
+    if (!fired || was.oom || now.oom)
+        goto oom;
+    int nf = kf_triage_flags(kb, &now, fired), first = -1;
+    for (int k = 0; k < nf; k++) {
+        const kf_redflag *r = &kb->redflags[fired[k]];
+        if (kf_rule_fires(r, &was))
+            continue;
+        for (int i = 0; i < said.n; i++) {
+            kf_fact x = said.v[i];
+            if (x.state != KF_PRESENT || !rule_uses(r, x.finding))
+                continue;
+            x.origin = KF_FROM_JOURNAL;
+            x.start = -1;
+            x.len = 0;
+            if (!override_fact(&fu->warn, &x))
+                goto oom;
+            if (first < 0)
+                first = x.finding;
+        }
+    }
+    if (first >= 0) {
+        /* An age or sex the rule needed, said only in the note, goes too. */
+        if ((!base || base->age < 0) && fu->warn.age < 0)
+            fu->warn.age = said.age;
+        if ((!base || !base->sex) && !fu->warn.sex)
+            fu->warn.sex = said.sex;
+        if (fu->n_notes == KF_NOTE_WARN_MAX) {   /* the newest are kept */
+            memmove(fu->notes, fu->notes + 1, (KF_NOTE_WARN_MAX - 1) * sizeof *fu->notes);
+            fu->n_notes--;
+        }
+        kf_note_warning *w = &fu->notes[fu->n_notes++];
+        w->checkin = c->id;
+        memcpy(w->at, c->at, KF_TIME_LEN);
+        w->finding = first;
+    }
+    e = KF_OK;
+    goto out;
+oom:
+    e = KF_ENOMEM;
+out:
+    kf_free(fired);
+    kf_findings_free(&said);
+    kf_findings_free(&was);
+    kf_findings_free(&now);
+    return e;
 }
 
 kf_err kf_journal_followups(const kf_kb *kb, const kf_checkin *v, int n,
@@ -727,6 +857,7 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
 {
     memset(fu, 0, sizeof *fu);
     kf_findings_init(&fu->add);
+    kf_findings_init(&fu->warn);
     fu->techs = kf_calloc((size_t)kb->n_techniques + 2, sizeof *fu->techs);
     try_t *tries = NULL;
     long long *at = NULL;       /* each check-in's time, parsed once */
@@ -827,6 +958,8 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
             each_word(c->worse_after, add_worse, &w);
             worse_massage |= w.massage;
         }
+        if ((e = note_warning(kb, c, base, fu)) != KF_OK)
+            goto out;
         prev = i;
     }
 
@@ -1251,7 +1384,25 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     for (int i = 0; i < fu->add.n; i++)
         learnt_recurring |= !strcmp(kb->findings[fu->add.v[i].finding].id, "knot_recurring") &&
                             fu->add.v[i].state == KF_PRESENT;
-    bool raised = r->after->triage > r->before->triage && r->after->triage > KF_TRIAGE_SELF_CARE;
+    /* 0. A warning sign written in a check-in's note comes first: the
+     * answer's triage now leads with it (kf_journal_revise). */
+    for (int i = fu->n_notes - 1; i >= 0; i--) {
+        const kf_note_warning *w = &fu->notes[i];
+        if (!(ch = new_change(r, KF_CHANGE_FINDING, cap)))
+            break;
+        ch->finding = w->finding;
+        human_date(w->at, date, sizeof date);
+        kf_buf_printf(&b, "Your check-in of %s says something new: %s. That is a "
+                      "warning sign, and it comes before any self-care: do what the "
+                      "warning above says first.", date,
+                      kb->findings[w->finding].label);
+        set_text(ch, &b);
+    }
+    /* Then the rest of what the notes said (a place, a symptom, the
+     * history); a warning sign said above is not said again, and the level
+     * it raised is told there. */
+    bool raised = r->after->triage > r->before->triage && r->after->triage > KF_TRIAGE_SELF_CARE &&
+                  fu->n_notes == 0;
     if (fu->note_at[0]) {
         int first_note = -1, n_note = 0;
         human_date(fu->note_at, date, sizeof date);
@@ -1259,6 +1410,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         for (int i = 0; i < fu->add.n; i++) {
             const kf_fact *x = &fu->add.v[i];
             if (!from_note(kb, x) || x->state != KF_PRESENT ||
+                kf_findings_has(&fu->warn, x->finding) ||
                 (r->before && kf_findings_has(&r->before->findings, x->finding)))
                 continue;
             if (first_note < 0)
@@ -1290,6 +1442,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     for (int i = 0; i < fu->add.n && sore_f < 0; i++)
         if (!strncmp(kb->findings[fu->add.v[i].finding].id, "relief_after_sore_spot_", 23))
             sore_f = fu->add.v[i].finding;
+
     /* 1. What each technique's relief says about the causes it works on. */
     for (int i = 0; i < fu->n_techs; i++) {
         const kf_tech_record *rec = &fu->techs[i];
@@ -1764,6 +1917,14 @@ kf_err kf_journal_revise(const kf_kb *kb, const kf_findings *base,
     for (int i = 0; i < r->fu.add.n; i++)
         if (kf_findings_add(&f2, &r->fu.add.v[i]) < 0)
             goto fail;
+    /* A warning sign written in a note is the latest word on it. */
+    for (int i = 0; i < r->fu.warn.n; i++)
+        if (!override_fact(&f2, &r->fu.warn.v[i]))
+            goto fail;
+    if (f2.age < 0)
+        f2.age = r->fu.warn.age;
+    if (!f2.sex)
+        f2.sex = r->fu.warn.sex;
     p0 = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *p0);
     p1 = kf_malloc((size_t)(kb->n_causes + 1) * sizeof *p1);
     r->changes = kf_calloc(48, sizeof *r->changes);
@@ -1944,6 +2105,18 @@ json_t *kf_revision_json(const kf_kb *kb, const kf_revision *r)
     json_object_set_new(o, "followups", fups);
     json_object_set_new(o, "techniques", techs);
     json_object_set_new(o, "checkins_used", json_integer(r->fu.n_used));
+    /* The check-ins whose notes said a warning sign, newest first. */
+    json_t *notes = json_array();
+    for (int i = r->fu.n_notes - 1; notes && i >= 0; i--) {
+        const kf_note_warning *w = &r->fu.notes[i];
+        json_array_append_new(notes, json_pack("{s:I,s:s,s:s}", "checkin", (json_int_t)w->checkin,
+                                               "at", w->at, "finding", kb->findings[w->finding].id));
+    }
+    if (!notes) {
+        json_decref(o);
+        return NULL;
+    }
+    json_object_set_new(o, "note_warnings", notes);
     return o;
 }
 

@@ -100,8 +100,26 @@ typedef struct {
     int    relief_present, relief_absent;   /* relief_after_<T> findings made */
 } kf_tech_record;
 
+/* At most this many check-in notes with a warning sign are remembered
+ * (the newest win); their facts are all kept in kf_followup.warn. */
+#define KF_NOTE_WARN_MAX 8
+
+/* A check-in whose note said a warning sign. */
+typedef struct {
+    long long checkin;              /* its id */
+    char      at[KF_TIME_LEN];
+    int       finding;              /* the first fact of it that raised the level */
+} kf_note_warning;
+
 typedef struct {
     kf_findings       add;          /* follow-up facts (origin JOURNAL) */
+    /* Warning signs written in the notes of check-ins in the window ("my
+     * legs went numb this morning"): the facts of a note that make a
+     * red-flag rule fire that did not fire without them (origin JOURNAL).
+     * kf_journal_revise lets them override what the consultation said of
+     * the same finding (a screen answered "no" then is not "no" now). */
+    kf_findings       warn;
+    kf_note_warning   notes[KF_NOTE_WARN_MAX];  int n_notes;
     kf_tech_record   *techs;    int n_techs;
     int               n_used;       /* check-ins inside the window */
     char              worse_heat_at[KF_TIME_LEN];   /* last time, or "" */
@@ -114,6 +132,8 @@ typedef struct {
 } kf_followup;
 
 /* Reads check-ins (oldest first, as the store lists them) into evidence.
+ * A note is read for warning signs only (fu->warn, above); its other words
+ * are an aside the check-in's own fields already say.
  * Relief given in a check-in with nothing done is credited to the latest
  * earlier check-in (within two days) that did something and gave no relief
  * time.  Returns KF_ENOMEM or KF_OK; on failure *fu is empty. */

@@ -544,6 +544,16 @@ static int rate_take(uint64_t h)
     return ok ? KF_ADMIT_YES : KF_ADMIT_LIMIT;
 }
 
+void kf_journal_http_unadmit(const kf_journal_row *row)
+{
+    if (!row)
+        return;
+    pthread_mutex_lock(&rate_mu);
+    if (last_kept == row->hash)
+        last_kept = 0;
+    pthread_mutex_unlock(&rate_mu);
+}
+
 kf_err kf_journal_http_row(const kf_kb *kb, const char *text, size_t text_len,
                            const kf_result *r, kf_journal_row **out)
 {
@@ -580,15 +590,15 @@ int kf_journal_http_admit(const kf_journal_row *row)
     return row ? rate_take(row->hash) : KF_ADMIT_LIMIT;
 }
 
-bool kf_journal_http_queue(const kf_http_req *req, const kf_journal_row *row,
-                           kf_journal_saved_fn done, void *ctx)
+kf_err kf_journal_http_queue(const kf_http_req *req, const kf_journal_row *row,
+                             kf_journal_saved_fn done, void *ctx)
 {
     kf_http_reply rep = { .status = 200 };
     kf_buf_init(&rep.message);
     kf_buf err;
     kf_buf_init(&err);
     kf_store *s = journal(req, &rep);
-    kf_err e = KF_EDB;
+    kf_err e = KF_EDB;                 /* the journal cannot be opened */
     if (!s)
         kf_buf_puts(&err, rep.message.s ? rep.message.s : "no journal");
     else
@@ -602,7 +612,7 @@ bool kf_journal_http_queue(const kf_http_req *req, const kf_journal_row *row,
     json_decref(rep.json);
     kf_buf_free(&rep.message);
     kf_buf_free(&err);
-    return e == KF_OK;
+    return e;
 }
 
 kf_err kf_journal_http_store(const kf_http_req *req, const kf_journal_row *row,

@@ -117,6 +117,10 @@ void kf_journal_http_set_limit(int per_minute);
  * it is the one kept last, KF_ADMIT_LIMIT when the limit refuses it.  The
  * calls below that take a row kept or not do not ask again. */
 int kf_journal_http_admit(const kf_journal_row *row);
+/* A save `row` was admitted for failed: when it was the one kept last it is
+ * no longer, so the same words again are admitted (and kept, or said not
+ * kept) rather than said to be in the journal already. */
+void kf_journal_http_unadmit(const kf_journal_row *row);
 
 /* Called once when a queued save is over (store.h, kf_store_done_fn): on
  * the journal's writer thread, after the row's commit returned (durable)
@@ -125,11 +129,11 @@ typedef kf_store_done_fn kf_journal_saved_fn;
 
 /* Saves an admitted `row` (borrowed until `done` is called) in the shared
  * journal through its writer, which commits the rows queued meanwhile in
- * one transaction (group commit, store.h).  Returns true when it was
- * queued: `done` will be called.  False when it failed at once (the journal
- * cannot be opened, no memory: logged on stderr; the person still gets the
- * answer); `done` is then never called. */
-bool kf_journal_http_queue(const kf_http_req *req, const kf_journal_row *row,
+ * one transaction (group commit, store.h).  Returns KF_OK when it was
+ * queued: `done` will be called.  Otherwise it failed at once (KF_EDB, KF_EIO:
+ * the journal cannot be opened; KF_ENOMEM...: logged on stderr; the person
+ * still gets the answer); `done` is then never called. */
+kf_err kf_journal_http_queue(const kf_http_req *req, const kf_journal_row *row,
                            kf_journal_saved_fn done, void *ctx);
 
 /* Saves an admitted `row` and waits for its commit.  KF_OK, or the error

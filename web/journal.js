@@ -151,22 +151,81 @@
 
   /* ---- the view ----------------------------------------------------------- */
 
-  /* Above the form: the latest description's warning sign, when it needs a
-   * doctor soon or emergency services (with the call button), else nothing. */
-  function topWarning(lvl, r) {
+  /* The message of a warning, without its title said again in capitals
+   * ("SEE A DOCTOR today or tomorrow, before trying self-care..." under
+   * "See a doctor today or tomorrow"): the rules' own messages (what the
+   * sign is and what to do) when the answer has them, else the rest of the
+   * level's message. */
+  function warningLines(r) {
+    var t = (r && r.triage) || {};
+    var flags = (t.flags || []).filter(function (f) { return f.message; });
+    if (flags.length) return flags.map(function (f) { return f.message; });
+    var m = /^(SEE A DOCTOR|EMERGENCY)\b[^,.:]*[,.:]\s*(.*)$/.exec(String(t.message || ''));
+    return t.message ? [m && m[2] ? sentence(m[2]) : t.message] : [];
+  }
+
+  /* Where the warning comes from: a check-in's note, or the last
+   * description. */
+  function warningFrom(lvl, notes) {
+    var act = lvl === 'emergency' ? 'get help first.' : 'see a doctor first.';
+    if (notes && notes.length)
+      return 'From what you wrote in your check-in of ' + dayText(notes[0].at) + ': ' + act +
+        ' If a doctor has already seen to it, delete that check-in from the list below.';
+    return 'From the last thing you described. Check-ins do not change this: ' + act;
+  }
+
+  /* Above the form: the warning sign of the latest description or of a
+   * check-in's note, when it needs a doctor soon or emergency services
+   * (with the call button), else nothing.  Returns the level shown ('' for
+   * none). */
+  function topWarning(lvl, r, notes) {
     var top = $('j-warning');
-    if (!top) return;
-    clear(top);
     var urgent = lvl === 'emergency' || lvl === 'doctor_soon';
+    alertElsewhere(urgent && notes && notes.length ? lvl : '', r, notes);
+    if (!top) return '';
+    clear(top);
     top.hidden = !urgent || !LEVEL_TITLE[lvl];
-    if (top.hidden) return;
-    top.appendChild(h('div', { 'class': 'kf-banner kf-level-' + lvl, 'data-level': lvl, role: 'alert' }, [
+    if (top.hidden) return '';
+    var lines = warningLines(r);
+    top.appendChild(h('div', { 'class': 'kf-banner kf-level-' + lvl, 'data-level': lvl, role: 'alert',
+                               tabindex: '-1', id: 'j-warning-box' }, [
       h('p', { 'class': 'kf-banner-title', text: title(lvl, r) }),
-      r.triage && r.triage.message ? h('p', { text: r.triage.message }) : null,
       lvl === 'emergency' ? KF.dom.callBox() : null,
-      h('p', { 'class': 'kf-muted', text: 'From the last thing you described. Check-ins do not change this: ' +
-               (lvl === 'emergency' ? 'get help first.' : 'see a doctor first.') })
+      lines.length === 1 ? h('p', { text: lines[0] }) :
+        lines.length ? h('ul', { 'class': 'kf-flags' }, lines.map(function (x) { return h('li', { text: x }); })) : null,
+      h('p', { 'class': 'kf-muted', 'data-kf': 'warning-from', text: warningFrom(lvl, notes) })
     ]));
+    return lvl;
+  }
+
+  /* The other views (the answer, the print page, the start page): a warning
+   * sign from a check-in's note is newer than the answer they show, so it
+   * stands above them too (#later-warning in index.html), with the way to
+   * the journal.  Kept for the visit in sessionStorage. */
+  var LATER = 'knotfinder.later-warning.v1';
+  function alertElsewhere(lvl, r, notes) {
+    var box = $('later-warning');
+    var o = lvl ? { level: lvl, title: title(lvl, r), lines: warningLines(r), at: notes[0].at } : null;
+    try { if (o) sessionStorage.setItem(LATER, JSON.stringify(o)); else sessionStorage.removeItem(LATER); } catch (e) { /* no memory */ }
+    drawLater(box, o);
+  }
+  function drawLater(box, o) {
+    if (!box) return;
+    clear(box);
+    box.hidden = !o;
+    if (!o) return;
+    box.appendChild(h('div', { 'class': 'kf-banner kf-level-' + o.level, 'data-level': o.level, role: 'alert' }, [
+      h('p', { 'class': 'kf-banner-title', text: o.title }),
+      o.level === 'emergency' ? KF.dom.callBox() : null,
+      (o.lines || []).length ? h('p', { text: o.lines[0] }) : null,
+      h('p', { 'class': 'kf-muted' }, ['From your check-in of ' + dayText(o.at) + ', newer than anything below. ',
+        h('a', { href: '#journal', text: 'Open the journal' })])
+    ]));
+  }
+  function laterFromMemory() {
+    var o = null;
+    try { o = JSON.parse(sessionStorage.getItem(LATER) || 'null'); } catch (e) { o = null; }
+    if (o && typeof o === 'object' && LEVEL_TITLE[o.level] && o.level !== 'mention_to_doctor') drawLater($('later-warning'), o);
   }
 
   function build() {
@@ -422,6 +481,13 @@
     sideShown();
   }
 
+  /* The level of the warning above the form, or ''. */
+  function shownWarning() {
+    var top = $('j-warning');
+    var b = top && !top.hidden ? top.querySelector('[data-level]') : null;
+    return b ? b.getAttribute('data-level') : '';
+  }
+
   function fieldError(key, msg) {
     var line = $('jf-' + key + '-err');
     if (!line) return null;
@@ -497,6 +563,7 @@
     form.setAttribute('aria-busy', 'true');
     $('jf-save').disabled = true;
     say('Saving…');
+    var had = shownWarning();
     api('/api/v1/journal/checkins', body).then(function () {
       form.removeAttribute('aria-busy');
       $('jf-save').disabled = false;
@@ -506,6 +573,13 @@
         /* The form is new after a refresh: say so on the new one. */
         var saved = $('jf-saved');
         if (saved) saved.textContent = 'Saved. The chart, the list and the plan below now include it.';
+        /* A warning sign this check-in brought: it is what to read now. */
+        var now = shownWarning();
+        if (now && now !== had) {
+          if (saved) saved.textContent = 'Saved. What you wrote is a warning sign: read the warning at the top first.';
+          var w = $('j-warning-box');
+          if (w) { w.scrollIntoView({ block: 'start' }); w.focus({ preventScroll: true }); }
+        }
         document.body.setAttribute('data-journal-saved', String(Number(document.body.getAttribute('data-journal-saved') || 0) + 1));
       });
     }, function (e) {
@@ -561,7 +635,7 @@
     st.timers = [];
     $('j-plan').removeAttribute('aria-busy');
     if (res.error) {
-      topWarning('', {});
+      topWarning('', {}, null);
       if (res.error.status === 404) {
         var shown = KF.App && KF.App.state && KF.App.state.result;
         box.appendChild(h('div', { 'class': 'kf-j-empty', id: 'jp-none' }, [
@@ -594,8 +668,9 @@
       used ? ' and ' + used + (used === 1 ? ' check-in.' : ' check-ins.') : ', with no check-ins yet.'
     ]));
     var lvl = r.triage ? r.triage.level : 'self_care';
-    topWarning(lvl, r);
-    if (LEVEL_TITLE[lvl]) {
+    /* An urgent warning stands above the form (topWarning); said once. */
+    var onTop = topWarning(lvl, r, v.note_warnings);
+    if (LEVEL_TITLE[lvl] && !onTop) {
       var urgent = lvl === 'emergency' || lvl === 'doctor_soon';
       box.appendChild(h('div', { 'class': 'kf-banner kf-level-' + lvl, 'data-level': lvl, role: urgent ? 'alert' : null }, [
         h('p', { 'class': 'kf-banner-title', text: title(lvl, r) }),
@@ -603,15 +678,22 @@
       ]));
     }
 
+    /* What changed and why, and the causes now: after the steps, so that on
+     * a phone the first step is on the first screen (the why is right below). */
+    var later = [];
     var changes = v.changes || [];
-    box.appendChild(h('h3', { id: 'jp-why-title', text: 'What changed and why' }));
+    var warned = {};
+    (v.note_warnings || []).forEach(function (w) { warned[w.finding] = true; });
+    later.push(h('h3', { id: 'jp-why-title', text: 'What changed and why' }));
     if (!changes.length) {
-      box.appendChild(h('p', { id: 'jp-why-none', text: 'Nothing has changed yet. Try the first steps, then log the pain and how long the relief lasted.' }));
+      later.push(h('p', { id: 'jp-why-none', text: 'Nothing has changed yet. Try the first steps, then log the pain and how long the relief lasted.' }));
     } else {
-      box.appendChild(h('ul', { 'class': 'kf-j-changes', id: 'jp-why', 'aria-labelledby': 'jp-why-title' }, changes.map(function (c) {
+      later.push(h('ul', { 'class': 'kf-j-changes', id: 'jp-why', 'aria-labelledby': 'jp-why-title' }, changes.map(function (c) {
         return h('li', { 'data-kind': c.kind, 'data-cause': c.cause || null, 'data-technique': c.technique || null,
                          'data-finding': c.finding || null }, [
-          h('span', { 'class': 'kf-tag kf-j-tag-' + c.kind, text: CHANGE_TAG[c.kind] || words(c.kind) }), ' ',
+          c.kind === 'finding' && warned[c.finding]
+            ? h('span', { 'class': 'kf-tag kf-j-tag-warning', text: 'warning sign' })
+            : h('span', { 'class': 'kf-tag kf-j-tag-' + c.kind, text: CHANGE_TAG[c.kind] || words(c.kind) }), ' ',
           c.text || ''
         ]);
       })));
@@ -619,8 +701,8 @@
 
     var causes = r.causes || [];
     if (causes.length) {
-      box.appendChild(h('h3', { id: 'jp-causes-title', text: 'Likely causes now, most likely first' }));
-      box.appendChild(h('ol', { 'class': 'kf-j-causes', id: 'jp-causes', 'aria-labelledby': 'jp-causes-title' }, causes.map(function (c) {
+      later.push(h('h3', { id: 'jp-causes-title', text: 'Likely causes now, most likely first' }));
+      later.push(h('ol', { 'class': 'kf-j-causes', id: 'jp-causes', 'aria-labelledby': 'jp-causes-title' }, causes.map(function (c) {
         var now = pct(c.score), was = before[c.id] !== undefined ? pct(before[c.id]) : null;
         var move = was === null ? 'new on the list' : now > was ? 'up from ' + was + '%' : now < was ? 'down from ' + was + '%' : 'unchanged';
         var dir = was === null ? 'new' : now > was ? 'up' : now < was ? 'down' : 'same';
@@ -653,6 +735,7 @@
       box.appendChild(h('ol', { 'class': 'kf-plan kf-j-plan', id: 'jp-steps', 'aria-labelledby': 'jp-steps-title' },
         first.map(function (s) { return planStep(r, s); })));
     }
+    later.forEach(function (x) { box.appendChild(x); });
     if (rest.length) {
       box.appendChild(h('details', { 'class': 'kf-j-more-steps', id: 'jp-more' }, [
         h('summary', { text: 'More steps, if these do not help (' + rest.length + ')' }),
@@ -986,6 +1069,22 @@
     window.addEventListener('resize', fitScroller);
     document.addEventListener('kf-timer-done', onTimerDone);
     if (location.hash === '#journal') open();
+    else {
+      /* A warning sign from a check-in's note stands above every view. */
+      laterFromMemory();
+      /* The plan only when there is one and a note to have said it (no 404
+       * before the first consultation). */
+      api('/api/v1/journal').then(function (j) {
+        var noted = ((j && j.checkins) || []).some(function (c) { return c.note; });
+        if (!((j && j.consultations) || []).length || !noted) return { result: {} };
+        return api('/api/v1/journal/plan');
+      }).then(function (v) {
+        var r = (v && v.result) || {}, notes = (v && v.note_warnings) || [];
+        var lvl = r.triage ? r.triage.level : '';
+        if (document.body.getAttribute('data-view') !== 'journal')
+          alertElsewhere((lvl === 'emergency' || lvl === 'doctor_soon') && notes.length ? lvl : '', r, notes);
+      }, function () { /* no journal, or none to read here: nothing to add */ });
+    }
   }
 
   KF.Journal = { open: open, importSvg: importSvg, fieldOf: fieldOf };

@@ -1099,6 +1099,49 @@ def test_saving(web, tmp):
     s.stop()
 
 
+def test_damaged_journal(web, tmp):
+    """A journal file that is not a journal (random bytes) or is damaged: the
+    consultation is still answered, and says it was not kept and that no
+    retry will help (journal_unavailable, not journal_failed's "try again in
+    a moment"); the journal's endpoints answer 503 db_unavailable with the
+    reason; a check-in is refused the same way; the file is left byte for
+    byte as it was."""
+    for name, make in (("random bytes", lambda: os.urandom(20000)),
+                       ("a damaged SQLite file", lambda: b"SQLite format 3\x00" + os.urandom(8192))):
+        env = dict(os.environ)
+        env.pop("KNOTFINDER_NO_SAVE", None)
+        # The journal file is opened at the first request that needs it.
+        s = Server(web, env=env)
+        path = s.db
+        data = make()
+        with open(path, "wb") as f:
+            f.write(data)
+        try:
+            st, _, _, d = post(s.port, "/api/v1/consult", {"text": MOUSE})
+            ns = (d or {}).get("not_saved") or {}
+            check("damaged journal (%s): the consultation is answered whole" % name,
+                  st == 200 and d.get("causes") and d.get("first_steps"), st)
+            check("damaged journal (%s): saved false, journal_unavailable, no 'try again'" % name,
+                  saved_of(d) == (False, "journal_unavailable") and "try again" not in ns.get("message", ""),
+                  ns)
+            st, _, _, d = post(s.port, "/api/v1/interview", {"text": MOUSE, "asked": 8})
+            check("damaged journal (%s): an interview's result says the same" % name,
+                  st == 200 and d.get("result") and saved_of(d) == (False, "journal_unavailable"),
+                  (st, d and saved_of(d)))
+            for path_ in ("/api/v1/journal", "/api/v1/journal/plan", "/api/v1/journal/history"):
+                got = request(s.port, "GET", path_)
+                expect_error("damaged journal (%s): GET %s" % (name, path_), got, 503, "db_unavailable")
+            got = post(s.port, "/api/v1/journal/checkins", {"pain": 5})
+            expect_error("damaged journal (%s): a check-in" % name, got, 503, "db_unavailable")
+            msg = ((got[3] or {}).get("error") or {}).get("message", "")
+            check("damaged journal (%s): the message names the file and says it was left as it is" % name,
+                  path in msg and "left as it is" in msg, msg)
+        finally:
+            s.stop()
+        with open(path, "rb") as f:
+            check("damaged journal (%s): the file is byte for byte as it was" % name, f.read() == data)
+
+
 def test_command_line(web, busy_port):
     r = subprocess.run([BIN, "--kb", KB, "serve", "--port", "70000"], capture_output=True, timeout=30)
     check("--port 70000 is a usage error (2)", r.returncode == 2 and b"--port" in r.stderr,
@@ -1228,6 +1271,10 @@ def main():
                     test_saving(web, tmp)
                 except Exception as e:
                     check("test_saving ran to the end", False, repr(e))
+                try:
+                    test_damaged_journal(web, tmp)
+                except Exception as e:
+                    check("test_damaged_journal ran to the end", False, repr(e))
                 try:
                     test_journal_method(web, tmp)
                 except Exception as e:

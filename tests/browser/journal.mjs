@@ -12,6 +12,7 @@
 // (later tests may then miss the state the earlier ones made); KF_SHOTS=dir
 // saves a screenshot after each test.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { runSuite } from './harness.mjs';
 
 const base = process.argv[2] || process.env.KF_BASE_URL;
@@ -491,6 +492,70 @@ test('a page of another site that points its name at this computer (DNS rebindin
   assert.deepEqual(t.errors, []);
 });
 
+test('a hostile page on another origin can neither write nor read the journal (a form POST, fetches, an iframe), and the journal keeps what it had', async (t) => {
+  const page = await openPage(t);
+  await page.evaluate(() => fetch('/api/v1/journal/checkins', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ pain: 3, note: 'before the attack' })
+  }));
+  const mine = await journal(page);
+  const api = base.replace(/\/$/, '');
+  /* The attacker's own site: another web server on this computer (another
+   * origin, and one the browser lets reach a loopback address), with a
+   * form of every kind, fetches with and without CORS, and the app in a
+   * frame. */
+  const html = `<!doctype html>
+    <form id="f1" method="post" action="${api}/api/v1/journal/checkins" enctype="text/plain" target="sink">
+      <input name='{"pain":9,"note":"forged","x":"' value='"}'></form>
+    <form id="f2" method="post" action="${api}/api/v1/journal/checkins" target="sink2"><input name="pain" value="9"></form>
+    <form id="f3" method="post" action="${api}/api/v1/journal" target="sink3"><input name="_method" value="DELETE"></form>
+    <iframe name="sink"></iframe><iframe name="sink2"></iframe><iframe name="sink3"></iframe>
+    <iframe id="app" src="${api}/"></iframe>`;
+  const evil = http.createServer((req, res) => { res.writeHead(200, { 'Content-Type': 'text/html' }); res.end(html); });
+  await new Promise((ok) => evil.listen(0, '127.0.0.1', ok));
+  t.cleanup.push(() => new Promise((ok) => evil.close(ok)));
+  const ctx = await browser.newContext();
+  t.cleanup.push(() => ctx.close());
+  const bad = await ctx.newPage();
+  const posts = [];
+  let framedCsp = null;
+  bad.on('response', (r) => {
+    if (r.url().startsWith(api + '/api/')) posts.push(r.status());
+    if (r.url() === api + '/') framedCsp = r.headers()['content-security-policy'] || '';
+  });
+  await bad.goto('http://localhost:' + evil.address().port + '/');
+  for (const f of ['f1', 'f2', 'f3']) {
+    await Promise.all([bad.waitForResponse((r) => r.url().startsWith(api + '/api/')), bad.evaluate((id) => document.getElementById(id).submit(), f)]);
+  }
+  const got = await bad.evaluate(async (api) => {
+    const out = [];
+    const tries = [
+      [api + '/api/v1/journal/checkins', { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body: '{"pain":9}' }],
+      [api + '/api/v1/journal/checkins', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"pain":9}' }],
+      [api + '/api/v1/journal', { method: 'DELETE' }],
+      [api + '/api/v1/journal', {}]
+    ];
+    for (const [u, o] of tries) {
+      try { const r = await fetch(u, o); out.push(r.type === 'opaque' ? 'opaque' : r.status + ' ' + (await r.text()).slice(0, 80)); }
+      catch (e) { out.push('refused: ' + e.message); }
+    }
+    return out;
+  }, api);
+  /* Every request that reached the server was refused with 403 or 415. */
+  assert.ok(posts.length >= 3, 'the forms reached the server: ' + posts);
+  for (const st of posts) assert.ok(st === 403 || st === 415, 'refused: ' + posts.join(','));
+  for (const g of got) assert.ok(/^(opaque|refused)/.test(g), 'nothing read: ' + g);
+  /* The app will not draw inside another site's frame. */
+  const framed = bad.frames().find((f) => f.url().startsWith(api));
+  const drawn = framed ? await framed.evaluate(() => !!document.getElementById('words')).catch(() => false) : false;
+  assert.match(String(framedCsp), /frame-ancestors 'none'/, 'the framed page was answered, with frame-ancestors');
+  assert.equal(drawn, false, 'frame-ancestors: the app is not shown in a frame');
+  const after = await journal(page);
+  assert.deepEqual(after.checkins.map((c) => c.id), mine.checkins.map((c) => c.id), 'nothing added or deleted');
+  assert.deepEqual(after.consultations.map((c) => c.id), mine.consultations.map((c) => c.id));
+  assert.deepEqual(t.errors, []);
+});
+
 test('the start page says what is kept and where; unticked, a consultation is not kept', async (t) => {
   const page = await openPage(t);
   await page.waitForFunction(() => document.getElementById('kept-path').textContent.includes('.db'));
@@ -545,6 +610,67 @@ test('Delete forgets one check-in or one consultation for good; Delete everythin
   const j3 = await journal(page);
   assert.deepEqual([j3.checkins.length, j3.consultations.length], [0, 0]);
   assert.deepEqual(await unnamed(page), []);
+  assert.deepEqual(t.errors, []);
+});
+
+test('a warning sign written in a check-in\'s note leads the journal (focused, with the call button) and stands above the answer and the start page; an aside does not; deleting that check-in clears it', async (t) => {
+  const page = await openPage(t, { viewport: { width: 390, height: 844 }, touch: true });
+  page.on('dialog', (d) => d.accept());
+  await toResult(page);
+  assert.equal(await page.getAttribute('[data-kf="triage"]', 'data-level'), 'self_care');
+  await openJournal(page);
+  const warn = page.locator('[data-kf="journal-warning"]');
+  /* An aside, a negation: nothing. */
+  await page.fill('#jf-pain', '5');
+  await page.click('#jf .kf-j-more summary');
+  await page.fill('#jf-note', 'the ball helped, no numbness and no chest pain today');
+  await save(page);
+  assert.ok(!(await warn.isVisible()), 'an aside is no warning');
+  /* Numb, weak legs written in the note. */
+  await page.fill('#jf-pain', '7');
+  await page.click('#jf .kf-j-more summary');
+  await page.fill('#jf-note', 'since this morning my legs feel weak and numb');
+  await save(page);
+  assert.ok(await warn.isVisible(), 'the warning shows above the form');
+  assert.equal(await warn.locator('.kf-banner').getAttribute('data-level'), 'emergency');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'j-warning-box', 'the warning takes the focus');
+  const call = await warn.locator('[data-kf="emergency-call"]').boundingBox();
+  const vy = await page.evaluate(() => window.scrollY);
+  assert.ok(call && call.y >= 0 && call.y + call.height <= 844, 'the call button is on the screen after saving: ' + JSON.stringify(call) + ' scroll ' + vy);
+  assert.match(await warn.textContent(), /legs/);
+  assert.match(await warn.locator('[data-kf="warning-from"]').textContent(), /check-in/);
+  assert.doesNotMatch(await warn.textContent(), /SEE A DOCTOR|EMERGENCY:/, 'no shouting title said twice');
+  assert.match(await page.textContent('#jf-saved'), /warning sign/);
+  /* The plan says it first, tagged as a warning sign; no second banner in the plan. */
+  assert.equal(await page.getAttribute('#jp-why li:first-child', 'data-finding'), 'leg_weakness');
+  assert.equal(await page.textContent('#jp-why li:first-child .kf-tag'), 'warning sign');
+  assert.equal(await page.locator('#jp-body .kf-banner.kf-level-emergency').count(), 0);
+  /* Back on the answer: the warning stands above it; its "no warning signs" is gone. */
+  await page.click('#j-back');
+  await page.waitForSelector('body[data-view="result"]');
+  const later = page.locator('[data-kf="note-warning"]');
+  assert.ok(await later.isVisible(), 'above the answer');
+  assert.equal(await later.locator('.kf-banner').getAttribute('data-level'), 'emergency');
+  assert.ok(await later.locator('[data-kf="emergency-call"]').count() === 1);
+  assert.ok(!(await page.locator('[data-kf="triage"]').isVisible()), 'the answer\'s "self-care is fine" is not shown beside it');
+  const lb = await later.boundingBox(), fs = await page.locator('[data-kf="first-steps"]').boundingBox();
+  assert.ok(lb.y < fs.y, 'before the first steps');
+  /* A new visit to the start page: it is there too. */
+  const p2 = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+  t.cleanup.push(() => p2.context().close());
+  await p2.goto(base);
+  await p2.waitForSelector('[data-kf="note-warning"]:not([hidden]) [data-kf="emergency-call"]');
+  /* Deleting that check-in clears it. */
+  await openJournal(page);
+  const ci = (await journal(page)).checkins.slice(-1)[0];
+  assert.match(ci.note, /legs/);
+  await page.click(`#jl-items li[data-id="${ci.id}"] .kf-j-forget`);
+  await page.waitForFunction((id) => !document.querySelector(`#jl-items li[data-id="${id}"]`) &&
+    document.body.getAttribute('data-journal') === 'ready', ci.id);
+  assert.ok(!(await warn.isVisible()), 'gone from the journal');
+  await page.click('#j-back');
+  await page.waitForSelector('body[data-view="result"]');
+  assert.ok(!(await later.isVisible()), 'gone from the answer');
   assert.deepEqual(t.errors, []);
 });
 

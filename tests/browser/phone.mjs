@@ -81,6 +81,10 @@ test('no sideways scrolling, the plan above the form, its steps the revision\'s 
   assert.ok(plan !== null && form !== null && steps !== null, 'the plan, its steps and the form are shown');
   assert.ok(plan < form && steps < form, `the revised plan (${plan}, steps ${steps}) comes before the check-in form (${form})`);
   assert.ok(plan < PHONE.height, `the revised plan starts on the first screen (at ${plan} px)`);
+  /* The first step itself is on the first screen; what changed and why comes after the steps. */
+  const step1 = await top(page, '#jp-steps > li'), why = await top(page, '#jp-why');
+  assert.ok(step1 !== null && step1 < PHONE.height - 60, `the first revised step is on the first screen (at ${step1} px)`);
+  assert.ok(why === null || why > steps, `the steps (${steps}) come before what changed (${why})`);
   const rev = await page.evaluate(() => fetch('/api/v1/journal/plan').then((r) => r.json()));
   const want = rev.result.first_steps.map((s) => s.technique);
   const shown = await page.$$eval('#jp-steps > li', (ls) => ls.map((l) => l.getAttribute('data-technique')));

@@ -546,6 +546,41 @@ test('readable on a phone: no sideways scrolling, tappable zones, big enough but
   assert.ok(over2 <= 0, `result page is ${over2}px wider than the phone`);
 });
 
+test('large text on a phone (text at 200%): no sideways scrolling, the header link stays a word, an emergency title breaks no word', async (t) => {
+  const page = await openPage(t, { viewport: { width: 390, height: 844 }, touch: true });
+  const big = () => page.evaluate(() => { document.documentElement.style.fontSize = '200%'; });
+  await big();
+  const over = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(await over() <= 0, `start page is ${await over()}px wider than the phone at 200% text`);
+  /* "Journal" on one line, not a letter a line. */
+  const nav = await page.evaluate(() => {
+    const a = document.getElementById('nav-journal'), r = a.getBoundingClientRect();
+    return { h: r.height, line: parseFloat(getComputedStyle(a).lineHeight) || parseFloat(getComputedStyle(a).fontSize) * 1.5 };
+  });
+  assert.ok(nav.h < 3 * nav.line, 'the Journal link is ' + nav.h + ' px tall');
+  await page.fill('#words', "sudden crushing chest pain spreading to my left arm and I'm sweating");
+  await page.click('#start-go');
+  await page.waitForSelector('#view-result:not([hidden])');
+  await big();
+  assert.ok(await over() <= 0, `emergency answer is ${await over()}px wider than the phone at 200% text`);
+  /* The title's longest word fits its line: no word is broken. */
+  const broken = await page.evaluate(() => {
+    const el = document.getElementById('banner-title');
+    const range = document.createRange();
+    const words = [];
+    const text = el.firstChild;
+    let at = 0;
+    for (const w of text.textContent.split(' ')) {
+      range.setStart(text, at); range.setEnd(text, at + w.length);
+      if (range.getClientRects().length > 1) words.push(w);
+      at += w.length + 1;
+    }
+    return words;
+  });
+  assert.deepEqual(broken, [], 'words broken across lines');
+  assert.deepEqual(t.errors, []);
+});
+
 test('every control has a name a screen reader can say', async (t) => {
   const page = await openPage(t);
   const check = () => page.evaluate(() => {

@@ -566,8 +566,9 @@ static void test_revise_oom(void)
     v[0].region = "medial_border";
     v[0].relief_hours = 3;
     v[1].worse_after = "heat";
+    v[1].note = "my legs went weak and numb this morning";   /* note_warning too */
     int ok = 0;
-    for (long k = 0; k < 400; k++) {
+    for (long k = 0; k < 600; k++) {
         kf_revision *r = NULL;
         kf_alloc_fail_after(k);
         kf_err e = kf_journal_revise(kb, &base, v, 2, &r);
@@ -579,6 +580,81 @@ static void test_revise_oom(void)
     }
     CHECK(ok > 0);
     kf_findings_free(&base);
+}
+
+/* A warning sign written in a check-in's note is a warning sign now: the
+ * revised answer's triage leads with it, even over the consultation's own
+ * screen answer "no" for the same sign; the change that says so comes
+ * first.  A note of asides, of negations, of worries or of someone else's
+ * past changes nothing. */
+static kf_triage note_level(const char *note, kf_revision **keep)
+{
+    kf_findings base;
+    given(base_spec, &base);
+    /* The screen was answered: no leg weakness, no chest pressure. */
+    const char *no[] = { "leg_weakness", "chest_pressure" };
+    for (int i = 0; i < 2; i++) {
+        kf_fact x = { .finding = kf_kb_finding(kb, no[i]), .state = KF_ABSENT,
+                      .origin = KF_FROM_ANSWER, .alt = -1, .start = -1 };
+        kf_findings_add(&base, &x);
+    }
+    kf_checkin v[2] = { ci("2025-03-01T08:00:00Z", 6), ci("2025-03-02T08:00:00Z", 7) };
+    v[0].did = "tennis_ball";
+    v[0].region = "medial_border";
+    v[0].relief_hours = 2;
+    v[0].note = "the ball helped for a bit";
+    v[1].id = 42;
+    v[1].note = note;
+    kf_revision *r = NULL;
+    CHECK_INT(kf_journal_revise(kb, &base, v, 2, &r), KF_OK);
+    kf_triage lv = r ? r->after->triage : KF_TRIAGE_UNKNOWN;
+    if (keep)
+        *keep = r;
+    else
+        kf_revision_free(r);
+    kf_findings_free(&base);
+    return lv;
+}
+
+static void test_revise_note_warning(void)
+{
+    kf_revision *r = NULL;
+    CHECK_INT(note_level("my legs went weak and numb this morning", &r), KF_TRIAGE_EMERGENCY);
+    if (r) {
+        CHECK(r->before->triage < KF_TRIAGE_EMERGENCY);
+        CHECK_INT(r->fu.n_notes, 1);
+        CHECK(r->n_changes > 0 && r->changes[0].kind == KF_CHANGE_FINDING &&
+              r->changes[0].finding == kf_kb_finding(kb, "leg_weakness"));
+        if (r->n_changes)
+            CHECK_CONTAINS(r->changes[0].text, "warning sign");
+        json_t *j = kf_revision_json(kb, r);
+        json_t *nw = j ? json_object_get(j, "note_warnings") : NULL;
+        CHECK(json_array_size(nw) == 1);
+        CHECK_INT(json_integer_value(json_object_get(json_array_get(nw, 0), "checkin")), 42);
+        CHECK_STR(json_string_value(json_object_get(json_array_get(nw, 0), "finding")), "leg_weakness");
+        json_decref(j);
+        kf_revision_free(r);
+    }
+    CHECK_INT(note_level("crushing pain in my chest going into my left arm", NULL), KF_TRIAGE_EMERGENCY);
+    CHECK_INT(note_level("fever and chills since yesterday", NULL), KF_TRIAGE_SOON);
+    static const char *const calm[] = {
+        "the tennis ball was great and the pain eased",
+        "no numbness in my legs and no chest pain today",
+        "my dad had a heart attack years ago",
+        "could this be my heart? just wondering",
+        "felt a bit sweaty after the gym",
+        "", NULL };
+    for (int i = 0; calm[i]; i++) {
+        kf_revision *q = NULL;
+        kf_triage lv = note_level(calm[i], &q);
+        CHECK(lv < KF_TRIAGE_SOON);
+        if (q) {
+            CHECK_INT(q->fu.n_notes, 0);
+            if (q->fu.n_notes)
+                fprintf(stderr, "note read as a warning sign: %s\n", calm[i]);
+        }
+        kf_revision_free(q);
+    }
 }
 
 /* ---- consultations through the store ---- */
@@ -892,6 +968,7 @@ int main(void)
     RUN(test_revise_words_agree);
     RUN(test_revise_heat_and_plan);
     RUN(test_revise_oom);
+    RUN(test_revise_note_warning);
     RUN(test_consultation_roundtrip);
     RUN(test_window_from_store);
     RUN(test_consultation_dump_bytes);
