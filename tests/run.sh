@@ -221,6 +221,7 @@ suite "triage, fresh safety descriptions round 5: paraphrased warning signs, wri
 suite "triage, fresh safety round 5 check, metaphors and body sensations, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round5-check.jsonl
 suite "triage, fresh safety descriptions round 6, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round6.jsonl
 suite "triage, fresh safety round 6 check, written the same way, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round6-check.jsonl
+suite "triage, the tenth blind set's safety families with look-alikes: early pregnancy, sight lost in one eye, effort into a run, a drooping lid (0 under-triage)" run_if tests/triage/run.sh tests/triage/blind10-families.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do
