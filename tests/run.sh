@@ -190,6 +190,7 @@ suite "golden readings the lead found: age floors, chewing, the chest on a climb
 suite "golden readings of the seventh blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind7.txt
 suite "golden readings of the eighth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind8.txt
 suite "golden readings of the ninth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind9.txt
+suite "golden readings of the tenth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind10.txt
 suite "golden readings: how long relief lasts, hours or a day (the method)" run_if tests/golden/lexicon.sh tests/golden/lexicon-method.txt
 suite "golden readings in context, round 7: conditions, loads, car seats, food, jobs, the past (issue 10)" run_if tests/golden/lexicon.sh tests/golden/context-read7.txt
 suite "golden readings of the rank7 ranking families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-rank7.txt
@@ -225,6 +226,7 @@ suite "triage, fresh safety round 5 check, metaphors and body sensations, never 
 suite "triage, fresh safety descriptions round 6, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round6.jsonl
 suite "triage, fresh safety round 6 check, written the same way, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round6-check.jsonl
 suite "triage, fresh safety descriptions round 7: warning signs buried in ordinary back pain, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round7.jsonl
+suite "triage, the tenth blind set's safety families with look-alikes: early pregnancy, sight lost in one eye, effort into a run, a drooping lid (0 under-triage)" run_if tests/triage/run.sh tests/triage/blind10-families.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
 for t in tests/journal/*.sh; do

@@ -69,6 +69,16 @@
 # read, 9b stays untouched.  Measured once when added: 9a hit@3 0.92 unsafe
 # 0, 9b 0.93 unsafe 0; after the fixes from 9a (kb/82-lexicon-blind9.kb),
 # 9a 0.93 unsafe 0, 9b unchanged -> guards 0.90 / 0.90, unsafe 0 / 0.
+# tests/eval/reading-blind10a.jsonl and reading-blind10b.jsonl: a tenth
+# blind set of 160 (71 needing a doctor, every mimic family, early pregnancy
+# and the weeks after a birth; 89 muscle or habit look-alikes) in registers
+# of its own (texting, very short, rambling, non-native, dictated, carers,
+# the wrong muscle named, stacked negations, past history against now),
+# written blind and split (odd and even lines) before any run; 10a may be
+# read, 10b stays untouched.  Measured once when added: 10a hit@3 0.86
+# unsafe 3, 10b 0.89 unsafe 2; after the fixes from 10a
+# (kb/84-lexicon-blind10.kb), 10a 0.96 unsafe 0, 10b unchanged -> guards
+# 0.93 / 0.86, unsafe 0 / 2 (the target is 0).
 # The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
@@ -85,7 +95,7 @@ if [ ! -f "$CASES" ]; then
 fi
 reading=()
 for half in tune holdout fresh blind blind2 blind3 blind4a blind4b blind5a blind5b blind6a blind6b \
-            blind7a blind7b blind8a blind8b blind9a blind9b; do
+            blind7a blind7b blind8a blind8b blind9a blind9b blind10a blind10b; do
   f=tests/eval/reading-$half.jsonl
   [ -f "$f" ] || continue
   out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -135,6 +145,8 @@ READ_HIT3_BLIND8A=${READ_HIT3_BLIND8A:-0.94} READ_UNSAFE_MAX_BLIND8A=${READ_UNSA
 READ_HIT3_BLIND8B=${READ_HIT3_BLIND8B:-0.93} READ_UNSAFE_MAX_BLIND8B=${READ_UNSAFE_MAX_BLIND8B:-0} \
 READ_HIT3_BLIND9A=${READ_HIT3_BLIND9A:-0.90} READ_UNSAFE_MAX_BLIND9A=${READ_UNSAFE_MAX_BLIND9A:-0} \
 READ_HIT3_BLIND9B=${READ_HIT3_BLIND9B:-0.90} READ_UNSAFE_MAX_BLIND9B=${READ_UNSAFE_MAX_BLIND9B:-0} \
+READ_HIT3_BLIND10A=${READ_HIT3_BLIND10A:-0.93} READ_UNSAFE_MAX_BLIND10A=${READ_UNSAFE_MAX_BLIND10A:-0} \
+READ_HIT3_BLIND10B=${READ_HIT3_BLIND10B:-0.86} READ_UNSAFE_MAX_BLIND10B=${READ_UNSAFE_MAX_BLIND10B:-2} \
 READ_HIT3_RANK7=${READ_HIT3_RANK7:-0.93} READ_UNSAFE_MAX_RANK7=${READ_UNSAFE_MAX_RANK7:-0} \
 READ_HIT3_RANK8=${READ_HIT3_RANK8:-0.95} READ_UNSAFE_MAX_RANK8=${READ_UNSAFE_MAX_RANK8:-0} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
