@@ -159,7 +159,8 @@ static void technique_members(kf_jo *w, const kf_kb *kb, const kf_technique *t)
         technique_body(w, kb, t);
 }
 
-char *kf_technique_members_json(const kf_kb *kb, const kf_technique *t, size_t *len)
+char *kf_technique_members_json(const kf_kb *kb, const kf_technique *t, size_t *len,
+                                bool *oom)
 {
     kf_jo w;
     kf_jo_init(&w, KF_JO_COMPACT);
@@ -168,6 +169,9 @@ char *kf_technique_members_json(const kf_kb *kb, const kf_technique *t, size_t *
     kf_jo_obj_end(&w);
     size_t n = 0;
     char *s = kf_jo_finish(&w, &n);
+    const char *why = kf_jo_error(&w);
+    if (oom)
+        *oom = !s && why && !strcmp(why, "out of memory");
     if (!s || n < 2) {
         kf_free(s);
         return NULL;

@@ -302,7 +302,7 @@ static void test_technique_members(void)
     for (int i = 0; i < kb->n_techniques; i++) {
         kf_technique *t = &kb->techniques[i];
         size_t n = 0;
-        char *js = kf_technique_members_json(kb, t, &n);
+        char *js = kf_technique_members_json(kb, t, &n, NULL);
         CHECK(js && t->json && n == t->json_len && !memcmp(js, t->json, n));
         kf_free(js);
         with += t->json != NULL;
@@ -394,7 +394,7 @@ static void test_broken_strings(void)
      * string would have them (NULL where they cannot be written). */
 #define TRY_T(what, tq, lvalue, value) do { __typeof__(lvalue) _old = (lvalue); \
         kf_technique *_t = (tq); const char *_oj = _t->json; size_t _ol = _t->json_len; \
-        (lvalue) = (value); size_t _n = 0; char *_j = kf_technique_members_json(kb, _t, &_n); \
+        (lvalue) = (value); size_t _n = 0; char *_j = kf_technique_members_json(kb, _t, &_n, NULL); \
         _t->json = _j; _t->json_len = _n; compare_result(what, r, t); kf_free(_j); \
         _t->json = _oj; _t->json_len = _ol; (lvalue) = _old; } while (0)
     const kf_ranked *c0 = &r->causes[0];
