@@ -53,6 +53,10 @@ END {
         n["stream"], k(sum["stream"] / n["stream"]), k(max["stream"]),
         max["stream"] <= 300000 ? "met" : (sum["stream"] / n["stream"] <= 300000 ? "met on the mean, not the max" : "NOT met")
     printf "    median %s\n", k(median("stream"))
+    if (B["article_stream_mean_99f6495"])
+        printf "    before the perf14a branch (99f6495): mean %s, median %s, max %s; the streamed JSON %s, the reading %s\n",
+            k(B["article_stream_mean_99f6495"]), k(B["article_stream_median_99f6495"]), k(B["article_stream_max_99f6495"]),
+            k(B["article_json_mean_99f6495"]), k(B["article_read_mean_99f6495"])
     if (B["article_stream_mean"])
         printf "    before the engine work (c935e20, bench/baseline.txt): mean %s, max %s: now %.1f x fewer on the mean\n",
             k(B["article_stream_mean"]), k(B["article_stream_max"]), B["article_stream_mean"] / (sum["stream"] / n["stream"])

@@ -807,7 +807,7 @@ kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post
         if (err)
             break;
         ap |= a;
-        int in = __builtin_popcount((unsigned)mask);
+        int in = kf_popcount32((unsigned)mask);
         long double lw = lp + in * logl(1 - (long double)KF_GUESS_LAMBDA) +
                          (ng - in) * logl((long double)KF_GUESS_LAMBDA);
         /* the weights relative to the largest so far (no underflow) */

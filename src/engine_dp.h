@@ -484,7 +484,7 @@ static kf_err dp_posterior(const kf_kb *kb, const int *pos, int np, const int *n
                 if (!active[c] || placed[c])
                     continue;
                 unsigned during = open | touch[c];
-                int o = __builtin_popcount(during & ~(touch[c] & single));
+                int o = kf_popcount32(during & ~(touch[c] & single));
                 /* forks live during this step, and after it */
                 int ld = live, la = live;
                 const kf_cause *kc = &kb->causes[c];
@@ -499,7 +499,7 @@ static kf_err dp_posterior(const kf_kb *kb, const int *pos, int np, const int *n
                     if (got[m] + 1 == nsrc[m])
                         la--;
                 }
-                double cost = (double)(1 + ld) * (double)(1u << __builtin_popcount(during)) +
+                double cost = (double)(1 + ld) * (double)(1u << kf_popcount32(during)) +
                               (double)(1 + la) * (double)(1u << o);
                 if (best < 0 || cost < bcost || (cost == bcost && (la < bl || (la == bl && o < bo)))) {
                     best = c;

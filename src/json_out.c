@@ -460,6 +460,22 @@ static inline char *key_open(kf_jo *w, size_t n)
 
 char *kf_jo_key_open_(kf_jo *w, size_t n) { return key_open(w, n); }
 
+bool kf_jo_members(kf_jo *w, const char *s, size_t n, unsigned made)
+{
+    const unsigned shown = KF_JO_INDENT(~0u) | KF_JO_COMPACT | KF_JO_ASCII;
+    if (((w->flags ^ made) & shown) || KF_JO_INDENT(w->flags) || w->error || !w->depth ||
+        w->want_value || !(w->isobj & ((uint64_t)1 << (w->depth - 1))))
+        return false;
+    if (!n)
+        return true;
+    char *o = member_room(w, n);
+    if (!o)
+        return false;
+    memcpy(o, s, n);
+    w->len = (size_t)(o - w->s) + n;
+    return true;
+}
+
 void kf_jo_keyn(kf_jo *w, const char *k, size_t n)
 {
     char *o = key_open(w, n);

@@ -162,6 +162,13 @@ static inline __attribute__((always_inline)) void kf_jo_knull(kf_jo *w, const ch
 
 /* Fails the document with `why` (static text), as a misuse would;
  * "out of memory" is treated as the writer's own (kf_jo_undo keeps it). */
+/* Members written before: n bytes of "key":value pairs joined by "," (a
+ * whole object's inside, without its braces), made by a writer with flags
+ * `made`, go into the innermost object as the next members.  Returns false
+ * and writes nothing when this writer's text would differ from `made`'s
+ * (another indent, spacing or ASCII flag) or no member can go here; the
+ * caller writes them itself then (which fails as it would have). */
+bool kf_jo_members(kf_jo *w, const char *s, size_t n, unsigned made);
 void kf_jo_fail(kf_jo *w, const char *why);
 
 /* A point to come back to.  A tree builder drops a member whose value could

@@ -11,6 +11,7 @@
 #include "kb_raw.h"
 #include "map.h"
 #include "pattern.h"
+#include "render_json.h"
 #include "triage.h"
 
 #include <ctype.h>
@@ -2979,6 +2980,23 @@ static kf_err finish(loader *L, kf_kb **out)
      * should be share a deletion whenever they are one edit apart. */
     if (!dels_build(L, priv))
         return KF_ENOMEM;
+    /* Each technique's members as the server writes them in every answer
+     * that plans it (render_json.c): written once here, into the arena, so
+     * the snapshot keeps them and an answer copies them. */
+    for (int i = 0; i < kb->n_techniques; i++) {
+        kf_technique *t = &kb->techniques[i];
+        size_t n = 0;
+        bool oom = false;
+        char *js = kf_technique_members_json(kb, t, &n, &oom);
+        if (js) {
+            t->json = arena_strndup(&L->a, js, n);
+            t->json_len = t->json ? n : 0;
+            oom = !t->json;
+        }
+        kf_free(js);
+        if (oom || L->a.oom)
+            return KF_ENOMEM;    /* a load that ran out of memory fails */
+    }
     /* Keep the lookup maps; the rest of the loader goes. */
     priv->spell = L->spell;
     priv->raw_words = L->raw_words;

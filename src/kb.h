@@ -138,6 +138,11 @@ typedef struct {
     /* The specific fix for people who report one of these findings: used
      * only then, and before the cause's other steps. */
     int          *when;  int n_when;
+    /* Its members after "id" as the server writes them (render_json.c's
+     * technique_body, KF_JO_COMPACT), made once when the KB is read from
+     * its text and kept in the snapshot: an answer copies them.  NULL when
+     * they could not be written. */
+    const char   *json;  size_t json_len;
 } kf_technique;
 
 typedef struct {

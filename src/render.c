@@ -849,7 +849,9 @@ static bool plural_name(const char *name, const char *plain)
 /* "between the spine and the shoulder blade", "at the back of the neck". */
 static void place_words(kf_buf *b, const char *label)
 {
-    kf_buf_printf(b, "%s%s", strncmp(label, "the ", 4) ? "" : "at ", label);
+    if (!strncmp(label, "the ", 4))
+        kf_buf_puts(b, "at ");
+    kf_buf_puts(b, label);
 }
 
 /* The score in words; for the leader, "the best fit so far" below 0.5. */
@@ -1023,18 +1025,31 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
         kf_cause_plain(kb, muscle, nm, sizeof nm);
         kf_buf_puts(b, "It hurts ");
         place_words(b, kb->regions[kb->findings[ln->finding].region].label);
-        kf_buf_printf(b, " because %s", nm);
+        /* pieces put one after another, not kf_buf_printf: the same text
+         * without vsnprintf twice per piece (the sentence is in every
+         * answer) */
+        kf_buf_puts(b, " because ");
+        kf_buf_puts(b, nm);
         if (habit >= 0) {
             kf_cause_plain(kb, habit, hn, sizeof hn);
-            kf_buf_printf(b, ", kept short by %s,", hn);
+            kf_buf_puts(b, ", kept short by ");
+            kf_buf_puts(b, hn);
+            kf_buf_puts(b, ",");
         }
         double mp = ranked_p(r, muscle) > lp ? ranked_p(r, muscle) : lp;
-        kf_buf_printf(b, " %s (%s).", mech_verb(ln->mech, plural_name(kb->causes[muscle].name, nm)),
-                      lead_word(mp));
+        kf_buf_puts(b, " ");
+        kf_buf_puts(b, mech_verb(ln->mech, plural_name(kb->causes[muscle].name, nm)));
+        kf_buf_puts(b, " (");
+        kf_buf_puts(b, lead_word(mp));
+        kf_buf_puts(b, ").");
         return;
     }
     kf_cause_plain(kb, lead, nm, sizeof nm);
-    kf_buf_printf(b, "The most likely cause is %s (%s)", nm, lead_word(lp));
+    kf_buf_puts(b, "The most likely cause is ");
+    kf_buf_puts(b, nm);
+    kf_buf_puts(b, " (");
+    kf_buf_puts(b, lead_word(lp));
+    kf_buf_puts(b, ")");
     /* A habit leads at the place said, but none of the muscles it keeps
      * short is a suspect there (short relief after work on them ruled them
      * out): its link's words would name them as the chain ("keeps the lat
@@ -1045,9 +1060,10 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
                     "and the next suspects.");
         return;
     }
-    if (ln && ln->why)
-        kf_buf_printf(b, ": %s", ln->why);
-    else
+    if (ln && ln->why) {
+        kf_buf_puts(b, ": ");
+        kf_buf_puts(b, ln->why);
+    } else
         kf_buf_puts(b, ".");
 }
 

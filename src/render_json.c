@@ -152,12 +152,43 @@ static void technique_body(kf_jo *w, const kf_kb *kb, const kf_technique *t)
     (void)kb;
 }
 
+/* technique_body, or its members kept with the KB (kf_technique.json)
+ * where this writer would write the same bytes. */
+static void technique_members(kf_jo *w, const kf_kb *kb, const kf_technique *t)
+{
+    if (!t->json || !kf_jo_members(w, t->json, t->json_len, KF_JO_COMPACT))
+        technique_body(w, kb, t);
+}
+
+char *kf_technique_members_json(const kf_kb *kb, const kf_technique *t, size_t *len,
+                                bool *oom)
+{
+    kf_jo w;
+    kf_jo_init(&w, KF_JO_COMPACT);
+    kf_jo_obj(&w);
+    technique_body(&w, kb, t);
+    kf_jo_obj_end(&w);
+    size_t n = 0;
+    char *s = kf_jo_finish(&w, &n);
+    const char *why = kf_jo_error(&w);
+    if (oom)
+        *oom = !s && why && !strcmp(why, "out of memory");
+    if (!s || n < 2) {
+        kf_free(s);
+        return NULL;
+    }
+    memmove(s, s + 1, n - 2);          /* the braces off */
+    s[n - 2] = '\0';
+    *len = n - 2;
+    return s;
+}
+
 void kf_technique_write(kf_jo *w, const kf_kb *kb, int tech)
 {
     const kf_technique *t = &kb->techniques[tech];
     kf_jo_obj(w);
     req_str(w, "id", t->id);
-    technique_body(w, kb, t);
+    technique_members(w, kb, t);
     kf_jo_obj_end(w);
 }
 
@@ -474,7 +505,7 @@ void kf_result_write(kf_jo *w, const kf_kb *kb, const kf_result *r, const char *
         const kf_technique *t = &kb->techniques[s->technique];
         kf_jo_mark m = kf_jo_save(w);
         kf_jo_obj(w);
-        technique_body(w, kb, t);
+        technique_members(w, kb, t);
         kf_jo_kint(w, "order", i + 1);
         opt_member(w, "technique", t->id);
         if (s->cause < 0)

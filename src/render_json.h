@@ -32,6 +32,15 @@ void kf_question_write(kf_jo *w, const kf_kb *kb, const kf_question *q);
 /* kf_technique_json: one technique with its id. */
 void kf_technique_write(kf_jo *w, const kf_kb *kb, int tech);
 
+/* The members of technique t after its "id" (name, kind, steps, dose,
+ * caution, timer, source) as a writer with KF_JO_COMPACT writes them, as
+ * one string for kf_jo_members (kf_malloc'd, *len its length), or NULL
+ * when they cannot be written (a NULL or broken string: the writer fails
+ * there) or memory ran out (then *oom is true, when oom is not NULL).
+ * kb.c keeps it as kf_technique.json. */
+char *kf_technique_members_json(const kf_kb *kb, const kf_technique *t, size_t *len,
+                                bool *oom);
+
 /* kf_findings_json: the findings list. */
 void kf_findings_write(kf_jo *w, const kf_kb *kb, const kf_findings *f);
 

@@ -59,7 +59,9 @@ static uint64_t words_hash(const char *w)
 static const char *words_intern(word_set *ws, const char *w)
 {
     if (ws->n * 2 >= ws->mask) {         /* at most half full */
-        size_t cap = ws->mask ? (ws->mask + 1) * 2 : 1024;
+        /* 256 slots to start (an article has 100-250 distinct words):
+         * a larger first table is zeroed for nothing on most texts */
+        size_t cap = ws->mask ? (ws->mask + 1) * 2 : 256;
         const char **slot = kf_calloc(cap, sizeof *slot);
         if (!slot)
             return NULL;

@@ -508,6 +508,69 @@ static void test_text_reader(void)
     kf_kb_free(kb);
 }
 
+/* kf_popcount32 (the engine's fork order) counts as the compiler's
+ * builtin does: every single bit, the ends, and a spread of words. */
+static void test_popcount(void)
+{
+    CHECK_INT(kf_popcount32(0), 0);
+    CHECK_INT(kf_popcount32(0xFFFFFFFFu), 32);
+    for (int b = 0; b < 32; b++) {
+        CHECK_INT(kf_popcount32(1u << b), 1);
+        CHECK_INT(kf_popcount32(~(1u << b)), 31);
+        CHECK_INT(kf_popcount32((1u << b) - 1), b);
+    }
+    unsigned x = 2463534242u;              /* xorshift32 */
+    int bad = 0;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        bad += kf_popcount32(x) != __builtin_popcount(x);
+        bad += kf_popcount32(x & (x >> 3)) != __builtin_popcount(x & (x >> 3));
+    }
+    CHECK_INT(bad, 0);
+}
+
+/* The reader's table of distinct words starts small and grows: a text
+ * with a thousand distinct words before and after the phrases reads them
+ * as the phrases alone are read, the words kept apart (each side word
+ * still names its side). */
+static void test_text_many_distinct_words(void)
+{
+    kf_kb *kb = mini();
+    if (!kb)
+        return;
+    const char *core = " a knot next to my rite sholder blade, from video games. ";
+    kf_buf t;
+    kf_buf_init(&t);
+    for (int half = 0; half < 2; half++) {
+        for (int i = 0; i < 500; i++) {     /* zqaa, zqab, ...: none a lexicon word */
+            char w[8] = { 'z', 'q', (char)('a' + half), (char)('a' + i / 26 % 26),
+                          (char)('a' + i % 26), ' ', 0 };
+            kf_buf_printf(&t, "%s", w);
+        }
+        if (!half)
+            kf_buf_printf(&t, "%s", core);
+    }
+    kf_findings f, g;
+    kf_findings_init(&f);
+    kf_findings_init(&g);
+    CHECK_INT(kf_text_read(kb, t.s, t.len, &f, NULL), KF_OK);
+    CHECK_INT(kf_text_read(kb, core, strlen(core), &g, NULL), KF_OK);
+    CHECK_INT(f.n, g.n);
+    for (int i = 0; i < f.n && i < g.n; i++) {
+        CHECK_INT(f.v[i].finding, g.v[i].finding);
+        CHECK_INT(f.v[i].state, g.v[i].state);
+        CHECK_INT(f.v[i].side, g.v[i].side);
+    }
+    const kf_fact *x = fact(kb, &f, "pain_medial_border");
+    CHECK(x && x->state == KF_PRESENT && x->side == KF_SIDE_RIGHT);
+    kf_findings_free(&f);
+    kf_findings_free(&g);
+    kf_buf_free(&t);
+    kf_kb_free(kb);
+}
+
 static void test_text_numbers_and_sides(void)
 {
     kf_kb *kb = mini();
@@ -1092,6 +1155,8 @@ int main(void)
     RUN(test_whole_words);
     RUN(test_company_and_past);
     RUN(test_text_numbers_and_sides);
+    RUN(test_popcount);
+    RUN(test_text_many_distinct_words);
     RUN(test_text_bad_input);
     RUN(test_consult_moves_to_the_real_cause);
     RUN(test_red_flag_outranks_everything);

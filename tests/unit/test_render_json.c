@@ -291,6 +291,84 @@ static void test_pieces(void)
     CHECK_INT(mismatched, 0);
 }
 
+/* Each technique's members kept with the KB (kf_technique.json) are what
+ * technique_body writes for it now, and a writer that can take them
+ * (compact, no indent, no ASCII escapes, inside an object) writes the same
+ * bytes with them as without; any other writer is refused them and writes
+ * the members itself. */
+static void test_technique_members(void)
+{
+    int with = 0;
+    for (int i = 0; i < kb->n_techniques; i++) {
+        kf_technique *t = &kb->techniques[i];
+        size_t n = 0;
+        char *js = kf_technique_members_json(kb, t, &n, NULL);
+        CHECK(js && t->json && n == t->json_len && !memcmp(js, t->json, n));
+        kf_free(js);
+        with += t->json != NULL;
+        for (size_t f = 0; f < KF_ARRAY_LEN(flag_sets); f++) {
+            char *a = NULL, *b = NULL;
+            size_t la = 0, lb = 0;
+            for (int pass = 0; pass < 2; pass++) {
+                const char *keep = t->json;
+                if (pass)
+                    t->json = NULL;           /* the members written one by one */
+                kf_jo w;
+                kf_jo_init(&w, flag_sets[f]);
+                kf_technique_write(&w, kb, i);
+                t->json = keep;
+                if (pass)
+                    b = kf_jo_finish(&w, &lb);
+                else
+                    a = kf_jo_finish(&w, &la);
+            }
+            CHECK(a && b && la == lb && !memcmp(a, b, la));
+            kf_free(a);
+            kf_free(b);
+        }
+    }
+    CHECK_INT(with, kb->n_techniques);
+    /* kf_jo_members: after a member, as the next; refused elsewhere */
+    static const char m[] = "\"b\":2,\"c\":[3]";
+    kf_jo w;
+    kf_jo_init(&w, KF_JO_COMPACT);
+    CHECK(!kf_jo_members(&w, m, sizeof m - 1, KF_JO_COMPACT));     /* no object */
+    kf_jo_obj(&w);
+    CHECK(kf_jo_members(&w, m, 0, KF_JO_COMPACT));                 /* nothing to add */
+    kf_jo_kint(&w, "a", 1);
+    CHECK(kf_jo_members(&w, m, sizeof m - 1, KF_JO_COMPACT));
+    kf_jo_key(&w, "d");
+    CHECK(!kf_jo_members(&w, m, sizeof m - 1, KF_JO_COMPACT));     /* a value is due */
+    kf_jo_arr(&w);
+    CHECK(!kf_jo_members(&w, m, sizeof m - 1, KF_JO_COMPACT));     /* in an array */
+    kf_jo_arr_end(&w);
+    kf_jo_obj_end(&w);
+    char *s = kf_jo_finish(&w, NULL);
+    CHECK_STR(s, "{\"a\":1,\"b\":2,\"c\":[3],\"d\":[]}");
+    kf_free(s);
+    kf_jo_init(&w, KF_JO_COMPACT);
+    kf_jo_obj(&w);
+    CHECK(kf_jo_members(&w, m, sizeof m - 1, KF_JO_COMPACT));      /* the first members */
+    kf_jo_obj_end(&w);
+    s = kf_jo_finish(&w, NULL);
+    CHECK_STR(s, "{\"b\":2,\"c\":[3]}");
+    kf_free(s);
+    static const unsigned other[] = { 0, KF_JO_INDENT(2), KF_JO_COMPACT | KF_JO_ASCII,
+                                      KF_JO_INDENT(2) | KF_JO_ASCII };
+    for (size_t f = 0; f < KF_ARRAY_LEN(other); f++) {
+        kf_jo_init(&w, other[f]);
+        kf_jo_obj(&w);
+        CHECK(!kf_jo_members(&w, m, sizeof m - 1, KF_JO_COMPACT));
+        kf_jo_obj_end(&w);
+        kf_free(kf_jo_finish(&w, NULL));
+    }
+    kf_jo_init(&w, KF_JO_COMPACT | KF_JO_EOL);           /* the server's: EOL is no matter */
+    kf_jo_obj(&w);
+    CHECK(kf_jo_members(&w, m, sizeof m - 1, KF_JO_COMPACT));
+    kf_jo_obj_end(&w);
+    kf_free(kf_jo_finish(&w, NULL));
+}
+
 /* ---------- broken strings: the tree drops a member or fails ---------- */
 
 static void test_broken_strings(void)
@@ -311,6 +389,14 @@ static void test_broken_strings(void)
     /* Each mutation is made, compared, then undone. */
 #define TRY(what, lvalue, value) do { __typeof__(lvalue) _old = (lvalue); (lvalue) = (value); \
         compare_result(what, r, t); (lvalue) = _old; } while (0)
+    /* A technique's field: its members kept with the KB (kf_technique.json,
+     * what the server's answers copy) made again, as a KB read with that
+     * string would have them (NULL where they cannot be written). */
+#define TRY_T(what, tq, lvalue, value) do { __typeof__(lvalue) _old = (lvalue); \
+        kf_technique *_t = (tq); const char *_oj = _t->json; size_t _ol = _t->json_len; \
+        (lvalue) = (value); size_t _n = 0; char *_j = kf_technique_members_json(kb, _t, &_n, NULL); \
+        _t->json = _j; _t->json_len = _n; compare_result(what, r, t); kf_free(_j); \
+        _t->json = _oj; _t->json_len = _ol; (lvalue) = _old; } while (0)
     const kf_ranked *c0 = &r->causes[0];
     kf_cause *cause = &kb->causes[c0->cause];
     kf_technique *tech = &kb->techniques[r->plan[0].technique];
@@ -328,14 +414,14 @@ static void test_broken_strings(void)
     }
     if (cause->n_where)
         TRY("region id broken", kb->regions[cause->where[0]].id, bad);
-    TRY("technique id NULL", tech->id, NULL);
-    TRY("technique id broken", tech->id, bad);
-    TRY("technique name NULL", tech->name, NULL);
-    TRY("technique dose NULL", tech->dose, NULL);
-    TRY("technique caution broken", tech->caution, bad);
-    TRY("technique source NULL", tech->source, NULL);
+    TRY_T("technique id NULL", tech, tech->id, NULL);
+    TRY_T("technique id broken", tech, tech->id, bad);
+    TRY_T("technique name NULL", tech, tech->name, NULL);
+    TRY_T("technique dose NULL", tech, tech->dose, NULL);
+    TRY_T("technique caution broken", tech, tech->caution, bad);
+    TRY_T("technique source NULL", tech, tech->source, NULL);
     if (tech->n_steps)
-        TRY("technique step broken", tech->steps[0], bad);
+        TRY_T("technique step broken", tech, tech->steps[0], bad);
     if (r->plan[0].cause >= 0)
         TRY("plan cause id broken", kb->causes[r->plan[0].cause].id, bad);
     TRY("finding label broken", fd->label, bad);
@@ -390,10 +476,10 @@ static void test_broken_strings(void)
     if (r->n_first) {
         const kf_step *s0 = &r->plan[r->first[0]];
         kf_technique *ft = &kb->techniques[s0->technique];
-        TRY("first step dose NULL", ft->dose, NULL);
-        TRY("first step name broken", ft->name, bad);
-        TRY("first step id broken", ft->id, bad);
-        TRY("first step timer", ft->work_s, ft->work_s > 0 ? 0 : 30);
+        TRY_T("first step dose NULL", ft, ft->dose, NULL);
+        TRY_T("first step name broken", ft, ft->name, bad);
+        TRY_T("first step id broken", ft, ft->id, bad);
+        TRY_T("first step timer", ft, ft->work_s, ft->work_s > 0 ? 0 : 30);
         if (s0->cause >= 0)
             TRY("first step cause name broken", kb->causes[s0->cause].name, bad);
     }
@@ -404,7 +490,7 @@ static void test_broken_strings(void)
         r->n_omitted++;
         compare_result("left out", r, t);
         TRY("left out why NULL", kb->techniques[0].not_for_why[0], NULL);
-        TRY("left out instead broken", kb->techniques[kb->n_techniques - 1].id, bad);
+        TRY_T("left out instead broken", &kb->techniques[kb->n_techniques - 1], kb->techniques[kb->n_techniques - 1].id, bad);
         r->n_omitted--;
     }
     kf_question q = { .kind = KF_Q_CLARIFY, .finding = 0, .alt = 1 };
@@ -413,6 +499,7 @@ static void test_broken_strings(void)
     TRY("clarify label broken", kb->findings[1].label, bad);
     r->next = saved;
 #undef TRY
+#undef TRY_T
     CHECK_INT(mismatched, 0);
     kf_result_free(r);
     kf_findings_free(&f);
@@ -538,6 +625,7 @@ int main(void)
     RUN(test_golden_cases);
     RUN(test_fuzzed_findings);
     RUN(test_pieces);
+    RUN(test_technique_members);
     RUN(test_broken_strings);
     RUN(test_out_of_memory);
     fprintf(stderr, "(%d documents compared)\n", compared);
