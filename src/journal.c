@@ -1556,7 +1556,11 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         if (!(ch = new_change(r, KF_CHANGE_FINDING, cap)))
             break;
         ch->finding = x->finding;
-        if (!strcmp(id, "relief_short") && x->state == KF_PRESENT)
+        if (!strcmp(id, "relief_short") && x->state == KF_PRESENT && urgent)
+            kf_buf_puts(&b, "Work on the sore spot itself brought relief that faded "
+                        "within hours. Which muscle keeps the knot going can wait until "
+                        "a doctor has looked.");
+        else if (!strcmp(id, "relief_short") && x->state == KF_PRESENT)
             kf_buf_puts(&b, "Work on the sore spot itself brought relief that faded "
                         "within hours. The knot is then usually only the symptom: a "
                         "muscle elsewhere keeps pulling on it, so the muscles that pull "
