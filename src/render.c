@@ -1078,13 +1078,22 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
         int nx = r->n_first ? r->plan[r->first[0]].cause : -1;
         const kf_link *nl = nx >= 0 && nx != lead && kb->causes[nx].kind == KF_CAUSE_MUSCLE
                             ? place_link(kb, r, nx) : NULL;
-        if (nl && nl->mech != KF_MECH_LOCAL) {
+        if (nx >= 0 && nx != lead && kb->causes[nx].kind == KF_CAUSE_MUSCLE &&
+            !at_spot(kb, r, nx) && (!nl || nl->mech != KF_MECH_LOCAL)) {
             named[1] = nx;
             kf_cause_plain(kb, nx, hn, sizeof hn);
-            kf_buf_puts(b, ", but the muscles it usually keeps short no longer fit what you "
-                        "said or logged, so the steps start with the next suspect in the "
-                        "chain: ");
+            bool kept = false;
+            for (int k = 0; k < c->n_keeps; k++)
+                kept |= c->keeps[k] == nx;
+            kf_buf_puts(b, kept ? ", and the steps start with the muscle it keeps short: "
+                                : ", but the muscles it usually keeps short no longer fit "
+                                  "what you said or logged, so the steps start with the next "
+                                  "suspect in the chain: ");
             kf_buf_puts(b, hn);
+            if (!nl) {
+                kf_buf_puts(b, ".");
+                return;
+            }
             kf_buf_puts(b, ". It hurts ");
             place_words(b, kb->regions[kb->findings[nl->finding].region].label);
             kf_buf_puts(b, " because ");
