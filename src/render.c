@@ -910,6 +910,23 @@ static bool at_spot(const kf_kb *kb, const kf_result *r, int m)
     return false;
 }
 
+/* Whether work aimed at muscle m brought only short relief at a check-in
+ * (an absent relief_after_<technique> fact linked to it, plan.c's
+ * ruled_out_by_relief): then it is not named as the reason. */
+static bool relief_faded(const kf_kb *kb, const kf_result *r, int m)
+{
+    const kf_cause *c = &kb->causes[m];
+    for (int i = 0; i < r->findings.n; i++) {
+        const kf_fact *x = &r->findings.v[i];
+        if (x->state != KF_ABSENT || kb->findings[x->finding].kind != KF_FIND_FOLLOWUP)
+            continue;
+        for (int l = 0; l < c->n_links; l++)
+            if (kb->links[c->links[l]].finding == x->finding)
+                return true;
+    }
+    return false;
+}
+
 /* The therapist's key clue, said after the chain when relief lasted only
  * hours (in words or in the journal): the leader's own sign of it ("working
  * on the knot gives relief for an hour or two, then the pull from the lat
@@ -1004,7 +1021,7 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
             int m = c->keeps[k];
             const kf_link *ln = place_link(kb, r, m);
             double p = ranked_p(r, m);
-            if (!ln || ln->mech == KF_MECH_LOCAL || p < 0.2 * lp)
+            if (!ln || ln->mech == KF_MECH_LOCAL || p < 0.2 * lp || relief_faded(kb, r, m))
                 continue;
             bool is_main = ln->finding == mainp;
             if ((is_main && !best_main) || (is_main == best_main && p >= best)) {
@@ -1227,6 +1244,8 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
         const kf_ranked *rk = &r->causes[i];
         if (rk->p < 0.2 || rk->cause == named[0] || rk->cause == named[1] ||
             kb->causes[rk->cause].kind == KF_CAUSE_MIMIC)
+            continue;
+        if (kb->causes[rk->cause].kind == KF_CAUSE_MUSCLE && relief_faded(kb, r, rk->cause))
             continue;
         if (recurs && kb->causes[rk->cause].kind == KF_CAUSE_MUSCLE && at_spot(kb, r, rk->cause)) {
             if (sym < 0)
