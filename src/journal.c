@@ -1437,6 +1437,34 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         }
     }
 
+    /* A revision whose triage is doctor_soon or emergency leads with the
+     * warning and its action (see a doctor first), right after it; the
+     * cause talk below stays short (no chain of causes that act from
+     * elsewhere before the action: a red flag outranks everything). */
+    bool urgent = r->after->triage >= KF_TRIAGE_SOON;
+    bool doctor_said = false;
+    if (urgent && r->after->n_plan && r->before &&
+        kb->techniques[r->after->plan[0].technique].kind == KF_TECH_DOCTOR &&
+        (!r->before->n_plan || r->before->plan[0].technique != r->after->plan[0].technique)) {
+        bool nl = r->before->n_causes && r->after->n_causes &&
+                  r->before->causes[0].cause != r->after->causes[0].cause;
+        if ((ch = new_change(r, nl ? KF_CHANGE_LEADER : KF_CHANGE_PLAN_ADD, cap))) {
+            const kf_step *st = &r->after->plan[0];
+            int cz = st->cause >= 0 ? st->cause
+                     : r->after->n_causes ? r->after->causes[0].cause : -1;
+            ch->technique = st->technique;
+            ch->cause = cz;
+            if (cz >= 0) {
+                ch->before = p0[cz];
+                ch->after = p1[cz];
+            }
+            kf_buf_puts(&b, "Next: see a doctor first, as the warning sign says; the "
+                        "self-care steps wait until a doctor has looked.");
+            set_text(ch, &b);
+            doctor_said = true;
+        }
+    }
+
     /* The sore spot's relief finding that was learnt, if any. */
     int sore_f = -1;
     for (int i = 0; i < fu->add.n && sore_f < 0; i++)
@@ -1528,7 +1556,11 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         if (!(ch = new_change(r, KF_CHANGE_FINDING, cap)))
             break;
         ch->finding = x->finding;
-        if (!strcmp(id, "relief_short") && x->state == KF_PRESENT)
+        if (!strcmp(id, "relief_short") && x->state == KF_PRESENT && urgent)
+            kf_buf_puts(&b, "Work on the sore spot itself brought relief that faded "
+                        "within hours. Which muscle keeps the knot going can wait until "
+                        "a doctor has looked.");
+        else if (!strcmp(id, "relief_short") && x->state == KF_PRESENT)
             kf_buf_puts(&b, "Work on the sore spot itself brought relief that faded "
                         "within hours. The knot is then usually only the symptom: a "
                         "muscle elsewhere keeps pulling on it, so the muscles that pull "
@@ -1552,10 +1584,14 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             } else
                 kf_buf_puts(&b, "The relief after your steps faded within hours and the "
                             "knot came back. ");
-            kf_buf_puts(&b, "A knot that keeps coming back is usually only the symptom: "
-                        "the cause is not where you feel it. So the muscles right under "
-                        "the sore spot move down, and the next causes in the chain, the "
-                        "ones that pull on it from elsewhere, move up.");
+            if (urgent)
+                kf_buf_puts(&b, "Which muscle keeps it going can wait until a doctor has "
+                            "looked.");
+            else
+                kf_buf_puts(&b, "A knot that keeps coming back is usually only the symptom: "
+                            "the cause is not where you feel it. So the muscles right under "
+                            "the sore spot move down, and the next causes in the chain, the "
+                            "ones that pull on it from elsewhere, move up.");
         } else if (!strcmp(id, "massage_no_help") && x->state == KF_PRESENT)
             kf_buf_puts(&b, "Massage has not brought lasting relief, which points to "
                         "muscles the massage did not reach: ask the therapist to work on "
@@ -1607,7 +1643,8 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             for (int i = 0; i < r->before->n_causes && i < 3; i++)
                 top |= r->before->causes[i].cause == c;
             if (fabs(p1[c] - p0[c]) >= (top ? 0.03 : 0.05) && !mentioned(said, n_said, c) &&
-                (p0[c] >= 0.1 || p1[c] >= 0.1))
+                (p0[c] >= 0.1 || p1[c] >= 0.1) &&
+                (!urgent || (kb->causes[c].kind == KF_CAUSE_MIMIC && p1[c] > p0[c])))
                 order[no++] = c;
         }
     for (int a = 1; a < no; a++) {
@@ -1682,6 +1719,8 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     int first1 = r->after->n_plan ? r->after->plan[0].technique : -1;
     bool new_lead = r->before->n_causes && r->after->n_causes &&
                     r->before->causes[0].cause != r->after->causes[0].cause;
+    if (doctor_said)
+        goto plan_changes;
     if (first1 >= 0 && first1 != first0 &&
         (ch = new_change(r, new_lead ? KF_CHANGE_LEADER : KF_CHANGE_PLAN_ADD, cap))) {
         const kf_step *st = &r->after->plan[0];

@@ -441,14 +441,21 @@ static int take(ctx *x, int cause, kf_side side, int quota, unsigned kinds, bool
 
 #define AIMED ((1u << KF_TECH_RELEASE) | (1u << KF_TECH_STRETCH))
 
+static bool ruled_out_by_relief(const kf_kb *kb, const kf_result *r, int cause);
+
 /* The muscle a habit keeps short that scores highest now, one that pulls
- * from away from the sore spot before one that is tight right there. */
+ * from away from the sore spot before one that is tight right there; never
+ * one whose own work brought only short relief at a check-in ("That meant I
+ * was wrong about the cause ... we have to try again",
+ * 000_8835f21432216678.txt): then the next suspect is looked for. */
 static int kept_muscle(const kf_kb *kb, const kf_result *r, int habit)
 {
     const kf_cause *h = &kb->causes[habit];
     int best = -1;
     double bp = -1;
     for (int i = 0; i < h->n_keeps; i++) {
+        if (ruled_out_by_relief(kb, r, h->keeps[i]))
+            continue;
         double p = score_of(r, h->keeps[i]) + (local_muscle(kb, r, h->keeps[i]) ? 0 : 1);
         if (p > bp) {
             bp = p;

@@ -896,6 +896,37 @@ static bool lies_at(const kf_kb *kb, int m, int g)
     return false;
 }
 
+/* Whether muscle m is tight right at a place the person says hurts (a
+ * local link of "often" or more to a place said). */
+static bool at_spot(const kf_kb *kb, const kf_result *r, int m)
+{
+    const kf_cause *c = &kb->causes[m];
+    for (int l = 0; l < c->n_links; l++) {
+        const kf_link *ln = &kb->links[c->links[l]];
+        if (ln->mech == KF_MECH_LOCAL && ln->p >= 0.5 && kb->findings[ln->finding].region >= 0 &&
+            kf_findings_has(&r->findings, ln->finding))
+            return true;
+    }
+    return false;
+}
+
+/* Whether work aimed at muscle m brought only short relief at a check-in
+ * (an absent relief_after_<technique> fact linked to it, plan.c's
+ * ruled_out_by_relief): then it is not named as the reason. */
+static bool relief_faded(const kf_kb *kb, const kf_result *r, int m)
+{
+    const kf_cause *c = &kb->causes[m];
+    for (int i = 0; i < r->findings.n; i++) {
+        const kf_fact *x = &r->findings.v[i];
+        if (x->state != KF_ABSENT || kb->findings[x->finding].kind != KF_FIND_FOLLOWUP)
+            continue;
+        for (int l = 0; l < c->n_links; l++)
+            if (kb->links[c->links[l]].finding == x->finding)
+                return true;
+    }
+    return false;
+}
+
 /* The therapist's key clue, said after the chain when relief lasted only
  * hours (in words or in the journal): the leader's own sign of it ("working
  * on the knot gives relief for an hour or two, then the pull from the lat
@@ -990,7 +1021,7 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
             int m = c->keeps[k];
             const kf_link *ln = place_link(kb, r, m);
             double p = ranked_p(r, m);
-            if (!ln || ln->mech == KF_MECH_LOCAL || p < 0.2 * lp)
+            if (!ln || ln->mech == KF_MECH_LOCAL || p < 0.2 * lp || relief_faded(kb, r, m))
                 continue;
             bool is_main = ln->finding == mainp;
             if ((is_main && !best_main) || (is_main == best_main && p >= best)) {
@@ -1055,6 +1086,39 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
      * out): its link's words would name them as the chain ("keeps the lat
      * short"), so say instead that they no longer fit. */
     if (habit >= 0 && muscle < 0 && c->n_keeps > 0 && ln && !spot) {
+        /* The steps start with the next suspect in the chain (a muscle
+         * that pulls from elsewhere, the plan's first step): the sentence
+         * names it as the reason, so the "why" follows the revised ranking
+         * and never the muscles whose steps gave only hours of relief
+         * ("That meant I was wrong about the cause ... we have to try
+         * again", 000_8835f21432216678.txt). */
+        int nx = r->n_first ? r->plan[r->first[0]].cause : -1;
+        const kf_link *nl = nx >= 0 && nx != lead && kb->causes[nx].kind == KF_CAUSE_MUSCLE
+                            ? place_link(kb, r, nx) : NULL;
+        if (nx >= 0 && nx != lead && kb->causes[nx].kind == KF_CAUSE_MUSCLE &&
+            !at_spot(kb, r, nx) && (!nl || nl->mech != KF_MECH_LOCAL)) {
+            named[1] = nx;
+            kf_cause_plain(kb, nx, hn, sizeof hn);
+            bool kept = false;
+            for (int k = 0; k < c->n_keeps; k++)
+                kept |= c->keeps[k] == nx;
+            kf_buf_puts(b, kept ? ", and the steps start with the muscle it keeps short: "
+                                : ", but the muscles it usually keeps short no longer fit "
+                                  "what you said or logged, so the steps start with the next "
+                                  "suspect in the chain: ");
+            kf_buf_puts(b, hn);
+            if (!nl) {
+                kf_buf_puts(b, ".");
+                return;
+            }
+            kf_buf_puts(b, ". It hurts ");
+            place_words(b, kb->regions[kb->findings[nl->finding].region].label);
+            kf_buf_puts(b, " because ");
+            kf_buf_puts(b, plural_name(kb->causes[nx].name, hn) ? "they " : "it ");
+            kf_buf_puts(b, mech_verb(nl->mech, plural_name(kb->causes[nx].name, hn)));
+            kf_buf_puts(b, ".");
+            return;
+        }
         kf_buf_puts(b, ", though none of the muscles it usually keeps short stands out in "
                     "what you said or logged: the steps below start with the habit itself "
                     "and the next suspects.");
@@ -1170,11 +1234,24 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
         kf_wrap(out, line.s, 2, width, 0);
     line.len = 0;
     int said = 0;
+    /* Once the knot is known to keep coming back, the muscle right under
+     * the sore spot is the symptom, not a possible cause ("The cause of the
+     * knot is not where you feel it. That knot is just the symptom",
+     * 003_8a9c84e9d3df908b.txt): it is named as such, not "also possible". */
+    int sym = -1;
+    bool recurs = has_finding(kb, r, "knot_recurring") || has_finding(kb, r, "relief_short");
     for (int i = 0; i < r->n_causes && said < 2; i++) {
         const kf_ranked *rk = &r->causes[i];
         if (rk->p < 0.2 || rk->cause == named[0] || rk->cause == named[1] ||
             kb->causes[rk->cause].kind == KF_CAUSE_MIMIC)
             continue;
+        if (kb->causes[rk->cause].kind == KF_CAUSE_MUSCLE && relief_faded(kb, r, rk->cause))
+            continue;
+        if (recurs && kb->causes[rk->cause].kind == KF_CAUSE_MUSCLE && at_spot(kb, r, rk->cause)) {
+            if (sym < 0)
+                sym = rk->cause;
+            continue;
+        }
         char nm[256];
         kf_cause_plain(kb, rk->cause, nm, sizeof nm);
         kf_buf_printf(&line, "%s%s", said ? "; " : "Also possible: ", nm);
@@ -1182,6 +1259,15 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     }
     if (said) {
         kf_buf_puts(&line, ".");
+        kf_wrap(out, line.s, 2, width, 0);
+    }
+    if (sym >= 0) {
+        char nm[256];
+        kf_cause_plain(kb, sym, nm, sizeof nm);
+        nm[0] = (char)toupper((unsigned char)nm[0]);
+        line.len = 0;
+        kf_buf_printf(&line, "%s: that is the muscle right where it hurts, and the knot "
+                      "there is the symptom, not the cause, since it keeps coming back.", nm);
         kf_wrap(out, line.s, 2, width, 0);
     }
     /* The first steps. */

@@ -5,12 +5,18 @@
 # chain (the lat or the side-rib muscle on the other side of the shoulder
 # blade, the chest rounding the shoulders, the head held forward, a weak
 # back, side sleeping, one-sided carrying or mousing) -- never the muscle
-# right under the sore spot.  30 journals, each a consultation and its
+# right under the sore spot.  39 journals, each a consultation and its
 # check-ins: short relief after each plan step, lasting relief, worse after
 # a step, relief then a return after a change of habit, new symptoms at a
 # check-in (a warning sign there outranks everything), a change of area.
 # Each asserts the revised top cause (or what it must not be), the first
 # step, and that the reason is shown, in the JSON and in the CLI's words.
+# The reason given ("Why it hurts", the cause sentence) names the first
+# step's muscle, the next in the chain, never one whose step gave only short
+# relief, and once the knot keeps coming back the muscle under the spot is
+# named as the symptom, not "also possible".  A warning sign in the revision
+# is followed at once by its action (see a doctor first), and the cause talk
+# stays short: no "acts from elsewhere" lines, only look-alikes that rose.
 # Which muscle lies "at the sore spot" comes from the KB itself (a local
 # link of "often" or more to a place the consultation says hurts).
 . "$(dirname "$0")/common.bash"
@@ -28,6 +34,9 @@ for l in kb['links']:
 sore_tech = {'tennis_ball', 'wall_ball'}
 
 MOUSE = "knot between my right shoulder blade and spine, I use the mouse all day with my right hand"
+MOUSE2 = "knot between my right shoulder blade and spine, I use the mouse all day"
+PAD = "there is a knot beside my spine under my left shoulder blade, I'm on a trackpad with my left hand all day"
+GAME = "sore knot between the spine and my right shoulder blade, I play computer games with a mouse every evening"
 PLAIN = "knot between my right shoulder blade and spine"
 DESK = "knot between my left shoulder blade and spine, I sit at a desk all day"
 TOP = "knot on top of my right shoulder, I work at a desk all day"
@@ -109,6 +118,30 @@ SC = [
   dict(first='cold_therapy', local_ok=True)),
  ('fresh spasm: stretch short x2', SPASM, S('levator_stretch', 2, 2),
   dict(first='cold_therapy', first_not={'tennis_ball', 'lat_pinch', 'wall_ball'}, down='levator_scapulae', say=[SHORT], local_ok=True)),
+ # the reason follows the revised ranking: the "why" names the first step's
+ # muscle (the next in the chain), never one whose step gave only short
+ # relief, and the muscle under the spot is the symptom, not "also possible"
+ ('mouse all day: lat pinch short x2, the why', MOUSE2, S('lat_pinch', 2, 2),
+  dict(why_first=True, why_not={'latissimus_dorsi', 'teres_major'}, spot_symptom=True)),
+ ('mouse, right hand: lat pinch short x3, the why', MOUSE, S('lat_pinch', 2, 2, 3),
+  dict(why_first=True, why_not={'latissimus_dorsi', 'teres_major'}, spot_symptom=True)),
+ ('trackpad under the blade: lat pinch short x2, the why', PAD, S('lat_pinch', 2, 3),
+  dict(top='mouse_reach', first='doorway_chest_stretch', why_first=True,
+       why_not={'latissimus_dorsi', 'teres_major'}, spot_symptom=True)),
+ ('gaming mouse: lat pinch short x2, the why', GAME, S('lat_pinch', 3, 2),
+  dict(why_first=True, why_not={'latissimus_dorsi', 'teres_major'}, spot_symptom=True)),
+ ('top of shoulder: ball short x3, the why', TOP, S('tennis_ball', 2, 3, 2),
+  dict(why_first=True)),
+ ('bottom of blade: lat pinch short x3, the why', LOW, S('lat_pinch', 2, 3, 2),
+  dict(why_first=True, why_not={'latissimus_dorsi', 'teres_major'})),
+ # a warning sign in the revision: its action right after it, the cause
+ # talk short (no "acts from elsewhere" before the action)
+ ('mouse: lat short, then crushing chest pain, short talk', MOUSE2, S('lat_pinch', 2) + N('now a crushing pain in my chest going down my left arm and I am sweating', '--did', 'lat_pinch', '--relief-hours', '2'),
+  dict(triage='emergency', first='see_doctor', first_change='That is a warning sign', urgent_short=True, local_ok=True)),
+ ('blade: ball short, then fever and weight loss, short talk', PLAIN, S('tennis_ball', 2) + N('I have had a fever and night sweats this week and lost weight without trying', '--did', 'tennis_ball', '--relief-hours', '3'),
+  dict(triage='doctor_soon', first='see_doctor', urgent_short=True, local_ok=True)),
+ ('desk: chest stretch short, then legs and bladder, short talk', DESK, S('doorway_chest_stretch', 2, 3) + N('my legs have gone weak and I can not control my bladder since this morning'),
+  dict(triage='emergency', first='see_doctor', urgent_short=True, local_ok=True)),
 ]
 LEVEL = ['self_care', 'mention_to_doctor', 'doctor_soon', 'emergency']
 P = F = 0
@@ -164,6 +197,33 @@ for name, words, logs, ex in SC:
         res(bool(texts) and ex['first_change'] in texts[0], '%s: the warning sign is the first thing said' % name)
         res(cli.find('TRIAGE: ' + lvl) >= 0 and cli.find('TRIAGE: ' + lvl) < cli.find('Do this first') if 'Do this first' in cli else 'TRIAGE: ' + lvl in cli,
             '%s: the CLI shows the triage before any step' % name)
+    latin = lambda c: cname[c].split(' (')[0].lower()
+    sent = (r.get('cause_sentence') or '').lower()
+    why = cli[cli.find('Why it hurts'):cli.find('Do this first')] if 'Why it hurts' in cli else ''
+    if ex.get('why_first'):
+        # the reason given is the first step's own cause (the next suspect),
+        # in the JSON's sentence and in the CLI's "Why it hurts"
+        f0 = r['first_steps'][0] if r['first_steps'] else {}
+        nm = (f0.get('for_name') or '?').lower()
+        res(nm in sent and nm in why.lower(), '%s: the why names the first step\'s aim, %s (%s)' % (name, f0.get('for'), sent[:160]))
+        res('none of the muscles' not in sent, '%s: the why does not say no muscle stands out' % name)
+    for c in sorted(ex.get('why_not', ())):
+        res(latin(c) not in sent and latin(c) not in why.lower(), '%s: the why does not name %s (short relief)' % (name, c))
+    if ex.get('spot_symptom'):
+        also = why[why.find('Also possible:'):] if 'Also possible:' in why else ''
+        also = also[:also.find('.') + 1]
+        res(spot and not any(latin(m) in also.lower() for m in spot), '%s: "Also possible" does not name the muscle at the sore spot (%s)' % (name, also))
+        res(any(cname[m].split(' (')[0] in why.lower() for m in spot) and 'the knot there is the symptom' in why,
+            '%s: the muscle at the sore spot is named as the symptom' % name)
+    if ex.get('urgent_short'):
+        di = [i for i, t in enumerate(texts) if t.startswith('Next: see a doctor first')]
+        res(bool(di) and di[0] <= 1 + len(j.get('note_warnings') or []), '%s: the warning\'s action comes right after it (%s)' % (name, di))
+        res(not any('acts from elsewhere' in t for t in texts) and 'acts from elsewhere' not in cli,
+            '%s: no "acts from elsewhere" talk in an urgent revision' % name)
+        res(not any('A knot that keeps coming back is usually only the symptom' in t for t in texts),
+            '%s: no chain lecture in an urgent revision' % name)
+        res(all(c['kind'] != 'cause_up' or kind.get(c['cause']) == 'mimic' for c in j['changes']),
+            '%s: only the look-alikes that need a doctor are said to rise' % name)
     if not ex.get('local_ok'):
         # short relief: the muscle right at the sore spot is never the
         # revised top cause, never the first step's aim, never "more likely"
