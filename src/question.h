@@ -31,6 +31,14 @@ kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int ma
                         kf_question *out);
 void kf_question_free(kf_question *q);
 
+/* After a doctor_soon reading (the caller's triage): the emergency items
+ * not yet asked whose "yes" alone would fire an emergency rule, as one
+ * KF_Q_SCREEN; KF_Q_NONE when none is owed or asked > max_q (one checklist
+ * may follow the last question).  kf_next_question gives it itself when
+ * the rules read doctor_soon. */
+kf_err kf_emergency_question(const kf_kb *kb, const kf_findings *f, int asked, int max_q,
+                             kf_question *out);
+
 
 /* The leader stands out: likely on its own, or well ahead of the next.
  * `order` is the causes by posterior, highest first, `n` their count. */
