@@ -199,7 +199,9 @@ static void h_consult(const kf_http_req *q, kf_http_reply *rep)
  * questions were asked come in; the next question, or the result when
  * there is nothing left worth asking, goes out together with the merged
  * findings to send back.  A red flag at doctor_soon or above ends the
- * interview at once: safety comes before sharpening the guess. */
+ * sharpening of the guess (safety comes first), after the emergency items
+ * still owed (kf_emergency_question): a doctor_soon person may be an
+ * emergency. */
 static void h_interview(const kf_http_req *q, kf_http_reply *rep)
 {
     int asked = 0;
@@ -231,8 +233,14 @@ static void h_interview(const kf_http_req *q, kf_http_reply *rep)
         oom(rep);
         goto out;
     }
-    if (r->triage < KF_TRIAGE_SOON &&
-        kf_next_question(q->kb, &f, asked, INTERVIEW_MAX_Q, &qn) != KF_OK) {
+    /* doctor_soon (by a rule or a likely cause that needs a doctor) may in
+     * fact be an emergency: the emergency items not yet asked still come,
+     * as one checklist, before the result. */
+    if ((r->triage < KF_TRIAGE_SOON
+             ? kf_next_question(q->kb, &f, asked, INTERVIEW_MAX_Q, &qn)
+             : r->triage < KF_TRIAGE_EMERGENCY
+                   ? kf_emergency_question(q->kb, &f, asked, INTERVIEW_MAX_Q, &qn)
+                   : KF_OK) != KF_OK) {
         oom(rep);
         goto out;
     }

@@ -23,6 +23,7 @@
 #define KF_Q_TOP 5
 #define KF_Q_TOP_MANY 2
 #define KF_SCREEN_MAX 16     /* items in the red-flag screen (one checklist) */
+#define KF_OWED_MAX 24       /* items in the emergency checklist after doctor_soon */
 /* Above this many present findings the gains are computed on the strongest
  * KF_Q_EXACT_MAX of them (strongest link first, ties by finding id) with
  * the fast posterior: each of ~30 gains costs one posterior, and a
@@ -486,6 +487,14 @@ static bool has_fact(const kf_findings *f, int finding)
     return kf_findings_get(f, finding) != NULL;
 }
 
+static bool in_screen(const int *v, int n, int x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == x)
+            return true;
+    return false;
+}
+
 /* The leader stands out: likely on its own, or well ahead of the next. */
 bool kf_leader_clear(const double *post, const int *order, int n)
 {
@@ -732,18 +741,108 @@ static bool any_location(const kf_kb *kb, const kf_findings *f, bool answered)
     return false;
 }
 
+/* The emergency checklist still owed after a doctor_soon reading: every
+ * finding whose "yes" alone would fire an emergency rule that has not fired
+ * (its `all` met but for that one finding and its `any` met, or its `all`
+ * met and that finding one of its `any`; no `none` present), that has a
+ * question and nothing known of it (said, answered, even "not sure"), and
+ * is not a place (where it hurts was said).  The rules are read on the
+ * derived findings (age bands), like the triage.  Returns the count written
+ * to out (at most max), or -1 when out of memory. */
+static int emergency_owed(const kf_kb *kb, const kf_findings *f, int *out, int max)
+{
+    kf_findings g;
+    if (kf_findings_copy(&g, f) != KF_OK)
+        return -1;
+    kf_triage_derive(kb, &g);
+    if (g.oom) {
+        kf_findings_free(&g);
+        return -1;
+    }
+    int n = 0;
+    for (int i = 0; i < kb->n_redflags && n < max; i++) {
+        const kf_redflag *r = &kb->redflags[i];
+        if (r->level != KF_TRIAGE_EMERGENCY || kf_rule_fires(r, &g))
+            continue;
+        bool blocked = false;
+        for (int k = 0; k < r->n_none; k++)
+            blocked |= kf_findings_has(&g, r->none[k]);
+        if (blocked)
+            continue;
+        int missing = 0, miss = -1;
+        for (int k = 0; k < r->n_all; k++)
+            if (!kf_findings_has(&g, r->all[k])) {
+                missing++;
+                miss = r->all[k];
+            }
+        bool any_ok = r->n_any == 0;
+        for (int k = 0; k < r->n_any && !any_ok; k++)
+            any_ok = kf_findings_has(&g, r->any[k]);
+        int cand[2] = { -1, -1 };
+        int nc = 0;
+        if (missing == 1 && any_ok)
+            cand[nc++] = miss;
+        for (int k = 0; missing == 0 && !any_ok && k < r->n_any && n < max; k++) {
+            int d = r->any[k];
+            if (kb->findings[d].question && !has_fact(f, d) && !has_fact(&g, d) &&
+                kb->findings[d].kind != KF_FIND_LOCATION && !in_screen(out, n, d))
+                out[n++] = d;
+        }
+        for (int c = 0; c < nc && n < max; c++) {
+            int d = cand[c];
+            if (kb->findings[d].question && !has_fact(f, d) && !has_fact(&g, d) &&
+                kb->findings[d].kind != KF_FIND_LOCATION && !in_screen(out, n, d))
+                out[n++] = d;
+        }
+    }
+    kf_findings_free(&g);
+    return n;
+}
+
+kf_err kf_emergency_question(const kf_kb *kb, const kf_findings *f, int asked, int max_q,
+                             kf_question *out)
+{
+    kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
+    *out = q;
+    /* One checklist past the limit at most: a limit on questions never
+     * leaves an emergency unasked, and the interview still ends. */
+    if (asked > max_q)
+        return KF_OK;
+    int *owed = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *owed);
+    if (!owed)
+        return KF_ENOMEM;
+    int n = emergency_owed(kb, f, owed, KF_OWED_MAX);
+    if (n < 0) {
+        kf_free(owed);
+        return KF_ENOMEM;
+    }
+    if (!n) {
+        kf_free(owed);
+        return KF_OK;
+    }
+    out->kind = KF_Q_SCREEN;
+    out->screen = owed;
+    out->n_screen = n;
+    return KF_OK;
+}
+
 kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int max_q,
                         kf_question *out)
 {
     kf_question q = { .kind = KF_Q_NONE, .finding = -1, .alt = -1 };
     *out = q;
-    if (asked >= max_q)
-        return KF_OK;
     kf_triage level;
     kf_err lerr = kf_triage_level(kb, f, &level);
     if (lerr)
         return lerr;
+    /* A warning sign ends the sharpening of the guess, but a doctor_soon
+     * person may in fact be an emergency: the emergency items a "yes" would
+     * fire, not yet asked, come first (kf_emergency_question), then stop. */
+    if (level >= KF_TRIAGE_EMERGENCY)
+        return KF_OK;
     if (level >= KF_TRIAGE_SOON)
+        return kf_emergency_question(kb, f, asked, max_q, out);
+    if (asked >= max_q)
         return KF_OK;
     if (!any_location(kb, f, false) && !any_location(kb, f, true)) {
         out->kind = KF_Q_WHERE;

@@ -24,12 +24,22 @@ typedef struct {
 } kf_question;
 
 /* The next interview question for the findings so far.  `asked` is how many
- * questions were already asked; after `max_q` it gives KF_Q_NONE.  Errors
+ * questions were already asked; after `max_q` it gives KF_Q_NONE.  When the
+ * rules read emergency it gives KF_Q_NONE; at doctor_soon only the
+ * emergency checklist still owed (kf_emergency_question), then KF_Q_NONE.  Errors
  * (KF_ENOMEM) leave *out KF_Q_NONE and must be reported.  The
  * screen array of the result is owned by the caller (kf_question_free). */
 kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int max_q,
                         kf_question *out);
 void kf_question_free(kf_question *q);
+
+/* After a doctor_soon reading (the caller's triage): the emergency items
+ * not yet asked whose "yes" alone would fire an emergency rule, as one
+ * KF_Q_SCREEN; KF_Q_NONE when none is owed or asked > max_q (one checklist
+ * may follow the last question).  kf_next_question gives it itself when
+ * the rules read doctor_soon. */
+kf_err kf_emergency_question(const kf_kb *kb, const kf_findings *f, int asked, int max_q,
+                             kf_question *out);
 
 
 /* The leader stands out: likely on its own, or well ahead of the next.

@@ -408,6 +408,28 @@ def test_interview(p):
     check("interview: red flag stops the interview at once",
           st == 200 and isinstance(doc, dict) and doc["question"] is None and
           doc["result"]["triage"]["level"] == "emergency", data[:300])
+    # doctor_soon may be an emergency: the emergency items a "yes" would fire
+    # come as one checklist before the result; a "yes" to one is emergency.
+    soon = {"text": "my lower back aches, I have a fever, night sweats and I have lost "
+                    "weight without trying", "asked": 0}
+    st, _, data, doc = post(p, "/api/v1/interview", soon)
+    q = doc.get("question") if isinstance(doc, dict) else None
+    items = [x.get("finding") for x in (q or {}).get("items", [])]
+    check("interview: doctor_soon still asks the emergency checklist",
+          st == 200 and q is not None and q.get("kind") == "screen" and
+          "leg_weakness" in items and doc["result"] is None, data[:400])
+    if q is not None and isinstance(doc.get("findings"), list):
+        fs = doc["findings"] + [{"id": i, "state": "present" if i == "leg_weakness" else "absent"}
+                                for i in items]
+        st, _, data, doc = post(p, "/api/v1/interview", {"findings": fs, "asked": doc["asked"]})
+        check("interview: a yes to leg weakness after doctor_soon is emergency",
+              st == 200 and isinstance(doc, dict) and doc["question"] is None and
+              doc["result"]["triage"]["level"] == "emergency", data[:300])
+        fs = fs[:-len(items)] + [{"id": i, "state": "absent"} for i in items]
+        st, _, data, doc = post(p, "/api/v1/interview", {"findings": fs, "asked": 1})
+        check("interview: no to the emergency checklist -> doctor_soon result, no more questions",
+              st == 200 and isinstance(doc, dict) and doc["question"] is None and
+              doc["result"]["triage"]["level"] == "doctor_soon", data[:300])
     st, _, data, doc = post(p, "/api/v1/interview", {"findings": [], "asked": 50})
     check("interview: past the question limit -> result", st == 200 and isinstance(doc, dict) and
           doc["question"] is None and doc["result"] is not None, data[:300])

@@ -6,6 +6,7 @@
 #include "kb.h"
 #include "render.h"
 #include "text.h"
+#include "triage.h"
 
 #include <stdlib.h>
 
@@ -791,6 +792,115 @@ static void test_interview_order(void)
 }
 
 
+/* MINI with a doctor_soon rule (pain at night) and three emergency rules
+ * that build on it: one that a single "yes" fires (leg weakness), one that
+ * needs two (a rash and a stiff neck), one that a "no" said blocks. */
+static kf_kb *mini_soon(void)
+{
+    static const char *const extra =
+        "[finding night_pain]\nlabel = pain at night\nquestion = Night pain?\nkind = redflag\nsource = s\n"
+        "[finding leg_weak]\nlabel = weak legs\nquestion = Weak legs?\nkind = redflag\nsource = s\n"
+        "[finding rash]\nlabel = a rash\nquestion = A rash?\nkind = redflag\nsource = s\n"
+        "[finding stiff]\nlabel = stiff neck\nquestion = Stiff neck?\nkind = redflag\nsource = s\n"
+        "[finding bladder]\nlabel = bladder trouble\nquestion = Bladder?\nkind = redflag\nsource = s\n"
+        "[redflag night]\nlevel = doctor_soon\nmimic = cardiac\nall = night_pain\nmessage = See a doctor.\nsource = s\n"
+        "[redflag cord]\nlevel = emergency\nmimic = cardiac\nall = night_pain, leg_weak\nmessage = Call now.\nsource = s\n"
+        "[redflag two]\nlevel = emergency\nmimic = cardiac\nall = night_pain, rash, stiff\nmessage = Call now.\nsource = s\n"
+        "[redflag blocked]\nlevel = emergency\nmimic = cardiac\nall = night_pain, bladder\nnone = pregnant\n"
+        "message = Call now.\nsource = s\n";
+    kf_buf t;
+    kf_buf_init(&t);
+    kf_buf_puts(&t, MINI);
+    kf_buf_puts(&t, extra);
+    kf_kb *kb = NULL;
+    kf_buf errs;
+    kf_buf_init(&errs);
+    kf_err e = kf_kb_load_text("mini-soon.kb", t.s, t.len, &kb, &errs);
+    if (e != KF_OK)
+        fprintf(stderr, "mini-soon.kb: %s\n", errs.s ? errs.s : "?");
+    CHECK_INT(e, KF_OK);
+    kf_buf_free(&errs);
+    kf_buf_free(&t);
+    return kb;
+}
+
+/* doctor_soon does not end the interview before the emergency items a
+ * single "yes" would fire: they come once, as one checklist, then it stops;
+ * a "yes" is an emergency.  Items that need two yeses, that a said finding
+ * blocks, or that were already answered are not asked. */
+static void test_interview_soon_asks_emergencies(void)
+{
+    kf_kb *kb = mini_soon();
+    if (!kb)
+        return;
+    kf_findings f;
+    kf_findings_init(&f);
+    add_state(kb, &f, "pain_medial_border", KF_PRESENT);
+    add_state(kb, &f, "night_pain", KF_PRESENT);
+    add_state(kb, &f, "pregnant", KF_PRESENT);
+    kf_triage lv;
+    CHECK_INT(kf_triage_level(kb, &f, &lv), KF_OK);
+    CHECK_INT(lv, KF_TRIAGE_SOON);
+    kf_question q;
+    CHECK_INT(kf_next_question(kb, &f, 1, 8, &q), KF_OK);
+    CHECK_INT(q.kind, KF_Q_SCREEN);
+    CHECK_INT(q.n_screen, 1);
+    if (q.n_screen == 1)
+        CHECK_INT(q.screen[0], kf_kb_finding(kb, "leg_weak"));
+    kf_question_free(&q);
+    /* the same with the question limit reached: one checklist past it */
+    CHECK_INT(kf_next_question(kb, &f, 8, 8, &q), KF_OK);
+    CHECK_INT(q.kind, KF_Q_SCREEN);
+    kf_question_free(&q);
+    CHECK_INT(kf_next_question(kb, &f, 9, 8, &q), KF_OK);
+    CHECK_INT(q.kind, KF_Q_NONE);
+    kf_question_free(&q);
+    /* a "no": nothing more is owed, the interview ends at doctor_soon */
+    kf_findings g;
+    CHECK_INT(kf_findings_copy(&g, &f), KF_OK);
+    add_state(kb, &g, "leg_weak", KF_ABSENT);
+    CHECK_INT(kf_next_question(kb, &g, 2, 8, &q), KF_OK);
+    CHECK_INT(q.kind, KF_Q_NONE);
+    kf_question_free(&q);
+    kf_findings_free(&g);
+    /* "not sure" counts as asked too */
+    CHECK_INT(kf_findings_copy(&g, &f), KF_OK);
+    add_state(kb, &g, "leg_weak", KF_UNSURE);
+    CHECK_INT(kf_next_question(kb, &g, 2, 8, &q), KF_OK);
+    CHECK_INT(q.kind, KF_Q_NONE);
+    kf_question_free(&q);
+    kf_findings_free(&g);
+    /* a "yes": emergency, and nothing more is asked */
+    add_state(kb, &f, "leg_weak", KF_PRESENT);
+    CHECK_INT(kf_triage_level(kb, &f, &lv), KF_OK);
+    CHECK_INT(lv, KF_TRIAGE_EMERGENCY);
+    CHECK_INT(kf_next_question(kb, &f, 2, 8, &q), KF_OK);
+    CHECK_INT(q.kind, KF_Q_NONE);
+    kf_question_free(&q);
+    /* kf_emergency_question on its own (the web interview's call) */
+    kf_findings_free(&f);
+    kf_findings_init(&f);
+    add_state(kb, &f, "pain_medial_border", KF_PRESENT);
+    add_state(kb, &f, "night_pain", KF_PRESENT);
+    CHECK_INT(kf_emergency_question(kb, &f, 0, 8, &q), KF_OK);
+    CHECK_INT(q.kind, KF_Q_SCREEN);
+    CHECK_INT(q.n_screen, 2);          /* leg_weak and bladder: not blocked now */
+    kf_question_free(&q);
+    /* without the doctor_soon sign the interview is the one it was: the
+     * screen holds the universal emergency only (chest pressure) */
+    kf_findings_free(&f);
+    kf_findings_init(&f);
+    add_state(kb, &f, "pain_medial_border", KF_PRESENT);
+    CHECK_INT(kf_next_question(kb, &f, 1, 8, &q), KF_OK);
+    CHECK_INT(q.kind, KF_Q_SCREEN);
+    CHECK_INT(q.n_screen, 1);
+    if (q.n_screen == 1)
+        CHECK_INT(q.screen[0], kf_kb_finding(kb, "chest_pressure"));
+    kf_question_free(&q);
+    kf_findings_free(&f);
+    kf_kb_free(kb);
+}
+
 /* The ranking tests' small KBs open with the same scale and close with
  * the same one technique. */
 #define RANK_SCALE \
@@ -1162,6 +1272,7 @@ int main(void)
     RUN(test_red_flag_outranks_everything);
     RUN(test_nothing_recognised);
     RUN(test_interview_order);
+    RUN(test_interview_soon_asks_emergencies);
     RUN(test_rank_families);
     RUN(test_rank_unsaid_activity);
     RUN(test_rank_unsaid_body);
