@@ -744,11 +744,47 @@ out:
  * it at least as well as any other cause does (safety first: "maybe it is
  * my gallbladder, pain after fatty food" keeps the gallbladder's clue), and
  * beyond the first KF_GUESS_MAX guesses (findings.h). */
-static bool soft_guess(const kf_kb *kb, const kf_fact *x)
+/* A load carried on one side (a finding with `own_side = yes`: a bag on one
+ * shoulder, a toddler on one hip) is weighed against the side that hurts,
+ * the sides of the present places of pain OR-ed: KF_SIDE_NONE when no side
+ * of either is said or the load is on both sides; otherwise 1 when the pain
+ * is on the load's side (alone or on both sides), -1 when it is only on the
+ * other side.  The loaded side's muscles hold the weight up and tire, and a
+ * change of hands moves the trouble to the other side
+ * (002_f7afb565ce7014b7.txt); the "opposite side" of the method sources is
+ * the other side of the shoulder blade, front against back
+ * (003_8a9c84e9d3df908b.txt), never left against right, so a load on the
+ * left does not explain a knot on the right.  Only the places the load
+ * holds up are weighed (own_side); the low back, strained by leaning to
+ * balance the load, may hurt on either side. */
+static int load_side(const kf_kb *kb, const kf_findings *f, const kf_fact *x)
 {
-    if (x->note != KF_NOTE_GUESS || x->state != KF_PRESENT || x->origin != KF_FROM_TEXT ||
+    if (x->finding < 0 || x->finding >= kb->n_findings || !kb->findings[x->finding].n_own_side ||
+        (x->side != KF_SIDE_LEFT && x->side != KF_SIDE_RIGHT))
+        return 0;
+    const kf_finding_def *d = &kb->findings[x->finding];
+    kf_side pain = KF_SIDE_NONE;
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].state == KF_PRESENT)
+            for (int m = 0; m < d->n_own_side; m++)
+                if (f->v[i].finding == d->own_side[m])
+                    pain |= f->v[i].side;
+    if (pain == KF_SIDE_NONE)
+        return 0;
+    return (pain & x->side) ? 1 : -1;
+}
+
+/* Soft evidence (below): a guess, unless it is a load on the side that
+ * hurts (the side confirms it: counted in full); and a load said outright
+ * on a side that cannot explain the pain (weighed as a guess is). */
+static bool soft_guess(const kf_kb *kb, const kf_findings *f, const kf_fact *x)
+{
+    if (x->state != KF_PRESENT || x->origin != KF_FROM_TEXT ||
         x->finding < 0 || x->finding >= kb->n_findings ||
         kb->findings[x->finding].kind == KF_FIND_REDFLAG)
+        return false;
+    int ls = load_side(kb, f, x);
+    if (x->note == KF_NOTE_GUESS ? ls > 0 : ls >= 0)
         return false;
     double mimic = 0, other = 0;
     for (int i = kb->flink_first[x->finding]; i < kb->flink_first[x->finding + 1]; i++) {
@@ -769,7 +805,7 @@ kf_err kf_posterior_interval(const kf_kb *kb, const kf_findings *f, double *post
         return err;
     int guess[KF_GUESS_MAX], ng = 0;
     for (int i = 0; i < f->n && ng < KF_GUESS_MAX; i++)
-        if (soft_guess(kb, &f->v[i]))
+        if (soft_guess(kb, f, &f->v[i]))
             guess[ng++] = f->v[i].finding;
     if (!ng) {
         err = kf_posterior_ev(kb, &ev, post, lo, hi, approx, NULL, false);
@@ -888,7 +924,7 @@ static bool explain(const kf_kb *kb, const kf_findings *f, kf_ranked *rk)
         r->mech = ln->mech;
         r->why = ln->why;
         r->fact = fi;
-        if (r->state == KF_PRESENT && soft_guess(kb, &f->v[fi])) {
+        if (r->state == KF_PRESENT && soft_guess(kb, f, &f->v[fi])) {
             /* a guess: its likelihood ratio as soft evidence */
             double lam = KF_GUESS_LAMBDA;
             r->weight = log((lam + (1 - lam) * (1 - (1 - kb->leak) * (1 - ln->p))) /
@@ -1075,6 +1111,27 @@ static bool same_family(const kf_kb *kb, int a, int b)
  * the person named and that the change is for. */
 #define KF_KEEPER_SHARE 0.5
 
+/* Every report of habit h that was said is a load on the side that cannot
+ * explain the pain (load_side -1): it keeps no muscle on the side that
+ * hurts tight, so it does not lead that muscle (lead_keepers). */
+static bool said_off_side(const kf_kb *kb, const kf_findings *f, int h)
+{
+    const kf_cause *c = &kb->causes[h];
+    bool off = false;
+    for (int l = 0; l < c->n_links; l++) {
+        const kf_link *ln = &kb->links[c->links[l]];
+        if (ln->mech != KF_MECH_REPORTS)
+            continue;
+        int fi = fact_index(f, ln->finding);
+        if (fi < 0 || f->v[fi].state != KF_PRESENT)
+            continue;
+        if (load_side(kb, f, &f->v[fi]) >= 0)
+            return false;
+        off = true;
+    }
+    return off;
+}
+
 static void lead_keepers(const kf_kb *kb, const kf_findings *f, const double *post, int *out,
                          int nb)
 {
@@ -1089,7 +1146,7 @@ static void lead_keepers(const kf_kb *kb, const kf_findings *f, const double *po
             for (int k = 0; k < h->n_keeps && !keeps; k++)
                 keeps = h->keeps[k] == m;
             if (keeps && post[out[j]] >= KF_KEEPER_SHARE * post[m] &&
-                kf_cause_reported(kb, f, out[j])) {
+                kf_cause_reported(kb, f, out[j]) && !said_off_side(kb, f, out[j])) {
                 best = j;
                 break;
             }

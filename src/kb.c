@@ -887,8 +887,8 @@ static void need_source(loader *L, const block *b)
 
 static const char *const allowed_keys[][20] = {
     /* region */    { "label", "view", "sided", "near", "source", NULL },
-    /* finding */   { "label", "question", "why_ask", "kind", "sided", "both_of", "any_of",
-                      "source", NULL },
+    /* finding */   { "label", "question", "why_ask", "kind", "sided", "own_side", "both_of",
+                      "any_of", "source", NULL },
     /* cause */     { "kind", "name", "prior", "where", "about", "treat", "level",
                       "keeps_tight", "kept_by", "release_first", "family", "posture", "source",
                       "refers", "pulls", "local", "sign", "reports", NULL },
@@ -1260,6 +1260,26 @@ static void build_findings(loader *L)
                    b->id, of);
         else
             kb->findings[self].both_of = g;
+    }
+    /* `own_side = pain_F, ...`: a load carried on one side, which explains
+     * pain in these places on its own side only (engine.c, load_side). */
+    for (int i = 0; i < L->n_blocks; i++) {
+        block *b = &L->blocks[i];
+        int line;
+        if (strcmp(b->kind, "finding") || !get(b, "own_side", &line))
+            continue;
+        int self = strmap_get(&L->findings, b->id, strlen(b->id));
+        if (self < 0)
+            continue;
+        kf_finding_def *f = &kb->findings[self];
+        f->n_own_side = resolve_list(L, b, "own_side", &L->findings, "finding", &f->own_side);
+        if (!f->sided)
+            err_at(L, b->file, line, "finding %s: own_side needs sided = yes", b->id);
+        for (int m = 0; m < f->n_own_side; m++)
+            if (kb->findings[f->own_side[m]].kind != KF_FIND_LOCATION ||
+                !kb->findings[f->own_side[m]].sided)
+                err_at(L, b->file, line, "finding %s: own_side names '%s', not a sided place of pain",
+                       b->id, kb->findings[f->own_side[m]].id);
     }
     /* `any_of = F, G, ...`: present when any of these findings is (a heart
      * risk factor of any kind).  Derived, so it is never asked or read. */

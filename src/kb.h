@@ -61,6 +61,10 @@ typedef struct {
     const char     *why_ask;         /* "why I ask", one short sentence, or NULL */
     kf_finding_kind kind;
     bool            sided;
+    int            *own_side; int n_own_side; /* `own_side = PLACES`: a load on one
+                                        side, which explains pain in these places
+                                        (pain_* findings) on its own side only
+                                        (engine.c, load_side); else 0 */
     int             region;          /* for pain_<region> findings, else -1 */
     int             both_of;         /* present when this sided finding is on both sides, or -1 */
     int            *any_of;  int n_any_of; /* present when any of these is (derived), else 0 */

@@ -671,6 +671,30 @@ static kf_side find_side(const token *v, int n, int first, int last)
     return side_of(&v[best]);
 }
 
+/* Where a load sits: a side said after the words of a load on one side
+ * (kb.h, own_side), behind "on", "over", "onto" or "in" and at most a
+ * determiner ("I carry my purse on the left", "a shoulder bag, which I wear
+ * on my right shoulder", "the tool bag in my right hand"), up to 8 words on
+ * within the sentence; KF_SIDE_NONE when none is said so. */
+static bool is_any_word(const token *k, const char *const *list);
+static kf_side load_side_after(const token *v, int n, int last)
+{
+    static const char *const prep[] = { "on", "over", "onto", "in", NULL };
+    static const char *const det[] = { "the", "my", "his", "her", "their", "your", NULL };
+    for (int j = last + 1, d = 1; j < n && d <= 8; j++, d++) {
+        if (v[j].kind == T_STOP)
+            break;
+        if (!v[j].side_ok || (v[j].flags & KF_WORD_BOTH))
+            continue;
+        int k = j - 1;
+        if (k > last && is_any_word(&v[k], det))
+            k--;
+        if (k > last && is_any_word(&v[k], prep))
+            return side_of(&v[j]);
+    }
+    return KF_SIDE_NONE;
+}
+
 /* At most this many "F1 ?+ F2" readings (kb.h, KF_ALT_COMPANY) are kept
  * for complete_company; more in one text are read as F1 alone. */
 #define KF_COMPANY_MAX 8
@@ -2729,6 +2753,16 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         if (ctx & KF_CTX_HYPOTHETICAL)
             continue;
         kf_side side = find_side(v, n, mk->first, mk->last);
+        /* a load on one side sits where the words after it put it, before
+         * any side said earlier of the pain ("a knot by my right shoulder
+         * blade, I carry my purse on the left") */
+        for (int f = 0; f < ph->n_finds; f++)
+            if (kb->findings[ph->finds[f]].n_own_side) {
+                kf_side at = load_side_after(v, n, mk->last);
+                if (at != KF_SIDE_NONE)
+                    side = at;
+                break;
+            }
         /* a denial ("my neck doesn't hurt") takes no side from earlier words */
         if (side == KF_SIDE_NONE && !negated && last_side[mk->first] >= 0)
             side = side_of(&v[last_side[mk->first]]);

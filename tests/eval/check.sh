@@ -125,6 +125,17 @@ if [ -f tests/eval/ranking-rank8.jsonl ]; then
   out=$("$BIN" eval --json tests/eval/ranking-rank8.jsonl) || { echo "eval ranking-rank8 failed"; echo "0 passed, 1 failed"; exit 1; }
   reading+=(rank8 "$out")
 fi
+# tests/eval/ranking-rank9.jsonl: 20 descriptions of our own of a load carried
+# on one side (a bag, a strap, a toddler on a hip, a tool bag) on the side that
+# hurts, on the other side beside another one-sided habit, and on both sides,
+# measured once before the work on the load's side: hit@1 0.75, hit@3 0.90,
+# unsafe 0; after it (the side after the load read, a load on the side that
+# cannot explain the pain weighed as a guess, on the side that hurts counted in
+# full): hit@1 0.85, hit@3 0.95 -> guards hit@3 0.92 (less 0.03), unsafe 0.
+if [ -f tests/eval/ranking-rank9.jsonl ]; then
+  out=$("$BIN" eval --json tests/eval/ranking-rank9.jsonl) || { echo "eval ranking-rank9 failed"; echo "0 passed, 1 failed"; exit 1; }
+  reading+=(rank9 "$out")
+fi
 "$BIN" eval "$CASES" || true
 ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 failed"; exit 1; }
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -149,6 +160,7 @@ READ_HIT3_BLIND10A=${READ_HIT3_BLIND10A:-0.93} READ_UNSAFE_MAX_BLIND10A=${READ_U
 READ_HIT3_BLIND10B=${READ_HIT3_BLIND10B:-0.86} READ_UNSAFE_MAX_BLIND10B=${READ_UNSAFE_MAX_BLIND10B:-2} \
 READ_HIT3_RANK7=${READ_HIT3_RANK7:-0.93} READ_UNSAFE_MAX_RANK7=${READ_UNSAFE_MAX_RANK7:-0} \
 READ_HIT3_RANK8=${READ_HIT3_RANK8:-0.95} READ_UNSAFE_MAX_RANK8=${READ_UNSAFE_MAX_RANK8:-0} \
+READ_HIT3_RANK9=${READ_HIT3_RANK9:-0.92} READ_UNSAFE_MAX_RANK9=${READ_UNSAFE_MAX_RANK9:-0} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
