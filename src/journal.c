@@ -1368,6 +1368,22 @@ static bool at_sore_spot(const kf_kb *kb, const kf_findings *f, int c)
     return false;
 }
 
+/* The change that says the next step is a doctor, as the warning sign
+ * says: about step `tech` and cause `cz` (-1: none), with its figures. */
+static void say_doctor_first(kf_change *ch, int tech, int cz, const double *p0,
+                             const double *p1, kf_buf *b)
+{
+    ch->technique = tech;
+    ch->cause = cz;
+    if (cz >= 0) {
+        ch->before = p0[cz];
+        ch->after = p1[cz];
+    }
+    kf_buf_puts(b, "Next: see a doctor first, as the warning sign says; the "
+                "self-care steps wait until a doctor has looked.");
+    set_text(ch, b);
+}
+
 static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                             const double *p1, int cap)
 {
@@ -1452,15 +1468,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             const kf_step *st = &r->after->plan[0];
             int cz = st->cause >= 0 ? st->cause
                      : r->after->n_causes ? r->after->causes[0].cause : -1;
-            ch->technique = st->technique;
-            ch->cause = cz;
-            if (cz >= 0) {
-                ch->before = p0[cz];
-                ch->after = p1[cz];
-            }
-            kf_buf_puts(&b, "Next: see a doctor first, as the warning sign says; the "
-                        "self-care steps wait until a doctor has looked.");
-            set_text(ch, &b);
+            say_doctor_first(ch, st->technique, cz, p0, p1, &b);
             doctor_said = true;
         }
     }
@@ -1729,13 +1737,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
         ch->technique = first1;
         ch->cause = cz;
         if (kb->techniques[first1].kind == KF_TECH_DOCTOR) {
-            if (cz >= 0) {
-                ch->before = p0[cz];
-                ch->after = p1[cz];
-            }
-            kf_buf_puts(&b, "Next: see a doctor first, as the warning sign says; the "
-                        "self-care steps wait until a doctor has looked.");
-            set_text(ch, &b);
+            say_doctor_first(ch, first1, cz, p0, p1, &b);
             goto plan_changes;
         }
         if (cz >= 0) {
