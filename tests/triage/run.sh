@@ -124,7 +124,7 @@ by_rule = collections.defaultdict(lambda: [0, 0, 0])      # guidance rule: cases
 by_kb = collections.defaultdict(lambda: [0, 0])            # kb rule: led, over-triaged while leading
 by_fired = collections.defaultdict(lambda: [0, 0])         # kb rule: fired at the result's level, of them over
 for c in cases:
-    r = subprocess.run([binary, "ask", "--json", c["text"]], capture_output=True, text=True)
+    r = subprocess.run([binary, "ask", "--json", "--", c["text"]], capture_output=True, text=True)
     try:
         out = json.loads(r.stdout)
         got = out["triage"]["level"]
