@@ -62,6 +62,13 @@
 # registers, written before the KB was read; the tuning set of
 # kb/85-lexicon-safety-round7.kb) and fresh-safety-round7-check.jsonl
 # (written at the same time, never tuned on).
+# fresh-safety-round8.jsonl (an eighth fresh set in the registers earlier
+# rounds used less -- one-liners, long rambling posts with the warning sign
+# in one clause, lists, dictation without punctuation, UK, Australian,
+# American and Indian English, older people and their carers, pressure and
+# sweat said as metaphors, symptoms said by what the person cannot do --
+# with mild look-alikes, written before the KB was read; the tuning set of
+# kb/90-lexicon-safety-round8.kb).
 # A case may give "levels", every acceptable level (its "level" is the lowest
 # of them): over-triage is then a level above the highest of them.  A case may
 # name "cause", the non-muscular cause it is about: reported (how many have it
@@ -124,7 +131,7 @@ by_rule = collections.defaultdict(lambda: [0, 0, 0])      # guidance rule: cases
 by_kb = collections.defaultdict(lambda: [0, 0])            # kb rule: led, over-triaged while leading
 by_fired = collections.defaultdict(lambda: [0, 0])         # kb rule: fired at the result's level, of them over
 for c in cases:
-    r = subprocess.run([binary, "ask", "--json", c["text"]], capture_output=True, text=True)
+    r = subprocess.run([binary, "ask", "--json", "--", c["text"]], capture_output=True, text=True)
     try:
         out = json.loads(r.stdout)
         got = out["triage"]["level"]
