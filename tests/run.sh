@@ -227,6 +227,7 @@ suite "triage, fresh safety round 5 check, metaphors and body sensations, never 
 suite "triage, fresh safety descriptions round 6, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round6.jsonl
 suite "triage, fresh safety round 6 check, written the same way, never tuned on (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round6-check.jsonl
 suite "triage, fresh safety descriptions round 7: warning signs buried in ordinary back pain, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round7.jsonl
+suite "triage, fresh safety round 7 check, never tuned on; its one miss (a weight like someone sitting on me, a drenching sweat, a tingling hand) read at the end and fixed as a family by round 8 (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round7-check.jsonl
 suite "triage, fresh safety descriptions round 8: one-liners, rambling posts, lists, dictation, slang, carers, pressure and sweat metaphors, what the person cannot do, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round8.jsonl
 suite "triage, the tenth blind set's safety families with look-alikes: early pregnancy, sight lost in one eye, effort into a run, a drooping lid (0 under-triage)" run_if tests/triage/run.sh tests/triage/blind10-families.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py

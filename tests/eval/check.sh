@@ -78,7 +78,9 @@
 # read, 10b stays untouched.  Measured once when added: 10a hit@3 0.86
 # unsafe 3, 10b 0.89 unsafe 2; after the fixes from 10a
 # (kb/84-lexicon-blind10.kb), 10a 0.96 unsafe 0, 10b unchanged -> guards
-# 0.93 / 0.86, unsafe 0 / 2 (the target is 0).
+# 0.93 / 0.86, unsafe 0 / 2 (the target is 0).  The eighth safety round
+# (kb/90, written without reading 10b) then brought 10b's unsafe to 1 ->
+# READ_UNSAFE_MAX_BLIND10B 1.
 # The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
@@ -157,7 +159,7 @@ READ_HIT3_BLIND8B=${READ_HIT3_BLIND8B:-0.93} READ_UNSAFE_MAX_BLIND8B=${READ_UNSA
 READ_HIT3_BLIND9A=${READ_HIT3_BLIND9A:-0.90} READ_UNSAFE_MAX_BLIND9A=${READ_UNSAFE_MAX_BLIND9A:-0} \
 READ_HIT3_BLIND9B=${READ_HIT3_BLIND9B:-0.90} READ_UNSAFE_MAX_BLIND9B=${READ_UNSAFE_MAX_BLIND9B:-0} \
 READ_HIT3_BLIND10A=${READ_HIT3_BLIND10A:-0.93} READ_UNSAFE_MAX_BLIND10A=${READ_UNSAFE_MAX_BLIND10A:-0} \
-READ_HIT3_BLIND10B=${READ_HIT3_BLIND10B:-0.86} READ_UNSAFE_MAX_BLIND10B=${READ_UNSAFE_MAX_BLIND10B:-2} \
+READ_HIT3_BLIND10B=${READ_HIT3_BLIND10B:-0.86} READ_UNSAFE_MAX_BLIND10B=${READ_UNSAFE_MAX_BLIND10B:-1} \
 READ_HIT3_RANK7=${READ_HIT3_RANK7:-0.93} READ_UNSAFE_MAX_RANK7=${READ_UNSAFE_MAX_RANK7:-0} \
 READ_HIT3_RANK8=${READ_HIT3_RANK8:-0.95} READ_UNSAFE_MAX_RANK8=${READ_UNSAFE_MAX_RANK8:-0} \
 READ_HIT3_RANK9=${READ_HIT3_RANK9:-0.92} READ_UNSAFE_MAX_RANK9=${READ_UNSAFE_MAX_RANK9:-0} \
