@@ -2875,10 +2875,11 @@ static bool dels_build(loader *L, kb_priv *priv)
     return true;
 }
 
-static kf_err finish(loader *L, kf_kb **out)
+static kf_err finish_with(loader *L, kf_kb **out, kb_priv **made)
 {
     kf_kb *kb = arena_alloc(&L->a, sizeof *kb);
     kb_priv *priv = arena_alloc(&L->a, sizeof *priv);   /* zeroed */
+    *made = priv;
     if (!kb || !priv)
         return KF_ENOMEM;
     L->kb = kb;
@@ -3077,13 +3078,35 @@ static kf_err finish(loader *L, kf_kb **out)
     bool adopted = true;
     for (size_t i = 0; i < KF_ARRAY_LEN(maps); i++)
         adopted &= arena_adopt_map(&L->a, maps[i]);
-    if (!adopted)
+    if (!adopted) {
+        /* every map's heap slots are gone (adopted or freed): none to free */
+        for (size_t i = 0; i < KF_ARRAY_LEN(maps); i++)
+            memset(maps[i], 0, sizeof *maps[i]);
         return KF_ENOMEM;
+    }
     priv->a = L->a;
     memset(&L->a, 0, sizeof L->a);
     kb->priv = priv;
     *out = kb;
     return KF_OK;
+}
+
+/* finish_with, and on a failure the maps it had built on the heap (moved
+ * from the loader into priv, or made in priv: the phrase sequences, the
+ * lexicon's long words) are freed; the arena goes with the caller.  A load
+ * that runs out of memory part-way leaks nothing (test_core's OOM loop). */
+static kf_err finish(loader *L, kf_kb **out)
+{
+    kb_priv *priv = NULL;
+    kf_err e = finish_with(L, out, &priv);
+    if (e != KF_OK && priv) {
+        kf_map *maps[] = { &priv->regions, &priv->findings, &priv->causes, &priv->techniques,
+                           &priv->words, &priv->spell, &priv->raw_words,
+                           &priv->raw2id, &priv->phrase_seq, &priv->lex };
+        for (size_t i = 0; i < KF_ARRAY_LEN(maps); i++)
+            kf_map_free(maps[i]);
+    }
+    return e;
 }
 
 /* ---------- snapshot: the loaded KB, kept in a file and mapped back ----------
