@@ -385,18 +385,6 @@ static void greeting(doc *d, const char *name)
         PARA(d, 0, "%s", PICK(d, 1, hellos_anon));
 }
 
-/* Whether finding f is one of rule rf's. */
-static bool rule_names(const kf_redflag *rf, int f)
-{
-    for (int k = 0; k < rf->n_all; k++)
-        if (rf->all[k] == f)
-            return true;
-    for (int k = 0; k < rf->n_any; k++)
-        if (rf->any[k] == f)
-            return true;
-    return false;
-}
-
 /* What the person said, for a doctor or a phone call: the warning signs of
  * the leading rule first, then the other symptoms, then the places ("pain
  * at the jaw and in the lower back"); at most `max` items. */
@@ -418,7 +406,7 @@ static void said_list(const kf_kb *kb, const kf_result *r, int flag, int mimic, 
             }
             /* only what bears on the warning: the leading rule's findings,
              * or (no rule) the findings the suspected cause produces */
-            bool lead = flag >= 0 && rule_names(&kb->redflags[flag], x->finding);
+            bool lead = flag >= 0 && kf_rule_names(&kb->redflags[flag], x->finding);
             bool linked = false;
             if (flag < 0 && mimic >= 0)
                 for (int l = 0; l < kb->causes[mimic].n_links && !linked; l++)
@@ -892,7 +880,7 @@ static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top
             for (int k = 0; k < nb && !common; k++)
                 common = base[k] == all[i];
             for (int k = 0; k < kb->n_redflags && !routine; k++)
-                routine = kb->redflags[k].screen && rule_names(&kb->redflags[k], all[i]);
+                routine = kb->redflags[k].screen && kf_rule_names(&kb->redflags[k], all[i]);
             /* only a check that bears on a cause still in question: a rule
              * naming it screens for a mimic at least `bar` likely; its
              * weight is the likeliest such mimic's */
@@ -900,7 +888,7 @@ static int specific_screen(doc *d, const kf_kb *kb, const kf_result *r, int *top
             double w = 0;
             for (int k = 0; k < kb->n_redflags && r->post; k++) {
                 const kf_redflag *rf = &kb->redflags[k];
-                if (rf->level >= KF_TRIAGE_SOON && rule_names(rf, all[i]) &&
+                if (rf->level >= KF_TRIAGE_SOON && kf_rule_names(rf, all[i]) &&
                     (rf->mimic < 0 || r->post[rf->mimic] >= bar)) {
                     bears = true;
                     double p = rf->mimic < 0 ? bar : r->post[rf->mimic];

@@ -732,18 +732,6 @@ static bool override_fact(kf_findings *f, const kf_fact *x)
     return kf_findings_add(f, x) >= 0;
 }
 
-/* Whether rule `r` names finding `d` among the ones it needs. */
-static bool rule_uses(const kf_redflag *r, int d)
-{
-    for (int i = 0; i < r->n_all; i++)
-        if (r->all[i] == d)
-            return true;
-    for (int i = 0; i < r->n_any; i++)
-        if (r->any[i] == d)
-            return true;
-    return false;
-}
-
 /* A warning sign written in the note of check-in `c` ("my legs went weak
  * and numb this morning") is a warning sign now, as it would be in a new
  * description: the note is read as words, and each fact of it said as
@@ -808,7 +796,7 @@ static kf_err note_warning(const kf_kb *kb, const kf_checkin *c,
             continue;
         for (int i = 0; i < said.n; i++) {
             kf_fact x = said.v[i];
-            if (x.state != KF_PRESENT || !rule_uses(r, x.finding))
+            if (x.state != KF_PRESENT || !kf_rule_names(r, x.finding))
                 continue;
             x.origin = KF_FROM_JOURNAL;
             x.start = -1;

@@ -62,17 +62,6 @@ const char *kf_triage_banner_for(const kf_kb *kb, const kf_result *r)
     return kf_triage_banner(r->triage);
 }
 
-static bool rule_names(const kf_redflag *rf, int finding)
-{
-    for (int k = 0; k < rf->n_all; k++)
-        if (rf->all[k] == finding)
-            return true;
-    for (int k = 0; k < rf->n_any; k++)
-        if (rf->any[k] == finding)
-            return true;
-    return false;
-}
-
 /* Whether a rule's `all` names a finding said (not derived) that none of
  * the rules out[0..n) names. */
 static bool names_new(const kf_kb *kb, const kf_result *r, const kf_redflag *rf,
@@ -86,7 +75,7 @@ static bool names_new(const kf_kb *kb, const kf_result *r, const kf_redflag *rf,
             continue;
         bool named = false;
         for (int i = 0; i < n && !named; i++)
-            named = rule_names(&kb->redflags[out[i]], f);
+            named = kf_rule_names(&kb->redflags[out[i]], f);
         if (!named)
             return true;
     }

@@ -7,6 +7,17 @@
 #include <string.h>
 #include <strings.h>
 
+bool kf_rule_names(const kf_redflag *r, int d)
+{
+    for (int i = 0; i < r->n_all; i++)
+        if (r->all[i] == d)
+            return true;
+    for (int i = 0; i < r->n_any; i++)
+        if (r->any[i] == d)
+            return true;
+    return false;
+}
+
 bool kf_rule_fires(const kf_redflag *r, const kf_findings *f)
 {
     for (int i = 0; i < r->n_all; i++)

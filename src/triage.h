@@ -11,6 +11,9 @@
  * `none` is. */
 bool kf_rule_fires(const kf_redflag *r, const kf_findings *f);
 
+/* True when finding `d` is one of rule `r`'s `all` or `any` findings. */
+bool kf_rule_names(const kf_redflag *r, int d);
+
 /* Adds the findings that follow from others: the age bands (over_50,
  * over_65, heart_age) from f->age, each `both_of` finding when its sided
  * finding is present on both sides, and each `any_of` finding when one of
