@@ -677,18 +677,13 @@ static void add_fact(const kf_kb *kb, kf_findings *f, const char *id,
  * (a red flag outranks everything, DESIGN.md).  What it says of relief and
  * habits is left to the check-in's own fields (--did, --relief-hours,
  * --worse-after), which count it once. */
-static kf_err add_note(const kf_kb *kb, const kf_checkin *c, kf_followup *fu)
+static kf_err add_note(const kf_kb *kb, const kf_checkin *c, const kf_findings *nf,
+                       kf_followup *fu)
 {
-    kf_findings nf;
-    kf_findings_init(&nf);
-    kf_buf err;
-    kf_buf_init(&err);
-    size_t len = strlen(c->note);
-    kf_err e = kf_text_is_words(c->note, len) ? kf_text_read(kb, c->note, len, &nf, &err)
-                                              : KF_OK;
+    kf_err e = KF_OK;
     bool any = false;
-    for (int i = 0; e == KF_OK && i < nf.n; i++) {
-        kf_fact x = nf.v[i];
+    for (int i = 0; e == KF_OK && i < nf->n; i++) {
+        kf_fact x = nf->v[i];
         const kf_finding_def *fd = &kb->findings[x.finding];
         if (x.state != KF_PRESENT || fd->kind == KF_FIND_FOLLOWUP || fd->kind == KF_FIND_HABIT ||
             !strcmp(fd->id, "relief_short") || !strcmp(fd->id, "knot_recurring") ||
@@ -701,9 +696,28 @@ static kf_err add_note(const kf_kb *kb, const kf_checkin *c, kf_followup *fu)
     }
     if (any && e == KF_OK)
         snprintf(fu->note_at, sizeof fu->note_at, "%s", c->at);
-    kf_findings_free(&nf);
-    kf_buf_free(&err);
     return e;
+}
+
+/* A check-in's note read as words, once, for add_note and note_warning:
+ * into *said (empty when the note is no words, or one the reader refuses
+ * as too long).  Returns KF_OK or KF_ENOMEM. */
+static kf_err read_note(const kf_kb *kb, const kf_checkin *c, kf_findings *said)
+{
+    size_t len = strlen(c->note);
+    if (!kf_text_is_words(c->note, len))
+        return KF_OK;
+    kf_buf err;
+    kf_buf_init(&err);
+    kf_err e = kf_text_read(kb, c->note, len, said, &err);
+    kf_buf_free(&err);
+    if (e == KF_ENOMEM || said->oom)
+        return KF_ENOMEM;
+    if (e != KF_OK) {               /* refused: it adds nothing */
+        kf_findings_free(said);
+        kf_findings_init(said);
+    }
+    return KF_OK;
 }
 
 void kf_followup_free(kf_followup *fu)
@@ -734,50 +748,38 @@ static bool override_fact(kf_findings *f, const kf_fact *x)
 
 /* A warning sign written in the note of check-in `c` ("my legs went weak
  * and numb this morning") is a warning sign now, as it would be in a new
- * description: the note is read as words, and each fact of it said as
+ * description: of the note's facts (read once by read_note), each said as
  * present that makes a red-flag rule fire which does not fire on the
  * consultation with the warning signs of earlier notes goes into fu->warn.
  * Only those: the rest of a note is an aside ("the ball helped") that the
  * check-in's own fields say.  A note the reader refuses (not words, too
  * long) adds nothing.  Returns KF_OK or KF_ENOMEM. */
-static kf_err note_warning(const kf_kb *kb, const kf_checkin *c,
+static kf_err note_warning(const kf_kb *kb, const kf_checkin *c, const kf_findings *said,
                            const kf_findings *base, kf_followup *fu)
 {
-    if (!c->note || !*c->note || !kf_text_is_words(c->note, strlen(c->note)))
-        return KF_OK;
-    kf_findings said, was, now;
-    kf_findings_init(&said);
+    kf_findings was, now;
     kf_findings_init(&was);
     kf_findings_init(&now);
-    kf_buf err;
-    kf_buf_init(&err);
     int *fired = NULL;
-    kf_err e = kf_text_read(kb, c->note, strlen(c->note), &said, &err);
-    kf_buf_free(&err);
-    if (e == KF_ETOOBIG) {
-        e = KF_OK;
-        goto out;
-    }
-    if (e != KF_OK || said.oom)
-        goto oom;
-    if (kf_findings_present(&said) == 0)
+    kf_err e = KF_OK;
+    if (kf_findings_present(said) == 0)
         goto out;
     /* Before the note: the consultation with the earlier notes' signs. */
     if (base && kf_findings_copy(&was, base) != KF_OK)
         goto oom;
     if (was.age < 0)
-        was.age = fu->warn.age >= 0 ? fu->warn.age : said.age;
+        was.age = fu->warn.age >= 0 ? fu->warn.age : said->age;
     if (!was.sex)
-        was.sex = fu->warn.sex ? fu->warn.sex : said.sex;
+        was.sex = fu->warn.sex ? fu->warn.sex : said->sex;
     for (int i = 0; i < fu->warn.n; i++)
         if (!override_fact(&was, &fu->warn.v[i]))
             goto oom;
     if (kf_findings_copy(&now, &was) != KF_OK)
         goto oom;
-    for (int i = 0; i < said.n; i++) {
-        if (said.v[i].state != KF_PRESENT)
+    for (int i = 0; i < said->n; i++) {
+        if (said->v[i].state != KF_PRESENT)
             continue;
-        kf_fact x = said.v[i];
+        kf_fact x = said->v[i];
         x.origin = KF_FROM_JOURNAL;
         x.start = -1;            /* the span is in the note, not the consultation */
         x.len = 0;
@@ -794,8 +796,8 @@ static kf_err note_warning(const kf_kb *kb, const kf_checkin *c,
         const kf_redflag *r = &kb->redflags[fired[k]];
         if (kf_rule_fires(r, &was))
             continue;
-        for (int i = 0; i < said.n; i++) {
-            kf_fact x = said.v[i];
+        for (int i = 0; i < said->n; i++) {
+            kf_fact x = said->v[i];
             if (x.state != KF_PRESENT || !kf_rule_names(r, x.finding))
                 continue;
             x.origin = KF_FROM_JOURNAL;
@@ -810,9 +812,9 @@ static kf_err note_warning(const kf_kb *kb, const kf_checkin *c,
     if (first >= 0) {
         /* An age or sex the rule needed, said only in the note, goes too. */
         if ((!base || base->age < 0) && fu->warn.age < 0)
-            fu->warn.age = said.age;
+            fu->warn.age = said->age;
         if ((!base || !base->sex) && !fu->warn.sex)
-            fu->warn.sex = said.sex;
+            fu->warn.sex = said->sex;
         if (fu->n_notes == KF_NOTE_WARN_MAX) {   /* the newest are kept */
             memmove(fu->notes, fu->notes + 1, (KF_NOTE_WARN_MAX - 1) * sizeof *fu->notes);
             fu->n_notes--;
@@ -828,7 +830,6 @@ oom:
     e = KF_ENOMEM;
 out:
     kf_free(fired);
-    kf_findings_free(&said);
     kf_findings_free(&was);
     kf_findings_free(&now);
     return e;
@@ -934,10 +935,14 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
             fu->note_checkin = i;
         }
         if (c->note && *c->note) {
-            if (add_note(kb, c, fu) == KF_ENOMEM) {
-                e = KF_ENOMEM;
+            kf_findings said;
+            kf_findings_init(&said);
+            if ((e = read_note(kb, c, &said)) == KF_OK &&
+                (e = add_note(kb, c, &said, fu)) == KF_OK)
+                e = note_warning(kb, c, &said, base, fu);
+            kf_findings_free(&said);
+            if (e != KF_OK)
                 goto out;
-            }
             if (fu->note_at[0] && !strcmp(fu->note_at, c->at))
                 fu->note_checkin = i;
         }
@@ -946,8 +951,6 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
             each_word(c->worse_after, add_worse, &w);
             worse_massage |= w.massage;
         }
-        if ((e = note_warning(kb, c, base, fu)) != KF_OK)
-            goto out;
         prev = i;
     }
 
