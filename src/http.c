@@ -45,6 +45,11 @@
  * is skipped and answered 413 at its end; but past this much more the
  * connection is dropped instead. */
 #define DISCARD_MAX (1024 * 1024)
+/* A body with no length announced (chunked) that goes past that is told
+ * 413 on the socket itself (tell_too_large), and up to this much more of
+ * what the client still sends is read and dropped, so that the answer
+ * reaches it before the connection closes. */
+#define LINGER_MAX (1024 * 1024)
 
 typedef struct http_cache http_cache;
 
@@ -964,6 +969,7 @@ typedef struct {
     kf_buf body;          /* the POST body so far */
     size_t received;      /* body bytes received, kept or not */
     bool   too_big;       /* the body went over KF_HTTP_BODY_MAX */
+    bool   told_big;      /* ... and past DISCARD_MAX: 413 written, closing */
     bool   answered;      /* a response has been queued */
     bool   want_body;     /* a POST route: the body is kept */
     bool   token_ok;      /* the token was given, or none is needed */
@@ -1464,6 +1470,46 @@ static bool refuse_early(kf_http *s, struct MHD_Connection *conn, const char *ur
     return false;
 }
 
+/* A body that went DISCARD_MAX over the limit without announcing its
+ * length (chunked, so refuse_early could not refuse it): libmicrohttpd 0.9
+ * queues no answer in the middle of a body, and closing the connection
+ * alone left the client with an empty reply ("curl: (52) Empty reply from
+ * server").  So the 413 is written on the socket here, with
+ * "Connection: close", and the sending side shut (a FIN after it); the
+ * caller then reads and drops up to LINGER_MAX more of what the client
+ * still sends, as nginx's lingering close does: a connection closed with
+ * unread bytes sends a reset, which may reach the client before it read
+ * the answer.  No TLS here (the server speaks plain HTTP, behind a proxy
+ * when hosted), so the bytes are the answer as it would have gone out. */
+static void tell_too_large(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return;
+    char body[160], head[512 + sizeof body];
+    int bn = snprintf(body, sizeof body,
+                      "{\"error\":{\"code\":\"too_large\",\"message\":\"the body is over "
+                      "the limit of %d bytes\"}}\n", KF_HTTP_BODY_MAX);
+    int hn = snprintf(head, sizeof head,
+                      "HTTP/1.1 413 Content Too Large\r\n"
+                      "Connection: close\r\n"
+                      "Content-Length: %d\r\n"
+                      "Content-Type: application/json; charset=utf-8\r\n"
+                      "Cache-Control: no-store\r\n"
+                      "X-Content-Type-Options: nosniff\r\n"
+                      "Content-Security-Policy: default-src 'self'; base-uri 'none'; "
+                      "form-action 'self'; frame-ancestors 'none'\r\n"
+                      "Referrer-Policy: no-referrer\r\n"
+                      "\r\n%s", bn, body);
+    if (hn <= 0 || (size_t)hn >= sizeof head)
+        return;
+    /* Nothing else is being sent on the connection while its request's
+     * body comes in, so the few hundred bytes go at once. */
+    (void)!send(ci->connect_fd, head, (size_t)hn, MSG_NOSIGNAL | MSG_DONTWAIT);
+    shutdown(ci->connect_fd, SHUT_WR);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -1504,8 +1550,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (now.tv_sec - r->start.tv_sec > s->body_deadline_s)
             return MHD_NO;
         r->received += n;
-        if (r->received > (size_t)KF_HTTP_BODY_MAX + DISCARD_MAX)
-            return MHD_NO;
+        if (r->received > (size_t)KF_HTTP_BODY_MAX + DISCARD_MAX) {
+            /* An answer queued early (415, the gate's) goes out as MHD
+             * sends it; otherwise the 413 is told here, once. */
+            if (!r->answered && !r->told_big) {
+                tell_too_large(conn);
+                r->told_big = true;
+            }
+            if (!r->told_big ||
+                r->received > (size_t)KF_HTTP_BODY_MAX + DISCARD_MAX + LINGER_MAX)
+                return MHD_NO;
+            return MHD_YES;
+        }
         if (r->answered || r->too_big || !r->want_body)
             return MHD_YES;              /* a body nobody reads is skipped */
         if (r->body.len + n > KF_HTTP_BODY_MAX) {
@@ -1519,6 +1575,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
     if (r->resumed)
         return send_waited(conn, r);
+    if (r->told_big)
+        return MHD_NO;                   /* answered on the socket: closed */
     if (r->answered)
         return MHD_YES;
     r->answered = true;

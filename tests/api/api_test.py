@@ -489,6 +489,22 @@ def test_errors(p):
               (r.status, doc))
     finally:
         conn.close()
+    # A chunked body far over the limit (past the 1 MB read and skipped
+    # before answering) is told 413 too, not dropped with an empty reply:
+    # the answer is written on the socket and the rest of the body read and
+    # dropped for a while (http.c, tell_too_large).
+    conn = http.client.HTTPConnection("127.0.0.1", p, timeout=15)
+    try:
+        conn.request("POST", c, body=chunks(2 << 20), headers=JSON, encode_chunked=True)
+        r = conn.getresponse()
+        doc = json.loads(r.read())
+        check("413 chunked body of 2 MB (answered, not dropped)",
+              r.status == 413 and is_error(doc, "too_large")
+              and r.getheader("Connection", "").lower() == "close", (r.status, doc))
+    except (OSError, http.client.HTTPException, ValueError) as ex:
+        check("413 chunked body of 2 MB (answered, not dropped)", False, repr(ex))
+    finally:
+        conn.close()
     # A chunked body that never ends is cut off, not read forever.
     s = socket.create_connection(("127.0.0.1", p), timeout=20)
     try:
