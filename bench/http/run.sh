@@ -19,7 +19,8 @@
 # >= 0.5 x nginx (stretch 0.8 x) with p99 < 10 ms and no errors; static
 # files >= 0.9 x nginx; and the journal's size per saved consultation
 # (target <= 2 KB).  The machine may be shared: the four are measured in
-# turn, ROUNDS times; each ratio is taken within a round and the median of
+# turn, ROUNDS times, nginx again at each round's end; each ratio is taken
+# within a round (against the mean of its two nginx runs) and the median of
 # the rounds printed.  The ratios are the figures to trust; requests/s
 # themselves depend on the machine's load.  Each row also gives the
 # server's CPU time a request (its threads, nginx's workers too), which
@@ -243,6 +244,10 @@ for round in $(seq "$rounds"); do
     echo "keepall $round $(run "http://127.0.0.1:$port3/api/v1/consult" "$tmp/bodies.jsonl" "$server3_pid")" >>"$tmp/results"
     echo "nosave $round $(run "http://127.0.0.1:$port2/api/v1/consult" "$tmp/bodies.jsonl" "$server2_pid")" >>"$tmp/results"
     echo "static $round $(run "http://127.0.0.1:$port2/static.json" "" "$server2_pid")" >>"$tmp/results"
+    # nginx again at the round's end: the yardstick is the mean of the two,
+    # so a load that rose or fell during the round moves it as it moved
+    # the runs between.
+    echo "nginx2 $round $(run "http://127.0.0.1:$nport/static.json" "" "$nginx_pid")" >>"$tmp/results"
 done
 
 # What the journals hold after the run (read-only; the servers still run):
@@ -276,8 +281,10 @@ for line in open(sys.argv[1]):
     rounds.setdefault(rnd, {})[name] = r["rps"]
 def med(name, key):
     return statistics.median(r[key] for r in runs[name])
+def yard(v):       # a round's yardstick: nginx at its start and its end
+    return (v["nginx"] + v["nginx2"]) / 2 if v.get("nginx2") else v["nginx"]
 def ratio(name):   # each ratio within its round, then the median of the rounds
-    return statistics.median(v[name] / v["nginx"] for v in rounds.values() if v.get("nginx"))
+    return statistics.median(v[name] / yard(v) for v in rounds.values() if v.get("nginx"))
 rows = [("nginx", "nginx GET static file (the yardstick)"),
         ("saving", "consult as it runs by default (saving)"),
         ("keepall", "consult saving every one (--save-limit 0)"),
@@ -292,6 +299,11 @@ for key, label in rows:
     print("%-42s %11.0f %8.3f %8.3f %7d %7d %9.1f" % (label, med(key, "rps"), med(key, "p50_ms"),
           med(key, "p99_ms"), sum(r["non2xx"] for r in runs[key]),
           sum(r["errors"] for r in runs[key]), cpu(key)))
+drift = [abs(v["nginx2"] - v["nginx"]) / max(v["nginx"], v["nginx2"]) * 100
+         for v in rounds.values() if v.get("nginx") and v.get("nginx2")]
+if drift:
+    print("the yardstick: nginx at each round's start and end (their mean); they differed by "
+          "%.0f%% at most: ratios closer than that are the machine's load, not the code" % max(drift))
 def verdict(ok):
     return "met" if ok else "NOT met"
 s = ratio("saving")
