@@ -138,6 +138,21 @@ if [ -f tests/eval/ranking-rank9.jsonl ]; then
   out=$("$BIN" eval --json tests/eval/ranking-rank9.jsonl) || { echo "eval ranking-rank9 failed"; echo "0 passed, 1 failed"; exit 1; }
   reading+=(rank9 "$out")
 fi
+# tests/eval/ranking-rank10.jsonl: 40 descriptions of our own in the ranking
+# families of round 10 (reaching behind the back with a deep armpit ache, a
+# pain traced from the neck down the arm with tingling, a strap on one
+# shoulder, feeding a baby head down, swimmers, rowers and paddlers, lifting
+# from the floor or lifting a person, one arm held up, a bench session),
+# labelled by ../shared/cases/VOCABULARY.md and measured once before the work
+# of that session: hit@1 0.75, hit@3 0.95, unsafe 0; after it (the
+# subscapularis behind the back, neck_to_arm, swimming its own finding, a
+# feed looked down at, a computer sat at, heavy lifting of loads and
+# people): hit@1 0.85, hit@3 0.95 -> guards hit@3 0.92
+# (its figure less 0.03), unsafe 0.
+if [ -f tests/eval/ranking-rank10.jsonl ]; then
+  out=$("$BIN" eval --json tests/eval/ranking-rank10.jsonl) || { echo "eval ranking-rank10 failed"; echo "0 passed, 1 failed"; exit 1; }
+  reading+=(rank10 "$out")
+fi
 "$BIN" eval "$CASES" || true
 ask=$("$BIN" eval --json "$CASES") || { echo "eval failed"; echo "0 passed, 1 failed"; exit 1; }
 iv=$("$BIN" eval --json --interview "$CASES") || { echo "eval --interview failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -163,6 +178,7 @@ READ_HIT3_BLIND10B=${READ_HIT3_BLIND10B:-0.86} READ_UNSAFE_MAX_BLIND10B=${READ_U
 READ_HIT3_RANK7=${READ_HIT3_RANK7:-0.93} READ_UNSAFE_MAX_RANK7=${READ_UNSAFE_MAX_RANK7:-0} \
 READ_HIT3_RANK8=${READ_HIT3_RANK8:-0.95} READ_UNSAFE_MAX_RANK8=${READ_UNSAFE_MAX_RANK8:-0} \
 READ_HIT3_RANK9=${READ_HIT3_RANK9:-0.92} READ_UNSAFE_MAX_RANK9=${READ_UNSAFE_MAX_RANK9:-0} \
+READ_HIT3_RANK10=${READ_HIT3_RANK10:-0.92} READ_UNSAFE_MAX_RANK10=${READ_UNSAFE_MAX_RANK10:-0} \
 python3 - "$ask" "$iv" "${reading[@]}" <<'PY'
 import json, os, sys
 a, i = json.loads(sys.argv[1]), json.loads(sys.argv[2])
