@@ -186,6 +186,7 @@ suite "golden fresh safety readings, round 5" run_if tests/golden/lexicon.sh tes
 suite "golden fresh safety readings, round 6" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round6.txt
 suite "golden fresh safety readings, round 7" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety7.txt
 suite "golden fresh safety readings, round 8" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety8.txt
+suite "golden fresh safety readings, round 9" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety9.txt
 suite "golden readings of the sixth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind6.txt
 suite "golden readings the lead found: age floors, chewing, the chest on a climb (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-lead.txt
 suite "golden readings of the seventh blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind7.txt
@@ -229,6 +230,7 @@ suite "triage, fresh safety round 6 check, written the same way, never tuned on 
 suite "triage, fresh safety descriptions round 7: warning signs buried in ordinary back pain, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round7.jsonl
 suite "triage, fresh safety round 7 check, never tuned on; its one miss (a weight like someone sitting on me, a drenching sweat, a tingling hand) read at the end and fixed as a family by round 8 (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round7-check.jsonl
 suite "triage, fresh safety descriptions round 8: one-liners, rambling posts, lists, dictation, slang, carers, pressure and sweat metaphors, what the person cannot do, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round8.jsonl
+suite "triage, fresh safety descriptions round 9: texting, second-language English, writing for a parent, child or partner, hedged, stacked negations, questions that are facts, risk factors with fitting symptoms, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round9.jsonl
 suite "triage, the tenth blind set's safety families with look-alikes: early pregnancy, sight lost in one eye, effort into a run, a drooping lid (0 under-triage)" run_if tests/triage/run.sh tests/triage/blind10-families.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh
