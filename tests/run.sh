@@ -199,6 +199,7 @@ suite "golden readings of the rank7 ranking families (issue 10)" run_if tests/go
 suite "golden readings: misread8 families (a helper away, lists denied, after a birth, the heart, the spine, a denied breath, digits in classes)" run_if tests/golden/lexicon.sh tests/golden/lexicon-misread8.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
+suite "docs/TRIAGE-RULES.md lists every red-flag rule the binary loads, at its level" python3 tests/triage/rules_table.py --check docs/TRIAGE-RULES.md
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
 suite "triage, unseen-style probe (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe.jsonl
 suite "triage, unseen families 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-families2.jsonl
