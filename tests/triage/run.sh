@@ -74,7 +74,9 @@
 # negations, questions that are also facts, risk factors with fitting
 # symptoms, with mild look-alikes, written before the KB was read; the tuning
 # set of kb/93-lexicon-safety-round9.kb), fresh-safety-round9-check.jsonl
-# (written after round 9's first fixes, in the same registers; tuned on) and
+# (written after round 9's first fixes, in the same registers; tuned on),
+# fresh-safety-round9-probe.jsonl (stacked negations and questions, written
+# after round9-check's fixes; tuned on) and
 # round9-families.jsonl (the families in other wordings, with meningitis,
 # rib_or_lump and brain_bleed pinned in the top three).
 # A case may give "levels", every acceptable level (its "level" is the lowest
