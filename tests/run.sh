@@ -186,6 +186,7 @@ suite "golden fresh safety readings, round 5" run_if tests/golden/lexicon.sh tes
 suite "golden fresh safety readings, round 6" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety-round6.txt
 suite "golden fresh safety readings, round 7" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety7.txt
 suite "golden fresh safety readings, round 8" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety8.txt
+suite "golden fresh safety readings, round 9" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety9.txt
 suite "golden readings of the sixth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind6.txt
 suite "golden readings the lead found: age floors, chewing, the chest on a climb (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-lead.txt
 suite "golden readings of the seventh blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind7.txt
@@ -198,6 +199,7 @@ suite "golden readings of the rank7 ranking families (issue 10)" run_if tests/go
 suite "golden readings: misread8 families (a helper away, lists denied, after a birth, the heart, the spine, a denied breath, digits in classes)" run_if tests/golden/lexicon.sh tests/golden/lexicon-misread8.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
+suite "docs/TRIAGE-RULES.md lists every red-flag rule the binary loads, at its level" python3 tests/triage/rules_table.py --check docs/TRIAGE-RULES.md
 suite "triage, unseen-style registers (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-style.jsonl
 suite "triage, unseen-style probe (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-probe.jsonl
 suite "triage, unseen families 2 (0 under-triage)" run_if tests/triage/run.sh tests/triage/unseen-families2.jsonl
@@ -229,6 +231,10 @@ suite "triage, fresh safety round 6 check, written the same way, never tuned on 
 suite "triage, fresh safety descriptions round 7: warning signs buried in ordinary back pain, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round7.jsonl
 suite "triage, fresh safety round 7 check, never tuned on; its one miss (a weight like someone sitting on me, a drenching sweat, a tingling hand) read at the end and fixed as a family by round 8 (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round7-check.jsonl
 suite "triage, fresh safety descriptions round 8: one-liners, rambling posts, lists, dictation, slang, carers, pressure and sweat metaphors, what the person cannot do, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round8.jsonl
+suite "triage, fresh safety descriptions round 9: texting, second-language English, writing for a parent, child or partner, hedged, stacked negations, questions that are facts, risk factors with fitting symptoms, written before reading the KB (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round9.jsonl
+suite "triage, fresh safety round 9 check, written after round 9's first fixes; its two misses (leaking with legs like someone else's; a headache like a bang) fixed as families (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round9-check.jsonl
+suite "triage, fresh safety round 9 probe: stacked negations and questions, written after round9-check's fixes; its four misses (not saying I'm not breathless; the urine not felt; the genitals in slang) fixed as families (0 under-triage)" run_if tests/triage/run.sh tests/triage/fresh-safety-round9-probe.jsonl
+suite "triage, round 9 families: the chin that cannot reach the chest and meningitis in the top three, a hard bit taken for a knot, the saddle said with a verb, a numb seat whose easing is denied, with look-alikes (0 under-triage)" run_if tests/triage/run.sh tests/triage/round9-families.jsonl
 suite "triage, the tenth blind set's safety families with look-alikes: early pregnancy, sight lost in one eye, effort into a run, a drooping lid (0 under-triage)" run_if tests/triage/run.sh tests/triage/blind10-families.jsonl
 suite "triage: a red flag in every interface (ask, API, interview, draft)" run_if tests/triage/interfaces.py
 suite "HTTP API" run_if tests/api/run.sh

@@ -69,6 +69,16 @@
 # sweat said as metaphors, symptoms said by what the person cannot do --
 # with mild look-alikes, written before the KB was read; the tuning set of
 # kb/90-lexicon-safety-round8.kb).
+# fresh-safety-round9.jsonl (a ninth fresh set: texting style, second-language
+# English, people writing for a parent, a child or a partner, hedged, stacked
+# negations, questions that are also facts, risk factors with fitting
+# symptoms, with mild look-alikes, written before the KB was read; the tuning
+# set of kb/93-lexicon-safety-round9.kb), fresh-safety-round9-check.jsonl
+# (written after round 9's first fixes, in the same registers; tuned on),
+# fresh-safety-round9-probe.jsonl (stacked negations and questions, written
+# after round9-check's fixes; tuned on) and
+# round9-families.jsonl (the families in other wordings, with meningitis,
+# rib_or_lump and brain_bleed pinned in the top three).
 # A case may give "levels", every acceptable level (its "level" is the lowest
 # of them): over-triage is then a level above the highest of them.  A case may
 # name "cause", the non-muscular cause it is about: reported (how many have it
