@@ -760,12 +760,12 @@ static int words_at(mstate *s, const int *w, int nw, int pos, bool first)
         if (j >= s->n || s->t[j].used || marked(s, j))
             return -1;
         const kf_ptok *t = &s->t[j];
-        bool ok = w[k] == KF_PAT_NUMBER ? t->kind == KF_PT_NUM
+        bool ok = w[k] >= 0 ? t->kind == KF_PT_WORD && t->word == w[k]
+                : w[k] == KF_PAT_NUMBER ? t->kind == KF_PT_NUM
                 : KF_PAT_IS_LITERAL(w[k]) ? t->kind == KF_PT_NUM &&
                                             t->num == KF_PAT_LITERAL_VALUE(w[k])
-                : KF_PAT_IS_RANGE(w[k]) ? t->kind == KF_PT_NUM && t->num >= KF_PAT_RANGE_LO(w[k]) &&
-                                          t->num <= KF_PAT_RANGE_HI(w[k])
-                : t->kind == KF_PT_WORD && t->word == w[k];
+                : KF_PAT_IS_RANGE(w[k]) && t->kind == KF_PT_NUM &&
+                  t->num >= KF_PAT_RANGE_LO(w[k]) && t->num <= KF_PAT_RANGE_HI(w[k]);
         if (!ok || !push_mark(s, j))
             return -1;
         j++;
@@ -817,7 +817,7 @@ static bool elems(mstate *s, const int *el, int left, int pos, bool first)
         goto skip_alts;           /* no alternative starts with any of those words */
     for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
         if (a[1] != want && a[1] != want_value &&
-            !(num && KF_PAT_IS_RANGE(a[1]) && s->t[j0].num >= KF_PAT_RANGE_LO(a[1]) &&
+            !(a[1] <= KF_PAT_RANGE_BASE && num && s->t[j0].num >= KF_PAT_RANGE_LO(a[1]) &&
               s->t[j0].num <= KF_PAT_RANGE_HI(a[1]))) {
             bool skipped = false;
             for (int j = pos; j < j0 && !skipped; j++)

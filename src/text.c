@@ -2532,6 +2532,21 @@ static int phrase_severity(const kf_kb *kb, int ph)
     return u;
 }
 
+/* May a finding of phrase ph (or its alternative) be a warning sign: one
+ * of a red-flag rule, or of that kind?  (kb->in_redflag: no loop over the
+ * rules.) */
+static bool may_warn(const kf_kb *kb, int ph)
+{
+    const kf_phrase *p = &kb->phrases[ph];
+    for (int f = 0; f < p->n_finds; f++) {
+        int alt = p->alts[f] >= 0 ? p->alts[f] : KF_ALT_COMPANY(p->alts[f]);
+        if (!in_no_rule(kb, p->finds[f]) || kb->findings[p->finds[f]].kind == KF_FIND_REDFLAG ||
+            (alt >= 0 && (!in_no_rule(kb, alt) || kb->findings[alt].kind == KF_FIND_REDFLAG)))
+            return true;
+    }
+    return false;
+}
+
 /* How urgent a warning sign the findings of phrase ph can ever be, with
  * what else is said (urgency()), -1 when none is. */
 static int phrase_urgency(const kf_kb *kb, int ph)
@@ -2581,6 +2596,8 @@ static bool longer_reading_claims(const kf_kb *kb, kf_ptok *pt, int n, sentence 
      * sign more urgent than itself that reads as many words: "feels like
      * someone is standing on my chest better if I rest" is the crushing
      * chest (an emergency), not "standing" read as the pause that eases it. */
+    if (!apart && (repeat || !may_warn(kb, ph)))
+        return false;         /* (a reading of no warning sign is not tried) */
     int need = repeat ? -2 : phrase_severity(kb, ph);
     if (!apart) {
         /* more urgent on its own than the order-free reading is alone, and
@@ -2589,7 +2606,7 @@ static bool longer_reading_claims(const kf_kb *kb, kf_ptok *pt, int n, sentence 
          * yield to a swelling to see a doctor about */
         int ever = phrase_urgency(kb, ph);
         need = need + 1 > ever ? need + 1 : ever;
-        if (repeat || need > KF_TRIAGE_EMERGENCY + 1)
+        if (ever < 0 || need > KF_TRIAGE_EMERGENCY + 1)
             return false;
     }
     /* a reading that takes one of its words starts before the last of them */
@@ -2695,7 +2712,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         }
         if (v[i].kind == T_WORD && (v[i].flags & (KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)))
             v[i].side_ok = (v[i].flags & KF_WORD_BOTH) || side_word_ok(v, n, i);
-        else if (v[i].kind == T_WORD && i > 0 && named_side >= 0)
+        else if (named_side >= 0 && v[i].norm[0] == 's' && v[i].kind == T_WORD)
             side_by_reference(v, i, side_of(&v[named_side]));
         if (v[i].side_ok && !v[i].ref_side)
             named_side = i;
