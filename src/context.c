@@ -1540,6 +1540,24 @@ static void alternatives_asked(const token *v, int n, unsigned *at)
     }
 }
 
+/* Does a condition of its own start at v[i] (past "off", "up", "again",
+ * "right" and the like): "eases when I stop", "helps off once I sit",
+ * "eases again if I rest"? */
+static bool own_condition(const token *v, int n, int i)
+{
+    static const char *const particle[] = { "off", "up", "down", "away", "again", "right", "a",
+                                            "bit", "lot", NULL };
+    static const char *const opener[] = { "when", "whenever", "if", "once", "after", "as",
+                                          "till", "until", "with", "while", "soon", NULL };
+    for (int j = i; j < n && j <= i + 3 && v[j].kind == T_WORD; j++) {
+        if (is_any(&v[j], opener))
+            return true;
+        if (!is_any(&v[j], particle))
+            return false;
+    }
+    return false;
+}
+
 kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_people *pp)
 {
     pthread_once(&pairs_once, init_pairs);
@@ -1733,15 +1751,23 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     }
     answered_questions(v, n, at);
     corrections(v, n, at);
-    /* A habit said just before a word of relief ("leaning back helps"). */
+    /* A habit said just before a word of relief ("leaning back helps").
+     * Not when a new clause comes between ("and", "but") and the relief has
+     * a condition of its own after it: "it hurts when I push the mower up
+     * the lawn and eases when I stop" eases with the stop, while the push
+     * is what brings the pain on. */
     for (int k = 0; k < nm; k++) {
         if (m[k].kind != KF_FIND_HABIT)
             continue;
         int j = m[k].last + 1;
-        while (j < n && v[j].kind == T_WORD && (v[j].flags & KF_WORD_STOP) && j <= m[k].last + 2)
+        bool clause = false;
+        while (j < n && v[j].kind == T_WORD && (v[j].flags & KF_WORD_STOP) && j <= m[k].last + 2) {
+            clause |= tok_is(&v[j], "and") || tok_is(&v[j], "but");
             j++;
+        }
         if (j < n && (tok_is(&v[j], "helps") || tok_is(&v[j], "eases") ||
-                      tok_is(&v[j], "relieves") || tok_is(&v[j], "helped")))
+                      tok_is(&v[j], "relieves") || tok_is(&v[j], "helped")) &&
+            !(clause && own_condition(v, n, j + 1)))
             at[m[k].first] |= KF_CTX_CONDITION;
     }
     /* The patient: whoever the first pain or symptom is about; when none

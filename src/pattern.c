@@ -21,7 +21,8 @@
  * A word written in digits ("24 hours", "2 days") is that number, not a
  * word: the reader makes digits a number token, never a word, so it is
  * compiled to KF_PAT_LITERAL(value) and matched by a number of that value
- * (a pattern or class entry with digits read nothing before).
+ * (a pattern or class entry with digits read nothing before).  "#A-B" is
+ * any number from A to B, KF_PAT_RANGE(A, B), below the literals.
  */
 #include "pattern.h"
 
@@ -137,9 +138,27 @@ static int plain_words(cstate *c, const char *s, const char *e, int *ids, int ma
                 fail(c, "too many words in", s, (size_t)(e - s));
                 return -1;
             }
-            ids[n++] = KF_PAT_NUMBER;
-            all[na++] = KF_PAT_NUMBER;
+            int id = KF_PAT_NUMBER;
             p++;
+            if (p < e && isdigit((unsigned char)*p)) {   /* "#A-B": a range */
+                long lo = 0, hi = 0;
+                while (p < e && isdigit((unsigned char)*p) && lo <= KF_PAT_RANGE_MAX)
+                    lo = lo * 10 + (*p++ - '0');
+                bool dash = p < e && *p == '-';
+                if (dash)
+                    p++;
+                while (dash && p < e && isdigit((unsigned char)*p) && hi <= KF_PAT_RANGE_MAX)
+                    hi = hi * 10 + (*p++ - '0');
+                if (!dash || (p < e && isalnum((unsigned char)*p)) || !isdigit((unsigned char)p[-1]) ||
+                    lo > hi || hi > KF_PAT_RANGE_MAX) {
+                    fail(c, "a number range is #A-B (0 <= A <= B <= 9999), in", s,
+                         (size_t)(e - s));
+                    return -1;
+                }
+                id = KF_PAT_RANGE((int)lo, (int)hi);
+            }
+            ids[n++] = id;
+            all[na++] = id;
             continue;
         }
         if (isdigit((unsigned char)*p)) {  /* a number written in digits */
@@ -421,7 +440,7 @@ static int piece(cstate *c, const char *s, const char *e, int flags)
  * worth of instructions at every token tried. */
 static unsigned long long word_bit(int w)
 {
-    return w == KF_PAT_NUMBER || KF_PAT_IS_LITERAL(w) ? 1ULL << 63 : 1ULL << ((unsigned)w & 63);
+    return KF_PAT_IS_NUMERIC(w) ? 1ULL << 63 : 1ULL << ((unsigned)w & 63);
 }
 
 static unsigned long long group_mask(const int *g)
@@ -440,7 +459,7 @@ static int group_firsts(const int *g, int *out, int max)
             return -1;
         const int *a = el + EH;
         for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
-            int w = KF_PAT_IS_LITERAL(a[1]) ? KF_PAT_NUMBER : a[1];   /* a number starts it */
+            int w = KF_PAT_IS_NUMERIC(a[1]) ? KF_PAT_NUMBER : a[1];   /* a number starts it */
             bool seen = false;
             for (int j = 0; j < n && j < max && !seen; j++)
                 seen = out[j] == w;
@@ -605,7 +624,7 @@ static void needs(cstate *c)
             bool keep = true;
             const int *a = e + EH;
             for (int k = 0; k < e[2] && keep; k++, a += 1 + a[0]) {
-                int first = KF_PAT_IS_LITERAL(a[1]) ? KF_PAT_NUMBER : a[1];
+                int first = KF_PAT_IS_NUMERIC(a[1]) ? KF_PAT_NUMBER : a[1];
                 bool seen = false;
                 for (int j = 0; j < nw && !seen; j++)
                     seen = w[j] == first;
@@ -741,10 +760,12 @@ static int words_at(mstate *s, const int *w, int nw, int pos, bool first)
         if (j >= s->n || s->t[j].used || marked(s, j))
             return -1;
         const kf_ptok *t = &s->t[j];
-        bool ok = w[k] == KF_PAT_NUMBER ? t->kind == KF_PT_NUM
+        bool ok = w[k] >= 0 ? t->kind == KF_PT_WORD && t->word == w[k]
+                : w[k] == KF_PAT_NUMBER ? t->kind == KF_PT_NUM
                 : KF_PAT_IS_LITERAL(w[k]) ? t->kind == KF_PT_NUM &&
                                             t->num == KF_PAT_LITERAL_VALUE(w[k])
-                : t->kind == KF_PT_WORD && t->word == w[k];
+                : KF_PAT_IS_RANGE(w[k]) && t->kind == KF_PT_NUM &&
+                  t->num >= KF_PAT_RANGE_LO(w[k]) && t->num <= KF_PAT_RANGE_HI(w[k]);
         if (!ok || !push_mark(s, j))
             return -1;
         j++;
@@ -795,7 +816,9 @@ static bool elems(mstate *s, const int *el, int left, int pos, bool first)
     if (!(emask & cand))
         goto skip_alts;           /* no alternative starts with any of those words */
     for (int k = 0; k < el[2]; k++, a += 1 + a[0]) {
-        if (a[1] != want && a[1] != want_value) {
+        if (a[1] != want && a[1] != want_value &&
+            !(a[1] <= KF_PAT_RANGE_BASE && num && s->t[j0].num >= KF_PAT_RANGE_LO(a[1]) &&
+              s->t[j0].num <= KF_PAT_RANGE_HI(a[1]))) {
             bool skipped = false;
             for (int j = pos; j < j0 && !skipped; j++)
                 skipped = s->t[j].word == a[1];

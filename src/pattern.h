@@ -12,6 +12,7 @@
  *   <name>       any one of the class `name` (a `class = name: ...` line)
  *   (piece)      the piece may be left out
  *   #            a number written in digits
+ *   #A-B         a number from A to B ("#24-9999 hours": a day or more)
  *   ...          up to KF_PAT_GAP other words of the same sentence
  *   A & B        A and B both said in one clause (the same sentence, at
  *                most KF_PAT_WINDOW words apart), in either order: the
@@ -41,8 +42,19 @@
  * (below KF_PAT_NUMBER), matched by a number token of that value. */
 #define KF_PAT_NUM_MAX       99999999
 #define KF_PAT_LITERAL(v)    (-3 - (int)(v))
-#define KF_PAT_IS_LITERAL(w) ((w) <= -3)
+#define KF_PAT_IS_LITERAL(w) ((w) <= -3 && (w) > KF_PAT_RANGE_BASE)
 #define KF_PAT_LITERAL_VALUE(w) (-3 - (w))
+/* "#A-B" (0 <= A <= B <= KF_PAT_RANGE_MAX): a number in digits from A to B,
+ * as "#0-23 hours" is under a day and "#24-9999 hours" a day or more; its
+ * id is KF_PAT_RANGE(A, B), below every literal. */
+#define KF_PAT_RANGE_MAX     9999
+#define KF_PAT_RANGE_BASE    (-200000000)
+#define KF_PAT_RANGE(lo, hi) (KF_PAT_RANGE_BASE - ((lo) * 10000 + (hi)))
+#define KF_PAT_IS_RANGE(w)   ((w) <= KF_PAT_RANGE_BASE)
+#define KF_PAT_RANGE_LO(w)   ((KF_PAT_RANGE_BASE - (w)) / 10000)
+#define KF_PAT_RANGE_HI(w)   ((KF_PAT_RANGE_BASE - (w)) % 10000)
+/* Any id that stands for a number token: '#', a literal or a range. */
+#define KF_PAT_IS_NUMERIC(w) ((w) == KF_PAT_NUMBER || (w) <= -3)
 
 /* The token view the matcher works on (text.c builds it). */
 enum { KF_PT_WORD = 0, KF_PT_NUM, KF_PT_COMMA, KF_PT_STOP };

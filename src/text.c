@@ -455,6 +455,39 @@ static long num_value(const token *k)
     return -1;
 }
 
+static bool is_any_word(const token *k, const char *const *list);
+
+/* Is "left" at v[i] followed by a preposition of place and a body part
+ * ("left by my shoulder blade", "left under the blade", "left next to my
+ * spine")?  A bounded look ahead. */
+static bool left_before_place(const token *v, int n, int i)
+{
+    static const char *const prep[] = {
+        "by", "beside", "near", "next", "under", "underneath", "below", "above", "behind",
+        "along", "inside", "at", "in", "on", "around", "between", "against", "close", NULL
+    };
+    static const char *const det[] = {
+        "to", "my", "the", "his", "her", "their", "your", "of", "upper", "lower", "top",
+        "bottom", "inner", "inside", "edge", NULL
+    };
+    static const char *const body[] = {
+        "blade", "blades", "shoulder", "shoulders", "spine", "neck", "rib", "ribs",
+        "ribcage", "collarbone", "armpit", "chest", "hip", "hips", "scapula", "breastbone",
+        "sternum", "waist", "buttock", "ear", "jaw", "elbow", "arm", "skull",
+        "backbone", "vertebra", "vertebrae", "trap", "traps", "spinal", "nipple", "breast",
+        "kidney", "bra", "strap", NULL
+    };
+    if (i + 2 >= n || !is_any_word(&v[i + 1], prep))
+        return false;
+    for (int j = i + 2; j < n && j <= i + 5 && v[j].kind == T_WORD; j++) {
+        if (is_any_word(&v[j], body))
+            return true;
+        if (!is_any_word(&v[j], det))
+            return false;
+    }
+    return false;
+}
+
 /* Is the side word at v[i] really a side ("my right shoulder"), not "right
  * now" or "she left"? */
 static bool side_word_ok(const token *v, int n, int i)
@@ -470,6 +503,18 @@ static bool side_word_ok(const token *v, int n, int i)
         "all", "thats", "is", "was", "you", "youre", "be", "just", "got", "had", "have",
         "nothing", "not", "were", "are", "am", "im", "get", "done", "do", NULL
     };
+    /* "just right of my spine", "left of the blade": a side, whatever comes
+     * before it ("of course" is none) */
+    if (i + 2 < n && is_word(&v[i + 1], "of") && v[i + 2].kind == T_WORD &&
+        !is_word(&v[i + 2], "course") && !is_word(&v[i + 2], "way"))
+        return true;
+    /* "left by my shoulder blade", "left under the blade", "just left beside
+     * my spine": "left" before a place word said after a preposition is the
+     * side, not the verb ("she left by the back door" names no body part).
+     * ("Right by", "right under" stay the intensifier: "right under my
+     * shoulder blade" is directly under it.) */
+    if (!strcmp(v[i].norm, "left") && left_before_place(v, n, i))
+        return true;
     if (i + 1 < n && v[i + 1].kind == T_WORD)
         for (int k = 0; not_after[k]; k++)
             if (v[i + 1].norm[0] == not_after[k][0] && !strcmp(v[i + 1].norm, not_after[k]))
@@ -625,6 +670,8 @@ static inline void sentence_at(sentence *s, const kf_ptok *t, int n, int i)
 
 static kf_side side_of(const token *k)
 {
+    if (k->ref_side)
+        return (kf_side)k->ref_side;
     if (k->flags & KF_WORD_BOTH)
         return KF_SIDE_BOTH;
     if (k->flags & KF_WORD_LEFT)
@@ -671,24 +718,108 @@ static kf_side find_side(const token *v, int n, int first, int last)
     return side_of(&v[best]);
 }
 
+/* A side said by reference: "that side", "this side", "the same side" are
+ * the side named last before them (`named`), "the other side", "the
+ * opposite side" the other one ("I carry my bag on my right shoulder and the
+ * knot is on that side"; "... the knot is on the other side" is the left).
+ * Sets v[i]'s ref_side and side_ok when v[i] is such a "side". */
+static void side_by_reference(token *v, int i, kf_side named)
+{
+    static const char *const same[] = { "that", "this", "same", NULL };
+    static const char *const other[] = { "other", "opposite", NULL };
+    if (!tok_is(&v[i], "side") || v[i - 1].kind != T_WORD ||
+        (named != KF_SIDE_LEFT && named != KF_SIDE_RIGHT))
+        return;
+    kf_side at = KF_SIDE_NONE;
+    if (is_any_word(&v[i - 1], same))
+        at = named;
+    else if (is_any_word(&v[i - 1], other))
+        at = named == KF_SIDE_LEFT ? KF_SIDE_RIGHT : KF_SIDE_LEFT;
+    if (at != KF_SIDE_NONE) {
+        v[i].ref_side = (unsigned char)at;
+        v[i].side_ok = true;
+    }
+}
+
+/* A pain said to be on a side apart from its place ("I have a knot under my
+ * shoulder blade. ... the knot is on that side", "it's on the right"): the
+ * side of the statement ending at the side word v[j] -- "on" (a determiner
+ * or two) before it, then a verb of being or hurting with the pain or "it"
+ * as its subject ("the knot is", "it's", "the pain sits", "it hurts",
+ * "it's all"), about the person in pain (who NULL: anyone), or with the
+ * place read over tokens ending at `place` as its subject -- or
+ * KF_SIDE_NONE.  A bounded look back. */
+static kf_side pain_side_said(const token *v, int j, const int *who, int patient, int place)
+{
+    static const char *const det[] = { "the", "my", "that", "this", "same", "other",
+                                       "opposite", "his", "her", NULL };
+    static const char *const adv[] = { "all", "only", "mostly", "always", "just", "also",
+                                       "more", "mainly", "definitely", "usually", "worse",
+                                       "worst", "much", "too", "still", "right", "over", NULL };
+    static const char *const verb[] = { "is", "s", "sits", "seems", "feels", "was", "stays",
+                                        "hurts", "hurt", "aches", "ache", NULL };
+    static const char *const fused[] = { "its", "knots", "pains", "itll", NULL };
+    static const char *const subject[] = { "it", "knot", "knots", "pain", "ache", "spot", "lump",
+                                           "tightness", "soreness", "tension", "one", "bit",
+                                           NULL };
+    int k = j - 1;
+    for (int d = 0; d < 2 && k >= 0 && is_any_word(&v[k], det); d++)
+        k--;
+    if (k < 1 || !tok_is(&v[k], "on"))
+        return KF_SIDE_NONE;
+    k--;
+    for (int d = 0; d < 2 && k >= 0 && is_any_word(&v[k], adv); d++)
+        k--;
+    if (k < 0 || (who && who[k] != patient))
+        return KF_SIDE_NONE;
+    /* "it isn't on that side", "the knot's not on the left": the other one */
+    static const char *const denied[] = { "isnt", "wasnt", "aint", NULL };
+    bool other = false;
+    if (k > 0 && tok_is(&v[k], "not")) {
+        other = true;
+        k--;
+    } else if (k > 0 && is_any_word(&v[k], denied)) {
+        other = true;
+        if (is_any_word(&v[k - 1], subject) || k - 1 == place)
+            goto said;
+        return KF_SIDE_NONE;
+    }
+    /* the subject: the pain or "it", or (place >= 0) the place read just
+     * before the verb ("the knot under my shoulder blade is on ...") */
+    if (!is_any_word(&v[k], fused) &&
+        !(is_any_word(&v[k], verb) && k > 0 &&
+          (is_any_word(&v[k - 1], subject) || k - 1 == place)))
+        return KF_SIDE_NONE;
+said:;
+    kf_side sd = side_of(&v[j]);
+    if (sd != KF_SIDE_LEFT && sd != KF_SIDE_RIGHT)
+        return KF_SIDE_NONE;
+    return other ? (sd == KF_SIDE_LEFT ? KF_SIDE_RIGHT : KF_SIDE_LEFT) : sd;
+}
+
 /* Where a load sits: a side said after the words of a load on one side
- * (kb.h, own_side), behind "on", "over", "onto" or "in" and at most a
- * determiner ("I carry my purse on the left", "a shoulder bag, which I wear
+ * (kb.h, own_side), behind "on", "over", "onto", "in" or "with" and at most two
+ * determiners ("I carry my purse on the left", "a shoulder bag, which I wear
  * on my right shoulder", "the tool bag in my right hand"), up to 8 words on
  * within the sentence; KF_SIDE_NONE when none is said so. */
 static bool is_any_word(const token *k, const char *const *list);
 static kf_side load_side_after(const token *v, int n, int last)
 {
-    static const char *const prep[] = { "on", "over", "onto", "in", NULL };
-    static const char *const det[] = { "the", "my", "his", "her", "their", "your", NULL };
+    static const char *const prep[] = { "on", "over", "onto", "in", "with", NULL };
+    static const char *const det[] = { "the", "my", "his", "her", "their", "your", "that",
+                                       "this", "same", "other", "opposite", NULL };
     for (int j = last + 1, d = 1; j < n && d <= 8; j++, d++) {
         if (v[j].kind == T_STOP)
             break;
         if (!v[j].side_ok || (v[j].flags & KF_WORD_BOTH))
             continue;
+        /* the side of the pain said after it ("I carry the baby on my left
+         * hip, the pain's on the opposite side") is not the load's */
+        if (pain_side_said(v, j, NULL, 0, -1) != KF_SIDE_NONE)
+            break;
         int k = j - 1;
-        if (k > last && is_any_word(&v[k], det))
-            k--;
+        for (int e = 0; e < 2 && k > last && is_any_word(&v[k], det); e++)
+            k--;                      /* "on my left", "on the same side" */
         if (k > last && is_any_word(&v[k], prep))
             return side_of(&v[j]);
     }
@@ -2401,6 +2532,37 @@ static int phrase_severity(const kf_kb *kb, int ph)
     return u;
 }
 
+/* May a finding of phrase ph (or its alternative) be a warning sign: one
+ * of a red-flag rule, or of that kind?  (kb->in_redflag: no loop over the
+ * rules.) */
+static bool may_warn(const kf_kb *kb, int ph)
+{
+    const kf_phrase *p = &kb->phrases[ph];
+    for (int f = 0; f < p->n_finds; f++) {
+        int alt = p->alts[f] >= 0 ? p->alts[f] : KF_ALT_COMPANY(p->alts[f]);
+        if (!in_no_rule(kb, p->finds[f]) || kb->findings[p->finds[f]].kind == KF_FIND_REDFLAG ||
+            (alt >= 0 && (!in_no_rule(kb, alt) || kb->findings[alt].kind == KF_FIND_REDFLAG)))
+            return true;
+    }
+    return false;
+}
+
+/* How urgent a warning sign the findings of phrase ph can ever be, with
+ * what else is said (urgency()), -1 when none is. */
+static int phrase_urgency(const kf_kb *kb, int ph)
+{
+    const kf_phrase *p = &kb->phrases[ph];
+    int u = -1;
+    for (int f = 0; f < p->n_finds; f++) {
+        int x = urgency(kb, p->finds[f]);
+        int alt = p->alts[f] >= 0 ? p->alts[f] : KF_ALT_COMPANY(p->alts[f]);
+        if (alt >= 0 && urgency(kb, alt) > x)
+            x = urgency(kb, alt);
+        u = x > u ? x : u;
+    }
+    return u;
+}
+
 /* An order-free match *am (of phrase ph) whose parts lie in two clauses
  * (a comma, "and", "but" or "then" between two of its words) yields a word
  * to the reading (3b) the phrases and patterns would make of it when that
@@ -2430,14 +2592,28 @@ static bool longer_reading_claims(const kf_kb *kb, kf_ptok *pt, int n, sentence 
             own = am->at[k] == j;
         apart = pt[j].clause && !own;
     }
-    if (!apart)
-        return false;
+    /* Within one clause the order-free reading yields only to a warning
+     * sign more urgent than itself that reads as many words: "feels like
+     * someone is standing on my chest better if I rest" is the crushing
+     * chest (an emergency), not "standing" read as the pause that eases it. */
+    if (!apart && (repeat || !may_warn(kb, ph)))
+        return false;         /* (a reading of no warning sign is not tried) */
+    int need = repeat ? -2 : phrase_severity(kb, ph);
+    if (!apart) {
+        /* more urgent on its own than the order-free reading is alone, and
+         * at least as urgent as that can ever be with what else is said: a
+         * sign of pre-eclampsia ("her face and fingers puffed up") does not
+         * yield to a swelling to see a doctor about */
+        int ever = phrase_urgency(kb, ph);
+        need = need + 1 > ever ? need + 1 : ever;
+        if (ever < 0 || need > KF_TRIAGE_EMERGENCY + 1)
+            return false;
+    }
     /* a reading that takes one of its words starts before the last of them */
     int from = lo;
     for (int k = 0; k < CLAIM_REACH && from > 0 && pt[from - 1].kind != KF_PT_STOP; k++)
         from--;
     int set[4 * KF_PAT_MARKS], ns = 0;    /* the tokens the trial marks, to undo */
-    int need = repeat ? -2 : phrase_severity(kb, ph);
     bool yields = false;
     for (int i = from; i <= hi && !yields; i++) {
         kf_pmatch bm;
@@ -2445,7 +2621,7 @@ static bool longer_reading_claims(const kf_kb *kb, kf_ptok *pt, int n, sentence 
         int best = best_reading(kb, pt, n, i, sw, &bm, &len, &last);
         if (best < 0)
             continue;
-        if (len > am->words || (repeat && len == am->words))
+        if (len > am->words || (len == am->words && (repeat || !apart)))
             for (int k = 0; k < am->n && !yields; k++) {
                 int j = am->at[k];
                 if (pt[j].skip || j < i || j > last)
@@ -2514,6 +2690,7 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         rc = KF_ENOMEM;
         goto done;
     }
+    int named_side = -1;            /* the last side word that names a side */
     /* One pass (the tokens of 1 MB do not stay in the cache): at each
      * token, what can't-rule may make of it and the two after it, whether
      * its side word names a side, and the matcher's view of it -- each
@@ -2535,6 +2712,10 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         }
         if (v[i].kind == T_WORD && (v[i].flags & (KF_WORD_LEFT | KF_WORD_RIGHT | KF_WORD_BOTH)))
             v[i].side_ok = (v[i].flags & KF_WORD_BOTH) || side_word_ok(v, n, i);
+        else if (named_side >= 0 && v[i].norm[0] == 's' && v[i].kind == T_WORD)
+            side_by_reference(v, i, side_of(&v[named_side]));
+        if (v[i].side_ok && !v[i].ref_side)
+            named_side = i;
         pt[i] = (kf_ptok){ .word = v[i].word,
                            .kind = v[i].kind == T_WORD ? KF_PT_WORD : v[i].kind == T_NUM
                                    ? KF_PT_NUM : v[i].kind == T_COMMA ? KF_PT_COMMA : KF_PT_STOP,
@@ -2763,6 +2944,17 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                     side = at;
                 break;
             }
+        /* a place that is the subject of a side said of it ("the knot under
+         * my shoulder blade is on the other side", "the spot by my blade is
+         * on the right too"): that side, before one said nearer behind it */
+        if (ph->n_finds && kb->findings[ph->finds[0]].kind == KF_FIND_LOCATION && !negated)
+            for (int j = mk->last + 1; j < n && j <= mk->last + 7 && v[j].kind != T_STOP; j++)
+                if (v[j].side_ok) {
+                    kf_side at = pain_side_said(v, j, NULL, 0, mk->last);
+                    if (at != KF_SIDE_NONE)
+                        side = at;
+                    break;
+                }
         /* a denial ("my neck doesn't hurt") takes no side from earlier words */
         if (side == KF_SIDE_NONE && !negated && last_side[mk->first] >= 0)
             side = side_of(&v[last_side[mk->first]]);
@@ -2837,6 +3029,22 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
         }
     }
     kf_free(last_side);
+    /* A pain said to be on a side apart from its place (pain_side_said):
+     * the places of pain read with no side take it ("a knot under my
+     * shoulder blade ... I carry my bag on my right shoulder and the knot is
+     * on that side").  One pass over the side words, one over the facts. */
+    kf_side said_side = KF_SIDE_NONE;
+    for (int j = 1; j < n; j++)
+        if (v[j].side_ok)
+            said_side |= pain_side_said(v, j, people.who, people.patient, -1);
+    if (said_side == KF_SIDE_LEFT || said_side == KF_SIDE_RIGHT)
+        for (int i = 0; i < out->n; i++) {
+            kf_fact *o = &out->v[i];
+            if (o->origin == KF_FROM_TEXT && o->state == KF_PRESENT && o->side == KF_SIDE_NONE &&
+                o->finding >= 0 && kb->findings[o->finding].kind == KF_FIND_LOCATION &&
+                kb->findings[o->finding].sided)
+                o->side = said_side;
+        }
     read_numbers(&rd, v, n, people.who, people.patient, read_as);
     kf_free(read_as);
     complete_rules(&rd);

@@ -33,6 +33,10 @@ typedef struct {
     bool     side_ok;         /* a side word that really names a side */
     bool     question;        /* a T_STOP that is a '?' */
     bool     plus;            /* a T_NUM with a '+' right after it ("70+") */
+    /* A side said by reference ("that side", "the same side", "the other
+     * side"): the kf_side it stands for, the side named before it (or its
+     * opposite); 0 for every other token.  side_ok is set with it. */
+    unsigned char ref_side;
 } token;
 
 /* A word's first two letters as a number (a-z, then a-z or anything

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lexicon golden test: every line of tests/golden/lexicon.txt is
 #   WORDS<TAB>EXPECTED     EXPECTED = id | !id | -id | id@left|right|both
+#                          | -id@side (not read on that side)
 #                          | ?id (only asked or worried about: "hypothetical")
 #                          | safer:id (read as the warning sign id, to be safe)
 #                          | guess:id (present, said only as a guess) | sure:id (present, no guess)
@@ -91,7 +92,8 @@ for lineno, raw in enumerate(open(path, encoding="utf-8"), 1):
     elif expect == "something":
         ok = facts.get("nothing_understood") is False
     elif unread:
-        ok = not any(u.get("finding") == fid for u in got)
+        ok = not any(u.get("finding") == fid and (not side or u.get("side") == side)
+                     for u in got)
     else:
         ok = any(u.get("finding") == fid
                  and u.get("state") == ("absent" if absent else "present")

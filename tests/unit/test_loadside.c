@@ -126,8 +126,55 @@ static void test_load_side_weighed(void)
     kf_kb_free(kb);
 }
 
+/* The side a finding is read with (-1 when it is not read present). */
+static int side_read(const kf_kb *kb, const char *text, const char *id)
+{
+    kf_findings f;
+    kf_findings_init(&f);
+    kf_text_read(kb, text, strlen(text), &f, NULL);
+    int side = -1;
+    for (int i = 0; i < f.n; i++)
+        if (f.v[i].state == KF_PRESENT && !strcmp(kb->findings[f.v[i].finding].id, id))
+            side = (int)f.v[i].side;
+    kf_findings_free(&f);
+    return side;
+}
+
+/* A side said by reference (src/text.c, side_by_reference, pain_side_said):
+ * "that side", "the same side" are the side named before; "the other side"
+ * the opposite one; a pain said to be on a side apart from its place gives
+ * that place its side (misread9). */
+static void test_side_by_reference(void)
+{
+    kf_kb *kb = load_kb();
+    CHECK(kb != NULL);
+    if (!kb)
+        return;
+    CHECK_INT(side_read(kb, "I have a knot under my shoulder blade. I carry my laptop bag on my "
+                            "right shoulder and the knot is on that side", "pain_inferior_angle"),
+              KF_SIDE_RIGHT);
+    CHECK_INT(side_read(kb, "I carry my bag on my left shoulder and the knot under my shoulder "
+                            "blade is on the other side", "pain_inferior_angle"), KF_SIDE_RIGHT);
+    CHECK_INT(side_read(kb, "I carry my bag on my left shoulder and the knot under my shoulder "
+                            "blade is on that side too", "pain_inferior_angle"), KF_SIDE_LEFT);
+    CHECK_INT(side_read(kb, "knot under my shoulder blade. the knot is on the left",
+                        "pain_inferior_angle"), KF_SIDE_LEFT);
+    CHECK_INT(load_read(kb, "I've a knot under my right shoulder blade and I carry my bag on the "
+                            "same side"), KF_SIDE_RIGHT);
+    CHECK_INT(load_read(kb, "I've a knot under my right shoulder blade and I carry my bag on the "
+                            "other side"), KF_SIDE_LEFT);
+    /* no side named before: nothing to refer to */
+    CHECK_INT(side_read(kb, "the knot under my shoulder blade is on the other side",
+                        "pain_inferior_angle"), KF_SIDE_NONE);
+    /* denied on that side: the other one */
+    CHECK_INT(side_read(kb, "I carry my bag on my right shoulder. I have a knot under my shoulder "
+                            "blade but it isn't on that side", "pain_inferior_angle"), KF_SIDE_LEFT);
+    kf_kb_free(kb);
+}
+
 int main(void)
 {
+    RUN(test_side_by_reference);
     RUN(test_load_side_read);
     RUN(test_load_side_weighed);
     return CHECK_DONE();

@@ -59,6 +59,8 @@ static const char *env_cls(void *env, const char *name)
     if (!strcmp(name, "stops")) return "the, in";
     if (!strcmp(name, "stop pair")) return "in the";
     if (!strcmp(name, "a day")) return "a day, whole day, 24 hours, 2 days, 2 or 3 days";
+    if (!strcmp(name, "hours")) return "a few hours, #0-23 hours, # #0-23 hours";
+    if (!strcmp(name, "days")) return "#24-9999 hours, # days";
     return NULL;
 }
 
@@ -132,7 +134,8 @@ static void test_refused(void)
     const char *bad[] = {
         "", "   ", "...", "... helps", "helps ...", "(for", "for)", "<nope>", "<few",
         "(my)", "helps & ", "& helps", "<loop>", "...  ... x", "(a ... b)", "\"two words\"",
-        "helps ? x", "(<few>) (for)", "in", "in/the", "the & rest", "<stops>", NULL
+        "helps ? x", "(<few>) (for)", "in", "in/the", "the & rest", "<stops>",
+        "#5 hours", "#5- hours", "#9-3 hours", "#0-10000 hours", "#1-2x hours", NULL
     };
     for (int i = 0; bad[i]; i++) {
         kf_buf err;
@@ -319,6 +322,44 @@ static void test_numbers_written_in_digits(void)
     kf_buf_free(&err);
 }
 
+/* "#A-B" is a number from A to B: hours under a day are the short relief of
+ * the method, 24 hours and more a day (issue 10: "massage helps for 24
+ * hours" was read as relief for hours, as "# hours" takes any number). */
+static void test_number_ranges(void)
+{
+    CHECK(matches("for <hours>", "for 3 hours"));
+    CHECK(matches("for <hours>", "for 0 hours"));
+    CHECK(matches("for <hours>", "for 23 hours"));
+    CHECK(!matches("for <hours>", "for 24 hours"));
+    CHECK(!matches("for <hours>", "for 48 hours"));
+    CHECK(matches("for <hours>", "for 2 3 hours"));      /* "2-3 hours" */
+    CHECK(matches("for <hours>", "for a few hours"));
+    CHECK(matches("for <days>", "for 24 hours"));
+    CHECK(matches("for <days>", "for 72 hours"));
+    CHECK(matches("for <days>", "for 9999 hours"));
+    CHECK(!matches("for <days>", "for 10000 hours"));
+    CHECK(!matches("for <days>", "for 12 hours"));
+    CHECK(matches("for <days>", "for 3 days"));
+    CHECK(matches("#24-9999 hours of relief", "36 hours of relief"));   /* a range starts it */
+    CHECK(!matches("#24-9999 hours of relief", "6 hours of relief"));
+    CHECK(!matches("for #1-5", "for a"));                /* a word is no number */
+    kf_pmatch m;
+    CHECK(match_at("for <days>", "for 48 hours", 0, &m));
+    CHECK_INT(m.words, 3);
+    kf_buf err;
+    kf_buf_init(&err);
+    int *prog = compile("#24-9999 hours of relief", &err);
+    CHECK(prog != NULL);
+    if (prog) {
+        int firsts[8];
+        int nf = kf_pattern_firsts(prog, firsts, 8);
+        CHECK_INT(nf, 1);
+        CHECK(nf == 1 && firsts[0] == KF_PAT_NUMBER);   /* indexed under a number */
+        kf_free(prog);
+    }
+    kf_buf_free(&err);
+}
+
 static void test_gap(void)
 {
     CHECK(matches("helps ... hours", "helps my neck for hours"));
@@ -460,6 +501,7 @@ int main(void)
     RUN(test_alternatives_and_optional);
     RUN(test_classes_and_numbers);
     RUN(test_numbers_written_in_digits);
+    RUN(test_number_ranges);
     RUN(test_gap);
     RUN(test_cooccurrence);
     RUN(test_cooccurrence_nearest);
