@@ -193,6 +193,7 @@ suite "golden readings of the seventh blind set's families (issue 10)" run_if te
 suite "golden readings of the eighth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind8.txt
 suite "golden readings of the ninth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind9.txt
 suite "golden readings of the tenth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind10.txt
+suite "golden readings of the eleventh blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind11.txt
 suite "golden readings: how long relief lasts, hours or a day (the method)" run_if tests/golden/lexicon.sh tests/golden/lexicon-method.txt
 suite "golden readings in context, round 7: conditions, loads, car seats, food, jobs, the past (issue 10)" run_if tests/golden/lexicon.sh tests/golden/context-read7.txt
 suite "golden readings of the rank7 ranking families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-rank7.txt

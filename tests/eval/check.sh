@@ -81,6 +81,18 @@
 # 0.93 / 0.86, unsafe 0 / 2 (the target is 0).  The eighth safety round
 # (kb/90, written without reading 10b) then brought 10b's unsafe to 1 ->
 # READ_UNSAFE_MAX_BLIND10B 1.
+# tests/eval/reading-blind11a.jsonl and reading-blind11b.jsonl: an eleventh
+# blind set of 160 (45 needing a doctor, the warning signs and risk factors
+# in unusual wordings: the pill, a long flight or an operation before a
+# clot, brittle bones or steroids before a fracture, minimised or denied
+# signs; 115 muscle or habit look-alikes in texting, very short, rambling,
+# non-native, carer, elderly, pregnant, trades and sports registers, the
+# wrong muscle named, stacked negations, worries as questions), written
+# blind and split at random (python random, seed 1111) before any run; 11a
+# may be read, 11b stays untouched.  Measured once when added: 11a hit@3
+# 0.93 unsafe 0, 11b 0.88 unsafe 2; after the fixes from 11a
+# (kb/91-lexicon-blind11.kb), 11a 0.96 unsafe 0, 11b unchanged -> guards
+# 0.93 / 0.85, unsafe 0 / 2 (the target is 0).
 # The default
 # (short) answer must fit: median <= 35 lines, max <= 50 at 80 columns, and
 # its first steps hold one of the therapist's own suggestions in >= 80% of
@@ -97,7 +109,7 @@ if [ ! -f "$CASES" ]; then
 fi
 reading=()
 for half in tune holdout fresh blind blind2 blind3 blind4a blind4b blind5a blind5b blind6a blind6b \
-            blind7a blind7b blind8a blind8b blind9a blind9b blind10a blind10b; do
+            blind7a blind7b blind8a blind8b blind9a blind9b blind10a blind10b blind11a blind11b; do
   f=tests/eval/reading-$half.jsonl
   [ -f "$f" ] || continue
   out=$("$BIN" eval --json "$f") || { echo "eval $f failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -175,6 +187,8 @@ READ_HIT3_BLIND9A=${READ_HIT3_BLIND9A:-0.90} READ_UNSAFE_MAX_BLIND9A=${READ_UNSA
 READ_HIT3_BLIND9B=${READ_HIT3_BLIND9B:-0.90} READ_UNSAFE_MAX_BLIND9B=${READ_UNSAFE_MAX_BLIND9B:-0} \
 READ_HIT3_BLIND10A=${READ_HIT3_BLIND10A:-0.93} READ_UNSAFE_MAX_BLIND10A=${READ_UNSAFE_MAX_BLIND10A:-0} \
 READ_HIT3_BLIND10B=${READ_HIT3_BLIND10B:-0.86} READ_UNSAFE_MAX_BLIND10B=${READ_UNSAFE_MAX_BLIND10B:-1} \
+READ_HIT3_BLIND11A=${READ_HIT3_BLIND11A:-0.93} READ_UNSAFE_MAX_BLIND11A=${READ_UNSAFE_MAX_BLIND11A:-0} \
+READ_HIT3_BLIND11B=${READ_HIT3_BLIND11B:-0.85} READ_UNSAFE_MAX_BLIND11B=${READ_UNSAFE_MAX_BLIND11B:-2} \
 READ_HIT3_RANK7=${READ_HIT3_RANK7:-0.93} READ_UNSAFE_MAX_RANK7=${READ_UNSAFE_MAX_RANK7:-0} \
 READ_HIT3_RANK8=${READ_HIT3_RANK8:-0.95} READ_UNSAFE_MAX_RANK8=${READ_UNSAFE_MAX_RANK8:-0} \
 READ_HIT3_RANK9=${READ_HIT3_RANK9:-0.92} READ_UNSAFE_MAX_RANK9=${READ_UNSAFE_MAX_RANK9:-0} \
