@@ -813,6 +813,39 @@ static int level_if_yes(const kf_kb *kb, const kf_findings *g, int d)
     return lv;
 }
 
+/* A finding known (present in g) that makes one emergency sign with d: of
+ * the emergency rules a yes to d completes, the first finding of its `all`,
+ * then of its `any`, that was said and is a symptom or a warning sign (not
+ * a place, an age band or a habit); -1 when d is an emergency sign on its
+ * own, or completes only with places, an age or a history. */
+static int sign_with(const kf_kb *kb, const kf_findings *g, int d)
+{
+    for (int i = 0; i < kb->n_redflags; i++) {      /* a sign on its own */
+        const kf_redflag *r = &kb->redflags[i];
+        if (r->level >= KF_TRIAGE_EMERGENCY && r->n_all == 1 && r->all[0] == d && !r->n_any &&
+            completes(r, g, d))
+            return -1;
+    }
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *r = &kb->redflags[i];
+        if (r->level < KF_TRIAGE_EMERGENCY || !rule_has(r, d) || kf_rule_fires(r, g) ||
+            !completes(r, g, d))
+            continue;
+        for (int pass = 0; pass < 2; pass++) {
+            const int *v = pass ? r->any : r->all;
+            int n = pass ? r->n_any : r->n_all;
+            for (int k = 0; k < n; k++) {
+                int c = v[k];
+                kf_finding_kind kd = kb->findings[c].kind;
+                if (c != d && kf_findings_has(g, c) &&
+                    (kd == KF_FIND_SYMPTOM || kd == KF_FIND_REDFLAG))
+                    return c;
+            }
+        }
+    }
+    return -1;
+}
+
 static int item_rank(const kf_kb *kb, const kf_findings *g, int d)
 {
     int best = RANK_UNRELATED;
@@ -983,6 +1016,11 @@ static kf_err lay_out(const kf_kb *kb, const kf_findings *g, int *v, int n, int 
         size[at]++;
         line[i] = at;
     }
+    int *and = kf_malloc((size_t)(m + 1) * sizeof *and);
+    if (!and) {
+        kf_free(out); kf_free(line); kf_free(rank); kf_free(with); kf_free(v);
+        return KF_ENOMEM;
+    }
     /* Written line by line: a line's findings together, its first first. */
     int w = 0;
     for (int l = 0; l < lines; l++) {
@@ -991,6 +1029,7 @@ static kf_err lay_out(const kf_kb *kb, const kf_findings *g, int *v, int n, int 
             if (line[i] == l) {
                 out[w] = v[i];
                 with[w] = w == first ? -1 : first;
+                and[w] = sign_with(kb, g, v[i]);
                 w++;
             }
     }
@@ -1000,12 +1039,14 @@ static kf_err lay_out(const kf_kb *kb, const kf_findings *g, int *v, int n, int 
     if (!lines) {
         kf_free(out);
         kf_free(with);
+        kf_free(and);
         return KF_OK;
     }
     q->kind = KF_Q_SCREEN;
     q->screen = out;
     q->n_screen = w;
     q->screen_with = with;
+    q->screen_and = and;
     q->n_lines = lines;
     return KF_OK;
 }
@@ -1210,11 +1251,15 @@ bool kf_screen_line(const kf_kb *kb, const kf_question *q, int i, kf_buf *out)
         out->s[0] = '\0';
     if (i < 0 || i >= q->n_screen || !kf_screen_on_line(q, i, i))
         return false;
-    kf_buf_puts(out, kb->findings[q->screen[i]].label);
-    for (int j = i + 1; j < q->n_screen; j++)
+    for (int j = i; j < q->n_screen; j++)
         if (kf_screen_on_line(q, i, j)) {
-            kf_buf_puts(out, "; or ");
+            if (j > i)
+                kf_buf_puts(out, "; or ");
             kf_buf_puts(out, kb->findings[q->screen[j]].label);
+            if (q->screen_and && q->screen_and[j] >= 0) {
+                kf_buf_puts(out, ", together with ");
+                kf_buf_puts(out, kb->findings[q->screen_and[j]].label);
+            }
         }
     return true;
 }
@@ -1225,8 +1270,10 @@ void kf_question_free(kf_question *q)
         return;
     kf_free(q->screen);
     kf_free(q->screen_with);
+    kf_free(q->screen_and);
     q->screen = NULL;
     q->screen_with = NULL;
+    q->screen_and = NULL;
     q->n_screen = 0;
     q->n_lines = 0;
 }

@@ -233,15 +233,16 @@ void kf_question_write(kf_jo *w, const kf_kb *kb, const kf_question *q)
             bool joined = false;
             for (int j = i + 1; j < q->n_screen && !joined; j++)
                 joined = kf_screen_on_line(q, i, j);
+            bool sign = joined || (q->screen_and && q->screen_and[i] >= 0);
             kf_buf line;
             kf_buf_init(&line);
-            if (joined)
+            if (sign)
                 kf_screen_line(kb, q, i, &line);
             kf_jo_mark m = kf_jo_save(w);
             kf_jo_obj(w);
             req_str(w, "finding", d->id);
-            req_str(w, "text", joined ? line.s : d->question ? d->question : d->label);
-            req_str(w, "label", joined ? line.s : d->label);
+            req_str(w, "text", sign ? line.s : d->question ? d->question : d->label);
+            req_str(w, "label", sign ? line.s : d->label);
             if (joined) {
                 kf_jo_key(w, "also");
                 kf_jo_arr(w);
