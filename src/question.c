@@ -787,7 +787,9 @@ static bool completes(const kf_redflag *r, const kf_findings *g, int d)
     return any;
 }
 
-/* The rule's mimic is linked to something said (as the triage's screen). */
+/* The rule's mimic is linked to something said (as the triage's screen),
+ * or another rule of that mimic names something said (not an age band):
+ * the picture points to it. */
 static bool mimic_fits(const kf_kb *kb, const kf_redflag *r, const kf_findings *g)
 {
     if (r->mimic < 0)
@@ -796,6 +798,19 @@ static bool mimic_fits(const kf_kb *kb, const kf_redflag *r, const kf_findings *
     for (int l = 0; l < c->n_links; l++)
         if (kf_findings_has(g, kb->links[c->links[l]].finding))
             return true;
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *o = &kb->redflags[i];
+        if (o->mimic != r->mimic)
+            continue;
+        for (int pass = 0; pass < 2; pass++) {
+            const int *v = pass ? o->any : o->all;
+            int n = pass ? o->n_any : o->n_all;
+            for (int k = 0; k < n; k++)
+                if (kf_findings_has(g, v[k]) &&
+                    !(kb->findings[v[k]].kind == KF_FIND_BODY && !kb->findings[v[k]].question))
+                    return true;
+        }
+    }
     return false;
 }
 
