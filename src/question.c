@@ -966,6 +966,20 @@ static int same_sign(const kf_kb *kb, int a, int b)
     return shared >= 2 ? shared : 0;
 }
 
+/* A rule that a yes to a alone fires keeps quiet when b is present. */
+static bool quiets_for(const kf_kb *kb, int a, int b)
+{
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *r = &kb->redflags[i];
+        if (!(r->n_all == 1 && r->all[0] == a && !r->n_any))
+            continue;
+        for (int k = 0; k < r->n_none; k++)
+            if (r->none[k] == b)
+                return true;
+    }
+    return false;
+}
+
 /* Orders `v` (n findings) most urgent first (rank, then the order given),
  * drops those ranked above `worst`, and lays them out as at most
  * KF_CHECK_LINES lines, a sign said two ways on one line (at most three
@@ -1036,7 +1050,11 @@ static kf_err lay_out(const kf_kb *kb, const kf_findings *g, int *v, int n, int 
         kf_free(out); kf_free(line); kf_free(rank); kf_free(with); kf_free(v);
         return KF_ENOMEM;
     }
-    /* Written line by line: a line's findings together, its first first. */
+    /* Written line by line: a line's findings together, its first first,
+     * unless a rule of the first keeps quiet for another one (its `none`:
+     * the KB's "the stronger rule about the same thing"): that one leads,
+     * so a tick reads as the stronger sign ("a crushing chest pain" before
+     * "a crushing pain in the upper back"). */
     int w = 0;
     for (int l = 0; l < lines; l++) {
         int first = w;
@@ -1044,9 +1062,14 @@ static kf_err lay_out(const kf_kb *kb, const kf_findings *g, int *v, int n, int 
             if (line[i] == l) {
                 out[w] = v[i];
                 with[w] = w == first ? -1 : first;
-                and[w] = sign_with(kb, g, v[i]);
                 w++;
             }
+        for (int j = first + 1; j < w; j++)
+            if (quiets_for(kb, out[first], out[j])) {
+                int t = out[first]; out[first] = out[j]; out[j] = t;
+            }
+        for (int j = first; j < w; j++)
+            and[j] = sign_with(kb, g, out[j]);
     }
     kf_free(line);
     kf_free(rank);
