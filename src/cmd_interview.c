@@ -305,10 +305,17 @@ static bool ask_one(const kf_kb *kb, const kf_question *q, kf_findings *f, kf_fi
     }
     case KF_Q_SCREEN: {
         wrap_print(kf_question_text(kb, q), 2, qcol);
-        for (int i = 0; i < q->n_screen; i++) {
-            const kf_finding_def *d = &kb->findings[q->screen[i]];
-            printf("  %2d  %s\n", i + 1, d->label);
-        }
+        /* One number a line: a sign said two ways is one line (question.h). */
+        int at[256], lines = 0;
+        kf_buf text;
+        kf_buf_init(&text);
+        for (int i = 0; i < q->n_screen && lines < 255; i++)
+            if (kf_screen_line(kb, q, i, &text)) {
+                at[++lines] = i;
+                printf("  %2d  ", lines);
+                wrap_print(text.s ? text.s : "", 6, 6);
+            }
+        kf_buf_free(&text);
         for (int tries = 0; tries < 3; tries++) {
             const char *s = ask_line(in, "Numbers that apply, or \"none\": ");
             if (!s || is_quit(s))
@@ -324,7 +331,7 @@ static bool ask_one(const kf_kb *kb, const kf_question *q, kf_findings *f, kf_fi
             for (const char *p = s; *p && ok;) {
                 if (isdigit((unsigned char)*p)) {
                     long v = strtol(p, (char **)&p, 10);
-                    if (v < 1 || v > q->n_screen || v > 255)
+                    if (v < 1 || v > lines)
                         ok = false;
                     else
                         chosen[v] = any = true;
@@ -334,8 +341,14 @@ static bool ask_one(const kf_kb *kb, const kf_question *q, kf_findings *f, kf_fi
                     p++;
             }
             if (ok && any) {
-                for (int i = 0; i < q->n_screen; i++)
-                    add(f, q->screen[i], chosen[i + 1] ? KF_PRESENT : KF_ABSENT, KF_SIDE_NONE);
+                /* a ticked line: its first finding yes, the others on it not
+                 * sure; a line not ticked: all no */
+                for (int l = 1; l <= lines; l++)
+                    for (int i = at[l]; i < q->n_screen; i++)
+                        if (kf_screen_on_line(q, at[l], i))
+                            add(f, q->screen[i], !chosen[l] ? KF_ABSENT
+                                                 : i == at[l] ? KF_PRESENT : KF_UNSURE,
+                                KF_SIDE_NONE);
                 return true;
             }
             if (a == ANS_WORDS) {

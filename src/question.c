@@ -24,6 +24,8 @@
 #define KF_Q_TOP_MANY 2
 #define KF_SCREEN_MAX 16     /* items in the red-flag screen (one checklist) */
 #define KF_OWED_MAX 24       /* items in the emergency checklist after doctor_soon */
+/* The least urgent rank an emergency checklist after doctor_soon asks. */
+#define EMERGENCY_WORST RANK_FITS
 /* Above this many present findings the gains are computed on the strongest
  * KF_Q_EXACT_MAX of them (strongest link first, ties by finding id) with
  * the fast posterior: each of ~30 gains costs one posterior, and a
@@ -741,6 +743,352 @@ static bool any_location(const kf_kb *kb, const kf_findings *f, bool answered)
     return false;
 }
 
+
+/* ---------- the checklists: what matters most first, one line a sign ---------- */
+
+/* Ranks of a checklist item, most urgent first.  A checklist is read by a
+ * person in pain, often on a phone: it shows what would make this person's
+ * own picture an emergency first, then the emergencies everyone is asked
+ * about, then the rest; and a warning sign said two ways is one line. */
+enum {
+    RANK_COMPLETES = 0,  /* a warning sign (kind redflag) whose yes completes an
+                            emergency rule half met by what was said */
+    RANK_EVERYONE,       /* an emergency everyone is asked about (a rule's screen = yes) */
+    RANK_COMPLETES_TOO,  /* a symptom, risk or history whose yes completes one */
+    RANK_FITS,           /* a warning sign alone, of a mimic linked to what was said */
+    RANK_SOON,           /* completes a doctor_soon rule */
+    RANK_SOON_SCREEN,    /* the doctor_soon screen */
+    RANK_UNRELATED       /* a warning sign of a mimic nothing said points to */
+};
+
+static bool rule_has(const kf_redflag *r, int d)
+{
+    for (int k = 0; k < r->n_all; k++)
+        if (r->all[k] == d)
+            return true;
+    for (int k = 0; k < r->n_any; k++)
+        if (r->any[k] == d)
+            return true;
+    return false;
+}
+
+/* A "yes" to d alone would make r fire, given g (r does not fire yet). */
+static bool completes(const kf_redflag *r, const kf_findings *g, int d)
+{
+    for (int k = 0; k < r->n_none; k++)
+        if (r->none[k] == d || kf_findings_has(g, r->none[k]))
+            return false;
+    for (int k = 0; k < r->n_all; k++)
+        if (r->all[k] != d && !kf_findings_has(g, r->all[k]))
+            return false;
+    bool any = r->n_any == 0;
+    for (int k = 0; k < r->n_any && !any; k++)
+        any = r->any[k] == d || kf_findings_has(g, r->any[k]);
+    return any;
+}
+
+/* The rule's mimic is linked to something said (as the triage's screen),
+ * or another rule of that mimic names something said (not an age band):
+ * the picture points to it. */
+static bool mimic_fits(const kf_kb *kb, const kf_redflag *r, const kf_findings *g)
+{
+    if (r->mimic < 0)
+        return false;
+    const kf_cause *c = &kb->causes[r->mimic];
+    for (int l = 0; l < c->n_links; l++)
+        if (kf_findings_has(g, kb->links[c->links[l]].finding))
+            return true;
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *o = &kb->redflags[i];
+        if (o->mimic != r->mimic)
+            continue;
+        for (int pass = 0; pass < 2; pass++) {
+            const int *v = pass ? o->any : o->all;
+            int n = pass ? o->n_any : o->n_all;
+            for (int k = 0; k < n; k++)
+                if (kf_findings_has(g, v[k]) &&
+                    !(kb->findings[v[k]].kind == KF_FIND_BODY && !kb->findings[v[k]].question))
+                    return true;
+        }
+    }
+    return false;
+}
+
+/* The triage a "yes" to d alone would give by the rules that it completes
+ * (KF_TRIAGE_SELF_CARE when none): the findings on one line must agree on it,
+ * since a tick says yes to the line's first finding only. */
+static int level_if_yes(const kf_kb *kb, const kf_findings *g, int d)
+{
+    int lv = KF_TRIAGE_SELF_CARE;
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *r = &kb->redflags[i];
+        if ((int)r->level > lv && rule_has(r, d) && completes(r, g, d))
+            lv = (int)r->level;
+    }
+    return lv;
+}
+
+/* A finding known (present in g) that makes one emergency sign with d: of
+ * the emergency rules a yes to d completes, the first finding of its `all`,
+ * then of its `any`, that was said and is a symptom or a warning sign (not
+ * a place, an age band or a habit); -1 when d is an emergency sign on its
+ * own, or completes only with places, an age or a history. */
+static int sign_with(const kf_kb *kb, const kf_findings *g, int d)
+{
+    for (int i = 0; i < kb->n_redflags; i++) {      /* a sign on its own */
+        const kf_redflag *r = &kb->redflags[i];
+        if (r->level >= KF_TRIAGE_EMERGENCY && r->n_all == 1 && r->all[0] == d && !r->n_any &&
+            completes(r, g, d))
+            return -1;
+    }
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *r = &kb->redflags[i];
+        if (r->level < KF_TRIAGE_EMERGENCY || !rule_has(r, d) || kf_rule_fires(r, g) ||
+            !completes(r, g, d))
+            continue;
+        for (int pass = 0; pass < 2; pass++) {
+            const int *v = pass ? r->any : r->all;
+            int n = pass ? r->n_any : r->n_all;
+            for (int k = 0; k < n; k++) {
+                int c = v[k];
+                kf_finding_kind kd = kb->findings[c].kind;
+                if (c != d && kf_findings_has(g, c) &&
+                    (kd == KF_FIND_SYMPTOM || kd == KF_FIND_REDFLAG))
+                    return c;
+            }
+        }
+    }
+    return -1;
+}
+
+static int item_rank(const kf_kb *kb, const kf_findings *g, int d)
+{
+    int best = RANK_UNRELATED;
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *r = &kb->redflags[i];
+        if (r->level < KF_TRIAGE_SOON || !rule_has(r, d) || kf_rule_fires(r, g))
+            continue;
+        bool comp = completes(r, g, d);
+        /* the rule asks more than d itself: what was said is part of it */
+        bool more = !(r->n_all == 1 && r->all[0] == d && r->n_any == 0) &&
+                    !(r->n_all == 0 && r->n_any > 0);
+        int rank;
+        if (r->level >= KF_TRIAGE_EMERGENCY)
+            rank = comp && more ? (kb->findings[d].kind == KF_FIND_REDFLAG ? RANK_COMPLETES
+                                                                           : RANK_COMPLETES_TOO)
+                 : r->screen ? RANK_EVERYONE
+                 : comp && mimic_fits(kb, r, g) ? RANK_FITS : RANK_UNRELATED;
+        else
+            rank = comp && more ? RANK_SOON : r->screen ? RANK_SOON_SCREEN : RANK_UNRELATED;
+        if (rank < best)
+            best = rank;
+    }
+    return best;
+}
+
+/* The words of a label that carry its meaning: lower case, four letters or
+ * more, a plain ending cut ("crushing" ~ "crush", "squeezing" ~ "squeez"),
+ * the words every pain label has left out.  Returns the count (at most max). */
+static int sense_words(const char *s, char w[][16], int max)
+{
+    static const char *const plain[] = { "pain", "with", "that", "from", "your", "more", "than",
+                                         "over", "when", "have", "been", "does", "into", "there",
+                                         "like", "very", "some", "this", "they", NULL };
+    int n = 0;
+    while (*s && n < max) {
+        while (*s && !(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z'))
+            s++;
+        char t[16];
+        int k = 0;
+        while ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) {
+            if (k < 15)
+                t[k++] = (char)(*s | 0x20);
+            s++;
+        }
+        t[k] = '\0';
+        if (k < 4)
+            continue;
+        static const char *const ends[] = { "ing", "ed", "es", "s", NULL };
+        for (int e = 0; ends[e]; e++) {
+            int el = (int)strlen(ends[e]);
+            if (k - el >= 4 && !strcmp(t + k - el, ends[e])) {
+                t[k - el] = '\0';
+                break;
+            }
+        }
+        bool skip = false;
+        for (int p = 0; plain[p] && !skip; p++)
+            skip = !strcmp(t, plain[p]);
+        for (int j = 0; j < n && !skip; j++)
+            skip = !strcmp(w[j], t);
+        if (!skip)
+            strcpy(w[n++], t);
+    }
+    return n;
+}
+
+/* Two findings are one warning sign said two ways: both are warning signs
+ * (kind redflag) that a rule of the same mimic names in its `all`, and
+ * their labels share two words of meaning ("a crushing, heavy or squeezing
+ * chest pain" and "a crushing, squeezing or heavy pain in the upper back";
+ * "pressure, squeezing or tightness in the chest").  A person ticks the one
+ * line for either.  Returns the words shared (0: not the same sign). */
+static int same_sign(const kf_kb *kb, int a, int b)
+{
+    if (kb->findings[a].kind != KF_FIND_REDFLAG || kb->findings[b].kind != KF_FIND_REDFLAG)
+        return 0;
+    bool mimic = false;
+    for (int i = 0; i < kb->n_redflags && !mimic; i++) {
+        const kf_redflag *r = &kb->redflags[i];
+        if (r->mimic < 0)
+            continue;
+        bool ha = false;
+        for (int k = 0; k < r->n_all; k++)
+            ha |= r->all[k] == a;
+        if (!ha)
+            continue;
+        for (int j = 0; j < kb->n_redflags && !mimic; j++) {
+            const kf_redflag *q = &kb->redflags[j];
+            if (q->mimic != r->mimic)
+                continue;
+            for (int k = 0; k < q->n_all; k++)
+                mimic |= q->all[k] == b;
+        }
+    }
+    if (!mimic)
+        return 0;
+    char wa[24][16], wb[24][16];
+    int na = sense_words(kb->findings[a].label, wa, 24), nb = sense_words(kb->findings[b].label, wb, 24);
+    int shared = 0;
+    for (int i = 0; i < na; i++)
+        for (int j = 0; j < nb; j++)
+            shared += !strcmp(wa[i], wb[j]);
+    return shared >= 2 ? shared : 0;
+}
+
+/* A rule that a yes to a alone fires keeps quiet when b is present. */
+static bool quiets_for(const kf_kb *kb, int a, int b)
+{
+    for (int i = 0; i < kb->n_redflags; i++) {
+        const kf_redflag *r = &kb->redflags[i];
+        if (!(r->n_all == 1 && r->all[0] == a && !r->n_any))
+            continue;
+        for (int k = 0; k < r->n_none; k++)
+            if (r->none[k] == b)
+                return true;
+    }
+    return false;
+}
+
+/* Orders `v` (n findings) most urgent first (rank, then the order given),
+ * drops those ranked above `worst`, and lays them out as at most
+ * KF_CHECK_LINES lines, a sign said two ways on one line (at most three
+ * findings a line); what does not fit is left for a later checklist.
+ * Fills q (SCREEN) and takes v; *n_lines 0 (q NONE, v freed) when nothing
+ * is left.  g: what is known, with the derived findings.  Returns
+ * KF_ENOMEM (v freed) when out of memory. */
+static kf_err lay_out(const kf_kb *kb, const kf_findings *g, int *v, int n, int worst,
+                      kf_question *q)
+{
+    int *rank = kf_malloc((size_t)(n + 1) * sizeof *rank);
+    int *with = kf_malloc((size_t)(n + 1) * sizeof *with);
+    if (!rank || !with) {
+        kf_free(rank);
+        kf_free(with);
+        kf_free(v);
+        return KF_ENOMEM;
+    }
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        int r = item_rank(kb, g, v[i]);
+        if (r > worst)
+            continue;
+        v[m] = v[i];
+        rank[m++] = r;
+    }
+    for (int i = 1; i < m; i++)            /* insertion: stable */
+        for (int j = i; j > 0 && rank[j] < rank[j - 1]; j--) {
+            int t = rank[j]; rank[j] = rank[j - 1]; rank[j - 1] = t;
+            t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
+        }
+    /* Lines: each finding joins the first line whose sign it is, or opens
+     * one while fewer than KF_CHECK_LINES are open; the rest wait. */
+    int *out = kf_malloc((size_t)(m + 1) * sizeof *out);
+    int *line = kf_malloc((size_t)(m + 1) * sizeof *line);
+    if (!out || !line) {
+        kf_free(out); kf_free(line); kf_free(rank); kf_free(with); kf_free(v);
+        return KF_ENOMEM;
+    }
+    int lines = 0;
+    int head[KF_CHECK_LINES], size[KF_CHECK_LINES];
+    int *lv = rank;                 /* the ranks are used: now each one's level */
+    for (int i = 0; i < m; i++)
+        lv[i] = level_if_yes(kb, g, v[i]);
+    for (int i = 0; i < m; i++) {
+        line[i] = -1;
+        int at = -1, most = 0;
+        for (int l = 0; l < lines; l++)
+            for (int j = head[l]; j < i && size[l] < 3; j++) {
+                int sh = line[j] == l && lv[j] == lv[i] ? same_sign(kb, v[j], v[i]) : 0;
+                if (sh > most) {     /* the line it shares most words with */
+                    most = sh;
+                    at = l;
+                }
+            }
+        if (at < 0 && lines == KF_CHECK_LINES)
+            continue;
+        if (at < 0) {
+            at = lines++;
+            head[at] = i;
+            size[at] = 0;
+        }
+        size[at]++;
+        line[i] = at;
+    }
+    int *and = kf_malloc((size_t)(m + 1) * sizeof *and);
+    if (!and) {
+        kf_free(out); kf_free(line); kf_free(rank); kf_free(with); kf_free(v);
+        return KF_ENOMEM;
+    }
+    /* Written line by line: a line's findings together, its first first,
+     * unless a rule of the first keeps quiet for another one (its `none`:
+     * the KB's "the stronger rule about the same thing"): that one leads,
+     * so a tick reads as the stronger sign ("a crushing chest pain" before
+     * "a crushing pain in the upper back"). */
+    int w = 0;
+    for (int l = 0; l < lines; l++) {
+        int first = w;
+        for (int i = 0; i < m; i++)
+            if (line[i] == l) {
+                out[w] = v[i];
+                with[w] = w == first ? -1 : first;
+                w++;
+            }
+        for (int j = first + 1; j < w; j++)
+            if (quiets_for(kb, out[first], out[j])) {
+                int t = out[first]; out[first] = out[j]; out[j] = t;
+            }
+        for (int j = first; j < w; j++)
+            and[j] = sign_with(kb, g, out[j]);
+    }
+    kf_free(line);
+    kf_free(rank);
+    kf_free(v);
+    if (!lines) {
+        kf_free(out);
+        kf_free(with);
+        kf_free(and);
+        return KF_OK;
+    }
+    q->kind = KF_Q_SCREEN;
+    q->screen = out;
+    q->n_screen = w;
+    q->screen_with = with;
+    q->screen_and = and;
+    q->n_lines = lines;
+    return KF_OK;
+}
+
 /* The emergency checklist still owed after a doctor_soon reading: every
  * finding whose "yes" alone would fire an emergency rule that has not fired
  * (its `all` met but for that one finding and its `any` met, or its `all`
@@ -799,6 +1147,20 @@ static int emergency_owed(const kf_kb *kb, const kf_findings *f, int *out, int m
     return n;
 }
 
+/* What is known with the derived findings (age bands), as the triage reads
+ * it; false when out of memory. */
+static bool derived(const kf_kb *kb, const kf_findings *f, kf_findings *g)
+{
+    if (kf_findings_copy(g, f) != KF_OK)
+        return false;
+    kf_triage_derive(kb, g);
+    if (g->oom) {
+        kf_findings_free(g);
+        return false;
+    }
+    return true;
+}
+
 kf_err kf_emergency_question(const kf_kb *kb, const kf_findings *f, int asked, int max_q,
                              kf_question *out)
 {
@@ -812,18 +1174,19 @@ kf_err kf_emergency_question(const kf_kb *kb, const kf_findings *f, int asked, i
     if (!owed)
         return KF_ENOMEM;
     int n = emergency_owed(kb, f, owed, KF_OWED_MAX);
-    if (n < 0) {
+    kf_findings g;
+    if (n < 0 || !derived(kb, f, &g)) {
         kf_free(owed);
         return KF_ENOMEM;
     }
-    if (!n) {
-        kf_free(owed);
-        return KF_OK;
-    }
-    out->kind = KF_Q_SCREEN;
-    out->screen = owed;
-    out->n_screen = n;
-    return KF_OK;
+    /* The signs that would make this person's own picture an emergency,
+     * then everyone's emergencies, then the warning signs of a mimic that
+     * what was said points to; a sign nothing said points to is not asked
+     * of a person already sent to a doctor (the screen of a self-care
+     * reading does not ask it either). */
+    kf_err err = lay_out(kb, &g, owed, n, EMERGENCY_WORST, out);
+    kf_findings_free(&g);
+    return err;
 }
 
 kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int max_q,
@@ -848,9 +1211,9 @@ kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int ma
         out->kind = KF_Q_WHERE;
         return KF_OK;
     }
-    /* The red-flag screen: asked once, early, about what was said (the
-     * person's own words, without the answers); done when any of its
-     * findings has an answer. */
+    /* The red-flag screen: asked early, about what was said (the person's
+     * own words, without the answers), until each of its findings has an
+     * answer. */
     int *screen = kf_malloc((size_t)(kb->n_findings + 1) * sizeof *screen);
     kf_findings said;
     kf_findings_init(&said);
@@ -868,23 +1231,25 @@ kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int ma
     }
     int ns = kf_triage_screen(kb, &said, screen, KF_SCREEN_MAX);
     kf_findings_free(&said);
-    bool done = false;
-    for (int i = 0; i < f->n; i++)
-        if (f->v[i].origin == KF_FROM_ANSWER)
-            for (int k = 0; k < ns; k++)
-                done |= screen[k] == f->v[i].finding;
     int keep = 0;
     for (int k = 0; k < ns; k++)
         if (!has_fact(f, screen[k]))
             screen[keep++] = screen[k];
     ns = keep;
-    if (ns && !done) {
-        out->kind = KF_Q_SCREEN;
-        out->screen = screen;
-        out->n_screen = ns;
-        return KF_OK;
-    }
-    kf_free(screen);
+    /* Asked until every item has an answer, KF_CHECK_LINES lines at a
+     * time, the most urgent first (lay_out). */
+    if (ns) {
+        kf_findings g;
+        if (!derived(kb, f, &g)) {
+            kf_free(screen);
+            return KF_ENOMEM;
+        }
+        kf_err err = lay_out(kb, &g, screen, ns, RANK_UNRELATED, out);
+        kf_findings_free(&g);
+        if (err || out->kind != KF_Q_NONE)
+            return err;
+    } else
+        kf_free(screen);
     *out = kf_clarify_question(f);
     if (out->kind != KF_Q_NONE)
         return KF_OK;
@@ -910,12 +1275,44 @@ kf_err kf_next_question(const kf_kb *kb, const kf_findings *f, int asked, int ma
     return err;
 }
 
+bool kf_screen_on_line(const kf_question *q, int i, int j)
+{
+    if (j == i)
+        return !q->screen_with || q->screen_with[i] < 0;
+    return q->screen_with && q->screen_with[i] < 0 && q->screen_with[j] == i;
+}
+
+bool kf_screen_line(const kf_kb *kb, const kf_question *q, int i, kf_buf *out)
+{
+    out->len = 0;
+    if (out->s)
+        out->s[0] = '\0';
+    if (i < 0 || i >= q->n_screen || !kf_screen_on_line(q, i, i))
+        return false;
+    for (int j = i; j < q->n_screen; j++)
+        if (kf_screen_on_line(q, i, j)) {
+            if (j > i)
+                kf_buf_puts(out, "; or ");
+            kf_buf_puts(out, kb->findings[q->screen[j]].label);
+            if (q->screen_and && q->screen_and[j] >= 0) {
+                kf_buf_puts(out, ", together with ");
+                kf_buf_puts(out, kb->findings[q->screen_and[j]].label);
+            }
+        }
+    return true;
+}
+
 void kf_question_free(kf_question *q)
 {
     if (!q)
         return;
     kf_free(q->screen);
+    kf_free(q->screen_with);
+    kf_free(q->screen_and);
     q->screen = NULL;
+    q->screen_with = NULL;
+    q->screen_and = NULL;
     q->n_screen = 0;
+    q->n_lines = 0;
 }
 

@@ -21,7 +21,33 @@ typedef struct {
     int      alt;            /* CLARIFY: the other reading */
     double   gain;           /* FINDING: expected information gain, bits */
     int     *screen;  int n_screen;   /* SCREEN: findings asked together */
+    /* SCREEN: screen_with[i] is -1 when screen[i] has a line of its own,
+     * else the index (< i) of the line's first finding: the same warning
+     * sign said another way, shown and answered on that one line (a tick:
+     * the first finding yes, the others "not sure"; no tick: all no).
+     * n_lines lines, at most KF_CHECK_LINES.  May be NULL (every finding a
+     * line); owned with screen. */
+    int     *screen_with;  int n_lines;
+    /* SCREEN: screen_and[i] is -1, or a finding already known that makes
+     * one warning sign with screen[i] (an emergency rule that a yes to
+     * screen[i] completes): the line asks for the sign itself, "dizziness or
+     * vertigo, together with weakness in the arm or hand", not for a
+     * dizziness a muscle strain can have too.  May be NULL; owned with
+     * screen. */
+    int     *screen_and;
 } kf_question;
+
+/* Lines of a checklist shown at a time: a longer screen comes as further
+ * checklists, the most urgent first. */
+#define KF_CHECK_LINES 8
+
+/* A screen's line i (screen_with[i] < 0, or no screen_with): false when i
+ * is part of an earlier line.  What it reads: the label of screen[i] and of
+ * each finding shown with it, joined by "; or ", each with ", together
+ * with" what it makes one sign with (screen_and), into *out (emptied first). */
+bool kf_screen_line(const kf_kb *kb, const kf_question *q, int i, kf_buf *out);
+/* Whether screen[j] is shown on the line that starts at i. */
+bool kf_screen_on_line(const kf_question *q, int i, int j);
 
 /* The next interview question for the findings so far.  `asked` is how many
  * questions were already asked; after `max_q` it gives KF_Q_NONE.  When the

@@ -1376,9 +1376,30 @@ json_t *kf_question_json(const kf_kb *kb, const kf_question *q)
     case KF_Q_SCREEN: {
         json_t *items = json_array();
         for (int i = 0; i < q->n_screen; i++) {
+            if (!kf_screen_on_line(q, i, i))
+                continue;
             const kf_finding_def *d = &kb->findings[q->screen[i]];
-            json_array_append_new(items, json_pack("{s:s,s:s,s:s}", "finding", d->id,
-                "text", d->question ? d->question : d->label, "label", d->label));
+            json_t *also = json_array();
+            for (int j = i + 1; j < q->n_screen; j++)
+                if (kf_screen_on_line(q, i, j))
+                    json_array_append_new(also, json_string(kb->findings[q->screen[j]].id));
+            if (!json_array_size(also) && !(q->screen_and && q->screen_and[i] >= 0)) {
+                json_decref(also);
+                json_array_append_new(items, json_pack("{s:s,s:s,s:s}", "finding", d->id,
+                    "text", d->question ? d->question : d->label, "label", d->label));
+                continue;
+            }
+            kf_buf line;
+            kf_buf_init(&line);
+            kf_screen_line(kb, q, i, &line);
+            json_t *it = json_pack("{s:s,s:s,s:s}", "finding", d->id,
+                "text", line.s ? line.s : d->label, "label", line.s ? line.s : d->label);
+            if (json_array_size(also))
+                json_object_set_new(it, "also", also);
+            else
+                json_decref(also);
+            json_array_append_new(items, it);
+            kf_buf_free(&line);
         }
         return json_pack("{s:s,s:s,s:o}", "kind", "screen", "text", text, "items", items);
     }

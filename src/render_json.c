@@ -223,15 +223,37 @@ void kf_question_write(kf_jo *w, const kf_kb *kb, const kf_question *q)
         req_str(w, "text", text);
         kf_jo_key(w, "items");
         kf_jo_arr(w);
+        /* One item a line: a warning sign said two ways is one item, its
+         * other findings in "also" (a tick: the first yes, the others not
+         * sure; no tick: all no). */
         for (int i = 0; i < q->n_screen; i++) {
+            if (!kf_screen_on_line(q, i, i))
+                continue;
             const kf_finding_def *d = &kb->findings[q->screen[i]];
+            bool joined = false;
+            for (int j = i + 1; j < q->n_screen && !joined; j++)
+                joined = kf_screen_on_line(q, i, j);
+            bool sign = joined || (q->screen_and && q->screen_and[i] >= 0);
+            kf_buf line;
+            kf_buf_init(&line);
+            if (sign)
+                kf_screen_line(kb, q, i, &line);
             kf_jo_mark m = kf_jo_save(w);
             kf_jo_obj(w);
             req_str(w, "finding", d->id);
-            req_str(w, "text", d->question ? d->question : d->label);
-            req_str(w, "label", d->label);
+            req_str(w, "text", sign ? line.s : d->question ? d->question : d->label);
+            req_str(w, "label", sign ? line.s : d->label);
+            if (joined) {
+                kf_jo_key(w, "also");
+                kf_jo_arr(w);
+                for (int j = i + 1; j < q->n_screen; j++)
+                    if (kf_screen_on_line(q, i, j))
+                        kf_jo_str(w, kb->findings[q->screen[j]].id);
+                kf_jo_arr_end(w);
+            }
             kf_jo_obj_end(w);
             kf_jo_undo(w, m);
+            kf_buf_free(&line);
         }
         kf_jo_arr_end(w);
         kf_jo_obj_end(w);

@@ -327,7 +327,16 @@
     var wrap = h('div', { 'class': 'kf-screen-wrap' }, [fs]);
     var row;
     var go = function () {
-      done(items.map(function (it, i) { return finding(it.finding, boxes[i].checked ? 'present' : 'absent'); }), row);
+      /* A line may hold one warning sign said two ways (it.also): a tick is
+       * yes to the first and "not sure" to the others, no tick no to all. */
+      var list = [];
+      items.forEach(function (it, i) {
+        list.push(finding(it.finding, boxes[i].checked ? 'present' : 'absent'));
+        (Array.isArray(it.also) ? it.also : []).forEach(function (id) {
+          list.push(finding(id, boxes[i].checked ? 'unsure' : 'absent'));
+        });
+      });
+      done(list, row);
     };
     row = choiceButtons([
       { label: 'None of these', value: 'none', go: function () { boxes.forEach(function (b) { b.checked = false; }); go(); } },

@@ -409,27 +409,51 @@ def test_interview(p):
           st == 200 and isinstance(doc, dict) and doc["question"] is None and
           doc["result"]["triage"]["level"] == "emergency", data[:300])
     # doctor_soon may be an emergency: the emergency items a "yes" would fire
-    # come as one checklist before the result; a "yes" to one is emergency.
+    # come as checklists of at most 8 lines (the most urgent first) before the
+    # result; a "yes" to one is emergency.  A line may hold one sign said two
+    # ways ("also": answered with it).
     soon = {"text": "my lower back aches, I have a fever, night sweats and I have lost "
                     "weight without trying", "asked": 0}
     st, _, data, doc = post(p, "/api/v1/interview", soon)
     q = doc.get("question") if isinstance(doc, dict) else None
-    items = [x.get("finding") for x in (q or {}).get("items", [])]
     check("interview: doctor_soon still asks the emergency checklist",
           st == 200 and q is not None and q.get("kind") == "screen" and
-          "leg_weakness" in items and doc["result"] is None, data[:400])
-    if q is not None and isinstance(doc.get("findings"), list):
-        fs = doc["findings"] + [{"id": i, "state": "present" if i == "leg_weakness" else "absent"}
-                                for i in items]
-        st, _, data, doc = post(p, "/api/v1/interview", {"findings": fs, "asked": doc["asked"]})
+          doc["result"] is None, data[:400])
+    lines = [len((q or {}).get("items", []))]
+    pages = []          # each checklist's findings, all answered "no" but the one asked
+    fs0 = doc.get("findings") if isinstance(doc, dict) else None
+    fs, asked = list(fs0 or []), doc.get("asked", 1) if isinstance(doc, dict) else 1
+    while q is not None and q.get("kind") == "screen" and len(pages) < 6:
+        ids = [x["finding"] for x in q.get("items", [])] + \
+              [a for x in q.get("items", []) for a in x.get("also", [])]
+        pages.append(ids)
+        if "leg_weakness" in ids:
+            break
+        fs = fs + [{"id": i, "state": "absent"} for i in ids]
+        st, _, data, doc = post(p, "/api/v1/interview", {"findings": fs, "asked": asked})
+        q, asked = doc.get("question"), doc.get("asked", asked)
+        lines.append(len((q or {}).get("items", [])))
+    check("interview: the emergency checklists ask leg weakness, at most 8 lines each",
+          pages and "leg_weakness" in pages[-1] and max(lines) <= 8, (lines, pages))
+    if pages and "leg_weakness" in pages[-1]:
+        yes = fs + [{"id": i, "state": "present" if i == "leg_weakness" else "absent"}
+                    for i in pages[-1]]
+        st, _, data, doc = post(p, "/api/v1/interview", {"findings": yes, "asked": asked})
         check("interview: a yes to leg weakness after doctor_soon is emergency",
               st == 200 and isinstance(doc, dict) and doc["question"] is None and
               doc["result"]["triage"]["level"] == "emergency", data[:300])
-        fs = fs[:-len(items)] + [{"id": i, "state": "absent"} for i in items]
-        st, _, data, doc = post(p, "/api/v1/interview", {"findings": fs, "asked": 1})
-        check("interview: no to the emergency checklist -> doctor_soon result, no more questions",
-              st == 200 and isinstance(doc, dict) and doc["question"] is None and
-              doc["result"]["triage"]["level"] == "doctor_soon", data[:300])
+        no, q, n = list(fs0 or []), None, 0
+        for _ in range(6):
+            st, _, data, doc = post(p, "/api/v1/interview", {"findings": no, "asked": 1 + n})
+            q = doc.get("question") if isinstance(doc, dict) else None
+            if q is None or q.get("kind") != "screen":
+                break
+            n += 1
+            no = no + [{"id": i, "state": "absent"} for x in q.get("items", [])
+                       for i in [x["finding"]] + x.get("also", [])]
+        check("interview: no to every emergency checklist -> doctor_soon result, no more questions",
+              st == 200 and isinstance(doc, dict) and q is None and 1 <= n <= 3 and
+              doc["result"]["triage"]["level"] == "doctor_soon", (n, data[:300]))
     st, _, data, doc = post(p, "/api/v1/interview", {"findings": [], "asked": 50})
     check("interview: past the question limit -> result", st == 200 and isinstance(doc, dict) and
           doc["question"] is None and doc["result"] is not None, data[:300])
