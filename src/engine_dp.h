@@ -193,6 +193,89 @@ DP_CLONES static void dp_fire_t(double *restrict v, size_t N, int bit, double p)
     }
 }
 
+/* dp_fire and dp_fire_t out of place: d = the bit fired on s (d and s of
+ * length N, apart), each entry the same operations in the same order as
+ * the in-place loops above, so the same to the bit as dp_copy(d, s) then
+ * dp_fire(d): one pass over the vector instead of two (dp_on's copies
+ * were ~8% of an article case the sum without cancellation answers). */
+DP_CLONES static void dp_fire_o(double *restrict d, const double *restrict s, size_t N, int bit,
+                                double p)
+{
+    size_t b = (size_t)1 << bit;
+    double q = 1 - p;
+    if (b == 1) {
+        dp_v4 a = { q, 1, q, 1 }, c = { 0, p, 0, p };
+        size_t x = 0;
+        for (; x + 4 <= N; x += 4) {
+            dp_v4 y = dp_ld(s + x);
+            dp_st(d + x, a * y + c * dp_even(y));
+        }
+        for (; x + 2 <= N; x += 2) {
+            double x0 = s[x];
+            d[x + 1] = s[x + 1] + p * x0;
+            d[x] = q * x0;
+        }
+        return;
+    }
+    if (b == 2) {
+        dp_v2 pv = { p, p }, qv = { q, q };
+        for (size_t x = 0; x + 4 <= N; x += 4) {
+            dp_v2 lo = dp_ld2(s + x);
+            dp_st2(d + x + 2, dp_ld2(s + x + 2) + pv * lo);
+            dp_st2(d + x, qv * lo);
+        }
+        return;
+    }
+    dp_v4 pv = { p, p, p, p }, qv = { q, q, q, q };
+    for (size_t hi = 0; hi < N; hi += 2 * b) {
+        const double *restrict lo = s + hi, *restrict up = s + hi + b;
+        double *restrict dlo = d + hi, *restrict dup = d + hi + b;
+        for (size_t i = 0; i < b; i += 4) {
+            dp_v4 x = dp_ld(lo + i);
+            dp_st(dup + i, dp_ld(up + i) + pv * x);
+            dp_st(dlo + i, qv * x);
+        }
+    }
+}
+
+DP_CLONES static void dp_fire_t_o(double *restrict d, const double *restrict s, size_t N, int bit,
+                                  double p)
+{
+    size_t b = (size_t)1 << bit;
+    double q = 1 - p;
+    if (b == 1) {
+        dp_v4 a = { q, 1, q, 1 }, c = { p, 0, p, 0 };
+        size_t x = 0;
+        for (; x + 4 <= N; x += 4) {
+            dp_v4 y = dp_ld(s + x);
+            dp_st(d + x, a * y + c * dp_odd(y));
+        }
+        for (; x + 2 <= N; x += 2) {
+            d[x] = q * s[x] + p * s[x + 1];
+            d[x + 1] = s[x + 1];
+        }
+        return;
+    }
+    if (b == 2) {
+        dp_v2 pv = { p, p }, qv = { q, q };
+        for (size_t x = 0; x + 4 <= N; x += 4) {
+            dp_st2(d + x, qv * dp_ld2(s + x) + pv * dp_ld2(s + x + 2));
+            dp_st2(d + x + 2, dp_ld2(s + x + 2));
+        }
+        return;
+    }
+    dp_v4 pv = { p, p, p, p }, qv = { q, q, q, q };
+    for (size_t hi = 0; hi < N; hi += 2 * b) {
+        const double *restrict lo = s + hi, *restrict up = s + hi + b;
+        double *restrict dlo = d + hi, *restrict dup = d + hi + b;
+        for (size_t i = 0; i < b; i += 4) {
+            dp_v4 y = dp_ld(up + i);
+            dp_st(dlo + i, qv * dp_ld(lo + i) + pv * y);
+            dp_st(dup + i, y);
+        }
+    }
+}
+
 /* Closes bit `bit` (its finding has no parent left): the leak makes it when
  * no parent did, so mass at s moves to s without the bit, and mass without
  * it is weighted by leak: v[s] = leak v[s] + v[s + bit]; v[s + bit] = 0. */
@@ -247,8 +330,12 @@ static void dp_on(const dp_plan *P, int k, const double *in, double *w, double *
                   int skip, bool transpose)
 {
     const dp_step *st = &P->st[k];
-    dp_copy(w, in, N);
-    for (int i = 0; i < st->a_n; i++)
+    /* the first firing copies as it goes (dp_fire_o) */
+    if (st->a_n)
+        (transpose ? dp_fire_t_o : dp_fire_o)(w, in, N, P->f[st->a_first], P->p[st->a_first]);
+    else
+        dp_copy(w, in, N);
+    for (int i = 1; i < st->a_n; i++)
         (transpose ? dp_fire_t : dp_fire)(w, N, P->f[st->a_first + i], P->p[st->a_first + i]);
     for (int j = 0; j < st->c_n; j++) {
         int e = st->c_first + j;
@@ -261,8 +348,8 @@ static void dp_on(const dp_plan *P, int k, const double *in, double *w, double *
             dp_scale(w, N, (1 - s) + s * P->cq[e]);
             continue;
         }
-        dp_copy(u, w, N);
-        for (int i = 0; i < P->cn[e]; i++)
+        (transpose ? dp_fire_t_o : dp_fire_o)(u, w, N, P->f[P->cf[e]], P->p[P->cf[e]]);
+        for (int i = 1; i < P->cn[e]; i++)
             (transpose ? dp_fire_t : dp_fire)(u, N, P->f[P->cf[e] + i], P->p[P->cf[e] + i]);
         dp_mix(w, u, N, 1 - s, s * P->cq[e]);
     }
