@@ -105,6 +105,19 @@ DP_CLONES static void dp_copy(double *restrict w, const double *restrict v, size
         w[x] = v[x];
 }
 
+/* dp_copy unrolled, for the programme's own vectors (its 2^(open
+ * findings) entries); the vectors of engine_qsv.h keep the plain one */
+DP_CLONES_U static void dp_copy_u(double *restrict w, const double *restrict v, size_t N)
+{
+    size_t x = 0;
+    for (; x + 4 <= N; x += 4) {
+        dp_st(w + x, dp_ld(v + x));
+        __asm__ volatile("" ::: "memory");
+    }
+    for (; x < N; x++)
+        w[x] = v[x];
+}
+
 /* v[x] *= c */
 DP_CLONES_U static void dp_scale(double *restrict v, size_t N, double c)
 {
@@ -342,7 +355,7 @@ static void dp_on(const dp_plan *P, int k, const double *in, double *w, double *
     if (st->a_n)
         (transpose ? dp_fire_t_o : dp_fire_o)(w, in, N, P->f[st->a_first], P->p[st->a_first]);
     else
-        dp_copy(w, in, N);
+        dp_copy_u(w, in, N);
     for (int i = 1; i < st->a_n; i++)
         (transpose ? dp_fire_t : dp_fire)(w, N, P->f[st->a_first + i], P->p[st->a_first + i]);
     for (int j = 0; j < st->c_n; j++) {
@@ -381,6 +394,20 @@ static void dp_apply(const dp_plan *P, const kf_kb *kb, int k, double *v, double
 /* Four partial sums (by index mod 4): every product is >= 0, so the order
  * changes the sum only by rounding. */
 DP_CLONES static double dp_dot(const double *a, const double *b, size_t N)
+{
+    dp_v4 sv = { 0, 0, 0, 0 };
+    size_t x = 0;
+    for (; x + 4 <= N; x += 4)
+        sv += dp_ld(a + x) * dp_ld(b + x);
+    double s = (sv[0] + sv[1]) + (sv[2] + sv[3]);
+    for (; x < N; x++)
+        s += a[x] * b[x];
+    return s;
+}
+
+/* dp_dot unrolled, for the programme's own vectors (as dp_copy_u) */
+
+DP_CLONES_U static double dp_dot_u(const double *a, const double *b, size_t N)
 {
     dp_v4 sv = { 0, 0, 0, 0 };
     size_t x = 0;
@@ -732,13 +759,13 @@ static kf_err dp_posterior(const kf_kb *kb, const int *pos, int np, const int *n
             Ak[0] = 1;                         /* after the last folds: all closed */
         } else {
             size_t Ln = len[k + 1];
-            dp_copy(Ak, bv, L < Ln ? L : Ln);
+            dp_copy_u(Ak, bv, L < Ln ? L : Ln);
             if (L > Ln)
                 memset(Ak + Ln, 0, (L - Ln) * sizeof *Ak);
         }
         for (unsigned m = closing[k]; m; m &= m - 1)
             dp_fold_t(Ak, L, __builtin_ctz(m), leak);
-        dp_copy(bv, Ak, L);
+        dp_copy_u(bv, Ak, L);
         dp_apply(&P, kb, k, bv, w, u, L, -1, false, true);
     }
     /* forward, with the marginals and the forks */
@@ -757,7 +784,7 @@ static kf_err dp_posterior(const kf_kb *kb, const int *pos, int np, const int *n
                 for (int i = 0; i < maxlive; i++)
                     if (fork_of[i] < 0) {
                         fork_of[i] = m;
-                        dp_copy(forks + (size_t)i * maxlen, v, L);
+                        dp_copy_u(forks + (size_t)i * maxlen, v, L);
                         fork_len[i] = L;
                         break;
                     }
@@ -772,7 +799,7 @@ static kf_err dp_posterior(const kf_kb *kb, const int *pos, int np, const int *n
             fork_len[i] = L;
             dp_apply(&P, kb, k, fk, w, u, L, m, c == m, false);
             if (fb[m] == k) {
-                slack[m] = dp_dot(fk, Ak, L);
+                slack[m] = dp_dot_u(fk, Ak, L);
                 fork_of[i] = -1;
             } else
                 for (unsigned b = closing[k]; b; b &= b - 1)
@@ -780,7 +807,7 @@ static kf_err dp_posterior(const kf_kb *kb, const int *pos, int np, const int *n
         }
         dp_on(&P, k, v, w, u, L, -1, false);
         double pi = kb->causes[c].prior, b = pi * P.qneg[c];
-        onm[c] = b * dp_dot(w, Ak, L);
+        onm[c] = b * dp_dot_u(w, Ak, L);
         dp_mix(v, w, L, 1 - pi, b);
         for (unsigned m = closing[k]; m; m &= m - 1)
             dp_fold(v, L, __builtin_ctz(m), leak);
