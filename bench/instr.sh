@@ -87,7 +87,7 @@ END {
     if (qn)
         printf "      the next question'"'"'s search (kf_best_questions, in the consultation): %d cases, mean %s, max %s (%s over all %d cases)%s\n",
             qn, k(qsum / qn), k(qmax), k(qsum / n["none"]), n["none"],
-            B["article_question_mean_3fad7ce"] ? sprintf("; before: 6fbca96 mean %s, max %s; 3fad7ce %d cases, mean %s, max %s", k(B["article_question_mean_6fbca96"]), k(B["article_question_max_6fbca96"]), B["article_question_n_3fad7ce"], k(B["article_question_mean_3fad7ce"]), k(B["article_question_max_3fad7ce"])) : ""
+            B["article_question_mean_3fad7ce"] ? sprintf("; before: b9667e3 mean %s, max %s; 6fbca96 mean %s, max %s; 3fad7ce %d cases, mean %s, max %s", k(B["article_question_mean_b9667e3"]), k(B["article_question_max_b9667e3"]), k(B["article_question_mean_6fbca96"]), k(B["article_question_max_6fbca96"]), B["article_question_n_3fad7ce"], k(B["article_question_mean_3fad7ce"]), k(B["article_question_max_3fad7ce"])) : ""
     if (pn)
         printf "      the posterior (kf_posterior_order, in the consultation): mean %s, max %s%s\n",
             k(psum / pn), k(pmax),
