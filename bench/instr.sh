@@ -5,7 +5,8 @@
 # targets of issue 14:
 #   text in -> JSON answer out, per article case:  <= 300k instructions
 #   KB load + validate:                             <= 10M instructions
-# and, for the before/after, the share of the next question's search, and
+# and, for the before/after, the shares of the posterior and of the next
+# question's search (and the reading, the JSON and the rest), and
 # the same consultation with the answer built as
 # a jansson tree and dumped (the way it was) and without any JSON.
 #   bench/instr.sh [--kb DIR] [--cases FILE.jsonl]     (needs valgrind)
@@ -21,16 +22,20 @@ for f in "$tmp"/cg.out.*; do
     d=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
     printf '%s %s\n' "$d" "$(sed -n 's/^totals: //p' "$f")"
     # the next question's search (kf_best_questions, inclusive), where it ran
+    # and the posterior (kf_posterior_order, inclusive: the sums), in every case
     case $d in case-*-none)
-        q=$(callgrind_annotate --inclusive=yes --threshold=100 "$f" 2>/dev/null |
-            awk '/question\.c:kf_best_questions /{gsub(",", "", $1); print $1; exit}')
-        [ -n "$q" ] && printf 'question %s\n' "$q" ;;
+        callgrind_annotate --inclusive=yes --threshold=100 "$f" 2>/dev/null >"$tmp/ann"
+        q=$(awk '/question\.c:kf_best_questions /{gsub(",", "", $1); print $1; exit}' "$tmp/ann")
+        [ -n "$q" ] && printf 'question %s\n' "$q"
+        p=$(awk '/engine\.c:kf_posterior_order /{gsub(",", "", $1); print $1; exit}' "$tmp/ann")
+        [ -n "$p" ] && printf 'posterior %s\n' "$p" ;;
     esac
 done | awk -v base="$(cat bench/baseline.txt 2>/dev/null | grep -v '^#')" '
 function k(x) { return sprintf("%.0fk", x / 1000) }
 function m(x) { return sprintf("%.1fM", x / 1e6) }
 $1 == "kb-load" { load = $2 } $1 == "kb-load-again" { again = $2 }
 $1 == "question" { qsum += $2; qn++; if ($2 > qmax) qmax = $2 }
+$1 == "posterior" { psum += $2; pn++; if ($2 > pmax) pmax = $2 }
 $1 ~ /^case-/ {
     split($1, a, "-"); how = a[3]
     sum[how] += $2; n[how]++
@@ -57,6 +62,9 @@ END {
         printf "    before the perf14a branch (99f6495): mean %s, median %s, max %s; the streamed JSON %s, the reading %s\n",
             k(B["article_stream_mean_99f6495"]), k(B["article_stream_median_99f6495"]), k(B["article_stream_max_99f6495"]),
             k(B["article_json_mean_99f6495"]), k(B["article_read_mean_99f6495"])
+    if (B["article_stream_mean_b9667e3"])
+        printf "    before the perf15a branch (b9667e3): mean %s, median %s, max %s\n",
+            k(B["article_stream_mean_b9667e3"]), k(B["article_stream_median_b9667e3"]), k(B["article_stream_max_b9667e3"])
     if (B["article_stream_mean"])
         printf "    before the engine work (c935e20, bench/baseline.txt): mean %s, max %s: now %.1f x fewer on the mean\n",
             k(B["article_stream_mean"]), k(B["article_stream_max"]), B["article_stream_mean"] / (sum["stream"] / n["stream"])
@@ -79,7 +87,16 @@ END {
     if (qn)
         printf "      the next question'"'"'s search (kf_best_questions, in the consultation): %d cases, mean %s, max %s (%s over all %d cases)%s\n",
             qn, k(qsum / qn), k(qmax), k(qsum / n["none"]), n["none"],
-            B["article_question_mean_3fad7ce"] ? sprintf("; before: 6fbca96 mean %s, max %s; 3fad7ce %d cases, mean %s, max %s", k(B["article_question_mean_6fbca96"]), k(B["article_question_max_6fbca96"]), B["article_question_n_3fad7ce"], k(B["article_question_mean_3fad7ce"]), k(B["article_question_max_3fad7ce"])) : ""
+            B["article_question_mean_3fad7ce"] ? sprintf("; before: b9667e3 mean %s, max %s; 6fbca96 mean %s, max %s; 3fad7ce %d cases, mean %s, max %s", k(B["article_question_mean_b9667e3"]), k(B["article_question_max_b9667e3"]), k(B["article_question_mean_6fbca96"]), k(B["article_question_max_6fbca96"]), B["article_question_n_3fad7ce"], k(B["article_question_mean_3fad7ce"]), k(B["article_question_max_3fad7ce"])) : ""
+    if (pn)
+        printf "      the posterior (kf_posterior_order, in the consultation): mean %s, max %s%s\n",
+            k(psum / pn), k(pmax),
+            B["article_posterior_mean_b9667e3"] ? sprintf(" (before the perf15a branch, b9667e3: mean %s, max %s)", k(B["article_posterior_mean_b9667e3"]), k(B["article_posterior_max_b9667e3"])) : ""
+    if (pn && n["read"])
+        printf "      so per case: reading %s + posterior %s + question %s + the rest of the consultation %s + JSON %s = %s   (target <= 300k in all)\n",
+            k(sum["read"] / n["read"]), k(psum / n["none"]), k(qsum / n["none"]),
+            k((sum["none"] - sum["read"] - psum - qsum) / n["none"]), k((sum["stream"] - sum["none"]) / n["stream"]),
+            k(sum["stream"] / n["stream"])
     printf "    of which the JSON answer, streamed:       mean %s%s\n",
         k((sum["stream"] - sum["none"]) / n["stream"]),
         B["article_json_mean_6fbca96"] ? sprintf(" (before, 6fbca96: %s)", k(B["article_json_mean_6fbca96"])) : ""

@@ -17,6 +17,9 @@
 #   (valgrind; the times in bench/posterior's table)       (bench/posterior.c)
 # bench/baseline.txt holds the figures from before the engine work
 # (instruction counts, which compare across runs); they print beside today's.
+# bench/bitcheck.sh [REV] checks an engine change left every posterior the
+# same to the bit (bench/bits.c against REV's build); bench/askcheck.sh the
+# answers.
 # bench/compare.sh [REV] times the consultation against REV (default
 # c935e20, before the engine work) in the same run, in turns (~2 minutes).
 # With COMPARE=1 this script runs it at the end.

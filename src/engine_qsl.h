@@ -143,7 +143,7 @@ typedef struct {
         }                                                                                     \
     }
 
-DP_CLONES static void qsl_eval(const qsl_root *r, const qsl_chain_t *ch, const double *QH,
+DP_CLONES_U static void qsl_eval(const qsl_root *r, const qsl_chain_t *ch, const double *QH,
                                double *P, double *scratch, size_t n)
 {
     int ne = r->ne;
@@ -177,7 +177,7 @@ DP_CLONES static void qsl_eval(const qsl_root *r, const qsl_chain_t *ch, const d
 
 /* y[t] = s[t] (omp + a[t] (oms / c[t])) ig[t]: the slack share's factor of
  * a habit (its factor with the chain off over its factor) */
-DP_CLONES static void qsl_rho_mul(double *y, const double *s, const double *restrict a,
+DP_CLONES_U static void qsl_rho_mul(double *y, const double *s, const double *restrict a,
                                   const double *restrict c, const double *restrict ig,
                                   double omp, double oms, size_t n)
 {
@@ -191,7 +191,7 @@ DP_CLONES static void qsl_rho_mul(double *y, const double *s, const double *rest
 }
 
 /* dst[t] = src[t >> 1], t < 2 ns */
-DP_CLONES static void qsl_expand(double *restrict dst, const double *restrict src, size_t ns)
+DP_CLONES_U static void qsl_expand(double *restrict dst, const double *restrict src, size_t ns)
 {
     size_t u = 0;
     for (; u + 4 <= ns; u += 4) {
@@ -205,7 +205,7 @@ DP_CLONES static void qsl_expand(double *restrict dst, const double *restrict sr
 
 /* dst[u] = src[2u] + src[2u + 1], u < nd (dst may be src); returns the sum
  * of |dst[u]| (for the rounding bound) */
-DP_CLONES static double qsl_pairs_a(double *dst, const double *src, size_t nd)
+DP_CLONES_U static double qsl_pairs_a(double *dst, const double *src, size_t nd)
 {
     typedef unsigned long long u4 __attribute__((vector_size(32)));
     const u4 mask = { ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1, ~0ULL >> 1 };
@@ -227,7 +227,7 @@ DP_CLONES static double qsl_pairs_a(double *dst, const double *src, size_t nd)
 
 /* T[s] = W[s] w[s]; returns the sum of W[s] |w[s]| (= sum |T|: W has one
  * sign), four partial sums */
-DP_CLONES static double qsl_leaves(double *restrict T, const double *restrict W,
+DP_CLONES_U static double qsl_leaves(double *restrict T, const double *restrict W,
                                    const double *restrict w, const double *restrict aw, size_t n)
 {
     size_t t = 0;
@@ -248,7 +248,7 @@ DP_CLONES static double qsl_leaves(double *restrict T, const double *restrict W,
 /* A present share at its level (n entries, n >= 2): the sum of
  * a[t] ig[t] S[t], taken as the pairs' plain sum (QSL_SUMU); *a0 and *a1
  * gain the sizes of the terms and of the pairs */
-DP_CLONES static double qsl_share2(const double *restrict a, const double *restrict ig,
+DP_CLONES_U static double qsl_share2(const double *restrict a, const double *restrict ig,
                                    const double *restrict S, size_t n, double *a0, double *a1)
 {
     typedef unsigned long long u4 __attribute__((vector_size(32)));
@@ -276,7 +276,7 @@ DP_CLONES static double qsl_share2(const double *restrict a, const double *restr
 }
 
 /* sum of |x[t]|, four partial sums (a size for the rounding bound only) */
-DP_CLONES static double qsl_asum(const double *x, size_t n)
+DP_CLONES_U static double qsl_asum(const double *x, size_t n)
 {
     size_t t = 0;
     typedef unsigned long long u4 __attribute__((vector_size(32)));
@@ -291,7 +291,7 @@ DP_CLONES static double qsl_asum(const double *x, size_t n)
 }
 
 /* sum of x[t], four partial sums */
-DP_CLONES static double qsl_sum(const double *x, size_t n)
+DP_CLONES_U static double qsl_sum(const double *x, size_t n)
 {
     size_t t = 0;
     qsl_v4 sv = { 0, 0, 0, 0 };
@@ -332,7 +332,7 @@ static double qsl_tree(double *y, int lev, int L, double a0, double *acc)
         for (size_t t = 0; t < (W); t += 4)                                                   \
             qsl_st(v + h * (W) + t, xv * qsl_ld(lo + t));                                     \
     }
-DP_CLONES static void qsl_outer(double *restrict v, const double *restrict lo, size_t nlo,
+DP_CLONES_U static void qsl_outer(double *restrict v, const double *restrict lo, size_t nlo,
                                 const double *restrict hi, size_t nhi)
 {
     switch (nlo) {
@@ -359,7 +359,7 @@ DP_CLONES static void qsl_outer(double *restrict v, const double *restrict lo, s
 #undef QSL_OUTER_ROWS
 
 /* x[t] = y[t] v[t] */
-DP_CLONES static void qsl_mul(double *restrict x, const double *y, const double *restrict v,
+DP_CLONES_U static void qsl_mul(double *restrict x, const double *y, const double *restrict v,
                               size_t n)
 {
     size_t t = 0;

@@ -404,7 +404,7 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
     size_t nvec = 10 * (size_t)nc + 8;
     double *mem = kf_malloc((nvec * N + (size_t)nc * (size_t)(nb + 1) + 11 * (size_t)nc + 8) *
                             sizeof *mem);
-    double ***ptrs = kf_calloc(10 * (size_t)nc + 4, sizeof *ptrs);
+    double ***ptrs = kf_malloc((10 * (size_t)nc + 4) * sizeof *ptrs);
     int *ints = kf_malloc((5 * (size_t)nc + 2 * (size_t)nedges + 8) * sizeof *ints);
     bool *flags = kf_calloc(5 * (size_t)nc + 5, 1);
     /* a candidate's dots: a row and where its sum goes, per active cause
@@ -421,6 +421,10 @@ static kf_err qsv_quickscore(const kf_kb *kb, const int *pos, int np, const int 
         return KF_ENOMEM;
     }
     double **P = (double **)ptrs;
+    /* the per-cause vectors start NULL (not involved); the save areas
+     * after them are written before they are read (a calloc of all ten
+     * was ~8k instructions under callgrind: rep stosb, one a byte) */
+    eng_zero(P, 5 * (size_t)nc * sizeof *P);
     w.Qv = P;
     w.Piv = P + nc;
     w.gv = P + 2 * nc;
