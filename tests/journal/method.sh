@@ -41,6 +41,17 @@ check "plan says what is next" grep -q "Next, " "$T/plan.txt"
 check "the revised 'Why it hurts' does not name the ruled-out lat" \
   bash -c "grep -q 'Why it hurts' '$T/why.txt' && ! grep -q 'keeps the lat' '$T/why.txt' && ! grep -q 'because the lat' '$T/why.txt'"
 
+# ... and nowhere else either (--full, JSON, the web's data): no cause's
+# about, no reason, no habit's "keeps" and no massage muscle gives the lat.
+"$K" plan --full | sed -n '/^Likely causes/,/^Your self-care plan/p' | tr -s " \n" "  " > "$T/full.txt"
+check "plan --full: no line still gives the ruled-out lat as the chain" \
+  bash -c "grep -q 'Likely causes' '$T/full.txt' && ! grep -Eiq 'keeps? the lat|the lat and|short lat|lat on that side' '$T/full.txt'"
+check "plan --full: says the check-ins ruled the lat out" grep -q "check-ins ruled out the lat" "$T/full.txt"
+check "JSON: no about or reason names the lat but to rule it out" \
+  py "not [t for c in j['result']['causes'] for t in [c.get('about') or '']+[x.get('why') or '' for x in c['reasons']] if __import__('re').search(r'\\blat\\b', t) and 'ruled' not in t]"
+check "JSON: the lat is in no habit's keeps and not in the massage list" \
+  py "not any('latissimus_dorsi' in (c.get('keeps') or []) for c in j['result']['causes']) and not any(m['muscle']=='latissimus_dorsi' for m in j['result']['massage'])"
+
 # 2. Two lasting reliefs keep it.
 fresh lasting
 for h in 30 48; do logit --did lat_pinch --relief-hours $h; done
