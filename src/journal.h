@@ -105,11 +105,32 @@ typedef struct {
 #define KF_NOTE_WARN_MAX 8
 
 /* A check-in whose note said a warning sign. */
+#define KF_NOTE_FOUND_MAX 6
 typedef struct {
     long long checkin;              /* its id */
     char      at[KF_TIME_LEN];
     int       finding;              /* the first fact of it that raised the level */
+    int       found[KF_NOTE_FOUND_MAX];  int n_found;  /* the facts it put in warn */
+    /* for each, the content words of the note's clause it was read in
+     * ("legs weak numb"), lower case: a later "my legs feel normal again"
+     * names the same sign */
+    char      words[KF_NOTE_FOUND_MAX][80];
 } kf_note_warning;
+
+/* A warning sign of an earlier note that a later check-in settled: its
+ * note says the sign has gone ("the numbness in my legs has gone", "legs
+ * feel normal again") or that a doctor has checked it and found nothing to
+ * act on ("saw my GP, she examined me and all is fine").  Its facts leave
+ * kf_followup.warn (and .add), so the level falls back to what the rest
+ * says; the same sign written again later ("numb again") warns again. */
+typedef enum { KF_SETTLED_GONE, KF_SETTLED_DOCTOR } kf_settled_how;
+typedef struct {
+    long long      checkin;         /* the check-in that settled it */
+    char           at[KF_TIME_LEN];
+    char           warned_at[KF_TIME_LEN];   /* the check-in that had warned */
+    int            finding;         /* the warning's first fact */
+    kf_settled_how how;
+} kf_note_settled;
 
 typedef struct {
     kf_findings       add;          /* follow-up facts (origin JOURNAL) */
@@ -120,6 +141,7 @@ typedef struct {
      * the same finding (a screen answered "no" then is not "no" now). */
     kf_findings       warn;
     kf_note_warning   notes[KF_NOTE_WARN_MAX];  int n_notes;
+    kf_note_settled   settled[KF_NOTE_WARN_MAX];  int n_settled;   /* the newest win */
     kf_tech_record   *techs;    int n_techs;
     int               n_used;       /* check-ins inside the window */
     char              worse_heat_at[KF_TIME_LEN];   /* last time, or "" */

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A warning sign read from a check-in's note (note_warnings) is settled by a
+# later check-in that says it has gone or that a doctor has checked it, in
+# many wordings; a sign said as still there, back or worse, a visit still to
+# come, or a function lost ("can no longer feel my legs") keeps it; the same
+# sign written again after it was settled warns again.  The level falls back
+# to the consultation's own, and the plan says why (CLI text, JSON).
+. "$(dirname "$0")/common.bash"
+
+DESK="knot between my right shoulder blade and spine, I use the mouse all day with my right hand"
+WARN="this morning my legs went weak and numb"
+# story NAME NOTE...: a fresh journal, the desk consultation, the warning
+# note, then one check-in per NOTE; the plan's JSON in $T/NAME.json.
+story() {
+  local name=$1; shift
+  export XDG_DATA_HOME=$T/data-$name; mkdir -p "$XDG_DATA_HOME"
+  "$K" ask "$DESK" >/dev/null
+  "$K" log --pain 5 --note "$WARN" >/dev/null
+  local n; for n in "$@"; do "$K" log --pain 4 --note "$n" >/dev/null; done
+  "$K" plan --json > "$T/$name.json"
+}
+# q NAME EXPR: EXPR on j = the plan JSON of story NAME; exit 0 when true.
+q() { python3 -c "import json,sys; j=json.load(open('$T/$1.json')); sys.exit(0 if ($2) else 1)"; }
+SETTLED="j['result']['triage']['level']=='self_care' and not j['note_warnings'] and j['note_settled']"
+WARNED="j['result']['triage']['level'] in ('emergency','doctor_soon') and j['note_warnings']"
+
+story none "did the tennis ball, a bit better"
+check "no settling words: the warning stands" q none "$WARNED and not j['note_settled']"
+
+i=0
+while IFS='|' read -r how note; do
+  i=$((i + 1)); story gone$i "$note"
+  check "settles ($how): '$note'" q gone$i "$SETTLED and j['note_settled'][0]['how']=='$how'"
+done <<'EOF2'
+gone|the numbness in my legs has gone
+gone|my legs are no longer numb
+gone|the leg numbness went away overnight
+gone|legs feel normal again
+gone|Legs fine again now, the weakness cleared up
+doctor|saw my GP about the leg weakness, she said it is nothing serious
+doctor|went to the doctor today, she examined me and all is fine
+doctor|The GP checked my legs: all clear.
+EOF2
+
+i=0
+while read -r note; do
+  i=$((i + 1)); story keep$i "$note"
+  check "keeps the warning: '$note'" q keep$i "$WARNED and not j['note_settled']"
+done <<'EOF2'
+the numbness has not gone
+I can no longer feel my legs
+legs still numb and weak
+the numbness went away but came back this evening
+the doctor wants to see me tomorrow about my legs
+the GP sent me for an MRI of my back
+the pain is gone
+EOF2
+
+# The same sign again after it was settled: a new warning, the old one settled.
+story recur "the leg numbness went away" "my legs went numb again today"
+check "settled, then numb again: warns again" q recur "$WARNED and len(j['note_settled'])==1"
+# A new sign in the same note as a doctor's all-clear still warns.
+story newsign "the doctor checked my legs and said it was fine, but now I have a high fever and chills"
+check "doctor's all-clear, then a new sign: the new sign warns" \
+  q newsign "j['note_settled'] and j['note_warnings'] and j['note_warnings'][0]['finding']!='leg_weakness'"
+
+# The plan says it, and leads with no stale warning.
+story text "saw my GP about the leg weakness, she said it is nothing serious"
+"$K" plan | tr -s " \n" "  " > "$T/plan.txt"
+check "the plan says the warning is settled" grep -q "says a doctor has checked the warning sign" "$T/plan.txt"
+check "the plan says what to do if it comes back" grep -q "If it comes back or gets worse, see a doctor" "$T/plan.txt"
+check "the plan's triage is back to self-care" bash -c "grep -q 'TRIAGE: self_care' '$T/plan.txt' && ! grep -q EMERGENCY '$T/plan.txt'"
+check "the self-care steps are back" grep -q "Do this first" "$T/plan.txt"
+finish
