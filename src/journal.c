@@ -2655,6 +2655,7 @@ json_t *kf_revision_json(const kf_kb *kb, const kf_revision *r)
     json_t *o = json_object();
     json_t *before = json_array(), *changes = json_array(), *techs = json_array();
     json_t *result = kf_result_json(kb, r->after, NULL);
+    kf_result_json_revised(kb, r->after, result);
     json_t *fups = kf_findings_json(kb, &r->fu.add);
     if (!o || !before || !changes || !techs || !result || !fups) {
         json_decref(o);

@@ -512,7 +512,8 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                     quote_span(&line, text, &r->findings.v[re->fact]);
                     kf_buf_puts(&line, " -> ");
                 }
-                kf_buf_puts(&line, why_revised(kb, faded, nfaded, re, &wb));
+                kf_buf_puts(&line, c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC
+                                   ? re->why : why_revised(kb, faded, nfaded, re, &wb));
             }
             kf_wrap(out, line.s, 5, width, 0);
         }
@@ -1013,6 +1014,10 @@ static void about_revised(const kf_kb *kb, const kf_result *r, const int *faded,
 {
     const kf_cause *c = &kb->causes[cause];
     const char *about = c->about;
+    if (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC) {
+        kf_buf_puts(out, about ? about : "");
+        return;
+    }
     int dropped[8], nd = 0;
     const char *s = about;
     while (s && *s) {
@@ -1300,8 +1305,17 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
         return;
     }
     if (ln && ln->why) {
+        /* one sentence: "...(likely): the shoulder you sleep on rolls
+         * forward", a capital kept only for a name ("SCM", "I") */
         kf_buf_puts(b, ": ");
-        kf_buf_puts(b, ln->why);
+        const char *w = ln->why;
+        if (isupper((unsigned char)w[0]) && islower((unsigned char)w[1]) &&
+            strncmp(w, "I ", 2)) {
+            char c0 = (char)tolower((unsigned char)w[0]);
+            kf_buf_add(b, &c0, 1);
+            w++;
+        }
+        kf_buf_puts(b, w);
     } else
         kf_buf_puts(b, ".");
 }
@@ -1367,8 +1381,25 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     kf_wrap(out, line.s, 2, width, 2);      /* the first line starts at column 0 */
     int shown[2];
     int n_shown = kf_triage_shown(kb, r, shown, 2);
-    for (int i = 0; i < n_shown; i++)
-        kf_wrap(out, kb->redflags[shown[i]].message, 2, width, 0);
+    for (int i = 0; i < n_shown; i++) {
+        /* At "mention it at your next visit" a second message would say
+         * that a third time (Carli's tingling fingers and arm pain): it is
+         * named instead; a doctor's visit now keeps every message whole. */
+        const kf_redflag *rf = &kb->redflags[shown[i]];
+        int nf = -1;
+        for (int k = 0; i > 0 && r->triage <= KF_TRIAGE_MENTION && k < rf->n_all && nf < 0; k++)
+            if (kf_findings_has(&r->findings, rf->all[k]) &&
+                kb->findings[rf->all[k]].kind != KF_FIND_BODY &&
+                !kf_rule_names(&kb->redflags[shown[0]], rf->all[k]))
+                nf = rf->all[k];
+        if (nf < 0) {
+            kf_wrap(out, rf->message, 2, width, 0);
+            continue;
+        }
+        line.len = 0;
+        kf_buf_printf(&line, "Also mention: %s.", kb->findings[nf].label);
+        kf_wrap(out, line.s, 2, width, 0);
+    }
     also_line(kb, r, out, 2, width);
     /* Warning signs only asked or worried about: what to do if they come. */
     hypo_line(kb, &r->findings, out, width);
@@ -1599,6 +1630,45 @@ json_t *kf_findings_json(const kf_kb *kb, const kf_findings *f)
 
 static json_t *int_or_null(int v) { return v >= 0 ? json_integer(v) : json_null(); }
 
+void kf_result_json_revised(const kf_kb *kb, const kf_result *r, json_t *o)
+{
+    int faded[16], nf = faded_muscles(kb, r, faded, 16);
+    json_t *causes = o ? json_object_get(o, "causes") : NULL;
+    if (!nf || !json_is_array(causes))
+        return;
+    kf_buf b;
+    kf_buf_init(&b);
+    for (int i = 0; i < r->n_causes && i < (int)json_array_size(causes); i++) {
+        const kf_ranked *rk = &r->causes[i];
+        const kf_cause *c = &kb->causes[rk->cause];
+        json_t *jc = json_array_get(causes, (size_t)i);
+        if (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC)
+            continue;
+        if (c->about) {
+            b.len = 0;
+            about_revised(kb, r, faded, nf, rk->cause, &b);
+            if (b.s && !b.oom)
+                json_object_set_new(jc, "about", json_string(b.s));
+        }
+        json_t *reasons = json_object_get(jc, "reasons");
+        for (int k = 0; k < rk->n_reasons && k < (int)json_array_size(reasons); k++) {
+            const char *w = why_revised(kb, faded, nf, &rk->reasons[k], &b);
+            if (w != rk->reasons[k].why)
+                json_object_set_new(json_array_get(reasons, (size_t)k), "why", json_string(w));
+        }
+        json_t *keeps = json_object_get(jc, "keeps");
+        for (size_t k = json_array_size(keeps); k-- > 0;) {
+            const char *id = json_string_value(json_array_get(keeps, k));
+            for (int q = 0; id && q < nf; q++)
+                if (!strcmp(kb->causes[faded[q]].id, id)) {
+                    json_array_remove(keeps, k);
+                    break;
+                }
+        }
+    }
+    kf_buf_free(&b);
+}
+
 json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
 {
     json_t *flags = json_array();
@@ -1653,24 +1723,9 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             "label", kb->findings[h].label, "if_present", adv ? json_string(adv) : json_null()));
     }
     json_t *causes = json_array();
-    /* After check-ins, no words still give a ruled-out muscle as the
-     * chain (about_revised, why_revised); a habit's "keeps" leaves it out. */
-    int faded[16], nfaded = faded_muscles(kb, r, faded, 16);
-    kf_buf ab, wb;
-    kf_buf_init(&ab);
-    kf_buf_init(&wb);
     for (int i = 0; i < r->n_causes; i++) {
         const kf_ranked *rk = &r->causes[i];
         const kf_cause *c = &kb->causes[rk->cause];
-        const char *about = c->about;
-        if (nfaded && about) {
-            ab.len = 0;
-            if (ab.s)
-                ab.s[0] = '\0';
-            about_revised(kb, r, faded, nfaded, rk->cause, &ab);
-            if (ab.s && !ab.oom)
-                about = ab.s;
-        }
         json_t *where = json_array();
         for (int k = 0; k < c->n_where; k++)
             json_array_append_new(where, json_string(kb->regions[c->where[k]].id));
@@ -1679,34 +1734,26 @@ json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
             const kf_reason *re = &rk->reasons[k];
             json_array_append_new(reasons, json_pack("{s:s,s:s,s:s,s:f,s:s,s:o}",
                 "finding", kb->findings[re->finding].id, "state", state_name(re->state),
-                "mechanism", kf_mech_name(re->mech), "weight", re->weight,
-                "why", why_revised(kb, faded, nfaded, re, &wb),
+                "mechanism", kf_mech_name(re->mech), "weight", re->weight, "why", re->why,
                 "words", re->fact >= 0 ? span_json(text, &r->findings.v[re->fact]) : json_null()));
         }
         json_array_append_new(causes, json_pack("{s:s,s:s,s:s,s:f,s:o,s:o,s:s?,s:o,s:o,s:s?}",
             "id", c->id, "name", c->name, "kind", kf_cause_kind_name(c->kind),
-            "score", rk->p, "side", side_json(rk->side), "where", where, "about", about,
+            "score", rk->p, "side", side_json(rk->side), "where", where, "about", c->about,
             "kept_by", rk->kept_by >= 0 ? json_string(kb->causes[rk->kept_by].id) : json_null(),
             "reasons", reasons, "level", c->kind == KF_CAUSE_MIMIC ? kf_triage_id(c->level) : NULL));
         /* A habit names the muscles it keeps short, so a picture can show
          * them (their places are in "massage" or their own cause entry). */
         if (c->n_keeps) {
             json_t *keeps = json_array();
-            for (int k = 0; k < c->n_keeps; k++) {
-                bool out = false;
-                for (int q = 0; q < nfaded; q++)
-                    out |= faded[q] == c->keeps[k];
-                if (!out)
-                    json_array_append_new(keeps, json_string(kb->causes[c->keeps[k]].id));
-            }
+            for (int k = 0; k < c->n_keeps; k++)
+                json_array_append_new(keeps, json_string(kb->causes[c->keeps[k]].id));
             json_object_set_new(json_array_get(causes, json_array_size(causes) - 1), "keeps", keeps);
         }
         if (rk->flagged_by >= 0)
             json_object_set_new(json_array_get(causes, json_array_size(causes) - 1), "flagged_by",
                                 json_string(kb->redflags[rk->flagged_by].id));
     }
-    kf_buf_free(&ab);
-    kf_buf_free(&wb);
     json_t *plan = json_array();
     for (int i = 0; i < r->n_plan; i++) {
         const kf_step *s = &r->plan[i];
