@@ -1076,12 +1076,17 @@ done:
 static void settle_note(const kf_kb *kb, const kf_checkin *c, kf_findings *said,
                         kf_followup *fu)
 {
-    if (!fu->n_notes && !fu->warn.n)
-        return;
     sword *v = kf_malloc(SW_MAX * sizeof *v);
     if (!v)
         return;                   /* then nothing is settled: the safe way */
     int n = note_words(c->note, v, SW_MAX, true);
+    {
+        bool doc = false;
+        for (int u = 0; n && u <= v[n - 1].sent && !doc; u++)
+            doc = sentence_doctor(v, n, u);
+        if (doc)
+            memcpy(fu->doctor_at, c->at, KF_TIME_LEN);
+    }
     int set[64], nset = 0;       /* findings said gone or checked */
     bool doc_set = false;
     int keep = 0;
@@ -1957,6 +1962,18 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
                           kb->findings[st->finding].label);
         set_text(ch, &b);
     }
+    /* 0. The consultation's warning seen to by a doctor: said first, as
+     * the steps that waited for it start now. */
+    if (r->doctor_done && (ch = new_change(r, KF_CHANGE_PLAN_ADD, cap))) {
+        human_date(fu->doctor_at, date, sizeof date);
+        kf_buf_printf(&b, "Your check-in of %s says a doctor has checked it, as the warning "
+                      "asked: the self-care steps start now%s. Go back to the doctor if the "
+                      "pain changes, gets worse or anything new appears.", date,
+                      r->after->person ? ", chosen for you" : "");
+        if (r->after->n_plan)
+            ch->technique = r->after->plan[0].technique;
+        set_text(ch, &b);
+    }
     /* 0. A warning sign written in a check-in's note comes first: the
      * answer's triage now leads with it (kf_journal_revise). */
     for (int i = fu->n_notes - 1; i >= 0; i--) {
@@ -2326,6 +2343,9 @@ plan_changes:
      * announced is one the person can see. */
     for (int i = 0; i < r->before->n_first; i++) {
         int t = r->before->plan[r->before->first[i]].technique;
+        /* the doctor's visit is done, and said so first (doctor_done) */
+        if (r->doctor_done && kb->techniques[t].kind == KF_TECH_DOCTOR)
+            continue;
         if (first_has(r->after, t) || !(ch = new_change(r, KF_CHANGE_PLAN_DROP, cap)))
             continue;
         ch->technique = t;
@@ -2495,6 +2515,42 @@ void kf_revision_free(kf_revision *r)
     kf_free(r);
 }
 
+/* The consultation said "see a doctor in the next few days" (or "mention
+ * it"), and a later check-in says a doctor has seen or checked it with
+ * nothing left to do (fu.doctor_at): what the warning asked for is done,
+ * and the self-care steps the plan kept waiting start, chosen for this
+ * person as always (thin bones, pregnancy, age).  Only when nothing new
+ * warns: not at an emergency, not with a note's warning standing, not
+ * when a rule fires now that did not fire on the consultation.  The level
+ * is then "mention it at your next visit", never lower. */
+static void doctor_done(const kf_kb *kb, kf_revision *r)
+{
+    kf_result *a = r->after;
+    r->doctor_done = false;
+    if (!r->fu.doctor_at[0] || r->fu.n_notes || !r->before ||
+        a->triage < KF_TRIAGE_MENTION || a->triage >= KF_TRIAGE_EMERGENCY ||
+        r->before->triage >= KF_TRIAGE_EMERGENCY || r->before->triage < KF_TRIAGE_MENTION)
+        return;
+    for (int i = 0; i < a->n_fired; i++) {
+        bool before = false;
+        for (int k = 0; k < r->before->n_fired && !before; k++)
+            before = r->before->fired[k] == a->fired[i];
+        if (!before)
+            return;
+    }
+    if (a->raised_by >= 0 && r->before->raised_by != a->raised_by &&
+        r->before->triage < KF_TRIAGE_SOON)
+        return;
+    a->triage = KF_TRIAGE_MENTION;
+    a->n_flags = 0;
+    a->n_fired = 0;
+    a->raised_by = -1;
+    a->also = -1;
+    a->n_plan = 0;
+    kf_plan_build(kb, a);
+    r->doctor_done = true;
+}
+
 kf_err kf_journal_revise(const kf_kb *kb, const kf_findings *base,
                          const kf_checkin *v, int n, kf_revision **out)
 {
@@ -2543,6 +2599,7 @@ kf_err kf_journal_revise(const kf_kb *kb, const kf_findings *base,
         memcpy(p0, r->before->post, (size_t)kb->n_causes * sizeof *p0);
         memcpy(p1, r->after->post, (size_t)kb->n_causes * sizeof *p1);
     }
+    doctor_done(kb, r);
     adjust_plan(kb, r->after, &r->fu);
     explain_changes(kb, r, p0, p1, 48);
     for (int i = 0; i < r->n_changes; i++)
@@ -2730,6 +2787,9 @@ json_t *kf_revision_json(const kf_kb *kb, const kf_revision *r)
         return NULL;
     }
     json_object_set_new(o, "note_settled", settled);
+    /* The consultation's "see a doctor" done, by a check-in's note. */
+    json_object_set_new(o, "doctor_checked_at", r->doctor_done
+                        ? json_string(r->fu.doctor_at) : json_null());
     return o;
 }
 

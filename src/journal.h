@@ -142,6 +142,11 @@ typedef struct {
     kf_findings       warn;
     kf_note_warning   notes[KF_NOTE_WARN_MAX];  int n_notes;
     kf_note_settled   settled[KF_NOTE_WARN_MAX];  int n_settled;   /* the newest win */
+    /* The latest check-in whose note says a doctor has seen or checked the
+     * pain with nothing left to do ("went to my GP, she examined me, no
+     * fracture"), or "": the consultation's own "see a doctor in the next
+     * few days" has then been done (kf_journal_revise). */
+    char              doctor_at[KF_TIME_LEN];
     kf_tech_record   *techs;    int n_techs;
     int               n_used;       /* check-ins inside the window */
     char              worse_heat_at[KF_TIME_LEN];   /* last time, or "" */
@@ -205,6 +210,10 @@ typedef struct {
     kf_result  *after;       /* with the check-ins */
     kf_followup fu;
     kf_change  *changes;  int n_changes;
+    /* A doctor has seen to the consultation's warning (fu.doctor_at): the
+     * revised result's level is "mention it" and its self-care steps are
+     * there (kf_journal_revise). */
+    bool        doctor_done;
 } kf_revision;
 
 /* Runs the engine on `base` (the consultation's findings) without and with

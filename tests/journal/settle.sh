@@ -71,4 +71,39 @@ check "the plan says the warning is settled" grep -q "says a doctor has checked 
 check "the plan says what to do if it comes back" grep -q "If it comes back or gets worse, see a doctor" "$T/plan.txt"
 check "the plan's triage is back to self-care" bash -c "grep -q 'TRIAGE: self_care' '$T/plan.txt' && ! grep -q EMERGENCY '$T/plan.txt'"
 check "the self-care steps are back" grep -q "Do this first" "$T/plan.txt"
+
+# The consultation's own "see a doctor in the next few days" (thin bones):
+# a doctor's all-clear in a note starts the self-care steps, chosen for
+# thin bones; a visit still to come, or a new warning since, does not.
+BONES="I'm 58 with osteoporosis (on tablets for it). Nagging knot between my right shoulder blade and spine for a few months now, I spend the afternoons hunched over my sewing machine"
+bones() {
+  local name=$1; shift
+  export XDG_DATA_HOME=$T/data-$name; mkdir -p "$XDG_DATA_HOME"
+  "$K" ask "$BONES" >/dev/null
+  local n; for n in "$@"; do "$K" log --pain 5 --note "$n" >/dev/null; done
+  "$K" plan --json > "$T/$name.json"
+}
+bones bones0 "still sore"
+check "thin bones: before a doctor, see a doctor first" \
+  q bones0 "j['result']['triage']['level']=='doctor_soon' and j['result']['plan'][0]['technique']=='see_doctor' and not j['doctor_checked_at']"
+bones bones1 "went to my GP, she examined my back and said there is no fracture, it is a muscle knot"
+check "thin bones, doctor's all-clear: self-care steps, the level 'mention'" \
+  q bones1 "j['result']['triage']['level']=='mention_to_doctor' and j['result']['plan'][0]['technique']!='see_doctor' and j['doctor_checked_at']"
+check "thin bones, doctor's all-clear: steps still chosen for thin bones" \
+  q bones1 "'thin_bones' in j['result']['person'] and j['result']['left_out']"
+check "thin bones, doctor's all-clear: no 'see a doctor' dropped as 'moved down'" \
+  q bones1 "not any(c['kind']=='plan_drop' and c['technique']=='see_doctor' for c in j['changes'])"
+bones bones2 "the GP wants to see me next week"
+check "thin bones, a visit to come: still see a doctor first" \
+  q bones2 "j['result']['triage']['level']=='doctor_soon' and not j['doctor_checked_at']"
+bones bones3 "saw the doctor, all fine" "this morning my legs went weak and numb"
+check "thin bones, all-clear then a new warning: the warning leads" \
+  q bones3 "j['result']['triage']['level']=='emergency' and j['note_warnings']"
+# An emergency in the consultation is never lowered by a note.
+export XDG_DATA_HOME=$T/data-emerg; mkdir -p "$XDG_DATA_HOME"
+"$K" ask "low back pain since yesterday and now I have numbness between my legs and cannot pee" >/dev/null
+"$K" log --pain 5 --note "saw the doctor, she said it is fine" >/dev/null
+"$K" plan --json > "$T/emerg.json"
+check "an emergency consultation stays an emergency after a doctor's all-clear note" \
+  q emerg "j['result']['triage']['level']=='emergency' and not j['doctor_checked_at']"
 finish
