@@ -1548,9 +1548,15 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
         }
         if (local && ef == EFF_LASTING)
             local_lasting++;
+        /* A release or stretch with no works_on of its own (holding the
+         * tender points) is aimed at the cause the plan gave it: three such
+         * tries that helped for hours only said nothing before, and the
+         * plan kept telling the person to log relief times (a QL spasm
+         * after lifting, tender points three times, 2-3 hours each). */
         bool aimed = !tr->generic && tq->kind != KF_TECH_HABIT &&
                      tq->kind != KF_TECH_THERMAL && tq->kind != KF_TECH_DOCTOR &&
-                     (tq->relief_finding >= 0 || tq->sore_spot || local);
+                     (tq->relief_finding >= 0 || tq->sore_spot || local ||
+                      tq->kind == KF_TECH_RELEASE || tq->kind == KF_TECH_STRETCH);
         if (aimed && timed && ef == EFF_SHORT) {
             aimed_short++;
             aimed_side |= tr->side;
@@ -1639,6 +1645,13 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
         if (r->no_change >= KF_TRIES_NO_CHANGE && !r->helped && !r->lasting) {
             r->demoted = true;
             demoted++;
+        }
+        const kf_technique *tq = &kb->techniques[r->technique];
+        if (!r->generic && tq->relief_finding < 0 && !tq->sore_spot &&
+            (tq->kind == KF_TECH_RELEASE || tq->kind == KF_TECH_STRETCH) &&
+            r->short_relief >= kb->relief_trials && !r->lasting && !r->helped) {
+            r->demoted = true;
+            r->faded = true;
         }
     }
 
@@ -2359,7 +2372,7 @@ plan_changes:
             kf_buf_puts(&b, "Heat left you feeling worse.");
         else if (word_is_cold(kb, kb->techniques[t].id) && fu->worse_cold_at[0])
             kf_buf_puts(&b, "Cold left you feeling worse.");
-        else if (rec && rec->relief_absent && !rec->relief_present)
+        else if (rec && ((rec->relief_absent && !rec->relief_present) || rec->faded))
             kf_buf_puts(&b, "Its relief did not last.");
         else if (rec && rec->demoted)
             kf_buf_printf(&b, "%d honest tries changed nothing; give the other steps "
@@ -2376,10 +2389,16 @@ plan_changes:
             if (!shown || !(ch = new_change(r, KF_CHANGE_PLAN_DEMOTE, cap)))
                 continue;
             ch->technique = s->technique;
-            kf_buf_printf(&b, "Moved to the end of the plan: %s. %d honest tries "
-                          "changed nothing; give the other steps a fair chance "
-                          "first.", kb->techniques[s->technique].name,
-                          rec->no_change);
+            if (rec->faded)
+                kf_buf_printf(&b, "Moved to the end of the plan: %s. It helped for only "
+                              "hours, %d times: the next step works on what may keep the "
+                              "knot coming back.", kb->techniques[s->technique].name,
+                              rec->short_relief);
+            else
+                kf_buf_printf(&b, "Moved to the end of the plan: %s. %d honest tries "
+                              "changed nothing; give the other steps a fair chance "
+                              "first.", kb->techniques[s->technique].name,
+                              rec->no_change);
             set_text(ch, &b);
             continue;
         }

@@ -98,6 +98,11 @@ typedef struct {
     bool   generic;        /* the plain word "massage" (technique is then the KB's
                               therapeutic_massage, but it was not aimed at a cause) */
     int    relief_present, relief_absent;   /* relief_after_<T> findings made */
+    /* A release or stretch with no relief finding of its own (holding the
+     * tender points) that helped for hours only, kb->relief_trials times
+     * and never for longer: it moves down the plan as a demoted step does
+     * (demoted is set too), said as relief that did not last. */
+    bool   faded;
 } kf_tech_record;
 
 /* At most this many check-in notes with a warning sign are remembered
