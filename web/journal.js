@@ -235,7 +235,7 @@
     /* A warning sign in the latest description comes before everything
      * else here too (renderPlan fills it). */
     body.appendChild(h('div', { id: 'j-warning', 'data-kf': 'journal-warning', hidden: true }));
-    body.appendChild(h('p', { 'class': 'kf-lead', text: 'Log how the knot feels and what you did for it. ' +
+    body.appendChild(h('p', { 'class': 'kf-lead kf-j-lead', text: 'Log how the knot feels and what you did for it. ' +
       'When relief fades within hours, the work reached the sore spot but not what keeps it coming back, ' +
       'so the plan moves on to the next likely cause.' }));
     body.appendChild(h('div', { 'class': 'kf-actions kf-j-top' }, [
@@ -663,6 +663,10 @@
           (c.kind === 'cause_up' || c.kind === 'cause_down')) before[c.cause] = c.before;
     });
     var used = Number(v.checkins_used) || 0;
+    /* With check-ins, what changed says the method; the lead is then left
+     * out on a phone (journal.css), so the plan starts higher. */
+    var jb = $('j-body');
+    if (jb) { if (used) jb.setAttribute('data-checkins', String(used)); else jb.removeAttribute('data-checkins'); }
     box.appendChild(h('p', { 'class': 'kf-muted', id: 'jp-basis' }, [
       'From your description of ', v.consultation && v.consultation.at ? dayText(v.consultation.at) : 'your last visit',
       used ? ' and ' + used + (used === 1 ? ' check-in.' : ' check-ins.') : ', with no check-ins yet.'
@@ -682,20 +686,26 @@
      * a phone the first step is on the first screen (the why is right below). */
     var later = [];
     var changes = v.changes || [];
-    var warned = {};
+    var warned = {}, settled = {};
     (v.note_warnings || []).forEach(function (w) { warned[w.finding] = true; });
+    (v.note_settled || []).forEach(function (w) { settled[w.finding] = true; });
     later.push(h('h3', { id: 'jp-why-title', text: 'What changed and why' }));
     if (!changes.length) {
       later.push(h('p', { id: 'jp-why-none', text: 'Nothing has changed yet. Try the first steps, then log the pain and how long the relief lasted.' }));
     } else {
       later.push(h('ul', { 'class': 'kf-j-changes', id: 'jp-why', 'aria-labelledby': 'jp-why-title' }, changes.map(function (c) {
+        var text = c.text || '';
+        var settledNow = c.kind === 'finding' && settled[c.finding] && / is settled/.test(text);
+        var warnNow = c.kind === 'finding' && warned[c.finding] && !settledNow;
+        var tag = warnNow
+          ? h('span', { 'class': 'kf-tag kf-j-tag-warning', text: 'warning sign' })
+          : settledNow ? h('span', { 'class': 'kf-tag kf-j-tag-settled', text: 'settled' })
+          : h('span', { 'class': 'kf-tag kf-j-tag-' + c.kind, text: CHANGE_TAG[c.kind] || words(c.kind) });
+        /* a tag that the sentence says itself ("less likely (69% -> 53%)")
+         * is not said twice */
+        if (!settledNow && !warnNow && text.toLowerCase().indexOf(tag.textContent) >= 0) tag = null;
         return h('li', { 'data-kind': c.kind, 'data-cause': c.cause || null, 'data-technique': c.technique || null,
-                         'data-finding': c.finding || null }, [
-          c.kind === 'finding' && warned[c.finding]
-            ? h('span', { 'class': 'kf-tag kf-j-tag-warning', text: 'warning sign' })
-            : h('span', { 'class': 'kf-tag kf-j-tag-' + c.kind, text: CHANGE_TAG[c.kind] || words(c.kind) }), ' ',
-          c.text || ''
-        ]);
+                         'data-finding': c.finding || null }, [tag, tag ? ' ' : '', text]);
       })));
     }
 
@@ -772,14 +782,16 @@
         h('summary', { text: 'How to do it' }),
         h('ol', { 'class': 'kf-how' }, s.steps.map(function (x) { return h('li', { text: x }); }))
       ]) : null,
-      s.dose ? h('p', { 'class': 'kf-dose' }, [h('strong', { text: 'How much: ' }), s.dose]) : null,
-      s.caution ? h('p', { 'class': 'kf-caution' }, [h('strong', { text: 'Careful: ' }), s.caution]) : null
+      s.dose ? h('p', { 'class': 'kf-dose' }, [h('strong', { text: 'How much: ' }), s.dose]) : null
     ]);
+    /* The timer right under the dose, its care note right under it: on a
+     * phone the first step's Start is then on the first screen. */
     if (s.timer && Number(s.timer.work_s) > 0 && KF.Timer) {
       var n = timerNames(s);
       n.name = name;
       st.timers.push(KF.Timer.create(li, s.timer, n));
     }
+    if (s.caution) li.appendChild(h('p', { 'class': 'kf-caution' }, [h('strong', { text: 'Careful: ' }), s.caution]));
     li.appendChild(h('button', { type: 'button', 'class': 'kf-btn kf-small kf-j-log',
                                  'aria-label': 'Log how it went: ' + name, text: 'Log how it went',
                                  onclick: function () { logStep(s.technique, name, s.side, r); } }));
