@@ -623,6 +623,14 @@
     if (lvl === 'doctor_soon' && t && t.when === 'today_or_tomorrow') return 'See a doctor today or tomorrow';
     return LEVEL_TITLE[lvl];
   }
+  /* Whether sentence a adds nothing to title b: every word of b of four
+   * letters or more is in a, and a has at most four words more. */
+  function sameWords(a, b) {
+    var wa = String(a).toLowerCase().match(/[a-z]+/g) || [], wb = String(b).toLowerCase().match(/[a-z]+/g) || [];
+    var keyB = wb.filter(function (w) { return w.length >= 4; });
+    var extra = wa.filter(function (w) { return wb.indexOf(w) < 0 && ['the', 'to', 'but', 'at', 'your', 'next', 'visit', 'try', 'this'].indexOf(w) < 0; });
+    return keyB.length > 0 && keyB.every(function (w) { return wa.indexOf(w) >= 0; }) && extra.length <= 4;
+  }
   var CHANGE_TAG = {
     cause_up: 'more likely', cause_down: 'less likely', leader: 'new leader', finding: 'learnt',
     plan_add: 'new step', plan_drop: 'step removed', plan_demote: 'moved down', keep: 'keep it', none: 'no change yet'
@@ -678,7 +686,9 @@
       var urgent = lvl === 'emergency' || lvl === 'doctor_soon';
       box.appendChild(h('div', { 'class': 'kf-banner kf-level-' + lvl, 'data-level': lvl, role: urgent ? 'alert' : null }, [
         h('p', { 'class': 'kf-banner-title', text: title(lvl, r) }),
-        r.triage.message ? h('p', { text: r.triage.message }) : null
+        /* a message that only says the title again ("Self-care is fine to
+         * try, but mention this to your doctor ...") is not shown */
+        r.triage.message && !sameWords(r.triage.message, title(lvl, r)) ? h('p', { text: r.triage.message }) : null
       ]));
     }
 
@@ -782,7 +792,8 @@
         h('summary', { text: 'How to do it' }),
         h('ol', { 'class': 'kf-how' }, s.steps.map(function (x) { return h('li', { text: x }); }))
       ]) : null,
-      s.dose ? h('p', { 'class': 'kf-dose' }, [h('strong', { text: 'How much: ' }), s.dose]) : null
+      s.dose ? h('p', { 'class': 'kf-dose' }, [h('strong', { text: 'How much: ' }), s.dose]) : null,
+      s.for_you ? h('p', { 'class': 'kf-for-you', 'data-kf': 'for-you' }, [h('strong', { text: 'For you: ' }), s.for_you]) : null
     ]);
     /* The timer right under the dose, its care note right under it: on a
      * phone the first step's Start is then on the first screen. */

@@ -163,5 +163,20 @@ test('a note\'s warning settled by a doctor: no warning above the plan, the chan
   assert.deepEqual(t.errors, []);
 });
 
+test('thin bones, after the doctor\'s all-clear: self-care steps with their "For you" line, no banner said twice', async (t) => {
+  const page = await openPhone(t);
+  await forgetAll(page);
+  await seed(page, "I'm 58 with osteoporosis (on tablets for it). Nagging knot between my right shoulder blade and spine " +
+    'for a few months now, I spend the afternoons hunched over my sewing machine',
+    [{ pain: 6, note: 'went to my GP, she examined my back and said there is no fracture, it is a muscle knot' }]);
+  await openJournal(page);
+  const first = page.locator('#jp-steps > li').first();
+  assert.notEqual(await first.getAttribute('data-technique'), 'see_doctor', 'the steps start after the visit');
+  assert.match(await first.innerText(), /For you: .*thin bones/s, 'the step says how to do it with thin bones');
+  const banner = await page.locator('#jp-body .kf-banner').allInnerTexts();
+  assert.ok(banner.every((b) => (b.match(/mention this to your doctor/gi) || []).length <= 1), 'the banner says it once: ' + banner);
+  assert.deepEqual(t.errors, []);
+});
+
 runSuite(tests, { prefix: 'phone: ', timeoutMs: 90000, what: 'the phone browser tests',
                   onBrowser: (b) => { browser = b; } });
