@@ -1265,7 +1265,9 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
      * short is a suspect there (short relief after work on them ruled them
      * out): its link's words would name them as the chain ("keeps the lat
      * short"), so say instead that they no longer fit. */
-    if (habit >= 0 && muscle < 0 && c->n_keeps > 0 && ln && !spot) {
+    int fz[4];
+    if (habit >= 0 && muscle < 0 && c->n_keeps > 0 && ln && !spot &&
+        faded_muscles(kb, r, fz, 4) > 0) {
         /* The steps start with the next suspect in the chain (a muscle
          * that pulls from elsewhere, the plan's first step): the sentence
          * names it as the reason, so the "why" follows the revised ranking

@@ -20,4 +20,9 @@ SLEEP="woke up with a sore knot between my spine and right shoulder blade, I alw
 "$K" ask "$SLEEP" | tr -s ' \n' '  ' > "$T/sleep.txt"
 check "the cause sentence is one sentence: no capital after its colon" \
   bash -c "grep -q 'The most likely cause is' '$T/sleep.txt' && ! grep -Eq '\\(likely\\): [A-Z][a-z]' '$T/sleep.txt'"
+# With no check-in, no "... in what you said or logged" branch: that one is
+# for muscles the check-ins ruled out.
+PREG="30 weeks pregnant, sore knot under my right shoulder blade, I sit hunched at a laptop on the sofa all day"
+"$K" ask "$PREG" | tr -s ' \n' '  ' > "$T/preg.txt"
+check "no check-ins: the cause sentence does not speak of what was logged" bash -c "! grep -q 'or logged' '$T/preg.txt'"
 finish
