@@ -1097,7 +1097,12 @@ static void settle_note(const kf_kb *kb, const kf_checkin *c, kf_findings *said,
         int w = x.start >= 0 ? word_at(v, n, x.start) : -1;
         bool back = w >= 0 && unit_back(v, n, v[w].clause, true);
         bool gone = w >= 0 && !back && x.state == KF_PRESENT && clause_gone(v, n, v[w].clause);
-        bool doc = w >= 0 && !back && x.state == KF_PRESENT && sentence_doctor(v, n, v[w].sent);
+        /* a doctor's sentence settles what its doctor's clauses name, not
+         * what comes after in it ("..., all fine, and now I have chest
+         * pain") */
+        bool doc = w >= 0 && !back && x.state == KF_PRESENT && sentence_doctor(v, n, v[w].sent) &&
+                   (unit_has(v, n, v[w].clause, true, doctor_word) ||
+                    unit_has(v, n, v[w].clause, true, doctor_looked));
         bool absent = x.state == KF_ABSENT && warned;
         if (!(gone || doc || absent)) {
             said->v[keep++] = x;

@@ -64,6 +64,10 @@ story newsign "the doctor checked my legs and said it was fine, but now I have a
 check "doctor's all-clear, then a new sign: the new sign warns" \
   q newsign "j['note_settled'] and j['note_warnings'] and j['note_warnings'][0]['finding']!='leg_weakness'"
 
+story newsign2 "saw the doctor about my legs, all fine, and now I have crushing chest pain spreading to my left arm"
+check "one sentence: a doctor's all-clear, then a new sign after 'and now': the new sign warns" \
+  q newsign2 "j['result']['triage']['level']=='emergency' and j['note_warnings']"
+
 # The plan says it, and leads with no stale warning.
 story text "saw my GP about the leg weakness, she said it is nothing serious"
 "$K" plan | tr -s " \n" "  " > "$T/plan.txt"
