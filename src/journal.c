@@ -1081,9 +1081,24 @@ static void settle_note(const kf_kb *kb, const kf_checkin *c, kf_findings *said,
         return;                   /* then nothing is settled: the safe way */
     int n = note_words(c->note, v, SW_MAX, true);
     {
+        /* The visit was for this pain: the sentence says "it" or "me", or
+         * names the back, the knot or a place or sign read there ("the
+         * doctor said my blood pressure is fine" is another visit). */
+        static const char *const about_it[] = {
+            "it", "me", "this", "back", "knot", "knots", "spine", "neck", "shoulder", "blade",
+            "pain", "spasm", "muscle", "legs", "arm", NULL
+        };
         bool doc = false;
-        for (int u = 0; n && u <= v[n - 1].sent && !doc; u++)
-            doc = sentence_doctor(v, n, u);
+        for (int u = 0; n && u <= v[n - 1].sent && !doc; u++) {
+            if (!sentence_doctor(v, n, u))
+                continue;
+            doc = unit_has(v, n, u, false, about_it);
+            for (int i = 0; i < said->n && !doc; i++) {
+                int k = kb->findings[said->v[i].finding].kind;
+                int w = said->v[i].start >= 0 ? word_at(v, n, said->v[i].start) : -1;
+                doc = w >= 0 && v[w].sent == u && (k == KF_FIND_LOCATION || k == KF_FIND_SYMPTOM);
+            }
+        }
         if (doc)
             memcpy(fu->doctor_at, c->at, KF_TIME_LEN);
     }

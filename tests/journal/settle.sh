@@ -100,6 +100,9 @@ check "thin bones, doctor's all-clear: no 'see a doctor' dropped as 'moved down'
 bones bones2 "the GP wants to see me next week"
 check "thin bones, a visit to come: still see a doctor first" \
   q bones2 "j['result']['triage']['level']=='doctor_soon' and not j['doctor_checked_at']"
+bones bones4 "the doctor said my blood pressure is fine"
+check "thin bones, a visit about something else: still see a doctor first" \
+  q bones4 "j['result']['triage']['level']=='doctor_soon' and not j['doctor_checked_at']"
 bones bones3 "saw the doctor, all fine" "this morning my legs went weak and numb"
 check "thin bones, all-clear then a new warning: the warning leads" \
   q bones3 "j['result']['triage']['level']=='emergency' and j['note_warnings']"
