@@ -720,6 +720,557 @@ static kf_err read_note(const kf_kb *kb, const kf_checkin *c, kf_findings *said)
     return KF_OK;
 }
 
+/* ---- a later check-in settles a note's warning sign ----
+ * The note is cut into words, sentences (at . ! ? ; a line break, and
+ * "but", "though", "however"...) and clauses (also at commas and "and").
+ * A fact read in a clause that says it is gone ("the numbness in my legs
+ * has gone", "no longer numb") and not that it is still there or back, or
+ * in a sentence that says a doctor has seen or checked it with nothing
+ * left to do ("saw my GP about the leg weakness, she said it is nothing
+ * serious"), settles the warning signs of earlier notes it names; it is
+ * not a new fact.  A doctor's sentence that names no sign settles every
+ * earlier one ("went to the GP, she examined me and all is fine").  A fact
+ * said as still there, back or worse is a fact, as before: the warning
+ * stands or comes again.  Any doubt keeps the warning. */
+
+#define SW_MAX 160
+typedef struct {
+    int  start, sent, clause;
+    char w[20];
+} sword;
+
+/* and_all: every "and" starts a clause (a note that may settle: "the
+ * numbness has gone and my legs feel fine"); else only one before a new
+ * subject ("my legs went numb and I have a fever", not "weak and numb"). */
+static int note_words(const char *note, sword *v, int max, bool and_all)
+{
+    static const char *const subject[] = {
+        "i", "im", "ive", "my", "it", "its", "there", "now", "also", "then", "the", "a", "an",
+        "she", "he", "we", "they", "this", "today", NULL
+    };
+    bool cut_next = false;
+    int n = 0, sent = 0, clause = 0;
+    static const char *const sent_cut[] = {
+        "but", "though", "although", "however", "yet", "except", "whereas", "while", NULL
+    };
+    for (const char *p = note; *p && n < max;) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '.' || ch == '!' || ch == '?' || ch == ';' || ch == '\n') {
+            sent++;
+            clause++;
+            p++;
+            continue;
+        }
+        if (ch == ',' || ch == ':' || ch == '(' || ch == ')') {
+            clause++;
+            p++;
+            continue;
+        }
+        if (!isalnum(ch) && ch != '&' && ch != '\'') {
+            p++;
+            continue;
+        }
+        sword *x = &v[n];
+        x->start = (int)(p - note);
+        int k = 0;
+        while (*p && (isalnum((unsigned char)*p) || *p == '&' || *p == '\'' ||
+                      (unsigned char)*p >= 0x80)) {
+            if (*p != '\'' && (unsigned char)*p < 0x80 && k + 1 < (int)sizeof x->w)
+                x->w[k++] = (char)tolower((unsigned char)*p);
+            p++;
+        }
+        x->w[k] = '\0';
+        if (!k)
+            continue;
+        bool cut = false;
+        for (int i = 0; sent_cut[i] && !cut; i++)
+            cut = !strcmp(x->w, sent_cut[i]);
+        if (cut) {
+            sent++;
+            clause++;
+            continue;
+        }
+        if (!strcmp(x->w, "and")) {
+            if (and_all)
+                clause++;
+            else
+                cut_next = true;
+            continue;
+        }
+        if (cut_next) {
+            for (int i = 0; subject[i]; i++)
+                if (!strcmp(x->w, subject[i])) {
+                    clause++;
+                    break;
+                }
+            cut_next = false;
+        }
+        x->sent = sent;
+        x->clause = clause;
+        n++;
+    }
+    return n;
+}
+
+/* Whether phrase `ph` (words with single spaces) starts at word i, all in
+ * one sentence. */
+static bool phrase_at(const sword *v, int n, int i, const char *ph)
+{
+    int j = i;
+    while (*ph) {
+        const char *e = strchr(ph, ' ');
+        size_t l = e ? (size_t)(e - ph) : strlen(ph);
+        if (j >= n || v[j].sent != v[i].sent || strlen(v[j].w) != l || strncmp(v[j].w, ph, l))
+            return false;
+        j++;
+        ph += l;
+        while (*ph == ' ')
+            ph++;
+    }
+    return true;
+}
+
+/* The first word index >= i of a phrase of `list` within unit u (clause or
+ * sentence, by `clause`), or -1. */
+static int find_in(const sword *v, int n, int from, int u, bool clause,
+                   const char *const *list)
+{
+    for (int i = from; i < n; i++) {
+        if ((clause ? v[i].clause : v[i].sent) != u)
+            continue;
+        for (int k = 0; list[k]; k++)
+            if (phrase_at(v, n, i, list[k]))
+                return i;
+    }
+    return -1;
+}
+
+static const char *const sign_gone[] = {
+    "gone", "went away", "went off", "gone away", "cleared", "cleared up", "resolved",
+    "disappeared", "vanished", "subsided", "no longer", "no more", "back to normal",
+    "normal again", "all better", "fine now", "ok now", "okay now", "recovered", "has settled",
+    "settled down", "feel normal", "feels normal", "feeling normal", "fine", "fine again",
+    "ok again", "okay again", "all good", NULL
+};
+/* Before a word of going: it did not go ("hasn't gone", "not gone yet"). */
+static const char *const sign_not[] = {
+    "not", "hasnt", "havent", "isnt", "wont", "never", "didnt", "doesnt", "dont", "cant",
+    "cannot", "hardly", "barely", "yet", "still", "wish", "hope", "hoping", "if", "until",
+    "when", NULL
+};
+/* "no longer" of a function is a warning sign ("can no longer feel my
+ * legs"), not a sign that went. */
+static const char *const lost_function[] = {
+    "feel", "able", "walk", "move", "lift", "control", "hold", "stand", "use", "grip",
+    "sense", "pee", "urinate", "go", "breathe", "see", "speak", "swallow", "get", NULL
+};
+static const char *const sign_back[] = {
+    "again", "is back", "its back", "it's back", "came back", "come back", "comes back",
+    "coming back", "back again", "returned", "returning", "returns", "worse", "worsening",
+    "still", "keeps", "spreading", "spread", "new", "more numb", "more weak", NULL
+};
+static const char *const doctor_word[] = {
+    "doctor", "doctors", "dr", "doc", "gp", "physician", "a&e", "er", "emergency room",
+    "emergency department", "hospital", "clinic", "urgent care", "neurologist", "consultant",
+    "specialist", "nurse", "paramedic", "paramedics", "surgeon", "walk in centre",
+    "walk in center", "midwife", "obstetrician", "ob", "obgyn", NULL
+};
+static const char *const doctor_looked[] = {
+    "checked", "examined", "looked at", "looked me over", "saw", "seen", "been to",
+    "went to", "cleared", "all clear", "fine", "normal", "nothing serious", "nothing wrong",
+    "nothing to worry", "nothing sinister", "not serious", "ok", "okay", "reassured",
+    "ruled out", "ruled it out", "no sign", "no signs", "found nothing", "nothing found",
+    "clear", NULL
+};
+/* In a doctor's sentence: not yet, or something left to do. */
+static const char *const doctor_open[] = {
+    "hasnt", "havent", "didnt", "wasnt", "werent", "cant", "couldnt", "wont", "yet",
+    "waiting", "wait", "tomorrow", "booked", "book", "appointment", "referred", "referral",
+    "sent", "told me to go", "to go to", "go to", "going to", "will", "should", "need to",
+    "needs to", "must", "could", "might", "may", "maybe", "worried", "concerned", "urgent",
+    "admitted", "scan", "mri", "tests", "results", "x ray", "xray", "bloods", "come back",
+    "if it", "call", "ambulance", "not sure", "unsure", NULL
+};
+
+static bool unit_has(const sword *v, int n, int u, bool clause, const char *const *list);
+
+/* Whether unit u says a sign is there again, still or worse; "again" of
+ * feeling well is not ("normal again", "fine again"). */
+static bool unit_back(const sword *v, int n, int u, bool clause)
+{
+    static const char *const well[] = {
+        "normal", "fine", "ok", "okay", "well", "better", "myself", "good", "great", "right",
+        NULL
+    };
+    for (int i = find_in(v, n, 0, u, clause, sign_back); i >= 0;
+         i = find_in(v, n, i + 1, u, clause, sign_back)) {
+        bool ok = false;
+        if (!strcmp(v[i].w, "again") && i > 0)
+            for (int k = 0; well[k] && !ok; k++)
+                ok = !strcmp(v[i - 1].w, well[k]);
+        if (!ok)
+            return true;
+    }
+    return false;
+}
+
+static bool unit_has(const sword *v, int n, int u, bool clause, const char *const *list)
+{
+    return find_in(v, n, 0, u, clause, list) >= 0;
+}
+
+/* Whether unit u says a sign went: a word of going not denied just before. */
+static bool clause_gone(const sword *v, int n, int u)
+{
+    for (int i = find_in(v, n, 0, u, true, sign_gone); i >= 0;
+         i = find_in(v, n, i + 1, u, true, sign_gone)) {
+        bool denied = false;
+        for (int j = i - 1; j >= 0 && j >= i - 3 && v[j].clause == u && !denied; j--)
+            for (int k = 0; sign_not[k] && !denied; k++)
+                denied = !strcmp(v[j].w, sign_not[k]);
+        if (!denied && (phrase_at(v, n, i, "no longer") || phrase_at(v, n, i, "no more")))
+            for (int j = i + 2; j < n && j <= i + 4 && v[j].clause == u && !denied; j++)
+                for (int k = 0; lost_function[k] && !denied; k++)
+                    denied = !strcmp(v[j].w, lost_function[k]);
+        if (!denied)
+            return true;
+    }
+    return false;
+}
+
+/* Whether sentence u says a doctor has seen or checked, with nothing left
+ * to do ("not" only as in "not serious"). */
+static bool sentence_doctor(const sword *v, int n, int u)
+{
+    if (!unit_has(v, n, u, false, doctor_word) || !unit_has(v, n, u, false, doctor_looked) ||
+        unit_has(v, n, u, false, doctor_open) || unit_back(v, n, u, false))
+        return false;
+    for (int i = 0; i < n; i++)
+        if (v[i].sent == u && !strcmp(v[i].w, "not") &&
+            !(i + 1 < n && v[i + 1].sent == u &&
+              (!strcmp(v[i + 1].w, "serious") || !strcmp(v[i + 1].w, "worried") ||
+               !strcmp(v[i + 1].w, "worrying") || !strcmp(v[i + 1].w, "sinister"))))
+            return false;
+    return true;
+}
+
+static int word_at(const sword *v, int n, int off)
+{
+    int best = -1;
+    for (int i = 0; i < n && v[i].start <= off; i++)
+        best = i;
+    return best;
+}
+
+static bool in_set(const int *set, int n, int x)
+{
+    for (int i = 0; i < n; i++)
+        if (set[i] == x)
+            return true;
+    return false;
+}
+
+/* Words that say nothing of which sign it was. */
+static bool content_word(const char *w)
+{
+    static const char *const stop[] = {
+        "the", "and", "this", "that", "morning", "today", "yesterday", "tonight", "night",
+        "went", "have", "has", "had", "are", "was", "were", "been", "feel", "feels", "felt",
+        "feeling", "its", "now", "again", "very", "bit", "little", "some", "still", "all",
+        "got", "get", "gets", "back", "normal", "fine", "gone", "away", "more", "longer",
+        "pain", "painful", "hurt", "hurts", "hurting", "sore", "ache", "aches", "aching",
+        "knot", "knots", "really", "bad", "worse", "better", "like", "just", "also", "then",
+        "with", "for", "from", "but", "not", "any", "both", "side", "left", "right", "day",
+        "days", "week", "weeks", "hour", "hours", "time", "since", "when", "about", "after",
+        "your", "you", "she", "her", "him", "his", "they", "said", "says", "cleared", "clear",
+        "doctor", "checked", "okay", "came", "come", "comes", "started", "start", NULL
+    };
+    if (strlen(w) < 3)
+        return false;
+    for (int i = 0; stop[i]; i++)
+        if (!strcmp(w, stop[i]))
+            return false;
+    return true;
+}
+
+/* w without "ness" and a plural s: numbness -> numb, legs -> leg. */
+static size_t word_stem(const char *w, char *out, size_t n)
+{
+    size_t l = strlen(w);
+    if (l > 6 && !strcmp(w + l - 4, "ness"))
+        l -= 4;
+    if (l > 3 && w[l - 1] == 's' && w[l - 2] != 's')
+        l--;
+    if (l >= n)
+        l = n - 1;
+    memcpy(out, w, l);
+    out[l] = '\0';
+    return l;
+}
+
+/* Whether a content word of unit u (a clause, or a sentence by `clause`)
+ * of the words v is one of `words` (space-separated), stem to stem. */
+static bool unit_names(const sword *v, int n, int u, bool clause, const char *words)
+{
+    for (int i = 0; i < n; i++) {
+        if ((clause ? v[i].clause : v[i].sent) != u || !content_word(v[i].w))
+            continue;
+        char a[24], b[24];
+        word_stem(v[i].w, a, sizeof a);
+        for (const char *p = words; *p;) {
+            const char *e = strchr(p, ' ');
+            size_t l = e ? (size_t)(e - p) : strlen(p);
+            char w[24];
+            if (l < sizeof w) {
+                memcpy(w, p, l);
+                w[l] = '\0';
+                word_stem(w, b, sizeof b);
+                if (!strcmp(a, b))
+                    return true;
+            }
+            p += l;
+            while (*p == ' ')
+                p++;
+        }
+    }
+    return false;
+}
+
+/* The content words of the clauses of `note` that the span [start,
+ * start+len) lies in, into out (space-separated, cut at n). */
+static void clause_words(const char *note, int start, int len, char *out, size_t n)
+{
+    out[0] = '\0';
+    sword *v = kf_malloc(SW_MAX * sizeof *v);
+    if (!v || start < 0)
+        goto done;
+    int nw = note_words(note, v, SW_MAX, false);
+    size_t at = 0;
+    int lo = word_at(v, nw, start), hi = word_at(v, nw, start + (len > 0 ? len - 1 : 0));
+    if (lo < 0)
+        goto done;
+    for (int i = 0; i < nw; i++) {
+        if (v[i].clause < v[lo].clause || v[i].clause > v[hi].clause || !content_word(v[i].w))
+            continue;
+        size_t l = strlen(v[i].w);
+        if (at + l + 2 > n)
+            break;
+        if (at)
+            out[at++] = ' ';
+        memcpy(out + at, v[i].w, l);
+        at += l;
+        out[at] = '\0';
+    }
+done:
+    kf_free(v);
+}
+
+/* Reads check-in c's note (its facts in *said, from read_note) for signs
+ * that settle the warnings of earlier notes (above): those facts leave
+ * *said, the settled warnings leave fu->warn, fu->add and fu->notes and go
+ * to fu->settled.  A sign is settled by a clause that says it went and
+ * names it (by the finding read there, or by a word of the clause the
+ * warning was read in: "legs feel normal again" after "my legs went weak
+ * and numb"); a note's warning as a whole by a doctor's sentence that
+ * names it, or that names no sign at all. */
+static void settle_note(const kf_kb *kb, const kf_checkin *c, kf_findings *said,
+                        kf_followup *fu)
+{
+    sword *v = kf_malloc(SW_MAX * sizeof *v);
+    if (!v)
+        return;                   /* then nothing is settled: the safe way */
+    int n = note_words(c->note, v, SW_MAX, true);
+    {
+        /* The visit was for this pain: the sentence says "it" or "me", or
+         * names the back, the knot or a place or sign read there ("the
+         * doctor said my blood pressure is fine" is another visit). */
+        static const char *const about_it[] = {
+            "it", "me", "this", "back", "knot", "knots", "spine", "neck", "shoulder", "blade",
+            "pain", "spasm", "muscle", "legs", "arm", NULL
+        };
+        bool doc = false;
+        for (int u = 0; n && u <= v[n - 1].sent && !doc; u++) {
+            if (!sentence_doctor(v, n, u))
+                continue;
+            doc = unit_has(v, n, u, false, about_it);
+            for (int i = 0; i < said->n && !doc; i++) {
+                int k = kb->findings[said->v[i].finding].kind;
+                int w = said->v[i].start >= 0 ? word_at(v, n, said->v[i].start) : -1;
+                doc = w >= 0 && v[w].sent == u && (k == KF_FIND_LOCATION || k == KF_FIND_SYMPTOM);
+            }
+        }
+        if (doc)
+            memcpy(fu->doctor_at, c->at, KF_TIME_LEN);
+    }
+    int set[64], nset = 0;       /* findings said gone or checked */
+    bool doc_set = false;
+    int keep = 0;
+    for (int i = 0; i < said->n; i++) {
+        kf_fact x = said->v[i];
+        bool warned = kf_findings_has(&fu->warn, x.finding) ||
+                      (x.alt >= 0 && kf_findings_has(&fu->warn, x.alt));
+        int w = x.start >= 0 ? word_at(v, n, x.start) : -1;
+        bool back = w >= 0 && unit_back(v, n, v[w].clause, true);
+        bool gone = w >= 0 && !back && x.state == KF_PRESENT && clause_gone(v, n, v[w].clause);
+        /* a doctor's sentence settles what its doctor's clauses name, not
+         * what comes after in it ("..., all fine, and now I have chest
+         * pain") */
+        bool doc = w >= 0 && !back && x.state == KF_PRESENT && sentence_doctor(v, n, v[w].sent) &&
+                   (unit_has(v, n, v[w].clause, true, doctor_word) ||
+                    unit_has(v, n, v[w].clause, true, doctor_looked));
+        bool absent = x.state == KF_ABSENT && warned;
+        if (!(gone || doc || absent)) {
+            said->v[keep++] = x;
+            continue;
+        }
+        doc_set |= doc && warned;
+        if (warned && nset + 2 < (int)KF_ARRAY_LEN(set)) {
+            if (!in_set(set, nset, x.finding))
+                set[nset++] = x.finding;
+            if (x.alt >= 0 && !in_set(set, nset, x.alt))
+                set[nset++] = x.alt;
+        }
+        if (absent)
+            said->v[keep++] = x;  /* a denial stays a fact */
+    }
+    int last = n ? v[n - 1].sent : -1, lastc = n ? v[n - 1].clause : -1;
+    /* "... but it came back this evening": a clause of coming back that
+     * names no sign is about the one just said gone; nothing is settled. */
+    for (int u = 0; u <= lastc; u++) {
+        if (!unit_back(v, n, u, true))
+            continue;
+        bool names = false;
+        for (int i = 0; i < said->n && !names; i++) {
+            const kf_finding_def *fd = &kb->findings[said->v[i].finding];
+            if (fd->kind == KF_FIND_FOLLOWUP || !strcmp(fd->id, "knot_recurring") ||
+                !strcmp(fd->id, "relief_short"))
+                continue;         /* "came back" read as the knot's return */
+            int w = said->v[i].start >= 0 ? word_at(v, n, said->v[i].start) : -1;
+            names = w >= 0 && v[w].clause == u;
+        }
+        if (!names) {
+            kf_free(v);
+            return;               /* said is as read: every fact stands */
+        }
+    }
+    said->n = keep;
+    bool doctor_any = false;
+    for (int u = 0; u <= last; u++)
+        doctor_any |= sentence_doctor(v, n, u);
+
+    /* Which found facts of each note's warning are settled. */
+    bool done_any = false;
+    int k = 0;
+    for (int i = 0; i < fu->n_notes; i++) {
+        kf_note_warning *w = &fu->notes[i];
+        bool named = false, doc_named = false;
+        bool gone_f[KF_NOTE_FOUND_MAX] = { false };
+        for (int q = 0; q < w->n_found; q++) {
+            if (in_set(set, nset, w->found[q])) {
+                gone_f[q] = true;
+                named = true;
+                doc_named |= doc_set;
+            }
+            for (int u = 0; u <= lastc && !gone_f[q]; u++)
+                if (clause_gone(v, n, u) && !unit_back(v, n, u, true) &&
+                    unit_names(v, n, u, true, w->words[q]))
+                    gone_f[q] = named = true;
+            for (int u = 0; u <= last; u++)
+                if (sentence_doctor(v, n, u) && unit_names(v, n, u, false, w->words[q]))
+                    doc_named = named = true;
+        }
+        (void)named;
+        bool all = w->n_found > 0;
+        for (int q = 0; q < w->n_found; q++)
+            all &= gone_f[q] || doc_named;
+        if (!all) {
+            /* partly: the signs said gone leave warn, the note still warns */
+            int left = 0;
+            for (int q = 0; q < w->n_found; q++)
+                if (gone_f[q] && !in_set(set, nset, w->found[q]) && nset < (int)KF_ARRAY_LEN(set))
+                    set[nset++] = w->found[q];
+            for (int q = 0; q < w->n_found; q++)
+                if (!gone_f[q]) {
+                    memmove(w->words[left], w->words[q], sizeof w->words[q]);
+                    w->found[left++] = w->found[q];
+                }
+            if (left < w->n_found)
+                w->finding = w->found[0];
+            w->n_found = left;
+            fu->notes[k++] = *w;
+            continue;
+        }
+        done_any = true;
+        for (int q = 0; q < w->n_found && nset < (int)KF_ARRAY_LEN(set); q++)
+            if (!in_set(set, nset, w->found[q]))
+                set[nset++] = w->found[q];
+        if (fu->n_settled == KF_NOTE_WARN_MAX) {
+            memmove(fu->settled, fu->settled + 1, (KF_NOTE_WARN_MAX - 1) * sizeof *fu->settled);
+            fu->n_settled--;
+        }
+        kf_note_settled *st = &fu->settled[fu->n_settled++];
+        st->checkin = c->id;
+        memcpy(st->at, c->at, KF_TIME_LEN);
+        memcpy(st->warned_at, w->at, KF_TIME_LEN);
+        st->finding = w->finding;
+        st->how = doc_named ? KF_SETTLED_DOCTOR : KF_SETTLED_GONE;
+    }
+    fu->n_notes = k;
+    /* A doctor looked and no sign is named: every earlier warning. */
+    if (doctor_any && !done_any && !nset) {
+        for (int i = 0; i < fu->n_notes; i++) {
+            kf_note_warning *w = &fu->notes[i];
+            for (int q = 0; q < w->n_found && nset < (int)KF_ARRAY_LEN(set); q++)
+                if (!in_set(set, nset, w->found[q]))
+                    set[nset++] = w->found[q];
+            if (fu->n_settled == KF_NOTE_WARN_MAX) {
+                memmove(fu->settled, fu->settled + 1,
+                        (KF_NOTE_WARN_MAX - 1) * sizeof *fu->settled);
+                fu->n_settled--;
+            }
+            kf_note_settled *st = &fu->settled[fu->n_settled++];
+            st->checkin = c->id;
+            memcpy(st->at, c->at, KF_TIME_LEN);
+            memcpy(st->warned_at, w->at, KF_TIME_LEN);
+            st->finding = w->finding;
+            st->how = KF_SETTLED_DOCTOR;
+        }
+        fu->n_notes = 0;
+        for (int i = 0; i < fu->warn.n && nset < (int)KF_ARRAY_LEN(set); i++)
+            if (!in_set(set, nset, fu->warn.v[i].finding))
+                set[nset++] = fu->warn.v[i].finding;
+    }
+    kf_free(v);
+    if (!nset)
+        return;
+    /* the other reading of the same words goes with it */
+    for (int i = 0; i < fu->warn.n && nset < (int)KF_ARRAY_LEN(set); i++) {
+        const kf_fact *x = &fu->warn.v[i];
+        if (!in_set(set, nset, x->finding) && x->alt >= 0 && in_set(set, nset, x->alt))
+            set[nset++] = x->finding;
+    }
+    /* a sign still warned by a note that stands stays */
+    for (int i = 0; i < fu->n_notes; i++)
+        for (int q = 0; q < fu->notes[i].n_found; q++)
+            for (int z = 0; z < nset; z++)
+                if (set[z] == fu->notes[i].found[q])
+                    set[z] = -1;
+    k = 0;
+    for (int i = 0; i < fu->warn.n; i++)
+        if (!in_set(set, nset, fu->warn.v[i].finding))
+            fu->warn.v[k++] = fu->warn.v[i];
+    fu->warn.n = k;
+    k = 0;
+    for (int i = 0; i < fu->add.n; i++) {
+        const kf_fact *x = &fu->add.v[i];
+        if (!(in_set(set, nset, x->finding) && x->origin == KF_FROM_JOURNAL &&
+              kb->findings[x->finding].kind != KF_FIND_FOLLOWUP &&
+              kb->findings[x->finding].kind != KF_FIND_LOCATION))
+            fu->add.v[k++] = fu->add.v[i];
+    }
+    fu->add.n = k;
+}
+
 void kf_followup_free(kf_followup *fu)
 {
     if (!fu)
@@ -754,6 +1305,8 @@ static bool override_fact(kf_findings *f, const kf_fact *x)
  * Only those: the rest of a note is an aside ("the ball helped") that the
  * check-in's own fields say.  A note the reader refuses (not words, too
  * long) adds nothing.  Returns KF_OK or KF_ENOMEM. */
+static void clause_words(const char *note, int start, int len, char *out, size_t n);
+
 static kf_err note_warning(const kf_kb *kb, const kf_checkin *c, const kf_findings *said,
                            const kf_findings *base, kf_followup *fu)
 {
@@ -792,6 +1345,8 @@ static kf_err note_warning(const kf_kb *kb, const kf_checkin *c, const kf_findin
     if (!fired || was.oom || now.oom)
         goto oom;
     int nf = kf_triage_flags(kb, &now, fired), first = -1;
+    int found[KF_NOTE_FOUND_MAX], n_found = 0;
+    int fstart[KF_NOTE_FOUND_MAX], flen[KF_NOTE_FOUND_MAX];
     for (int k = 0; k < nf; k++) {
         const kf_redflag *r = &kb->redflags[fired[k]];
         if (kf_rule_fires(r, &was))
@@ -807,6 +1362,14 @@ static kf_err note_warning(const kf_kb *kb, const kf_checkin *c, const kf_findin
                 goto oom;
             if (first < 0)
                 first = x.finding;
+            bool dup = false;
+            for (int q = 0; q < n_found; q++)
+                dup |= found[q] == x.finding;
+            if (!dup && n_found < KF_NOTE_FOUND_MAX) {
+                fstart[n_found] = said->v[i].start;
+                flen[n_found] = said->v[i].len;
+                found[n_found++] = x.finding;
+            }
         }
     }
     if (first >= 0) {
@@ -823,6 +1386,10 @@ static kf_err note_warning(const kf_kb *kb, const kf_checkin *c, const kf_findin
         w->checkin = c->id;
         memcpy(w->at, c->at, KF_TIME_LEN);
         w->finding = first;
+        memcpy(w->found, found, sizeof found);
+        w->n_found = n_found;
+        for (int q = 0; q < n_found; q++)
+            clause_words(c->note, fstart[q], flen[q], w->words[q], sizeof w->words[q]);
     }
     e = KF_OK;
     goto out;
@@ -937,8 +1504,9 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
         if (c->note && *c->note) {
             kf_findings said;
             kf_findings_init(&said);
-            if ((e = read_note(kb, c, &said)) == KF_OK &&
-                (e = add_note(kb, c, &said, fu)) == KF_OK)
+            if ((e = read_note(kb, c, &said)) == KF_OK)
+                settle_note(kb, c, &said, fu);
+            if (e == KF_OK && (e = add_note(kb, c, &said, fu)) == KF_OK)
                 e = note_warning(kb, c, &said, base, fu);
             kf_findings_free(&said);
             if (e != KF_OK)
@@ -1000,9 +1568,15 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
         }
         if (local && ef == EFF_LASTING)
             local_lasting++;
+        /* A release or stretch with no works_on of its own (holding the
+         * tender points) is aimed at the cause the plan gave it: three such
+         * tries that helped for hours only said nothing before, and the
+         * plan kept telling the person to log relief times (a QL spasm
+         * after lifting, tender points three times, 2-3 hours each). */
         bool aimed = !tr->generic && tq->kind != KF_TECH_HABIT &&
                      tq->kind != KF_TECH_THERMAL && tq->kind != KF_TECH_DOCTOR &&
-                     (tq->relief_finding >= 0 || tq->sore_spot || local);
+                     (tq->relief_finding >= 0 || tq->sore_spot || local ||
+                      tq->kind == KF_TECH_RELEASE || tq->kind == KF_TECH_STRETCH);
         if (aimed && timed && ef == EFF_SHORT) {
             aimed_short++;
             aimed_side |= tr->side;
@@ -1091,6 +1665,13 @@ kf_err kf_journal_followups_for(const kf_kb *kb, const kf_checkin *v, int n,
         if (r->no_change >= KF_TRIES_NO_CHANGE && !r->helped && !r->lasting) {
             r->demoted = true;
             demoted++;
+        }
+        const kf_technique *tq = &kb->techniques[r->technique];
+        if (!r->generic && tq->relief_finding < 0 && !tq->sore_spot &&
+            (tq->kind == KF_TECH_RELEASE || tq->kind == KF_TECH_STRETCH) &&
+            r->short_relief >= kb->relief_trials && !r->lasting && !r->helped) {
+            r->demoted = true;
+            r->faded = true;
         }
     }
 
@@ -1391,6 +1972,41 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
     for (int i = 0; i < fu->add.n; i++)
         learnt_recurring |= !strcmp(kb->findings[fu->add.v[i].finding].id, "knot_recurring") &&
                             fu->add.v[i].state == KF_PRESENT;
+    /* 0. A warning sign an earlier note said, that a later check-in says
+     * has gone or a doctor has checked: settled, said first, as the level
+     * it had raised is no longer shown. */
+    for (int i = fu->n_settled - 1; i >= 0; i--) {
+        const kf_note_settled *st = &fu->settled[i];
+        if (!(ch = new_change(r, KF_CHANGE_FINDING, cap)))
+            break;
+        ch->finding = st->finding;
+        char wdate[40];
+        human_date(st->at, date, sizeof date);
+        human_date(st->warned_at, wdate, sizeof wdate);
+        if (st->how == KF_SETTLED_DOCTOR)
+            kf_buf_printf(&b, "Your check-in of %s says a doctor has checked the warning "
+                          "sign your check-in of %s gave (%s): that warning is settled. If "
+                          "it comes back or gets worse, see a doctor again straight away.",
+                          date, wdate, kb->findings[st->finding].label);
+        else
+            kf_buf_printf(&b, "Your check-in of %s says the warning sign your check-in of "
+                          "%s gave (%s) has gone: that warning is settled. If it comes "
+                          "back, see a doctor straight away.", date, wdate,
+                          kb->findings[st->finding].label);
+        set_text(ch, &b);
+    }
+    /* 0. The consultation's warning seen to by a doctor: said first, as
+     * the steps that waited for it start now. */
+    if (r->doctor_done && (ch = new_change(r, KF_CHANGE_PLAN_ADD, cap))) {
+        human_date(fu->doctor_at, date, sizeof date);
+        kf_buf_printf(&b, "Your check-in of %s says a doctor has checked it, as the warning "
+                      "asked: the self-care steps start now%s. Go back to the doctor if the "
+                      "pain changes, gets worse or anything new appears.", date,
+                      r->after->person ? ", chosen for you" : "");
+        if (r->after->n_plan)
+            ch->technique = r->after->plan[0].technique;
+        set_text(ch, &b);
+    }
     /* 0. A warning sign written in a check-in's note comes first: the
      * answer's triage now leads with it (kf_journal_revise). */
     for (int i = fu->n_notes - 1; i >= 0; i--) {
@@ -1760,6 +2376,9 @@ plan_changes:
      * announced is one the person can see. */
     for (int i = 0; i < r->before->n_first; i++) {
         int t = r->before->plan[r->before->first[i]].technique;
+        /* the doctor's visit is done, and said so first (doctor_done) */
+        if (r->doctor_done && kb->techniques[t].kind == KF_TECH_DOCTOR)
+            continue;
         if (first_has(r->after, t) || !(ch = new_change(r, KF_CHANGE_PLAN_DROP, cap)))
             continue;
         ch->technique = t;
@@ -1773,7 +2392,7 @@ plan_changes:
             kf_buf_puts(&b, "Heat left you feeling worse.");
         else if (word_is_cold(kb, kb->techniques[t].id) && fu->worse_cold_at[0])
             kf_buf_puts(&b, "Cold left you feeling worse.");
-        else if (rec && rec->relief_absent && !rec->relief_present)
+        else if (rec && ((rec->relief_absent && !rec->relief_present) || rec->faded))
             kf_buf_puts(&b, "Its relief did not last.");
         else if (rec && rec->demoted)
             kf_buf_printf(&b, "%d honest tries changed nothing; give the other steps "
@@ -1790,10 +2409,16 @@ plan_changes:
             if (!shown || !(ch = new_change(r, KF_CHANGE_PLAN_DEMOTE, cap)))
                 continue;
             ch->technique = s->technique;
-            kf_buf_printf(&b, "Moved to the end of the plan: %s. %d honest tries "
-                          "changed nothing; give the other steps a fair chance "
-                          "first.", kb->techniques[s->technique].name,
-                          rec->no_change);
+            if (rec->faded)
+                kf_buf_printf(&b, "Moved to the end of the plan: %s. It helped for only "
+                              "hours, %d times: the next step works on what may keep the "
+                              "knot coming back.", kb->techniques[s->technique].name,
+                              rec->short_relief);
+            else
+                kf_buf_printf(&b, "Moved to the end of the plan: %s. %d honest tries "
+                              "changed nothing; give the other steps a fair chance "
+                              "first.", kb->techniques[s->technique].name,
+                              rec->no_change);
             set_text(ch, &b);
             continue;
         }
@@ -1929,6 +2554,42 @@ void kf_revision_free(kf_revision *r)
     kf_free(r);
 }
 
+/* The consultation said "see a doctor in the next few days" (or "mention
+ * it"), and a later check-in says a doctor has seen or checked it with
+ * nothing left to do (fu.doctor_at): what the warning asked for is done,
+ * and the self-care steps the plan kept waiting start, chosen for this
+ * person as always (thin bones, pregnancy, age).  Only when nothing new
+ * warns: not at an emergency, not with a note's warning standing, not
+ * when a rule fires now that did not fire on the consultation.  The level
+ * is then "mention it at your next visit", never lower. */
+static void doctor_done(const kf_kb *kb, kf_revision *r)
+{
+    kf_result *a = r->after;
+    r->doctor_done = false;
+    if (!r->fu.doctor_at[0] || r->fu.n_notes || !r->before ||
+        a->triage < KF_TRIAGE_MENTION || a->triage >= KF_TRIAGE_EMERGENCY ||
+        r->before->triage >= KF_TRIAGE_EMERGENCY || r->before->triage < KF_TRIAGE_MENTION)
+        return;
+    for (int i = 0; i < a->n_fired; i++) {
+        bool before = false;
+        for (int k = 0; k < r->before->n_fired && !before; k++)
+            before = r->before->fired[k] == a->fired[i];
+        if (!before)
+            return;
+    }
+    if (a->raised_by >= 0 && r->before->raised_by != a->raised_by &&
+        r->before->triage < KF_TRIAGE_SOON)
+        return;
+    a->triage = KF_TRIAGE_MENTION;
+    a->n_flags = 0;
+    a->n_fired = 0;
+    a->raised_by = -1;
+    a->also = -1;
+    a->n_plan = 0;
+    kf_plan_build(kb, a);
+    r->doctor_done = true;
+}
+
 kf_err kf_journal_revise(const kf_kb *kb, const kf_findings *base,
                          const kf_checkin *v, int n, kf_revision **out)
 {
@@ -1977,6 +2638,7 @@ kf_err kf_journal_revise(const kf_kb *kb, const kf_findings *base,
         memcpy(p0, r->before->post, (size_t)kb->n_causes * sizeof *p0);
         memcpy(p1, r->after->post, (size_t)kb->n_causes * sizeof *p1);
     }
+    doctor_done(kb, r);
     adjust_plan(kb, r->after, &r->fu);
     explain_changes(kb, r, p0, p1, 48);
     for (int i = 0; i < r->n_changes; i++)
@@ -2089,6 +2751,7 @@ json_t *kf_revision_json(const kf_kb *kb, const kf_revision *r)
     json_t *o = json_object();
     json_t *before = json_array(), *changes = json_array(), *techs = json_array();
     json_t *result = kf_result_json(kb, r->after, NULL);
+    kf_result_json_revised(kb, r->after, result);
     json_t *fups = kf_findings_json(kb, &r->fu.add);
     if (!o || !before || !changes || !techs || !result || !fups) {
         json_decref(o);
@@ -2149,6 +2812,23 @@ json_t *kf_revision_json(const kf_kb *kb, const kf_revision *r)
         return NULL;
     }
     json_object_set_new(o, "note_warnings", notes);
+    /* Warning signs of earlier notes that a later check-in settled. */
+    json_t *settled = json_array();
+    for (int i = r->fu.n_settled - 1; settled && i >= 0; i--) {
+        const kf_note_settled *st = &r->fu.settled[i];
+        json_array_append_new(settled, json_pack("{s:I,s:s,s:s,s:s,s:s}",
+            "checkin", (json_int_t)st->checkin, "at", st->at, "warned_at", st->warned_at,
+            "finding", kb->findings[st->finding].id,
+            "how", st->how == KF_SETTLED_DOCTOR ? "doctor" : "gone"));
+    }
+    if (!settled) {
+        json_decref(o);
+        return NULL;
+    }
+    json_object_set_new(o, "note_settled", settled);
+    /* The consultation's "see a doctor" done, by a check-in's note. */
+    json_object_set_new(o, "doctor_checked_at", r->doctor_done
+                        ? json_string(r->fu.doctor_at) : json_null());
     return o;
 }
 

@@ -98,6 +98,11 @@ typedef struct {
     bool   generic;        /* the plain word "massage" (technique is then the KB's
                               therapeutic_massage, but it was not aimed at a cause) */
     int    relief_present, relief_absent;   /* relief_after_<T> findings made */
+    /* A release or stretch with no relief finding of its own (holding the
+     * tender points) that helped for hours only, kb->relief_trials times
+     * and never for longer: it moves down the plan as a demoted step does
+     * (demoted is set too), said as relief that did not last. */
+    bool   faded;
 } kf_tech_record;
 
 /* At most this many check-in notes with a warning sign are remembered
@@ -105,11 +110,32 @@ typedef struct {
 #define KF_NOTE_WARN_MAX 8
 
 /* A check-in whose note said a warning sign. */
+#define KF_NOTE_FOUND_MAX 6
 typedef struct {
     long long checkin;              /* its id */
     char      at[KF_TIME_LEN];
     int       finding;              /* the first fact of it that raised the level */
+    int       found[KF_NOTE_FOUND_MAX];  int n_found;  /* the facts it put in warn */
+    /* for each, the content words of the note's clause it was read in
+     * ("legs weak numb"), lower case: a later "my legs feel normal again"
+     * names the same sign */
+    char      words[KF_NOTE_FOUND_MAX][80];
 } kf_note_warning;
+
+/* A warning sign of an earlier note that a later check-in settled: its
+ * note says the sign has gone ("the numbness in my legs has gone", "legs
+ * feel normal again") or that a doctor has checked it and found nothing to
+ * act on ("saw my GP, she examined me and all is fine").  Its facts leave
+ * kf_followup.warn (and .add), so the level falls back to what the rest
+ * says; the same sign written again later ("numb again") warns again. */
+typedef enum { KF_SETTLED_GONE, KF_SETTLED_DOCTOR } kf_settled_how;
+typedef struct {
+    long long      checkin;         /* the check-in that settled it */
+    char           at[KF_TIME_LEN];
+    char           warned_at[KF_TIME_LEN];   /* the check-in that had warned */
+    int            finding;         /* the warning's first fact */
+    kf_settled_how how;
+} kf_note_settled;
 
 typedef struct {
     kf_findings       add;          /* follow-up facts (origin JOURNAL) */
@@ -120,6 +146,12 @@ typedef struct {
      * the same finding (a screen answered "no" then is not "no" now). */
     kf_findings       warn;
     kf_note_warning   notes[KF_NOTE_WARN_MAX];  int n_notes;
+    kf_note_settled   settled[KF_NOTE_WARN_MAX];  int n_settled;   /* the newest win */
+    /* The latest check-in whose note says a doctor has seen or checked the
+     * pain with nothing left to do ("went to my GP, she examined me, no
+     * fracture"), or "": the consultation's own "see a doctor in the next
+     * few days" has then been done (kf_journal_revise). */
+    char              doctor_at[KF_TIME_LEN];
     kf_tech_record   *techs;    int n_techs;
     int               n_used;       /* check-ins inside the window */
     char              worse_heat_at[KF_TIME_LEN];   /* last time, or "" */
@@ -183,6 +215,10 @@ typedef struct {
     kf_result  *after;       /* with the check-ins */
     kf_followup fu;
     kf_change  *changes;  int n_changes;
+    /* A doctor has seen to the consultation's warning (fu.doctor_at): the
+     * revised result's level is "mention it" and its self-care steps are
+     * there (kf_journal_revise). */
+    bool        doctor_done;
 } kf_revision;
 
 /* Runs the engine on `base` (the consultation's findings) without and with

@@ -806,11 +806,17 @@ void kf_plan_first(const kf_kb *kb, kf_result *r)
     }
 }
 
+/* The muscles to ask a massage therapist for: the ranked muscles, and the
+ * first two a leading habit keeps short; never one whose own work brought
+ * only short relief at a check-in (ruled_out_by_relief): the therapist's
+ * "I was wrong about the cause" holds for the therapist's hands too. */
 void kf_plan_massage(const kf_kb *kb, kf_result *r)
 {
     for (int i = 0; i < r->n_causes && r->n_massage < 6; i++) {
         const kf_ranked *rk = &r->causes[i];
         const kf_cause *c = &kb->causes[rk->cause];
+        if (c->kind == KF_CAUSE_MUSCLE && ruled_out_by_relief(kb, r, rk->cause))
+            continue;
         if (c->kind == KF_CAUSE_MUSCLE) {
             bool dup = false;
             for (int k = 0; k < r->n_massage; k++)
@@ -820,7 +826,10 @@ void kf_plan_massage(const kf_kb *kb, kf_result *r)
                 r->massage[r->n_massage++] = rk->cause;
             }
         } else if (c->kind != KF_CAUSE_MIMIC && i < 3) {
-            for (int j = 0; j < c->n_keeps && j < 2 && r->n_massage < 6; j++) {
+            for (int j = 0, taken = 0; j < c->n_keeps && taken < 2 && r->n_massage < 6; j++) {
+                if (ruled_out_by_relief(kb, r, c->keeps[j]))
+                    continue;
+                taken++;
                 bool dup = false;
                 for (int k = 0; k < r->n_massage; k++)
                     dup |= r->massage[k] == c->keeps[j];

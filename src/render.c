@@ -7,6 +7,13 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+static int faded_muscles(const kf_kb *kb, const kf_result *r, int *out, int max);
+static void about_revised(const kf_kb *kb, const kf_result *r, const int *faded, int nf,
+                          int cause, kf_buf *out);
+static const char *why_revised(const kf_kb *kb, const int *faded, int nf, const kf_reason *re,
+                               kf_buf *b);
 
 const char *const kf_disclaimer =
     "This is self-help guidance, not a diagnosis. knotfinder is not a doctor: if the pain "
@@ -450,6 +457,9 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
 
     /* 2. Causes. */
     heading(out, "Likely causes");
+    int faded[16], nfaded = faded_muscles(kb, r, faded, 16);
+    kf_buf wb;
+    kf_buf_init(&wb);
     kf_wrap(out, "(Each score is that cause's own chance; more than one cause can be "
             "present, so they do not add up to 100%.)", 2, width, 0);
     for (int i = 0; i < r->n_causes; i++) {
@@ -475,8 +485,16 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
         kf_buf_puts(out, "  ");
         kf_wrap(out, line.s, 5, width, 2);
         /* What the cause is: for the leader, the others keep to their why. */
-        if (c->about && i == 0)
-            kf_wrap(out, c->about, 5, width, 0);
+        if (c->about && i == 0) {
+            if (nfaded) {
+                kf_buf ab;
+                kf_buf_init(&ab);
+                about_revised(kb, r, faded, nfaded, rk->cause, &ab);
+                kf_wrap(out, ab.s && !ab.oom ? ab.s : c->about, 5, width, 0);
+                kf_buf_free(&ab);
+            } else
+                kf_wrap(out, c->about, 5, width, 0);
+        }
         for (int k = 0; k < rk->n_reasons && k < 4; k++) {
             const kf_reason *re = &rk->reasons[k];
             line.len = 0;
@@ -494,7 +512,8 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
                     quote_span(&line, text, &r->findings.v[re->fact]);
                     kf_buf_puts(&line, " -> ");
                 }
-                kf_buf_puts(&line, re->why);
+                kf_buf_puts(&line, c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC
+                                   ? re->why : why_revised(kb, faded, nfaded, re, &wb));
             }
             kf_wrap(out, line.s, 5, width, 0);
         }
@@ -504,6 +523,7 @@ void kf_render_full(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
             kf_wrap(out, line.s, 5, width, 0);
         }
     }
+    kf_buf_free(&wb);
 
     /* 3. Plan. */
     if (r->n_plan) {
@@ -916,6 +936,177 @@ static bool relief_faded(const kf_kb *kb, const kf_result *r, int m)
     return false;
 }
 
+/* The muscles whose work brought only short relief at a check-in
+ * (relief_faded), at most `max`, into out; 0 for a consultation without
+ * check-ins (no absent follow-up fact: the quick way out). */
+static int faded_muscles(const kf_kb *kb, const kf_result *r, int *out, int max)
+{
+    bool any = false;
+    for (int i = 0; i < r->findings.n && !any; i++)
+        any = r->findings.v[i].state == KF_ABSENT &&
+              kb->findings[r->findings.v[i].finding].kind == KF_FIND_FOLLOWUP;
+    int n = 0;
+    for (int c = 0; any && c < kb->n_causes && n < max; c++)
+        if (kb->causes[c].kind == KF_CAUSE_MUSCLE && relief_faded(kb, r, c))
+            out[n++] = c;
+    return n;
+}
+
+/* Whether s[0..len) holds `w` (wl bytes) as a word, any case; a plural s
+ * after it counts ("lats"). */
+static bool has_word(const char *s, size_t len, const char *w, size_t wl)
+{
+    for (size_t i = 0; wl && i + wl <= len; i++) {
+        if (strncasecmp(s + i, w, wl) || (i > 0 && isalnum((unsigned char)s[i - 1])))
+            continue;
+        size_t e = i + wl;
+        if (e < len && (s[e] == 's' || s[e] == 'S'))
+            e++;
+        if (e >= len || !isalnum((unsigned char)s[e]))
+            return true;
+    }
+    return false;
+}
+
+/* Whether s[0..len) names muscle m: by its Latin name ("latissimus dorsi",
+ * "teres major") or by the plain one its name gives in brackets after
+ * "the" ("the lat", "the deep chest muscle"). */
+static bool names_muscle(const kf_kb *kb, int m, const char *s, size_t len)
+{
+    const char *name = kb->causes[m].name, *open = strchr(name, '(');
+    size_t latin = open ? (size_t)(open - name) : strlen(name);
+    while (latin > 0 && name[latin - 1] == ' ')
+        latin--;
+    if (has_word(s, len, name, latin))
+        return true;
+    if (open && !strncmp(open + 1, "the ", 4)) {
+        const char *in = open + 5, *close = strchr(in, ')');
+        char plain[96];
+        size_t k = 0;
+        for (; in < close && *in && k + 1 < sizeof plain; in++)
+            if (*in != '"')
+                plain[k++] = *in;
+        plain[k] = '\0';
+        if (k && has_word(s, len, plain, k))
+            return true;
+    }
+    return false;
+}
+
+/* The first of the n faded muscles that s[0..len) names, or -1. */
+static int names_faded(const kf_kb *kb, const int *faded, int n, const char *s, size_t len)
+{
+    for (int i = 0; s && i < n; i++)
+        if (names_muscle(kb, faded[i], s, len))
+            return faded[i];
+    return -1;
+}
+
+/* What a cause is (its `about`), after check-ins: the sentences that name
+ * a muscle the check-ins ruled out (its work helped for hours only) are
+ * left out, and one sentence says so instead, so no line of the revised
+ * plan still gives that muscle as the chain ("keeps the lat short" after
+ * the lat pinch helped for two hours: "That meant I was wrong about the
+ * cause", 000_8835f21432216678.txt).  Without such a sentence `about` as
+ * it is. */
+static void about_revised(const kf_kb *kb, const kf_result *r, const int *faded, int nf,
+                          int cause, kf_buf *out)
+{
+    const kf_cause *c = &kb->causes[cause];
+    const char *about = c->about;
+    if (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC) {
+        kf_buf_puts(out, about ? about : "");
+        return;
+    }
+    int dropped[8], nd = 0;
+    const char *s = about;
+    while (s && *s) {
+        const char *e = s;
+        while (*e && !((*e == '.' || *e == '!' || *e == '?') && (e[1] == ' ' || !e[1])))
+            e++;
+        if (*e)
+            e++;
+        int m = names_faded(kb, faded, nf, s, (size_t)(e - s));
+        if (m >= 0) {
+            bool seen = false;
+            for (int i = 0; i < nd; i++)
+                seen |= dropped[i] == m;
+            if (!seen && nd < 8)
+                dropped[nd++] = m;
+            for (int i = 0; i < nf; i++)      /* every faded muscle it names */
+                if (faded[i] != m && names_muscle(kb, faded[i], s, (size_t)(e - s))) {
+                    bool s2 = false;
+                    for (int k = 0; k < nd; k++)
+                        s2 |= dropped[k] == faded[i];
+                    if (!s2 && nd < 8)
+                        dropped[nd++] = faded[i];
+                }
+        } else {
+            if (out->len && out->s[out->len - 1] != ' ')
+                kf_buf_puts(out, " ");
+            kf_buf_add(out, s, (size_t)(e - s));
+        }
+        while (*e == ' ')
+            e++;
+        s = e;
+    }
+    if (!nd)
+        return;
+    if (out->len)
+        kf_buf_puts(out, " ");
+    kf_buf_puts(out, "Your check-ins ruled out ");
+    for (int i = 0; i < nd; i++) {
+        char nm[160];
+        kf_cause_plain(kb, dropped[i], nm, sizeof nm);
+        kf_buf_puts(out, i == 0 ? "" : i == nd - 1 ? " and " : ", ");
+        kf_buf_puts(out, nm);
+    }
+    kf_buf_puts(out, nd > 1 ? " here (work on them helped for hours only)"
+                            : " here (work on it helped for hours only)");
+    /* The likeliest muscle it keeps short that pulls from away from the
+     * sore spot and was not ruled out: the next suspect in the chain. */
+    int best = -1;
+    for (int k = 0; k < c->n_keeps && r->post; k++) {
+        int m = c->keeps[k];
+        bool out_k = at_spot(kb, r, m);
+        for (int i = 0; i < nf; i++)
+            out_k |= faded[i] == m;
+        if (!out_k && (best < 0 || r->post[m] > r->post[best]))
+            best = m;
+    }
+    if (best >= 0) {
+        char nm[160];
+        kf_cause_plain(kb, best, nm, sizeof nm);
+        kf_buf_puts(out, ": of the muscles it keeps short, ");
+        kf_buf_puts(out, nm);
+        kf_buf_puts(out, " is the one left to treat");
+    } else
+        kf_buf_puts(out, ": the steps go on to the next suspect in the chain");
+    kf_buf_puts(out, ".");
+}
+
+/* A reason's words after check-ins: one that names a ruled-out muscle
+ * (about_revised) says instead that the finding still fits, but not
+ * through that muscle.  Returns re->why itself when it names none, else
+ * b's text. */
+static const char *why_revised(const kf_kb *kb, const int *faded, int nf, const kf_reason *re,
+                               kf_buf *b)
+{
+    if (!re->why || !nf)
+        return re->why;
+    int m = names_faded(kb, faded, nf, re->why, strlen(re->why));
+    if (m < 0)
+        return re->why;
+    char nm[160];
+    kf_cause_plain(kb, m, nm, sizeof nm);
+    b->len = 0;
+    if (b->s)
+        b->s[0] = '\0';
+    kf_buf_printf(b, "It still fits what you said, but not through %s: your check-ins "
+                  "ruled that out.", nm);
+    return b->oom ? re->why : b->s;
+}
+
 /* The therapist's key clue, said after the chain when relief lasted only
  * hours (in words or in the journal): the leader's own sign of it ("working
  * on the knot gives relief for an hour or two, then the pull from the lat
@@ -1074,7 +1265,9 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
      * short is a suspect there (short relief after work on them ruled them
      * out): its link's words would name them as the chain ("keeps the lat
      * short"), so say instead that they no longer fit. */
-    if (habit >= 0 && muscle < 0 && c->n_keeps > 0 && ln && !spot) {
+    int fz[4];
+    if (habit >= 0 && muscle < 0 && c->n_keeps > 0 && ln && !spot &&
+        faded_muscles(kb, r, fz, 4) > 0) {
         /* The steps start with the next suspect in the chain (a muscle
          * that pulls from elsewhere, the plan's first step): the sentence
          * names it as the reason, so the "why" follows the revised ranking
@@ -1114,8 +1307,17 @@ static void cause_sentence_main(const kf_kb *kb, const kf_result *r, kf_buf *b, 
         return;
     }
     if (ln && ln->why) {
+        /* one sentence: "...(likely): the shoulder you sleep on rolls
+         * forward", a capital kept only for a name ("SCM", "I") */
         kf_buf_puts(b, ": ");
-        kf_buf_puts(b, ln->why);
+        const char *w = ln->why;
+        if (isupper((unsigned char)w[0]) && islower((unsigned char)w[1]) &&
+            strncmp(w, "I ", 2)) {
+            char c0 = (char)tolower((unsigned char)w[0]);
+            kf_buf_add(b, &c0, 1);
+            w++;
+        }
+        kf_buf_puts(b, w);
     } else
         kf_buf_puts(b, ".");
 }
@@ -1181,8 +1383,25 @@ void kf_render_text(const kf_kb *kb, const kf_result *r, const char *text, kf_bu
     kf_wrap(out, line.s, 2, width, 2);      /* the first line starts at column 0 */
     int shown[2];
     int n_shown = kf_triage_shown(kb, r, shown, 2);
-    for (int i = 0; i < n_shown; i++)
-        kf_wrap(out, kb->redflags[shown[i]].message, 2, width, 0);
+    for (int i = 0; i < n_shown; i++) {
+        /* At "mention it at your next visit" a second message would say
+         * that a third time (Carli's tingling fingers and arm pain): it is
+         * named instead; a doctor's visit now keeps every message whole. */
+        const kf_redflag *rf = &kb->redflags[shown[i]];
+        int nf = -1;
+        for (int k = 0; i > 0 && r->triage <= KF_TRIAGE_MENTION && k < rf->n_all && nf < 0; k++)
+            if (kf_findings_has(&r->findings, rf->all[k]) &&
+                kb->findings[rf->all[k]].kind != KF_FIND_BODY &&
+                !kf_rule_names(&kb->redflags[shown[0]], rf->all[k]))
+                nf = rf->all[k];
+        if (nf < 0) {
+            kf_wrap(out, rf->message, 2, width, 0);
+            continue;
+        }
+        line.len = 0;
+        kf_buf_printf(&line, "Also mention: %s.", kb->findings[nf].label);
+        kf_wrap(out, line.s, 2, width, 0);
+    }
     also_line(kb, r, out, 2, width);
     /* Warning signs only asked or worried about: what to do if they come. */
     hypo_line(kb, &r->findings, out, width);
@@ -1433,6 +1652,45 @@ json_t *kf_findings_json(const kf_kb *kb, const kf_findings *f)
 }
 
 static json_t *int_or_null(int v) { return v >= 0 ? json_integer(v) : json_null(); }
+
+void kf_result_json_revised(const kf_kb *kb, const kf_result *r, json_t *o)
+{
+    int faded[16], nf = faded_muscles(kb, r, faded, 16);
+    json_t *causes = o ? json_object_get(o, "causes") : NULL;
+    if (!nf || !json_is_array(causes))
+        return;
+    kf_buf b;
+    kf_buf_init(&b);
+    for (int i = 0; i < r->n_causes && i < (int)json_array_size(causes); i++) {
+        const kf_ranked *rk = &r->causes[i];
+        const kf_cause *c = &kb->causes[rk->cause];
+        json_t *jc = json_array_get(causes, (size_t)i);
+        if (c->kind == KF_CAUSE_MUSCLE || c->kind == KF_CAUSE_MIMIC)
+            continue;
+        if (c->about) {
+            b.len = 0;
+            about_revised(kb, r, faded, nf, rk->cause, &b);
+            if (b.s && !b.oom)
+                json_object_set_new(jc, "about", json_string(b.s));
+        }
+        json_t *reasons = json_object_get(jc, "reasons");
+        for (int k = 0; k < rk->n_reasons && k < (int)json_array_size(reasons); k++) {
+            const char *w = why_revised(kb, faded, nf, &rk->reasons[k], &b);
+            if (w != rk->reasons[k].why)
+                json_object_set_new(json_array_get(reasons, (size_t)k), "why", json_string(w));
+        }
+        json_t *keeps = json_object_get(jc, "keeps");
+        for (size_t k = json_array_size(keeps); k-- > 0;) {
+            const char *id = json_string_value(json_array_get(keeps, k));
+            for (int q = 0; id && q < nf; q++)
+                if (!strcmp(kb->causes[faded[q]].id, id)) {
+                    json_array_remove(keeps, k);
+                    break;
+                }
+        }
+    }
+    kf_buf_free(&b);
+}
 
 json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text)
 {

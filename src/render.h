@@ -68,6 +68,13 @@ void kf_cause_sentence(const kf_kb *kb, const kf_result *r, kf_buf *b, int named
 /* The result as the JSON object of docs/API.md; `text` is the input the
  * spans point into (may be NULL).  Returns a new reference, NULL on OOM. */
 json_t *kf_result_json(const kf_kb *kb, const kf_result *r, const char *text);
+/* The revised plan's result (kf_revision_json): after check-ins ruled a
+ * muscle out (its work helped for hours only), a habit's or posture's
+ * "about" and reasons no longer give it as the chain and its "keeps" leave
+ * it out, as in the text (--full).  Edits o, kf_result_json's tree of r;
+ * nothing without such a muscle (the stream writer's answers stay the
+ * same). */
+void kf_result_json_revised(const kf_kb *kb, const kf_result *r, json_t *o);
 
 /* A question as JSON (docs/API.md); new reference, NULL on OOM. */
 json_t *kf_question_json(const kf_kb *kb, const kf_question *q);

@@ -862,6 +862,7 @@
       s.steps && s.steps.length ? h('ol', { 'class': 'kf-how' }, s.steps.map(function (x) { return h('li', { text: x }); })) : null,
       s.kind === 'doctor' ? h('p', { 'class': 'kf-dose' }, [h('strong', { text: 'When, and what to say: ' }), doctorLine(r, s)]) :
         s.dose ? h('p', { 'class': 'kf-dose' }, [h('strong', { text: 'How much: ' }), s.dose]) : null,
+      s.for_you ? h('p', { 'class': 'kf-for-you' }, [h('strong', { text: 'For you: ' }), s.for_you]) : null,
       s.caution ? h('p', { 'class': 'kf-caution' }, [h('strong', { text: 'Careful: ' }), s.caution]) : null
     ]);
     addTimer(li, s);
@@ -914,7 +915,10 @@
       h('h3', { text: s.name || words(s.technique) }),
       dose || forName || s.side ? h('p', { 'class': 'kf-first-dose' }, [
         s.side ? h('span', { 'class': 'kf-first-side', text: (s.side === 'both' ? 'Both sides' : sentence(s.side)) + ' · ' }) : null, dose,
-        forName ? h('span', { 'class': 'kf-first-for', text: (dose ? ' — for ' : 'For ') + forName }) : null]) : null
+        forName ? h('span', { 'class': 'kf-first-for', text: (dose ? ' — for ' : 'For ') + forName }) : null]) : null,
+      /* how to do it for this person (thin bones, pregnancy, a fresh
+       * spasm): the CLI's "For you:" line, never left to the full plan */
+      s.for_you ? h('p', { 'class': 'kf-for-you', 'data-kf': 'for-you' }, [h('strong', { text: 'For you: ' }), s.for_you]) : null
     ]);
     if (s.timer && Number(s.timer.work_s) > 0) addTimer(li, s);
     return li;

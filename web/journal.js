@@ -235,7 +235,7 @@
     /* A warning sign in the latest description comes before everything
      * else here too (renderPlan fills it). */
     body.appendChild(h('div', { id: 'j-warning', 'data-kf': 'journal-warning', hidden: true }));
-    body.appendChild(h('p', { 'class': 'kf-lead', text: 'Log how the knot feels and what you did for it. ' +
+    body.appendChild(h('p', { 'class': 'kf-lead kf-j-lead', text: 'Log how the knot feels and what you did for it. ' +
       'When relief fades within hours, the work reached the sore spot but not what keeps it coming back, ' +
       'so the plan moves on to the next likely cause.' }));
     body.appendChild(h('div', { 'class': 'kf-actions kf-j-top' }, [
@@ -623,6 +623,14 @@
     if (lvl === 'doctor_soon' && t && t.when === 'today_or_tomorrow') return 'See a doctor today or tomorrow';
     return LEVEL_TITLE[lvl];
   }
+  /* Whether sentence a adds nothing to title b: every word of b of four
+   * letters or more is in a, and a has at most four words more. */
+  function sameWords(a, b) {
+    var wa = String(a).toLowerCase().match(/[a-z]+/g) || [], wb = String(b).toLowerCase().match(/[a-z]+/g) || [];
+    var keyB = wb.filter(function (w) { return w.length >= 4; });
+    var extra = wa.filter(function (w) { return wb.indexOf(w) < 0 && ['the', 'to', 'but', 'at', 'your', 'next', 'visit', 'try', 'this'].indexOf(w) < 0; });
+    return keyB.length > 0 && keyB.every(function (w) { return wa.indexOf(w) >= 0; }) && extra.length <= 4;
+  }
   var CHANGE_TAG = {
     cause_up: 'more likely', cause_down: 'less likely', leader: 'new leader', finding: 'learnt',
     plan_add: 'new step', plan_drop: 'step removed', plan_demote: 'moved down', keep: 'keep it', none: 'no change yet'
@@ -663,6 +671,10 @@
           (c.kind === 'cause_up' || c.kind === 'cause_down')) before[c.cause] = c.before;
     });
     var used = Number(v.checkins_used) || 0;
+    /* With check-ins, what changed says the method; the lead is then left
+     * out on a phone (journal.css), so the plan starts higher. */
+    var jb = $('j-body');
+    if (jb) { if (used) jb.setAttribute('data-checkins', String(used)); else jb.removeAttribute('data-checkins'); }
     box.appendChild(h('p', { 'class': 'kf-muted', id: 'jp-basis' }, [
       'From your description of ', v.consultation && v.consultation.at ? dayText(v.consultation.at) : 'your last visit',
       used ? ' and ' + used + (used === 1 ? ' check-in.' : ' check-ins.') : ', with no check-ins yet.'
@@ -674,7 +686,9 @@
       var urgent = lvl === 'emergency' || lvl === 'doctor_soon';
       box.appendChild(h('div', { 'class': 'kf-banner kf-level-' + lvl, 'data-level': lvl, role: urgent ? 'alert' : null }, [
         h('p', { 'class': 'kf-banner-title', text: title(lvl, r) }),
-        r.triage.message ? h('p', { text: r.triage.message }) : null
+        /* a message that only says the title again ("Self-care is fine to
+         * try, but mention this to your doctor ...") is not shown */
+        r.triage.message && !sameWords(r.triage.message, title(lvl, r)) ? h('p', { text: r.triage.message }) : null
       ]));
     }
 
@@ -682,20 +696,26 @@
      * a phone the first step is on the first screen (the why is right below). */
     var later = [];
     var changes = v.changes || [];
-    var warned = {};
+    var warned = {}, settled = {};
     (v.note_warnings || []).forEach(function (w) { warned[w.finding] = true; });
+    (v.note_settled || []).forEach(function (w) { settled[w.finding] = true; });
     later.push(h('h3', { id: 'jp-why-title', text: 'What changed and why' }));
     if (!changes.length) {
       later.push(h('p', { id: 'jp-why-none', text: 'Nothing has changed yet. Try the first steps, then log the pain and how long the relief lasted.' }));
     } else {
       later.push(h('ul', { 'class': 'kf-j-changes', id: 'jp-why', 'aria-labelledby': 'jp-why-title' }, changes.map(function (c) {
+        var text = c.text || '';
+        var settledNow = c.kind === 'finding' && settled[c.finding] && / is settled/.test(text);
+        var warnNow = c.kind === 'finding' && warned[c.finding] && !settledNow;
+        var tag = warnNow
+          ? h('span', { 'class': 'kf-tag kf-j-tag-warning', text: 'warning sign' })
+          : settledNow ? h('span', { 'class': 'kf-tag kf-j-tag-settled', text: 'settled' })
+          : h('span', { 'class': 'kf-tag kf-j-tag-' + c.kind, text: CHANGE_TAG[c.kind] || words(c.kind) });
+        /* a tag that the sentence says itself ("less likely (69% -> 53%)")
+         * is not said twice */
+        if (!settledNow && !warnNow && text.toLowerCase().indexOf(tag.textContent) >= 0) tag = null;
         return h('li', { 'data-kind': c.kind, 'data-cause': c.cause || null, 'data-technique': c.technique || null,
-                         'data-finding': c.finding || null }, [
-          c.kind === 'finding' && warned[c.finding]
-            ? h('span', { 'class': 'kf-tag kf-j-tag-warning', text: 'warning sign' })
-            : h('span', { 'class': 'kf-tag kf-j-tag-' + c.kind, text: CHANGE_TAG[c.kind] || words(c.kind) }), ' ',
-          c.text || ''
-        ]);
+                         'data-finding': c.finding || null }, [tag, tag ? ' ' : '', text]);
       })));
     }
 
@@ -773,13 +793,16 @@
         h('ol', { 'class': 'kf-how' }, s.steps.map(function (x) { return h('li', { text: x }); }))
       ]) : null,
       s.dose ? h('p', { 'class': 'kf-dose' }, [h('strong', { text: 'How much: ' }), s.dose]) : null,
-      s.caution ? h('p', { 'class': 'kf-caution' }, [h('strong', { text: 'Careful: ' }), s.caution]) : null
+      s.for_you ? h('p', { 'class': 'kf-for-you', 'data-kf': 'for-you' }, [h('strong', { text: 'For you: ' }), s.for_you]) : null
     ]);
+    /* The timer right under the dose, its care note right under it: on a
+     * phone the first step's Start is then on the first screen. */
     if (s.timer && Number(s.timer.work_s) > 0 && KF.Timer) {
       var n = timerNames(s);
       n.name = name;
       st.timers.push(KF.Timer.create(li, s.timer, n));
     }
+    if (s.caution) li.appendChild(h('p', { 'class': 'kf-caution' }, [h('strong', { text: 'Careful: ' }), s.caution]));
     li.appendChild(h('button', { type: 'button', 'class': 'kf-btn kf-small kf-j-log',
                                  'aria-label': 'Log how it went: ' + name, text: 'Log how it went',
                                  onclick: function () { logStep(s.technique, name, s.side, r); } }));

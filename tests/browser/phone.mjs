@@ -111,5 +111,72 @@ test('a warning first, then the plan, then the form', async (t) => {
   assert.deepEqual(t.errors, []);
 });
 
+/* An empty journal first: check-ins of earlier tests would join the story. */
+async function forgetAll(page) {
+  const st = await page.evaluate(() => fetch('/api/v1/journal', { method: 'DELETE',
+    headers: { 'Content-Type': 'application/json' } }).then((r) => r.status));
+  assert.ok(st >= 200 && st < 300, 'the journal is forgotten: ' + st);
+}
+
+test('after check-ins: the first step\'s Start on the first screen, its timer runs, no tag said twice', async (t) => {
+  const page = await openPhone(t);
+  await forgetAll(page);
+  await seed(page, 'knot between my right shoulder blade and spine, I use the mouse all day with my right hand',
+    [2, 2, 3].map((h) => ({ pain: 5, did: ['lat_pinch'], relief_hours: h })));
+  await openJournal(page);
+  const first = page.locator('#jp-steps > li').first();
+  const start = first.locator('button', { hasText: 'Start' }).first();
+  const box = await start.boundingBox();
+  assert.ok(box && box.y + box.height <= PHONE.height, `the first step's Start is on the first screen (${box && Math.round(box.y)} px)`);
+  const before = await first.innerText();
+  await start.click();
+  await page.waitForTimeout(2300);
+  const after = await first.innerText();
+  const secs = (txt) => { const m = txt.match(/(\d+):(\d\d)/); return m ? 60 * +m[1] + +m[2] : null; };
+  assert.ok(secs(after) !== null && secs(after) < secs(before), `the timer counts down: ${secs(before)} -> ${secs(after)}`);
+  /* the care note stays with the step, right under its timer */
+  assert.ok(/Careful:/.test(after), 'the care note is in the step');
+  const twice = await page.$$eval('#jp-why li', (lis) => lis.filter((li) => {
+    const tag = li.querySelector('.kf-tag');
+    return tag && li.textContent.slice(tag.textContent.length).toLowerCase().includes(tag.textContent.toLowerCase());
+  }).map((li) => li.textContent.slice(0, 80)));
+  assert.deepEqual(twice, [], 'no change says its tag twice');
+  const why = await page.innerText('#jp-why');
+  assert.ok(!/keeps? the lat/i.test(await page.innerText('#j-plan')), 'the revised plan does not give the ruled-out lat as the chain');
+  assert.ok(/ruled out|not what keeps/i.test(why), 'what changed says the lat was ruled out');
+  assert.deepEqual(t.errors, []);
+});
+
+test('a note\'s warning settled by a doctor: no warning above the plan, the change tagged settled', async (t) => {
+  const page = await openPhone(t);
+  await forgetAll(page);
+  await seed(page, 'knot between my right shoulder blade and spine, I use the mouse all day with my right hand', [
+    { pain: 5, note: 'this morning my legs went weak and numb' },
+    { pain: 4, note: 'saw my GP about the leg weakness, she examined me and said it is nothing serious' }]);
+  await openJournal(page);
+  const rev = await page.evaluate(() => fetch('/api/v1/journal/plan').then((r) => r.json()));
+  assert.equal(rev.result.triage.level, 'self_care');
+  assert.equal(rev.note_settled.length, 1);
+  assert.equal(await top(page, '#j-warning'), null, 'no warning above the plan');
+  const tags = await page.$$eval('#jp-why .kf-j-tag-settled', (x) => x.length);
+  assert.equal(tags, 1, 'the settled warning is tagged so');
+  assert.deepEqual(t.errors, []);
+});
+
+test('thin bones, after the doctor\'s all-clear: self-care steps with their "For you" line, no banner said twice', async (t) => {
+  const page = await openPhone(t);
+  await forgetAll(page);
+  await seed(page, "I'm 58 with osteoporosis (on tablets for it). Nagging knot between my right shoulder blade and spine " +
+    'for a few months now, I spend the afternoons hunched over my sewing machine',
+    [{ pain: 6, note: 'went to my GP, she examined my back and said there is no fracture, it is a muscle knot' }]);
+  await openJournal(page);
+  const first = page.locator('#jp-steps > li').first();
+  assert.notEqual(await first.getAttribute('data-technique'), 'see_doctor', 'the steps start after the visit');
+  assert.match(await first.innerText(), /For you: .*thin bones/s, 'the step says how to do it with thin bones');
+  const banner = await page.locator('#jp-body .kf-banner').allInnerTexts();
+  assert.ok(banner.every((b) => (b.match(/mention this to your doctor/gi) || []).length <= 1), 'the banner says it once: ' + banner);
+  assert.deepEqual(t.errors, []);
+});
+
 runSuite(tests, { prefix: 'phone: ', timeoutMs: 90000, what: 'the phone browser tests',
                   onBrowser: (b) => { browser = b; } });

@@ -41,6 +41,37 @@ check "plan says what is next" grep -q "Next, " "$T/plan.txt"
 check "the revised 'Why it hurts' does not name the ruled-out lat" \
   bash -c "grep -q 'Why it hurts' '$T/why.txt' && ! grep -q 'keeps the lat' '$T/why.txt' && ! grep -q 'because the lat' '$T/why.txt'"
 
+# ... and nowhere else either (--full, JSON, the web's data): no cause's
+# about, no reason, no habit's "keeps" and no massage muscle gives the lat.
+"$K" plan --full | sed -n '/^Likely causes/,/^Your self-care plan/p' | tr -s " \n" "  " > "$T/full.txt"
+check "plan --full: no line still gives the ruled-out lat as the chain" \
+  bash -c "grep -q 'Likely causes' '$T/full.txt' && ! grep -Eiq 'keeps? the lat|the lat and|short lat|lat on that side' '$T/full.txt'"
+check "plan --full: says the check-ins ruled the lat out" grep -q "check-ins ruled out the lat" "$T/full.txt"
+check "JSON: no about or reason names the lat but to rule it out" \
+  py "not [t for c in j['result']['causes'] for t in [c.get('about') or '']+[x.get('why') or '' for x in c['reasons']] if __import__('re').search(r'\\blat\\b', t) and 'ruled' not in t]"
+check "JSON: the lat is in no habit's keeps and not in the massage list" \
+  py "not any('latissimus_dorsi' in (c.get('keeps') or []) for c in j['result']['causes']) and not any(m['muscle']=='latissimus_dorsi' for m in j['result']['massage'])"
+
+# 1b. A release with no relief finding of its own (the tender points, given
+# for the QL after a lifting spasm): three short reliefs move it down the
+# plan and the knot is learnt as coming back, instead of "nothing changes".
+export XDG_DATA_HOME=$T/data-tender; mkdir -p "$XDG_DATA_HOME"
+"$K" ask "strained my lower back shifting paving slabs two days ago, a hard knot low on the right side of my back, it seized up" >/dev/null
+"$K" plan --json > "$T/plan.json"
+if py "any(s['technique']=='tender_point_hold' for s in j['result']['first_steps'])"; then
+  for h in 2 3 2; do logit --did tender_point_hold --relief-hours $h; done
+  planj
+  check "tender points short x3: out of the first steps" \
+    py "not any(s['technique']=='tender_point_hold' for s in j['result']['first_steps'])"
+  check "tender points short x3: the knot is learnt as coming back" \
+    py "any(f['id']=='knot_recurring' and f['state']=='present' for f in j['followups'])"
+  check "tender points short x3: said as relief that did not last" \
+    py "any(c['technique']=='tender_point_hold' and 'did not last' in c['text'] for c in j['changes'])"
+  check "tender points short x3: no 'nothing changes yet'" py "not any(c['kind']=='none' for c in j['changes'])"
+else
+  bad "the lifting strain's first steps hold the tender points (the story's premise)"
+fi
+
 # 2. Two lasting reliefs keep it.
 fresh lasting
 for h in 30 48; do logit --did lat_pinch --relief-hours $h; done
