@@ -115,6 +115,26 @@ static const char *const terminators[] = {
     "because", "cause", "cos", "since", NULL
 };
 
+/* Words that end a denial's scope only (ConText's termination terms for
+ * negation): what follows them is said to be there instead.  "No injury,
+ * just sudden tearing pain", "no cough just a sharp pain when I breathe
+ * in", "didn't fall, only can't feel my legs", "no symptoms apart from
+ * numbness".  Right after the negation they make no denial at all ("not
+ * just the back but the neck", pseudo_negation). */
+static const char *const neg_enders[] = {
+    "just", "only", "simply", "merely", "instead", "rather", "besides", "apart from",
+    "aside from", "other than", "save for", NULL
+};
+static bool ends_denial(const token *v, int n, int j)
+{
+    if (v[j].kind != T_WORD || !tok_may_be_in(&v[j], neg_enders))
+        return false;
+    for (int k = 0; neg_enders[k]; k++)
+        if (seq_at(v, n, j, neg_enders[k]))
+            return true;
+    return false;
+}
+
 /* "and" opening a new clause ("and my physio says ...") ends a scope. */
 static bool new_clause_and(const token *v, int n, int j)
 {
@@ -211,6 +231,8 @@ static void scope_forward(const token *v, int n, int from, int words, bool comma
         if (v[j].kind == T_STOP || (comma_ends && v[j].kind == T_COMMA))
             break;
         if (v[j].kind == T_WORD && (is_any(&v[j], terminators) || new_clause_and(v, n, j)))
+            break;
+        if ((bit & KF_CTX_NEGATED) && ends_denial(v, n, j))
             break;
         at[j] |= bit;
         if (counts(&v[j]))
@@ -1034,7 +1056,7 @@ static void init_ctx_words(void)
                                    denied_denial, hypo_always, hedge, approx_amount,
                                    hypo_question, hypo_question_pseudo, worry, worry_then,
                                    if_hypo, historical, past_time, had_verbs, relief,
-                                   terminators, NULL };
+                                   terminators, neg_enders, NULL };
     for (int i = 0; lists[i]; i++)
         for (int k = 0; lists[i][k]; k++)
             add_ctx_words(lists[i][k]);

@@ -427,8 +427,22 @@ static void test_trigger_words(void)
     CHECK(!kf_context_word("averyveryverylongwordindeedyes", 30));
 }
 
+/* issue 10, context2: words that end a denial's scope ("no injury just
+ * tearing pain"), a denied saying of a denial, a past event said with a
+ * past time */
+static void test_context2(void)
+{
+    HASNT("no injury just sudden [tearing:r] pain", 0, KF_CTX_NEGATED);
+    HASNT("no cough only a sharp [pain:s]", 0, KF_CTX_NEGATED);
+    HASNT("no symptoms apart from [numbness:s]", 0, KF_CTX_NEGATED);
+    HASNT("no symptoms other than [numbness:s]", 0, KF_CTX_NEGATED);
+    HAS("no [injury:r] just tearing pain", 0, KF_CTX_NEGATED);   /* before it: still denied */
+    HASNT("not just the [back:l] but my neck", 0, KF_CTX_NEGATED);
+}
+
 int main(void)
 {
+    RUN(test_context2);
     RUN(test_answers_apart_guesses);
     RUN(test_negation);
     RUN(test_hypothetical);
