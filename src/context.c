@@ -820,7 +820,8 @@ static const char *const going_particle[] = {
 /* After a negation, words that make a second negation in the same clause
  * a double one ("can't say it doesn't", "not that it doesn't"). */
 static const char *const denied_denial[] = {
-    "say", "claim", "pretend", "deny", "that", "true", "like", "way", NULL
+    "say", "saying", "says", "claim", "claiming", "suggesting", "pretend", "deny", "that",
+    "true", "like", "way", NULL
 };
 
 /* Hypothetical openers that need no question mark. */
@@ -1616,11 +1617,20 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
          * doesn't hurt", "it's not that it doesn't hurt", "I wouldn't say
          * there's no pain" -- the first negation asserts nothing, the second
          * is cancelled */
+        /* ... and the second negation may be a reading's own ("not saying
+         * there's no blood in my pee"): that denial does not hold; a
+         * negation said twice running ("it doesn't not hurt") is one
+         * cancelled ("no no" is only said with force) */
         if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used && i + 1 < n &&
-            is_any(&v[i + 1], denied_denial)) {
-            for (int j = i + 2; j < n && j <= i + 5 && v[j].kind == T_WORD; j++)
-                if ((v[j].flags & KF_WORD_NEGATE) && !v[j].used) {
+            (is_any(&v[i + 1], denied_denial) ||
+             ((v[i + 1].flags & KF_WORD_NEGATE) && v[i + 1].kind == T_WORD &&
+              !v[i + 1].used && !(tok_is(&v[i], "no") && tok_is(&v[i + 1], "no"))))) {
+            int from = (v[i + 1].flags & KF_WORD_NEGATE) ? i + 1 : i + 2;
+            for (int j = from; j < n && j <= i + 6 && v[j].kind == T_WORD; j++)
+                if (v[j].flags & KF_WORD_NEGATE) {
                     cancel_until = j;
+                    if (v[j].used)
+                        at[j] |= KF_CTX_DENIAL_DENIED;
                     break;
                 }
             if (cancel_until > i)
@@ -1863,7 +1873,8 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     pp->sex = patient > 0 && patient < 100 && sex_of[patient] != '?' ? (char)sex_of[patient] : 0;
     for (int k = 0; k < nm; k++) {
         m[k].ctx = at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_HISTORICAL |
-                                     KF_CTX_CONDITION | KF_CTX_QUESTION | KF_CTX_HEDGED);
+                                     KF_CTX_CONDITION | KF_CTX_QUESTION | KF_CTX_HEDGED |
+                                     KF_CTX_DENIAL_DENIED);
         /* A reading of concepts said apart in any order (an "&" pattern:
          * "my face is not drooping", "my bones are not thin") is denied
          * when a negation between them, not part of the reading, stands

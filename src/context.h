@@ -35,7 +35,11 @@ enum {
     /* (the match only, not kept in a fact) the pain has lasted since the
      * event the reading names ("a crash years ago, my neck has hurt ever
      * since"): an injury in the past that the pain began with */
-    KF_CTX_SINCE        = 256
+    KF_CTX_SINCE        = 256,
+    /* a reading that is itself a denial, said not to be so ("I'm not
+     * saying there's no blood in my pee", "not that there's no numbness"):
+     * its denial does not hold, and what it denies is read as there */
+    KF_CTX_DENIAL_DENIED = 512
 };
 
 /* One reading to put in context. */

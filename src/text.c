@@ -3002,6 +3002,17 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                 st = KF_ABSENT;          /* the phrase itself denies it */
             else
                 st = negated ? KF_ABSENT : KF_PRESENT;
+            /* "I'm not saying there's no blood in my pee": a denial said
+             * not to hold.  What the phrase denies is there, and a warning
+             * sign among it (a phrase may deny several: "no numbness in my
+             * leg") is no evidence either way, and what to check. */
+            if (ph->neg[f] && (ctx & KF_CTX_DENIAL_DENIED)) {
+                st = KF_PRESENT;
+                if (kb->findings[fid].kind == KF_FIND_REDFLAG) {
+                    st = KF_UNSURE;
+                    add_hypothetical(out, fid);
+                }
+            }
             /* "I don't think I have a fever": a warning sign denied only as
              * a guess is no evidence either way, and what to check */
             if (st == KF_ABSENT && (ctx & KF_CTX_HEDGED) &&

@@ -438,6 +438,20 @@ static void test_context2(void)
     HASNT("no symptoms other than [numbness:s]", 0, KF_CTX_NEGATED);
     HAS("no [injury:r] just tearing pain", 0, KF_CTX_NEGATED);   /* before it: still denied */
     HASNT("not just the [back:l] but my neck", 0, KF_CTX_NEGATED);
+    /* a denial denied */
+    HASNT("im not saying i dont have a [fever:r]", 0, KF_CTX_NEGATED);
+    HASNT("it doesnt not [hurt:s]", 0, KF_CTX_NEGATED);
+    HAS("it doesnt [hurt:s]", 0, KF_CTX_NEGATED);
+    HAS("im saying i dont have a [fever:r]", 0, KF_CTX_NEGATED);
+    /* a reading's own denial ("no numbness" read as one phrase) denied */
+    for (int say = 0; say < 2; say++) {
+        text(say ? "not that theres [no numbness:s]" : "theres [no numbness:s]");
+        T[say ? 3 : 1].used = T[say ? 4 : 2].used = true;
+        kf_ctx_people p;
+        CHECK(kf_context_apply(T, n_t, M, n_m, &p) == KF_OK);
+        CHECK(((M[0].ctx & KF_CTX_DENIAL_DENIED) != 0) == (say == 1));
+        kf_free(p.who);
+    }
 }
 
 int main(void)
