@@ -91,7 +91,7 @@ static inline int seq_at(const token *v, int n, int i, const char *seq)
  * two letters of its entries (filled once, see init_pairs), so a word is
  * compared only with the entries that start like it. */
 #define PAIRS (27 * 27)
-#define LISTS 5
+#define LISTS 6
 #define LIST_MAX 128
 static const char *const *seq_lists[LISTS];
 static short seq_head[LISTS][PAIRS], seq_next[LISTS][LIST_MAX];
@@ -926,6 +926,12 @@ static const char *const past_time[] = {
     "last year", "years ago", "year ago", "years back", "a year ago", "decades ago",
     "as a kid", "as a child", "as a teenager", "as a teen", NULL
 };
+/* ... and months back ("had a kidney infection a month ago", "had shingles
+ * a few months back"): over, unless it is what the pain came with (text.c
+ * keeps an operation, a birth or a fall then). */
+static const char *const past_months[] = {
+    "month ago", "months ago", "month back", "months back", "last month", NULL
+};
 static const char *const had_verbs[] = {
     "had", "got", "was", "were", "broke", "broken", "did", "suffered", "caught", NULL
 };
@@ -988,6 +994,7 @@ static void init_pairs(void)
     chain(2, historical);
     chain(3, past_time);
     chain(4, hedge);
+    chain(5, past_months);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
@@ -1000,7 +1007,7 @@ static void init_pairs(void)
             *at = (signed char)(i + 1);
     }
     const char *const *lists[] = { hypo_always, hypo_question, worry, historical, past_time,
-                                   hedge, NULL };
+                                   hedge, past_months, NULL };
     for (int i = 0; lists[i]; i++)
         mark_list(trigger_pair, lists[i]);
     static const char *const more[] = { "if", "unless", "when", "whenever", "once", NULL };
@@ -1016,6 +1023,7 @@ static void init_pairs(void)
     mark_bit(historical, 8);
     mark_bit(past_time, 16);
     mark_bit(hedge, 32);
+    mark_bit(past_months, 64);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
@@ -1056,7 +1064,7 @@ static void init_ctx_words(void)
     const char *const *lists[] = { pseudo_negation, neg_raising, going, going_particle,
                                    denied_denial, hypo_always, hedge, approx_amount,
                                    hypo_question, hypo_question_pseudo, worry, worry_then,
-                                   if_hypo, historical, past_time, had_verbs, relief,
+                                   if_hypo, historical, past_time, past_months, had_verbs, relief,
                                    terminators, neg_enders, NULL };
     for (int i = 0; lists[i]; i++)
         for (int k = 0; lists[i][k]; k++)
@@ -1758,7 +1766,9 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         }
         /* backward: "I had it last year" (a verb of having, at most
          * HIST_WORDS tokens back in the clause, opens the past) */
-        if ((lists & 16) && (l = any_seq_at(v, n, i, 3))) {
+        unsigned months = 0;
+        if (((lists & 16) && (l = any_seq_at(v, n, i, 3))) ||
+            ((lists & 64) && (l = any_seq_at(v, n, i, 5)) && (months = KF_CTX_MONTHS_AGO))) {
             int from = -1;
             for (int j = i - 1; j >= 0 && j >= i - HIST_WORDS; j--) {
                 if (v[j].kind == T_STOP || v[j].kind == T_COMMA ||
@@ -1769,7 +1779,8 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                     from = j;
             }
             for (int j = from; from >= 0 && j < i + l; j++)
-                at[j] |= KF_CTX_HISTORICAL;
+                if (!months || !(at[j] & KF_CTX_HISTORICAL))
+                    at[j] |= KF_CTX_HISTORICAL | months;
         }
         /* condition: "it eases if I lean back", "better when I lie down" */
         if ((tok_is(&v[i], "if") || tok_is(&v[i], "when") || tok_is(&v[i], "whenever") ||
@@ -1874,7 +1885,21 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     for (int k = 0; k < nm; k++) {
         m[k].ctx = at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_HISTORICAL |
                                      KF_CTX_CONDITION | KF_CTX_QUESTION | KF_CTX_HEDGED |
-                                     KF_CTX_DENIAL_DENIED);
+                                     KF_CTX_DENIAL_DENIED | KF_CTX_MONTHS_AGO);
+        /* A pain or a knot said months back ("I had a knot under my blade a
+         * month ago", "back pain a few months ago and now it's back") may
+         * still be the one of now: only an illness then is over. */
+        if ((m[k].ctx & KF_CTX_MONTHS_AGO) &&
+            (m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM)) {
+            int j0 = m[k].first;      /* and the words just before it, in its clause */
+            while (j0 > 0 && j0 > m[k].first - 3 && v[j0 - 1].kind == T_WORD)
+                j0--;
+            for (int j = j0; j <= m[k].last; j++)
+                if (is_any(&v[j], pain_said)) {
+                    m[k].ctx &= ~(unsigned)(KF_CTX_HISTORICAL | KF_CTX_MONTHS_AGO);
+                    break;
+                }
+        }
         /* A reading of concepts said apart in any order (an "&" pattern:
          * "my face is not drooping", "my bones are not thin") is denied
          * when a negation between them, not part of the reading, stands

@@ -39,7 +39,11 @@ enum {
     /* a reading that is itself a denial, said not to be so ("I'm not
      * saying there's no blood in my pee", "not that there's no numbness"):
      * its denial does not hold, and what it denies is read as there */
-    KF_CTX_DENIAL_DENIED = 512
+    KF_CTX_DENIAL_DENIED = 512,
+    /* (with KF_CTX_HISTORICAL) the past said is months back ("had a kidney
+     * infection a month ago"): an illness then is over, while an operation,
+     * a birth or a fall then is still recent enough to tell */
+    KF_CTX_MONTHS_AGO   = 1024
 };
 
 /* One reading to put in context. */

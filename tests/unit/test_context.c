@@ -452,6 +452,14 @@ static void test_context2(void)
         CHECK(((M[0].ctx & KF_CTX_DENIAL_DENIED) != 0) == (say == 1));
         kf_free(p.who);
     }
+    /* months back: past, marked so; a pain said then stays */
+    HAS("i had a kidney [infection:r] a month ago", 0, KF_CTX_HISTORICAL);
+    HAS("i had a kidney [infection:r] 3 months ago", 0, KF_CTX_MONTHS_AGO);
+    HAS("had [shingles:r] last month", 0, KF_CTX_HISTORICAL);
+    HASNT("i had a knot under my [blade:l] a month ago", 0, KF_CTX_HISTORICAL);
+    HASNT("i have a kidney [infection:r] . it started a month ago", 0, KF_CTX_HISTORICAL);
+    HASNT("i had [shingles:r] 3 years ago", 0, KF_CTX_MONTHS_AGO);
+    HAS("i had [shingles:r] 3 years ago", 0, KF_CTX_HISTORICAL);
 }
 
 int main(void)
