@@ -414,6 +414,13 @@ static bool relation_subject(const token *v, int n, int owner, int i)
     };
     if (v[i].norm[strlen(v[i].norm) - 1] == 's' && is_any(&v[i + 1], things))
         return false;
+    /* "I care for my dad and lift him in and out of bed": after an "and"
+     * with no subject of its own the verb is still the writer's; "my mum
+     * and dad", "with my husband and I" name them together */
+    if (tok_is(&v[i + 1], "and") && v[i].norm[strlen(v[i].norm) - 1] != 's')
+        return i + 2 < n && v[i + 2].kind == T_WORD &&
+               (relation_of(v[i + 2].norm) >= 0 || tok_is(&v[i + 2], "i") ||
+                tok_is(&v[i + 2], "me") || tok_is(&v[i + 2], "myself"));
     return is_any(&v[i + 1], verbs) || v[i].norm[strlen(v[i].norm) - 1] == 's';
 }
 

@@ -460,6 +460,9 @@ static void test_context2(void)
     HASNT("i have a kidney [infection:r] . it started a month ago", 0, KF_CTX_HISTORICAL);
     HASNT("i had [shingles:r] 3 years ago", 0, KF_CTX_MONTHS_AGO);
     HAS("i had [shingles:r] 3 years ago", 0, KF_CTX_HISTORICAL);
+    /* a relation done for, then a verb with no subject: the writer's */
+    HASNT("i care for my dad and [lift:h] him in and out of bed", 0, KF_CTX_OTHER);
+    HAS("i visit my dad and he [lifts:h] boxes . my [back:l] hurts", 0, KF_CTX_OTHER);
 }
 
 int main(void)
