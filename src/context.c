@@ -23,7 +23,10 @@
  *                 back"), and a habit said just before "helps"/"eases"
  * Termination: the end of a sentence, and "but", "however", "though",
  * "although", "except", "yet", "until", "because", a new "and I/my/it ...";
- * a comma ends negation and hypothesis (as NegEx does), not history.
+ * a comma ends negation and hypothesis (as NegEx does), not history;
+ * "just", "only", "apart from", "other than" end a denial only (neg_enders).
+ * A negated saying before a denial ("not saying there's no ...") cancels it;
+ * an illness had months back is past (past_months, KF_CTX_MONTHS_AGO).
  */
 #include "context.h"
 
