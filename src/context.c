@@ -23,7 +23,10 @@
  *                 back"), and a habit said just before "helps"/"eases"
  * Termination: the end of a sentence, and "but", "however", "though",
  * "although", "except", "yet", "until", "because", a new "and I/my/it ...";
- * a comma ends negation and hypothesis (as NegEx does), not history.
+ * a comma ends negation and hypothesis (as NegEx does), not history;
+ * "just", "only", "apart from", "other than" end a denial only (neg_enders).
+ * A negated saying before a denial ("not saying there's no ...") cancels it;
+ * an illness had months back is past (past_months, KF_CTX_MONTHS_AGO).
  */
 #include "context.h"
 
@@ -91,7 +94,7 @@ static inline int seq_at(const token *v, int n, int i, const char *seq)
  * two letters of its entries (filled once, see init_pairs), so a word is
  * compared only with the entries that start like it. */
 #define PAIRS (27 * 27)
-#define LISTS 5
+#define LISTS 6
 #define LIST_MAX 128
 static const char *const *seq_lists[LISTS];
 static short seq_head[LISTS][PAIRS], seq_next[LISTS][LIST_MAX];
@@ -114,6 +117,26 @@ static const char *const terminators[] = {
     "but", "however", "though", "although", "except", "yet", "until", "til", "till",
     "because", "cause", "cos", "since", NULL
 };
+
+/* Words that end a denial's scope only (ConText's termination terms for
+ * negation): what follows them is said to be there instead.  "No injury,
+ * just sudden tearing pain", "no cough just a sharp pain when I breathe
+ * in", "didn't fall, only can't feel my legs", "no symptoms apart from
+ * numbness".  Right after the negation they make no denial at all ("not
+ * just the back but the neck", pseudo_negation). */
+static const char *const neg_enders[] = {
+    "just", "only", "simply", "merely", "instead", "rather", "besides", "apart from",
+    "aside from", "other than", "save for", NULL
+};
+static bool ends_denial(const token *v, int n, int j)
+{
+    if (v[j].kind != T_WORD || !tok_may_be_in(&v[j], neg_enders))
+        return false;
+    for (int k = 0; neg_enders[k]; k++)
+        if (seq_at(v, n, j, neg_enders[k]))
+            return true;
+    return false;
+}
 
 /* "and" opening a new clause ("and my physio says ...") ends a scope. */
 static bool new_clause_and(const token *v, int n, int j)
@@ -211,6 +234,8 @@ static void scope_forward(const token *v, int n, int from, int words, bool comma
         if (v[j].kind == T_STOP || (comma_ends && v[j].kind == T_COMMA))
             break;
         if (v[j].kind == T_WORD && (is_any(&v[j], terminators) || new_clause_and(v, n, j)))
+            break;
+        if ((bit & KF_CTX_NEGATED) && ends_denial(v, n, j))
             break;
         at[j] |= bit;
         if (counts(&v[j]))
@@ -392,6 +417,13 @@ static bool relation_subject(const token *v, int n, int owner, int i)
     };
     if (v[i].norm[strlen(v[i].norm) - 1] == 's' && is_any(&v[i + 1], things))
         return false;
+    /* "I care for my dad and lift him in and out of bed": after an "and"
+     * with no subject of its own the verb is still the writer's; "my mum
+     * and dad", "with my husband and I" name them together */
+    if (tok_is(&v[i + 1], "and") && v[i].norm[strlen(v[i].norm) - 1] != 's')
+        return i + 2 < n && v[i + 2].kind == T_WORD &&
+               (relation_of(v[i + 2].norm) >= 0 || tok_is(&v[i + 2], "i") ||
+                tok_is(&v[i + 2], "me") || tok_is(&v[i + 2], "myself"));
     return is_any(&v[i + 1], verbs) || v[i].norm[strlen(v[i].norm) - 1] == 's';
 }
 
@@ -798,7 +830,8 @@ static const char *const going_particle[] = {
 /* After a negation, words that make a second negation in the same clause
  * a double one ("can't say it doesn't", "not that it doesn't"). */
 static const char *const denied_denial[] = {
-    "say", "claim", "pretend", "deny", "that", "true", "like", "way", NULL
+    "say", "saying", "says", "claim", "claiming", "suggesting", "pretend", "deny", "that",
+    "true", "like", "way", NULL
 };
 
 /* Hypothetical openers that need no question mark. */
@@ -903,6 +936,12 @@ static const char *const past_time[] = {
     "last year", "years ago", "year ago", "years back", "a year ago", "decades ago",
     "as a kid", "as a child", "as a teenager", "as a teen", NULL
 };
+/* ... and months back ("had a kidney infection a month ago", "had shingles
+ * a few months back"): over, unless it is what the pain came with (text.c
+ * keeps an operation, a birth or a fall then). */
+static const char *const past_months[] = {
+    "month ago", "months ago", "month back", "months back", "last month", NULL
+};
 static const char *const had_verbs[] = {
     "had", "got", "was", "were", "broke", "broken", "did", "suffered", "caught", NULL
 };
@@ -965,6 +1004,7 @@ static void init_pairs(void)
     chain(2, historical);
     chain(3, past_time);
     chain(4, hedge);
+    chain(5, past_months);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
@@ -977,7 +1017,7 @@ static void init_pairs(void)
             *at = (signed char)(i + 1);
     }
     const char *const *lists[] = { hypo_always, hypo_question, worry, historical, past_time,
-                                   hedge, NULL };
+                                   hedge, past_months, NULL };
     for (int i = 0; lists[i]; i++)
         mark_list(trigger_pair, lists[i]);
     static const char *const more[] = { "if", "unless", "when", "whenever", "once", NULL };
@@ -993,6 +1033,7 @@ static void init_pairs(void)
     mark_bit(historical, 8);
     mark_bit(past_time, 16);
     mark_bit(hedge, 32);
+    mark_bit(past_months, 64);
     for (size_t i = 0; i < KF_ARRAY_LEN(relations); i++) {
         int p = pair_of(relations[i].w);
         if (p >= 0)
@@ -1033,8 +1074,8 @@ static void init_ctx_words(void)
     const char *const *lists[] = { pseudo_negation, neg_raising, going, going_particle,
                                    denied_denial, hypo_always, hedge, approx_amount,
                                    hypo_question, hypo_question_pseudo, worry, worry_then,
-                                   if_hypo, historical, past_time, had_verbs, relief,
-                                   terminators, NULL };
+                                   if_hypo, historical, past_time, past_months, had_verbs, relief,
+                                   terminators, neg_enders, NULL };
     for (int i = 0; lists[i]; i++)
         for (int k = 0; lists[i][k]; k++)
             add_ctx_words(lists[i][k]);
@@ -1594,11 +1635,20 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
          * doesn't hurt", "it's not that it doesn't hurt", "I wouldn't say
          * there's no pain" -- the first negation asserts nothing, the second
          * is cancelled */
+        /* ... and the second negation may be a reading's own ("not saying
+         * there's no blood in my pee"): that denial does not hold; a
+         * negation said twice running ("it doesn't not hurt") is one
+         * cancelled ("no no" is only said with force) */
         if ((v[i].flags & KF_WORD_NEGATE) && !v[i].used && i + 1 < n &&
-            is_any(&v[i + 1], denied_denial)) {
-            for (int j = i + 2; j < n && j <= i + 5 && v[j].kind == T_WORD; j++)
-                if ((v[j].flags & KF_WORD_NEGATE) && !v[j].used) {
+            (is_any(&v[i + 1], denied_denial) ||
+             ((v[i + 1].flags & KF_WORD_NEGATE) && v[i + 1].kind == T_WORD &&
+              !v[i + 1].used && !(tok_is(&v[i], "no") && tok_is(&v[i + 1], "no"))))) {
+            int from = (v[i + 1].flags & KF_WORD_NEGATE) ? i + 1 : i + 2;
+            for (int j = from; j < n && j <= i + 6 && v[j].kind == T_WORD; j++)
+                if (v[j].flags & KF_WORD_NEGATE) {
                     cancel_until = j;
+                    if (v[j].used)
+                        at[j] |= KF_CTX_DENIAL_DENIED;
                     break;
                 }
             if (cancel_until > i)
@@ -1726,7 +1776,9 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
         }
         /* backward: "I had it last year" (a verb of having, at most
          * HIST_WORDS tokens back in the clause, opens the past) */
-        if ((lists & 16) && (l = any_seq_at(v, n, i, 3))) {
+        unsigned months = 0;
+        if (((lists & 16) && (l = any_seq_at(v, n, i, 3))) ||
+            ((lists & 64) && (l = any_seq_at(v, n, i, 5)) && (months = KF_CTX_MONTHS_AGO))) {
             int from = -1;
             for (int j = i - 1; j >= 0 && j >= i - HIST_WORDS; j--) {
                 if (v[j].kind == T_STOP || v[j].kind == T_COMMA ||
@@ -1737,7 +1789,8 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
                     from = j;
             }
             for (int j = from; from >= 0 && j < i + l; j++)
-                at[j] |= KF_CTX_HISTORICAL;
+                if (!months || !(at[j] & KF_CTX_HISTORICAL))
+                    at[j] |= KF_CTX_HISTORICAL | months;
         }
         /* condition: "it eases if I lean back", "better when I lie down" */
         if ((tok_is(&v[i], "if") || tok_is(&v[i], "when") || tok_is(&v[i], "whenever") ||
@@ -1841,7 +1894,22 @@ kf_err kf_context_apply(const token *v, int n, kf_ctx_match *m, int nm, kf_ctx_p
     pp->sex = patient > 0 && patient < 100 && sex_of[patient] != '?' ? (char)sex_of[patient] : 0;
     for (int k = 0; k < nm; k++) {
         m[k].ctx = at[m[k].first] & (KF_CTX_NEGATED | KF_CTX_HYPOTHETICAL | KF_CTX_HISTORICAL |
-                                     KF_CTX_CONDITION | KF_CTX_QUESTION | KF_CTX_HEDGED);
+                                     KF_CTX_CONDITION | KF_CTX_QUESTION | KF_CTX_HEDGED |
+                                     KF_CTX_DENIAL_DENIED | KF_CTX_MONTHS_AGO);
+        /* A pain or a knot said months back ("I had a knot under my blade a
+         * month ago", "back pain a few months ago and now it's back") may
+         * still be the one of now: only an illness then is over. */
+        if ((m[k].ctx & KF_CTX_MONTHS_AGO) &&
+            (m[k].kind == KF_FIND_LOCATION || m[k].kind == KF_FIND_SYMPTOM)) {
+            int j0 = m[k].first;      /* and the words just before it, in its clause */
+            while (j0 > 0 && j0 > m[k].first - 3 && v[j0 - 1].kind == T_WORD)
+                j0--;
+            for (int j = j0; j <= m[k].last; j++)
+                if (is_any(&v[j], pain_said)) {
+                    m[k].ctx &= ~(unsigned)(KF_CTX_HISTORICAL | KF_CTX_MONTHS_AGO);
+                    break;
+                }
+        }
         /* A reading of concepts said apart in any order (an "&" pattern:
          * "my face is not drooping", "my bones are not thin") is denied
          * when a negation between them, not part of the reading, stands

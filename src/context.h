@@ -35,7 +35,15 @@ enum {
     /* (the match only, not kept in a fact) the pain has lasted since the
      * event the reading names ("a crash years ago, my neck has hurt ever
      * since"): an injury in the past that the pain began with */
-    KF_CTX_SINCE        = 256
+    KF_CTX_SINCE        = 256,
+    /* a reading that is itself a denial, said not to be so ("I'm not
+     * saying there's no blood in my pee", "not that there's no numbness"):
+     * its denial does not hold, and what it denies is read as there */
+    KF_CTX_DENIAL_DENIED = 512,
+    /* (with KF_CTX_HISTORICAL) the past said is months back ("had a kidney
+     * infection a month ago"): an illness then is over, while an operation,
+     * a birth or a fall then is still recent enough to tell */
+    KF_CTX_MONTHS_AGO   = 1024
 };
 
 /* One reading to put in context. */

@@ -2981,7 +2981,12 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
             /* "a crash years ago, my neck has hurt ever since": the pain
              * began with the injury, which is still where it came from */
             bool since_injury = (ctx & KF_CTX_SINCE) && fid == injury_id;
-            if ((ctx & KF_CTX_HISTORICAL) && !keeps_history(kb, fid) && !since_injury) {
+            /* months back ("a c-section 4 months ago", "a fall a month
+             * ago"): an operation, a birth or a fall is still of now */
+            bool months_kept = (ctx & KF_CTX_MONTHS_AGO) &&
+                               (!strncmp(kb->findings[fid].id, "recent_", 7) || fid == injury_id);
+            if ((ctx & KF_CTX_HISTORICAL) && !keeps_history(kb, fid) && !since_injury &&
+                !months_kept) {
                 /* "I used to play tennis"; a warning sign in the past ("I
                  * had a stroke last year") is what to watch for now */
                 if (!negated && !ph->neg[f] && kb->findings[fid].kind == KF_FIND_REDFLAG)
@@ -3002,6 +3007,17 @@ kf_err kf_text_read(const kf_kb *kb, const char *text, size_t len, kf_findings *
                 st = KF_ABSENT;          /* the phrase itself denies it */
             else
                 st = negated ? KF_ABSENT : KF_PRESENT;
+            /* "I'm not saying there's no blood in my pee": a denial said
+             * not to hold.  What the phrase denies is there, and a warning
+             * sign among it (a phrase may deny several: "no numbness in my
+             * leg") is no evidence either way, and what to check. */
+            if (ph->neg[f] && (ctx & KF_CTX_DENIAL_DENIED)) {
+                st = KF_PRESENT;
+                if (kb->findings[fid].kind == KF_FIND_REDFLAG) {
+                    st = KF_UNSURE;
+                    add_hypothetical(out, fid);
+                }
+            }
             /* "I don't think I have a fever": a warning sign denied only as
              * a guess is no evidence either way, and what to check */
             if (st == KF_ABSENT && (ctx & KF_CTX_HEDGED) &&

@@ -200,6 +200,7 @@ suite "golden readings of the rank7 ranking families (issue 10)" run_if tests/go
 suite "golden readings: misread8 families (a helper away, lists denied, after a birth, the heart, the spine, a denied breath, digits in classes)" run_if tests/golden/lexicon.sh tests/golden/lexicon-misread8.txt
 suite "golden readings: misread9 families (the side said by reference, one-handed pushing, a side beside the spine, consoles, a second clause's condition, a weight standing on the chest, 24 hours of relief)" run_if tests/golden/lexicon.sh tests/golden/context-misread9.txt
 suite "golden readings: overread10 families (a knot squeezed, a band that plays, a back pocket, a back thrown out, idioms, a strap on one shoulder)" run_if tests/golden/lexicon.sh tests/golden/lexicon-overread10.txt
+suite "golden readings: context2 families (a denial ends at just/only/apart from)" run_if tests/golden/lexicon.sh tests/golden/context-context2.txt
 suite "article evaluation" tests/eval/check.sh
 suite "triage suite (0 under-triage)" run_if tests/triage/run.sh
 suite "docs/TRIAGE-RULES.md lists every red-flag rule the binary loads, at its level" python3 tests/triage/rules_table.py --check docs/TRIAGE-RULES.md

@@ -427,8 +427,47 @@ static void test_trigger_words(void)
     CHECK(!kf_context_word("averyveryverylongwordindeedyes", 30));
 }
 
+/* issue 10, context2: words that end a denial's scope ("no injury just
+ * tearing pain"), a denied saying of a denial, a past event said with a
+ * past time */
+static void test_context2(void)
+{
+    HASNT("no injury just sudden [tearing:r] pain", 0, KF_CTX_NEGATED);
+    HASNT("no cough only a sharp [pain:s]", 0, KF_CTX_NEGATED);
+    HASNT("no symptoms apart from [numbness:s]", 0, KF_CTX_NEGATED);
+    HASNT("no symptoms other than [numbness:s]", 0, KF_CTX_NEGATED);
+    HAS("no [injury:r] just tearing pain", 0, KF_CTX_NEGATED);   /* before it: still denied */
+    HASNT("not just the [back:l] but my neck", 0, KF_CTX_NEGATED);
+    /* a denial denied */
+    HASNT("im not saying i dont have a [fever:r]", 0, KF_CTX_NEGATED);
+    HASNT("it doesnt not [hurt:s]", 0, KF_CTX_NEGATED);
+    HAS("it doesnt [hurt:s]", 0, KF_CTX_NEGATED);
+    HAS("im saying i dont have a [fever:r]", 0, KF_CTX_NEGATED);
+    /* a reading's own denial ("no numbness" read as one phrase) denied */
+    for (int say = 0; say < 2; say++) {
+        text(say ? "not that theres [no numbness:s]" : "theres [no numbness:s]");
+        T[say ? 3 : 1].used = T[say ? 4 : 2].used = true;
+        kf_ctx_people p;
+        CHECK(kf_context_apply(T, n_t, M, n_m, &p) == KF_OK);
+        CHECK(((M[0].ctx & KF_CTX_DENIAL_DENIED) != 0) == (say == 1));
+        kf_free(p.who);
+    }
+    /* months back: past, marked so; a pain said then stays */
+    HAS("i had a kidney [infection:r] a month ago", 0, KF_CTX_HISTORICAL);
+    HAS("i had a kidney [infection:r] 3 months ago", 0, KF_CTX_MONTHS_AGO);
+    HAS("had [shingles:r] last month", 0, KF_CTX_HISTORICAL);
+    HASNT("i had a knot under my [blade:l] a month ago", 0, KF_CTX_HISTORICAL);
+    HASNT("i have a kidney [infection:r] . it started a month ago", 0, KF_CTX_HISTORICAL);
+    HASNT("i had [shingles:r] 3 years ago", 0, KF_CTX_MONTHS_AGO);
+    HAS("i had [shingles:r] 3 years ago", 0, KF_CTX_HISTORICAL);
+    /* a relation done for, then a verb with no subject: the writer's */
+    HASNT("i care for my dad and [lift:h] him in and out of bed", 0, KF_CTX_OTHER);
+    HAS("i visit my dad and he [lifts:h] boxes . my [back:l] hurts", 0, KF_CTX_OTHER);
+}
+
 int main(void)
 {
+    RUN(test_context2);
     RUN(test_answers_apart_guesses);
     RUN(test_negation);
     RUN(test_hypothetical);
