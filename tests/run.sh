@@ -187,6 +187,7 @@ suite "golden fresh safety readings, round 6" run_if tests/golden/lexicon.sh tes
 suite "golden fresh safety readings, round 7" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety7.txt
 suite "golden fresh safety readings, round 8" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety8.txt
 suite "golden fresh safety readings, round 9" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety9.txt
+suite "golden fresh safety readings, round 10 (falls without weight, thin bones of long standing, the head tipped back)" run_if tests/golden/lexicon.sh tests/golden/lexicon-safety10.txt
 suite "golden readings of the sixth blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind6.txt
 suite "golden readings the lead found: age floors, chewing, the chest on a climb (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-lead.txt
 suite "golden readings of the seventh blind set's families (issue 10)" run_if tests/golden/lexicon.sh tests/golden/lexicon-blind7.txt
