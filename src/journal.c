@@ -1905,14 +1905,6 @@ static int works_on_phrase(const kf_kb *kb, const kf_technique *tq, int sore_f,
     return n;
 }
 
-static bool mentioned(const int *v, int n, int x)
-{
-    for (int i = 0; i < n; i++)
-        if (v[i] == x)
-            return true;
-    return false;
-}
-
 /* A finding the check-ins' notes gave (journal.c's own findings are
  * followups, and knot_recurring, which the tries make). */
 static bool from_note(const kf_kb *kb, const kf_fact *x)
@@ -2257,7 +2249,7 @@ static void explain_changes(const kf_kb *kb, kf_revision *r, const double *p0,
             bool top = false;
             for (int i = 0; i < r->before->n_causes && i < 3; i++)
                 top |= r->before->causes[i].cause == c;
-            if (fabs(p1[c] - p0[c]) >= (top ? 0.03 : 0.05) && !mentioned(said, n_said, c) &&
+            if (fabs(p1[c] - p0[c]) >= (top ? 0.03 : 0.05) && !in_set(said, n_said, c) &&
                 (p0[c] >= 0.1 || p1[c] >= 0.1) &&
                 (!urgent || (kb->causes[c].kind == KF_CAUSE_MIMIC && p1[c] > p0[c])))
                 order[no++] = c;
